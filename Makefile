@@ -1,0 +1,101 @@
+# Parseltongue — one binary (CLI and LSP server) plus its tests.
+#
+#   make            build build/parseltongue
+#   make run        install deps, build, index the Rust standard library, sample queries
+#   make test       install deps, build, run every test
+#   make SAN=1 test the same under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make bench      benchmarks on real corpora (not part of make test)
+
+CC       ?= cc
+SAN      ?=
+ifeq ($(SAN),1)
+BUILD    ?= build/san
+SANFLAGS  = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+OPT       = -O1 -g
+else
+BUILD    ?= build
+SANFLAGS  =
+OPT       = -O2 -g
+endif
+
+GRAMMAR_VERSION = 0.23.2
+GRAMMAR_DIR     = build/grammar/tree-sitter-rust-$(GRAMMAR_VERSION)
+GRAMMAR_SRC     = $(GRAMMAR_DIR)/src
+
+CFLAGS  += $(OPT) -std=gnu11 -Wall -Wextra -pthread $(SANFLAGS) -MMD -MP
+LDFLAGS += -pthread $(SANFLAGS)
+LDLIBS  += -ltree-sitter -ljansson -llmdb -lxxhash -lbsd -lm
+
+LIB_SRC  = $(wildcard core/*.c graph/*.c store/*.c lsp/*.c)
+LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/grammar/parser.o $(BUILD)/obj/grammar/scanner.o
+CLI_OBJ  = $(BUILD)/obj/cli/main.o $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out cli/main.c,$(wildcard cli/*.c)))
+TEST_SRC = $(wildcard tests/test_*.c)
+TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps grammar run test unit-test blackbox-test bench clean
+all: $(BUILD)/parseltongue
+
+# --- dependencies -----------------------------------------------------------
+DEB_PKGS = libtree-sitter-dev libjansson-dev liblmdb-dev libbsd-dev libcmocka-dev \
+           libxxhash-dev rust-src npm python3
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+# The Rust grammar is fetched from npm (pinned: parser ABI 14 for Debian's
+# libtree-sitter 0.20.7) and compiled from its src/; never committed.
+grammar: $(GRAMMAR_SRC)/parser.c
+$(GRAMMAR_SRC)/parser.c:
+	@mkdir -p build/grammar
+	cd build/grammar && npm pack --silent tree-sitter-rust@$(GRAMMAR_VERSION) >/dev/null
+	rm -rf $(GRAMMAR_DIR) && mkdir -p $(GRAMMAR_DIR)
+	tar -xzf build/grammar/tree-sitter-rust-$(GRAMMAR_VERSION).tgz -C $(GRAMMAR_DIR) --strip-components=1
+	@test -f $@ && touch $@
+
+$(GRAMMAR_SRC)/scanner.c: $(GRAMMAR_SRC)/parser.c
+
+$(BUILD)/obj/grammar/%.o: $(GRAMMAR_SRC)/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g -std=gnu11 -w $(SANFLAGS) -I$(GRAMMAR_SRC) -c $< -o $@
+
+# --- build ------------------------------------------------------------------
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/parseltongue: $(CLI_OBJ) $(LIB_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+# --- run and test -----------------------------------------------------------
+STD_SRC ?= /usr/lib/rustlib/src/rust/library
+run: deps
+	@$(MAKE) --no-print-directory all
+	@bash tests/run_demo.sh $(BUILD)/parseltongue $(STD_SRC) build/std-db
+
+unit-test: $(TEST_BIN)
+	@set -e; for t in $(TEST_BIN); do echo "== $$t"; (cd tests && ../$$t); done
+
+blackbox-test: $(BUILD)/parseltongue
+	@python3 tests/blackbox.py $(BUILD)/parseltongue
+
+test: deps
+	@$(MAKE) --no-print-directory all unit-test blackbox-test
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@bash bench/run.sh $(BUILD)/parseltongue
+
+clean:
+	rm -rf build/obj build/tests build/san build/parseltongue
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

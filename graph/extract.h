@@ -1,0 +1,25 @@
+/* graph/extract.h — Rust source text → pt_facts, with tree-sitter.
+ *
+ * One extractor per thread (it owns a TSParser). Parsing is bounded: a file
+ * whose parse exceeds the time budget is reported as EXTRACT_ETIMEOUT and
+ * yields no facts. Syntax errors are not failures: what parses is
+ * extracted and facts.n_errors counts the error nodes.
+ */
+#ifndef PT_GRAPH_EXTRACT_H
+#define PT_GRAPH_EXTRACT_H
+
+#include "facts.h"
+
+typedef struct pt_extractor pt_extractor;
+
+enum { EXTRACT_OK = 0, EXTRACT_ETIMEOUT = 1, EXTRACT_EPARSE = 2 };
+
+pt_extractor *extract_new(void);
+void extract_free(pt_extractor *self);      /* accepts NULL */
+/* Parse text (len bytes, need not be NUL-terminated) and append the facts
+ * to out (which must be initialised and is normally empty). */
+int extract_text(pt_extractor *self, const char *text, size_t len, pt_facts *out);
+/* Parse budget in microseconds (default 2,000,000). */
+void extract_set_timeout(pt_extractor *self, uint64_t micros);
+
+#endif

@@ -1,0 +1,134 @@
+/* graph/facts.h — what one Rust file says, before any name is resolved.
+ *
+ * The extractor (extract.c) turns one file's text into a pt_facts value with
+ * tree-sitter; the resolver (resolve.c) turns the facts of every file of the
+ * workspace into entities and edges. Facts are file-local: paths are the
+ * text as written (normalised), scopes are indexes into this file's items.
+ * They are cached in the store as one blob per file (facts_encode/decode),
+ * so an incremental run re-parses only the files that changed and
+ * re-resolves everything from the cached facts.
+ *
+ * Strings: offsets into `pool` (offset 0 = ""). Paths are segments joined by
+ * "::" with generic arguments, references and lifetimes removed:
+ * `&mut ast::Foo<'a, T>` → "ast::Foo". A leading `::` is dropped.
+ */
+#ifndef PT_GRAPH_FACTS_H
+#define PT_GRAPH_FACTS_H
+
+#include "../core/base.h"
+#include "model.h"
+
+enum {
+	FI_PUB = 1u << 0,          /* any `pub`, `pub(crate)`, ... */
+	FI_HAS_BODY = 1u << 1,     /* fn with a body (trait fns may lack one) */
+	FI_MOD_EXTERNAL = 1u << 2, /* `mod x;` — the body is another file */
+	FI_TRAIT_IMPL = 1u << 3,   /* impl with a trait */
+	FI_MACRO_GEN = 1u << 4,    /* item found inside a macro_rules! invocation body */
+};
+
+/* One item definition. Kinds: PT_MODULE (inline `mod x {}` or `mod x;`),
+ * PT_FUNCTION (free fn, or fn nested in a fn body), PT_METHOD (fn directly
+ * inside an impl or trait), PT_STRUCT, PT_ENUM, PT_UNION, PT_TRAIT,
+ * PT_IMPL, PT_TYPE_ALIAS (also associated `type X = ..;` in impls/traits),
+ * PT_CONST, PT_STATIC, PT_MACRO (macro_rules! definition). */
+typedef struct {
+	uint8_t kind;
+	uint32_t flags;
+	int32_t parent;      /* index of the enclosing item (module, fn, impl,
+	                        trait); -1 = the file's own module */
+	pt_span span;        /* the whole item, attributes excluded */
+	pt_span name_span;   /* the name identifier; for impls the self type */
+	uint32_t name;       /* identifier text; for impls "" */
+	uint32_t sig;        /* signature: item text up to its body, whitespace
+	                        runs collapsed to one space, at most 512 bytes */
+	uint32_t path_attr;  /* modules: value of #[path = "..."], else 0 */
+	uint32_t impl_self;  /* impls: self type path ("Foo", "ast::Foo", "Self"
+	                        never); for a generic param (`impl<T> Tr for T`)
+	                        the path is "" and FI flags unchanged */
+	uint32_t impl_trait; /* impls: trait path, or 0 */
+	uint32_t ret_type;   /* fns: return type path ("Self", "Parser",
+	                        "Option" ...), 0 when none */
+	uint32_t generics;   /* fns/impls/traits: generic params with trait
+	                        bounds, "T:Visitor+Clone;U:Iterator", gathered
+	                        from the <..> list and the where clause, 0 if none */
+} fact_item;
+
+/* One name a `use` binds. Groups are flattened:
+ * `pub use a::{b, c as d, e::*, self}` gives ("a::b","b"), ("a::c","d"),
+ * ("a::e","*"), ("a","a"). `use x as _` binds "_". */
+enum { FU_PUB = 1u << 0 };
+typedef struct {
+	int32_t scope;       /* item index of the enclosing module or fn; -1 = file */
+	uint32_t path;       /* full path including `crate`/`self`/`super` heads */
+	uint32_t alias;      /* the bound name, "*" for a glob */
+	uint32_t flags;
+	pt_span span;        /* the path as written in the use tree */
+} fact_use;
+
+/* A receiver, as far as the code states its type. */
+enum {
+	RECV_NONE = 0,  /* unknown */
+	RECV_TYPE,      /* recv_path is a type path (may be "Self") */
+	RECV_BOUND,     /* recv_path lists trait paths joined by '+' (generic
+	                   param bound, `impl Tr` / `dyn Tr` argument) */
+	RECV_FIELD,     /* field recv_name of a value of type recv_path */
+	RECV_RET,       /* result of calling the fn at path recv_path
+	                   (`Type::new`, `make`), to be typed by its ret_type */
+};
+
+enum {
+	FR_CALL_PATH = 1, /* `f()`, `m::f()`, `Type::f()`, `Self::f()`;
+	                     `<T as Trait>::f()` gives path "Trait::f" and
+	                     FR_QUALIFIED; `T::f()` with T a bounded generic
+	                     gives recv_kind RECV_BOUND, recv_path the bounds,
+	                     name "f" and path "" */
+	FR_CALL_METHOD,   /* `recv.name()` */
+	FR_TYPE,          /* a type, trait, const or static named by path */
+	FR_DERIVE,        /* one trait in #[derive(..)] on a struct/enum/union;
+	                     `from` is that item */
+	FR_MACRO_CALL,    /* `name!(..)` — path is the macro path */
+};
+enum { FR_QUALIFIED = 1u << 0 };
+
+typedef struct {
+	uint8_t kind;
+	uint8_t recv_kind;
+	uint16_t flags;
+	int32_t from;        /* innermost enclosing item index (fn, method, struct,
+	                        impl, const...); -1 = file module level */
+	uint32_t path;       /* callee / type / trait / macro path */
+	uint32_t name;       /* FR_CALL_METHOD and bound path calls: method name */
+	uint32_t recv_path;
+	uint32_t recv_name;
+	pt_span span;        /* the site: the callee's last name segment, the
+	                        method name, the type path, the derive name */
+} fact_ref;
+
+/* A named field of a struct/union (tuple fields are "0", "1", ...). */
+typedef struct {
+	int32_t owner;       /* item index of the struct/union */
+	uint32_t name;
+	uint32_t type;       /* type path */
+} fact_field;
+
+/* Whole-file facts. Owns its arrays and pool. */
+typedef struct {
+	VEC(fact_item) items;
+	VEC(fact_use) uses;
+	VEC(fact_ref) refs;
+	VEC(fact_field) fields;
+	strpool pool;
+	uint32_t n_errors;   /* tree-sitter ERROR/MISSING nodes seen */
+	uint32_t n_lines;
+} pt_facts;
+
+void facts_init(pt_facts *f);
+void facts_free(pt_facts *f);     /* accepts a zeroed value */
+
+/* Serialise to one blob (appended to out). Little-endian, versioned. */
+void facts_encode(const pt_facts *f, strbuf *out);
+/* Parse a blob. Validates every index and offset; returns 0 or -1 on a
+ * malformed blob (f is then left empty). f must be initialised. */
+int facts_decode(const void *data, size_t len, pt_facts *f);
+
+#endif

@@ -1,0 +1,58 @@
+/* graph/model.h — the vocabulary of the Interface Signature Graph.
+ *
+ * Value types only: kinds of entities and relations, source spans, and the
+ * in-memory entity and edge records the resolver produces. No tree-sitter,
+ * no LMDB, no JSON here.
+ */
+#ifndef PT_GRAPH_MODEL_H
+#define PT_GRAPH_MODEL_H
+
+#include <stdint.h>
+
+typedef enum {
+	PT_CRATE = 1, PT_MODULE, PT_FUNCTION, PT_METHOD, PT_STRUCT, PT_ENUM,
+	PT_UNION, PT_TRAIT, PT_IMPL, PT_TYPE_ALIAS, PT_CONST, PT_STATIC,
+	PT_MACRO,
+	PT_KIND_MAX
+} pt_kind;
+
+typedef enum {
+	REL_CONTAINS = 1, /* crate → module → item; trait/impl → its methods */
+	REL_DEFINES,      /* type → methods its impls define for it */
+	REL_IMPL,         /* type (or impl, when its self type is not ours) → trait;
+	                     impl method → the trait method it implements */
+	REL_CALLS,        /* function/method → callee */
+	REL_USES,         /* item → type, trait, const or static it names */
+	REL_MAX
+} pt_rel;
+
+/* Entity flags. */
+enum {
+	ENT_PUB = 1u << 0,
+	ENT_EXTERNAL = 1u << 1,   /* placeholder for a trait/type outside the workspace */
+	ENT_TRAIT_IMPL = 1u << 2, /* impl block of a trait (`impl T for X`) */
+	ENT_HAS_BODY = 1u << 3,
+};
+
+/* Edge flags. */
+enum {
+	EDGE_AMBIGUOUS = 1u << 0, /* one of several candidates kept for this site */
+	EDGE_DERIVE = 1u << 1,    /* IMPL edge from #[derive(..)] */
+	EDGE_TRAIT_CALL = 1u << 2,/* call resolved to a trait method through a bound */
+	EDGE_MACRO = 1u << 3,     /* IMPL found inside a macro_rules! invocation */
+};
+
+/* A source range. Lines are 0-based, columns are 0-based byte offsets in
+ * the line (front ends convert to what they show). */
+typedef struct {
+	uint32_t start_byte, end_byte;
+	uint32_t start_line, start_col, end_line, end_col;
+} pt_span;
+
+#define PT_NO_FILE UINT32_MAX
+
+const char *pt_kind_name(pt_kind k);       /* "function", "struct", ... */
+int pt_kind_from_name(const char *s);      /* 0 when unknown */
+const char *pt_rel_name(pt_rel r);         /* "CALLS", ... */
+
+#endif

@@ -1,0 +1,135 @@
+/* store/store.h — the LMDB environment that holds the graph.
+ *
+ * A thin, typed layer over LMDB: named tables, transactions, zero-copy
+ * reads, cursors, map growth, and the whole-database operations behind
+ * `parseltongue storage`. It knows nothing of Rust or tree-sitter; record
+ * layouts live in records.h.
+ *
+ * Threads: one write transaction at a time (LMDB's rule); read
+ * transactions from any thread (MDB_NOTLS). Never use a store across
+ * fork(), never open the same directory twice in one process.
+ */
+#ifndef PT_STORE_STORE_H
+#define PT_STORE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#define STORE_SCHEMA_VERSION 1u
+
+enum {
+	STORE_OK = 0,
+	STORE_NOTFOUND,   /* key absent (not an error for callers that probe) */
+	STORE_ENOENT,     /* database directory missing (and not creating) */
+	STORE_EACCES,     /* directory or files not readable/writable */
+	STORE_ESCHEMA,    /* database written by another schema version */
+	STORE_ECORRUPT,   /* invalid data file or record */
+	STORE_EMAPFULL,   /* map full: abort the txn, store_grow(), retry */
+	STORE_EDISKFULL,  /* no space on the device */
+	STORE_EBUSY,      /* locked by another writer / readers table full */
+	STORE_EIO,        /* other LMDB or system error */
+	STORE_EINVAL,
+};
+const char *store_strerror(int code);
+
+/* Tables. Keys are at most 511 bytes. */
+typedef enum {
+	TBL_META,      /* string key → value (schema, root, counters)            */
+	TBL_FILES,     /* workspace-relative path → rec_file                      */
+	TBL_FILEIDS,   /* u32 file id (4 bytes LE) → path bytes (NUL-terminated)  */
+	TBL_FACTS,     /* u32 file id → facts blob                                */
+	TBL_ENTS,      /* u64 entity id (8 bytes LE) → rec_entity                 */
+	TBL_OUT,       /* u64 entity id → array of rec_edge (outgoing)            */
+	TBL_IN,        /* u64 entity id → array of rec_edge (incoming)            */
+	TBL_NAMES,     /* entity name → u64 ids (DUPSORT, DUPFIXED)               */
+	TBL_FILEENTS,  /* u32 file id → u64 ids (DUPSORT, DUPFIXED)               */
+	TBL_COUNT
+} store_table;
+
+typedef struct store store;
+typedef struct store_txn store_txn;
+typedef struct store_cursor store_cursor;
+
+/* A borrowed byte range: valid until its transaction ends. */
+typedef struct { const void *data; size_t len; } store_val;
+
+enum {
+	STORE_RDONLY = 1u << 0,  /* open read-only; never creates */
+	STORE_CREATE = 1u << 1,  /* create the directory (mkdir -p) if missing */
+	STORE_NOSYNC = 1u << 2,  /* MDB_NOMETASYNC: per-edit commits */
+};
+
+/* Open (creating if asked) the environment in dir. On STORE_ESCHEMA the
+ * store is still opened (*out set) so the caller can say so and
+ * store_clear() it; on other errors *out is NULL. A fresh database gets
+ * the schema version written at open. */
+int store_open(const char *dir, unsigned flags, store **out);
+void store_close(store *self);                 /* accepts NULL */
+const char *store_dir(const store *self);
+uint32_t store_schema_found(const store *self); /* version in the file; 0 if new */
+
+/* Double the map size (call with no transaction open). */
+int store_grow(store *self);
+
+int store_txn_begin(store *self, bool write, store_txn **out);
+int store_txn_commit(store_txn *txn);          /* frees txn in all cases */
+void store_txn_abort(store_txn *txn);          /* accepts NULL */
+
+int store_get(store_txn *txn, store_table t, const void *key, size_t klen, store_val *out);
+int store_put(store_txn *txn, store_table t, const void *key, size_t klen,
+	      const void *val, size_t vlen);
+/* Delete a key; for DUPSORT tables val selects one duplicate (NULL: all). */
+int store_del(store_txn *txn, store_table t, const void *key, size_t klen,
+	      const void *val, size_t vlen);
+/* Empty every table but META (the schema stays). */
+int store_clear(store_txn *txn);
+/* Number of keys (entries, for DUPSORT) in a table. */
+int store_count(store_txn *txn, store_table t, uint64_t *out);
+
+/* Cursors: iterate in key order. seek positions at the first key >= key
+ * (key NULL: the first key). next moves on; for DUPSORT tables every
+ * (key, value) pair is visited. Both return STORE_NOTFOUND at the end. */
+int store_cursor_open(store_txn *txn, store_table t, store_cursor **out);
+int store_cursor_seek(store_cursor *c, const void *key, size_t klen, store_val *k, store_val *v);
+int store_cursor_next(store_cursor *c, store_val *k, store_val *v);
+/* Visit the duplicates of exactly this key. first: positions on its first
+ * value; next_dup: the following one. */
+int store_cursor_first_dup(store_cursor *c, const void *key, size_t klen, store_val *v);
+int store_cursor_next_dup(store_cursor *c, store_val *v);
+void store_cursor_close(store_cursor *c);      /* accepts NULL */
+
+/* Meta helpers. */
+int store_meta_get_u64(store_txn *txn, const char *key, uint64_t *out);
+int store_meta_put_u64(store_txn *txn, const char *key, uint64_t v);
+
+/* Whole-database operations. */
+typedef struct {
+	uint64_t map_size, file_size;  /* bytes */
+	uint64_t entries[TBL_COUNT];
+	uint32_t schema;
+	uint64_t readers_used, readers_max;
+} store_stats;
+int store_stats_get(store *self, store_stats *out);
+const char *store_table_name(store_table t);
+/* Compact copy of the environment into file path (mdb_env_copy2 with
+ * MDB_CP_COMPACT, written as a single data file). */
+int store_snapshot(store *self, const char *path);
+/* Replace the database in dir by the snapshot file (closed store; the
+ * previous data is kept until the new one is in place: written to a
+ * temporary name, then renamed). Checks the snapshot opens and has our
+ * schema before replacing. */
+int store_restore(const char *dir, const char *path);
+/* In-place compaction: snapshot to a temp file, then rename over data.mdb.
+ * The store must be closed; dir is its directory. */
+int store_compact(const char *dir, uint64_t *before, uint64_t *after);
+/* Remove the database files in dir (and the directory if then empty). */
+int store_remove(const char *dir);
+
+/* Little-endian key helpers. */
+static inline void store_key_u64(uint8_t k[8], uint64_t v) { for (int i = 0; i < 8; i++) k[i] = (uint8_t)(v >> (8 * i)); }
+static inline void store_key_u32(uint8_t k[4], uint32_t v) { for (int i = 0; i < 4; i++) k[i] = (uint8_t)(v >> (8 * i)); }
+static inline uint64_t store_load_u64(const void *p) { uint64_t v; __builtin_memcpy(&v, p, 8); return v; }
+static inline uint32_t store_load_u32(const void *p) { uint32_t v; __builtin_memcpy(&v, p, 4); return v; }
+
+#endif
