@@ -44,7 +44,9 @@ typedef struct {
 	uint32_t path_attr;  /* modules: value of #[path = "..."], else 0 */
 	uint32_t impl_self;  /* impls: self type path ("Foo", "ast::Foo", "Self"
 	                        never); for a generic param (`impl<T> Tr for T`)
-	                        the path is "" and FI flags unchanged */
+	                        the path is "" and FI flags unchanged; Box, Rc
+	                        and Arc are not unwrapped here (`impl<T> Deref
+	                        for Box<T>` → "Box") */
 	uint32_t impl_trait; /* impls: trait path, or 0 */
 	uint32_t ret_type;   /* fns: return type path ("Self", "Parser",
 	                        "Option" ...), 0 when none */
@@ -55,7 +57,8 @@ typedef struct {
 
 /* One name a `use` binds. Groups are flattened:
  * `pub use a::{b, c as d, e::*, self}` gives ("a::b","b"), ("a::c","d"),
- * ("a::e","*"), ("a","a"). `use x as _` binds "_". */
+ * ("a::e","*"), ("a","a"). `use x as _` binds "_".
+ * `extern crate a as b;` is reported as a use too: ("a","b"). */
 enum { FU_PUB = 1u << 0 };
 typedef struct {
 	int32_t scope;       /* item index of the enclosing module or fn; -1 = file */
@@ -108,7 +111,7 @@ typedef struct {
 typedef struct {
 	int32_t owner;       /* item index of the struct/union */
 	uint32_t name;
-	uint32_t type;       /* type path */
+	uint32_t type;       /* type path ("" for a generic param or a tuple) */
 } fact_field;
 
 /* Whole-file facts. Owns its arrays and pool. */

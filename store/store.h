@@ -71,6 +71,9 @@ uint32_t store_schema_found(const store *self); /* version in the file; 0 if new
 
 /* Double the map size (call with no transaction open). */
 int store_grow(store *self);
+/* For tests: set the map size (no transaction open). LMDB raises a size
+ * below the pages already in use to that minimum. */
+int store_set_mapsize(store *self, uint64_t bytes);
 
 int store_txn_begin(store *self, bool write, store_txn **out);
 int store_txn_commit(store_txn *txn);          /* frees txn in all cases */

@@ -1,0 +1,256 @@
+/* cli/main.c — the `parseltongue` command: onboard, query, storage, export.
+ *
+ * A thin front end: it finds the database, opens it, calls graph/ and
+ * store/, and prints. Exit codes: 0 success (also an empty answer),
+ * 1 other failure, 2 usage, 3 target matches nothing, 4 database problem.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../graph/index.h"
+#include "../graph/query.h"
+#include "cli.h"
+
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_NOTARGET = 3, EXIT_DB = 4 };
+
+static const char *prog = "parseltongue";
+
+void cli_err(const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: parseltongue <command> [options]\n"
+		"\n"
+		"commands:\n"
+		"  onboard [DIR]                 index DIR (default .); later runs re-index only what changed\n"
+		"  query KIND [TARGET]           ask the graph; KIND is one of:\n"
+		"        what-implements TRAIT   impls and derives of a trait (or the traits a type implements)\n"
+		"        callers FN | callees FN call sites in and out\n"
+		"        references ITEM         every call and use of an item\n"
+		"        blast-radius ITEM       what is affected if ITEM changes (--depth N, default 3)\n"
+		"        find-cycles             dependency cycles (--level module|function)\n"
+		"        generate-context ITEM   compact text for an LLM (--tokens N, default 2000)\n"
+		"        where-defined ITEM | search QUERY | entities-in-file FILE\n"
+		"  storage status|verify|compact|clean|snapshot FILE|restore FILE\n"
+		"  export --format json|dot|mermaid [--query KIND TARGET]\n"
+		"  --stdio                       run the language server on stdin/stdout\n"
+		"\n"
+		"TARGET: a name (parse_group), a path suffix (ParserI::parse_group) or FILE:LINE[:COL]\n"
+		"options: --db DIR (or PARSELTONGUE_DB), --json, --limit N, --jobs N, --quiet\n"
+		"database: <workspace>/.cache/parseltongue/ unless --db or PARSELTONGUE_DB says otherwise\n");
+}
+
+/* ---- options ------------------------------------------------------------ */
+
+static int parse_opts(int argc, char **argv, cli_opts *o)
+{
+	static const struct option longs[] = {
+		{ "db", required_argument, 0, 'd' }, { "json", no_argument, 0, 'j' },
+		{ "limit", required_argument, 0, 'l' }, { "depth", required_argument, 0, 'D' },
+		{ "tokens", required_argument, 0, 't' }, { "jobs", required_argument, 0, 'J' },
+		{ "quiet", no_argument, 0, 'q' }, { "format", required_argument, 0, 'f' },
+		{ "query", no_argument, 0, 'Q' }, { "level", required_argument, 0, 'L' },
+		{ "full", no_argument, 0, 'F' }, { "n", required_argument, 0, 'n' },
+		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+	};
+	o->depth = 3;
+	o->tokens = 2000;
+	o->limit = 0;
+	o->n = 1000;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "hjq", longs, NULL)) != -1) {
+		switch (c) {
+		case 'd': o->db = optarg; break;
+		case 'j': o->json = true; break;
+		case 'l': o->limit = (size_t)strtoul(optarg, NULL, 10); break;
+		case 'D': o->depth = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 't': o->tokens = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'J': o->jobs = atoi(optarg); break;
+		case 'q': o->quiet = true; break;
+		case 'f': o->format = optarg; break;
+		case 'Q': o->query_mode = true; break;
+		case 'L': o->level = optarg; break;
+		case 'F': o->full = true; break;
+		case 'n': o->n = (size_t)strtoul(optarg, NULL, 10); break;
+		case 'h': usage(stdout); exit(EXIT_OK);
+		default: return -1;
+		}
+	}
+	for (int i = optind; i < argc && o->nargs < 8; i++) o->args[o->nargs++] = argv[i];
+	return 0;
+}
+
+/* ---- database location ---------------------------------------------------- */
+
+/* --db, then PARSELTONGUE_DB, then <root>/.cache/parseltongue. With no
+ * root, walk up from the current folder to the first that has one. */
+static char *db_dir(const cli_opts *o, const char *root)
+{
+	if (o->db) return xstrdup(o->db);
+	const char *env = getenv("PARSELTONGUE_DB");
+	if (env && *env) return xstrdup(env);
+	strbuf b = {0};
+	if (root) {
+		strbuf_printf(&b, "%s/.cache/parseltongue", root);
+		return b.buf;
+	}
+	char cwd[PATH_MAX];
+	if (!getcwd(cwd, sizeof cwd)) return xstrdup(".cache/parseltongue");
+	for (;;) {
+		struct stat st;
+		b.len = 0;
+		strbuf_printf(&b, "%s/.cache/parseltongue", cwd);
+		if (stat(b.buf, &st) == 0 && S_ISDIR(st.st_mode)) return b.buf;
+		char *s = strrchr(cwd, '/');
+		if (!s || s == cwd) break;
+		*s = 0;
+	}
+	strbuf_free(&b);
+	return xstrdup(".cache/parseltongue");
+}
+
+int cli_open_db(const cli_opts *o, const char *root, bool write, store **st)
+{
+	char *dir = db_dir(o, root);
+	int rc = store_open(dir, write ? STORE_CREATE : STORE_RDONLY, st);
+	if (rc == STORE_ESCHEMA && !write) {
+		cli_err("database %s was written by another version (schema %u, this build uses %u); "
+			"run `parseltongue onboard` to rebuild it", dir, store_schema_found(*st), STORE_SCHEMA_VERSION);
+		store_close(*st);
+		*st = NULL;
+	} else if (rc == STORE_ENOENT) {
+		cli_err("no database at %s: run `parseltongue onboard DIR` first (or pass --db)", dir);
+	} else if (rc == STORE_ECORRUPT) {
+		cli_err("database %s is corrupted: remove it with `parseltongue storage clean --db %s` "
+			"and run `parseltongue onboard` again", dir, dir);
+	} else if (rc && rc != STORE_ESCHEMA) {
+		cli_err("cannot open database %s: %s", dir, store_strerror(rc));
+	}
+	free(dir);
+	return rc;
+}
+
+/* ---- onboard -------------------------------------------------------------- */
+
+typedef struct { bool tty, quiet; uint64_t t0; uint32_t warnings; } progress_state;
+
+static void on_progress(void *ctx, size_t done, size_t total)
+{
+	progress_state *p = ctx;
+	if (!p->tty || p->quiet || !total) return;
+	double s = (double)(pt_now_ns() - p->t0) / 1e9;
+	int width = 30, fill = (int)((double)done / (double)total * width);
+	fprintf(stderr, "\r  parsing [%.*s%*s] %zu/%zu files  %.0f files/s ", fill,
+		"##############################", width - fill, "", done, total, s > 0 ? (double)done / s : 0.0);
+	if (done == total) fputc('\n', stderr);
+}
+
+static void on_warn(void *ctx, const char *path, const char *what)
+{
+	progress_state *p = ctx;
+	p->warnings++;
+	if (!p->quiet && p->warnings <= 20) {
+		if (p->tty) fputc('\r', stderr);
+		fprintf(stderr, "warning: %s: %s\n", path, what);
+	} else if (!p->quiet && p->warnings == 21) {
+		fprintf(stderr, "warning: (more warnings not shown)\n");
+	}
+}
+
+static int cmd_onboard(const cli_opts *o)
+{
+	const char *root = o->nargs > 0 ? o->args[0] : ".";
+	struct stat st;
+	if (stat(root, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		cli_err("%s: %s", root, stat(root, &st) != 0 ? strerror(errno) : "not a directory");
+		return EXIT_FAIL;
+	}
+	char *dir = db_dir(o, root);
+	store *s = NULL;
+	int rc = store_open(dir, STORE_CREATE, &s);
+	if (rc == STORE_ESCHEMA) {
+		fprintf(stderr, "%s: database %s has schema %u, this build uses %u: rebuilding it\n",
+			prog, dir, store_schema_found(s), STORE_SCHEMA_VERSION);
+		store_close(s);
+		s = NULL;
+		store_remove(dir);
+		rc = store_open(dir, STORE_CREATE, &s);
+	} else if (rc == STORE_ECORRUPT) {
+		fprintf(stderr, "%s: database %s is corrupted: rebuilding it\n", prog, dir);
+		store_remove(dir);
+		rc = store_open(dir, STORE_CREATE, &s);
+	}
+	if (rc) {
+		cli_err("cannot open database %s: %s", dir, store_strerror(rc));
+		free(dir);
+		return EXIT_DB;
+	}
+	progress_state ps = { isatty(2), o->quiet, pt_now_ns(), 0 };
+	index_opts io = { .root = root, .jobs = o->jobs, .force = o->full, .progress = on_progress,
+			  .warn = on_warn, .ctx = &ps };
+	index_report rep;
+	int se;
+	rc = index_run(s, &io, &rep, &se);
+	store_close(s);
+	if (rc == INDEX_ENOROOT) {
+		cli_err("cannot read %s: %s", root, strerror(se));
+		free(dir);
+		return EXIT_FAIL;
+	}
+	if (rc) {
+		cli_err("indexing failed: %s (database %s is unchanged)", store_strerror(rc), dir);
+		free(dir);
+		return EXIT_DB;
+	}
+	if (!o->quiet) {
+		if (rep.up_to_date)
+			fprintf(stderr, "up to date: %u files, 0 changed, %" PRIu64 " entities, %" PRIu64 " edges in %.3f s\n",
+				rep.files, rep.entities, rep.edges, rep.seconds);
+		else
+			fprintf(stderr, "indexed %u files (%u changed, %u added, %u deleted, %u skipped, %u with syntax errors), "
+				"%" PRIu64 " entities, %" PRIu64 " edges in %.2f s (parse %.2f s, resolve %.2f s, write %.2f s)\n",
+				rep.files, rep.changed, rep.added, rep.deleted, rep.skipped, rep.syntax_error_files,
+				rep.entities, rep.edges, rep.seconds, rep.parse_seconds, rep.resolve_seconds, rep.write_seconds);
+		fprintf(stderr, "database: %s\n", dir);
+	}
+	free(dir);
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	cli_opts o = {0};
+	if (argc < 2) { usage(stderr); return EXIT_USAGE; }
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) { usage(stdout); return 0; }
+	if (strcmp(cmd, "--version") == 0) { printf("parseltongue 0.1.0 (schema %u)\n", STORE_SCHEMA_VERSION); return 0; }
+	if (strcmp(cmd, "--stdio") == 0) return cli_lsp(argc, argv);
+	if (parse_opts(argc - 1, argv + 1, &o) != 0) { usage(stderr); return EXIT_USAGE; }
+	if (strcmp(cmd, "onboard") == 0) return cmd_onboard(&o);
+	if (strcmp(cmd, "query") == 0) return cmd_query(&o);
+	if (strcmp(cmd, "query-bench") == 0) return cmd_query_bench(&o);
+	if (strcmp(cmd, "storage") == 0) return cmd_storage(&o);
+	if (strcmp(cmd, "export") == 0) return cmd_export(&o);
+	cli_err("unknown command '%s'", cmd);
+	usage(stderr);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,256 @@
+/* cli/storage.c — `parseltongue storage ...` and the --stdio placeholder. */
+#define _GNU_SOURCE
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "../graph/facts.h"
+#include "../graph/index.h"
+#include "../graph/query.h"
+#include "cli.h"
+
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_NOTARGET = 3, EXIT_DB = 4 };
+
+static char *db_path(const cli_opts *o)
+{
+	/* same rule as main.c: open once read-only to learn where it is */
+	store *st = NULL;
+	if (cli_open_db(o, NULL, false, &st)) return NULL;
+	char *d = xstrdup(store_dir(st));
+	store_close(st);
+	return d;
+}
+
+static int status(const cli_opts *o)
+{
+	store *st = NULL;
+	store_txn *txn = NULL;
+	store_stats s;
+	if (cli_open_db(o, NULL, false, &st)) return EXIT_DB;
+	if (store_stats_get(st, &s) || store_txn_begin(st, false, &txn)) { store_close(st); return EXIT_DB; }
+	uint64_t ents = 0, edges = 0, last = 0, files = 0;
+	store_meta_get_u64(txn, META_ENTITIES, &ents);
+	store_meta_get_u64(txn, META_EDGES, &edges);
+	store_meta_get_u64(txn, META_LAST_UPDATE, &last);
+	store_count(txn, TBL_FILES, &files);
+	store_val root;
+	const char *r = store_get(txn, TBL_META, META_ROOT, strlen(META_ROOT), &root) == STORE_OK ? root.data : "";
+	char when[64] = "never";
+	time_t t = (time_t)last;
+	if (last) strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", gmtime(&t));
+	if (o->json) {
+		json_t *j = json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:i,s:s,s:I}", "database", store_dir(st), "root", r,
+				      "files", (json_int_t)files, "entities", (json_int_t)ents, "edges", (json_int_t)edges,
+				      "size_bytes", (json_int_t)s.file_size, "map_bytes", (json_int_t)s.map_size,
+				      "schema", (int)s.schema, "last_update", when, "last_update_unix", (json_int_t)last);
+		json_dumpf(j, stdout, JSON_INDENT(1));
+		putchar('\n');
+		json_decref(j);
+	} else {
+		printf("database     %s\nworkspace    %s\nfiles        %" PRIu64 "\nentities     %" PRIu64 "\n"
+		       "edges        %" PRIu64 "\nsize         %.1f MB on disk\nschema       %u\nlast update  %s\n",
+		       store_dir(st), r, files, ents, edges, (double)s.file_size / 1e6, s.schema, when);
+	}
+	store_txn_abort(txn);
+	store_close(st);
+	return EXIT_OK;
+}
+
+/* ---- verify -------------------------------------------------------------------- */
+
+typedef struct { uint64_t ents, edges, bad_records, dangling, asymmetric, bad_index, bad_facts; } vreport;
+
+static bool has_mirror(store_txn *txn, uint64_t from, const rec_edge *e, bool in)
+{
+	uint8_t k[8];
+	store_val v;
+	store_key_u64(k, e->other);
+	if (store_get(txn, in ? TBL_IN : TBL_OUT, k, 8, &v) != STORE_OK) return false;
+	for (size_t i = 0; i < v.len / REC_EDGE_SIZE; i++) {
+		rec_edge m;
+		rec_edge_decode((const uint8_t *)v.data + i * REC_EDGE_SIZE, &m);
+		if (m.other == from && m.kind == e->kind && m.file == e->file && m.sl == e->sl && m.sc == e->sc)
+			return true;
+	}
+	return false;
+}
+
+static void verify_adjacency(store_txn *txn, store_table t, vreport *r)
+{
+	store_cursor *c = NULL;
+	store_val k, v;
+	if (store_cursor_open(txn, t, &c)) return;
+	for (int rc = store_cursor_seek(c, NULL, 0, &k, &v); rc == STORE_OK; rc = store_cursor_next(c, &k, &v)) {
+		rec_entity e;
+		if (k.len != 8 || v.len % REC_EDGE_SIZE) { r->bad_records++; continue; }
+		uint64_t from = store_load_u64(k.data);
+		if (query_entity(txn, from, &e) != STORE_OK) r->dangling++;
+		for (size_t i = 0; i < v.len / REC_EDGE_SIZE; i++) {
+			rec_edge ed;
+			rec_edge_decode((const uint8_t *)v.data + i * REC_EDGE_SIZE, &ed);
+			if (t == TBL_OUT) r->edges++;
+			if (ed.kind < REL_CONTAINS || ed.kind >= REL_MAX) r->bad_records++;
+			if (query_entity(txn, ed.other, &e) != STORE_OK) r->dangling++;
+			else if (!has_mirror(txn, from, &ed, t == TBL_OUT)) r->asymmetric++;
+		}
+	}
+	store_cursor_close(c);
+}
+
+static void verify_entities(store_txn *txn, vreport *r)
+{
+	store_cursor *c = NULL;
+	store_val k, v;
+	if (store_cursor_open(txn, TBL_ENTS, &c)) return;
+	for (int rc = store_cursor_seek(c, NULL, 0, &k, &v); rc == STORE_OK; rc = store_cursor_next(c, &k, &v)) {
+		rec_entity e;
+		r->ents++;
+		if (k.len != 8 || rec_entity_decode(v.data, v.len, &e) != 0 || e.id != store_load_u64(k.data)) {
+			r->bad_records++;
+			continue;
+		}
+		if (e.file != PT_NO_FILE && !*query_file_path(txn, e.file)) r->dangling++;
+		q_ids ids = {0};
+		store_cursor *n = NULL;
+		store_val d;
+		bool found = !*e.name;
+		if (!store_cursor_open(txn, TBL_NAMES, &n))
+			for (int x = store_cursor_first_dup(n, e.name, strlen(e.name), &d); x == STORE_OK && !found;
+			     x = store_cursor_next_dup(n, &d))
+				found = store_load_u64(d.data) == e.id;
+		store_cursor_close(n);
+		if (!found) r->bad_index++;
+		vec_free(&ids);
+	}
+	store_cursor_close(c);
+}
+
+static void verify_facts(store_txn *txn, vreport *r)
+{
+	store_cursor *c = NULL;
+	store_val k, v;
+	if (store_cursor_open(txn, TBL_FACTS, &c)) return;
+	for (int rc = store_cursor_seek(c, NULL, 0, &k, &v); rc == STORE_OK; rc = store_cursor_next(c, &k, &v)) {
+		pt_facts f;
+		facts_init(&f);
+		if (facts_decode(v.data, v.len, &f) != 0) r->bad_facts++;
+		facts_free(&f);
+	}
+	store_cursor_close(c);
+}
+
+static int verify(const cli_opts *o)
+{
+	store *st = NULL;
+	store_txn *txn = NULL;
+	if (cli_open_db(o, NULL, false, &st)) return EXIT_DB;
+	if (store_txn_begin(st, false, &txn)) { store_close(st); return EXIT_DB; }
+	vreport r = {0};
+	verify_entities(txn, &r);
+	verify_adjacency(txn, TBL_OUT, &r);
+	verify_adjacency(txn, TBL_IN, &r);
+	verify_facts(txn, &r);
+	store_txn_abort(txn);
+	store_close(st);
+	uint64_t bad = r.bad_records + r.dangling + r.asymmetric + r.bad_index + r.bad_facts;
+	if (o->json) {
+		json_t *j = json_pack("{s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "ok", bad == 0, "entities", (json_int_t)r.ents,
+				      "edges", (json_int_t)r.edges, "bad_records", (json_int_t)r.bad_records,
+				      "dangling", (json_int_t)r.dangling, "asymmetric", (json_int_t)r.asymmetric,
+				      "bad_index", (json_int_t)r.bad_index, "bad_facts", (json_int_t)r.bad_facts);
+		json_dumpf(j, stdout, JSON_INDENT(1));
+		putchar('\n');
+		json_decref(j);
+	} else {
+		printf("%s: %" PRIu64 " entities, %" PRIu64 " edges checked; %" PRIu64 " bad records, %" PRIu64
+		       " dangling references, %" PRIu64 " one-sided edges, %" PRIu64 " index mismatches, %" PRIu64 " bad facts\n",
+		       bad ? "FAILED" : "ok", r.ents, r.edges, r.bad_records, r.dangling, r.asymmetric, r.bad_index, r.bad_facts);
+	}
+	if (bad) cli_err("the database is inconsistent: run `parseltongue storage clean` and onboard again");
+	return bad ? EXIT_DB : EXIT_OK;
+}
+
+/* ---- whole-database operations ---------------------------------------------------- */
+
+static int compact(const cli_opts *o)
+{
+	char *dir = db_path(o);
+	if (!dir) return EXIT_DB;
+	uint64_t before = 0, after = 0;
+	int rc = store_compact(dir, &before, &after);
+	if (rc) cli_err("compact %s: %s", dir, store_strerror(rc));
+	else printf("compacted %s: %.1f MB → %.1f MB\n", dir, (double)before / 1e6, (double)after / 1e6);
+	free(dir);
+	return rc ? EXIT_DB : EXIT_OK;
+}
+
+static int snapshot(const cli_opts *o, const char *file)
+{
+	store *st = NULL;
+	if (cli_open_db(o, NULL, false, &st)) return EXIT_DB;
+	int rc = store_snapshot(st, file);
+	store_close(st);
+	if (rc) { cli_err("snapshot to %s: %s", file, store_strerror(rc)); return EXIT_DB; }
+	struct stat sb;
+	printf("snapshot written to %s (%.1f MB)\n", file, stat(file, &sb) == 0 ? (double)sb.st_size / 1e6 : 0.0);
+	return EXIT_OK;
+}
+
+static int restore(const cli_opts *o, const char *file)
+{
+	const char *env = getenv("PARSELTONGUE_DB");
+	char *dir = o->db ? xstrdup(o->db) : env && *env ? xstrdup(env) : NULL;
+	if (!dir) {
+		store *st = NULL;
+		/* an existing database tells where; otherwise the default spot */
+		if (store_open(".cache/parseltongue", STORE_CREATE, &st) == STORE_OK) store_close(st);
+		dir = xstrdup(".cache/parseltongue");
+	}
+	struct stat sb;
+	if (stat(dir, &sb) != 0) {
+		store *st = NULL;
+		if (store_open(dir, STORE_CREATE, &st) == STORE_OK) store_close(st);
+	}
+	int rc = store_restore(dir, file);
+	if (rc) cli_err("restore %s into %s: %s", file, dir, store_strerror(rc));
+	else printf("restored %s into %s\n", file, dir);
+	free(dir);
+	return rc ? EXIT_DB : EXIT_OK;
+}
+
+static int clean(const cli_opts *o)
+{
+	const char *env = getenv("PARSELTONGUE_DB");
+	char *dir = o->db ? xstrdup(o->db) : env && *env ? xstrdup(env) : db_path(o);
+	if (!dir) return EXIT_DB;
+	int rc = store_remove(dir);
+	if (rc) cli_err("clean %s: %s", dir, store_strerror(rc));
+	else printf("removed the database in %s\n", dir);
+	free(dir);
+	return rc ? EXIT_DB : EXIT_OK;
+}
+
+int cmd_storage(const cli_opts *o)
+{
+	const char *sub = o->nargs ? o->args[0] : "status";
+	if (strcmp(sub, "status") == 0) return status(o);
+	if (strcmp(sub, "verify") == 0) return verify(o);
+	if (strcmp(sub, "compact") == 0) return compact(o);
+	if (strcmp(sub, "clean") == 0) return clean(o);
+	if (strcmp(sub, "snapshot") == 0 || strcmp(sub, "restore") == 0) {
+		if (o->nargs < 2) { cli_err("storage %s FILE", sub); return EXIT_USAGE; }
+		return sub[0] == 's' ? snapshot(o, o->args[1]) : restore(o, o->args[1]);
+	}
+	cli_err("storage: unknown subcommand '%s' (status, verify, compact, clean, snapshot, restore)", sub);
+	return EXIT_USAGE;
+}
+
+int cli_lsp(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	cli_err("the language server (--stdio) is not part of this build yet");
+	return EXIT_FAIL;
+}

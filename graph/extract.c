@@ -1,0 +1,1913 @@
+/* graph/extract.c — see extract.h.
+ *
+ * One pre-order pass over the syntax tree with a TSTreeCursor. The walk is
+ * iterative and keeps one frame per depth in a growable array, so nesting
+ * is bounded by memory, never by the C stack. Each frame saves the context
+ * (enclosing item, module, fn, locals and generic params in scope) as it was
+ * before its node was entered; leaving the node restores it, which gives
+ * lexical scoping for free. Helpers that look inside a subtree either follow
+ * fields a bounded number of steps or use the extractor's second cursor.
+ *
+ * Node kinds are compared by symbol id: the ids are looked up once per
+ * extractor and mapped to a small role enum so the hot loop is a table
+ * lookup and a switch. Strings are interned (deduplicated per file) into
+ * the facts' pool, so receiver descriptors and generic bounds are plain
+ * pool offsets and nothing in the walk allocates per node.
+ */
+#define _GNU_SOURCE
+#include "extract.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <tree_sitter/api.h>
+
+const TSLanguage *tree_sitter_rust(void);
+
+#define SYM_ERROR ((TSSymbol)-1)
+#define SIG_MAX 512
+#define MAX_SEGS 64      /* path segments we are willing to join */
+#define MAX_TYPE_DEPTH 8 /* `<<T as A>::B as C>::D` nesting followed */
+#define MAX_USE_DEPTH 128
+#define LOCAL_BUCKETS 64
+
+/* What a node means to the walk. */
+enum {
+	R_OTHER = 0, R_SOURCE, R_MOD, R_FN, R_FNSIG, R_STRUCT, R_ENUM, R_UNION,
+	R_TRAIT, R_IMPL, R_TYPE_ITEM, R_ASSOC_TYPE, R_CONST, R_STATIC,
+	R_MACRO_DEF, R_USE, R_EXTERN_CRATE, R_ATTR, R_PRUNE, R_MACRO, R_CALL,
+	R_LET, R_LET_COND, R_FOR, R_MATCH_ARM, R_CLOSURE, R_DECL_LIST,
+	R_EXPR_STMT, R_IDENT, R_TYPE_IDENT, R_SCOPED_IDENT, R_SCOPED_TYPE,
+	R_STRUCT_EXPR, R_TYPE_PARAMS, R_CONSTRAINED,
+};
+
+static const struct { const char *name; uint8_t role; } role_names[] = {
+	{"source_file", R_SOURCE}, {"mod_item", R_MOD},
+	{"function_item", R_FN}, {"function_signature_item", R_FNSIG},
+	{"struct_item", R_STRUCT}, {"enum_item", R_ENUM}, {"union_item", R_UNION},
+	{"trait_item", R_TRAIT}, {"impl_item", R_IMPL}, {"type_item", R_TYPE_ITEM},
+	{"associated_type", R_ASSOC_TYPE}, {"const_item", R_CONST},
+	{"static_item", R_STATIC}, {"macro_definition", R_MACRO_DEF},
+	{"use_declaration", R_USE}, {"extern_crate_declaration", R_EXTERN_CRATE},
+	{"attribute_item", R_ATTR}, {"inner_attribute_item", R_PRUNE},
+	{"line_comment", R_PRUNE}, {"block_comment", R_PRUNE},
+	{"lifetime", R_PRUNE}, {"label", R_PRUNE}, {"string_literal", R_PRUNE},
+	{"raw_string_literal", R_PRUNE}, {"char_literal", R_PRUNE},
+	{"visibility_modifier", R_PRUNE}, {"token_tree", R_PRUNE},
+	{"macro_invocation", R_MACRO}, {"call_expression", R_CALL},
+	{"let_declaration", R_LET}, {"let_condition", R_LET_COND},
+	{"for_expression", R_FOR}, {"match_arm", R_MATCH_ARM},
+	{"closure_expression", R_CLOSURE},
+	{"declaration_list", R_DECL_LIST}, {"expression_statement", R_EXPR_STMT},
+	{"identifier", R_IDENT}, {"type_identifier", R_TYPE_IDENT},
+	{"scoped_identifier", R_SCOPED_IDENT},
+	{"scoped_type_identifier", R_SCOPED_TYPE},
+	{"struct_expression", R_STRUCT_EXPR}, {"type_parameters", R_TYPE_PARAMS},
+	{"constrained_type_parameter", R_CONSTRAINED},
+};
+
+/* Symbols the helpers compare against (named unless marked). */
+typedef struct {
+	TSSymbol ident, type_ident, field_ident, shorthand_field_ident, self,
+		crate, super, primitive, scoped_ident, scoped_type,
+		generic_type, generic_turbofish, generic_function, field_expr,
+		reference_type, pointer_type, dynamic_type, abstract_type,
+		bounded_type, hrtb, function_type, removed_bound, bracketed_type,
+		qualified_type, paren_expr, reference_expr, struct_expr, call_expr,
+		lifetime, parameter, constrained, optional_param,
+		where_clause, where_predicate, use_list,
+		scoped_use_list, use_as_clause, use_wildcard, field_decl,
+		ordered_field_decl_list, visibility, attribute, token_tree,
+		string_literal, raw_string_literal;
+	/* anonymous tokens, for token trees */
+	TSSymbol t_impl, t_for, t_lt, t_gt, t_shr, t_colons, t_amp, t_quote,
+		t_dyn, t_comma, t_mut, t_bang;
+} symbols;
+
+typedef struct {
+	TSFieldId name, body, type, trait, path, value, function, pattern,
+		parameters, return_type, type_parameters, bounds, left, alias,
+		argument, macro, field, type_arguments, arguments, condition;
+} fields;
+
+/* What a receiver is known to be (pool offsets). */
+typedef struct {
+	uint8_t kind;
+	uint32_t path, name;
+} desc;
+
+/* A local binding visible in the current fn body. */
+typedef struct {
+	uint32_t start, len;   /* the name, as a range of the source text */
+	desc d;
+	int32_t prev;          /* previous local in the same hash bucket */
+} local;
+
+/* A generic type parameter in scope; bounds is a pool offset, 0 = none. */
+typedef struct {
+	uint32_t start, len, bounds;
+} gparam;
+
+/* One `T: Bound` seen while gathering an item's generics. */
+typedef struct {
+	uint32_t start, len, bound;
+	bool declared;
+} gpair;
+
+typedef struct {
+	int32_t parent;  /* innermost module/fn/impl/trait item, -1 = file */
+	int32_t from;    /* innermost item of any kind */
+	int32_t scope;   /* innermost module or fn, for uses */
+	uint32_t fn_base;/* first local of the innermost fn */
+} ctx;
+
+typedef struct {
+	TSNode node;
+	uint8_t role;
+	ctx saved;
+	uint32_t nlocals, ngens;
+} frame;
+
+typedef struct { uint32_t off, len, hash, gen; } islot;
+typedef struct { uint32_t path; pt_span span; } pending_derive;
+typedef struct { TSSymbol sym; uint32_t start, end; } token;
+
+struct pt_extractor {
+	TSParser *parser;
+	uint64_t timeout;
+	const TSLanguage *lang;
+	uint8_t *role;         /* symbol id → role */
+	uint32_t nsym;
+	symbols S;
+	fields F;
+	TSTreeCursor cur, aux; /* the walk; helpers that scan a subtree */
+	bool cursors;
+
+	/* per-file state */
+	const char *src;
+	uint32_t len;
+	pt_facts *out;
+	ctx cx;
+	VEC(frame) frames;
+	VEC(local) locals;
+	int32_t heads[LOCAL_BUCKETS];
+	VEC(gparam) gens;
+	VEC(gpair) pairs;
+	VEC(pending_derive) derives;
+	VEC(token) toks;
+	uint32_t pend_path;    /* #[path] of the pending attributes */
+	size_t pend_depth;
+	bool pending;
+	strbuf tmp, sig, pre, gb;
+
+	islot *itab;           /* string interning, valid when gen matches */
+	uint32_t icap, icount, gen;
+};
+
+/* ---- setup -------------------------------------------------------------- */
+
+static TSSymbol sym(const TSLanguage *l, const char *name, bool named)
+{
+	return ts_language_symbol_for_name(l, name, (uint32_t)strlen(name), named);
+}
+
+static TSFieldId fid(const TSLanguage *l, const char *name)
+{
+	return ts_language_field_id_for_name(l, name, (uint32_t)strlen(name));
+}
+
+static void init_symbols(symbols *s, const TSLanguage *l)
+{
+	s->ident = sym(l, "identifier", true);
+	s->type_ident = sym(l, "type_identifier", true);
+	s->field_ident = sym(l, "field_identifier", true);
+	s->shorthand_field_ident = sym(l, "shorthand_field_identifier", true);
+	s->self = sym(l, "self", true);
+	s->crate = sym(l, "crate", true);
+	s->super = sym(l, "super", true);
+	s->primitive = sym(l, "primitive_type", true);
+	s->scoped_ident = sym(l, "scoped_identifier", true);
+	s->scoped_type = sym(l, "scoped_type_identifier", true);
+	s->generic_type = sym(l, "generic_type", true);
+	s->generic_turbofish = sym(l, "generic_type_with_turbofish", true);
+	s->generic_function = sym(l, "generic_function", true);
+	s->field_expr = sym(l, "field_expression", true);
+	s->reference_type = sym(l, "reference_type", true);
+	s->pointer_type = sym(l, "pointer_type", true);
+	s->dynamic_type = sym(l, "dynamic_type", true);
+	s->abstract_type = sym(l, "abstract_type", true);
+	s->bounded_type = sym(l, "bounded_type", true);
+	s->hrtb = sym(l, "higher_ranked_trait_bound", true);
+	s->function_type = sym(l, "function_type", true);
+	s->removed_bound = sym(l, "removed_trait_bound", true);
+	s->bracketed_type = sym(l, "bracketed_type", true);
+	s->qualified_type = sym(l, "qualified_type", true);
+	s->paren_expr = sym(l, "parenthesized_expression", true);
+	s->reference_expr = sym(l, "reference_expression", true);
+	s->struct_expr = sym(l, "struct_expression", true);
+	s->call_expr = sym(l, "call_expression", true);
+	s->lifetime = sym(l, "lifetime", true);
+	s->parameter = sym(l, "parameter", true);
+	s->constrained = sym(l, "constrained_type_parameter", true);
+	s->optional_param = sym(l, "optional_type_parameter", true);
+	s->where_clause = sym(l, "where_clause", true);
+	s->where_predicate = sym(l, "where_predicate", true);
+	s->use_list = sym(l, "use_list", true);
+	s->scoped_use_list = sym(l, "scoped_use_list", true);
+	s->use_as_clause = sym(l, "use_as_clause", true);
+	s->use_wildcard = sym(l, "use_wildcard", true);
+	s->field_decl = sym(l, "field_declaration", true);
+	s->ordered_field_decl_list = sym(l, "ordered_field_declaration_list", true);
+	s->visibility = sym(l, "visibility_modifier", true);
+	s->attribute = sym(l, "attribute", true);
+	s->token_tree = sym(l, "token_tree", true);
+	s->string_literal = sym(l, "string_literal", true);
+	s->raw_string_literal = sym(l, "raw_string_literal", true);
+	s->t_impl = sym(l, "impl", false);
+	s->t_for = sym(l, "for", false);
+	s->t_lt = sym(l, "<", false);
+	s->t_gt = sym(l, ">", false);
+	s->t_shr = sym(l, ">>", false);
+	s->t_colons = sym(l, "::", false);
+	s->t_amp = sym(l, "&", false);
+	s->t_quote = sym(l, "'", false);
+	s->t_dyn = sym(l, "dyn", false);
+	s->t_comma = sym(l, ",", false);
+	s->t_mut = sym(l, "mutable_specifier", true);
+	s->t_bang = sym(l, "!", false);
+}
+
+static void init_fields(fields *f, const TSLanguage *l)
+{
+	f->name = fid(l, "name");
+	f->body = fid(l, "body");
+	f->type = fid(l, "type");
+	f->trait = fid(l, "trait");
+	f->path = fid(l, "path");
+	f->value = fid(l, "value");
+	f->function = fid(l, "function");
+	f->pattern = fid(l, "pattern");
+	f->parameters = fid(l, "parameters");
+	f->return_type = fid(l, "return_type");
+	f->type_parameters = fid(l, "type_parameters");
+	f->bounds = fid(l, "bounds");
+	f->left = fid(l, "left");
+	f->alias = fid(l, "alias");
+	f->argument = fid(l, "argument");
+	f->macro = fid(l, "macro");
+	f->field = fid(l, "field");
+	f->type_arguments = fid(l, "type_arguments");
+	f->arguments = fid(l, "arguments");
+	f->condition = fid(l, "condition");
+}
+
+pt_extractor *extract_new(void)
+{
+	pt_extractor *x = xcalloc(1, sizeof *x);
+	x->lang = tree_sitter_rust();
+	x->parser = ts_parser_new();
+	if (!ts_parser_set_language(x->parser, x->lang)) {
+		ts_parser_delete(x->parser);
+		free(x);
+		return NULL;
+	}
+	x->timeout = 2000000;
+	x->nsym = ts_language_symbol_count(x->lang);
+	x->role = xcalloc(x->nsym, 1);
+	for (size_t i = 0; i < sizeof role_names / sizeof role_names[0]; i++) {
+		TSSymbol s = sym(x->lang, role_names[i].name, true);
+		if (s && s < x->nsym)
+			x->role[s] = role_names[i].role;
+	}
+	init_symbols(&x->S, x->lang);
+	init_fields(&x->F, x->lang);
+	for (int i = 0; i < LOCAL_BUCKETS; i++)
+		x->heads[i] = -1;
+	return x;
+}
+
+void extract_free(pt_extractor *x)
+{
+	if (!x)
+		return;
+	if (x->cursors) {
+		ts_tree_cursor_delete(&x->cur);
+		ts_tree_cursor_delete(&x->aux);
+	}
+	ts_parser_delete(x->parser);
+	free(x->role);
+	free(x->itab);
+	vec_free(&x->frames);
+	vec_free(&x->locals);
+	vec_free(&x->gens);
+	vec_free(&x->pairs);
+	vec_free(&x->derives);
+	vec_free(&x->toks);
+	strbuf_free(&x->tmp);
+	strbuf_free(&x->sig);
+	strbuf_free(&x->pre);
+	strbuf_free(&x->gb);
+	free(x);
+}
+
+void extract_set_timeout(pt_extractor *x, uint64_t micros) { x->timeout = micros; }
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static bool null(TSNode n) { return ts_node_is_null(n); }
+static TSNode child(TSNode n, TSFieldId f) { return ts_node_child_by_field_id(n, f); }
+
+static pt_span span_of(TSNode n)
+{
+	TSPoint a = ts_node_start_point(n), b = ts_node_end_point(n);
+	return (pt_span){ ts_node_start_byte(n), ts_node_end_byte(n), a.row, a.column, b.row, b.column };
+}
+
+/* Text of an identifier-like node, without a raw `r#` prefix. */
+static const char *ident(const pt_extractor *x, TSNode n, size_t *len)
+{
+	uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
+	if (b > x->len || a > b)
+		a = b = 0;
+	const char *s = x->src + a;
+	*len = b - a;
+	if (*len > 2 && s[0] == 'r' && s[1] == '#') {
+		s += 2;
+		*len -= 2;
+	}
+	return s;
+}
+
+static bool text_is(const char *s, size_t n, const char *lit)
+{
+	size_t m = strlen(lit);
+	return n == m && memcmp(s, lit, n) == 0;
+}
+
+static uint8_t role_of(const pt_extractor *x, TSSymbol s) { return s < x->nsym ? x->role[s] : R_OTHER; }
+
+/* Role of the frame `up` levels above depth d (R_OTHER past the root). */
+static uint8_t up_role(const pt_extractor *x, size_t d, size_t up)
+{
+	return d >= up ? x->frames.v[d - up].role : R_OTHER;
+}
+
+/* ---- interning ---------------------------------------------------------- */
+
+static void itab_grow(pt_extractor *x)
+{
+	uint32_t cap = x->icap ? x->icap * 2 : 1024;
+	islot *t = xcalloc(cap, sizeof *t);
+	for (uint32_t i = 0; i < x->icap; i++) {
+		islot s = x->itab[i];
+		if (s.gen != x->gen)
+			continue;
+		uint32_t j = s.hash & (cap - 1);
+		while (t[j].gen == x->gen)
+			j = (j + 1) & (cap - 1);
+		t[j] = s;
+	}
+	free(x->itab);
+	x->itab = t;
+	x->icap = cap;
+}
+
+/* Pool offset of s (n bytes), adding it once per file. s must not point
+ * into the pool itself (adding may move it). */
+static uint32_t intern(pt_extractor *x, const char *s, size_t n)
+{
+	if (n == 0)
+		return 0;
+	if ((x->icount + 1) * 2 > x->icap)
+		itab_grow(x);
+	uint32_t h = (uint32_t)pt_hash64(s, n), mask = x->icap - 1;
+	for (uint32_t i = h & mask;; i = (i + 1) & mask) {
+		islot *sl = &x->itab[i];
+		if (sl->gen != x->gen) {
+			uint32_t off = strpool_add(&x->out->pool, s, n);
+			*sl = (islot){ off, (uint32_t)n, h, x->gen };
+			x->icount++;
+			return off;
+		}
+		if (sl->hash == h && sl->len == n &&
+		    memcmp(strpool_get(&x->out->pool, sl->off), s, n) == 0)
+			return sl->off;
+	}
+}
+
+static uint32_t intern_buf(pt_extractor *x, const strbuf *b) { return intern(x, b->buf, b->len); }
+
+static uint32_t intern_ident(pt_extractor *x, TSNode n)
+{
+	size_t len;
+	const char *s = ident(x, n, &len);
+	return intern(x, s, len);
+}
+
+/* ---- output records ------------------------------------------------------ */
+
+static fact_item *item_at(pt_extractor *x, int32_t i) { return &x->out->items.v[i]; }
+
+static int32_t add_item(pt_extractor *x, TSNode n, uint8_t kind, TSNode name)
+{
+	fact_item it = {0};
+	it.kind = kind;
+	it.parent = x->cx.parent;
+	it.span = span_of(n);
+	if (!null(name)) {
+		it.name_span = span_of(name);
+		it.name = intern_ident(x, name);
+	}
+	TSNode first = ts_node_named_child(n, 0);
+	if (!null(first) && ts_node_symbol(first) == x->S.visibility)
+		it.flags |= FI_PUB;
+	vec_push(&x->out->items, it);
+	return (int32_t)x->out->items.n - 1;
+}
+
+static fact_ref *add_ref(pt_extractor *x, uint8_t kind, pt_span site, uint32_t path)
+{
+	fact_ref r = {0};
+	r.kind = kind;
+	r.from = x->cx.from;
+	r.path = path;
+	r.span = site;
+	vec_push(&x->out->refs, r);
+	return &x->out->refs.v[x->out->refs.n - 1];
+}
+
+/* ---- signatures ---------------------------------------------------------- */
+
+/* Skip a comment starting at i (which is "//" or "/ *"); Rust block comments nest. */
+static uint32_t skip_comment(const char *s, uint32_t i, uint32_t end)
+{
+	if (s[i + 1] == '/') {
+		while (i < end && s[i] != '\n')
+			i++;
+		return i;
+	}
+	int depth = 0;
+	while (i < end) {
+		if (i + 1 < end && s[i] == '/' && s[i + 1] == '*') {
+			depth++;
+			i += 2;
+		} else if (i + 1 < end && s[i] == '*' && s[i + 1] == '/') {
+			i += 2;
+			if (--depth == 0)
+				break;
+		} else {
+			i++;
+		}
+	}
+	return i;
+}
+
+static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' || c == 0; }
+
+/* Copy a string literal starting at the quote at i verbatim; returns the
+ * index after it. */
+static uint32_t copy_string(strbuf *b, const char *s, uint32_t i, uint32_t end)
+{
+	uint32_t j = i + 1;
+	while (j < end && s[j] != '"')
+		j += (s[j] == '\\' && j + 1 < end) ? 2 : 1;
+	if (j < end)
+		j++;
+	for (uint32_t k = i; k < j && k < end; k++)
+		strbuf_addc(b, s[k] ? s[k] : ' ');
+	return j;
+}
+
+/* Intern the signature text [start, end): comments dropped, whitespace runs
+ * collapsed, trimmed, a trailing `strip` character removed, at most SIG_MAX
+ * bytes cut at a UTF-8 boundary. */
+static uint32_t make_sig(pt_extractor *x, uint32_t start, uint32_t end, char strip)
+{
+	strbuf *b = &x->sig;
+	const char *s = x->src;
+	bool space = false;
+	b->len = 0;
+	if (end > x->len)
+		end = x->len;
+	for (uint32_t i = start; i < end && b->len <= SIG_MAX;) {
+		char c = s[i];
+		if (c == '/' && i + 1 < end && (s[i + 1] == '/' || s[i + 1] == '*')) {
+			i = skip_comment(s, i, end);
+			space = true;
+		} else if (is_space(c)) {
+			space = true;
+			i++;
+		} else {
+			if (space && b->len)
+				strbuf_addc(b, ' ');
+			space = false;
+			if (c == '"') {
+				i = copy_string(b, s, i, end);
+			} else {
+				strbuf_addc(b, c);
+				i++;
+			}
+		}
+	}
+	if (b->len <= SIG_MAX && strip && b->len && b->buf[b->len - 1] == strip)
+		b->len--;
+	while (b->len && b->buf[b->len - 1] == ' ')
+		b->len--;
+	if (b->len > SIG_MAX) {
+		size_t cut = SIG_MAX;
+		while (cut > 0 && ((unsigned char)b->buf[cut] & 0xC0) == 0x80)
+			cut--;
+		b->len = cut;
+	}
+	return intern_buf(x, b);
+}
+
+/* ---- paths and types ------------------------------------------------------ */
+
+enum { TY_NONE, TY_PATH, TY_BOUND };
+enum { TY_UNWRAP = 1, TY_ALL = 2 };
+
+static int type_norm(pt_extractor *x, TSNode t, int opts, strbuf *out, int depth);
+
+static void add_seg(strbuf *out, size_t start, const char *s, size_t n)
+{
+	if (out->len > start)
+		strbuf_add(out, "::", 2);
+	strbuf_add(out, s, n);
+}
+
+/* The head of a path `<T as Trait>::..` or `<T>::..`: appends "Trait" or
+ * "T"; sets *qual for the `as` form. */
+static bool bracketed_head(pt_extractor *x, TSNode b, strbuf *out, int *qual, int depth)
+{
+	TSNode inner = ts_node_named_child(b, 0);
+	if (null(inner))
+		return false;
+	if (ts_node_symbol(inner) == x->S.qualified_type) {
+		*qual = 1;
+		inner = child(inner, x->F.alias);
+	}
+	return type_norm(x, inner, 0, out, depth + 1) != TY_NONE;
+}
+
+/* Append the normalised path of an identifier, scoped identifier or scoped
+ * type identifier ("a::b::C": generic arguments and a leading `::` dropped,
+ * `r#` removed). Returns the number of segments, 0 when the path has no
+ * name we can write (a metavariable, an unknown bracketed type). */
+static int path_text(pt_extractor *x, TSNode n, strbuf *out, int *qual, int depth)
+{
+	TSNode seg[MAX_SEGS], head = { 0 };
+	int k = 0;
+	bool has_head = false;
+	const symbols *S = &x->S;
+	*qual = 0;
+	while (!null(n)) {
+		TSSymbol s = ts_node_symbol(n);
+		if (s == S->scoped_ident || s == S->scoped_type) {
+			TSNode name = child(n, x->F.name);
+			if (null(name) || k == MAX_SEGS)
+				return 0;
+			seg[k++] = name;
+			n = child(n, x->F.path);
+		} else if (s == S->generic_type || s == S->generic_turbofish) {
+			n = child(n, x->F.type);
+			if (null(n))
+				return 0;
+		} else if (s == S->bracketed_type) {
+			head = n;
+			has_head = true;
+			break;
+		} else if (s == S->ident || s == S->type_ident || s == S->self || s == S->crate ||
+			   s == S->super || s == S->primitive) {
+			if (k == MAX_SEGS)
+				return 0;
+			seg[k++] = n;
+			break;
+		} else {
+			return 0;
+		}
+	}
+	size_t start = out->len;
+	if (has_head && (depth > MAX_TYPE_DEPTH || !bracketed_head(x, head, out, qual, depth))) {
+		out->len = start;
+		return 0;
+	}
+	for (int i = k - 1; i >= 0; i--) {
+		size_t len;
+		const char *t = ident(x, seg[i], &len);
+		add_seg(out, start, t, len);
+	}
+	return k + has_head;
+}
+
+static bool is_smart_pointer(pt_extractor *x, TSNode base)
+{
+	if (null(base))
+		return false;
+	if (ts_node_symbol(base) == x->S.scoped_type || ts_node_symbol(base) == x->S.scoped_ident)
+		base = child(base, x->F.name);
+	if (null(base))
+		return false;
+	size_t n;
+	const char *s = ident(x, base, &n);
+	return text_is(s, n, "Box") || text_is(s, n, "Rc") || text_is(s, n, "Arc");
+}
+
+static TSNode first_type_arg(pt_extractor *x, TSNode g)
+{
+	TSNode args = child(g, x->F.type_arguments);
+	uint32_t n = null(args) ? 0 : ts_node_named_child_count(args);
+	for (uint32_t i = 0; i < n; i++) {
+		TSNode a = ts_node_named_child(args, i);
+		if (ts_node_symbol(a) != x->S.lifetime)
+			return a;
+	}
+	return (TSNode){ 0 };
+}
+
+/* `A + B + 'a`: the first trait, or with TY_ALL every trait joined by '+'. */
+static int bounded(pt_extractor *x, TSNode t, int opts, strbuf *out, int depth)
+{
+	int kind = TY_NONE;
+	size_t start = out->len;
+	uint32_t n = ts_node_named_child_count(t);
+	for (uint32_t i = 0; i < n && n <= 64; i++) {
+		TSNode c = ts_node_named_child(t, i);
+		TSSymbol s = ts_node_symbol(c);
+		if (s == x->S.lifetime || s == x->S.removed_bound)
+			continue;
+		size_t at = out->len;
+		if (at > start)
+			strbuf_addc(out, '+');
+		int k = type_norm(x, c, opts & ~TY_UNWRAP, out, depth + 1);
+		if (k == TY_NONE) {
+			out->len = at;
+			continue;
+		}
+		kind = (k == TY_BOUND || kind == TY_BOUND) ? TY_BOUND : TY_PATH;
+		if (!(opts & TY_ALL))
+			break;
+	}
+	return kind;
+}
+
+/* Append the normalised path of type t to out: references, pointers,
+ * lifetimes and generic arguments dropped; `dyn`/`impl` give their first
+ * trait (TY_BOUND); with TY_UNWRAP, Box/Rc/Arc unwrap once; tuples,
+ * arrays, slices and fn pointers are unknown (TY_NONE, nothing appended). */
+static int type_norm(pt_extractor *x, TSNode t, int opts, strbuf *out, int depth)
+{
+	const symbols *S = &x->S;
+	bool bound = false, unwrapped = false;
+	for (int guard = 0; guard < 256 && !null(t) && depth <= MAX_TYPE_DEPTH; guard++) {
+		TSSymbol s = ts_node_symbol(t);
+		if (s == S->reference_type || s == S->pointer_type || s == S->hrtb) {
+			t = child(t, x->F.type);
+		} else if (s == S->dynamic_type || s == S->abstract_type) {
+			bound = true;
+			t = child(t, x->F.trait);
+		} else if (s == S->function_type) {
+			t = child(t, x->F.trait);
+		} else if (s == S->bounded_type) {
+			int k = bounded(x, t, opts, out, depth);
+			return (k != TY_NONE && bound) ? TY_BOUND : k;
+		} else if (s == S->generic_type) {
+			TSNode base = child(t, x->F.type);
+			TSNode arg = { 0 };
+			if ((opts & TY_UNWRAP) && !unwrapped && is_smart_pointer(x, base))
+				arg = first_type_arg(x, t);
+			unwrapped |= !null(arg);
+			t = null(arg) ? base : arg;
+		} else if (s == S->type_ident || s == S->ident || s == S->scoped_type ||
+			   s == S->scoped_ident || s == S->primitive) {
+			size_t at = out->len;
+			int q;
+			if (!path_text(x, t, out, &q, depth) || (out->len - at == 1 && out->buf[at] == '_')) {
+				out->len = at;
+				return TY_NONE;
+			}
+			return bound ? TY_BOUND : TY_PATH;
+		} else {
+			return TY_NONE;
+		}
+	}
+	return TY_NONE;
+}
+
+/* ---- generic parameters -------------------------------------------------- */
+
+static const gparam *gen_find(const pt_extractor *x, const char *s, size_t n)
+{
+	for (size_t i = x->gens.n; i-- > 0;) {
+		const gparam *g = &x->gens.v[i];
+		if (g->len == n && memcmp(x->src + g->start, s, n) == 0)
+			return g;
+	}
+	return NULL;
+}
+
+static void add_pair(pt_extractor *x, TSNode name, uint32_t bound, bool declared)
+{
+	gpair p = { ts_node_start_byte(name), ts_node_end_byte(name) - ts_node_start_byte(name), bound, declared };
+	vec_push(&x->pairs, p);
+}
+
+/* One pair per trait in a `: A + B<X> + 'a + ?Sized` list. */
+static void add_bounds(pt_extractor *x, TSNode name, TSNode bounds, bool declared)
+{
+	uint32_t n = null(bounds) ? 0 : ts_node_named_child_count(bounds);
+	for (uint32_t i = 0; i < n; i++) {
+		TSNode b = ts_node_named_child(bounds, i);
+		TSSymbol s = ts_node_symbol(b);
+		if (s == x->S.lifetime || s == x->S.removed_bound)
+			continue;
+		x->tmp.len = 0;
+		if (type_norm(x, b, 0, &x->tmp, 0) != TY_NONE)
+			add_pair(x, name, intern_buf(x, &x->tmp), declared);
+	}
+}
+
+static void type_param(pt_extractor *x, TSNode p)
+{
+	TSSymbol s = ts_node_symbol(p);
+	if (s == x->S.optional_param) {
+		p = child(p, x->F.name);
+		if (null(p))
+			return;
+		s = ts_node_symbol(p);
+	}
+	if (s == x->S.type_ident) {
+		add_pair(x, p, 0, true);
+	} else if (s == x->S.constrained) {
+		TSNode left = child(p, x->F.left);
+		if (null(left) || ts_node_symbol(left) != x->S.type_ident)
+			return;
+		add_pair(x, left, 0, true);
+		add_bounds(x, left, child(p, x->F.bounds), true);
+	}
+}
+
+/* `where T: A + B` for a T declared here or by an enclosing item. */
+static void where_pred(pt_extractor *x, TSNode w)
+{
+	TSNode left = child(w, x->F.left);
+	if (null(left) || ts_node_symbol(left) != x->S.type_ident)
+		return;
+	size_t n;
+	const char *s = ident(x, left, &n);
+	bool here = false;
+	for (size_t i = 0; i < x->pairs.n && !here; i++)
+		here = x->pairs.v[i].len == n && memcmp(x->src + x->pairs.v[i].start, s, n) == 0;
+	if (here || gen_find(x, s, n))
+		add_bounds(x, left, child(w, x->F.bounds), false);
+}
+
+static TSNode find_child(pt_extractor *x, TSNode n, TSSymbol s)
+{
+	TSTreeCursor *c = &x->aux;
+	ts_tree_cursor_reset(c, n);
+	if (ts_tree_cursor_goto_first_child(c)) {
+		do {
+			TSNode k = ts_tree_cursor_current_node(c);
+			if (ts_node_symbol(k) == s)
+				return k;
+		} while (ts_tree_cursor_goto_next_sibling(c));
+	}
+	return (TSNode){ 0 };
+}
+
+/* Join the bounds gathered for pairs[i]'s name into x->gb. */
+static void join_bounds(pt_extractor *x, size_t i)
+{
+	const gpair *p = &x->pairs.v[i];
+	for (size_t j = i; j < x->pairs.n; j++) {
+		const gpair *q = &x->pairs.v[j];
+		if (!q->bound || q->len != p->len || memcmp(x->src + q->start, x->src + p->start, p->len))
+			continue;
+		if (x->gb.len)
+			strbuf_addc(&x->gb, '+');
+		strbuf_adds(&x->gb, strpool_get(&x->out->pool, q->bound));
+	}
+}
+
+static bool seen_before(const pt_extractor *x, size_t i)
+{
+	const gpair *p = &x->pairs.v[i];
+	for (size_t j = 0; j < i; j++) {
+		const gpair *q = &x->pairs.v[j];
+		if (q->len == p->len && memcmp(x->src + q->start, x->src + p->start, p->len) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The `T: Bound` pairs of item n's <..> list and where clause. */
+static void gather_pairs(pt_extractor *x, TSNode n)
+{
+	vec_clear(&x->pairs);
+	TSNode tp = child(n, x->F.type_parameters);
+	uint32_t np = null(tp) ? 0 : ts_node_named_child_count(tp);
+	for (uint32_t i = 0; i < np; i++)
+		type_param(x, ts_node_named_child(tp, i));
+	TSNode wc = find_child(x, n, x->S.where_clause);
+	uint32_t nw = null(wc) ? 0 : ts_node_named_child_count(wc);
+	for (uint32_t i = 0; i < nw; i++) {
+		TSNode w = ts_node_named_child(wc, i);
+		if (ts_node_symbol(w) == x->S.where_predicate)
+			where_pred(x, w);
+	}
+}
+
+/* Bring the generic params of item n into scope and return its generics
+ * string ("T:A+B;U:C", pool offset). A where clause on a param of an
+ * enclosing item narrows it here: the scope entry keeps the outer bounds too. */
+static uint32_t push_generics(pt_extractor *x, TSNode n)
+{
+	strbuf *g = &x->pre;
+	g->len = 0;
+	gather_pairs(x, n);
+	for (size_t i = 0; i < x->pairs.n; i++) {
+		if (seen_before(x, i))
+			continue;
+		const gpair p = x->pairs.v[i];
+		x->gb.len = 0;
+		join_bounds(x, i);
+		if (x->gb.len) {
+			if (g->len)
+				strbuf_addc(g, ';');
+			strbuf_printf(g, "%.*s:%.*s", (int)p.len, x->src + p.start, (int)x->gb.len, x->gb.buf);
+		}
+		const gparam *outer = p.declared ? NULL : gen_find(x, x->src + p.start, p.len);
+		if (outer && outer->bounds) {
+			strbuf_adds(&x->gb, x->gb.len ? "+" : "");
+			strbuf_adds(&x->gb, strpool_get(&x->out->pool, outer->bounds));
+		}
+		gparam gp = { p.start, p.len, intern_buf(x, &x->gb) };
+		vec_push(&x->gens, gp);
+	}
+	return intern_buf(x, g);
+}
+
+/* Pool offset of the normalised path of type t, 0 when unknown or when it
+ * names a generic parameter in scope. */
+static uint32_t type_path(pt_extractor *x, TSNode t, int opts)
+{
+	if (null(t))
+		return 0;
+	x->tmp.len = 0;
+	if (type_norm(x, t, opts, &x->tmp, 0) == TY_NONE)
+		return 0;
+	if (!memmem(x->tmp.buf, x->tmp.len, "::", 2) && gen_find(x, x->tmp.buf, x->tmp.len))
+		return 0;
+	return intern_buf(x, &x->tmp);
+}
+
+/* ---- locals and receivers -------------------------------------------------- */
+
+static uint32_t bucket(const char *s, size_t n)
+{
+	return ((unsigned char)s[0] * 31u + (unsigned char)s[n - 1] + (uint32_t)n) & (LOCAL_BUCKETS - 1);
+}
+
+static void bind(pt_extractor *x, TSNode name, desc d)
+{
+	size_t n;
+	const char *s = ident(x, name, &n);
+	if (n == 0)
+		return;
+	uint32_t b = bucket(s, n);
+	local l = { (uint32_t)(s - x->src), (uint32_t)n, d, x->heads[b] };
+	vec_push(&x->locals, l);
+	x->heads[b] = (int32_t)x->locals.n - 1;
+}
+
+static void locals_truncate(pt_extractor *x, uint32_t n)
+{
+	while (x->locals.n > n) {
+		const local *l = &x->locals.v[--x->locals.n];
+		x->heads[bucket(x->src + l->start, l->len)] = l->prev;
+	}
+}
+
+static const local *lookup(const pt_extractor *x, TSNode name)
+{
+	size_t n;
+	const char *s = ident(x, name, &n);
+	if (n == 0)
+		return NULL;
+	for (int32_t i = x->heads[bucket(s, n)]; i >= (int32_t)x->cx.fn_base; i = x->locals.v[i].prev) {
+		const local *l = &x->locals.v[i];
+		if (l->len == n && memcmp(x->src + l->start, s, n) == 0)
+			return l;
+	}
+	return NULL;
+}
+
+/* Parts of a pattern that bind nothing: `Path(..)` heads, types of closure
+ * params, match guards. */
+static bool skip_field(const pt_extractor *x, TSFieldId f)
+{
+	return f && (f == x->F.type || f == x->F.condition);
+}
+
+/* Bind every name a pattern introduces as unknown, so it shadows. */
+static void bind_pattern_none(pt_extractor *x, TSNode pat)
+{
+	TSTreeCursor *c = &x->aux;
+	const symbols *S = &x->S;
+	ts_tree_cursor_reset(c, pat);
+	int depth = 0;
+	for (;;) {
+		TSNode n = ts_tree_cursor_current_node(c);
+		TSSymbol s = ts_node_symbol(n);
+		bool down = false;
+		if (s == S->ident || s == S->shorthand_field_ident)
+			bind(x, n, (desc){ 0 });
+		else if (s != S->scoped_ident && s != S->field_ident && depth < 64)
+			down = depth == 0 || !skip_field(x, ts_tree_cursor_current_field_id(c));
+		if (down && ts_tree_cursor_goto_first_child(c)) {
+			depth++;
+			continue;
+		}
+		while (depth > 0 && !ts_tree_cursor_goto_next_sibling(c)) {
+			ts_tree_cursor_goto_parent(c);
+			depth--;
+		}
+		if (depth == 0)
+			return;
+	}
+}
+
+/* A parameter or `let` type as a receiver descriptor. */
+static desc desc_of_type(pt_extractor *x, TSNode t)
+{
+	desc d = { 0 };
+	x->tmp.len = 0;
+	int k = null(t) ? TY_NONE : type_norm(x, t, TY_UNWRAP | TY_ALL, &x->tmp, 0);
+	if (k == TY_NONE)
+		return d;
+	if (k == TY_PATH && !memmem(x->tmp.buf, x->tmp.len, "::", 2)) {
+		const gparam *g = gen_find(x, x->tmp.buf, x->tmp.len);
+		if (g) {
+			if (g->bounds)
+				d = (desc){ RECV_BOUND, g->bounds, 0 };
+			return d;
+		}
+	}
+	return (desc){ k == TY_BOUND ? RECV_BOUND : RECV_TYPE, intern_buf(x, &x->tmp), 0 };
+}
+
+static desc self_desc(pt_extractor *x) { return (desc){ RECV_TYPE, intern(x, "Self", 4), 0 }; }
+
+static desc lookup_desc(pt_extractor *x, TSNode n)
+{
+	if (ts_node_symbol(n) == x->S.self)
+		return self_desc(x);
+	const local *l = ts_node_symbol(n) == x->S.ident ? lookup(x, n) : NULL;
+	return l ? l->d : (desc){ 0 };
+}
+
+/* `self.f`, `x.f` with x of a known type. */
+static desc field_desc(pt_extractor *x, TSNode fe)
+{
+	TSNode v = child(fe, x->F.value), f = child(fe, x->F.field);
+	if (null(v) || null(f))
+		return (desc){ 0 };
+	desc base = lookup_desc(x, v);
+	if (base.kind != RECV_TYPE)
+		return (desc){ 0 };
+	return (desc){ RECV_FIELD, base.path, intern_ident(x, f) };
+}
+
+static bool is_local_call(pt_extractor *x, TSNode f)
+{
+	return ts_node_symbol(f) == x->S.ident && lookup(x, f) != NULL;
+}
+
+/* `Path::f(..)` / `f(..)` as the value it returns. */
+static desc call_desc(pt_extractor *x, TSNode call)
+{
+	TSNode f = child(call, x->F.function);
+	if (!null(f) && ts_node_symbol(f) == x->S.generic_function)
+		f = child(f, x->F.function);
+	if (null(f) || (ts_node_symbol(f) != x->S.ident && ts_node_symbol(f) != x->S.scoped_ident) ||
+	    is_local_call(x, f))
+		return (desc){ 0 };
+	int q;
+	x->tmp.len = 0;
+	int k = path_text(x, f, &x->tmp, &q, 0);
+	if (!k || q)
+		return (desc){ 0 };
+	const char *sep = memmem(x->tmp.buf, x->tmp.len, "::", 2);
+	if (sep && gen_find(x, x->tmp.buf, (size_t)(sep - x->tmp.buf)))
+		return (desc){ 0 };
+	return (desc){ RECV_RET, intern_buf(x, &x->tmp), 0 };
+}
+
+/* What the code says about the value of expression e. */
+static desc recv_of(pt_extractor *x, TSNode e)
+{
+	const symbols *S = &x->S;
+	for (int guard = 0; guard < 64 && !null(e); guard++) {
+		TSSymbol s = ts_node_symbol(e);
+		if (s == S->paren_expr) {
+			e = ts_node_named_child(e, 0);
+		} else if (s == S->reference_expr) {
+			e = child(e, x->F.value);
+		} else if (s == S->self || s == S->ident) {
+			return lookup_desc(x, e);
+		} else if (s == S->field_expr) {
+			return field_desc(x, e);
+		} else if (s == S->call_expr) {
+			return call_desc(x, e);
+		} else if (s == S->struct_expr) {
+			TSNode name = child(e, x->F.name);
+			uint32_t p = type_path(x, name, 0);
+			return p ? (desc){ RECV_TYPE, p, 0 } : (desc){ 0 };
+		} else {
+			break;
+		}
+	}
+	return (desc){ 0 };
+}
+
+static void bind_params(pt_extractor *x, TSNode params)
+{
+	uint32_t n = null(params) ? 0 : ts_node_named_child_count(params);
+	for (uint32_t i = 0; i < n; i++) {
+		TSNode p = ts_node_named_child(params, i);
+		if (ts_node_symbol(p) != x->S.parameter)
+			continue;
+		TSNode pat = child(p, x->F.pattern);
+		if (null(pat) || ts_node_symbol(pat) == x->S.self)
+			continue;
+		if (ts_node_symbol(pat) == x->S.ident)
+			bind(x, pat, desc_of_type(x, child(p, x->F.type)));
+		else
+			bind_pattern_none(x, pat);
+	}
+}
+
+static void leave_let(pt_extractor *x, TSNode let)
+{
+	TSNode pat = child(let, x->F.pattern);
+	if (null(pat))
+		return;
+	if (ts_node_symbol(pat) != x->S.ident) {
+		bind_pattern_none(x, pat);
+		return;
+	}
+	TSNode t = child(let, x->F.type);
+	bind(x, pat, null(t) ? recv_of(x, child(let, x->F.value)) : desc_of_type(x, t));
+}
+
+/* ---- attributes ----------------------------------------------------------- */
+
+static void clear_pending(pt_extractor *x)
+{
+	x->pending = false;
+	x->pend_path = 0;
+	vec_clear(&x->derives);
+}
+
+/* Span from the start of a to the end of b. */
+static pt_span span_join(TSNode a, TSNode b)
+{
+	pt_span s = span_of(a), e = span_of(b);
+	s.end_byte = e.end_byte;
+	s.end_line = e.end_line;
+	s.end_col = e.end_col;
+	return s;
+}
+
+/* `#[derive(A, b::B)]`: one pending derive per path in the token tree. */
+static void parse_derive(pt_extractor *x, TSNode tt)
+{
+	TSTreeCursor *c = &x->aux;
+	TSNode first = { 0 }, last = { 0 };
+	strbuf *b = &x->tmp;
+	b->len = 0;
+	ts_tree_cursor_reset(c, tt);
+	if (!ts_tree_cursor_goto_first_child(c))
+		return;
+	do {
+		TSNode n = ts_tree_cursor_current_node(c);
+		TSSymbol s = ts_node_symbol(n);
+		if (s == x->S.ident) {
+			size_t len;
+			const char *t = ident(x, n, &len);
+			add_seg(b, 0, t, len);
+			if (null(first))
+				first = n;
+			last = n;
+		} else if (s != x->S.t_colons && !null(first)) {
+			pending_derive d = { intern_buf(x, b), span_join(first, last) };
+			vec_push(&x->derives, d);
+			b->len = 0;
+			first = (TSNode){ 0 };
+		}
+	} while (ts_tree_cursor_goto_next_sibling(c));
+}
+
+/* `#[path = "x.rs"]`: the literal's text without its quotes. */
+static uint32_t parse_path_attr(pt_extractor *x, TSNode lit)
+{
+	TSSymbol s = ts_node_symbol(lit);
+	if (s != x->S.string_literal && s != x->S.raw_string_literal)
+		return 0;
+	uint32_t a = ts_node_start_byte(lit), b = ts_node_end_byte(lit);
+	const char *t = x->src + a;
+	const char *q1 = memchr(t, '"', b - a);
+	const char *q2 = q1 ? memrchr(q1 + 1, '"', (size_t)(x->src + b - q1 - 1)) : NULL;
+	if (!q2 || memchr(q1 + 1, 0, (size_t)(q2 - q1 - 1)))
+		return 0;
+	return intern(x, q1 + 1, (size_t)(q2 - q1 - 1));
+}
+
+static void on_attribute(pt_extractor *x, TSNode n, size_t d)
+{
+	if (x->pending && x->pend_depth != d)
+		clear_pending(x);
+	x->pending = true;
+	x->pend_depth = d;
+	TSNode a = ts_node_named_child(n, 0);
+	if (null(a) || ts_node_symbol(a) != x->S.attribute)
+		return;
+	TSNode name = ts_node_named_child(a, 0);
+	if (null(name) || ts_node_symbol(name) != x->S.ident)
+		return;
+	size_t len;
+	const char *s = ident(x, name, &len);
+	TSNode args = child(a, x->F.arguments), value = child(a, x->F.value);
+	if (text_is(s, len, "derive") && !null(args))
+		parse_derive(x, args);
+	else if (text_is(s, len, "path") && !null(value))
+		x->pend_path = parse_path_attr(x, value);
+}
+
+/* Attach the pending attributes at depth d to item i. */
+static void take_pending(pt_extractor *x, int32_t i, size_t d, bool derives)
+{
+	if (!x->pending || x->pend_depth != d)
+		return;
+	if (item_at(x, i)->kind == PT_MODULE)
+		item_at(x, i)->path_attr = x->pend_path;
+	for (size_t k = 0; derives && k < x->derives.n; k++) {
+		fact_ref *r = add_ref(x, FR_DERIVE, x->derives.v[k].span, x->derives.v[k].path);
+		r->from = i;
+	}
+	clear_pending(x);
+}
+
+/* ---- items ------------------------------------------------------------------ */
+
+static bool in_impl_or_trait(const pt_extractor *x, size_t d)
+{
+	uint8_t r = up_role(x, d, 2);
+	return up_role(x, d, 1) == R_DECL_LIST && (r == R_IMPL || r == R_TRAIT);
+}
+
+/* A fn's return type path; 0 for `impl Trait`, generic params, tuples. */
+static uint32_t ret_path(pt_extractor *x, TSNode rt)
+{
+	x->tmp.len = 0;
+	if (null(rt) || type_norm(x, rt, TY_UNWRAP, &x->tmp, 0) != TY_PATH)
+		return 0;
+	if (!memmem(x->tmp.buf, x->tmp.len, "::", 2) && gen_find(x, x->tmp.buf, x->tmp.len))
+		return 0;
+	return intern_buf(x, &x->tmp);
+}
+
+static void enter_fn(pt_extractor *x, TSNode n, size_t d)
+{
+	TSNode body = child(n, x->F.body);
+	int32_t i = add_item(x, n, in_impl_or_trait(x, d) ? PT_METHOD : PT_FUNCTION, child(n, x->F.name));
+	take_pending(x, i, d, false);
+	uint32_t sig = null(body) ? make_sig(x, ts_node_start_byte(n), ts_node_end_byte(n), ';')
+	                          : make_sig(x, ts_node_start_byte(n), ts_node_start_byte(body), 0);
+	uint32_t gen = push_generics(x, n);
+	uint32_t ret = ret_path(x, child(n, x->F.return_type));
+	fact_item *it = item_at(x, i);
+	it->sig = sig;
+	it->generics = gen;
+	it->ret_type = ret;
+	it->flags |= null(body) ? 0 : FI_HAS_BODY;
+	x->cx.parent = x->cx.from = x->cx.scope = i;
+	x->cx.fn_base = (uint32_t)x->locals.n;
+	bind_params(x, child(n, x->F.parameters));
+}
+
+static void add_fields(pt_extractor *x, int32_t owner, TSNode body)
+{
+	TSTreeCursor *c = &x->aux;
+	bool tuple = ts_node_symbol(body) == x->S.ordered_field_decl_list;
+	unsigned idx = 0;
+	ts_tree_cursor_reset(c, body);
+	if (!ts_tree_cursor_goto_first_child(c))
+		return;
+	do {
+		TSNode n = ts_tree_cursor_current_node(c);
+		fact_field f = { owner, 0, 0 };
+		if (tuple && ts_tree_cursor_current_field_id(c) == x->F.type) {
+			char num[16];
+			int len = snprintf(num, sizeof num, "%u", idx++);
+			f.name = intern(x, num, (size_t)len);
+			f.type = type_path(x, n, TY_UNWRAP);
+		} else if (!tuple && ts_node_symbol(n) == x->S.field_decl) {
+			TSNode name = child(n, x->F.name);
+			if (null(name))
+				continue;
+			f.name = intern_ident(x, name);
+			f.type = type_path(x, child(n, x->F.type), TY_UNWRAP);
+		} else {
+			continue;
+		}
+		vec_push(&x->out->fields, f);
+	} while (ts_tree_cursor_goto_next_sibling(c));
+}
+
+static void enter_adt(pt_extractor *x, TSNode n, size_t d, uint8_t kind)
+{
+	TSNode body = child(n, x->F.body);
+	int32_t i = add_item(x, n, kind, child(n, x->F.name));
+	take_pending(x, i, d, true);
+	item_at(x, i)->sig = make_sig(x, ts_node_start_byte(n),
+	                              null(body) ? ts_node_end_byte(n) : ts_node_start_byte(body), ';');
+	push_generics(x, n);
+	x->cx.from = i;
+	if (!null(body) && kind != PT_ENUM)
+		add_fields(x, i, body);
+}
+
+static void enter_impl(pt_extractor *x, TSNode n, size_t d)
+{
+	TSNode body = child(n, x->F.body), self = child(n, x->F.type), trait = child(n, x->F.trait);
+	int32_t i = add_item(x, n, PT_IMPL, (TSNode){ 0 });
+	take_pending(x, i, d, false);
+	uint32_t sig = make_sig(x, ts_node_start_byte(n), null(body) ? ts_node_end_byte(n) : ts_node_start_byte(body), ';');
+	uint32_t gen = push_generics(x, n);
+	if (!null(trait) && !null(find_child(x, n, x->S.t_bang)))
+		trait = (TSNode){ 0 };   /* `impl !Send for X` implements nothing */
+	uint32_t ip = type_path(x, self, 0), tp = type_path(x, trait, 0);
+	fact_item *it = item_at(x, i);
+	if (!null(self))
+		it->name_span = span_of(self);
+	it->sig = sig;
+	it->generics = gen;
+	it->impl_self = ip;
+	it->impl_trait = tp;
+	it->flags |= null(trait) ? 0 : FI_TRAIT_IMPL;
+	x->cx.parent = x->cx.from = i;
+}
+
+static void enter_trait(pt_extractor *x, TSNode n, size_t d)
+{
+	TSNode body = child(n, x->F.body);
+	int32_t i = add_item(x, n, PT_TRAIT, child(n, x->F.name));
+	take_pending(x, i, d, false);
+	uint32_t sig = make_sig(x, ts_node_start_byte(n), null(body) ? ts_node_end_byte(n) : ts_node_start_byte(body), ';');
+	uint32_t gen = push_generics(x, n);
+	item_at(x, i)->sig = sig;
+	item_at(x, i)->generics = gen;
+	x->cx.parent = x->cx.from = i;
+}
+
+static void enter_mod(pt_extractor *x, TSNode n, size_t d)
+{
+	TSNode body = child(n, x->F.body);
+	int32_t i = add_item(x, n, PT_MODULE, child(n, x->F.name));
+	take_pending(x, i, d, false);
+	item_at(x, i)->flags |= null(body) ? FI_MOD_EXTERNAL : 0;
+	item_at(x, i)->sig = null(body) ? make_sig(x, ts_node_start_byte(n), ts_node_end_byte(n), ';')
+	                                : make_sig(x, ts_node_start_byte(n), ts_node_start_byte(body), 0);
+	x->cx.parent = x->cx.from = x->cx.scope = i;
+}
+
+/* type aliases, associated types, consts, statics: the text up to the
+ * value (consts, statics) or the whole item (types). */
+static void enter_simple(pt_extractor *x, TSNode n, size_t d, uint8_t kind)
+{
+	int32_t i = add_item(x, n, kind, child(n, x->F.name));
+	take_pending(x, i, d, false);
+	TSNode value = (kind == PT_CONST || kind == PT_STATIC) ? child(n, x->F.value) : (TSNode){ 0 };
+	item_at(x, i)->sig = null(value) ? make_sig(x, ts_node_start_byte(n), ts_node_end_byte(n), ';')
+	                                 : make_sig(x, ts_node_start_byte(n), ts_node_start_byte(value), '=');
+	if (kind == PT_TYPE_ALIAS)
+		push_generics(x, n);
+	x->cx.from = i;
+}
+
+static void enter_macro_def(pt_extractor *x, TSNode n, size_t d)
+{
+	TSNode name = child(n, x->F.name);
+	int32_t i = add_item(x, n, PT_MACRO, name);
+	take_pending(x, i, d, false);
+	item_at(x, i)->sig = make_sig(x, ts_node_start_byte(n), null(name) ? ts_node_end_byte(n) : ts_node_end_byte(name), 0);
+}
+
+/* ---- uses --------------------------------------------------------------------- */
+
+static void emit_use(pt_extractor *x, TSNode n, const char *alias, size_t alen, uint32_t flags)
+{
+	strbuf *p = &x->pre;
+	if (p->len == 0)
+		return;
+	if (!alias) {
+		const char *s = p->buf, *e = p->buf + p->len, *q;
+		while ((q = memmem(s, (size_t)(e - s), "::", 2)))
+			s = q + 2;
+		alias = s;
+		alen = (size_t)(e - s);
+	}
+	uint32_t a = intern(x, alias, alen);
+	fact_use u = { x->cx.scope, intern_buf(x, p), a, flags, span_of(n) };
+	vec_push(&x->out->uses, u);
+}
+
+static bool append_use_path(pt_extractor *x, TSNode n)
+{
+	strbuf *p = &x->pre;
+	size_t at = p->len;
+	int q;
+	if (ts_node_symbol(n) == x->S.self)
+		return true;       /* `a::{self}`: the prefix itself */
+	if (at)
+		strbuf_add(p, "::", 2);
+	if (!path_text(x, n, p, &q, 0)) {
+		p->len = at;
+		return false;
+	}
+	return true;
+}
+
+/* One node of a use tree, with the prefix already in x->pre; returns
+ * whether its children are part of the tree. */
+static bool use_node(pt_extractor *x, TSTreeCursor *c, int d, uint32_t flags)
+{
+	TSNode n = ts_tree_cursor_current_node(c);
+	TSSymbol s = ts_node_symbol(n);
+	const symbols *S = &x->S;
+	if (!ts_node_is_named(n) || (d > 0 && ts_tree_cursor_current_field_id(c) == x->F.path))
+		return false;
+	if (s == S->use_list)
+		return true;
+	if (s == S->scoped_use_list) {
+		TSNode p = child(n, x->F.path);
+		return null(p) || append_use_path(x, p);
+	}
+	if (s == S->use_as_clause) {
+		TSNode p = child(n, x->F.path), a = child(n, x->F.alias);
+		size_t len;
+		const char *t = null(a) ? NULL : ident(x, a, &len);
+		if (!null(p) && t && append_use_path(x, p))
+			emit_use(x, n, t, len, flags);
+	} else if (s == S->use_wildcard) {
+		TSNode p = ts_node_named_child(n, 0);
+		if (null(p) || append_use_path(x, p))
+			emit_use(x, n, "*", 1, flags);
+	} else if (s == S->ident || s == S->scoped_ident || s == S->crate || s == S->super || s == S->self) {
+		if (append_use_path(x, n))
+			emit_use(x, n, NULL, 0, flags);
+	}
+	return false;
+}
+
+/* Flatten a use tree, iteratively (the prefix length is kept per depth). */
+static void add_uses(pt_extractor *x, TSNode arg, uint32_t flags)
+{
+	TSTreeCursor *c = &x->aux;
+	size_t plen[MAX_USE_DEPTH + 1];
+	int d = 0;
+	ts_tree_cursor_reset(c, arg);
+	x->pre.len = 0;
+	plen[0] = 0;
+	bool down = use_node(x, c, 0, flags);
+	for (;;) {
+		if (down && d < MAX_USE_DEPTH) {
+			plen[d + 1] = x->pre.len;
+			if (ts_tree_cursor_goto_first_child(c)) {
+				d++;
+				down = use_node(x, c, d, flags);
+				continue;
+			}
+		}
+		for (;;) {
+			if (d == 0)
+				return;
+			x->pre.len = plen[d];
+			if (ts_tree_cursor_goto_next_sibling(c)) {
+				down = use_node(x, c, d, flags);
+				break;
+			}
+			ts_tree_cursor_goto_parent(c);
+			d--;
+		}
+	}
+}
+
+static uint32_t vis_flags(pt_extractor *x, TSNode n)
+{
+	TSNode first = ts_node_named_child(n, 0);
+	return (!null(first) && ts_node_symbol(first) == x->S.visibility) ? FU_PUB : 0;
+}
+
+static void on_use(pt_extractor *x, TSNode n)
+{
+	TSNode arg = child(n, x->F.argument);
+	if (!null(arg))
+		add_uses(x, arg, vis_flags(x, n));
+}
+
+/* `extern crate a as b;` binds b (or a) to the crate, like a use. */
+static void on_extern_crate(pt_extractor *x, TSNode n)
+{
+	TSNode name = child(n, x->F.name), alias = child(n, x->F.alias);
+	if (null(name))
+		return;
+	size_t len, alen;
+	const char *s = ident(x, name, &len);
+	const char *a = null(alias) ? s : ident(x, alias, &alen);
+	if (null(alias))
+		alen = len;
+	fact_use u = { x->cx.scope, intern(x, s, len), intern(x, a, alen), vis_flags(x, n), span_of(name) };
+	vec_push(&x->out->uses, u);
+}
+
+/* ---- macro invocations ---------------------------------------------------------- */
+
+/* The leaves of a token tree, flattened (string literals stay one token). */
+static void flatten_tokens(pt_extractor *x, TSNode tt)
+{
+	TSTreeCursor *c = &x->aux;
+	int depth = 0;
+	vec_clear(&x->toks);
+	ts_tree_cursor_reset(c, tt);
+	for (;;) {
+		TSNode n = ts_tree_cursor_current_node(c);
+		TSSymbol s = ts_node_symbol(n);
+		bool leaf = s == x->S.string_literal || s == x->S.raw_string_literal ||
+		            s == x->S.ident || depth >= 64 || !ts_tree_cursor_goto_first_child(c);
+		if (!leaf) {
+			depth++;
+			continue;
+		}
+		token t = { s, ts_node_start_byte(n), ts_node_end_byte(n) };
+		vec_push(&x->toks, t);
+		while (depth > 0 && !ts_tree_cursor_goto_next_sibling(c)) {
+			ts_tree_cursor_goto_parent(c);
+			depth--;
+		}
+		if (depth == 0)
+			return;
+	}
+}
+
+static bool tok_is(const pt_extractor *x, size_t i, TSSymbol s) { return i < x->toks.n && x->toks.v[i].sym == s; }
+
+/* Skip a balanced `<..>` starting at i; records the names that open a
+ * parameter (`<T`, `, U`) when names is given. */
+static size_t skip_angles(const pt_extractor *x, size_t i, const token **names, int *nn)
+{
+	int depth = 0;
+	for (; i < x->toks.n; i++) {
+		TSSymbol s = x->toks.v[i].sym;
+		if (s == x->S.t_lt)
+			depth++;
+		else if (s == x->S.t_gt)
+			depth--;
+		else if (s == x->S.t_shr)
+			depth -= 2;
+		else if (names && depth == 1 && s == x->S.ident && *nn < 16 &&
+		         (tok_is(x, i - 1, x->S.t_lt) || tok_is(x, i - 1, x->S.t_comma)))
+			names[(*nn)++] = &x->toks.v[i];
+		if (depth <= 0)
+			return i + 1;
+	}
+	return i;
+}
+
+/* Read `a::b::C<..>` at i into out; returns the index after it, 0 if none. */
+static size_t read_path(pt_extractor *x, size_t i, strbuf *out, size_t *nseg)
+{
+	const symbols *S = &x->S;
+	out->len = 0;
+	*nseg = 0;
+	if (tok_is(x, i, S->t_colons))
+		i++;
+	while (i < x->toks.n) {
+		TSSymbol s = x->toks.v[i].sym;
+		if (s != S->ident && s != S->self && s != S->crate && s != S->super && s != S->primitive)
+			return 0;
+		const token *t = &x->toks.v[i];
+		const char *p = x->src + t->start;
+		size_t n = t->end - t->start;
+		if (n > 2 && p[0] == 'r' && p[1] == '#') {
+			p += 2;
+			n -= 2;
+		}
+		add_seg(out, 0, p, n);
+		(*nseg)++;
+		i++;
+		if (!tok_is(x, i, S->t_colons))
+			break;
+		i++;
+	}
+	if (tok_is(x, i, S->t_lt))
+		i = skip_angles(x, i, NULL, NULL);
+	return *nseg ? i : 0;
+}
+
+static void macro_impl(pt_extractor *x, TSNode inv, const strbuf *trait, const strbuf *self, bool generic)
+{
+	int32_t i = add_item(x, inv, PT_IMPL, (TSNode){ 0 });
+	fact_item *it = item_at(x, i);
+	it->flags = FI_TRAIT_IMPL | FI_MACRO_GEN;
+	it->name_span = it->span;
+	it->impl_trait = intern_buf(x, trait);
+	it->impl_self = generic ? 0 : intern_buf(x, self);
+	x->sig.len = 0;
+	strbuf_printf(&x->sig, "impl %.*s for %.*s", (int)trait->len, trait->buf, (int)self->len, self->buf);
+	item_at(x, i)->sig = intern_buf(x, &x->sig);
+}
+
+/* Best effort: `impl <path> for <path>` sequences in an item-level
+ * invocation's tokens become macro-generated impls. */
+static void scan_macro_impls(pt_extractor *x, TSNode inv, TSNode tt)
+{
+	uint32_t a = ts_node_start_byte(tt), b = ts_node_end_byte(tt);
+	if (!memmem(x->src + a, b - a, "impl", 4))
+		return;
+	flatten_tokens(x, tt);
+	const symbols *S = &x->S;
+	for (size_t i = 0; i < x->toks.n; i++) {
+		if (x->toks.v[i].sym != S->t_impl)
+			continue;
+		const token *names[16];
+		int nn = 0;
+		size_t j = i + 1, nt, ns;
+		if (tok_is(x, j, S->t_lt))
+			j = skip_angles(x, j, names, &nn);
+		j = read_path(x, j, &x->gb, &nt);
+		if (!j || !tok_is(x, j, S->t_for))
+			continue;
+		j++;
+		while (tok_is(x, j, S->t_amp) || tok_is(x, j, S->t_mut) || tok_is(x, j, S->t_dyn) ||
+		       (tok_is(x, j, S->t_quote) && tok_is(x, j + 1, S->ident)))
+			j += tok_is(x, j, S->t_quote) ? 2 : 1;
+		if (!read_path(x, j, &x->tmp, &ns))
+			continue;
+		bool generic = false;
+		for (int k = 0; k < nn && ns == 1; k++)
+			generic |= names[k]->end - names[k]->start == x->tmp.len &&
+			           memcmp(x->src + names[k]->start, x->tmp.buf, x->tmp.len) == 0;
+		macro_impl(x, inv, &x->gb, &x->tmp, generic);
+	}
+}
+
+static bool item_level(const pt_extractor *x, size_t d)
+{
+	uint8_t p = up_role(x, d, 1);
+	if (p == R_EXPR_STMT)
+		p = up_role(x, d, 2);
+	return p == R_SOURCE || p == R_DECL_LIST;
+}
+
+static void on_macro(pt_extractor *x, TSNode n, size_t d)
+{
+	TSNode m = child(n, x->F.macro);
+	if (null(m))
+		return;
+	int q;
+	x->tmp.len = 0;
+	if (path_text(x, m, &x->tmp, &q, 0)) {
+		TSNode site = ts_node_symbol(m) == x->S.scoped_ident ? child(m, x->F.name) : m;
+		add_ref(x, FR_MACRO_CALL, span_of(site), intern_buf(x, &x->tmp));
+	}
+	TSNode tt = find_child(x, n, x->S.token_tree);
+	if (!null(tt) && item_level(x, d))
+		scan_macro_impls(x, n, tt);
+}
+
+/* ---- calls and type references ---------------------------------------------- */
+
+static void path_call(pt_extractor *x, TSNode f)
+{
+	bool scoped = ts_node_symbol(f) == x->S.scoped_ident;
+	TSNode site = scoped ? child(f, x->F.name) : f;
+	if (null(site) || is_local_call(x, f))
+		return;
+	strbuf *b = &x->tmp;
+	int q;
+	b->len = 0;
+	int k = path_text(x, f, b, &q, 0);
+	if (!k) {
+		/* `<[T]>::len(..)`: a method of a type we cannot name */
+		fact_ref *r = add_ref(x, FR_CALL_METHOD, span_of(site), 0);
+		r->name = intern_ident(x, site);
+		return;
+	}
+	const char *sep = memmem(b->buf, b->len, "::", 2);
+	const gparam *g = (sep && !q) ? gen_find(x, b->buf, (size_t)(sep - b->buf)) : NULL;
+	if (g && g->bounds) {
+		fact_ref *r = add_ref(x, FR_CALL_PATH, span_of(site), 0);
+		r->recv_kind = RECV_BOUND;
+		r->recv_path = g->bounds;
+		r->name = intern_ident(x, site);
+		return;
+	}
+	fact_ref *r = add_ref(x, FR_CALL_PATH, span_of(site), intern_buf(x, b));
+	r->flags = q ? FR_QUALIFIED : 0;
+}
+
+static void method_call(pt_extractor *x, TSNode fe)
+{
+	TSNode name = child(fe, x->F.field);
+	if (null(name) || ts_node_symbol(name) != x->S.field_ident)
+		return;
+	desc d = recv_of(x, child(fe, x->F.value));
+	uint32_t nm = intern_ident(x, name);
+	fact_ref *r = add_ref(x, FR_CALL_METHOD, span_of(name), 0);
+	r->name = nm;
+	r->recv_kind = d.kind;
+	r->recv_path = d.path;
+	r->recv_name = d.name;
+}
+
+static void on_call(pt_extractor *x, TSNode n)
+{
+	TSNode f = child(n, x->F.function);
+	if (!null(f) && ts_node_symbol(f) == x->S.generic_function)
+		f = child(f, x->F.function);
+	if (null(f))
+		return;
+	TSSymbol s = ts_node_symbol(f);
+	if (s == x->S.field_expr)
+		method_call(x, f);
+	else if (s == x->S.ident || s == x->S.scoped_ident)
+		path_call(x, f);
+}
+
+static bool all_caps(const char *s, size_t n)
+{
+	bool upper = false;
+	if (n < 2)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (c >= 'A' && c <= 'Z')
+			upper = true;
+		else if (!(c == '_' || (c >= '0' && c <= '9')))
+			return false;
+	}
+	return upper;
+}
+
+/* An ALL_CAPS name in expression position: a const or static. */
+static void on_ident(pt_extractor *x, TSTreeCursor *c, TSNode n, size_t d)
+{
+	size_t len;
+	const char *s = ident(x, n, &len);
+	if (!all_caps(s, len))
+		return;
+	uint8_t p = up_role(x, d, 1);
+	TSFieldId f = ts_tree_cursor_current_field_id(c);
+	if (f == x->F.name || (p == R_CALL && f == x->F.function) || f == x->F.macro)
+		return;
+	add_ref(x, FR_TYPE, span_of(n), intern(x, s, len));
+}
+
+/* `a::B_C` in expression position, when its last name is ALL_CAPS. */
+static void on_scoped_ident(pt_extractor *x, TSNode n)
+{
+	TSNode name = child(n, x->F.name);
+	if (null(name))
+		return;
+	size_t len;
+	const char *s = ident(x, name, &len);
+	if (!all_caps(s, len))
+		return;
+	int q;
+	x->tmp.len = 0;
+	if (path_text(x, n, &x->tmp, &q, 0))
+		add_ref(x, FR_TYPE, span_of(n), intern_buf(x, &x->tmp));
+}
+
+static void on_type_ident(pt_extractor *x, TSTreeCursor *c, TSNode n, size_t d)
+{
+	size_t len;
+	const char *s = ident(x, n, &len);
+	uint8_t p = up_role(x, d, 1);
+	if (text_is(s, len, "Self") || text_is(s, len, "_") || p == R_TYPE_PARAMS)
+		return;
+	TSFieldId f = ts_tree_cursor_current_field_id(c);
+	if ((f == x->F.name && p != R_STRUCT_EXPR) || (f == x->F.left && p == R_CONSTRAINED) ||
+	    gen_find(x, s, len))
+		return;
+	add_ref(x, FR_TYPE, span_of(n), intern(x, s, len));
+}
+
+/* Returns whether to look inside (only when the path had no usable text). */
+static bool on_scoped_type(pt_extractor *x, TSNode n)
+{
+	int q;
+	x->tmp.len = 0;
+	if (!path_text(x, n, &x->tmp, &q, 0))
+		return true;
+	const char *sep = memmem(x->tmp.buf, x->tmp.len, "::", 2);
+	if (!q && sep && gen_find(x, x->tmp.buf, (size_t)(sep - x->tmp.buf)))
+		return false;
+	add_ref(x, FR_TYPE, span_of(n), intern_buf(x, &x->tmp));
+	return false;
+}
+
+/* ---- the walk ------------------------------------------------------------------- */
+
+static bool is_item_role(uint8_t r) { return r >= R_MOD && r <= R_MACRO_DEF; }
+
+/* Enter the node under the cursor at depth d; returns whether to descend. */
+static bool enter(pt_extractor *x, TSTreeCursor *c, size_t d)
+{
+	TSNode n = ts_tree_cursor_current_node(c);
+	uint8_t r = role_of(x, ts_node_symbol(n));
+	vec_reserve(&x->frames, d + 1);
+	x->frames.n = d + 1;
+	frame *f = &x->frames.v[d];
+	f->node = n;
+	f->role = r;
+	f->saved = x->cx;
+	f->nlocals = (uint32_t)x->locals.n;
+	f->ngens = (uint32_t)x->gens.n;
+	if (x->pending && d == x->pend_depth && r != R_ATTR && r != R_PRUNE && !is_item_role(r))
+		clear_pending(x);
+
+	uint8_t pr = up_role(x, d, 1);
+	if (pr == R_IMPL) {
+		TSFieldId fi = ts_tree_cursor_current_field_id(c);
+		if (fi == x->F.trait || fi == x->F.type)
+			return false;   /* impl headers are impl_self/impl_trait */
+	} else if (pr == R_FOR && ts_tree_cursor_current_field_id(c) == x->F.body) {
+		TSNode pat = child(x->frames.v[d - 1].node, x->F.pattern);
+		if (!null(pat))
+			bind_pattern_none(x, pat);
+	}
+
+	switch (r) {
+	case R_MOD: enter_mod(x, n, d); return true;
+	case R_FN: case R_FNSIG: enter_fn(x, n, d); return true;
+	case R_STRUCT: enter_adt(x, n, d, PT_STRUCT); return true;
+	case R_ENUM: enter_adt(x, n, d, PT_ENUM); return true;
+	case R_UNION: enter_adt(x, n, d, PT_UNION); return true;
+	case R_TRAIT: enter_trait(x, n, d); return true;
+	case R_IMPL: enter_impl(x, n, d); return true;
+	case R_TYPE_ITEM: case R_ASSOC_TYPE: enter_simple(x, n, d, PT_TYPE_ALIAS); return true;
+	case R_CONST: enter_simple(x, n, d, PT_CONST); return true;
+	case R_STATIC: enter_simple(x, n, d, PT_STATIC); return true;
+	case R_MACRO_DEF: enter_macro_def(x, n, d); return false;
+	case R_USE: on_use(x, n); return false;
+	case R_EXTERN_CRATE: on_extern_crate(x, n); return false;
+	case R_ATTR: on_attribute(x, n, d); return false;
+	case R_PRUNE: return false;
+	case R_MACRO: on_macro(x, n, d); return false;
+	case R_CALL: on_call(x, n); return true;
+	case R_MATCH_ARM: {
+		TSNode pat = child(n, x->F.pattern);
+		if (!null(pat))
+			bind_pattern_none(x, pat);
+		return true;
+	}
+	case R_CLOSURE: {
+		TSNode params = child(n, x->F.parameters);
+		if (!null(params))
+			bind_pattern_none(x, params);   /* closure params: unknown */
+		return true;
+	}
+	case R_IDENT: on_ident(x, c, n, d); return false;
+	case R_TYPE_IDENT: on_type_ident(x, c, n, d); return false;
+	case R_SCOPED_IDENT: on_scoped_ident(x, n); return false;
+	case R_SCOPED_TYPE: return on_scoped_type(x, n);
+	default: return true;
+	}
+}
+
+/* Leave the node at depth d: restore the context it was entered with. */
+static void leave(pt_extractor *x, size_t d)
+{
+	const frame *f = &x->frames.v[d];
+	x->cx = f->saved;
+	locals_truncate(x, f->nlocals);
+	x->gens.n = f->ngens;
+	if (x->pending && d < x->pend_depth)
+		clear_pending(x);
+	if (f->role == R_LET || f->role == R_LET_COND) {
+		TSNode n = f->node;
+		if (f->role == R_LET)
+			leave_let(x, n);
+		else if (!null(child(n, x->F.pattern)))
+			bind_pattern_none(x, child(n, x->F.pattern));
+	}
+}
+
+static void walk(pt_extractor *x, TSNode root)
+{
+	TSTreeCursor *c = &x->cur;
+	size_t d = 0;
+	ts_tree_cursor_reset(c, root);
+	bool down = enter(x, c, 0);
+	for (;;) {
+		if (down && ts_tree_cursor_goto_first_child(c)) {
+			down = enter(x, c, ++d);
+			continue;
+		}
+		for (;;) {
+			leave(x, d);
+			if (d > 0 && ts_tree_cursor_goto_next_sibling(c)) {
+				down = enter(x, c, d);
+				break;
+			}
+			if (d == 0 || !ts_tree_cursor_goto_parent(c))
+				return;
+			d--;
+		}
+	}
+}
+
+/* ERROR and MISSING nodes, looking only inside subtrees that have errors. */
+static uint32_t count_errors(pt_extractor *x, TSNode root)
+{
+	TSTreeCursor *c = &x->aux;
+	uint32_t count = 0;
+	int depth = 0;
+	if (!ts_node_has_error(root))
+		return 0;
+	ts_tree_cursor_reset(c, root);
+	for (;;) {
+		TSNode n = ts_tree_cursor_current_node(c);
+		count += ts_node_symbol(n) == SYM_ERROR || ts_node_is_missing(n);
+		if (ts_node_has_error(n) && ts_tree_cursor_goto_first_child(c)) {
+			depth++;
+			continue;
+		}
+		while (depth > 0 && !ts_tree_cursor_goto_next_sibling(c)) {
+			ts_tree_cursor_goto_parent(c);
+			depth--;
+		}
+		if (depth == 0)
+			return count;
+	}
+}
+
+static uint32_t count_lines(const char *s, size_t len)
+{
+	uint32_t n = 0;
+	const char *p = s, *end = s + len;
+	while (p < end && (p = memchr(p, '\n', (size_t)(end - p)))) {
+		n++;
+		p++;
+	}
+	return n + (len && s[len - 1] != '\n');
+}
+
+static void begin(pt_extractor *x, const char *text, uint32_t len, pt_facts *out, TSNode root)
+{
+	x->src = text;
+	x->len = len;
+	x->out = out;
+	x->cx = (ctx){ -1, -1, -1, 0 };
+	if (!out->pool.b.buf)
+		strpool_init(&out->pool);
+	if (++x->gen == 0) {
+		memset(x->itab, 0, x->icap * sizeof *x->itab);
+		x->gen = 1;
+	}
+	x->icount = 0;
+	vec_clear(&x->frames);
+	vec_clear(&x->gens);
+	clear_pending(x);
+	if (!x->cursors) {
+		x->cur = ts_tree_cursor_new(root);
+		x->aux = ts_tree_cursor_new(root);
+		x->cursors = true;
+	}
+}
+
+int extract_text(pt_extractor *x, const char *text, size_t len, pt_facts *out)
+{
+	if (len > UINT32_MAX)
+		return EXTRACT_EPARSE;
+	if (!text)
+		text = "";
+	ts_parser_set_timeout_micros(x->parser, x->timeout);
+	TSTree *t = ts_parser_parse_string(x->parser, NULL, text, (uint32_t)len);
+	if (!t) {
+		ts_parser_reset(x->parser);
+		return EXTRACT_ETIMEOUT;
+	}
+	TSNode root = ts_tree_root_node(t);
+	begin(x, text, (uint32_t)len, out, root);
+	walk(x, root);
+	locals_truncate(x, 0);
+	out->n_errors += count_errors(x, root);
+	out->n_lines += count_lines(text, len);
+	ts_tree_delete(t);
+	return EXTRACT_OK;
+}

@@ -1,0 +1,277 @@
+/* graph/facts.c — see facts.h.
+ *
+ * Blob layout (all integers little-endian, records fixed-size, no padding
+ * is ever read back as data):
+ *
+ *   "PTF1"  n_items n_uses n_refs n_fields pool_len n_errors n_lines  (u32)
+ *   items   ITEM_SIZE bytes each
+ *   uses    USE_SIZE bytes each
+ *   refs    REF_SIZE bytes each
+ *   fields  FIELD_SIZE bytes each
+ *   pool    pool_len bytes: starts and ends with NUL
+ *
+ * The blob comes from the store, which may hold anything after a crash or
+ * a version skew, so decode trusts nothing: the total length must match the
+ * counts exactly, and every index, offset, kind and flag is checked before
+ * the facts are handed out.
+ */
+#include "facts.h"
+
+#include <stdlib.h>
+
+#define MAGIC "PTF1"
+#define HEADER_SIZE 32
+#define SPAN_SIZE 24
+#define ITEM_SIZE (12 + 2 * SPAN_SIZE + 28)
+#define USE_SIZE (16 + SPAN_SIZE)
+#define REF_SIZE (24 + SPAN_SIZE)
+#define FIELD_SIZE 12
+
+#define ITEM_FLAGS (FI_PUB | FI_HAS_BODY | FI_MOD_EXTERNAL | FI_TRAIT_IMPL | FI_MACRO_GEN)
+
+static void put32(uint8_t *p, uint32_t v) { for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i)); }
+static uint32_t get32(const uint8_t *p) { uint32_t v = 0; for (int i = 3; i >= 0; i--) v = (v << 8) | p[i]; return v; }
+
+void facts_init(pt_facts *f)
+{
+	memset(f, 0, sizeof *f);
+	strpool_init(&f->pool);
+}
+
+void facts_free(pt_facts *f)
+{
+	vec_free(&f->items);
+	vec_free(&f->uses);
+	vec_free(&f->refs);
+	vec_free(&f->fields);
+	strpool_free(&f->pool);
+	f->n_errors = f->n_lines = 0;
+}
+
+/* ---- encode --------------------------------------------------------------- */
+
+static uint8_t *put_span(uint8_t *p, pt_span s)
+{
+	put32(p, s.start_byte);
+	put32(p + 4, s.end_byte);
+	put32(p + 8, s.start_line);
+	put32(p + 12, s.start_col);
+	put32(p + 16, s.end_line);
+	put32(p + 20, s.end_col);
+	return p + SPAN_SIZE;
+}
+
+static void put_item(uint8_t *p, const fact_item *it)
+{
+	memset(p, 0, 4);
+	p[0] = it->kind;
+	put32(p + 4, it->flags);
+	put32(p + 8, (uint32_t)it->parent);
+	p = put_span(p + 12, it->span);
+	p = put_span(p, it->name_span);
+	const uint32_t s[7] = { it->name, it->sig, it->path_attr, it->impl_self,
+	                        it->impl_trait, it->ret_type, it->generics };
+	for (int i = 0; i < 7; i++)
+		put32(p + 4 * i, s[i]);
+}
+
+static void put_use(uint8_t *p, const fact_use *u)
+{
+	put32(p, (uint32_t)u->scope);
+	put32(p + 4, u->path);
+	put32(p + 8, u->alias);
+	put32(p + 12, u->flags);
+	put_span(p + 16, u->span);
+}
+
+static void put_ref(uint8_t *p, const fact_ref *r)
+{
+	p[0] = r->kind;
+	p[1] = r->recv_kind;
+	p[2] = (uint8_t)r->flags;
+	p[3] = (uint8_t)(r->flags >> 8);
+	put32(p + 4, (uint32_t)r->from);
+	put32(p + 8, r->path);
+	put32(p + 12, r->name);
+	put32(p + 16, r->recv_path);
+	put32(p + 20, r->recv_name);
+	put_span(p + 24, r->span);
+}
+
+static void put_field(uint8_t *p, const fact_field *fl)
+{
+	put32(p, (uint32_t)fl->owner);
+	put32(p + 4, fl->name);
+	put32(p + 8, fl->type);
+}
+
+void facts_encode(const pt_facts *f, strbuf *out)
+{
+	static const char empty[1] = "";
+	const char *pool = f->pool.b.buf ? f->pool.b.buf : empty;
+	uint32_t pool_len = f->pool.b.buf ? (uint32_t)f->pool.b.len : 1;
+	uint8_t h[HEADER_SIZE], rec[ITEM_SIZE];
+	const uint32_t hv[7] = { (uint32_t)f->items.n, (uint32_t)f->uses.n, (uint32_t)f->refs.n,
+	                         (uint32_t)f->fields.n, pool_len, f->n_errors, f->n_lines };
+	memcpy(h, MAGIC, 4);
+	for (int i = 0; i < 7; i++)
+		put32(h + 4 + 4 * i, hv[i]);
+	strbuf_add(out, h, sizeof h);
+	for (size_t i = 0; i < f->items.n; i++) {
+		put_item(rec, &f->items.v[i]);
+		strbuf_add(out, rec, ITEM_SIZE);
+	}
+	for (size_t i = 0; i < f->uses.n; i++) {
+		put_use(rec, &f->uses.v[i]);
+		strbuf_add(out, rec, USE_SIZE);
+	}
+	for (size_t i = 0; i < f->refs.n; i++) {
+		put_ref(rec, &f->refs.v[i]);
+		strbuf_add(out, rec, REF_SIZE);
+	}
+	for (size_t i = 0; i < f->fields.n; i++) {
+		put_field(rec, &f->fields.v[i]);
+		strbuf_add(out, rec, FIELD_SIZE);
+	}
+	strbuf_add(out, pool, pool_len);
+}
+
+/* ---- decode --------------------------------------------------------------- */
+
+/* Bounds every decoded record is checked against. */
+typedef struct {
+	uint32_t pool_len;
+	uint32_t n_items;
+} limits;
+
+static bool str_ok(const limits *l, uint32_t off) { return off < l->pool_len; }
+static bool index_ok(const limits *l, int32_t i) { return i >= -1 && i < (int32_t)l->n_items; }
+
+static bool get_span(const uint8_t *p, pt_span *s)
+{
+	s->start_byte = get32(p);
+	s->end_byte = get32(p + 4);
+	s->start_line = get32(p + 8);
+	s->start_col = get32(p + 12);
+	s->end_line = get32(p + 16);
+	s->end_col = get32(p + 20);
+	return s->start_byte <= s->end_byte && s->start_line <= s->end_line &&
+	       (s->start_line < s->end_line || s->start_col <= s->end_col);
+}
+
+static bool get_item(const uint8_t *p, const limits *l, fact_item *it)
+{
+	uint32_t s[7];
+	if (p[1] || p[2] || p[3])
+		return false;
+	it->kind = p[0];
+	it->flags = get32(p + 4);
+	it->parent = (int32_t)get32(p + 8);
+	if (!get_span(p + 12, &it->span) || !get_span(p + 12 + SPAN_SIZE, &it->name_span))
+		return false;
+	for (int i = 0; i < 7; i++) {
+		s[i] = get32(p + 12 + 2 * SPAN_SIZE + 4 * i);
+		if (!str_ok(l, s[i]))
+			return false;
+	}
+	it->name = s[0];
+	it->sig = s[1];
+	it->path_attr = s[2];
+	it->impl_self = s[3];
+	it->impl_trait = s[4];
+	it->ret_type = s[5];
+	it->generics = s[6];
+	return it->kind >= PT_MODULE && it->kind <= PT_MACRO && !(it->flags & ~(uint32_t)ITEM_FLAGS) &&
+	       index_ok(l, it->parent);
+}
+
+static bool get_use(const uint8_t *p, const limits *l, fact_use *u)
+{
+	u->scope = (int32_t)get32(p);
+	u->path = get32(p + 4);
+	u->alias = get32(p + 8);
+	u->flags = get32(p + 12);
+	return get_span(p + 16, &u->span) && index_ok(l, u->scope) && str_ok(l, u->path) &&
+	       str_ok(l, u->alias) && !(u->flags & ~(uint32_t)FU_PUB);
+}
+
+static bool get_ref(const uint8_t *p, const limits *l, fact_ref *r)
+{
+	r->kind = p[0];
+	r->recv_kind = p[1];
+	r->flags = (uint16_t)(p[2] | (p[3] << 8));
+	r->from = (int32_t)get32(p + 4);
+	r->path = get32(p + 8);
+	r->name = get32(p + 12);
+	r->recv_path = get32(p + 16);
+	r->recv_name = get32(p + 20);
+	return get_span(p + 24, &r->span) && r->kind >= FR_CALL_PATH && r->kind <= FR_MACRO_CALL &&
+	       r->recv_kind <= RECV_RET && !(r->flags & ~(uint16_t)FR_QUALIFIED) &&
+	       index_ok(l, r->from) && str_ok(l, r->path) && str_ok(l, r->name) &&
+	       str_ok(l, r->recv_path) && str_ok(l, r->recv_name);
+}
+
+static bool get_field(const uint8_t *p, const limits *l, fact_field *fl)
+{
+	fl->owner = (int32_t)get32(p);
+	fl->name = get32(p + 4);
+	fl->type = get32(p + 8);
+	return index_ok(l, fl->owner) && str_ok(l, fl->name) && str_ok(l, fl->type);
+}
+
+static void reset(pt_facts *f)
+{
+	vec_clear(&f->items);
+	vec_clear(&f->uses);
+	vec_clear(&f->refs);
+	vec_clear(&f->fields);
+	strpool_free(&f->pool);
+	strpool_init(&f->pool);
+	f->n_errors = f->n_lines = 0;
+}
+
+/* Decode n records of one kind; the macro keeps the four loops honest. */
+#define DECODE_ARRAY(V, N, SIZE, GET)                              \
+	do {                                                       \
+		vec_reserve(&(V), (N));                            \
+		for (uint32_t i_ = 0; i_ < (N); i_++, p += (SIZE)) \
+			if (!GET(p, &l, &(V).v[i_]))               \
+				goto fail;                         \
+		(V).n = (N);                                       \
+	} while (0)
+
+int facts_decode(const void *data, size_t len, pt_facts *f)
+{
+	const uint8_t *p = data;
+	uint32_t hv[7];
+	reset(f);
+	if (!data || len < HEADER_SIZE || memcmp(p, MAGIC, 4) != 0)
+		return -1;
+	for (int i = 0; i < 7; i++)
+		hv[i] = get32(p + 4 + 4 * i);
+	uint64_t need = HEADER_SIZE + (uint64_t)hv[0] * ITEM_SIZE + (uint64_t)hv[1] * USE_SIZE +
+	                (uint64_t)hv[2] * REF_SIZE + (uint64_t)hv[3] * FIELD_SIZE + hv[4];
+	if (need != len || hv[0] > INT32_MAX || hv[4] == 0)
+		return -1;
+	const uint8_t *pool = p + len - hv[4];
+	if (pool[0] != 0 || pool[hv[4] - 1] != 0)
+		return -1;
+	limits l = { hv[4], hv[0] };
+	p += HEADER_SIZE;
+	DECODE_ARRAY(f->items, hv[0], ITEM_SIZE, get_item);
+	/* parents come before their children: no cycle can reach the resolver */
+	for (uint32_t i = 0; i < hv[0]; i++)
+		if (f->items.v[i].parent >= (int32_t)i)
+			goto fail;
+	DECODE_ARRAY(f->uses, hv[1], USE_SIZE, get_use);
+	DECODE_ARRAY(f->refs, hv[2], REF_SIZE, get_ref);
+	DECODE_ARRAY(f->fields, hv[3], FIELD_SIZE, get_field);
+	f->pool.b.len = 0;
+	strbuf_add(&f->pool.b, pool, hv[4]);
+	f->n_errors = hv[5];
+	f->n_lines = hv[6];
+	return 0;
+fail:
+	reset(f);
+	return -1;
+}

@@ -1,0 +1,708 @@
+/* graph/index.c — see index.h. */
+#define _GNU_SOURCE
+#include "index.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../store/records.h"
+#include "extract.h"
+#include "workspace.h"
+
+#define DEFAULT_MAX_FILE (8u << 20)
+
+/* One file that stat says may have changed. */
+typedef struct {
+	uint32_t ws;          /* index into ws.files */
+	const char *text;     /* content given by the caller (an editor buffer), or NULL */
+	size_t text_len;
+	bool known;           /* in the files table already */
+	rec_file old;
+	/* filled by the workers */
+	rec_file rec;
+	bool same_hash;       /* content unchanged: only the stat data moves */
+	pt_facts facts;
+	strbuf blob;
+} job;
+
+typedef struct {
+	const char *root;
+	pt_workspace *ws;
+	job *jobs;
+	size_t n;
+	uint64_t max_size;
+	bool force;           /* re-parse even when the content hash is unchanged */
+	atomic_size_t next, done;
+} pool;
+
+static double secs(uint64_t ns) { return (double)ns / 1e9; }
+
+static int read_all(const char *path, uint64_t max, strbuf *out, int *skip)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) { *skip = SKIP_UNREADABLE; return -1; }
+	struct stat st;
+	if (fstat(fd, &st) != 0 || (uint64_t)st.st_size > max) {
+		*skip = SKIP_TOO_BIG;
+		close(fd);
+		return -1;
+	}
+	char buf[65536];
+	ssize_t r;
+	while ((r = read(fd, buf, sizeof buf)) > 0) {
+		strbuf_add(out, buf, (size_t)r);
+		if (out->len > max) { *skip = SKIP_TOO_BIG; close(fd); return -1; }
+	}
+	close(fd);
+	if (r < 0) { *skip = SKIP_UNREADABLE; return -1; }
+	return 0;
+}
+
+static bool valid_utf8(const unsigned char *s, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		unsigned c = s[i];
+		size_t k;
+		if (c < 0x80) { i++; continue; }
+		if (c >= 0xC2 && c <= 0xDF) k = 1;
+		else if (c >= 0xE0 && c <= 0xEF) k = 2;
+		else if (c >= 0xF0 && c <= 0xF4) k = 3;
+		else return false;
+		if (n - i <= k) return false;
+		for (size_t j = 1; j <= k; j++)
+			if ((s[i + j] & 0xC0) != 0x80) return false;
+		i += k + 1;
+	}
+	return true;
+}
+
+/* Read, check, hash and (for Rust) extract one file. */
+static void work_one(pool *P, job *j, pt_extractor *ex)
+{
+	const ws_file *wf = &P->ws->files.v[j->ws];
+	strbuf text = {0}, full = {0};
+	strbuf_printf(&full, "%s/%s", P->root, wf->path);
+	int skip = SKIP_NONE;
+	j->rec = (rec_file){ .id = j->known ? j->old.id : 0, .type = wf->cargo ? FILE_CARGO : FILE_RUST,
+			     .size = wf->size, .mtime_ns = wf->mtime_ns };
+	int got = 0;
+	if (j->text) strbuf_add(&text, j->text, j->text_len);
+	else got = read_all(full.buf, P->max_size, &text, &skip);
+	if (got == 0) {
+		j->rec.hash = pt_hash64(text.buf ? text.buf : "", text.len);
+		j->rec.size = text.len;
+		if (j->text) j->rec.mtime_ns = -1;
+		j->same_hash = j->known && j->old.hash == j->rec.hash && !j->old.skip && !P->force;
+		if (!j->same_hash && !wf->cargo) {
+			if (text.len && memchr(text.buf, 0, text.len)) skip = SKIP_BINARY;
+			else if (!valid_utf8((const unsigned char *)text.buf, text.len)) skip = SKIP_NOT_UTF8;
+			else {
+				facts_init(&j->facts);
+				if (extract_text(ex, text.buf ? text.buf : "", text.len, &j->facts) != EXTRACT_OK) {
+					skip = SKIP_TIMEOUT;
+				} else {
+					j->rec.lines = j->facts.n_lines;
+					j->rec.errors = j->facts.n_errors;
+					if (j->facts.n_errors) j->rec.flags |= FILEF_SYNTAX_ERRORS;
+					facts_encode(&j->facts, &j->blob);
+				}
+			}
+		}
+	}
+	if (skip) {
+		j->rec.skip = (uint8_t)skip;
+		j->rec.flags |= FILEF_SKIPPED;
+		j->same_hash = false;
+		facts_free(&j->facts);
+		facts_init(&j->facts);
+	}
+	strbuf_free(&text);
+	strbuf_free(&full);
+}
+
+static void *worker(void *arg)
+{
+	pool *P = arg;
+	pt_extractor *ex = extract_new();
+	size_t i;
+	while ((i = atomic_fetch_add(&P->next, 1)) < P->n) {
+		work_one(P, &P->jobs[i], ex);
+		atomic_fetch_add(&P->done, 1);
+	}
+	extract_free(ex);
+	return NULL;
+}
+
+static void run_pool(pool *P, const index_opts *o)
+{
+	int n = o->jobs > 0 ? o->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (n < 1) n = 1;
+	if ((size_t)n > P->n) n = (int)P->n;
+	if (n <= 1) {
+		worker(P);
+		if (o->progress) o->progress(o->ctx, P->n, P->n);
+		return;
+	}
+	pthread_t *t = xcalloc((size_t)n, sizeof *t);
+	for (int i = 0; i < n; i++) pthread_create(&t[i], NULL, worker, P);
+	while (atomic_load(&P->done) < P->n) {
+		if (o->progress) o->progress(o->ctx, atomic_load(&P->done), P->n);
+		struct timespec ts = { 0, 50 * 1000000 };
+		nanosleep(&ts, NULL);
+	}
+	for (int i = 0; i < n; i++) pthread_join(t[i], NULL);
+	if (o->progress) o->progress(o->ctx, P->n, P->n);
+	free(t);
+}
+
+/* ---- change detection ------------------------------------------------- */
+
+typedef VEC(char *) pathlist;
+
+/* Compare the scan with the files table: jobs for what may have changed,
+ * paths for what is gone. */
+typedef VEC(job) joblist;
+
+static int detect(store *st, pt_workspace *ws, bool force, joblist *jobs, pathlist *gone)
+{
+	store_txn *txn = NULL;
+	store_cursor *c = NULL;
+	int rc = store_txn_begin(st, false, &txn);
+	if (rc) return rc;
+	for (size_t i = 0; i < ws->files.n; i++) {
+		const ws_file *f = &ws->files.v[i];
+		store_val v;
+		job j = { .ws = (uint32_t)i };
+		rc = store_get(txn, TBL_FILES, f->path, strlen(f->path), &v);
+		if (rc == STORE_OK && rec_file_decode(v.data, v.len, &j.old) == 0) {
+			j.known = true;
+			if (!force && j.old.size == f->size && j.old.mtime_ns == f->mtime_ns) continue;
+		} else if (rc != STORE_NOTFOUND && rc != STORE_OK) {
+			goto done;
+		}
+		vec_push(jobs, j);
+	}
+	rc = store_cursor_open(txn, TBL_FILES, &c);
+	if (rc) goto done;
+	store_val k, v;
+	size_t w = 0;
+	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == STORE_OK; r = store_cursor_next(c, &k, &v)) {
+		/* both lists are sorted: walk them together */
+		char *p = xstrndup(k.data, k.len);
+		int cmp = 1;
+		while (w < ws->files.n && (cmp = strcmp(ws->files.v[w].path, p)) < 0) w++;
+		if (w >= ws->files.n || cmp != 0) vec_push(gone, p);
+		else free(p);
+	}
+	rc = STORE_OK;
+done:
+	store_cursor_close(c);
+	store_txn_abort(txn);
+	return rc;
+}
+
+/* ---- writing ------------------------------------------------------------ */
+
+static int put_file(store_txn *txn, const char *path, job *j, uint64_t *next_id)
+{
+	uint8_t rec[REC_FILE_SIZE], key[4];
+	if (!j->known) j->rec.id = (uint32_t)(*next_id)++;
+	if (j->same_hash) {           /* keep everything but the stat data */
+		rec_file r = j->old;
+		r.size = j->rec.size;
+		r.mtime_ns = j->rec.mtime_ns;
+		j->rec = r;
+	}
+	rec_file_encode(&j->rec, rec);
+	int rc = store_put(txn, TBL_FILES, path, strlen(path), rec, sizeof rec);
+	if (rc || j->same_hash) return rc;
+	store_key_u32(key, j->rec.id);
+	if ((rc = store_put(txn, TBL_FILEIDS, key, 4, path, strlen(path) + 1))) return rc;
+	if (j->rec.type == FILE_RUST && !j->rec.skip)
+		return store_put(txn, TBL_FACTS, key, 4, j->blob.buf ? j->blob.buf : "", j->blob.len);
+	rc = store_del(txn, TBL_FACTS, key, 4, NULL, 0);
+	return rc == STORE_NOTFOUND ? STORE_OK : rc;
+}
+
+static int del_file(store_txn *txn, const char *path)
+{
+	store_val v;
+	rec_file r;
+	uint8_t key[4];
+	int rc = store_get(txn, TBL_FILES, path, strlen(path), &v);
+	if (rc) return rc == STORE_NOTFOUND ? STORE_OK : rc;
+	if (rec_file_decode(v.data, v.len, &r) != 0) return STORE_ECORRUPT;
+	store_key_u32(key, r.id);
+	store_del(txn, TBL_FILEIDS, key, 4, NULL, 0);
+	store_del(txn, TBL_FACTS, key, 4, NULL, 0);
+	rc = store_del(txn, TBL_FILES, path, strlen(path), NULL, 0);
+	return rc == STORE_NOTFOUND ? STORE_OK : rc;
+}
+
+/* Every Rust file's facts, from the jobs just parsed or the store. */
+typedef struct {
+	VEC(pt_source) src;
+	VEC(pt_facts *) owned;
+	VEC(char *) paths;
+} sources;
+
+static void sources_free(sources *s)
+{
+	for (size_t i = 0; i < s->owned.n; i++) { facts_free(s->owned.v[i]); free(s->owned.v[i]); }
+	for (size_t i = 0; i < s->paths.n; i++) free(s->paths.v[i]);
+	vec_free(&s->src);
+	vec_free(&s->owned);
+	vec_free(&s->paths);
+}
+
+static int load_sources(store_txn *txn, sources *S)
+{
+	store_cursor *c = NULL;
+	int rc = store_cursor_open(txn, TBL_FILES, &c);
+	if (rc) return rc;
+	store_val k, v;
+	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == STORE_OK; r = store_cursor_next(c, &k, &v)) {
+		rec_file f;
+		if (rec_file_decode(v.data, v.len, &f) != 0) { rc = STORE_ECORRUPT; break; }
+		if (f.type != FILE_RUST || f.skip) continue;
+		uint8_t key[4];
+		store_key_u32(key, f.id);
+		store_val blob;
+		pt_facts *fa = xmalloc(sizeof *fa);
+		facts_init(fa);
+		if (store_get(txn, TBL_FACTS, key, 4, &blob) != STORE_OK ||
+		    facts_decode(blob.data, blob.len, fa) != 0) {
+			free(fa);
+			rc = STORE_ECORRUPT;
+			break;
+		}
+		char *p = xstrndup(k.data, k.len);
+		vec_push(&S->paths, p);
+		vec_push(&S->owned, fa);
+		pt_source s = { p, f.id, fa };
+		vec_push(&S->src, s);
+	}
+	store_cursor_close(c);
+	return rc;
+}
+
+/* ---- diff-write of the graph ------------------------------------------ */
+
+typedef struct { uint32_t ent; pt_edge e; bool in; } half;
+
+static int cmp_half(const void *a, const void *b, void *arg)
+{
+	const half *x = a, *y = b;
+	const pt_graph *g = arg;
+	if (x->ent != y->ent) return x->ent < y->ent ? -1 : 1;
+	uint64_t xo = g->ents.v[x->in ? x->e.src : x->e.dst].id, yo = g->ents.v[y->in ? y->e.src : y->e.dst].id;
+	if (x->e.kind != y->e.kind) return x->e.kind - y->e.kind;
+	if (xo != yo) return xo < yo ? -1 : 1;
+	if (x->e.file != y->e.file) return x->e.file < y->e.file ? -1 : 1;
+	if (x->e.site.start_byte != y->e.site.start_byte) return x->e.site.start_byte < y->e.site.start_byte ? -1 : 1;
+	return (int)x->e.flags - (int)y->e.flags;
+}
+
+/* Sorted adjacency for one direction; ranges per entity in start[]. */
+static half *adjacency(const pt_graph *g, bool in, uint32_t **start)
+{
+	half *h = xmalloc((g->edges.n + 1) * sizeof *h);
+	for (size_t i = 0; i < g->edges.n; i++)
+		h[i] = (half){ in ? g->edges.v[i].dst : g->edges.v[i].src, g->edges.v[i], in };
+	qsort_r(h, g->edges.n, sizeof *h, cmp_half, (void *)g);
+	*start = xcalloc(g->ents.n + 1, sizeof **start);
+	for (size_t i = 0; i < g->edges.n; i++) (*start)[h[i].ent + 1]++;
+	for (size_t i = 0; i < g->ents.n; i++) (*start)[i + 1] += (*start)[i];
+	return h;
+}
+
+static void encode_adj(const pt_graph *g, const half *h, uint32_t from, uint32_t to, strbuf *out)
+{
+	out->len = 0;
+	for (uint32_t i = from; i < to; i++) {
+		const pt_edge *e = &h[i].e;
+		rec_edge r = { g->ents.v[h[i].in ? e->src : e->dst].id, e->file, e->kind, e->flags,
+			       e->site.start_line, e->site.start_col, e->site.end_line, e->site.end_col };
+		uint8_t b[REC_EDGE_SIZE];
+		rec_edge_encode(&r, b);
+		strbuf_add(out, b, sizeof b);
+	}
+}
+
+/* Put key → val unless the stored value is already the same; an empty
+ * val deletes. Counts writes. */
+static int sync_val(store_txn *txn, store_table t, const uint8_t *key, size_t kl, const strbuf *val, uint64_t *writes)
+{
+	store_val old;
+	int rc = store_get(txn, t, key, kl, &old);
+	if (rc != STORE_OK && rc != STORE_NOTFOUND) return rc;
+	bool have = rc == STORE_OK;
+	if (!val->len) {
+		if (!have) return STORE_OK;
+		(*writes)++;
+		return store_del(txn, t, key, kl, NULL, 0);
+	}
+	if (have && old.len == val->len && memcmp(old.data, val->buf, val->len) == 0) return STORE_OK;
+	(*writes)++;
+	return store_put(txn, t, key, kl, val->buf, val->len);
+}
+
+static void ent_record(const pt_graph *g, const pt_entity *e, rec_entity *r)
+{
+	*r = (rec_entity){
+		.id = e->id, .parent = e->parent, .sig_hash = e->sig_hash, .file = e->file,
+		.kind = e->kind, .flags = e->flags, .start_byte = e->span.start_byte,
+		.end_byte = e->span.end_byte, .sl = e->span.start_line, .sc = e->span.start_col,
+		.el = e->span.end_line, .ec = e->span.end_col, .nsl = e->name_span.start_line,
+		.nsc = e->name_span.start_col, .nel = e->name_span.end_line, .nec = e->name_span.end_col,
+		.disamb = e->disamb, .name = graph_str(g, e->name), .qpath = graph_str(g, e->qpath),
+		.sig = graph_str(g, e->sig),
+	};
+}
+
+/* Secondary indexes of one entity: name → id, file → id. */
+static int index_entity(store_txn *txn, const char *name, uint32_t file, uint64_t id, bool add)
+{
+	uint8_t fk[4];
+	int rc;
+	store_key_u32(fk, file);
+	if (add) {
+		if (*name && (rc = store_put(txn, TBL_NAMES, name, strlen(name), &id, 8))) return rc;
+		return file == PT_NO_FILE ? STORE_OK : store_put(txn, TBL_FILEENTS, fk, 4, &id, 8);
+	}
+	if (*name) store_del(txn, TBL_NAMES, name, strlen(name), &id, 8);
+	if (file != PT_NO_FILE) store_del(txn, TBL_FILEENTS, fk, 4, &id, 8);
+	return STORE_OK;
+}
+
+static int write_entities(store_txn *txn, const pt_graph *g, index_report *rep)
+{
+	strbuf buf = {0};
+	int rc = STORE_OK;
+	for (size_t i = 0; i < g->ents.n && !rc; i++) {
+		const pt_entity *e = &g->ents.v[i];
+		rec_entity r, old;
+		uint8_t key[8];
+		store_val v;
+		ent_record(g, e, &r);
+		rec_entity_encode(&r, &buf);
+		store_key_u64(key, e->id);
+		rc = store_get(txn, TBL_ENTS, key, 8, &v);
+		if (rc == STORE_OK && v.len == buf.len && memcmp(v.data, buf.buf, buf.len) == 0) continue;
+		if (rc == STORE_OK && rec_entity_decode(v.data, v.len, &old) == 0) {
+			char *nm = xstrdup(old.name);
+			uint32_t f = old.file;
+			index_entity(txn, nm, f, e->id, false);
+			free(nm);
+		} else if (rc != STORE_NOTFOUND && rc != STORE_OK) {
+			break;
+		}
+		if ((rc = store_put(txn, TBL_ENTS, key, 8, buf.buf, buf.len))) break;
+		rc = index_entity(txn, r.name, r.file, e->id, true);
+		rep->ents_written++;
+	}
+	strbuf_free(&buf);
+	return rc;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Entities stored but no longer in the graph go, with their edges. */
+static int delete_stale(store_txn *txn, const pt_graph *g, index_report *rep)
+{
+	uint64_t *ids = xmalloc((g->ents.n + 1) * sizeof *ids);
+	for (size_t i = 0; i < g->ents.n; i++) ids[i] = g->ents.v[i].id;
+	qsort(ids, g->ents.n, sizeof *ids, cmp_u64);
+	VEC(uint64_t) stale = {0};
+	store_cursor *c = NULL;
+	int rc = store_cursor_open(txn, TBL_ENTS, &c);
+	store_val k, v;
+	for (int r = rc ? STORE_NOTFOUND : store_cursor_seek(c, NULL, 0, &k, &v); r == STORE_OK;
+	     r = store_cursor_next(c, &k, &v)) {
+		uint64_t id = k.len == 8 ? store_load_u64(k.data) : 0;
+		if (!bsearch(&id, ids, g->ents.n, sizeof *ids, cmp_u64)) vec_push(&stale, id);
+	}
+	store_cursor_close(c);
+	for (size_t i = 0; i < stale.n && !rc; i++) {
+		uint8_t key[8];
+		rec_entity old;
+		store_key_u64(key, stale.v[i]);
+		if (store_get(txn, TBL_ENTS, key, 8, &v) == STORE_OK && rec_entity_decode(v.data, v.len, &old) == 0) {
+			char *nm = xstrdup(old.name);
+			index_entity(txn, nm, old.file, stale.v[i], false);
+			free(nm);
+		}
+		store_del(txn, TBL_ENTS, key, 8, NULL, 0);
+		store_del(txn, TBL_OUT, key, 8, NULL, 0);
+		store_del(txn, TBL_IN, key, 8, NULL, 0);
+		rep->ents_deleted++;
+	}
+	vec_free(&stale);
+	free(ids);
+	return rc;
+}
+
+static int write_adjacency(store_txn *txn, const pt_graph *g, index_report *rep)
+{
+	int rc = STORE_OK;
+	strbuf buf = {0};
+	for (int dir = 0; dir < 2 && !rc; dir++) {
+		uint32_t *start;
+		half *h = adjacency(g, dir == 1, &start);
+		for (size_t i = 0; i < g->ents.n && !rc; i++) {
+			uint8_t key[8];
+			store_key_u64(key, g->ents.v[i].id);
+			encode_adj(g, h, start[i], start[i + 1], &buf);
+			rc = sync_val(txn, dir ? TBL_IN : TBL_OUT, key, 8, &buf, &rep->adj_written);
+		}
+		free(h);
+		free(start);
+	}
+	strbuf_free(&buf);
+	return rc;
+}
+
+static int write_graph(store_txn *txn, const pt_graph *g, index_report *rep)
+{
+	int rc = delete_stale(txn, g, rep);
+	if (!rc) rc = write_entities(txn, g, rep);
+	if (!rc) rc = write_adjacency(txn, g, rep);
+	return rc;
+}
+
+/* ---- the run ------------------------------------------------------------ */
+
+static int update_meta(store_txn *txn, const index_opts *o, index_report *rep, uint64_t next_id)
+{
+	int rc = store_meta_put_u64(txn, META_NEXT_FILE_ID, next_id);
+	if (!rc) rc = store_meta_put_u64(txn, META_LAST_UPDATE, (uint64_t)time(NULL));
+	if (!rc && rep->changed + rep->added + rep->deleted) {
+		rc = store_meta_put_u64(txn, META_ENTITIES, rep->entities);
+		if (!rc) rc = store_meta_put_u64(txn, META_EDGES, rep->edges);
+	}
+	char *abs = realpath(o->root, NULL);
+	if (!rc && abs) rc = store_put(txn, TBL_META, META_ROOT, strlen(META_ROOT), abs, strlen(abs) + 1);
+	free(abs);
+	return rc;
+}
+
+/* Everything that writes, in one transaction: retried after a map grow. */
+static int commit_run(store *st, const index_opts *o, pt_workspace *ws, job *jobs, size_t nj,
+		      pathlist *gone, index_report *rep)
+{
+	store_txn *txn = NULL;
+	sources S = {0};
+	pt_graph g;
+	graph_init(&g);
+	uint64_t next_id = 1;
+	int rc = store_txn_begin(st, true, &txn);
+	if (rc) goto fail;
+	if (store_meta_get_u64(txn, META_NEXT_FILE_ID, &next_id) != STORE_OK) next_id = 1;
+	for (size_t i = 0; i < nj && !rc; i++) rc = put_file(txn, ws->files.v[jobs[i].ws].path, &jobs[i], &next_id);
+	for (size_t i = 0; i < gone->n && !rc; i++) rc = del_file(txn, gone->v[i]);
+	if (rc) goto fail;
+	if (rep->changed + rep->added + rep->deleted) {
+		uint64_t t0 = pt_now_ns();
+		if ((rc = load_sources(txn, &S))) goto fail;
+		workspace_crates(o->root, ws);
+		graph_resolve(&g, S.src.v, S.src.n, ws->crates.v, ws->crates.n);
+		rep->entities = g.ents.n;
+		rep->edges = g.edges.n;
+		rep->unresolved_calls = g.n_unresolved_calls;
+		rep->ambiguous_calls = g.n_ambiguous_calls;
+		uint64_t t1 = pt_now_ns();
+		rep->resolve_seconds = secs(t1 - t0);
+		if ((rc = write_graph(txn, &g, rep))) goto fail;
+		rep->write_seconds = secs(pt_now_ns() - t1);
+	} else {
+		store_meta_get_u64(txn, META_ENTITIES, &rep->entities);
+		store_meta_get_u64(txn, META_EDGES, &rep->edges);
+	}
+	if ((rc = update_meta(txn, o, rep, next_id))) goto fail;
+	rc = store_txn_commit(txn);
+	txn = NULL;
+fail:
+	store_txn_abort(txn);
+	graph_free(&g);
+	sources_free(&S);
+	for (size_t c = 0; c < ws->crates.n; c++) {
+		free((char *)ws->crates.v[c].name);
+		free((char *)ws->crates.v[c].root);
+		free((char *)ws->crates.v[c].pkg_dir);
+	}
+	ws->crates.n = 0;
+	return rc;
+}
+
+static void tally(const index_opts *o, pt_workspace *ws, job *jobs, size_t nj, index_report *rep)
+{
+	for (size_t i = 0; i < ws->files.n; i++) rep->rust_files += !ws->files.v[i].cargo;
+	rep->files = (uint32_t)ws->files.n;
+	for (size_t i = 0; i < nj; i++) {
+		job *j = &jobs[i];
+		const char *path = ws->files.v[j->ws].path;
+		if (j->same_hash) { rep->touched++; continue; }
+		if (j->known) rep->changed++; else rep->added++;
+		if (j->rec.skip) {
+			static const char *const why[] = { "", "too big", "binary", "not UTF-8", "unreadable", "parse timed out" };
+			rep->skipped++;
+			if (o->warn) o->warn(o->ctx, path, j->rec.skip < 6 ? why[j->rec.skip] : "skipped");
+		} else if (j->rec.errors) {
+			rep->syntax_error_files++;
+			if (o->warn) o->warn(o->ctx, path, "syntax errors (indexed what parses)");
+		}
+		if (j->rec.type == FILE_RUST && !j->rec.skip) rep->parsed++;
+	}
+}
+
+int index_run(store *st, const index_opts *o, index_report *rep, int *sys_errno)
+{
+	uint64_t t0 = pt_now_ns();
+	pt_workspace ws;
+	joblist jobs = {0};
+	pathlist gone = {0};
+	memset(rep, 0, sizeof *rep);
+	*sys_errno = 0;
+	int e = workspace_scan(o->root, &ws);
+	if (e) { *sys_errno = e; return INDEX_ENOROOT; }
+	int rc = detect(st, &ws, o->force, &jobs, &gone);
+	if (rc) goto done;
+	rep->deleted = (uint32_t)gone.n;
+	pool P = { .root = o->root, .ws = &ws, .jobs = jobs.v, .n = jobs.n,
+		   .max_size = o->max_file_size ? o->max_file_size : DEFAULT_MAX_FILE, .force = o->force };
+	uint64_t tp = pt_now_ns();
+	if (jobs.n) run_pool(&P, o);
+	rep->parse_seconds = secs(pt_now_ns() - tp);
+	tally(o, &ws, jobs.v, jobs.n, rep);
+	if (!jobs.n && !gone.n) {
+		store_txn *txn;
+		rep->up_to_date = true;
+		if (store_txn_begin(st, false, &txn) == STORE_OK) {
+			store_meta_get_u64(txn, META_ENTITIES, &rep->entities);
+			store_meta_get_u64(txn, META_EDGES, &rep->edges);
+			store_txn_abort(txn);
+		}
+		goto done;
+	}
+	while ((rc = commit_run(st, o, &ws, jobs.v, jobs.n, &gone, rep)) == STORE_EMAPFULL) {
+		for (size_t i = 0; i < jobs.n; i++) if (!jobs.v[i].known) jobs.v[i].rec.id = 0;
+		rep->ents_written = rep->ents_deleted = rep->adj_written = 0;
+		if ((rc = store_grow(st))) break;
+		rep->map_grows++;
+	}
+done:
+	for (size_t i = 0; i < jobs.n; i++) { facts_free(&jobs.v[i].facts); strbuf_free(&jobs.v[i].blob); }
+	vec_free(&jobs);
+	for (size_t i = 0; i < gone.n; i++) free(gone.v[i]);
+	vec_free(&gone);
+	workspace_free(&ws);
+	rep->seconds = secs(pt_now_ns() - t0);
+	return rc;
+}
+
+/* A workspace listing from the files table (no disk scan), for one-file
+ * updates: paths and kinds are all workspace_crates needs. */
+static int ws_from_store(store_txn *txn, pt_workspace *ws)
+{
+	store_cursor *c = NULL;
+	store_val k, v;
+	memset(ws, 0, sizeof *ws);
+	int rc = store_cursor_open(txn, TBL_FILES, &c);
+	if (rc) return rc;
+	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == STORE_OK; r = store_cursor_next(c, &k, &v)) {
+		rec_file f;
+		if (rec_file_decode(v.data, v.len, &f) != 0) continue;
+		ws_file wf = { xstrndup(k.data, k.len), f.size, f.mtime_ns, f.type == FILE_CARGO };
+		vec_push(&ws->files, wf);
+	}
+	store_cursor_close(c);
+	return STORE_OK;
+}
+
+static int find_ws(const pt_workspace *ws, const char *path)
+{
+	for (size_t i = 0; i < ws->files.n; i++)
+		if (strcmp(ws->files.v[i].path, path) == 0) return (int)i;
+	return -1;
+}
+
+int index_update_file(store *st, const char *root, const char *rel_path,
+		      const char *text, size_t len, index_report *rep)
+{
+	uint64_t t0 = pt_now_ns();
+	pt_workspace ws;
+	store_txn *txn = NULL;
+	pathlist gone = {0};
+	joblist jobs = {0};
+	memset(rep, 0, sizeof *rep);
+	int rc = store_txn_begin(st, false, &txn);
+	if (rc) return rc;
+	rc = ws_from_store(txn, &ws);
+	int at = find_ws(&ws, rel_path);
+	job j = { .ws = 0, .text = text, .text_len = len };
+	if (at >= 0) {
+		store_val v;
+		if (store_get(txn, TBL_FILES, rel_path, strlen(rel_path), &v) == STORE_OK &&
+		    rec_file_decode(v.data, v.len, &j.old) == 0)
+			j.known = true;
+	}
+	store_txn_abort(txn);
+	if (rc) goto done;
+	strbuf full = {0};
+	strbuf_printf(&full, "%s/%s", root, rel_path);
+	struct stat sb;
+	bool on_disk = stat(full.buf, &sb) == 0 && S_ISREG(sb.st_mode);
+	strbuf_free(&full);
+	if (!text && !on_disk) {
+		if (at >= 0) vec_push(&gone, xstrdup(rel_path));
+	} else {
+		size_t n = strlen(rel_path);
+		if (at < 0) {
+			ws_file wf = { xstrdup(rel_path), on_disk ? (uint64_t)sb.st_size : len,
+				       on_disk ? (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec : -1,
+				       n >= 10 && strcmp(rel_path + n - 10, "Cargo.toml") == 0 };
+			/* keep the listing sorted: workspace_crates searches it */
+			size_t pos = 0;
+			while (pos < ws.files.n && strcmp(ws.files.v[pos].path, rel_path) < 0) pos++;
+			vec_push(&ws.files, wf);
+			memmove(&ws.files.v[pos + 1], &ws.files.v[pos], (ws.files.n - 1 - pos) * sizeof wf);
+			ws.files.v[pos] = wf;
+			at = (int)pos;
+		} else if (on_disk) {
+			ws.files.v[at].size = (uint64_t)sb.st_size;
+			ws.files.v[at].mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
+		}
+		j.ws = (uint32_t)at;
+		vec_push(&jobs, j);
+	}
+	index_opts o = { .root = root, .jobs = 1 };
+	pool P = { .root = root, .ws = &ws, .jobs = jobs.v, .n = jobs.n, .max_size = DEFAULT_MAX_FILE };
+	if (jobs.n) run_pool(&P, &o);
+	tally(&o, &ws, jobs.v, jobs.n, rep);
+	rep->deleted = (uint32_t)gone.n;
+	if (!jobs.n && !gone.n) { rep->up_to_date = true; goto done; }
+	while ((rc = commit_run(st, &o, &ws, jobs.v, jobs.n, &gone, rep)) == STORE_EMAPFULL) {
+		if (jobs.n && !jobs.v[0].known) jobs.v[0].rec.id = 0;
+		if ((rc = store_grow(st))) break;
+		rep->map_grows++;
+	}
+done:
+	for (size_t i = 0; i < jobs.n; i++) { facts_free(&jobs.v[i].facts); strbuf_free(&jobs.v[i].blob); }
+	vec_free(&jobs);
+	for (size_t i = 0; i < gone.n; i++) free(gone.v[i]);
+	vec_free(&gone);
+	workspace_free(&ws);
+	rep->seconds = secs(pt_now_ns() - t0);
+	return rc;
+}

@@ -1,0 +1,61 @@
+/* graph/index.h — bring the stored graph up to date with the workspace.
+ *
+ * One run: scan the folder, stat every file against the files table, hash
+ * only what stat says may have changed, parse changed files in parallel
+ * (one tree-sitter parser per worker), then — in ONE write transaction —
+ * store their facts, re-resolve the whole graph from the cached facts and
+ * write only the entities and adjacency values that differ. A crash at any
+ * point leaves the previous committed graph; the result of any sequence of
+ * runs equals a fresh full index of the same tree.
+ */
+#ifndef PT_GRAPH_INDEX_H
+#define PT_GRAPH_INDEX_H
+
+#include "../store/store.h"
+#include "graph.h"
+
+typedef struct {
+	const char *root;            /* workspace folder */
+	int jobs;                    /* parser threads; 0 = number of cores */
+	uint64_t max_file_size;      /* bytes; 0 = default (8 MiB) */
+	bool force;                  /* re-parse every file */
+	/* Progress while parsing, called on the calling thread. */
+	void (*progress)(void *ctx, size_t done, size_t total);
+	/* A file skipped or indexed with errors; called on the calling thread. */
+	void (*warn)(void *ctx, const char *path, const char *what);
+	void *ctx;
+} index_opts;
+
+typedef struct {
+	uint32_t files, rust_files, changed, added, deleted, touched;
+	uint32_t skipped, syntax_error_files, parsed;
+	uint64_t entities, edges;
+	uint64_t ents_written, ents_deleted, adj_written;
+	uint32_t unresolved_calls, ambiguous_calls;
+	bool up_to_date;             /* nothing changed: only stat was needed */
+	uint32_t map_grows;
+	double seconds, parse_seconds, resolve_seconds, write_seconds;
+} index_report;
+
+enum { INDEX_OK = 0, INDEX_ENOROOT = 100, INDEX_ESTORE = 101 };
+
+/* Returns INDEX_OK, INDEX_ENOROOT (errno in *sys_errno) or a STORE_* code. */
+int index_run(store *st, const index_opts *o, index_report *rep, int *sys_errno);
+
+/* Re-index one file (workspace-relative rel_path) from text (len bytes),
+ * e.g. an editor buffer; text NULL: from disk, or as deleted when it is
+ * gone. Same single write transaction and the same result as index_run
+ * would give for that content. A buffer-sourced file is recorded with an
+ * impossible mtime so the next index_run re-reads the disk. */
+int index_update_file(store *st, const char *root, const char *rel_path,
+		      const char *text, size_t len, index_report *rep);
+
+/* Meta keys written by index_run. */
+#define META_ROOT "root"
+#define META_LAST_UPDATE "last_update"
+#define META_NEXT_FILE_ID "next_file_id"
+#define META_ENTITIES "entities"
+#define META_EDGES "edges"
+#define META_LAST_SECONDS_US "last_update_us"
+
+#endif

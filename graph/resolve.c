@@ -1,0 +1,1277 @@
+/* graph/resolve.c — facts of every file → entities and edges.
+ *
+ * The steps, in order, each a pass over all files:
+ *   1. module tree: from each crate root follow `mod x;` to files; files no
+ *      crate reaches become roots of their own (a folder without Cargo.toml);
+ *   2. entities for every item, with qualified paths and stable ids, and the
+ *      names each scope declares;
+ *   3. impls: self type and trait resolved, methods attached to their type
+ *      (DEFINES), IMPL edges, derives;
+ *   4. references: calls (path and method), types used, macros.
+ * `use` declarations are resolved lazily, memoised, with a depth bound so
+ * that glob cycles end. Everything here is a pure function of the input, so
+ * incremental runs equal full ones.
+ */
+#include "graph.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#define NONE UINT32_MAX
+#define MAX_DEPTH 24
+#define MAX_CANDIDATES 16
+#define MAX_GUESSES 3
+
+/* ---- a multimap u64 → u32, insertion order kept per key -------------- */
+
+typedef struct { uint32_t val, next; } mm_node;
+typedef struct {
+	uint64_t *keys;
+	uint32_t *head, *tail;    /* node index + 1; 0 = empty slot */
+	size_t cap, used;
+	VEC(mm_node) nodes;
+} multimap;
+
+static void mm_free(multimap *m)
+{
+	free(m->keys);
+	free(m->head);
+	free(m->tail);
+	vec_free(&m->nodes);
+}
+
+static size_t mm_slot(const multimap *m, uint64_t key)
+{
+	size_t i = (size_t)(key * 0x9E3779B97F4A7C15ull) & (m->cap - 1);
+	while (m->head[i] && m->keys[i] != key) i = (i + 1) & (m->cap - 1);
+	return i;
+}
+
+static void mm_rehash(multimap *m)
+{
+	multimap old = *m;
+	m->cap = old.cap ? old.cap * 2 : 1024;
+	m->keys = xcalloc(m->cap, sizeof *m->keys);
+	m->head = xcalloc(m->cap, sizeof *m->head);
+	m->tail = xcalloc(m->cap, sizeof *m->tail);
+	for (size_t i = 0; i < old.cap; i++) {
+		if (!old.head[i]) continue;
+		size_t s = mm_slot(m, old.keys[i]);
+		m->keys[s] = old.keys[i];
+		m->head[s] = old.head[i];
+		m->tail[s] = old.tail[i];
+	}
+	free(old.keys);
+	free(old.head);
+	free(old.tail);
+}
+
+static void mm_add(multimap *m, uint64_t key, uint32_t val)
+{
+	if ((m->used + 1) * 2 > m->cap) mm_rehash(m);
+	size_t s = mm_slot(m, key);
+	mm_node n = { val, 0 };
+	vec_push(&m->nodes, n);
+	uint32_t id = (uint32_t)m->nodes.n;
+	if (!m->head[s]) {
+		m->keys[s] = key;
+		m->head[s] = m->tail[s] = id;
+		m->used++;
+	} else {
+		m->nodes.v[m->tail[s] - 1].next = id;
+		m->tail[s] = id;
+	}
+}
+
+/* First node (index + 1) for key, 0 if none; walk with mm_next. */
+static uint32_t mm_first(const multimap *m, uint64_t key)
+{
+	if (!m->cap) return 0;
+	size_t s = mm_slot(m, key);
+	return m->head[s];
+}
+#define mm_val(m, it) ((m)->nodes.v[(it) - 1].val)
+#define mm_next(m, it) ((m)->nodes.v[(it) - 1].next)
+
+/* Keys: a tag, a number and a name hashed together. */
+enum { K_ITEM = 1, K_USE, K_GLOB, K_ASSOC, K_TASSOC, K_TRAITITEM, K_MODSCOPE, K_FIELD,
+       K_TYPETRAIT, K_CRATE, K_FILE, K_ID, K_METHODNAME, K_QPATH, K_MACRO, K_LOOKUP };
+
+/* splitmix64: a bijection, so (tag, num) pairs never share a seed for the
+ * small numbers (scopes, entity indexes) used here. */
+static uint64_t mix(uint64_t x)
+{
+	x += 0x9E3779B97F4A7C15ull;
+	x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+	x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+	return x ^ (x >> 31);
+}
+
+static uint64_t key_of(int tag, uint64_t num, const char *s, size_t n)
+{
+	return pt_hash64_seed(s, n, mix(num + (uint64_t)tag * 0xD6E8FEB86659FD93ull));
+}
+
+/* ---- resolver state -------------------------------------------------- */
+
+typedef struct {
+	uint32_t module_ent;     /* module/crate entity whose names these are */
+	int32_t parent;          /* lexical parent scope (fn scopes), -1 */
+	int32_t parent_module;   /* scope of the parent module, -1 at a root */
+	int32_t crate_scope;     /* scope of the crate root (for `crate::`) */
+} scope;
+
+typedef struct {
+	uint32_t scope, src, fu;
+	uint8_t state;           /* 0 new, 1 resolving, 2 done */
+	uint32_t res_off, res_n; /* into R.results */
+} use_rec;
+
+typedef struct {
+	uint32_t src;
+	int32_t item;            /* fact item index, -1 for modules from files */
+	uint32_t escope;         /* scope the item's own names resolve in */
+	uint32_t bscope;         /* scope of its body (fns, modules), else escope */
+	uint32_t self_ent;       /* impl self type / trait for assoc items, NONE */
+} ent_aux;
+
+typedef struct {
+	int32_t crate;
+	bool reached;
+	uint32_t mod_ent, scope;
+	char *qpath, *child_dir;
+	uint32_t *item_ent;      /* per fact item */
+	uint32_t *item_scope;    /* per fact item: body scope (modules, fns) */
+} file_info;
+
+typedef struct {
+	pt_graph *g;
+	const pt_source *src;
+	size_t n_src;
+	const pt_crate *crates;
+	size_t n_crates;
+	file_info *fi;
+	VEC(scope) scopes;
+	VEC(use_rec) uses;
+	VEC(uint32_t) results;
+	VEC(ent_aux) aux;
+	int32_t *crate_scope;    /* per crate: its root scope, -1 if absent */
+	VEC(uint32_t) cache;     /* memoised lookups: (off, n) pairs into results */
+	bool caching;            /* on once every name is declared */
+	multimap mm;
+	strbuf tmp;
+} resolver;
+
+typedef VEC(uint32_t) idlist;
+
+static const char *fstr(const resolver *R, uint32_t src, uint32_t off)
+{
+	return strpool_get(&R->src[src].facts->pool, off);
+}
+
+static const fact_item *fitem(const resolver *R, uint32_t src, int32_t i)
+{
+	return &R->src[src].facts->items.v[i];
+}
+
+static bool list_has(const idlist *l, uint32_t v)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i] == v) return true;
+	return false;
+}
+
+static void list_add(idlist *l, uint32_t v)
+{
+	if (l->n < MAX_CANDIDATES && !list_has(l, v)) vec_push(l, v);
+}
+
+static int ekind(const resolver *R, uint32_t e) { return R->g->ents.v[e].kind; }
+
+/* ---- paths ------------------------------------------------------------ */
+
+typedef struct { const char *p; size_t n; } seg;
+#define MAX_SEGS 32
+
+static size_t split_path(const char *path, seg *out)
+{
+	size_t n = 0;
+	const char *p = path;
+	while (*p && n < MAX_SEGS) {
+		const char *e = strstr(p, "::");
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (len) out[n++] = (seg){ p, len };
+		if (!e) break;
+		p = e + 2;
+	}
+	return n;
+}
+
+static bool seg_is(seg s, const char *w) { return s.n == strlen(w) && memcmp(s.p, w, s.n) == 0; }
+
+uint64_t graph_entity_id(int kind, const char *qpath, uint32_t disamb)
+{
+	uint64_t h = pt_hash64_seed(qpath, strlen(qpath), (uint64_t)kind);
+	if (disamb) h = pt_hash64_seed(&disamb, sizeof disamb, h);
+	return h ? h : 1;
+}
+
+/* ---- entities and edges ---------------------------------------------- */
+
+static uint32_t new_scope(resolver *R, uint32_t module_ent, int32_t parent, int32_t parent_module, int32_t crate_scope)
+{
+	scope s = { module_ent, parent, parent_module, crate_scope };
+	vec_push(&R->scopes, s);
+	uint32_t id = (uint32_t)R->scopes.n - 1;
+	if (R->scopes.v[id].crate_scope < 0) R->scopes.v[id].crate_scope = (int32_t)id;
+	return id;
+}
+
+typedef struct {
+	int kind;
+	uint32_t file;
+	const char *name, *qpath, *sig;
+	pt_span span, name_span;
+	uint16_t flags;
+	uint32_t parent;       /* entity index or NONE */
+} ent_spec;
+
+static uint32_t add_entity(resolver *R, const ent_spec *s, ent_aux aux)
+{
+	pt_graph *g = R->g;
+	pt_entity e = {0};
+	uint32_t d = 0;
+	for (;; d++) {
+		e.id = graph_entity_id(s->kind, s->qpath, d);
+		bool taken = false;
+		for (uint32_t it = mm_first(&R->mm, key_of(K_ID, e.id, "", 0)); it; it = mm_next(&R->mm, it))
+			taken = true;
+		if (!taken) break;
+	}
+	e.disamb = d;
+	e.kind = (uint8_t)s->kind;
+	e.file = s->file;
+	e.flags = s->flags;
+	e.span = s->span;
+	e.name_span = s->name_span;
+	e.name = strpool_adds(&g->pool, s->name);
+	e.qpath = strpool_adds(&g->pool, s->qpath);
+	e.sig = strpool_adds(&g->pool, s->sig ? s->sig : "");
+	e.sig_hash = s->sig ? pt_hash64(s->sig, strlen(s->sig)) : 0;
+	e.parent = s->parent == NONE ? 0 : g->ents.v[s->parent].id;
+	vec_push(&g->ents, e);
+	vec_push(&R->aux, aux);
+	uint32_t idx = (uint32_t)g->ents.n - 1;
+	mm_add(&R->mm, key_of(K_ID, e.id, "", 0), idx);
+	mm_add(&R->mm, key_of(K_QPATH, 0, s->qpath, strlen(s->qpath)), idx);
+	return idx;
+}
+
+static void add_edge(resolver *R, uint32_t src, uint32_t dst, int kind, int flags, uint32_t file, pt_span site)
+{
+	if (src == NONE || dst == NONE) return;
+	pt_edge e = { src, dst, (uint8_t)kind, (uint8_t)flags, file, site };
+	vec_push(&R->g->edges, e);
+}
+
+static void declare(resolver *R, uint32_t scope, const char *name, uint32_t ent)
+{
+	if (*name) mm_add(&R->mm, key_of(K_ITEM, scope, name, strlen(name)), ent);
+}
+
+/* ---- module tree ------------------------------------------------------ */
+
+static int32_t find_file(const resolver *R, const char *path)
+{
+	for (uint32_t it = mm_first(&R->mm, key_of(K_FILE, 0, path, strlen(path))); it; it = mm_next(&R->mm, it))
+		return (int32_t)mm_val(&R->mm, it);
+	return -1;
+}
+
+/* Normalise "a/./b/../c" → "a/c" into out. */
+static void norm_path(const char *in, strbuf *out)
+{
+	seg parts[128];
+	size_t n = 0;
+	const char *p = in;
+	while (*p) {
+		const char *e = strchr(p, '/');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (len == 2 && p[0] == '.' && p[1] == '.') { if (n) n--; }
+		else if (len && !(len == 1 && p[0] == '.') && n < 128) parts[n++] = (seg){ p, len };
+		if (!e) break;
+		p = e + 1;
+	}
+	out->len = 0;
+	strbuf_add(out, "", 0);
+	for (size_t i = 0; i < n; i++) {
+		if (i) strbuf_addc(out, '/');
+		strbuf_add(out, parts[i].p, parts[i].n);
+	}
+}
+
+static char *dir_of(const char *path)
+{
+	const char *s = strrchr(path, '/');
+	return s ? xstrndup(path, (size_t)(s - path)) : xstrdup("");
+}
+
+/* Where `mod x;` declared in this file looks for x: crate roots and mod.rs
+ * look beside themselves, other files in a folder named after them. */
+static char *child_dir_of(const char *path, bool is_root)
+{
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	char *d = dir_of(path);
+	if (is_root || strcmp(base, "mod.rs") == 0) return d;
+	strbuf b = {0};
+	if (*d) { strbuf_adds(&b, d); strbuf_addc(&b, '/'); }
+	strbuf_add(&b, base, strlen(base) - (strlen(base) > 3 ? 3 : 0));
+	free(d);
+	return b.buf ? b.buf : xstrdup("");
+}
+
+static void join_path(strbuf *b, const char *dir, const char *rest)
+{
+	b->len = 0;
+	strbuf_add(b, "", 0);
+	if (*dir) { strbuf_adds(b, dir); strbuf_addc(b, '/'); }
+	strbuf_adds(b, rest);
+}
+
+/* The file a `mod name;` at inline-module path `inl` refers to. */
+static int32_t mod_file(resolver *R, uint32_t src, const fact_item *it, const char *inl)
+{
+	const file_info *f = &R->fi[src];
+	strbuf p = {0}, n = {0};
+	int32_t found = -1;
+	const char *name = fstr(R, src, it->name);
+	if (it->path_attr) {
+		char *d = *inl ? xstrdup(f->child_dir) : dir_of(R->src[src].path);
+		strbuf dd = {0};
+		join_path(&dd, d, inl);
+		join_path(&p, strbuf_cstr(&dd), fstr(R, src, it->path_attr));
+		norm_path(strbuf_cstr(&p), &n);
+		found = find_file(R, strbuf_cstr(&n));
+		free(d);
+		strbuf_free(&dd);
+	} else {
+		strbuf dd = {0};
+		join_path(&dd, f->child_dir, inl);
+		norm_path(strbuf_cstr(&dd), &n);
+		strbuf_free(&dd);
+		strbuf_printf(&p, "%s%s%s.rs", n.buf, *n.buf ? "/" : "", name);
+		found = find_file(R, strbuf_cstr(&p));
+		if (found < 0) {
+			p.len = 0;
+			strbuf_printf(&p, "%s%s%s/mod.rs", n.buf, *n.buf ? "/" : "", name);
+			found = find_file(R, strbuf_cstr(&p));
+		}
+	}
+	strbuf_free(&p);
+	strbuf_free(&n);
+	return found;
+}
+
+static void expand_file(resolver *R, uint32_t src, int32_t crate, uint32_t mod_ent,
+			uint32_t mod_scope, const char *qpath, bool is_root);
+
+/* Inline-module folder path of item i ("a/b" for mod a { mod b { .. } }). */
+static void inline_path(const resolver *R, uint32_t src, int32_t i, strbuf *out)
+{
+	out->len = 0;
+	strbuf_add(out, "", 0);
+	int32_t chain[64];
+	int n = 0;
+	for (int32_t p = fitem(R, src, i)->parent; p >= 0 && n < 64; p = fitem(R, src, p)->parent)
+		if (fitem(R, src, p)->kind == PT_MODULE) chain[n++] = p;
+	while (n--) {
+		if (out->len) strbuf_addc(out, '/');
+		strbuf_adds(out, fstr(R, src, fitem(R, src, chain[n])->name));
+	}
+}
+
+/* Last segment of a type path: the name an impl's methods hang under. */
+static const char *last_seg(const char *path)
+{
+	const char *s = path, *e;
+	while ((e = strstr(s, "::"))) s = e + 2;
+	return s;
+}
+
+static uint32_t item_owner_ent(const resolver *R, uint32_t src, const fact_item *it)
+{
+	return it->parent >= 0 ? R->fi[src].item_ent[it->parent] : R->fi[src].mod_ent;
+}
+
+/* Scope the names of item i are declared in, and whether i is associated. */
+static uint32_t item_escope(const resolver *R, uint32_t src, const fact_item *it, bool *assoc)
+{
+	*assoc = false;
+	if (it->parent < 0) return R->fi[src].scope;
+	const fact_item *p = fitem(R, src, it->parent);
+	if (p->kind == PT_IMPL || p->kind == PT_TRAIT) {
+		*assoc = true;
+		bool a;
+		return item_escope(R, src, p, &a);
+	}
+	uint32_t s = R->fi[src].item_scope[it->parent];
+	return s != NONE ? s : R->fi[src].scope;
+}
+
+static void item_qpath(const resolver *R, uint32_t src, const fact_item *it, strbuf *out)
+{
+	out->len = 0;
+	uint32_t owner = item_owner_ent(R, src, it);
+	const pt_graph *g = R->g;
+	const fact_item *p = it->parent >= 0 ? fitem(R, src, it->parent) : NULL;
+	if (p && p->kind == PT_IMPL) {
+		/* methods hang under the impl's module + self type name */
+		strbuf_adds(out, graph_str(g, g->ents.v[R->fi[src].item_ent[it->parent]].qpath));
+		char *lt = strrchr(out->buf, '<');
+		out->len = lt ? (size_t)(lt - out->buf) : out->len;
+		const char *self = fstr(R, src, p->impl_self);
+		strbuf_printf(out, "%s::%s", *self ? last_seg(self) : "_", fstr(R, src, it->name));
+		return;
+	}
+	strbuf_printf(out, "%s::", graph_str(g, g->ents.v[owner].qpath));
+	if (it->kind == PT_IMPL) {
+		const char *tr = fstr(R, src, it->impl_trait), *self = fstr(R, src, it->impl_self);
+		if (*tr) strbuf_printf(out, "<impl %s for %s>", tr, *self ? self : "_");
+		else strbuf_printf(out, "<impl %s>", *self ? self : "_");
+	} else {
+		strbuf_adds(out, fstr(R, src, it->name));
+	}
+}
+
+static void impl_name(const resolver *R, uint32_t src, const fact_item *it, strbuf *out)
+{
+	out->len = 0;
+	const char *tr = fstr(R, src, it->impl_trait), *self = fstr(R, src, it->impl_self);
+	if (*tr) strbuf_printf(out, "impl %s for %s", tr, *self ? self : "_");
+	else strbuf_printf(out, "impl %s", *self ? self : "_");
+}
+
+static void make_item(resolver *R, uint32_t src, int32_t i, int32_t crate)
+{
+	const fact_item *it = fitem(R, src, i);
+	file_info *f = &R->fi[src];
+	strbuf q = {0}, nm = {0};
+	bool assoc;
+	uint32_t escope = item_escope(R, src, it, &assoc);
+	item_qpath(R, src, it, &q);
+	const char *name = fstr(R, src, it->name);
+	if (it->kind == PT_IMPL) { impl_name(R, src, it, &nm); name = nm.buf; }
+	ent_spec s = {
+		.kind = it->kind, .file = R->src[src].id, .name = name, .qpath = q.buf,
+		.sig = fstr(R, src, it->sig), .span = it->span, .name_span = it->name_span,
+		.flags = (uint16_t)(((it->flags & FI_PUB) ? ENT_PUB : 0) |
+			((it->flags & FI_TRAIT_IMPL) ? ENT_TRAIT_IMPL : 0) |
+			((it->flags & FI_HAS_BODY) ? ENT_HAS_BODY : 0)),
+		.parent = item_owner_ent(R, src, it),
+	};
+	ent_aux aux = { src, i, escope, escope, NONE };
+	uint32_t e = add_entity(R, &s, aux);
+	f->item_ent[i] = e;
+	add_edge(R, s.parent, e, REL_CONTAINS, 0, R->src[src].id, it->name_span);
+	if (!assoc && it->kind != PT_IMPL) declare(R, escope, name, e);
+	if (it->kind == PT_MACRO) mm_add(&R->mm, key_of(K_MACRO, 0, name, strlen(name)), e);
+	if (it->kind == PT_METHOD) mm_add(&R->mm, key_of(K_METHODNAME, 0, name, strlen(name)), e);
+	if (it->kind == PT_FUNCTION || it->kind == PT_METHOD) {
+		f->item_scope[i] = new_scope(R, R->scopes.v[escope].module_ent, (int32_t)escope, -1,
+					     R->scopes.v[escope].crate_scope);
+		R->aux.v[e].bscope = f->item_scope[i];
+	} else if (it->kind == PT_MODULE) {
+		int32_t ms = (int32_t)escope;
+		while (R->scopes.v[ms].parent >= 0) ms = R->scopes.v[ms].parent;
+		uint32_t sc = new_scope(R, e, -1, ms, R->scopes.v[escope].crate_scope);
+		f->item_scope[i] = sc;
+		R->aux.v[e].bscope = sc;
+		mm_add(&R->mm, key_of(K_MODSCOPE, e, "", 0), sc);
+		if (it->flags & FI_MOD_EXTERNAL) {
+			strbuf ip = {0};
+			inline_path(R, src, i, &ip);
+			int32_t child = mod_file(R, src, it, strbuf_cstr(&ip));
+			strbuf_free(&ip);
+			if (child >= 0 && !R->fi[child].reached && R->src[child].facts)
+				expand_file(R, (uint32_t)child, crate, e, sc, q.buf, false);
+		}
+	}
+	if (it->kind == PT_TRAIT) mm_add(&R->mm, key_of(K_MODSCOPE, e, "", 0), escope);
+	if (assoc && fitem(R, src, it->parent)->kind == PT_TRAIT)
+		mm_add(&R->mm, key_of(K_TRAITITEM, f->item_ent[it->parent], name, strlen(name)), e);
+	strbuf_free(&q);
+	strbuf_free(&nm);
+}
+
+static void expand_file(resolver *R, uint32_t src, int32_t crate, uint32_t mod_ent,
+			uint32_t mod_scope, const char *qpath, bool is_root)
+{
+	file_info *f = &R->fi[src];
+	const pt_facts *fa = R->src[src].facts;
+	f->reached = true;
+	f->crate = crate;
+	f->mod_ent = mod_ent;
+	f->scope = mod_scope;
+	f->qpath = xstrdup(qpath);
+	f->child_dir = child_dir_of(R->src[src].path, is_root);
+	f->item_ent = xmalloc((fa->items.n + 1) * sizeof *f->item_ent);
+	f->item_scope = xmalloc((fa->items.n + 1) * sizeof *f->item_scope);
+	for (size_t i = 0; i < fa->items.n; i++) f->item_ent[i] = f->item_scope[i] = NONE;
+	for (size_t i = 0; i < fa->items.n; i++) {
+		fact_item *it = &R->src[src].facts->items.v[i];
+		if (it->parent >= (int32_t)i) it->parent = -1;  /* defensive: parents come first */
+		make_item(R, src, (int32_t)i, crate);
+	}
+	for (size_t i = 0; i < fa->uses.n; i++) {
+		const fact_use *u = &fa->uses.v[i];
+		uint32_t sc = (u->scope >= 0 && (size_t)u->scope < fa->items.n && f->item_scope[u->scope] != NONE)
+			? f->item_scope[u->scope] : mod_scope;
+		use_rec r = { sc, src, (uint32_t)i, 0, 0, 0 };
+		vec_push(&R->uses, r);
+		const char *alias = fstr(R, src, u->alias);
+		int tag = strcmp(alias, "*") == 0 ? K_GLOB : K_USE;
+		mm_add(&R->mm, key_of(tag, sc, tag == K_GLOB ? "" : alias, tag == K_GLOB ? 0 : strlen(alias)),
+		       (uint32_t)R->uses.n - 1);
+	}
+}
+
+/* A root module (crate root or orphan file). */
+/* crate_scope: the scope `crate::` means for an orphan, -1 for itself. */
+static void add_root(resolver *R, uint32_t src, int32_t crate, const char *qpath, int kind, int32_t crate_scope)
+{
+	const char *name = last_seg(qpath);
+	ent_spec s = { .kind = kind, .file = R->src[src].id, .name = name, .qpath = qpath,
+		       .sig = "", .parent = NONE };
+	ent_aux aux = { src, -1, NONE, NONE, NONE };
+	uint32_t e = add_entity(R, &s, aux);
+	uint32_t sc = new_scope(R, e, -1, -1, crate_scope);
+	if (kind == PT_CRATE && crate >= 0) R->crate_scope[crate] = (int32_t)sc;
+	R->aux.v[e].escope = R->aux.v[e].bscope = sc;
+	mm_add(&R->mm, key_of(K_MODSCOPE, e, "", 0), sc);
+	if (kind == PT_CRATE && crate >= 0 && R->crates[crate].type == CRATE_LIB)
+		mm_add(&R->mm, key_of(K_CRATE, 0, name, strlen(name)), e);
+	expand_file(R, src, crate, e, sc, qpath, true);
+}
+
+/* Orphans: files no crate reaches. Those that another orphan's `mod x;`
+ * would reach are left to it; the rest become roots named by their path. */
+/* An orphan inside a package is named as the module it would be in the
+ * package's library (`std/src/sys/wasi/fs.rs` → `std::sys::wasi::fs`), and
+ * `crate::` in it means that library; elsewhere it is named by its path. */
+static void orphan_path(const resolver *R, const char *path, strbuf *q, int32_t *cs)
+{
+	size_t best = 0;
+	int32_t crate = -1;
+	for (size_t c = 0; c < R->n_crates; c++) {
+		const char *pd = R->crates[c].pkg_dir;
+		size_t n = strlen(pd);
+		if (R->crates[c].type != CRATE_LIB || R->crate_scope[c] < 0) continue;
+		if ((n == 0 || (strncmp(path, pd, n) == 0 && path[n] == '/')) && (crate < 0 || n > best)) {
+			best = n;
+			crate = (int32_t)c;
+		}
+	}
+	const char *rel = path;
+	q->len = 0;
+	strbuf_add(q, "", 0);
+	if (crate >= 0) {
+		rel = path + best + (best ? 1 : 0);
+		if (strncmp(rel, "src/", 4) == 0) rel += 4;
+		strbuf_printf(q, "%s", R->crates[crate].name);
+		*cs = R->crate_scope[crate];
+	}
+	size_t n = strlen(rel);
+	if (n > 3 && strcmp(rel + n - 3, ".rs") == 0) n -= 3;
+	if (n >= 4 && strncmp(rel + n - 4, "/mod", 4) == 0) n -= 4;
+	bool start = true;
+	for (size_t k = 0; k < n; k++) {
+		char c = rel[k];
+		if (start && q->len) strbuf_adds(q, "::");
+		start = c == '/';
+		if (!start) strbuf_addc(q, (c == '-' || c == '.') ? '_' : c);
+	}
+}
+
+static void mark_referenced(resolver *R, bool *referenced)
+{
+	strbuf p = {0};
+	for (size_t i = 0; i < R->n_src; i++) {
+		const pt_facts *fa = R->src[i].facts;
+		if (R->fi[i].reached || !fa) continue;
+		char *dir = dir_of(R->src[i].path);
+		for (size_t k = 0; k < fa->items.n; k++) {
+			const fact_item *it = &fa->items.v[k];
+			if (it->kind != PT_MODULE || !(it->flags & FI_MOD_EXTERNAL) || it->parent >= 0) continue;
+			const char *nm = fstr(R, (uint32_t)i, it->name);
+			const char *forms[2] = { "%s%s%s.rs", "%s%s%s/mod.rs" };
+			for (int f = 0; f < 2; f++) {
+				p.len = 0;
+				strbuf_printf(&p, forms[f], dir, *dir ? "/" : "", nm);
+				int32_t c = find_file(R, p.buf);
+				if (c >= 0 && (size_t)c != i) referenced[c] = true;
+			}
+		}
+		free(dir);
+	}
+	strbuf_free(&p);
+}
+
+static void add_orphans(resolver *R)
+{
+	strbuf q = {0};
+	bool *referenced = xcalloc(R->n_src + 1, 1);
+	mark_referenced(R, referenced);
+	for (int pass = 0; pass < 2; pass++)
+	for (size_t i = 0; i < R->n_src; i++) {
+		if (R->fi[i].reached || !R->src[i].facts || (pass == 0 && referenced[i])) continue;
+		int32_t cs = -1;
+		orphan_path(R, R->src[i].path, &q, &cs);
+		add_root(R, (uint32_t)i, -1, strbuf_cstr(&q), PT_MODULE, cs);
+	}
+	free(referenced);
+	strbuf_free(&q);
+}
+
+/* ---- name lookup ------------------------------------------------------ */
+
+static void resolve_path(resolver *R, uint32_t sc, const char *path, uint32_t self_ent, idlist *out, int depth);
+static void lookup(resolver *R, uint32_t sc, seg name, idlist *out, int depth);
+
+static void use_result(resolver *R, uint32_t u, idlist *out, int depth)
+{
+	use_rec *r = &R->uses.v[u];
+	if (r->state == 1 || depth > MAX_DEPTH) return;
+	if (r->state == 0) {
+		r->state = 1;
+		idlist tmp = {0};
+		const fact_use *fu = &R->src[r->src].facts->uses.v[r->fu];
+		resolve_path(R, r->scope, fstr(R, r->src, fu->path), NONE, &tmp, depth + 1);
+		r = &R->uses.v[u];
+		r->res_off = (uint32_t)R->results.n;
+		r->res_n = (uint32_t)tmp.n;
+		for (size_t i = 0; i < tmp.n; i++) vec_push(&R->results, tmp.v[i]);
+		r->state = 2;
+		vec_free(&tmp);
+	}
+	for (uint32_t i = 0; i < r->res_n; i++) list_add(out, R->results.v[r->res_off + i]);
+}
+
+static uint32_t mod_scope_of(const resolver *R, uint32_t ent)
+{
+	for (uint32_t it = mm_first(&R->mm, key_of(K_MODSCOPE, ent, "", 0)); it; it = mm_next(&R->mm, it))
+		return mm_val(&R->mm, it);
+	return NONE;
+}
+
+static void lookup_here(resolver *R, uint32_t sc, seg name, idlist *out, int depth)
+{
+	for (uint32_t it = mm_first(&R->mm, key_of(K_ITEM, sc, name.p, name.n)); it; it = mm_next(&R->mm, it))
+		list_add(out, mm_val(&R->mm, it));
+	if (out->n) return;
+	for (uint32_t it = mm_first(&R->mm, key_of(K_USE, sc, name.p, name.n)); it; it = mm_next(&R->mm, it))
+		use_result(R, mm_val(&R->mm, it), out, depth);
+	if (out->n || depth > MAX_DEPTH) return;
+	for (uint32_t it = mm_first(&R->mm, key_of(K_GLOB, sc, "", 0)); it && !out->n; it = mm_next(&R->mm, it)) {
+		idlist mods = {0};
+		use_result(R, mm_val(&R->mm, it), &mods, depth + 1);
+		for (size_t i = 0; i < mods.n; i++) {
+			uint32_t ms = mod_scope_of(R, mods.v[i]);
+			int k = ekind(R, mods.v[i]);
+			if (ms != NONE && ms != sc && (k == PT_MODULE || k == PT_CRATE))
+				lookup_here(R, ms, name, out, depth + 1);
+		}
+		vec_free(&mods);
+	}
+}
+
+static const char *const prelude[][2] = {
+	{ "Option", "core::option::Option" }, { "Result", "core::result::Result" },
+	{ "Vec", "alloc::vec::Vec" }, { "String", "alloc::string::String" },
+	{ "Box", "alloc::boxed::Box" }, { "ToString", "alloc::string::ToString" },
+	{ "ToOwned", "alloc::borrow::ToOwned" }, { "Clone", "core::clone::Clone" },
+	{ "Copy", "core::marker::Copy" }, { "Send", "core::marker::Send" },
+	{ "Sync", "core::marker::Sync" }, { "Sized", "core::marker::Sized" },
+	{ "Unpin", "core::marker::Unpin" }, { "Default", "core::default::Default" },
+	{ "Drop", "core::ops::Drop" }, { "Fn", "core::ops::Fn" }, { "FnMut", "core::ops::FnMut" },
+	{ "FnOnce", "core::ops::FnOnce" }, { "Iterator", "core::iter::Iterator" },
+	{ "IntoIterator", "core::iter::IntoIterator" }, { "Extend", "core::iter::Extend" },
+	{ "DoubleEndedIterator", "core::iter::DoubleEndedIterator" },
+	{ "ExactSizeIterator", "core::iter::ExactSizeIterator" },
+	{ "From", "core::convert::From" }, { "Into", "core::convert::Into" },
+	{ "TryFrom", "core::convert::TryFrom" }, { "TryInto", "core::convert::TryInto" },
+	{ "AsRef", "core::convert::AsRef" }, { "AsMut", "core::convert::AsMut" },
+	{ "PartialEq", "core::cmp::PartialEq" }, { "Eq", "core::cmp::Eq" },
+	{ "PartialOrd", "core::cmp::PartialOrd" }, { "Ord", "core::cmp::Ord" },
+	{ "Debug", "core::fmt::Debug" }, { "Hash", "core::hash::Hash" },
+};
+
+static const char *prelude_path(seg name)
+{
+	for (size_t i = 0; i < sizeof prelude / sizeof *prelude; i++)
+		if (seg_is(name, prelude[i][0])) return prelude[i][1];
+	return NULL;
+}
+
+/* Module scope, crates, then the prelude: the part of a lookup that is the
+ * same for every fn body in a module. */
+static void lookup_module(resolver *R, uint32_t sc, seg name, idlist *out, int depth)
+{
+	lookup_here(R, sc, name, out, depth);
+	if (out->n) return;
+	for (uint32_t it = mm_first(&R->mm, key_of(K_CRATE, 0, name.p, name.n)); it; it = mm_next(&R->mm, it))
+		list_add(out, mm_val(&R->mm, it));
+	if (out->n || depth > MAX_DEPTH) return;
+	const char *pp = prelude_path(name);
+	if (pp) resolve_path(R, sc, pp, NONE, out, depth + 1);
+}
+
+/* A lookup that starts with no `use` in progress (depth 0) does not depend
+ * on the call stack, so its answer per module scope can be kept: the same
+ * names are looked up from every function of a module. */
+static void lookup_module_cached(resolver *R, uint32_t sc, seg name, idlist *out, int depth)
+{
+	if (depth > 0 || !R->caching) { lookup_module(R, sc, name, out, depth); return; }
+	uint64_t key = key_of(K_LOOKUP, sc, name.p, name.n);
+	uint32_t it = mm_first(&R->mm, key);
+	if (!it) {
+		idlist tmp = {0};
+		lookup_module(R, sc, name, &tmp, depth);
+		mm_add(&R->mm, key, (uint32_t)R->cache.n);
+		vec_push(&R->cache, (uint32_t)R->results.n);
+		vec_push(&R->cache, (uint32_t)tmp.n);
+		for (size_t i = 0; i < tmp.n; i++) vec_push(&R->results, tmp.v[i]);
+		vec_free(&tmp);
+		it = mm_first(&R->mm, key);
+	}
+	uint32_t c = mm_val(&R->mm, it);
+	for (uint32_t i = 0; i < R->cache.v[c + 1]; i++) list_add(out, R->results.v[R->cache.v[c] + i]);
+}
+
+static void lookup(resolver *R, uint32_t sc, seg name, idlist *out, int depth)
+{
+	int32_t s = (int32_t)sc;
+	for (; R->scopes.v[s].parent >= 0; s = R->scopes.v[s].parent) {
+		lookup_here(R, (uint32_t)s, name, out, depth);
+		if (out->n) return;
+	}
+	lookup_module_cached(R, (uint32_t)s, name, out, depth);
+}
+
+/* Associated item `name` of type or trait ent: inherent and trait impls'
+ * items, then the default items of traits the type implements. */
+static void assoc(resolver *R, uint32_t ent, seg name, idlist *out)
+{
+	int k = ekind(R, ent);
+	if (k == PT_TRAIT) {
+		for (uint32_t it = mm_first(&R->mm, key_of(K_TRAITITEM, ent, name.p, name.n)); it; it = mm_next(&R->mm, it))
+			list_add(out, mm_val(&R->mm, it));
+		return;
+	}
+	for (uint32_t it = mm_first(&R->mm, key_of(K_ASSOC, ent, name.p, name.n)); it; it = mm_next(&R->mm, it))
+		list_add(out, mm_val(&R->mm, it));
+	if (out->n) return;      /* inherent items win over trait items, as in Rust */
+	for (uint32_t it = mm_first(&R->mm, key_of(K_TASSOC, ent, name.p, name.n)); it; it = mm_next(&R->mm, it))
+		list_add(out, mm_val(&R->mm, it));
+	if (out->n) return;
+	for (uint32_t it = mm_first(&R->mm, key_of(K_TYPETRAIT, ent, "", 0)); it; it = mm_next(&R->mm, it)) {
+		uint32_t tr = mm_val(&R->mm, it);
+		for (uint32_t j = mm_first(&R->mm, key_of(K_TRAITITEM, tr, name.p, name.n)); j; j = mm_next(&R->mm, j))
+			list_add(out, mm_val(&R->mm, j));
+	}
+}
+
+static bool is_module(int k) { return k == PT_MODULE || k == PT_CRATE; }
+static bool is_type(int k) { return k == PT_STRUCT || k == PT_ENUM || k == PT_UNION || k == PT_TRAIT || k == PT_TYPE_ALIAS; }
+
+static int32_t module_scope_of_scope(const resolver *R, uint32_t sc)
+{
+	int32_t s = (int32_t)sc;
+	while (R->scopes.v[s].parent >= 0) s = R->scopes.v[s].parent;
+	return s;
+}
+
+static void resolve_path(resolver *R, uint32_t sc, const char *path, uint32_t self_ent, idlist *out, int depth)
+{
+	seg segs[MAX_SEGS];
+	size_t n = split_path(path, segs);
+	if (!n || depth > MAX_DEPTH || sc == NONE) return;
+	idlist cur = {0}, next = {0};
+	size_t i = 0;
+	int32_t ms = module_scope_of_scope(R, sc);
+	if (seg_is(segs[0], "crate")) {
+		vec_push(&cur, R->scopes.v[R->scopes.v[ms].crate_scope].module_ent);
+		i = 1;
+	} else if (seg_is(segs[0], "self") || seg_is(segs[0], "super")) {
+		while (i < n && (seg_is(segs[i], "self") || seg_is(segs[i], "super"))) {
+			if (seg_is(segs[i], "super") && ms >= 0) ms = R->scopes.v[ms].parent_module;
+			i++;
+		}
+		if (ms >= 0) vec_push(&cur, R->scopes.v[ms].module_ent);
+	} else if (seg_is(segs[0], "Self")) {
+		if (self_ent != NONE) vec_push(&cur, self_ent);
+		i = 1;
+	} else {
+		lookup(R, sc, segs[0], &cur, depth);
+		i = 1;
+	}
+	for (; i < n && cur.n; i++) {
+		next.n = 0;
+		for (size_t c = 0; c < cur.n; c++) {
+			uint32_t e = cur.v[c];
+			int k = ekind(R, e);
+			if (is_module(k)) {
+				uint32_t msc = mod_scope_of(R, e);
+				if (msc != NONE) lookup_here(R, msc, segs[i], &next, depth + 1);
+			} else if (is_type(k)) {
+				assoc(R, e, segs[i], &next);
+			}
+		}
+		idlist t = cur; cur = next; next = t;
+	}
+	if (i == n)
+		for (size_t c = 0; c < cur.n; c++) list_add(out, cur.v[c]);
+	vec_free(&cur);
+	vec_free(&next);
+}
+
+/* ---- external placeholders ------------------------------------------- */
+
+/* The text a path stands for when it leaves the workspace: the first
+ * segment expanded through `use`, `core::`/`alloc::` folded to `std::`. */
+static void external_text(resolver *R, uint32_t sc, const char *path, strbuf *out, int depth)
+{
+	seg segs[MAX_SEGS];
+	size_t n = split_path(path, segs);
+	out->len = 0;
+	strbuf_add(out, "", 0);
+	if (!n) return;
+	const char *rest = segs[0].p + segs[0].n;
+	if (depth < 8)
+		for (int32_t s = (int32_t)sc; s >= 0; s = R->scopes.v[s].parent)
+			for (uint32_t it = mm_first(&R->mm, key_of(K_USE, (uint32_t)s, segs[0].p, segs[0].n)); it; it = mm_next(&R->mm, it)) {
+				const use_rec *u = &R->uses.v[mm_val(&R->mm, it)];
+				const char *up = fstr(R, u->src, R->src[u->src].facts->uses.v[u->fu].path);
+				strbuf sub = {0};
+				external_text(R, u->scope, up, &sub, depth + 1);
+				strbuf_adds(out, strbuf_cstr(&sub));
+				strbuf_adds(out, rest);
+				strbuf_free(&sub);
+				goto fold;
+			}
+	const char *pp = n == 1 ? prelude_path(segs[0]) : NULL;
+	strbuf_adds(out, pp ? pp : path);
+fold:
+	if (strncmp(out->buf, "core::", 6) == 0 || strncmp(out->buf, "alloc::", 7) == 0) {
+		size_t cut = out->buf[0] == 'c' ? 4 : 5;
+		memmove(out->buf + 3, out->buf + cut, out->len - cut + 1);
+		memcpy(out->buf, "std", 3);
+		out->len -= cut - 3;
+	}
+}
+
+static uint32_t external_trait(resolver *R, const char *qpath)
+{
+	for (uint32_t it = mm_first(&R->mm, key_of(K_QPATH, 0, qpath, strlen(qpath))); it; it = mm_next(&R->mm, it)) {
+		uint32_t e = mm_val(&R->mm, it);
+		if (R->g->ents.v[e].flags & ENT_EXTERNAL) return e;
+	}
+	ent_spec s = { .kind = PT_TRAIT, .file = PT_NO_FILE, .name = last_seg(qpath), .qpath = qpath,
+		       .sig = "", .flags = ENT_EXTERNAL, .parent = NONE };
+	ent_aux aux = { 0, -1, NONE, NONE, NONE };
+	return add_entity(R, &s, aux);
+}
+
+/* Resolve a trait path; an unknown one gets an external placeholder. */
+static void resolve_trait(resolver *R, uint32_t sc, const char *path, uint32_t self_ent, idlist *out)
+{
+	idlist c = {0};
+	resolve_path(R, sc, path, self_ent, &c, 0);
+	for (size_t i = 0; i < c.n; i++)
+		if (ekind(R, c.v[i]) == PT_TRAIT) list_add(out, c.v[i]);
+	vec_free(&c);
+	if (out->n) return;
+	external_text(R, sc, path, &R->tmp, 0);
+	if (R->tmp.len) vec_push(out, external_trait(R, R->tmp.buf));
+}
+
+/* ---- impls ------------------------------------------------------------ */
+
+static uint32_t pick_type(resolver *R, uint32_t sc, const char *path)
+{
+	idlist c = {0};
+	uint32_t t = NONE;
+	resolve_path(R, sc, path, NONE, &c, 0);
+	for (size_t i = 0; i < c.n && t == NONE; i++)
+		if (is_type(ekind(R, c.v[i]))) t = c.v[i];
+	vec_free(&c);
+	return t;
+}
+
+static void do_impl(resolver *R, uint32_t src, int32_t i)
+{
+	const pt_facts *fa = R->src[src].facts;
+	const fact_item *it = &fa->items.v[i];
+	uint32_t ie = R->fi[src].item_ent[i], fid = R->src[src].id;
+	uint32_t sc = R->aux.v[ie].escope;
+	uint32_t self = *fstr(R, src, it->impl_self) ? pick_type(R, sc, fstr(R, src, it->impl_self)) : NONE;
+	idlist traits = {0};
+	if (it->impl_trait) resolve_trait(R, sc, fstr(R, src, it->impl_trait), self, &traits);
+	R->aux.v[ie].self_ent = self;
+	int eflags = (it->flags & FI_MACRO_GEN) ? EDGE_MACRO : 0;
+	for (size_t t = 0; t < traits.n; t++) {
+		add_edge(R, self != NONE ? self : ie, traits.v[t], REL_IMPL, eflags, fid, it->span);
+		if (self != NONE) mm_add(&R->mm, key_of(K_TYPETRAIT, self, "", 0), traits.v[t]);
+	}
+	for (size_t j = (size_t)i + 1; j < fa->items.n; j++) {
+		const fact_item *m = &fa->items.v[j];
+		if (m->span.start_byte >= it->span.end_byte) break;
+		if (m->parent != i) continue;
+		uint32_t me = R->fi[src].item_ent[j];
+		const char *name = fstr(R, src, m->name);
+		R->aux.v[me].self_ent = self;
+		if (self != NONE) {
+			mm_add(&R->mm, key_of(it->impl_trait ? K_TASSOC : K_ASSOC, self, name, strlen(name)), me);
+			if (m->kind == PT_METHOD) add_edge(R, self, me, REL_DEFINES, 0, fid, m->name_span);
+		}
+		for (size_t t = 0; t < traits.n; t++)
+			for (uint32_t k = mm_first(&R->mm, key_of(K_TRAITITEM, traits.v[t], name, strlen(name))); k; k = mm_next(&R->mm, k))
+				add_edge(R, me, mm_val(&R->mm, k), REL_IMPL, 0, fid, m->name_span);
+	}
+	vec_free(&traits);
+}
+
+static void do_trait_selfs(resolver *R, uint32_t src)
+{
+	const pt_facts *fa = R->src[src].facts;
+	for (size_t j = 0; j < fa->items.n; j++) {
+		const fact_item *m = &fa->items.v[j];
+		if (m->parent >= 0 && fa->items.v[m->parent].kind == PT_TRAIT)
+			R->aux.v[R->fi[src].item_ent[j]].self_ent = R->fi[src].item_ent[m->parent];
+	}
+}
+
+/* Nested items inherit the self type of their enclosing impl or trait. */
+static uint32_t self_of(const resolver *R, uint32_t src, int32_t i)
+{
+	for (int32_t p = i; p >= 0; p = fitem(R, src, p)->parent) {
+		uint32_t e = R->fi[src].item_ent[p];
+		if (R->aux.v[e].self_ent != NONE) return R->aux.v[e].self_ent;
+		int k = fitem(R, src, p)->kind;
+		if (k == PT_IMPL || k == PT_TRAIT) return k == PT_TRAIT ? e : R->aux.v[e].self_ent;
+	}
+	return NONE;
+}
+
+/* ---- references -------------------------------------------------------- */
+
+typedef struct {
+	uint32_t src, from_ent, sc, self_ent, fid;
+} ref_ctx;
+
+static bool callable(int k) { return k == PT_FUNCTION || k == PT_METHOD; }
+
+static void emit_calls(resolver *R, const ref_ctx *c, const idlist *cands, const fact_ref *r, int flags)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < cands->n; i++) n += callable(ekind(R, cands->v[i]));
+	if (!n) { R->g->n_unresolved_calls++; return; }
+	if (n > 1) { flags |= EDGE_AMBIGUOUS; R->g->n_ambiguous_calls++; }
+	for (size_t i = 0; i < cands->n; i++)
+		if (callable(ekind(R, cands->v[i])))
+			add_edge(R, c->from_ent, cands->v[i], REL_CALLS, flags, c->fid, r->span);
+}
+
+static void bound_methods(resolver *R, const ref_ctx *c, const char *bounds, seg name, idlist *out)
+{
+	char *b = xstrdup(bounds);
+	for (char *save = NULL, *t = strtok_r(b, "+", &save); t; t = strtok_r(NULL, "+", &save)) {
+		idlist tr = {0};
+		resolve_path(R, c->sc, t, c->self_ent, &tr, 0);
+		for (size_t i = 0; i < tr.n; i++)
+			if (ekind(R, tr.v[i]) == PT_TRAIT) assoc(R, tr.v[i], name, out);
+		vec_free(&tr);
+	}
+	free(b);
+}
+
+static uint32_t type_of_ret(resolver *R, uint32_t fn);
+
+/* The type entity a receiver descriptor names, or NONE. */
+static uint32_t recv_type(resolver *R, const ref_ctx *c, const fact_ref *r)
+{
+	const char *path = fstr(R, c->src, r->recv_path);
+	if (r->recv_kind == RECV_TYPE) {
+		if (strcmp(path, "Self") == 0) return c->self_ent;
+		return pick_type(R, c->sc, path);
+	}
+	if (r->recv_kind == RECV_FIELD) {
+		uint32_t t = strcmp(path, "Self") == 0 ? c->self_ent : pick_type(R, c->sc, path);
+		if (t == NONE) return NONE;
+		const char *fname = fstr(R, c->src, r->recv_name);
+		for (uint32_t it = mm_first(&R->mm, key_of(K_FIELD, t, fname, strlen(fname))); it; it = mm_next(&R->mm, it)) {
+			uint32_t packed = mm_val(&R->mm, it);
+			const ent_aux *a = &R->aux.v[t];
+			return pick_type(R, a->escope, fstr(R, a->src, packed));
+		}
+		return NONE;
+	}
+	if (r->recv_kind == RECV_RET) {
+		idlist f = {0};
+		uint32_t t = NONE;
+		resolve_path(R, c->sc, path, c->self_ent, &f, 0);
+		for (size_t i = 0; i < f.n && t == NONE; i++) {
+			int k = ekind(R, f.v[i]);
+			if (callable(k)) t = type_of_ret(R, f.v[i]);
+			else if (is_type(k)) t = f.v[i];
+		}
+		vec_free(&f);
+		return t;
+	}
+	return NONE;
+}
+
+static uint32_t type_of_ret(resolver *R, uint32_t fn)
+{
+	const ent_aux *a = &R->aux.v[fn];
+	if (a->item < 0) return NONE;
+	const fact_item *it = fitem(R, a->src, a->item);
+	const char *rt = fstr(R, a->src, it->ret_type);
+	if (!*rt) return NONE;
+	if (strcmp(rt, "Self") == 0) return a->self_ent;
+	return pick_type(R, a->escope, rt);
+}
+
+static void do_method_call(resolver *R, const ref_ctx *c, const fact_ref *r)
+{
+	const char *name = fstr(R, c->src, r->name);
+	seg nm = { name, strlen(name) };
+	idlist cands = {0};
+	int flags = 0;
+	if (r->recv_kind == RECV_BOUND) {
+		bound_methods(R, c, fstr(R, c->src, r->recv_path), nm, &cands);
+		flags = EDGE_TRAIT_CALL;
+	} else {
+		uint32_t t = recv_type(R, c, r);
+		if (t != NONE) {
+			assoc(R, t, nm, &cands);
+			if (ekind(R, t) == PT_TRAIT) flags = EDGE_TRAIT_CALL;
+		}
+	}
+	if (!cands.n) {
+		/* receiver type unknown: a guess by name, kept only when few
+		 * methods have that name, and always marked ambiguous */
+		size_t n = 0;
+		for (uint32_t it = mm_first(&R->mm, key_of(K_METHODNAME, 0, name, strlen(name))); it; it = mm_next(&R->mm, it))
+			n++;
+		if (n && n <= MAX_GUESSES) {
+			for (uint32_t it = mm_first(&R->mm, key_of(K_METHODNAME, 0, name, strlen(name))); it; it = mm_next(&R->mm, it))
+				list_add(&cands, mm_val(&R->mm, it));
+			flags |= EDGE_AMBIGUOUS;
+		}
+	}
+	emit_calls(R, c, &cands, r, flags);
+	vec_free(&cands);
+}
+
+static void do_path_call(resolver *R, const ref_ctx *c, const fact_ref *r)
+{
+	idlist cands = {0};
+	int flags = 0;
+	if (r->recv_kind == RECV_BOUND) {
+		const char *name = fstr(R, c->src, r->name);
+		bound_methods(R, c, fstr(R, c->src, r->recv_path), (seg){ name, strlen(name) }, &cands);
+		flags = EDGE_TRAIT_CALL;
+	} else {
+		resolve_path(R, c->sc, fstr(R, c->src, r->path), c->self_ent, &cands, 0);
+		if (r->flags & FR_QUALIFIED) flags = EDGE_TRAIT_CALL;
+	}
+	emit_calls(R, c, &cands, r, flags);
+	vec_free(&cands);
+}
+
+static bool usable(int k)
+{
+	return is_type(k) || k == PT_CONST || k == PT_STATIC;
+}
+
+static void do_type_ref(resolver *R, const ref_ctx *c, const fact_ref *r)
+{
+	idlist cands = {0};
+	resolve_path(R, c->sc, fstr(R, c->src, r->path), c->self_ent, &cands, 0);
+	for (size_t i = 0; i < cands.n; i++)
+		if (usable(ekind(R, cands.v[i])) && cands.v[i] != c->from_ent)
+			add_edge(R, c->from_ent, cands.v[i], REL_USES, 0, c->fid, r->span);
+	vec_free(&cands);
+}
+
+static const char *const derive_paths[][2] = {
+	{ "Debug", "core::fmt::Debug" }, { "Clone", "core::clone::Clone" },
+	{ "Copy", "core::marker::Copy" }, { "PartialEq", "core::cmp::PartialEq" },
+	{ "Eq", "core::cmp::Eq" }, { "PartialOrd", "core::cmp::PartialOrd" },
+	{ "Ord", "core::cmp::Ord" }, { "Hash", "core::hash::Hash" },
+	{ "Default", "core::default::Default" },
+};
+
+static void do_derive(resolver *R, const ref_ctx *c, const fact_ref *r)
+{
+	const char *path = fstr(R, c->src, r->path);
+	idlist tr = {0};
+	resolve_path(R, c->sc, path, NONE, &tr, 0);
+	size_t n = 0;
+	for (size_t i = 0; i < tr.n; i++) n += ekind(R, tr.v[i]) == PT_TRAIT;
+	if (!n) {
+		tr.n = 0;
+		for (size_t i = 0; i < sizeof derive_paths / sizeof *derive_paths; i++)
+			if (strcmp(path, derive_paths[i][0]) == 0) path = derive_paths[i][1];
+		resolve_trait(R, c->sc, path, NONE, &tr);
+	}
+	for (size_t i = 0; i < tr.n; i++)
+		if (ekind(R, tr.v[i]) == PT_TRAIT) {
+			add_edge(R, c->from_ent, tr.v[i], REL_IMPL, EDGE_DERIVE, c->fid, r->span);
+			mm_add(&R->mm, key_of(K_TYPETRAIT, c->from_ent, "", 0), tr.v[i]);
+		}
+	vec_free(&tr);
+}
+
+static void do_macro_call(resolver *R, const ref_ctx *c, const fact_ref *r)
+{
+	const char *path = fstr(R, c->src, r->path);
+	const char *name = last_seg(path);
+	uint32_t only = NONE;
+	size_t n = 0;
+	for (uint32_t it = mm_first(&R->mm, key_of(K_MACRO, 0, name, strlen(name))); it; it = mm_next(&R->mm, it)) {
+		only = mm_val(&R->mm, it);
+		n++;
+	}
+	if (n == 1) add_edge(R, c->from_ent, only, REL_USES, 0, c->fid, r->span);
+}
+
+static void ref_context(resolver *R, uint32_t src, const fact_ref *r, ref_ctx *c)
+{
+	const file_info *f = &R->fi[src];
+	c->src = src;
+	c->fid = R->src[src].id;
+	if (r->from >= 0 && (size_t)r->from < R->src[src].facts->items.n) {
+		c->from_ent = f->item_ent[r->from];
+		c->sc = R->aux.v[c->from_ent].bscope;
+		c->self_ent = self_of(R, src, r->from);
+		if (fitem(R, src, r->from)->kind == PT_IMPL) c->self_ent = R->aux.v[c->from_ent].self_ent;
+	} else {
+		c->from_ent = f->mod_ent;
+		c->sc = f->scope;
+		c->self_ent = NONE;
+	}
+}
+
+static void do_refs(resolver *R, uint32_t src)
+{
+	const pt_facts *fa = R->src[src].facts;
+	for (size_t i = 0; i < fa->refs.n; i++) {
+		const fact_ref *r = &fa->refs.v[i];
+		ref_ctx c;
+		ref_context(R, src, r, &c);
+		switch (r->kind) {
+		case FR_CALL_PATH: do_path_call(R, &c, r); break;
+		case FR_CALL_METHOD: do_method_call(R, &c, r); break;
+		case FR_TYPE: do_type_ref(R, &c, r); break;
+		case FR_DERIVE: do_derive(R, &c, r); break;
+		case FR_MACRO_CALL: do_macro_call(R, &c, r); break;
+		}
+	}
+}
+
+static void do_fields(resolver *R, uint32_t src)
+{
+	const pt_facts *fa = R->src[src].facts;
+	for (size_t i = 0; i < fa->fields.n; i++) {
+		const fact_field *fl = &fa->fields.v[i];
+		if (fl->owner < 0 || (size_t)fl->owner >= fa->items.n) continue;
+		const char *name = fstr(R, src, fl->name);
+		mm_add(&R->mm, key_of(K_FIELD, R->fi[src].item_ent[fl->owner], name, strlen(name)), fl->type);
+	}
+}
+
+/* A `use` is a dependency of the module (or fn) that writes it: USES edges
+ * to what it names, so module cycles show at their `use` sites. */
+static void do_uses(resolver *R)
+{
+	for (size_t u = 0; u < R->uses.n; u++) {
+		use_rec *r = &R->uses.v[u];
+		const fact_use *fu = &R->src[r->src].facts->uses.v[r->fu];
+		if (strcmp(fstr(R, r->src, fu->alias), "*") == 0) continue;
+		idlist res = {0};
+		use_result(R, (uint32_t)u, &res, 0);
+		uint32_t from = R->scopes.v[r->scope].module_ent;
+		if (fu->scope >= 0) from = R->fi[r->src].item_ent[fu->scope];
+		for (size_t i = 0; i < res.n; i++)
+			if (res.v[i] != from && !(R->g->ents.v[res.v[i]].flags & ENT_EXTERNAL))
+				add_edge(R, from, res.v[i], REL_USES, 0, R->src[r->src].id, fu->span);
+		vec_free(&res);
+	}
+}
+
+/* ---- driver ------------------------------------------------------------ */
+
+static void crate_roots(resolver *R)
+{
+	for (size_t c = 0; c < R->n_crates; c++) {
+		int32_t f = find_file(R, R->crates[c].root);
+		if (f < 0 || R->fi[f].reached || !R->src[f].facts) continue;
+		add_root(R, (uint32_t)f, (int32_t)c, R->crates[c].name, PT_CRATE, -1);
+	}
+}
+
+void graph_init(pt_graph *g)
+{
+	memset(g, 0, sizeof *g);
+	strpool_init(&g->pool);
+}
+
+void graph_free(pt_graph *g)
+{
+	if (!g) return;
+	vec_free(&g->ents);
+	vec_free(&g->edges);
+	strpool_free(&g->pool);
+}
+
+void graph_resolve(pt_graph *g, const pt_source *src, size_t n_src,
+		   const pt_crate *crates, size_t n_crates)
+{
+	resolver R = { .g = g, .src = src, .n_src = n_src, .crates = crates, .n_crates = n_crates };
+	R.fi = xcalloc(n_src + 1, sizeof *R.fi);
+	R.crate_scope = xmalloc((n_crates + 1) * sizeof *R.crate_scope);
+	for (size_t c = 0; c < n_crates; c++) R.crate_scope[c] = -1;
+	for (size_t i = 0; i < n_src; i++)
+		mm_add(&R.mm, key_of(K_FILE, 0, src[i].path, strlen(src[i].path)), (uint32_t)i);
+	crate_roots(&R);
+	add_orphans(&R);
+	R.caching = true;
+	for (size_t s = 0; s < n_src; s++)
+		if (R.fi[s].reached) { do_trait_selfs(&R, (uint32_t)s); do_fields(&R, (uint32_t)s); }
+	for (size_t s = 0; s < n_src; s++) {
+		if (!R.fi[s].reached) continue;
+		const pt_facts *fa = src[s].facts;
+		for (size_t i = 0; i < fa->items.n; i++)
+			if (fa->items.v[i].kind == PT_IMPL) do_impl(&R, (uint32_t)s, (int32_t)i);
+	}
+	for (size_t s = 0; s < n_src; s++)
+		if (R.fi[s].reached) do_refs(&R, (uint32_t)s);
+	do_uses(&R);
+	for (size_t i = 0; i < n_src; i++) {
+		free(R.fi[i].qpath);
+		free(R.fi[i].child_dir);
+		free(R.fi[i].item_ent);
+		free(R.fi[i].item_scope);
+	}
+	free(R.fi);
+	free(R.crate_scope);
+	vec_free(&R.scopes);
+	vec_free(&R.uses);
+	vec_free(&R.results);
+	vec_free(&R.cache);
+	vec_free(&R.aux);
+	mm_free(&R.mm);
+	strbuf_free(&R.tmp);
+}

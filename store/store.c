@@ -1,0 +1,785 @@
+/* store/store.c — see store.h.
+ *
+ * One LMDB environment per directory. Every table is a named database
+ * opened once at store_open and shared by all later transactions. Every
+ * LMDB or system error goes through err(), so callers only ever see
+ * STORE_* codes; nothing here prints or exits.
+ */
+#define _GNU_SOURCE
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <lmdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../core/base.h"
+
+#define INITIAL_MAP (1ull << 30)
+#define MAX_DBS 16
+#define MAX_KEY 511
+
+struct store {
+	MDB_env *env;
+	MDB_dbi dbi[TBL_COUNT];
+	unsigned have;           /* bit t: table t is open (see open_table) */
+	char *dir;
+	unsigned flags;          /* STORE_* open flags */
+	uint32_t schema_found;
+};
+
+struct store_txn {
+	store *s;
+	MDB_txn *txn;
+	store_cursor *cursors;   /* open cursors, detached when the txn ends */
+	int failed;              /* sticky error: LMDB now only allows an abort */
+	bool write;
+};
+
+struct store_cursor {
+	store_txn *txn;          /* NULL once the transaction has ended */
+	MDB_cursor *cur;
+	store_cursor *next;
+	bool dup;
+};
+
+static const char *const table_names[TBL_COUNT] = {
+	"meta", "files", "fileids", "facts", "ents", "out", "in", "names", "fileents",
+};
+
+static const char schema_key[] = "schema";
+
+/* The one translation from LMDB and errno values to STORE_* codes. */
+static int err(int rc)
+{
+	switch (rc) {
+	case MDB_SUCCESS: return STORE_OK;
+	case MDB_NOTFOUND: return STORE_NOTFOUND;
+	case ENOENT: return STORE_ENOENT;
+	case EACCES: case EPERM: case EROFS: case ENOTDIR: return STORE_EACCES;
+	case MDB_INVALID: case MDB_CORRUPTED: case MDB_VERSION_MISMATCH:
+	case MDB_PAGE_NOTFOUND: case MDB_INCOMPATIBLE: return STORE_ECORRUPT;
+	/* MAP_RESIZED: another process grew the map past ours; the
+	 * EMAPFULL recovery (abort, store_grow, retry) adopts the new size. */
+	case MDB_MAP_FULL: case MDB_MAP_RESIZED: return STORE_EMAPFULL;
+	case ENOSPC: case EDQUOT: case EFBIG: return STORE_EDISKFULL;
+	case MDB_READERS_FULL: case EBUSY: case EAGAIN: return STORE_EBUSY;
+	case EINVAL: case MDB_BAD_VALSIZE: case MDB_BAD_TXN: case MDB_BAD_DBI:
+	case MDB_BAD_RSLOT: case MDB_DBS_FULL: return STORE_EINVAL;
+	default: return STORE_EIO;  /* EIO, ENOMEM, MDB_PANIC, MDB_TXN_FULL, ... */
+	}
+}
+
+const char *store_strerror(int code)
+{
+	switch (code) {
+	case STORE_OK: return "success";
+	case STORE_NOTFOUND: return "key not found";
+	case STORE_ENOENT: return "no database here: the directory or its data file does not exist";
+	case STORE_EACCES: return "permission denied: the database path is not a readable and writable directory";
+	case STORE_ESCHEMA: return "the database was written by another schema version and must be rebuilt";
+	case STORE_ECORRUPT: return "the database file is corrupt or not a Parseltongue database; remove it and index again";
+	case STORE_EMAPFULL: return "the database map is full; grow it and retry the transaction";
+	case STORE_EDISKFULL: return "no space left on the device that holds the database";
+	case STORE_EBUSY: return "the database is busy: locked by another process or out of reader slots";
+	case STORE_EIO: return "storage error: an I/O failure, or a transaction too large for LMDB";
+	case STORE_EINVAL: return "invalid storage request (bad argument, key empty or over 511 bytes, or wrong transaction kind)";
+	default: return "unknown storage error";
+	}
+}
+
+const char *store_table_name(store_table t)
+{
+	return (unsigned)t < TBL_COUNT ? table_names[t] : "?";
+}
+
+static unsigned table_flags(store_table t)
+{
+	return (t == TBL_NAMES || t == TBL_FILEENTS) ? MDB_DUPSORT | MDB_DUPFIXED : 0;
+}
+
+static char *join(const char *dir, const char *name)
+{
+	strbuf b = {0};
+	strbuf_printf(&b, "%s/%s", dir, name);
+	return b.buf;
+}
+
+static char *cat(const char *a, const char *b)
+{
+	strbuf s = {0};
+	strbuf_printf(&s, "%s%s", a, b);
+	return s.buf;
+}
+
+/* Best effort: make a rename in dir durable. A failure here loses nothing
+ * that the rename itself did not already risk. */
+static void sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) return;
+	(void)fsync(fd);
+	close(fd);
+}
+
+static void sync_parent(const char *path)
+{
+	char *d = xstrdup(path);
+	char *slash = strrchr(d, '/');
+	if (!slash) sync_dir(".");
+	else {
+		slash[slash == d] = 0;   /* "/x" → "/", not "" */
+		sync_dir(d);
+	}
+	free(d);
+}
+
+static int file_size(const char *path, uint64_t *out)
+{
+	struct stat st;
+	if (stat(path, &st) != 0) return err(errno);
+	if (out) *out = (uint64_t)st.st_size;
+	return STORE_OK;
+}
+
+/* mkdir -p: create each missing component; returns an errno value. */
+static int mkdir_p(const char *path)
+{
+	char *p = xstrdup(path);
+	int e = 0;
+	for (char *q = p + 1;; q++) {
+		if (*q && *q != '/') continue;
+		char c = *q;
+		*q = 0;
+		if (mkdir(p, 0755) != 0 && errno != EEXIST) e = errno;
+		*q = c;
+		if (e || !c) break;
+	}
+	free(p);
+	return e;
+}
+
+/* Make sure dir is a directory we may use. Something other than a
+ * directory in the way (a file, or a file as a parent) is EACCES: it
+ * cannot be used, which is not the same as "no database yet". */
+static int prepare_dir(const char *dir, unsigned flags)
+{
+	bool create = (flags & STORE_CREATE) && !(flags & STORE_RDONLY);
+	struct stat st;
+	if (stat(dir, &st) != 0) {
+		if (errno != ENOENT) return err(errno);
+		if (!create) return STORE_ENOENT;
+		int e = mkdir_p(dir);
+		if (e) return e == EEXIST ? STORE_EACCES : err(e);
+		if (stat(dir, &st) != 0) return err(errno);
+	}
+	if (!S_ISDIR(st.st_mode)) return STORE_EACCES;
+	int mode = R_OK | X_OK | ((flags & STORE_RDONLY) ? 0 : W_OK);
+	return access(dir, mode) == 0 ? STORE_OK : err(errno);
+}
+
+/* LMDB trusts the meta page: a data file shorter than the last page it
+ * names would SIGBUS on the first read of the missing pages. */
+static int check_size(MDB_env *env)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	mdb_filehandle_t fd;
+	struct stat fs;
+	int rc = mdb_env_info(env, &info);
+	if (!rc) rc = mdb_env_stat(env, &st);
+	if (!rc) rc = mdb_env_get_fd(env, &fd);
+	if (rc) return err(rc);
+	if (fstat(fd, &fs) != 0) return err(errno);
+	uint64_t need = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
+	return (uint64_t)fs.st_size < need ? STORE_ECORRUPT : STORE_OK;
+}
+
+static int env_open(store *s, unsigned mflags)
+{
+	MDB_envinfo info;
+	int dead, rc = mdb_env_create(&s->env);
+	if (rc) return err(rc);
+	if ((rc = mdb_env_set_maxdbs(s->env, MAX_DBS)) ||
+	    (rc = mdb_env_open(s->env, s->dir, mflags, 0644)))
+		return err(rc);
+	if ((rc = check_size(s->env))) return rc;
+	/* The map size is set after opening so that a map grown in an
+	 * earlier session (recorded in the file) is kept, not shrunk. */
+	if ((rc = mdb_env_info(s->env, &info))) return err(rc);
+	if (info.me_mapsize < INITIAL_MAP && (rc = mdb_env_set_mapsize(s->env, INITIAL_MAP)))
+		return err(rc);
+	/* Free the reader slots of processes that died mid-read; a failure
+	 * only means stale slots stay taken. */
+	(void)mdb_reader_check(s->env, &dead);
+	return STORE_OK;
+}
+
+static int dbi_open(MDB_txn *txn, store_table t, bool write, MDB_dbi *dbi)
+{
+	unsigned want = table_flags(t), got = 0;
+	int rc = mdb_dbi_open(txn, table_names[t], want | (write ? MDB_CREATE : 0), dbi);
+	if (!rc) rc = mdb_dbi_flags(txn, *dbi, &got);
+	if (rc) return err(rc);
+	/* LMDB keeps the flags a database was created with, whatever we ask. */
+	return got == want ? STORE_OK : STORE_ESCHEMA;
+}
+
+/* Open table t. One with other flags than ours, or missing from a
+ * read-only database, comes from another schema: writable, it is dropped
+ * and recreated (store_clear would empty it anyway) so the rebuild can
+ * proceed; read-only, it stays closed and its uses say STORE_ESCHEMA.
+ * The same under our own schema version is corruption. */
+static int open_table(store *s, MDB_txn *txn, store_table t, bool write)
+{
+	bool ours = s->schema_found == STORE_SCHEMA_VERSION || s->schema_found == 0;
+	int rc = dbi_open(txn, t, write, &s->dbi[t]);
+	if (rc == STORE_ESCHEMA && write && !ours) {
+		rc = err(mdb_drop(txn, s->dbi[t], 1));
+		if (!rc) rc = dbi_open(txn, t, write, &s->dbi[t]);
+	}
+	if (rc == STORE_OK) s->have |= 1u << t;
+	if (rc != STORE_ESCHEMA && rc != STORE_NOTFOUND) return rc;
+	return ours ? STORE_ECORRUPT : STORE_OK;
+}
+
+/* schema_found: the u32 in META "schema", 0 if absent, UINT32_MAX if the
+ * value is not 4 bytes (some other layout: a rebuild, not corruption). */
+static int read_schema(store *s, MDB_txn *txn)
+{
+	MDB_val k = { sizeof schema_key - 1, (void *)schema_key }, v;
+	int rc = mdb_get(txn, s->dbi[TBL_META], &k, &v);
+	if (rc == MDB_NOTFOUND) s->schema_found = 0;
+	else if (rc) return err(rc);
+	else s->schema_found = v.mv_size == 4 ? store_load_u32(v.mv_data) : UINT32_MAX;
+	return STORE_OK;
+}
+
+/* Returns an LMDB code: callers map it in their own context. */
+static int write_schema(MDB_txn *txn, MDB_dbi meta)
+{
+	uint8_t b[4];
+	store_key_u32(b, STORE_SCHEMA_VERSION);
+	MDB_val k = { sizeof schema_key - 1, (void *)schema_key }, v = { 4, b };
+	return mdb_put(txn, meta, &k, &v, 0);
+}
+
+static int open_meta(store *s, MDB_txn *txn, bool write)
+{
+	int rc = dbi_open(txn, TBL_META, write, &s->dbi[TBL_META]);
+	if (rc == STORE_NOTFOUND) return STORE_ENOENT;   /* never initialised */
+	if (rc == STORE_ESCHEMA) return STORE_ECORRUPT;
+	if (rc) return rc;
+	s->have |= 1u << TBL_META;
+	if ((rc = read_schema(s, txn))) return rc;
+	return (!write && s->schema_found == 0) ? STORE_ENOENT : STORE_OK;
+}
+
+/* Open every table in one transaction; a fresh writable database gets
+ * the schema version. The dbi handles outlive it once it commits. */
+static int tables_open(store *s, bool write)
+{
+	MDB_txn *txn;
+	int rc = err(mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY, &txn));
+	if (rc) return rc;
+	rc = open_meta(s, txn, write);
+	for (int t = TBL_META + 1; !rc && t < TBL_COUNT; t++)
+		rc = open_table(s, txn, (store_table)t, write);
+	if (!rc && write && s->schema_found == 0)
+		rc = err(write_schema(txn, s->dbi[TBL_META]));
+	if (rc) goto fail;
+	if ((rc = err(mdb_txn_commit(txn)))) return rc;
+	if (s->schema_found == 0 || s->schema_found == STORE_SCHEMA_VERSION) return STORE_OK;
+	return STORE_ESCHEMA;
+fail:
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+/* Open the environment at path (a directory, or a file with
+ * MDB_NOSUBDIR). *out is set on success and on STORE_ESCHEMA. */
+static int open_at(const char *path, unsigned flags, unsigned mflags, store **out)
+{
+	store *s = xcalloc(1, sizeof *s);
+	s->dir = xstrdup(path);
+	s->flags = flags;
+	int rc = env_open(s, mflags);
+	if (!rc) rc = tables_open(s, !(flags & STORE_RDONLY));
+	if (rc && rc != STORE_ESCHEMA) {
+		store_close(s);
+		s = NULL;
+	}
+	*out = s;
+	return rc;
+}
+
+int store_open(const char *dir, unsigned flags, store **out)
+{
+	if (!out) return STORE_EINVAL;
+	*out = NULL;
+	if (!dir || !*dir) return STORE_EINVAL;
+	int rc = prepare_dir(dir, flags);
+	if (rc) return rc;
+	/* Read-only, LMDB opens data.mdb before lock.mdb: a directory with
+	 * no database gives ENOENT and no stray lock file. */
+	unsigned m = MDB_NOTLS;
+	if (flags & STORE_RDONLY) m |= MDB_RDONLY;
+	if (flags & STORE_NOSYNC) m |= MDB_NOMETASYNC;
+	return open_at(dir, flags, m, out);
+}
+
+void store_close(store *self)
+{
+	if (!self) return;
+	if (self->env) mdb_env_close(self->env);
+	free(self->dir);
+	free(self);
+}
+
+const char *store_dir(const store *self) { return self->dir; }
+uint32_t store_schema_found(const store *self) { return self->schema_found; }
+
+int store_grow(store *self)
+{
+	MDB_envinfo info;
+	int rc = mdb_env_info(self->env, &info);
+	if (!rc) rc = mdb_env_set_mapsize(self->env, info.me_mapsize * 2);
+	return err(rc);
+}
+
+int store_set_mapsize(store *self, uint64_t bytes)
+{
+	return err(mdb_env_set_mapsize(self->env, (size_t)bytes));
+}
+
+/* ---- transactions ------------------------------------------------------ */
+
+int store_txn_begin(store *self, bool write, store_txn **out)
+{
+	MDB_txn *t;
+	if (!self || !out) return STORE_EINVAL;
+	*out = NULL;
+	if (write && (self->flags & STORE_RDONLY)) return STORE_EACCES;
+	int rc = err(mdb_txn_begin(self->env, NULL, write ? 0 : MDB_RDONLY, &t));
+	if (rc) return rc;
+	store_txn *txn = xcalloc(1, sizeof *txn);
+	txn->s = self;
+	txn->txn = t;
+	txn->write = write;
+	*out = txn;
+	return STORE_OK;
+}
+
+/* LMDB frees write-txn cursors at the end of the txn; closing ours first
+ * keeps a later store_cursor_close from touching freed memory. */
+static void detach_cursors(store_txn *txn)
+{
+	for (store_cursor *c = txn->cursors, *next; c; c = next) {
+		next = c->next;
+		mdb_cursor_close(c->cur);
+		c->cur = NULL;
+		c->txn = NULL;
+		c->next = NULL;
+	}
+	txn->cursors = NULL;
+}
+
+int store_txn_commit(store_txn *txn)
+{
+	if (!txn) return STORE_EINVAL;
+	detach_cursors(txn);
+	int rc = txn->failed;
+	if (rc) mdb_txn_abort(txn->txn);
+	else rc = err(mdb_txn_commit(txn->txn));
+	free(txn);
+	return rc;
+}
+
+void store_txn_abort(store_txn *txn)
+{
+	if (!txn) return;
+	detach_cursors(txn);
+	mdb_txn_abort(txn->txn);
+	free(txn);
+}
+
+/* Map an LMDB result inside txn. After these errors LMDB refuses all but
+ * an abort (MDB_BAD_TXN); remembering the cause lets later calls and the
+ * commit report it instead. */
+static int txn_err(store_txn *txn, int rc)
+{
+	int code = err(rc);
+	if (code == STORE_EMAPFULL || code == STORE_EDISKFULL || code == STORE_EIO ||
+	    code == STORE_ECORRUPT)
+		txn->failed = code;
+	return code;
+}
+
+/* The dbi for an operation on table t in txn, or why it cannot run. */
+static int table(store_txn *txn, store_table t, bool write, MDB_dbi *dbi)
+{
+	if (!txn || (unsigned)t >= TBL_COUNT) return STORE_EINVAL;
+	if (txn->failed) return txn->failed;
+	if (write && !txn->write) return STORE_EINVAL;
+	if (!(txn->s->have & (1u << t))) return STORE_ESCHEMA;
+	*dbi = txn->s->dbi[t];
+	return STORE_OK;
+}
+
+static bool bad_key(const void *key, size_t klen)
+{
+	return !key || klen == 0 || klen > MAX_KEY;
+}
+
+static store_val val_of(MDB_val v) { return (store_val){ v.mv_data, v.mv_size }; }
+
+int store_get(store_txn *txn, store_table t, const void *key, size_t klen, store_val *out)
+{
+	MDB_dbi dbi;
+	int rc = table(txn, t, false, &dbi);
+	if (rc) return rc;
+	if (bad_key(key, klen) || !out) return STORE_EINVAL;
+	MDB_val k = { klen, (void *)key }, v;
+	if ((rc = txn_err(txn, mdb_get(txn->txn, dbi, &k, &v)))) return rc;
+	*out = val_of(v);
+	return STORE_OK;
+}
+
+int store_put(store_txn *txn, store_table t, const void *key, size_t klen,
+	      const void *val, size_t vlen)
+{
+	MDB_dbi dbi;
+	int rc = table(txn, t, true, &dbi);
+	if (rc) return rc;
+	/* DUPFIXED needs every value of a table the same size: 8 bytes. */
+	if (bad_key(key, klen) || (!val && vlen) || (table_flags(t) && vlen != 8))
+		return STORE_EINVAL;
+	MDB_val k = { klen, (void *)key }, v = { vlen, (void *)val };
+	return txn_err(txn, mdb_put(txn->txn, dbi, &k, &v, 0));
+}
+
+int store_del(store_txn *txn, store_table t, const void *key, size_t klen,
+	      const void *val, size_t vlen)
+{
+	MDB_dbi dbi;
+	int rc = table(txn, t, true, &dbi);
+	if (rc) return rc;
+	if (bad_key(key, klen)) return STORE_EINVAL;
+	MDB_val k = { klen, (void *)key }, v = { vlen, (void *)val };
+	return txn_err(txn, mdb_del(txn->txn, dbi, &k, val ? &v : NULL));
+}
+
+/* The schema key is rewritten with our version: clearing is how a
+ * database of another schema is rebuilt, and it must then open cleanly. */
+int store_clear(store_txn *txn)
+{
+	MDB_dbi dbi;
+	int rc = table(txn, TBL_META, true, &dbi);
+	for (int t = TBL_META + 1; !rc && t < TBL_COUNT; t++)
+		if (!(rc = table(txn, (store_table)t, true, &dbi)))
+			rc = txn_err(txn, mdb_drop(txn->txn, dbi, 0));
+	if (!rc) rc = txn_err(txn, write_schema(txn->txn, txn->s->dbi[TBL_META]));
+	return rc;
+}
+
+int store_count(store_txn *txn, store_table t, uint64_t *out)
+{
+	MDB_dbi dbi;
+	MDB_stat st;
+	int rc = table(txn, t, false, &dbi);
+	if (rc) return rc;
+	if ((rc = txn_err(txn, mdb_stat(txn->txn, dbi, &st)))) return rc;
+	*out = st.ms_entries;
+	return STORE_OK;
+}
+
+/* ---- cursors ----------------------------------------------------------- */
+
+int store_cursor_open(store_txn *txn, store_table t, store_cursor **out)
+{
+	MDB_dbi dbi;
+	MDB_cursor *cur;
+	*out = NULL;
+	int rc = table(txn, t, false, &dbi);
+	if (rc) return rc;
+	if ((rc = txn_err(txn, mdb_cursor_open(txn->txn, dbi, &cur)))) return rc;
+	store_cursor *c = xcalloc(1, sizeof *c);
+	c->txn = txn;
+	c->cur = cur;
+	c->dup = table_flags(t) != 0;
+	c->next = txn->cursors;
+	txn->cursors = c;
+	*out = c;
+	return STORE_OK;
+}
+
+static int cursor_get(store_cursor *c, MDB_val *k, MDB_val *v, MDB_cursor_op op,
+		      store_val *ko, store_val *vo)
+{
+	if (!c || !c->txn) return STORE_EINVAL;
+	if (c->txn->failed) return c->txn->failed;
+	int rc = txn_err(c->txn, mdb_cursor_get(c->cur, k, v, op));
+	if (rc) return rc;
+	if (ko) *ko = val_of(*k);
+	if (vo) *vo = val_of(*v);
+	return STORE_OK;
+}
+
+int store_cursor_seek(store_cursor *c, const void *key, size_t klen, store_val *k, store_val *v)
+{
+	MDB_val mk = { klen, (void *)key }, mv;
+	if (key && bad_key(key, klen)) return STORE_EINVAL;
+	return cursor_get(c, &mk, &mv, key ? MDB_SET_RANGE : MDB_FIRST, k, v);
+}
+
+int store_cursor_next(store_cursor *c, store_val *k, store_val *v)
+{
+	MDB_val mk, mv;
+	return cursor_get(c, &mk, &mv, MDB_NEXT, k, v);
+}
+
+int store_cursor_first_dup(store_cursor *c, const void *key, size_t klen, store_val *v)
+{
+	MDB_val mk = { klen, (void *)key }, mv;
+	if (bad_key(key, klen)) return STORE_EINVAL;
+	return cursor_get(c, &mk, &mv, MDB_SET_KEY, NULL, v);
+}
+
+/* On a plain table a key has one value; MDB_NEXT_DUP there would move to
+ * the next key instead of reporting the end. */
+int store_cursor_next_dup(store_cursor *c, store_val *v)
+{
+	MDB_val mk, mv;
+	if (c && c->txn && !c->dup) return STORE_NOTFOUND;
+	return cursor_get(c, &mk, &mv, MDB_NEXT_DUP, NULL, v);
+}
+
+void store_cursor_close(store_cursor *c)
+{
+	if (!c) return;
+	if (c->txn) {
+		store_cursor **p = &c->txn->cursors;
+		while (*p != c) p = &(*p)->next;
+		*p = c->next;
+		mdb_cursor_close(c->cur);
+	}
+	free(c);
+}
+
+/* ---- meta -------------------------------------------------------------- */
+
+int store_meta_get_u64(store_txn *txn, const char *key, uint64_t *out)
+{
+	store_val v;
+	int rc = store_get(txn, TBL_META, key, key ? strlen(key) : 0, &v);
+	if (rc) return rc;
+	if (v.len != 8) return STORE_ECORRUPT;
+	*out = store_load_u64(v.data);
+	return STORE_OK;
+}
+
+int store_meta_put_u64(store_txn *txn, const char *key, uint64_t v)
+{
+	uint8_t b[8];
+	store_key_u64(b, v);
+	return store_put(txn, TBL_META, key, key ? strlen(key) : 0, b, sizeof b);
+}
+
+/* ---- whole-database operations ----------------------------------------- */
+
+/* mdb_reader_list reports one line per reader slot in use after a header
+ * line (or one "(no active readers)" line); count the slot lines. */
+static int count_reader(const char *msg, void *ctx)
+{
+	if (msg[0] != '(' && !strstr(msg, "pid")) ++*(uint64_t *)ctx;
+	return 0;
+}
+
+static int stats_tables(store *self, store_stats *out)
+{
+	store_txn *txn;
+	store_val v;
+	int rc = store_txn_begin(self, false, &txn);
+	for (int t = 0; !rc && t < TBL_COUNT; t++) {
+		rc = store_count(txn, (store_table)t, &out->entries[t]);
+		if (rc == STORE_ESCHEMA) rc = STORE_OK;   /* closed table: counts 0 */
+	}
+	if (!rc) rc = store_get(txn, TBL_META, schema_key, sizeof schema_key - 1, &v);
+	if (!rc && v.len == 4) out->schema = store_load_u32(v.data);
+	if (rc == STORE_NOTFOUND) rc = STORE_OK;      /* no schema: reported as 0 */
+	store_txn_abort(txn);
+	return rc;
+}
+
+int store_stats_get(store *self, store_stats *out)
+{
+	MDB_envinfo info;
+	mdb_filehandle_t fd;
+	struct stat st;
+	memset(out, 0, sizeof *out);
+	int rc = mdb_env_info(self->env, &info);
+	if (!rc) rc = mdb_env_get_fd(self->env, &fd);
+	if (rc) return err(rc);
+	if (fstat(fd, &st) != 0) return err(errno);
+	out->map_size = info.me_mapsize;
+	out->file_size = (uint64_t)st.st_size;
+	out->readers_max = info.me_maxreaders;
+	if ((rc = stats_tables(self, out))) return rc;
+	/* Counted after our own read txn has ended. */
+	(void)mdb_reader_list(self->env, count_reader, &out->readers_used);
+	return STORE_OK;
+}
+
+/* Write a compact copy of env into the new file path, durably. */
+static int write_copy(MDB_env *env, const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) return err(errno);
+	int rc = err(mdb_env_copyfd2(env, fd, MDB_CP_COMPACT));
+	if (!rc && fsync(fd) != 0) rc = err(errno);
+	if (close(fd) != 0 && !rc) rc = err(errno);
+	if (rc) unlink(path);
+	return rc;
+}
+
+int store_snapshot(store *self, const char *path)
+{
+	if (!self || !path || !*path) return STORE_EINVAL;
+	char *tmp = cat(path, ".tmp");
+	int rc = write_copy(self->env, tmp);
+	if (!rc && rename(tmp, path) != 0) {
+		rc = err(errno);
+		unlink(tmp);
+	}
+	if (!rc) sync_parent(path);
+	free(tmp);
+	return rc;
+}
+
+/* The snapshot must open as one of our databases, with our schema, before
+ * anything in the target directory is touched. MDB_NOLOCK: no one else
+ * uses the file, and no lock file is left beside it. */
+static int verify_snapshot(const char *path)
+{
+	struct stat st;
+	store *s;
+	if (stat(path, &st) != 0) return err(errno);
+	if (!S_ISREG(st.st_mode)) return STORE_EINVAL;
+	int rc = open_at(path, STORE_RDONLY,
+			 MDB_RDONLY | MDB_NOSUBDIR | MDB_NOLOCK | MDB_NOTLS, &s);
+	store_close(s);
+	return rc == STORE_ENOENT ? STORE_ECORRUPT : rc;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR) continue;
+		if (w < 0) return err(errno);
+		p += w;
+		n -= (size_t)w;
+	}
+	return STORE_OK;
+}
+
+/* Copy src to the new file dst and fsync it. */
+static int copy_file(const char *src, const char *dst)
+{
+	enum { CHUNK = 1 << 20 };
+	int rc = STORE_OK, in = open(src, O_RDONLY | O_CLOEXEC), out = -1;
+	char *buf = xmalloc(CHUNK);
+	if (in < 0 || (out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
+		rc = err(errno);
+		goto done;
+	}
+	for (;;) {
+		ssize_t n = read(in, buf, CHUNK);
+		if (n < 0 && errno == EINTR) continue;
+		if (n < 0) rc = err(errno);
+		if (n <= 0 || (rc = write_all(out, buf, (size_t)n))) break;
+	}
+	if (!rc && fsync(out) != 0) rc = err(errno);
+done:
+	if (out >= 0 && close(out) != 0 && !rc) rc = err(errno);
+	if (in >= 0) close(in);
+	free(buf);
+	return rc;
+}
+
+/* Put the new data file in place. lock.mdb describes readers and txn ids
+ * of the old file; the store is closed, so removing it is safe and LMDB
+ * rebuilds it at the next open. A failed unlink is harmless for the same
+ * reason: the first opener reinitialises a lock file nobody holds. */
+static int install(const char *dir, const char *tmp)
+{
+	char *data = join(dir, "data.mdb"), *lock = join(dir, "lock.mdb");
+	int rc = STORE_OK;
+	if (rename(tmp, data) != 0) {
+		rc = err(errno);
+		unlink(tmp);
+	} else {
+		(void)unlink(lock);
+		sync_dir(dir);
+	}
+	free(data);
+	free(lock);
+	return rc;
+}
+
+int store_restore(const char *dir, const char *path)
+{
+	if (!dir || !*dir || !path || !*path) return STORE_EINVAL;
+	int rc = verify_snapshot(path);
+	if (!rc) rc = prepare_dir(dir, STORE_CREATE);
+	if (rc) return rc;
+	char *tmp = join(dir, "data.mdb.tmp");
+	rc = copy_file(path, tmp);
+	if (rc) unlink(tmp);
+	else rc = install(dir, tmp);
+	free(tmp);
+	return rc;
+}
+
+/* Read-only open: the copy only needs a read txn, and a writable open
+ * could recreate the tables of a database of another schema. */
+int store_compact(const char *dir, uint64_t *before, uint64_t *after)
+{
+	store *s;
+	int rc = store_open(dir, STORE_RDONLY, &s);
+	if (rc && rc != STORE_ESCHEMA) return rc;
+	char *data = join(dir, "data.mdb"), *tmp = join(dir, "data.mdb.compact");
+	rc = file_size(data, before);
+	if (!rc) rc = write_copy(s->env, tmp);
+	store_close(s);
+	if (!rc) rc = install(dir, tmp);
+	if (!rc) rc = file_size(data, after);
+	free(data);
+	free(tmp);
+	return rc;
+}
+
+/* Also removes the temporary files an interrupted restore or compaction
+ * may have left, so that the directory can go. */
+int store_remove(const char *dir)
+{
+	static const char *const files[] = {
+		"data.mdb", "lock.mdb", "data.mdb.tmp", "data.mdb.compact",
+	};
+	struct stat st;
+	int rc = STORE_OK;
+	if (!dir || !*dir) return STORE_EINVAL;
+	if (stat(dir, &st) != 0) return err(errno);
+	if (!S_ISDIR(st.st_mode)) return STORE_EACCES;
+	for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+		char *p = join(dir, files[i]);
+		if (unlink(p) != 0 && errno != ENOENT && !rc) rc = err(errno);
+		free(p);
+	}
+	if (!rc && rmdir(dir) != 0 && errno != ENOTEMPTY && errno != EEXIST) rc = err(errno);
+	return rc;
+}

@@ -1,0 +1,305 @@
+/* tests/test_graph.c — resolution rules, end to end through index_run and
+ * the query API, on small hand-checked workspaces written by each test.
+ * The expected answers are written by hand from the Rust below. */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../graph/index.h"
+#include "../graph/query.h"
+#include "../graph/workspace.h"
+
+typedef struct {
+	char root[256], db[300];
+	store *st;
+	store_txn *txn;
+} ws;
+
+static void write_file(const char *root, const char *rel, const char *text)
+{
+	char path[512];
+	snprintf(path, sizeof path, "%s/%s", root, rel);
+	for (char *p = path + strlen(root) + 1; *p; p++)
+		if (*p == '/') { *p = 0; mkdir(path, 0755); *p = '/'; }
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void ws_index(ws *w)
+{
+	index_opts o = { .root = w->root, .jobs = 2 };
+	index_report rep;
+	int se;
+	if (w->txn) { store_txn_abort(w->txn); w->txn = NULL; }
+	assert_int_equal(index_run(w->st, &o, &rep, &se), 0);
+	assert_int_equal(store_txn_begin(w->st, false, &w->txn), 0);
+}
+
+/* files: pairs of (path, text), NULL-terminated. */
+static void ws_make(ws *w, ...)
+{
+	memset(w, 0, sizeof *w);
+	strcpy(w->root, "/tmp/pt-graph-XXXXXX");
+	assert_non_null(mkdtemp(w->root));
+	snprintf(w->db, sizeof w->db, "%s/.db", w->root);
+	va_list ap;
+	va_start(ap, w);
+	const char *p;
+	while ((p = va_arg(ap, const char *))) write_file(w->root, p, va_arg(ap, const char *));
+	va_end(ap);
+	assert_int_equal(store_open(w->db, STORE_CREATE, &w->st), 0);
+	ws_index(w);
+}
+
+static void ws_free(ws *w)
+{
+	store_txn_abort(w->txn);
+	store_close(w->st);
+	char cmd[400];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", w->root);
+	assert_int_equal(system(cmd), 0);
+}
+
+static uint64_t one(ws *w, const char *target)
+{
+	q_ids ids = {0};
+	assert_int_equal(query_targets(w->txn, target, &ids), 0);
+	if (ids.n != 1) fail_msg("target %s matched %zu entities", target, ids.n);
+	uint64_t id = ids.v[0];
+	vec_free(&ids);
+	return id;
+}
+
+/* Sorted, comma-joined qualified paths of a query's result entities. */
+static char *answer(ws *w, const char *kind, const char *target)
+{
+	q_results r = {0};
+	uint64_t id = one(w, target);
+	if (!strcmp(kind, "callees")) query_callees(w->txn, id, 0, &r);
+	else if (!strcmp(kind, "callers")) query_callers(w->txn, id, 0, &r);
+	else if (!strcmp(kind, "impls")) query_what_implements(w->txn, id, 0, &r);
+	else if (!strcmp(kind, "blast")) query_blast_radius(w->txn, id, 2, 0, &r);
+	char **names = calloc(r.items.n + 1, sizeof *names);
+	for (size_t i = 0; i < r.items.n; i++) {
+		rec_entity e;
+		assert_int_equal(query_entity(w->txn, r.items.v[i].id, &e), 0);
+		names[i] = strdup(e.qpath);
+	}
+	for (size_t i = 1; i < r.items.n; i++)
+		for (size_t j = i; j && strcmp(names[j - 1], names[j]) > 0; j--) {
+			char *t = names[j]; names[j] = names[j - 1]; names[j - 1] = t;
+		}
+	strbuf b = {0};
+	strbuf_add(&b, "", 0);
+	for (size_t i = 0; i < r.items.n; i++) {
+		if (i) strbuf_addc(&b, ',');
+		strbuf_adds(&b, names[i]);
+		free(names[i]);
+	}
+	free(names);
+	q_results_free(&r);
+	return b.buf;
+}
+
+#define assert_answer(w, kind, target, expected) do { \
+	char *got_ = answer((w), (kind), (target)); \
+	if (strcmp(got_, (expected)) != 0) fail_msg("%s %s:\n  expected %s\n  got      %s", kind, target, expected, got_); \
+	free(got_); } while (0)
+
+static const char *cargo = "[package]\nname = \"t\"\nversion = \"0.1.0\"\n";
+
+static void test_modules_and_uses(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo,
+		"src/lib.rs",
+		"mod a;\nmod b;\npub mod c { pub fn deep() {} }\n"
+		"use crate::a::helper as h;\nuse self::c::{self as cc};\n"
+		"pub fn top() { h(); b::bfn(); c::deep(); cc::deep(); }\n",
+		"src/a.rs", "pub fn helper() { super::b::bfn(); }\n",
+		"src/b.rs", "use crate::c::*;\npub fn bfn() { deep(); }\n", NULL);
+	assert_answer(&w, "callees", "t::top", "t::a::helper,t::b::bfn,t::c::deep");
+	assert_answer(&w, "callees", "t::a::helper", "t::b::bfn");
+	assert_answer(&w, "callees", "t::b::bfn", "t::c::deep");
+	assert_answer(&w, "callers", "t::c::deep", "t::b::bfn,t::top");
+	ws_free(&w);
+}
+
+static void test_mod_rs_and_path_attr(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo,
+		"src/lib.rs", "mod net;\n#[path = \"other/x.rs\"]\nmod renamed;\npub fn f() { net::conn::open(); renamed::g(); }\n",
+		"src/net/mod.rs", "pub mod conn;\n",
+		"src/net/conn.rs", "pub fn open() {}\n",
+		"src/other/x.rs", "pub fn g() {}\n", NULL);
+	assert_answer(&w, "callees", "t::f", "t::net::conn::open,t::renamed::g");
+	ws_free(&w);
+}
+
+static const char *shapes =
+	"pub struct Q;\n"
+	"impl Q { pub fn norm(&self) -> f64 { 0.0 } pub fn new() -> Q { Q } }\n"
+	"pub struct P { pub c: Q }\n"
+	"impl P {\n"
+	"    pub fn area(&self) -> f64 { self.c.norm() }\n"
+	"    pub fn new() -> Self { P { c: Q::new() } }\n"
+	"    fn helper() {}\n"
+	"    pub fn run(&self) { Self::helper(); }\n"
+	"}\n"
+	"pub struct R;\n"
+	"impl R { pub fn area(&self) -> f64 { 1.0 } }\n"
+	"pub trait Area { fn area(&self) -> f64; fn twice(&self) -> f64 { self.area() * 2.0 } }\n"
+	"impl Area for P { fn area(&self) -> f64 { P::area(self) } }\n"
+	"impl Area for R { fn area(&self) -> f64 { 1.0 } }\n"
+	"pub fn use_it(p: &P) {\n"
+	"    p.area();\n"
+	"    let q: Q = Q::new();\n"
+	"    q.norm();\n"
+	"    let x = P::new();\n"
+	"    x.run();\n"
+	"}\n"
+	"pub fn total<T: Area>(t: &T) -> f64 { t.area() }\n"
+	"pub fn dynamic(a: &dyn Area) -> f64 { a.twice() }\n"
+	"pub fn qualified(p: &P) -> f64 { <P as Area>::area(p) }\n";
+
+static void test_method_receivers(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs", shapes, NULL);
+	assert_answer(&w, "callees", "t::use_it", "t::P::area,t::P::new,t::P::run,t::Q::new,t::Q::norm");
+	assert_answer(&w, "callees", "t::P::run", "t::P::helper");
+	/* `P::area` names both the inherent method and the trait impl's */
+	assert_answer(&w, "callees", "t::total", "t::Area::area");
+	assert_answer(&w, "callees", "t::dynamic", "t::Area::twice");
+	assert_answer(&w, "callees", "t::qualified", "t::Area::area");
+	assert_answer(&w, "callees", "t::Area::twice", "t::Area::area");
+	ws_free(&w);
+}
+
+static void test_impls_and_derives(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo,
+		"src/lib.rs",
+		"use std::fmt;\n"
+		"pub mod ast { pub trait Visitor { fn visit(&self); } }\n"
+		"#[derive(Debug, Clone)]\npub struct S;\n"
+		"pub struct W<T>(T);\n"
+		"impl ast::Visitor for S { fn visit(&self) {} }\n"
+		"impl<T: Clone> ast::Visitor for W<T> { fn visit(&self) {} }\n"
+		"impl fmt::Display for S { fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result { Ok(()) } }\n"
+		"#[derive(Debug)]\nenum E { A }\n", NULL);
+	assert_answer(&w, "impls", "ast::Visitor", "t::S,t::W");
+	assert_answer(&w, "impls", "t::ast::Visitor::visit", "t::S::visit,t::W::visit");
+	/* derives and hand impls of std traits meet at one placeholder */
+	assert_answer(&w, "impls", "std::fmt::Debug", "t::E,t::S");
+	assert_answer(&w, "impls", "std::fmt::Display", "t::S");
+	assert_answer(&w, "impls", "std::clone::Clone", "t::S");
+	ws_free(&w);
+}
+
+static void test_blast_radius_and_cycles(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo,
+		"src/lib.rs", "mod a;\nmod b;\npub fn f() { g(); }\npub fn g() { f(); }\npub fn h() { g(); }\npub fn k() { h(); }\n",
+		"src/a.rs", "use crate::b::Bt;\npub struct At;\npub fn fa(_x: Bt) {}\n",
+		"src/b.rs", "use crate::a::At;\npub struct Bt;\npub fn fb(_x: At) {}\n", NULL);
+	assert_answer(&w, "blast", "t::g", "t::f,t::h,t::k");
+	q_cycles c = {0};
+	assert_int_equal(query_cycles(w.txn, CYCLES_MODULE | CYCLES_FUNCTION, &c), 0);
+	assert_int_equal(c.level.n, 2);
+	int mod = c.level.v[0] == CYCLES_MODULE ? 0 : 1;
+	assert_int_equal(c.starts.v[mod + 1] - c.starts.v[mod], 2);
+	rec_entity e1, e2;
+	assert_int_equal(query_entity(w.txn, c.members.v[c.starts.v[mod]], &e1), 0);
+	assert_int_equal(query_entity(w.txn, c.members.v[c.starts.v[mod] + 1], &e2), 0);
+	assert_true((!strcmp(e1.qpath, "t::a") && !strcmp(e2.qpath, "t::b")) ||
+		    (!strcmp(e1.qpath, "t::b") && !strcmp(e2.qpath, "t::a")));
+	q_cycles_free(&c);
+	ws_free(&w);
+}
+
+static void test_targets(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs", shapes, NULL);
+	q_ids ids = {0};
+	assert_int_equal(query_targets(w.txn, "area", &ids), 0);
+	assert_int_equal(ids.n, 5);            /* P::area, R::area, Area::area, two impl methods */
+	vec_clear(&ids);
+	assert_int_equal(query_targets(w.txn, "P::area", &ids), 0);
+	assert_int_equal(ids.n, 2);            /* inherent and `impl Area for P` */
+	vec_clear(&ids);
+	assert_int_equal(query_targets(w.txn, "src/lib.rs:15", &ids), 0);   /* `pub fn use_it` line */
+	assert_int_equal(ids.n, 1);
+	rec_entity e;
+	assert_int_equal(query_entity(w.txn, ids.v[0], &e), 0);
+	assert_string_equal(e.qpath, "t::use_it");
+	vec_clear(&ids);
+	assert_int_equal(query_targets(w.txn, "nonexistent", &ids), 0);
+	assert_int_equal(ids.n, 0);
+	vec_free(&ids);
+	ws_free(&w);
+}
+
+static void test_incremental_reresolves(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo,
+		"src/lib.rs", "mod a;\npub fn f() { a::later(); }\n",
+		"src/a.rs", "pub fn other() {}\n", NULL);
+	assert_answer(&w, "callees", "t::f", "");
+	/* the callee appears in another file: the old unresolved call resolves */
+	sleep(0);
+	write_file(w.root, "src/a.rs", "pub fn other() {}\npub fn later() {}\n");
+	ws_index(&w);
+	assert_answer(&w, "callees", "t::f", "t::a::later");
+	write_file(w.root, "src/a.rs", "pub fn other() {}\n");
+	ws_index(&w);
+	assert_answer(&w, "callees", "t::f", "");
+	ws_free(&w);
+}
+
+static void test_loose_folder(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "main.rs", "mod util;\nfn main() { util::go(); }\n", "util.rs", "pub fn go() {}\n",
+		"solo.rs", "pub fn alone() {}\n", NULL);
+	assert_answer(&w, "callees", "main::main", "main::util::go");
+	assert_int_equal(one(&w, "solo::alone") != 0, 1);
+	ws_free(&w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_modules_and_uses),
+		cmocka_unit_test(test_mod_rs_and_path_attr),
+		cmocka_unit_test(test_method_receivers),
+		cmocka_unit_test(test_impls_and_derives),
+		cmocka_unit_test(test_blast_radius_and_cycles),
+		cmocka_unit_test(test_targets),
+		cmocka_unit_test(test_incremental_reresolves),
+		cmocka_unit_test(test_loose_folder),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
