@@ -28,5 +28,6 @@ int cmd_query_bench(const cli_opts *o);
 int cmd_storage(const cli_opts *o);
 int cmd_export(const cli_opts *o);
 int cli_lsp(int argc, char **argv);
+int cmd_facts(const cli_opts *o);
 
 #endif

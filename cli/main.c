@@ -223,13 +223,15 @@ static int cmd_onboard(const cli_opts *o)
 	}
 	if (!o->quiet) {
 		if (rep.up_to_date)
-			fprintf(stderr, "up to date: %u files, 0 changed, %" PRIu64 " entities, %" PRIu64 " edges in %.3f s\n",
-				rep.files, rep.entities, rep.edges, rep.seconds);
+			fprintf(stderr, "indexed %u files (0 changed, 0 added, 0 deleted), %" PRIu64 " entities, %" PRIu64
+				" edges in %.3f s: up to date\n", rep.files, rep.entities, rep.edges, rep.seconds);
 		else
 			fprintf(stderr, "indexed %u files (%u changed, %u added, %u deleted, %u skipped, %u with syntax errors), "
-				"%" PRIu64 " entities, %" PRIu64 " edges in %.2f s (parse %.2f s, resolve %.2f s, write %.2f s)\n",
+				"%" PRIu64 " entities, %" PRIu64 " edges in %.2f s (parse %.2f s, resolve %.2f s, write %.2f s; "
+				"%u Cargo.toml)\n",
 				rep.files, rep.changed, rep.added, rep.deleted, rep.skipped, rep.syntax_error_files,
-				rep.entities, rep.edges, rep.seconds, rep.parse_seconds, rep.resolve_seconds, rep.write_seconds);
+				rep.entities, rep.edges, rep.seconds, rep.parse_seconds, rep.resolve_seconds, rep.write_seconds,
+				rep.manifests);
 		fprintf(stderr, "database: %s\n", dir);
 	}
 	free(dir);
@@ -250,6 +252,7 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "query-bench") == 0) return cmd_query_bench(&o);
 	if (strcmp(cmd, "storage") == 0) return cmd_storage(&o);
 	if (strcmp(cmd, "export") == 0) return cmd_export(&o);
+	if (strcmp(cmd, "facts") == 0) return cmd_facts(&o);
 	cli_err("unknown command '%s'", cmd);
 	usage(stderr);
 	return EXIT_USAGE;

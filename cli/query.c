@@ -41,7 +41,7 @@ static json_t *entity_json(store_txn *txn, uint64_t id, uint64_t for_id)
 	json_object_set_new(o, "column", json_integer(e.file == PT_NO_FILE ? 0 : e.sc + 1));
 	json_object_set_new(o, "end_line", json_integer(e.file == PT_NO_FILE ? 0 : e.el + 1));
 	json_object_set_new(o, "end_column", json_integer(e.file == PT_NO_FILE ? 0 : e.ec + 1));
-	if (*e.sig) json_object_set_new(o, "signature", json_string(e.sig));
+	json_object_set_new(o, "signature", json_string(e.sig));
 	if (e.flags & ENT_EXTERNAL) json_object_set_new(o, "external", json_true());
 	return o;
 }

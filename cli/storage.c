@@ -1,5 +1,6 @@
 /* cli/storage.c — `parseltongue storage ...` and the --stdio placeholder. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,18 @@ static char *db_path(const cli_opts *o)
 	return d;
 }
 
+static void count_files(store_txn *txn, uint64_t *rust, uint64_t *cargo)
+{
+	store_cursor *c = NULL;
+	store_val k, v;
+	if (store_cursor_open(txn, TBL_FILES, &c)) return;
+	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == STORE_OK; r = store_cursor_next(c, &k, &v)) {
+		rec_file f;
+		if (rec_file_decode(v.data, v.len, &f) == 0) (*(f.type == FILE_CARGO ? cargo : rust))++;
+	}
+	store_cursor_close(c);
+}
+
 static int status(const cli_opts *o)
 {
 	store *st = NULL;
@@ -34,24 +47,25 @@ static int status(const cli_opts *o)
 	store_meta_get_u64(txn, META_ENTITIES, &ents);
 	store_meta_get_u64(txn, META_EDGES, &edges);
 	store_meta_get_u64(txn, META_LAST_UPDATE, &last);
-	store_count(txn, TBL_FILES, &files);
+	uint64_t manifests = 0;
+	count_files(txn, &files, &manifests);
 	store_val root;
 	const char *r = store_get(txn, TBL_META, META_ROOT, strlen(META_ROOT), &root) == STORE_OK ? root.data : "";
 	char when[64] = "never";
 	time_t t = (time_t)last;
 	if (last) strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", gmtime(&t));
 	if (o->json) {
-		json_t *j = json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:i,s:s,s:I}", "database", store_dir(st), "root", r,
-				      "files", (json_int_t)files, "entities", (json_int_t)ents, "edges", (json_int_t)edges,
+		json_t *j = json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:i,s:s,s:I}", "database", store_dir(st), "root", r,
+				      "files", (json_int_t)files, "manifests", (json_int_t)manifests, "entities", (json_int_t)ents, "edges", (json_int_t)edges,
 				      "size_bytes", (json_int_t)s.file_size, "map_bytes", (json_int_t)s.map_size,
 				      "schema", (int)s.schema, "last_update", when, "last_update_unix", (json_int_t)last);
 		json_dumpf(j, stdout, JSON_INDENT(1));
 		putchar('\n');
 		json_decref(j);
 	} else {
-		printf("database     %s\nworkspace    %s\nfiles        %" PRIu64 "\nentities     %" PRIu64 "\n"
+		printf("database     %s\nworkspace    %s\nfiles        %" PRIu64 " Rust, %" PRIu64 " Cargo.toml\nentities     %" PRIu64 "\n"
 		       "edges        %" PRIu64 "\nsize         %.1f MB on disk\nschema       %u\nlast update  %s\n",
-		       store_dir(st), r, files, ents, edges, (double)s.file_size / 1e6, s.schema, when);
+		       store_dir(st), r, files, manifests, ents, edges, (double)s.file_size / 1e6, s.schema, when);
 	}
 	store_txn_abort(txn);
 	store_close(st);
@@ -253,4 +267,68 @@ int cli_lsp(int argc, char **argv)
 	(void)argv;
 	cli_err("the language server (--stdio) is not part of this build yet");
 	return EXIT_FAIL;
+}
+
+/* `parseltongue facts FILE`: what the extractor sees in one file, as JSON
+ * (a debugging aid for resolution problems). */
+#include "../graph/extract.h"
+
+static json_t *span_json(pt_span s)
+{
+	return json_pack("[i,i,i,i]", (json_int_t)s.start_line + 1, (json_int_t)s.start_col + 1,
+			 (json_int_t)s.end_line + 1, (json_int_t)s.end_col + 1);
+}
+
+int cmd_facts(const cli_opts *o)
+{
+	if (o->nargs < 1) { cli_err("facts FILE"); return EXIT_USAGE; }
+	FILE *f = fopen(o->args[0], "rb");
+	if (!f) { cli_err("%s: %s", o->args[0], strerror(errno)); return EXIT_FAIL; }
+	strbuf text = {0};
+	char buf[65536];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0) strbuf_add(&text, buf, n);
+	fclose(f);
+	pt_facts fa;
+	facts_init(&fa);
+	pt_extractor *ex = extract_new();
+	int rc = extract_text(ex, text.buf ? text.buf : "", text.len, &fa);
+	extract_free(ex);
+	json_t *items = json_array(), *uses = json_array(), *refs = json_array(), *fields = json_array();
+#define S(off) strpool_get(&fa.pool, (off))
+	for (size_t i = 0; i < fa.items.n; i++) {
+		const fact_item *it = &fa.items.v[i];
+		json_array_append_new(items, json_pack("{s:i,s:s,s:s,s:i,s:i,s:o,s:s,s:s,s:s,s:s,s:s}", "i", (json_int_t)i,
+			"kind", pt_kind_name(it->kind), "name", S(it->name), "parent", (json_int_t)it->parent,
+			"flags", (json_int_t)it->flags, "span", span_json(it->span), "sig", S(it->sig),
+			"impl_self", S(it->impl_self), "impl_trait", S(it->impl_trait), "ret", S(it->ret_type),
+			"generics", S(it->generics)));
+	}
+	for (size_t i = 0; i < fa.uses.n; i++) {
+		const fact_use *u = &fa.uses.v[i];
+		json_array_append_new(uses, json_pack("{s:i,s:s,s:s,s:i}", "scope", (json_int_t)u->scope,
+			"path", S(u->path), "alias", S(u->alias), "flags", (json_int_t)u->flags));
+	}
+	static const char *const rk[] = { "?", "call_path", "call_method", "type", "derive", "macro_call" };
+	for (size_t i = 0; i < fa.refs.n; i++) {
+		const fact_ref *r = &fa.refs.v[i];
+		json_array_append_new(refs, json_pack("{s:s,s:i,s:s,s:s,s:i,s:s,s:s,s:o,s:i}", "kind", rk[r->kind < 6 ? r->kind : 0],
+			"from", (json_int_t)r->from, "path", S(r->path), "name", S(r->name), "recv", (json_int_t)r->recv_kind,
+			"recv_path", S(r->recv_path), "recv_name", S(r->recv_name), "span", span_json(r->span),
+			"flags", (json_int_t)r->flags));
+	}
+	for (size_t i = 0; i < fa.fields.n; i++) {
+		const fact_field *fl = &fa.fields.v[i];
+		json_array_append_new(fields, json_pack("{s:i,s:s,s:s}", "owner", (json_int_t)fl->owner, "name", S(fl->name),
+			"type", S(fl->type)));
+	}
+#undef S
+	json_t *top = json_pack("{s:i,s:i,s:i,s:o,s:o,s:o,s:o}", "status", rc, "errors", (json_int_t)fa.n_errors,
+				"lines", (json_int_t)fa.n_lines, "items", items, "uses", uses, "refs", refs, "fields", fields);
+	json_dumpf(top, stdout, JSON_INDENT(1));
+	putchar('\n');
+	json_decref(top);
+	facts_free(&fa);
+	strbuf_free(&text);
+	return rc ? EXIT_FAIL : EXIT_OK;
 }

@@ -487,7 +487,7 @@ static int update_meta(store_txn *txn, const index_opts *o, index_report *rep, u
 {
 	int rc = store_meta_put_u64(txn, META_NEXT_FILE_ID, next_id);
 	if (!rc) rc = store_meta_put_u64(txn, META_LAST_UPDATE, (uint64_t)time(NULL));
-	if (!rc && rep->changed + rep->added + rep->deleted) {
+	if (!rc && rep->changed + rep->added + rep->deleted + rep->manifests_changed) {
 		rc = store_meta_put_u64(txn, META_ENTITIES, rep->entities);
 		if (!rc) rc = store_meta_put_u64(txn, META_EDGES, rep->edges);
 	}
@@ -512,7 +512,7 @@ static int commit_run(store *st, const index_opts *o, pt_workspace *ws, job *job
 	for (size_t i = 0; i < nj && !rc; i++) rc = put_file(txn, ws->files.v[jobs[i].ws].path, &jobs[i], &next_id);
 	for (size_t i = 0; i < gone->n && !rc; i++) rc = del_file(txn, gone->v[i]);
 	if (rc) goto fail;
-	if (rep->changed + rep->added + rep->deleted) {
+	if (rep->changed + rep->added + rep->deleted + rep->manifests_changed) {
 		uint64_t t0 = pt_now_ns();
 		if ((rc = load_sources(txn, &S))) goto fail;
 		workspace_crates(o->root, ws);
@@ -548,11 +548,13 @@ fail:
 static void tally(const index_opts *o, pt_workspace *ws, job *jobs, size_t nj, index_report *rep)
 {
 	for (size_t i = 0; i < ws->files.n; i++) rep->rust_files += !ws->files.v[i].cargo;
-	rep->files = (uint32_t)ws->files.n;
+	rep->files = rep->rust_files;
+	rep->manifests = (uint32_t)ws->files.n - rep->rust_files;
 	for (size_t i = 0; i < nj; i++) {
 		job *j = &jobs[i];
 		const char *path = ws->files.v[j->ws].path;
 		if (j->same_hash) { rep->touched++; continue; }
+		if (ws->files.v[j->ws].cargo) { rep->manifests_changed++; continue; }
 		if (j->known) rep->changed++; else rep->added++;
 		if (j->rec.skip) {
 			static const char *const why[] = { "", "too big", "binary", "not UTF-8", "unreadable", "parse timed out" };
@@ -578,7 +580,11 @@ int index_run(store *st, const index_opts *o, index_report *rep, int *sys_errno)
 	if (e) { *sys_errno = e; return INDEX_ENOROOT; }
 	int rc = detect(st, &ws, o->force, &jobs, &gone);
 	if (rc) goto done;
-	rep->deleted = (uint32_t)gone.n;
+	for (size_t i = 0; i < gone.n; i++) {
+		size_t n = strlen(gone.v[i]);
+		if (n >= 10 && strcmp(gone.v[i] + n - 10, "Cargo.toml") == 0) rep->manifests_changed++;
+		else rep->deleted++;
+	}
 	pool P = { .root = o->root, .ws = &ws, .jobs = jobs.v, .n = jobs.n,
 		   .max_size = o->max_file_size ? o->max_file_size : DEFAULT_MAX_FILE, .force = o->force };
 	uint64_t tp = pt_now_ns();
@@ -690,7 +696,8 @@ int index_update_file(store *st, const char *root, const char *rel_path,
 	pool P = { .root = root, .ws = &ws, .jobs = jobs.v, .n = jobs.n, .max_size = DEFAULT_MAX_FILE };
 	if (jobs.n) run_pool(&P, &o);
 	tally(&o, &ws, jobs.v, jobs.n, rep);
-	rep->deleted = (uint32_t)gone.n;
+	if (gone.n && strstr(rel_path, "Cargo.toml")) rep->manifests_changed++;
+	else rep->deleted = (uint32_t)gone.n;
 	if (!jobs.n && !gone.n) { rep->up_to_date = true; goto done; }
 	while ((rc = commit_run(st, &o, &ws, jobs.v, jobs.n, &gone, rep)) == STORE_EMAPFULL) {
 		if (jobs.n && !jobs.v[0].known) jobs.v[0].rec.id = 0;

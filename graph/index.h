@@ -27,7 +27,8 @@ typedef struct {
 } index_opts;
 
 typedef struct {
-	uint32_t files, rust_files, changed, added, deleted, touched;
+	uint32_t files, rust_files, changed, added, deleted, touched; /* Rust files */
+	uint32_t manifests, manifests_changed;                      /* Cargo.toml */
 	uint32_t skipped, syntax_error_files, parsed;
 	uint64_t entities, edges;
 	uint64_t ents_written, ents_deleted, adj_written;

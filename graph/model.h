@@ -40,6 +40,7 @@ enum {
 	EDGE_DERIVE = 1u << 1,    /* IMPL edge from #[derive(..)] */
 	EDGE_TRAIT_CALL = 1u << 2,/* call resolved to a trait method through a bound */
 	EDGE_MACRO = 1u << 3,     /* IMPL found inside a macro_rules! invocation */
+	EDGE_IMPORT = 1u << 4,    /* USES written as a `use` declaration */
 };
 
 /* A source range. Lines are 0-based, columns are 0-based byte offsets in

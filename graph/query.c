@@ -300,7 +300,8 @@ int query_blast_radius(store_txn *txn, uint64_t id, uint32_t depth, size_t limit
 			rec_edge e;
 			uint32_t dummy;
 			rec_edge_decode(p + i * REC_EDGE_SIZE, &e);
-			if (!(mask & (1u << e.kind)) || idmap_get(&seen, e.other, &dummy)) continue;
+			/* a `use` is not affected code: the items that use the import are */
+			if (!(mask & (1u << e.kind)) || (e.flags & EDGE_IMPORT) || idmap_get(&seen, e.other, &dummy)) continue;
 			if (limit && q.n > limit) { res->truncated = true; break; }
 			node nn = { e.other, (uint32_t)h, q.v[h].depth + 1, e };
 			idmap_put(&seen, e.other, (uint32_t)q.n);

@@ -967,7 +967,29 @@ static uint32_t self_of(const resolver *R, uint32_t src, int32_t i)
 
 typedef struct {
 	uint32_t src, from_ent, sc, self_ent, fid;
+	int32_t item;            /* fact item the reference is in, -1 at file level */
 } ref_ctx;
+
+/* Bounds of generic parameter `name` in scope at item i ("Area+Clone"),
+ * from the generics of i and its enclosing items, into out; false if none. */
+static bool bounds_of(const resolver *R, uint32_t src, int32_t i, const char *name, strbuf *out)
+{
+	size_t nl = strlen(name);
+	for (int32_t p = i; p >= 0; p = fitem(R, src, p)->parent) {
+		const char *g = fstr(R, src, fitem(R, src, p)->generics);
+		while (*g) {
+			const char *end = strchr(g, ';');
+			size_t len = end ? (size_t)(end - g) : strlen(g);
+			if (len > nl && strncmp(g, name, nl) == 0 && g[nl] == ':') {
+				out->len = 0;
+				strbuf_add(out, g + nl + 1, len - nl - 1);
+				return true;
+			}
+			g += len + (end ? 1 : 0);
+		}
+	}
+	return false;
+}
 
 static bool callable(int k) { return k == PT_FUNCTION || k == PT_METHOD; }
 
@@ -1012,7 +1034,21 @@ static uint32_t recv_type(resolver *R, const ref_ctx *c, const fact_ref *r)
 		for (uint32_t it = mm_first(&R->mm, key_of(K_FIELD, t, fname, strlen(fname))); it; it = mm_next(&R->mm, it)) {
 			uint32_t packed = mm_val(&R->mm, it);
 			const ent_aux *a = &R->aux.v[t];
-			return pick_type(R, a->escope, fstr(R, a->src, packed));
+			const char *ftype = fstr(R, a->src, packed);
+			uint32_t ft = pick_type(R, a->escope, ftype);
+			strbuf b = {0};
+			/* a field of generic type: its bounds where the code is written */
+			if (ft == NONE && c->item >= 0 && bounds_of(R, c->src, c->item, ftype, &b)) {
+				char *plus = strchr(b.buf, '+');
+				if (plus) *plus = 0;
+				idlist tr = {0};
+				resolve_path(R, c->sc, b.buf, c->self_ent, &tr, 0);
+				for (size_t k = 0; k < tr.n && ft == NONE; k++)
+					if (ekind(R, tr.v[k]) == PT_TRAIT) ft = tr.v[k];
+				vec_free(&tr);
+			}
+			strbuf_free(&b);
+			return ft;
 		}
 		return NONE;
 	}
@@ -1152,6 +1188,7 @@ static void ref_context(resolver *R, uint32_t src, const fact_ref *r, ref_ctx *c
 	const file_info *f = &R->fi[src];
 	c->src = src;
 	c->fid = R->src[src].id;
+	c->item = (r->from >= 0 && (size_t)r->from < R->src[src].facts->items.n) ? r->from : -1;
 	if (r->from >= 0 && (size_t)r->from < R->src[src].facts->items.n) {
 		c->from_ent = f->item_ent[r->from];
 		c->sc = R->aux.v[c->from_ent].bscope;
@@ -1206,7 +1243,7 @@ static void do_uses(resolver *R)
 		if (fu->scope >= 0) from = R->fi[r->src].item_ent[fu->scope];
 		for (size_t i = 0; i < res.n; i++)
 			if (res.v[i] != from && !(R->g->ents.v[res.v[i]].flags & ENT_EXTERNAL))
-				add_edge(R, from, res.v[i], REL_USES, 0, R->src[r->src].id, fu->span);
+				add_edge(R, from, res.v[i], REL_USES, EDGE_IMPORT, R->src[r->src].id, fu->span);
 		vec_free(&res);
 	}
 }
