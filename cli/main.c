@@ -60,6 +60,19 @@ static void usage(FILE *f)
 
 /* ---- options ------------------------------------------------------------ */
 
+/* A whole number for option `name`, or -1 after saying what is wrong. */
+static long number(const char *name, const char *s)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 0 || v > 100000000) {
+		cli_err("--%s takes a whole number, not '%s'", name, s);
+		return -1;
+	}
+	return v;
+}
+
 static int parse_opts(int argc, char **argv, cli_opts *o)
 {
 	static const struct option longs[] = {
@@ -76,21 +89,22 @@ static int parse_opts(int argc, char **argv, cli_opts *o)
 	o->limit = 0;
 	o->n = 1000;
 	int c;
+	long v = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "hjq", longs, NULL)) != -1) {
 		switch (c) {
 		case 'd': o->db = optarg; break;
 		case 'j': o->json = true; break;
-		case 'l': o->limit = (size_t)strtoul(optarg, NULL, 10); break;
-		case 'D': o->depth = (uint32_t)strtoul(optarg, NULL, 10); break;
-		case 't': o->tokens = (uint32_t)strtoul(optarg, NULL, 10); break;
-		case 'J': o->jobs = atoi(optarg); break;
+		case 'l': if ((v = number("limit", optarg)) < 0) return -1; o->limit = (size_t)v; break;
+		case 'D': if ((v = number("depth", optarg)) < 0) return -1; o->depth = (uint32_t)v; break;
+		case 't': if ((v = number("tokens", optarg)) < 0) return -1; o->tokens = (uint32_t)v; break;
+		case 'J': if ((v = number("jobs", optarg)) < 0) return -1; o->jobs = (int)v; break;
 		case 'q': o->quiet = true; break;
 		case 'f': o->format = optarg; break;
 		case 'Q': o->query_mode = true; break;
 		case 'L': o->level = optarg; break;
 		case 'F': o->full = true; break;
-		case 'n': o->n = (size_t)strtoul(optarg, NULL, 10); break;
+		case 'n': if ((v = number("n", optarg)) < 1) return -1; o->n = (size_t)v; break;
 		case 'h': usage(stdout); exit(EXIT_OK);
 		default: return -1;
 		}
@@ -246,7 +260,10 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) { usage(stdout); return 0; }
 	if (strcmp(cmd, "--version") == 0) { printf("parseltongue 0.1.0 (schema %u)\n", STORE_SCHEMA_VERSION); return 0; }
 	if (strcmp(cmd, "--stdio") == 0) return cli_lsp(argc, argv);
-	if (parse_opts(argc - 1, argv + 1, &o) != 0) { usage(stderr); return EXIT_USAGE; }
+	if (parse_opts(argc - 1, argv + 1, &o) != 0) {
+		fprintf(stderr, "run `parseltongue --help` for the commands and options\n");
+		return EXIT_USAGE;
+	}
 	if (strcmp(cmd, "onboard") == 0) return cmd_onboard(&o);
 	if (strcmp(cmd, "query") == 0) return cmd_query(&o);
 	if (strcmp(cmd, "query-bench") == 0) return cmd_query_bench(&o);

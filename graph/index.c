@@ -473,9 +473,102 @@ static int write_adjacency(store_txn *txn, const pt_graph *g, index_report *rep)
 	return rc;
 }
 
+/* ---- first write: everything appended in key order ------------------- */
+
+/* LMDB's default order: memcmp over the shorter length, shorter first. */
+static int memn_cmp(const void *a, size_t an, const void *b, size_t bn)
+{
+	int c = memcmp(a, b, an < bn ? an : bn);
+	return c ? c : (an > bn) - (an < bn);
+}
+
+static int cmp_key64(const void *a, const void *b)
+{
+	uint8_t x[8], y[8];
+	store_key_u64(x, *(const uint64_t *)a);
+	store_key_u64(y, *(const uint64_t *)b);
+	return memcmp(x, y, 8);
+}
+
+typedef struct { const char *name; uint32_t file; uint64_t id; } name_row;
+
+static int cmp_name_row(const void *a, const void *b)
+{
+	const name_row *x = a, *y = b;
+	int c = memn_cmp(x->name, strlen(x->name), y->name, strlen(y->name));
+	return c ? c : cmp_key64(&x->id, &y->id);
+}
+
+static int cmp_file_row(const void *a, const void *b)
+{
+	const name_row *x = a, *y = b;
+	uint8_t p[4], q[4];
+	store_key_u32(p, x->file);
+	store_key_u32(q, y->file);
+	int c = memcmp(p, q, 4);
+	return c ? c : cmp_key64(&x->id, &y->id);
+}
+
+typedef struct { uint64_t id; uint32_t idx; } id_row;
+
+static int write_fresh(store_txn *txn, const pt_graph *g, index_report *rep)
+{
+	size_t n = g->ents.n;
+	id_row *order = xmalloc((n + 1) * sizeof *order);
+	name_row *rows = xmalloc((n + 1) * sizeof *rows);
+	for (size_t i = 0; i < n; i++) {
+		order[i] = (id_row){ g->ents.v[i].id, (uint32_t)i };
+		rows[i] = (name_row){ graph_str(g, g->ents.v[i].name), g->ents.v[i].file, g->ents.v[i].id };
+	}
+	qsort(order, n, sizeof *order, cmp_key64);   /* id is the first member */
+	strbuf buf = {0};
+	int rc = STORE_OK;
+	uint8_t key[8];
+	for (size_t i = 0; i < n && !rc; i++) {
+		rec_entity r;
+		ent_record(g, &g->ents.v[order[i].idx], &r);
+		rec_entity_encode(&r, &buf);
+		store_key_u64(key, order[i].id);
+		rc = store_append(txn, TBL_ENTS, key, 8, buf.buf, buf.len);
+		rep->ents_written++;
+	}
+	for (int dir = 0; dir < 2 && !rc; dir++) {
+		uint32_t *start;
+		half *h = adjacency(g, dir == 1, &start);
+		for (size_t i = 0; i < n && !rc; i++) {
+			uint32_t e = order[i].idx;
+			if (start[e] == start[e + 1]) continue;
+			encode_adj(g, h, start[e], start[e + 1], &buf);
+			store_key_u64(key, order[i].id);
+			rc = store_append(txn, dir ? TBL_IN : TBL_OUT, key, 8, buf.buf, buf.len);
+			rep->adj_written++;
+		}
+		free(h);
+		free(start);
+	}
+	qsort(rows, n, sizeof *rows, cmp_name_row);
+	for (size_t i = 0; i < n && !rc; i++)
+		if (*rows[i].name) rc = store_append(txn, TBL_NAMES, rows[i].name, strlen(rows[i].name), &rows[i].id, 8);
+	qsort(rows, n, sizeof *rows, cmp_file_row);
+	for (size_t i = 0; i < n && !rc; i++) {
+		uint8_t fk[4];
+		if (rows[i].file == PT_NO_FILE) continue;
+		store_key_u32(fk, rows[i].file);
+		rc = store_append(txn, TBL_FILEENTS, fk, 4, &rows[i].id, 8);
+	}
+	strbuf_free(&buf);
+	free(order);
+	free(rows);
+	return rc;
+}
+
 static int write_graph(store_txn *txn, const pt_graph *g, index_report *rep)
 {
-	int rc = delete_stale(txn, g, rep);
+	uint64_t stored = 0;
+	int rc = store_count(txn, TBL_ENTS, &stored);
+	if (rc) return rc;
+	if (stored == 0) return write_fresh(txn, g, rep);
+	rc = delete_stale(txn, g, rep);
 	if (!rc) rc = write_entities(txn, g, rep);
 	if (!rc) rc = write_adjacency(txn, g, rep);
 	return rc;

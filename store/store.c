@@ -449,8 +449,8 @@ int store_get(store_txn *txn, store_table t, const void *key, size_t klen, store
 	return STORE_OK;
 }
 
-int store_put(store_txn *txn, store_table t, const void *key, size_t klen,
-	      const void *val, size_t vlen)
+static int put(store_txn *txn, store_table t, const void *key, size_t klen,
+	       const void *val, size_t vlen, unsigned flags)
 {
 	MDB_dbi dbi;
 	int rc = table(txn, t, true, &dbi);
@@ -459,7 +459,22 @@ int store_put(store_txn *txn, store_table t, const void *key, size_t klen,
 	if (bad_key(key, klen) || (!val && vlen) || (table_flags(t) && vlen != 8))
 		return STORE_EINVAL;
 	MDB_val k = { klen, (void *)key }, v = { vlen, (void *)val };
-	return txn_err(txn, mdb_put(txn->txn, dbi, &k, &v, 0));
+	if (flags) flags = table_flags(t) ? MDB_APPENDDUP : MDB_APPEND;
+	int r = mdb_put(txn->txn, dbi, &k, &v, flags);
+	if (r == MDB_KEYEXIST && flags) return STORE_EINVAL;   /* out of order */
+	return txn_err(txn, r);
+}
+
+int store_put(store_txn *txn, store_table t, const void *key, size_t klen,
+	      const void *val, size_t vlen)
+{
+	return put(txn, t, key, klen, val, vlen, 0);
+}
+
+int store_append(store_txn *txn, store_table t, const void *key, size_t klen,
+		 const void *val, size_t vlen)
+{
+	return put(txn, t, key, klen, val, vlen, 1);
 }
 
 int store_del(store_txn *txn, store_table t, const void *key, size_t klen,

@@ -82,6 +82,12 @@ void store_txn_abort(store_txn *txn);          /* accepts NULL */
 int store_get(store_txn *txn, store_table t, const void *key, size_t klen, store_val *out);
 int store_put(store_txn *txn, store_table t, const void *key, size_t klen,
 	      const void *val, size_t vlen);
+/* Put at the end of the table: keys (and, in DUPSORT tables, values of a
+ * key) must come in increasing memcmp order. Fills pages completely, so a
+ * table written this way is about half the size of one written at random,
+ * and faster. Out of order: STORE_EINVAL (the transaction stays usable). */
+int store_append(store_txn *txn, store_table t, const void *key, size_t klen,
+		 const void *val, size_t vlen);
 /* Delete a key; for DUPSORT tables val selects one duplicate (NULL: all). */
 int store_del(store_txn *txn, store_table t, const void *key, size_t klen,
 	      const void *val, size_t vlen);
