@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include "workspace.h"
 
 #define DEFAULT_MAX_FILE (8u << 20)
+#define BIG_FILE (256u << 10)
 
 /* One file that stat says may have changed. */
 typedef struct {
@@ -40,6 +42,7 @@ typedef struct {
 	uint64_t max_size;
 	bool force;           /* re-parse even when the content hash is unchanged */
 	atomic_size_t next, done;
+	pthread_mutex_t big;  /* one big file at a time: their trees dominate peak memory */
 } pool;
 
 static double secs(uint64_t ns) { return (double)ns / 1e9; }
@@ -113,6 +116,10 @@ static void work_one(pool *P, job *j, pt_extractor *ex)
 					if (j->facts.n_errors) j->rec.flags |= FILEF_SYNTAX_ERRORS;
 					facts_encode(&j->facts, &j->blob);
 				}
+				/* the blob is what gets stored and read back: drop the
+				 * decoded copy now, it is the bulk of peak memory */
+				facts_free(&j->facts);
+				facts_init(&j->facts);
 			}
 		}
 	}
@@ -133,7 +140,10 @@ static void *worker(void *arg)
 	pt_extractor *ex = extract_new();
 	size_t i;
 	while ((i = atomic_fetch_add(&P->next, 1)) < P->n) {
+		bool big = P->ws->files.v[P->jobs[i].ws].size > BIG_FILE;
+		if (big) pthread_mutex_lock(&P->big);
 		work_one(P, &P->jobs[i], ex);
+		if (big) pthread_mutex_unlock(&P->big);
 		atomic_fetch_add(&P->done, 1);
 	}
 	extract_free(ex);
@@ -145,9 +155,11 @@ static void run_pool(pool *P, const index_opts *o)
 	int n = o->jobs > 0 ? o->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (n < 1) n = 1;
 	if ((size_t)n > P->n) n = (int)P->n;
+	pthread_mutex_init(&P->big, NULL);
 	if (n <= 1) {
 		worker(P);
 		if (o->progress) o->progress(o->ctx, P->n, P->n);
+		malloc_trim(0);
 		return;
 	}
 	pthread_t *t = xcalloc((size_t)n, sizeof *t);
@@ -160,6 +172,8 @@ static void run_pool(pool *P, const index_opts *o)
 	for (int i = 0; i < n; i++) pthread_join(t[i], NULL);
 	if (o->progress) o->progress(o->ctx, P->n, P->n);
 	free(t);
+	/* give the parsers' freed trees back before resolving */
+	malloc_trim(0);
 }
 
 /* ---- change detection ------------------------------------------------- */
