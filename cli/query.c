@@ -262,8 +262,14 @@ static int answer(store_txn *txn, qkind k, const char *target, const cli_opts *o
 		else run_one(txn, k, ids.v[t], o, &r);
 		rec_entity e;
 		if (!o->json && !single && query_entity(txn, ids.v[t], &e) == STORE_OK)
-			printf("%s %s (%s)%s%s: %zu result%s\n", qnames[k], e.qpath, pt_kind_name(e.kind),
-			       e.file == PT_NO_FILE ? "" : "  ", query_file_path(txn, e.file), r.items.n, r.items.n == 1 ? "" : "s");
+		{
+			if (e.file == PT_NO_FILE)
+				printf("%s %s (%s, outside the workspace): %zu result%s\n", qnames[k], e.qpath,
+				       pt_kind_name(e.kind), r.items.n, r.items.n == 1 ? "" : "s");
+			else
+				printf("%s %s (%s)  %s:%u: %zu result%s\n", qnames[k], e.qpath, pt_kind_name(e.kind),
+				       query_file_path(txn, e.file), e.sl + 1, r.items.n, r.items.n == 1 ? "" : "s");
+		}
 		for (size_t i = 0; i < r.items.n; i++) {
 			if (o->json) {
 				json_t *j = item_json(txn, k, &r, &r.items.v[i]);

@@ -149,6 +149,29 @@ static bool suffix_match(const char *qpath, const char *suffix)
 	return strcmp(qpath + q - s, suffix) == 0 && qpath[q - s - 1] == ':' && qpath[q - s - 2] == ':';
 }
 
+/* Every segment of `target` appears in qpath, in order, the last one
+ * last: `std::collections::HashMap` finds
+ * `std::collections::hash::map::HashMap`, the path a re-export gives. */
+static bool subsequence_match(const char *qpath, const char *target)
+{
+	const char *q = qpath, *t = target;
+	while (*t) {
+		const char *te = strstr(t, "::");
+		size_t tl = te ? (size_t)(te - t) : strlen(t);
+		bool found = false;
+		while (*q) {
+			const char *qe = strstr(q, "::");
+			size_t ql = qe ? (size_t)(qe - q) : strlen(q);
+			bool eq = ql == tl && memcmp(q, t, tl) == 0;
+			q = qe ? qe + 2 : q + ql;
+			if (eq) { found = true; break; }
+		}
+		if (!found) return false;
+		t = te ? te + 2 : t + tl;
+	}
+	return !*q;
+}
+
 int query_targets(store_txn *txn, const char *target, q_ids *out)
 {
 	if (!*target) return STORE_OK;
@@ -161,6 +184,11 @@ int query_targets(store_txn *txn, const char *target, q_ids *out)
 		rec_entity r;
 		if (query_entity(txn, cand.v[i], &r) != STORE_OK) continue;
 		if (last == target || suffix_match(r.qpath, target)) vec_push(out, cand.v[i]);
+	}
+	for (size_t i = 0; i < cand.n && !out->n; i++) {
+		rec_entity r;
+		if (query_entity(txn, cand.v[i], &r) == STORE_OK && subsequence_match(r.qpath, target))
+			vec_push(out, cand.v[i]);
 	}
 	vec_free(&cand);
 	ids_sort_unique(out);
@@ -465,12 +493,27 @@ static void tarjan(const dgraph *g, q_cycles *out, uint8_t level)
 	vec_free(&call);
 }
 
+typedef VEC(uint64_t) idvec;
+
+/* Is `anc` a proper ancestor of entity `id` (through parent ids)? */
+static bool is_ancestor(const idmap *parent, const void *allp, uint64_t anc, uint64_t id)
+{
+	const idvec *all = allp;
+	uint32_t pi;
+	for (int hops = 0; hops < 64 && idmap_get(parent, id, &pi); hops++) {
+		id = all->v[pi];
+		if (id == anc) return true;
+		if (!id) break;
+	}
+	return false;
+}
+
 /* Node per entity kept by `keep`; edges of CALLS (and USES for modules)
  * lifted through `owner` (the module, or the entity itself). */
 static int build_dgraph(store_txn *txn, int level, dgraph *g)
 {
 	idmap node = {0}, parent = {0};
-	VEC(uint64_t) all = {0};
+	idvec all = {0};
 	VEC(uint8_t) kinds = {0};
 	VEC(pair) edges = {0};
 	store_cursor *c = NULL;
@@ -514,6 +557,9 @@ static int build_dgraph(store_txn *txn, int level, dgraph *g)
 			rec_edge_decode(p + j * REC_EDGE_SIZE, &e);
 			bool want = e.kind == REL_CALLS || (level == CYCLES_MODULE && e.kind == REL_USES);
 			if (!want || !idmap_get(&parent, e.other, &di) || owner[di] == UINT32_MAX || owner[di] == src) continue;
+			/* a module naming its own ancestor (`use super::*`) is how Rust
+			 * modules are written, not a dependency cycle */
+			if (level == CYCLES_MODULE && is_ancestor(&parent, &all, g->ids.v[owner[di]], g->ids.v[src])) continue;
 			pair pr = { src, owner[di] };
 			vec_push(&edges, pr);
 		}
@@ -536,6 +582,35 @@ static int build_dgraph(store_txn *txn, int level, dgraph *g)
 	return STORE_OK;
 }
 
+typedef struct { uint8_t level; uint32_t a, b; } cyc;
+
+static int cmp_cyc(const void *x, const void *y)
+{
+	const cyc *p = x, *q = y;
+	if (p->level != q->level) return p->level - q->level;
+	if (p->b - p->a != q->b - q->a) return (p->b - p->a) < (q->b - q->a) ? -1 : 1;
+	return p->a < q->a ? -1 : p->a > q->a;
+}
+
+/* Module cycles first, then function cycles; smallest (most actionable) first. */
+static void sort_cycles(q_cycles *c)
+{
+	size_t n = c->level.n;
+	cyc *v = xmalloc((n + 1) * sizeof *v);
+	for (size_t i = 0; i < n; i++) v[i] = (cyc){ c->level.v[i], c->starts.v[i], c->starts.v[i + 1] };
+	qsort(v, n, sizeof *v, cmp_cyc);
+	q_ids m = {0};
+	for (size_t i = 0; i < n; i++) {
+		c->level.v[i] = v[i].level;
+		c->starts.v[i] = (uint32_t)m.n;
+		for (uint32_t j = v[i].a; j < v[i].b; j++) vec_push(&m, c->members.v[j]);
+	}
+	if (n) c->starts.v[n] = (uint32_t)m.n;
+	vec_free(&c->members);
+	c->members = m;
+	free(v);
+}
+
 int query_cycles(store_txn *txn, int levels, q_cycles *out)
 {
 	for (int level = CYCLES_MODULE; level <= CYCLES_FUNCTION; level++) {
@@ -549,6 +624,7 @@ int query_cycles(store_txn *txn, int levels, q_cycles *out)
 		if (rc) return rc;
 	}
 	vec_push(&out->starts, (uint32_t)out->members.n);
+	sort_cycles(out);
 	return STORE_OK;
 }
 
