@@ -259,6 +259,25 @@ static void test_targets(void **state)
 	ws_free(&w);
 }
 
+/* A re-exported item is found by the path its users write. */
+static void test_reexport_targets(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"pub mod a { pub mod b { pub struct Deep; pub fn deep() {} } }\npub use a::b::Deep;\n"
+		"pub fn user(_d: Deep) { a::b::deep(); }\n", NULL);
+	assert_int_equal(one(&w, "t::Deep") != 0, 1);
+	rec_entity e;
+	assert_int_equal(query_entity(w.txn, one(&w, "t::Deep"), &e), 0);
+	assert_string_equal(e.qpath, "t::a::b::Deep");
+	q_ids ids = {0};
+	assert_int_equal(query_targets(w.txn, "t::c::Deep", &ids), 0);
+	assert_int_equal(ids.n, 0);            /* no segment `c` on the way */
+	vec_free(&ids);
+	ws_free(&w);
+}
+
 static void test_incremental_reresolves(void **state)
 {
 	(void)state;
@@ -298,6 +317,7 @@ int main(void)
 		cmocka_unit_test(test_impls_and_derives),
 		cmocka_unit_test(test_blast_radius_and_cycles),
 		cmocka_unit_test(test_targets),
+		cmocka_unit_test(test_reexport_targets),
 		cmocka_unit_test(test_incremental_reresolves),
 		cmocka_unit_test(test_loose_folder),
 	};
