@@ -650,11 +650,10 @@ static bool ctx_section(store_txn *txn, const char *title, const q_results *r, b
 	for (size_t i = 0; i < r->items.n; i++) {
 		size_t before = out->len;
 		ctx_entity_line(txn, other ? r->items.v[i].other : r->items.v[i].id, out);
-		if (out->len > budget) {
+		if (out->len + 24 > budget) {   /* leave room for the "more" line */
 			out->len = before;
 			if (before == mark) out->len = mark;
 			strbuf_printf(out, "- … %zu more\n", r->items.n - i);
-			out->buf[out->len] = 0;
 			return false;
 		}
 	}
@@ -692,6 +691,18 @@ int query_context(store_txn *txn, uint64_t id, uint32_t tokens, strbuf *out, uin
 	q_results_free(&uses);
 	q_results_free(&users);
 	q_results_free(&impls);
+	/* the budget is a promise: cut at the last whole line that fits (or,
+	 * when not even one does, at a character boundary) */
+	if (out->len > budget) {
+		size_t cut = budget;
+		while (cut > start && out->buf[cut - 1] != '\n') cut--;
+		if (cut == start) {
+			cut = budget;
+			while (cut > start && ((unsigned char)out->buf[cut] & 0xC0) == 0x80) cut--;
+		}
+		out->len = cut;
+		out->buf[cut] = 0;
+	}
 	*used = (uint32_t)((out->len - start + 3) / 4);
 	return STORE_OK;
 }

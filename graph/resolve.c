@@ -95,7 +95,7 @@ static uint32_t mm_first(const multimap *m, uint64_t key)
 
 /* Keys: a tag, a number and a name hashed together. */
 enum { K_ITEM = 1, K_USE, K_GLOB, K_ASSOC, K_TASSOC, K_TRAITITEM, K_MODSCOPE, K_FIELD,
-       K_TYPETRAIT, K_CRATE, K_FILE, K_ID, K_METHODNAME, K_QPATH, K_MACRO, K_LOOKUP };
+       K_TYPETRAIT, K_CRATE, K_FILE, K_ID, K_METHODNAME, K_QPATH, K_MACRO, K_LOOKUP, K_IMPLOF };
 
 /* splitmix64: a bijection, so (tag, num) pairs never share a seed for the
  * small numbers (scopes, entity indexes) used here. */
@@ -935,8 +935,10 @@ static void do_impl(resolver *R, uint32_t src, int32_t i)
 			if (m->kind == PT_METHOD) add_edge(R, self, me, REL_DEFINES, 0, fid, m->name_span);
 		}
 		for (size_t t = 0; t < traits.n; t++)
-			for (uint32_t k = mm_first(&R->mm, key_of(K_TRAITITEM, traits.v[t], name, strlen(name))); k; k = mm_next(&R->mm, k))
+			for (uint32_t k = mm_first(&R->mm, key_of(K_TRAITITEM, traits.v[t], name, strlen(name))); k; k = mm_next(&R->mm, k)) {
 				add_edge(R, me, mm_val(&R->mm, k), REL_IMPL, 0, fid, m->name_span);
+				mm_add(&R->mm, key_of(K_IMPLOF, me, "", 0), mm_val(&R->mm, k));
+			}
 	}
 	vec_free(&traits);
 }
@@ -1110,6 +1112,25 @@ static void do_method_call(resolver *R, const ref_ctx *c, const fact_ref *r)
 	vec_free(&cands);
 }
 
+/* `<Type as Trait>::f()` with Type known: the method of the impl of Trait
+ * for Type, when there is one, instead of the trait's declaration. */
+static void qualified_impl(resolver *R, const ref_ctx *c, const fact_ref *r, idlist *cands, int *flags)
+{
+	if (r->recv_kind != RECV_TYPE || cands->n != 1 || ekind(R, cands->v[0]) != PT_METHOD) return;
+	uint32_t t = recv_type(R, c, r), decl = cands->v[0];
+	if (t == NONE || ekind(R, t) == PT_TRAIT) return;
+	const char *name = graph_str(R->g, R->g->ents.v[decl].name);
+	for (uint32_t it = mm_first(&R->mm, key_of(K_TASSOC, t, name, strlen(name))); it; it = mm_next(&R->mm, it)) {
+		uint32_t m = mm_val(&R->mm, it);
+		for (uint32_t k = mm_first(&R->mm, key_of(K_IMPLOF, m, "", 0)); k; k = mm_next(&R->mm, k))
+			if (mm_val(&R->mm, k) == decl) {
+				cands->v[0] = m;
+				*flags = 0;
+				return;
+			}
+	}
+}
+
 static void do_path_call(resolver *R, const ref_ctx *c, const fact_ref *r)
 {
 	idlist cands = {0};
@@ -1120,7 +1141,10 @@ static void do_path_call(resolver *R, const ref_ctx *c, const fact_ref *r)
 		flags = EDGE_TRAIT_CALL;
 	} else {
 		resolve_path(R, c->sc, fstr(R, c->src, r->path), c->self_ent, &cands, 0);
-		if (r->flags & FR_QUALIFIED) flags = EDGE_TRAIT_CALL;
+		if (r->flags & FR_QUALIFIED) {
+			flags = EDGE_TRAIT_CALL;
+			qualified_impl(R, c, r, &cands, &flags);
+		}
 	}
 	emit_calls(R, c, &cands, r, flags);
 	vec_free(&cands);
@@ -1170,19 +1194,6 @@ static void do_derive(resolver *R, const ref_ctx *c, const fact_ref *r)
 	vec_free(&tr);
 }
 
-static void do_macro_call(resolver *R, const ref_ctx *c, const fact_ref *r)
-{
-	const char *path = fstr(R, c->src, r->path);
-	const char *name = last_seg(path);
-	uint32_t only = NONE;
-	size_t n = 0;
-	for (uint32_t it = mm_first(&R->mm, key_of(K_MACRO, 0, name, strlen(name))); it; it = mm_next(&R->mm, it)) {
-		only = mm_val(&R->mm, it);
-		n++;
-	}
-	if (n == 1) add_edge(R, c->from_ent, only, REL_USES, 0, c->fid, r->span);
-}
-
 static void ref_context(resolver *R, uint32_t src, const fact_ref *r, ref_ctx *c)
 {
 	const file_info *f = &R->fi[src];
@@ -1213,7 +1224,7 @@ static void do_refs(resolver *R, uint32_t src)
 		case FR_CALL_METHOD: do_method_call(R, &c, r); break;
 		case FR_TYPE: do_type_ref(R, &c, r); break;
 		case FR_DERIVE: do_derive(R, &c, r); break;
-		case FR_MACRO_CALL: do_macro_call(R, &c, r); break;
+		case FR_MACRO_CALL: break;  /* USES names types, traits, consts, statics only */
 		}
 	}
 }
@@ -1242,7 +1253,7 @@ static void do_uses(resolver *R)
 		uint32_t from = R->scopes.v[r->scope].module_ent;
 		if (fu->scope >= 0) from = R->fi[r->src].item_ent[fu->scope];
 		for (size_t i = 0; i < res.n; i++)
-			if (res.v[i] != from && !(R->g->ents.v[res.v[i]].flags & ENT_EXTERNAL))
+			if (res.v[i] != from && usable(ekind(R, res.v[i])) && !(R->g->ents.v[res.v[i]].flags & ENT_EXTERNAL))
 				add_edge(R, from, res.v[i], REL_USES, EDGE_IMPORT, R->src[r->src].id, fu->span);
 		vec_free(&res);
 	}
