@@ -87,6 +87,7 @@ unit-test: $(TEST_BIN)
 
 blackbox-test: $(BUILD)/parseltongue
 	@python3 tests/blackbox.py $(BUILD)/parseltongue
+	@python3 tests/incremental.py $(BUILD)/parseltongue
 
 test: deps
 	@$(MAKE) --no-print-directory all unit-test blackbox-test
