@@ -37,11 +37,15 @@ all: $(BUILD)/parseltongue
 
 # --- dependencies -----------------------------------------------------------
 DEB_PKGS = libtree-sitter-dev libjansson-dev liblmdb-dev libbsd-dev libcmocka-dev \
-           libxxhash-dev rust-src npm python3
+           libxxhash-dev rust-src
+# Tools that may come from elsewhere (a nodejs that ships its own npm
+# conflicts with Debian's npm package): installed only when the command is missing.
+DEB_TOOLS = npm python3
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
+	for t in $(DEB_TOOLS); do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "make deps: installing$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
@@ -88,6 +92,7 @@ unit-test: $(TEST_BIN)
 blackbox-test: $(BUILD)/parseltongue
 	@python3 tests/blackbox.py $(BUILD)/parseltongue
 	@python3 tests/incremental.py $(BUILD)/parseltongue
+	@python3 tests/lsp_blackbox.py $(BUILD)/parseltongue
 
 test: deps
 	@$(MAKE) --no-print-directory all unit-test blackbox-test

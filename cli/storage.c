@@ -10,6 +10,7 @@
 #include "../graph/facts.h"
 #include "../graph/index.h"
 #include "../graph/query.h"
+#include "../lsp/lsp.h"
 #include "cli.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_NOTARGET = 3, EXIT_DB = 4 };
@@ -261,13 +262,7 @@ int cmd_storage(const cli_opts *o)
 	return EXIT_USAGE;
 }
 
-int cli_lsp(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	cli_err("the language server (--stdio) is not part of this build yet");
-	return EXIT_FAIL;
-}
+int cli_lsp(int argc, char **argv) { return lsp_main(argc, argv); }
 
 /* `parseltongue facts FILE`: what the extractor sees in one file, as JSON
  * (a debugging aid for resolution problems). */

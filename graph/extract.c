@@ -39,6 +39,7 @@ enum {
 	R_LET, R_LET_COND, R_FOR, R_MATCH_ARM, R_CLOSURE, R_DECL_LIST,
 	R_EXPR_STMT, R_IDENT, R_TYPE_IDENT, R_SCOPED_IDENT, R_SCOPED_TYPE,
 	R_STRUCT_EXPR, R_TYPE_PARAMS, R_CONSTRAINED,
+	R_TOKEN,   /* anonymous: a keyword or punctuation leaf */
 };
 
 static const struct { const char *name; uint8_t role; } role_names[] = {
@@ -78,16 +79,19 @@ typedef struct {
 		where_clause, where_predicate, use_list,
 		scoped_use_list, use_as_clause, use_wildcard, field_decl,
 		ordered_field_decl_list, visibility, attribute, token_tree,
-		string_literal, raw_string_literal;
+		string_literal, raw_string_literal, metavar, macro_rule,
+		binding_pattern, repetition_pattern;
 	/* anonymous tokens, for token trees */
 	TSSymbol t_impl, t_for, t_lt, t_gt, t_shr, t_colons, t_amp, t_quote,
-		t_dyn, t_comma, t_mut, t_bang;
+		t_dyn, t_comma, t_mut, t_bang, t_lparen, t_hash, t_lbrack, t_rbrack,
+		t_dot, t_fn, t_struct, t_enum, t_union, t_trait, t_mod, t_pipe, t_let,
+		t_at;
 } symbols;
 
 typedef struct {
 	TSFieldId name, body, type, trait, path, value, function, pattern,
 		parameters, return_type, type_parameters, bounds, left, alias,
-		argument, macro, field, type_arguments, arguments, condition;
+		argument, macro, field, type_arguments, arguments, condition, right;
 } fields;
 
 /* What a receiver is known to be (pool offsets). */
@@ -130,7 +134,12 @@ typedef struct {
 
 typedef struct { uint32_t off, len, hash, gen; } islot;
 typedef struct { uint32_t path; pt_span span; } pending_derive;
-typedef struct { TSSymbol sym; uint32_t start, end; } token;
+typedef struct { TSSymbol sym; uint32_t start, end; TSPoint a, b; } token;
+typedef struct { uint32_t start, end; } brange;
+/* An item-level invocation of a plain-named macro, kept for expansion. */
+typedef struct { TSNode node; ctx cx; } minv;
+/* A metavariable of a macro_rules! pattern; rep: inside `$(..)`. */
+typedef struct { uint32_t start, len; bool rep; } binding;
 
 struct pt_extractor {
 	TSParser *parser;
@@ -155,6 +164,18 @@ struct pt_extractor {
 	VEC(gpair) pairs;
 	VEC(pending_derive) derives;
 	VEC(token) toks;
+	VEC(TSNode) mdefs;     /* macro_rules! definitions, in text order */
+	VEC(minv) minvs;       /* item-level invocations that may use them */
+	VEC(TSTree *) subtrees;/* re-parsed macro bodies, alive until the file
+	                          is done: mdefs and minvs point into them */
+	VEC(brange) walked;    /* top-level items re-parsed from invocations */
+	VEC(brange) args;      /* macro arguments, as ranges of abuf */
+	VEC(binding) binds;
+	VEC(brange) rebound;   /* names a macro's own tokens bind (`|x|`, `let x`) */
+	strbuf abuf;
+	int in_macro;          /* nesting of re-parsed invocation bodies */
+	size_t sub_top;        /* depth of their top-level items, SIZE_MAX = none */
+	uint32_t skipped;      /* top-level re-parsed items dropped for errors */
 	uint32_t pend_path;    /* #[path] of the pending attributes */
 	size_t pend_depth;
 	bool pending;
@@ -223,6 +244,24 @@ static void init_symbols(symbols *s, const TSLanguage *l)
 	s->token_tree = sym(l, "token_tree", true);
 	s->string_literal = sym(l, "string_literal", true);
 	s->raw_string_literal = sym(l, "raw_string_literal", true);
+	s->metavar = sym(l, "metavariable", true);
+	s->macro_rule = sym(l, "macro_rule", true);
+	s->binding_pattern = sym(l, "token_binding_pattern", true);
+	s->repetition_pattern = sym(l, "token_repetition_pattern", true);
+	s->t_lparen = sym(l, "(", false);
+	s->t_hash = sym(l, "#", false);
+	s->t_lbrack = sym(l, "[", false);
+	s->t_rbrack = sym(l, "]", false);
+	s->t_dot = sym(l, ".", false);
+	s->t_fn = sym(l, "fn", false);
+	s->t_struct = sym(l, "struct", false);
+	s->t_enum = sym(l, "enum", false);
+	s->t_union = sym(l, "union", false);
+	s->t_trait = sym(l, "trait", false);
+	s->t_mod = sym(l, "mod", false);
+	s->t_pipe = sym(l, "|", false);
+	s->t_let = sym(l, "let", false);
+	s->t_at = sym(l, "@", false);
 	s->t_impl = sym(l, "impl", false);
 	s->t_for = sym(l, "for", false);
 	s->t_lt = sym(l, "<", false);
@@ -259,6 +298,7 @@ static void init_fields(fields *f, const TSLanguage *l)
 	f->type_arguments = fid(l, "type_arguments");
 	f->arguments = fid(l, "arguments");
 	f->condition = fid(l, "condition");
+	f->right = fid(l, "right");
 }
 
 pt_extractor *extract_new(void)
@@ -274,6 +314,9 @@ pt_extractor *extract_new(void)
 	x->timeout = 2000000;
 	x->nsym = ts_language_symbol_count(x->lang);
 	x->role = xcalloc(x->nsym, 1);
+	for (uint32_t s = 0; s < x->nsym; s++)
+		if (ts_language_symbol_type(x->lang, (TSSymbol)s) == TSSymbolTypeAnonymous)
+			x->role[s] = R_TOKEN;
 	for (size_t i = 0; i < sizeof role_names / sizeof role_names[0]; i++) {
 		TSSymbol s = sym(x->lang, role_names[i].name, true);
 		if (s && s < x->nsym)
@@ -283,6 +326,7 @@ pt_extractor *extract_new(void)
 	init_fields(&x->F, x->lang);
 	for (int i = 0; i < LOCAL_BUCKETS; i++)
 		x->heads[i] = -1;
+	x->sub_top = SIZE_MAX;
 	return x;
 }
 
@@ -303,6 +347,14 @@ void extract_free(pt_extractor *x)
 	vec_free(&x->pairs);
 	vec_free(&x->derives);
 	vec_free(&x->toks);
+	vec_free(&x->mdefs);
+	vec_free(&x->minvs);
+	vec_free(&x->subtrees);
+	vec_free(&x->walked);
+	vec_free(&x->args);
+	vec_free(&x->binds);
+	vec_free(&x->rebound);
+	strbuf_free(&x->abuf);
 	strbuf_free(&x->tmp);
 	strbuf_free(&x->sig);
 	strbuf_free(&x->pre);
@@ -421,6 +473,8 @@ static int32_t add_item(pt_extractor *x, TSNode n, uint8_t kind, TSNode name)
 	TSNode first = ts_node_named_child(n, 0);
 	if (!null(first) && ts_node_symbol(first) == x->S.visibility)
 		it.flags |= FI_PUB;
+	if (x->in_macro)
+		it.flags |= FI_IN_MACRO;
 	vec_push(&x->out->items, it);
 	return (int32_t)x->out->items.n - 1;
 }
@@ -889,10 +943,8 @@ static void locals_truncate(pt_extractor *x, uint32_t n)
 	}
 }
 
-static const local *lookup(const pt_extractor *x, TSNode name)
+static const local *lookup_str(const pt_extractor *x, const char *s, size_t n)
 {
-	size_t n;
-	const char *s = ident(x, name, &n);
 	if (n == 0)
 		return NULL;
 	for (int32_t i = x->heads[bucket(s, n)]; i >= (int32_t)x->cx.fn_base; i = x->locals.v[i].prev) {
@@ -901,6 +953,13 @@ static const local *lookup(const pt_extractor *x, TSNode name)
 			return l;
 	}
 	return NULL;
+}
+
+static const local *lookup(const pt_extractor *x, TSNode name)
+{
+	size_t n;
+	const char *s = ident(x, name, &n);
+	return lookup_str(x, s, n);
 }
 
 /* Parts of a pattern that bind nothing: `Path(..)` heads, types of closure
@@ -1163,6 +1222,11 @@ static void take_pending(pt_extractor *x, int32_t i, size_t d, bool derives)
 
 static bool in_impl_or_trait(const pt_extractor *x, size_t d)
 {
+	if (d == x->sub_top) {   /* `impl S { items! { fn m() {} } }` */
+		int32_t p = x->cx.parent;
+		uint8_t k = p >= 0 ? x->out->items.v[p].kind : 0;
+		return k == PT_IMPL || k == PT_TRAIT;
+	}
 	uint8_t r = up_role(x, d, 2);
 	return up_role(x, d, 1) == R_DECL_LIST && (r == R_IMPL || r == R_TRAIT);
 }
@@ -1197,6 +1261,19 @@ static void enter_fn(pt_extractor *x, TSNode n, size_t d)
 	bind_params(x, child(n, x->F.parameters));
 }
 
+/* A field's type path; a generic parameter of the item (`T`, `Box<T>`,
+ * `&'a T`) gives the parameter's name, which type_path leaves out. */
+static uint32_t field_type(pt_extractor *x, TSNode t)
+{
+	uint32_t p = type_path(x, t, TY_UNWRAP);
+	if (p || null(t))
+		return p;
+	x->tmp.len = 0;
+	if (type_norm(x, t, TY_UNWRAP, &x->tmp, 0) != TY_PATH || memmem(x->tmp.buf, x->tmp.len, "::", 2))
+		return 0;
+	return gen_find(x, x->tmp.buf, x->tmp.len) ? intern_buf(x, &x->tmp) : 0;
+}
+
 static void add_fields(pt_extractor *x, int32_t owner, TSNode body)
 {
 	TSTreeCursor *c = &x->aux;
@@ -1212,13 +1289,13 @@ static void add_fields(pt_extractor *x, int32_t owner, TSNode body)
 			char num[16];
 			int len = snprintf(num, sizeof num, "%u", idx++);
 			f.name = intern(x, num, (size_t)len);
-			f.type = type_path(x, n, TY_UNWRAP);
+			f.type = field_type(x, n);
 		} else if (!tuple && ts_node_symbol(n) == x->S.field_decl) {
 			TSNode name = child(n, x->F.name);
 			if (null(name))
 				continue;
 			f.name = intern_ident(x, name);
-			f.type = type_path(x, child(n, x->F.type), TY_UNWRAP);
+			f.type = field_type(x, child(n, x->F.type));
 		} else {
 			continue;
 		}
@@ -1233,7 +1310,8 @@ static void enter_adt(pt_extractor *x, TSNode n, size_t d, uint8_t kind)
 	take_pending(x, i, d, true);
 	item_at(x, i)->sig = make_sig(x, ts_node_start_byte(n),
 	                              null(body) ? ts_node_end_byte(n) : ts_node_start_byte(body), ';');
-	push_generics(x, n);
+	uint32_t gen = push_generics(x, n);
+	item_at(x, i)->generics = gen;
 	x->cx.from = i;
 	if (!null(body) && kind != PT_ENUM)
 		add_fields(x, i, body);
@@ -1303,6 +1381,8 @@ static void enter_macro_def(pt_extractor *x, TSNode n, size_t d)
 	int32_t i = add_item(x, n, PT_MACRO, name);
 	take_pending(x, i, d, false);
 	item_at(x, i)->sig = make_sig(x, ts_node_start_byte(n), null(name) ? ts_node_end_byte(n) : ts_node_end_byte(name), 0);
+	if (!null(name))
+		vec_push(&x->mdefs, n);   /* for expand_local_macros */
 }
 
 /* ---- uses --------------------------------------------------------------------- */
@@ -1424,7 +1504,7 @@ static void on_extern_crate(pt_extractor *x, TSNode n)
 	TSNode name = child(n, x->F.name), alias = child(n, x->F.alias);
 	if (null(name))
 		return;
-	size_t len, alen;
+	size_t len, alen = 0;
 	const char *s = ident(x, name, &len);
 	const char *a = null(alias) ? s : ident(x, alias, &alen);
 	if (null(alias))
@@ -1451,7 +1531,7 @@ static void flatten_tokens(pt_extractor *x, TSNode tt)
 			depth++;
 			continue;
 		}
-		token t = { s, ts_node_start_byte(n), ts_node_end_byte(n) };
+		token t = { s, ts_node_start_byte(n), ts_node_end_byte(n), ts_node_start_point(n), ts_node_end_point(n) };
 		vec_push(&x->toks, t);
 		while (depth > 0 && !ts_tree_cursor_goto_next_sibling(c)) {
 			ts_tree_cursor_goto_parent(c);
@@ -1530,16 +1610,40 @@ static void macro_impl(pt_extractor *x, TSNode inv, const strbuf *trait, const s
 	item_at(x, i)->sig = intern_buf(x, &x->sig);
 }
 
+/* Index k of x->walked, from w0 on, whose range holds byte at, advancing
+ * *k (tokens are visited in order and the ranges are sorted); -1 if none. */
+static long walked_at(const pt_extractor *x, size_t *k, uint32_t at)
+{
+	while (*k < x->walked.n && x->walked.v[*k].end <= at)
+		(*k)++;
+	return (*k < x->walked.n && x->walked.v[*k].start <= at) ? (long)*k : -1;
+}
+
+/* The first token at or after i that lies outside the items re-parsed
+ * from this invocation (walked ranges from *k on). */
+static size_t past_walked(const pt_extractor *x, size_t *k, size_t i)
+{
+	long w;
+	while (i < x->toks.n && (w = walked_at(x, k, x->toks.v[i].start)) >= 0) {
+		uint32_t end = x->walked.v[w].end;
+		while (i < x->toks.n && x->toks.v[i].start < end)
+			i++;
+	}
+	return i;
+}
+
 /* Best effort: `impl <path> for <path>` sequences in an item-level
- * invocation's tokens become macro-generated impls. */
-static void scan_macro_impls(pt_extractor *x, TSNode inv, TSNode tt)
+ * invocation's tokens become macro-generated impls, except inside the
+ * items that re-parsing already found (x->walked from w0). */
+static void scan_macro_impls(pt_extractor *x, TSNode inv, TSNode tt, size_t w0)
 {
 	uint32_t a = ts_node_start_byte(tt), b = ts_node_end_byte(tt);
 	if (!memmem(x->src + a, b - a, "impl", 4))
 		return;
 	flatten_tokens(x, tt);
 	const symbols *S = &x->S;
-	for (size_t i = 0; i < x->toks.n; i++) {
+	size_t k = w0;
+	for (size_t i = 0; (i = past_walked(x, &k, i)) < x->toks.n; i++) {
 		if (x->toks.v[i].sym != S->t_impl)
 			continue;
 		const token *names[16];
@@ -1557,9 +1661,9 @@ static void scan_macro_impls(pt_extractor *x, TSNode inv, TSNode tt)
 		if (!read_path(x, j, &x->tmp, &ns))
 			continue;
 		bool generic = false;
-		for (int k = 0; k < nn && ns == 1; k++)
-			generic |= names[k]->end - names[k]->start == x->tmp.len &&
-			           memcmp(x->src + names[k]->start, x->tmp.buf, x->tmp.len) == 0;
+		for (int m = 0; m < nn && ns == 1; m++)
+			generic |= names[m]->end - names[m]->start == x->tmp.len &&
+			           memcmp(x->src + names[m]->start, x->tmp.buf, x->tmp.len) == 0;
 		macro_impl(x, inv, &x->gb, &x->tmp, generic);
 	}
 }
@@ -1570,6 +1674,653 @@ static bool item_level(const pt_extractor *x, size_t d)
 	if (p == R_EXPR_STMT)
 		p = up_role(x, d, 2);
 	return p == R_SOURCE || p == R_DECL_LIST;
+}
+
+/* ---- item-level macro bodies, re-parsed -------------------------------------- */
+
+#define MAX_MACRO_NEST 8
+#define MAX_RANGES 256
+
+/* The text between a token tree's delimiters, as a range to parse. */
+static bool inner_range(TSNode tt, TSRange *r)
+{
+	uint32_t n = ts_node_child_count(tt);
+	if (n < 2)
+		return false;
+	TSNode o = ts_node_child(tt, 0), c = ts_node_child(tt, n - 1);
+	if (ts_node_is_named(o) || ts_node_is_named(c) || ts_node_is_missing(c))
+		return false;
+	*r = (TSRange){ ts_node_end_point(o), ts_node_start_point(c), ts_node_end_byte(o), ts_node_start_byte(c) };
+	return r->end_byte > r->start_byte;
+}
+
+/* The tokens that can open an item (or its attributes). */
+static bool starts_item(const pt_extractor *x, TSNode t)
+{
+	static const char *const heads[] = { "pub", "impl", "fn", "mod", "use", "struct", "enum",
+		"trait", "type", "const", "static", "unsafe", "extern", "macro_rules" };
+	size_t n;
+	const char *s = ident(x, t, &n);
+	if (text_is(s, n, "#")) {   /* an attribute, not quote!'s `#name` */
+		TSNode next = ts_node_next_sibling(t);
+		return !null(next) && (x->src[ts_node_start_byte(next)] == '[' || x->src[ts_node_start_byte(next)] == '!');
+	}
+	for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++)
+		if (text_is(s, n, heads[i]))
+			return true;
+	return false;
+}
+
+/* cfg_if! { if #[cfg(..)] { items } else if .. { items } else { items } }:
+ * every `{..}` group at the top of the token tree. */
+static uint32_t cfg_if_ranges(pt_extractor *x, TSNode tt, TSRange *r)
+{
+	TSTreeCursor *c = &x->aux;
+	uint32_t n = 0;
+	ts_tree_cursor_reset(c, tt);
+	if (!ts_tree_cursor_goto_first_child(c))
+		return 0;
+	while (n < MAX_RANGES && ts_tree_cursor_goto_next_sibling(c)) {
+		TSNode k = ts_tree_cursor_current_node(c);
+		if (ts_node_symbol(k) == x->S.token_tree && x->src[ts_node_start_byte(k)] == '{' &&
+		    inner_range(k, &r[n]))
+			n++;
+	}
+	return n;
+}
+
+/* The ranges of invocation n (macro path m, token tree tt) that hold
+ * items: cfg_if!'s branches, or the whole body when it opens like an item. */
+static uint32_t item_ranges(pt_extractor *x, TSNode m, TSNode tt, TSRange *r)
+{
+	TSNode name = ts_node_symbol(m) == x->S.scoped_ident ? child(m, x->F.name) : m;
+	size_t len = 0;
+	const char *s = null(name) ? "" : ident(x, name, &len);
+	if (text_is(s, len, "cfg_if"))
+		return cfg_if_ranges(x, tt, r);
+	if (text_is(s, len, "macro_rules"))
+		return 0;
+	TSNode first = ts_node_child(tt, 1);
+	if (null(first) || ts_node_child_count(tt) < 3 || !starts_item(x, first))
+		return 0;
+	return inner_range(tt, r) ? 1 : 0;
+}
+
+static void walk(pt_extractor *x, TSTreeCursor *c, TSNode root, size_t d0);
+
+/* Parse ranges r of the file's own text and walk the items found there as
+ * if written at depth d, in the current context. Positions are the file's,
+ * since the ranges select bytes of the same text. */
+static bool reparse(pt_extractor *x, const TSRange *r, uint32_t n, size_t d)
+{
+	if (!n || x->in_macro >= MAX_MACRO_NEST || !ts_parser_set_included_ranges(x->parser, r, n))
+		return false;
+	TSTree *t = ts_parser_parse_string(x->parser, NULL, x->src, x->len);
+	if (!t)
+		ts_parser_reset(x->parser);
+	ts_parser_set_included_ranges(x->parser, NULL, 0);
+	if (!t)
+		return false;
+	TSNode root = ts_tree_root_node(t);
+	TSTreeCursor c = ts_tree_cursor_new(root);
+	size_t top = x->sub_top;
+	x->sub_top = d + 1;
+	x->in_macro++;
+	clear_pending(x);
+	walk(x, &c, root, d);
+	clear_pending(x);
+	x->in_macro--;
+	x->sub_top = top;
+	ts_tree_cursor_delete(&c);
+	vec_push(&x->subtrees, t);   /* its nodes may be in mdefs and minvs */
+	return true;
+}
+
+/* ---- macro_rules! templates ---------------------------------------------------- */
+
+static bool is_name_tok(const pt_extractor *x, TSSymbol s)
+{
+	const symbols *S = &x->S;
+	return s == S->ident || s == S->self || s == S->crate || s == S->super || s == S->primitive;
+}
+
+/* Split invocation token tree tt at its top-level commas (outside `<..>`)
+ * into x->args: each argument's leading path (`&'a mut a::B<T>` → "a::B"),
+ * "" when it does not start with one. A trailing comma adds nothing. */
+static void split_args(pt_extractor *x, TSNode tt)
+{
+	TSTreeCursor *c = &x->aux;
+	const symbols *S = &x->S;
+	uint32_t total = ts_node_child_count(tt), idx = 0, at = 0;
+	int angle = 0;
+	bool any = false, open = true, done = false, lifetime = false;
+	vec_clear(&x->args);
+	x->abuf.len = 0;
+	ts_tree_cursor_reset(c, tt);
+	if (!ts_tree_cursor_goto_first_child(c))
+		return;
+	while (ts_tree_cursor_goto_next_sibling(c)) {
+		TSNode n = ts_tree_cursor_current_node(c);
+		TSSymbol s = ts_node_symbol(n);
+		if (++idx >= total - 1 || (s == S->t_comma && angle <= 0)) {
+			brange r = { at, (uint32_t)x->abuf.len };
+			if (any)
+				vec_push(&x->args, r);
+			at = (uint32_t)x->abuf.len;
+			any = done = lifetime = false;
+			open = true;
+			angle = 0;
+			continue;
+		}
+		any = true;
+		angle += (s == S->t_lt) - (s == S->t_gt) - 2 * (s == S->t_shr);
+		bool empty = at == x->abuf.len;
+		size_t len;
+		const char *t = ident(x, n, &len);
+		if (done || angle > 0 || s == S->t_gt || s == S->t_shr) {
+			done = true;
+		} else if (empty && (s == S->t_amp || s == S->t_dyn || s == S->lifetime || text_is(t, len, "mut"))) {
+			continue;
+		} else if (empty && s == S->t_quote) {
+			lifetime = true;
+		} else if (lifetime && s == S->ident) {
+			lifetime = false;    /* the `a` of `'a` */
+		} else if (is_name_tok(x, s) && open) {
+			add_seg(&x->abuf, at, t, len);
+			open = false;
+		} else if (s == S->t_colons && !open) {
+			open = true;
+		} else if (!(s == S->t_colons && empty)) {
+			done = true;
+		}
+	}
+}
+
+/* `$($t:ty)*` (no separator): every top-level path of tt is one
+ * argument, into x->args ("i8 i16 a::B<T>" gives three). */
+static void split_paths(pt_extractor *x, TSNode tt)
+{
+	TSTreeCursor *c = &x->aux;
+	const symbols *S = &x->S;
+	uint32_t at = 0;
+	int angle = 0;
+	bool in = false, open = false;
+	vec_clear(&x->args);
+	x->abuf.len = 0;
+	ts_tree_cursor_reset(c, tt);
+	if (!ts_tree_cursor_goto_first_child(c))
+		return;
+	while (ts_tree_cursor_goto_next_sibling(c)) {
+		TSNode n = ts_tree_cursor_current_node(c);
+		TSSymbol s = ts_node_symbol(n);
+		angle += (s == S->t_lt) - (s == S->t_gt) - 2 * (s == S->t_shr);
+		if (angle > 0 || s == S->t_gt || s == S->t_shr)
+			continue;
+		bool name = is_name_tok(x, s);
+		if (in && (name ? !open : !(s == S->t_colons))) {
+			brange r = { at, (uint32_t)x->abuf.len };
+			vec_push(&x->args, r);
+			at = (uint32_t)x->abuf.len;
+			in = false;
+		}
+		if (name) {
+			size_t len;
+			const char *t = ident(x, n, &len);
+			add_seg(&x->abuf, at, t, len);
+			in = true;
+			open = false;
+		} else if (s == S->t_colons) {
+			open = in;
+		}
+	}
+}
+
+/* The metavariables of a rule's pattern, in order, into x->binds; the
+ * index of the repetition one through *rep (-1 if none), and whether that
+ * repetition has no separator. Returns false when the pattern is not a
+ * flat list we can match by counting. */
+static bool rule_bindings(pt_extractor *x, TSNode pat, int *rep, bool *spaced)
+{
+	TSTreeCursor *c = &x->aux;
+	const symbols *S = &x->S;
+	vec_clear(&x->binds);
+	*rep = -1;
+	ts_tree_cursor_reset(c, pat);
+	if (!ts_tree_cursor_goto_first_child(c))
+		return false;
+	do {
+		TSNode n = ts_tree_cursor_current_node(c);
+		TSSymbol s = ts_node_symbol(n);
+		TSNode b = n;
+		if (s == S->repetition_pattern) {
+			uint32_t nb = 0, k = ts_node_named_child_count(n);
+			for (uint32_t i = 0; i < k; i++)
+				if (ts_node_symbol(ts_node_named_child(n, i)) == S->binding_pattern)
+					b = ts_node_named_child(n, i), nb++;
+			if (nb == 0)
+				continue;       /* `$(,)?` */
+			if (nb > 1 || *rep >= 0)
+				return false;
+			*rep = (int)x->binds.n;
+			/* the separator is not a node of its own: look at the text
+			 * between the `)` and the `*` */
+			uint32_t nc = ts_node_child_count(n);
+			TSNode close = nc >= 2 ? ts_node_child(n, nc - 2) : (TSNode){ 0 };
+			TSNode op = ts_node_child(n, nc - 1);
+			*spaced = !null(close) && !null(op);
+			for (uint32_t at = null(close) ? 0 : ts_node_end_byte(close); *spaced && at < ts_node_start_byte(op); at++)
+				*spaced = is_space(x->src[at]);
+		} else if (s != S->binding_pattern) {
+			continue;
+		}
+		TSNode name = child(b, x->F.name);
+		if (null(name))
+			return false;
+		binding bd = { ts_node_start_byte(name), ts_node_end_byte(name) - ts_node_start_byte(name), s != S->binding_pattern };
+		vec_push(&x->binds, bd);
+	} while (ts_tree_cursor_goto_next_sibling(c));
+	return true;
+}
+
+/* A pattern that opens with a literal token (`(@inner $t:ty)`) only fits
+ * an invocation that opens with the same text. */
+static bool same_head(pt_extractor *x, TSNode pat, TSNode tt)
+{
+	TSNode p = ts_node_child(pat, 1), a = ts_node_child(tt, 1);
+	if (null(p) || ts_node_symbol(p) == x->S.binding_pattern || ts_node_symbol(p) == x->S.repetition_pattern ||
+	    ts_node_child_count(pat) < 3)
+		return true;
+	uint32_t pn = ts_node_end_byte(p) - ts_node_start_byte(p);
+	return !null(a) && ts_node_end_byte(a) - ts_node_start_byte(a) == pn &&
+	       memcmp(x->src + ts_node_start_byte(p), x->src + ts_node_start_byte(a), pn) == 0;
+}
+
+/* Argument index for binding k of nb (repetition at rep, its r-th use). */
+static size_t arg_of(const pt_extractor *x, size_t k, int rep, size_t r)
+{
+	size_t nb = x->binds.n, na = x->args.n;
+	if (rep < 0 || k < (size_t)rep)
+		return k;
+	if (k == (size_t)rep)
+		return k + r;
+	return na - (nb - k);
+}
+
+/* Read a template path at *i (names, `::`, metavariables) into out,
+ * substituting arguments; sets *rep_used when a repetition binding is met
+ * (and fails then when r is past the nrep repeated arguments). */
+static bool template_path(pt_extractor *x, size_t *i, strbuf *out, int rep, size_t r, size_t nrep, bool *rep_used)
+{
+	const symbols *S = &x->S;
+	size_t j = *i, nseg = 0;
+	out->len = 0;
+	if (tok_is(x, j, S->t_colons))
+		j++;
+	while (j < x->toks.n && nseg < MAX_SEGS) {
+		const token *t = &x->toks.v[j];
+		const char *p = x->src + t->start;
+		size_t n = t->end - t->start;
+		if (t->sym == S->metavar && text_is(p, n, "$crate")) {
+			add_seg(out, 0, "crate", 5);
+		} else if (t->sym == S->metavar) {
+			size_t k = 0;
+			while (k < x->binds.n && !(x->binds.v[k].len == n && memcmp(x->src + x->binds.v[k].start, p, n) == 0))
+				k++;
+			if (k == x->binds.n)
+				return false;
+			*rep_used |= x->binds.v[k].rep;
+			if (x->binds.v[k].rep && r >= nrep)
+				return false;
+			const brange *a = &x->args.v[arg_of(x, k, rep, r)];
+			if (a->end == a->start)
+				return false;
+			add_seg(out, 0, x->abuf.buf + a->start, a->end - a->start);
+		} else if (is_name_tok(x, t->sym)) {
+			if (n > 2 && p[0] == 'r' && p[1] == '#')
+				p += 2, n -= 2;
+			add_seg(out, 0, p, n);
+		} else {
+			return false;
+		}
+		nseg++;
+		j++;
+		if (!tok_is(x, j, S->t_colons))
+			break;
+		j++;
+	}
+	if (tok_is(x, j, S->t_lt))
+		j = skip_angles(x, j, NULL, NULL);
+	*i = j;
+	return nseg > 0;
+}
+
+/* One `impl Trait for Self` of a template at token i, with the r-th of
+ * nrep repetition arguments (r = nrep: only look); returns whether the
+ * header uses the repetition. */
+static bool template_impl(pt_extractor *x, TSNode inv, size_t i, int rep, size_t r, size_t nrep)
+{
+	const symbols *S = &x->S;
+	const token *names[16];
+	int nn = 0;
+	bool used = false;
+	size_t j = i + 1;
+	if (tok_is(x, j, S->t_lt))
+		j = skip_angles(x, j, names, &nn);
+	if (!template_path(x, &j, &x->gb, rep, r, nrep, &used) || !tok_is(x, j, S->t_for))
+		return used;
+	j++;
+	while (tok_is(x, j, S->t_amp) || tok_is(x, j, S->t_mut) || tok_is(x, j, S->t_dyn) ||
+	       (tok_is(x, j, S->t_quote) && tok_is(x, j + 1, S->ident)))
+		j += tok_is(x, j, S->t_quote) ? 2 : 1;
+	if (!template_path(x, &j, &x->tmp, rep, r, nrep, &used) || r == nrep)
+		return used;
+	bool generic = false;
+	for (int m = 0; m < nn && !memmem(x->tmp.buf, x->tmp.len, "::", 2); m++)
+		generic |= names[m]->end - names[m]->start == x->tmp.len &&
+		           memcmp(x->src + names[m]->start, x->tmp.buf, x->tmp.len) == 0;
+	macro_impl(x, inv, &x->gb, &x->tmp, generic);
+	return used;
+}
+
+/* The trait impls of template body tt, arguments in x->args: one per
+ * repeated argument when the header names the repetition's metavariable. */
+static void expand_template(pt_extractor *x, TSNode inv, TSNode tt, int rep)
+{
+	size_t nrep = rep < 0 ? 0 : x->args.n + 1 - x->binds.n;
+	flatten_tokens(x, tt);
+	for (size_t i = 0; i < x->toks.n; i++) {
+		if (x->toks.v[i].sym != x->S.t_impl)
+			continue;
+		if (!template_impl(x, inv, i, rep, nrep, nrep))
+			template_impl(x, inv, i, rep, 0, SIZE_MAX);
+		else
+			for (size_t r = 0; r < nrep; r++)
+				template_impl(x, inv, i, rep, r, nrep);
+	}
+}
+
+/* The first rule of def whose metavariables fit the invocation's arguments. */
+static void expand_with(pt_extractor *x, TSNode def, TSNode inv, TSNode tt)
+{
+	TSTreeCursor c = ts_tree_cursor_new(def);   /* x->aux serves the helpers */
+	bool more = ts_tree_cursor_goto_first_child(&c);
+	split_args(x, tt);
+	for (; more; more = ts_tree_cursor_goto_next_sibling(&c)) {
+		TSNode rule = ts_tree_cursor_current_node(&c);
+		if (ts_node_symbol(rule) != x->S.macro_rule)
+			continue;
+		TSNode pat = child(rule, x->F.left), body = child(rule, x->F.right);
+		int rep;
+		bool spaced = false;
+		if (null(pat) || null(body) || !rule_bindings(x, pat, &rep, &spaced) || !same_head(x, pat, tt))
+			continue;
+		if (rep >= 0 && spaced && x->binds.n == 1)
+			split_paths(x, tt);
+		else if (rep < 0 ? x->args.n != x->binds.n : x->args.n + 1 < x->binds.n)
+			continue;
+		expand_template(x, inv, body, rep);
+		break;
+	}
+	ts_tree_cursor_delete(&c);
+}
+
+/* The macro_rules! definition named like invocation inv's macro: the last
+ * one before it, else the first after it. */
+static TSNode find_def(pt_extractor *x, TSNode inv)
+{
+	TSNode m = child(inv, x->F.macro), found = { 0 };
+	size_t n;
+	const char *s = ident(x, m, &n);
+	for (size_t i = 0; i < x->mdefs.n; i++) {
+		TSNode d = x->mdefs.v[i];
+		size_t dn;
+		const char *ds = ident(x, child(d, x->F.name), &dn);
+		if (dn != n || memcmp(ds, s, n) != 0)
+			continue;
+		if (null(found) || ts_node_start_byte(d) < ts_node_start_byte(inv))
+			found = d;
+		if (ts_node_start_byte(d) > ts_node_start_byte(inv))
+			break;
+	}
+	return found;
+}
+
+/* After the walk: expand the item-level invocations of the file's
+ * macros, now that every definition is known. */
+static void expand_local_macros(pt_extractor *x)
+{
+	ctx saved = x->cx;
+	for (size_t i = 0; i < x->minvs.n && x->mdefs.n; i++) {
+		TSNode inv = x->minvs.v[i].node, def = find_def(x, inv);
+		TSNode tt = null(def) ? def : find_child(x, inv, x->S.token_tree);
+		x->cx = x->minvs.v[i].cx;
+		if (!null(tt))
+			expand_with(x, def, inv, tt);
+	}
+	x->cx = saved;
+}
+
+/* ---- calls in macro arguments ---------------------------------------------------- */
+
+static pt_span tok_span(const token *t)
+{
+	return (pt_span){ t->start, t->end, t->a.row, t->a.column, t->b.row, t->b.column };
+}
+
+static const char *tok_text(const pt_extractor *x, const token *t, size_t *n)
+{
+	const char *p = x->src + t->start;
+	*n = t->end - t->start;
+	if (*n > 2 && p[0] == 'r' && p[1] == '#') {
+		p += 2;
+		*n -= 2;
+	}
+	return p;
+}
+
+/* `#[..]` / `#![..]` at i: the index of its `]`, else i. */
+static size_t skip_attr(const pt_extractor *x, size_t i)
+{
+	size_t j = i + 1 + tok_is(x, i + 1, x->S.t_bang);
+	int depth = 0;
+	if (!tok_is(x, j, x->S.t_lbrack))
+		return i;
+	for (; j < x->toks.n; j++) {
+		depth += (x->toks.v[j].sym == x->S.t_lbrack) - (x->toks.v[j].sym == x->S.t_rbrack);
+		if (depth == 0)
+			return j;
+	}
+	return x->toks.n - 1;
+}
+
+/* The names the macro's tokens bind themselves: closure params (`|x|`,
+ * `|a, b|`; not the middle ones of three), `let x`, `let mut x`,
+ * `for x in`, `x @ ..`. A receiver with one of those names is not the
+ * local of the same name outside. */
+static void find_rebound(pt_extractor *x)
+{
+	const symbols *S = &x->S;
+	vec_clear(&x->rebound);
+	for (size_t i = 1; i < x->toks.n; i++) {
+		const token *t = &x->toks.v[i], *prev = &x->toks.v[i - 1];
+		TSSymbol p = prev->sym;
+		if (t->sym != S->ident)
+			continue;
+		if (p == S->t_pipe || p == S->t_let || p == S->t_for ||
+		    text_is(x->src + prev->start, prev->end - prev->start, "mut") ||
+		    tok_is(x, i + 1, S->t_pipe) || tok_is(x, i + 1, S->t_at)) {
+			brange r = { t->start, t->end };
+			vec_push(&x->rebound, r);
+		}
+	}
+}
+
+static bool is_rebound(const pt_extractor *x, const char *s, size_t n)
+{
+	for (size_t i = 0; i < x->rebound.n; i++) {
+		const brange *r = &x->rebound.v[i];
+		if (r->end - r->start == n && memcmp(x->src + r->start, s, n) == 0)
+			return true;
+	}
+	return false;
+}
+
+static const local *tok_local(const pt_extractor *x, const char *s, size_t n)
+{
+	return is_rebound(x, s, n) ? NULL : lookup_str(x, s, n);
+}
+
+/* What the tokens before the `.` at i - 1 say about the receiver: a plain
+ * local, `self`, or a field of one of those. */
+static desc tok_recv(pt_extractor *x, size_t i)
+{
+	const symbols *S = &x->S;
+	if (i < 3)
+		return (desc){ 0 };
+	const token *r = &x->toks.v[i - 2];
+	bool root = !tok_is(x, i - 3, S->t_dot) && !tok_is(x, i - 3, S->t_colons);
+	size_t n;
+	const char *s = tok_text(x, r, &n);
+	if (root && r->sym == S->self)
+		return self_desc(x);
+	if (root && r->sym == S->ident) {
+		const local *l = tok_local(x, s, n);
+		return l ? l->d : (desc){ 0 };
+	}
+	if (r->sym != S->ident || !tok_is(x, i - 3, S->t_dot) || i < 5 ||
+	    tok_is(x, i - 5, S->t_dot) || tok_is(x, i - 5, S->t_colons))
+		return (desc){ 0 };
+	const token *b = &x->toks.v[i - 4];
+	size_t bn;
+	const char *bs = tok_text(x, b, &bn);
+	const local *l = b->sym == S->ident ? tok_local(x, bs, bn) : NULL;
+	desc base = b->sym == S->self ? self_desc(x) : l ? l->d : (desc){ 0 };
+	if (base.kind != RECV_TYPE)
+		return (desc){ 0 };
+	return (desc){ RECV_FIELD, base.path, intern(x, s, n) };
+}
+
+/* `recv.name(` with name at token i. */
+static void tok_method(pt_extractor *x, size_t i)
+{
+	size_t j = i + 1;
+	if (tok_is(x, j, x->S.t_colons) && tok_is(x, j + 1, x->S.t_lt))
+		j = skip_angles(x, j + 1, NULL, NULL);
+	if (!tok_is(x, j, x->S.t_lparen))
+		return;
+	desc d = tok_recv(x, i);
+	size_t n;
+	const char *s = tok_text(x, &x->toks.v[i], &n);
+	uint32_t nm = intern(x, s, n);
+	fact_ref *r = add_ref(x, FR_CALL_METHOD, tok_span(&x->toks.v[i]), 0);
+	r->name = nm;
+	r->recv_kind = d.kind;
+	r->recv_path = d.path;
+	r->recv_name = d.name;
+}
+
+/* Words that token trees lex as identifiers but that never name a
+ * callee (`for x in (a..b)`, `move (..)`, `self (..)`). */
+static bool keyword_word(const char *s, size_t n)
+{
+	static const char *const words[] = { "in", "ref", "move", "dyn", "else", "yield", "box",
+		"extern", "self", "super", "crate", "async", "await", "where", "loop", "mut", "if",
+		"while", "match", "return", "let", "as", "unsafe", "for", "union", "default" };
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (text_is(s, n, words[i]))
+			return true;
+	return false;
+}
+
+/* `a::b::f(` or `m!(` starting at token i; returns the index of the last
+ * name read, so the scan goes on inside the arguments. */
+static size_t tok_path_call(pt_extractor *x, size_t i)
+{
+	const symbols *S = &x->S;
+	strbuf *b = &x->tmp;
+	size_t j = i, last = i, nseg = 0;
+	b->len = 0;
+	while (j < x->toks.n && is_name_tok(x, x->toks.v[j].sym) && nseg < MAX_SEGS) {
+		size_t n;
+		const char *s = tok_text(x, &x->toks.v[j], &n);
+		add_seg(b, 0, s, n);
+		last = j++;
+		nseg++;
+		if (tok_is(x, j, S->t_colons) && tok_is(x, j + 1, S->t_lt))
+			j = skip_angles(x, j + 1, NULL, NULL);   /* turbofish */
+		if (!tok_is(x, j, S->t_colons))
+			break;
+		j++;
+	}
+	pt_span site = tok_span(&x->toks.v[last]);
+	if (tok_is(x, j, S->t_bang) && (tok_is(x, j + 1, S->t_lparen) || tok_is(x, j + 1, S->t_lbrack) ||
+	                                (j + 1 < x->toks.n && x->src[x->toks.v[j + 1].start] == '{'))) {
+		add_ref(x, FR_MACRO_CALL, site, intern_buf(x, b));
+		return last;
+	}
+	if (!tok_is(x, j, S->t_lparen) ||
+	    (nseg == 1 && (keyword_word(b->buf, b->len) || lookup_str(x, b->buf, b->len))))
+		return last;
+	const char *sep = memmem(b->buf, b->len, "::", 2);
+	const gparam *g = sep ? gen_find(x, b->buf, (size_t)(sep - b->buf)) : NULL;
+	if (g && g->bounds) {
+		size_t n;
+		const char *s = tok_text(x, &x->toks.v[last], &n);
+		uint32_t nm = intern(x, s, n);
+		fact_ref *r = add_ref(x, FR_CALL_PATH, site, 0);
+		r->recv_kind = RECV_BOUND;
+		r->recv_path = g->bounds;
+		r->name = nm;
+		return last;
+	}
+	add_ref(x, FR_CALL_PATH, site, intern_buf(x, b));
+	return last;
+}
+
+/* Calls written in a macro's arguments (`println!("{}", f(x))`), read from
+ * its tokens, outside the items re-parsed from it (x->walked from w0). */
+static void scan_macro_calls(pt_extractor *x, TSNode tt, size_t w0)
+{
+	const symbols *S = &x->S;
+	uint32_t a = ts_node_start_byte(tt), b = ts_node_end_byte(tt);
+	if (b - a < 3 || !memchr(x->src + a + 1, '(', b - a - 2))
+		return;
+	flatten_tokens(x, tt);
+	find_rebound(x);
+	size_t k = w0;
+	for (size_t i = 1; (i = past_walked(x, &k, i)) < x->toks.n; i++) {
+		TSSymbol s = x->toks.v[i].sym;
+		if (s == S->t_hash) {
+			i = skip_attr(x, i);
+			continue;
+		}
+		if (!is_name_tok(x, s))
+			continue;
+		TSSymbol p = x->toks.v[i - 1].sym;
+		if (p == S->t_dot)
+			tok_method(x, i);
+		else if (p != S->t_colons && p != S->t_fn && p != S->t_struct && p != S->t_enum &&
+		         p != S->t_union && p != S->t_trait && p != S->t_mod && p != S->t_quote &&
+		         p != S->t_hash)
+			i = tok_path_call(x, i);
+	}
+}
+
+/* Item-level invocation n (macro path m, token tree tt) at depth d: the
+ * items of its body where they parse, a same-file template expansion
+ * later, and impl guesses from the tokens of the rest. Returns whether the
+ * whole body parsed as items (nothing left for the token scans). */
+static bool item_macro(pt_extractor *x, TSNode n, TSNode m, TSNode tt, size_t d)
+{
+	TSRange r[MAX_RANGES];
+	size_t w0 = x->walked.n;
+	uint32_t skipped = x->skipped, nr = item_ranges(x, m, tt, r);
+	if (ts_node_symbol(m) == x->S.ident)
+		vec_push(&x->minvs, ((minv){ n, x->cx }));
+	if (nr && reparse(x, r, nr, d + 1) && x->skipped == skipped)
+		return true;
+	scan_macro_impls(x, n, tt, w0);
+	return false;
 }
 
 static void on_macro(pt_extractor *x, TSNode n, size_t d)
@@ -1584,11 +2335,34 @@ static void on_macro(pt_extractor *x, TSNode n, size_t d)
 		add_ref(x, FR_MACRO_CALL, span_of(site), intern_buf(x, &x->tmp));
 	}
 	TSNode tt = find_child(x, n, x->S.token_tree);
-	if (!null(tt) && item_level(x, d))
-		scan_macro_impls(x, n, tt);
+	if (null(tt))
+		return;
+	size_t w0 = x->walked.n;
+	if (!item_level(x, d) || !item_macro(x, n, m, tt, d))
+		scan_macro_calls(x, tt, w0);
+	x->walked.n = w0;
 }
 
 /* ---- calls and type references ---------------------------------------------- */
+
+/* The T of `<T as Trait>::f`: its normalised path, 0 when it is a generic
+ * parameter or cannot be named. */
+static uint32_t qualified_self(pt_extractor *x, TSNode f)
+{
+	for (int hops = 0; hops < MAX_SEGS && !null(f); hops++) {
+		TSSymbol s = ts_node_symbol(f);
+		if (s == x->S.bracketed_type) {
+			TSNode inner = ts_node_named_child(f, 0);
+			if (null(inner) || ts_node_symbol(inner) != x->S.qualified_type)
+				return 0;
+			return type_path(x, child(inner, x->F.type), 0);
+		}
+		if (s == x->S.scoped_ident || s == x->S.scoped_type) f = child(f, x->F.path);
+		else if (s == x->S.generic_type || s == x->S.generic_turbofish) f = child(f, x->F.type);
+		else return 0;
+	}
+	return 0;
+}
 
 static void path_call(pt_extractor *x, TSNode f)
 {
@@ -1615,8 +2389,14 @@ static void path_call(pt_extractor *x, TSNode f)
 		r->name = intern_ident(x, site);
 		return;
 	}
-	fact_ref *r = add_ref(x, FR_CALL_PATH, span_of(site), intern_buf(x, b));
+	uint32_t path = intern_buf(x, b);
+	uint32_t self = q ? qualified_self(x, f) : 0;
+	fact_ref *r = add_ref(x, FR_CALL_PATH, span_of(site), path);
 	r->flags = q ? FR_QUALIFIED : 0;
+	if (self) {
+		r->recv_kind = RECV_TYPE;
+		r->recv_path = self;
+	}
 }
 
 static void method_call(pt_extractor *x, TSNode fe)
@@ -1724,6 +2504,30 @@ static bool on_scoped_type(pt_extractor *x, TSNode n)
 
 static bool is_item_role(uint8_t r) { return r >= R_MOD && r <= R_MACRO_DEF; }
 
+/* Whether n's errors are all MISSING tokens (`thread_local!(static X: T =
+ * e)` lacks only its `;`), not ERROR nodes. */
+static bool only_missing(pt_extractor *x, TSNode n)
+{
+	TSTreeCursor *c = &x->aux;
+	int depth = 0;
+	ts_tree_cursor_reset(c, n);
+	for (;;) {
+		TSNode k = ts_tree_cursor_current_node(c);
+		if (ts_node_symbol(k) == SYM_ERROR)
+			return false;
+		if (ts_node_has_error(k) && ts_tree_cursor_goto_first_child(c)) {
+			depth++;
+			continue;
+		}
+		while (depth > 0 && !ts_tree_cursor_goto_next_sibling(c)) {
+			ts_tree_cursor_goto_parent(c);
+			depth--;
+		}
+		if (depth == 0)
+			return true;
+	}
+}
+
 /* Enter the node under the cursor at depth d; returns whether to descend. */
 static bool enter(pt_extractor *x, TSTreeCursor *c, size_t d)
 {
@@ -1739,6 +2543,17 @@ static bool enter(pt_extractor *x, TSTreeCursor *c, size_t d)
 	f->ngens = (uint32_t)x->gens.n;
 	if (x->pending && d == x->pend_depth && r != R_ATTR && r != R_PRUNE && !is_item_role(r))
 		clear_pending(x);
+	if (d == x->sub_top) {
+		/* a top-level item of a re-parsed macro body: keep it only when it
+		 * parsed cleanly, the tokens of the rest are scanned instead */
+		if (ts_node_has_error(n) && !only_missing(x, n)) {
+			x->skipped++;
+			clear_pending(x);
+			return false;
+		}
+		brange w = { ts_node_start_byte(n), ts_node_end_byte(n) };
+		vec_push(&x->walked, w);
+	}
 
 	uint8_t pr = up_role(x, d, 1);
 	if (pr == R_IMPL) {
@@ -1766,7 +2581,7 @@ static bool enter(pt_extractor *x, TSTreeCursor *c, size_t d)
 	case R_USE: on_use(x, n); return false;
 	case R_EXTERN_CRATE: on_extern_crate(x, n); return false;
 	case R_ATTR: on_attribute(x, n, d); return false;
-	case R_PRUNE: return false;
+	case R_PRUNE: case R_TOKEN: return false;
 	case R_MACRO: on_macro(x, n, d); return false;
 	case R_CALL: on_call(x, n); return true;
 	case R_MATCH_ARM: {
@@ -1807,12 +2622,14 @@ static void leave(pt_extractor *x, size_t d)
 	}
 }
 
-static void walk(pt_extractor *x, TSNode root)
+/* Walk the tree under root with cursor c, root at depth d0 (frames below
+ * d0 belong to an enclosing walk: a macro body is walked from inside the
+ * walk of its file). */
+static void walk(pt_extractor *x, TSTreeCursor *c, TSNode root, size_t d0)
 {
-	TSTreeCursor *c = &x->cur;
-	size_t d = 0;
+	size_t d = d0;
 	ts_tree_cursor_reset(c, root);
-	bool down = enter(x, c, 0);
+	bool down = enter(x, c, d0);
 	for (;;) {
 		if (down && ts_tree_cursor_goto_first_child(c)) {
 			down = enter(x, c, ++d);
@@ -1820,11 +2637,11 @@ static void walk(pt_extractor *x, TSNode root)
 		}
 		for (;;) {
 			leave(x, d);
-			if (d > 0 && ts_tree_cursor_goto_next_sibling(c)) {
+			if (d > d0 && ts_tree_cursor_goto_next_sibling(c)) {
 				down = enter(x, c, d);
 				break;
 			}
-			if (d == 0 || !ts_tree_cursor_goto_parent(c))
+			if (d == d0 || !ts_tree_cursor_goto_parent(c))
 				return;
 			d--;
 		}
@@ -1882,6 +2699,12 @@ static void begin(pt_extractor *x, const char *text, uint32_t len, pt_facts *out
 	x->icount = 0;
 	vec_clear(&x->frames);
 	vec_clear(&x->gens);
+	vec_clear(&x->mdefs);
+	vec_clear(&x->minvs);
+	vec_clear(&x->subtrees);
+	vec_clear(&x->walked);
+	x->in_macro = 0;
+	x->sub_top = SIZE_MAX;
 	clear_pending(x);
 	if (!x->cursors) {
 		x->cur = ts_tree_cursor_new(root);
@@ -1904,8 +2727,12 @@ int extract_text(pt_extractor *x, const char *text, size_t len, pt_facts *out)
 	}
 	TSNode root = ts_tree_root_node(t);
 	begin(x, text, (uint32_t)len, out, root);
-	walk(x, root);
+	walk(x, &x->cur, root, 0);
 	locals_truncate(x, 0);
+	expand_local_macros(x);
+	for (size_t i = 0; i < x->subtrees.n; i++)
+		ts_tree_delete(x->subtrees.v[i]);
+	vec_clear(&x->subtrees);
 	out->n_errors += count_errors(x, root);
 	out->n_lines += count_lines(text, len);
 	ts_tree_delete(t);

@@ -10,6 +10,10 @@
 
 #include "facts.h"
 
+/* Bump whenever the facts a given text yields change: cached facts from
+ * another version are re-extracted by the next index run. */
+#define EXTRACT_VERSION 3
+
 typedef struct pt_extractor pt_extractor;
 
 enum { EXTRACT_OK = 0, EXTRACT_ETIMEOUT = 1, EXTRACT_EPARSE = 2 };

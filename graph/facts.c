@@ -27,7 +27,7 @@
 #define REF_SIZE (24 + SPAN_SIZE)
 #define FIELD_SIZE 12
 
-#define ITEM_FLAGS (FI_PUB | FI_HAS_BODY | FI_MOD_EXTERNAL | FI_TRAIT_IMPL | FI_MACRO_GEN)
+#define ITEM_FLAGS (FI_PUB | FI_HAS_BODY | FI_MOD_EXTERNAL | FI_TRAIT_IMPL | FI_MACRO_GEN | FI_IN_MACRO)
 
 static void put32(uint8_t *p, uint32_t v) { for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i)); }
 static uint32_t get32(const uint8_t *p) { uint32_t v = 0; for (int i = 3; i >= 0; i--) v = (v << 8) | p[i]; return v; }

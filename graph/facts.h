@@ -23,7 +23,35 @@ enum {
 	FI_HAS_BODY = 1u << 1,     /* fn with a body (trait fns may lack one) */
 	FI_MOD_EXTERNAL = 1u << 2, /* `mod x;` — the body is another file */
 	FI_TRAIT_IMPL = 1u << 3,   /* impl with a trait */
-	FI_MACRO_GEN = 1u << 4,    /* item found inside a macro_rules! invocation body */
+	FI_MACRO_GEN = 1u << 4,    /* impl inferred from macro tokens, not parsed:
+	                              `impl Tr for Ty` token runs of an item-level
+	                              invocation that did not parse as items, and
+	                              impls of a same-file macro_rules! template
+	                              expanded at an item-level invocation (the
+	                              matched rule's metavariables substituted by
+	                              the invocation's comma-separated arguments;
+	                              one impl per argument of a `$(..),*`
+	                              repetition, or per path of a `$($t:ty)*`
+	                              one); span and name_span are the
+	                              invocation, parent its enclosing item.
+	                              Only `impl .. for ..` headers are expanded
+	                              (no methods, no inherent impls), and only
+	                              for macros defined in the same file (the
+	                              last definition before the invocation,
+	                              else the first after it; definitions and
+	                              invocations inside re-parsed bodies count). */
+	FI_IN_MACRO = 1u << 5,     /* item written inside the body of an
+	                              item-level macro invocation (`cfg_if! {..}`
+	                              branches, `items! { impl .. }`): real code,
+	                              never a macro_rules! template, re-parsed in
+	                              place, so spans are its own and its parent
+	                              is the invocation's enclosing item. Every
+	                              item found there (methods of its impls,
+	                              nested fns...) has the flag; its uses and
+	                              refs are extracted as usual, unflagged.
+	                              Only cleanly parsed top-level items are
+	                              kept; the tokens of the rest go to the
+	                              FI_MACRO_GEN and macro-argument scans. */
 };
 
 /* One item definition. Kinds: PT_MODULE (inline `mod x {}` or `mod x;`),
@@ -50,9 +78,11 @@ typedef struct {
 	uint32_t impl_trait; /* impls: trait path, or 0 */
 	uint32_t ret_type;   /* fns: return type path ("Self", "Parser",
 	                        "Option" ...), 0 when none */
-	uint32_t generics;   /* fns/impls/traits: generic params with trait
-	                        bounds, "T:Visitor+Clone;U:Iterator", gathered
-	                        from the <..> list and the where clause, 0 if none */
+	uint32_t generics;   /* fns/impls/traits/structs/enums/unions: generic
+	                        params with trait bounds,
+	                        "T:Visitor+Clone;U:Iterator", gathered from the
+	                        <..> list and the where clause, 0 if none
+	                        (params without bounds are not listed) */
 } fact_item;
 
 /* One name a `use` binds. Groups are flattened:
@@ -82,14 +112,23 @@ enum {
 enum {
 	FR_CALL_PATH = 1, /* `f()`, `m::f()`, `Type::f()`, `Self::f()`;
 	                     `<T as Trait>::f()` gives path "Trait::f" and
-	                     FR_QUALIFIED; `T::f()` with T a bounded generic
+	                     FR_QUALIFIED, and when T is a nameable type (not
+	                     a generic parameter) recv_kind RECV_TYPE with
+	                     recv_path T; `T::f()` with T a bounded generic
 	                     gives recv_kind RECV_BOUND, recv_path the bounds,
 	                     name "f" and path "" */
 	FR_CALL_METHOD,   /* `recv.name()` */
+	/* Both call kinds are also read from the tokens of macro arguments
+	 * (`println!("{}", f(x))`, `write!(f, "{}", self.name())`) that were
+	 * not parsed as items: `a::b::f(` gives a path call (site `f`), and
+	 * `recv.name(` a method call typed only when recv is a plain local,
+	 * `self` or `self.field` / `local.field`, else RECV_NONE. macro_rules!
+	 * bodies are never scanned. */
 	FR_TYPE,          /* a type, trait, const or static named by path */
 	FR_DERIVE,        /* one trait in #[derive(..)] on a struct/enum/union;
 	                     `from` is that item */
-	FR_MACRO_CALL,    /* `name!(..)` — path is the macro path */
+	FR_MACRO_CALL,    /* `name!(..)` — path is the macro path; also a
+	                     `name!(..)` written in another macro's arguments */
 };
 enum { FR_QUALIFIED = 1u << 0 };
 
@@ -111,7 +150,10 @@ typedef struct {
 typedef struct {
 	int32_t owner;       /* item index of the struct/union */
 	uint32_t name;
-	uint32_t type;       /* type path ("" for a generic param or a tuple) */
+	uint32_t type;       /* type path; for a generic param of the item
+	                        (`T`, `Box<T>`, `&'a T`) the param name "T",
+	                        which names no type: see the owner's generics
+	                        and its sig; "" for tuples, arrays, fn types */
 } fact_field;
 
 /* Whole-file facts. Owns its arrays and pool. */

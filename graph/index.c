@@ -309,14 +309,13 @@ static int load_sources(store_txn *txn, sources *S)
 
 /* ---- diff-write of the graph ------------------------------------------ */
 
-typedef struct { uint32_t ent; pt_edge e; bool in; } half;
+typedef struct { uint32_t ent; uint64_t other; pt_edge e; bool in; } half;
 
-static int cmp_half(const void *a, const void *b, void *arg)
+static int cmp_half(const void *a, const void *b)
 {
 	const half *x = a, *y = b;
-	const pt_graph *g = arg;
 	if (x->ent != y->ent) return x->ent < y->ent ? -1 : 1;
-	uint64_t xo = g->ents.v[x->in ? x->e.src : x->e.dst].id, yo = g->ents.v[y->in ? y->e.src : y->e.dst].id;
+	uint64_t xo = x->other, yo = y->other;
 	if (x->e.kind != y->e.kind) return x->e.kind - y->e.kind;
 	if (xo != yo) return xo < yo ? -1 : 1;
 	if (x->e.file != y->e.file) return x->e.file < y->e.file ? -1 : 1;
@@ -324,16 +323,34 @@ static int cmp_half(const void *a, const void *b, void *arg)
 	return (int)x->e.flags - (int)y->e.flags;
 }
 
-/* Sorted adjacency for one direction; ranges per entity in start[]. */
+/* Sorted adjacency for one direction; ranges per entity in start[]. A
+ * counting sort by entity, then each entity's few edges sorted in place:
+ * sorting all edges at once moved far more memory. */
 static half *adjacency(const pt_graph *g, bool in, uint32_t **start)
 {
-	half *h = xmalloc((g->edges.n + 1) * sizeof *h);
-	for (size_t i = 0; i < g->edges.n; i++)
-		h[i] = (half){ in ? g->edges.v[i].dst : g->edges.v[i].src, g->edges.v[i], in };
-	qsort_r(h, g->edges.n, sizeof *h, cmp_half, (void *)g);
-	*start = xcalloc(g->ents.n + 1, sizeof **start);
-	for (size_t i = 0; i < g->edges.n; i++) (*start)[h[i].ent + 1]++;
-	for (size_t i = 0; i < g->ents.n; i++) (*start)[i + 1] += (*start)[i];
+	size_t n = g->edges.n;
+	half *h = xmalloc((n + 1) * sizeof *h);
+	uint32_t *st = xcalloc(g->ents.n + 1, sizeof *st), *fill = xmalloc((g->ents.n + 1) * sizeof *fill);
+	for (size_t i = 0; i < n; i++) st[(in ? g->edges.v[i].dst : g->edges.v[i].src) + 1]++;
+	for (size_t i = 0; i < g->ents.n; i++) st[i + 1] += st[i];
+	memcpy(fill, st, g->ents.n * sizeof *fill);
+	for (size_t i = 0; i < n; i++) {
+		const pt_edge *e = &g->edges.v[i];
+		uint32_t ent = in ? e->dst : e->src;
+		h[fill[ent]++] = (half){ ent, g->ents.v[in ? e->src : e->dst].id, *e, in };
+	}
+	for (size_t i = 0; i < g->ents.n; i++) {
+		uint32_t a = st[i], b = st[i + 1];
+		if (b - a > 16) { qsort(h + a, b - a, sizeof *h, cmp_half); continue; }
+		for (uint32_t k = a + 1; k < b; k++) {
+			half x = h[k];
+			uint32_t j = k;
+			while (j > a && cmp_half(&h[j - 1], &x) > 0) { h[j] = h[j - 1]; j--; }
+			h[j] = x;
+		}
+	}
+	free(fill);
+	*start = st;
 	return h;
 }
 
@@ -348,24 +365,6 @@ static void encode_adj(const pt_graph *g, const half *h, uint32_t from, uint32_t
 		rec_edge_encode(&r, b);
 		strbuf_add(out, b, sizeof b);
 	}
-}
-
-/* Put key → val unless the stored value is already the same; an empty
- * val deletes. Counts writes. */
-static int sync_val(store_txn *txn, store_table t, const uint8_t *key, size_t kl, const strbuf *val, uint64_t *writes)
-{
-	store_val old;
-	int rc = store_get(txn, t, key, kl, &old);
-	if (rc != STORE_OK && rc != STORE_NOTFOUND) return rc;
-	bool have = rc == STORE_OK;
-	if (!val->len) {
-		if (!have) return STORE_OK;
-		(*writes)++;
-		return store_del(txn, t, key, kl, NULL, 0);
-	}
-	if (have && old.len == val->len && memcmp(old.data, val->buf, val->len) == 0) return STORE_OK;
-	(*writes)++;
-	return store_put(txn, t, key, kl, val->buf, val->len);
 }
 
 static void ent_record(const pt_graph *g, const pt_entity *e, rec_entity *r)
@@ -394,97 +393,6 @@ static int index_entity(store_txn *txn, const char *name, uint32_t file, uint64_
 	if (*name) store_del(txn, TBL_NAMES, name, strlen(name), &id, 8);
 	if (file != PT_NO_FILE) store_del(txn, TBL_FILEENTS, fk, 4, &id, 8);
 	return STORE_OK;
-}
-
-static int write_entities(store_txn *txn, const pt_graph *g, index_report *rep)
-{
-	strbuf buf = {0};
-	int rc = STORE_OK;
-	for (size_t i = 0; i < g->ents.n && !rc; i++) {
-		const pt_entity *e = &g->ents.v[i];
-		rec_entity r, old;
-		uint8_t key[8];
-		store_val v;
-		ent_record(g, e, &r);
-		rec_entity_encode(&r, &buf);
-		store_key_u64(key, e->id);
-		rc = store_get(txn, TBL_ENTS, key, 8, &v);
-		if (rc == STORE_OK && v.len == buf.len && memcmp(v.data, buf.buf, buf.len) == 0) continue;
-		if (rc == STORE_OK && rec_entity_decode(v.data, v.len, &old) == 0) {
-			char *nm = xstrdup(old.name);
-			uint32_t f = old.file;
-			index_entity(txn, nm, f, e->id, false);
-			free(nm);
-		} else if (rc != STORE_NOTFOUND && rc != STORE_OK) {
-			break;
-		}
-		if ((rc = store_put(txn, TBL_ENTS, key, 8, buf.buf, buf.len))) break;
-		rc = index_entity(txn, r.name, r.file, e->id, true);
-		rep->ents_written++;
-	}
-	strbuf_free(&buf);
-	return rc;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
-/* Entities stored but no longer in the graph go, with their edges. */
-static int delete_stale(store_txn *txn, const pt_graph *g, index_report *rep)
-{
-	uint64_t *ids = xmalloc((g->ents.n + 1) * sizeof *ids);
-	for (size_t i = 0; i < g->ents.n; i++) ids[i] = g->ents.v[i].id;
-	qsort(ids, g->ents.n, sizeof *ids, cmp_u64);
-	VEC(uint64_t) stale = {0};
-	store_cursor *c = NULL;
-	int rc = store_cursor_open(txn, TBL_ENTS, &c);
-	store_val k, v;
-	for (int r = rc ? STORE_NOTFOUND : store_cursor_seek(c, NULL, 0, &k, &v); r == STORE_OK;
-	     r = store_cursor_next(c, &k, &v)) {
-		uint64_t id = k.len == 8 ? store_load_u64(k.data) : 0;
-		if (!bsearch(&id, ids, g->ents.n, sizeof *ids, cmp_u64)) vec_push(&stale, id);
-	}
-	store_cursor_close(c);
-	for (size_t i = 0; i < stale.n && !rc; i++) {
-		uint8_t key[8];
-		rec_entity old;
-		store_key_u64(key, stale.v[i]);
-		if (store_get(txn, TBL_ENTS, key, 8, &v) == STORE_OK && rec_entity_decode(v.data, v.len, &old) == 0) {
-			char *nm = xstrdup(old.name);
-			index_entity(txn, nm, old.file, stale.v[i], false);
-			free(nm);
-		}
-		store_del(txn, TBL_ENTS, key, 8, NULL, 0);
-		store_del(txn, TBL_OUT, key, 8, NULL, 0);
-		store_del(txn, TBL_IN, key, 8, NULL, 0);
-		rep->ents_deleted++;
-	}
-	vec_free(&stale);
-	free(ids);
-	return rc;
-}
-
-static int write_adjacency(store_txn *txn, const pt_graph *g, index_report *rep)
-{
-	int rc = STORE_OK;
-	strbuf buf = {0};
-	for (int dir = 0; dir < 2 && !rc; dir++) {
-		uint32_t *start;
-		half *h = adjacency(g, dir == 1, &start);
-		for (size_t i = 0; i < g->ents.n && !rc; i++) {
-			uint8_t key[8];
-			store_key_u64(key, g->ents.v[i].id);
-			encode_adj(g, h, start[i], start[i + 1], &buf);
-			rc = sync_val(txn, dir ? TBL_IN : TBL_OUT, key, 8, &buf, &rep->adj_written);
-		}
-		free(h);
-		free(start);
-	}
-	strbuf_free(&buf);
-	return rc;
 }
 
 /* ---- first write: everything appended in key order ------------------- */
@@ -525,16 +433,24 @@ static int cmp_file_row(const void *a, const void *b)
 
 typedef struct { uint64_t id; uint32_t idx; } id_row;
 
+#define NONE_IDX UINT32_MAX
+
+/* Entities in the order of their keys' bytes: LMDB's order. */
+static id_row *sorted_ids(const pt_graph *g)
+{
+	id_row *order = xmalloc((g->ents.n + 1) * sizeof *order);
+	for (size_t i = 0; i < g->ents.n; i++) order[i] = (id_row){ g->ents.v[i].id, (uint32_t)i };
+	qsort(order, g->ents.n, sizeof *order, cmp_key64);   /* id is the first member */
+	return order;
+}
+
 static int write_fresh(store_txn *txn, const pt_graph *g, index_report *rep)
 {
 	size_t n = g->ents.n;
-	id_row *order = xmalloc((n + 1) * sizeof *order);
+	id_row *order = sorted_ids(g);
 	name_row *rows = xmalloc((n + 1) * sizeof *rows);
-	for (size_t i = 0; i < n; i++) {
-		order[i] = (id_row){ g->ents.v[i].id, (uint32_t)i };
+	for (size_t i = 0; i < n; i++)
 		rows[i] = (name_row){ graph_str(g, g->ents.v[i].name), g->ents.v[i].file, g->ents.v[i].id };
-	}
-	qsort(order, n, sizeof *order, cmp_key64);   /* id is the first member */
 	strbuf buf = {0};
 	int rc = STORE_OK;
 	uint8_t key[8];
@@ -576,16 +492,133 @@ static int write_fresh(store_txn *txn, const pt_graph *g, index_report *rep)
 	return rc;
 }
 
+/* ---- later writes: a merge of the stored tables with the new graph ---- */
+
+/* What a merge decided for one key: write the new value (idx into order)
+ * or delete (idx NONE); old name/file for the secondary indexes. */
+typedef struct { uint64_t id; uint32_t idx; char *old_name; uint32_t old_file; bool had; } change;
+typedef VEC(change) changes;
+
+static void changes_free(changes *c)
+{
+	for (size_t i = 0; i < c->n; i++) free(c->v[i].old_name);
+	vec_free(c);
+}
+
+/* New value of entity order[i] in table t (ENTS, OUT or IN); empty = none. */
+static void new_value(const pt_graph *g, store_table t, uint32_t e, const half *h, const uint32_t *start, strbuf *out)
+{
+	out->len = 0;
+	if (t == TBL_ENTS) {
+		rec_entity r;
+		ent_record(g, &g->ents.v[e], &r);
+		rec_entity_encode(&r, out);
+	} else {
+		encode_adj(g, h, start[e], start[e + 1], out);
+	}
+}
+
+/* Walk table t in key order beside the new values in the same order:
+ * sequential reads, and a change only where bytes differ. */
+static int merge(store_txn *txn, const pt_graph *g, store_table t, const id_row *order, size_t n,
+		 const half *h, const uint32_t *start, changes *out)
+{
+	store_cursor *c = NULL;
+	store_val k, v;
+	strbuf buf = {0};
+	int rc = store_cursor_open(txn, t, &c);
+	if (rc) return rc;
+	int r = store_cursor_seek(c, NULL, 0, &k, &v);
+	size_t i = 0;
+	while (i < n || r == STORE_OK) {
+		uint8_t nk[8];
+		int cmp;
+		if (i < n) store_key_u64(nk, order[i].id);
+		if (i >= n) cmp = 1;
+		else if (r != STORE_OK) cmp = -1;
+		else cmp = memn_cmp(nk, 8, k.data, k.len);
+		change ch = { 0, NONE_IDX, NULL, PT_NO_FILE, false };
+		if (cmp <= 0) new_value(g, t, order[i].idx, h, start, &buf);
+		if (cmp > 0 || (cmp == 0 && (buf.len != v.len || memcmp(buf.buf, v.data, v.len) != 0))) {
+			ch.had = true;
+			ch.id = k.len == 8 ? store_load_u64(k.data) : 0;
+			if (t == TBL_ENTS) {
+				rec_entity old;
+				if (rec_entity_decode(v.data, v.len, &old) == 0) {
+					ch.old_name = xstrdup(old.name);
+					ch.old_file = old.file;
+				}
+			}
+			if (cmp == 0) ch.idx = (uint32_t)i;
+			vec_push(out, ch);
+		} else if (cmp < 0 && buf.len) {
+			ch.id = order[i].id;
+			ch.idx = (uint32_t)i;
+			vec_push(out, ch);
+		}
+		if (cmp <= 0) i++;
+		if (cmp >= 0) r = store_cursor_next(c, &k, &v);
+	}
+	store_cursor_close(c);
+	strbuf_free(&buf);
+	return r == STORE_NOTFOUND || r == STORE_OK ? STORE_OK : r;
+}
+
+static int apply(store_txn *txn, const pt_graph *g, store_table t, const id_row *order, const changes *ch,
+		 const half *h, const uint32_t *start, index_report *rep)
+{
+	strbuf buf = {0};
+	int rc = STORE_OK;
+	for (size_t i = 0; i < ch->n && !rc; i++) {
+		const change *c = &ch->v[i];
+		uint8_t key[8];
+		store_key_u64(key, c->id);
+		if (t == TBL_ENTS && c->had && c->old_name) index_entity(txn, c->old_name, c->old_file, c->id, false);
+		if (c->idx == NONE_IDX) {
+			rc = store_del(txn, t, key, 8, NULL, 0);
+			if (t == TBL_ENTS) rep->ents_deleted++; else rep->adj_written++;
+			continue;
+		}
+		uint32_t e = order[c->idx].idx;
+		new_value(g, t, e, h, start, &buf);
+		rc = buf.len ? store_put(txn, t, key, 8, buf.buf, buf.len) : store_del(txn, t, key, 8, NULL, 0);
+		if (t == TBL_ENTS) {
+			rep->ents_written++;
+			if (!rc) rc = index_entity(txn, graph_str(g, g->ents.v[e].name), g->ents.v[e].file, c->id, true);
+		} else {
+			rep->adj_written++;
+		}
+	}
+	strbuf_free(&buf);
+	return rc == STORE_NOTFOUND ? STORE_OK : rc;
+}
+
+static int write_diff(store_txn *txn, const pt_graph *g, index_report *rep)
+{
+	size_t n = g->ents.n;
+	id_row *order = sorted_ids(g);
+	int rc = STORE_OK;
+	for (int t = 0; t < 3 && !rc; t++) {
+		store_table tbl = t == 0 ? TBL_ENTS : t == 1 ? TBL_OUT : TBL_IN;
+		uint32_t *start = NULL;
+		half *h = t ? adjacency(g, t == 2, &start) : NULL;
+		changes ch = {0};
+		rc = merge(txn, g, tbl, order, n, h, start, &ch);
+		if (!rc) rc = apply(txn, g, tbl, order, &ch, h, start, rep);
+		changes_free(&ch);
+		free(h);
+		free(start);
+	}
+	free(order);
+	return rc;
+}
+
 static int write_graph(store_txn *txn, const pt_graph *g, index_report *rep)
 {
 	uint64_t stored = 0;
 	int rc = store_count(txn, TBL_ENTS, &stored);
 	if (rc) return rc;
-	if (stored == 0) return write_fresh(txn, g, rep);
-	rc = delete_stale(txn, g, rep);
-	if (!rc) rc = write_entities(txn, g, rep);
-	if (!rc) rc = write_adjacency(txn, g, rep);
-	return rc;
+	return stored == 0 ? write_fresh(txn, g, rep) : write_diff(txn, g, rep);
 }
 
 /* ---- the run ------------------------------------------------------------ */
@@ -593,6 +626,7 @@ static int write_graph(store_txn *txn, const pt_graph *g, index_report *rep)
 static int update_meta(store_txn *txn, const index_opts *o, index_report *rep, uint64_t next_id)
 {
 	int rc = store_meta_put_u64(txn, META_NEXT_FILE_ID, next_id);
+	if (!rc) rc = store_meta_put_u64(txn, META_EXTRACT_VERSION, EXTRACT_VERSION);
 	if (!rc) rc = store_meta_put_u64(txn, META_LAST_UPDATE, (uint64_t)time(NULL));
 	if (!rc && rep->changed + rep->added + rep->deleted + rep->manifests_changed) {
 		rc = store_meta_put_u64(txn, META_ENTITIES, rep->entities);
@@ -675,6 +709,17 @@ static void tally(const index_opts *o, pt_workspace *ws, job *jobs, size_t nj, i
 	}
 }
 
+static bool stale_extractor(store *st)
+{
+	store_txn *txn;
+	uint64_t v = 0, files = 0;
+	if (store_txn_begin(st, false, &txn) != STORE_OK) return false;
+	bool have = store_meta_get_u64(txn, META_EXTRACT_VERSION, &v) == STORE_OK;
+	store_count(txn, TBL_FILES, &files);
+	store_txn_abort(txn);
+	return files && (!have || v != EXTRACT_VERSION);
+}
+
 int index_run(store *st, const index_opts *o, index_report *rep, int *sys_errno)
 {
 	uint64_t t0 = pt_now_ns();
@@ -685,7 +730,9 @@ int index_run(store *st, const index_opts *o, index_report *rep, int *sys_errno)
 	*sys_errno = 0;
 	int e = workspace_scan(o->root, &ws);
 	if (e) { *sys_errno = e; return INDEX_ENOROOT; }
-	int rc = detect(st, &ws, o->force, &jobs, &gone);
+	/* facts cached by an older extractor are not what this one would say */
+	bool force = o->force || stale_extractor(st);
+	int rc = detect(st, &ws, force, &jobs, &gone);
 	if (rc) goto done;
 	for (size_t i = 0; i < gone.n; i++) {
 		size_t n = strlen(gone.v[i]);
@@ -693,7 +740,7 @@ int index_run(store *st, const index_opts *o, index_report *rep, int *sys_errno)
 		else rep->deleted++;
 	}
 	pool P = { .root = o->root, .ws = &ws, .jobs = jobs.v, .n = jobs.n,
-		   .max_size = o->max_file_size ? o->max_file_size : DEFAULT_MAX_FILE, .force = o->force };
+		   .max_size = o->max_file_size ? o->max_file_size : DEFAULT_MAX_FILE, .force = force };
 	uint64_t tp = pt_now_ns();
 	if (jobs.n) run_pool(&P, o);
 	rep->parse_seconds = secs(pt_now_ns() - tp);

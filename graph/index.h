@@ -58,5 +58,6 @@ int index_update_file(store *st, const char *root, const char *rel_path,
 #define META_ENTITIES "entities"
 #define META_EDGES "edges"
 #define META_LAST_SECONDS_US "last_update_us"
+#define META_EXTRACT_VERSION "extract_version"
 
 #endif

@@ -25,25 +25,24 @@
 /* ---- a multimap u64 → u32, insertion order kept per key -------------- */
 
 typedef struct { uint32_t val, next; } mm_node;
+/* One slot: key and list ends together, so a probe touches one line. */
+typedef struct { uint64_t key; uint32_t head, tail; } mm_slot_t;   /* node index + 1; 0 = empty */
 typedef struct {
-	uint64_t *keys;
-	uint32_t *head, *tail;    /* node index + 1; 0 = empty slot */
+	mm_slot_t *slots;
 	size_t cap, used;
 	VEC(mm_node) nodes;
 } multimap;
 
 static void mm_free(multimap *m)
 {
-	free(m->keys);
-	free(m->head);
-	free(m->tail);
+	free(m->slots);
 	vec_free(&m->nodes);
 }
 
 static size_t mm_slot(const multimap *m, uint64_t key)
 {
 	size_t i = (size_t)(key * 0x9E3779B97F4A7C15ull) & (m->cap - 1);
-	while (m->head[i] && m->keys[i] != key) i = (i + 1) & (m->cap - 1);
+	while (m->slots[i].head && m->slots[i].key != key) i = (i + 1) & (m->cap - 1);
 	return i;
 }
 
@@ -51,19 +50,10 @@ static void mm_rehash(multimap *m)
 {
 	multimap old = *m;
 	m->cap = old.cap ? old.cap * 2 : 1024;
-	m->keys = xcalloc(m->cap, sizeof *m->keys);
-	m->head = xcalloc(m->cap, sizeof *m->head);
-	m->tail = xcalloc(m->cap, sizeof *m->tail);
-	for (size_t i = 0; i < old.cap; i++) {
-		if (!old.head[i]) continue;
-		size_t s = mm_slot(m, old.keys[i]);
-		m->keys[s] = old.keys[i];
-		m->head[s] = old.head[i];
-		m->tail[s] = old.tail[i];
-	}
-	free(old.keys);
-	free(old.head);
-	free(old.tail);
+	m->slots = xcalloc(m->cap, sizeof *m->slots);
+	for (size_t i = 0; i < old.cap; i++)
+		if (old.slots[i].head) m->slots[mm_slot(m, old.slots[i].key)] = old.slots[i];
+	free(old.slots);
 }
 
 static void mm_add(multimap *m, uint64_t key, uint32_t val)
@@ -73,13 +63,14 @@ static void mm_add(multimap *m, uint64_t key, uint32_t val)
 	mm_node n = { val, 0 };
 	vec_push(&m->nodes, n);
 	uint32_t id = (uint32_t)m->nodes.n;
-	if (!m->head[s]) {
-		m->keys[s] = key;
-		m->head[s] = m->tail[s] = id;
+	mm_slot_t *sl = &m->slots[s];
+	if (!sl->head) {
+		sl->key = key;
+		sl->head = sl->tail = id;
 		m->used++;
 	} else {
-		m->nodes.v[m->tail[s] - 1].next = id;
-		m->tail[s] = id;
+		m->nodes.v[sl->tail - 1].next = id;
+		sl->tail = id;
 	}
 }
 
@@ -87,15 +78,14 @@ static void mm_add(multimap *m, uint64_t key, uint32_t val)
 static uint32_t mm_first(const multimap *m, uint64_t key)
 {
 	if (!m->cap) return 0;
-	size_t s = mm_slot(m, key);
-	return m->head[s];
+	return m->slots[mm_slot(m, key)].head;
 }
 #define mm_val(m, it) ((m)->nodes.v[(it) - 1].val)
 #define mm_next(m, it) ((m)->nodes.v[(it) - 1].next)
 
 /* Keys: a tag, a number and a name hashed together. */
 enum { K_ITEM = 1, K_USE, K_GLOB, K_ASSOC, K_TASSOC, K_TRAITITEM, K_MODSCOPE, K_FIELD,
-       K_TYPETRAIT, K_CRATE, K_FILE, K_ID, K_METHODNAME, K_QPATH, K_MACRO, K_LOOKUP, K_IMPLOF };
+       K_TYPETRAIT, K_CRATE, K_FILE, K_ID, K_METHODNAME, K_QPATH, K_MACRO, K_LOOKUP, K_IMPLOF, K_ANYNAME };
 
 /* splitmix64: a bijection, so (tag, num) pairs never share a seed for the
  * small numbers (scopes, entity indexes) used here. */
@@ -274,9 +264,19 @@ static void add_edge(resolver *R, uint32_t src, uint32_t dst, int kind, int flag
 	vec_push(&R->g->edges, e);
 }
 
+/* Names some scope declares or imports: a lookup of any other name fails
+ * at once instead of walking every glob on the way. */
+static void note_name(resolver *R, const char *name, size_t n)
+{
+	uint64_t k = key_of(K_ANYNAME, 0, name, n);
+	if (!mm_first(&R->mm, k)) mm_add(&R->mm, k, 0);
+}
+
 static void declare(resolver *R, uint32_t scope, const char *name, uint32_t ent)
 {
-	if (*name) mm_add(&R->mm, key_of(K_ITEM, scope, name, strlen(name)), ent);
+	if (!*name) return;
+	mm_add(&R->mm, key_of(K_ITEM, scope, name, strlen(name)), ent);
+	note_name(R, name, strlen(name));
 }
 
 /* ---- module tree ------------------------------------------------------ */
@@ -531,6 +531,7 @@ static void expand_file(resolver *R, uint32_t src, int32_t crate, uint32_t mod_e
 		vec_push(&R->uses, r);
 		const char *alias = fstr(R, src, u->alias);
 		int tag = strcmp(alias, "*") == 0 ? K_GLOB : K_USE;
+		if (tag == K_USE) note_name(R, alias, strlen(alias));
 		mm_add(&R->mm, key_of(tag, sc, tag == K_GLOB ? "" : alias, tag == K_GLOB ? 0 : strlen(alias)),
 		       (uint32_t)R->uses.n - 1);
 	}
@@ -713,6 +714,12 @@ static const char *prelude_path(seg name)
 	return NULL;
 }
 
+static void lookup_prelude(resolver *R, uint32_t sc, seg name, const char *pp, idlist *out, int depth)
+{
+	(void)name;
+	resolve_path(R, sc, pp, NONE, out, depth + 1);
+}
+
 /* Module scope, crates, then the prelude: the part of a lookup that is the
  * same for every fn body in a module. */
 static void lookup_module(resolver *R, uint32_t sc, seg name, idlist *out, int depth)
@@ -750,6 +757,14 @@ static void lookup_module_cached(resolver *R, uint32_t sc, seg name, idlist *out
 
 static void lookup(resolver *R, uint32_t sc, seg name, idlist *out, int depth)
 {
+	if (!mm_first(&R->mm, key_of(K_ANYNAME, 0, name.p, name.n))) {
+		/* declared nowhere: only a crate or the prelude can answer */
+		for (uint32_t it = mm_first(&R->mm, key_of(K_CRATE, 0, name.p, name.n)); it; it = mm_next(&R->mm, it))
+			list_add(out, mm_val(&R->mm, it));
+		const char *pp = out->n || depth > MAX_DEPTH ? NULL : prelude_path(name);
+		if (pp) lookup_prelude(R, sc, name, pp, out, depth);
+		return;
+	}
 	int32_t s = (int32_t)sc;
 	for (; R->scopes.v[s].parent >= 0; s = R->scopes.v[s].parent) {
 		lookup_here(R, (uint32_t)s, name, out, depth);

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <lmdb.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,10 @@ struct store {
 	char *dir;
 	unsigned flags;          /* STORE_* open flags */
 	uint32_t schema_found;
+	/* Every transaction holds this shared; growing the map takes it
+	 * exclusive, because mdb_env_set_mapsize remaps the file under any
+	 * reader of this process. */
+	pthread_rwlock_t remap;
 };
 
 struct store_txn {
@@ -305,6 +310,7 @@ fail:
 static int open_at(const char *path, unsigned flags, unsigned mflags, store **out)
 {
 	store *s = xcalloc(1, sizeof *s);
+	pthread_rwlock_init(&s->remap, NULL);
 	s->dir = xstrdup(path);
 	s->flags = flags;
 	int rc = env_open(s, mflags);
@@ -336,6 +342,7 @@ void store_close(store *self)
 {
 	if (!self) return;
 	if (self->env) mdb_env_close(self->env);
+	pthread_rwlock_destroy(&self->remap);
 	free(self->dir);
 	free(self);
 }
@@ -343,17 +350,27 @@ void store_close(store *self)
 const char *store_dir(const store *self) { return self->dir; }
 uint32_t store_schema_found(const store *self) { return self->schema_found; }
 
+/* Transactions this thread holds: growing then would wait for itself. */
+static __thread int txns_here;
+
 int store_grow(store *self)
 {
 	MDB_envinfo info;
+	if (txns_here) return STORE_EINVAL;
+	pthread_rwlock_wrlock(&self->remap);
 	int rc = mdb_env_info(self->env, &info);
 	if (!rc) rc = mdb_env_set_mapsize(self->env, info.me_mapsize * 2);
+	pthread_rwlock_unlock(&self->remap);
 	return err(rc);
 }
 
 int store_set_mapsize(store *self, uint64_t bytes)
 {
-	return err(mdb_env_set_mapsize(self->env, (size_t)bytes));
+	if (txns_here) return STORE_EINVAL;
+	pthread_rwlock_wrlock(&self->remap);
+	int rc = mdb_env_set_mapsize(self->env, (size_t)bytes);
+	pthread_rwlock_unlock(&self->remap);
+	return err(rc);
 }
 
 /* ---- transactions ------------------------------------------------------ */
@@ -364,8 +381,10 @@ int store_txn_begin(store *self, bool write, store_txn **out)
 	if (!self || !out) return STORE_EINVAL;
 	*out = NULL;
 	if (write && (self->flags & STORE_RDONLY)) return STORE_EACCES;
+	pthread_rwlock_rdlock(&self->remap);
 	int rc = err(mdb_txn_begin(self->env, NULL, write ? 0 : MDB_RDONLY, &t));
-	if (rc) return rc;
+	if (rc) { pthread_rwlock_unlock(&self->remap); return rc; }
+	txns_here++;
 	store_txn *txn = xcalloc(1, sizeof *txn);
 	txn->s = self;
 	txn->txn = t;
@@ -395,6 +414,8 @@ int store_txn_commit(store_txn *txn)
 	int rc = txn->failed;
 	if (rc) mdb_txn_abort(txn->txn);
 	else rc = err(mdb_txn_commit(txn->txn));
+	pthread_rwlock_unlock(&txn->s->remap);
+	txns_here--;
 	free(txn);
 	return rc;
 }
@@ -404,6 +425,8 @@ void store_txn_abort(store_txn *txn)
 	if (!txn) return;
 	detach_cursors(txn);
 	mdb_txn_abort(txn->txn);
+	pthread_rwlock_unlock(&txn->s->remap);
+	txns_here--;
 	free(txn);
 }
 

@@ -69,7 +69,8 @@ void store_close(store *self);                 /* accepts NULL */
 const char *store_dir(const store *self);
 uint32_t store_schema_found(const store *self); /* version in the file; 0 if new */
 
-/* Double the map size (call with no transaction open). */
+/* Double the map size. Waits until no transaction of this process is
+ * open (so never call it while holding one: it would wait forever). */
 int store_grow(store *self);
 /* For tests: set the map size (no transaction open). LMDB raises a size
  * below the pages already in use to that minimum. */

@@ -1,0 +1,556 @@
+/* lsp/roots.c — workspace folders: URIs, databases, and one indexer
+ * thread per folder (the only writer of its store). */
+#define _GNU_SOURCE
+#include "server.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../graph/index.h"
+
+/* ---- URIs -------------------------------------------------------------------- */
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9') return c - '0';
+	c = tolower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+char *lsp_uri_to_path(const char *uri)
+{
+	if (!uri || strncmp(uri, "file://", 7) != 0) return NULL;
+	const char *p = uri + 7;
+	if (*p != '/') {             /* file://host/path: skip an empty or local host */
+		p = strchr(p, '/');
+		if (!p) return NULL;
+	}
+	strbuf b = {0};
+	for (; *p && *p != '?' && *p != '#'; p++) {
+		int h, l;
+		if (*p == '%' && (h = hexval((unsigned char)p[1])) >= 0 && (l = hexval((unsigned char)p[2])) >= 0) {
+			strbuf_addc(&b, (char)(h * 16 + l));
+			p += 2;
+		} else {
+			strbuf_addc(&b, *p);
+		}
+	}
+	while (b.len > 1 && b.buf[b.len - 1] == '/') b.buf[--b.len] = 0;
+	return b.buf ? b.buf : xstrdup("/");
+}
+
+char *lsp_path_to_uri(const char *path)
+{
+	strbuf b = {0};
+	strbuf_adds(&b, "file://");
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		if (isalnum(*p) || strchr("/-._~!$&'()*+,;=:@", *p)) strbuf_addc(&b, (char)*p);
+		else strbuf_printf(&b, "%%%02X", *p);
+	}
+	return b.buf;
+}
+
+lsp_root *lsp_root_of(lsp_server *s, const char *uri, char **rel)
+{
+	char *path = lsp_uri_to_path(uri);
+	lsp_root *best = NULL;
+	size_t best_len = 0;
+	if (!path) return NULL;
+	for (size_t i = 0, nr = lsp_roots_count(s); i < nr; i++) {
+		lsp_root *r = s->roots.v[i];
+		if (atomic_load(&r->retired)) continue;
+		size_t n = strlen(r->path);
+		if (strncmp(path, r->path, n) == 0 && path[n] == '/' && n >= best_len) { best = r; best_len = n; }
+	}
+	if (best && rel) *rel = xstrdup(path + best_len + 1);
+	free(path);
+	return best;
+}
+
+char *lsp_root_file_uri(const lsp_root *r, const char *rel)
+{
+	strbuf b = {0};
+	strbuf_printf(&b, "%s/%s", r->path, rel);
+	char *u = lsp_path_to_uri(b.buf);
+	strbuf_free(&b);
+	return u;
+}
+
+static void *indexer_main(void *arg);
+
+/* ---- opening -------------------------------------------------------------------- */
+
+static store *open_db(lsp_server *s, const char *dir, char **why)
+{
+	store *st = NULL;
+	int rc = store_open(dir, STORE_CREATE | STORE_NOSYNC, &st);
+	if (rc == STORE_ESCHEMA || rc == STORE_ECORRUPT) {
+		lsp_log(s, LOG_WARNING, "database %s is %s: rebuilding it", dir,
+			rc == STORE_ESCHEMA ? "from another version" : "corrupted");
+		store_close(st);
+		st = NULL;
+		store_remove(dir);
+		rc = store_open(dir, STORE_CREATE | STORE_NOSYNC, &st);
+	}
+	if (rc) {
+		strbuf b = {0};
+		strbuf_printf(&b, "cannot open database %s: %s", dir, store_strerror(rc));
+		lsp_log(s, LOG_ERROR, "%s", b.buf);
+		*why = b.buf;
+		return NULL;
+	}
+	return st;
+}
+
+/* Folders are never removed from s->roots (a removed folder is retired:
+ * its store stays open, as LMDB forbids opening a directory twice in one
+ * process, and re-adding it revives it). The array is reserved once, so
+ * other threads can read it while the dispatcher appends. */
+#define MAX_ROOTS 64
+
+size_t lsp_roots_count(lsp_server *s) { return __atomic_load_n(&s->roots.n, __ATOMIC_ACQUIRE); }
+
+static char *folder_path(const char *uri_or_path, bool is_uri)
+{
+	char *path = is_uri ? lsp_uri_to_path(uri_or_path) : uri_or_path ? xstrdup(uri_or_path) : NULL;
+	if (!path || !*path) { free(path); return NULL; }
+	while (strlen(path) > 1 && path[strlen(path) - 1] == '/') path[strlen(path) - 1] = 0;
+	return path;
+}
+
+static lsp_root *find_root(lsp_server *s, const char *path)
+{
+	for (size_t i = 0; i < s->roots.n; i++)
+		if (strcmp(s->roots.v[i]->path, path) == 0) return s->roots.v[i];
+	return NULL;
+}
+
+/* A new root for path (owned), not yet visible to other threads. */
+static lsp_root *new_root(lsp_server *s, char *path)
+{
+	lsp_root *r = xcalloc(1, sizeof *r);
+	r->path = path;
+	r->uri = lsp_path_to_uri(path);
+	r->srv = s;
+	pthread_mutex_init(&r->mu, NULL);
+	pthread_cond_init(&r->cv, NULL);
+	return r;
+}
+
+/* Database directory and store of root number i. */
+static void open_root(lsp_server *s, lsp_root *r, size_t i, bool only)
+{
+	strbuf b = {0};
+	if (s->db_arg && only) strbuf_adds(&b, s->db_arg);
+	else if (s->db_arg) strbuf_printf(&b, "%s/%zu", s->db_arg, i);
+	else strbuf_printf(&b, "%s/.cache/parseltongue", r->path);
+	r->db = b.buf;
+	struct stat sb;
+	if (stat(r->path, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+		strbuf e = {0};
+		strbuf_printf(&e, "workspace folder %s cannot be read", r->path);
+		lsp_log(s, LOG_ERROR, "%s", e.buf);
+		r->error = e.buf;
+		r->state = ROOT_FAILED;
+	} else if (!(r->st = open_db(s, r->db, &r->error))) {
+		r->state = ROOT_FAILED;
+	}
+	lsp_log(s, LOG_INFO, "workspace %s, database %s", r->path, r->db);
+}
+
+/* Make a complete root visible to every thread. */
+static void publish_root(lsp_server *s, lsp_root *r)
+{
+	s->roots.v[s->roots.n] = r;
+	__atomic_store_n(&s->roots.n, s->roots.n + 1, __ATOMIC_RELEASE);
+}
+
+/* A folder not known yet: its path (caller frees), else NULL. */
+static char *new_folder(lsp_server *s, const char *uri_or_path, bool is_uri)
+{
+	char *path = folder_path(uri_or_path, is_uri);
+	if (path && find_root(s, path)) { free(path); return NULL; }
+	if (path && s->roots.n >= MAX_ROOTS) {
+		lsp_log(s, LOG_ERROR, "too many workspace folders (at most %d): %s is ignored", MAX_ROOTS, path);
+		free(path);
+		return NULL;
+	}
+	return path;
+}
+
+void lsp_roots_open(lsp_server *s, json_t *params)
+{
+	json_t *folders = json_object_get(params, "workspaceFolders"), *f;
+	VEC(char *) paths = {0};
+	size_t i;
+	vec_reserve(&s->roots, MAX_ROOTS);
+	json_array_foreach(folders, i, f) {
+		char *p = folder_path(json_string_value(json_object_get(f, "uri")), true);
+		bool dup = false;
+		for (size_t k = 0; p && k < paths.n; k++) dup |= strcmp(paths.v[k], p) == 0;
+		if (p && !dup && paths.n < MAX_ROOTS) vec_push(&paths, p);
+		else free(p);
+	}
+	char *one = NULL;
+	if (!paths.n) one = folder_path(json_string_value(json_object_get(params, "rootUri")), true);
+	if (!paths.n && !one) one = folder_path(json_string_value(json_object_get(params, "rootPath")), false);
+	if (one) vec_push(&paths, one);
+	if (!paths.n) lsp_log(s, LOG_WARNING, "no workspace folder: answers will be empty");
+	for (i = 0; i < paths.n; i++) {
+		lsp_root *r = new_root(s, paths.v[i]);
+		open_root(s, r, i, paths.n == 1);
+		publish_root(s, r);
+	}
+	vec_free(&paths);
+}
+
+static void start_root(lsp_root *r)
+{
+	if (!r->st || r->started) return;
+	lsp_root_queue(r, NULL, NULL, 0, false);
+	pthread_mutex_lock(&r->mu);
+	r->state = ROOT_INDEXING;
+	pthread_mutex_unlock(&r->mu);
+	r->started = pthread_create(&r->thread, NULL, indexer_main, r) == 0;
+}
+
+/* Withdraw what a removed folder published. */
+static void retire(lsp_server *s, lsp_root *r)
+{
+	atomic_store(&r->retired, true);
+	lsp_log(s, LOG_INFO, "workspace folder removed: %s", r->path);
+	pthread_mutex_lock(&s->diag_mu);
+	for (size_t i = 0; i < r->diag.n; i++) {
+		if (!s->cap_pull_diag)
+			jrpc_notify(s->out, "textDocument/publishDiagnostics",
+				    json_pack("{s:s,s:[]}", "uri", r->diag.v[i].uri, "diagnostics"));
+		free(r->diag.v[i].uri);
+	}
+	r->diag.n = 0;
+	pthread_mutex_unlock(&s->diag_mu);
+	if (s->cap_pull_diag && s->cap_diag_refresh) jrpc_request(s->out, "workspace/diagnostic/refresh", NULL);
+}
+
+void lsp_roots_change(lsp_server *s, json_t *event)
+{
+	json_t *f;
+	size_t i;
+	json_array_foreach(json_object_get(event, "removed"), i, f) {
+		char *path = folder_path(json_string_value(json_object_get(f, "uri")), true);
+		lsp_root *r = path ? find_root(s, path) : NULL;
+		if (r && !atomic_load(&r->retired)) retire(s, r);
+		free(path);
+	}
+	size_t first_new = s->roots.n;
+	json_array_foreach(json_object_get(event, "added"), i, f) {
+		const char *uri = json_string_value(json_object_get(f, "uri"));
+		char *path = folder_path(uri, true);
+		lsp_root *r = path ? find_root(s, path) : NULL;
+		free(path);
+		if (r && atomic_load(&r->retired)) {
+			atomic_store(&r->retired, false);        /* revived: catch up with the disk */
+			if (r->started) lsp_root_queue(r, NULL, NULL, 0, false);
+		} else if (!r && (path = new_folder(s, uri, true))) {
+			r = new_root(s, path);
+			open_root(s, r, s->roots.n, false);
+			publish_root(s, r);
+		}
+	}
+	/* watches first: nothing changed between the scan and the watch is lost */
+	if (!s->cap_watch_dynamic) lsp_watch_start(s);
+	for (i = first_new; i < s->roots.n; i++) start_root(s->roots.v[i]);
+}
+
+/* ---- the indexer ------------------------------------------------------------------ */
+
+void lsp_root_queue(lsp_root *r, const char *rel, const char *text, size_t len, bool doc)
+{
+	lsp_update u = { rel ? xstrdup(rel) : NULL, text ? xstrndup(text, len) : NULL, len, doc };
+	pthread_mutex_lock(&r->mu);
+	vec_push(&r->queue, u);
+	if (doc) r->pending_docs++;
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+}
+
+void lsp_root_settle(lsp_root *r)
+{
+	int max_ms = r->srv->settle_ms;
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += max_ms / 1000;
+	until.tv_nsec += (long)(max_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) { until.tv_sec++; until.tv_nsec -= 1000000000L; }
+	pthread_mutex_lock(&r->mu);
+	while (r->pending_docs && r->state == ROOT_READY && !r->full_running)
+		if (pthread_cond_timedwait(&r->cv, &r->mu, &until) == ETIMEDOUT) {
+			lsp_log(NULL, LOG_DEBUG, "%s: answering before %u pending edits are indexed", r->path, r->pending_docs);
+			break;
+		}
+	pthread_mutex_unlock(&r->mu);
+}
+
+typedef struct {
+	lsp_root *r;
+	char token[64];
+	uint64_t last_ns;
+} progress;
+
+static void on_progress(void *ctx, size_t done, size_t total)
+{
+	progress *p = ctx;
+	lsp_server *s = p->r->srv;
+	uint64_t now = pt_now_ns();
+	if (!s->cap_progress || !total || (now - p->last_ns < 100000000ull && done != total)) return;
+	p->last_ns = now;
+	char msg[64];
+	snprintf(msg, sizeof msg, "%zu/%zu files", done, total);
+	jrpc_notify(s->out, "$/progress", json_pack("{s:s,s:{s:s,s:s,s:i}}", "token", p->token, "value", "kind",
+						    "report", "message", msg, "percentage", (int)(done * 100 / total)));
+}
+
+static void on_warn(void *ctx, const char *path, const char *what)
+{
+	progress *p = ctx;
+	lsp_log(NULL, LOG_DEBUG, "%s: %s: %s", p->r->path, path, what);
+}
+
+static void full_index(lsp_root *r)
+{
+	lsp_server *s = r->srv;
+	progress p = { .r = r };
+	snprintf(p.token, sizeof p.token, "parseltongue/index/%p", (void *)r);
+	if (s->cap_progress) {
+		jrpc_request(s->out, "window/workDoneProgress/create", json_pack("{s:s}", "token", p.token));
+		jrpc_notify(s->out, "$/progress", json_pack("{s:s,s:{s:s,s:s,s:s,s:i,s:b}}", "token", p.token, "value",
+							    "kind", "begin", "title", "Parseltongue: indexing",
+							    "message", r->path, "percentage", 0, "cancellable", 0));
+	}
+	index_opts o = { .root = r->path, .progress = on_progress, .warn = on_warn, .ctx = &p };
+	index_report rep;
+	int se = 0, rc = index_run(r->st, &o, &rep, &se);
+	if (rc) {
+		strbuf b = {0};
+		if (rc == INDEX_ENOROOT) strbuf_printf(&b, "cannot read %s: %s", r->path, strerror(se));
+		else strbuf_printf(&b, "indexing %s failed: %s", r->path, store_strerror(rc));
+		lsp_log(s, LOG_ERROR, "%s", b.buf);
+		pthread_mutex_lock(&r->mu);
+		free(r->error);
+		r->error = b.buf;
+		pthread_mutex_unlock(&r->mu);
+	} else {
+		lsp_log(s, LOG_INFO, "%s: %u files (%u changed), %llu entities, %llu edges in %.3f s", r->path, rep.files,
+			rep.changed + rep.added + rep.deleted, (unsigned long long)rep.entities,
+			(unsigned long long)rep.edges, rep.seconds);
+		r->indexed_files = rep.files;
+		r->last_full_ms = (uint64_t)(rep.seconds * 1000);
+	}
+	if (s->cap_progress)
+		jrpc_notify(s->out, "$/progress", json_pack("{s:s,s:{s:s,s:s}}", "token", p.token, "value", "kind", "end",
+							    "message", rc ? "failed" : "done"));
+}
+
+/* The editor's buffers win over the disk: after a whole-workspace run,
+ * put every open document of this root back. */
+static void requeue_open_docs(lsp_root *r)
+{
+	char **uris;
+	size_t n = lsp_docs_list(r->srv->docs, &uris);
+	for (size_t i = 0; i < n; i++) {
+		char *rel = NULL, *text;
+		size_t len;
+		if (lsp_root_of(r->srv, uris[i], &rel) == r && lsp_docs_get(r->srv->docs, uris[i], &text, &len, NULL)) {
+			lsp_root_queue(r, rel, text, len, true);
+			free(text);
+		}
+		free(rel);
+		free(uris[i]);
+	}
+	free(uris);
+}
+
+/* One file from the given text (NULL: the disk). The only call that
+ * knows how a single file is re-indexed. */
+static int update_file(lsp_root *r, const char *rel, const char *text, size_t len, index_report *rep)
+{
+	return index_update_file(r->st, r->path, rel, text, len, rep);
+}
+
+static void run_batch(lsp_root *r, lsp_update *u, size_t n, bool full)
+{
+	uint64_t t0 = pt_now_ns();
+	if (full) {
+		full_index(r);
+		requeue_open_docs(r);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!u[i].rel) continue;
+		bool later = false;      /* a later update of the same file supersedes this one */
+		for (size_t j = i + 1; j < n && !later; j++) later = u[j].rel && strcmp(u[j].rel, u[i].rel) == 0;
+		if (later) continue;
+		index_report rep;
+		uint64_t t1 = pt_now_ns();
+		int rc = update_file(r, u[i].rel, u[i].text, u[i].len, &rep);
+		if (rc) lsp_log(r->srv, LOG_WARNING, "re-indexing %s failed: %s", u[i].rel, store_strerror(rc));
+		else lsp_log(NULL, LOG_DEBUG, "%s: re-indexed from %s in %.1f ms", u[i].rel, u[i].text ? "the buffer" : "disk",
+			     (double)(pt_now_ns() - t1) / 1e6);
+	}
+	pthread_mutex_lock(&r->mu);
+	r->last_update_us = (pt_now_ns() - t0) / 1000;
+	r->updates++;
+	pthread_mutex_unlock(&r->mu);
+}
+
+#define DIAG_INTERVAL_NS 1000000000ull   /* at most one publication a second */
+
+/* Wait for work; false at quit. *publish: the wait ended because delayed
+ * diagnostics are due (and nothing is queued). Called with r->mu held. */
+static bool wait_work(lsp_root *r, uint64_t due_ns, bool *publish)
+{
+	lsp_server *s = r->srv;
+	*publish = false;
+	while (!r->queue.n && !atomic_load(&s->quit)) {
+		if (!due_ns) { pthread_cond_wait(&r->cv, &r->mu); continue; }
+		uint64_t now = pt_now_ns();
+		if (now >= due_ns) { *publish = true; return true; }
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		uint64_t ns = (uint64_t)until.tv_nsec + (due_ns - now);
+		until.tv_sec += (time_t)(ns / 1000000000ull);
+		until.tv_nsec = (long)(ns % 1000000000ull);
+		pthread_cond_timedwait(&r->cv, &r->mu, &until);
+	}
+	return !atomic_load(&s->quit);
+}
+
+/* Take the whole queue as one batch; the caller owns the array. */
+static lsp_update *take_batch(lsp_root *r, size_t *n, size_t *docs, bool *full)
+{
+	lsp_update *batch = r->queue.v;
+	*n = r->queue.n;
+	*docs = 0;
+	*full = false;
+	for (size_t i = 0; i < *n; i++) { *full |= !batch[i].rel; *docs += batch[i].doc; }
+	r->queue.v = NULL;
+	r->queue.n = r->queue.cap = 0;
+	r->busy = true;
+	r->full_running = *full;
+	if (*full && r->state != ROOT_READY) r->state = ROOT_INDEXING;
+	return batch;
+}
+
+static void *indexer_main(void *arg)
+{
+	lsp_root *r = arg;
+	lsp_server *s = r->srv;
+	uint64_t last_pub = 0, due = 0;
+	for (;;) {
+		bool publish, full;
+		size_t n, docs;
+		pthread_mutex_lock(&r->mu);
+		if (!wait_work(r, due, &publish)) { pthread_mutex_unlock(&r->mu); break; }
+		if (publish) {
+			pthread_mutex_unlock(&r->mu);
+			lsp_publish_diagnostics(s, r);
+			last_pub = pt_now_ns();
+			due = 0;
+			continue;
+		}
+		lsp_update *batch = take_batch(r, &n, &docs, &full);
+		pthread_mutex_unlock(&r->mu);
+
+		run_batch(r, batch, n, full);
+		for (size_t i = 0; i < n; i++) { free(batch[i].rel); free(batch[i].text); }
+		free(batch);
+
+		pthread_mutex_lock(&r->mu);
+		r->busy = r->full_running = false;
+		r->pending_docs -= (uint32_t)docs;
+		if (r->state == ROOT_INDEXING) r->state = r->error ? ROOT_FAILED : ROOT_READY;
+		bool idle = !r->queue.n;
+		pthread_cond_broadcast(&r->cv);
+		pthread_mutex_unlock(&r->mu);
+		/* diagnostics follow the graph, at most once a second while typing */
+		if (idle && !atomic_load(&s->quit) && pt_now_ns() - last_pub >= DIAG_INTERVAL_NS) {
+			lsp_publish_diagnostics(s, r);
+			last_pub = pt_now_ns();
+			due = 0;
+		} else if (idle) {
+			due = last_pub + DIAG_INTERVAL_NS;
+		}
+	}
+	return NULL;
+}
+
+void lsp_roots_start(lsp_server *s)
+{
+	for (size_t i = 0; i < s->roots.n; i++) start_root(s->roots.v[i]);
+}
+
+static void root_free(lsp_root *r)
+{
+	for (size_t i = 0; i < r->queue.n; i++) { free(r->queue.v[i].rel); free(r->queue.v[i].text); }
+	vec_free(&r->queue);
+	for (size_t i = 0; i < r->diag.n; i++) free(r->diag.v[i].uri);
+	vec_free(&r->diag);
+	store_close(r->st);
+	pthread_mutex_destroy(&r->mu);
+	pthread_cond_destroy(&r->cv);
+	free(r->path);
+	free(r->uri);
+	free(r->db);
+	free(r->error);
+	free(r);
+}
+
+/* Wait up to 3 s for r's queued and current updates; true when done. */
+static bool root_drain(lsp_root *r)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 3;
+	pthread_mutex_lock(&r->mu);
+	while (r->busy || (r->queue.n && r->started))
+		if (pthread_cond_timedwait(&r->cv, &r->mu, &until) == ETIMEDOUT) break;
+	bool idle = !r->busy && (!r->queue.n || !r->started);
+	pthread_mutex_unlock(&r->mu);
+	return idle;
+}
+
+bool lsp_roots_drain(lsp_server *s)
+{
+	bool all = true;
+	for (size_t i = 0; i < s->roots.n; i++) {
+		if (root_drain(s->roots.v[i])) continue;
+		lsp_log(NULL, LOG_WARNING, "%s: indexing still running at exit; it resumes at the next start",
+			s->roots.v[i]->path);
+		all = false;
+	}
+	return all;
+}
+
+bool lsp_roots_stop(lsp_server *s, bool idle)
+{
+	lsp_watch_stop(s);
+	/* a whole-folder run cannot be interrupted: then nothing is freed and
+	 * the process exit ends it (LMDB drops the uncommitted transaction;
+	 * the next start re-indexes from the file hashes) */
+	if (!idle) return false;
+	for (size_t i = 0; i < s->roots.n; i++) {
+		lsp_root *r = s->roots.v[i];
+		pthread_mutex_lock(&r->mu);
+		pthread_cond_broadcast(&r->cv);
+		pthread_mutex_unlock(&r->mu);
+		if (r->started) pthread_join(r->thread, NULL);
+		root_free(r);
+	}
+	vec_free(&s->roots);
+	return true;
+}

@@ -1,0 +1,576 @@
+/* lsp/server.c — lifecycle, the message loop and the dispatch table. */
+#define _GNU_SOURCE
+#include "lsp.h"
+#include "server.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define VERSION "0.1.0"
+
+/* ---- logging ------------------------------------------------------------- */
+
+void lsp_log(lsp_server *s, int level, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "parseltongue: %s\n", msg);
+	if (s && s->out && level <= LOG_INFO)
+		jrpc_notify(s->out, "window/logMessage", json_pack("{s:i,s:s}", "type", level, "message", msg));
+}
+
+/* ---- the reader thread ---------------------------------------------------- */
+
+static bool is_method(const json_t *m, const char *name)
+{
+	const char *x = json_string_value(json_object_get(m, "method"));
+	return x && strcmp(x, name) == 0;
+}
+
+/* $/cancelRequest: a request still queued is answered -32800 now; the
+ * one running is flagged and answered -32800 when it returns. */
+static void cancel(lsp_server *s, json_t *msg)
+{
+	json_t *id = json_object_get(json_object_get(msg, "params"), "id");
+	if (!id) return;
+	pthread_mutex_lock(&s->qmu);
+	for (size_t i = 0; i < s->queue.n; i++) {
+		json_t *q = s->queue.v[i], *qid = json_object_get(q, "id");
+		if (qid && json_object_get(q, "method") && json_equal(qid, id)) {
+			jrpc_reply_error(s->out, qid, JRPC_REQUEST_CANCELLED, "request cancelled");
+			json_decref(q);
+			memmove(&s->queue.v[i], &s->queue.v[i + 1], (s->queue.n - i - 1) * sizeof *s->queue.v);
+			s->queue.n--;
+			pthread_mutex_unlock(&s->qmu);
+			return;
+		}
+	}
+	if (s->current_id && json_equal(s->current_id, id)) atomic_store(&s->cancelled, true);
+	pthread_mutex_unlock(&s->qmu);
+}
+
+static void enqueue(lsp_server *s, json_t *msg)
+{
+	pthread_mutex_lock(&s->qmu);
+	if (msg) vec_push(&s->queue, msg);
+	else s->eof = true;
+	pthread_cond_signal(&s->qcv);
+	pthread_mutex_unlock(&s->qmu);
+}
+
+/* Answers the framing faults itself; hands every message on in order. */
+static void *reader_main(void *arg)
+{
+	lsp_server *s = arg;
+	for (;;) {
+		json_t *msg = NULL;
+		char why[256];
+		int rc = jrpc_read(s->in, &msg, why, sizeof why);
+		if (rc == JRPC_EPARSE) {
+			lsp_log(s, LOG_WARNING, "malformed message: %s", why);
+			jrpc_reply_error(s->out, NULL, JRPC_PARSE_ERROR, why);
+			continue;
+		}
+		if (jrpc_recoverable(rc)) {
+			lsp_log(s, LOG_WARNING, "refused a message: %s", why);
+			jrpc_reply_error(s->out, NULL, JRPC_INVALID_REQUEST, why);
+			continue;
+		}
+		if (rc) {
+			if (rc != JRPC_EOF) lsp_log(s, LOG_WARNING, "input ended: %s", jrpc_strerror(rc));
+			break;
+		}
+		if (!json_is_object(msg)) {
+			jrpc_reply_error(s->out, NULL, JRPC_INVALID_REQUEST, "a message must be a JSON object");
+			json_decref(msg);
+		} else if (is_method(msg, "$/cancelRequest")) {
+			cancel(s, msg);
+			json_decref(msg);
+		} else if (!json_object_get(msg, "method")) {
+			json_decref(msg);   /* a response to one of our requests */
+		} else {
+			enqueue(s, msg);
+		}
+	}
+	enqueue(s, NULL);
+	return NULL;
+}
+
+/* ---- the client watchdog -------------------------------------------------- */
+
+static void *watchdog_main(void *arg)
+{
+	lsp_server *s = arg;
+	while (!atomic_load(&s->quit)) {
+		for (int i = 0; i < 10 && !atomic_load(&s->quit); i++) {
+			struct timespec t = { 0, 100 * 1000 * 1000 };
+			nanosleep(&t, NULL);
+		}
+		if (atomic_load(&s->quit)) break;
+		if (kill(s->client_pid, 0) != 0 && errno == ESRCH) {
+			lsp_log(NULL, LOG_ERROR, "the editor (process %d) is gone: exiting", (int)s->client_pid);
+			_exit(1);
+		}
+	}
+	return NULL;
+}
+
+static void watch_client(lsp_server *s, pid_t pid)
+{
+	if (pid <= 0 || s->watchdog_on) return;
+	s->client_pid = pid;
+	s->watchdog_on = pthread_create(&s->watchdog, NULL, watchdog_main, s) == 0;
+}
+
+bool lsp_is_cancelled(lsp_server *s) { return atomic_load(&s->cancelled); }
+
+/* ---- lifecycle ------------------------------------------------------------ */
+
+static bool path_bool(json_t *o, const char *a, const char *b, const char *c)
+{
+	json_t *x = json_object_get(o, a);
+	if (b) x = json_object_get(x, b);
+	if (c) x = json_object_get(x, c);
+	return json_is_true(x);
+}
+
+static void read_client_caps(lsp_server *s, json_t *caps)
+{
+	json_t *td = json_object_get(caps, "textDocument"), *ws = json_object_get(caps, "workspace");
+	s->cap_progress = path_bool(caps, "window", "workDoneProgress", NULL);
+	s->cap_watch_dynamic = path_bool(ws, "didChangeWatchedFiles", "dynamicRegistration", NULL);
+	s->cap_pull_diag = json_object_get(td, "diagnostic") != NULL;
+	s->cap_diag_refresh = path_bool(ws, "diagnostics", "refreshSupport", NULL);
+	s->cap_hier_symbols = path_bool(td, "documentSymbol", "hierarchicalDocumentSymbolSupport", NULL);
+	s->cap_link = path_bool(td, "definition", "linkSupport", NULL);
+	/* the first encoding the client offers that we speak; utf-16 if none */
+	s->enc = LSP_UTF16;
+	json_t *encs = json_object_get(json_object_get(caps, "general"), "positionEncodings");
+	size_t i;
+	json_t *e;
+	json_array_foreach(encs, i, e) {
+		lsp_enc x = lsp_enc_from_name(json_string_value(e));
+		if (x) { s->enc = x; break; }
+	}
+}
+
+static json_t *server_caps(lsp_server *s)
+{
+	json_t *c = json_object();
+	json_object_set_new(c, "positionEncoding", json_string(lsp_enc_name(s->enc)));
+	json_object_set_new(c, "textDocumentSync", json_pack("{s:b,s:i,s:{s:b}}", "openClose", 1, "change", 2,
+							     "save", "includeText", 0));
+	const char *on[] = { "definitionProvider", "implementationProvider", "referencesProvider",
+			     "callHierarchyProvider", "documentSymbolProvider", "workspaceSymbolProvider",
+			     "hoverProvider" };
+	for (size_t i = 0; i < sizeof on / sizeof *on; i++) json_object_set_new(c, on[i], json_true());
+	json_object_set_new(c, "diagnosticProvider", json_pack("{s:s,s:b,s:b}", "identifier", "parseltongue",
+							       "interFileDependencies", 1, "workspaceDiagnostics", 1));
+	json_object_set_new(c, "workspace", json_pack("{s:{s:b,s:b}}", "workspaceFolders", "supported", 1,
+						      "changeNotifications", 1));
+	json_object_set_new(c, "experimental", json_pack("{s:{s:b,s:b,s:b,s:b,s:b}}", "parseltongue",
+							 "blastRadius", 1, "whatImplements", 1, "findCycles", 1,
+							 "generateContext", 1, "stats", 1));
+	return c;
+}
+
+static json_t *h_initialize(lsp_server *s, json_t *params, lsp_err *err)
+{
+	if (s->phase != 0) {
+		err->code = JRPC_INVALID_REQUEST;
+		snprintf(err->msg, sizeof err->msg, "initialize was already received");
+		return NULL;
+	}
+	json_t *pid = json_object_get(params, "processId");
+	if (json_is_integer(pid)) watch_client(s, (pid_t)json_integer_value(pid));
+	read_client_caps(s, json_object_get(params, "capabilities"));
+	lsp_roots_open(s, params);
+	s->phase = 1;
+	return json_pack("{s:o,s:{s:s,s:s}}", "capabilities", server_caps(s), "serverInfo", "name", "parseltongue",
+			 "version", VERSION);
+}
+
+static json_t *h_initialized(lsp_server *s, json_t *params, lsp_err *err)
+{
+	(void)params;
+	(void)err;
+	if (s->cap_watch_dynamic) {
+		json_t *watchers = json_pack("[{s:s},{s:s}]", "globPattern", "**/*.rs", "globPattern", "**/Cargo.toml");
+		json_t *reg = json_pack("{s:[{s:s,s:s,s:{s:o}}]}", "registrations", "id", "parseltongue-watch",
+					"method", "workspace/didChangeWatchedFiles", "registerOptions", "watchers", watchers);
+		jrpc_request(s->out, "client/registerCapability", reg);
+	} else {
+		lsp_watch_start(s);
+	}
+	lsp_roots_start(s);
+	return NULL;
+}
+
+/* Test-only (PARSELTONGUE_LSP_TEST=1): a request that takes params.ms
+ * milliseconds unless cancelled, to test cancellation deterministically. */
+static json_t *h_test_sleep(lsp_server *s, json_t *params, lsp_err *err)
+{
+	(void)err;
+	json_int_t ms = json_integer_value(json_object_get(params, "ms"));
+	for (json_int_t t = 0; t < ms && !lsp_is_cancelled(s); t += 5) {
+		struct timespec ts = { 0, 5 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	return json_integer(ms);
+}
+
+/* ---- document sync ---------------------------------------------------------- */
+
+static const char *doc_uri(json_t *params)
+{
+	return json_string_value(json_object_get(json_object_get(params, "textDocument"), "uri"));
+}
+
+static bool has_suffix(const char *s, const char *x)
+{
+	size_t a = strlen(s), b = strlen(x);
+	return a >= b && strcmp(s + a - b, x) == 0;
+}
+
+/* Hand the buffer (or the disk: text NULL) of uri to its root's indexer.
+ * Only Rust sources follow their buffers; a manifest is read from disk
+ * when saved or closed, and re-reads the whole folder. */
+static void reindex(lsp_server *s, const char *uri, bool from_buffer)
+{
+	char *rel = NULL, *text = NULL;
+	size_t len = 0;
+	lsp_root *r = lsp_root_of(s, uri, &rel);
+	if (!r) return;
+	if (has_suffix(rel, "Cargo.toml")) {
+		if (!from_buffer) lsp_root_queue(r, NULL, NULL, 0, false);
+	} else if (has_suffix(rel, ".rs")) {
+		if (from_buffer && !lsp_docs_get(s->docs, uri, &text, &len, NULL)) text = NULL;
+		lsp_root_queue(r, rel, text, len, true);
+	}
+	free(text);
+	free(rel);
+}
+
+static json_t *h_did_open(lsp_server *s, json_t *params, lsp_err *err)
+{
+	(void)err;
+	json_t *td = json_object_get(params, "textDocument");
+	const char *uri = json_string_value(json_object_get(td, "uri"));
+	json_t *text = json_object_get(td, "text");
+	if (!uri || !json_is_string(text)) return NULL;
+	lsp_docs_open(s->docs, uri, json_string_value(text), json_string_length(text),
+		      json_integer_value(json_object_get(td, "version")));
+	reindex(s, uri, true);
+	return NULL;
+}
+
+static bool parse_pos(json_t *o, lsp_pos *p)
+{
+	json_t *l = json_object_get(o, "line"), *c = json_object_get(o, "character");
+	if (!json_is_integer(l) || !json_is_integer(c)) return false;
+	json_int_t li = json_integer_value(l), ci = json_integer_value(c);
+	p->line = li < 0 ? 0 : li > UINT32_MAX ? UINT32_MAX : (uint32_t)li;
+	p->character = ci < 0 ? 0 : ci > UINT32_MAX ? UINT32_MAX : (uint32_t)ci;
+	return true;
+}
+
+static json_t *h_did_change(lsp_server *s, json_t *params, lsp_err *err)
+{
+	(void)err;
+	const char *uri = doc_uri(params);
+	json_t *changes = json_object_get(params, "contentChanges"), *c;
+	if (!uri || !json_is_array(changes)) return NULL;
+	VEC(lsp_change) v = {0};
+	size_t i;
+	json_array_foreach(changes, i, c) {
+		json_t *text = json_object_get(c, "text"), *range = json_object_get(c, "range");
+		if (!json_is_string(text)) continue;
+		lsp_change ch = { .whole = !range, .text = json_string_value(text), .len = json_string_length(text) };
+		if (range && (!parse_pos(json_object_get(range, "start"), &ch.range.start) ||
+			      !parse_pos(json_object_get(range, "end"), &ch.range.end)))
+			continue;
+		vec_push(&v, ch);
+	}
+	json_int_t version = json_integer_value(json_object_get(json_object_get(params, "textDocument"), "version"));
+	if (lsp_docs_change(s->docs, uri, version, v.v, v.n, s->enc)) reindex(s, uri, true);
+	else lsp_log(s, LOG_WARNING, "didChange for a document that is not open: %s", uri);
+	vec_free(&v);
+	return NULL;
+}
+
+static json_t *h_did_save(lsp_server *s, json_t *params, lsp_err *err)
+{
+	(void)err;
+	const char *uri = doc_uri(params);
+	bool rust = uri && has_suffix(uri, ".rs");
+	if (uri) reindex(s, uri, rust && lsp_docs_is_open(s->docs, uri));
+	return NULL;
+}
+
+/* At the end of a session every document closes: a buffer that differs
+ * from its file is re-indexed from disk, so that the database the next
+ * session (or the CLI) opens describes the files. */
+static void restore_disk_versions(lsp_server *s)
+{
+	char **uris;
+	size_t n = lsp_docs_list(s->docs, &uris);
+	for (size_t i = 0; i < n; i++) {
+		char *buf = NULL, *disk = NULL;
+		size_t blen = 0, dlen = 0;
+		if (lsp_docs_get(s->docs, uris[i], &buf, &blen, NULL)) disk = lsp_disk_text(uris[i], &dlen);
+		if (buf && (!disk || dlen != blen || memcmp(buf, disk, blen) != 0)) reindex(s, uris[i], false);
+		free(buf);
+		free(disk);
+		free(uris[i]);
+	}
+	free(uris);
+}
+
+static json_t *h_shutdown(lsp_server *s, json_t *params, lsp_err *err)
+{
+	(void)params;
+	(void)err;
+	restore_disk_versions(s);
+	s->phase = 2;
+	return NULL;
+}
+
+static json_t *h_did_close(lsp_server *s, json_t *params, lsp_err *err)
+{
+	(void)err;
+	const char *uri = doc_uri(params);
+	if (uri && lsp_docs_close(s->docs, uri)) reindex(s, uri, false);   /* the disk wins again */
+	return NULL;
+}
+
+static json_t *h_folders(lsp_server *s, json_t *params, lsp_err *err)
+{
+	(void)err;
+	lsp_roots_change(s, json_object_get(params, "event"));
+	return NULL;
+}
+
+static json_t *h_watched_files(lsp_server *s, json_t *params, lsp_err *err)
+{
+	(void)err;
+	json_t *ch;
+	size_t i;
+	json_array_foreach(json_object_get(params, "changes"), i, ch) {
+		const char *uri = json_string_value(json_object_get(ch, "uri"));
+		if (uri) lsp_watched_change(s, uri);
+	}
+	return NULL;
+}
+
+/* ---- dispatch ----------------------------------------------------------------- */
+
+enum { NOTIFY = 1u << 0, TEST_ONLY = 1u << 1 };
+
+typedef struct {
+	const char *method;
+	lsp_handler *fn;
+	unsigned flags;
+} route;
+
+static const route routes[] = {
+	{ "initialize", h_initialize, 0 },
+	{ "initialized", h_initialized, NOTIFY },
+	{ "shutdown", h_shutdown, 0 },
+	{ "textDocument/didOpen", h_did_open, NOTIFY },
+	{ "textDocument/didChange", h_did_change, NOTIFY },
+	{ "textDocument/didSave", h_did_save, NOTIFY },
+	{ "textDocument/didClose", h_did_close, NOTIFY },
+	{ "workspace/didChangeWatchedFiles", h_watched_files, NOTIFY },
+	{ "workspace/didChangeWorkspaceFolders", h_folders, NOTIFY },
+	{ "textDocument/definition", lsp_req_definition, 0 },
+	{ "textDocument/implementation", lsp_req_implementation, 0 },
+	{ "textDocument/references", lsp_req_references, 0 },
+	{ "textDocument/prepareCallHierarchy", lsp_req_prepare_call_hierarchy, 0 },
+	{ "callHierarchy/incomingCalls", lsp_req_incoming_calls, 0 },
+	{ "callHierarchy/outgoingCalls", lsp_req_outgoing_calls, 0 },
+	{ "textDocument/documentSymbol", lsp_req_document_symbol, 0 },
+	{ "workspace/symbol", lsp_req_workspace_symbol, 0 },
+	{ "textDocument/hover", lsp_req_hover, 0 },
+	{ "textDocument/diagnostic", lsp_req_document_diagnostic, 0 },
+	{ "workspace/diagnostic", lsp_req_workspace_diagnostic, 0 },
+	{ "parseltongue/blastRadius", lsp_req_blast_radius, 0 },
+	{ "parseltongue/whatImplements", lsp_req_what_implements, 0 },
+	{ "parseltongue/findCycles", lsp_req_find_cycles, 0 },
+	{ "parseltongue/generateContext", lsp_req_generate_context, 0 },
+	{ "parseltongue/stats", lsp_req_stats, 0 },
+	{ "parseltongue/_sleep", h_test_sleep, TEST_ONLY },
+};
+
+static const route *route_of(lsp_server *s, const char *method)
+{
+	for (size_t i = 0; i < sizeof routes / sizeof *routes; i++)
+		if (strcmp(routes[i].method, method) == 0)
+			return (routes[i].flags & TEST_ONLY) && !s->test_mode ? NULL : &routes[i];
+	return NULL;
+}
+
+static void set_current(lsp_server *s, json_t *id)
+{
+	pthread_mutex_lock(&s->qmu);
+	s->current_id = id;
+	atomic_store(&s->cancelled, false);
+	pthread_mutex_unlock(&s->qmu);
+}
+
+static void request(lsp_server *s, const char *method, json_t *id, json_t *params)
+{
+	if (s->phase == 0 && strcmp(method, "initialize") != 0) {
+		jrpc_reply_error(s->out, id, JRPC_SERVER_NOT_INITIALIZED, "the server is not initialized");
+		return;
+	}
+	if (s->phase == 2) {
+		jrpc_reply_error(s->out, id, JRPC_INVALID_REQUEST, "the server is shutting down");
+		return;
+	}
+	const route *r = route_of(s, method);
+	if (!r || (r->flags & NOTIFY)) {
+		char m[300];
+		snprintf(m, sizeof m, "unknown method %s", method);
+		jrpc_reply_error(s->out, id, JRPC_METHOD_NOT_FOUND, m);
+		return;
+	}
+	lsp_err err = {0};
+	set_current(s, id);
+	json_t *res = r->fn(s, params, &err);
+	if (lsp_is_cancelled(s)) {
+		json_decref(res);
+		jrpc_reply_error(s->out, id, JRPC_REQUEST_CANCELLED, "request cancelled");
+	} else if (err.code) {
+		json_decref(res);
+		jrpc_reply_error(s->out, id, err.code, err.msg);
+	} else {
+		jrpc_reply(s->out, id, res);
+	}
+	set_current(s, NULL);
+}
+
+static void notification(lsp_server *s, const char *method, json_t *params)
+{
+	if (s->phase != 1) return;     /* before initialize / after shutdown: dropped */
+	const route *r = route_of(s, method);
+	if (!r || !(r->flags & NOTIFY)) return;   /* unknown notifications are ignored */
+	lsp_err err = {0};
+	json_decref(r->fn(s, params, &err));
+}
+
+static json_t *next_message(lsp_server *s)
+{
+	pthread_mutex_lock(&s->qmu);
+	while (!s->queue.n && !s->eof) pthread_cond_wait(&s->qcv, &s->qmu);
+	json_t *m = NULL;
+	if (s->queue.n) {
+		m = s->queue.v[0];
+		memmove(&s->queue.v[0], &s->queue.v[1], (s->queue.n - 1) * sizeof *s->queue.v);
+		s->queue.n--;
+	}
+	pthread_mutex_unlock(&s->qmu);
+	return m;
+}
+
+/* Run until `exit` (or the end of input); returns the exit code. */
+static int serve(lsp_server *s)
+{
+	json_t *m;
+	while ((m = next_message(s))) {
+		const char *method = json_string_value(json_object_get(m, "method"));
+		json_t *id = json_object_get(m, "id"), *params = json_object_get(m, "params");
+		if (!method) {
+			jrpc_reply_error(s->out, id, JRPC_INVALID_REQUEST, "a request needs a method");
+		} else if (strcmp(method, "exit") == 0) {
+			json_decref(m);
+			return s->phase == 2 ? 0 : 1;
+		} else if (id && !json_is_null(id)) {
+			if (!json_is_integer(id) && !json_is_string(id))
+				jrpc_reply_error(s->out, NULL, JRPC_INVALID_REQUEST, "a request id is a number or a string");
+			else
+				request(s, method, id, params);
+		} else {
+			notification(s, method, params);
+		}
+		json_decref(m);
+	}
+	lsp_log(NULL, LOG_INFO, "input closed without exit");
+	return 1;
+}
+
+/* ---- entry point ---------------------------------------------------------------- */
+
+static int parse_args(lsp_server *s, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strncmp(a, "--clientProcessId=", 18) == 0) { s->client_pid = (pid_t)atol(a + 18); continue; }
+		if (strncmp(a, "--db=", 5) == 0) { s->db_arg = a + 5; continue; }
+		if (strcmp(a, "--clientProcessId") == 0 && v) { s->client_pid = (pid_t)atol(v); i++; continue; }
+		if (strcmp(a, "--db") == 0 && v) { s->db_arg = v; i++; continue; }
+		if (strcmp(a, "--stdio") == 0) continue;
+		fprintf(stderr, "parseltongue: --stdio: unknown option '%s'\n", a);
+		return -1;
+	}
+	return 0;
+}
+
+static void server_free(lsp_server *s)
+{
+	for (size_t i = 0; i < s->queue.n; i++) json_decref(s->queue.v[i]);
+	vec_free(&s->queue);
+	lsp_docs_free(s->docs);
+	jrpc_reader_free(s->in);
+	jrpc_writer_free(s->out);
+	pthread_mutex_destroy(&s->qmu);
+	pthread_cond_destroy(&s->qcv);
+	pthread_mutex_destroy(&s->diag_mu);
+	free(s);
+}
+
+int lsp_main(int argc, char **argv)
+{
+	lsp_server *s = xcalloc(1, sizeof *s);
+	s->enc = LSP_UTF16;
+	pthread_mutex_init(&s->qmu, NULL);
+	pthread_cond_init(&s->qcv, NULL);
+	pthread_mutex_init(&s->diag_mu, NULL);
+	const char *t = getenv("PARSELTONGUE_LSP_TEST");
+	s->test_mode = t && strcmp(t, "1") == 0;
+	const char *ms = getenv("PARSELTONGUE_LSP_SETTLE_MS");
+	s->settle_ms = ms && *ms ? atoi(ms) : 250;
+	if (parse_args(s, argc, argv)) { server_free(s); return 1; }
+	signal(SIGPIPE, SIG_IGN);
+	json_object_seed(0);        /* before any thread creates objects */
+	s->docs = lsp_docs_new();
+	/* the protocol keeps the real stdout to itself; anything else that
+	 * prints to stdout (a stray printf in some library) lands in stderr */
+	int proto = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+	if (proto < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0) proto = STDOUT_FILENO;
+	s->out = jrpc_writer_new(proto);
+	s->in = jrpc_reader_new(STDIN_FILENO);
+	pid_t pid = s->client_pid;
+	s->client_pid = 0;
+	watch_client(s, pid);
+	s->reader_on = pthread_create(&s->reader, NULL, reader_main, s) == 0;
+	int code = s->reader_on ? serve(s) : 1;
+	jrpc_reader_stop(s->in);
+	if (s->reader_on) pthread_join(s->reader, NULL);
+	bool idle = lsp_roots_drain(s);
+	atomic_store(&s->quit, true);
+	if (s->watchdog_on) pthread_join(s->watchdog, NULL);
+	if (lsp_roots_stop(s, idle)) server_free(s);
+	if (proto != STDOUT_FILENO) close(proto);
+	return code;
+}

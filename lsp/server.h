@@ -1,0 +1,177 @@
+/* lsp/server.h — the server's shared state, for lsp/ files only.
+ *
+ * Threads: the reader (stdin → queue, answers $/cancelRequest at once),
+ * the dispatcher (lsp_main's thread: runs every handler in order), one
+ * indexer per workspace root (the only writer of that root's store), the
+ * file watcher (inotify, when the client does not watch for us) and the
+ * client-process watchdog. They share: the writer (its own mutex), the
+ * documents (their own mutex), and each root's queue (root->mu).
+ */
+#ifndef PT_LSP_SERVER_H
+#define PT_LSP_SERVER_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "../graph/query.h"
+#include "../store/store.h"
+#include "jsonrpc.h"
+#include "text.h"
+
+typedef struct lsp_server lsp_server;
+
+enum { ROOT_WAITING = 0, ROOT_INDEXING, ROOT_READY, ROOT_FAILED };
+
+typedef struct { char *uri; uint64_t hash; } lsp_diag_file;
+
+/* A pending change for a root's indexer. */
+typedef struct {
+	char *rel;            /* workspace-relative path; NULL: whole workspace */
+	char *text;           /* buffer text (owned); NULL: read from disk */
+	size_t len;
+	bool doc;             /* came from the editor (didOpen/Change/Close) */
+} lsp_update;
+
+typedef struct {
+	char *path;           /* folder, no trailing '/' */
+	char *uri;            /* its file:// URI, no trailing '/' */
+	char *db;             /* database directory */
+	store *st;            /* NULL when the database could not be opened */
+	lsp_server *srv;
+	pthread_t thread;
+	bool started;
+	atomic_bool retired;  /* removed from the workspace (kept until exit) */
+	bool watched;         /* inotify watches added (dispatcher only) */
+	pthread_mutex_t mu;   /* guards everything below */
+	pthread_cond_t cv;    /* work queued, or work done */
+	VEC(lsp_update) queue;
+	int state;            /* ROOT_* */
+	bool busy;            /* an update is being written */
+	bool full_running;    /* ... and it is a whole-workspace run */
+	uint32_t pending_docs;/* editor updates queued or running */
+	uint64_t last_update_us, updates;
+	uint64_t indexed_files, last_full_ms;
+	char *error;          /* why the database or the index failed */
+	/* uris that carry reported cycle diagnostics, with a hash of what
+	 * was last sent for each (pushes skip what did not change); under
+	 * the server's diag_mu */
+	VEC(lsp_diag_file) diag;
+} lsp_root;
+
+struct lsp_server {
+	jrpc_writer *out;
+	jrpc_reader *in;
+	lsp_docs *docs;
+	lsp_enc enc;
+	/* appended by the dispatcher only, never moved (reserved once); other
+	 * threads read the count with lsp_roots_count; retired roots stay */
+	VEC(lsp_root *) roots;
+	const char *db_arg;
+	int phase;            /* 0 before initialize, 1 running, 2 after shutdown */
+	bool test_mode;       /* PARSELTONGUE_LSP_TEST=1: test-only methods */
+	int settle_ms;        /* PARSELTONGUE_LSP_SETTLE_MS, default 250 */
+	/* client capabilities */
+	bool cap_progress, cap_watch_dynamic, cap_pull_diag, cap_diag_refresh, cap_hier_symbols;
+	bool cap_link;
+	/* the reader → dispatcher queue */
+	pthread_mutex_t qmu;
+	pthread_cond_t qcv;
+	VEC(json_t *) queue;
+	bool eof;
+	json_t *current_id;   /* request being handled (under qmu) */
+	atomic_bool cancelled;/* ... and $/cancelRequest named it */
+	atomic_bool quit;
+	pid_t client_pid;
+	pthread_t reader, watchdog;
+	bool reader_on, watchdog_on;
+	struct lsp_watches *watches;   /* inotify (watch.c); NULL when unused */
+	pthread_mutex_t diag_mu; /* one diagnostics publication at a time */
+};
+
+/* An error a handler reports: code 0 = none. */
+typedef struct { int code; char msg[200]; } lsp_err;
+
+/* The one handler signature: requests return their result (a new
+ * reference; NULL means null), notifications return NULL. params is
+ * borrowed and may be NULL. */
+typedef json_t *lsp_handler(lsp_server *s, json_t *params, lsp_err *err);
+
+/* server.c */
+void lsp_log(lsp_server *s, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+enum { LOG_ERROR = 1, LOG_WARNING = 2, LOG_INFO = 3, LOG_DEBUG = 4 };
+bool lsp_is_cancelled(lsp_server *s);
+
+/* roots.c: URIs and workspace folders */
+char *lsp_uri_to_path(const char *uri);             /* caller frees; NULL if not file:// */
+char *lsp_path_to_uri(const char *path);            /* caller frees */
+/* The (active) root holding uri, and the path relative to it (caller
+ * frees). From any thread. */
+lsp_root *lsp_root_of(lsp_server *s, const char *uri, char **rel);
+char *lsp_root_file_uri(const lsp_root *r, const char *rel);   /* caller frees */
+
+void lsp_roots_open(lsp_server *s, json_t *init_params);
+size_t lsp_roots_count(lsp_server *s);   /* from any thread */
+/* workspace/didChangeWorkspaceFolders: params.event {added, removed}. */
+void lsp_roots_change(lsp_server *s, json_t *event);
+void lsp_roots_start(lsp_server *s);     /* start the indexers (after initialize) */
+/* At exit, before quit is set: let the indexers finish what is queued
+ * (up to 3 s each); false when one is still busy. */
+bool lsp_roots_drain(lsp_server *s);
+/* After quit is set: stop the watcher; with idle (lsp_roots_drain's
+ * answer) join the indexers and free every root and return true. Else
+ * free nothing and return false: an indexer still uses the server until
+ * the process exits, so the server must not be freed either. */
+bool lsp_roots_stop(lsp_server *s, bool idle);
+void lsp_root_queue(lsp_root *r, const char *rel, const char *text, size_t len, bool doc);
+/* Wait, at most s->settle_ms, until the editor's pending updates of r
+ * are written, unless a whole-workspace run is in progress. Never call
+ * it from r's own indexer (it would wait for itself). */
+void lsp_root_settle(lsp_root *r);
+
+/* watch.c */
+/* Dispatcher: watch (inotify) every folder not yet watched, and start the
+ * watcher thread; call before the folders' indexers start. */
+void lsp_watch_start(lsp_server *s);
+void lsp_watch_stop(lsp_server *s);      /* after quit is set */
+/* A file changed on disk (any thread): re-index it unless it is open. */
+void lsp_watched_change(lsp_server *s, const char *uri);
+/* handlers.c: texts and ranges as the editor sees them */
+/* The file's text: the open buffer, else the disk (caller frees; NULL
+ * when unreadable). */
+char *lsp_file_text(lsp_server *s, const char *uri, size_t *len);
+/* The file's text on disk (caller frees; NULL when unreadable). */
+char *lsp_disk_text(const char *uri, size_t *len);
+/* Convert the "range" of every element of items from graph coordinates
+ * to the negotiated encoding, on the text of uri. */
+void lsp_convert_ranges(lsp_server *s, const char *uri, json_t *items);
+
+/* handlers.c: the request table entries for the graph questions */
+json_t *lsp_req_definition(lsp_server *s, json_t *params, lsp_err *err);
+json_t *lsp_req_implementation(lsp_server *s, json_t *params, lsp_err *err);
+json_t *lsp_req_references(lsp_server *s, json_t *params, lsp_err *err);
+json_t *lsp_req_prepare_call_hierarchy(lsp_server *s, json_t *params, lsp_err *err);
+json_t *lsp_req_incoming_calls(lsp_server *s, json_t *params, lsp_err *err);
+json_t *lsp_req_outgoing_calls(lsp_server *s, json_t *params, lsp_err *err);
+json_t *lsp_req_document_symbol(lsp_server *s, json_t *params, lsp_err *err);
+json_t *lsp_req_workspace_symbol(lsp_server *s, json_t *params, lsp_err *err);
+json_t *lsp_req_hover(lsp_server *s, json_t *params, lsp_err *err);
+json_t *lsp_req_blast_radius(lsp_server *s, json_t *params, lsp_err *err);
+json_t *lsp_req_what_implements(lsp_server *s, json_t *params, lsp_err *err);
+json_t *lsp_req_find_cycles(lsp_server *s, json_t *params, lsp_err *err);
+json_t *lsp_req_generate_context(lsp_server *s, json_t *params, lsp_err *err);
+json_t *lsp_req_stats(lsp_server *s, json_t *params, lsp_err *err);
+
+/* diagnostics.c */
+/* Cycle diagnostics of r: uri → Diagnostic[] (a new object); ranges in
+ * graph coordinates (line, byte column) until lsp_convert_ranges. */
+json_t *lsp_cycle_diagnostics(lsp_server *s, lsp_root *r, store_txn *txn);
+/* Publish r's cycle diagnostics (push clients), or ask pull clients to
+ * refresh. Called by r's indexer after updates. */
+void lsp_publish_diagnostics(lsp_server *s, lsp_root *r);
+json_t *lsp_req_document_diagnostic(lsp_server *s, json_t *params, lsp_err *err);
+json_t *lsp_req_workspace_diagnostic(lsp_server *s, json_t *params, lsp_err *err);
+
+#endif
