@@ -61,6 +61,26 @@ void graph_resolve(pt_graph *g, const pt_source *src, size_t n_src,
 
 static inline const char *graph_str(const pt_graph *g, uint32_t off) { return strpool_get(&g->pool, off); }
 
+/* A resolution kept alive, so that an edit that leaves a file's
+ * declarations as they were re-resolves that file alone.
+ *
+ * new: resolves everything (as graph_resolve) and keeps its state; src and
+ * crates stay borrowed (and src writable) until free.
+ * same_shape: whether facts nf declare exactly what source src declares
+ * (items, uses, fields, derives; spans, signatures and bodies may differ).
+ * refile: for same-shaped facts only: makes src[i].facts = nf (borrowed),
+ * updates that file's entities and re-emits the edges written in it;
+ * appends to touched the indexes of entities whose record or adjacency
+ * may have changed (with repeats). The graph then equals what a full
+ * resolve of the new sources gives, up to the order of edges. */
+typedef struct resolver pt_resolver;
+typedef VEC(uint32_t) pt_touched;
+pt_resolver *graph_resolver_new(pt_graph *g, pt_source *src, size_t n_src,
+				const pt_crate *crates, size_t n_crates);
+bool graph_resolver_same_shape(const pt_resolver *R, size_t src, const pt_facts *nf);
+void graph_resolver_refile(pt_resolver *R, size_t src, const pt_facts *nf, pt_touched *touched);
+void graph_resolver_free(pt_resolver *R);    /* accepts NULL; the graph stays */
+
 /* Stable entity id from kind, qualified path and disambiguator. */
 uint64_t graph_entity_id(int kind, const char *qpath, uint32_t disamb);
 

@@ -41,6 +41,7 @@ typedef struct {
 	size_t n;
 	uint64_t max_size;
 	bool force;           /* re-parse even when the content hash is unchanged */
+	bool keep_facts;      /* leave the decoded facts in the job (a session uses them) */
 	atomic_size_t next, done;
 	pthread_mutex_t big;  /* one big file at a time: their trees dominate peak memory */
 } pool;
@@ -102,7 +103,7 @@ static void work_one(pool *P, job *j, pt_extractor *ex)
 		j->rec.hash = pt_hash64(text.buf ? text.buf : "", text.len);
 		j->rec.size = text.len;
 		if (j->text) j->rec.mtime_ns = -1;
-		j->same_hash = j->known && j->old.hash == j->rec.hash && !j->old.skip && !P->force;
+		j->same_hash = j->known && j->old.hash == j->rec.hash && !P->force;
 		if (!j->same_hash && !wf->cargo) {
 			if (text.len && memchr(text.buf, 0, text.len)) skip = SKIP_BINARY;
 			else if (!valid_utf8((const unsigned char *)text.buf, text.len)) skip = SKIP_NOT_UTF8;
@@ -118,8 +119,10 @@ static void work_one(pool *P, job *j, pt_extractor *ex)
 				}
 				/* the blob is what gets stored and read back: drop the
 				 * decoded copy now, it is the bulk of peak memory */
-				facts_free(&j->facts);
-				facts_init(&j->facts);
+				if (!P->keep_facts) {
+					facts_free(&j->facts);
+					facts_init(&j->facts);
+				}
 			}
 		}
 	}
@@ -320,7 +323,12 @@ static int cmp_half(const void *a, const void *b)
 	if (xo != yo) return xo < yo ? -1 : 1;
 	if (x->e.file != y->e.file) return x->e.file < y->e.file ? -1 : 1;
 	if (x->e.site.start_byte != y->e.site.start_byte) return x->e.site.start_byte < y->e.site.start_byte ? -1 : 1;
-	return (int)x->e.flags - (int)y->e.flags;
+	if (x->e.flags != y->e.flags) return (int)x->e.flags - (int)y->e.flags;
+	/* every encoded field takes part: the stored order is canonical */
+	if (x->e.site.start_line != y->e.site.start_line) return x->e.site.start_line < y->e.site.start_line ? -1 : 1;
+	if (x->e.site.start_col != y->e.site.start_col) return x->e.site.start_col < y->e.site.start_col ? -1 : 1;
+	if (x->e.site.end_line != y->e.site.end_line) return x->e.site.end_line < y->e.site.end_line ? -1 : 1;
+	return x->e.site.end_col < y->e.site.end_col ? -1 : x->e.site.end_col > y->e.site.end_col;
 }
 
 /* Sorted adjacency for one direction; ranges per entity in start[]. A
@@ -623,11 +631,21 @@ static int write_graph(store_txn *txn, const pt_graph *g, index_report *rep)
 
 /* ---- the run ------------------------------------------------------------ */
 
+/* Every commit moves the generation: a session kept in memory compares it
+ * to know whether someone else (another process, a full run) wrote since. */
+static int bump_generation(store_txn *txn)
+{
+	uint64_t g = 0;
+	store_meta_get_u64(txn, META_GENERATION, &g);
+	return store_meta_put_u64(txn, META_GENERATION, g + 1);
+}
+
 static int update_meta(store_txn *txn, const index_opts *o, index_report *rep, uint64_t next_id)
 {
 	int rc = store_meta_put_u64(txn, META_NEXT_FILE_ID, next_id);
 	if (!rc) rc = store_meta_put_u64(txn, META_EXTRACT_VERSION, EXTRACT_VERSION);
 	if (!rc) rc = store_meta_put_u64(txn, META_LAST_UPDATE, (uint64_t)time(NULL));
+	if (!rc) rc = bump_generation(txn);
 	if (!rc && rep->changed + rep->added + rep->deleted + rep->manifests_changed) {
 		rc = store_meta_put_u64(txn, META_ENTITIES, rep->entities);
 		if (!rc) rc = store_meta_put_u64(txn, META_EDGES, rep->edges);
@@ -864,6 +882,246 @@ done:
 	for (size_t i = 0; i < gone.n; i++) free(gone.v[i]);
 	vec_free(&gone);
 	workspace_free(&ws);
+	rep->seconds = secs(pt_now_ns() - t0);
+	return rc;
+}
+
+/* ---- an editor session ----------------------------------------------- */
+
+struct index_session {
+	store *st;
+	char *root;
+	bool loaded;
+	uint64_t generation;     /* of the last commit this state matches */
+	sources S;               /* every file's facts, sorted by path */
+	pt_workspace ws;         /* crates (the resolver borrows them) */
+	pt_graph g;
+	pt_resolver *R;
+};
+
+index_session *index_session_new(store *st, const char *root)
+{
+	index_session *s = xcalloc(1, sizeof *s);
+	s->st = st;
+	s->root = xstrdup(root);
+	return s;
+}
+
+static void session_unload(index_session *s)
+{
+	graph_resolver_free(s->R);
+	s->R = NULL;
+	graph_free(&s->g);
+	sources_free(&s->S);
+	workspace_free(&s->ws);
+	s->loaded = false;
+}
+
+void index_session_free(index_session *s)
+{
+	if (!s) return;
+	session_unload(s);
+	free(s->root);
+	free(s);
+}
+
+static uint64_t generation(store_txn *txn)
+{
+	uint64_t g = 0;
+	store_meta_get_u64(txn, META_GENERATION, &g);
+	return g;
+}
+
+static int session_load(index_session *s)
+{
+	store_txn *txn = NULL;
+	int rc = store_txn_begin(s->st, false, &txn);
+	if (rc) return rc;
+	s->generation = generation(txn);
+	rc = load_sources(txn, &s->S);
+	if (!rc) rc = ws_from_store(txn, &s->ws);
+	store_txn_abort(txn);
+	if (rc) { session_unload(s); return rc; }
+	workspace_crates(s->root, &s->ws);
+	graph_init(&s->g);
+	s->R = graph_resolver_new(&s->g, s->S.src.v, s->S.src.n, s->ws.crates.v, s->ws.crates.n);
+	s->loaded = true;
+	return STORE_OK;
+}
+
+static int find_source(const sources *S, const char *path)
+{
+	size_t lo = 0, hi = S->src.n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(S->src.v[mid].path, path);
+		if (!c) return (int)mid;
+		if (c < 0) lo = mid + 1; else hi = mid;
+	}
+	return -1;
+}
+
+/* Edges of the touched entities, both directions, rewritten where they
+ * differ from the stored values; their records likewise. */
+static int write_touched(store_txn *txn, const pt_graph *g, pt_touched *t, index_report *rep)
+{
+	uint8_t *mark = xcalloc(g->ents.n + 1, 1);
+	for (size_t i = 0; i < t->n; i++) mark[t->v[i]] = 1;
+	VEC(half) out = {0}, in = {0};
+	for (size_t i = 0; i < g->edges.n; i++) {
+		const pt_edge *e = &g->edges.v[i];
+		if (mark[e->src]) { half h = { e->src, g->ents.v[e->dst].id, *e, false }; vec_push(&out, h); }
+		if (mark[e->dst]) { half h = { e->dst, g->ents.v[e->src].id, *e, true }; vec_push(&in, h); }
+	}
+	if (out.n) qsort(out.v, out.n, sizeof *out.v, cmp_half);
+	if (in.n) qsort(in.v, in.n, sizeof *in.v, cmp_half);
+	strbuf buf = {0};
+	int rc = STORE_OK;
+	size_t oi = 0, ii = 0;
+	for (uint32_t e = 0; e < g->ents.n && !rc; e++) {
+		if (!mark[e]) continue;
+		uint8_t key[8];
+		store_val v;
+		store_key_u64(key, g->ents.v[e].id);
+		for (int dir = 0; dir < 2 && !rc; dir++) {
+			size_t *at = dir ? &ii : &oi, from = *at;
+			const half *h = dir ? in.v : out.v;
+			size_t n = dir ? in.n : out.n;
+			while (*at < n && h[*at].ent == e) (*at)++;
+			encode_adj(g, h, (uint32_t)from, (uint32_t)*at, &buf);
+			store_table tbl = dir ? TBL_IN : TBL_OUT;
+			int got = store_get(txn, tbl, key, 8, &v);
+			if (got != STORE_OK && got != STORE_NOTFOUND) { rc = got; break; }
+			bool same = got == STORE_OK ? (v.len == buf.len && memcmp(v.data, buf.buf, buf.len) == 0) : buf.len == 0;
+			if (same) continue;
+			rc = buf.len ? store_put(txn, tbl, key, 8, buf.buf, buf.len) : store_del(txn, tbl, key, 8, NULL, 0);
+			rep->adj_written++;
+		}
+		if (rc) break;
+		rec_entity r;
+		ent_record(g, &g->ents.v[e], &r);
+		rec_entity_encode(&r, &buf);
+		int got = store_get(txn, TBL_ENTS, key, 8, &v);
+		if (got == STORE_OK && v.len == buf.len && memcmp(v.data, buf.buf, buf.len) == 0) continue;
+		/* same id, name and file: the secondary indexes stand */
+		rc = store_put(txn, TBL_ENTS, key, 8, buf.buf, buf.len);
+		rep->ents_written++;
+	}
+	strbuf_free(&buf);
+	vec_free(&out);
+	vec_free(&in);
+	free(mark);
+	return rc;
+}
+
+/* Parse one file's new content; false when it cannot take the fast path
+ * (unreadable, skipped, or gone). */
+static bool session_parse(index_session *s, const char *rel, const char *text, size_t len, job *j, pt_workspace *one)
+{
+	char *full = NULL;
+	struct stat sb;
+	if (asprintf(&full, "%s/%s", s->root, rel) < 0) return false;
+	bool on_disk = stat(full, &sb) == 0 && S_ISREG(sb.st_mode);
+	free(full);
+	if (!text && !on_disk) return false;
+	ws_file wf = { xstrdup(rel), on_disk ? (uint64_t)sb.st_size : len,
+		       on_disk ? (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec : -1, false };
+	vec_push(&one->files, wf);
+	*j = (job){ .ws = 0, .text = text, .text_len = len };
+	pool P = { .root = s->root, .ws = one, .jobs = j, .n = 1, .max_size = DEFAULT_MAX_FILE, .keep_facts = true };
+	facts_init(&j->facts);
+	pt_extractor *ex = extract_new();
+	work_one(&P, j, ex);
+	extract_free(ex);
+	return !j->rec.skip;
+}
+
+static int session_commit(index_session *s, const char *rel, job *j, pt_touched *t, index_report *rep)
+{
+	for (;;) {
+		store_txn *txn = NULL;
+		uint64_t next_id = 1;
+		int rc = store_txn_begin(s->st, true, &txn);
+		if (rc) return rc;
+		if (generation(txn) != s->generation) { store_txn_abort(txn); return STORE_NOTFOUND; }
+		store_meta_get_u64(txn, META_NEXT_FILE_ID, &next_id);
+		rc = put_file(txn, rel, j, &next_id);
+		if (!rc) rc = write_touched(txn, &s->g, t, rep);
+		if (!rc) rc = store_meta_put_u64(txn, META_EDGES, s->g.edges.n);
+		if (!rc) rc = store_meta_put_u64(txn, META_LAST_UPDATE, (uint64_t)time(NULL));
+		if (!rc) rc = bump_generation(txn);
+		if (!rc) {
+			rc = store_txn_commit(txn);
+			if (!rc) s->generation++;
+			return rc;
+		}
+		store_txn_abort(txn);
+		if (rc != STORE_EMAPFULL || store_grow(s->st)) return rc;
+		rep->map_grows++;
+	}
+}
+
+/* The fast path, when it applies: STORE_NOTFOUND means "take the slow one". */
+static int session_fast(index_session *s, const char *rel, const char *text, size_t len, index_report *rep)
+{
+	if (!s->loaded) {
+		int rc = session_load(s);
+		if (rc) return rc == STORE_NOTFOUND ? STORE_EIO : rc;
+	}
+	int at = find_source(&s->S, rel);
+	if (at < 0) return STORE_NOTFOUND;
+	store_txn *txn = NULL;
+	int rc = store_txn_begin(s->st, false, &txn);
+	if (rc) return rc;
+	bool fresh = generation(txn) == s->generation;
+	store_val v;
+	job j = {0};
+	bool known = store_get(txn, TBL_FILES, rel, strlen(rel), &v) == STORE_OK && rec_file_decode(v.data, v.len, &j.old) == 0;
+	rec_file old = j.old;
+	store_txn_abort(txn);
+	if (!fresh || !known) return STORE_NOTFOUND;
+	pt_workspace one = {0};
+	rc = STORE_NOTFOUND;
+	if (!session_parse(s, rel, text, len, &j, &one)) goto done;
+	j.known = true;
+	j.old = old;
+	j.rec.id = old.id;
+	if (!graph_resolver_same_shape(s->R, (size_t)at, &j.facts)) goto done;
+	/* the session now owns the new facts; the old ones go */
+	pt_facts *nf = xmalloc(sizeof *nf);
+	*nf = j.facts;
+	facts_init(&j.facts);
+	pt_touched touched = {0};
+	graph_resolver_refile(s->R, (size_t)at, nf, &touched);
+	pt_facts *old_facts = s->S.owned.v[at];
+	s->S.owned.v[at] = nf;
+	facts_free(old_facts);
+	free(old_facts);
+	rep->changed = 1;
+	rep->parsed = 1;
+	rep->fast_path = true;
+	rc = session_commit(s, rel, &j, &touched, rep);
+	rep->entities = s->g.ents.n;
+	rep->edges = s->g.edges.n;
+	vec_free(&touched);
+	if (rc) session_unload(s);      /* memory is ahead of the store: start again */
+done:
+	facts_free(&j.facts);
+	strbuf_free(&j.blob);
+	workspace_free(&one);
+	return rc;
+}
+
+int index_session_update(index_session *s, const char *rel_path, const char *text, size_t len,
+			 index_report *rep)
+{
+	uint64_t t0 = pt_now_ns();
+	memset(rep, 0, sizeof *rep);
+	int rc = session_fast(s, rel_path, text, len, rep);
+	if (rc == STORE_NOTFOUND) {
+		session_unload(s);
+		rc = index_update_file(s->st, s->root, rel_path, text, len, rep);
+	}
 	rep->seconds = secs(pt_now_ns() - t0);
 	return rc;
 }

@@ -35,6 +35,7 @@ typedef struct {
 	uint32_t unresolved_calls, ambiguous_calls;
 	bool up_to_date;             /* nothing changed: only stat was needed */
 	uint32_t map_grows;
+	bool fast_path;              /* index_session_update: one file re-resolved alone */
 	double seconds, parse_seconds, resolve_seconds, write_seconds;
 } index_report;
 
@@ -51,6 +52,19 @@ int index_run(store *st, const index_opts *o, index_report *rep, int *sys_errno)
 int index_update_file(store *st, const char *root, const char *rel_path,
 		      const char *text, size_t len, index_report *rep);
 
+/* A workspace resolution kept in memory for an editor session. An edit
+ * that leaves a file's declarations as they were (most keystrokes) is
+ * re-resolved for that file alone and written as the few records it
+ * changes; anything else (new or removed items, uses, files, manifests, or
+ * a commit by someone else) takes the index_update_file path and reloads
+ * the session at the next edit. Same result as index_update_file. Not
+ * thread-safe: one writer thread owns it. */
+typedef struct index_session index_session;
+index_session *index_session_new(store *st, const char *root);  /* loads lazily */
+int index_session_update(index_session *s, const char *rel_path, const char *text, size_t len,
+			 index_report *rep);
+void index_session_free(index_session *s);                       /* accepts NULL */
+
 /* Meta keys written by index_run. */
 #define META_ROOT "root"
 #define META_LAST_UPDATE "last_update"
@@ -59,5 +73,6 @@ int index_update_file(store *st, const char *root, const char *rel_path,
 #define META_EDGES "edges"
 #define META_LAST_SECONDS_US "last_update_us"
 #define META_EXTRACT_VERSION "extract_version"
+#define META_GENERATION "generation"
 
 #endif

@@ -85,7 +85,7 @@ static uint32_t mm_first(const multimap *m, uint64_t key)
 
 /* Keys: a tag, a number and a name hashed together. */
 enum { K_ITEM = 1, K_USE, K_GLOB, K_ASSOC, K_TASSOC, K_TRAITITEM, K_MODSCOPE, K_FIELD,
-       K_TYPETRAIT, K_CRATE, K_FILE, K_ID, K_METHODNAME, K_QPATH, K_MACRO, K_LOOKUP, K_IMPLOF, K_ANYNAME };
+       K_TYPETRAIT, K_CRATE, K_FILE, K_ID, K_METHODNAME, K_QPATH, K_MACRO, K_LOOKUP, K_IMPLOF, K_ANYNAME, K_IMPLTRAITS };
 
 /* splitmix64: a bijection, so (tag, num) pairs never share a seed for the
  * small numbers (scopes, entity indexes) used here. */
@@ -130,13 +130,14 @@ typedef struct {
 	bool reached;
 	uint32_t mod_ent, scope;
 	char *qpath, *child_dir;
+	uint32_t use_first, use_end;  /* this file's uses in R.uses */
 	uint32_t *item_ent;      /* per fact item */
 	uint32_t *item_scope;    /* per fact item: body scope (modules, fns) */
 } file_info;
 
-typedef struct {
+struct resolver {
 	pt_graph *g;
-	const pt_source *src;
+	pt_source *src;          /* the caller's array; refile writes facts pointers */
 	size_t n_src;
 	const pt_crate *crates;
 	size_t n_crates;
@@ -150,7 +151,8 @@ typedef struct {
 	bool caching;            /* on once every name is declared */
 	multimap mm;
 	strbuf tmp;
-} resolver;
+};
+typedef struct resolver resolver;
 
 typedef VEC(uint32_t) idlist;
 
@@ -473,7 +475,6 @@ static void make_item(resolver *R, uint32_t src, int32_t i, int32_t crate)
 	ent_aux aux = { src, i, escope, escope, NONE };
 	uint32_t e = add_entity(R, &s, aux);
 	f->item_ent[i] = e;
-	add_edge(R, s.parent, e, REL_CONTAINS, 0, R->src[src].id, it->name_span);
 	if (!assoc && it->kind != PT_IMPL) declare(R, escope, name, e);
 	if (it->kind == PT_MACRO) mm_add(&R->mm, key_of(K_MACRO, 0, name, strlen(name)), e);
 	if (it->kind == PT_METHOD) mm_add(&R->mm, key_of(K_METHODNAME, 0, name, strlen(name)), e);
@@ -523,6 +524,7 @@ static void expand_file(resolver *R, uint32_t src, int32_t crate, uint32_t mod_e
 		if (it->parent >= (int32_t)i) it->parent = -1;  /* defensive: parents come first */
 		make_item(R, src, (int32_t)i, crate);
 	}
+	f->use_first = (uint32_t)R->uses.n;
 	for (size_t i = 0; i < fa->uses.n; i++) {
 		const fact_use *u = &fa->uses.v[i];
 		uint32_t sc = (u->scope >= 0 && (size_t)u->scope < fa->items.n && f->item_scope[u->scope] != NONE)
@@ -535,6 +537,7 @@ static void expand_file(resolver *R, uint32_t src, int32_t crate, uint32_t mod_e
 		mm_add(&R->mm, key_of(tag, sc, tag == K_GLOB ? "" : alias, tag == K_GLOB ? 0 : strlen(alias)),
 		       (uint32_t)R->uses.n - 1);
 	}
+	f->use_end = (uint32_t)R->uses.n;
 }
 
 /* A root module (crate root or orphan file). */
@@ -923,39 +926,58 @@ static uint32_t pick_type(resolver *R, uint32_t sc, const char *path)
 	return t;
 }
 
-static void do_impl(resolver *R, uint32_t src, int32_t i)
+/* The members of impl i: items whose parent it is (they follow it). */
+#define FOR_MEMBERS(fa, i, j) \
+	for (size_t j = (size_t)(i) + 1; j < (fa)->items.n && (fa)->items.v[j].span.start_byte < (fa)->items.v[i].span.end_byte; j++) \
+		if ((fa)->items.v[j].parent == (int32_t)(i))
+
+/* Registration: self type and traits of impl i, its members as associated
+ * items of the type, and which trait items they implement. */
+static void reg_impl(resolver *R, uint32_t src, int32_t i)
 {
 	const pt_facts *fa = R->src[src].facts;
 	const fact_item *it = &fa->items.v[i];
-	uint32_t ie = R->fi[src].item_ent[i], fid = R->src[src].id;
+	uint32_t ie = R->fi[src].item_ent[i];
 	uint32_t sc = R->aux.v[ie].escope;
 	uint32_t self = *fstr(R, src, it->impl_self) ? pick_type(R, sc, fstr(R, src, it->impl_self)) : NONE;
 	idlist traits = {0};
 	if (it->impl_trait) resolve_trait(R, sc, fstr(R, src, it->impl_trait), self, &traits);
 	R->aux.v[ie].self_ent = self;
-	int eflags = (it->flags & FI_MACRO_GEN) ? EDGE_MACRO : 0;
 	for (size_t t = 0; t < traits.n; t++) {
-		add_edge(R, self != NONE ? self : ie, traits.v[t], REL_IMPL, eflags, fid, it->span);
+		mm_add(&R->mm, key_of(K_IMPLTRAITS, ie, "", 0), traits.v[t]);
 		if (self != NONE) mm_add(&R->mm, key_of(K_TYPETRAIT, self, "", 0), traits.v[t]);
 	}
-	for (size_t j = (size_t)i + 1; j < fa->items.n; j++) {
+	FOR_MEMBERS(fa, i, j) {
 		const fact_item *m = &fa->items.v[j];
-		if (m->span.start_byte >= it->span.end_byte) break;
-		if (m->parent != i) continue;
 		uint32_t me = R->fi[src].item_ent[j];
 		const char *name = fstr(R, src, m->name);
 		R->aux.v[me].self_ent = self;
-		if (self != NONE) {
+		if (self != NONE)
 			mm_add(&R->mm, key_of(it->impl_trait ? K_TASSOC : K_ASSOC, self, name, strlen(name)), me);
-			if (m->kind == PT_METHOD) add_edge(R, self, me, REL_DEFINES, 0, fid, m->name_span);
-		}
 		for (size_t t = 0; t < traits.n; t++)
-			for (uint32_t k = mm_first(&R->mm, key_of(K_TRAITITEM, traits.v[t], name, strlen(name))); k; k = mm_next(&R->mm, k)) {
-				add_edge(R, me, mm_val(&R->mm, k), REL_IMPL, 0, fid, m->name_span);
+			for (uint32_t k = mm_first(&R->mm, key_of(K_TRAITITEM, traits.v[t], name, strlen(name))); k; k = mm_next(&R->mm, k))
 				mm_add(&R->mm, key_of(K_IMPLOF, me, "", 0), mm_val(&R->mm, k));
-			}
 	}
 	vec_free(&traits);
+}
+
+/* Edges of impl i, from what reg_impl recorded: IMPL (type or impl →
+ * trait), DEFINES (type → method), IMPL (method → trait method). */
+static void emit_impl(resolver *R, uint32_t src, int32_t i)
+{
+	const pt_facts *fa = R->src[src].facts;
+	const fact_item *it = &fa->items.v[i];
+	uint32_t ie = R->fi[src].item_ent[i], fid = R->src[src].id, self = R->aux.v[ie].self_ent;
+	int eflags = (it->flags & FI_MACRO_GEN) ? EDGE_MACRO : 0;
+	for (uint32_t t = mm_first(&R->mm, key_of(K_IMPLTRAITS, ie, "", 0)); t; t = mm_next(&R->mm, t))
+		add_edge(R, self != NONE ? self : ie, mm_val(&R->mm, t), REL_IMPL, eflags, fid, it->span);
+	FOR_MEMBERS(fa, i, j) {
+		const fact_item *m = &fa->items.v[j];
+		uint32_t me = R->fi[src].item_ent[j];
+		if (self != NONE && m->kind == PT_METHOD) add_edge(R, self, me, REL_DEFINES, 0, fid, m->name_span);
+		for (uint32_t k = mm_first(&R->mm, key_of(K_IMPLOF, me, "", 0)); k; k = mm_next(&R->mm, k))
+			add_edge(R, me, mm_val(&R->mm, k), REL_IMPL, 0, fid, m->name_span);
+	}
 }
 
 static void do_trait_selfs(resolver *R, uint32_t src)
@@ -1049,9 +1071,9 @@ static uint32_t recv_type(resolver *R, const ref_ctx *c, const fact_ref *r)
 		if (t == NONE) return NONE;
 		const char *fname = fstr(R, c->src, r->recv_name);
 		for (uint32_t it = mm_first(&R->mm, key_of(K_FIELD, t, fname, strlen(fname))); it; it = mm_next(&R->mm, it)) {
-			uint32_t packed = mm_val(&R->mm, it);
+			uint32_t fi = mm_val(&R->mm, it);
 			const ent_aux *a = &R->aux.v[t];
-			const char *ftype = fstr(R, a->src, packed);
+			const char *ftype = fstr(R, a->src, R->src[a->src].facts->fields.v[fi].type);
 			uint32_t ft = pick_type(R, a->escope, ftype);
 			strbuf b = {0};
 			/* a field of generic type: its bounds where the code is written */
@@ -1188,24 +1210,30 @@ static const char *const derive_paths[][2] = {
 	{ "Default", "core::default::Default" },
 };
 
-static void do_derive(resolver *R, const ref_ctx *c, const fact_ref *r)
+/* The traits a #[derive(..)] names: those in scope, else the standard
+ * derive's trait (placeholder when the standard library is not indexed). */
+static void derive_traits(resolver *R, const ref_ctx *c, const fact_ref *r, idlist *tr)
 {
 	const char *path = fstr(R, c->src, r->path);
-	idlist tr = {0};
-	resolve_path(R, c->sc, path, NONE, &tr, 0);
+	resolve_path(R, c->sc, path, NONE, tr, 0);
 	size_t n = 0;
-	for (size_t i = 0; i < tr.n; i++) n += ekind(R, tr.v[i]) == PT_TRAIT;
-	if (!n) {
-		tr.n = 0;
-		for (size_t i = 0; i < sizeof derive_paths / sizeof *derive_paths; i++)
-			if (strcmp(path, derive_paths[i][0]) == 0) path = derive_paths[i][1];
-		resolve_trait(R, c->sc, path, NONE, &tr);
+	for (size_t i = 0; i < tr->n; i++) n += ekind(R, tr->v[i]) == PT_TRAIT;
+	if (n) return;
+	tr->n = 0;
+	for (size_t i = 0; i < sizeof derive_paths / sizeof *derive_paths; i++)
+		if (strcmp(path, derive_paths[i][0]) == 0) path = derive_paths[i][1];
+	resolve_trait(R, c->sc, path, NONE, tr);
+}
+
+static void do_derive(resolver *R, const ref_ctx *c, const fact_ref *r, bool reg)
+{
+	idlist tr = {0};
+	derive_traits(R, c, r, &tr);
+	for (size_t i = 0; i < tr.n; i++) {
+		if (ekind(R, tr.v[i]) != PT_TRAIT) continue;
+		if (reg) mm_add(&R->mm, key_of(K_TYPETRAIT, c->from_ent, "", 0), tr.v[i]);
+		else add_edge(R, c->from_ent, tr.v[i], REL_IMPL, EDGE_DERIVE, c->fid, r->span);
 	}
-	for (size_t i = 0; i < tr.n; i++)
-		if (ekind(R, tr.v[i]) == PT_TRAIT) {
-			add_edge(R, c->from_ent, tr.v[i], REL_IMPL, EDGE_DERIVE, c->fid, r->span);
-			mm_add(&R->mm, key_of(K_TYPETRAIT, c->from_ent, "", 0), tr.v[i]);
-		}
 	vec_free(&tr);
 }
 
@@ -1238,9 +1266,21 @@ static void do_refs(resolver *R, uint32_t src)
 		case FR_CALL_PATH: do_path_call(R, &c, r); break;
 		case FR_CALL_METHOD: do_method_call(R, &c, r); break;
 		case FR_TYPE: do_type_ref(R, &c, r); break;
-		case FR_DERIVE: do_derive(R, &c, r); break;
+		case FR_DERIVE: do_derive(R, &c, r, false); break;
 		case FR_MACRO_CALL: break;  /* USES names types, traits, consts, statics only */
 		}
+	}
+}
+
+static void reg_derives(resolver *R, uint32_t src)
+{
+	const pt_facts *fa = R->src[src].facts;
+	for (size_t i = 0; i < fa->refs.n; i++) {
+		const fact_ref *r = &fa->refs.v[i];
+		if (r->kind != FR_DERIVE) continue;
+		ref_ctx c;
+		ref_context(R, src, r, &c);
+		do_derive(R, &c, r, true);
 	}
 }
 
@@ -1251,15 +1291,17 @@ static void do_fields(resolver *R, uint32_t src)
 		const fact_field *fl = &fa->fields.v[i];
 		if (fl->owner < 0 || (size_t)fl->owner >= fa->items.n) continue;
 		const char *name = fstr(R, src, fl->name);
-		mm_add(&R->mm, key_of(K_FIELD, R->fi[src].item_ent[fl->owner], name, strlen(name)), fl->type);
+		/* the field's index, not its string: facts of a file are
+		 * replaced by same-shaped ones on an edit, indexes stay */
+		mm_add(&R->mm, key_of(K_FIELD, R->fi[src].item_ent[fl->owner], name, strlen(name)), (uint32_t)i);
 	}
 }
 
 /* A `use` is a dependency of the module (or fn) that writes it: USES edges
  * to what it names, so module cycles show at their `use` sites. */
-static void do_uses(resolver *R)
+static void emit_uses(resolver *R, uint32_t src)
 {
-	for (size_t u = 0; u < R->uses.n; u++) {
+	for (size_t u = R->fi[src].use_first; u < R->fi[src].use_end; u++) {
 		use_rec *r = &R->uses.v[u];
 		const fact_use *fu = &R->src[r->src].facts->uses.v[r->fu];
 		if (strcmp(fstr(R, r->src, fu->alias), "*") == 0) continue;
@@ -1299,42 +1341,160 @@ void graph_free(pt_graph *g)
 	strpool_free(&g->pool);
 }
 
+static void emit_contains(resolver *R, uint32_t src)
+{
+	const pt_facts *fa = R->src[src].facts;
+	for (size_t i = 0; i < fa->items.n; i++) {
+		const fact_item *it = &fa->items.v[i];
+		add_edge(R, item_owner_ent(R, src, it), R->fi[src].item_ent[i], REL_CONTAINS, 0, R->src[src].id, it->name_span);
+	}
+}
+
+/* Every edge written in one file: all carry that file's id as their site. */
+static void emit_file(resolver *R, uint32_t src)
+{
+	const pt_facts *fa = R->src[src].facts;
+	emit_contains(R, src);
+	for (size_t i = 0; i < fa->items.n; i++)
+		if (fa->items.v[i].kind == PT_IMPL) emit_impl(R, src, (int32_t)i);
+	do_refs(R, src);
+	emit_uses(R, src);
+}
+
+pt_resolver *graph_resolver_new(pt_graph *g, pt_source *src, size_t n_src,
+				const pt_crate *crates, size_t n_crates)
+{
+	resolver *R = xcalloc(1, sizeof *R);
+	*R = (resolver){ .g = g, .src = src, .n_src = n_src, .crates = crates, .n_crates = n_crates };
+	R->fi = xcalloc(n_src + 1, sizeof *R->fi);
+	R->crate_scope = xmalloc((n_crates + 1) * sizeof *R->crate_scope);
+	for (size_t c = 0; c < n_crates; c++) R->crate_scope[c] = -1;
+	for (size_t i = 0; i < n_src; i++)
+		mm_add(&R->mm, key_of(K_FILE, 0, src[i].path, strlen(src[i].path)), (uint32_t)i);
+	crate_roots(R);
+	add_orphans(R);
+	R->caching = true;
+	/* registration first, for every file; then edges, file by file */
+	for (size_t s = 0; s < n_src; s++)
+		if (R->fi[s].reached) { do_trait_selfs(R, (uint32_t)s); do_fields(R, (uint32_t)s); }
+	for (size_t s = 0; s < n_src; s++) {
+		if (!R->fi[s].reached) continue;
+		const pt_facts *fa = src[s].facts;
+		for (size_t i = 0; i < fa->items.n; i++)
+			if (fa->items.v[i].kind == PT_IMPL) reg_impl(R, (uint32_t)s, (int32_t)i);
+	}
+	for (size_t s = 0; s < n_src; s++)
+		if (R->fi[s].reached) reg_derives(R, (uint32_t)s);
+	for (size_t s = 0; s < n_src; s++)
+		if (R->fi[s].reached) emit_file(R, (uint32_t)s);
+	return R;
+}
+
+static bool str_eq(const pt_facts *a, uint32_t x, const pt_facts *b, uint32_t y)
+{
+	return strcmp(strpool_get(&a->pool, x), strpool_get(&b->pool, y)) == 0;
+}
+
+/* Same declarations: everything resolution of other files can see. Spans,
+ * signatures and bodies (calls, types used) may differ. */
+bool graph_resolver_same_shape(const pt_resolver *R, size_t src, const pt_facts *b)
+{
+	const pt_facts *a = R->src[src].facts;
+	if (!a || !R->fi[src].reached || a->items.n != b->items.n || a->uses.n != b->uses.n || a->fields.n != b->fields.n)
+		return false;
+	for (size_t i = 0; i < a->items.n; i++) {
+		const fact_item *x = &a->items.v[i], *y = &b->items.v[i];
+		if (x->kind != y->kind || x->flags != y->flags || x->parent != y->parent ||
+		    !str_eq(a, x->name, b, y->name) || !str_eq(a, x->path_attr, b, y->path_attr) ||
+		    !str_eq(a, x->impl_self, b, y->impl_self) || !str_eq(a, x->impl_trait, b, y->impl_trait) ||
+		    !str_eq(a, x->ret_type, b, y->ret_type) || !str_eq(a, x->generics, b, y->generics))
+			return false;
+		/* impl members are found by span containment */
+		if ((x->span.start_byte < x->span.end_byte) != (y->span.start_byte < y->span.end_byte)) return false;
+	}
+	for (size_t i = 0; i < a->uses.n; i++) {
+		const fact_use *x = &a->uses.v[i], *y = &b->uses.v[i];
+		if (x->scope != y->scope || x->flags != y->flags || !str_eq(a, x->path, b, y->path) ||
+		    !str_eq(a, x->alias, b, y->alias))
+			return false;
+	}
+	for (size_t i = 0; i < a->fields.n; i++) {
+		const fact_field *x = &a->fields.v[i], *y = &b->fields.v[i];
+		if (x->owner != y->owner || !str_eq(a, x->name, b, y->name) || !str_eq(a, x->type, b, y->type))
+			return false;
+	}
+	/* derives register traits of types: the same ones, in the same order */
+	size_t i = 0, j = 0;
+	for (;;) {
+		while (i < a->refs.n && a->refs.v[i].kind != FR_DERIVE) i++;
+		while (j < b->refs.n && b->refs.v[j].kind != FR_DERIVE) j++;
+		if (i == a->refs.n || j == b->refs.n) return i == a->refs.n && j == b->refs.n;
+		if (a->refs.v[i].from != b->refs.v[j].from || !str_eq(a, a->refs.v[i].path, b, b->refs.v[j].path))
+			return false;
+		i++;
+		j++;
+	}
+}
+
+static void touch(pt_touched *t, uint32_t e) { if (e != NONE) vec_push(t, e); }
+
+void graph_resolver_refile(pt_resolver *R, size_t src, const pt_facts *nf, pt_touched *touched)
+{
+	pt_graph *g = R->g;
+	uint32_t fid = R->src[src].id;
+	R->src[src].facts = nf;
+	/* entities keep ids; spans and signatures follow the new text */
+	for (size_t i = 0; i < nf->items.n; i++) {
+		const fact_item *it = &nf->items.v[i];
+		uint32_t e = R->fi[src].item_ent[i];
+		pt_entity *en = &g->ents.v[e];
+		const char *sig = strpool_get(&nf->pool, it->sig);
+		en->span = it->span;
+		en->name_span = it->name_span;
+		if (strcmp(graph_str(g, en->sig), sig) != 0) {
+			en->sig = strpool_adds(&g->pool, sig);
+			en->sig_hash = *sig ? pt_hash64(sig, strlen(sig)) : 0;
+		}
+		touch(touched, e);
+	}
+	size_t w = 0;
+	for (size_t i = 0; i < g->edges.n; i++) {
+		pt_edge *e = &g->edges.v[i];
+		if (e->file == fid) { touch(touched, e->src); touch(touched, e->dst); continue; }
+		g->edges.v[w++] = *e;
+	}
+	size_t first_new = w;
+	g->edges.n = w;
+	emit_file(R, (uint32_t)src);
+	for (size_t i = first_new; i < g->edges.n; i++) {
+		touch(touched, g->edges.v[i].src);
+		touch(touched, g->edges.v[i].dst);
+	}
+}
+
+void graph_resolver_free(pt_resolver *R)
+{
+	if (!R) return;
+	for (size_t i = 0; i < R->n_src; i++) {
+		free(R->fi[i].qpath);
+		free(R->fi[i].child_dir);
+		free(R->fi[i].item_ent);
+		free(R->fi[i].item_scope);
+	}
+	free(R->fi);
+	free(R->crate_scope);
+	vec_free(&R->scopes);
+	vec_free(&R->uses);
+	vec_free(&R->results);
+	vec_free(&R->cache);
+	vec_free(&R->aux);
+	mm_free(&R->mm);
+	strbuf_free(&R->tmp);
+	free(R);
+}
+
 void graph_resolve(pt_graph *g, const pt_source *src, size_t n_src,
 		   const pt_crate *crates, size_t n_crates)
 {
-	resolver R = { .g = g, .src = src, .n_src = n_src, .crates = crates, .n_crates = n_crates };
-	R.fi = xcalloc(n_src + 1, sizeof *R.fi);
-	R.crate_scope = xmalloc((n_crates + 1) * sizeof *R.crate_scope);
-	for (size_t c = 0; c < n_crates; c++) R.crate_scope[c] = -1;
-	for (size_t i = 0; i < n_src; i++)
-		mm_add(&R.mm, key_of(K_FILE, 0, src[i].path, strlen(src[i].path)), (uint32_t)i);
-	crate_roots(&R);
-	add_orphans(&R);
-	R.caching = true;
-	for (size_t s = 0; s < n_src; s++)
-		if (R.fi[s].reached) { do_trait_selfs(&R, (uint32_t)s); do_fields(&R, (uint32_t)s); }
-	for (size_t s = 0; s < n_src; s++) {
-		if (!R.fi[s].reached) continue;
-		const pt_facts *fa = src[s].facts;
-		for (size_t i = 0; i < fa->items.n; i++)
-			if (fa->items.v[i].kind == PT_IMPL) do_impl(&R, (uint32_t)s, (int32_t)i);
-	}
-	for (size_t s = 0; s < n_src; s++)
-		if (R.fi[s].reached) do_refs(&R, (uint32_t)s);
-	do_uses(&R);
-	for (size_t i = 0; i < n_src; i++) {
-		free(R.fi[i].qpath);
-		free(R.fi[i].child_dir);
-		free(R.fi[i].item_ent);
-		free(R.fi[i].item_scope);
-	}
-	free(R.fi);
-	free(R.crate_scope);
-	vec_free(&R.scopes);
-	vec_free(&R.uses);
-	vec_free(&R.results);
-	vec_free(&R.cache);
-	vec_free(&R.aux);
-	mm_free(&R.mm);
-	strbuf_free(&R.tmp);
+	graph_resolver_free(graph_resolver_new(g, (pt_source *)src, n_src, crates, n_crates));
 }

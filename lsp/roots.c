@@ -380,7 +380,10 @@ static void requeue_open_docs(lsp_root *r)
  * knows how a single file is re-indexed. */
 static int update_file(lsp_root *r, const char *rel, const char *text, size_t len, index_report *rep)
 {
-	return index_update_file(r->st, r->path, rel, text, len, rep);
+	/* the session keeps the workspace resolved in memory: an edit that
+	 * keeps the file's declarations is re-resolved for that file alone */
+	if (!r->session) r->session = index_session_new(r->st, r->path);
+	return index_session_update(r->session, rel, text, len, rep);
 }
 
 static void run_batch(lsp_root *r, lsp_update *u, size_t n, bool full)
@@ -399,8 +402,9 @@ static void run_batch(lsp_root *r, lsp_update *u, size_t n, bool full)
 		uint64_t t1 = pt_now_ns();
 		int rc = update_file(r, u[i].rel, u[i].text, u[i].len, &rep);
 		if (rc) lsp_log(r->srv, LOG_WARNING, "re-indexing %s failed: %s", u[i].rel, store_strerror(rc));
-		else lsp_log(NULL, LOG_DEBUG, "%s: re-indexed from %s in %.1f ms", u[i].rel, u[i].text ? "the buffer" : "disk",
-			     (double)(pt_now_ns() - t1) / 1e6);
+		else lsp_log(NULL, LOG_DEBUG, "%s: re-indexed from %s in %.1f ms (%s)", u[i].rel,
+			     u[i].text ? "the buffer" : "disk", (double)(pt_now_ns() - t1) / 1e6,
+			     rep.fast_path ? "this file alone" : "whole graph");
 	}
 	pthread_mutex_lock(&r->mu);
 	r->last_update_us = (pt_now_ns() - t0) / 1000;
@@ -500,6 +504,7 @@ static void root_free(lsp_root *r)
 	vec_free(&r->queue);
 	for (size_t i = 0; i < r->diag.n; i++) free(r->diag.v[i].uri);
 	vec_free(&r->diag);
+	index_session_free(r->session);
 	store_close(r->st);
 	pthread_mutex_destroy(&r->mu);
 	pthread_cond_destroy(&r->cv);

@@ -68,39 +68,48 @@ static void enqueue(lsp_server *s, json_t *msg)
 	pthread_mutex_unlock(&s->qmu);
 }
 
+/* The reader's part for one jrpc_read result: answer framing faults and
+ * $/cancelRequest, drop responses. Returns true when msg goes on to the
+ * dispatcher (which then owns it); else msg has been consumed. rc must be
+ * JRPC_OK or recoverable. */
+static bool screen(lsp_server *s, int rc, json_t *msg, const char *why)
+{
+	if (rc == JRPC_EPARSE) {
+		lsp_log(s, LOG_WARNING, "malformed message: %s", why);
+		jrpc_reply_error(s->out, NULL, JRPC_PARSE_ERROR, why);
+		return false;
+	}
+	if (rc) {
+		lsp_log(s, LOG_WARNING, "refused a message: %s", why);
+		jrpc_reply_error(s->out, NULL, JRPC_INVALID_REQUEST, why);
+		return false;
+	}
+	if (!json_is_object(msg)) {
+		jrpc_reply_error(s->out, NULL, JRPC_INVALID_REQUEST, "a message must be a JSON object");
+	} else if (is_method(msg, "$/cancelRequest")) {
+		cancel(s, msg);
+	} else if (!json_object_get(msg, "method")) {
+		;   /* a response to one of our requests */
+	} else {
+		return true;
+	}
+	json_decref(msg);
+	return false;
+}
+
 /* Answers the framing faults itself; hands every message on in order. */
 static void *reader_main(void *arg)
 {
 	lsp_server *s = arg;
 	for (;;) {
 		json_t *msg = NULL;
-		char why[256];
+		char why[256] = "";
 		int rc = jrpc_read(s->in, &msg, why, sizeof why);
-		if (rc == JRPC_EPARSE) {
-			lsp_log(s, LOG_WARNING, "malformed message: %s", why);
-			jrpc_reply_error(s->out, NULL, JRPC_PARSE_ERROR, why);
-			continue;
-		}
-		if (jrpc_recoverable(rc)) {
-			lsp_log(s, LOG_WARNING, "refused a message: %s", why);
-			jrpc_reply_error(s->out, NULL, JRPC_INVALID_REQUEST, why);
-			continue;
-		}
-		if (rc) {
+		if (rc && !jrpc_recoverable(rc)) {
 			if (rc != JRPC_EOF) lsp_log(s, LOG_WARNING, "input ended: %s", jrpc_strerror(rc));
 			break;
 		}
-		if (!json_is_object(msg)) {
-			jrpc_reply_error(s->out, NULL, JRPC_INVALID_REQUEST, "a message must be a JSON object");
-			json_decref(msg);
-		} else if (is_method(msg, "$/cancelRequest")) {
-			cancel(s, msg);
-			json_decref(msg);
-		} else if (!json_object_get(msg, "method")) {
-			json_decref(msg);   /* a response to one of our requests */
-		} else {
-			enqueue(s, msg);
-		}
+		if (screen(s, rc, msg, why)) enqueue(s, msg);
 	}
 	enqueue(s, NULL);
 	return NULL;
@@ -482,30 +491,46 @@ static json_t *next_message(lsp_server *s)
 	return m;
 }
 
+/* The dispatcher's part for one message (borrowed): returns -1, or the
+ * process exit code after `exit`. */
+static int dispatch(lsp_server *s, json_t *m)
+{
+	const char *method = json_string_value(json_object_get(m, "method"));
+	json_t *id = json_object_get(m, "id"), *params = json_object_get(m, "params");
+	if (!method) {
+		jrpc_reply_error(s->out, id, JRPC_INVALID_REQUEST, "a request needs a method");
+	} else if (strcmp(method, "exit") == 0) {
+		return s->phase == 2 ? 0 : 1;
+	} else if (id && !json_is_null(id)) {
+		if (!json_is_integer(id) && !json_is_string(id))
+			jrpc_reply_error(s->out, NULL, JRPC_INVALID_REQUEST, "a request id is a number or a string");
+		else
+			request(s, method, id, params);
+	} else {
+		notification(s, method, params);
+	}
+	return -1;
+}
+
 /* Run until `exit` (or the end of input); returns the exit code. */
 static int serve(lsp_server *s)
 {
 	json_t *m;
 	while ((m = next_message(s))) {
-		const char *method = json_string_value(json_object_get(m, "method"));
-		json_t *id = json_object_get(m, "id"), *params = json_object_get(m, "params");
-		if (!method) {
-			jrpc_reply_error(s->out, id, JRPC_INVALID_REQUEST, "a request needs a method");
-		} else if (strcmp(method, "exit") == 0) {
-			json_decref(m);
-			return s->phase == 2 ? 0 : 1;
-		} else if (id && !json_is_null(id)) {
-			if (!json_is_integer(id) && !json_is_string(id))
-				jrpc_reply_error(s->out, NULL, JRPC_INVALID_REQUEST, "a request id is a number or a string");
-			else
-				request(s, method, id, params);
-		} else {
-			notification(s, method, params);
-		}
+		int code = dispatch(s, m);
 		json_decref(m);
+		if (code >= 0) return code;
 	}
 	lsp_log(NULL, LOG_INFO, "input closed without exit");
 	return 1;
+}
+
+int lsp_server_handle(lsp_server *s, int rc, json_t *msg, const char *why)
+{
+	if (!screen(s, rc, msg, why ? why : "")) return -1;
+	int code = dispatch(s, msg);
+	json_decref(msg);
+	return code;
 }
 
 /* ---- entry point ---------------------------------------------------------------- */

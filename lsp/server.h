@@ -40,6 +40,7 @@ typedef struct {
 	char *uri;            /* its file:// URI, no trailing '/' */
 	char *db;             /* database directory */
 	store *st;            /* NULL when the database could not be opened */
+	struct index_session *session; /* the indexer thread's in-memory resolution */
 	lsp_server *srv;
 	pthread_t thread;
 	bool started;
@@ -103,6 +104,14 @@ typedef json_t *lsp_handler(lsp_server *s, json_t *params, lsp_err *err);
 void lsp_log(lsp_server *s, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 enum { LOG_ERROR = 1, LOG_WARNING = 2, LOG_INFO = 3, LOG_DEBUG = 4 };
 bool lsp_is_cancelled(lsp_server *s);
+
+/* Test seam (fuzz/fuzz_lsp.c): one jrpc_read result (rc JRPC_OK or
+ * recoverable; msg stolen, may be NULL; why the reader's detail) handled
+ * synchronously on the caller's thread, exactly as the reader thread and
+ * then the dispatcher handle it in a running server. Returns -1, or the
+ * exit code once `exit` arrives. The caller builds s itself (no reader
+ * thread, no watchdog); the real server never calls this. */
+int lsp_server_handle(lsp_server *s, int rc, json_t *msg, const char *why);
 
 /* roots.c: URIs and workspace folders */
 char *lsp_uri_to_path(const char *uri);             /* caller frees; NULL if not file:// */
