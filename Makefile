@@ -32,12 +32,12 @@ CLI_OBJ  = $(BUILD)/obj/cli/main.o $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out 
 TEST_SRC = $(wildcard tests/test_*.c)
 TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps grammar run test unit-test blackbox-test bench clean
+.PHONY: all deps grammar run test unit-test blackbox-test client-test bench clean
 all: $(BUILD)/parseltongue
 
 # --- dependencies -----------------------------------------------------------
 DEB_PKGS = libtree-sitter-dev libjansson-dev liblmdb-dev libbsd-dev libcmocka-dev \
-           libxxhash-dev rust-src
+           libxxhash-dev rust-src neovim emacs-nox elpa-eglot
 # Tools that may come from elsewhere (a nodejs that ships its own npm
 # conflicts with Debian's npm package): installed only when the command is missing.
 DEB_TOOLS = npm python3
@@ -94,8 +94,14 @@ blackbox-test: $(BUILD)/parseltongue
 	@python3 tests/incremental.py $(BUILD)/parseltongue
 	@python3 tests/lsp_blackbox.py $(BUILD)/parseltongue
 
+# The editor and CI clients, each driven by the real client software.
+client-test: $(BUILD)/parseltongue
+	@bash tests/clients/lint.sh $(BUILD)/parseltongue
+	@bash tests/clients/nvim.sh $(BUILD)/parseltongue
+	@bash tests/clients/emacs.sh $(BUILD)/parseltongue
+
 test: deps
-	@$(MAKE) --no-print-directory all unit-test blackbox-test
+	@$(MAKE) --no-print-directory all unit-test blackbox-test client-test
 
 bench: deps
 	@$(MAKE) --no-print-directory all

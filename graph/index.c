@@ -1029,7 +1029,6 @@ static bool session_parse(index_session *s, const char *rel, const char *text, s
 	vec_push(&one->files, wf);
 	*j = (job){ .ws = 0, .text = text, .text_len = len };
 	pool P = { .root = s->root, .ws = one, .jobs = j, .n = 1, .max_size = DEFAULT_MAX_FILE, .keep_facts = true };
-	facts_init(&j->facts);
 	pt_extractor *ex = extract_new();
 	work_one(&P, j, ex);
 	extract_free(ex);

@@ -214,6 +214,18 @@ static json_t *root_diagnostics(lsp_server *s, lsp_root *r, bool changed)
 	return d;
 }
 
+/* A push client drops what it was sent for files it had not opened
+ * (eglot does): forget what was sent for uri, so the next publication,
+ * which the didOpen re-index brings, sends it again. */
+void lsp_diagnostics_forget(lsp_server *s, lsp_root *r, const char *uri)
+{
+	if (s->cap_pull_diag) return;
+	pthread_mutex_lock(&s->diag_mu);
+	for (size_t i = 0; i < r->diag.n; i++)
+		if (strcmp(r->diag.v[i].uri, uri) == 0) r->diag.v[i].hash = 0;
+	pthread_mutex_unlock(&s->diag_mu);
+}
+
 void lsp_publish_diagnostics(lsp_server *s, lsp_root *r)
 {
 	if (s->cap_pull_diag) {

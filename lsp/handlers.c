@@ -22,10 +22,15 @@
 
 /* ---- texts ------------------------------------------------------------------- */
 
+/* Only regular files: a URI the client names may be a device
+ * (file:///dev/zero never ends) or a FIFO (open would block), found by
+ * fuzzing (fuzz/regressions/jsonrpc/devzero-shutdown). */
 static char *read_file(const char *path, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) return NULL;
+	struct stat sb;
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) { close(fd); return NULL; }
 	strbuf b = {0};
 	char buf[65536];
 	ssize_t n;

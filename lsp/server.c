@@ -279,6 +279,10 @@ static json_t *h_did_open(lsp_server *s, json_t *params, lsp_err *err)
 	if (!uri || !json_is_string(text)) return NULL;
 	lsp_docs_open(s->docs, uri, json_string_value(text), json_string_length(text),
 		      json_integer_value(json_object_get(td, "version")));
+	char *rel = NULL;
+	lsp_root *r = lsp_root_of(s, uri, &rel);
+	if (r) lsp_diagnostics_forget(s, r, uri);
+	free(rel);
 	reindex(s, uri, true);
 	return NULL;
 }

@@ -180,6 +180,7 @@ json_t *lsp_cycle_diagnostics(lsp_server *s, lsp_root *r, store_txn *txn);
 /* Publish r's cycle diagnostics (push clients), or ask pull clients to
  * refresh. Called by r's indexer after updates. */
 void lsp_publish_diagnostics(lsp_server *s, lsp_root *r);
+void lsp_diagnostics_forget(lsp_server *s, lsp_root *r, const char *uri); /* re-send uri at the next publication */
 json_t *lsp_req_document_diagnostic(lsp_server *s, json_t *params, lsp_err *err);
 json_t *lsp_req_workspace_diagnostic(lsp_server *s, json_t *params, lsp_err *err);
 
