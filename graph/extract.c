@@ -2715,12 +2715,21 @@ static void begin(pt_extractor *x, const char *text, uint32_t len, pt_facts *out
 
 int extract_text(pt_extractor *x, const char *text, size_t len, pt_facts *out)
 {
+	return extract_text_tree(x, text, len, NULL, NULL, out);
+}
+
+int extract_text_tree(pt_extractor *x, const char *text, size_t len, const TSTree *old,
+		      TSTree **out_tree, pt_facts *out)
+{
+	if (out_tree)
+		*out_tree = NULL;
 	if (len > UINT32_MAX)
 		return EXTRACT_EPARSE;
 	if (!text)
 		text = "";
 	ts_parser_set_timeout_micros(x->parser, x->timeout);
-	TSTree *t = ts_parser_parse_string(x->parser, NULL, text, (uint32_t)len);
+	ts_parser_set_included_ranges(x->parser, NULL, 0);
+	TSTree *t = ts_parser_parse_string(x->parser, old, text, (uint32_t)len);
 	if (!t) {
 		ts_parser_reset(x->parser);
 		return EXTRACT_ETIMEOUT;
@@ -2735,6 +2744,9 @@ int extract_text(pt_extractor *x, const char *text, size_t len, pt_facts *out)
 	vec_clear(&x->subtrees);
 	out->n_errors += count_errors(x, root);
 	out->n_lines += count_lines(text, len);
-	ts_tree_delete(t);
+	if (out_tree)
+		*out_tree = t;
+	else
+		ts_tree_delete(t);
 	return EXTRACT_OK;
 }

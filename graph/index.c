@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <tree_sitter/api.h>
+
 #include "../store/records.h"
 #include "extract.h"
 #include "workspace.h"
@@ -25,6 +27,8 @@ typedef struct {
 	uint32_t ws;          /* index into ws.files */
 	const char *text;     /* content given by the caller (an editor buffer), or NULL */
 	size_t text_len;
+	const TSTree *old_tree; /* previous parse of this buffer, edited (borrowed) */
+	TSTree *new_tree;     /* the parse of text, when asked for (keep_tree) */
 	bool known;           /* in the files table already */
 	rec_file old;
 	/* filled by the workers */
@@ -42,6 +46,7 @@ typedef struct {
 	uint64_t max_size;
 	bool force;           /* re-parse even when the content hash is unchanged */
 	bool keep_facts;      /* leave the decoded facts in the job (a session uses them) */
+	bool keep_tree;       /* ... and the syntax tree */
 	atomic_size_t next, done;
 	pthread_mutex_t big;  /* one big file at a time: their trees dominate peak memory */
 } pool;
@@ -109,7 +114,8 @@ static void work_one(pool *P, job *j, pt_extractor *ex)
 			else if (!valid_utf8((const unsigned char *)text.buf, text.len)) skip = SKIP_NOT_UTF8;
 			else {
 				facts_init(&j->facts);
-				if (extract_text(ex, text.buf ? text.buf : "", text.len, &j->facts) != EXTRACT_OK) {
+				if (extract_text_tree(ex, text.buf ? text.buf : "", text.len, j->old_tree,
+						      P->keep_tree ? &j->new_tree : NULL, &j->facts) != EXTRACT_OK) {
 					skip = SKIP_TIMEOUT;
 				} else {
 					j->rec.lines = j->facts.n_lines;
@@ -1016,7 +1022,8 @@ static int write_touched(store_txn *txn, const pt_graph *g, pt_touched *t, index
 
 /* Parse one file's new content; false when it cannot take the fast path
  * (unreadable, skipped, or gone). */
-static bool session_parse(index_session *s, const char *rel, const char *text, size_t len, job *j, pt_workspace *one)
+static bool session_parse(index_session *s, const char *rel, const char *text, size_t len, const TSTree *old,
+			  job *j, pt_workspace *one)
 {
 	char *full = NULL;
 	struct stat sb;
@@ -1027,8 +1034,9 @@ static bool session_parse(index_session *s, const char *rel, const char *text, s
 	ws_file wf = { xstrdup(rel), on_disk ? (uint64_t)sb.st_size : len,
 		       on_disk ? (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec : -1, false };
 	vec_push(&one->files, wf);
-	*j = (job){ .ws = 0, .text = text, .text_len = len };
-	pool P = { .root = s->root, .ws = one, .jobs = j, .n = 1, .max_size = DEFAULT_MAX_FILE, .keep_facts = true };
+	*j = (job){ .ws = 0, .text = text, .text_len = len, .old_tree = old };
+	pool P = { .root = s->root, .ws = one, .jobs = j, .n = 1, .max_size = DEFAULT_MAX_FILE, .keep_facts = true,
+		   .keep_tree = true };
 	pt_extractor *ex = extract_new();
 	work_one(&P, j, ex);
 	extract_free(ex);
@@ -1061,7 +1069,8 @@ static int session_commit(index_session *s, const char *rel, job *j, pt_touched 
 }
 
 /* The fast path, when it applies: STORE_NOTFOUND means "take the slow one". */
-static int session_fast(index_session *s, const char *rel, const char *text, size_t len, index_report *rep)
+static int session_fast(index_session *s, const char *rel, const char *text, size_t len, const TSTree *old,
+			TSTree **new_tree, index_report *rep)
 {
 	if (!s->loaded) {
 		int rc = session_load(s);
@@ -1076,15 +1085,18 @@ static int session_fast(index_session *s, const char *rel, const char *text, siz
 	store_val v;
 	job j = {0};
 	bool known = store_get(txn, TBL_FILES, rel, strlen(rel), &v) == STORE_OK && rec_file_decode(v.data, v.len, &j.old) == 0;
-	rec_file old = j.old;
+	rec_file old_rec = j.old;
 	store_txn_abort(txn);
 	if (!fresh || !known) return STORE_NOTFOUND;
 	pt_workspace one = {0};
 	rc = STORE_NOTFOUND;
-	if (!session_parse(s, rel, text, len, &j, &one)) goto done;
+	bool parsed = session_parse(s, rel, text, len, old, &j, &one);
+	*new_tree = j.new_tree;      /* good for the next edit, fast path or not */
+	j.new_tree = NULL;
+	if (!parsed) goto done;
 	j.known = true;
-	j.old = old;
-	j.rec.id = old.id;
+	j.old = old_rec;
+	j.rec.id = old_rec.id;
 	if (!graph_resolver_same_shape(s->R, (size_t)at, &j.facts)) goto done;
 	/* the session now owns the new facts; the old ones go */
 	pt_facts *nf = xmalloc(sizeof *nf);
@@ -1114,9 +1126,19 @@ done:
 int index_session_update(index_session *s, const char *rel_path, const char *text, size_t len,
 			 index_report *rep)
 {
+	TSTree *t = NULL;
+	int rc = index_session_update_tree(s, rel_path, text, len, NULL, &t, rep);
+	if (t) ts_tree_delete(t);
+	return rc;
+}
+
+int index_session_update_tree(index_session *s, const char *rel_path, const char *text, size_t len,
+			      const TSTree *old, TSTree **new_tree, index_report *rep)
+{
 	uint64_t t0 = pt_now_ns();
 	memset(rep, 0, sizeof *rep);
-	int rc = session_fast(s, rel_path, text, len, rep);
+	*new_tree = NULL;
+	int rc = session_fast(s, rel_path, text, len, old, new_tree, rep);
 	if (rc == STORE_NOTFOUND) {
 		session_unload(s);
 		rc = index_update_file(s->st, s->root, rel_path, text, len, rep);

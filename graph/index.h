@@ -63,6 +63,12 @@ typedef struct index_session index_session;
 index_session *index_session_new(store *st, const char *root);  /* loads lazily */
 int index_session_update(index_session *s, const char *rel_path, const char *text, size_t len,
 			 index_report *rep);
+/* The same, re-parsing incrementally: old is the file's previous tree
+ * edited to match text (borrowed, may be NULL); *new_tree gets the tree of
+ * text when the file was parsed (caller deletes it), else NULL. */
+typedef struct TSTree TSTree;
+int index_session_update_tree(index_session *s, const char *rel_path, const char *text, size_t len,
+			      const TSTree *old, TSTree **new_tree, index_report *rep);
 void index_session_free(index_session *s);                       /* accepts NULL */
 
 /* Meta keys written by index_run. */

@@ -1,6 +1,8 @@
 /* lsp/roots.c — workspace folders: URIs, databases, and one indexer
  * thread per folder (the only writer of its store). */
 #define _GNU_SOURCE
+#include <tree_sitter/api.h>
+
 #include "server.h"
 
 #include <ctype.h>
@@ -270,9 +272,33 @@ void lsp_roots_change(lsp_server *s, json_t *event)
 
 /* ---- the indexer ------------------------------------------------------------------ */
 
+static void push_update(lsp_root *r, lsp_update u)
+{
+	pthread_mutex_lock(&r->mu);
+	vec_push(&r->queue, u);
+	if (u.doc) r->pending_docs++;
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+}
+
+void lsp_root_queue_buffer(lsp_root *r, const char *rel, const char *uri, char *text, size_t len,
+			   int64_t stamp, struct TSTree *tree)
+{
+	lsp_update u = { xstrdup(rel), text, len, true, xstrdup(uri), stamp, tree };
+	push_update(r, u);
+}
+
+void lsp_update_free(lsp_update *u)
+{
+	free(u->rel);
+	free(u->text);
+	free(u->uri);
+	if (u->tree) ts_tree_delete(u->tree);
+}
+
 void lsp_root_queue(lsp_root *r, const char *rel, const char *text, size_t len, bool doc)
 {
-	lsp_update u = { rel ? xstrdup(rel) : NULL, text ? xstrndup(text, len) : NULL, len, doc };
+	lsp_update u = { rel ? xstrdup(rel) : NULL, text ? xstrndup(text, len) : NULL, len, doc, NULL, 0, NULL };
 	pthread_mutex_lock(&r->mu);
 	vec_push(&r->queue, u);
 	if (doc) r->pending_docs++;
@@ -366,10 +392,11 @@ static void requeue_open_docs(lsp_root *r)
 	for (size_t i = 0; i < n; i++) {
 		char *rel = NULL, *text;
 		size_t len;
-		if (lsp_root_of(r->srv, uris[i], &rel) == r && lsp_docs_get(r->srv->docs, uris[i], &text, &len, NULL)) {
-			lsp_root_queue(r, rel, text, len, true);
-			free(text);
-		}
+		int64_t stamp;
+		TSTree *tree;
+		if (lsp_root_of(r->srv, uris[i], &rel) == r &&
+		    lsp_docs_snapshot(r->srv->docs, uris[i], &text, &len, &stamp, &tree))
+			lsp_root_queue_buffer(r, rel, uris[i], text, len, stamp, tree);
 		free(rel);
 		free(uris[i]);
 	}
@@ -378,12 +405,16 @@ static void requeue_open_docs(lsp_root *r)
 
 /* One file from the given text (NULL: the disk). The only call that
  * knows how a single file is re-indexed. */
-static int update_file(lsp_root *r, const char *rel, const char *text, size_t len, index_report *rep)
+static int update_file(lsp_root *r, lsp_update *u, index_report *rep)
 {
 	/* the session keeps the workspace resolved in memory: an edit that
 	 * keeps the file's declarations is re-resolved for that file alone */
 	if (!r->session) r->session = index_session_new(r->st, r->path);
-	return index_session_update(r->session, rel, text, len, rep);
+	TSTree *t = NULL;
+	int rc = index_session_update_tree(r->session, u->rel, u->text, u->len, u->tree, &t, rep);
+	if (t && u->uri && u->text) lsp_docs_set_tree(r->srv->docs, u->uri, u->stamp, t);
+	else if (t) ts_tree_delete(t);
+	return rc;
 }
 
 static void run_batch(lsp_root *r, lsp_update *u, size_t n, bool full)
@@ -400,7 +431,7 @@ static void run_batch(lsp_root *r, lsp_update *u, size_t n, bool full)
 		if (later) continue;
 		index_report rep;
 		uint64_t t1 = pt_now_ns();
-		int rc = update_file(r, u[i].rel, u[i].text, u[i].len, &rep);
+		int rc = update_file(r, &u[i], &rep);
 		if (rc) lsp_log(r->srv, LOG_WARNING, "re-indexing %s failed: %s", u[i].rel, store_strerror(rc));
 		else lsp_log(NULL, LOG_DEBUG, "%s: re-indexed from %s in %.1f ms (%s)", u[i].rel,
 			     u[i].text ? "the buffer" : "disk", (double)(pt_now_ns() - t1) / 1e6,
@@ -471,7 +502,7 @@ static void *indexer_main(void *arg)
 		pthread_mutex_unlock(&r->mu);
 
 		run_batch(r, batch, n, full);
-		for (size_t i = 0; i < n; i++) { free(batch[i].rel); free(batch[i].text); }
+		for (size_t i = 0; i < n; i++) lsp_update_free(&batch[i]);
 		free(batch);
 
 		pthread_mutex_lock(&r->mu);
@@ -500,7 +531,7 @@ void lsp_roots_start(lsp_server *s)
 
 static void root_free(lsp_root *r)
 {
-	for (size_t i = 0; i < r->queue.n; i++) { free(r->queue.v[i].rel); free(r->queue.v[i].text); }
+	for (size_t i = 0; i < r->queue.n; i++) lsp_update_free(&r->queue.v[i]);
 	vec_free(&r->queue);
 	for (size_t i = 0; i < r->diag.n; i++) free(r->diag.v[i].uri);
 	vec_free(&r->diag);

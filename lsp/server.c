@@ -263,8 +263,14 @@ static void reindex(lsp_server *s, const char *uri, bool from_buffer)
 	if (has_suffix(rel, "Cargo.toml")) {
 		if (!from_buffer) lsp_root_queue(r, NULL, NULL, 0, false);
 	} else if (has_suffix(rel, ".rs")) {
-		if (from_buffer && !lsp_docs_get(s->docs, uri, &text, &len, NULL)) text = NULL;
-		lsp_root_queue(r, rel, text, len, true);
+		int64_t stamp;
+		TSTree *tree;
+		if (from_buffer && lsp_docs_snapshot(s->docs, uri, &text, &len, &stamp, &tree)) {
+			lsp_root_queue_buffer(r, rel, uri, text, len, stamp, tree);
+			text = NULL;    /* taken */
+		} else {
+			lsp_root_queue(r, rel, NULL, 0, true);
+		}
 	}
 	free(text);
 	free(rel);

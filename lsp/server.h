@@ -33,6 +33,9 @@ typedef struct {
 	char *text;           /* buffer text (owned); NULL: read from disk */
 	size_t len;
 	bool doc;             /* came from the editor (didOpen/Change/Close) */
+	char *uri;            /* open buffers: the document (owned), else NULL */
+	int64_t stamp;        /* ... the text's stamp (lsp_docs_snapshot) */
+	struct TSTree *tree;  /* ... its previous parse, edited to match (owned) */
 } lsp_update;
 
 typedef struct {
@@ -135,6 +138,11 @@ bool lsp_roots_drain(lsp_server *s);
  * the process exits, so the server must not be freed either. */
 bool lsp_roots_stop(lsp_server *s, bool idle);
 void lsp_root_queue(lsp_root *r, const char *rel, const char *text, size_t len, bool doc);
+/* An open buffer's text: queued with its stamp and its edited tree (taken),
+ * so the indexer re-parses incrementally and hands the new tree back. */
+void lsp_root_queue_buffer(lsp_root *r, const char *rel, const char *uri, char *text, size_t len,
+			   int64_t stamp, struct TSTree *tree);
+void lsp_update_free(lsp_update *u);
 /* Wait, at most s->settle_ms, until the editor's pending updates of r
  * are written, unless a whole-workspace run is in progress. Never call
  * it from r's own indexer (it would wait for itself). */

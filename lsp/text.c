@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include "text.h"
 
+#include <tree_sitter/api.h>
+
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,10 +205,47 @@ typedef struct {
 	char *uri;
 	strbuf text;
 	int64_t version;
+	TSTree *tree;       /* last parse, edited to match text; NULL if none */
+	uint64_t stamp;     /* changes with every open and change: names this text */
 } doc;
+
+/* Point (row, byte column) of byte offset off in t. */
+static TSPoint point_at(const char *t, size_t off)
+{
+	TSPoint p = { 0, 0 };
+	const char *line = t;
+	for (const char *q = t; (q = memchr(q, '\n', (size_t)(t + off - q))); q++) {
+		p.row++;
+		line = q + 1;
+	}
+	p.column = (uint32_t)(t + off - line);
+	return p;
+}
+
+/* One ranged change, applied to buf and told to the tree. */
+static void apply_tracked(strbuf *buf, const lsp_change *c, lsp_enc e, TSTree *tree)
+{
+	const char *t = buf->buf ? buf->buf : "";
+	size_t a = lsp_text_offset(t, buf->len, c->range.start, e);
+	size_t b = lsp_text_offset(t, buf->len, c->range.end, e);
+	if (b < a) { size_t x = a; a = b; b = x; }
+	if (tree) {
+		TSInputEdit ed = { (uint32_t)a, (uint32_t)b, (uint32_t)(a + c->len), point_at(t, a), point_at(t, b), {0, 0} };
+		TSPoint np = ed.start_point;
+		for (size_t i = 0; i < c->len; i++) {
+			if (c->text[i] == '\n') { np.row++; np.column = 0; }
+			else np.column++;
+		}
+		ed.new_end_point = np;
+		ts_tree_edit(tree, &ed);
+	}
+	lsp_change one = *c;
+	lsp_apply_changes(buf, &one, 1, e);
+}
 
 struct lsp_docs {
 	pthread_mutex_t mu;
+	uint64_t stamps;
 	VEC(doc) v;     /* few documents are open at once: a linear search */
 };
 
@@ -223,6 +262,7 @@ void lsp_docs_free(lsp_docs *self)
 	for (size_t i = 0; i < self->v.n; i++) {
 		free(self->v.v[i].uri);
 		strbuf_free(&self->v.v[i].text);
+		if (self->v.v[i].tree) ts_tree_delete(self->v.v[i].tree);
 	}
 	vec_free(&self->v);
 	pthread_mutex_destroy(&self->mu);
@@ -241,10 +281,13 @@ void lsp_docs_open(lsp_docs *self, const char *uri, const char *text, size_t len
 	pthread_mutex_lock(&self->mu);
 	doc *x = find(self, uri);
 	if (!x) {
-		doc nd = { xstrdup(uri), {0}, 0 };
+		doc nd = { xstrdup(uri), {0}, 0, NULL, 0 };
 		vec_push(&self->v, nd);
 		x = &self->v.v[self->v.n - 1];
 	}
+	if (x->tree) ts_tree_delete(x->tree);
+	x->tree = NULL;
+	x->stamp = ++self->stamps;
 	x->text.len = 0;
 	strbuf_add(&x->text, text, len);
 	x->version = version;
@@ -256,8 +299,14 @@ bool lsp_docs_change(lsp_docs *self, const char *uri, int64_t version, const lsp
 	pthread_mutex_lock(&self->mu);
 	doc *x = find(self, uri);
 	if (x) {
-		lsp_apply_changes(&x->text, ch, n, e);
+		for (size_t i = 0; i < n; i++) {
+			if (!ch[i].whole) { apply_tracked(&x->text, &ch[i], e, x->tree); continue; }
+			if (x->tree) ts_tree_delete(x->tree);   /* a new text: no old tree helps */
+			x->tree = NULL;
+			lsp_apply_changes(&x->text, &ch[i], 1, e);
+		}
 		x->version = version;
+		x->stamp = ++self->stamps;
 	}
 	pthread_mutex_unlock(&self->mu);
 	return x != NULL;
@@ -270,6 +319,7 @@ bool lsp_docs_close(lsp_docs *self, const char *uri)
 	if (x) {
 		free(x->uri);
 		strbuf_free(&x->text);
+		if (x->tree) ts_tree_delete(x->tree);
 		*x = self->v.v[--self->v.n];
 	}
 	pthread_mutex_unlock(&self->mu);
@@ -305,4 +355,31 @@ size_t lsp_docs_list(lsp_docs *self, char ***uris)
 	for (size_t i = 0; i < n; i++) (*uris)[i] = xstrdup(self->v.v[i].uri);
 	pthread_mutex_unlock(&self->mu);
 	return n;
+}
+
+bool lsp_docs_snapshot(lsp_docs *self, const char *uri, char **text, size_t *len, int64_t *version, TSTree **tree)
+{
+	pthread_mutex_lock(&self->mu);
+	doc *x = find(self, uri);
+	if (x) {
+		*text = xstrndup(x->text.buf ? x->text.buf : "", x->text.len);
+		*len = x->text.len;
+		*version = (int64_t)x->stamp;
+		*tree = x->tree ? ts_tree_copy(x->tree) : NULL;
+	}
+	pthread_mutex_unlock(&self->mu);
+	return x != NULL;
+}
+
+void lsp_docs_set_tree(lsp_docs *self, const char *uri, int64_t version, TSTree *tree)
+{
+	pthread_mutex_lock(&self->mu);
+	doc *x = find(self, uri);
+	if (x && (int64_t)x->stamp == version) {
+		if (x->tree) ts_tree_delete(x->tree);
+		x->tree = tree;
+		tree = NULL;
+	}
+	pthread_mutex_unlock(&self->mu);
+	if (tree) ts_tree_delete(tree);
 }
