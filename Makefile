@@ -32,7 +32,7 @@ CLI_OBJ  = $(BUILD)/obj/cli/main.o $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out 
 TEST_SRC = $(wildcard tests/test_*.c)
 TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps grammar run test unit-test blackbox-test client-test bench clean
+.PHONY: all deps grammar run test unit-test blackbox-test client-test bench bench-accuracy clean
 all: $(BUILD)/parseltongue
 
 # --- dependencies -----------------------------------------------------------
@@ -99,6 +99,11 @@ client-test: $(BUILD)/parseltongue
 	@bash tests/clients/lint.sh $(BUILD)/parseltongue
 	@bash tests/clients/nvim.sh $(BUILD)/parseltongue
 	@bash tests/clients/emacs.sh $(BUILD)/parseltongue
+	@bash tests/clients/vscode.sh $(BUILD)/parseltongue
+
+# Resolution measured against rustc on real crates (not part of make test).
+bench-accuracy: $(BUILD)/parseltongue
+	@bash bench/accuracy/run.sh $(BUILD)/parseltongue
 
 test: deps
 	@$(MAKE) --no-print-directory all unit-test blackbox-test client-test

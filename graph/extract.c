@@ -144,6 +144,7 @@ typedef struct { uint32_t start, len; bool rep; } binding;
 struct pt_extractor {
 	TSParser *parser;
 	uint64_t timeout;
+	int mret_depth;        /* nesting of method-return receivers being typed */
 	const TSLanguage *lang;
 	uint8_t *role;         /* symbol id → role */
 	uint32_t nsym;
@@ -1043,10 +1044,33 @@ static bool is_local_call(pt_extractor *x, TSNode f)
 	return ts_node_symbol(f) == x->S.ident && lookup(x, f) != NULL;
 }
 
+static desc recv_of(pt_extractor *x, TSNode e);
+
+/* `recv.m(..)` as the value it returns, when recv's type is stated. */
+static desc method_ret_desc(pt_extractor *x, TSNode fe)
+{
+	TSNode v = child(fe, x->F.value), m = child(fe, x->F.field);
+	if (null(v) || null(m) || ts_node_symbol(m) != x->S.field_ident || x->mret_depth > 4)
+		return (desc){ 0 };
+	x->mret_depth++;
+	desc base = recv_of(x, v);
+	x->mret_depth--;
+	if (base.kind != RECV_TYPE)
+		return (desc){ 0 };
+	size_t n;
+	const char *name = ident(x, m, &n);
+	/* Clone and ToOwned give the same type back */
+	if ((n == 5 && memcmp(name, "clone", 5) == 0) || (n == 8 && memcmp(name, "to_owned", 8) == 0))
+		return base;
+	return (desc){ RECV_MRET, base.path, intern_ident(x, m) };
+}
+
 /* `Path::f(..)` / `f(..)` as the value it returns. */
 static desc call_desc(pt_extractor *x, TSNode call)
 {
 	TSNode f = child(call, x->F.function);
+	if (!null(f) && ts_node_symbol(f) == x->S.field_expr)
+		return method_ret_desc(x, f);
 	if (!null(f) && ts_node_symbol(f) == x->S.generic_function)
 		f = child(f, x->F.function);
 	if (null(f) || (ts_node_symbol(f) != x->S.ident && ts_node_symbol(f) != x->S.scoped_ident) ||

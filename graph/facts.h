@@ -105,7 +105,10 @@ enum {
 	RECV_BOUND,     /* recv_path lists trait paths joined by '+' (generic
 	                   param bound, `impl Tr` / `dyn Tr` argument) */
 	RECV_FIELD,     /* field recv_name of a value of type recv_path */
-	RECV_RET,       /* result of calling the fn at path recv_path
+	RECV_MRET = 5,  /* result of method recv_name called on a value of type
+	                   recv_path (`let x = a.m(); x.n()`, `a.m().n()`); for
+	                   `.clone()`/`.to_owned()` the type itself (RECV_TYPE) */
+	RECV_RET = 4,   /* result of calling the fn at path recv_path
 	                   (`Type::new`, `make`), to be typed by its ret_type */
 };
 

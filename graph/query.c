@@ -206,27 +206,42 @@ static void add_site(q_results *res, q_item *it, const rec_edge *e)
 }
 
 /* Edges of kinds in `mask` in one direction, grouped by far end. */
+typedef struct { rec_edge e; uint32_t at; } near_edge;
+
+/* By far end, then stored order (sites stay in file order). */
+static int cmp_near(const void *a, const void *b)
+{
+	const near_edge *x = a, *y = b;
+	if (x->e.other != y->e.other) return x->e.other < y->e.other ? -1 : 1;
+	return x->at < y->at ? -1 : x->at > y->at;
+}
+
+/* Edges of kinds in `mask` in one direction, one item per far end with
+ * every site of every such edge (an impl method that also calls its trait
+ * method has both). */
 static int neighbours(store_txn *txn, uint64_t id, bool in, unsigned mask, size_t limit, q_results *res)
 {
 	const uint8_t *p;
-	size_t n = edges_of(txn, id, in, &p);
-	size_t first = res->items.n;
+	size_t n = edges_of(txn, id, in, &p), k = 0;
+	near_edge *sel = xmalloc((n + 1) * sizeof *sel);
 	for (size_t i = 0; i < n; i++) {
-		rec_edge e;
-		rec_edge_decode(p + i * REC_EDGE_SIZE, &e);
-		if (!(mask & (1u << e.kind))) continue;
-		q_item *it = NULL;
-		for (size_t j = first; j < res->items.n; j++)
-			if (res->items.v[j].id == e.other) { it = &res->items.v[j]; break; }
-		if (!it) {
-			if (limit && res->items.n - first >= limit) { res->truncated = true; continue; }
-			q_item ni = { .id = e.other, .for_id = id, .rel = e.kind, .site_off = (uint32_t)res->sites.n };
-			vec_push(&res->items, ni);
-			it = &res->items.v[res->items.n - 1];
-		}
-		/* sites of one item stay contiguous: edges are sorted by far end */
-		if (it->site_off + it->site_n == res->sites.n) add_site(res, it, &e);
+		rec_edge_decode(p + i * REC_EDGE_SIZE, &sel[k].e);
+		sel[k].at = (uint32_t)i;
+		if (mask & (1u << sel[k].e.kind)) k++;
 	}
+	qsort(sel, k, sizeof *sel, cmp_near);
+	size_t items = 0;
+	for (size_t i = 0; i < k; i++) {
+		if (!i || sel[i].e.other != sel[i - 1].e.other) {
+			if (limit && items >= limit) { res->truncated = true; break; }
+			q_item ni = { .id = sel[i].e.other, .for_id = id, .rel = sel[i].e.kind,
+				      .site_off = (uint32_t)res->sites.n };
+			vec_push(&res->items, ni);
+			items++;
+		}
+		add_site(res, &res->items.v[res->items.n - 1], &sel[i].e);
+	}
+	free(sel);
 	return STORE_OK;
 }
 

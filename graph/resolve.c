@@ -997,7 +997,12 @@ static uint32_t self_of(const resolver *R, uint32_t src, int32_t i)
 		uint32_t e = R->fi[src].item_ent[p];
 		if (R->aux.v[e].self_ent != NONE) return R->aux.v[e].self_ent;
 		int k = fitem(R, src, p)->kind;
-		if (k == PT_IMPL || k == PT_TRAIT) return k == PT_TRAIT ? e : R->aux.v[e].self_ent;
+		if (k == PT_TRAIT) return e;
+		if (k == PT_IMPL) {
+			/* `impl Tr for [u8]`: Self is not ours, but it has Tr */
+			uint32_t t = mm_first(&R->mm, key_of(K_IMPLTRAITS, e, "", 0));
+			return t ? mm_val(&R->mm, t) : NONE;
+		}
 	}
 	return NONE;
 }
@@ -1090,6 +1095,18 @@ static uint32_t recv_type(resolver *R, const ref_ctx *c, const fact_ref *r)
 			return ft;
 		}
 		return NONE;
+	}
+	if (r->recv_kind == RECV_MRET) {
+		uint32_t t = strcmp(path, "Self") == 0 ? c->self_ent : pick_type(R, c->sc, path);
+		if (t == NONE) return NONE;
+		const char *mname = fstr(R, c->src, r->recv_name);
+		idlist m = {0};
+		uint32_t rt = NONE;
+		assoc(R, t, (seg){ mname, strlen(mname) }, &m);
+		for (size_t i = 0; i < m.n && rt == NONE; i++)
+			if (callable(ekind(R, m.v[i]))) rt = type_of_ret(R, m.v[i]);
+		vec_free(&m);
+		return rt;
 	}
 	if (r->recv_kind == RECV_RET) {
 		idlist f = {0};

@@ -556,6 +556,9 @@ static void test_receivers(void **state)
 	    "        fn nested() { g.r29(); }\n"
 	    "        let q = Foo::open(p)?;\n"
 	    "        q.r30();\n"
+	    "        let t = h.get();\n"
+	    "        t.r32();\n"
+	    "        e.get().r33();\n"
 	    "    }\n"
 	    "}\n"
 	    "trait Tr { fn t(&self) { self.r31(); } }\n");
@@ -579,7 +582,7 @@ static void test_receivers(void **state)
 	assert_recv(ref(FR_CALL_METHOD, "r17"), RECV_TYPE, "Lit", "");
 	assert_recv(ref(FR_CALL_METHOD, "r18"), RECV_TYPE, "Inner", "");
 	assert_recv(ref(FR_CALL_METHOD, "r19"), RECV_TYPE, "Foo", "");   /* the block ended */
-	assert_recv(ref(FR_CALL_METHOD, "r20"), RECV_NONE, "", "");      /* shadowed */
+	assert_recv(ref(FR_CALL_METHOD, "r20"), RECV_TYPE, "Foo", "");   /* clone of a Foo */
 	assert_recv(ref(FR_CALL_METHOD, "r21"), RECV_NONE, "", "");      /* for pattern */
 	assert_recv(ref(FR_CALL_METHOD, "r22"), RECV_NONE, "", "");      /* closure param */
 	assert_recv(ref(FR_CALL_METHOD, "r23"), RECV_NONE, "", "");      /* match binding */
@@ -591,6 +594,8 @@ static void test_receivers(void **state)
 	assert_recv(ref(FR_CALL_METHOD, "r29"), RECV_NONE, "", "");      /* another fn */
 	assert_recv(ref(FR_CALL_METHOD, "r30"), RECV_NONE, "", "");      /* `?` */
 	assert_recv(ref(FR_CALL_METHOD, "r31"), RECV_TYPE, "Self", "");
+	assert_recv(ref(FR_CALL_METHOD, "r32"), RECV_NONE, "", "");      /* h is a call result, not typed */
+	assert_recv(ref(FR_CALL_METHOD, "r33"), RECV_MRET, "Bar", "get"); /* e: Bar */
 
 	const fact_ref *r = ref(FR_CALL_METHOD, "r0");
 	assert_int_equal(r->from, item(PT_METHOD, "go"));

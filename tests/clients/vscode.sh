@@ -5,7 +5,7 @@
 #
 # usage: bash tests/clients/vscode.sh [BINARY]     (default build/parseltongue)
 # Needs node and npm; offline once node_modules is installed. The last line is
-# "vscode-client: N passed, M failed"; the exit status is 0 only when M == 0.
+# "N passed, M failed" (all steps and checks); the exit status is 0 only when M == 0.
 set -u
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 EXT="$REPO/vscode-client"
@@ -45,7 +45,7 @@ suite() {  # suite NAME COMMAND...: a test program ending in "N passed, M failed
 	failed=$((failed + f))
 }
 finish() {
-	echo "vscode-client: $passed passed, $failed failed"
+	echo "$passed passed, $failed failed"
 	[ "$failed" -eq 0 ]
 	exit $?
 }
