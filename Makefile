@@ -30,6 +30,11 @@ LIB_SRC  = $(wildcard core/*.c graph/*.c store/*.c lsp/*.c)
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/grammar/parser.o $(BUILD)/obj/grammar/scanner.o
 CLI_OBJ  = $(BUILD)/obj/cli/main.o $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out cli/main.c,$(wildcard cli/*.c)))
 TEST_SRC = $(wildcard tests/test_*.c)
+STD_SRC ?= /usr/lib/rustlib/src/rust/library
+# The names of the standard library's methods, generated from rust-src by a
+# tool built from the library itself (graph/stdnames.h says why).
+GEN_TOOL = $(BUILD)/tools/gen_std_names
+GEN_OBJ  = $(BUILD)/obj/gen/std_names.o
 TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
 .PHONY: all deps grammar run test unit-test blackbox-test client-test bench bench-accuracy clean
@@ -73,15 +78,26 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/parseltongue: $(CLI_OBJ) $(LIB_OBJ)
+$(GEN_TOOL): $(BUILD)/obj/tools/gen_std_names.o $(LIB_OBJ)
+	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(LIB_OBJ)
+$(BUILD)/gen/std_names.c: $(GEN_TOOL)
+	@mkdir -p $(dir $@)
+	$(GEN_TOOL) $@ $(STD_SRC)/core/src $(STD_SRC)/alloc/src $(STD_SRC)/std/src
+
+$(GEN_OBJ): $(BUILD)/gen/std_names.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -I. -c $< -o $@
+
+$(BUILD)/parseltongue: $(CLI_OBJ) $(LIB_OBJ) $(GEN_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(LIB_OBJ) $(GEN_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 # --- run and test -----------------------------------------------------------
-STD_SRC ?= /usr/lib/rustlib/src/rust/library
 run: deps
 	@$(MAKE) --no-print-directory all
 	@bash tests/run_demo.sh $(BUILD)/parseltongue $(STD_SRC) build/std-db

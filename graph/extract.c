@@ -83,7 +83,7 @@ typedef struct {
 		binding_pattern, repetition_pattern;
 	/* anonymous tokens, for token trees */
 	TSSymbol t_impl, t_for, t_lt, t_gt, t_shr, t_colons, t_amp, t_quote,
-		t_dyn, t_comma, t_mut, t_bang, t_lparen, t_hash, t_lbrack, t_rbrack,
+		t_dyn, t_comma, t_mut, t_bang, t_lparen, t_hash, t_lbrack, t_rbrack, t_lbrace, t_rbrace,
 		t_dot, t_fn, t_struct, t_enum, t_union, t_trait, t_mod, t_pipe, t_let,
 		t_at;
 } symbols;
@@ -252,6 +252,8 @@ static void init_symbols(symbols *s, const TSLanguage *l)
 	s->t_lparen = sym(l, "(", false);
 	s->t_hash = sym(l, "#", false);
 	s->t_lbrack = sym(l, "[", false);
+	s->t_lbrace = sym(l, "{", false);
+	s->t_rbrace = sym(l, "}", false);
 	s->t_rbrack = sym(l, "]", false);
 	s->t_dot = sym(l, ".", false);
 	s->t_fn = sym(l, "fn", false);
@@ -2046,14 +2048,43 @@ static bool template_impl(pt_extractor *x, TSNode inv, size_t i, int rep, size_t
 	return used;
 }
 
-/* The trait impls of template body tt, arguments in x->args: one per
- * repeated argument when the header names the repetition's metavariable. */
+/* One `fn name` of a template at token i (name a plain identifier or a
+ * metavariable of a non-repeated binding): a method (inside an impl or
+ * trait) or function at the invocation, named as the expansion names it. */
+static void template_fn(pt_extractor *x, TSNode inv, size_t i, int rep)
+{
+	bool used = false;
+	size_t j = i + 1;
+	if (!template_path(x, &j, &x->tmp, rep, 0, 0, &used) || used || memmem(x->tmp.buf, x->tmp.len, "::", 2))
+		return;
+	int32_t p = x->cx.parent;
+	uint8_t pk = p >= 0 ? item_at(x, p)->kind : 0;
+	int32_t k = add_item(x, inv, (pk == PT_IMPL || pk == PT_TRAIT) ? PT_METHOD : PT_FUNCTION, (TSNode){ 0 });
+	fact_item *it = item_at(x, k);
+	it->flags |= FI_MACRO_GEN | FI_HAS_BODY;
+	it->name_span = it->span;
+	it->name = intern_buf(x, &x->tmp);
+	x->sig.len = 0;
+	strbuf_printf(&x->sig, "fn %.*s", (int)x->tmp.len, x->tmp.buf);
+	item_at(x, k)->sig = intern_buf(x, &x->sig);
+}
+
+/* The trait impls and fns of template body tt, arguments in x->args: one
+ * impl per repeated argument when the header names the repetition's
+ * metavariable. */
 static void expand_template(pt_extractor *x, TSNode inv, TSNode tt, int rep)
 {
 	size_t nrep = rep < 0 ? 0 : x->args.n + 1 - x->binds.n;
 	flatten_tokens(x, tt);
+	int depth = 0;
 	for (size_t i = 0; i < x->toks.n; i++) {
-		if (x->toks.v[i].sym != x->S.t_impl)
+		TSSymbol sym = x->toks.v[i].sym;
+		depth += (sym == x->S.t_lbrace) - (sym == x->S.t_rbrace);
+		/* fns at the template's top level only (inside its own braces),
+		 * not those inside an impl or a fn body of the template */
+		if (sym == x->S.t_fn && depth == 1 && x->cx.parent >= 0)
+			template_fn(x, inv, i, rep);
+		if (sym != x->S.t_impl)
 			continue;
 		if (!template_impl(x, inv, i, rep, nrep, nrep))
 			template_impl(x, inv, i, rep, 0, SIZE_MAX);

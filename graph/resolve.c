@@ -13,6 +13,7 @@
  * incremental runs equal full ones.
  */
 #include "graph.h"
+#include "stdnames.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,6 +134,7 @@ typedef struct {
 	uint32_t use_first, use_end;  /* this file's uses in R.uses */
 	uint32_t *item_ent;      /* per fact item */
 	uint32_t *item_scope;    /* per fact item: body scope (modules, fns) */
+	int32_t *first_child, *next_sibling;  /* per fact item: its members, in order */
 } file_info;
 
 struct resolver {
@@ -518,7 +520,19 @@ static void expand_file(resolver *R, uint32_t src, int32_t crate, uint32_t mod_e
 	f->child_dir = child_dir_of(R->src[src].path, is_root);
 	f->item_ent = xmalloc((fa->items.n + 1) * sizeof *f->item_ent);
 	f->item_scope = xmalloc((fa->items.n + 1) * sizeof *f->item_scope);
-	for (size_t i = 0; i < fa->items.n; i++) f->item_ent[i] = f->item_scope[i] = NONE;
+	f->first_child = xmalloc((fa->items.n + 1) * sizeof *f->first_child);
+	f->next_sibling = xmalloc((fa->items.n + 1) * sizeof *f->next_sibling);
+	for (size_t i = 0; i < fa->items.n; i++) {
+		f->item_ent[i] = f->item_scope[i] = NONE;
+		f->first_child[i] = f->next_sibling[i] = -1;
+	}
+	for (size_t i = fa->items.n; i-- > 0;) {
+		int32_t p = fa->items.v[i].parent;
+		if (p >= 0 && (size_t)p < i) {
+			f->next_sibling[i] = f->first_child[p];
+			f->first_child[p] = (int32_t)i;
+		}
+	}
 	for (size_t i = 0; i < fa->items.n; i++) {
 		fact_item *it = &R->src[src].facts->items.v[i];
 		if (it->parent >= (int32_t)i) it->parent = -1;  /* defensive: parents come first */
@@ -927,9 +941,10 @@ static uint32_t pick_type(resolver *R, uint32_t sc, const char *path)
 }
 
 /* The members of impl i: items whose parent it is (they follow it). */
-#define FOR_MEMBERS(fa, i, j) \
-	for (size_t j = (size_t)(i) + 1; j < (fa)->items.n && (fa)->items.v[j].span.start_byte < (fa)->items.v[i].span.end_byte; j++) \
-		if ((fa)->items.v[j].parent == (int32_t)(i))
+/* Members may come anywhere after their impl (macro-made methods are added
+ * once the file is walked): follow the child lists. */
+#define FOR_MEMBERS(R, src, i, j) \
+	for (int32_t j = (R)->fi[src].first_child[i]; j >= 0; j = (R)->fi[src].next_sibling[j])
 
 /* Registration: self type and traits of impl i, its members as associated
  * items of the type, and which trait items they implement. */
@@ -947,7 +962,7 @@ static void reg_impl(resolver *R, uint32_t src, int32_t i)
 		mm_add(&R->mm, key_of(K_IMPLTRAITS, ie, "", 0), traits.v[t]);
 		if (self != NONE) mm_add(&R->mm, key_of(K_TYPETRAIT, self, "", 0), traits.v[t]);
 	}
-	FOR_MEMBERS(fa, i, j) {
+	FOR_MEMBERS(R, src, i, j) {
 		const fact_item *m = &fa->items.v[j];
 		uint32_t me = R->fi[src].item_ent[j];
 		const char *name = fstr(R, src, m->name);
@@ -971,7 +986,7 @@ static void emit_impl(resolver *R, uint32_t src, int32_t i)
 	int eflags = (it->flags & FI_MACRO_GEN) ? EDGE_MACRO : 0;
 	for (uint32_t t = mm_first(&R->mm, key_of(K_IMPLTRAITS, ie, "", 0)); t; t = mm_next(&R->mm, t))
 		add_edge(R, self != NONE ? self : ie, mm_val(&R->mm, t), REL_IMPL, eflags, fid, it->span);
-	FOR_MEMBERS(fa, i, j) {
+	FOR_MEMBERS(R, src, i, j) {
 		const fact_item *m = &fa->items.v[j];
 		uint32_t me = R->fi[src].item_ent[j];
 		if (self != NONE && m->kind == PT_METHOD) add_edge(R, self, me, REL_DEFINES, 0, fid, m->name_span);
@@ -1152,14 +1167,16 @@ static void do_method_call(resolver *R, const ref_ctx *c, const fact_ref *r)
 	}
 	if (!cands.n) {
 		/* receiver type unknown: a guess by name, kept only when few
-		 * methods have that name, and always marked ambiguous */
+		 * methods have that name. The one method of a name the standard
+		 * library does not use is taken; any other guess is marked. */
 		size_t n = 0;
 		for (uint32_t it = mm_first(&R->mm, key_of(K_METHODNAME, 0, name, strlen(name))); it; it = mm_next(&R->mm, it))
 			n++;
 		if (n && n <= MAX_GUESSES) {
 			for (uint32_t it = mm_first(&R->mm, key_of(K_METHODNAME, 0, name, strlen(name))); it; it = mm_next(&R->mm, it))
 				list_add(&cands, mm_val(&R->mm, it));
-			flags |= EDGE_AMBIGUOUS;
+			if (n > 1 || pt_std_method_count() == 0 || pt_is_std_method(name, strlen(name)))
+				flags |= EDGE_AMBIGUOUS;
 		}
 	}
 	emit_calls(R, c, &cands, r, flags);
@@ -1497,6 +1514,8 @@ void graph_resolver_free(pt_resolver *R)
 		free(R->fi[i].child_dir);
 		free(R->fi[i].item_ent);
 		free(R->fi[i].item_scope);
+		free(R->fi[i].first_child);
+		free(R->fi[i].next_sibling);
 	}
 	free(R->fi);
 	free(R->crate_scope);

@@ -317,6 +317,32 @@ static void test_loose_folder(void **state)
 	ws_free(&w);
 }
 
+/* Methods a macro_rules! template defines inside an impl, named by the
+ * invocation's arguments, are methods of that type. */
+static void test_macro_made_methods(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"pub struct Info { bits: u16 }\n"
+		"macro_rules! flag {\n"
+		"    ($bit:expr, $is:ident, $set:ident) => {\n"
+		"        pub fn $is(&self) -> bool { self.bits & (1 << $bit) != 0 }\n"
+		"        pub fn $set(&mut self, yes: bool) { if yes { self.bits |= 1 << $bit } }\n"
+		"    };\n"
+		"}\n"
+		"impl Info {\n"
+		"    flag!(0, is_utf8, set_utf8);\n"
+		"    flag!(1, is_anchored, set_anchored);\n"
+		"}\n"
+		"pub fn make(i: &mut Info) -> bool { i.set_utf8(true); i.is_anchored() }\n", NULL);
+	assert_answer(&w, "callees", "t::make", "t::Info::is_anchored,t::Info::set_utf8");
+	rec_entity e;
+	assert_int_equal(query_entity(w.txn, one(&w, "t::Info::set_anchored"), &e), 0);
+	assert_int_equal(e.sl, 9);             /* at the invocation that names it */
+	ws_free(&w);
+}
+
 /* Every (key, value) of a table, concatenated in key order. */
 static void dump_table(store *st, store_table t, strbuf *out)
 {
@@ -422,6 +448,7 @@ int main(void)
 		cmocka_unit_test(test_incremental_reresolves),
 		cmocka_unit_test(test_loose_folder),
 		cmocka_unit_test(test_session_fast_path),
+		cmocka_unit_test(test_macro_made_methods),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -53,6 +53,16 @@ class Ours:
             if e["kind"] in FN_KINDS and e["name"] == name and e["line"] <= line <= e["end_line"]:
                 if best is None or e["line"] >= best["line"]:
                     best = e
+        if best is None:
+            # a fn a macro_rules! expansion defines: rustc places it in the
+            # macro's body, we at the invocation that names it. The one fn
+            # of that name in the file, written by a macro (its signature
+            # is only `fn name`), is it.
+            made = [e for e in self.by_file.get(file, [])
+                    if e["kind"] in FN_KINDS and e["name"] == name
+                    and e.get("signature", "") == "fn " + name]
+            if len(made) == 1:
+                best = made[0]
         return best
 
     def query(self, *args):
