@@ -43,6 +43,7 @@ static json_t *entity_json(store_txn *txn, uint64_t id, uint64_t for_id)
 	json_object_set_new(o, "end_column", json_integer(e.file == PT_NO_FILE ? 0 : e.ec + 1));
 	json_object_set_new(o, "signature", json_string(e.sig));
 	if (e.flags & ENT_EXTERNAL) json_object_set_new(o, "external", json_true());
+	if (e.flags & ENT_CFG_OFF) json_object_set_new(o, "cfg_off", json_true());
 	return o;
 }
 

@@ -293,11 +293,11 @@ int cmd_facts(const cli_opts *o)
 #define S(off) strpool_get(&fa.pool, (off))
 	for (size_t i = 0; i < fa.items.n; i++) {
 		const fact_item *it = &fa.items.v[i];
-		json_array_append_new(items, json_pack("{s:i,s:s,s:s,s:i,s:i,s:o,s:s,s:s,s:s,s:s,s:s}", "i", (json_int_t)i,
+		json_array_append_new(items, json_pack("{s:i,s:s,s:s,s:i,s:i,s:o,s:s,s:s,s:s,s:s,s:s,s:s}", "i", (json_int_t)i,
 			"kind", pt_kind_name(it->kind), "name", S(it->name), "parent", (json_int_t)it->parent,
 			"flags", (json_int_t)it->flags, "span", span_json(it->span), "sig", S(it->sig),
 			"impl_self", S(it->impl_self), "impl_trait", S(it->impl_trait), "ret", S(it->ret_type),
-			"generics", S(it->generics)));
+			"generics", S(it->generics), "cfg", S(it->cfg)));
 	}
 	for (size_t i = 0; i < fa.uses.n; i++) {
 		const fact_use *u = &fa.uses.v[i];

@@ -178,6 +178,7 @@ struct pt_extractor {
 	size_t sub_top;        /* depth of their top-level items, SIZE_MAX = none */
 	uint32_t skipped;      /* top-level re-parsed items dropped for errors */
 	uint32_t pend_path;    /* #[path] of the pending attributes */
+	strbuf pend_cfg;       /* their #[cfg(..)] predicates, comma-joined */
 	size_t pend_depth;
 	bool pending;
 	strbuf tmp, sig, pre, gb;
@@ -349,6 +350,7 @@ void extract_free(pt_extractor *x)
 	vec_free(&x->gens);
 	vec_free(&x->pairs);
 	vec_free(&x->derives);
+	strbuf_free(&x->pend_cfg);
 	vec_free(&x->toks);
 	vec_free(&x->mdefs);
 	vec_free(&x->minvs);
@@ -1152,6 +1154,7 @@ static void clear_pending(pt_extractor *x)
 {
 	x->pending = false;
 	x->pend_path = 0;
+	x->pend_cfg.len = 0;
 	vec_clear(&x->derives);
 }
 
@@ -1209,6 +1212,25 @@ static uint32_t parse_path_attr(pt_extractor *x, TSNode lit)
 	return intern(x, q1 + 1, (size_t)(q2 - q1 - 1));
 }
 
+/* `#[cfg(pred)]`: pred's text, whitespace collapsed, joined to the others. */
+static void add_cfg(pt_extractor *x, TSNode args)
+{
+	uint32_t a = ts_node_start_byte(args), b = ts_node_end_byte(args);
+	if (b - a < 2 || b - a > 4096)
+		return;
+	if (x->pend_cfg.len)
+		strbuf_adds(&x->pend_cfg, ", ");
+	bool space = false;
+	for (uint32_t i = a + 1; i + 1 < b; i++) {
+		char c = x->src[i];
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r') { space = true; continue; }
+		if (space && x->pend_cfg.len && x->pend_cfg.buf[x->pend_cfg.len - 1] != ' ')
+			strbuf_addc(&x->pend_cfg, ' ');
+		space = false;
+		strbuf_addc(&x->pend_cfg, c ? c : ' ');
+	}
+}
+
 static void on_attribute(pt_extractor *x, TSNode n, size_t d)
 {
 	if (x->pending && x->pend_depth != d)
@@ -1226,6 +1248,8 @@ static void on_attribute(pt_extractor *x, TSNode n, size_t d)
 	TSNode args = child(a, x->F.arguments), value = child(a, x->F.value);
 	if (text_is(s, len, "derive") && !null(args))
 		parse_derive(x, args);
+	else if (text_is(s, len, "cfg") && !null(args))
+		add_cfg(x, args);
 	else if (text_is(s, len, "path") && !null(value))
 		x->pend_path = parse_path_attr(x, value);
 }
@@ -1237,6 +1261,11 @@ static void take_pending(pt_extractor *x, int32_t i, size_t d, bool derives)
 		return;
 	if (item_at(x, i)->kind == PT_MODULE)
 		item_at(x, i)->path_attr = x->pend_path;
+	if (x->pend_cfg.len) {
+		x->sig.len = 0;
+		strbuf_printf(&x->sig, "all(%s)", x->pend_cfg.buf);
+		item_at(x, i)->cfg = intern_buf(x, &x->sig);
+	}
 	for (size_t k = 0; derives && k < x->derives.n; k++) {
 		fact_ref *r = add_ref(x, FR_DERIVE, x->derives.v[k].span, x->derives.v[k].path);
 		r->from = i;

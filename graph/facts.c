@@ -3,7 +3,7 @@
  * Blob layout (all integers little-endian, records fixed-size, no padding
  * is ever read back as data):
  *
- *   "PTF1"  n_items n_uses n_refs n_fields pool_len n_errors n_lines  (u32)
+ *   "PTF2"  n_items n_uses n_refs n_fields pool_len n_errors n_lines  (u32)
  *   items   ITEM_SIZE bytes each
  *   uses    USE_SIZE bytes each
  *   refs    REF_SIZE bytes each
@@ -19,10 +19,10 @@
 
 #include <stdlib.h>
 
-#define MAGIC "PTF1"
+#define MAGIC "PTF2"
 #define HEADER_SIZE 32
 #define SPAN_SIZE 24
-#define ITEM_SIZE (12 + 2 * SPAN_SIZE + 28)
+#define ITEM_SIZE (12 + 2 * SPAN_SIZE + 32)
 #define USE_SIZE (16 + SPAN_SIZE)
 #define REF_SIZE (24 + SPAN_SIZE)
 #define FIELD_SIZE 12
@@ -69,9 +69,9 @@ static void put_item(uint8_t *p, const fact_item *it)
 	put32(p + 8, (uint32_t)it->parent);
 	p = put_span(p + 12, it->span);
 	p = put_span(p, it->name_span);
-	const uint32_t s[7] = { it->name, it->sig, it->path_attr, it->impl_self,
-	                        it->impl_trait, it->ret_type, it->generics };
-	for (int i = 0; i < 7; i++)
+	const uint32_t s[8] = { it->name, it->sig, it->path_attr, it->impl_self,
+	                        it->impl_trait, it->ret_type, it->generics, it->cfg };
+	for (int i = 0; i < 8; i++)
 		put32(p + 4 * i, s[i]);
 }
 
@@ -161,7 +161,7 @@ static bool get_span(const uint8_t *p, pt_span *s)
 
 static bool get_item(const uint8_t *p, const limits *l, fact_item *it)
 {
-	uint32_t s[7];
+	uint32_t s[8];
 	if (p[1] || p[2] || p[3])
 		return false;
 	it->kind = p[0];
@@ -169,7 +169,7 @@ static bool get_item(const uint8_t *p, const limits *l, fact_item *it)
 	it->parent = (int32_t)get32(p + 8);
 	if (!get_span(p + 12, &it->span) || !get_span(p + 12 + SPAN_SIZE, &it->name_span))
 		return false;
-	for (int i = 0; i < 7; i++) {
+	for (int i = 0; i < 8; i++) {
 		s[i] = get32(p + 12 + 2 * SPAN_SIZE + 4 * i);
 		if (!str_ok(l, s[i]))
 			return false;
@@ -181,6 +181,7 @@ static bool get_item(const uint8_t *p, const limits *l, fact_item *it)
 	it->impl_trait = s[4];
 	it->ret_type = s[5];
 	it->generics = s[6];
+	it->cfg = s[7];
 	return it->kind >= PT_MODULE && it->kind <= PT_MACRO && !(it->flags & ~(uint32_t)ITEM_FLAGS) &&
 	       index_ok(l, it->parent);
 }

@@ -78,6 +78,8 @@ typedef struct {
 	uint32_t impl_trait; /* impls: trait path, or 0 */
 	uint32_t ret_type;   /* fns: return type path ("Self", "Parser",
 	                        "Option" ...), 0 when none */
+	uint32_t cfg;        /* the item's #[cfg(..)] predicates as "all(p, q)"
+	                        (one per attribute), 0 if none */
 	uint32_t generics;   /* fns/impls/traits/structs/enums/unions: generic
 	                        params with trait bounds,
 	                        "T:Visitor+Clone;U:Iterator", gathered from the

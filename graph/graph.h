@@ -50,6 +50,8 @@ typedef struct {
 	const char *root;     /* workspace-relative path of the root file */
 	const char *pkg_dir;  /* workspace-relative package directory ("" = root) */
 	int type;             /* CRATE_* */
+	const char *features; /* enabled features ("default" and what it enables),
+	                         each followed by '\n'; "" if none */
 } pt_crate;
 
 void graph_init(pt_graph *g);

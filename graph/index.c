@@ -705,6 +705,7 @@ fail:
 		free((char *)ws->crates.v[c].name);
 		free((char *)ws->crates.v[c].root);
 		free((char *)ws->crates.v[c].pkg_dir);
+		free((char *)ws->crates.v[c].features);
 	}
 	ws->crates.n = 0;
 	return rc;

@@ -32,6 +32,7 @@ enum {
 	ENT_EXTERNAL = 1u << 1,   /* placeholder for a trait/type outside the workspace */
 	ENT_TRAIT_IMPL = 1u << 2, /* impl block of a trait (`impl T for X`) */
 	ENT_HAS_BODY = 1u << 3,
+	ENT_CFG_OFF = 1u << 4,    /* under a #[cfg] that the default build leaves out */
 };
 
 /* Edge flags. */

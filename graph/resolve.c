@@ -283,6 +283,91 @@ static void declare(resolver *R, uint32_t scope, const char *name, uint32_t ent)
 	note_name(R, name, strlen(name));
 }
 
+/* ---- cfg ----------------------------------------------------------------- */
+
+/* The build the graph describes: the crate's default features on a 64-bit
+ * x86 Linux host, not a test build. What is not known is false (`miri`,
+ * `doc`, custom `--cfg`s); a predicate that does not parse is true, so
+ * code is never dropped for a cfg we cannot read. */
+static const char *const cfg_true_values[][2] = {
+	{ "target_os", "linux" }, { "target_family", "unix" }, { "target_arch", "x86_64" },
+	{ "target_pointer_width", "64" }, { "target_endian", "little" }, { "target_env", "gnu" },
+	{ "target_vendor", "unknown" }, { "panic", "unwind" }, { "target_feature", "sse" },
+	{ "target_feature", "sse2" }, { "target_feature", "fxsr" }, { "target_has_atomic", "8" },
+	{ "target_has_atomic", "16" }, { "target_has_atomic", "32" }, { "target_has_atomic", "64" },
+	{ "target_has_atomic", "ptr" },
+};
+
+static void cfg_space(const char **p) { while (**p == ' ') (*p)++; }
+
+static size_t cfg_word(const char **p)
+{
+	const char *s = *p;
+	while ((**p >= 'a' && **p <= 'z') || (**p >= 'A' && **p <= 'Z') || (**p >= '0' && **p <= '9') || **p == '_')
+		(*p)++;
+	return (size_t)(*p - s);
+}
+
+/* One predicate at *p; *ok cleared on a parse error. */
+static bool cfg_pred(const char **p, const char *features, bool *ok, int depth)
+{
+	cfg_space(p);
+	const char *w = *p;
+	size_t n = cfg_word(p);
+	cfg_space(p);
+	if (!n || depth > 32) { *ok = false; return true; }
+	if (**p == '(') {
+		(*p)++;
+		bool all = n == 3 && !memcmp(w, "all", 3), any = n == 3 && !memcmp(w, "any", 3);
+		bool not = n == 3 && !memcmp(w, "not", 3), acc = any ? false : true;
+		if (!all && !any && !not) { *ok = false; return true; }
+		for (;;) {
+			cfg_space(p);
+			if (**p == ')') { (*p)++; break; }
+			bool v = cfg_pred(p, features, ok, depth + 1);
+			if (!*ok) return true;
+			acc = any ? (acc || v) : not ? !v : (acc && v);
+			cfg_space(p);
+			if (**p == ',') (*p)++;
+			else if (**p != ')') { *ok = false; return true; }
+		}
+		return acc;
+	}
+	if (**p == '=') {
+		(*p)++;
+		cfg_space(p);
+		if (**p != '"') { *ok = false; return true; }
+		const char *v = ++*p, *e = strchr(v, '"');
+		if (!e) { *ok = false; return true; }
+		*p = e + 1;
+		size_t vn = (size_t)(e - v);
+		if (n == 7 && !memcmp(w, "feature", 7)) {
+			for (const char *f = features; f && *f;) {
+				const char *nl = strchr(f, '\n');
+				size_t fl = nl ? (size_t)(nl - f) : strlen(f);
+				if (fl == vn && !memcmp(f, v, vn)) return true;
+				f = nl ? nl + 1 : NULL;
+			}
+			return false;
+		}
+		for (size_t i = 0; i < sizeof cfg_true_values / sizeof *cfg_true_values; i++)
+			if (strlen(cfg_true_values[i][0]) == n && !memcmp(cfg_true_values[i][0], w, n) &&
+			    strlen(cfg_true_values[i][1]) == vn && !memcmp(cfg_true_values[i][1], v, vn))
+				return true;
+		return false;
+	}
+	return (n == 4 && !memcmp(w, "unix", 4)) || (n == 16 && !memcmp(w, "debug_assertions", 16)) ||
+	       (n == 19 && !memcmp(w, "target_thread_local", 19));
+}
+
+static bool cfg_active(const char *pred, const char *features)
+{
+	bool ok = true;
+	const char *p = pred;
+	bool v = cfg_pred(&p, features, &ok, 0);
+	return !ok || v;
+}
+
 /* ---- module tree ------------------------------------------------------ */
 
 static int32_t find_file(const resolver *R, const char *path)
@@ -474,6 +559,13 @@ static void make_item(resolver *R, uint32_t src, int32_t i, int32_t crate)
 			((it->flags & FI_HAS_BODY) ? ENT_HAS_BODY : 0)),
 		.parent = item_owner_ent(R, src, it),
 	};
+	/* out of the default build: itself, or inside something that is in
+	 * the same file (a file can be declared twice, `#[cfg(a)] mod x;` and
+	 * `#[cfg(not(a))] #[path] mod x;`, and is reached from the first) */
+	if ((s.parent != NONE && (R->g->ents.v[s.parent].flags & ENT_CFG_OFF) &&
+	     R->g->ents.v[s.parent].file == R->src[src].id) ||
+	    (it->cfg && !cfg_active(fstr(R, src, it->cfg), crate >= 0 ? R->crates[crate].features : "")))
+		s.flags |= ENT_CFG_OFF;
 	ent_aux aux = { src, i, escope, escope, NONE };
 	uint32_t e = add_entity(R, &s, aux);
 	f->item_ent[i] = e;
@@ -1052,9 +1144,37 @@ static bool bounds_of(const resolver *R, uint32_t src, int32_t i, const char *na
 
 static bool callable(int k) { return k == PT_FUNCTION || k == PT_METHOD; }
 
-static void emit_calls(resolver *R, const ref_ctx *c, const idlist *cands, const fact_ref *r, int flags)
+static bool cfg_off(const resolver *R, uint32_t e) { return R->g->ents.v[e].flags & ENT_CFG_OFF; }
+
+/* Candidates of one call: those in the default build when some are (a
+ * cfg'd-out variant is not what the build calls), and for name-only guesses
+ * those of the caller's own crate when some are. */
+static void prefer(resolver *R, const ref_ctx *c, idlist *cands, bool same_crate)
+{
+	size_t on = 0, here = 0, w = 0;
+	int32_t crate = R->fi[c->src].crate;
+	for (size_t i = 0; i < cands->n; i++) on += !cfg_off(R, cands->v[i]);
+	/* code in the build does not call what the build leaves out */
+	if (!on && cands->n && !cfg_off(R, c->from_ent)) cands->n = 0;
+	if (on && on < cands->n) {
+		for (size_t i = 0; i < cands->n; i++)
+			if (!cfg_off(R, cands->v[i])) cands->v[w++] = cands->v[i];
+		cands->n = w;
+	}
+	if (!same_crate) return;
+	for (size_t i = 0; i < cands->n; i++) here += R->fi[R->aux.v[cands->v[i]].src].crate == crate;
+	if (here && here < cands->n) {
+		w = 0;
+		for (size_t i = 0; i < cands->n; i++)
+			if (R->fi[R->aux.v[cands->v[i]].src].crate == crate) cands->v[w++] = cands->v[i];
+		cands->n = w;
+	}
+}
+
+static void emit_calls(resolver *R, const ref_ctx *c, idlist *cands, const fact_ref *r, int flags)
 {
 	size_t n = 0;
+	prefer(R, c, cands, false);
 	for (size_t i = 0; i < cands->n; i++) n += callable(ekind(R, cands->v[i]));
 	if (!n) { R->g->n_unresolved_calls++; return; }
 	if (n > 1) { flags |= EDGE_AMBIGUOUS; R->g->n_ambiguous_calls++; }
@@ -1175,7 +1295,8 @@ static void do_method_call(resolver *R, const ref_ctx *c, const fact_ref *r)
 		if (n && n <= MAX_GUESSES) {
 			for (uint32_t it = mm_first(&R->mm, key_of(K_METHODNAME, 0, name, strlen(name))); it; it = mm_next(&R->mm, it))
 				list_add(&cands, mm_val(&R->mm, it));
-			if (n > 1 || pt_std_method_count() == 0 || pt_is_std_method(name, strlen(name)))
+			prefer(R, c, &cands, true);
+			if (cands.n > 1 || pt_std_method_count() == 0 || pt_is_std_method(name, strlen(name)))
 				flags |= EDGE_AMBIGUOUS;
 		}
 	}

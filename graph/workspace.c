@@ -105,7 +105,8 @@ static char *crate_name(const char *s)
 	return n;
 }
 
-static void add_crate(pt_workspace *ws, const char *dir, const char *name, const char *root, int type)
+static void add_crate(pt_workspace *ws, const char *dir, const char *name, const char *root, int type,
+		      const char *features)
 {
 	strbuf r = {0};
 	if (*dir) strbuf_printf(&r, "%s/", dir);
@@ -113,7 +114,7 @@ static void add_crate(pt_workspace *ws, const char *dir, const char *name, const
 	if (!has_file(ws, r.buf)) { strbuf_free(&r); return; }
 	for (size_t i = 0; i < ws->crates.n; i++)
 		if (strcmp(ws->crates.v[i].root, r.buf) == 0) { strbuf_free(&r); return; }
-	pt_crate c = { crate_name(name), r.buf, xstrdup(dir), type };
+	pt_crate c = { crate_name(name), r.buf, xstrdup(dir), type, xstrdup(features ? features : "") };
 	vec_push(&ws->crates, c);
 }
 
@@ -136,6 +137,75 @@ static bool toml_str(const char *line, const char *key, char *out, size_t cap)
 	return true;
 }
 
+/* [features]: name → the names it enables ("a = [\"b\", \"dep:c\"]",
+ * arrays may span lines); kept as "name\x1fb\x1fdep:c" rows. */
+typedef VEC(char *) rows;
+
+static void feature_row(const char *line, rows *out, strbuf *cur)
+{
+	const char *p = line;
+	if (!cur->len) {
+		while (*p == ' ' || *p == '\t') p++;
+		const char *e = p;
+		while (*e && *e != ' ' && *e != '=' && *e != '\t') e++;
+		if (e == p || *p == '#') return;
+		strbuf_add(cur, p, (size_t)(e - p));
+		if (*p == '"') { cur->len = 0; return; }
+		p = strchr(e, '[');
+		if (!p) { cur->len = 0; return; }
+	}
+	for (; *p && *p != ']'; p++) {
+		if (*p != '"') continue;
+		const char *q = strchr(p + 1, '"');
+		if (!q) break;
+		strbuf_addc(cur, '\x1f');
+		strbuf_add(cur, p + 1, (size_t)(q - p - 1));
+		p = q;
+	}
+	if (*p == ']') {
+		vec_push(out, xstrdup(cur->buf));
+		cur->len = 0;
+	}
+}
+
+/* The features "default" enables, transitively, as "a\nb\n". */
+static char *default_features(const rows *fr)
+{
+	strbuf on = {0};
+	VEC(const char *) todo = {0};
+	VEC(char *) owned = {0};
+	vec_push(&todo, "default");
+	strbuf_add(&on, "\n", 1);
+	while (todo.n) {
+		const char *f = todo.v[--todo.n];
+		char key[300];
+		snprintf(key, sizeof key, "\n%s\n", f);
+		if (strstr(on.buf, key) || strlen(f) > 250) continue;
+		strbuf_adds(&on, f);
+		strbuf_addc(&on, '\n');
+		for (size_t i = 0; i < fr->n; i++) {
+			const char *row = fr->v[i], *sep = strchr(row, '\x1f');
+			size_t nl = sep ? (size_t)(sep - row) : strlen(row);
+			if (nl != strlen(f) || memcmp(row, f, nl) != 0) continue;
+			for (const char *q = sep; q; q = strchr(q + 1, '\x1f')) {
+				const char *e = strchr(q + 1, '\x1f');
+				size_t n = e ? (size_t)(e - q - 1) : strlen(q + 1);
+				/* "dep:x" and "x/feat" name dependencies, not our features */
+				if (!n || memchr(q + 1, ':', n) || memchr(q + 1, '/', n)) continue;
+				char *name = xstrndup(q + 1, n);
+				vec_push(&owned, name);
+				vec_push(&todo, name);
+			}
+		}
+	}
+	vec_free(&todo);
+	for (size_t i = 0; i < owned.n; i++) free(owned.v[i]);
+	vec_free(&owned);
+	char *r = xstrdup(on.buf + 1);
+	strbuf_free(&on);
+	return r;
+}
+
 static void manifest(const char *root, pt_workspace *ws, const char *rel)
 {
 	strbuf full = {0};
@@ -149,6 +219,8 @@ static void manifest(const char *root, pt_workspace *ws, const char *rel)
 	char line[1024], pkg[256] = "", section[64] = "";
 	VEC(target) targets = {0};
 	target lib = { "", "", CRATE_LIB };
+	rows fr = {0};
+	strbuf cur = {0};
 	while (fgets(line, sizeof line, f)) {
 		const char *l = line;
 		while (isspace((unsigned char)*l)) l++;
@@ -161,6 +233,7 @@ static void manifest(const char *root, pt_workspace *ws, const char *rel)
 			}
 			continue;
 		}
+		if (strcmp(section, "[features") == 0) { feature_row(l, &fr, &cur); continue; }
 		if (strcmp(section, "[package") == 0) toml_str(l, "name", pkg, sizeof pkg);
 		else if (strcmp(section, "[lib") == 0) {
 			toml_str(l, "name", lib.name, sizeof lib.name);
@@ -172,18 +245,23 @@ static void manifest(const char *root, pt_workspace *ws, const char *rel)
 		}
 	}
 	fclose(f);
+	char *feat = default_features(&fr);
 	if (pkg[0]) {
-		add_crate(ws, dir, lib.name[0] ? lib.name : pkg, lib.path[0] ? lib.path : "src/lib.rs", CRATE_LIB);
+		add_crate(ws, dir, lib.name[0] ? lib.name : pkg, lib.path[0] ? lib.path : "src/lib.rs", CRATE_LIB, feat);
 		for (size_t i = 0; i < targets.n; i++) {
 			target *t = &targets.v[i];
 			char def[600];
 			snprintf(def, sizeof def, "src/bin/%s.rs", t->name);
 			if (t->path[0] || t->name[0])
-				add_crate(ws, dir, t->name[0] ? t->name : pkg, t->path[0] ? t->path : def, t->type);
+				add_crate(ws, dir, t->name[0] ? t->name : pkg, t->path[0] ? t->path : def, t->type, feat);
 		}
-		add_crate(ws, dir, pkg, "src/main.rs", CRATE_BIN);
-		add_crate(ws, dir, "build_script", "build.rs", CRATE_OTHER);
+		add_crate(ws, dir, pkg, "src/main.rs", CRATE_BIN, feat);
+		add_crate(ws, dir, "build_script", "build.rs", CRATE_OTHER, feat);
 	}
+	for (size_t i = 0; i < fr.n; i++) free(fr.v[i]);
+	vec_free(&fr);
+	strbuf_free(&cur);
+	free(feat);
 	vec_free(&targets);
 	free(dir);
 }
@@ -204,7 +282,8 @@ static void implicit_targets(pt_workspace *ws, size_t first)
 				if (strncmp(p, pre.buf, pre.len) != 0 || strchr(p + pre.len, '/')) continue;
 				char stem[256];
 				snprintf(stem, sizeof stem, "%.*s", (int)(strlen(p + pre.len) - 3), p + pre.len);
-				add_crate(ws, pd, stem, p + strlen(pd) + (*pd ? 1 : 0), d == 0 ? CRATE_BIN : CRATE_OTHER);
+				add_crate(ws, pd, stem, p + strlen(pd) + (*pd ? 1 : 0), d == 0 ? CRATE_BIN : CRATE_OTHER,
+					  ws->crates.v[c].features);
 			}
 			strbuf_free(&pre);
 		}
@@ -237,6 +316,7 @@ void workspace_free(pt_workspace *ws)
 		free((char *)ws->crates.v[i].name);
 		free((char *)ws->crates.v[i].root);
 		free((char *)ws->crates.v[i].pkg_dir);
+		free((char *)ws->crates.v[i].features);
 	}
 	vec_free(&ws->files);
 	vec_free(&ws->crates);

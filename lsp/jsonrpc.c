@@ -248,12 +248,27 @@ void jrpc_writer_free(jrpc_writer *self)
 	free(self);
 }
 
+/* A client that reads nothing for this long is gone: the writer gives up
+ * (the message is dropped, later ones too) rather than hold every thread
+ * that wants to answer, `exit` included. */
+#define STALL_MS 10000
+
 static int write_all(int fd, const char *p, size_t n)
 {
+	int stalled = 0;
 	while (n) {
-		ssize_t k = write(fd, p, n);
-		if (k < 0 && errno == EINTR) continue;
+		struct pollfd pf = { fd, POLLOUT, 0 };
+		int r = poll(&pf, 1, 500);
+		if (r < 0 && errno == EINTR) continue;
+		if (r == 0) {
+			if ((stalled += 500) >= STALL_MS) return -1;
+			continue;
+		}
+		/* a pipe that polls writable has a page free: a page never blocks */
+		ssize_t k = write(fd, p, n < 4096 ? n : 4096);
+		if (k < 0 && (errno == EINTR || errno == EAGAIN)) continue;
 		if (k <= 0) return -1;
+		stalled = 0;
 		p += k;
 		n -= (size_t)k;
 	}

@@ -92,7 +92,15 @@ static void *indexer_main(void *arg);
 static store *open_db(lsp_server *s, const char *dir, char **why)
 {
 	store *st = NULL;
-	int rc = store_open(dir, STORE_CREATE | STORE_NOSYNC, &st);
+	/* LMDB trusts its file: a scribbled data.mdb can crash the reader
+	 * (tests/reliability/diskfull.py). Read every page in a child first
+	 * (about 20 ms for the standard library's database). */
+	int rc = store_check(dir);
+	if (rc == STORE_ECORRUPT) {
+		lsp_log(s, LOG_WARNING, "database %s is corrupted: rebuilding it", dir);
+		store_remove(dir);
+	}
+	rc = store_open(dir, STORE_CREATE | STORE_NOSYNC, &st);
 	if (rc == STORE_ESCHEMA || rc == STORE_ECORRUPT) {
 		lsp_log(s, LOG_WARNING, "database %s is %s: rebuilding it", dir,
 			rc == STORE_ESCHEMA ? "from another version" : "corrupted");
@@ -584,9 +592,21 @@ bool lsp_roots_stop(lsp_server *s, bool idle)
 		pthread_mutex_lock(&r->mu);
 		pthread_cond_broadcast(&r->cv);
 		pthread_mutex_unlock(&r->mu);
-		if (r->started) pthread_join(r->thread, NULL);
-		root_free(r);
 	}
+	/* an indexer can be stuck writing to a client that stopped reading
+	 * (pushed diagnostics): wait a little, then let the exit end it */
+	for (size_t i = 0; i < s->roots.n; i++) {
+		lsp_root *r = s->roots.v[i];
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 2;
+		if (r->started && pthread_timedjoin_np(r->thread, NULL, &until) != 0) {
+			lsp_log(NULL, LOG_WARNING, "%s: the indexer did not stop (client not reading?); exiting anyway", r->path);
+			return false;
+		}
+		r->started = false;
+	}
+	for (size_t i = 0; i < s->roots.n; i++) root_free(s->roots.v[i]);
 	vec_free(&s->roots);
 	return true;
 }

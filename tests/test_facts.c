@@ -23,7 +23,7 @@ static void sample(pt_facts *f)
 		 tr = strpool_adds(&f->pool, "Tr"), gen = strpool_adds(&f->pool, "T:Tr"),
 		 p = strpool_adds(&f->pool, "m.rs"), x = strpool_adds(&f->pool, "x");
 	fact_item mod = { PT_MODULE, FI_PUB, -1, span(0, 40, 0), span(4, 5, 0), m, m, p, 0, 0, 0, 0 };
-	fact_item fn = { PT_METHOD, FI_HAS_BODY | FI_PUB, 0, span(10, 30, 1), span(17, 20, 1), fun, sig, 0, self, tr, self, gen };
+	fact_item fn = { PT_METHOD, FI_HAS_BODY | FI_PUB, 0, span(10, 30, 1), span(17, 20, 1), fun, sig, 0, self, tr, self, x, gen };
 	vec_push(&f->items, mod);
 	vec_push(&f->items, fn);
 	fact_use u = { 0, tr, tr, FU_PUB, span(1, 3, 2) };
@@ -63,6 +63,7 @@ static void assert_same(const pt_facts *a, const pt_facts *b)
 		assert_int_equal(x->impl_trait, y->impl_trait);
 		assert_int_equal(x->ret_type, y->ret_type);
 		assert_int_equal(x->generics, y->generics);
+		assert_int_equal(x->cfg, y->cfg);
 	}
 	for (size_t i = 0; i < a->uses.n; i++) {
 		const fact_use *x = &a->uses.v[i], *y = &b->uses.v[i];
@@ -335,7 +336,7 @@ static void test_bad_kinds(void **state)
 	pt_facts g;
 	sample(&a);
 	facts_encode(&a, &blob);
-	blob.buf[3] = '2';
+	blob.buf[3] = '9';
 	facts_init(&g);
 	assert_int_equal(facts_decode(blob.buf, blob.len, &g), -1);
 	facts_free(&a);
