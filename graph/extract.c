@@ -1002,6 +1002,75 @@ static void bind_pattern_none(pt_extractor *x, TSNode pat)
 	}
 }
 
+/* The binding a sub-pattern makes, through `ref`, `mut` and `x @ ..`. */
+static TSNode pattern_name(pt_extractor *x, TSNode p)
+{
+	for (int guard = 0; guard < 8 && !null(p); guard++) {
+		const char *t = ts_node_type(p);
+		if (ts_node_symbol(p) == x->S.ident)
+			return p;
+		if (strcmp(t, "ref_pattern") && strcmp(t, "mut_pattern"))
+			break;
+		p = ts_node_named_child(p, ts_node_named_child_count(p) - 1);
+	}
+	return (TSNode){ 0 };
+}
+
+/* Names bound inside `Path(a, b)` and `Path { f, g: h }` patterns get the
+ * field they take: RECV_FIELD of Path with field "0"/"f" (for an enum
+ * variant `E::V` the resolver reads the variant's fields "V.0"/"V.f"). */
+static void type_pattern(pt_extractor *x, TSNode pat, int depth)
+{
+	if (null(pat) || depth > 16)
+		return;
+	const char *t = ts_node_type(pat);
+	bool tuple = !strcmp(t, "tuple_struct_pattern"), strct = !strcmp(t, "struct_pattern");
+	uint32_t n = ts_node_named_child_count(pat);
+	if (!tuple && !strct) {
+		if (!strcmp(t, "match_pattern") || !strcmp(t, "ref_pattern") || !strcmp(t, "mut_pattern") || !strcmp(t, "tuple_pattern") ||
+		    !strcmp(t, "or_pattern") || !strcmp(t, "reference_pattern") || !strcmp(t, "captured_pattern"))
+			for (uint32_t k = 0; k < n; k++)
+				type_pattern(x, ts_node_named_child(pat, k), depth + 1);
+		return;
+	}
+	TSNode type = child(pat, x->F.type);
+	int q;
+	x->tmp.len = 0;
+	uint32_t path = (!null(type) && path_text(x, type, &x->tmp, &q, 0) && !q) ? intern_buf(x, &x->tmp) : 0;
+	unsigned idx = 0;
+	for (uint32_t k = 0; k < n; k++) {
+		TSNode sub = ts_node_named_child(pat, k);
+		if (ts_node_eq(sub, type))
+			continue;
+		char field[16];
+		uint32_t fname = 0;
+		TSNode inner = sub;
+		if (tuple) {
+			int len = snprintf(field, sizeof field, "%u", idx++);
+			fname = intern(x, field, (size_t)len);
+		} else if (!strcmp(ts_node_type(sub), "field_pattern")) {
+			TSNode fn = child(sub, x->F.name), fp = child(sub, x->F.pattern);
+			if (null(fn))
+				continue;
+			fname = intern_ident(x, fn);
+			inner = null(fp) ? fn : fp;
+		} else {
+			continue;
+		}
+		TSNode nm = null(inner) ? inner : (ts_node_symbol(inner) == x->S.shorthand_field_ident ? inner : pattern_name(x, inner));
+		if (!null(nm) && path)
+			bind(x, nm, (desc){ RECV_FIELD, path, fname });
+		else
+			type_pattern(x, inner, depth + 1);
+	}
+}
+
+static void bind_pattern(pt_extractor *x, TSNode pat)
+{
+	bind_pattern_none(x, pat);
+	type_pattern(x, pat, 0);
+}
+
 /* A parameter or `let` type as a receiver descriptor. */
 static desc desc_of_type(pt_extractor *x, TSNode t)
 {
@@ -1085,9 +1154,8 @@ static desc call_desc(pt_extractor *x, TSNode call)
 	int k = path_text(x, f, &x->tmp, &q, 0);
 	if (!k || q)
 		return (desc){ 0 };
-	const char *sep = memmem(x->tmp.buf, x->tmp.len, "::", 2);
-	if (sep && gen_find(x, x->tmp.buf, (size_t)(sep - x->tmp.buf)))
-		return (desc){ 0 };
+	/* `T::new()` with T a generic parameter stays a path: the resolver
+	 * types it through T's bounds */
 	return (desc){ RECV_RET, intern_buf(x, &x->tmp), 0 };
 }
 
@@ -1329,9 +1397,11 @@ static uint32_t field_type(pt_extractor *x, TSNode t)
 	return gen_find(x, x->tmp.buf, x->tmp.len) ? intern_buf(x, &x->tmp) : 0;
 }
 
-static void add_fields(pt_extractor *x, int32_t owner, TSNode body)
+/* prefix: "Variant." for the fields of an enum's variant, else "". */
+static void add_fields(pt_extractor *x, int32_t owner, TSNode body, const char *prefix)
 {
 	TSTreeCursor *c = &x->aux;
+	strbuf *nm = &x->sig;
 	bool tuple = ts_node_symbol(body) == x->S.ordered_field_decl_list;
 	unsigned idx = 0;
 	ts_tree_cursor_reset(c, body);
@@ -1340,22 +1410,44 @@ static void add_fields(pt_extractor *x, int32_t owner, TSNode body)
 	do {
 		TSNode n = ts_tree_cursor_current_node(c);
 		fact_field f = { owner, 0, 0 };
+		nm->len = 0;
+		strbuf_adds(nm, prefix);
 		if (tuple && ts_tree_cursor_current_field_id(c) == x->F.type) {
-			char num[16];
-			int len = snprintf(num, sizeof num, "%u", idx++);
-			f.name = intern(x, num, (size_t)len);
+			strbuf_printf(nm, "%u", idx++);
+			f.name = intern_buf(x, nm);
 			f.type = field_type(x, n);
 		} else if (!tuple && ts_node_symbol(n) == x->S.field_decl) {
 			TSNode name = child(n, x->F.name);
 			if (null(name))
 				continue;
-			f.name = intern_ident(x, name);
+			size_t len;
+			const char *t = ident(x, name, &len);
+			strbuf_add(nm, t, len);
+			f.name = intern_buf(x, nm);
 			f.type = field_type(x, child(n, x->F.type));
 		} else {
 			continue;
 		}
 		vec_push(&x->out->fields, f);
 	} while (ts_tree_cursor_goto_next_sibling(c));
+}
+
+/* Fields of each variant of an enum, as "Variant.0" / "Variant.name". */
+static void add_variant_fields(pt_extractor *x, int32_t owner, TSNode list)
+{
+	uint32_t n = ts_node_named_child_count(list);
+	char prefix[300];
+	for (uint32_t k = 0; k < n; k++) {
+		TSNode v = ts_node_named_child(list, k), name = child(v, x->F.name), body = child(v, x->F.body);
+		if (null(name) || null(body) || strcmp(ts_node_type(v), "enum_variant") != 0)
+			continue;
+		size_t len;
+		const char *t = ident(x, name, &len);
+		if (len > 250)
+			continue;
+		snprintf(prefix, sizeof prefix, "%.*s.", (int)len, t);
+		add_fields(x, owner, body, prefix);
+	}
 }
 
 static void enter_adt(pt_extractor *x, TSNode n, size_t d, uint8_t kind)
@@ -1369,7 +1461,9 @@ static void enter_adt(pt_extractor *x, TSNode n, size_t d, uint8_t kind)
 	item_at(x, i)->generics = gen;
 	x->cx.from = i;
 	if (!null(body) && kind != PT_ENUM)
-		add_fields(x, i, body);
+		add_fields(x, i, body, "");
+	else if (!null(body))
+		add_variant_fields(x, i, body);
 }
 
 static void enter_impl(pt_extractor *x, TSNode n, size_t d)
@@ -2671,7 +2765,7 @@ static bool enter(pt_extractor *x, TSTreeCursor *c, size_t d)
 	case R_MATCH_ARM: {
 		TSNode pat = child(n, x->F.pattern);
 		if (!null(pat))
-			bind_pattern_none(x, pat);
+			bind_pattern(x, pat);
 		return true;
 	}
 	case R_CLOSURE: {
@@ -2702,7 +2796,7 @@ static void leave(pt_extractor *x, size_t d)
 		if (f->role == R_LET)
 			leave_let(x, n);
 		else if (!null(child(n, x->F.pattern)))
-			bind_pattern_none(x, child(n, x->F.pattern));
+			bind_pattern(x, child(n, x->F.pattern));
 	}
 }
 

@@ -1198,6 +1198,65 @@ static void bound_methods(resolver *R, const ref_ctx *c, const char *bounds, seg
 
 static uint32_t type_of_ret(resolver *R, uint32_t fn);
 
+/* `T::f()` with T a generic parameter bounded by traits: when the trait's
+ * f returns Self, the value is a T, known only through that trait. */
+static uint32_t bound_ret(resolver *R, const ref_ctx *c, const char *path)
+{
+	seg segs[MAX_SEGS];
+	if (c->item < 0 || split_path(path, segs) != 2) return NONE;
+	char *gp = xstrndup(segs[0].p, segs[0].n);
+	strbuf b = {0};
+	uint32_t t = NONE;
+	if (bounds_of(R, c->src, c->item, gp, &b)) {
+		char *save = NULL;
+		for (char *tr = strtok_r(b.buf, "+", &save); tr && t == NONE; tr = strtok_r(NULL, "+", &save)) {
+			idlist traits = {0}, m = {0};
+			resolve_path(R, c->sc, tr, c->self_ent, &traits, 0);
+			for (size_t i = 0; i < traits.n && t == NONE; i++) {
+				if (ekind(R, traits.v[i]) != PT_TRAIT) continue;
+				m.n = 0;
+				assoc(R, traits.v[i], segs[1], &m);
+				for (size_t k = 0; k < m.n && t == NONE; k++) {
+					const ent_aux *a = &R->aux.v[m.v[k]];
+					if (a->item >= 0 && strcmp(fstr(R, a->src, fitem(R, a->src, a->item)->ret_type), "Self") == 0)
+						t = traits.v[i];
+				}
+			}
+			vec_free(&traits);
+			vec_free(&m);
+		}
+	}
+	strbuf_free(&b);
+	free(gp);
+	return t;
+}
+
+/* The type of field fname of type t, as written where t is defined; a
+ * field of generic type is typed by its bounds where the code is written. */
+static uint32_t recv_field(resolver *R, const ref_ctx *c, uint32_t t, const char *fname)
+{
+	for (uint32_t it = mm_first(&R->mm, key_of(K_FIELD, t, fname, strlen(fname))); it; it = mm_next(&R->mm, it)) {
+		uint32_t fi = mm_val(&R->mm, it);
+		const ent_aux *a = &R->aux.v[t];
+		const char *ftype = fstr(R, a->src, R->src[a->src].facts->fields.v[fi].type);
+		uint32_t ft = pick_type(R, a->escope, ftype);
+		strbuf b = {0};
+		/* a field of generic type: its bounds where the code is written */
+		if (ft == NONE && c->item >= 0 && bounds_of(R, c->src, c->item, ftype, &b)) {
+			char *plus = strchr(b.buf, '+');
+			if (plus) *plus = 0;
+			idlist tr = {0};
+			resolve_path(R, c->sc, b.buf, c->self_ent, &tr, 0);
+			for (size_t k = 0; k < tr.n && ft == NONE; k++)
+				if (ekind(R, tr.v[k]) == PT_TRAIT) ft = tr.v[k];
+			vec_free(&tr);
+		}
+		strbuf_free(&b);
+		return ft;
+	}
+	return NONE;
+}
+
 /* The type entity a receiver descriptor names, or NONE. */
 static uint32_t recv_type(resolver *R, const ref_ctx *c, const fact_ref *r)
 {
@@ -1208,28 +1267,22 @@ static uint32_t recv_type(resolver *R, const ref_ctx *c, const fact_ref *r)
 	}
 	if (r->recv_kind == RECV_FIELD) {
 		uint32_t t = strcmp(path, "Self") == 0 ? c->self_ent : pick_type(R, c->sc, path);
-		if (t == NONE) return NONE;
 		const char *fname = fstr(R, c->src, r->recv_name);
-		for (uint32_t it = mm_first(&R->mm, key_of(K_FIELD, t, fname, strlen(fname))); it; it = mm_next(&R->mm, it)) {
-			uint32_t fi = mm_val(&R->mm, it);
-			const ent_aux *a = &R->aux.v[t];
-			const char *ftype = fstr(R, a->src, R->src[a->src].facts->fields.v[fi].type);
-			uint32_t ft = pick_type(R, a->escope, ftype);
-			strbuf b = {0};
-			/* a field of generic type: its bounds where the code is written */
-			if (ft == NONE && c->item >= 0 && bounds_of(R, c->src, c->item, ftype, &b)) {
-				char *plus = strchr(b.buf, '+');
-				if (plus) *plus = 0;
-				idlist tr = {0};
-				resolve_path(R, c->sc, b.buf, c->self_ent, &tr, 0);
-				for (size_t k = 0; k < tr.n && ft == NONE; k++)
-					if (ekind(R, tr.v[k]) == PT_TRAIT) ft = tr.v[k];
-				vec_free(&tr);
-			}
-			strbuf_free(&b);
-			return ft;
+		strbuf vf = {0};
+		if (t == NONE) {
+			/* `E::V(x)` / `Self::V { f }` patterns: the field of variant V */
+			const char *last = last_seg(path);
+			if (last == path) return NONE;
+			char *enum_path = xstrndup(path, (size_t)(last - path - 2));
+			t = strcmp(enum_path, "Self") == 0 ? c->self_ent : pick_type(R, c->sc, enum_path);
+			free(enum_path);
+			if (t == NONE || ekind(R, t) != PT_ENUM) return NONE;
+			strbuf_printf(&vf, "%s.%s", last, fname);
+			fname = vf.buf;
 		}
-		return NONE;
+		uint32_t ft = recv_field(R, c, t, fname);
+		strbuf_free(&vf);
+		return ft;
 	}
 	if (r->recv_kind == RECV_MRET) {
 		uint32_t t = strcmp(path, "Self") == 0 ? c->self_ent : pick_type(R, c->sc, path);
@@ -1253,6 +1306,7 @@ static uint32_t recv_type(resolver *R, const ref_ctx *c, const fact_ref *r)
 			else if (is_type(k)) t = f.v[i];
 		}
 		vec_free(&f);
+		if (t == NONE) t = bound_ret(R, c, path);
 		return t;
 	}
 	return NONE;

@@ -585,8 +585,8 @@ static void test_receivers(void **state)
 	assert_recv(ref(FR_CALL_METHOD, "r20"), RECV_TYPE, "Foo", "");   /* clone of a Foo */
 	assert_recv(ref(FR_CALL_METHOD, "r21"), RECV_NONE, "", "");      /* for pattern */
 	assert_recv(ref(FR_CALL_METHOD, "r22"), RECV_NONE, "", "");      /* closure param */
-	assert_recv(ref(FR_CALL_METHOD, "r23"), RECV_NONE, "", "");      /* match binding */
-	assert_recv(ref(FR_CALL_METHOD, "r24"), RECV_NONE, "", "");      /* if let binding */
+	assert_recv(ref(FR_CALL_METHOD, "r23"), RECV_FIELD, "Some", "0");  /* match binding: field 0 of Some */
+	assert_recv(ref(FR_CALL_METHOD, "r24"), RECV_FIELD, "Some", "0");  /* if let binding */
 	assert_recv(ref(FR_CALL_METHOD, "r25"), RECV_TYPE, "Baz", "");   /* g again */
 	assert_recv(ref(FR_CALL_METHOD, "r26"), RECV_FIELD, "Self", "inner");
 	assert_recv(ref(FR_CALL_METHOD, "r27"), RECV_RET, "Foo::Variant", "");
@@ -655,14 +655,14 @@ static void test_fields(void **state)
 	    "struct B(pub u8, #[attr] String);\n"
 	    "union C { a: u32 }\n"
 	    "enum D { V { no: u8 } }\n");
-	int a = item(PT_STRUCT, "A"), b = item(PT_STRUCT, "B"), c = item(PT_UNION, "C");
-	assert_int_equal(F.fields.n, 8);
-	const char *want[8][3] = {
+	int a = item(PT_STRUCT, "A"), b = item(PT_STRUCT, "B"), c = item(PT_UNION, "C"), d = item(PT_ENUM, "D");
+	assert_int_equal(F.fields.n, 9);
+	const char *want[9][3] = {
 		{ "x", "Node" }, { "y", "ast::Expr" }, { "z", "T" }, { "type", "Vec" }, { "w", "" },
-		{ "0", "u8" }, { "1", "String" }, { "a", "u32" },
+		{ "0", "u8" }, { "1", "String" }, { "a", "u32" }, { "V.no", "u8" },   /* a variant's field */
 	};
-	int owner[8] = { a, a, a, a, a, b, b, c };
-	for (int i = 0; i < 8; i++) {
+	int owner[9] = { a, a, a, a, a, b, b, c, d };
+	for (int i = 0; i < 9; i++) {
 		assert_int_equal(F.fields.v[i].owner, owner[i]);
 		assert_string_equal(S(F.fields.v[i].name), want[i][0]);
 		assert_string_equal(S(F.fields.v[i].type), want[i][1]);
@@ -683,10 +683,10 @@ static void test_generic_fields(void **state)
 	const char *want[][3] = {
 		{ "Scaled", "inner", "T" }, { "Scaled", "boxed", "T" }, { "Scaled", "r", "T" },
 		{ "Scaled", "v", "Vec" }, { "Scaled", "o", "Option" }, { "W", "0", "T" }, { "W", "1", "T" },
-		{ "U", "a", "X" }, { "Plain", "a", "u8" }, { "Outer", "t", "T" },
+		{ "E", "A.0", "K" }, { "U", "a", "X" }, { "Plain", "a", "u8" }, { "Outer", "t", "T" },
 	};
-	assert_int_equal(F.fields.n, 10);
-	for (size_t i = 0; i < 10; i++) {
+	assert_int_equal(F.fields.n, 11);
+	for (size_t i = 0; i < 11; i++) {
 		const fact_item *o = &F.items.v[F.fields.v[i].owner];
 		assert_string_equal(S(o->name), want[i][0]);
 		assert_string_equal(S(F.fields.v[i].name), want[i][1]);

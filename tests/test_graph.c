@@ -343,6 +343,26 @@ static void test_macro_made_methods(void **state)
 	ws_free(&w);
 }
 
+/* Names bound by variant patterns take the variant's field types. */
+static void test_variant_patterns(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"pub struct Lit; impl Lit { pub fn span(&self) {} }\n"
+		"pub struct Rep; impl Rep { pub fn span(&self) {} }\n"
+		"pub enum Ast { Lit(Lit), Rep { inner: Rep } }\n"
+		"impl Ast {\n"
+		"    pub fn span(&self) {\n"
+		"        match *self { Ast::Lit(ref x) => x.span(), Ast::Rep { ref inner } => inner.span() }\n"
+		"    }\n"
+		"    pub fn first(&self) { if let Self::Lit(l) = self { l.span() } }\n"
+		"}\n", NULL);
+	assert_answer(&w, "callees", "t::Ast::span", "t::Lit::span,t::Rep::span");
+	assert_answer(&w, "callees", "t::Ast::first", "t::Lit::span");
+	ws_free(&w);
+}
+
 /* Every (key, value) of a table, concatenated in key order. */
 static void dump_table(store *st, store_table t, strbuf *out)
 {
@@ -449,6 +469,7 @@ int main(void)
 		cmocka_unit_test(test_loose_folder),
 		cmocka_unit_test(test_session_fast_path),
 		cmocka_unit_test(test_macro_made_methods),
+		cmocka_unit_test(test_variant_patterns),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
