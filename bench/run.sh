@@ -340,6 +340,9 @@ for c in $CORPORA; do
     restore
     info "$c" load_after "$(cut -d' ' -f1-3 /proc/loadavg)"
 done
+# The language server driven like an editor (bench/lsp/README.md).
+python3 "$HERE/lsp/lsp_bench.py" "$BIN" || fail all parseltongue lsp "bench/lsp/lsp_bench.py failed (logs: ${BENCH_WORK:-/tmp/parseltongue-bench}/lsp/logs)"
+
 info all elapsed_s "$(($(date +%s) - T0))"
 
 head1 "Results"
