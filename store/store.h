@@ -135,6 +135,16 @@ int store_restore(const char *dir, const char *path);
 int store_compact(const char *dir, uint64_t *before, uint64_t *after);
 /* Remove the database files in dir (and the directory if then empty). */
 int store_remove(const char *dir);
+/* Read every page of the database in dir, in a child process: LMDB
+ * trusts its file, so a scribbled data.mdb can crash whatever reads it
+ * (a segfault inside mdb_dbi_open or a cursor walk). The child opens dir
+ * read-only and visits every key and value of every table; a child killed
+ * by a signal (or still running after 60 s) gives STORE_ECORRUPT.
+ * Otherwise the code the open or the walk returned (STORE_OK, STORE_ENOENT,
+ * STORE_ESCHEMA, STORE_ECORRUPT...). dir must not be open in this process
+ * with the intent to write before the call returns; call it before
+ * store_open. Costs about a read of the file (≈20 ms per 10 MB). */
+int store_check(const char *dir);
 
 /* Little-endian key helpers. */
 static inline void store_key_u64(uint8_t k[8], uint64_t v) { for (int i = 0; i < 8; i++) k[i] = (uint8_t)(v >> (8 * i)); }
