@@ -29,5 +29,7 @@ int cmd_storage(const cli_opts *o);
 int cmd_export(const cli_opts *o);
 int cli_lsp(int argc, char **argv);
 int cmd_facts(const cli_opts *o);
+/* The database directory a command is reading (for the fault handler). */
+void cli_reading_db(const char *dir);
 
 #endif

@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <jansson.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -145,6 +146,7 @@ static char *db_dir(const cli_opts *o, const char *root)
 int cli_open_db(const cli_opts *o, const char *root, bool write, store **st)
 {
 	char *dir = db_dir(o, root);
+	cli_reading_db(xstrdup(dir));      /* kept for the fault handler */
 	int rc = store_open(dir, write ? STORE_CREATE : STORE_RDONLY, st);
 	if (rc == STORE_ESCHEMA && !write) {
 		cli_err("database %s was written by another version (schema %u, this build uses %u); "
@@ -200,6 +202,7 @@ static int cmd_onboard(const cli_opts *o)
 	}
 	char *dir = db_dir(o, root);
 	store *s = NULL;
+	cli_reading_db(dir);
 	int rc = store_open(dir, STORE_CREATE, &s);
 	if (rc == STORE_ESCHEMA) {
 		fprintf(stderr, "%s: database %s has schema %u, this build uses %u: rebuilding it\n",
@@ -225,6 +228,17 @@ static int cmd_onboard(const cli_opts *o)
 	int se;
 	rc = index_run(s, &io, &rep, &se);
 	store_close(s);
+	if (rc == STORE_ECORRUPT) {
+		/* the records cannot be trusted: the index is rebuilt, once */
+		fprintf(stderr, "%s: database %s is damaged: rebuilding it\n", prog, dir);
+		store_remove(dir);
+		s = NULL;
+		rc = store_open(dir, STORE_CREATE, &s);
+		if (!rc) {
+			rc = index_run(s, &io, &rep, &se);
+			store_close(s);
+		}
+	}
 	if (rc == INDEX_ENOROOT) {
 		cli_err("cannot read %s: %s", root, strerror(se));
 		free(dir);
@@ -252,9 +266,62 @@ static int cmd_onboard(const cli_opts *o)
 	return EXIT_OK;
 }
 
+/* ---- a damaged database ------------------------------------------------ */
+
+/* LMDB trusts its file: a scribbled data.mdb can make it read through a
+ * wild pointer. Checking every page first (store_check) costs a read of
+ * the whole file, too much for every query; so a crash while reading the
+ * database is caught instead: a query says so and exits 4, an onboard
+ * starts again once with the database removed. Only async-signal-safe
+ * calls here. */
+static char **saved_argv;
+static const char *damaged_db;   /* set while a command reads the database */
+
+static void on_fault(int sig)
+{
+	(void)sig;
+	static const char msg[] = "parseltongue: the database is damaged (reading it crashed); ";
+	static const char q[] = "remove it with `parseltongue storage clean` and run `parseltongue onboard` again\n";
+	static const char ob[] = "removing it and indexing again\n";
+	ssize_t w = write(2, msg, sizeof msg - 1);
+	bool onboard = saved_argv && saved_argv[1] && strcmp(saved_argv[1], "onboard") == 0 && !getenv("PARSELTONGUE_REBUILT");
+	if (onboard && damaged_db) {
+		w = write(2, ob, sizeof ob - 1);
+		setenv("PARSELTONGUE_REBUILT", "1", 1);      /* once: not a loop */
+		char p[4096];
+		size_t n = strlen(damaged_db);
+		if (n < sizeof p - 16) {
+			memcpy(p, damaged_db, n);
+			memcpy(p + n, "/data.mdb", 10);
+			unlink(p);
+			memcpy(p + n, "/lock.mdb", 10);
+			unlink(p);
+			execv("/proc/self/exe", saved_argv);
+		}
+	} else {
+		w = write(2, q, sizeof q - 1);
+	}
+	(void)w;
+	_exit(4);
+}
+
+static void catch_faults(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_fault;
+	sa.sa_flags = SA_RESETHAND | SA_NODEFER;
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
+}
+
+void cli_reading_db(const char *dir) { damaged_db = dir; }
+
 int main(int argc, char **argv)
 {
 	cli_opts o = {0};
+	saved_argv = argv;
+	catch_faults();
 	if (argc < 2) { usage(stderr); return EXIT_USAGE; }
 	const char *cmd = argv[1];
 	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) { usage(stdout); return 0; }
