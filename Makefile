@@ -37,7 +37,7 @@ GEN_TOOL = $(BUILD)/tools/gen_std_names
 GEN_OBJ  = $(BUILD)/obj/gen/std_names.o
 TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps grammar run test unit-test blackbox-test client-test bench bench-accuracy clean
+.PHONY: all deps grammar run test unit-test blackbox-test client-test bench bench-accuracy fuzz reliability reliability-quick clean
 all: $(BUILD)/parseltongue
 
 # --- dependencies -----------------------------------------------------------
@@ -122,7 +122,23 @@ bench-accuracy: $(BUILD)/parseltongue
 	@bash bench/accuracy/run.sh $(BUILD)/parseltongue
 
 test: deps
-	@$(MAKE) --no-print-directory all unit-test blackbox-test client-test
+	@$(MAKE) --no-print-directory all unit-test blackbox-test client-test reliability-quick
+
+# --- reliability: fuzz/README.md, tests/reliability/README.md -----------------
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@$(MAKE) --no-print-directory all
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) SAN=$(SAN) BUILD=$(BUILD) bash fuzz/run.sh
+
+# Fuzzing, hostile inputs, kill trials, disk full, soak (about 9 minutes).
+reliability: deps
+	@$(MAKE) --no-print-directory all
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) SAN=$(SAN) BUILD=$(BUILD) bash tests/reliability/run.sh $(BUILD)/parseltongue
+
+# The quick part, in make test: regressions replayed, hostile inputs, 9 kill
+# trials, a 10 s soak.
+reliability-quick: $(BUILD)/parseltongue
+	@SAN=$(SAN) BUILD=$(BUILD) bash tests/reliability/run.sh $(BUILD)/parseltongue --quick
 
 bench: deps
 	@$(MAKE) --no-print-directory all

@@ -41,6 +41,12 @@ static size_t seq_len(const unsigned char *s, size_t n)
 	if (k > n) return 1;
 	for (size_t i = 1; i < k; i++)
 		if ((s[i] & 0xC0) != 0x80) return 1;
+	/* overlong forms, UTF-16 surrogates and code points past U+10FFFF
+	 * are invalid too: one unit a byte, as editors decode them (one
+	 * U+FFFD each); found by fuzz/fuzz_text.c */
+	unsigned d = s[1];
+	if ((c == 0xE0 && d < 0xA0) || (c == 0xED && d > 0x9F) || (c == 0xF0 && d < 0x90) || (c == 0xF4 && d > 0x8F))
+		return 1;
 	return k;
 }
 
