@@ -734,6 +734,29 @@ static void tally(const index_opts *o, pt_workspace *ws, job *jobs, size_t nj, i
 	}
 }
 
+/* commit_run, growing the map and starting again while it is full. */
+static int commit_grow(store *st, const index_opts *o, pt_workspace *ws, joblist *jobs, pathlist *gone,
+		       index_report *rep)
+{
+	int rc;
+	while ((rc = commit_run(st, o, ws, jobs->v, jobs->n, gone, rep)) == STORE_EMAPFULL) {
+		for (size_t i = 0; i < jobs->n; i++) if (!jobs->v[i].known) jobs->v[i].rec.id = 0;
+		rep->ents_written = rep->ents_deleted = rep->adj_written = 0;
+		if ((rc = store_grow(st))) break;
+		rep->map_grows++;
+	}
+	return rc;
+}
+
+static void run_free(pt_workspace *ws, joblist *jobs, pathlist *gone)
+{
+	for (size_t i = 0; i < jobs->n; i++) { facts_free(&jobs->v[i].facts); strbuf_free(&jobs->v[i].blob); }
+	vec_free(jobs);
+	for (size_t i = 0; i < gone->n; i++) free(gone->v[i]);
+	vec_free(gone);
+	workspace_free(ws);
+}
+
 static bool stale_extractor(store *st)
 {
 	store_txn *txn;
@@ -780,18 +803,9 @@ int index_run(store *st, const index_opts *o, index_report *rep, int *sys_errno)
 		}
 		goto done;
 	}
-	while ((rc = commit_run(st, o, &ws, jobs.v, jobs.n, &gone, rep)) == STORE_EMAPFULL) {
-		for (size_t i = 0; i < jobs.n; i++) if (!jobs.v[i].known) jobs.v[i].rec.id = 0;
-		rep->ents_written = rep->ents_deleted = rep->adj_written = 0;
-		if ((rc = store_grow(st))) break;
-		rep->map_grows++;
-	}
+	rc = commit_grow(st, o, &ws, &jobs, &gone, rep);
 done:
-	for (size_t i = 0; i < jobs.n; i++) { facts_free(&jobs.v[i].facts); strbuf_free(&jobs.v[i].blob); }
-	vec_free(&jobs);
-	for (size_t i = 0; i < gone.n; i++) free(gone.v[i]);
-	vec_free(&gone);
-	workspace_free(&ws);
+	run_free(&ws, &jobs, &gone);
 	rep->seconds = secs(pt_now_ns() - t0);
 	return rc;
 }
@@ -878,17 +892,9 @@ int index_update_file(store *st, const char *root, const char *rel_path,
 	if (gone.n && strstr(rel_path, "Cargo.toml")) rep->manifests_changed++;
 	else rep->deleted = (uint32_t)gone.n;
 	if (!jobs.n && !gone.n) { rep->up_to_date = true; goto done; }
-	while ((rc = commit_run(st, &o, &ws, jobs.v, jobs.n, &gone, rep)) == STORE_EMAPFULL) {
-		if (jobs.n && !jobs.v[0].known) jobs.v[0].rec.id = 0;
-		if ((rc = store_grow(st))) break;
-		rep->map_grows++;
-	}
+	rc = commit_grow(st, &o, &ws, &jobs, &gone, rep);
 done:
-	for (size_t i = 0; i < jobs.n; i++) { facts_free(&jobs.v[i].facts); strbuf_free(&jobs.v[i].blob); }
-	vec_free(&jobs);
-	for (size_t i = 0; i < gone.n; i++) free(gone.v[i]);
-	vec_free(&gone);
-	workspace_free(&ws);
+	run_free(&ws, &jobs, &gone);
 	rep->seconds = secs(pt_now_ns() - t0);
 	return rc;
 }
