@@ -4,11 +4,16 @@
 #   make run        install deps, build, index the Rust standard library, sample queries
 #   make test       install deps, build, run every test
 #   make SAN=1 test the same under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make SAN=thread tsan-test   the concurrency tests under ThreadSanitizer
 #   make bench      benchmarks on real corpora (not part of make test)
 
 CC       ?= cc
 SAN      ?=
-ifeq ($(SAN),1)
+ifeq ($(SAN),thread)
+BUILD    ?= build/tsan
+SANFLAGS  = -fsanitize=thread -fno-omit-frame-pointer
+OPT       = -O1 -g
+else ifeq ($(SAN),1)
 BUILD    ?= build/san
 SANFLAGS  = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 OPT       = -O1 -g
@@ -37,7 +42,7 @@ GEN_TOOL = $(BUILD)/tools/gen_std_names
 GEN_OBJ  = $(BUILD)/obj/gen/std_names.o
 TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps grammar run test unit-test blackbox-test client-test bench bench-accuracy fuzz reliability reliability-quick clean
+.PHONY: all deps grammar run test unit-test blackbox-test client-test bench bench-accuracy fuzz reliability reliability-quick tsan-test clean
 all: $(BUILD)/parseltongue
 
 # --- dependencies -----------------------------------------------------------
@@ -123,6 +128,12 @@ bench-accuracy: $(BUILD)/parseltongue
 
 test: deps
 	@$(MAKE) --no-print-directory all unit-test blackbox-test client-test reliability-quick
+
+# The tests where threads meet (the store's MVCC, the server's reader,
+# dispatcher, indexer and watcher threads), under ThreadSanitizer.
+tsan-test: $(BUILD)/parseltongue $(BUILD)/tests/test_store $(BUILD)/tests/test_lsp_jsonrpc
+	@cd tests && ../$(BUILD)/tests/test_store && ../$(BUILD)/tests/test_lsp_jsonrpc
+	@python3 tests/lsp_blackbox.py $(BUILD)/parseltongue
 
 # --- reliability: fuzz/README.md, tests/reliability/README.md -----------------
 FUZZ_SECONDS ?= 60
