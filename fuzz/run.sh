@@ -33,17 +33,9 @@ declare -A OPTS=(
     [records]="-max_len=8192"
     [reparse]="-max_len=16384"
 )
-# Real Rust as seeds for the parsing targets: taken from Debian's rust-src
-# at run time (never copied into the repository).
-STD_SRC=${STD_SRC:-/usr/lib/rustlib/src/rust/library}
-for t in extract reparse; do
-    mkdir -p "$OUT/corpus/$t"
-    for f in core/src/option.rs core/src/cell.rs core/src/marker.rs core/src/ops/range.rs \
-             core/src/fmt/builders.rs core/src/iter/traits/iterator.rs alloc/src/rc.rs \
-             alloc/src/string.rs std/src/io/cursor.rs std/src/sync/mutex.rs; do
-        [ -f "$STD_SRC/$f" ] && head -c 16384 "$STD_SRC/$f" >"$OUT/corpus/$t/std_$(echo "$f" | tr / _)"
-    done
-done
+# Real Rust as seeds for the parsing targets (fuzz/seeds.sh).
+. fuzz/seeds.sh
+for t in extract reparse; do rust_seeds "$OUT/corpus/$t"; done
 total_runs=0 total_found=0
 : >"$OUT/summary.txt"
 for t in $TARGETS; do
@@ -54,7 +46,7 @@ for t in $TARGETS; do
     # -fork keeps fuzzing after a crash, so one run reports every kind found
     "$OUT/fuzz_$t" ${OPTS[$t]} -max_total_time="$SECS" -timeout=25 -rss_limit_mb=2560 \
         -print_final_stats=1 -artifact_prefix="$art/" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
-        "$corpus" "fuzz/corpus/$t" >"$log" 2>&1
+        "$corpus" $([ -d "fuzz/corpus/$t" ] && echo "fuzz/corpus/$t") >"$log" 2>&1
     # -fork prints the running total of executed inputs as "#N: cov: ..."
     runs=$(grep -o '^#[0-9]*:' "$log" | tail -1 | tr -dc '0-9')
     runs=${runs:-0}

@@ -1,3 +1,0 @@
-pub fn next_id() -> u32 {
-    7
-}
