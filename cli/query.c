@@ -65,9 +65,8 @@ static json_t *impl_json(store_txn *txn, const q_results *r, const q_item *it)
 	if (query_entity(txn, it->id, &impl) != STORE_OK || query_entity(txn, it->other, &trait) != STORE_OK)
 		return NULL;
 	json_t *o = json_object();
-	json_object_set_new(o, "for", json_string(r->items.v[0].for_id == it->for_id ? "" : ""));
 	rec_entity f;
-	if (query_entity(txn, it->for_id, &f) == STORE_OK) json_object_set_new(o, "for", json_string(f.qpath));
+	json_object_set_new(o, "for", json_string(query_entity(txn, it->for_id, &f) == STORE_OK ? f.qpath : ""));
 	bool is_type = impl.kind != PT_IMPL;
 	json_object_set_new(o, "name", json_string(impl.name));
 	json_object_set_new(o, "kind", json_string(it->derive ? "derive" : "impl"));
@@ -118,7 +117,7 @@ static void print_human_item(store_txn *txn, qkind k, const q_results *r, const 
 		return;
 	}
 	const char *f = query_file_path(txn, e.file);
-	printf("  %s%s (%s)", k == Q_BLAST ? "" : "", e.qpath, pt_kind_name(e.kind));
+	printf("  %s (%s)", e.qpath, pt_kind_name(e.kind));
 	if (k == Q_BLAST) printf(" depth %u", it->depth);
 	if (*f) printf("  %s:%u", f, e.sl + 1);
 	if (it->flags & EDGE_AMBIGUOUS) printf("  [ambiguous]");

@@ -127,7 +127,6 @@ static void verify_entities(store_txn *txn, vreport *r)
 			continue;
 		}
 		if (e.file != PT_NO_FILE && !*query_file_path(txn, e.file)) r->dangling++;
-		q_ids ids = {0};
 		store_cursor *n = NULL;
 		store_val d;
 		bool found = !*e.name;
@@ -137,7 +136,6 @@ static void verify_entities(store_txn *txn, vreport *r)
 				found = store_load_u64(d.data) == e.id;
 		store_cursor_close(n);
 		if (!found) r->bad_index++;
-		vec_free(&ids);
 	}
 	store_cursor_close(c);
 }

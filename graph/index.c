@@ -810,6 +810,25 @@ done:
 	return rc;
 }
 
+/* What a one-file update knows of rel: its stat, or for an editor buffer
+ * the disk does not have, the text's length and no mtime (so the next run
+ * re-reads the disk). False when it is neither on disk nor given; else
+ * *out holds a copy of rel (caller frees). */
+static bool one_file(const char *root, const char *rel, const char *text, size_t len, ws_file *out, bool *on_disk)
+{
+	strbuf full = {0};
+	struct stat sb;
+	strbuf_printf(&full, "%s/%s", root, rel);
+	*on_disk = stat(full.buf, &sb) == 0 && S_ISREG(sb.st_mode);
+	strbuf_free(&full);
+	if (!text && !*on_disk) return false;
+	size_t n = strlen(rel);
+	*out = (ws_file){ xstrdup(rel), *on_disk ? (uint64_t)sb.st_size : len,
+			  *on_disk ? (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec : -1,
+			  n >= 10 && strcmp(rel + n - 10, "Cargo.toml") == 0 };
+	return true;
+}
+
 /* A workspace listing from the files table (no disk scan), for one-file
  * updates: paths and kinds are all workspace_crates needs. */
 static int ws_from_store(store_txn *txn, pt_workspace *ws)
@@ -858,19 +877,12 @@ int index_update_file(store *st, const char *root, const char *rel_path,
 	}
 	store_txn_abort(txn);
 	if (rc) goto done;
-	strbuf full = {0};
-	strbuf_printf(&full, "%s/%s", root, rel_path);
-	struct stat sb;
-	bool on_disk = stat(full.buf, &sb) == 0 && S_ISREG(sb.st_mode);
-	strbuf_free(&full);
-	if (!text && !on_disk) {
+	ws_file wf;
+	bool on_disk;
+	if (!one_file(root, rel_path, text, len, &wf, &on_disk)) {
 		if (at >= 0) vec_push(&gone, xstrdup(rel_path));
 	} else {
-		size_t n = strlen(rel_path);
 		if (at < 0) {
-			ws_file wf = { xstrdup(rel_path), on_disk ? (uint64_t)sb.st_size : len,
-				       on_disk ? (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec : -1,
-				       n >= 10 && strcmp(rel_path + n - 10, "Cargo.toml") == 0 };
 			/* keep the listing sorted: workspace_crates searches it */
 			size_t pos = 0;
 			while (pos < ws.files.n && strcmp(ws.files.v[pos].path, rel_path) < 0) pos++;
@@ -878,9 +890,12 @@ int index_update_file(store *st, const char *root, const char *rel_path,
 			memmove(&ws.files.v[pos + 1], &ws.files.v[pos], (ws.files.n - 1 - pos) * sizeof wf);
 			ws.files.v[pos] = wf;
 			at = (int)pos;
-		} else if (on_disk) {
-			ws.files.v[at].size = (uint64_t)sb.st_size;
-			ws.files.v[at].mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
+		} else {
+			if (on_disk) {
+				ws.files.v[at].size = wf.size;
+				ws.files.v[at].mtime_ns = wf.mtime_ns;
+			}
+			free(wf.path);
 		}
 		j.ws = (uint32_t)at;
 		vec_push(&jobs, j);
@@ -1032,14 +1047,9 @@ static int write_touched(store_txn *txn, const pt_graph *g, pt_touched *t, index
 static bool session_parse(index_session *s, const char *rel, const char *text, size_t len, const TSTree *old,
 			  job *j, pt_workspace *one)
 {
-	char *full = NULL;
-	struct stat sb;
-	if (asprintf(&full, "%s/%s", s->root, rel) < 0) return false;
-	bool on_disk = stat(full, &sb) == 0 && S_ISREG(sb.st_mode);
-	free(full);
-	if (!text && !on_disk) return false;
-	ws_file wf = { xstrdup(rel), on_disk ? (uint64_t)sb.st_size : len,
-		       on_disk ? (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec : -1, false };
+	ws_file wf;
+	bool on_disk;
+	if (!one_file(s->root, rel, text, len, &wf, &on_disk)) return false;
 	vec_push(&one->files, wf);
 	*j = (job){ .ws = 0, .text = text, .text_len = len, .old_tree = old };
 	pool P = { .root = s->root, .ws = one, .jobs = j, .n = 1, .max_size = DEFAULT_MAX_FILE, .keep_facts = true,

@@ -823,10 +823,14 @@ static const char *prelude_path(seg name)
 	return NULL;
 }
 
-static void lookup_prelude(resolver *R, uint32_t sc, seg name, const char *pp, idlist *out, int depth)
+/* Outside every scope: the workspace's crates, then the prelude. */
+static void lookup_outside(resolver *R, uint32_t sc, seg name, idlist *out, int depth)
 {
-	(void)name;
-	resolve_path(R, sc, pp, NONE, out, depth + 1);
+	for (uint32_t it = mm_first(&R->mm, key_of(K_CRATE, 0, name.p, name.n)); it; it = mm_next(&R->mm, it))
+		list_add(out, mm_val(&R->mm, it));
+	if (out->n || depth > MAX_DEPTH) return;
+	const char *pp = prelude_path(name);
+	if (pp) resolve_path(R, sc, pp, NONE, out, depth + 1);
 }
 
 /* Module scope, crates, then the prelude: the part of a lookup that is the
@@ -834,12 +838,7 @@ static void lookup_prelude(resolver *R, uint32_t sc, seg name, const char *pp, i
 static void lookup_module(resolver *R, uint32_t sc, seg name, idlist *out, int depth)
 {
 	lookup_here(R, sc, name, out, depth);
-	if (out->n) return;
-	for (uint32_t it = mm_first(&R->mm, key_of(K_CRATE, 0, name.p, name.n)); it; it = mm_next(&R->mm, it))
-		list_add(out, mm_val(&R->mm, it));
-	if (out->n || depth > MAX_DEPTH) return;
-	const char *pp = prelude_path(name);
-	if (pp) resolve_path(R, sc, pp, NONE, out, depth + 1);
+	if (!out->n) lookup_outside(R, sc, name, out, depth);
 }
 
 /* A lookup that starts with no `use` in progress (depth 0) does not depend
@@ -868,10 +867,7 @@ static void lookup(resolver *R, uint32_t sc, seg name, idlist *out, int depth)
 {
 	if (!mm_first(&R->mm, key_of(K_ANYNAME, 0, name.p, name.n))) {
 		/* declared nowhere: only a crate or the prelude can answer */
-		for (uint32_t it = mm_first(&R->mm, key_of(K_CRATE, 0, name.p, name.n)); it; it = mm_next(&R->mm, it))
-			list_add(out, mm_val(&R->mm, it));
-		const char *pp = out->n || depth > MAX_DEPTH ? NULL : prelude_path(name);
-		if (pp) lookup_prelude(R, sc, name, pp, out, depth);
+		lookup_outside(R, sc, name, out, depth);
 		return;
 	}
 	int32_t s = (int32_t)sc;
