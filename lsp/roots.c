@@ -314,13 +314,18 @@ void lsp_root_queue(lsp_root *r, const char *rel, const char *text, size_t len, 
 	pthread_mutex_unlock(&r->mu);
 }
 
+__thread uint64_t lsp_settle_ns;
+
 void lsp_root_settle(lsp_root *r)
 {
-	int max_ms = r->srv->settle_ms;
+	/* one budget per request, however many folders it asks */
+	int64_t left_ns = (int64_t)r->srv->settle_ms * 1000000 - (int64_t)lsp_settle_ns;
+	if (left_ns <= 0) return;
+	uint64_t t0 = pt_now_ns();
 	struct timespec until;
 	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += max_ms / 1000;
-	until.tv_nsec += (long)(max_ms % 1000) * 1000000L;
+	until.tv_sec += left_ns / 1000000000;
+	until.tv_nsec += left_ns % 1000000000;
 	if (until.tv_nsec >= 1000000000L) { until.tv_sec++; until.tv_nsec -= 1000000000L; }
 	pthread_mutex_lock(&r->mu);
 	while (r->pending_docs && r->state == ROOT_READY && !r->full_running)
@@ -329,6 +334,7 @@ void lsp_root_settle(lsp_root *r)
 			break;
 		}
 	pthread_mutex_unlock(&r->mu);
+	lsp_settle_ns += pt_now_ns() - t0;
 }
 
 typedef struct {

@@ -465,6 +465,8 @@ static void request(lsp_server *s, const char *method, json_t *id, json_t *param
 	}
 	lsp_err err = {0};
 	set_current(s, id);
+	uint64_t t0 = pt_now_ns();
+	lsp_settle_ns = 0;
 	json_t *res = r->fn(s, params, &err);
 	if (lsp_is_cancelled(s)) {
 		json_decref(res);
@@ -476,6 +478,10 @@ static void request(lsp_server *s, const char *method, json_t *id, json_t *param
 		jrpc_reply(s->out, id, res);
 	}
 	set_current(s, NULL);
+	uint64_t ms = (pt_now_ns() - t0) / 1000000;
+	if (s->slow_ms >= 0 && ms >= (uint64_t)s->slow_ms)
+		lsp_log(NULL, LOG_INFO, "slow request %s: %llu ms (%llu ms waiting for pending edits)", method,
+			(unsigned long long)ms, (unsigned long long)(lsp_settle_ns / 1000000));
 }
 
 static void notification(lsp_server *s, const char *method, json_t *params)
@@ -484,7 +490,11 @@ static void notification(lsp_server *s, const char *method, json_t *params)
 	const route *r = route_of(s, method);
 	if (!r || !(r->flags & NOTIFY)) return;   /* unknown notifications are ignored */
 	lsp_err err = {0};
+	uint64_t t0 = pt_now_ns();
 	json_decref(r->fn(s, params, &err));
+	uint64_t ms = (pt_now_ns() - t0) / 1000000;
+	if (s->slow_ms >= 0 && ms >= (uint64_t)s->slow_ms)
+		lsp_log(NULL, LOG_INFO, "slow notification %s: %llu ms", method, (unsigned long long)ms);
 }
 
 static json_t *next_message(lsp_server *s)
@@ -584,7 +594,9 @@ int lsp_main(int argc, char **argv)
 	const char *t = getenv("PARSELTONGUE_LSP_TEST");
 	s->test_mode = t && strcmp(t, "1") == 0;
 	const char *ms = getenv("PARSELTONGUE_LSP_SETTLE_MS");
-	s->settle_ms = ms && *ms ? atoi(ms) : 250;
+	s->settle_ms = ms && *ms ? atoi(ms) : 30;
+	const char *slow = getenv("PARSELTONGUE_LSP_SLOW_MS");
+	s->slow_ms = slow && *slow ? atoi(slow) : 100;
 	if (parse_args(s, argc, argv)) { server_free(s); return 1; }
 	signal(SIGPIPE, SIG_IGN);
 	json_object_seed(0);        /* before any thread creates objects */

@@ -76,7 +76,8 @@ struct lsp_server {
 	const char *db_arg;
 	int phase;            /* 0 before initialize, 1 running, 2 after shutdown */
 	bool test_mode;       /* PARSELTONGUE_LSP_TEST=1: test-only methods */
-	int settle_ms;        /* PARSELTONGUE_LSP_SETTLE_MS, default 250 */
+	int settle_ms;        /* PARSELTONGUE_LSP_SETTLE_MS, default 30 */
+	int slow_ms;          /* PARSELTONGUE_LSP_SLOW_MS (default 100, -1 off): log slower messages */
 	/* client capabilities */
 	bool cap_progress, cap_watch_dynamic, cap_pull_diag, cap_diag_refresh, cap_hier_symbols;
 	bool cap_link;
@@ -143,10 +144,13 @@ void lsp_root_queue(lsp_root *r, const char *rel, const char *text, size_t len, 
 void lsp_root_queue_buffer(lsp_root *r, const char *rel, const char *uri, char *text, size_t len,
 			   int64_t stamp, struct TSTree *tree);
 void lsp_update_free(lsp_update *u);
-/* Wait, at most s->settle_ms, until the editor's pending updates of r
- * are written, unless a whole-workspace run is in progress. Never call
- * it from r's own indexer (it would wait for itself). */
+/* Wait until the editor's pending updates of r are written, unless a
+ * whole-workspace run is in progress; all the calls of one request
+ * together wait at most s->settle_ms (then it is answered from the last
+ * committed graph). Only the dispatcher calls it, never r's indexer. */
 void lsp_root_settle(lsp_root *r);
+/* Time the dispatcher spent in lsp_root_settle for the current request. */
+extern __thread uint64_t lsp_settle_ns;
 
 /* watch.c */
 /* Dispatcher: watch (inotify) every folder not yet watched, and start the

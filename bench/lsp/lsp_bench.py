@@ -928,7 +928,7 @@ def main():
     results = {"generated_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                "run": {"quick": QUICK, "spawns": SPAWNS, "roundtrip_targets_per_kind": RT_N, "edits": EDITS,
                        "edit_gap_ms": EDIT_GAP_S * 1e3, "profiles": PROFILES, "binary": src_bin, "binary_id": bin_id,
-                       "settle_ms": os.environ.get("PARSELTONGUE_LSP_SETTLE_MS", "250 (default)"),
+                       "settle_ms": os.environ.get("PARSELTONGUE_LSP_SETTLE_MS", "30 (default)"),
                        "nproc": os.cpu_count(), "load_before": open("/proc/loadavg").read().split()[:3]},
                "targets": TARGETS, "corpora": {}}
     want = [("std", STD_SRC)] + ([("crates", CRATES_SRC)] if "crates" in CORPORA else [])

@@ -94,6 +94,7 @@ def main():
             c.notify("textDocument/didOpen", {"textDocument": {"uri": d.uri, "languageId": "rust",
                                                                "version": d.version, "text": d.text()}})
         lat, edits, served, unanswered, probes_ok, probes = [], 0, 0, 0, 0, 0
+        slowest = []
         peak = rss0
         kinds = ["textDocument/hover", "textDocument/definition", "textDocument/references",
                  "textDocument/documentSymbol", "workspace/symbol", "parseltongue/blastRadius", "parseltongue/stats"]
@@ -140,6 +141,9 @@ def main():
             if r is not None and ("result" in r or "error" in r):
                 served += 1
                 lat.append(dt)
+                slowest.append((dt, m, round(time.time() - t_start, 1)))
+                slowest.sort(reverse=True)
+                del slowest[5:]
             else:
                 unanswered += 1
             # a probe: an added function must show up
@@ -186,6 +190,10 @@ def main():
               "%d over 50 ms; RSS start %.1f MB, peak %.1f MB, end %.1f MB" %
               (dur, edits, edits / dur, served, q(0.5), q(0.99), lat[-1] if lat else 0,
                sum(1 for x in lat if x > 50), rss0 / 1024, peak / 1024, rss1 / 1024), flush=True)
+        print("  slowest: " + ", ".join("%s %.1f ms at %.1f s" % (m, dt, at) for dt, m, at in slowest))
+        for line in c.log().splitlines():
+            if "slow request" in line or "slow notification" in line:
+                print("  server: " + line)
         check("soak: every query answered", unanswered == 0, unanswered)
         check("soak: added functions found within 3 s (%d/%d)" % (probes_ok, probes), probes_ok == probes)
         check("soak: after closing every document the graph is the disk's again", settled, base_all)
