@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../graph/check.h"
 #include "../graph/index.h"
 #include "../graph/query.h"
 #include "cli.h"
@@ -322,6 +323,7 @@ int main(int argc, char **argv)
 	cli_opts o = {0};
 	saved_argv = argv;
 	catch_faults();
+	store_set_deep_check(graph_check_hook);
 	if (argc < 2) { usage(stderr); return EXIT_USAGE; }
 	const char *cmd = argv[1];
 	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) { usage(stdout); return 0; }

@@ -308,6 +308,56 @@ fail:
 	return rc;
 }
 
+/* ---- the checked stamp -------------------------------------------------------- */
+
+/* STAMP_FILE names the data.mdb (device, inode, size, modification time)
+ * last checked by store_check or last written by one of our commits. A
+ * data.mdb that differs was changed by something else (a copy, a scribble,
+ * a truncation, a process killed between its commit and its stamp) and is
+ * checked again before it is opened. */
+#define STAMP_FILE "checked"
+#define STAMP_MAX 128
+
+/* The identity of dir's data.mdb; false when there is none, or when it
+ * was modified so recently that a later write could keep its timestamp
+ * (file times move in clock ticks, not nanoseconds): such a file is not
+ * stamped, and is checked when next opened. */
+static bool data_identity(const char *dir, char out[STAMP_MAX], bool *racy)
+{
+	char *p = join(dir, "data.mdb");
+	struct stat sb;
+	int rc = stat(p, &sb);
+	free(p);
+	if (rc != 0 || sb.st_size == 0) return false;
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	int64_t age_ns = ((int64_t)now.tv_sec - sb.st_mtim.tv_sec) * 1000000000 + (now.tv_nsec - sb.st_mtim.tv_nsec);
+	*racy = age_ns < 50 * 1000000;
+	snprintf(out, STAMP_MAX, "%ju %ju %jd %jd.%09ld\n", (uintmax_t)sb.st_dev, (uintmax_t)sb.st_ino,
+		 (intmax_t)sb.st_size, (intmax_t)sb.st_mtim.tv_sec, (long)sb.st_mtim.tv_nsec);
+	return true;
+}
+
+/* Best effort: a read-only directory is checked on every open instead. */
+static void stamp_write(const char *dir)
+{
+	char id[STAMP_MAX];
+	bool racy;
+	char *p = join(dir, STAMP_FILE), *tmp = join(dir, STAMP_FILE ".tmp");
+	if (!data_identity(dir, id, &racy) || racy) {
+		unlink(p);
+	} else {
+		int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd >= 0) {
+			bool ok = write(fd, id, strlen(id)) == (ssize_t)strlen(id);
+			close(fd);
+			if (!ok || rename(tmp, p) != 0) unlink(tmp);
+		}
+	}
+	free(p);
+	free(tmp);
+}
+
 /* Open the environment at path (a directory, or a file with
  * MDB_NOSUBDIR). *out is set on success and on STORE_ESCHEMA. */
 static int open_at(const char *path, unsigned flags, unsigned mflags, store **out)
@@ -326,6 +376,8 @@ static int open_at(const char *path, unsigned flags, unsigned mflags, store **ou
 	return rc;
 }
 
+static int check_if_changed(const char *dir);
+
 int store_open(const char *dir, unsigned flags, store **out)
 {
 	if (!out) return STORE_EINVAL;
@@ -333,6 +385,7 @@ int store_open(const char *dir, unsigned flags, store **out)
 	if (!dir || !*dir) return STORE_EINVAL;
 	int rc = prepare_dir(dir, flags);
 	if (rc) return rc;
+	if (!(flags & STORE_NOCHECK) && check_if_changed(dir) == STORE_ECORRUPT) return STORE_ECORRUPT;
 	/* Read-only, LMDB opens data.mdb before lock.mdb: a directory with
 	 * no database gives ENOENT and no stray lock file. */
 	unsigned m = MDB_NOTLS;
@@ -385,6 +438,11 @@ int store_txn_begin(store *self, bool write, store_txn **out)
 	*out = NULL;
 	if (write && (self->flags & STORE_RDONLY)) return STORE_EACCES;
 	pthread_rwlock_rdlock(&self->remap);
+	/* A reader slot left by a process killed mid-read pins the pages it
+	 * saw: the file would only grow. A writer frees such slots first (a
+	 * few syscalls; readers are never blocked by it). */
+	int dead = 0;
+	if (write) (void)mdb_reader_check(self->env, &dead);
 	int rc = err(mdb_txn_begin(self->env, NULL, write ? 0 : MDB_RDONLY, &t));
 	if (rc) { pthread_rwlock_unlock(&self->remap); return rc; }
 	txns_here++;
@@ -428,6 +486,7 @@ int store_txn_commit(store_txn *txn)
 	if (rc) mdb_txn_abort(txn->txn);
 	else rc = err(mdb_txn_commit(txn->txn));
 	if (rc == STORE_EIO && disk_nearly_full(txn->s->dir)) rc = STORE_EDISKFULL;
+	if (!rc && txn->write) stamp_write(txn->s->dir);   /* what we wrote needs no check (once it is not racy) */
 	pthread_rwlock_unlock(&txn->s->remap);
 	txns_here--;
 	free(txn);
@@ -820,7 +879,7 @@ int store_compact(const char *dir, uint64_t *before, uint64_t *after)
 int store_remove(const char *dir)
 {
 	static const char *const files[] = {
-		"data.mdb", "lock.mdb", "data.mdb.tmp", "data.mdb.compact",
+		"data.mdb", "lock.mdb", "data.mdb.tmp", "data.mdb.compact", STAMP_FILE, STAMP_FILE ".tmp",
 	};
 	struct stat st;
 	int rc = STORE_OK;
@@ -838,10 +897,47 @@ int store_remove(const char *dir)
 
 /* ---- page check (in a child process) -------------------------------------- */
 
+static store_deep_check deep_check;
+
+void store_set_deep_check(store_deep_check fn) { deep_check = fn; }
+
+/* LMDB's free list (dbi 0): a writer takes pages from it, so a bogus page
+ * number there is followed by the next commit, not by any reader. Each
+ * record is a count then that many page numbers, all between the meta
+ * pages and the last page in use. */
+static int check_freelist(store *st, store_txn *txn)
+{
+	MDB_envinfo info;
+	MDB_stat ms;
+	struct stat sb;
+	char *p = join(st->dir, "data.mdb");
+	int rc = stat(p, &sb);
+	free(p);
+	if (rc != 0 || mdb_env_info(st->env, &info) || mdb_env_stat(st->env, &ms)) return STORE_EIO;
+	size_t last = info.me_last_pgno;
+	if ((uint64_t)(last + 1) * ms.ms_psize > (uint64_t)sb.st_size) return STORE_ECORRUPT;   /* truncated */
+	MDB_cursor *c;
+	if (mdb_cursor_open(txn->txn, 0, &c)) return STORE_ECORRUPT;
+	MDB_val k, v;
+	rc = STORE_OK;
+	for (int x = mdb_cursor_get(c, &k, &v, MDB_FIRST); x == 0 && !rc; x = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		size_t n, pg;
+		if (k.mv_size != sizeof(size_t) || v.mv_size < sizeof n) { rc = STORE_ECORRUPT; break; }
+		memcpy(&n, v.mv_data, sizeof n);
+		if (n > v.mv_size / sizeof n || v.mv_size != (n + 1) * sizeof n) { rc = STORE_ECORRUPT; break; }
+		for (size_t i = 1; i <= n; i++) {
+			memcpy(&pg, (const char *)v.mv_data + i * sizeof pg, sizeof pg);
+			if (pg < 2 || pg > last) { rc = STORE_ECORRUPT; break; }
+		}
+	}
+	mdb_cursor_close(c);
+	return rc;
+}
+
 static int check_walk(const char *dir)
 {
 	store *st = NULL;
-	int rc = store_open(dir, STORE_RDONLY, &st);
+	int rc = store_open(dir, STORE_RDONLY | STORE_NOCHECK, &st);
 	if (rc) { store_close(st); return rc; }
 	store_txn *txn = NULL;
 	if ((rc = store_txn_begin(st, false, &txn))) { store_close(st); return rc; }
@@ -861,6 +957,8 @@ static int check_walk(const char *dir)
 		store_cursor_close(c);
 	}
 	(void)sink;
+	if (!rc) rc = check_freelist(st, txn);
+	if (!rc && deep_check) rc = deep_check(txn);
 	store_txn_abort(txn);
 	store_close(st);
 	return rc;
@@ -876,6 +974,11 @@ int store_check(const char *dir)
 		 * of the caller's stderr, the status says it all */
 		int fd = open("/dev/null", O_WRONLY);
 		if (fd >= 0) dup2(fd, STDERR_FILENO);
+		/* a fault must kill the child: not the parent's handlers */
+		signal(SIGSEGV, SIG_DFL);
+		signal(SIGBUS, SIG_DFL);
+		signal(SIGABRT, SIG_DFL);
+		signal(SIGALRM, SIG_DFL);
 		alarm(60);
 		_exit(check_walk(dir) & 0x7f);
 	}
@@ -891,5 +994,23 @@ int store_check(const char *dir)
 	struct stat sb;
 	if (rc == STORE_ENOENT && stat(p.buf, &sb) == 0 && sb.st_size > 0) rc = STORE_ECORRUPT;
 	strbuf_free(&p);
+	if (rc == STORE_OK) stamp_write(dir);
 	return rc;
+}
+
+/* Check dir unless its data.mdb is the one the stamp names. */
+static int check_if_changed(const char *dir)
+{
+	char now[STAMP_MAX], was[STAMP_MAX];
+	bool racy;
+	if (!data_identity(dir, now, &racy)) return STORE_OK;       /* no database yet */
+	char *p = join(dir, STAMP_FILE);
+	FILE *f = fopen(p, "r");
+	free(p);
+	bool same = false;
+	if (f) {
+		same = fgets(was, sizeof was, f) && strcmp(was, now) == 0;
+		fclose(f);
+	}
+	return same ? STORE_OK : store_check(dir);
 }

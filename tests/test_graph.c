@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "../graph/check.h"
 #include "../graph/index.h"
 #include "../graph/query.h"
 #include "../graph/workspace.h"
@@ -455,6 +456,82 @@ static void test_session_fast_path(void **state)
 	ws_free(&w);
 }
 
+/* graph_check on a clean index, then on copies damaged one table at a
+ * time (inside a write transaction that is thrown away). */
+static store_txn *tamper(ws *w)
+{
+	store_txn *t;
+	assert_int_equal(store_txn_begin(w->st, true, &t), 0);
+	return t;
+}
+
+static void test_check_finds_damage(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo,
+		"src/lib.rs", "pub mod a;\npub struct S;\nimpl S { pub fn m(&self) { a::f(); } }\npub fn g() { S.m(); }\n",
+		"src/a.rs", "pub fn f() {}\n", NULL);
+	graph_check_report r;
+	assert_int_equal(graph_check(w.txn, &r), STORE_OK);
+	assert_true(r.ents >= 5 && r.edges >= 3 && r.files == 3 && r.facts == 2);
+	assert_false(r.edges_differ || r.names_differ || r.fileents_differ || r.fileids_differ);
+	assert_int_equal(r.bad_records + r.dangling + r.bad_facts + r.stale_facts, 0);
+	store_txn_abort(w.txn);
+	w.txn = NULL;
+
+	uint64_t f = 0, m = 0;
+	{
+		store_txn *t;
+		assert_int_equal(store_txn_begin(w.st, false, &t), 0);
+		w.txn = t;
+		f = one(&w, "t::a::f");
+		m = one(&w, "t::S::m");
+		store_txn_abort(t);
+		w.txn = NULL;
+	}
+	uint8_t kf[8], km[8];
+	store_key_u64(kf, f);
+	store_key_u64(km, m);
+
+	/* an incoming list lost: the two edge tables no longer mirror */
+	store_txn *t = tamper(&w);
+	assert_int_equal(store_del(t, TBL_IN, kf, 8, NULL, 0), STORE_OK);
+	assert_int_equal(graph_check(t, &r), STORE_ECORRUPT);
+	assert_true(r.edges_differ);
+	store_txn_abort(t);
+
+	/* an entity that does not decode; its edges now dangle */
+	t = tamper(&w);
+	assert_int_equal(store_put(t, TBL_ENTS, kf, 8, "garbage", 7), STORE_OK);
+	assert_int_equal(graph_check(t, &r), STORE_ECORRUPT);
+	assert_true(r.bad_records >= 1 && r.dangling >= 1);
+	store_txn_abort(t);
+
+	/* a name missing from the name index */
+	t = tamper(&w);
+	assert_int_equal(store_del(t, TBL_NAMES, "m", 1, km, 8), STORE_OK);
+	assert_int_equal(graph_check(t, &r), STORE_ECORRUPT);
+	assert_true(r.names_differ && !r.edges_differ);
+	store_txn_abort(t);
+
+	/* a cached facts blob that does not decode */
+	t = tamper(&w);
+	uint8_t k0[4];
+	store_key_u32(k0, 0);
+	store_val v;
+	int first = store_get(t, TBL_FACTS, k0, 4, &v) == STORE_OK ? 0 : 1;
+	store_key_u32(k0, (uint32_t)first);
+	assert_int_equal(store_put(t, TBL_FACTS, k0, 4, "PTF2 but short", 14), STORE_OK);
+	assert_int_equal(graph_check(t, &r), STORE_ECORRUPT);
+	assert_int_equal(r.bad_facts, 1);
+	store_txn_abort(t);
+
+	assert_int_equal(store_txn_begin(w.st, false, &w.txn), 0);
+	assert_int_equal(graph_check(w.txn, &r), STORE_OK);   /* nothing was kept */
+	ws_free(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -470,6 +547,7 @@ int main(void)
 		cmocka_unit_test(test_session_fast_path),
 		cmocka_unit_test(test_macro_made_methods),
 		cmocka_unit_test(test_variant_patterns),
+		cmocka_unit_test(test_check_finds_damage),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

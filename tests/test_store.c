@@ -17,6 +17,8 @@
 #include <ftw.h>
 #include <lmdb.h>
 #include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -1089,6 +1091,140 @@ static void test_compact(void **state)
 	strbuf_free(&got);
 }
 
+/* ---- the check of a data.mdb changed behind our back ---------------------- */
+
+static int deep_says_corrupt(store_txn *txn) { (void)txn; return STORE_ECORRUPT; }
+
+static void set_mtime(const char *path, time_t sec)
+{
+	struct timespec t[2] = { { sec, 0 }, { sec, 0 } };
+	assert_int_equal(utimensat(AT_FDCWD, path, t, 0), 0);
+}
+
+/* Our own commits stamp the file, so it is not checked again; a file
+ * changed by anything else is, and fails if the deep check fails. */
+static void test_check_when_changed(void **state)
+{
+	fixture *f = *state;
+	fill_some(open_new(f), 50, 10);
+	store_close(f->s);
+	f->s = NULL;
+	char *data = data_path(f);
+	/* just written: a write in the same clock tick would keep the file's
+	 * time, so the file is not trusted yet */
+	store_set_deep_check(deep_says_corrupt);
+	store *s = (store *)1;
+	assert_int_equal(store_open(f->db, 0, &s), STORE_ECORRUPT);
+	assert_null(s);
+	/* an older file that passes the check is stamped ... */
+	set_mtime(data, 1000000000);
+	store_set_deep_check(NULL);
+	assert_int_equal(store_check(f->db), STORE_OK);
+	assert_true(exists_in(f->db, "checked"));
+	/* ... and not checked again while it is the same file */
+	store_set_deep_check(deep_says_corrupt);
+	reopen(f, 0, STORE_OK);
+	store_close(f->s);
+	f->s = NULL;
+	/* changed behind our back: checked again */
+	set_mtime(data, 1000000001);
+	assert_int_equal(store_open(f->db, 0, &s), STORE_ECORRUPT);
+	assert_null(s);
+	assert_int_equal(store_open(f->db, STORE_RDONLY, &s), STORE_ECORRUPT);
+	assert_int_equal(store_open(f->db, STORE_NOCHECK, &s), STORE_OK);   /* asked not to */
+	store_close(s);
+	store_set_deep_check(NULL);
+	free(data);
+}
+
+/* A bogus page number in LMDB's free list is only followed by the next
+ * writer; the check refuses it before anything is opened. */
+static void test_check_freelist(void **state)
+{
+	fixture *f = *state;
+	fill_some(open_new(f), 2000, 200);
+	store_txn *txn;
+	assert_int_equal(store_txn_begin(f->s, true, &txn), STORE_OK);
+	assert_int_equal(store_clear(txn), STORE_OK);
+	assert_int_equal(store_txn_commit(txn), STORE_OK);
+	fill_some(f->s, 1, 10);                 /* a later txn: the freed pages are listed */
+	store_close(f->s);
+	f->s = NULL;
+	reopen(f, 0, STORE_OK);
+	store_close(f->s);
+	f->s = NULL;
+
+	/* find the free list's first record in the file, with LMDB itself */
+	MDB_env *env;
+	MDB_txn *t;
+	MDB_cursor *c;
+	MDB_val k, v;
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+	assert_int_equal(mdb_env_open(env, f->db, MDB_RDONLY, 0644), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, MDB_RDONLY, &t), 0);
+	assert_int_equal(mdb_cursor_open(t, 0, &c), 0);
+	assert_int_equal(mdb_cursor_get(c, &k, &v, MDB_FIRST), 0);
+	size_t n, len = v.mv_size;
+	memcpy(&n, v.mv_data, sizeof n);
+	assert_true(n > 0 && len == (n + 1) * sizeof n);
+	uint8_t *rec = xmalloc(len);
+	memcpy(rec, v.mv_data, len);
+	mdb_cursor_close(c);
+	mdb_txn_abort(t);
+	mdb_env_close(env);
+
+	/* the record's bytes are in the file once */
+	char *data = data_path(f);
+	size_t fsz = (size_t)size_of(data);
+	uint8_t *file = xmalloc(fsz);
+	int fd = open(data, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, file, fsz, 0), (ssize_t)fsz);
+	size_t bogus = (size_t)1 << 40;         /* far past the last page */
+	int copies = 0;                         /* older pages may hold copies too */
+	for (size_t i = 0; i + len <= fsz; i++)
+		if (memcmp(file + i, rec, len) == 0) {
+			assert_int_equal(pwrite(fd, &bogus, sizeof bogus, (off_t)(i + sizeof n)), (ssize_t)sizeof bogus);
+			copies++;
+		}
+	assert_true(copies > 0);
+	close(fd);
+	free(file);
+	free(rec);
+	store *s = (store *)1;
+	assert_int_equal(store_open(f->db, 0, &s), STORE_ECORRUPT);
+	assert_null(s);
+	free(data);
+}
+
+/* A process killed while it reads leaves its reader slot taken; the next
+ * writer of another process frees it. */
+static void test_stale_reader_cleared(void **state)
+{
+	fixture *f = *state;
+	fill_some(open_new(f), 10, 10);
+	store_stats st;
+	assert_int_equal(store_stats_get(f->s, &st), STORE_OK);
+	assert_int_equal(st.readers_used, 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		store *s = NULL;
+		store_txn *t = NULL;
+		if (store_open(f->db, STORE_RDONLY | STORE_NOCHECK, &s) || store_txn_begin(s, false, &t)) _exit(1);
+		raise(SIGKILL);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	assert_int_equal(store_stats_get(f->s, &st), STORE_OK);
+	assert_int_equal(st.readers_used, 1);          /* the dead reader's slot */
+	fill_some(f->s, 1, 10);
+	assert_int_equal(store_stats_get(f->s, &st), STORE_OK);
+	assert_int_equal(st.readers_used, 0);
+}
+
 static void test_remove(void **state)
 {
 	fixture *f = *state;
@@ -1157,6 +1293,9 @@ int main(void)
 		T(test_snapshot_restore),
 		T(test_restore_rejects),
 		T(test_compact),
+		T(test_check_when_changed),
+		T(test_check_freelist),
+		T(test_stale_reader_cleared),
 		T(test_remove),
 		T(test_strerror),
 	};

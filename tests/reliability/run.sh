@@ -6,11 +6,9 @@
 #           replay the fuzz regressions, hostile inputs, KILL_TRIALS (default
 #           54) SIGKILL trials, disk full / read-only / scribbled databases
 #           (tmpfs: needs root), and a SOAK_SECONDS (default 60) soak.
-#   --quick no fuzzing (replay only), 9 kill trials, a 10 s soak: about a
-#           minute. QUICK_PARTS (default "replay hostile killtest soak")
-#           picks the parts; diskfull (11 s) joins them once the CLI checks
-#           the database pages before opening it (store_check: until then a
-#           scribbled data.mdb still segfaults the CLI and the part fails).
+#   --quick no fuzzing (replay only), 9 kill trials, a 10 s soak: about
+#           two minutes. QUICK_PARTS (default "replay hostile killtest
+#           diskfull shared soak") picks the parts.
 #
 # Every part runs even if an earlier one failed; the summary at the end
 # gives: inputs fuzzed and crashes found, kill trials survived, soak
@@ -32,7 +30,7 @@ export KILL_TRIALS SOAK_SECONDS
 failed=()
 T0=$(date +%s)
 
-QUICK_PARTS=${QUICK_PARTS:-replay hostile killtest soak}
+QUICK_PARTS=${QUICK_PARTS:-replay hostile killtest diskfull shared soak}
 part() {   # name, log file, command...
     local name=$1 log=$2; shift 2
     if [ $QUICK = 1 ] && [[ " $QUICK_PARTS " != *" $name "* ]]; then
@@ -62,6 +60,7 @@ part replay   "$LOG/replay.log"   env SAN="${SAN:-}" BUILD="${BUILD:-}" bash fuz
 part hostile  "$LOG/hostile.log"  python3 tests/reliability/hostile.py "$BIN"
 part killtest "$LOG/killtest.log" python3 tests/reliability/killtest.py "$BIN" --trials "$KILL_TRIALS"
 part diskfull "$LOG/diskfull.log" python3 tests/reliability/diskfull.py "$BIN"
+part shared   "$LOG/shared.log"   python3 tests/reliability/shared.py "$BIN"
 part soak     "$LOG/soak.log"     python3 tests/reliability/soak.py "$BIN" --seconds "$SOAK_SECONDS"
 
 echo
@@ -75,6 +74,7 @@ grep -E '^fuzz replay:|^reliability regressions' "$LOG/replay.log" | sed 's/^/  
 grep -hE 'passed, [0-9]+ failed' "$LOG/hostile.log" | sed 's/^/  hostile inputs: /'
 grep -hE '^kill trials:' "$LOG/killtest.log" | sed 's/^/  /'
 grep -hE 'passed, [0-9]+ failed' "$LOG/diskfull.log" | sed 's/^/  disk full, read-only, scribbled: /'
+grep -hE 'passed, [0-9]+ failed' "$LOG/shared.log" | sed 's/^/  CLI and server on one database: /'
 grep -hE '^soak:' "$LOG/soak.log" | sed 's/^/  /'
 echo "  total time: $(($(date +%s) - T0))s"
 if [ ${#failed[@]} -gt 0 ]; then
