@@ -882,6 +882,10 @@ json_t *lsp_req_stats(lsp_server *s, json_t *params, lsp_err *err)
 		te += ents;
 		td += edges;
 	}
-	return json_pack("{s:I,s:I,s:I,s:s,s:o}", "files", (json_int_t)tf, "entities", (json_int_t)te, "edges",
-			 (json_int_t)td, "positionEncoding", lsp_enc_name(s->enc), "roots", roots);
+	/* this request is not counted yet: it is being answered */
+	json_t *reqs = json_pack("{s:I,s:f,s:I}", "answered", (json_int_t)atomic_load(&s->req_count),
+				 "maxMs", (double)atomic_load(&s->req_max_us) / 1000.0,
+				 "over50Ms", (json_int_t)atomic_load(&s->req_over_50ms));
+	return json_pack("{s:I,s:I,s:I,s:s,s:o,s:o}", "files", (json_int_t)tf, "entities", (json_int_t)te, "edges",
+			 (json_int_t)td, "positionEncoding", lsp_enc_name(s->enc), "roots", roots, "requests", reqs);
 }

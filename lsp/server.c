@@ -45,7 +45,7 @@ static void cancel(lsp_server *s, json_t *msg)
 	if (!id) return;
 	pthread_mutex_lock(&s->qmu);
 	for (size_t i = 0; i < s->queue.n; i++) {
-		json_t *q = s->queue.v[i], *qid = json_object_get(q, "id");
+		json_t *q = s->queue.v[i].msg, *qid = json_object_get(q, "id");
 		if (qid && json_object_get(q, "method") && json_equal(qid, id)) {
 			jrpc_reply_error(s->out, qid, JRPC_REQUEST_CANCELLED, "request cancelled");
 			json_decref(q);
@@ -62,7 +62,10 @@ static void cancel(lsp_server *s, json_t *msg)
 static void enqueue(lsp_server *s, json_t *msg)
 {
 	pthread_mutex_lock(&s->qmu);
-	if (msg) vec_push(&s->queue, msg);
+	if (msg) {
+		lsp_queued q = { msg, pt_now_ns() };
+		vec_push(&s->queue, q);
+	}
 	else s->eof = true;
 	pthread_cond_signal(&s->qcv);
 	pthread_mutex_unlock(&s->qmu);
@@ -478,10 +481,16 @@ static void request(lsp_server *s, const char *method, json_t *id, json_t *param
 		jrpc_reply(s->out, id, res);
 	}
 	set_current(s, NULL);
-	uint64_t ms = (pt_now_ns() - t0) / 1000000;
-	if (s->slow_ms >= 0 && ms >= (uint64_t)s->slow_ms)
-		lsp_log(NULL, LOG_INFO, "slow request %s: %llu ms (%llu ms waiting for pending edits)", method,
-			(unsigned long long)ms, (unsigned long long)(lsp_settle_ns / 1000000));
+	uint64_t now = pt_now_ns(), ms = (now - t0) / 1000000;
+	uint64_t total_ns = s->arrived_ns && s->arrived_ns <= t0 ? now - s->arrived_ns : now - t0;
+	uint64_t total = total_ns / 1000000;
+	atomic_fetch_add(&s->req_count, 1);
+	if (total_ns / 1000 > atomic_load(&s->req_max_us)) atomic_store(&s->req_max_us, total_ns / 1000);
+	if (total_ns > 50000000ull) atomic_fetch_add(&s->req_over_50ms, 1);
+	if (s->slow_ms >= 0 && total >= (uint64_t)s->slow_ms)
+		lsp_log(NULL, LOG_INFO, "slow request %s: %llu ms since it was read, %llu ms handling it "
+			"(%llu ms waiting for pending edits)", method, (unsigned long long)total, (unsigned long long)ms,
+			(unsigned long long)(lsp_settle_ns / 1000000));
 }
 
 static void notification(lsp_server *s, const char *method, json_t *params)
@@ -503,7 +512,8 @@ static json_t *next_message(lsp_server *s)
 	while (!s->queue.n && !s->eof) pthread_cond_wait(&s->qcv, &s->qmu);
 	json_t *m = NULL;
 	if (s->queue.n) {
-		m = s->queue.v[0];
+		m = s->queue.v[0].msg;
+		s->arrived_ns = s->queue.v[0].t_ns;
 		memmove(&s->queue.v[0], &s->queue.v[1], (s->queue.n - 1) * sizeof *s->queue.v);
 		s->queue.n--;
 	}
@@ -573,7 +583,7 @@ static int parse_args(lsp_server *s, int argc, char **argv)
 
 static void server_free(lsp_server *s)
 {
-	for (size_t i = 0; i < s->queue.n; i++) json_decref(s->queue.v[i]);
+	for (size_t i = 0; i < s->queue.n; i++) json_decref(s->queue.v[i].msg);
 	vec_free(&s->queue);
 	lsp_docs_free(s->docs);
 	jrpc_reader_free(s->in);

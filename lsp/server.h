@@ -65,6 +65,9 @@ typedef struct {
 	VEC(lsp_diag_file) diag;
 } lsp_root;
 
+/* A message read, waiting for the dispatcher, and when it was read. */
+typedef struct { json_t *msg; uint64_t t_ns; } lsp_queued;
+
 struct lsp_server {
 	jrpc_writer *out;
 	jrpc_reader *in;
@@ -84,7 +87,11 @@ struct lsp_server {
 	/* the reader → dispatcher queue */
 	pthread_mutex_t qmu;
 	pthread_cond_t qcv;
-	VEC(json_t *) queue;
+	VEC(lsp_queued) queue;
+	uint64_t arrived_ns;  /* when the message being dispatched was read */
+	/* requests answered: how many, and how long from read to answer
+	 * written (the dispatcher writes, parseltongue/stats reads) */
+	atomic_uint_fast64_t req_count, req_max_us, req_over_50ms;
 	bool eof;
 	json_t *current_id;   /* request being handled (under qmu) */
 	atomic_bool cancelled;/* ... and $/cancelRequest named it */
