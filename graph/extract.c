@@ -2161,6 +2161,16 @@ static bool template_impl(pt_extractor *x, TSNode inv, size_t i, int rep, size_t
 	while (tok_is(x, j, S->t_amp) || tok_is(x, j, S->t_mut) || tok_is(x, j, S->t_dyn) ||
 	       (tok_is(x, j, S->t_quote) && tok_is(x, j + 1, S->ident)))
 		j += tok_is(x, j, S->t_quote) ? 2 : 1;
+	if (tok_is(x, j, S->t_lbrack) || tok_is(x, j, S->t_lparen)) {
+		/* an array, slice or tuple: a type without a path, kept unnamed
+		 * as in a hand-written impl; one impl for all the repetition's
+		 * arguments, which would all be the same */
+		if (r != nrep) {
+			x->tmp.len = 0;
+			macro_impl(x, inv, &x->gb, &x->tmp, true);
+		}
+		return used;
+	}
 	if (!template_path(x, &j, &x->tmp, rep, r, nrep, &used) || r == nrep)
 		return used;
 	bool generic = false;

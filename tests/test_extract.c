@@ -966,6 +966,33 @@ static void test_macro_templates(void **state)
 	assert_int_equal(it(PT_MACRO, "use_it")->flags, FI_IN_MACRO);
 }
 
+/* A template impl for an array, slice or tuple type: one impl at the
+ * invocation, its self type unnamed (as for a hand-written one). */
+static void test_macro_template_array_impls(void **state)
+{
+	(void)state;
+	run("pub unsafe trait Array {}\n"                                                    /* 0 */
+	    "macro_rules! impl_array(\n"                                                     /* 1 */
+	    "    ($($size:expr),+) => { $( unsafe impl<T> Array for [T; $size] { fn size() -> usize { $size } } )+ }\n"
+	    ");\n"                                                                           /* 3 */
+	    "impl_array!(0, 1, 2, 0x40);\n"                                                  /* 4 */
+	    "macro_rules! tup { ($t:ty) => { impl Pair for ($t, $t) {} impl Sl for &[$t] {} }; }\n"
+	    "tup!(u8);\n");                                                                  /* 6 */
+	assert_int_equal(count_items(PT_IMPL), 3);
+	const char *want[3][2] = { { "Array", "4" }, { "Pair", "6" }, { "Sl", "6" } };
+	size_t k = 0;
+	for (size_t i = 0; i < F.items.n; i++) {
+		const fact_item *g = &F.items.v[i];
+		if (g->kind != PT_IMPL) continue;
+		assert_true(k < 3);
+		assert_int_equal(g->flags, FI_TRAIT_IMPL | FI_MACRO_GEN);
+		assert_string_equal(S(g->impl_trait), want[k][0]);
+		assert_string_equal(S(g->impl_self), "");
+		assert_int_equal(g->span.start_line, atoi(want[k][1]));
+		k++;
+	}
+}
+
 /* Calls written in macro arguments, read from the tokens. */
 static void test_macro_calls(void **state)
 {
@@ -1245,6 +1272,7 @@ int main(void)
 		cmocka_unit_test(test_macro_items),
 		cmocka_unit_test(test_macro_items_partial),
 		cmocka_unit_test(test_macro_templates),
+		cmocka_unit_test(test_macro_template_array_impls),
 		cmocka_unit_test(test_macro_calls),
 		cmocka_unit_test(test_generic_fields),
 		cmocka_unit_test(test_syntax_errors),
