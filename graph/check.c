@@ -38,8 +38,8 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static bool has64(const uint64_t *v, size_t n, uint64_t x) { return bsearch(&x, v, n, sizeof x, cmp_u64) != NULL; }
-static bool has32(const uint32_t *v, size_t n, uint32_t x) { return bsearch(&x, v, n, sizeof x, cmp_u32) != NULL; }
+static bool has64(const uint64_t *v, size_t n, uint64_t x) { return n && bsearch(&x, v, n, sizeof x, cmp_u64) != NULL; }
+static bool has32(const uint32_t *v, size_t n, uint32_t x) { return n && bsearch(&x, v, n, sizeof x, cmp_u32) != NULL; }
 
 /* Files: TBL_FILES (path → record with id) against TBL_FILEIDS (id → path). */
 static int check_files(store_txn *txn, graph_check_report *r, u32s *ids)
@@ -67,7 +67,7 @@ static int check_files(store_txn *txn, graph_check_report *r, u32s *ids)
 	store_cursor_close(c);
 	if (rc != STORE_NOTFOUND) return rc;
 	r->fileids_differ = a != b;
-	qsort(ids->v, ids->n, sizeof *ids->v, cmp_u32);
+	if (ids->n) qsort(ids->v, ids->n, sizeof *ids->v, cmp_u32);
 	return STORE_OK;
 }
 
@@ -158,7 +158,7 @@ int graph_check(store_txn *txn, graph_check_report *r)
 	}
 	store_cursor_close(c);
 	if (rc == STORE_NOTFOUND) rc = STORE_OK;
-	qsort(ids.v, ids.n, sizeof *ids.v, cmp_u64);
+	if (ids.n) qsort(ids.v, ids.n, sizeof *ids.v, cmp_u64);
 	if (!rc) rc = check_edges(txn, TBL_OUT, r, ids.v, ids.n, &out);
 	if (!rc) rc = check_edges(txn, TBL_IN, r, ids.v, ids.n, &in);
 	if (!rc) rc = index_sum(txn, TBL_NAMES, r, &names_ix);
