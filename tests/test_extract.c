@@ -339,7 +339,7 @@ static void test_generics_and_ret(void **state)
 	assert_int_equal(it(PT_FUNCTION, "b")->ret_type, 0);
 	assert_int_equal(it(PT_FUNCTION, "c")->generics, 0);
 	assert_string_equal(S(it(PT_FUNCTION, "c")->ret_type), "ast::Node");
-	assert_string_equal(S(it(PT_FUNCTION, "d")->ret_type), "Option");
+	assert_string_equal(S(it(PT_FUNCTION, "d")->ret_type), "Option<Foo>");   /* element kept, Box unwrapped */
 	assert_int_equal(it(PT_FUNCTION, "e")->ret_type, 0);
 	assert_string_equal(S(it(PT_FUNCTION, "f")->ret_type), "Parser");
 	assert_int_equal(it(PT_FUNCTION, "g")->ret_type, 0);
@@ -592,9 +592,9 @@ static void test_receivers(void **state)
 	assert_recv(ref(FR_CALL_METHOD, "r27"), RECV_RET, "Foo::Variant", "");
 	assert_recv(ref(FR_CALL_METHOD, "r28"), RECV_TYPE, "Baz", "");
 	assert_recv(ref(FR_CALL_METHOD, "r29"), RECV_NONE, "", "");      /* another fn */
-	assert_recv(ref(FR_CALL_METHOD, "r30"), RECV_NONE, "", "");      /* `?` */
+	assert_recv(ref(FR_CALL_METHOD, "r30"), RECV_CHAIN, "Foo::open", "R?");   /* `?` on a call result */
 	assert_recv(ref(FR_CALL_METHOD, "r31"), RECV_TYPE, "Self", "");
-	assert_recv(ref(FR_CALL_METHOD, "r32"), RECV_NONE, "", "");      /* h is a call result, not typed */
+	assert_recv(ref(FR_CALL_METHOD, "r32"), RECV_CHAIN, "Baz::new", "R:get");   /* method of a call result */
 	assert_recv(ref(FR_CALL_METHOD, "r33"), RECV_MRET, "Bar", "get"); /* e: Bar */
 
 	const fact_ref *r = ref(FR_CALL_METHOD, "r0");
@@ -607,6 +607,51 @@ static void test_receivers(void **state)
 	/* the method-call chain still reports the inner call */
 	assert_non_null(ref_nth(FR_CALL_METHOD, "clone", 0));
 	assert_recv(ref(FR_CALL_METHOD, "clone"), RECV_TYPE, "Foo", "");
+}
+
+/* Receivers described as steps from a start (RECV_CHAIN). */
+static void test_receiver_chains(void **state)
+{
+	(void)state;
+	run("impl P {\n"
+	    "    fn go(&mut self, v: &[Item], o: Option<Box<Node>>, m: &mut Vec<Vec<Item>>) {\n"
+	    "        self.pop().unwrap().c0();\n"
+	    "        self.a.b.c1();\n"
+	    "        mk()?.c2();\n"
+	    "        for x in v.iter() { x.c3(); }\n"
+	    "        v.iter().map(|y| y.c4());\n"
+	    "        v.iter().fold(0, |acc, z| z.c5());\n"
+	    "        v[0].c6();\n"
+	    "        v[1..].c7();\n"
+	    "        if let Some(n) = o { n.c8(); }\n"
+	    "        match self.pop() { Some(ref k) => k.c9(), other => other.c10() }\n"
+	    "        let (t, u) = self.pair();\n"
+	    "        t.c11();\n"
+	    "        (*self.a).c12();\n"
+	    "        unsafe { self.a.get() }.c13();\n"
+	    "        m[0][1].c14();\n"
+	    "        o.map(|w: &Other| w.c15());\n"
+	    "        let v = v.to_vec(); v.len(); for v in v { v.c16(); }\n"
+	    "    }\n"
+	    "}\n");
+	assert_recv(ref(FR_CALL_METHOD, "c0"), RECV_CHAIN, "Self", "T:pop:unwrap");
+	assert_recv(ref(FR_CALL_METHOD, "c1"), RECV_CHAIN, "Self", "T.a.b");
+	assert_recv(ref(FR_CALL_METHOD, "c2"), RECV_CHAIN, "mk", "R?");
+	assert_recv(ref(FR_CALL_METHOD, "c3"), RECV_CHAIN, "[]<Item>", "T:iter*");
+	assert_recv(ref(FR_CALL_METHOD, "c4"), RECV_CHAIN, "[]<Item>", "T:iter*");
+	assert_recv(ref(FR_CALL_METHOD, "c5"), RECV_CHAIN, "[]<Item>", "T:iter*");   /* fold's second param */
+	assert_recv(ref(FR_CALL_METHOD, "c6"), RECV_CHAIN, "[]<Item>", "T[");
+	assert_recv(ref(FR_CALL_METHOD, "c7"), RECV_TYPE, "[]<Item>", "");           /* a sub-slice */
+	assert_recv(ref(FR_CALL_METHOD, "c8"), RECV_CHAIN, "Option<Node>", "T?");
+	assert_recv(ref(FR_CALL_METHOD, "c9"), RECV_CHAIN, "Self", "T:pop?");
+	assert_recv(ref(FR_CALL_METHOD, "c10"), RECV_MRET, "Self", "pop");           /* catch-all arm */
+	assert_recv(ref(FR_CALL_METHOD, "c11"), RECV_NONE, "", "");                   /* tuples: unknown */
+	assert_recv(ref(FR_CALL_METHOD, "c12"), RECV_FIELD, "Self", "a");
+	assert_recv(ref(FR_CALL_METHOD, "c13"), RECV_CHAIN, "Self", "T.a:get");
+	assert_recv(ref(FR_CALL_METHOD, "c14"), RECV_CHAIN, "Vec<Vec<Item>>", "T[[");
+	assert_recv(ref(FR_CALL_METHOD, "c15"), RECV_TYPE, "Other", "");             /* typed closure param */
+	assert_recv(ref(FR_CALL_METHOD, "c16"), RECV_CHAIN, "[]<Item>", "T:to_vec*"); /* shadowing */
+	assert_recv(ref(FR_CALL_METHOD, "len"), RECV_MRET, "[]<Item>", "to_vec");
 }
 
 /* ---- types, fields, macros ----------------------------------------------------------- */
@@ -658,7 +703,7 @@ static void test_fields(void **state)
 	int a = item(PT_STRUCT, "A"), b = item(PT_STRUCT, "B"), c = item(PT_UNION, "C"), d = item(PT_ENUM, "D");
 	assert_int_equal(F.fields.n, 9);
 	const char *want[9][3] = {
-		{ "x", "Node" }, { "y", "ast::Expr" }, { "z", "T" }, { "type", "Vec" }, { "w", "" },
+		{ "x", "Node" }, { "y", "ast::Expr" }, { "z", "T" }, { "type", "Vec<u8>" }, { "w", "" },
 		{ "0", "u8" }, { "1", "String" }, { "a", "u32" }, { "V.no", "u8" },   /* a variant's field */
 	};
 	int owner[9] = { a, a, a, a, a, b, b, c, d };
@@ -682,7 +727,7 @@ static void test_generic_fields(void **state)
 	    "struct Outer<T: Clone> { t: T }\n");
 	const char *want[][3] = {
 		{ "Scaled", "inner", "T" }, { "Scaled", "boxed", "T" }, { "Scaled", "r", "T" },
-		{ "Scaled", "v", "Vec" }, { "Scaled", "o", "Option" }, { "W", "0", "T" }, { "W", "1", "T" },
+		{ "Scaled", "v", "Vec<T>" }, { "Scaled", "o", "Option<Other>" }, { "W", "0", "T" }, { "W", "1", "T" },
 		{ "E", "A.0", "K" }, { "U", "a", "X" }, { "Plain", "a", "u8" }, { "Outer", "t", "T" },
 	};
 	assert_int_equal(F.fields.n, 11);
@@ -1240,6 +1285,7 @@ int main(void)
 		cmocka_unit_test(test_path_calls),
 		cmocka_unit_test(test_receivers),
 		cmocka_unit_test(test_type_refs),
+		cmocka_unit_test(test_receiver_chains),
 		cmocka_unit_test(test_fields),
 		cmocka_unit_test(test_macros),
 		cmocka_unit_test(test_macro_items),

@@ -363,6 +363,54 @@ static void test_variant_patterns(void **state)
 	ws_free(&w);
 }
 
+/* Receivers typed through steps: method results (`a.f().g()`), Option and
+ * Result insides (`.unwrap()`, `?`, `Some(x)`), items of containers (`for`,
+ * closure params of `.map`-like methods, `v[i]`), fields of fields, the
+ * value a catch-all match arm binds, elements of a generic type through
+ * its bounds. `go` is defined on three types, so a guess by name would
+ * answer all three (marked ambiguous): each answer below is rustc's. */
+static void test_receiver_steps(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"pub struct A; impl A { pub fn go(&self) {} }\n"
+		"pub struct B; impl B { pub fn go(&self) {} pub fn to_a(&self) -> A { A } }\n"
+		"pub struct D { pub b: B }\n"
+		"pub enum E { One(A), Two(B) }\n"
+		"impl E { pub fn go(&self) {} }\n"
+		"pub struct C { pub items: Vec<A>, pub inner: Option<Box<D>> }\n"
+		"impl C {\n"
+		"    pub fn pop(&mut self) -> Option<B> { None }\n"
+		"    pub fn chains(&mut self) { self.pop().unwrap().to_a().go(); }\n"
+		"    pub fn tries(&mut self) -> Option<()> { let b = self.pop()?; b.go(); Some(()) }\n"
+		"    pub fn loops(&self, s: &[B]) { for a in &self.items { a.go(); } }\n"
+		"    pub fn slices(s: &[B]) { for b in s.iter().rev() { b.go(); } }\n"
+		"    pub fn closures(&self) { self.items.iter().for_each(|a| a.go()); }\n"
+		"    pub fn index(&self) { self.items[0].go(); }\n"
+		"    pub fn fields(&self) { self.inner.as_ref().unwrap().b.go(); }\n"
+		"    pub fn some(&self) { if let Some(d) = &self.inner { d.b.go(); } }\n"
+		"    pub fn arms(e: &E) { match e { E::One(a) => a.go(), x => x.go() } }\n"
+		"    pub fn lets(&mut self) { let x = self.pop().unwrap(); let y = x.to_a(); y.go(); }\n"
+		"}\n"
+		"pub trait Iv { fn lo(&self) -> u8; fn sub(&self) -> Self; }\n"
+		"impl Iv for A { fn lo(&self) -> u8 { 0 } fn sub(&self) -> Self { A } }\n"
+		"pub struct Set<I> { pub r: Vec<I> }\n"
+		"impl<I: Iv> Set<I> { pub fn first(&self) -> u8 { self.r[0].sub().lo() } }\n", NULL);
+	assert_answer(&w, "callees", "t::C::chains", "t::A::go,t::B::to_a,t::C::pop");
+	assert_answer(&w, "callees", "t::C::tries", "t::B::go,t::C::pop");
+	assert_answer(&w, "callees", "t::C::loops", "t::A::go");
+	assert_answer(&w, "callees", "t::C::slices", "t::B::go");
+	assert_answer(&w, "callees", "t::C::closures", "t::A::go");
+	assert_answer(&w, "callees", "t::C::index", "t::A::go");
+	assert_answer(&w, "callees", "t::C::fields", "t::B::go");
+	assert_answer(&w, "callees", "t::C::some", "t::B::go");
+	assert_answer(&w, "callees", "t::C::arms", "t::A::go,t::E::go");
+	assert_answer(&w, "callees", "t::C::lets", "t::A::go,t::B::to_a,t::C::pop");
+	assert_answer(&w, "callees", "t::Set::first", "t::Iv::lo,t::Iv::sub");
+	ws_free(&w);
+}
+
 /* Every (key, value) of a table, concatenated in key order. */
 static void dump_table(store *st, store_table t, strbuf *out)
 {
@@ -470,6 +518,7 @@ int main(void)
 		cmocka_unit_test(test_session_fast_path),
 		cmocka_unit_test(test_macro_made_methods),
 		cmocka_unit_test(test_variant_patterns),
+		cmocka_unit_test(test_receiver_steps),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
