@@ -690,7 +690,8 @@ static bool is_smart_pointer(pt_extractor *x, TSNode base)
 }
 
 /* Std containers whose element type receivers follow (TY_ELEM): the
- * value of `Option<T>`, `Result<T, E>`, items of `Vec<T>`/`VecDeque<T>`. */
+ * value of `Option<T>`, `Result<T, E>`, items of `Vec<T>`/`VecDeque<T>`,
+ * what a `NonNull<T>` points to. */
 static bool is_elem_wrapper(pt_extractor *x, TSNode base)
 {
 	if (null(base))
@@ -702,7 +703,7 @@ static bool is_elem_wrapper(pt_extractor *x, TSNode base)
 	size_t n;
 	const char *s = ident(x, base, &n);
 	return text_is(s, n, "Option") || text_is(s, n, "Result") || text_is(s, n, "Vec") ||
-	       text_is(s, n, "VecDeque");
+	       text_is(s, n, "VecDeque") || text_is(s, n, "NonNull");
 }
 
 static TSNode first_type_arg(pt_extractor *x, TSNode g)
@@ -1196,18 +1197,21 @@ static TSNode block_value(pt_extractor *x, TSNode b)
 static desc recv_of_inner(pt_extractor *x, TSNode e)
 {
 	const symbols *S = &x->S;
+	bool derefs = false;
 	for (int guard = 0; guard < 64 && !null(e); guard++) {
 		TSSymbol s = ts_node_symbol(e);
 		if (s == S->paren_expr) {
 			e = ts_node_named_child(e, 0);
 		} else if (s == S->reference_expr) {
 			e = child(e, x->F.value);
-		} else if (s == S->unary_expr) {
-			/* `*e`: a reference or pointer read through */
+		} else if (s == S->unary_expr && !derefs) {
+			/* `*e`: a reference or pointer read through; `**e` goes
+			 * through a Deref impl, which we do not follow */
 			TSNode op = ts_node_child(e, 0);
 			if (null(op) || ts_node_is_named(op) || strcmp(ts_node_type(op), "*"))
 				break;
 			e = ts_node_named_child(e, 0);
+			derefs = true;
 		} else if (s == S->block || s == S->unsafe_block) {
 			e = block_value(x, e);
 		} else if (s == S->self || s == S->ident) {

@@ -80,7 +80,7 @@ typedef struct {
 	                        "Option<Parser>" ...), 0 when none; std
 	                        containers keep their element type as
 	                        "Option<T>", "Result<T>", "Vec<T>",
-	                        "VecDeque<T>", "[]<T>" (slices and arrays; not
+	                        "VecDeque<T>", "NonNull<T>", "[]<T>" (slices and arrays; not
 	                        written when T has no path), nested
 	                        ("Option<Vec<ast::Node>>"); Box/Rc/Arc unwrap */
 	uint32_t cfg;        /* the item's #[cfg(..)] predicates as "all(p, q)"

@@ -1232,7 +1232,7 @@ static uint32_t bound_ret(resolver *R, const ref_ctx *c, const char *path)
  * through), and for the std containers the facts spell as "Option<T>",
  * "Result<T>", "Vec<T>", "VecDeque<T>", "[]<T>" (see fact_item.ret_type),
  * the element type's text, read in scope sc with Self = self. */
-enum { W_NONE, W_OPTION, W_RESULT, W_SEQ, W_ITER };
+enum { W_NONE, W_OPTION, W_RESULT, W_SEQ, W_ITER, W_PTR };
 typedef struct {
 	uint32_t ent;
 	uint8_t wrap;
@@ -1290,7 +1290,8 @@ static tval tv_parse(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self, 
 		while (last > s && last[-1] != ':') last--;
 		size_t ln = (size_t)(s + nl - last);
 		v.wrap = text_eq(last, ln, "Option") ? W_OPTION : text_eq(last, ln, "Result") ? W_RESULT :
-			 (text_eq(last, ln, "Vec") || text_eq(last, ln, "VecDeque") || text_eq(last, ln, "[]")) ? W_SEQ : W_NONE;
+			 (text_eq(last, ln, "Vec") || text_eq(last, ln, "VecDeque") || text_eq(last, ln, "[]")) ? W_SEQ :
+			 text_eq(last, ln, "NonNull") ? W_PTR : W_NONE;
 	}
 	if (text_eq(s, nl, "Self")) {
 		v.ent = self;
@@ -1377,6 +1378,9 @@ static tval tv_method(resolver *R, const ref_ctx *c, tval v, const char *m, size
 		if (in_list(m, n, iter_opt)) { w.wrap = W_OPTION; return w; }
 		if (in_list(m, n, iter_same)) return v;
 		return TV_NONE;
+	case W_PTR:
+		if (text_eq(m, n, "as_ref") || text_eq(m, n, "as_mut")) return tv_elem(R, c, v);
+		break;
 	}
 	if (v.ent == NONE) return TV_NONE;
 	idlist cands = {0};
@@ -1416,7 +1420,7 @@ static tval tv_step(resolver *R, const ref_ctx *c, tval v, char op, const char *
 	case '?':
 		return v.wrap == W_OPTION || v.wrap == W_RESULT ? tv_elem(R, c, v) : TV_NONE;
 	case '*':
-		return v.wrap != W_NONE ? tv_elem(R, c, v) : TV_NONE;
+		return v.wrap != W_NONE && v.wrap != W_PTR ? tv_elem(R, c, v) : TV_NONE;
 	case '[':
 		return v.wrap == W_SEQ ? tv_elem(R, c, v) : TV_NONE;
 	}

@@ -367,8 +367,8 @@ static void test_variant_patterns(void **state)
  * Result insides (`.unwrap()`, `?`, `Some(x)`), items of containers (`for`,
  * closure params of `.map`-like methods, `v[i]`), fields of fields, the
  * value a catch-all match arm binds, elements of a generic type through
- * its bounds. `go` is defined on three types, so a guess by name would
- * answer all three (marked ambiguous): each answer below is rustc's. */
+ * its bounds. `go` is defined on four types, so a guess by name answers
+ * nothing: each answer below is rustc's. */
 static void test_receiver_steps(void **state)
 {
 	(void)state;
@@ -377,9 +377,11 @@ static void test_receiver_steps(void **state)
 		"pub struct A; impl A { pub fn go(&self) {} }\n"
 		"pub struct B; impl B { pub fn go(&self) {} pub fn to_a(&self) -> A { A } }\n"
 		"pub struct D { pub b: B }\n"
+		"impl std::ops::Deref for D { type Target = B; fn deref(&self) -> &B { &self.b } }\n"
+		"impl D { pub fn go(&self) {} }\n"
 		"pub enum E { One(A), Two(B) }\n"
 		"impl E { pub fn go(&self) {} }\n"
-		"pub struct C { pub items: Vec<A>, pub inner: Option<Box<D>> }\n"
+		"pub struct C { pub items: Vec<A>, pub inner: Option<Box<D>>, pub p: std::ptr::NonNull<D> }\n"
 		"impl C {\n"
 		"    pub fn pop(&mut self) -> Option<B> { None }\n"
 		"    pub fn chains(&mut self) { self.pop().unwrap().to_a().go(); }\n"
@@ -392,6 +394,8 @@ static void test_receiver_steps(void **state)
 		"    pub fn some(&self) { if let Some(d) = &self.inner { d.b.go(); } }\n"
 		"    pub fn arms(e: &E) { match e { E::One(a) => a.go(), x => x.go() } }\n"
 		"    pub fn lets(&mut self) { let x = self.pop().unwrap(); let y = x.to_a(); y.go(); }\n"
+		"    pub fn ptr(&self) { unsafe { self.p.as_ref() }.b.go(); }\n"
+		"    pub fn deref2(d: &D) { (**d).go(); }\n"
 		"}\n"
 		"pub trait Iv { fn lo(&self) -> u8; fn sub(&self) -> Self; }\n"
 		"impl Iv for A { fn lo(&self) -> u8 { 0 } fn sub(&self) -> Self { A } }\n"
@@ -408,6 +412,12 @@ static void test_receiver_steps(void **state)
 	assert_answer(&w, "callees", "t::C::arms", "t::A::go,t::E::go");
 	assert_answer(&w, "callees", "t::C::lets", "t::A::go,t::B::to_a,t::C::pop");
 	assert_answer(&w, "callees", "t::Set::first", "t::Iv::lo,t::Iv::sub");
+	assert_answer(&w, "callees", "t::C::ptr", "t::B::go");
+	/* `**d` with d: &D is D's Deref target, B (rustc: B::go); we do not
+	 * follow Deref, but must not answer D's own `go` */
+	char *got = answer(&w, "callees", "t::C::deref2");
+	assert_null(strstr(got, "t::D::go"));
+	free(got);
 	ws_free(&w);
 }
 
