@@ -1739,8 +1739,34 @@ static void enter_simple(pt_extractor *x, TSNode n, size_t d, uint8_t kind)
 	TSNode value = (kind == PT_CONST || kind == PT_STATIC) ? child(n, x->F.value) : (TSNode){ 0 };
 	item_at(x, i)->sig = null(value) ? make_sig(x, ts_node_start_byte(n), ts_node_end_byte(n), ';')
 	                                 : make_sig(x, ts_node_start_byte(n), ts_node_start_byte(value), '=');
-	if (kind == PT_TYPE_ALIAS)
+	if (kind == PT_TYPE_ALIAS) {
 		push_generics(x, n);
+		uint32_t target = ret_path(x, child(n, x->F.type));
+		item_at(x, i)->ret_type = target;
+		TSNode bounds = child(n, x->F.bounds), name = child(n, x->F.name);
+		uint32_t nb = null(bounds) || null(name) ? 0 : ts_node_named_child_count(bounds);
+		strbuf *g = &x->gb;
+		g->len = 0;
+		for (uint32_t k = 0; k < nb; k++) {
+			TSNode b = ts_node_named_child(bounds, k);
+			if (ts_node_symbol(b) == x->S.lifetime || ts_node_symbol(b) == x->S.removed_bound)
+				continue;
+			size_t at = g->len;
+			strbuf_adds(g, g->len ? "+" : "");
+			x->tmp.len = 0;
+			if (type_norm(x, b, 0, &x->tmp, 0) == TY_NONE)
+				g->len = at;
+			else
+				strbuf_add(g, x->tmp.buf, x->tmp.len);
+		}
+		if (g->len) {
+			size_t len;
+			const char *nm = ident(x, name, &len);
+			x->sig.len = 0;
+			strbuf_printf(&x->sig, "%.*s:%.*s", (int)len, nm, (int)g->len, g->buf);
+			item_at(x, i)->generics = intern_buf(x, &x->sig);
+		}
+	}
 	x->cx.from = i;
 }
 

@@ -82,14 +82,18 @@ typedef struct {
 	                        "Option<T>", "Result<T>", "Vec<T>",
 	                        "VecDeque<T>", "NonNull<T>", "[]<T>" (slices and arrays; not
 	                        written when T has no path), nested
-	                        ("Option<Vec<ast::Node>>"); Box/Rc/Arc unwrap */
+	                        ("Option<Vec<ast::Node>>"); Box/Rc/Arc unwrap.
+	                        Type aliases (`type X = T;`, also in impls):
+	                        the target T, written the same way */
 	uint32_t cfg;        /* the item's #[cfg(..)] predicates as "all(p, q)"
 	                        (one per attribute), 0 if none */
 	uint32_t generics;   /* fns/impls/traits/structs/enums/unions: generic
 	                        params with trait bounds,
 	                        "T:Visitor+Clone;U:Iterator", gathered from the
 	                        <..> list and the where clause, 0 if none
-	                        (params without bounds are not listed) */
+	                        (params without bounds are not listed); an
+	                        associated type with bounds (`type B: Tr + U;`
+	                        in a trait) lists itself: "B:Tr+U" */
 } fact_item;
 
 /* One name a `use` binds. Groups are flattened:

@@ -1274,8 +1274,39 @@ static uint32_t bound_trait(resolver *R, const ref_ctx *c, const char *name)
 	return t;
 }
 
+static tval tv_parse_d(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self, const char *s, size_t n, int depth);
+
+/* A type alias as what it stands for: its target (`type X = T;`, read
+ * where the alias is written, Self being its impl's type), or for an
+ * associated type declared with bounds (`type B: Tr;`) the first trait. */
+static tval tv_alias(resolver *R, const ref_ctx *c, uint32_t e, int depth)
+{
+	const ent_aux *a = &R->aux.v[e];
+	if (a->item < 0 || depth > 4) return TV_NONE;
+	const fact_item *it = fitem(R, a->src, a->item);
+	const char *target = fstr(R, a->src, it->ret_type), *g = fstr(R, a->src, it->generics);
+	if (*target) return tv_parse_d(R, c, a->escope, a->self_ent, target, strlen(target), depth + 1);
+	const char *colon = strchr(g, ':');
+	if (!colon) return TV_NONE;
+	size_t bl = strcspn(colon + 1, "+;");
+	char *b = xstrndup(colon + 1, bl);
+	idlist tr = {0};
+	tval v = TV_NONE;
+	resolve_path(R, a->escope, b, a->self_ent, &tr, 0);
+	for (size_t k = 0; k < tr.n && v.ent == NONE; k++)
+		if (ekind(R, tr.v[k]) == PT_TRAIT) v.ent = tr.v[k];
+	vec_free(&tr);
+	free(b);
+	return v;
+}
+
 /* The value of type text s[0..n) read in scope sc, Self being self. */
 static tval tv_parse(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self, const char *s, size_t n)
+{
+	return tv_parse_d(R, c, sc, self, s, n, 0);
+}
+
+static tval tv_parse_d(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self, const char *s, size_t n, int depth)
 {
 	tval v = TV_NONE;
 	if (!n || sc == NONE) return v;
@@ -1297,9 +1328,17 @@ static tval tv_parse(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self, 
 		v.ent = self;
 	} else if (!text_eq(s, nl, "[]")) {
 		char *name = xstrndup(s, nl);
-		v.ent = pick_type(R, sc, name);
+		idlist cands = {0};
+		resolve_path(R, sc, name, self, &cands, 0);   /* `Self::Item` too */
+		for (size_t i = 0; i < cands.n && v.ent == NONE; i++)
+			if (is_type(ekind(R, cands.v[i]))) v.ent = cands.v[i];
+		vec_free(&cands);
 		if (v.ent == NONE && v.wrap == W_NONE) v.ent = bound_trait(R, c, name);
 		free(name);
+		if (v.ent != NONE && v.wrap == W_NONE && ekind(R, v.ent) == PT_TYPE_ALIAS) {
+			tval t = tv_alias(R, c, v.ent, depth);
+			if (t.ent != NONE || t.wrap != W_NONE) return t;
+		}
 	}
 	/* a type of the workspace that merely shares a container's name */
 	if (v.wrap != W_NONE && v.ent != NONE && ekind(R, v.ent) != PT_TYPE_ALIAS) {
@@ -1409,6 +1448,19 @@ static tval tv_call(resolver *R, const ref_ctx *c, const char *path)
 	return v;
 }
 
+/* The items of iterating a workspace type: the `Item` of its Iterator or
+ * IntoIterator impl. */
+static tval tv_items(resolver *R, const ref_ctx *c, uint32_t t)
+{
+	tval v = TV_NONE;
+	if (ekind(R, t) == PT_TRAIT) return v;
+	for (uint32_t it = mm_first(&R->mm, key_of(K_TASSOC, t, "Item", 4)); it && v.ent == NONE && v.wrap == W_NONE; it = mm_next(&R->mm, it)) {
+		uint32_t e = mm_val(&R->mm, it);
+		if (ekind(R, e) == PT_TYPE_ALIAS) v = tv_alias(R, c, e, 0);
+	}
+	return v;
+}
+
 /* Apply one chain step (see RECV_CHAIN) to v. */
 static tval tv_step(resolver *R, const ref_ctx *c, tval v, char op, const char *name, size_t n)
 {
@@ -1420,6 +1472,7 @@ static tval tv_step(resolver *R, const ref_ctx *c, tval v, char op, const char *
 	case '?':
 		return v.wrap == W_OPTION || v.wrap == W_RESULT ? tv_elem(R, c, v) : TV_NONE;
 	case '*':
+		if (v.wrap == W_NONE && v.ent != NONE) return tv_items(R, c, v.ent);
 		return v.wrap != W_NONE && v.wrap != W_PTR ? tv_elem(R, c, v) : TV_NONE;
 	case '[':
 		return v.wrap == W_SEQ ? tv_elem(R, c, v) : TV_NONE;

@@ -193,6 +193,17 @@ static void test_items(void **state)
 	assert_int_equal(n_req, 2);
 
 	assert_int_equal(it(PT_TYPE_ALIAS, "Alias")->parent, -1);
+	/* aliases keep their target; a bounded associated type its bounds */
+	assert_string_equal(S(it(PT_TYPE_ALIAS, "Alias")->ret_type), "Vec<u8>");
+	assert_string_equal(S(it(PT_TYPE_ALIAS, "Out")->generics), "Out:Clone");
+	assert_int_equal(it(PT_TYPE_ALIAS, "Out")->ret_type, 0);
+	int n_out = 0;
+	for (size_t i = 0; i < F.items.n; i++)
+		if (F.items.v[i].kind == PT_TYPE_ALIAS && !strcmp(S(F.items.v[i].name), "Out") && n_out++ == 1) {
+			assert_string_equal(S(F.items.v[i].ret_type), "S");
+			assert_int_equal(F.items.v[i].generics, 0);
+		}
+	assert_int_equal(n_out, 2);
 	assert_int_equal(it(PT_STATIC, "G")->flags, FI_PUB);
 	assert_int_equal(it(PT_CONST, "C")->span.start_line, 20);
 	assert_int_equal(it(PT_MACRO, "m")->span.start_line, 21);

@@ -421,6 +421,40 @@ static void test_receiver_steps(void **state)
 	ws_free(&w);
 }
 
+/* Type aliases stand for their target: the `Item` of a workspace type's
+ * Iterator impl types `for` loops over it and `Option<Self::Item>` results;
+ * an associated type declared with a bound (`type B: Bd;`) is known
+ * through that trait. (`go` on four types: a name guess answers nothing.) */
+static void test_receiver_aliases(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"pub struct A; impl A { pub fn go(&self) {} }\n"
+		"pub struct B; impl B { pub fn go(&self) {} }\n"
+		"pub struct C; impl C { pub fn go(&self) {} }\n"
+		"pub struct D; impl D { pub fn go(&self) {} }\n"
+		"pub type Alias = B;\n"
+		"pub struct It { pub v: Vec<A> }\n"
+		"pub struct ItIter<'a> { it: std::slice::Iter<'a, A> }\n"
+		"impl<'a> Iterator for ItIter<'a> {\n"
+		"    type Item = &'a A;\n"
+		"    fn next(&mut self) -> Option<Self::Item> { None }\n"
+		"}\n"
+		"impl It { pub fn iter(&self) -> ItIter<'_> { ItIter { it: self.v.iter() } } }\n"
+		"pub fn items(x: &It) { for a in x.iter() { a.go(); } }\n"
+		"pub fn nexts(x: &It) { x.iter().next().unwrap().go(); }\n"
+		"pub fn aliased(b: &Alias) { b.go(); }\n"
+		"pub trait Bd { fn up(&self) -> Self; }\n"
+		"pub trait Iv { type Bn: Bd; fn lo(&self) -> Self::Bn; }\n"
+		"pub fn bounds<I: Iv>(i: &I) { i.lo().up(); }\n", NULL);
+	assert_answer(&w, "callees", "t::items", "t::A::go,t::It::iter");
+	assert_answer(&w, "callees", "t::nexts", "t::A::go,t::It::iter,t::ItIter::next");
+	assert_answer(&w, "callees", "t::aliased", "t::B::go");
+	assert_answer(&w, "callees", "t::bounds", "t::Bd::up,t::Iv::lo");
+	ws_free(&w);
+}
+
 /* Every (key, value) of a table, concatenated in key order. */
 static void dump_table(store *st, store_table t, strbuf *out)
 {
@@ -529,6 +563,7 @@ int main(void)
 		cmocka_unit_test(test_macro_made_methods),
 		cmocka_unit_test(test_variant_patterns),
 		cmocka_unit_test(test_receiver_steps),
+		cmocka_unit_test(test_receiver_aliases),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
