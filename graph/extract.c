@@ -83,7 +83,9 @@ typedef struct {
 		string_literal, raw_string_literal, metavar, macro_rule,
 		binding_pattern, repetition_pattern, array_type, try_expr,
 		index_expr, unary_expr, block, unsafe_block, range_expr,
-		match_expr, closure_params, captured_pattern;
+		match_expr, closure_params, captured_pattern, tuple_type,
+		tuple_expr, tuple_pattern, if_expr, let_condition, let_chain,
+		rest_pattern;
 	/* anonymous tokens, for token trees */
 	TSSymbol t_impl, t_for, t_lt, t_gt, t_shr, t_colons, t_amp, t_quote,
 		t_dyn, t_comma, t_mut, t_bang, t_lparen, t_hash, t_lbrack, t_rbrack, t_lbrace, t_rbrace,
@@ -95,7 +97,7 @@ typedef struct {
 	TSFieldId name, body, type, trait, path, value, function, pattern,
 		parameters, return_type, type_parameters, bounds, left, alias,
 		argument, macro, field, type_arguments, arguments, condition, right,
-		element;
+		element, consequence;
 } fields;
 
 /* What a receiver is known to be (pool offsets). */
@@ -265,6 +267,13 @@ static void init_symbols(symbols *s, const TSLanguage *l)
 	s->match_expr = sym(l, "match_expression", true);
 	s->closure_params = sym(l, "closure_parameters", true);
 	s->captured_pattern = sym(l, "captured_pattern", true);
+	s->tuple_type = sym(l, "tuple_type", true);
+	s->tuple_expr = sym(l, "tuple_expression", true);
+	s->tuple_pattern = sym(l, "tuple_pattern", true);
+	s->if_expr = sym(l, "if_expression", true);
+	s->let_condition = sym(l, "let_condition", true);
+	s->let_chain = sym(l, "let_chain", true);
+	s->rest_pattern = sym(l, "remaining_field_pattern", true);
 	s->t_lparen = sym(l, "(", false);
 	s->t_hash = sym(l, "#", false);
 	s->t_lbrack = sym(l, "[", false);
@@ -319,6 +328,7 @@ static void init_fields(fields *f, const TSLanguage *l)
 	f->condition = fid(l, "condition");
 	f->right = fid(l, "right");
 	f->element = fid(l, "element");
+	f->consequence = fid(l, "consequence");
 }
 
 pt_extractor *extract_new(void)
@@ -770,6 +780,27 @@ static int elem_type(pt_extractor *x, TSNode base, TSNode elem, int opts, strbuf
 	return TY_PATH;
 }
 
+/* With TY_ELEM: "()<A,B>" for a tuple type, "_" for an element that has
+ * no path. */
+static int tuple_type(pt_extractor *x, TSNode t, int opts, strbuf *out, int depth)
+{
+	uint32_t n = ts_node_named_child_count(t);
+	if (n == 0 || n > 16 || depth >= MAX_TYPE_DEPTH)
+		return TY_NONE;
+	strbuf_adds(out, "()<");
+	for (uint32_t i = 0; i < n; i++) {
+		if (i)
+			strbuf_addc(out, ',');
+		size_t at = out->len;
+		if (type_norm(x, ts_node_named_child(t, i), (opts | TY_UNWRAP) & ~TY_ALL, out, depth + 1) != TY_PATH) {
+			out->len = at;
+			strbuf_addc(out, '_');
+		}
+	}
+	strbuf_addc(out, '>');
+	return TY_PATH;
+}
+
 static int type_norm(pt_extractor *x, TSNode t, int opts, strbuf *out, int depth)
 {
 	const symbols *S = &x->S;
@@ -795,6 +826,8 @@ static int type_norm(pt_extractor *x, TSNode t, int opts, strbuf *out, int depth
 				return elem_type(x, base, first_type_arg(x, t), opts, out, depth);
 			unwrapped |= !null(arg);
 			t = null(arg) ? base : arg;
+		} else if (s == x->S.tuple_type && (opts & TY_ELEM)) {
+			return tuple_type(x, t, opts, out, depth);
 		} else if (s == x->S.array_type && (opts & TY_ELEM)) {
 			return elem_type(x, (TSNode){ 0 }, child(t, x->F.element), opts, out, depth);
 		} else if (s == S->type_ident || s == S->ident || s == S->scoped_type ||
@@ -1214,6 +1247,13 @@ static desc recv_of_inner(pt_extractor *x, TSNode e)
 			derefs = true;
 		} else if (s == S->block || s == S->unsafe_block) {
 			e = block_value(x, e);
+		} else if (s == S->if_expr) {
+			/* both branches have one type: the first's (not after `if let`,
+			 * whose names the branch may use) */
+			TSNode cond = child(e, x->F.condition);
+			if (null(cond) || ts_node_symbol(cond) == S->let_condition || ts_node_symbol(cond) == S->let_chain)
+				break;
+			e = block_value(x, child(e, x->F.consequence));
 		} else if (s == S->self || s == S->ident) {
 			return lookup_desc(x, e);
 		} else if (s == S->field_expr) {
@@ -1266,6 +1306,21 @@ static bool is_some_or_ok(pt_extractor *x, TSNode path)
 	return text_is(s, n, "Some") || text_is(s, n, "Ok");
 }
 
+/* The elements of a tuple pattern, `_` included (at most 16; 0 if more). */
+static uint32_t tuple_elems(TSNode pat, TSNode *el)
+{
+	uint32_t n = ts_node_child_count(pat), k = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		TSNode c = ts_node_child(pat, i);
+		if (!ts_node_is_named(c) && strcmp(ts_node_type(c), "_"))
+			continue;
+		if (k == 16)
+			return 0;
+		el[k++] = c;
+	}
+	return k;
+}
+
 /* Type the names pattern pat binds, its value being described by s (may
  * be unknown). A name takes s; `ref`/`mut`/`&`/`x @`/`|` pass s down;
  * `Some(p)`/`Ok(p)` give p the inside of s; names inside `Path(a, b)` and
@@ -1288,13 +1343,26 @@ static void type_pattern(pt_extractor *x, TSNode pat, int depth, desc s)
 	if (!tuple && !strct) {
 		bool same = !strcmp(t, "match_pattern") || !strcmp(t, "ref_pattern") || !strcmp(t, "mut_pattern") ||
 			    !strcmp(t, "or_pattern") || !strcmp(t, "reference_pattern") || sy == x->S.captured_pattern;
-		if (!same && strcmp(t, "tuple_pattern"))
+		bool tup = sy == x->S.tuple_pattern;
+		if (!same && !tup)
 			return;
+		if (tup) {
+			TSNode el[16];
+			uint32_t ne = tuple_elems(pat, el);
+			for (uint32_t k = 0; k < ne; k++) {
+				if (ts_node_symbol(el[k]) == x->S.rest_pattern)
+					s = (desc){ 0 };   /* `(a, .., z)`: positions unknown after `..` */
+				char idx[16];
+				int len = snprintf(idx, sizeof idx, "%u", k);
+				type_pattern(x, el[k], depth + 1, chain_op(x, s, '.', idx, (size_t)len));
+			}
+			return;
+		}
 		TSNode cond = child(pat, x->F.condition);
 		for (uint32_t k = 0; k < n; k++) {
 			TSNode sub = ts_node_named_child(pat, k);
 			if (!ts_node_eq(sub, cond))
-				type_pattern(x, sub, depth + 1, same ? s : (desc){ 0 });
+				type_pattern(x, sub, depth + 1, s);
 		}
 		return;
 	}
@@ -1422,12 +1490,48 @@ static void bind_params(pt_extractor *x, TSNode params)
 	}
 }
 
+/* `let (a, b) = (e, f)` (also through parens and `if c { (e, f) } ..`):
+ * each name takes its own expression. Returns false when not that shape. */
+static bool bind_tuple_let(pt_extractor *x, TSNode pat, TSNode value)
+{
+	const symbols *S = &x->S;
+	for (int guard = 0; guard < 8 && !null(value); guard++) {
+		TSSymbol s = ts_node_symbol(value);
+		if (s == S->paren_expr) {
+			value = ts_node_named_child(value, 0);
+		} else if (s == S->if_expr) {
+			TSNode cond = child(value, x->F.condition);
+			if (null(cond) || ts_node_symbol(cond) == S->let_condition || ts_node_symbol(cond) == S->let_chain)
+				return false;
+			value = block_value(x, child(value, x->F.consequence));
+		} else {
+			break;
+		}
+	}
+	TSNode el[16];
+	uint32_t n = tuple_elems(pat, el);
+	if (null(value) || ts_node_symbol(value) != S->tuple_expr || n == 0 || ts_node_named_child_count(value) != n)
+		return false;
+	desc d[16];
+	for (uint32_t k = 0; k < n; k++) {
+		if (ts_node_symbol(el[k]) == S->rest_pattern)
+			return false;
+		d[k] = recv_of(x, ts_node_named_child(value, k));
+	}
+	bind_pattern_none(x, pat);
+	for (uint32_t k = 0; k < n; k++)
+		type_pattern(x, el[k], 1, d[k]);
+	return true;
+}
+
 static void leave_let(pt_extractor *x, TSNode let)
 {
 	TSNode pat = child(let, x->F.pattern);
 	if (null(pat))
 		return;
 	TSNode t = child(let, x->F.type);
+	if (null(t) && ts_node_symbol(pat) == x->S.tuple_pattern && bind_tuple_let(x, pat, child(let, x->F.value)))
+		return;
 	desc d = null(t) ? recv_of(x, child(let, x->F.value)) : desc_of_type(x, t);
 	if (ts_node_symbol(pat) != x->S.ident) {
 		bind_pattern(x, pat, d);

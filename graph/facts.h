@@ -82,7 +82,9 @@ typedef struct {
 	                        "Option<T>", "Result<T>", "Vec<T>",
 	                        "VecDeque<T>", "NonNull<T>", "[]<T>" (slices and arrays; not
 	                        written when T has no path), nested
-	                        ("Option<Vec<ast::Node>>"); Box/Rc/Arc unwrap.
+	                        ("Option<Vec<ast::Node>>"), tuples as
+	                        "()<A,B>" ("_" for an element without a path:
+	                        "Result<()<Pre,str>>"); Box/Rc/Arc unwrap.
 	                        Type aliases (`type X = T;`, also in impls):
 	                        the target T, written the same way */
 	uint32_t cfg;        /* the item's #[cfg(..)] predicates as "all(p, q)"
@@ -124,7 +126,8 @@ enum {
 	RECV_CHAIN = 6, /* steps from a start: recv_name is "K<steps>", K the
 	                   start's kind ('T' type, 'R' fn result, 'B' bounds)
 	                   and recv_path its path; each step is '.' field name,
-	                   ':' method name (its result), '?' the value inside
+	                   ':' method name (its result; '.' with "0", "1"..
+	                   is also a tuple's element: `let (a, b) = e`), '?' the value inside
 	                   an Option/Result (`e?`, `Some(x)`/`Ok(x)` patterns),
 	                   '*' an item of iterating it (`for x in e`, closure
 	                   params of `e.map(|x| ..)` and the like), '[' an
@@ -179,7 +182,8 @@ typedef struct {
 	                        generic param of the item
 	                        (`T`, `Box<T>`, `&'a T`) the param name "T",
 	                        which names no type: see the owner's generics
-	                        and its sig; "" for tuples, arrays, fn types */
+	                        and its sig; "" for fn types and containers
+	                        of elements without a path */
 } fact_field;
 
 /* Whole-file facts. Owns its arrays and pool. */

@@ -15,6 +15,7 @@
 #include "graph.h"
 #include "stdnames.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -1232,7 +1233,7 @@ static uint32_t bound_ret(resolver *R, const ref_ctx *c, const char *path)
  * through), and for the std containers the facts spell as "Option<T>",
  * "Result<T>", "Vec<T>", "VecDeque<T>", "[]<T>" (see fact_item.ret_type),
  * the element type's text, read in scope sc with Self = self. */
-enum { W_NONE, W_OPTION, W_RESULT, W_SEQ, W_ITER, W_PTR };
+enum { W_NONE, W_OPTION, W_RESULT, W_SEQ, W_ITER, W_PTR, W_TUPLE };
 typedef struct {
 	uint32_t ent;
 	uint8_t wrap;
@@ -1322,11 +1323,11 @@ static tval tv_parse_d(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self
 		size_t ln = (size_t)(s + nl - last);
 		v.wrap = text_eq(last, ln, "Option") ? W_OPTION : text_eq(last, ln, "Result") ? W_RESULT :
 			 (text_eq(last, ln, "Vec") || text_eq(last, ln, "VecDeque") || text_eq(last, ln, "[]")) ? W_SEQ :
-			 text_eq(last, ln, "NonNull") ? W_PTR : W_NONE;
+			 text_eq(last, ln, "NonNull") ? W_PTR : text_eq(last, ln, "()") ? W_TUPLE : W_NONE;
 	}
 	if (text_eq(s, nl, "Self")) {
 		v.ent = self;
-	} else if (!text_eq(s, nl, "[]")) {
+	} else if (!text_eq(s, nl, "[]") && !text_eq(s, nl, "()")) {
 		char *name = xstrndup(s, nl);
 		idlist cands = {0};
 		resolve_path(R, sc, name, self, &cands, 0);   /* `Self::Item` too */
@@ -1461,11 +1462,32 @@ static tval tv_items(resolver *R, const ref_ctx *c, uint32_t t)
 	return v;
 }
 
+/* Element name ("0", "1", ..) of a tuple value: its text in "A,B". */
+static tval tv_tuple_elem(resolver *R, const ref_ctx *c, tval v, const char *name, size_t n)
+{
+	if (!n || n > 2 || !isdigit((unsigned char)name[0]) || (n == 2 && !isdigit((unsigned char)name[1])))
+		return TV_NONE;
+	int want = n == 1 ? name[0] - '0' : (name[0] - '0') * 10 + name[1] - '0', k = 0, depth = 0;
+	const char *p = v.elem, *end = v.elem + v.elen, *start = p;
+	for (; p <= end; p++) {
+		if (p == end || (*p == ',' && depth == 0)) {
+			if (k++ == want) return tv_parse(R, c, v.sc, v.self, start, (size_t)(p - start));
+			start = p + 1;
+		} else if (*p == '<') {
+			depth++;
+		} else if (*p == '>') {
+			depth--;
+		}
+	}
+	return TV_NONE;
+}
+
 /* Apply one chain step (see RECV_CHAIN) to v. */
 static tval tv_step(resolver *R, const ref_ctx *c, tval v, char op, const char *name, size_t n)
 {
 	switch (op) {
 	case '.':
+		if (v.wrap == W_TUPLE) return tv_tuple_elem(R, c, v, name, n);
 		return v.wrap == W_NONE && v.ent != NONE ? tv_field(R, c, v.ent, name, n) : TV_NONE;
 	case ':':
 		return tv_method(R, c, v, name, n);
@@ -1473,7 +1495,7 @@ static tval tv_step(resolver *R, const ref_ctx *c, tval v, char op, const char *
 		return v.wrap == W_OPTION || v.wrap == W_RESULT ? tv_elem(R, c, v) : TV_NONE;
 	case '*':
 		if (v.wrap == W_NONE && v.ent != NONE) return tv_items(R, c, v.ent);
-		return v.wrap != W_NONE && v.wrap != W_PTR ? tv_elem(R, c, v) : TV_NONE;
+		return v.wrap != W_NONE && v.wrap != W_PTR && v.wrap != W_TUPLE ? tv_elem(R, c, v) : TV_NONE;
 	case '[':
 		return v.wrap == W_SEQ ? tv_elem(R, c, v) : TV_NONE;
 	}

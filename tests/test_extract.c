@@ -102,6 +102,8 @@ static const fact_use *use_of(const char *alias, int nth)
 static void assert_recv(const fact_ref *r, int kind, const char *path, const char *name)
 {
 	assert_non_null(r);
+	if (r->recv_kind != kind)
+		print_error("recv of %s: kind %d (%s / %s)\n", S(r->name), r->recv_kind, S(r->recv_path), S(r->recv_name));
 	assert_int_equal(r->recv_kind, kind);
 	assert_string_equal(S(r->recv_path), path);
 	assert_string_equal(S(r->recv_name), name);
@@ -353,7 +355,7 @@ static void test_generics_and_ret(void **state)
 	assert_string_equal(S(it(PT_FUNCTION, "d")->ret_type), "Option<Foo>");   /* element kept, Box unwrapped */
 	assert_int_equal(it(PT_FUNCTION, "e")->ret_type, 0);
 	assert_string_equal(S(it(PT_FUNCTION, "f")->ret_type), "Parser");
-	assert_int_equal(it(PT_FUNCTION, "g")->ret_type, 0);
+	assert_string_equal(S(it(PT_FUNCTION, "g")->ret_type), "()<u8,u8>");
 	assert_string_equal(S(it(PT_FUNCTION, "h")->generics), "F:Fn");
 	assert_string_equal(S(it(PT_FUNCTION, "h")->ret_type), "io::Result");
 	const fact_item *im = it(PT_IMPL, "");
@@ -581,13 +583,13 @@ static void test_receivers(void **state)
 	assert_recv(ref(FR_CALL_METHOD, "r5"), RECV_TYPE, "Foo", "");
 	assert_recv(ref(FR_CALL_METHOD, "r6"), RECV_FIELD, "Foo", "fld");
 	assert_recv(ref(FR_CALL_METHOD, "r7"), RECV_TYPE, "Bar", "");
-	assert_recv(ref(FR_CALL_METHOD, "r8"), RECV_NONE, "", "");
+	assert_recv(ref(FR_CALL_METHOD, "r8"), RECV_TYPE, "()<u8,u8>", "");   /* a tuple */
 	assert_recv(ref(FR_CALL_METHOD, "r9"), RECV_TYPE, "Baz", "");
 	assert_recv(ref(FR_CALL_METHOD, "r10"), RECV_RET, "Baz::new", "");
 	assert_recv(ref(FR_CALL_METHOD, "r11"), RECV_RET, "make", "");
 	assert_recv(ref(FR_CALL_METHOD, "r12"), RECV_TYPE, "P", "");
 	assert_recv(ref(FR_CALL_METHOD, "r13"), RECV_RET, "Baz::new", "");
-	assert_recv(ref(FR_CALL_METHOD, "r14"), RECV_NONE, "", "");
+	assert_recv(ref(FR_CALL_METHOD, "r14"), RECV_TYPE, "Foo", "");   /* pairwise: d */
 	assert_recv(ref(FR_CALL_METHOD, "r15"), RECV_RET, "Qux::new", "");
 	assert_recv(ref(FR_CALL_METHOD, "r16"), RECV_TYPE, "Foo", "");
 	assert_recv(ref(FR_CALL_METHOD, "r17"), RECV_TYPE, "Lit", "");
@@ -643,6 +645,10 @@ static void test_receiver_chains(void **state)
 	    "        m[0][1].c14();\n"
 	    "        o.map(|w: &Other| w.c15());\n"
 	    "        let v = v.to_vec(); v.len(); for v in v { v.c16(); }\n"
+	    "        let (p, q) = (o, self.a);\n"
+	    "        p.c17(); q.c18();\n"
+	    "        let (r, .., s2) = self.triple();\n"
+	    "        r.c19(); s2.c20();\n"
 	    "    }\n"
 	    "}\n");
 	assert_recv(ref(FR_CALL_METHOD, "c0"), RECV_CHAIN, "Self", "T:pop:unwrap");
@@ -656,13 +662,17 @@ static void test_receiver_chains(void **state)
 	assert_recv(ref(FR_CALL_METHOD, "c8"), RECV_CHAIN, "Option<Node>", "T?");
 	assert_recv(ref(FR_CALL_METHOD, "c9"), RECV_CHAIN, "Self", "T:pop?");
 	assert_recv(ref(FR_CALL_METHOD, "c10"), RECV_MRET, "Self", "pop");           /* catch-all arm */
-	assert_recv(ref(FR_CALL_METHOD, "c11"), RECV_NONE, "", "");                   /* tuples: unknown */
+	assert_recv(ref(FR_CALL_METHOD, "c11"), RECV_CHAIN, "Self", "T:pair.0");
 	assert_recv(ref(FR_CALL_METHOD, "c12"), RECV_FIELD, "Self", "a");
 	assert_recv(ref(FR_CALL_METHOD, "c13"), RECV_CHAIN, "Self", "T.a:get");
 	assert_recv(ref(FR_CALL_METHOD, "c14"), RECV_CHAIN, "Vec<Vec<Item>>", "T[[");
 	assert_recv(ref(FR_CALL_METHOD, "c15"), RECV_TYPE, "Other", "");             /* typed closure param */
 	assert_recv(ref(FR_CALL_METHOD, "c16"), RECV_CHAIN, "[]<Item>", "T:to_vec*"); /* shadowing */
 	assert_recv(ref(FR_CALL_METHOD, "len"), RECV_MRET, "[]<Item>", "to_vec");
+	assert_recv(ref(FR_CALL_METHOD, "c17"), RECV_TYPE, "Option<Node>", "");       /* pairwise */
+	assert_recv(ref(FR_CALL_METHOD, "c18"), RECV_FIELD, "Self", "a");
+	assert_recv(ref(FR_CALL_METHOD, "c19"), RECV_CHAIN, "Self", "T:triple.0");    /* a tuple's element */
+	assert_recv(ref(FR_CALL_METHOD, "c20"), RECV_NONE, "", "");                   /* after `..` */
 }
 
 /* ---- types, fields, macros ----------------------------------------------------------- */
@@ -714,7 +724,7 @@ static void test_fields(void **state)
 	int a = item(PT_STRUCT, "A"), b = item(PT_STRUCT, "B"), c = item(PT_UNION, "C"), d = item(PT_ENUM, "D");
 	assert_int_equal(F.fields.n, 9);
 	const char *want[9][3] = {
-		{ "x", "Node" }, { "y", "ast::Expr" }, { "z", "T" }, { "type", "Vec<u8>" }, { "w", "" },
+		{ "x", "Node" }, { "y", "ast::Expr" }, { "z", "T" }, { "type", "Vec<u8>" }, { "w", "()<u8,u8>" },
 		{ "0", "u8" }, { "1", "String" }, { "a", "u32" }, { "V.no", "u8" },   /* a variant's field */
 	};
 	int owner[9] = { a, a, a, a, a, b, b, c, d };

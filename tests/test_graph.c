@@ -396,6 +396,9 @@ static void test_receiver_steps(void **state)
 		"    pub fn lets(&mut self) { let x = self.pop().unwrap(); let y = x.to_a(); y.go(); }\n"
 		"    pub fn ptr(&self) { unsafe { self.p.as_ref() }.b.go(); }\n"
 		"    pub fn deref2(d: &D) { (**d).go(); }\n"
+		"    pub fn pair(&self) -> Result<(A, B), ()> { Err(()) }\n"
+		"    pub fn tuples(&self) -> Result<(), ()> { let (a, b) = self.pair()?; a.go(); b.go(); Ok(()) }\n"
+		"    pub fn tuple_lets(a: &A, b: &B, c: bool) { let (x, y) = if c { (b, a) } else { (b, a) }; x.go(); y.go(); }\n"
 		"}\n"
 		"pub trait Iv { fn lo(&self) -> u8; fn sub(&self) -> Self; }\n"
 		"impl Iv for A { fn lo(&self) -> u8 { 0 } fn sub(&self) -> Self { A } }\n"
@@ -413,6 +416,8 @@ static void test_receiver_steps(void **state)
 	assert_answer(&w, "callees", "t::C::lets", "t::A::go,t::B::to_a,t::C::pop");
 	assert_answer(&w, "callees", "t::Set::first", "t::Iv::lo,t::Iv::sub");
 	assert_answer(&w, "callees", "t::C::ptr", "t::B::go");
+	assert_answer(&w, "callees", "t::C::tuples", "t::A::go,t::B::go,t::C::pair");
+	assert_answer(&w, "callees", "t::C::tuple_lets", "t::A::go,t::B::go");
 	/* `**d` with d: &D is D's Deref target, B (rustc: B::go); we do not
 	 * follow Deref, but must not answer D's own `go` */
 	char *got = answer(&w, "callees", "t::C::deref2");
