@@ -114,7 +114,8 @@ typedef struct {
 /* A receiver, as far as the code states its type. */
 enum {
 	RECV_NONE = 0,  /* unknown */
-	RECV_TYPE,      /* recv_path is a type path (may be "Self") */
+	RECV_TYPE,      /* recv_path is a type path (may be "Self"; containers
+	                   and tuples as in fact_item.ret_type) */
 	RECV_BOUND,     /* recv_path lists trait paths joined by '+' (generic
 	                   param bound, `impl Tr` / `dyn Tr` argument) */
 	RECV_FIELD,     /* field recv_name of a value of type recv_path */
