@@ -27,6 +27,7 @@ const TSLanguage *tree_sitter_rust(void);
 #define SYM_ERROR ((TSSymbol)-1)
 #define SIG_MAX 512
 #define MAX_SEGS 64      /* path segments we are willing to join */
+#define MAX_CHAIN 160    /* bytes of a receiver chain's steps (RECV_CHAIN) */
 #define MAX_TYPE_DEPTH 8 /* `<<T as A>::B as C>::D` nesting followed */
 #define MAX_USE_DEPTH 128
 #define LOCAL_BUCKETS 64
@@ -80,7 +81,11 @@ typedef struct {
 		scoped_use_list, use_as_clause, use_wildcard, field_decl,
 		ordered_field_decl_list, visibility, attribute, token_tree,
 		string_literal, raw_string_literal, metavar, macro_rule,
-		binding_pattern, repetition_pattern;
+		binding_pattern, repetition_pattern, array_type, try_expr,
+		index_expr, unary_expr, block, unsafe_block, range_expr,
+		match_expr, closure_params, captured_pattern, tuple_type,
+		tuple_expr, tuple_pattern, if_expr, let_condition, let_chain,
+		rest_pattern;
 	/* anonymous tokens, for token trees */
 	TSSymbol t_impl, t_for, t_lt, t_gt, t_shr, t_colons, t_amp, t_quote,
 		t_dyn, t_comma, t_mut, t_bang, t_lparen, t_hash, t_lbrack, t_rbrack, t_lbrace, t_rbrace,
@@ -91,7 +96,8 @@ typedef struct {
 typedef struct {
 	TSFieldId name, body, type, trait, path, value, function, pattern,
 		parameters, return_type, type_parameters, bounds, left, alias,
-		argument, macro, field, type_arguments, arguments, condition, right;
+		argument, macro, field, type_arguments, arguments, condition, right,
+		element, consequence;
 } fields;
 
 /* What a receiver is known to be (pool offsets). */
@@ -182,6 +188,7 @@ struct pt_extractor {
 	size_t pend_depth;
 	bool pending;
 	strbuf tmp, sig, pre, gb;
+	strbuf chain;          /* receiver chains being built (chain_op) */
 
 	islot *itab;           /* string interning, valid when gen matches */
 	uint32_t icap, icount, gen;
@@ -250,6 +257,23 @@ static void init_symbols(symbols *s, const TSLanguage *l)
 	s->macro_rule = sym(l, "macro_rule", true);
 	s->binding_pattern = sym(l, "token_binding_pattern", true);
 	s->repetition_pattern = sym(l, "token_repetition_pattern", true);
+	s->array_type = sym(l, "array_type", true);
+	s->try_expr = sym(l, "try_expression", true);
+	s->index_expr = sym(l, "index_expression", true);
+	s->unary_expr = sym(l, "unary_expression", true);
+	s->block = sym(l, "block", true);
+	s->unsafe_block = sym(l, "unsafe_block", true);
+	s->range_expr = sym(l, "range_expression", true);
+	s->match_expr = sym(l, "match_expression", true);
+	s->closure_params = sym(l, "closure_parameters", true);
+	s->captured_pattern = sym(l, "captured_pattern", true);
+	s->tuple_type = sym(l, "tuple_type", true);
+	s->tuple_expr = sym(l, "tuple_expression", true);
+	s->tuple_pattern = sym(l, "tuple_pattern", true);
+	s->if_expr = sym(l, "if_expression", true);
+	s->let_condition = sym(l, "let_condition", true);
+	s->let_chain = sym(l, "let_chain", true);
+	s->rest_pattern = sym(l, "remaining_field_pattern", true);
 	s->t_lparen = sym(l, "(", false);
 	s->t_hash = sym(l, "#", false);
 	s->t_lbrack = sym(l, "[", false);
@@ -303,6 +327,8 @@ static void init_fields(fields *f, const TSLanguage *l)
 	f->arguments = fid(l, "arguments");
 	f->condition = fid(l, "condition");
 	f->right = fid(l, "right");
+	f->element = fid(l, "element");
+	f->consequence = fid(l, "consequence");
 }
 
 pt_extractor *extract_new(void)
@@ -364,6 +390,7 @@ void extract_free(pt_extractor *x)
 	strbuf_free(&x->sig);
 	strbuf_free(&x->pre);
 	strbuf_free(&x->gb);
+	strbuf_free(&x->chain);
 	free(x);
 }
 
@@ -584,7 +611,7 @@ static uint32_t make_sig(pt_extractor *x, uint32_t start, uint32_t end, char str
 /* ---- paths and types ------------------------------------------------------ */
 
 enum { TY_NONE, TY_PATH, TY_BOUND };
-enum { TY_UNWRAP = 1, TY_ALL = 2 };
+enum { TY_UNWRAP = 1, TY_ALL = 2, TY_ELEM = 4 };
 
 static int type_norm(pt_extractor *x, TSNode t, int opts, strbuf *out, int depth);
 
@@ -672,6 +699,23 @@ static bool is_smart_pointer(pt_extractor *x, TSNode base)
 	return text_is(s, n, "Box") || text_is(s, n, "Rc") || text_is(s, n, "Arc");
 }
 
+/* Std containers whose element type receivers follow (TY_ELEM): the
+ * value of `Option<T>`, `Result<T, E>`, items of `Vec<T>`/`VecDeque<T>`,
+ * what a `NonNull<T>` points to. */
+static bool is_elem_wrapper(pt_extractor *x, TSNode base)
+{
+	if (null(base))
+		return false;
+	if (ts_node_symbol(base) == x->S.scoped_type || ts_node_symbol(base) == x->S.scoped_ident)
+		base = child(base, x->F.name);
+	if (null(base))
+		return false;
+	size_t n;
+	const char *s = ident(x, base, &n);
+	return text_is(s, n, "Option") || text_is(s, n, "Result") || text_is(s, n, "Vec") ||
+	       text_is(s, n, "VecDeque") || text_is(s, n, "NonNull");
+}
+
 static TSNode first_type_arg(pt_extractor *x, TSNode g)
 {
 	TSNode args = child(g, x->F.type_arguments);
@@ -698,7 +742,7 @@ static int bounded(pt_extractor *x, TSNode t, int opts, strbuf *out, int depth)
 		size_t at = out->len;
 		if (at > start)
 			strbuf_addc(out, '+');
-		int k = type_norm(x, c, opts & ~TY_UNWRAP, out, depth + 1);
+		int k = type_norm(x, c, opts & ~(TY_UNWRAP | TY_ELEM), out, depth + 1);
 		if (k == TY_NONE) {
 			out->len = at;
 			continue;
@@ -714,6 +758,49 @@ static int bounded(pt_extractor *x, TSNode t, int opts, strbuf *out, int depth)
  * lifetimes and generic arguments dropped; `dyn`/`impl` give their first
  * trait (TY_BOUND); with TY_UNWRAP, Box/Rc/Arc unwrap once; tuples,
  * arrays, slices and fn pointers are unknown (TY_NONE, nothing appended). */
+/* With TY_ELEM: "Base<Elem>" for a std container and its element type,
+ * "[]<Elem>" for slices and arrays; "Base" alone (or TY_NONE for a slice)
+ * when the element has no path. */
+static int elem_type(pt_extractor *x, TSNode base, TSNode elem, int opts, strbuf *out, int depth)
+{
+	size_t at = out->len;
+	int q;
+	if (null(base))
+		strbuf_adds(out, "[]");
+	else if (!path_text(x, base, out, &q, depth))
+		return TY_NONE;
+	size_t mark = out->len;
+	strbuf_addc(out, '<');
+	if (null(elem) || depth >= MAX_TYPE_DEPTH ||
+	    type_norm(x, elem, (opts | TY_UNWRAP) & ~TY_ALL, out, depth + 1) != TY_PATH) {
+		out->len = null(base) ? at : mark;
+		return null(base) ? TY_NONE : TY_PATH;
+	}
+	strbuf_addc(out, '>');
+	return TY_PATH;
+}
+
+/* With TY_ELEM: "()<A,B>" for a tuple type, "_" for an element that has
+ * no path. */
+static int tuple_type(pt_extractor *x, TSNode t, int opts, strbuf *out, int depth)
+{
+	uint32_t n = ts_node_named_child_count(t);
+	if (n == 0 || n > 16 || depth >= MAX_TYPE_DEPTH)
+		return TY_NONE;
+	strbuf_adds(out, "()<");
+	for (uint32_t i = 0; i < n; i++) {
+		if (i)
+			strbuf_addc(out, ',');
+		size_t at = out->len;
+		if (type_norm(x, ts_node_named_child(t, i), (opts | TY_UNWRAP) & ~TY_ALL, out, depth + 1) != TY_PATH) {
+			out->len = at;
+			strbuf_addc(out, '_');
+		}
+	}
+	strbuf_addc(out, '>');
+	return TY_PATH;
+}
+
 static int type_norm(pt_extractor *x, TSNode t, int opts, strbuf *out, int depth)
 {
 	const symbols *S = &x->S;
@@ -735,8 +822,14 @@ static int type_norm(pt_extractor *x, TSNode t, int opts, strbuf *out, int depth
 			TSNode arg = { 0 };
 			if ((opts & TY_UNWRAP) && !unwrapped && is_smart_pointer(x, base))
 				arg = first_type_arg(x, t);
+			else if ((opts & TY_ELEM) && is_elem_wrapper(x, base))
+				return elem_type(x, base, first_type_arg(x, t), opts, out, depth);
 			unwrapped |= !null(arg);
 			t = null(arg) ? base : arg;
+		} else if (s == x->S.tuple_type && (opts & TY_ELEM)) {
+			return tuple_type(x, t, opts, out, depth);
+		} else if (s == x->S.array_type && (opts & TY_ELEM)) {
+			return elem_type(x, (TSNode){ 0 }, child(t, x->F.element), opts, out, depth);
 		} else if (s == S->type_ident || s == S->ident || s == S->scoped_type ||
 			   s == S->scoped_ident || s == S->primitive) {
 			size_t at = out->len;
@@ -1002,81 +1095,12 @@ static void bind_pattern_none(pt_extractor *x, TSNode pat)
 	}
 }
 
-/* The binding a sub-pattern makes, through `ref`, `mut` and `x @ ..`. */
-static TSNode pattern_name(pt_extractor *x, TSNode p)
-{
-	for (int guard = 0; guard < 8 && !null(p); guard++) {
-		const char *t = ts_node_type(p);
-		if (ts_node_symbol(p) == x->S.ident)
-			return p;
-		if (strcmp(t, "ref_pattern") && strcmp(t, "mut_pattern"))
-			break;
-		p = ts_node_named_child(p, ts_node_named_child_count(p) - 1);
-	}
-	return (TSNode){ 0 };
-}
-
-/* Names bound inside `Path(a, b)` and `Path { f, g: h }` patterns get the
- * field they take: RECV_FIELD of Path with field "0"/"f" (for an enum
- * variant `E::V` the resolver reads the variant's fields "V.0"/"V.f"). */
-static void type_pattern(pt_extractor *x, TSNode pat, int depth)
-{
-	if (null(pat) || depth > 16)
-		return;
-	const char *t = ts_node_type(pat);
-	bool tuple = !strcmp(t, "tuple_struct_pattern"), strct = !strcmp(t, "struct_pattern");
-	uint32_t n = ts_node_named_child_count(pat);
-	if (!tuple && !strct) {
-		if (!strcmp(t, "match_pattern") || !strcmp(t, "ref_pattern") || !strcmp(t, "mut_pattern") || !strcmp(t, "tuple_pattern") ||
-		    !strcmp(t, "or_pattern") || !strcmp(t, "reference_pattern") || !strcmp(t, "captured_pattern"))
-			for (uint32_t k = 0; k < n; k++)
-				type_pattern(x, ts_node_named_child(pat, k), depth + 1);
-		return;
-	}
-	TSNode type = child(pat, x->F.type);
-	int q;
-	x->tmp.len = 0;
-	uint32_t path = (!null(type) && path_text(x, type, &x->tmp, &q, 0) && !q) ? intern_buf(x, &x->tmp) : 0;
-	unsigned idx = 0;
-	for (uint32_t k = 0; k < n; k++) {
-		TSNode sub = ts_node_named_child(pat, k);
-		if (ts_node_eq(sub, type))
-			continue;
-		char field[16];
-		uint32_t fname = 0;
-		TSNode inner = sub;
-		if (tuple) {
-			int len = snprintf(field, sizeof field, "%u", idx++);
-			fname = intern(x, field, (size_t)len);
-		} else if (!strcmp(ts_node_type(sub), "field_pattern")) {
-			TSNode fn = child(sub, x->F.name), fp = child(sub, x->F.pattern);
-			if (null(fn))
-				continue;
-			fname = intern_ident(x, fn);
-			inner = null(fp) ? fn : fp;
-		} else {
-			continue;
-		}
-		TSNode nm = null(inner) ? inner : (ts_node_symbol(inner) == x->S.shorthand_field_ident ? inner : pattern_name(x, inner));
-		if (!null(nm) && path)
-			bind(x, nm, (desc){ RECV_FIELD, path, fname });
-		else
-			type_pattern(x, inner, depth + 1);
-	}
-}
-
-static void bind_pattern(pt_extractor *x, TSNode pat)
-{
-	bind_pattern_none(x, pat);
-	type_pattern(x, pat, 0);
-}
-
 /* A parameter or `let` type as a receiver descriptor. */
 static desc desc_of_type(pt_extractor *x, TSNode t)
 {
 	desc d = { 0 };
 	x->tmp.len = 0;
-	int k = null(t) ? TY_NONE : type_norm(x, t, TY_UNWRAP | TY_ALL, &x->tmp, 0);
+	int k = null(t) ? TY_NONE : type_norm(x, t, TY_UNWRAP | TY_ALL | TY_ELEM, &x->tmp, 0);
 	if (k == TY_NONE)
 		return d;
 	if (k == TY_PATH && !memmem(x->tmp.buf, x->tmp.len, "::", 2)) {
@@ -1100,16 +1124,56 @@ static desc lookup_desc(pt_extractor *x, TSNode n)
 	return l ? l->d : (desc){ 0 };
 }
 
-/* `self.f`, `x.f` with x of a known type. */
+/* One step from the value b describes (see RECV_CHAIN): op '.' field name,
+ * ':' the result of method name, '?' the value inside an Option/Result,
+ * '*' an item of iterating it, '[' an element by index. A type's field or
+ * method result stays RECV_FIELD/RECV_MRET; `.clone()`/`.to_owned()` give
+ * b itself. */
+static desc chain_op(pt_extractor *x, desc b, char op, const char *name, size_t n)
+{
+	if (b.kind == RECV_NONE)
+		return b;
+	if (op == ':' && (text_is(name, n, "clone") || text_is(name, n, "to_owned")))
+		return b;
+	if (b.kind == RECV_TYPE && op == '.')
+		return (desc){ RECV_FIELD, b.path, intern(x, name, n) };
+	if (b.kind == RECV_TYPE && op == ':')
+		return (desc){ RECV_MRET, b.path, intern(x, name, n) };
+	strbuf *s = &x->chain;
+	s->len = 0;
+	const strpool *p = &x->out->pool;
+	switch (b.kind) {
+	case RECV_TYPE: strbuf_addc(s, 'T'); break;
+	case RECV_FIELD: strbuf_printf(s, "T.%s", strpool_get(p, b.name)); break;
+	case RECV_MRET: strbuf_printf(s, "T:%s", strpool_get(p, b.name)); break;
+	case RECV_RET: strbuf_addc(s, 'R'); break;
+	case RECV_BOUND: strbuf_addc(s, 'B'); break;
+	case RECV_CHAIN: strbuf_adds(s, strpool_get(p, b.name)); break;
+	default: return (desc){ 0 };
+	}
+	if (s->len + n + 1 > MAX_CHAIN)
+		return (desc){ 0 };
+	strbuf_addc(s, op);
+	strbuf_add(s, name, n);
+	return (desc){ RECV_CHAIN, b.path, intern_buf(x, s) };
+}
+
+static desc chain_ident(pt_extractor *x, desc b, char op, TSNode name)
+{
+	size_t n;
+	const char *s = ident(x, name, &n);
+	return n ? chain_op(x, b, op, s, n) : (desc){ 0 };
+}
+
+static desc recv_of(pt_extractor *x, TSNode e);
+
+/* `e.f`, `e.0` with the value of e described. */
 static desc field_desc(pt_extractor *x, TSNode fe)
 {
 	TSNode v = child(fe, x->F.value), f = child(fe, x->F.field);
 	if (null(v) || null(f))
 		return (desc){ 0 };
-	desc base = lookup_desc(x, v);
-	if (base.kind != RECV_TYPE)
-		return (desc){ 0 };
-	return (desc){ RECV_FIELD, base.path, intern_ident(x, f) };
+	return chain_ident(x, recv_of(x, v), '.', f);
 }
 
 static bool is_local_call(pt_extractor *x, TSNode f)
@@ -1117,25 +1181,13 @@ static bool is_local_call(pt_extractor *x, TSNode f)
 	return ts_node_symbol(f) == x->S.ident && lookup(x, f) != NULL;
 }
 
-static desc recv_of(pt_extractor *x, TSNode e);
-
-/* `recv.m(..)` as the value it returns, when recv's type is stated. */
+/* `recv.m(..)` as the value it returns, when recv's value is described. */
 static desc method_ret_desc(pt_extractor *x, TSNode fe)
 {
 	TSNode v = child(fe, x->F.value), m = child(fe, x->F.field);
-	if (null(v) || null(m) || ts_node_symbol(m) != x->S.field_ident || x->mret_depth > 4)
+	if (null(v) || null(m) || ts_node_symbol(m) != x->S.field_ident)
 		return (desc){ 0 };
-	x->mret_depth++;
-	desc base = recv_of(x, v);
-	x->mret_depth--;
-	if (base.kind != RECV_TYPE)
-		return (desc){ 0 };
-	size_t n;
-	const char *name = ident(x, m, &n);
-	/* Clone and ToOwned give the same type back */
-	if ((n == 5 && memcmp(name, "clone", 5) == 0) || (n == 8 && memcmp(name, "to_owned", 8) == 0))
-		return base;
-	return (desc){ RECV_MRET, base.path, intern_ident(x, m) };
+	return chain_ident(x, recv_of(x, v), ':', m);
 }
 
 /* `Path::f(..)` / `f(..)` as the value it returns. */
@@ -1159,22 +1211,66 @@ static desc call_desc(pt_extractor *x, TSNode call)
 	return (desc){ RECV_RET, intern_buf(x, &x->tmp), 0 };
 }
 
-/* What the code says about the value of expression e. */
-static desc recv_of(pt_extractor *x, TSNode e)
+/* The tail expression of a block that holds nothing else (`unsafe { e }`). */
+static TSNode block_value(pt_extractor *x, TSNode b)
+{
+	if (ts_node_symbol(b) == x->S.unsafe_block)
+		b = ts_node_named_child(b, 0);
+	if (null(b) || ts_node_symbol(b) != x->S.block || ts_node_named_child_count(b) != 1)
+		return (TSNode){ 0 };
+	TSNode e = ts_node_named_child(b, 0);
+	const char *t = ts_node_type(e);
+	size_t n = strlen(t);
+	if ((n > 10 && !strcmp(t + n - 10, "_statement")) || (n > 12 && !strcmp(t + n - 12, "_declaration")) ||
+	    (n > 5 && !strcmp(t + n - 5, "_item")))
+		return (TSNode){ 0 };
+	return e;
+}
+
+static desc recv_of_inner(pt_extractor *x, TSNode e)
 {
 	const symbols *S = &x->S;
+	bool derefs = false;
 	for (int guard = 0; guard < 64 && !null(e); guard++) {
 		TSSymbol s = ts_node_symbol(e);
 		if (s == S->paren_expr) {
 			e = ts_node_named_child(e, 0);
 		} else if (s == S->reference_expr) {
 			e = child(e, x->F.value);
+		} else if (s == S->unary_expr && !derefs) {
+			/* `*e`: a reference or pointer read through; `**e` goes
+			 * through a Deref impl, which we do not follow */
+			TSNode op = ts_node_child(e, 0);
+			if (null(op) || ts_node_is_named(op) || strcmp(ts_node_type(op), "*"))
+				break;
+			e = ts_node_named_child(e, 0);
+			derefs = true;
+		} else if (s == S->block || s == S->unsafe_block) {
+			e = block_value(x, e);
+		} else if (s == S->if_expr) {
+			/* both branches have one type: the first's (not after `if let`,
+			 * whose names the branch may use) */
+			TSNode cond = child(e, x->F.condition);
+			if (null(cond) || ts_node_symbol(cond) == S->let_condition || ts_node_symbol(cond) == S->let_chain)
+				break;
+			e = block_value(x, child(e, x->F.consequence));
 		} else if (s == S->self || s == S->ident) {
 			return lookup_desc(x, e);
 		} else if (s == S->field_expr) {
 			return field_desc(x, e);
 		} else if (s == S->call_expr) {
 			return call_desc(x, e);
+		} else if (s == S->try_expr) {
+			return chain_op(x, recv_of(x, ts_node_named_child(e, 0)), '?', "", 0);
+		} else if (s == S->index_expr) {
+			TSNode a = ts_node_named_child(e, 0), i = ts_node_named_child(e, 1);
+			if (null(i))
+				break;
+			if (ts_node_symbol(i) == S->range_expr) {
+				e = a;   /* `a[i..]`: a slice of the same items */
+				continue;
+			}
+			return chain_op(x, recv_of(x, a), '[', "", 0);
 		} else if (s == S->struct_expr) {
 			TSNode name = child(e, x->F.name);
 			uint32_t p = type_path(x, name, 0);
@@ -1184,6 +1280,197 @@ static desc recv_of(pt_extractor *x, TSNode e)
 		}
 	}
 	return (desc){ 0 };
+}
+
+/* What the code says about the value of expression e. */
+static desc recv_of(pt_extractor *x, TSNode e)
+{
+	if (x->mret_depth > 12)
+		return (desc){ 0 };
+	x->mret_depth++;
+	desc d = recv_of_inner(x, e);
+	x->mret_depth--;
+	return d;
+}
+
+/* Whether a `Path(..)` pattern's path is `Some` or `Ok` (the value
+ * inside an Option or Result). */
+static bool is_some_or_ok(pt_extractor *x, TSNode path)
+{
+	if (!null(path) && ts_node_symbol(path) == x->S.scoped_ident)
+		path = child(path, x->F.name);
+	if (null(path) || ts_node_symbol(path) != x->S.ident)
+		return false;
+	size_t n;
+	const char *s = ident(x, path, &n);
+	return text_is(s, n, "Some") || text_is(s, n, "Ok");
+}
+
+/* The elements of a tuple pattern, `_` included (at most 16; 0 if more). */
+static uint32_t tuple_elems(TSNode pat, TSNode *el)
+{
+	uint32_t n = ts_node_child_count(pat), k = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		TSNode c = ts_node_child(pat, i);
+		if (!ts_node_is_named(c) && strcmp(ts_node_type(c), "_"))
+			continue;
+		if (k == 16)
+			return 0;
+		el[k++] = c;
+	}
+	return k;
+}
+
+/* Type the names pattern pat binds, its value being described by s (may
+ * be unknown). A name takes s; `ref`/`mut`/`&`/`x @`/`|` pass s down;
+ * `Some(p)`/`Ok(p)` give p the inside of s; names inside `Path(a, b)` and
+ * `Path { f, g: h }` get the field they take: RECV_FIELD of Path with
+ * field "0"/"f" (for an enum variant `E::V` the resolver reads the
+ * variant's fields "V.0"/"V.f"). Run after bind_pattern_none. */
+static void type_pattern(pt_extractor *x, TSNode pat, int depth, desc s)
+{
+	if (null(pat) || depth > 16)
+		return;
+	TSSymbol sy = ts_node_symbol(pat);
+	if (sy == x->S.ident) {
+		if (s.kind != RECV_NONE)
+			bind(x, pat, s);
+		return;
+	}
+	const char *t = ts_node_type(pat);
+	bool tuple = !strcmp(t, "tuple_struct_pattern"), strct = !strcmp(t, "struct_pattern");
+	uint32_t n = ts_node_named_child_count(pat);
+	if (!tuple && !strct) {
+		bool same = !strcmp(t, "match_pattern") || !strcmp(t, "ref_pattern") || !strcmp(t, "mut_pattern") ||
+			    !strcmp(t, "or_pattern") || !strcmp(t, "reference_pattern") || sy == x->S.captured_pattern;
+		bool tup = sy == x->S.tuple_pattern;
+		if (!same && !tup)
+			return;
+		if (tup) {
+			TSNode el[16];
+			uint32_t ne = tuple_elems(pat, el);
+			for (uint32_t k = 0; k < ne; k++) {
+				if (ts_node_symbol(el[k]) == x->S.rest_pattern)
+					s = (desc){ 0 };   /* `(a, .., z)`: positions unknown after `..` */
+				char idx[16];
+				int len = snprintf(idx, sizeof idx, "%u", k);
+				type_pattern(x, el[k], depth + 1, chain_op(x, s, '.', idx, (size_t)len));
+			}
+			return;
+		}
+		TSNode cond = child(pat, x->F.condition);
+		for (uint32_t k = 0; k < n; k++) {
+			TSNode sub = ts_node_named_child(pat, k);
+			if (!ts_node_eq(sub, cond))
+				type_pattern(x, sub, depth + 1, s);
+		}
+		return;
+	}
+	TSNode type = child(pat, x->F.type);
+	if (tuple && s.kind != RECV_NONE && is_some_or_ok(x, type)) {
+		desc in = chain_op(x, s, '?', "", 0);
+		for (uint32_t k = 0; k < n; k++) {
+			TSNode sub = ts_node_named_child(pat, k);
+			if (!ts_node_eq(sub, type))
+				type_pattern(x, sub, depth + 1, in);
+		}
+		return;
+	}
+	int q;
+	x->tmp.len = 0;
+	uint32_t path = (!null(type) && path_text(x, type, &x->tmp, &q, 0) && !q) ? intern_buf(x, &x->tmp) : 0;
+	unsigned idx = 0;
+	for (uint32_t k = 0; k < n; k++) {
+		TSNode sub = ts_node_named_child(pat, k);
+		if (ts_node_eq(sub, type))
+			continue;
+		char field[16];
+		uint32_t fname = 0;
+		TSNode inner = sub;
+		if (tuple) {
+			int len = snprintf(field, sizeof field, "%u", idx++);
+			fname = intern(x, field, (size_t)len);
+		} else if (!strcmp(ts_node_type(sub), "field_pattern")) {
+			TSNode fn = child(sub, x->F.name), fp = child(sub, x->F.pattern);
+			if (null(fn))
+				continue;
+			fname = intern_ident(x, fn);
+			inner = null(fp) ? fn : fp;
+		} else {
+			continue;
+		}
+		desc fd = path ? (desc){ RECV_FIELD, path, fname } : (desc){ 0 };
+		if (!null(inner) && ts_node_symbol(inner) == x->S.shorthand_field_ident) {
+			if (path)
+				bind(x, inner, fd);
+		} else {
+			type_pattern(x, inner, depth + 1, fd);
+		}
+	}
+}
+
+static void bind_pattern(pt_extractor *x, TSNode pat, desc s)
+{
+	bind_pattern_none(x, pat);
+	type_pattern(x, pat, 0, s);
+}
+
+/* Closure params that take the items of the receiver: `it.map(|x| ..)`.
+ * Returns the index of the one param that does (-1: all of them, as in
+ * `v.sort_by(|a, b| ..)`), or -2 when none is known to. */
+static int item_param(const char *m, size_t n)
+{
+	static const char *const one[] = {
+		"map", "filter", "for_each", "any", "all", "find", "position", "rposition",
+		"filter_map", "flat_map", "take_while", "skip_while", "map_while", "inspect",
+		"max_by_key", "min_by_key", "retain", "retain_mut", "sort_by_key",
+		"sort_unstable_by_key", "sort_by_cached_key", "and_then", "is_some_and",
+		"is_ok_and", "find_map", "partition", "try_for_each", "map_or", "map_or_else",
+		NULL,
+	};
+	static const char *const all[] = { "sort_by", "sort_unstable_by", "max_by", "min_by", "dedup_by", NULL };
+	for (int i = 0; one[i]; i++)
+		if (text_is(m, n, one[i]))
+			return 0;
+	for (int i = 0; all[i]; i++)
+		if (text_is(m, n, all[i]))
+			return -1;
+	if (text_is(m, n, "fold") || text_is(m, n, "try_fold"))
+		return 1;
+	return -2;
+}
+
+/* Closure params: typed when written `|x: T|`, or when the closure is an
+ * argument of a method that hands it the items of its receiver. */
+static void bind_closure_params(pt_extractor *x, TSNode params, size_t d)
+{
+	desc item = { 0 };
+	int which = -2;
+	if (d >= 2 && ts_node_symbol(x->frames.v[d - 2].node) == x->S.call_expr) {
+		TSNode f = child(x->frames.v[d - 2].node, x->F.function);
+		TSNode m = null(f) || ts_node_symbol(f) != x->S.field_expr ? (TSNode){ 0 } : child(f, x->F.field);
+		if (!null(m) && ts_node_symbol(m) == x->S.field_ident) {
+			size_t n;
+			const char *s = ident(x, m, &n);
+			which = item_param(s, n);
+			if (which > -2)
+				item = chain_op(x, recv_of(x, child(f, x->F.value)), '*', "", 0);
+		}
+	}
+	bind_pattern_none(x, params);
+	uint32_t n = ts_node_named_child_count(params);
+	for (uint32_t i = 0; i < n; i++) {
+		TSNode p = ts_node_named_child(params, i);
+		if (ts_node_symbol(p) == x->S.parameter) {
+			TSNode pat = child(p, x->F.pattern), t = child(p, x->F.type);
+			if (!null(pat) && !null(t))
+				type_pattern(x, pat, 0, desc_of_type(x, t));
+			else if (!null(pat) && (which == -1 || which == (int)i))
+				type_pattern(x, pat, 0, item);
+		} else if (which == -1 || which == (int)i) {
+			type_pattern(x, p, 0, item);
+		}
+	}
 }
 
 static void bind_params(pt_extractor *x, TSNode params)
@@ -1203,17 +1490,54 @@ static void bind_params(pt_extractor *x, TSNode params)
 	}
 }
 
+/* `let (a, b) = (e, f)` (also through parens and `if c { (e, f) } ..`):
+ * each name takes its own expression. Returns false when not that shape. */
+static bool bind_tuple_let(pt_extractor *x, TSNode pat, TSNode value)
+{
+	const symbols *S = &x->S;
+	for (int guard = 0; guard < 8 && !null(value); guard++) {
+		TSSymbol s = ts_node_symbol(value);
+		if (s == S->paren_expr) {
+			value = ts_node_named_child(value, 0);
+		} else if (s == S->if_expr) {
+			TSNode cond = child(value, x->F.condition);
+			if (null(cond) || ts_node_symbol(cond) == S->let_condition || ts_node_symbol(cond) == S->let_chain)
+				return false;
+			value = block_value(x, child(value, x->F.consequence));
+		} else {
+			break;
+		}
+	}
+	TSNode el[16];
+	uint32_t n = tuple_elems(pat, el);
+	if (null(value) || ts_node_symbol(value) != S->tuple_expr || n == 0 || ts_node_named_child_count(value) != n)
+		return false;
+	desc d[16];
+	for (uint32_t k = 0; k < n; k++) {
+		if (ts_node_symbol(el[k]) == S->rest_pattern)
+			return false;
+		d[k] = recv_of(x, ts_node_named_child(value, k));
+	}
+	bind_pattern_none(x, pat);
+	for (uint32_t k = 0; k < n; k++)
+		type_pattern(x, el[k], 1, d[k]);
+	return true;
+}
+
 static void leave_let(pt_extractor *x, TSNode let)
 {
 	TSNode pat = child(let, x->F.pattern);
 	if (null(pat))
 		return;
+	TSNode t = child(let, x->F.type);
+	if (null(t) && ts_node_symbol(pat) == x->S.tuple_pattern && bind_tuple_let(x, pat, child(let, x->F.value)))
+		return;
+	desc d = null(t) ? recv_of(x, child(let, x->F.value)) : desc_of_type(x, t);
 	if (ts_node_symbol(pat) != x->S.ident) {
-		bind_pattern_none(x, pat);
+		bind_pattern(x, pat, d);
 		return;
 	}
-	TSNode t = child(let, x->F.type);
-	bind(x, pat, null(t) ? recv_of(x, child(let, x->F.value)) : desc_of_type(x, t));
+	bind(x, pat, d);
 }
 
 /* ---- attributes ----------------------------------------------------------- */
@@ -1358,7 +1682,7 @@ static bool in_impl_or_trait(const pt_extractor *x, size_t d)
 static uint32_t ret_path(pt_extractor *x, TSNode rt)
 {
 	x->tmp.len = 0;
-	if (null(rt) || type_norm(x, rt, TY_UNWRAP, &x->tmp, 0) != TY_PATH)
+	if (null(rt) || type_norm(x, rt, TY_UNWRAP | TY_ELEM, &x->tmp, 0) != TY_PATH)
 		return 0;
 	if (!memmem(x->tmp.buf, x->tmp.len, "::", 2) && gen_find(x, x->tmp.buf, x->tmp.len))
 		return 0;
@@ -1388,7 +1712,7 @@ static void enter_fn(pt_extractor *x, TSNode n, size_t d)
  * `&'a T`) gives the parameter's name, which type_path leaves out. */
 static uint32_t field_type(pt_extractor *x, TSNode t)
 {
-	uint32_t p = type_path(x, t, TY_UNWRAP);
+	uint32_t p = type_path(x, t, TY_UNWRAP | TY_ELEM);
 	if (p || null(t))
 		return p;
 	x->tmp.len = 0;
@@ -1519,8 +1843,34 @@ static void enter_simple(pt_extractor *x, TSNode n, size_t d, uint8_t kind)
 	TSNode value = (kind == PT_CONST || kind == PT_STATIC) ? child(n, x->F.value) : (TSNode){ 0 };
 	item_at(x, i)->sig = null(value) ? make_sig(x, ts_node_start_byte(n), ts_node_end_byte(n), ';')
 	                                 : make_sig(x, ts_node_start_byte(n), ts_node_start_byte(value), '=');
-	if (kind == PT_TYPE_ALIAS)
+	if (kind == PT_TYPE_ALIAS) {
 		push_generics(x, n);
+		uint32_t target = ret_path(x, child(n, x->F.type));
+		item_at(x, i)->ret_type = target;
+		TSNode bounds = child(n, x->F.bounds), name = child(n, x->F.name);
+		uint32_t nb = null(bounds) || null(name) ? 0 : ts_node_named_child_count(bounds);
+		strbuf *g = &x->gb;
+		g->len = 0;
+		for (uint32_t k = 0; k < nb; k++) {
+			TSNode b = ts_node_named_child(bounds, k);
+			if (ts_node_symbol(b) == x->S.lifetime || ts_node_symbol(b) == x->S.removed_bound)
+				continue;
+			size_t at = g->len;
+			strbuf_adds(g, g->len ? "+" : "");
+			x->tmp.len = 0;
+			if (type_norm(x, b, 0, &x->tmp, 0) == TY_NONE)
+				g->len = at;
+			else
+				strbuf_add(g, x->tmp.buf, x->tmp.len);
+		}
+		if (g->len) {
+			size_t len;
+			const char *nm = ident(x, name, &len);
+			x->sig.len = 0;
+			strbuf_printf(&x->sig, "%.*s:%.*s", (int)len, nm, (int)g->len, g->buf);
+			item_at(x, i)->generics = intern_buf(x, &x->sig);
+		}
+	}
 	x->cx.from = i;
 }
 
@@ -2749,9 +3099,9 @@ static bool enter(pt_extractor *x, TSTreeCursor *c, size_t d)
 		if (fi == x->F.trait || fi == x->F.type)
 			return false;   /* impl headers are impl_self/impl_trait */
 	} else if (pr == R_FOR && ts_tree_cursor_current_field_id(c) == x->F.body) {
-		TSNode pat = child(x->frames.v[d - 1].node, x->F.pattern);
+		TSNode loop = x->frames.v[d - 1].node, pat = child(loop, x->F.pattern);
 		if (!null(pat))
-			bind_pattern_none(x, pat);
+			bind_pattern(x, pat, chain_op(x, recv_of(x, child(loop, x->F.value)), '*', "", 0));
 	}
 
 	switch (r) {
@@ -2774,14 +3124,17 @@ static bool enter(pt_extractor *x, TSTreeCursor *c, size_t d)
 	case R_CALL: on_call(x, n); return true;
 	case R_MATCH_ARM: {
 		TSNode pat = child(n, x->F.pattern);
+		desc s = { 0 };
+		if (d >= 2 && ts_node_symbol(x->frames.v[d - 2].node) == x->S.match_expr)
+			s = recv_of(x, child(x->frames.v[d - 2].node, x->F.value));
 		if (!null(pat))
-			bind_pattern(x, pat);
+			bind_pattern(x, pat, s);
 		return true;
 	}
 	case R_CLOSURE: {
 		TSNode params = child(n, x->F.parameters);
 		if (!null(params))
-			bind_pattern_none(x, params);   /* closure params: unknown */
+			bind_closure_params(x, params, d);
 		return true;
 	}
 	case R_IDENT: on_ident(x, c, n, d); return false;
@@ -2806,7 +3159,7 @@ static void leave(pt_extractor *x, size_t d)
 		if (f->role == R_LET)
 			leave_let(x, n);
 		else if (!null(child(n, x->F.pattern)))
-			bind_pattern(x, child(n, x->F.pattern));
+			bind_pattern(x, child(n, x->F.pattern), recv_of(x, child(n, x->F.value)));
 	}
 }
 

@@ -207,7 +207,7 @@ static bool get_ref(const uint8_t *p, const limits *l, fact_ref *r)
 	r->recv_path = get32(p + 16);
 	r->recv_name = get32(p + 20);
 	return get_span(p + 24, &r->span) && r->kind >= FR_CALL_PATH && r->kind <= FR_MACRO_CALL &&
-	       r->recv_kind <= RECV_MRET && !(r->flags & ~(uint16_t)FR_QUALIFIED) &&
+	       r->recv_kind <= RECV_CHAIN && !(r->flags & ~(uint16_t)FR_QUALIFIED) &&
 	       index_ok(l, r->from) && str_ok(l, r->path) && str_ok(l, r->name) &&
 	       str_ok(l, r->recv_path) && str_ok(l, r->recv_name);
 }

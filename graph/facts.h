@@ -77,14 +77,25 @@ typedef struct {
 	                        for Box<T>` → "Box") */
 	uint32_t impl_trait; /* impls: trait path, or 0 */
 	uint32_t ret_type;   /* fns: return type path ("Self", "Parser",
-	                        "Option" ...), 0 when none */
+	                        "Option<Parser>" ...), 0 when none; std
+	                        containers keep their element type as
+	                        "Option<T>", "Result<T>", "Vec<T>",
+	                        "VecDeque<T>", "NonNull<T>", "[]<T>" (slices and arrays; not
+	                        written when T has no path), nested
+	                        ("Option<Vec<ast::Node>>"), tuples as
+	                        "()<A,B>" ("_" for an element without a path:
+	                        "Result<()<Pre,str>>"); Box/Rc/Arc unwrap.
+	                        Type aliases (`type X = T;`, also in impls):
+	                        the target T, written the same way */
 	uint32_t cfg;        /* the item's #[cfg(..)] predicates as "all(p, q)"
 	                        (one per attribute), 0 if none */
 	uint32_t generics;   /* fns/impls/traits/structs/enums/unions: generic
 	                        params with trait bounds,
 	                        "T:Visitor+Clone;U:Iterator", gathered from the
 	                        <..> list and the where clause, 0 if none
-	                        (params without bounds are not listed) */
+	                        (params without bounds are not listed); an
+	                        associated type with bounds (`type B: Tr + U;`
+	                        in a trait) lists itself: "B:Tr+U" */
 } fact_item;
 
 /* One name a `use` binds. Groups are flattened:
@@ -103,7 +114,8 @@ typedef struct {
 /* A receiver, as far as the code states its type. */
 enum {
 	RECV_NONE = 0,  /* unknown */
-	RECV_TYPE,      /* recv_path is a type path (may be "Self") */
+	RECV_TYPE,      /* recv_path is a type path (may be "Self"; containers
+	                   and tuples as in fact_item.ret_type) */
 	RECV_BOUND,     /* recv_path lists trait paths joined by '+' (generic
 	                   param bound, `impl Tr` / `dyn Tr` argument) */
 	RECV_FIELD,     /* field recv_name of a value of type recv_path */
@@ -112,6 +124,18 @@ enum {
 	                   `.clone()`/`.to_owned()` the type itself (RECV_TYPE) */
 	RECV_RET = 4,   /* result of calling the fn at path recv_path
 	                   (`Type::new`, `make`), to be typed by its ret_type */
+	RECV_CHAIN = 6, /* steps from a start: recv_name is "K<steps>", K the
+	                   start's kind ('T' type, 'R' fn result, 'B' bounds)
+	                   and recv_path its path; each step is '.' field name,
+	                   ':' method name (its result; '.' with "0", "1"..
+	                   is also a tuple's element: `let (a, b) = e`), '?' the value inside
+	                   an Option/Result (`e?`, `Some(x)`/`Ok(x)` patterns),
+	                   '*' an item of iterating it (`for x in e`, closure
+	                   params of `e.map(|x| ..)` and the like), '[' an
+	                   element (`e[i]`). "T.kind:span" = `v.kind.span()`
+	                   with v of type recv_path; "R:unwrap" = `f().unwrap()`
+	                   with f at recv_path; "B:and" = `v.and(..)` with v
+	                   bounded by recv_path. At most 160 bytes. */
 };
 
 enum {
@@ -155,10 +179,12 @@ typedef struct {
 typedef struct {
 	int32_t owner;       /* item index of the struct/union */
 	uint32_t name;
-	uint32_t type;       /* type path; for a generic param of the item
+	uint32_t type;       /* type path (containers as in ret_type); for a
+	                        generic param of the item
 	                        (`T`, `Box<T>`, `&'a T`) the param name "T",
 	                        which names no type: see the owner's generics
-	                        and its sig; "" for tuples, arrays, fn types */
+	                        and its sig; "" for fn types and containers
+	                        of elements without a path */
 } fact_field;
 
 /* Whole-file facts. Owns its arrays and pool. */

@@ -15,6 +15,7 @@
 #include "graph.h"
 #include "stdnames.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -1192,7 +1193,6 @@ static void bound_methods(resolver *R, const ref_ctx *c, const char *bounds, seg
 	free(b);
 }
 
-static uint32_t type_of_ret(resolver *R, uint32_t fn);
 
 /* `T::f()` with T a generic parameter bounded by traits: when the trait's
  * f returns Self, the value is a T, known only through that trait. */
@@ -1227,96 +1227,364 @@ static uint32_t bound_ret(resolver *R, const ref_ctx *c, const char *path)
 	return t;
 }
 
-/* The type of field fname of type t, as written where t is defined; a
- * field of generic type is typed by its bounds where the code is written. */
-static uint32_t recv_field(resolver *R, const ref_ctx *c, uint32_t t, const char *fname)
+/* ---- the value of a receiver -------------------------------------------- */
+
+/* What a receiver's value is known to be: a type (or a trait it is known
+ * through), and for the std containers the facts spell as "Option<T>",
+ * "Result<T>", "Vec<T>", "VecDeque<T>", "[]<T>" (see fact_item.ret_type),
+ * the element type's text, read in scope sc with Self = self. */
+enum { W_NONE, W_OPTION, W_RESULT, W_SEQ, W_ITER, W_PTR, W_TUPLE };
+typedef struct {
+	uint32_t ent;
+	uint8_t wrap;
+	const char *elem;
+	size_t elen;
+	uint32_t sc, self;
+} tval;
+
+static const tval TV_NONE = { NONE, W_NONE, NULL, 0, NONE, NONE };
+
+static bool text_eq(const char *s, size_t n, const char *lit)
 {
-	for (uint32_t it = mm_first(&R->mm, key_of(K_FIELD, t, fname, strlen(fname))); it; it = mm_next(&R->mm, it)) {
+	return strlen(lit) == n && memcmp(s, lit, n) == 0;
+}
+
+static bool in_list(const char *s, size_t n, const char *const *list)
+{
+	for (; *list; list++)
+		if (text_eq(s, n, *list)) return true;
+	return false;
+}
+
+/* The first trait of generic parameter name's bounds where the code is
+ * written (a field or element of generic type), or NONE. */
+static uint32_t bound_trait(resolver *R, const ref_ctx *c, const char *name)
+{
+	strbuf b = {0};
+	uint32_t t = NONE;
+	if (c->item >= 0 && !strstr(name, "::") && bounds_of(R, c->src, c->item, name, &b)) {
+		char *plus = strchr(b.buf, '+');
+		if (plus) *plus = 0;
+		idlist tr = {0};
+		resolve_path(R, c->sc, b.buf, c->self_ent, &tr, 0);
+		for (size_t k = 0; k < tr.n && t == NONE; k++)
+			if (ekind(R, tr.v[k]) == PT_TRAIT) t = tr.v[k];
+		vec_free(&tr);
+	}
+	strbuf_free(&b);
+	return t;
+}
+
+static tval tv_parse_d(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self, const char *s, size_t n, int depth);
+
+/* A type alias as what it stands for: its target (`type X = T;`, read
+ * where the alias is written, Self being its impl's type), or for an
+ * associated type declared with bounds (`type B: Tr;`) the first trait. */
+static tval tv_alias(resolver *R, const ref_ctx *c, uint32_t e, int depth)
+{
+	const ent_aux *a = &R->aux.v[e];
+	if (a->item < 0 || depth > 4) return TV_NONE;
+	const fact_item *it = fitem(R, a->src, a->item);
+	const char *target = fstr(R, a->src, it->ret_type), *g = fstr(R, a->src, it->generics);
+	if (*target) return tv_parse_d(R, c, a->escope, a->self_ent, target, strlen(target), depth + 1);
+	const char *colon = strchr(g, ':');
+	if (!colon) return TV_NONE;
+	size_t bl = strcspn(colon + 1, "+;");
+	char *b = xstrndup(colon + 1, bl);
+	idlist tr = {0};
+	tval v = TV_NONE;
+	resolve_path(R, a->escope, b, a->self_ent, &tr, 0);
+	for (size_t k = 0; k < tr.n && v.ent == NONE; k++)
+		if (ekind(R, tr.v[k]) == PT_TRAIT) v.ent = tr.v[k];
+	vec_free(&tr);
+	free(b);
+	return v;
+}
+
+/* The value of type text s[0..n) read in scope sc, Self being self. */
+static tval tv_parse(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self, const char *s, size_t n)
+{
+	return tv_parse_d(R, c, sc, self, s, n, 0);
+}
+
+static tval tv_parse_d(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self, const char *s, size_t n, int depth)
+{
+	tval v = TV_NONE;
+	if (!n || sc == NONE) return v;
+	const char *lt = memchr(s, '<', n);
+	size_t nl = lt && s[n - 1] == '>' ? (size_t)(lt - s) : n;
+	if (nl < n) {
+		v.elem = lt + 1;
+		v.elen = n - nl - 2;
+		v.sc = sc;
+		v.self = self;
+		const char *last = s + nl;
+		while (last > s && last[-1] != ':') last--;
+		size_t ln = (size_t)(s + nl - last);
+		v.wrap = text_eq(last, ln, "Option") ? W_OPTION : text_eq(last, ln, "Result") ? W_RESULT :
+			 (text_eq(last, ln, "Vec") || text_eq(last, ln, "VecDeque") || text_eq(last, ln, "[]")) ? W_SEQ :
+			 text_eq(last, ln, "NonNull") ? W_PTR : text_eq(last, ln, "()") ? W_TUPLE : W_NONE;
+	}
+	if (text_eq(s, nl, "Self")) {
+		v.ent = self;
+	} else if (!text_eq(s, nl, "[]") && !text_eq(s, nl, "()")) {
+		char *name = xstrndup(s, nl);
+		idlist cands = {0};
+		resolve_path(R, sc, name, self, &cands, 0);   /* `Self::Item` too */
+		for (size_t i = 0; i < cands.n && v.ent == NONE; i++)
+			if (is_type(ekind(R, cands.v[i]))) v.ent = cands.v[i];
+		vec_free(&cands);
+		if (v.ent == NONE && v.wrap == W_NONE) v.ent = bound_trait(R, c, name);
+		free(name);
+		if (v.ent != NONE && v.wrap == W_NONE && ekind(R, v.ent) == PT_TYPE_ALIAS) {
+			tval t = tv_alias(R, c, v.ent, depth);
+			if (t.ent != NONE || t.wrap != W_NONE) return t;
+		}
+	}
+	/* a type of the workspace that merely shares a container's name */
+	if (v.wrap != W_NONE && v.ent != NONE && ekind(R, v.ent) != PT_TYPE_ALIAS) {
+		const char *q = graph_str(R->g, R->g->ents.v[v.ent].qpath);
+		if (strncmp(q, "core::", 6) && strncmp(q, "alloc::", 7) && strncmp(q, "std::", 5)) v.wrap = W_NONE;
+	}
+	if (v.wrap == W_NONE) v.elem = NULL, v.elen = 0;
+	return v;
+}
+
+static tval tv_elem(resolver *R, const ref_ctx *c, tval v)
+{
+	return v.elem ? tv_parse(R, c, v.sc, v.self, v.elem, v.elen) : TV_NONE;
+}
+
+static tval tv_ent(uint32_t e)
+{
+	tval v = TV_NONE;
+	v.ent = e;
+	return v;
+}
+
+/* The value fn returns; Self is self (NONE: fn's own self type). */
+static tval tv_ret(resolver *R, const ref_ctx *c, uint32_t fn, uint32_t self)
+{
+	const ent_aux *a = &R->aux.v[fn];
+	if (a->item < 0) return TV_NONE;
+	const char *rt = fstr(R, a->src, fitem(R, a->src, a->item)->ret_type);
+	return tv_parse(R, c, a->escope, self != NONE ? self : a->self_ent, rt, strlen(rt));
+}
+
+/* Field fname of type t, as written where t is defined; a field of
+ * generic type is typed by its bounds where the code is written. */
+static tval tv_field(resolver *R, const ref_ctx *c, uint32_t t, const char *fname, size_t fn)
+{
+	for (uint32_t it = mm_first(&R->mm, key_of(K_FIELD, t, fname, fn)); it; it = mm_next(&R->mm, it)) {
 		uint32_t fi = mm_val(&R->mm, it);
 		const ent_aux *a = &R->aux.v[t];
 		const char *ftype = fstr(R, a->src, R->src[a->src].facts->fields.v[fi].type);
-		uint32_t ft = pick_type(R, a->escope, ftype);
-		strbuf b = {0};
-		/* a field of generic type: its bounds where the code is written */
-		if (ft == NONE && c->item >= 0 && bounds_of(R, c->src, c->item, ftype, &b)) {
-			char *plus = strchr(b.buf, '+');
-			if (plus) *plus = 0;
-			idlist tr = {0};
-			resolve_path(R, c->sc, b.buf, c->self_ent, &tr, 0);
-			for (size_t k = 0; k < tr.n && ft == NONE; k++)
-				if (ekind(R, tr.v[k]) == PT_TRAIT) ft = tr.v[k];
-			vec_free(&tr);
-		}
-		strbuf_free(&b);
-		return ft;
+		return tv_parse(R, c, a->escope, t, ftype, strlen(ftype));
 	}
-	return NONE;
+	return TV_NONE;
+}
+
+/* The result of method m called on a value v. */
+static tval tv_method(resolver *R, const ref_ctx *c, tval v, const char *m, size_t n)
+{
+	static const char *const opt_inner[] = { "unwrap", "expect", "unwrap_unchecked", "unwrap_or",
+		"unwrap_or_else", "unwrap_or_default", NULL };
+	static const char *const opt_same[] = { "as_ref", "as_mut", "as_deref", "as_deref_mut", "take",
+		"cloned", "copied", "or", "or_else", "filter", NULL };
+	static const char *const seq_opt[] = { "first", "last", "get", "get_mut", "pop", "first_mut",
+		"last_mut", "pop_front", "pop_back", "front", "back", "front_mut", "back_mut", NULL };
+	static const char *const seq_same[] = { "to_vec", "as_slice", "as_mut_slice", NULL };
+	static const char *const iters[] = { "iter", "iter_mut", "into_iter", "drain", NULL };
+	static const char *const iter_opt[] = { "next", "next_back", "last", "nth", "min", "max", "peek",
+		"peek_mut", "find", "min_by_key", "max_by_key", "min_by", "max_by", "reduce", NULL };
+	static const char *const iter_same[] = { "rev", "skip", "take", "filter", "peekable", "by_ref",
+		"cloned", "copied", "skip_while", "take_while", "step_by", "inspect", "fuse", "cycle", NULL };
+	if (text_eq(m, n, "clone") || text_eq(m, n, "to_owned")) return v;
+	tval w = v;
+	switch (v.wrap) {
+	case W_OPTION: case W_RESULT:
+		if (in_list(m, n, opt_inner)) return tv_elem(R, c, v);
+		if (in_list(m, n, opt_same)) return v;
+		if (v.wrap == W_RESULT && text_eq(m, n, "ok")) { w.wrap = W_OPTION; w.ent = NONE; return w; }
+		if (in_list(m, n, iters)) { w.wrap = W_ITER; w.ent = NONE; return w; }
+		break;
+	case W_SEQ:
+		if (in_list(m, n, seq_opt)) { w.wrap = W_OPTION; w.ent = NONE; return w; }
+		if (text_eq(m, n, "get_unchecked") || text_eq(m, n, "get_unchecked_mut")) return tv_elem(R, c, v);
+		if (in_list(m, n, seq_same)) return v;
+		if (in_list(m, n, iters)) { w.wrap = W_ITER; w.ent = NONE; return w; }
+		break;
+	case W_ITER:
+		if (in_list(m, n, iter_opt)) { w.wrap = W_OPTION; return w; }
+		if (in_list(m, n, iter_same)) return v;
+		return TV_NONE;
+	case W_PTR:
+		if (text_eq(m, n, "as_ref") || text_eq(m, n, "as_mut")) return tv_elem(R, c, v);
+		break;
+	}
+	if (v.ent == NONE) return TV_NONE;
+	idlist cands = {0};
+	tval r = TV_NONE;
+	assoc(R, v.ent, (seg){ m, n }, &cands);
+	for (size_t i = 0; i < cands.n && r.ent == NONE && r.wrap == W_NONE; i++)
+		if (callable(ekind(R, cands.v[i]))) r = tv_ret(R, c, cands.v[i], v.ent);
+	vec_free(&cands);
+	return r;
+}
+
+/* `T::f()` / `f()` at path: the value it returns (a type's own name, for
+ * a tuple struct or variant constructor, gives the type). */
+static tval tv_call(resolver *R, const ref_ctx *c, const char *path)
+{
+	idlist f = {0};
+	tval v = TV_NONE;
+	resolve_path(R, c->sc, path, c->self_ent, &f, 0);
+	for (size_t i = 0; i < f.n && v.ent == NONE && v.wrap == W_NONE; i++) {
+		int k = ekind(R, f.v[i]);
+		if (callable(k)) v = tv_ret(R, c, f.v[i], NONE);
+		else if (is_type(k)) v = tv_ent(f.v[i]);
+	}
+	vec_free(&f);
+	if (v.ent == NONE && v.wrap == W_NONE) v = tv_ent(bound_ret(R, c, path));
+	return v;
+}
+
+/* The items of iterating a workspace type: the `Item` of its Iterator or
+ * IntoIterator impl. */
+static tval tv_items(resolver *R, const ref_ctx *c, uint32_t t)
+{
+	tval v = TV_NONE;
+	if (ekind(R, t) == PT_TRAIT) return v;
+	for (uint32_t it = mm_first(&R->mm, key_of(K_TASSOC, t, "Item", 4)); it && v.ent == NONE && v.wrap == W_NONE; it = mm_next(&R->mm, it)) {
+		uint32_t e = mm_val(&R->mm, it);
+		if (ekind(R, e) == PT_TYPE_ALIAS) v = tv_alias(R, c, e, 0);
+	}
+	return v;
+}
+
+/* Element name ("0", "1", ..) of a tuple value: its text in "A,B". */
+static tval tv_tuple_elem(resolver *R, const ref_ctx *c, tval v, const char *name, size_t n)
+{
+	if (!n || n > 2 || !isdigit((unsigned char)name[0]) || (n == 2 && !isdigit((unsigned char)name[1])))
+		return TV_NONE;
+	int want = n == 1 ? name[0] - '0' : (name[0] - '0') * 10 + name[1] - '0', k = 0, depth = 0;
+	const char *p = v.elem, *end = v.elem + v.elen, *start = p;
+	for (; p <= end; p++) {
+		if (p == end || (*p == ',' && depth == 0)) {
+			if (k++ == want) return tv_parse(R, c, v.sc, v.self, start, (size_t)(p - start));
+			start = p + 1;
+		} else if (*p == '<') {
+			depth++;
+		} else if (*p == '>') {
+			depth--;
+		}
+	}
+	return TV_NONE;
+}
+
+/* Apply one chain step (see RECV_CHAIN) to v. */
+static tval tv_step(resolver *R, const ref_ctx *c, tval v, char op, const char *name, size_t n)
+{
+	switch (op) {
+	case '.':
+		if (v.wrap == W_TUPLE) return tv_tuple_elem(R, c, v, name, n);
+		return v.wrap == W_NONE && v.ent != NONE ? tv_field(R, c, v.ent, name, n) : TV_NONE;
+	case ':':
+		return tv_method(R, c, v, name, n);
+	case '?':
+		return v.wrap == W_OPTION || v.wrap == W_RESULT ? tv_elem(R, c, v) : TV_NONE;
+	case '*':
+		if (v.wrap == W_NONE && v.ent != NONE) return tv_items(R, c, v.ent);
+		return v.wrap != W_NONE && v.wrap != W_PTR && v.wrap != W_TUPLE ? tv_elem(R, c, v) : TV_NONE;
+	case '[':
+		return v.wrap == W_SEQ ? tv_elem(R, c, v) : TV_NONE;
+	}
+	return TV_NONE;
+}
+
+/* The start of a chain, with its first step when the start alone has no
+ * value: `E::V(x)` binds x to field "V.0" of enum E; a value bounded by
+ * traits has the methods of the traits. Returns how many bytes of steps
+ * were used. */
+static size_t tv_start(resolver *R, const ref_ctx *c, char kind, const char *path, const char *steps, tval *out)
+{
+	size_t n1 = 0;
+	if (*steps == '.' || *steps == ':') {
+		n1 = 1;
+		while (steps[n1] && !strchr(".:?*[", steps[n1])) n1++;
+	}
+	*out = TV_NONE;
+	if (kind == 'R') {
+		*out = tv_call(R, c, path);
+		return 0;
+	}
+	if (kind == 'B') {
+		if (*steps != ':') return 0;
+		idlist cands = {0};
+		char *m = xstrndup(steps + 1, n1 - 1);
+		bound_methods(R, c, path, (seg){ m, n1 - 1 }, &cands);
+		for (size_t i = 0; i < cands.n && out->ent == NONE && out->wrap == W_NONE; i++)
+			if (callable(ekind(R, cands.v[i]))) *out = tv_ret(R, c, cands.v[i], NONE);
+		vec_free(&cands);
+		free(m);
+		return n1;
+	}
+	*out = tv_parse(R, c, c->sc, c->self_ent, path, strlen(path));
+	if (out->ent != NONE || out->wrap != W_NONE || *steps != '.') return 0;
+	/* `E::V(x)` / `Self::V { f }` patterns: the field of variant V */
+	const char *last = last_seg(path);
+	if (last == path) return n1;
+	char *enum_path = xstrndup(path, (size_t)(last - path - 2));
+	uint32_t t = strcmp(enum_path, "Self") == 0 ? c->self_ent : pick_type(R, c->sc, enum_path);
+	free(enum_path);
+	if (t == NONE || ekind(R, t) != PT_ENUM) return n1;
+	strbuf vf = {0};
+	strbuf_printf(&vf, "%s.%.*s", last, (int)(n1 - 1), steps + 1);
+	*out = tv_field(R, c, t, vf.buf, vf.len);
+	strbuf_free(&vf);
+	return n1;
+}
+
+/* The value a receiver descriptor names. */
+static tval recv_value(resolver *R, const ref_ctx *c, const fact_ref *r)
+{
+	const char *path = fstr(R, c->src, r->recv_path), *name = fstr(R, c->src, r->recv_name);
+	char kind = 'T';
+	strbuf steps = {0};
+	strbuf_add(&steps, "", 0);
+	switch (r->recv_kind) {
+	case RECV_TYPE: break;
+	case RECV_FIELD: strbuf_printf(&steps, ".%s", name); break;
+	case RECV_MRET: strbuf_printf(&steps, ":%s", name); break;
+	case RECV_RET: kind = 'R'; break;
+	case RECV_CHAIN:
+		if (!*name) goto none;
+		kind = *name;
+		strbuf_adds(&steps, name + 1);
+		break;
+	default: goto none;
+	}
+	tval v;
+	const char *s = steps.buf + tv_start(R, c, kind, path, steps.buf, &v);
+	while (*s && (v.ent != NONE || v.wrap != W_NONE)) {
+		char op = *s++;
+		size_t n = 0;
+		while (s[n] && !strchr(".:?*[", s[n])) n++;
+		v = tv_step(R, c, v, op, s, n);
+		s += n;
+	}
+	if (*s) v = TV_NONE;
+	strbuf_free(&steps);
+	return v;
+none:
+	strbuf_free(&steps);
+	return TV_NONE;
 }
 
 /* The type entity a receiver descriptor names, or NONE. */
 static uint32_t recv_type(resolver *R, const ref_ctx *c, const fact_ref *r)
 {
-	const char *path = fstr(R, c->src, r->recv_path);
-	if (r->recv_kind == RECV_TYPE) {
-		if (strcmp(path, "Self") == 0) return c->self_ent;
-		return pick_type(R, c->sc, path);
-	}
-	if (r->recv_kind == RECV_FIELD) {
-		uint32_t t = strcmp(path, "Self") == 0 ? c->self_ent : pick_type(R, c->sc, path);
-		const char *fname = fstr(R, c->src, r->recv_name);
-		strbuf vf = {0};
-		if (t == NONE) {
-			/* `E::V(x)` / `Self::V { f }` patterns: the field of variant V */
-			const char *last = last_seg(path);
-			if (last == path) return NONE;
-			char *enum_path = xstrndup(path, (size_t)(last - path - 2));
-			t = strcmp(enum_path, "Self") == 0 ? c->self_ent : pick_type(R, c->sc, enum_path);
-			free(enum_path);
-			if (t == NONE || ekind(R, t) != PT_ENUM) return NONE;
-			strbuf_printf(&vf, "%s.%s", last, fname);
-			fname = vf.buf;
-		}
-		uint32_t ft = recv_field(R, c, t, fname);
-		strbuf_free(&vf);
-		return ft;
-	}
-	if (r->recv_kind == RECV_MRET) {
-		uint32_t t = strcmp(path, "Self") == 0 ? c->self_ent : pick_type(R, c->sc, path);
-		if (t == NONE) return NONE;
-		const char *mname = fstr(R, c->src, r->recv_name);
-		idlist m = {0};
-		uint32_t rt = NONE;
-		assoc(R, t, (seg){ mname, strlen(mname) }, &m);
-		for (size_t i = 0; i < m.n && rt == NONE; i++)
-			if (callable(ekind(R, m.v[i]))) rt = type_of_ret(R, m.v[i]);
-		vec_free(&m);
-		return rt;
-	}
-	if (r->recv_kind == RECV_RET) {
-		idlist f = {0};
-		uint32_t t = NONE;
-		resolve_path(R, c->sc, path, c->self_ent, &f, 0);
-		for (size_t i = 0; i < f.n && t == NONE; i++) {
-			int k = ekind(R, f.v[i]);
-			if (callable(k)) t = type_of_ret(R, f.v[i]);
-			else if (is_type(k)) t = f.v[i];
-		}
-		vec_free(&f);
-		if (t == NONE) t = bound_ret(R, c, path);
-		return t;
-	}
-	return NONE;
-}
-
-static uint32_t type_of_ret(resolver *R, uint32_t fn)
-{
-	const ent_aux *a = &R->aux.v[fn];
-	if (a->item < 0) return NONE;
-	const fact_item *it = fitem(R, a->src, a->item);
-	const char *rt = fstr(R, a->src, it->ret_type);
-	if (!*rt) return NONE;
-	if (strcmp(rt, "Self") == 0) return a->self_ent;
-	return pick_type(R, a->escope, rt);
+	return recv_value(R, c, r).ent;
 }
 
 static void do_method_call(resolver *R, const ref_ctx *c, const fact_ref *r)

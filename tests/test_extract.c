@@ -102,6 +102,8 @@ static const fact_use *use_of(const char *alias, int nth)
 static void assert_recv(const fact_ref *r, int kind, const char *path, const char *name)
 {
 	assert_non_null(r);
+	if (r->recv_kind != kind)
+		print_error("recv of %s: kind %d (%s / %s)\n", S(r->name), r->recv_kind, S(r->recv_path), S(r->recv_name));
 	assert_int_equal(r->recv_kind, kind);
 	assert_string_equal(S(r->recv_path), path);
 	assert_string_equal(S(r->recv_name), name);
@@ -193,6 +195,17 @@ static void test_items(void **state)
 	assert_int_equal(n_req, 2);
 
 	assert_int_equal(it(PT_TYPE_ALIAS, "Alias")->parent, -1);
+	/* aliases keep their target; a bounded associated type its bounds */
+	assert_string_equal(S(it(PT_TYPE_ALIAS, "Alias")->ret_type), "Vec<u8>");
+	assert_string_equal(S(it(PT_TYPE_ALIAS, "Out")->generics), "Out:Clone");
+	assert_int_equal(it(PT_TYPE_ALIAS, "Out")->ret_type, 0);
+	int n_out = 0;
+	for (size_t i = 0; i < F.items.n; i++)
+		if (F.items.v[i].kind == PT_TYPE_ALIAS && !strcmp(S(F.items.v[i].name), "Out") && n_out++ == 1) {
+			assert_string_equal(S(F.items.v[i].ret_type), "S");
+			assert_int_equal(F.items.v[i].generics, 0);
+		}
+	assert_int_equal(n_out, 2);
 	assert_int_equal(it(PT_STATIC, "G")->flags, FI_PUB);
 	assert_int_equal(it(PT_CONST, "C")->span.start_line, 20);
 	assert_int_equal(it(PT_MACRO, "m")->span.start_line, 21);
@@ -339,10 +352,10 @@ static void test_generics_and_ret(void **state)
 	assert_int_equal(it(PT_FUNCTION, "b")->ret_type, 0);
 	assert_int_equal(it(PT_FUNCTION, "c")->generics, 0);
 	assert_string_equal(S(it(PT_FUNCTION, "c")->ret_type), "ast::Node");
-	assert_string_equal(S(it(PT_FUNCTION, "d")->ret_type), "Option");
+	assert_string_equal(S(it(PT_FUNCTION, "d")->ret_type), "Option<Foo>");   /* element kept, Box unwrapped */
 	assert_int_equal(it(PT_FUNCTION, "e")->ret_type, 0);
 	assert_string_equal(S(it(PT_FUNCTION, "f")->ret_type), "Parser");
-	assert_int_equal(it(PT_FUNCTION, "g")->ret_type, 0);
+	assert_string_equal(S(it(PT_FUNCTION, "g")->ret_type), "()<u8,u8>");
 	assert_string_equal(S(it(PT_FUNCTION, "h")->generics), "F:Fn");
 	assert_string_equal(S(it(PT_FUNCTION, "h")->ret_type), "io::Result");
 	const fact_item *im = it(PT_IMPL, "");
@@ -570,13 +583,13 @@ static void test_receivers(void **state)
 	assert_recv(ref(FR_CALL_METHOD, "r5"), RECV_TYPE, "Foo", "");
 	assert_recv(ref(FR_CALL_METHOD, "r6"), RECV_FIELD, "Foo", "fld");
 	assert_recv(ref(FR_CALL_METHOD, "r7"), RECV_TYPE, "Bar", "");
-	assert_recv(ref(FR_CALL_METHOD, "r8"), RECV_NONE, "", "");
+	assert_recv(ref(FR_CALL_METHOD, "r8"), RECV_TYPE, "()<u8,u8>", "");   /* a tuple */
 	assert_recv(ref(FR_CALL_METHOD, "r9"), RECV_TYPE, "Baz", "");
 	assert_recv(ref(FR_CALL_METHOD, "r10"), RECV_RET, "Baz::new", "");
 	assert_recv(ref(FR_CALL_METHOD, "r11"), RECV_RET, "make", "");
 	assert_recv(ref(FR_CALL_METHOD, "r12"), RECV_TYPE, "P", "");
 	assert_recv(ref(FR_CALL_METHOD, "r13"), RECV_RET, "Baz::new", "");
-	assert_recv(ref(FR_CALL_METHOD, "r14"), RECV_NONE, "", "");
+	assert_recv(ref(FR_CALL_METHOD, "r14"), RECV_TYPE, "Foo", "");   /* pairwise: d */
 	assert_recv(ref(FR_CALL_METHOD, "r15"), RECV_RET, "Qux::new", "");
 	assert_recv(ref(FR_CALL_METHOD, "r16"), RECV_TYPE, "Foo", "");
 	assert_recv(ref(FR_CALL_METHOD, "r17"), RECV_TYPE, "Lit", "");
@@ -592,9 +605,9 @@ static void test_receivers(void **state)
 	assert_recv(ref(FR_CALL_METHOD, "r27"), RECV_RET, "Foo::Variant", "");
 	assert_recv(ref(FR_CALL_METHOD, "r28"), RECV_TYPE, "Baz", "");
 	assert_recv(ref(FR_CALL_METHOD, "r29"), RECV_NONE, "", "");      /* another fn */
-	assert_recv(ref(FR_CALL_METHOD, "r30"), RECV_NONE, "", "");      /* `?` */
+	assert_recv(ref(FR_CALL_METHOD, "r30"), RECV_CHAIN, "Foo::open", "R?");   /* `?` on a call result */
 	assert_recv(ref(FR_CALL_METHOD, "r31"), RECV_TYPE, "Self", "");
-	assert_recv(ref(FR_CALL_METHOD, "r32"), RECV_NONE, "", "");      /* h is a call result, not typed */
+	assert_recv(ref(FR_CALL_METHOD, "r32"), RECV_CHAIN, "Baz::new", "R:get");   /* method of a call result */
 	assert_recv(ref(FR_CALL_METHOD, "r33"), RECV_MRET, "Bar", "get"); /* e: Bar */
 
 	const fact_ref *r = ref(FR_CALL_METHOD, "r0");
@@ -607,6 +620,59 @@ static void test_receivers(void **state)
 	/* the method-call chain still reports the inner call */
 	assert_non_null(ref_nth(FR_CALL_METHOD, "clone", 0));
 	assert_recv(ref(FR_CALL_METHOD, "clone"), RECV_TYPE, "Foo", "");
+}
+
+/* Receivers described as steps from a start (RECV_CHAIN). */
+static void test_receiver_chains(void **state)
+{
+	(void)state;
+	run("impl P {\n"
+	    "    fn go(&mut self, v: &[Item], o: Option<Box<Node>>, m: &mut Vec<Vec<Item>>) {\n"
+	    "        self.pop().unwrap().c0();\n"
+	    "        self.a.b.c1();\n"
+	    "        mk()?.c2();\n"
+	    "        for x in v.iter() { x.c3(); }\n"
+	    "        v.iter().map(|y| y.c4());\n"
+	    "        v.iter().fold(0, |acc, z| z.c5());\n"
+	    "        v[0].c6();\n"
+	    "        v[1..].c7();\n"
+	    "        if let Some(n) = o { n.c8(); }\n"
+	    "        match self.pop() { Some(ref k) => k.c9(), other => other.c10() }\n"
+	    "        let (t, u) = self.pair();\n"
+	    "        t.c11();\n"
+	    "        (*self.a).c12();\n"
+	    "        unsafe { self.a.get() }.c13();\n"
+	    "        m[0][1].c14();\n"
+	    "        o.map(|w: &Other| w.c15());\n"
+	    "        let v = v.to_vec(); v.len(); for v in v { v.c16(); }\n"
+	    "        let (p, q) = (o, self.a);\n"
+	    "        p.c17(); q.c18();\n"
+	    "        let (r, .., s2) = self.triple();\n"
+	    "        r.c19(); s2.c20();\n"
+	    "    }\n"
+	    "}\n");
+	assert_recv(ref(FR_CALL_METHOD, "c0"), RECV_CHAIN, "Self", "T:pop:unwrap");
+	assert_recv(ref(FR_CALL_METHOD, "c1"), RECV_CHAIN, "Self", "T.a.b");
+	assert_recv(ref(FR_CALL_METHOD, "c2"), RECV_CHAIN, "mk", "R?");
+	assert_recv(ref(FR_CALL_METHOD, "c3"), RECV_CHAIN, "[]<Item>", "T:iter*");
+	assert_recv(ref(FR_CALL_METHOD, "c4"), RECV_CHAIN, "[]<Item>", "T:iter*");
+	assert_recv(ref(FR_CALL_METHOD, "c5"), RECV_CHAIN, "[]<Item>", "T:iter*");   /* fold's second param */
+	assert_recv(ref(FR_CALL_METHOD, "c6"), RECV_CHAIN, "[]<Item>", "T[");
+	assert_recv(ref(FR_CALL_METHOD, "c7"), RECV_TYPE, "[]<Item>", "");           /* a sub-slice */
+	assert_recv(ref(FR_CALL_METHOD, "c8"), RECV_CHAIN, "Option<Node>", "T?");
+	assert_recv(ref(FR_CALL_METHOD, "c9"), RECV_CHAIN, "Self", "T:pop?");
+	assert_recv(ref(FR_CALL_METHOD, "c10"), RECV_MRET, "Self", "pop");           /* catch-all arm */
+	assert_recv(ref(FR_CALL_METHOD, "c11"), RECV_CHAIN, "Self", "T:pair.0");
+	assert_recv(ref(FR_CALL_METHOD, "c12"), RECV_FIELD, "Self", "a");
+	assert_recv(ref(FR_CALL_METHOD, "c13"), RECV_CHAIN, "Self", "T.a:get");
+	assert_recv(ref(FR_CALL_METHOD, "c14"), RECV_CHAIN, "Vec<Vec<Item>>", "T[[");
+	assert_recv(ref(FR_CALL_METHOD, "c15"), RECV_TYPE, "Other", "");             /* typed closure param */
+	assert_recv(ref(FR_CALL_METHOD, "c16"), RECV_CHAIN, "[]<Item>", "T:to_vec*"); /* shadowing */
+	assert_recv(ref(FR_CALL_METHOD, "len"), RECV_MRET, "[]<Item>", "to_vec");
+	assert_recv(ref(FR_CALL_METHOD, "c17"), RECV_TYPE, "Option<Node>", "");       /* pairwise */
+	assert_recv(ref(FR_CALL_METHOD, "c18"), RECV_FIELD, "Self", "a");
+	assert_recv(ref(FR_CALL_METHOD, "c19"), RECV_CHAIN, "Self", "T:triple.0");    /* a tuple's element */
+	assert_recv(ref(FR_CALL_METHOD, "c20"), RECV_NONE, "", "");                   /* after `..` */
 }
 
 /* ---- types, fields, macros ----------------------------------------------------------- */
@@ -658,7 +724,7 @@ static void test_fields(void **state)
 	int a = item(PT_STRUCT, "A"), b = item(PT_STRUCT, "B"), c = item(PT_UNION, "C"), d = item(PT_ENUM, "D");
 	assert_int_equal(F.fields.n, 9);
 	const char *want[9][3] = {
-		{ "x", "Node" }, { "y", "ast::Expr" }, { "z", "T" }, { "type", "Vec" }, { "w", "" },
+		{ "x", "Node" }, { "y", "ast::Expr" }, { "z", "T" }, { "type", "Vec<u8>" }, { "w", "()<u8,u8>" },
 		{ "0", "u8" }, { "1", "String" }, { "a", "u32" }, { "V.no", "u8" },   /* a variant's field */
 	};
 	int owner[9] = { a, a, a, a, a, b, b, c, d };
@@ -682,7 +748,7 @@ static void test_generic_fields(void **state)
 	    "struct Outer<T: Clone> { t: T }\n");
 	const char *want[][3] = {
 		{ "Scaled", "inner", "T" }, { "Scaled", "boxed", "T" }, { "Scaled", "r", "T" },
-		{ "Scaled", "v", "Vec" }, { "Scaled", "o", "Option" }, { "W", "0", "T" }, { "W", "1", "T" },
+		{ "Scaled", "v", "Vec<T>" }, { "Scaled", "o", "Option<Other>" }, { "W", "0", "T" }, { "W", "1", "T" },
 		{ "E", "A.0", "K" }, { "U", "a", "X" }, { "Plain", "a", "u8" }, { "Outer", "t", "T" },
 	};
 	assert_int_equal(F.fields.n, 11);
@@ -1267,6 +1333,7 @@ int main(void)
 		cmocka_unit_test(test_path_calls),
 		cmocka_unit_test(test_receivers),
 		cmocka_unit_test(test_type_refs),
+		cmocka_unit_test(test_receiver_chains),
 		cmocka_unit_test(test_fields),
 		cmocka_unit_test(test_macros),
 		cmocka_unit_test(test_macro_items),

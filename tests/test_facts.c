@@ -307,7 +307,7 @@ static void test_bad_kinds(void **state)
 		facts_free(&a);
 	}
 	sample(&a);
-	a.refs.v[0].recv_kind = RECV_MRET + 1;
+	a.refs.v[0].recv_kind = RECV_CHAIN + 1;
 	assert_rejected(&a);
 	facts_free(&a);
 	sample(&a);

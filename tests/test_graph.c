@@ -364,6 +364,103 @@ static void test_variant_patterns(void **state)
 	ws_free(&w);
 }
 
+/* Receivers typed through steps: method results (`a.f().g()`), Option and
+ * Result insides (`.unwrap()`, `?`, `Some(x)`), items of containers (`for`,
+ * closure params of `.map`-like methods, `v[i]`), fields of fields, the
+ * value a catch-all match arm binds, elements of a generic type through
+ * its bounds. `go` is defined on four types, so a guess by name answers
+ * nothing: each answer below is rustc's. */
+static void test_receiver_steps(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"pub struct A; impl A { pub fn go(&self) {} }\n"
+		"pub struct B; impl B { pub fn go(&self) {} pub fn to_a(&self) -> A { A } }\n"
+		"pub struct D { pub b: B }\n"
+		"impl std::ops::Deref for D { type Target = B; fn deref(&self) -> &B { &self.b } }\n"
+		"impl D { pub fn go(&self) {} }\n"
+		"pub enum E { One(A), Two(B) }\n"
+		"impl E { pub fn go(&self) {} }\n"
+		"pub struct C { pub items: Vec<A>, pub inner: Option<Box<D>>, pub p: std::ptr::NonNull<D> }\n"
+		"impl C {\n"
+		"    pub fn pop(&mut self) -> Option<B> { None }\n"
+		"    pub fn chains(&mut self) { self.pop().unwrap().to_a().go(); }\n"
+		"    pub fn tries(&mut self) -> Option<()> { let b = self.pop()?; b.go(); Some(()) }\n"
+		"    pub fn loops(&self, s: &[B]) { for a in &self.items { a.go(); } }\n"
+		"    pub fn slices(s: &[B]) { for b in s.iter().rev() { b.go(); } }\n"
+		"    pub fn closures(&self) { self.items.iter().for_each(|a| a.go()); }\n"
+		"    pub fn index(&self) { self.items[0].go(); }\n"
+		"    pub fn fields(&self) { self.inner.as_ref().unwrap().b.go(); }\n"
+		"    pub fn some(&self) { if let Some(d) = &self.inner { d.b.go(); } }\n"
+		"    pub fn arms(e: &E) { match e { E::One(a) => a.go(), x => x.go() } }\n"
+		"    pub fn lets(&mut self) { let x = self.pop().unwrap(); let y = x.to_a(); y.go(); }\n"
+		"    pub fn ptr(&self) { unsafe { self.p.as_ref() }.b.go(); }\n"
+		"    pub fn deref2(d: &D) { (**d).go(); }\n"
+		"    pub fn pair(&self) -> Result<(A, B), ()> { Err(()) }\n"
+		"    pub fn tuples(&self) -> Result<(), ()> { let (a, b) = self.pair()?; a.go(); b.go(); Ok(()) }\n"
+		"    pub fn tuple_lets(a: &A, b: &B, c: bool) { let (x, y) = if c { (b, a) } else { (b, a) }; x.go(); y.go(); }\n"
+		"}\n"
+		"pub trait Iv { fn lo(&self) -> u8; fn sub(&self) -> Self; }\n"
+		"impl Iv for A { fn lo(&self) -> u8 { 0 } fn sub(&self) -> Self { A } }\n"
+		"pub struct Set<I> { pub r: Vec<I> }\n"
+		"impl<I: Iv> Set<I> { pub fn first(&self) -> u8 { self.r[0].sub().lo() } }\n", NULL);
+	assert_answer(&w, "callees", "t::C::chains", "t::A::go,t::B::to_a,t::C::pop");
+	assert_answer(&w, "callees", "t::C::tries", "t::B::go,t::C::pop");
+	assert_answer(&w, "callees", "t::C::loops", "t::A::go");
+	assert_answer(&w, "callees", "t::C::slices", "t::B::go");
+	assert_answer(&w, "callees", "t::C::closures", "t::A::go");
+	assert_answer(&w, "callees", "t::C::index", "t::A::go");
+	assert_answer(&w, "callees", "t::C::fields", "t::B::go");
+	assert_answer(&w, "callees", "t::C::some", "t::B::go");
+	assert_answer(&w, "callees", "t::C::arms", "t::A::go,t::E::go");
+	assert_answer(&w, "callees", "t::C::lets", "t::A::go,t::B::to_a,t::C::pop");
+	assert_answer(&w, "callees", "t::Set::first", "t::Iv::lo,t::Iv::sub");
+	assert_answer(&w, "callees", "t::C::ptr", "t::B::go");
+	assert_answer(&w, "callees", "t::C::tuples", "t::A::go,t::B::go,t::C::pair");
+	assert_answer(&w, "callees", "t::C::tuple_lets", "t::A::go,t::B::go");
+	/* `**d` with d: &D is D's Deref target, B (rustc: B::go); we do not
+	 * follow Deref, but must not answer D's own `go` */
+	char *got = answer(&w, "callees", "t::C::deref2");
+	assert_null(strstr(got, "t::D::go"));
+	free(got);
+	ws_free(&w);
+}
+
+/* Type aliases stand for their target: the `Item` of a workspace type's
+ * Iterator impl types `for` loops over it and `Option<Self::Item>` results;
+ * an associated type declared with a bound (`type B: Bd;`) is known
+ * through that trait. (`go` on four types: a name guess answers nothing.) */
+static void test_receiver_aliases(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"pub struct A; impl A { pub fn go(&self) {} }\n"
+		"pub struct B; impl B { pub fn go(&self) {} }\n"
+		"pub struct C; impl C { pub fn go(&self) {} }\n"
+		"pub struct D; impl D { pub fn go(&self) {} }\n"
+		"pub type Alias = B;\n"
+		"pub struct It { pub v: Vec<A> }\n"
+		"pub struct ItIter<'a> { it: std::slice::Iter<'a, A> }\n"
+		"impl<'a> Iterator for ItIter<'a> {\n"
+		"    type Item = &'a A;\n"
+		"    fn next(&mut self) -> Option<Self::Item> { None }\n"
+		"}\n"
+		"impl It { pub fn iter(&self) -> ItIter<'_> { ItIter { it: self.v.iter() } } }\n"
+		"pub fn items(x: &It) { for a in x.iter() { a.go(); } }\n"
+		"pub fn nexts(x: &It) { x.iter().next().unwrap().go(); }\n"
+		"pub fn aliased(b: &Alias) { b.go(); }\n"
+		"pub trait Bd { fn up(&self) -> Self; }\n"
+		"pub trait Iv { type Bn: Bd; fn lo(&self) -> Self::Bn; }\n"
+		"pub fn bounds<I: Iv>(i: &I) { i.lo().up(); }\n", NULL);
+	assert_answer(&w, "callees", "t::items", "t::A::go,t::It::iter");
+	assert_answer(&w, "callees", "t::nexts", "t::A::go,t::It::iter,t::ItIter::next");
+	assert_answer(&w, "callees", "t::aliased", "t::B::go");
+	assert_answer(&w, "callees", "t::bounds", "t::Bd::up,t::Iv::lo");
+	ws_free(&w);
+}
+
 /* Every (key, value) of a table, concatenated in key order. */
 static void dump_table(store *st, store_table t, strbuf *out)
 {
@@ -547,6 +644,8 @@ int main(void)
 		cmocka_unit_test(test_session_fast_path),
 		cmocka_unit_test(test_macro_made_methods),
 		cmocka_unit_test(test_variant_patterns),
+		cmocka_unit_test(test_receiver_steps),
+		cmocka_unit_test(test_receiver_aliases),
 		cmocka_unit_test(test_check_finds_damage),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
