@@ -177,6 +177,8 @@ struct pt_extractor {
 	                          is done: mdefs and minvs point into them */
 	VEC(brange) walked;    /* top-level items re-parsed from invocations */
 	VEC(brange) args;      /* macro arguments, as ranges of abuf */
+	VEC(TSNode) argname;   /* ... and the last name token of each (null if none) */
+	long sub_arg;          /* template_path: the argument a lone metavariable gave, else -1 */
 	VEC(binding) binds;
 	VEC(brange) rebound;   /* names a macro's own tokens bind (`|x|`, `let x`) */
 	strbuf abuf;
@@ -383,6 +385,7 @@ void extract_free(pt_extractor *x)
 	vec_free(&x->subtrees);
 	vec_free(&x->walked);
 	vec_free(&x->args);
+	vec_free(&x->argname);
 	vec_free(&x->binds);
 	vec_free(&x->rebound);
 	strbuf_free(&x->abuf);
@@ -2293,7 +2296,9 @@ static void split_args(pt_extractor *x, TSNode tt)
 	uint32_t total = ts_node_child_count(tt), idx = 0, at = 0;
 	int angle = 0;
 	bool any = false, open = true, done = false, lifetime = false;
+	TSNode last = { 0 };
 	vec_clear(&x->args);
+	vec_clear(&x->argname);
 	x->abuf.len = 0;
 	ts_tree_cursor_reset(c, tt);
 	if (!ts_tree_cursor_goto_first_child(c))
@@ -2303,8 +2308,11 @@ static void split_args(pt_extractor *x, TSNode tt)
 		TSSymbol s = ts_node_symbol(n);
 		if (++idx >= total - 1 || (s == S->t_comma && angle <= 0)) {
 			brange r = { at, (uint32_t)x->abuf.len };
-			if (any)
+			if (any) {
 				vec_push(&x->args, r);
+				vec_push(&x->argname, last);
+			}
+			last = (TSNode){ 0 };
 			at = (uint32_t)x->abuf.len;
 			any = done = lifetime = false;
 			open = true;
@@ -2326,6 +2334,7 @@ static void split_args(pt_extractor *x, TSNode tt)
 			lifetime = false;    /* the `a` of `'a` */
 		} else if (is_name_tok(x, s) && open) {
 			add_seg(&x->abuf, at, t, len);
+			last = n;
 			open = false;
 		} else if (s == S->t_colons && !open) {
 			open = true;
@@ -2344,7 +2353,9 @@ static void split_paths(pt_extractor *x, TSNode tt)
 	uint32_t at = 0;
 	int angle = 0;
 	bool in = false, open = false;
+	TSNode last = { 0 };
 	vec_clear(&x->args);
+	vec_clear(&x->argname);
 	x->abuf.len = 0;
 	ts_tree_cursor_reset(c, tt);
 	if (!ts_tree_cursor_goto_first_child(c))
@@ -2359,6 +2370,7 @@ static void split_paths(pt_extractor *x, TSNode tt)
 		if (in && (name ? !open : !(s == S->t_colons))) {
 			brange r = { at, (uint32_t)x->abuf.len };
 			vec_push(&x->args, r);
+			vec_push(&x->argname, last);
 			at = (uint32_t)x->abuf.len;
 			in = false;
 		}
@@ -2366,6 +2378,7 @@ static void split_paths(pt_extractor *x, TSNode tt)
 			size_t len;
 			const char *t = ident(x, n, &len);
 			add_seg(&x->abuf, at, t, len);
+			last = n;
 			in = true;
 			open = false;
 		} else if (s == S->t_colons) {
@@ -2453,6 +2466,8 @@ static bool template_path(pt_extractor *x, size_t *i, strbuf *out, int rep, size
 	const symbols *S = &x->S;
 	size_t j = *i, nseg = 0;
 	out->len = 0;
+	x->sub_arg = -1;
+	long sub = -1;
 	if (tok_is(x, j, S->t_colons))
 		j++;
 	while (j < x->toks.n && nseg < MAX_SEGS) {
@@ -2470,10 +2485,12 @@ static bool template_path(pt_extractor *x, size_t *i, strbuf *out, int rep, size
 			*rep_used |= x->binds.v[k].rep;
 			if (x->binds.v[k].rep && r >= nrep)
 				return false;
-			const brange *a = &x->args.v[arg_of(x, k, rep, r)];
+			size_t ai = arg_of(x, k, rep, r);
+			const brange *a = &x->args.v[ai];
 			if (a->end == a->start)
 				return false;
 			add_seg(out, 0, x->abuf.buf + a->start, a->end - a->start);
+			sub = nseg == 0 ? (long)ai : -1;
 		} else if (is_name_tok(x, t->sym)) {
 			if (n > 2 && p[0] == 'r' && p[1] == '#')
 				p += 2, n -= 2;
@@ -2490,6 +2507,8 @@ static bool template_path(pt_extractor *x, size_t *i, strbuf *out, int rep, size
 	if (tok_is(x, j, S->t_lt))
 		j = skip_angles(x, j, NULL, NULL);
 	*i = j;
+	if (nseg == 1)
+		x->sub_arg = sub;
 	return nseg > 0;
 }
 
@@ -2546,6 +2565,9 @@ static void template_fn(pt_extractor *x, TSNode inv, size_t i, int rep)
 	fact_item *it = item_at(x, k);
 	it->flags |= FI_MACRO_GEN | FI_HAS_BODY;
 	it->name_span = it->span;
+	/* a name the invocation passes (`define!(is_x, set_x)`) is named there */
+	if (x->sub_arg >= 0 && (size_t)x->sub_arg < x->argname.n && !null(x->argname.v[x->sub_arg]))
+		it->name_span = span_of(x->argname.v[x->sub_arg]);
 	it->name = intern_buf(x, &x->tmp);
 	x->sig.len = 0;
 	strbuf_printf(&x->sig, "fn %.*s", (int)x->tmp.len, x->tmp.buf);

@@ -101,15 +101,26 @@ int query_entity_at(store_txn *txn, uint32_t file, uint32_t line, uint32_t col, 
 	store_key_u32(k, file);
 	int rc = store_cursor_open(txn, TBL_FILEENTS, &c);
 	if (rc) return rc;
+	/* the innermost item around the position; among items that share a
+	 * span (the fns one macro invocation defines), the one whose name
+	 * is written there */
 	uint64_t best = 0, best_size = UINT64_MAX;
+	bool best_named = false;
 	for (int r = store_cursor_first_dup(c, k, 4, &v); r == STORE_OK; r = store_cursor_next_dup(c, &v)) {
 		rec_entity e;
 		uint64_t id = store_load_u64(v.data);
 		if (query_entity(txn, id, &e) != STORE_OK) continue;
 		bool after_start = line > e.sl || (line == e.sl && (col == UINT32_MAX || col >= e.sc));
 		bool before_end = line < e.el || (line == e.el && (col == UINT32_MAX || col <= e.ec));
+		if (!after_start || !before_end) continue;
+		bool named = col != UINT32_MAX && (line > e.nsl || (line == e.nsl && col >= e.nsc)) &&
+			     (line < e.nel || (line == e.nel && col <= e.nec));
 		uint64_t size = (uint64_t)e.end_byte - e.start_byte;
-		if (after_start && before_end && size < best_size) { best = id; best_size = size; }
+		if (size < best_size || (size == best_size && named && !best_named)) {
+			best = id;
+			best_size = size;
+			best_named = named;
+		}
 	}
 	store_cursor_close(c);
 	*out = best;

@@ -341,6 +341,13 @@ static void test_macro_made_methods(void **state)
 	rec_entity e;
 	assert_int_equal(query_entity(w.txn, one(&w, "t::Info::set_anchored"), &e), 0);
 	assert_int_equal(e.sl, 9);             /* at the invocation that names it */
+	/* its name is where the invocation writes it: a position there
+	 * designates it, not its sibling from the same invocation */
+	assert_int_equal(e.nsl, 9);
+	assert_int_equal(e.nsc, 26);           /* `    flag!(1, is_anchored, set_anchored);` */
+	assert_int_equal(e.nec, 38);
+	assert_int_equal(one(&w, "src/lib.rs:10:28"), one(&w, "t::Info::set_anchored"));
+	assert_int_equal(one(&w, "src/lib.rs:10:15"), one(&w, "t::Info::is_anchored"));
 	ws_free(&w);
 }
 

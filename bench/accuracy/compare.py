@@ -559,11 +559,20 @@ def score_references(ours, local_sites):
             by_callee.setdefault(p, set()).add(key)
     total = covered = fns = fns_full = 0
     misses = []
+    # a position that starts several of our entities (the fns one macro
+    # invocation defines) does not say which: ask those by their path
+    # when it names one entity
+    at = {}
+    for e in ours.entities:
+        at[(e["file"], e["line"], e["column"])] = at.get((e["file"], e["line"], e["column"]), 0) + 1
     for path, keys in sorted(by_callee.items()):
         ents = ours.paths.get(path, [])
         got = set()
         for e in ents:
-            q = ours.query("references", "%s:%d:%d" % (e["file"], e["line"], e["column"]), "--limit", "100000")
+            target = "%s:%d:%d" % (e["file"], e["line"], e["column"])
+            if at[(e["file"], e["line"], e["column"])] > 1 and len(ents) == 1:
+                target = path
+            q = ours.query("references", target, "--limit", "100000")
             for r in (q or {}).get("results", []):
                 for s in r.get("sites", []):
                     got.add((s["file"], s["line"], s["column"]))
