@@ -1178,6 +1178,19 @@ static void emit_calls(resolver *R, const ref_ctx *c, idlist *cands, const fact_
 	for (size_t i = 0; i < cands->n; i++)
 		if (callable(ekind(R, cands->v[i])))
 			add_edge(R, c->from_ent, cands->v[i], REL_CALLS, flags, c->fid, r->span);
+	/* a method of a trait impl is called through its trait: the trait's
+	 * method is the callee too (rustc names it), so its callers and
+	 * references list this site */
+	for (size_t i = 0; i < cands->n; i++) {
+		if (ekind(R, cands->v[i]) != PT_METHOD) continue;
+		for (uint32_t k = mm_first(&R->mm, key_of(K_IMPLOF, cands->v[i], "", 0)); k; k = mm_next(&R->mm, k)) {
+			uint32_t decl = mm_val(&R->mm, k);
+			bool have = false;
+			for (size_t j = 0; j < cands->n && !have; j++) have = cands->v[j] == decl;
+			if (!have && callable(ekind(R, decl)))
+				add_edge(R, c->from_ent, decl, REL_CALLS, flags | EDGE_TRAIT_CALL, c->fid, r->span);
+		}
+	}
 }
 
 static void bound_methods(resolver *R, const ref_ctx *c, const char *bounds, seg name, idlist *out)

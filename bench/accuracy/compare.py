@@ -456,7 +456,7 @@ def score_calls(ours, truth, compiled_body):
                             "expected": recs[0]["callee"], "ours": sorted(tos), "ambiguous": amb})
             continue
         exp, acc, missing_def = expected(local)
-        local_sites.append((key, local, exp))
+        local_sites.append((key, local, exp, acc))
         p = per[cat]
         p["total"] += 1
         if not got:
@@ -493,7 +493,7 @@ def score_calls(ours, truth, compiled_body):
 
 def score_definition(lsp, crate_dir, ours, local_sites):
     params = []
-    for (f, l, c), recs, exp in local_sites:
+    for (f, l, c), recs, exp, acc in local_sites:
         params.append({"textDocument": {"uri": "file://" + os.path.join(os.path.realpath(crate_dir), f)},
                        "position": {"line": l - 1, "character": c - 1}})
     answers = lsp.batch("textDocument/definition", params) if params else []
@@ -519,7 +519,7 @@ def score_definition(lsp, crate_dir, ours, local_sites):
     per = {c: {"total": 0, "correct": 0, "ambiguous": 0, "wrong": 0, "missing": 0} for c in CATS}
     misses = []
     root = "file://" + os.path.realpath(crate_dir) + "/"
-    for (key, recs, exp), ans in zip(local_sites, answers):
+    for (key, recs, exp, acc), ans in zip(local_sites, answers):
         cat = recs[0]["category"]
         p = per[cat]
         p["total"] += 1
@@ -535,10 +535,13 @@ def score_definition(lsp, crate_dir, ours, local_sites):
             else:
                 locs.append((uri, -1))
         ents = [e for p_ in exp for e in ours.paths.get(p_, [])]
-        hit = [l for l in locs if any(e["file"] == l[0] and e["line"] <= l[1] <= e["end_line"] for e in ents)]
+        also = [e for p_ in acc for e in ours.paths.get(p_, [])]   # implementations: right in addition
+        within = lambda l, es: any(e["file"] == l[0] and e["line"] <= l[1] <= e["end_line"] for e in es)
+        hit = [l for l in locs if within(l, ents)]
+        extra = [l for l in locs if not within(l, ents) and not within(l, also)]
         if not locs:
             o = "missing"
-        elif hit and len(locs) == 1:
+        elif hit and not extra:
             o = "correct"
         elif hit:
             o = "ambiguous"
@@ -554,7 +557,7 @@ def score_definition(lsp, crate_dir, ours, local_sites):
 
 def score_references(ours, local_sites):
     by_callee = {}
-    for key, recs, exp in local_sites:
+    for key, recs, exp, acc in local_sites:
         for p in exp:
             by_callee.setdefault(p, set()).add(key)
     total = covered = fns = fns_full = 0
