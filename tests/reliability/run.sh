@@ -5,7 +5,9 @@
 #   full    fuzz every target for FUZZ_SECONDS (default 60) each (needs clang),
 #           replay the fuzz regressions, hostile inputs, KILL_TRIALS (default
 #           54) SIGKILL trials, disk full / read-only / scribbled databases
-#           (tmpfs: needs root), and a SOAK_SECONDS (default 60) soak.
+#           (tmpfs: needs root), the CLI and the server on one database, a
+#           session under valgrind (skipped without it), and a SOAK_SECONDS
+#           (default 60) soak.
 #   --quick no fuzzing (replay only), 9 kill trials, a 10 s soak: about
 #           two minutes. QUICK_PARTS (default "replay hostile killtest
 #           diskfull shared soak") picks the parts.
@@ -61,6 +63,7 @@ part hostile  "$LOG/hostile.log"  python3 tests/reliability/hostile.py "$BIN"
 part killtest "$LOG/killtest.log" python3 tests/reliability/killtest.py "$BIN" --trials "$KILL_TRIALS"
 part diskfull "$LOG/diskfull.log" python3 tests/reliability/diskfull.py "$BIN"
 part shared   "$LOG/shared.log"   python3 tests/reliability/shared.py "$BIN"
+part leaks    "$LOG/leaks.log"    python3 tests/reliability/leaks.py "$BIN"
 part soak     "$LOG/soak.log"     env SOAK_STRICT=$((1 - QUICK)) python3 tests/reliability/soak.py "$BIN" --seconds "$SOAK_SECONDS"
 
 echo
@@ -75,6 +78,7 @@ grep -hE 'passed, [0-9]+ failed' "$LOG/hostile.log" | sed 's/^/  hostile inputs:
 grep -hE '^kill trials:' "$LOG/killtest.log" | sed 's/^/  /'
 grep -hE 'passed, [0-9]+ failed' "$LOG/diskfull.log" | sed 's/^/  disk full, read-only, scribbled: /'
 grep -hE 'passed, [0-9]+ failed' "$LOG/shared.log" | sed 's/^/  CLI and server on one database: /'
+grep -hE '^leaks:' "$LOG/leaks.log" | sed 's/^/  a session under valgrind: /'
 grep -hE '^soak:' "$LOG/soak.log" | sed 's/^/  /'
 echo "  total time: $(($(date +%s) - T0))s"
 if [ ${#failed[@]} -gt 0 ]; then
