@@ -452,9 +452,11 @@ static void run_batch(lsp_root *r, lsp_update *u, size_t n, bool full)
 }
 
 #define DIAG_INTERVAL_NS 1000000000ull   /* at most one publication a second */
+#define STAMP_DELAY_NS 200000000ull      /* stamp the database once idle this long */
 
-/* Wait for work; false at quit. *publish: the wait ended because delayed
- * diagnostics are due (and nothing is queued). Called with r->mu held. */
+/* Wait for work; false at quit. *publish: the wait ended because a timer
+ * (delayed diagnostics, the database's stamp) is due and nothing is
+ * queued. Called with r->mu held. */
 static bool wait_work(lsp_root *r, uint64_t due_ns, bool *publish)
 {
 	lsp_server *s = r->srv;
@@ -493,17 +495,25 @@ static void *indexer_main(void *arg)
 {
 	lsp_root *r = arg;
 	lsp_server *s = r->srv;
-	uint64_t last_pub = 0, due = 0;
+	uint64_t last_pub = 0, due = 0, stamp_due = 0;
 	for (;;) {
 		bool publish, full;
 		size_t n, docs;
 		pthread_mutex_lock(&r->mu);
-		if (!wait_work(r, due, &publish)) { pthread_mutex_unlock(&r->mu); break; }
+		uint64_t wake = due && (!stamp_due || due < stamp_due) ? due : stamp_due;
+		if (!wait_work(r, wake, &publish)) { pthread_mutex_unlock(&r->mu); break; }
 		if (publish) {
 			pthread_mutex_unlock(&r->mu);
-			lsp_publish_diagnostics(s, r);
-			last_pub = pt_now_ns();
-			due = 0;
+			uint64_t now = pt_now_ns();
+			if (stamp_due && now >= stamp_due) {
+				store_stamp(r->st);      /* idle a moment: our last commit needs no check */
+				stamp_due = 0;
+			}
+			if (due && now >= due) {
+				lsp_publish_diagnostics(s, r);
+				last_pub = pt_now_ns();
+				due = 0;
+			}
 			continue;
 		}
 		lsp_update *batch = take_batch(r, &n, &docs, &full);
@@ -520,6 +530,7 @@ static void *indexer_main(void *arg)
 		bool idle = !r->queue.n;
 		pthread_cond_broadcast(&r->cv);
 		pthread_mutex_unlock(&r->mu);
+		stamp_due = pt_now_ns() + STAMP_DELAY_NS;
 		/* diagnostics follow the graph, at most once a second while typing */
 		if (idle && !atomic_load(&s->quit) && pt_now_ns() - last_pub >= DIAG_INTERVAL_NS) {
 			lsp_publish_diagnostics(s, r);

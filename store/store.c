@@ -358,6 +358,11 @@ static void stamp_write(const char *dir)
 	free(tmp);
 }
 
+void store_stamp(store *self)
+{
+	if (self && !(self->flags & STORE_RDONLY)) stamp_write(self->dir);
+}
+
 /* Open the environment at path (a directory, or a file with
  * MDB_NOSUBDIR). *out is set on success and on STORE_ESCHEMA. */
 static int open_at(const char *path, unsigned flags, unsigned mflags, store **out)

@@ -157,6 +157,12 @@ int store_check(const char *dir);
 /* Run in store_check's child with a read transaction: STORE_OK, or
  * STORE_ECORRUPT for records that do not hold together. */
 typedef int (*store_deep_check)(store_txn *txn);
+/* Stamp the database as checked: what is in it is our own last commit. A
+ * commit stamps by itself unless it is too recent to tell from a later
+ * write in the same clock tick; a process that commits often (the language
+ * server) calls this once it has been idle a moment, so that a CLI command
+ * reading the same database need not check it again. */
+void store_stamp(store *self);
 void store_set_deep_check(store_deep_check fn);
 
 /* Little-endian key helpers. */

@@ -128,6 +128,9 @@ def main():
             other.append(("status", rc, err.strip()[-200:]))
         stop.set()
         th.join()
+        time.sleep(1)
+        check("shared: the server stamps its database once idle (a CLI command then need not check it)",
+              os.path.exists(os.path.join(db, "checked")))
         # the edits only add comment lines at the top: callers stay the same, sites move
         bad = [a for a in answers if a != (0, want)]
         check("shared: %d CLI queries while the server writes: all answer, all right" % len(answers),
