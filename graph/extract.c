@@ -2322,6 +2322,17 @@ static bool reparse(pt_extractor *x, const TSRange *r, uint32_t n, size_t d)
 	return true;
 }
 
+/* The A of path `T::A::f` (b, sep at its first `::`): an associated type
+ * of generic parameter T, interned; 0 for `T::f`. */
+static uint32_t assoc_seg(pt_extractor *x, const strbuf *b, const char *sep)
+{
+	const char *a = sep + 2, *end = b->buf + b->len;
+	const char *next = memmem(a, (size_t)(end - a), "::", 2);
+	if (!next || memmem(next + 2, (size_t)(end - next - 2), "::", 2))
+		return 0;
+	return intern(x, a, (size_t)(next - a));
+}
+
 /* ---- macro_rules! templates ---------------------------------------------------- */
 
 static void find_rebound(pt_extractor *x);
@@ -3009,6 +3020,7 @@ static size_t tok_path_call(pt_extractor *x, size_t i)
 		r->recv_kind = RECV_BOUND;
 		r->recv_path = g->bounds;
 		r->name = nm;
+		r->recv_name = assoc_seg(x, b, sep);
 		return last;
 	}
 	add_ref(x, FR_CALL_PATH, site, intern_buf(x, b));
@@ -3160,6 +3172,7 @@ static void path_call(pt_extractor *x, TSNode f)
 		r->recv_kind = RECV_BOUND;
 		r->recv_path = g->bounds;
 		r->name = intern_ident(x, site);
+		r->recv_name = assoc_seg(x, b, sep);
 		return;
 	}
 	uint32_t path = intern_buf(x, b);

@@ -412,6 +412,24 @@ static void test_macro_body_calls(void **state)
 	ws_free(&w);
 }
 
+/* `I::B::f()` with I a generic parameter and B an associated type of I's
+ * bound declared `type B: Bd;`: Bd's f (rustc: t::Bd::lo), not a method
+ * of I's own bound that has the same name. */
+static void test_assoc_type_paths(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"pub trait Bd { fn lo() -> Self; fn hi() -> Self; }\n"
+		"pub trait Iv { type B: Bd; fn lo(&self) -> Self::B; }\n"
+		"pub fn mins<I: Iv>() -> (I::B, I::B) { (I::B::lo(), I::B::hi()) }\n"
+		"macro_rules! pair { ($a:expr, $b:expr) => { ($a, $b) }; }\n"
+		"pub fn toks<I: Iv>() -> (I::B, I::B) { pair!(I::B::lo(), I::B::hi()) }\n", NULL);
+	assert_answer(&w, "callees", "t::mins", "t::Bd::hi,t::Bd::lo");
+	assert_answer(&w, "callees", "t::toks", "t::Bd::hi,t::Bd::lo");
+	ws_free(&w);
+}
+
 /* Names bound by variant patterns take the variant's field types. */
 static void test_variant_patterns(void **state)
 {
@@ -712,6 +730,7 @@ int main(void)
 		cmocka_unit_test(test_session_fast_path),
 		cmocka_unit_test(test_macro_made_methods),
 		cmocka_unit_test(test_macro_body_calls),
+		cmocka_unit_test(test_assoc_type_paths),
 		cmocka_unit_test(test_variant_patterns),
 		cmocka_unit_test(test_receiver_steps),
 		cmocka_unit_test(test_receiver_aliases),
