@@ -90,7 +90,7 @@ typedef struct {
 	TSSymbol t_impl, t_for, t_lt, t_gt, t_shr, t_colons, t_amp, t_quote,
 		t_dyn, t_comma, t_mut, t_bang, t_lparen, t_hash, t_lbrack, t_rbrack, t_lbrace, t_rbrace,
 		t_dot, t_fn, t_struct, t_enum, t_union, t_trait, t_mod, t_pipe, t_let,
-		t_at;
+		t_at, t_star, t_rparen;
 } symbols;
 
 typedef struct {
@@ -129,6 +129,9 @@ typedef struct {
 	int32_t from;    /* innermost item of any kind */
 	int32_t scope;   /* innermost module or fn, for uses */
 	uint32_t fn_base;/* first local of the innermost fn */
+	uint32_t deref_self; /* bounds of T when the innermost impl is for
+	                        `&T`, `&mut T` or `Box<T>`, T generic: what
+	                        `**self` is; 0 = none */
 } ctx;
 
 typedef struct {
@@ -146,6 +149,9 @@ typedef struct { uint32_t start, end; } brange;
 typedef struct { TSNode node; ctx cx; } minv;
 /* A metavariable of a macro_rules! pattern; rep: inside `$(..)`. */
 typedef struct { uint32_t start, len; bool rep; } binding;
+/* What a metavariable matched in an invocation (rule_match): its name,
+ * and the one token it took (sym 0 when it took several or none). */
+typedef struct { uint32_t start, len; TSSymbol sym; uint32_t tstart, tend; } mval;
 
 struct pt_extractor {
 	TSParser *parser;
@@ -181,6 +187,9 @@ struct pt_extractor {
 	long sub_arg;          /* template_path: the argument a lone metavariable gave, else -1 */
 	VEC(binding) binds;
 	VEC(brange) rebound;   /* names a macro's own tokens bind (`|x|`, `let x`) */
+	VEC(mval) mvals;       /* metavariables of the rule being expanded */
+	bool hygienic;         /* scanning a template: its own names are not
+	                          the invocation's locals */
 	strbuf abuf;
 	int in_macro;          /* nesting of re-parsed invocation bodies */
 	size_t sub_top;        /* depth of their top-level items, SIZE_MAX = none */
@@ -277,6 +286,8 @@ static void init_symbols(symbols *s, const TSLanguage *l)
 	s->let_chain = sym(l, "let_chain", true);
 	s->rest_pattern = sym(l, "remaining_field_pattern", true);
 	s->t_lparen = sym(l, "(", false);
+	s->t_rparen = sym(l, ")", false);
+	s->t_star = sym(l, "*", false);
 	s->t_hash = sym(l, "#", false);
 	s->t_lbrack = sym(l, "[", false);
 	s->t_lbrace = sym(l, "{", false);
@@ -388,6 +399,7 @@ void extract_free(pt_extractor *x)
 	vec_free(&x->argname);
 	vec_free(&x->binds);
 	vec_free(&x->rebound);
+	vec_free(&x->mvals);
 	strbuf_free(&x->abuf);
 	strbuf_free(&x->tmp);
 	strbuf_free(&x->sig);
@@ -1248,6 +1260,15 @@ static desc recv_of_inner(pt_extractor *x, TSNode e)
 				break;
 			e = ts_node_named_child(e, 0);
 			derefs = true;
+		} else if (s == S->unary_expr) {
+			/* `**self` in an impl for `&mut T` / `Box<T>`: the T */
+			TSNode op = ts_node_child(e, 0), v = ts_node_named_child(e, 0);
+			while (!null(v) && ts_node_symbol(v) == S->paren_expr)
+				v = ts_node_named_child(v, 0);
+			if (x->cx.deref_self && !null(op) && !ts_node_is_named(op) && !strcmp(ts_node_type(op), "*") &&
+			    !null(v) && ts_node_symbol(v) == S->self)
+				return (desc){ RECV_BOUND, x->cx.deref_self, 0 };
+			break;
 		} else if (s == S->block || s == S->unsafe_block) {
 			e = block_value(x, e);
 		} else if (s == S->if_expr) {
@@ -1793,6 +1814,27 @@ static void enter_adt(pt_extractor *x, TSNode n, size_t d, uint8_t kind)
 		add_variant_fields(x, i, body);
 }
 
+/* An impl's self type `&T`, `&mut T` or `Box<T>` (Rc, Arc) with T a
+ * generic parameter: T's bounds, which is what `**self` is there (the
+ * builtin derefs, not a Deref impl of the crate); else 0. */
+static uint32_t deref_bounds(pt_extractor *x, TSNode t)
+{
+	if (null(t))
+		return 0;
+	if (ts_node_symbol(t) == x->S.reference_type)
+		t = child(t, x->F.type);
+	else if (ts_node_symbol(t) == x->S.generic_type && is_smart_pointer(x, child(t, x->F.type)))
+		t = first_type_arg(x, t);
+	else
+		return 0;
+	if (null(t) || ts_node_symbol(t) != x->S.type_ident)
+		return 0;
+	size_t n;
+	const char *s = ident(x, t, &n);
+	const gparam *g = gen_find(x, s, n);
+	return g ? g->bounds : 0;
+}
+
 static void enter_impl(pt_extractor *x, TSNode n, size_t d)
 {
 	TSNode body = child(n, x->F.body), self = child(n, x->F.type), trait = child(n, x->F.trait);
@@ -1812,6 +1854,7 @@ static void enter_impl(pt_extractor *x, TSNode n, size_t d)
 	it->impl_trait = tp;
 	it->flags |= null(trait) ? 0 : FI_TRAIT_IMPL;
 	x->cx.parent = x->cx.from = i;
+	x->cx.deref_self = deref_bounds(x, self);
 }
 
 static void enter_trait(pt_extractor *x, TSNode n, size_t d)
@@ -1824,6 +1867,7 @@ static void enter_trait(pt_extractor *x, TSNode n, size_t d)
 	item_at(x, i)->sig = sig;
 	item_at(x, i)->generics = gen;
 	x->cx.parent = x->cx.from = i;
+	x->cx.deref_self = 0;
 }
 
 static void enter_mod(pt_extractor *x, TSNode n, size_t d)
@@ -2278,7 +2322,55 @@ static bool reparse(pt_extractor *x, const TSRange *r, uint32_t n, size_t d)
 	return true;
 }
 
+/* The A of path `T::A::f` (b, sep at its first `::`): an associated type
+ * of generic parameter T, interned; 0 for `T::f`. */
+static uint32_t assoc_seg(pt_extractor *x, const strbuf *b, const char *sep)
+{
+	const char *a = sep + 2, *end = b->buf + b->len;
+	const char *next = memmem(a, (size_t)(end - a), "::", 2);
+	if (!next || memmem(next + 2, (size_t)(end - next - 2), "::", 2))
+		return 0;
+	return intern(x, a, (size_t)(next - a));
+}
+
 /* ---- macro_rules! templates ---------------------------------------------------- */
+
+static void find_rebound(pt_extractor *x);
+static void scan_tokens(pt_extractor *x, size_t i, size_t end, size_t w0);
+
+/* The calls in template tokens [i, end), as calls of item from, at their
+ * place in the definition: the template's own names are not the
+ * invocation's locals (hygiene), its metavariables are what x->mvals say. */
+static void template_calls(pt_extractor *x, int32_t from, size_t i, size_t end)
+{
+	int32_t saved = x->cx.from;
+	x->cx.from = from;
+	x->hygienic = true;
+	find_rebound(x);
+	scan_tokens(x, i, end, x->walked.n);
+	x->hygienic = false;
+	x->cx.from = saved;
+}
+
+/* The body of the template fn whose name ends before token i: the tokens
+ * inside its braces as [*a, *b); false when it has none. */
+static bool fn_body_toks(const pt_extractor *x, size_t i, size_t *a, size_t *b)
+{
+	const symbols *S = &x->S;
+	for (; i < x->toks.n && !tok_is(x, i, S->t_lbrace); i++)
+		if (tok_is(x, i, S->t_fn) || x->src[x->toks.v[i].start] == ';')
+			return false;
+	int depth = 0;
+	for (size_t j = i; j < x->toks.n; j++) {
+		depth += tok_is(x, j, S->t_lbrace) - tok_is(x, j, S->t_rbrace);
+		if (depth == 0) {
+			*a = i + 1;
+			*b = j;
+			return true;
+		}
+	}
+	return false;
+}
 
 static bool is_name_tok(const pt_extractor *x, TSSymbol s)
 {
@@ -2572,6 +2664,9 @@ static void template_fn(pt_extractor *x, TSNode inv, size_t i, int rep)
 	x->sig.len = 0;
 	strbuf_printf(&x->sig, "fn %.*s", (int)x->tmp.len, x->tmp.buf);
 	item_at(x, k)->sig = intern_buf(x, &x->sig);
+	size_t a, b;
+	if (fn_body_toks(x, j, &a, &b))
+		template_calls(x, k, a, b);
 }
 
 /* The trait impls and fns of template body tt, arguments in x->args: one
@@ -2599,6 +2694,63 @@ static void expand_template(pt_extractor *x, TSNode inv, TSNode tt, int rep)
 	}
 }
 
+static bool same_text(const pt_extractor *x, TSNode a, TSNode b)
+{
+	uint32_t n = ts_node_end_byte(a) - ts_node_start_byte(a);
+	return ts_node_end_byte(b) - ts_node_start_byte(b) == n &&
+	       memcmp(x->src + ts_node_start_byte(a), x->src + ts_node_start_byte(b), n) == 0;
+}
+
+/* Whether invocation token tree tt fits rule pattern pat, matched as rustc
+ * does for patterns without repetitions or nested groups: literal tokens
+ * equal; `ident`, `tt`, `lifetime` and `literal` take one token tree; the
+ * other fragments (expr, ty, path, ..) every tree up to the pattern's next
+ * literal token. What each metavariable took goes to x->mvals. */
+static bool rule_match(pt_extractor *x, TSNode pat, TSNode tt)
+{
+	const symbols *S = &x->S;
+	uint32_t np = ts_node_child_count(pat), nt = ts_node_child_count(tt), j = 1;
+	vec_clear(&x->mvals);
+	if (np < 2 || nt < 2)
+		return false;
+	for (uint32_t i = 1; i + 1 < np; i++) {
+		TSNode p = ts_node_child(pat, i);
+		TSSymbol ps = ts_node_symbol(p);
+		if (ps == S->repetition_pattern || ps == ts_node_symbol(pat))
+			return false;
+		if (ps != S->binding_pattern) {
+			if (j + 1 >= nt || !same_text(x, p, ts_node_child(tt, j)))
+				return false;
+			j++;
+			continue;
+		}
+		TSNode name = child(p, x->F.name), frag = child(p, x->F.type);
+		if (null(name) || null(frag))
+			return false;
+		size_t fl;
+		const char *f = ident(x, frag, &fl);
+		uint32_t j0 = j;
+		if (text_is(f, fl, "ident") || text_is(f, fl, "tt") || text_is(f, fl, "lifetime") ||
+		    text_is(f, fl, "literal")) {
+			j++;
+		} else {
+			TSNode next = i + 2 < np ? ts_node_child(pat, i + 1) : (TSNode){ 0 };
+			TSSymbol ns = null(next) ? 0 : ts_node_symbol(next);
+			if (ns == S->binding_pattern || ns == S->repetition_pattern || ns == ts_node_symbol(pat))
+				return false;
+			while (j + 1 < nt && (null(next) || !same_text(x, next, ts_node_child(tt, j))))
+				j++;
+		}
+		if (j == j0 || j + 1 > nt)
+			return false;
+		TSNode a = ts_node_child(tt, j0), b = ts_node_child(tt, j - 1);
+		mval v = { ts_node_start_byte(name), ts_node_end_byte(name) - ts_node_start_byte(name),
+		           j == j0 + 1 ? ts_node_symbol(a) : 0, ts_node_start_byte(a), ts_node_end_byte(b) };
+		vec_push(&x->mvals, v);
+	}
+	return j + 1 == nt;
+}
+
 /* The first rule of def whose metavariables fit the invocation's arguments. */
 static void expand_with(pt_extractor *x, TSNode def, TSNode inv, TSNode tt)
 {
@@ -2618,7 +2770,10 @@ static void expand_with(pt_extractor *x, TSNode def, TSNode inv, TSNode tt)
 			split_paths(x, tt);
 		else if (rep < 0 ? x->args.n != x->binds.n : x->args.n + 1 < x->binds.n)
 			continue;
+		if (!rule_match(x, pat, tt))
+			vec_clear(&x->mvals);
 		expand_template(x, inv, body, rep);
+		vec_clear(&x->mvals);
 		break;
 	}
 	ts_tree_cursor_delete(&c);
@@ -2727,7 +2882,47 @@ static bool is_rebound(const pt_extractor *x, const char *s, size_t n)
 
 static const local *tok_local(const pt_extractor *x, const char *s, size_t n)
 {
-	return is_rebound(x, s, n) ? NULL : lookup_str(x, s, n);
+	return x->hygienic || is_rebound(x, s, n) ? NULL : lookup_str(x, s, n);
+}
+
+/* The value a lone token names: `self`, a local, or a metavariable of the
+ * rule being expanded that took one such token from the invocation. */
+static desc tok_base(pt_extractor *x, const token *t)
+{
+	const symbols *S = &x->S;
+	size_t n;
+	const char *s = tok_text(x, t, &n);
+	if (t->sym == S->metavar) {
+		const mval *v = NULL;
+		for (size_t k = 0; k < x->mvals.n && !v; k++)
+			if (x->mvals.v[k].len == n && memcmp(x->src + x->mvals.v[k].start, s, n) == 0)
+				v = &x->mvals.v[k];
+		if (!v || (v->sym != S->self && v->sym != S->ident))
+			return (desc){ 0 };
+		if (v->sym == S->self)
+			return self_desc(x);
+		const local *l = lookup_str(x, x->src + v->tstart, v->tend - v->tstart);
+		return l ? l->d : (desc){ 0 };
+	}
+	if (t->sym == S->self)
+		return self_desc(x);
+	const local *l = t->sym == S->ident ? tok_local(x, s, n) : NULL;
+	return l ? l->d : (desc){ 0 };
+}
+
+/* `(**self)` ending at token i (its `)`), not a call's arguments: the T of
+ * an impl for `&mut T` / `Box<T>` (see deref_bounds). */
+static desc tok_deref_self(pt_extractor *x, size_t i)
+{
+	const symbols *S = &x->S;
+	if (!x->cx.deref_self || i < 4 || !tok_is(x, i, S->t_rparen) || !tok_is(x, i - 1, S->self) ||
+	    !tok_is(x, i - 2, S->t_star) || !tok_is(x, i - 3, S->t_star) || !tok_is(x, i - 4, S->t_lparen))
+		return (desc){ 0 };
+	TSSymbol p = i >= 5 ? x->toks.v[i - 5].sym : 0;
+	if (i >= 5 && (is_name_tok(x, p) || p == S->metavar || p == S->t_rparen || p == S->t_rbrack ||
+	               p == S->t_gt || p == S->t_bang))
+		return (desc){ 0 };
+	return (desc){ RECV_BOUND, x->cx.deref_self, 0 };
 }
 
 /* What the tokens before the `.` at i - 1 say about the receiver: a plain
@@ -2741,20 +2936,14 @@ static desc tok_recv(pt_extractor *x, size_t i)
 	bool root = !tok_is(x, i - 3, S->t_dot) && !tok_is(x, i - 3, S->t_colons);
 	size_t n;
 	const char *s = tok_text(x, r, &n);
-	if (root && r->sym == S->self)
-		return self_desc(x);
-	if (root && r->sym == S->ident) {
-		const local *l = tok_local(x, s, n);
-		return l ? l->d : (desc){ 0 };
-	}
+	if (r->sym == S->t_rparen)
+		return tok_deref_self(x, i - 2);
+	if (root && (r->sym == S->self || r->sym == S->ident || r->sym == S->metavar))
+		return tok_base(x, r);
 	if (r->sym != S->ident || !tok_is(x, i - 3, S->t_dot) || i < 5 ||
 	    tok_is(x, i - 5, S->t_dot) || tok_is(x, i - 5, S->t_colons))
 		return (desc){ 0 };
-	const token *b = &x->toks.v[i - 4];
-	size_t bn;
-	const char *bs = tok_text(x, b, &bn);
-	const local *l = b->sym == S->ident ? tok_local(x, bs, bn) : NULL;
-	desc base = b->sym == S->self ? self_desc(x) : l ? l->d : (desc){ 0 };
+	desc base = tok_base(x, &x->toks.v[i - 4]);
 	if (base.kind != RECV_TYPE)
 		return (desc){ 0 };
 	return (desc){ RECV_FIELD, base.path, intern(x, s, n) };
@@ -2831,6 +3020,7 @@ static size_t tok_path_call(pt_extractor *x, size_t i)
 		r->recv_kind = RECV_BOUND;
 		r->recv_path = g->bounds;
 		r->name = nm;
+		r->recv_name = assoc_seg(x, b, sep);
 		return last;
 	}
 	add_ref(x, FR_CALL_PATH, site, intern_buf(x, b));
@@ -2839,16 +3029,25 @@ static size_t tok_path_call(pt_extractor *x, size_t i)
 
 /* Calls written in a macro's arguments (`println!("{}", f(x))`), read from
  * its tokens, outside the items re-parsed from it (x->walked from w0). */
+static void scan_tokens(pt_extractor *x, size_t i, size_t end, size_t w0);
+
 static void scan_macro_calls(pt_extractor *x, TSNode tt, size_t w0)
 {
-	const symbols *S = &x->S;
 	uint32_t a = ts_node_start_byte(tt), b = ts_node_end_byte(tt);
 	if (b - a < 3 || !memchr(x->src + a + 1, '(', b - a - 2))
 		return;
 	flatten_tokens(x, tt);
 	find_rebound(x);
+	scan_tokens(x, 1, x->toks.n, w0);
+}
+
+/* The calls of tokens [i, end) of x->toks (i ≥ 1), outside the items
+ * re-parsed from them (x->walked from w0). */
+static void scan_tokens(pt_extractor *x, size_t i, size_t end, size_t w0)
+{
+	const symbols *S = &x->S;
 	size_t k = w0;
-	for (size_t i = 1; (i = past_walked(x, &k, i)) < x->toks.n; i++) {
+	for (; (i = past_walked(x, &k, i)) < end; i++) {
 		TSSymbol s = x->toks.v[i].sym;
 		if (s == S->t_hash) {
 			i = skip_attr(x, i);
@@ -2864,6 +3063,30 @@ static void scan_macro_calls(pt_extractor *x, TSNode tt, size_t w0)
 		         p != S->t_hash)
 			i = tok_path_call(x, i);
 	}
+}
+
+/* An invocation inv (token tree tt) of a macro_rules! macro of this file
+ * inside a fn body: the calls of the rule it fits, as the fn's calls. */
+static void expr_macro_calls(pt_extractor *x, TSNode inv, TSNode tt)
+{
+	if (!x->mdefs.n || x->cx.from < 0 || ts_node_symbol(child(inv, x->F.macro)) != x->S.ident)
+		return;
+	uint8_t k = item_at(x, x->cx.from)->kind;
+	TSNode def = find_def(x, inv);
+	if ((k != PT_FUNCTION && k != PT_METHOD) || null(def))
+		return;
+	TSTreeCursor c = ts_tree_cursor_new(def);
+	for (bool more = ts_tree_cursor_goto_first_child(&c); more; more = ts_tree_cursor_goto_next_sibling(&c)) {
+		TSNode rule = ts_tree_cursor_current_node(&c);
+		TSNode pat = child(rule, x->F.left), body = child(rule, x->F.right);
+		if (ts_node_symbol(rule) != x->S.macro_rule || null(pat) || null(body) || !rule_match(x, pat, tt))
+			continue;
+		flatten_tokens(x, body);
+		template_calls(x, x->cx.from, 1, x->toks.n);
+		break;
+	}
+	ts_tree_cursor_delete(&c);
+	vec_clear(&x->mvals);
 }
 
 /* Item-level invocation n (macro path m, token tree tt) at depth d: the
@@ -2900,6 +3123,8 @@ static void on_macro(pt_extractor *x, TSNode n, size_t d)
 	size_t w0 = x->walked.n;
 	if (!item_level(x, d) || !item_macro(x, n, m, tt, d))
 		scan_macro_calls(x, tt, w0);
+	if (!item_level(x, d))
+		expr_macro_calls(x, n, tt);
 	x->walked.n = w0;
 }
 
@@ -2947,6 +3172,7 @@ static void path_call(pt_extractor *x, TSNode f)
 		r->recv_kind = RECV_BOUND;
 		r->recv_path = g->bounds;
 		r->name = intern_ident(x, site);
+		r->recv_name = assoc_seg(x, b, sep);
 		return;
 	}
 	uint32_t path = intern_buf(x, b);
@@ -3252,7 +3478,7 @@ static void begin(pt_extractor *x, const char *text, uint32_t len, pt_facts *out
 	x->src = text;
 	x->len = len;
 	x->out = out;
-	x->cx = (ctx){ -1, -1, -1, 0 };
+	x->cx = (ctx){ -1, -1, -1, 0, 0 };
 	if (!out->pool.b.buf)
 		strpool_init(&out->pool);
 	if (++x->gen == 0) {

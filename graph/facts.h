@@ -145,14 +145,18 @@ enum {
 	                     a generic parameter) recv_kind RECV_TYPE with
 	                     recv_path T; `T::f()` with T a bounded generic
 	                     gives recv_kind RECV_BOUND, recv_path the bounds,
-	                     name "f" and path "" */
+	                     name "f" and path ""; `T::A::f()` the same with
+	                     recv_name "A" (an associated type of the bounds) */
 	FR_CALL_METHOD,   /* `recv.name()` */
 	/* Both call kinds are also read from the tokens of macro arguments
 	 * (`println!("{}", f(x))`, `write!(f, "{}", self.name())`) that were
 	 * not parsed as items: `a::b::f(` gives a path call (site `f`), and
 	 * `recv.name(` a method call typed only when recv is a plain local,
-	 * `self` or `self.field` / `local.field`, else RECV_NONE. macro_rules!
-	 * bodies are never scanned. */
+	 * `self` or `self.field` / `local.field`, else RECV_NONE. The same scan
+	 * reads the body of a same-file macro_rules! rule an invocation fits
+	 * (inside a fn body: calls of that fn; a template fn at item level:
+	 * calls of the fn it makes), sites in the definition, `$x` bound to
+	 * `self` or a local typed as that, the rule's own names hygienic. */
 	FR_TYPE,          /* a type, trait, const or static named by path */
 	FR_DERIVE,        /* one trait in #[derive(..)] on a struct/enum/union;
 	                     `from` is that item */

@@ -1654,13 +1654,30 @@ static void qualified_impl(resolver *R, const ref_ctx *c, const fact_ref *r, idl
 	}
 }
 
+/* `T::A::f()`: f of the trait bounding associated type A (`type A: Tr;`)
+ * of the traits in T's bounds. */
+static void assoc_bound_methods(resolver *R, const ref_ctx *c, const char *bounds, const char *at, seg name, idlist *out)
+{
+	idlist types = {0};
+	bound_methods(R, c, bounds, (seg){ at, strlen(at) }, &types);
+	for (size_t i = 0; i < types.n; i++) {
+		if (ekind(R, types.v[i]) != PT_TYPE_ALIAS) continue;
+		tval v = tv_alias(R, c, types.v[i], 0);
+		if (v.ent != NONE && ekind(R, v.ent) == PT_TRAIT) assoc(R, v.ent, name, out);
+	}
+	vec_free(&types);
+}
+
 static void do_path_call(resolver *R, const ref_ctx *c, const fact_ref *r)
 {
 	idlist cands = {0};
 	int flags = 0;
 	if (r->recv_kind == RECV_BOUND) {
-		const char *name = fstr(R, c->src, r->name);
-		bound_methods(R, c, fstr(R, c->src, r->recv_path), (seg){ name, strlen(name) }, &cands);
+		const char *name = fstr(R, c->src, r->name), *bounds = fstr(R, c->src, r->recv_path);
+		if (r->recv_name)
+			assoc_bound_methods(R, c, bounds, fstr(R, c->src, r->recv_name), (seg){ name, strlen(name) }, &cands);
+		else
+			bound_methods(R, c, bounds, (seg){ name, strlen(name) }, &cands);
 		flags = EDGE_TRAIT_CALL;
 	} else {
 		resolve_path(R, c->sc, fstr(R, c->src, r->path), c->self_ent, &cands, 0);

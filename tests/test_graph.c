@@ -357,6 +357,79 @@ static void test_macro_made_methods(void **state)
 	ws_free(&w);
 }
 
+/* Calls written in a macro_rules! body are calls of the fn the expansion
+ * sits in (or defines), at their place in the definition, with receivers
+ * typed at the invocation: `$this` bound to `self`; `(**self)` in an impl
+ * for `&mut T` or `Box<T>` is the T, known by its bounds. */
+static void test_macro_body_calls(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"macro_rules! get {\n"
+		"    ($this:ident, $n:expr) => {{ $this.skip($n); $this.left() as u8 }};\n"
+		"    (be => $this:ident, $n:expr) => {{ $this.skip($n); 0 }};\n"
+		"}\n"
+		"pub trait Src {\n"
+		"    fn left(&self) -> usize;\n"
+		"    fn skip(&mut self, n: usize);\n"
+		"    fn next_u8(&mut self) -> u8 { get!(self, 1) }\n"
+		"    fn next_u16(&mut self) -> u8 { get!(be => self, 2) }\n"
+		"}\n"
+		"macro_rules! forward {\n"
+		"    () => {\n"
+		"        fn left(&self) -> usize { (**self).left() }\n"
+		"        fn skip(&mut self, n: usize) { (**self).skip(n) }\n"
+		"    };\n"
+		"}\n"
+		"impl<T: Src + ?Sized> Src for &mut T { forward!(); }\n"
+		"impl<T: Src + ?Sized> Src for Box<T> { forward!(); }\n"
+		"pub struct Bytes;\n"
+		"impl Src for Bytes { fn left(&self) -> usize { 0 } fn skip(&mut self, _n: usize) {} }\n"
+		"pub trait Len { fn len(&self) -> usize; }\n"
+		"impl Len for Bytes { fn len(&self) -> usize { 0 } }\n"
+		"pub struct Other; impl Other { pub fn len(&self) -> usize { 1 } }\n"
+		"impl<T: Len + ?Sized> Len for &T { fn len(&self) -> usize { (**self).len() } }\n", NULL);
+	assert_answer(&w, "callees", "t::Src::next_u8", "t::Src::left,t::Src::skip");
+	assert_answer(&w, "callees", "t::Src::next_u16", "t::Src::skip");
+	/* the forwarding methods made at both invocations (for `Box<T>` and
+	 * `&mut T`, named `_`) call the trait's */
+	assert_answer(&w, "callers", "t::Src::left", "t::Box::left,t::Src::next_u8,t::_::left");
+	assert_answer(&w, "callers", "t::Src::skip", "t::Box::skip,t::Src::next_u16,t::Src::next_u8,t::_::skip");
+	/* the same written out of a macro */
+	assert_answer(&w, "callers", "t::Len::len", "t::_::len");
+	/* each call is where the definition writes it */
+	q_results r = {0};
+	assert_int_equal(query_references(w.txn, one(&w, "t::Src::left"), 0, &r), 0);
+	bool at_def = false;
+	for (size_t i = 0; i < r.items.n; i++)
+		for (uint32_t j = 0; j < r.items.v[i].site_n; j++) {
+			const q_site *s = &r.sites.v[r.items.v[i].site_off + j];
+			at_def |= s->line == 12 && s->col == 43;
+		}
+	q_results_free(&r);
+	assert_true(at_def);
+	ws_free(&w);
+}
+
+/* `I::B::f()` with I a generic parameter and B an associated type of I's
+ * bound declared `type B: Bd;`: Bd's f (rustc: t::Bd::lo), not a method
+ * of I's own bound that has the same name. */
+static void test_assoc_type_paths(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"pub trait Bd { fn lo() -> Self; fn hi() -> Self; }\n"
+		"pub trait Iv { type B: Bd; fn lo(&self) -> Self::B; }\n"
+		"pub fn mins<I: Iv>() -> (I::B, I::B) { (I::B::lo(), I::B::hi()) }\n"
+		"macro_rules! pair { ($a:expr, $b:expr) => { ($a, $b) }; }\n"
+		"pub fn toks<I: Iv>() -> (I::B, I::B) { pair!(I::B::lo(), I::B::hi()) }\n", NULL);
+	assert_answer(&w, "callees", "t::mins", "t::Bd::hi,t::Bd::lo");
+	assert_answer(&w, "callees", "t::toks", "t::Bd::hi,t::Bd::lo");
+	ws_free(&w);
+}
+
 /* Names bound by variant patterns take the variant's field types. */
 static void test_variant_patterns(void **state)
 {
@@ -656,6 +729,8 @@ int main(void)
 		cmocka_unit_test(test_loose_folder),
 		cmocka_unit_test(test_session_fast_path),
 		cmocka_unit_test(test_macro_made_methods),
+		cmocka_unit_test(test_macro_body_calls),
+		cmocka_unit_test(test_assoc_type_paths),
 		cmocka_unit_test(test_variant_patterns),
 		cmocka_unit_test(test_receiver_steps),
 		cmocka_unit_test(test_receiver_aliases),
