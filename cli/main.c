@@ -261,6 +261,8 @@ static int cmd_onboard(const cli_opts *o)
 				rep.files, rep.changed, rep.added, rep.deleted, rep.skipped, rep.syntax_error_files,
 				rep.entities, rep.edges, rep.seconds, rep.parse_seconds, rep.resolve_seconds, rep.write_seconds,
 				rep.manifests);
+		if (rep.reresolved)
+			fprintf(stderr, "(the graph was resolved again: the index was made by another version's rules)\n");
 		fprintf(stderr, "database: %s\n", dir);
 	}
 	free(dir);

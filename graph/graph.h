@@ -9,6 +9,11 @@
 #ifndef PT_GRAPH_GRAPH_H
 #define PT_GRAPH_GRAPH_H
 
+/* Bump whenever the graph that the same facts resolve to changes (a new
+ * resolution rule): an index made by another version is re-resolved from
+ * its cached facts by the next run, even when no file changed. */
+#define RESOLVE_VERSION 2
+
 #include "facts.h"
 
 typedef struct {

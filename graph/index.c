@@ -650,9 +650,10 @@ static int update_meta(store_txn *txn, const index_opts *o, index_report *rep, u
 {
 	int rc = store_meta_put_u64(txn, META_NEXT_FILE_ID, next_id);
 	if (!rc) rc = store_meta_put_u64(txn, META_EXTRACT_VERSION, EXTRACT_VERSION);
+	if (!rc) rc = store_meta_put_u64(txn, META_RESOLVE_VERSION, RESOLVE_VERSION);
 	if (!rc) rc = store_meta_put_u64(txn, META_LAST_UPDATE, (uint64_t)time(NULL));
 	if (!rc) rc = bump_generation(txn);
-	if (!rc && rep->changed + rep->added + rep->deleted + rep->manifests_changed) {
+	if (!rc && (rep->changed + rep->added + rep->deleted + rep->manifests_changed || rep->reresolved)) {
 		rc = store_meta_put_u64(txn, META_ENTITIES, rep->entities);
 		if (!rc) rc = store_meta_put_u64(txn, META_EDGES, rep->edges);
 	}
@@ -677,7 +678,7 @@ static int commit_run(store *st, const index_opts *o, pt_workspace *ws, job *job
 	for (size_t i = 0; i < nj && !rc; i++) rc = put_file(txn, ws->files.v[jobs[i].ws].path, &jobs[i], &next_id);
 	for (size_t i = 0; i < gone->n && !rc; i++) rc = del_file(txn, gone->v[i]);
 	if (rc) goto fail;
-	if (rep->changed + rep->added + rep->deleted + rep->manifests_changed) {
+	if (rep->changed + rep->added + rep->deleted + rep->manifests_changed || rep->reresolved) {
 		uint64_t t0 = pt_now_ns();
 		if ((rc = load_sources(txn, &S))) goto fail;
 		workspace_crates(o->root, ws);
@@ -757,15 +758,16 @@ static void run_free(pt_workspace *ws, joblist *jobs, pathlist *gone)
 	workspace_free(ws);
 }
 
-static bool stale_extractor(store *st)
+/* An index with files whose META key is missing or not want. */
+static bool stale_version(store *st, const char *key, uint64_t want)
 {
 	store_txn *txn;
 	uint64_t v = 0, files = 0;
 	if (store_txn_begin(st, false, &txn) != STORE_OK) return false;
-	bool have = store_meta_get_u64(txn, META_EXTRACT_VERSION, &v) == STORE_OK;
+	bool have = store_meta_get_u64(txn, key, &v) == STORE_OK;
 	store_count(txn, TBL_FILES, &files);
 	store_txn_abort(txn);
-	return files && (!have || v != EXTRACT_VERSION);
+	return files && (!have || v != want);
 }
 
 int index_run(store *st, const index_opts *o, index_report *rep, int *sys_errno)
@@ -779,7 +781,9 @@ int index_run(store *st, const index_opts *o, index_report *rep, int *sys_errno)
 	int e = workspace_scan(o->root, &ws);
 	if (e) { *sys_errno = e; return INDEX_ENOROOT; }
 	/* facts cached by an older extractor are not what this one would say */
-	bool force = o->force || stale_extractor(st);
+	bool force = o->force || stale_version(st, META_EXTRACT_VERSION, EXTRACT_VERSION);
+	/* a graph resolved by older rules is resolved again from the facts */
+	bool reresolve = stale_version(st, META_RESOLVE_VERSION, RESOLVE_VERSION);
 	int rc = detect(st, &ws, force, &jobs, &gone);
 	if (rc) goto done;
 	for (size_t i = 0; i < gone.n; i++) {
@@ -793,7 +797,8 @@ int index_run(store *st, const index_opts *o, index_report *rep, int *sys_errno)
 	if (jobs.n) run_pool(&P, o);
 	rep->parse_seconds = secs(pt_now_ns() - tp);
 	tally(o, &ws, jobs.v, jobs.n, rep);
-	if (!jobs.n && !gone.n) {
+	rep->reresolved = reresolve;
+	if (!jobs.n && !gone.n && !reresolve) {
 		store_txn *txn;
 		rep->up_to_date = true;
 		if (store_txn_begin(st, false, &txn) == STORE_OK) {

@@ -34,6 +34,7 @@ typedef struct {
 	uint64_t ents_written, ents_deleted, adj_written;
 	uint32_t unresolved_calls, ambiguous_calls;
 	bool up_to_date;             /* nothing changed: only stat was needed */
+	bool reresolved;             /* resolved again from cached facts: made by other rules */
 	uint32_t map_grows;
 	bool fast_path;              /* index_session_update: one file re-resolved alone */
 	double seconds, parse_seconds, resolve_seconds, write_seconds;
@@ -79,6 +80,7 @@ void index_session_free(index_session *s);                       /* accepts NULL
 #define META_EDGES "edges"
 #define META_LAST_SECONDS_US "last_update_us"
 #define META_EXTRACT_VERSION "extract_version"
+#define META_RESOLVE_VERSION "resolve_version"
 #define META_GENERATION "generation"
 
 #endif

@@ -777,9 +777,18 @@ static uint32_t mod_scope_of(const resolver *R, uint32_t ent)
 
 static void lookup_here(resolver *R, uint32_t sc, seg name, idlist *out, int depth)
 {
-	for (uint32_t it = mm_first(&R->mm, key_of(K_ITEM, sc, name.p, name.n)); it; it = mm_next(&R->mm, it))
-		list_add(out, mm_val(&R->mm, it));
-	if (out->n) return;
+	size_t before = out->n;
+	bool only_modules = true;
+	for (uint32_t it = mm_first(&R->mm, key_of(K_ITEM, sc, name.p, name.n)); it; it = mm_next(&R->mm, it)) {
+		uint32_t e = mm_val(&R->mm, it);
+		int k = ekind(R, e);
+		only_modules &= k == PT_MODULE || k == PT_CRATE;
+		list_add(out, e);
+	}
+	/* a module lives in the type namespace: a `use` of the same name may
+	 * bring the fn of the value namespace (`mod memchr; pub use
+	 * memchr::memchr;` at a crate root) */
+	if (out->n > before ? !only_modules : out->n > 0) return;
 	for (uint32_t it = mm_first(&R->mm, key_of(K_USE, sc, name.p, name.n)); it; it = mm_next(&R->mm, it))
 		use_result(R, mm_val(&R->mm, it), out, depth);
 	if (out->n || depth > MAX_DEPTH) return;
@@ -1018,13 +1027,18 @@ static void resolve_trait(resolver *R, uint32_t sc, const char *path, uint32_t s
 
 /* ---- impls ------------------------------------------------------------ */
 
+static bool cfg_off(const resolver *R, uint32_t e) { return R->g->ents.v[e].flags & ENT_CFG_OFF; }
+
 static uint32_t pick_type(resolver *R, uint32_t sc, const char *path)
 {
 	idlist c = {0};
 	uint32_t t = NONE;
 	resolve_path(R, sc, path, NONE, &c, 0);
-	for (size_t i = 0; i < c.n && t == NONE; i++)
-		if (is_type(ekind(R, c.v[i]))) t = c.v[i];
+	/* one in the default build first (`#[cfg(feature = "std")] use
+	 * self::std::Forward;` beside the `not` one) */
+	for (int pass = 0; pass < 2 && t == NONE; pass++)
+		for (size_t i = 0; i < c.n && t == NONE; i++)
+			if (is_type(ekind(R, c.v[i])) && (pass || !cfg_off(R, c.v[i]))) t = c.v[i];
 	vec_free(&c);
 	return t;
 }
@@ -1141,7 +1155,16 @@ static bool bounds_of(const resolver *R, uint32_t src, int32_t i, const char *na
 
 static bool callable(int k) { return k == PT_FUNCTION || k == PT_METHOD; }
 
-static bool cfg_off(const resolver *R, uint32_t e) { return R->g->ents.v[e].flags & ENT_CFG_OFF; }
+
+/* Scope sc lies in a module the default build leaves out. */
+static bool in_cfg_off_module(const resolver *R, uint32_t sc)
+{
+	for (int32_t ms = module_scope_of_scope(R, sc); ms >= 0; ms = R->scopes.v[ms].parent_module) {
+		uint32_t m = R->scopes.v[ms].module_ent;
+		if (m != NONE && cfg_off(R, m)) return true;
+	}
+	return false;
+}
 
 /* Candidates of one call: those in the default build when some are (a
  * cfg'd-out variant is not what the build calls), and for name-only guesses
@@ -1151,8 +1174,10 @@ static void prefer(resolver *R, const ref_ctx *c, idlist *cands, bool same_crate
 	size_t on = 0, here = 0, w = 0;
 	int32_t crate = R->fi[c->src].crate;
 	for (size_t i = 0; i < cands->n; i++) on += !cfg_off(R, cands->v[i]);
-	/* code in the build does not call what the build leaves out */
-	if (!on && cands->n && !cfg_off(R, c->from_ent)) cands->n = 0;
+	/* code in the build does not call what the build leaves out (code
+	 * the build leaves out, itself or in a module it leaves out, may:
+	 * our cfg evaluation does not know a build script's cfgs) */
+	if (!on && cands->n && !cfg_off(R, c->from_ent) && !in_cfg_off_module(R, c->sc)) cands->n = 0;
 	if (on && on < cands->n) {
 		for (size_t i = 0; i < cands->n; i++)
 			if (!cfg_off(R, cands->v[i])) cands->v[w++] = cands->v[i];
@@ -1344,8 +1369,9 @@ static tval tv_parse_d(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self
 		char *name = xstrndup(s, nl);
 		idlist cands = {0};
 		resolve_path(R, sc, name, self, &cands, 0);   /* `Self::Item` too */
-		for (size_t i = 0; i < cands.n && v.ent == NONE; i++)
-			if (is_type(ekind(R, cands.v[i]))) v.ent = cands.v[i];
+		for (int pass = 0; pass < 2 && v.ent == NONE; pass++)     /* one in the build first */
+			for (size_t i = 0; i < cands.n && v.ent == NONE; i++)
+				if (is_type(ekind(R, cands.v[i])) && (pass || !cfg_off(R, cands.v[i]))) v.ent = cands.v[i];
 		vec_free(&cands);
 		if (v.ent == NONE && v.wrap == W_NONE) v.ent = bound_trait(R, c, name);
 		free(name);
@@ -1546,7 +1572,22 @@ static size_t tv_start(resolver *R, const ref_ctx *c, char kind, const char *pat
 	if (out->ent != NONE || out->wrap != W_NONE || *steps != '.') return 0;
 	/* `E::V(x)` / `Self::V { f }` patterns: the field of variant V */
 	const char *last = last_seg(path);
-	if (last == path) return n1;
+	if (last == path) {
+		/* a bare `V(x)`: a variant a glob `use E::*` in scope brings in */
+		strbuf vf = {0};
+		strbuf_printf(&vf, "%s.%.*s", path, (int)(n1 - 1), steps + 1);
+		for (int32_t s = (int32_t)c->sc; s >= 0 && out->ent == NONE && out->wrap == W_NONE;
+		     s = R->scopes.v[s].parent)
+			for (uint32_t it = mm_first(&R->mm, key_of(K_GLOB, (uint32_t)s, "", 0)); it; it = mm_next(&R->mm, it)) {
+				idlist en = {0};
+				use_result(R, mm_val(&R->mm, it), &en, 1);
+				for (size_t i = 0; i < en.n && out->ent == NONE && out->wrap == W_NONE; i++)
+					if (ekind(R, en.v[i]) == PT_ENUM) *out = tv_field(R, c, en.v[i], vf.buf, vf.len);
+				vec_free(&en);
+			}
+		strbuf_free(&vf);
+		return n1;
+	}
 	char *enum_path = xstrndup(path, (size_t)(last - path - 2));
 	uint32_t t = strcmp(enum_path, "Self") == 0 ? c->self_ent : pick_type(R, c->sc, enum_path);
 	free(enum_path);

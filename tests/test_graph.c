@@ -639,6 +639,70 @@ static void test_session_fast_path(void **state)
 	ws_free(&w);
 }
 
+/* A module and a fn of one name at one level: the module is in the type
+ * namespace, the fn a `use` brings in the value namespace; a call names
+ * the fn (rustc: memchr's `mod memchr; pub use memchr::memchr;`). */
+static void test_value_namespace_use(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo,
+		"src/lib.rs", "mod find;\npub use crate::find::{find, other};\n"
+		"pub fn top() -> u8 { crate::find(1) + find(2) + crate::find::find(3) }\n",
+		"src/find.rs", "pub fn find(x: u8) -> u8 { x }\npub fn other() {}\n",
+		"src/user.rs", "", NULL);
+	assert_answer(&w, "callees", "t::top", "t::find::find");
+	q_results r = {0};
+	assert_int_equal(query_callers(w.txn, one(&w, "t::find::find"), 0, &r), 0);
+	assert_int_equal(r.items.n, 1);
+	assert_int_equal(r.items.v[0].site_n, 3);
+	q_results_free(&r);
+	ws_free(&w);
+}
+
+/* An index resolved by other rules (another RESOLVE_VERSION) is resolved
+ * again from its cached facts, although no file changed. */
+static void test_resolve_version(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs", "pub fn a() { b(); }\npub fn b() {}\n", NULL);
+	assert_answer(&w, "callees", "t::a", "t::b");
+	uint64_t a = one(&w, "t::a"), b = one(&w, "t::b");
+	store_txn_abort(w.txn);
+	w.txn = NULL;
+	/* as an older resolver might have left it: the call missing */
+	store_txn *t;
+	uint8_t ka[8], kb[8];
+	store_key_u64(ka, a);
+	store_key_u64(kb, b);
+	assert_int_equal(store_txn_begin(w.st, true, &t), 0);
+	assert_int_equal(store_del(t, TBL_OUT, ka, 8, NULL, 0), 0);
+	assert_int_equal(store_del(t, TBL_IN, kb, 8, NULL, 0), 0);
+	assert_int_equal(store_meta_put_u64(t, META_RESOLVE_VERSION, RESOLVE_VERSION - 1), 0);
+	assert_int_equal(store_txn_commit(t), 0);
+	assert_int_equal(store_txn_begin(w.st, false, &w.txn), 0);
+	assert_answer(&w, "callees", "t::a", "");
+	index_opts o = { .root = w.root, .jobs = 1 };
+	index_report rep;
+	int se;
+	store_txn_abort(w.txn);
+	w.txn = NULL;
+	assert_int_equal(index_run(w.st, &o, &rep, &se), 0);
+	assert_false(rep.up_to_date);
+	assert_int_equal(store_txn_begin(w.st, false, &w.txn), 0);
+	assert_answer(&w, "callees", "t::a", "t::b");
+	uint64_t v = 0;
+	assert_int_equal(store_meta_get_u64(w.txn, META_RESOLVE_VERSION, &v), 0);
+	assert_int_equal(v, RESOLVE_VERSION);
+	store_txn_abort(w.txn);
+	w.txn = NULL;
+	assert_int_equal(index_run(w.st, &o, &rep, &se), 0);
+	assert_true(rep.up_to_date);                 /* and then no more */
+	assert_int_equal(store_txn_begin(w.st, false, &w.txn), 0);
+	ws_free(&w);
+}
+
 /* graph_check on a clean index, then on copies damaged one table at a
  * time (inside a write transaction that is thrown away). */
 static store_txn *tamper(ws *w)
@@ -734,6 +798,8 @@ int main(void)
 		cmocka_unit_test(test_variant_patterns),
 		cmocka_unit_test(test_receiver_steps),
 		cmocka_unit_test(test_receiver_aliases),
+		cmocka_unit_test(test_value_namespace_use),
+		cmocka_unit_test(test_resolve_version),
 		cmocka_unit_test(test_check_finds_damage),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
