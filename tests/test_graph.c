@@ -703,6 +703,33 @@ static void test_resolve_version(void **state)
 	ws_free(&w);
 }
 
+/* cfg'd alternatives: of two `use`s of one name under complementary
+ * cfgs, the type in the default build; a bare variant a glob `use E::*`
+ * brings into a pattern; and code in a module the build leaves out keeps
+ * its calls to code the build leaves out (a build script's cfg we cannot
+ * evaluate may turn both on: memchr's `memchr_runtime_simd`). */
+static void test_cfg_alternatives(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", "[package]\nname = \"t\"\nversion = \"0.1.0\"\n[features]\ndefault = [\"std\"]\nstd = []\n",
+		"src/lib.rs",
+		"mod avx;\n#[cfg(simd)] mod fast;\n"
+		"pub enum Kind { A(avx::Fwd), B(u8) }\n"
+		"pub fn go(k: Kind) -> usize { use self::Kind::*; match k { A(ref gs) => gs.find(), B(_) => 0 } }\n"
+		"pub fn go2(f: avx::Fwd) -> usize { f.find() }\n"
+		"pub struct R;\nimpl R { #[cfg(simd)] pub fn rare(&self) -> u8 { 1 } }\n",
+		"src/avx.rs",
+		"#[cfg(not(feature = \"std\"))]\npub use self::nostd::Fwd;\n#[cfg(feature = \"std\")]\npub use self::std::Fwd;\n"
+		"#[cfg(feature = \"std\")]\nmod std { pub struct Fwd(u8); impl Fwd { pub fn find(&self) -> usize { 1 } } }\n"
+		"#[cfg(not(feature = \"std\"))]\nmod nostd { pub struct Fwd(()); impl Fwd { pub fn find(&self) -> usize { 2 } } }\n",
+		"src/fast.rs", "pub fn go(r: &crate::R) -> u8 { r.rare() }\n", NULL);
+	assert_answer(&w, "callees", "t::go2", "t::avx::std::Fwd::find");
+	assert_answer(&w, "callees", "t::go", "t::avx::std::Fwd::find");
+	assert_answer(&w, "callees", "t::fast::go", "t::R::rare");
+	ws_free(&w);
+}
+
 /* graph_check on a clean index, then on copies damaged one table at a
  * time (inside a write transaction that is thrown away). */
 static store_txn *tamper(ws *w)
@@ -800,6 +827,7 @@ int main(void)
 		cmocka_unit_test(test_receiver_aliases),
 		cmocka_unit_test(test_value_namespace_use),
 		cmocka_unit_test(test_resolve_version),
+		cmocka_unit_test(test_cfg_alternatives),
 		cmocka_unit_test(test_check_finds_damage),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
