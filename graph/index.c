@@ -236,7 +236,19 @@ done:
 static int put_file(store_txn *txn, const char *path, job *j, uint64_t *next_id)
 {
 	uint8_t rec[REC_FILE_SIZE], key[4];
-	if (!j->known) j->rec.id = (uint32_t)(*next_id)++;
+	/* The job was planned from a snapshot taken before this transaction:
+	 * another process (the language server, another onboard) may have
+	 * added, changed or removed the file since. What is stored now wins:
+	 * its id is kept, so no second id names the same path. */
+	store_val v;
+	rec_file now;
+	bool stored = store_get(txn, TBL_FILES, path, strlen(path), &v) == STORE_OK &&
+		      rec_file_decode(v.data, v.len, &now) == 0;
+	bool moved = stored ? !j->known || now.id != j->old.id || now.hash != j->old.hash : j->known;
+	if (moved && j->same_hash)
+		return STORE_OK;          /* not parsed here (we saw it unchanged): the next run sees it */
+	if (moved && stored) j->rec.id = now.id;
+	else if (!j->known) j->rec.id = (uint32_t)(*next_id)++;
 	if (j->same_hash) {           /* keep everything but the stat data */
 		rec_file r = j->old;
 		r.size = j->rec.size;

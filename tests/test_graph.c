@@ -730,6 +730,48 @@ static void test_cfg_alternatives(void **state)
 	ws_free(&w);
 }
 
+/* Another writer adds a file between the time a run plans its work and
+ * the time it writes (the language server and `onboard` on one
+ * database): the file keeps one id, and the graph holds together. */
+typedef struct { store *st; const char *root; bool done; } race_ctx;
+
+static void race_progress(void *ctx, size_t done, size_t total)
+{
+	race_ctx *r = ctx;
+	(void)done;
+	(void)total;
+	if (r->done) return;
+	r->done = true;
+	index_report rep;
+	assert_int_equal(index_update_file(r->st, r->root, "src/extra.rs", NULL, 0, &rep), 0);
+}
+
+static void test_concurrent_writer_adds_file(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs", "pub fn a() {}\n", NULL);
+	write_file(w.root, "src/lib.rs", "pub mod extra;\npub fn a() { extra::e(); }\n");
+	write_file(w.root, "src/extra.rs", "pub fn e() {}\n");
+	store_txn_abort(w.txn);
+	w.txn = NULL;
+	race_ctx rc = { w.st, w.root, false };
+	index_opts o = { .root = w.root, .jobs = 1, .progress = race_progress, .ctx = &rc };
+	index_report rep;
+	int se;
+	assert_int_equal(index_run(w.st, &o, &rep, &se), 0);
+	assert_true(rc.done);
+	assert_int_equal(store_txn_begin(w.st, false, &w.txn), 0);
+	graph_check_report r;
+	assert_int_equal(graph_check(w.txn, &r), STORE_OK);
+	assert_false(r.fileids_differ);
+	uint64_t n = 0;
+	assert_int_equal(store_count(w.txn, TBL_FILEIDS, &n), 0);
+	assert_int_equal(n, 3);                      /* Cargo.toml, lib.rs, extra.rs: one id each */
+	assert_answer(&w, "callees", "t::a", "t::extra::e");
+	ws_free(&w);
+}
+
 /* graph_check on a clean index, then on copies damaged one table at a
  * time (inside a write transaction that is thrown away). */
 static store_txn *tamper(ws *w)
@@ -828,6 +870,7 @@ int main(void)
 		cmocka_unit_test(test_value_namespace_use),
 		cmocka_unit_test(test_resolve_version),
 		cmocka_unit_test(test_cfg_alternatives),
+		cmocka_unit_test(test_concurrent_writer_adds_file),
 		cmocka_unit_test(test_check_finds_damage),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
