@@ -85,7 +85,8 @@ typedef struct {
 		index_expr, unary_expr, block, unsafe_block, range_expr,
 		match_expr, closure_params, captured_pattern, tuple_type,
 		tuple_expr, tuple_pattern, if_expr, let_condition, let_chain,
-		rest_pattern;
+		rest_pattern, match_arm, expr_stmt, return_expr, break_expr,
+		continue_expr, macro_inv;
 	/* anonymous tokens, for token trees */
 	TSSymbol t_impl, t_for, t_lt, t_gt, t_shr, t_colons, t_amp, t_quote,
 		t_dyn, t_comma, t_mut, t_bang, t_lparen, t_hash, t_lbrack, t_rbrack, t_lbrace, t_rbrace,
@@ -285,6 +286,12 @@ static void init_symbols(symbols *s, const TSLanguage *l)
 	s->let_condition = sym(l, "let_condition", true);
 	s->let_chain = sym(l, "let_chain", true);
 	s->rest_pattern = sym(l, "remaining_field_pattern", true);
+	s->match_arm = sym(l, "match_arm", true);
+	s->expr_stmt = sym(l, "expression_statement", true);
+	s->return_expr = sym(l, "return_expression", true);
+	s->break_expr = sym(l, "break_expression", true);
+	s->continue_expr = sym(l, "continue_expression", true);
+	s->macro_inv = sym(l, "macro_invocation", true);
 	s->t_lparen = sym(l, "(", false);
 	s->t_rparen = sym(l, ")", false);
 	s->t_star = sym(l, "*", false);
@@ -1242,6 +1249,93 @@ static TSNode block_value(pt_extractor *x, TSNode b)
 	return e;
 }
 
+static void bind_pattern(pt_extractor *x, TSNode pat, desc s);
+
+/* The last named child of n that is not a comment. */
+static TSNode last_named(TSNode n)
+{
+	for (uint32_t i = ts_node_named_child_count(n); i > 0; i--) {
+		TSNode c = ts_node_named_child(n, i - 1);
+		if (!strstr(ts_node_type(c), "comment"))
+			return c;
+	}
+	return (TSNode){ 0 };
+}
+
+/* Whether expression e never yields a value: `return`, `break`,
+ * `continue`, `panic!(..)` and its kin, or a block ending in one. */
+static bool diverges(pt_extractor *x, TSNode e)
+{
+	const symbols *S = &x->S;
+	for (int guard = 0; guard < 16 && !null(e); guard++) {
+		TSSymbol s = ts_node_symbol(e);
+		if (s == S->return_expr || s == S->break_expr || s == S->continue_expr)
+			return true;
+		if (s == S->unsafe_block || s == S->expr_stmt || s == S->paren_expr) {
+			e = ts_node_named_child(e, 0);
+		} else if (s == S->block) {
+			e = last_named(e);
+		} else if (s == S->macro_inv) {
+			TSNode m = child(e, x->F.macro);
+			if (!null(m) && ts_node_symbol(m) == S->scoped_ident)
+				m = child(m, x->F.name);
+			size_t n;
+			const char *t = null(m) ? "" : ident(x, m, &n);
+			if (null(m))
+				n = 0;
+			return text_is(t, n, "panic") || text_is(t, n, "unreachable") || text_is(t, n, "todo") ||
+			       text_is(t, n, "unimplemented");
+		} else {
+			return false;
+		}
+	}
+	return false;
+}
+
+/* `match v { p => e, .. }`: the value of the first arm that does not
+ * diverge and whose value is described, read with the names of the arm's
+ * pattern bound to v's value (every arm has one type). With n > 0 that
+ * value must be an n-tuple `(a, b)` and d[k] gets its k-th element's;
+ * else d[0] gets the whole value's. Returns false when no arm tells. */
+static bool match_value(pt_extractor *x, TSNode m, uint32_t n, desc *d)
+{
+	TSNode body = child(m, x->F.body);
+	uint32_t na = null(body) ? 0 : ts_node_named_child_count(body);
+	desc s = { 0 };
+	bool scrutinee = false;
+	for (uint32_t i = 0; i < na; i++) {
+		TSNode arm = ts_node_named_child(body, i);
+		TSNode pat = child(arm, x->F.pattern), v = child(arm, x->F.value);
+		if (ts_node_symbol(arm) != x->S.match_arm || null(v) || diverges(x, v))
+			continue;
+		if (!scrutinee) {
+			s = recv_of(x, child(m, x->F.value));
+			scrutinee = true;
+		}
+		uint32_t mark = x->locals.n;
+		if (!null(pat))
+			bind_pattern(x, pat, s);
+		bool known = false;
+		if (n == 0) {
+			d[0] = recv_of(x, v);
+			known = d[0].kind != RECV_NONE;
+		} else {
+			while (ts_node_symbol(v) == x->S.paren_expr)
+				v = ts_node_named_child(v, 0);
+			if (ts_node_symbol(v) == x->S.tuple_expr && ts_node_named_child_count(v) == n) {
+				for (uint32_t k = 0; k < n; k++) {
+					d[k] = recv_of(x, ts_node_named_child(v, k));
+					known = known || d[k].kind != RECV_NONE;
+				}
+			}
+		}
+		locals_truncate(x, mark);
+		if (known)
+			return true;
+	}
+	return false;
+}
+
 static desc recv_of_inner(pt_extractor *x, TSNode e)
 {
 	const symbols *S = &x->S;
@@ -1295,6 +1389,9 @@ static desc recv_of_inner(pt_extractor *x, TSNode e)
 				continue;
 			}
 			return chain_op(x, recv_of(x, a), '[', "", 0);
+		} else if (s == S->match_expr) {
+			desc d;
+			return match_value(x, e, 0, &d) ? d : (desc){ 0 };
 		} else if (s == S->struct_expr) {
 			TSNode name = child(e, x->F.name);
 			uint32_t p = type_path(x, name, 0);
@@ -1514,8 +1611,9 @@ static void bind_params(pt_extractor *x, TSNode params)
 	}
 }
 
-/* `let (a, b) = (e, f)` (also through parens and `if c { (e, f) } ..`):
- * each name takes its own expression. Returns false when not that shape. */
+/* `let (a, b) = (e, f)` (also through parens and `if c { (e, f) } ..`,
+ * and `match v { p => (e, f), .. }`, see match_value): each name takes
+ * its own expression. Returns false when not that shape. */
 static bool bind_tuple_let(pt_extractor *x, TSNode pat, TSNode value)
 {
 	const symbols *S = &x->S;
@@ -1534,13 +1632,20 @@ static bool bind_tuple_let(pt_extractor *x, TSNode pat, TSNode value)
 	}
 	TSNode el[16];
 	uint32_t n = tuple_elems(pat, el);
-	if (null(value) || ts_node_symbol(value) != S->tuple_expr || n == 0 || ts_node_named_child_count(value) != n)
+	if (null(value) || n == 0)
 		return false;
-	desc d[16];
-	for (uint32_t k = 0; k < n; k++) {
+	for (uint32_t k = 0; k < n; k++)
 		if (ts_node_symbol(el[k]) == S->rest_pattern)
 			return false;
-		d[k] = recv_of(x, ts_node_named_child(value, k));
+	desc d[16];
+	if (ts_node_symbol(value) == S->match_expr) {
+		if (!match_value(x, value, n, d))
+			return false;
+	} else if (ts_node_symbol(value) == S->tuple_expr && ts_node_named_child_count(value) == n) {
+		for (uint32_t k = 0; k < n; k++)
+			d[k] = recv_of(x, ts_node_named_child(value, k));
+	} else {
+		return false;
 	}
 	bind_pattern_none(x, pat);
 	for (uint32_t k = 0; k < n; k++)

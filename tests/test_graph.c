@@ -547,6 +547,48 @@ static void test_receiver_aliases(void **state)
 	ws_free(&w);
 }
 
+/* `let x = match v { p => e, .. }`: x has the value of the first arm that
+ * does not diverge (`return`, `panic!`, ..) and whose value is known, read
+ * with the arm's pattern bound to v's value; `let (a, b) = match ..` takes
+ * the elements of that arm's tuple. (`go` on four types: a name guess
+ * answers nothing; each answer is rustc's.) */
+static void test_match_values(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"pub struct A; impl A { pub fn go(&self) {} }\n"
+		"pub struct B; impl B { pub fn go(&self) {} }\n"
+		"pub struct C; impl C { pub fn go(&self) {} }\n"
+		"pub struct D; impl D { pub fn go(&self) {} }\n"
+		"pub enum St { Op { k: B, lhs: A }, Open }\n"
+		"pub fn make_b() -> B { B }\n"
+		"pub fn popped(v: &mut Vec<A>) -> Result<(), ()> {\n"
+		"    let a = match v.pop() { Some(a) => a, None => { return Err(()) } };\n"
+		"    a.go();\n"
+		"    Ok(())\n"
+		"}\n"
+		"pub fn tuple(s: &mut Vec<St>) {\n"
+		"    let (k, lhs) = match s.pop() {\n"
+		"        Some(St::Op { k, lhs }) => (k, lhs),\n"
+		"        Some(St::Open) => return,\n"
+		"        None => unreachable!(),\n"
+		"    };\n"
+		"    k.go();\n"
+		"    lhs.go();\n"
+		"}\n"
+		"pub fn calls(n: u8) { let b = match n { 0 => make_b(), _ => make_b() }; b.go(); }\n"
+		"pub fn first_diverges(o: Option<C>) { let c = match o { None => panic!(\"no\"), Some(c) => c }; c.go(); }\n"
+		"pub fn loops(v: Vec<Option<D>>) { for o in v { let d = match o { None => continue, Some(d) => d }; d.go(); } }\n",
+		NULL);
+	assert_answer(&w, "callees", "t::popped", "t::A::go");
+	assert_answer(&w, "callees", "t::tuple", "t::A::go,t::B::go");
+	assert_answer(&w, "callees", "t::calls", "t::B::go,t::make_b");
+	assert_answer(&w, "callees", "t::first_diverges", "t::C::go");
+	assert_answer(&w, "callees", "t::loops", "t::D::go");
+	ws_free(&w);
+}
+
 /* Every (key, value) of a table, concatenated in key order. */
 static void dump_table(store *st, store_table t, strbuf *out)
 {
@@ -825,6 +867,7 @@ int main(void)
 		cmocka_unit_test(test_variant_patterns),
 		cmocka_unit_test(test_receiver_steps),
 		cmocka_unit_test(test_receiver_aliases),
+		cmocka_unit_test(test_match_values),
 		cmocka_unit_test(test_value_namespace_use),
 		cmocka_unit_test(test_resolve_version),
 		cmocka_unit_test(test_cfg_alternatives),
