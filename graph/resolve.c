@@ -154,6 +154,7 @@ struct resolver {
 	bool caching;            /* on once every name is declared */
 	multimap mm;
 	strbuf tmp;
+	VEC(char *) made;        /* type texts no fact spells (made_text) */
 };
 typedef struct resolver resolver;
 
@@ -1423,6 +1424,32 @@ static tval tv_field(resolver *R, const ref_ctx *c, uint32_t t, const char *fnam
 	return TV_NONE;
 }
 
+/* A type text that no fact spells, made from others ("()<T,[]<T>>"):
+ * kept once per text until the resolver is freed, so that a tval may
+ * point into it. Few texts are made (one per element type split). */
+static const char *made_text(resolver *R, const char *s, size_t n)
+{
+	for (size_t i = 0; i < R->made.n; i++)
+		if (strlen(R->made.v[i]) == n && memcmp(R->made.v[i], s, n) == 0) return R->made.v[i];
+	char *t = xstrndup(s, n);
+	vec_push(&R->made, t);
+	return t;
+}
+
+/* `split_first()` / `split_last()` (and `_mut`) of a sequence of T:
+ * Option<(T, [T])>, the element apart and the rest. */
+static tval tv_split(resolver *R, tval v)
+{
+	strbuf b = {0};
+	strbuf_printf(&b, "()<%.*s,[]<%.*s>>", (int)v.elen, v.elem, (int)v.elen, v.elem);
+	v.elem = made_text(R, b.buf, b.len);
+	v.elen = b.len;
+	v.wrap = W_OPTION;
+	v.ent = NONE;
+	strbuf_free(&b);
+	return v;
+}
+
 /* The result of method m called on a value v. */
 static tval tv_method(resolver *R, const ref_ctx *c, tval v, const char *m, size_t n)
 {
@@ -1433,6 +1460,8 @@ static tval tv_method(resolver *R, const ref_ctx *c, tval v, const char *m, size
 	static const char *const seq_opt[] = { "first", "last", "get", "get_mut", "pop", "first_mut",
 		"last_mut", "pop_front", "pop_back", "front", "back", "front_mut", "back_mut", NULL };
 	static const char *const seq_same[] = { "to_vec", "as_slice", "as_mut_slice", NULL };
+	static const char *const seq_split[] = { "split_first", "split_last", "split_first_mut",
+		"split_last_mut", NULL };
 	static const char *const iters[] = { "iter", "iter_mut", "into_iter", "drain", NULL };
 	static const char *const iter_opt[] = { "next", "next_back", "last", "nth", "min", "max", "peek",
 		"peek_mut", "find", "min_by_key", "max_by_key", "min_by", "max_by", "reduce", NULL };
@@ -1451,6 +1480,7 @@ static tval tv_method(resolver *R, const ref_ctx *c, tval v, const char *m, size
 		if (in_list(m, n, seq_opt)) { w.wrap = W_OPTION; w.ent = NONE; return w; }
 		if (text_eq(m, n, "get_unchecked") || text_eq(m, n, "get_unchecked_mut")) return tv_elem(R, c, v);
 		if (in_list(m, n, seq_same)) return v;
+		if (in_list(m, n, seq_split)) return tv_split(R, v);
 		if (in_list(m, n, iters)) { w.wrap = W_ITER; w.ent = NONE; return w; }
 		break;
 	case W_ITER:
@@ -2036,6 +2066,9 @@ void graph_resolver_free(pt_resolver *R)
 	vec_free(&R->aux);
 	mm_free(&R->mm);
 	strbuf_free(&R->tmp);
+	for (size_t i = 0; i < R->made.n; i++)
+		free(R->made.v[i]);
+	vec_free(&R->made);
 	free(R);
 }
 

@@ -589,6 +589,31 @@ static void test_match_values(void **state)
 	ws_free(&w);
 }
 
+/* `split_first()` / `split_last()` (and `_mut`) of a Vec or slice of T:
+ * Option<(&T, &[T])>, so `let (x, rest) = v.split_last().unwrap()` has x
+ * a T and rest's elements T, also when T is a generic bounded by a trait
+ * (the call then goes to the trait's method). */
+static void test_split_seq(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"pub struct A; impl A { pub fn go(&self) {} }\n"
+		"pub struct B; impl B { pub fn go(&self) {} }\n"
+		"pub struct C; impl C { pub fn go(&self) {} }\n"
+		"pub struct D; impl D { pub fn go(&self) {} }\n"
+		"pub fn firsts(v: &[B]) { if let Some((x, rest)) = v.split_first() { x.go(); rest[0].go(); } }\n"
+		"pub fn lasts(v: &mut Vec<C>) { let (x, _) = v.split_last_mut().unwrap(); x.go(); }\n"
+		"pub trait Iv { fn lo(&self) -> u8; }\n"
+		"pub struct Set<I> { pub r: Vec<I> }\n"
+		"impl<I: Iv> Set<I> { pub fn last(&mut self) { let (l, _) = self.r.split_last_mut().unwrap(); l.lo(); } }\n",
+		NULL);
+	assert_answer(&w, "callees", "t::firsts", "t::B::go");
+	assert_answer(&w, "callees", "t::lasts", "t::C::go");
+	assert_answer(&w, "callees", "t::Set::last", "t::Iv::lo");
+	ws_free(&w);
+}
+
 /* Every (key, value) of a table, concatenated in key order. */
 static void dump_table(store *st, store_table t, strbuf *out)
 {
@@ -868,6 +893,7 @@ int main(void)
 		cmocka_unit_test(test_receiver_steps),
 		cmocka_unit_test(test_receiver_aliases),
 		cmocka_unit_test(test_match_values),
+		cmocka_unit_test(test_split_seq),
 		cmocka_unit_test(test_value_namespace_use),
 		cmocka_unit_test(test_resolve_version),
 		cmocka_unit_test(test_cfg_alternatives),
