@@ -86,7 +86,7 @@ typedef struct {
 		match_expr, closure_params, captured_pattern, tuple_type,
 		tuple_expr, tuple_pattern, if_expr, let_condition, let_chain,
 		rest_pattern, match_arm, expr_stmt, return_expr, break_expr,
-		continue_expr, macro_inv;
+		continue_expr, macro_inv, closure_expr;
 	/* anonymous tokens, for token trees */
 	TSSymbol t_impl, t_for, t_lt, t_gt, t_shr, t_colons, t_amp, t_quote,
 		t_dyn, t_comma, t_mut, t_bang, t_lparen, t_hash, t_lbrack, t_rbrack, t_lbrace, t_rbrace,
@@ -292,6 +292,7 @@ static void init_symbols(symbols *s, const TSLanguage *l)
 	s->break_expr = sym(l, "break_expression", true);
 	s->continue_expr = sym(l, "continue_expression", true);
 	s->macro_inv = sym(l, "macro_invocation", true);
+	s->closure_expr = sym(l, "closure_expression", true);
 	s->t_lparen = sym(l, "(", false);
 	s->t_rparen = sym(l, ")", false);
 	s->t_star = sym(l, "*", false);
@@ -1336,6 +1337,40 @@ static bool match_value(pt_extractor *x, TSNode m, uint32_t n, desc *d)
 	return false;
 }
 
+/* Whether n is an expression of a list (not an attribute or comment). */
+static bool is_expr_elem(TSNode n)
+{
+	const char *t = ts_node_type(n);
+	return !strstr(t, "comment") && strcmp(t, "attribute_item");
+}
+
+/* `(a, b)` as the type "()<A,B>" when an element's type is known ("_" for
+ * the others, see fact_item.ret_type). */
+static desc tuple_desc(pt_extractor *x, TSNode e)
+{
+	strbuf b = {0};
+	strbuf_adds(&b, "()<");
+	uint32_t n = ts_node_named_child_count(e), k = 0, known = 0;
+	for (uint32_t i = 0; i < n && k <= 16; i++) {
+		TSNode el = ts_node_named_child(e, i);
+		if (!is_expr_elem(el))
+			continue;
+		desc d = recv_of(x, el);
+		if (k++)
+			strbuf_addc(&b, ',');
+		if (d.kind == RECV_TYPE) {
+			strbuf_adds(&b, strpool_get(&x->out->pool, d.path));
+			known++;
+		} else {
+			strbuf_addc(&b, '_');
+		}
+	}
+	strbuf_addc(&b, '>');
+	desc r = known && k <= 16 ? (desc){ RECV_TYPE, intern_buf(x, &b), 0 } : (desc){ 0 };
+	strbuf_free(&b);
+	return r;
+}
+
 static desc recv_of_inner(pt_extractor *x, TSNode e)
 {
 	const symbols *S = &x->S;
@@ -1389,6 +1424,8 @@ static desc recv_of_inner(pt_extractor *x, TSNode e)
 				continue;
 			}
 			return chain_op(x, recv_of(x, a), '[', "", 0);
+		} else if (s == S->tuple_expr) {
+			return tuple_desc(x, e);
 		} else if (s == S->match_expr) {
 			desc d;
 			return match_value(x, e, 0, &d) ? d : (desc){ 0 };
@@ -1561,13 +1598,84 @@ static int item_param(const char *m, size_t n)
 	return -2;
 }
 
-/* Closure params: typed when written `|x: T|`, or when the closure is an
- * argument of a method that hands it the items of its receiver. */
-static void bind_closure_params(pt_extractor *x, TSNode params, size_t d)
+/* Value d as a 'G' chain's argument (see RECV_CHAIN): "_" when unknown
+ * or itself a 'G' chain, else its start kind, its path, and after '|' its
+ * steps. */
+static void put_arg(pt_extractor *x, strbuf *s, desc d)
+{
+	const strpool *p = &x->out->pool;
+	const char *path = strpool_get(p, d.path), *name = strpool_get(p, d.name);
+	switch (d.kind) {
+	case RECV_TYPE: strbuf_printf(s, "T%s", path); return;
+	case RECV_FIELD: strbuf_printf(s, "T%s|.%s", path, name); return;
+	case RECV_MRET: strbuf_printf(s, "T%s|:%s", path, name); return;
+	case RECV_RET: strbuf_printf(s, "R%s", path); return;
+	case RECV_BOUND: strbuf_printf(s, "B%s", path); return;
+	case RECV_CHAIN:
+		if (*name && *name != 'G') {
+			strbuf_printf(s, "%c%s|%s", *name, path, name + 1);
+			return;
+		}
+		break;
+	}
+	strbuf_addc(s, '_');
+}
+
+/* The params of closure cl passed to a path call `f(a, |p| ..)`: a 'G'
+ * chain per param (see RECV_CHAIN) that the resolver reads through f's
+ * signature; ps[i] gets param i's (at most np). Returns false when cl is
+ * not such an argument. */
+static bool generic_arg_params(pt_extractor *x, TSNode call, TSNode cl, desc *ps, uint32_t np)
+{
+	TSNode f = child(call, x->F.function), args = child(call, x->F.arguments);
+	if (!null(f) && ts_node_symbol(f) == x->S.generic_function)
+		f = child(f, x->F.function);
+	if (null(f) || null(args) || (ts_node_symbol(f) != x->S.ident && ts_node_symbol(f) != x->S.scoped_ident) ||
+	    is_local_call(x, f))
+		return false;
+	int q;
+	x->tmp.len = 0;
+	if (!path_text(x, f, &x->tmp, &q, 0) || q)
+		return false;
+	uint32_t fpath = intern_buf(x, &x->tmp);
+	strbuf a = {0}, g = {0};
+	uint32_t n = ts_node_named_child_count(args), k = 0, at = UINT32_MAX;
+	for (uint32_t i = 0; i < n; i++) {
+		TSNode e = ts_node_named_child(args, i);
+		if (!is_expr_elem(e))
+			continue;
+		if (k)
+			strbuf_addc(&a, ';');
+		if (ts_node_eq(e, cl))
+			at = k;
+		if (ts_node_symbol(e) == x->S.closure_expr || ts_node_eq(e, cl))
+			strbuf_addc(&a, '_');
+		else
+			put_arg(x, &a, recv_of(x, e));
+		k++;
+	}
+	for (uint32_t j = 0; j < np && at != UINT32_MAX; j++) {
+		g.len = 0;
+		strbuf_printf(&g, "G%u,%u{%.*s}", at, j, (int)a.len, a.buf);
+		ps[j] = g.len <= MAX_CHAIN ? (desc){ RECV_CHAIN, fpath, intern_buf(x, &g) } : (desc){ 0 };
+	}
+	strbuf_free(&a);
+	strbuf_free(&g);
+	return at != UINT32_MAX;
+}
+
+/* Closure params: typed when written `|x: T|`, when the closure is an
+ * argument of a method that hands it the items of its receiver, or when
+ * it is an argument of a path call (generic_arg_params). */
+static void bind_closure_params(pt_extractor *x, TSNode cl, TSNode params, size_t d)
 {
 	desc item = { 0 };
 	int which = -2;
-	if (d >= 2 && ts_node_symbol(x->frames.v[d - 2].node) == x->S.call_expr) {
+	desc gen[8] = { { 0 } };
+	if (d >= 2 && ts_node_symbol(x->frames.v[d - 2].node) == x->S.call_expr &&
+	    generic_arg_params(x, x->frames.v[d - 2].node, cl, gen, 8)) {
+		which = -3;
+	} else if (d >= 2 && ts_node_symbol(x->frames.v[d - 2].node) == x->S.call_expr) {
 		TSNode f = child(x->frames.v[d - 2].node, x->F.function);
 		TSNode m = null(f) || ts_node_symbol(f) != x->S.field_expr ? (TSNode){ 0 } : child(f, x->F.field);
 		if (!null(m) && ts_node_symbol(m) == x->S.field_ident) {
@@ -1586,8 +1694,13 @@ static void bind_closure_params(pt_extractor *x, TSNode params, size_t d)
 			TSNode pat = child(p, x->F.pattern), t = child(p, x->F.type);
 			if (!null(pat) && !null(t))
 				type_pattern(x, pat, 0, desc_of_type(x, t));
+			else if (!null(pat) && which == -3 && i < 8)
+				type_pattern(x, pat, 0, gen[i]);
 			else if (!null(pat) && (which == -1 || which == (int)i))
 				type_pattern(x, pat, 0, item);
+		} else if (which == -3) {
+			if (i < 8)
+				type_pattern(x, p, 0, gen[i]);
 		} else if (which == -1 || which == (int)i) {
 			type_pattern(x, p, 0, item);
 		}
@@ -3487,7 +3600,7 @@ static bool enter(pt_extractor *x, TSTreeCursor *c, size_t d)
 	case R_CLOSURE: {
 		TSNode params = child(n, x->F.parameters);
 		if (!null(params))
-			bind_closure_params(x, params, d);
+			bind_closure_params(x, n, params, d);
 		return true;
 	}
 	case R_IDENT: on_ident(x, c, n, d); return false;

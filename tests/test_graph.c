@@ -614,6 +614,47 @@ static void test_split_seq(void **state)
 	ws_free(&w);
 }
 
+/* A closure passed to a generic fn `fn guard<T, F>(v: T, f: F) where
+ * F: FnMut(&mut T)` (or `f: impl FnOnce(&T)`) gets as its param the type
+ * of the argument bound to T, destructured when it is a tuple; a param
+ * the bound names by a concrete type has that type. (`go` on four
+ * types: a name guess answers nothing; each answer is rustc's.) */
+static void test_generic_closure_params(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo,
+		"src/lib.rs",
+		"pub mod sg;\n"
+		"use crate::sg::{guard, with, on_b};\n"
+		"pub struct A; impl A { pub fn go(&self) {} }\n"
+		"pub struct B; impl B { pub fn go(&self) {} }\n"
+		"pub struct C; impl C { pub fn go(&self) {} }\n"
+		"pub struct D; impl D { pub fn go(&self) {} }\n"
+		"impl D {\n"
+		"    pub fn plain(&mut self) { let _g = guard(self, |d| d.go()); }\n"
+		"    pub fn tuple(&mut self, a: A) { let _g = guard((0, a, &mut *self), |(_, a, d)| { a.go(); d.go(); }); }\n"
+		"    pub fn later(&self, c: &C) { with(|c| c.go(), c); }\n"
+		"    pub fn concrete(&self) { on_b(|b| b.go()); }\n"
+		"}\n",
+		"src/sg.rs",
+		"pub struct Guard<T, F: FnMut(&mut T)> { v: T, f: F }\n"
+		"pub fn guard<T, F>(v: T, f: F) -> Guard<T, F>\n"
+		"where\n"
+		"    F: FnMut(&mut T),\n"
+		"{\n"
+		"    Guard { v, f }\n"
+		"}\n"
+		"pub fn with<T>(f: impl FnOnce(&T), v: T) { f(&v) }\n"
+		"pub fn on_b<F: Fn(&crate::B)>(f: F) { f(&crate::B) }\n",
+		NULL);
+	assert_answer(&w, "callees", "t::D::plain", "t::D::go,t::sg::guard");
+	assert_answer(&w, "callees", "t::D::tuple", "t::A::go,t::D::go,t::sg::guard");
+	assert_answer(&w, "callees", "t::D::later", "t::C::go,t::sg::with");
+	assert_answer(&w, "callees", "t::D::concrete", "t::B::go,t::sg::on_b");
+	ws_free(&w);
+}
+
 /* Every (key, value) of a table, concatenated in key order. */
 static void dump_table(store *st, store_table t, strbuf *out)
 {
@@ -894,6 +935,7 @@ int main(void)
 		cmocka_unit_test(test_receiver_aliases),
 		cmocka_unit_test(test_match_values),
 		cmocka_unit_test(test_split_seq),
+		cmocka_unit_test(test_generic_closure_params),
 		cmocka_unit_test(test_value_namespace_use),
 		cmocka_unit_test(test_resolve_version),
 		cmocka_unit_test(test_cfg_alternatives),
