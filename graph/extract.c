@@ -1598,8 +1598,8 @@ static int item_param(const char *m, size_t n)
 	return -2;
 }
 
-/* Value d as a 'G' chain's argument (see RECV_CHAIN): "_" when unknown
- * or itself a 'G' chain, else its start kind, its path, and after '|' its
+/* Value d as a 'G'/'H' chain's argument (see RECV_CHAIN): "_" when
+ * unknown or itself such a chain, else its start kind, its path, and after '|' its
  * steps. */
 static void put_arg(pt_extractor *x, strbuf *s, desc d)
 {
@@ -1612,7 +1612,7 @@ static void put_arg(pt_extractor *x, strbuf *s, desc d)
 	case RECV_RET: strbuf_printf(s, "R%s", path); return;
 	case RECV_BOUND: strbuf_printf(s, "B%s", path); return;
 	case RECV_CHAIN:
-		if (*name && *name != 'G') {
+		if (*name && *name != 'G' && *name != 'H') {
 			strbuf_printf(s, "%c%s|%s", *name, path, name + 1);
 			return;
 		}
@@ -1621,34 +1621,53 @@ static void put_arg(pt_extractor *x, strbuf *s, desc d)
 	strbuf_addc(s, '_');
 }
 
-/* The params of closure cl passed to a path call `f(a, |p| ..)`: a 'G'
- * chain per param (see RECV_CHAIN) that the resolver reads through f's
- * signature; ps[i] gets param i's (at most np). Returns false when cl is
- * not such an argument. */
-static bool generic_arg_params(pt_extractor *x, TSNode call, TSNode cl, desc *ps, uint32_t np)
+/* The params of closure cl passed, as argument arg (cl or `&cl`), to a
+ * path call `f(a, |p| ..)` or to a method call `r.m(a, |p| ..)` whose
+ * method does not hand it its receiver's items: a 'G' (path) or 'H'
+ * (method) chain per param (see RECV_CHAIN) that the resolver reads
+ * through the callee's signature; ps[i] gets param i's (at most np).
+ * Returns false when the call is neither. */
+static bool generic_arg_params(pt_extractor *x, TSNode call, TSNode arg, desc *ps, uint32_t np)
 {
 	TSNode f = child(call, x->F.function), args = child(call, x->F.arguments);
 	if (!null(f) && ts_node_symbol(f) == x->S.generic_function)
 		f = child(f, x->F.function);
-	if (null(f) || null(args) || (ts_node_symbol(f) != x->S.ident && ts_node_symbol(f) != x->S.scoped_ident) ||
-	    is_local_call(x, f))
+	if (null(f) || null(args))
 		return false;
-	int q;
-	x->tmp.len = 0;
-	if (!path_text(x, f, &x->tmp, &q, 0) || q)
-		return false;
-	uint32_t fpath = intern_buf(x, &x->tmp);
 	strbuf a = {0}, g = {0};
-	uint32_t n = ts_node_named_child_count(args), k = 0, at = UINT32_MAX;
+	uint32_t k = 0, at = UINT32_MAX, fpath;
+	char kind = 'G';
+	if (ts_node_symbol(f) == x->S.field_expr) {
+		/* `r.m(..)`: the receiver is the method's first argument */
+		TSNode m = child(f, x->F.field);
+		if (null(m) || ts_node_symbol(m) != x->S.field_ident)
+			return false;
+		size_t n;
+		const char *mn = ident(x, m, &n);
+		if (item_param(mn, n) != -2)
+			return false;
+		fpath = intern(x, mn, n);
+		kind = 'H';
+		put_arg(x, &a, recv_of(x, child(f, x->F.value)));
+		k = 1;
+	} else {
+		int q;
+		x->tmp.len = 0;
+		if ((ts_node_symbol(f) != x->S.ident && ts_node_symbol(f) != x->S.scoped_ident) || is_local_call(x, f) ||
+		    !path_text(x, f, &x->tmp, &q, 0) || q)
+			return false;
+		fpath = intern_buf(x, &x->tmp);
+	}
+	uint32_t n = ts_node_named_child_count(args);
 	for (uint32_t i = 0; i < n; i++) {
 		TSNode e = ts_node_named_child(args, i);
 		if (!is_expr_elem(e))
 			continue;
 		if (k)
 			strbuf_addc(&a, ';');
-		if (ts_node_eq(e, cl))
+		if (ts_node_eq(e, arg))
 			at = k;
-		if (ts_node_symbol(e) == x->S.closure_expr || ts_node_eq(e, cl))
+		if (ts_node_symbol(e) == x->S.closure_expr || ts_node_eq(e, arg))
 			strbuf_addc(&a, '_');
 		else
 			put_arg(x, &a, recv_of(x, e));
@@ -1656,7 +1675,7 @@ static bool generic_arg_params(pt_extractor *x, TSNode call, TSNode cl, desc *ps
 	}
 	for (uint32_t j = 0; j < np && at != UINT32_MAX; j++) {
 		g.len = 0;
-		strbuf_printf(&g, "G%u,%u{%.*s}", at, j, (int)a.len, a.buf);
+		strbuf_printf(&g, "%c%u,%u{%.*s}", kind, at, j, (int)a.len, a.buf);
 		ps[j] = g.len <= MAX_CHAIN ? (desc){ RECV_CHAIN, fpath, intern_buf(x, &g) } : (desc){ 0 };
 	}
 	strbuf_free(&a);
@@ -1665,18 +1684,25 @@ static bool generic_arg_params(pt_extractor *x, TSNode call, TSNode cl, desc *ps
 }
 
 /* Closure params: typed when written `|x: T|`, when the closure is an
- * argument of a method that hands it the items of its receiver, or when
- * it is an argument of a path call (generic_arg_params). */
-static void bind_closure_params(pt_extractor *x, TSNode cl, TSNode params, size_t d)
+ * argument of a method that hands it the items of its receiver, or else
+ * through the signature of the fn or method it is passed to
+ * (generic_arg_params). The closure is at depth d, maybe behind `&`. */
+static void bind_closure_params(pt_extractor *x, TSNode params, size_t d)
 {
 	desc item = { 0 };
 	int which = -2;
 	desc gen[8] = { { 0 } };
-	if (d >= 2 && ts_node_symbol(x->frames.v[d - 2].node) == x->S.call_expr &&
-	    generic_arg_params(x, x->frames.v[d - 2].node, cl, gen, 8)) {
+	size_t a = d;   /* the argument: the closure, or `&closure` */
+	while (a >= 3 && (ts_node_symbol(x->frames.v[a - 1].node) == x->S.reference_expr ||
+	                  ts_node_symbol(x->frames.v[a - 1].node) == x->S.paren_expr))
+		a--;
+	TSNode call = a >= 2 ? x->frames.v[a - 2].node : (TSNode){ 0 };
+	if (null(call) || ts_node_symbol(call) != x->S.call_expr) {
+		/* not an argument */
+	} else if (generic_arg_params(x, call, x->frames.v[a].node, gen, 8)) {
 		which = -3;
-	} else if (d >= 2 && ts_node_symbol(x->frames.v[d - 2].node) == x->S.call_expr) {
-		TSNode f = child(x->frames.v[d - 2].node, x->F.function);
+	} else if (a == d) {
+		TSNode f = child(call, x->F.function);
 		TSNode m = null(f) || ts_node_symbol(f) != x->S.field_expr ? (TSNode){ 0 } : child(f, x->F.field);
 		if (!null(m) && ts_node_symbol(m) == x->S.field_ident) {
 			size_t n;
@@ -3600,7 +3626,7 @@ static bool enter(pt_extractor *x, TSTreeCursor *c, size_t d)
 	case R_CLOSURE: {
 		TSNode params = child(n, x->F.parameters);
 		if (!null(params))
-			bind_closure_params(x, n, params, d);
+			bind_closure_params(x, params, d);
 		return true;
 	}
 	case R_IDENT: on_ident(x, c, n, d); return false;

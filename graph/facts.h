@@ -143,7 +143,11 @@ enum {
 	                   unknown or a closure); the resolver reads f's
 	                   signature: the Fn/FnMut/FnOnce bound of param k
 	                   gives the j-th type, a generic param of f standing
-	                   for the argument whose param has that type.
+	                   for the argument whose param has that type. K 'H'
+	                   is the same for a method call `r.m(a, |p| ..)`
+	                   (`&|p| ..` too) whose method is not one that hands
+	                   the closure its receiver's items: recv_path is
+	                   the method's name, a0 is r and k counts it.
 	                   At most 160 bytes. */
 };
 

@@ -1738,23 +1738,56 @@ static bool split_sig(const char *sig, sig_parts *sp)
 	return true;
 }
 
-/* `f(a, |p| ..)`: param j of the closure passed as argument k, from f's
- * signature (see RECV_CHAIN 'G'). steps is "k,j{..}..."; returns how many
- * bytes of it were used. */
-static size_t closure_param(resolver *R, const ref_ctx *c, const char *path, const char *steps, tval *out, int depth)
+/* Argument m of a 'G'/'H' chain's list args[0..n) (see RECV_CHAIN), as
+ * the value it names. */
+static tval arg_value(resolver *R, const ref_ctx *c, const char *args, size_t n, uint32_t m, int depth)
+{
+	const char *arg;
+	size_t argl;
+	if (!piece_sep(args, n, ';', m, &arg, &argl) || argl < 2 || !strchr("TRB", *arg)) return TV_NONE;
+	/* the path is up to '|', the steps after; the value may point into
+	 * the path's text, which made_text keeps */
+	const char *bar = memchr(arg, '|', argl);
+	size_t pl = bar ? (size_t)(bar - arg - 1) : argl - 1;
+	const char *apath = made_text(R, arg + 1, pl);
+	char *asteps = bar ? xstrndup(bar + 1, argl - (size_t)(bar + 1 - arg)) : xstrndup("", 0);
+	tval v = chain_value(R, c, *arg, apath, asteps, depth + 1);
+	free(asteps);
+	return v;
+}
+
+/* The fn a 'G' chain calls at path, or the method name an 'H' chain
+ * calls on its first argument. */
+static uint32_t chain_callee(resolver *R, const ref_ctx *c, char kind, const char *path, const char *args, size_t n,
+			     int depth)
+{
+	idlist f = {0};
+	uint32_t fn = NONE;
+	if (kind == 'G') {
+		resolve_path(R, c->sc, path, c->self_ent, &f, 0);
+	} else {
+		tval v = arg_value(R, c, args, n, 0, depth);
+		if (v.ent != NONE && v.wrap == W_NONE) assoc(R, v.ent, (seg){ path, strlen(path) }, &f);
+	}
+	for (size_t i = 0; i < f.n && fn == NONE; i++)
+		if (callable(ekind(R, f.v[i])) && R->aux.v[f.v[i]].item >= 0) fn = f.v[i];
+	vec_free(&f);
+	return fn;
+}
+
+/* `f(a, |p| ..)` / `r.m(a, |p| ..)`: param j of the closure passed as
+ * argument k, from the callee's signature (see RECV_CHAIN 'G', 'H').
+ * steps is "k,j{..}..."; returns how many bytes of it were used. */
+static size_t closure_param(resolver *R, const ref_ctx *c, char kind, const char *path, const char *steps, tval *out,
+			    int depth)
 {
 	*out = TV_NONE;
 	const char *open = strchr(steps, '{'), *close = open ? strchr(open, '}') : NULL;
 	unsigned k, j;
 	if (!close || sscanf(steps, "%u,%u", &k, &j) != 2) return strlen(steps);
-	size_t used = (size_t)(close + 1 - steps);
+	size_t used = (size_t)(close + 1 - steps), an = (size_t)(close - open - 1);
 	if (depth > 2) return used;
-	idlist f = {0};
-	resolve_path(R, c->sc, path, c->self_ent, &f, 0);
-	uint32_t fn = NONE;
-	for (size_t i = 0; i < f.n && fn == NONE; i++)
-		if (callable(ekind(R, f.v[i])) && R->aux.v[f.v[i]].item >= 0) fn = f.v[i];
-	vec_free(&f);
+	uint32_t fn = chain_callee(R, c, kind, path, open + 1, an, depth);
 	if (fn == NONE) return used;
 	const ent_aux *a = &R->aux.v[fn];
 	sig_parts sp;
@@ -1763,11 +1796,9 @@ static size_t closure_param(resolver *R, const ref_ctx *c, const char *path, con
 	if (!split_sig(fstr(R, a->src, fitem(R, a->src, a->item)->sig), &sp) || !piece(sp.pl, sp.pln, k, &p, &pn) ||
 	    !after_colon(p, pn, &t, &tn))
 		return used;
-	if (tn > 5 && !memcmp(t, "impl ", 5)) {
-		if (!fn_bound_args(t, tn, &args, &argn)) return used;
-	} else if (!param_fn_bound(t, tn, sp.gl, sp.gln, sp.w, sp.wn, &args, &argn)) {
+	/* `impl FnMut(A)`, `&dyn Fn(A)`, or a generic param bounded so */
+	if (!fn_bound_args(t, tn, &args, &argn) && !param_fn_bound(t, tn, sp.gl, sp.gln, sp.w, sp.wn, &args, &argn))
 		return used;
-	}
 	if (!piece(args, argn, j, &x, &xn)) return used;
 	trim_type(&x, &xn);
 	if (!xn) return used;
@@ -1776,25 +1807,13 @@ static size_t closure_param(resolver *R, const ref_ctx *c, const char *path, con
 		*out = tv_parse(R, c, a->escope, a->self_ent, x, xn);
 		return used;
 	}
-	/* a generic param of f: the value of the argument whose param has
-	 * that type */
-	for (uint32_t m = 0; piece(sp.pl, sp.pln, m, &p, &pn); m++) {
-		if (m == k || !after_colon(p, pn, &t, &tn) || tn != xn || memcmp(t, x, xn)) continue;
-		const char *arg;
-		size_t argl;
-		if (!piece_sep(open + 1, (size_t)(close - open - 1), ';', m, &arg, &argl) || argl < 2 ||
-		    !strchr("TRB", *arg))
+	/* a generic param of the fn: the value of the argument whose param
+	 * has that type */
+	for (uint32_t m = 0; piece(sp.pl, sp.pln, m, &p, &pn); m++)
+		if (m != k && after_colon(p, pn, &t, &tn) && tn == xn && !memcmp(t, x, xn)) {
+			*out = arg_value(R, c, open + 1, an, m, depth);
 			break;
-		/* the argument's path is up to '|', its steps after */
-		const char *bar = memchr(arg, '|', argl);
-		size_t pl = bar ? (size_t)(bar - arg - 1) : argl - 1;
-		/* the value may point into its path's text: made_text keeps it */
-		const char *apath = made_text(R, arg + 1, pl);
-		char *asteps = bar ? xstrndup(bar + 1, argl - (size_t)(bar + 1 - arg)) : xstrndup("", 0);
-		*out = chain_value(R, c, *arg, apath, asteps, depth + 1);
-		free(asteps);
-		break;
-	}
+		}
 	return used;
 }
 
@@ -1805,7 +1824,7 @@ static size_t closure_param(resolver *R, const ref_ctx *c, const char *path, con
 static size_t tv_start(resolver *R, const ref_ctx *c, char kind, const char *path, const char *steps, tval *out, int depth)
 {
 	size_t n1 = 0;
-	if (kind == 'G') return closure_param(R, c, path, steps, out, depth);
+	if (kind == 'G' || kind == 'H') return closure_param(R, c, kind, path, steps, out, depth);
 	if (*steps == '.' || *steps == ':') {
 		n1 = 1;
 		while (steps[n1] && !strchr(".:?*[", steps[n1])) n1++;

@@ -617,8 +617,9 @@ static void test_split_seq(void **state)
 /* A closure passed to a generic fn `fn guard<T, F>(v: T, f: F) where
  * F: FnMut(&mut T)` (or `f: impl FnOnce(&T)`) gets as its param the type
  * of the argument bound to T, destructured when it is a tuple; a param
- * the bound names by a concrete type has that type. (`go` on four
- * types: a name guess answers nothing; each answer is rustc's.) */
+ * the bound names by a concrete type has that type (`&dyn Fn(&mut Self)`
+ * too); the same for a closure (or `&closure`) passed to a method. (`go`
+ * on five types: a name guess answers nothing; each answer is rustc's.) */
 static void test_generic_closure_params(void **state)
 {
 	(void)state;
@@ -636,6 +637,14 @@ static void test_generic_closure_params(void **state)
 		"    pub fn tuple(&mut self, a: A) { let _g = guard((0, a, &mut *self), |(_, a, d)| { a.go(); d.go(); }); }\n"
 		"    pub fn later(&self, c: &C) { with(|c| c.go(), c); }\n"
 		"    pub fn concrete(&self) { on_b(|b| b.go()); }\n"
+		"    pub fn by_ref(&mut self, t: &mut T) { t.rehash(&|t, _| t.go()); }\n"
+		"    pub fn generic(&self, t: &T, a: &A) { t.visit(a, |a| a.go()); }\n"
+		"}\n"
+		"pub struct T;\n"
+		"impl T {\n"
+		"    pub fn go(&self) {}\n"
+		"    pub fn rehash(&mut self, h: &dyn Fn(&mut Self, usize) -> u64) { h(self, 0); }\n"
+		"    pub fn visit<V, F: FnOnce(&V)>(&self, v: V, f: F) { f(&v) }\n"
 		"}\n",
 		"src/sg.rs",
 		"pub struct Guard<T, F: FnMut(&mut T)> { v: T, f: F }\n"
@@ -652,6 +661,8 @@ static void test_generic_closure_params(void **state)
 	assert_answer(&w, "callees", "t::D::tuple", "t::A::go,t::D::go,t::sg::guard");
 	assert_answer(&w, "callees", "t::D::later", "t::C::go,t::sg::with");
 	assert_answer(&w, "callees", "t::D::concrete", "t::B::go,t::sg::on_b");
+	assert_answer(&w, "callees", "t::D::by_ref", "t::T::go,t::T::rehash");
+	assert_answer(&w, "callees", "t::D::generic", "t::A::go,t::T::visit");
 	ws_free(&w);
 }
 
