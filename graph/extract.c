@@ -1217,10 +1217,10 @@ static desc method_ret_desc(pt_extractor *x, TSNode fe)
 static desc call_desc(pt_extractor *x, TSNode call)
 {
 	TSNode f = child(call, x->F.function);
+	if (!null(f) && ts_node_symbol(f) == x->S.generic_function)
+		f = child(f, x->F.function);   /* `f::<T>(..)`, `a.m::<T>(..)` */
 	if (!null(f) && ts_node_symbol(f) == x->S.field_expr)
 		return method_ret_desc(x, f);
-	if (!null(f) && ts_node_symbol(f) == x->S.generic_function)
-		f = child(f, x->F.function);
 	if (null(f) || (ts_node_symbol(f) != x->S.ident && ts_node_symbol(f) != x->S.scoped_ident) ||
 	    is_local_call(x, f))
 		return (desc){ 0 };

@@ -666,6 +666,27 @@ static void test_generic_closure_params(void **state)
 	ws_free(&w);
 }
 
+/* A method called with a turbofish, `t.make::<X>()`, returns what its
+ * signature says, like `t.make()`. (`go` on four types.) */
+static void test_turbofish_results(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"pub struct A; impl A { pub fn go(&self) {} }\n"
+		"pub struct B; impl B { pub fn go(&self) {} }\n"
+		"pub struct C; impl C { pub fn go(&self) {} }\n"
+		"pub struct D; impl D { pub fn go(&self) {} }\n"
+		"pub struct T;\n"
+		"impl T { pub fn make<X>(&self) -> B { B } }\n"
+		"pub fn chained(t: &T) { t.make::<u8>().go(); }\n"
+		"pub fn bound(t: &T) { let b = t.make::<u8>(); b.go(); }\n",
+		NULL);
+	assert_answer(&w, "callees", "t::chained", "t::B::go,t::T::make");
+	assert_answer(&w, "callees", "t::bound", "t::B::go,t::T::make");
+	ws_free(&w);
+}
+
 /* Every (key, value) of a table, concatenated in key order. */
 static void dump_table(store *st, store_table t, strbuf *out)
 {
@@ -947,6 +968,7 @@ int main(void)
 		cmocka_unit_test(test_match_values),
 		cmocka_unit_test(test_split_seq),
 		cmocka_unit_test(test_generic_closure_params),
+		cmocka_unit_test(test_turbofish_results),
 		cmocka_unit_test(test_value_namespace_use),
 		cmocka_unit_test(test_resolve_version),
 		cmocka_unit_test(test_cfg_alternatives),
