@@ -1692,6 +1692,7 @@ static void bind_closure_params(pt_extractor *x, TSNode params, size_t d)
 	desc item = { 0 };
 	int which = -2;
 	desc gen[8] = { { 0 } };
+	uint32_t np = ts_node_named_child_count(params);
 	size_t a = d;   /* the argument: the closure, or `&closure` */
 	while (a >= 3 && (ts_node_symbol(x->frames.v[a - 1].node) == x->S.reference_expr ||
 	                  ts_node_symbol(x->frames.v[a - 1].node) == x->S.paren_expr))
@@ -1699,7 +1700,7 @@ static void bind_closure_params(pt_extractor *x, TSNode params, size_t d)
 	TSNode call = a >= 2 ? x->frames.v[a - 2].node : (TSNode){ 0 };
 	if (null(call) || ts_node_symbol(call) != x->S.call_expr) {
 		/* not an argument */
-	} else if (generic_arg_params(x, call, x->frames.v[a].node, gen, 8)) {
+	} else if (np && generic_arg_params(x, call, x->frames.v[a].node, gen, np < 8 ? np : 8)) {
 		which = -3;
 	} else if (a == d) {
 		TSNode f = child(call, x->F.function);
