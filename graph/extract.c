@@ -85,7 +85,8 @@ typedef struct {
 		index_expr, unary_expr, block, unsafe_block, range_expr,
 		match_expr, closure_params, captured_pattern, tuple_type,
 		tuple_expr, tuple_pattern, if_expr, let_condition, let_chain,
-		rest_pattern;
+		rest_pattern, match_arm, expr_stmt, return_expr, break_expr,
+		continue_expr, macro_inv, closure_expr;
 	/* anonymous tokens, for token trees */
 	TSSymbol t_impl, t_for, t_lt, t_gt, t_shr, t_colons, t_amp, t_quote,
 		t_dyn, t_comma, t_mut, t_bang, t_lparen, t_hash, t_lbrack, t_rbrack, t_lbrace, t_rbrace,
@@ -285,6 +286,13 @@ static void init_symbols(symbols *s, const TSLanguage *l)
 	s->let_condition = sym(l, "let_condition", true);
 	s->let_chain = sym(l, "let_chain", true);
 	s->rest_pattern = sym(l, "remaining_field_pattern", true);
+	s->match_arm = sym(l, "match_arm", true);
+	s->expr_stmt = sym(l, "expression_statement", true);
+	s->return_expr = sym(l, "return_expression", true);
+	s->break_expr = sym(l, "break_expression", true);
+	s->continue_expr = sym(l, "continue_expression", true);
+	s->macro_inv = sym(l, "macro_invocation", true);
+	s->closure_expr = sym(l, "closure_expression", true);
 	s->t_lparen = sym(l, "(", false);
 	s->t_rparen = sym(l, ")", false);
 	s->t_star = sym(l, "*", false);
@@ -1209,10 +1217,10 @@ static desc method_ret_desc(pt_extractor *x, TSNode fe)
 static desc call_desc(pt_extractor *x, TSNode call)
 {
 	TSNode f = child(call, x->F.function);
+	if (!null(f) && ts_node_symbol(f) == x->S.generic_function)
+		f = child(f, x->F.function);   /* `f::<T>(..)`, `a.m::<T>(..)` */
 	if (!null(f) && ts_node_symbol(f) == x->S.field_expr)
 		return method_ret_desc(x, f);
-	if (!null(f) && ts_node_symbol(f) == x->S.generic_function)
-		f = child(f, x->F.function);
 	if (null(f) || (ts_node_symbol(f) != x->S.ident && ts_node_symbol(f) != x->S.scoped_ident) ||
 	    is_local_call(x, f))
 		return (desc){ 0 };
@@ -1240,6 +1248,127 @@ static TSNode block_value(pt_extractor *x, TSNode b)
 	    (n > 5 && !strcmp(t + n - 5, "_item")))
 		return (TSNode){ 0 };
 	return e;
+}
+
+static void bind_pattern(pt_extractor *x, TSNode pat, desc s);
+
+/* The last named child of n that is not a comment. */
+static TSNode last_named(TSNode n)
+{
+	for (uint32_t i = ts_node_named_child_count(n); i > 0; i--) {
+		TSNode c = ts_node_named_child(n, i - 1);
+		if (!strstr(ts_node_type(c), "comment"))
+			return c;
+	}
+	return (TSNode){ 0 };
+}
+
+/* Whether expression e never yields a value: `return`, `break`,
+ * `continue`, `panic!(..)` and its kin, or a block ending in one. */
+static bool diverges(pt_extractor *x, TSNode e)
+{
+	const symbols *S = &x->S;
+	for (int guard = 0; guard < 16 && !null(e); guard++) {
+		TSSymbol s = ts_node_symbol(e);
+		if (s == S->return_expr || s == S->break_expr || s == S->continue_expr)
+			return true;
+		if (s == S->unsafe_block || s == S->expr_stmt || s == S->paren_expr) {
+			e = ts_node_named_child(e, 0);
+		} else if (s == S->block) {
+			e = last_named(e);
+		} else if (s == S->macro_inv) {
+			TSNode m = child(e, x->F.macro);
+			if (!null(m) && ts_node_symbol(m) == S->scoped_ident)
+				m = child(m, x->F.name);
+			size_t n;
+			const char *t = null(m) ? "" : ident(x, m, &n);
+			if (null(m))
+				n = 0;
+			return text_is(t, n, "panic") || text_is(t, n, "unreachable") || text_is(t, n, "todo") ||
+			       text_is(t, n, "unimplemented");
+		} else {
+			return false;
+		}
+	}
+	return false;
+}
+
+/* `match v { p => e, .. }`: the value of the first arm that does not
+ * diverge and whose value is described, read with the names of the arm's
+ * pattern bound to v's value (every arm has one type). With n > 0 that
+ * value must be an n-tuple `(a, b)` and d[k] gets its k-th element's;
+ * else d[0] gets the whole value's. Returns false when no arm tells. */
+static bool match_value(pt_extractor *x, TSNode m, uint32_t n, desc *d)
+{
+	TSNode body = child(m, x->F.body);
+	uint32_t na = null(body) ? 0 : ts_node_named_child_count(body);
+	desc s = { 0 };
+	bool scrutinee = false;
+	for (uint32_t i = 0; i < na; i++) {
+		TSNode arm = ts_node_named_child(body, i);
+		TSNode pat = child(arm, x->F.pattern), v = child(arm, x->F.value);
+		if (ts_node_symbol(arm) != x->S.match_arm || null(v) || diverges(x, v))
+			continue;
+		if (!scrutinee) {
+			s = recv_of(x, child(m, x->F.value));
+			scrutinee = true;
+		}
+		uint32_t mark = x->locals.n;
+		if (!null(pat))
+			bind_pattern(x, pat, s);
+		bool known = false;
+		if (n == 0) {
+			d[0] = recv_of(x, v);
+			known = d[0].kind != RECV_NONE;
+		} else {
+			while (ts_node_symbol(v) == x->S.paren_expr)
+				v = ts_node_named_child(v, 0);
+			if (ts_node_symbol(v) == x->S.tuple_expr && ts_node_named_child_count(v) == n) {
+				for (uint32_t k = 0; k < n; k++) {
+					d[k] = recv_of(x, ts_node_named_child(v, k));
+					known = known || d[k].kind != RECV_NONE;
+				}
+			}
+		}
+		locals_truncate(x, mark);
+		if (known)
+			return true;
+	}
+	return false;
+}
+
+/* Whether n is an expression of a list (not an attribute or comment). */
+static bool is_expr_elem(TSNode n)
+{
+	const char *t = ts_node_type(n);
+	return !strstr(t, "comment") && strcmp(t, "attribute_item");
+}
+
+/* `(a, b)` as the type "()<A,B>" when an element's type is known ("_" for
+ * the others, see fact_item.ret_type). */
+static desc tuple_desc(pt_extractor *x, TSNode e)
+{
+	strbuf b = {0};
+	strbuf_adds(&b, "()<");
+	uint32_t n = ts_node_named_child_count(e), k = 0, known = 0;
+	for (uint32_t i = 0; i < n && k <= 16; i++) {
+		TSNode el = ts_node_named_child(e, i);
+		if (!is_expr_elem(el))
+			continue;
+		desc d = recv_of(x, el);
+		if (k++)
+			strbuf_addc(&b, ',');
+		if (d.kind == RECV_TYPE) {
+			strbuf_adds(&b, strpool_get(&x->out->pool, d.path));
+			known++;
+		} else {
+			strbuf_addc(&b, '_');
+		}
+	}
+	strbuf_addc(&b, '>');
+	desc r = known && k <= 16 ? (desc){ RECV_TYPE, intern_buf(x, &b), 0 } : (desc){ 0 };
+	strbuf_free(&b);
+	return r;
 }
 
 static desc recv_of_inner(pt_extractor *x, TSNode e)
@@ -1295,6 +1424,11 @@ static desc recv_of_inner(pt_extractor *x, TSNode e)
 				continue;
 			}
 			return chain_op(x, recv_of(x, a), '[', "", 0);
+		} else if (s == S->tuple_expr) {
+			return tuple_desc(x, e);
+		} else if (s == S->match_expr) {
+			desc d;
+			return match_value(x, e, 0, &d) ? d : (desc){ 0 };
 		} else if (s == S->struct_expr) {
 			TSNode name = child(e, x->F.name);
 			uint32_t p = type_path(x, name, 0);
@@ -1464,14 +1598,112 @@ static int item_param(const char *m, size_t n)
 	return -2;
 }
 
-/* Closure params: typed when written `|x: T|`, or when the closure is an
- * argument of a method that hands it the items of its receiver. */
+/* Value d as a 'G'/'H' chain's argument (see RECV_CHAIN): "_" when
+ * unknown or itself such a chain, else its start kind, its path, and after '|' its
+ * steps. */
+static void put_arg(pt_extractor *x, strbuf *s, desc d)
+{
+	const strpool *p = &x->out->pool;
+	const char *path = strpool_get(p, d.path), *name = strpool_get(p, d.name);
+	switch (d.kind) {
+	case RECV_TYPE: strbuf_printf(s, "T%s", path); return;
+	case RECV_FIELD: strbuf_printf(s, "T%s|.%s", path, name); return;
+	case RECV_MRET: strbuf_printf(s, "T%s|:%s", path, name); return;
+	case RECV_RET: strbuf_printf(s, "R%s", path); return;
+	case RECV_BOUND: strbuf_printf(s, "B%s", path); return;
+	case RECV_CHAIN:
+		if (*name && *name != 'G' && *name != 'H') {
+			strbuf_printf(s, "%c%s|%s", *name, path, name + 1);
+			return;
+		}
+		break;
+	}
+	strbuf_addc(s, '_');
+}
+
+/* The params of closure cl passed, as argument arg (cl or `&cl`), to a
+ * path call `f(a, |p| ..)` or to a method call `r.m(a, |p| ..)` whose
+ * method does not hand it its receiver's items: a 'G' (path) or 'H'
+ * (method) chain per param (see RECV_CHAIN) that the resolver reads
+ * through the callee's signature; ps[i] gets param i's (at most np).
+ * Returns false when the call is neither. */
+static bool generic_arg_params(pt_extractor *x, TSNode call, TSNode arg, desc *ps, uint32_t np)
+{
+	TSNode f = child(call, x->F.function), args = child(call, x->F.arguments);
+	if (!null(f) && ts_node_symbol(f) == x->S.generic_function)
+		f = child(f, x->F.function);
+	if (null(f) || null(args))
+		return false;
+	strbuf a = {0}, g = {0};
+	uint32_t k = 0, at = UINT32_MAX, fpath;
+	char kind = 'G';
+	if (ts_node_symbol(f) == x->S.field_expr) {
+		/* `r.m(..)`: the receiver is the method's first argument */
+		TSNode m = child(f, x->F.field);
+		if (null(m) || ts_node_symbol(m) != x->S.field_ident)
+			return false;
+		size_t n;
+		const char *mn = ident(x, m, &n);
+		if (item_param(mn, n) != -2)
+			return false;
+		fpath = intern(x, mn, n);
+		kind = 'H';
+		put_arg(x, &a, recv_of(x, child(f, x->F.value)));
+		k = 1;
+	} else {
+		int q;
+		x->tmp.len = 0;
+		if ((ts_node_symbol(f) != x->S.ident && ts_node_symbol(f) != x->S.scoped_ident) || is_local_call(x, f) ||
+		    !path_text(x, f, &x->tmp, &q, 0) || q)
+			return false;
+		fpath = intern_buf(x, &x->tmp);
+	}
+	uint32_t n = ts_node_named_child_count(args);
+	for (uint32_t i = 0; i < n; i++) {
+		TSNode e = ts_node_named_child(args, i);
+		if (!is_expr_elem(e))
+			continue;
+		if (k)
+			strbuf_addc(&a, ';');
+		if (ts_node_eq(e, arg))
+			at = k;
+		if (ts_node_symbol(e) == x->S.closure_expr || ts_node_eq(e, arg))
+			strbuf_addc(&a, '_');
+		else
+			put_arg(x, &a, recv_of(x, e));
+		k++;
+	}
+	for (uint32_t j = 0; j < np && at != UINT32_MAX; j++) {
+		g.len = 0;
+		strbuf_printf(&g, "%c%u,%u{%.*s}", kind, at, j, (int)a.len, a.buf);
+		ps[j] = g.len <= MAX_CHAIN ? (desc){ RECV_CHAIN, fpath, intern_buf(x, &g) } : (desc){ 0 };
+	}
+	strbuf_free(&a);
+	strbuf_free(&g);
+	return at != UINT32_MAX;
+}
+
+/* Closure params: typed when written `|x: T|`, when the closure is an
+ * argument of a method that hands it the items of its receiver, or else
+ * through the signature of the fn or method it is passed to
+ * (generic_arg_params). The closure is at depth d, maybe behind `&`. */
 static void bind_closure_params(pt_extractor *x, TSNode params, size_t d)
 {
 	desc item = { 0 };
 	int which = -2;
-	if (d >= 2 && ts_node_symbol(x->frames.v[d - 2].node) == x->S.call_expr) {
-		TSNode f = child(x->frames.v[d - 2].node, x->F.function);
+	desc gen[8] = { { 0 } };
+	uint32_t np = ts_node_named_child_count(params);
+	size_t a = d;   /* the argument: the closure, or `&closure` */
+	while (a >= 3 && (ts_node_symbol(x->frames.v[a - 1].node) == x->S.reference_expr ||
+	                  ts_node_symbol(x->frames.v[a - 1].node) == x->S.paren_expr))
+		a--;
+	TSNode call = a >= 2 ? x->frames.v[a - 2].node : (TSNode){ 0 };
+	if (null(call) || ts_node_symbol(call) != x->S.call_expr) {
+		/* not an argument */
+	} else if (np && generic_arg_params(x, call, x->frames.v[a].node, gen, np < 8 ? np : 8)) {
+		which = -3;
+	} else if (a == d) {
+		TSNode f = child(call, x->F.function);
 		TSNode m = null(f) || ts_node_symbol(f) != x->S.field_expr ? (TSNode){ 0 } : child(f, x->F.field);
 		if (!null(m) && ts_node_symbol(m) == x->S.field_ident) {
 			size_t n;
@@ -1489,8 +1721,13 @@ static void bind_closure_params(pt_extractor *x, TSNode params, size_t d)
 			TSNode pat = child(p, x->F.pattern), t = child(p, x->F.type);
 			if (!null(pat) && !null(t))
 				type_pattern(x, pat, 0, desc_of_type(x, t));
+			else if (!null(pat) && which == -3 && i < 8)
+				type_pattern(x, pat, 0, gen[i]);
 			else if (!null(pat) && (which == -1 || which == (int)i))
 				type_pattern(x, pat, 0, item);
+		} else if (which == -3) {
+			if (i < 8)
+				type_pattern(x, p, 0, gen[i]);
 		} else if (which == -1 || which == (int)i) {
 			type_pattern(x, p, 0, item);
 		}
@@ -1514,8 +1751,9 @@ static void bind_params(pt_extractor *x, TSNode params)
 	}
 }
 
-/* `let (a, b) = (e, f)` (also through parens and `if c { (e, f) } ..`):
- * each name takes its own expression. Returns false when not that shape. */
+/* `let (a, b) = (e, f)` (also through parens and `if c { (e, f) } ..`,
+ * and `match v { p => (e, f), .. }`, see match_value): each name takes
+ * its own expression. Returns false when not that shape. */
 static bool bind_tuple_let(pt_extractor *x, TSNode pat, TSNode value)
 {
 	const symbols *S = &x->S;
@@ -1534,13 +1772,20 @@ static bool bind_tuple_let(pt_extractor *x, TSNode pat, TSNode value)
 	}
 	TSNode el[16];
 	uint32_t n = tuple_elems(pat, el);
-	if (null(value) || ts_node_symbol(value) != S->tuple_expr || n == 0 || ts_node_named_child_count(value) != n)
+	if (null(value) || n == 0)
 		return false;
-	desc d[16];
-	for (uint32_t k = 0; k < n; k++) {
+	for (uint32_t k = 0; k < n; k++)
 		if (ts_node_symbol(el[k]) == S->rest_pattern)
 			return false;
-		d[k] = recv_of(x, ts_node_named_child(value, k));
+	desc d[16];
+	if (ts_node_symbol(value) == S->match_expr) {
+		if (!match_value(x, value, n, d))
+			return false;
+	} else if (ts_node_symbol(value) == S->tuple_expr && ts_node_named_child_count(value) == n) {
+		for (uint32_t k = 0; k < n; k++)
+			d[k] = recv_of(x, ts_node_named_child(value, k));
+	} else {
+		return false;
 	}
 	bind_pattern_none(x, pat);
 	for (uint32_t k = 0; k < n; k++)

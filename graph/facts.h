@@ -135,7 +135,20 @@ enum {
 	                   element (`e[i]`). "T.kind:span" = `v.kind.span()`
 	                   with v of type recv_path; "R:unwrap" = `f().unwrap()`
 	                   with f at recv_path; "B:and" = `v.and(..)` with v
-	                   bounded by recv_path. At most 160 bytes. */
+	                   bounded by recv_path. K 'G' is param j of a closure
+	                   passed as argument k of a path call `f(a, |p| ..)`:
+	                   recv_path is f's path and recv_name
+	                   "Gk,j{a0;a1;..}" then steps, each ai the value of
+	                   argument i as K, path and '|' steps ("_" when
+	                   unknown or a closure); the resolver reads f's
+	                   signature: the Fn/FnMut/FnOnce bound of param k
+	                   gives the j-th type, a generic param of f standing
+	                   for the argument whose param has that type. K 'H'
+	                   is the same for a method call `r.m(a, |p| ..)`
+	                   (`&|p| ..` too) whose method is not one that hands
+	                   the closure its receiver's items: recv_path is
+	                   the method's name, a0 is r and k counts it.
+	                   At most 160 bytes. */
 };
 
 enum {

@@ -154,6 +154,8 @@ struct resolver {
 	bool caching;            /* on once every name is declared */
 	multimap mm;
 	strbuf tmp;
+	VEC(char *) made;        /* type texts no fact spells (made_text) */
+	multimap made_ix;        /* their hashes → index in made */
 };
 typedef struct resolver resolver;
 
@@ -1423,6 +1425,36 @@ static tval tv_field(resolver *R, const ref_ctx *c, uint32_t t, const char *fnam
 	return TV_NONE;
 }
 
+/* A type text that no fact spells, made from others ("()<T,[]<T>>"), or
+ * a copy of one read from a chain's steps: kept once per text until the
+ * resolver is freed, so that a tval may point into it. */
+static const char *made_text(resolver *R, const char *s, size_t n)
+{
+	uint64_t key = key_of(0, 0, s, n);
+	for (uint32_t it = mm_first(&R->made_ix, key); it; it = mm_next(&R->made_ix, it)) {
+		const char *t = R->made.v[mm_val(&R->made_ix, it)];
+		if (strlen(t) == n && memcmp(t, s, n) == 0) return t;
+	}
+	char *t = xstrndup(s, n);
+	mm_add(&R->made_ix, key, (uint32_t)R->made.n);
+	vec_push(&R->made, t);
+	return t;
+}
+
+/* `split_first()` / `split_last()` (and `_mut`) of a sequence of T:
+ * Option<(T, [T])>, the element apart and the rest. */
+static tval tv_split(resolver *R, tval v)
+{
+	strbuf b = {0};
+	strbuf_printf(&b, "()<%.*s,[]<%.*s>>", (int)v.elen, v.elem, (int)v.elen, v.elem);
+	v.elem = made_text(R, b.buf, b.len);
+	v.elen = b.len;
+	v.wrap = W_OPTION;
+	v.ent = NONE;
+	strbuf_free(&b);
+	return v;
+}
+
 /* The result of method m called on a value v. */
 static tval tv_method(resolver *R, const ref_ctx *c, tval v, const char *m, size_t n)
 {
@@ -1433,6 +1465,8 @@ static tval tv_method(resolver *R, const ref_ctx *c, tval v, const char *m, size
 	static const char *const seq_opt[] = { "first", "last", "get", "get_mut", "pop", "first_mut",
 		"last_mut", "pop_front", "pop_back", "front", "back", "front_mut", "back_mut", NULL };
 	static const char *const seq_same[] = { "to_vec", "as_slice", "as_mut_slice", NULL };
+	static const char *const seq_split[] = { "split_first", "split_last", "split_first_mut",
+		"split_last_mut", NULL };
 	static const char *const iters[] = { "iter", "iter_mut", "into_iter", "drain", NULL };
 	static const char *const iter_opt[] = { "next", "next_back", "last", "nth", "min", "max", "peek",
 		"peek_mut", "find", "min_by_key", "max_by_key", "min_by", "max_by", "reduce", NULL };
@@ -1451,6 +1485,7 @@ static tval tv_method(resolver *R, const ref_ctx *c, tval v, const char *m, size
 		if (in_list(m, n, seq_opt)) { w.wrap = W_OPTION; w.ent = NONE; return w; }
 		if (text_eq(m, n, "get_unchecked") || text_eq(m, n, "get_unchecked_mut")) return tv_elem(R, c, v);
 		if (in_list(m, n, seq_same)) return v;
+		if (in_list(m, n, seq_split)) return tv_split(R, v);
 		if (in_list(m, n, iters)) { w.wrap = W_ITER; w.ent = NONE; return w; }
 		break;
 	case W_ITER:
@@ -1541,13 +1576,255 @@ static tval tv_step(resolver *R, const ref_ctx *c, tval v, char op, const char *
 	return TV_NONE;
 }
 
+/* ---- closure params typed through a generic fn's signature ------------- */
+
+static tval chain_value(resolver *R, const ref_ctx *c, char kind, const char *path, const char *steps, int depth);
+
+/* s[0..n) without spaces around it, `&`, `&mut`, `mut ` and lifetimes. */
+static void trim_type(const char **s, size_t *n)
+{
+	for (;;) {
+		while (*n && (**s == ' ' || **s == '&')) (*s)++, (*n)--;
+		while (*n && (*s)[*n - 1] == ' ') (*n)--;
+		if (*n > 4 && memcmp(*s, "mut ", 4) == 0) { *s += 4; *n -= 4; continue; }
+		if (*n && **s == '\'') {
+			size_t k = 1;
+			while (k < *n && (isalnum((unsigned char)(*s)[k]) || (*s)[k] == '_')) k++;
+			*s += k; *n -= k;
+			continue;
+		}
+		return;
+	}
+}
+
+/* The index of the bracket closing the one at s[i] (`<`, `(` or `[`; a
+ * `->` arrow is no bracket), or n. */
+static size_t close_of(const char *s, size_t n, size_t i)
+{
+	int depth = 0;
+	for (; i < n; i++) {
+		char ch = s[i];
+		if (ch == '<' || ch == '(' || ch == '[') depth++;
+		else if ((ch == '>' && !(i && s[i - 1] == '-')) || ch == ')' || ch == ']') {
+			if (--depth == 0) return i;
+		}
+	}
+	return n;
+}
+
+/* Piece k of the list s[0..n) separated by sep, trimmed of spaces: for
+ * ',' (type lists) none inside brackets splits; ';' (the arguments of a
+ * 'G' chain, whose steps may hold '[') appears nowhere else. */
+static bool piece_sep(const char *s, size_t n, char sep, uint32_t k, const char **p, size_t *pn)
+{
+	size_t start = 0;
+	for (size_t i = 0; i <= n; i++) {
+		if (i < n && sep == ',' && (s[i] == '<' || s[i] == '(' || s[i] == '[')) {
+			i = close_of(s, n, i);
+			continue;
+		}
+		if (i < n && s[i] != sep) continue;
+		if (k-- == 0) {
+			*p = s + start;
+			*pn = i - start;
+			while (*pn && **p == ' ') (*p)++, (*pn)--;
+			while (*pn && (*p)[*pn - 1] == ' ') (*pn)--;
+			return true;
+		}
+		start = i + 1;
+	}
+	return false;
+}
+
+static bool piece(const char *s, size_t n, uint32_t k, const char **p, size_t *pn)
+{
+	return piece_sep(s, n, ',', k, p, pn);
+}
+
+/* The type of `pat: Type` (after the first top-level ':'), trimmed. */
+static bool after_colon(const char *s, size_t n, const char **t, size_t *tn)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '<' || s[i] == '(' || s[i] == '[') i = close_of(s, n, i);
+		else if (s[i] == ':' && (i + 1 >= n || s[i + 1] != ':') && (!i || s[i - 1] != ':')) {
+			*t = s + i + 1;
+			*tn = n - i - 1;
+			trim_type(t, tn);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* In bounds text s[0..n): the argument list of its `Fn(..)`, `FnMut(..)`
+ * or `FnOnce(..)`. */
+static bool fn_bound_args(const char *s, size_t n, const char **a, size_t *an)
+{
+	for (size_t i = 0; i + 3 <= n; i++) {
+		if (memcmp(s + i, "Fn", 2) || (i && (isalnum((unsigned char)s[i - 1]) || s[i - 1] == '_'))) continue;
+		size_t k = i + 2;
+		if (k + 3 <= n && !memcmp(s + k, "Mut", 3)) k += 3;
+		else if (k + 4 <= n && !memcmp(s + k, "Once", 4)) k += 4;
+		if (k < n && s[k] == '(') {
+			size_t e = close_of(s, n, k);
+			if (e == n) return false;
+			*a = s + k + 1;
+			*an = e - k - 1;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The bounds generic param g[0..gn) has in signature sig: its `<..>`
+ * declaration (gl[0..gln)) or the where clause (w[0..wn)), as the text
+ * after its ':' holding a Fn bound. */
+static bool param_fn_bound(const char *g, size_t gn, const char *gl, size_t gln, const char *w, size_t wn,
+			   const char **a, size_t *an)
+{
+	const char *lists[2] = { gl, w };
+	size_t lens[2] = { gln, wn };
+	for (int l = 0; l < 2; l++) {
+		const char *p;
+		size_t pn;
+		for (uint32_t k = 0; lists[l] && piece(lists[l], lens[l], k, &p, &pn); k++)
+			if (pn > gn && !memcmp(p, g, gn) && (p[gn] == ':' || p[gn] == ' ') &&
+			    fn_bound_args(p + gn, pn - gn, a, an))
+				return true;
+	}
+	return false;
+}
+
+/* Whether name[0..n) is declared in generic list gl[0..gln). */
+static bool declares(const char *gl, size_t gln, const char *name, size_t n)
+{
+	const char *p;
+	size_t pn;
+	for (uint32_t k = 0; gl && piece(gl, gln, k, &p, &pn); k++)
+		if (pn >= n && !memcmp(p, name, n) && (pn == n || p[n] == ':' || p[n] == ' ')) return true;
+	return false;
+}
+
+/* The parts of fn signature sig: its generic list, its params, its where
+ * clause (each NULL/0 when absent). */
+typedef struct { const char *gl, *pl, *w; size_t gln, pln, wn; } sig_parts;
+
+static bool split_sig(const char *sig, sig_parts *sp)
+{
+	memset(sp, 0, sizeof *sp);
+	size_t n = strlen(sig);
+	const char *fn = strstr(sig, "fn ");
+	while (fn && fn > sig && (isalnum((unsigned char)fn[-1]) || fn[-1] == '_')) fn = strstr(fn + 1, "fn ");
+	if (!fn) return false;
+	size_t i = (size_t)(fn - sig) + 3;
+	while (i < n && (isalnum((unsigned char)sig[i]) || sig[i] == '_' || sig[i] == ' ' || sig[i] == '#')) i++;
+	if (i < n && sig[i] == '<') {
+		size_t e = close_of(sig, n, i);
+		sp->gl = sig + i + 1;
+		sp->gln = e - i - 1;
+		i = e + 1;
+		while (i < n && sig[i] == ' ') i++;
+	}
+	if (i >= n || sig[i] != '(') return false;
+	size_t e = close_of(sig, n, i);
+	if (e == n) return false;
+	sp->pl = sig + i + 1;
+	sp->pln = e - i - 1;
+	const char *w = strstr(sig + e, " where ");
+	if (w) {
+		sp->w = w + 7;
+		sp->wn = n - (size_t)(sp->w - sig);
+	}
+	return true;
+}
+
+/* Argument m of a 'G'/'H' chain's list args[0..n) (see RECV_CHAIN), as
+ * the value it names. */
+static tval arg_value(resolver *R, const ref_ctx *c, const char *args, size_t n, uint32_t m, int depth)
+{
+	const char *arg;
+	size_t argl;
+	if (!piece_sep(args, n, ';', m, &arg, &argl) || argl < 2 || !strchr("TRB", *arg)) return TV_NONE;
+	/* the path is up to '|', the steps after; the value may point into
+	 * the path's text, which made_text keeps */
+	const char *bar = memchr(arg, '|', argl);
+	size_t pl = bar ? (size_t)(bar - arg - 1) : argl - 1;
+	const char *apath = made_text(R, arg + 1, pl);
+	char *asteps = bar ? xstrndup(bar + 1, argl - (size_t)(bar + 1 - arg)) : xstrndup("", 0);
+	tval v = chain_value(R, c, *arg, apath, asteps, depth + 1);
+	free(asteps);
+	return v;
+}
+
+/* The fn a 'G' chain calls at path, or the method name an 'H' chain
+ * calls on its first argument. */
+static uint32_t chain_callee(resolver *R, const ref_ctx *c, char kind, const char *path, const char *args, size_t n,
+			     int depth)
+{
+	idlist f = {0};
+	uint32_t fn = NONE;
+	if (kind == 'G') {
+		resolve_path(R, c->sc, path, c->self_ent, &f, 0);
+	} else {
+		tval v = arg_value(R, c, args, n, 0, depth);
+		if (v.ent != NONE && v.wrap == W_NONE) assoc(R, v.ent, (seg){ path, strlen(path) }, &f);
+	}
+	for (size_t i = 0; i < f.n && fn == NONE; i++)
+		if (callable(ekind(R, f.v[i])) && R->aux.v[f.v[i]].item >= 0) fn = f.v[i];
+	vec_free(&f);
+	return fn;
+}
+
+/* `f(a, |p| ..)` / `r.m(a, |p| ..)`: param j of the closure passed as
+ * argument k, from the callee's signature (see RECV_CHAIN 'G', 'H').
+ * steps is "k,j{..}..."; returns how many bytes of it were used. */
+static size_t closure_param(resolver *R, const ref_ctx *c, char kind, const char *path, const char *steps, tval *out,
+			    int depth)
+{
+	*out = TV_NONE;
+	const char *open = strchr(steps, '{'), *close = open ? strchr(open, '}') : NULL;
+	unsigned k, j;
+	if (!close || sscanf(steps, "%u,%u", &k, &j) != 2) return strlen(steps);
+	size_t used = (size_t)(close + 1 - steps), an = (size_t)(close - open - 1);
+	if (depth > 2) return used;
+	uint32_t fn = chain_callee(R, c, kind, path, open + 1, an, depth);
+	if (fn == NONE) return used;
+	const ent_aux *a = &R->aux.v[fn];
+	sig_parts sp;
+	const char *p, *t, *args, *x;
+	size_t pn, tn, argn, xn;
+	if (!split_sig(fstr(R, a->src, fitem(R, a->src, a->item)->sig), &sp) || !piece(sp.pl, sp.pln, k, &p, &pn) ||
+	    !after_colon(p, pn, &t, &tn))
+		return used;
+	/* `impl FnMut(A)`, `&dyn Fn(A)`, or a generic param bounded so */
+	if (!fn_bound_args(t, tn, &args, &argn) && !param_fn_bound(t, tn, sp.gl, sp.gln, sp.w, sp.wn, &args, &argn))
+		return used;
+	if (!piece(args, argn, j, &x, &xn)) return used;
+	trim_type(&x, &xn);
+	if (!xn) return used;
+	if (!declares(sp.gl, sp.gln, x, xn)) {
+		/* a type the fn names itself, read where the fn is */
+		*out = tv_parse(R, c, a->escope, a->self_ent, x, xn);
+		return used;
+	}
+	/* a generic param of the fn: the value of the argument whose param
+	 * has that type */
+	for (uint32_t m = 0; piece(sp.pl, sp.pln, m, &p, &pn); m++)
+		if (m != k && after_colon(p, pn, &t, &tn) && tn == xn && !memcmp(t, x, xn)) {
+			*out = arg_value(R, c, open + 1, an, m, depth);
+			break;
+		}
+	return used;
+}
+
 /* The start of a chain, with its first step when the start alone has no
  * value: `E::V(x)` binds x to field "V.0" of enum E; a value bounded by
  * traits has the methods of the traits. Returns how many bytes of steps
  * were used. */
-static size_t tv_start(resolver *R, const ref_ctx *c, char kind, const char *path, const char *steps, tval *out)
+static size_t tv_start(resolver *R, const ref_ctx *c, char kind, const char *path, const char *steps, tval *out, int depth)
 {
 	size_t n1 = 0;
+	if (kind == 'G' || kind == 'H') return closure_param(R, c, kind, path, steps, out, depth);
 	if (*steps == '.' || *steps == ':') {
 		n1 = 1;
 		while (steps[n1] && !strchr(".:?*[", steps[n1])) n1++;
@@ -1599,27 +1876,11 @@ static size_t tv_start(resolver *R, const ref_ctx *c, char kind, const char *pat
 	return n1;
 }
 
-/* The value a receiver descriptor names. */
-static tval recv_value(resolver *R, const ref_ctx *c, const fact_ref *r)
+/* The value of a chain: start kind and path, then steps (RECV_CHAIN). */
+static tval chain_value(resolver *R, const ref_ctx *c, char kind, const char *path, const char *steps, int depth)
 {
-	const char *path = fstr(R, c->src, r->recv_path), *name = fstr(R, c->src, r->recv_name);
-	char kind = 'T';
-	strbuf steps = {0};
-	strbuf_add(&steps, "", 0);
-	switch (r->recv_kind) {
-	case RECV_TYPE: break;
-	case RECV_FIELD: strbuf_printf(&steps, ".%s", name); break;
-	case RECV_MRET: strbuf_printf(&steps, ":%s", name); break;
-	case RECV_RET: kind = 'R'; break;
-	case RECV_CHAIN:
-		if (!*name) goto none;
-		kind = *name;
-		strbuf_adds(&steps, name + 1);
-		break;
-	default: goto none;
-	}
 	tval v;
-	const char *s = steps.buf + tv_start(R, c, kind, path, steps.buf, &v);
+	const char *s = steps + tv_start(R, c, kind, path, steps, &v, depth);
 	while (*s && (v.ent != NONE || v.wrap != W_NONE)) {
 		char op = *s++;
 		size_t n = 0;
@@ -1627,12 +1888,33 @@ static tval recv_value(resolver *R, const ref_ctx *c, const fact_ref *r)
 		v = tv_step(R, c, v, op, s, n);
 		s += n;
 	}
-	if (*s) v = TV_NONE;
+	return *s ? TV_NONE : v;
+}
+
+/* The value a receiver descriptor names. */
+static tval recv_value(resolver *R, const ref_ctx *c, const fact_ref *r)
+{
+	const char *path = fstr(R, c->src, r->recv_path), *name = fstr(R, c->src, r->recv_name);
+	char kind = 'T';
+	strbuf steps = {0};
+	strbuf_add(&steps, "", 0);
+	tval v = TV_NONE;
+	switch (r->recv_kind) {
+	case RECV_TYPE: break;
+	case RECV_FIELD: strbuf_printf(&steps, ".%s", name); break;
+	case RECV_MRET: strbuf_printf(&steps, ":%s", name); break;
+	case RECV_RET: kind = 'R'; break;
+	case RECV_CHAIN:
+		if (!*name) goto done;
+		kind = *name;
+		strbuf_adds(&steps, name + 1);
+		break;
+	default: goto done;
+	}
+	v = chain_value(R, c, kind, path, steps.buf, 0);
+done:
 	strbuf_free(&steps);
 	return v;
-none:
-	strbuf_free(&steps);
-	return TV_NONE;
 }
 
 /* The type entity a receiver descriptor names, or NONE. */
@@ -2036,6 +2318,10 @@ void graph_resolver_free(pt_resolver *R)
 	vec_free(&R->aux);
 	mm_free(&R->mm);
 	strbuf_free(&R->tmp);
+	for (size_t i = 0; i < R->made.n; i++)
+		free(R->made.v[i]);
+	vec_free(&R->made);
+	mm_free(&R->made_ix);
 	free(R);
 }
 

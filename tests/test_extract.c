@@ -675,6 +675,33 @@ static void test_receiver_chains(void **state)
 	assert_recv(ref(FR_CALL_METHOD, "c20"), RECV_NONE, "", "");                   /* after `..` */
 }
 
+/* Values of `match` expressions, tuples, closure params read through the
+ * callee's signature ('G' path calls, 'H' method calls), turbofish calls. */
+static void test_receiver_matches_and_closures(void **state)
+{
+	(void)state;
+	run("impl P {\n"
+	    "    fn go(&mut self, v: &mut Vec<Item>) {\n"
+	    "        let a = match v.pop() { None => return, Some(a) => a };\n"
+	    "        a.m0();\n"
+	    "        let (k, l) = match self.pop() { Some(Op { k, l }) => (k, l), _ => unreachable!() };\n"
+	    "        k.m1(); l.m2();\n"
+	    "        let t = (0, self);\n"
+	    "        t.m3();\n"
+	    "        guard((0, self), |(i, s)| s.m4());\n"
+	    "        self.with(v, &|x| x.m5());\n"
+	    "        v.m6::<u8>().m7();\n"
+	    "    }\n"
+	    "}\n");
+	assert_recv(ref(FR_CALL_METHOD, "m0"), RECV_CHAIN, "Vec<Item>", "T:pop?");   /* the diverging arm skipped */
+	assert_recv(ref(FR_CALL_METHOD, "m1"), RECV_FIELD, "Op", "k");
+	assert_recv(ref(FR_CALL_METHOD, "m2"), RECV_FIELD, "Op", "l");
+	assert_recv(ref(FR_CALL_METHOD, "m3"), RECV_TYPE, "()<_,Self>", "");
+	assert_recv(ref(FR_CALL_METHOD, "m4"), RECV_CHAIN, "guard", "G1,0{T()<_,Self>;_}.1");
+	assert_recv(ref(FR_CALL_METHOD, "m5"), RECV_CHAIN, "with", "H2,0{TSelf;TVec<Item>;_}");
+	assert_recv(ref(FR_CALL_METHOD, "m7"), RECV_MRET, "Vec<Item>", "m6");
+}
+
 /* ---- types, fields, macros ----------------------------------------------------------- */
 
 static void test_type_refs(void **state)
@@ -1334,6 +1361,7 @@ int main(void)
 		cmocka_unit_test(test_receivers),
 		cmocka_unit_test(test_type_refs),
 		cmocka_unit_test(test_receiver_chains),
+		cmocka_unit_test(test_receiver_matches_and_closures),
 		cmocka_unit_test(test_fields),
 		cmocka_unit_test(test_macros),
 		cmocka_unit_test(test_macro_items),

@@ -547,6 +547,146 @@ static void test_receiver_aliases(void **state)
 	ws_free(&w);
 }
 
+/* `let x = match v { p => e, .. }`: x has the value of the first arm that
+ * does not diverge (`return`, `panic!`, ..) and whose value is known, read
+ * with the arm's pattern bound to v's value; `let (a, b) = match ..` takes
+ * the elements of that arm's tuple. (`go` on four types: a name guess
+ * answers nothing; each answer is rustc's.) */
+static void test_match_values(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"pub struct A; impl A { pub fn go(&self) {} }\n"
+		"pub struct B; impl B { pub fn go(&self) {} }\n"
+		"pub struct C; impl C { pub fn go(&self) {} }\n"
+		"pub struct D; impl D { pub fn go(&self) {} }\n"
+		"pub enum St { Op { k: B, lhs: A }, Open }\n"
+		"pub fn make_b() -> B { B }\n"
+		"pub fn popped(v: &mut Vec<A>) -> Result<(), ()> {\n"
+		"    let a = match v.pop() { Some(a) => a, None => { return Err(()) } };\n"
+		"    a.go();\n"
+		"    Ok(())\n"
+		"}\n"
+		"pub fn tuple(s: &mut Vec<St>) {\n"
+		"    let (k, lhs) = match s.pop() {\n"
+		"        Some(St::Op { k, lhs }) => (k, lhs),\n"
+		"        Some(St::Open) => return,\n"
+		"        None => unreachable!(),\n"
+		"    };\n"
+		"    k.go();\n"
+		"    lhs.go();\n"
+		"}\n"
+		"pub fn calls(n: u8) { let b = match n { 0 => make_b(), _ => make_b() }; b.go(); }\n"
+		"pub fn first_diverges(o: Option<C>) { let c = match o { None => panic!(\"no\"), Some(c) => c }; c.go(); }\n"
+		"pub fn loops(v: Vec<Option<D>>) { for o in v { let d = match o { None => continue, Some(d) => d }; d.go(); } }\n",
+		NULL);
+	assert_answer(&w, "callees", "t::popped", "t::A::go");
+	assert_answer(&w, "callees", "t::tuple", "t::A::go,t::B::go");
+	assert_answer(&w, "callees", "t::calls", "t::B::go,t::make_b");
+	assert_answer(&w, "callees", "t::first_diverges", "t::C::go");
+	assert_answer(&w, "callees", "t::loops", "t::D::go");
+	ws_free(&w);
+}
+
+/* `split_first()` / `split_last()` (and `_mut`) of a Vec or slice of T:
+ * Option<(&T, &[T])>, so `let (x, rest) = v.split_last().unwrap()` has x
+ * a T and rest's elements T, also when T is a generic bounded by a trait
+ * (the call then goes to the trait's method). */
+static void test_split_seq(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"pub struct A; impl A { pub fn go(&self) {} }\n"
+		"pub struct B; impl B { pub fn go(&self) {} }\n"
+		"pub struct C; impl C { pub fn go(&self) {} }\n"
+		"pub struct D; impl D { pub fn go(&self) {} }\n"
+		"pub fn firsts(v: &[B]) { if let Some((x, rest)) = v.split_first() { x.go(); rest[0].go(); } }\n"
+		"pub fn lasts(v: &mut Vec<C>) { let (x, _) = v.split_last_mut().unwrap(); x.go(); }\n"
+		"pub trait Iv { fn lo(&self) -> u8; }\n"
+		"pub struct Set<I> { pub r: Vec<I> }\n"
+		"impl<I: Iv> Set<I> { pub fn last(&mut self) { let (l, _) = self.r.split_last_mut().unwrap(); l.lo(); } }\n",
+		NULL);
+	assert_answer(&w, "callees", "t::firsts", "t::B::go");
+	assert_answer(&w, "callees", "t::lasts", "t::C::go");
+	assert_answer(&w, "callees", "t::Set::last", "t::Iv::lo");
+	ws_free(&w);
+}
+
+/* A closure passed to a generic fn `fn guard<T, F>(v: T, f: F) where
+ * F: FnMut(&mut T)` (or `f: impl FnOnce(&T)`) gets as its param the type
+ * of the argument bound to T, destructured when it is a tuple; a param
+ * the bound names by a concrete type has that type (`&dyn Fn(&mut Self)`
+ * too); the same for a closure (or `&closure`) passed to a method. (`go`
+ * on five types: a name guess answers nothing; each answer is rustc's.) */
+static void test_generic_closure_params(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo,
+		"src/lib.rs",
+		"pub mod sg;\n"
+		"use crate::sg::{guard, with, on_b};\n"
+		"pub struct A; impl A { pub fn go(&self) {} }\n"
+		"pub struct B; impl B { pub fn go(&self) {} }\n"
+		"pub struct C; impl C { pub fn go(&self) {} }\n"
+		"pub struct D; impl D { pub fn go(&self) {} }\n"
+		"impl D {\n"
+		"    pub fn plain(&mut self) { let _g = guard(self, |d| d.go()); }\n"
+		"    pub fn tuple(&mut self, a: A) { let _g = guard((0, a, &mut *self), |(_, a, d)| { a.go(); d.go(); }); }\n"
+		"    pub fn later(&self, c: &C) { with(|c| c.go(), c); }\n"
+		"    pub fn concrete(&self) { on_b(|b| b.go()); }\n"
+		"    pub fn by_ref(&mut self, t: &mut T) { t.rehash(&|t, _| t.go()); }\n"
+		"    pub fn generic(&self, t: &T, a: &A) { t.visit(a, |a| a.go()); }\n"
+		"}\n"
+		"pub struct T;\n"
+		"impl T {\n"
+		"    pub fn go(&self) {}\n"
+		"    pub fn rehash(&mut self, h: &dyn Fn(&mut Self, usize) -> u64) { h(self, 0); }\n"
+		"    pub fn visit<V, F: FnOnce(&V)>(&self, v: V, f: F) { f(&v) }\n"
+		"}\n",
+		"src/sg.rs",
+		"pub struct Guard<T, F: FnMut(&mut T)> { v: T, f: F }\n"
+		"pub fn guard<T, F>(v: T, f: F) -> Guard<T, F>\n"
+		"where\n"
+		"    F: FnMut(&mut T),\n"
+		"{\n"
+		"    Guard { v, f }\n"
+		"}\n"
+		"pub fn with<T>(f: impl FnOnce(&T), v: T) { f(&v) }\n"
+		"pub fn on_b<F: Fn(&crate::B)>(f: F) { f(&crate::B) }\n",
+		NULL);
+	assert_answer(&w, "callees", "t::D::plain", "t::D::go,t::sg::guard");
+	assert_answer(&w, "callees", "t::D::tuple", "t::A::go,t::D::go,t::sg::guard");
+	assert_answer(&w, "callees", "t::D::later", "t::C::go,t::sg::with");
+	assert_answer(&w, "callees", "t::D::concrete", "t::B::go,t::sg::on_b");
+	assert_answer(&w, "callees", "t::D::by_ref", "t::T::go,t::T::rehash");
+	assert_answer(&w, "callees", "t::D::generic", "t::A::go,t::T::visit");
+	ws_free(&w);
+}
+
+/* A method called with a turbofish, `t.make::<X>()`, returns what its
+ * signature says, like `t.make()`. (`go` on four types.) */
+static void test_turbofish_results(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"pub struct A; impl A { pub fn go(&self) {} }\n"
+		"pub struct B; impl B { pub fn go(&self) {} }\n"
+		"pub struct C; impl C { pub fn go(&self) {} }\n"
+		"pub struct D; impl D { pub fn go(&self) {} }\n"
+		"pub struct T;\n"
+		"impl T { pub fn make<X>(&self) -> B { B } }\n"
+		"pub fn chained(t: &T) { t.make::<u8>().go(); }\n"
+		"pub fn bound(t: &T) { let b = t.make::<u8>(); b.go(); }\n",
+		NULL);
+	assert_answer(&w, "callees", "t::chained", "t::B::go,t::T::make");
+	assert_answer(&w, "callees", "t::bound", "t::B::go,t::T::make");
+	ws_free(&w);
+}
+
 /* Every (key, value) of a table, concatenated in key order. */
 static void dump_table(store *st, store_table t, strbuf *out)
 {
@@ -867,6 +1007,10 @@ int main(void)
 		cmocka_unit_test(test_variant_patterns),
 		cmocka_unit_test(test_receiver_steps),
 		cmocka_unit_test(test_receiver_aliases),
+		cmocka_unit_test(test_match_values),
+		cmocka_unit_test(test_split_seq),
+		cmocka_unit_test(test_generic_closure_params),
+		cmocka_unit_test(test_turbofish_results),
 		cmocka_unit_test(test_value_namespace_use),
 		cmocka_unit_test(test_resolve_version),
 		cmocka_unit_test(test_cfg_alternatives),
