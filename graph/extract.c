@@ -709,17 +709,21 @@ static int path_text(pt_extractor *x, TSNode n, strbuf *out, int *qual, int dept
 	return k + has_head;
 }
 
-static bool is_smart_pointer(pt_extractor *x, TSNode base)
+/* The last name of a type path (`Box` of `std::boxed::Box`), NULL if none. */
+static const char *type_base_name(pt_extractor *x, TSNode base, size_t *n)
 {
 	if (null(base))
-		return false;
+		return NULL;
 	if (ts_node_symbol(base) == x->S.scoped_type || ts_node_symbol(base) == x->S.scoped_ident)
 		base = child(base, x->F.name);
-	if (null(base))
-		return false;
+	return null(base) ? NULL : ident(x, base, n);
+}
+
+static bool is_smart_pointer(pt_extractor *x, TSNode base)
+{
 	size_t n;
-	const char *s = ident(x, base, &n);
-	return text_is(s, n, "Box") || text_is(s, n, "Rc") || text_is(s, n, "Arc");
+	const char *s = type_base_name(x, base, &n);
+	return s && (text_is(s, n, "Box") || text_is(s, n, "Rc") || text_is(s, n, "Arc"));
 }
 
 /* Std containers whose element type receivers follow (TY_ELEM): the
@@ -727,16 +731,10 @@ static bool is_smart_pointer(pt_extractor *x, TSNode base)
  * what a `NonNull<T>` points to. */
 static bool is_elem_wrapper(pt_extractor *x, TSNode base)
 {
-	if (null(base))
-		return false;
-	if (ts_node_symbol(base) == x->S.scoped_type || ts_node_symbol(base) == x->S.scoped_ident)
-		base = child(base, x->F.name);
-	if (null(base))
-		return false;
 	size_t n;
-	const char *s = ident(x, base, &n);
-	return text_is(s, n, "Option") || text_is(s, n, "Result") || text_is(s, n, "Vec") ||
-	       text_is(s, n, "VecDeque") || text_is(s, n, "NonNull");
+	const char *s = type_base_name(x, base, &n);
+	return s && (text_is(s, n, "Option") || text_is(s, n, "Result") || text_is(s, n, "Vec") ||
+		     text_is(s, n, "VecDeque") || text_is(s, n, "NonNull"));
 }
 
 static TSNode first_type_arg(pt_extractor *x, TSNode g)

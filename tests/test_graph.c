@@ -118,6 +118,14 @@ static char *answer(ws *w, const char *kind, const char *target)
 
 static const char *cargo = "[package]\nname = \"t\"\nversion = \"0.1.0\"\n";
 
+/* `go` on four types: a guess by name answers nothing, so each right
+ * answer is a resolved receiver. */
+#define FOUR_GO \
+	"pub struct A; impl A { pub fn go(&self) {} }\n" \
+	"pub struct B; impl B { pub fn go(&self) {} }\n" \
+	"pub struct C; impl C { pub fn go(&self) {} }\n" \
+	"pub struct D; impl D { pub fn go(&self) {} }\n"
+
 static void test_modules_and_uses(void **state)
 {
 	(void)state;
@@ -522,10 +530,7 @@ static void test_receiver_aliases(void **state)
 	(void)state;
 	ws w;
 	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
-		"pub struct A; impl A { pub fn go(&self) {} }\n"
-		"pub struct B; impl B { pub fn go(&self) {} }\n"
-		"pub struct C; impl C { pub fn go(&self) {} }\n"
-		"pub struct D; impl D { pub fn go(&self) {} }\n"
+		FOUR_GO
 		"pub type Alias = B;\n"
 		"pub struct It { pub v: Vec<A> }\n"
 		"pub struct ItIter<'a> { it: std::slice::Iter<'a, A> }\n"
@@ -557,10 +562,7 @@ static void test_match_values(void **state)
 	(void)state;
 	ws w;
 	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
-		"pub struct A; impl A { pub fn go(&self) {} }\n"
-		"pub struct B; impl B { pub fn go(&self) {} }\n"
-		"pub struct C; impl C { pub fn go(&self) {} }\n"
-		"pub struct D; impl D { pub fn go(&self) {} }\n"
+		FOUR_GO
 		"pub enum St { Op { k: B, lhs: A }, Open }\n"
 		"pub fn make_b() -> B { B }\n"
 		"pub fn popped(v: &mut Vec<A>) -> Result<(), ()> {\n"
@@ -598,10 +600,7 @@ static void test_split_seq(void **state)
 	(void)state;
 	ws w;
 	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
-		"pub struct A; impl A { pub fn go(&self) {} }\n"
-		"pub struct B; impl B { pub fn go(&self) {} }\n"
-		"pub struct C; impl C { pub fn go(&self) {} }\n"
-		"pub struct D; impl D { pub fn go(&self) {} }\n"
+		FOUR_GO
 		"pub fn firsts(v: &[B]) { if let Some((x, rest)) = v.split_first() { x.go(); rest[0].go(); } }\n"
 		"pub fn lasts(v: &mut Vec<C>) { let (x, _) = v.split_last_mut().unwrap(); x.go(); }\n"
 		"pub trait Iv { fn lo(&self) -> u8; }\n"
@@ -628,10 +627,7 @@ static void test_generic_closure_params(void **state)
 		"src/lib.rs",
 		"pub mod sg;\n"
 		"use crate::sg::{guard, with, on_b};\n"
-		"pub struct A; impl A { pub fn go(&self) {} }\n"
-		"pub struct B; impl B { pub fn go(&self) {} }\n"
-		"pub struct C; impl C { pub fn go(&self) {} }\n"
-		"pub struct D; impl D { pub fn go(&self) {} }\n"
+		FOUR_GO
 		"impl D {\n"
 		"    pub fn plain(&mut self) { let _g = guard(self, |d| d.go()); }\n"
 		"    pub fn tuple(&mut self, a: A) { let _g = guard((0, a, &mut *self), |(_, a, d)| { a.go(); d.go(); }); }\n"
@@ -673,10 +669,7 @@ static void test_turbofish_results(void **state)
 	(void)state;
 	ws w;
 	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
-		"pub struct A; impl A { pub fn go(&self) {} }\n"
-		"pub struct B; impl B { pub fn go(&self) {} }\n"
-		"pub struct C; impl C { pub fn go(&self) {} }\n"
-		"pub struct D; impl D { pub fn go(&self) {} }\n"
+		FOUR_GO
 		"pub struct T;\n"
 		"impl T { pub fn make<X>(&self) -> B { B } }\n"
 		"pub fn chained(t: &T) { t.make::<u8>().go(); }\n"

@@ -546,6 +546,8 @@ def edit_candidates(corpus, rng):
     for e in corpus.entities:
         if e["kind"] != "function" or not (1 <= corpus.calls_in.get(e["path"], 0) <= 20):
             continue
+        if e.get("cfg_off"):
+            continue      # out of the default build: calls from code in the build are not linked to it
         f = e["file"]
         if re.search(r"(^|/)(tests?|benches|examples)(/|\.rs$)", f) or "/src/" not in "/" + f:
             continue
