@@ -11,6 +11,8 @@
 #define _GNU_SOURCE
 #include "server.h"
 
+#include "../graph/index.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,9 +228,32 @@ void lsp_diagnostics_forget(lsp_server *s, lsp_root *r, const char *uri)
 	pthread_mutex_unlock(&s->diag_mu);
 }
 
+/* The folder's diagnostics for a pull (a new reference), computed once
+ * per database generation: a pull then costs a lookup, not a walk of
+ * every module (100 ms on the standard library). Call with diag_mu held. */
+static json_t *pull_diagnostics(lsp_server *s, lsp_root *r)
+{
+	uint64_t gen = 0;
+	store_txn *txn = NULL;
+	if (r->st && store_txn_begin(r->st, false, &txn) == STORE_OK) {
+		store_meta_get_u64(txn, META_GENERATION, &gen);
+		store_txn_abort(txn);
+	}
+	if (!r->pull_cache || r->pull_gen != gen) {
+		json_decref(r->pull_cache);
+		r->pull_cache = root_diagnostics(s, r, false);
+		r->pull_gen = gen;
+	}
+	return json_incref(r->pull_cache);
+}
+
 void lsp_publish_diagnostics(lsp_server *s, lsp_root *r)
 {
 	if (s->cap_pull_diag) {
+		/* the indexer, idle: ready the answer before the client asks */
+		pthread_mutex_lock(&s->diag_mu);
+		json_decref(pull_diagnostics(s, r));
+		pthread_mutex_unlock(&s->diag_mu);
 		if (s->cap_diag_refresh) jrpc_request(s->out, "workspace/diagnostic/refresh", NULL);
 		return;
 	}
@@ -251,7 +276,7 @@ json_t *lsp_req_document_diagnostic(lsp_server *s, json_t *params, lsp_err *err)
 	if (r) {
 		lsp_root_settle(r);   /* before the lock: the indexer takes it too */
 		pthread_mutex_lock(&s->diag_mu);
-		json_t *d = root_diagnostics(s, r, false);
+		json_t *d = pull_diagnostics(s, r);
 		items = json_incref(json_object_get(d, uri));
 		json_decref(d);
 		pthread_mutex_unlock(&s->diag_mu);
@@ -269,7 +294,7 @@ json_t *lsp_req_workspace_diagnostic(lsp_server *s, json_t *params, lsp_err *err
 	pthread_mutex_lock(&s->diag_mu);
 	for (size_t k = 0; k < s->roots.n; k++) {
 		if (atomic_load(&s->roots.v[k]->retired)) continue;
-		json_t *d = root_diagnostics(s, s->roots.v[k], false);
+		json_t *d = pull_diagnostics(s, s->roots.v[k]);
 		const char *uri;
 		json_t *items;
 		json_object_foreach(d, uri, items)

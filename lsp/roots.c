@@ -554,6 +554,7 @@ static void root_free(lsp_root *r)
 	vec_free(&r->queue);
 	for (size_t i = 0; i < r->diag.n; i++) free(r->diag.v[i].uri);
 	vec_free(&r->diag);
+	json_decref(r->pull_cache);
 	index_session_free(r->session);
 	store_close(r->st);
 	pthread_mutex_destroy(&r->mu);

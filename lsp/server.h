@@ -63,6 +63,11 @@ typedef struct {
 	 * was last sent for each (pushes skip what did not change); under
 	 * the server's diag_mu */
 	VEC(lsp_diag_file) diag;
+	/* what pull requests answer: the folder's diagnostics as of database
+	 * generation pull_gen (under diag_mu; made by the indexer once idle,
+	 * or by the first pull after a commit) */
+	json_t *pull_cache;
+	uint64_t pull_gen;
 } lsp_root;
 
 /* A message read, waiting for the dispatcher, and when it was read. */
