@@ -185,16 +185,31 @@ static uint64_t hash_json(const json_t *j)
  * uri that had some and no longer has. With `changed`, only the uris
  * whose list differs from the last one recorded. Updates the record.
  * Call with s->diag_mu held. */
-static json_t *root_diagnostics(lsp_server *s, lsp_root *r, bool changed)
+/* uri → diagnostics of folder r as its database is now, and the
+ * database's generation then. Touches nothing shared. */
+static json_t *compute_diagnostics(lsp_server *s, lsp_root *r, uint64_t *gen)
 {
 	store_txn *txn = NULL;
 	json_t *d = NULL;
-	if (r->st && store_txn_begin(r->st, false, &txn) == STORE_OK) d = lsp_cycle_diagnostics(s, r, txn);
+	*gen = 0;
+	if (r->st && store_txn_begin(r->st, false, &txn) == STORE_OK) {
+		store_meta_get_u64(txn, META_GENERATION, gen);
+		d = lsp_cycle_diagnostics(s, r, txn);
+	}
 	store_txn_abort(txn);
 	if (!d) d = json_object();
 	const char *uri;
 	json_t *items;
 	json_object_foreach(d, uri, items) lsp_convert_ranges(s, uri, items);
+	return d;
+}
+
+static json_t *root_diagnostics(lsp_server *s, lsp_root *r, bool changed)
+{
+	uint64_t gen;
+	json_t *d = compute_diagnostics(s, r, &gen);
+	const char *uri;
+	json_t *items;
 	json_t *old = json_object();     /* uri → last hash, as a JSON integer */
 	for (size_t i = 0; i < r->diag.n; i++) {
 		json_object_set_new(old, r->diag.v[i].uri, json_integer((json_int_t)r->diag.v[i].hash));
@@ -228,32 +243,57 @@ void lsp_diagnostics_forget(lsp_server *s, lsp_root *r, const char *uri)
 	pthread_mutex_unlock(&s->diag_mu);
 }
 
-/* The folder's diagnostics for a pull (a new reference), computed once
- * per database generation: a pull then costs a lookup, not a walk of
- * every module (100 ms on the standard library). Call with diag_mu held. */
+/* The folder's diagnostics for a pull (a new reference): made once per
+ * database generation by the indexer when idle, outside the lock, so a
+ * pull is a lookup, never a walk of every module (100 ms on the standard
+ * library), and never waits for one. A pull may thus see the diagnostics
+ * of the commit before; the refresh request that follows the new ones
+ * makes the client pull again. Only the first pull computes. */
 static json_t *pull_diagnostics(lsp_server *s, lsp_root *r)
 {
-	uint64_t gen = 0;
-	store_txn *txn = NULL;
-	if (r->st && store_txn_begin(r->st, false, &txn) == STORE_OK) {
-		store_meta_get_u64(txn, META_GENERATION, &gen);
-		store_txn_abort(txn);
-	}
-	if (!r->pull_cache || r->pull_gen != gen) {
-		json_decref(r->pull_cache);
-		r->pull_cache = root_diagnostics(s, r, false);
+	pthread_mutex_lock(&s->diag_mu);
+	json_t *d = json_incref(r->pull_cache);
+	pthread_mutex_unlock(&s->diag_mu);
+	if (d) return d;
+	uint64_t gen;
+	d = compute_diagnostics(s, r, &gen);
+	pthread_mutex_lock(&s->diag_mu);
+	if (!r->pull_cache) {
+		r->pull_cache = json_incref(d);
 		r->pull_gen = gen;
 	}
-	return json_incref(r->pull_cache);
+	pthread_mutex_unlock(&s->diag_mu);
+	return d;
+}
+
+/* The indexer's part: a new cache when the database moved on. */
+static void refresh_pull_cache(lsp_server *s, lsp_root *r)
+{
+	uint64_t now = 0;
+	store_txn *txn = NULL;
+	if (r->st && store_txn_begin(r->st, false, &txn) == STORE_OK) {
+		store_meta_get_u64(txn, META_GENERATION, &now);
+		store_txn_abort(txn);
+	}
+	pthread_mutex_lock(&s->diag_mu);
+	bool fresh = r->pull_cache && r->pull_gen == now;
+	pthread_mutex_unlock(&s->diag_mu);
+	if (fresh) return;
+	uint64_t gen;
+	json_t *d = compute_diagnostics(s, r, &gen);
+	pthread_mutex_lock(&s->diag_mu);
+	json_t *old = r->pull_cache;
+	r->pull_cache = d;
+	r->pull_gen = gen;
+	pthread_mutex_unlock(&s->diag_mu);
+	json_decref(old);
 }
 
 void lsp_publish_diagnostics(lsp_server *s, lsp_root *r)
 {
 	if (s->cap_pull_diag) {
 		/* the indexer, idle: ready the answer before the client asks */
-		pthread_mutex_lock(&s->diag_mu);
-		json_decref(pull_diagnostics(s, r));
-		pthread_mutex_unlock(&s->diag_mu);
+		refresh_pull_cache(s, r);
 		if (s->cap_diag_refresh) jrpc_request(s->out, "workspace/diagnostic/refresh", NULL);
 		return;
 	}
@@ -274,12 +314,9 @@ json_t *lsp_req_document_diagnostic(lsp_server *s, json_t *params, lsp_err *err)
 	lsp_root *r = uri ? lsp_root_of(s, uri, NULL) : NULL;
 	json_t *items = NULL;
 	if (r) {
-		lsp_root_settle(r);   /* before the lock: the indexer takes it too */
-		pthread_mutex_lock(&s->diag_mu);
 		json_t *d = pull_diagnostics(s, r);
 		items = json_incref(json_object_get(d, uri));
 		json_decref(d);
-		pthread_mutex_unlock(&s->diag_mu);
 	}
 	return json_pack("{s:s,s:o}", "kind", "full", "items", items ? items : json_array());
 }
@@ -289,10 +326,7 @@ json_t *lsp_req_workspace_diagnostic(lsp_server *s, json_t *params, lsp_err *err
 	(void)params;
 	(void)err;
 	json_t *reports = json_array();
-	for (size_t k = 0; k < s->roots.n; k++)
-		if (!atomic_load(&s->roots.v[k]->retired)) lsp_root_settle(s->roots.v[k]);
-	pthread_mutex_lock(&s->diag_mu);
-	for (size_t k = 0; k < s->roots.n; k++) {
+	for (size_t k = 0; k < lsp_roots_count(s); k++) {
 		if (atomic_load(&s->roots.v[k]->retired)) continue;
 		json_t *d = pull_diagnostics(s, s->roots.v[k]);
 		const char *uri;
@@ -302,6 +336,5 @@ json_t *lsp_req_workspace_diagnostic(lsp_server *s, json_t *params, lsp_err *err
 								 "version", "items", items));
 		json_decref(d);
 	}
-	pthread_mutex_unlock(&s->diag_mu);
 	return json_pack("{s:o}", "items", reports);
 }

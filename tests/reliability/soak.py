@@ -6,7 +6,7 @@ lsp1 plus, when installed, the aho-corasick and bytes crates from
 /usr/share/cargo/registry) and for SOAK_SECONDS (default 60) sends a
 stream of incremental edits across them (SOAK_EDIT_RATE a second, default
 200) mixed with queries (hover, definition, references, documentSymbol,
-workspace/symbol, blastRadius, stats), one query in flight at a time, each
+workspace/symbol, blastRadius, stats, pulled diagnostics), one query in flight at a time, each
 timed from the write of the request to the read of its answer.
 
 Checked: every query answered; a function added to a buffer is found by
@@ -101,7 +101,8 @@ def main():
         slowest = []
         peak = rss0
         kinds = ["textDocument/hover", "textDocument/definition", "textDocument/references",
-                 "textDocument/documentSymbol", "workspace/symbol", "parseltongue/blastRadius", "parseltongue/stats"]
+                 "textDocument/documentSymbol", "workspace/symbol", "parseltongue/blastRadius", "parseltongue/stats",
+                 "textDocument/diagnostic"]
         t_start = time.time()
         next_probe = t_start + 2
         last_rss = t_start
