@@ -22,7 +22,7 @@ static void sample(pt_facts *f)
 		 sig = strpool_adds(&f->pool, "pub fn run() -> Self"), self = strpool_adds(&f->pool, "Self"),
 		 tr = strpool_adds(&f->pool, "Tr"), gen = strpool_adds(&f->pool, "T:Tr"),
 		 p = strpool_adds(&f->pool, "m.rs"), x = strpool_adds(&f->pool, "x");
-	fact_item mod = { PT_MODULE, FI_PUB, -1, span(0, 40, 0), span(4, 5, 0), m, m, p, 0, 0, 0, 0 };
+	fact_item mod = { PT_MODULE, FI_PUB, -1, span(0, 40, 0), span(4, 5, 0), m, m, p, 0, 0, 0, 0, 0 };
 	fact_item fn = { PT_METHOD, FI_HAS_BODY | FI_PUB, 0, span(10, 30, 1), span(17, 20, 1), fun, sig, 0, self, tr, self, x, gen };
 	vec_push(&f->items, mod);
 	vec_push(&f->items, fn);
