@@ -243,27 +243,33 @@ void lsp_diagnostics_forget(lsp_server *s, lsp_root *r, const char *uri)
 	pthread_mutex_unlock(&s->diag_mu);
 }
 
-/* The folder's diagnostics for a pull (a new reference): made once per
- * database generation by the indexer when idle, outside the lock, so a
- * pull is a lookup, never a walk of every module (100 ms on the standard
- * library), and never waits for one. A pull may thus see the diagnostics
- * of the commit before; the refresh request that follows the new ones
- * makes the client pull again. Only the first pull computes. */
-static json_t *pull_diagnostics(lsp_server *s, lsp_root *r)
+/* The folder's diagnostics for a pull, or those of one uri (NULL: none
+ * there): made once per database generation by the indexer when idle,
+ * outside the lock, so a pull is a lookup, never a walk of every module
+ * (100 ms on the standard library), and never waits for one. A pull may
+ * thus see the diagnostics of the commit before; the refresh request that
+ * follows the new ones makes the client pull again. Only the first pull
+ * computes. What is returned is a copy: the cache itself is only touched
+ * under the lock (jansson's reference counts are not fully thread-safe). */
+static json_t *pull_diagnostics(lsp_server *s, lsp_root *r, const char *uri)
 {
 	pthread_mutex_lock(&s->diag_mu);
-	json_t *d = json_incref(r->pull_cache);
-	pthread_mutex_unlock(&s->diag_mu);
-	if (d) return d;
-	uint64_t gen;
-	d = compute_diagnostics(s, r, &gen);
-	pthread_mutex_lock(&s->diag_mu);
 	if (!r->pull_cache) {
-		r->pull_cache = json_incref(d);
-		r->pull_gen = gen;
+		pthread_mutex_unlock(&s->diag_mu);
+		uint64_t gen;
+		json_t *d = compute_diagnostics(s, r, &gen);
+		pthread_mutex_lock(&s->diag_mu);
+		if (!r->pull_cache) {
+			r->pull_cache = d;
+			r->pull_gen = gen;
+		} else {
+			json_decref(d);
+		}
 	}
+	json_t *out = uri ? json_object_get(r->pull_cache, uri) : r->pull_cache;
+	out = out ? json_deep_copy(out) : NULL;
 	pthread_mutex_unlock(&s->diag_mu);
-	return d;
+	return out;
 }
 
 /* The indexer's part: a new cache when the database moved on. */
@@ -282,11 +288,10 @@ static void refresh_pull_cache(lsp_server *s, lsp_root *r)
 	uint64_t gen;
 	json_t *d = compute_diagnostics(s, r, &gen);
 	pthread_mutex_lock(&s->diag_mu);
-	json_t *old = r->pull_cache;
+	json_decref(r->pull_cache);
 	r->pull_cache = d;
 	r->pull_gen = gen;
 	pthread_mutex_unlock(&s->diag_mu);
-	json_decref(old);
 }
 
 void lsp_publish_diagnostics(lsp_server *s, lsp_root *r)
@@ -314,9 +319,7 @@ json_t *lsp_req_document_diagnostic(lsp_server *s, json_t *params, lsp_err *err)
 	lsp_root *r = uri ? lsp_root_of(s, uri, NULL) : NULL;
 	json_t *items = NULL;
 	if (r) {
-		json_t *d = pull_diagnostics(s, r);
-		items = json_incref(json_object_get(d, uri));
-		json_decref(d);
+		items = pull_diagnostics(s, r, uri);
 	}
 	return json_pack("{s:s,s:o}", "kind", "full", "items", items ? items : json_array());
 }
@@ -328,7 +331,7 @@ json_t *lsp_req_workspace_diagnostic(lsp_server *s, json_t *params, lsp_err *err
 	json_t *reports = json_array();
 	for (size_t k = 0; k < lsp_roots_count(s); k++) {
 		if (atomic_load(&s->roots.v[k]->retired)) continue;
-		json_t *d = pull_diagnostics(s, s->roots.v[k]);
+		json_t *d = pull_diagnostics(s, s->roots.v[k], NULL);
 		const char *uri;
 		json_t *items;
 		json_object_foreach(d, uri, items)
