@@ -159,6 +159,16 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+/* glibc's malloc_trim. Not under a sanitizer: its allocator is not
+ * glibc's, whose lazy set-up two indexers (two workspace folders) could
+ * then race into (a crash in mtrim). */
+static void give_back_memory(void)
+{
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+	malloc_trim(0);
+#endif
+}
+
 static void run_pool(pool *P, const index_opts *o)
 {
 	int n = o->jobs > 0 ? o->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
@@ -168,7 +178,7 @@ static void run_pool(pool *P, const index_opts *o)
 	if (n <= 1) {
 		worker(P);
 		if (o->progress) o->progress(o->ctx, P->n, P->n);
-		malloc_trim(0);
+		give_back_memory();
 		return;
 	}
 	pthread_t *t = xcalloc((size_t)n, sizeof *t);
@@ -182,7 +192,7 @@ static void run_pool(pool *P, const index_opts *o)
 	if (o->progress) o->progress(o->ctx, P->n, P->n);
 	free(t);
 	/* give the parsers' freed trees back before resolving */
-	malloc_trim(0);
+	give_back_memory();
 }
 
 /* ---- change detection ------------------------------------------------- */

@@ -243,44 +243,66 @@ void lsp_diagnostics_forget(lsp_server *s, lsp_root *r, const char *uri)
 	pthread_mutex_unlock(&s->diag_mu);
 }
 
+static uint64_t generation_now(lsp_root *r)
+{
+	uint64_t gen = 0;
+	store_txn *txn = NULL;
+	if (r->st && store_txn_begin(r->st, false, &txn) == STORE_OK) {
+		store_meta_get_u64(txn, META_GENERATION, &gen);
+		store_txn_abort(txn);
+	}
+	return gen;
+}
+
+static bool folder_busy(lsp_root *r)
+{
+	pthread_mutex_lock(&r->mu);
+	bool busy = r->queue.n || r->busy;
+	pthread_mutex_unlock(&r->mu);
+	return busy;
+}
+
 /* The folder's diagnostics for a pull, or those of one uri (NULL: none
- * there): made once per database generation by the indexer when idle,
- * outside the lock, so a pull is a lookup, never a walk of every module
- * (100 ms on the standard library), and never waits for one. A pull may
- * thus see the diagnostics of the commit before; the refresh request that
- * follows the new ones makes the client pull again. Only the first pull
- * computes. What is returned is a copy: the cache itself is only touched
- * under the lock (jansson's reference counts are not fully thread-safe). */
+ * there). The indexer makes them after each commit, outside the lock, so
+ * a pull is usually a lookup, never a wait on a walk of every module
+ * (100 ms on the standard library). While edits are still being indexed a
+ * pull gets those of the commit before (the refresh request that follows
+ * makes the client pull again); once the folder is idle, it gets those of
+ * the last commit, made here if the indexer has not made them yet. What is
+ * returned is a copy: the cache itself is only touched under the lock
+ * (jansson's reference counts are not fully thread-safe). */
 static json_t *pull_diagnostics(lsp_server *s, lsp_root *r, const char *uri)
 {
+	uint64_t now = generation_now(r);
 	pthread_mutex_lock(&s->diag_mu);
-	if (!r->pull_cache) {
-		pthread_mutex_unlock(&s->diag_mu);
+	bool fresh = r->pull_cache && r->pull_gen == now;
+	pthread_mutex_unlock(&s->diag_mu);
+	if (!fresh && !(r->pull_cache && folder_busy(r))) {
 		uint64_t gen;
 		json_t *d = compute_diagnostics(s, r, &gen);
 		pthread_mutex_lock(&s->diag_mu);
-		if (!r->pull_cache) {
+		if (!r->pull_cache || r->pull_gen < gen) {
+			json_decref(r->pull_cache);
 			r->pull_cache = d;
 			r->pull_gen = gen;
 		} else {
 			json_decref(d);
 		}
+		pthread_mutex_unlock(&s->diag_mu);
 	}
+	pthread_mutex_lock(&s->diag_mu);
 	json_t *out = uri ? json_object_get(r->pull_cache, uri) : r->pull_cache;
 	out = out ? json_deep_copy(out) : NULL;
 	pthread_mutex_unlock(&s->diag_mu);
 	return out;
 }
 
-/* The indexer's part: a new cache when the database moved on. */
-static void refresh_pull_cache(lsp_server *s, lsp_root *r)
+/* The indexer's part, after each commit: a new cache when the database
+ * moved on. */
+void lsp_refresh_pull_diagnostics(lsp_server *s, lsp_root *r)
 {
-	uint64_t now = 0;
-	store_txn *txn = NULL;
-	if (r->st && store_txn_begin(r->st, false, &txn) == STORE_OK) {
-		store_meta_get_u64(txn, META_GENERATION, &now);
-		store_txn_abort(txn);
-	}
+	if (!s->cap_pull_diag) return;
+	uint64_t now = generation_now(r);
 	pthread_mutex_lock(&s->diag_mu);
 	bool fresh = r->pull_cache && r->pull_gen == now;
 	pthread_mutex_unlock(&s->diag_mu);
@@ -288,17 +310,20 @@ static void refresh_pull_cache(lsp_server *s, lsp_root *r)
 	uint64_t gen;
 	json_t *d = compute_diagnostics(s, r, &gen);
 	pthread_mutex_lock(&s->diag_mu);
-	json_decref(r->pull_cache);
-	r->pull_cache = d;
-	r->pull_gen = gen;
+	if (!r->pull_cache || r->pull_gen < gen) {
+		json_decref(r->pull_cache);
+		r->pull_cache = d;
+		r->pull_gen = gen;
+	} else {
+		json_decref(d);
+	}
 	pthread_mutex_unlock(&s->diag_mu);
 }
 
 void lsp_publish_diagnostics(lsp_server *s, lsp_root *r)
 {
 	if (s->cap_pull_diag) {
-		/* the indexer, idle: ready the answer before the client asks */
-		refresh_pull_cache(s, r);
+		lsp_refresh_pull_diagnostics(s, r);
 		if (s->cap_diag_refresh) jrpc_request(s->out, "workspace/diagnostic/refresh", NULL);
 		return;
 	}

@@ -531,6 +531,7 @@ static void *indexer_main(void *arg)
 		pthread_cond_broadcast(&r->cv);
 		pthread_mutex_unlock(&r->mu);
 		stamp_due = pt_now_ns() + STAMP_DELAY_NS;
+		if (idle && !atomic_load(&s->quit)) lsp_refresh_pull_diagnostics(s, r);
 		/* diagnostics follow the graph, at most once a second while typing */
 		if (idle && !atomic_load(&s->quit) && pt_now_ns() - last_pub >= DIAG_INTERVAL_NS) {
 			lsp_publish_diagnostics(s, r);

@@ -203,6 +203,9 @@ json_t *lsp_req_stats(lsp_server *s, json_t *params, lsp_err *err);
 json_t *lsp_cycle_diagnostics(lsp_server *s, lsp_root *r, store_txn *txn);
 /* Publish r's cycle diagnostics (push clients), or ask pull clients to
  * refresh. Called by r's indexer after updates. */
+/* Pull clients: make folder r's diagnostics for the graph as committed
+ * now, ahead of the pulls (the indexer, after each commit). */
+void lsp_refresh_pull_diagnostics(lsp_server *s, lsp_root *r);
 void lsp_publish_diagnostics(lsp_server *s, lsp_root *r);
 void lsp_diagnostics_forget(lsp_server *s, lsp_root *r, const char *uri); /* re-send uri at the next publication */
 json_t *lsp_req_document_diagnostic(lsp_server *s, json_t *params, lsp_err *err);
