@@ -271,25 +271,39 @@ static bool folder_busy(lsp_root *r)
  * the last commit, made here if the indexer has not made them yet. What is
  * returned is a copy: the cache itself is only touched under the lock
  * (jansson's reference counts are not fully thread-safe). */
-static json_t *pull_diagnostics(lsp_server *s, lsp_root *r, const char *uri)
+/* Whether the cache holds the diagnostics of the last commit; *have:
+ * whether it holds any. */
+static bool pull_cache_fresh(lsp_server *s, lsp_root *r, bool *have)
 {
 	uint64_t now = generation_now(r);
 	pthread_mutex_lock(&s->diag_mu);
-	bool fresh = r->pull_cache && r->pull_gen == now;
+	*have = r->pull_cache != NULL;
+	bool fresh = *have && r->pull_gen == now;
 	pthread_mutex_unlock(&s->diag_mu);
-	if (!fresh && !(r->pull_cache && folder_busy(r))) {
-		uint64_t gen;
-		json_t *d = compute_diagnostics(s, r, &gen);
-		pthread_mutex_lock(&s->diag_mu);
-		if (!r->pull_cache || r->pull_gen < gen) {
-			json_decref(r->pull_cache);
-			r->pull_cache = d;
-			r->pull_gen = gen;
-		} else {
-			json_decref(d);
-		}
-		pthread_mutex_unlock(&s->diag_mu);
+	return fresh;
+}
+
+/* Make the diagnostics (outside the lock) and keep them unless someone
+ * kept newer ones meanwhile. */
+static void pull_cache_make(lsp_server *s, lsp_root *r)
+{
+	uint64_t gen;
+	json_t *d = compute_diagnostics(s, r, &gen);
+	pthread_mutex_lock(&s->diag_mu);
+	if (!r->pull_cache || r->pull_gen < gen) {
+		json_decref(r->pull_cache);
+		r->pull_cache = d;
+		r->pull_gen = gen;
+		d = NULL;
 	}
+	pthread_mutex_unlock(&s->diag_mu);
+	json_decref(d);
+}
+
+static json_t *pull_diagnostics(lsp_server *s, lsp_root *r, const char *uri)
+{
+	bool have;
+	if (!pull_cache_fresh(s, r, &have) && !(have && folder_busy(r))) pull_cache_make(s, r);
 	pthread_mutex_lock(&s->diag_mu);
 	json_t *out = uri ? json_object_get(r->pull_cache, uri) : r->pull_cache;
 	out = out ? json_deep_copy(out) : NULL;
@@ -301,23 +315,8 @@ static json_t *pull_diagnostics(lsp_server *s, lsp_root *r, const char *uri)
  * moved on. */
 void lsp_refresh_pull_diagnostics(lsp_server *s, lsp_root *r)
 {
-	if (!s->cap_pull_diag) return;
-	uint64_t now = generation_now(r);
-	pthread_mutex_lock(&s->diag_mu);
-	bool fresh = r->pull_cache && r->pull_gen == now;
-	pthread_mutex_unlock(&s->diag_mu);
-	if (fresh) return;
-	uint64_t gen;
-	json_t *d = compute_diagnostics(s, r, &gen);
-	pthread_mutex_lock(&s->diag_mu);
-	if (!r->pull_cache || r->pull_gen < gen) {
-		json_decref(r->pull_cache);
-		r->pull_cache = d;
-		r->pull_gen = gen;
-	} else {
-		json_decref(d);
-	}
-	pthread_mutex_unlock(&s->diag_mu);
+	bool have;
+	if (s->cap_pull_diag && !pull_cache_fresh(s, r, &have)) pull_cache_make(s, r);
 }
 
 void lsp_publish_diagnostics(lsp_server *s, lsp_root *r)
