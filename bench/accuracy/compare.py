@@ -497,24 +497,6 @@ def score_definition(lsp, crate_dir, ours, local_sites):
         params.append({"textDocument": {"uri": "file://" + os.path.join(os.path.realpath(crate_dir), f)},
                        "position": {"line": l - 1, "character": c - 1}})
     answers = lsp.batch("textDocument/definition", params) if params else []
-    def std_trait_impl_ok(c, tos):
-        """rustc calls a std trait method (`FromStr::from_str`, `Extend::extend`)
-        with a concrete Self whose impl is in the crate: naming that impl's
-        method is right."""
-        if not c.get("self_subst") or "::" not in c["callee"]:
-            return False
-        tpath, name = c["callee"].rsplit("::", 1)
-        head = type_head(re.sub(r"'\S+ |'\{erased\} ", "", c["self_subst"]))
-        ok = set()
-        for im in truth["impls"]:
-            if im["trait"] != tpath or type_head(im["self_type"]) != head:
-                continue
-            for m in im["methods"]:
-                if m["name"] == name:
-                    e = ours.fn_at(m["file"], m["line"], m["name"])
-                    if e:
-                        ok.add(e["path"])
-        return bool(tos) and tos <= ok
 
     per = {c: {"total": 0, "correct": 0, "ambiguous": 0, "wrong": 0, "missing": 0} for c in CATS}
     misses = []
