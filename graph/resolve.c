@@ -1031,16 +1031,22 @@ static void resolve_trait(resolver *R, uint32_t sc, const char *path, uint32_t s
 
 static bool cfg_off(const resolver *R, uint32_t e) { return R->g->ents.v[e].flags & ENT_CFG_OFF; }
 
+/* The first type among candidates, one in the default build first
+ * (`#[cfg(feature = "std")] use self::std::Forward;` beside the `not`
+ * one); NONE if there is none. */
+static uint32_t first_type(const resolver *R, const idlist *c)
+{
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < c->n; i++)
+			if (is_type(ekind(R, c->v[i])) && (pass || !cfg_off(R, c->v[i]))) return c->v[i];
+	return NONE;
+}
+
 static uint32_t pick_type(resolver *R, uint32_t sc, const char *path)
 {
 	idlist c = {0};
-	uint32_t t = NONE;
 	resolve_path(R, sc, path, NONE, &c, 0);
-	/* one in the default build first (`#[cfg(feature = "std")] use
-	 * self::std::Forward;` beside the `not` one) */
-	for (int pass = 0; pass < 2 && t == NONE; pass++)
-		for (size_t i = 0; i < c.n && t == NONE; i++)
-			if (is_type(ekind(R, c.v[i])) && (pass || !cfg_off(R, c.v[i]))) t = c.v[i];
+	uint32_t t = first_type(R, &c);
 	vec_free(&c);
 	return t;
 }
@@ -1371,9 +1377,7 @@ static tval tv_parse_d(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self
 		char *name = xstrndup(s, nl);
 		idlist cands = {0};
 		resolve_path(R, sc, name, self, &cands, 0);   /* `Self::Item` too */
-		for (int pass = 0; pass < 2 && v.ent == NONE; pass++)     /* one in the build first */
-			for (size_t i = 0; i < cands.n && v.ent == NONE; i++)
-				if (is_type(ekind(R, cands.v[i])) && (pass || !cfg_off(R, cands.v[i]))) v.ent = cands.v[i];
+		v.ent = first_type(R, &cands);
 		vec_free(&cands);
 		if (v.ent == NONE && v.wrap == W_NONE) v.ent = bound_trait(R, c, name);
 		free(name);
