@@ -37,6 +37,12 @@ void strbuf_printf(strbuf *b, const char *fmt, ...) __attribute__((format(printf
 const char *strbuf_cstr(strbuf *b);   /* NUL-terminated view, valid until the next add */
 void strbuf_free(strbuf *b);
 
+/* The whole content of a regular file (never a device or a FIFO, which
+ * may not end or may block: file:///dev/zero, found by fuzzing), NUL
+ * terminated, its length in *len. NULL with errno set when it cannot be
+ * read or is not a regular file (EISDIR for a directory, EINVAL else). */
+char *pt_read_file(const char *path, size_t *len);
+
 /* Interned strings as offsets into one buffer (never pointers: the buffer
  * moves as it grows). Offset 0 is always the empty string. */
 typedef struct { strbuf b; } strpool;

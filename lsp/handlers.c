@@ -9,12 +9,10 @@
 #define _GNU_SOURCE
 #include "server.h"
 
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../graph/index.h"
@@ -22,28 +20,10 @@
 
 /* ---- texts ------------------------------------------------------------------- */
 
-/* Only regular files: a URI the client names may be a device
- * (file:///dev/zero never ends) or a FIFO (open would block), found by
- * fuzzing (fuzz/regressions/jsonrpc/devzero-shutdown). */
-static char *read_file(const char *path, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) return NULL;
-	struct stat sb;
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) { close(fd); return NULL; }
-	strbuf b = {0};
-	char buf[65536];
-	ssize_t n;
-	while ((n = read(fd, buf, sizeof buf)) > 0) strbuf_add(&b, buf, (size_t)n);
-	close(fd);
-	*len = b.len;
-	return b.buf ? b.buf : xstrdup("");
-}
-
 char *lsp_disk_text(const char *uri, size_t *len)
 {
 	char *path = lsp_uri_to_path(uri);
-	char *text = path ? read_file(path, len) : NULL;
+	char *text = path ? pt_read_file(path, len) : NULL;   /* regular files only */
 	free(path);
 	return text;
 }

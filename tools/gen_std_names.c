@@ -22,21 +22,17 @@ typedef VEC(char *) names;
 
 static void add_file(pt_extractor *ex, const char *path, names *out)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f) return;
-	strbuf t = {0};
-	char buf[65536];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof buf, f)) > 0) strbuf_add(&t, buf, n);
-	fclose(f);
+	size_t len;
+	char *t = pt_read_file(path, &len);
+	if (!t) return;
 	pt_facts fa;
 	facts_init(&fa);
-	if (extract_text(ex, t.buf ? t.buf : "", t.len, &fa) == EXTRACT_OK)
+	if (extract_text(ex, t, len, &fa) == EXTRACT_OK)
 		for (size_t i = 0; i < fa.items.n; i++)
 			if (fa.items.v[i].kind == PT_METHOD && fa.items.v[i].name)
 				vec_push(out, xstrdup(strpool_get(&fa.pool, fa.items.v[i].name)));
 	facts_free(&fa);
-	strbuf_free(&t);
+	free(t);
 }
 
 static void walk(pt_extractor *ex, const char *dir, names *out)
