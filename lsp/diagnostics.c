@@ -322,7 +322,7 @@ void lsp_refresh_pull_diagnostics(lsp_server *s, lsp_root *r)
 void lsp_publish_diagnostics(lsp_server *s, lsp_root *r)
 {
 	if (s->cap_pull_diag) {
-		lsp_refresh_pull_diagnostics(s, r);
+		/* the indexer made them after the batch that led here */
 		if (s->cap_diag_refresh) jrpc_request(s->out, "workspace/diagnostic/refresh", NULL);
 		return;
 	}
