@@ -22,7 +22,13 @@
 #include "../graph/query.h"
 #include "cli.h"
 
-enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_NOTARGET = 3, EXIT_DB = 4 };
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,
+	EXIT_USAGE = 2,
+	EXIT_NOTARGET = 3,
+	EXIT_DB = 4
+};
 
 static const char *prog = "parseltongue";
 
@@ -38,26 +44,31 @@ void cli_err(const char *fmt, ...)
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: parseltongue <command> [options]\n"
-		"\n"
-		"commands:\n"
-		"  onboard [DIR]                 index DIR (default .); later runs re-index only what changed\n"
-		"  query KIND [TARGET]           ask the graph; KIND is one of:\n"
-		"        what-implements TRAIT   impls and derives of a trait (or the traits a type implements)\n"
-		"        callers FN | callees FN call sites in and out\n"
-		"        references ITEM         every call and use of an item\n"
-		"        blast-radius ITEM       what is affected if ITEM changes (--depth N, default 3)\n"
-		"        find-cycles             dependency cycles (--level module|function)\n"
-		"        generate-context ITEM   compact text for an LLM (--tokens N, default 2000)\n"
-		"        where-defined ITEM | search QUERY | entities-in-file FILE\n"
-		"  storage status|verify|compact|clean|snapshot FILE|restore FILE\n"
-		"  export --format json|dot|mermaid [--query KIND TARGET]\n"
-		"  --stdio                       run the language server on stdin/stdout\n"
-		"\n"
-		"TARGET: a name (parse_group), a path suffix (ParserI::parse_group) or FILE:LINE[:COL]\n"
-		"options: --db DIR (or PARSELTONGUE_DB), --json, --limit N, --jobs N, --quiet\n"
-		"database: <workspace>/.cache/parseltongue/ unless --db or PARSELTONGUE_DB says otherwise\n");
+	fprintf(f, "usage: parseltongue <command> [options]\n"
+		   "\n"
+		   "commands:\n"
+		   "  onboard [DIR]                 index DIR (default .); later runs re-index "
+		   "only what changed\n"
+		   "  query KIND [TARGET]           ask the graph; KIND is one of:\n"
+		   "        what-implements TRAIT   impls and derives of a trait (or the traits a "
+		   "type implements)\n"
+		   "        callers FN | callees FN call sites in and out\n"
+		   "        references ITEM         every call and use of an item\n"
+		   "        blast-radius ITEM       what is affected if ITEM changes (--depth N, "
+		   "default 3)\n"
+		   "        find-cycles             dependency cycles (--level module|function)\n"
+		   "        generate-context ITEM   compact text for an LLM (--tokens N, default "
+		   "2000)\n"
+		   "        where-defined ITEM | search QUERY | entities-in-file FILE\n"
+		   "  storage status|verify|compact|clean|snapshot FILE|restore FILE\n"
+		   "  export --format json|dot|mermaid [--query KIND TARGET]\n"
+		   "  --stdio                       run the language server on stdin/stdout\n"
+		   "\n"
+		   "TARGET: a name (parse_group), a path suffix (ParserI::parse_group) or "
+		   "FILE:LINE[:COL]\n"
+		   "options: --db DIR (or PARSELTONGUE_DB), --json, --limit N, --jobs N, --quiet\n"
+		   "database: <workspace>/.cache/parseltongue/ unless --db or PARSELTONGUE_DB says "
+		   "otherwise\n");
 }
 
 /* ---- options ------------------------------------------------------------ */
@@ -78,13 +89,13 @@ static long number(const char *name, const char *s)
 static int parse_opts(int argc, char **argv, cli_opts *o)
 {
 	static const struct option longs[] = {
-		{ "db", required_argument, 0, 'd' }, { "json", no_argument, 0, 'j' },
-		{ "limit", required_argument, 0, 'l' }, { "depth", required_argument, 0, 'D' },
-		{ "tokens", required_argument, 0, 't' }, { "jobs", required_argument, 0, 'J' },
-		{ "quiet", no_argument, 0, 'q' }, { "format", required_argument, 0, 'f' },
-		{ "query", no_argument, 0, 'Q' }, { "level", required_argument, 0, 'L' },
-		{ "full", no_argument, 0, 'F' }, { "n", required_argument, 0, 'n' },
-		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+		{"db", required_argument, 0, 'd'},     {"json", no_argument, 0, 'j'},
+		{"limit", required_argument, 0, 'l'},  {"depth", required_argument, 0, 'D'},
+		{"tokens", required_argument, 0, 't'}, {"jobs", required_argument, 0, 'J'},
+		{"quiet", no_argument, 0, 'q'},        {"format", required_argument, 0, 'f'},
+		{"query", no_argument, 0, 'Q'},        {"level", required_argument, 0, 'L'},
+		{"full", no_argument, 0, 'F'},         {"n", required_argument, 0, 'n'},
+		{"help", no_argument, 0, 'h'},         {0, 0, 0, 0},
 	};
 	o->depth = 3;
 	o->tokens = 2000;
@@ -97,21 +108,42 @@ static int parse_opts(int argc, char **argv, cli_opts *o)
 		switch (c) {
 		case 'd': o->db = optarg; break;
 		case 'j': o->json = true; break;
-		case 'l': if ((v = number("limit", optarg)) < 0) return -1; o->limit = (size_t)v; break;
-		case 'D': if ((v = number("depth", optarg)) < 0) return -1; o->depth = (uint32_t)v; break;
-		case 't': if ((v = number("tokens", optarg)) < 0) return -1; o->tokens = (uint32_t)v; break;
-		case 'J': if ((v = number("jobs", optarg)) < 0) return -1; o->jobs = (int)v; break;
+		case 'l':
+			if ((v = number("limit", optarg)) < 0)
+				return -1;
+			o->limit = (size_t)v;
+			break;
+		case 'D':
+			if ((v = number("depth", optarg)) < 0)
+				return -1;
+			o->depth = (uint32_t)v;
+			break;
+		case 't':
+			if ((v = number("tokens", optarg)) < 0)
+				return -1;
+			o->tokens = (uint32_t)v;
+			break;
+		case 'J':
+			if ((v = number("jobs", optarg)) < 0)
+				return -1;
+			o->jobs = (int)v;
+			break;
 		case 'q': o->quiet = true; break;
 		case 'f': o->format = optarg; break;
 		case 'Q': o->query_mode = true; break;
 		case 'L': o->level = optarg; break;
 		case 'F': o->full = true; break;
-		case 'n': if ((v = number("n", optarg)) < 1) return -1; o->n = (size_t)v; break;
+		case 'n':
+			if ((v = number("n", optarg)) < 1)
+				return -1;
+			o->n = (size_t)v;
+			break;
 		case 'h': usage(stdout); exit(EXIT_OK);
 		default: return -1;
 		}
 	}
-	for (int i = optind; i < argc && o->nargs < 8; i++) o->args[o->nargs++] = argv[i];
+	for (int i = optind; i < argc && o->nargs < 8; i++)
+		o->args[o->nargs++] = argv[i];
 	return 0;
 }
 
@@ -121,23 +153,28 @@ static int parse_opts(int argc, char **argv, cli_opts *o)
  * root, walk up from the current folder to the first that has one. */
 static char *db_dir(const cli_opts *o, const char *root)
 {
-	if (o->db) return xstrdup(o->db);
+	if (o->db)
+		return xstrdup(o->db);
 	const char *env = getenv("PARSELTONGUE_DB");
-	if (env && *env) return xstrdup(env);
+	if (env && *env)
+		return xstrdup(env);
 	strbuf b = {0};
 	if (root) {
 		strbuf_printf(&b, "%s/.cache/parseltongue", root);
 		return b.buf;
 	}
 	char cwd[PATH_MAX];
-	if (!getcwd(cwd, sizeof cwd)) return xstrdup(".cache/parseltongue");
+	if (!getcwd(cwd, sizeof cwd))
+		return xstrdup(".cache/parseltongue");
 	for (;;) {
 		struct stat st;
 		b.len = 0;
 		strbuf_printf(&b, "%s/.cache/parseltongue", cwd);
-		if (stat(b.buf, &st) == 0 && S_ISDIR(st.st_mode)) return b.buf;
+		if (stat(b.buf, &st) == 0 && S_ISDIR(st.st_mode))
+			return b.buf;
 		char *s = strrchr(cwd, '/');
-		if (!s || s == cwd) break;
+		if (!s || s == cwd)
+			break;
 		*s = 0;
 	}
 	strbuf_free(&b);
@@ -147,18 +184,23 @@ static char *db_dir(const cli_opts *o, const char *root)
 int cli_open_db(const cli_opts *o, const char *root, bool write, store **st)
 {
 	char *dir = db_dir(o, root);
-	cli_reading_db(xstrdup(dir));      /* kept for the fault handler */
+	cli_reading_db(xstrdup(dir)); /* kept for the fault handler */
 	int rc = store_open(dir, write ? STORE_CREATE : STORE_RDONLY, st);
 	if (rc == STORE_ESCHEMA && !write) {
-		cli_err("database %s was written by another version (schema %u, this build uses %u); "
-			"run `parseltongue onboard` to rebuild it", dir, store_schema_found(*st), STORE_SCHEMA_VERSION);
+		cli_err("database %s was written by another version (schema %u, this build uses "
+			"%u); "
+			"run `parseltongue onboard` to rebuild it",
+			dir, store_schema_found(*st), STORE_SCHEMA_VERSION);
 		store_close(*st);
 		*st = NULL;
 	} else if (rc == STORE_ENOENT) {
-		cli_err("no database at %s: run `parseltongue onboard DIR` first (or pass --db)", dir);
+		cli_err("no database at %s: run `parseltongue onboard DIR` first (or pass --db)",
+			dir);
 	} else if (rc == STORE_ECORRUPT) {
-		cli_err("database %s is corrupted: remove it with `parseltongue storage clean --db %s` "
-			"and run `parseltongue onboard` again", dir, dir);
+		cli_err("database %s is corrupted: remove it with `parseltongue storage clean --db "
+			"%s` "
+			"and run `parseltongue onboard` again",
+			dir, dir);
 	} else if (rc && rc != STORE_ESCHEMA) {
 		cli_err("cannot open database %s: %s", dir, store_strerror(rc));
 	}
@@ -168,17 +210,24 @@ int cli_open_db(const cli_opts *o, const char *root, bool write, store **st)
 
 /* ---- onboard -------------------------------------------------------------- */
 
-typedef struct { bool tty, quiet; uint64_t t0; uint32_t warnings; } progress_state;
+typedef struct {
+	bool tty, quiet;
+	uint64_t t0;
+	uint32_t warnings;
+} progress_state;
 
 static void on_progress(void *ctx, size_t done, size_t total)
 {
 	progress_state *p = ctx;
-	if (!p->tty || p->quiet || !total) return;
+	if (!p->tty || p->quiet || !total)
+		return;
 	double s = (double)(pt_now_ns() - p->t0) / 1e9;
 	int width = 30, fill = (int)((double)done / (double)total * width);
 	fprintf(stderr, "\r  parsing [%.*s%*s] %zu/%zu files  %.0f files/s ", fill,
-		"##############################", width - fill, "", done, total, s > 0 ? (double)done / s : 0.0);
-	if (done == total) fputc('\n', stderr);
+		"##############################", width - fill, "", done, total,
+		s > 0 ? (double)done / s : 0.0);
+	if (done == total)
+		fputc('\n', stderr);
 }
 
 static void on_warn(void *ctx, const char *path, const char *what)
@@ -186,7 +235,8 @@ static void on_warn(void *ctx, const char *path, const char *what)
 	progress_state *p = ctx;
 	p->warnings++;
 	if (!p->quiet && p->warnings <= 20) {
-		if (p->tty) fputc('\r', stderr);
+		if (p->tty)
+			fputc('\r', stderr);
 		fprintf(stderr, "warning: %s: %s\n", path, what);
 	} else if (!p->quiet && p->warnings == 21) {
 		fprintf(stderr, "warning: (more warnings not shown)\n");
@@ -206,8 +256,9 @@ static int cmd_onboard(const cli_opts *o)
 	cli_reading_db(dir);
 	int rc = store_open(dir, STORE_CREATE, &s);
 	if (rc == STORE_ESCHEMA) {
-		fprintf(stderr, "%s: database %s has schema %u, this build uses %u: rebuilding it\n",
-			prog, dir, store_schema_found(s), STORE_SCHEMA_VERSION);
+		fprintf(stderr,
+			"%s: database %s has schema %u, this build uses %u: rebuilding it\n", prog,
+			dir, store_schema_found(s), STORE_SCHEMA_VERSION);
 		store_close(s);
 		s = NULL;
 		store_remove(dir);
@@ -222,9 +273,13 @@ static int cmd_onboard(const cli_opts *o)
 		free(dir);
 		return EXIT_DB;
 	}
-	progress_state ps = { isatty(2), o->quiet, pt_now_ns(), 0 };
-	index_opts io = { .root = root, .jobs = o->jobs, .force = o->full, .progress = on_progress,
-			  .warn = on_warn, .ctx = &ps };
+	progress_state ps = {isatty(2), o->quiet, pt_now_ns(), 0};
+	index_opts io = {.root = root,
+			 .jobs = o->jobs,
+			 .force = o->full,
+			 .progress = on_progress,
+			 .warn = on_warn,
+			 .ctx = &ps};
 	index_report rep;
 	int se;
 	rc = index_run(s, &io, &rep, &se);
@@ -252,17 +307,24 @@ static int cmd_onboard(const cli_opts *o)
 	}
 	if (!o->quiet) {
 		if (rep.up_to_date)
-			fprintf(stderr, "indexed %u files (0 changed, 0 added, 0 deleted), %" PRIu64 " entities, %" PRIu64
-				" edges in %.3f s: up to date\n", rep.files, rep.entities, rep.edges, rep.seconds);
+			fprintf(stderr,
+				"indexed %u files (0 changed, 0 added, 0 deleted), %" PRIu64
+				" entities, %" PRIu64 " edges in %.3f s: up to date\n",
+				rep.files, rep.entities, rep.edges, rep.seconds);
 		else
-			fprintf(stderr, "indexed %u files (%u changed, %u added, %u deleted, %u skipped, %u with syntax errors), "
-				"%" PRIu64 " entities, %" PRIu64 " edges in %.2f s (parse %.2f s, resolve %.2f s, write %.2f s; "
+			fprintf(stderr,
+				"indexed %u files (%u changed, %u added, %u deleted, %u skipped, "
+				"%u with syntax errors), "
+				"%" PRIu64 " entities, %" PRIu64
+				" edges in %.2f s (parse %.2f s, resolve %.2f s, write %.2f s; "
 				"%u Cargo.toml)\n",
-				rep.files, rep.changed, rep.added, rep.deleted, rep.skipped, rep.syntax_error_files,
-				rep.entities, rep.edges, rep.seconds, rep.parse_seconds, rep.resolve_seconds, rep.write_seconds,
+				rep.files, rep.changed, rep.added, rep.deleted, rep.skipped,
+				rep.syntax_error_files, rep.entities, rep.edges, rep.seconds,
+				rep.parse_seconds, rep.resolve_seconds, rep.write_seconds,
 				rep.manifests);
 		if (rep.reresolved)
-			fprintf(stderr, "(the graph was resolved again: the index was made by another version's rules)\n");
+			fprintf(stderr, "(the graph was resolved again: the index was made by "
+					"another version's rules)\n");
 		fprintf(stderr, "database: %s\n", dir);
 	}
 	free(dir);
@@ -278,19 +340,21 @@ static int cmd_onboard(const cli_opts *o)
  * starts again once with the database removed. Only async-signal-safe
  * calls here. */
 static char **saved_argv;
-static const char *damaged_db;   /* set while a command reads the database */
+static const char *damaged_db; /* set while a command reads the database */
 
 static void on_fault(int sig)
 {
 	(void)sig;
 	static const char msg[] = "parseltongue: the database is damaged (reading it crashed); ";
-	static const char q[] = "remove it with `parseltongue storage clean` and run `parseltongue onboard` again\n";
+	static const char q[] = "remove it with `parseltongue storage clean` and run `parseltongue "
+				"onboard` again\n";
 	static const char ob[] = "removing it and indexing again\n";
 	ssize_t w = write(2, msg, sizeof msg - 1);
-	bool onboard = saved_argv && saved_argv[1] && strcmp(saved_argv[1], "onboard") == 0 && !getenv("PARSELTONGUE_REBUILT");
+	bool onboard = saved_argv && saved_argv[1] && strcmp(saved_argv[1], "onboard") == 0 &&
+		       !getenv("PARSELTONGUE_REBUILT");
 	if (onboard && damaged_db) {
 		w = write(2, ob, sizeof ob - 1);
-		setenv("PARSELTONGUE_REBUILT", "1", 1);      /* once: not a loop */
+		setenv("PARSELTONGUE_REBUILT", "1", 1); /* once: not a loop */
 		char p[4096];
 		size_t n = strlen(damaged_db);
 		if (n < sizeof p - 16) {
@@ -313,7 +377,8 @@ static void catch_faults(void)
 	/* PARSELTONGUE_NO_FAULT_HANDLER=1: let a fault reach the debugger or
 	 * the sanitizer (which prints where it happened) */
 	const char *off = getenv("PARSELTONGUE_NO_FAULT_HANDLER");
-	if (off && strcmp(off, "1") == 0) return;
+	if (off && strcmp(off, "1") == 0)
+		return;
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_fault;
@@ -322,7 +387,10 @@ static void catch_faults(void)
 	sigaction(SIGBUS, &sa, NULL);
 }
 
-void cli_reading_db(const char *dir) { damaged_db = dir; }
+void cli_reading_db(const char *dir)
+{
+	damaged_db = dir;
+}
 
 int main(int argc, char **argv)
 {
@@ -330,21 +398,37 @@ int main(int argc, char **argv)
 	saved_argv = argv;
 	catch_faults();
 	store_set_deep_check(graph_check_hook);
-	if (argc < 2) { usage(stderr); return EXIT_USAGE; }
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
 	const char *cmd = argv[1];
-	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) { usage(stdout); return 0; }
-	if (strcmp(cmd, "--version") == 0) { printf("parseltongue 0.1.0 (schema %u)\n", STORE_SCHEMA_VERSION); return 0; }
-	if (strcmp(cmd, "--stdio") == 0) return cli_lsp(argc, argv);
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(cmd, "--version") == 0) {
+		printf("parseltongue 0.1.0 (schema %u)\n", STORE_SCHEMA_VERSION);
+		return 0;
+	}
+	if (strcmp(cmd, "--stdio") == 0)
+		return cli_lsp(argc, argv);
 	if (parse_opts(argc - 1, argv + 1, &o) != 0) {
 		fprintf(stderr, "run `parseltongue --help` for the commands and options\n");
 		return EXIT_USAGE;
 	}
-	if (strcmp(cmd, "onboard") == 0) return cmd_onboard(&o);
-	if (strcmp(cmd, "query") == 0) return cmd_query(&o);
-	if (strcmp(cmd, "query-bench") == 0) return cmd_query_bench(&o);
-	if (strcmp(cmd, "storage") == 0) return cmd_storage(&o);
-	if (strcmp(cmd, "export") == 0) return cmd_export(&o);
-	if (strcmp(cmd, "facts") == 0) return cmd_facts(&o);
+	if (strcmp(cmd, "onboard") == 0)
+		return cmd_onboard(&o);
+	if (strcmp(cmd, "query") == 0)
+		return cmd_query(&o);
+	if (strcmp(cmd, "query-bench") == 0)
+		return cmd_query_bench(&o);
+	if (strcmp(cmd, "storage") == 0)
+		return cmd_storage(&o);
+	if (strcmp(cmd, "export") == 0)
+		return cmd_export(&o);
+	if (strcmp(cmd, "facts") == 0)
+		return cmd_facts(&o);
 	cli_err("unknown command '%s'", cmd);
 	usage(stderr);
 	return EXIT_USAGE;

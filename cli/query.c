@@ -7,21 +7,37 @@
 #include "../graph/query.h"
 #include "cli.h"
 
-enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_NOTARGET = 3, EXIT_DB = 4 };
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,
+	EXIT_USAGE = 2,
+	EXIT_NOTARGET = 3,
+	EXIT_DB = 4
+};
 
 typedef enum {
-	Q_IMPL, Q_CALLERS, Q_CALLEES, Q_REFS, Q_BLAST, Q_CYCLES, Q_CONTEXT, Q_WHERE, Q_SEARCH, Q_FILE
+	Q_IMPL,
+	Q_CALLERS,
+	Q_CALLEES,
+	Q_REFS,
+	Q_BLAST,
+	Q_CYCLES,
+	Q_CONTEXT,
+	Q_WHERE,
+	Q_SEARCH,
+	Q_FILE
 } qkind;
 
 static const char *const qnames[] = {
-	"what-implements", "callers", "callees", "references", "blast-radius", "find-cycles",
-	"generate-context", "where-defined", "search", "entities-in-file",
+	"what-implements", "callers",          "callees",       "references", "blast-radius",
+	"find-cycles",     "generate-context", "where-defined", "search",     "entities-in-file",
 };
 
 static int qkind_of(const char *s)
 {
 	for (size_t i = 0; i < sizeof qnames / sizeof *qnames; i++)
-		if (strcmp(s, qnames[i]) == 0) return (int)i;
+		if (strcmp(s, qnames[i]) == 0)
+			return (int)i;
 	return -1;
 }
 
@@ -30,9 +46,13 @@ static int qkind_of(const char *s)
 static json_t *entity_json(store_txn *txn, uint64_t id, uint64_t for_id)
 {
 	rec_entity e, f;
-	if (query_entity(txn, id, &e) != STORE_OK) return NULL;
+	if (query_entity(txn, id, &e) != STORE_OK)
+		return NULL;
 	json_t *o = json_object();
-	if (for_id) json_object_set_new(o, "for", json_string(query_entity(txn, for_id, &f) == STORE_OK ? f.qpath : ""));
+	if (for_id)
+		json_object_set_new(
+			o, "for",
+			json_string(query_entity(txn, for_id, &f) == STORE_OK ? f.qpath : ""));
 	json_object_set_new(o, "name", json_string(e.name));
 	json_object_set_new(o, "kind", json_string(pt_kind_name(e.kind)));
 	json_object_set_new(o, "path", json_string(e.qpath));
@@ -42,8 +62,10 @@ static json_t *entity_json(store_txn *txn, uint64_t id, uint64_t for_id)
 	json_object_set_new(o, "end_line", json_integer(e.file == PT_NO_FILE ? 0 : e.el + 1));
 	json_object_set_new(o, "end_column", json_integer(e.file == PT_NO_FILE ? 0 : e.ec + 1));
 	json_object_set_new(o, "signature", json_string(e.sig));
-	if (e.flags & ENT_EXTERNAL) json_object_set_new(o, "external", json_true());
-	if (e.flags & ENT_CFG_OFF) json_object_set_new(o, "cfg_off", json_true());
+	if (e.flags & ENT_EXTERNAL)
+		json_object_set_new(o, "external", json_true());
+	if (e.flags & ENT_CFG_OFF)
+		json_object_set_new(o, "cfg_off", json_true());
 	return o;
 }
 
@@ -52,8 +74,9 @@ static json_t *sites_json(store_txn *txn, const q_results *r, const q_item *it)
 	json_t *a = json_array();
 	for (uint32_t i = 0; i < it->site_n; i++) {
 		const q_site *s = &r->sites.v[it->site_off + i];
-		json_array_append_new(a, json_pack("{s:s,s:i,s:i}", "file", query_file_path(txn, s->file),
-						   "line", (json_int_t)s->line + 1, "column", (json_int_t)s->col + 1));
+		json_array_append_new(
+			a, json_pack("{s:s,s:i,s:i}", "file", query_file_path(txn, s->file), "line",
+				     (json_int_t)s->line + 1, "column", (json_int_t)s->col + 1));
 	}
 	return a;
 }
@@ -62,11 +85,14 @@ static json_t *impl_json(store_txn *txn, const q_results *r, const q_item *it)
 {
 	rec_entity impl, trait;
 	const q_site *s = &r->sites.v[it->site_off];
-	if (query_entity(txn, it->id, &impl) != STORE_OK || query_entity(txn, it->other, &trait) != STORE_OK)
+	if (query_entity(txn, it->id, &impl) != STORE_OK ||
+	    query_entity(txn, it->other, &trait) != STORE_OK)
 		return NULL;
 	json_t *o = json_object();
 	rec_entity f;
-	json_object_set_new(o, "for", json_string(query_entity(txn, it->for_id, &f) == STORE_OK ? f.qpath : ""));
+	json_object_set_new(
+		o, "for",
+		json_string(query_entity(txn, it->for_id, &f) == STORE_OK ? f.qpath : ""));
 	bool is_type = impl.kind != PT_IMPL;
 	json_object_set_new(o, "name", json_string(impl.name));
 	json_object_set_new(o, "kind", json_string(it->derive ? "derive" : "impl"));
@@ -78,15 +104,18 @@ static json_t *impl_json(store_txn *txn, const q_results *r, const q_item *it)
 	json_object_set_new(o, "end_column", json_integer(s->end_col + 1));
 	json_object_set_new(o, "type", json_string(is_type ? impl.qpath : ""));
 	json_object_set_new(o, "trait", json_string(trait.qpath));
-	if (it->flags & EDGE_MACRO) json_object_set_new(o, "macro", json_true());
+	if (it->flags & EDGE_MACRO)
+		json_object_set_new(o, "macro", json_true());
 	return o;
 }
 
 static json_t *item_json(store_txn *txn, qkind k, const q_results *r, const q_item *it)
 {
-	if (k == Q_IMPL) return impl_json(txn, r, it);
+	if (k == Q_IMPL)
+		return impl_json(txn, r, it);
 	json_t *o = entity_json(txn, it->id, it->for_id);
-	if (!o) return NULL;
+	if (!o)
+		return NULL;
 	if (k == Q_CALLERS || k == Q_CALLEES || k == Q_REFS || k == Q_BLAST) {
 		json_object_set_new(o, "ambiguous", json_boolean(it->flags & EDGE_AMBIGUOUS));
 		json_object_set_new(o, "relation", json_string(pt_rel_name(it->rel)));
@@ -108,24 +137,31 @@ static json_t *item_json(store_txn *txn, qkind k, const q_results *r, const q_it
 static void print_human_item(store_txn *txn, qkind k, const q_results *r, const q_item *it)
 {
 	rec_entity e, t;
-	if (query_entity(txn, it->id, &e) != STORE_OK) return;
+	if (query_entity(txn, it->id, &e) != STORE_OK)
+		return;
 	if (k == Q_IMPL) {
 		const q_site *s = &r->sites.v[it->site_off];
-		if (query_entity(txn, it->other, &t) != STORE_OK) return;
+		if (query_entity(txn, it->other, &t) != STORE_OK)
+			return;
 		printf("  %-8s %s for %s  %s:%u\n", it->derive ? "derive" : "impl", t.qpath,
-		       e.kind == PT_IMPL ? e.name : e.qpath, query_file_path(txn, s->file), s->line + 1);
+		       e.kind == PT_IMPL ? e.name : e.qpath, query_file_path(txn, s->file),
+		       s->line + 1);
 		return;
 	}
 	const char *f = query_file_path(txn, e.file);
 	printf("  %s (%s)", e.qpath, pt_kind_name(e.kind));
-	if (k == Q_BLAST) printf(" depth %u", it->depth);
-	if (*f) printf("  %s:%u", f, e.sl + 1);
-	if (it->flags & EDGE_AMBIGUOUS) printf("  [ambiguous]");
+	if (k == Q_BLAST)
+		printf(" depth %u", it->depth);
+	if (*f)
+		printf("  %s:%u", f, e.sl + 1);
+	if (it->flags & EDGE_AMBIGUOUS)
+		printf("  [ambiguous]");
 	putchar('\n');
 	if (k == Q_CALLERS || k == Q_CALLEES || k == Q_REFS)
 		for (uint32_t i = 0; i < it->site_n && i < 5; i++) {
 			const q_site *s = &r->sites.v[it->site_off + i];
-			printf("      at %s:%u:%u\n", query_file_path(txn, s->file), s->line + 1, s->col + 1);
+			printf("      at %s:%u:%u\n", query_file_path(txn, s->file), s->line + 1,
+			       s->col + 1);
 		}
 }
 
@@ -140,7 +176,7 @@ static int run_one(store_txn *txn, qkind k, uint64_t id, const cli_opts *o, q_re
 	case Q_REFS: return query_references(txn, id, o->limit, r);
 	case Q_BLAST: return query_blast_radius(txn, id, o->depth, o->limit, r);
 	default: {
-		q_item it = { .id = id, .for_id = id };
+		q_item it = {.id = id, .for_id = id};
 		vec_push(&r->items, it);
 		return STORE_OK;
 	}
@@ -154,12 +190,15 @@ static void prefer_traits(store_txn *txn, q_ids *ids)
 	size_t w = 0, traits = 0;
 	for (size_t i = 0; i < ids->n; i++) {
 		rec_entity e;
-		if (query_entity(txn, ids->v[i], &e) == STORE_OK && e.kind == PT_TRAIT) traits++;
+		if (query_entity(txn, ids->v[i], &e) == STORE_OK && e.kind == PT_TRAIT)
+			traits++;
 	}
-	if (!traits) return;
+	if (!traits)
+		return;
 	for (size_t i = 0; i < ids->n; i++) {
 		rec_entity e;
-		if (query_entity(txn, ids->v[i], &e) == STORE_OK && e.kind == PT_TRAIT) ids->v[w++] = ids->v[i];
+		if (query_entity(txn, ids->v[i], &e) == STORE_OK && e.kind == PT_TRAIT)
+			ids->v[w++] = ids->v[i];
 	}
 	ids->n = w;
 }
@@ -167,29 +206,44 @@ static void prefer_traits(store_txn *txn, q_ids *ids)
 static int print_cycles(store_txn *txn, const cli_opts *o)
 {
 	int levels = CYCLES_MODULE | CYCLES_FUNCTION;
-	if (o->level && strcmp(o->level, "module") == 0) levels = CYCLES_MODULE;
-	else if (o->level && strcmp(o->level, "function") == 0) levels = CYCLES_FUNCTION;
-	else if (o->level) { cli_err("--level takes module or function"); return EXIT_USAGE; }
+	if (o->level && strcmp(o->level, "module") == 0)
+		levels = CYCLES_MODULE;
+	else if (o->level && strcmp(o->level, "function") == 0)
+		levels = CYCLES_FUNCTION;
+	else if (o->level) {
+		cli_err("--level takes module or function");
+		return EXIT_USAGE;
+	}
 	q_cycles c = {0};
-	if (query_cycles(txn, levels, &c)) { cli_err("cannot read the graph"); return EXIT_DB; }
+	if (query_cycles(txn, levels, &c)) {
+		cli_err("cannot read the graph");
+		return EXIT_DB;
+	}
 	size_t n = c.level.n;
 	json_t *res = json_array();
-	if (!o->json) printf("%zu cycle%s\n", n, n == 1 ? "" : "s");
+	if (!o->json)
+		printf("%zu cycle%s\n", n, n == 1 ? "" : "s");
 	for (size_t i = 0; i < n && (!o->limit || i < o->limit); i++) {
 		const char *lv = c.level.v[i] == CYCLES_MODULE ? "module" : "function";
 		json_t *members = json_array();
 		uint32_t a = c.starts.v[i], b = c.starts.v[i + 1];
-		if (!o->json) printf("  %s cycle of %u:\n", lv, b - a);
+		if (!o->json)
+			printf("  %s cycle of %u:\n", lv, b - a);
 		for (uint32_t j = a; j < b; j++) {
 			rec_entity e;
-			if (query_entity(txn, c.members.v[j], &e) != STORE_OK) continue;
+			if (query_entity(txn, c.members.v[j], &e) != STORE_OK)
+				continue;
 			json_array_append_new(members, json_string(e.qpath));
-			if (!o->json) printf("    %s  %s:%u\n", e.qpath, query_file_path(txn, e.file), e.sl + 1);
+			if (!o->json)
+				printf("    %s  %s:%u\n", e.qpath, query_file_path(txn, e.file),
+				       e.sl + 1);
 		}
-		json_array_append_new(res, json_pack("{s:s,s:o,s:i}", "level", lv, "members", members, "size", (json_int_t)(b - a)));
+		json_array_append_new(res, json_pack("{s:s,s:o,s:i}", "level", lv, "members",
+						     members, "size", (json_int_t)(b - a)));
 	}
 	if (o->json) {
-		json_t *top = json_pack("{s:s,s:n,s:o}", "query", "find-cycles", "target", "results", res);
+		json_t *top = json_pack("{s:s,s:n,s:o}", "query", "find-cycles", "target",
+					"results", res);
 		json_dumpf(top, stdout, JSON_INDENT(1));
 		putchar('\n');
 		json_decref(top);
@@ -202,14 +256,17 @@ static int print_cycles(store_txn *txn, const cli_opts *o)
 
 static int targets_for(store_txn *txn, qkind k, const char *target, const cli_opts *o, q_ids *ids)
 {
-	if (k == Q_SEARCH) return query_search(txn, target, o->limit ? o->limit : 50, ids);
+	if (k == Q_SEARCH)
+		return query_search(txn, target, o->limit ? o->limit : 50, ids);
 	if (k == Q_FILE) {
 		uint32_t f;
-		if (query_file_id(txn, target, &f) != STORE_OK) return STORE_NOTFOUND;
+		if (query_file_id(txn, target, &f) != STORE_OK)
+			return STORE_NOTFOUND;
 		return query_file_entities(txn, f, ids);
 	}
 	int rc = query_targets(txn, target, ids);
-	if (!rc && k == Q_IMPL) prefer_traits(txn, ids);
+	if (!rc && k == Q_IMPL)
+		prefer_traits(txn, ids);
 	return rc;
 }
 
@@ -220,16 +277,20 @@ static int print_context(store_txn *txn, const q_ids *ids, const char *target, c
 	json_t *res = json_array();
 	for (size_t i = 0; i < ids->n; i++) {
 		uint32_t budget = o->tokens > total ? o->tokens - total : 0;
-		if (!budget) break;
-		if (i) strbuf_adds(&text, "\n");
+		if (!budget)
+			break;
+		if (i)
+			strbuf_adds(&text, "\n");
 		query_context(txn, ids->v[i], budget, &text, &used);
 		total += used;
 		json_t *e = entity_json(txn, ids->v[i], ids->v[i]);
-		if (e) json_array_append_new(res, e);
+		if (e)
+			json_array_append_new(res, e);
 	}
 	if (o->json) {
-		json_t *top = json_pack("{s:s,s:s,s:o,s:s,s:i}", "query", "generate-context", "target", target,
-					"results", res, "text", strbuf_cstr(&text), "tokens", (json_int_t)total);
+		json_t *top = json_pack("{s:s,s:s,s:o,s:s,s:i}", "query", "generate-context",
+					"target", target, "results", res, "text",
+					strbuf_cstr(&text), "tokens", (json_int_t)total);
 		json_dumpf(top, stdout, JSON_INDENT(1));
 		putchar('\n');
 		json_decref(top);
@@ -246,43 +307,62 @@ static int answer(store_txn *txn, qkind k, const char *target, const cli_opts *o
 {
 	q_ids ids = {0};
 	int rc = targets_for(txn, k, target, o, &ids);
-	if (rc == STORE_NOTFOUND && k == Q_FILE) { cli_err("%s: no such file in the index", target); return EXIT_NOTARGET; }
-	if (rc) { cli_err("cannot read the graph: %s", store_strerror(rc)); vec_free(&ids); return EXIT_DB; }
+	if (rc == STORE_NOTFOUND && k == Q_FILE) {
+		cli_err("%s: no such file in the index", target);
+		return EXIT_NOTARGET;
+	}
+	if (rc) {
+		cli_err("cannot read the graph: %s", store_strerror(rc));
+		vec_free(&ids);
+		return EXIT_DB;
+	}
 	if (!ids.n && k != Q_SEARCH) {
-		cli_err("'%s' matches no entity (try `parseltongue query search %s`)", target, target);
+		cli_err("'%s' matches no entity (try `parseltongue query search %s`)", target,
+			target);
 		vec_free(&ids);
 		return EXIT_NOTARGET;
 	}
-	if (k == Q_CONTEXT) { rc = print_context(txn, &ids, target, o); vec_free(&ids); return rc; }
+	if (k == Q_CONTEXT) {
+		rc = print_context(txn, &ids, target, o);
+		vec_free(&ids);
+		return rc;
+	}
 	json_t *results = json_array();
 	bool single = k == Q_WHERE || k == Q_SEARCH || k == Q_FILE;
 	for (size_t t = 0; t < ids.n; t++) {
 		q_results r = {0};
-		if (single) { q_item it = { .id = ids.v[t], .for_id = k == Q_WHERE ? ids.v[t] : 0 }; vec_push(&r.items, it); }
-		else run_one(txn, k, ids.v[t], o, &r);
+		if (single) {
+			q_item it = {.id = ids.v[t], .for_id = k == Q_WHERE ? ids.v[t] : 0};
+			vec_push(&r.items, it);
+		} else
+			run_one(txn, k, ids.v[t], o, &r);
 		rec_entity e;
-		if (!o->json && !single && query_entity(txn, ids.v[t], &e) == STORE_OK)
-		{
+		if (!o->json && !single && query_entity(txn, ids.v[t], &e) == STORE_OK) {
 			if (e.file == PT_NO_FILE)
-				printf("%s %s (%s, outside the workspace): %zu result%s\n", qnames[k], e.qpath,
-				       pt_kind_name(e.kind), r.items.n, r.items.n == 1 ? "" : "s");
+				printf("%s %s (%s, outside the workspace): %zu result%s\n",
+				       qnames[k], e.qpath, pt_kind_name(e.kind), r.items.n,
+				       r.items.n == 1 ? "" : "s");
 			else
-				printf("%s %s (%s)  %s:%u: %zu result%s\n", qnames[k], e.qpath, pt_kind_name(e.kind),
-				       query_file_path(txn, e.file), e.sl + 1, r.items.n, r.items.n == 1 ? "" : "s");
+				printf("%s %s (%s)  %s:%u: %zu result%s\n", qnames[k], e.qpath,
+				       pt_kind_name(e.kind), query_file_path(txn, e.file), e.sl + 1,
+				       r.items.n, r.items.n == 1 ? "" : "s");
 		}
 		for (size_t i = 0; i < r.items.n; i++) {
 			if (o->json) {
 				json_t *j = item_json(txn, k, &r, &r.items.v[i]);
-				if (j) json_array_append_new(results, j);
+				if (j)
+					json_array_append_new(results, j);
 			} else {
 				print_human_item(txn, k, &r, &r.items.v[i]);
 			}
 		}
-		if (r.truncated && !o->json) printf("  … (limit reached)\n");
+		if (r.truncated && !o->json)
+			printf("  … (limit reached)\n");
 		q_results_free(&r);
 	}
 	if (o->json) {
-		json_t *top = json_pack("{s:s,s:s,s:o}", "query", qnames[k], "target", target, "results", results);
+		json_t *top = json_pack("{s:s,s:s,s:o}", "query", qnames[k], "target", target,
+					"results", results);
 		json_dumpf(top, stdout, JSON_INDENT(1));
 		putchar('\n');
 		json_decref(top);
@@ -295,14 +375,28 @@ static int answer(store_txn *txn, qkind k, const char *target, const cli_opts *o
 
 int cmd_query(const cli_opts *o)
 {
-	if (o->nargs < 1) { cli_err("query: which kind? (what-implements, callers, callees, ...)"); return EXIT_USAGE; }
+	if (o->nargs < 1) {
+		cli_err("query: which kind? (what-implements, callers, callees, ...)");
+		return EXIT_USAGE;
+	}
 	int k = qkind_of(o->args[0]);
-	if (k < 0) { cli_err("query: unknown kind '%s'", o->args[0]); return EXIT_USAGE; }
-	if (k != Q_CYCLES && o->nargs < 2) { cli_err("query %s: missing TARGET", o->args[0]); return EXIT_USAGE; }
+	if (k < 0) {
+		cli_err("query: unknown kind '%s'", o->args[0]);
+		return EXIT_USAGE;
+	}
+	if (k != Q_CYCLES && o->nargs < 2) {
+		cli_err("query %s: missing TARGET", o->args[0]);
+		return EXIT_USAGE;
+	}
 	store *st = NULL;
 	store_txn *txn = NULL;
-	if (cli_open_db(o, NULL, false, &st)) return EXIT_DB;
-	if (store_txn_begin(st, false, &txn)) { cli_err("cannot read the database"); store_close(st); return EXIT_DB; }
+	if (cli_open_db(o, NULL, false, &st))
+		return EXIT_DB;
+	if (store_txn_begin(st, false, &txn)) {
+		cli_err("cannot read the database");
+		store_close(st);
+		return EXIT_DB;
+	}
 	int rc = k == Q_CYCLES ? print_cycles(txn, o) : answer(txn, (qkind)k, o->args[1], o);
 	store_txn_abort(txn);
 	store_close(st);
@@ -311,21 +405,30 @@ int cmd_query(const cli_opts *o)
 
 /* ---- export --------------------------------------------------------------------- */
 
-typedef struct { q_ids ents; VEC(rec_edge) edges; VEC(uint64_t) edge_src; } subgraph;
+typedef struct {
+	q_ids ents;
+	VEC(rec_edge) edges;
+	VEC(uint64_t) edge_src;
+} subgraph;
 
 static void collect_all(store_txn *txn, subgraph *g)
 {
 	store_cursor *c = NULL;
 	store_val k, v;
-	if (store_cursor_open(txn, TBL_ENTS, &c)) return;
-	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == STORE_OK; r = store_cursor_next(c, &k, &v))
-		if (k.len == 8) vec_push(&g->ents, store_load_u64(k.data));
+	if (store_cursor_open(txn, TBL_ENTS, &c))
+		return;
+	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == STORE_OK;
+	     r = store_cursor_next(c, &k, &v))
+		if (k.len == 8)
+			vec_push(&g->ents, store_load_u64(k.data));
 	store_cursor_close(c);
 }
 
 static bool has_id(const q_ids *ids, uint64_t id)
 {
-	for (size_t i = 0; i < ids->n; i++) if (ids->v[i] == id) return true;
+	for (size_t i = 0; i < ids->n; i++)
+		if (ids->v[i] == id)
+			return true;
 	return false;
 }
 
@@ -335,11 +438,13 @@ static void collect_edges(store_txn *txn, subgraph *g, bool all)
 		uint8_t key[8];
 		store_val v;
 		store_key_u64(key, g->ents.v[i]);
-		if (store_get(txn, TBL_OUT, key, 8, &v) != STORE_OK) continue;
+		if (store_get(txn, TBL_OUT, key, 8, &v) != STORE_OK)
+			continue;
 		for (size_t j = 0; j < v.len / REC_EDGE_SIZE; j++) {
 			rec_edge e;
 			rec_edge_decode((const uint8_t *)v.data + j * REC_EDGE_SIZE, &e);
-			if (!all && !has_id(&g->ents, e.other)) continue;
+			if (!all && !has_id(&g->ents, e.other))
+				continue;
 			vec_push(&g->edges, e);
 			vec_push(&g->edge_src, g->ents.v[i]);
 		}
@@ -357,7 +462,8 @@ static void export_json(store_txn *txn, const subgraph *g)
 	json_t *ents = json_array(), *edges = json_array();
 	for (size_t i = 0; i < g->ents.n; i++) {
 		json_t *e = entity_json(txn, g->ents.v[i], 0);
-		if (!e) continue;
+		if (!e)
+			continue;
 		char id[24];
 		snprintf(id, sizeof id, "%016" PRIx64, g->ents.v[i]);
 		json_object_set_new(e, "id", json_string(id));
@@ -365,10 +471,13 @@ static void export_json(store_txn *txn, const subgraph *g)
 	}
 	for (size_t i = 0; i < g->edges.n; i++) {
 		const rec_edge *e = &g->edges.v[i];
-		json_array_append_new(edges, json_pack("{s:s,s:s,s:s,s:s,s:i,s:i,s:b}", "kind", pt_rel_name(e->kind),
-			"from", qpath_of(txn, g->edge_src.v[i]), "to", qpath_of(txn, e->other),
-			"file", query_file_path(txn, e->file), "line", (json_int_t)e->sl + 1,
-			"column", (json_int_t)e->sc + 1, "ambiguous", (e->flags & EDGE_AMBIGUOUS) != 0));
+		json_array_append_new(
+			edges,
+			json_pack("{s:s,s:s,s:s,s:s,s:i,s:i,s:b}", "kind", pt_rel_name(e->kind),
+				  "from", qpath_of(txn, g->edge_src.v[i]), "to",
+				  qpath_of(txn, e->other), "file", query_file_path(txn, e->file),
+				  "line", (json_int_t)e->sl + 1, "column", (json_int_t)e->sc + 1,
+				  "ambiguous", (e->flags & EDGE_AMBIGUOUS) != 0));
 	}
 	json_t *top = json_pack("{s:o,s:o}", "entities", ents, "edges", edges);
 	json_dumpf(top, stdout, JSON_INDENT(1) | JSON_SORT_KEYS);
@@ -378,19 +487,30 @@ static void export_json(store_txn *txn, const subgraph *g)
 
 static void export_text(store_txn *txn, const subgraph *g, bool dot)
 {
-	puts(dot ? "digraph parseltongue {\n  node [shape=box, fontname=\"monospace\"];" : "graph LR");
+	puts(dot ? "digraph parseltongue {\n  node [shape=box, fontname=\"monospace\"];"
+		 : "graph LR");
 	for (size_t i = 0; i < g->ents.n; i++) {
 		rec_entity e;
-		if (query_entity(txn, g->ents.v[i], &e) != STORE_OK) continue;
-		if (dot) printf("  n%016" PRIx64 " [label=\"%s\\n(%s)\"];\n", e.id, e.qpath, pt_kind_name(e.kind));
-		else printf("  n%016" PRIx64 "[\"%s (%s)\"]\n", e.id, e.qpath, pt_kind_name(e.kind));
+		if (query_entity(txn, g->ents.v[i], &e) != STORE_OK)
+			continue;
+		if (dot)
+			printf("  n%016" PRIx64 " [label=\"%s\\n(%s)\"];\n", e.id, e.qpath,
+			       pt_kind_name(e.kind));
+		else
+			printf("  n%016" PRIx64 "[\"%s (%s)\"]\n", e.id, e.qpath,
+			       pt_kind_name(e.kind));
 	}
 	for (size_t i = 0; i < g->edges.n; i++) {
 		const rec_edge *e = &g->edges.v[i];
-		if (dot) printf("  n%016" PRIx64 " -> n%016" PRIx64 " [label=\"%s\"];\n", g->edge_src.v[i], e->other, pt_rel_name(e->kind));
-		else printf("  n%016" PRIx64 " -->|%s| n%016" PRIx64 "\n", g->edge_src.v[i], pt_rel_name(e->kind), e->other);
+		if (dot)
+			printf("  n%016" PRIx64 " -> n%016" PRIx64 " [label=\"%s\"];\n",
+			       g->edge_src.v[i], e->other, pt_rel_name(e->kind));
+		else
+			printf("  n%016" PRIx64 " -->|%s| n%016" PRIx64 "\n", g->edge_src.v[i],
+			       pt_rel_name(e->kind), e->other);
 	}
-	if (dot) puts("}");
+	if (dot)
+		puts("}");
 }
 
 int cmd_export(const cli_opts *o)
@@ -402,23 +522,39 @@ int cmd_export(const cli_opts *o)
 	}
 	store *st = NULL;
 	store_txn *txn = NULL;
-	if (cli_open_db(o, NULL, false, &st)) return EXIT_DB;
-	if (store_txn_begin(st, false, &txn)) { store_close(st); return EXIT_DB; }
+	if (cli_open_db(o, NULL, false, &st))
+		return EXIT_DB;
+	if (store_txn_begin(st, false, &txn)) {
+		store_close(st);
+		return EXIT_DB;
+	}
 	subgraph g = {0};
 	int rc = EXIT_OK;
 	if (o->query_mode) {
 		int k = o->nargs >= 2 ? qkind_of(o->args[0]) : -1;
-		if (k < 0 || k == Q_CYCLES || k == Q_CONTEXT) { cli_err("export --query KIND TARGET"); rc = EXIT_USAGE; goto done; }
+		if (k < 0 || k == Q_CYCLES || k == Q_CONTEXT) {
+			cli_err("export --query KIND TARGET");
+			rc = EXIT_USAGE;
+			goto done;
+		}
 		q_ids ids = {0};
 		targets_for(txn, (qkind)k, o->args[1], o, &ids);
-		if (!ids.n) { cli_err("'%s' matches no entity", o->args[1]); rc = EXIT_NOTARGET; vec_free(&ids); goto done; }
+		if (!ids.n) {
+			cli_err("'%s' matches no entity", o->args[1]);
+			rc = EXIT_NOTARGET;
+			vec_free(&ids);
+			goto done;
+		}
 		for (size_t t = 0; t < ids.n; t++) {
 			q_results r = {0};
-			if (!has_id(&g.ents, ids.v[t])) vec_push(&g.ents, ids.v[t]);
+			if (!has_id(&g.ents, ids.v[t]))
+				vec_push(&g.ents, ids.v[t]);
 			run_one(txn, (qkind)k, ids.v[t], o, &r);
 			for (size_t i = 0; i < r.items.n; i++) {
-				if (!has_id(&g.ents, r.items.v[i].id)) vec_push(&g.ents, r.items.v[i].id);
-				if (r.items.v[i].other && !has_id(&g.ents, r.items.v[i].other)) vec_push(&g.ents, r.items.v[i].other);
+				if (!has_id(&g.ents, r.items.v[i].id))
+					vec_push(&g.ents, r.items.v[i].id);
+				if (r.items.v[i].other && !has_id(&g.ents, r.items.v[i].other))
+					vec_push(&g.ents, r.items.v[i].other);
 			}
 			q_results_free(&r);
 		}
@@ -428,8 +564,10 @@ int cmd_export(const cli_opts *o)
 		collect_all(txn, &g);
 		collect_edges(txn, &g, true);
 	}
-	if (strcmp(fmt, "json") == 0) export_json(txn, &g);
-	else export_text(txn, &g, strcmp(fmt, "dot") == 0);
+	if (strcmp(fmt, "json") == 0)
+		export_json(txn, &g);
+	else
+		export_text(txn, &g, strcmp(fmt, "dot") == 0);
 done:
 	vec_free(&g.ents);
 	vec_free(&g.edges);
@@ -453,46 +591,66 @@ int cmd_query_bench(const cli_opts *o)
 {
 	store *st = NULL;
 	store_txn *txn = NULL;
-	if (cli_open_db(o, NULL, false, &st)) return EXIT_DB;
-	if (store_txn_begin(st, false, &txn)) { store_close(st); return EXIT_DB; }
+	if (cli_open_db(o, NULL, false, &st))
+		return EXIT_DB;
+	if (store_txn_begin(st, false, &txn)) {
+		store_close(st);
+		return EXIT_DB;
+	}
 	q_ids traits = {0}, fns = {0};
 	store_cursor *c = NULL;
 	store_val k, v;
 	store_cursor_open(txn, TBL_ENTS, &c);
-	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == STORE_OK; r = store_cursor_next(c, &k, &v)) {
+	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == STORE_OK;
+	     r = store_cursor_next(c, &k, &v)) {
 		rec_entity e;
-		if (rec_entity_decode(v.data, v.len, &e) != 0) continue;
-		if (e.kind == PT_TRAIT) vec_push(&traits, e.id);
-		else if (e.kind == PT_FUNCTION || e.kind == PT_METHOD) vec_push(&fns, e.id);
+		if (rec_entity_decode(v.data, v.len, &e) != 0)
+			continue;
+		if (e.kind == PT_TRAIT)
+			vec_push(&traits, e.id);
+		else if (e.kind == PT_FUNCTION || e.kind == PT_METHOD)
+			vec_push(&fns, e.id);
 	}
 	store_cursor_close(c);
-	static const char *const kinds[] = { "what-implements", "callers", "callees", "blast-radius-3", "search" };
+	static const char *const kinds[] = {"what-implements", "callers", "callees",
+					    "blast-radius-3", "search"};
 	json_t *out = json_object();
 	uint64_t *lat = xmalloc((o->n + 1) * sizeof *lat);
 	for (size_t q = 0; q < 5; q++) {
 		q_ids *pool = q == 0 ? &traits : &fns;
-		if (!pool->n) continue;
+		if (!pool->n)
+			continue;
 		size_t n = o->n;
 		for (size_t i = 0; i < n; i++) {
 			uint64_t id = pool->v[(i * 7919) % pool->n];
 			q_results r = {0};
 			q_ids s = {0};
 			uint64_t t0 = pt_now_ns();
-			if (q == 0) query_what_implements(txn, id, 0, &r);
-			else if (q == 1) query_callers(txn, id, 0, &r);
-			else if (q == 2) query_callees(txn, id, 0, &r);
-			else if (q == 3) query_blast_radius(txn, id, 3, 0, &r);
-			else { rec_entity e; query_entity(txn, id, &e); query_targets(txn, e.name, &s); }
+			if (q == 0)
+				query_what_implements(txn, id, 0, &r);
+			else if (q == 1)
+				query_callers(txn, id, 0, &r);
+			else if (q == 2)
+				query_callees(txn, id, 0, &r);
+			else if (q == 3)
+				query_blast_radius(txn, id, 3, 0, &r);
+			else {
+				rec_entity e;
+				query_entity(txn, id, &e);
+				query_targets(txn, e.name, &s);
+			}
 			lat[i] = pt_now_ns() - t0;
 			q_results_free(&r);
 			vec_free(&s);
 		}
 		qsort(lat, n, sizeof *lat, cmp_u64);
-		json_object_set_new(out, kinds[q], json_pack("{s:f,s:f,s:i}", "median_us", (double)lat[n / 2] / 1e3,
-			"p99_us", (double)lat[(n * 99) / 100] / 1e3, "n", (json_int_t)n));
+		json_object_set_new(
+			out, kinds[q],
+			json_pack("{s:f,s:f,s:i}", "median_us", (double)lat[n / 2] / 1e3, "p99_us",
+				  (double)lat[(n * 99) / 100] / 1e3, "n", (json_int_t)n));
 		if (!o->json)
-			printf("%-16s median %8.1f us   p99 %8.1f us   (n=%zu)\n", kinds[q], (double)lat[n / 2] / 1e3,
-			       (double)lat[(n * 99) / 100] / 1e3, n);
+			printf("%-16s median %8.1f us   p99 %8.1f us   (n=%zu)\n", kinds[q],
+			       (double)lat[n / 2] / 1e3, (double)lat[(n * 99) / 100] / 1e3, n);
 	}
 	if (o->json) {
 		json_t *top = json_pack("{s:o}", "kinds", out);

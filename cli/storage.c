@@ -14,13 +14,20 @@
 #include "../graph/check.h"
 #include "cli.h"
 
-enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_NOTARGET = 3, EXIT_DB = 4 };
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,
+	EXIT_USAGE = 2,
+	EXIT_NOTARGET = 3,
+	EXIT_DB = 4
+};
 
 static char *db_path(const cli_opts *o)
 {
 	/* same rule as main.c: open once read-only to learn where it is */
 	store *st = NULL;
-	if (cli_open_db(o, NULL, false, &st)) return NULL;
+	if (cli_open_db(o, NULL, false, &st))
+		return NULL;
 	char *d = xstrdup(store_dir(st));
 	store_close(st);
 	return d;
@@ -30,10 +37,13 @@ static void count_files(store_txn *txn, uint64_t *rust, uint64_t *cargo)
 {
 	store_cursor *c = NULL;
 	store_val k, v;
-	if (store_cursor_open(txn, TBL_FILES, &c)) return;
-	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == STORE_OK; r = store_cursor_next(c, &k, &v)) {
+	if (store_cursor_open(txn, TBL_FILES, &c))
+		return;
+	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == STORE_OK;
+	     r = store_cursor_next(c, &k, &v)) {
 		rec_file f;
-		if (rec_file_decode(v.data, v.len, &f) == 0) (*(f.type == FILE_CARGO ? cargo : rust))++;
+		if (rec_file_decode(v.data, v.len, &f) == 0)
+			(*(f.type == FILE_CARGO ? cargo : rust))++;
 	}
 	store_cursor_close(c);
 }
@@ -43,8 +53,12 @@ static int status(const cli_opts *o)
 	store *st = NULL;
 	store_txn *txn = NULL;
 	store_stats s;
-	if (cli_open_db(o, NULL, false, &st)) return EXIT_DB;
-	if (store_stats_get(st, &s) || store_txn_begin(st, false, &txn)) { store_close(st); return EXIT_DB; }
+	if (cli_open_db(o, NULL, false, &st))
+		return EXIT_DB;
+	if (store_stats_get(st, &s) || store_txn_begin(st, false, &txn)) {
+		store_close(st);
+		return EXIT_DB;
+	}
 	uint64_t ents = 0, edges = 0, last = 0, files = 0;
 	store_meta_get_u64(txn, META_ENTITIES, &ents);
 	store_meta_get_u64(txn, META_EDGES, &edges);
@@ -52,23 +66,32 @@ static int status(const cli_opts *o)
 	uint64_t manifests = 0;
 	count_files(txn, &files, &manifests);
 	store_val root;
-	const char *r = store_get(txn, TBL_META, META_ROOT, strlen(META_ROOT), &root) == STORE_OK ? root.data : "";
+	const char *r = store_get(txn, TBL_META, META_ROOT, strlen(META_ROOT), &root) == STORE_OK
+				? root.data
+				: "";
 	char when[64] = "never";
 	time_t t = (time_t)last;
-	if (last) strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", gmtime(&t));
+	if (last)
+		strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", gmtime(&t));
 	if (o->json) {
-		json_t *j = json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:i,s:s,s:I,s:I,s:I}", "database", store_dir(st), "root", r,
-				      "files", (json_int_t)files, "manifests", (json_int_t)manifests, "entities", (json_int_t)ents, "edges", (json_int_t)edges,
-				      "size_bytes", (json_int_t)s.file_size, "map_bytes", (json_int_t)s.map_size,
-				      "schema", (int)s.schema, "last_update", when, "last_update_unix", (json_int_t)last,
-				      "readers_used", (json_int_t)s.readers_used, "readers_max", (json_int_t)s.readers_max);
+		json_t *j = json_pack(
+			"{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:i,s:s,s:I,s:I,s:I}", "database",
+			store_dir(st), "root", r, "files", (json_int_t)files, "manifests",
+			(json_int_t)manifests, "entities", (json_int_t)ents, "edges",
+			(json_int_t)edges, "size_bytes", (json_int_t)s.file_size, "map_bytes",
+			(json_int_t)s.map_size, "schema", (int)s.schema, "last_update", when,
+			"last_update_unix", (json_int_t)last, "readers_used",
+			(json_int_t)s.readers_used, "readers_max", (json_int_t)s.readers_max);
 		json_dumpf(j, stdout, JSON_INDENT(1));
 		putchar('\n');
 		json_decref(j);
 	} else {
-		printf("database     %s\nworkspace    %s\nfiles        %" PRIu64 " Rust, %" PRIu64 " Cargo.toml\nentities     %" PRIu64 "\n"
-		       "edges        %" PRIu64 "\nsize         %.1f MB on disk\nschema       %u\nlast update  %s\n",
-		       store_dir(st), r, files, manifests, ents, edges, (double)s.file_size / 1e6, s.schema, when);
+		printf("database     %s\nworkspace    %s\nfiles        %" PRIu64 " Rust, %" PRIu64
+		       " Cargo.toml\nentities     %" PRIu64 "\n"
+		       "edges        %" PRIu64
+		       "\nsize         %.1f MB on disk\nschema       %u\nlast update  %s\n",
+		       store_dir(st), r, files, manifests, ents, edges, (double)s.file_size / 1e6,
+		       s.schema, when);
 	}
 	store_txn_abort(txn);
 	store_close(st);
@@ -84,8 +107,12 @@ static int verify(const cli_opts *o)
 {
 	store *st = NULL;
 	store_txn *txn = NULL;
-	if (cli_open_db(o, NULL, false, &st)) return EXIT_DB;
-	if (store_txn_begin(st, false, &txn)) { store_close(st); return EXIT_DB; }
+	if (cli_open_db(o, NULL, false, &st))
+		return EXIT_DB;
+	if (store_txn_begin(st, false, &txn)) {
+		store_close(st);
+		return EXIT_DB;
+	}
 	graph_check_report r;
 	int rc = graph_check(txn, &r);
 	store_txn_abort(txn);
@@ -95,29 +122,37 @@ static int verify(const cli_opts *o)
 		return EXIT_DB;
 	}
 	if (o->json) {
-		json_t *j = json_pack("{s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:b,s:b,s:b,s:b,s:I,s:I}", "ok", rc == STORE_OK,
-				      "files", (json_int_t)r.files, "entities", (json_int_t)r.ents, "edges", (json_int_t)r.edges,
-				      "facts", (json_int_t)r.facts, "bad_records", (json_int_t)r.bad_records,
-				      "dangling", (json_int_t)r.dangling, "edge_tables_differ", r.edges_differ,
-				      "name_index_differs", r.names_differ, "file_index_differs", r.fileents_differ,
-				      "file_ids_differ", r.fileids_differ, "bad_facts", (json_int_t)r.bad_facts,
+		json_t *j = json_pack("{s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:b,s:b,s:b,s:b,s:I,s:I}", "ok",
+				      rc == STORE_OK, "files", (json_int_t)r.files, "entities",
+				      (json_int_t)r.ents, "edges", (json_int_t)r.edges, "facts",
+				      (json_int_t)r.facts, "bad_records", (json_int_t)r.bad_records,
+				      "dangling", (json_int_t)r.dangling, "edge_tables_differ",
+				      r.edges_differ, "name_index_differs", r.names_differ,
+				      "file_index_differs", r.fileents_differ, "file_ids_differ",
+				      r.fileids_differ, "bad_facts", (json_int_t)r.bad_facts,
 				      "stale_facts", (json_int_t)r.stale_facts);
 		json_dumpf(j, stdout, JSON_INDENT(1));
 		putchar('\n');
 		json_decref(j);
 	} else {
-		printf("%s: %" PRIu64 " files, %" PRIu64 " entities, %" PRIu64 " edges, %" PRIu64 " cached facts checked; "
-		       "%" PRIu64 " bad records, %" PRIu64 " dangling references, %" PRIu64 " bad facts%s%s%s%s\n",
-		       rc ? "FAILED" : "ok", r.files, r.ents, r.edges, r.facts, r.bad_records, r.dangling, r.bad_facts,
+		printf("%s: %" PRIu64 " files, %" PRIu64 " entities, %" PRIu64 " edges, %" PRIu64
+		       " cached facts checked; "
+		       "%" PRIu64 " bad records, %" PRIu64 " dangling references, %" PRIu64
+		       " bad facts%s%s%s%s\n",
+		       rc ? "FAILED" : "ok", r.files, r.ents, r.edges, r.facts, r.bad_records,
+		       r.dangling, r.bad_facts,
 		       r.edges_differ ? "; outgoing and incoming edges differ" : "",
 		       r.names_differ ? "; the name index differs from the entities" : "",
 		       r.fileents_differ ? "; the file index differs from the entities" : "",
 		       r.fileids_differ ? "; file ids and paths differ" : "");
 		if (r.stale_facts)
-			printf("%" PRIu64 " cached facts are from an older extractor: the next onboard makes them again\n",
+			printf("%" PRIu64 " cached facts are from an older extractor: the next "
+					  "onboard makes them again\n",
 			       r.stale_facts);
 	}
-	if (rc) cli_err("the database is inconsistent: run `parseltongue storage clean` and onboard again");
+	if (rc)
+		cli_err("the database is inconsistent: run `parseltongue storage clean` and "
+			"onboard again");
 	return rc ? EXIT_DB : EXIT_OK;
 }
 
@@ -126,11 +161,15 @@ static int verify(const cli_opts *o)
 static int compact(const cli_opts *o)
 {
 	char *dir = db_path(o);
-	if (!dir) return EXIT_DB;
+	if (!dir)
+		return EXIT_DB;
 	uint64_t before = 0, after = 0;
 	int rc = store_compact(dir, &before, &after);
-	if (rc) cli_err("compact %s: %s", dir, store_strerror(rc));
-	else printf("compacted %s: %.1f MB → %.1f MB\n", dir, (double)before / 1e6, (double)after / 1e6);
+	if (rc)
+		cli_err("compact %s: %s", dir, store_strerror(rc));
+	else
+		printf("compacted %s: %.1f MB → %.1f MB\n", dir, (double)before / 1e6,
+		       (double)after / 1e6);
 	free(dir);
 	return rc ? EXIT_DB : EXIT_OK;
 }
@@ -138,12 +177,17 @@ static int compact(const cli_opts *o)
 static int snapshot(const cli_opts *o, const char *file)
 {
 	store *st = NULL;
-	if (cli_open_db(o, NULL, false, &st)) return EXIT_DB;
+	if (cli_open_db(o, NULL, false, &st))
+		return EXIT_DB;
 	int rc = store_snapshot(st, file);
 	store_close(st);
-	if (rc) { cli_err("snapshot to %s: %s", file, store_strerror(rc)); return EXIT_DB; }
+	if (rc) {
+		cli_err("snapshot to %s: %s", file, store_strerror(rc));
+		return EXIT_DB;
+	}
 	struct stat sb;
-	printf("snapshot written to %s (%.1f MB)\n", file, stat(file, &sb) == 0 ? (double)sb.st_size / 1e6 : 0.0);
+	printf("snapshot written to %s (%.1f MB)\n", file,
+	       stat(file, &sb) == 0 ? (double)sb.st_size / 1e6 : 0.0);
 	return EXIT_OK;
 }
 
@@ -154,17 +198,21 @@ static int restore(const cli_opts *o, const char *file)
 	if (!dir) {
 		store *st = NULL;
 		/* an existing database tells where; otherwise the default spot */
-		if (store_open(".cache/parseltongue", STORE_CREATE, &st) == STORE_OK) store_close(st);
+		if (store_open(".cache/parseltongue", STORE_CREATE, &st) == STORE_OK)
+			store_close(st);
 		dir = xstrdup(".cache/parseltongue");
 	}
 	struct stat sb;
 	if (stat(dir, &sb) != 0) {
 		store *st = NULL;
-		if (store_open(dir, STORE_CREATE, &st) == STORE_OK) store_close(st);
+		if (store_open(dir, STORE_CREATE, &st) == STORE_OK)
+			store_close(st);
 	}
 	int rc = store_restore(dir, file);
-	if (rc) cli_err("restore %s into %s: %s", file, dir, store_strerror(rc));
-	else printf("restored %s into %s\n", file, dir);
+	if (rc)
+		cli_err("restore %s into %s: %s", file, dir, store_strerror(rc));
+	else
+		printf("restored %s into %s\n", file, dir);
 	free(dir);
 	return rc ? EXIT_DB : EXIT_OK;
 }
@@ -173,10 +221,13 @@ static int clean(const cli_opts *o)
 {
 	const char *env = getenv("PARSELTONGUE_DB");
 	char *dir = o->db ? xstrdup(o->db) : env && *env ? xstrdup(env) : db_path(o);
-	if (!dir) return EXIT_DB;
+	if (!dir)
+		return EXIT_DB;
 	int rc = store_remove(dir);
-	if (rc) cli_err("clean %s: %s", dir, store_strerror(rc));
-	else printf("removed the database in %s\n", dir);
+	if (rc)
+		cli_err("clean %s: %s", dir, store_strerror(rc));
+	else
+		printf("removed the database in %s\n", dir);
 	free(dir);
 	return rc ? EXIT_DB : EXIT_OK;
 }
@@ -184,19 +235,31 @@ static int clean(const cli_opts *o)
 int cmd_storage(const cli_opts *o)
 {
 	const char *sub = o->nargs ? o->args[0] : "status";
-	if (strcmp(sub, "status") == 0) return status(o);
-	if (strcmp(sub, "verify") == 0) return verify(o);
-	if (strcmp(sub, "compact") == 0) return compact(o);
-	if (strcmp(sub, "clean") == 0) return clean(o);
+	if (strcmp(sub, "status") == 0)
+		return status(o);
+	if (strcmp(sub, "verify") == 0)
+		return verify(o);
+	if (strcmp(sub, "compact") == 0)
+		return compact(o);
+	if (strcmp(sub, "clean") == 0)
+		return clean(o);
 	if (strcmp(sub, "snapshot") == 0 || strcmp(sub, "restore") == 0) {
-		if (o->nargs < 2) { cli_err("storage %s FILE", sub); return EXIT_USAGE; }
+		if (o->nargs < 2) {
+			cli_err("storage %s FILE", sub);
+			return EXIT_USAGE;
+		}
 		return sub[0] == 's' ? snapshot(o, o->args[1]) : restore(o, o->args[1]);
 	}
-	cli_err("storage: unknown subcommand '%s' (status, verify, compact, clean, snapshot, restore)", sub);
+	cli_err("storage: unknown subcommand '%s' (status, verify, compact, clean, snapshot, "
+		"restore)",
+		sub);
 	return EXIT_USAGE;
 }
 
-int cli_lsp(int argc, char **argv) { return lsp_main(argc, argv); }
+int cli_lsp(int argc, char **argv)
+{
+	return lsp_main(argc, argv);
+}
 
 /* `parseltongue facts FILE`: what the extractor sees in one file, as JSON
  * (a debugging aid for resolution problems). */
@@ -210,50 +273,69 @@ static json_t *span_json(pt_span s)
 
 int cmd_facts(const cli_opts *o)
 {
-	if (o->nargs < 1) { cli_err("facts FILE"); return EXIT_USAGE; }
+	if (o->nargs < 1) {
+		cli_err("facts FILE");
+		return EXIT_USAGE;
+	}
 	FILE *f = fopen(o->args[0], "rb");
-	if (!f) { cli_err("%s: %s", o->args[0], strerror(errno)); return EXIT_FAIL; }
+	if (!f) {
+		cli_err("%s: %s", o->args[0], strerror(errno));
+		return EXIT_FAIL;
+	}
 	strbuf text = {0};
 	char buf[65536];
 	size_t n;
-	while ((n = fread(buf, 1, sizeof buf, f)) > 0) strbuf_add(&text, buf, n);
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		strbuf_add(&text, buf, n);
 	fclose(f);
 	pt_facts fa;
 	facts_init(&fa);
 	pt_extractor *ex = extract_new();
 	int rc = extract_text(ex, text.buf ? text.buf : "", text.len, &fa);
 	extract_free(ex);
-	json_t *items = json_array(), *uses = json_array(), *refs = json_array(), *fields = json_array();
+	json_t *items = json_array(), *uses = json_array(), *refs = json_array(),
+	       *fields = json_array();
 #define S(off) strpool_get(&fa.pool, (off))
 	for (size_t i = 0; i < fa.items.n; i++) {
 		const fact_item *it = &fa.items.v[i];
-		json_array_append_new(items, json_pack("{s:i,s:s,s:s,s:i,s:i,s:o,s:s,s:s,s:s,s:s,s:s,s:s}", "i", (json_int_t)i,
-			"kind", pt_kind_name(it->kind), "name", S(it->name), "parent", (json_int_t)it->parent,
-			"flags", (json_int_t)it->flags, "span", span_json(it->span), "sig", S(it->sig),
-			"impl_self", S(it->impl_self), "impl_trait", S(it->impl_trait), "ret", S(it->ret_type),
-			"generics", S(it->generics), "cfg", S(it->cfg)));
+		json_array_append_new(
+			items, json_pack("{s:i,s:s,s:s,s:i,s:i,s:o,s:s,s:s,s:s,s:s,s:s,s:s}", "i",
+					 (json_int_t)i, "kind", pt_kind_name(it->kind), "name",
+					 S(it->name), "parent", (json_int_t)it->parent, "flags",
+					 (json_int_t)it->flags, "span", span_json(it->span), "sig",
+					 S(it->sig), "impl_self", S(it->impl_self), "impl_trait",
+					 S(it->impl_trait), "ret", S(it->ret_type), "generics",
+					 S(it->generics), "cfg", S(it->cfg)));
 	}
 	for (size_t i = 0; i < fa.uses.n; i++) {
 		const fact_use *u = &fa.uses.v[i];
-		json_array_append_new(uses, json_pack("{s:i,s:s,s:s,s:i}", "scope", (json_int_t)u->scope,
-			"path", S(u->path), "alias", S(u->alias), "flags", (json_int_t)u->flags));
+		json_array_append_new(uses,
+				      json_pack("{s:i,s:s,s:s,s:i}", "scope", (json_int_t)u->scope,
+						"path", S(u->path), "alias", S(u->alias), "flags",
+						(json_int_t)u->flags));
 	}
-	static const char *const rk[] = { "?", "call_path", "call_method", "type", "derive", "macro_call" };
+	static const char *const rk[] = {"?",    "call_path", "call_method",
+					 "type", "derive",    "macro_call"};
 	for (size_t i = 0; i < fa.refs.n; i++) {
 		const fact_ref *r = &fa.refs.v[i];
-		json_array_append_new(refs, json_pack("{s:s,s:i,s:s,s:s,s:i,s:s,s:s,s:o,s:i}", "kind", rk[r->kind < 6 ? r->kind : 0],
-			"from", (json_int_t)r->from, "path", S(r->path), "name", S(r->name), "recv", (json_int_t)r->recv_kind,
-			"recv_path", S(r->recv_path), "recv_name", S(r->recv_name), "span", span_json(r->span),
-			"flags", (json_int_t)r->flags));
+		json_array_append_new(
+			refs, json_pack("{s:s,s:i,s:s,s:s,s:i,s:s,s:s,s:o,s:i}", "kind",
+					rk[r->kind < 6 ? r->kind : 0], "from", (json_int_t)r->from,
+					"path", S(r->path), "name", S(r->name), "recv",
+					(json_int_t)r->recv_kind, "recv_path", S(r->recv_path),
+					"recv_name", S(r->recv_name), "span", span_json(r->span),
+					"flags", (json_int_t)r->flags));
 	}
 	for (size_t i = 0; i < fa.fields.n; i++) {
 		const fact_field *fl = &fa.fields.v[i];
-		json_array_append_new(fields, json_pack("{s:i,s:s,s:s}", "owner", (json_int_t)fl->owner, "name", S(fl->name),
-			"type", S(fl->type)));
+		json_array_append_new(fields,
+				      json_pack("{s:i,s:s,s:s}", "owner", (json_int_t)fl->owner,
+						"name", S(fl->name), "type", S(fl->type)));
 	}
 #undef S
-	json_t *top = json_pack("{s:i,s:i,s:i,s:o,s:o,s:o,s:o}", "status", rc, "errors", (json_int_t)fa.n_errors,
-				"lines", (json_int_t)fa.n_lines, "items", items, "uses", uses, "refs", refs, "fields", fields);
+	json_t *top = json_pack("{s:i,s:i,s:i,s:o,s:o,s:o,s:o}", "status", rc, "errors",
+				(json_int_t)fa.n_errors, "lines", (json_int_t)fa.n_lines, "items",
+				items, "uses", uses, "refs", refs, "fields", fields);
 	json_dumpf(top, stdout, JSON_INDENT(1));
 	putchar('\n');
 	json_decref(top);

@@ -22,21 +22,24 @@ static void oom(size_t n)
 void *xmalloc(size_t n)
 {
 	void *p = malloc(n ? n : 1);
-	if (!p) oom(n);
+	if (!p)
+		oom(n);
 	return p;
 }
 
 void *xcalloc(size_t count, size_t size)
 {
 	void *p = calloc(count ? count : 1, size ? size : 1);
-	if (!p) oom(count * size);
+	if (!p)
+		oom(count * size);
 	return p;
 }
 
 void *xrealloc(void *p, size_t n)
 {
 	void *q = realloc(p, n ? n : 1);
-	if (!q) oom(n);
+	if (!q)
+		oom(n);
 	return q;
 }
 
@@ -48,12 +51,16 @@ char *xstrndup(const char *s, size_t n)
 	return d;
 }
 
-char *xstrdup(const char *s) { return xstrndup(s, strlen(s)); }
+char *xstrdup(const char *s)
+{
+	return xstrndup(s, strlen(s));
+}
 
 void vec_grow_(void **v, size_t *cap, size_t elem, size_t need)
 {
 	size_t c = *cap ? *cap : 8;
-	while (c < need) c *= 2;
+	while (c < need)
+		c *= 2;
 	*v = xrealloc(*v, c * elem);
 	*cap = c;
 }
@@ -62,17 +69,25 @@ void strbuf_add(strbuf *b, const void *p, size_t n)
 {
 	if (b->len + n + 1 > b->cap) {
 		size_t c = b->cap ? b->cap : 64;
-		while (c < b->len + n + 1) c *= 2;
+		while (c < b->len + n + 1)
+			c *= 2;
 		b->buf = xrealloc(b->buf, c);
 		b->cap = c;
 	}
-	if (n) memcpy(b->buf + b->len, p, n);
+	if (n)
+		memcpy(b->buf + b->len, p, n);
 	b->len += n;
 	b->buf[b->len] = 0;
 }
 
-void strbuf_adds(strbuf *b, const char *s) { strbuf_add(b, s, strlen(s)); }
-void strbuf_addc(strbuf *b, char c) { strbuf_add(b, &c, 1); }
+void strbuf_adds(strbuf *b, const char *s)
+{
+	strbuf_add(b, s, strlen(s));
+}
+void strbuf_addc(strbuf *b, char c)
+{
+	strbuf_add(b, &c, 1);
+}
 
 void strbuf_printf(strbuf *b, const char *fmt, ...)
 {
@@ -81,8 +96,12 @@ void strbuf_printf(strbuf *b, const char *fmt, ...)
 	va_start(ap, fmt);
 	int n = vsnprintf(small, sizeof small, fmt, ap);
 	va_end(ap);
-	if (n < 0) return;
-	if ((size_t)n < sizeof small) { strbuf_add(b, small, (size_t)n); return; }
+	if (n < 0)
+		return;
+	if ((size_t)n < sizeof small) {
+		strbuf_add(b, small, (size_t)n);
+		return;
+	}
 	char *big = xmalloc((size_t)n + 1);
 	va_start(ap, fmt);
 	vsnprintf(big, (size_t)n + 1, fmt, ap);
@@ -93,7 +112,8 @@ void strbuf_printf(strbuf *b, const char *fmt, ...)
 
 const char *strbuf_cstr(strbuf *b)
 {
-	if (!b->buf) strbuf_add(b, "", 0);
+	if (!b->buf)
+		strbuf_add(b, "", 0);
 	return b->buf;
 }
 
@@ -107,24 +127,38 @@ void strbuf_free(strbuf *b)
 void strpool_init(strpool *p)
 {
 	memset(p, 0, sizeof *p);
-	strbuf_add(&p->b, "", 1);   /* offset 0: the empty string */
+	strbuf_add(&p->b, "", 1); /* offset 0: the empty string */
 }
 
 uint32_t strpool_add(strpool *p, const char *s, size_t n)
 {
-	if (!p->b.buf) strpool_init(p);
-	if (n == 0) return 0;
+	if (!p->b.buf)
+		strpool_init(p);
+	if (n == 0)
+		return 0;
 	uint32_t off = (uint32_t)p->b.len;
 	strbuf_add(&p->b, s, n);
 	strbuf_add(&p->b, "", 1);
 	return off;
 }
 
-uint32_t strpool_adds(strpool *p, const char *s) { return strpool_add(p, s, strlen(s)); }
-void strpool_free(strpool *p) { strbuf_free(&p->b); }
+uint32_t strpool_adds(strpool *p, const char *s)
+{
+	return strpool_add(p, s, strlen(s));
+}
+void strpool_free(strpool *p)
+{
+	strbuf_free(&p->b);
+}
 
-uint64_t pt_hash64(const void *p, size_t n) { return XXH3_64bits(p, n); }
-uint64_t pt_hash64_seed(const void *p, size_t n, uint64_t seed) { return XXH3_64bits_withSeed(p, n, seed); }
+uint64_t pt_hash64(const void *p, size_t n)
+{
+	return XXH3_64bits(p, n);
+}
+uint64_t pt_hash64_seed(const void *p, size_t n, uint64_t seed)
+{
+	return XXH3_64bits_withSeed(p, n, seed);
+}
 
 uint64_t pt_now_ns(void)
 {
@@ -136,9 +170,13 @@ uint64_t pt_now_ns(void)
 char *pt_read_file(const char *path, size_t *len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) return NULL;
+	if (fd < 0)
+		return NULL;
 	struct stat sb;
-	int e = fstat(fd, &sb) != 0 ? errno : S_ISREG(sb.st_mode) ? 0 : S_ISDIR(sb.st_mode) ? EISDIR : EINVAL;
+	int e = fstat(fd, &sb) != 0   ? errno
+		: S_ISREG(sb.st_mode) ? 0
+		: S_ISDIR(sb.st_mode) ? EISDIR
+				      : EINVAL;
 	if (e) {
 		close(fd);
 		errno = e;
@@ -147,7 +185,8 @@ char *pt_read_file(const char *path, size_t *len)
 	strbuf b = {0};
 	char buf[65536];
 	ssize_t n;
-	while ((n = read(fd, buf, sizeof buf)) > 0) strbuf_add(&b, buf, (size_t)n);
+	while ((n = read(fd, buf, sizeof buf)) > 0)
+		strbuf_add(&b, buf, (size_t)n);
 	close(fd);
 	*len = b.len;
 	return b.buf ? b.buf : xstrdup("");

@@ -19,22 +19,40 @@ char *xstrndup(const char *s, size_t n);
 
 /* The one growable array: VEC(int) v = {0}; vec_push(&v, 3); vec_free(&v).
  * Elements move when the array grows: keep indexes, never pointers. */
-#define VEC(T) struct { T *v; size_t n, cap; }
+#define VEC(T)                                                                                     \
+	struct {                                                                                   \
+		T *v;                                                                              \
+		size_t n, cap;                                                                     \
+	}
 void vec_grow_(void **v, size_t *cap, size_t elem, size_t need);
-#define vec_reserve(a, need) \
-	do { if ((need) > (a)->cap) vec_grow_((void **)&(a)->v, &(a)->cap, sizeof *(a)->v, (need)); } while (0)
-#define vec_push(a, x) \
-	do { vec_reserve((a), (a)->n + 1); (a)->v[(a)->n++] = (x); } while (0)
-#define vec_free(a) do { free((a)->v); (a)->v = NULL; (a)->n = (a)->cap = 0; } while (0)
+#define vec_reserve(a, need)                                                                       \
+	do {                                                                                       \
+		if ((need) > (a)->cap)                                                             \
+			vec_grow_((void **)&(a)->v, &(a)->cap, sizeof *(a)->v, (need));            \
+	} while (0)
+#define vec_push(a, x)                                                                             \
+	do {                                                                                       \
+		vec_reserve((a), (a)->n + 1);                                                      \
+		(a)->v[(a)->n++] = (x);                                                            \
+	} while (0)
+#define vec_free(a)                                                                                \
+	do {                                                                                       \
+		free((a)->v);                                                                      \
+		(a)->v = NULL;                                                                     \
+		(a)->n = (a)->cap = 0;                                                             \
+	} while (0)
 #define vec_clear(a) ((a)->n = 0)
 
 /* Byte buffer for building text and binary blobs. */
-typedef struct { char *buf; size_t len, cap; } strbuf;
+typedef struct {
+	char *buf;
+	size_t len, cap;
+} strbuf;
 void strbuf_add(strbuf *b, const void *p, size_t n);
 void strbuf_adds(strbuf *b, const char *s);
 void strbuf_addc(strbuf *b, char c);
 void strbuf_printf(strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-const char *strbuf_cstr(strbuf *b);   /* NUL-terminated view, valid until the next add */
+const char *strbuf_cstr(strbuf *b); /* NUL-terminated view, valid until the next add */
 void strbuf_free(strbuf *b);
 
 /* The whole content of a regular file (never a device or a FIFO, which
@@ -45,11 +63,16 @@ char *pt_read_file(const char *path, size_t *len);
 
 /* Interned strings as offsets into one buffer (never pointers: the buffer
  * moves as it grows). Offset 0 is always the empty string. */
-typedef struct { strbuf b; } strpool;
+typedef struct {
+	strbuf b;
+} strpool;
 void strpool_init(strpool *p);
 uint32_t strpool_add(strpool *p, const char *s, size_t n);
 uint32_t strpool_adds(strpool *p, const char *s);
-static inline const char *strpool_get(const strpool *p, uint32_t off) { return p->b.buf + off; }
+static inline const char *strpool_get(const strpool *p, uint32_t off)
+{
+	return p->b.buf + off;
+}
 void strpool_free(strpool *p);
 
 /* 64-bit hash (XXH3) of bytes. */

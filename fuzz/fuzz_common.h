@@ -7,7 +7,12 @@
 
 /* A property the target checks failed: say which, then abort (libFuzzer
  * and the replayer both treat the abort as a crash). */
-#define FUZZ_CHECK(cond) \
-	do { if (!(cond)) { fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); abort(); } } while (0)
+#define FUZZ_CHECK(cond)                                                                           \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);   \
+			abort();                                                                   \
+		}                                                                                  \
+	} while (0)
 
 #endif

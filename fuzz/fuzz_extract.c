@@ -32,7 +32,8 @@ static void check_facts(const pt_facts *f, size_t len)
 	for (size_t i = 0; i < f->items.n; i++) {
 		const fact_item *it = &f->items.v[i];
 		FUZZ_CHECK(it->parent >= -1 && it->parent < (int32_t)i);
-		FUZZ_CHECK(it->name < pool && it->sig < pool && it->impl_self < pool && it->impl_trait < pool);
+		FUZZ_CHECK(it->name < pool && it->sig < pool && it->impl_self < pool &&
+			   it->impl_trait < pool);
 		FUZZ_CHECK(strlen(strpool_get(&f->pool, it->sig)) <= 512 + 4);
 		check_span(it->span, len);
 		check_span(it->name_span, len);
@@ -45,7 +46,8 @@ static void check_facts(const pt_facts *f, size_t len)
 	for (size_t i = 0; i < f->refs.n; i++) {
 		const fact_ref *r = &f->refs.v[i];
 		FUZZ_CHECK(r->from >= -1 && r->from < (int32_t)f->items.n);
-		FUZZ_CHECK(r->path < pool && r->name < pool && r->recv_path < pool && r->recv_name < pool);
+		FUZZ_CHECK(r->path < pool && r->name < pool && r->recv_path < pool &&
+			   r->recv_name < pool);
 		check_span(r->span, len);
 	}
 	for (size_t i = 0; i < f->fields.n; i++) {
@@ -57,18 +59,23 @@ static void check_facts(const pt_facts *f, size_t len)
 static void dump(const strbuf *b)
 {
 	const char *dir = getenv("FUZZ_DUMP_FACTS");
-	if (!dir) return;
+	if (!dir)
+		return;
 	char path[4096];
-	snprintf(path, sizeof path, "%s/facts-%016llx", dir, (unsigned long long)pt_hash64(b->buf, b->len));
+	snprintf(path, sizeof path, "%s/facts-%016llx", dir,
+		 (unsigned long long)pt_hash64(b->buf, b->len));
 	FILE *f = fopen(path, "wb");
-	if (f) { fwrite(b->buf, 1, b->len, f); fclose(f); }
+	if (f) {
+		fwrite(b->buf, 1, b->len, f);
+		fclose(f);
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (!ex) {
 		ex = extract_new();
-		extract_set_timeout(ex, 1000000);   /* 1 s: far below libFuzzer's -timeout */
+		extract_set_timeout(ex, 1000000); /* 1 s: far below libFuzzer's -timeout */
 	}
 	pt_facts f, g;
 	facts_init(&f);
@@ -82,7 +89,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		dump(&b);
 		FUZZ_CHECK(facts_decode(b.buf, b.len, &g) == 0);
 		FUZZ_CHECK(g.items.n == f.items.n && g.uses.n == f.uses.n && g.refs.n == f.refs.n &&
-			   g.fields.n == f.fields.n && g.n_errors == f.n_errors && g.n_lines == f.n_lines);
+			   g.fields.n == f.fields.n && g.n_errors == f.n_errors &&
+			   g.n_lines == f.n_lines);
 		facts_encode(&g, &c);
 		FUZZ_CHECK(b.len == c.len && memcmp(b.buf, c.buf, b.len) == 0);
 		strbuf_free(&b);

@@ -50,7 +50,8 @@ static void cleanup(void)
 {
 	char cmd[128];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-	if (system(cmd)) {}
+	if (system(cmd)) {
+	}
 }
 
 static void setup(void)
@@ -61,8 +62,10 @@ static void setup(void)
 	char cmd[4096];
 	/* plus a FIFO named like a source file: neither the indexer nor a
 	 * handler may block on it */
-	snprintf(cmd, sizeof cmd, "mkdir -p " WS_DIR " && cp -r '%s/tests/fixtures/lsp1/.' " WS_DIR "/ && "
-		 "{ test -p " WS_DIR "/src/fifo.rs || mkfifo " WS_DIR "/src/fifo.rs; }", PT_SOURCE_DIR);
+	snprintf(cmd, sizeof cmd,
+		 "mkdir -p " WS_DIR " && cp -r '%s/tests/fixtures/lsp1/.' " WS_DIR "/ && "
+		 "{ test -p " WS_DIR "/src/fifo.rs || mkfifo " WS_DIR "/src/fifo.rs; }",
+		 PT_SOURCE_DIR);
 	FUZZ_CHECK(system(cmd) == 0);
 
 	json_object_seed(1);
@@ -88,7 +91,7 @@ static void setup(void)
 	json_decref(init);
 	s->phase = 1;
 	FUZZ_CHECK(s->roots.n == 1 && s->roots.v[0]->st);
-	index_opts o = { .root = ws, .jobs = 1 };
+	index_opts o = {.root = ws, .jobs = 1};
 	index_report rep;
 	int err = 0;
 	FUZZ_CHECK(index_run(s->roots.v[0]->st, &o, &rep, &err) == INDEX_OK);
@@ -106,8 +109,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 static bool dropped(json_t *m, bool uninit)
 {
 	const char *method = json_string_value(json_object_get(m, "method"));
-	if (!method) return false;
-	return strcmp(method, "initialized") == 0 || strcmp(method, "workspace/didChangeWorkspaceFolders") == 0 ||
+	if (!method)
+		return false;
+	return strcmp(method, "initialized") == 0 ||
+	       strcmp(method, "workspace/didChangeWorkspaceFolders") == 0 ||
 	       (uninit && strcmp(method, "initialize") == 0);
 }
 
@@ -137,7 +142,8 @@ static void reset(void)
 	lsp_docs_free(srv->docs);
 	srv->docs = lsp_docs_new();
 	lsp_root *r = srv->roots.v[0];
-	for (size_t i = 0; i < r->queue.n; i++) lsp_update_free(&r->queue.v[i]);
+	for (size_t i = 0; i < r->queue.n; i++)
+		lsp_update_free(&r->queue.v[i]);
 	r->queue.n = 0;
 	r->pending_docs = 0;
 	atomic_store(&srv->cancelled, false);
@@ -146,10 +152,14 @@ static void reset(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (!srv) setup();
+	if (!srv)
+		setup();
 	bool uninit = size > 0 && data[0] == 'X';
-	if (uninit) { data++; size--; }
-	static const lsp_enc encs[] = { LSP_UTF16, LSP_UTF8, LSP_UTF32 };
+	if (uninit) {
+		data++;
+		size--;
+	}
+	static const lsp_enc encs[] = {LSP_UTF16, LSP_UTF8, LSP_UTF32};
 	srv->enc = encs[size % 3];
 	srv->phase = uninit ? 0 : 1;
 
@@ -162,9 +172,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		json_t *m = NULL;
 		char why[256] = "";
 		int rc = jrpc_read(rd, &m, why, sizeof why);
-		if (rc != JRPC_OK && !jrpc_recoverable(rc)) break;
-		if (m && json_is_object(m) && dropped(m, uninit)) { json_decref(m); continue; }
-		if (lsp_server_handle(srv, rc, m, why) >= 0) break;   /* exit */
+		if (rc != JRPC_OK && !jrpc_recoverable(rc))
+			break;
+		if (m && json_is_object(m) && dropped(m, uninit)) {
+			json_decref(m);
+			continue;
+		}
+		if (lsp_server_handle(srv, rc, m, why) >= 0)
+			break; /* exit */
 	}
 	jrpc_reader_free(rd);
 	close(in);

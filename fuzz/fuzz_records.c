@@ -17,7 +17,8 @@ static void check_file(const uint8_t *d, size_t n)
 {
 	rec_file r, r2;
 	memset(&r, 0, sizeof r);
-	if (rec_file_decode(d, n, &r) != 0) return;
+	if (rec_file_decode(d, n, &r) != 0)
+		return;
 	uint8_t out[REC_FILE_SIZE];
 	rec_file_encode(&r, out);
 	memset(&r2, 0, sizeof r2);
@@ -43,7 +44,8 @@ static void check_entity(const uint8_t *d, size_t n)
 {
 	rec_entity r, r2;
 	memset(&r, 0, sizeof r);
-	if (rec_entity_decode(d, n, &r) != 0) return;
+	if (rec_entity_decode(d, n, &r) != 0)
+		return;
 	/* the strings lie inside the value */
 	const char *lo = (const char *)d, *hi = lo + n;
 	FUZZ_CHECK(r.name >= lo && r.name + strlen(r.name) < hi);
@@ -53,11 +55,14 @@ static void check_entity(const uint8_t *d, size_t n)
 	rec_entity_encode(&r, &b);
 	memset(&r2, 0, sizeof r2);
 	FUZZ_CHECK(rec_entity_decode(b.buf, b.len, &r2) == 0);
-	FUZZ_CHECK(r.id == r2.id && r.parent == r2.parent && r.sig_hash == r2.sig_hash && r.file == r2.file);
+	FUZZ_CHECK(r.id == r2.id && r.parent == r2.parent && r.sig_hash == r2.sig_hash &&
+		   r.file == r2.file);
 	FUZZ_CHECK(r.kind == r2.kind && r.flags == r2.flags && r.disamb == r2.disamb);
-	FUZZ_CHECK(r.start_byte == r2.start_byte && r.end_byte == r2.end_byte && r.sl == r2.sl && r.ec == r2.ec);
+	FUZZ_CHECK(r.start_byte == r2.start_byte && r.end_byte == r2.end_byte && r.sl == r2.sl &&
+		   r.ec == r2.ec);
 	FUZZ_CHECK(r.nsl == r2.nsl && r.nsc == r2.nsc && r.nel == r2.nel && r.nec == r2.nec);
-	FUZZ_CHECK(strcmp(r.name, r2.name) == 0 && strcmp(r.qpath, r2.qpath) == 0 && strcmp(r.sig, r2.sig) == 0);
+	FUZZ_CHECK(strcmp(r.name, r2.name) == 0 && strcmp(r.qpath, r2.qpath) == 0 &&
+		   strcmp(r.sig, r2.sig) == 0);
 	strbuf_free(&b);
 }
 
@@ -69,7 +74,8 @@ static void check_facts(const uint8_t *d, size_t n)
 	if (facts_decode(d, n, &f) == 0) {
 		/* every string offset points inside the pool */
 		for (size_t i = 0; i < f.items.n; i++) {
-			FUZZ_CHECK(f.items.v[i].name < f.pool.b.len && f.items.v[i].sig < f.pool.b.len);
+			FUZZ_CHECK(f.items.v[i].name < f.pool.b.len &&
+				   f.items.v[i].sig < f.pool.b.len);
 			FUZZ_CHECK(f.items.v[i].parent < (int32_t)i);
 		}
 		strbuf b = {0};

@@ -24,14 +24,14 @@
 
 static pt_extractor *ex;
 
-
 static void blob(const char *text, size_t len, const TSTree *old, TSTree **out, strbuf *b, int *rc)
 {
 	pt_facts f;
 	facts_init(&f);
 	*rc = extract_text_tree(ex, text, len, old, out, &f);
 	b->len = 0;
-	if (*rc == EXTRACT_OK) facts_encode(&f, b);
+	if (*rc == EXTRACT_OK)
+		facts_encode(&f, b);
 	facts_free(&f);
 }
 
@@ -65,8 +65,10 @@ static void reindex(lsp_docs *docs, const char *uri)
 	 * fuzz/findings/reparse/ for such a case, reported to the lead. */
 	if (rc1 == EXTRACT_OK && rc2 == EXTRACT_OK && clean(full.buf, full.len))
 		FUZZ_CHECK(inc.len == full.len && memcmp(inc.buf, full.buf, inc.len) == 0);
-	if (old) ts_tree_delete(old);
-	if (fresh) lsp_docs_set_tree(docs, uri, stamp, fresh);
+	if (old)
+		ts_tree_delete(old);
+	if (fresh)
+		lsp_docs_set_tree(docs, uri, stamp, fresh);
 	strbuf_free(&inc);
 	strbuf_free(&full);
 	free(text);
@@ -74,15 +76,17 @@ static void reindex(lsp_docs *docs, const char *uri)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (size < 3) return 0;
+	if (size < 3)
+		return 0;
 	if (!ex) {
 		ex = extract_new();
 		extract_set_timeout(ex, 1000000);
 	}
-	static const lsp_enc encs[] = { LSP_UTF8, LSP_UTF16, LSP_UTF32 };
+	static const lsp_enc encs[] = {LSP_UTF8, LSP_UTF16, LSP_UTF32};
 	lsp_enc e = encs[data[0] % 3];
 	size_t tl = (size_t)data[1] | (size_t)data[2] << 8, at = 3;
-	if (tl > size - at) tl = size - at;
+	if (tl > size - at)
+		tl = size - at;
 	const char *uri = "file:///fuzz/lib.rs";
 	lsp_docs *docs = lsp_docs_new();
 	lsp_docs_open(docs, uri, (const char *)data + 3, tl, 1);
@@ -94,10 +98,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const uint8_t *h = data + at;
 		size_t n = h[5];
 		at += 6;
-		if (n > size - at) n = size - at;
-		lsp_change c = { .whole = (h[0] & 3) == 3, .range = { { h[1] % 16, h[2] }, { h[3] % 16, h[4] } },
-				 .text = (const char *)data + at, .len = n };
-		if (h[0] & 4) c.range.start.character = h[2] * 1000u;
+		if (n > size - at)
+			n = size - at;
+		lsp_change c = {.whole = (h[0] & 3) == 3,
+				.range = {{h[1] % 16, h[2]}, {h[3] % 16, h[4]}},
+				.text = (const char *)data + at,
+				.len = n};
+		if (h[0] & 4)
+			c.range.start.character = h[2] * 1000u;
 		at += n;
 		vec_push(&batch, c);
 		if ((h[0] & 16) || at + 6 > size) {

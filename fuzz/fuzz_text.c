@@ -29,15 +29,23 @@
 /* Bytes of the character at s[0..n): the rule of text.h, written out. */
 static size_t ref_char_bytes(const unsigned char *s, size_t n)
 {
-	size_t k = s[0] < 0x80 ? 1 : s[0] < 0xC2 ? 0 : s[0] < 0xE0 ? 2 : s[0] < 0xF0 ? 3 : s[0] < 0xF5 ? 4 : 0;
-	if (k == 0 || k > n) return 1;              /* an invalid byte: one unit */
+	size_t k = s[0] < 0x80   ? 1
+		   : s[0] < 0xC2 ? 0
+		   : s[0] < 0xE0 ? 2
+		   : s[0] < 0xF0 ? 3
+		   : s[0] < 0xF5 ? 4
+				 : 0;
+	if (k == 0 || k > n)
+		return 1; /* an invalid byte: one unit */
 	/* the second byte's range (Unicode Table 3-7): no overlong forms,
 	 * no surrogates, nothing past U+10FFFF */
 	unsigned lo = s[0] == 0xE0 ? 0xA0 : s[0] == 0xF0 ? 0x90 : 0x80;
 	unsigned hi = s[0] == 0xED ? 0x9F : s[0] == 0xF4 ? 0x8F : 0xBF;
-	if (k > 1 && (s[1] < lo || s[1] > hi)) return 1;
+	if (k > 1 && (s[1] < lo || s[1] > hi))
+		return 1;
 	for (size_t i = 2; i < k; i++)
-		if (s[i] < 0x80 || s[i] > 0xBF) return 1;
+		if (s[i] < 0x80 || s[i] > 0xBF)
+			return 1;
 	return k;
 }
 
@@ -53,17 +61,24 @@ static size_t ref_offset(const char *t, size_t len, lsp_pos p, lsp_enc e)
 	size_t start = 0;
 	uint32_t line = 0;
 	for (size_t i = 0; i < len && line < p.line; i++)
-		if (t[i] == '\n') { line++; start = i + 1; }
-	if (line < p.line) return len;              /* past the last line */
+		if (t[i] == '\n') {
+			line++;
+			start = i + 1;
+		}
+	if (line < p.line)
+		return len; /* past the last line */
 	size_t end = start;
-	while (end < len && t[end] != '\n') end++;
-	if (end < len && end > start && t[end - 1] == '\r') end--;
+	while (end < len && t[end] != '\n')
+		end++;
+	if (end < len && end > start && t[end - 1] == '\r')
+		end--;
 	size_t off = start;
 	uint64_t units = 0;
 	while (off < end) {
 		size_t k = ref_char_bytes((const unsigned char *)t + off, end - off);
 		units += ref_char_units(k, e);
-		if (units > p.character) break;
+		if (units > p.character)
+			break;
 		off += k;
 	}
 	return off;
@@ -77,7 +92,8 @@ static void ref_apply(strbuf *b, const lsp_change *c, lsp_enc e)
 		return;
 	}
 	const char *t = b->buf ? b->buf : "";
-	size_t x = ref_offset(t, b->len, c->range.start, e), y = ref_offset(t, b->len, c->range.end, e);
+	size_t x = ref_offset(t, b->len, c->range.start, e),
+	       y = ref_offset(t, b->len, c->range.end, e);
 	size_t lo = x < y ? x : y, hi = x < y ? y : x;
 	char *n = malloc(b->len - (hi - lo) + c->len + 1);
 	memcpy(n, t, lo);
@@ -105,7 +121,7 @@ static void check_conversions(const strbuf *b, lsp_enc e, const uint8_t *coords)
 	lsp_lines L;
 	lsp_lines_init(&L, t, b->len);
 	for (int i = 0; i < 4; i++) {
-		lsp_pos p = { coords[i] % 8, coords[(i + 1) % 4] };
+		lsp_pos p = {coords[i] % 8, coords[(i + 1) % 4]};
 		FUZZ_CHECK(lsp_lines_offset(&L, p, e) == lsp_text_offset(t, b->len, p, e));
 		FUZZ_CHECK(lsp_text_offset(t, b->len, p, e) == ref_offset(t, b->len, p, e));
 		uint32_t gl, gc;
@@ -113,24 +129,29 @@ static void check_conversions(const strbuf *b, lsp_enc e, const uint8_t *coords)
 		FUZZ_CHECK(gl < L.starts.n && L.starts.v[gl] + gc <= b->len);
 	}
 	for (size_t off = 0; off <= b->len && off < 64; off++) {
-		if (off < b->len && off > 0 && (((unsigned char)t[off] & 0xC0) == 0x80)) continue;
-		if (off < b->len && t[off] == '\n' && off > 0 && t[off - 1] == '\r') continue;
+		if (off < b->len && off > 0 && (((unsigned char)t[off] & 0xC0) == 0x80))
+			continue;
+		if (off < b->len && t[off] == '\n' && off > 0 && t[off - 1] == '\r')
+			continue;
 		lsp_pos p = lsp_text_position(t, b->len, off, e);
 		size_t back = lsp_text_offset(t, b->len, p, e);
 		/* inside a character lsp_text_position counts partial bytes:
 		 * only require round trips at offsets the reference reaches */
-		if (ref_offset(t, b->len, p, e) == off) FUZZ_CHECK(back == off);
+		if (ref_offset(t, b->len, p, e) == off)
+			FUZZ_CHECK(back == off);
 	}
 	lsp_lines_free(&L);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (size < 3) return 0;
-	static const lsp_enc encs[] = { LSP_UTF8, LSP_UTF16, LSP_UTF32 };
+	if (size < 3)
+		return 0;
+	static const lsp_enc encs[] = {LSP_UTF8, LSP_UTF16, LSP_UTF32};
 	lsp_enc e = encs[data[0] % 3];
 	size_t tl = (size_t)data[1] | (size_t)data[2] << 8, at = 3;
-	if (tl > size - at) tl = size - at;
+	if (tl > size - at)
+		tl = size - at;
 	strbuf got = {0}, want = {0};
 	strbuf_add(&got, data + at, tl);
 	strbuf_add(&want, data + at, tl);
@@ -142,10 +163,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const uint8_t *h = data + at;
 		size_t n = h[5];
 		at += 6;
-		if (n > size - at) n = size - at;
-		lsp_change c = { .whole = (h[0] & 3) == 3, .range = { { h[1] % 16, h[2] }, { h[3] % 16, h[4] } },
-				 .text = (const char *)data + at, .len = n };
-		if (h[0] & 4) c.range.start.character = h[2] * 1000u;   /* far past the end */
+		if (n > size - at)
+			n = size - at;
+		lsp_change c = {.whole = (h[0] & 3) == 3,
+				.range = {{h[1] % 16, h[2]}, {h[3] % 16, h[4]}},
+				.text = (const char *)data + at,
+				.len = n};
+		if (h[0] & 4)
+			c.range.start.character = h[2] * 1000u; /* far past the end */
 		at += n;
 		lsp_apply_changes(&got, &c, 1, e);
 		ref_apply(&want, &c, e);

@@ -21,8 +21,9 @@ static uint64_t h_pair(const void *s, size_t n, uint64_t id)
 
 static uint64_t h_edge(uint64_t from, uint64_t to, const rec_edge *e)
 {
-	uint64_t w[6] = { from, to, ((uint64_t)e->kind << 40) | ((uint64_t)e->flags << 32) | e->file,
-			  e->sl, e->sc, ((uint64_t)e->el << 32) | e->ec };
+	uint64_t w[6] = {
+		from,  to,    ((uint64_t)e->kind << 40) | ((uint64_t)e->flags << 32) | e->file,
+		e->sl, e->sc, ((uint64_t)e->el << 32) | e->ec};
 	return pt_hash64(w, sizeof w);
 }
 
@@ -38,8 +39,14 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static bool has64(const uint64_t *v, size_t n, uint64_t x) { return n && bsearch(&x, v, n, sizeof x, cmp_u64) != NULL; }
-static bool has32(const uint32_t *v, size_t n, uint32_t x) { return n && bsearch(&x, v, n, sizeof x, cmp_u32) != NULL; }
+static bool has64(const uint64_t *v, size_t n, uint64_t x)
+{
+	return n && bsearch(&x, v, n, sizeof x, cmp_u64) != NULL;
+}
+static bool has32(const uint32_t *v, size_t n, uint32_t x)
+{
+	return n && bsearch(&x, v, n, sizeof x, cmp_u32) != NULL;
+}
 
 /* Files: TBL_FILES (path → record with id) against TBL_FILEIDS (id → path). */
 static int check_files(store_txn *txn, graph_check_report *r, u32s *ids)
@@ -48,26 +55,37 @@ static int check_files(store_txn *txn, graph_check_report *r, u32s *ids)
 	store_val k, v;
 	uint64_t a = 0, b = 0;
 	int rc = store_cursor_open(txn, TBL_FILES, &c);
-	for (rc = rc ? rc : store_cursor_seek(c, NULL, 0, &k, &v); rc == STORE_OK; rc = store_cursor_next(c, &k, &v)) {
+	for (rc = rc ? rc : store_cursor_seek(c, NULL, 0, &k, &v); rc == STORE_OK;
+	     rc = store_cursor_next(c, &k, &v)) {
 		rec_file f;
 		r->files++;
-		if (rec_file_decode(v.data, v.len, &f) != 0) { r->bad_records++; continue; }
+		if (rec_file_decode(v.data, v.len, &f) != 0) {
+			r->bad_records++;
+			continue;
+		}
 		a += h_pair(k.data, k.len, f.id);
 	}
 	store_cursor_close(c);
-	if (rc != STORE_NOTFOUND) return rc;
+	if (rc != STORE_NOTFOUND)
+		return rc;
 	rc = store_cursor_open(txn, TBL_FILEIDS, &c);
-	for (rc = rc ? rc : store_cursor_seek(c, NULL, 0, &k, &v); rc == STORE_OK; rc = store_cursor_next(c, &k, &v)) {
+	for (rc = rc ? rc : store_cursor_seek(c, NULL, 0, &k, &v); rc == STORE_OK;
+	     rc = store_cursor_next(c, &k, &v)) {
 		const char *p = v.data;
-		if (k.len != 4 || !v.len || p[v.len - 1] != 0) { r->bad_records++; continue; }
+		if (k.len != 4 || !v.len || p[v.len - 1] != 0) {
+			r->bad_records++;
+			continue;
+		}
 		uint32_t id = store_load_u32(k.data);
 		vec_push(ids, id);
 		b += h_pair(p, v.len - 1, id);
 	}
 	store_cursor_close(c);
-	if (rc != STORE_NOTFOUND) return rc;
+	if (rc != STORE_NOTFOUND)
+		return rc;
 	r->fileids_differ = a != b;
-	if (ids->n) qsort(ids->v, ids->n, sizeof *ids->v, cmp_u32);
+	if (ids->n)
+		qsort(ids->v, ids->n, sizeof *ids->v, cmp_u32);
 	return STORE_OK;
 }
 
@@ -77,31 +95,44 @@ static int index_sum(store_txn *txn, store_table t, graph_check_report *r, uint6
 	store_cursor *c = NULL;
 	store_val k, v;
 	int rc = store_cursor_open(txn, t, &c);
-	for (rc = rc ? rc : store_cursor_seek(c, NULL, 0, &k, &v); rc == STORE_OK; rc = store_cursor_next(c, &k, &v)) {
-		if (v.len != 8) { r->bad_records++; continue; }
+	for (rc = rc ? rc : store_cursor_seek(c, NULL, 0, &k, &v); rc == STORE_OK;
+	     rc = store_cursor_next(c, &k, &v)) {
+		if (v.len != 8) {
+			r->bad_records++;
+			continue;
+		}
 		*sum += h_pair(k.data, k.len, store_load_u64(v.data));
 	}
 	store_cursor_close(c);
 	return rc == STORE_NOTFOUND ? STORE_OK : rc;
 }
 
-static int check_edges(store_txn *txn, store_table t, graph_check_report *r, const uint64_t *ids, size_t n,
-		       uint64_t *sum)
+static int check_edges(store_txn *txn, store_table t, graph_check_report *r, const uint64_t *ids,
+		       size_t n, uint64_t *sum)
 {
 	store_cursor *c = NULL;
 	store_val k, v;
 	int rc = store_cursor_open(txn, t, &c);
-	for (rc = rc ? rc : store_cursor_seek(c, NULL, 0, &k, &v); rc == STORE_OK; rc = store_cursor_next(c, &k, &v)) {
-		if (k.len != 8 || !v.len || v.len % REC_EDGE_SIZE) { r->bad_records++; continue; }
+	for (rc = rc ? rc : store_cursor_seek(c, NULL, 0, &k, &v); rc == STORE_OK;
+	     rc = store_cursor_next(c, &k, &v)) {
+		if (k.len != 8 || !v.len || v.len % REC_EDGE_SIZE) {
+			r->bad_records++;
+			continue;
+		}
 		uint64_t self = store_load_u64(k.data);
-		if (!has64(ids, n, self)) r->dangling++;
+		if (!has64(ids, n, self))
+			r->dangling++;
 		for (size_t i = 0; i < v.len / REC_EDGE_SIZE; i++) {
 			rec_edge e;
 			rec_edge_decode((const uint8_t *)v.data + i * REC_EDGE_SIZE, &e);
-			if (t == TBL_OUT) r->edges++;
-			if (e.kind < REL_CONTAINS || e.kind >= REL_MAX) r->bad_records++;
-			if (!has64(ids, n, e.other)) r->dangling++;
-			*sum += t == TBL_OUT ? h_edge(self, e.other, &e) : h_edge(e.other, self, &e);
+			if (t == TBL_OUT)
+				r->edges++;
+			if (e.kind < REL_CONTAINS || e.kind >= REL_MAX)
+				r->bad_records++;
+			if (!has64(ids, n, e.other))
+				r->dangling++;
+			*sum += t == TBL_OUT ? h_edge(self, e.other, &e)
+					     : h_edge(e.other, self, &e);
 		}
 	}
 	store_cursor_close(c);
@@ -111,18 +142,28 @@ static int check_edges(store_txn *txn, store_table t, graph_check_report *r, con
 static int check_facts(store_txn *txn, graph_check_report *r, const uint32_t *files, size_t nfiles)
 {
 	uint64_t version = 0;
-	bool current = store_meta_get_u64(txn, META_EXTRACT_VERSION, &version) == STORE_OK && version == EXTRACT_VERSION;
+	bool current = store_meta_get_u64(txn, META_EXTRACT_VERSION, &version) == STORE_OK &&
+		       version == EXTRACT_VERSION;
 	store_cursor *c = NULL;
 	store_val k, v;
 	int rc = store_cursor_open(txn, TBL_FACTS, &c);
-	for (rc = rc ? rc : store_cursor_seek(c, NULL, 0, &k, &v); rc == STORE_OK; rc = store_cursor_next(c, &k, &v)) {
+	for (rc = rc ? rc : store_cursor_seek(c, NULL, 0, &k, &v); rc == STORE_OK;
+	     rc = store_cursor_next(c, &k, &v)) {
 		r->facts++;
-		if (k.len != 4) { r->bad_records++; continue; }
-		if (!has32(files, nfiles, store_load_u32(k.data))) r->dangling++;
-		if (!current) { r->stale_facts++; continue; }
+		if (k.len != 4) {
+			r->bad_records++;
+			continue;
+		}
+		if (!has32(files, nfiles, store_load_u32(k.data)))
+			r->dangling++;
+		if (!current) {
+			r->stale_facts++;
+			continue;
+		}
 		pt_facts f;
 		facts_init(&f);
-		if (facts_decode(v.data, v.len, &f) != 0) r->bad_facts++;
+		if (facts_decode(v.data, v.len, &f) != 0)
+			r->bad_facts++;
 		facts_free(&f);
 	}
 	store_cursor_close(c);
@@ -138,40 +179,52 @@ int graph_check(store_txn *txn, graph_check_report *r)
 	int rc = check_files(txn, r, &files);
 	store_cursor *c = NULL;
 	store_val k, v;
-	if (!rc) rc = store_cursor_open(txn, TBL_ENTS, &c);
-	for (rc = rc ? rc : store_cursor_seek(c, NULL, 0, &k, &v); rc == STORE_OK; rc = store_cursor_next(c, &k, &v)) {
+	if (!rc)
+		rc = store_cursor_open(txn, TBL_ENTS, &c);
+	for (rc = rc ? rc : store_cursor_seek(c, NULL, 0, &k, &v); rc == STORE_OK;
+	     rc = store_cursor_next(c, &k, &v)) {
 		rec_entity e;
 		r->ents++;
-		if (k.len != 8 || rec_entity_decode(v.data, v.len, &e) != 0 || e.id != store_load_u64(k.data) ||
-		    e.kind >= PT_KIND_MAX) {
+		if (k.len != 8 || rec_entity_decode(v.data, v.len, &e) != 0 ||
+		    e.id != store_load_u64(k.data) || e.kind >= PT_KIND_MAX) {
 			r->bad_records++;
 			continue;
 		}
 		vec_push(&ids, e.id);
-		if (*e.name) names += h_pair(e.name, strlen(e.name), e.id);
+		if (*e.name)
+			names += h_pair(e.name, strlen(e.name), e.id);
 		if (e.file != PT_NO_FILE) {
 			uint8_t fk[4];
 			store_key_u32(fk, e.file);
 			fileents += h_pair(fk, 4, e.id);
-			if (!has32(files.v, files.n, e.file)) r->dangling++;
+			if (!has32(files.v, files.n, e.file))
+				r->dangling++;
 		}
 	}
 	store_cursor_close(c);
-	if (rc == STORE_NOTFOUND) rc = STORE_OK;
-	if (ids.n) qsort(ids.v, ids.n, sizeof *ids.v, cmp_u64);
-	if (!rc) rc = check_edges(txn, TBL_OUT, r, ids.v, ids.n, &out);
-	if (!rc) rc = check_edges(txn, TBL_IN, r, ids.v, ids.n, &in);
-	if (!rc) rc = index_sum(txn, TBL_NAMES, r, &names_ix);
-	if (!rc) rc = index_sum(txn, TBL_FILEENTS, r, &fileents_ix);
-	if (!rc) rc = check_facts(txn, r, files.v, files.n);
+	if (rc == STORE_NOTFOUND)
+		rc = STORE_OK;
+	if (ids.n)
+		qsort(ids.v, ids.n, sizeof *ids.v, cmp_u64);
+	if (!rc)
+		rc = check_edges(txn, TBL_OUT, r, ids.v, ids.n, &out);
+	if (!rc)
+		rc = check_edges(txn, TBL_IN, r, ids.v, ids.n, &in);
+	if (!rc)
+		rc = index_sum(txn, TBL_NAMES, r, &names_ix);
+	if (!rc)
+		rc = index_sum(txn, TBL_FILEENTS, r, &fileents_ix);
+	if (!rc)
+		rc = check_facts(txn, r, files.v, files.n);
 	r->edges_differ = out != in;
 	r->names_differ = names != names_ix;
 	r->fileents_differ = fileents != fileents_ix;
 	vec_free(&files);
 	vec_free(&ids);
-	if (rc) return rc;
-	bool bad = r->bad_records || r->dangling || r->edges_differ || r->names_differ || r->fileents_differ ||
-		   r->fileids_differ || r->bad_facts;
+	if (rc)
+		return rc;
+	bool bad = r->bad_records || r->dangling || r->edges_differ || r->names_differ ||
+		   r->fileents_differ || r->fileids_differ || r->bad_facts;
 	return bad ? STORE_ECORRUPT : STORE_OK;
 }
 

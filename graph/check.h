@@ -17,14 +17,15 @@
 
 typedef struct {
 	uint64_t files, ents, edges, facts;
-	uint64_t bad_records;   /* a key or value that does not decode */
-	uint64_t dangling;      /* an edge end, an entity's file that does not exist */
-	bool edges_differ;      /* TBL_OUT and TBL_IN do not mirror each other */
-	bool names_differ;      /* TBL_NAMES is not the entities' names */
-	bool fileents_differ;   /* TBL_FILEENTS is not the entities' files */
-	bool fileids_differ;    /* TBL_FILES and TBL_FILEIDS disagree */
-	uint64_t bad_facts;     /* cached facts that do not decode */
-	uint64_t stale_facts;   /* facts of an older extractor: not checked, re-made by the next run */
+	uint64_t bad_records; /* a key or value that does not decode */
+	uint64_t dangling;    /* an edge end, an entity's file that does not exist */
+	bool edges_differ;    /* TBL_OUT and TBL_IN do not mirror each other */
+	bool names_differ;    /* TBL_NAMES is not the entities' names */
+	bool fileents_differ; /* TBL_FILEENTS is not the entities' files */
+	bool fileids_differ;  /* TBL_FILES and TBL_FILEIDS disagree */
+	uint64_t bad_facts;   /* cached facts that do not decode */
+	uint64_t
+		stale_facts; /* facts of an older extractor: not checked, re-made by the next run */
 } graph_check_report;
 
 /* Fills r; returns STORE_OK when the graph is consistent, STORE_ECORRUPT

@@ -24,81 +24,128 @@
 
 const TSLanguage *tree_sitter_rust(void);
 
-#define SYM_ERROR ((TSSymbol)-1)
-#define SIG_MAX 512
-#define MAX_SEGS 64      /* path segments we are willing to join */
-#define MAX_CHAIN 160    /* bytes of a receiver chain's steps (RECV_CHAIN) */
-#define MAX_TYPE_DEPTH 8 /* `<<T as A>::B as C>::D` nesting followed */
-#define MAX_USE_DEPTH 128
-#define LOCAL_BUCKETS 64
+#define SYM_ERROR      ((TSSymbol)-1)
+#define SIG_MAX        512
+#define MAX_SEGS       64  /* path segments we are willing to join */
+#define MAX_CHAIN      160 /* bytes of a receiver chain's steps (RECV_CHAIN) */
+#define MAX_TYPE_DEPTH 8   /* `<<T as A>::B as C>::D` nesting followed */
+#define MAX_USE_DEPTH  128
+#define LOCAL_BUCKETS  64
 
 /* What a node means to the walk. */
 enum {
-	R_OTHER = 0, R_SOURCE, R_MOD, R_FN, R_FNSIG, R_STRUCT, R_ENUM, R_UNION,
-	R_TRAIT, R_IMPL, R_TYPE_ITEM, R_ASSOC_TYPE, R_CONST, R_STATIC,
-	R_MACRO_DEF, R_USE, R_EXTERN_CRATE, R_ATTR, R_PRUNE, R_MACRO, R_CALL,
-	R_LET, R_LET_COND, R_FOR, R_MATCH_ARM, R_CLOSURE, R_DECL_LIST,
-	R_EXPR_STMT, R_IDENT, R_TYPE_IDENT, R_SCOPED_IDENT, R_SCOPED_TYPE,
-	R_STRUCT_EXPR, R_TYPE_PARAMS, R_CONSTRAINED,
-	R_TOKEN,   /* anonymous: a keyword or punctuation leaf */
+	R_OTHER = 0,
+	R_SOURCE,
+	R_MOD,
+	R_FN,
+	R_FNSIG,
+	R_STRUCT,
+	R_ENUM,
+	R_UNION,
+	R_TRAIT,
+	R_IMPL,
+	R_TYPE_ITEM,
+	R_ASSOC_TYPE,
+	R_CONST,
+	R_STATIC,
+	R_MACRO_DEF,
+	R_USE,
+	R_EXTERN_CRATE,
+	R_ATTR,
+	R_PRUNE,
+	R_MACRO,
+	R_CALL,
+	R_LET,
+	R_LET_COND,
+	R_FOR,
+	R_MATCH_ARM,
+	R_CLOSURE,
+	R_DECL_LIST,
+	R_EXPR_STMT,
+	R_IDENT,
+	R_TYPE_IDENT,
+	R_SCOPED_IDENT,
+	R_SCOPED_TYPE,
+	R_STRUCT_EXPR,
+	R_TYPE_PARAMS,
+	R_CONSTRAINED,
+	R_TOKEN, /* anonymous: a keyword or punctuation leaf */
 };
 
-static const struct { const char *name; uint8_t role; } role_names[] = {
-	{"source_file", R_SOURCE}, {"mod_item", R_MOD},
-	{"function_item", R_FN}, {"function_signature_item", R_FNSIG},
-	{"struct_item", R_STRUCT}, {"enum_item", R_ENUM}, {"union_item", R_UNION},
-	{"trait_item", R_TRAIT}, {"impl_item", R_IMPL}, {"type_item", R_TYPE_ITEM},
-	{"associated_type", R_ASSOC_TYPE}, {"const_item", R_CONST},
-	{"static_item", R_STATIC}, {"macro_definition", R_MACRO_DEF},
-	{"use_declaration", R_USE}, {"extern_crate_declaration", R_EXTERN_CRATE},
-	{"attribute_item", R_ATTR}, {"inner_attribute_item", R_PRUNE},
-	{"line_comment", R_PRUNE}, {"block_comment", R_PRUNE},
-	{"lifetime", R_PRUNE}, {"label", R_PRUNE}, {"string_literal", R_PRUNE},
-	{"raw_string_literal", R_PRUNE}, {"char_literal", R_PRUNE},
-	{"visibility_modifier", R_PRUNE}, {"token_tree", R_PRUNE},
-	{"macro_invocation", R_MACRO}, {"call_expression", R_CALL},
-	{"let_declaration", R_LET}, {"let_condition", R_LET_COND},
-	{"for_expression", R_FOR}, {"match_arm", R_MATCH_ARM},
+static const struct {
+	const char *name;
+	uint8_t role;
+} role_names[] = {
+	{"source_file", R_SOURCE},
+	{"mod_item", R_MOD},
+	{"function_item", R_FN},
+	{"function_signature_item", R_FNSIG},
+	{"struct_item", R_STRUCT},
+	{"enum_item", R_ENUM},
+	{"union_item", R_UNION},
+	{"trait_item", R_TRAIT},
+	{"impl_item", R_IMPL},
+	{"type_item", R_TYPE_ITEM},
+	{"associated_type", R_ASSOC_TYPE},
+	{"const_item", R_CONST},
+	{"static_item", R_STATIC},
+	{"macro_definition", R_MACRO_DEF},
+	{"use_declaration", R_USE},
+	{"extern_crate_declaration", R_EXTERN_CRATE},
+	{"attribute_item", R_ATTR},
+	{"inner_attribute_item", R_PRUNE},
+	{"line_comment", R_PRUNE},
+	{"block_comment", R_PRUNE},
+	{"lifetime", R_PRUNE},
+	{"label", R_PRUNE},
+	{"string_literal", R_PRUNE},
+	{"raw_string_literal", R_PRUNE},
+	{"char_literal", R_PRUNE},
+	{"visibility_modifier", R_PRUNE},
+	{"token_tree", R_PRUNE},
+	{"macro_invocation", R_MACRO},
+	{"call_expression", R_CALL},
+	{"let_declaration", R_LET},
+	{"let_condition", R_LET_COND},
+	{"for_expression", R_FOR},
+	{"match_arm", R_MATCH_ARM},
 	{"closure_expression", R_CLOSURE},
-	{"declaration_list", R_DECL_LIST}, {"expression_statement", R_EXPR_STMT},
-	{"identifier", R_IDENT}, {"type_identifier", R_TYPE_IDENT},
+	{"declaration_list", R_DECL_LIST},
+	{"expression_statement", R_EXPR_STMT},
+	{"identifier", R_IDENT},
+	{"type_identifier", R_TYPE_IDENT},
 	{"scoped_identifier", R_SCOPED_IDENT},
 	{"scoped_type_identifier", R_SCOPED_TYPE},
-	{"struct_expression", R_STRUCT_EXPR}, {"type_parameters", R_TYPE_PARAMS},
+	{"struct_expression", R_STRUCT_EXPR},
+	{"type_parameters", R_TYPE_PARAMS},
 	{"constrained_type_parameter", R_CONSTRAINED},
 };
 
 /* Symbols the helpers compare against (named unless marked). */
 typedef struct {
-	TSSymbol ident, type_ident, field_ident, shorthand_field_ident, self,
-		crate, super, primitive, scoped_ident, scoped_type,
-		generic_type, generic_turbofish, generic_function, field_expr,
-		reference_type, pointer_type, dynamic_type, abstract_type,
-		bounded_type, hrtb, function_type, removed_bound, bracketed_type,
-		qualified_type, paren_expr, reference_expr, struct_expr, call_expr,
-		lifetime, parameter, constrained, optional_param,
-		where_clause, where_predicate, use_list,
-		scoped_use_list, use_as_clause, use_wildcard, field_decl,
-		ordered_field_decl_list, visibility, attribute, token_tree,
-		string_literal, raw_string_literal, metavar, macro_rule,
-		binding_pattern, repetition_pattern, array_type, try_expr,
-		index_expr, unary_expr, block, unsafe_block, range_expr,
-		match_expr, closure_params, captured_pattern, tuple_type,
-		tuple_expr, tuple_pattern, if_expr, let_condition, let_chain,
-		rest_pattern, match_arm, expr_stmt, return_expr, break_expr,
+	TSSymbol ident, type_ident, field_ident, shorthand_field_ident, self, crate, super,
+		primitive, scoped_ident, scoped_type, generic_type, generic_turbofish,
+		generic_function, field_expr, reference_type, pointer_type, dynamic_type,
+		abstract_type, bounded_type, hrtb, function_type, removed_bound, bracketed_type,
+		qualified_type, paren_expr, reference_expr, struct_expr, call_expr, lifetime,
+		parameter, constrained, optional_param, where_clause, where_predicate, use_list,
+		scoped_use_list, use_as_clause, use_wildcard, field_decl, ordered_field_decl_list,
+		visibility, attribute, token_tree, string_literal, raw_string_literal, metavar,
+		macro_rule, binding_pattern, repetition_pattern, array_type, try_expr, index_expr,
+		unary_expr, block, unsafe_block, range_expr, match_expr, closure_params,
+		captured_pattern, tuple_type, tuple_expr, tuple_pattern, if_expr, let_condition,
+		let_chain, rest_pattern, match_arm, expr_stmt, return_expr, break_expr,
 		continue_expr, macro_inv, closure_expr;
 	/* anonymous tokens, for token trees */
-	TSSymbol t_impl, t_for, t_lt, t_gt, t_shr, t_colons, t_amp, t_quote,
-		t_dyn, t_comma, t_mut, t_bang, t_lparen, t_hash, t_lbrack, t_rbrack, t_lbrace, t_rbrace,
-		t_dot, t_fn, t_struct, t_enum, t_union, t_trait, t_mod, t_pipe, t_let,
-		t_at, t_star, t_rparen;
+	TSSymbol t_impl, t_for, t_lt, t_gt, t_shr, t_colons, t_amp, t_quote, t_dyn, t_comma, t_mut,
+		t_bang, t_lparen, t_hash, t_lbrack, t_rbrack, t_lbrace, t_rbrace, t_dot, t_fn,
+		t_struct, t_enum, t_union, t_trait, t_mod, t_pipe, t_let, t_at, t_star, t_rparen;
 } symbols;
 
 typedef struct {
-	TSFieldId name, body, type, trait, path, value, function, pattern,
-		parameters, return_type, type_parameters, bounds, left, alias,
-		argument, macro, field, type_arguments, arguments, condition, right,
-		element, consequence;
+	TSFieldId name, body, type, trait, path, value, function, pattern, parameters, return_type,
+		type_parameters, bounds, left, alias, argument, macro, field, type_arguments,
+		arguments, condition, right, element, consequence;
 } fields;
 
 /* What a receiver is known to be (pool offsets). */
@@ -109,9 +156,9 @@ typedef struct {
 
 /* A local binding visible in the current fn body. */
 typedef struct {
-	uint32_t start, len;   /* the name, as a range of the source text */
+	uint32_t start, len; /* the name, as a range of the source text */
 	desc d;
-	int32_t prev;          /* previous local in the same hash bucket */
+	int32_t prev; /* previous local in the same hash bucket */
 } local;
 
 /* A generic type parameter in scope; bounds is a pool offset, 0 = none. */
@@ -126,10 +173,10 @@ typedef struct {
 } gpair;
 
 typedef struct {
-	int32_t parent;  /* innermost module/fn/impl/trait item, -1 = file */
-	int32_t from;    /* innermost item of any kind */
-	int32_t scope;   /* innermost module or fn, for uses */
-	uint32_t fn_base;/* first local of the innermost fn */
+	int32_t parent;      /* innermost module/fn/impl/trait item, -1 = file */
+	int32_t from;        /* innermost item of any kind */
+	int32_t scope;       /* innermost module or fn, for uses */
+	uint32_t fn_base;    /* first local of the innermost fn */
 	uint32_t deref_self; /* bounds of T when the innermost impl is for
 	                        `&T`, `&mut T` or `Box<T>`, T generic: what
 	                        `**self` is; 0 = none */
@@ -142,24 +189,45 @@ typedef struct {
 	uint32_t nlocals, ngens;
 } frame;
 
-typedef struct { uint32_t off, len, hash, gen; } islot;
-typedef struct { uint32_t path; pt_span span; } pending_derive;
-typedef struct { TSSymbol sym; uint32_t start, end; TSPoint a, b; } token;
-typedef struct { uint32_t start, end; } brange;
+typedef struct {
+	uint32_t off, len, hash, gen;
+} islot;
+typedef struct {
+	uint32_t path;
+	pt_span span;
+} pending_derive;
+typedef struct {
+	TSSymbol sym;
+	uint32_t start, end;
+	TSPoint a, b;
+} token;
+typedef struct {
+	uint32_t start, end;
+} brange;
 /* An item-level invocation of a plain-named macro, kept for expansion. */
-typedef struct { TSNode node; ctx cx; } minv;
+typedef struct {
+	TSNode node;
+	ctx cx;
+} minv;
 /* A metavariable of a macro_rules! pattern; rep: inside `$(..)`. */
-typedef struct { uint32_t start, len; bool rep; } binding;
+typedef struct {
+	uint32_t start, len;
+	bool rep;
+} binding;
 /* What a metavariable matched in an invocation (rule_match): its name,
  * and the one token it took (sym 0 when it took several or none). */
-typedef struct { uint32_t start, len; TSSymbol sym; uint32_t tstart, tend; } mval;
+typedef struct {
+	uint32_t start, len;
+	TSSymbol sym;
+	uint32_t tstart, tend;
+} mval;
 
 struct pt_extractor {
 	TSParser *parser;
 	uint64_t timeout;
-	int mret_depth;        /* nesting of method-return receivers being typed */
+	int mret_depth; /* nesting of method-return receivers being typed */
 	const TSLanguage *lang;
-	uint8_t *role;         /* symbol id → role */
+	uint8_t *role; /* symbol id → role */
 	uint32_t nsym;
 	symbols S;
 	fields F;
@@ -178,31 +246,32 @@ struct pt_extractor {
 	VEC(gpair) pairs;
 	VEC(pending_derive) derives;
 	VEC(token) toks;
-	VEC(TSNode) mdefs;     /* macro_rules! definitions, in text order */
-	VEC(minv) minvs;       /* item-level invocations that may use them */
-	VEC(TSTree *) subtrees;/* re-parsed macro bodies, alive until the file
+	VEC(TSNode) mdefs; /* macro_rules! definitions, in text order */
+	VEC(minv) minvs;   /* item-level invocations that may use them */
+	VEC(TSTree *)
+	subtrees;            /* re-parsed macro bodies, alive until the file
 	                          is done: mdefs and minvs point into them */
-	VEC(brange) walked;    /* top-level items re-parsed from invocations */
-	VEC(brange) args;      /* macro arguments, as ranges of abuf */
-	VEC(TSNode) argname;   /* ... and the last name token of each (null if none) */
-	long sub_arg;          /* template_path: the argument a lone metavariable gave, else -1 */
+	VEC(brange) walked;  /* top-level items re-parsed from invocations */
+	VEC(brange) args;    /* macro arguments, as ranges of abuf */
+	VEC(TSNode) argname; /* ... and the last name token of each (null if none) */
+	long sub_arg;        /* template_path: the argument a lone metavariable gave, else -1 */
 	VEC(binding) binds;
-	VEC(brange) rebound;   /* names a macro's own tokens bind (`|x|`, `let x`) */
-	VEC(mval) mvals;       /* metavariables of the rule being expanded */
-	bool hygienic;         /* scanning a template: its own names are not
+	VEC(brange) rebound; /* names a macro's own tokens bind (`|x|`, `let x`) */
+	VEC(mval) mvals;     /* metavariables of the rule being expanded */
+	bool hygienic;       /* scanning a template: its own names are not
 	                          the invocation's locals */
 	strbuf abuf;
-	int in_macro;          /* nesting of re-parsed invocation bodies */
-	size_t sub_top;        /* depth of their top-level items, SIZE_MAX = none */
-	uint32_t skipped;      /* top-level re-parsed items dropped for errors */
-	uint32_t pend_path;    /* #[path] of the pending attributes */
-	strbuf pend_cfg;       /* their #[cfg(..)] predicates, comma-joined */
+	int in_macro;       /* nesting of re-parsed invocation bodies */
+	size_t sub_top;     /* depth of their top-level items, SIZE_MAX = none */
+	uint32_t skipped;   /* top-level re-parsed items dropped for errors */
+	uint32_t pend_path; /* #[path] of the pending attributes */
+	strbuf pend_cfg;    /* their #[cfg(..)] predicates, comma-joined */
 	size_t pend_depth;
 	bool pending;
 	strbuf tmp, sig, pre, gb;
-	strbuf chain;          /* receiver chains being built (chain_op) */
+	strbuf chain; /* receiver chains being built (chain_op) */
 
-	islot *itab;           /* string interning, valid when gen matches */
+	islot *itab; /* string interning, valid when gen matches */
 	uint32_t icap, icount, gen;
 };
 
@@ -417,17 +486,27 @@ void extract_free(pt_extractor *x)
 	free(x);
 }
 
-void extract_set_timeout(pt_extractor *x, uint64_t micros) { x->timeout = micros; }
+void extract_set_timeout(pt_extractor *x, uint64_t micros)
+{
+	x->timeout = micros;
+}
 
 /* ---- small helpers ------------------------------------------------------ */
 
-static bool null(TSNode n) { return ts_node_is_null(n); }
-static TSNode child(TSNode n, TSFieldId f) { return ts_node_child_by_field_id(n, f); }
+static bool null(TSNode n)
+{
+	return ts_node_is_null(n);
+}
+static TSNode child(TSNode n, TSFieldId f)
+{
+	return ts_node_child_by_field_id(n, f);
+}
 
 static pt_span span_of(TSNode n)
 {
 	TSPoint a = ts_node_start_point(n), b = ts_node_end_point(n);
-	return (pt_span){ ts_node_start_byte(n), ts_node_end_byte(n), a.row, a.column, b.row, b.column };
+	return (pt_span){
+		ts_node_start_byte(n), ts_node_end_byte(n), a.row, a.column, b.row, b.column};
 }
 
 /* Text of an identifier-like node, without a raw `r#` prefix. */
@@ -451,7 +530,10 @@ static bool text_is(const char *s, size_t n, const char *lit)
 	return n == m && memcmp(s, lit, n) == 0;
 }
 
-static uint8_t role_of(const pt_extractor *x, TSSymbol s) { return s < x->nsym ? x->role[s] : R_OTHER; }
+static uint8_t role_of(const pt_extractor *x, TSSymbol s)
+{
+	return s < x->nsym ? x->role[s] : R_OTHER;
+}
 
 /* Role of the frame `up` levels above depth d (R_OTHER past the root). */
 static uint8_t up_role(const pt_extractor *x, size_t d, size_t up)
@@ -492,7 +574,7 @@ static uint32_t intern(pt_extractor *x, const char *s, size_t n)
 		islot *sl = &x->itab[i];
 		if (sl->gen != x->gen) {
 			uint32_t off = strpool_add(&x->out->pool, s, n);
-			*sl = (islot){ off, (uint32_t)n, h, x->gen };
+			*sl = (islot){off, (uint32_t)n, h, x->gen};
 			x->icount++;
 			return off;
 		}
@@ -502,7 +584,10 @@ static uint32_t intern(pt_extractor *x, const char *s, size_t n)
 	}
 }
 
-static uint32_t intern_buf(pt_extractor *x, const strbuf *b) { return intern(x, b->buf, b->len); }
+static uint32_t intern_buf(pt_extractor *x, const strbuf *b)
+{
+	return intern(x, b->buf, b->len);
+}
 
 static uint32_t intern_ident(pt_extractor *x, TSNode n)
 {
@@ -513,7 +598,10 @@ static uint32_t intern_ident(pt_extractor *x, TSNode n)
 
 /* ---- output records ------------------------------------------------------ */
 
-static fact_item *item_at(pt_extractor *x, int32_t i) { return &x->out->items.v[i]; }
+static fact_item *item_at(pt_extractor *x, int32_t i)
+{
+	return &x->out->items.v[i];
+}
 
 static int32_t add_item(pt_extractor *x, TSNode n, uint8_t kind, TSNode name)
 {
@@ -571,7 +659,10 @@ static uint32_t skip_comment(const char *s, uint32_t i, uint32_t end)
 	return i;
 }
 
-static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' || c == 0; }
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' || c == 0;
+}
 
 /* Copy a string literal starting at the quote at i verbatim; returns the
  * index after it. */
@@ -633,8 +724,16 @@ static uint32_t make_sig(pt_extractor *x, uint32_t start, uint32_t end, char str
 
 /* ---- paths and types ------------------------------------------------------ */
 
-enum { TY_NONE, TY_PATH, TY_BOUND };
-enum { TY_UNWRAP = 1, TY_ALL = 2, TY_ELEM = 4 };
+enum {
+	TY_NONE,
+	TY_PATH,
+	TY_BOUND
+};
+enum {
+	TY_UNWRAP = 1,
+	TY_ALL = 2,
+	TY_ELEM = 4
+};
 
 static int type_norm(pt_extractor *x, TSNode t, int opts, strbuf *out, int depth);
 
@@ -665,7 +764,7 @@ static bool bracketed_head(pt_extractor *x, TSNode b, strbuf *out, int *qual, in
  * name we can write (a metavariable, an unknown bracketed type). */
 static int path_text(pt_extractor *x, TSNode n, strbuf *out, int *qual, int depth)
 {
-	TSNode seg[MAX_SEGS], head = { 0 };
+	TSNode seg[MAX_SEGS], head = {0};
 	int k = 0;
 	bool has_head = false;
 	const symbols *S = &x->S;
@@ -746,7 +845,7 @@ static TSNode first_type_arg(pt_extractor *x, TSNode g)
 		if (ts_node_symbol(a) != x->S.lifetime)
 			return a;
 	}
-	return (TSNode){ 0 };
+	return (TSNode){0};
 }
 
 /* `A + B + 'a`: the first trait, or with TY_ALL every trait joined by '+'. */
@@ -813,7 +912,8 @@ static int tuple_type(pt_extractor *x, TSNode t, int opts, strbuf *out, int dept
 		if (i)
 			strbuf_addc(out, ',');
 		size_t at = out->len;
-		if (type_norm(x, ts_node_named_child(t, i), (opts | TY_UNWRAP) & ~TY_ALL, out, depth + 1) != TY_PATH) {
+		if (type_norm(x, ts_node_named_child(t, i), (opts | TY_UNWRAP) & ~TY_ALL, out,
+			      depth + 1) != TY_PATH) {
 			out->len = at;
 			strbuf_addc(out, '_');
 		}
@@ -840,7 +940,7 @@ static int type_norm(pt_extractor *x, TSNode t, int opts, strbuf *out, int depth
 			return (k != TY_NONE && bound) ? TY_BOUND : k;
 		} else if (s == S->generic_type) {
 			TSNode base = child(t, x->F.type);
-			TSNode arg = { 0 };
+			TSNode arg = {0};
 			if ((opts & TY_UNWRAP) && !unwrapped && is_smart_pointer(x, base))
 				arg = first_type_arg(x, t);
 			else if ((opts & TY_ELEM) && is_elem_wrapper(x, base))
@@ -850,12 +950,13 @@ static int type_norm(pt_extractor *x, TSNode t, int opts, strbuf *out, int depth
 		} else if (s == x->S.tuple_type && (opts & TY_ELEM)) {
 			return tuple_type(x, t, opts, out, depth);
 		} else if (s == x->S.array_type && (opts & TY_ELEM)) {
-			return elem_type(x, (TSNode){ 0 }, child(t, x->F.element), opts, out, depth);
+			return elem_type(x, (TSNode){0}, child(t, x->F.element), opts, out, depth);
 		} else if (s == S->type_ident || s == S->ident || s == S->scoped_type ||
 			   s == S->scoped_ident || s == S->primitive) {
 			size_t at = out->len;
 			int q;
-			if (!path_text(x, t, out, &q, depth) || (out->len - at == 1 && out->buf[at] == '_')) {
+			if (!path_text(x, t, out, &q, depth) ||
+			    (out->len - at == 1 && out->buf[at] == '_')) {
 				out->len = at;
 				return TY_NONE;
 			}
@@ -881,7 +982,8 @@ static const gparam *gen_find(const pt_extractor *x, const char *s, size_t n)
 
 static void add_pair(pt_extractor *x, TSNode name, uint32_t bound, bool declared)
 {
-	gpair p = { ts_node_start_byte(name), ts_node_end_byte(name) - ts_node_start_byte(name), bound, declared };
+	gpair p = {ts_node_start_byte(name), ts_node_end_byte(name) - ts_node_start_byte(name),
+		   bound, declared};
 	vec_push(&x->pairs, p);
 }
 
@@ -946,7 +1048,7 @@ static TSNode find_child(pt_extractor *x, TSNode n, TSSymbol s)
 				return k;
 		} while (ts_tree_cursor_goto_next_sibling(c));
 	}
-	return (TSNode){ 0 };
+	return (TSNode){0};
 }
 
 /* Join the bounds gathered for pairs[i]'s name into x->gb. */
@@ -955,7 +1057,8 @@ static void join_bounds(pt_extractor *x, size_t i)
 	const gpair *p = &x->pairs.v[i];
 	for (size_t j = i; j < x->pairs.n; j++) {
 		const gpair *q = &x->pairs.v[j];
-		if (!q->bound || q->len != p->len || memcmp(x->src + q->start, x->src + p->start, p->len))
+		if (!q->bound || q->len != p->len ||
+		    memcmp(x->src + q->start, x->src + p->start, p->len))
 			continue;
 		if (x->gb.len)
 			strbuf_addc(&x->gb, '+');
@@ -1008,14 +1111,15 @@ static uint32_t push_generics(pt_extractor *x, TSNode n)
 		if (x->gb.len) {
 			if (g->len)
 				strbuf_addc(g, ';');
-			strbuf_printf(g, "%.*s:%.*s", (int)p.len, x->src + p.start, (int)x->gb.len, x->gb.buf);
+			strbuf_printf(g, "%.*s:%.*s", (int)p.len, x->src + p.start, (int)x->gb.len,
+				      x->gb.buf);
 		}
 		const gparam *outer = p.declared ? NULL : gen_find(x, x->src + p.start, p.len);
 		if (outer && outer->bounds) {
 			strbuf_adds(&x->gb, x->gb.len ? "+" : "");
 			strbuf_adds(&x->gb, strpool_get(&x->out->pool, outer->bounds));
 		}
-		gparam gp = { p.start, p.len, intern_buf(x, &x->gb) };
+		gparam gp = {p.start, p.len, intern_buf(x, &x->gb)};
 		vec_push(&x->gens, gp);
 	}
 	return intern_buf(x, g);
@@ -1039,7 +1143,8 @@ static uint32_t type_path(pt_extractor *x, TSNode t, int opts)
 
 static uint32_t bucket(const char *s, size_t n)
 {
-	return ((unsigned char)s[0] * 31u + (unsigned char)s[n - 1] + (uint32_t)n) & (LOCAL_BUCKETS - 1);
+	return ((unsigned char)s[0] * 31u + (unsigned char)s[n - 1] + (uint32_t)n) &
+	       (LOCAL_BUCKETS - 1);
 }
 
 static void bind(pt_extractor *x, TSNode name, desc d)
@@ -1049,7 +1154,7 @@ static void bind(pt_extractor *x, TSNode name, desc d)
 	if (n == 0)
 		return;
 	uint32_t b = bucket(s, n);
-	local l = { (uint32_t)(s - x->src), (uint32_t)n, d, x->heads[b] };
+	local l = {(uint32_t)(s - x->src), (uint32_t)n, d, x->heads[b]};
 	vec_push(&x->locals, l);
 	x->heads[b] = (int32_t)x->locals.n - 1;
 }
@@ -1066,7 +1171,8 @@ static const local *lookup_str(const pt_extractor *x, const char *s, size_t n)
 {
 	if (n == 0)
 		return NULL;
-	for (int32_t i = x->heads[bucket(s, n)]; i >= (int32_t)x->cx.fn_base; i = x->locals.v[i].prev) {
+	for (int32_t i = x->heads[bucket(s, n)]; i >= (int32_t)x->cx.fn_base;
+	     i = x->locals.v[i].prev) {
 		const local *l = &x->locals.v[i];
 		if (l->len == n && memcmp(x->src + l->start, s, n) == 0)
 			return l;
@@ -1100,7 +1206,7 @@ static void bind_pattern_none(pt_extractor *x, TSNode pat)
 		TSSymbol s = ts_node_symbol(n);
 		bool down = false;
 		if (s == S->ident || s == S->shorthand_field_ident)
-			bind(x, n, (desc){ 0 });
+			bind(x, n, (desc){0});
 		else if (s != S->scoped_ident && s != S->field_ident && depth < 64)
 			down = depth == 0 || !skip_field(x, ts_tree_cursor_current_field_id(c));
 		if (down && ts_tree_cursor_goto_first_child(c)) {
@@ -1119,7 +1225,7 @@ static void bind_pattern_none(pt_extractor *x, TSNode pat)
 /* A parameter or `let` type as a receiver descriptor. */
 static desc desc_of_type(pt_extractor *x, TSNode t)
 {
-	desc d = { 0 };
+	desc d = {0};
 	x->tmp.len = 0;
 	int k = null(t) ? TY_NONE : type_norm(x, t, TY_UNWRAP | TY_ALL | TY_ELEM, &x->tmp, 0);
 	if (k == TY_NONE)
@@ -1128,21 +1234,24 @@ static desc desc_of_type(pt_extractor *x, TSNode t)
 		const gparam *g = gen_find(x, x->tmp.buf, x->tmp.len);
 		if (g) {
 			if (g->bounds)
-				d = (desc){ RECV_BOUND, g->bounds, 0 };
+				d = (desc){RECV_BOUND, g->bounds, 0};
 			return d;
 		}
 	}
-	return (desc){ k == TY_BOUND ? RECV_BOUND : RECV_TYPE, intern_buf(x, &x->tmp), 0 };
+	return (desc){k == TY_BOUND ? RECV_BOUND : RECV_TYPE, intern_buf(x, &x->tmp), 0};
 }
 
-static desc self_desc(pt_extractor *x) { return (desc){ RECV_TYPE, intern(x, "Self", 4), 0 }; }
+static desc self_desc(pt_extractor *x)
+{
+	return (desc){RECV_TYPE, intern(x, "Self", 4), 0};
+}
 
 static desc lookup_desc(pt_extractor *x, TSNode n)
 {
 	if (ts_node_symbol(n) == x->S.self)
 		return self_desc(x);
 	const local *l = ts_node_symbol(n) == x->S.ident ? lookup(x, n) : NULL;
-	return l ? l->d : (desc){ 0 };
+	return l ? l->d : (desc){0};
 }
 
 /* One step from the value b describes (see RECV_CHAIN): op '.' field name,
@@ -1157,9 +1266,9 @@ static desc chain_op(pt_extractor *x, desc b, char op, const char *name, size_t 
 	if (op == ':' && (text_is(name, n, "clone") || text_is(name, n, "to_owned")))
 		return b;
 	if (b.kind == RECV_TYPE && op == '.')
-		return (desc){ RECV_FIELD, b.path, intern(x, name, n) };
+		return (desc){RECV_FIELD, b.path, intern(x, name, n)};
 	if (b.kind == RECV_TYPE && op == ':')
-		return (desc){ RECV_MRET, b.path, intern(x, name, n) };
+		return (desc){RECV_MRET, b.path, intern(x, name, n)};
 	strbuf *s = &x->chain;
 	s->len = 0;
 	const strpool *p = &x->out->pool;
@@ -1170,20 +1279,20 @@ static desc chain_op(pt_extractor *x, desc b, char op, const char *name, size_t 
 	case RECV_RET: strbuf_addc(s, 'R'); break;
 	case RECV_BOUND: strbuf_addc(s, 'B'); break;
 	case RECV_CHAIN: strbuf_adds(s, strpool_get(p, b.name)); break;
-	default: return (desc){ 0 };
+	default: return (desc){0};
 	}
 	if (s->len + n + 1 > MAX_CHAIN)
-		return (desc){ 0 };
+		return (desc){0};
 	strbuf_addc(s, op);
 	strbuf_add(s, name, n);
-	return (desc){ RECV_CHAIN, b.path, intern_buf(x, s) };
+	return (desc){RECV_CHAIN, b.path, intern_buf(x, s)};
 }
 
 static desc chain_ident(pt_extractor *x, desc b, char op, TSNode name)
 {
 	size_t n;
 	const char *s = ident(x, name, &n);
-	return n ? chain_op(x, b, op, s, n) : (desc){ 0 };
+	return n ? chain_op(x, b, op, s, n) : (desc){0};
 }
 
 static desc recv_of(pt_extractor *x, TSNode e);
@@ -1193,7 +1302,7 @@ static desc field_desc(pt_extractor *x, TSNode fe)
 {
 	TSNode v = child(fe, x->F.value), f = child(fe, x->F.field);
 	if (null(v) || null(f))
-		return (desc){ 0 };
+		return (desc){0};
 	return chain_ident(x, recv_of(x, v), '.', f);
 }
 
@@ -1207,7 +1316,7 @@ static desc method_ret_desc(pt_extractor *x, TSNode fe)
 {
 	TSNode v = child(fe, x->F.value), m = child(fe, x->F.field);
 	if (null(v) || null(m) || ts_node_symbol(m) != x->S.field_ident)
-		return (desc){ 0 };
+		return (desc){0};
 	return chain_ident(x, recv_of(x, v), ':', m);
 }
 
@@ -1216,20 +1325,21 @@ static desc call_desc(pt_extractor *x, TSNode call)
 {
 	TSNode f = child(call, x->F.function);
 	if (!null(f) && ts_node_symbol(f) == x->S.generic_function)
-		f = child(f, x->F.function);   /* `f::<T>(..)`, `a.m::<T>(..)` */
+		f = child(f, x->F.function); /* `f::<T>(..)`, `a.m::<T>(..)` */
 	if (!null(f) && ts_node_symbol(f) == x->S.field_expr)
 		return method_ret_desc(x, f);
-	if (null(f) || (ts_node_symbol(f) != x->S.ident && ts_node_symbol(f) != x->S.scoped_ident) ||
+	if (null(f) ||
+	    (ts_node_symbol(f) != x->S.ident && ts_node_symbol(f) != x->S.scoped_ident) ||
 	    is_local_call(x, f))
-		return (desc){ 0 };
+		return (desc){0};
 	int q;
 	x->tmp.len = 0;
 	int k = path_text(x, f, &x->tmp, &q, 0);
 	if (!k || q)
-		return (desc){ 0 };
+		return (desc){0};
 	/* `T::new()` with T a generic parameter stays a path: the resolver
 	 * types it through T's bounds */
-	return (desc){ RECV_RET, intern_buf(x, &x->tmp), 0 };
+	return (desc){RECV_RET, intern_buf(x, &x->tmp), 0};
 }
 
 /* The tail expression of a block that holds nothing else (`unsafe { e }`). */
@@ -1238,13 +1348,14 @@ static TSNode block_value(pt_extractor *x, TSNode b)
 	if (ts_node_symbol(b) == x->S.unsafe_block)
 		b = ts_node_named_child(b, 0);
 	if (null(b) || ts_node_symbol(b) != x->S.block || ts_node_named_child_count(b) != 1)
-		return (TSNode){ 0 };
+		return (TSNode){0};
 	TSNode e = ts_node_named_child(b, 0);
 	const char *t = ts_node_type(e);
 	size_t n = strlen(t);
-	if ((n > 10 && !strcmp(t + n - 10, "_statement")) || (n > 12 && !strcmp(t + n - 12, "_declaration")) ||
+	if ((n > 10 && !strcmp(t + n - 10, "_statement")) ||
+	    (n > 12 && !strcmp(t + n - 12, "_declaration")) ||
 	    (n > 5 && !strcmp(t + n - 5, "_item")))
-		return (TSNode){ 0 };
+		return (TSNode){0};
 	return e;
 }
 
@@ -1258,7 +1369,7 @@ static TSNode last_named(TSNode n)
 		if (!strstr(ts_node_type(c), "comment"))
 			return c;
 	}
-	return (TSNode){ 0 };
+	return (TSNode){0};
 }
 
 /* Whether expression e never yields a value: `return`, `break`,
@@ -1282,8 +1393,8 @@ static bool diverges(pt_extractor *x, TSNode e)
 			const char *t = null(m) ? "" : ident(x, m, &n);
 			if (null(m))
 				n = 0;
-			return text_is(t, n, "panic") || text_is(t, n, "unreachable") || text_is(t, n, "todo") ||
-			       text_is(t, n, "unimplemented");
+			return text_is(t, n, "panic") || text_is(t, n, "unreachable") ||
+			       text_is(t, n, "todo") || text_is(t, n, "unimplemented");
 		} else {
 			return false;
 		}
@@ -1300,7 +1411,7 @@ static bool match_value(pt_extractor *x, TSNode m, uint32_t n, desc *d)
 {
 	TSNode body = child(m, x->F.body);
 	uint32_t na = null(body) ? 0 : ts_node_named_child_count(body);
-	desc s = { 0 };
+	desc s = {0};
 	bool scrutinee = false;
 	for (uint32_t i = 0; i < na; i++) {
 		TSNode arm = ts_node_named_child(body, i);
@@ -1321,7 +1432,8 @@ static bool match_value(pt_extractor *x, TSNode m, uint32_t n, desc *d)
 		} else {
 			while (ts_node_symbol(v) == x->S.paren_expr)
 				v = ts_node_named_child(v, 0);
-			if (ts_node_symbol(v) == x->S.tuple_expr && ts_node_named_child_count(v) == n) {
+			if (ts_node_symbol(v) == x->S.tuple_expr &&
+			    ts_node_named_child_count(v) == n) {
 				for (uint32_t k = 0; k < n; k++) {
 					d[k] = recv_of(x, ts_node_named_child(v, k));
 					known = known || d[k].kind != RECV_NONE;
@@ -1364,7 +1476,7 @@ static desc tuple_desc(pt_extractor *x, TSNode e)
 		}
 	}
 	strbuf_addc(&b, '>');
-	desc r = known && k <= 16 ? (desc){ RECV_TYPE, intern_buf(x, &b), 0 } : (desc){ 0 };
+	desc r = known && k <= 16 ? (desc){RECV_TYPE, intern_buf(x, &b), 0} : (desc){0};
 	strbuf_free(&b);
 	return r;
 }
@@ -1392,9 +1504,10 @@ static desc recv_of_inner(pt_extractor *x, TSNode e)
 			TSNode op = ts_node_child(e, 0), v = ts_node_named_child(e, 0);
 			while (!null(v) && ts_node_symbol(v) == S->paren_expr)
 				v = ts_node_named_child(v, 0);
-			if (x->cx.deref_self && !null(op) && !ts_node_is_named(op) && !strcmp(ts_node_type(op), "*") &&
-			    !null(v) && ts_node_symbol(v) == S->self)
-				return (desc){ RECV_BOUND, x->cx.deref_self, 0 };
+			if (x->cx.deref_self && !null(op) && !ts_node_is_named(op) &&
+			    !strcmp(ts_node_type(op), "*") && !null(v) &&
+			    ts_node_symbol(v) == S->self)
+				return (desc){RECV_BOUND, x->cx.deref_self, 0};
 			break;
 		} else if (s == S->block || s == S->unsafe_block) {
 			e = block_value(x, e);
@@ -1402,7 +1515,8 @@ static desc recv_of_inner(pt_extractor *x, TSNode e)
 			/* both branches have one type: the first's (not after `if let`,
 			 * whose names the branch may use) */
 			TSNode cond = child(e, x->F.condition);
-			if (null(cond) || ts_node_symbol(cond) == S->let_condition || ts_node_symbol(cond) == S->let_chain)
+			if (null(cond) || ts_node_symbol(cond) == S->let_condition ||
+			    ts_node_symbol(cond) == S->let_chain)
 				break;
 			e = block_value(x, child(e, x->F.consequence));
 		} else if (s == S->self || s == S->ident) {
@@ -1418,7 +1532,7 @@ static desc recv_of_inner(pt_extractor *x, TSNode e)
 			if (null(i))
 				break;
 			if (ts_node_symbol(i) == S->range_expr) {
-				e = a;   /* `a[i..]`: a slice of the same items */
+				e = a; /* `a[i..]`: a slice of the same items */
 				continue;
 			}
 			return chain_op(x, recv_of(x, a), '[', "", 0);
@@ -1426,23 +1540,23 @@ static desc recv_of_inner(pt_extractor *x, TSNode e)
 			return tuple_desc(x, e);
 		} else if (s == S->match_expr) {
 			desc d;
-			return match_value(x, e, 0, &d) ? d : (desc){ 0 };
+			return match_value(x, e, 0, &d) ? d : (desc){0};
 		} else if (s == S->struct_expr) {
 			TSNode name = child(e, x->F.name);
 			uint32_t p = type_path(x, name, 0);
-			return p ? (desc){ RECV_TYPE, p, 0 } : (desc){ 0 };
+			return p ? (desc){RECV_TYPE, p, 0} : (desc){0};
 		} else {
 			break;
 		}
 	}
-	return (desc){ 0 };
+	return (desc){0};
 }
 
 /* What the code says about the value of expression e. */
 static desc recv_of(pt_extractor *x, TSNode e)
 {
 	if (x->mret_depth > 12)
-		return (desc){ 0 };
+		return (desc){0};
 	x->mret_depth++;
 	desc d = recv_of_inner(x, e);
 	x->mret_depth--;
@@ -1497,8 +1611,9 @@ static void type_pattern(pt_extractor *x, TSNode pat, int depth, desc s)
 	bool tuple = !strcmp(t, "tuple_struct_pattern"), strct = !strcmp(t, "struct_pattern");
 	uint32_t n = ts_node_named_child_count(pat);
 	if (!tuple && !strct) {
-		bool same = !strcmp(t, "match_pattern") || !strcmp(t, "ref_pattern") || !strcmp(t, "mut_pattern") ||
-			    !strcmp(t, "or_pattern") || !strcmp(t, "reference_pattern") || sy == x->S.captured_pattern;
+		bool same = !strcmp(t, "match_pattern") || !strcmp(t, "ref_pattern") ||
+			    !strcmp(t, "mut_pattern") || !strcmp(t, "or_pattern") ||
+			    !strcmp(t, "reference_pattern") || sy == x->S.captured_pattern;
 		bool tup = sy == x->S.tuple_pattern;
 		if (!same && !tup)
 			return;
@@ -1507,10 +1622,12 @@ static void type_pattern(pt_extractor *x, TSNode pat, int depth, desc s)
 			uint32_t ne = tuple_elems(pat, el);
 			for (uint32_t k = 0; k < ne; k++) {
 				if (ts_node_symbol(el[k]) == x->S.rest_pattern)
-					s = (desc){ 0 };   /* `(a, .., z)`: positions unknown after `..` */
+					s = (desc){
+						0}; /* `(a, .., z)`: positions unknown after `..` */
 				char idx[16];
 				int len = snprintf(idx, sizeof idx, "%u", k);
-				type_pattern(x, el[k], depth + 1, chain_op(x, s, '.', idx, (size_t)len));
+				type_pattern(x, el[k], depth + 1,
+					     chain_op(x, s, '.', idx, (size_t)len));
 			}
 			return;
 		}
@@ -1534,7 +1651,9 @@ static void type_pattern(pt_extractor *x, TSNode pat, int depth, desc s)
 	}
 	int q;
 	x->tmp.len = 0;
-	uint32_t path = (!null(type) && path_text(x, type, &x->tmp, &q, 0) && !q) ? intern_buf(x, &x->tmp) : 0;
+	uint32_t path = (!null(type) && path_text(x, type, &x->tmp, &q, 0) && !q)
+				? intern_buf(x, &x->tmp)
+				: 0;
 	unsigned idx = 0;
 	for (uint32_t k = 0; k < n; k++) {
 		TSNode sub = ts_node_named_child(pat, k);
@@ -1555,7 +1674,7 @@ static void type_pattern(pt_extractor *x, TSNode pat, int depth, desc s)
 		} else {
 			continue;
 		}
-		desc fd = path ? (desc){ RECV_FIELD, path, fname } : (desc){ 0 };
+		desc fd = path ? (desc){RECV_FIELD, path, fname} : (desc){0};
 		if (!null(inner) && ts_node_symbol(inner) == x->S.shorthand_field_ident) {
 			if (path)
 				bind(x, inner, fd);
@@ -1577,14 +1696,39 @@ static void bind_pattern(pt_extractor *x, TSNode pat, desc s)
 static int item_param(const char *m, size_t n)
 {
 	static const char *const one[] = {
-		"map", "filter", "for_each", "any", "all", "find", "position", "rposition",
-		"filter_map", "flat_map", "take_while", "skip_while", "map_while", "inspect",
-		"max_by_key", "min_by_key", "retain", "retain_mut", "sort_by_key",
-		"sort_unstable_by_key", "sort_by_cached_key", "and_then", "is_some_and",
-		"is_ok_and", "find_map", "partition", "try_for_each", "map_or", "map_or_else",
+		"map",
+		"filter",
+		"for_each",
+		"any",
+		"all",
+		"find",
+		"position",
+		"rposition",
+		"filter_map",
+		"flat_map",
+		"take_while",
+		"skip_while",
+		"map_while",
+		"inspect",
+		"max_by_key",
+		"min_by_key",
+		"retain",
+		"retain_mut",
+		"sort_by_key",
+		"sort_unstable_by_key",
+		"sort_by_cached_key",
+		"and_then",
+		"is_some_and",
+		"is_ok_and",
+		"find_map",
+		"partition",
+		"try_for_each",
+		"map_or",
+		"map_or_else",
 		NULL,
 	};
-	static const char *const all[] = { "sort_by", "sort_unstable_by", "max_by", "min_by", "dedup_by", NULL };
+	static const char *const all[] = {"sort_by", "sort_unstable_by", "max_by",
+					  "min_by",  "dedup_by",         NULL};
 	for (int i = 0; one[i]; i++)
 		if (text_is(m, n, one[i]))
 			return 0;
@@ -1651,8 +1795,8 @@ static bool generic_arg_params(pt_extractor *x, TSNode call, TSNode arg, desc *p
 	} else {
 		int q;
 		x->tmp.len = 0;
-		if ((ts_node_symbol(f) != x->S.ident && ts_node_symbol(f) != x->S.scoped_ident) || is_local_call(x, f) ||
-		    !path_text(x, f, &x->tmp, &q, 0) || q)
+		if ((ts_node_symbol(f) != x->S.ident && ts_node_symbol(f) != x->S.scoped_ident) ||
+		    is_local_call(x, f) || !path_text(x, f, &x->tmp, &q, 0) || q)
 			return false;
 		fpath = intern_buf(x, &x->tmp);
 	}
@@ -1674,7 +1818,8 @@ static bool generic_arg_params(pt_extractor *x, TSNode call, TSNode arg, desc *p
 	for (uint32_t j = 0; j < np && at != UINT32_MAX; j++) {
 		g.len = 0;
 		strbuf_printf(&g, "%c%u,%u{%.*s}", kind, at, j, (int)a.len, a.buf);
-		ps[j] = g.len <= MAX_CHAIN ? (desc){ RECV_CHAIN, fpath, intern_buf(x, &g) } : (desc){ 0 };
+		ps[j] = g.len <= MAX_CHAIN ? (desc){RECV_CHAIN, fpath, intern_buf(x, &g)}
+					   : (desc){0};
 	}
 	strbuf_free(&a);
 	strbuf_free(&g);
@@ -1687,22 +1832,23 @@ static bool generic_arg_params(pt_extractor *x, TSNode call, TSNode arg, desc *p
  * (generic_arg_params). The closure is at depth d, maybe behind `&`. */
 static void bind_closure_params(pt_extractor *x, TSNode params, size_t d)
 {
-	desc item = { 0 };
+	desc item = {0};
 	int which = -2;
-	desc gen[8] = { { 0 } };
+	desc gen[8] = {{0}};
 	uint32_t np = ts_node_named_child_count(params);
-	size_t a = d;   /* the argument: the closure, or `&closure` */
+	size_t a = d; /* the argument: the closure, or `&closure` */
 	while (a >= 3 && (ts_node_symbol(x->frames.v[a - 1].node) == x->S.reference_expr ||
-	                  ts_node_symbol(x->frames.v[a - 1].node) == x->S.paren_expr))
+			  ts_node_symbol(x->frames.v[a - 1].node) == x->S.paren_expr))
 		a--;
-	TSNode call = a >= 2 ? x->frames.v[a - 2].node : (TSNode){ 0 };
+	TSNode call = a >= 2 ? x->frames.v[a - 2].node : (TSNode){0};
 	if (null(call) || ts_node_symbol(call) != x->S.call_expr) {
 		/* not an argument */
 	} else if (np && generic_arg_params(x, call, x->frames.v[a].node, gen, np < 8 ? np : 8)) {
 		which = -3;
 	} else if (a == d) {
 		TSNode f = child(call, x->F.function);
-		TSNode m = null(f) || ts_node_symbol(f) != x->S.field_expr ? (TSNode){ 0 } : child(f, x->F.field);
+		TSNode m = null(f) || ts_node_symbol(f) != x->S.field_expr ? (TSNode){0}
+									   : child(f, x->F.field);
 		if (!null(m) && ts_node_symbol(m) == x->S.field_ident) {
 			size_t n;
 			const char *s = ident(x, m, &n);
@@ -1761,7 +1907,8 @@ static bool bind_tuple_let(pt_extractor *x, TSNode pat, TSNode value)
 			value = ts_node_named_child(value, 0);
 		} else if (s == S->if_expr) {
 			TSNode cond = child(value, x->F.condition);
-			if (null(cond) || ts_node_symbol(cond) == S->let_condition || ts_node_symbol(cond) == S->let_chain)
+			if (null(cond) || ts_node_symbol(cond) == S->let_condition ||
+			    ts_node_symbol(cond) == S->let_chain)
 				return false;
 			value = block_value(x, child(value, x->F.consequence));
 		} else {
@@ -1779,7 +1926,8 @@ static bool bind_tuple_let(pt_extractor *x, TSNode pat, TSNode value)
 	if (ts_node_symbol(value) == S->match_expr) {
 		if (!match_value(x, value, n, d))
 			return false;
-	} else if (ts_node_symbol(value) == S->tuple_expr && ts_node_named_child_count(value) == n) {
+	} else if (ts_node_symbol(value) == S->tuple_expr &&
+		   ts_node_named_child_count(value) == n) {
 		for (uint32_t k = 0; k < n; k++)
 			d[k] = recv_of(x, ts_node_named_child(value, k));
 	} else {
@@ -1797,7 +1945,8 @@ static void leave_let(pt_extractor *x, TSNode let)
 	if (null(pat))
 		return;
 	TSNode t = child(let, x->F.type);
-	if (null(t) && ts_node_symbol(pat) == x->S.tuple_pattern && bind_tuple_let(x, pat, child(let, x->F.value)))
+	if (null(t) && ts_node_symbol(pat) == x->S.tuple_pattern &&
+	    bind_tuple_let(x, pat, child(let, x->F.value)))
 		return;
 	desc d = null(t) ? recv_of(x, child(let, x->F.value)) : desc_of_type(x, t);
 	if (ts_node_symbol(pat) != x->S.ident) {
@@ -1831,7 +1980,7 @@ static pt_span span_join(TSNode a, TSNode b)
 static void parse_derive(pt_extractor *x, TSNode tt)
 {
 	TSTreeCursor *c = &x->aux;
-	TSNode first = { 0 }, last = { 0 };
+	TSNode first = {0}, last = {0};
 	strbuf *b = &x->tmp;
 	b->len = 0;
 	ts_tree_cursor_reset(c, tt);
@@ -1848,10 +1997,10 @@ static void parse_derive(pt_extractor *x, TSNode tt)
 				first = n;
 			last = n;
 		} else if (s != x->S.t_colons && !null(first)) {
-			pending_derive d = { intern_buf(x, b), span_join(first, last) };
+			pending_derive d = {intern_buf(x, b), span_join(first, last)};
 			vec_push(&x->derives, d);
 			b->len = 0;
-			first = (TSNode){ 0 };
+			first = (TSNode){0};
 		}
 	} while (ts_tree_cursor_goto_next_sibling(c));
 }
@@ -1882,7 +2031,10 @@ static void add_cfg(pt_extractor *x, TSNode args)
 	bool space = false;
 	for (uint32_t i = a + 1; i + 1 < b; i++) {
 		char c = x->src[i];
-		if (c == ' ' || c == '\t' || c == '\n' || c == '\r') { space = true; continue; }
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+			space = true;
+			continue;
+		}
 		if (space && x->pend_cfg.len && x->pend_cfg.buf[x->pend_cfg.len - 1] != ' ')
 			strbuf_addc(&x->pend_cfg, ' ');
 		space = false;
@@ -1936,7 +2088,7 @@ static void take_pending(pt_extractor *x, int32_t i, size_t d, bool derives)
 
 static bool in_impl_or_trait(const pt_extractor *x, size_t d)
 {
-	if (d == x->sub_top) {   /* `impl S { items! { fn m() {} } }` */
+	if (d == x->sub_top) { /* `impl S { items! { fn m() {} } }` */
 		int32_t p = x->cx.parent;
 		uint8_t k = p >= 0 ? x->out->items.v[p].kind : 0;
 		return k == PT_IMPL || k == PT_TRAIT;
@@ -1959,10 +2111,11 @@ static uint32_t ret_path(pt_extractor *x, TSNode rt)
 static void enter_fn(pt_extractor *x, TSNode n, size_t d)
 {
 	TSNode body = child(n, x->F.body);
-	int32_t i = add_item(x, n, in_impl_or_trait(x, d) ? PT_METHOD : PT_FUNCTION, child(n, x->F.name));
+	int32_t i = add_item(x, n, in_impl_or_trait(x, d) ? PT_METHOD : PT_FUNCTION,
+			     child(n, x->F.name));
 	take_pending(x, i, d, false);
 	uint32_t sig = null(body) ? make_sig(x, ts_node_start_byte(n), ts_node_end_byte(n), ';')
-	                          : make_sig(x, ts_node_start_byte(n), ts_node_start_byte(body), 0);
+				  : make_sig(x, ts_node_start_byte(n), ts_node_start_byte(body), 0);
 	uint32_t gen = push_generics(x, n);
 	uint32_t ret = ret_path(x, child(n, x->F.return_type));
 	fact_item *it = item_at(x, i);
@@ -1983,7 +2136,8 @@ static uint32_t field_type(pt_extractor *x, TSNode t)
 	if (p || null(t))
 		return p;
 	x->tmp.len = 0;
-	if (type_norm(x, t, TY_UNWRAP, &x->tmp, 0) != TY_PATH || memmem(x->tmp.buf, x->tmp.len, "::", 2))
+	if (type_norm(x, t, TY_UNWRAP, &x->tmp, 0) != TY_PATH ||
+	    memmem(x->tmp.buf, x->tmp.len, "::", 2))
 		return 0;
 	return gen_find(x, x->tmp.buf, x->tmp.len) ? intern_buf(x, &x->tmp) : 0;
 }
@@ -2000,7 +2154,7 @@ static void add_fields(pt_extractor *x, int32_t owner, TSNode body, const char *
 		return;
 	do {
 		TSNode n = ts_tree_cursor_current_node(c);
-		fact_field f = { owner, 0, 0 };
+		fact_field f = {owner, 0, 0};
 		nm->len = 0;
 		strbuf_adds(nm, prefix);
 		if (tuple && ts_tree_cursor_current_field_id(c) == x->F.type) {
@@ -2029,7 +2183,8 @@ static void add_variant_fields(pt_extractor *x, int32_t owner, TSNode list)
 	uint32_t n = ts_node_named_child_count(list);
 	char prefix[300];
 	for (uint32_t k = 0; k < n; k++) {
-		TSNode v = ts_node_named_child(list, k), name = child(v, x->F.name), body = child(v, x->F.body);
+		TSNode v = ts_node_named_child(list, k), name = child(v, x->F.name),
+		       body = child(v, x->F.body);
 		if (null(name) || null(body) || strcmp(ts_node_type(v), "enum_variant") != 0)
 			continue;
 		size_t len;
@@ -2046,8 +2201,9 @@ static void enter_adt(pt_extractor *x, TSNode n, size_t d, uint8_t kind)
 	TSNode body = child(n, x->F.body);
 	int32_t i = add_item(x, n, kind, child(n, x->F.name));
 	take_pending(x, i, d, true);
-	item_at(x, i)->sig = make_sig(x, ts_node_start_byte(n),
-	                              null(body) ? ts_node_end_byte(n) : ts_node_start_byte(body), ';');
+	item_at(x, i)->sig =
+		make_sig(x, ts_node_start_byte(n),
+			 null(body) ? ts_node_end_byte(n) : ts_node_start_byte(body), ';');
 	uint32_t gen = push_generics(x, n);
 	item_at(x, i)->generics = gen;
 	x->cx.from = i;
@@ -2081,12 +2237,13 @@ static uint32_t deref_bounds(pt_extractor *x, TSNode t)
 static void enter_impl(pt_extractor *x, TSNode n, size_t d)
 {
 	TSNode body = child(n, x->F.body), self = child(n, x->F.type), trait = child(n, x->F.trait);
-	int32_t i = add_item(x, n, PT_IMPL, (TSNode){ 0 });
+	int32_t i = add_item(x, n, PT_IMPL, (TSNode){0});
 	take_pending(x, i, d, false);
-	uint32_t sig = make_sig(x, ts_node_start_byte(n), null(body) ? ts_node_end_byte(n) : ts_node_start_byte(body), ';');
+	uint32_t sig = make_sig(x, ts_node_start_byte(n),
+				null(body) ? ts_node_end_byte(n) : ts_node_start_byte(body), ';');
 	uint32_t gen = push_generics(x, n);
 	if (!null(trait) && !null(find_child(x, n, x->S.t_bang)))
-		trait = (TSNode){ 0 };   /* `impl !Send for X` implements nothing */
+		trait = (TSNode){0}; /* `impl !Send for X` implements nothing */
 	uint32_t ip = type_path(x, self, 0), tp = type_path(x, trait, 0);
 	fact_item *it = item_at(x, i);
 	if (!null(self))
@@ -2105,7 +2262,8 @@ static void enter_trait(pt_extractor *x, TSNode n, size_t d)
 	TSNode body = child(n, x->F.body);
 	int32_t i = add_item(x, n, PT_TRAIT, child(n, x->F.name));
 	take_pending(x, i, d, false);
-	uint32_t sig = make_sig(x, ts_node_start_byte(n), null(body) ? ts_node_end_byte(n) : ts_node_start_byte(body), ';');
+	uint32_t sig = make_sig(x, ts_node_start_byte(n),
+				null(body) ? ts_node_end_byte(n) : ts_node_start_byte(body), ';');
 	uint32_t gen = push_generics(x, n);
 	item_at(x, i)->sig = sig;
 	item_at(x, i)->generics = gen;
@@ -2119,8 +2277,9 @@ static void enter_mod(pt_extractor *x, TSNode n, size_t d)
 	int32_t i = add_item(x, n, PT_MODULE, child(n, x->F.name));
 	take_pending(x, i, d, false);
 	item_at(x, i)->flags |= null(body) ? FI_MOD_EXTERNAL : 0;
-	item_at(x, i)->sig = null(body) ? make_sig(x, ts_node_start_byte(n), ts_node_end_byte(n), ';')
-	                                : make_sig(x, ts_node_start_byte(n), ts_node_start_byte(body), 0);
+	item_at(x, i)->sig =
+		null(body) ? make_sig(x, ts_node_start_byte(n), ts_node_end_byte(n), ';')
+			   : make_sig(x, ts_node_start_byte(n), ts_node_start_byte(body), 0);
 	x->cx.parent = x->cx.from = x->cx.scope = i;
 }
 
@@ -2130,9 +2289,10 @@ static void enter_simple(pt_extractor *x, TSNode n, size_t d, uint8_t kind)
 {
 	int32_t i = add_item(x, n, kind, child(n, x->F.name));
 	take_pending(x, i, d, false);
-	TSNode value = (kind == PT_CONST || kind == PT_STATIC) ? child(n, x->F.value) : (TSNode){ 0 };
-	item_at(x, i)->sig = null(value) ? make_sig(x, ts_node_start_byte(n), ts_node_end_byte(n), ';')
-	                                 : make_sig(x, ts_node_start_byte(n), ts_node_start_byte(value), '=');
+	TSNode value = (kind == PT_CONST || kind == PT_STATIC) ? child(n, x->F.value) : (TSNode){0};
+	item_at(x, i)->sig =
+		null(value) ? make_sig(x, ts_node_start_byte(n), ts_node_end_byte(n), ';')
+			    : make_sig(x, ts_node_start_byte(n), ts_node_start_byte(value), '=');
 	if (kind == PT_TYPE_ALIAS) {
 		push_generics(x, n);
 		uint32_t target = ret_path(x, child(n, x->F.type));
@@ -2143,7 +2303,8 @@ static void enter_simple(pt_extractor *x, TSNode n, size_t d, uint8_t kind)
 		g->len = 0;
 		for (uint32_t k = 0; k < nb; k++) {
 			TSNode b = ts_node_named_child(bounds, k);
-			if (ts_node_symbol(b) == x->S.lifetime || ts_node_symbol(b) == x->S.removed_bound)
+			if (ts_node_symbol(b) == x->S.lifetime ||
+			    ts_node_symbol(b) == x->S.removed_bound)
 				continue;
 			size_t at = g->len;
 			strbuf_adds(g, g->len ? "+" : "");
@@ -2169,9 +2330,10 @@ static void enter_macro_def(pt_extractor *x, TSNode n, size_t d)
 	TSNode name = child(n, x->F.name);
 	int32_t i = add_item(x, n, PT_MACRO, name);
 	take_pending(x, i, d, false);
-	item_at(x, i)->sig = make_sig(x, ts_node_start_byte(n), null(name) ? ts_node_end_byte(n) : ts_node_end_byte(name), 0);
+	item_at(x, i)->sig = make_sig(x, ts_node_start_byte(n),
+				      null(name) ? ts_node_end_byte(n) : ts_node_end_byte(name), 0);
 	if (!null(name))
-		vec_push(&x->mdefs, n);   /* for expand_local_macros */
+		vec_push(&x->mdefs, n); /* for expand_local_macros */
 }
 
 /* ---- uses --------------------------------------------------------------------- */
@@ -2189,7 +2351,7 @@ static void emit_use(pt_extractor *x, TSNode n, const char *alias, size_t alen, 
 		alen = (size_t)(e - s);
 	}
 	uint32_t a = intern(x, alias, alen);
-	fact_use u = { x->cx.scope, intern_buf(x, p), a, flags, span_of(n) };
+	fact_use u = {x->cx.scope, intern_buf(x, p), a, flags, span_of(n)};
 	vec_push(&x->out->uses, u);
 }
 
@@ -2199,7 +2361,7 @@ static bool append_use_path(pt_extractor *x, TSNode n)
 	size_t at = p->len;
 	int q;
 	if (ts_node_symbol(n) == x->S.self)
-		return true;       /* `a::{self}`: the prefix itself */
+		return true; /* `a::{self}`: the prefix itself */
 	if (at)
 		strbuf_add(p, "::", 2);
 	if (!path_text(x, n, p, &q, 0)) {
@@ -2234,7 +2396,8 @@ static bool use_node(pt_extractor *x, TSTreeCursor *c, int d, uint32_t flags)
 		TSNode p = ts_node_named_child(n, 0);
 		if (null(p) || append_use_path(x, p))
 			emit_use(x, n, "*", 1, flags);
-	} else if (s == S->ident || s == S->scoped_ident || s == S->crate || s == S->super || s == S->self) {
+	} else if (s == S->ident || s == S->scoped_ident || s == S->crate || s == S->super ||
+		   s == S->self) {
 		if (append_use_path(x, n))
 			emit_use(x, n, NULL, 0, flags);
 	}
@@ -2298,7 +2461,8 @@ static void on_extern_crate(pt_extractor *x, TSNode n)
 	const char *a = null(alias) ? s : ident(x, alias, &alen);
 	if (null(alias))
 		alen = len;
-	fact_use u = { x->cx.scope, intern(x, s, len), intern(x, a, alen), vis_flags(x, n), span_of(name) };
+	fact_use u = {x->cx.scope, intern(x, s, len), intern(x, a, alen), vis_flags(x, n),
+		      span_of(name)};
 	vec_push(&x->out->uses, u);
 }
 
@@ -2315,12 +2479,13 @@ static void flatten_tokens(pt_extractor *x, TSNode tt)
 		TSNode n = ts_tree_cursor_current_node(c);
 		TSSymbol s = ts_node_symbol(n);
 		bool leaf = s == x->S.string_literal || s == x->S.raw_string_literal ||
-		            s == x->S.ident || depth >= 64 || !ts_tree_cursor_goto_first_child(c);
+			    s == x->S.ident || depth >= 64 || !ts_tree_cursor_goto_first_child(c);
 		if (!leaf) {
 			depth++;
 			continue;
 		}
-		token t = { s, ts_node_start_byte(n), ts_node_end_byte(n), ts_node_start_point(n), ts_node_end_point(n) };
+		token t = {s, ts_node_start_byte(n), ts_node_end_byte(n), ts_node_start_point(n),
+			   ts_node_end_point(n)};
 		vec_push(&x->toks, t);
 		while (depth > 0 && !ts_tree_cursor_goto_next_sibling(c)) {
 			ts_tree_cursor_goto_parent(c);
@@ -2331,7 +2496,10 @@ static void flatten_tokens(pt_extractor *x, TSNode tt)
 	}
 }
 
-static bool tok_is(const pt_extractor *x, size_t i, TSSymbol s) { return i < x->toks.n && x->toks.v[i].sym == s; }
+static bool tok_is(const pt_extractor *x, size_t i, TSSymbol s)
+{
+	return i < x->toks.n && x->toks.v[i].sym == s;
+}
 
 /* Skip a balanced `<..>` starting at i; records the names that open a
  * parameter (`<T`, `, U`) when names is given. */
@@ -2347,7 +2515,7 @@ static size_t skip_angles(const pt_extractor *x, size_t i, const token **names, 
 		else if (s == x->S.t_shr)
 			depth -= 2;
 		else if (names && depth == 1 && s == x->S.ident && *nn < 16 &&
-		         (tok_is(x, i - 1, x->S.t_lt) || tok_is(x, i - 1, x->S.t_comma)))
+			 (tok_is(x, i - 1, x->S.t_lt) || tok_is(x, i - 1, x->S.t_comma)))
 			names[(*nn)++] = &x->toks.v[i];
 		if (depth <= 0)
 			return i + 1;
@@ -2365,7 +2533,8 @@ static size_t read_path(pt_extractor *x, size_t i, strbuf *out, size_t *nseg)
 		i++;
 	while (i < x->toks.n) {
 		TSSymbol s = x->toks.v[i].sym;
-		if (s != S->ident && s != S->self && s != S->crate && s != S->super && s != S->primitive)
+		if (s != S->ident && s != S->self && s != S->crate && s != S->super &&
+		    s != S->primitive)
 			return 0;
 		const token *t = &x->toks.v[i];
 		const char *p = x->src + t->start;
@@ -2386,16 +2555,18 @@ static size_t read_path(pt_extractor *x, size_t i, strbuf *out, size_t *nseg)
 	return *nseg ? i : 0;
 }
 
-static void macro_impl(pt_extractor *x, TSNode inv, const strbuf *trait, const strbuf *self, bool generic)
+static void macro_impl(pt_extractor *x, TSNode inv, const strbuf *trait, const strbuf *self,
+		       bool generic)
 {
-	int32_t i = add_item(x, inv, PT_IMPL, (TSNode){ 0 });
+	int32_t i = add_item(x, inv, PT_IMPL, (TSNode){0});
 	fact_item *it = item_at(x, i);
 	it->flags = FI_TRAIT_IMPL | FI_MACRO_GEN;
 	it->name_span = it->span;
 	it->impl_trait = intern_buf(x, trait);
 	it->impl_self = generic ? 0 : intern_buf(x, self);
 	x->sig.len = 0;
-	strbuf_printf(&x->sig, "impl %.*s for %.*s", (int)trait->len, trait->buf, (int)self->len, self->buf);
+	strbuf_printf(&x->sig, "impl %.*s for %.*s", (int)trait->len, trait->buf, (int)self->len,
+		      self->buf);
 	item_at(x, i)->sig = intern_buf(x, &x->sig);
 }
 
@@ -2452,7 +2623,7 @@ static void scan_macro_impls(pt_extractor *x, TSNode inv, TSNode tt, size_t w0)
 		bool generic = false;
 		for (int m = 0; m < nn && ns == 1; m++)
 			generic |= names[m]->end - names[m]->start == x->tmp.len &&
-			           memcmp(x->src + names[m]->start, x->tmp.buf, x->tmp.len) == 0;
+				   memcmp(x->src + names[m]->start, x->tmp.buf, x->tmp.len) == 0;
 		macro_impl(x, inv, &x->gb, &x->tmp, generic);
 	}
 }
@@ -2468,7 +2639,7 @@ static bool item_level(const pt_extractor *x, size_t d)
 /* ---- item-level macro bodies, re-parsed -------------------------------------- */
 
 #define MAX_MACRO_NEST 8
-#define MAX_RANGES 256
+#define MAX_RANGES     256
 
 /* The text between a token tree's delimiters, as a range to parse. */
 static bool inner_range(TSNode tt, TSRange *r)
@@ -2479,20 +2650,23 @@ static bool inner_range(TSNode tt, TSRange *r)
 	TSNode o = ts_node_child(tt, 0), c = ts_node_child(tt, n - 1);
 	if (ts_node_is_named(o) || ts_node_is_named(c) || ts_node_is_missing(c))
 		return false;
-	*r = (TSRange){ ts_node_end_point(o), ts_node_start_point(c), ts_node_end_byte(o), ts_node_start_byte(c) };
+	*r = (TSRange){ts_node_end_point(o), ts_node_start_point(c), ts_node_end_byte(o),
+		       ts_node_start_byte(c)};
 	return r->end_byte > r->start_byte;
 }
 
 /* The tokens that can open an item (or its attributes). */
 static bool starts_item(const pt_extractor *x, TSNode t)
 {
-	static const char *const heads[] = { "pub", "impl", "fn", "mod", "use", "struct", "enum",
-		"trait", "type", "const", "static", "unsafe", "extern", "macro_rules" };
+	static const char *const heads[] = {"pub",    "impl",   "fn",     "mod",        "use",
+					    "struct", "enum",   "trait",  "type",       "const",
+					    "static", "unsafe", "extern", "macro_rules"};
 	size_t n;
 	const char *s = ident(x, t, &n);
-	if (text_is(s, n, "#")) {   /* an attribute, not quote!'s `#name` */
+	if (text_is(s, n, "#")) { /* an attribute, not quote!'s `#name` */
 		TSNode next = ts_node_next_sibling(t);
-		return !null(next) && (x->src[ts_node_start_byte(next)] == '[' || x->src[ts_node_start_byte(next)] == '!');
+		return !null(next) && (x->src[ts_node_start_byte(next)] == '[' ||
+				       x->src[ts_node_start_byte(next)] == '!');
 	}
 	for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++)
 		if (text_is(s, n, heads[i]))
@@ -2561,7 +2735,7 @@ static bool reparse(pt_extractor *x, const TSRange *r, uint32_t n, size_t d)
 	x->in_macro--;
 	x->sub_top = top;
 	ts_tree_cursor_delete(&c);
-	vec_push(&x->subtrees, t);   /* its nodes may be in mdefs and minvs */
+	vec_push(&x->subtrees, t); /* its nodes may be in mdefs and minvs */
 	return true;
 }
 
@@ -2631,7 +2805,7 @@ static void split_args(pt_extractor *x, TSNode tt)
 	uint32_t total = ts_node_child_count(tt), idx = 0, at = 0;
 	int angle = 0;
 	bool any = false, open = true, done = false, lifetime = false;
-	TSNode last = { 0 };
+	TSNode last = {0};
 	vec_clear(&x->args);
 	vec_clear(&x->argname);
 	x->abuf.len = 0;
@@ -2642,12 +2816,12 @@ static void split_args(pt_extractor *x, TSNode tt)
 		TSNode n = ts_tree_cursor_current_node(c);
 		TSSymbol s = ts_node_symbol(n);
 		if (++idx >= total - 1 || (s == S->t_comma && angle <= 0)) {
-			brange r = { at, (uint32_t)x->abuf.len };
+			brange r = {at, (uint32_t)x->abuf.len};
 			if (any) {
 				vec_push(&x->args, r);
 				vec_push(&x->argname, last);
 			}
-			last = (TSNode){ 0 };
+			last = (TSNode){0};
 			at = (uint32_t)x->abuf.len;
 			any = done = lifetime = false;
 			open = true;
@@ -2661,12 +2835,13 @@ static void split_args(pt_extractor *x, TSNode tt)
 		const char *t = ident(x, n, &len);
 		if (done || angle > 0 || s == S->t_gt || s == S->t_shr) {
 			done = true;
-		} else if (empty && (s == S->t_amp || s == S->t_dyn || s == S->lifetime || text_is(t, len, "mut"))) {
+		} else if (empty && (s == S->t_amp || s == S->t_dyn || s == S->lifetime ||
+				     text_is(t, len, "mut"))) {
 			continue;
 		} else if (empty && s == S->t_quote) {
 			lifetime = true;
 		} else if (lifetime && s == S->ident) {
-			lifetime = false;    /* the `a` of `'a` */
+			lifetime = false; /* the `a` of `'a` */
 		} else if (is_name_tok(x, s) && open) {
 			add_seg(&x->abuf, at, t, len);
 			last = n;
@@ -2688,7 +2863,7 @@ static void split_paths(pt_extractor *x, TSNode tt)
 	uint32_t at = 0;
 	int angle = 0;
 	bool in = false, open = false;
-	TSNode last = { 0 };
+	TSNode last = {0};
 	vec_clear(&x->args);
 	vec_clear(&x->argname);
 	x->abuf.len = 0;
@@ -2703,7 +2878,7 @@ static void split_paths(pt_extractor *x, TSNode tt)
 			continue;
 		bool name = is_name_tok(x, s);
 		if (in && (name ? !open : !(s == S->t_colons))) {
-			brange r = { at, (uint32_t)x->abuf.len };
+			brange r = {at, (uint32_t)x->abuf.len};
 			vec_push(&x->args, r);
 			vec_push(&x->argname, last);
 			at = (uint32_t)x->abuf.len;
@@ -2745,17 +2920,18 @@ static bool rule_bindings(pt_extractor *x, TSNode pat, int *rep, bool *spaced)
 				if (ts_node_symbol(ts_node_named_child(n, i)) == S->binding_pattern)
 					b = ts_node_named_child(n, i), nb++;
 			if (nb == 0)
-				continue;       /* `$(,)?` */
+				continue; /* `$(,)?` */
 			if (nb > 1 || *rep >= 0)
 				return false;
 			*rep = (int)x->binds.n;
 			/* the separator is not a node of its own: look at the text
 			 * between the `)` and the `*` */
 			uint32_t nc = ts_node_child_count(n);
-			TSNode close = nc >= 2 ? ts_node_child(n, nc - 2) : (TSNode){ 0 };
+			TSNode close = nc >= 2 ? ts_node_child(n, nc - 2) : (TSNode){0};
 			TSNode op = ts_node_child(n, nc - 1);
 			*spaced = !null(close) && !null(op);
-			for (uint32_t at = null(close) ? 0 : ts_node_end_byte(close); *spaced && at < ts_node_start_byte(op); at++)
+			for (uint32_t at = null(close) ? 0 : ts_node_end_byte(close);
+			     *spaced && at < ts_node_start_byte(op); at++)
 				*spaced = is_space(x->src[at]);
 		} else if (s != S->binding_pattern) {
 			continue;
@@ -2763,7 +2939,9 @@ static bool rule_bindings(pt_extractor *x, TSNode pat, int *rep, bool *spaced)
 		TSNode name = child(b, x->F.name);
 		if (null(name))
 			return false;
-		binding bd = { ts_node_start_byte(name), ts_node_end_byte(name) - ts_node_start_byte(name), s != S->binding_pattern };
+		binding bd = {ts_node_start_byte(name),
+			      ts_node_end_byte(name) - ts_node_start_byte(name),
+			      s != S->binding_pattern};
 		vec_push(&x->binds, bd);
 	} while (ts_tree_cursor_goto_next_sibling(c));
 	return true;
@@ -2774,8 +2952,8 @@ static bool rule_bindings(pt_extractor *x, TSNode pat, int *rep, bool *spaced)
 static bool same_head(pt_extractor *x, TSNode pat, TSNode tt)
 {
 	TSNode p = ts_node_child(pat, 1), a = ts_node_child(tt, 1);
-	if (null(p) || ts_node_symbol(p) == x->S.binding_pattern || ts_node_symbol(p) == x->S.repetition_pattern ||
-	    ts_node_child_count(pat) < 3)
+	if (null(p) || ts_node_symbol(p) == x->S.binding_pattern ||
+	    ts_node_symbol(p) == x->S.repetition_pattern || ts_node_child_count(pat) < 3)
 		return true;
 	uint32_t pn = ts_node_end_byte(p) - ts_node_start_byte(p);
 	return !null(a) && ts_node_end_byte(a) - ts_node_start_byte(a) == pn &&
@@ -2796,7 +2974,8 @@ static size_t arg_of(const pt_extractor *x, size_t k, int rep, size_t r)
 /* Read a template path at *i (names, `::`, metavariables) into out,
  * substituting arguments; sets *rep_used when a repetition binding is met
  * (and fails then when r is past the nrep repeated arguments). */
-static bool template_path(pt_extractor *x, size_t *i, strbuf *out, int rep, size_t r, size_t nrep, bool *rep_used)
+static bool template_path(pt_extractor *x, size_t *i, strbuf *out, int rep, size_t r, size_t nrep,
+			  bool *rep_used)
 {
 	const symbols *S = &x->S;
 	size_t j = *i, nseg = 0;
@@ -2813,7 +2992,8 @@ static bool template_path(pt_extractor *x, size_t *i, strbuf *out, int rep, size
 			add_seg(out, 0, "crate", 5);
 		} else if (t->sym == S->metavar) {
 			size_t k = 0;
-			while (k < x->binds.n && !(x->binds.v[k].len == n && memcmp(x->src + x->binds.v[k].start, p, n) == 0))
+			while (k < x->binds.n && !(x->binds.v[k].len == n &&
+						   memcmp(x->src + x->binds.v[k].start, p, n) == 0))
 				k++;
 			if (k == x->binds.n)
 				return false;
@@ -2880,7 +3060,7 @@ static bool template_impl(pt_extractor *x, TSNode inv, size_t i, int rep, size_t
 	bool generic = false;
 	for (int m = 0; m < nn && !memmem(x->tmp.buf, x->tmp.len, "::", 2); m++)
 		generic |= names[m]->end - names[m]->start == x->tmp.len &&
-		           memcmp(x->src + names[m]->start, x->tmp.buf, x->tmp.len) == 0;
+			   memcmp(x->src + names[m]->start, x->tmp.buf, x->tmp.len) == 0;
 	macro_impl(x, inv, &x->gb, &x->tmp, generic);
 	return used;
 }
@@ -2892,11 +3072,13 @@ static void template_fn(pt_extractor *x, TSNode inv, size_t i, int rep)
 {
 	bool used = false;
 	size_t j = i + 1;
-	if (!template_path(x, &j, &x->tmp, rep, 0, 0, &used) || used || memmem(x->tmp.buf, x->tmp.len, "::", 2))
+	if (!template_path(x, &j, &x->tmp, rep, 0, 0, &used) || used ||
+	    memmem(x->tmp.buf, x->tmp.len, "::", 2))
 		return;
 	int32_t p = x->cx.parent;
 	uint8_t pk = p >= 0 ? item_at(x, p)->kind : 0;
-	int32_t k = add_item(x, inv, (pk == PT_IMPL || pk == PT_TRAIT) ? PT_METHOD : PT_FUNCTION, (TSNode){ 0 });
+	int32_t k = add_item(x, inv, (pk == PT_IMPL || pk == PT_TRAIT) ? PT_METHOD : PT_FUNCTION,
+			     (TSNode){0});
 	fact_item *it = item_at(x, k);
 	it->flags |= FI_MACRO_GEN | FI_HAS_BODY;
 	it->name_span = it->span;
@@ -2977,18 +3159,22 @@ static bool rule_match(pt_extractor *x, TSNode pat, TSNode tt)
 		    text_is(f, fl, "literal")) {
 			j++;
 		} else {
-			TSNode next = i + 2 < np ? ts_node_child(pat, i + 1) : (TSNode){ 0 };
+			TSNode next = i + 2 < np ? ts_node_child(pat, i + 1) : (TSNode){0};
 			TSSymbol ns = null(next) ? 0 : ts_node_symbol(next);
-			if (ns == S->binding_pattern || ns == S->repetition_pattern || ns == ts_node_symbol(pat))
+			if (ns == S->binding_pattern || ns == S->repetition_pattern ||
+			    ns == ts_node_symbol(pat))
 				return false;
-			while (j + 1 < nt && (null(next) || !same_text(x, next, ts_node_child(tt, j))))
+			while (j + 1 < nt &&
+			       (null(next) || !same_text(x, next, ts_node_child(tt, j))))
 				j++;
 		}
 		if (j == j0 || j + 1 > nt)
 			return false;
 		TSNode a = ts_node_child(tt, j0), b = ts_node_child(tt, j - 1);
-		mval v = { ts_node_start_byte(name), ts_node_end_byte(name) - ts_node_start_byte(name),
-		           j == j0 + 1 ? ts_node_symbol(a) : 0, ts_node_start_byte(a), ts_node_end_byte(b) };
+		mval v = {ts_node_start_byte(name),
+			  ts_node_end_byte(name) - ts_node_start_byte(name),
+			  j == j0 + 1 ? ts_node_symbol(a) : 0, ts_node_start_byte(a),
+			  ts_node_end_byte(b)};
 		vec_push(&x->mvals, v);
 	}
 	return j + 1 == nt;
@@ -2997,7 +3183,7 @@ static bool rule_match(pt_extractor *x, TSNode pat, TSNode tt)
 /* The first rule of def whose metavariables fit the invocation's arguments. */
 static void expand_with(pt_extractor *x, TSNode def, TSNode inv, TSNode tt)
 {
-	TSTreeCursor c = ts_tree_cursor_new(def);   /* x->aux serves the helpers */
+	TSTreeCursor c = ts_tree_cursor_new(def); /* x->aux serves the helpers */
 	bool more = ts_tree_cursor_goto_first_child(&c);
 	split_args(x, tt);
 	for (; more; more = ts_tree_cursor_goto_next_sibling(&c)) {
@@ -3007,7 +3193,8 @@ static void expand_with(pt_extractor *x, TSNode def, TSNode inv, TSNode tt)
 		TSNode pat = child(rule, x->F.left), body = child(rule, x->F.right);
 		int rep;
 		bool spaced = false;
-		if (null(pat) || null(body) || !rule_bindings(x, pat, &rep, &spaced) || !same_head(x, pat, tt))
+		if (null(pat) || null(body) || !rule_bindings(x, pat, &rep, &spaced) ||
+		    !same_head(x, pat, tt))
 			continue;
 		if (rep >= 0 && spaced && x->binds.n == 1)
 			split_paths(x, tt);
@@ -3026,7 +3213,7 @@ static void expand_with(pt_extractor *x, TSNode def, TSNode inv, TSNode tt)
  * one before it, else the first after it. */
 static TSNode find_def(pt_extractor *x, TSNode inv)
 {
-	TSNode m = child(inv, x->F.macro), found = { 0 };
+	TSNode m = child(inv, x->F.macro), found = {0};
 	size_t n;
 	const char *s = ident(x, m, &n);
 	for (size_t i = 0; i < x->mdefs.n; i++) {
@@ -3062,7 +3249,7 @@ static void expand_local_macros(pt_extractor *x)
 
 static pt_span tok_span(const token *t)
 {
-	return (pt_span){ t->start, t->end, t->a.row, t->a.column, t->b.row, t->b.column };
+	return (pt_span){t->start, t->end, t->a.row, t->a.column, t->b.row, t->b.column};
 }
 
 static const char *tok_text(const pt_extractor *x, const token *t, size_t *n)
@@ -3107,7 +3294,7 @@ static void find_rebound(pt_extractor *x)
 		if (p == S->t_pipe || p == S->t_let || p == S->t_for ||
 		    text_is(x->src + prev->start, prev->end - prev->start, "mut") ||
 		    tok_is(x, i + 1, S->t_pipe) || tok_is(x, i + 1, S->t_at)) {
-			brange r = { t->start, t->end };
+			brange r = {t->start, t->end};
 			vec_push(&x->rebound, r);
 		}
 	}
@@ -3138,19 +3325,20 @@ static desc tok_base(pt_extractor *x, const token *t)
 	if (t->sym == S->metavar) {
 		const mval *v = NULL;
 		for (size_t k = 0; k < x->mvals.n && !v; k++)
-			if (x->mvals.v[k].len == n && memcmp(x->src + x->mvals.v[k].start, s, n) == 0)
+			if (x->mvals.v[k].len == n &&
+			    memcmp(x->src + x->mvals.v[k].start, s, n) == 0)
 				v = &x->mvals.v[k];
 		if (!v || (v->sym != S->self && v->sym != S->ident))
-			return (desc){ 0 };
+			return (desc){0};
 		if (v->sym == S->self)
 			return self_desc(x);
 		const local *l = lookup_str(x, x->src + v->tstart, v->tend - v->tstart);
-		return l ? l->d : (desc){ 0 };
+		return l ? l->d : (desc){0};
 	}
 	if (t->sym == S->self)
 		return self_desc(x);
 	const local *l = t->sym == S->ident ? tok_local(x, s, n) : NULL;
-	return l ? l->d : (desc){ 0 };
+	return l ? l->d : (desc){0};
 }
 
 /* `(**self)` ending at token i (its `)`), not a call's arguments: the T of
@@ -3158,14 +3346,15 @@ static desc tok_base(pt_extractor *x, const token *t)
 static desc tok_deref_self(pt_extractor *x, size_t i)
 {
 	const symbols *S = &x->S;
-	if (!x->cx.deref_self || i < 4 || !tok_is(x, i, S->t_rparen) || !tok_is(x, i - 1, S->self) ||
-	    !tok_is(x, i - 2, S->t_star) || !tok_is(x, i - 3, S->t_star) || !tok_is(x, i - 4, S->t_lparen))
-		return (desc){ 0 };
+	if (!x->cx.deref_self || i < 4 || !tok_is(x, i, S->t_rparen) ||
+	    !tok_is(x, i - 1, S->self) || !tok_is(x, i - 2, S->t_star) ||
+	    !tok_is(x, i - 3, S->t_star) || !tok_is(x, i - 4, S->t_lparen))
+		return (desc){0};
 	TSSymbol p = i >= 5 ? x->toks.v[i - 5].sym : 0;
-	if (i >= 5 && (is_name_tok(x, p) || p == S->metavar || p == S->t_rparen || p == S->t_rbrack ||
-	               p == S->t_gt || p == S->t_bang))
-		return (desc){ 0 };
-	return (desc){ RECV_BOUND, x->cx.deref_self, 0 };
+	if (i >= 5 && (is_name_tok(x, p) || p == S->metavar || p == S->t_rparen ||
+		       p == S->t_rbrack || p == S->t_gt || p == S->t_bang))
+		return (desc){0};
+	return (desc){RECV_BOUND, x->cx.deref_self, 0};
 }
 
 /* What the tokens before the `.` at i - 1 say about the receiver: a plain
@@ -3174,7 +3363,7 @@ static desc tok_recv(pt_extractor *x, size_t i)
 {
 	const symbols *S = &x->S;
 	if (i < 3)
-		return (desc){ 0 };
+		return (desc){0};
 	const token *r = &x->toks.v[i - 2];
 	bool root = !tok_is(x, i - 3, S->t_dot) && !tok_is(x, i - 3, S->t_colons);
 	size_t n;
@@ -3185,11 +3374,11 @@ static desc tok_recv(pt_extractor *x, size_t i)
 		return tok_base(x, r);
 	if (r->sym != S->ident || !tok_is(x, i - 3, S->t_dot) || i < 5 ||
 	    tok_is(x, i - 5, S->t_dot) || tok_is(x, i - 5, S->t_colons))
-		return (desc){ 0 };
+		return (desc){0};
 	desc base = tok_base(x, &x->toks.v[i - 4]);
 	if (base.kind != RECV_TYPE)
-		return (desc){ 0 };
-	return (desc){ RECV_FIELD, base.path, intern(x, s, n) };
+		return (desc){0};
+	return (desc){RECV_FIELD, base.path, intern(x, s, n)};
 }
 
 /* `recv.name(` with name at token i. */
@@ -3215,9 +3404,10 @@ static void tok_method(pt_extractor *x, size_t i)
  * callee (`for x in (a..b)`, `move (..)`, `self (..)`). */
 static bool keyword_word(const char *s, size_t n)
 {
-	static const char *const words[] = { "in", "ref", "move", "dyn", "else", "yield", "box",
-		"extern", "self", "super", "crate", "async", "await", "where", "loop", "mut", "if",
-		"while", "match", "return", "let", "as", "unsafe", "for", "union", "default" };
+	static const char *const words[] = {
+		"in",    "ref",    "move",  "dyn",   "else",   "yield", "box",   "extern", "self",
+		"super", "crate",  "async", "await", "where",  "loop",  "mut",   "if",     "while",
+		"match", "return", "let",   "as",    "unsafe", "for",   "union", "default"};
 	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
 		if (text_is(s, n, words[i]))
 			return true;
@@ -3239,14 +3429,15 @@ static size_t tok_path_call(pt_extractor *x, size_t i)
 		last = j++;
 		nseg++;
 		if (tok_is(x, j, S->t_colons) && tok_is(x, j + 1, S->t_lt))
-			j = skip_angles(x, j + 1, NULL, NULL);   /* turbofish */
+			j = skip_angles(x, j + 1, NULL, NULL); /* turbofish */
 		if (!tok_is(x, j, S->t_colons))
 			break;
 		j++;
 	}
 	pt_span site = tok_span(&x->toks.v[last]);
-	if (tok_is(x, j, S->t_bang) && (tok_is(x, j + 1, S->t_lparen) || tok_is(x, j + 1, S->t_lbrack) ||
-	                                (j + 1 < x->toks.n && x->src[x->toks.v[j + 1].start] == '{'))) {
+	if (tok_is(x, j, S->t_bang) &&
+	    (tok_is(x, j + 1, S->t_lparen) || tok_is(x, j + 1, S->t_lbrack) ||
+	     (j + 1 < x->toks.n && x->src[x->toks.v[j + 1].start] == '{'))) {
 		add_ref(x, FR_MACRO_CALL, site, intern_buf(x, b));
 		return last;
 	}
@@ -3302,8 +3493,8 @@ static void scan_tokens(pt_extractor *x, size_t i, size_t end, size_t w0)
 		if (p == S->t_dot)
 			tok_method(x, i);
 		else if (p != S->t_colons && p != S->t_fn && p != S->t_struct && p != S->t_enum &&
-		         p != S->t_union && p != S->t_trait && p != S->t_mod && p != S->t_quote &&
-		         p != S->t_hash)
+			 p != S->t_union && p != S->t_trait && p != S->t_mod && p != S->t_quote &&
+			 p != S->t_hash)
 			i = tok_path_call(x, i);
 	}
 }
@@ -3319,10 +3510,12 @@ static void expr_macro_calls(pt_extractor *x, TSNode inv, TSNode tt)
 	if ((k != PT_FUNCTION && k != PT_METHOD) || null(def))
 		return;
 	TSTreeCursor c = ts_tree_cursor_new(def);
-	for (bool more = ts_tree_cursor_goto_first_child(&c); more; more = ts_tree_cursor_goto_next_sibling(&c)) {
+	for (bool more = ts_tree_cursor_goto_first_child(&c); more;
+	     more = ts_tree_cursor_goto_next_sibling(&c)) {
 		TSNode rule = ts_tree_cursor_current_node(&c);
 		TSNode pat = child(rule, x->F.left), body = child(rule, x->F.right);
-		if (ts_node_symbol(rule) != x->S.macro_rule || null(pat) || null(body) || !rule_match(x, pat, tt))
+		if (ts_node_symbol(rule) != x->S.macro_rule || null(pat) || null(body) ||
+		    !rule_match(x, pat, tt))
 			continue;
 		flatten_tokens(x, body);
 		template_calls(x, x->cx.from, 1, x->toks.n);
@@ -3342,7 +3535,7 @@ static bool item_macro(pt_extractor *x, TSNode n, TSNode m, TSNode tt, size_t d)
 	size_t w0 = x->walked.n;
 	uint32_t skipped = x->skipped, nr = item_ranges(x, m, tt, r);
 	if (ts_node_symbol(m) == x->S.ident)
-		vec_push(&x->minvs, ((minv){ n, x->cx }));
+		vec_push(&x->minvs, ((minv){n, x->cx}));
 	if (nr && reparse(x, r, nr, d + 1) && x->skipped == skipped)
 		return true;
 	scan_macro_impls(x, n, tt, w0);
@@ -3385,9 +3578,12 @@ static uint32_t qualified_self(pt_extractor *x, TSNode f)
 				return 0;
 			return type_path(x, child(inner, x->F.type), 0);
 		}
-		if (s == x->S.scoped_ident || s == x->S.scoped_type) f = child(f, x->F.path);
-		else if (s == x->S.generic_type || s == x->S.generic_turbofish) f = child(f, x->F.type);
-		else return 0;
+		if (s == x->S.scoped_ident || s == x->S.scoped_type)
+			f = child(f, x->F.path);
+		else if (s == x->S.generic_type || s == x->S.generic_turbofish)
+			f = child(f, x->F.type);
+		else
+			return 0;
 	}
 	return 0;
 }
@@ -3531,7 +3727,10 @@ static bool on_scoped_type(pt_extractor *x, TSNode n)
 
 /* ---- the walk ------------------------------------------------------------------- */
 
-static bool is_item_role(uint8_t r) { return r >= R_MOD && r <= R_MACRO_DEF; }
+static bool is_item_role(uint8_t r)
+{
+	return r >= R_MOD && r <= R_MACRO_DEF;
+}
 
 /* Whether n's errors are all MISSING tokens (`thread_local!(static X: T =
  * e)` lacks only its `;`), not ERROR nodes. */
@@ -3580,7 +3779,7 @@ static bool enter(pt_extractor *x, TSTreeCursor *c, size_t d)
 			clear_pending(x);
 			return false;
 		}
-		brange w = { ts_node_start_byte(n), ts_node_end_byte(n) };
+		brange w = {ts_node_start_byte(n), ts_node_end_byte(n)};
 		vec_push(&x->walked, w);
 	}
 
@@ -3588,34 +3787,38 @@ static bool enter(pt_extractor *x, TSTreeCursor *c, size_t d)
 	if (pr == R_IMPL) {
 		TSFieldId fi = ts_tree_cursor_current_field_id(c);
 		if (fi == x->F.trait || fi == x->F.type)
-			return false;   /* impl headers are impl_self/impl_trait */
+			return false; /* impl headers are impl_self/impl_trait */
 	} else if (pr == R_FOR && ts_tree_cursor_current_field_id(c) == x->F.body) {
 		TSNode loop = x->frames.v[d - 1].node, pat = child(loop, x->F.pattern);
 		if (!null(pat))
-			bind_pattern(x, pat, chain_op(x, recv_of(x, child(loop, x->F.value)), '*', "", 0));
+			bind_pattern(x, pat,
+				     chain_op(x, recv_of(x, child(loop, x->F.value)), '*', "", 0));
 	}
 
 	switch (r) {
 	case R_MOD: enter_mod(x, n, d); return true;
-	case R_FN: case R_FNSIG: enter_fn(x, n, d); return true;
+	case R_FN:
+	case R_FNSIG: enter_fn(x, n, d); return true;
 	case R_STRUCT: enter_adt(x, n, d, PT_STRUCT); return true;
 	case R_ENUM: enter_adt(x, n, d, PT_ENUM); return true;
 	case R_UNION: enter_adt(x, n, d, PT_UNION); return true;
 	case R_TRAIT: enter_trait(x, n, d); return true;
 	case R_IMPL: enter_impl(x, n, d); return true;
-	case R_TYPE_ITEM: case R_ASSOC_TYPE: enter_simple(x, n, d, PT_TYPE_ALIAS); return true;
+	case R_TYPE_ITEM:
+	case R_ASSOC_TYPE: enter_simple(x, n, d, PT_TYPE_ALIAS); return true;
 	case R_CONST: enter_simple(x, n, d, PT_CONST); return true;
 	case R_STATIC: enter_simple(x, n, d, PT_STATIC); return true;
 	case R_MACRO_DEF: enter_macro_def(x, n, d); return false;
 	case R_USE: on_use(x, n); return false;
 	case R_EXTERN_CRATE: on_extern_crate(x, n); return false;
 	case R_ATTR: on_attribute(x, n, d); return false;
-	case R_PRUNE: case R_TOKEN: return false;
+	case R_PRUNE:
+	case R_TOKEN: return false;
 	case R_MACRO: on_macro(x, n, d); return false;
 	case R_CALL: on_call(x, n); return true;
 	case R_MATCH_ARM: {
 		TSNode pat = child(n, x->F.pattern);
-		desc s = { 0 };
+		desc s = {0};
 		if (d >= 2 && ts_node_symbol(x->frames.v[d - 2].node) == x->S.match_expr)
 			s = recv_of(x, child(x->frames.v[d - 2].node, x->F.value));
 		if (!null(pat))
@@ -3721,7 +3924,7 @@ static void begin(pt_extractor *x, const char *text, uint32_t len, pt_facts *out
 	x->src = text;
 	x->len = len;
 	x->out = out;
-	x->cx = (ctx){ -1, -1, -1, 0, 0 };
+	x->cx = (ctx){-1, -1, -1, 0, 0};
 	if (!out->pool.b.buf)
 		strpool_init(&out->pool);
 	if (++x->gen == 0) {

@@ -16,10 +16,14 @@
 
 typedef struct pt_extractor pt_extractor;
 
-enum { EXTRACT_OK = 0, EXTRACT_ETIMEOUT = 1, EXTRACT_EPARSE = 2 };
+enum {
+	EXTRACT_OK = 0,
+	EXTRACT_ETIMEOUT = 1,
+	EXTRACT_EPARSE = 2
+};
 
 pt_extractor *extract_new(void);
-void extract_free(pt_extractor *self);      /* accepts NULL */
+void extract_free(pt_extractor *self); /* accepts NULL */
 /* Parse text (len bytes, need not be NUL-terminated) and append the facts
  * to out (which must be initialised and is normally empty). */
 int extract_text(pt_extractor *self, const char *text, size_t len, pt_facts *out);

@@ -19,18 +19,29 @@
 
 #include <stdlib.h>
 
-#define MAGIC "PTF2"
+#define MAGIC       "PTF2"
 #define HEADER_SIZE 32
-#define SPAN_SIZE 24
-#define ITEM_SIZE (12 + 2 * SPAN_SIZE + 32)
-#define USE_SIZE (16 + SPAN_SIZE)
-#define REF_SIZE (24 + SPAN_SIZE)
-#define FIELD_SIZE 12
+#define SPAN_SIZE   24
+#define ITEM_SIZE   (12 + 2 * SPAN_SIZE + 32)
+#define USE_SIZE    (16 + SPAN_SIZE)
+#define REF_SIZE    (24 + SPAN_SIZE)
+#define FIELD_SIZE  12
 
-#define ITEM_FLAGS (FI_PUB | FI_HAS_BODY | FI_MOD_EXTERNAL | FI_TRAIT_IMPL | FI_MACRO_GEN | FI_IN_MACRO)
+#define ITEM_FLAGS                                                                                 \
+	(FI_PUB | FI_HAS_BODY | FI_MOD_EXTERNAL | FI_TRAIT_IMPL | FI_MACRO_GEN | FI_IN_MACRO)
 
-static void put32(uint8_t *p, uint32_t v) { for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i)); }
-static uint32_t get32(const uint8_t *p) { uint32_t v = 0; for (int i = 3; i >= 0; i--) v = (v << 8) | p[i]; return v; }
+static void put32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+static uint32_t get32(const uint8_t *p)
+{
+	uint32_t v = 0;
+	for (int i = 3; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
 
 void facts_init(pt_facts *f)
 {
@@ -69,8 +80,8 @@ static void put_item(uint8_t *p, const fact_item *it)
 	put32(p + 8, (uint32_t)it->parent);
 	p = put_span(p + 12, it->span);
 	p = put_span(p, it->name_span);
-	const uint32_t s[8] = { it->name, it->sig, it->path_attr, it->impl_self,
-	                        it->impl_trait, it->ret_type, it->generics, it->cfg };
+	const uint32_t s[8] = {it->name,       it->sig,      it->path_attr, it->impl_self,
+			       it->impl_trait, it->ret_type, it->generics,  it->cfg};
 	for (int i = 0; i < 8; i++)
 		put32(p + 4 * i, s[i]);
 }
@@ -111,8 +122,13 @@ void facts_encode(const pt_facts *f, strbuf *out)
 	const char *pool = f->pool.b.buf ? f->pool.b.buf : empty;
 	uint32_t pool_len = f->pool.b.buf ? (uint32_t)f->pool.b.len : 1;
 	uint8_t h[HEADER_SIZE], rec[ITEM_SIZE];
-	const uint32_t hv[7] = { (uint32_t)f->items.n, (uint32_t)f->uses.n, (uint32_t)f->refs.n,
-	                         (uint32_t)f->fields.n, pool_len, f->n_errors, f->n_lines };
+	const uint32_t hv[7] = {(uint32_t)f->items.n,
+				(uint32_t)f->uses.n,
+				(uint32_t)f->refs.n,
+				(uint32_t)f->fields.n,
+				pool_len,
+				f->n_errors,
+				f->n_lines};
 	memcpy(h, MAGIC, 4);
 	for (int i = 0; i < 7; i++)
 		put32(h + 4 + 4 * i, hv[i]);
@@ -144,8 +160,14 @@ typedef struct {
 	uint32_t n_items;
 } limits;
 
-static bool str_ok(const limits *l, uint32_t off) { return off < l->pool_len; }
-static bool index_ok(const limits *l, int32_t i) { return i >= -1 && i < (int32_t)l->n_items; }
+static bool str_ok(const limits *l, uint32_t off)
+{
+	return off < l->pool_len;
+}
+static bool index_ok(const limits *l, int32_t i)
+{
+	return i >= -1 && i < (int32_t)l->n_items;
+}
 
 static bool get_span(const uint8_t *p, pt_span *s)
 {
@@ -182,8 +204,8 @@ static bool get_item(const uint8_t *p, const limits *l, fact_item *it)
 	it->ret_type = s[5];
 	it->generics = s[6];
 	it->cfg = s[7];
-	return it->kind >= PT_MODULE && it->kind <= PT_MACRO && !(it->flags & ~(uint32_t)ITEM_FLAGS) &&
-	       index_ok(l, it->parent);
+	return it->kind >= PT_MODULE && it->kind <= PT_MACRO &&
+	       !(it->flags & ~(uint32_t)ITEM_FLAGS) && index_ok(l, it->parent);
 }
 
 static bool get_use(const uint8_t *p, const limits *l, fact_use *u)
@@ -232,13 +254,13 @@ static void reset(pt_facts *f)
 }
 
 /* Decode n records of one kind; the macro keeps the four loops honest. */
-#define DECODE_ARRAY(V, N, SIZE, GET)                              \
-	do {                                                       \
-		vec_reserve(&(V), (N));                            \
-		for (uint32_t i_ = 0; i_ < (N); i_++, p += (SIZE)) \
-			if (!GET(p, &l, &(V).v[i_]))               \
-				goto fail;                         \
-		(V).n = (N);                                       \
+#define DECODE_ARRAY(V, N, SIZE, GET)                                                              \
+	do {                                                                                       \
+		vec_reserve(&(V), (N));                                                            \
+		for (uint32_t i_ = 0; i_ < (N); i_++, p += (SIZE))                                 \
+			if (!GET(p, &l, &(V).v[i_]))                                               \
+				goto fail;                                                         \
+		(V).n = (N);                                                                       \
 	} while (0)
 
 int facts_decode(const void *data, size_t len, pt_facts *f)
@@ -251,13 +273,13 @@ int facts_decode(const void *data, size_t len, pt_facts *f)
 	for (int i = 0; i < 7; i++)
 		hv[i] = get32(p + 4 + 4 * i);
 	uint64_t need = HEADER_SIZE + (uint64_t)hv[0] * ITEM_SIZE + (uint64_t)hv[1] * USE_SIZE +
-	                (uint64_t)hv[2] * REF_SIZE + (uint64_t)hv[3] * FIELD_SIZE + hv[4];
+			(uint64_t)hv[2] * REF_SIZE + (uint64_t)hv[3] * FIELD_SIZE + hv[4];
 	if (need != len || hv[0] > INT32_MAX || hv[4] == 0)
 		return -1;
 	const uint8_t *pool = p + len - hv[4];
 	if (pool[0] != 0 || pool[hv[4] - 1] != 0)
 		return -1;
-	limits l = { hv[4], hv[0] };
+	limits l = {hv[4], hv[0]};
 	p += HEADER_SIZE;
 	DECODE_ARRAY(f->items, hv[0], ITEM_SIZE, get_item);
 	/* parents come before their children: no cycle can reach the resolver */

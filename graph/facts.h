@@ -102,13 +102,15 @@ typedef struct {
  * `pub use a::{b, c as d, e::*, self}` gives ("a::b","b"), ("a::c","d"),
  * ("a::e","*"), ("a","a"). `use x as _` binds "_".
  * `extern crate a as b;` is reported as a use too: ("a","b"). */
-enum { FU_PUB = 1u << 0 };
+enum {
+	FU_PUB = 1u << 0
+};
 typedef struct {
-	int32_t scope;       /* item index of the enclosing module or fn; -1 = file */
-	uint32_t path;       /* full path including `crate`/`self`/`super` heads */
-	uint32_t alias;      /* the bound name, "*" for a glob */
+	int32_t scope;  /* item index of the enclosing module or fn; -1 = file */
+	uint32_t path;  /* full path including `crate`/`self`/`super` heads */
+	uint32_t alias; /* the bound name, "*" for a glob */
 	uint32_t flags;
-	pt_span span;        /* the path as written in the use tree */
+	pt_span span; /* the path as written in the use tree */
 } fact_use;
 
 /* A receiver, as far as the code states its type. */
@@ -170,33 +172,35 @@ enum {
 	 * (inside a fn body: calls of that fn; a template fn at item level:
 	 * calls of the fn it makes), sites in the definition, `$x` bound to
 	 * `self` or a local typed as that, the rule's own names hygienic. */
-	FR_TYPE,          /* a type, trait, const or static named by path */
-	FR_DERIVE,        /* one trait in #[derive(..)] on a struct/enum/union;
+	FR_TYPE,       /* a type, trait, const or static named by path */
+	FR_DERIVE,     /* one trait in #[derive(..)] on a struct/enum/union;
 	                     `from` is that item */
-	FR_MACRO_CALL,    /* `name!(..)` — path is the macro path; also a
+	FR_MACRO_CALL, /* `name!(..)` — path is the macro path; also a
 	                     `name!(..)` written in another macro's arguments */
 };
-enum { FR_QUALIFIED = 1u << 0 };
+enum {
+	FR_QUALIFIED = 1u << 0
+};
 
 typedef struct {
 	uint8_t kind;
 	uint8_t recv_kind;
 	uint16_t flags;
-	int32_t from;        /* innermost enclosing item index (fn, method, struct,
+	int32_t from;  /* innermost enclosing item index (fn, method, struct,
 	                        impl, const...); -1 = file module level */
-	uint32_t path;       /* callee / type / trait / macro path */
-	uint32_t name;       /* FR_CALL_METHOD and bound path calls: method name */
+	uint32_t path; /* callee / type / trait / macro path */
+	uint32_t name; /* FR_CALL_METHOD and bound path calls: method name */
 	uint32_t recv_path;
 	uint32_t recv_name;
-	pt_span span;        /* the site: the callee's last name segment, the
+	pt_span span; /* the site: the callee's last name segment, the
 	                        method name, the type path, the derive name */
 } fact_ref;
 
 /* A named field of a struct/union (tuple fields are "0", "1", ...). */
 typedef struct {
-	int32_t owner;       /* item index of the struct/union */
+	int32_t owner; /* item index of the struct/union */
 	uint32_t name;
-	uint32_t type;       /* type path (containers as in ret_type); for a
+	uint32_t type; /* type path (containers as in ret_type); for a
 	                        generic param of the item
 	                        (`T`, `Box<T>`, `&'a T`) the param name "T",
 	                        which names no type: see the owner's generics
@@ -211,12 +215,12 @@ typedef struct {
 	VEC(fact_ref) refs;
 	VEC(fact_field) fields;
 	strpool pool;
-	uint32_t n_errors;   /* tree-sitter ERROR/MISSING nodes seen */
+	uint32_t n_errors; /* tree-sitter ERROR/MISSING nodes seen */
 	uint32_t n_lines;
 } pt_facts;
 
 void facts_init(pt_facts *f);
-void facts_free(pt_facts *f);     /* accepts a zeroed value */
+void facts_free(pt_facts *f); /* accepts a zeroed value */
 
 /* Serialise to one blob (appended to out). Little-endian, versioned. */
 void facts_encode(const pt_facts *f, strbuf *out);

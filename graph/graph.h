@@ -18,18 +18,18 @@
 
 typedef struct {
 	uint64_t id, parent, sig_hash;
-	uint32_t file;        /* file id, PT_NO_FILE for external placeholders */
+	uint32_t file; /* file id, PT_NO_FILE for external placeholders */
 	uint8_t kind;
-	uint16_t flags;       /* ENT_* */
+	uint16_t flags; /* ENT_* */
 	uint32_t disamb;
 	pt_span span, name_span;
-	uint32_t name, qpath, sig;   /* offsets into pt_graph.pool */
+	uint32_t name, qpath, sig; /* offsets into pt_graph.pool */
 } pt_entity;
 
 typedef struct {
-	uint32_t src, dst;    /* indexes into pt_graph.ents */
-	uint8_t kind, flags;  /* pt_rel, EDGE_* */
-	uint32_t file;        /* file id of the site */
+	uint32_t src, dst;   /* indexes into pt_graph.ents */
+	uint8_t kind, flags; /* pt_rel, EDGE_* */
+	uint32_t file;       /* file id of the site */
 	pt_span site;
 } pt_edge;
 
@@ -44,12 +44,16 @@ typedef struct {
 /* One source file as the resolver sees it. Borrowed: the caller owns the
  * path and the facts and keeps them alive while resolving. */
 typedef struct {
-	const char *path;     /* workspace-relative, '/'-separated */
-	uint32_t id;          /* file id in the store */
-	const pt_facts *facts;/* NULL for skipped files */
+	const char *path;      /* workspace-relative, '/'-separated */
+	uint32_t id;           /* file id in the store */
+	const pt_facts *facts; /* NULL for skipped files */
 } pt_source;
 
-enum { CRATE_LIB = 0, CRATE_BIN = 1, CRATE_OTHER = 2 };
+enum {
+	CRATE_LIB = 0,
+	CRATE_BIN = 1,
+	CRATE_OTHER = 2
+};
 typedef struct {
 	const char *name;     /* crate name, '-' already folded to '_' */
 	const char *root;     /* workspace-relative path of the root file */
@@ -60,13 +64,16 @@ typedef struct {
 } pt_crate;
 
 void graph_init(pt_graph *g);
-void graph_free(pt_graph *g);     /* accepts a zeroed value */
+void graph_free(pt_graph *g); /* accepts a zeroed value */
 
 /* Resolve: sources must be sorted by path (strcmp). */
-void graph_resolve(pt_graph *g, const pt_source *src, size_t n_src,
-		   const pt_crate *crates, size_t n_crates);
+void graph_resolve(pt_graph *g, const pt_source *src, size_t n_src, const pt_crate *crates,
+		   size_t n_crates);
 
-static inline const char *graph_str(const pt_graph *g, uint32_t off) { return strpool_get(&g->pool, off); }
+static inline const char *graph_str(const pt_graph *g, uint32_t off)
+{
+	return strpool_get(&g->pool, off);
+}
 
 /* A resolution kept alive, so that an edit that leaves a file's
  * declarations as they were re-resolves that file alone.
@@ -82,11 +89,11 @@ static inline const char *graph_str(const pt_graph *g, uint32_t off) { return st
  * resolve of the new sources gives, up to the order of edges. */
 typedef struct resolver pt_resolver;
 typedef VEC(uint32_t) pt_touched;
-pt_resolver *graph_resolver_new(pt_graph *g, pt_source *src, size_t n_src,
-				const pt_crate *crates, size_t n_crates);
+pt_resolver *graph_resolver_new(pt_graph *g, pt_source *src, size_t n_src, const pt_crate *crates,
+				size_t n_crates);
 bool graph_resolver_same_shape(const pt_resolver *R, size_t src, const pt_facts *nf);
 void graph_resolver_refile(pt_resolver *R, size_t src, const pt_facts *nf, pt_touched *touched);
-void graph_resolver_free(pt_resolver *R);    /* accepts NULL; the graph stays */
+void graph_resolver_free(pt_resolver *R); /* accepts NULL; the graph stays */
 
 /* Stable entity id from kind, qualified path and disambiguator. */
 uint64_t graph_entity_id(int kind, const char *qpath, uint32_t disamb);

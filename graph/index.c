@@ -20,20 +20,20 @@
 #include "workspace.h"
 
 #define DEFAULT_MAX_FILE (8u << 20)
-#define BIG_FILE (256u << 10)
+#define BIG_FILE         (256u << 10)
 
 /* One file that stat says may have changed. */
 typedef struct {
-	uint32_t ws;          /* index into ws.files */
-	const char *text;     /* content given by the caller (an editor buffer), or NULL */
+	uint32_t ws;      /* index into ws.files */
+	const char *text; /* content given by the caller (an editor buffer), or NULL */
 	size_t text_len;
 	const TSTree *old_tree; /* previous parse of this buffer, edited (borrowed) */
-	TSTree *new_tree;     /* the parse of text, when asked for (keep_tree) */
-	bool known;           /* in the files table already */
+	TSTree *new_tree;       /* the parse of text, when asked for (keep_tree) */
+	bool known;             /* in the files table already */
 	rec_file old;
 	/* filled by the workers */
 	rec_file rec;
-	bool same_hash;       /* content unchanged: only the stat data moves */
+	bool same_hash; /* content unchanged: only the stat data moves */
 	pt_facts facts;
 	strbuf blob;
 } job;
@@ -44,19 +44,25 @@ typedef struct {
 	job *jobs;
 	size_t n;
 	uint64_t max_size;
-	bool force;           /* re-parse even when the content hash is unchanged */
-	bool keep_facts;      /* leave the decoded facts in the job (a session uses them) */
-	bool keep_tree;       /* ... and the syntax tree */
+	bool force;      /* re-parse even when the content hash is unchanged */
+	bool keep_facts; /* leave the decoded facts in the job (a session uses them) */
+	bool keep_tree;  /* ... and the syntax tree */
 	atomic_size_t next, done;
-	pthread_mutex_t big;  /* one big file at a time: their trees dominate peak memory */
+	pthread_mutex_t big; /* one big file at a time: their trees dominate peak memory */
 } pool;
 
-static double secs(uint64_t ns) { return (double)ns / 1e9; }
+static double secs(uint64_t ns)
+{
+	return (double)ns / 1e9;
+}
 
 static int read_all(const char *path, uint64_t max, strbuf *out, int *skip)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) { *skip = SKIP_UNREADABLE; return -1; }
+	if (fd < 0) {
+		*skip = SKIP_UNREADABLE;
+		return -1;
+	}
 	struct stat st;
 	if (fstat(fd, &st) != 0 || (uint64_t)st.st_size > max) {
 		*skip = SKIP_TOO_BIG;
@@ -67,10 +73,17 @@ static int read_all(const char *path, uint64_t max, strbuf *out, int *skip)
 	ssize_t r;
 	while ((r = read(fd, buf, sizeof buf)) > 0) {
 		strbuf_add(out, buf, (size_t)r);
-		if (out->len > max) { *skip = SKIP_TOO_BIG; close(fd); return -1; }
+		if (out->len > max) {
+			*skip = SKIP_TOO_BIG;
+			close(fd);
+			return -1;
+		}
 	}
 	close(fd);
-	if (r < 0) { *skip = SKIP_UNREADABLE; return -1; }
+	if (r < 0) {
+		*skip = SKIP_UNREADABLE;
+		return -1;
+	}
 	return 0;
 }
 
@@ -79,14 +92,23 @@ static bool valid_utf8(const unsigned char *s, size_t n)
 	for (size_t i = 0; i < n;) {
 		unsigned c = s[i];
 		size_t k;
-		if (c < 0x80) { i++; continue; }
-		if (c >= 0xC2 && c <= 0xDF) k = 1;
-		else if (c >= 0xE0 && c <= 0xEF) k = 2;
-		else if (c >= 0xF0 && c <= 0xF4) k = 3;
-		else return false;
-		if (n - i <= k) return false;
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xC2 && c <= 0xDF)
+			k = 1;
+		else if (c >= 0xE0 && c <= 0xEF)
+			k = 2;
+		else if (c >= 0xF0 && c <= 0xF4)
+			k = 3;
+		else
+			return false;
+		if (n - i <= k)
+			return false;
 		for (size_t j = 1; j <= k; j++)
-			if ((s[i + j] & 0xC0) != 0x80) return false;
+			if ((s[i + j] & 0xC0) != 0x80)
+				return false;
 		i += k + 1;
 	}
 	return true;
@@ -99,28 +121,38 @@ static void work_one(pool *P, job *j, pt_extractor *ex)
 	strbuf text = {0}, full = {0};
 	strbuf_printf(&full, "%s/%s", P->root, wf->path);
 	int skip = SKIP_NONE;
-	j->rec = (rec_file){ .id = j->known ? j->old.id : 0, .type = wf->cargo ? FILE_CARGO : FILE_RUST,
-			     .size = wf->size, .mtime_ns = wf->mtime_ns };
+	j->rec = (rec_file){.id = j->known ? j->old.id : 0,
+			    .type = wf->cargo ? FILE_CARGO : FILE_RUST,
+			    .size = wf->size,
+			    .mtime_ns = wf->mtime_ns};
 	int got = 0;
-	if (j->text) strbuf_add(&text, j->text, j->text_len);
-	else got = read_all(full.buf, P->max_size, &text, &skip);
+	if (j->text)
+		strbuf_add(&text, j->text, j->text_len);
+	else
+		got = read_all(full.buf, P->max_size, &text, &skip);
 	if (got == 0) {
 		j->rec.hash = pt_hash64(text.buf ? text.buf : "", text.len);
 		j->rec.size = text.len;
-		if (j->text) j->rec.mtime_ns = -1;
+		if (j->text)
+			j->rec.mtime_ns = -1;
 		j->same_hash = j->known && j->old.hash == j->rec.hash && !P->force;
 		if (!j->same_hash && !wf->cargo) {
-			if (text.len && memchr(text.buf, 0, text.len)) skip = SKIP_BINARY;
-			else if (!valid_utf8((const unsigned char *)text.buf, text.len)) skip = SKIP_NOT_UTF8;
+			if (text.len && memchr(text.buf, 0, text.len))
+				skip = SKIP_BINARY;
+			else if (!valid_utf8((const unsigned char *)text.buf, text.len))
+				skip = SKIP_NOT_UTF8;
 			else {
 				facts_init(&j->facts);
-				if (extract_text_tree(ex, text.buf ? text.buf : "", text.len, j->old_tree,
-						      P->keep_tree ? &j->new_tree : NULL, &j->facts) != EXTRACT_OK) {
+				if (extract_text_tree(ex, text.buf ? text.buf : "", text.len,
+						      j->old_tree,
+						      P->keep_tree ? &j->new_tree : NULL,
+						      &j->facts) != EXTRACT_OK) {
 					skip = SKIP_TIMEOUT;
 				} else {
 					j->rec.lines = j->facts.n_lines;
 					j->rec.errors = j->facts.n_errors;
-					if (j->facts.n_errors) j->rec.flags |= FILEF_SYNTAX_ERRORS;
+					if (j->facts.n_errors)
+						j->rec.flags |= FILEF_SYNTAX_ERRORS;
 					facts_encode(&j->facts, &j->blob);
 				}
 				/* the blob is what gets stored and read back: drop the
@@ -150,9 +182,11 @@ static void *worker(void *arg)
 	size_t i;
 	while ((i = atomic_fetch_add(&P->next, 1)) < P->n) {
 		bool big = P->ws->files.v[P->jobs[i].ws].size > BIG_FILE;
-		if (big) pthread_mutex_lock(&P->big);
+		if (big)
+			pthread_mutex_lock(&P->big);
 		work_one(P, &P->jobs[i], ex);
-		if (big) pthread_mutex_unlock(&P->big);
+		if (big)
+			pthread_mutex_unlock(&P->big);
 		atomic_fetch_add(&P->done, 1);
 	}
 	extract_free(ex);
@@ -172,24 +206,31 @@ static void give_back_memory(void)
 static void run_pool(pool *P, const index_opts *o)
 {
 	int n = o->jobs > 0 ? o->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
-	if (n < 1) n = 1;
-	if ((size_t)n > P->n) n = (int)P->n;
+	if (n < 1)
+		n = 1;
+	if ((size_t)n > P->n)
+		n = (int)P->n;
 	pthread_mutex_init(&P->big, NULL);
 	if (n <= 1) {
 		worker(P);
-		if (o->progress) o->progress(o->ctx, P->n, P->n);
+		if (o->progress)
+			o->progress(o->ctx, P->n, P->n);
 		give_back_memory();
 		return;
 	}
 	pthread_t *t = xcalloc((size_t)n, sizeof *t);
-	for (int i = 0; i < n; i++) pthread_create(&t[i], NULL, worker, P);
+	for (int i = 0; i < n; i++)
+		pthread_create(&t[i], NULL, worker, P);
 	while (atomic_load(&P->done) < P->n) {
-		if (o->progress) o->progress(o->ctx, atomic_load(&P->done), P->n);
-		struct timespec ts = { 0, 50 * 1000000 };
+		if (o->progress)
+			o->progress(o->ctx, atomic_load(&P->done), P->n);
+		struct timespec ts = {0, 50 * 1000000};
 		nanosleep(&ts, NULL);
 	}
-	for (int i = 0; i < n; i++) pthread_join(t[i], NULL);
-	if (o->progress) o->progress(o->ctx, P->n, P->n);
+	for (int i = 0; i < n; i++)
+		pthread_join(t[i], NULL);
+	if (o->progress)
+		o->progress(o->ctx, P->n, P->n);
 	free(t);
 	/* give the parsers' freed trees back before resolving */
 	give_back_memory();
@@ -208,31 +249,38 @@ static int detect(store *st, pt_workspace *ws, bool force, joblist *jobs, pathli
 	store_txn *txn = NULL;
 	store_cursor *c = NULL;
 	int rc = store_txn_begin(st, false, &txn);
-	if (rc) return rc;
+	if (rc)
+		return rc;
 	for (size_t i = 0; i < ws->files.n; i++) {
 		const ws_file *f = &ws->files.v[i];
 		store_val v;
-		job j = { .ws = (uint32_t)i };
+		job j = {.ws = (uint32_t)i};
 		rc = store_get(txn, TBL_FILES, f->path, strlen(f->path), &v);
 		if (rc == STORE_OK && rec_file_decode(v.data, v.len, &j.old) == 0) {
 			j.known = true;
-			if (!force && j.old.size == f->size && j.old.mtime_ns == f->mtime_ns) continue;
+			if (!force && j.old.size == f->size && j.old.mtime_ns == f->mtime_ns)
+				continue;
 		} else if (rc != STORE_NOTFOUND && rc != STORE_OK) {
 			goto done;
 		}
 		vec_push(jobs, j);
 	}
 	rc = store_cursor_open(txn, TBL_FILES, &c);
-	if (rc) goto done;
+	if (rc)
+		goto done;
 	store_val k, v;
 	size_t w = 0;
-	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == STORE_OK; r = store_cursor_next(c, &k, &v)) {
+	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == STORE_OK;
+	     r = store_cursor_next(c, &k, &v)) {
 		/* both lists are sorted: walk them together */
 		char *p = xstrndup(k.data, k.len);
 		int cmp = 1;
-		while (w < ws->files.n && (cmp = strcmp(ws->files.v[w].path, p)) < 0) w++;
-		if (w >= ws->files.n || cmp != 0) vec_push(gone, p);
-		else free(p);
+		while (w < ws->files.n && (cmp = strcmp(ws->files.v[w].path, p)) < 0)
+			w++;
+		if (w >= ws->files.n || cmp != 0)
+			vec_push(gone, p);
+		else
+			free(p);
 	}
 	rc = STORE_OK;
 done:
@@ -254,12 +302,15 @@ static int put_file(store_txn *txn, const char *path, job *j, uint64_t *next_id)
 	rec_file now;
 	bool stored = store_get(txn, TBL_FILES, path, strlen(path), &v) == STORE_OK &&
 		      rec_file_decode(v.data, v.len, &now) == 0;
-	bool moved = stored ? !j->known || now.id != j->old.id || now.hash != j->old.hash : j->known;
+	bool moved =
+		stored ? !j->known || now.id != j->old.id || now.hash != j->old.hash : j->known;
 	if (moved && j->same_hash)
-		return STORE_OK;          /* not parsed here (we saw it unchanged): the next run sees it */
-	if (moved && stored) j->rec.id = now.id;
-	else if (!j->known) j->rec.id = (uint32_t)(*next_id)++;
-	if (j->same_hash) {           /* keep everything but the stat data */
+		return STORE_OK; /* not parsed here (we saw it unchanged): the next run sees it */
+	if (moved && stored)
+		j->rec.id = now.id;
+	else if (!j->known)
+		j->rec.id = (uint32_t)(*next_id)++;
+	if (j->same_hash) { /* keep everything but the stat data */
 		rec_file r = j->old;
 		r.size = j->rec.size;
 		r.mtime_ns = j->rec.mtime_ns;
@@ -267,11 +318,14 @@ static int put_file(store_txn *txn, const char *path, job *j, uint64_t *next_id)
 	}
 	rec_file_encode(&j->rec, rec);
 	int rc = store_put(txn, TBL_FILES, path, strlen(path), rec, sizeof rec);
-	if (rc || j->same_hash) return rc;
+	if (rc || j->same_hash)
+		return rc;
 	store_key_u32(key, j->rec.id);
-	if ((rc = store_put(txn, TBL_FILEIDS, key, 4, path, strlen(path) + 1))) return rc;
+	if ((rc = store_put(txn, TBL_FILEIDS, key, 4, path, strlen(path) + 1)))
+		return rc;
 	if (j->rec.type == FILE_RUST && !j->rec.skip)
-		return store_put(txn, TBL_FACTS, key, 4, j->blob.buf ? j->blob.buf : "", j->blob.len);
+		return store_put(txn, TBL_FACTS, key, 4, j->blob.buf ? j->blob.buf : "",
+				 j->blob.len);
 	rc = store_del(txn, TBL_FACTS, key, 4, NULL, 0);
 	return rc == STORE_NOTFOUND ? STORE_OK : rc;
 }
@@ -282,8 +336,10 @@ static int del_file(store_txn *txn, const char *path)
 	rec_file r;
 	uint8_t key[4];
 	int rc = store_get(txn, TBL_FILES, path, strlen(path), &v);
-	if (rc) return rc == STORE_NOTFOUND ? STORE_OK : rc;
-	if (rec_file_decode(v.data, v.len, &r) != 0) return STORE_ECORRUPT;
+	if (rc)
+		return rc == STORE_NOTFOUND ? STORE_OK : rc;
+	if (rec_file_decode(v.data, v.len, &r) != 0)
+		return STORE_ECORRUPT;
 	store_key_u32(key, r.id);
 	store_del(txn, TBL_FILEIDS, key, 4, NULL, 0);
 	store_del(txn, TBL_FACTS, key, 4, NULL, 0);
@@ -300,8 +356,12 @@ typedef struct {
 
 static void sources_free(sources *s)
 {
-	for (size_t i = 0; i < s->owned.n; i++) { facts_free(s->owned.v[i]); free(s->owned.v[i]); }
-	for (size_t i = 0; i < s->paths.n; i++) free(s->paths.v[i]);
+	for (size_t i = 0; i < s->owned.n; i++) {
+		facts_free(s->owned.v[i]);
+		free(s->owned.v[i]);
+	}
+	for (size_t i = 0; i < s->paths.n; i++)
+		free(s->paths.v[i]);
 	vec_free(&s->src);
 	vec_free(&s->owned);
 	vec_free(&s->paths);
@@ -311,12 +371,18 @@ static int load_sources(store_txn *txn, sources *S)
 {
 	store_cursor *c = NULL;
 	int rc = store_cursor_open(txn, TBL_FILES, &c);
-	if (rc) return rc;
+	if (rc)
+		return rc;
 	store_val k, v;
-	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == STORE_OK; r = store_cursor_next(c, &k, &v)) {
+	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == STORE_OK;
+	     r = store_cursor_next(c, &k, &v)) {
 		rec_file f;
-		if (rec_file_decode(v.data, v.len, &f) != 0) { rc = STORE_ECORRUPT; break; }
-		if (f.type != FILE_RUST || f.skip) continue;
+		if (rec_file_decode(v.data, v.len, &f) != 0) {
+			rc = STORE_ECORRUPT;
+			break;
+		}
+		if (f.type != FILE_RUST || f.skip)
+			continue;
 		uint8_t key[4];
 		store_key_u32(key, f.id);
 		store_val blob;
@@ -331,7 +397,7 @@ static int load_sources(store_txn *txn, sources *S)
 		char *p = xstrndup(k.data, k.len);
 		vec_push(&S->paths, p);
 		vec_push(&S->owned, fa);
-		pt_source s = { p, f.id, fa };
+		pt_source s = {p, f.id, fa};
 		vec_push(&S->src, s);
 	}
 	store_cursor_close(c);
@@ -340,22 +406,36 @@ static int load_sources(store_txn *txn, sources *S)
 
 /* ---- diff-write of the graph ------------------------------------------ */
 
-typedef struct { uint32_t ent; uint64_t other; pt_edge e; bool in; } half;
+typedef struct {
+	uint32_t ent;
+	uint64_t other;
+	pt_edge e;
+	bool in;
+} half;
 
 static int cmp_half(const void *a, const void *b)
 {
 	const half *x = a, *y = b;
-	if (x->ent != y->ent) return x->ent < y->ent ? -1 : 1;
+	if (x->ent != y->ent)
+		return x->ent < y->ent ? -1 : 1;
 	uint64_t xo = x->other, yo = y->other;
-	if (x->e.kind != y->e.kind) return x->e.kind - y->e.kind;
-	if (xo != yo) return xo < yo ? -1 : 1;
-	if (x->e.file != y->e.file) return x->e.file < y->e.file ? -1 : 1;
-	if (x->e.site.start_byte != y->e.site.start_byte) return x->e.site.start_byte < y->e.site.start_byte ? -1 : 1;
-	if (x->e.flags != y->e.flags) return (int)x->e.flags - (int)y->e.flags;
+	if (x->e.kind != y->e.kind)
+		return x->e.kind - y->e.kind;
+	if (xo != yo)
+		return xo < yo ? -1 : 1;
+	if (x->e.file != y->e.file)
+		return x->e.file < y->e.file ? -1 : 1;
+	if (x->e.site.start_byte != y->e.site.start_byte)
+		return x->e.site.start_byte < y->e.site.start_byte ? -1 : 1;
+	if (x->e.flags != y->e.flags)
+		return (int)x->e.flags - (int)y->e.flags;
 	/* every encoded field takes part: the stored order is canonical */
-	if (x->e.site.start_line != y->e.site.start_line) return x->e.site.start_line < y->e.site.start_line ? -1 : 1;
-	if (x->e.site.start_col != y->e.site.start_col) return x->e.site.start_col < y->e.site.start_col ? -1 : 1;
-	if (x->e.site.end_line != y->e.site.end_line) return x->e.site.end_line < y->e.site.end_line ? -1 : 1;
+	if (x->e.site.start_line != y->e.site.start_line)
+		return x->e.site.start_line < y->e.site.start_line ? -1 : 1;
+	if (x->e.site.start_col != y->e.site.start_col)
+		return x->e.site.start_col < y->e.site.start_col ? -1 : 1;
+	if (x->e.site.end_line != y->e.site.end_line)
+		return x->e.site.end_line < y->e.site.end_line ? -1 : 1;
 	return x->e.site.end_col < y->e.site.end_col ? -1 : x->e.site.end_col > y->e.site.end_col;
 }
 
@@ -366,22 +446,31 @@ static half *adjacency(const pt_graph *g, bool in, uint32_t **start)
 {
 	size_t n = g->edges.n;
 	half *h = xmalloc((n + 1) * sizeof *h);
-	uint32_t *st = xcalloc(g->ents.n + 1, sizeof *st), *fill = xmalloc((g->ents.n + 1) * sizeof *fill);
-	for (size_t i = 0; i < n; i++) st[(in ? g->edges.v[i].dst : g->edges.v[i].src) + 1]++;
-	for (size_t i = 0; i < g->ents.n; i++) st[i + 1] += st[i];
+	uint32_t *st = xcalloc(g->ents.n + 1, sizeof *st),
+		 *fill = xmalloc((g->ents.n + 1) * sizeof *fill);
+	for (size_t i = 0; i < n; i++)
+		st[(in ? g->edges.v[i].dst : g->edges.v[i].src) + 1]++;
+	for (size_t i = 0; i < g->ents.n; i++)
+		st[i + 1] += st[i];
 	memcpy(fill, st, g->ents.n * sizeof *fill);
 	for (size_t i = 0; i < n; i++) {
 		const pt_edge *e = &g->edges.v[i];
 		uint32_t ent = in ? e->dst : e->src;
-		h[fill[ent]++] = (half){ ent, g->ents.v[in ? e->src : e->dst].id, *e, in };
+		h[fill[ent]++] = (half){ent, g->ents.v[in ? e->src : e->dst].id, *e, in};
 	}
 	for (size_t i = 0; i < g->ents.n; i++) {
 		uint32_t a = st[i], b = st[i + 1];
-		if (b - a > 16) { qsort(h + a, b - a, sizeof *h, cmp_half); continue; }
+		if (b - a > 16) {
+			qsort(h + a, b - a, sizeof *h, cmp_half);
+			continue;
+		}
 		for (uint32_t k = a + 1; k < b; k++) {
 			half x = h[k];
 			uint32_t j = k;
-			while (j > a && cmp_half(&h[j - 1], &x) > 0) { h[j] = h[j - 1]; j--; }
+			while (j > a && cmp_half(&h[j - 1], &x) > 0) {
+				h[j] = h[j - 1];
+				j--;
+			}
 			h[j] = x;
 		}
 	}
@@ -395,8 +484,14 @@ static void encode_adj(const pt_graph *g, const half *h, uint32_t from, uint32_t
 	out->len = 0;
 	for (uint32_t i = from; i < to; i++) {
 		const pt_edge *e = &h[i].e;
-		rec_edge r = { g->ents.v[h[i].in ? e->src : e->dst].id, e->file, e->kind, e->flags,
-			       e->site.start_line, e->site.start_col, e->site.end_line, e->site.end_col };
+		rec_edge r = {g->ents.v[h[i].in ? e->src : e->dst].id,
+			      e->file,
+			      e->kind,
+			      e->flags,
+			      e->site.start_line,
+			      e->site.start_col,
+			      e->site.end_line,
+			      e->site.end_col};
 		uint8_t b[REC_EDGE_SIZE];
 		rec_edge_encode(&r, b);
 		strbuf_add(out, b, sizeof b);
@@ -406,12 +501,25 @@ static void encode_adj(const pt_graph *g, const half *h, uint32_t from, uint32_t
 static void ent_record(const pt_graph *g, const pt_entity *e, rec_entity *r)
 {
 	*r = (rec_entity){
-		.id = e->id, .parent = e->parent, .sig_hash = e->sig_hash, .file = e->file,
-		.kind = e->kind, .flags = e->flags, .start_byte = e->span.start_byte,
-		.end_byte = e->span.end_byte, .sl = e->span.start_line, .sc = e->span.start_col,
-		.el = e->span.end_line, .ec = e->span.end_col, .nsl = e->name_span.start_line,
-		.nsc = e->name_span.start_col, .nel = e->name_span.end_line, .nec = e->name_span.end_col,
-		.disamb = e->disamb, .name = graph_str(g, e->name), .qpath = graph_str(g, e->qpath),
+		.id = e->id,
+		.parent = e->parent,
+		.sig_hash = e->sig_hash,
+		.file = e->file,
+		.kind = e->kind,
+		.flags = e->flags,
+		.start_byte = e->span.start_byte,
+		.end_byte = e->span.end_byte,
+		.sl = e->span.start_line,
+		.sc = e->span.start_col,
+		.el = e->span.end_line,
+		.ec = e->span.end_col,
+		.nsl = e->name_span.start_line,
+		.nsc = e->name_span.start_col,
+		.nel = e->name_span.end_line,
+		.nec = e->name_span.end_col,
+		.disamb = e->disamb,
+		.name = graph_str(g, e->name),
+		.qpath = graph_str(g, e->qpath),
 		.sig = graph_str(g, e->sig),
 	};
 }
@@ -423,11 +531,14 @@ static int index_entity(store_txn *txn, const char *name, uint32_t file, uint64_
 	int rc;
 	store_key_u32(fk, file);
 	if (add) {
-		if (*name && (rc = store_put(txn, TBL_NAMES, name, strlen(name), &id, 8))) return rc;
+		if (*name && (rc = store_put(txn, TBL_NAMES, name, strlen(name), &id, 8)))
+			return rc;
 		return file == PT_NO_FILE ? STORE_OK : store_put(txn, TBL_FILEENTS, fk, 4, &id, 8);
 	}
-	if (*name) store_del(txn, TBL_NAMES, name, strlen(name), &id, 8);
-	if (file != PT_NO_FILE) store_del(txn, TBL_FILEENTS, fk, 4, &id, 8);
+	if (*name)
+		store_del(txn, TBL_NAMES, name, strlen(name), &id, 8);
+	if (file != PT_NO_FILE)
+		store_del(txn, TBL_FILEENTS, fk, 4, &id, 8);
 	return STORE_OK;
 }
 
@@ -448,7 +559,11 @@ static int cmp_key64(const void *a, const void *b)
 	return memcmp(x, y, 8);
 }
 
-typedef struct { const char *name; uint32_t file; uint64_t id; } name_row;
+typedef struct {
+	const char *name;
+	uint32_t file;
+	uint64_t id;
+} name_row;
 
 static int cmp_name_row(const void *a, const void *b)
 {
@@ -467,7 +582,10 @@ static int cmp_file_row(const void *a, const void *b)
 	return c ? c : cmp_key64(&x->id, &y->id);
 }
 
-typedef struct { uint64_t id; uint32_t idx; } id_row;
+typedef struct {
+	uint64_t id;
+	uint32_t idx;
+} id_row;
 
 #define NONE_IDX UINT32_MAX
 
@@ -475,8 +593,9 @@ typedef struct { uint64_t id; uint32_t idx; } id_row;
 static id_row *sorted_ids(const pt_graph *g)
 {
 	id_row *order = xmalloc((g->ents.n + 1) * sizeof *order);
-	for (size_t i = 0; i < g->ents.n; i++) order[i] = (id_row){ g->ents.v[i].id, (uint32_t)i };
-	qsort(order, g->ents.n, sizeof *order, cmp_key64);   /* id is the first member */
+	for (size_t i = 0; i < g->ents.n; i++)
+		order[i] = (id_row){g->ents.v[i].id, (uint32_t)i};
+	qsort(order, g->ents.n, sizeof *order, cmp_key64); /* id is the first member */
 	return order;
 }
 
@@ -486,7 +605,8 @@ static int write_fresh(store_txn *txn, const pt_graph *g, index_report *rep)
 	id_row *order = sorted_ids(g);
 	name_row *rows = xmalloc((n + 1) * sizeof *rows);
 	for (size_t i = 0; i < n; i++)
-		rows[i] = (name_row){ graph_str(g, g->ents.v[i].name), g->ents.v[i].file, g->ents.v[i].id };
+		rows[i] = (name_row){graph_str(g, g->ents.v[i].name), g->ents.v[i].file,
+				     g->ents.v[i].id};
 	strbuf buf = {0};
 	int rc = STORE_OK;
 	uint8_t key[8];
@@ -503,7 +623,8 @@ static int write_fresh(store_txn *txn, const pt_graph *g, index_report *rep)
 		half *h = adjacency(g, dir == 1, &start);
 		for (size_t i = 0; i < n && !rc; i++) {
 			uint32_t e = order[i].idx;
-			if (start[e] == start[e + 1]) continue;
+			if (start[e] == start[e + 1])
+				continue;
 			encode_adj(g, h, start[e], start[e + 1], &buf);
 			store_key_u64(key, order[i].id);
 			rc = store_append(txn, dir ? TBL_IN : TBL_OUT, key, 8, buf.buf, buf.len);
@@ -514,11 +635,14 @@ static int write_fresh(store_txn *txn, const pt_graph *g, index_report *rep)
 	}
 	qsort(rows, n, sizeof *rows, cmp_name_row);
 	for (size_t i = 0; i < n && !rc; i++)
-		if (*rows[i].name) rc = store_append(txn, TBL_NAMES, rows[i].name, strlen(rows[i].name), &rows[i].id, 8);
+		if (*rows[i].name)
+			rc = store_append(txn, TBL_NAMES, rows[i].name, strlen(rows[i].name),
+					  &rows[i].id, 8);
 	qsort(rows, n, sizeof *rows, cmp_file_row);
 	for (size_t i = 0; i < n && !rc; i++) {
 		uint8_t fk[4];
-		if (rows[i].file == PT_NO_FILE) continue;
+		if (rows[i].file == PT_NO_FILE)
+			continue;
 		store_key_u32(fk, rows[i].file);
 		rc = store_append(txn, TBL_FILEENTS, fk, 4, &rows[i].id, 8);
 	}
@@ -532,17 +656,25 @@ static int write_fresh(store_txn *txn, const pt_graph *g, index_report *rep)
 
 /* What a merge decided for one key: write the new value (idx into order)
  * or delete (idx NONE); old name/file for the secondary indexes. */
-typedef struct { uint64_t id; uint32_t idx; char *old_name; uint32_t old_file; bool had; } change;
+typedef struct {
+	uint64_t id;
+	uint32_t idx;
+	char *old_name;
+	uint32_t old_file;
+	bool had;
+} change;
 typedef VEC(change) changes;
 
 static void changes_free(changes *c)
 {
-	for (size_t i = 0; i < c->n; i++) free(c->v[i].old_name);
+	for (size_t i = 0; i < c->n; i++)
+		free(c->v[i].old_name);
 	vec_free(c);
 }
 
 /* New value of entity order[i] in table t (ENTS, OUT or IN); empty = none. */
-static void new_value(const pt_graph *g, store_table t, uint32_t e, const half *h, const uint32_t *start, strbuf *out)
+static void new_value(const pt_graph *g, store_table t, uint32_t e, const half *h,
+		      const uint32_t *start, strbuf *out)
 {
 	out->len = 0;
 	if (t == TBL_ENTS) {
@@ -563,19 +695,26 @@ static int merge(store_txn *txn, const pt_graph *g, store_table t, const id_row 
 	store_val k, v;
 	strbuf buf = {0};
 	int rc = store_cursor_open(txn, t, &c);
-	if (rc) return rc;
+	if (rc)
+		return rc;
 	int r = store_cursor_seek(c, NULL, 0, &k, &v);
 	size_t i = 0;
 	while (i < n || r == STORE_OK) {
 		uint8_t nk[8];
 		int cmp;
-		if (i < n) store_key_u64(nk, order[i].id);
-		if (i >= n) cmp = 1;
-		else if (r != STORE_OK) cmp = -1;
-		else cmp = memn_cmp(nk, 8, k.data, k.len);
-		change ch = { 0, NONE_IDX, NULL, PT_NO_FILE, false };
-		if (cmp <= 0) new_value(g, t, order[i].idx, h, start, &buf);
-		if (cmp > 0 || (cmp == 0 && (buf.len != v.len || memcmp(buf.buf, v.data, v.len) != 0))) {
+		if (i < n)
+			store_key_u64(nk, order[i].id);
+		if (i >= n)
+			cmp = 1;
+		else if (r != STORE_OK)
+			cmp = -1;
+		else
+			cmp = memn_cmp(nk, 8, k.data, k.len);
+		change ch = {0, NONE_IDX, NULL, PT_NO_FILE, false};
+		if (cmp <= 0)
+			new_value(g, t, order[i].idx, h, start, &buf);
+		if (cmp > 0 ||
+		    (cmp == 0 && (buf.len != v.len || memcmp(buf.buf, v.data, v.len) != 0))) {
 			ch.had = true;
 			ch.id = k.len == 8 ? store_load_u64(k.data) : 0;
 			if (t == TBL_ENTS) {
@@ -585,23 +724,26 @@ static int merge(store_txn *txn, const pt_graph *g, store_table t, const id_row 
 					ch.old_file = old.file;
 				}
 			}
-			if (cmp == 0) ch.idx = (uint32_t)i;
+			if (cmp == 0)
+				ch.idx = (uint32_t)i;
 			vec_push(out, ch);
 		} else if (cmp < 0 && buf.len) {
 			ch.id = order[i].id;
 			ch.idx = (uint32_t)i;
 			vec_push(out, ch);
 		}
-		if (cmp <= 0) i++;
-		if (cmp >= 0) r = store_cursor_next(c, &k, &v);
+		if (cmp <= 0)
+			i++;
+		if (cmp >= 0)
+			r = store_cursor_next(c, &k, &v);
 	}
 	store_cursor_close(c);
 	strbuf_free(&buf);
 	return r == STORE_NOTFOUND || r == STORE_OK ? STORE_OK : r;
 }
 
-static int apply(store_txn *txn, const pt_graph *g, store_table t, const id_row *order, const changes *ch,
-		 const half *h, const uint32_t *start, index_report *rep)
+static int apply(store_txn *txn, const pt_graph *g, store_table t, const id_row *order,
+		 const changes *ch, const half *h, const uint32_t *start, index_report *rep)
 {
 	strbuf buf = {0};
 	int rc = STORE_OK;
@@ -609,18 +751,25 @@ static int apply(store_txn *txn, const pt_graph *g, store_table t, const id_row 
 		const change *c = &ch->v[i];
 		uint8_t key[8];
 		store_key_u64(key, c->id);
-		if (t == TBL_ENTS && c->had && c->old_name) index_entity(txn, c->old_name, c->old_file, c->id, false);
+		if (t == TBL_ENTS && c->had && c->old_name)
+			index_entity(txn, c->old_name, c->old_file, c->id, false);
 		if (c->idx == NONE_IDX) {
 			rc = store_del(txn, t, key, 8, NULL, 0);
-			if (t == TBL_ENTS) rep->ents_deleted++; else rep->adj_written++;
+			if (t == TBL_ENTS)
+				rep->ents_deleted++;
+			else
+				rep->adj_written++;
 			continue;
 		}
 		uint32_t e = order[c->idx].idx;
 		new_value(g, t, e, h, start, &buf);
-		rc = buf.len ? store_put(txn, t, key, 8, buf.buf, buf.len) : store_del(txn, t, key, 8, NULL, 0);
+		rc = buf.len ? store_put(txn, t, key, 8, buf.buf, buf.len)
+			     : store_del(txn, t, key, 8, NULL, 0);
 		if (t == TBL_ENTS) {
 			rep->ents_written++;
-			if (!rc) rc = index_entity(txn, graph_str(g, g->ents.v[e].name), g->ents.v[e].file, c->id, true);
+			if (!rc)
+				rc = index_entity(txn, graph_str(g, g->ents.v[e].name),
+						  g->ents.v[e].file, c->id, true);
 		} else {
 			rep->adj_written++;
 		}
@@ -640,7 +789,8 @@ static int write_diff(store_txn *txn, const pt_graph *g, index_report *rep)
 		half *h = t ? adjacency(g, t == 2, &start) : NULL;
 		changes ch = {0};
 		rc = merge(txn, g, tbl, order, n, h, start, &ch);
-		if (!rc) rc = apply(txn, g, tbl, order, &ch, h, start, rep);
+		if (!rc)
+			rc = apply(txn, g, tbl, order, &ch, h, start, rep);
 		changes_free(&ch);
 		free(h);
 		free(start);
@@ -653,7 +803,8 @@ static int write_graph(store_txn *txn, const pt_graph *g, index_report *rep)
 {
 	uint64_t stored = 0;
 	int rc = store_count(txn, TBL_ENTS, &stored);
-	if (rc) return rc;
+	if (rc)
+		return rc;
 	return stored == 0 ? write_fresh(txn, g, rep) : write_diff(txn, g, rep);
 }
 
@@ -671,16 +822,23 @@ static int bump_generation(store_txn *txn)
 static int update_meta(store_txn *txn, const index_opts *o, index_report *rep, uint64_t next_id)
 {
 	int rc = store_meta_put_u64(txn, META_NEXT_FILE_ID, next_id);
-	if (!rc) rc = store_meta_put_u64(txn, META_EXTRACT_VERSION, EXTRACT_VERSION);
-	if (!rc) rc = store_meta_put_u64(txn, META_RESOLVE_VERSION, RESOLVE_VERSION);
-	if (!rc) rc = store_meta_put_u64(txn, META_LAST_UPDATE, (uint64_t)time(NULL));
-	if (!rc) rc = bump_generation(txn);
-	if (!rc && (rep->changed + rep->added + rep->deleted + rep->manifests_changed || rep->reresolved)) {
+	if (!rc)
+		rc = store_meta_put_u64(txn, META_EXTRACT_VERSION, EXTRACT_VERSION);
+	if (!rc)
+		rc = store_meta_put_u64(txn, META_RESOLVE_VERSION, RESOLVE_VERSION);
+	if (!rc)
+		rc = store_meta_put_u64(txn, META_LAST_UPDATE, (uint64_t)time(NULL));
+	if (!rc)
+		rc = bump_generation(txn);
+	if (!rc && (rep->changed + rep->added + rep->deleted + rep->manifests_changed ||
+		    rep->reresolved)) {
 		rc = store_meta_put_u64(txn, META_ENTITIES, rep->entities);
-		if (!rc) rc = store_meta_put_u64(txn, META_EDGES, rep->edges);
+		if (!rc)
+			rc = store_meta_put_u64(txn, META_EDGES, rep->edges);
 	}
 	char *abs = realpath(o->root, NULL);
-	if (!rc && abs) rc = store_put(txn, TBL_META, META_ROOT, strlen(META_ROOT), abs, strlen(abs) + 1);
+	if (!rc && abs)
+		rc = store_put(txn, TBL_META, META_ROOT, strlen(META_ROOT), abs, strlen(abs) + 1);
 	free(abs);
 	return rc;
 }
@@ -695,14 +853,20 @@ static int commit_run(store *st, const index_opts *o, pt_workspace *ws, job *job
 	graph_init(&g);
 	uint64_t next_id = 1;
 	int rc = store_txn_begin(st, true, &txn);
-	if (rc) goto fail;
-	if (store_meta_get_u64(txn, META_NEXT_FILE_ID, &next_id) != STORE_OK) next_id = 1;
-	for (size_t i = 0; i < nj && !rc; i++) rc = put_file(txn, ws->files.v[jobs[i].ws].path, &jobs[i], &next_id);
-	for (size_t i = 0; i < gone->n && !rc; i++) rc = del_file(txn, gone->v[i]);
-	if (rc) goto fail;
+	if (rc)
+		goto fail;
+	if (store_meta_get_u64(txn, META_NEXT_FILE_ID, &next_id) != STORE_OK)
+		next_id = 1;
+	for (size_t i = 0; i < nj && !rc; i++)
+		rc = put_file(txn, ws->files.v[jobs[i].ws].path, &jobs[i], &next_id);
+	for (size_t i = 0; i < gone->n && !rc; i++)
+		rc = del_file(txn, gone->v[i]);
+	if (rc)
+		goto fail;
 	if (rep->changed + rep->added + rep->deleted + rep->manifests_changed || rep->reresolved) {
 		uint64_t t0 = pt_now_ns();
-		if ((rc = load_sources(txn, &S))) goto fail;
+		if ((rc = load_sources(txn, &S)))
+			goto fail;
 		workspace_crates(o->root, ws);
 		graph_resolve(&g, S.src.v, S.src.n, ws->crates.v, ws->crates.n);
 		rep->entities = g.ents.n;
@@ -711,13 +875,15 @@ static int commit_run(store *st, const index_opts *o, pt_workspace *ws, job *job
 		rep->ambiguous_calls = g.n_ambiguous_calls;
 		uint64_t t1 = pt_now_ns();
 		rep->resolve_seconds = secs(t1 - t0);
-		if ((rc = write_graph(txn, &g, rep))) goto fail;
+		if ((rc = write_graph(txn, &g, rep)))
+			goto fail;
 		rep->write_seconds = secs(pt_now_ns() - t1);
 	} else {
 		store_meta_get_u64(txn, META_ENTITIES, &rep->entities);
 		store_meta_get_u64(txn, META_EDGES, &rep->edges);
 	}
-	if ((rc = update_meta(txn, o, rep, next_id))) goto fail;
+	if ((rc = update_meta(txn, o, rep, next_id)))
+		goto fail;
 	rc = store_txn_commit(txn);
 	txn = NULL;
 fail:
@@ -736,36 +902,55 @@ fail:
 
 static void tally(const index_opts *o, pt_workspace *ws, job *jobs, size_t nj, index_report *rep)
 {
-	for (size_t i = 0; i < ws->files.n; i++) rep->rust_files += !ws->files.v[i].cargo;
+	for (size_t i = 0; i < ws->files.n; i++)
+		rep->rust_files += !ws->files.v[i].cargo;
 	rep->files = rep->rust_files;
 	rep->manifests = (uint32_t)ws->files.n - rep->rust_files;
 	for (size_t i = 0; i < nj; i++) {
 		job *j = &jobs[i];
 		const char *path = ws->files.v[j->ws].path;
-		if (j->same_hash) { rep->touched++; continue; }
-		if (ws->files.v[j->ws].cargo) { rep->manifests_changed++; continue; }
-		if (j->known) rep->changed++; else rep->added++;
+		if (j->same_hash) {
+			rep->touched++;
+			continue;
+		}
+		if (ws->files.v[j->ws].cargo) {
+			rep->manifests_changed++;
+			continue;
+		}
+		if (j->known)
+			rep->changed++;
+		else
+			rep->added++;
 		if (j->rec.skip) {
-			static const char *const why[] = { "", "too big", "binary", "not UTF-8", "unreadable", "parse timed out" };
+			static const char *const why[] = {"",           "too big",
+							  "binary",     "not UTF-8",
+							  "unreadable", "parse timed out"};
 			rep->skipped++;
-			if (o->warn) o->warn(o->ctx, path, j->rec.skip < 6 ? why[j->rec.skip] : "skipped");
+			if (o->warn)
+				o->warn(o->ctx, path,
+					j->rec.skip < 6 ? why[j->rec.skip] : "skipped");
 		} else if (j->rec.errors) {
 			rep->syntax_error_files++;
-			if (o->warn) o->warn(o->ctx, path, "syntax errors (indexed what parses)");
+			if (o->warn)
+				o->warn(o->ctx, path, "syntax errors (indexed what parses)");
 		}
-		if (j->rec.type == FILE_RUST && !j->rec.skip) rep->parsed++;
+		if (j->rec.type == FILE_RUST && !j->rec.skip)
+			rep->parsed++;
 	}
 }
 
 /* commit_run, growing the map and starting again while it is full. */
-static int commit_grow(store *st, const index_opts *o, pt_workspace *ws, joblist *jobs, pathlist *gone,
-		       index_report *rep)
+static int commit_grow(store *st, const index_opts *o, pt_workspace *ws, joblist *jobs,
+		       pathlist *gone, index_report *rep)
 {
 	int rc;
 	while ((rc = commit_run(st, o, ws, jobs->v, jobs->n, gone, rep)) == STORE_EMAPFULL) {
-		for (size_t i = 0; i < jobs->n; i++) if (!jobs->v[i].known) jobs->v[i].rec.id = 0;
+		for (size_t i = 0; i < jobs->n; i++)
+			if (!jobs->v[i].known)
+				jobs->v[i].rec.id = 0;
 		rep->ents_written = rep->ents_deleted = rep->adj_written = 0;
-		if ((rc = store_grow(st))) break;
+		if ((rc = store_grow(st)))
+			break;
 		rep->map_grows++;
 	}
 	return rc;
@@ -773,9 +958,13 @@ static int commit_grow(store *st, const index_opts *o, pt_workspace *ws, joblist
 
 static void run_free(pt_workspace *ws, joblist *jobs, pathlist *gone)
 {
-	for (size_t i = 0; i < jobs->n; i++) { facts_free(&jobs->v[i].facts); strbuf_free(&jobs->v[i].blob); }
+	for (size_t i = 0; i < jobs->n; i++) {
+		facts_free(&jobs->v[i].facts);
+		strbuf_free(&jobs->v[i].blob);
+	}
 	vec_free(jobs);
-	for (size_t i = 0; i < gone->n; i++) free(gone->v[i]);
+	for (size_t i = 0; i < gone->n; i++)
+		free(gone->v[i]);
 	vec_free(gone);
 	workspace_free(ws);
 }
@@ -785,7 +974,8 @@ static bool stale_version(store *st, const char *key, uint64_t want)
 {
 	store_txn *txn;
 	uint64_t v = 0, files = 0;
-	if (store_txn_begin(st, false, &txn) != STORE_OK) return false;
+	if (store_txn_begin(st, false, &txn) != STORE_OK)
+		return false;
 	bool have = store_meta_get_u64(txn, key, &v) == STORE_OK;
 	store_count(txn, TBL_FILES, &files);
 	store_txn_abort(txn);
@@ -801,22 +991,33 @@ int index_run(store *st, const index_opts *o, index_report *rep, int *sys_errno)
 	memset(rep, 0, sizeof *rep);
 	*sys_errno = 0;
 	int e = workspace_scan(o->root, &ws);
-	if (e) { *sys_errno = e; return INDEX_ENOROOT; }
+	if (e) {
+		*sys_errno = e;
+		return INDEX_ENOROOT;
+	}
 	/* facts cached by an older extractor are not what this one would say */
 	bool force = o->force || stale_version(st, META_EXTRACT_VERSION, EXTRACT_VERSION);
 	/* a graph resolved by older rules is resolved again from the facts */
 	bool reresolve = stale_version(st, META_RESOLVE_VERSION, RESOLVE_VERSION);
 	int rc = detect(st, &ws, force, &jobs, &gone);
-	if (rc) goto done;
+	if (rc)
+		goto done;
 	for (size_t i = 0; i < gone.n; i++) {
 		size_t n = strlen(gone.v[i]);
-		if (n >= 10 && strcmp(gone.v[i] + n - 10, "Cargo.toml") == 0) rep->manifests_changed++;
-		else rep->deleted++;
+		if (n >= 10 && strcmp(gone.v[i] + n - 10, "Cargo.toml") == 0)
+			rep->manifests_changed++;
+		else
+			rep->deleted++;
 	}
-	pool P = { .root = o->root, .ws = &ws, .jobs = jobs.v, .n = jobs.n,
-		   .max_size = o->max_file_size ? o->max_file_size : DEFAULT_MAX_FILE, .force = force };
+	pool P = {.root = o->root,
+		  .ws = &ws,
+		  .jobs = jobs.v,
+		  .n = jobs.n,
+		  .max_size = o->max_file_size ? o->max_file_size : DEFAULT_MAX_FILE,
+		  .force = force};
 	uint64_t tp = pt_now_ns();
-	if (jobs.n) run_pool(&P, o);
+	if (jobs.n)
+		run_pool(&P, o);
 	rep->parse_seconds = secs(pt_now_ns() - tp);
 	tally(o, &ws, jobs.v, jobs.n, rep);
 	rep->reresolved = reresolve;
@@ -841,18 +1042,21 @@ done:
  * the disk does not have, the text's length and no mtime (so the next run
  * re-reads the disk). False when it is neither on disk nor given; else
  * *out holds a copy of rel (caller frees). */
-static bool one_file(const char *root, const char *rel, const char *text, size_t len, ws_file *out, bool *on_disk)
+static bool one_file(const char *root, const char *rel, const char *text, size_t len, ws_file *out,
+		     bool *on_disk)
 {
 	strbuf full = {0};
 	struct stat sb;
 	strbuf_printf(&full, "%s/%s", root, rel);
 	*on_disk = stat(full.buf, &sb) == 0 && S_ISREG(sb.st_mode);
 	strbuf_free(&full);
-	if (!text && !*on_disk) return false;
+	if (!text && !*on_disk)
+		return false;
 	size_t n = strlen(rel);
-	*out = (ws_file){ xstrdup(rel), *on_disk ? (uint64_t)sb.st_size : len,
-			  *on_disk ? (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec : -1,
-			  n >= 10 && strcmp(rel + n - 10, "Cargo.toml") == 0 };
+	*out = (ws_file){xstrdup(rel), *on_disk ? (uint64_t)sb.st_size : len,
+			 *on_disk ? (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec
+				  : -1,
+			 n >= 10 && strcmp(rel + n - 10, "Cargo.toml") == 0};
 	return true;
 }
 
@@ -864,11 +1068,14 @@ static int ws_from_store(store_txn *txn, pt_workspace *ws)
 	store_val k, v;
 	memset(ws, 0, sizeof *ws);
 	int rc = store_cursor_open(txn, TBL_FILES, &c);
-	if (rc) return rc;
-	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == STORE_OK; r = store_cursor_next(c, &k, &v)) {
+	if (rc)
+		return rc;
+	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == STORE_OK;
+	     r = store_cursor_next(c, &k, &v)) {
 		rec_file f;
-		if (rec_file_decode(v.data, v.len, &f) != 0) continue;
-		ws_file wf = { xstrndup(k.data, k.len), f.size, f.mtime_ns, f.type == FILE_CARGO };
+		if (rec_file_decode(v.data, v.len, &f) != 0)
+			continue;
+		ws_file wf = {xstrndup(k.data, k.len), f.size, f.mtime_ns, f.type == FILE_CARGO};
 		vec_push(&ws->files, wf);
 	}
 	store_cursor_close(c);
@@ -878,12 +1085,13 @@ static int ws_from_store(store_txn *txn, pt_workspace *ws)
 static int find_ws(const pt_workspace *ws, const char *path)
 {
 	for (size_t i = 0; i < ws->files.n; i++)
-		if (strcmp(ws->files.v[i].path, path) == 0) return (int)i;
+		if (strcmp(ws->files.v[i].path, path) == 0)
+			return (int)i;
 	return -1;
 }
 
-int index_update_file(store *st, const char *root, const char *rel_path,
-		      const char *text, size_t len, index_report *rep)
+int index_update_file(store *st, const char *root, const char *rel_path, const char *text,
+		      size_t len, index_report *rep)
 {
 	uint64_t t0 = pt_now_ns();
 	pt_workspace ws;
@@ -892,10 +1100,11 @@ int index_update_file(store *st, const char *root, const char *rel_path,
 	joblist jobs = {0};
 	memset(rep, 0, sizeof *rep);
 	int rc = store_txn_begin(st, false, &txn);
-	if (rc) return rc;
+	if (rc)
+		return rc;
 	rc = ws_from_store(txn, &ws);
 	int at = find_ws(&ws, rel_path);
-	job j = { .ws = 0, .text = text, .text_len = len };
+	job j = {.ws = 0, .text = text, .text_len = len};
 	if (at >= 0) {
 		store_val v;
 		if (store_get(txn, TBL_FILES, rel_path, strlen(rel_path), &v) == STORE_OK &&
@@ -903,18 +1112,22 @@ int index_update_file(store *st, const char *root, const char *rel_path,
 			j.known = true;
 	}
 	store_txn_abort(txn);
-	if (rc) goto done;
+	if (rc)
+		goto done;
 	ws_file wf;
 	bool on_disk;
 	if (!one_file(root, rel_path, text, len, &wf, &on_disk)) {
-		if (at >= 0) vec_push(&gone, xstrdup(rel_path));
+		if (at >= 0)
+			vec_push(&gone, xstrdup(rel_path));
 	} else {
 		if (at < 0) {
 			/* keep the listing sorted: workspace_crates searches it */
 			size_t pos = 0;
-			while (pos < ws.files.n && strcmp(ws.files.v[pos].path, rel_path) < 0) pos++;
+			while (pos < ws.files.n && strcmp(ws.files.v[pos].path, rel_path) < 0)
+				pos++;
 			vec_push(&ws.files, wf);
-			memmove(&ws.files.v[pos + 1], &ws.files.v[pos], (ws.files.n - 1 - pos) * sizeof wf);
+			memmove(&ws.files.v[pos + 1], &ws.files.v[pos],
+				(ws.files.n - 1 - pos) * sizeof wf);
 			ws.files.v[pos] = wf;
 			at = (int)pos;
 		} else {
@@ -927,13 +1140,20 @@ int index_update_file(store *st, const char *root, const char *rel_path,
 		j.ws = (uint32_t)at;
 		vec_push(&jobs, j);
 	}
-	index_opts o = { .root = root, .jobs = 1 };
-	pool P = { .root = root, .ws = &ws, .jobs = jobs.v, .n = jobs.n, .max_size = DEFAULT_MAX_FILE };
-	if (jobs.n) run_pool(&P, &o);
+	index_opts o = {.root = root, .jobs = 1};
+	pool P = {
+		.root = root, .ws = &ws, .jobs = jobs.v, .n = jobs.n, .max_size = DEFAULT_MAX_FILE};
+	if (jobs.n)
+		run_pool(&P, &o);
 	tally(&o, &ws, jobs.v, jobs.n, rep);
-	if (gone.n && strstr(rel_path, "Cargo.toml")) rep->manifests_changed++;
-	else rep->deleted = (uint32_t)gone.n;
-	if (!jobs.n && !gone.n) { rep->up_to_date = true; goto done; }
+	if (gone.n && strstr(rel_path, "Cargo.toml"))
+		rep->manifests_changed++;
+	else
+		rep->deleted = (uint32_t)gone.n;
+	if (!jobs.n && !gone.n) {
+		rep->up_to_date = true;
+		goto done;
+	}
 	rc = commit_grow(st, &o, &ws, &jobs, &gone, rep);
 done:
 	run_free(&ws, &jobs, &gone);
@@ -947,9 +1167,9 @@ struct index_session {
 	store *st;
 	char *root;
 	bool loaded;
-	uint64_t generation;     /* of the last commit this state matches */
-	sources S;               /* every file's facts, sorted by path */
-	pt_workspace ws;         /* crates (the resolver borrows them) */
+	uint64_t generation; /* of the last commit this state matches */
+	sources S;           /* every file's facts, sorted by path */
+	pt_workspace ws;     /* crates (the resolver borrows them) */
 	pt_graph g;
 	pt_resolver *R;
 };
@@ -974,7 +1194,8 @@ static void session_unload(index_session *s)
 
 void index_session_free(index_session *s)
 {
-	if (!s) return;
+	if (!s)
+		return;
 	session_unload(s);
 	free(s->root);
 	free(s);
@@ -991,12 +1212,17 @@ static int session_load(index_session *s)
 {
 	store_txn *txn = NULL;
 	int rc = store_txn_begin(s->st, false, &txn);
-	if (rc) return rc;
+	if (rc)
+		return rc;
 	s->generation = generation(txn);
 	rc = load_sources(txn, &s->S);
-	if (!rc) rc = ws_from_store(txn, &s->ws);
+	if (!rc)
+		rc = ws_from_store(txn, &s->ws);
 	store_txn_abort(txn);
-	if (rc) { session_unload(s); return rc; }
+	if (rc) {
+		session_unload(s);
+		return rc;
+	}
 	workspace_crates(s->root, &s->ws);
 	graph_init(&s->g);
 	s->R = graph_resolver_new(&s->g, s->S.src.v, s->S.src.n, s->ws.crates.v, s->ws.crates.n);
@@ -1010,8 +1236,12 @@ static int find_source(const sources *S, const char *path)
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 		int c = strcmp(S->src.v[mid].path, path);
-		if (!c) return (int)mid;
-		if (c < 0) lo = mid + 1; else hi = mid;
+		if (!c)
+			return (int)mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
 	return -1;
 }
@@ -1021,20 +1251,30 @@ static int find_source(const sources *S, const char *path)
 static int write_touched(store_txn *txn, const pt_graph *g, pt_touched *t, index_report *rep)
 {
 	uint8_t *mark = xcalloc(g->ents.n + 1, 1);
-	for (size_t i = 0; i < t->n; i++) mark[t->v[i]] = 1;
+	for (size_t i = 0; i < t->n; i++)
+		mark[t->v[i]] = 1;
 	VEC(half) out = {0}, in = {0};
 	for (size_t i = 0; i < g->edges.n; i++) {
 		const pt_edge *e = &g->edges.v[i];
-		if (mark[e->src]) { half h = { e->src, g->ents.v[e->dst].id, *e, false }; vec_push(&out, h); }
-		if (mark[e->dst]) { half h = { e->dst, g->ents.v[e->src].id, *e, true }; vec_push(&in, h); }
+		if (mark[e->src]) {
+			half h = {e->src, g->ents.v[e->dst].id, *e, false};
+			vec_push(&out, h);
+		}
+		if (mark[e->dst]) {
+			half h = {e->dst, g->ents.v[e->src].id, *e, true};
+			vec_push(&in, h);
+		}
 	}
-	if (out.n) qsort(out.v, out.n, sizeof *out.v, cmp_half);
-	if (in.n) qsort(in.v, in.n, sizeof *in.v, cmp_half);
+	if (out.n)
+		qsort(out.v, out.n, sizeof *out.v, cmp_half);
+	if (in.n)
+		qsort(in.v, in.n, sizeof *in.v, cmp_half);
 	strbuf buf = {0};
 	int rc = STORE_OK;
 	size_t oi = 0, ii = 0;
 	for (uint32_t e = 0; e < g->ents.n && !rc; e++) {
-		if (!mark[e]) continue;
+		if (!mark[e])
+			continue;
 		uint8_t key[8];
 		store_val v;
 		store_key_u64(key, g->ents.v[e].id);
@@ -1042,22 +1282,32 @@ static int write_touched(store_txn *txn, const pt_graph *g, pt_touched *t, index
 			size_t *at = dir ? &ii : &oi, from = *at;
 			const half *h = dir ? in.v : out.v;
 			size_t n = dir ? in.n : out.n;
-			while (*at < n && h[*at].ent == e) (*at)++;
+			while (*at < n && h[*at].ent == e)
+				(*at)++;
 			encode_adj(g, h, (uint32_t)from, (uint32_t)*at, &buf);
 			store_table tbl = dir ? TBL_IN : TBL_OUT;
 			int got = store_get(txn, tbl, key, 8, &v);
-			if (got != STORE_OK && got != STORE_NOTFOUND) { rc = got; break; }
-			bool same = got == STORE_OK ? (v.len == buf.len && memcmp(v.data, buf.buf, buf.len) == 0) : buf.len == 0;
-			if (same) continue;
-			rc = buf.len ? store_put(txn, tbl, key, 8, buf.buf, buf.len) : store_del(txn, tbl, key, 8, NULL, 0);
+			if (got != STORE_OK && got != STORE_NOTFOUND) {
+				rc = got;
+				break;
+			}
+			bool same = got == STORE_OK ? (v.len == buf.len &&
+						       memcmp(v.data, buf.buf, buf.len) == 0)
+						    : buf.len == 0;
+			if (same)
+				continue;
+			rc = buf.len ? store_put(txn, tbl, key, 8, buf.buf, buf.len)
+				     : store_del(txn, tbl, key, 8, NULL, 0);
 			rep->adj_written++;
 		}
-		if (rc) break;
+		if (rc)
+			break;
 		rec_entity r;
 		ent_record(g, &g->ents.v[e], &r);
 		rec_entity_encode(&r, &buf);
 		int got = store_get(txn, TBL_ENTS, key, 8, &v);
-		if (got == STORE_OK && v.len == buf.len && memcmp(v.data, buf.buf, buf.len) == 0) continue;
+		if (got == STORE_OK && v.len == buf.len && memcmp(v.data, buf.buf, buf.len) == 0)
+			continue;
 		/* same id, name and file: the secondary indexes stand */
 		rc = store_put(txn, TBL_ENTS, key, 8, buf.buf, buf.len);
 		rep->ents_written++;
@@ -1071,77 +1321,101 @@ static int write_touched(store_txn *txn, const pt_graph *g, pt_touched *t, index
 
 /* Parse one file's new content; false when it cannot take the fast path
  * (unreadable, skipped, or gone). */
-static bool session_parse(index_session *s, const char *rel, const char *text, size_t len, const TSTree *old,
-			  job *j, pt_workspace *one)
+static bool session_parse(index_session *s, const char *rel, const char *text, size_t len,
+			  const TSTree *old, job *j, pt_workspace *one)
 {
 	ws_file wf;
 	bool on_disk;
-	if (!one_file(s->root, rel, text, len, &wf, &on_disk)) return false;
+	if (!one_file(s->root, rel, text, len, &wf, &on_disk))
+		return false;
 	vec_push(&one->files, wf);
-	*j = (job){ .ws = 0, .text = text, .text_len = len, .old_tree = old };
-	pool P = { .root = s->root, .ws = one, .jobs = j, .n = 1, .max_size = DEFAULT_MAX_FILE, .keep_facts = true,
-		   .keep_tree = true };
+	*j = (job){.ws = 0, .text = text, .text_len = len, .old_tree = old};
+	pool P = {.root = s->root,
+		  .ws = one,
+		  .jobs = j,
+		  .n = 1,
+		  .max_size = DEFAULT_MAX_FILE,
+		  .keep_facts = true,
+		  .keep_tree = true};
 	pt_extractor *ex = extract_new();
 	work_one(&P, j, ex);
 	extract_free(ex);
 	return !j->rec.skip;
 }
 
-static int session_commit(index_session *s, const char *rel, job *j, pt_touched *t, index_report *rep)
+static int session_commit(index_session *s, const char *rel, job *j, pt_touched *t,
+			  index_report *rep)
 {
 	for (;;) {
 		store_txn *txn = NULL;
 		uint64_t next_id = 1;
 		int rc = store_txn_begin(s->st, true, &txn);
-		if (rc) return rc;
-		if (generation(txn) != s->generation) { store_txn_abort(txn); return STORE_NOTFOUND; }
+		if (rc)
+			return rc;
+		if (generation(txn) != s->generation) {
+			store_txn_abort(txn);
+			return STORE_NOTFOUND;
+		}
 		store_meta_get_u64(txn, META_NEXT_FILE_ID, &next_id);
 		rc = put_file(txn, rel, j, &next_id);
-		if (!rc) rc = write_touched(txn, &s->g, t, rep);
-		if (!rc) rc = store_meta_put_u64(txn, META_EDGES, s->g.edges.n);
-		if (!rc) rc = store_meta_put_u64(txn, META_LAST_UPDATE, (uint64_t)time(NULL));
-		if (!rc) rc = bump_generation(txn);
+		if (!rc)
+			rc = write_touched(txn, &s->g, t, rep);
+		if (!rc)
+			rc = store_meta_put_u64(txn, META_EDGES, s->g.edges.n);
+		if (!rc)
+			rc = store_meta_put_u64(txn, META_LAST_UPDATE, (uint64_t)time(NULL));
+		if (!rc)
+			rc = bump_generation(txn);
 		if (!rc) {
 			rc = store_txn_commit(txn);
-			if (!rc) s->generation++;
+			if (!rc)
+				s->generation++;
 			return rc;
 		}
 		store_txn_abort(txn);
-		if (rc != STORE_EMAPFULL || store_grow(s->st)) return rc;
+		if (rc != STORE_EMAPFULL || store_grow(s->st))
+			return rc;
 		rep->map_grows++;
 	}
 }
 
 /* The fast path, when it applies: STORE_NOTFOUND means "take the slow one". */
-static int session_fast(index_session *s, const char *rel, const char *text, size_t len, const TSTree *old,
-			TSTree **new_tree, index_report *rep)
+static int session_fast(index_session *s, const char *rel, const char *text, size_t len,
+			const TSTree *old, TSTree **new_tree, index_report *rep)
 {
 	if (!s->loaded) {
 		int rc = session_load(s);
-		if (rc) return rc == STORE_NOTFOUND ? STORE_EIO : rc;
+		if (rc)
+			return rc == STORE_NOTFOUND ? STORE_EIO : rc;
 	}
 	int at = find_source(&s->S, rel);
-	if (at < 0) return STORE_NOTFOUND;
+	if (at < 0)
+		return STORE_NOTFOUND;
 	store_txn *txn = NULL;
 	int rc = store_txn_begin(s->st, false, &txn);
-	if (rc) return rc;
+	if (rc)
+		return rc;
 	bool fresh = generation(txn) == s->generation;
 	store_val v;
 	job j = {0};
-	bool known = store_get(txn, TBL_FILES, rel, strlen(rel), &v) == STORE_OK && rec_file_decode(v.data, v.len, &j.old) == 0;
+	bool known = store_get(txn, TBL_FILES, rel, strlen(rel), &v) == STORE_OK &&
+		     rec_file_decode(v.data, v.len, &j.old) == 0;
 	rec_file old_rec = j.old;
 	store_txn_abort(txn);
-	if (!fresh || !known) return STORE_NOTFOUND;
+	if (!fresh || !known)
+		return STORE_NOTFOUND;
 	pt_workspace one = {0};
 	rc = STORE_NOTFOUND;
 	bool parsed = session_parse(s, rel, text, len, old, &j, &one);
-	*new_tree = j.new_tree;      /* good for the next edit, fast path or not */
+	*new_tree = j.new_tree; /* good for the next edit, fast path or not */
 	j.new_tree = NULL;
-	if (!parsed) goto done;
+	if (!parsed)
+		goto done;
 	j.known = true;
 	j.old = old_rec;
 	j.rec.id = old_rec.id;
-	if (!graph_resolver_same_shape(s->R, (size_t)at, &j.facts)) goto done;
+	if (!graph_resolver_same_shape(s->R, (size_t)at, &j.facts))
+		goto done;
 	/* the session now owns the new facts; the old ones go */
 	pt_facts *nf = xmalloc(sizeof *nf);
 	*nf = j.facts;
@@ -1159,7 +1433,8 @@ static int session_fast(index_session *s, const char *rel, const char *text, siz
 	rep->entities = s->g.ents.n;
 	rep->edges = s->g.edges.n;
 	vec_free(&touched);
-	if (rc) session_unload(s);      /* memory is ahead of the store: start again */
+	if (rc)
+		session_unload(s); /* memory is ahead of the store: start again */
 done:
 	facts_free(&j.facts);
 	strbuf_free(&j.blob);
@@ -1172,7 +1447,8 @@ int index_session_update(index_session *s, const char *rel_path, const char *tex
 {
 	TSTree *t = NULL;
 	int rc = index_session_update_tree(s, rel_path, text, len, NULL, &t, rep);
-	if (t) ts_tree_delete(t);
+	if (t)
+		ts_tree_delete(t);
 	return rc;
 }
 

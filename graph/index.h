@@ -15,10 +15,10 @@
 #include "graph.h"
 
 typedef struct {
-	const char *root;            /* workspace folder */
-	int jobs;                    /* parser threads; 0 = number of cores */
-	uint64_t max_file_size;      /* bytes; 0 = default (8 MiB) */
-	bool force;                  /* re-parse every file */
+	const char *root;       /* workspace folder */
+	int jobs;               /* parser threads; 0 = number of cores */
+	uint64_t max_file_size; /* bytes; 0 = default (8 MiB) */
+	bool force;             /* re-parse every file */
 	/* Progress while parsing, called on the calling thread. */
 	void (*progress)(void *ctx, size_t done, size_t total);
 	/* A file skipped or indexed with errors; called on the calling thread. */
@@ -28,19 +28,23 @@ typedef struct {
 
 typedef struct {
 	uint32_t files, rust_files, changed, added, deleted, touched; /* Rust files */
-	uint32_t manifests, manifests_changed;                      /* Cargo.toml */
+	uint32_t manifests, manifests_changed;                        /* Cargo.toml */
 	uint32_t skipped, syntax_error_files, parsed;
 	uint64_t entities, edges;
 	uint64_t ents_written, ents_deleted, adj_written;
 	uint32_t unresolved_calls, ambiguous_calls;
-	bool up_to_date;             /* nothing changed: only stat was needed */
-	bool reresolved;             /* resolved again from cached facts: made by other rules */
+	bool up_to_date; /* nothing changed: only stat was needed */
+	bool reresolved; /* resolved again from cached facts: made by other rules */
 	uint32_t map_grows;
-	bool fast_path;              /* index_session_update: one file re-resolved alone */
+	bool fast_path; /* index_session_update: one file re-resolved alone */
 	double seconds, parse_seconds, resolve_seconds, write_seconds;
 } index_report;
 
-enum { INDEX_OK = 0, INDEX_ENOROOT = 100, INDEX_ESTORE = 101 };
+enum {
+	INDEX_OK = 0,
+	INDEX_ENOROOT = 100,
+	INDEX_ESTORE = 101
+};
 
 /* Returns INDEX_OK, INDEX_ENOROOT (errno in *sys_errno) or a STORE_* code. */
 int index_run(store *st, const index_opts *o, index_report *rep, int *sys_errno);
@@ -50,8 +54,8 @@ int index_run(store *st, const index_opts *o, index_report *rep, int *sys_errno)
  * gone. Same single write transaction and the same result as index_run
  * would give for that content. A buffer-sourced file is recorded with an
  * impossible mtime so the next index_run re-reads the disk. */
-int index_update_file(store *st, const char *root, const char *rel_path,
-		      const char *text, size_t len, index_report *rep);
+int index_update_file(store *st, const char *root, const char *rel_path, const char *text,
+		      size_t len, index_report *rep);
 
 /* A workspace resolution kept in memory for an editor session. An edit
  * that leaves a file's declarations as they were (most keystrokes) is
@@ -61,7 +65,7 @@ int index_update_file(store *st, const char *root, const char *rel_path,
  * the session at the next edit. Same result as index_update_file. Not
  * thread-safe: one writer thread owns it. */
 typedef struct index_session index_session;
-index_session *index_session_new(store *st, const char *root);  /* loads lazily */
+index_session *index_session_new(store *st, const char *root); /* loads lazily */
 int index_session_update(index_session *s, const char *rel_path, const char *text, size_t len,
 			 index_report *rep);
 /* The same, re-parsing incrementally: old is the file's previous tree
@@ -70,17 +74,17 @@ int index_session_update(index_session *s, const char *rel_path, const char *tex
 typedef struct TSTree TSTree;
 int index_session_update_tree(index_session *s, const char *rel_path, const char *text, size_t len,
 			      const TSTree *old, TSTree **new_tree, index_report *rep);
-void index_session_free(index_session *s);                       /* accepts NULL */
+void index_session_free(index_session *s); /* accepts NULL */
 
 /* Meta keys written by index_run. */
-#define META_ROOT "root"
-#define META_LAST_UPDATE "last_update"
-#define META_NEXT_FILE_ID "next_file_id"
-#define META_ENTITIES "entities"
-#define META_EDGES "edges"
+#define META_ROOT            "root"
+#define META_LAST_UPDATE     "last_update"
+#define META_NEXT_FILE_ID    "next_file_id"
+#define META_ENTITIES        "entities"
+#define META_EDGES           "edges"
 #define META_LAST_SECONDS_US "last_update_us"
 #define META_EXTRACT_VERSION "extract_version"
 #define META_RESOLVE_VERSION "resolve_version"
-#define META_GENERATION "generation"
+#define META_GENERATION      "generation"
 
 #endif

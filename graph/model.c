@@ -4,16 +4,16 @@
 #include <string.h>
 
 static const char *const kind_names[PT_KIND_MAX] = {
-	[PT_CRATE] = "crate", [PT_MODULE] = "module", [PT_FUNCTION] = "function",
-	[PT_METHOD] = "method", [PT_STRUCT] = "struct", [PT_ENUM] = "enum",
-	[PT_UNION] = "union", [PT_TRAIT] = "trait", [PT_IMPL] = "impl",
-	[PT_TYPE_ALIAS] = "type_alias", [PT_CONST] = "const",
-	[PT_STATIC] = "static", [PT_MACRO] = "macro",
+	[PT_CRATE] = "crate",           [PT_MODULE] = "module", [PT_FUNCTION] = "function",
+	[PT_METHOD] = "method",         [PT_STRUCT] = "struct", [PT_ENUM] = "enum",
+	[PT_UNION] = "union",           [PT_TRAIT] = "trait",   [PT_IMPL] = "impl",
+	[PT_TYPE_ALIAS] = "type_alias", [PT_CONST] = "const",   [PT_STATIC] = "static",
+	[PT_MACRO] = "macro",
 };
 
 static const char *const rel_names[REL_MAX] = {
 	[REL_CONTAINS] = "CONTAINS", [REL_DEFINES] = "DEFINES", [REL_IMPL] = "IMPL",
-	[REL_CALLS] = "CALLS", [REL_USES] = "USES",
+	[REL_CALLS] = "CALLS",       [REL_USES] = "USES",
 };
 
 const char *pt_kind_name(pt_kind k)
@@ -24,7 +24,8 @@ const char *pt_kind_name(pt_kind k)
 int pt_kind_from_name(const char *s)
 {
 	for (int k = 1; k < PT_KIND_MAX; k++)
-		if (strcmp(kind_names[k], s) == 0) return k;
+		if (strcmp(kind_names[k], s) == 0)
+			return k;
 	return 0;
 }
 

@@ -10,8 +10,18 @@
 #include <stdint.h>
 
 typedef enum {
-	PT_CRATE = 1, PT_MODULE, PT_FUNCTION, PT_METHOD, PT_STRUCT, PT_ENUM,
-	PT_UNION, PT_TRAIT, PT_IMPL, PT_TYPE_ALIAS, PT_CONST, PT_STATIC,
+	PT_CRATE = 1,
+	PT_MODULE,
+	PT_FUNCTION,
+	PT_METHOD,
+	PT_STRUCT,
+	PT_ENUM,
+	PT_UNION,
+	PT_TRAIT,
+	PT_IMPL,
+	PT_TYPE_ALIAS,
+	PT_CONST,
+	PT_STATIC,
 	PT_MACRO,
 	PT_KIND_MAX
 } pt_kind;
@@ -32,16 +42,16 @@ enum {
 	ENT_EXTERNAL = 1u << 1,   /* placeholder for a trait/type outside the workspace */
 	ENT_TRAIT_IMPL = 1u << 2, /* impl block of a trait (`impl T for X`) */
 	ENT_HAS_BODY = 1u << 3,
-	ENT_CFG_OFF = 1u << 4,    /* under a #[cfg] that the default build leaves out */
+	ENT_CFG_OFF = 1u << 4, /* under a #[cfg] that the default build leaves out */
 };
 
 /* Edge flags. */
 enum {
-	EDGE_AMBIGUOUS = 1u << 0, /* one of several candidates kept for this site */
-	EDGE_DERIVE = 1u << 1,    /* IMPL edge from #[derive(..)] */
-	EDGE_TRAIT_CALL = 1u << 2,/* call resolved to a trait method through a bound */
-	EDGE_MACRO = 1u << 3,     /* IMPL found inside a macro_rules! invocation */
-	EDGE_IMPORT = 1u << 4,    /* USES written as a `use` declaration */
+	EDGE_AMBIGUOUS = 1u << 0,  /* one of several candidates kept for this site */
+	EDGE_DERIVE = 1u << 1,     /* IMPL edge from #[derive(..)] */
+	EDGE_TRAIT_CALL = 1u << 2, /* call resolved to a trait method through a bound */
+	EDGE_MACRO = 1u << 3,      /* IMPL found inside a macro_rules! invocation */
+	EDGE_IMPORT = 1u << 4,     /* USES written as a `use` declaration */
 };
 
 /* A source range. Lines are 0-based, columns are 0-based byte offsets in
@@ -53,8 +63,8 @@ typedef struct {
 
 #define PT_NO_FILE UINT32_MAX
 
-const char *pt_kind_name(pt_kind k);       /* "function", "struct", ... */
-int pt_kind_from_name(const char *s);      /* 0 when unknown */
-const char *pt_rel_name(pt_rel r);         /* "CALLS", ... */
+const char *pt_kind_name(pt_kind k);  /* "function", "struct", ... */
+int pt_kind_from_name(const char *s); /* 0 when unknown */
+const char *pt_rel_name(pt_rel r);    /* "CALLS", ... */
 
 #endif

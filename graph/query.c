@@ -7,7 +7,8 @@
 
 void q_results_free(q_results *r)
 {
-	if (!r) return;
+	if (!r)
+		return;
 	vec_free(&r->items);
 	vec_free(&r->sites);
 	vec_free(&r->via);
@@ -15,7 +16,8 @@ void q_results_free(q_results *r)
 
 void q_cycles_free(q_cycles *c)
 {
-	if (!c) return;
+	if (!c)
+		return;
 	vec_free(&c->members);
 	vec_free(&c->starts);
 	vec_free(&c->level);
@@ -27,7 +29,8 @@ int query_entity(store_txn *txn, uint64_t id, rec_entity *out)
 	store_val v;
 	store_key_u64(k, id);
 	int rc = store_get(txn, TBL_ENTS, k, 8, &v);
-	if (rc) return rc;
+	if (rc)
+		return rc;
 	return rec_entity_decode(v.data, v.len, out) == 0 ? STORE_OK : STORE_ECORRUPT;
 }
 
@@ -46,10 +49,13 @@ int query_file_id(store_txn *txn, const char *path, uint32_t *out)
 {
 	store_val v;
 	rec_file f;
-	while (path[0] == '.' && path[1] == '/') path += 2;
+	while (path[0] == '.' && path[1] == '/')
+		path += 2;
 	int rc = store_get(txn, TBL_FILES, path, strlen(path), &v);
-	if (rc) return rc;
-	if (rec_file_decode(v.data, v.len, &f) != 0) return STORE_ECORRUPT;
+	if (rc)
+		return rc;
+	if (rec_file_decode(v.data, v.len, &f) != 0)
+		return STORE_ECORRUPT;
 	*out = f.id;
 	return STORE_OK;
 }
@@ -60,7 +66,8 @@ static size_t edges_of(store_txn *txn, uint64_t id, bool in, const uint8_t **p)
 	uint8_t k[8];
 	store_val v;
 	store_key_u64(k, id);
-	if (store_get(txn, in ? TBL_IN : TBL_OUT, k, 8, &v) != STORE_OK) return 0;
+	if (store_get(txn, in ? TBL_IN : TBL_OUT, k, 8, &v) != STORE_OK)
+		return 0;
 	*p = v.data;
 	return v.len / REC_EDGE_SIZE;
 }
@@ -73,11 +80,13 @@ static int cmp_u64(const void *a, const void *b)
 
 static void ids_sort_unique(q_ids *ids)
 {
-	if (!ids->n) return;
+	if (!ids->n)
+		return;
 	qsort(ids->v, ids->n, sizeof *ids->v, cmp_u64);
 	size_t w = 1;
 	for (size_t i = 1; i < ids->n; i++)
-		if (ids->v[i] != ids->v[w - 1]) ids->v[w++] = ids->v[i];
+		if (ids->v[i] != ids->v[w - 1])
+			ids->v[w++] = ids->v[i];
 	ids->n = w;
 }
 
@@ -87,9 +96,12 @@ static void by_name(store_txn *txn, const char *name, size_t n, q_ids *out)
 {
 	store_cursor *c = NULL;
 	store_val v;
-	if (store_cursor_open(txn, TBL_NAMES, &c)) return;
-	for (int r = store_cursor_first_dup(c, name, n, &v); r == STORE_OK; r = store_cursor_next_dup(c, &v))
-		if (v.len == 8) vec_push(out, store_load_u64(v.data));
+	if (store_cursor_open(txn, TBL_NAMES, &c))
+		return;
+	for (int r = store_cursor_first_dup(c, name, n, &v); r == STORE_OK;
+	     r = store_cursor_next_dup(c, &v))
+		if (v.len == 8)
+			vec_push(out, store_load_u64(v.data));
 	store_cursor_close(c);
 }
 
@@ -100,20 +112,27 @@ int query_entity_at(store_txn *txn, uint32_t file, uint32_t line, uint32_t col, 
 	store_cursor *c = NULL;
 	store_key_u32(k, file);
 	int rc = store_cursor_open(txn, TBL_FILEENTS, &c);
-	if (rc) return rc;
+	if (rc)
+		return rc;
 	/* the innermost item around the position; among items that share a
 	 * span (the fns one macro invocation defines), the one whose name
 	 * is written there */
 	uint64_t best = 0, best_size = UINT64_MAX;
 	bool best_named = false;
-	for (int r = store_cursor_first_dup(c, k, 4, &v); r == STORE_OK; r = store_cursor_next_dup(c, &v)) {
+	for (int r = store_cursor_first_dup(c, k, 4, &v); r == STORE_OK;
+	     r = store_cursor_next_dup(c, &v)) {
 		rec_entity e;
 		uint64_t id = store_load_u64(v.data);
-		if (query_entity(txn, id, &e) != STORE_OK) continue;
-		bool after_start = line > e.sl || (line == e.sl && (col == UINT32_MAX || col >= e.sc));
-		bool before_end = line < e.el || (line == e.el && (col == UINT32_MAX || col <= e.ec));
-		if (!after_start || !before_end) continue;
-		bool named = col != UINT32_MAX && (line > e.nsl || (line == e.nsl && col >= e.nsc)) &&
+		if (query_entity(txn, id, &e) != STORE_OK)
+			continue;
+		bool after_start =
+			line > e.sl || (line == e.sl && (col == UINT32_MAX || col >= e.sc));
+		bool before_end =
+			line < e.el || (line == e.el && (col == UINT32_MAX || col <= e.ec));
+		if (!after_start || !before_end)
+			continue;
+		bool named = col != UINT32_MAX &&
+			     (line > e.nsl || (line == e.nsl && col >= e.nsc)) &&
 			     (line < e.nel || (line == e.nel && col <= e.nec));
 		uint64_t size = (uint64_t)e.end_byte - e.start_byte;
 		if (size < best_size || (size == best_size && named && !best_named)) {
@@ -132,7 +151,8 @@ static bool target_location(store_txn *txn, const char *t, q_ids *out)
 {
 	char *s = xstrdup(t), *c1 = strrchr(s, ':');
 	bool ok = false;
-	if (!c1 || !isdigit((unsigned char)c1[1])) goto done;
+	if (!c1 || !isdigit((unsigned char)c1[1]))
+		goto done;
 	long a = strtol(c1 + 1, NULL, 10), line = a, col = 0;
 	*c1 = 0;
 	char *c2 = strrchr(s, ':');
@@ -143,9 +163,11 @@ static bool target_location(store_txn *txn, const char *t, q_ids *out)
 	}
 	uint32_t file;
 	uint64_t id;
-	if (line < 1 || query_file_id(txn, s, &file) != STORE_OK) goto done;
+	if (line < 1 || query_file_id(txn, s, &file) != STORE_OK)
+		goto done;
 	ok = true;
-	if (query_entity_at(txn, file, (uint32_t)line - 1, col ? (uint32_t)col - 1 : UINT32_MAX, &id) == STORE_OK)
+	if (query_entity_at(txn, file, (uint32_t)line - 1, col ? (uint32_t)col - 1 : UINT32_MAX,
+			    &id) == STORE_OK)
 		vec_push(out, id);
 done:
 	free(s);
@@ -155,9 +177,12 @@ done:
 static bool suffix_match(const char *qpath, const char *suffix)
 {
 	size_t q = strlen(qpath), s = strlen(suffix);
-	if (s > q) return false;
-	if (s == q) return strcmp(qpath, suffix) == 0;
-	return strcmp(qpath + q - s, suffix) == 0 && qpath[q - s - 1] == ':' && qpath[q - s - 2] == ':';
+	if (s > q)
+		return false;
+	if (s == q)
+		return strcmp(qpath, suffix) == 0;
+	return strcmp(qpath + q - s, suffix) == 0 && qpath[q - s - 1] == ':' &&
+	       qpath[q - s - 2] == ':';
 }
 
 /* Every segment of `target` appears in qpath, in order, the last one
@@ -175,9 +200,13 @@ static bool subsequence_match(const char *qpath, const char *target)
 			size_t ql = qe ? (size_t)(qe - q) : strlen(q);
 			bool eq = ql == tl && memcmp(q, t, tl) == 0;
 			q = qe ? qe + 2 : q + ql;
-			if (eq) { found = true; break; }
+			if (eq) {
+				found = true;
+				break;
+			}
 		}
-		if (!found) return false;
+		if (!found)
+			return false;
 		t = te ? te + 2 : t + tl;
 	}
 	return !*q;
@@ -185,20 +214,26 @@ static bool subsequence_match(const char *qpath, const char *target)
 
 int query_targets(store_txn *txn, const char *target, q_ids *out)
 {
-	if (!*target) return STORE_OK;
-	if (strchr(target, ':') && target_location(txn, target, out)) return STORE_OK;
+	if (!*target)
+		return STORE_OK;
+	if (strchr(target, ':') && target_location(txn, target, out))
+		return STORE_OK;
 	const char *last = target, *e;
-	while ((e = strstr(last, "::"))) last = e + 2;
+	while ((e = strstr(last, "::")))
+		last = e + 2;
 	q_ids cand = {0};
 	by_name(txn, last, strlen(last), &cand);
 	for (size_t i = 0; i < cand.n; i++) {
 		rec_entity r;
-		if (query_entity(txn, cand.v[i], &r) != STORE_OK) continue;
-		if (last == target || suffix_match(r.qpath, target)) vec_push(out, cand.v[i]);
+		if (query_entity(txn, cand.v[i], &r) != STORE_OK)
+			continue;
+		if (last == target || suffix_match(r.qpath, target))
+			vec_push(out, cand.v[i]);
 	}
 	for (size_t i = 0; i < cand.n && !out->n; i++) {
 		rec_entity r;
-		if (query_entity(txn, cand.v[i], &r) == STORE_OK && subsequence_match(r.qpath, target))
+		if (query_entity(txn, cand.v[i], &r) == STORE_OK &&
+		    subsequence_match(r.qpath, target))
 			vec_push(out, cand.v[i]);
 	}
 	vec_free(&cand);
@@ -210,27 +245,32 @@ int query_targets(store_txn *txn, const char *target, q_ids *out)
 
 static void add_site(q_results *res, q_item *it, const rec_edge *e)
 {
-	q_site s = { e->file, e->sl, e->sc, e->el, e->ec };
+	q_site s = {e->file, e->sl, e->sc, e->el, e->ec};
 	vec_push(&res->sites, s);
 	it->site_n++;
 	it->flags |= e->flags;
 }
 
 /* Edges of kinds in `mask` in one direction, grouped by far end. */
-typedef struct { rec_edge e; uint32_t at; } near_edge;
+typedef struct {
+	rec_edge e;
+	uint32_t at;
+} near_edge;
 
 /* By far end, then stored order (sites stay in file order). */
 static int cmp_near(const void *a, const void *b)
 {
 	const near_edge *x = a, *y = b;
-	if (x->e.other != y->e.other) return x->e.other < y->e.other ? -1 : 1;
+	if (x->e.other != y->e.other)
+		return x->e.other < y->e.other ? -1 : 1;
 	return x->at < y->at ? -1 : x->at > y->at;
 }
 
 /* Edges of kinds in `mask` in one direction, one item per far end with
  * every site of every such edge (an impl method that also calls its trait
  * method has both). */
-static int neighbours(store_txn *txn, uint64_t id, bool in, unsigned mask, size_t limit, q_results *res)
+static int neighbours(store_txn *txn, uint64_t id, bool in, unsigned mask, size_t limit,
+		      q_results *res)
 {
 	const uint8_t *p;
 	size_t n = edges_of(txn, id, in, &p), k = 0;
@@ -238,15 +278,21 @@ static int neighbours(store_txn *txn, uint64_t id, bool in, unsigned mask, size_
 	for (size_t i = 0; i < n; i++) {
 		rec_edge_decode(p + i * REC_EDGE_SIZE, &sel[k].e);
 		sel[k].at = (uint32_t)i;
-		if (mask & (1u << sel[k].e.kind)) k++;
+		if (mask & (1u << sel[k].e.kind))
+			k++;
 	}
 	qsort(sel, k, sizeof *sel, cmp_near);
 	size_t items = 0;
 	for (size_t i = 0; i < k; i++) {
 		if (!i || sel[i].e.other != sel[i - 1].e.other) {
-			if (limit && items >= limit) { res->truncated = true; break; }
-			q_item ni = { .id = sel[i].e.other, .for_id = id, .rel = sel[i].e.kind,
-				      .site_off = (uint32_t)res->sites.n };
+			if (limit && items >= limit) {
+				res->truncated = true;
+				break;
+			}
+			q_item ni = {.id = sel[i].e.other,
+				     .for_id = id,
+				     .rel = sel[i].e.kind,
+				     .site_off = (uint32_t)res->sites.n};
 			vec_push(&res->items, ni);
 			items++;
 		}
@@ -268,7 +314,8 @@ int query_callees(store_txn *txn, uint64_t id, size_t limit, q_results *res)
 
 int query_references(store_txn *txn, uint64_t id, size_t limit, q_results *res)
 {
-	return neighbours(txn, id, true, (1u << REL_CALLS) | (1u << REL_USES) | (1u << REL_IMPL), limit, res);
+	return neighbours(txn, id, true, (1u << REL_CALLS) | (1u << REL_USES) | (1u << REL_IMPL),
+			  limit, res);
 }
 
 /* One result per impl or derive site: incoming IMPL edges of a trait (or
@@ -277,18 +324,26 @@ int query_what_implements(store_txn *txn, uint64_t id, size_t limit, q_results *
 {
 	rec_entity t;
 	int rc = query_entity(txn, id, &t);
-	if (rc) return rc;
+	if (rc)
+		return rc;
 	bool in = t.kind == PT_TRAIT || t.kind == PT_METHOD;
 	const uint8_t *p;
 	size_t n = edges_of(txn, id, in, &p), count = 0;
 	for (size_t i = 0; i < n; i++) {
 		rec_edge e;
 		rec_edge_decode(p + i * REC_EDGE_SIZE, &e);
-		if (e.kind != REL_IMPL) continue;
-		if (limit && count >= limit) { res->truncated = true; break; }
-		q_item it = { .id = in ? e.other : id, .other = in ? id : e.other, .for_id = id,
-			      .rel = REL_IMPL, .site_off = (uint32_t)res->sites.n,
-			      .derive = (e.flags & EDGE_DERIVE) != 0 };
+		if (e.kind != REL_IMPL)
+			continue;
+		if (limit && count >= limit) {
+			res->truncated = true;
+			break;
+		}
+		q_item it = {.id = in ? e.other : id,
+			     .other = in ? id : e.other,
+			     .for_id = id,
+			     .rel = REL_IMPL,
+			     .site_off = (uint32_t)res->sites.n,
+			     .derive = (e.flags & EDGE_DERIVE) != 0};
 		add_site(res, &it, &e);
 		vec_push(&res->items, it);
 		count++;
@@ -298,12 +353,17 @@ int query_what_implements(store_txn *txn, uint64_t id, size_t limit, q_results *
 
 /* ---- blast radius --------------------------------------------------------- */
 
-typedef struct { uint64_t *keys; uint32_t *vals; size_t cap, n; } idmap;
+typedef struct {
+	uint64_t *keys;
+	uint32_t *vals;
+	size_t cap, n;
+} idmap;
 
 static size_t idmap_slot(const idmap *m, uint64_t k)
 {
 	size_t i = (size_t)(k * 0x9E3779B97F4A7C15ull) & (m->cap - 1);
-	while (m->keys[i] && m->keys[i] != k) i = (i + 1) & (m->cap - 1);
+	while (m->keys[i] && m->keys[i] != k)
+		i = (i + 1) & (m->cap - 1);
 	return i;
 }
 
@@ -316,38 +376,52 @@ static void idmap_put(idmap *m, uint64_t k, uint32_t v)
 		m->vals = xcalloc(m->cap, sizeof *m->vals);
 		m->n = 0;
 		for (size_t i = 0; i < old.cap; i++)
-			if (old.keys[i]) idmap_put(m, old.keys[i], old.vals[i]);
+			if (old.keys[i])
+				idmap_put(m, old.keys[i], old.vals[i]);
 		free(old.keys);
 		free(old.vals);
 	}
 	size_t s = idmap_slot(m, k);
-	if (!m->keys[s]) m->n++;
+	if (!m->keys[s])
+		m->n++;
 	m->keys[s] = k;
 	m->vals[s] = v;
 }
 
 static bool idmap_get(const idmap *m, uint64_t k, uint32_t *v)
 {
-	if (!m->cap) return false;
+	if (!m->cap)
+		return false;
 	size_t s = idmap_slot(m, k);
-	if (!m->keys[s]) return false;
+	if (!m->keys[s])
+		return false;
 	*v = m->vals[s];
 	return true;
 }
 
-static void idmap_free(idmap *m) { free(m->keys); free(m->vals); memset(m, 0, sizeof *m); }
+static void idmap_free(idmap *m)
+{
+	free(m->keys);
+	free(m->vals);
+	memset(m, 0, sizeof *m);
+}
 
 int query_blast_radius(store_txn *txn, uint64_t id, uint32_t depth, size_t limit, q_results *res)
 {
-	typedef struct { uint64_t id; uint32_t parent, depth; rec_edge via; } node;
+	typedef struct {
+		uint64_t id;
+		uint32_t parent, depth;
+		rec_edge via;
+	} node;
 	VEC(node) q = {0};
 	idmap seen = {0};
-	node root = { id, UINT32_MAX, 0, {0} };
+	node root = {id, UINT32_MAX, 0, {0}};
 	vec_push(&q, root);
 	idmap_put(&seen, id, 0);
 	unsigned mask = (1u << REL_CALLS) | (1u << REL_USES) | (1u << REL_IMPL);
 	for (size_t h = 0; h < q.n && !res->truncated; h++) {
-		if (q.v[h].depth >= depth) continue;
+		if (q.v[h].depth >= depth)
+			continue;
 		const uint8_t *p;
 		size_t n = edges_of(txn, q.v[h].id, true, &p);
 		for (size_t i = 0; i < n; i++) {
@@ -355,21 +429,32 @@ int query_blast_radius(store_txn *txn, uint64_t id, uint32_t depth, size_t limit
 			uint32_t dummy;
 			rec_edge_decode(p + i * REC_EDGE_SIZE, &e);
 			/* a `use` is not affected code: the items that use the import are */
-			if (!(mask & (1u << e.kind)) || (e.flags & EDGE_IMPORT) || idmap_get(&seen, e.other, &dummy)) continue;
-			if (limit && q.n > limit) { res->truncated = true; break; }
-			node nn = { e.other, (uint32_t)h, q.v[h].depth + 1, e };
+			if (!(mask & (1u << e.kind)) || (e.flags & EDGE_IMPORT) ||
+			    idmap_get(&seen, e.other, &dummy))
+				continue;
+			if (limit && q.n > limit) {
+				res->truncated = true;
+				break;
+			}
+			node nn = {e.other, (uint32_t)h, q.v[h].depth + 1, e};
 			idmap_put(&seen, e.other, (uint32_t)q.n);
 			vec_push(&q, nn);
 		}
 	}
 	for (size_t i = 1; i < q.n; i++) {
-		q_item it = { .id = q.v[i].id, .for_id = id, .depth = q.v[i].depth, .rel = q.v[i].via.kind,
-			      .site_off = (uint32_t)res->sites.n, .via_off = (uint32_t)res->via.n };
+		q_item it = {.id = q.v[i].id,
+			     .for_id = id,
+			     .depth = q.v[i].depth,
+			     .rel = q.v[i].via.kind,
+			     .site_off = (uint32_t)res->sites.n,
+			     .via_off = (uint32_t)res->via.n};
 		add_site(res, &it, &q.v[i].via);
 		uint64_t chain[64];
 		uint32_t k = 0;
-		for (uint32_t j = (uint32_t)i; j != UINT32_MAX && k < 64; j = q.v[j].parent) chain[k++] = q.v[j].id;
-		while (k--) vec_push(&res->via, chain[k]);
+		for (uint32_t j = (uint32_t)i; j != UINT32_MAX && k < 64; j = q.v[j].parent)
+			chain[k++] = q.v[j].id;
+		while (k--)
+			vec_push(&res->via, chain[k]);
 		it.via_n = (uint32_t)(res->via.n - it.via_off);
 		vec_push(&res->items, it);
 	}
@@ -387,29 +472,39 @@ static int fuzzy_score(const char *name, size_t nl, const char *q)
 	int gaps = 0, last = -1;
 	for (size_t i = 0; i < nl && qi < ql; i++)
 		if (tolower((unsigned char)name[i]) == tolower((unsigned char)q[qi])) {
-			if (last >= 0 && (int)i != last + 1) gaps++;
+			if (last >= 0 && (int)i != last + 1)
+				gaps++;
 			last = (int)i;
 			qi++;
 		}
-	if (qi < ql) return -1;
+	if (qi < ql)
+		return -1;
 	return gaps * 4 + (int)(nl - ql);
 }
 
 int query_search(store_txn *txn, const char *q, size_t limit, q_ids *out)
 {
-	typedef struct { int score; uint64_t id; } hit;
+	typedef struct {
+		int score;
+		uint64_t id;
+	} hit;
 	VEC(hit) hits = {0};
 	store_cursor *c = NULL;
 	store_val k, v;
 	size_t ql = strlen(q);
 	int rc = store_cursor_open(txn, TBL_NAMES, &c);
-	if (rc) return rc;
-	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == STORE_OK; r = store_cursor_next(c, &k, &v)) {
+	if (rc)
+		return rc;
+	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == STORE_OK;
+	     r = store_cursor_next(c, &k, &v)) {
 		int s;
-		if (k.len >= ql && memcmp(k.data, q, ql) == 0) s = k.len == ql ? 0 : 1;   /* exact, prefix */
-		else if ((s = fuzzy_score(k.data, k.len, q)) < 0) continue;
-		else s += 2;
-		hit h = { s, store_load_u64(v.data) };
+		if (k.len >= ql && memcmp(k.data, q, ql) == 0)
+			s = k.len == ql ? 0 : 1; /* exact, prefix */
+		else if ((s = fuzzy_score(k.data, k.len, q)) < 0)
+			continue;
+		else
+			s += 2;
+		hit h = {s, store_load_u64(v.data)};
 		vec_push(&hits, h);
 	}
 	store_cursor_close(c);
@@ -417,14 +512,17 @@ int query_search(store_txn *txn, const char *q, size_t limit, q_ids *out)
 	for (size_t i = 1; i < hits.n; i++) {
 		hit h = hits.v[i];
 		size_t j = i;
-		while (j && (hits.v[j - 1].score > h.score || (hits.v[j - 1].score == h.score && hits.v[j - 1].id > h.id))) {
+		while (j && (hits.v[j - 1].score > h.score ||
+			     (hits.v[j - 1].score == h.score && hits.v[j - 1].id > h.id))) {
 			hits.v[j] = hits.v[j - 1];
 			j--;
 		}
 		hits.v[j] = h;
-		if (limit && hits.n > 4 * limit && i > 4 * limit) break;
+		if (limit && hits.n > 4 * limit && i > 4 * limit)
+			break;
 	}
-	for (size_t i = 0; i < hits.n && (!limit || i < limit); i++) vec_push(out, hits.v[i].id);
+	for (size_t i = 0; i < hits.n && (!limit || i < limit); i++)
+		vec_push(out, hits.v[i].id);
 	vec_free(&hits);
 	return STORE_OK;
 }
@@ -436,8 +534,10 @@ int query_file_entities(store_txn *txn, uint32_t file, q_ids *out)
 	store_cursor *c = NULL;
 	store_key_u32(k, file);
 	int rc = store_cursor_open(txn, TBL_FILEENTS, &c);
-	if (rc) return rc;
-	for (int r = store_cursor_first_dup(c, k, 4, &v); r == STORE_OK; r = store_cursor_next_dup(c, &v))
+	if (rc)
+		return rc;
+	for (int r = store_cursor_first_dup(c, k, 4, &v); r == STORE_OK;
+	     r = store_cursor_next_dup(c, &v))
 		vec_push(out, store_load_u64(v.data));
 	store_cursor_close(c);
 	return STORE_OK;
@@ -446,17 +546,20 @@ int query_file_entities(store_txn *txn, uint32_t file, q_ids *out)
 /* ---- cycles (Tarjan, iterative) --------------------------------------------- */
 
 typedef struct {
-	VEC(uint64_t) ids;            /* node → entity id */
-	VEC(uint32_t) adj_start;      /* CSR adjacency */
+	VEC(uint64_t) ids;       /* node → entity id */
+	VEC(uint32_t) adj_start; /* CSR adjacency */
 	VEC(uint32_t) adj;
 } dgraph;
 
-typedef struct { uint32_t a, b; } pair;
+typedef struct {
+	uint32_t a, b;
+} pair;
 
 static int cmp_pair(const void *x, const void *y)
 {
 	const pair *p = x, *q = y;
-	if (p->a != q->a) return p->a < q->a ? -1 : 1;
+	if (p->a != q->a)
+		return p->a < q->a ? -1 : 1;
 	return p->b < q->b ? -1 : p->b > q->b;
 }
 
@@ -466,13 +569,17 @@ static void tarjan(const dgraph *g, q_cycles *out, uint8_t level)
 	uint32_t *index = xmalloc((n + 1) * sizeof *index), *low = xmalloc((n + 1) * sizeof *low);
 	bool *on = xcalloc(n + 1, 1);
 	VEC(uint32_t) stack = {0};
-	typedef struct { uint32_t v, e; } frame;
+	typedef struct {
+		uint32_t v, e;
+	} frame;
 	VEC(frame) call = {0};
 	uint32_t counter = 0;
-	for (size_t i = 0; i < n; i++) index[i] = UINT32_MAX;
+	for (size_t i = 0; i < n; i++)
+		index[i] = UINT32_MAX;
 	for (uint32_t s = 0; s < n; s++) {
-		if (index[s] != UINT32_MAX) continue;
-		frame f0 = { s, g->adj_start.v[s] };
+		if (index[s] != UINT32_MAX)
+			continue;
+		frame f0 = {s, g->adj_start.v[s]};
 		vec_push(&call, f0);
 		index[s] = low[s] = counter++;
 		vec_push(&stack, s);
@@ -486,7 +593,7 @@ static void tarjan(const dgraph *g, q_cycles *out, uint8_t level)
 					index[w] = low[w] = counter++;
 					vec_push(&stack, w);
 					on[w] = true;
-					frame nf = { w, g->adj_start.v[w] };
+					frame nf = {w, g->adj_start.v[w]};
 					vec_push(&call, nf);
 				} else if (on[w] && index[w] < low[v]) {
 					low[v] = index[w];
@@ -495,20 +602,24 @@ static void tarjan(const dgraph *g, q_cycles *out, uint8_t level)
 			}
 			if (low[v] == index[v]) {
 				size_t top = stack.n;
-				while (stack.v[top - 1] != v) top--;
+				while (stack.v[top - 1] != v)
+					top--;
 				top--;
 				if (stack.n - top >= 2) {
 					vec_push(&out->starts, (uint32_t)out->members.n);
 					vec_push(&out->level, level);
-					for (size_t k = top; k < stack.n; k++) vec_push(&out->members, g->ids.v[stack.v[k]]);
+					for (size_t k = top; k < stack.n; k++)
+						vec_push(&out->members, g->ids.v[stack.v[k]]);
 				}
-				for (size_t k = top; k < stack.n; k++) on[stack.v[k]] = false;
+				for (size_t k = top; k < stack.n; k++)
+					on[stack.v[k]] = false;
 				stack.n = top;
 			}
 			call.n--;
 			if (call.n) {
 				uint32_t u = call.v[call.n - 1].v;
-				if (low[v] < low[u]) low[u] = low[v];
+				if (low[v] < low[u])
+					low[u] = low[v];
 			}
 		}
 	}
@@ -528,8 +639,10 @@ static bool is_ancestor(const idmap *parent, const void *allp, uint64_t anc, uin
 	uint32_t pi;
 	for (int hops = 0; hops < 64 && idmap_get(parent, id, &pi); hops++) {
 		id = all->v[pi];
-		if (id == anc) return true;
-		if (!id) break;
+		if (id == anc)
+			return true;
+		if (!id)
+			break;
 	}
 	return false;
 }
@@ -545,60 +658,82 @@ static int build_dgraph(store_txn *txn, int level, dgraph *g)
 	store_cursor *c = NULL;
 	store_val k, v;
 	int rc = store_cursor_open(txn, TBL_ENTS, &c);
-	if (rc) return rc;
-	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == STORE_OK; r = store_cursor_next(c, &k, &v)) {
+	if (rc)
+		return rc;
+	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == STORE_OK;
+	     r = store_cursor_next(c, &k, &v)) {
 		rec_entity e;
-		if (rec_entity_decode(v.data, v.len, &e) != 0) continue;
+		if (rec_entity_decode(v.data, v.len, &e) != 0)
+			continue;
 		idmap_put(&parent, e.id, (uint32_t)all.n);
 		vec_push(&all, e.parent);
 		vec_push(&kinds, e.kind);
 		bool keep = level == CYCLES_MODULE ? (e.kind == PT_MODULE || e.kind == PT_CRATE)
 						   : (e.kind == PT_FUNCTION || e.kind == PT_METHOD);
-		if (keep) { idmap_put(&node, e.id, (uint32_t)g->ids.n); vec_push(&g->ids, e.id); }
+		if (keep) {
+			idmap_put(&node, e.id, (uint32_t)g->ids.n);
+			vec_push(&g->ids, e.id);
+		}
 	}
 	store_cursor_close(c);
 	/* owner of an entity: itself (function level) or nearest module */
 	uint32_t *owner = xmalloc((all.n + 1) * sizeof *owner);
 	for (size_t i = 0; i < parent.cap; i++) {
-		if (!parent.keys[i]) continue;
+		if (!parent.keys[i])
+			continue;
 		uint64_t id = parent.keys[i];
 		uint32_t idx = parent.vals[i], o = UINT32_MAX, n;
 		for (int hops = 0; hops < 64 && id; hops++) {
 			uint32_t pi;
-			if (idmap_get(&node, id, &n)) { o = n; break; }
-			if (level == CYCLES_FUNCTION || !idmap_get(&parent, id, &pi)) break;
+			if (idmap_get(&node, id, &n)) {
+				o = n;
+				break;
+			}
+			if (level == CYCLES_FUNCTION || !idmap_get(&parent, id, &pi))
+				break;
 			id = all.v[pi];
 		}
 		owner[idx] = o;
 	}
 	for (size_t i = 0; i < parent.cap; i++) {
-		if (!parent.keys[i]) continue;
+		if (!parent.keys[i])
+			continue;
 		uint32_t src = owner[parent.vals[i]];
-		if (src == UINT32_MAX) continue;
+		if (src == UINT32_MAX)
+			continue;
 		const uint8_t *p;
 		size_t n = edges_of(txn, parent.keys[i], false, &p);
 		for (size_t j = 0; j < n; j++) {
 			rec_edge e;
 			uint32_t di;
 			rec_edge_decode(p + j * REC_EDGE_SIZE, &e);
-			bool want = e.kind == REL_CALLS || (level == CYCLES_MODULE && e.kind == REL_USES);
-			if (!want || !idmap_get(&parent, e.other, &di) || owner[di] == UINT32_MAX || owner[di] == src) continue;
+			bool want = e.kind == REL_CALLS ||
+				    (level == CYCLES_MODULE && e.kind == REL_USES);
+			if (!want || !idmap_get(&parent, e.other, &di) || owner[di] == UINT32_MAX ||
+			    owner[di] == src)
+				continue;
 			/* a module naming its own ancestor (`use super::*`) is how Rust
 			 * modules are written, not a dependency cycle */
-			if (level == CYCLES_MODULE && is_ancestor(&parent, &all, g->ids.v[owner[di]], g->ids.v[src])) continue;
-			pair pr = { src, owner[di] };
+			if (level == CYCLES_MODULE &&
+			    is_ancestor(&parent, &all, g->ids.v[owner[di]], g->ids.v[src]))
+				continue;
+			pair pr = {src, owner[di]};
 			vec_push(&edges, pr);
 		}
 	}
-	if (edges.n) qsort(edges.v, edges.n, sizeof *edges.v, cmp_pair);
+	if (edges.n)
+		qsort(edges.v, edges.n, sizeof *edges.v, cmp_pair);
 	vec_reserve(&g->adj_start, g->ids.n + 1);
-	for (size_t i = 0; i <= g->ids.n; i++) vec_push(&g->adj_start, 0);
+	for (size_t i = 0; i <= g->ids.n; i++)
+		vec_push(&g->adj_start, 0);
 	for (size_t i = 0; i < edges.n; i++) {
-		if (i && edges.v[i].a == edges.v[i - 1].a && edges.v[i].b == edges.v[i - 1].b) continue;
+		if (i && edges.v[i].a == edges.v[i - 1].a && edges.v[i].b == edges.v[i - 1].b)
+			continue;
 		g->adj_start.v[edges.v[i].a + 1]++;
 		vec_push(&g->adj, edges.v[i].b);
 	}
-	for (size_t i = 0; i < g->ids.n; i++) g->adj_start.v[i + 1] += g->adj_start.v[i];
+	for (size_t i = 0; i < g->ids.n; i++)
+		g->adj_start.v[i + 1] += g->adj_start.v[i];
 	free(owner);
 	idmap_free(&node);
 	idmap_free(&parent);
@@ -608,13 +743,18 @@ static int build_dgraph(store_txn *txn, int level, dgraph *g)
 	return STORE_OK;
 }
 
-typedef struct { uint8_t level; uint32_t a, b; } cyc;
+typedef struct {
+	uint8_t level;
+	uint32_t a, b;
+} cyc;
 
 static int cmp_cyc(const void *x, const void *y)
 {
 	const cyc *p = x, *q = y;
-	if (p->level != q->level) return p->level - q->level;
-	if (p->b - p->a != q->b - q->a) return (p->b - p->a) < (q->b - q->a) ? -1 : 1;
+	if (p->level != q->level)
+		return p->level - q->level;
+	if (p->b - p->a != q->b - q->a)
+		return (p->b - p->a) < (q->b - q->a) ? -1 : 1;
 	return p->a < q->a ? -1 : p->a > q->a;
 }
 
@@ -623,15 +763,18 @@ static void sort_cycles(q_cycles *c)
 {
 	size_t n = c->level.n;
 	cyc *v = xmalloc((n + 1) * sizeof *v);
-	for (size_t i = 0; i < n; i++) v[i] = (cyc){ c->level.v[i], c->starts.v[i], c->starts.v[i + 1] };
+	for (size_t i = 0; i < n; i++)
+		v[i] = (cyc){c->level.v[i], c->starts.v[i], c->starts.v[i + 1]};
 	qsort(v, n, sizeof *v, cmp_cyc);
 	q_ids m = {0};
 	for (size_t i = 0; i < n; i++) {
 		c->level.v[i] = v[i].level;
 		c->starts.v[i] = (uint32_t)m.n;
-		for (uint32_t j = v[i].a; j < v[i].b; j++) vec_push(&m, c->members.v[j]);
+		for (uint32_t j = v[i].a; j < v[i].b; j++)
+			vec_push(&m, c->members.v[j]);
 	}
-	if (n) c->starts.v[n] = (uint32_t)m.n;
+	if (n)
+		c->starts.v[n] = (uint32_t)m.n;
 	vec_free(&c->members);
 	c->members = m;
 	free(v);
@@ -640,14 +783,17 @@ static void sort_cycles(q_cycles *c)
 int query_cycles(store_txn *txn, int levels, q_cycles *out)
 {
 	for (int level = CYCLES_MODULE; level <= CYCLES_FUNCTION; level++) {
-		if (!(levels & level)) continue;
+		if (!(levels & level))
+			continue;
 		dgraph g = {0};
 		int rc = build_dgraph(txn, level, &g);
-		if (!rc) tarjan(&g, out, (uint8_t)level);
+		if (!rc)
+			tarjan(&g, out, (uint8_t)level);
 		vec_free(&g.ids);
 		vec_free(&g.adj_start);
 		vec_free(&g.adj);
-		if (rc) return rc;
+		if (rc)
+			return rc;
 	}
 	vec_push(&out->starts, (uint32_t)out->members.n);
 	sort_cycles(out);
@@ -659,26 +805,31 @@ int query_cycles(store_txn *txn, int levels, q_cycles *out)
 static void ctx_entity_line(store_txn *txn, uint64_t id, strbuf *out)
 {
 	rec_entity e;
-	if (query_entity(txn, id, &e) != STORE_OK) return;
+	if (query_entity(txn, id, &e) != STORE_OK)
+		return;
 	const char *f = query_file_path(txn, e.file);
 	strbuf_printf(out, "- %s (%s)", e.qpath, pt_kind_name(e.kind));
-	if (*f) strbuf_printf(out, " %s:%u", f, e.sl + 1);
-	if (*e.sig) strbuf_printf(out, ": `%s`", e.sig);
+	if (*f)
+		strbuf_printf(out, " %s:%u", f, e.sl + 1);
+	if (*e.sig)
+		strbuf_printf(out, ": `%s`", e.sig);
 	strbuf_addc(out, '\n');
 }
 
 static bool ctx_section(store_txn *txn, const char *title, const q_results *r, bool other,
 			size_t budget, strbuf *out)
 {
-	if (!r->items.n) return true;
+	if (!r->items.n)
+		return true;
 	size_t mark = out->len;
 	strbuf_printf(out, "\n## %s (%zu)\n", title, r->items.n);
 	for (size_t i = 0; i < r->items.n; i++) {
 		size_t before = out->len;
 		ctx_entity_line(txn, other ? r->items.v[i].other : r->items.v[i].id, out);
-		if (out->len + 24 > budget) {   /* leave room for the "more" line */
+		if (out->len + 24 > budget) { /* leave room for the "more" line */
 			out->len = before;
-			if (before == mark) out->len = mark;
+			if (before == mark)
+				out->len = mark;
 			strbuf_printf(out, "- … %zu more\n", r->items.n - i);
 			return false;
 		}
@@ -690,15 +841,19 @@ int query_context(store_txn *txn, uint64_t id, uint32_t tokens, strbuf *out, uin
 {
 	rec_entity e;
 	int rc = query_entity(txn, id, &e);
-	if (rc) return rc;
+	if (rc)
+		return rc;
 	size_t start = out->len, budget = start + (size_t)tokens * 4;
 	const char *f = query_file_path(txn, e.file);
 	strbuf_printf(out, "# %s %s\n", pt_kind_name(e.kind), e.qpath);
-	if (*f) strbuf_printf(out, "defined at %s:%u-%u\n", f, e.sl + 1, e.el + 1);
-	if (*e.sig) strbuf_printf(out, "```rust\n%s\n```\n", e.sig);
+	if (*f)
+		strbuf_printf(out, "defined at %s:%u-%u\n", f, e.sl + 1, e.el + 1);
+	if (*e.sig)
+		strbuf_printf(out, "```rust\n%s\n```\n", e.sig);
 	if (e.parent) {
 		rec_entity p;
-		if (query_entity(txn, e.parent, &p) == STORE_OK) strbuf_printf(out, "in %s %s\n", pt_kind_name(p.kind), p.qpath);
+		if (query_entity(txn, e.parent, &p) == STORE_OK)
+			strbuf_printf(out, "in %s %s\n", pt_kind_name(p.kind), p.qpath);
 	}
 	q_results callers = {0}, callees = {0}, uses = {0}, impls = {0}, users = {0};
 	query_callers(txn, id, 50, &callers);
@@ -709,7 +864,8 @@ int query_context(store_txn *txn, uint64_t id, uint32_t tokens, strbuf *out, uin
 	bool is_trait = e.kind == PT_TRAIT || e.kind == PT_METHOD;
 	if (ctx_section(txn, "called by", &callers, false, budget, out) &&
 	    ctx_section(txn, "calls", &callees, false, budget, out) &&
-	    ctx_section(txn, is_trait ? "implemented by" : "implements", &impls, !is_trait, budget, out) &&
+	    ctx_section(txn, is_trait ? "implemented by" : "implements", &impls, !is_trait, budget,
+			out) &&
 	    ctx_section(txn, "uses", &uses, false, budget, out))
 		ctx_section(txn, "used by", &users, false, budget, out);
 	q_results_free(&callers);
@@ -721,10 +877,12 @@ int query_context(store_txn *txn, uint64_t id, uint32_t tokens, strbuf *out, uin
 	 * when not even one does, at a character boundary) */
 	if (out->len > budget) {
 		size_t cut = budget;
-		while (cut > start && out->buf[cut - 1] != '\n') cut--;
+		while (cut > start && out->buf[cut - 1] != '\n')
+			cut--;
 		if (cut == start) {
 			cut = budget;
-			while (cut > start && ((unsigned char)out->buf[cut] & 0xC0) == 0x80) cut--;
+			while (cut > start && ((unsigned char)out->buf[cut] & 0xC0) == 0x80)
+				cut--;
 		}
 		out->len = cut;
 		out->buf[cut] = 0;

@@ -17,24 +17,26 @@
 typedef VEC(uint64_t) q_ids;
 
 /* A site: file id and 0-based line / byte column range. */
-typedef struct { uint32_t file, line, col, end_line, end_col; } q_site;
+typedef struct {
+	uint32_t file, line, col, end_line, end_col;
+} q_site;
 
 typedef struct {
-	uint64_t id;            /* the result entity */
-	uint64_t for_id;        /* the target entity this answers for */
-	uint64_t other;         /* what-implements: the trait; else 0 */
-	uint32_t depth;         /* blast radius: distance from the target */
-	uint32_t site_off, site_n;   /* into q_results.sites */
-	uint32_t via_off, via_n;     /* into q_results.via: target .. this */
-	uint8_t rel, flags;     /* relation of the first edge; EDGE_* or-ed */
-	bool derive;            /* what-implements: a #[derive] site */
+	uint64_t id;               /* the result entity */
+	uint64_t for_id;           /* the target entity this answers for */
+	uint64_t other;            /* what-implements: the trait; else 0 */
+	uint32_t depth;            /* blast radius: distance from the target */
+	uint32_t site_off, site_n; /* into q_results.sites */
+	uint32_t via_off, via_n;   /* into q_results.via: target .. this */
+	uint8_t rel, flags;        /* relation of the first edge; EDGE_* or-ed */
+	bool derive;               /* what-implements: a #[derive] site */
 } q_item;
 
 typedef struct {
 	VEC(q_item) items;
 	VEC(q_site) sites;
 	VEC(uint64_t) via;
-	bool truncated;         /* a limit cut the answer */
+	bool truncated; /* a limit cut the answer */
 } q_results;
 
 void q_results_free(q_results *r);
@@ -68,8 +70,15 @@ int query_file_entities(store_txn *txn, uint32_t file, q_ids *out);
  * dependency graph (CALLS and USES lifted to the modules holding both
  * ends) or of the function-level call graph. Each cycle appended to out
  * as its member ids; offsets of each cycle in starts (n+1 entries). */
-enum { CYCLES_MODULE = 1, CYCLES_FUNCTION = 2 };
-typedef struct { q_ids members; VEC(uint32_t) starts; VEC(uint8_t) level; } q_cycles;
+enum {
+	CYCLES_MODULE = 1,
+	CYCLES_FUNCTION = 2
+};
+typedef struct {
+	q_ids members;
+	VEC(uint32_t) starts;
+	VEC(uint8_t) level;
+} q_cycles;
 int query_cycles(store_txn *txn, int levels, q_cycles *out);
 void q_cycles_free(q_cycles *c);
 

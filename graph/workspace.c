@@ -36,23 +36,37 @@ static void scan_dir(const char *root, const char *rel, pt_workspace *ws, dirsta
 	strbuf full = {0};
 	strbuf_printf(&full, "%s%s%s", root, *rel ? "/" : "", rel);
 	DIR *d = opendir(full.buf);
-	if (!d) { ws->n_unreadable_dirs++; strbuf_free(&full); return; }
+	if (!d) {
+		ws->n_unreadable_dirs++;
+		strbuf_free(&full);
+		return;
+	}
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		const char *nm = de->d_name;
-		if (strcmp(nm, ".") == 0 || strcmp(nm, "..") == 0) continue;
+		if (strcmp(nm, ".") == 0 || strcmp(nm, "..") == 0)
+			continue;
 		struct stat st;
-		if (fstatat(dirfd(d), nm, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+		if (fstatat(dirfd(d), nm, &st, AT_SYMLINK_NOFOLLOW) != 0)
+			continue;
 		strbuf r = {0};
 		strbuf_printf(&r, "%s%s%s", rel, *rel ? "/" : "", nm);
 		bool cargo;
 		if (S_ISDIR(st.st_mode)) {
-			if (!skip_dir(nm)) { vec_push(stack, r.buf); r.buf = NULL; }
+			if (!skip_dir(nm)) {
+				vec_push(stack, r.buf);
+				r.buf = NULL;
+			}
 		} else if (wanted(nm, &cargo)) {
-			if (S_ISLNK(st.st_mode) && fstatat(dirfd(d), nm, &st, 0) != 0) { strbuf_free(&r); continue; }
+			if (S_ISLNK(st.st_mode) && fstatat(dirfd(d), nm, &st, 0) != 0) {
+				strbuf_free(&r);
+				continue;
+			}
 			if (S_ISREG(st.st_mode)) {
-				ws_file f = { r.buf, (uint64_t)st.st_size,
-					      (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec, cargo };
+				ws_file f = {r.buf, (uint64_t)st.st_size,
+					     (int64_t)st.st_mtim.tv_sec * 1000000000 +
+						     st.st_mtim.tv_nsec,
+					     cargo};
 				vec_push(&ws->files, f);
 				r.buf = NULL;
 			}
@@ -67,9 +81,12 @@ int workspace_scan(const char *root, pt_workspace *out)
 {
 	memset(out, 0, sizeof *out);
 	struct stat st;
-	if (stat(root, &st) != 0) return errno;
-	if (!S_ISDIR(st.st_mode)) return ENOTDIR;
-	if (access(root, R_OK | X_OK) != 0) return errno;
+	if (stat(root, &st) != 0)
+		return errno;
+	if (!S_ISDIR(st.st_mode))
+		return ENOTDIR;
+	if (access(root, R_OK | X_OK) != 0)
+		return errno;
 	dirstack stack = {0};
 	vec_push(&stack, xstrdup(""));
 	while (stack.n) {
@@ -78,7 +95,8 @@ int workspace_scan(const char *root, pt_workspace *out)
 		free(rel);
 	}
 	vec_free(&stack);
-	if (out->files.n) qsort(out->files.v, out->files.n, sizeof *out->files.v, cmp_file);
+	if (out->files.n)
+		qsort(out->files.v, out->files.n, sizeof *out->files.v, cmp_file);
 	return 0;
 }
 
@@ -90,31 +108,49 @@ static bool has_file(const pt_workspace *ws, const char *path)
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 		int c = strcmp(ws->files.v[mid].path, path);
-		if (!c) return true;
-		if (c < 0) lo = mid + 1; else hi = mid;
+		if (!c)
+			return true;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
 	return false;
 }
 
-typedef struct { char name[256]; char path[512]; int type; } target;
+typedef struct {
+	char name[256];
+	char path[512];
+	int type;
+} target;
 
 static char *crate_name(const char *s)
 {
 	char *n = xstrdup(s);
-	for (char *p = n; *p; p++) if (*p == '-') *p = '_';
+	for (char *p = n; *p; p++)
+		if (*p == '-')
+			*p = '_';
 	return n;
 }
 
-static void add_crate(pt_workspace *ws, const char *dir, const char *name, const char *root, int type,
-		      const char *features)
+static void add_crate(pt_workspace *ws, const char *dir, const char *name, const char *root,
+		      int type, const char *features)
 {
 	strbuf r = {0};
-	if (*dir) strbuf_printf(&r, "%s/", dir);
+	if (*dir)
+		strbuf_printf(&r, "%s/", dir);
 	strbuf_adds(&r, root);
-	if (!has_file(ws, r.buf)) { strbuf_free(&r); return; }
+	if (!has_file(ws, r.buf)) {
+		strbuf_free(&r);
+		return;
+	}
 	for (size_t i = 0; i < ws->crates.n; i++)
-		if (strcmp(ws->crates.v[i].root, r.buf) == 0) { strbuf_free(&r); return; }
-	pt_crate c = { crate_name(name), r.buf, xstrdup(dir), type, xstrdup(features ? features : "") };
+		if (strcmp(ws->crates.v[i].root, r.buf) == 0) {
+			strbuf_free(&r);
+			return;
+		}
+	pt_crate c = {crate_name(name), r.buf, xstrdup(dir), type,
+		      xstrdup(features ? features : "")};
 	vec_push(&ws->crates, c);
 }
 
@@ -122,16 +158,23 @@ static void add_crate(pt_workspace *ws, const char *dir, const char *name, const
 static bool toml_str(const char *line, const char *key, char *out, size_t cap)
 {
 	size_t k = strlen(key);
-	while (isspace((unsigned char)*line)) line++;
-	if (strncmp(line, key, k) != 0) return false;
+	while (isspace((unsigned char)*line))
+		line++;
+	if (strncmp(line, key, k) != 0)
+		return false;
 	line += k;
-	while (*line == ' ' || *line == '\t') line++;
-	if (*line++ != '=') return false;
-	while (*line == ' ' || *line == '\t') line++;
+	while (*line == ' ' || *line == '\t')
+		line++;
+	if (*line++ != '=')
+		return false;
+	while (*line == ' ' || *line == '\t')
+		line++;
 	char q = *line;
-	if (q != '"' && q != '\'') return false;
+	if (q != '"' && q != '\'')
+		return false;
 	const char *e = strchr(++line, q);
-	if (!e || (size_t)(e - line) >= cap) return false;
+	if (!e || (size_t)(e - line) >= cap)
+		return false;
 	memcpy(out, line, (size_t)(e - line));
 	out[e - line] = 0;
 	return true;
@@ -145,19 +188,30 @@ static void feature_row(const char *line, rows *out, strbuf *cur)
 {
 	const char *p = line;
 	if (!cur->len) {
-		while (*p == ' ' || *p == '\t') p++;
+		while (*p == ' ' || *p == '\t')
+			p++;
 		const char *e = p;
-		while (*e && *e != ' ' && *e != '=' && *e != '\t') e++;
-		if (e == p || *p == '#') return;
+		while (*e && *e != ' ' && *e != '=' && *e != '\t')
+			e++;
+		if (e == p || *p == '#')
+			return;
 		strbuf_add(cur, p, (size_t)(e - p));
-		if (*p == '"') { cur->len = 0; return; }
+		if (*p == '"') {
+			cur->len = 0;
+			return;
+		}
 		p = strchr(e, '[');
-		if (!p) { cur->len = 0; return; }
+		if (!p) {
+			cur->len = 0;
+			return;
+		}
 	}
 	for (; *p && *p != ']'; p++) {
-		if (*p != '"') continue;
+		if (*p != '"')
+			continue;
 		const char *q = strchr(p + 1, '"');
-		if (!q) break;
+		if (!q)
+			break;
 		strbuf_addc(cur, '\x1f');
 		strbuf_add(cur, p + 1, (size_t)(q - p - 1));
 		p = q;
@@ -180,18 +234,21 @@ static char *default_features(const rows *fr)
 		const char *f = todo.v[--todo.n];
 		char key[300];
 		snprintf(key, sizeof key, "\n%s\n", f);
-		if (strstr(on.buf, key) || strlen(f) > 250) continue;
+		if (strstr(on.buf, key) || strlen(f) > 250)
+			continue;
 		strbuf_adds(&on, f);
 		strbuf_addc(&on, '\n');
 		for (size_t i = 0; i < fr->n; i++) {
 			const char *row = fr->v[i], *sep = strchr(row, '\x1f');
 			size_t nl = sep ? (size_t)(sep - row) : strlen(row);
-			if (nl != strlen(f) || memcmp(row, f, nl) != 0) continue;
+			if (nl != strlen(f) || memcmp(row, f, nl) != 0)
+				continue;
 			for (const char *q = sep; q; q = strchr(q + 1, '\x1f')) {
 				const char *e = strchr(q + 1, '\x1f');
 				size_t n = e ? (size_t)(e - q - 1) : strlen(q + 1);
 				/* "dep:x" and "x/feat" name dependencies, not our features */
-				if (!n || memchr(q + 1, ':', n) || memchr(q + 1, '/', n)) continue;
+				if (!n || memchr(q + 1, ':', n) || memchr(q + 1, '/', n))
+					continue;
 				char *name = xstrndup(q + 1, n);
 				vec_push(&owned, name);
 				vec_push(&todo, name);
@@ -199,7 +256,8 @@ static char *default_features(const rows *fr)
 		}
 	}
 	vec_free(&todo);
-	for (size_t i = 0; i < owned.n; i++) free(owned.v[i]);
+	for (size_t i = 0; i < owned.n; i++)
+		free(owned.v[i]);
 	vec_free(&owned);
 	char *r = xstrdup(on.buf + 1);
 	strbuf_free(&on);
@@ -212,29 +270,40 @@ static void manifest(const char *root, pt_workspace *ws, const char *rel)
 	strbuf_printf(&full, "%s/%s", root, rel);
 	FILE *f = fopen(full.buf, "r");
 	strbuf_free(&full);
-	if (!f) return;
+	if (!f)
+		return;
 	char *dir = xstrdup(rel);
 	char *slash = strrchr(dir, '/');
-	if (slash) *slash = 0; else dir[0] = 0;
+	if (slash)
+		*slash = 0;
+	else
+		dir[0] = 0;
 	char line[1024], pkg[256] = "", section[64] = "";
 	VEC(target) targets = {0};
-	target lib = { "", "", CRATE_LIB };
+	target lib = {"", "", CRATE_LIB};
 	rows fr = {0};
 	strbuf cur = {0};
 	while (fgets(line, sizeof line, f)) {
 		const char *l = line;
-		while (isspace((unsigned char)*l)) l++;
+		while (isspace((unsigned char)*l))
+			l++;
 		if (*l == '[') {
 			snprintf(section, sizeof section, "%.*s", (int)strcspn(l, "]\n"), l);
 			if (strcmp(section, "[[bin") == 0 || strcmp(section, "[[test") == 0 ||
 			    strcmp(section, "[[example") == 0 || strcmp(section, "[[bench") == 0) {
-				target t = { "", "", strcmp(section, "[[bin") == 0 ? CRATE_BIN : CRATE_OTHER };
+				target t = {"", "",
+					    strcmp(section, "[[bin") == 0 ? CRATE_BIN
+									  : CRATE_OTHER};
 				vec_push(&targets, t);
 			}
 			continue;
 		}
-		if (strcmp(section, "[features") == 0) { feature_row(l, &fr, &cur); continue; }
-		if (strcmp(section, "[package") == 0) toml_str(l, "name", pkg, sizeof pkg);
+		if (strcmp(section, "[features") == 0) {
+			feature_row(l, &fr, &cur);
+			continue;
+		}
+		if (strcmp(section, "[package") == 0)
+			toml_str(l, "name", pkg, sizeof pkg);
 		else if (strcmp(section, "[lib") == 0) {
 			toml_str(l, "name", lib.name, sizeof lib.name);
 			toml_str(l, "path", lib.path, sizeof lib.path);
@@ -247,18 +316,21 @@ static void manifest(const char *root, pt_workspace *ws, const char *rel)
 	fclose(f);
 	char *feat = default_features(&fr);
 	if (pkg[0]) {
-		add_crate(ws, dir, lib.name[0] ? lib.name : pkg, lib.path[0] ? lib.path : "src/lib.rs", CRATE_LIB, feat);
+		add_crate(ws, dir, lib.name[0] ? lib.name : pkg,
+			  lib.path[0] ? lib.path : "src/lib.rs", CRATE_LIB, feat);
 		for (size_t i = 0; i < targets.n; i++) {
 			target *t = &targets.v[i];
 			char def[600];
 			snprintf(def, sizeof def, "src/bin/%s.rs", t->name);
 			if (t->path[0] || t->name[0])
-				add_crate(ws, dir, t->name[0] ? t->name : pkg, t->path[0] ? t->path : def, t->type, feat);
+				add_crate(ws, dir, t->name[0] ? t->name : pkg,
+					  t->path[0] ? t->path : def, t->type, feat);
 		}
 		add_crate(ws, dir, pkg, "src/main.rs", CRATE_BIN, feat);
 		add_crate(ws, dir, "build_script", "build.rs", CRATE_OTHER, feat);
 	}
-	for (size_t i = 0; i < fr.n; i++) free(fr.v[i]);
+	for (size_t i = 0; i < fr.n; i++)
+		free(fr.v[i]);
 	vec_free(&fr);
 	strbuf_free(&cur);
 	free(feat);
@@ -269,20 +341,24 @@ static void manifest(const char *root, pt_workspace *ws, const char *rel)
 /* src/bin/x.rs, tests/x.rs, examples/x.rs, benches/x.rs of a package. */
 static void implicit_targets(pt_workspace *ws, size_t first)
 {
-	static const char *const dirs[] = { "src/bin/", "tests/", "examples/", "benches/" };
+	static const char *const dirs[] = {"src/bin/", "tests/", "examples/", "benches/"};
 	size_t n = ws->crates.n;
 	for (size_t c = first; c < n; c++) {
-		if (ws->crates.v[c].type != CRATE_LIB && c != first) continue;
+		if (ws->crates.v[c].type != CRATE_LIB && c != first)
+			continue;
 		const char *pd = ws->crates.v[c].pkg_dir;
 		for (size_t d = 0; d < 4; d++) {
 			strbuf pre = {0};
 			strbuf_printf(&pre, "%s%s%s", pd, *pd ? "/" : "", dirs[d]);
 			for (size_t i = 0; i < ws->files.n; i++) {
 				const char *p = ws->files.v[i].path;
-				if (strncmp(p, pre.buf, pre.len) != 0 || strchr(p + pre.len, '/')) continue;
+				if (strncmp(p, pre.buf, pre.len) != 0 || strchr(p + pre.len, '/'))
+					continue;
 				char stem[256];
-				snprintf(stem, sizeof stem, "%.*s", (int)(strlen(p + pre.len) - 3), p + pre.len);
-				add_crate(ws, pd, stem, p + strlen(pd) + (*pd ? 1 : 0), d == 0 ? CRATE_BIN : CRATE_OTHER,
+				snprintf(stem, sizeof stem, "%.*s", (int)(strlen(p + pre.len) - 3),
+					 p + pre.len);
+				add_crate(ws, pd, stem, p + strlen(pd) + (*pd ? 1 : 0),
+					  d == 0 ? CRATE_BIN : CRATE_OTHER,
 					  ws->crates.v[c].features);
 			}
 			strbuf_free(&pre);
@@ -294,24 +370,29 @@ static void implicit_targets(pt_workspace *ws, size_t first)
 static int cmp_crate(const void *a, const void *b)
 {
 	const pt_crate *x = a, *y = b;
-	if ((x->type == CRATE_LIB) != (y->type == CRATE_LIB)) return x->type == CRATE_LIB ? -1 : 1;
+	if ((x->type == CRATE_LIB) != (y->type == CRATE_LIB))
+		return x->type == CRATE_LIB ? -1 : 1;
 	return strcmp(x->root, y->root);
 }
 
 void workspace_crates(const char *root, pt_workspace *ws)
 {
 	for (size_t i = 0; i < ws->files.n; i++) {
-		if (!ws->files.v[i].cargo) continue;
+		if (!ws->files.v[i].cargo)
+			continue;
 		size_t first = ws->crates.n;
 		manifest(root, ws, ws->files.v[i].path);
-		if (ws->crates.n > first) implicit_targets(ws, first);
+		if (ws->crates.n > first)
+			implicit_targets(ws, first);
 	}
-	if (ws->crates.n) qsort(ws->crates.v, ws->crates.n, sizeof *ws->crates.v, cmp_crate);
+	if (ws->crates.n)
+		qsort(ws->crates.v, ws->crates.n, sizeof *ws->crates.v, cmp_crate);
 }
 
 void workspace_free(pt_workspace *ws)
 {
-	for (size_t i = 0; i < ws->files.n; i++) free(ws->files.v[i].path);
+	for (size_t i = 0; i < ws->files.n; i++)
+		free(ws->files.v[i].path);
 	for (size_t i = 0; i < ws->crates.n; i++) {
 		free((char *)ws->crates.v[i].name);
 		free((char *)ws->crates.v[i].root);

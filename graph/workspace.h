@@ -10,15 +10,15 @@
 #include "graph.h"
 
 typedef struct {
-	char *path;          /* workspace-relative, '/'-separated; owned */
+	char *path; /* workspace-relative, '/'-separated; owned */
 	uint64_t size;
 	int64_t mtime_ns;
-	bool cargo;          /* a Cargo.toml */
+	bool cargo; /* a Cargo.toml */
 } ws_file;
 
 typedef struct {
-	VEC(ws_file) files;  /* sorted by path */
-	VEC(pt_crate) crates;/* strings owned (cast away const on free) */
+	VEC(ws_file) files;   /* sorted by path */
+	VEC(pt_crate) crates; /* strings owned (cast away const on free) */
 	uint32_t n_unreadable_dirs;
 } pt_workspace;
 

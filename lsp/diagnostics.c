@@ -17,16 +17,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MSG_MEMBERS 6   /* modules named in a message; the rest are counted */
+#define MSG_MEMBERS 6 /* modules named in a message; the rest are counted */
 
 /* ---- a small id → id map (entity → owning module) --------------------------- */
 
-typedef struct { uint64_t *k, *v; size_t cap, n; } idmap;
+typedef struct {
+	uint64_t *k, *v;
+	size_t cap, n;
+} idmap;
 
 static size_t slot(const idmap *m, uint64_t k)
 {
 	size_t i = (size_t)(k * 0x9E3779B97F4A7C15ull) & (m->cap - 1);
-	while (m->k[i] && m->k[i] != k) i = (i + 1) & (m->cap - 1);
+	while (m->k[i] && m->k[i] != k)
+		i = (i + 1) & (m->cap - 1);
 	return i;
 }
 
@@ -38,35 +42,45 @@ static void put(idmap *m, uint64_t k, uint64_t v)
 		m->k = xcalloc(m->cap, sizeof *m->k);
 		m->v = xcalloc(m->cap, sizeof *m->v);
 		m->n = 0;
-		for (size_t i = 0; i < old.cap; i++) if (old.k[i]) put(m, old.k[i], old.v[i]);
+		for (size_t i = 0; i < old.cap; i++)
+			if (old.k[i])
+				put(m, old.k[i], old.v[i]);
 		free(old.k);
 		free(old.v);
 	}
 	size_t i = slot(m, k);
-	if (!m->k[i]) m->n++;
+	if (!m->k[i])
+		m->n++;
 	m->k[i] = k;
 	m->v[i] = v;
 }
 
 static bool get(const idmap *m, uint64_t k, uint64_t *v)
 {
-	if (!m->cap) return false;
+	if (!m->cap)
+		return false;
 	size_t i = slot(m, k);
-	if (!m->k[i]) return false;
+	if (!m->k[i])
+		return false;
 	*v = m->v[i];
 	return true;
 }
 
-static void idmap_free(idmap *m) { free(m->k); free(m->v); memset(m, 0, sizeof *m); }
+static void idmap_free(idmap *m)
+{
+	free(m->k);
+	free(m->v);
+	memset(m, 0, sizeof *m);
+}
 
 /* ---- finding the sites ----------------------------------------------------------- */
 
 typedef struct {
 	lsp_root *r;
 	store_txn *txn;
-	idmap owner;          /* entity → owning module (0: none) */
-	idmap member;         /* module → 1 + index of its cycle */
-	json_t *out;          /* uri → Diagnostic[] (graph coordinates) */
+	idmap owner;  /* entity → owning module (0: none) */
+	idmap member; /* module → 1 + index of its cycle */
+	json_t *out;  /* uri → Diagnostic[] (graph coordinates) */
 } finder;
 
 /* The module (or crate) that owns an entity: itself, or its nearest
@@ -74,12 +88,17 @@ typedef struct {
 static uint64_t owner_of(finder *f, uint64_t id)
 {
 	uint64_t o, start = id;
-	if (get(&f->owner, id, &o)) return o;
+	if (get(&f->owner, id, &o))
+		return o;
 	o = 0;
 	for (int hops = 0; hops < 64 && id; hops++) {
 		rec_entity e;
-		if (query_entity(f->txn, id, &e) != STORE_OK) break;
-		if (e.kind == PT_MODULE || e.kind == PT_CRATE) { o = id; break; }
+		if (query_entity(f->txn, id, &e) != STORE_OK)
+			break;
+		if (e.kind == PT_MODULE || e.kind == PT_CRATE) {
+			o = id;
+			break;
+		}
 		id = e.parent;
 	}
 	put(&f->owner, start, o);
@@ -93,11 +112,14 @@ static json_t *cycle_message(store_txn *txn, const uint64_t *m, size_t n)
 	size_t shown = n <= MSG_MEMBERS ? n : MSG_MEMBERS;
 	for (size_t i = 0; i < shown; i++) {
 		rec_entity e;
-		if (query_entity(txn, m[i], &e) == STORE_OK) strbuf_printf(&b, "%s%s", i ? " → " : "", e.qpath);
+		if (query_entity(txn, m[i], &e) == STORE_OK)
+			strbuf_printf(&b, "%s%s", i ? " → " : "", e.qpath);
 	}
 	rec_entity first;
-	if (shown < n) strbuf_printf(&b, " → … (%zu more)", n - shown);
-	else if (query_entity(txn, m[0], &first) == STORE_OK) strbuf_printf(&b, " → %s", first.qpath);
+	if (shown < n)
+		strbuf_printf(&b, " → … (%zu more)", n - shown);
+	else if (query_entity(txn, m[0], &first) == STORE_OK)
+		strbuf_printf(&b, " → %s", first.qpath);
 	json_t *j = json_string(b.buf);
 	strbuf_free(&b);
 	return j;
@@ -106,15 +128,20 @@ static json_t *cycle_message(store_txn *txn, const uint64_t *m, size_t n)
 static void add(finder *f, const rec_edge *ed, json_t *msg)
 {
 	const char *rel = query_file_path(f->txn, ed->file);
-	if (!*rel) return;
+	if (!*rel)
+		return;
 	char *uri = lsp_root_file_uri(f->r, rel);
 	json_t *arr = json_object_get(f->out, uri);
-	if (!arr) { arr = json_array(); json_object_set_new(f->out, uri, arr); }
-	json_array_append_new(arr, json_pack("{s:{s:{s:I,s:I},s:{s:I,s:I}},s:i,s:s,s:s,s:O}", "range",
-					     "start", "line", (json_int_t)ed->sl, "character", (json_int_t)ed->sc,
-					     "end", "line", (json_int_t)ed->el, "character", (json_int_t)ed->ec,
-					     "severity", 2, "source", "parseltongue", "code", "module-cycle",
-					     "message", msg));
+	if (!arr) {
+		arr = json_array();
+		json_object_set_new(f->out, uri, arr);
+	}
+	json_array_append_new(arr,
+			      json_pack("{s:{s:{s:I,s:I},s:{s:I,s:I}},s:i,s:s,s:s,s:O}", "range",
+					"start", "line", (json_int_t)ed->sl, "character",
+					(json_int_t)ed->sc, "end", "line", (json_int_t)ed->el,
+					"character", (json_int_t)ed->ec, "severity", 2, "source",
+					"parseltongue", "code", "module-cycle", "message", msg));
 	free(uri);
 }
 
@@ -130,14 +157,21 @@ static size_t closing(finder *f, uint64_t m, uint64_t cycle, int rel, unsigned f
 		uint8_t k[8];
 		store_val v;
 		store_key_u64(k, todo.v[h]);
-		if (store_get(f->txn, TBL_OUT, k, 8, &v) != STORE_OK) continue;
+		if (store_get(f->txn, TBL_OUT, k, 8, &v) != STORE_OK)
+			continue;
 		for (size_t i = 0; i < v.len / REC_EDGE_SIZE; i++) {
 			rec_edge ed;
 			uint64_t c = 0, om;
 			rec_edge_decode((const uint8_t *)v.data + i * REC_EDGE_SIZE, &ed);
-			if (ed.kind == REL_CONTAINS && owner_of(f, ed.other) != ed.other) vec_push(&todo, ed.other);
-			if (ed.kind != rel || (ed.flags & flags) != flags || !(om = owner_of(f, ed.other)) || om == m) continue;
-			if (get(&f->member, om, &c) && c == cycle) { add(f, &ed, msg); found++; }
+			if (ed.kind == REL_CONTAINS && owner_of(f, ed.other) != ed.other)
+				vec_push(&todo, ed.other);
+			if (ed.kind != rel || (ed.flags & flags) != flags ||
+			    !(om = owner_of(f, ed.other)) || om == m)
+				continue;
+			if (get(&f->member, om, &c) && c == cycle) {
+				add(f, &ed, msg);
+				found++;
+			}
 		}
 	}
 	vec_free(&todo);
@@ -147,22 +181,31 @@ static size_t closing(finder *f, uint64_t m, uint64_t cycle, int rel, unsigned f
 json_t *lsp_cycle_diagnostics(lsp_server *s, lsp_root *r, store_txn *txn)
 {
 	(void)s;
-	finder f = { .r = r, .txn = txn, .out = json_object() };
+	finder f = {.r = r, .txn = txn, .out = json_object()};
 	q_cycles c = {0};
-	if (query_cycles(txn, CYCLES_MODULE, &c) != STORE_OK) c.level.n = 0;
+	if (query_cycles(txn, CYCLES_MODULE, &c) != STORE_OK)
+		c.level.n = 0;
 	for (size_t i = 0; i < c.level.n; i++)
-		for (uint32_t j = c.starts.v[i]; j < c.starts.v[i + 1]; j++) put(&f.member, c.members.v[j], i + 1);
+		for (uint32_t j = c.starts.v[i]; j < c.starts.v[i + 1]; j++)
+			put(&f.member, c.members.v[j], i + 1);
 	for (size_t i = 0; i < c.level.n; i++) {
 		const uint64_t *mem = c.members.v + c.starts.v[i];
 		size_t n = c.starts.v[i + 1] - c.starts.v[i], found = 0;
 		json_t *msg = cycle_message(txn, mem, n);
 		/* the `use` declarations; else any use (signatures, bodies);
 		 * else, for a cycle made of calls alone, the calls */
-		static const struct { int rel; unsigned flags; } tier[] = {
-			{ REL_USES, EDGE_IMPORT }, { REL_USES, 0 }, { REL_CALLS, 0 },
+		static const struct {
+			int rel;
+			unsigned flags;
+		} tier[] = {
+			{REL_USES, EDGE_IMPORT},
+			{REL_USES, 0},
+			{REL_CALLS, 0},
 		};
 		for (size_t t = 0; t < sizeof tier / sizeof *tier && !found; t++)
-			for (size_t j = 0; j < n; j++) found += closing(&f, mem[j], i + 1, tier[t].rel, tier[t].flags, msg);
+			for (size_t j = 0; j < n; j++)
+				found +=
+					closing(&f, mem[j], i + 1, tier[t].rel, tier[t].flags, msg);
 		json_decref(msg);
 	}
 	q_cycles_free(&c);
@@ -197,7 +240,8 @@ static json_t *compute_diagnostics(lsp_server *s, lsp_root *r, uint64_t *gen)
 		d = lsp_cycle_diagnostics(s, r, txn);
 	}
 	store_txn_abort(txn);
-	if (!d) d = json_object();
+	if (!d)
+		d = json_object();
 	const char *uri;
 	json_t *items;
 	json_object_foreach(d, uri, items) lsp_convert_ranges(s, uri, items);
@@ -210,22 +254,26 @@ static json_t *root_diagnostics(lsp_server *s, lsp_root *r, bool changed)
 	json_t *d = compute_diagnostics(s, r, &gen);
 	const char *uri;
 	json_t *items;
-	json_t *old = json_object();     /* uri → last hash, as a JSON integer */
+	json_t *old = json_object(); /* uri → last hash, as a JSON integer */
 	for (size_t i = 0; i < r->diag.n; i++) {
-		json_object_set_new(old, r->diag.v[i].uri, json_integer((json_int_t)r->diag.v[i].hash));
-		if (!json_object_get(d, r->diag.v[i].uri)) json_object_set_new(d, r->diag.v[i].uri, json_array());
+		json_object_set_new(old, r->diag.v[i].uri,
+				    json_integer((json_int_t)r->diag.v[i].hash));
+		if (!json_object_get(d, r->diag.v[i].uri))
+			json_object_set_new(d, r->diag.v[i].uri, json_array());
 		free(r->diag.v[i].uri);
 	}
 	r->diag.n = 0;
 	void *tmp;
-	json_object_foreach_safe(d, tmp, uri, items) {
+	json_object_foreach_safe(d, tmp, uri, items)
+	{
 		uint64_t h = hash_json(items);
 		json_t *was = json_object_get(old, uri);
 		if (json_array_size(items)) {
-			lsp_diag_file f = { xstrdup(uri), h };
+			lsp_diag_file f = {xstrdup(uri), h};
 			vec_push(&r->diag, f);
 		}
-		if (changed && was && (uint64_t)json_integer_value(was) == h) json_object_del(d, uri);
+		if (changed && was && (uint64_t)json_integer_value(was) == h)
+			json_object_del(d, uri);
 	}
 	json_decref(old);
 	return d;
@@ -236,10 +284,12 @@ static json_t *root_diagnostics(lsp_server *s, lsp_root *r, bool changed)
  * which the didOpen re-index brings, sends it again. */
 void lsp_diagnostics_forget(lsp_server *s, lsp_root *r, const char *uri)
 {
-	if (s->cap_pull_diag) return;
+	if (s->cap_pull_diag)
+		return;
 	pthread_mutex_lock(&s->diag_mu);
 	for (size_t i = 0; i < r->diag.n; i++)
-		if (strcmp(r->diag.v[i].uri, uri) == 0) r->diag.v[i].hash = 0;
+		if (strcmp(r->diag.v[i].uri, uri) == 0)
+			r->diag.v[i].hash = 0;
 	pthread_mutex_unlock(&s->diag_mu);
 }
 
@@ -303,7 +353,8 @@ static void pull_cache_make(lsp_server *s, lsp_root *r)
 static json_t *pull_diagnostics(lsp_server *s, lsp_root *r, const char *uri)
 {
 	bool have;
-	if (!pull_cache_fresh(s, r, &have) && !(have && folder_busy(r))) pull_cache_make(s, r);
+	if (!pull_cache_fresh(s, r, &have) && !(have && folder_busy(r)))
+		pull_cache_make(s, r);
 	pthread_mutex_lock(&s->diag_mu);
 	json_t *out = uri ? json_object_get(r->pull_cache, uri) : r->pull_cache;
 	out = out ? json_deep_copy(out) : NULL;
@@ -316,14 +367,16 @@ static json_t *pull_diagnostics(lsp_server *s, lsp_root *r, const char *uri)
 void lsp_refresh_pull_diagnostics(lsp_server *s, lsp_root *r)
 {
 	bool have;
-	if (s->cap_pull_diag && !pull_cache_fresh(s, r, &have)) pull_cache_make(s, r);
+	if (s->cap_pull_diag && !pull_cache_fresh(s, r, &have))
+		pull_cache_make(s, r);
 }
 
 void lsp_publish_diagnostics(lsp_server *s, lsp_root *r)
 {
 	if (s->cap_pull_diag) {
 		/* the indexer made them after the batch that led here */
-		if (s->cap_diag_refresh) jrpc_request(s->out, "workspace/diagnostic/refresh", NULL);
+		if (s->cap_diag_refresh)
+			jrpc_request(s->out, "workspace/diagnostic/refresh", NULL);
 		return;
 	}
 	pthread_mutex_lock(&s->diag_mu);
@@ -331,7 +384,8 @@ void lsp_publish_diagnostics(lsp_server *s, lsp_root *r)
 	const char *uri;
 	json_t *items;
 	json_object_foreach(d, uri, items)
-		jrpc_notify(s->out, "textDocument/publishDiagnostics", json_pack("{s:s,s:O}", "uri", uri, "diagnostics", items));
+		jrpc_notify(s->out, "textDocument/publishDiagnostics",
+			    json_pack("{s:s,s:O}", "uri", uri, "diagnostics", items));
 	json_decref(d);
 	pthread_mutex_unlock(&s->diag_mu);
 }
@@ -339,7 +393,8 @@ void lsp_publish_diagnostics(lsp_server *s, lsp_root *r)
 json_t *lsp_req_document_diagnostic(lsp_server *s, json_t *params, lsp_err *err)
 {
 	(void)err;
-	const char *uri = json_string_value(json_object_get(json_object_get(params, "textDocument"), "uri"));
+	const char *uri =
+		json_string_value(json_object_get(json_object_get(params, "textDocument"), "uri"));
 	lsp_root *r = uri ? lsp_root_of(s, uri, NULL) : NULL;
 	json_t *items = NULL;
 	if (r) {
@@ -354,13 +409,14 @@ json_t *lsp_req_workspace_diagnostic(lsp_server *s, json_t *params, lsp_err *err
 	(void)err;
 	json_t *reports = json_array();
 	for (size_t k = 0; k < lsp_roots_count(s); k++) {
-		if (atomic_load(&s->roots.v[k]->retired)) continue;
+		if (atomic_load(&s->roots.v[k]->retired))
+			continue;
 		json_t *d = pull_diagnostics(s, s->roots.v[k], NULL);
 		const char *uri;
 		json_t *items;
-		json_object_foreach(d, uri, items)
-			json_array_append_new(reports, json_pack("{s:s,s:s,s:n,s:O}", "kind", "full", "uri", uri,
-								 "version", "items", items));
+		json_object_foreach(d, uri, items) json_array_append_new(
+			reports, json_pack("{s:s,s:s,s:n,s:O}", "kind", "full", "uri", uri,
+					   "version", "items", items));
 		json_decref(d);
 	}
 	return json_pack("{s:o}", "items", reports);

@@ -17,13 +17,12 @@
 
 #include "../graph/index.h"
 
-
 /* ---- texts ------------------------------------------------------------------- */
 
 char *lsp_disk_text(const char *uri, size_t *len)
 {
 	char *path = lsp_uri_to_path(uri);
-	char *text = path ? pt_read_file(path, len) : NULL;   /* regular files only */
+	char *text = path ? pt_read_file(path, len) : NULL; /* regular files only */
 	free(path);
 	return text;
 }
@@ -31,7 +30,8 @@ char *lsp_disk_text(const char *uri, size_t *len)
 char *lsp_file_text(lsp_server *s, const char *uri, size_t *len)
 {
 	char *text;
-	if (lsp_docs_get(s->docs, uri, &text, len, NULL)) return text;
+	if (lsp_docs_get(s->docs, uri, &text, len, NULL))
+		return text;
 	return lsp_disk_text(uri, len);
 }
 
@@ -57,7 +57,8 @@ static bool req_begin(req *q, lsp_server *s, lsp_root *r)
 	memset(q, 0, sizeof *q);
 	q->s = s;
 	q->r = r;
-	if (!r || !r->st) return false;
+	if (!r || !r->st)
+		return false;
 	lsp_root_settle(r);
 	return store_txn_begin(r->st, false, &q->txn) == STORE_OK;
 }
@@ -77,22 +78,31 @@ static void req_end(req *q)
 static const lsp_lines *lines_of(req *q, const char *rel)
 {
 	for (size_t i = 0; i < q->files.n; i++)
-		if (strcmp(q->files.v[i]->rel, rel) == 0) return &q->files.v[i]->lines;
+		if (strcmp(q->files.v[i]->rel, rel) == 0)
+			return &q->files.v[i]->lines;
 	ftext *f = xcalloc(1, sizeof *f);
 	char *uri = lsp_root_file_uri(q->r, rel);
 	size_t len = 0;
 	f->rel = xstrdup(rel);
 	f->text = lsp_file_text(q->s, uri, &len);
-	if (!f->text) { f->text = xstrdup(""); len = 0; }
+	if (!f->text) {
+		f->text = xstrdup("");
+		len = 0;
+	}
 	lsp_lines_init(&f->lines, f->text, len);
 	free(uri);
 	vec_push(&q->files, f);
 	return &f->lines;
 }
 
-static json_t *pos_json(lsp_pos p) { return json_pack("{s:I,s:I}", "line", (json_int_t)p.line, "character", (json_int_t)p.character); }
+static json_t *pos_json(lsp_pos p)
+{
+	return json_pack("{s:I,s:I}", "line", (json_int_t)p.line, "character",
+			 (json_int_t)p.character);
+}
 
-static json_t *range_json(req *q, const char *rel, uint32_t sl, uint32_t sc, uint32_t el, uint32_t ec)
+static json_t *range_json(req *q, const char *rel, uint32_t sl, uint32_t sc, uint32_t el,
+			  uint32_t ec)
 {
 	const lsp_lines *L = lines_of(q, rel);
 	return json_pack("{s:o,s:o}", "start", pos_json(lsp_lines_from_graph(L, sl, sc, q->s->enc)),
@@ -103,17 +113,28 @@ static json_t *range_json(req *q, const char *rel, uint32_t sl, uint32_t sc, uin
 static json_t *loc_json(req *q, uint32_t file, uint32_t sl, uint32_t sc, uint32_t el, uint32_t ec)
 {
 	const char *rel = query_file_path(q->txn, file);
-	if (!*rel) return NULL;
+	if (!*rel)
+		return NULL;
 	char *uri = lsp_root_file_uri(q->r, rel);
 	json_t *o = json_pack("{s:s,s:o}", "uri", uri, "range", range_json(q, rel, sl, sc, el, ec));
 	free(uri);
 	return o;
 }
 
-static json_t *site_loc(req *q, const q_site *st) { return loc_json(q, st->file, st->line, st->col, st->end_line, st->end_col); }
-static json_t *name_loc(req *q, const rec_entity *e) { return loc_json(q, e->file, e->nsl, e->nsc, e->nel, e->nec); }
+static json_t *site_loc(req *q, const q_site *st)
+{
+	return loc_json(q, st->file, st->line, st->col, st->end_line, st->end_col);
+}
+static json_t *name_loc(req *q, const rec_entity *e)
+{
+	return loc_json(q, e->file, e->nsl, e->nsc, e->nel, e->nec);
+}
 
-static void append(json_t *arr, json_t *x) { if (x) json_array_append_new(arr, x); }
+static void append(json_t *arr, json_t *x)
+{
+	if (x)
+		json_array_append_new(arr, x);
+}
 
 void lsp_convert_ranges(lsp_server *s, const char *uri, json_t *items)
 {
@@ -122,13 +143,16 @@ void lsp_convert_ranges(lsp_server *s, const char *uri, json_t *items)
 	lsp_lines L;
 	lsp_lines_init(&L, text ? text : "", text ? len : 0);
 	json_t *it;
-	json_array_foreach(items, i, it) {
+	json_array_foreach(items, i, it)
+	{
 		json_t *r = json_object_get(it, "range");
-		const char *k[2] = { "start", "end" };
+		const char *k[2] = {"start", "end"};
 		for (int j = 0; j < 2; j++) {
 			json_t *p = json_object_get(r, k[j]);
-			lsp_pos x = lsp_lines_from_graph(&L, (uint32_t)json_integer_value(json_object_get(p, "line")),
-							 (uint32_t)json_integer_value(json_object_get(p, "character")), s->enc);
+			lsp_pos x = lsp_lines_from_graph(
+				&L, (uint32_t)json_integer_value(json_object_get(p, "line")),
+				(uint32_t)json_integer_value(json_object_get(p, "character")),
+				s->enc);
 			json_object_set_new(r, k[j], pos_json(x));
 		}
 	}
@@ -138,11 +162,15 @@ void lsp_convert_ranges(lsp_server *s, const char *uri, json_t *items)
 
 /* ---- entities --------------------------------------------------------------- */
 
-static void hex_id(uint64_t id, char out[17]) { snprintf(out, 17, "%016" PRIx64, id); }
+static void hex_id(uint64_t id, char out[17])
+{
+	snprintf(out, 17, "%016" PRIx64, id);
+}
 
 static bool parse_hex_id(const char *s, uint64_t *id)
 {
-	if (!s || !*s || strlen(s) > 16) return false;
+	if (!s || !*s || strlen(s) > 16)
+		return false;
 	char *end;
 	*id = strtoull(s, &end, 16);
 	return *end == 0;
@@ -151,18 +179,18 @@ static bool parse_hex_id(const char *s, uint64_t *id)
 static int symbol_kind(int kind)
 {
 	switch (kind) {
-	case PT_CRATE: return 4;        /* Package */
-	case PT_MODULE: return 2;       /* Module */
-	case PT_FUNCTION: return 12;    /* Function */
-	case PT_METHOD: return 6;       /* Method */
-	case PT_STRUCT: return 23;      /* Struct */
-	case PT_ENUM: return 10;        /* Enum */
+	case PT_CRATE: return 4;     /* Package */
+	case PT_MODULE: return 2;    /* Module */
+	case PT_FUNCTION: return 12; /* Function */
+	case PT_METHOD: return 6;    /* Method */
+	case PT_STRUCT: return 23;   /* Struct */
+	case PT_ENUM: return 10;     /* Enum */
 	case PT_UNION: return 23;
-	case PT_TRAIT: return 11;       /* Interface */
-	case PT_IMPL: return 19;        /* Object */
-	case PT_TYPE_ALIAS: return 26;  /* TypeParameter */
-	case PT_CONST: return 14;       /* Constant */
-	case PT_STATIC: return 13;      /* Variable */
+	case PT_TRAIT: return 11;      /* Interface */
+	case PT_IMPL: return 19;       /* Object */
+	case PT_TYPE_ALIAS: return 26; /* TypeParameter */
+	case PT_CONST: return 14;      /* Constant */
+	case PT_STATIC: return 13;     /* Variable */
 	case PT_MACRO: return 12;
 	}
 	return 13;
@@ -171,10 +199,12 @@ static int symbol_kind(int kind)
 /* A display name: impls have none, so their signature stands in. */
 static char *display_name(const rec_entity *e)
 {
-	if (*e->name) return xstrdup(e->name);
+	if (*e->name)
+		return xstrdup(e->name);
 	const char *sig = *e->sig ? e->sig : "impl";
 	size_t n = strlen(sig);
-	while (n && (sig[n - 1] == '{' || sig[n - 1] == ' ')) n--;
+	while (n && (sig[n - 1] == '{' || sig[n - 1] == ' '))
+		n--;
 	return xstrndup(sig, n > 120 ? 120 : n);
 }
 
@@ -183,20 +213,30 @@ static void sel_span(const rec_entity *e, uint32_t v[4])
 {
 	bool inside = (e->nsl > e->sl || (e->nsl == e->sl && e->nsc >= e->sc)) &&
 		      (e->nel < e->el || (e->nel == e->el && e->nec <= e->ec));
-	if (inside) { v[0] = e->nsl; v[1] = e->nsc; v[2] = e->nel; v[3] = e->nec; }
-	else { v[0] = e->sl; v[1] = e->sc; v[2] = e->sl; v[3] = e->sc; }
+	if (inside) {
+		v[0] = e->nsl;
+		v[1] = e->nsc;
+		v[2] = e->nel;
+		v[3] = e->nec;
+	} else {
+		v[0] = e->sl;
+		v[1] = e->sc;
+		v[2] = e->sl;
+		v[3] = e->sc;
+	}
 }
 
 /* The shape used by the custom requests. */
 static json_t *entity_json(req *q, uint64_t id)
 {
 	rec_entity e;
-	if (query_entity(q->txn, id, &e) != STORE_OK) return NULL;
+	if (query_entity(q->txn, id, &e) != STORE_OK)
+		return NULL;
 	char hex[17];
 	hex_id(id, hex);
 	char *name = display_name(&e);
-	json_t *o = json_pack("{s:s,s:s,s:s,s:s}", "id", hex, "name", name, "kind", pt_kind_name(e.kind),
-			      "qualifiedName", e.qpath);
+	json_t *o = json_pack("{s:s,s:s,s:s,s:s}", "id", hex, "name", name, "kind",
+			      pt_kind_name(e.kind), "qualifiedName", e.qpath);
 	free(name);
 	const char *rel = query_file_path(q->txn, e.file);
 	if (*rel) {
@@ -205,28 +245,33 @@ static json_t *entity_json(req *q, uint64_t id)
 		sel_span(&e, n);
 		json_object_set_new(o, "uri", json_string(uri));
 		json_object_set_new(o, "range", range_json(q, rel, e.sl, e.sc, e.el, e.ec));
-		json_object_set_new(o, "selectionRange", range_json(q, rel, n[0], n[1], n[2], n[3]));
+		json_object_set_new(o, "selectionRange",
+				    range_json(q, rel, n[0], n[1], n[2], n[3]));
 		free(uri);
 	}
-	if (*e.sig) json_object_set_new(o, "signature", json_string(e.sig));
-	if (e.flags & ENT_EXTERNAL) json_object_set_new(o, "external", json_true());
+	if (*e.sig)
+		json_object_set_new(o, "signature", json_string(e.sig));
+	if (e.flags & ENT_EXTERNAL)
+		json_object_set_new(o, "external", json_true());
 	return o;
 }
 
 static json_t *call_item(req *q, uint64_t id)
 {
 	rec_entity e;
-	if (query_entity(q->txn, id, &e) != STORE_OK) return NULL;
+	if (query_entity(q->txn, id, &e) != STORE_OK)
+		return NULL;
 	const char *rel = query_file_path(q->txn, e.file);
-	if (!*rel) return NULL;
+	if (!*rel)
+		return NULL;
 	char hex[17], *uri = lsp_root_file_uri(q->r, rel), *name = display_name(&e);
 	uint32_t n[4];
 	hex_id(id, hex);
 	sel_span(&e, n);
-	json_t *o = json_pack("{s:s,s:i,s:s,s:s,s:o,s:o,s:s}", "name", name, "kind", symbol_kind(e.kind),
-			      "detail", *e.sig ? e.sig : e.qpath, "uri", uri,
-			      "range", range_json(q, rel, e.sl, e.sc, e.el, e.ec),
-			      "selectionRange", range_json(q, rel, n[0], n[1], n[2], n[3]), "data", hex);
+	json_t *o = json_pack("{s:s,s:i,s:s,s:s,s:o,s:o,s:s}", "name", name, "kind",
+			      symbol_kind(e.kind), "detail", *e.sig ? e.sig : e.qpath, "uri", uri,
+			      "range", range_json(q, rel, e.sl, e.sc, e.el, e.ec), "selectionRange",
+			      range_json(q, rel, n[0], n[1], n[2], n[3]), "data", hex);
 	free(uri);
 	free(name);
 	return o;
@@ -235,11 +280,11 @@ static json_t *call_item(req *q, uint64_t id)
 /* ---- what is at the cursor ----------------------------------------------------- */
 
 typedef struct {
-	uint64_t ids[16];     /* the target(s): several for an ambiguous site */
+	uint64_t ids[16]; /* the target(s): several for an ambiguous site */
 	size_t n;
-	uint64_t at;          /* innermost entity holding the cursor (0: none) */
-	bool on_site;         /* the targets come from the site below */
-	rec_edge site;        /* the call/use/derive site under the cursor */
+	uint64_t at;   /* innermost entity holding the cursor (0: none) */
+	bool on_site;  /* the targets come from the site below */
+	rec_edge site; /* the call/use/derive site under the cursor */
 } hit;
 
 static bool holds(uint32_t l, uint32_t c, uint32_t sl, uint32_t sc, uint32_t el, uint32_t ec)
@@ -249,28 +294,42 @@ static bool holds(uint32_t l, uint32_t c, uint32_t sl, uint32_t sc, uint32_t el,
 	return after && before;
 }
 
-static uint64_t site_size(const rec_edge *e) { return ((uint64_t)(e->el - e->sl) << 32) + (e->ec - e->sc); }
+static uint64_t site_size(const rec_edge *e)
+{
+	return ((uint64_t)(e->el - e->sl) << 32) + (e->ec - e->sc);
+}
 
 /* Edges out of `from` whose site in `file` holds the cursor: keep those
  * of the smallest site (several = the candidates of an ambiguous site).
  * IMPL edges count only for derives: an impl's site is the whole block. */
-static void edges_at(req *q, uint64_t from, uint32_t file, uint32_t l, uint32_t c, hit *h, uint64_t *best)
+static void edges_at(req *q, uint64_t from, uint32_t file, uint32_t l, uint32_t c, hit *h,
+		     uint64_t *best)
 {
 	uint8_t k[8];
 	store_val v;
 	store_key_u64(k, from);
-	if (store_get(q->txn, TBL_OUT, k, 8, &v) != STORE_OK) return;
+	if (store_get(q->txn, TBL_OUT, k, 8, &v) != STORE_OK)
+		return;
 	for (size_t i = 0; i < v.len / REC_EDGE_SIZE; i++) {
 		rec_edge e;
 		rec_edge_decode((const uint8_t *)v.data + i * REC_EDGE_SIZE, &e);
-		bool kind = e.kind == REL_CALLS || e.kind == REL_USES || (e.kind == REL_IMPL && (e.flags & EDGE_DERIVE));
-		if (!kind || e.file != file || !holds(l, c, e.sl, e.sc, e.el, e.ec)) continue;
+		bool kind = e.kind == REL_CALLS || e.kind == REL_USES ||
+			    (e.kind == REL_IMPL && (e.flags & EDGE_DERIVE));
+		if (!kind || e.file != file || !holds(l, c, e.sl, e.sc, e.el, e.ec))
+			continue;
 		uint64_t sz = site_size(&e);
-		if (sz < *best) { *best = sz; h->n = 0; h->on_site = true; h->site = e; }
+		if (sz < *best) {
+			*best = sz;
+			h->n = 0;
+			h->on_site = true;
+			h->site = e;
+		}
 		if (sz == *best && h->n < 16) {
 			bool dup = false;
-			for (size_t j = 0; j < h->n; j++) dup |= h->ids[j] == e.other;
-			if (!dup) h->ids[h->n++] = e.other;
+			for (size_t j = 0; j < h->n; j++)
+				dup |= h->ids[j] == e.other;
+			if (!dup)
+				h->ids[h->n++] = e.other;
 		}
 	}
 }
@@ -290,12 +349,16 @@ static void file_level_edges(req *q, uint32_t file, uint32_t l, uint32_t c, hit 
 	size_t n = all.n, w = 0;
 	for (size_t i = 0; i < n; i++) {
 		rec_entity e;
-		if (query_entity(q->txn, all.v[i], &e) == STORE_OK && e.parent) vec_push(&all, e.parent);
+		if (query_entity(q->txn, all.v[i], &e) == STORE_OK && e.parent)
+			vec_push(&all, e.parent);
 	}
-	if (all.n) qsort(all.v, all.n, sizeof *all.v, cmp_id);
+	if (all.n)
+		qsort(all.v, all.n, sizeof *all.v, cmp_id);
 	for (size_t i = 0; i < all.n; i++)
-		if (!w || all.v[i] != all.v[w - 1]) all.v[w++] = all.v[i];
-	for (size_t i = 0; i < w; i++) edges_at(q, all.v[i], file, l, c, h, best);
+		if (!w || all.v[i] != all.v[w - 1])
+			all.v[w++] = all.v[i];
+	for (size_t i = 0; i < w; i++)
+		edges_at(q, all.v[i], file, l, c, h, best);
 	vec_free(&all);
 }
 
@@ -305,19 +368,24 @@ static void symbol_at(req *q, uint32_t file, uint32_t l, uint32_t c, hit *h)
 {
 	uint64_t best = UINT64_MAX, id = 0;
 	memset(h, 0, sizeof *h);
-	if (query_entity_at(q->txn, file, l, c, &id) == STORE_OK) h->at = id;
+	if (query_entity_at(q->txn, file, l, c, &id) == STORE_OK)
+		h->at = id;
 	/* the innermost item and its ancestors write most sites */
-	for (uint64_t x = id; x; ) {
+	for (uint64_t x = id; x;) {
 		rec_entity e;
 		edges_at(q, x, file, l, c, h, &best);
-		if (query_entity(q->txn, x, &e) != STORE_OK) break;
+		if (query_entity(q->txn, x, &e) != STORE_OK)
+			break;
 		x = e.parent;
 	}
-	if (h->n) return;
-	for (uint64_t x = id; x; ) {
+	if (h->n)
+		return;
+	for (uint64_t x = id; x;) {
 		rec_entity e;
-		if (query_entity(q->txn, x, &e) != STORE_OK) break;
-		if (e.file == file && holds(l, c, e.nsl, e.nsc, e.nel, e.nec) && e.kind != PT_IMPL) {
+		if (query_entity(q->txn, x, &e) != STORE_OK)
+			break;
+		if (e.file == file && holds(l, c, e.nsl, e.nsc, e.nel, e.nec) &&
+		    e.kind != PT_IMPL) {
 			h->ids[h->n++] = x;
 			return;
 		}
@@ -330,22 +398,28 @@ static void symbol_at(req *q, uint32_t file, uint32_t l, uint32_t c, hit *h)
 static bool at_cursor(req *q, lsp_server *s, json_t *params, hit *h, uint32_t *file_out)
 {
 	json_t *pos = json_object_get(params, "position");
-	const char *uri = json_string_value(json_object_get(json_object_get(params, "textDocument"), "uri"));
+	const char *uri =
+		json_string_value(json_object_get(json_object_get(params, "textDocument"), "uri"));
 	json_t *l = json_object_get(pos, "line"), *c = json_object_get(pos, "character");
 	char *rel = NULL;
 	memset(h, 0, sizeof *h);
 	memset(q, 0, sizeof *q);
-	if (!uri || !json_is_integer(l) || !json_is_integer(c)) return false;
+	if (!uri || !json_is_integer(l) || !json_is_integer(c))
+		return false;
 	lsp_root *r = lsp_root_of(s, uri, &rel);
 	uint32_t file;
-	if (!req_begin(q, s, r) || query_file_id(q->txn, rel, &file) != STORE_OK) { free(rel); return false; }
+	if (!req_begin(q, s, r) || query_file_id(q->txn, rel, &file) != STORE_OK) {
+		free(rel);
+		return false;
+	}
 	json_int_t li = json_integer_value(l), ci = json_integer_value(c);
-	lsp_pos p = { li < 0 ? 0 : (uint32_t)li, ci < 0 ? 0 : (uint32_t)ci };
+	lsp_pos p = {li < 0 ? 0 : (uint32_t)li, ci < 0 ? 0 : (uint32_t)ci};
 	uint32_t gl, gc;
 	lsp_lines_to_graph(lines_of(q, rel), p, s->enc, &gl, &gc);
 	free(rel);
 	symbol_at(q, file, gl, gc, h);
-	if (file_out) *file_out = file;
+	if (file_out)
+		*file_out = file;
 	return true;
 }
 
@@ -364,13 +438,14 @@ static json_t *module_file_loc(req *q, const rec_entity *m)
 	uint8_t k[8];
 	store_val v;
 	store_key_u64(k, m->id);
-	if (store_get(q->txn, TBL_OUT, k, 8, &v) != STORE_OK) return NULL;
+	if (store_get(q->txn, TBL_OUT, k, 8, &v) != STORE_OK)
+		return NULL;
 	for (size_t i = 0; i < v.len / REC_EDGE_SIZE; i++) {
 		rec_edge e;
 		rec_entity c;
 		rec_edge_decode((const uint8_t *)v.data + i * REC_EDGE_SIZE, &e);
-		if (e.kind == REL_CONTAINS && query_entity(q->txn, e.other, &c) == STORE_OK && c.file != m->file &&
-		    c.file != PT_NO_FILE)
+		if (e.kind == REL_CONTAINS && query_entity(q->txn, e.other, &c) == STORE_OK &&
+		    c.file != m->file && c.file != PT_NO_FILE)
 			return loc_json(q, c.file, 0, 0, 0, 0);
 	}
 	return NULL;
@@ -381,16 +456,20 @@ static json_t *module_file_loc(req *q, const rec_entity *m)
  * (else the location's own range). Steals loc. */
 static json_t *as_link(req *q, json_t *loc, const rec_entity *e, bool item, const hit *h)
 {
-	if (!loc) return NULL;
+	if (!loc)
+		return NULL;
 	json_t *range = json_object_get(loc, "range");
-	json_t *l = json_pack("{s:O,s:O,s:O}", "targetUri", json_object_get(loc, "uri"), "targetRange", range,
-			      "targetSelectionRange", range);
+	json_t *l = json_pack("{s:O,s:O,s:O}", "targetUri", json_object_get(loc, "uri"),
+			      "targetRange", range, "targetSelectionRange", range);
 	const char *rel = query_file_path(q->txn, e->file);
-	if (item && *rel) json_object_set_new(l, "targetRange", range_json(q, rel, e->sl, e->sc, e->el, e->ec));
+	if (item && *rel)
+		json_object_set_new(l, "targetRange",
+				    range_json(q, rel, e->sl, e->sc, e->el, e->ec));
 	const char *srel = h->on_site ? query_file_path(q->txn, h->site.file) : "";
 	if (*srel)
-		json_object_set_new(l, "originSelectionRange",
-				    range_json(q, srel, h->site.sl, h->site.sc, h->site.el, h->site.ec));
+		json_object_set_new(
+			l, "originSelectionRange",
+			range_json(q, srel, h->site.sl, h->site.sc, h->site.el, h->site.ec));
 	json_decref(loc);
 	return l;
 }
@@ -405,15 +484,21 @@ json_t *lsp_req_definition(lsp_server *s, json_t *params, lsp_err *err)
 		for (size_t i = 0; i < h.n; i++) {
 			rec_entity e;
 			json_t *l = NULL;
-			if (query_entity(q.txn, h.ids[i], &e) != STORE_OK) continue;
-			if (e.kind == PT_MODULE) l = module_file_loc(&q, &e);
+			if (query_entity(q.txn, h.ids[i], &e) != STORE_OK)
+				continue;
+			if (e.kind == PT_MODULE)
+				l = module_file_loc(&q, &e);
 			bool item = !l;
-			if (!l) l = name_loc(&q, &e);
+			if (!l)
+				l = name_loc(&q, &e);
 			append(out, s->cap_link ? as_link(&q, l, &e, item, &h) : l);
 		}
 	}
 	req_end(&q);
-	if (!json_array_size(out)) { json_decref(out); return json_null(); }
+	if (!json_array_size(out)) {
+		json_decref(out);
+		return json_null();
+	}
 	return out;
 }
 
@@ -426,23 +511,29 @@ json_t *lsp_req_implementation(lsp_server *s, json_t *params, lsp_err *err)
 	if (at_cursor(&q, s, params, &h, NULL) && h.n) {
 		rec_entity t;
 		q_results res = {0};
-		if (query_entity(q.txn, h.ids[0], &t) == STORE_OK && query_what_implements(q.txn, h.ids[0], 0, &res) == STORE_OK) {
+		if (query_entity(q.txn, h.ids[0], &t) == STORE_OK &&
+		    query_what_implements(q.txn, h.ids[0], 0, &res) == STORE_OK) {
 			bool is_trait = t.kind == PT_TRAIT || (t.kind == PT_METHOD);
 			for (size_t i = 0; i < res.items.n; i++) {
 				const q_item *it = &res.items.v[i];
 				rec_entity tr;
 				json_t *loc = NULL;
 				/* a type: the trait's definition when it is ours, else the impl */
-				if (!is_trait && query_entity(q.txn, it->other, &tr) == STORE_OK && !(tr.flags & ENT_EXTERNAL))
+				if (!is_trait && query_entity(q.txn, it->other, &tr) == STORE_OK &&
+				    !(tr.flags & ENT_EXTERNAL))
 					loc = name_loc(&q, &tr);
-				if (!loc) loc = site_loc(&q, &res.sites.v[it->site_off]);
+				if (!loc)
+					loc = site_loc(&q, &res.sites.v[it->site_off]);
 				append(out, loc);
 			}
 		}
 		q_results_free(&res);
 	}
 	req_end(&q);
-	if (!json_array_size(out)) { json_decref(out); return json_null(); }
+	if (!json_array_size(out)) {
+		json_decref(out);
+		return json_null();
+	}
 	return out;
 }
 
@@ -452,14 +543,17 @@ json_t *lsp_req_references(lsp_server *s, json_t *params, lsp_err *err)
 	req q;
 	hit h;
 	json_t *out = json_array();
-	bool decl = json_is_true(json_object_get(json_object_get(params, "context"), "includeDeclaration"));
+	bool decl = json_is_true(
+		json_object_get(json_object_get(params, "context"), "includeDeclaration"));
 	if (at_cursor(&q, s, params, &h, NULL)) {
 		for (size_t k = 0; k < h.n; k++) {
 			rec_entity e;
 			q_results res = {0};
-			if (decl && query_entity(q.txn, h.ids[k], &e) == STORE_OK) append(out, name_loc(&q, &e));
+			if (decl && query_entity(q.txn, h.ids[k], &e) == STORE_OK)
+				append(out, name_loc(&q, &e));
 			query_references(q.txn, h.ids[k], 0, &res);
-			for (size_t i = 0; i < res.sites.n; i++) append(out, site_loc(&q, &res.sites.v[i]));
+			for (size_t i = 0; i < res.sites.n; i++)
+				append(out, site_loc(&q, &res.sites.v[i]));
 			q_results_free(&res);
 		}
 	}
@@ -474,18 +568,24 @@ json_t *lsp_req_hover(lsp_server *s, json_t *params, lsp_err *err)
 	hit h;
 	json_t *out = NULL;
 	rec_entity e;
-	if (at_cursor(&q, s, params, &h, NULL) && h.n && query_entity(q.txn, h.ids[0], &e) == STORE_OK) {
+	if (at_cursor(&q, s, params, &h, NULL) && h.n &&
+	    query_entity(q.txn, h.ids[0], &e) == STORE_OK) {
 		strbuf b = {0};
 		q_results callers = {0};
 		query_callers(q.txn, h.ids[0], 0, &callers);
-		if (*e.sig) strbuf_printf(&b, "```rust\n%s\n```\n\n", e.sig);
+		if (*e.sig)
+			strbuf_printf(&b, "```rust\n%s\n```\n\n", e.sig);
 		strbuf_printf(&b, "%s `%s`", pt_kind_name(e.kind), e.qpath);
 		const char *rel = query_file_path(q.txn, e.file);
-		if (*rel) strbuf_printf(&b, "  \ndefined in `%s:%u`", rel, e.sl + 1);
-		else strbuf_adds(&b, "  \ndefined outside the workspace");
+		if (*rel)
+			strbuf_printf(&b, "  \ndefined in `%s:%u`", rel, e.sl + 1);
+		else
+			strbuf_adds(&b, "  \ndefined outside the workspace");
 		if (e.kind == PT_FUNCTION || e.kind == PT_METHOD)
-			strbuf_printf(&b, "  \n%zu caller%s", callers.items.n, callers.items.n == 1 ? "" : "s");
-		if (h.n > 1) strbuf_printf(&b, "  \n(%zu candidates: the call is ambiguous)", h.n);
+			strbuf_printf(&b, "  \n%zu caller%s", callers.items.n,
+				      callers.items.n == 1 ? "" : "s");
+		if (h.n > 1)
+			strbuf_printf(&b, "  \n(%zu candidates: the call is ambiguous)", h.n);
 		out = json_pack("{s:{s:s,s:s}}", "contents", "kind", "markdown", "value", b.buf);
 		strbuf_free(&b);
 		q_results_free(&callers);
@@ -505,12 +605,16 @@ json_t *lsp_req_prepare_call_hierarchy(lsp_server *s, json_t *params, lsp_err *e
 	if (at_cursor(&q, s, params, &h, NULL)) {
 		for (size_t i = 0; i < h.n; i++) {
 			rec_entity e;
-			if (query_entity(q.txn, h.ids[i], &e) == STORE_OK && (e.kind == PT_FUNCTION || e.kind == PT_METHOD))
+			if (query_entity(q.txn, h.ids[i], &e) == STORE_OK &&
+			    (e.kind == PT_FUNCTION || e.kind == PT_METHOD))
 				append(out, call_item(&q, h.ids[i]));
 		}
 	}
 	req_end(&q);
-	if (!json_array_size(out)) { json_decref(out); return json_null(); }
+	if (!json_array_size(out)) {
+		json_decref(out);
+		return json_null();
+	}
 	return out;
 }
 
@@ -520,7 +624,8 @@ static bool hierarchy_item(req *q, lsp_server *s, json_t *params, uint64_t *id)
 	json_t *item = json_object_get(params, "item");
 	const char *uri = json_string_value(json_object_get(item, "uri"));
 	memset(q, 0, sizeof *q);
-	if (!uri || !parse_hex_id(json_string_value(json_object_get(item, "data")), id)) return false;
+	if (!uri || !parse_hex_id(json_string_value(json_object_get(item, "data")), id))
+		return false;
 	return req_begin(q, s, lsp_root_of(s, uri, NULL));
 }
 
@@ -529,7 +634,8 @@ static json_t *ranges_of(req *q, const q_results *res, const q_item *it)
 	json_t *a = json_array();
 	for (uint32_t i = 0; i < it->site_n; i++) {
 		json_t *l = site_loc(q, &res->sites.v[it->site_off + i]);
-		if (l) json_array_append(a, json_object_get(l, "range"));
+		if (l)
+			json_array_append(a, json_object_get(l, "range"));
 		json_decref(l);
 	}
 	return a;
@@ -542,12 +648,16 @@ static json_t *calls(lsp_server *s, json_t *params, bool incoming)
 	json_t *out = json_array();
 	if (hierarchy_item(&q, s, params, &id)) {
 		q_results res = {0};
-		if (incoming) query_callers(q.txn, id, 0, &res);
-		else query_callees(q.txn, id, 0, &res);
+		if (incoming)
+			query_callers(q.txn, id, 0, &res);
+		else
+			query_callees(q.txn, id, 0, &res);
 		for (size_t i = 0; i < res.items.n; i++) {
 			json_t *it = call_item(&q, res.items.v[i].id);
-			if (!it) continue;
-			json_array_append_new(out, json_pack("{s:o,s:o}", incoming ? "from" : "to", it, "fromRanges",
+			if (!it)
+				continue;
+			json_array_append_new(out, json_pack("{s:o,s:o}", incoming ? "from" : "to",
+							     it, "fromRanges",
 							     ranges_of(&q, &res, &res.items.v[i])));
 		}
 		q_results_free(&res);
@@ -556,17 +666,30 @@ static json_t *calls(lsp_server *s, json_t *params, bool incoming)
 	return out;
 }
 
-json_t *lsp_req_incoming_calls(lsp_server *s, json_t *params, lsp_err *err) { (void)err; return calls(s, params, true); }
-json_t *lsp_req_outgoing_calls(lsp_server *s, json_t *params, lsp_err *err) { (void)err; return calls(s, params, false); }
+json_t *lsp_req_incoming_calls(lsp_server *s, json_t *params, lsp_err *err)
+{
+	(void)err;
+	return calls(s, params, true);
+}
+json_t *lsp_req_outgoing_calls(lsp_server *s, json_t *params, lsp_err *err)
+{
+	(void)err;
+	return calls(s, params, false);
+}
 
 /* ---- symbols --------------------------------------------------------------------- */
 
-typedef struct { uint64_t id, parent; rec_entity e; json_t *sym; } symnode;
+typedef struct {
+	uint64_t id, parent;
+	rec_entity e;
+	json_t *sym;
+} symnode;
 
 static int cmp_sym(const void *a, const void *b)
 {
 	const symnode *x = a, *y = b;
-	if (x->e.start_byte != y->e.start_byte) return x->e.start_byte < y->e.start_byte ? -1 : 1;
+	if (x->e.start_byte != y->e.start_byte)
+		return x->e.start_byte < y->e.start_byte ? -1 : 1;
 	return x->e.end_byte > y->e.end_byte ? -1 : x->e.end_byte < y->e.end_byte;
 }
 
@@ -578,7 +701,8 @@ static json_t *doc_symbol(req *q, const char *rel, const rec_entity *e)
 	json_t *o = json_pack("{s:s,s:i,s:o,s:o}", "name", name, "kind", symbol_kind(e->kind),
 			      "range", range_json(q, rel, e->sl, e->sc, e->el, e->ec),
 			      "selectionRange", range_json(q, rel, n[0], n[1], n[2], n[3]));
-	if (*e->sig) json_object_set_new(o, "detail", json_string(e->sig));
+	if (*e->sig)
+		json_object_set_new(o, "detail", json_string(e->sig));
 	free(name);
 	return o;
 }
@@ -591,14 +715,17 @@ static void collect_symbols(req *q, uint32_t file, const char *rel, symnodes *v)
 	q_ids ids = {0};
 	query_file_entities(q->txn, file, &ids);
 	for (size_t i = 0; i < ids.n; i++) {
-		symnode n = { .id = ids.v[i] };
-		if (query_entity(q->txn, ids.v[i], &n.e) != STORE_OK || n.e.file != file) continue;
+		symnode n = {.id = ids.v[i]};
+		if (query_entity(q->txn, ids.v[i], &n.e) != STORE_OK || n.e.file != file)
+			continue;
 		n.parent = n.e.parent;
 		vec_push(v, n);
 	}
 	vec_free(&ids);
-	if (v->n) qsort(v->v, v->n, sizeof *v->v, cmp_sym);
-	for (size_t i = 0; i < v->n; i++) v->v[i].sym = doc_symbol(q, rel, &v->v[i].e);
+	if (v->n)
+		qsort(v->v, v->n, sizeof *v->v, cmp_sym);
+	for (size_t i = 0; i < v->n; i++)
+		v->v[i].sym = doc_symbol(q, rel, &v->v[i].e);
 }
 
 /* Move each symbol into its parent's children. Last to first: a symbol
@@ -607,10 +734,15 @@ static void nest_symbols(symnodes *v)
 {
 	for (size_t i = v->n; i-- > 0;) {
 		size_t p = 0;
-		while (p < v->n && (v->v[p].id != v->v[i].parent || p == i)) p++;
-		if (p == v->n) continue;
+		while (p < v->n && (v->v[p].id != v->v[i].parent || p == i))
+			p++;
+		if (p == v->n)
+			continue;
 		json_t *kids = json_object_get(v->v[p].sym, "children");
-		if (!kids) { kids = json_array(); json_object_set_new(v->v[p].sym, "children", kids); }
+		if (!kids) {
+			kids = json_array();
+			json_object_set_new(v->v[p].sym, "children", kids);
+		}
 		json_array_insert_new(kids, 0, v->v[i].sym);
 		v->v[i].sym = NULL;
 	}
@@ -629,18 +761,23 @@ static void flatten_symbol(json_t *o, const char *uri)
 json_t *lsp_req_document_symbol(lsp_server *s, json_t *params, lsp_err *err)
 {
 	(void)err;
-	const char *uri = json_string_value(json_object_get(json_object_get(params, "textDocument"), "uri"));
+	const char *uri =
+		json_string_value(json_object_get(json_object_get(params, "textDocument"), "uri"));
 	char *rel = NULL;
 	req q;
 	uint32_t file;
 	json_t *out = json_array();
 	symnodes v = {0};
-	if (req_begin(&q, s, uri ? lsp_root_of(s, uri, &rel) : NULL) && query_file_id(q.txn, rel, &file) == STORE_OK) {
+	if (req_begin(&q, s, uri ? lsp_root_of(s, uri, &rel) : NULL) &&
+	    query_file_id(q.txn, rel, &file) == STORE_OK) {
 		collect_symbols(&q, file, rel, &v);
-		if (s->cap_hier_symbols) nest_symbols(&v);
+		if (s->cap_hier_symbols)
+			nest_symbols(&v);
 		for (size_t i = 0; i < v.n; i++) {
-			if (!v.v[i].sym) continue;
-			if (!s->cap_hier_symbols) flatten_symbol(v.v[i].sym, uri);
+			if (!v.v[i].sym)
+				continue;
+			if (!s->cap_hier_symbols)
+				flatten_symbol(v.v[i].sym, uri);
 			json_array_append_new(out, v.v[i].sym);
 		}
 	}
@@ -658,15 +795,20 @@ json_t *lsp_req_workspace_symbol(lsp_server *s, json_t *params, lsp_err *err)
 	for (size_t k = 0; k < s->roots.n; k++) {
 		req q;
 		q_ids ids = {0};
-		if (atomic_load(&s->roots.v[k]->retired)) continue;
-		if (req_begin(&q, s, s->roots.v[k])) query_search(q.txn, query ? query : "", 256, &ids);
+		if (atomic_load(&s->roots.v[k]->retired))
+			continue;
+		if (req_begin(&q, s, s->roots.v[k]))
+			query_search(q.txn, query ? query : "", 256, &ids);
 		for (size_t i = 0; i < ids.n && !lsp_is_cancelled(s); i++) {
 			rec_entity e, p;
-			if (query_entity(q.txn, ids.v[i], &e) != STORE_OK || e.kind == PT_IMPL) continue;
+			if (query_entity(q.txn, ids.v[i], &e) != STORE_OK || e.kind == PT_IMPL)
+				continue;
 			json_t *loc = name_loc(&q, &e);
-			if (!loc) continue;
+			if (!loc)
+				continue;
 			char *name = display_name(&e);
-			json_t *o = json_pack("{s:s,s:i,s:o}", "name", name, "kind", symbol_kind(e.kind), "location", loc);
+			json_t *o = json_pack("{s:s,s:i,s:o}", "name", name, "kind",
+					      symbol_kind(e.kind), "location", loc);
 			if (e.parent && query_entity(q.txn, e.parent, &p) == STORE_OK)
 				json_object_set_new(o, "containerName", json_string(p.qpath));
 			json_array_append_new(out, o);
@@ -687,20 +829,28 @@ static bool custom_target(req *q, lsp_server *s, json_t *params, uint64_t *id)
 	const char *hex = json_string_value(json_object_get(params, "id"));
 	memset(q, 0, sizeof *q);
 	if (hex) {
-		if (!parse_hex_id(hex, id)) return false;
+		if (!parse_hex_id(hex, id))
+			return false;
 		const char *uri = json_string_value(json_object_get(params, "uri"));
-		if (uri) return req_begin(q, s, lsp_root_of(s, uri, NULL));
+		if (uri)
+			return req_begin(q, s, lsp_root_of(s, uri, NULL));
 		for (size_t i = 0; i < s->roots.n; i++) {
 			rec_entity e;
-			if (atomic_load(&s->roots.v[i]->retired)) continue;
-			if (!req_begin(q, s, s->roots.v[i])) { req_end(q); continue; }
-			if (query_entity(q->txn, *id, &e) == STORE_OK) return true;
+			if (atomic_load(&s->roots.v[i]->retired))
+				continue;
+			if (!req_begin(q, s, s->roots.v[i])) {
+				req_end(q);
+				continue;
+			}
+			if (query_entity(q->txn, *id, &e) == STORE_OK)
+				return true;
 			req_end(q);
 		}
 		memset(q, 0, sizeof *q);
 		return false;
 	}
-	if (!at_cursor(q, s, params, &h, NULL) || !h.n) return false;
+	if (!at_cursor(q, s, params, &h, NULL) || !h.n)
+		return false;
 	*id = h.ids[0];
 	return true;
 }
@@ -716,8 +866,12 @@ json_t *lsp_req_blast_radius(lsp_server *s, json_t *params, lsp_err *err)
 	req q;
 	uint64_t id;
 	json_t *d = json_object_get(params, "depth"), *lim = json_object_get(params, "limit");
-	if (d && !json_is_integer(d)) { bad_params(err, "depth is a number"); return NULL; }
-	if (!custom_target(&q, s, params, &id)) return target_missing(&q);
+	if (d && !json_is_integer(d)) {
+		bad_params(err, "depth is a number");
+		return NULL;
+	}
+	if (!custom_target(&q, s, params, &id))
+		return target_missing(&q);
 	uint32_t depth = d ? (uint32_t)json_integer_value(d) : 3;
 	size_t limit = lim ? (size_t)json_integer_value(lim) : 1000;
 	q_results res = {0};
@@ -726,7 +880,8 @@ json_t *lsp_req_blast_radius(lsp_server *s, json_t *params, lsp_err *err)
 	for (size_t i = 0; i < res.items.n; i++) {
 		const q_item *it = &res.items.v[i];
 		json_t *o = entity_json(&q, it->id), *via = json_array();
-		if (!o) continue;
+		if (!o)
+			continue;
 		for (uint32_t k = 0; k < it->via_n; k++) {
 			rec_entity e;
 			if (query_entity(q.txn, res.via.v[it->via_off + k], &e) == STORE_OK)
@@ -737,12 +892,14 @@ json_t *lsp_req_blast_radius(lsp_server *s, json_t *params, lsp_err *err)
 		json_object_set_new(o, "via", via);
 		if (it->site_n) {
 			json_t *l = site_loc(&q, &res.sites.v[it->site_off]);
-			if (l) json_object_set_new(o, "site", l);
+			if (l)
+				json_object_set_new(o, "site", l);
 		}
 		json_array_append_new(items, o);
 	}
-	json_t *out = json_pack("{s:o,s:I,s:o,s:b}", "target", entity_json(&q, id) ?: json_null(), "depth", (json_int_t)depth,
-				"items", items, "truncated", res.truncated);
+	json_t *out =
+		json_pack("{s:o,s:I,s:o,s:b}", "target", entity_json(&q, id) ?: json_null(),
+			  "depth", (json_int_t)depth, "items", items, "truncated", res.truncated);
 	q_results_free(&res);
 	req_end(&q);
 	return out;
@@ -753,23 +910,28 @@ json_t *lsp_req_what_implements(lsp_server *s, json_t *params, lsp_err *err)
 	(void)err;
 	req q;
 	uint64_t id;
-	if (!custom_target(&q, s, params, &id)) return target_missing(&q);
+	if (!custom_target(&q, s, params, &id))
+		return target_missing(&q);
 	q_results res = {0};
 	query_what_implements(q.txn, id, 0, &res);
 	json_t *items = json_array();
 	for (size_t i = 0; i < res.items.n; i++) {
 		const q_item *it = &res.items.v[i];
 		rec_entity impl, tr;
-		if (query_entity(q.txn, it->id, &impl) != STORE_OK || query_entity(q.txn, it->other, &tr) != STORE_OK) continue;
+		if (query_entity(q.txn, it->id, &impl) != STORE_OK ||
+		    query_entity(q.txn, it->other, &tr) != STORE_OK)
+			continue;
 		json_t *o = json_pack("{s:s,s:s,s:s,s:b}", "kind", it->derive ? "derive" : "impl",
-				      "type", impl.kind == PT_IMPL ? impl.name : impl.qpath, "trait", tr.qpath,
-				      "derive", it->derive);
+				      "type", impl.kind == PT_IMPL ? impl.name : impl.qpath,
+				      "trait", tr.qpath, "derive", it->derive);
 		json_t *l = site_loc(&q, &res.sites.v[it->site_off]);
-		if (l) json_object_set_new(o, "location", l);
+		if (l)
+			json_object_set_new(o, "location", l);
 		json_object_set_new(o, "implementor", entity_json(&q, it->id) ?: json_null());
 		json_array_append_new(items, o);
 	}
-	json_t *out = json_pack("{s:o,s:o}", "target", entity_json(&q, id) ?: json_null(), "items", items);
+	json_t *out = json_pack("{s:o,s:o}", "target", entity_json(&q, id) ?: json_null(), "items",
+				items);
 	q_results_free(&res);
 	req_end(&q);
 	return out;
@@ -779,21 +941,32 @@ json_t *lsp_req_find_cycles(lsp_server *s, json_t *params, lsp_err *err)
 {
 	const char *lv = json_string_value(json_object_get(params, "level"));
 	int levels = CYCLES_MODULE | CYCLES_FUNCTION;
-	if (lv && strcmp(lv, "module") == 0) levels = CYCLES_MODULE;
-	else if (lv && strcmp(lv, "function") == 0) levels = CYCLES_FUNCTION;
-	else if (lv && strcmp(lv, "all") != 0) { bad_params(err, "level is module, function or all"); return NULL; }
+	if (lv && strcmp(lv, "module") == 0)
+		levels = CYCLES_MODULE;
+	else if (lv && strcmp(lv, "function") == 0)
+		levels = CYCLES_FUNCTION;
+	else if (lv && strcmp(lv, "all") != 0) {
+		bad_params(err, "level is module, function or all");
+		return NULL;
+	}
 	json_t *cycles = json_array();
 	for (size_t k = 0; k < s->roots.n; k++) {
 		req q;
 		q_cycles c = {0};
-		if (atomic_load(&s->roots.v[k]->retired)) continue;
-		if (req_begin(&q, s, s->roots.v[k]) && query_cycles(q.txn, levels, &c) == STORE_OK) {
+		if (atomic_load(&s->roots.v[k]->retired))
+			continue;
+		if (req_begin(&q, s, s->roots.v[k]) &&
+		    query_cycles(q.txn, levels, &c) == STORE_OK) {
 			for (size_t i = 0; i < c.level.n; i++) {
 				json_t *m = json_array();
-				for (uint32_t j = c.starts.v[i]; j < c.starts.v[i + 1]; j++) append(m, entity_json(&q, c.members.v[j]));
-				json_array_append_new(cycles, json_pack("{s:s,s:s,s:o}", "level",
-									c.level.v[i] == CYCLES_MODULE ? "module" : "function",
-									"root", s->roots.v[k]->uri, "members", m));
+				for (uint32_t j = c.starts.v[i]; j < c.starts.v[i + 1]; j++)
+					append(m, entity_json(&q, c.members.v[j]));
+				json_array_append_new(
+					cycles,
+					json_pack("{s:s,s:s,s:o}", "level",
+						  c.level.v[i] == CYCLES_MODULE ? "module"
+										: "function",
+						  "root", s->roots.v[k]->uri, "members", m));
 			}
 		}
 		q_cycles_free(&c);
@@ -807,13 +980,17 @@ json_t *lsp_req_generate_context(lsp_server *s, json_t *params, lsp_err *err)
 	req q;
 	uint64_t id;
 	json_t *t = json_object_get(params, "tokens");
-	if (t && !json_is_integer(t)) { bad_params(err, "tokens is a number"); return NULL; }
-	if (!custom_target(&q, s, params, &id)) return target_missing(&q);
+	if (t && !json_is_integer(t)) {
+		bad_params(err, "tokens is a number");
+		return NULL;
+	}
+	if (!custom_target(&q, s, params, &id))
+		return target_missing(&q);
 	strbuf b = {0};
 	uint32_t used = 0;
 	query_context(q.txn, id, t ? (uint32_t)json_integer_value(t) : 2000, &b, &used);
-	json_t *out = json_pack("{s:o,s:s,s:I}", "target", entity_json(&q, id) ?: json_null(), "text",
-				b.buf ? b.buf : "", "tokens", (json_int_t)used);
+	json_t *out = json_pack("{s:o,s:s,s:I}", "target", entity_json(&q, id) ?: json_null(),
+				"text", b.buf ? b.buf : "", "tokens", (json_int_t)used);
 	strbuf_free(&b);
 	req_end(&q);
 	return out;
@@ -837,7 +1014,8 @@ json_t *lsp_req_stats(lsp_server *s, json_t *params, lsp_err *err)
 	uint64_t tf = 0, te = 0, td = 0;
 	for (size_t k = 0; k < s->roots.n; k++) {
 		lsp_root *r = s->roots.v[k];
-		if (atomic_load(&r->retired)) continue;
+		if (atomic_load(&r->retired))
+			continue;
 		uint64_t files = 0, ents = 0, edges = 0, last = 0;
 		store_stats st = {0};
 		store_txn *txn = NULL;
@@ -850,12 +1028,16 @@ json_t *lsp_req_stats(lsp_server *s, json_t *params, lsp_err *err)
 			store_stats_get(r->st, &st);
 		}
 		pthread_mutex_lock(&r->mu);
-		json_t *o = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:f,s:I,s:I,s:i}", "root", r->uri, "database", r->db,
-				      "state", state_name(r->state), "files", (json_int_t)files, "entities", (json_int_t)ents,
-				      "edges", (json_int_t)edges, "databaseBytes", (json_int_t)st.file_size,
-				      "lastUpdateMs", (double)r->last_update_us / 1000.0, "lastUpdateUnix", (json_int_t)last,
-				      "updates", (json_int_t)r->updates, "pendingUpdates", (int)r->queue.n + (r->busy ? 1 : 0));
-		if (r->error) json_object_set_new(o, "error", json_string(r->error));
+		json_t *o = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:f,s:I,s:I,s:i}", "root",
+				      r->uri, "database", r->db, "state", state_name(r->state),
+				      "files", (json_int_t)files, "entities", (json_int_t)ents,
+				      "edges", (json_int_t)edges, "databaseBytes",
+				      (json_int_t)st.file_size, "lastUpdateMs",
+				      (double)r->last_update_us / 1000.0, "lastUpdateUnix",
+				      (json_int_t)last, "updates", (json_int_t)r->updates,
+				      "pendingUpdates", (int)r->queue.n + (r->busy ? 1 : 0));
+		if (r->error)
+			json_object_set_new(o, "error", json_string(r->error));
 		pthread_mutex_unlock(&r->mu);
 		json_array_append_new(roots, o);
 		tf += files;
@@ -863,9 +1045,11 @@ json_t *lsp_req_stats(lsp_server *s, json_t *params, lsp_err *err)
 		td += edges;
 	}
 	/* this request is not counted yet: it is being answered */
-	json_t *reqs = json_pack("{s:I,s:f,s:I}", "answered", (json_int_t)atomic_load(&s->req_count),
-				 "maxMs", (double)atomic_load(&s->req_max_us) / 1000.0,
-				 "over50Ms", (json_int_t)atomic_load(&s->req_over_50ms));
-	return json_pack("{s:I,s:I,s:I,s:s,s:o,s:o}", "files", (json_int_t)tf, "entities", (json_int_t)te, "edges",
-			 (json_int_t)td, "positionEncoding", lsp_enc_name(s->enc), "roots", roots, "requests", reqs);
+	json_t *reqs =
+		json_pack("{s:I,s:f,s:I}", "answered", (json_int_t)atomic_load(&s->req_count),
+			  "maxMs", (double)atomic_load(&s->req_max_us) / 1000.0, "over50Ms",
+			  (json_int_t)atomic_load(&s->req_over_50ms));
+	return json_pack("{s:I,s:I,s:I,s:s,s:o,s:o}", "files", (json_int_t)tf, "entities",
+			 (json_int_t)te, "edges", (json_int_t)td, "positionEncoding",
+			 lsp_enc_name(s->enc), "roots", roots, "requests", reqs);
 }

@@ -14,7 +14,7 @@
 
 #include "../core/base.h"
 
-#define BUF_SIZE 65536
+#define BUF_SIZE        65536
 #define MAX_HEADER_LINE 8192
 
 static const char CL[] = "content-length:";
@@ -38,41 +38,50 @@ const char *jrpc_strerror(int code)
 
 struct jrpc_reader {
 	int fd;
-	int stop[2];          /* self-pipe: readable once jrpc_reader_stop ran */
+	int stop[2]; /* self-pipe: readable once jrpc_reader_stop ran */
 	char buf[BUF_SIZE];
-	size_t pos, len;      /* unread bytes are buf[pos..len) */
-	int err;              /* sticky JRPC_EOF / JRPC_EIO once input ended */
+	size_t pos, len; /* unread bytes are buf[pos..len) */
+	int err;         /* sticky JRPC_EOF / JRPC_EIO once input ended */
 };
 
 jrpc_reader *jrpc_reader_new(int fd)
 {
 	jrpc_reader *r = xcalloc(1, sizeof *r);
 	r->fd = fd;
-	if (pipe2(r->stop, O_CLOEXEC | O_NONBLOCK) != 0) r->stop[0] = r->stop[1] = -1;
+	if (pipe2(r->stop, O_CLOEXEC | O_NONBLOCK) != 0)
+		r->stop[0] = r->stop[1] = -1;
 	return r;
 }
 
 void jrpc_reader_free(jrpc_reader *self)
 {
-	if (!self) return;
-	if (self->stop[0] >= 0) { close(self->stop[0]); close(self->stop[1]); }
+	if (!self)
+		return;
+	if (self->stop[0] >= 0) {
+		close(self->stop[0]);
+		close(self->stop[1]);
+	}
 	free(self);
 }
 
 void jrpc_reader_stop(jrpc_reader *self)
 {
-	if (self->stop[1] >= 0) (void)!write(self->stop[1], "x", 1);
+	if (self->stop[1] >= 0)
+		(void)!write(self->stop[1], "x", 1);
 }
 
 /* read(), unless a stop comes first (then 0, as at end of input). */
 static ssize_t read_some(jrpc_reader *r, void *p, size_t n)
 {
-	struct pollfd fds[2] = { { r->fd, POLLIN, 0 }, { r->stop[0], POLLIN, 0 } };
+	struct pollfd fds[2] = {{r->fd, POLLIN, 0}, {r->stop[0], POLLIN, 0}};
 	for (;;) {
 		int k = poll(fds, r->stop[0] >= 0 ? 2 : 1, -1);
-		if (k < 0 && errno == EINTR) continue;
-		if (k < 0) return -1;
-		if (fds[1].revents) return 0;
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -1;
+		if (fds[1].revents)
+			return 0;
 		return read(r->fd, p, n);
 	}
 }
@@ -80,23 +89,33 @@ static ssize_t read_some(jrpc_reader *r, void *p, size_t n)
 /* Read more input, keeping the unread bytes. Returns 0 or JRPC_EOF/EIO. */
 static int fill(jrpc_reader *r)
 {
-	if (r->err) return r->err;
+	if (r->err)
+		return r->err;
 	if (r->pos > 0) {
 		memmove(r->buf, r->buf + r->pos, r->len - r->pos);
 		r->len -= r->pos;
 		r->pos = 0;
 	}
-	if (r->len == sizeof r->buf) return 0;
+	if (r->len == sizeof r->buf)
+		return 0;
 	for (;;) {
 		ssize_t n = read_some(r, r->buf + r->len, sizeof r->buf - r->len);
-		if (n > 0) { r->len += (size_t)n; return 0; }
-		if (n < 0 && errno == EINTR) continue;
+		if (n > 0) {
+			r->len += (size_t)n;
+			return 0;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
 		r->err = n == 0 ? JRPC_EOF : JRPC_EIO;
 		return r->err;
 	}
 }
 
-#define DETAIL(d, n, ...) do { if ((d) && (n)) snprintf((d), (n), __VA_ARGS__); } while (0)
+#define DETAIL(d, n, ...)                                                                          \
+	do {                                                                                       \
+		if ((d) && (n))                                                                    \
+			snprintf((d), (n), __VA_ARGS__);                                           \
+	} while (0)
 
 /* Skip input up to the next "Content-Length:" (any case), wherever it
  * is: after a refused body the next header follows the body directly. */
@@ -104,21 +123,26 @@ static int resync(jrpc_reader *r)
 {
 	for (;;) {
 		for (size_t i = r->pos; i + CL_LEN <= r->len; i++) {
-			if (tolower((unsigned char)r->buf[i]) == 'c' && strncasecmp(r->buf + i, CL, CL_LEN) == 0) {
+			if (tolower((unsigned char)r->buf[i]) == 'c' &&
+			    strncasecmp(r->buf + i, CL, CL_LEN) == 0) {
 				r->pos = i;
 				return 0;
 			}
 		}
 		/* keep a tail that may hold the start of the header */
-		if (r->len - r->pos > CL_LEN) r->pos = r->len - CL_LEN;
+		if (r->len - r->pos > CL_LEN)
+			r->pos = r->len - CL_LEN;
 		int rc = fill(r);
-		if (rc) return rc;
+		if (rc)
+			return rc;
 	}
 }
 
 /* One header line (without its line end) into line; BLANK at the empty
  * line, 0 for a header, JRPC_* on error. */
-enum { BLANK = -1 };
+enum {
+	BLANK = -1
+};
 static int header_line(jrpc_reader *r, char *line, size_t cap, size_t *n)
 {
 	for (;;) {
@@ -126,17 +150,24 @@ static int header_line(jrpc_reader *r, char *line, size_t cap, size_t *n)
 		if (nl) {
 			size_t k = (size_t)(nl - (r->buf + r->pos));
 			size_t m = k && r->buf[r->pos + k - 1] == '\r' ? k - 1 : k;
-			if (m >= cap) { r->pos += k + 1; return JRPC_EHEADER; }
+			if (m >= cap) {
+				r->pos += k + 1;
+				return JRPC_EHEADER;
+			}
 			memcpy(line, r->buf + r->pos, m);
 			line[m] = 0;
 			*n = m;
 			r->pos += k + 1;
 			return m == 0 ? BLANK : 0;
 		}
-		if (r->len - r->pos >= cap) { r->pos = r->len; return JRPC_EHEADER; }  /* drop the long line */
+		if (r->len - r->pos >= cap) {
+			r->pos = r->len;
+			return JRPC_EHEADER;
+		} /* drop the long line */
 		bool partial = r->len > r->pos;
 		int rc = fill(r);
-		if (rc) return rc == JRPC_EOF && partial ? JRPC_ETRUNC : rc;
+		if (rc)
+			return rc == JRPC_EOF && partial ? JRPC_ETRUNC : rc;
 	}
 }
 
@@ -149,22 +180,31 @@ static int headers(jrpc_reader *r, size_t *len, char *detail, size_t dn)
 	for (int count = 0;; count++) {
 		size_t n = 0;
 		int rc = header_line(r, line, sizeof line, &n);
-		if (rc == BLANK && count == 0) continue;   /* stray blank line between messages */
-		if (rc == BLANK) break;
-		if (rc == JRPC_EHEADER) { DETAIL(detail, dn, "header line too long"); return rc; }
-		if (rc) return rc == JRPC_EOF && count > 0 ? JRPC_ETRUNC : rc;
+		if (rc == BLANK && count == 0)
+			continue; /* stray blank line between messages */
+		if (rc == BLANK)
+			break;
+		if (rc == JRPC_EHEADER) {
+			DETAIL(detail, dn, "header line too long");
+			return rc;
+		}
+		if (rc)
+			return rc == JRPC_EOF && count > 0 ? JRPC_ETRUNC : rc;
 		/* After a desync (a body shorter than its Content-Length) the
 		 * rest of one message and the header of the next share a line:
 		 * `..."method":"x"}Content-Length: 61`. Take the header from
 		 * where it starts, or that message is lost too (found by
 		 * tests/reliability/hostile.py). */
-		char *cl = n >= CL_LEN && strncasecmp(line, CL, CL_LEN) == 0 ? line : strcasestr(line, CL);
+		char *cl = n >= CL_LEN && strncasecmp(line, CL, CL_LEN) == 0 ? line
+									     : strcasestr(line, CL);
 		if (cl) {
 			char *p = cl + CL_LEN, *end;
-			while (*p == ' ' || *p == '\t') p++;
+			while (*p == ' ' || *p == '\t')
+				p++;
 			errno = 0;
 			v = strtoull(p, &end, 10);
-			while (*end == ' ' || *end == '\t') end++;
+			while (*end == ' ' || *end == '\t')
+				end++;
 			bad = !isdigit((unsigned char)*p) || *end || errno == ERANGE;
 			have = true;
 		}
@@ -190,8 +230,12 @@ static int body(jrpc_reader *r, size_t n, char **out)
 	r->pos += have;
 	while (have < n) {
 		ssize_t k = read_some(r, b + have, n - have);
-		if (k > 0) { have += (size_t)k; continue; }
-		if (k < 0 && errno == EINTR) continue;
+		if (k > 0) {
+			have += (size_t)k;
+			continue;
+		}
+		if (k < 0 && errno == EINTR)
+			continue;
 		r->err = k == 0 ? JRPC_EOF : JRPC_EIO;
 		free(b);
 		return k == 0 ? JRPC_ETRUNC : JRPC_EIO;
@@ -206,14 +250,17 @@ int jrpc_read(jrpc_reader *self, json_t **out, char *detail, size_t detail_size)
 	size_t n = 0;
 	char *b = NULL;
 	*out = NULL;
-	if (detail && detail_size) detail[0] = 0;
+	if (detail && detail_size)
+		detail[0] = 0;
 	int rc = headers(self, &n, detail, detail_size);
 	if (rc == JRPC_EHEADER || rc == JRPC_ETOOBIG) {
 		int s = resync(self);
-		return s == JRPC_EIO ? s : rc;   /* EOF after a bad header: report it first */
+		return s == JRPC_EIO ? s : rc; /* EOF after a bad header: report it first */
 	}
-	if (rc) return rc;
-	if ((rc = body(self, n, &b))) return rc;
+	if (rc)
+		return rc;
+	if ((rc = body(self, n, &b)))
+		return rc;
 	json_error_t err;
 	*out = json_loadb(b, n, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
 	free(b);
@@ -243,7 +290,8 @@ jrpc_writer *jrpc_writer_new(int fd)
 
 void jrpc_writer_free(jrpc_writer *self)
 {
-	if (!self) return;
+	if (!self)
+		return;
 	pthread_mutex_destroy(&self->mu);
 	free(self);
 }
@@ -257,17 +305,21 @@ static int write_all(int fd, const char *p, size_t n)
 {
 	int stalled = 0;
 	while (n) {
-		struct pollfd pf = { fd, POLLOUT, 0 };
+		struct pollfd pf = {fd, POLLOUT, 0};
 		int r = poll(&pf, 1, 500);
-		if (r < 0 && errno == EINTR) continue;
+		if (r < 0 && errno == EINTR)
+			continue;
 		if (r == 0) {
-			if ((stalled += 500) >= STALL_MS) return -1;
+			if ((stalled += 500) >= STALL_MS)
+				return -1;
 			continue;
 		}
 		/* a pipe that polls writable has a page free: a page never blocks */
 		ssize_t k = write(fd, p, n < 4096 ? n : 4096);
-		if (k < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-		if (k <= 0) return -1;
+		if (k < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (k <= 0)
+			return -1;
 		stalled = 0;
 		p += k;
 		n -= (size_t)k;
@@ -279,7 +331,8 @@ int jrpc_send(jrpc_writer *self, json_t *msg)
 {
 	char *s = json_dumps(msg, JSON_COMPACT | JSON_ENCODE_ANY);
 	json_decref(msg);
-	if (!s) return -1;
+	if (!s)
+		return -1;
 	size_t n = strlen(s);
 	char head[64];
 	int hn = snprintf(head, sizeof head, "Content-Length: %zu\r\n\r\n", n);
@@ -287,14 +340,18 @@ int jrpc_send(jrpc_writer *self, json_t *msg)
 	int rc = -1;
 	if (!self->dead) {
 		rc = write_all(self->fd, head, (size_t)hn) || write_all(self->fd, s, n) ? -1 : 0;
-		if (rc) self->dead = true;
+		if (rc)
+			self->dead = true;
 	}
 	pthread_mutex_unlock(&self->mu);
 	free(s);
 	return rc;
 }
 
-static json_t *id_copy(const json_t *id) { return id ? json_deep_copy(id) : json_null(); }
+static json_t *id_copy(const json_t *id)
+{
+	return id ? json_deep_copy(id) : json_null();
+}
 
 int jrpc_reply(jrpc_writer *self, const json_t *id, json_t *result)
 {
@@ -319,7 +376,8 @@ int jrpc_notify(jrpc_writer *self, const char *method, json_t *params)
 	json_t *m = json_object();
 	json_object_set_new(m, "jsonrpc", json_string("2.0"));
 	json_object_set_new(m, "method", json_string(method));
-	if (params) json_object_set_new(m, "params", params);
+	if (params)
+		json_object_set_new(m, "params", params);
 	return jrpc_send(self, m);
 }
 
@@ -333,6 +391,7 @@ int jrpc_request(jrpc_writer *self, const char *method, json_t *params)
 	json_object_set_new(m, "jsonrpc", json_string("2.0"));
 	json_object_set_new(m, "id", json_string(id));
 	json_object_set_new(m, "method", json_string(method));
-	if (params) json_object_set_new(m, "params", params);
+	if (params)
+		json_object_set_new(m, "params", params);
 	return jrpc_send(self, m);
 }

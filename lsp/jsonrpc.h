@@ -24,16 +24,19 @@
 /* jrpc_read statuses. */
 enum {
 	JRPC_OK = 0,
-	JRPC_EOF,        /* end of input between messages */
-	JRPC_ETRUNC,     /* end of input inside a message */
-	JRPC_EIO,        /* read() failed */
-	JRPC_EPARSE,     /* body is not JSON: skipped (answer -32700) */
-	JRPC_ETOOBIG,    /* Content-Length above JRPC_MAX_BODY: skipped */
-	JRPC_EHEADER,    /* missing or malformed Content-Length: skipped */
+	JRPC_EOF,     /* end of input between messages */
+	JRPC_ETRUNC,  /* end of input inside a message */
+	JRPC_EIO,     /* read() failed */
+	JRPC_EPARSE,  /* body is not JSON: skipped (answer -32700) */
+	JRPC_ETOOBIG, /* Content-Length above JRPC_MAX_BODY: skipped */
+	JRPC_EHEADER, /* missing or malformed Content-Length: skipped */
 };
 const char *jrpc_strerror(int code);
 /* True for the statuses after which jrpc_read may be called again. */
-static inline int jrpc_recoverable(int code) { return code >= JRPC_EPARSE; }
+static inline int jrpc_recoverable(int code)
+{
+	return code >= JRPC_EPARSE;
+}
 
 /* JSON-RPC and LSP error codes. */
 enum {
@@ -51,7 +54,7 @@ typedef struct jrpc_reader jrpc_reader;
 
 /* The reader borrows fd (the caller closes it after jrpc_reader_free). */
 jrpc_reader *jrpc_reader_new(int fd);
-void jrpc_reader_free(jrpc_reader *self);           /* accepts NULL */
+void jrpc_reader_free(jrpc_reader *self); /* accepts NULL */
 /* From any thread: make a blocked or later jrpc_read return JRPC_EOF, so
  * the thread reading can be joined. */
 void jrpc_reader_stop(jrpc_reader *self);
@@ -64,7 +67,7 @@ typedef struct jrpc_writer jrpc_writer;
 
 /* The writer borrows fd. */
 jrpc_writer *jrpc_writer_new(int fd);
-void jrpc_writer_free(jrpc_writer *self);           /* accepts NULL */
+void jrpc_writer_free(jrpc_writer *self); /* accepts NULL */
 /* Frame and write msg; steals the reference. Returns 0, or -1 when the
  * descriptor is gone (the message is dropped; later sends fail too). */
 int jrpc_send(jrpc_writer *self, json_t *msg);

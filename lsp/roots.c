@@ -21,30 +21,35 @@
 
 static int hexval(int c)
 {
-	if (c >= '0' && c <= '9') return c - '0';
+	if (c >= '0' && c <= '9')
+		return c - '0';
 	c = tolower(c);
 	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
 char *lsp_uri_to_path(const char *uri)
 {
-	if (!uri || strncmp(uri, "file://", 7) != 0) return NULL;
+	if (!uri || strncmp(uri, "file://", 7) != 0)
+		return NULL;
 	const char *p = uri + 7;
-	if (*p != '/') {             /* file://host/path: skip an empty or local host */
+	if (*p != '/') { /* file://host/path: skip an empty or local host */
 		p = strchr(p, '/');
-		if (!p) return NULL;
+		if (!p)
+			return NULL;
 	}
 	strbuf b = {0};
 	for (; *p && *p != '?' && *p != '#'; p++) {
 		int h, l;
-		if (*p == '%' && (h = hexval((unsigned char)p[1])) >= 0 && (l = hexval((unsigned char)p[2])) >= 0) {
+		if (*p == '%' && (h = hexval((unsigned char)p[1])) >= 0 &&
+		    (l = hexval((unsigned char)p[2])) >= 0) {
 			strbuf_addc(&b, (char)(h * 16 + l));
 			p += 2;
 		} else {
 			strbuf_addc(&b, *p);
 		}
 	}
-	while (b.len > 1 && b.buf[b.len - 1] == '/') b.buf[--b.len] = 0;
+	while (b.len > 1 && b.buf[b.len - 1] == '/')
+		b.buf[--b.len] = 0;
 	return b.buf ? b.buf : xstrdup("/");
 }
 
@@ -53,8 +58,10 @@ char *lsp_path_to_uri(const char *path)
 	strbuf b = {0};
 	strbuf_adds(&b, "file://");
 	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
-		if (isalnum(*p) || strchr("/-._~!$&'()*+,;=:@", *p)) strbuf_addc(&b, (char)*p);
-		else strbuf_printf(&b, "%%%02X", *p);
+		if (isalnum(*p) || strchr("/-._~!$&'()*+,;=:@", *p))
+			strbuf_addc(&b, (char)*p);
+		else
+			strbuf_printf(&b, "%%%02X", *p);
 	}
 	return b.buf;
 }
@@ -64,14 +71,20 @@ lsp_root *lsp_root_of(lsp_server *s, const char *uri, char **rel)
 	char *path = lsp_uri_to_path(uri);
 	lsp_root *best = NULL;
 	size_t best_len = 0;
-	if (!path) return NULL;
+	if (!path)
+		return NULL;
 	for (size_t i = 0, nr = lsp_roots_count(s); i < nr; i++) {
 		lsp_root *r = s->roots.v[i];
-		if (atomic_load(&r->retired)) continue;
+		if (atomic_load(&r->retired))
+			continue;
 		size_t n = strlen(r->path);
-		if (strncmp(path, r->path, n) == 0 && path[n] == '/' && n >= best_len) { best = r; best_len = n; }
+		if (strncmp(path, r->path, n) == 0 && path[n] == '/' && n >= best_len) {
+			best = r;
+			best_len = n;
+		}
 	}
-	if (best && rel) *rel = xstrdup(path + best_len + 1);
+	if (best && rel)
+		*rel = xstrdup(path + best_len + 1);
 	free(path);
 	return best;
 }
@@ -119,20 +132,30 @@ static store *open_db(lsp_server *s, const char *dir, char **why)
  * other threads can read it while the dispatcher appends. */
 #define MAX_ROOTS 64
 
-size_t lsp_roots_count(lsp_server *s) { return __atomic_load_n(&s->roots.n, __ATOMIC_ACQUIRE); }
+size_t lsp_roots_count(lsp_server *s)
+{
+	return __atomic_load_n(&s->roots.n, __ATOMIC_ACQUIRE);
+}
 
 static char *folder_path(const char *uri_or_path, bool is_uri)
 {
-	char *path = is_uri ? lsp_uri_to_path(uri_or_path) : uri_or_path ? xstrdup(uri_or_path) : NULL;
-	if (!path || !*path) { free(path); return NULL; }
-	while (strlen(path) > 1 && path[strlen(path) - 1] == '/') path[strlen(path) - 1] = 0;
+	char *path = is_uri        ? lsp_uri_to_path(uri_or_path)
+		     : uri_or_path ? xstrdup(uri_or_path)
+				   : NULL;
+	if (!path || !*path) {
+		free(path);
+		return NULL;
+	}
+	while (strlen(path) > 1 && path[strlen(path) - 1] == '/')
+		path[strlen(path) - 1] = 0;
 	return path;
 }
 
 static lsp_root *find_root(lsp_server *s, const char *path)
 {
 	for (size_t i = 0; i < s->roots.n; i++)
-		if (strcmp(s->roots.v[i]->path, path) == 0) return s->roots.v[i];
+		if (strcmp(s->roots.v[i]->path, path) == 0)
+			return s->roots.v[i];
 	return NULL;
 }
 
@@ -152,9 +175,12 @@ static lsp_root *new_root(lsp_server *s, char *path)
 static void open_root(lsp_server *s, lsp_root *r, size_t i, bool only)
 {
 	strbuf b = {0};
-	if (s->db_arg && only) strbuf_adds(&b, s->db_arg);
-	else if (s->db_arg) strbuf_printf(&b, "%s/%zu", s->db_arg, i);
-	else strbuf_printf(&b, "%s/.cache/parseltongue", r->path);
+	if (s->db_arg && only)
+		strbuf_adds(&b, s->db_arg);
+	else if (s->db_arg)
+		strbuf_printf(&b, "%s/%zu", s->db_arg, i);
+	else
+		strbuf_printf(&b, "%s/.cache/parseltongue", r->path);
 	r->db = b.buf;
 	struct stat sb;
 	if (stat(r->path, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
@@ -180,9 +206,13 @@ static void publish_root(lsp_server *s, lsp_root *r)
 static char *new_folder(lsp_server *s, const char *uri_or_path, bool is_uri)
 {
 	char *path = folder_path(uri_or_path, is_uri);
-	if (path && find_root(s, path)) { free(path); return NULL; }
+	if (path && find_root(s, path)) {
+		free(path);
+		return NULL;
+	}
 	if (path && s->roots.n >= MAX_ROOTS) {
-		lsp_log(s, LOG_ERROR, "too many workspace folders (at most %d): %s is ignored", MAX_ROOTS, path);
+		lsp_log(s, LOG_ERROR, "too many workspace folders (at most %d): %s is ignored",
+			MAX_ROOTS, path);
 		free(path);
 		return NULL;
 	}
@@ -195,18 +225,26 @@ void lsp_roots_open(lsp_server *s, json_t *params)
 	VEC(char *) paths = {0};
 	size_t i;
 	vec_reserve(&s->roots, MAX_ROOTS);
-	json_array_foreach(folders, i, f) {
+	json_array_foreach(folders, i, f)
+	{
 		char *p = folder_path(json_string_value(json_object_get(f, "uri")), true);
 		bool dup = false;
-		for (size_t k = 0; p && k < paths.n; k++) dup |= strcmp(paths.v[k], p) == 0;
-		if (p && !dup && paths.n < MAX_ROOTS) vec_push(&paths, p);
-		else free(p);
+		for (size_t k = 0; p && k < paths.n; k++)
+			dup |= strcmp(paths.v[k], p) == 0;
+		if (p && !dup && paths.n < MAX_ROOTS)
+			vec_push(&paths, p);
+		else
+			free(p);
 	}
 	char *one = NULL;
-	if (!paths.n) one = folder_path(json_string_value(json_object_get(params, "rootUri")), true);
-	if (!paths.n && !one) one = folder_path(json_string_value(json_object_get(params, "rootPath")), false);
-	if (one) vec_push(&paths, one);
-	if (!paths.n) lsp_log(s, LOG_WARNING, "no workspace folder: answers will be empty");
+	if (!paths.n)
+		one = folder_path(json_string_value(json_object_get(params, "rootUri")), true);
+	if (!paths.n && !one)
+		one = folder_path(json_string_value(json_object_get(params, "rootPath")), false);
+	if (one)
+		vec_push(&paths, one);
+	if (!paths.n)
+		lsp_log(s, LOG_WARNING, "no workspace folder: answers will be empty");
 	for (i = 0; i < paths.n; i++) {
 		lsp_root *r = new_root(s, paths.v[i]);
 		open_root(s, r, i, paths.n == 1);
@@ -217,7 +255,8 @@ void lsp_roots_open(lsp_server *s, json_t *params)
 
 static void start_root(lsp_root *r)
 {
-	if (!r->st || r->started) return;
+	if (!r->st || r->started)
+		return;
 	lsp_root_queue(r, NULL, NULL, 0, false);
 	pthread_mutex_lock(&r->mu);
 	r->state = ROOT_INDEXING;
@@ -233,34 +272,40 @@ static void retire(lsp_server *s, lsp_root *r)
 	pthread_mutex_lock(&s->diag_mu);
 	for (size_t i = 0; i < r->diag.n; i++) {
 		if (!s->cap_pull_diag)
-			jrpc_notify(s->out, "textDocument/publishDiagnostics",
-				    json_pack("{s:s,s:[]}", "uri", r->diag.v[i].uri, "diagnostics"));
+			jrpc_notify(
+				s->out, "textDocument/publishDiagnostics",
+				json_pack("{s:s,s:[]}", "uri", r->diag.v[i].uri, "diagnostics"));
 		free(r->diag.v[i].uri);
 	}
 	r->diag.n = 0;
 	pthread_mutex_unlock(&s->diag_mu);
-	if (s->cap_pull_diag && s->cap_diag_refresh) jrpc_request(s->out, "workspace/diagnostic/refresh", NULL);
+	if (s->cap_pull_diag && s->cap_diag_refresh)
+		jrpc_request(s->out, "workspace/diagnostic/refresh", NULL);
 }
 
 void lsp_roots_change(lsp_server *s, json_t *event)
 {
 	json_t *f;
 	size_t i;
-	json_array_foreach(json_object_get(event, "removed"), i, f) {
+	json_array_foreach(json_object_get(event, "removed"), i, f)
+	{
 		char *path = folder_path(json_string_value(json_object_get(f, "uri")), true);
 		lsp_root *r = path ? find_root(s, path) : NULL;
-		if (r && !atomic_load(&r->retired)) retire(s, r);
+		if (r && !atomic_load(&r->retired))
+			retire(s, r);
 		free(path);
 	}
 	size_t first_new = s->roots.n;
-	json_array_foreach(json_object_get(event, "added"), i, f) {
+	json_array_foreach(json_object_get(event, "added"), i, f)
+	{
 		const char *uri = json_string_value(json_object_get(f, "uri"));
 		char *path = folder_path(uri, true);
 		lsp_root *r = path ? find_root(s, path) : NULL;
 		free(path);
 		if (r && atomic_load(&r->retired)) {
-			atomic_store(&r->retired, false);        /* revived: catch up with the disk */
-			if (r->started) lsp_root_queue(r, NULL, NULL, 0, false);
+			atomic_store(&r->retired, false); /* revived: catch up with the disk */
+			if (r->started)
+				lsp_root_queue(r, NULL, NULL, 0, false);
 		} else if (!r && (path = new_folder(s, uri, true))) {
 			r = new_root(s, path);
 			open_root(s, r, s->roots.n, false);
@@ -268,8 +313,10 @@ void lsp_roots_change(lsp_server *s, json_t *event)
 		}
 	}
 	/* watches first: nothing changed between the scan and the watch is lost */
-	if (!s->cap_watch_dynamic) lsp_watch_start(s);
-	for (i = first_new; i < s->roots.n; i++) start_root(s->roots.v[i]);
+	if (!s->cap_watch_dynamic)
+		lsp_watch_start(s);
+	for (i = first_new; i < s->roots.n; i++)
+		start_root(s->roots.v[i]);
 }
 
 /* ---- the indexer ------------------------------------------------------------------ */
@@ -278,7 +325,8 @@ static void push_update(lsp_root *r, lsp_update u)
 {
 	pthread_mutex_lock(&r->mu);
 	vec_push(&r->queue, u);
-	if (u.doc) r->pending_docs++;
+	if (u.doc)
+		r->pending_docs++;
 	pthread_cond_broadcast(&r->cv);
 	pthread_mutex_unlock(&r->mu);
 }
@@ -286,7 +334,7 @@ static void push_update(lsp_root *r, lsp_update u)
 void lsp_root_queue_buffer(lsp_root *r, const char *rel, const char *uri, char *text, size_t len,
 			   int64_t stamp, struct TSTree *tree)
 {
-	lsp_update u = { xstrdup(rel), text, len, true, xstrdup(uri), stamp, tree };
+	lsp_update u = {xstrdup(rel), text, len, true, xstrdup(uri), stamp, tree};
 	push_update(r, u);
 }
 
@@ -295,15 +343,23 @@ void lsp_update_free(lsp_update *u)
 	free(u->rel);
 	free(u->text);
 	free(u->uri);
-	if (u->tree) ts_tree_delete(u->tree);
+	if (u->tree)
+		ts_tree_delete(u->tree);
 }
 
 void lsp_root_queue(lsp_root *r, const char *rel, const char *text, size_t len, bool doc)
 {
-	lsp_update u = { rel ? xstrdup(rel) : NULL, text ? xstrndup(text, len) : NULL, len, doc, NULL, 0, NULL };
+	lsp_update u = {rel ? xstrdup(rel) : NULL,
+			text ? xstrndup(text, len) : NULL,
+			len,
+			doc,
+			NULL,
+			0,
+			NULL};
 	pthread_mutex_lock(&r->mu);
 	vec_push(&r->queue, u);
-	if (doc) r->pending_docs++;
+	if (doc)
+		r->pending_docs++;
 	pthread_cond_broadcast(&r->cv);
 	pthread_mutex_unlock(&r->mu);
 }
@@ -314,17 +370,23 @@ void lsp_root_settle(lsp_root *r)
 {
 	/* one budget per request, however many folders it asks */
 	int64_t left_ns = (int64_t)r->srv->settle_ms * 1000000 - (int64_t)lsp_settle_ns;
-	if (left_ns <= 0) return;
+	if (left_ns <= 0)
+		return;
 	uint64_t t0 = pt_now_ns();
 	struct timespec until;
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += left_ns / 1000000000;
 	until.tv_nsec += left_ns % 1000000000;
-	if (until.tv_nsec >= 1000000000L) { until.tv_sec++; until.tv_nsec -= 1000000000L; }
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
 	pthread_mutex_lock(&r->mu);
 	while (r->pending_docs && r->state == ROOT_READY && !r->full_running)
 		if (pthread_cond_timedwait(&r->cv, &r->mu, &until) == ETIMEDOUT) {
-			lsp_log(NULL, LOG_DEBUG, "%s: answering before %u pending edits are indexed", r->path, r->pending_docs);
+			lsp_log(NULL, LOG_DEBUG,
+				"%s: answering before %u pending edits are indexed", r->path,
+				r->pending_docs);
 			break;
 		}
 	pthread_mutex_unlock(&r->mu);
@@ -342,12 +404,14 @@ static void on_progress(void *ctx, size_t done, size_t total)
 	progress *p = ctx;
 	lsp_server *s = p->r->srv;
 	uint64_t now = pt_now_ns();
-	if (!s->cap_progress || !total || (now - p->last_ns < 100000000ull && done != total)) return;
+	if (!s->cap_progress || !total || (now - p->last_ns < 100000000ull && done != total))
+		return;
 	p->last_ns = now;
 	char msg[64];
 	snprintf(msg, sizeof msg, "%zu/%zu files", done, total);
-	jrpc_notify(s->out, "$/progress", json_pack("{s:s,s:{s:s,s:s,s:i}}", "token", p->token, "value", "kind",
-						    "report", "message", msg, "percentage", (int)(done * 100 / total)));
+	jrpc_notify(s->out, "$/progress",
+		    json_pack("{s:s,s:{s:s,s:s,s:i}}", "token", p->token, "value", "kind", "report",
+			      "message", msg, "percentage", (int)(done * 100 / total)));
 }
 
 static void on_warn(void *ctx, const char *path, const char *what)
@@ -359,36 +423,43 @@ static void on_warn(void *ctx, const char *path, const char *what)
 static void full_index(lsp_root *r)
 {
 	lsp_server *s = r->srv;
-	progress p = { .r = r };
+	progress p = {.r = r};
 	snprintf(p.token, sizeof p.token, "parseltongue/index/%p", (void *)r);
 	if (s->cap_progress) {
-		jrpc_request(s->out, "window/workDoneProgress/create", json_pack("{s:s}", "token", p.token));
-		jrpc_notify(s->out, "$/progress", json_pack("{s:s,s:{s:s,s:s,s:s,s:i,s:b}}", "token", p.token, "value",
-							    "kind", "begin", "title", "Parseltongue: indexing",
-							    "message", r->path, "percentage", 0, "cancellable", 0));
+		jrpc_request(s->out, "window/workDoneProgress/create",
+			     json_pack("{s:s}", "token", p.token));
+		jrpc_notify(s->out, "$/progress",
+			    json_pack("{s:s,s:{s:s,s:s,s:s,s:i,s:b}}", "token", p.token, "value",
+				      "kind", "begin", "title", "Parseltongue: indexing", "message",
+				      r->path, "percentage", 0, "cancellable", 0));
 	}
-	index_opts o = { .root = r->path, .progress = on_progress, .warn = on_warn, .ctx = &p };
+	index_opts o = {.root = r->path, .progress = on_progress, .warn = on_warn, .ctx = &p};
 	index_report rep;
 	int se = 0, rc = index_run(r->st, &o, &rep, &se);
 	if (rc) {
 		strbuf b = {0};
-		if (rc == INDEX_ENOROOT) strbuf_printf(&b, "cannot read %s: %s", r->path, strerror(se));
-		else strbuf_printf(&b, "indexing %s failed: %s", r->path, store_strerror(rc));
+		if (rc == INDEX_ENOROOT)
+			strbuf_printf(&b, "cannot read %s: %s", r->path, strerror(se));
+		else
+			strbuf_printf(&b, "indexing %s failed: %s", r->path, store_strerror(rc));
 		lsp_log(s, LOG_ERROR, "%s", b.buf);
 		pthread_mutex_lock(&r->mu);
 		free(r->error);
 		r->error = b.buf;
 		pthread_mutex_unlock(&r->mu);
 	} else {
-		lsp_log(s, LOG_INFO, "%s: %u files (%u changed), %llu entities, %llu edges in %.3f s", r->path, rep.files,
-			rep.changed + rep.added + rep.deleted, (unsigned long long)rep.entities,
-			(unsigned long long)rep.edges, rep.seconds);
+		lsp_log(s, LOG_INFO,
+			"%s: %u files (%u changed), %llu entities, %llu edges in %.3f s", r->path,
+			rep.files, rep.changed + rep.added + rep.deleted,
+			(unsigned long long)rep.entities, (unsigned long long)rep.edges,
+			rep.seconds);
 		r->indexed_files = rep.files;
 		r->last_full_ms = (uint64_t)(rep.seconds * 1000);
 	}
 	if (s->cap_progress)
-		jrpc_notify(s->out, "$/progress", json_pack("{s:s,s:{s:s,s:s}}", "token", p.token, "value", "kind", "end",
-							    "message", rc ? "failed" : "done"));
+		jrpc_notify(s->out, "$/progress",
+			    json_pack("{s:s,s:{s:s,s:s}}", "token", p.token, "value", "kind", "end",
+				      "message", rc ? "failed" : "done"));
 }
 
 /* The editor's buffers win over the disk: after a whole-workspace run,
@@ -417,11 +488,14 @@ static int update_file(lsp_root *r, lsp_update *u, index_report *rep)
 {
 	/* the session keeps the workspace resolved in memory: an edit that
 	 * keeps the file's declarations is re-resolved for that file alone */
-	if (!r->session) r->session = index_session_new(r->st, r->path);
+	if (!r->session)
+		r->session = index_session_new(r->st, r->path);
 	TSTree *t = NULL;
 	int rc = index_session_update_tree(r->session, u->rel, u->text, u->len, u->tree, &t, rep);
-	if (t && u->uri && u->text) lsp_docs_set_tree(r->srv->docs, u->uri, u->stamp, t);
-	else if (t) ts_tree_delete(t);
+	if (t && u->uri && u->text)
+		lsp_docs_set_tree(r->srv->docs, u->uri, u->stamp, t);
+	else if (t)
+		ts_tree_delete(t);
 	return rc;
 }
 
@@ -433,17 +507,23 @@ static void run_batch(lsp_root *r, lsp_update *u, size_t n, bool full)
 		requeue_open_docs(r);
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (!u[i].rel) continue;
-		bool later = false;      /* a later update of the same file supersedes this one */
-		for (size_t j = i + 1; j < n && !later; j++) later = u[j].rel && strcmp(u[j].rel, u[i].rel) == 0;
-		if (later) continue;
+		if (!u[i].rel)
+			continue;
+		bool later = false; /* a later update of the same file supersedes this one */
+		for (size_t j = i + 1; j < n && !later; j++)
+			later = u[j].rel && strcmp(u[j].rel, u[i].rel) == 0;
+		if (later)
+			continue;
 		index_report rep;
 		uint64_t t1 = pt_now_ns();
 		int rc = update_file(r, &u[i], &rep);
-		if (rc) lsp_log(r->srv, LOG_WARNING, "re-indexing %s failed: %s", u[i].rel, store_strerror(rc));
-		else lsp_log(NULL, LOG_DEBUG, "%s: re-indexed from %s in %.1f ms (%s)", u[i].rel,
-			     u[i].text ? "the buffer" : "disk", (double)(pt_now_ns() - t1) / 1e6,
-			     rep.fast_path ? "this file alone" : "whole graph");
+		if (rc)
+			lsp_log(r->srv, LOG_WARNING, "re-indexing %s failed: %s", u[i].rel,
+				store_strerror(rc));
+		else
+			lsp_log(NULL, LOG_DEBUG, "%s: re-indexed from %s in %.1f ms (%s)", u[i].rel,
+				u[i].text ? "the buffer" : "disk", (double)(pt_now_ns() - t1) / 1e6,
+				rep.fast_path ? "this file alone" : "whole graph");
 	}
 	pthread_mutex_lock(&r->mu);
 	r->last_update_us = (pt_now_ns() - t0) / 1000;
@@ -451,8 +531,8 @@ static void run_batch(lsp_root *r, lsp_update *u, size_t n, bool full)
 	pthread_mutex_unlock(&r->mu);
 }
 
-#define DIAG_INTERVAL_NS 1000000000ull   /* at most one publication a second */
-#define STAMP_DELAY_NS 200000000ull      /* stamp the database once idle this long */
+#define DIAG_INTERVAL_NS 1000000000ull /* at most one publication a second */
+#define STAMP_DELAY_NS   200000000ull  /* stamp the database once idle this long */
 
 /* Wait for work; false at quit. *publish: the wait ended because a timer
  * (delayed diagnostics, the database's stamp) is due and nothing is
@@ -462,9 +542,15 @@ static bool wait_work(lsp_root *r, uint64_t due_ns, bool *publish)
 	lsp_server *s = r->srv;
 	*publish = false;
 	while (!r->queue.n && !atomic_load(&s->quit)) {
-		if (!due_ns) { pthread_cond_wait(&r->cv, &r->mu); continue; }
+		if (!due_ns) {
+			pthread_cond_wait(&r->cv, &r->mu);
+			continue;
+		}
 		uint64_t now = pt_now_ns();
-		if (now >= due_ns) { *publish = true; return true; }
+		if (now >= due_ns) {
+			*publish = true;
+			return true;
+		}
 		struct timespec until;
 		clock_gettime(CLOCK_REALTIME, &until);
 		uint64_t ns = (uint64_t)until.tv_nsec + (due_ns - now);
@@ -482,12 +568,16 @@ static lsp_update *take_batch(lsp_root *r, size_t *n, size_t *docs, bool *full)
 	*n = r->queue.n;
 	*docs = 0;
 	*full = false;
-	for (size_t i = 0; i < *n; i++) { *full |= !batch[i].rel; *docs += batch[i].doc; }
+	for (size_t i = 0; i < *n; i++) {
+		*full |= !batch[i].rel;
+		*docs += batch[i].doc;
+	}
 	r->queue.v = NULL;
 	r->queue.n = r->queue.cap = 0;
 	r->busy = true;
 	r->full_running = *full;
-	if (*full && r->state != ROOT_READY) r->state = ROOT_INDEXING;
+	if (*full && r->state != ROOT_READY)
+		r->state = ROOT_INDEXING;
 	return batch;
 }
 
@@ -501,12 +591,16 @@ static void *indexer_main(void *arg)
 		size_t n, docs;
 		pthread_mutex_lock(&r->mu);
 		uint64_t wake = due && (!stamp_due || due < stamp_due) ? due : stamp_due;
-		if (!wait_work(r, wake, &publish)) { pthread_mutex_unlock(&r->mu); break; }
+		if (!wait_work(r, wake, &publish)) {
+			pthread_mutex_unlock(&r->mu);
+			break;
+		}
 		if (publish) {
 			pthread_mutex_unlock(&r->mu);
 			uint64_t now = pt_now_ns();
 			if (stamp_due && now >= stamp_due) {
-				store_stamp(r->st);      /* idle a moment: our last commit needs no check */
+				store_stamp(
+					r->st); /* idle a moment: our last commit needs no check */
 				stamp_due = 0;
 			}
 			if (due && now >= due) {
@@ -520,18 +614,21 @@ static void *indexer_main(void *arg)
 		pthread_mutex_unlock(&r->mu);
 
 		run_batch(r, batch, n, full);
-		for (size_t i = 0; i < n; i++) lsp_update_free(&batch[i]);
+		for (size_t i = 0; i < n; i++)
+			lsp_update_free(&batch[i]);
 		free(batch);
 
 		pthread_mutex_lock(&r->mu);
 		r->busy = r->full_running = false;
 		r->pending_docs -= (uint32_t)docs;
-		if (r->state == ROOT_INDEXING) r->state = r->error ? ROOT_FAILED : ROOT_READY;
+		if (r->state == ROOT_INDEXING)
+			r->state = r->error ? ROOT_FAILED : ROOT_READY;
 		bool idle = !r->queue.n;
 		pthread_cond_broadcast(&r->cv);
 		pthread_mutex_unlock(&r->mu);
 		stamp_due = pt_now_ns() + STAMP_DELAY_NS;
-		if (idle && !atomic_load(&s->quit)) lsp_refresh_pull_diagnostics(s, r);
+		if (idle && !atomic_load(&s->quit))
+			lsp_refresh_pull_diagnostics(s, r);
 		/* diagnostics follow the graph, at most once a second while typing */
 		if (idle && !atomic_load(&s->quit) && pt_now_ns() - last_pub >= DIAG_INTERVAL_NS) {
 			lsp_publish_diagnostics(s, r);
@@ -546,14 +643,17 @@ static void *indexer_main(void *arg)
 
 void lsp_roots_start(lsp_server *s)
 {
-	for (size_t i = 0; i < s->roots.n; i++) start_root(s->roots.v[i]);
+	for (size_t i = 0; i < s->roots.n; i++)
+		start_root(s->roots.v[i]);
 }
 
 static void root_free(lsp_root *r)
 {
-	for (size_t i = 0; i < r->queue.n; i++) lsp_update_free(&r->queue.v[i]);
+	for (size_t i = 0; i < r->queue.n; i++)
+		lsp_update_free(&r->queue.v[i]);
 	vec_free(&r->queue);
-	for (size_t i = 0; i < r->diag.n; i++) free(r->diag.v[i].uri);
+	for (size_t i = 0; i < r->diag.n; i++)
+		free(r->diag.v[i].uri);
 	vec_free(&r->diag);
 	json_decref(r->pull_cache);
 	index_session_free(r->session);
@@ -575,7 +675,8 @@ static bool root_drain(lsp_root *r)
 	until.tv_sec += 3;
 	pthread_mutex_lock(&r->mu);
 	while (r->busy || (r->queue.n && r->started))
-		if (pthread_cond_timedwait(&r->cv, &r->mu, &until) == ETIMEDOUT) break;
+		if (pthread_cond_timedwait(&r->cv, &r->mu, &until) == ETIMEDOUT)
+			break;
 	bool idle = !r->busy && (!r->queue.n || !r->started);
 	pthread_mutex_unlock(&r->mu);
 	return idle;
@@ -585,8 +686,10 @@ bool lsp_roots_drain(lsp_server *s)
 {
 	bool all = true;
 	for (size_t i = 0; i < s->roots.n; i++) {
-		if (root_drain(s->roots.v[i])) continue;
-		lsp_log(NULL, LOG_WARNING, "%s: indexing still running at exit; it resumes at the next start",
+		if (root_drain(s->roots.v[i]))
+			continue;
+		lsp_log(NULL, LOG_WARNING,
+			"%s: indexing still running at exit; it resumes at the next start",
 			s->roots.v[i]->path);
 		all = false;
 	}
@@ -599,7 +702,8 @@ bool lsp_roots_stop(lsp_server *s, bool idle)
 	/* a whole-folder run cannot be interrupted: then nothing is freed and
 	 * the process exit ends it (LMDB drops the uncommitted transaction;
 	 * the next start re-indexes from the file hashes) */
-	if (!idle) return false;
+	if (!idle)
+		return false;
 	for (size_t i = 0; i < s->roots.n; i++) {
 		lsp_root *r = s->roots.v[i];
 		pthread_mutex_lock(&r->mu);
@@ -614,12 +718,16 @@ bool lsp_roots_stop(lsp_server *s, bool idle)
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += 2;
 		if (r->started && pthread_timedjoin_np(r->thread, NULL, &until) != 0) {
-			lsp_log(NULL, LOG_WARNING, "%s: the indexer did not stop (client not reading?); exiting anyway", r->path);
+			lsp_log(NULL, LOG_WARNING,
+				"%s: the indexer did not stop (client not reading?); exiting "
+				"anyway",
+				r->path);
 			return false;
 		}
 		r->started = false;
 	}
-	for (size_t i = 0; i < s->roots.n; i++) root_free(s->roots.v[i]);
+	for (size_t i = 0; i < s->roots.n; i++)
+		root_free(s->roots.v[i]);
 	vec_free(&s->roots);
 	return true;
 }

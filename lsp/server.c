@@ -26,7 +26,8 @@ void lsp_log(lsp_server *s, int level, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "parseltongue: %s\n", msg);
 	if (s && s->out && level <= LOG_INFO)
-		jrpc_notify(s->out, "window/logMessage", json_pack("{s:i,s:s}", "type", level, "message", msg));
+		jrpc_notify(s->out, "window/logMessage",
+			    json_pack("{s:i,s:s}", "type", level, "message", msg));
 }
 
 /* ---- the reader thread ---------------------------------------------------- */
@@ -42,20 +43,23 @@ static bool is_method(const json_t *m, const char *name)
 static void cancel(lsp_server *s, json_t *msg)
 {
 	json_t *id = json_object_get(json_object_get(msg, "params"), "id");
-	if (!id) return;
+	if (!id)
+		return;
 	pthread_mutex_lock(&s->qmu);
 	for (size_t i = 0; i < s->queue.n; i++) {
 		json_t *q = s->queue.v[i].msg, *qid = json_object_get(q, "id");
 		if (qid && json_object_get(q, "method") && json_equal(qid, id)) {
 			jrpc_reply_error(s->out, qid, JRPC_REQUEST_CANCELLED, "request cancelled");
 			json_decref(q);
-			memmove(&s->queue.v[i], &s->queue.v[i + 1], (s->queue.n - i - 1) * sizeof *s->queue.v);
+			memmove(&s->queue.v[i], &s->queue.v[i + 1],
+				(s->queue.n - i - 1) * sizeof *s->queue.v);
 			s->queue.n--;
 			pthread_mutex_unlock(&s->qmu);
 			return;
 		}
 	}
-	if (s->current_id && json_equal(s->current_id, id)) atomic_store(&s->cancelled, true);
+	if (s->current_id && json_equal(s->current_id, id))
+		atomic_store(&s->cancelled, true);
 	pthread_mutex_unlock(&s->qmu);
 }
 
@@ -63,10 +67,10 @@ static void enqueue(lsp_server *s, json_t *msg)
 {
 	pthread_mutex_lock(&s->qmu);
 	if (msg) {
-		lsp_queued q = { msg, pt_now_ns() };
+		lsp_queued q = {msg, pt_now_ns()};
 		vec_push(&s->queue, q);
-	}
-	else s->eof = true;
+	} else
+		s->eof = true;
 	pthread_cond_signal(&s->qcv);
 	pthread_mutex_unlock(&s->qmu);
 }
@@ -88,11 +92,12 @@ static bool screen(lsp_server *s, int rc, json_t *msg, const char *why)
 		return false;
 	}
 	if (!json_is_object(msg)) {
-		jrpc_reply_error(s->out, NULL, JRPC_INVALID_REQUEST, "a message must be a JSON object");
+		jrpc_reply_error(s->out, NULL, JRPC_INVALID_REQUEST,
+				 "a message must be a JSON object");
 	} else if (is_method(msg, "$/cancelRequest")) {
 		cancel(s, msg);
 	} else if (!json_object_get(msg, "method")) {
-		;   /* a response to one of our requests */
+		; /* a response to one of our requests */
 	} else {
 		return true;
 	}
@@ -109,10 +114,12 @@ static void *reader_main(void *arg)
 		char why[256] = "";
 		int rc = jrpc_read(s->in, &msg, why, sizeof why);
 		if (rc && !jrpc_recoverable(rc)) {
-			if (rc != JRPC_EOF) lsp_log(s, LOG_WARNING, "input ended: %s", jrpc_strerror(rc));
+			if (rc != JRPC_EOF)
+				lsp_log(s, LOG_WARNING, "input ended: %s", jrpc_strerror(rc));
 			break;
 		}
-		if (screen(s, rc, msg, why)) enqueue(s, msg);
+		if (screen(s, rc, msg, why))
+			enqueue(s, msg);
 	}
 	enqueue(s, NULL);
 	return NULL;
@@ -125,12 +132,14 @@ static void *watchdog_main(void *arg)
 	lsp_server *s = arg;
 	while (!atomic_load(&s->quit)) {
 		for (int i = 0; i < 10 && !atomic_load(&s->quit); i++) {
-			struct timespec t = { 0, 100 * 1000 * 1000 };
+			struct timespec t = {0, 100 * 1000 * 1000};
 			nanosleep(&t, NULL);
 		}
-		if (atomic_load(&s->quit)) break;
+		if (atomic_load(&s->quit))
+			break;
 		if (kill(s->client_pid, 0) != 0 && errno == ESRCH) {
-			lsp_log(NULL, LOG_ERROR, "the editor (process %d) is gone: exiting", (int)s->client_pid);
+			lsp_log(NULL, LOG_ERROR, "the editor (process %d) is gone: exiting",
+				(int)s->client_pid);
 			_exit(1);
 		}
 	}
@@ -139,40 +148,52 @@ static void *watchdog_main(void *arg)
 
 static void watch_client(lsp_server *s, pid_t pid)
 {
-	if (pid <= 0 || s->watchdog_on) return;
+	if (pid <= 0 || s->watchdog_on)
+		return;
 	s->client_pid = pid;
 	s->watchdog_on = pthread_create(&s->watchdog, NULL, watchdog_main, s) == 0;
 }
 
-bool lsp_is_cancelled(lsp_server *s) { return atomic_load(&s->cancelled); }
+bool lsp_is_cancelled(lsp_server *s)
+{
+	return atomic_load(&s->cancelled);
+}
 
 /* ---- lifecycle ------------------------------------------------------------ */
 
 static bool path_bool(json_t *o, const char *a, const char *b, const char *c)
 {
 	json_t *x = json_object_get(o, a);
-	if (b) x = json_object_get(x, b);
-	if (c) x = json_object_get(x, c);
+	if (b)
+		x = json_object_get(x, b);
+	if (c)
+		x = json_object_get(x, c);
 	return json_is_true(x);
 }
 
 static void read_client_caps(lsp_server *s, json_t *caps)
 {
-	json_t *td = json_object_get(caps, "textDocument"), *ws = json_object_get(caps, "workspace");
+	json_t *td = json_object_get(caps, "textDocument"),
+	       *ws = json_object_get(caps, "workspace");
 	s->cap_progress = path_bool(caps, "window", "workDoneProgress", NULL);
 	s->cap_watch_dynamic = path_bool(ws, "didChangeWatchedFiles", "dynamicRegistration", NULL);
 	s->cap_pull_diag = json_object_get(td, "diagnostic") != NULL;
 	s->cap_diag_refresh = path_bool(ws, "diagnostics", "refreshSupport", NULL);
-	s->cap_hier_symbols = path_bool(td, "documentSymbol", "hierarchicalDocumentSymbolSupport", NULL);
+	s->cap_hier_symbols =
+		path_bool(td, "documentSymbol", "hierarchicalDocumentSymbolSupport", NULL);
 	s->cap_link = path_bool(td, "definition", "linkSupport", NULL);
 	/* the first encoding the client offers that we speak; utf-16 if none */
 	s->enc = LSP_UTF16;
 	json_t *encs = json_object_get(json_object_get(caps, "general"), "positionEncodings");
 	size_t i;
 	json_t *e;
-	json_array_foreach(encs, i, e) {
+	json_array_foreach(encs, i, e)
+	{
 		lsp_enc x = lsp_enc_from_name(json_string_value(e));
-		if (x) { s->enc = x; break; }
+		if (x) {
+			s->enc = x;
+			break;
+		}
 	}
 }
 
@@ -180,19 +201,25 @@ static json_t *server_caps(lsp_server *s)
 {
 	json_t *c = json_object();
 	json_object_set_new(c, "positionEncoding", json_string(lsp_enc_name(s->enc)));
-	json_object_set_new(c, "textDocumentSync", json_pack("{s:b,s:i,s:{s:b}}", "openClose", 1, "change", 2,
-							     "save", "includeText", 0));
-	const char *on[] = { "definitionProvider", "implementationProvider", "referencesProvider",
-			     "callHierarchyProvider", "documentSymbolProvider", "workspaceSymbolProvider",
-			     "hoverProvider" };
-	for (size_t i = 0; i < sizeof on / sizeof *on; i++) json_object_set_new(c, on[i], json_true());
-	json_object_set_new(c, "diagnosticProvider", json_pack("{s:s,s:b,s:b}", "identifier", "parseltongue",
-							       "interFileDependencies", 1, "workspaceDiagnostics", 1));
-	json_object_set_new(c, "workspace", json_pack("{s:{s:b,s:b}}", "workspaceFolders", "supported", 1,
-						      "changeNotifications", 1));
-	json_object_set_new(c, "experimental", json_pack("{s:{s:b,s:b,s:b,s:b,s:b}}", "parseltongue",
-							 "blastRadius", 1, "whatImplements", 1, "findCycles", 1,
-							 "generateContext", 1, "stats", 1));
+	json_object_set_new(c, "textDocumentSync",
+			    json_pack("{s:b,s:i,s:{s:b}}", "openClose", 1, "change", 2, "save",
+				      "includeText", 0));
+	const char *on[] = {"definitionProvider",     "implementationProvider",
+			    "referencesProvider",     "callHierarchyProvider",
+			    "documentSymbolProvider", "workspaceSymbolProvider",
+			    "hoverProvider"};
+	for (size_t i = 0; i < sizeof on / sizeof *on; i++)
+		json_object_set_new(c, on[i], json_true());
+	json_object_set_new(c, "diagnosticProvider",
+			    json_pack("{s:s,s:b,s:b}", "identifier", "parseltongue",
+				      "interFileDependencies", 1, "workspaceDiagnostics", 1));
+	json_object_set_new(c, "workspace",
+			    json_pack("{s:{s:b,s:b}}", "workspaceFolders", "supported", 1,
+				      "changeNotifications", 1));
+	json_object_set_new(c, "experimental",
+			    json_pack("{s:{s:b,s:b,s:b,s:b,s:b}}", "parseltongue", "blastRadius", 1,
+				      "whatImplements", 1, "findCycles", 1, "generateContext", 1,
+				      "stats", 1));
 	return c;
 }
 
@@ -204,12 +231,13 @@ static json_t *h_initialize(lsp_server *s, json_t *params, lsp_err *err)
 		return NULL;
 	}
 	json_t *pid = json_object_get(params, "processId");
-	if (json_is_integer(pid)) watch_client(s, (pid_t)json_integer_value(pid));
+	if (json_is_integer(pid))
+		watch_client(s, (pid_t)json_integer_value(pid));
 	read_client_caps(s, json_object_get(params, "capabilities"));
 	lsp_roots_open(s, params);
 	s->phase = 1;
-	return json_pack("{s:o,s:{s:s,s:s}}", "capabilities", server_caps(s), "serverInfo", "name", "parseltongue",
-			 "version", VERSION);
+	return json_pack("{s:o,s:{s:s,s:s}}", "capabilities", server_caps(s), "serverInfo", "name",
+			 "parseltongue", "version", VERSION);
 }
 
 static json_t *h_initialized(lsp_server *s, json_t *params, lsp_err *err)
@@ -217,9 +245,12 @@ static json_t *h_initialized(lsp_server *s, json_t *params, lsp_err *err)
 	(void)params;
 	(void)err;
 	if (s->cap_watch_dynamic) {
-		json_t *watchers = json_pack("[{s:s},{s:s}]", "globPattern", "**/*.rs", "globPattern", "**/Cargo.toml");
-		json_t *reg = json_pack("{s:[{s:s,s:s,s:{s:o}}]}", "registrations", "id", "parseltongue-watch",
-					"method", "workspace/didChangeWatchedFiles", "registerOptions", "watchers", watchers);
+		json_t *watchers = json_pack("[{s:s},{s:s}]", "globPattern", "**/*.rs",
+					     "globPattern", "**/Cargo.toml");
+		json_t *reg =
+			json_pack("{s:[{s:s,s:s,s:{s:o}}]}", "registrations", "id",
+				  "parseltongue-watch", "method", "workspace/didChangeWatchedFiles",
+				  "registerOptions", "watchers", watchers);
 		jrpc_request(s->out, "client/registerCapability", reg);
 	} else {
 		lsp_watch_start(s);
@@ -235,7 +266,7 @@ static json_t *h_test_sleep(lsp_server *s, json_t *params, lsp_err *err)
 	(void)err;
 	json_int_t ms = json_integer_value(json_object_get(params, "ms"));
 	for (json_int_t t = 0; t < ms && !lsp_is_cancelled(s); t += 5) {
-		struct timespec ts = { 0, 5 * 1000 * 1000 };
+		struct timespec ts = {0, 5 * 1000 * 1000};
 		nanosleep(&ts, NULL);
 	}
 	return json_integer(ms);
@@ -262,15 +293,17 @@ static void reindex(lsp_server *s, const char *uri, bool from_buffer)
 	char *rel = NULL, *text = NULL;
 	size_t len = 0;
 	lsp_root *r = lsp_root_of(s, uri, &rel);
-	if (!r) return;
+	if (!r)
+		return;
 	if (has_suffix(rel, "Cargo.toml")) {
-		if (!from_buffer) lsp_root_queue(r, NULL, NULL, 0, false);
+		if (!from_buffer)
+			lsp_root_queue(r, NULL, NULL, 0, false);
 	} else if (has_suffix(rel, ".rs")) {
 		int64_t stamp;
 		TSTree *tree;
 		if (from_buffer && lsp_docs_snapshot(s->docs, uri, &text, &len, &stamp, &tree)) {
 			lsp_root_queue_buffer(r, rel, uri, text, len, stamp, tree);
-			text = NULL;    /* taken */
+			text = NULL; /* taken */
 		} else {
 			lsp_root_queue(r, rel, NULL, 0, true);
 		}
@@ -285,12 +318,14 @@ static json_t *h_did_open(lsp_server *s, json_t *params, lsp_err *err)
 	json_t *td = json_object_get(params, "textDocument");
 	const char *uri = json_string_value(json_object_get(td, "uri"));
 	json_t *text = json_object_get(td, "text");
-	if (!uri || !json_is_string(text)) return NULL;
+	if (!uri || !json_is_string(text))
+		return NULL;
 	lsp_docs_open(s->docs, uri, json_string_value(text), json_string_length(text),
 		      json_integer_value(json_object_get(td, "version")));
 	char *rel = NULL;
 	lsp_root *r = lsp_root_of(s, uri, &rel);
-	if (r) lsp_diagnostics_forget(s, r, uri);
+	if (r)
+		lsp_diagnostics_forget(s, r, uri);
 	free(rel);
 	reindex(s, uri, true);
 	return NULL;
@@ -299,7 +334,8 @@ static json_t *h_did_open(lsp_server *s, json_t *params, lsp_err *err)
 static bool parse_pos(json_t *o, lsp_pos *p)
 {
 	json_t *l = json_object_get(o, "line"), *c = json_object_get(o, "character");
-	if (!json_is_integer(l) || !json_is_integer(c)) return false;
+	if (!json_is_integer(l) || !json_is_integer(c))
+		return false;
 	json_int_t li = json_integer_value(l), ci = json_integer_value(c);
 	p->line = li < 0 ? 0 : li > UINT32_MAX ? UINT32_MAX : (uint32_t)li;
 	p->character = ci < 0 ? 0 : ci > UINT32_MAX ? UINT32_MAX : (uint32_t)ci;
@@ -311,21 +347,29 @@ static json_t *h_did_change(lsp_server *s, json_t *params, lsp_err *err)
 	(void)err;
 	const char *uri = doc_uri(params);
 	json_t *changes = json_object_get(params, "contentChanges"), *c;
-	if (!uri || !json_is_array(changes)) return NULL;
+	if (!uri || !json_is_array(changes))
+		return NULL;
 	VEC(lsp_change) v = {0};
 	size_t i;
-	json_array_foreach(changes, i, c) {
+	json_array_foreach(changes, i, c)
+	{
 		json_t *text = json_object_get(c, "text"), *range = json_object_get(c, "range");
-		if (!json_is_string(text)) continue;
-		lsp_change ch = { .whole = !range, .text = json_string_value(text), .len = json_string_length(text) };
+		if (!json_is_string(text))
+			continue;
+		lsp_change ch = {.whole = !range,
+				 .text = json_string_value(text),
+				 .len = json_string_length(text)};
 		if (range && (!parse_pos(json_object_get(range, "start"), &ch.range.start) ||
 			      !parse_pos(json_object_get(range, "end"), &ch.range.end)))
 			continue;
 		vec_push(&v, ch);
 	}
-	json_int_t version = json_integer_value(json_object_get(json_object_get(params, "textDocument"), "version"));
-	if (lsp_docs_change(s->docs, uri, version, v.v, v.n, s->enc)) reindex(s, uri, true);
-	else lsp_log(s, LOG_WARNING, "didChange for a document that is not open: %s", uri);
+	json_int_t version = json_integer_value(
+		json_object_get(json_object_get(params, "textDocument"), "version"));
+	if (lsp_docs_change(s->docs, uri, version, v.v, v.n, s->enc))
+		reindex(s, uri, true);
+	else
+		lsp_log(s, LOG_WARNING, "didChange for a document that is not open: %s", uri);
 	vec_free(&v);
 	return NULL;
 }
@@ -335,7 +379,8 @@ static json_t *h_did_save(lsp_server *s, json_t *params, lsp_err *err)
 	(void)err;
 	const char *uri = doc_uri(params);
 	bool rust = uri && has_suffix(uri, ".rs");
-	if (uri) reindex(s, uri, rust && lsp_docs_is_open(s->docs, uri));
+	if (uri)
+		reindex(s, uri, rust && lsp_docs_is_open(s->docs, uri));
 	return NULL;
 }
 
@@ -349,8 +394,10 @@ static void restore_disk_versions(lsp_server *s)
 	for (size_t i = 0; i < n; i++) {
 		char *buf = NULL, *disk = NULL;
 		size_t blen = 0, dlen = 0;
-		if (lsp_docs_get(s->docs, uris[i], &buf, &blen, NULL)) disk = lsp_disk_text(uris[i], &dlen);
-		if (buf && (!disk || dlen != blen || memcmp(buf, disk, blen) != 0)) reindex(s, uris[i], false);
+		if (lsp_docs_get(s->docs, uris[i], &buf, &blen, NULL))
+			disk = lsp_disk_text(uris[i], &dlen);
+		if (buf && (!disk || dlen != blen || memcmp(buf, disk, blen) != 0))
+			reindex(s, uris[i], false);
 		free(buf);
 		free(disk);
 		free(uris[i]);
@@ -371,7 +418,8 @@ static json_t *h_did_close(lsp_server *s, json_t *params, lsp_err *err)
 {
 	(void)err;
 	const char *uri = doc_uri(params);
-	if (uri && lsp_docs_close(s->docs, uri)) reindex(s, uri, false);   /* the disk wins again */
+	if (uri && lsp_docs_close(s->docs, uri))
+		reindex(s, uri, false); /* the disk wins again */
 	return NULL;
 }
 
@@ -387,16 +435,21 @@ static json_t *h_watched_files(lsp_server *s, json_t *params, lsp_err *err)
 	(void)err;
 	json_t *ch;
 	size_t i;
-	json_array_foreach(json_object_get(params, "changes"), i, ch) {
+	json_array_foreach(json_object_get(params, "changes"), i, ch)
+	{
 		const char *uri = json_string_value(json_object_get(ch, "uri"));
-		if (uri) lsp_watched_change(s, uri);
+		if (uri)
+			lsp_watched_change(s, uri);
 	}
 	return NULL;
 }
 
 /* ---- dispatch ----------------------------------------------------------------- */
 
-enum { NOTIFY = 1u << 0, TEST_ONLY = 1u << 1 };
+enum {
+	NOTIFY = 1u << 0,
+	TEST_ONLY = 1u << 1
+};
 
 typedef struct {
 	const char *method;
@@ -405,32 +458,32 @@ typedef struct {
 } route;
 
 static const route routes[] = {
-	{ "initialize", h_initialize, 0 },
-	{ "initialized", h_initialized, NOTIFY },
-	{ "shutdown", h_shutdown, 0 },
-	{ "textDocument/didOpen", h_did_open, NOTIFY },
-	{ "textDocument/didChange", h_did_change, NOTIFY },
-	{ "textDocument/didSave", h_did_save, NOTIFY },
-	{ "textDocument/didClose", h_did_close, NOTIFY },
-	{ "workspace/didChangeWatchedFiles", h_watched_files, NOTIFY },
-	{ "workspace/didChangeWorkspaceFolders", h_folders, NOTIFY },
-	{ "textDocument/definition", lsp_req_definition, 0 },
-	{ "textDocument/implementation", lsp_req_implementation, 0 },
-	{ "textDocument/references", lsp_req_references, 0 },
-	{ "textDocument/prepareCallHierarchy", lsp_req_prepare_call_hierarchy, 0 },
-	{ "callHierarchy/incomingCalls", lsp_req_incoming_calls, 0 },
-	{ "callHierarchy/outgoingCalls", lsp_req_outgoing_calls, 0 },
-	{ "textDocument/documentSymbol", lsp_req_document_symbol, 0 },
-	{ "workspace/symbol", lsp_req_workspace_symbol, 0 },
-	{ "textDocument/hover", lsp_req_hover, 0 },
-	{ "textDocument/diagnostic", lsp_req_document_diagnostic, 0 },
-	{ "workspace/diagnostic", lsp_req_workspace_diagnostic, 0 },
-	{ "parseltongue/blastRadius", lsp_req_blast_radius, 0 },
-	{ "parseltongue/whatImplements", lsp_req_what_implements, 0 },
-	{ "parseltongue/findCycles", lsp_req_find_cycles, 0 },
-	{ "parseltongue/generateContext", lsp_req_generate_context, 0 },
-	{ "parseltongue/stats", lsp_req_stats, 0 },
-	{ "parseltongue/_sleep", h_test_sleep, TEST_ONLY },
+	{"initialize", h_initialize, 0},
+	{"initialized", h_initialized, NOTIFY},
+	{"shutdown", h_shutdown, 0},
+	{"textDocument/didOpen", h_did_open, NOTIFY},
+	{"textDocument/didChange", h_did_change, NOTIFY},
+	{"textDocument/didSave", h_did_save, NOTIFY},
+	{"textDocument/didClose", h_did_close, NOTIFY},
+	{"workspace/didChangeWatchedFiles", h_watched_files, NOTIFY},
+	{"workspace/didChangeWorkspaceFolders", h_folders, NOTIFY},
+	{"textDocument/definition", lsp_req_definition, 0},
+	{"textDocument/implementation", lsp_req_implementation, 0},
+	{"textDocument/references", lsp_req_references, 0},
+	{"textDocument/prepareCallHierarchy", lsp_req_prepare_call_hierarchy, 0},
+	{"callHierarchy/incomingCalls", lsp_req_incoming_calls, 0},
+	{"callHierarchy/outgoingCalls", lsp_req_outgoing_calls, 0},
+	{"textDocument/documentSymbol", lsp_req_document_symbol, 0},
+	{"workspace/symbol", lsp_req_workspace_symbol, 0},
+	{"textDocument/hover", lsp_req_hover, 0},
+	{"textDocument/diagnostic", lsp_req_document_diagnostic, 0},
+	{"workspace/diagnostic", lsp_req_workspace_diagnostic, 0},
+	{"parseltongue/blastRadius", lsp_req_blast_radius, 0},
+	{"parseltongue/whatImplements", lsp_req_what_implements, 0},
+	{"parseltongue/findCycles", lsp_req_find_cycles, 0},
+	{"parseltongue/generateContext", lsp_req_generate_context, 0},
+	{"parseltongue/stats", lsp_req_stats, 0},
+	{"parseltongue/_sleep", h_test_sleep, TEST_ONLY},
 };
 
 static const route *route_of(lsp_server *s, const char *method)
@@ -452,7 +505,8 @@ static void set_current(lsp_server *s, json_t *id)
 static void request(lsp_server *s, const char *method, json_t *id, json_t *params)
 {
 	if (s->phase == 0 && strcmp(method, "initialize") != 0) {
-		jrpc_reply_error(s->out, id, JRPC_SERVER_NOT_INITIALIZED, "the server is not initialized");
+		jrpc_reply_error(s->out, id, JRPC_SERVER_NOT_INITIALIZED,
+				 "the server is not initialized");
 		return;
 	}
 	if (s->phase == 2) {
@@ -485,31 +539,39 @@ static void request(lsp_server *s, const char *method, json_t *id, json_t *param
 	uint64_t total_ns = s->arrived_ns && s->arrived_ns <= t0 ? now - s->arrived_ns : now - t0;
 	uint64_t total = total_ns / 1000000;
 	atomic_fetch_add(&s->req_count, 1);
-	if (total_ns / 1000 > atomic_load(&s->req_max_us)) atomic_store(&s->req_max_us, total_ns / 1000);
-	if (total_ns > 50000000ull) atomic_fetch_add(&s->req_over_50ms, 1);
+	if (total_ns / 1000 > atomic_load(&s->req_max_us))
+		atomic_store(&s->req_max_us, total_ns / 1000);
+	if (total_ns > 50000000ull)
+		atomic_fetch_add(&s->req_over_50ms, 1);
 	if (s->slow_ms >= 0 && total >= (uint64_t)s->slow_ms)
-		lsp_log(NULL, LOG_INFO, "slow request %s: %llu ms since it was read, %llu ms handling it "
-			"(%llu ms waiting for pending edits)", method, (unsigned long long)total, (unsigned long long)ms,
+		lsp_log(NULL, LOG_INFO,
+			"slow request %s: %llu ms since it was read, %llu ms handling it "
+			"(%llu ms waiting for pending edits)",
+			method, (unsigned long long)total, (unsigned long long)ms,
 			(unsigned long long)(lsp_settle_ns / 1000000));
 }
 
 static void notification(lsp_server *s, const char *method, json_t *params)
 {
-	if (s->phase != 1) return;     /* before initialize / after shutdown: dropped */
+	if (s->phase != 1)
+		return; /* before initialize / after shutdown: dropped */
 	const route *r = route_of(s, method);
-	if (!r || !(r->flags & NOTIFY)) return;   /* unknown notifications are ignored */
+	if (!r || !(r->flags & NOTIFY))
+		return; /* unknown notifications are ignored */
 	lsp_err err = {0};
 	uint64_t t0 = pt_now_ns();
 	json_decref(r->fn(s, params, &err));
 	uint64_t ms = (pt_now_ns() - t0) / 1000000;
 	if (s->slow_ms >= 0 && ms >= (uint64_t)s->slow_ms)
-		lsp_log(NULL, LOG_INFO, "slow notification %s: %llu ms", method, (unsigned long long)ms);
+		lsp_log(NULL, LOG_INFO, "slow notification %s: %llu ms", method,
+			(unsigned long long)ms);
 }
 
 static json_t *next_message(lsp_server *s)
 {
 	pthread_mutex_lock(&s->qmu);
-	while (!s->queue.n && !s->eof) pthread_cond_wait(&s->qcv, &s->qmu);
+	while (!s->queue.n && !s->eof)
+		pthread_cond_wait(&s->qcv, &s->qmu);
 	json_t *m = NULL;
 	if (s->queue.n) {
 		m = s->queue.v[0].msg;
@@ -533,7 +595,8 @@ static int dispatch(lsp_server *s, json_t *m)
 		return s->phase == 2 ? 0 : 1;
 	} else if (id && !json_is_null(id)) {
 		if (!json_is_integer(id) && !json_is_string(id))
-			jrpc_reply_error(s->out, NULL, JRPC_INVALID_REQUEST, "a request id is a number or a string");
+			jrpc_reply_error(s->out, NULL, JRPC_INVALID_REQUEST,
+					 "a request id is a number or a string");
 		else
 			request(s, method, id, params);
 	} else {
@@ -549,7 +612,8 @@ static int serve(lsp_server *s)
 	while ((m = next_message(s))) {
 		int code = dispatch(s, m);
 		json_decref(m);
-		if (code >= 0) return code;
+		if (code >= 0)
+			return code;
 	}
 	lsp_log(NULL, LOG_INFO, "input closed without exit");
 	return 1;
@@ -557,7 +621,8 @@ static int serve(lsp_server *s)
 
 int lsp_server_handle(lsp_server *s, int rc, json_t *msg, const char *why)
 {
-	if (!screen(s, rc, msg, why ? why : "")) return -1;
+	if (!screen(s, rc, msg, why ? why : ""))
+		return -1;
 	int code = dispatch(s, msg);
 	json_decref(msg);
 	return code;
@@ -570,11 +635,26 @@ static int parse_args(lsp_server *s, int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (strncmp(a, "--clientProcessId=", 18) == 0) { s->client_pid = (pid_t)atol(a + 18); continue; }
-		if (strncmp(a, "--db=", 5) == 0) { s->db_arg = a + 5; continue; }
-		if (strcmp(a, "--clientProcessId") == 0 && v) { s->client_pid = (pid_t)atol(v); i++; continue; }
-		if (strcmp(a, "--db") == 0 && v) { s->db_arg = v; i++; continue; }
-		if (strcmp(a, "--stdio") == 0) continue;
+		if (strncmp(a, "--clientProcessId=", 18) == 0) {
+			s->client_pid = (pid_t)atol(a + 18);
+			continue;
+		}
+		if (strncmp(a, "--db=", 5) == 0) {
+			s->db_arg = a + 5;
+			continue;
+		}
+		if (strcmp(a, "--clientProcessId") == 0 && v) {
+			s->client_pid = (pid_t)atol(v);
+			i++;
+			continue;
+		}
+		if (strcmp(a, "--db") == 0 && v) {
+			s->db_arg = v;
+			i++;
+			continue;
+		}
+		if (strcmp(a, "--stdio") == 0)
+			continue;
 		fprintf(stderr, "parseltongue: --stdio: unknown option '%s'\n", a);
 		return -1;
 	}
@@ -583,7 +663,8 @@ static int parse_args(lsp_server *s, int argc, char **argv)
 
 static void server_free(lsp_server *s)
 {
-	for (size_t i = 0; i < s->queue.n; i++) json_decref(s->queue.v[i].msg);
+	for (size_t i = 0; i < s->queue.n; i++)
+		json_decref(s->queue.v[i].msg);
 	vec_free(&s->queue);
 	lsp_docs_free(s->docs);
 	jrpc_reader_free(s->in);
@@ -607,14 +688,18 @@ int lsp_main(int argc, char **argv)
 	s->settle_ms = ms && *ms ? atoi(ms) : 30;
 	const char *slow = getenv("PARSELTONGUE_LSP_SLOW_MS");
 	s->slow_ms = slow && *slow ? atoi(slow) : 100;
-	if (parse_args(s, argc, argv)) { server_free(s); return 1; }
+	if (parse_args(s, argc, argv)) {
+		server_free(s);
+		return 1;
+	}
 	signal(SIGPIPE, SIG_IGN);
-	json_object_seed(0);        /* before any thread creates objects */
+	json_object_seed(0); /* before any thread creates objects */
 	s->docs = lsp_docs_new();
 	/* the protocol keeps the real stdout to itself; anything else that
 	 * prints to stdout (a stray printf in some library) lands in stderr */
 	int proto = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
-	if (proto < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0) proto = STDOUT_FILENO;
+	if (proto < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+		proto = STDOUT_FILENO;
 	s->out = jrpc_writer_new(proto);
 	s->in = jrpc_reader_new(STDIN_FILENO);
 	pid_t pid = s->client_pid;
@@ -623,11 +708,15 @@ int lsp_main(int argc, char **argv)
 	s->reader_on = pthread_create(&s->reader, NULL, reader_main, s) == 0;
 	int code = s->reader_on ? serve(s) : 1;
 	jrpc_reader_stop(s->in);
-	if (s->reader_on) pthread_join(s->reader, NULL);
+	if (s->reader_on)
+		pthread_join(s->reader, NULL);
 	bool idle = lsp_roots_drain(s);
 	atomic_store(&s->quit, true);
-	if (s->watchdog_on) pthread_join(s->watchdog, NULL);
-	if (lsp_roots_stop(s, idle)) server_free(s);
-	if (proto != STDOUT_FILENO) close(proto);
+	if (s->watchdog_on)
+		pthread_join(s->watchdog, NULL);
+	if (lsp_roots_stop(s, idle))
+		server_free(s);
+	if (proto != STDOUT_FILENO)
+		close(proto);
 	return code;
 }

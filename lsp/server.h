@@ -23,42 +23,50 @@
 
 typedef struct lsp_server lsp_server;
 
-enum { ROOT_WAITING = 0, ROOT_INDEXING, ROOT_READY, ROOT_FAILED };
+enum {
+	ROOT_WAITING = 0,
+	ROOT_INDEXING,
+	ROOT_READY,
+	ROOT_FAILED
+};
 
-typedef struct { char *uri; uint64_t hash; } lsp_diag_file;
+typedef struct {
+	char *uri;
+	uint64_t hash;
+} lsp_diag_file;
 
 /* A pending change for a root's indexer. */
 typedef struct {
-	char *rel;            /* workspace-relative path; NULL: whole workspace */
-	char *text;           /* buffer text (owned); NULL: read from disk */
+	char *rel;  /* workspace-relative path; NULL: whole workspace */
+	char *text; /* buffer text (owned); NULL: read from disk */
 	size_t len;
-	bool doc;             /* came from the editor (didOpen/Change/Close) */
-	char *uri;            /* open buffers: the document (owned), else NULL */
-	int64_t stamp;        /* ... the text's stamp (lsp_docs_snapshot) */
-	struct TSTree *tree;  /* ... its previous parse, edited to match (owned) */
+	bool doc;            /* came from the editor (didOpen/Change/Close) */
+	char *uri;           /* open buffers: the document (owned), else NULL */
+	int64_t stamp;       /* ... the text's stamp (lsp_docs_snapshot) */
+	struct TSTree *tree; /* ... its previous parse, edited to match (owned) */
 } lsp_update;
 
 typedef struct {
-	char *path;           /* folder, no trailing '/' */
-	char *uri;            /* its file:// URI, no trailing '/' */
-	char *db;             /* database directory */
-	store *st;            /* NULL when the database could not be opened */
+	char *path;                    /* folder, no trailing '/' */
+	char *uri;                     /* its file:// URI, no trailing '/' */
+	char *db;                      /* database directory */
+	store *st;                     /* NULL when the database could not be opened */
 	struct index_session *session; /* the indexer thread's in-memory resolution */
 	lsp_server *srv;
 	pthread_t thread;
 	bool started;
-	atomic_bool retired;  /* removed from the workspace (kept until exit) */
-	bool watched;         /* inotify watches added (dispatcher only) */
-	pthread_mutex_t mu;   /* guards everything below */
-	pthread_cond_t cv;    /* work queued, or work done */
+	atomic_bool retired; /* removed from the workspace (kept until exit) */
+	bool watched;        /* inotify watches added (dispatcher only) */
+	pthread_mutex_t mu;  /* guards everything below */
+	pthread_cond_t cv;   /* work queued, or work done */
 	VEC(lsp_update) queue;
-	int state;            /* ROOT_* */
-	bool busy;            /* an update is being written */
-	bool full_running;    /* ... and it is a whole-workspace run */
-	uint32_t pending_docs;/* editor updates queued or running */
+	int state;             /* ROOT_* */
+	bool busy;             /* an update is being written */
+	bool full_running;     /* ... and it is a whole-workspace run */
+	uint32_t pending_docs; /* editor updates queued or running */
 	uint64_t last_update_us, updates;
 	uint64_t indexed_files, last_full_ms;
-	char *error;          /* why the database or the index failed */
+	char *error; /* why the database or the index failed */
 	/* uris that carry reported cycle diagnostics, with a hash of what
 	 * was last sent for each (pushes skip what did not change); under
 	 * the server's diag_mu */
@@ -71,7 +79,10 @@ typedef struct {
 } lsp_root;
 
 /* A message read, waiting for the dispatcher, and when it was read. */
-typedef struct { json_t *msg; uint64_t t_ns; } lsp_queued;
+typedef struct {
+	json_t *msg;
+	uint64_t t_ns;
+} lsp_queued;
 
 struct lsp_server {
 	jrpc_writer *out;
@@ -82,10 +93,10 @@ struct lsp_server {
 	 * threads read the count with lsp_roots_count; retired roots stay */
 	VEC(lsp_root *) roots;
 	const char *db_arg;
-	int phase;            /* 0 before initialize, 1 running, 2 after shutdown */
-	bool test_mode;       /* PARSELTONGUE_LSP_TEST=1: test-only methods */
-	int settle_ms;        /* PARSELTONGUE_LSP_SETTLE_MS, default 30 */
-	int slow_ms;          /* PARSELTONGUE_LSP_SLOW_MS (default 100, -1 off): log slower messages */
+	int phase;      /* 0 before initialize, 1 running, 2 after shutdown */
+	bool test_mode; /* PARSELTONGUE_LSP_TEST=1: test-only methods */
+	int settle_ms;  /* PARSELTONGUE_LSP_SETTLE_MS, default 30 */
+	int slow_ms;    /* PARSELTONGUE_LSP_SLOW_MS (default 100, -1 off): log slower messages */
 	/* client capabilities */
 	bool cap_progress, cap_watch_dynamic, cap_pull_diag, cap_diag_refresh, cap_hier_symbols;
 	bool cap_link;
@@ -93,23 +104,26 @@ struct lsp_server {
 	pthread_mutex_t qmu;
 	pthread_cond_t qcv;
 	VEC(lsp_queued) queue;
-	uint64_t arrived_ns;  /* when the message being dispatched was read */
+	uint64_t arrived_ns; /* when the message being dispatched was read */
 	/* requests answered: how many, and how long from read to answer
 	 * written (the dispatcher writes, parseltongue/stats reads) */
 	atomic_uint_fast64_t req_count, req_max_us, req_over_50ms;
 	bool eof;
-	json_t *current_id;   /* request being handled (under qmu) */
-	atomic_bool cancelled;/* ... and $/cancelRequest named it */
+	json_t *current_id;    /* request being handled (under qmu) */
+	atomic_bool cancelled; /* ... and $/cancelRequest named it */
 	atomic_bool quit;
 	pid_t client_pid;
 	pthread_t reader, watchdog;
 	bool reader_on, watchdog_on;
-	struct lsp_watches *watches;   /* inotify (watch.c); NULL when unused */
-	pthread_mutex_t diag_mu; /* one diagnostics publication at a time */
+	struct lsp_watches *watches; /* inotify (watch.c); NULL when unused */
+	pthread_mutex_t diag_mu;     /* one diagnostics publication at a time */
 };
 
 /* An error a handler reports: code 0 = none. */
-typedef struct { int code; char msg[200]; } lsp_err;
+typedef struct {
+	int code;
+	char msg[200];
+} lsp_err;
 
 /* The one handler signature: requests return their result (a new
  * reference; NULL means null), notifications return NULL. params is
@@ -118,7 +132,12 @@ typedef json_t *lsp_handler(lsp_server *s, json_t *params, lsp_err *err);
 
 /* server.c */
 void lsp_log(lsp_server *s, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-enum { LOG_ERROR = 1, LOG_WARNING = 2, LOG_INFO = 3, LOG_DEBUG = 4 };
+enum {
+	LOG_ERROR = 1,
+	LOG_WARNING = 2,
+	LOG_INFO = 3,
+	LOG_DEBUG = 4
+};
 bool lsp_is_cancelled(lsp_server *s);
 
 /* Test seam (fuzz/fuzz_lsp.c): one jrpc_read result (rc JRPC_OK or
@@ -130,18 +149,18 @@ bool lsp_is_cancelled(lsp_server *s);
 int lsp_server_handle(lsp_server *s, int rc, json_t *msg, const char *why);
 
 /* roots.c: URIs and workspace folders */
-char *lsp_uri_to_path(const char *uri);             /* caller frees; NULL if not file:// */
-char *lsp_path_to_uri(const char *path);            /* caller frees */
+char *lsp_uri_to_path(const char *uri);  /* caller frees; NULL if not file:// */
+char *lsp_path_to_uri(const char *path); /* caller frees */
 /* The (active) root holding uri, and the path relative to it (caller
  * frees). From any thread. */
 lsp_root *lsp_root_of(lsp_server *s, const char *uri, char **rel);
-char *lsp_root_file_uri(const lsp_root *r, const char *rel);   /* caller frees */
+char *lsp_root_file_uri(const lsp_root *r, const char *rel); /* caller frees */
 
 void lsp_roots_open(lsp_server *s, json_t *init_params);
-size_t lsp_roots_count(lsp_server *s);   /* from any thread */
+size_t lsp_roots_count(lsp_server *s); /* from any thread */
 /* workspace/didChangeWorkspaceFolders: params.event {added, removed}. */
 void lsp_roots_change(lsp_server *s, json_t *event);
-void lsp_roots_start(lsp_server *s);     /* start the indexers (after initialize) */
+void lsp_roots_start(lsp_server *s); /* start the indexers (after initialize) */
 /* At exit, before quit is set: let the indexers finish what is queued
  * (up to 3 s each); false when one is still busy. */
 bool lsp_roots_drain(lsp_server *s);
@@ -168,7 +187,7 @@ extern __thread uint64_t lsp_settle_ns;
 /* Dispatcher: watch (inotify) every folder not yet watched, and start the
  * watcher thread; call before the folders' indexers start. */
 void lsp_watch_start(lsp_server *s);
-void lsp_watch_stop(lsp_server *s);      /* after quit is set */
+void lsp_watch_stop(lsp_server *s); /* after quit is set */
 /* A file changed on disk (any thread): re-index it unless it is open. */
 void lsp_watched_change(lsp_server *s, const char *uri);
 /* handlers.c: texts and ranges as the editor sees them */
@@ -207,7 +226,8 @@ json_t *lsp_cycle_diagnostics(lsp_server *s, lsp_root *r, store_txn *txn);
  * now, ahead of the pulls (the indexer, after each commit). */
 void lsp_refresh_pull_diagnostics(lsp_server *s, lsp_root *r);
 void lsp_publish_diagnostics(lsp_server *s, lsp_root *r);
-void lsp_diagnostics_forget(lsp_server *s, lsp_root *r, const char *uri); /* re-send uri at the next publication */
+void lsp_diagnostics_forget(lsp_server *s, lsp_root *r,
+			    const char *uri); /* re-send uri at the next publication */
 json_t *lsp_req_document_diagnostic(lsp_server *s, json_t *params, lsp_err *err);
 json_t *lsp_req_workspace_diagnostic(lsp_server *s, json_t *params, lsp_err *err);
 

@@ -20,10 +20,14 @@ const char *lsp_enc_name(lsp_enc e)
 
 lsp_enc lsp_enc_from_name(const char *s)
 {
-	if (!s) return 0;
-	if (strcmp(s, "utf-8") == 0) return LSP_UTF8;
-	if (strcmp(s, "utf-16") == 0) return LSP_UTF16;
-	if (strcmp(s, "utf-32") == 0) return LSP_UTF32;
+	if (!s)
+		return 0;
+	if (strcmp(s, "utf-8") == 0)
+		return LSP_UTF8;
+	if (strcmp(s, "utf-16") == 0)
+		return LSP_UTF16;
+	if (strcmp(s, "utf-32") == 0)
+		return LSP_UTF32;
 	return 0;
 }
 
@@ -33,19 +37,27 @@ static size_t seq_len(const unsigned char *s, size_t n)
 {
 	unsigned c = s[0];
 	size_t k;
-	if (c < 0x80) return 1;
-	if (c >= 0xC2 && c <= 0xDF) k = 2;
-	else if (c >= 0xE0 && c <= 0xEF) k = 3;
-	else if (c >= 0xF0 && c <= 0xF4) k = 4;
-	else return 1;
-	if (k > n) return 1;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF)
+		k = 2;
+	else if (c >= 0xE0 && c <= 0xEF)
+		k = 3;
+	else if (c >= 0xF0 && c <= 0xF4)
+		k = 4;
+	else
+		return 1;
+	if (k > n)
+		return 1;
 	for (size_t i = 1; i < k; i++)
-		if ((s[i] & 0xC0) != 0x80) return 1;
+		if ((s[i] & 0xC0) != 0x80)
+			return 1;
 	/* overlong forms, UTF-16 surrogates and code points past U+10FFFF
 	 * are invalid too: one unit a byte, as editors decode them (one
 	 * U+FFFD each); found by fuzz/fuzz_text.c */
 	unsigned d = s[1];
-	if ((c == 0xE0 && d < 0xA0) || (c == 0xED && d > 0x9F) || (c == 0xF0 && d < 0x90) || (c == 0xF4 && d > 0x8F))
+	if ((c == 0xE0 && d < 0xA0) || (c == 0xED && d > 0x9F) || (c == 0xF0 && d < 0x90) ||
+	    (c == 0xF4 && d > 0x8F))
 		return 1;
 	return k;
 }
@@ -53,18 +65,25 @@ static size_t seq_len(const unsigned char *s, size_t n)
 /* Units one sequence of k bytes takes in encoding e. */
 static uint32_t seq_units(size_t k, lsp_enc e)
 {
-	if (e == LSP_UTF8) return (uint32_t)k;
-	if (e == LSP_UTF16) return k == 4 ? 2 : 1;
+	if (e == LSP_UTF8)
+		return (uint32_t)k;
+	if (e == LSP_UTF16)
+		return k == 4 ? 2 : 1;
 	return 1;
 }
 
 uint32_t lsp_units(const char *s, size_t n, lsp_enc e)
 {
-	if (e == LSP_UTF8) return (uint32_t)n;
+	if (e == LSP_UTF8)
+		return (uint32_t)n;
 	const unsigned char *p = (const unsigned char *)s;
 	uint32_t u = 0;
 	for (size_t i = 0; i < n;) {
-		if (p[i] < 0x80) { i++; u++; continue; }
+		if (p[i] < 0x80) {
+			i++;
+			u++;
+			continue;
+		}
 		size_t k = seq_len(p + i, n - i);
 		u += seq_units(k, e);
 		i += k;
@@ -77,11 +96,13 @@ size_t lsp_bytes_for_units(const char *s, size_t n, uint32_t units, lsp_enc e)
 	const unsigned char *p = (const unsigned char *)s;
 	uint32_t u = 0;
 	size_t i = 0;
-	if (e == LSP_UTF8 && units >= n) return n;
+	if (e == LSP_UTF8 && units >= n)
+		return n;
 	while (i < n) {
 		size_t k = seq_len(p + i, n - i);
 		uint32_t w = seq_units(k, e);
-		if (u + w > units) break;
+		if (u + w > units)
+			break;
 		u += w;
 		i += k;
 	}
@@ -98,26 +119,33 @@ void lsp_lines_init(lsp_lines *self, const char *text, size_t len)
 	vec_push(&self->starts, 0);
 	for (const char *p = text, *end = text + len; p < end;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		if (!nl) break;
+		if (!nl)
+			break;
 		vec_push(&self->starts, (size_t)(nl + 1 - text));
 		p = nl + 1;
 	}
 }
 
-void lsp_lines_free(lsp_lines *self) { vec_free(&self->starts); }
+void lsp_lines_free(lsp_lines *self)
+{
+	vec_free(&self->starts);
+}
 
 size_t lsp_lines_len(const lsp_lines *self, uint32_t l)
 {
-	if (l >= self->starts.n) return 0;
+	if (l >= self->starts.n)
+		return 0;
 	size_t a = self->starts.v[l];
 	size_t b = l + 1 < self->starts.n ? self->starts.v[l + 1] - 1 : self->len;
-	if (b > a && self->text[b - 1] == '\r' && b < self->len) b--;
+	if (b > a && self->text[b - 1] == '\r' && b < self->len)
+		b--;
 	return b - a;
 }
 
 size_t lsp_lines_offset(const lsp_lines *self, lsp_pos p, lsp_enc e)
 {
-	if (p.line >= self->starts.n) return self->len;
+	if (p.line >= self->starts.n)
+		return self->len;
 	size_t a = self->starts.v[p.line];
 	return a + lsp_bytes_for_units(self->text + a, lsp_lines_len(self, p.line), p.character, e);
 }
@@ -131,12 +159,13 @@ void lsp_lines_to_graph(const lsp_lines *self, lsp_pos p, lsp_enc e, uint32_t *l
 	}
 	size_t a = self->starts.v[p.line];
 	*line = p.line;
-	*col = (uint32_t)lsp_bytes_for_units(self->text + a, lsp_lines_len(self, p.line), p.character, e);
+	*col = (uint32_t)lsp_bytes_for_units(self->text + a, lsp_lines_len(self, p.line),
+					     p.character, e);
 }
 
 lsp_pos lsp_lines_from_graph(const lsp_lines *self, uint32_t line, uint32_t col, lsp_enc e)
 {
-	lsp_pos p = { line, col };
+	lsp_pos p = {line, col};
 	if (line >= self->starts.n) {
 		/* the graph is ahead of (or behind) this text: keep the bytes */
 		return p;
@@ -156,23 +185,27 @@ size_t lsp_text_offset(const char *text, size_t len, lsp_pos p, lsp_enc e)
 	size_t a = 0;
 	for (uint32_t l = 0; l < p.line; l++) {
 		const char *nl = memchr(text + a, '\n', len - a);
-		if (!nl) return len;
+		if (!nl)
+			return len;
 		a = (size_t)(nl + 1 - text);
 	}
 	const char *nl = memchr(text + a, '\n', len - a);
 	size_t b = nl ? (size_t)(nl - text) : len;
-	if (nl && b > a && text[b - 1] == '\r') b--;
+	if (nl && b > a && text[b - 1] == '\r')
+		b--;
 	return a + lsp_bytes_for_units(text + a, b - a, p.character, e);
 }
 
 lsp_pos lsp_text_position(const char *text, size_t len, size_t offset, lsp_enc e)
 {
-	lsp_pos p = { 0, 0 };
-	if (offset > len) offset = len;
+	lsp_pos p = {0, 0};
+	if (offset > len)
+		offset = len;
 	size_t a = 0;
 	for (;;) {
 		const char *nl = memchr(text + a, '\n', offset - a);
-		if (!nl) break;
+		if (!nl)
+			break;
 		a = (size_t)(nl + 1 - text);
 		p.line++;
 	}
@@ -194,7 +227,11 @@ void lsp_apply_changes(strbuf *buf, const lsp_change *ch, size_t n, lsp_enc e)
 		const char *t = buf->buf ? buf->buf : "";
 		size_t a = lsp_text_offset(t, buf->len, c->range.start, e);
 		size_t b = lsp_text_offset(t, buf->len, c->range.end, e);
-		if (b < a) { size_t x = a; a = b; b = x; }
+		if (b < a) {
+			size_t x = a;
+			a = b;
+			b = x;
+		}
 		strbuf out = {0};
 		strbuf_add(&out, t, a);
 		strbuf_add(&out, c->text, c->len);
@@ -211,14 +248,14 @@ typedef struct {
 	char *uri;
 	strbuf text;
 	int64_t version;
-	TSTree *tree;       /* last parse, edited to match text; NULL if none */
-	uint64_t stamp;     /* changes with every open and change: names this text */
+	TSTree *tree;   /* last parse, edited to match text; NULL if none */
+	uint64_t stamp; /* changes with every open and change: names this text */
 } doc;
 
 /* Point (row, byte column) of byte offset off in t. */
 static TSPoint point_at(const char *t, size_t off)
 {
-	TSPoint p = { 0, 0 };
+	TSPoint p = {0, 0};
 	const char *line = t;
 	for (const char *q = t; (q = memchr(q, '\n', (size_t)(t + off - q))); q++) {
 		p.row++;
@@ -234,13 +271,21 @@ static void apply_tracked(strbuf *buf, const lsp_change *c, lsp_enc e, TSTree *t
 	const char *t = buf->buf ? buf->buf : "";
 	size_t a = lsp_text_offset(t, buf->len, c->range.start, e);
 	size_t b = lsp_text_offset(t, buf->len, c->range.end, e);
-	if (b < a) { size_t x = a; a = b; b = x; }
+	if (b < a) {
+		size_t x = a;
+		a = b;
+		b = x;
+	}
 	if (tree) {
-		TSInputEdit ed = { (uint32_t)a, (uint32_t)b, (uint32_t)(a + c->len), point_at(t, a), point_at(t, b), {0, 0} };
+		TSInputEdit ed = {(uint32_t)a,    (uint32_t)b,    (uint32_t)(a + c->len),
+				  point_at(t, a), point_at(t, b), {0, 0}};
 		TSPoint np = ed.start_point;
 		for (size_t i = 0; i < c->len; i++) {
-			if (c->text[i] == '\n') { np.row++; np.column = 0; }
-			else np.column++;
+			if (c->text[i] == '\n') {
+				np.row++;
+				np.column = 0;
+			} else
+				np.column++;
 		}
 		ed.new_end_point = np;
 		ts_tree_edit(tree, &ed);
@@ -252,7 +297,7 @@ static void apply_tracked(strbuf *buf, const lsp_change *c, lsp_enc e, TSTree *t
 struct lsp_docs {
 	pthread_mutex_t mu;
 	uint64_t stamps;
-	VEC(doc) v;     /* few documents are open at once: a linear search */
+	VEC(doc) v; /* few documents are open at once: a linear search */
 };
 
 lsp_docs *lsp_docs_new(void)
@@ -264,11 +309,13 @@ lsp_docs *lsp_docs_new(void)
 
 void lsp_docs_free(lsp_docs *self)
 {
-	if (!self) return;
+	if (!self)
+		return;
 	for (size_t i = 0; i < self->v.n; i++) {
 		free(self->v.v[i].uri);
 		strbuf_free(&self->v.v[i].text);
-		if (self->v.v[i].tree) ts_tree_delete(self->v.v[i].tree);
+		if (self->v.v[i].tree)
+			ts_tree_delete(self->v.v[i].tree);
 	}
 	vec_free(&self->v);
 	pthread_mutex_destroy(&self->mu);
@@ -278,7 +325,8 @@ void lsp_docs_free(lsp_docs *self)
 static doc *find(lsp_docs *d, const char *uri)
 {
 	for (size_t i = 0; i < d->v.n; i++)
-		if (strcmp(d->v.v[i].uri, uri) == 0) return &d->v.v[i];
+		if (strcmp(d->v.v[i].uri, uri) == 0)
+			return &d->v.v[i];
 	return NULL;
 }
 
@@ -287,11 +335,12 @@ void lsp_docs_open(lsp_docs *self, const char *uri, const char *text, size_t len
 	pthread_mutex_lock(&self->mu);
 	doc *x = find(self, uri);
 	if (!x) {
-		doc nd = { xstrdup(uri), {0}, 0, NULL, 0 };
+		doc nd = {xstrdup(uri), {0}, 0, NULL, 0};
 		vec_push(&self->v, nd);
 		x = &self->v.v[self->v.n - 1];
 	}
-	if (x->tree) ts_tree_delete(x->tree);
+	if (x->tree)
+		ts_tree_delete(x->tree);
 	x->tree = NULL;
 	x->stamp = ++self->stamps;
 	x->text.len = 0;
@@ -300,14 +349,19 @@ void lsp_docs_open(lsp_docs *self, const char *uri, const char *text, size_t len
 	pthread_mutex_unlock(&self->mu);
 }
 
-bool lsp_docs_change(lsp_docs *self, const char *uri, int64_t version, const lsp_change *ch, size_t n, lsp_enc e)
+bool lsp_docs_change(lsp_docs *self, const char *uri, int64_t version, const lsp_change *ch,
+		     size_t n, lsp_enc e)
 {
 	pthread_mutex_lock(&self->mu);
 	doc *x = find(self, uri);
 	if (x) {
 		for (size_t i = 0; i < n; i++) {
-			if (!ch[i].whole) { apply_tracked(&x->text, &ch[i], e, x->tree); continue; }
-			if (x->tree) ts_tree_delete(x->tree);   /* a new text: no old tree helps */
+			if (!ch[i].whole) {
+				apply_tracked(&x->text, &ch[i], e, x->tree);
+				continue;
+			}
+			if (x->tree)
+				ts_tree_delete(x->tree); /* a new text: no old tree helps */
 			x->tree = NULL;
 			lsp_apply_changes(&x->text, &ch[i], 1, e);
 		}
@@ -325,7 +379,8 @@ bool lsp_docs_close(lsp_docs *self, const char *uri)
 	if (x) {
 		free(x->uri);
 		strbuf_free(&x->text);
-		if (x->tree) ts_tree_delete(x->tree);
+		if (x->tree)
+			ts_tree_delete(x->tree);
 		*x = self->v.v[--self->v.n];
 	}
 	pthread_mutex_unlock(&self->mu);
@@ -347,7 +402,8 @@ bool lsp_docs_get(lsp_docs *self, const char *uri, char **text, size_t *len, int
 	if (x) {
 		*text = xstrndup(x->text.buf ? x->text.buf : "", x->text.len);
 		*len = x->text.len;
-		if (version) *version = x->version;
+		if (version)
+			*version = x->version;
 	}
 	pthread_mutex_unlock(&self->mu);
 	return x != NULL;
@@ -358,12 +414,14 @@ size_t lsp_docs_list(lsp_docs *self, char ***uris)
 	pthread_mutex_lock(&self->mu);
 	size_t n = self->v.n;
 	*uris = xcalloc(n + 1, sizeof **uris);
-	for (size_t i = 0; i < n; i++) (*uris)[i] = xstrdup(self->v.v[i].uri);
+	for (size_t i = 0; i < n; i++)
+		(*uris)[i] = xstrdup(self->v.v[i].uri);
 	pthread_mutex_unlock(&self->mu);
 	return n;
 }
 
-bool lsp_docs_snapshot(lsp_docs *self, const char *uri, char **text, size_t *len, int64_t *version, TSTree **tree)
+bool lsp_docs_snapshot(lsp_docs *self, const char *uri, char **text, size_t *len, int64_t *version,
+		       TSTree **tree)
 {
 	pthread_mutex_lock(&self->mu);
 	doc *x = find(self, uri);
@@ -382,10 +440,12 @@ void lsp_docs_set_tree(lsp_docs *self, const char *uri, int64_t version, TSTree 
 	pthread_mutex_lock(&self->mu);
 	doc *x = find(self, uri);
 	if (x && (int64_t)x->stamp == version) {
-		if (x->tree) ts_tree_delete(x->tree);
+		if (x->tree)
+			ts_tree_delete(x->tree);
 		x->tree = tree;
 		tree = NULL;
 	}
 	pthread_mutex_unlock(&self->mu);
-	if (tree) ts_tree_delete(tree);
+	if (tree)
+		ts_tree_delete(tree);
 }

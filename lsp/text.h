@@ -21,10 +21,18 @@
 
 #include "../core/base.h"
 
-typedef enum { LSP_UTF8 = 8, LSP_UTF16 = 16, LSP_UTF32 = 32 } lsp_enc;
+typedef enum {
+	LSP_UTF8 = 8,
+	LSP_UTF16 = 16,
+	LSP_UTF32 = 32
+} lsp_enc;
 
-typedef struct { uint32_t line, character; } lsp_pos;
-typedef struct { lsp_pos start, end; } lsp_range;
+typedef struct {
+	uint32_t line, character;
+} lsp_pos;
+typedef struct {
+	lsp_pos start, end;
+} lsp_range;
 
 /* "utf-8" / "utf-16" / "utf-32" and back; 0 for an unknown name. */
 const char *lsp_enc_name(lsp_enc e);
@@ -40,7 +48,7 @@ size_t lsp_bytes_for_units(const char *s, size_t n, uint32_t units, lsp_enc e);
 typedef struct {
 	const char *text;
 	size_t len;
-	VEC(size_t) starts;   /* byte offset of each line; starts.n = lines */
+	VEC(size_t) starts; /* byte offset of each line; starts.n = lines */
 } lsp_lines;
 
 void lsp_lines_init(lsp_lines *self, const char *text, size_t len);
@@ -77,11 +85,12 @@ void lsp_apply_changes(strbuf *buf, const lsp_change *ch, size_t n, lsp_enc e);
 typedef struct lsp_docs lsp_docs;
 
 lsp_docs *lsp_docs_new(void);
-void lsp_docs_free(lsp_docs *self);                  /* accepts NULL */
+void lsp_docs_free(lsp_docs *self); /* accepts NULL */
 /* Open (or reopen: replace) a document; text copied. */
 void lsp_docs_open(lsp_docs *self, const char *uri, const char *text, size_t len, int64_t version);
 /* Apply changes; returns false if the document is not open. */
-bool lsp_docs_change(lsp_docs *self, const char *uri, int64_t version, const lsp_change *ch, size_t n, lsp_enc e);
+bool lsp_docs_change(lsp_docs *self, const char *uri, int64_t version, const lsp_change *ch,
+		     size_t n, lsp_enc e);
 /* Returns false if it was not open. */
 bool lsp_docs_close(lsp_docs *self, const char *uri);
 bool lsp_docs_is_open(lsp_docs *self, const char *uri);
@@ -96,7 +105,8 @@ bool lsp_docs_get(lsp_docs *self, const char *uri, char **text, size_t *len, int
  * set_tree: the tree parsed from the text of `stamp` (ownership taken);
  * kept only if the document still has that text, else deleted. */
 typedef struct TSTree TSTree;
-bool lsp_docs_snapshot(lsp_docs *self, const char *uri, char **text, size_t *len, int64_t *stamp, TSTree **tree);
+bool lsp_docs_snapshot(lsp_docs *self, const char *uri, char **text, size_t *len, int64_t *stamp,
+		       TSTree **tree);
 void lsp_docs_set_tree(lsp_docs *self, const char *uri, int64_t stamp, TSTree *tree);
 
 /* URIs of every open document (caller frees each and the array). */

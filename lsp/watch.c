@@ -21,13 +21,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-typedef struct { int wd; char *dir; } watch;
+typedef struct {
+	int wd;
+	char *dir;
+} watch;
 
 struct lsp_watches {
-	pthread_mutex_t mu;   /* guards w and full */
+	pthread_mutex_t mu; /* guards w and full */
 	int fd;
 	VEC(watch) w;
-	bool full;            /* the kernel's watch limit was hit */
+	bool full; /* the kernel's watch limit was hit */
 	pthread_t thread;
 	bool on;
 };
@@ -38,7 +41,10 @@ static bool ends_with(const char *s, const char *suffix)
 	return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
-static bool wanted_file(const char *name) { return ends_with(name, ".rs") || ends_with(name, "Cargo.toml"); }
+static bool wanted_file(const char *name)
+{
+	return ends_with(name, ".rs") || ends_with(name, "Cargo.toml");
+}
 
 /* The folders the workspace scan skips (graph/workspace.c): hidden ones,
  * build output, node_modules. */
@@ -53,13 +59,16 @@ static bool skipped_path(const char *rel)
 {
 	char dir[256];
 	const char *base = strrchr(rel, '/');
-	if ((base ? base[1] : rel[0]) == '.') return true;
+	if ((base ? base[1] : rel[0]) == '.')
+		return true;
 	for (const char *p = rel, *slash; (slash = strchr(p, '/')); p = slash + 1) {
 		size_t n = (size_t)(slash - p);
-		if (n >= sizeof dir) continue;
+		if (n >= sizeof dir)
+			continue;
 		memcpy(dir, p, n);
 		dir[n] = 0;
-		if (skip_dir(dir)) return true;
+		if (skip_dir(dir))
+			return true;
 	}
 	return false;
 }
@@ -68,33 +77,44 @@ void lsp_watched_change(lsp_server *s, const char *uri)
 {
 	char *rel = NULL;
 	lsp_root *r = lsp_root_of(s, uri, &rel);
-	if (!r || !r->st || !wanted_file(rel) || skipped_path(rel)) { free(rel); return; }
+	if (!r || !r->st || !wanted_file(rel) || skipped_path(rel)) {
+		free(rel);
+		return;
+	}
 	/* a manifest changes the crates: the whole folder */
-	if (ends_with(rel, "Cargo.toml")) lsp_root_queue(r, NULL, NULL, 0, false);
-	else if (!lsp_docs_is_open(s->docs, uri)) lsp_root_queue(r, rel, NULL, 0, false);
+	if (ends_with(rel, "Cargo.toml"))
+		lsp_root_queue(r, NULL, NULL, 0, false);
+	else if (!lsp_docs_is_open(s->docs, uri))
+		lsp_root_queue(r, rel, NULL, 0, false);
 	free(rel);
 }
 
 /* Watch dir and everything under it (w->mu held); with announce, report
  * the files found: they may have been written before the watch existed. */
-static void watch_tree(lsp_server *s, struct lsp_watches *w, const char *dir, bool announce, int depth)
+static void watch_tree(lsp_server *s, struct lsp_watches *w, const char *dir, bool announce,
+		       int depth)
 {
-	int wd = inotify_add_watch(w->fd, dir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
-					       IN_CREATE | IN_DELETE_SELF | IN_ONLYDIR);
+	int wd = inotify_add_watch(w->fd, dir,
+				   IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
+					   IN_CREATE | IN_DELETE_SELF | IN_ONLYDIR);
 	if (wd < 0) {
-		if (errno != ENOSPC) lsp_log(NULL, LOG_WARNING, "cannot watch %s: %s", dir, strerror(errno));
+		if (errno != ENOSPC)
+			lsp_log(NULL, LOG_WARNING, "cannot watch %s: %s", dir, strerror(errno));
 		else if (!w->full)
-			lsp_log(s, LOG_WARNING, "inotify watch limit reached (fs.inotify.max_user_watches): changes on disk "
+			lsp_log(s, LOG_WARNING,
+				"inotify watch limit reached (fs.inotify.max_user_watches): "
+				"changes on disk "
 				"under some folders are seen at the next start");
 		w->full |= errno == ENOSPC;
 		return;
 	}
-	watch x = { wd, xstrdup(dir) };
+	watch x = {wd, xstrdup(dir)};
 	vec_push(&w->w, x);
 	DIR *d = depth < 64 ? opendir(dir) : NULL;
 	struct dirent *e;
 	while (d && (e = readdir(d))) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
 		strbuf p = {0};
 		strbuf_printf(&p, "%s/%s", dir, e->d_name);
 		struct stat sb;
@@ -107,7 +127,8 @@ static void watch_tree(lsp_server *s, struct lsp_watches *w, const char *dir, bo
 		}
 		strbuf_free(&p);
 	}
-	if (d) closedir(d);
+	if (d)
+		closedir(d);
 }
 
 /* Events were lost: every folder is compared with its store again. */
@@ -123,14 +144,17 @@ static void rescan_all(lsp_server *s)
 static char *event_path(struct lsp_watches *w, const struct inotify_event *ev)
 {
 	size_t i = 0;
-	while (i < w->w.n && w->w.v[i].wd != ev->wd) i++;
-	if (i == w->w.n) return NULL;
+	while (i < w->w.n && w->w.v[i].wd != ev->wd)
+		i++;
+	if (i == w->w.n)
+		return NULL;
 	if (ev->mask & IN_IGNORED) {
 		free(w->w.v[i].dir);
 		w->w.v[i] = w->w.v[--w->w.n];
 		return NULL;
 	}
-	if (!ev->len || (ev->mask & IN_DELETE_SELF)) return NULL;
+	if (!ev->len || (ev->mask & IN_DELETE_SELF))
+		return NULL;
 	strbuf p = {0};
 	strbuf_printf(&p, "%s/%s", w->w.v[i].dir, ev->name);
 	return p.buf;
@@ -138,10 +162,14 @@ static char *event_path(struct lsp_watches *w, const struct inotify_event *ev)
 
 static void watch_event(lsp_server *s, struct lsp_watches *w, const struct inotify_event *ev)
 {
-	if (ev->mask & IN_Q_OVERFLOW) { rescan_all(s); return; }
+	if (ev->mask & IN_Q_OVERFLOW) {
+		rescan_all(s);
+		return;
+	}
 	pthread_mutex_lock(&w->mu);
 	char *path = event_path(w, ev);
-	if (path && (ev->mask & IN_ISDIR) && (ev->mask & (IN_CREATE | IN_MOVED_TO)) && !skip_dir(ev->name))
+	if (path && (ev->mask & IN_ISDIR) && (ev->mask & (IN_CREATE | IN_MOVED_TO)) &&
+	    !skip_dir(ev->name))
 		watch_tree(s, w, path, true, 0);
 	pthread_mutex_unlock(&w->mu);
 	/* IN_CREATE alone: the content follows with IN_CLOSE_WRITE */
@@ -159,8 +187,9 @@ static void *watcher_main(void *arg)
 	struct lsp_watches *w = s->watches;
 	_Alignas(struct inotify_event) char buf[16384];
 	while (!atomic_load(&s->quit)) {
-		struct pollfd p = { w->fd, POLLIN, 0 };
-		if (poll(&p, 1, 200) <= 0) continue;
+		struct pollfd p = {w->fd, POLLIN, 0};
+		if (poll(&p, 1, 200) <= 0)
+			continue;
 		ssize_t n = read(w->fd, buf, sizeof buf);
 		for (char *q = buf; n > 0 && q < buf + n;) {
 			const struct inotify_event *ev = (const struct inotify_event *)q;
@@ -177,7 +206,9 @@ void lsp_watch_start(lsp_server *s)
 	if (!w) {
 		int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 		if (fd < 0) {
-			lsp_log(s, LOG_WARNING, "inotify unavailable (%s): changes on disk are seen at the next start",
+			lsp_log(s, LOG_WARNING,
+				"inotify unavailable (%s): changes on disk are seen at the next "
+				"start",
 				strerror(errno));
 			return;
 		}
@@ -188,21 +219,26 @@ void lsp_watch_start(lsp_server *s)
 	pthread_mutex_lock(&w->mu);
 	for (size_t i = 0; i < s->roots.n; i++) {
 		lsp_root *r = s->roots.v[i];
-		if (r->watched || !r->st) continue;
+		if (r->watched || !r->st)
+			continue;
 		watch_tree(s, w, r->path, false, 0);
 		r->watched = true;
 	}
 	pthread_mutex_unlock(&w->mu);
-	if (!w->on) w->on = pthread_create(&w->thread, NULL, watcher_main, s) == 0;
+	if (!w->on)
+		w->on = pthread_create(&w->thread, NULL, watcher_main, s) == 0;
 }
 
 void lsp_watch_stop(lsp_server *s)
 {
 	struct lsp_watches *w = s->watches;
-	if (!w) return;
-	if (w->on) pthread_join(w->thread, NULL);
+	if (!w)
+		return;
+	if (w->on)
+		pthread_join(w->thread, NULL);
 	close(w->fd);
-	for (size_t i = 0; i < w->w.n; i++) free(w->w.v[i].dir);
+	for (size_t i = 0; i < w->w.n; i++)
+		free(w->w.v[i].dir);
 	vec_free(&w->w);
 	pthread_mutex_destroy(&w->mu);
 	free(w);

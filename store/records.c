@@ -3,10 +3,30 @@
 
 #include <string.h>
 
-static void put32(uint8_t *p, uint32_t v) { for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i)); }
-static void put64(uint8_t *p, uint64_t v) { for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i)); }
-static uint32_t get32(const uint8_t *p) { uint32_t v = 0; for (int i = 3; i >= 0; i--) v = (v << 8) | p[i]; return v; }
-static uint64_t get64(const uint8_t *p) { uint64_t v = 0; for (int i = 7; i >= 0; i--) v = (v << 8) | p[i]; return v; }
+static void put32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+static void put64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+static uint32_t get32(const uint8_t *p)
+{
+	uint32_t v = 0;
+	for (int i = 3; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+static uint64_t get64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 7; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
 
 void rec_file_encode(const rec_file *r, uint8_t out[REC_FILE_SIZE])
 {
@@ -27,7 +47,8 @@ void rec_file_encode(const rec_file *r, uint8_t out[REC_FILE_SIZE])
 int rec_file_decode(const void *data, size_t len, rec_file *r)
 {
 	const uint8_t *p = data;
-	if (len != REC_FILE_SIZE) return -1;
+	if (len != REC_FILE_SIZE)
+		return -1;
 	r->id = get32(p);
 	r->type = p[4];
 	r->skip = p[5];
@@ -102,7 +123,8 @@ static const char *take_str(const char **p, const char *end)
 {
 	const char *s = *p;
 	const char *z = memchr(s, 0, (size_t)(end - s));
-	if (!z) return NULL;
+	if (!z)
+		return NULL;
 	*p = z + 1;
 	return s;
 }
@@ -110,7 +132,8 @@ static const char *take_str(const char **p, const char *end)
 int rec_entity_decode(const void *data, size_t len, rec_entity *r)
 {
 	const uint8_t *h = data;
-	if (len < REC_ENTITY_HEADER + 3 || h[29] != REC_ENTITY_VERSION) return -1;
+	if (len < REC_ENTITY_HEADER + 3 || h[29] != REC_ENTITY_VERSION)
+		return -1;
 	r->id = get64(h);
 	r->parent = get64(h + 8);
 	r->sig_hash = get64(h + 16);

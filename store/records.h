@@ -15,22 +15,32 @@
 #include "../core/base.h"
 
 /* TBL_FILES value: 48 bytes. */
-enum { FILE_RUST = 0, FILE_CARGO = 1 };
+enum {
+	FILE_RUST = 0,
+	FILE_CARGO = 1
+};
 enum {
 	FILEF_SYNTAX_ERRORS = 1u << 0, /* indexed, but tree-sitter saw errors */
 	FILEF_SKIPPED = 1u << 1,       /* not indexed: see skip reason */
 };
-enum { SKIP_NONE = 0, SKIP_TOO_BIG, SKIP_BINARY, SKIP_NOT_UTF8, SKIP_UNREADABLE, SKIP_TIMEOUT };
+enum {
+	SKIP_NONE = 0,
+	SKIP_TOO_BIG,
+	SKIP_BINARY,
+	SKIP_NOT_UTF8,
+	SKIP_UNREADABLE,
+	SKIP_TIMEOUT
+};
 typedef struct {
 	uint32_t id;
-	uint8_t type;       /* FILE_RUST / FILE_CARGO */
-	uint8_t skip;       /* SKIP_* */
-	uint16_t flags;     /* FILEF_* */
+	uint8_t type;   /* FILE_RUST / FILE_CARGO */
+	uint8_t skip;   /* SKIP_* */
+	uint16_t flags; /* FILEF_* */
 	uint64_t size;
 	int64_t mtime_ns;
-	uint64_t hash;      /* XXH3 of the content */
+	uint64_t hash; /* XXH3 of the content */
 	uint32_t lines;
-	uint32_t errors;    /* tree-sitter error nodes */
+	uint32_t errors; /* tree-sitter error nodes */
 	uint64_t reserved;
 } rec_file;
 #define REC_FILE_SIZE 48
@@ -40,9 +50,9 @@ int rec_file_decode(const void *data, size_t len, rec_file *r);
 /* TBL_OUT / TBL_IN value element: 32 bytes. `other` is the far end. */
 typedef struct {
 	uint64_t other;
-	uint32_t file;      /* file id of the site, PT_NO_FILE if none */
-	uint8_t kind;       /* pt_rel */
-	uint8_t flags;      /* EDGE_* */
+	uint32_t file;           /* file id of the site, PT_NO_FILE if none */
+	uint8_t kind;            /* pt_rel */
+	uint8_t flags;           /* EDGE_* */
 	uint32_t sl, sc, el, ec; /* site: 0-based line, byte column */
 } rec_edge;
 #define REC_EDGE_SIZE 32
@@ -53,7 +63,7 @@ void rec_edge_decode(const void *p, rec_edge *e); /* p: REC_EDGE_SIZE bytes */
  * NUL-terminated. A view points into the value (borrowed until the
  * transaction ends). */
 #define REC_ENTITY_VERSION 1
-#define REC_ENTITY_HEADER 88
+#define REC_ENTITY_HEADER  88
 typedef struct {
 	uint64_t id, parent, sig_hash;
 	uint32_t file;

@@ -24,15 +24,15 @@
 #include "../core/base.h"
 
 #define INITIAL_MAP (1ull << 30)
-#define MAX_DBS 16
-#define MAX_KEY 511
+#define MAX_DBS     16
+#define MAX_KEY     511
 
 struct store {
 	MDB_env *env;
 	MDB_dbi dbi[TBL_COUNT];
-	unsigned have;           /* bit t: table t is open (see open_table) */
+	unsigned have; /* bit t: table t is open (see open_table) */
 	char *dir;
-	unsigned flags;          /* STORE_* open flags */
+	unsigned flags; /* STORE_* open flags */
 	uint32_t schema_found;
 	/* Every transaction holds this shared; growing the map takes it
 	 * exclusive, because mdb_env_set_mapsize remaps the file under any
@@ -43,13 +43,13 @@ struct store {
 struct store_txn {
 	store *s;
 	MDB_txn *txn;
-	store_cursor *cursors;   /* open cursors, detached when the txn ends */
-	int failed;              /* sticky error: LMDB now only allows an abort */
+	store_cursor *cursors; /* open cursors, detached when the txn ends */
+	int failed;            /* sticky error: LMDB now only allows an abort */
 	bool write;
 };
 
 struct store_cursor {
-	store_txn *txn;          /* NULL once the transaction has ended */
+	store_txn *txn; /* NULL once the transaction has ended */
 	MDB_cursor *cur;
 	store_cursor *next;
 	bool dup;
@@ -68,17 +68,32 @@ static int err(int rc)
 	case MDB_SUCCESS: return STORE_OK;
 	case MDB_NOTFOUND: return STORE_NOTFOUND;
 	case ENOENT: return STORE_ENOENT;
-	case EACCES: case EPERM: case EROFS: case ENOTDIR: return STORE_EACCES;
-	case MDB_INVALID: case MDB_CORRUPTED: case MDB_VERSION_MISMATCH:
-	case MDB_PAGE_NOTFOUND: case MDB_INCOMPATIBLE: return STORE_ECORRUPT;
+	case EACCES:
+	case EPERM:
+	case EROFS:
+	case ENOTDIR: return STORE_EACCES;
+	case MDB_INVALID:
+	case MDB_CORRUPTED:
+	case MDB_VERSION_MISMATCH:
+	case MDB_PAGE_NOTFOUND:
+	case MDB_INCOMPATIBLE: return STORE_ECORRUPT;
 	/* MAP_RESIZED: another process grew the map past ours; the
 	 * EMAPFULL recovery (abort, store_grow, retry) adopts the new size. */
-	case MDB_MAP_FULL: case MDB_MAP_RESIZED: return STORE_EMAPFULL;
-	case ENOSPC: case EDQUOT: case EFBIG: return STORE_EDISKFULL;
-	case MDB_READERS_FULL: case EBUSY: case EAGAIN: return STORE_EBUSY;
-	case EINVAL: case MDB_BAD_VALSIZE: case MDB_BAD_TXN: case MDB_BAD_DBI:
-	case MDB_BAD_RSLOT: case MDB_DBS_FULL: return STORE_EINVAL;
-	default: return STORE_EIO;  /* EIO, ENOMEM, MDB_PANIC, MDB_TXN_FULL, ... */
+	case MDB_MAP_FULL:
+	case MDB_MAP_RESIZED: return STORE_EMAPFULL;
+	case ENOSPC:
+	case EDQUOT:
+	case EFBIG: return STORE_EDISKFULL;
+	case MDB_READERS_FULL:
+	case EBUSY:
+	case EAGAIN: return STORE_EBUSY;
+	case EINVAL:
+	case MDB_BAD_VALSIZE:
+	case MDB_BAD_TXN:
+	case MDB_BAD_DBI:
+	case MDB_BAD_RSLOT:
+	case MDB_DBS_FULL: return STORE_EINVAL;
+	default: return STORE_EIO; /* EIO, ENOMEM, MDB_PANIC, MDB_TXN_FULL, ... */
 	}
 }
 
@@ -88,14 +103,22 @@ const char *store_strerror(int code)
 	case STORE_OK: return "success";
 	case STORE_NOTFOUND: return "key not found";
 	case STORE_ENOENT: return "no database here: the directory or its data file does not exist";
-	case STORE_EACCES: return "permission denied: the database path is not a readable and writable directory";
-	case STORE_ESCHEMA: return "the database was written by another schema version and must be rebuilt";
-	case STORE_ECORRUPT: return "the database file is corrupt or not a Parseltongue database; remove it and index again";
+	case STORE_EACCES:
+		return "permission denied: the database path is not a readable and writable "
+		       "directory";
+	case STORE_ESCHEMA:
+		return "the database was written by another schema version and must be rebuilt";
+	case STORE_ECORRUPT:
+		return "the database file is corrupt or not a Parseltongue database; remove it and "
+		       "index again";
 	case STORE_EMAPFULL: return "the database map is full; grow it and retry the transaction";
 	case STORE_EDISKFULL: return "no space left on the device that holds the database";
-	case STORE_EBUSY: return "the database is busy: locked by another process or out of reader slots";
+	case STORE_EBUSY:
+		return "the database is busy: locked by another process or out of reader slots";
 	case STORE_EIO: return "storage error: an I/O failure, or a transaction too large for LMDB";
-	case STORE_EINVAL: return "invalid storage request (bad argument, key empty or over 511 bytes, or wrong transaction kind)";
+	case STORE_EINVAL:
+		return "invalid storage request (bad argument, key empty or over 511 bytes, or "
+		       "wrong transaction kind)";
 	default: return "unknown storage error";
 	}
 }
@@ -129,7 +152,8 @@ static char *cat(const char *a, const char *b)
 static void sync_dir(const char *dir)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) return;
+	if (fd < 0)
+		return;
 	(void)fsync(fd);
 	close(fd);
 }
@@ -138,9 +162,10 @@ static void sync_parent(const char *path)
 {
 	char *d = xstrdup(path);
 	char *slash = strrchr(d, '/');
-	if (!slash) sync_dir(".");
+	if (!slash)
+		sync_dir(".");
 	else {
-		slash[slash == d] = 0;   /* "/x" → "/", not "" */
+		slash[slash == d] = 0; /* "/x" → "/", not "" */
 		sync_dir(d);
 	}
 	free(d);
@@ -149,8 +174,10 @@ static void sync_parent(const char *path)
 static int file_size(const char *path, uint64_t *out)
 {
 	struct stat st;
-	if (stat(path, &st) != 0) return err(errno);
-	if (out) *out = (uint64_t)st.st_size;
+	if (stat(path, &st) != 0)
+		return err(errno);
+	if (out)
+		*out = (uint64_t)st.st_size;
 	return STORE_OK;
 }
 
@@ -160,12 +187,15 @@ static int mkdir_p(const char *path)
 	char *p = xstrdup(path);
 	int e = 0;
 	for (char *q = p + 1;; q++) {
-		if (*q && *q != '/') continue;
+		if (*q && *q != '/')
+			continue;
 		char c = *q;
 		*q = 0;
-		if (mkdir(p, 0755) != 0 && errno != EEXIST) e = errno;
+		if (mkdir(p, 0755) != 0 && errno != EEXIST)
+			e = errno;
 		*q = c;
-		if (e || !c) break;
+		if (e || !c)
+			break;
 	}
 	free(p);
 	return e;
@@ -179,13 +209,18 @@ static int prepare_dir(const char *dir, unsigned flags)
 	bool create = (flags & STORE_CREATE) && !(flags & STORE_RDONLY);
 	struct stat st;
 	if (stat(dir, &st) != 0) {
-		if (errno != ENOENT) return err(errno);
-		if (!create) return STORE_ENOENT;
+		if (errno != ENOENT)
+			return err(errno);
+		if (!create)
+			return STORE_ENOENT;
 		int e = mkdir_p(dir);
-		if (e) return e == EEXIST ? STORE_EACCES : err(e);
-		if (stat(dir, &st) != 0) return err(errno);
+		if (e)
+			return e == EEXIST ? STORE_EACCES : err(e);
+		if (stat(dir, &st) != 0)
+			return err(errno);
 	}
-	if (!S_ISDIR(st.st_mode)) return STORE_EACCES;
+	if (!S_ISDIR(st.st_mode))
+		return STORE_EACCES;
 	int mode = R_OK | X_OK | ((flags & STORE_RDONLY) ? 0 : W_OK);
 	return access(dir, mode) == 0 ? STORE_OK : err(errno);
 }
@@ -199,10 +234,14 @@ static int check_size(MDB_env *env)
 	mdb_filehandle_t fd;
 	struct stat fs;
 	int rc = mdb_env_info(env, &info);
-	if (!rc) rc = mdb_env_stat(env, &st);
-	if (!rc) rc = mdb_env_get_fd(env, &fd);
-	if (rc) return err(rc);
-	if (fstat(fd, &fs) != 0) return err(errno);
+	if (!rc)
+		rc = mdb_env_stat(env, &st);
+	if (!rc)
+		rc = mdb_env_get_fd(env, &fd);
+	if (rc)
+		return err(rc);
+	if (fstat(fd, &fs) != 0)
+		return err(errno);
 	uint64_t need = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
 	return (uint64_t)fs.st_size < need ? STORE_ECORRUPT : STORE_OK;
 }
@@ -211,14 +250,17 @@ static int env_open(store *s, unsigned mflags)
 {
 	MDB_envinfo info;
 	int dead, rc = mdb_env_create(&s->env);
-	if (rc) return err(rc);
+	if (rc)
+		return err(rc);
 	if ((rc = mdb_env_set_maxdbs(s->env, MAX_DBS)) ||
 	    (rc = mdb_env_open(s->env, s->dir, mflags, 0644)))
 		return err(rc);
-	if ((rc = check_size(s->env))) return rc;
+	if ((rc = check_size(s->env)))
+		return rc;
 	/* The map size is set after opening so that a map grown in an
 	 * earlier session (recorded in the file) is kept, not shrunk. */
-	if ((rc = mdb_env_info(s->env, &info))) return err(rc);
+	if ((rc = mdb_env_info(s->env, &info)))
+		return err(rc);
 	if (info.me_mapsize < INITIAL_MAP && (rc = mdb_env_set_mapsize(s->env, INITIAL_MAP)))
 		return err(rc);
 	/* Free the reader slots of processes that died mid-read; a failure
@@ -231,8 +273,10 @@ static int dbi_open(MDB_txn *txn, store_table t, bool write, MDB_dbi *dbi)
 {
 	unsigned want = table_flags(t), got = 0;
 	int rc = mdb_dbi_open(txn, table_names[t], want | (write ? MDB_CREATE : 0), dbi);
-	if (!rc) rc = mdb_dbi_flags(txn, *dbi, &got);
-	if (rc) return err(rc);
+	if (!rc)
+		rc = mdb_dbi_flags(txn, *dbi, &got);
+	if (rc)
+		return err(rc);
 	/* LMDB keeps the flags a database was created with, whatever we ask. */
 	return got == want ? STORE_OK : STORE_ESCHEMA;
 }
@@ -248,10 +292,13 @@ static int open_table(store *s, MDB_txn *txn, store_table t, bool write)
 	int rc = dbi_open(txn, t, write, &s->dbi[t]);
 	if (rc == STORE_ESCHEMA && write && !ours) {
 		rc = err(mdb_drop(txn, s->dbi[t], 1));
-		if (!rc) rc = dbi_open(txn, t, write, &s->dbi[t]);
+		if (!rc)
+			rc = dbi_open(txn, t, write, &s->dbi[t]);
 	}
-	if (rc == STORE_OK) s->have |= 1u << t;
-	if (rc != STORE_ESCHEMA && rc != STORE_NOTFOUND) return rc;
+	if (rc == STORE_OK)
+		s->have |= 1u << t;
+	if (rc != STORE_ESCHEMA && rc != STORE_NOTFOUND)
+		return rc;
 	return ours ? STORE_ECORRUPT : STORE_OK;
 }
 
@@ -259,11 +306,14 @@ static int open_table(store *s, MDB_txn *txn, store_table t, bool write)
  * value is not 4 bytes (some other layout: a rebuild, not corruption). */
 static int read_schema(store *s, MDB_txn *txn)
 {
-	MDB_val k = { sizeof schema_key - 1, (void *)schema_key }, v;
+	MDB_val k = {sizeof schema_key - 1, (void *)schema_key}, v;
 	int rc = mdb_get(txn, s->dbi[TBL_META], &k, &v);
-	if (rc == MDB_NOTFOUND) s->schema_found = 0;
-	else if (rc) return err(rc);
-	else s->schema_found = v.mv_size == 4 ? store_load_u32(v.mv_data) : UINT32_MAX;
+	if (rc == MDB_NOTFOUND)
+		s->schema_found = 0;
+	else if (rc)
+		return err(rc);
+	else
+		s->schema_found = v.mv_size == 4 ? store_load_u32(v.mv_data) : UINT32_MAX;
 	return STORE_OK;
 }
 
@@ -272,18 +322,22 @@ static int write_schema(MDB_txn *txn, MDB_dbi meta)
 {
 	uint8_t b[4];
 	store_key_u32(b, STORE_SCHEMA_VERSION);
-	MDB_val k = { sizeof schema_key - 1, (void *)schema_key }, v = { 4, b };
+	MDB_val k = {sizeof schema_key - 1, (void *)schema_key}, v = {4, b};
 	return mdb_put(txn, meta, &k, &v, 0);
 }
 
 static int open_meta(store *s, MDB_txn *txn, bool write)
 {
 	int rc = dbi_open(txn, TBL_META, write, &s->dbi[TBL_META]);
-	if (rc == STORE_NOTFOUND) return STORE_ENOENT;   /* never initialised */
-	if (rc == STORE_ESCHEMA) return STORE_ECORRUPT;
-	if (rc) return rc;
+	if (rc == STORE_NOTFOUND)
+		return STORE_ENOENT; /* never initialised */
+	if (rc == STORE_ESCHEMA)
+		return STORE_ECORRUPT;
+	if (rc)
+		return rc;
 	s->have |= 1u << TBL_META;
-	if ((rc = read_schema(s, txn))) return rc;
+	if ((rc = read_schema(s, txn)))
+		return rc;
 	return (!write && s->schema_found == 0) ? STORE_ENOENT : STORE_OK;
 }
 
@@ -293,15 +347,19 @@ static int tables_open(store *s, bool write)
 {
 	MDB_txn *txn;
 	int rc = err(mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY, &txn));
-	if (rc) return rc;
+	if (rc)
+		return rc;
 	rc = open_meta(s, txn, write);
 	for (int t = TBL_META + 1; !rc && t < TBL_COUNT; t++)
 		rc = open_table(s, txn, (store_table)t, write);
 	if (!rc && write && s->schema_found == 0)
 		rc = err(write_schema(txn, s->dbi[TBL_META]));
-	if (rc) goto fail;
-	if ((rc = err(mdb_txn_commit(txn)))) return rc;
-	if (s->schema_found == 0 || s->schema_found == STORE_SCHEMA_VERSION) return STORE_OK;
+	if (rc)
+		goto fail;
+	if ((rc = err(mdb_txn_commit(txn))))
+		return rc;
+	if (s->schema_found == 0 || s->schema_found == STORE_SCHEMA_VERSION)
+		return STORE_OK;
 	return STORE_ESCHEMA;
 fail:
 	mdb_txn_abort(txn);
@@ -316,7 +374,7 @@ fail:
  * a truncation, a process killed between its commit and its stamp) and is
  * checked again before it is opened. */
 #define STAMP_FILE "checked"
-#define STAMP_MAX 128
+#define STAMP_MAX  128
 
 /* The identity of dir's data.mdb; false when there is none, or when it
  * was modified so recently that a later write could keep its timestamp
@@ -328,13 +386,16 @@ static bool data_identity(const char *dir, char out[STAMP_MAX], bool *racy)
 	struct stat sb;
 	int rc = stat(p, &sb);
 	free(p);
-	if (rc != 0 || sb.st_size == 0) return false;
+	if (rc != 0 || sb.st_size == 0)
+		return false;
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
-	int64_t age_ns = ((int64_t)now.tv_sec - sb.st_mtim.tv_sec) * 1000000000 + (now.tv_nsec - sb.st_mtim.tv_nsec);
+	int64_t age_ns = ((int64_t)now.tv_sec - sb.st_mtim.tv_sec) * 1000000000 +
+			 (now.tv_nsec - sb.st_mtim.tv_nsec);
 	*racy = age_ns < 50 * 1000000;
-	snprintf(out, STAMP_MAX, "%ju %ju %jd %jd.%09ld\n", (uintmax_t)sb.st_dev, (uintmax_t)sb.st_ino,
-		 (intmax_t)sb.st_size, (intmax_t)sb.st_mtim.tv_sec, (long)sb.st_mtim.tv_nsec);
+	snprintf(out, STAMP_MAX, "%ju %ju %jd %jd.%09ld\n", (uintmax_t)sb.st_dev,
+		 (uintmax_t)sb.st_ino, (intmax_t)sb.st_size, (intmax_t)sb.st_mtim.tv_sec,
+		 (long)sb.st_mtim.tv_nsec);
 	return true;
 }
 
@@ -351,7 +412,8 @@ static void stamp_write(const char *dir)
 		if (fd >= 0) {
 			bool ok = write(fd, id, strlen(id)) == (ssize_t)strlen(id);
 			close(fd);
-			if (!ok || rename(tmp, p) != 0) unlink(tmp);
+			if (!ok || rename(tmp, p) != 0)
+				unlink(tmp);
 		}
 	}
 	free(p);
@@ -360,7 +422,8 @@ static void stamp_write(const char *dir)
 
 void store_stamp(store *self)
 {
-	if (self && !(self->flags & STORE_RDONLY)) stamp_write(self->dir);
+	if (self && !(self->flags & STORE_RDONLY))
+		stamp_write(self->dir);
 }
 
 /* Open the environment at path (a directory, or a file with
@@ -372,7 +435,8 @@ static int open_at(const char *path, unsigned flags, unsigned mflags, store **ou
 	s->dir = xstrdup(path);
 	s->flags = flags;
 	int rc = env_open(s, mflags);
-	if (!rc) rc = tables_open(s, !(flags & STORE_RDONLY));
+	if (!rc)
+		rc = tables_open(s, !(flags & STORE_RDONLY));
 	if (rc && rc != STORE_ESCHEMA) {
 		store_close(s);
 		s = NULL;
@@ -385,31 +449,45 @@ static int check_if_changed(const char *dir);
 
 int store_open(const char *dir, unsigned flags, store **out)
 {
-	if (!out) return STORE_EINVAL;
+	if (!out)
+		return STORE_EINVAL;
 	*out = NULL;
-	if (!dir || !*dir) return STORE_EINVAL;
+	if (!dir || !*dir)
+		return STORE_EINVAL;
 	int rc = prepare_dir(dir, flags);
-	if (rc) return rc;
-	if (!(flags & STORE_NOCHECK) && check_if_changed(dir) == STORE_ECORRUPT) return STORE_ECORRUPT;
+	if (rc)
+		return rc;
+	if (!(flags & STORE_NOCHECK) && check_if_changed(dir) == STORE_ECORRUPT)
+		return STORE_ECORRUPT;
 	/* Read-only, LMDB opens data.mdb before lock.mdb: a directory with
 	 * no database gives ENOENT and no stray lock file. */
 	unsigned m = MDB_NOTLS;
-	if (flags & STORE_RDONLY) m |= MDB_RDONLY;
-	if (flags & STORE_NOSYNC) m |= MDB_NOMETASYNC;
+	if (flags & STORE_RDONLY)
+		m |= MDB_RDONLY;
+	if (flags & STORE_NOSYNC)
+		m |= MDB_NOMETASYNC;
 	return open_at(dir, flags, m, out);
 }
 
 void store_close(store *self)
 {
-	if (!self) return;
-	if (self->env) mdb_env_close(self->env);
+	if (!self)
+		return;
+	if (self->env)
+		mdb_env_close(self->env);
 	pthread_rwlock_destroy(&self->remap);
 	free(self->dir);
 	free(self);
 }
 
-const char *store_dir(const store *self) { return self->dir; }
-uint32_t store_schema_found(const store *self) { return self->schema_found; }
+const char *store_dir(const store *self)
+{
+	return self->dir;
+}
+uint32_t store_schema_found(const store *self)
+{
+	return self->schema_found;
+}
 
 /* Transactions this thread holds: growing then would wait for itself. */
 static __thread int txns_here;
@@ -417,17 +495,20 @@ static __thread int txns_here;
 int store_grow(store *self)
 {
 	MDB_envinfo info;
-	if (txns_here) return STORE_EINVAL;
+	if (txns_here)
+		return STORE_EINVAL;
 	pthread_rwlock_wrlock(&self->remap);
 	int rc = mdb_env_info(self->env, &info);
-	if (!rc) rc = mdb_env_set_mapsize(self->env, info.me_mapsize * 2);
+	if (!rc)
+		rc = mdb_env_set_mapsize(self->env, info.me_mapsize * 2);
 	pthread_rwlock_unlock(&self->remap);
 	return err(rc);
 }
 
 int store_set_mapsize(store *self, uint64_t bytes)
 {
-	if (txns_here) return STORE_EINVAL;
+	if (txns_here)
+		return STORE_EINVAL;
 	pthread_rwlock_wrlock(&self->remap);
 	int rc = mdb_env_set_mapsize(self->env, (size_t)bytes);
 	pthread_rwlock_unlock(&self->remap);
@@ -439,17 +520,23 @@ int store_set_mapsize(store *self, uint64_t bytes)
 int store_txn_begin(store *self, bool write, store_txn **out)
 {
 	MDB_txn *t;
-	if (!self || !out) return STORE_EINVAL;
+	if (!self || !out)
+		return STORE_EINVAL;
 	*out = NULL;
-	if (write && (self->flags & STORE_RDONLY)) return STORE_EACCES;
+	if (write && (self->flags & STORE_RDONLY))
+		return STORE_EACCES;
 	pthread_rwlock_rdlock(&self->remap);
 	/* A reader slot left by a process killed mid-read pins the pages it
 	 * saw: the file would only grow. A writer frees such slots first (a
 	 * few syscalls; readers are never blocked by it). */
 	int dead = 0;
-	if (write) (void)mdb_reader_check(self->env, &dead);
+	if (write)
+		(void)mdb_reader_check(self->env, &dead);
 	int rc = err(mdb_txn_begin(self->env, NULL, write ? 0 : MDB_RDONLY, &t));
-	if (rc) { pthread_rwlock_unlock(&self->remap); return rc; }
+	if (rc) {
+		pthread_rwlock_unlock(&self->remap);
+		return rc;
+	}
 	txns_here++;
 	store_txn *txn = xcalloc(1, sizeof *txn);
 	txn->s = self;
@@ -479,19 +566,25 @@ static void detach_cursors(store_txn *txn)
 static bool disk_nearly_full(const char *dir)
 {
 	struct statvfs v;
-	if (statvfs(dir, &v) != 0) return false;
+	if (statvfs(dir, &v) != 0)
+		return false;
 	return (uint64_t)v.f_bavail * v.f_frsize < ((uint64_t)1 << 20);
 }
 
 int store_txn_commit(store_txn *txn)
 {
-	if (!txn) return STORE_EINVAL;
+	if (!txn)
+		return STORE_EINVAL;
 	detach_cursors(txn);
 	int rc = txn->failed;
-	if (rc) mdb_txn_abort(txn->txn);
-	else rc = err(mdb_txn_commit(txn->txn));
-	if (rc == STORE_EIO && disk_nearly_full(txn->s->dir)) rc = STORE_EDISKFULL;
-	if (!rc && txn->write) stamp_write(txn->s->dir);   /* what we wrote needs no check (once it is not racy) */
+	if (rc)
+		mdb_txn_abort(txn->txn);
+	else
+		rc = err(mdb_txn_commit(txn->txn));
+	if (rc == STORE_EIO && disk_nearly_full(txn->s->dir))
+		rc = STORE_EDISKFULL;
+	if (!rc && txn->write)
+		stamp_write(txn->s->dir); /* what we wrote needs no check (once it is not racy) */
 	pthread_rwlock_unlock(&txn->s->remap);
 	txns_here--;
 	free(txn);
@@ -500,7 +593,8 @@ int store_txn_commit(store_txn *txn)
 
 void store_txn_abort(store_txn *txn)
 {
-	if (!txn) return;
+	if (!txn)
+		return;
 	detach_cursors(txn);
 	mdb_txn_abort(txn->txn);
 	pthread_rwlock_unlock(&txn->s->remap);
@@ -523,10 +617,14 @@ static int txn_err(store_txn *txn, int rc)
 /* The dbi for an operation on table t in txn, or why it cannot run. */
 static int table(store_txn *txn, store_table t, bool write, MDB_dbi *dbi)
 {
-	if (!txn || (unsigned)t >= TBL_COUNT) return STORE_EINVAL;
-	if (txn->failed) return txn->failed;
-	if (write && !txn->write) return STORE_EINVAL;
-	if (!(txn->s->have & (1u << t))) return STORE_ESCHEMA;
+	if (!txn || (unsigned)t >= TBL_COUNT)
+		return STORE_EINVAL;
+	if (txn->failed)
+		return txn->failed;
+	if (write && !txn->write)
+		return STORE_EINVAL;
+	if (!(txn->s->have & (1u << t)))
+		return STORE_ESCHEMA;
 	*dbi = txn->s->dbi[t];
 	return STORE_OK;
 }
@@ -536,56 +634,67 @@ static bool bad_key(const void *key, size_t klen)
 	return !key || klen == 0 || klen > MAX_KEY;
 }
 
-static store_val val_of(MDB_val v) { return (store_val){ v.mv_data, v.mv_size }; }
+static store_val val_of(MDB_val v)
+{
+	return (store_val){v.mv_data, v.mv_size};
+}
 
 int store_get(store_txn *txn, store_table t, const void *key, size_t klen, store_val *out)
 {
 	MDB_dbi dbi;
 	int rc = table(txn, t, false, &dbi);
-	if (rc) return rc;
-	if (bad_key(key, klen) || !out) return STORE_EINVAL;
-	MDB_val k = { klen, (void *)key }, v;
-	if ((rc = txn_err(txn, mdb_get(txn->txn, dbi, &k, &v)))) return rc;
+	if (rc)
+		return rc;
+	if (bad_key(key, klen) || !out)
+		return STORE_EINVAL;
+	MDB_val k = {klen, (void *)key}, v;
+	if ((rc = txn_err(txn, mdb_get(txn->txn, dbi, &k, &v))))
+		return rc;
 	*out = val_of(v);
 	return STORE_OK;
 }
 
-static int put(store_txn *txn, store_table t, const void *key, size_t klen,
-	       const void *val, size_t vlen, unsigned flags)
+static int put(store_txn *txn, store_table t, const void *key, size_t klen, const void *val,
+	       size_t vlen, unsigned flags)
 {
 	MDB_dbi dbi;
 	int rc = table(txn, t, true, &dbi);
-	if (rc) return rc;
+	if (rc)
+		return rc;
 	/* DUPFIXED needs every value of a table the same size: 8 bytes. */
 	if (bad_key(key, klen) || (!val && vlen) || (table_flags(t) && vlen != 8))
 		return STORE_EINVAL;
-	MDB_val k = { klen, (void *)key }, v = { vlen, (void *)val };
-	if (flags) flags = table_flags(t) ? MDB_APPENDDUP : MDB_APPEND;
+	MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
+	if (flags)
+		flags = table_flags(t) ? MDB_APPENDDUP : MDB_APPEND;
 	int r = mdb_put(txn->txn, dbi, &k, &v, flags);
-	if (r == MDB_KEYEXIST && flags) return STORE_EINVAL;   /* out of order */
+	if (r == MDB_KEYEXIST && flags)
+		return STORE_EINVAL; /* out of order */
 	return txn_err(txn, r);
 }
 
-int store_put(store_txn *txn, store_table t, const void *key, size_t klen,
-	      const void *val, size_t vlen)
+int store_put(store_txn *txn, store_table t, const void *key, size_t klen, const void *val,
+	      size_t vlen)
 {
 	return put(txn, t, key, klen, val, vlen, 0);
 }
 
-int store_append(store_txn *txn, store_table t, const void *key, size_t klen,
-		 const void *val, size_t vlen)
+int store_append(store_txn *txn, store_table t, const void *key, size_t klen, const void *val,
+		 size_t vlen)
 {
 	return put(txn, t, key, klen, val, vlen, 1);
 }
 
-int store_del(store_txn *txn, store_table t, const void *key, size_t klen,
-	      const void *val, size_t vlen)
+int store_del(store_txn *txn, store_table t, const void *key, size_t klen, const void *val,
+	      size_t vlen)
 {
 	MDB_dbi dbi;
 	int rc = table(txn, t, true, &dbi);
-	if (rc) return rc;
-	if (bad_key(key, klen)) return STORE_EINVAL;
-	MDB_val k = { klen, (void *)key }, v = { vlen, (void *)val };
+	if (rc)
+		return rc;
+	if (bad_key(key, klen))
+		return STORE_EINVAL;
+	MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
 	return txn_err(txn, mdb_del(txn->txn, dbi, &k, val ? &v : NULL));
 }
 
@@ -598,7 +707,8 @@ int store_clear(store_txn *txn)
 	for (int t = TBL_META + 1; !rc && t < TBL_COUNT; t++)
 		if (!(rc = table(txn, (store_table)t, true, &dbi)))
 			rc = txn_err(txn, mdb_drop(txn->txn, dbi, 0));
-	if (!rc) rc = txn_err(txn, write_schema(txn->txn, txn->s->dbi[TBL_META]));
+	if (!rc)
+		rc = txn_err(txn, write_schema(txn->txn, txn->s->dbi[TBL_META]));
 	return rc;
 }
 
@@ -607,8 +717,10 @@ int store_count(store_txn *txn, store_table t, uint64_t *out)
 	MDB_dbi dbi;
 	MDB_stat st;
 	int rc = table(txn, t, false, &dbi);
-	if (rc) return rc;
-	if ((rc = txn_err(txn, mdb_stat(txn->txn, dbi, &st)))) return rc;
+	if (rc)
+		return rc;
+	if ((rc = txn_err(txn, mdb_stat(txn->txn, dbi, &st))))
+		return rc;
 	*out = st.ms_entries;
 	return STORE_OK;
 }
@@ -621,8 +733,10 @@ int store_cursor_open(store_txn *txn, store_table t, store_cursor **out)
 	MDB_cursor *cur;
 	*out = NULL;
 	int rc = table(txn, t, false, &dbi);
-	if (rc) return rc;
-	if ((rc = txn_err(txn, mdb_cursor_open(txn->txn, dbi, &cur)))) return rc;
+	if (rc)
+		return rc;
+	if ((rc = txn_err(txn, mdb_cursor_open(txn->txn, dbi, &cur))))
+		return rc;
 	store_cursor *c = xcalloc(1, sizeof *c);
 	c->txn = txn;
 	c->cur = cur;
@@ -633,22 +747,28 @@ int store_cursor_open(store_txn *txn, store_table t, store_cursor **out)
 	return STORE_OK;
 }
 
-static int cursor_get(store_cursor *c, MDB_val *k, MDB_val *v, MDB_cursor_op op,
-		      store_val *ko, store_val *vo)
+static int cursor_get(store_cursor *c, MDB_val *k, MDB_val *v, MDB_cursor_op op, store_val *ko,
+		      store_val *vo)
 {
-	if (!c || !c->txn) return STORE_EINVAL;
-	if (c->txn->failed) return c->txn->failed;
+	if (!c || !c->txn)
+		return STORE_EINVAL;
+	if (c->txn->failed)
+		return c->txn->failed;
 	int rc = txn_err(c->txn, mdb_cursor_get(c->cur, k, v, op));
-	if (rc) return rc;
-	if (ko) *ko = val_of(*k);
-	if (vo) *vo = val_of(*v);
+	if (rc)
+		return rc;
+	if (ko)
+		*ko = val_of(*k);
+	if (vo)
+		*vo = val_of(*v);
 	return STORE_OK;
 }
 
 int store_cursor_seek(store_cursor *c, const void *key, size_t klen, store_val *k, store_val *v)
 {
-	MDB_val mk = { klen, (void *)key }, mv;
-	if (key && bad_key(key, klen)) return STORE_EINVAL;
+	MDB_val mk = {klen, (void *)key}, mv;
+	if (key && bad_key(key, klen))
+		return STORE_EINVAL;
 	return cursor_get(c, &mk, &mv, key ? MDB_SET_RANGE : MDB_FIRST, k, v);
 }
 
@@ -660,8 +780,9 @@ int store_cursor_next(store_cursor *c, store_val *k, store_val *v)
 
 int store_cursor_first_dup(store_cursor *c, const void *key, size_t klen, store_val *v)
 {
-	MDB_val mk = { klen, (void *)key }, mv;
-	if (bad_key(key, klen)) return STORE_EINVAL;
+	MDB_val mk = {klen, (void *)key}, mv;
+	if (bad_key(key, klen))
+		return STORE_EINVAL;
 	return cursor_get(c, &mk, &mv, MDB_SET_KEY, NULL, v);
 }
 
@@ -670,16 +791,19 @@ int store_cursor_first_dup(store_cursor *c, const void *key, size_t klen, store_
 int store_cursor_next_dup(store_cursor *c, store_val *v)
 {
 	MDB_val mk, mv;
-	if (c && c->txn && !c->dup) return STORE_NOTFOUND;
+	if (c && c->txn && !c->dup)
+		return STORE_NOTFOUND;
 	return cursor_get(c, &mk, &mv, MDB_NEXT_DUP, NULL, v);
 }
 
 void store_cursor_close(store_cursor *c)
 {
-	if (!c) return;
+	if (!c)
+		return;
 	if (c->txn) {
 		store_cursor **p = &c->txn->cursors;
-		while (*p != c) p = &(*p)->next;
+		while (*p != c)
+			p = &(*p)->next;
 		*p = c->next;
 		mdb_cursor_close(c->cur);
 	}
@@ -692,8 +816,10 @@ int store_meta_get_u64(store_txn *txn, const char *key, uint64_t *out)
 {
 	store_val v;
 	int rc = store_get(txn, TBL_META, key, key ? strlen(key) : 0, &v);
-	if (rc) return rc;
-	if (v.len != 8) return STORE_ECORRUPT;
+	if (rc)
+		return rc;
+	if (v.len != 8)
+		return STORE_ECORRUPT;
 	*out = store_load_u64(v.data);
 	return STORE_OK;
 }
@@ -711,7 +837,8 @@ int store_meta_put_u64(store_txn *txn, const char *key, uint64_t v)
  * line (or one "(no active readers)" line); count the slot lines. */
 static int count_reader(const char *msg, void *ctx)
 {
-	if (msg[0] != '(' && !strstr(msg, "pid")) ++*(uint64_t *)ctx;
+	if (msg[0] != '(' && !strstr(msg, "pid"))
+		++*(uint64_t *)ctx;
 	return 0;
 }
 
@@ -722,11 +849,15 @@ static int stats_tables(store *self, store_stats *out)
 	int rc = store_txn_begin(self, false, &txn);
 	for (int t = 0; !rc && t < TBL_COUNT; t++) {
 		rc = store_count(txn, (store_table)t, &out->entries[t]);
-		if (rc == STORE_ESCHEMA) rc = STORE_OK;   /* closed table: counts 0 */
+		if (rc == STORE_ESCHEMA)
+			rc = STORE_OK; /* closed table: counts 0 */
 	}
-	if (!rc) rc = store_get(txn, TBL_META, schema_key, sizeof schema_key - 1, &v);
-	if (!rc && v.len == 4) out->schema = store_load_u32(v.data);
-	if (rc == STORE_NOTFOUND) rc = STORE_OK;      /* no schema: reported as 0 */
+	if (!rc)
+		rc = store_get(txn, TBL_META, schema_key, sizeof schema_key - 1, &v);
+	if (!rc && v.len == 4)
+		out->schema = store_load_u32(v.data);
+	if (rc == STORE_NOTFOUND)
+		rc = STORE_OK; /* no schema: reported as 0 */
 	store_txn_abort(txn);
 	return rc;
 }
@@ -738,13 +869,17 @@ int store_stats_get(store *self, store_stats *out)
 	struct stat st;
 	memset(out, 0, sizeof *out);
 	int rc = mdb_env_info(self->env, &info);
-	if (!rc) rc = mdb_env_get_fd(self->env, &fd);
-	if (rc) return err(rc);
-	if (fstat(fd, &st) != 0) return err(errno);
+	if (!rc)
+		rc = mdb_env_get_fd(self->env, &fd);
+	if (rc)
+		return err(rc);
+	if (fstat(fd, &st) != 0)
+		return err(errno);
 	out->map_size = info.me_mapsize;
 	out->file_size = (uint64_t)st.st_size;
 	out->readers_max = info.me_maxreaders;
-	if ((rc = stats_tables(self, out))) return rc;
+	if ((rc = stats_tables(self, out)))
+		return rc;
 	/* Counted after our own read txn has ended. */
 	(void)mdb_reader_list(self->env, count_reader, &out->readers_used);
 	return STORE_OK;
@@ -754,24 +889,30 @@ int store_stats_get(store *self, store_stats *out)
 static int write_copy(MDB_env *env, const char *path)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) return err(errno);
+	if (fd < 0)
+		return err(errno);
 	int rc = err(mdb_env_copyfd2(env, fd, MDB_CP_COMPACT));
-	if (!rc && fsync(fd) != 0) rc = err(errno);
-	if (close(fd) != 0 && !rc) rc = err(errno);
-	if (rc) unlink(path);
+	if (!rc && fsync(fd) != 0)
+		rc = err(errno);
+	if (close(fd) != 0 && !rc)
+		rc = err(errno);
+	if (rc)
+		unlink(path);
 	return rc;
 }
 
 int store_snapshot(store *self, const char *path)
 {
-	if (!self || !path || !*path) return STORE_EINVAL;
+	if (!self || !path || !*path)
+		return STORE_EINVAL;
 	char *tmp = cat(path, ".tmp");
 	int rc = write_copy(self->env, tmp);
 	if (!rc && rename(tmp, path) != 0) {
 		rc = err(errno);
 		unlink(tmp);
 	}
-	if (!rc) sync_parent(path);
+	if (!rc)
+		sync_parent(path);
 	free(tmp);
 	return rc;
 }
@@ -783,10 +924,12 @@ static int verify_snapshot(const char *path)
 {
 	struct stat st;
 	store *s;
-	if (stat(path, &st) != 0) return err(errno);
-	if (!S_ISREG(st.st_mode)) return STORE_EINVAL;
-	int rc = open_at(path, STORE_RDONLY,
-			 MDB_RDONLY | MDB_NOSUBDIR | MDB_NOLOCK | MDB_NOTLS, &s);
+	if (stat(path, &st) != 0)
+		return err(errno);
+	if (!S_ISREG(st.st_mode))
+		return STORE_EINVAL;
+	int rc =
+		open_at(path, STORE_RDONLY, MDB_RDONLY | MDB_NOSUBDIR | MDB_NOLOCK | MDB_NOTLS, &s);
 	store_close(s);
 	return rc == STORE_ENOENT ? STORE_ECORRUPT : rc;
 }
@@ -795,8 +938,10 @@ static int write_all(int fd, const char *p, size_t n)
 {
 	while (n) {
 		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR) continue;
-		if (w < 0) return err(errno);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return err(errno);
 		p += w;
 		n -= (size_t)w;
 	}
@@ -806,7 +951,9 @@ static int write_all(int fd, const char *p, size_t n)
 /* Copy src to the new file dst and fsync it. */
 static int copy_file(const char *src, const char *dst)
 {
-	enum { CHUNK = 1 << 20 };
+	enum {
+		CHUNK = 1 << 20
+	};
 	int rc = STORE_OK, in = open(src, O_RDONLY | O_CLOEXEC), out = -1;
 	char *buf = xmalloc(CHUNK);
 	if (in < 0 || (out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
@@ -815,14 +962,20 @@ static int copy_file(const char *src, const char *dst)
 	}
 	for (;;) {
 		ssize_t n = read(in, buf, CHUNK);
-		if (n < 0 && errno == EINTR) continue;
-		if (n < 0) rc = err(errno);
-		if (n <= 0 || (rc = write_all(out, buf, (size_t)n))) break;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			rc = err(errno);
+		if (n <= 0 || (rc = write_all(out, buf, (size_t)n)))
+			break;
 	}
-	if (!rc && fsync(out) != 0) rc = err(errno);
+	if (!rc && fsync(out) != 0)
+		rc = err(errno);
 done:
-	if (out >= 0 && close(out) != 0 && !rc) rc = err(errno);
-	if (in >= 0) close(in);
+	if (out >= 0 && close(out) != 0 && !rc)
+		rc = err(errno);
+	if (in >= 0)
+		close(in);
 	free(buf);
 	return rc;
 }
@@ -849,14 +1002,19 @@ static int install(const char *dir, const char *tmp)
 
 int store_restore(const char *dir, const char *path)
 {
-	if (!dir || !*dir || !path || !*path) return STORE_EINVAL;
+	if (!dir || !*dir || !path || !*path)
+		return STORE_EINVAL;
 	int rc = verify_snapshot(path);
-	if (!rc) rc = prepare_dir(dir, STORE_CREATE);
-	if (rc) return rc;
+	if (!rc)
+		rc = prepare_dir(dir, STORE_CREATE);
+	if (rc)
+		return rc;
 	char *tmp = join(dir, "data.mdb.tmp");
 	rc = copy_file(path, tmp);
-	if (rc) unlink(tmp);
-	else rc = install(dir, tmp);
+	if (rc)
+		unlink(tmp);
+	else
+		rc = install(dir, tmp);
 	free(tmp);
 	return rc;
 }
@@ -867,13 +1025,17 @@ int store_compact(const char *dir, uint64_t *before, uint64_t *after)
 {
 	store *s;
 	int rc = store_open(dir, STORE_RDONLY, &s);
-	if (rc && rc != STORE_ESCHEMA) return rc;
+	if (rc && rc != STORE_ESCHEMA)
+		return rc;
 	char *data = join(dir, "data.mdb"), *tmp = join(dir, "data.mdb.compact");
 	rc = file_size(data, before);
-	if (!rc) rc = write_copy(s->env, tmp);
+	if (!rc)
+		rc = write_copy(s->env, tmp);
 	store_close(s);
-	if (!rc) rc = install(dir, tmp);
-	if (!rc) rc = file_size(data, after);
+	if (!rc)
+		rc = install(dir, tmp);
+	if (!rc)
+		rc = file_size(data, after);
 	free(data);
 	free(tmp);
 	return rc;
@@ -884,19 +1046,25 @@ int store_compact(const char *dir, uint64_t *before, uint64_t *after)
 int store_remove(const char *dir)
 {
 	static const char *const files[] = {
-		"data.mdb", "lock.mdb", "data.mdb.tmp", "data.mdb.compact", STAMP_FILE, STAMP_FILE ".tmp",
+		"data.mdb",         "lock.mdb", "data.mdb.tmp",
+		"data.mdb.compact", STAMP_FILE, STAMP_FILE ".tmp",
 	};
 	struct stat st;
 	int rc = STORE_OK;
-	if (!dir || !*dir) return STORE_EINVAL;
-	if (stat(dir, &st) != 0) return err(errno);
-	if (!S_ISDIR(st.st_mode)) return STORE_EACCES;
+	if (!dir || !*dir)
+		return STORE_EINVAL;
+	if (stat(dir, &st) != 0)
+		return err(errno);
+	if (!S_ISDIR(st.st_mode))
+		return STORE_EACCES;
 	for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
 		char *p = join(dir, files[i]);
-		if (unlink(p) != 0 && errno != ENOENT && !rc) rc = err(errno);
+		if (unlink(p) != 0 && errno != ENOENT && !rc)
+			rc = err(errno);
 		free(p);
 	}
-	if (!rc && rmdir(dir) != 0 && errno != ENOTEMPTY && errno != EEXIST) rc = err(errno);
+	if (!rc && rmdir(dir) != 0 && errno != ENOTEMPTY && errno != EEXIST)
+		rc = err(errno);
 	return rc;
 }
 
@@ -904,7 +1072,10 @@ int store_remove(const char *dir)
 
 static store_deep_check deep_check;
 
-void store_set_deep_check(store_deep_check fn) { deep_check = fn; }
+void store_set_deep_check(store_deep_check fn)
+{
+	deep_check = fn;
+}
 
 /* LMDB's free list (dbi 0): a writer takes pages from it, so a bogus page
  * number there is followed by the next commit, not by any reader. Each
@@ -918,21 +1089,34 @@ static int check_freelist(store *st, store_txn *txn)
 	char *p = join(st->dir, "data.mdb");
 	int rc = stat(p, &sb);
 	free(p);
-	if (rc != 0 || mdb_env_info(st->env, &info) || mdb_env_stat(st->env, &ms)) return STORE_EIO;
+	if (rc != 0 || mdb_env_info(st->env, &info) || mdb_env_stat(st->env, &ms))
+		return STORE_EIO;
 	size_t last = info.me_last_pgno;
-	if ((uint64_t)(last + 1) * ms.ms_psize > (uint64_t)sb.st_size) return STORE_ECORRUPT;   /* truncated */
+	if ((uint64_t)(last + 1) * ms.ms_psize > (uint64_t)sb.st_size)
+		return STORE_ECORRUPT; /* truncated */
 	MDB_cursor *c;
-	if (mdb_cursor_open(txn->txn, 0, &c)) return STORE_ECORRUPT;
+	if (mdb_cursor_open(txn->txn, 0, &c))
+		return STORE_ECORRUPT;
 	MDB_val k, v;
 	rc = STORE_OK;
-	for (int x = mdb_cursor_get(c, &k, &v, MDB_FIRST); x == 0 && !rc; x = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+	for (int x = mdb_cursor_get(c, &k, &v, MDB_FIRST); x == 0 && !rc;
+	     x = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		size_t n, pg;
-		if (k.mv_size != sizeof(size_t) || v.mv_size < sizeof n) { rc = STORE_ECORRUPT; break; }
+		if (k.mv_size != sizeof(size_t) || v.mv_size < sizeof n) {
+			rc = STORE_ECORRUPT;
+			break;
+		}
 		memcpy(&n, v.mv_data, sizeof n);
-		if (n > v.mv_size / sizeof n || v.mv_size != (n + 1) * sizeof n) { rc = STORE_ECORRUPT; break; }
+		if (n > v.mv_size / sizeof n || v.mv_size != (n + 1) * sizeof n) {
+			rc = STORE_ECORRUPT;
+			break;
+		}
 		for (size_t i = 1; i <= n; i++) {
 			memcpy(&pg, (const char *)v.mv_data + i * sizeof pg, sizeof pg);
-			if (pg < 2 || pg > last) { rc = STORE_ECORRUPT; break; }
+			if (pg < 2 || pg > last) {
+				rc = STORE_ECORRUPT;
+				break;
+			}
 		}
 	}
 	mdb_cursor_close(c);
@@ -943,27 +1127,43 @@ static int check_walk(const char *dir)
 {
 	store *st = NULL;
 	int rc = store_open(dir, STORE_RDONLY | STORE_NOCHECK, &st);
-	if (rc) { store_close(st); return rc; }
+	if (rc) {
+		store_close(st);
+		return rc;
+	}
 	store_txn *txn = NULL;
-	if ((rc = store_txn_begin(st, false, &txn))) { store_close(st); return rc; }
+	if ((rc = store_txn_begin(st, false, &txn))) {
+		store_close(st);
+		return rc;
+	}
 	volatile unsigned char sink = 0;
 	for (int t = 0; !rc && t < TBL_COUNT; t++) {
-		if (!(st->have & (1u << t))) continue;
+		if (!(st->have & (1u << t)))
+			continue;
 		store_cursor *c = NULL;
 		store_val k, v;
-		if ((rc = store_cursor_open(txn, (store_table)t, &c))) break;
-		for (rc = store_cursor_seek(c, NULL, 0, &k, &v); rc == STORE_OK; rc = store_cursor_next(c, &k, &v)) {
+		if ((rc = store_cursor_open(txn, (store_table)t, &c)))
+			break;
+		for (rc = store_cursor_seek(c, NULL, 0, &k, &v); rc == STORE_OK;
+		     rc = store_cursor_next(c, &k, &v)) {
 			/* touch both ends of each key and value: a bogus size or
 			 * page number faults here, in the child */
-			if (k.len) sink ^= ((const unsigned char *)k.data)[0] ^ ((const unsigned char *)k.data)[k.len - 1];
-			if (v.len) sink ^= ((const unsigned char *)v.data)[0] ^ ((const unsigned char *)v.data)[v.len - 1];
+			if (k.len)
+				sink ^= ((const unsigned char *)k.data)[0] ^
+					((const unsigned char *)k.data)[k.len - 1];
+			if (v.len)
+				sink ^= ((const unsigned char *)v.data)[0] ^
+					((const unsigned char *)v.data)[v.len - 1];
 		}
-		if (rc == STORE_NOTFOUND) rc = STORE_OK;
+		if (rc == STORE_NOTFOUND)
+			rc = STORE_OK;
 		store_cursor_close(c);
 	}
 	(void)sink;
-	if (!rc) rc = check_freelist(st, txn);
-	if (!rc && deep_check) rc = deep_check(txn);
+	if (!rc)
+		rc = check_freelist(st, txn);
+	if (!rc && deep_check)
+		rc = deep_check(txn);
 	store_txn_abort(txn);
 	store_close(st);
 	return rc;
@@ -973,12 +1173,14 @@ int store_check(const char *dir)
 {
 	fflush(NULL);
 	pid_t pid = fork();
-	if (pid < 0) return err(errno);
+	if (pid < 0)
+		return err(errno);
 	if (pid == 0) {
 		/* LMDB's own assertions print before they abort: keep them out
 		 * of the caller's stderr, the status says it all */
 		int fd = open("/dev/null", O_WRONLY);
-		if (fd >= 0) dup2(fd, STDERR_FILENO);
+		if (fd >= 0)
+			dup2(fd, STDERR_FILENO);
 		/* a fault must kill the child: not the parent's handlers */
 		signal(SIGSEGV, SIG_DFL);
 		signal(SIGBUS, SIG_DFL);
@@ -989,17 +1191,21 @@ int store_check(const char *dir)
 	}
 	int status;
 	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR) return STORE_EIO;
-	if (WIFSIGNALED(status)) return STORE_ECORRUPT;
+		if (errno != EINTR)
+			return STORE_EIO;
+	if (WIFSIGNALED(status))
+		return STORE_ECORRUPT;
 	int rc = WIFEXITED(status) ? WEXITSTATUS(status) : STORE_EIO;
 	/* a data file in which our tables cannot be found: damaged (or
 	 * never initialised, which a rebuild treats the same way) */
 	strbuf p = {0};
 	strbuf_printf(&p, "%s/data.mdb", dir);
 	struct stat sb;
-	if (rc == STORE_ENOENT && stat(p.buf, &sb) == 0 && sb.st_size > 0) rc = STORE_ECORRUPT;
+	if (rc == STORE_ENOENT && stat(p.buf, &sb) == 0 && sb.st_size > 0)
+		rc = STORE_ECORRUPT;
 	strbuf_free(&p);
-	if (rc == STORE_OK) stamp_write(dir);
+	if (rc == STORE_OK)
+		stamp_write(dir);
 	return rc;
 }
 
@@ -1008,7 +1214,8 @@ static int check_if_changed(const char *dir)
 {
 	char now[STAMP_MAX], was[STAMP_MAX];
 	bool racy;
-	if (!data_identity(dir, now, &racy)) return STORE_OK;       /* no database yet */
+	if (!data_identity(dir, now, &racy))
+		return STORE_OK; /* no database yet */
 	char *p = join(dir, STAMP_FILE);
 	FILE *f = fopen(p, "r");
 	free(p);

@@ -20,30 +20,30 @@
 
 enum {
 	STORE_OK = 0,
-	STORE_NOTFOUND,   /* key absent (not an error for callers that probe) */
-	STORE_ENOENT,     /* database directory missing (and not creating) */
-	STORE_EACCES,     /* directory or files not readable/writable */
-	STORE_ESCHEMA,    /* database written by another schema version */
-	STORE_ECORRUPT,   /* invalid data file or record */
-	STORE_EMAPFULL,   /* map full: abort the txn, store_grow(), retry */
-	STORE_EDISKFULL,  /* no space on the device */
-	STORE_EBUSY,      /* locked by another writer / readers table full */
-	STORE_EIO,        /* other LMDB or system error */
+	STORE_NOTFOUND,  /* key absent (not an error for callers that probe) */
+	STORE_ENOENT,    /* database directory missing (and not creating) */
+	STORE_EACCES,    /* directory or files not readable/writable */
+	STORE_ESCHEMA,   /* database written by another schema version */
+	STORE_ECORRUPT,  /* invalid data file or record */
+	STORE_EMAPFULL,  /* map full: abort the txn, store_grow(), retry */
+	STORE_EDISKFULL, /* no space on the device */
+	STORE_EBUSY,     /* locked by another writer / readers table full */
+	STORE_EIO,       /* other LMDB or system error */
 	STORE_EINVAL,
 };
 const char *store_strerror(int code);
 
 /* Tables. Keys are at most 511 bytes. */
 typedef enum {
-	TBL_META,      /* string key → value (schema, root, counters)            */
-	TBL_FILES,     /* workspace-relative path → rec_file                      */
-	TBL_FILEIDS,   /* u32 file id (4 bytes LE) → path bytes (NUL-terminated)  */
-	TBL_FACTS,     /* u32 file id → facts blob                                */
-	TBL_ENTS,      /* u64 entity id (8 bytes LE) → rec_entity                 */
-	TBL_OUT,       /* u64 entity id → array of rec_edge (outgoing)            */
-	TBL_IN,        /* u64 entity id → array of rec_edge (incoming)            */
-	TBL_NAMES,     /* entity name → u64 ids (DUPSORT, DUPFIXED)               */
-	TBL_FILEENTS,  /* u32 file id → u64 ids (DUPSORT, DUPFIXED)               */
+	TBL_META,     /* string key → value (schema, root, counters)            */
+	TBL_FILES,    /* workspace-relative path → rec_file                      */
+	TBL_FILEIDS,  /* u32 file id (4 bytes LE) → path bytes (NUL-terminated)  */
+	TBL_FACTS,    /* u32 file id → facts blob                                */
+	TBL_ENTS,     /* u64 entity id (8 bytes LE) → rec_entity                 */
+	TBL_OUT,      /* u64 entity id → array of rec_edge (outgoing)            */
+	TBL_IN,       /* u64 entity id → array of rec_edge (incoming)            */
+	TBL_NAMES,    /* entity name → u64 ids (DUPSORT, DUPFIXED)               */
+	TBL_FILEENTS, /* u32 file id → u64 ids (DUPSORT, DUPFIXED)               */
 	TBL_COUNT
 } store_table;
 
@@ -52,7 +52,10 @@ typedef struct store_txn store_txn;
 typedef struct store_cursor store_cursor;
 
 /* A borrowed byte range: valid until its transaction ends. */
-typedef struct { const void *data; size_t len; } store_val;
+typedef struct {
+	const void *data;
+	size_t len;
+} store_val;
 
 enum {
 	STORE_RDONLY = 1u << 0,  /* open read-only; never creates */
@@ -66,7 +69,7 @@ enum {
  * store_clear() it; on other errors *out is NULL. A fresh database gets
  * the schema version written at open. */
 int store_open(const char *dir, unsigned flags, store **out);
-void store_close(store *self);                 /* accepts NULL */
+void store_close(store *self); /* accepts NULL */
 const char *store_dir(const store *self);
 uint32_t store_schema_found(const store *self); /* version in the file; 0 if new */
 
@@ -78,21 +81,21 @@ int store_grow(store *self);
 int store_set_mapsize(store *self, uint64_t bytes);
 
 int store_txn_begin(store *self, bool write, store_txn **out);
-int store_txn_commit(store_txn *txn);          /* frees txn in all cases */
-void store_txn_abort(store_txn *txn);          /* accepts NULL */
+int store_txn_commit(store_txn *txn); /* frees txn in all cases */
+void store_txn_abort(store_txn *txn); /* accepts NULL */
 
 int store_get(store_txn *txn, store_table t, const void *key, size_t klen, store_val *out);
-int store_put(store_txn *txn, store_table t, const void *key, size_t klen,
-	      const void *val, size_t vlen);
+int store_put(store_txn *txn, store_table t, const void *key, size_t klen, const void *val,
+	      size_t vlen);
 /* Put at the end of the table: keys (and, in DUPSORT tables, values of a
  * key) must come in increasing memcmp order. Fills pages completely, so a
  * table written this way is about half the size of one written at random,
  * and faster. Out of order: STORE_EINVAL (the transaction stays usable). */
-int store_append(store_txn *txn, store_table t, const void *key, size_t klen,
-		 const void *val, size_t vlen);
+int store_append(store_txn *txn, store_table t, const void *key, size_t klen, const void *val,
+		 size_t vlen);
 /* Delete a key; for DUPSORT tables val selects one duplicate (NULL: all). */
-int store_del(store_txn *txn, store_table t, const void *key, size_t klen,
-	      const void *val, size_t vlen);
+int store_del(store_txn *txn, store_table t, const void *key, size_t klen, const void *val,
+	      size_t vlen);
 /* Empty every table but META (the schema stays). */
 int store_clear(store_txn *txn);
 /* Number of keys (entries, for DUPSORT) in a table. */
@@ -108,7 +111,7 @@ int store_cursor_next(store_cursor *c, store_val *k, store_val *v);
  * value; next_dup: the following one. */
 int store_cursor_first_dup(store_cursor *c, const void *key, size_t klen, store_val *v);
 int store_cursor_next_dup(store_cursor *c, store_val *v);
-void store_cursor_close(store_cursor *c);      /* accepts NULL */
+void store_cursor_close(store_cursor *c); /* accepts NULL */
 
 /* Meta helpers. */
 int store_meta_get_u64(store_txn *txn, const char *key, uint64_t *out);
@@ -116,7 +119,7 @@ int store_meta_put_u64(store_txn *txn, const char *key, uint64_t v);
 
 /* Whole-database operations. */
 typedef struct {
-	uint64_t map_size, file_size;  /* bytes */
+	uint64_t map_size, file_size; /* bytes */
 	uint64_t entries[TBL_COUNT];
 	uint32_t schema;
 	uint64_t readers_used, readers_max;
@@ -166,9 +169,27 @@ void store_stamp(store *self);
 void store_set_deep_check(store_deep_check fn);
 
 /* Little-endian key helpers. */
-static inline void store_key_u64(uint8_t k[8], uint64_t v) { for (int i = 0; i < 8; i++) k[i] = (uint8_t)(v >> (8 * i)); }
-static inline void store_key_u32(uint8_t k[4], uint32_t v) { for (int i = 0; i < 4; i++) k[i] = (uint8_t)(v >> (8 * i)); }
-static inline uint64_t store_load_u64(const void *p) { uint64_t v; __builtin_memcpy(&v, p, 8); return v; }
-static inline uint32_t store_load_u32(const void *p) { uint32_t v; __builtin_memcpy(&v, p, 4); return v; }
+static inline void store_key_u64(uint8_t k[8], uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		k[i] = (uint8_t)(v >> (8 * i));
+}
+static inline void store_key_u32(uint8_t k[4], uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		k[i] = (uint8_t)(v >> (8 * i));
+}
+static inline uint64_t store_load_u64(const void *p)
+{
+	uint64_t v;
+	__builtin_memcpy(&v, p, 8);
+	return v;
+}
+static inline uint32_t store_load_u32(const void *p)
+{
+	uint32_t v;
+	__builtin_memcpy(&v, p, 4);
+	return v;
+}
 
 #endif

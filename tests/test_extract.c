@@ -35,9 +35,15 @@ static void run_len(const char *src, size_t len)
 	assert_int_equal(extract_text(X, src, len, &F), EXTRACT_OK);
 }
 
-static void run(const char *src) { run_len(src, strlen(src)); }
+static void run(const char *src)
+{
+	run_len(src, strlen(src));
+}
 
-static const char *S(uint32_t off) { return strpool_get(&F.pool, off); }
+static const char *S(uint32_t off)
+{
+	return strpool_get(&F.pool, off);
+}
 
 /* Index of the first item of that kind and name, -1 if none. */
 static int item(int kind, const char *name)
@@ -68,7 +74,8 @@ static const fact_ref *ref_nth(int kind, const char *s, int nth)
 {
 	for (size_t i = 0; i < F.refs.n; i++) {
 		const fact_ref *r = &F.refs.v[i];
-		if (r->kind == kind && (strcmp(S(r->path), s) == 0 || strcmp(S(r->name), s) == 0) && nth-- == 0)
+		if (r->kind == kind && (strcmp(S(r->path), s) == 0 || strcmp(S(r->name), s) == 0) &&
+		    nth-- == 0)
 			return r;
 	}
 	return NULL;
@@ -103,7 +110,8 @@ static void assert_recv(const fact_ref *r, int kind, const char *path, const cha
 {
 	assert_non_null(r);
 	if (r->recv_kind != kind)
-		print_error("recv of %s: kind %d (%s / %s)\n", S(r->name), r->recv_kind, S(r->recv_path), S(r->recv_name));
+		print_error("recv of %s: kind %d (%s / %s)\n", S(r->name), r->recv_kind,
+			    S(r->recv_path), S(r->recv_name));
 	assert_int_equal(r->recv_kind, kind);
 	assert_string_equal(S(r->recv_path), path);
 	assert_string_equal(S(r->recv_name), name);
@@ -114,31 +122,31 @@ static void assert_recv(const fact_ref *r, int kind, const char *path, const cha
 static void test_items(void **state)
 {
 	(void)state;
-	run("pub mod a {\n"                         /* 0 */
-	    "    pub(crate) fn f() {}\n"               /* 1 */
-	    "    struct S { x: u32 }\n"                /* 2 */
-	    "}\n"                                      /* 3 */
-	    "mod ext;\n"                               /* 4 */
-	    "pub enum E { A, B(u8) }\n"                /* 5 */
-	    "union U { a: u32, b: f32 }\n"             /* 6 */
-	    "trait T {\n"                              /* 7 */
-	    "    type Out: Clone;\n"                   /* 8 */
-	    "    const N: usize;\n"                    /* 9 */
-	    "    fn req(&self) -> u32;\n"              /* 10 */
-	    "    fn prov(&self) {}\n"                  /* 11 */
-	    "}\n"                                      /* 12 */
-	    "impl T for S {\n"                         /* 13 */
-	    "    type Out = S;\n"                      /* 14 */
-	    "    const N: usize = 3;\n"                /* 15 */
-	    "    fn req(&self) -> u32 { 1 }\n"         /* 16 */
-	    "}\n"                                      /* 17 */
-	    "type Alias = Vec<u8>;\n"                  /* 18 */
-	    "pub static G: i32 = 0;\n"                 /* 19 */
-	    "const C: u8 = 1;\n"                       /* 20 */
-	    "macro_rules! m { () => {} }\n"            /* 21 */
-	    "extern \"C\" { fn ext_fn(x: i32); static EXT: i32; }\n" /* 22 */
+	run("pub mod a {\n"                                                               /* 0 */
+	    "    pub(crate) fn f() {}\n"                                                  /* 1 */
+	    "    struct S { x: u32 }\n"                                                   /* 2 */
+	    "}\n"                                                                         /* 3 */
+	    "mod ext;\n"                                                                  /* 4 */
+	    "pub enum E { A, B(u8) }\n"                                                   /* 5 */
+	    "union U { a: u32, b: f32 }\n"                                                /* 6 */
+	    "trait T {\n"                                                                 /* 7 */
+	    "    type Out: Clone;\n"                                                      /* 8 */
+	    "    const N: usize;\n"                                                       /* 9 */
+	    "    fn req(&self) -> u32;\n"                                                 /* 10 */
+	    "    fn prov(&self) {}\n"                                                     /* 11 */
+	    "}\n"                                                                         /* 12 */
+	    "impl T for S {\n"                                                            /* 13 */
+	    "    type Out = S;\n"                                                         /* 14 */
+	    "    const N: usize = 3;\n"                                                   /* 15 */
+	    "    fn req(&self) -> u32 { 1 }\n"                                            /* 16 */
+	    "}\n"                                                                         /* 17 */
+	    "type Alias = Vec<u8>;\n"                                                     /* 18 */
+	    "pub static G: i32 = 0;\n"                                                    /* 19 */
+	    "const C: u8 = 1;\n"                                                          /* 20 */
+	    "macro_rules! m { () => {} }\n"                                               /* 21 */
+	    "extern \"C\" { fn ext_fn(x: i32); static EXT: i32; }\n"                      /* 22 */
 	    "fn outer() { fn inner() {} struct Local; impl Local { fn lm(&self) {} } }\n" /* 23 */
-	    "const _: () = { impl Drop for S { fn drop(&mut self) {} } };\n"); /* 24 */
+	    "const _: () = { impl Drop for S { fn drop(&mut self) {} } };\n");            /* 24 */
 
 	int a = item(PT_MODULE, "a");
 	assert_int_equal(a, 0);
@@ -201,7 +209,8 @@ static void test_items(void **state)
 	assert_int_equal(it(PT_TYPE_ALIAS, "Out")->ret_type, 0);
 	int n_out = 0;
 	for (size_t i = 0; i < F.items.n; i++)
-		if (F.items.v[i].kind == PT_TYPE_ALIAS && !strcmp(S(F.items.v[i].name), "Out") && n_out++ == 1) {
+		if (F.items.v[i].kind == PT_TYPE_ALIAS && !strcmp(S(F.items.v[i].name), "Out") &&
+		    n_out++ == 1) {
 			assert_string_equal(S(F.items.v[i].ret_type), "S");
 			assert_int_equal(F.items.v[i].generics, 0);
 		}
@@ -253,7 +262,9 @@ static void test_attributes_and_spans(void **state)
 	/* the span starts at `pub`, not at the attributes */
 	assert_int_equal(p->span.start_line, 3);
 	assert_int_equal(p->span.start_col, 0);
-	assert_int_equal(p->span.start_byte, strlen("#[derive(Debug, Clone)]\n/// docs\n#[derive(serde::Serialize)]\n"));
+	assert_int_equal(
+		p->span.start_byte,
+		strlen("#[derive(Debug, Clone)]\n/// docs\n#[derive(serde::Serialize)]\n"));
 
 	const fact_ref *d = ref(FR_DERIVE, "Debug");
 	assert_int_equal(d->from, pi);
@@ -270,7 +281,9 @@ static void test_attributes_and_spans(void **state)
 	assert_int_equal(ref(FR_DERIVE, "Hash")->from, item(PT_ENUM, "Q"));
 	assert_null(ref_nth(FR_DERIVE, "Ord", 0));
 	assert_int_equal(count_refs(FR_DERIVE, "Debug") + count_refs(FR_DERIVE, "Clone") +
-	                 count_refs(FR_DERIVE, "serde::Serialize") + count_refs(FR_DERIVE, "Hash"), 4);
+				 count_refs(FR_DERIVE, "serde::Serialize") +
+				 count_refs(FR_DERIVE, "Hash"),
+			 4);
 
 	assert_string_equal(S(it(PT_MODULE, "x")->path_attr), "other/x.rs");
 	assert_int_equal(it(PT_MODULE, "x")->flags, FI_MOD_EXTERNAL);
@@ -299,7 +312,7 @@ static void test_sig(void **state)
 	    "mod inline { }\n"
 	    "macro_rules! mac { () => {} }\n");
 	assert_string_equal(S(it(PT_FUNCTION, "long")->sig),
-	                    "pub fn long<T>( a: T, b: &str, ) -> Result<T, E> where T: Clone,");
+			    "pub fn long<T>( a: T, b: &str, ) -> Result<T, E> where T: Clone,");
 	assert_string_equal(S(it(PT_STRUCT, "Big")->sig), "pub struct Big<T> where T: Copy");
 	assert_string_equal(S(it(PT_ENUM, "En")->sig), "enum En");
 	assert_string_equal(S(it(PT_STRUCT, "Tup")->sig), "struct Tup");
@@ -319,7 +332,7 @@ static void test_sig_limit(void **state)
 	(void)state;
 	/* 300 two-byte characters in a parameter name: cut at 512 bytes, on a
 	 * character boundary */
-	strbuf b = { 0 };
+	strbuf b = {0};
 	strbuf_adds(&b, "fn f(x");
 	for (int i = 0; i < 300; i++)
 		strbuf_adds(&b, "\xc3\xa9");
@@ -328,7 +341,7 @@ static void test_sig_limit(void **state)
 	const char *sig = S(it(PT_FUNCTION, "f")->sig);
 	size_t n = strlen(sig);
 	assert_true(n <= 512 && n >= 510);
-	assert_true(((unsigned char)sig[n - 1] & 0xC0) == 0x80);   /* ends with a full é */
+	assert_true(((unsigned char)sig[n - 1] & 0xC0) == 0x80); /* ends with a full é */
 	assert_true(((unsigned char)sig[n - 2] & 0xC0) == 0xC0);
 	strbuf_free(&b);
 }
@@ -336,7 +349,8 @@ static void test_sig_limit(void **state)
 static void test_generics_and_ret(void **state)
 {
 	(void)state;
-	run("fn a<T: Visitor + Clone, U: Iterator<Item = u8>, V, 'l>(t: T) -> Self where V: Display, String: From<T> {}\n"
+	run("fn a<T: Visitor + Clone, U: Iterator<Item = u8>, V, 'l>(t: T) -> Self where V: "
+	    "Display, String: From<T> {}\n"
 	    "fn b(x: impl Read) -> impl Iterator<Item = u8> {}\n"
 	    "fn c<T: ?Sized + 'static>() -> &'static mut ast::Node<'a> {}\n"
 	    "fn d() -> Option<Box<Foo>> {}\n"
@@ -344,15 +358,18 @@ static void test_generics_and_ret(void **state)
 	    "fn f() -> Box<Parser> {}\n"
 	    "fn g() -> (u8, u8) {}\n"
 	    "fn h<F: for<'x> Fn(&'x u8) -> u8>() -> io::Result<()> {}\n"
-	    "impl<K: Hash + Eq, V> Map<K, V> where V: Clone { fn m<W: Into<V>>(&self) where K: Ord {} }\n"
+	    "impl<K: Hash + Eq, V> Map<K, V> where V: Clone { fn m<W: Into<V>>(&self) where K: Ord "
+	    "{} }\n"
 	    "trait Tr<X: Default> where Self: Sized {}\n");
-	assert_string_equal(S(it(PT_FUNCTION, "a")->generics), "T:Visitor+Clone;U:Iterator;V:Display");
+	assert_string_equal(S(it(PT_FUNCTION, "a")->generics),
+			    "T:Visitor+Clone;U:Iterator;V:Display");
 	assert_string_equal(S(it(PT_FUNCTION, "a")->ret_type), "Self");
 	assert_int_equal(it(PT_FUNCTION, "b")->generics, 0);
 	assert_int_equal(it(PT_FUNCTION, "b")->ret_type, 0);
 	assert_int_equal(it(PT_FUNCTION, "c")->generics, 0);
 	assert_string_equal(S(it(PT_FUNCTION, "c")->ret_type), "ast::Node");
-	assert_string_equal(S(it(PT_FUNCTION, "d")->ret_type), "Option<Foo>");   /* element kept, Box unwrapped */
+	assert_string_equal(S(it(PT_FUNCTION, "d")->ret_type),
+			    "Option<Foo>"); /* element kept, Box unwrapped */
 	assert_int_equal(it(PT_FUNCTION, "e")->ret_type, 0);
 	assert_string_equal(S(it(PT_FUNCTION, "f")->ret_type), "Parser");
 	assert_string_equal(S(it(PT_FUNCTION, "g")->ret_type), "()<u8,u8>");
@@ -382,7 +399,7 @@ static void test_impl_headers(void **state)
 	assert_int_equal(F.items.v[0].flags, FI_TRAIT_IMPL);
 	assert_string_equal(S(F.items.v[1].impl_self), "Wrapper");
 	assert_string_equal(S(F.items.v[1].impl_trait), "fmt::Debug");
-	assert_string_equal(S(F.items.v[2].impl_self), "Box");   /* impls do not unwrap */
+	assert_string_equal(S(F.items.v[2].impl_self), "Box"); /* impls do not unwrap */
 	assert_string_equal(S(F.items.v[3].impl_self), "crate::m::Num");
 	assert_string_equal(S(F.items.v[3].impl_trait), "std::ops::Add");
 	assert_string_equal(S(F.items.v[4].impl_trait), "From");
@@ -430,7 +447,7 @@ static void test_uses(void **state)
 	assert_int_equal(u->span.end_col, 13);
 	u = use_of("e", 0);
 	assert_string_equal(S(u->path), "a::d");
-	assert_int_equal(u->span.start_col, 15);   /* the whole `d as e` */
+	assert_int_equal(u->span.start_col, 15); /* the whole `d as e` */
 	assert_int_equal(u->span.end_col, 21);
 	assert_string_equal(S(use_of("*", 0)->path), "a::f");
 	assert_int_equal(use_of("*", 0)->flags, FU_PUB);
@@ -466,21 +483,21 @@ static void test_uses(void **state)
 static void test_path_calls(void **state)
 {
 	(void)state;
-	run("fn f<T: Default + Clone>(x: T) {\n"   /* 0 */
-	    "    plain();\n"                         /* 1 */
-	    "    m::g();\n"                          /* 2 */
-	    "    Vec::<u8>::with_capacity(3);\n"     /* 3 */
-	    "    parse::<u32>();\n"                  /* 4 */
-	    "    <S as Tr>::q();\n"                  /* 5 */
-	    "    <S>::r();\n"                        /* 6 */
-	    "    T::default();\n"                    /* 7 */
-	    "    Self::new();\n"                     /* 8 */
-	    "    ::std::mem::swap();\n"              /* 9 */
-	    "    Lit { a: 1 };\n"                    /* 10 */
-	    "    let cl = |v| v;\n"                  /* 11 */
-	    "    cl(1);\n"                           /* 12 */
-	    "    r#type();\n"                        /* 13 */
-	    "    crate::a::b();\n"                   /* 14 */
+	run("fn f<T: Default + Clone>(x: T) {\n" /* 0 */
+	    "    plain();\n"                     /* 1 */
+	    "    m::g();\n"                      /* 2 */
+	    "    Vec::<u8>::with_capacity(3);\n" /* 3 */
+	    "    parse::<u32>();\n"              /* 4 */
+	    "    <S as Tr>::q();\n"              /* 5 */
+	    "    <S>::r();\n"                    /* 6 */
+	    "    T::default();\n"                /* 7 */
+	    "    Self::new();\n"                 /* 8 */
+	    "    ::std::mem::swap();\n"          /* 9 */
+	    "    Lit { a: 1 };\n"                /* 10 */
+	    "    let cl = |v| v;\n"              /* 11 */
+	    "    cl(1);\n"                       /* 12 */
+	    "    r#type();\n"                    /* 13 */
+	    "    crate::a::b();\n"               /* 14 */
 	    "}\n"
 	    "impl<V: Visit> W<V> { fn k() { V::visit(); } }\n"
 	    "trait Tr<A: Alpha> { fn z() { A::make(); } }\n");
@@ -492,7 +509,7 @@ static void test_path_calls(void **state)
 	assert_int_equal(r->span.start_col, 4);
 	assert_int_equal(r->span.end_col, 9);
 	r = ref(FR_CALL_PATH, "m::g");
-	assert_int_equal(r->span.start_col, 7);   /* the last segment */
+	assert_int_equal(r->span.start_col, 7); /* the last segment */
 	assert_int_equal(r->span.end_col, 8);
 	assert_non_null(ref_nth(FR_CALL_PATH, "Vec::with_capacity", 0));
 	assert_non_null(ref_nth(FR_CALL_PATH, "parse", 0));
@@ -509,7 +526,7 @@ static void test_path_calls(void **state)
 	assert_non_null(ref_nth(FR_CALL_PATH, "std::mem::swap", 0));
 	assert_null(ref_nth(FR_CALL_PATH, "Lit", 0));
 	assert_int_equal(ref(FR_TYPE, "Lit")->span.start_line, 10);
-	assert_null(ref_nth(FR_CALL_PATH, "cl", 0));   /* a local closure */
+	assert_null(ref_nth(FR_CALL_PATH, "cl", 0)); /* a local closure */
 	assert_non_null(ref_nth(FR_CALL_PATH, "type", 0));
 	assert_non_null(ref_nth(FR_CALL_PATH, "crate::a::b", 0));
 
@@ -526,7 +543,8 @@ static void test_receivers(void **state)
 	(void)state;
 	run("struct P { inner: Box<Node> }\n"
 	    "impl<T: Visitor + Clone> P {\n"
-	    "    fn go(&self, a: &T, b: impl Read + Send, c: &dyn Write, d: Foo, e: Box<Bar>, u: (u8, u8)) {\n"
+	    "    fn go(&self, a: &T, b: impl Read + Send, c: &dyn Write, d: Foo, e: Box<Bar>, u: "
+	    "(u8, u8)) {\n"
 	    "        self.r0();\n"
 	    "        self.inner.r1();\n"
 	    "        a.r2();\n"
@@ -583,31 +601,34 @@ static void test_receivers(void **state)
 	assert_recv(ref(FR_CALL_METHOD, "r5"), RECV_TYPE, "Foo", "");
 	assert_recv(ref(FR_CALL_METHOD, "r6"), RECV_FIELD, "Foo", "fld");
 	assert_recv(ref(FR_CALL_METHOD, "r7"), RECV_TYPE, "Bar", "");
-	assert_recv(ref(FR_CALL_METHOD, "r8"), RECV_TYPE, "()<u8,u8>", "");   /* a tuple */
+	assert_recv(ref(FR_CALL_METHOD, "r8"), RECV_TYPE, "()<u8,u8>", ""); /* a tuple */
 	assert_recv(ref(FR_CALL_METHOD, "r9"), RECV_TYPE, "Baz", "");
 	assert_recv(ref(FR_CALL_METHOD, "r10"), RECV_RET, "Baz::new", "");
 	assert_recv(ref(FR_CALL_METHOD, "r11"), RECV_RET, "make", "");
 	assert_recv(ref(FR_CALL_METHOD, "r12"), RECV_TYPE, "P", "");
 	assert_recv(ref(FR_CALL_METHOD, "r13"), RECV_RET, "Baz::new", "");
-	assert_recv(ref(FR_CALL_METHOD, "r14"), RECV_TYPE, "Foo", "");   /* pairwise: d */
+	assert_recv(ref(FR_CALL_METHOD, "r14"), RECV_TYPE, "Foo", ""); /* pairwise: d */
 	assert_recv(ref(FR_CALL_METHOD, "r15"), RECV_RET, "Qux::new", "");
 	assert_recv(ref(FR_CALL_METHOD, "r16"), RECV_TYPE, "Foo", "");
 	assert_recv(ref(FR_CALL_METHOD, "r17"), RECV_TYPE, "Lit", "");
 	assert_recv(ref(FR_CALL_METHOD, "r18"), RECV_TYPE, "Inner", "");
-	assert_recv(ref(FR_CALL_METHOD, "r19"), RECV_TYPE, "Foo", "");   /* the block ended */
-	assert_recv(ref(FR_CALL_METHOD, "r20"), RECV_TYPE, "Foo", "");   /* clone of a Foo */
-	assert_recv(ref(FR_CALL_METHOD, "r21"), RECV_NONE, "", "");      /* for pattern */
-	assert_recv(ref(FR_CALL_METHOD, "r22"), RECV_NONE, "", "");      /* closure param */
-	assert_recv(ref(FR_CALL_METHOD, "r23"), RECV_FIELD, "Some", "0");  /* match binding: field 0 of Some */
-	assert_recv(ref(FR_CALL_METHOD, "r24"), RECV_FIELD, "Some", "0");  /* if let binding */
-	assert_recv(ref(FR_CALL_METHOD, "r25"), RECV_TYPE, "Baz", "");   /* g again */
+	assert_recv(ref(FR_CALL_METHOD, "r19"), RECV_TYPE, "Foo", ""); /* the block ended */
+	assert_recv(ref(FR_CALL_METHOD, "r20"), RECV_TYPE, "Foo", ""); /* clone of a Foo */
+	assert_recv(ref(FR_CALL_METHOD, "r21"), RECV_NONE, "", "");    /* for pattern */
+	assert_recv(ref(FR_CALL_METHOD, "r22"), RECV_NONE, "", "");    /* closure param */
+	assert_recv(ref(FR_CALL_METHOD, "r23"), RECV_FIELD, "Some",
+		    "0"); /* match binding: field 0 of Some */
+	assert_recv(ref(FR_CALL_METHOD, "r24"), RECV_FIELD, "Some", "0"); /* if let binding */
+	assert_recv(ref(FR_CALL_METHOD, "r25"), RECV_TYPE, "Baz", "");    /* g again */
 	assert_recv(ref(FR_CALL_METHOD, "r26"), RECV_FIELD, "Self", "inner");
 	assert_recv(ref(FR_CALL_METHOD, "r27"), RECV_RET, "Foo::Variant", "");
 	assert_recv(ref(FR_CALL_METHOD, "r28"), RECV_TYPE, "Baz", "");
-	assert_recv(ref(FR_CALL_METHOD, "r29"), RECV_NONE, "", "");      /* another fn */
-	assert_recv(ref(FR_CALL_METHOD, "r30"), RECV_CHAIN, "Foo::open", "R?");   /* `?` on a call result */
+	assert_recv(ref(FR_CALL_METHOD, "r29"), RECV_NONE, "", ""); /* another fn */
+	assert_recv(ref(FR_CALL_METHOD, "r30"), RECV_CHAIN, "Foo::open",
+		    "R?"); /* `?` on a call result */
 	assert_recv(ref(FR_CALL_METHOD, "r31"), RECV_TYPE, "Self", "");
-	assert_recv(ref(FR_CALL_METHOD, "r32"), RECV_CHAIN, "Baz::new", "R:get");   /* method of a call result */
+	assert_recv(ref(FR_CALL_METHOD, "r32"), RECV_CHAIN, "Baz::new",
+		    "R:get"); /* method of a call result */
 	assert_recv(ref(FR_CALL_METHOD, "r33"), RECV_MRET, "Bar", "get"); /* e: Bar */
 
 	const fact_ref *r = ref(FR_CALL_METHOD, "r0");
@@ -656,23 +677,26 @@ static void test_receiver_chains(void **state)
 	assert_recv(ref(FR_CALL_METHOD, "c2"), RECV_CHAIN, "mk", "R?");
 	assert_recv(ref(FR_CALL_METHOD, "c3"), RECV_CHAIN, "[]<Item>", "T:iter*");
 	assert_recv(ref(FR_CALL_METHOD, "c4"), RECV_CHAIN, "[]<Item>", "T:iter*");
-	assert_recv(ref(FR_CALL_METHOD, "c5"), RECV_CHAIN, "[]<Item>", "T:iter*");   /* fold's second param */
+	assert_recv(ref(FR_CALL_METHOD, "c5"), RECV_CHAIN, "[]<Item>",
+		    "T:iter*"); /* fold's second param */
 	assert_recv(ref(FR_CALL_METHOD, "c6"), RECV_CHAIN, "[]<Item>", "T[");
-	assert_recv(ref(FR_CALL_METHOD, "c7"), RECV_TYPE, "[]<Item>", "");           /* a sub-slice */
+	assert_recv(ref(FR_CALL_METHOD, "c7"), RECV_TYPE, "[]<Item>", ""); /* a sub-slice */
 	assert_recv(ref(FR_CALL_METHOD, "c8"), RECV_CHAIN, "Option<Node>", "T?");
 	assert_recv(ref(FR_CALL_METHOD, "c9"), RECV_CHAIN, "Self", "T:pop?");
-	assert_recv(ref(FR_CALL_METHOD, "c10"), RECV_MRET, "Self", "pop");           /* catch-all arm */
+	assert_recv(ref(FR_CALL_METHOD, "c10"), RECV_MRET, "Self", "pop"); /* catch-all arm */
 	assert_recv(ref(FR_CALL_METHOD, "c11"), RECV_CHAIN, "Self", "T:pair.0");
 	assert_recv(ref(FR_CALL_METHOD, "c12"), RECV_FIELD, "Self", "a");
 	assert_recv(ref(FR_CALL_METHOD, "c13"), RECV_CHAIN, "Self", "T.a:get");
 	assert_recv(ref(FR_CALL_METHOD, "c14"), RECV_CHAIN, "Vec<Vec<Item>>", "T[[");
-	assert_recv(ref(FR_CALL_METHOD, "c15"), RECV_TYPE, "Other", "");             /* typed closure param */
-	assert_recv(ref(FR_CALL_METHOD, "c16"), RECV_CHAIN, "[]<Item>", "T:to_vec*"); /* shadowing */
+	assert_recv(ref(FR_CALL_METHOD, "c15"), RECV_TYPE, "Other", ""); /* typed closure param */
+	assert_recv(ref(FR_CALL_METHOD, "c16"), RECV_CHAIN, "[]<Item>",
+		    "T:to_vec*"); /* shadowing */
 	assert_recv(ref(FR_CALL_METHOD, "len"), RECV_MRET, "[]<Item>", "to_vec");
-	assert_recv(ref(FR_CALL_METHOD, "c17"), RECV_TYPE, "Option<Node>", "");       /* pairwise */
+	assert_recv(ref(FR_CALL_METHOD, "c17"), RECV_TYPE, "Option<Node>", ""); /* pairwise */
 	assert_recv(ref(FR_CALL_METHOD, "c18"), RECV_FIELD, "Self", "a");
-	assert_recv(ref(FR_CALL_METHOD, "c19"), RECV_CHAIN, "Self", "T:triple.0");    /* a tuple's element */
-	assert_recv(ref(FR_CALL_METHOD, "c20"), RECV_NONE, "", "");                   /* after `..` */
+	assert_recv(ref(FR_CALL_METHOD, "c19"), RECV_CHAIN, "Self",
+		    "T:triple.0");                                  /* a tuple's element */
+	assert_recv(ref(FR_CALL_METHOD, "c20"), RECV_NONE, "", ""); /* after `..` */
 }
 
 /* Values of `match` expressions, tuples, closure params read through the
@@ -684,7 +708,8 @@ static void test_receiver_matches_and_closures(void **state)
 	    "    fn go(&mut self, v: &mut Vec<Item>) {\n"
 	    "        let a = match v.pop() { None => return, Some(a) => a };\n"
 	    "        a.m0();\n"
-	    "        let (k, l) = match self.pop() { Some(Op { k, l }) => (k, l), _ => unreachable!() };\n"
+	    "        let (k, l) = match self.pop() { Some(Op { k, l }) => (k, l), _ => "
+	    "unreachable!() };\n"
 	    "        k.m1(); l.m2();\n"
 	    "        let t = (0, self);\n"
 	    "        t.m3();\n"
@@ -693,7 +718,8 @@ static void test_receiver_matches_and_closures(void **state)
 	    "        v.m6::<u8>().m7();\n"
 	    "    }\n"
 	    "}\n");
-	assert_recv(ref(FR_CALL_METHOD, "m0"), RECV_CHAIN, "Vec<Item>", "T:pop?");   /* the diverging arm skipped */
+	assert_recv(ref(FR_CALL_METHOD, "m0"), RECV_CHAIN, "Vec<Item>",
+		    "T:pop?"); /* the diverging arm skipped */
 	assert_recv(ref(FR_CALL_METHOD, "m1"), RECV_FIELD, "Op", "k");
 	assert_recv(ref(FR_CALL_METHOD, "m2"), RECV_FIELD, "Op", "l");
 	assert_recv(ref(FR_CALL_METHOD, "m3"), RECV_TYPE, "()<_,Self>", "");
@@ -720,11 +746,12 @@ static void test_type_refs(void **state)
 	assert_int_equal(ref(FR_TYPE, "String")->from, s);
 	const fact_ref *r = ref(FR_TYPE, "io::Error");
 	assert_int_equal(r->from, s);
-	assert_int_equal(r->span.start_col, strlen("struct S<T> { a: Vec<Item>, b: T, c: u32, d: String, e: "));
+	assert_int_equal(r->span.start_col,
+			 strlen("struct S<T> { a: Vec<Item>, b: T, c: u32, d: String, e: "));
 	assert_int_equal(r->span.end_col - r->span.start_col, strlen("io::Error"));
-	assert_null(ref_nth(FR_TYPE, "T", 0));     /* generic param */
-	assert_null(ref_nth(FR_TYPE, "u32", 0));   /* primitive */
-	assert_null(ref_nth(FR_TYPE, "S", 0));     /* the item's own name */
+	assert_null(ref_nth(FR_TYPE, "T", 0));   /* generic param */
+	assert_null(ref_nth(FR_TYPE, "u32", 0)); /* primitive */
+	assert_null(ref_nth(FR_TYPE, "S", 0));   /* the item's own name */
 	assert_int_equal(ref(FR_TYPE, "Param")->from, f);
 	assert_int_equal(ref(FR_TYPE, "Ret")->from, f);
 	assert_int_equal(ref(FR_TYPE, "Bound")->from, f);
@@ -735,7 +762,7 @@ static void test_type_refs(void **state)
 	assert_non_null(ref_nth(FR_TYPE, "m::LIMIT", 0));
 	assert_non_null(ref_nth(FR_TYPE, "Self::CAP", 0));
 	assert_null(ref_nth(FR_TYPE, "lower", 0));
-	assert_null(ref_nth(FR_TYPE, "X", 0));      /* one letter: a generic const, likely */
+	assert_null(ref_nth(FR_TYPE, "X", 0)); /* one letter: a generic const, likely */
 	assert_null(ref_nth(FR_TYPE, "Self", 0));
 	assert_int_equal(ref(FR_TYPE, "Kind")->from, item(PT_CONST, "K"));
 	assert_null(ref_nth(FR_TYPE, "K", 0));
@@ -744,17 +771,20 @@ static void test_type_refs(void **state)
 static void test_fields(void **state)
 {
 	(void)state;
-	run("struct A<T> { pub x: Box<Node>, y: &'a mut ast::Expr<'a>, z: T, r#type: Vec<u8>, w: (u8, u8) }\n"
+	run("struct A<T> { pub x: Box<Node>, y: &'a mut ast::Expr<'a>, z: T, r#type: Vec<u8>, w: "
+	    "(u8, u8) }\n"
 	    "struct B(pub u8, #[attr] String);\n"
 	    "union C { a: u32 }\n"
 	    "enum D { V { no: u8 } }\n");
-	int a = item(PT_STRUCT, "A"), b = item(PT_STRUCT, "B"), c = item(PT_UNION, "C"), d = item(PT_ENUM, "D");
+	int a = item(PT_STRUCT, "A"), b = item(PT_STRUCT, "B"), c = item(PT_UNION, "C"),
+	    d = item(PT_ENUM, "D");
 	assert_int_equal(F.fields.n, 9);
 	const char *want[9][3] = {
-		{ "x", "Node" }, { "y", "ast::Expr" }, { "z", "T" }, { "type", "Vec<u8>" }, { "w", "()<u8,u8>" },
-		{ "0", "u8" }, { "1", "String" }, { "a", "u32" }, { "V.no", "u8" },   /* a variant's field */
+		{"x", "Node"},       {"y", "ast::Expr"}, {"z", "T"},
+		{"type", "Vec<u8>"}, {"w", "()<u8,u8>"}, {"0", "u8"},
+		{"1", "String"},     {"a", "u32"},       {"V.no", "u8"}, /* a variant's field */
 	};
-	int owner[9] = { a, a, a, a, a, b, b, c, d };
+	int owner[9] = {a, a, a, a, a, b, b, c, d};
 	for (int i = 0; i < 9; i++) {
 		assert_int_equal(F.fields.v[i].owner, owner[i]);
 		assert_string_equal(S(F.fields.v[i].name), want[i][0]);
@@ -766,7 +796,8 @@ static void test_fields(void **state)
 static void test_generic_fields(void **state)
 {
 	(void)state;
-	run("struct Scaled<T: Area> { inner: T, boxed: Box<T>, r: &'a T, v: Vec<T>, o: Option<Other> }\n"
+	run("struct Scaled<T: Area> { inner: T, boxed: Box<T>, r: &'a T, v: Vec<T>, o: "
+	    "Option<Other> }\n"
 	    "struct W<T>(T, Rc<T>);\n"
 	    "enum E<K> where K: Hash + Eq { A(K) }\n"
 	    "union U<X: Copy> { a: X }\n"
@@ -774,9 +805,17 @@ static void test_generic_fields(void **state)
 	    "struct Plain { a: u8 }\n"
 	    "struct Outer<T: Clone> { t: T }\n");
 	const char *want[][3] = {
-		{ "Scaled", "inner", "T" }, { "Scaled", "boxed", "T" }, { "Scaled", "r", "T" },
-		{ "Scaled", "v", "Vec<T>" }, { "Scaled", "o", "Option<Other>" }, { "W", "0", "T" }, { "W", "1", "T" },
-		{ "E", "A.0", "K" }, { "U", "a", "X" }, { "Plain", "a", "u8" }, { "Outer", "t", "T" },
+		{"Scaled", "inner", "T"},
+		{"Scaled", "boxed", "T"},
+		{"Scaled", "r", "T"},
+		{"Scaled", "v", "Vec<T>"},
+		{"Scaled", "o", "Option<Other>"},
+		{"W", "0", "T"},
+		{"W", "1", "T"},
+		{"E", "A.0", "K"},
+		{"U", "a", "X"},
+		{"Plain", "a", "u8"},
+		{"Outer", "t", "T"},
 	};
 	assert_int_equal(F.fields.n, 11);
 	for (size_t i = 0; i < 11; i++) {
@@ -786,7 +825,7 @@ static void test_generic_fields(void **state)
 		assert_string_equal(S(F.fields.v[i].type), want[i][2]);
 	}
 	assert_string_equal(S(it(PT_STRUCT, "Scaled")->generics), "T:Area");
-	assert_int_equal(it(PT_STRUCT, "W")->generics, 0);   /* no bounds */
+	assert_int_equal(it(PT_STRUCT, "W")->generics, 0); /* no bounds */
 	assert_string_equal(S(it(PT_ENUM, "E")->generics), "K:Hash+Eq");
 	assert_string_equal(S(it(PT_UNION, "U")->generics), "X:Copy");
 	assert_string_equal(S(it(PT_TRAIT, "Tr")->generics), "Y:Default");
@@ -799,7 +838,8 @@ static void test_macros(void **state)
 {
 	(void)state;
 	/* bodies that do not parse as items: the `impl .. for ..` token runs */
-	run("impl_ops! { [impl<T> Add for Wrap<T>] [impl ::core::ops::Sub for &'a Num] [impl<T> Tr for T] }\n"
+	run("impl_ops! { [impl<T> Add for Wrap<T>] [impl ::core::ops::Sub for &'a Num] [impl<T> Tr "
+	    "for T] }\n"
 	    "mod m { gen!(Display => impl Display for Thing { fn fmt() {} }); }\n"
 	    "impl S { inner_gen! { Clone, impl Clone for Other {} } }\n"
 	    "fn f() { println!(\"{}\", 1); std::vec![1]; local! { impl Debug for Nope {} } }\n"
@@ -822,12 +862,12 @@ static void test_macros(void **state)
 	assert_string_equal(S(gen[1]->impl_trait), "core::ops::Sub");
 	assert_string_equal(S(gen[1]->impl_self), "Num");
 	assert_string_equal(S(gen[2]->impl_trait), "Tr");
-	assert_string_equal(S(gen[2]->impl_self), "");   /* a generic param */
+	assert_string_equal(S(gen[2]->impl_self), ""); /* a generic param */
 	assert_string_equal(S(gen[3]->impl_self), "Thing");
 	assert_int_equal(gen[3]->parent, item(PT_MODULE, "m"));
 	assert_string_equal(S(gen[4]->impl_trait), "Clone");
 	assert_string_equal(S(gen[4]->impl_self), "Other");
-	assert_int_equal(count_items(PT_IMPL), 6);   /* + `impl S` */
+	assert_int_equal(count_items(PT_IMPL), 6); /* + `impl S` */
 	assert_int_equal(item(PT_FUNCTION, "fmt"), -1);
 
 	const fact_ref *r = ref(FR_MACRO_CALL, "println");
@@ -836,7 +876,7 @@ static void test_macros(void **state)
 	assert_int_equal(r->span.start_col, 9);
 	assert_int_equal(r->span.end_col, 16);
 	r = ref(FR_MACRO_CALL, "std::vec");
-	assert_int_equal(r->span.end_col - r->span.start_col, 3);   /* `vec` */
+	assert_int_equal(r->span.end_col - r->span.start_col, 3); /* `vec` */
 	assert_int_equal(ref(FR_MACRO_CALL, "impl_ops")->from, -1);
 	assert_int_equal(ref(FR_MACRO_CALL, "gen")->from, item(PT_MODULE, "m"));
 	assert_non_null(ref_nth(FR_MACRO_CALL, "not_impl", 0));
@@ -846,29 +886,29 @@ static void test_macros(void **state)
 static void test_macro_items(void **state)
 {
 	(void)state;
-	run("pub trait Named { fn name(&self) -> &'static str; }\n"       /* 0 */
-	    "struct Countdown;\n"                                          /* 1 */
-	    "items! {\n"                                                   /* 2 */
-	    "    impl crate::Named for Countdown {\n"                      /* 3 */
-	    "        fn name(&self) -> &'static str { helper() }\n"        /* 4 */
-	    "    }\n"                                                      /* 5 */
-	    "}\n"                                                          /* 6 */
-	    "mod sys {\n"                                                  /* 7 */
-	    "    cfg_if::cfg_if! {\n"                                      /* 8 */
-	    "        if #[cfg(unix)] {\n"                                  /* 9 */
-	    "            mod unix;\n"                                      /* 10 */
-	    "            pub use self::unix::*;\n"                         /* 11 */
-	    "        } else if #[cfg(windows)] {\n"                        /* 12 */
-	    "            #[path = \"win.rs\"] mod windows;\n"              /* 13 */
-	    "        } else {\n"                                           /* 14 */
-	    "            mod other;\n"                                     /* 15 */
-	    "            cfg_if! { if #[cfg(a)] { fn inner() {} } }\n"     /* 16 */
-	    "        }\n"                                                  /* 17 */
-	    "    }\n"                                                      /* 18 */
-	    "}\n"                                                          /* 19 */
-	    "macro_name! { pub struct X { f: u8 } }\n"                     /* 20 */
-	    "impl S { items! { fn meth(&self) { self.go() } } }\n"         /* 21 */
-	    "thread_local!(static KEY: Cell<u8> = Cell::new(0));\n"        /* 22 */
+	run("pub trait Named { fn name(&self) -> &'static str; }\n"    /* 0 */
+	    "struct Countdown;\n"                                      /* 1 */
+	    "items! {\n"                                               /* 2 */
+	    "    impl crate::Named for Countdown {\n"                  /* 3 */
+	    "        fn name(&self) -> &'static str { helper() }\n"    /* 4 */
+	    "    }\n"                                                  /* 5 */
+	    "}\n"                                                      /* 6 */
+	    "mod sys {\n"                                              /* 7 */
+	    "    cfg_if::cfg_if! {\n"                                  /* 8 */
+	    "        if #[cfg(unix)] {\n"                              /* 9 */
+	    "            mod unix;\n"                                  /* 10 */
+	    "            pub use self::unix::*;\n"                     /* 11 */
+	    "        } else if #[cfg(windows)] {\n"                    /* 12 */
+	    "            #[path = \"win.rs\"] mod windows;\n"          /* 13 */
+	    "        } else {\n"                                       /* 14 */
+	    "            mod other;\n"                                 /* 15 */
+	    "            cfg_if! { if #[cfg(a)] { fn inner() {} } }\n" /* 16 */
+	    "        }\n"                                              /* 17 */
+	    "    }\n"                                                  /* 18 */
+	    "}\n"                                                      /* 19 */
+	    "macro_name! { pub struct X { f: u8 } }\n"                 /* 20 */
+	    "impl S { items! { fn meth(&self) { self.go() } } }\n"     /* 21 */
+	    "thread_local!(static KEY: Cell<u8> = Cell::new(0));\n"    /* 22 */
 	    "macro_rules! tpl { ($t:ty) => { impl Tr for $t { fn t() { no_call(); } } }; }\n");
 	const fact_item *im = &F.items.v[item(PT_IMPL, "")];
 	assert_string_equal(S(im->impl_trait), "crate::Named");
@@ -896,7 +936,7 @@ static void test_macro_items(void **state)
 			assert_int_equal(ref(FR_CALL_PATH, "helper")->from, (int)i);
 		}
 	}
-	assert_int_equal(n_name, 2);   /* the trait's and the impl's, once each */
+	assert_int_equal(n_name, 2); /* the trait's and the impl's, once each */
 	assert_int_equal(count_refs(FR_CALL_PATH, "helper"), 1);
 
 	int sys = item(PT_MODULE, "sys");
@@ -919,7 +959,7 @@ static void test_macro_items(void **state)
 	assert_int_equal(inner->span.start_line, 16);
 	assert_int_equal(ref(FR_MACRO_CALL, "cfg_if::cfg_if")->from, sys);
 	assert_int_equal(ref(FR_MACRO_CALL, "cfg_if")->from, sys);
-	assert_int_equal(count_refs(FR_CALL_PATH, "cfg"), 0);   /* attributes, not calls */
+	assert_int_equal(count_refs(FR_CALL_PATH, "cfg"), 0); /* attributes, not calls */
 
 	const fact_item *xs = it(PT_STRUCT, "X");
 	assert_int_equal(xs->flags, FI_PUB | FI_IN_MACRO);
@@ -950,7 +990,7 @@ static void test_macro_items(void **state)
 	run("impl<T: Clone> S<T> { items! { fn m(&self, t: T) -> T { t.clone() } } }\n"
 	    "trait Tr { decl! { fn req(&self); } }\n");
 	assert_recv(ref(FR_CALL_METHOD, "clone"), RECV_BOUND, "Clone", "");
-	assert_int_equal(it(PT_METHOD, "m")->ret_type, 0);   /* a generic param */
+	assert_int_equal(it(PT_METHOD, "m")->ret_type, 0); /* a generic param */
 	assert_int_equal(it(PT_METHOD, "req")->parent, item(PT_TRAIT, "Tr"));
 	assert_int_equal(it(PT_METHOD, "req")->flags, FI_IN_MACRO);
 }
@@ -981,39 +1021,49 @@ static void test_macro_items_partial(void **state)
 	assert_int_equal(sub, 1);
 	assert_int_equal(add, 1);
 	assert_int_equal(it(PT_METHOD, "sub")->parent, item(PT_IMPL, ""));
-	assert_int_equal(F.n_errors, 0);   /* the re-parse's errors are not the file's */
+	assert_int_equal(F.n_errors, 0); /* the re-parse's errors are not the file's */
 }
 
 /* Same-file macro_rules! templates, expanded at item-level invocations. */
 static void test_macro_templates(void **state)
 {
 	(void)state;
-	run("trait Named {}\n"                                                              /* 0 */
-	    "impl_named!(Square, \"square\");\n"                                             /* 1 */
-	    "macro_rules! impl_named {\n"                                                   /* 2 */
-	    "    (@skip $t:ty) => {};\n"                                                    /* 3 */
+	run("trait Named {}\n"                   /* 0 */
+	    "impl_named!(Square, \"square\");\n" /* 1 */
+	    "macro_rules! impl_named {\n"        /* 2 */
+	    "    (@skip $t:ty) => {};\n"         /* 3 */
 	    "    ($t:ty, $n:expr) => { impl Named for $t { fn name(&self) -> &str { $n } } };\n"
-	    "    ($t:ty) => { impl $crate::Plain for $t {} };\n"                            /* 5 */
-	    "}\n"                                                                           /* 6 */
-	    "impl_named!(Circle, \"circle\");\n"                                             /* 7 */
-	    "mod m { impl_named!(geo::Tri<u8>); }\n"                                        /* 8 */
-	    "macro_rules! many { ($($t:ty),* $(,)?) => { $(impl Clone for $t {})* impl<T> Tr for T {} }; }\n"
-	    "many!(A, &'a B, c::C<X, Y>,);\n"                                               /* 10 */
-	    "many!();\n"                                                                    /* 11 */
-	    "elsewhere!(D, \"d\");\n"                                                       /* 12 */
-	    "fn f() { impl_named!(Local, \"x\"); }\n"                                      /* 13 */
-	    "macro_rules! spaced { ($($t:ty)*) => {$( impl FromStr for $t {} )*} }\n"        /* 14 */
-	    "spaced! { i8 u16 a::B<T> }\n");                                                 /* 15 */
+	    "    ($t:ty) => { impl $crate::Plain for $t {} };\n" /* 5 */
+	    "}\n"                                                /* 6 */
+	    "impl_named!(Circle, \"circle\");\n"                 /* 7 */
+	    "mod m { impl_named!(geo::Tri<u8>); }\n"             /* 8 */
+	    "macro_rules! many { ($($t:ty),* $(,)?) => { $(impl Clone for $t {})* impl<T> Tr for T "
+	    "{} }; }\n"
+	    "many!(A, &'a B, c::C<X, Y>,);\n"                                         /* 10 */
+	    "many!();\n"                                                              /* 11 */
+	    "elsewhere!(D, \"d\");\n"                                                 /* 12 */
+	    "fn f() { impl_named!(Local, \"x\"); }\n"                                 /* 13 */
+	    "macro_rules! spaced { ($($t:ty)*) => {$( impl FromStr for $t {} )*} }\n" /* 14 */
+	    "spaced! { i8 u16 a::B<T> }\n");                                          /* 15 */
 	const fact_item *g[16];
 	int n = 0;
 	for (size_t i = 0; i < F.items.n && n < 16; i++)
 		if (F.items.v[i].flags & FI_MACRO_GEN)
 			g[n++] = &F.items.v[i];
 	assert_int_equal(n, 11);
-	const char *want[11][3] = {   /* trait, self, line */
-		{ "Named", "Square", "1" }, { "Named", "Circle", "7" }, { "crate::Plain", "geo::Tri", "8" },
-		{ "Clone", "A", "10" }, { "Clone", "B", "10" }, { "Clone", "c::C", "10" }, { "Tr", "", "10" },
-		{ "Tr", "", "11" }, { "FromStr", "i8", "15" }, { "FromStr", "u16", "15" }, { "FromStr", "a::B", "15" },
+	const char *want[11][3] = {
+		/* trait, self, line */
+		{"Named", "Square", "1"},
+		{"Named", "Circle", "7"},
+		{"crate::Plain", "geo::Tri", "8"},
+		{"Clone", "A", "10"},
+		{"Clone", "B", "10"},
+		{"Clone", "c::C", "10"},
+		{"Tr", "", "10"},
+		{"Tr", "", "11"},
+		{"FromStr", "i8", "15"},
+		{"FromStr", "u16", "15"},
+		{"FromStr", "a::B", "15"},
 	};
 	for (int i = 0; i < 11; i++) {
 		assert_int_equal(g[i]->kind, PT_IMPL);
@@ -1025,12 +1075,12 @@ static void test_macro_templates(void **state)
 		assert_int_equal(g[i]->name_span.end_byte, g[i]->span.end_byte);
 	}
 	assert_int_equal(g[0]->span.start_col, 0);
-	assert_int_equal(g[0]->span.end_col, 29);   /* `impl_named!(Square, "square")` */
+	assert_int_equal(g[0]->span.end_col, 29); /* `impl_named!(Square, "square")` */
 	assert_string_equal(S(g[1]->sig), "impl Named for Circle");
 	assert_int_equal(g[0]->parent, -1);
 	assert_int_equal(g[2]->parent, item(PT_MODULE, "m"));
 	assert_int_equal(count_items(PT_IMPL), 11);
-	assert_int_equal(item(PT_METHOD, "name"), -1);   /* template methods: not extracted */
+	assert_int_equal(item(PT_METHOD, "name"), -1); /* template methods: not extracted */
 
 	/* an invocation inside a cfg_if! branch, after the definition */
 	run("macro_rules! named { ($t:ty) => { impl Named for $t {} }; }\n"
@@ -1050,7 +1100,8 @@ static void test_macro_templates(void **state)
 
 	/* a definition inside a cfg_if! branch, used before it */
 	run("use_it!(Z);\n"
-	    "cfg_if! { if #[cfg(a)] { macro_rules! use_it { ($t:ty) => { impl Q for $t {} }; } } }\n");
+	    "cfg_if! { if #[cfg(a)] { macro_rules! use_it { ($t:ty) => { impl Q for $t {} }; } } "
+	    "}\n");
 	const fact_item *q = it(PT_IMPL, "");
 	assert_int_equal(q->flags, FI_TRAIT_IMPL | FI_MACRO_GEN);
 	assert_string_equal(S(q->impl_trait), "Q");
@@ -1064,19 +1115,21 @@ static void test_macro_templates(void **state)
 static void test_macro_template_array_impls(void **state)
 {
 	(void)state;
-	run("pub unsafe trait Array {}\n"                                                    /* 0 */
-	    "macro_rules! impl_array(\n"                                                     /* 1 */
-	    "    ($($size:expr),+) => { $( unsafe impl<T> Array for [T; $size] { fn size() -> usize { $size } } )+ }\n"
-	    ");\n"                                                                           /* 3 */
-	    "impl_array!(0, 1, 2, 0x40);\n"                                                  /* 4 */
+	run("pub unsafe trait Array {}\n" /* 0 */
+	    "macro_rules! impl_array(\n"  /* 1 */
+	    "    ($($size:expr),+) => { $( unsafe impl<T> Array for [T; $size] { fn size() -> "
+	    "usize { $size } } )+ }\n"
+	    ");\n"                          /* 3 */
+	    "impl_array!(0, 1, 2, 0x40);\n" /* 4 */
 	    "macro_rules! tup { ($t:ty) => { impl Pair for ($t, $t) {} impl Sl for &[$t] {} }; }\n"
-	    "tup!(u8);\n");                                                                  /* 6 */
+	    "tup!(u8);\n"); /* 6 */
 	assert_int_equal(count_items(PT_IMPL), 3);
-	const char *want[3][2] = { { "Array", "4" }, { "Pair", "6" }, { "Sl", "6" } };
+	const char *want[3][2] = {{"Array", "4"}, {"Pair", "6"}, {"Sl", "6"}};
 	size_t k = 0;
 	for (size_t i = 0; i < F.items.n; i++) {
 		const fact_item *g = &F.items.v[i];
-		if (g->kind != PT_IMPL) continue;
+		if (g->kind != PT_IMPL)
+			continue;
 		assert_true(k < 3);
 		assert_int_equal(g->flags, FI_TRAIT_IMPL | FI_MACRO_GEN);
 		assert_string_equal(S(g->impl_trait), want[k][0]);
@@ -1090,19 +1143,19 @@ static void test_macro_template_array_impls(void **state)
 static void test_macro_calls(void **state)
 {
 	(void)state;
-	run("struct P { name: String }\n"                                  /* 0 */
-	    "impl P {\n"                                                   /* 1 */
-	    "    fn show(&self, f: &mut Formatter, n: Node) {\n"           /* 2 */
-	    "        println!(\"{}\", g(n));\n"                            /* 3 */
-	    "        assert_eq!(n.len(), h::k::<u8>());\n"                 /* 4 */
-	    "        let v = vec![h(1), n.walk(), self.name.len()];\n"     /* 5 */
-	    "        write!(f, \"{}\", self.name());\n"                    /* 6 */
-	    "        format!(\"{x}\", x = Self::make(other.m()));\n"       /* 7 */
-	    "        let c = |y| y;\n"                                     /* 8 */
-	    "        dbg!(c(1), inner!(deep(2)));\n"                       /* 9 */
-	    "    }\n"                                                      /* 10 */
-	    "}\n"                                                          /* 11 */
-	    "macro_rules! m { () => { call_me(); $x.meth() }; }\n");       /* 12 */
+	run("struct P { name: String }\n"                              /* 0 */
+	    "impl P {\n"                                               /* 1 */
+	    "    fn show(&self, f: &mut Formatter, n: Node) {\n"       /* 2 */
+	    "        println!(\"{}\", g(n));\n"                        /* 3 */
+	    "        assert_eq!(n.len(), h::k::<u8>());\n"             /* 4 */
+	    "        let v = vec![h(1), n.walk(), self.name.len()];\n" /* 5 */
+	    "        write!(f, \"{}\", self.name());\n"                /* 6 */
+	    "        format!(\"{x}\", x = Self::make(other.m()));\n"   /* 7 */
+	    "        let c = |y| y;\n"                                 /* 8 */
+	    "        dbg!(c(1), inner!(deep(2)));\n"                   /* 9 */
+	    "    }\n"                                                  /* 10 */
+	    "}\n"                                                      /* 11 */
+	    "macro_rules! m { () => { call_me(); $x.meth() }; }\n");   /* 12 */
 	int show = item(PT_METHOD, "show");
 	const fact_ref *r = ref(FR_CALL_PATH, "g");
 	assert_int_equal(r->from, show);
@@ -1112,7 +1165,7 @@ static void test_macro_calls(void **state)
 	assert_recv(ref(FR_CALL_METHOD, "len"), RECV_TYPE, "Node", "");
 	r = ref(FR_CALL_PATH, "h::k");
 	assert_int_equal(r->span.start_line, 4);
-	assert_int_equal(r->span.start_col, 31);   /* `k` */
+	assert_int_equal(r->span.start_col, 31); /* `k` */
 	assert_int_equal(count_refs(FR_CALL_PATH, "h"), 1);
 	assert_recv(ref(FR_CALL_METHOD, "walk"), RECV_TYPE, "Node", "");
 	assert_recv(ref_nth(FR_CALL_METHOD, "len", 1), RECV_FIELD, "Self", "name");
@@ -1120,7 +1173,7 @@ static void test_macro_calls(void **state)
 	assert_int_equal(ref(FR_CALL_METHOD, "name")->span.start_line, 6);
 	assert_non_null(ref(FR_CALL_PATH, "Self::make"));
 	assert_recv(ref(FR_CALL_METHOD, "m"), RECV_NONE, "", "");
-	assert_int_equal(count_refs(FR_CALL_PATH, "c"), 0);   /* a local closure */
+	assert_int_equal(count_refs(FR_CALL_PATH, "c"), 0); /* a local closure */
 	assert_non_null(ref(FR_MACRO_CALL, "inner"));
 	assert_int_equal(ref(FR_MACRO_CALL, "inner")->span.start_line, 9);
 	assert_int_equal(ref(FR_CALL_PATH, "deep")->from, show);
@@ -1130,8 +1183,9 @@ static void test_macro_calls(void **state)
 	assert_int_equal(count_refs(FR_CALL_PATH, "println"), 0);
 
 	/* keywords and quote!-style `#var` are not callees; fn headers are not calls */
-	run("fn f() { m!(for x in (0..n) { go(x) } #var (y) move (z) self (w)); n!(fn decl(a: u8) {}); }\n");
-	assert_int_equal(F.refs.n, 3);   /* m, go, n */
+	run("fn f() { m!(for x in (0..n) { go(x) } #var (y) move (z) self (w)); n!(fn decl(a: u8) "
+	    "{}); }\n");
+	assert_int_equal(F.refs.n, 3); /* m, go, n */
 	assert_non_null(ref(FR_MACRO_CALL, "m"));
 	assert_non_null(ref(FR_MACRO_CALL, "n"));
 	assert_int_equal(ref(FR_CALL_PATH, "go")->from, 0);
@@ -1142,14 +1196,15 @@ static void test_macro_calls(void **state)
 	    "    m!({ let y = g(); y.b() }, for z in it { z.c() }, |q, w| w.d(), z.e());\n"
 	    "    n!(x.f(), y.g(), q.h());\n"
 	    "}\n");
-	assert_recv(ref(FR_CALL_METHOD, "f"), RECV_TYPE, "Foo", "");   /* another macro: x is the param */
+	assert_recv(ref(FR_CALL_METHOD, "f"), RECV_TYPE, "Foo",
+		    ""); /* another macro: x is the param */
 	assert_recv(ref(FR_CALL_METHOD, "g"), RECV_TYPE, "Foo", "");
 	assert_recv(ref(FR_CALL_METHOD, "h"), RECV_NONE, "", "");
 	assert_recv(ref(FR_CALL_METHOD, "a"), RECV_NONE, "", "");
 	assert_recv(ref(FR_CALL_METHOD, "b"), RECV_NONE, "", "");
 	assert_recv(ref(FR_CALL_METHOD, "c"), RECV_NONE, "", "");
 	assert_recv(ref(FR_CALL_METHOD, "d"), RECV_NONE, "", "");
-	assert_recv(ref(FR_CALL_METHOD, "e"), RECV_NONE, "", "");   /* `z` rebound in this macro */
+	assert_recv(ref(FR_CALL_METHOD, "e"), RECV_NONE, "", ""); /* `z` rebound in this macro */
 	assert_recv(ref(FR_CALL_METHOD, "all"), RECV_NONE, "", "");
 }
 
@@ -1172,7 +1227,8 @@ static void test_syntax_errors(void **state)
 		assert_true(F.items.v[i].parent < (int32_t)i);
 }
 
-static void deep(strbuf *b, const char *head, const char *open, const char *mid, const char *close, int n, const char *tail)
+static void deep(strbuf *b, const char *head, const char *open, const char *mid, const char *close,
+		 int n, const char *tail)
 {
 	b->len = 0;
 	strbuf_adds(b, head);
@@ -1187,7 +1243,7 @@ static void deep(strbuf *b, const char *head, const char *open, const char *mid,
 static void test_deep_nesting(void **state)
 {
 	(void)state;
-	strbuf b = { 0 };
+	strbuf b = {0};
 	deep(&b, "fn f() { let x = ", "(", "a.m()", ")", 10000, "; }\n");
 	run_len(b.buf, b.len);
 	assert_non_null(ref_nth(FR_CALL_METHOD, "m", 0));
@@ -1223,9 +1279,11 @@ static void test_deep_nesting(void **state)
 	deep(&b, "fn f() { println!(\"{}\", ", "g(", "x.m()", ")", 10000, "); }\n");
 	run_len(b.buf, b.len);
 	assert_non_null(ref_nth(FR_CALL_PATH, "g", 0));
-	deep(&b, "macro_rules! m { ($t:ty) => { impl A for $t {} }; }\nm!(", "(", "X", ")", 10000, ");\n");
+	deep(&b, "macro_rules! m { ($t:ty) => { impl A for $t {} }; }\nm!(", "(", "X", ")", 10000,
+	     ");\n");
 	run_len(b.buf, b.len);
-	deep(&b, "macro_rules! m { ($($t:ty)*) => { $(impl A for $t {})* }; }\nm!(", "X ", "", "", 10000, ");\n");
+	deep(&b, "macro_rules! m { ($($t:ty)*) => { $(impl A for $t {})* }; }\nm!(", "X ", "", "",
+	     10000, ");\n");
 	run_len(b.buf, b.len);
 	assert_int_equal(count_items(PT_IMPL), 10000);
 	strbuf_free(&b);
@@ -1234,7 +1292,8 @@ static void test_deep_nesting(void **state)
 static void test_bad_bytes(void **state)
 {
 	(void)state;
-	static const char nul[] = "fn a() {}\0fn b() { \"\0\" }\n\xff\xfe fn c(\x80) {} struct \xc3( \nfn d() {}\n";
+	static const char nul[] =
+		"fn a() {}\0fn b() { \"\0\" }\n\xff\xfe fn c(\x80) {} struct \xc3( \nfn d() {}\n";
 	run_len(nul, sizeof nul - 1);
 	assert_true(item(PT_FUNCTION, "a") >= 0);
 	assert_true(F.n_errors > 0);
@@ -1251,12 +1310,55 @@ static void test_bad_bytes(void **state)
 
 	/* random bytes and random Rust-ish token soup: no crash, sane indexes */
 	static const char *toks[] = {
-		"fn", "struct", "impl", "for", "trait", "mod", "use", "let", "{", "}", "(", ")", "<", ">",
-		"::", ":", ";", ",", "=", "&", "'a", "x", "T", "Self", "self", ".", "m", "!", "#[derive(A)]",
-		"pub", "where", "->", "as", "*", "\"s\"", "'c'", "|", "match", "=>", "dyn", "r#x", "\n", "\0",
-		"\xff", "/*", "*/", "//",
+		"fn",
+		"struct",
+		"impl",
+		"for",
+		"trait",
+		"mod",
+		"use",
+		"let",
+		"{",
+		"}",
+		"(",
+		")",
+		"<",
+		">",
+		"::",
+		":",
+		";",
+		",",
+		"=",
+		"&",
+		"'a",
+		"x",
+		"T",
+		"Self",
+		"self",
+		".",
+		"m",
+		"!",
+		"#[derive(A)]",
+		"pub",
+		"where",
+		"->",
+		"as",
+		"*",
+		"\"s\"",
+		"'c'",
+		"|",
+		"match",
+		"=>",
+		"dyn",
+		"r#x",
+		"\n",
+		"\0",
+		"\xff",
+		"/*",
+		"*/",
+		"//",
 	};
-	strbuf b = { 0 };
+	strbuf b = {0};
 	srand(7);
 	for (int round = 0; round < 300; round++) {
 		b.len = 0;
@@ -1274,8 +1376,9 @@ static void test_bad_bytes(void **state)
 		for (size_t i = 0; i < F.items.n; i++)
 			assert_true(F.items.v[i].parent >= -1 && F.items.v[i].parent < (int32_t)i);
 		for (size_t i = 0; i < F.refs.n; i++)
-			assert_true(F.refs.v[i].from >= -1 && F.refs.v[i].from < (int32_t)F.items.n);
-		strbuf enc = { 0 };
+			assert_true(F.refs.v[i].from >= -1 &&
+				    F.refs.v[i].from < (int32_t)F.items.n);
+		strbuf enc = {0};
 		pt_facts g;
 		facts_init(&g);
 		facts_encode(&F, &enc);
@@ -1291,19 +1394,30 @@ static void test_bad_bytes(void **state)
 static void test_bad_macro_bodies(void **state)
 {
 	(void)state;
-	static const char nul[] = "m! { fn a() {} \0 \xff impl X for Y {} }\n"
-	                          "cfg_if! { if #[cfg(a)] { \xff\0 mod x; } else { fn \x80() {} } }\n"
-	                          "fn f() { println!(\"\0\", g(\xff), x.\xc3(1)); }\n";
+	static const char nul[] =
+		"m! { fn a() {} \0 \xff impl X for Y {} }\n"
+		"cfg_if! { if #[cfg(a)] { \xff\0 mod x; } else { fn \x80() {} } }\n"
+		"fn f() { println!(\"\0\", g(\xff), x.\xc3(1)); }\n";
 	run_len(nul, sizeof nul - 1);
 	assert_true(F.n_errors > 0);
 	assert_non_null(ref_nth(FR_CALL_PATH, "g", 0));
 
 	static const char *toks[] = {
-		"m!", "cfg_if!", "macro_rules!", "impl", "for", "fn", "mod", "x", ";", "{", "}", "(", ")",
-		"[", "]", "<", ">", "::", ",", "#", "$t", "$(", ")*", ":ty", "=>", "if", "else", ".", "self",
-		"struct", "pub", "use", "\0", "\xff", "'a", "&", "\"s\"", "\n",
+		"m!",    "cfg_if!", "macro_rules!",
+		"impl",  "for",     "fn",
+		"mod",   "x",       ";",
+		"{",     "}",       "(",
+		")",     "[",       "]",
+		"<",     ">",       "::",
+		",",     "#",       "$t",
+		"$(",    ")*",      ":ty",
+		"=>",    "if",      "else",
+		".",     "self",    "struct",
+		"pub",   "use",     "\0",
+		"\xff",  "'a",      "&",
+		"\"s\"", "\n",
 	};
-	strbuf b = { 0 };
+	strbuf b = {0};
 	srand(11);
 	for (int round = 0; round < 300; round++) {
 		b.len = 0;
@@ -1317,8 +1431,9 @@ static void test_bad_macro_bodies(void **state)
 		for (size_t i = 0; i < F.items.n; i++)
 			assert_true(F.items.v[i].parent >= -1 && F.items.v[i].parent < (int32_t)i);
 		for (size_t i = 0; i < F.refs.n; i++)
-			assert_true(F.refs.v[i].from >= -1 && F.refs.v[i].from < (int32_t)F.items.n);
-		strbuf enc = { 0 };
+			assert_true(F.refs.v[i].from >= -1 &&
+				    F.refs.v[i].from < (int32_t)F.items.n);
+		strbuf enc = {0};
 		pt_facts g;
 		facts_init(&g);
 		facts_encode(&F, &enc);
@@ -1332,7 +1447,7 @@ static void test_bad_macro_bodies(void **state)
 static void test_timeout(void **state)
 {
 	(void)state;
-	strbuf b = { 0 };
+	strbuf b = {0};
 	for (int i = 0; i < 20000; i++)
 		strbuf_printf(&b, "fn f%d(x: u32) -> u32 { let y = x * %d + g(x); y }\n", i, i);
 	extract_set_timeout(X, 1);
@@ -1341,7 +1456,7 @@ static void test_timeout(void **state)
 	assert_int_equal(extract_text(X, b.buf, b.len, &F), EXTRACT_ETIMEOUT);
 	assert_int_equal(F.items.n, 0);
 	extract_set_timeout(X, 2000000);
-	run("fn after() {}\n");   /* the parser was reset */
+	run("fn after() {}\n"); /* the parser was reset */
 	assert_int_equal(F.items.n, 1);
 	assert_string_equal(S(F.items.v[0].name), "after");
 	strbuf_free(&b);

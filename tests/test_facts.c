@@ -11,7 +11,7 @@
 
 static pt_span span(uint32_t a, uint32_t b, uint32_t line)
 {
-	return (pt_span){ a, b, line, a, line, b };
+	return (pt_span){a, b, line, a, line, b};
 }
 
 /* A small but complete value: every record kind, every field non-zero. */
@@ -19,24 +19,42 @@ static void sample(pt_facts *f)
 {
 	facts_init(f);
 	uint32_t m = strpool_adds(&f->pool, "m"), fun = strpool_adds(&f->pool, "run"),
-		 sig = strpool_adds(&f->pool, "pub fn run() -> Self"), self = strpool_adds(&f->pool, "Self"),
-		 tr = strpool_adds(&f->pool, "Tr"), gen = strpool_adds(&f->pool, "T:Tr"),
-		 p = strpool_adds(&f->pool, "m.rs"), x = strpool_adds(&f->pool, "x");
-	fact_item mod = { PT_MODULE, FI_PUB, -1, span(0, 40, 0), span(4, 5, 0), m, m, p, 0, 0, 0, 0, 0 };
-	fact_item fn = { PT_METHOD, FI_HAS_BODY | FI_PUB, 0, span(10, 30, 1), span(17, 20, 1), fun, sig, 0, self, tr, self, x, gen };
+		 sig = strpool_adds(&f->pool, "pub fn run() -> Self"),
+		 self = strpool_adds(&f->pool, "Self"), tr = strpool_adds(&f->pool, "Tr"),
+		 gen = strpool_adds(&f->pool, "T:Tr"), p = strpool_adds(&f->pool, "m.rs"),
+		 x = strpool_adds(&f->pool, "x");
+	fact_item mod = {PT_MODULE, FI_PUB, -1, span(0, 40, 0), span(4, 5, 0), m, m, p, 0, 0,
+			 0,         0,      0};
+	fact_item fn = {PT_METHOD,
+			FI_HAS_BODY | FI_PUB,
+			0,
+			span(10, 30, 1),
+			span(17, 20, 1),
+			fun,
+			sig,
+			0,
+			self,
+			tr,
+			self,
+			x,
+			gen};
 	vec_push(&f->items, mod);
 	vec_push(&f->items, fn);
-	fact_use u = { 0, tr, tr, FU_PUB, span(1, 3, 2) };
+	fact_use u = {0, tr, tr, FU_PUB, span(1, 3, 2)};
 	vec_push(&f->uses, u);
-	fact_ref r = { FR_CALL_METHOD, RECV_FIELD, FR_QUALIFIED, 1, tr, fun, self, x, span(20, 23, 1) };
+	fact_ref r = {FR_CALL_METHOD, RECV_FIELD, FR_QUALIFIED,   1, tr, fun,
+		      self,           x,          span(20, 23, 1)};
 	vec_push(&f->refs, r);
-	fact_field fl = { 0, x, self };
+	fact_field fl = {0, x, self};
 	vec_push(&f->fields, fl);
 	f->n_errors = 3;
 	f->n_lines = 42;
 }
 
-static void assert_span(pt_span a, pt_span b) { assert_memory_equal(&a, &b, sizeof a); }
+static void assert_span(pt_span a, pt_span b)
+{
+	assert_memory_equal(&a, &b, sizeof a);
+}
 
 /* Field by field: records have padding that decode does not promise. */
 static void assert_same(const pt_facts *a, const pt_facts *b)
@@ -103,9 +121,10 @@ static void assert_empty(const pt_facts *f)
 static void test_item_flags(void **state)
 {
 	(void)state;
-	const uint32_t all = FI_PUB | FI_HAS_BODY | FI_MOD_EXTERNAL | FI_TRAIT_IMPL | FI_MACRO_GEN | FI_IN_MACRO;
+	const uint32_t all =
+		FI_PUB | FI_HAS_BODY | FI_MOD_EXTERNAL | FI_TRAIT_IMPL | FI_MACRO_GEN | FI_IN_MACRO;
 	pt_facts a, b;
-	strbuf blob = { 0 };
+	strbuf blob = {0};
 	sample(&a);
 	a.items.v[0].flags = all;
 	a.items.v[1].flags = FI_IN_MACRO;
@@ -123,7 +142,7 @@ static void test_round_trip(void **state)
 {
 	(void)state;
 	pt_facts a, b;
-	strbuf blob = { 0 };
+	strbuf blob = {0};
 	sample(&a);
 	facts_encode(&a, &blob);
 	facts_init(&b);
@@ -131,7 +150,7 @@ static void test_round_trip(void **state)
 	vec_push(&b.uses, a.uses.v[0]);
 	assert_int_equal(facts_decode(blob.buf, blob.len, &b), 0);
 	/* encoding the decoded value gives the same bytes */
-	strbuf again = { 0 };
+	strbuf again = {0};
 	facts_encode(&b, &again);
 	assert_int_equal(blob.len, again.len);
 	assert_memory_equal(blob.buf, again.buf, blob.len);
@@ -156,7 +175,7 @@ static void test_empty(void **state)
 {
 	(void)state;
 	pt_facts a, b, z;
-	strbuf blob = { 0 };
+	strbuf blob = {0};
 	facts_init(&a);
 	facts_encode(&a, &blob);
 	facts_init(&b);
@@ -178,7 +197,7 @@ static void test_empty(void **state)
 /* Encode f and expect decode to refuse it, leaving the output empty. */
 static void assert_rejected(pt_facts *f)
 {
-	strbuf blob = { 0 };
+	strbuf blob = {0};
 	pt_facts g;
 	facts_encode(f, &blob);
 	facts_init(&g);
@@ -193,7 +212,7 @@ static void test_truncated(void **state)
 {
 	(void)state;
 	pt_facts a, g;
-	strbuf blob = { 0 };
+	strbuf blob = {0};
 	sample(&a);
 	facts_encode(&a, &blob);
 	facts_init(&g);
@@ -258,7 +277,7 @@ static void test_bad_indexes(void **state)
 {
 	(void)state;
 	pt_facts a;
-	int32_t bad[] = { 2, -2, INT32_MAX, INT32_MIN };
+	int32_t bad[] = {2, -2, INT32_MAX, INT32_MIN};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		sample(&a);
 		a.items.v[1].parent = bad[i];
@@ -292,14 +311,14 @@ static void test_bad_kinds(void **state)
 {
 	(void)state;
 	pt_facts a;
-	uint8_t items[] = { 0, PT_CRATE, PT_KIND_MAX, 200 };
+	uint8_t items[] = {0, PT_CRATE, PT_KIND_MAX, 200};
 	for (size_t i = 0; i < sizeof items; i++) {
 		sample(&a);
 		a.items.v[1].kind = items[i];
 		assert_rejected(&a);
 		facts_free(&a);
 	}
-	uint8_t refs[] = { 0, FR_MACRO_CALL + 1, 255 };
+	uint8_t refs[] = {0, FR_MACRO_CALL + 1, 255};
 	for (size_t i = 0; i < sizeof refs; i++) {
 		sample(&a);
 		a.refs.v[0].kind = refs[i];
@@ -315,7 +334,7 @@ static void test_bad_kinds(void **state)
 	assert_rejected(&a);
 	facts_free(&a);
 	sample(&a);
-	a.items.v[0].flags |= FI_IN_MACRO << 1;   /* the first flag past the known ones */
+	a.items.v[0].flags |= FI_IN_MACRO << 1; /* the first flag past the known ones */
 	assert_rejected(&a);
 	facts_free(&a);
 	sample(&a);
@@ -327,12 +346,12 @@ static void test_bad_kinds(void **state)
 	assert_rejected(&a);
 	facts_free(&a);
 	sample(&a);
-	a.items.v[0].span.start_byte = 100;   /* after its end */
+	a.items.v[0].span.start_byte = 100; /* after its end */
 	assert_rejected(&a);
 	facts_free(&a);
 
 	/* a wrong magic */
-	strbuf blob = { 0 };
+	strbuf blob = {0};
 	pt_facts g;
 	sample(&a);
 	facts_encode(&a, &blob);
@@ -363,7 +382,7 @@ static void test_garbage(void **state)
 {
 	(void)state;
 	pt_facts a, g;
-	strbuf blob = { 0 };
+	strbuf blob = {0};
 	sample(&a);
 	facts_encode(&a, &blob);
 	facts_init(&g);
@@ -398,7 +417,7 @@ static void test_garbage(void **state)
 		}
 		free(buf);
 	}
-	assert_true(ok > 0);   /* some flips land in harmless places (spans, counts) */
+	assert_true(ok > 0); /* some flips land in harmless places (spans, counts) */
 	facts_free(&a);
 	facts_free(&g);
 	strbuf_free(&blob);
@@ -407,14 +426,10 @@ static void test_garbage(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_round_trip),
-		cmocka_unit_test(test_item_flags),
-		cmocka_unit_test(test_empty),
-		cmocka_unit_test(test_truncated),
-		cmocka_unit_test(test_bad_offsets),
-		cmocka_unit_test(test_bad_indexes),
-		cmocka_unit_test(test_bad_kinds),
-		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_round_trip),  cmocka_unit_test(test_item_flags),
+		cmocka_unit_test(test_empty),       cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_bad_offsets), cmocka_unit_test(test_bad_indexes),
+		cmocka_unit_test(test_bad_kinds),   cmocka_unit_test(test_garbage),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -28,7 +28,11 @@ static void write_file(const char *root, const char *rel, const char *text)
 	char path[512];
 	snprintf(path, sizeof path, "%s/%s", root, rel);
 	for (char *p = path + strlen(root) + 1; *p; p++)
-		if (*p == '/') { *p = 0; mkdir(path, 0755); *p = '/'; }
+		if (*p == '/') {
+			*p = 0;
+			mkdir(path, 0755);
+			*p = '/';
+		}
 	FILE *f = fopen(path, "w");
 	assert_non_null(f);
 	fputs(text, f);
@@ -37,10 +41,13 @@ static void write_file(const char *root, const char *rel, const char *text)
 
 static void ws_index(ws *w)
 {
-	index_opts o = { .root = w->root, .jobs = 2 };
+	index_opts o = {.root = w->root, .jobs = 2};
 	index_report rep;
 	int se;
-	if (w->txn) { store_txn_abort(w->txn); w->txn = NULL; }
+	if (w->txn) {
+		store_txn_abort(w->txn);
+		w->txn = NULL;
+	}
 	assert_int_equal(index_run(w->st, &o, &rep, &se), 0);
 	assert_int_equal(store_txn_begin(w->st, false, &w->txn), 0);
 }
@@ -55,7 +62,8 @@ static void ws_make(ws *w, ...)
 	va_list ap;
 	va_start(ap, w);
 	const char *p;
-	while ((p = va_arg(ap, const char *))) write_file(w->root, p, va_arg(ap, const char *));
+	while ((p = va_arg(ap, const char *)))
+		write_file(w->root, p, va_arg(ap, const char *));
 	va_end(ap);
 	assert_int_equal(store_open(w->db, STORE_CREATE, &w->st), 0);
 	ws_index(w);
@@ -74,7 +82,8 @@ static uint64_t one(ws *w, const char *target)
 {
 	q_ids ids = {0};
 	assert_int_equal(query_targets(w->txn, target, &ids), 0);
-	if (ids.n != 1) fail_msg("target %s matched %zu entities", target, ids.n);
+	if (ids.n != 1)
+		fail_msg("target %s matched %zu entities", target, ids.n);
 	uint64_t id = ids.v[0];
 	vec_free(&ids);
 	return id;
@@ -85,10 +94,14 @@ static char *answer(ws *w, const char *kind, const char *target)
 {
 	q_results r = {0};
 	uint64_t id = one(w, target);
-	if (!strcmp(kind, "callees")) query_callees(w->txn, id, 0, &r);
-	else if (!strcmp(kind, "callers")) query_callers(w->txn, id, 0, &r);
-	else if (!strcmp(kind, "impls")) query_what_implements(w->txn, id, 0, &r);
-	else if (!strcmp(kind, "blast")) query_blast_radius(w->txn, id, 2, 0, &r);
+	if (!strcmp(kind, "callees"))
+		query_callees(w->txn, id, 0, &r);
+	else if (!strcmp(kind, "callers"))
+		query_callers(w->txn, id, 0, &r);
+	else if (!strcmp(kind, "impls"))
+		query_what_implements(w->txn, id, 0, &r);
+	else if (!strcmp(kind, "blast"))
+		query_blast_radius(w->txn, id, 2, 0, &r);
 	char **names = calloc(r.items.n + 1, sizeof *names);
 	for (size_t i = 0; i < r.items.n; i++) {
 		rec_entity e;
@@ -97,12 +110,15 @@ static char *answer(ws *w, const char *kind, const char *target)
 	}
 	for (size_t i = 1; i < r.items.n; i++)
 		for (size_t j = i; j && strcmp(names[j - 1], names[j]) > 0; j--) {
-			char *t = names[j]; names[j] = names[j - 1]; names[j - 1] = t;
+			char *t = names[j];
+			names[j] = names[j - 1];
+			names[j - 1] = t;
 		}
 	strbuf b = {0};
 	strbuf_add(&b, "", 0);
 	for (size_t i = 0; i < r.items.n; i++) {
-		if (i) strbuf_addc(&b, ',');
+		if (i)
+			strbuf_addc(&b, ',');
 		strbuf_adds(&b, names[i]);
 		free(names[i]);
 	}
@@ -111,32 +127,35 @@ static char *answer(ws *w, const char *kind, const char *target)
 	return b.buf;
 }
 
-#define assert_answer(w, kind, target, expected) do { \
-	char *got_ = answer((w), (kind), (target)); \
-	if (strcmp(got_, (expected)) != 0) fail_msg("%s %s:\n  expected %s\n  got      %s", kind, target, expected, got_); \
-	free(got_); } while (0)
+#define assert_answer(w, kind, target, expected)                                                   \
+	do {                                                                                       \
+		char *got_ = answer((w), (kind), (target));                                        \
+		if (strcmp(got_, (expected)) != 0)                                                 \
+			fail_msg("%s %s:\n  expected %s\n  got      %s", kind, target, expected,   \
+				 got_);                                                            \
+		free(got_);                                                                        \
+	} while (0)
 
 static const char *cargo = "[package]\nname = \"t\"\nversion = \"0.1.0\"\n";
 
 /* `go` on four types: a guess by name answers nothing, so each right
  * answer is a resolved receiver. */
-#define FOUR_GO \
-	"pub struct A; impl A { pub fn go(&self) {} }\n" \
-	"pub struct B; impl B { pub fn go(&self) {} }\n" \
-	"pub struct C; impl C { pub fn go(&self) {} }\n" \
+#define FOUR_GO                                                                                    \
+	"pub struct A; impl A { pub fn go(&self) {} }\n"                                           \
+	"pub struct B; impl B { pub fn go(&self) {} }\n"                                           \
+	"pub struct C; impl C { pub fn go(&self) {} }\n"                                           \
 	"pub struct D; impl D { pub fn go(&self) {} }\n"
 
 static void test_modules_and_uses(void **state)
 {
 	(void)state;
 	ws w;
-	ws_make(&w, "Cargo.toml", cargo,
-		"src/lib.rs",
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
 		"mod a;\nmod b;\npub mod c { pub fn deep() {} }\n"
 		"use crate::a::helper as h;\nuse self::c::{self as cc};\n"
 		"pub fn top() { h(); b::bfn(); c::deep(); cc::deep(); }\n",
-		"src/a.rs", "pub fn helper() { super::b::bfn(); }\n",
-		"src/b.rs", "use crate::c::*;\npub fn bfn() { deep(); }\n", NULL);
+		"src/a.rs", "pub fn helper() { super::b::bfn(); }\n", "src/b.rs",
+		"use crate::c::*;\npub fn bfn() { deep(); }\n", NULL);
 	assert_answer(&w, "callees", "t::top", "t::a::helper,t::b::bfn,t::c::deep");
 	assert_answer(&w, "callees", "t::a::helper", "t::b::bfn");
 	assert_answer(&w, "callees", "t::b::bfn", "t::c::deep");
@@ -148,10 +167,10 @@ static void test_mod_rs_and_path_attr(void **state)
 {
 	(void)state;
 	ws w;
-	ws_make(&w, "Cargo.toml", cargo,
-		"src/lib.rs", "mod net;\n#[path = \"other/x.rs\"]\nmod renamed;\npub fn f() { net::conn::open(); renamed::g(); }\n",
-		"src/net/mod.rs", "pub mod conn;\n",
-		"src/net/conn.rs", "pub fn open() {}\n",
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"mod net;\n#[path = \"other/x.rs\"]\nmod renamed;\npub fn f() { net::conn::open(); "
+		"renamed::g(); }\n",
+		"src/net/mod.rs", "pub mod conn;\n", "src/net/conn.rs", "pub fn open() {}\n",
 		"src/other/x.rs", "pub fn g() {}\n", NULL);
 	assert_answer(&w, "callees", "t::f", "t::net::conn::open,t::renamed::g");
 	ws_free(&w);
@@ -188,7 +207,8 @@ static void test_method_receivers(void **state)
 	(void)state;
 	ws w;
 	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs", shapes, NULL);
-	assert_answer(&w, "callees", "t::use_it", "t::P::area,t::P::new,t::P::run,t::Q::new,t::Q::norm");
+	assert_answer(&w, "callees", "t::use_it",
+		      "t::P::area,t::P::new,t::P::run,t::Q::new,t::Q::norm");
 	assert_answer(&w, "callees", "t::P::run", "t::P::helper");
 	/* `P::area` names both the inherent method and the trait impl's */
 	assert_answer(&w, "callees", "t::total", "t::Area::area");
@@ -217,16 +237,17 @@ static void test_impls_and_derives(void **state)
 {
 	(void)state;
 	ws w;
-	ws_make(&w, "Cargo.toml", cargo,
-		"src/lib.rs",
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
 		"use std::fmt;\n"
 		"pub mod ast { pub trait Visitor { fn visit(&self); } }\n"
 		"#[derive(Debug, Clone)]\npub struct S;\n"
 		"pub struct W<T>(T);\n"
 		"impl ast::Visitor for S { fn visit(&self) {} }\n"
 		"impl<T: Clone> ast::Visitor for W<T> { fn visit(&self) {} }\n"
-		"impl fmt::Display for S { fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result { Ok(()) } }\n"
-		"#[derive(Debug)]\nenum E { A }\n", NULL);
+		"impl fmt::Display for S { fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result { "
+		"Ok(()) } }\n"
+		"#[derive(Debug)]\nenum E { A }\n",
+		NULL);
 	assert_answer(&w, "impls", "ast::Visitor", "t::S,t::W");
 	assert_answer(&w, "impls", "t::ast::Visitor::visit", "t::S::visit,t::W::visit");
 	/* derives and hand impls of std traits meet at one placeholder */
@@ -240,10 +261,11 @@ static void test_blast_radius_and_cycles(void **state)
 {
 	(void)state;
 	ws w;
-	ws_make(&w, "Cargo.toml", cargo,
-		"src/lib.rs", "mod a;\nmod b;\npub fn f() { g(); }\npub fn g() { f(); }\npub fn h() { g(); }\npub fn k() { h(); }\n",
-		"src/a.rs", "use crate::b::Bt;\npub struct At;\npub fn fa(_x: Bt) {}\n",
-		"src/b.rs", "use crate::a::At;\npub struct Bt;\npub fn fb(_x: At) {}\n", NULL);
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"mod a;\nmod b;\npub fn f() { g(); }\npub fn g() { f(); }\npub fn h() { g(); "
+		"}\npub fn k() { h(); }\n",
+		"src/a.rs", "use crate::b::Bt;\npub struct At;\npub fn fa(_x: Bt) {}\n", "src/b.rs",
+		"use crate::a::At;\npub struct Bt;\npub fn fb(_x: At) {}\n", NULL);
 	assert_answer(&w, "blast", "t::g", "t::f,t::h,t::k");
 	q_cycles c = {0};
 	assert_int_equal(query_cycles(w.txn, CYCLES_MODULE | CYCLES_FUNCTION, &c), 0);
@@ -266,12 +288,12 @@ static void test_targets(void **state)
 	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs", shapes, NULL);
 	q_ids ids = {0};
 	assert_int_equal(query_targets(w.txn, "area", &ids), 0);
-	assert_int_equal(ids.n, 5);            /* P::area, R::area, Area::area, two impl methods */
+	assert_int_equal(ids.n, 5); /* P::area, R::area, Area::area, two impl methods */
 	vec_clear(&ids);
 	assert_int_equal(query_targets(w.txn, "P::area", &ids), 0);
-	assert_int_equal(ids.n, 2);            /* inherent and `impl Area for P` */
+	assert_int_equal(ids.n, 2); /* inherent and `impl Area for P` */
 	vec_clear(&ids);
-	assert_int_equal(query_targets(w.txn, "src/lib.rs:15", &ids), 0);   /* `pub fn use_it` line */
+	assert_int_equal(query_targets(w.txn, "src/lib.rs:15", &ids), 0); /* `pub fn use_it` line */
 	assert_int_equal(ids.n, 1);
 	rec_entity e;
 	assert_int_equal(query_entity(w.txn, ids.v[0], &e), 0);
@@ -289,15 +311,17 @@ static void test_reexport_targets(void **state)
 	(void)state;
 	ws w;
 	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
-		"pub mod a { pub mod b { pub struct Deep; pub fn deep() {} } }\npub use a::b::Deep;\n"
-		"pub fn user(_d: Deep) { a::b::deep(); }\n", NULL);
+		"pub mod a { pub mod b { pub struct Deep; pub fn deep() {} } }\npub use "
+		"a::b::Deep;\n"
+		"pub fn user(_d: Deep) { a::b::deep(); }\n",
+		NULL);
 	assert_int_equal(one(&w, "t::Deep") != 0, 1);
 	rec_entity e;
 	assert_int_equal(query_entity(w.txn, one(&w, "t::Deep"), &e), 0);
 	assert_string_equal(e.qpath, "t::a::b::Deep");
 	q_ids ids = {0};
 	assert_int_equal(query_targets(w.txn, "t::c::Deep", &ids), 0);
-	assert_int_equal(ids.n, 0);            /* no segment `c` on the way */
+	assert_int_equal(ids.n, 0); /* no segment `c` on the way */
 	vec_free(&ids);
 	ws_free(&w);
 }
@@ -306,8 +330,7 @@ static void test_incremental_reresolves(void **state)
 {
 	(void)state;
 	ws w;
-	ws_make(&w, "Cargo.toml", cargo,
-		"src/lib.rs", "mod a;\npub fn f() { a::later(); }\n",
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs", "mod a;\npub fn f() { a::later(); }\n",
 		"src/a.rs", "pub fn other() {}\n", NULL);
 	assert_answer(&w, "callees", "t::f", "");
 	/* the callee appears in another file: the old unresolved call resolves */
@@ -325,8 +348,8 @@ static void test_loose_folder(void **state)
 {
 	(void)state;
 	ws w;
-	ws_make(&w, "main.rs", "mod util;\nfn main() { util::go(); }\n", "util.rs", "pub fn go() {}\n",
-		"solo.rs", "pub fn alone() {}\n", NULL);
+	ws_make(&w, "main.rs", "mod util;\nfn main() { util::go(); }\n", "util.rs",
+		"pub fn go() {}\n", "solo.rs", "pub fn alone() {}\n", NULL);
 	assert_answer(&w, "callees", "main::main", "main::util::go");
 	assert_int_equal(one(&w, "solo::alone") != 0, 1);
 	ws_free(&w);
@@ -350,15 +373,16 @@ static void test_macro_made_methods(void **state)
 		"    flag!(0, is_utf8, set_utf8);\n"
 		"    flag!(1, is_anchored, set_anchored);\n"
 		"}\n"
-		"pub fn make(i: &mut Info) -> bool { i.set_utf8(true); i.is_anchored() }\n", NULL);
+		"pub fn make(i: &mut Info) -> bool { i.set_utf8(true); i.is_anchored() }\n",
+		NULL);
 	assert_answer(&w, "callees", "t::make", "t::Info::is_anchored,t::Info::set_utf8");
 	rec_entity e;
 	assert_int_equal(query_entity(w.txn, one(&w, "t::Info::set_anchored"), &e), 0);
-	assert_int_equal(e.sl, 9);             /* at the invocation that names it */
+	assert_int_equal(e.sl, 9); /* at the invocation that names it */
 	/* its name is where the invocation writes it: a position there
 	 * designates it, not its sibling from the same invocation */
 	assert_int_equal(e.nsl, 9);
-	assert_int_equal(e.nsc, 26);           /* `    flag!(1, is_anchored, set_anchored);` */
+	assert_int_equal(e.nsc, 26); /* `    flag!(1, is_anchored, set_anchored);` */
 	assert_int_equal(e.nec, 38);
 	assert_int_equal(one(&w, "src/lib.rs:10:28"), one(&w, "t::Info::set_anchored"));
 	assert_int_equal(one(&w, "src/lib.rs:10:15"), one(&w, "t::Info::is_anchored"));
@@ -393,17 +417,20 @@ static void test_macro_body_calls(void **state)
 		"impl<T: Src + ?Sized> Src for &mut T { forward!(); }\n"
 		"impl<T: Src + ?Sized> Src for Box<T> { forward!(); }\n"
 		"pub struct Bytes;\n"
-		"impl Src for Bytes { fn left(&self) -> usize { 0 } fn skip(&mut self, _n: usize) {} }\n"
+		"impl Src for Bytes { fn left(&self) -> usize { 0 } fn skip(&mut self, _n: usize) "
+		"{} }\n"
 		"pub trait Len { fn len(&self) -> usize; }\n"
 		"impl Len for Bytes { fn len(&self) -> usize { 0 } }\n"
 		"pub struct Other; impl Other { pub fn len(&self) -> usize { 1 } }\n"
-		"impl<T: Len + ?Sized> Len for &T { fn len(&self) -> usize { (**self).len() } }\n", NULL);
+		"impl<T: Len + ?Sized> Len for &T { fn len(&self) -> usize { (**self).len() } }\n",
+		NULL);
 	assert_answer(&w, "callees", "t::Src::next_u8", "t::Src::left,t::Src::skip");
 	assert_answer(&w, "callees", "t::Src::next_u16", "t::Src::skip");
 	/* the forwarding methods made at both invocations (for `Box<T>` and
 	 * `&mut T`, named `_`) call the trait's */
 	assert_answer(&w, "callers", "t::Src::left", "t::Box::left,t::Src::next_u8,t::_::left");
-	assert_answer(&w, "callers", "t::Src::skip", "t::Box::skip,t::Src::next_u16,t::Src::next_u8,t::_::skip");
+	assert_answer(&w, "callers", "t::Src::skip",
+		      "t::Box::skip,t::Src::next_u16,t::Src::next_u8,t::_::skip");
 	/* the same written out of a macro */
 	assert_answer(&w, "callers", "t::Len::len", "t::_::len");
 	/* each call is where the definition writes it */
@@ -432,7 +459,8 @@ static void test_assoc_type_paths(void **state)
 		"pub trait Iv { type B: Bd; fn lo(&self) -> Self::B; }\n"
 		"pub fn mins<I: Iv>() -> (I::B, I::B) { (I::B::lo(), I::B::hi()) }\n"
 		"macro_rules! pair { ($a:expr, $b:expr) => { ($a, $b) }; }\n"
-		"pub fn toks<I: Iv>() -> (I::B, I::B) { pair!(I::B::lo(), I::B::hi()) }\n", NULL);
+		"pub fn toks<I: Iv>() -> (I::B, I::B) { pair!(I::B::lo(), I::B::hi()) }\n",
+		NULL);
 	assert_answer(&w, "callees", "t::mins", "t::Bd::hi,t::Bd::lo");
 	assert_answer(&w, "callees", "t::toks", "t::Bd::hi,t::Bd::lo");
 	ws_free(&w);
@@ -449,10 +477,12 @@ static void test_variant_patterns(void **state)
 		"pub enum Ast { Lit(Lit), Rep { inner: Rep } }\n"
 		"impl Ast {\n"
 		"    pub fn span(&self) {\n"
-		"        match *self { Ast::Lit(ref x) => x.span(), Ast::Rep { ref inner } => inner.span() }\n"
+		"        match *self { Ast::Lit(ref x) => x.span(), Ast::Rep { ref inner } => "
+		"inner.span() }\n"
 		"    }\n"
 		"    pub fn first(&self) { if let Self::Lit(l) = self { l.span() } }\n"
-		"}\n", NULL);
+		"}\n",
+		NULL);
 	assert_answer(&w, "callees", "t::Ast::span", "t::Lit::span,t::Rep::span");
 	assert_answer(&w, "callees", "t::Ast::first", "t::Lit::span");
 	ws_free(&w);
@@ -472,15 +502,18 @@ static void test_receiver_steps(void **state)
 		"pub struct A; impl A { pub fn go(&self) {} }\n"
 		"pub struct B; impl B { pub fn go(&self) {} pub fn to_a(&self) -> A { A } }\n"
 		"pub struct D { pub b: B }\n"
-		"impl std::ops::Deref for D { type Target = B; fn deref(&self) -> &B { &self.b } }\n"
+		"impl std::ops::Deref for D { type Target = B; fn deref(&self) -> &B { &self.b } "
+		"}\n"
 		"impl D { pub fn go(&self) {} }\n"
 		"pub enum E { One(A), Two(B) }\n"
 		"impl E { pub fn go(&self) {} }\n"
-		"pub struct C { pub items: Vec<A>, pub inner: Option<Box<D>>, pub p: std::ptr::NonNull<D> }\n"
+		"pub struct C { pub items: Vec<A>, pub inner: Option<Box<D>>, pub p: "
+		"std::ptr::NonNull<D> }\n"
 		"impl C {\n"
 		"    pub fn pop(&mut self) -> Option<B> { None }\n"
 		"    pub fn chains(&mut self) { self.pop().unwrap().to_a().go(); }\n"
-		"    pub fn tries(&mut self) -> Option<()> { let b = self.pop()?; b.go(); Some(()) }\n"
+		"    pub fn tries(&mut self) -> Option<()> { let b = self.pop()?; b.go(); Some(()) "
+		"}\n"
 		"    pub fn loops(&self, s: &[B]) { for a in &self.items { a.go(); } }\n"
 		"    pub fn slices(s: &[B]) { for b in s.iter().rev() { b.go(); } }\n"
 		"    pub fn closures(&self) { self.items.iter().for_each(|a| a.go()); }\n"
@@ -488,17 +521,21 @@ static void test_receiver_steps(void **state)
 		"    pub fn fields(&self) { self.inner.as_ref().unwrap().b.go(); }\n"
 		"    pub fn some(&self) { if let Some(d) = &self.inner { d.b.go(); } }\n"
 		"    pub fn arms(e: &E) { match e { E::One(a) => a.go(), x => x.go() } }\n"
-		"    pub fn lets(&mut self) { let x = self.pop().unwrap(); let y = x.to_a(); y.go(); }\n"
+		"    pub fn lets(&mut self) { let x = self.pop().unwrap(); let y = x.to_a(); "
+		"y.go(); }\n"
 		"    pub fn ptr(&self) { unsafe { self.p.as_ref() }.b.go(); }\n"
 		"    pub fn deref2(d: &D) { (**d).go(); }\n"
 		"    pub fn pair(&self) -> Result<(A, B), ()> { Err(()) }\n"
-		"    pub fn tuples(&self) -> Result<(), ()> { let (a, b) = self.pair()?; a.go(); b.go(); Ok(()) }\n"
-		"    pub fn tuple_lets(a: &A, b: &B, c: bool) { let (x, y) = if c { (b, a) } else { (b, a) }; x.go(); y.go(); }\n"
+		"    pub fn tuples(&self) -> Result<(), ()> { let (a, b) = self.pair()?; a.go(); "
+		"b.go(); Ok(()) }\n"
+		"    pub fn tuple_lets(a: &A, b: &B, c: bool) { let (x, y) = if c { (b, a) } else "
+		"{ (b, a) }; x.go(); y.go(); }\n"
 		"}\n"
 		"pub trait Iv { fn lo(&self) -> u8; fn sub(&self) -> Self; }\n"
 		"impl Iv for A { fn lo(&self) -> u8 { 0 } fn sub(&self) -> Self { A } }\n"
 		"pub struct Set<I> { pub r: Vec<I> }\n"
-		"impl<I: Iv> Set<I> { pub fn first(&self) -> u8 { self.r[0].sub().lo() } }\n", NULL);
+		"impl<I: Iv> Set<I> { pub fn first(&self) -> u8 { self.r[0].sub().lo() } }\n",
+		NULL);
 	assert_answer(&w, "callees", "t::C::chains", "t::A::go,t::B::to_a,t::C::pop");
 	assert_answer(&w, "callees", "t::C::tries", "t::B::go,t::C::pop");
 	assert_answer(&w, "callees", "t::C::loops", "t::A::go");
@@ -544,7 +581,8 @@ static void test_receiver_aliases(void **state)
 		"pub fn aliased(b: &Alias) { b.go(); }\n"
 		"pub trait Bd { fn up(&self) -> Self; }\n"
 		"pub trait Iv { type Bn: Bd; fn lo(&self) -> Self::Bn; }\n"
-		"pub fn bounds<I: Iv>(i: &I) { i.lo().up(); }\n", NULL);
+		"pub fn bounds<I: Iv>(i: &I) { i.lo().up(); }\n",
+		NULL);
 	assert_answer(&w, "callees", "t::items", "t::A::go,t::It::iter");
 	assert_answer(&w, "callees", "t::nexts", "t::A::go,t::It::iter,t::ItIter::next");
 	assert_answer(&w, "callees", "t::aliased", "t::B::go");
@@ -562,26 +600,28 @@ static void test_match_values(void **state)
 	(void)state;
 	ws w;
 	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
-		FOUR_GO
-		"pub enum St { Op { k: B, lhs: A }, Open }\n"
-		"pub fn make_b() -> B { B }\n"
-		"pub fn popped(v: &mut Vec<A>) -> Result<(), ()> {\n"
-		"    let a = match v.pop() { Some(a) => a, None => { return Err(()) } };\n"
-		"    a.go();\n"
-		"    Ok(())\n"
-		"}\n"
-		"pub fn tuple(s: &mut Vec<St>) {\n"
-		"    let (k, lhs) = match s.pop() {\n"
-		"        Some(St::Op { k, lhs }) => (k, lhs),\n"
-		"        Some(St::Open) => return,\n"
-		"        None => unreachable!(),\n"
-		"    };\n"
-		"    k.go();\n"
-		"    lhs.go();\n"
-		"}\n"
-		"pub fn calls(n: u8) { let b = match n { 0 => make_b(), _ => make_b() }; b.go(); }\n"
-		"pub fn first_diverges(o: Option<C>) { let c = match o { None => panic!(\"no\"), Some(c) => c }; c.go(); }\n"
-		"pub fn loops(v: Vec<Option<D>>) { for o in v { let d = match o { None => continue, Some(d) => d }; d.go(); } }\n",
+		FOUR_GO "pub enum St { Op { k: B, lhs: A }, Open }\n"
+			"pub fn make_b() -> B { B }\n"
+			"pub fn popped(v: &mut Vec<A>) -> Result<(), ()> {\n"
+			"    let a = match v.pop() { Some(a) => a, None => { return Err(()) } };\n"
+			"    a.go();\n"
+			"    Ok(())\n"
+			"}\n"
+			"pub fn tuple(s: &mut Vec<St>) {\n"
+			"    let (k, lhs) = match s.pop() {\n"
+			"        Some(St::Op { k, lhs }) => (k, lhs),\n"
+			"        Some(St::Open) => return,\n"
+			"        None => unreachable!(),\n"
+			"    };\n"
+			"    k.go();\n"
+			"    lhs.go();\n"
+			"}\n"
+			"pub fn calls(n: u8) { let b = match n { 0 => make_b(), _ => make_b() }; "
+			"b.go(); }\n"
+			"pub fn first_diverges(o: Option<C>) { let c = match o { None => "
+			"panic!(\"no\"), Some(c) => c }; c.go(); }\n"
+			"pub fn loops(v: Vec<Option<D>>) { for o in v { let d = match o { None => "
+			"continue, Some(d) => d }; d.go(); } }\n",
 		NULL);
 	assert_answer(&w, "callees", "t::popped", "t::A::go");
 	assert_answer(&w, "callees", "t::tuple", "t::A::go,t::B::go");
@@ -600,12 +640,14 @@ static void test_split_seq(void **state)
 	(void)state;
 	ws w;
 	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
-		FOUR_GO
-		"pub fn firsts(v: &[B]) { if let Some((x, rest)) = v.split_first() { x.go(); rest[0].go(); } }\n"
-		"pub fn lasts(v: &mut Vec<C>) { let (x, _) = v.split_last_mut().unwrap(); x.go(); }\n"
-		"pub trait Iv { fn lo(&self) -> u8; }\n"
-		"pub struct Set<I> { pub r: Vec<I> }\n"
-		"impl<I: Iv> Set<I> { pub fn last(&mut self) { let (l, _) = self.r.split_last_mut().unwrap(); l.lo(); } }\n",
+		FOUR_GO "pub fn firsts(v: &[B]) { if let Some((x, rest)) = v.split_first() { "
+			"x.go(); rest[0].go(); } }\n"
+			"pub fn lasts(v: &mut Vec<C>) { let (x, _) = v.split_last_mut().unwrap(); "
+			"x.go(); }\n"
+			"pub trait Iv { fn lo(&self) -> u8; }\n"
+			"pub struct Set<I> { pub r: Vec<I> }\n"
+			"impl<I: Iv> Set<I> { pub fn last(&mut self) { let (l, _) = "
+			"self.r.split_last_mut().unwrap(); l.lo(); } }\n",
 		NULL);
 	assert_answer(&w, "callees", "t::firsts", "t::B::go");
 	assert_answer(&w, "callees", "t::lasts", "t::C::go");
@@ -623,14 +665,12 @@ static void test_generic_closure_params(void **state)
 {
 	(void)state;
 	ws w;
-	ws_make(&w, "Cargo.toml", cargo,
-		"src/lib.rs",
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
 		"pub mod sg;\n"
-		"use crate::sg::{guard, with, on_b};\n"
-		FOUR_GO
-		"impl D {\n"
+		"use crate::sg::{guard, with, on_b};\n" FOUR_GO "impl D {\n"
 		"    pub fn plain(&mut self) { let _g = guard(self, |d| d.go()); }\n"
-		"    pub fn tuple(&mut self, a: A) { let _g = guard((0, a, &mut *self), |(_, a, d)| { a.go(); d.go(); }); }\n"
+		"    pub fn tuple(&mut self, a: A) { let _g = guard((0, a, &mut *self), |(_, a, "
+		"d)| { a.go(); d.go(); }); }\n"
 		"    pub fn later(&self, c: &C) { with(|c| c.go(), c); }\n"
 		"    pub fn concrete(&self) { on_b(|b| b.go()); }\n"
 		"    pub fn by_ref(&mut self, t: &mut T) { t.rehash(&|t, _| t.go()); }\n"
@@ -639,7 +679,8 @@ static void test_generic_closure_params(void **state)
 		"pub struct T;\n"
 		"impl T {\n"
 		"    pub fn go(&self) {}\n"
-		"    pub fn rehash(&mut self, h: &dyn Fn(&mut Self, usize) -> u64) { h(self, 0); }\n"
+		"    pub fn rehash(&mut self, h: &dyn Fn(&mut Self, usize) -> u64) { h(self, 0); "
+		"}\n"
 		"    pub fn visit<V, F: FnOnce(&V)>(&self, v: V, f: F) { f(&v) }\n"
 		"}\n",
 		"src/sg.rs",
@@ -669,11 +710,10 @@ static void test_turbofish_results(void **state)
 	(void)state;
 	ws w;
 	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
-		FOUR_GO
-		"pub struct T;\n"
-		"impl T { pub fn make<X>(&self) -> B { B } }\n"
-		"pub fn chained(t: &T) { t.make::<u8>().go(); }\n"
-		"pub fn bound(t: &T) { let b = t.make::<u8>(); b.go(); }\n",
+		FOUR_GO "pub struct T;\n"
+			"impl T { pub fn make<X>(&self) -> B { B } }\n"
+			"pub fn chained(t: &T) { t.make::<u8>().go(); }\n"
+			"pub fn bound(t: &T) { let b = t.make::<u8>(); b.go(); }\n",
 		NULL);
 	assert_answer(&w, "callees", "t::chained", "t::B::go,t::T::make");
 	assert_answer(&w, "callees", "t::bound", "t::B::go,t::T::make");
@@ -689,7 +729,8 @@ static void dump_table(store *st, store_table t, strbuf *out)
 	out->len = 0;
 	assert_int_equal(store_txn_begin(st, false, &txn), 0);
 	assert_int_equal(store_cursor_open(txn, t, &c), 0);
-	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == STORE_OK; r = store_cursor_next(c, &k, &v)) {
+	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == STORE_OK;
+	     r = store_cursor_next(c, &k, &v)) {
 		strbuf_add(out, k.data, k.len);
 		strbuf_add(out, "|", 1);
 		strbuf_add(out, v.data, v.len);
@@ -707,11 +748,11 @@ static void assert_same_as_fresh(ws *w)
 	snprintf(db, sizeof db, "%s/.fresh", w->root);
 	assert_int_equal(system("true"), 0);
 	assert_int_equal(store_open(db, STORE_CREATE, &fresh), 0);
-	index_opts o = { .root = w->root, .jobs = 1 };
+	index_opts o = {.root = w->root, .jobs = 1};
 	index_report rep;
 	int se;
 	assert_int_equal(index_run(fresh, &o, &rep, &se), 0);
-	store_table tables[] = { TBL_ENTS, TBL_OUT, TBL_IN, TBL_NAMES, TBL_FILEENTS, TBL_FILES };
+	store_table tables[] = {TBL_ENTS, TBL_OUT, TBL_IN, TBL_NAMES, TBL_FILEENTS, TBL_FILES};
 	for (size_t i = 0; i < sizeof tables / sizeof *tables; i++) {
 		strbuf a = {0}, b = {0};
 		dump_table(w->st, tables[i], &a);
@@ -723,7 +764,8 @@ static void assert_same_as_fresh(ws *w)
 			continue;
 		}
 		if (a.len != b.len || memcmp(a.buf, b.buf, a.len) != 0)
-			fail_msg("table %s differs from a fresh index (%zu vs %zu bytes)", store_table_name(tables[i]), a.len, b.len);
+			fail_msg("table %s differs from a fresh index (%zu vs %zu bytes)",
+				 store_table_name(tables[i]), a.len, b.len);
 		strbuf_free(&a);
 		strbuf_free(&b);
 	}
@@ -735,9 +777,11 @@ static void test_session_fast_path(void **state)
 {
 	(void)state;
 	ws w;
-	const char *lib = "mod a;\npub struct S { pub n: u32 }\nimpl S { pub fn get(&self) -> u32 { self.n } }\n"
+	const char *lib = "mod a;\npub struct S { pub n: u32 }\nimpl S { pub fn get(&self) -> u32 "
+			  "{ self.n } }\n"
 			  "pub fn f() -> u32 { a::g() }\npub fn h(s: &S) -> u32 { s.get() }\n";
-	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs", lib, "src/a.rs", "pub fn g() -> u32 { 1 }\npub fn k() {}\n", NULL);
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs", lib, "src/a.rs",
+		"pub fn g() -> u32 { 1 }\npub fn k() {}\n", NULL);
 	store_txn_abort(w.txn);
 	w.txn = NULL;
 	index_session *se = index_session_new(w.st, w.root);
@@ -749,7 +793,8 @@ static void test_session_fast_path(void **state)
 	write_file(w.root, "src/a.rs", v1);
 	assert_same_as_fresh(&w);
 	/* 2: every span moves, a signature changes */
-	const char *v2 = "\n\n// moved\npub fn g() -> u32 { k(); super::h(&super::S { n: 2 }) }\npub fn k() {}\n";
+	const char *v2 = "\n\n// moved\npub fn g() -> u32 { k(); super::h(&super::S { n: 2 }) "
+			 "}\npub fn k() {}\n";
 	assert_int_equal(index_session_update(se, "src/a.rs", v2, strlen(v2), &rep), 0);
 	assert_true(rep.fast_path);
 	write_file(w.root, "src/a.rs", v2);
@@ -760,7 +805,8 @@ static void test_session_fast_path(void **state)
 	assert_false(rep.fast_path);
 	write_file(w.root, "src/a.rs", v3);
 	assert_same_as_fresh(&w);
-	const char *v4 = "pub fn g() -> u32 { 1 }\npub fn k() { g(); }\npub fn added() { g(); k(); }\n";
+	const char *v4 =
+		"pub fn g() -> u32 { 1 }\npub fn k() { g(); }\npub fn added() { g(); k(); }\n";
 	assert_int_equal(index_session_update(se, "src/a.rs", v4, strlen(v4), &rep), 0);
 	assert_true(rep.fast_path);
 	write_file(w.root, "src/a.rs", v4);
@@ -779,11 +825,11 @@ static void test_value_namespace_use(void **state)
 {
 	(void)state;
 	ws w;
-	ws_make(&w, "Cargo.toml", cargo,
-		"src/lib.rs", "mod find;\npub use crate::find::{find, other};\n"
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"mod find;\npub use crate::find::{find, other};\n"
 		"pub fn top() -> u8 { crate::find(1) + find(2) + crate::find::find(3) }\n",
-		"src/find.rs", "pub fn find(x: u8) -> u8 { x }\npub fn other() {}\n",
-		"src/user.rs", "", NULL);
+		"src/find.rs", "pub fn find(x: u8) -> u8 { x }\npub fn other() {}\n", "src/user.rs",
+		"", NULL);
 	assert_answer(&w, "callees", "t::top", "t::find::find");
 	q_results r = {0};
 	assert_int_equal(query_callers(w.txn, one(&w, "t::find::find"), 0, &r), 0);
@@ -799,7 +845,8 @@ static void test_resolve_version(void **state)
 {
 	(void)state;
 	ws w;
-	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs", "pub fn a() { b(); }\npub fn b() {}\n", NULL);
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs", "pub fn a() { b(); }\npub fn b() {}\n",
+		NULL);
 	assert_answer(&w, "callees", "t::a", "t::b");
 	uint64_t a = one(&w, "t::a"), b = one(&w, "t::b");
 	store_txn_abort(w.txn);
@@ -816,7 +863,7 @@ static void test_resolve_version(void **state)
 	assert_int_equal(store_txn_commit(t), 0);
 	assert_int_equal(store_txn_begin(w.st, false, &w.txn), 0);
 	assert_answer(&w, "callees", "t::a", "");
-	index_opts o = { .root = w.root, .jobs = 1 };
+	index_opts o = {.root = w.root, .jobs = 1};
 	index_report rep;
 	int se;
 	store_txn_abort(w.txn);
@@ -831,7 +878,7 @@ static void test_resolve_version(void **state)
 	store_txn_abort(w.txn);
 	w.txn = NULL;
 	assert_int_equal(index_run(w.st, &o, &rep, &se), 0);
-	assert_true(rep.up_to_date);                 /* and then no more */
+	assert_true(rep.up_to_date); /* and then no more */
 	assert_int_equal(store_txn_begin(w.st, false, &w.txn), 0);
 	ws_free(&w);
 }
@@ -845,17 +892,23 @@ static void test_cfg_alternatives(void **state)
 {
 	(void)state;
 	ws w;
-	ws_make(&w, "Cargo.toml", "[package]\nname = \"t\"\nversion = \"0.1.0\"\n[features]\ndefault = [\"std\"]\nstd = []\n",
+	ws_make(&w, "Cargo.toml",
+		"[package]\nname = \"t\"\nversion = \"0.1.0\"\n[features]\ndefault = "
+		"[\"std\"]\nstd = []\n",
 		"src/lib.rs",
 		"mod avx;\n#[cfg(simd)] mod fast;\n"
 		"pub enum Kind { A(avx::Fwd), B(u8) }\n"
-		"pub fn go(k: Kind) -> usize { use self::Kind::*; match k { A(ref gs) => gs.find(), B(_) => 0 } }\n"
+		"pub fn go(k: Kind) -> usize { use self::Kind::*; match k { A(ref gs) => "
+		"gs.find(), B(_) => 0 } }\n"
 		"pub fn go2(f: avx::Fwd) -> usize { f.find() }\n"
 		"pub struct R;\nimpl R { #[cfg(simd)] pub fn rare(&self) -> u8 { 1 } }\n",
 		"src/avx.rs",
-		"#[cfg(not(feature = \"std\"))]\npub use self::nostd::Fwd;\n#[cfg(feature = \"std\")]\npub use self::std::Fwd;\n"
-		"#[cfg(feature = \"std\")]\nmod std { pub struct Fwd(u8); impl Fwd { pub fn find(&self) -> usize { 1 } } }\n"
-		"#[cfg(not(feature = \"std\"))]\nmod nostd { pub struct Fwd(()); impl Fwd { pub fn find(&self) -> usize { 2 } } }\n",
+		"#[cfg(not(feature = \"std\"))]\npub use self::nostd::Fwd;\n#[cfg(feature = "
+		"\"std\")]\npub use self::std::Fwd;\n"
+		"#[cfg(feature = \"std\")]\nmod std { pub struct Fwd(u8); impl Fwd { pub fn "
+		"find(&self) -> usize { 1 } } }\n"
+		"#[cfg(not(feature = \"std\"))]\nmod nostd { pub struct Fwd(()); impl Fwd { pub fn "
+		"find(&self) -> usize { 2 } } }\n",
 		"src/fast.rs", "pub fn go(r: &crate::R) -> u8 { r.rare() }\n", NULL);
 	assert_answer(&w, "callees", "t::go2", "t::avx::std::Fwd::find");
 	assert_answer(&w, "callees", "t::go", "t::avx::std::Fwd::find");
@@ -866,14 +919,19 @@ static void test_cfg_alternatives(void **state)
 /* Another writer adds a file between the time a run plans its work and
  * the time it writes (the language server and `onboard` on one
  * database): the file keeps one id, and the graph holds together. */
-typedef struct { store *st; const char *root; bool done; } race_ctx;
+typedef struct {
+	store *st;
+	const char *root;
+	bool done;
+} race_ctx;
 
 static void race_progress(void *ctx, size_t done, size_t total)
 {
 	race_ctx *r = ctx;
 	(void)done;
 	(void)total;
-	if (r->done) return;
+	if (r->done)
+		return;
 	r->done = true;
 	index_report rep;
 	assert_int_equal(index_update_file(r->st, r->root, "src/extra.rs", NULL, 0, &rep), 0);
@@ -888,8 +946,8 @@ static void test_concurrent_writer_adds_file(void **state)
 	write_file(w.root, "src/extra.rs", "pub fn e() {}\n");
 	store_txn_abort(w.txn);
 	w.txn = NULL;
-	race_ctx rc = { w.st, w.root, false };
-	index_opts o = { .root = w.root, .jobs = 1, .progress = race_progress, .ctx = &rc };
+	race_ctx rc = {w.st, w.root, false};
+	index_opts o = {.root = w.root, .jobs = 1, .progress = race_progress, .ctx = &rc};
 	index_report rep;
 	int se;
 	assert_int_equal(index_run(w.st, &o, &rep, &se), 0);
@@ -900,7 +958,7 @@ static void test_concurrent_writer_adds_file(void **state)
 	assert_false(r.fileids_differ);
 	uint64_t n = 0;
 	assert_int_equal(store_count(w.txn, TBL_FILEIDS, &n), 0);
-	assert_int_equal(n, 3);                      /* Cargo.toml, lib.rs, extra.rs: one id each */
+	assert_int_equal(n, 3); /* Cargo.toml, lib.rs, extra.rs: one id each */
 	assert_answer(&w, "callees", "t::a", "t::extra::e");
 	ws_free(&w);
 }
@@ -918,8 +976,9 @@ static void test_check_finds_damage(void **state)
 {
 	(void)state;
 	ws w;
-	ws_make(&w, "Cargo.toml", cargo,
-		"src/lib.rs", "pub mod a;\npub struct S;\nimpl S { pub fn m(&self) { a::f(); } }\npub fn g() { S.m(); }\n",
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"pub mod a;\npub struct S;\nimpl S { pub fn m(&self) { a::f(); } }\npub fn g() { "
+		"S.m(); }\n",
 		"src/a.rs", "pub fn f() {}\n", NULL);
 	graph_check_report r;
 	assert_int_equal(graph_check(w.txn, &r), STORE_OK);
@@ -977,7 +1036,7 @@ static void test_check_finds_damage(void **state)
 	store_txn_abort(t);
 
 	assert_int_equal(store_txn_begin(w.st, false, &w.txn), 0);
-	assert_int_equal(graph_check(w.txn, &r), STORE_OK);   /* nothing was kept */
+	assert_int_equal(graph_check(w.txn, &r), STORE_OK); /* nothing was kept */
 	ws_free(&w);
 }
 

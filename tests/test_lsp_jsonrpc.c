@@ -69,12 +69,14 @@ static void test_two_in_one_write(void **st)
 static void test_headers_tolerated(void **st)
 {
 	(void)st;
-	static const char in[] = "content-length:38\nContent-Type: application/vscode-jsonrpc; charset=utf-8\n\n" MSG(23)
-				 "\r\nContent-Type: x\r\nCONTENT-LENGTH:   38  \r\n\r\n" MSG(24);
+	static const char in[] =
+		"content-length:38\nContent-Type: application/vscode-jsonrpc; "
+		"charset=utf-8\n\n" MSG(
+			23) "\r\nContent-Type: x\r\nCONTENT-LENGTH:   38  \r\n\r\n" MSG(24);
 	int fd;
 	jrpc_reader *r = over(in, sizeof in - 1, &fd);
 	expect_id(r, 23);
-	expect_id(r, 24);      /* a stray blank line between messages is skipped */
+	expect_id(r, 24); /* a stray blank line between messages is skipped */
 	expect(r, JRPC_EOF);
 	jrpc_reader_free(r);
 	close(fd);
@@ -83,7 +85,8 @@ static void test_headers_tolerated(void **st)
 static void test_malformed_json_recovers(void **st)
 {
 	(void)st;
-	static const char in[] = "Content-Length: 9\r\n\r\n{\"a\": [1," FRAME(25) "Content-Length: 3\r\n\r\n\xff\xfe{" FRAME(26);
+	static const char in[] = "Content-Length: 9\r\n\r\n{\"a\": [1," FRAME(
+		25) "Content-Length: 3\r\n\r\n\xff\xfe{" FRAME(26);
 	int fd;
 	jrpc_reader *r = over(in, sizeof in - 1, &fd);
 	expect(r, JRPC_EPARSE);
@@ -99,16 +102,17 @@ static void test_absurd_length_refused(void **st)
 {
 	(void)st;
 	/* far beyond memory: refused before any allocation, then resynced */
-	static const char in[] = "Content-Length: 18446744073709551615\r\n\r\n{\"x\":1}" FRAME(27)
-				 "Content-Length: 67108865\r\n\r\n" FRAME(28)
-				 "Content-Length: 99999999999999999999999\r\n\r\n" FRAME(29);
+	static const char in[] = "Content-Length: 18446744073709551615\r\n\r\n{\"x\":1}" FRAME(
+		27) "Content-Length: 67108865\r\n\r\n" FRAME(28) "Content-Length: "
+								 "99999999999999999999999\r\n\r"
+								 "\n" FRAME(29);
 	int fd;
 	jrpc_reader *r = over(in, sizeof in - 1, &fd);
 	expect(r, JRPC_ETOOBIG);
 	expect_id(r, 27);
 	expect(r, JRPC_ETOOBIG);
 	expect_id(r, 28);
-	expect(r, JRPC_EHEADER);   /* does not fit in 64 bits: malformed */
+	expect(r, JRPC_EHEADER); /* does not fit in 64 bits: malformed */
 	expect_id(r, 29);
 	jrpc_reader_free(r);
 	close(fd);
@@ -118,12 +122,13 @@ static void test_bad_headers_recover(void **st)
 {
 	(void)st;
 	strbuf in = {0};
-	strbuf_adds(&in, "X-Other: 1\r\n\r\n{}");               /* no Content-Length */
+	strbuf_adds(&in, "X-Other: 1\r\n\r\n{}"); /* no Content-Length */
 	strbuf_adds(&in, FRAME(30));
-	strbuf_adds(&in, "Content-Length: 12abc\r\n\r\n");       /* malformed value */
+	strbuf_adds(&in, "Content-Length: 12abc\r\n\r\n"); /* malformed value */
 	strbuf_adds(&in, FRAME(31));
 	strbuf_adds(&in, "X-Long: ");
-	for (int i = 0; i < 10000; i++) strbuf_addc(&in, 'a');  /* header line too long */
+	for (int i = 0; i < 10000; i++)
+		strbuf_addc(&in, 'a'); /* header line too long */
 	strbuf_adds(&in, "\r\n\r\n" FRAME(32));
 	int fd;
 	jrpc_reader *r = over(in.buf, in.len, &fd);
@@ -158,14 +163,19 @@ static void test_truncated(void **st)
 
 /* ---- pipes: split writes, large bodies, concurrency ---------------------------- */
 
-typedef struct { int fd; const char *data; size_t n, chunk; } feeder;
+typedef struct {
+	int fd;
+	const char *data;
+	size_t n, chunk;
+} feeder;
 
 static void *feed(void *arg)
 {
 	feeder *f = arg;
 	for (size_t i = 0; i < f->n; i += f->chunk) {
 		size_t k = f->n - i < f->chunk ? f->n - i : f->chunk;
-		if (write(f->fd, f->data + i, k) != (ssize_t)k) break;
+		if (write(f->fd, f->data + i, k) != (ssize_t)k)
+			break;
 	}
 	close(f->fd);
 	return NULL;
@@ -177,13 +187,14 @@ static void test_split_writes(void **st)
 	strbuf in = {0};
 	strbuf big = {0};
 	strbuf_adds(&big, "{\"id\":14,\"text\":\"");
-	for (int i = 0; i < 300000; i++) strbuf_addc(&big, (char)('a' + i % 26));
+	for (int i = 0; i < 300000; i++)
+		strbuf_addc(&big, (char)('a' + i % 26));
 	strbuf_adds(&big, "\"}");
 	strbuf_printf(&in, "Content-Length: %zu\r\n\r\n%s", big.len, big.buf);
 	strbuf_adds(&in, FRAME(35));
 	int p[2];
 	assert_int_equal(pipe(p), 0);
-	feeder f = { p[1], in.buf, in.len, 7 };   /* 7-byte writes: headers split anywhere */
+	feeder f = {p[1], in.buf, in.len, 7}; /* 7-byte writes: headers split anywhere */
 	pthread_t t;
 	pthread_create(&t, NULL, feed, &f);
 	jrpc_reader *r = jrpc_reader_new(p[0]);
@@ -200,13 +211,17 @@ static void test_split_writes(void **st)
 	strbuf_free(&big);
 }
 
-typedef struct { jrpc_writer *w; int base; } sender;
+typedef struct {
+	jrpc_writer *w;
+	int base;
+} sender;
 
 static void *send_many(void *arg)
 {
 	sender *s = arg;
 	for (int i = 0; i < 200; i++) {
-		json_t *res = json_pack("{s:s}", "pad", "ünïcødé · 😀 padding padding padding padding padding");
+		json_t *res = json_pack("{s:s}", "pad",
+					"ünïcødé · 😀 padding padding padding padding padding");
 		json_t *id = json_integer(s->base + i);
 		jrpc_reply(s->w, id, res);
 		json_decref(id);
@@ -222,10 +237,11 @@ static void test_writer_concurrent(void **st)
 	pthread_t t[4];
 	sender s[4];
 	for (int i = 0; i < 4; i++) {
-		s[i] = (sender){ w, i * 1000 };
+		s[i] = (sender){w, i * 1000};
 		pthread_create(&t[i], NULL, send_many, &s[i]);
 	}
-	for (int i = 0; i < 4; i++) pthread_join(t[i], NULL);
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
 	jrpc_notify(w, "window/logMessage", json_pack("{s:i,s:s}", "type", 3, "message", "done"));
 	jrpc_reply_error(w, NULL, JRPC_PARSE_ERROR, "bad");
 	jrpc_request(w, "client/registerCapability", NULL);
@@ -248,7 +264,8 @@ static void test_writer_concurrent(void **st)
 	json_decref(m);
 	assert_int_equal(next(r, &m), JRPC_OK);
 	assert_true(json_is_null(json_object_get(m, "id")));
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(m, "error"), "code")), -32700);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(m, "error"), "code")),
+			 -32700);
 	json_decref(m);
 	assert_int_equal(next(r, &m), JRPC_OK);
 	assert_string_equal(json_string_value(json_object_get(m, "id")), "pt/1");
@@ -272,7 +289,10 @@ static void test_writer_dead_pipe(void **st)
 	close(p[1]);
 }
 
-typedef struct { jrpc_reader *r; int status; } blocked;
+typedef struct {
+	jrpc_reader *r;
+	int status;
+} blocked;
 
 static void *read_blocked(void *arg)
 {
@@ -288,7 +308,7 @@ static void test_stop_unblocks(void **st)
 	(void)st;
 	int p[2];
 	assert_int_equal(pipe(p), 0);
-	blocked b = { jrpc_reader_new(p[0]), -1 };
+	blocked b = {jrpc_reader_new(p[0]), -1};
 	pthread_t t;
 	pthread_create(&t, NULL, read_blocked, &b);
 	usleep(50000);
@@ -303,11 +323,16 @@ static void test_stop_unblocks(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_two_in_one_write), cmocka_unit_test(test_headers_tolerated),
-		cmocka_unit_test(test_malformed_json_recovers), cmocka_unit_test(test_absurd_length_refused),
-		cmocka_unit_test(test_bad_headers_recover), cmocka_unit_test(test_truncated),
-		cmocka_unit_test(test_split_writes), cmocka_unit_test(test_writer_concurrent),
-		cmocka_unit_test(test_writer_dead_pipe), cmocka_unit_test(test_stop_unblocks),
+		cmocka_unit_test(test_two_in_one_write),
+		cmocka_unit_test(test_headers_tolerated),
+		cmocka_unit_test(test_malformed_json_recovers),
+		cmocka_unit_test(test_absurd_length_refused),
+		cmocka_unit_test(test_bad_headers_recover),
+		cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_split_writes),
+		cmocka_unit_test(test_writer_concurrent),
+		cmocka_unit_test(test_writer_dead_pipe),
+		cmocka_unit_test(test_stop_unblocks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

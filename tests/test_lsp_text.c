@@ -11,7 +11,11 @@
 /* "é" is 2 bytes / 1 utf-16 unit; "😀" is 4 bytes / 2 units / 1 code point. */
 static const char T[] = "fn a() {}\n// é😀 x\r\nlet y = f(1);\nlast";
 
-static lsp_pos P(uint32_t l, uint32_t c) { lsp_pos p = { l, c }; return p; }
+static lsp_pos P(uint32_t l, uint32_t c)
+{
+	lsp_pos p = {l, c};
+	return p;
+}
 
 static void test_units(void **st)
 {
@@ -22,7 +26,7 @@ static void test_units(void **st)
 	assert_int_equal(lsp_units(s, strlen(s), LSP_UTF32), 3);
 	/* invalid bytes count one unit each */
 	assert_int_equal(lsp_units("\xff\xc3", 2, LSP_UTF16), 2);
-	assert_int_equal(lsp_units("\xf0\x9f\x98", 3, LSP_UTF16), 3);   /* truncated sequence */
+	assert_int_equal(lsp_units("\xf0\x9f\x98", 3, LSP_UTF16), 3); /* truncated sequence */
 }
 
 static void test_bytes_for_units(void **st)
@@ -32,12 +36,13 @@ static void test_bytes_for_units(void **st)
 	size_t n = strlen(s);
 	assert_int_equal(lsp_bytes_for_units(s, n, 1, LSP_UTF16), 2);
 	assert_int_equal(lsp_bytes_for_units(s, n, 3, LSP_UTF16), 6);
-	assert_int_equal(lsp_bytes_for_units(s, n, 2, LSP_UTF16), 2);    /* inside the surrogate pair */
+	assert_int_equal(lsp_bytes_for_units(s, n, 2, LSP_UTF16),
+			 2); /* inside the surrogate pair */
 	assert_int_equal(lsp_bytes_for_units(s, n, 4, LSP_UTF16), 7);
-	assert_int_equal(lsp_bytes_for_units(s, n, 99, LSP_UTF16), 7);   /* clamps */
+	assert_int_equal(lsp_bytes_for_units(s, n, 99, LSP_UTF16), 7); /* clamps */
 	assert_int_equal(lsp_bytes_for_units(s, n, 2, LSP_UTF32), 6);
-	assert_int_equal(lsp_bytes_for_units(s, n, 1, LSP_UTF8), 0);     /* inside é: its start */
-	assert_int_equal(lsp_bytes_for_units(s, n, 4, LSP_UTF8), 2);     /* inside 😀 */
+	assert_int_equal(lsp_bytes_for_units(s, n, 1, LSP_UTF8), 0); /* inside é: its start */
+	assert_int_equal(lsp_bytes_for_units(s, n, 4, LSP_UTF8), 2); /* inside 😀 */
 	assert_int_equal(lsp_bytes_for_units(s, n, 6, LSP_UTF8), 6);
 	assert_int_equal(lsp_bytes_for_units(s, n, 100, LSP_UTF8), 7);
 }
@@ -95,7 +100,7 @@ static void test_lines(void **st)
 
 static lsp_change R(uint32_t l1, uint32_t c1, uint32_t l2, uint32_t c2, const char *t)
 {
-	lsp_change c = { false, { { l1, c1 }, { l2, c2 } }, t, strlen(t) };
+	lsp_change c = {false, {{l1, c1}, {l2, c2}}, t, strlen(t)};
 	return c;
 }
 
@@ -105,7 +110,7 @@ static void test_apply(void **st)
 	strbuf b = {0};
 	strbuf_adds(&b, "abc\né😀z\n");
 	/* insert after the emoji (utf-16 col 3), then delete é, then a multi-line replace */
-	lsp_change ch[] = { R(1, 3, 1, 3, "Q"), R(1, 0, 1, 1, ""), R(0, 1, 1, 2, "-") };
+	lsp_change ch[] = {R(1, 3, 1, 3, "Q"), R(1, 0, 1, 1, ""), R(0, 1, 1, 2, "-")};
 	lsp_apply_changes(&b, ch, 1, LSP_UTF16);
 	assert_string_equal(b.buf, "abc\né😀Qz\n");
 	lsp_apply_changes(&b, ch + 1, 1, LSP_UTF16);
@@ -113,12 +118,12 @@ static void test_apply(void **st)
 	lsp_apply_changes(&b, ch + 2, 1, LSP_UTF16);
 	assert_string_equal(b.buf, "a-Qz\n");
 	/* whole replacement, then edits in order in one call */
-	lsp_change w = { true, { { 0, 0 }, { 0, 0 } }, "x\ny", 3 };
-	lsp_change seq[] = { w, R(1, 1, 1, 1, "!"), R(0, 0, 0, 1, "") };
+	lsp_change w = {true, {{0, 0}, {0, 0}}, "x\ny", 3};
+	lsp_change seq[] = {w, R(1, 1, 1, 1, "!"), R(0, 0, 0, 1, "")};
 	lsp_apply_changes(&b, seq, 3, LSP_UTF8);
 	assert_string_equal(b.buf, "\ny!");
 	/* ranges past the end clamp; reversed ranges are swapped */
-	lsp_change far[] = { R(7, 0, 9, 9, "END"), R(0, 0, 0, 0, ">"), R(1, 2, 1, 0, "") };
+	lsp_change far[] = {R(7, 0, 9, 9, "END"), R(0, 0, 0, 0, ">"), R(1, 2, 1, 0, "")};
 	lsp_apply_changes(&b, far, 3, LSP_UTF8);
 	assert_string_equal(b.buf, ">\nEND");
 	strbuf_free(&b);
@@ -145,7 +150,8 @@ static void test_docs(void **st)
 	free(t);
 	char **uris;
 	assert_int_equal(lsp_docs_list(d, &uris), 2);
-	for (int i = 0; i < 2; i++) free(uris[i]);
+	for (int i = 0; i < 2; i++)
+		free(uris[i]);
 	free(uris);
 	assert_true(lsp_docs_close(d, "file:///a.rs"));
 	assert_false(lsp_docs_close(d, "file:///a.rs"));
@@ -166,9 +172,9 @@ static void test_enc_names(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_units), cmocka_unit_test(test_bytes_for_units),
-		cmocka_unit_test(test_offsets), cmocka_unit_test(test_lines),
-		cmocka_unit_test(test_apply), cmocka_unit_test(test_docs),
+		cmocka_unit_test(test_units),     cmocka_unit_test(test_bytes_for_units),
+		cmocka_unit_test(test_offsets),   cmocka_unit_test(test_lines),
+		cmocka_unit_test(test_apply),     cmocka_unit_test(test_docs),
 		cmocka_unit_test(test_enc_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

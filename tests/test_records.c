@@ -25,10 +25,15 @@ static uint8_t *odd_copy(const void *p, size_t n, uint8_t **base)
 static rec_file sample_file(void)
 {
 	return (rec_file){
-		.id = 0x01020304, .type = FILE_CARGO, .skip = SKIP_TIMEOUT,
+		.id = 0x01020304,
+		.type = FILE_CARGO,
+		.skip = SKIP_TIMEOUT,
 		.flags = FILEF_SYNTAX_ERRORS | FILEF_SKIPPED | 0x8000,
-		.size = 0x1122334455667788ull, .mtime_ns = -1234567890123456789ll,
-		.hash = 0xfedcba9876543210ull, .lines = 4000000000u, .errors = 7,
+		.size = 0x1122334455667788ull,
+		.mtime_ns = -1234567890123456789ll,
+		.hash = 0xfedcba9876543210ull,
+		.lines = 4000000000u,
+		.errors = 7,
 		.reserved = 0xa5a5a5a5a5a5a5a5ull,
 	};
 }
@@ -71,15 +76,15 @@ static void test_file_layout(void **state)
 	rec_file in = sample_file();
 	uint8_t buf[REC_FILE_SIZE];
 	rec_file_encode(&in, buf);
-	static const uint8_t id[4] = { 0x04, 0x03, 0x02, 0x01 };
-	static const uint8_t size[8] = { 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11 };
+	static const uint8_t id[4] = {0x04, 0x03, 0x02, 0x01};
+	static const uint8_t size[8] = {0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11};
 	assert_memory_equal(buf, id, 4);
 	assert_int_equal(buf[4], FILE_CARGO);
 	assert_int_equal(buf[5], SKIP_TIMEOUT);
 	assert_int_equal(buf[6], 0x03);
 	assert_int_equal(buf[7], 0x80);
 	assert_memory_equal(buf + 8, size, 8);
-	assert_int_equal(buf[24], 0x10);   /* hash, low byte first */
+	assert_int_equal(buf[24], 0x10); /* hash, low byte first */
 	assert_int_equal(buf[31], 0xfe);
 }
 
@@ -89,24 +94,32 @@ static void test_file_rejects(void **state)
 	rec_file in = sample_file(), out;
 	uint8_t buf[REC_FILE_SIZE + 1] = {0};
 	rec_file_encode(&in, buf);
-	assert_int_equal(rec_file_decode(buf, REC_FILE_SIZE - 1, &out), -1);  /* truncated */
-	assert_int_equal(rec_file_decode(buf, REC_FILE_SIZE + 1, &out), -1);  /* trailing */
+	assert_int_equal(rec_file_decode(buf, REC_FILE_SIZE - 1, &out), -1); /* truncated */
+	assert_int_equal(rec_file_decode(buf, REC_FILE_SIZE + 1, &out), -1); /* trailing */
 	assert_int_equal(rec_file_decode(buf, 0, &out), -1);
-	buf[4] = FILE_CARGO + 1;                                                /* bad type */
+	buf[4] = FILE_CARGO + 1; /* bad type */
 	assert_int_equal(rec_file_decode(buf, REC_FILE_SIZE, &out), -1);
 }
 
 static void test_edge_roundtrip(void **state)
 {
 	(void)state;
-	rec_edge in = {
-		.other = 0x8000000000000001ull, .file = 0xffffffffu, .kind = 9, .flags = 0xa5,
-		.sl = 1, .sc = 0x10000, .el = 3000000000u, .ec = 4,
-	}, out;
+	rec_edge in =
+			 {
+				 .other = 0x8000000000000001ull,
+				 .file = 0xffffffffu,
+				 .kind = 9,
+				 .flags = 0xa5,
+				 .sl = 1,
+				 .sc = 0x10000,
+				 .el = 3000000000u,
+				 .ec = 4,
+			 },
+		 out;
 	uint8_t buf[REC_EDGE_SIZE], *base;
 	memset(buf, 0xee, sizeof buf);
 	rec_edge_encode(&in, buf);
-	assert_int_equal(buf[14], 0);   /* padding is zeroed, not left over */
+	assert_int_equal(buf[14], 0); /* padding is zeroed, not left over */
 	assert_int_equal(buf[15], 0);
 	assert_int_equal(buf[0], 0x01);
 	assert_int_equal(buf[7], 0x80);
@@ -129,11 +142,15 @@ static void test_edge_roundtrip(void **state)
 static void test_edge_array(void **state)
 {
 	(void)state;
-	enum { N = 5 };
-	uint8_t buf[N * REC_EDGE_SIZE + 1], *arr = buf + 1;  /* odd address */
+	enum {
+		N = 5
+	};
+	uint8_t buf[N * REC_EDGE_SIZE + 1], *arr = buf + 1; /* odd address */
 	for (int i = 0; i < N; i++) {
-		rec_edge e = { .other = 100u + (uint64_t)i, .file = (uint32_t)i, .kind = (uint8_t)(i + 1),
-			       .sl = (uint32_t)(10 * i) };
+		rec_edge e = {.other = 100u + (uint64_t)i,
+			      .file = (uint32_t)i,
+			      .kind = (uint8_t)(i + 1),
+			      .sl = (uint32_t)(10 * i)};
 		rec_edge_encode(&e, arr + i * REC_EDGE_SIZE);
 	}
 	for (int i = 0; i < N; i++) {
@@ -149,12 +166,26 @@ static void test_edge_array(void **state)
 static rec_entity sample_entity(void)
 {
 	return (rec_entity){
-		.id = 0x0102030405060708ull, .parent = 0xffffffffffffffffull, .sig_hash = 42,
-		.file = 77, .kind = 13, .flags = 0x1234,
-		.start_byte = 10, .end_byte = 0xfffffff0u,
-		.sl = 1, .sc = 2, .el = 3, .ec = 4, .nsl = 5, .nsc = 6, .nel = 7, .nec = 8,
+		.id = 0x0102030405060708ull,
+		.parent = 0xffffffffffffffffull,
+		.sig_hash = 42,
+		.file = 77,
+		.kind = 13,
+		.flags = 0x1234,
+		.start_byte = 10,
+		.end_byte = 0xfffffff0u,
+		.sl = 1,
+		.sc = 2,
+		.el = 3,
+		.ec = 4,
+		.nsl = 5,
+		.nsc = 6,
+		.nel = 7,
+		.nec = 8,
 		.disamb = 3,
-		.name = "new", .qpath = "std::vec::Vec::new", .sig = "pub const fn new() -> Vec<T>",
+		.name = "new",
+		.qpath = "std::vec::Vec::new",
+		.sig = "pub const fn new() -> Vec<T>",
 	};
 }
 
@@ -230,32 +261,32 @@ static void test_entity_rejects(void **state)
 	size_t n = b.len;
 	memcpy(v, b.buf, n);
 
-	assert_int_equal(rec_entity_decode(v, n, &out), 0);              /* control */
-	assert_int_equal(rec_entity_decode(v, n - 1, &out), -1);          /* last NUL cut */
+	assert_int_equal(rec_entity_decode(v, n, &out), 0);      /* control */
+	assert_int_equal(rec_entity_decode(v, n - 1, &out), -1); /* last NUL cut */
 	assert_int_equal(rec_entity_decode(v, REC_ENTITY_HEADER, &out), -1);
 	assert_int_equal(rec_entity_decode(v, REC_ENTITY_HEADER - 1, &out), -1);
 	assert_int_equal(rec_entity_decode(v, 0, &out), -1);
 
-	v[n] = 0;                                                         /* trailing NUL */
+	v[n] = 0; /* trailing NUL */
 	assert_int_equal(rec_entity_decode(v, n + 1, &out), -1);
-	v[n] = 'x';                                                       /* trailing byte */
+	v[n] = 'x'; /* trailing byte */
 	assert_int_equal(rec_entity_decode(v, n + 1, &out), -1);
 
-	size_t nul = REC_ENTITY_HEADER + strlen(in.name);                 /* name's NUL */
+	size_t nul = REC_ENTITY_HEADER + strlen(in.name); /* name's NUL */
 	v[nul] = 'x';
 	assert_int_equal(rec_entity_decode(v, n, &out), -1);
 	v[nul] = 0;
 
-	v[29] = REC_ENTITY_VERSION + 1;                                   /* version */
+	v[29] = REC_ENTITY_VERSION + 1; /* version */
 	assert_int_equal(rec_entity_decode(v, n, &out), -1);
 	v[29] = REC_ENTITY_VERSION;
 
-	v[28] = 0;                                                        /* kind */
+	v[28] = 0; /* kind */
 	assert_int_equal(rec_entity_decode(v, n, &out), -1);
 	v[28] = 14;
 	assert_int_equal(rec_entity_decode(v, n, &out), -1);
 	v[28] = 13;
-	assert_int_equal(rec_entity_decode(v, n, &out), 0);               /* restored */
+	assert_int_equal(rec_entity_decode(v, n, &out), 0); /* restored */
 	free(v);
 	strbuf_free(&b);
 }

@@ -24,14 +24,16 @@ static char *slurp(const char *path, size_t *len)
 	strbuf b = {0};
 	char buf[4096];
 	size_t n;
-	while ((n = fread(buf, 1, sizeof buf, f)) > 0) strbuf_add(&b, buf, n);
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		strbuf_add(&b, buf, n);
 	fclose(f);
 	*len = b.len;
 	return b.buf;
 }
 
 /* Facts of text as one blob, parsed with old (NULL: from scratch). */
-static void facts_blob(pt_extractor *ex, const char *text, size_t len, const TSTree *old, TSTree **out, strbuf *blob)
+static void facts_blob(pt_extractor *ex, const char *text, size_t len, const TSTree *old,
+		       TSTree **out, strbuf *blob)
 {
 	pt_facts f;
 	facts_init(&f);
@@ -46,16 +48,30 @@ static void facts_blob(pt_extractor *ex, const char *text, size_t len, const TST
 static lsp_change random_change(const char *text, size_t len, unsigned *seed, strbuf *ins)
 {
 	static const char *const snippets[] = {
-		"x", "(", ")", "{", "}\n", "\n", "fn added() { helper(); }\n", "let y = 1;", "  ",
-		"pub struct Z;\n", "// comment\n", "é", "\"", "impl Z { fn m(&self) {} }\n", "",
+		"x",
+		"(",
+		")",
+		"{",
+		"}\n",
+		"\n",
+		"fn added() { helper(); }\n",
+		"let y = 1;",
+		"  ",
+		"pub struct Z;\n",
+		"// comment\n",
+		"é",
+		"\"",
+		"impl Z { fn m(&self) {} }\n",
+		"",
 	};
 	size_t a = len ? (size_t)rand_r(seed) % (len + 1) : 0;
 	size_t span = (size_t)rand_r(seed) % 12;
 	size_t b = a + span > len ? len : a + span;
-	if (rand_r(seed) % 3) b = a;               /* mostly pure inserts */
+	if (rand_r(seed) % 3)
+		b = a; /* mostly pure inserts */
 	ins->len = 0;
 	strbuf_adds(ins, snippets[(size_t)rand_r(seed) % (sizeof snippets / sizeof *snippets)]);
-	lsp_change c = { .whole = false, .text = strbuf_cstr(ins), .len = ins->len };
+	lsp_change c = {.whole = false, .text = strbuf_cstr(ins), .len = ins->len};
 	c.range.start = lsp_text_position(text, len, a, LSP_UTF8);
 	c.range.end = lsp_text_position(text, len, b, LSP_UTF8);
 	return c;
@@ -84,7 +100,8 @@ static void test_edits_match_full_parse(void **state)
 		facts_blob(ex, text, tlen, NULL, NULL, &full);
 		if (inc.len != full.len || memcmp(inc.buf, full.buf, inc.len) != 0)
 			fail_msg("step %d: incremental facts differ from a full parse", step);
-		if (old) ts_tree_delete(old);
+		if (old)
+			ts_tree_delete(old);
 		lsp_docs_set_tree(docs, uri, stamp, fresh);
 		/* one to three changes per didChange, applied in order */
 		int n = 1 + rand_r(&seed) % 3;
@@ -94,14 +111,15 @@ static void test_edits_match_full_parse(void **state)
 			TSTree *ignore;
 			int64_t st;
 			assert_true(lsp_docs_snapshot(docs, uri, &cur, &clen, &st, &ignore));
-			if (ignore) ts_tree_delete(ignore);
+			if (ignore)
+				ts_tree_delete(ignore);
 			lsp_change c = random_change(cur, clen, &seed, &ins);
 			assert_true(lsp_docs_change(docs, uri, 2 + step, &c, 1, LSP_UTF8));
 			free(cur);
 		}
 		free(text);
 	}
-	assert_true(reused > 250);     /* the old tree really was used */
+	assert_true(reused > 250); /* the old tree really was used */
 	strbuf_free(&inc);
 	strbuf_free(&full);
 	strbuf_free(&ins);
@@ -128,11 +146,11 @@ static void test_stale_tree_dropped(void **state)
 	facts_init(&f);
 	assert_int_equal(extract_text_tree(ex, text, len, NULL, &t, &f), EXTRACT_OK);
 	facts_free(&f);
-	lsp_docs_open(docs, uri, "fn b() {}\n", 10, 1);   /* reopened, same version */
+	lsp_docs_open(docs, uri, "fn b() {}\n", 10, 1); /* reopened, same version */
 	lsp_docs_set_tree(docs, uri, stamp, t);
 	free(text);
 	assert_true(lsp_docs_snapshot(docs, uri, &text, &len, &stamp, &old));
-	assert_null(old);                                   /* the stale tree was not kept */
+	assert_null(old); /* the stale tree was not kept */
 	free(text);
 	extract_free(ex);
 	lsp_docs_free(docs);

@@ -26,14 +26,16 @@
 #include "../core/base.h"
 
 typedef struct {
-	char root[64];   /* the mkdtemp directory */
-	char *db;        /* root/db */
-	store *s;        /* closed by teardown if still open */
+	char root[64]; /* the mkdtemp directory */
+	char *db;      /* root/db */
+	store *s;      /* closed by teardown if still open */
 } fixture;
 
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
-	(void)st; (void)flag; (void)ftw;
+	(void)st;
+	(void)flag;
+	(void)ftw;
 	return remove(path);
 }
 
@@ -41,7 +43,8 @@ static int setup(void **state)
 {
 	fixture *f = xcalloc(1, sizeof *f);
 	strcpy(f->root, "/tmp/pt-test-store-XXXXXX");
-	if (!mkdtemp(f->root)) return -1;
+	if (!mkdtemp(f->root))
+		return -1;
 	f->db = xmalloc(strlen(f->root) + 4);
 	sprintf(f->db, "%s/db", f->root);
 	*state = f;
@@ -53,7 +56,8 @@ static int teardown(void **state)
 	fixture *f = *state;
 	store_close(f->s);
 	chmod(f->root, 0755);
-	if (f->db) chmod(f->db, 0755);
+	if (f->db)
+		chmod(f->db, 0755);
 	nftw(f->root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	free(f->db);
 	free(f);
@@ -123,7 +127,8 @@ static const char *get_str(store_txn *txn, store_table t, const char *k)
 {
 	store_val v;
 	int rc = store_get(txn, t, k, strlen(k), &v);
-	if (rc == STORE_NOTFOUND) return NULL;
+	if (rc == STORE_NOTFOUND)
+		return NULL;
 	assert_int_equal(rc, STORE_OK);
 	return v.data;
 }
@@ -173,18 +178,18 @@ static void test_create_put_get(void **state)
 {
 	fixture *f = *state;
 	free(f->db);
-	f->db = path_in(f, "a/b/db");      /* mkdir -p */
+	f->db = path_in(f, "a/b/db"); /* mkdir -p */
 	store *s = open_new(f);
 	assert_string_equal(store_dir(s), f->db);
-	assert_int_equal(store_schema_found(s), 0);     /* new */
+	assert_int_equal(store_schema_found(s), 0); /* new */
 
 	store_txn *txn;
 	assert_int_equal(store_txn_begin(s, true, &txn), STORE_OK);
 	put_str(txn, TBL_FILES, "src/lib.rs", "one");
-	assert_string_equal(get_str(txn, TBL_FILES, "src/lib.rs"), "one");  /* own writes */
-	put_str(txn, TBL_FILES, "src/lib.rs", "two");                        /* overwrite */
+	assert_string_equal(get_str(txn, TBL_FILES, "src/lib.rs"), "one"); /* own writes */
+	put_str(txn, TBL_FILES, "src/lib.rs", "two");                      /* overwrite */
 	assert_string_equal(get_str(txn, TBL_FILES, "src/lib.rs"), "two");
-	assert_null(get_str(txn, TBL_FACTS, "src/lib.rs"));                  /* tables apart */
+	assert_null(get_str(txn, TBL_FACTS, "src/lib.rs")); /* tables apart */
 	assert_int_equal(store_txn_commit(txn), STORE_OK);
 	assert_get(s, TBL_FILES, "src/lib.rs", "two");
 
@@ -204,7 +209,7 @@ static void test_create_put_get(void **state)
 	assert_get(s, TBL_FILES, "src/lib.rs", NULL);
 
 	/* Data and schema persist across a reopen. */
-	commit_strs(s, TBL_FILEIDS, (const char *const[]){ "k", "kept" }, 2);
+	commit_strs(s, TBL_FILEIDS, (const char *const[]){"k", "kept"}, 2);
 	reopen(f, 0, STORE_OK);
 	assert_int_equal(store_schema_found(f->s), STORE_SCHEMA_VERSION);
 	assert_get(f->s, TBL_FILEIDS, "k", "kept");
@@ -225,7 +230,7 @@ static void test_meta_u64(void **state)
 	assert_int_equal(store_meta_put_u64(txn, "next_file", 0x0123456789abcdefull), STORE_OK);
 	assert_int_equal(store_meta_get_u64(txn, "next_file", &v), STORE_OK);
 	assert_true(v == 0x0123456789abcdefull);
-	put_str(txn, TBL_META, "odd", "abc");   /* 4 bytes: not a u64 */
+	put_str(txn, TBL_META, "odd", "abc"); /* 4 bytes: not a u64 */
 	assert_int_equal(store_meta_get_u64(txn, "odd", &v), STORE_ECORRUPT);
 	/* The schema is stored as a u32 under "schema". */
 	store_val sv;
@@ -243,12 +248,12 @@ static void test_bad_args(void **state)
 	char big[512];
 	memset(big, 'k', sizeof big);
 	assert_int_equal(store_txn_begin(s, true, &txn), STORE_OK);
-	assert_int_equal(store_put(txn, TBL_FILES, big, 511, "v", 1), STORE_OK);   /* max */
+	assert_int_equal(store_put(txn, TBL_FILES, big, 511, "v", 1), STORE_OK); /* max */
 	assert_int_equal(store_put(txn, TBL_FILES, big, 512, "v", 1), STORE_EINVAL);
 	assert_int_equal(store_put(txn, TBL_FILES, big, 0, "v", 1), STORE_EINVAL);
 	assert_int_equal(store_put(txn, TBL_NAMES, "n", 1, "1234", 4), STORE_EINVAL); /* not 8 */
 	assert_int_equal(store_put(txn, (store_table)TBL_COUNT, "k", 1, "v", 1), STORE_EINVAL);
-	assert_int_equal(store_put(txn, TBL_FILES, "k", 1, "", 0), STORE_OK);      /* empty value */
+	assert_int_equal(store_put(txn, TBL_FILES, "k", 1, "", 0), STORE_OK); /* empty value */
 	/* The failed calls did not poison the transaction. */
 	assert_int_equal(store_txn_commit(txn), STORE_OK);
 	assert_int_equal(count(s, TBL_FILES), 2);
@@ -273,7 +278,7 @@ static void test_mvcc(void **state)
 {
 	fixture *f = *state;
 	store *s = open_new(f);
-	commit_strs(s, TBL_FILES, (const char *const[]){ "k", "old" }, 2);
+	commit_strs(s, TBL_FILES, (const char *const[]){"k", "old"}, 2);
 
 	store_txn *r, *w, *r2;
 	assert_int_equal(store_txn_begin(s, false, &r), STORE_OK);
@@ -302,14 +307,19 @@ static void test_mvcc(void **state)
 	assert_get(s, TBL_FILES, "k2", "added");
 }
 
-typedef struct { store_txn *txn; const char *got; int rc; } reader_job;
+typedef struct {
+	store_txn *txn;
+	const char *got;
+	int rc;
+} reader_job;
 
 static void *reader_thread(void *p)
 {
 	reader_job *j = p;
 	store_val v;
 	j->rc = store_get(j->txn, TBL_FILES, "k", 1, &v);
-	if (j->rc == STORE_OK) j->got = v.data;
+	if (j->rc == STORE_OK)
+		j->got = v.data;
 	return NULL;
 }
 
@@ -319,7 +329,7 @@ static void test_read_txn_other_thread(void **state)
 {
 	fixture *f = *state;
 	store *s = open_new(f);
-	commit_strs(s, TBL_FILES, (const char *const[]){ "k", "v1" }, 2);
+	commit_strs(s, TBL_FILES, (const char *const[]){"k", "v1"}, 2);
 	reader_job j = {0};
 	assert_int_equal(store_txn_begin(s, false, &j.txn), STORE_OK);
 	store_txn *w;
@@ -341,8 +351,8 @@ static void test_cursor_plain(void **state)
 {
 	fixture *f = *state;
 	store *s = open_new(f);
-	commit_strs(s, TBL_FILES, (const char *const[]){
-		"b.rs", "2", "d.rs", "4", "a.rs", "1", "c.rs", "3" }, 8);
+	commit_strs(s, TBL_FILES,
+		    (const char *const[]){"b.rs", "2", "d.rs", "4", "a.rs", "1", "c.rs", "3"}, 8);
 	store_txn *txn;
 	store_cursor *c;
 	store_val k, v;
@@ -350,7 +360,7 @@ static void test_cursor_plain(void **state)
 	assert_int_equal(store_cursor_open(txn, TBL_FILES, &c), STORE_OK);
 
 	/* Full scan in key order. */
-	const char *want[] = { "a.rs", "b.rs", "c.rs", "d.rs" };
+	const char *want[] = {"a.rs", "b.rs", "c.rs", "d.rs"};
 	int rc = store_cursor_seek(c, NULL, 0, &k, &v);
 	for (int i = 0; i < 4; i++) {
 		assert_int_equal(rc, STORE_OK);
@@ -399,7 +409,7 @@ static void test_cursor_dupsort(void **state)
 	put_id(txn, TBL_NAMES, "foo", 3);
 	put_id(txn, TBL_NAMES, "foo", 1);
 	put_id(txn, TBL_NAMES, "foo", 2);
-	put_id(txn, TBL_NAMES, "foo", 2);    /* same pair again: no new entry */
+	put_id(txn, TBL_NAMES, "foo", 2); /* same pair again: no new entry */
 	put_id(txn, TBL_NAMES, "bar", 9);
 	put_id(txn, TBL_NAMES, "zed", 5);
 	assert_int_equal(store_txn_commit(txn), STORE_OK);
@@ -410,8 +420,8 @@ static void test_cursor_dupsort(void **state)
 	assert_int_equal(store_txn_begin(s, false, &txn), STORE_OK);
 	assert_int_equal(store_cursor_open(txn, TBL_NAMES, &c), STORE_OK);
 	/* next visits every (key, value) pair, values in order. */
-	const char *wk[] = { "bar", "foo", "foo", "foo", "zed" };
-	const uint64_t wv[] = { 9, 1, 2, 3, 5 };
+	const char *wk[] = {"bar", "foo", "foo", "foo", "zed"};
+	const uint64_t wv[] = {9, 1, 2, 3, 5};
 	int rc = store_cursor_seek(c, NULL, 0, &k, &v);
 	for (int i = 0; i < 5; i++) {
 		assert_int_equal(rc, STORE_OK);
@@ -466,7 +476,7 @@ static void test_cursor_outlives_txn(void **state)
 	assert_int_equal(store_cursor_open(txn, TBL_FILES, &c3), STORE_OK);
 	assert_int_equal(store_cursor_seek(c1, NULL, 0, &k, &v), STORE_OK);
 	assert_true(id_of(v) == 7);
-	store_cursor_close(c2);                 /* from the middle of the list */
+	store_cursor_close(c2); /* from the middle of the list */
 	assert_int_equal(store_txn_commit(txn), STORE_OK);
 	assert_int_equal(store_cursor_next(c1, &k, &v), STORE_EINVAL);
 	assert_int_equal(store_cursor_next_dup(c1, &v), STORE_EINVAL);
@@ -487,7 +497,7 @@ static void test_count_clear(void **state)
 {
 	fixture *f = *state;
 	store *s = open_new(f);
-	assert_int_equal(count(s, TBL_META), 1);    /* the schema */
+	assert_int_equal(count(s, TBL_META), 1); /* the schema */
 	store_txn *txn;
 	assert_int_equal(store_txn_begin(s, true, &txn), STORE_OK);
 	for (int i = 0; i < 100; i++) {
@@ -509,7 +519,7 @@ static void test_count_clear(void **state)
 	assert_int_equal(store_txn_commit(txn), STORE_OK);
 	for (int t = TBL_META + 1; t < TBL_COUNT; t++)
 		assert_int_equal(count(s, (store_table)t), 0);
-	assert_int_equal(count(s, TBL_META), 2);     /* META stays */
+	assert_int_equal(count(s, TBL_META), 2); /* META stays */
 
 	/* Tables stay usable after the clear. */
 	assert_int_equal(store_txn_begin(s, true, &txn), STORE_OK);
@@ -529,7 +539,7 @@ static void test_missing_dir(void **state)
 	assert_null(s);
 	assert_int_equal(store_open(f->db, STORE_RDONLY | STORE_CREATE, &s), STORE_ENOENT);
 	assert_null(s);
-	assert_false(exists(f->db));            /* read-only never creates */
+	assert_false(exists(f->db)); /* read-only never creates */
 
 	/* An existing directory without a database: read-only finds none,
 	 * and leaves no lock file behind. */
@@ -552,7 +562,7 @@ static void test_not_a_directory(void **state)
 	assert_int_equal(store_open(f->db, 0, &s), STORE_EACCES);
 	assert_int_equal(store_open(f->db, STORE_RDONLY, &s), STORE_EACCES);
 
-	char *under = path_in(f, "db/sub/db");   /* a parent is a regular file */
+	char *under = path_in(f, "db/sub/db"); /* a parent is a regular file */
 	assert_int_equal(store_open(under, STORE_CREATE, &s), STORE_EACCES);
 	assert_null(s);
 	assert_int_equal(store_open(under, 0, &s), STORE_EACCES);
@@ -641,8 +651,8 @@ static void make_old_schema(const char *dir)
 	MDB_env *env;
 	MDB_txn *txn;
 	MDB_dbi meta, names;
-	uint8_t v7[4] = { 7, 0, 0, 0 };
-	MDB_val k = { 6, "schema" }, v = { 4, v7 }, nk = { 3, "foo" }, nv = { 3, "abc" };
+	uint8_t v7[4] = {7, 0, 0, 0};
+	MDB_val k = {6, "schema"}, v = {4, v7}, nk = {3, "foo"}, nv = {3, "abc"};
 	assert_int_equal(mkdir(dir, 0755), 0);
 	assert_int_equal(mdb_env_create(&env), 0);
 	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
@@ -735,11 +745,12 @@ static void test_corrupt_garbage(void **state)
 	size_t n = (size_t)size_of(data);
 	uint8_t *junk = xmalloc(n);
 	srand(1);
-	for (size_t i = 0; i < n; i++) junk[i] = (uint8_t)rand();
+	for (size_t i = 0; i < n; i++)
+		junk[i] = (uint8_t)rand();
 	write_file(data, junk, n);
 	assert_corrupt(f);
 
-	write_file(data, "not an LMDB file\n", 17);   /* shorter than a page */
+	write_file(data, "not an LMDB file\n", 17); /* shorter than a page */
 	assert_corrupt(f);
 	free(junk);
 	free(data);
@@ -817,7 +828,7 @@ static int put_many(store *s, int n)
 	if (rc) {
 		/* After a map-full error the txn only aborts: the error sticks. */
 		assert_int_equal(store_put(txn, TBL_FACTS, "again", 5, "x", 1), rc);
-		assert_int_equal(store_txn_commit(txn), rc);   /* frees txn */
+		assert_int_equal(store_txn_commit(txn), rc); /* frees txn */
 		return rc;
 	}
 	return store_txn_commit(txn);
@@ -829,7 +840,7 @@ static void test_map_full_grow(void **state)
 	store *s = open_new(f);
 	store_stats st;
 	assert_int_equal(store_stats_get(s, &st), STORE_OK);
-	assert_true(st.map_size >= (1ull << 30));       /* initial map */
+	assert_true(st.map_size >= (1ull << 30)); /* initial map */
 
 	assert_int_equal(store_set_mapsize(s, 256 * 1024), STORE_OK);
 	assert_int_equal(store_stats_get(s, &st), STORE_OK);
@@ -866,7 +877,7 @@ static void test_grown_map_persists(void **state)
 	fixture *f = *state;
 	store *s = open_new(f);
 	assert_int_equal(store_grow(s), STORE_OK);
-	fill_some(s, 1, 1);                 /* a commit records the map size */
+	fill_some(s, 1, 1); /* a commit records the map size */
 	reopen(f, 0, STORE_OK);
 	store_stats st;
 	assert_int_equal(store_stats_get(f->s, &st), STORE_OK);
@@ -972,7 +983,7 @@ static void test_snapshot_restore(void **state)
 	/* Restore into a directory that does not exist yet. */
 	char *other = path_in(f, "other/db");
 	assert_int_equal(store_restore(other, snap), STORE_OK);
-	assert_false(exists(lock));         /* verified without a lock file */
+	assert_false(exists(lock)); /* verified without a lock file */
 	store *o;
 	assert_int_equal(store_open(other, 0, &o), STORE_OK);
 	assert_int_equal(store_schema_found(o), STORE_SCHEMA_VERSION);
@@ -1020,7 +1031,7 @@ static void test_restore_rejects(void **state)
 	assert_int_equal(store_txn_begin(s, true, &txn), STORE_OK);
 	assert_int_equal(store_put(txn, TBL_META, "schema", 6, v, 4), STORE_OK);
 	assert_int_equal(store_txn_commit(txn), STORE_OK);
-	assert_int_equal(store_snapshot(s, snap), STORE_OK);   /* schema 42 */
+	assert_int_equal(store_snapshot(s, snap), STORE_OK); /* schema 42 */
 	assert_int_equal(store_txn_begin(s, true, &txn), STORE_OK);
 	store_key_u32(v, STORE_SCHEMA_VERSION);
 	assert_int_equal(store_put(txn, TBL_META, "schema", 6, v, 4), STORE_OK);
@@ -1034,7 +1045,7 @@ static void test_restore_rejects(void **state)
 	assert_int_equal(store_restore(f->db, snap), STORE_ESCHEMA);
 	assert_int_equal(store_restore(f->db, junk), STORE_ECORRUPT);
 	assert_int_equal(store_restore(f->db, missing), STORE_ENOENT);
-	assert_int_equal(store_restore(f->db, f->root), STORE_EINVAL);   /* a directory */
+	assert_int_equal(store_restore(f->db, f->root), STORE_EINVAL); /* a directory */
 
 	assert_int_equal(store_open(f->db, 0, &f->s), STORE_OK);
 	dump(f->s, &got);
@@ -1055,7 +1066,8 @@ static void test_compact(void **state)
 	store_txn *txn;
 	assert_int_equal(store_txn_begin(s, true, &txn), STORE_OK);
 	for (int i = 0; i < 3000; i++) {
-		if (i % 100 == 0) continue;
+		if (i % 100 == 0)
+			continue;
 		char k[16];
 		snprintf(k, sizeof k, "key%06d", i);
 		assert_int_equal(store_del(txn, TBL_FACTS, k, strlen(k), NULL, 0), STORE_OK);
@@ -1093,11 +1105,15 @@ static void test_compact(void **state)
 
 /* ---- the check of a data.mdb changed behind our back ---------------------- */
 
-static int deep_says_corrupt(store_txn *txn) { (void)txn; return STORE_ECORRUPT; }
+static int deep_says_corrupt(store_txn *txn)
+{
+	(void)txn;
+	return STORE_ECORRUPT;
+}
 
 static void set_mtime(const char *path, time_t sec)
 {
-	struct timespec t[2] = { { sec, 0 }, { sec, 0 } };
+	struct timespec t[2] = {{sec, 0}, {sec, 0}};
 	assert_int_equal(utimensat(AT_FDCWD, path, t, 0), 0);
 }
 
@@ -1131,7 +1147,7 @@ static void test_check_when_changed(void **state)
 	assert_int_equal(store_open(f->db, 0, &s), STORE_ECORRUPT);
 	assert_null(s);
 	assert_int_equal(store_open(f->db, STORE_RDONLY, &s), STORE_ECORRUPT);
-	assert_int_equal(store_open(f->db, STORE_NOCHECK, &s), STORE_OK);   /* asked not to */
+	assert_int_equal(store_open(f->db, STORE_NOCHECK, &s), STORE_OK); /* asked not to */
 	store_close(s);
 	store_set_deep_check(NULL);
 	free(data);
@@ -1147,7 +1163,7 @@ static void test_check_freelist(void **state)
 	assert_int_equal(store_txn_begin(f->s, true, &txn), STORE_OK);
 	assert_int_equal(store_clear(txn), STORE_OK);
 	assert_int_equal(store_txn_commit(txn), STORE_OK);
-	fill_some(f->s, 1, 10);                 /* a later txn: the freed pages are listed */
+	fill_some(f->s, 1, 10); /* a later txn: the freed pages are listed */
 	store_close(f->s);
 	f->s = NULL;
 	reopen(f, 0, STORE_OK);
@@ -1181,11 +1197,12 @@ static void test_check_freelist(void **state)
 	int fd = open(data, O_RDWR);
 	assert_true(fd >= 0);
 	assert_int_equal(pread(fd, file, fsz, 0), (ssize_t)fsz);
-	size_t bogus = (size_t)1 << 40;         /* far past the last page */
-	int copies = 0;                         /* older pages may hold copies too */
+	size_t bogus = (size_t)1 << 40; /* far past the last page */
+	int copies = 0;                 /* older pages may hold copies too */
 	for (size_t i = 0; i + len <= fsz; i++)
 		if (memcmp(file + i, rec, len) == 0) {
-			assert_int_equal(pwrite(fd, &bogus, sizeof bogus, (off_t)(i + sizeof n)), (ssize_t)sizeof bogus);
+			assert_int_equal(pwrite(fd, &bogus, sizeof bogus, (off_t)(i + sizeof n)),
+					 (ssize_t)sizeof bogus);
 			copies++;
 		}
 	assert_true(copies > 0);
@@ -1212,14 +1229,16 @@ static void test_stale_reader_cleared(void **state)
 	if (pid == 0) {
 		store *s = NULL;
 		store_txn *t = NULL;
-		if (store_open(f->db, STORE_RDONLY | STORE_NOCHECK, &s) || store_txn_begin(s, false, &t)) _exit(1);
+		if (store_open(f->db, STORE_RDONLY | STORE_NOCHECK, &s) ||
+		    store_txn_begin(s, false, &t))
+			_exit(1);
 		raise(SIGKILL);
 	}
 	int status;
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	assert_int_equal(store_stats_get(f->s, &st), STORE_OK);
-	assert_int_equal(st.readers_used, 1);          /* the dead reader's slot */
+	assert_int_equal(st.readers_used, 1); /* the dead reader's slot */
 	fill_some(f->s, 1, 10);
 	assert_int_equal(store_stats_get(f->s, &st), STORE_OK);
 	assert_int_equal(st.readers_used, 0);

@@ -31,7 +31,7 @@ static jrpc_reader *over(const char *data, size_t n, int *fd)
 	return jrpc_reader_new(*fd);
 }
 
-#define MSG(id) "{\"jsonrpc\":\"2.0\",\"id\":" #id ",\"method\":\"m\"}"
+#define MSG(id)   "{\"jsonrpc\":\"2.0\",\"id\":" #id ",\"method\":\"m\"}"
 #define FRAME(id) "Content-Length: 38\r\n\r\n" MSG(id)
 
 /* A body shorter than its Content-Length swallows the start of the next
@@ -41,15 +41,17 @@ static jrpc_reader *over(const char *data, size_t n, int *fd)
 static void test_desync_glued_header(void **st)
 {
 	(void)st;
-	static const char in[] = "Content-Length: 60\r\n\r\n{\"jsonrpc\": \"2.0\", \"id\": 1, \"meth"
-				 FRAME(11) FRAME(12) FRAME(13);
+	static const char in[] =
+		"Content-Length: 60\r\n\r\n{\"jsonrpc\": \"2.0\", \"id\": 1, \"meth" FRAME(11)
+			FRAME(12) FRAME(13);
 	int fd;
 	jrpc_reader *r = over(in, sizeof in - 1, &fd);
 	json_t *m = NULL;
 	char why[256];
 	int ids[8], n = 0, rc;
 	while ((rc = jrpc_read(r, &m, why, sizeof why)) == JRPC_OK || jrpc_recoverable(rc)) {
-		if (m) ids[n++] = (int)json_integer_value(json_object_get(m, "id"));
+		if (m)
+			ids[n++] = (int)json_integer_value(json_object_get(m, "id"));
 		json_decref(m);
 		m = NULL;
 		assert_true(n < 8);
@@ -100,7 +102,7 @@ static void test_store_check_scribbled(void **st)
 		assert_true(pwrite(fd, junk, sizeof junk, off) > 0);
 	close(fd);
 	int rc = store_check(dir);
-	assert_int_not_equal(rc, STORE_OK);   /* reported, and we are still here */
+	assert_int_not_equal(rc, STORE_OK); /* reported, and we are still here */
 	assert_int_equal(store_remove(dir), STORE_OK);
 	rmdir(dir);
 }
