@@ -8,6 +8,15 @@
 
 #include "../store/store.h"
 
+/* Exit codes of every command (README: "Exit codes"). */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,
+	EXIT_USAGE = 2,
+	EXIT_NOTARGET = 3,
+	EXIT_DB = 4
+};
+
 typedef struct {
 	const char *db, *format, *level;
 	bool json, quiet, query_mode, full;
@@ -27,9 +36,10 @@ int cmd_query(const cli_opts *o);
 int cmd_query_bench(const cli_opts *o);
 int cmd_storage(const cli_opts *o);
 int cmd_export(const cli_opts *o);
-int cli_lsp(int argc, char **argv);
+/* `parseltongue facts FILE` (cli/facts.c): what the extractor sees in one file. */
 int cmd_facts(const cli_opts *o);
-/* The database directory a command is reading (for the fault handler). */
+/* The database directory a command is about to read, for the fault
+ * handler (copied; a path too long to copy is reported, never removed). */
 void cli_reading_db(const char *dir);
 
 #endif

@@ -20,15 +20,8 @@
 #include "../graph/check.h"
 #include "../graph/index.h"
 #include "../graph/query.h"
+#include "../lsp/lsp.h"
 #include "cli.h"
-
-enum {
-	EXIT_OK = 0,
-	EXIT_FAIL = 1,
-	EXIT_USAGE = 2,
-	EXIT_NOTARGET = 3,
-	EXIT_DB = 4
-};
 
 static const char *prog = "parseltongue";
 
@@ -154,22 +147,22 @@ static int parse_opts(int argc, char **argv, cli_opts *o)
 static char *db_dir(const cli_opts *o, const char *root)
 {
 	if (o->db)
-		return xstrdup(o->db);
+		return pt_xstrdup(o->db);
 	const char *env = getenv("PARSELTONGUE_DB");
 	if (env && *env)
-		return xstrdup(env);
-	strbuf b = {0};
+		return pt_xstrdup(env);
+	pt_strbuf b = {0};
 	if (root) {
-		strbuf_printf(&b, "%s/.cache/parseltongue", root);
+		pt_strbuf_printf(&b, "%s/.cache/parseltongue", root);
 		return b.buf;
 	}
 	char cwd[PATH_MAX];
 	if (!getcwd(cwd, sizeof cwd))
-		return xstrdup(".cache/parseltongue");
+		return pt_xstrdup(".cache/parseltongue");
 	for (;;) {
 		struct stat st;
 		b.len = 0;
-		strbuf_printf(&b, "%s/.cache/parseltongue", cwd);
+		pt_strbuf_printf(&b, "%s/.cache/parseltongue", cwd);
 		if (stat(b.buf, &st) == 0 && S_ISDIR(st.st_mode))
 			return b.buf;
 		char *s = strrchr(cwd, '/');
@@ -177,14 +170,14 @@ static char *db_dir(const cli_opts *o, const char *root)
 			break;
 		*s = 0;
 	}
-	strbuf_free(&b);
-	return xstrdup(".cache/parseltongue");
+	pt_strbuf_free(&b);
+	return pt_xstrdup(".cache/parseltongue");
 }
 
 int cli_open_db(const cli_opts *o, const char *root, bool write, store **st)
 {
 	char *dir = db_dir(o, root);
-	cli_reading_db(xstrdup(dir)); /* kept for the fault handler */
+	cli_reading_db(dir);
 	int rc = store_open(dir, write ? STORE_CREATE : STORE_RDONLY, st);
 	if (rc == STORE_ESCHEMA && !write) {
 		cli_err("database %s was written by another version (schema %u, this build uses "
@@ -337,10 +330,17 @@ static int cmd_onboard(const cli_opts *o)
  * wild pointer. Checking every page first (store_check) costs a read of
  * the whole file, too much for every query; so a crash while reading the
  * database is caught instead: a query says so and exits 4, an onboard
- * starts again once with the database removed. Only async-signal-safe
- * calls here. */
-static char **saved_argv;
-static const char *damaged_db; /* set while a command reads the database */
+ * starts again once with the database removed.
+ *
+ * The handler makes only async-signal-safe calls (write, unlink, execve,
+ * _exit): everything it needs, the environment of the re-run included, is
+ * prepared before it is installed or when a command names its database. */
+static struct {
+	char *const *argv;
+	char **envp;                 /* environ plus PARSELTONGUE_REBUILT=1 */
+	bool may_rebuild;            /* onboard, and not already a re-run */
+	char data[4096], lock[4096]; /* the files to remove; "" if none */
+} fault;
 
 static void on_fault(int sig)
 {
@@ -350,35 +350,45 @@ static void on_fault(int sig)
 				"onboard` again\n";
 	static const char ob[] = "removing it and indexing again\n";
 	ssize_t w = write(2, msg, sizeof msg - 1);
-	bool onboard = saved_argv && saved_argv[1] && strcmp(saved_argv[1], "onboard") == 0 &&
-		       !getenv("PARSELTONGUE_REBUILT");
-	if (onboard && damaged_db) {
+	if (fault.may_rebuild && fault.data[0]) {
 		w = write(2, ob, sizeof ob - 1);
-		setenv("PARSELTONGUE_REBUILT", "1", 1); /* once: not a loop */
-		char p[4096];
-		size_t n = strlen(damaged_db);
-		if (n < sizeof p - 16) {
-			memcpy(p, damaged_db, n);
-			memcpy(p + n, "/data.mdb", 10);
-			unlink(p);
-			memcpy(p + n, "/lock.mdb", 10);
-			unlink(p);
-			execv("/proc/self/exe", saved_argv);
-		}
+		unlink(fault.data);
+		unlink(fault.lock);
+		execve("/proc/self/exe", fault.argv, fault.envp);
 	} else {
 		w = write(2, q, sizeof q - 1);
 	}
 	(void)w;
-	_exit(4);
+	_exit(EXIT_DB);
 }
 
-static void catch_faults(void)
+/* The environment of an onboard re-run: this one plus the mark that stops
+ * a second re-run (once: not a loop). Never freed: the process image ends
+ * with it. */
+static char **rerun_environment(void)
+{
+	extern char **environ;
+	size_t n = 0;
+	while (environ[n])
+		n++;
+	char **envp = pt_xcalloc(n + 2, sizeof *envp);
+	memcpy(envp, environ, n * sizeof *envp);
+	envp[n] = "PARSELTONGUE_REBUILT=1";
+	return envp;
+}
+
+static void catch_faults(char **argv)
 {
 	/* PARSELTONGUE_NO_FAULT_HANDLER=1: let a fault reach the debugger or
 	 * the sanitizer (which prints where it happened) */
 	const char *off = getenv("PARSELTONGUE_NO_FAULT_HANDLER");
 	if (off && strcmp(off, "1") == 0)
 		return;
+	fault.argv = argv;
+	fault.may_rebuild =
+		argv[1] && strcmp(argv[1], "onboard") == 0 && !getenv("PARSELTONGUE_REBUILT");
+	if (fault.may_rebuild)
+		fault.envp = rerun_environment();
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_fault;
@@ -387,16 +397,20 @@ static void catch_faults(void)
 	sigaction(SIGBUS, &sa, NULL);
 }
 
+/* Called before the handler can run for this database (no fault happens
+ * while the strings are half-written: nothing reads the map yet). */
 void cli_reading_db(const char *dir)
 {
-	damaged_db = dir;
+	int n = snprintf(fault.data, sizeof fault.data, "%s/data.mdb", dir);
+	int m = snprintf(fault.lock, sizeof fault.lock, "%s/lock.mdb", dir);
+	if (n < 0 || m < 0 || (size_t)n >= sizeof fault.data || (size_t)m >= sizeof fault.lock)
+		fault.data[0] = fault.lock[0] = '\0'; /* too long: report, never remove */
 }
 
 int main(int argc, char **argv)
 {
 	cli_opts o = {0};
-	saved_argv = argv;
-	catch_faults();
+	catch_faults(argv);
 	store_set_deep_check(graph_check_hook);
 	if (argc < 2) {
 		usage(stderr);
@@ -412,7 +426,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(cmd, "--stdio") == 0)
-		return cli_lsp(argc, argv);
+		return lsp_main(argc, argv);
 	if (parse_opts(argc - 1, argv + 1, &o) != 0) {
 		fprintf(stderr, "run `parseltongue --help` for the commands and options\n");
 		return EXIT_USAGE;

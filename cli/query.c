@@ -7,14 +7,6 @@
 #include "../graph/query.h"
 #include "cli.h"
 
-enum {
-	EXIT_OK = 0,
-	EXIT_FAIL = 1,
-	EXIT_USAGE = 2,
-	EXIT_NOTARGET = 3,
-	EXIT_DB = 4
-};
-
 typedef enum {
 	Q_IMPL,
 	Q_CALLERS,
@@ -69,11 +61,11 @@ static json_t *entity_json(store_txn *txn, uint64_t id, uint64_t for_id)
 	return o;
 }
 
-static json_t *sites_json(store_txn *txn, const q_results *r, const q_item *it)
+static json_t *sites_json(store_txn *txn, const query_results *r, const query_item *it)
 {
 	json_t *a = json_array();
 	for (uint32_t i = 0; i < it->site_n; i++) {
-		const q_site *s = &r->sites.v[it->site_off + i];
+		const query_site *s = &r->sites.v[it->site_off + i];
 		json_array_append_new(
 			a, json_pack("{s:s,s:i,s:i}", "file", query_file_path(txn, s->file), "line",
 				     (json_int_t)s->line + 1, "column", (json_int_t)s->col + 1));
@@ -81,10 +73,10 @@ static json_t *sites_json(store_txn *txn, const q_results *r, const q_item *it)
 	return a;
 }
 
-static json_t *impl_json(store_txn *txn, const q_results *r, const q_item *it)
+static json_t *impl_json(store_txn *txn, const query_results *r, const query_item *it)
 {
 	rec_entity impl, trait;
-	const q_site *s = &r->sites.v[it->site_off];
+	const query_site *s = &r->sites.v[it->site_off];
 	if (query_entity(txn, it->id, &impl) != STORE_OK ||
 	    query_entity(txn, it->other, &trait) != STORE_OK)
 		return NULL;
@@ -109,7 +101,7 @@ static json_t *impl_json(store_txn *txn, const q_results *r, const q_item *it)
 	return o;
 }
 
-static json_t *item_json(store_txn *txn, qkind k, const q_results *r, const q_item *it)
+static json_t *item_json(store_txn *txn, qkind k, const query_results *r, const query_item *it)
 {
 	if (k == Q_IMPL)
 		return impl_json(txn, r, it);
@@ -134,13 +126,13 @@ static json_t *item_json(store_txn *txn, qkind k, const q_results *r, const q_it
 	return o;
 }
 
-static void print_human_item(store_txn *txn, qkind k, const q_results *r, const q_item *it)
+static void print_human_item(store_txn *txn, qkind k, const query_results *r, const query_item *it)
 {
 	rec_entity e, t;
 	if (query_entity(txn, it->id, &e) != STORE_OK)
 		return;
 	if (k == Q_IMPL) {
-		const q_site *s = &r->sites.v[it->site_off];
+		const query_site *s = &r->sites.v[it->site_off];
 		if (query_entity(txn, it->other, &t) != STORE_OK)
 			return;
 		printf("  %-8s %s for %s  %s:%u\n", it->derive ? "derive" : "impl", t.qpath,
@@ -159,7 +151,7 @@ static void print_human_item(store_txn *txn, qkind k, const q_results *r, const 
 	putchar('\n');
 	if (k == Q_CALLERS || k == Q_CALLEES || k == Q_REFS)
 		for (uint32_t i = 0; i < it->site_n && i < 5; i++) {
-			const q_site *s = &r->sites.v[it->site_off + i];
+			const query_site *s = &r->sites.v[it->site_off + i];
 			printf("      at %s:%u:%u\n", query_file_path(txn, s->file), s->line + 1,
 			       s->col + 1);
 		}
@@ -167,7 +159,7 @@ static void print_human_item(store_txn *txn, qkind k, const q_results *r, const 
 
 /* ---- one query ---------------------------------------------------------------- */
 
-static int run_one(store_txn *txn, qkind k, uint64_t id, const cli_opts *o, q_results *r)
+static int run_one(store_txn *txn, qkind k, uint64_t id, const cli_opts *o, query_results *r)
 {
 	switch (k) {
 	case Q_IMPL: return query_what_implements(txn, id, o->limit, r);
@@ -176,8 +168,8 @@ static int run_one(store_txn *txn, qkind k, uint64_t id, const cli_opts *o, q_re
 	case Q_REFS: return query_references(txn, id, o->limit, r);
 	case Q_BLAST: return query_blast_radius(txn, id, o->depth, o->limit, r);
 	default: {
-		q_item it = {.id = id, .for_id = id};
-		vec_push(&r->items, it);
+		query_item it = {.id = id, .for_id = id};
+		pt_vec_push(&r->items, it);
 		return STORE_OK;
 	}
 	}
@@ -185,7 +177,7 @@ static int run_one(store_txn *txn, qkind k, uint64_t id, const cli_opts *o, q_re
 
 /* what-implements on a name that is both a trait and something else:
  * answer for the traits. */
-static void prefer_traits(store_txn *txn, q_ids *ids)
+static void prefer_traits(store_txn *txn, query_ids *ids)
 {
 	size_t w = 0, traits = 0;
 	for (size_t i = 0; i < ids->n; i++) {
@@ -214,7 +206,7 @@ static int print_cycles(store_txn *txn, const cli_opts *o)
 		cli_err("--level takes module or function");
 		return EXIT_USAGE;
 	}
-	q_cycles c = {0};
+	query_cycle_set c = {0};
 	if (query_cycles(txn, levels, &c)) {
 		cli_err("cannot read the graph");
 		return EXIT_DB;
@@ -250,11 +242,12 @@ static int print_cycles(store_txn *txn, const cli_opts *o)
 	} else {
 		json_decref(res);
 	}
-	q_cycles_free(&c);
+	query_cycle_set_free(&c);
 	return EXIT_OK;
 }
 
-static int targets_for(store_txn *txn, qkind k, const char *target, const cli_opts *o, q_ids *ids)
+static int targets_for(store_txn *txn, qkind k, const char *target, const cli_opts *o,
+		       query_ids *ids)
 {
 	if (k == Q_SEARCH)
 		return query_search(txn, target, o->limit ? o->limit : 50, ids);
@@ -270,9 +263,10 @@ static int targets_for(store_txn *txn, qkind k, const char *target, const cli_op
 	return rc;
 }
 
-static int print_context(store_txn *txn, const q_ids *ids, const char *target, const cli_opts *o)
+static int print_context(store_txn *txn, const query_ids *ids, const char *target,
+			 const cli_opts *o)
 {
-	strbuf text = {0};
+	pt_strbuf text = {0};
 	uint32_t used = 0, total = 0;
 	json_t *res = json_array();
 	for (size_t i = 0; i < ids->n; i++) {
@@ -280,7 +274,7 @@ static int print_context(store_txn *txn, const q_ids *ids, const char *target, c
 		if (!budget)
 			break;
 		if (i)
-			strbuf_adds(&text, "\n");
+			pt_strbuf_adds(&text, "\n");
 		query_context(txn, ids->v[i], budget, &text, &used);
 		total += used;
 		json_t *e = entity_json(txn, ids->v[i], ids->v[i]);
@@ -290,22 +284,22 @@ static int print_context(store_txn *txn, const q_ids *ids, const char *target, c
 	if (o->json) {
 		json_t *top = json_pack("{s:s,s:s,s:o,s:s,s:i}", "query", "generate-context",
 					"target", target, "results", res, "text",
-					strbuf_cstr(&text), "tokens", (json_int_t)total);
+					pt_strbuf_cstr(&text), "tokens", (json_int_t)total);
 		json_dumpf(top, stdout, JSON_INDENT(1));
 		putchar('\n');
 		json_decref(top);
 	} else {
-		fputs(strbuf_cstr(&text), stdout);
+		fputs(pt_strbuf_cstr(&text), stdout);
 		fprintf(stderr, "(%u tokens of %u)\n", total, o->tokens);
 		json_decref(res);
 	}
-	strbuf_free(&text);
+	pt_strbuf_free(&text);
 	return EXIT_OK;
 }
 
 static int answer(store_txn *txn, qkind k, const char *target, const cli_opts *o)
 {
-	q_ids ids = {0};
+	query_ids ids = {0};
 	int rc = targets_for(txn, k, target, o, &ids);
 	if (rc == STORE_NOTFOUND && k == Q_FILE) {
 		cli_err("%s: no such file in the index", target);
@@ -313,27 +307,27 @@ static int answer(store_txn *txn, qkind k, const char *target, const cli_opts *o
 	}
 	if (rc) {
 		cli_err("cannot read the graph: %s", store_strerror(rc));
-		vec_free(&ids);
+		pt_vec_free(&ids);
 		return EXIT_DB;
 	}
 	if (!ids.n && k != Q_SEARCH) {
 		cli_err("'%s' matches no entity (try `parseltongue query search %s`)", target,
 			target);
-		vec_free(&ids);
+		pt_vec_free(&ids);
 		return EXIT_NOTARGET;
 	}
 	if (k == Q_CONTEXT) {
 		rc = print_context(txn, &ids, target, o);
-		vec_free(&ids);
+		pt_vec_free(&ids);
 		return rc;
 	}
 	json_t *results = json_array();
 	bool single = k == Q_WHERE || k == Q_SEARCH || k == Q_FILE;
 	for (size_t t = 0; t < ids.n; t++) {
-		q_results r = {0};
+		query_results r = {0};
 		if (single) {
-			q_item it = {.id = ids.v[t], .for_id = k == Q_WHERE ? ids.v[t] : 0};
-			vec_push(&r.items, it);
+			query_item it = {.id = ids.v[t], .for_id = k == Q_WHERE ? ids.v[t] : 0};
+			pt_vec_push(&r.items, it);
 		} else
 			run_one(txn, k, ids.v[t], o, &r);
 		rec_entity e;
@@ -358,7 +352,7 @@ static int answer(store_txn *txn, qkind k, const char *target, const cli_opts *o
 		}
 		if (r.truncated && !o->json)
 			printf("  … (limit reached)\n");
-		q_results_free(&r);
+		query_results_free(&r);
 	}
 	if (o->json) {
 		json_t *top = json_pack("{s:s,s:s,s:o}", "query", qnames[k], "target", target,
@@ -369,7 +363,7 @@ static int answer(store_txn *txn, qkind k, const char *target, const cli_opts *o
 	} else {
 		json_decref(results);
 	}
-	vec_free(&ids);
+	pt_vec_free(&ids);
 	return EXIT_OK;
 }
 
@@ -406,9 +400,9 @@ int cmd_query(const cli_opts *o)
 /* ---- export --------------------------------------------------------------------- */
 
 typedef struct {
-	q_ids ents;
-	VEC(rec_edge) edges;
-	VEC(uint64_t) edge_src;
+	query_ids ents;
+	PT_VEC(rec_edge) edges;
+	PT_VEC(uint64_t) edge_src;
 } subgraph;
 
 static void collect_all(store_txn *txn, subgraph *g)
@@ -420,11 +414,11 @@ static void collect_all(store_txn *txn, subgraph *g)
 	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == STORE_OK;
 	     r = store_cursor_next(c, &k, &v))
 		if (k.len == 8)
-			vec_push(&g->ents, store_load_u64(k.data));
+			pt_vec_push(&g->ents, store_load_u64(k.data));
 	store_cursor_close(c);
 }
 
-static bool has_id(const q_ids *ids, uint64_t id)
+static bool has_id(const query_ids *ids, uint64_t id)
 {
 	for (size_t i = 0; i < ids->n; i++)
 		if (ids->v[i] == id)
@@ -445,8 +439,8 @@ static void collect_edges(store_txn *txn, subgraph *g, bool all)
 			rec_edge_decode((const uint8_t *)v.data + j * REC_EDGE_SIZE, &e);
 			if (!all && !has_id(&g->ents, e.other))
 				continue;
-			vec_push(&g->edges, e);
-			vec_push(&g->edge_src, g->ents.v[i]);
+			pt_vec_push(&g->edges, e);
+			pt_vec_push(&g->edge_src, g->ents.v[i]);
 		}
 	}
 }
@@ -537,28 +531,28 @@ int cmd_export(const cli_opts *o)
 			rc = EXIT_USAGE;
 			goto done;
 		}
-		q_ids ids = {0};
+		query_ids ids = {0};
 		targets_for(txn, (qkind)k, o->args[1], o, &ids);
 		if (!ids.n) {
 			cli_err("'%s' matches no entity", o->args[1]);
 			rc = EXIT_NOTARGET;
-			vec_free(&ids);
+			pt_vec_free(&ids);
 			goto done;
 		}
 		for (size_t t = 0; t < ids.n; t++) {
-			q_results r = {0};
+			query_results r = {0};
 			if (!has_id(&g.ents, ids.v[t]))
-				vec_push(&g.ents, ids.v[t]);
+				pt_vec_push(&g.ents, ids.v[t]);
 			run_one(txn, (qkind)k, ids.v[t], o, &r);
 			for (size_t i = 0; i < r.items.n; i++) {
 				if (!has_id(&g.ents, r.items.v[i].id))
-					vec_push(&g.ents, r.items.v[i].id);
+					pt_vec_push(&g.ents, r.items.v[i].id);
 				if (r.items.v[i].other && !has_id(&g.ents, r.items.v[i].other))
-					vec_push(&g.ents, r.items.v[i].other);
+					pt_vec_push(&g.ents, r.items.v[i].other);
 			}
-			q_results_free(&r);
+			query_results_free(&r);
 		}
-		vec_free(&ids);
+		pt_vec_free(&ids);
 		collect_edges(txn, &g, false);
 	} else {
 		collect_all(txn, &g);
@@ -569,9 +563,9 @@ int cmd_export(const cli_opts *o)
 	else
 		export_text(txn, &g, strcmp(fmt, "dot") == 0);
 done:
-	vec_free(&g.ents);
-	vec_free(&g.edges);
-	vec_free(&g.edge_src);
+	pt_vec_free(&g.ents);
+	pt_vec_free(&g.edges);
+	pt_vec_free(&g.edge_src);
 	store_txn_abort(txn);
 	store_close(st);
 	return rc;
@@ -597,7 +591,7 @@ int cmd_query_bench(const cli_opts *o)
 		store_close(st);
 		return EXIT_DB;
 	}
-	q_ids traits = {0}, fns = {0};
+	query_ids traits = {0}, fns = {0};
 	store_cursor *c = NULL;
 	store_val k, v;
 	store_cursor_open(txn, TBL_ENTS, &c);
@@ -607,24 +601,24 @@ int cmd_query_bench(const cli_opts *o)
 		if (rec_entity_decode(v.data, v.len, &e) != 0)
 			continue;
 		if (e.kind == PT_TRAIT)
-			vec_push(&traits, e.id);
+			pt_vec_push(&traits, e.id);
 		else if (e.kind == PT_FUNCTION || e.kind == PT_METHOD)
-			vec_push(&fns, e.id);
+			pt_vec_push(&fns, e.id);
 	}
 	store_cursor_close(c);
 	static const char *const kinds[] = {"what-implements", "callers", "callees",
 					    "blast-radius-3", "search"};
 	json_t *out = json_object();
-	uint64_t *lat = xmalloc((o->n + 1) * sizeof *lat);
+	uint64_t *lat = pt_xmalloc((o->n + 1) * sizeof *lat);
 	for (size_t q = 0; q < 5; q++) {
-		q_ids *pool = q == 0 ? &traits : &fns;
+		query_ids *pool = q == 0 ? &traits : &fns;
 		if (!pool->n)
 			continue;
 		size_t n = o->n;
 		for (size_t i = 0; i < n; i++) {
 			uint64_t id = pool->v[(i * 7919) % pool->n];
-			q_results r = {0};
-			q_ids s = {0};
+			query_results r = {0};
+			query_ids s = {0};
 			uint64_t t0 = pt_now_ns();
 			if (q == 0)
 				query_what_implements(txn, id, 0, &r);
@@ -640,8 +634,8 @@ int cmd_query_bench(const cli_opts *o)
 				query_targets(txn, e.name, &s);
 			}
 			lat[i] = pt_now_ns() - t0;
-			q_results_free(&r);
-			vec_free(&s);
+			query_results_free(&r);
+			pt_vec_free(&s);
 		}
 		qsort(lat, n, sizeof *lat, cmp_u64);
 		json_object_set_new(
@@ -661,8 +655,8 @@ int cmd_query_bench(const cli_opts *o)
 		json_decref(out);
 	}
 	free(lat);
-	vec_free(&traits);
-	vec_free(&fns);
+	pt_vec_free(&traits);
+	pt_vec_free(&fns);
 	store_txn_abort(txn);
 	store_close(st);
 	return EXIT_OK;

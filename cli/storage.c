@@ -10,17 +10,8 @@
 #include "../graph/facts.h"
 #include "../graph/index.h"
 #include "../graph/query.h"
-#include "../lsp/lsp.h"
 #include "../graph/check.h"
 #include "cli.h"
-
-enum {
-	EXIT_OK = 0,
-	EXIT_FAIL = 1,
-	EXIT_USAGE = 2,
-	EXIT_NOTARGET = 3,
-	EXIT_DB = 4
-};
 
 static char *db_path(const cli_opts *o)
 {
@@ -28,7 +19,7 @@ static char *db_path(const cli_opts *o)
 	store *st = NULL;
 	if (cli_open_db(o, NULL, false, &st))
 		return NULL;
-	char *d = xstrdup(store_dir(st));
+	char *d = pt_xstrdup(store_dir(st));
 	store_close(st);
 	return d;
 }
@@ -147,7 +138,7 @@ static int verify(const cli_opts *o)
 		       r.fileids_differ ? "; file ids and paths differ" : "");
 		if (r.stale_facts)
 			printf("%" PRIu64 " cached facts are from an older extractor: the next "
-					  "onboard makes them again\n",
+			       "onboard makes them again\n",
 			       r.stale_facts);
 	}
 	if (rc)
@@ -194,13 +185,13 @@ static int snapshot(const cli_opts *o, const char *file)
 static int restore(const cli_opts *o, const char *file)
 {
 	const char *env = getenv("PARSELTONGUE_DB");
-	char *dir = o->db ? xstrdup(o->db) : env && *env ? xstrdup(env) : NULL;
+	char *dir = o->db ? pt_xstrdup(o->db) : env && *env ? pt_xstrdup(env) : NULL;
 	if (!dir) {
 		store *st = NULL;
 		/* an existing database tells where; otherwise the default spot */
 		if (store_open(".cache/parseltongue", STORE_CREATE, &st) == STORE_OK)
 			store_close(st);
-		dir = xstrdup(".cache/parseltongue");
+		dir = pt_xstrdup(".cache/parseltongue");
 	}
 	struct stat sb;
 	if (stat(dir, &sb) != 0) {
@@ -220,7 +211,7 @@ static int restore(const cli_opts *o, const char *file)
 static int clean(const cli_opts *o)
 {
 	const char *env = getenv("PARSELTONGUE_DB");
-	char *dir = o->db ? xstrdup(o->db) : env && *env ? xstrdup(env) : db_path(o);
+	char *dir = o->db ? pt_xstrdup(o->db) : env && *env ? pt_xstrdup(env) : db_path(o);
 	if (!dir)
 		return EXIT_DB;
 	int rc = store_remove(dir);
@@ -254,92 +245,4 @@ int cmd_storage(const cli_opts *o)
 		"restore)",
 		sub);
 	return EXIT_USAGE;
-}
-
-int cli_lsp(int argc, char **argv)
-{
-	return lsp_main(argc, argv);
-}
-
-/* `parseltongue facts FILE`: what the extractor sees in one file, as JSON
- * (a debugging aid for resolution problems). */
-#include "../graph/extract.h"
-
-static json_t *span_json(pt_span s)
-{
-	return json_pack("[i,i,i,i]", (json_int_t)s.start_line + 1, (json_int_t)s.start_col + 1,
-			 (json_int_t)s.end_line + 1, (json_int_t)s.end_col + 1);
-}
-
-int cmd_facts(const cli_opts *o)
-{
-	if (o->nargs < 1) {
-		cli_err("facts FILE");
-		return EXIT_USAGE;
-	}
-	FILE *f = fopen(o->args[0], "rb");
-	if (!f) {
-		cli_err("%s: %s", o->args[0], strerror(errno));
-		return EXIT_FAIL;
-	}
-	strbuf text = {0};
-	char buf[65536];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-		strbuf_add(&text, buf, n);
-	fclose(f);
-	pt_facts fa;
-	facts_init(&fa);
-	pt_extractor *ex = extract_new();
-	int rc = extract_text(ex, text.buf ? text.buf : "", text.len, &fa);
-	extract_free(ex);
-	json_t *items = json_array(), *uses = json_array(), *refs = json_array(),
-	       *fields = json_array();
-#define S(off) strpool_get(&fa.pool, (off))
-	for (size_t i = 0; i < fa.items.n; i++) {
-		const fact_item *it = &fa.items.v[i];
-		json_array_append_new(
-			items, json_pack("{s:i,s:s,s:s,s:i,s:i,s:o,s:s,s:s,s:s,s:s,s:s,s:s}", "i",
-					 (json_int_t)i, "kind", pt_kind_name(it->kind), "name",
-					 S(it->name), "parent", (json_int_t)it->parent, "flags",
-					 (json_int_t)it->flags, "span", span_json(it->span), "sig",
-					 S(it->sig), "impl_self", S(it->impl_self), "impl_trait",
-					 S(it->impl_trait), "ret", S(it->ret_type), "generics",
-					 S(it->generics), "cfg", S(it->cfg)));
-	}
-	for (size_t i = 0; i < fa.uses.n; i++) {
-		const fact_use *u = &fa.uses.v[i];
-		json_array_append_new(uses,
-				      json_pack("{s:i,s:s,s:s,s:i}", "scope", (json_int_t)u->scope,
-						"path", S(u->path), "alias", S(u->alias), "flags",
-						(json_int_t)u->flags));
-	}
-	static const char *const rk[] = {"?",    "call_path", "call_method",
-					 "type", "derive",    "macro_call"};
-	for (size_t i = 0; i < fa.refs.n; i++) {
-		const fact_ref *r = &fa.refs.v[i];
-		json_array_append_new(
-			refs, json_pack("{s:s,s:i,s:s,s:s,s:i,s:s,s:s,s:o,s:i}", "kind",
-					rk[r->kind < 6 ? r->kind : 0], "from", (json_int_t)r->from,
-					"path", S(r->path), "name", S(r->name), "recv",
-					(json_int_t)r->recv_kind, "recv_path", S(r->recv_path),
-					"recv_name", S(r->recv_name), "span", span_json(r->span),
-					"flags", (json_int_t)r->flags));
-	}
-	for (size_t i = 0; i < fa.fields.n; i++) {
-		const fact_field *fl = &fa.fields.v[i];
-		json_array_append_new(fields,
-				      json_pack("{s:i,s:s,s:s}", "owner", (json_int_t)fl->owner,
-						"name", S(fl->name), "type", S(fl->type)));
-	}
-#undef S
-	json_t *top = json_pack("{s:i,s:i,s:i,s:o,s:o,s:o,s:o}", "status", rc, "errors",
-				(json_int_t)fa.n_errors, "lines", (json_int_t)fa.n_lines, "items",
-				items, "uses", uses, "refs", refs, "fields", fields);
-	json_dumpf(top, stdout, JSON_INDENT(1));
-	putchar('\n');
-	json_decref(top);
-	facts_free(&fa);
-	strbuf_free(&text);
-	return rc ? EXIT_FAIL : EXIT_OK;
 }

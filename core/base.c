@@ -19,7 +19,7 @@ static void oom(size_t n)
 	abort();
 }
 
-void *xmalloc(size_t n)
+void *pt_xmalloc(size_t n)
 {
 	void *p = malloc(n ? n : 1);
 	if (!p)
@@ -27,7 +27,7 @@ void *xmalloc(size_t n)
 	return p;
 }
 
-void *xcalloc(size_t count, size_t size)
+void *pt_xcalloc(size_t count, size_t size)
 {
 	void *p = calloc(count ? count : 1, size ? size : 1);
 	if (!p)
@@ -35,7 +35,7 @@ void *xcalloc(size_t count, size_t size)
 	return p;
 }
 
-void *xrealloc(void *p, size_t n)
+void *pt_xrealloc(void *p, size_t n)
 {
 	void *q = realloc(p, n ? n : 1);
 	if (!q)
@@ -43,35 +43,35 @@ void *xrealloc(void *p, size_t n)
 	return q;
 }
 
-char *xstrndup(const char *s, size_t n)
+char *pt_xstrndup(const char *s, size_t n)
 {
-	char *d = xmalloc(n + 1);
+	char *d = pt_xmalloc(n + 1);
 	memcpy(d, s, n);
 	d[n] = 0;
 	return d;
 }
 
-char *xstrdup(const char *s)
+char *pt_xstrdup(const char *s)
 {
-	return xstrndup(s, strlen(s));
+	return pt_xstrndup(s, strlen(s));
 }
 
-void vec_grow_(void **v, size_t *cap, size_t elem, size_t need)
+void pt_vec_grow_(void **v, size_t *cap, size_t elem, size_t need)
 {
 	size_t c = *cap ? *cap : 8;
 	while (c < need)
 		c *= 2;
-	*v = xrealloc(*v, c * elem);
+	*v = pt_xrealloc(*v, c * elem);
 	*cap = c;
 }
 
-void strbuf_add(strbuf *b, const void *p, size_t n)
+void pt_strbuf_add(pt_strbuf *b, const void *p, size_t n)
 {
 	if (b->len + n + 1 > b->cap) {
 		size_t c = b->cap ? b->cap : 64;
 		while (c < b->len + n + 1)
 			c *= 2;
-		b->buf = xrealloc(b->buf, c);
+		b->buf = pt_xrealloc(b->buf, c);
 		b->cap = c;
 	}
 	if (n)
@@ -80,16 +80,16 @@ void strbuf_add(strbuf *b, const void *p, size_t n)
 	b->buf[b->len] = 0;
 }
 
-void strbuf_adds(strbuf *b, const char *s)
+void pt_strbuf_adds(pt_strbuf *b, const char *s)
 {
-	strbuf_add(b, s, strlen(s));
+	pt_strbuf_add(b, s, strlen(s));
 }
-void strbuf_addc(strbuf *b, char c)
+void pt_strbuf_addc(pt_strbuf *b, char c)
 {
-	strbuf_add(b, &c, 1);
+	pt_strbuf_add(b, &c, 1);
 }
 
-void strbuf_printf(strbuf *b, const char *fmt, ...)
+void pt_strbuf_printf(pt_strbuf *b, const char *fmt, ...)
 {
 	char small[256];
 	va_list ap;
@@ -99,56 +99,56 @@ void strbuf_printf(strbuf *b, const char *fmt, ...)
 	if (n < 0)
 		return;
 	if ((size_t)n < sizeof small) {
-		strbuf_add(b, small, (size_t)n);
+		pt_strbuf_add(b, small, (size_t)n);
 		return;
 	}
-	char *big = xmalloc((size_t)n + 1);
+	char *big = pt_xmalloc((size_t)n + 1);
 	va_start(ap, fmt);
 	vsnprintf(big, (size_t)n + 1, fmt, ap);
 	va_end(ap);
-	strbuf_add(b, big, (size_t)n);
+	pt_strbuf_add(b, big, (size_t)n);
 	free(big);
 }
 
-const char *strbuf_cstr(strbuf *b)
+const char *pt_strbuf_cstr(pt_strbuf *b)
 {
 	if (!b->buf)
-		strbuf_add(b, "", 0);
+		pt_strbuf_add(b, "", 0);
 	return b->buf;
 }
 
-void strbuf_free(strbuf *b)
+void pt_strbuf_free(pt_strbuf *b)
 {
 	free(b->buf);
 	b->buf = NULL;
 	b->len = b->cap = 0;
 }
 
-void strpool_init(strpool *p)
+void pt_strpool_init(pt_strpool *p)
 {
 	memset(p, 0, sizeof *p);
-	strbuf_add(&p->b, "", 1); /* offset 0: the empty string */
+	pt_strbuf_add(&p->b, "", 1); /* offset 0: the empty string */
 }
 
-uint32_t strpool_add(strpool *p, const char *s, size_t n)
+uint32_t pt_strpool_add(pt_strpool *p, const char *s, size_t n)
 {
 	if (!p->b.buf)
-		strpool_init(p);
+		pt_strpool_init(p);
 	if (n == 0)
 		return 0;
 	uint32_t off = (uint32_t)p->b.len;
-	strbuf_add(&p->b, s, n);
-	strbuf_add(&p->b, "", 1);
+	pt_strbuf_add(&p->b, s, n);
+	pt_strbuf_add(&p->b, "", 1);
 	return off;
 }
 
-uint32_t strpool_adds(strpool *p, const char *s)
+uint32_t pt_strpool_adds(pt_strpool *p, const char *s)
 {
-	return strpool_add(p, s, strlen(s));
+	return pt_strpool_add(p, s, strlen(s));
 }
-void strpool_free(strpool *p)
+void pt_strpool_free(pt_strpool *p)
 {
-	strbuf_free(&p->b);
+	pt_strbuf_free(&p->b);
 }
 
 uint64_t pt_hash64(const void *p, size_t n)
@@ -182,12 +182,12 @@ char *pt_read_file(const char *path, size_t *len)
 		errno = e;
 		return NULL;
 	}
-	strbuf b = {0};
+	pt_strbuf b = {0};
 	char buf[65536];
 	ssize_t n;
 	while ((n = read(fd, buf, sizeof buf)) > 0)
-		strbuf_add(&b, buf, (size_t)n);
+		pt_strbuf_add(&b, buf, (size_t)n);
 	close(fd);
 	*len = b.len;
-	return b.buf ? b.buf : xstrdup("");
+	return b.buf ? b.buf : pt_xstrdup("");
 }

@@ -9,51 +9,52 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
-void *xmalloc(size_t n);
-void *xcalloc(size_t count, size_t size);
-void *xrealloc(void *p, size_t n);
-char *xstrdup(const char *s);
-char *xstrndup(const char *s, size_t n);
+void *pt_xmalloc(size_t n);
+void *pt_xcalloc(size_t count, size_t size);
+void *pt_xrealloc(void *p, size_t n);
+char *pt_xstrdup(const char *s);
+char *pt_xstrndup(const char *s, size_t n);
 
-/* The one growable array: VEC(int) v = {0}; vec_push(&v, 3); vec_free(&v).
+/* The one growable array: PT_VEC(int) v = {0}; pt_vec_push(&v, 3); pt_vec_free(&v).
  * Elements move when the array grows: keep indexes, never pointers. */
-#define VEC(T)                                                                                     \
+#define PT_VEC(T)                                                                                  \
 	struct {                                                                                   \
 		T *v;                                                                              \
 		size_t n, cap;                                                                     \
 	}
-void vec_grow_(void **v, size_t *cap, size_t elem, size_t need);
-#define vec_reserve(a, need)                                                                       \
+void pt_vec_grow_(void **v, size_t *cap, size_t elem, size_t need);
+#define pt_vec_reserve(a, need)                                                                    \
 	do {                                                                                       \
 		if ((need) > (a)->cap)                                                             \
-			vec_grow_((void **)&(a)->v, &(a)->cap, sizeof *(a)->v, (need));            \
+			pt_vec_grow_((void **)&(a)->v, &(a)->cap, sizeof *(a)->v, (need));         \
 	} while (0)
-#define vec_push(a, x)                                                                             \
+#define pt_vec_push(a, x)                                                                          \
 	do {                                                                                       \
-		vec_reserve((a), (a)->n + 1);                                                      \
+		pt_vec_reserve((a), (a)->n + 1);                                                   \
 		(a)->v[(a)->n++] = (x);                                                            \
 	} while (0)
-#define vec_free(a)                                                                                \
+#define pt_vec_free(a)                                                                             \
 	do {                                                                                       \
 		free((a)->v);                                                                      \
 		(a)->v = NULL;                                                                     \
 		(a)->n = (a)->cap = 0;                                                             \
 	} while (0)
-#define vec_clear(a) ((a)->n = 0)
+#define pt_vec_clear(a) ((a)->n = 0)
 
 /* Byte buffer for building text and binary blobs. */
 typedef struct {
 	char *buf;
 	size_t len, cap;
-} strbuf;
-void strbuf_add(strbuf *b, const void *p, size_t n);
-void strbuf_adds(strbuf *b, const char *s);
-void strbuf_addc(strbuf *b, char c);
-void strbuf_printf(strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-const char *strbuf_cstr(strbuf *b); /* NUL-terminated view, valid until the next add */
-void strbuf_free(strbuf *b);
+} pt_strbuf;
+void pt_strbuf_add(pt_strbuf *b, const void *p, size_t n);
+void pt_strbuf_adds(pt_strbuf *b, const char *s);
+void pt_strbuf_addc(pt_strbuf *b, char c);
+void pt_strbuf_printf(pt_strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+const char *pt_strbuf_cstr(pt_strbuf *b); /* NUL-terminated view, valid until the next add */
+void pt_strbuf_free(pt_strbuf *b);
 
 /* The whole content of a regular file (never a device or a FIFO, which
  * may not end or may block: file:///dev/zero, found by fuzzing), NUL
@@ -64,16 +65,16 @@ char *pt_read_file(const char *path, size_t *len);
 /* Interned strings as offsets into one buffer (never pointers: the buffer
  * moves as it grows). Offset 0 is always the empty string. */
 typedef struct {
-	strbuf b;
-} strpool;
-void strpool_init(strpool *p);
-uint32_t strpool_add(strpool *p, const char *s, size_t n);
-uint32_t strpool_adds(strpool *p, const char *s);
-static inline const char *strpool_get(const strpool *p, uint32_t off)
+	pt_strbuf b;
+} pt_strpool;
+void pt_strpool_init(pt_strpool *p);
+uint32_t pt_strpool_add(pt_strpool *p, const char *s, size_t n);
+uint32_t pt_strpool_adds(pt_strpool *p, const char *s);
+static inline const char *pt_strpool_get(const pt_strpool *p, uint32_t off)
 {
 	return p->b.buf + off;
 }
-void strpool_free(strpool *p);
+void pt_strpool_free(pt_strpool *p);
 
 /* 64-bit hash (XXH3) of bytes. */
 uint64_t pt_hash64(const void *p, size_t n);

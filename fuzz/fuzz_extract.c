@@ -1,10 +1,10 @@
 /* fuzz/fuzz_extract.c — the Rust extractor on arbitrary bytes as a .rs file.
  *
- * extract_text must never crash or read outside the text, whatever the
+ * pt_extractor_text must never crash or read outside the text, whatever the
  * bytes (NULs, invalid UTF-8, deep nesting, half-written macros). What it
  * extracts must be well formed: every span inside the text, every parent
  * and scope index valid, every string offset inside the pool; and the
- * facts must survive facts_encode → facts_decode → facts_encode byte for
+ * facts must survive pt_facts_encode → pt_facts_decode → pt_facts_encode byte for
  * byte (that blob is what the store caches).
  *
  * FUZZ_DUMP_FACTS=DIR (replayer only): also write each encoded blob to
@@ -34,7 +34,7 @@ static void check_facts(const pt_facts *f, size_t len)
 		FUZZ_CHECK(it->parent >= -1 && it->parent < (int32_t)i);
 		FUZZ_CHECK(it->name < pool && it->sig < pool && it->impl_self < pool &&
 			   it->impl_trait < pool);
-		FUZZ_CHECK(strlen(strpool_get(&f->pool, it->sig)) <= 512 + 4);
+		FUZZ_CHECK(strlen(pt_strpool_get(&f->pool, it->sig)) <= 512 + 4);
 		check_span(it->span, len);
 		check_span(it->name_span, len);
 	}
@@ -56,7 +56,7 @@ static void check_facts(const pt_facts *f, size_t len)
 	}
 }
 
-static void dump(const strbuf *b)
+static void dump(const pt_strbuf *b)
 {
 	const char *dir = getenv("FUZZ_DUMP_FACTS");
 	if (!dir)
@@ -74,29 +74,29 @@ static void dump(const strbuf *b)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (!ex) {
-		ex = extract_new();
-		extract_set_timeout(ex, 1000000); /* 1 s: far below libFuzzer's -timeout */
+		ex = pt_extractor_new();
+		pt_extractor_set_timeout(ex, 1000000); /* 1 s: far below libFuzzer's -timeout */
 	}
 	pt_facts f, g;
-	facts_init(&f);
-	facts_init(&g);
-	int rc = extract_text(ex, (const char *)data, size, &f);
+	pt_facts_init(&f);
+	pt_facts_init(&g);
+	int rc = pt_extractor_text(ex, (const char *)data, size, &f);
 	FUZZ_CHECK(rc == EXTRACT_OK || rc == EXTRACT_ETIMEOUT || rc == EXTRACT_EPARSE);
 	if (rc == EXTRACT_OK) {
 		check_facts(&f, size);
-		strbuf b = {0}, c = {0};
-		facts_encode(&f, &b);
+		pt_strbuf b = {0}, c = {0};
+		pt_facts_encode(&f, &b);
 		dump(&b);
-		FUZZ_CHECK(facts_decode(b.buf, b.len, &g) == 0);
+		FUZZ_CHECK(pt_facts_decode(b.buf, b.len, &g) == 0);
 		FUZZ_CHECK(g.items.n == f.items.n && g.uses.n == f.uses.n && g.refs.n == f.refs.n &&
 			   g.fields.n == f.fields.n && g.n_errors == f.n_errors &&
 			   g.n_lines == f.n_lines);
-		facts_encode(&g, &c);
+		pt_facts_encode(&g, &c);
 		FUZZ_CHECK(b.len == c.len && memcmp(b.buf, c.buf, b.len) == 0);
-		strbuf_free(&b);
-		strbuf_free(&c);
+		pt_strbuf_free(&b);
+		pt_strbuf_free(&c);
 	}
-	facts_free(&f);
-	facts_free(&g);
+	pt_facts_free(&f);
+	pt_facts_free(&g);
 	return 0;
 }

@@ -69,7 +69,7 @@ static void setup(void)
 	FUZZ_CHECK(system(cmd) == 0);
 
 	json_object_seed(1);
-	lsp_server *s = xcalloc(1, sizeof *s);
+	lsp_server *s = pt_xcalloc(1, sizeof *s);
 	s->enc = LSP_UTF16;
 	pthread_mutex_init(&s->qmu, NULL);
 	pthread_cond_init(&s->qcv, NULL);

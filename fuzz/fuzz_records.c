@@ -51,7 +51,7 @@ static void check_entity(const uint8_t *d, size_t n)
 	FUZZ_CHECK(r.name >= lo && r.name + strlen(r.name) < hi);
 	FUZZ_CHECK(r.qpath >= lo && r.qpath + strlen(r.qpath) < hi);
 	FUZZ_CHECK(r.sig >= lo && r.sig + strlen(r.sig) < hi);
-	strbuf b = {0};
+	pt_strbuf b = {0};
 	rec_entity_encode(&r, &b);
 	memset(&r2, 0, sizeof r2);
 	FUZZ_CHECK(rec_entity_decode(b.buf, b.len, &r2) == 0);
@@ -63,32 +63,32 @@ static void check_entity(const uint8_t *d, size_t n)
 	FUZZ_CHECK(r.nsl == r2.nsl && r.nsc == r2.nsc && r.nel == r2.nel && r.nec == r2.nec);
 	FUZZ_CHECK(strcmp(r.name, r2.name) == 0 && strcmp(r.qpath, r2.qpath) == 0 &&
 		   strcmp(r.sig, r2.sig) == 0);
-	strbuf_free(&b);
+	pt_strbuf_free(&b);
 }
 
 static void check_facts(const uint8_t *d, size_t n)
 {
 	pt_facts f, g;
-	facts_init(&f);
-	facts_init(&g);
-	if (facts_decode(d, n, &f) == 0) {
+	pt_facts_init(&f);
+	pt_facts_init(&g);
+	if (pt_facts_decode(d, n, &f) == 0) {
 		/* every string offset points inside the pool */
 		for (size_t i = 0; i < f.items.n; i++) {
 			FUZZ_CHECK(f.items.v[i].name < f.pool.b.len &&
 				   f.items.v[i].sig < f.pool.b.len);
 			FUZZ_CHECK(f.items.v[i].parent < (int32_t)i);
 		}
-		strbuf b = {0};
-		facts_encode(&f, &b);
-		FUZZ_CHECK(facts_decode(b.buf, b.len, &g) == 0);
-		strbuf c = {0};
-		facts_encode(&g, &c);
+		pt_strbuf b = {0};
+		pt_facts_encode(&f, &b);
+		FUZZ_CHECK(pt_facts_decode(b.buf, b.len, &g) == 0);
+		pt_strbuf c = {0};
+		pt_facts_encode(&g, &c);
 		FUZZ_CHECK(b.len == c.len && memcmp(b.buf, c.buf, b.len) == 0);
-		strbuf_free(&b);
-		strbuf_free(&c);
+		pt_strbuf_free(&b);
+		pt_strbuf_free(&c);
 	}
-	facts_free(&f);
-	facts_free(&g);
+	pt_facts_free(&f);
+	pt_facts_free(&g);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -24,24 +24,25 @@
 
 static pt_extractor *ex;
 
-static void blob(const char *text, size_t len, const TSTree *old, TSTree **out, strbuf *b, int *rc)
+static void blob(const char *text, size_t len, const TSTree *old, TSTree **out, pt_strbuf *b,
+		 int *rc)
 {
 	pt_facts f;
-	facts_init(&f);
-	*rc = extract_text_tree(ex, text, len, old, out, &f);
+	pt_facts_init(&f);
+	*rc = pt_extractor_text_tree(ex, text, len, old, out, &f);
 	b->len = 0;
 	if (*rc == EXTRACT_OK)
-		facts_encode(&f, b);
-	facts_free(&f);
+		pt_facts_encode(&f, b);
+	pt_facts_free(&f);
 }
 
 /* No error node in the parse (facts blob header: n_errors). */
 static bool clean(const char *b, size_t n)
 {
 	pt_facts f;
-	facts_init(&f);
-	bool ok = facts_decode(b, n, &f) == 0 && f.n_errors == 0;
-	facts_free(&f);
+	pt_facts_init(&f);
+	bool ok = pt_facts_decode(b, n, &f) == 0 && f.n_errors == 0;
+	pt_facts_free(&f);
 	return ok;
 }
 
@@ -54,7 +55,7 @@ static void reindex(lsp_docs *docs, const char *uri)
 	int64_t stamp;
 	TSTree *old = NULL, *fresh = NULL;
 	FUZZ_CHECK(lsp_docs_snapshot(docs, uri, &text, &len, &stamp, &old));
-	strbuf inc = {0}, full = {0};
+	pt_strbuf inc = {0}, full = {0};
 	int rc1, rc2;
 	blob(text, len, old, &fresh, &inc, &rc1);
 	blob(text, len, NULL, NULL, &full, &rc2);
@@ -69,8 +70,8 @@ static void reindex(lsp_docs *docs, const char *uri)
 		ts_tree_delete(old);
 	if (fresh)
 		lsp_docs_set_tree(docs, uri, stamp, fresh);
-	strbuf_free(&inc);
-	strbuf_free(&full);
+	pt_strbuf_free(&inc);
+	pt_strbuf_free(&full);
 	free(text);
 }
 
@@ -79,8 +80,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 3)
 		return 0;
 	if (!ex) {
-		ex = extract_new();
-		extract_set_timeout(ex, 1000000);
+		ex = pt_extractor_new();
+		pt_extractor_set_timeout(ex, 1000000);
 	}
 	static const lsp_enc encs[] = {LSP_UTF8, LSP_UTF16, LSP_UTF32};
 	lsp_enc e = encs[data[0] % 3];
@@ -92,7 +93,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	lsp_docs_open(docs, uri, (const char *)data + 3, tl, 1);
 	at += tl;
 	reindex(docs, uri);
-	VEC(lsp_change) batch = {0};
+	PT_VEC(lsp_change) batch = {0};
 	int64_t version = 2;
 	while (at + 6 <= size && version < 200) {
 		const uint8_t *h = data + at;
@@ -107,7 +108,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (h[0] & 4)
 			c.range.start.character = h[2] * 1000u;
 		at += n;
-		vec_push(&batch, c);
+		pt_vec_push(&batch, c);
 		if ((h[0] & 16) || at + 6 > size) {
 			FUZZ_CHECK(lsp_docs_change(docs, uri, version++, batch.v, batch.n, e));
 			batch.n = 0;
@@ -118,7 +119,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(lsp_docs_change(docs, uri, version, batch.v, batch.n, e));
 		reindex(docs, uri);
 	}
-	vec_free(&batch);
+	pt_vec_free(&batch);
 	lsp_docs_free(docs);
 	return 0;
 }

@@ -84,11 +84,11 @@ static size_t ref_offset(const char *t, size_t len, lsp_pos p, lsp_enc e)
 	return off;
 }
 
-static void ref_apply(strbuf *b, const lsp_change *c, lsp_enc e)
+static void ref_apply(pt_strbuf *b, const lsp_change *c, lsp_enc e)
 {
 	if (c->whole) {
 		b->len = 0;
-		strbuf_add(b, c->text, c->len);
+		pt_strbuf_add(b, c->text, c->len);
 		return;
 	}
 	const char *t = b->buf ? b->buf : "";
@@ -101,13 +101,13 @@ static void ref_apply(strbuf *b, const lsp_change *c, lsp_enc e)
 	memcpy(n + lo + c->len, t + hi, b->len - hi);
 	size_t nl = b->len - (hi - lo) + c->len;
 	b->len = 0;
-	strbuf_add(b, n, nl);
+	pt_strbuf_add(b, n, nl);
 	free(n);
 }
 
 /* ---- the checks ----------------------------------------------------------- */
 
-static bool same(const strbuf *a, const strbuf *b)
+static bool same(const pt_strbuf *a, const pt_strbuf *b)
 {
 	return a->len == b->len && (a->len == 0 || memcmp(a->buf, b->buf, a->len) == 0);
 }
@@ -115,7 +115,7 @@ static bool same(const strbuf *a, const strbuf *b)
 /* The line table and the one-shot conversions agree, and a position
  * computed from an offset leads back to it when the offset starts a
  * character outside a "\r\n". */
-static void check_conversions(const strbuf *b, lsp_enc e, const uint8_t *coords)
+static void check_conversions(const pt_strbuf *b, lsp_enc e, const uint8_t *coords)
 {
 	const char *t = b->buf ? b->buf : "";
 	lsp_lines L;
@@ -152,13 +152,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t tl = (size_t)data[1] | (size_t)data[2] << 8, at = 3;
 	if (tl > size - at)
 		tl = size - at;
-	strbuf got = {0}, want = {0};
-	strbuf_add(&got, data + at, tl);
-	strbuf_add(&want, data + at, tl);
+	pt_strbuf got = {0}, want = {0};
+	pt_strbuf_add(&got, data + at, tl);
+	pt_strbuf_add(&want, data + at, tl);
 	at += tl;
 	lsp_docs *docs = lsp_docs_new();
 	lsp_docs_open(docs, "file:///fuzz.rs", (const char *)data + 3, tl, 1);
-	VEC(lsp_change) all = {0};
+	PT_VEC(lsp_change) all = {0};
 	while (at + 6 <= size && all.n < 256) {
 		const uint8_t *h = data + at;
 		size_t n = h[5];
@@ -177,7 +177,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(same(&got, &want));
 		FUZZ_CHECK(got.buf && got.buf[got.len] == 0);
 		check_conversions(&got, e, h + 1);
-		vec_push(&all, c);
+		pt_vec_push(&all, c);
 	}
 	/* the whole sequence at once, through the document set */
 	char *text = NULL;
@@ -188,8 +188,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(text);
 	FUZZ_CHECK(lsp_docs_close(docs, "file:///fuzz.rs"));
 	lsp_docs_free(docs);
-	vec_free(&all);
-	strbuf_free(&got);
-	strbuf_free(&want);
+	pt_vec_free(&all);
+	pt_strbuf_free(&got);
+	pt_strbuf_free(&want);
 	return 0;
 }

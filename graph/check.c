@@ -10,8 +10,8 @@
 #include "index.h"
 #include "model.h"
 
-typedef VEC(uint32_t) u32s;
-typedef VEC(uint64_t) u64s;
+typedef PT_VEC(uint32_t) u32s;
+typedef PT_VEC(uint64_t) u64s;
 
 /* Order-free sums of record hashes: a multiset on each side. */
 static uint64_t h_pair(const void *s, size_t n, uint64_t id)
@@ -77,7 +77,7 @@ static int check_files(store_txn *txn, graph_check_report *r, u32s *ids)
 			continue;
 		}
 		uint32_t id = store_load_u32(k.data);
-		vec_push(ids, id);
+		pt_vec_push(ids, id);
 		b += h_pair(p, v.len - 1, id);
 	}
 	store_cursor_close(c);
@@ -161,10 +161,10 @@ static int check_facts(store_txn *txn, graph_check_report *r, const uint32_t *fi
 			continue;
 		}
 		pt_facts f;
-		facts_init(&f);
-		if (facts_decode(v.data, v.len, &f) != 0)
+		pt_facts_init(&f);
+		if (pt_facts_decode(v.data, v.len, &f) != 0)
 			r->bad_facts++;
-		facts_free(&f);
+		pt_facts_free(&f);
 	}
 	store_cursor_close(c);
 	return rc == STORE_NOTFOUND ? STORE_OK : rc;
@@ -190,7 +190,7 @@ int graph_check(store_txn *txn, graph_check_report *r)
 			r->bad_records++;
 			continue;
 		}
-		vec_push(&ids, e.id);
+		pt_vec_push(&ids, e.id);
 		if (*e.name)
 			names += h_pair(e.name, strlen(e.name), e.id);
 		if (e.file != PT_NO_FILE) {
@@ -219,8 +219,8 @@ int graph_check(store_txn *txn, graph_check_report *r)
 	r->edges_differ = out != in;
 	r->names_differ = names != names_ix;
 	r->fileents_differ = fileents != fileents_ix;
-	vec_free(&files);
-	vec_free(&ids);
+	pt_vec_free(&files);
+	pt_vec_free(&ids);
 	if (rc)
 		return rc;
 	bool bad = r->bad_records || r->dangling || r->edges_differ || r->names_differ ||

@@ -239,37 +239,37 @@ struct pt_extractor {
 	uint32_t len;
 	pt_facts *out;
 	ctx cx;
-	VEC(frame) frames;
-	VEC(local) locals;
+	PT_VEC(frame) frames;
+	PT_VEC(local) locals;
 	int32_t heads[LOCAL_BUCKETS];
-	VEC(gparam) gens;
-	VEC(gpair) pairs;
-	VEC(pending_derive) derives;
-	VEC(token) toks;
-	VEC(TSNode) mdefs; /* macro_rules! definitions, in text order */
-	VEC(minv) minvs;   /* item-level invocations that may use them */
-	VEC(TSTree *)
-	subtrees;            /* re-parsed macro bodies, alive until the file
+	PT_VEC(gparam) gens;
+	PT_VEC(gpair) pairs;
+	PT_VEC(pending_derive) derives;
+	PT_VEC(token) toks;
+	PT_VEC(TSNode) mdefs; /* macro_rules! definitions, in text order */
+	PT_VEC(minv) minvs;   /* item-level invocations that may use them */
+	PT_VEC(TSTree *)
+	subtrees;               /* re-parsed macro bodies, alive until the file
 	                          is done: mdefs and minvs point into them */
-	VEC(brange) walked;  /* top-level items re-parsed from invocations */
-	VEC(brange) args;    /* macro arguments, as ranges of abuf */
-	VEC(TSNode) argname; /* ... and the last name token of each (null if none) */
-	long sub_arg;        /* template_path: the argument a lone metavariable gave, else -1 */
-	VEC(binding) binds;
-	VEC(brange) rebound; /* names a macro's own tokens bind (`|x|`, `let x`) */
-	VEC(mval) mvals;     /* metavariables of the rule being expanded */
-	bool hygienic;       /* scanning a template: its own names are not
+	PT_VEC(brange) walked;  /* top-level items re-parsed from invocations */
+	PT_VEC(brange) args;    /* macro arguments, as ranges of abuf */
+	PT_VEC(TSNode) argname; /* ... and the last name token of each (null if none) */
+	long sub_arg;           /* template_path: the argument a lone metavariable gave, else -1 */
+	PT_VEC(binding) binds;
+	PT_VEC(brange) rebound; /* names a macro's own tokens bind (`|x|`, `let x`) */
+	PT_VEC(mval) mvals;     /* metavariables of the rule being expanded */
+	bool hygienic;          /* scanning a template: its own names are not
 	                          the invocation's locals */
-	strbuf abuf;
+	pt_strbuf abuf;
 	int in_macro;       /* nesting of re-parsed invocation bodies */
 	size_t sub_top;     /* depth of their top-level items, SIZE_MAX = none */
 	uint32_t skipped;   /* top-level re-parsed items dropped for errors */
 	uint32_t pend_path; /* #[path] of the pending attributes */
-	strbuf pend_cfg;    /* their #[cfg(..)] predicates, comma-joined */
+	pt_strbuf pend_cfg; /* their #[cfg(..)] predicates, comma-joined */
 	size_t pend_depth;
 	bool pending;
-	strbuf tmp, sig, pre, gb;
-	strbuf chain; /* receiver chains being built (chain_op) */
+	pt_strbuf tmp, sig, pre, gb;
+	pt_strbuf chain; /* receiver chains being built (chain_op) */
 
 	islot *itab; /* string interning, valid when gen matches */
 	uint32_t icap, icount, gen;
@@ -421,9 +421,9 @@ static void init_fields(fields *f, const TSLanguage *l)
 	f->consequence = fid(l, "consequence");
 }
 
-pt_extractor *extract_new(void)
+pt_extractor *pt_extractor_new(void)
 {
-	pt_extractor *x = xcalloc(1, sizeof *x);
+	pt_extractor *x = pt_xcalloc(1, sizeof *x);
 	x->lang = tree_sitter_rust();
 	x->parser = ts_parser_new();
 	if (!ts_parser_set_language(x->parser, x->lang)) {
@@ -433,7 +433,7 @@ pt_extractor *extract_new(void)
 	}
 	x->timeout = 2000000;
 	x->nsym = ts_language_symbol_count(x->lang);
-	x->role = xcalloc(x->nsym, 1);
+	x->role = pt_xcalloc(x->nsym, 1);
 	for (uint32_t s = 0; s < x->nsym; s++)
 		if (ts_language_symbol_type(x->lang, (TSSymbol)s) == TSSymbolTypeAnonymous)
 			x->role[s] = R_TOKEN;
@@ -450,7 +450,7 @@ pt_extractor *extract_new(void)
 	return x;
 }
 
-void extract_free(pt_extractor *x)
+void pt_extractor_free(pt_extractor *x)
 {
 	if (!x)
 		return;
@@ -461,32 +461,32 @@ void extract_free(pt_extractor *x)
 	ts_parser_delete(x->parser);
 	free(x->role);
 	free(x->itab);
-	vec_free(&x->frames);
-	vec_free(&x->locals);
-	vec_free(&x->gens);
-	vec_free(&x->pairs);
-	vec_free(&x->derives);
-	strbuf_free(&x->pend_cfg);
-	vec_free(&x->toks);
-	vec_free(&x->mdefs);
-	vec_free(&x->minvs);
-	vec_free(&x->subtrees);
-	vec_free(&x->walked);
-	vec_free(&x->args);
-	vec_free(&x->argname);
-	vec_free(&x->binds);
-	vec_free(&x->rebound);
-	vec_free(&x->mvals);
-	strbuf_free(&x->abuf);
-	strbuf_free(&x->tmp);
-	strbuf_free(&x->sig);
-	strbuf_free(&x->pre);
-	strbuf_free(&x->gb);
-	strbuf_free(&x->chain);
+	pt_vec_free(&x->frames);
+	pt_vec_free(&x->locals);
+	pt_vec_free(&x->gens);
+	pt_vec_free(&x->pairs);
+	pt_vec_free(&x->derives);
+	pt_strbuf_free(&x->pend_cfg);
+	pt_vec_free(&x->toks);
+	pt_vec_free(&x->mdefs);
+	pt_vec_free(&x->minvs);
+	pt_vec_free(&x->subtrees);
+	pt_vec_free(&x->walked);
+	pt_vec_free(&x->args);
+	pt_vec_free(&x->argname);
+	pt_vec_free(&x->binds);
+	pt_vec_free(&x->rebound);
+	pt_vec_free(&x->mvals);
+	pt_strbuf_free(&x->abuf);
+	pt_strbuf_free(&x->tmp);
+	pt_strbuf_free(&x->sig);
+	pt_strbuf_free(&x->pre);
+	pt_strbuf_free(&x->gb);
+	pt_strbuf_free(&x->chain);
 	free(x);
 }
 
-void extract_set_timeout(pt_extractor *x, uint64_t micros)
+void pt_extractor_set_timeout(pt_extractor *x, uint64_t micros)
 {
 	x->timeout = micros;
 }
@@ -546,7 +546,7 @@ static uint8_t up_role(const pt_extractor *x, size_t d, size_t up)
 static void itab_grow(pt_extractor *x)
 {
 	uint32_t cap = x->icap ? x->icap * 2 : 1024;
-	islot *t = xcalloc(cap, sizeof *t);
+	islot *t = pt_xcalloc(cap, sizeof *t);
 	for (uint32_t i = 0; i < x->icap; i++) {
 		islot s = x->itab[i];
 		if (s.gen != x->gen)
@@ -573,18 +573,18 @@ static uint32_t intern(pt_extractor *x, const char *s, size_t n)
 	for (uint32_t i = h & mask;; i = (i + 1) & mask) {
 		islot *sl = &x->itab[i];
 		if (sl->gen != x->gen) {
-			uint32_t off = strpool_add(&x->out->pool, s, n);
+			uint32_t off = pt_strpool_add(&x->out->pool, s, n);
 			*sl = (islot){off, (uint32_t)n, h, x->gen};
 			x->icount++;
 			return off;
 		}
 		if (sl->hash == h && sl->len == n &&
-		    memcmp(strpool_get(&x->out->pool, sl->off), s, n) == 0)
+		    memcmp(pt_strpool_get(&x->out->pool, sl->off), s, n) == 0)
 			return sl->off;
 	}
 }
 
-static uint32_t intern_buf(pt_extractor *x, const strbuf *b)
+static uint32_t intern_buf(pt_extractor *x, const pt_strbuf *b)
 {
 	return intern(x, b->buf, b->len);
 }
@@ -618,7 +618,7 @@ static int32_t add_item(pt_extractor *x, TSNode n, uint8_t kind, TSNode name)
 		it.flags |= FI_PUB;
 	if (x->in_macro)
 		it.flags |= FI_IN_MACRO;
-	vec_push(&x->out->items, it);
+	pt_vec_push(&x->out->items, it);
 	return (int32_t)x->out->items.n - 1;
 }
 
@@ -629,7 +629,7 @@ static fact_ref *add_ref(pt_extractor *x, uint8_t kind, pt_span site, uint32_t p
 	r.from = x->cx.from;
 	r.path = path;
 	r.span = site;
-	vec_push(&x->out->refs, r);
+	pt_vec_push(&x->out->refs, r);
 	return &x->out->refs.v[x->out->refs.n - 1];
 }
 
@@ -666,7 +666,7 @@ static bool is_space(char c)
 
 /* Copy a string literal starting at the quote at i verbatim; returns the
  * index after it. */
-static uint32_t copy_string(strbuf *b, const char *s, uint32_t i, uint32_t end)
+static uint32_t copy_string(pt_strbuf *b, const char *s, uint32_t i, uint32_t end)
 {
 	uint32_t j = i + 1;
 	while (j < end && s[j] != '"')
@@ -674,7 +674,7 @@ static uint32_t copy_string(strbuf *b, const char *s, uint32_t i, uint32_t end)
 	if (j < end)
 		j++;
 	for (uint32_t k = i; k < j && k < end; k++)
-		strbuf_addc(b, s[k] ? s[k] : ' ');
+		pt_strbuf_addc(b, s[k] ? s[k] : ' ');
 	return j;
 }
 
@@ -683,7 +683,7 @@ static uint32_t copy_string(strbuf *b, const char *s, uint32_t i, uint32_t end)
  * bytes cut at a UTF-8 boundary. */
 static uint32_t make_sig(pt_extractor *x, uint32_t start, uint32_t end, char strip)
 {
-	strbuf *b = &x->sig;
+	pt_strbuf *b = &x->sig;
 	const char *s = x->src;
 	bool space = false;
 	b->len = 0;
@@ -699,12 +699,12 @@ static uint32_t make_sig(pt_extractor *x, uint32_t start, uint32_t end, char str
 			i++;
 		} else {
 			if (space && b->len)
-				strbuf_addc(b, ' ');
+				pt_strbuf_addc(b, ' ');
 			space = false;
 			if (c == '"') {
 				i = copy_string(b, s, i, end);
 			} else {
-				strbuf_addc(b, c);
+				pt_strbuf_addc(b, c);
 				i++;
 			}
 		}
@@ -735,18 +735,18 @@ enum {
 	TY_ELEM = 4
 };
 
-static int type_norm(pt_extractor *x, TSNode t, int opts, strbuf *out, int depth);
+static int type_norm(pt_extractor *x, TSNode t, int opts, pt_strbuf *out, int depth);
 
-static void add_seg(strbuf *out, size_t start, const char *s, size_t n)
+static void add_seg(pt_strbuf *out, size_t start, const char *s, size_t n)
 {
 	if (out->len > start)
-		strbuf_add(out, "::", 2);
-	strbuf_add(out, s, n);
+		pt_strbuf_add(out, "::", 2);
+	pt_strbuf_add(out, s, n);
 }
 
 /* The head of a path `<T as Trait>::..` or `<T>::..`: appends "Trait" or
  * "T"; sets *qual for the `as` form. */
-static bool bracketed_head(pt_extractor *x, TSNode b, strbuf *out, int *qual, int depth)
+static bool bracketed_head(pt_extractor *x, TSNode b, pt_strbuf *out, int *qual, int depth)
 {
 	TSNode inner = ts_node_named_child(b, 0);
 	if (null(inner))
@@ -762,7 +762,7 @@ static bool bracketed_head(pt_extractor *x, TSNode b, strbuf *out, int *qual, in
  * type identifier ("a::b::C": generic arguments and a leading `::` dropped,
  * `r#` removed). Returns the number of segments, 0 when the path has no
  * name we can write (a metavariable, an unknown bracketed type). */
-static int path_text(pt_extractor *x, TSNode n, strbuf *out, int *qual, int depth)
+static int path_text(pt_extractor *x, TSNode n, pt_strbuf *out, int *qual, int depth)
 {
 	TSNode seg[MAX_SEGS], head = {0};
 	int k = 0;
@@ -849,7 +849,7 @@ static TSNode first_type_arg(pt_extractor *x, TSNode g)
 }
 
 /* `A + B + 'a`: the first trait, or with TY_ALL every trait joined by '+'. */
-static int bounded(pt_extractor *x, TSNode t, int opts, strbuf *out, int depth)
+static int bounded(pt_extractor *x, TSNode t, int opts, pt_strbuf *out, int depth)
 {
 	int kind = TY_NONE;
 	size_t start = out->len;
@@ -861,7 +861,7 @@ static int bounded(pt_extractor *x, TSNode t, int opts, strbuf *out, int depth)
 			continue;
 		size_t at = out->len;
 		if (at > start)
-			strbuf_addc(out, '+');
+			pt_strbuf_addc(out, '+');
 		int k = type_norm(x, c, opts & ~(TY_UNWRAP | TY_ELEM), out, depth + 1);
 		if (k == TY_NONE) {
 			out->len = at;
@@ -881,48 +881,48 @@ static int bounded(pt_extractor *x, TSNode t, int opts, strbuf *out, int depth)
 /* With TY_ELEM: "Base<Elem>" for a std container and its element type,
  * "[]<Elem>" for slices and arrays; "Base" alone (or TY_NONE for a slice)
  * when the element has no path. */
-static int elem_type(pt_extractor *x, TSNode base, TSNode elem, int opts, strbuf *out, int depth)
+static int elem_type(pt_extractor *x, TSNode base, TSNode elem, int opts, pt_strbuf *out, int depth)
 {
 	size_t at = out->len;
 	int q;
 	if (null(base))
-		strbuf_adds(out, "[]");
+		pt_strbuf_adds(out, "[]");
 	else if (!path_text(x, base, out, &q, depth))
 		return TY_NONE;
 	size_t mark = out->len;
-	strbuf_addc(out, '<');
+	pt_strbuf_addc(out, '<');
 	if (null(elem) || depth >= MAX_TYPE_DEPTH ||
 	    type_norm(x, elem, (opts | TY_UNWRAP) & ~TY_ALL, out, depth + 1) != TY_PATH) {
 		out->len = null(base) ? at : mark;
 		return null(base) ? TY_NONE : TY_PATH;
 	}
-	strbuf_addc(out, '>');
+	pt_strbuf_addc(out, '>');
 	return TY_PATH;
 }
 
 /* With TY_ELEM: "()<A,B>" for a tuple type, "_" for an element that has
  * no path. */
-static int tuple_type(pt_extractor *x, TSNode t, int opts, strbuf *out, int depth)
+static int tuple_type(pt_extractor *x, TSNode t, int opts, pt_strbuf *out, int depth)
 {
 	uint32_t n = ts_node_named_child_count(t);
 	if (n == 0 || n > 16 || depth >= MAX_TYPE_DEPTH)
 		return TY_NONE;
-	strbuf_adds(out, "()<");
+	pt_strbuf_adds(out, "()<");
 	for (uint32_t i = 0; i < n; i++) {
 		if (i)
-			strbuf_addc(out, ',');
+			pt_strbuf_addc(out, ',');
 		size_t at = out->len;
 		if (type_norm(x, ts_node_named_child(t, i), (opts | TY_UNWRAP) & ~TY_ALL, out,
 			      depth + 1) != TY_PATH) {
 			out->len = at;
-			strbuf_addc(out, '_');
+			pt_strbuf_addc(out, '_');
 		}
 	}
-	strbuf_addc(out, '>');
+	pt_strbuf_addc(out, '>');
 	return TY_PATH;
 }
 
-static int type_norm(pt_extractor *x, TSNode t, int opts, strbuf *out, int depth)
+static int type_norm(pt_extractor *x, TSNode t, int opts, pt_strbuf *out, int depth)
 {
 	const symbols *S = &x->S;
 	bool bound = false, unwrapped = false;
@@ -984,7 +984,7 @@ static void add_pair(pt_extractor *x, TSNode name, uint32_t bound, bool declared
 {
 	gpair p = {ts_node_start_byte(name), ts_node_end_byte(name) - ts_node_start_byte(name),
 		   bound, declared};
-	vec_push(&x->pairs, p);
+	pt_vec_push(&x->pairs, p);
 }
 
 /* One pair per trait in a `: A + B<X> + 'a + ?Sized` list. */
@@ -1061,8 +1061,8 @@ static void join_bounds(pt_extractor *x, size_t i)
 		    memcmp(x->src + q->start, x->src + p->start, p->len))
 			continue;
 		if (x->gb.len)
-			strbuf_addc(&x->gb, '+');
-		strbuf_adds(&x->gb, strpool_get(&x->out->pool, q->bound));
+			pt_strbuf_addc(&x->gb, '+');
+		pt_strbuf_adds(&x->gb, pt_strpool_get(&x->out->pool, q->bound));
 	}
 }
 
@@ -1080,7 +1080,7 @@ static bool seen_before(const pt_extractor *x, size_t i)
 /* The `T: Bound` pairs of item n's <..> list and where clause. */
 static void gather_pairs(pt_extractor *x, TSNode n)
 {
-	vec_clear(&x->pairs);
+	pt_vec_clear(&x->pairs);
 	TSNode tp = child(n, x->F.type_parameters);
 	uint32_t np = null(tp) ? 0 : ts_node_named_child_count(tp);
 	for (uint32_t i = 0; i < np; i++)
@@ -1099,7 +1099,7 @@ static void gather_pairs(pt_extractor *x, TSNode n)
  * enclosing item narrows it here: the scope entry keeps the outer bounds too. */
 static uint32_t push_generics(pt_extractor *x, TSNode n)
 {
-	strbuf *g = &x->pre;
+	pt_strbuf *g = &x->pre;
 	g->len = 0;
 	gather_pairs(x, n);
 	for (size_t i = 0; i < x->pairs.n; i++) {
@@ -1110,17 +1110,17 @@ static uint32_t push_generics(pt_extractor *x, TSNode n)
 		join_bounds(x, i);
 		if (x->gb.len) {
 			if (g->len)
-				strbuf_addc(g, ';');
-			strbuf_printf(g, "%.*s:%.*s", (int)p.len, x->src + p.start, (int)x->gb.len,
-				      x->gb.buf);
+				pt_strbuf_addc(g, ';');
+			pt_strbuf_printf(g, "%.*s:%.*s", (int)p.len, x->src + p.start,
+					 (int)x->gb.len, x->gb.buf);
 		}
 		const gparam *outer = p.declared ? NULL : gen_find(x, x->src + p.start, p.len);
 		if (outer && outer->bounds) {
-			strbuf_adds(&x->gb, x->gb.len ? "+" : "");
-			strbuf_adds(&x->gb, strpool_get(&x->out->pool, outer->bounds));
+			pt_strbuf_adds(&x->gb, x->gb.len ? "+" : "");
+			pt_strbuf_adds(&x->gb, pt_strpool_get(&x->out->pool, outer->bounds));
 		}
 		gparam gp = {p.start, p.len, intern_buf(x, &x->gb)};
-		vec_push(&x->gens, gp);
+		pt_vec_push(&x->gens, gp);
 	}
 	return intern_buf(x, g);
 }
@@ -1155,7 +1155,7 @@ static void bind(pt_extractor *x, TSNode name, desc d)
 		return;
 	uint32_t b = bucket(s, n);
 	local l = {(uint32_t)(s - x->src), (uint32_t)n, d, x->heads[b]};
-	vec_push(&x->locals, l);
+	pt_vec_push(&x->locals, l);
 	x->heads[b] = (int32_t)x->locals.n - 1;
 }
 
@@ -1269,22 +1269,22 @@ static desc chain_op(pt_extractor *x, desc b, char op, const char *name, size_t 
 		return (desc){RECV_FIELD, b.path, intern(x, name, n)};
 	if (b.kind == RECV_TYPE && op == ':')
 		return (desc){RECV_MRET, b.path, intern(x, name, n)};
-	strbuf *s = &x->chain;
+	pt_strbuf *s = &x->chain;
 	s->len = 0;
-	const strpool *p = &x->out->pool;
+	const pt_strpool *p = &x->out->pool;
 	switch (b.kind) {
-	case RECV_TYPE: strbuf_addc(s, 'T'); break;
-	case RECV_FIELD: strbuf_printf(s, "T.%s", strpool_get(p, b.name)); break;
-	case RECV_MRET: strbuf_printf(s, "T:%s", strpool_get(p, b.name)); break;
-	case RECV_RET: strbuf_addc(s, 'R'); break;
-	case RECV_BOUND: strbuf_addc(s, 'B'); break;
-	case RECV_CHAIN: strbuf_adds(s, strpool_get(p, b.name)); break;
+	case RECV_TYPE: pt_strbuf_addc(s, 'T'); break;
+	case RECV_FIELD: pt_strbuf_printf(s, "T.%s", pt_strpool_get(p, b.name)); break;
+	case RECV_MRET: pt_strbuf_printf(s, "T:%s", pt_strpool_get(p, b.name)); break;
+	case RECV_RET: pt_strbuf_addc(s, 'R'); break;
+	case RECV_BOUND: pt_strbuf_addc(s, 'B'); break;
+	case RECV_CHAIN: pt_strbuf_adds(s, pt_strpool_get(p, b.name)); break;
 	default: return (desc){0};
 	}
 	if (s->len + n + 1 > MAX_CHAIN)
 		return (desc){0};
-	strbuf_addc(s, op);
-	strbuf_add(s, name, n);
+	pt_strbuf_addc(s, op);
+	pt_strbuf_add(s, name, n);
 	return (desc){RECV_CHAIN, b.path, intern_buf(x, s)};
 }
 
@@ -1458,8 +1458,8 @@ static bool is_expr_elem(TSNode n)
  * the others, see fact_item.ret_type). */
 static desc tuple_desc(pt_extractor *x, TSNode e)
 {
-	strbuf b = {0};
-	strbuf_adds(&b, "()<");
+	pt_strbuf b = {0};
+	pt_strbuf_adds(&b, "()<");
 	uint32_t n = ts_node_named_child_count(e), k = 0, known = 0;
 	for (uint32_t i = 0; i < n && k <= 16; i++) {
 		TSNode el = ts_node_named_child(e, i);
@@ -1467,17 +1467,17 @@ static desc tuple_desc(pt_extractor *x, TSNode e)
 			continue;
 		desc d = recv_of(x, el);
 		if (k++)
-			strbuf_addc(&b, ',');
+			pt_strbuf_addc(&b, ',');
 		if (d.kind == RECV_TYPE) {
-			strbuf_adds(&b, strpool_get(&x->out->pool, d.path));
+			pt_strbuf_adds(&b, pt_strpool_get(&x->out->pool, d.path));
 			known++;
 		} else {
-			strbuf_addc(&b, '_');
+			pt_strbuf_addc(&b, '_');
 		}
 	}
-	strbuf_addc(&b, '>');
+	pt_strbuf_addc(&b, '>');
 	desc r = known && k <= 16 ? (desc){RECV_TYPE, intern_buf(x, &b), 0} : (desc){0};
-	strbuf_free(&b);
+	pt_strbuf_free(&b);
 	return r;
 }
 
@@ -1743,24 +1743,24 @@ static int item_param(const char *m, size_t n)
 /* Value d as a 'G'/'H' chain's argument (see RECV_CHAIN): "_" when
  * unknown or itself such a chain, else its start kind, its path, and after '|' its
  * steps. */
-static void put_arg(pt_extractor *x, strbuf *s, desc d)
+static void put_arg(pt_extractor *x, pt_strbuf *s, desc d)
 {
-	const strpool *p = &x->out->pool;
-	const char *path = strpool_get(p, d.path), *name = strpool_get(p, d.name);
+	const pt_strpool *p = &x->out->pool;
+	const char *path = pt_strpool_get(p, d.path), *name = pt_strpool_get(p, d.name);
 	switch (d.kind) {
-	case RECV_TYPE: strbuf_printf(s, "T%s", path); return;
-	case RECV_FIELD: strbuf_printf(s, "T%s|.%s", path, name); return;
-	case RECV_MRET: strbuf_printf(s, "T%s|:%s", path, name); return;
-	case RECV_RET: strbuf_printf(s, "R%s", path); return;
-	case RECV_BOUND: strbuf_printf(s, "B%s", path); return;
+	case RECV_TYPE: pt_strbuf_printf(s, "T%s", path); return;
+	case RECV_FIELD: pt_strbuf_printf(s, "T%s|.%s", path, name); return;
+	case RECV_MRET: pt_strbuf_printf(s, "T%s|:%s", path, name); return;
+	case RECV_RET: pt_strbuf_printf(s, "R%s", path); return;
+	case RECV_BOUND: pt_strbuf_printf(s, "B%s", path); return;
 	case RECV_CHAIN:
 		if (*name && *name != 'G' && *name != 'H') {
-			strbuf_printf(s, "%c%s|%s", *name, path, name + 1);
+			pt_strbuf_printf(s, "%c%s|%s", *name, path, name + 1);
 			return;
 		}
 		break;
 	}
-	strbuf_addc(s, '_');
+	pt_strbuf_addc(s, '_');
 }
 
 /* The params of closure cl passed, as argument arg (cl or `&cl`), to a
@@ -1776,7 +1776,7 @@ static bool generic_arg_params(pt_extractor *x, TSNode call, TSNode arg, desc *p
 		f = child(f, x->F.function);
 	if (null(f) || null(args))
 		return false;
-	strbuf a = {0}, g = {0};
+	pt_strbuf a = {0}, g = {0};
 	uint32_t k = 0, at = UINT32_MAX, fpath;
 	char kind = 'G';
 	if (ts_node_symbol(f) == x->S.field_expr) {
@@ -1806,23 +1806,23 @@ static bool generic_arg_params(pt_extractor *x, TSNode call, TSNode arg, desc *p
 		if (!is_expr_elem(e))
 			continue;
 		if (k)
-			strbuf_addc(&a, ';');
+			pt_strbuf_addc(&a, ';');
 		if (ts_node_eq(e, arg))
 			at = k;
 		if (ts_node_symbol(e) == x->S.closure_expr || ts_node_eq(e, arg))
-			strbuf_addc(&a, '_');
+			pt_strbuf_addc(&a, '_');
 		else
 			put_arg(x, &a, recv_of(x, e));
 		k++;
 	}
 	for (uint32_t j = 0; j < np && at != UINT32_MAX; j++) {
 		g.len = 0;
-		strbuf_printf(&g, "%c%u,%u{%.*s}", kind, at, j, (int)a.len, a.buf);
+		pt_strbuf_printf(&g, "%c%u,%u{%.*s}", kind, at, j, (int)a.len, a.buf);
 		ps[j] = g.len <= MAX_CHAIN ? (desc){RECV_CHAIN, fpath, intern_buf(x, &g)}
 					   : (desc){0};
 	}
-	strbuf_free(&a);
-	strbuf_free(&g);
+	pt_strbuf_free(&a);
+	pt_strbuf_free(&g);
 	return at != UINT32_MAX;
 }
 
@@ -1963,7 +1963,7 @@ static void clear_pending(pt_extractor *x)
 	x->pending = false;
 	x->pend_path = 0;
 	x->pend_cfg.len = 0;
-	vec_clear(&x->derives);
+	pt_vec_clear(&x->derives);
 }
 
 /* Span from the start of a to the end of b. */
@@ -1981,7 +1981,7 @@ static void parse_derive(pt_extractor *x, TSNode tt)
 {
 	TSTreeCursor *c = &x->aux;
 	TSNode first = {0}, last = {0};
-	strbuf *b = &x->tmp;
+	pt_strbuf *b = &x->tmp;
 	b->len = 0;
 	ts_tree_cursor_reset(c, tt);
 	if (!ts_tree_cursor_goto_first_child(c))
@@ -1998,7 +1998,7 @@ static void parse_derive(pt_extractor *x, TSNode tt)
 			last = n;
 		} else if (s != x->S.t_colons && !null(first)) {
 			pending_derive d = {intern_buf(x, b), span_join(first, last)};
-			vec_push(&x->derives, d);
+			pt_vec_push(&x->derives, d);
 			b->len = 0;
 			first = (TSNode){0};
 		}
@@ -2027,7 +2027,7 @@ static void add_cfg(pt_extractor *x, TSNode args)
 	if (b - a < 2 || b - a > 4096)
 		return;
 	if (x->pend_cfg.len)
-		strbuf_adds(&x->pend_cfg, ", ");
+		pt_strbuf_adds(&x->pend_cfg, ", ");
 	bool space = false;
 	for (uint32_t i = a + 1; i + 1 < b; i++) {
 		char c = x->src[i];
@@ -2036,9 +2036,9 @@ static void add_cfg(pt_extractor *x, TSNode args)
 			continue;
 		}
 		if (space && x->pend_cfg.len && x->pend_cfg.buf[x->pend_cfg.len - 1] != ' ')
-			strbuf_addc(&x->pend_cfg, ' ');
+			pt_strbuf_addc(&x->pend_cfg, ' ');
 		space = false;
-		strbuf_addc(&x->pend_cfg, c ? c : ' ');
+		pt_strbuf_addc(&x->pend_cfg, c ? c : ' ');
 	}
 }
 
@@ -2074,7 +2074,7 @@ static void take_pending(pt_extractor *x, int32_t i, size_t d, bool derives)
 		item_at(x, i)->path_attr = x->pend_path;
 	if (x->pend_cfg.len) {
 		x->sig.len = 0;
-		strbuf_printf(&x->sig, "all(%s)", x->pend_cfg.buf);
+		pt_strbuf_printf(&x->sig, "all(%s)", x->pend_cfg.buf);
 		item_at(x, i)->cfg = intern_buf(x, &x->sig);
 	}
 	for (size_t k = 0; derives && k < x->derives.n; k++) {
@@ -2146,7 +2146,7 @@ static uint32_t field_type(pt_extractor *x, TSNode t)
 static void add_fields(pt_extractor *x, int32_t owner, TSNode body, const char *prefix)
 {
 	TSTreeCursor *c = &x->aux;
-	strbuf *nm = &x->sig;
+	pt_strbuf *nm = &x->sig;
 	bool tuple = ts_node_symbol(body) == x->S.ordered_field_decl_list;
 	unsigned idx = 0;
 	ts_tree_cursor_reset(c, body);
@@ -2156,9 +2156,9 @@ static void add_fields(pt_extractor *x, int32_t owner, TSNode body, const char *
 		TSNode n = ts_tree_cursor_current_node(c);
 		fact_field f = {owner, 0, 0};
 		nm->len = 0;
-		strbuf_adds(nm, prefix);
+		pt_strbuf_adds(nm, prefix);
 		if (tuple && ts_tree_cursor_current_field_id(c) == x->F.type) {
-			strbuf_printf(nm, "%u", idx++);
+			pt_strbuf_printf(nm, "%u", idx++);
 			f.name = intern_buf(x, nm);
 			f.type = field_type(x, n);
 		} else if (!tuple && ts_node_symbol(n) == x->S.field_decl) {
@@ -2167,13 +2167,13 @@ static void add_fields(pt_extractor *x, int32_t owner, TSNode body, const char *
 				continue;
 			size_t len;
 			const char *t = ident(x, name, &len);
-			strbuf_add(nm, t, len);
+			pt_strbuf_add(nm, t, len);
 			f.name = intern_buf(x, nm);
 			f.type = field_type(x, child(n, x->F.type));
 		} else {
 			continue;
 		}
-		vec_push(&x->out->fields, f);
+		pt_vec_push(&x->out->fields, f);
 	} while (ts_tree_cursor_goto_next_sibling(c));
 }
 
@@ -2299,7 +2299,7 @@ static void enter_simple(pt_extractor *x, TSNode n, size_t d, uint8_t kind)
 		item_at(x, i)->ret_type = target;
 		TSNode bounds = child(n, x->F.bounds), name = child(n, x->F.name);
 		uint32_t nb = null(bounds) || null(name) ? 0 : ts_node_named_child_count(bounds);
-		strbuf *g = &x->gb;
+		pt_strbuf *g = &x->gb;
 		g->len = 0;
 		for (uint32_t k = 0; k < nb; k++) {
 			TSNode b = ts_node_named_child(bounds, k);
@@ -2307,18 +2307,18 @@ static void enter_simple(pt_extractor *x, TSNode n, size_t d, uint8_t kind)
 			    ts_node_symbol(b) == x->S.removed_bound)
 				continue;
 			size_t at = g->len;
-			strbuf_adds(g, g->len ? "+" : "");
+			pt_strbuf_adds(g, g->len ? "+" : "");
 			x->tmp.len = 0;
 			if (type_norm(x, b, 0, &x->tmp, 0) == TY_NONE)
 				g->len = at;
 			else
-				strbuf_add(g, x->tmp.buf, x->tmp.len);
+				pt_strbuf_add(g, x->tmp.buf, x->tmp.len);
 		}
 		if (g->len) {
 			size_t len;
 			const char *nm = ident(x, name, &len);
 			x->sig.len = 0;
-			strbuf_printf(&x->sig, "%.*s:%.*s", (int)len, nm, (int)g->len, g->buf);
+			pt_strbuf_printf(&x->sig, "%.*s:%.*s", (int)len, nm, (int)g->len, g->buf);
 			item_at(x, i)->generics = intern_buf(x, &x->sig);
 		}
 	}
@@ -2333,14 +2333,14 @@ static void enter_macro_def(pt_extractor *x, TSNode n, size_t d)
 	item_at(x, i)->sig = make_sig(x, ts_node_start_byte(n),
 				      null(name) ? ts_node_end_byte(n) : ts_node_end_byte(name), 0);
 	if (!null(name))
-		vec_push(&x->mdefs, n); /* for expand_local_macros */
+		pt_vec_push(&x->mdefs, n); /* for expand_local_macros */
 }
 
 /* ---- uses --------------------------------------------------------------------- */
 
 static void emit_use(pt_extractor *x, TSNode n, const char *alias, size_t alen, uint32_t flags)
 {
-	strbuf *p = &x->pre;
+	pt_strbuf *p = &x->pre;
 	if (p->len == 0)
 		return;
 	if (!alias) {
@@ -2352,18 +2352,18 @@ static void emit_use(pt_extractor *x, TSNode n, const char *alias, size_t alen, 
 	}
 	uint32_t a = intern(x, alias, alen);
 	fact_use u = {x->cx.scope, intern_buf(x, p), a, flags, span_of(n)};
-	vec_push(&x->out->uses, u);
+	pt_vec_push(&x->out->uses, u);
 }
 
 static bool append_use_path(pt_extractor *x, TSNode n)
 {
-	strbuf *p = &x->pre;
+	pt_strbuf *p = &x->pre;
 	size_t at = p->len;
 	int q;
 	if (ts_node_symbol(n) == x->S.self)
 		return true; /* `a::{self}`: the prefix itself */
 	if (at)
-		strbuf_add(p, "::", 2);
+		pt_strbuf_add(p, "::", 2);
 	if (!path_text(x, n, p, &q, 0)) {
 		p->len = at;
 		return false;
@@ -2463,7 +2463,7 @@ static void on_extern_crate(pt_extractor *x, TSNode n)
 		alen = len;
 	fact_use u = {x->cx.scope, intern(x, s, len), intern(x, a, alen), vis_flags(x, n),
 		      span_of(name)};
-	vec_push(&x->out->uses, u);
+	pt_vec_push(&x->out->uses, u);
 }
 
 /* ---- macro invocations ---------------------------------------------------------- */
@@ -2473,7 +2473,7 @@ static void flatten_tokens(pt_extractor *x, TSNode tt)
 {
 	TSTreeCursor *c = &x->aux;
 	int depth = 0;
-	vec_clear(&x->toks);
+	pt_vec_clear(&x->toks);
 	ts_tree_cursor_reset(c, tt);
 	for (;;) {
 		TSNode n = ts_tree_cursor_current_node(c);
@@ -2486,7 +2486,7 @@ static void flatten_tokens(pt_extractor *x, TSNode tt)
 		}
 		token t = {s, ts_node_start_byte(n), ts_node_end_byte(n), ts_node_start_point(n),
 			   ts_node_end_point(n)};
-		vec_push(&x->toks, t);
+		pt_vec_push(&x->toks, t);
 		while (depth > 0 && !ts_tree_cursor_goto_next_sibling(c)) {
 			ts_tree_cursor_goto_parent(c);
 			depth--;
@@ -2524,7 +2524,7 @@ static size_t skip_angles(const pt_extractor *x, size_t i, const token **names, 
 }
 
 /* Read `a::b::C<..>` at i into out; returns the index after it, 0 if none. */
-static size_t read_path(pt_extractor *x, size_t i, strbuf *out, size_t *nseg)
+static size_t read_path(pt_extractor *x, size_t i, pt_strbuf *out, size_t *nseg)
 {
 	const symbols *S = &x->S;
 	out->len = 0;
@@ -2555,7 +2555,7 @@ static size_t read_path(pt_extractor *x, size_t i, strbuf *out, size_t *nseg)
 	return *nseg ? i : 0;
 }
 
-static void macro_impl(pt_extractor *x, TSNode inv, const strbuf *trait, const strbuf *self,
+static void macro_impl(pt_extractor *x, TSNode inv, const pt_strbuf *trait, const pt_strbuf *self,
 		       bool generic)
 {
 	int32_t i = add_item(x, inv, PT_IMPL, (TSNode){0});
@@ -2565,8 +2565,8 @@ static void macro_impl(pt_extractor *x, TSNode inv, const strbuf *trait, const s
 	it->impl_trait = intern_buf(x, trait);
 	it->impl_self = generic ? 0 : intern_buf(x, self);
 	x->sig.len = 0;
-	strbuf_printf(&x->sig, "impl %.*s for %.*s", (int)trait->len, trait->buf, (int)self->len,
-		      self->buf);
+	pt_strbuf_printf(&x->sig, "impl %.*s for %.*s", (int)trait->len, trait->buf, (int)self->len,
+			 self->buf);
 	item_at(x, i)->sig = intern_buf(x, &x->sig);
 }
 
@@ -2735,13 +2735,13 @@ static bool reparse(pt_extractor *x, const TSRange *r, uint32_t n, size_t d)
 	x->in_macro--;
 	x->sub_top = top;
 	ts_tree_cursor_delete(&c);
-	vec_push(&x->subtrees, t); /* its nodes may be in mdefs and minvs */
+	pt_vec_push(&x->subtrees, t); /* its nodes may be in mdefs and minvs */
 	return true;
 }
 
 /* The A of path `T::A::f` (b, sep at its first `::`): an associated type
  * of generic parameter T, interned; 0 for `T::f`. */
-static uint32_t assoc_seg(pt_extractor *x, const strbuf *b, const char *sep)
+static uint32_t assoc_seg(pt_extractor *x, const pt_strbuf *b, const char *sep)
 {
 	const char *a = sep + 2, *end = b->buf + b->len;
 	const char *next = memmem(a, (size_t)(end - a), "::", 2);
@@ -2806,8 +2806,8 @@ static void split_args(pt_extractor *x, TSNode tt)
 	int angle = 0;
 	bool any = false, open = true, done = false, lifetime = false;
 	TSNode last = {0};
-	vec_clear(&x->args);
-	vec_clear(&x->argname);
+	pt_vec_clear(&x->args);
+	pt_vec_clear(&x->argname);
 	x->abuf.len = 0;
 	ts_tree_cursor_reset(c, tt);
 	if (!ts_tree_cursor_goto_first_child(c))
@@ -2818,8 +2818,8 @@ static void split_args(pt_extractor *x, TSNode tt)
 		if (++idx >= total - 1 || (s == S->t_comma && angle <= 0)) {
 			brange r = {at, (uint32_t)x->abuf.len};
 			if (any) {
-				vec_push(&x->args, r);
-				vec_push(&x->argname, last);
+				pt_vec_push(&x->args, r);
+				pt_vec_push(&x->argname, last);
 			}
 			last = (TSNode){0};
 			at = (uint32_t)x->abuf.len;
@@ -2864,8 +2864,8 @@ static void split_paths(pt_extractor *x, TSNode tt)
 	int angle = 0;
 	bool in = false, open = false;
 	TSNode last = {0};
-	vec_clear(&x->args);
-	vec_clear(&x->argname);
+	pt_vec_clear(&x->args);
+	pt_vec_clear(&x->argname);
 	x->abuf.len = 0;
 	ts_tree_cursor_reset(c, tt);
 	if (!ts_tree_cursor_goto_first_child(c))
@@ -2879,8 +2879,8 @@ static void split_paths(pt_extractor *x, TSNode tt)
 		bool name = is_name_tok(x, s);
 		if (in && (name ? !open : !(s == S->t_colons))) {
 			brange r = {at, (uint32_t)x->abuf.len};
-			vec_push(&x->args, r);
-			vec_push(&x->argname, last);
+			pt_vec_push(&x->args, r);
+			pt_vec_push(&x->argname, last);
 			at = (uint32_t)x->abuf.len;
 			in = false;
 		}
@@ -2905,7 +2905,7 @@ static bool rule_bindings(pt_extractor *x, TSNode pat, int *rep, bool *spaced)
 {
 	TSTreeCursor *c = &x->aux;
 	const symbols *S = &x->S;
-	vec_clear(&x->binds);
+	pt_vec_clear(&x->binds);
 	*rep = -1;
 	ts_tree_cursor_reset(c, pat);
 	if (!ts_tree_cursor_goto_first_child(c))
@@ -2942,7 +2942,7 @@ static bool rule_bindings(pt_extractor *x, TSNode pat, int *rep, bool *spaced)
 		binding bd = {ts_node_start_byte(name),
 			      ts_node_end_byte(name) - ts_node_start_byte(name),
 			      s != S->binding_pattern};
-		vec_push(&x->binds, bd);
+		pt_vec_push(&x->binds, bd);
 	} while (ts_tree_cursor_goto_next_sibling(c));
 	return true;
 }
@@ -2974,8 +2974,8 @@ static size_t arg_of(const pt_extractor *x, size_t k, int rep, size_t r)
 /* Read a template path at *i (names, `::`, metavariables) into out,
  * substituting arguments; sets *rep_used when a repetition binding is met
  * (and fails then when r is past the nrep repeated arguments). */
-static bool template_path(pt_extractor *x, size_t *i, strbuf *out, int rep, size_t r, size_t nrep,
-			  bool *rep_used)
+static bool template_path(pt_extractor *x, size_t *i, pt_strbuf *out, int rep, size_t r,
+			  size_t nrep, bool *rep_used)
 {
 	const symbols *S = &x->S;
 	size_t j = *i, nseg = 0;
@@ -3087,7 +3087,7 @@ static void template_fn(pt_extractor *x, TSNode inv, size_t i, int rep)
 		it->name_span = span_of(x->argname.v[x->sub_arg]);
 	it->name = intern_buf(x, &x->tmp);
 	x->sig.len = 0;
-	strbuf_printf(&x->sig, "fn %.*s", (int)x->tmp.len, x->tmp.buf);
+	pt_strbuf_printf(&x->sig, "fn %.*s", (int)x->tmp.len, x->tmp.buf);
 	item_at(x, k)->sig = intern_buf(x, &x->sig);
 	size_t a, b;
 	if (fn_body_toks(x, j, &a, &b))
@@ -3135,7 +3135,7 @@ static bool rule_match(pt_extractor *x, TSNode pat, TSNode tt)
 {
 	const symbols *S = &x->S;
 	uint32_t np = ts_node_child_count(pat), nt = ts_node_child_count(tt), j = 1;
-	vec_clear(&x->mvals);
+	pt_vec_clear(&x->mvals);
 	if (np < 2 || nt < 2)
 		return false;
 	for (uint32_t i = 1; i + 1 < np; i++) {
@@ -3175,7 +3175,7 @@ static bool rule_match(pt_extractor *x, TSNode pat, TSNode tt)
 			  ts_node_end_byte(name) - ts_node_start_byte(name),
 			  j == j0 + 1 ? ts_node_symbol(a) : 0, ts_node_start_byte(a),
 			  ts_node_end_byte(b)};
-		vec_push(&x->mvals, v);
+		pt_vec_push(&x->mvals, v);
 	}
 	return j + 1 == nt;
 }
@@ -3201,9 +3201,9 @@ static void expand_with(pt_extractor *x, TSNode def, TSNode inv, TSNode tt)
 		else if (rep < 0 ? x->args.n != x->binds.n : x->args.n + 1 < x->binds.n)
 			continue;
 		if (!rule_match(x, pat, tt))
-			vec_clear(&x->mvals);
+			pt_vec_clear(&x->mvals);
 		expand_template(x, inv, body, rep);
-		vec_clear(&x->mvals);
+		pt_vec_clear(&x->mvals);
 		break;
 	}
 	ts_tree_cursor_delete(&c);
@@ -3285,7 +3285,7 @@ static size_t skip_attr(const pt_extractor *x, size_t i)
 static void find_rebound(pt_extractor *x)
 {
 	const symbols *S = &x->S;
-	vec_clear(&x->rebound);
+	pt_vec_clear(&x->rebound);
 	for (size_t i = 1; i < x->toks.n; i++) {
 		const token *t = &x->toks.v[i], *prev = &x->toks.v[i - 1];
 		TSSymbol p = prev->sym;
@@ -3295,7 +3295,7 @@ static void find_rebound(pt_extractor *x)
 		    text_is(x->src + prev->start, prev->end - prev->start, "mut") ||
 		    tok_is(x, i + 1, S->t_pipe) || tok_is(x, i + 1, S->t_at)) {
 			brange r = {t->start, t->end};
-			vec_push(&x->rebound, r);
+			pt_vec_push(&x->rebound, r);
 		}
 	}
 }
@@ -3419,7 +3419,7 @@ static bool keyword_word(const char *s, size_t n)
 static size_t tok_path_call(pt_extractor *x, size_t i)
 {
 	const symbols *S = &x->S;
-	strbuf *b = &x->tmp;
+	pt_strbuf *b = &x->tmp;
 	size_t j = i, last = i, nseg = 0;
 	b->len = 0;
 	while (j < x->toks.n && is_name_tok(x, x->toks.v[j].sym) && nseg < MAX_SEGS) {
@@ -3522,7 +3522,7 @@ static void expr_macro_calls(pt_extractor *x, TSNode inv, TSNode tt)
 		break;
 	}
 	ts_tree_cursor_delete(&c);
-	vec_clear(&x->mvals);
+	pt_vec_clear(&x->mvals);
 }
 
 /* Item-level invocation n (macro path m, token tree tt) at depth d: the
@@ -3535,7 +3535,7 @@ static bool item_macro(pt_extractor *x, TSNode n, TSNode m, TSNode tt, size_t d)
 	size_t w0 = x->walked.n;
 	uint32_t skipped = x->skipped, nr = item_ranges(x, m, tt, r);
 	if (ts_node_symbol(m) == x->S.ident)
-		vec_push(&x->minvs, ((minv){n, x->cx}));
+		pt_vec_push(&x->minvs, ((minv){n, x->cx}));
 	if (nr && reparse(x, r, nr, d + 1) && x->skipped == skipped)
 		return true;
 	scan_macro_impls(x, n, tt, w0);
@@ -3594,7 +3594,7 @@ static void path_call(pt_extractor *x, TSNode f)
 	TSNode site = scoped ? child(f, x->F.name) : f;
 	if (null(site) || is_local_call(x, f))
 		return;
-	strbuf *b = &x->tmp;
+	pt_strbuf *b = &x->tmp;
 	int q;
 	b->len = 0;
 	int k = path_text(x, f, b, &q, 0);
@@ -3761,7 +3761,7 @@ static bool enter(pt_extractor *x, TSTreeCursor *c, size_t d)
 {
 	TSNode n = ts_tree_cursor_current_node(c);
 	uint8_t r = role_of(x, ts_node_symbol(n));
-	vec_reserve(&x->frames, d + 1);
+	pt_vec_reserve(&x->frames, d + 1);
 	x->frames.n = d + 1;
 	frame *f = &x->frames.v[d];
 	f->node = n;
@@ -3780,7 +3780,7 @@ static bool enter(pt_extractor *x, TSTreeCursor *c, size_t d)
 			return false;
 		}
 		brange w = {ts_node_start_byte(n), ts_node_end_byte(n)};
-		vec_push(&x->walked, w);
+		pt_vec_push(&x->walked, w);
 	}
 
 	uint8_t pr = up_role(x, d, 1);
@@ -3926,18 +3926,18 @@ static void begin(pt_extractor *x, const char *text, uint32_t len, pt_facts *out
 	x->out = out;
 	x->cx = (ctx){-1, -1, -1, 0, 0};
 	if (!out->pool.b.buf)
-		strpool_init(&out->pool);
+		pt_strpool_init(&out->pool);
 	if (++x->gen == 0) {
 		memset(x->itab, 0, x->icap * sizeof *x->itab);
 		x->gen = 1;
 	}
 	x->icount = 0;
-	vec_clear(&x->frames);
-	vec_clear(&x->gens);
-	vec_clear(&x->mdefs);
-	vec_clear(&x->minvs);
-	vec_clear(&x->subtrees);
-	vec_clear(&x->walked);
+	pt_vec_clear(&x->frames);
+	pt_vec_clear(&x->gens);
+	pt_vec_clear(&x->mdefs);
+	pt_vec_clear(&x->minvs);
+	pt_vec_clear(&x->subtrees);
+	pt_vec_clear(&x->walked);
 	x->in_macro = 0;
 	x->sub_top = SIZE_MAX;
 	clear_pending(x);
@@ -3948,13 +3948,13 @@ static void begin(pt_extractor *x, const char *text, uint32_t len, pt_facts *out
 	}
 }
 
-int extract_text(pt_extractor *x, const char *text, size_t len, pt_facts *out)
+int pt_extractor_text(pt_extractor *x, const char *text, size_t len, pt_facts *out)
 {
-	return extract_text_tree(x, text, len, NULL, NULL, out);
+	return pt_extractor_text_tree(x, text, len, NULL, NULL, out);
 }
 
-int extract_text_tree(pt_extractor *x, const char *text, size_t len, const TSTree *old,
-		      TSTree **out_tree, pt_facts *out)
+int pt_extractor_text_tree(pt_extractor *x, const char *text, size_t len, const TSTree *old,
+			   TSTree **out_tree, pt_facts *out)
 {
 	if (out_tree)
 		*out_tree = NULL;
@@ -3976,7 +3976,7 @@ int extract_text_tree(pt_extractor *x, const char *text, size_t len, const TSTre
 	expand_local_macros(x);
 	for (size_t i = 0; i < x->subtrees.n; i++)
 		ts_tree_delete(x->subtrees.v[i]);
-	vec_clear(&x->subtrees);
+	pt_vec_clear(&x->subtrees);
 	out->n_errors += count_errors(x, root);
 	out->n_lines += count_lines(text, len);
 	if (out_tree)

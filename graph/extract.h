@@ -22,19 +22,19 @@ enum {
 	EXTRACT_EPARSE = 2
 };
 
-pt_extractor *extract_new(void);
-void extract_free(pt_extractor *self); /* accepts NULL */
+pt_extractor *pt_extractor_new(void);
+void pt_extractor_free(pt_extractor *self); /* accepts NULL */
 /* Parse text (len bytes, need not be NUL-terminated) and append the facts
  * to out (which must be initialised and is normally empty). */
-int extract_text(pt_extractor *self, const char *text, size_t len, pt_facts *out);
-/* As extract_text, reusing old (a previous tree of this document, already
+int pt_extractor_text(pt_extractor *self, const char *text, size_t len, pt_facts *out);
+/* As pt_extractor_text, reusing old (a previous tree of this document, already
  * edited with ts_tree_edit to match text; NULL: none) so tree-sitter
  * re-parses only what changed. With out_tree, the new tree is returned
  * there (caller frees with ts_tree_delete) for the next edit. */
 typedef struct TSTree TSTree;
-int extract_text_tree(pt_extractor *self, const char *text, size_t len, const TSTree *old,
-		      TSTree **out_tree, pt_facts *out);
+int pt_extractor_text_tree(pt_extractor *self, const char *text, size_t len, const TSTree *old,
+			   TSTree **out_tree, pt_facts *out);
 /* Parse budget in microseconds (default 2,000,000). */
-void extract_set_timeout(pt_extractor *self, uint64_t micros);
+void pt_extractor_set_timeout(pt_extractor *self, uint64_t micros);
 
 #endif

@@ -43,19 +43,19 @@ static uint32_t get32(const uint8_t *p)
 	return v;
 }
 
-void facts_init(pt_facts *f)
+void pt_facts_init(pt_facts *f)
 {
 	memset(f, 0, sizeof *f);
-	strpool_init(&f->pool);
+	pt_strpool_init(&f->pool);
 }
 
-void facts_free(pt_facts *f)
+void pt_facts_free(pt_facts *f)
 {
-	vec_free(&f->items);
-	vec_free(&f->uses);
-	vec_free(&f->refs);
-	vec_free(&f->fields);
-	strpool_free(&f->pool);
+	pt_vec_free(&f->items);
+	pt_vec_free(&f->uses);
+	pt_vec_free(&f->refs);
+	pt_vec_free(&f->fields);
+	pt_strpool_free(&f->pool);
 	f->n_errors = f->n_lines = 0;
 }
 
@@ -116,7 +116,7 @@ static void put_field(uint8_t *p, const fact_field *fl)
 	put32(p + 8, fl->type);
 }
 
-void facts_encode(const pt_facts *f, strbuf *out)
+void pt_facts_encode(const pt_facts *f, pt_strbuf *out)
 {
 	static const char empty[1] = "";
 	const char *pool = f->pool.b.buf ? f->pool.b.buf : empty;
@@ -132,24 +132,24 @@ void facts_encode(const pt_facts *f, strbuf *out)
 	memcpy(h, MAGIC, 4);
 	for (int i = 0; i < 7; i++)
 		put32(h + 4 + 4 * i, hv[i]);
-	strbuf_add(out, h, sizeof h);
+	pt_strbuf_add(out, h, sizeof h);
 	for (size_t i = 0; i < f->items.n; i++) {
 		put_item(rec, &f->items.v[i]);
-		strbuf_add(out, rec, ITEM_SIZE);
+		pt_strbuf_add(out, rec, ITEM_SIZE);
 	}
 	for (size_t i = 0; i < f->uses.n; i++) {
 		put_use(rec, &f->uses.v[i]);
-		strbuf_add(out, rec, USE_SIZE);
+		pt_strbuf_add(out, rec, USE_SIZE);
 	}
 	for (size_t i = 0; i < f->refs.n; i++) {
 		put_ref(rec, &f->refs.v[i]);
-		strbuf_add(out, rec, REF_SIZE);
+		pt_strbuf_add(out, rec, REF_SIZE);
 	}
 	for (size_t i = 0; i < f->fields.n; i++) {
 		put_field(rec, &f->fields.v[i]);
-		strbuf_add(out, rec, FIELD_SIZE);
+		pt_strbuf_add(out, rec, FIELD_SIZE);
 	}
-	strbuf_add(out, pool, pool_len);
+	pt_strbuf_add(out, pool, pool_len);
 }
 
 /* ---- decode --------------------------------------------------------------- */
@@ -244,26 +244,26 @@ static bool get_field(const uint8_t *p, const limits *l, fact_field *fl)
 
 static void reset(pt_facts *f)
 {
-	vec_clear(&f->items);
-	vec_clear(&f->uses);
-	vec_clear(&f->refs);
-	vec_clear(&f->fields);
-	strpool_free(&f->pool);
-	strpool_init(&f->pool);
+	pt_vec_clear(&f->items);
+	pt_vec_clear(&f->uses);
+	pt_vec_clear(&f->refs);
+	pt_vec_clear(&f->fields);
+	pt_strpool_free(&f->pool);
+	pt_strpool_init(&f->pool);
 	f->n_errors = f->n_lines = 0;
 }
 
 /* Decode n records of one kind; the macro keeps the four loops honest. */
 #define DECODE_ARRAY(V, N, SIZE, GET)                                                              \
 	do {                                                                                       \
-		vec_reserve(&(V), (N));                                                            \
+		pt_vec_reserve(&(V), (N));                                                         \
 		for (uint32_t i_ = 0; i_ < (N); i_++, p += (SIZE))                                 \
 			if (!GET(p, &l, &(V).v[i_]))                                               \
 				goto fail;                                                         \
 		(V).n = (N);                                                                       \
 	} while (0)
 
-int facts_decode(const void *data, size_t len, pt_facts *f)
+int pt_facts_decode(const void *data, size_t len, pt_facts *f)
 {
 	const uint8_t *p = data;
 	uint32_t hv[7];
@@ -290,7 +290,7 @@ int facts_decode(const void *data, size_t len, pt_facts *f)
 	DECODE_ARRAY(f->refs, hv[2], REF_SIZE, get_ref);
 	DECODE_ARRAY(f->fields, hv[3], FIELD_SIZE, get_field);
 	f->pool.b.len = 0;
-	strbuf_add(&f->pool.b, pool, hv[4]);
+	pt_strbuf_add(&f->pool.b, pool, hv[4]);
 	f->n_errors = hv[5];
 	f->n_lines = hv[6];
 	return 0;

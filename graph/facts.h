@@ -4,7 +4,7 @@
  * tree-sitter; the resolver (resolve.c) turns the facts of every file of the
  * workspace into entities and edges. Facts are file-local: paths are the
  * text as written (normalised), scopes are indexes into this file's items.
- * They are cached in the store as one blob per file (facts_encode/decode),
+ * They are cached in the store as one blob per file (pt_facts_encode/decode),
  * so an incremental run re-parses only the files that changed and
  * re-resolves everything from the cached facts.
  *
@@ -210,22 +210,22 @@ typedef struct {
 
 /* Whole-file facts. Owns its arrays and pool. */
 typedef struct {
-	VEC(fact_item) items;
-	VEC(fact_use) uses;
-	VEC(fact_ref) refs;
-	VEC(fact_field) fields;
-	strpool pool;
+	PT_VEC(fact_item) items;
+	PT_VEC(fact_use) uses;
+	PT_VEC(fact_ref) refs;
+	PT_VEC(fact_field) fields;
+	pt_strpool pool;
 	uint32_t n_errors; /* tree-sitter ERROR/MISSING nodes seen */
 	uint32_t n_lines;
 } pt_facts;
 
-void facts_init(pt_facts *f);
-void facts_free(pt_facts *f); /* accepts a zeroed value */
+void pt_facts_init(pt_facts *f);
+void pt_facts_free(pt_facts *f); /* accepts a zeroed value */
 
 /* Serialise to one blob (appended to out). Little-endian, versioned. */
-void facts_encode(const pt_facts *f, strbuf *out);
+void pt_facts_encode(const pt_facts *f, pt_strbuf *out);
 /* Parse a blob. Validates every index and offset; returns 0 or -1 on a
  * malformed blob (f is then left empty). f must be initialised. */
-int facts_decode(const void *data, size_t len, pt_facts *f);
+int pt_facts_decode(const void *data, size_t len, pt_facts *f);
 
 #endif

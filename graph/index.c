@@ -35,7 +35,7 @@ typedef struct {
 	rec_file rec;
 	bool same_hash; /* content unchanged: only the stat data moves */
 	pt_facts facts;
-	strbuf blob;
+	pt_strbuf blob;
 } job;
 
 typedef struct {
@@ -56,7 +56,7 @@ static double secs(uint64_t ns)
 	return (double)ns / 1e9;
 }
 
-static int read_all(const char *path, uint64_t max, strbuf *out, int *skip)
+static int read_all(const char *path, uint64_t max, pt_strbuf *out, int *skip)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -72,7 +72,7 @@ static int read_all(const char *path, uint64_t max, strbuf *out, int *skip)
 	char buf[65536];
 	ssize_t r;
 	while ((r = read(fd, buf, sizeof buf)) > 0) {
-		strbuf_add(out, buf, (size_t)r);
+		pt_strbuf_add(out, buf, (size_t)r);
 		if (out->len > max) {
 			*skip = SKIP_TOO_BIG;
 			close(fd);
@@ -118,8 +118,8 @@ static bool valid_utf8(const unsigned char *s, size_t n)
 static void work_one(pool *P, job *j, pt_extractor *ex)
 {
 	const ws_file *wf = &P->ws->files.v[j->ws];
-	strbuf text = {0}, full = {0};
-	strbuf_printf(&full, "%s/%s", P->root, wf->path);
+	pt_strbuf text = {0}, full = {0};
+	pt_strbuf_printf(&full, "%s/%s", P->root, wf->path);
 	int skip = SKIP_NONE;
 	j->rec = (rec_file){.id = j->known ? j->old.id : 0,
 			    .type = wf->cargo ? FILE_CARGO : FILE_RUST,
@@ -127,7 +127,7 @@ static void work_one(pool *P, job *j, pt_extractor *ex)
 			    .mtime_ns = wf->mtime_ns};
 	int got = 0;
 	if (j->text)
-		strbuf_add(&text, j->text, j->text_len);
+		pt_strbuf_add(&text, j->text, j->text_len);
 	else
 		got = read_all(full.buf, P->max_size, &text, &skip);
 	if (got == 0) {
@@ -142,24 +142,24 @@ static void work_one(pool *P, job *j, pt_extractor *ex)
 			else if (!valid_utf8((const unsigned char *)text.buf, text.len))
 				skip = SKIP_NOT_UTF8;
 			else {
-				facts_init(&j->facts);
-				if (extract_text_tree(ex, text.buf ? text.buf : "", text.len,
-						      j->old_tree,
-						      P->keep_tree ? &j->new_tree : NULL,
-						      &j->facts) != EXTRACT_OK) {
+				pt_facts_init(&j->facts);
+				if (pt_extractor_text_tree(ex, text.buf ? text.buf : "", text.len,
+							   j->old_tree,
+							   P->keep_tree ? &j->new_tree : NULL,
+							   &j->facts) != EXTRACT_OK) {
 					skip = SKIP_TIMEOUT;
 				} else {
 					j->rec.lines = j->facts.n_lines;
 					j->rec.errors = j->facts.n_errors;
 					if (j->facts.n_errors)
 						j->rec.flags |= FILEF_SYNTAX_ERRORS;
-					facts_encode(&j->facts, &j->blob);
+					pt_facts_encode(&j->facts, &j->blob);
 				}
 				/* the blob is what gets stored and read back: drop the
 				 * decoded copy now, it is the bulk of peak memory */
 				if (!P->keep_facts) {
-					facts_free(&j->facts);
-					facts_init(&j->facts);
+					pt_facts_free(&j->facts);
+					pt_facts_init(&j->facts);
 				}
 			}
 		}
@@ -168,17 +168,17 @@ static void work_one(pool *P, job *j, pt_extractor *ex)
 		j->rec.skip = (uint8_t)skip;
 		j->rec.flags |= FILEF_SKIPPED;
 		j->same_hash = false;
-		facts_free(&j->facts);
-		facts_init(&j->facts);
+		pt_facts_free(&j->facts);
+		pt_facts_init(&j->facts);
 	}
-	strbuf_free(&text);
-	strbuf_free(&full);
+	pt_strbuf_free(&text);
+	pt_strbuf_free(&full);
 }
 
 static void *worker(void *arg)
 {
 	pool *P = arg;
-	pt_extractor *ex = extract_new();
+	pt_extractor *ex = pt_extractor_new();
 	size_t i;
 	while ((i = atomic_fetch_add(&P->next, 1)) < P->n) {
 		bool big = P->ws->files.v[P->jobs[i].ws].size > BIG_FILE;
@@ -189,7 +189,7 @@ static void *worker(void *arg)
 			pthread_mutex_unlock(&P->big);
 		atomic_fetch_add(&P->done, 1);
 	}
-	extract_free(ex);
+	pt_extractor_free(ex);
 	return NULL;
 }
 
@@ -218,7 +218,7 @@ static void run_pool(pool *P, const index_opts *o)
 		give_back_memory();
 		return;
 	}
-	pthread_t *t = xcalloc((size_t)n, sizeof *t);
+	pthread_t *t = pt_xcalloc((size_t)n, sizeof *t);
 	for (int i = 0; i < n; i++)
 		pthread_create(&t[i], NULL, worker, P);
 	while (atomic_load(&P->done) < P->n) {
@@ -238,11 +238,11 @@ static void run_pool(pool *P, const index_opts *o)
 
 /* ---- change detection ------------------------------------------------- */
 
-typedef VEC(char *) pathlist;
+typedef PT_VEC(char *) pathlist;
 
 /* Compare the scan with the files table: jobs for what may have changed,
  * paths for what is gone. */
-typedef VEC(job) joblist;
+typedef PT_VEC(job) joblist;
 
 static int detect(store *st, pt_workspace *ws, bool force, joblist *jobs, pathlist *gone)
 {
@@ -263,7 +263,7 @@ static int detect(store *st, pt_workspace *ws, bool force, joblist *jobs, pathli
 		} else if (rc != STORE_NOTFOUND && rc != STORE_OK) {
 			goto done;
 		}
-		vec_push(jobs, j);
+		pt_vec_push(jobs, j);
 	}
 	rc = store_cursor_open(txn, TBL_FILES, &c);
 	if (rc)
@@ -273,12 +273,12 @@ static int detect(store *st, pt_workspace *ws, bool force, joblist *jobs, pathli
 	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == STORE_OK;
 	     r = store_cursor_next(c, &k, &v)) {
 		/* both lists are sorted: walk them together */
-		char *p = xstrndup(k.data, k.len);
+		char *p = pt_xstrndup(k.data, k.len);
 		int cmp = 1;
 		while (w < ws->files.n && (cmp = strcmp(ws->files.v[w].path, p)) < 0)
 			w++;
 		if (w >= ws->files.n || cmp != 0)
-			vec_push(gone, p);
+			pt_vec_push(gone, p);
 		else
 			free(p);
 	}
@@ -349,22 +349,22 @@ static int del_file(store_txn *txn, const char *path)
 
 /* Every Rust file's facts, from the jobs just parsed or the store. */
 typedef struct {
-	VEC(pt_source) src;
-	VEC(pt_facts *) owned;
-	VEC(char *) paths;
+	PT_VEC(pt_source) src;
+	PT_VEC(pt_facts *) owned;
+	PT_VEC(char *) paths;
 } sources;
 
 static void sources_free(sources *s)
 {
 	for (size_t i = 0; i < s->owned.n; i++) {
-		facts_free(s->owned.v[i]);
+		pt_facts_free(s->owned.v[i]);
 		free(s->owned.v[i]);
 	}
 	for (size_t i = 0; i < s->paths.n; i++)
 		free(s->paths.v[i]);
-	vec_free(&s->src);
-	vec_free(&s->owned);
-	vec_free(&s->paths);
+	pt_vec_free(&s->src);
+	pt_vec_free(&s->owned);
+	pt_vec_free(&s->paths);
 }
 
 static int load_sources(store_txn *txn, sources *S)
@@ -386,19 +386,19 @@ static int load_sources(store_txn *txn, sources *S)
 		uint8_t key[4];
 		store_key_u32(key, f.id);
 		store_val blob;
-		pt_facts *fa = xmalloc(sizeof *fa);
-		facts_init(fa);
+		pt_facts *fa = pt_xmalloc(sizeof *fa);
+		pt_facts_init(fa);
 		if (store_get(txn, TBL_FACTS, key, 4, &blob) != STORE_OK ||
-		    facts_decode(blob.data, blob.len, fa) != 0) {
+		    pt_facts_decode(blob.data, blob.len, fa) != 0) {
 			free(fa);
 			rc = STORE_ECORRUPT;
 			break;
 		}
-		char *p = xstrndup(k.data, k.len);
-		vec_push(&S->paths, p);
-		vec_push(&S->owned, fa);
+		char *p = pt_xstrndup(k.data, k.len);
+		pt_vec_push(&S->paths, p);
+		pt_vec_push(&S->owned, fa);
 		pt_source s = {p, f.id, fa};
-		vec_push(&S->src, s);
+		pt_vec_push(&S->src, s);
 	}
 	store_cursor_close(c);
 	return rc;
@@ -445,9 +445,9 @@ static int cmp_half(const void *a, const void *b)
 static half *adjacency(const pt_graph *g, bool in, uint32_t **start)
 {
 	size_t n = g->edges.n;
-	half *h = xmalloc((n + 1) * sizeof *h);
-	uint32_t *st = xcalloc(g->ents.n + 1, sizeof *st),
-		 *fill = xmalloc((g->ents.n + 1) * sizeof *fill);
+	half *h = pt_xmalloc((n + 1) * sizeof *h);
+	uint32_t *st = pt_xcalloc(g->ents.n + 1, sizeof *st),
+		 *fill = pt_xmalloc((g->ents.n + 1) * sizeof *fill);
 	for (size_t i = 0; i < n; i++)
 		st[(in ? g->edges.v[i].dst : g->edges.v[i].src) + 1]++;
 	for (size_t i = 0; i < g->ents.n; i++)
@@ -479,7 +479,7 @@ static half *adjacency(const pt_graph *g, bool in, uint32_t **start)
 	return h;
 }
 
-static void encode_adj(const pt_graph *g, const half *h, uint32_t from, uint32_t to, strbuf *out)
+static void encode_adj(const pt_graph *g, const half *h, uint32_t from, uint32_t to, pt_strbuf *out)
 {
 	out->len = 0;
 	for (uint32_t i = from; i < to; i++) {
@@ -494,7 +494,7 @@ static void encode_adj(const pt_graph *g, const half *h, uint32_t from, uint32_t
 			      e->site.end_col};
 		uint8_t b[REC_EDGE_SIZE];
 		rec_edge_encode(&r, b);
-		strbuf_add(out, b, sizeof b);
+		pt_strbuf_add(out, b, sizeof b);
 	}
 }
 
@@ -518,9 +518,9 @@ static void ent_record(const pt_graph *g, const pt_entity *e, rec_entity *r)
 		.nel = e->name_span.end_line,
 		.nec = e->name_span.end_col,
 		.disamb = e->disamb,
-		.name = graph_str(g, e->name),
-		.qpath = graph_str(g, e->qpath),
-		.sig = graph_str(g, e->sig),
+		.name = pt_graph_str(g, e->name),
+		.qpath = pt_graph_str(g, e->qpath),
+		.sig = pt_graph_str(g, e->sig),
 	};
 }
 
@@ -592,7 +592,7 @@ typedef struct {
 /* Entities in the order of their keys' bytes: LMDB's order. */
 static id_row *sorted_ids(const pt_graph *g)
 {
-	id_row *order = xmalloc((g->ents.n + 1) * sizeof *order);
+	id_row *order = pt_xmalloc((g->ents.n + 1) * sizeof *order);
 	for (size_t i = 0; i < g->ents.n; i++)
 		order[i] = (id_row){g->ents.v[i].id, (uint32_t)i};
 	qsort(order, g->ents.n, sizeof *order, cmp_key64); /* id is the first member */
@@ -603,11 +603,11 @@ static int write_fresh(store_txn *txn, const pt_graph *g, index_report *rep)
 {
 	size_t n = g->ents.n;
 	id_row *order = sorted_ids(g);
-	name_row *rows = xmalloc((n + 1) * sizeof *rows);
+	name_row *rows = pt_xmalloc((n + 1) * sizeof *rows);
 	for (size_t i = 0; i < n; i++)
-		rows[i] = (name_row){graph_str(g, g->ents.v[i].name), g->ents.v[i].file,
+		rows[i] = (name_row){pt_graph_str(g, g->ents.v[i].name), g->ents.v[i].file,
 				     g->ents.v[i].id};
-	strbuf buf = {0};
+	pt_strbuf buf = {0};
 	int rc = STORE_OK;
 	uint8_t key[8];
 	for (size_t i = 0; i < n && !rc; i++) {
@@ -646,7 +646,7 @@ static int write_fresh(store_txn *txn, const pt_graph *g, index_report *rep)
 		store_key_u32(fk, rows[i].file);
 		rc = store_append(txn, TBL_FILEENTS, fk, 4, &rows[i].id, 8);
 	}
-	strbuf_free(&buf);
+	pt_strbuf_free(&buf);
 	free(order);
 	free(rows);
 	return rc;
@@ -663,18 +663,18 @@ typedef struct {
 	uint32_t old_file;
 	bool had;
 } change;
-typedef VEC(change) changes;
+typedef PT_VEC(change) changes;
 
 static void changes_free(changes *c)
 {
 	for (size_t i = 0; i < c->n; i++)
 		free(c->v[i].old_name);
-	vec_free(c);
+	pt_vec_free(c);
 }
 
 /* New value of entity order[i] in table t (ENTS, OUT or IN); empty = none. */
 static void new_value(const pt_graph *g, store_table t, uint32_t e, const half *h,
-		      const uint32_t *start, strbuf *out)
+		      const uint32_t *start, pt_strbuf *out)
 {
 	out->len = 0;
 	if (t == TBL_ENTS) {
@@ -693,7 +693,7 @@ static int merge(store_txn *txn, const pt_graph *g, store_table t, const id_row 
 {
 	store_cursor *c = NULL;
 	store_val k, v;
-	strbuf buf = {0};
+	pt_strbuf buf = {0};
 	int rc = store_cursor_open(txn, t, &c);
 	if (rc)
 		return rc;
@@ -720,17 +720,17 @@ static int merge(store_txn *txn, const pt_graph *g, store_table t, const id_row 
 			if (t == TBL_ENTS) {
 				rec_entity old;
 				if (rec_entity_decode(v.data, v.len, &old) == 0) {
-					ch.old_name = xstrdup(old.name);
+					ch.old_name = pt_xstrdup(old.name);
 					ch.old_file = old.file;
 				}
 			}
 			if (cmp == 0)
 				ch.idx = (uint32_t)i;
-			vec_push(out, ch);
+			pt_vec_push(out, ch);
 		} else if (cmp < 0 && buf.len) {
 			ch.id = order[i].id;
 			ch.idx = (uint32_t)i;
-			vec_push(out, ch);
+			pt_vec_push(out, ch);
 		}
 		if (cmp <= 0)
 			i++;
@@ -738,14 +738,14 @@ static int merge(store_txn *txn, const pt_graph *g, store_table t, const id_row 
 			r = store_cursor_next(c, &k, &v);
 	}
 	store_cursor_close(c);
-	strbuf_free(&buf);
+	pt_strbuf_free(&buf);
 	return r == STORE_NOTFOUND || r == STORE_OK ? STORE_OK : r;
 }
 
 static int apply(store_txn *txn, const pt_graph *g, store_table t, const id_row *order,
 		 const changes *ch, const half *h, const uint32_t *start, index_report *rep)
 {
-	strbuf buf = {0};
+	pt_strbuf buf = {0};
 	int rc = STORE_OK;
 	for (size_t i = 0; i < ch->n && !rc; i++) {
 		const change *c = &ch->v[i];
@@ -768,13 +768,13 @@ static int apply(store_txn *txn, const pt_graph *g, store_table t, const id_row 
 		if (t == TBL_ENTS) {
 			rep->ents_written++;
 			if (!rc)
-				rc = index_entity(txn, graph_str(g, g->ents.v[e].name),
+				rc = index_entity(txn, pt_graph_str(g, g->ents.v[e].name),
 						  g->ents.v[e].file, c->id, true);
 		} else {
 			rep->adj_written++;
 		}
 	}
-	strbuf_free(&buf);
+	pt_strbuf_free(&buf);
 	return rc == STORE_NOTFOUND ? STORE_OK : rc;
 }
 
@@ -850,7 +850,7 @@ static int commit_run(store *st, const index_opts *o, pt_workspace *ws, job *job
 	store_txn *txn = NULL;
 	sources S = {0};
 	pt_graph g;
-	graph_init(&g);
+	pt_graph_init(&g);
 	uint64_t next_id = 1;
 	int rc = store_txn_begin(st, true, &txn);
 	if (rc)
@@ -867,8 +867,8 @@ static int commit_run(store *st, const index_opts *o, pt_workspace *ws, job *job
 		uint64_t t0 = pt_now_ns();
 		if ((rc = load_sources(txn, &S)))
 			goto fail;
-		workspace_crates(o->root, ws);
-		graph_resolve(&g, S.src.v, S.src.n, ws->crates.v, ws->crates.n);
+		pt_workspace_crates(o->root, ws);
+		pt_graph_resolve(&g, S.src.v, S.src.n, ws->crates.v, ws->crates.n);
 		rep->entities = g.ents.n;
 		rep->edges = g.edges.n;
 		rep->unresolved_calls = g.n_unresolved_calls;
@@ -888,7 +888,7 @@ static int commit_run(store *st, const index_opts *o, pt_workspace *ws, job *job
 	txn = NULL;
 fail:
 	store_txn_abort(txn);
-	graph_free(&g);
+	pt_graph_free(&g);
 	sources_free(&S);
 	for (size_t c = 0; c < ws->crates.n; c++) {
 		free((char *)ws->crates.v[c].name);
@@ -959,14 +959,14 @@ static int commit_grow(store *st, const index_opts *o, pt_workspace *ws, joblist
 static void run_free(pt_workspace *ws, joblist *jobs, pathlist *gone)
 {
 	for (size_t i = 0; i < jobs->n; i++) {
-		facts_free(&jobs->v[i].facts);
-		strbuf_free(&jobs->v[i].blob);
+		pt_facts_free(&jobs->v[i].facts);
+		pt_strbuf_free(&jobs->v[i].blob);
 	}
-	vec_free(jobs);
+	pt_vec_free(jobs);
 	for (size_t i = 0; i < gone->n; i++)
 		free(gone->v[i]);
-	vec_free(gone);
-	workspace_free(ws);
+	pt_vec_free(gone);
+	pt_workspace_free(ws);
 }
 
 /* An index with files whose META key is missing or not want. */
@@ -990,7 +990,7 @@ int index_run(store *st, const index_opts *o, index_report *rep, int *sys_errno)
 	pathlist gone = {0};
 	memset(rep, 0, sizeof *rep);
 	*sys_errno = 0;
-	int e = workspace_scan(o->root, &ws);
+	int e = pt_workspace_scan(o->root, &ws);
 	if (e) {
 		*sys_errno = e;
 		return INDEX_ENOROOT;
@@ -1045,15 +1045,15 @@ done:
 static bool one_file(const char *root, const char *rel, const char *text, size_t len, ws_file *out,
 		     bool *on_disk)
 {
-	strbuf full = {0};
+	pt_strbuf full = {0};
 	struct stat sb;
-	strbuf_printf(&full, "%s/%s", root, rel);
+	pt_strbuf_printf(&full, "%s/%s", root, rel);
 	*on_disk = stat(full.buf, &sb) == 0 && S_ISREG(sb.st_mode);
-	strbuf_free(&full);
+	pt_strbuf_free(&full);
 	if (!text && !*on_disk)
 		return false;
 	size_t n = strlen(rel);
-	*out = (ws_file){xstrdup(rel), *on_disk ? (uint64_t)sb.st_size : len,
+	*out = (ws_file){pt_xstrdup(rel), *on_disk ? (uint64_t)sb.st_size : len,
 			 *on_disk ? (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec
 				  : -1,
 			 n >= 10 && strcmp(rel + n - 10, "Cargo.toml") == 0};
@@ -1061,7 +1061,7 @@ static bool one_file(const char *root, const char *rel, const char *text, size_t
 }
 
 /* A workspace listing from the files table (no disk scan), for one-file
- * updates: paths and kinds are all workspace_crates needs. */
+ * updates: paths and kinds are all pt_workspace_crates needs. */
 static int ws_from_store(store_txn *txn, pt_workspace *ws)
 {
 	store_cursor *c = NULL;
@@ -1075,8 +1075,8 @@ static int ws_from_store(store_txn *txn, pt_workspace *ws)
 		rec_file f;
 		if (rec_file_decode(v.data, v.len, &f) != 0)
 			continue;
-		ws_file wf = {xstrndup(k.data, k.len), f.size, f.mtime_ns, f.type == FILE_CARGO};
-		vec_push(&ws->files, wf);
+		ws_file wf = {pt_xstrndup(k.data, k.len), f.size, f.mtime_ns, f.type == FILE_CARGO};
+		pt_vec_push(&ws->files, wf);
 	}
 	store_cursor_close(c);
 	return STORE_OK;
@@ -1118,14 +1118,14 @@ int index_update_file(store *st, const char *root, const char *rel_path, const c
 	bool on_disk;
 	if (!one_file(root, rel_path, text, len, &wf, &on_disk)) {
 		if (at >= 0)
-			vec_push(&gone, xstrdup(rel_path));
+			pt_vec_push(&gone, pt_xstrdup(rel_path));
 	} else {
 		if (at < 0) {
-			/* keep the listing sorted: workspace_crates searches it */
+			/* keep the listing sorted: pt_workspace_crates searches it */
 			size_t pos = 0;
 			while (pos < ws.files.n && strcmp(ws.files.v[pos].path, rel_path) < 0)
 				pos++;
-			vec_push(&ws.files, wf);
+			pt_vec_push(&ws.files, wf);
 			memmove(&ws.files.v[pos + 1], &ws.files.v[pos],
 				(ws.files.n - 1 - pos) * sizeof wf);
 			ws.files.v[pos] = wf;
@@ -1138,7 +1138,7 @@ int index_update_file(store *st, const char *root, const char *rel_path, const c
 			free(wf.path);
 		}
 		j.ws = (uint32_t)at;
-		vec_push(&jobs, j);
+		pt_vec_push(&jobs, j);
 	}
 	index_opts o = {.root = root, .jobs = 1};
 	pool P = {
@@ -1176,19 +1176,19 @@ struct index_session {
 
 index_session *index_session_new(store *st, const char *root)
 {
-	index_session *s = xcalloc(1, sizeof *s);
+	index_session *s = pt_xcalloc(1, sizeof *s);
 	s->st = st;
-	s->root = xstrdup(root);
+	s->root = pt_xstrdup(root);
 	return s;
 }
 
 static void session_unload(index_session *s)
 {
-	graph_resolver_free(s->R);
+	pt_resolver_free(s->R);
 	s->R = NULL;
-	graph_free(&s->g);
+	pt_graph_free(&s->g);
 	sources_free(&s->S);
-	workspace_free(&s->ws);
+	pt_workspace_free(&s->ws);
 	s->loaded = false;
 }
 
@@ -1223,9 +1223,9 @@ static int session_load(index_session *s)
 		session_unload(s);
 		return rc;
 	}
-	workspace_crates(s->root, &s->ws);
-	graph_init(&s->g);
-	s->R = graph_resolver_new(&s->g, s->S.src.v, s->S.src.n, s->ws.crates.v, s->ws.crates.n);
+	pt_workspace_crates(s->root, &s->ws);
+	pt_graph_init(&s->g);
+	s->R = pt_resolver_new(&s->g, s->S.src.v, s->S.src.n, s->ws.crates.v, s->ws.crates.n);
 	s->loaded = true;
 	return STORE_OK;
 }
@@ -1250,26 +1250,26 @@ static int find_source(const sources *S, const char *path)
  * differ from the stored values; their records likewise. */
 static int write_touched(store_txn *txn, const pt_graph *g, pt_touched *t, index_report *rep)
 {
-	uint8_t *mark = xcalloc(g->ents.n + 1, 1);
+	uint8_t *mark = pt_xcalloc(g->ents.n + 1, 1);
 	for (size_t i = 0; i < t->n; i++)
 		mark[t->v[i]] = 1;
-	VEC(half) out = {0}, in = {0};
+	PT_VEC(half) out = {0}, in = {0};
 	for (size_t i = 0; i < g->edges.n; i++) {
 		const pt_edge *e = &g->edges.v[i];
 		if (mark[e->src]) {
 			half h = {e->src, g->ents.v[e->dst].id, *e, false};
-			vec_push(&out, h);
+			pt_vec_push(&out, h);
 		}
 		if (mark[e->dst]) {
 			half h = {e->dst, g->ents.v[e->src].id, *e, true};
-			vec_push(&in, h);
+			pt_vec_push(&in, h);
 		}
 	}
 	if (out.n)
 		qsort(out.v, out.n, sizeof *out.v, cmp_half);
 	if (in.n)
 		qsort(in.v, in.n, sizeof *in.v, cmp_half);
-	strbuf buf = {0};
+	pt_strbuf buf = {0};
 	int rc = STORE_OK;
 	size_t oi = 0, ii = 0;
 	for (uint32_t e = 0; e < g->ents.n && !rc; e++) {
@@ -1312,9 +1312,9 @@ static int write_touched(store_txn *txn, const pt_graph *g, pt_touched *t, index
 		rc = store_put(txn, TBL_ENTS, key, 8, buf.buf, buf.len);
 		rep->ents_written++;
 	}
-	strbuf_free(&buf);
-	vec_free(&out);
-	vec_free(&in);
+	pt_strbuf_free(&buf);
+	pt_vec_free(&out);
+	pt_vec_free(&in);
 	free(mark);
 	return rc;
 }
@@ -1328,7 +1328,7 @@ static bool session_parse(index_session *s, const char *rel, const char *text, s
 	bool on_disk;
 	if (!one_file(s->root, rel, text, len, &wf, &on_disk))
 		return false;
-	vec_push(&one->files, wf);
+	pt_vec_push(&one->files, wf);
 	*j = (job){.ws = 0, .text = text, .text_len = len, .old_tree = old};
 	pool P = {.root = s->root,
 		  .ws = one,
@@ -1337,9 +1337,9 @@ static bool session_parse(index_session *s, const char *rel, const char *text, s
 		  .max_size = DEFAULT_MAX_FILE,
 		  .keep_facts = true,
 		  .keep_tree = true};
-	pt_extractor *ex = extract_new();
+	pt_extractor *ex = pt_extractor_new();
 	work_one(&P, j, ex);
-	extract_free(ex);
+	pt_extractor_free(ex);
 	return !j->rec.skip;
 }
 
@@ -1414,17 +1414,17 @@ static int session_fast(index_session *s, const char *rel, const char *text, siz
 	j.known = true;
 	j.old = old_rec;
 	j.rec.id = old_rec.id;
-	if (!graph_resolver_same_shape(s->R, (size_t)at, &j.facts))
+	if (!pt_resolver_same_shape(s->R, (size_t)at, &j.facts))
 		goto done;
 	/* the session now owns the new facts; the old ones go */
-	pt_facts *nf = xmalloc(sizeof *nf);
+	pt_facts *nf = pt_xmalloc(sizeof *nf);
 	*nf = j.facts;
-	facts_init(&j.facts);
+	pt_facts_init(&j.facts);
 	pt_touched touched = {0};
-	graph_resolver_refile(s->R, (size_t)at, nf, &touched);
+	pt_resolver_refile(s->R, (size_t)at, nf, &touched);
 	pt_facts *old_facts = s->S.owned.v[at];
 	s->S.owned.v[at] = nf;
-	facts_free(old_facts);
+	pt_facts_free(old_facts);
 	free(old_facts);
 	rep->changed = 1;
 	rep->parsed = 1;
@@ -1432,13 +1432,13 @@ static int session_fast(index_session *s, const char *rel, const char *text, siz
 	rc = session_commit(s, rel, &j, &touched, rep);
 	rep->entities = s->g.ents.n;
 	rep->edges = s->g.edges.n;
-	vec_free(&touched);
+	pt_vec_free(&touched);
 	if (rc)
 		session_unload(s); /* memory is ahead of the store: start again */
 done:
-	facts_free(&j.facts);
-	strbuf_free(&j.blob);
-	workspace_free(&one);
+	pt_facts_free(&j.facts);
+	pt_strbuf_free(&j.blob);
+	pt_workspace_free(&one);
 	return rc;
 }
 

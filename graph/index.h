@@ -12,7 +12,7 @@
 #define PT_GRAPH_INDEX_H
 
 #include "../store/store.h"
-#include "graph.h"
+#include "resolve.h"
 
 typedef struct {
 	const char *root;       /* workspace folder */

@@ -1,4 +1,4 @@
-/* graph/model.c — names of kinds and relations. */
+/* graph/model.c — names of kinds and relations; the graph value. */
 #include "model.h"
 
 #include <string.h>
@@ -32,4 +32,27 @@ int pt_kind_from_name(const char *s)
 const char *pt_rel_name(pt_rel r)
 {
 	return (r > 0 && r < REL_MAX) ? rel_names[r] : "UNKNOWN";
+}
+
+void pt_graph_init(pt_graph *g)
+{
+	memset(g, 0, sizeof *g);
+	pt_strpool_init(&g->pool);
+}
+
+void pt_graph_free(pt_graph *g)
+{
+	if (!g)
+		return;
+	pt_vec_free(&g->ents);
+	pt_vec_free(&g->edges);
+	pt_strpool_free(&g->pool);
+}
+
+uint64_t pt_graph_entity_id(int kind, const char *qpath, uint32_t disamb)
+{
+	uint64_t h = pt_hash64_seed(qpath, strlen(qpath), (uint64_t)kind);
+	if (disamb)
+		h = pt_hash64_seed(&disamb, sizeof disamb, h);
+	return h ? h : 1;
 }

@@ -1,13 +1,16 @@
 /* graph/model.h — the vocabulary of the Interface Signature Graph.
  *
- * Value types only: kinds of entities and relations, source spans, and the
- * in-memory entity and edge records the resolver produces. No tree-sitter,
- * no LMDB, no JSON here.
+ * Value types only: kinds of entities and relations, source spans, crates,
+ * and the in-memory graph (entities and edges) the resolver produces and
+ * the indexer writes as records (store/records.h). No tree-sitter, no
+ * LMDB, no JSON here.
  */
 #ifndef PT_GRAPH_MODEL_H
 #define PT_GRAPH_MODEL_H
 
 #include <stdint.h>
+
+#include "../core/base.h"
 
 typedef enum {
 	PT_CRATE = 1,
@@ -66,5 +69,58 @@ typedef struct {
 const char *pt_kind_name(pt_kind k);  /* "function", "struct", ... */
 int pt_kind_from_name(const char *s); /* 0 when unknown */
 const char *pt_rel_name(pt_rel r);    /* "CALLS", ... */
+
+/* A crate found from a Cargo.toml (graph/workspace.h) or a folder without
+ * one; the resolver's roots. */
+enum {
+	CRATE_LIB = 0,
+	CRATE_BIN = 1,
+	CRATE_OTHER = 2
+};
+typedef struct {
+	const char *name;     /* crate name, '-' already folded to '_' */
+	const char *root;     /* workspace-relative path of the root file */
+	const char *pkg_dir;  /* workspace-relative package directory ("" = root) */
+	int type;             /* CRATE_* */
+	const char *features; /* enabled features ("default" and what it enables),
+	                         each followed by '\n'; "" if none */
+} pt_crate;
+
+/* The graph: entities and the edges between them, strings in one pool. */
+typedef struct {
+	uint64_t id, parent, sig_hash;
+	uint32_t file; /* file id, PT_NO_FILE for external placeholders */
+	uint8_t kind;
+	uint16_t flags; /* ENT_* */
+	uint32_t disamb;
+	pt_span span, name_span;
+	uint32_t name, qpath, sig; /* offsets into pt_graph.pool */
+} pt_entity;
+
+typedef struct {
+	uint32_t src, dst;   /* indexes into pt_graph.ents */
+	uint8_t kind, flags; /* pt_rel, EDGE_* */
+	uint32_t file;       /* file id of the site */
+	pt_span site;
+} pt_edge;
+
+typedef struct {
+	PT_VEC(pt_entity) ents;
+	PT_VEC(pt_edge) edges;
+	pt_strpool pool;
+	uint32_t n_unresolved_calls;
+	uint32_t n_ambiguous_calls;
+} pt_graph;
+
+void pt_graph_init(pt_graph *g);
+void pt_graph_free(pt_graph *g); /* accepts a zeroed value */
+
+static inline const char *pt_graph_str(const pt_graph *g, uint32_t off)
+{
+	return pt_strpool_get(&g->pool, off);
+}
+
+/* Stable entity id from kind, qualified path and disambiguator. */
+uint64_t pt_graph_entity_id(int kind, const char *qpath, uint32_t disamb);
 
 #endif

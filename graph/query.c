@@ -5,22 +5,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-void q_results_free(q_results *r)
+void query_results_free(query_results *r)
 {
 	if (!r)
 		return;
-	vec_free(&r->items);
-	vec_free(&r->sites);
-	vec_free(&r->via);
+	pt_vec_free(&r->items);
+	pt_vec_free(&r->sites);
+	pt_vec_free(&r->via);
 }
 
-void q_cycles_free(q_cycles *c)
+void query_cycle_set_free(query_cycle_set *c)
 {
 	if (!c)
 		return;
-	vec_free(&c->members);
-	vec_free(&c->starts);
-	vec_free(&c->level);
+	pt_vec_free(&c->members);
+	pt_vec_free(&c->starts);
+	pt_vec_free(&c->level);
 }
 
 int query_entity(store_txn *txn, uint64_t id, rec_entity *out)
@@ -78,7 +78,7 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void ids_sort_unique(q_ids *ids)
+static void ids_sort_unique(query_ids *ids)
 {
 	if (!ids->n)
 		return;
@@ -92,7 +92,7 @@ static void ids_sort_unique(q_ids *ids)
 
 /* ---- targets ------------------------------------------------------------ */
 
-static void by_name(store_txn *txn, const char *name, size_t n, q_ids *out)
+static void by_name(store_txn *txn, const char *name, size_t n, query_ids *out)
 {
 	store_cursor *c = NULL;
 	store_val v;
@@ -101,7 +101,7 @@ static void by_name(store_txn *txn, const char *name, size_t n, q_ids *out)
 	for (int r = store_cursor_first_dup(c, name, n, &v); r == STORE_OK;
 	     r = store_cursor_next_dup(c, &v))
 		if (v.len == 8)
-			vec_push(out, store_load_u64(v.data));
+			pt_vec_push(out, store_load_u64(v.data));
 	store_cursor_close(c);
 }
 
@@ -147,9 +147,9 @@ int query_entity_at(store_txn *txn, uint32_t file, uint32_t line, uint32_t col, 
 }
 
 /* FILE:LINE[:COL] → true and the entity, when the file is indexed. */
-static bool target_location(store_txn *txn, const char *t, q_ids *out)
+static bool target_location(store_txn *txn, const char *t, query_ids *out)
 {
-	char *s = xstrdup(t), *c1 = strrchr(s, ':');
+	char *s = pt_xstrdup(t), *c1 = strrchr(s, ':');
 	bool ok = false;
 	if (!c1 || !isdigit((unsigned char)c1[1]))
 		goto done;
@@ -168,7 +168,7 @@ static bool target_location(store_txn *txn, const char *t, q_ids *out)
 	ok = true;
 	if (query_entity_at(txn, file, (uint32_t)line - 1, col ? (uint32_t)col - 1 : UINT32_MAX,
 			    &id) == STORE_OK)
-		vec_push(out, id);
+		pt_vec_push(out, id);
 done:
 	free(s);
 	return ok;
@@ -212,7 +212,7 @@ static bool subsequence_match(const char *qpath, const char *target)
 	return !*q;
 }
 
-int query_targets(store_txn *txn, const char *target, q_ids *out)
+int query_targets(store_txn *txn, const char *target, query_ids *out)
 {
 	if (!*target)
 		return STORE_OK;
@@ -221,32 +221,32 @@ int query_targets(store_txn *txn, const char *target, q_ids *out)
 	const char *last = target, *e;
 	while ((e = strstr(last, "::")))
 		last = e + 2;
-	q_ids cand = {0};
+	query_ids cand = {0};
 	by_name(txn, last, strlen(last), &cand);
 	for (size_t i = 0; i < cand.n; i++) {
 		rec_entity r;
 		if (query_entity(txn, cand.v[i], &r) != STORE_OK)
 			continue;
 		if (last == target || suffix_match(r.qpath, target))
-			vec_push(out, cand.v[i]);
+			pt_vec_push(out, cand.v[i]);
 	}
 	for (size_t i = 0; i < cand.n && !out->n; i++) {
 		rec_entity r;
 		if (query_entity(txn, cand.v[i], &r) == STORE_OK &&
 		    subsequence_match(r.qpath, target))
-			vec_push(out, cand.v[i]);
+			pt_vec_push(out, cand.v[i]);
 	}
-	vec_free(&cand);
+	pt_vec_free(&cand);
 	ids_sort_unique(out);
 	return STORE_OK;
 }
 
 /* ---- neighbours ---------------------------------------------------------- */
 
-static void add_site(q_results *res, q_item *it, const rec_edge *e)
+static void add_site(query_results *res, query_item *it, const rec_edge *e)
 {
-	q_site s = {e->file, e->sl, e->sc, e->el, e->ec};
-	vec_push(&res->sites, s);
+	query_site s = {e->file, e->sl, e->sc, e->el, e->ec};
+	pt_vec_push(&res->sites, s);
 	it->site_n++;
 	it->flags |= e->flags;
 }
@@ -270,11 +270,11 @@ static int cmp_near(const void *a, const void *b)
  * every site of every such edge (an impl method that also calls its trait
  * method has both). */
 static int neighbours(store_txn *txn, uint64_t id, bool in, unsigned mask, size_t limit,
-		      q_results *res)
+		      query_results *res)
 {
 	const uint8_t *p;
 	size_t n = edges_of(txn, id, in, &p), k = 0;
-	near_edge *sel = xmalloc((n + 1) * sizeof *sel);
+	near_edge *sel = pt_xmalloc((n + 1) * sizeof *sel);
 	for (size_t i = 0; i < n; i++) {
 		rec_edge_decode(p + i * REC_EDGE_SIZE, &sel[k].e);
 		sel[k].at = (uint32_t)i;
@@ -289,11 +289,11 @@ static int neighbours(store_txn *txn, uint64_t id, bool in, unsigned mask, size_
 				res->truncated = true;
 				break;
 			}
-			q_item ni = {.id = sel[i].e.other,
-				     .for_id = id,
-				     .rel = sel[i].e.kind,
-				     .site_off = (uint32_t)res->sites.n};
-			vec_push(&res->items, ni);
+			query_item ni = {.id = sel[i].e.other,
+					 .for_id = id,
+					 .rel = sel[i].e.kind,
+					 .site_off = (uint32_t)res->sites.n};
+			pt_vec_push(&res->items, ni);
 			items++;
 		}
 		add_site(res, &res->items.v[res->items.n - 1], &sel[i].e);
@@ -302,17 +302,17 @@ static int neighbours(store_txn *txn, uint64_t id, bool in, unsigned mask, size_
 	return STORE_OK;
 }
 
-int query_callers(store_txn *txn, uint64_t id, size_t limit, q_results *res)
+int query_callers(store_txn *txn, uint64_t id, size_t limit, query_results *res)
 {
 	return neighbours(txn, id, true, 1u << REL_CALLS, limit, res);
 }
 
-int query_callees(store_txn *txn, uint64_t id, size_t limit, q_results *res)
+int query_callees(store_txn *txn, uint64_t id, size_t limit, query_results *res)
 {
 	return neighbours(txn, id, false, 1u << REL_CALLS, limit, res);
 }
 
-int query_references(store_txn *txn, uint64_t id, size_t limit, q_results *res)
+int query_references(store_txn *txn, uint64_t id, size_t limit, query_results *res)
 {
 	return neighbours(txn, id, true, (1u << REL_CALLS) | (1u << REL_USES) | (1u << REL_IMPL),
 			  limit, res);
@@ -320,7 +320,7 @@ int query_references(store_txn *txn, uint64_t id, size_t limit, q_results *res)
 
 /* One result per impl or derive site: incoming IMPL edges of a trait (or
  * trait method); for a type, the traits it implements. */
-int query_what_implements(store_txn *txn, uint64_t id, size_t limit, q_results *res)
+int query_what_implements(store_txn *txn, uint64_t id, size_t limit, query_results *res)
 {
 	rec_entity t;
 	int rc = query_entity(txn, id, &t);
@@ -338,14 +338,14 @@ int query_what_implements(store_txn *txn, uint64_t id, size_t limit, q_results *
 			res->truncated = true;
 			break;
 		}
-		q_item it = {.id = in ? e.other : id,
-			     .other = in ? id : e.other,
-			     .for_id = id,
-			     .rel = REL_IMPL,
-			     .site_off = (uint32_t)res->sites.n,
-			     .derive = (e.flags & EDGE_DERIVE) != 0};
+		query_item it = {.id = in ? e.other : id,
+				 .other = in ? id : e.other,
+				 .for_id = id,
+				 .rel = REL_IMPL,
+				 .site_off = (uint32_t)res->sites.n,
+				 .derive = (e.flags & EDGE_DERIVE) != 0};
 		add_site(res, &it, &e);
-		vec_push(&res->items, it);
+		pt_vec_push(&res->items, it);
 		count++;
 	}
 	return STORE_OK;
@@ -372,8 +372,8 @@ static void idmap_put(idmap *m, uint64_t k, uint32_t v)
 	if ((m->n + 1) * 2 > m->cap) {
 		idmap old = *m;
 		m->cap = old.cap ? old.cap * 2 : 256;
-		m->keys = xcalloc(m->cap, sizeof *m->keys);
-		m->vals = xcalloc(m->cap, sizeof *m->vals);
+		m->keys = pt_xcalloc(m->cap, sizeof *m->keys);
+		m->vals = pt_xcalloc(m->cap, sizeof *m->vals);
 		m->n = 0;
 		for (size_t i = 0; i < old.cap; i++)
 			if (old.keys[i])
@@ -406,17 +406,18 @@ static void idmap_free(idmap *m)
 	memset(m, 0, sizeof *m);
 }
 
-int query_blast_radius(store_txn *txn, uint64_t id, uint32_t depth, size_t limit, q_results *res)
+int query_blast_radius(store_txn *txn, uint64_t id, uint32_t depth, size_t limit,
+		       query_results *res)
 {
 	typedef struct {
 		uint64_t id;
 		uint32_t parent, depth;
 		rec_edge via;
 	} node;
-	VEC(node) q = {0};
+	PT_VEC(node) q = {0};
 	idmap seen = {0};
 	node root = {id, UINT32_MAX, 0, {0}};
-	vec_push(&q, root);
+	pt_vec_push(&q, root);
 	idmap_put(&seen, id, 0);
 	unsigned mask = (1u << REL_CALLS) | (1u << REL_USES) | (1u << REL_IMPL);
 	for (size_t h = 0; h < q.n && !res->truncated; h++) {
@@ -438,27 +439,27 @@ int query_blast_radius(store_txn *txn, uint64_t id, uint32_t depth, size_t limit
 			}
 			node nn = {e.other, (uint32_t)h, q.v[h].depth + 1, e};
 			idmap_put(&seen, e.other, (uint32_t)q.n);
-			vec_push(&q, nn);
+			pt_vec_push(&q, nn);
 		}
 	}
 	for (size_t i = 1; i < q.n; i++) {
-		q_item it = {.id = q.v[i].id,
-			     .for_id = id,
-			     .depth = q.v[i].depth,
-			     .rel = q.v[i].via.kind,
-			     .site_off = (uint32_t)res->sites.n,
-			     .via_off = (uint32_t)res->via.n};
+		query_item it = {.id = q.v[i].id,
+				 .for_id = id,
+				 .depth = q.v[i].depth,
+				 .rel = q.v[i].via.kind,
+				 .site_off = (uint32_t)res->sites.n,
+				 .via_off = (uint32_t)res->via.n};
 		add_site(res, &it, &q.v[i].via);
 		uint64_t chain[64];
 		uint32_t k = 0;
 		for (uint32_t j = (uint32_t)i; j != UINT32_MAX && k < 64; j = q.v[j].parent)
 			chain[k++] = q.v[j].id;
 		while (k--)
-			vec_push(&res->via, chain[k]);
+			pt_vec_push(&res->via, chain[k]);
 		it.via_n = (uint32_t)(res->via.n - it.via_off);
-		vec_push(&res->items, it);
+		pt_vec_push(&res->items, it);
 	}
-	vec_free(&q);
+	pt_vec_free(&q);
 	idmap_free(&seen);
 	return STORE_OK;
 }
@@ -482,13 +483,13 @@ static int fuzzy_score(const char *name, size_t nl, const char *q)
 	return gaps * 4 + (int)(nl - ql);
 }
 
-int query_search(store_txn *txn, const char *q, size_t limit, q_ids *out)
+int query_search(store_txn *txn, const char *q, size_t limit, query_ids *out)
 {
 	typedef struct {
 		int score;
 		uint64_t id;
 	} hit;
-	VEC(hit) hits = {0};
+	PT_VEC(hit) hits = {0};
 	store_cursor *c = NULL;
 	store_val k, v;
 	size_t ql = strlen(q);
@@ -505,7 +506,7 @@ int query_search(store_txn *txn, const char *q, size_t limit, q_ids *out)
 		else
 			s += 2;
 		hit h = {s, store_load_u64(v.data)};
-		vec_push(&hits, h);
+		pt_vec_push(&hits, h);
 	}
 	store_cursor_close(c);
 	/* stable order: score, then id */
@@ -522,12 +523,12 @@ int query_search(store_txn *txn, const char *q, size_t limit, q_ids *out)
 			break;
 	}
 	for (size_t i = 0; i < hits.n && (!limit || i < limit); i++)
-		vec_push(out, hits.v[i].id);
-	vec_free(&hits);
+		pt_vec_push(out, hits.v[i].id);
+	pt_vec_free(&hits);
 	return STORE_OK;
 }
 
-int query_file_entities(store_txn *txn, uint32_t file, q_ids *out)
+int query_file_entities(store_txn *txn, uint32_t file, query_ids *out)
 {
 	uint8_t k[4];
 	store_val v;
@@ -538,7 +539,7 @@ int query_file_entities(store_txn *txn, uint32_t file, q_ids *out)
 		return rc;
 	for (int r = store_cursor_first_dup(c, k, 4, &v); r == STORE_OK;
 	     r = store_cursor_next_dup(c, &v))
-		vec_push(out, store_load_u64(v.data));
+		pt_vec_push(out, store_load_u64(v.data));
 	store_cursor_close(c);
 	return STORE_OK;
 }
@@ -546,9 +547,9 @@ int query_file_entities(store_txn *txn, uint32_t file, q_ids *out)
 /* ---- cycles (Tarjan, iterative) --------------------------------------------- */
 
 typedef struct {
-	VEC(uint64_t) ids;       /* node → entity id */
-	VEC(uint32_t) adj_start; /* CSR adjacency */
-	VEC(uint32_t) adj;
+	PT_VEC(uint64_t) ids;       /* node → entity id */
+	PT_VEC(uint32_t) adj_start; /* CSR adjacency */
+	PT_VEC(uint32_t) adj;
 } dgraph;
 
 typedef struct {
@@ -563,16 +564,17 @@ static int cmp_pair(const void *x, const void *y)
 	return p->b < q->b ? -1 : p->b > q->b;
 }
 
-static void tarjan(const dgraph *g, q_cycles *out, uint8_t level)
+static void tarjan(const dgraph *g, query_cycle_set *out, uint8_t level)
 {
 	size_t n = g->ids.n;
-	uint32_t *index = xmalloc((n + 1) * sizeof *index), *low = xmalloc((n + 1) * sizeof *low);
-	bool *on = xcalloc(n + 1, 1);
-	VEC(uint32_t) stack = {0};
+	uint32_t *index = pt_xmalloc((n + 1) * sizeof *index),
+		 *low = pt_xmalloc((n + 1) * sizeof *low);
+	bool *on = pt_xcalloc(n + 1, 1);
+	PT_VEC(uint32_t) stack = {0};
 	typedef struct {
 		uint32_t v, e;
 	} frame;
-	VEC(frame) call = {0};
+	PT_VEC(frame) call = {0};
 	uint32_t counter = 0;
 	for (size_t i = 0; i < n; i++)
 		index[i] = UINT32_MAX;
@@ -580,9 +582,9 @@ static void tarjan(const dgraph *g, q_cycles *out, uint8_t level)
 		if (index[s] != UINT32_MAX)
 			continue;
 		frame f0 = {s, g->adj_start.v[s]};
-		vec_push(&call, f0);
+		pt_vec_push(&call, f0);
 		index[s] = low[s] = counter++;
-		vec_push(&stack, s);
+		pt_vec_push(&stack, s);
 		on[s] = true;
 		while (call.n) {
 			frame *f = &call.v[call.n - 1];
@@ -591,10 +593,10 @@ static void tarjan(const dgraph *g, q_cycles *out, uint8_t level)
 				uint32_t w = g->adj.v[f->e++];
 				if (index[w] == UINT32_MAX) {
 					index[w] = low[w] = counter++;
-					vec_push(&stack, w);
+					pt_vec_push(&stack, w);
 					on[w] = true;
 					frame nf = {w, g->adj_start.v[w]};
-					vec_push(&call, nf);
+					pt_vec_push(&call, nf);
 				} else if (on[w] && index[w] < low[v]) {
 					low[v] = index[w];
 				}
@@ -606,10 +608,10 @@ static void tarjan(const dgraph *g, q_cycles *out, uint8_t level)
 					top--;
 				top--;
 				if (stack.n - top >= 2) {
-					vec_push(&out->starts, (uint32_t)out->members.n);
-					vec_push(&out->level, level);
+					pt_vec_push(&out->starts, (uint32_t)out->members.n);
+					pt_vec_push(&out->level, level);
 					for (size_t k = top; k < stack.n; k++)
-						vec_push(&out->members, g->ids.v[stack.v[k]]);
+						pt_vec_push(&out->members, g->ids.v[stack.v[k]]);
 				}
 				for (size_t k = top; k < stack.n; k++)
 					on[stack.v[k]] = false;
@@ -626,11 +628,11 @@ static void tarjan(const dgraph *g, q_cycles *out, uint8_t level)
 	free(index);
 	free(low);
 	free(on);
-	vec_free(&stack);
-	vec_free(&call);
+	pt_vec_free(&stack);
+	pt_vec_free(&call);
 }
 
-typedef VEC(uint64_t) idvec;
+typedef PT_VEC(uint64_t) idvec;
 
 /* Is `anc` a proper ancestor of entity `id` (through parent ids)? */
 static bool is_ancestor(const idmap *parent, const void *allp, uint64_t anc, uint64_t id)
@@ -653,8 +655,8 @@ static int build_dgraph(store_txn *txn, int level, dgraph *g)
 {
 	idmap node = {0}, parent = {0};
 	idvec all = {0};
-	VEC(uint8_t) kinds = {0};
-	VEC(pair) edges = {0};
+	PT_VEC(uint8_t) kinds = {0};
+	PT_VEC(pair) edges = {0};
 	store_cursor *c = NULL;
 	store_val k, v;
 	int rc = store_cursor_open(txn, TBL_ENTS, &c);
@@ -666,18 +668,18 @@ static int build_dgraph(store_txn *txn, int level, dgraph *g)
 		if (rec_entity_decode(v.data, v.len, &e) != 0)
 			continue;
 		idmap_put(&parent, e.id, (uint32_t)all.n);
-		vec_push(&all, e.parent);
-		vec_push(&kinds, e.kind);
+		pt_vec_push(&all, e.parent);
+		pt_vec_push(&kinds, e.kind);
 		bool keep = level == CYCLES_MODULE ? (e.kind == PT_MODULE || e.kind == PT_CRATE)
 						   : (e.kind == PT_FUNCTION || e.kind == PT_METHOD);
 		if (keep) {
 			idmap_put(&node, e.id, (uint32_t)g->ids.n);
-			vec_push(&g->ids, e.id);
+			pt_vec_push(&g->ids, e.id);
 		}
 	}
 	store_cursor_close(c);
 	/* owner of an entity: itself (function level) or nearest module */
-	uint32_t *owner = xmalloc((all.n + 1) * sizeof *owner);
+	uint32_t *owner = pt_xmalloc((all.n + 1) * sizeof *owner);
 	for (size_t i = 0; i < parent.cap; i++) {
 		if (!parent.keys[i])
 			continue;
@@ -718,28 +720,28 @@ static int build_dgraph(store_txn *txn, int level, dgraph *g)
 			    is_ancestor(&parent, &all, g->ids.v[owner[di]], g->ids.v[src]))
 				continue;
 			pair pr = {src, owner[di]};
-			vec_push(&edges, pr);
+			pt_vec_push(&edges, pr);
 		}
 	}
 	if (edges.n)
 		qsort(edges.v, edges.n, sizeof *edges.v, cmp_pair);
-	vec_reserve(&g->adj_start, g->ids.n + 1);
+	pt_vec_reserve(&g->adj_start, g->ids.n + 1);
 	for (size_t i = 0; i <= g->ids.n; i++)
-		vec_push(&g->adj_start, 0);
+		pt_vec_push(&g->adj_start, 0);
 	for (size_t i = 0; i < edges.n; i++) {
 		if (i && edges.v[i].a == edges.v[i - 1].a && edges.v[i].b == edges.v[i - 1].b)
 			continue;
 		g->adj_start.v[edges.v[i].a + 1]++;
-		vec_push(&g->adj, edges.v[i].b);
+		pt_vec_push(&g->adj, edges.v[i].b);
 	}
 	for (size_t i = 0; i < g->ids.n; i++)
 		g->adj_start.v[i + 1] += g->adj_start.v[i];
 	free(owner);
 	idmap_free(&node);
 	idmap_free(&parent);
-	vec_free(&all);
-	vec_free(&kinds);
-	vec_free(&edges);
+	pt_vec_free(&all);
+	pt_vec_free(&kinds);
+	pt_vec_free(&edges);
 	return STORE_OK;
 }
 
@@ -759,28 +761,28 @@ static int cmp_cyc(const void *x, const void *y)
 }
 
 /* Module cycles first, then function cycles; smallest (most actionable) first. */
-static void sort_cycles(q_cycles *c)
+static void sort_cycles(query_cycle_set *c)
 {
 	size_t n = c->level.n;
-	cyc *v = xmalloc((n + 1) * sizeof *v);
+	cyc *v = pt_xmalloc((n + 1) * sizeof *v);
 	for (size_t i = 0; i < n; i++)
 		v[i] = (cyc){c->level.v[i], c->starts.v[i], c->starts.v[i + 1]};
 	qsort(v, n, sizeof *v, cmp_cyc);
-	q_ids m = {0};
+	query_ids m = {0};
 	for (size_t i = 0; i < n; i++) {
 		c->level.v[i] = v[i].level;
 		c->starts.v[i] = (uint32_t)m.n;
 		for (uint32_t j = v[i].a; j < v[i].b; j++)
-			vec_push(&m, c->members.v[j]);
+			pt_vec_push(&m, c->members.v[j]);
 	}
 	if (n)
 		c->starts.v[n] = (uint32_t)m.n;
-	vec_free(&c->members);
+	pt_vec_free(&c->members);
 	c->members = m;
 	free(v);
 }
 
-int query_cycles(store_txn *txn, int levels, q_cycles *out)
+int query_cycles(store_txn *txn, int levels, query_cycle_set *out)
 {
 	for (int level = CYCLES_MODULE; level <= CYCLES_FUNCTION; level++) {
 		if (!(levels & level))
@@ -789,40 +791,40 @@ int query_cycles(store_txn *txn, int levels, q_cycles *out)
 		int rc = build_dgraph(txn, level, &g);
 		if (!rc)
 			tarjan(&g, out, (uint8_t)level);
-		vec_free(&g.ids);
-		vec_free(&g.adj_start);
-		vec_free(&g.adj);
+		pt_vec_free(&g.ids);
+		pt_vec_free(&g.adj_start);
+		pt_vec_free(&g.adj);
 		if (rc)
 			return rc;
 	}
-	vec_push(&out->starts, (uint32_t)out->members.n);
+	pt_vec_push(&out->starts, (uint32_t)out->members.n);
 	sort_cycles(out);
 	return STORE_OK;
 }
 
 /* ---- context for an LLM ---------------------------------------------------- */
 
-static void ctx_entity_line(store_txn *txn, uint64_t id, strbuf *out)
+static void ctx_entity_line(store_txn *txn, uint64_t id, pt_strbuf *out)
 {
 	rec_entity e;
 	if (query_entity(txn, id, &e) != STORE_OK)
 		return;
 	const char *f = query_file_path(txn, e.file);
-	strbuf_printf(out, "- %s (%s)", e.qpath, pt_kind_name(e.kind));
+	pt_strbuf_printf(out, "- %s (%s)", e.qpath, pt_kind_name(e.kind));
 	if (*f)
-		strbuf_printf(out, " %s:%u", f, e.sl + 1);
+		pt_strbuf_printf(out, " %s:%u", f, e.sl + 1);
 	if (*e.sig)
-		strbuf_printf(out, ": `%s`", e.sig);
-	strbuf_addc(out, '\n');
+		pt_strbuf_printf(out, ": `%s`", e.sig);
+	pt_strbuf_addc(out, '\n');
 }
 
-static bool ctx_section(store_txn *txn, const char *title, const q_results *r, bool other,
-			size_t budget, strbuf *out)
+static bool ctx_section(store_txn *txn, const char *title, const query_results *r, bool other,
+			size_t budget, pt_strbuf *out)
 {
 	if (!r->items.n)
 		return true;
 	size_t mark = out->len;
-	strbuf_printf(out, "\n## %s (%zu)\n", title, r->items.n);
+	pt_strbuf_printf(out, "\n## %s (%zu)\n", title, r->items.n);
 	for (size_t i = 0; i < r->items.n; i++) {
 		size_t before = out->len;
 		ctx_entity_line(txn, other ? r->items.v[i].other : r->items.v[i].id, out);
@@ -830,14 +832,14 @@ static bool ctx_section(store_txn *txn, const char *title, const q_results *r, b
 			out->len = before;
 			if (before == mark)
 				out->len = mark;
-			strbuf_printf(out, "- … %zu more\n", r->items.n - i);
+			pt_strbuf_printf(out, "- … %zu more\n", r->items.n - i);
 			return false;
 		}
 	}
 	return true;
 }
 
-int query_context(store_txn *txn, uint64_t id, uint32_t tokens, strbuf *out, uint32_t *used)
+int query_context(store_txn *txn, uint64_t id, uint32_t tokens, pt_strbuf *out, uint32_t *used)
 {
 	rec_entity e;
 	int rc = query_entity(txn, id, &e);
@@ -845,17 +847,17 @@ int query_context(store_txn *txn, uint64_t id, uint32_t tokens, strbuf *out, uin
 		return rc;
 	size_t start = out->len, budget = start + (size_t)tokens * 4;
 	const char *f = query_file_path(txn, e.file);
-	strbuf_printf(out, "# %s %s\n", pt_kind_name(e.kind), e.qpath);
+	pt_strbuf_printf(out, "# %s %s\n", pt_kind_name(e.kind), e.qpath);
 	if (*f)
-		strbuf_printf(out, "defined at %s:%u-%u\n", f, e.sl + 1, e.el + 1);
+		pt_strbuf_printf(out, "defined at %s:%u-%u\n", f, e.sl + 1, e.el + 1);
 	if (*e.sig)
-		strbuf_printf(out, "```rust\n%s\n```\n", e.sig);
+		pt_strbuf_printf(out, "```rust\n%s\n```\n", e.sig);
 	if (e.parent) {
 		rec_entity p;
 		if (query_entity(txn, e.parent, &p) == STORE_OK)
-			strbuf_printf(out, "in %s %s\n", pt_kind_name(p.kind), p.qpath);
+			pt_strbuf_printf(out, "in %s %s\n", pt_kind_name(p.kind), p.qpath);
 	}
-	q_results callers = {0}, callees = {0}, uses = {0}, impls = {0}, users = {0};
+	query_results callers = {0}, callees = {0}, uses = {0}, impls = {0}, users = {0};
 	query_callers(txn, id, 50, &callers);
 	query_callees(txn, id, 50, &callees);
 	neighbours(txn, id, false, 1u << REL_USES, 50, &uses);
@@ -868,11 +870,11 @@ int query_context(store_txn *txn, uint64_t id, uint32_t tokens, strbuf *out, uin
 			out) &&
 	    ctx_section(txn, "uses", &uses, false, budget, out))
 		ctx_section(txn, "used by", &users, false, budget, out);
-	q_results_free(&callers);
-	q_results_free(&callees);
-	q_results_free(&uses);
-	q_results_free(&users);
-	q_results_free(&impls);
+	query_results_free(&callers);
+	query_results_free(&callees);
+	query_results_free(&uses);
+	query_results_free(&users);
+	query_results_free(&impls);
 	/* the budget is a promise: cut at the last whole line that fits (or,
 	 * when not even one does, at a character boundary) */
 	if (out->len > budget) {

@@ -3,7 +3,7 @@
  * One API for the CLI and the LSP server. Every function reads inside a
  * read transaction the caller holds (store_txn_begin(st, false, ..)):
  * strings in results are borrowed from the map until that transaction
- * ends. Results are lists of q_item, each naming a result entity, the
+ * ends. Results are lists of query_item, each naming a result entity, the
  * target entity it answers for, and where relevant the sites (call or use
  * locations) and the path that reached it.
  */
@@ -14,32 +14,32 @@
 #include "../store/store.h"
 #include "model.h"
 
-typedef VEC(uint64_t) q_ids;
+typedef PT_VEC(uint64_t) query_ids;
 
 /* A site: file id and 0-based line / byte column range. */
 typedef struct {
 	uint32_t file, line, col, end_line, end_col;
-} q_site;
+} query_site;
 
 typedef struct {
 	uint64_t id;               /* the result entity */
 	uint64_t for_id;           /* the target entity this answers for */
 	uint64_t other;            /* what-implements: the trait; else 0 */
 	uint32_t depth;            /* blast radius: distance from the target */
-	uint32_t site_off, site_n; /* into q_results.sites */
-	uint32_t via_off, via_n;   /* into q_results.via: target .. this */
+	uint32_t site_off, site_n; /* into query_results.sites */
+	uint32_t via_off, via_n;   /* into query_results.via: target .. this */
 	uint8_t rel, flags;        /* relation of the first edge; EDGE_* or-ed */
 	bool derive;               /* what-implements: a #[derive] site */
-} q_item;
+} query_item;
 
 typedef struct {
-	VEC(q_item) items;
-	VEC(q_site) sites;
-	VEC(uint64_t) via;
+	PT_VEC(query_item) items;
+	PT_VEC(query_site) sites;
+	PT_VEC(uint64_t) via;
 	bool truncated; /* a limit cut the answer */
-} q_results;
+} query_results;
 
-void q_results_free(q_results *r);
+void query_results_free(query_results *r);
 
 /* Entity record by id (borrowed). Returns STORE_OK / STORE_NOTFOUND. */
 int query_entity(store_txn *txn, uint64_t id, rec_entity *out);
@@ -50,21 +50,22 @@ int query_file_id(store_txn *txn, const char *path, uint32_t *out);
 
 /* Entities a target names: FILE:LINE[:COL] (1-based), a qualified-path
  * suffix (`ast::Visitor`, `crate::m::f`) or a bare name. Sorted by id. */
-int query_targets(store_txn *txn, const char *target, q_ids *out);
+int query_targets(store_txn *txn, const char *target, query_ids *out);
 /* The innermost entity whose span holds (line, col), both 0-based;
  * col UINT32_MAX: any column. */
 int query_entity_at(store_txn *txn, uint32_t file, uint32_t line, uint32_t col, uint64_t *out);
 
 /* Each appends to res. limit 0 = no limit. */
-int query_what_implements(store_txn *txn, uint64_t id, size_t limit, q_results *res);
-int query_callers(store_txn *txn, uint64_t id, size_t limit, q_results *res);
-int query_callees(store_txn *txn, uint64_t id, size_t limit, q_results *res);
+int query_what_implements(store_txn *txn, uint64_t id, size_t limit, query_results *res);
+int query_callers(store_txn *txn, uint64_t id, size_t limit, query_results *res);
+int query_callees(store_txn *txn, uint64_t id, size_t limit, query_results *res);
 /* Incoming CALLS, USES and IMPL, grouped by the referring entity. */
-int query_references(store_txn *txn, uint64_t id, size_t limit, q_results *res);
+int query_references(store_txn *txn, uint64_t id, size_t limit, query_results *res);
 /* Reverse reachability over CALLS, USES and IMPL up to depth. */
-int query_blast_radius(store_txn *txn, uint64_t id, uint32_t depth, size_t limit, q_results *res);
-int query_search(store_txn *txn, const char *q, size_t limit, q_ids *out);
-int query_file_entities(store_txn *txn, uint32_t file, q_ids *out);
+int query_blast_radius(store_txn *txn, uint64_t id, uint32_t depth, size_t limit,
+		       query_results *res);
+int query_search(store_txn *txn, const char *q, size_t limit, query_ids *out);
+int query_file_entities(store_txn *txn, uint32_t file, query_ids *out);
 
 /* Strongly connected components (size ≥ 2) of the module-level
  * dependency graph (CALLS and USES lifted to the modules holding both
@@ -75,16 +76,16 @@ enum {
 	CYCLES_FUNCTION = 2
 };
 typedef struct {
-	q_ids members;
-	VEC(uint32_t) starts;
-	VEC(uint8_t) level;
-} q_cycles;
-int query_cycles(store_txn *txn, int levels, q_cycles *out);
-void q_cycles_free(q_cycles *c);
+	query_ids members;
+	PT_VEC(uint32_t) starts;
+	PT_VEC(uint8_t) level;
+} query_cycle_set;
+int query_cycles(store_txn *txn, int levels, query_cycle_set *out);
+void query_cycle_set_free(query_cycle_set *c);
 
 /* Compact text for an LLM about an entity, within ~tokens (4 bytes per
  * token): signature, location, parent, callers, callees, types used,
  * implementations. Appends to out; *used gets the estimated tokens. */
-int query_context(store_txn *txn, uint64_t id, uint32_t tokens, strbuf *out, uint32_t *used);
+int query_context(store_txn *txn, uint64_t id, uint32_t tokens, pt_strbuf *out, uint32_t *used);
 
 #endif

@@ -12,7 +12,7 @@
  * that glob cycles end. Everything here is a pure function of the input, so
  * incremental runs equal full ones.
  */
-#include "graph.h"
+#include "resolve.h"
 #include "stdnames.h"
 
 #include <ctype.h>
@@ -37,13 +37,13 @@ typedef struct {
 typedef struct {
 	mm_slot_t *slots;
 	size_t cap, used;
-	VEC(mm_node) nodes;
+	PT_VEC(mm_node) nodes;
 } multimap;
 
 static void mm_free(multimap *m)
 {
 	free(m->slots);
-	vec_free(&m->nodes);
+	pt_vec_free(&m->nodes);
 }
 
 static size_t mm_slot(const multimap *m, uint64_t key)
@@ -58,7 +58,7 @@ static void mm_rehash(multimap *m)
 {
 	multimap old = *m;
 	m->cap = old.cap ? old.cap * 2 : 1024;
-	m->slots = xcalloc(m->cap, sizeof *m->slots);
+	m->slots = pt_xcalloc(m->cap, sizeof *m->slots);
 	for (size_t i = 0; i < old.cap; i++)
 		if (old.slots[i].head)
 			m->slots[mm_slot(m, old.slots[i].key)] = old.slots[i];
@@ -71,7 +71,7 @@ static void mm_add(multimap *m, uint64_t key, uint32_t val)
 		mm_rehash(m);
 	size_t s = mm_slot(m, key);
 	mm_node n = {val, 0};
-	vec_push(&m->nodes, n);
+	pt_vec_push(&m->nodes, n);
 	uint32_t id = (uint32_t)m->nodes.n;
 	mm_slot_t *sl = &m->slots[s];
 	if (!sl->head) {
@@ -173,25 +173,25 @@ struct resolver {
 	const pt_crate *crates;
 	size_t n_crates;
 	file_info *fi;
-	VEC(scope) scopes;
-	VEC(use_rec) uses;
-	VEC(uint32_t) results;
-	VEC(ent_aux) aux;
-	int32_t *crate_scope; /* per crate: its root scope, -1 if absent */
-	VEC(uint32_t) cache;  /* memoised lookups: (off, n) pairs into results */
-	bool caching;         /* on once every name is declared */
+	PT_VEC(scope) scopes;
+	PT_VEC(use_rec) uses;
+	PT_VEC(uint32_t) results;
+	PT_VEC(ent_aux) aux;
+	int32_t *crate_scope;   /* per crate: its root scope, -1 if absent */
+	PT_VEC(uint32_t) cache; /* memoised lookups: (off, n) pairs into results */
+	bool caching;           /* on once every name is declared */
 	multimap mm;
-	strbuf tmp;
-	VEC(char *) made; /* type texts no fact spells (made_text) */
-	multimap made_ix; /* their hashes → index in made */
+	pt_strbuf tmp;
+	PT_VEC(char *) made; /* type texts no fact spells (made_text) */
+	multimap made_ix;    /* their hashes → index in made */
 };
 typedef struct resolver resolver;
 
-typedef VEC(uint32_t) idlist;
+typedef PT_VEC(uint32_t) idlist;
 
 static const char *fstr(const resolver *R, uint32_t src, uint32_t off)
 {
-	return strpool_get(&R->src[src].facts->pool, off);
+	return pt_strpool_get(&R->src[src].facts->pool, off);
 }
 
 static const fact_item *fitem(const resolver *R, uint32_t src, int32_t i)
@@ -210,7 +210,7 @@ static bool list_has(const idlist *l, uint32_t v)
 static void list_add(idlist *l, uint32_t v)
 {
 	if (l->n < MAX_CANDIDATES && !list_has(l, v))
-		vec_push(l, v);
+		pt_vec_push(l, v);
 }
 
 static int ekind(const resolver *R, uint32_t e)
@@ -247,21 +247,13 @@ static bool seg_is(seg s, const char *w)
 	return s.n == strlen(w) && memcmp(s.p, w, s.n) == 0;
 }
 
-uint64_t graph_entity_id(int kind, const char *qpath, uint32_t disamb)
-{
-	uint64_t h = pt_hash64_seed(qpath, strlen(qpath), (uint64_t)kind);
-	if (disamb)
-		h = pt_hash64_seed(&disamb, sizeof disamb, h);
-	return h ? h : 1;
-}
-
 /* ---- entities and edges ---------------------------------------------- */
 
 static uint32_t new_scope(resolver *R, uint32_t module_ent, int32_t parent, int32_t parent_module,
 			  int32_t crate_scope)
 {
 	scope s = {module_ent, parent, parent_module, crate_scope};
-	vec_push(&R->scopes, s);
+	pt_vec_push(&R->scopes, s);
 	uint32_t id = (uint32_t)R->scopes.n - 1;
 	if (R->scopes.v[id].crate_scope < 0)
 		R->scopes.v[id].crate_scope = (int32_t)id;
@@ -283,7 +275,7 @@ static uint32_t add_entity(resolver *R, const ent_spec *s, ent_aux aux)
 	pt_entity e = {0};
 	uint32_t d = 0;
 	for (;; d++) {
-		e.id = graph_entity_id(s->kind, s->qpath, d);
+		e.id = pt_graph_entity_id(s->kind, s->qpath, d);
 		bool taken = false;
 		for (uint32_t it = mm_first(&R->mm, key_of(K_ID, e.id, "", 0)); it;
 		     it = mm_next(&R->mm, it))
@@ -297,13 +289,13 @@ static uint32_t add_entity(resolver *R, const ent_spec *s, ent_aux aux)
 	e.flags = s->flags;
 	e.span = s->span;
 	e.name_span = s->name_span;
-	e.name = strpool_adds(&g->pool, s->name);
-	e.qpath = strpool_adds(&g->pool, s->qpath);
-	e.sig = strpool_adds(&g->pool, s->sig ? s->sig : "");
+	e.name = pt_strpool_adds(&g->pool, s->name);
+	e.qpath = pt_strpool_adds(&g->pool, s->qpath);
+	e.sig = pt_strpool_adds(&g->pool, s->sig ? s->sig : "");
 	e.sig_hash = s->sig ? pt_hash64(s->sig, strlen(s->sig)) : 0;
 	e.parent = s->parent == NONE ? 0 : g->ents.v[s->parent].id;
-	vec_push(&g->ents, e);
-	vec_push(&R->aux, aux);
+	pt_vec_push(&g->ents, e);
+	pt_vec_push(&R->aux, aux);
 	uint32_t idx = (uint32_t)g->ents.n - 1;
 	mm_add(&R->mm, key_of(K_ID, e.id, "", 0), idx);
 	mm_add(&R->mm, key_of(K_QPATH, 0, s->qpath, strlen(s->qpath)), idx);
@@ -316,7 +308,7 @@ static void add_edge(resolver *R, uint32_t src, uint32_t dst, int kind, int flag
 	if (src == NONE || dst == NONE)
 		return;
 	pt_edge e = {src, dst, (uint8_t)kind, (uint8_t)flags, file, site};
-	vec_push(&R->g->edges, e);
+	pt_vec_push(&R->g->edges, e);
 }
 
 /* Names some scope declares or imports: a lookup of any other name fails
@@ -461,7 +453,7 @@ static int32_t find_file(const resolver *R, const char *path)
 }
 
 /* Normalise "a/./b/../c" → "a/c" into out. */
-static void norm_path(const char *in, strbuf *out)
+static void norm_path(const char *in, pt_strbuf *out)
 {
 	seg parts[128];
 	size_t n = 0;
@@ -479,18 +471,18 @@ static void norm_path(const char *in, strbuf *out)
 		p = e + 1;
 	}
 	out->len = 0;
-	strbuf_add(out, "", 0);
+	pt_strbuf_add(out, "", 0);
 	for (size_t i = 0; i < n; i++) {
 		if (i)
-			strbuf_addc(out, '/');
-		strbuf_add(out, parts[i].p, parts[i].n);
+			pt_strbuf_addc(out, '/');
+		pt_strbuf_add(out, parts[i].p, parts[i].n);
 	}
 }
 
 static char *dir_of(const char *path)
 {
 	const char *s = strrchr(path, '/');
-	return s ? xstrndup(path, (size_t)(s - path)) : xstrdup("");
+	return s ? pt_xstrndup(path, (size_t)(s - path)) : pt_xstrdup("");
 }
 
 /* Where `mod x;` declared in this file looks for x: crate roots and mod.rs
@@ -502,58 +494,58 @@ static char *child_dir_of(const char *path, bool is_root)
 	char *d = dir_of(path);
 	if (is_root || strcmp(base, "mod.rs") == 0)
 		return d;
-	strbuf b = {0};
+	pt_strbuf b = {0};
 	if (*d) {
-		strbuf_adds(&b, d);
-		strbuf_addc(&b, '/');
+		pt_strbuf_adds(&b, d);
+		pt_strbuf_addc(&b, '/');
 	}
-	strbuf_add(&b, base, strlen(base) - (strlen(base) > 3 ? 3 : 0));
+	pt_strbuf_add(&b, base, strlen(base) - (strlen(base) > 3 ? 3 : 0));
 	free(d);
-	return b.buf ? b.buf : xstrdup("");
+	return b.buf ? b.buf : pt_xstrdup("");
 }
 
-static void join_path(strbuf *b, const char *dir, const char *rest)
+static void join_path(pt_strbuf *b, const char *dir, const char *rest)
 {
 	b->len = 0;
-	strbuf_add(b, "", 0);
+	pt_strbuf_add(b, "", 0);
 	if (*dir) {
-		strbuf_adds(b, dir);
-		strbuf_addc(b, '/');
+		pt_strbuf_adds(b, dir);
+		pt_strbuf_addc(b, '/');
 	}
-	strbuf_adds(b, rest);
+	pt_strbuf_adds(b, rest);
 }
 
 /* The file a `mod name;` at inline-module path `inl` refers to. */
 static int32_t mod_file(resolver *R, uint32_t src, const fact_item *it, const char *inl)
 {
 	const file_info *f = &R->fi[src];
-	strbuf p = {0}, n = {0};
+	pt_strbuf p = {0}, n = {0};
 	int32_t found = -1;
 	const char *name = fstr(R, src, it->name);
 	if (it->path_attr) {
-		char *d = *inl ? xstrdup(f->child_dir) : dir_of(R->src[src].path);
-		strbuf dd = {0};
+		char *d = *inl ? pt_xstrdup(f->child_dir) : dir_of(R->src[src].path);
+		pt_strbuf dd = {0};
 		join_path(&dd, d, inl);
-		join_path(&p, strbuf_cstr(&dd), fstr(R, src, it->path_attr));
-		norm_path(strbuf_cstr(&p), &n);
-		found = find_file(R, strbuf_cstr(&n));
+		join_path(&p, pt_strbuf_cstr(&dd), fstr(R, src, it->path_attr));
+		norm_path(pt_strbuf_cstr(&p), &n);
+		found = find_file(R, pt_strbuf_cstr(&n));
 		free(d);
-		strbuf_free(&dd);
+		pt_strbuf_free(&dd);
 	} else {
-		strbuf dd = {0};
+		pt_strbuf dd = {0};
 		join_path(&dd, f->child_dir, inl);
-		norm_path(strbuf_cstr(&dd), &n);
-		strbuf_free(&dd);
-		strbuf_printf(&p, "%s%s%s.rs", n.buf, *n.buf ? "/" : "", name);
-		found = find_file(R, strbuf_cstr(&p));
+		norm_path(pt_strbuf_cstr(&dd), &n);
+		pt_strbuf_free(&dd);
+		pt_strbuf_printf(&p, "%s%s%s.rs", n.buf, *n.buf ? "/" : "", name);
+		found = find_file(R, pt_strbuf_cstr(&p));
 		if (found < 0) {
 			p.len = 0;
-			strbuf_printf(&p, "%s%s%s/mod.rs", n.buf, *n.buf ? "/" : "", name);
-			found = find_file(R, strbuf_cstr(&p));
+			pt_strbuf_printf(&p, "%s%s%s/mod.rs", n.buf, *n.buf ? "/" : "", name);
+			found = find_file(R, pt_strbuf_cstr(&p));
 		}
 	}
-	strbuf_free(&p);
-	strbuf_free(&n);
+	pt_strbuf_free(&p);
+	pt_strbuf_free(&n);
 	return found;
 }
 
@@ -561,10 +553,10 @@ static void expand_file(resolver *R, uint32_t src, int32_t crate, uint32_t mod_e
 			uint32_t mod_scope, const char *qpath, bool is_root);
 
 /* Inline-module folder path of item i ("a/b" for mod a { mod b { .. } }). */
-static void inline_path(const resolver *R, uint32_t src, int32_t i, strbuf *out)
+static void inline_path(const resolver *R, uint32_t src, int32_t i, pt_strbuf *out)
 {
 	out->len = 0;
-	strbuf_add(out, "", 0);
+	pt_strbuf_add(out, "", 0);
 	int32_t chain[64];
 	int n = 0;
 	for (int32_t p = fitem(R, src, i)->parent; p >= 0 && n < 64; p = fitem(R, src, p)->parent)
@@ -572,8 +564,8 @@ static void inline_path(const resolver *R, uint32_t src, int32_t i, strbuf *out)
 			chain[n++] = p;
 	while (n--) {
 		if (out->len)
-			strbuf_addc(out, '/');
-		strbuf_adds(out, fstr(R, src, fitem(R, src, chain[n])->name));
+			pt_strbuf_addc(out, '/');
+		pt_strbuf_adds(out, fstr(R, src, fitem(R, src, chain[n])->name));
 	}
 }
 
@@ -607,7 +599,7 @@ static uint32_t item_escope(const resolver *R, uint32_t src, const fact_item *it
 	return s != NONE ? s : R->fi[src].scope;
 }
 
-static void item_qpath(const resolver *R, uint32_t src, const fact_item *it, strbuf *out)
+static void item_qpath(const resolver *R, uint32_t src, const fact_item *it, pt_strbuf *out)
 {
 	out->len = 0;
 	uint32_t owner = item_owner_ent(R, src, it);
@@ -615,40 +607,42 @@ static void item_qpath(const resolver *R, uint32_t src, const fact_item *it, str
 	const fact_item *p = it->parent >= 0 ? fitem(R, src, it->parent) : NULL;
 	if (p && p->kind == PT_IMPL) {
 		/* methods hang under the impl's module + self type name */
-		strbuf_adds(out, graph_str(g, g->ents.v[R->fi[src].item_ent[it->parent]].qpath));
+		pt_strbuf_adds(out,
+			       pt_graph_str(g, g->ents.v[R->fi[src].item_ent[it->parent]].qpath));
 		char *lt = strrchr(out->buf, '<');
 		out->len = lt ? (size_t)(lt - out->buf) : out->len;
 		const char *self = fstr(R, src, p->impl_self);
-		strbuf_printf(out, "%s::%s", *self ? last_seg(self) : "_", fstr(R, src, it->name));
+		pt_strbuf_printf(out, "%s::%s", *self ? last_seg(self) : "_",
+				 fstr(R, src, it->name));
 		return;
 	}
-	strbuf_printf(out, "%s::", graph_str(g, g->ents.v[owner].qpath));
+	pt_strbuf_printf(out, "%s::", pt_graph_str(g, g->ents.v[owner].qpath));
 	if (it->kind == PT_IMPL) {
 		const char *tr = fstr(R, src, it->impl_trait), *self = fstr(R, src, it->impl_self);
 		if (*tr)
-			strbuf_printf(out, "<impl %s for %s>", tr, *self ? self : "_");
+			pt_strbuf_printf(out, "<impl %s for %s>", tr, *self ? self : "_");
 		else
-			strbuf_printf(out, "<impl %s>", *self ? self : "_");
+			pt_strbuf_printf(out, "<impl %s>", *self ? self : "_");
 	} else {
-		strbuf_adds(out, fstr(R, src, it->name));
+		pt_strbuf_adds(out, fstr(R, src, it->name));
 	}
 }
 
-static void impl_name(const resolver *R, uint32_t src, const fact_item *it, strbuf *out)
+static void impl_name(const resolver *R, uint32_t src, const fact_item *it, pt_strbuf *out)
 {
 	out->len = 0;
 	const char *tr = fstr(R, src, it->impl_trait), *self = fstr(R, src, it->impl_self);
 	if (*tr)
-		strbuf_printf(out, "impl %s for %s", tr, *self ? self : "_");
+		pt_strbuf_printf(out, "impl %s for %s", tr, *self ? self : "_");
 	else
-		strbuf_printf(out, "impl %s", *self ? self : "_");
+		pt_strbuf_printf(out, "impl %s", *self ? self : "_");
 }
 
 static void make_item(resolver *R, uint32_t src, int32_t i, int32_t crate)
 {
 	const fact_item *it = fitem(R, src, i);
 	file_info *f = &R->fi[src];
-	strbuf q = {0}, nm = {0};
+	pt_strbuf q = {0}, nm = {0};
 	bool assoc;
 	uint32_t escope = item_escope(R, src, it, &assoc);
 	item_qpath(R, src, it, &q);
@@ -700,10 +694,10 @@ static void make_item(resolver *R, uint32_t src, int32_t i, int32_t crate)
 		R->aux.v[e].bscope = sc;
 		mm_add(&R->mm, key_of(K_MODSCOPE, e, "", 0), sc);
 		if (it->flags & FI_MOD_EXTERNAL) {
-			strbuf ip = {0};
+			pt_strbuf ip = {0};
 			inline_path(R, src, i, &ip);
-			int32_t child = mod_file(R, src, it, strbuf_cstr(&ip));
-			strbuf_free(&ip);
+			int32_t child = mod_file(R, src, it, pt_strbuf_cstr(&ip));
+			pt_strbuf_free(&ip);
 			if (child >= 0 && !R->fi[child].reached && R->src[child].facts)
 				expand_file(R, (uint32_t)child, crate, e, sc, q.buf, false);
 		}
@@ -712,8 +706,8 @@ static void make_item(resolver *R, uint32_t src, int32_t i, int32_t crate)
 		mm_add(&R->mm, key_of(K_MODSCOPE, e, "", 0), escope);
 	if (assoc && fitem(R, src, it->parent)->kind == PT_TRAIT)
 		mm_add(&R->mm, key_of(K_TRAITITEM, f->item_ent[it->parent], name, strlen(name)), e);
-	strbuf_free(&q);
-	strbuf_free(&nm);
+	pt_strbuf_free(&q);
+	pt_strbuf_free(&nm);
 }
 
 static void expand_file(resolver *R, uint32_t src, int32_t crate, uint32_t mod_ent,
@@ -725,12 +719,12 @@ static void expand_file(resolver *R, uint32_t src, int32_t crate, uint32_t mod_e
 	f->crate = crate;
 	f->mod_ent = mod_ent;
 	f->scope = mod_scope;
-	f->qpath = xstrdup(qpath);
+	f->qpath = pt_xstrdup(qpath);
 	f->child_dir = child_dir_of(R->src[src].path, is_root);
-	f->item_ent = xmalloc((fa->items.n + 1) * sizeof *f->item_ent);
-	f->item_scope = xmalloc((fa->items.n + 1) * sizeof *f->item_scope);
-	f->first_child = xmalloc((fa->items.n + 1) * sizeof *f->first_child);
-	f->next_sibling = xmalloc((fa->items.n + 1) * sizeof *f->next_sibling);
+	f->item_ent = pt_xmalloc((fa->items.n + 1) * sizeof *f->item_ent);
+	f->item_scope = pt_xmalloc((fa->items.n + 1) * sizeof *f->item_scope);
+	f->first_child = pt_xmalloc((fa->items.n + 1) * sizeof *f->first_child);
+	f->next_sibling = pt_xmalloc((fa->items.n + 1) * sizeof *f->next_sibling);
 	for (size_t i = 0; i < fa->items.n; i++) {
 		f->item_ent[i] = f->item_scope[i] = NONE;
 		f->first_child[i] = f->next_sibling[i] = -1;
@@ -756,7 +750,7 @@ static void expand_file(resolver *R, uint32_t src, int32_t crate, uint32_t mod_e
 				      ? f->item_scope[u->scope]
 				      : mod_scope;
 		use_rec r = {sc, src, (uint32_t)i, 0, 0, 0};
-		vec_push(&R->uses, r);
+		pt_vec_push(&R->uses, r);
 		const char *alias = fstr(R, src, u->alias);
 		int tag = strcmp(alias, "*") == 0 ? K_GLOB : K_USE;
 		if (tag == K_USE)
@@ -798,7 +792,7 @@ static void add_root(resolver *R, uint32_t src, int32_t crate, const char *qpath
 /* An orphan inside a package is named as the module it would be in the
  * package's library (`std/src/sys/wasi/fs.rs` → `std::sys::wasi::fs`), and
  * `crate::` in it means that library; elsewhere it is named by its path. */
-static void orphan_path(const resolver *R, const char *path, strbuf *q, int32_t *cs)
+static void orphan_path(const resolver *R, const char *path, pt_strbuf *q, int32_t *cs)
 {
 	size_t best = 0;
 	int32_t crate = -1;
@@ -815,12 +809,12 @@ static void orphan_path(const resolver *R, const char *path, strbuf *q, int32_t 
 	}
 	const char *rel = path;
 	q->len = 0;
-	strbuf_add(q, "", 0);
+	pt_strbuf_add(q, "", 0);
 	if (crate >= 0) {
 		rel = path + best + (best ? 1 : 0);
 		if (strncmp(rel, "src/", 4) == 0)
 			rel += 4;
-		strbuf_printf(q, "%s", R->crates[crate].name);
+		pt_strbuf_printf(q, "%s", R->crates[crate].name);
 		*cs = R->crate_scope[crate];
 	}
 	size_t n = strlen(rel);
@@ -832,16 +826,16 @@ static void orphan_path(const resolver *R, const char *path, strbuf *q, int32_t 
 	for (size_t k = 0; k < n; k++) {
 		char c = rel[k];
 		if (start && q->len)
-			strbuf_adds(q, "::");
+			pt_strbuf_adds(q, "::");
 		start = c == '/';
 		if (!start)
-			strbuf_addc(q, (c == '-' || c == '.') ? '_' : c);
+			pt_strbuf_addc(q, (c == '-' || c == '.') ? '_' : c);
 	}
 }
 
 static void mark_referenced(resolver *R, bool *referenced)
 {
-	strbuf p = {0};
+	pt_strbuf p = {0};
 	for (size_t i = 0; i < R->n_src; i++) {
 		const pt_facts *fa = R->src[i].facts;
 		if (R->fi[i].reached || !fa)
@@ -856,7 +850,7 @@ static void mark_referenced(resolver *R, bool *referenced)
 			const char *forms[2] = {"%s%s%s.rs", "%s%s%s/mod.rs"};
 			for (int f = 0; f < 2; f++) {
 				p.len = 0;
-				strbuf_printf(&p, forms[f], dir, *dir ? "/" : "", nm);
+				pt_strbuf_printf(&p, forms[f], dir, *dir ? "/" : "", nm);
 				int32_t c = find_file(R, p.buf);
 				if (c >= 0 && (size_t)c != i)
 					referenced[c] = true;
@@ -864,13 +858,13 @@ static void mark_referenced(resolver *R, bool *referenced)
 		}
 		free(dir);
 	}
-	strbuf_free(&p);
+	pt_strbuf_free(&p);
 }
 
 static void add_orphans(resolver *R)
 {
-	strbuf q = {0};
-	bool *referenced = xcalloc(R->n_src + 1, 1);
+	pt_strbuf q = {0};
+	bool *referenced = pt_xcalloc(R->n_src + 1, 1);
 	mark_referenced(R, referenced);
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < R->n_src; i++) {
@@ -878,10 +872,10 @@ static void add_orphans(resolver *R)
 				continue;
 			int32_t cs = -1;
 			orphan_path(R, R->src[i].path, &q, &cs);
-			add_root(R, (uint32_t)i, -1, strbuf_cstr(&q), PT_MODULE, cs);
+			add_root(R, (uint32_t)i, -1, pt_strbuf_cstr(&q), PT_MODULE, cs);
 		}
 	free(referenced);
-	strbuf_free(&q);
+	pt_strbuf_free(&q);
 }
 
 /* ---- name lookup ------------------------------------------------------ */
@@ -904,9 +898,9 @@ static void use_result(resolver *R, uint32_t u, idlist *out, int depth)
 		r->res_off = (uint32_t)R->results.n;
 		r->res_n = (uint32_t)tmp.n;
 		for (size_t i = 0; i < tmp.n; i++)
-			vec_push(&R->results, tmp.v[i]);
+			pt_vec_push(&R->results, tmp.v[i]);
 		r->state = 2;
-		vec_free(&tmp);
+		pt_vec_free(&tmp);
 	}
 	for (uint32_t i = 0; i < r->res_n; i++)
 		list_add(out, R->results.v[r->res_off + i]);
@@ -951,7 +945,7 @@ static void lookup_here(resolver *R, uint32_t sc, seg name, idlist *out, int dep
 			if (ms != NONE && ms != sc && (k == PT_MODULE || k == PT_CRATE))
 				lookup_here(R, ms, name, out, depth + 1);
 		}
-		vec_free(&mods);
+		pt_vec_free(&mods);
 	}
 }
 
@@ -1038,11 +1032,11 @@ static void lookup_module_cached(resolver *R, uint32_t sc, seg name, idlist *out
 		idlist tmp = {0};
 		lookup_module(R, sc, name, &tmp, depth);
 		mm_add(&R->mm, key, (uint32_t)R->cache.n);
-		vec_push(&R->cache, (uint32_t)R->results.n);
-		vec_push(&R->cache, (uint32_t)tmp.n);
+		pt_vec_push(&R->cache, (uint32_t)R->results.n);
+		pt_vec_push(&R->cache, (uint32_t)tmp.n);
 		for (size_t i = 0; i < tmp.n; i++)
-			vec_push(&R->results, tmp.v[i]);
-		vec_free(&tmp);
+			pt_vec_push(&R->results, tmp.v[i]);
+		pt_vec_free(&tmp);
 		it = mm_first(&R->mm, key);
 	}
 	uint32_t c = mm_val(&R->mm, it);
@@ -1125,7 +1119,7 @@ static void resolve_path(resolver *R, uint32_t sc, const char *path, uint32_t se
 	size_t i = 0;
 	int32_t ms = module_scope_of_scope(R, sc);
 	if (seg_is(segs[0], "crate")) {
-		vec_push(&cur, R->scopes.v[R->scopes.v[ms].crate_scope].module_ent);
+		pt_vec_push(&cur, R->scopes.v[R->scopes.v[ms].crate_scope].module_ent);
 		i = 1;
 	} else if (seg_is(segs[0], "self") || seg_is(segs[0], "super")) {
 		while (i < n && (seg_is(segs[i], "self") || seg_is(segs[i], "super"))) {
@@ -1134,10 +1128,10 @@ static void resolve_path(resolver *R, uint32_t sc, const char *path, uint32_t se
 			i++;
 		}
 		if (ms >= 0)
-			vec_push(&cur, R->scopes.v[ms].module_ent);
+			pt_vec_push(&cur, R->scopes.v[ms].module_ent);
 	} else if (seg_is(segs[0], "Self")) {
 		if (self_ent != NONE)
-			vec_push(&cur, self_ent);
+			pt_vec_push(&cur, self_ent);
 		i = 1;
 	} else {
 		lookup(R, sc, segs[0], &cur, depth);
@@ -1163,20 +1157,20 @@ static void resolve_path(resolver *R, uint32_t sc, const char *path, uint32_t se
 	if (i == n)
 		for (size_t c = 0; c < cur.n; c++)
 			list_add(out, cur.v[c]);
-	vec_free(&cur);
-	vec_free(&next);
+	pt_vec_free(&cur);
+	pt_vec_free(&next);
 }
 
 /* ---- external placeholders ------------------------------------------- */
 
 /* The text a path stands for when it leaves the workspace: the first
  * segment expanded through `use`, `core::`/`alloc::` folded to `std::`. */
-static void external_text(resolver *R, uint32_t sc, const char *path, strbuf *out, int depth)
+static void external_text(resolver *R, uint32_t sc, const char *path, pt_strbuf *out, int depth)
 {
 	seg segs[MAX_SEGS];
 	size_t n = split_path(path, segs);
 	out->len = 0;
-	strbuf_add(out, "", 0);
+	pt_strbuf_add(out, "", 0);
 	if (!n)
 		return;
 	const char *rest = segs[0].p + segs[0].n;
@@ -1188,15 +1182,15 @@ static void external_text(resolver *R, uint32_t sc, const char *path, strbuf *ou
 				const use_rec *u = &R->uses.v[mm_val(&R->mm, it)];
 				const char *up =
 					fstr(R, u->src, R->src[u->src].facts->uses.v[u->fu].path);
-				strbuf sub = {0};
+				pt_strbuf sub = {0};
 				external_text(R, u->scope, up, &sub, depth + 1);
-				strbuf_adds(out, strbuf_cstr(&sub));
-				strbuf_adds(out, rest);
-				strbuf_free(&sub);
+				pt_strbuf_adds(out, pt_strbuf_cstr(&sub));
+				pt_strbuf_adds(out, rest);
+				pt_strbuf_free(&sub);
 				goto fold;
 			}
 	const char *pp = n == 1 ? prelude_path(segs[0]) : NULL;
-	strbuf_adds(out, pp ? pp : path);
+	pt_strbuf_adds(out, pp ? pp : path);
 fold:
 	if (strncmp(out->buf, "core::", 6) == 0 || strncmp(out->buf, "alloc::", 7) == 0) {
 		size_t cut = out->buf[0] == 'c' ? 4 : 5;
@@ -1234,12 +1228,12 @@ static void resolve_trait(resolver *R, uint32_t sc, const char *path, uint32_t s
 	for (size_t i = 0; i < c.n; i++)
 		if (ekind(R, c.v[i]) == PT_TRAIT)
 			list_add(out, c.v[i]);
-	vec_free(&c);
+	pt_vec_free(&c);
 	if (out->n)
 		return;
 	external_text(R, sc, path, &R->tmp, 0);
 	if (R->tmp.len)
-		vec_push(out, external_trait(R, R->tmp.buf));
+		pt_vec_push(out, external_trait(R, R->tmp.buf));
 }
 
 /* ---- impls ------------------------------------------------------------ */
@@ -1266,7 +1260,7 @@ static uint32_t pick_type(resolver *R, uint32_t sc, const char *path)
 	idlist c = {0};
 	resolve_path(R, sc, path, NONE, &c, 0);
 	uint32_t t = first_type(R, &c);
-	vec_free(&c);
+	pt_vec_free(&c);
 	return t;
 }
 
@@ -1312,7 +1306,7 @@ static void reg_impl(resolver *R, uint32_t src, int32_t i)
 			     k; k = mm_next(&R->mm, k))
 				mm_add(&R->mm, key_of(K_IMPLOF, me, "", 0), mm_val(&R->mm, k));
 	}
-	vec_free(&traits);
+	pt_vec_free(&traits);
 }
 
 /* Edges of impl i, from what reg_impl recorded: IMPL (type or impl →
@@ -1377,7 +1371,7 @@ typedef struct {
 
 /* Bounds of generic parameter `name` in scope at item i ("Area+Clone"),
  * from the generics of i and its enclosing items, into out; false if none. */
-static bool bounds_of(const resolver *R, uint32_t src, int32_t i, const char *name, strbuf *out)
+static bool bounds_of(const resolver *R, uint32_t src, int32_t i, const char *name, pt_strbuf *out)
 {
 	size_t nl = strlen(name);
 	for (int32_t p = i; p >= 0; p = fitem(R, src, p)->parent) {
@@ -1387,7 +1381,7 @@ static bool bounds_of(const resolver *R, uint32_t src, int32_t i, const char *na
 			size_t len = end ? (size_t)(end - g) : strlen(g);
 			if (len > nl && strncmp(g, name, nl) == 0 && g[nl] == ':') {
 				out->len = 0;
-				strbuf_add(out, g + nl + 1, len - nl - 1);
+				pt_strbuf_add(out, g + nl + 1, len - nl - 1);
 				return true;
 			}
 			g += len + (end ? 1 : 0);
@@ -1484,14 +1478,14 @@ static void emit_calls(resolver *R, const ref_ctx *c, idlist *cands, const fact_
 
 static void bound_methods(resolver *R, const ref_ctx *c, const char *bounds, seg name, idlist *out)
 {
-	char *b = xstrdup(bounds);
+	char *b = pt_xstrdup(bounds);
 	for (char *save = NULL, *t = strtok_r(b, "+", &save); t; t = strtok_r(NULL, "+", &save)) {
 		idlist tr = {0};
 		resolve_path(R, c->sc, t, c->self_ent, &tr, 0);
 		for (size_t i = 0; i < tr.n; i++)
 			if (ekind(R, tr.v[i]) == PT_TRAIT)
 				assoc(R, tr.v[i], name, out);
-		vec_free(&tr);
+		pt_vec_free(&tr);
 	}
 	free(b);
 }
@@ -1503,8 +1497,8 @@ static uint32_t bound_ret(resolver *R, const ref_ctx *c, const char *path)
 	seg segs[MAX_SEGS];
 	if (c->item < 0 || split_path(path, segs) != 2)
 		return NONE;
-	char *gp = xstrndup(segs[0].p, segs[0].n);
-	strbuf b = {0};
+	char *gp = pt_xstrndup(segs[0].p, segs[0].n);
+	pt_strbuf b = {0};
 	uint32_t t = NONE;
 	if (bounds_of(R, c->src, c->item, gp, &b)) {
 		char *save = NULL;
@@ -1526,11 +1520,11 @@ static uint32_t bound_ret(resolver *R, const ref_ctx *c, const char *path)
 						t = traits.v[i];
 				}
 			}
-			vec_free(&traits);
-			vec_free(&m);
+			pt_vec_free(&traits);
+			pt_vec_free(&m);
 		}
 	}
-	strbuf_free(&b);
+	pt_strbuf_free(&b);
 	free(gp);
 	return t;
 }
@@ -1577,7 +1571,7 @@ static bool in_list(const char *s, size_t n, const char *const *list)
  * written (a field or element of generic type), or NONE. */
 static uint32_t bound_trait(resolver *R, const ref_ctx *c, const char *name)
 {
-	strbuf b = {0};
+	pt_strbuf b = {0};
 	uint32_t t = NONE;
 	if (c->item >= 0 && !strstr(name, "::") && bounds_of(R, c->src, c->item, name, &b)) {
 		char *plus = strchr(b.buf, '+');
@@ -1588,9 +1582,9 @@ static uint32_t bound_trait(resolver *R, const ref_ctx *c, const char *name)
 		for (size_t k = 0; k < tr.n && t == NONE; k++)
 			if (ekind(R, tr.v[k]) == PT_TRAIT)
 				t = tr.v[k];
-		vec_free(&tr);
+		pt_vec_free(&tr);
 	}
-	strbuf_free(&b);
+	pt_strbuf_free(&b);
 	return t;
 }
 
@@ -1613,14 +1607,14 @@ static tval tv_alias(resolver *R, const ref_ctx *c, uint32_t e, int depth)
 	if (!colon)
 		return TV_NONE;
 	size_t bl = strcspn(colon + 1, "+;");
-	char *b = xstrndup(colon + 1, bl);
+	char *b = pt_xstrndup(colon + 1, bl);
 	idlist tr = {0};
 	tval v = TV_NONE;
 	resolve_path(R, a->escope, b, a->self_ent, &tr, 0);
 	for (size_t k = 0; k < tr.n && v.ent == NONE; k++)
 		if (ekind(R, tr.v[k]) == PT_TRAIT)
 			v.ent = tr.v[k];
-	vec_free(&tr);
+	pt_vec_free(&tr);
 	free(b);
 	return v;
 }
@@ -1661,11 +1655,11 @@ static tval tv_parse_d(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self
 	if (text_eq(s, nl, "Self")) {
 		v.ent = self;
 	} else if (!text_eq(s, nl, "[]") && !text_eq(s, nl, "()")) {
-		char *name = xstrndup(s, nl);
+		char *name = pt_xstrndup(s, nl);
 		idlist cands = {0};
 		resolve_path(R, sc, name, self, &cands, 0); /* `Self::Item` too */
 		v.ent = first_type(R, &cands);
-		vec_free(&cands);
+		pt_vec_free(&cands);
 		if (v.ent == NONE && v.wrap == W_NONE)
 			v.ent = bound_trait(R, c, name);
 		free(name);
@@ -1677,7 +1671,7 @@ static tval tv_parse_d(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self
 	}
 	/* a type of the workspace that merely shares a container's name */
 	if (v.wrap != W_NONE && v.ent != NONE && ekind(R, v.ent) != PT_TYPE_ALIAS) {
-		const char *q = graph_str(R->g, R->g->ents.v[v.ent].qpath);
+		const char *q = pt_graph_str(R->g, R->g->ents.v[v.ent].qpath);
 		if (strncmp(q, "core::", 6) && strncmp(q, "alloc::", 7) && strncmp(q, "std::", 5))
 			v.wrap = W_NONE;
 	}
@@ -1733,9 +1727,9 @@ static const char *made_text(resolver *R, const char *s, size_t n)
 		if (strlen(t) == n && memcmp(t, s, n) == 0)
 			return t;
 	}
-	char *t = xstrndup(s, n);
+	char *t = pt_xstrndup(s, n);
 	mm_add(&R->made_ix, key, (uint32_t)R->made.n);
-	vec_push(&R->made, t);
+	pt_vec_push(&R->made, t);
 	return t;
 }
 
@@ -1743,13 +1737,13 @@ static const char *made_text(resolver *R, const char *s, size_t n)
  * Option<(T, [T])>, the element apart and the rest. */
 static tval tv_split(resolver *R, tval v)
 {
-	strbuf b = {0};
-	strbuf_printf(&b, "()<%.*s,[]<%.*s>>", (int)v.elen, v.elem, (int)v.elen, v.elem);
+	pt_strbuf b = {0};
+	pt_strbuf_printf(&b, "()<%.*s,[]<%.*s>>", (int)v.elen, v.elem, (int)v.elen, v.elem);
 	v.elem = made_text(R, b.buf, b.len);
 	v.elen = b.len;
 	v.wrap = W_OPTION;
 	v.ent = NONE;
-	strbuf_free(&b);
+	pt_strbuf_free(&b);
 	return v;
 }
 
@@ -1837,7 +1831,7 @@ static tval tv_method(resolver *R, const ref_ctx *c, tval v, const char *m, size
 	for (size_t i = 0; i < cands.n && r.ent == NONE && r.wrap == W_NONE; i++)
 		if (callable(ekind(R, cands.v[i])))
 			r = tv_ret(R, c, cands.v[i], v.ent);
-	vec_free(&cands);
+	pt_vec_free(&cands);
 	return r;
 }
 
@@ -1855,7 +1849,7 @@ static tval tv_call(resolver *R, const ref_ctx *c, const char *path)
 		else if (is_type(k))
 			v = tv_ent(f.v[i]);
 	}
-	vec_free(&f);
+	pt_vec_free(&f);
 	if (v.ent == NONE && v.wrap == W_NONE)
 		v = tv_ent(bound_ret(R, c, path));
 	return v;
@@ -2127,7 +2121,8 @@ static tval arg_value(resolver *R, const ref_ctx *c, const char *args, size_t n,
 	const char *bar = memchr(arg, '|', argl);
 	size_t pl = bar ? (size_t)(bar - arg - 1) : argl - 1;
 	const char *apath = made_text(R, arg + 1, pl);
-	char *asteps = bar ? xstrndup(bar + 1, argl - (size_t)(bar + 1 - arg)) : xstrndup("", 0);
+	char *asteps =
+		bar ? pt_xstrndup(bar + 1, argl - (size_t)(bar + 1 - arg)) : pt_xstrndup("", 0);
 	tval v = chain_value(R, c, *arg, apath, asteps, depth + 1);
 	free(asteps);
 	return v;
@@ -2150,7 +2145,7 @@ static uint32_t chain_callee(resolver *R, const ref_ctx *c, char kind, const cha
 	for (size_t i = 0; i < f.n && fn == NONE; i++)
 		if (callable(ekind(R, f.v[i])) && R->aux.v[f.v[i]].item >= 0)
 			fn = f.v[i];
-	vec_free(&f);
+	pt_vec_free(&f);
 	return fn;
 }
 
@@ -2226,12 +2221,12 @@ static size_t tv_start(resolver *R, const ref_ctx *c, char kind, const char *pat
 		if (*steps != ':')
 			return 0;
 		idlist cands = {0};
-		char *m = xstrndup(steps + 1, n1 - 1);
+		char *m = pt_xstrndup(steps + 1, n1 - 1);
 		bound_methods(R, c, path, (seg){m, n1 - 1}, &cands);
 		for (size_t i = 0; i < cands.n && out->ent == NONE && out->wrap == W_NONE; i++)
 			if (callable(ekind(R, cands.v[i])))
 				*out = tv_ret(R, c, cands.v[i], NONE);
-		vec_free(&cands);
+		pt_vec_free(&cands);
 		free(m);
 		return n1;
 	}
@@ -2242,8 +2237,8 @@ static size_t tv_start(resolver *R, const ref_ctx *c, char kind, const char *pat
 	const char *last = last_seg(path);
 	if (last == path) {
 		/* a bare `V(x)`: a variant a glob `use E::*` in scope brings in */
-		strbuf vf = {0};
-		strbuf_printf(&vf, "%s.%.*s", path, (int)(n1 - 1), steps + 1);
+		pt_strbuf vf = {0};
+		pt_strbuf_printf(&vf, "%s.%.*s", path, (int)(n1 - 1), steps + 1);
 		for (int32_t s = (int32_t)c->sc; s >= 0 && out->ent == NONE && out->wrap == W_NONE;
 		     s = R->scopes.v[s].parent)
 			for (uint32_t it = mm_first(&R->mm, key_of(K_GLOB, (uint32_t)s, "", 0)); it;
@@ -2254,20 +2249,20 @@ static size_t tv_start(resolver *R, const ref_ctx *c, char kind, const char *pat
 				     i < en.n && out->ent == NONE && out->wrap == W_NONE; i++)
 					if (ekind(R, en.v[i]) == PT_ENUM)
 						*out = tv_field(R, c, en.v[i], vf.buf, vf.len);
-				vec_free(&en);
+				pt_vec_free(&en);
 			}
-		strbuf_free(&vf);
+		pt_strbuf_free(&vf);
 		return n1;
 	}
-	char *enum_path = xstrndup(path, (size_t)(last - path - 2));
+	char *enum_path = pt_xstrndup(path, (size_t)(last - path - 2));
 	uint32_t t = strcmp(enum_path, "Self") == 0 ? c->self_ent : pick_type(R, c->sc, enum_path);
 	free(enum_path);
 	if (t == NONE || ekind(R, t) != PT_ENUM)
 		return n1;
-	strbuf vf = {0};
-	strbuf_printf(&vf, "%s.%.*s", last, (int)(n1 - 1), steps + 1);
+	pt_strbuf vf = {0};
+	pt_strbuf_printf(&vf, "%s.%.*s", last, (int)(n1 - 1), steps + 1);
 	*out = tv_field(R, c, t, vf.buf, vf.len);
-	strbuf_free(&vf);
+	pt_strbuf_free(&vf);
 	return n1;
 }
 
@@ -2293,25 +2288,25 @@ static tval recv_value(resolver *R, const ref_ctx *c, const fact_ref *r)
 {
 	const char *path = fstr(R, c->src, r->recv_path), *name = fstr(R, c->src, r->recv_name);
 	char kind = 'T';
-	strbuf steps = {0};
-	strbuf_add(&steps, "", 0);
+	pt_strbuf steps = {0};
+	pt_strbuf_add(&steps, "", 0);
 	tval v = TV_NONE;
 	switch (r->recv_kind) {
 	case RECV_TYPE: break;
-	case RECV_FIELD: strbuf_printf(&steps, ".%s", name); break;
-	case RECV_MRET: strbuf_printf(&steps, ":%s", name); break;
+	case RECV_FIELD: pt_strbuf_printf(&steps, ".%s", name); break;
+	case RECV_MRET: pt_strbuf_printf(&steps, ":%s", name); break;
 	case RECV_RET: kind = 'R'; break;
 	case RECV_CHAIN:
 		if (!*name)
 			goto done;
 		kind = *name;
-		strbuf_adds(&steps, name + 1);
+		pt_strbuf_adds(&steps, name + 1);
 		break;
 	default: goto done;
 	}
 	v = chain_value(R, c, kind, path, steps.buf, 0);
 done:
-	strbuf_free(&steps);
+	pt_strbuf_free(&steps);
 	return v;
 }
 
@@ -2358,7 +2353,7 @@ static void do_method_call(resolver *R, const ref_ctx *c, const fact_ref *r)
 		}
 	}
 	emit_calls(R, c, &cands, r, flags);
-	vec_free(&cands);
+	pt_vec_free(&cands);
 }
 
 /* `<Type as Trait>::f()` with Type known: the method of the impl of Trait
@@ -2371,7 +2366,7 @@ static void qualified_impl(resolver *R, const ref_ctx *c, const fact_ref *r, idl
 	uint32_t t = recv_type(R, c, r), decl = cands->v[0];
 	if (t == NONE || ekind(R, t) == PT_TRAIT)
 		return;
-	const char *name = graph_str(R->g, R->g->ents.v[decl].name);
+	const char *name = pt_graph_str(R->g, R->g->ents.v[decl].name);
 	for (uint32_t it = mm_first(&R->mm, key_of(K_TASSOC, t, name, strlen(name))); it;
 	     it = mm_next(&R->mm, it)) {
 		uint32_t m = mm_val(&R->mm, it);
@@ -2399,7 +2394,7 @@ static void assoc_bound_methods(resolver *R, const ref_ctx *c, const char *bound
 		if (v.ent != NONE && ekind(R, v.ent) == PT_TRAIT)
 			assoc(R, v.ent, name, out);
 	}
-	vec_free(&types);
+	pt_vec_free(&types);
 }
 
 static void do_path_call(resolver *R, const ref_ctx *c, const fact_ref *r)
@@ -2423,7 +2418,7 @@ static void do_path_call(resolver *R, const ref_ctx *c, const fact_ref *r)
 		}
 	}
 	emit_calls(R, c, &cands, r, flags);
-	vec_free(&cands);
+	pt_vec_free(&cands);
 }
 
 static bool usable(int k)
@@ -2438,7 +2433,7 @@ static void do_type_ref(resolver *R, const ref_ctx *c, const fact_ref *r)
 	for (size_t i = 0; i < cands.n; i++)
 		if (usable(ekind(R, cands.v[i])) && cands.v[i] != c->from_ent)
 			add_edge(R, c->from_ent, cands.v[i], REL_USES, 0, c->fid, r->span);
-	vec_free(&cands);
+	pt_vec_free(&cands);
 }
 
 static const char *const derive_paths[][2] = {
@@ -2483,7 +2478,7 @@ static void do_derive(resolver *R, const ref_ctx *c, const fact_ref *r, bool reg
 		else
 			add_edge(R, c->from_ent, tr.v[i], REL_IMPL, EDGE_DERIVE, c->fid, r->span);
 	}
-	vec_free(&tr);
+	pt_vec_free(&tr);
 }
 
 static void ref_context(resolver *R, uint32_t src, const fact_ref *r, ref_ctx *c)
@@ -2569,7 +2564,7 @@ static void emit_uses(resolver *R, uint32_t src)
 			    !(R->g->ents.v[res.v[i]].flags & ENT_EXTERNAL))
 				add_edge(R, from, res.v[i], REL_USES, EDGE_IMPORT,
 					 R->src[r->src].id, fu->span);
-		vec_free(&res);
+		pt_vec_free(&res);
 	}
 }
 
@@ -2583,21 +2578,6 @@ static void crate_roots(resolver *R)
 			continue;
 		add_root(R, (uint32_t)f, (int32_t)c, R->crates[c].name, PT_CRATE, -1);
 	}
-}
-
-void graph_init(pt_graph *g)
-{
-	memset(g, 0, sizeof *g);
-	strpool_init(&g->pool);
-}
-
-void graph_free(pt_graph *g)
-{
-	if (!g)
-		return;
-	vec_free(&g->ents);
-	vec_free(&g->edges);
-	strpool_free(&g->pool);
 }
 
 static void emit_contains(resolver *R, uint32_t src)
@@ -2622,13 +2602,13 @@ static void emit_file(resolver *R, uint32_t src)
 	emit_uses(R, src);
 }
 
-pt_resolver *graph_resolver_new(pt_graph *g, pt_source *src, size_t n_src, const pt_crate *crates,
-				size_t n_crates)
+pt_resolver *pt_resolver_new(pt_graph *g, pt_source *src, size_t n_src, const pt_crate *crates,
+			     size_t n_crates)
 {
-	resolver *R = xcalloc(1, sizeof *R);
+	resolver *R = pt_xcalloc(1, sizeof *R);
 	*R = (resolver){.g = g, .src = src, .n_src = n_src, .crates = crates, .n_crates = n_crates};
-	R->fi = xcalloc(n_src + 1, sizeof *R->fi);
-	R->crate_scope = xmalloc((n_crates + 1) * sizeof *R->crate_scope);
+	R->fi = pt_xcalloc(n_src + 1, sizeof *R->fi);
+	R->crate_scope = pt_xmalloc((n_crates + 1) * sizeof *R->crate_scope);
 	for (size_t c = 0; c < n_crates; c++)
 		R->crate_scope[c] = -1;
 	for (size_t i = 0; i < n_src; i++)
@@ -2661,12 +2641,12 @@ pt_resolver *graph_resolver_new(pt_graph *g, pt_source *src, size_t n_src, const
 
 static bool str_eq(const pt_facts *a, uint32_t x, const pt_facts *b, uint32_t y)
 {
-	return strcmp(strpool_get(&a->pool, x), strpool_get(&b->pool, y)) == 0;
+	return strcmp(pt_strpool_get(&a->pool, x), pt_strpool_get(&b->pool, y)) == 0;
 }
 
 /* Same declarations: everything resolution of other files can see. Spans,
  * signatures and bodies (calls, types used) may differ. */
-bool graph_resolver_same_shape(const pt_resolver *R, size_t src, const pt_facts *b)
+bool pt_resolver_same_shape(const pt_resolver *R, size_t src, const pt_facts *b)
 {
 	const pt_facts *a = R->src[src].facts;
 	if (!a || !R->fi[src].reached || a->items.n != b->items.n || a->uses.n != b->uses.n ||
@@ -2718,10 +2698,10 @@ bool graph_resolver_same_shape(const pt_resolver *R, size_t src, const pt_facts 
 static void touch(pt_touched *t, uint32_t e)
 {
 	if (e != NONE)
-		vec_push(t, e);
+		pt_vec_push(t, e);
 }
 
-void graph_resolver_refile(pt_resolver *R, size_t src, const pt_facts *nf, pt_touched *touched)
+void pt_resolver_refile(pt_resolver *R, size_t src, const pt_facts *nf, pt_touched *touched)
 {
 	pt_graph *g = R->g;
 	uint32_t fid = R->src[src].id;
@@ -2731,11 +2711,11 @@ void graph_resolver_refile(pt_resolver *R, size_t src, const pt_facts *nf, pt_to
 		const fact_item *it = &nf->items.v[i];
 		uint32_t e = R->fi[src].item_ent[i];
 		pt_entity *en = &g->ents.v[e];
-		const char *sig = strpool_get(&nf->pool, it->sig);
+		const char *sig = pt_strpool_get(&nf->pool, it->sig);
 		en->span = it->span;
 		en->name_span = it->name_span;
-		if (strcmp(graph_str(g, en->sig), sig) != 0) {
-			en->sig = strpool_adds(&g->pool, sig);
+		if (strcmp(pt_graph_str(g, en->sig), sig) != 0) {
+			en->sig = pt_strpool_adds(&g->pool, sig);
 			en->sig_hash = *sig ? pt_hash64(sig, strlen(sig)) : 0;
 		}
 		touch(touched, e);
@@ -2759,7 +2739,7 @@ void graph_resolver_refile(pt_resolver *R, size_t src, const pt_facts *nf, pt_to
 	}
 }
 
-void graph_resolver_free(pt_resolver *R)
+void pt_resolver_free(pt_resolver *R)
 {
 	if (!R)
 		return;
@@ -2773,22 +2753,22 @@ void graph_resolver_free(pt_resolver *R)
 	}
 	free(R->fi);
 	free(R->crate_scope);
-	vec_free(&R->scopes);
-	vec_free(&R->uses);
-	vec_free(&R->results);
-	vec_free(&R->cache);
-	vec_free(&R->aux);
+	pt_vec_free(&R->scopes);
+	pt_vec_free(&R->uses);
+	pt_vec_free(&R->results);
+	pt_vec_free(&R->cache);
+	pt_vec_free(&R->aux);
 	mm_free(&R->mm);
-	strbuf_free(&R->tmp);
+	pt_strbuf_free(&R->tmp);
 	for (size_t i = 0; i < R->made.n; i++)
 		free(R->made.v[i]);
-	vec_free(&R->made);
+	pt_vec_free(&R->made);
 	mm_free(&R->made_ix);
 	free(R);
 }
 
-void graph_resolve(pt_graph *g, const pt_source *src, size_t n_src, const pt_crate *crates,
-		   size_t n_crates)
+void pt_graph_resolve(pt_graph *g, const pt_source *src, size_t n_src, const pt_crate *crates,
+		      size_t n_crates)
 {
-	graph_resolver_free(graph_resolver_new(g, (pt_source *)src, n_src, crates, n_crates));
+	pt_resolver_free(pt_resolver_new(g, (pt_source *)src, n_src, crates, n_crates));
 }

@@ -29,16 +29,16 @@ static int cmp_file(const void *a, const void *b)
 }
 
 /* One folder: files are recorded, sub-folders pushed on the stack. */
-typedef VEC(char *) dirstack;
+typedef PT_VEC(char *) dirstack;
 
 static void scan_dir(const char *root, const char *rel, pt_workspace *ws, dirstack *stack)
 {
-	strbuf full = {0};
-	strbuf_printf(&full, "%s%s%s", root, *rel ? "/" : "", rel);
+	pt_strbuf full = {0};
+	pt_strbuf_printf(&full, "%s%s%s", root, *rel ? "/" : "", rel);
 	DIR *d = opendir(full.buf);
 	if (!d) {
 		ws->n_unreadable_dirs++;
-		strbuf_free(&full);
+		pt_strbuf_free(&full);
 		return;
 	}
 	struct dirent *de;
@@ -49,17 +49,17 @@ static void scan_dir(const char *root, const char *rel, pt_workspace *ws, dirsta
 		struct stat st;
 		if (fstatat(dirfd(d), nm, &st, AT_SYMLINK_NOFOLLOW) != 0)
 			continue;
-		strbuf r = {0};
-		strbuf_printf(&r, "%s%s%s", rel, *rel ? "/" : "", nm);
+		pt_strbuf r = {0};
+		pt_strbuf_printf(&r, "%s%s%s", rel, *rel ? "/" : "", nm);
 		bool cargo;
 		if (S_ISDIR(st.st_mode)) {
 			if (!skip_dir(nm)) {
-				vec_push(stack, r.buf);
+				pt_vec_push(stack, r.buf);
 				r.buf = NULL;
 			}
 		} else if (wanted(nm, &cargo)) {
 			if (S_ISLNK(st.st_mode) && fstatat(dirfd(d), nm, &st, 0) != 0) {
-				strbuf_free(&r);
+				pt_strbuf_free(&r);
 				continue;
 			}
 			if (S_ISREG(st.st_mode)) {
@@ -67,17 +67,17 @@ static void scan_dir(const char *root, const char *rel, pt_workspace *ws, dirsta
 					     (int64_t)st.st_mtim.tv_sec * 1000000000 +
 						     st.st_mtim.tv_nsec,
 					     cargo};
-				vec_push(&ws->files, f);
+				pt_vec_push(&ws->files, f);
 				r.buf = NULL;
 			}
 		}
-		strbuf_free(&r);
+		pt_strbuf_free(&r);
 	}
 	closedir(d);
-	strbuf_free(&full);
+	pt_strbuf_free(&full);
 }
 
-int workspace_scan(const char *root, pt_workspace *out)
+int pt_workspace_scan(const char *root, pt_workspace *out)
 {
 	memset(out, 0, sizeof *out);
 	struct stat st;
@@ -88,13 +88,13 @@ int workspace_scan(const char *root, pt_workspace *out)
 	if (access(root, R_OK | X_OK) != 0)
 		return errno;
 	dirstack stack = {0};
-	vec_push(&stack, xstrdup(""));
+	pt_vec_push(&stack, pt_xstrdup(""));
 	while (stack.n) {
 		char *rel = stack.v[--stack.n];
 		scan_dir(root, rel, out, &stack);
 		free(rel);
 	}
-	vec_free(&stack);
+	pt_vec_free(&stack);
 	if (out->files.n)
 		qsort(out->files.v, out->files.n, sizeof *out->files.v, cmp_file);
 	return 0;
@@ -126,7 +126,7 @@ typedef struct {
 
 static char *crate_name(const char *s)
 {
-	char *n = xstrdup(s);
+	char *n = pt_xstrdup(s);
 	for (char *p = n; *p; p++)
 		if (*p == '-')
 			*p = '_';
@@ -136,22 +136,22 @@ static char *crate_name(const char *s)
 static void add_crate(pt_workspace *ws, const char *dir, const char *name, const char *root,
 		      int type, const char *features)
 {
-	strbuf r = {0};
+	pt_strbuf r = {0};
 	if (*dir)
-		strbuf_printf(&r, "%s/", dir);
-	strbuf_adds(&r, root);
+		pt_strbuf_printf(&r, "%s/", dir);
+	pt_strbuf_adds(&r, root);
 	if (!has_file(ws, r.buf)) {
-		strbuf_free(&r);
+		pt_strbuf_free(&r);
 		return;
 	}
 	for (size_t i = 0; i < ws->crates.n; i++)
 		if (strcmp(ws->crates.v[i].root, r.buf) == 0) {
-			strbuf_free(&r);
+			pt_strbuf_free(&r);
 			return;
 		}
-	pt_crate c = {crate_name(name), r.buf, xstrdup(dir), type,
-		      xstrdup(features ? features : "")};
-	vec_push(&ws->crates, c);
+	pt_crate c = {crate_name(name), r.buf, pt_xstrdup(dir), type,
+		      pt_xstrdup(features ? features : "")};
+	pt_vec_push(&ws->crates, c);
 }
 
 /* `key = "value"` → value in out; false if the line is not such a pair. */
@@ -182,9 +182,9 @@ static bool toml_str(const char *line, const char *key, char *out, size_t cap)
 
 /* [features]: name → the names it enables ("a = [\"b\", \"dep:c\"]",
  * arrays may span lines); kept as "name\x1fb\x1fdep:c" rows. */
-typedef VEC(char *) rows;
+typedef PT_VEC(char *) rows;
 
-static void feature_row(const char *line, rows *out, strbuf *cur)
+static void feature_row(const char *line, rows *out, pt_strbuf *cur)
 {
 	const char *p = line;
 	if (!cur->len) {
@@ -195,7 +195,7 @@ static void feature_row(const char *line, rows *out, strbuf *cur)
 			e++;
 		if (e == p || *p == '#')
 			return;
-		strbuf_add(cur, p, (size_t)(e - p));
+		pt_strbuf_add(cur, p, (size_t)(e - p));
 		if (*p == '"') {
 			cur->len = 0;
 			return;
@@ -212,12 +212,12 @@ static void feature_row(const char *line, rows *out, strbuf *cur)
 		const char *q = strchr(p + 1, '"');
 		if (!q)
 			break;
-		strbuf_addc(cur, '\x1f');
-		strbuf_add(cur, p + 1, (size_t)(q - p - 1));
+		pt_strbuf_addc(cur, '\x1f');
+		pt_strbuf_add(cur, p + 1, (size_t)(q - p - 1));
 		p = q;
 	}
 	if (*p == ']') {
-		vec_push(out, xstrdup(cur->buf));
+		pt_vec_push(out, pt_xstrdup(cur->buf));
 		cur->len = 0;
 	}
 }
@@ -225,19 +225,19 @@ static void feature_row(const char *line, rows *out, strbuf *cur)
 /* The features "default" enables, transitively, as "a\nb\n". */
 static char *default_features(const rows *fr)
 {
-	strbuf on = {0};
-	VEC(const char *) todo = {0};
-	VEC(char *) owned = {0};
-	vec_push(&todo, "default");
-	strbuf_add(&on, "\n", 1);
+	pt_strbuf on = {0};
+	PT_VEC(const char *) todo = {0};
+	PT_VEC(char *) owned = {0};
+	pt_vec_push(&todo, "default");
+	pt_strbuf_add(&on, "\n", 1);
 	while (todo.n) {
 		const char *f = todo.v[--todo.n];
 		char key[300];
 		snprintf(key, sizeof key, "\n%s\n", f);
 		if (strstr(on.buf, key) || strlen(f) > 250)
 			continue;
-		strbuf_adds(&on, f);
-		strbuf_addc(&on, '\n');
+		pt_strbuf_adds(&on, f);
+		pt_strbuf_addc(&on, '\n');
 		for (size_t i = 0; i < fr->n; i++) {
 			const char *row = fr->v[i], *sep = strchr(row, '\x1f');
 			size_t nl = sep ? (size_t)(sep - row) : strlen(row);
@@ -249,40 +249,40 @@ static char *default_features(const rows *fr)
 				/* "dep:x" and "x/feat" name dependencies, not our features */
 				if (!n || memchr(q + 1, ':', n) || memchr(q + 1, '/', n))
 					continue;
-				char *name = xstrndup(q + 1, n);
-				vec_push(&owned, name);
-				vec_push(&todo, name);
+				char *name = pt_xstrndup(q + 1, n);
+				pt_vec_push(&owned, name);
+				pt_vec_push(&todo, name);
 			}
 		}
 	}
-	vec_free(&todo);
+	pt_vec_free(&todo);
 	for (size_t i = 0; i < owned.n; i++)
 		free(owned.v[i]);
-	vec_free(&owned);
-	char *r = xstrdup(on.buf + 1);
-	strbuf_free(&on);
+	pt_vec_free(&owned);
+	char *r = pt_xstrdup(on.buf + 1);
+	pt_strbuf_free(&on);
 	return r;
 }
 
 static void manifest(const char *root, pt_workspace *ws, const char *rel)
 {
-	strbuf full = {0};
-	strbuf_printf(&full, "%s/%s", root, rel);
+	pt_strbuf full = {0};
+	pt_strbuf_printf(&full, "%s/%s", root, rel);
 	FILE *f = fopen(full.buf, "r");
-	strbuf_free(&full);
+	pt_strbuf_free(&full);
 	if (!f)
 		return;
-	char *dir = xstrdup(rel);
+	char *dir = pt_xstrdup(rel);
 	char *slash = strrchr(dir, '/');
 	if (slash)
 		*slash = 0;
 	else
 		dir[0] = 0;
 	char line[1024], pkg[256] = "", section[64] = "";
-	VEC(target) targets = {0};
+	PT_VEC(target) targets = {0};
 	target lib = {"", "", CRATE_LIB};
 	rows fr = {0};
-	strbuf cur = {0};
+	pt_strbuf cur = {0};
 	while (fgets(line, sizeof line, f)) {
 		const char *l = line;
 		while (isspace((unsigned char)*l))
@@ -294,7 +294,7 @@ static void manifest(const char *root, pt_workspace *ws, const char *rel)
 				target t = {"", "",
 					    strcmp(section, "[[bin") == 0 ? CRATE_BIN
 									  : CRATE_OTHER};
-				vec_push(&targets, t);
+				pt_vec_push(&targets, t);
 			}
 			continue;
 		}
@@ -331,10 +331,10 @@ static void manifest(const char *root, pt_workspace *ws, const char *rel)
 	}
 	for (size_t i = 0; i < fr.n; i++)
 		free(fr.v[i]);
-	vec_free(&fr);
-	strbuf_free(&cur);
+	pt_vec_free(&fr);
+	pt_strbuf_free(&cur);
 	free(feat);
-	vec_free(&targets);
+	pt_vec_free(&targets);
 	free(dir);
 }
 
@@ -348,8 +348,8 @@ static void implicit_targets(pt_workspace *ws, size_t first)
 			continue;
 		const char *pd = ws->crates.v[c].pkg_dir;
 		for (size_t d = 0; d < 4; d++) {
-			strbuf pre = {0};
-			strbuf_printf(&pre, "%s%s%s", pd, *pd ? "/" : "", dirs[d]);
+			pt_strbuf pre = {0};
+			pt_strbuf_printf(&pre, "%s%s%s", pd, *pd ? "/" : "", dirs[d]);
 			for (size_t i = 0; i < ws->files.n; i++) {
 				const char *p = ws->files.v[i].path;
 				if (strncmp(p, pre.buf, pre.len) != 0 || strchr(p + pre.len, '/'))
@@ -361,7 +361,7 @@ static void implicit_targets(pt_workspace *ws, size_t first)
 					  d == 0 ? CRATE_BIN : CRATE_OTHER,
 					  ws->crates.v[c].features);
 			}
-			strbuf_free(&pre);
+			pt_strbuf_free(&pre);
 		}
 		break;
 	}
@@ -375,7 +375,7 @@ static int cmp_crate(const void *a, const void *b)
 	return strcmp(x->root, y->root);
 }
 
-void workspace_crates(const char *root, pt_workspace *ws)
+void pt_workspace_crates(const char *root, pt_workspace *ws)
 {
 	for (size_t i = 0; i < ws->files.n; i++) {
 		if (!ws->files.v[i].cargo)
@@ -389,7 +389,7 @@ void workspace_crates(const char *root, pt_workspace *ws)
 		qsort(ws->crates.v, ws->crates.n, sizeof *ws->crates.v, cmp_crate);
 }
 
-void workspace_free(pt_workspace *ws)
+void pt_workspace_free(pt_workspace *ws)
 {
 	for (size_t i = 0; i < ws->files.n; i++)
 		free(ws->files.v[i].path);
@@ -399,6 +399,6 @@ void workspace_free(pt_workspace *ws)
 		free((char *)ws->crates.v[i].pkg_dir);
 		free((char *)ws->crates.v[i].features);
 	}
-	vec_free(&ws->files);
-	vec_free(&ws->crates);
+	pt_vec_free(&ws->files);
+	pt_vec_free(&ws->crates);
 }

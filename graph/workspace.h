@@ -7,7 +7,7 @@
 #ifndef PT_GRAPH_WORKSPACE_H
 #define PT_GRAPH_WORKSPACE_H
 
-#include "graph.h"
+#include "model.h"
 
 typedef struct {
 	char *path; /* workspace-relative, '/'-separated; owned */
@@ -17,17 +17,17 @@ typedef struct {
 } ws_file;
 
 typedef struct {
-	VEC(ws_file) files;   /* sorted by path */
-	VEC(pt_crate) crates; /* strings owned (cast away const on free) */
+	PT_VEC(ws_file) files;   /* sorted by path */
+	PT_VEC(pt_crate) crates; /* strings owned (cast away const on free) */
 	uint32_t n_unreadable_dirs;
 } pt_workspace;
 
 /* Walk root. Returns 0, or an errno value when root itself cannot be read. */
-int workspace_scan(const char *root, pt_workspace *out);
+int pt_workspace_scan(const char *root, pt_workspace *out);
 /* Read every Cargo.toml in ws (relative to root) and fill ws->crates:
  * [lib] (path, name), [[bin]], src/main.rs, src/bin/NAME.rs, tests/, examples/,
  * benches/, build.rs. Crates are ordered: libraries first, then by root. */
-void workspace_crates(const char *root, pt_workspace *ws);
-void workspace_free(pt_workspace *ws);
+void pt_workspace_crates(const char *root, pt_workspace *ws);
+void pt_workspace_free(pt_workspace *ws);
 
 #endif

@@ -39,8 +39,8 @@ static void put(idmap *m, uint64_t k, uint64_t v)
 	if ((m->n + 1) * 2 > m->cap) {
 		idmap old = *m;
 		m->cap = old.cap ? old.cap * 2 : 1024;
-		m->k = xcalloc(m->cap, sizeof *m->k);
-		m->v = xcalloc(m->cap, sizeof *m->v);
+		m->k = pt_xcalloc(m->cap, sizeof *m->k);
+		m->v = pt_xcalloc(m->cap, sizeof *m->v);
 		m->n = 0;
 		for (size_t i = 0; i < old.cap; i++)
 			if (old.k[i])
@@ -107,21 +107,21 @@ static uint64_t owner_of(finder *f, uint64_t id)
 
 static json_t *cycle_message(store_txn *txn, const uint64_t *m, size_t n)
 {
-	strbuf b = {0};
-	strbuf_printf(&b, "module dependency cycle (%zu modules): ", n);
+	pt_strbuf b = {0};
+	pt_strbuf_printf(&b, "module dependency cycle (%zu modules): ", n);
 	size_t shown = n <= MSG_MEMBERS ? n : MSG_MEMBERS;
 	for (size_t i = 0; i < shown; i++) {
 		rec_entity e;
 		if (query_entity(txn, m[i], &e) == STORE_OK)
-			strbuf_printf(&b, "%s%s", i ? " → " : "", e.qpath);
+			pt_strbuf_printf(&b, "%s%s", i ? " → " : "", e.qpath);
 	}
 	rec_entity first;
 	if (shown < n)
-		strbuf_printf(&b, " → … (%zu more)", n - shown);
+		pt_strbuf_printf(&b, " → … (%zu more)", n - shown);
 	else if (query_entity(txn, m[0], &first) == STORE_OK)
-		strbuf_printf(&b, " → %s", first.qpath);
+		pt_strbuf_printf(&b, " → %s", first.qpath);
 	json_t *j = json_string(b.buf);
-	strbuf_free(&b);
+	pt_strbuf_free(&b);
 	return j;
 }
 
@@ -150,9 +150,9 @@ static void add(finder *f, const rec_edge *ed, json_t *msg)
  * modules) that reach another module of the same cycle. */
 static size_t closing(finder *f, uint64_t m, uint64_t cycle, int rel, unsigned flags, json_t *msg)
 {
-	q_ids todo = {0};
+	query_ids todo = {0};
 	size_t found = 0;
-	vec_push(&todo, m);
+	pt_vec_push(&todo, m);
 	for (size_t h = 0; h < todo.n; h++) {
 		uint8_t k[8];
 		store_val v;
@@ -164,7 +164,7 @@ static size_t closing(finder *f, uint64_t m, uint64_t cycle, int rel, unsigned f
 			uint64_t c = 0, om;
 			rec_edge_decode((const uint8_t *)v.data + i * REC_EDGE_SIZE, &ed);
 			if (ed.kind == REL_CONTAINS && owner_of(f, ed.other) != ed.other)
-				vec_push(&todo, ed.other);
+				pt_vec_push(&todo, ed.other);
 			if (ed.kind != rel || (ed.flags & flags) != flags ||
 			    !(om = owner_of(f, ed.other)) || om == m)
 				continue;
@@ -174,7 +174,7 @@ static size_t closing(finder *f, uint64_t m, uint64_t cycle, int rel, unsigned f
 			}
 		}
 	}
-	vec_free(&todo);
+	pt_vec_free(&todo);
 	return found;
 }
 
@@ -182,7 +182,7 @@ json_t *lsp_cycle_diagnostics(lsp_server *s, lsp_root *r, store_txn *txn)
 {
 	(void)s;
 	finder f = {.r = r, .txn = txn, .out = json_object()};
-	q_cycles c = {0};
+	query_cycle_set c = {0};
 	if (query_cycles(txn, CYCLES_MODULE, &c) != STORE_OK)
 		c.level.n = 0;
 	for (size_t i = 0; i < c.level.n; i++)
@@ -208,7 +208,7 @@ json_t *lsp_cycle_diagnostics(lsp_server *s, lsp_root *r, store_txn *txn)
 					closing(&f, mem[j], i + 1, tier[t].rel, tier[t].flags, msg);
 		json_decref(msg);
 	}
-	q_cycles_free(&c);
+	query_cycle_set_free(&c);
 	idmap_free(&f.owner);
 	idmap_free(&f.member);
 	return f.out;
@@ -269,8 +269,8 @@ static json_t *root_diagnostics(lsp_server *s, lsp_root *r, bool changed)
 		uint64_t h = hash_json(items);
 		json_t *was = json_object_get(old, uri);
 		if (json_array_size(items)) {
-			lsp_diag_file f = {xstrdup(uri), h};
-			vec_push(&r->diag, f);
+			lsp_diag_file f = {pt_xstrdup(uri), h};
+			pt_vec_push(&r->diag, f);
 		}
 		if (changed && was && (uint64_t)json_integer_value(was) == h)
 			json_object_del(d, uri);

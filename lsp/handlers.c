@@ -47,7 +47,7 @@ typedef struct {
 	lsp_server *s;
 	lsp_root *r;
 	store_txn *txn;
-	VEC(ftext *) files;
+	PT_VEC(ftext *) files;
 } req;
 
 /* First let the editor's pending edits of r be written (bounded): the
@@ -72,7 +72,7 @@ static void req_end(req *q)
 		free(q->files.v[i]->text);
 		free(q->files.v[i]);
 	}
-	vec_free(&q->files);
+	pt_vec_free(&q->files);
 }
 
 static const lsp_lines *lines_of(req *q, const char *rel)
@@ -80,18 +80,18 @@ static const lsp_lines *lines_of(req *q, const char *rel)
 	for (size_t i = 0; i < q->files.n; i++)
 		if (strcmp(q->files.v[i]->rel, rel) == 0)
 			return &q->files.v[i]->lines;
-	ftext *f = xcalloc(1, sizeof *f);
+	ftext *f = pt_xcalloc(1, sizeof *f);
 	char *uri = lsp_root_file_uri(q->r, rel);
 	size_t len = 0;
-	f->rel = xstrdup(rel);
+	f->rel = pt_xstrdup(rel);
 	f->text = lsp_file_text(q->s, uri, &len);
 	if (!f->text) {
-		f->text = xstrdup("");
+		f->text = pt_xstrdup("");
 		len = 0;
 	}
 	lsp_lines_init(&f->lines, f->text, len);
 	free(uri);
-	vec_push(&q->files, f);
+	pt_vec_push(&q->files, f);
 	return &f->lines;
 }
 
@@ -121,7 +121,7 @@ static json_t *loc_json(req *q, uint32_t file, uint32_t sl, uint32_t sc, uint32_
 	return o;
 }
 
-static json_t *site_loc(req *q, const q_site *st)
+static json_t *site_loc(req *q, const query_site *st)
 {
 	return loc_json(q, st->file, st->line, st->col, st->end_line, st->end_col);
 }
@@ -200,12 +200,12 @@ static int symbol_kind(int kind)
 static char *display_name(const rec_entity *e)
 {
 	if (*e->name)
-		return xstrdup(e->name);
+		return pt_xstrdup(e->name);
 	const char *sig = *e->sig ? e->sig : "impl";
 	size_t n = strlen(sig);
 	while (n && (sig[n - 1] == '{' || sig[n - 1] == ' '))
 		n--;
-	return xstrndup(sig, n > 120 ? 120 : n);
+	return pt_xstrndup(sig, n > 120 ? 120 : n);
 }
 
 /* The name range, unless it lies outside the item (then the item's start). */
@@ -344,13 +344,13 @@ static int cmp_id(const void *a, const void *b)
  * whose span is elsewhere): try the file's items and their parents. */
 static void file_level_edges(req *q, uint32_t file, uint32_t l, uint32_t c, hit *h, uint64_t *best)
 {
-	q_ids all = {0};
+	query_ids all = {0};
 	query_file_entities(q->txn, file, &all);
 	size_t n = all.n, w = 0;
 	for (size_t i = 0; i < n; i++) {
 		rec_entity e;
 		if (query_entity(q->txn, all.v[i], &e) == STORE_OK && e.parent)
-			vec_push(&all, e.parent);
+			pt_vec_push(&all, e.parent);
 	}
 	if (all.n)
 		qsort(all.v, all.n, sizeof *all.v, cmp_id);
@@ -359,7 +359,7 @@ static void file_level_edges(req *q, uint32_t file, uint32_t l, uint32_t c, hit 
 			all.v[w++] = all.v[i];
 	for (size_t i = 0; i < w; i++)
 		edges_at(q, all.v[i], file, l, c, h, best);
-	vec_free(&all);
+	pt_vec_free(&all);
 }
 
 /* The entity the cursor designates: the target of the call, use or
@@ -510,12 +510,12 @@ json_t *lsp_req_implementation(lsp_server *s, json_t *params, lsp_err *err)
 	json_t *out = json_array();
 	if (at_cursor(&q, s, params, &h, NULL) && h.n) {
 		rec_entity t;
-		q_results res = {0};
+		query_results res = {0};
 		if (query_entity(q.txn, h.ids[0], &t) == STORE_OK &&
 		    query_what_implements(q.txn, h.ids[0], 0, &res) == STORE_OK) {
 			bool is_trait = t.kind == PT_TRAIT || (t.kind == PT_METHOD);
 			for (size_t i = 0; i < res.items.n; i++) {
-				const q_item *it = &res.items.v[i];
+				const query_item *it = &res.items.v[i];
 				rec_entity tr;
 				json_t *loc = NULL;
 				/* a type: the trait's definition when it is ours, else the impl */
@@ -527,7 +527,7 @@ json_t *lsp_req_implementation(lsp_server *s, json_t *params, lsp_err *err)
 				append(out, loc);
 			}
 		}
-		q_results_free(&res);
+		query_results_free(&res);
 	}
 	req_end(&q);
 	if (!json_array_size(out)) {
@@ -548,13 +548,13 @@ json_t *lsp_req_references(lsp_server *s, json_t *params, lsp_err *err)
 	if (at_cursor(&q, s, params, &h, NULL)) {
 		for (size_t k = 0; k < h.n; k++) {
 			rec_entity e;
-			q_results res = {0};
+			query_results res = {0};
 			if (decl && query_entity(q.txn, h.ids[k], &e) == STORE_OK)
 				append(out, name_loc(&q, &e));
 			query_references(q.txn, h.ids[k], 0, &res);
 			for (size_t i = 0; i < res.sites.n; i++)
 				append(out, site_loc(&q, &res.sites.v[i]));
-			q_results_free(&res);
+			query_results_free(&res);
 		}
 	}
 	req_end(&q);
@@ -570,25 +570,25 @@ json_t *lsp_req_hover(lsp_server *s, json_t *params, lsp_err *err)
 	rec_entity e;
 	if (at_cursor(&q, s, params, &h, NULL) && h.n &&
 	    query_entity(q.txn, h.ids[0], &e) == STORE_OK) {
-		strbuf b = {0};
-		q_results callers = {0};
+		pt_strbuf b = {0};
+		query_results callers = {0};
 		query_callers(q.txn, h.ids[0], 0, &callers);
 		if (*e.sig)
-			strbuf_printf(&b, "```rust\n%s\n```\n\n", e.sig);
-		strbuf_printf(&b, "%s `%s`", pt_kind_name(e.kind), e.qpath);
+			pt_strbuf_printf(&b, "```rust\n%s\n```\n\n", e.sig);
+		pt_strbuf_printf(&b, "%s `%s`", pt_kind_name(e.kind), e.qpath);
 		const char *rel = query_file_path(q.txn, e.file);
 		if (*rel)
-			strbuf_printf(&b, "  \ndefined in `%s:%u`", rel, e.sl + 1);
+			pt_strbuf_printf(&b, "  \ndefined in `%s:%u`", rel, e.sl + 1);
 		else
-			strbuf_adds(&b, "  \ndefined outside the workspace");
+			pt_strbuf_adds(&b, "  \ndefined outside the workspace");
 		if (e.kind == PT_FUNCTION || e.kind == PT_METHOD)
-			strbuf_printf(&b, "  \n%zu caller%s", callers.items.n,
-				      callers.items.n == 1 ? "" : "s");
+			pt_strbuf_printf(&b, "  \n%zu caller%s", callers.items.n,
+					 callers.items.n == 1 ? "" : "s");
 		if (h.n > 1)
-			strbuf_printf(&b, "  \n(%zu candidates: the call is ambiguous)", h.n);
+			pt_strbuf_printf(&b, "  \n(%zu candidates: the call is ambiguous)", h.n);
 		out = json_pack("{s:{s:s,s:s}}", "contents", "kind", "markdown", "value", b.buf);
-		strbuf_free(&b);
-		q_results_free(&callers);
+		pt_strbuf_free(&b);
+		query_results_free(&callers);
 	}
 	req_end(&q);
 	return out;
@@ -629,7 +629,7 @@ static bool hierarchy_item(req *q, lsp_server *s, json_t *params, uint64_t *id)
 	return req_begin(q, s, lsp_root_of(s, uri, NULL));
 }
 
-static json_t *ranges_of(req *q, const q_results *res, const q_item *it)
+static json_t *ranges_of(req *q, const query_results *res, const query_item *it)
 {
 	json_t *a = json_array();
 	for (uint32_t i = 0; i < it->site_n; i++) {
@@ -647,7 +647,7 @@ static json_t *calls(lsp_server *s, json_t *params, bool incoming)
 	uint64_t id;
 	json_t *out = json_array();
 	if (hierarchy_item(&q, s, params, &id)) {
-		q_results res = {0};
+		query_results res = {0};
 		if (incoming)
 			query_callers(q.txn, id, 0, &res);
 		else
@@ -660,7 +660,7 @@ static json_t *calls(lsp_server *s, json_t *params, bool incoming)
 							     it, "fromRanges",
 							     ranges_of(&q, &res, &res.items.v[i])));
 		}
-		q_results_free(&res);
+		query_results_free(&res);
 	}
 	req_end(&q);
 	return out;
@@ -707,21 +707,21 @@ static json_t *doc_symbol(req *q, const char *rel, const rec_entity *e)
 	return o;
 }
 
-typedef VEC(symnode) symnodes;
+typedef PT_VEC(symnode) symnodes;
 
 /* The file's entities, in source order, each with its symbol. */
 static void collect_symbols(req *q, uint32_t file, const char *rel, symnodes *v)
 {
-	q_ids ids = {0};
+	query_ids ids = {0};
 	query_file_entities(q->txn, file, &ids);
 	for (size_t i = 0; i < ids.n; i++) {
 		symnode n = {.id = ids.v[i]};
 		if (query_entity(q->txn, ids.v[i], &n.e) != STORE_OK || n.e.file != file)
 			continue;
 		n.parent = n.e.parent;
-		vec_push(v, n);
+		pt_vec_push(v, n);
 	}
-	vec_free(&ids);
+	pt_vec_free(&ids);
 	if (v->n)
 		qsort(v->v, v->n, sizeof *v->v, cmp_sym);
 	for (size_t i = 0; i < v->n; i++)
@@ -781,7 +781,7 @@ json_t *lsp_req_document_symbol(lsp_server *s, json_t *params, lsp_err *err)
 			json_array_append_new(out, v.v[i].sym);
 		}
 	}
-	vec_free(&v);
+	pt_vec_free(&v);
 	req_end(&q);
 	free(rel);
 	return out;
@@ -794,7 +794,7 @@ json_t *lsp_req_workspace_symbol(lsp_server *s, json_t *params, lsp_err *err)
 	json_t *out = json_array();
 	for (size_t k = 0; k < s->roots.n; k++) {
 		req q;
-		q_ids ids = {0};
+		query_ids ids = {0};
 		if (atomic_load(&s->roots.v[k]->retired))
 			continue;
 		if (req_begin(&q, s, s->roots.v[k]))
@@ -814,7 +814,7 @@ json_t *lsp_req_workspace_symbol(lsp_server *s, json_t *params, lsp_err *err)
 			json_array_append_new(out, o);
 			free(name);
 		}
-		vec_free(&ids);
+		pt_vec_free(&ids);
 		req_end(&q);
 	}
 	return out;
@@ -874,11 +874,11 @@ json_t *lsp_req_blast_radius(lsp_server *s, json_t *params, lsp_err *err)
 		return target_missing(&q);
 	uint32_t depth = d ? (uint32_t)json_integer_value(d) : 3;
 	size_t limit = lim ? (size_t)json_integer_value(lim) : 1000;
-	q_results res = {0};
+	query_results res = {0};
 	query_blast_radius(q.txn, id, depth, limit, &res);
 	json_t *items = json_array();
 	for (size_t i = 0; i < res.items.n; i++) {
-		const q_item *it = &res.items.v[i];
+		const query_item *it = &res.items.v[i];
 		json_t *o = entity_json(&q, it->id), *via = json_array();
 		if (!o)
 			continue;
@@ -900,7 +900,7 @@ json_t *lsp_req_blast_radius(lsp_server *s, json_t *params, lsp_err *err)
 	json_t *out =
 		json_pack("{s:o,s:I,s:o,s:b}", "target", entity_json(&q, id) ?: json_null(),
 			  "depth", (json_int_t)depth, "items", items, "truncated", res.truncated);
-	q_results_free(&res);
+	query_results_free(&res);
 	req_end(&q);
 	return out;
 }
@@ -912,11 +912,11 @@ json_t *lsp_req_what_implements(lsp_server *s, json_t *params, lsp_err *err)
 	uint64_t id;
 	if (!custom_target(&q, s, params, &id))
 		return target_missing(&q);
-	q_results res = {0};
+	query_results res = {0};
 	query_what_implements(q.txn, id, 0, &res);
 	json_t *items = json_array();
 	for (size_t i = 0; i < res.items.n; i++) {
-		const q_item *it = &res.items.v[i];
+		const query_item *it = &res.items.v[i];
 		rec_entity impl, tr;
 		if (query_entity(q.txn, it->id, &impl) != STORE_OK ||
 		    query_entity(q.txn, it->other, &tr) != STORE_OK)
@@ -932,7 +932,7 @@ json_t *lsp_req_what_implements(lsp_server *s, json_t *params, lsp_err *err)
 	}
 	json_t *out = json_pack("{s:o,s:o}", "target", entity_json(&q, id) ?: json_null(), "items",
 				items);
-	q_results_free(&res);
+	query_results_free(&res);
 	req_end(&q);
 	return out;
 }
@@ -952,7 +952,7 @@ json_t *lsp_req_find_cycles(lsp_server *s, json_t *params, lsp_err *err)
 	json_t *cycles = json_array();
 	for (size_t k = 0; k < s->roots.n; k++) {
 		req q;
-		q_cycles c = {0};
+		query_cycle_set c = {0};
 		if (atomic_load(&s->roots.v[k]->retired))
 			continue;
 		if (req_begin(&q, s, s->roots.v[k]) &&
@@ -969,7 +969,7 @@ json_t *lsp_req_find_cycles(lsp_server *s, json_t *params, lsp_err *err)
 						  "root", s->roots.v[k]->uri, "members", m));
 			}
 		}
-		q_cycles_free(&c);
+		query_cycle_set_free(&c);
 		req_end(&q);
 	}
 	return json_pack("{s:o}", "cycles", cycles);
@@ -986,12 +986,12 @@ json_t *lsp_req_generate_context(lsp_server *s, json_t *params, lsp_err *err)
 	}
 	if (!custom_target(&q, s, params, &id))
 		return target_missing(&q);
-	strbuf b = {0};
+	pt_strbuf b = {0};
 	uint32_t used = 0;
 	query_context(q.txn, id, t ? (uint32_t)json_integer_value(t) : 2000, &b, &used);
 	json_t *out = json_pack("{s:o,s:s,s:I}", "target", entity_json(&q, id) ?: json_null(),
 				"text", b.buf ? b.buf : "", "tokens", (json_int_t)used);
-	strbuf_free(&b);
+	pt_strbuf_free(&b);
 	req_end(&q);
 	return out;
 }

@@ -46,7 +46,7 @@ struct jrpc_reader {
 
 jrpc_reader *jrpc_reader_new(int fd)
 {
-	jrpc_reader *r = xcalloc(1, sizeof *r);
+	jrpc_reader *r = pt_xcalloc(1, sizeof *r);
 	r->fd = fd;
 	if (pipe2(r->stop, O_CLOEXEC | O_NONBLOCK) != 0)
 		r->stop[0] = r->stop[1] = -1;
@@ -224,7 +224,7 @@ static int headers(jrpc_reader *r, size_t *len, char *detail, size_t dn)
 /* Read exactly n body bytes into a fresh buffer. */
 static int body(jrpc_reader *r, size_t n, char **out)
 {
-	char *b = xmalloc(n + 1);
+	char *b = pt_xmalloc(n + 1);
 	size_t have = r->len - r->pos < n ? r->len - r->pos : n;
 	memcpy(b, r->buf + r->pos, have);
 	r->pos += have;
@@ -282,7 +282,7 @@ struct jrpc_writer {
 
 jrpc_writer *jrpc_writer_new(int fd)
 {
-	jrpc_writer *w = xcalloc(1, sizeof *w);
+	jrpc_writer *w = pt_xcalloc(1, sizeof *w);
 	w->fd = fd;
 	pthread_mutex_init(&w->mu, NULL);
 	return w;

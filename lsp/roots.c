@@ -37,31 +37,31 @@ char *lsp_uri_to_path(const char *uri)
 		if (!p)
 			return NULL;
 	}
-	strbuf b = {0};
+	pt_strbuf b = {0};
 	for (; *p && *p != '?' && *p != '#'; p++) {
 		int h, l;
 		if (*p == '%' && (h = hexval((unsigned char)p[1])) >= 0 &&
 		    (l = hexval((unsigned char)p[2])) >= 0) {
-			strbuf_addc(&b, (char)(h * 16 + l));
+			pt_strbuf_addc(&b, (char)(h * 16 + l));
 			p += 2;
 		} else {
-			strbuf_addc(&b, *p);
+			pt_strbuf_addc(&b, *p);
 		}
 	}
 	while (b.len > 1 && b.buf[b.len - 1] == '/')
 		b.buf[--b.len] = 0;
-	return b.buf ? b.buf : xstrdup("/");
+	return b.buf ? b.buf : pt_xstrdup("/");
 }
 
 char *lsp_path_to_uri(const char *path)
 {
-	strbuf b = {0};
-	strbuf_adds(&b, "file://");
+	pt_strbuf b = {0};
+	pt_strbuf_adds(&b, "file://");
 	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
 		if (isalnum(*p) || strchr("/-._~!$&'()*+,;=:@", *p))
-			strbuf_addc(&b, (char)*p);
+			pt_strbuf_addc(&b, (char)*p);
 		else
-			strbuf_printf(&b, "%%%02X", *p);
+			pt_strbuf_printf(&b, "%%%02X", *p);
 	}
 	return b.buf;
 }
@@ -84,17 +84,17 @@ lsp_root *lsp_root_of(lsp_server *s, const char *uri, char **rel)
 		}
 	}
 	if (best && rel)
-		*rel = xstrdup(path + best_len + 1);
+		*rel = pt_xstrdup(path + best_len + 1);
 	free(path);
 	return best;
 }
 
 char *lsp_root_file_uri(const lsp_root *r, const char *rel)
 {
-	strbuf b = {0};
-	strbuf_printf(&b, "%s/%s", r->path, rel);
+	pt_strbuf b = {0};
+	pt_strbuf_printf(&b, "%s/%s", r->path, rel);
 	char *u = lsp_path_to_uri(b.buf);
-	strbuf_free(&b);
+	pt_strbuf_free(&b);
 	return u;
 }
 
@@ -109,7 +109,7 @@ static store *open_db(lsp_server *s, const char *dir, char **why)
 	 * something else changed (tests/reliability/diskfull.py) */
 	int rc = store_open(dir, STORE_CREATE | STORE_NOSYNC, &st);
 	if (rc == STORE_ESCHEMA || rc == STORE_ECORRUPT) {
-		lsp_log(s, LOG_WARNING, "database %s is %s: rebuilding it", dir,
+		lsp_log(s, LSP_LOG_WARNING, "database %s is %s: rebuilding it", dir,
 			rc == STORE_ESCHEMA ? "from another version" : "corrupted");
 		store_close(st);
 		st = NULL;
@@ -117,9 +117,9 @@ static store *open_db(lsp_server *s, const char *dir, char **why)
 		rc = store_open(dir, STORE_CREATE | STORE_NOSYNC, &st);
 	}
 	if (rc) {
-		strbuf b = {0};
-		strbuf_printf(&b, "cannot open database %s: %s", dir, store_strerror(rc));
-		lsp_log(s, LOG_ERROR, "%s", b.buf);
+		pt_strbuf b = {0};
+		pt_strbuf_printf(&b, "cannot open database %s: %s", dir, store_strerror(rc));
+		lsp_log(s, LSP_LOG_ERROR, "%s", b.buf);
 		*why = b.buf;
 		return NULL;
 	}
@@ -140,7 +140,7 @@ size_t lsp_roots_count(lsp_server *s)
 static char *folder_path(const char *uri_or_path, bool is_uri)
 {
 	char *path = is_uri        ? lsp_uri_to_path(uri_or_path)
-		     : uri_or_path ? xstrdup(uri_or_path)
+		     : uri_or_path ? pt_xstrdup(uri_or_path)
 				   : NULL;
 	if (!path || !*path) {
 		free(path);
@@ -162,7 +162,7 @@ static lsp_root *find_root(lsp_server *s, const char *path)
 /* A new root for path (owned), not yet visible to other threads. */
 static lsp_root *new_root(lsp_server *s, char *path)
 {
-	lsp_root *r = xcalloc(1, sizeof *r);
+	lsp_root *r = pt_xcalloc(1, sizeof *r);
 	r->path = path;
 	r->uri = lsp_path_to_uri(path);
 	r->srv = s;
@@ -174,25 +174,25 @@ static lsp_root *new_root(lsp_server *s, char *path)
 /* Database directory and store of root number i. */
 static void open_root(lsp_server *s, lsp_root *r, size_t i, bool only)
 {
-	strbuf b = {0};
+	pt_strbuf b = {0};
 	if (s->db_arg && only)
-		strbuf_adds(&b, s->db_arg);
+		pt_strbuf_adds(&b, s->db_arg);
 	else if (s->db_arg)
-		strbuf_printf(&b, "%s/%zu", s->db_arg, i);
+		pt_strbuf_printf(&b, "%s/%zu", s->db_arg, i);
 	else
-		strbuf_printf(&b, "%s/.cache/parseltongue", r->path);
+		pt_strbuf_printf(&b, "%s/.cache/parseltongue", r->path);
 	r->db = b.buf;
 	struct stat sb;
 	if (stat(r->path, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-		strbuf e = {0};
-		strbuf_printf(&e, "workspace folder %s cannot be read", r->path);
-		lsp_log(s, LOG_ERROR, "%s", e.buf);
+		pt_strbuf e = {0};
+		pt_strbuf_printf(&e, "workspace folder %s cannot be read", r->path);
+		lsp_log(s, LSP_LOG_ERROR, "%s", e.buf);
 		r->error = e.buf;
 		r->state = ROOT_FAILED;
 	} else if (!(r->st = open_db(s, r->db, &r->error))) {
 		r->state = ROOT_FAILED;
 	}
-	lsp_log(s, LOG_INFO, "workspace %s, database %s", r->path, r->db);
+	lsp_log(s, LSP_LOG_INFO, "workspace %s, database %s", r->path, r->db);
 }
 
 /* Make a complete root visible to every thread. */
@@ -211,7 +211,7 @@ static char *new_folder(lsp_server *s, const char *uri_or_path, bool is_uri)
 		return NULL;
 	}
 	if (path && s->roots.n >= MAX_ROOTS) {
-		lsp_log(s, LOG_ERROR, "too many workspace folders (at most %d): %s is ignored",
+		lsp_log(s, LSP_LOG_ERROR, "too many workspace folders (at most %d): %s is ignored",
 			MAX_ROOTS, path);
 		free(path);
 		return NULL;
@@ -222,9 +222,9 @@ static char *new_folder(lsp_server *s, const char *uri_or_path, bool is_uri)
 void lsp_roots_open(lsp_server *s, json_t *params)
 {
 	json_t *folders = json_object_get(params, "workspaceFolders"), *f;
-	VEC(char *) paths = {0};
+	PT_VEC(char *) paths = {0};
 	size_t i;
-	vec_reserve(&s->roots, MAX_ROOTS);
+	pt_vec_reserve(&s->roots, MAX_ROOTS);
 	json_array_foreach(folders, i, f)
 	{
 		char *p = folder_path(json_string_value(json_object_get(f, "uri")), true);
@@ -232,7 +232,7 @@ void lsp_roots_open(lsp_server *s, json_t *params)
 		for (size_t k = 0; p && k < paths.n; k++)
 			dup |= strcmp(paths.v[k], p) == 0;
 		if (p && !dup && paths.n < MAX_ROOTS)
-			vec_push(&paths, p);
+			pt_vec_push(&paths, p);
 		else
 			free(p);
 	}
@@ -242,15 +242,15 @@ void lsp_roots_open(lsp_server *s, json_t *params)
 	if (!paths.n && !one)
 		one = folder_path(json_string_value(json_object_get(params, "rootPath")), false);
 	if (one)
-		vec_push(&paths, one);
+		pt_vec_push(&paths, one);
 	if (!paths.n)
-		lsp_log(s, LOG_WARNING, "no workspace folder: answers will be empty");
+		lsp_log(s, LSP_LOG_WARNING, "no workspace folder: answers will be empty");
 	for (i = 0; i < paths.n; i++) {
 		lsp_root *r = new_root(s, paths.v[i]);
 		open_root(s, r, i, paths.n == 1);
 		publish_root(s, r);
 	}
-	vec_free(&paths);
+	pt_vec_free(&paths);
 }
 
 static void start_root(lsp_root *r)
@@ -268,7 +268,7 @@ static void start_root(lsp_root *r)
 static void retire(lsp_server *s, lsp_root *r)
 {
 	atomic_store(&r->retired, true);
-	lsp_log(s, LOG_INFO, "workspace folder removed: %s", r->path);
+	lsp_log(s, LSP_LOG_INFO, "workspace folder removed: %s", r->path);
 	pthread_mutex_lock(&s->diag_mu);
 	for (size_t i = 0; i < r->diag.n; i++) {
 		if (!s->cap_pull_diag)
@@ -324,7 +324,7 @@ void lsp_roots_change(lsp_server *s, json_t *event)
 static void push_update(lsp_root *r, lsp_update u)
 {
 	pthread_mutex_lock(&r->mu);
-	vec_push(&r->queue, u);
+	pt_vec_push(&r->queue, u);
 	if (u.doc)
 		r->pending_docs++;
 	pthread_cond_broadcast(&r->cv);
@@ -334,7 +334,7 @@ static void push_update(lsp_root *r, lsp_update u)
 void lsp_root_queue_buffer(lsp_root *r, const char *rel, const char *uri, char *text, size_t len,
 			   int64_t stamp, struct TSTree *tree)
 {
-	lsp_update u = {xstrdup(rel), text, len, true, xstrdup(uri), stamp, tree};
+	lsp_update u = {pt_xstrdup(rel), text, len, true, pt_xstrdup(uri), stamp, tree};
 	push_update(r, u);
 }
 
@@ -349,15 +349,15 @@ void lsp_update_free(lsp_update *u)
 
 void lsp_root_queue(lsp_root *r, const char *rel, const char *text, size_t len, bool doc)
 {
-	lsp_update u = {rel ? xstrdup(rel) : NULL,
-			text ? xstrndup(text, len) : NULL,
+	lsp_update u = {rel ? pt_xstrdup(rel) : NULL,
+			text ? pt_xstrndup(text, len) : NULL,
 			len,
 			doc,
 			NULL,
 			0,
 			NULL};
 	pthread_mutex_lock(&r->mu);
-	vec_push(&r->queue, u);
+	pt_vec_push(&r->queue, u);
 	if (doc)
 		r->pending_docs++;
 	pthread_cond_broadcast(&r->cv);
@@ -384,7 +384,7 @@ void lsp_root_settle(lsp_root *r)
 	pthread_mutex_lock(&r->mu);
 	while (r->pending_docs && r->state == ROOT_READY && !r->full_running)
 		if (pthread_cond_timedwait(&r->cv, &r->mu, &until) == ETIMEDOUT) {
-			lsp_log(NULL, LOG_DEBUG,
+			lsp_log(NULL, LSP_LOG_DEBUG,
 				"%s: answering before %u pending edits are indexed", r->path,
 				r->pending_docs);
 			break;
@@ -417,7 +417,7 @@ static void on_progress(void *ctx, size_t done, size_t total)
 static void on_warn(void *ctx, const char *path, const char *what)
 {
 	progress *p = ctx;
-	lsp_log(NULL, LOG_DEBUG, "%s: %s: %s", p->r->path, path, what);
+	lsp_log(NULL, LSP_LOG_DEBUG, "%s: %s: %s", p->r->path, path, what);
 }
 
 static void full_index(lsp_root *r)
@@ -437,18 +437,18 @@ static void full_index(lsp_root *r)
 	index_report rep;
 	int se = 0, rc = index_run(r->st, &o, &rep, &se);
 	if (rc) {
-		strbuf b = {0};
+		pt_strbuf b = {0};
 		if (rc == INDEX_ENOROOT)
-			strbuf_printf(&b, "cannot read %s: %s", r->path, strerror(se));
+			pt_strbuf_printf(&b, "cannot read %s: %s", r->path, strerror(se));
 		else
-			strbuf_printf(&b, "indexing %s failed: %s", r->path, store_strerror(rc));
-		lsp_log(s, LOG_ERROR, "%s", b.buf);
+			pt_strbuf_printf(&b, "indexing %s failed: %s", r->path, store_strerror(rc));
+		lsp_log(s, LSP_LOG_ERROR, "%s", b.buf);
 		pthread_mutex_lock(&r->mu);
 		free(r->error);
 		r->error = b.buf;
 		pthread_mutex_unlock(&r->mu);
 	} else {
-		lsp_log(s, LOG_INFO,
+		lsp_log(s, LSP_LOG_INFO,
 			"%s: %u files (%u changed), %llu entities, %llu edges in %.3f s", r->path,
 			rep.files, rep.changed + rep.added + rep.deleted,
 			(unsigned long long)rep.entities, (unsigned long long)rep.edges,
@@ -518,11 +518,12 @@ static void run_batch(lsp_root *r, lsp_update *u, size_t n, bool full)
 		uint64_t t1 = pt_now_ns();
 		int rc = update_file(r, &u[i], &rep);
 		if (rc)
-			lsp_log(r->srv, LOG_WARNING, "re-indexing %s failed: %s", u[i].rel,
+			lsp_log(r->srv, LSP_LOG_WARNING, "re-indexing %s failed: %s", u[i].rel,
 				store_strerror(rc));
 		else
-			lsp_log(NULL, LOG_DEBUG, "%s: re-indexed from %s in %.1f ms (%s)", u[i].rel,
-				u[i].text ? "the buffer" : "disk", (double)(pt_now_ns() - t1) / 1e6,
+			lsp_log(NULL, LSP_LOG_DEBUG, "%s: re-indexed from %s in %.1f ms (%s)",
+				u[i].rel, u[i].text ? "the buffer" : "disk",
+				(double)(pt_now_ns() - t1) / 1e6,
 				rep.fast_path ? "this file alone" : "whole graph");
 	}
 	pthread_mutex_lock(&r->mu);
@@ -651,10 +652,10 @@ static void root_free(lsp_root *r)
 {
 	for (size_t i = 0; i < r->queue.n; i++)
 		lsp_update_free(&r->queue.v[i]);
-	vec_free(&r->queue);
+	pt_vec_free(&r->queue);
 	for (size_t i = 0; i < r->diag.n; i++)
 		free(r->diag.v[i].uri);
-	vec_free(&r->diag);
+	pt_vec_free(&r->diag);
 	json_decref(r->pull_cache);
 	index_session_free(r->session);
 	store_close(r->st);
@@ -688,7 +689,7 @@ bool lsp_roots_drain(lsp_server *s)
 	for (size_t i = 0; i < s->roots.n; i++) {
 		if (root_drain(s->roots.v[i]))
 			continue;
-		lsp_log(NULL, LOG_WARNING,
+		lsp_log(NULL, LSP_LOG_WARNING,
 			"%s: indexing still running at exit; it resumes at the next start",
 			s->roots.v[i]->path);
 		all = false;
@@ -718,7 +719,7 @@ bool lsp_roots_stop(lsp_server *s, bool idle)
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += 2;
 		if (r->started && pthread_timedjoin_np(r->thread, NULL, &until) != 0) {
-			lsp_log(NULL, LOG_WARNING,
+			lsp_log(NULL, LSP_LOG_WARNING,
 				"%s: the indexer did not stop (client not reading?); exiting "
 				"anyway",
 				r->path);
@@ -728,6 +729,6 @@ bool lsp_roots_stop(lsp_server *s, bool idle)
 	}
 	for (size_t i = 0; i < s->roots.n; i++)
 		root_free(s->roots.v[i]);
-	vec_free(&s->roots);
+	pt_vec_free(&s->roots);
 	return true;
 }

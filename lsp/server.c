@@ -25,7 +25,7 @@ void lsp_log(lsp_server *s, int level, const char *fmt, ...)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "parseltongue: %s\n", msg);
-	if (s && s->out && level <= LOG_INFO)
+	if (s && s->out && level <= LSP_LOG_INFO)
 		jrpc_notify(s->out, "window/logMessage",
 			    json_pack("{s:i,s:s}", "type", level, "message", msg));
 }
@@ -68,7 +68,7 @@ static void enqueue(lsp_server *s, json_t *msg)
 	pthread_mutex_lock(&s->qmu);
 	if (msg) {
 		lsp_queued q = {msg, pt_now_ns()};
-		vec_push(&s->queue, q);
+		pt_vec_push(&s->queue, q);
 	} else
 		s->eof = true;
 	pthread_cond_signal(&s->qcv);
@@ -82,12 +82,12 @@ static void enqueue(lsp_server *s, json_t *msg)
 static bool screen(lsp_server *s, int rc, json_t *msg, const char *why)
 {
 	if (rc == JRPC_EPARSE) {
-		lsp_log(s, LOG_WARNING, "malformed message: %s", why);
+		lsp_log(s, LSP_LOG_WARNING, "malformed message: %s", why);
 		jrpc_reply_error(s->out, NULL, JRPC_PARSE_ERROR, why);
 		return false;
 	}
 	if (rc) {
-		lsp_log(s, LOG_WARNING, "refused a message: %s", why);
+		lsp_log(s, LSP_LOG_WARNING, "refused a message: %s", why);
 		jrpc_reply_error(s->out, NULL, JRPC_INVALID_REQUEST, why);
 		return false;
 	}
@@ -115,7 +115,7 @@ static void *reader_main(void *arg)
 		int rc = jrpc_read(s->in, &msg, why, sizeof why);
 		if (rc && !jrpc_recoverable(rc)) {
 			if (rc != JRPC_EOF)
-				lsp_log(s, LOG_WARNING, "input ended: %s", jrpc_strerror(rc));
+				lsp_log(s, LSP_LOG_WARNING, "input ended: %s", jrpc_strerror(rc));
 			break;
 		}
 		if (screen(s, rc, msg, why))
@@ -138,7 +138,7 @@ static void *watchdog_main(void *arg)
 		if (atomic_load(&s->quit))
 			break;
 		if (kill(s->client_pid, 0) != 0 && errno == ESRCH) {
-			lsp_log(NULL, LOG_ERROR, "the editor (process %d) is gone: exiting",
+			lsp_log(NULL, LSP_LOG_ERROR, "the editor (process %d) is gone: exiting",
 				(int)s->client_pid);
 			_exit(1);
 		}
@@ -349,7 +349,7 @@ static json_t *h_did_change(lsp_server *s, json_t *params, lsp_err *err)
 	json_t *changes = json_object_get(params, "contentChanges"), *c;
 	if (!uri || !json_is_array(changes))
 		return NULL;
-	VEC(lsp_change) v = {0};
+	PT_VEC(lsp_change) v = {0};
 	size_t i;
 	json_array_foreach(changes, i, c)
 	{
@@ -362,15 +362,15 @@ static json_t *h_did_change(lsp_server *s, json_t *params, lsp_err *err)
 		if (range && (!parse_pos(json_object_get(range, "start"), &ch.range.start) ||
 			      !parse_pos(json_object_get(range, "end"), &ch.range.end)))
 			continue;
-		vec_push(&v, ch);
+		pt_vec_push(&v, ch);
 	}
 	json_int_t version = json_integer_value(
 		json_object_get(json_object_get(params, "textDocument"), "version"));
 	if (lsp_docs_change(s->docs, uri, version, v.v, v.n, s->enc))
 		reindex(s, uri, true);
 	else
-		lsp_log(s, LOG_WARNING, "didChange for a document that is not open: %s", uri);
-	vec_free(&v);
+		lsp_log(s, LSP_LOG_WARNING, "didChange for a document that is not open: %s", uri);
+	pt_vec_free(&v);
 	return NULL;
 }
 
@@ -544,7 +544,7 @@ static void request(lsp_server *s, const char *method, json_t *id, json_t *param
 	if (total_ns > 50000000ull)
 		atomic_fetch_add(&s->req_over_50ms, 1);
 	if (s->slow_ms >= 0 && total >= (uint64_t)s->slow_ms)
-		lsp_log(NULL, LOG_INFO,
+		lsp_log(NULL, LSP_LOG_INFO,
 			"slow request %s: %llu ms since it was read, %llu ms handling it "
 			"(%llu ms waiting for pending edits)",
 			method, (unsigned long long)total, (unsigned long long)ms,
@@ -563,7 +563,7 @@ static void notification(lsp_server *s, const char *method, json_t *params)
 	json_decref(r->fn(s, params, &err));
 	uint64_t ms = (pt_now_ns() - t0) / 1000000;
 	if (s->slow_ms >= 0 && ms >= (uint64_t)s->slow_ms)
-		lsp_log(NULL, LOG_INFO, "slow notification %s: %llu ms", method,
+		lsp_log(NULL, LSP_LOG_INFO, "slow notification %s: %llu ms", method,
 			(unsigned long long)ms);
 }
 
@@ -615,7 +615,7 @@ static int serve(lsp_server *s)
 		if (code >= 0)
 			return code;
 	}
-	lsp_log(NULL, LOG_INFO, "input closed without exit");
+	lsp_log(NULL, LSP_LOG_INFO, "input closed without exit");
 	return 1;
 }
 
@@ -665,7 +665,7 @@ static void server_free(lsp_server *s)
 {
 	for (size_t i = 0; i < s->queue.n; i++)
 		json_decref(s->queue.v[i].msg);
-	vec_free(&s->queue);
+	pt_vec_free(&s->queue);
 	lsp_docs_free(s->docs);
 	jrpc_reader_free(s->in);
 	jrpc_writer_free(s->out);
@@ -677,7 +677,7 @@ static void server_free(lsp_server *s)
 
 int lsp_main(int argc, char **argv)
 {
-	lsp_server *s = xcalloc(1, sizeof *s);
+	lsp_server *s = pt_xcalloc(1, sizeof *s);
 	s->enc = LSP_UTF16;
 	pthread_mutex_init(&s->qmu, NULL);
 	pthread_cond_init(&s->qcv, NULL);

@@ -59,7 +59,7 @@ typedef struct {
 	bool watched;        /* inotify watches added (dispatcher only) */
 	pthread_mutex_t mu;  /* guards everything below */
 	pthread_cond_t cv;   /* work queued, or work done */
-	VEC(lsp_update) queue;
+	PT_VEC(lsp_update) queue;
 	int state;             /* ROOT_* */
 	bool busy;             /* an update is being written */
 	bool full_running;     /* ... and it is a whole-workspace run */
@@ -70,7 +70,7 @@ typedef struct {
 	/* uris that carry reported cycle diagnostics, with a hash of what
 	 * was last sent for each (pushes skip what did not change); under
 	 * the server's diag_mu */
-	VEC(lsp_diag_file) diag;
+	PT_VEC(lsp_diag_file) diag;
 	/* what pull requests answer: the folder's diagnostics as of database
 	 * generation pull_gen (under diag_mu; made by the indexer once idle,
 	 * or by the first pull after a commit) */
@@ -91,7 +91,7 @@ struct lsp_server {
 	lsp_enc enc;
 	/* appended by the dispatcher only, never moved (reserved once); other
 	 * threads read the count with lsp_roots_count; retired roots stay */
-	VEC(lsp_root *) roots;
+	PT_VEC(lsp_root *) roots;
 	const char *db_arg;
 	int phase;      /* 0 before initialize, 1 running, 2 after shutdown */
 	bool test_mode; /* PARSELTONGUE_LSP_TEST=1: test-only methods */
@@ -103,7 +103,7 @@ struct lsp_server {
 	/* the reader → dispatcher queue */
 	pthread_mutex_t qmu;
 	pthread_cond_t qcv;
-	VEC(lsp_queued) queue;
+	PT_VEC(lsp_queued) queue;
 	uint64_t arrived_ns; /* when the message being dispatched was read */
 	/* requests answered: how many, and how long from read to answer
 	 * written (the dispatcher writes, parseltongue/stats reads) */
@@ -133,10 +133,10 @@ typedef json_t *lsp_handler(lsp_server *s, json_t *params, lsp_err *err);
 /* server.c */
 void lsp_log(lsp_server *s, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 enum {
-	LOG_ERROR = 1,
-	LOG_WARNING = 2,
-	LOG_INFO = 3,
-	LOG_DEBUG = 4
+	LSP_LOG_ERROR = 1,
+	LSP_LOG_WARNING = 2,
+	LSP_LOG_INFO = 3,
+	LSP_LOG_DEBUG = 4
 };
 bool lsp_is_cancelled(lsp_server *s);
 

@@ -116,19 +116,19 @@ void lsp_lines_init(lsp_lines *self, const char *text, size_t len)
 	memset(self, 0, sizeof *self);
 	self->text = text;
 	self->len = len;
-	vec_push(&self->starts, 0);
+	pt_vec_push(&self->starts, 0);
 	for (const char *p = text, *end = text + len; p < end;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		if (!nl)
 			break;
-		vec_push(&self->starts, (size_t)(nl + 1 - text));
+		pt_vec_push(&self->starts, (size_t)(nl + 1 - text));
 		p = nl + 1;
 	}
 }
 
 void lsp_lines_free(lsp_lines *self)
 {
-	vec_free(&self->starts);
+	pt_vec_free(&self->starts);
 }
 
 size_t lsp_lines_len(const lsp_lines *self, uint32_t l)
@@ -215,13 +215,13 @@ lsp_pos lsp_text_position(const char *text, size_t len, size_t offset, lsp_enc e
 
 /* ---- edits ----------------------------------------------------------------- */
 
-void lsp_apply_changes(strbuf *buf, const lsp_change *ch, size_t n, lsp_enc e)
+void lsp_apply_changes(pt_strbuf *buf, const lsp_change *ch, size_t n, lsp_enc e)
 {
 	for (size_t i = 0; i < n; i++) {
 		const lsp_change *c = &ch[i];
 		if (c->whole) {
 			buf->len = 0;
-			strbuf_add(buf, c->text, c->len);
+			pt_strbuf_add(buf, c->text, c->len);
 			continue;
 		}
 		const char *t = buf->buf ? buf->buf : "";
@@ -232,21 +232,21 @@ void lsp_apply_changes(strbuf *buf, const lsp_change *ch, size_t n, lsp_enc e)
 			a = b;
 			b = x;
 		}
-		strbuf out = {0};
-		strbuf_add(&out, t, a);
-		strbuf_add(&out, c->text, c->len);
-		strbuf_add(&out, t + b, buf->len - b);
-		strbuf_free(buf);
+		pt_strbuf out = {0};
+		pt_strbuf_add(&out, t, a);
+		pt_strbuf_add(&out, c->text, c->len);
+		pt_strbuf_add(&out, t + b, buf->len - b);
+		pt_strbuf_free(buf);
 		*buf = out;
 	}
-	strbuf_cstr(buf);
+	pt_strbuf_cstr(buf);
 }
 
 /* ---- documents ----------------------------------------------------------- */
 
 typedef struct {
 	char *uri;
-	strbuf text;
+	pt_strbuf text;
 	int64_t version;
 	TSTree *tree;   /* last parse, edited to match text; NULL if none */
 	uint64_t stamp; /* changes with every open and change: names this text */
@@ -266,7 +266,7 @@ static TSPoint point_at(const char *t, size_t off)
 }
 
 /* One ranged change, applied to buf and told to the tree. */
-static void apply_tracked(strbuf *buf, const lsp_change *c, lsp_enc e, TSTree *tree)
+static void apply_tracked(pt_strbuf *buf, const lsp_change *c, lsp_enc e, TSTree *tree)
 {
 	const char *t = buf->buf ? buf->buf : "";
 	size_t a = lsp_text_offset(t, buf->len, c->range.start, e);
@@ -297,12 +297,12 @@ static void apply_tracked(strbuf *buf, const lsp_change *c, lsp_enc e, TSTree *t
 struct lsp_docs {
 	pthread_mutex_t mu;
 	uint64_t stamps;
-	VEC(doc) v; /* few documents are open at once: a linear search */
+	PT_VEC(doc) v; /* few documents are open at once: a linear search */
 };
 
 lsp_docs *lsp_docs_new(void)
 {
-	lsp_docs *d = xcalloc(1, sizeof *d);
+	lsp_docs *d = pt_xcalloc(1, sizeof *d);
 	pthread_mutex_init(&d->mu, NULL);
 	return d;
 }
@@ -313,11 +313,11 @@ void lsp_docs_free(lsp_docs *self)
 		return;
 	for (size_t i = 0; i < self->v.n; i++) {
 		free(self->v.v[i].uri);
-		strbuf_free(&self->v.v[i].text);
+		pt_strbuf_free(&self->v.v[i].text);
 		if (self->v.v[i].tree)
 			ts_tree_delete(self->v.v[i].tree);
 	}
-	vec_free(&self->v);
+	pt_vec_free(&self->v);
 	pthread_mutex_destroy(&self->mu);
 	free(self);
 }
@@ -335,8 +335,8 @@ void lsp_docs_open(lsp_docs *self, const char *uri, const char *text, size_t len
 	pthread_mutex_lock(&self->mu);
 	doc *x = find(self, uri);
 	if (!x) {
-		doc nd = {xstrdup(uri), {0}, 0, NULL, 0};
-		vec_push(&self->v, nd);
+		doc nd = {pt_xstrdup(uri), {0}, 0, NULL, 0};
+		pt_vec_push(&self->v, nd);
 		x = &self->v.v[self->v.n - 1];
 	}
 	if (x->tree)
@@ -344,7 +344,7 @@ void lsp_docs_open(lsp_docs *self, const char *uri, const char *text, size_t len
 	x->tree = NULL;
 	x->stamp = ++self->stamps;
 	x->text.len = 0;
-	strbuf_add(&x->text, text, len);
+	pt_strbuf_add(&x->text, text, len);
 	x->version = version;
 	pthread_mutex_unlock(&self->mu);
 }
@@ -378,7 +378,7 @@ bool lsp_docs_close(lsp_docs *self, const char *uri)
 	doc *x = find(self, uri);
 	if (x) {
 		free(x->uri);
-		strbuf_free(&x->text);
+		pt_strbuf_free(&x->text);
 		if (x->tree)
 			ts_tree_delete(x->tree);
 		*x = self->v.v[--self->v.n];
@@ -400,7 +400,7 @@ bool lsp_docs_get(lsp_docs *self, const char *uri, char **text, size_t *len, int
 	pthread_mutex_lock(&self->mu);
 	doc *x = find(self, uri);
 	if (x) {
-		*text = xstrndup(x->text.buf ? x->text.buf : "", x->text.len);
+		*text = pt_xstrndup(x->text.buf ? x->text.buf : "", x->text.len);
 		*len = x->text.len;
 		if (version)
 			*version = x->version;
@@ -413,9 +413,9 @@ size_t lsp_docs_list(lsp_docs *self, char ***uris)
 {
 	pthread_mutex_lock(&self->mu);
 	size_t n = self->v.n;
-	*uris = xcalloc(n + 1, sizeof **uris);
+	*uris = pt_xcalloc(n + 1, sizeof **uris);
 	for (size_t i = 0; i < n; i++)
-		(*uris)[i] = xstrdup(self->v.v[i].uri);
+		(*uris)[i] = pt_xstrdup(self->v.v[i].uri);
 	pthread_mutex_unlock(&self->mu);
 	return n;
 }
@@ -426,7 +426,7 @@ bool lsp_docs_snapshot(lsp_docs *self, const char *uri, char **text, size_t *len
 	pthread_mutex_lock(&self->mu);
 	doc *x = find(self, uri);
 	if (x) {
-		*text = xstrndup(x->text.buf ? x->text.buf : "", x->text.len);
+		*text = pt_xstrndup(x->text.buf ? x->text.buf : "", x->text.len);
 		*len = x->text.len;
 		*version = (int64_t)x->stamp;
 		*tree = x->tree ? ts_tree_copy(x->tree) : NULL;

@@ -48,7 +48,7 @@ size_t lsp_bytes_for_units(const char *s, size_t n, uint32_t units, lsp_enc e);
 typedef struct {
 	const char *text;
 	size_t len;
-	VEC(size_t) starts; /* byte offset of each line; starts.n = lines */
+	PT_VEC(size_t) starts; /* byte offset of each line; starts.n = lines */
 } lsp_lines;
 
 void lsp_lines_init(lsp_lines *self, const char *text, size_t len);
@@ -78,7 +78,7 @@ typedef struct {
 } lsp_change;
 
 /* Apply changes in order to buf (positions in encoding e). */
-void lsp_apply_changes(strbuf *buf, const lsp_change *ch, size_t n, lsp_enc e);
+void lsp_apply_changes(pt_strbuf *buf, const lsp_change *ch, size_t n, lsp_enc e);
 
 /* The set of open documents, by URI. Thread-safe (one mutex): the
  * dispatcher edits it, the indexer and the file watcher read it. */

@@ -29,7 +29,7 @@ typedef struct {
 struct lsp_watches {
 	pthread_mutex_t mu; /* guards w and full */
 	int fd;
-	VEC(watch) w;
+	PT_VEC(watch) w;
 	bool full; /* the kernel's watch limit was hit */
 	pthread_t thread;
 	bool on;
@@ -99,24 +99,24 @@ static void watch_tree(lsp_server *s, struct lsp_watches *w, const char *dir, bo
 					   IN_CREATE | IN_DELETE_SELF | IN_ONLYDIR);
 	if (wd < 0) {
 		if (errno != ENOSPC)
-			lsp_log(NULL, LOG_WARNING, "cannot watch %s: %s", dir, strerror(errno));
+			lsp_log(NULL, LSP_LOG_WARNING, "cannot watch %s: %s", dir, strerror(errno));
 		else if (!w->full)
-			lsp_log(s, LOG_WARNING,
+			lsp_log(s, LSP_LOG_WARNING,
 				"inotify watch limit reached (fs.inotify.max_user_watches): "
 				"changes on disk "
 				"under some folders are seen at the next start");
 		w->full |= errno == ENOSPC;
 		return;
 	}
-	watch x = {wd, xstrdup(dir)};
-	vec_push(&w->w, x);
+	watch x = {wd, pt_xstrdup(dir)};
+	pt_vec_push(&w->w, x);
 	DIR *d = depth < 64 ? opendir(dir) : NULL;
 	struct dirent *e;
 	while (d && (e = readdir(d))) {
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
-		strbuf p = {0};
-		strbuf_printf(&p, "%s/%s", dir, e->d_name);
+		pt_strbuf p = {0};
+		pt_strbuf_printf(&p, "%s/%s", dir, e->d_name);
 		struct stat sb;
 		if (lstat(p.buf, &sb) == 0 && S_ISDIR(sb.st_mode) && !skip_dir(e->d_name)) {
 			watch_tree(s, w, p.buf, announce, depth + 1);
@@ -125,7 +125,7 @@ static void watch_tree(lsp_server *s, struct lsp_watches *w, const char *dir, bo
 			lsp_watched_change(s, u);
 			free(u);
 		}
-		strbuf_free(&p);
+		pt_strbuf_free(&p);
 	}
 	if (d)
 		closedir(d);
@@ -155,8 +155,8 @@ static char *event_path(struct lsp_watches *w, const struct inotify_event *ev)
 	}
 	if (!ev->len || (ev->mask & IN_DELETE_SELF))
 		return NULL;
-	strbuf p = {0};
-	strbuf_printf(&p, "%s/%s", w->w.v[i].dir, ev->name);
+	pt_strbuf p = {0};
+	pt_strbuf_printf(&p, "%s/%s", w->w.v[i].dir, ev->name);
 	return p.buf;
 }
 
@@ -206,13 +206,13 @@ void lsp_watch_start(lsp_server *s)
 	if (!w) {
 		int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 		if (fd < 0) {
-			lsp_log(s, LOG_WARNING,
+			lsp_log(s, LSP_LOG_WARNING,
 				"inotify unavailable (%s): changes on disk are seen at the next "
 				"start",
 				strerror(errno));
 			return;
 		}
-		w = s->watches = xcalloc(1, sizeof *w);
+		w = s->watches = pt_xcalloc(1, sizeof *w);
 		w->fd = fd;
 		pthread_mutex_init(&w->mu, NULL);
 	}
@@ -239,7 +239,7 @@ void lsp_watch_stop(lsp_server *s)
 	close(w->fd);
 	for (size_t i = 0; i < w->w.n; i++)
 		free(w->w.v[i].dir);
-	vec_free(&w->w);
+	pt_vec_free(&w->w);
 	pthread_mutex_destroy(&w->mu);
 	free(w);
 	s->watches = NULL;

@@ -88,7 +88,7 @@ void rec_edge_decode(const void *q, rec_edge *e)
 	e->ec = get32(p + 28);
 }
 
-void rec_entity_encode(const rec_entity *r, strbuf *out)
+void rec_entity_encode(const rec_entity *r, pt_strbuf *out)
 {
 	uint8_t h[REC_ENTITY_HEADER];
 	memset(h, 0, sizeof h);
@@ -112,10 +112,10 @@ void rec_entity_encode(const rec_entity *r, strbuf *out)
 	put32(h + 68, r->nec);
 	put32(h + 72, r->disamb);
 	out->len = 0;
-	strbuf_add(out, h, sizeof h);
-	strbuf_add(out, r->name, strlen(r->name) + 1);
-	strbuf_add(out, r->qpath, strlen(r->qpath) + 1);
-	strbuf_add(out, r->sig, strlen(r->sig) + 1);
+	pt_strbuf_add(out, h, sizeof h);
+	pt_strbuf_add(out, r->name, strlen(r->name) + 1);
+	pt_strbuf_add(out, r->qpath, strlen(r->qpath) + 1);
+	pt_strbuf_add(out, r->sig, strlen(r->sig) + 1);
 }
 
 /* Next NUL-terminated string in [*p, end), or NULL. */

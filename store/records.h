@@ -76,7 +76,7 @@ typedef struct {
 	const char *name, *qpath, *sig;
 } rec_entity;
 /* Appends the encoded record to out (cleared first). */
-void rec_entity_encode(const rec_entity *r, strbuf *out);
+void rec_entity_encode(const rec_entity *r, pt_strbuf *out);
 int rec_entity_decode(const void *data, size_t len, rec_entity *r);
 
 #endif

@@ -135,15 +135,15 @@ static unsigned table_flags(store_table t)
 
 static char *join(const char *dir, const char *name)
 {
-	strbuf b = {0};
-	strbuf_printf(&b, "%s/%s", dir, name);
+	pt_strbuf b = {0};
+	pt_strbuf_printf(&b, "%s/%s", dir, name);
 	return b.buf;
 }
 
 static char *cat(const char *a, const char *b)
 {
-	strbuf s = {0};
-	strbuf_printf(&s, "%s%s", a, b);
+	pt_strbuf s = {0};
+	pt_strbuf_printf(&s, "%s%s", a, b);
 	return s.buf;
 }
 
@@ -160,7 +160,7 @@ static void sync_dir(const char *dir)
 
 static void sync_parent(const char *path)
 {
-	char *d = xstrdup(path);
+	char *d = pt_xstrdup(path);
 	char *slash = strrchr(d, '/');
 	if (!slash)
 		sync_dir(".");
@@ -184,7 +184,7 @@ static int file_size(const char *path, uint64_t *out)
 /* mkdir -p: create each missing component; returns an errno value. */
 static int mkdir_p(const char *path)
 {
-	char *p = xstrdup(path);
+	char *p = pt_xstrdup(path);
 	int e = 0;
 	for (char *q = p + 1;; q++) {
 		if (*q && *q != '/')
@@ -430,9 +430,9 @@ void store_stamp(store *self)
  * MDB_NOSUBDIR). *out is set on success and on STORE_ESCHEMA. */
 static int open_at(const char *path, unsigned flags, unsigned mflags, store **out)
 {
-	store *s = xcalloc(1, sizeof *s);
+	store *s = pt_xcalloc(1, sizeof *s);
 	pthread_rwlock_init(&s->remap, NULL);
-	s->dir = xstrdup(path);
+	s->dir = pt_xstrdup(path);
 	s->flags = flags;
 	int rc = env_open(s, mflags);
 	if (!rc)
@@ -538,7 +538,7 @@ int store_txn_begin(store *self, bool write, store_txn **out)
 		return rc;
 	}
 	txns_here++;
-	store_txn *txn = xcalloc(1, sizeof *txn);
+	store_txn *txn = pt_xcalloc(1, sizeof *txn);
 	txn->s = self;
 	txn->txn = t;
 	txn->write = write;
@@ -737,7 +737,7 @@ int store_cursor_open(store_txn *txn, store_table t, store_cursor **out)
 		return rc;
 	if ((rc = txn_err(txn, mdb_cursor_open(txn->txn, dbi, &cur))))
 		return rc;
-	store_cursor *c = xcalloc(1, sizeof *c);
+	store_cursor *c = pt_xcalloc(1, sizeof *c);
 	c->txn = txn;
 	c->cur = cur;
 	c->dup = table_flags(t) != 0;
@@ -955,7 +955,7 @@ static int copy_file(const char *src, const char *dst)
 		CHUNK = 1 << 20
 	};
 	int rc = STORE_OK, in = open(src, O_RDONLY | O_CLOEXEC), out = -1;
-	char *buf = xmalloc(CHUNK);
+	char *buf = pt_xmalloc(CHUNK);
 	if (in < 0 || (out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
 		rc = err(errno);
 		goto done;
@@ -1198,12 +1198,12 @@ int store_check(const char *dir)
 	int rc = WIFEXITED(status) ? WEXITSTATUS(status) : STORE_EIO;
 	/* a data file in which our tables cannot be found: damaged (or
 	 * never initialised, which a rebuild treats the same way) */
-	strbuf p = {0};
-	strbuf_printf(&p, "%s/data.mdb", dir);
+	pt_strbuf p = {0};
+	pt_strbuf_printf(&p, "%s/data.mdb", dir);
 	struct stat sb;
 	if (rc == STORE_ENOENT && stat(p.buf, &sb) == 0 && sb.st_size > 0)
 		rc = STORE_ECORRUPT;
-	strbuf_free(&p);
+	pt_strbuf_free(&p);
 	if (rc == STORE_OK)
 		stamp_write(dir);
 	return rc;

@@ -15,24 +15,24 @@ static pt_facts F;
 static int setup(void **state)
 {
 	(void)state;
-	X = extract_new();
-	facts_init(&F);
+	X = pt_extractor_new();
+	pt_facts_init(&F);
 	return X ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	facts_free(&F);
-	extract_free(X);
+	pt_facts_free(&F);
+	pt_extractor_free(X);
 	return 0;
 }
 
 static void run_len(const char *src, size_t len)
 {
-	facts_free(&F);
-	facts_init(&F);
-	assert_int_equal(extract_text(X, src, len, &F), EXTRACT_OK);
+	pt_facts_free(&F);
+	pt_facts_init(&F);
+	assert_int_equal(pt_extractor_text(X, src, len, &F), EXTRACT_OK);
 }
 
 static void run(const char *src)
@@ -42,7 +42,7 @@ static void run(const char *src)
 
 static const char *S(uint32_t off)
 {
-	return strpool_get(&F.pool, off);
+	return pt_strpool_get(&F.pool, off);
 }
 
 /* Index of the first item of that kind and name, -1 if none. */
@@ -332,18 +332,18 @@ static void test_sig_limit(void **state)
 	(void)state;
 	/* 300 two-byte characters in a parameter name: cut at 512 bytes, on a
 	 * character boundary */
-	strbuf b = {0};
-	strbuf_adds(&b, "fn f(x");
+	pt_strbuf b = {0};
+	pt_strbuf_adds(&b, "fn f(x");
 	for (int i = 0; i < 300; i++)
-		strbuf_adds(&b, "\xc3\xa9");
-	strbuf_adds(&b, ": u8) {}\n");
+		pt_strbuf_adds(&b, "\xc3\xa9");
+	pt_strbuf_adds(&b, ": u8) {}\n");
 	run(b.buf);
 	const char *sig = S(it(PT_FUNCTION, "f")->sig);
 	size_t n = strlen(sig);
 	assert_true(n <= 512 && n >= 510);
 	assert_true(((unsigned char)sig[n - 1] & 0xC0) == 0x80); /* ends with a full é */
 	assert_true(((unsigned char)sig[n - 2] & 0xC0) == 0xC0);
-	strbuf_free(&b);
+	pt_strbuf_free(&b);
 }
 
 static void test_generics_and_ret(void **state)
@@ -1227,23 +1227,23 @@ static void test_syntax_errors(void **state)
 		assert_true(F.items.v[i].parent < (int32_t)i);
 }
 
-static void deep(strbuf *b, const char *head, const char *open, const char *mid, const char *close,
-		 int n, const char *tail)
+static void deep(pt_strbuf *b, const char *head, const char *open, const char *mid,
+		 const char *close, int n, const char *tail)
 {
 	b->len = 0;
-	strbuf_adds(b, head);
+	pt_strbuf_adds(b, head);
 	for (int i = 0; i < n; i++)
-		strbuf_adds(b, open);
-	strbuf_adds(b, mid);
+		pt_strbuf_adds(b, open);
+	pt_strbuf_adds(b, mid);
 	for (int i = 0; i < n; i++)
-		strbuf_adds(b, close);
-	strbuf_adds(b, tail);
+		pt_strbuf_adds(b, close);
+	pt_strbuf_adds(b, tail);
 }
 
 static void test_deep_nesting(void **state)
 {
 	(void)state;
-	strbuf b = {0};
+	pt_strbuf b = {0};
 	deep(&b, "fn f() { let x = ", "(", "a.m()", ")", 10000, "; }\n");
 	run_len(b.buf, b.len);
 	assert_non_null(ref_nth(FR_CALL_METHOD, "m", 0));
@@ -1286,7 +1286,7 @@ static void test_deep_nesting(void **state)
 	     10000, ");\n");
 	run_len(b.buf, b.len);
 	assert_int_equal(count_items(PT_IMPL), 10000);
-	strbuf_free(&b);
+	pt_strbuf_free(&b);
 }
 
 static void test_bad_bytes(void **state)
@@ -1304,9 +1304,9 @@ static void test_bad_bytes(void **state)
 	assert_int_equal(F.n_lines, 0);
 	run_len("fn a() {}", 9);
 	assert_int_equal(F.n_lines, 1);
-	facts_free(&F);
-	facts_init(&F);
-	assert_int_equal(extract_text(X, NULL, 0, &F), EXTRACT_OK);
+	pt_facts_free(&F);
+	pt_facts_init(&F);
+	assert_int_equal(pt_extractor_text(X, NULL, 0, &F), EXTRACT_OK);
 
 	/* random bytes and random Rust-ish token soup: no crash, sane indexes */
 	static const char *toks[] = {
@@ -1358,18 +1358,18 @@ static void test_bad_bytes(void **state)
 		"*/",
 		"//",
 	};
-	strbuf b = {0};
+	pt_strbuf b = {0};
 	srand(7);
 	for (int round = 0; round < 300; round++) {
 		b.len = 0;
 		int n = rand() % 200;
 		for (int i = 0; i < n; i++) {
 			if (round % 3 == 0) {
-				strbuf_addc(&b, (char)(rand() & 0xff));
+				pt_strbuf_addc(&b, (char)(rand() & 0xff));
 			} else {
 				const char *t = toks[rand() % (sizeof toks / sizeof toks[0])];
-				strbuf_add(&b, t, t[0] ? strlen(t) : 1);
-				strbuf_addc(&b, ' ');
+				pt_strbuf_add(&b, t, t[0] ? strlen(t) : 1);
+				pt_strbuf_addc(&b, ' ');
 			}
 		}
 		run_len(b.buf ? b.buf : "", b.len);
@@ -1378,15 +1378,15 @@ static void test_bad_bytes(void **state)
 		for (size_t i = 0; i < F.refs.n; i++)
 			assert_true(F.refs.v[i].from >= -1 &&
 				    F.refs.v[i].from < (int32_t)F.items.n);
-		strbuf enc = {0};
+		pt_strbuf enc = {0};
 		pt_facts g;
-		facts_init(&g);
-		facts_encode(&F, &enc);
-		assert_int_equal(facts_decode(enc.buf, enc.len, &g), 0);
-		facts_free(&g);
-		strbuf_free(&enc);
+		pt_facts_init(&g);
+		pt_facts_encode(&F, &enc);
+		assert_int_equal(pt_facts_decode(enc.buf, enc.len, &g), 0);
+		pt_facts_free(&g);
+		pt_strbuf_free(&enc);
 	}
-	strbuf_free(&b);
+	pt_strbuf_free(&b);
 }
 
 /* Macro bodies are re-parsed and token-scanned: the same care with
@@ -1417,15 +1417,15 @@ static void test_bad_macro_bodies(void **state)
 		"\xff",  "'a",      "&",
 		"\"s\"", "\n",
 	};
-	strbuf b = {0};
+	pt_strbuf b = {0};
 	srand(11);
 	for (int round = 0; round < 300; round++) {
 		b.len = 0;
 		int n = rand() % 300;
 		for (int i = 0; i < n; i++) {
 			const char *t = toks[rand() % (sizeof toks / sizeof toks[0])];
-			strbuf_add(&b, t, t[0] ? strlen(t) : 1);
-			strbuf_addc(&b, ' ');
+			pt_strbuf_add(&b, t, t[0] ? strlen(t) : 1);
+			pt_strbuf_addc(&b, ' ');
 		}
 		run_len(b.buf ? b.buf : "", b.len);
 		for (size_t i = 0; i < F.items.n; i++)
@@ -1433,33 +1433,33 @@ static void test_bad_macro_bodies(void **state)
 		for (size_t i = 0; i < F.refs.n; i++)
 			assert_true(F.refs.v[i].from >= -1 &&
 				    F.refs.v[i].from < (int32_t)F.items.n);
-		strbuf enc = {0};
+		pt_strbuf enc = {0};
 		pt_facts g;
-		facts_init(&g);
-		facts_encode(&F, &enc);
-		assert_int_equal(facts_decode(enc.buf, enc.len, &g), 0);
-		facts_free(&g);
-		strbuf_free(&enc);
+		pt_facts_init(&g);
+		pt_facts_encode(&F, &enc);
+		assert_int_equal(pt_facts_decode(enc.buf, enc.len, &g), 0);
+		pt_facts_free(&g);
+		pt_strbuf_free(&enc);
 	}
-	strbuf_free(&b);
+	pt_strbuf_free(&b);
 }
 
 static void test_timeout(void **state)
 {
 	(void)state;
-	strbuf b = {0};
+	pt_strbuf b = {0};
 	for (int i = 0; i < 20000; i++)
-		strbuf_printf(&b, "fn f%d(x: u32) -> u32 { let y = x * %d + g(x); y }\n", i, i);
-	extract_set_timeout(X, 1);
-	facts_free(&F);
-	facts_init(&F);
-	assert_int_equal(extract_text(X, b.buf, b.len, &F), EXTRACT_ETIMEOUT);
+		pt_strbuf_printf(&b, "fn f%d(x: u32) -> u32 { let y = x * %d + g(x); y }\n", i, i);
+	pt_extractor_set_timeout(X, 1);
+	pt_facts_free(&F);
+	pt_facts_init(&F);
+	assert_int_equal(pt_extractor_text(X, b.buf, b.len, &F), EXTRACT_ETIMEOUT);
 	assert_int_equal(F.items.n, 0);
-	extract_set_timeout(X, 2000000);
+	pt_extractor_set_timeout(X, 2000000);
 	run("fn after() {}\n"); /* the parser was reset */
 	assert_int_equal(F.items.n, 1);
 	assert_string_equal(S(F.items.v[0].name), "after");
-	strbuf_free(&b);
+	pt_strbuf_free(&b);
 }
 
 int main(void)

@@ -17,12 +17,12 @@ static pt_span span(uint32_t a, uint32_t b, uint32_t line)
 /* A small but complete value: every record kind, every field non-zero. */
 static void sample(pt_facts *f)
 {
-	facts_init(f);
-	uint32_t m = strpool_adds(&f->pool, "m"), fun = strpool_adds(&f->pool, "run"),
-		 sig = strpool_adds(&f->pool, "pub fn run() -> Self"),
-		 self = strpool_adds(&f->pool, "Self"), tr = strpool_adds(&f->pool, "Tr"),
-		 gen = strpool_adds(&f->pool, "T:Tr"), p = strpool_adds(&f->pool, "m.rs"),
-		 x = strpool_adds(&f->pool, "x");
+	pt_facts_init(f);
+	uint32_t m = pt_strpool_adds(&f->pool, "m"), fun = pt_strpool_adds(&f->pool, "run"),
+		 sig = pt_strpool_adds(&f->pool, "pub fn run() -> Self"),
+		 self = pt_strpool_adds(&f->pool, "Self"), tr = pt_strpool_adds(&f->pool, "Tr"),
+		 gen = pt_strpool_adds(&f->pool, "T:Tr"), p = pt_strpool_adds(&f->pool, "m.rs"),
+		 x = pt_strpool_adds(&f->pool, "x");
 	fact_item mod = {PT_MODULE, FI_PUB, -1, span(0, 40, 0), span(4, 5, 0), m, m, p, 0, 0,
 			 0,         0,      0};
 	fact_item fn = {PT_METHOD,
@@ -38,15 +38,15 @@ static void sample(pt_facts *f)
 			self,
 			x,
 			gen};
-	vec_push(&f->items, mod);
-	vec_push(&f->items, fn);
+	pt_vec_push(&f->items, mod);
+	pt_vec_push(&f->items, fn);
 	fact_use u = {0, tr, tr, FU_PUB, span(1, 3, 2)};
-	vec_push(&f->uses, u);
+	pt_vec_push(&f->uses, u);
 	fact_ref r = {FR_CALL_METHOD, RECV_FIELD, FR_QUALIFIED,   1, tr, fun,
 		      self,           x,          span(20, 23, 1)};
-	vec_push(&f->refs, r);
+	pt_vec_push(&f->refs, r);
 	fact_field fl = {0, x, self};
-	vec_push(&f->fields, fl);
+	pt_vec_push(&f->fields, fl);
 	f->n_errors = 3;
 	f->n_lines = 42;
 }
@@ -114,7 +114,7 @@ static void assert_empty(const pt_facts *f)
 {
 	assert_int_equal(f->items.n + f->uses.n + f->refs.n + f->fields.n, 0);
 	assert_int_equal(f->n_errors + f->n_lines, 0);
-	assert_string_equal(strpool_get(&f->pool, 0), "");
+	assert_string_equal(pt_strpool_get(&f->pool, 0), "");
 }
 
 /* Every item flag survives the trip, FI_IN_MACRO and FI_MACRO_GEN too. */
@@ -124,113 +124,113 @@ static void test_item_flags(void **state)
 	const uint32_t all =
 		FI_PUB | FI_HAS_BODY | FI_MOD_EXTERNAL | FI_TRAIT_IMPL | FI_MACRO_GEN | FI_IN_MACRO;
 	pt_facts a, b;
-	strbuf blob = {0};
+	pt_strbuf blob = {0};
 	sample(&a);
 	a.items.v[0].flags = all;
 	a.items.v[1].flags = FI_IN_MACRO;
-	facts_encode(&a, &blob);
-	facts_init(&b);
-	assert_int_equal(facts_decode(blob.buf, blob.len, &b), 0);
+	pt_facts_encode(&a, &blob);
+	pt_facts_init(&b);
+	assert_int_equal(pt_facts_decode(blob.buf, blob.len, &b), 0);
 	assert_int_equal(b.items.v[0].flags, all);
 	assert_int_equal(b.items.v[1].flags, FI_IN_MACRO);
-	facts_free(&a);
-	facts_free(&b);
-	strbuf_free(&blob);
+	pt_facts_free(&a);
+	pt_facts_free(&b);
+	pt_strbuf_free(&blob);
 }
 
 static void test_round_trip(void **state)
 {
 	(void)state;
 	pt_facts a, b;
-	strbuf blob = {0};
+	pt_strbuf blob = {0};
 	sample(&a);
-	facts_encode(&a, &blob);
-	facts_init(&b);
+	pt_facts_encode(&a, &blob);
+	pt_facts_init(&b);
 	/* decode replaces what b held */
-	vec_push(&b.uses, a.uses.v[0]);
-	assert_int_equal(facts_decode(blob.buf, blob.len, &b), 0);
+	pt_vec_push(&b.uses, a.uses.v[0]);
+	assert_int_equal(pt_facts_decode(blob.buf, blob.len, &b), 0);
 	/* encoding the decoded value gives the same bytes */
-	strbuf again = {0};
-	facts_encode(&b, &again);
+	pt_strbuf again = {0};
+	pt_facts_encode(&b, &again);
 	assert_int_equal(blob.len, again.len);
 	assert_memory_equal(blob.buf, again.buf, blob.len);
 	assert_int_equal(b.items.n, 2);
 	assert_int_equal(b.items.v[1].parent, 0);
-	assert_string_equal(strpool_get(&b.pool, b.items.v[1].sig), "pub fn run() -> Self");
-	assert_string_equal(strpool_get(&b.pool, b.items.v[0].path_attr), "m.rs");
-	assert_string_equal(strpool_get(&b.pool, b.refs.v[0].recv_name), "x");
+	assert_string_equal(pt_strpool_get(&b.pool, b.items.v[1].sig), "pub fn run() -> Self");
+	assert_string_equal(pt_strpool_get(&b.pool, b.items.v[0].path_attr), "m.rs");
+	assert_string_equal(pt_strpool_get(&b.pool, b.refs.v[0].recv_name), "x");
 	assert_int_equal(b.refs.v[0].recv_kind, RECV_FIELD);
 	assert_int_equal(b.refs.v[0].flags, FR_QUALIFIED);
 	assert_int_equal(b.items.v[1].span.end_col, 30);
 	assert_int_equal(b.n_lines, 42);
 	assert_int_equal(b.n_errors, 3);
 	assert_same(&a, &b);
-	facts_free(&a);
-	facts_free(&b);
-	strbuf_free(&blob);
-	strbuf_free(&again);
+	pt_facts_free(&a);
+	pt_facts_free(&b);
+	pt_strbuf_free(&blob);
+	pt_strbuf_free(&again);
 }
 
 static void test_empty(void **state)
 {
 	(void)state;
 	pt_facts a, b, z;
-	strbuf blob = {0};
-	facts_init(&a);
-	facts_encode(&a, &blob);
-	facts_init(&b);
-	assert_int_equal(facts_decode(blob.buf, blob.len, &b), 0);
+	pt_strbuf blob = {0};
+	pt_facts_init(&a);
+	pt_facts_encode(&a, &blob);
+	pt_facts_init(&b);
+	assert_int_equal(pt_facts_decode(blob.buf, blob.len, &b), 0);
 	assert_empty(&b);
 	/* a zeroed value encodes too, and frees */
 	memset(&z, 0, sizeof z);
 	blob.len = 0;
-	facts_encode(&z, &blob);
-	assert_int_equal(facts_decode(blob.buf, blob.len, &b), 0);
+	pt_facts_encode(&z, &blob);
+	assert_int_equal(pt_facts_decode(blob.buf, blob.len, &b), 0);
 	assert_empty(&b);
-	facts_free(&z);
-	facts_free(&z);
-	facts_free(&a);
-	facts_free(&b);
-	strbuf_free(&blob);
+	pt_facts_free(&z);
+	pt_facts_free(&z);
+	pt_facts_free(&a);
+	pt_facts_free(&b);
+	pt_strbuf_free(&blob);
 }
 
 /* Encode f and expect decode to refuse it, leaving the output empty. */
 static void assert_rejected(pt_facts *f)
 {
-	strbuf blob = {0};
+	pt_strbuf blob = {0};
 	pt_facts g;
-	facts_encode(f, &blob);
-	facts_init(&g);
-	vec_push(&g.items, f->items.v[0]);
-	assert_int_equal(facts_decode(blob.buf, blob.len, &g), -1);
+	pt_facts_encode(f, &blob);
+	pt_facts_init(&g);
+	pt_vec_push(&g.items, f->items.v[0]);
+	assert_int_equal(pt_facts_decode(blob.buf, blob.len, &g), -1);
 	assert_empty(&g);
-	facts_free(&g);
-	strbuf_free(&blob);
+	pt_facts_free(&g);
+	pt_strbuf_free(&blob);
 }
 
 static void test_truncated(void **state)
 {
 	(void)state;
 	pt_facts a, g;
-	strbuf blob = {0};
+	pt_strbuf blob = {0};
 	sample(&a);
-	facts_encode(&a, &blob);
-	facts_init(&g);
+	pt_facts_encode(&a, &blob);
+	pt_facts_init(&g);
 	for (size_t n = 0; n < blob.len; n++) {
 		/* a private copy of exactly n bytes, so ASan sees any overread */
 		char *copy = malloc(n ? n : 1);
 		memcpy(copy, blob.buf, n);
-		assert_int_equal(facts_decode(copy, n, &g), -1);
+		assert_int_equal(pt_facts_decode(copy, n, &g), -1);
 		assert_empty(&g);
 		free(copy);
 	}
 	/* and one byte too many */
-	strbuf_addc(&blob, 0);
-	assert_int_equal(facts_decode(blob.buf, blob.len, &g), -1);
-	assert_int_equal(facts_decode(NULL, 0, &g), -1);
-	facts_free(&a);
-	facts_free(&g);
-	strbuf_free(&blob);
+	pt_strbuf_addc(&blob, 0);
+	assert_int_equal(pt_facts_decode(blob.buf, blob.len, &g), -1);
+	assert_int_equal(pt_facts_decode(NULL, 0, &g), -1);
+	pt_facts_free(&a);
+	pt_facts_free(&g);
+	pt_strbuf_free(&blob);
 }
 
 static void test_bad_offsets(void **state)
@@ -243,34 +243,34 @@ static void test_bad_offsets(void **state)
 	end = (uint32_t)a.pool.b.len;
 	a.items.v[1].generics = end;
 	assert_rejected(&a);
-	facts_free(&a);
+	pt_facts_free(&a);
 
 	sample(&a);
 	a.refs.v[0].recv_name = UINT32_MAX;
 	assert_rejected(&a);
-	facts_free(&a);
+	pt_facts_free(&a);
 
 	sample(&a);
 	a.uses.v[0].alias = (uint32_t)a.pool.b.len + 7;
 	assert_rejected(&a);
-	facts_free(&a);
+	pt_facts_free(&a);
 
 	sample(&a);
 	a.fields.v[0].type = (uint32_t)a.pool.b.len;
 	assert_rejected(&a);
-	facts_free(&a);
+	pt_facts_free(&a);
 
 	/* a pool whose last string is not NUL-terminated */
 	sample(&a);
 	a.pool.b.len--;
 	assert_rejected(&a);
-	facts_free(&a);
+	pt_facts_free(&a);
 
 	/* a pool that does not start with the empty string */
 	sample(&a);
 	a.pool.b.buf[0] = 'x';
 	assert_rejected(&a);
-	facts_free(&a);
+	pt_facts_free(&a);
 }
 
 static void test_bad_indexes(void **state)
@@ -282,29 +282,29 @@ static void test_bad_indexes(void **state)
 		sample(&a);
 		a.items.v[1].parent = bad[i];
 		assert_rejected(&a);
-		facts_free(&a);
+		pt_facts_free(&a);
 		sample(&a);
 		a.uses.v[0].scope = bad[i];
 		assert_rejected(&a);
-		facts_free(&a);
+		pt_facts_free(&a);
 		sample(&a);
 		a.refs.v[0].from = bad[i];
 		assert_rejected(&a);
-		facts_free(&a);
+		pt_facts_free(&a);
 		sample(&a);
 		a.fields.v[0].owner = bad[i];
 		assert_rejected(&a);
-		facts_free(&a);
+		pt_facts_free(&a);
 	}
 	/* a parent after its child (a cycle waiting to happen) */
 	sample(&a);
 	a.items.v[0].parent = 1;
 	assert_rejected(&a);
-	facts_free(&a);
+	pt_facts_free(&a);
 	sample(&a);
 	a.items.v[1].parent = 1;
 	assert_rejected(&a);
-	facts_free(&a);
+	pt_facts_free(&a);
 }
 
 static void test_bad_kinds(void **state)
@@ -316,51 +316,51 @@ static void test_bad_kinds(void **state)
 		sample(&a);
 		a.items.v[1].kind = items[i];
 		assert_rejected(&a);
-		facts_free(&a);
+		pt_facts_free(&a);
 	}
 	uint8_t refs[] = {0, FR_MACRO_CALL + 1, 255};
 	for (size_t i = 0; i < sizeof refs; i++) {
 		sample(&a);
 		a.refs.v[0].kind = refs[i];
 		assert_rejected(&a);
-		facts_free(&a);
+		pt_facts_free(&a);
 	}
 	sample(&a);
 	a.refs.v[0].recv_kind = RECV_CHAIN + 1;
 	assert_rejected(&a);
-	facts_free(&a);
+	pt_facts_free(&a);
 	sample(&a);
 	a.items.v[0].flags |= 1u << 20;
 	assert_rejected(&a);
-	facts_free(&a);
+	pt_facts_free(&a);
 	sample(&a);
 	a.items.v[0].flags |= FI_IN_MACRO << 1; /* the first flag past the known ones */
 	assert_rejected(&a);
-	facts_free(&a);
+	pt_facts_free(&a);
 	sample(&a);
 	a.refs.v[0].flags |= 1u << 9;
 	assert_rejected(&a);
-	facts_free(&a);
+	pt_facts_free(&a);
 	sample(&a);
 	a.uses.v[0].flags = 2;
 	assert_rejected(&a);
-	facts_free(&a);
+	pt_facts_free(&a);
 	sample(&a);
 	a.items.v[0].span.start_byte = 100; /* after its end */
 	assert_rejected(&a);
-	facts_free(&a);
+	pt_facts_free(&a);
 
 	/* a wrong magic */
-	strbuf blob = {0};
+	pt_strbuf blob = {0};
 	pt_facts g;
 	sample(&a);
-	facts_encode(&a, &blob);
+	pt_facts_encode(&a, &blob);
 	blob.buf[3] = '9';
-	facts_init(&g);
-	assert_int_equal(facts_decode(blob.buf, blob.len, &g), -1);
-	facts_free(&a);
-	facts_free(&g);
-	strbuf_free(&blob);
+	pt_facts_init(&g);
+	assert_int_equal(pt_facts_decode(blob.buf, blob.len, &g), -1);
+	pt_facts_free(&a);
+	pt_facts_free(&g);
+	pt_strbuf_free(&blob);
 }
 
 /* Every string of a decoded value must be readable inside the pool. */
@@ -382,10 +382,10 @@ static void test_garbage(void **state)
 {
 	(void)state;
 	pt_facts a, g;
-	strbuf blob = {0};
+	pt_strbuf blob = {0};
 	sample(&a);
-	facts_encode(&a, &blob);
-	facts_init(&g);
+	pt_facts_encode(&a, &blob);
+	pt_facts_init(&g);
 	srand(12345);
 	int ok = 0;
 	for (int round = 0; round < 4000; round++) {
@@ -407,7 +407,7 @@ static void test_garbage(void **state)
 			for (int k = 1 + rand() % 4; k > 0; k--)
 				buf[(size_t)rand() % n] ^= (uint8_t)(1u << (rand() % 8));
 		}
-		int rc = facts_decode(buf, n, &g);
+		int rc = pt_facts_decode(buf, n, &g);
 		assert_true(rc == 0 || rc == -1);
 		if (rc == 0) {
 			ok++;
@@ -418,9 +418,9 @@ static void test_garbage(void **state)
 		free(buf);
 	}
 	assert_true(ok > 0); /* some flips land in harmless places (spans, counts) */
-	facts_free(&a);
-	facts_free(&g);
-	strbuf_free(&blob);
+	pt_facts_free(&a);
+	pt_facts_free(&g);
+	pt_strbuf_free(&blob);
 }
 
 int main(void)

@@ -80,19 +80,19 @@ static void ws_free(ws *w)
 
 static uint64_t one(ws *w, const char *target)
 {
-	q_ids ids = {0};
+	query_ids ids = {0};
 	assert_int_equal(query_targets(w->txn, target, &ids), 0);
 	if (ids.n != 1)
 		fail_msg("target %s matched %zu entities", target, ids.n);
 	uint64_t id = ids.v[0];
-	vec_free(&ids);
+	pt_vec_free(&ids);
 	return id;
 }
 
 /* Sorted, comma-joined qualified paths of a query's result entities. */
 static char *answer(ws *w, const char *kind, const char *target)
 {
-	q_results r = {0};
+	query_results r = {0};
 	uint64_t id = one(w, target);
 	if (!strcmp(kind, "callees"))
 		query_callees(w->txn, id, 0, &r);
@@ -114,16 +114,16 @@ static char *answer(ws *w, const char *kind, const char *target)
 			names[j] = names[j - 1];
 			names[j - 1] = t;
 		}
-	strbuf b = {0};
-	strbuf_add(&b, "", 0);
+	pt_strbuf b = {0};
+	pt_strbuf_add(&b, "", 0);
 	for (size_t i = 0; i < r.items.n; i++) {
 		if (i)
-			strbuf_addc(&b, ',');
-		strbuf_adds(&b, names[i]);
+			pt_strbuf_addc(&b, ',');
+		pt_strbuf_adds(&b, names[i]);
 		free(names[i]);
 	}
 	free(names);
-	q_results_free(&r);
+	query_results_free(&r);
 	return b.buf;
 }
 
@@ -216,7 +216,7 @@ static void test_method_receivers(void **state)
 	/* `<P as Area>::area` names the concrete impl's method, and the
 	 * trait's (rustc's callee) */
 	assert_answer(&w, "callees", "t::qualified", "t::Area::area,t::P::area");
-	q_results r = {0};
+	query_results r = {0};
 	rec_entity callee, parent;
 	assert_int_equal(query_callees(w.txn, one(&w, "t::qualified"), 0, &r), 0);
 	int in_impl = 0, in_trait = 0;
@@ -228,7 +228,7 @@ static void test_method_receivers(void **state)
 	}
 	assert_int_equal(in_impl, 1);
 	assert_int_equal(in_trait, 1);
-	q_results_free(&r);
+	query_results_free(&r);
 	assert_answer(&w, "callees", "t::Area::twice", "t::Area::area");
 	ws_free(&w);
 }
@@ -267,7 +267,7 @@ static void test_blast_radius_and_cycles(void **state)
 		"src/a.rs", "use crate::b::Bt;\npub struct At;\npub fn fa(_x: Bt) {}\n", "src/b.rs",
 		"use crate::a::At;\npub struct Bt;\npub fn fb(_x: At) {}\n", NULL);
 	assert_answer(&w, "blast", "t::g", "t::f,t::h,t::k");
-	q_cycles c = {0};
+	query_cycle_set c = {0};
 	assert_int_equal(query_cycles(w.txn, CYCLES_MODULE | CYCLES_FUNCTION, &c), 0);
 	assert_int_equal(c.level.n, 2);
 	int mod = c.level.v[0] == CYCLES_MODULE ? 0 : 1;
@@ -277,7 +277,7 @@ static void test_blast_radius_and_cycles(void **state)
 	assert_int_equal(query_entity(w.txn, c.members.v[c.starts.v[mod] + 1], &e2), 0);
 	assert_true((!strcmp(e1.qpath, "t::a") && !strcmp(e2.qpath, "t::b")) ||
 		    (!strcmp(e1.qpath, "t::b") && !strcmp(e2.qpath, "t::a")));
-	q_cycles_free(&c);
+	query_cycle_set_free(&c);
 	ws_free(&w);
 }
 
@@ -286,22 +286,22 @@ static void test_targets(void **state)
 	(void)state;
 	ws w;
 	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs", shapes, NULL);
-	q_ids ids = {0};
+	query_ids ids = {0};
 	assert_int_equal(query_targets(w.txn, "area", &ids), 0);
 	assert_int_equal(ids.n, 5); /* P::area, R::area, Area::area, two impl methods */
-	vec_clear(&ids);
+	pt_vec_clear(&ids);
 	assert_int_equal(query_targets(w.txn, "P::area", &ids), 0);
 	assert_int_equal(ids.n, 2); /* inherent and `impl Area for P` */
-	vec_clear(&ids);
+	pt_vec_clear(&ids);
 	assert_int_equal(query_targets(w.txn, "src/lib.rs:15", &ids), 0); /* `pub fn use_it` line */
 	assert_int_equal(ids.n, 1);
 	rec_entity e;
 	assert_int_equal(query_entity(w.txn, ids.v[0], &e), 0);
 	assert_string_equal(e.qpath, "t::use_it");
-	vec_clear(&ids);
+	pt_vec_clear(&ids);
 	assert_int_equal(query_targets(w.txn, "nonexistent", &ids), 0);
 	assert_int_equal(ids.n, 0);
-	vec_free(&ids);
+	pt_vec_free(&ids);
 	ws_free(&w);
 }
 
@@ -319,10 +319,10 @@ static void test_reexport_targets(void **state)
 	rec_entity e;
 	assert_int_equal(query_entity(w.txn, one(&w, "t::Deep"), &e), 0);
 	assert_string_equal(e.qpath, "t::a::b::Deep");
-	q_ids ids = {0};
+	query_ids ids = {0};
 	assert_int_equal(query_targets(w.txn, "t::c::Deep", &ids), 0);
 	assert_int_equal(ids.n, 0); /* no segment `c` on the way */
-	vec_free(&ids);
+	pt_vec_free(&ids);
 	ws_free(&w);
 }
 
@@ -434,15 +434,15 @@ static void test_macro_body_calls(void **state)
 	/* the same written out of a macro */
 	assert_answer(&w, "callers", "t::Len::len", "t::_::len");
 	/* each call is where the definition writes it */
-	q_results r = {0};
+	query_results r = {0};
 	assert_int_equal(query_references(w.txn, one(&w, "t::Src::left"), 0, &r), 0);
 	bool at_def = false;
 	for (size_t i = 0; i < r.items.n; i++)
 		for (uint32_t j = 0; j < r.items.v[i].site_n; j++) {
-			const q_site *s = &r.sites.v[r.items.v[i].site_off + j];
+			const query_site *s = &r.sites.v[r.items.v[i].site_off + j];
 			at_def |= s->line == 12 && s->col == 43;
 		}
-	q_results_free(&r);
+	query_results_free(&r);
 	assert_true(at_def);
 	ws_free(&w);
 }
@@ -721,7 +721,7 @@ static void test_turbofish_results(void **state)
 }
 
 /* Every (key, value) of a table, concatenated in key order. */
-static void dump_table(store *st, store_table t, strbuf *out)
+static void dump_table(store *st, store_table t, pt_strbuf *out)
 {
 	store_txn *txn;
 	store_cursor *c;
@@ -731,10 +731,10 @@ static void dump_table(store *st, store_table t, strbuf *out)
 	assert_int_equal(store_cursor_open(txn, t, &c), 0);
 	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == STORE_OK;
 	     r = store_cursor_next(c, &k, &v)) {
-		strbuf_add(out, k.data, k.len);
-		strbuf_add(out, "|", 1);
-		strbuf_add(out, v.data, v.len);
-		strbuf_add(out, "\n", 1);
+		pt_strbuf_add(out, k.data, k.len);
+		pt_strbuf_add(out, "|", 1);
+		pt_strbuf_add(out, v.data, v.len);
+		pt_strbuf_add(out, "\n", 1);
 	}
 	store_cursor_close(c);
 	store_txn_abort(txn);
@@ -754,20 +754,20 @@ static void assert_same_as_fresh(ws *w)
 	assert_int_equal(index_run(fresh, &o, &rep, &se), 0);
 	store_table tables[] = {TBL_ENTS, TBL_OUT, TBL_IN, TBL_NAMES, TBL_FILEENTS, TBL_FILES};
 	for (size_t i = 0; i < sizeof tables / sizeof *tables; i++) {
-		strbuf a = {0}, b = {0};
+		pt_strbuf a = {0}, b = {0};
 		dump_table(w->st, tables[i], &a);
 		dump_table(fresh, tables[i], &b);
 		if (tables[i] == TBL_FILES) {
 			/* mtimes differ by design (a buffer is marked unread); compare keys only */
-			strbuf_free(&a);
-			strbuf_free(&b);
+			pt_strbuf_free(&a);
+			pt_strbuf_free(&b);
 			continue;
 		}
 		if (a.len != b.len || memcmp(a.buf, b.buf, a.len) != 0)
 			fail_msg("table %s differs from a fresh index (%zu vs %zu bytes)",
 				 store_table_name(tables[i]), a.len, b.len);
-		strbuf_free(&a);
-		strbuf_free(&b);
+		pt_strbuf_free(&a);
+		pt_strbuf_free(&b);
 	}
 	store_close(fresh);
 	store_remove(db);
@@ -831,11 +831,11 @@ static void test_value_namespace_use(void **state)
 		"src/find.rs", "pub fn find(x: u8) -> u8 { x }\npub fn other() {}\n", "src/user.rs",
 		"", NULL);
 	assert_answer(&w, "callees", "t::top", "t::find::find");
-	q_results r = {0};
+	query_results r = {0};
 	assert_int_equal(query_callers(w.txn, one(&w, "t::find::find"), 0, &r), 0);
 	assert_int_equal(r.items.n, 1);
 	assert_int_equal(r.items.v[0].site_n, 3);
-	q_results_free(&r);
+	query_results_free(&r);
 	ws_free(&w);
 }
 

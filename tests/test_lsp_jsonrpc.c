@@ -121,15 +121,15 @@ static void test_absurd_length_refused(void **st)
 static void test_bad_headers_recover(void **st)
 {
 	(void)st;
-	strbuf in = {0};
-	strbuf_adds(&in, "X-Other: 1\r\n\r\n{}"); /* no Content-Length */
-	strbuf_adds(&in, FRAME(30));
-	strbuf_adds(&in, "Content-Length: 12abc\r\n\r\n"); /* malformed value */
-	strbuf_adds(&in, FRAME(31));
-	strbuf_adds(&in, "X-Long: ");
+	pt_strbuf in = {0};
+	pt_strbuf_adds(&in, "X-Other: 1\r\n\r\n{}"); /* no Content-Length */
+	pt_strbuf_adds(&in, FRAME(30));
+	pt_strbuf_adds(&in, "Content-Length: 12abc\r\n\r\n"); /* malformed value */
+	pt_strbuf_adds(&in, FRAME(31));
+	pt_strbuf_adds(&in, "X-Long: ");
 	for (int i = 0; i < 10000; i++)
-		strbuf_addc(&in, 'a'); /* header line too long */
-	strbuf_adds(&in, "\r\n\r\n" FRAME(32));
+		pt_strbuf_addc(&in, 'a'); /* header line too long */
+	pt_strbuf_adds(&in, "\r\n\r\n" FRAME(32));
 	int fd;
 	jrpc_reader *r = over(in.buf, in.len, &fd);
 	expect(r, JRPC_EHEADER);
@@ -141,7 +141,7 @@ static void test_bad_headers_recover(void **st)
 	expect(r, JRPC_EOF);
 	jrpc_reader_free(r);
 	close(fd);
-	strbuf_free(&in);
+	pt_strbuf_free(&in);
 }
 
 static void test_truncated(void **st)
@@ -184,14 +184,14 @@ static void *feed(void *arg)
 static void test_split_writes(void **st)
 {
 	(void)st;
-	strbuf in = {0};
-	strbuf big = {0};
-	strbuf_adds(&big, "{\"id\":14,\"text\":\"");
+	pt_strbuf in = {0};
+	pt_strbuf big = {0};
+	pt_strbuf_adds(&big, "{\"id\":14,\"text\":\"");
 	for (int i = 0; i < 300000; i++)
-		strbuf_addc(&big, (char)('a' + i % 26));
-	strbuf_adds(&big, "\"}");
-	strbuf_printf(&in, "Content-Length: %zu\r\n\r\n%s", big.len, big.buf);
-	strbuf_adds(&in, FRAME(35));
+		pt_strbuf_addc(&big, (char)('a' + i % 26));
+	pt_strbuf_adds(&big, "\"}");
+	pt_strbuf_printf(&in, "Content-Length: %zu\r\n\r\n%s", big.len, big.buf);
+	pt_strbuf_adds(&in, FRAME(35));
 	int p[2];
 	assert_int_equal(pipe(p), 0);
 	feeder f = {p[1], in.buf, in.len, 7}; /* 7-byte writes: headers split anywhere */
@@ -207,8 +207,8 @@ static void test_split_writes(void **st)
 	pthread_join(t, NULL);
 	jrpc_reader_free(r);
 	close(p[0]);
-	strbuf_free(&in);
-	strbuf_free(&big);
+	pt_strbuf_free(&in);
+	pt_strbuf_free(&big);
 }
 
 typedef struct {

@@ -107,8 +107,8 @@ static lsp_change R(uint32_t l1, uint32_t c1, uint32_t l2, uint32_t c2, const ch
 static void test_apply(void **st)
 {
 	(void)st;
-	strbuf b = {0};
-	strbuf_adds(&b, "abc\né😀z\n");
+	pt_strbuf b = {0};
+	pt_strbuf_adds(&b, "abc\né😀z\n");
 	/* insert after the emoji (utf-16 col 3), then delete é, then a multi-line replace */
 	lsp_change ch[] = {R(1, 3, 1, 3, "Q"), R(1, 0, 1, 1, ""), R(0, 1, 1, 2, "-")};
 	lsp_apply_changes(&b, ch, 1, LSP_UTF16);
@@ -126,7 +126,7 @@ static void test_apply(void **st)
 	lsp_change far[] = {R(7, 0, 9, 9, "END"), R(0, 0, 0, 0, ">"), R(1, 2, 1, 0, "")};
 	lsp_apply_changes(&b, far, 3, LSP_UTF8);
 	assert_string_equal(b.buf, ">\nEND");
-	strbuf_free(&b);
+	pt_strbuf_free(&b);
 }
 
 static void test_docs(void **st)

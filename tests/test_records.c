@@ -17,7 +17,7 @@
 /* A copy of n bytes at an odd address (caller frees base). */
 static uint8_t *odd_copy(const void *p, size_t n, uint8_t **base)
 {
-	*base = xmalloc(n + 2);
+	*base = pt_xmalloc(n + 2);
 	memcpy(*base + 1, p, n);
 	return *base + 1;
 }
@@ -217,7 +217,7 @@ static void test_entity_roundtrip(void **state)
 {
 	(void)state;
 	rec_entity in = sample_entity(), out;
-	strbuf b = {0};
+	pt_strbuf b = {0};
 	uint8_t *base;
 	rec_entity_encode(&in, &b);
 	size_t want = REC_ENTITY_HEADER + strlen(in.name) + strlen(in.qpath) + strlen(in.sig) + 3;
@@ -232,7 +232,7 @@ static void test_entity_roundtrip(void **state)
 	assert_ptr_equal(out.name, (const char *)odd + REC_ENTITY_HEADER);
 	assert_true(out.sig > out.qpath && out.sig < (const char *)odd + b.len);
 	free(base);
-	strbuf_free(&b);
+	pt_strbuf_free(&b);
 }
 
 /* encode clears the buffer first, and empty strings survive. */
@@ -241,23 +241,23 @@ static void test_entity_empty_strings(void **state)
 	(void)state;
 	rec_entity in = sample_entity(), out;
 	in.name = in.qpath = in.sig = "";
-	strbuf b = {0};
-	strbuf_adds(&b, "left over from a previous record");
+	pt_strbuf b = {0};
+	pt_strbuf_adds(&b, "left over from a previous record");
 	rec_entity_encode(&in, &b);
 	assert_int_equal(b.len, REC_ENTITY_HEADER + 3);
 	assert_int_equal(rec_entity_decode(b.buf, b.len, &out), 0);
 	assert_string_equal(out.name, "");
 	assert_string_equal(out.sig, "");
-	strbuf_free(&b);
+	pt_strbuf_free(&b);
 }
 
 static void test_entity_rejects(void **state)
 {
 	(void)state;
 	rec_entity in = sample_entity(), out;
-	strbuf b = {0};
+	pt_strbuf b = {0};
 	rec_entity_encode(&in, &b);
-	uint8_t *v = xmalloc(b.len + 2);
+	uint8_t *v = pt_xmalloc(b.len + 2);
 	size_t n = b.len;
 	memcpy(v, b.buf, n);
 
@@ -288,7 +288,7 @@ static void test_entity_rejects(void **state)
 	v[28] = 13;
 	assert_int_equal(rec_entity_decode(v, n, &out), 0); /* restored */
 	free(v);
-	strbuf_free(&b);
+	pt_strbuf_free(&b);
 }
 
 int main(void)

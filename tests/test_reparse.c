@@ -21,11 +21,11 @@ static char *slurp(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
 	assert_non_null(f);
-	strbuf b = {0};
+	pt_strbuf b = {0};
 	char buf[4096];
 	size_t n;
 	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-		strbuf_add(&b, buf, n);
+		pt_strbuf_add(&b, buf, n);
 	fclose(f);
 	*len = b.len;
 	return b.buf;
@@ -33,19 +33,19 @@ static char *slurp(const char *path, size_t *len)
 
 /* Facts of text as one blob, parsed with old (NULL: from scratch). */
 static void facts_blob(pt_extractor *ex, const char *text, size_t len, const TSTree *old,
-		       TSTree **out, strbuf *blob)
+		       TSTree **out, pt_strbuf *blob)
 {
 	pt_facts f;
-	facts_init(&f);
-	assert_int_equal(extract_text_tree(ex, text, len, old, out, &f), EXTRACT_OK);
+	pt_facts_init(&f);
+	assert_int_equal(pt_extractor_text_tree(ex, text, len, old, out, &f), EXTRACT_OK);
 	blob->len = 0;
-	facts_encode(&f, blob);
-	facts_free(&f);
+	pt_facts_encode(&f, blob);
+	pt_facts_free(&f);
 }
 
 /* A random change in LSP terms (utf-8 positions), from a small menu of
  * what editors send: typing, deleting, pasting lines, replacing a range. */
-static lsp_change random_change(const char *text, size_t len, unsigned *seed, strbuf *ins)
+static lsp_change random_change(const char *text, size_t len, unsigned *seed, pt_strbuf *ins)
 {
 	static const char *const snippets[] = {
 		"x",
@@ -70,8 +70,8 @@ static lsp_change random_change(const char *text, size_t len, unsigned *seed, st
 	if (rand_r(seed) % 3)
 		b = a; /* mostly pure inserts */
 	ins->len = 0;
-	strbuf_adds(ins, snippets[(size_t)rand_r(seed) % (sizeof snippets / sizeof *snippets)]);
-	lsp_change c = {.whole = false, .text = strbuf_cstr(ins), .len = ins->len};
+	pt_strbuf_adds(ins, snippets[(size_t)rand_r(seed) % (sizeof snippets / sizeof *snippets)]);
+	lsp_change c = {.whole = false, .text = pt_strbuf_cstr(ins), .len = ins->len};
 	c.range.start = lsp_text_position(text, len, a, LSP_UTF8);
 	c.range.end = lsp_text_position(text, len, b, LSP_UTF8);
 	return c;
@@ -84,8 +84,8 @@ static void test_edits_match_full_parse(void **state)
 	char *orig = slurp("fixtures/ws1/shapes/src/edge.rs", &len);
 	const char *uri = "file:///t/edge.rs";
 	lsp_docs *docs = lsp_docs_new();
-	pt_extractor *ex = extract_new();
-	strbuf inc = {0}, full = {0}, ins = {0};
+	pt_extractor *ex = pt_extractor_new();
+	pt_strbuf inc = {0}, full = {0}, ins = {0};
 	unsigned seed = 12345;
 	lsp_docs_open(docs, uri, orig, len, 1);
 	int reused = 0;
@@ -120,10 +120,10 @@ static void test_edits_match_full_parse(void **state)
 		free(text);
 	}
 	assert_true(reused > 250); /* the old tree really was used */
-	strbuf_free(&inc);
-	strbuf_free(&full);
-	strbuf_free(&ins);
-	extract_free(ex);
+	pt_strbuf_free(&inc);
+	pt_strbuf_free(&full);
+	pt_strbuf_free(&ins);
+	pt_extractor_free(ex);
 	lsp_docs_free(docs);
 	free(orig);
 }
@@ -133,7 +133,7 @@ static void test_stale_tree_dropped(void **state)
 {
 	(void)state;
 	lsp_docs *docs = lsp_docs_new();
-	pt_extractor *ex = extract_new();
+	pt_extractor *ex = pt_extractor_new();
 	const char *uri = "file:///t/a.rs";
 	lsp_docs_open(docs, uri, "fn a() {}\n", 10, 1);
 	char *text;
@@ -143,16 +143,16 @@ static void test_stale_tree_dropped(void **state)
 	assert_true(lsp_docs_snapshot(docs, uri, &text, &len, &stamp, &old));
 	assert_null(old);
 	pt_facts f;
-	facts_init(&f);
-	assert_int_equal(extract_text_tree(ex, text, len, NULL, &t, &f), EXTRACT_OK);
-	facts_free(&f);
+	pt_facts_init(&f);
+	assert_int_equal(pt_extractor_text_tree(ex, text, len, NULL, &t, &f), EXTRACT_OK);
+	pt_facts_free(&f);
 	lsp_docs_open(docs, uri, "fn b() {}\n", 10, 1); /* reopened, same version */
 	lsp_docs_set_tree(docs, uri, stamp, t);
 	free(text);
 	assert_true(lsp_docs_snapshot(docs, uri, &text, &len, &stamp, &old));
 	assert_null(old); /* the stale tree was not kept */
 	free(text);
-	extract_free(ex);
+	pt_extractor_free(ex);
 	lsp_docs_free(docs);
 }
 

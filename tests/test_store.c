@@ -41,11 +41,11 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
 
 static int setup(void **state)
 {
-	fixture *f = xcalloc(1, sizeof *f);
+	fixture *f = pt_xcalloc(1, sizeof *f);
 	strcpy(f->root, "/tmp/pt-test-store-XXXXXX");
 	if (!mkdtemp(f->root))
 		return -1;
-	f->db = xmalloc(strlen(f->root) + 4);
+	f->db = pt_xmalloc(strlen(f->root) + 4);
 	sprintf(f->db, "%s/db", f->root);
 	*state = f;
 	return 0;
@@ -67,7 +67,7 @@ static int teardown(void **state)
 /* A path under the fixture root (caller frees). */
 static char *path_in(const fixture *f, const char *name)
 {
-	char *p = xmalloc(strlen(f->root) + strlen(name) + 2);
+	char *p = pt_xmalloc(strlen(f->root) + strlen(name) + 2);
 	sprintf(p, "%s/%s", f->root, name);
 	return p;
 }
@@ -80,7 +80,7 @@ static bool exists(const char *path)
 
 static bool exists_in(const char *dir, const char *name)
 {
-	char *p = xmalloc(strlen(dir) + strlen(name) + 2);
+	char *p = pt_xmalloc(strlen(dir) + strlen(name) + 2);
 	sprintf(p, "%s/%s", dir, name);
 	bool e = exists(p);
 	free(p);
@@ -705,7 +705,7 @@ static void test_schema_old_tables(void **state)
 static void fill_some(store *s, int n, size_t vlen)
 {
 	store_txn *txn;
-	char *val = xmalloc(vlen);
+	char *val = pt_xmalloc(vlen);
 	memset(val, 'v', vlen);
 	assert_int_equal(store_txn_begin(s, true, &txn), STORE_OK);
 	for (int i = 0; i < n; i++) {
@@ -730,7 +730,7 @@ static void assert_corrupt(fixture *f)
 
 static char *data_path(fixture *f)
 {
-	char *p = xmalloc(strlen(f->db) + 10);
+	char *p = pt_xmalloc(strlen(f->db) + 10);
 	sprintf(p, "%s/data.mdb", f->db);
 	return p;
 }
@@ -743,7 +743,7 @@ static void test_corrupt_garbage(void **state)
 	f->s = NULL;
 	char *data = data_path(f);
 	size_t n = (size_t)size_of(data);
-	uint8_t *junk = xmalloc(n);
+	uint8_t *junk = pt_xmalloc(n);
 	srand(1);
 	for (size_t i = 0; i < n; i++)
 		junk[i] = (uint8_t)rand();
@@ -925,7 +925,7 @@ static void test_stats(void **state)
 /* ---- snapshot, restore, compact, remove -------------------------------- */
 
 /* Every (key, value) of every table, as one comparable string. */
-static void dump(store *s, strbuf *out)
+static void dump(store *s, pt_strbuf *out)
 {
 	store_txn *txn;
 	out->len = 0;
@@ -937,11 +937,11 @@ static void dump(store *s, strbuf *out)
 		for (int rc = store_cursor_seek(c, NULL, 0, &k, &v); rc != STORE_NOTFOUND;
 		     rc = store_cursor_next(c, &k, &v)) {
 			assert_int_equal(rc, STORE_OK);
-			strbuf_printf(out, "%d|%zu|", t, k.len);
-			strbuf_add(out, k.data, k.len);
-			strbuf_printf(out, "|%zu|", v.len);
-			strbuf_add(out, v.data, v.len);
-			strbuf_addc(out, '\n');
+			pt_strbuf_printf(out, "%d|%zu|", t, k.len);
+			pt_strbuf_add(out, k.data, k.len);
+			pt_strbuf_printf(out, "|%zu|", v.len);
+			pt_strbuf_add(out, v.data, v.len);
+			pt_strbuf_addc(out, '\n');
 		}
 		store_cursor_close(c);
 	}
@@ -968,7 +968,7 @@ static void test_snapshot_restore(void **state)
 	fixture *f = *state;
 	store *s = open_new(f);
 	fill_all(s, "orig");
-	strbuf want = {0}, got = {0};
+	pt_strbuf want = {0}, got = {0};
 	dump(s, &want);
 	assert_true(want.len > 1000);
 
@@ -1007,8 +1007,8 @@ static void test_snapshot_restore(void **state)
 	assert_memory_equal(got.buf, want.buf, want.len);
 	store_close(o);
 
-	strbuf_free(&want);
-	strbuf_free(&got);
+	pt_strbuf_free(&want);
+	pt_strbuf_free(&got);
 	free(snap);
 	free(tmp);
 	free(lock);
@@ -1021,7 +1021,7 @@ static void test_restore_rejects(void **state)
 	fixture *f = *state;
 	store *s = open_new(f);
 	fill_all(s, "keep");
-	strbuf want = {0}, got = {0};
+	pt_strbuf want = {0}, got = {0};
 	dump(s, &want);
 	char *snap = path_in(f, "snap.mdb"), *junk = path_in(f, "junk.mdb");
 	char *missing = path_in(f, "missing.mdb");
@@ -1051,8 +1051,8 @@ static void test_restore_rejects(void **state)
 	dump(f->s, &got);
 	assert_int_equal(got.len, want.len);
 	assert_memory_equal(got.buf, want.buf, want.len);
-	strbuf_free(&want);
-	strbuf_free(&got);
+	pt_strbuf_free(&want);
+	pt_strbuf_free(&got);
 	free(snap);
 	free(junk);
 	free(missing);
@@ -1073,7 +1073,7 @@ static void test_compact(void **state)
 		assert_int_equal(store_del(txn, TBL_FACTS, k, strlen(k), NULL, 0), STORE_OK);
 	}
 	assert_int_equal(store_txn_commit(txn), STORE_OK);
-	strbuf want = {0}, got = {0};
+	pt_strbuf want = {0}, got = {0};
 	dump(s, &want);
 	store_close(f->s);
 	f->s = NULL;
@@ -1099,8 +1099,8 @@ static void test_compact(void **state)
 	assert_int_equal(store_compact(none, &before, &after), STORE_ENOENT);
 	free(none);
 	free(data);
-	strbuf_free(&want);
-	strbuf_free(&got);
+	pt_strbuf_free(&want);
+	pt_strbuf_free(&got);
 }
 
 /* ---- the check of a data.mdb changed behind our back ---------------------- */
@@ -1184,7 +1184,7 @@ static void test_check_freelist(void **state)
 	size_t n, len = v.mv_size;
 	memcpy(&n, v.mv_data, sizeof n);
 	assert_true(n > 0 && len == (n + 1) * sizeof n);
-	uint8_t *rec = xmalloc(len);
+	uint8_t *rec = pt_xmalloc(len);
 	memcpy(rec, v.mv_data, len);
 	mdb_cursor_close(c);
 	mdb_txn_abort(t);
@@ -1193,7 +1193,7 @@ static void test_check_freelist(void **state)
 	/* the record's bytes are in the file once */
 	char *data = data_path(f);
 	size_t fsz = (size_t)size_of(data);
-	uint8_t *file = xmalloc(fsz);
+	uint8_t *file = pt_xmalloc(fsz);
 	int fd = open(data, O_RDWR);
 	assert_true(fd >= 0);
 	assert_int_equal(pread(fd, file, fsz, 0), (ssize_t)fsz);

@@ -26,7 +26,7 @@ size_t pt_std_method_count(void)
 	return 0;
 }
 
-typedef VEC(char *) names;
+typedef PT_VEC(char *) names;
 
 static void add_file(pt_extractor *ex, const char *path, names *out)
 {
@@ -35,12 +35,13 @@ static void add_file(pt_extractor *ex, const char *path, names *out)
 	if (!t)
 		return;
 	pt_facts fa;
-	facts_init(&fa);
-	if (extract_text(ex, t, len, &fa) == EXTRACT_OK)
+	pt_facts_init(&fa);
+	if (pt_extractor_text(ex, t, len, &fa) == EXTRACT_OK)
 		for (size_t i = 0; i < fa.items.n; i++)
 			if (fa.items.v[i].kind == PT_METHOD && fa.items.v[i].name)
-				vec_push(out, xstrdup(strpool_get(&fa.pool, fa.items.v[i].name)));
-	facts_free(&fa);
+				pt_vec_push(out, pt_xstrdup(pt_strpool_get(&fa.pool,
+									   fa.items.v[i].name)));
+	pt_facts_free(&fa);
 	free(t);
 }
 
@@ -79,10 +80,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	names all = {0};
-	pt_extractor *ex = extract_new();
+	pt_extractor *ex = pt_extractor_new();
 	for (int i = 2; i < argc; i++)
 		walk(ex, argv[i], &all);
-	extract_free(ex);
+	pt_extractor_free(ex);
 	if (all.n)
 		qsort(all.v, all.n, sizeof *all.v, cmp);
 	FILE *f = fopen(argv[1], "w");
@@ -114,7 +115,7 @@ int main(int argc, char **argv)
 	fclose(f);
 	for (size_t i = 0; i < all.n; i++)
 		free(all.v[i]);
-	vec_free(&all);
+	pt_vec_free(&all);
 	fprintf(stderr, "gen_std_names: %zu method names\n", kept);
 	return 0;
 }

@@ -1,0 +1,51 @@
+/* graph/resolve.h — the resolver: facts of every file → the graph.
+ *
+ * Input: the workspace's files (sorted by path) with their facts and the
+ * crates found from Cargo.toml. Output: entities and edges with stable ids.
+ * The same input always gives the same graph, byte for byte: that is what
+ * makes an incremental run equal to a full one (index.c re-resolves from
+ * cached facts and writes only the difference).
+ */
+#ifndef PT_GRAPH_RESOLVE_H
+#define PT_GRAPH_RESOLVE_H
+
+/* Bump whenever the graph that the same facts resolve to changes (a new
+ * resolution rule): an index made by another version is re-resolved from
+ * its cached facts by the next run, even when no file changed. */
+#define RESOLVE_VERSION 5
+
+#include "facts.h"
+
+/* One source file as the resolver sees it. Borrowed: the caller owns the
+ * path and the facts and keeps them alive while resolving. */
+typedef struct {
+	const char *path;      /* workspace-relative, '/'-separated */
+	uint32_t id;           /* file id in the store */
+	const pt_facts *facts; /* NULL for skipped files */
+} pt_source;
+
+/* Resolve: sources must be sorted by path (strcmp). */
+void pt_graph_resolve(pt_graph *g, const pt_source *src, size_t n_src, const pt_crate *crates,
+		      size_t n_crates);
+
+/* A resolution kept alive, so that an edit that leaves a file's
+ * declarations as they were re-resolves that file alone.
+ *
+ * new: resolves everything (as pt_graph_resolve) and keeps its state; src and
+ * crates stay borrowed (and src writable) until free.
+ * same_shape: whether facts nf declare exactly what source src declares
+ * (items, uses, fields, derives; spans, signatures and bodies may differ).
+ * refile: for same-shaped facts only: makes src[i].facts = nf (borrowed),
+ * updates that file's entities and re-emits the edges written in it;
+ * appends to touched the indexes of entities whose record or adjacency
+ * may have changed (with repeats). The graph then equals what a full
+ * resolve of the new sources gives, up to the order of edges. */
+typedef struct resolver pt_resolver;
+typedef PT_VEC(uint32_t) pt_touched;
+pt_resolver *pt_resolver_new(pt_graph *g, pt_source *src, size_t n_src, const pt_crate *crates,
+			     size_t n_crates);
+bool pt_resolver_same_shape(const pt_resolver *R, size_t src, const pt_facts *nf);
+void pt_resolver_refile(pt_resolver *R, size_t src, const pt_facts *nf, pt_touched *touched);
+void pt_resolver_free(pt_resolver *R); /* accepts NULL; the graph stays */
+
+#endif
