@@ -12,11 +12,15 @@ SAN      ?=
 ifeq ($(SAN),thread)
 BUILD    ?= build/tsan
 SANFLAGS  = -fsanitize=thread -fno-omit-frame-pointer
-OPT       = -O1 -g
+OPT       = -O1 -g -DPT_DEBUG
 else ifeq ($(SAN),1)
 BUILD    ?= build/san
 SANFLAGS  = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-OPT       = -O1 -g
+OPT       = -O1 -g -DPT_DEBUG
+else ifeq ($(DEBUG),1)
+BUILD    ?= build/debug
+SANFLAGS  =
+OPT       = -O0 -g -DPT_DEBUG
 else
 BUILD    ?= build
 SANFLAGS  =
@@ -156,6 +160,6 @@ bench: deps
 	@bash bench/run.sh $(BUILD)/parseltongue
 
 clean:
-	rm -rf build/obj build/tests build/san build/parseltongue
+	rm -rf build/obj build/tests build/san build/tsan build/debug build/gen build/tools build/parseltongue
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

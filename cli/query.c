@@ -429,14 +429,10 @@ static bool has_id(const query_ids *ids, uint64_t id)
 static void collect_edges(store_txn *txn, subgraph *g, bool all)
 {
 	for (size_t i = 0; i < g->ents.n; i++) {
-		uint8_t key[8];
-		store_val v;
-		store_key_u64(key, g->ents.v[i]);
-		if (store_get(txn, TBL_OUT, key, 8, &v) != STORE_OK)
-			continue;
-		for (size_t j = 0; j < v.len / REC_EDGE_SIZE; j++) {
-			rec_edge e;
-			rec_edge_decode((const uint8_t *)v.data + j * REC_EDGE_SIZE, &e);
+		query_edges it;
+		rec_edge e;
+		query_edges_open(txn, g->ents.v[i], QUERY_OUT, &it);
+		while (query_edges_next(&it, &e)) {
 			if (!all && !has_id(&g->ents, e.other))
 				continue;
 			pt_vec_push(&g->edges, e);

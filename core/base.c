@@ -13,6 +13,12 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+void pt_assert_fail(const char *cond, const char *file, int line, const char *func)
+{
+	fprintf(stderr, "parseltongue: %s:%d: %s: invariant broken: %s\n", file, line, func, cond);
+	abort();
+}
+
 static void oom(size_t n)
 {
 	fprintf(stderr, "parseltongue: out of memory (%zu bytes)\n", n);
@@ -61,7 +67,10 @@ void pt_vec_grow_(void **v, size_t *cap, size_t elem, size_t need)
 	size_t c = *cap ? *cap : 8;
 	while (c < need)
 		c *= 2;
-	*v = pt_xrealloc(*v, c * elem);
+	void *p = reallocarray(*v, c, elem); /* NULL when c * elem overflows, too */
+	if (!p)
+		oom(c * elem);
+	*v = p;
 	*cap = c;
 }
 

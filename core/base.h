@@ -1,7 +1,7 @@
 /* core/base.h — allocation, growable arrays, string pools and hashing.
  *
  * Every module uses these instead of raw malloc: out-of-memory aborts the
- * process in one place (xalloc.c), so callers never check for NULL.
+ * process in one place (base.c), so callers never check for NULL.
  */
 #ifndef PT_CORE_BASE_H
 #define PT_CORE_BASE_H
@@ -11,6 +11,19 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* pt_assert(cond): an invariant the code relies on. Checked in debug and
+ * sanitizer builds (the Makefile defines PT_DEBUG for `make SAN=1`,
+ * `SAN=thread` and `DEBUG=1`), where a failure prints the condition and
+ * where it is, then aborts; compiled out otherwise, and then cond is not
+ * evaluated, so it must have no side effect. */
+#ifdef PT_DEBUG
+#define pt_assert(cond) ((cond) ? (void)0 : pt_assert_fail(#cond, __FILE__, __LINE__, __func__))
+#else
+#define pt_assert(cond) ((void)sizeof(!(cond)))
+#endif
+void pt_assert_fail(const char *cond, const char *file, int line, const char *func)
+	__attribute__((noreturn));
 
 void *pt_xmalloc(size_t n);
 void *pt_xcalloc(size_t count, size_t size);

@@ -60,16 +60,25 @@ int query_file_id(store_txn *txn, const char *path, uint32_t *out)
 	return STORE_OK;
 }
 
-/* Edges of one entity in one direction: a borrowed array. */
-static size_t edges_of(store_txn *txn, uint64_t id, bool in, const uint8_t **p)
+size_t query_edges_open(store_txn *txn, uint64_t id, int dir, query_edges *it)
 {
 	uint8_t k[8];
 	store_val v;
 	store_key_u64(k, id);
-	if (store_get(txn, in ? TBL_IN : TBL_OUT, k, 8, &v) != STORE_OK)
+	*it = (query_edges){0};
+	if (store_get(txn, dir == QUERY_IN ? TBL_IN : TBL_OUT, k, 8, &v) != STORE_OK)
 		return 0;
-	*p = v.data;
-	return v.len / REC_EDGE_SIZE;
+	it->p = v.data;
+	it->n = v.len / REC_EDGE_SIZE;
+	return it->n;
+}
+
+bool query_edges_next(query_edges *it, rec_edge *e)
+{
+	if (it->i >= it->n)
+		return false;
+	rec_edge_decode(it->p + it->i++ * REC_EDGE_SIZE, e);
+	return true;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -272,12 +281,11 @@ static int cmp_near(const void *a, const void *b)
 static int neighbours(store_txn *txn, uint64_t id, bool in, unsigned mask, size_t limit,
 		      query_results *res)
 {
-	const uint8_t *p;
-	size_t n = edges_of(txn, id, in, &p), k = 0;
+	query_edges it;
+	size_t n = query_edges_open(txn, id, in ? QUERY_IN : QUERY_OUT, &it), k = 0;
 	near_edge *sel = pt_xmalloc((n + 1) * sizeof *sel);
-	for (size_t i = 0; i < n; i++) {
-		rec_edge_decode(p + i * REC_EDGE_SIZE, &sel[k].e);
-		sel[k].at = (uint32_t)i;
+	for (uint32_t i = 0; query_edges_next(&it, &sel[k].e); i++) {
+		sel[k].at = i;
 		if (mask & (1u << sel[k].e.kind))
 			k++;
 	}
@@ -327,11 +335,11 @@ int query_what_implements(store_txn *txn, uint64_t id, size_t limit, query_resul
 	if (rc)
 		return rc;
 	bool in = t.kind == PT_TRAIT || t.kind == PT_METHOD;
-	const uint8_t *p;
-	size_t n = edges_of(txn, id, in, &p), count = 0;
-	for (size_t i = 0; i < n; i++) {
-		rec_edge e;
-		rec_edge_decode(p + i * REC_EDGE_SIZE, &e);
+	query_edges it;
+	rec_edge e;
+	size_t count = 0;
+	query_edges_open(txn, id, in ? QUERY_IN : QUERY_OUT, &it);
+	while (query_edges_next(&it, &e)) {
 		if (e.kind != REL_IMPL)
 			continue;
 		if (limit && count >= limit) {
@@ -423,12 +431,11 @@ int query_blast_radius(store_txn *txn, uint64_t id, uint32_t depth, size_t limit
 	for (size_t h = 0; h < q.n && !res->truncated; h++) {
 		if (q.v[h].depth >= depth)
 			continue;
-		const uint8_t *p;
-		size_t n = edges_of(txn, q.v[h].id, true, &p);
-		for (size_t i = 0; i < n; i++) {
-			rec_edge e;
+		query_edges it;
+		rec_edge e;
+		query_edges_open(txn, q.v[h].id, QUERY_IN, &it);
+		while (query_edges_next(&it, &e)) {
 			uint32_t dummy;
-			rec_edge_decode(p + i * REC_EDGE_SIZE, &e);
 			/* a `use` is not affected code: the items that use the import are */
 			if (!(mask & (1u << e.kind)) || (e.flags & EDGE_IMPORT) ||
 			    idmap_get(&seen, e.other, &dummy))
@@ -450,13 +457,16 @@ int query_blast_radius(store_txn *txn, uint64_t id, uint32_t depth, size_t limit
 				 .site_off = (uint32_t)res->sites.n,
 				 .via_off = (uint32_t)res->via.n};
 		add_site(res, &it, &q.v[i].via);
-		uint64_t chain[64];
-		uint32_t k = 0;
-		for (uint32_t j = (uint32_t)i; j != UINT32_MAX && k < 64; j = q.v[j].parent)
-			chain[k++] = q.v[j].id;
-		while (k--)
-			pt_vec_push(&res->via, chain[k]);
-		it.via_n = (uint32_t)(res->via.n - it.via_off);
+		/* the path target .. this has one entity per level, however deep */
+		uint32_t len = q.v[i].depth + 1, k = len;
+		pt_vec_reserve(&res->via, res->via.n + len);
+		for (uint32_t j = (uint32_t)i; j != UINT32_MAX; j = q.v[j].parent) {
+			pt_assert(k > 0 && (j == 0) == (k == 1));
+			res->via.v[res->via.n + --k] = q.v[j].id;
+		}
+		pt_assert(k == 0 && res->via.v[res->via.n] == id);
+		res->via.n += len;
+		it.via_n = len;
 		pt_vec_push(&res->items, it);
 	}
 	pt_vec_free(&q);
@@ -703,12 +713,11 @@ static int build_dgraph(store_txn *txn, int level, dgraph *g)
 		uint32_t src = owner[parent.vals[i]];
 		if (src == UINT32_MAX)
 			continue;
-		const uint8_t *p;
-		size_t n = edges_of(txn, parent.keys[i], false, &p);
-		for (size_t j = 0; j < n; j++) {
-			rec_edge e;
+		query_edges it;
+		rec_edge e;
+		query_edges_open(txn, parent.keys[i], QUERY_OUT, &it);
+		while (query_edges_next(&it, &e)) {
 			uint32_t di;
-			rec_edge_decode(p + j * REC_EDGE_SIZE, &e);
 			bool want = e.kind == REL_CALLS ||
 				    (level == CYCLES_MODULE && e.kind == REL_USES);
 			if (!want || !idmap_get(&parent, e.other, &di) || owner[di] == UINT32_MAX ||

@@ -41,6 +41,29 @@ typedef struct {
 
 void query_results_free(query_results *r);
 
+/* The edges of one entity in one direction, read in place from the map
+ * (borrowed until the read transaction ends); the one way front ends walk
+ * adjacency, so that only graph/ and store/ know the record layout:
+ *
+ *	query_edges it;
+ *	rec_edge e;
+ *	query_edges_open(txn, id, QUERY_OUT, &it);
+ *	while (query_edges_next(&it, &e))
+ *		...
+ *
+ * open returns the number of edges (0 when the entity has none or is
+ * unknown). */
+enum {
+	QUERY_OUT = 0, /* edges whose source is the entity */
+	QUERY_IN = 1   /* edges whose target is the entity */
+};
+typedef struct {
+	const uint8_t *p; /* the adjacency value, borrowed */
+	size_t n, i;
+} query_edges;
+size_t query_edges_open(store_txn *txn, uint64_t id, int dir, query_edges *it);
+bool query_edges_next(query_edges *it, rec_edge *e);
+
 /* Entity record by id (borrowed). Returns STORE_OK / STORE_NOTFOUND. */
 int query_entity(store_txn *txn, uint64_t id, rec_entity *out);
 /* Workspace-relative path of a file id (borrowed), or "" if unknown. */

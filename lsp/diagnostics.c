@@ -154,15 +154,11 @@ static size_t closing(finder *f, uint64_t m, uint64_t cycle, int rel, unsigned f
 	size_t found = 0;
 	pt_vec_push(&todo, m);
 	for (size_t h = 0; h < todo.n; h++) {
-		uint8_t k[8];
-		store_val v;
-		store_key_u64(k, todo.v[h]);
-		if (store_get(f->txn, TBL_OUT, k, 8, &v) != STORE_OK)
-			continue;
-		for (size_t i = 0; i < v.len / REC_EDGE_SIZE; i++) {
-			rec_edge ed;
+		query_edges it;
+		rec_edge ed;
+		query_edges_open(f->txn, todo.v[h], QUERY_OUT, &it);
+		while (query_edges_next(&it, &ed)) {
 			uint64_t c = 0, om;
-			rec_edge_decode((const uint8_t *)v.data + i * REC_EDGE_SIZE, &ed);
 			if (ed.kind == REL_CONTAINS && owner_of(f, ed.other) != ed.other)
 				pt_vec_push(&todo, ed.other);
 			if (ed.kind != rel || (ed.flags & flags) != flags ||

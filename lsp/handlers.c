@@ -305,14 +305,10 @@ static uint64_t site_size(const rec_edge *e)
 static void edges_at(req *q, uint64_t from, uint32_t file, uint32_t l, uint32_t c, hit *h,
 		     uint64_t *best)
 {
-	uint8_t k[8];
-	store_val v;
-	store_key_u64(k, from);
-	if (store_get(q->txn, TBL_OUT, k, 8, &v) != STORE_OK)
-		return;
-	for (size_t i = 0; i < v.len / REC_EDGE_SIZE; i++) {
-		rec_edge e;
-		rec_edge_decode((const uint8_t *)v.data + i * REC_EDGE_SIZE, &e);
+	query_edges it;
+	rec_edge e;
+	query_edges_open(q->txn, from, QUERY_OUT, &it);
+	while (query_edges_next(&it, &e)) {
 		bool kind = e.kind == REL_CALLS || e.kind == REL_USES ||
 			    (e.kind == REL_IMPL && (e.flags & EDGE_DERIVE));
 		if (!kind || e.file != file || !holds(l, c, e.sl, e.sc, e.el, e.ec))
@@ -435,15 +431,11 @@ static void bad_params(lsp_err *err, const char *what)
  * file (where its items are), else NULL. */
 static json_t *module_file_loc(req *q, const rec_entity *m)
 {
-	uint8_t k[8];
-	store_val v;
-	store_key_u64(k, m->id);
-	if (store_get(q->txn, TBL_OUT, k, 8, &v) != STORE_OK)
-		return NULL;
-	for (size_t i = 0; i < v.len / REC_EDGE_SIZE; i++) {
-		rec_edge e;
+	query_edges it;
+	rec_edge e;
+	query_edges_open(q->txn, m->id, QUERY_OUT, &it);
+	while (query_edges_next(&it, &e)) {
 		rec_entity c;
-		rec_edge_decode((const uint8_t *)v.data + i * REC_EDGE_SIZE, &e);
 		if (e.kind == REL_CONTAINS && query_entity(q->txn, e.other, &c) == STORE_OK &&
 		    c.file != m->file && c.file != PT_NO_FILE)
 			return loc_json(q, c.file, 0, 0, 0, 0);

@@ -281,6 +281,43 @@ static void test_blast_radius_and_cycles(void **state)
 	ws_free(&w);
 }
 
+/* A path longer than any fixed buffer: blast radius at depth 70 over a
+ * chain f0 → f1 → .. → f70 gives f0 a via path of all 71 entities, from
+ * the target to f0 (it was cut at 64, losing the target). */
+static void test_blast_radius_deep_via(void **state)
+{
+	(void)state;
+	pt_strbuf src = {0};
+	for (int i = 0; i < 70; i++)
+		pt_strbuf_printf(&src, "pub fn f%d() { f%d(); }\n", i, i + 1);
+	pt_strbuf_adds(&src, "pub fn f70() {}\n");
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs", pt_strbuf_cstr(&src), NULL);
+	uint64_t target = one(&w, "t::f70"), f0 = one(&w, "t::f0");
+	query_results r = {0};
+	assert_int_equal(query_blast_radius(w.txn, target, 100, 0, &r), 0);
+	assert_int_equal(r.items.n, 70);
+	const query_item *deepest = NULL;
+	for (size_t i = 0; i < r.items.n; i++)
+		if (r.items.v[i].id == f0)
+			deepest = &r.items.v[i];
+	assert_non_null(deepest);
+	assert_int_equal(deepest->depth, 70);
+	assert_int_equal(deepest->via_n, 71);
+	assert_true(r.via.v[deepest->via_off] == target);
+	assert_true(r.via.v[deepest->via_off + 70] == f0);
+	for (uint32_t k = 1; k < 70; k++) {
+		rec_entity e;
+		char want[16];
+		snprintf(want, sizeof want, "t::f%u", 70 - k);
+		assert_int_equal(query_entity(w.txn, r.via.v[deepest->via_off + k], &e), 0);
+		assert_string_equal(e.qpath, want);
+	}
+	query_results_free(&r);
+	pt_strbuf_free(&src);
+	ws_free(&w);
+}
+
 static void test_targets(void **state)
 {
 	(void)state;
@@ -1048,6 +1085,7 @@ int main(void)
 		cmocka_unit_test(test_method_receivers),
 		cmocka_unit_test(test_impls_and_derives),
 		cmocka_unit_test(test_blast_radius_and_cycles),
+		cmocka_unit_test(test_blast_radius_deep_via),
 		cmocka_unit_test(test_targets),
 		cmocka_unit_test(test_reexport_targets),
 		cmocka_unit_test(test_incremental_reresolves),
