@@ -1,6 +1,6 @@
 /* fuzz/fuzz_reparse.c — incremental re-parsing of open documents.
  *
- * The editor path: lsp/text.c edits a document's tree (ts_tree_edit) with
+ * The editor path: lsp/text.c edits a document's tree (pt_tree_apply_edit) with
  * every change, and the indexer hands that tree to the extractor as the
  * old tree. Whatever the edits — utf-8, utf-16 or utf-32 positions, past
  * the end, reversed ranges, CRLF, invalid UTF-8, several changes per
@@ -16,7 +16,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <tree_sitter/api.h>
 
 #include "../graph/extract.h"
 #include "../lsp/text.h"
@@ -24,7 +23,7 @@
 
 static pt_extractor *ex;
 
-static void blob(const char *text, size_t len, const TSTree *old, TSTree **out, pt_strbuf *b,
+static void blob(const char *text, size_t len, const pt_tree *old, pt_tree **out, pt_strbuf *b,
 		 int *rc)
 {
 	pt_facts f;
@@ -53,7 +52,7 @@ static void reindex(lsp_docs *docs, const char *uri)
 	char *text;
 	size_t len;
 	int64_t stamp;
-	TSTree *old = NULL, *fresh = NULL;
+	pt_tree *old = NULL, *fresh = NULL;
 	FUZZ_CHECK(lsp_docs_snapshot(docs, uri, &text, &len, &stamp, &old));
 	pt_strbuf inc = {0}, full = {0};
 	int rc1, rc2;
@@ -67,7 +66,7 @@ static void reindex(lsp_docs *docs, const char *uri)
 	if (rc1 == EXTRACT_OK && rc2 == EXTRACT_OK && clean(full.buf, full.len))
 		FUZZ_CHECK(inc.len == full.len && memcmp(inc.buf, full.buf, inc.len) == 0);
 	if (old)
-		ts_tree_delete(old);
+		pt_tree_free(old);
 	if (fresh)
 		lsp_docs_set_tree(docs, uri, stamp, fresh);
 	pt_strbuf_free(&inc);

@@ -16,6 +16,7 @@
  */
 #define _GNU_SOURCE
 #include "extract.h"
+#include "tree_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -3953,8 +3954,8 @@ int pt_extractor_text(pt_extractor *x, const char *text, size_t len, pt_facts *o
 	return pt_extractor_text_tree(x, text, len, NULL, NULL, out);
 }
 
-int pt_extractor_text_tree(pt_extractor *x, const char *text, size_t len, const TSTree *old,
-			   TSTree **out_tree, pt_facts *out)
+int pt_extractor_text_tree(pt_extractor *x, const char *text, size_t len, const pt_tree *old,
+			   pt_tree **out_tree, pt_facts *out)
 {
 	if (out_tree)
 		*out_tree = NULL;
@@ -3964,7 +3965,7 @@ int pt_extractor_text_tree(pt_extractor *x, const char *text, size_t len, const 
 		text = "";
 	ts_parser_set_timeout_micros(x->parser, x->timeout);
 	ts_parser_set_included_ranges(x->parser, NULL, 0);
-	TSTree *t = ts_parser_parse_string(x->parser, old, text, (uint32_t)len);
+	TSTree *t = ts_parser_parse_string(x->parser, pt_tree_ts(old), text, (uint32_t)len);
 	if (!t) {
 		ts_parser_reset(x->parser);
 		return EXTRACT_ETIMEOUT;
@@ -3980,7 +3981,7 @@ int pt_extractor_text_tree(pt_extractor *x, const char *text, size_t len, const 
 	out->n_errors += count_errors(x, root);
 	out->n_lines += count_lines(text, len);
 	if (out_tree)
-		*out_tree = t;
+		*out_tree = pt_tree_wrap(t);
 	else
 		ts_tree_delete(t);
 	return EXTRACT_OK;

@@ -9,6 +9,7 @@
 #define PT_GRAPH_EXTRACT_H
 
 #include "facts.h"
+#include "tree.h"
 
 /* Bump whenever the facts a given text yields change: cached facts from
  * another version are re-extracted by the next index run. */
@@ -28,12 +29,11 @@ void pt_extractor_free(pt_extractor *self); /* accepts NULL */
  * to out (which must be initialised and is normally empty). */
 int pt_extractor_text(pt_extractor *self, const char *text, size_t len, pt_facts *out);
 /* As pt_extractor_text, reusing old (a previous tree of this document, already
- * edited with ts_tree_edit to match text; NULL: none) so tree-sitter
- * re-parses only what changed. With out_tree, the new tree is returned
- * there (caller frees with ts_tree_delete) for the next edit. */
-typedef struct TSTree TSTree;
-int pt_extractor_text_tree(pt_extractor *self, const char *text, size_t len, const TSTree *old,
-			   TSTree **out_tree, pt_facts *out);
+ * edited with pt_tree_apply_edit to match text; NULL: none) so the parser
+ * re-reads only what changed. With out_tree, the new tree is returned
+ * there (caller frees with pt_tree_free) for the next edit. */
+int pt_extractor_text_tree(pt_extractor *self, const char *text, size_t len, const pt_tree *old,
+			   pt_tree **out_tree, pt_facts *out);
 /* Parse budget in microseconds (default 2,000,000). */
 void pt_extractor_set_timeout(pt_extractor *self, uint64_t micros);
 

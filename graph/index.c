@@ -13,8 +13,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <tree_sitter/api.h>
-
 #include "../store/records.h"
 #include "extract.h"
 #include "workspace.h"
@@ -27,9 +25,9 @@ typedef struct {
 	uint32_t ws;      /* index into ws.files */
 	const char *text; /* content given by the caller (an editor buffer), or NULL */
 	size_t text_len;
-	const TSTree *old_tree; /* previous parse of this buffer, edited (borrowed) */
-	TSTree *new_tree;       /* the parse of text, when asked for (keep_tree) */
-	bool known;             /* in the files table already */
+	const pt_tree *old_tree; /* previous parse of this buffer, edited (borrowed) */
+	pt_tree *new_tree;       /* the parse of text, when asked for (keep_tree) */
+	bool known;              /* in the files table already */
 	rec_file old;
 	/* filled by the workers */
 	rec_file rec;
@@ -1322,7 +1320,7 @@ static int write_touched(store_txn *txn, const pt_graph *g, pt_touched *t, index
 /* Parse one file's new content; false when it cannot take the fast path
  * (unreadable, skipped, or gone). */
 static bool session_parse(index_session *s, const char *rel, const char *text, size_t len,
-			  const TSTree *old, job *j, pt_workspace *one)
+			  const pt_tree *old, job *j, pt_workspace *one)
 {
 	ws_file wf;
 	bool on_disk;
@@ -1381,7 +1379,7 @@ static int session_commit(index_session *s, const char *rel, job *j, pt_touched 
 
 /* The fast path, when it applies: STORE_NOTFOUND means "take the slow one". */
 static int session_fast(index_session *s, const char *rel, const char *text, size_t len,
-			const TSTree *old, TSTree **new_tree, index_report *rep)
+			const pt_tree *old, pt_tree **new_tree, index_report *rep)
 {
 	if (!s->loaded) {
 		int rc = session_load(s);
@@ -1445,15 +1443,15 @@ done:
 int index_session_update(index_session *s, const char *rel_path, const char *text, size_t len,
 			 index_report *rep)
 {
-	TSTree *t = NULL;
+	pt_tree *t = NULL;
 	int rc = index_session_update_tree(s, rel_path, text, len, NULL, &t, rep);
 	if (t)
-		ts_tree_delete(t);
+		pt_tree_free(t);
 	return rc;
 }
 
 int index_session_update_tree(index_session *s, const char *rel_path, const char *text, size_t len,
-			      const TSTree *old, TSTree **new_tree, index_report *rep)
+			      const pt_tree *old, pt_tree **new_tree, index_report *rep)
 {
 	uint64_t t0 = pt_now_ns();
 	memset(rep, 0, sizeof *rep);

@@ -13,6 +13,7 @@
 
 #include "../store/store.h"
 #include "resolve.h"
+#include "tree.h"
 
 typedef struct {
 	const char *root;       /* workspace folder */
@@ -70,10 +71,9 @@ int index_session_update(index_session *s, const char *rel_path, const char *tex
 			 index_report *rep);
 /* The same, re-parsing incrementally: old is the file's previous tree
  * edited to match text (borrowed, may be NULL); *new_tree gets the tree of
- * text when the file was parsed (caller deletes it), else NULL. */
-typedef struct TSTree TSTree;
+ * text when the file was parsed (caller frees it), else NULL. */
 int index_session_update_tree(index_session *s, const char *rel_path, const char *text, size_t len,
-			      const TSTree *old, TSTree **new_tree, index_report *rep);
+			      const pt_tree *old, pt_tree **new_tree, index_report *rep);
 void index_session_free(index_session *s); /* accepts NULL */
 
 /* Meta keys written by index_run. */

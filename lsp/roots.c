@@ -1,7 +1,6 @@
 /* lsp/roots.c — workspace folders: URIs, databases, and one indexer
  * thread per folder (the only writer of its store). */
 #define _GNU_SOURCE
-#include <tree_sitter/api.h>
 
 #include "server.h"
 
@@ -332,7 +331,7 @@ static void push_update(lsp_root *r, lsp_update u)
 }
 
 void lsp_root_queue_buffer(lsp_root *r, const char *rel, const char *uri, char *text, size_t len,
-			   int64_t stamp, struct TSTree *tree)
+			   int64_t stamp, pt_tree *tree)
 {
 	lsp_update u = {pt_xstrdup(rel), text, len, true, pt_xstrdup(uri), stamp, tree};
 	push_update(r, u);
@@ -344,7 +343,7 @@ void lsp_update_free(lsp_update *u)
 	free(u->text);
 	free(u->uri);
 	if (u->tree)
-		ts_tree_delete(u->tree);
+		pt_tree_free(u->tree);
 }
 
 void lsp_root_queue(lsp_root *r, const char *rel, const char *text, size_t len, bool doc)
@@ -472,7 +471,7 @@ static void requeue_open_docs(lsp_root *r)
 		char *rel = NULL, *text;
 		size_t len;
 		int64_t stamp;
-		TSTree *tree;
+		pt_tree *tree;
 		if (lsp_root_of(r->srv, uris[i], &rel) == r &&
 		    lsp_docs_snapshot(r->srv->docs, uris[i], &text, &len, &stamp, &tree))
 			lsp_root_queue_buffer(r, rel, uris[i], text, len, stamp, tree);
@@ -490,12 +489,12 @@ static int update_file(lsp_root *r, lsp_update *u, index_report *rep)
 	 * keeps the file's declarations is re-resolved for that file alone */
 	if (!r->session)
 		r->session = index_session_new(r->st, r->path);
-	TSTree *t = NULL;
+	pt_tree *t = NULL;
 	int rc = index_session_update_tree(r->session, u->rel, u->text, u->len, u->tree, &t, rep);
 	if (t && u->uri && u->text)
 		lsp_docs_set_tree(r->srv->docs, u->uri, u->stamp, t);
 	else if (t)
-		ts_tree_delete(t);
+		pt_tree_free(t);
 	return rc;
 }
 

@@ -300,7 +300,7 @@ static void reindex(lsp_server *s, const char *uri, bool from_buffer)
 			lsp_root_queue(r, NULL, NULL, 0, false);
 	} else if (has_suffix(rel, ".rs")) {
 		int64_t stamp;
-		TSTree *tree;
+		pt_tree *tree;
 		if (from_buffer && lsp_docs_snapshot(s->docs, uri, &text, &len, &stamp, &tree)) {
 			lsp_root_queue_buffer(r, rel, uri, text, len, stamp, tree);
 			text = NULL; /* taken */

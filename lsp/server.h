@@ -17,6 +17,7 @@
 #include <sys/types.h>
 
 #include "../graph/query.h"
+#include "../graph/tree.h"
 #include "../store/store.h"
 #include "jsonrpc.h"
 #include "text.h"
@@ -40,10 +41,10 @@ typedef struct {
 	char *rel;  /* workspace-relative path; NULL: whole workspace */
 	char *text; /* buffer text (owned); NULL: read from disk */
 	size_t len;
-	bool doc;            /* came from the editor (didOpen/Change/Close) */
-	char *uri;           /* open buffers: the document (owned), else NULL */
-	int64_t stamp;       /* ... the text's stamp (lsp_docs_snapshot) */
-	struct TSTree *tree; /* ... its previous parse, edited to match (owned) */
+	bool doc;      /* came from the editor (didOpen/Change/Close) */
+	char *uri;     /* open buffers: the document (owned), else NULL */
+	int64_t stamp; /* ... the text's stamp (lsp_docs_snapshot) */
+	pt_tree *tree; /* ... its previous parse, edited to match (owned) */
 } lsp_update;
 
 typedef struct {
@@ -173,7 +174,7 @@ void lsp_root_queue(lsp_root *r, const char *rel, const char *text, size_t len, 
 /* An open buffer's text: queued with its stamp and its edited tree (taken),
  * so the indexer re-parses incrementally and hands the new tree back. */
 void lsp_root_queue_buffer(lsp_root *r, const char *rel, const char *uri, char *text, size_t len,
-			   int64_t stamp, struct TSTree *tree);
+			   int64_t stamp, pt_tree *tree);
 void lsp_update_free(lsp_update *u);
 /* Wait until the editor's pending updates of r are written, unless a
  * whole-workspace run is in progress; all the calls of one request

@@ -2,8 +2,6 @@
 #define _GNU_SOURCE
 #include "text.h"
 
-#include <tree_sitter/api.h>
-
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,25 +246,25 @@ typedef struct {
 	char *uri;
 	pt_strbuf text;
 	int64_t version;
-	TSTree *tree;   /* last parse, edited to match text; NULL if none */
+	pt_tree *tree;  /* last parse, edited to match text; NULL if none */
 	uint64_t stamp; /* changes with every open and change: names this text */
 } doc;
 
-/* Point (row, byte column) of byte offset off in t. */
-static TSPoint point_at(const char *t, size_t off)
+/* Point (line, byte column) of byte offset off in t. */
+static pt_point point_at(const char *t, size_t off)
 {
-	TSPoint p = {0, 0};
+	pt_point p = {0, 0};
 	const char *line = t;
 	for (const char *q = t; (q = memchr(q, '\n', (size_t)(t + off - q))); q++) {
-		p.row++;
+		p.line++;
 		line = q + 1;
 	}
-	p.column = (uint32_t)(t + off - line);
+	p.col = (uint32_t)(t + off - line);
 	return p;
 }
 
 /* One ranged change, applied to buf and told to the tree. */
-static void apply_tracked(pt_strbuf *buf, const lsp_change *c, lsp_enc e, TSTree *tree)
+static void apply_tracked(pt_strbuf *buf, const lsp_change *c, lsp_enc e, pt_tree *tree)
 {
 	const char *t = buf->buf ? buf->buf : "";
 	size_t a = lsp_text_offset(t, buf->len, c->range.start, e);
@@ -277,18 +275,22 @@ static void apply_tracked(pt_strbuf *buf, const lsp_change *c, lsp_enc e, TSTree
 		b = x;
 	}
 	if (tree) {
-		TSInputEdit ed = {(uint32_t)a,    (uint32_t)b,    (uint32_t)(a + c->len),
-				  point_at(t, a), point_at(t, b), {0, 0}};
-		TSPoint np = ed.start_point;
+		pt_tree_edit ed = {.start_byte = (uint32_t)a,
+				   .old_end_byte = (uint32_t)b,
+				   .new_end_byte = (uint32_t)(a + c->len),
+				   .start = point_at(t, a),
+				   .old_end = point_at(t, b)};
+		pt_point np = ed.start;
 		for (size_t i = 0; i < c->len; i++) {
 			if (c->text[i] == '\n') {
-				np.row++;
-				np.column = 0;
-			} else
-				np.column++;
+				np.line++;
+				np.col = 0;
+			} else {
+				np.col++;
+			}
 		}
-		ed.new_end_point = np;
-		ts_tree_edit(tree, &ed);
+		ed.new_end = np;
+		pt_tree_apply_edit(tree, &ed);
 	}
 	lsp_change one = *c;
 	lsp_apply_changes(buf, &one, 1, e);
@@ -315,7 +317,7 @@ void lsp_docs_free(lsp_docs *self)
 		free(self->v.v[i].uri);
 		pt_strbuf_free(&self->v.v[i].text);
 		if (self->v.v[i].tree)
-			ts_tree_delete(self->v.v[i].tree);
+			pt_tree_free(self->v.v[i].tree);
 	}
 	pt_vec_free(&self->v);
 	pthread_mutex_destroy(&self->mu);
@@ -340,7 +342,7 @@ void lsp_docs_open(lsp_docs *self, const char *uri, const char *text, size_t len
 		x = &self->v.v[self->v.n - 1];
 	}
 	if (x->tree)
-		ts_tree_delete(x->tree);
+		pt_tree_free(x->tree);
 	x->tree = NULL;
 	x->stamp = ++self->stamps;
 	x->text.len = 0;
@@ -361,7 +363,7 @@ bool lsp_docs_change(lsp_docs *self, const char *uri, int64_t version, const lsp
 				continue;
 			}
 			if (x->tree)
-				ts_tree_delete(x->tree); /* a new text: no old tree helps */
+				pt_tree_free(x->tree); /* a new text: no old tree helps */
 			x->tree = NULL;
 			lsp_apply_changes(&x->text, &ch[i], 1, e);
 		}
@@ -380,7 +382,7 @@ bool lsp_docs_close(lsp_docs *self, const char *uri)
 		free(x->uri);
 		pt_strbuf_free(&x->text);
 		if (x->tree)
-			ts_tree_delete(x->tree);
+			pt_tree_free(x->tree);
 		*x = self->v.v[--self->v.n];
 	}
 	pthread_mutex_unlock(&self->mu);
@@ -421,7 +423,7 @@ size_t lsp_docs_list(lsp_docs *self, char ***uris)
 }
 
 bool lsp_docs_snapshot(lsp_docs *self, const char *uri, char **text, size_t *len, int64_t *version,
-		       TSTree **tree)
+		       pt_tree **tree)
 {
 	pthread_mutex_lock(&self->mu);
 	doc *x = find(self, uri);
@@ -429,23 +431,23 @@ bool lsp_docs_snapshot(lsp_docs *self, const char *uri, char **text, size_t *len
 		*text = pt_xstrndup(x->text.buf ? x->text.buf : "", x->text.len);
 		*len = x->text.len;
 		*version = (int64_t)x->stamp;
-		*tree = x->tree ? ts_tree_copy(x->tree) : NULL;
+		*tree = x->tree ? pt_tree_copy(x->tree) : NULL;
 	}
 	pthread_mutex_unlock(&self->mu);
 	return x != NULL;
 }
 
-void lsp_docs_set_tree(lsp_docs *self, const char *uri, int64_t version, TSTree *tree)
+void lsp_docs_set_tree(lsp_docs *self, const char *uri, int64_t version, pt_tree *tree)
 {
 	pthread_mutex_lock(&self->mu);
 	doc *x = find(self, uri);
 	if (x && (int64_t)x->stamp == version) {
 		if (x->tree)
-			ts_tree_delete(x->tree);
+			pt_tree_free(x->tree);
 		x->tree = tree;
 		tree = NULL;
 	}
 	pthread_mutex_unlock(&self->mu);
 	if (tree)
-		ts_tree_delete(tree);
+		pt_tree_free(tree);
 }

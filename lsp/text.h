@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "../core/base.h"
+#include "../graph/tree.h"
 
 typedef enum {
 	LSP_UTF8 = 8,
@@ -96,7 +97,7 @@ bool lsp_docs_close(lsp_docs *self, const char *uri);
 bool lsp_docs_is_open(lsp_docs *self, const char *uri);
 /* A copy of the text (caller frees *text; NUL-terminated); false if not open. */
 bool lsp_docs_get(lsp_docs *self, const char *uri, char **text, size_t *len, int64_t *version);
-/* The document's syntax tree, kept edited (ts_tree_edit) in step with
+/* The document's syntax tree, kept edited (pt_tree_apply_edit) in step with
  * every change, for tree-sitter to re-parse incrementally.
  * snapshot: a copy of the text and of the tree (NULL when there is none:
  * never parsed, or replaced whole), and a stamp naming that text (not the
@@ -104,10 +105,9 @@ bool lsp_docs_get(lsp_docs *self, const char *uri, char **text, size_t *len, int
  * the document is not open. Caller frees text and deletes the tree.
  * set_tree: the tree parsed from the text of `stamp` (ownership taken);
  * kept only if the document still has that text, else deleted. */
-typedef struct TSTree TSTree;
 bool lsp_docs_snapshot(lsp_docs *self, const char *uri, char **text, size_t *len, int64_t *stamp,
-		       TSTree **tree);
-void lsp_docs_set_tree(lsp_docs *self, const char *uri, int64_t stamp, TSTree *tree);
+		       pt_tree **tree);
+void lsp_docs_set_tree(lsp_docs *self, const char *uri, int64_t stamp, pt_tree *tree);
 
 /* URIs of every open document (caller frees each and the array). */
 size_t lsp_docs_list(lsp_docs *self, char ***uris);

@@ -1,6 +1,6 @@
 /* tests/test_reparse.c — incremental re-parsing of open buffers.
  *
- * The editor path: a document's tree is edited (ts_tree_edit) with every
+ * The editor path: a document's tree is edited (pt_tree_apply_edit) with every
  * change and handed to the extractor as the old tree. Whatever the edits,
  * the facts must be exactly those of a parse from scratch of the same text:
  * the reference here is the from-scratch parse, never a stored answer. */
@@ -12,7 +12,6 @@
 #include <stdlib.h>
 
 #include <cmocka.h>
-#include <tree_sitter/api.h>
 
 #include "../graph/extract.h"
 #include "../lsp/text.h"
@@ -32,8 +31,8 @@ static char *slurp(const char *path, size_t *len)
 }
 
 /* Facts of text as one blob, parsed with old (NULL: from scratch). */
-static void facts_blob(pt_extractor *ex, const char *text, size_t len, const TSTree *old,
-		       TSTree **out, pt_strbuf *blob)
+static void facts_blob(pt_extractor *ex, const char *text, size_t len, const pt_tree *old,
+		       pt_tree **out, pt_strbuf *blob)
 {
 	pt_facts f;
 	pt_facts_init(&f);
@@ -93,7 +92,7 @@ static void test_edits_match_full_parse(void **state)
 		char *text;
 		size_t tlen;
 		int64_t stamp;
-		TSTree *old = NULL, *fresh = NULL;
+		pt_tree *old = NULL, *fresh = NULL;
 		assert_true(lsp_docs_snapshot(docs, uri, &text, &tlen, &stamp, &old));
 		reused += old != NULL;
 		facts_blob(ex, text, tlen, old, &fresh, &inc);
@@ -101,18 +100,18 @@ static void test_edits_match_full_parse(void **state)
 		if (inc.len != full.len || memcmp(inc.buf, full.buf, inc.len) != 0)
 			fail_msg("step %d: incremental facts differ from a full parse", step);
 		if (old)
-			ts_tree_delete(old);
+			pt_tree_free(old);
 		lsp_docs_set_tree(docs, uri, stamp, fresh);
 		/* one to three changes per didChange, applied in order */
 		int n = 1 + rand_r(&seed) % 3;
 		for (int k = 0; k < n; k++) {
 			char *cur;
 			size_t clen;
-			TSTree *ignore;
+			pt_tree *ignore;
 			int64_t st;
 			assert_true(lsp_docs_snapshot(docs, uri, &cur, &clen, &st, &ignore));
 			if (ignore)
-				ts_tree_delete(ignore);
+				pt_tree_free(ignore);
 			lsp_change c = random_change(cur, clen, &seed, &ins);
 			assert_true(lsp_docs_change(docs, uri, 2 + step, &c, 1, LSP_UTF8));
 			free(cur);
@@ -139,7 +138,7 @@ static void test_stale_tree_dropped(void **state)
 	char *text;
 	size_t len;
 	int64_t stamp;
-	TSTree *old, *t = NULL;
+	pt_tree *old, *t = NULL;
 	assert_true(lsp_docs_snapshot(docs, uri, &text, &len, &stamp, &old));
 	assert_null(old);
 	pt_facts f;
