@@ -310,8 +310,8 @@ static bool folder_busy(lsp_root *r)
 
 /* The folder's diagnostics for a pull, or those of one uri (NULL: none
  * there). The indexer makes them after each commit, outside the lock, so
- * a pull is usually a lookup, never a wait on a walk of every module
- * (100 ms on the standard library). While edits are still being indexed a
+ * a pull is usually a lookup, never a wait on a walk of every module.
+ * While edits are still being indexed a
  * pull gets those of the commit before (the refresh request that follows
  * makes the client pull again); once the folder is idle, it gets those of
  * the last commit, made here if the indexer has not made them yet. What is

@@ -141,7 +141,7 @@ enum {
 };
 bool lsp_is_cancelled(lsp_server *s);
 
-/* Test seam (fuzz/fuzz_lsp.c): one jrpc_read result (rc JRPC_OK or
+/* Test seam (fuzz/fuzz_jsonrpc.c): one jrpc_read result (rc JRPC_OK or
  * recoverable; msg stolen, may be NULL; why the reader's detail) handled
  * synchronously on the caller's thread, exactly as the reader thread and
  * then the dispatcher handle it in a running server. Returns -1, or the

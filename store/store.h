@@ -149,8 +149,7 @@ int store_remove(const char *dir);
  * or the deep check returned (STORE_OK, STORE_ENOENT, STORE_ESCHEMA,
  * STORE_ECORRUPT...). A database that passes is stamped as checked.
  * dir must not be open in this process with the intent to write before
- * the call returns. Costs about a read of the file plus the deep check
- * (≈60 ms for the standard library's 55 MB database).
+ * the call returns. Costs about a read of the file plus the deep check.
  *
  * store_open calls it by itself when data.mdb is not the file the stamp
  * names (see STORE_NOCHECK), and returns STORE_ECORRUPT if it fails:
