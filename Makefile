@@ -3,9 +3,14 @@
 #   make            build build/parseltongue
 #   make run        install deps, build, index the Rust standard library, sample queries
 #   make test       install deps, build, run every test
+#   make check      the fast loop: unit tests (in parallel) and the black-box tests
 #   make SAN=1 test the same under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make SAN=thread tsan-test   the concurrency tests under ThreadSanitizer
+#   make DEBUG=1    an -O0 build with pt_assert checked (build/debug)
+#   make analyze    the clang static analyzer (scan-build): fails on any finding
+#   make format     clang-format every C file; make format-check fails if one is not
 #   make bench      benchmarks on real corpora (not part of make test)
+# HACKING.md says more.
 
 CC       ?= cc
 SAN      ?=
@@ -31,9 +36,13 @@ GRAMMAR_VERSION = 0.23.2
 GRAMMAR_DIR     = build/grammar/tree-sitter-rust-$(GRAMMAR_VERSION)
 GRAMMAR_SRC     = $(GRAMMAR_DIR)/src
 
-CFLAGS  += $(OPT) -std=gnu11 -Wall -Wextra -pthread $(SANFLAGS) -MMD -MP
+# WERROR=1 (CI): a new warning fails the build.
+WERROR  ?=
+CFLAGS  += $(OPT) -std=gnu11 -Wall -Wextra $(if $(WERROR),-Werror) -pthread $(SANFLAGS) -MMD -MP
 LDFLAGS += -pthread $(SANFLAGS)
-LDLIBS  += -ltree-sitter -ljansson -llmdb -lxxhash -lbsd -lm
+# No libbsd: glibc 2.36 has reallocarray, and bounded copies use snprintf
+# with a truncation check, so libbsd would add a dependency for nothing.
+LDLIBS  += -ltree-sitter -ljansson -llmdb -lxxhash -lm
 
 LIB_SRC  = $(wildcard core/*.c graph/*.c store/*.c lsp/*.c)
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/grammar/parser.o $(BUILD)/obj/grammar/scanner.o
@@ -45,12 +54,17 @@ STD_SRC ?= /usr/lib/rustlib/src/rust/library
 GEN_TOOL = $(BUILD)/tools/gen_std_names
 GEN_OBJ  = $(BUILD)/obj/gen/std_names.o
 TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+# T=graph runs tests/test_graph.c alone; TEST='*blast*' runs the matching
+# cases of the binaries run (cmocka's test filter, see tests/test_main.h).
+T       ?=
+UNIT_BIN = $(if $(T),$(filter %/test_$(T),$(TEST_BIN)),$(TEST_BIN))
 
-.PHONY: all deps grammar run test unit-test blackbox-test client-test bench bench-accuracy fuzz reliability reliability-quick tsan-test clean
+.SECONDARY:
+.PHONY: all deps grammar run test check unit-test blackbox-test client-test bench bench-accuracy fuzz reliability reliability-quick tsan-test analyze format format-check clean
 all: $(BUILD)/parseltongue
 
 # --- dependencies -----------------------------------------------------------
-DEB_PKGS = libtree-sitter-dev libjansson-dev liblmdb-dev libbsd-dev libcmocka-dev \
+DEB_PKGS = libtree-sitter-dev libjansson-dev liblmdb-dev libcmocka-dev \
            libxxhash-dev rust-src neovim emacs-nox elpa-eglot
 # Tools that may come from elsewhere (a nodejs that ships its own npm
 # conflicts with Debian's npm package): installed only when the command is missing.
@@ -78,9 +92,12 @@ $(GRAMMAR_SRC)/parser.c:
 
 $(GRAMMAR_SRC)/scanner.c: $(GRAMMAR_SRC)/parser.c
 
+# The grammar is generated code: compiled with GRAMMAR_CC, which `make
+# analyze` sets to the plain compiler so the analyzer reads only our code.
+GRAMMAR_CC ?= $(CC)
 $(BUILD)/obj/grammar/%.o: $(GRAMMAR_SRC)/%.c
 	@mkdir -p $(dir $@)
-	$(CC) -O2 -g -std=gnu11 -w $(SANFLAGS) -I$(GRAMMAR_SRC) -c $< -o $@
+	$(GRAMMAR_CC) -O2 -g -std=gnu11 -w $(SANFLAGS) -I$(GRAMMAR_SRC) -c $< -o $@
 
 # --- build ------------------------------------------------------------------
 $(BUILD)/obj/%.o: %.c
@@ -111,8 +128,12 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	@bash tests/run_demo.sh $(BUILD)/parseltongue $(STD_SRC) build/std-db
 
-unit-test: $(TEST_BIN)
-	@set -e; for t in $(TEST_BIN); do echo "== $$t"; (cd tests && ../$$t); done
+unit-test: $(UNIT_BIN)
+	@bash tests/run_unit.sh $(UNIT_BIN)
+
+# The fast loop (HACKING.md): build, unit tests, CLI, incremental and LSP black-box tests.
+check: all
+	@$(MAKE) --no-print-directory unit-test blackbox-test
 
 blackbox-test: $(BUILD)/parseltongue
 	@python3 tests/blackbox.py $(BUILD)/parseltongue
@@ -158,6 +179,19 @@ reliability-quick: $(BUILD)/parseltongue
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@bash bench/run.sh $(BUILD)/parseltongue
+
+# The clang static analyzer over our code (not the grammar), in its own
+# build folder; any finding fails (CI keeps the count at zero).
+analyze: grammar
+	@rm -rf build/scan/obj build/scan/parseltongue
+	scan-build -o build/scan/report --status-bugs $(MAKE) --no-print-directory \
+	  BUILD=build/scan GRAMMAR_CC=cc build/scan/parseltongue
+
+FORMAT_SRC = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+format:
+	clang-format -i $(FORMAT_SRC)
+format-check:
+	@clang-format --dry-run --Werror $(FORMAT_SRC) && echo "format-check: every C file is formatted"
 
 clean:
 	rm -rf build/obj build/tests build/san build/tsan build/debug build/gen build/tools build/parseltongue

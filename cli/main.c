@@ -349,7 +349,9 @@ static void on_fault(int sig)
 	static const char q[] = "remove it with `parseltongue storage clean` and run `parseltongue "
 				"onboard` again\n";
 	static const char ob[] = "removing it and indexing again\n";
+	/* nothing to do if stderr is gone: the exit code still says it */
 	ssize_t w = write(2, msg, sizeof msg - 1);
+	(void)w;
 	if (fault.may_rebuild && fault.data[0]) {
 		w = write(2, ob, sizeof ob - 1);
 		unlink(fault.data);

@@ -1,5 +1,7 @@
 ;;; parseltongue.el --- Parseltongue code-graph server for Rust, through eglot  -*- lexical-binding: t; -*-
 
+;; Copyright (c) 2026 The Parseltongue authors
+;; SPDX-License-Identifier: MIT
 ;; Version: 0.1.0
 ;; Package-Requires: ((emacs "27.1") (eglot "1.9"))
 ;; Keywords: languages, tools, rust

@@ -632,7 +632,7 @@ int lsp_server_handle(lsp_server *s, int rc, json_t *msg, const char *why)
 
 static int parse_args(lsp_server *s, int argc, char **argv)
 {
-	for (int i = 1; i < argc; i++) {
+	for (int i = 1; i < argc && argv[i]; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (strncmp(a, "--clientProcessId=", 18) == 0) {

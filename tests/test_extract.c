@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
+#include "test_main.h"
+
 #include "../graph/extract.h"
 
 static pt_extractor *X;
@@ -1491,5 +1493,5 @@ int main(void)
 		cmocka_unit_test(test_bad_macro_bodies),
 		cmocka_unit_test(test_timeout),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return pt_run_tests(tests, setup, teardown);
 }

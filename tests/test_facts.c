@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
+#include "test_main.h"
+
 #include "../graph/facts.h"
 
 static pt_span span(uint32_t a, uint32_t b, uint32_t line)
@@ -431,5 +433,5 @@ int main(void)
 		cmocka_unit_test(test_bad_offsets), cmocka_unit_test(test_bad_indexes),
 		cmocka_unit_test(test_bad_kinds),   cmocka_unit_test(test_garbage),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return pt_run_tests(tests, NULL, NULL);
 }

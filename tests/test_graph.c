@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "test_main.h"
+
 #include "../graph/check.h"
 #include "../graph/index.h"
 #include "../graph/query.h"
@@ -1107,5 +1109,5 @@ int main(void)
 		cmocka_unit_test(test_concurrent_writer_adds_file),
 		cmocka_unit_test(test_check_finds_damage),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return pt_run_tests(tests, NULL, NULL);
 }

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "test_main.h"
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -334,5 +336,5 @@ int main(void)
 		cmocka_unit_test(test_writer_dead_pipe),
 		cmocka_unit_test(test_stop_unblocks),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return pt_run_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
+#include "test_main.h"
+
 #include "../lsp/text.h"
 
 /* "é" is 2 bytes / 1 utf-16 unit; "😀" is 4 bytes / 2 units / 1 code point. */
@@ -177,5 +179,5 @@ int main(void)
 		cmocka_unit_test(test_apply),     cmocka_unit_test(test_docs),
 		cmocka_unit_test(test_enc_names),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return pt_run_tests(tests, NULL, NULL);
 }

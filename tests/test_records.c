@@ -12,6 +12,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "test_main.h"
+
 #include "../store/records.h"
 
 /* A copy of n bytes at an odd address (caller frees base). */
@@ -303,5 +305,5 @@ int main(void)
 		cmocka_unit_test(test_entity_empty_strings),
 		cmocka_unit_test(test_entity_rejects),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return pt_run_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "test_main.h"
+
 #include "../graph/extract.h"
 #include "../lsp/text.h"
 
@@ -161,5 +163,5 @@ int main(void)
 		cmocka_unit_test(test_edits_match_full_parse),
 		cmocka_unit_test(test_stale_tree_dropped),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return pt_run_tests(tests, NULL, NULL);
 }

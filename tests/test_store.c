@@ -13,6 +13,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "test_main.h"
+
 #include <fcntl.h>
 #include <ftw.h>
 #include <lmdb.h>
@@ -1318,5 +1320,5 @@ int main(void)
 		T(test_remove),
 		T(test_strerror),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return pt_run_tests(tests, NULL, NULL);
 }

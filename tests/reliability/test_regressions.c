@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "../test_main.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,5 +115,5 @@ int main(void)
 		cmocka_unit_test(test_desync_glued_header),
 		cmocka_unit_test(test_store_check_scribbled),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return pt_run_tests(tests, NULL, NULL);
 }

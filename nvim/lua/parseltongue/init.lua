@@ -1,5 +1,6 @@
 -- Parseltongue for Neovim: starts `parseltongue --stdio` for Rust buffers and
 -- adds commands for its custom requests.
+-- SPDX-License-Identifier: MIT (see LICENSE at the top of the repository)
 --
 --   require('parseltongue').setup{ cmd = {'parseltongue', '--stdio'}, db = nil }
 --
