@@ -6,6 +6,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
+#include "../graph/query.h"
 #include "../store/store.h"
 
 /* Exit codes of every command (README: "Exit codes"). */
@@ -38,6 +41,30 @@ int cmd_storage(const cli_opts *o);
 int cmd_export(const cli_opts *o);
 /* `parseltongue facts FILE` (cli/facts.c): what the extractor sees in one file. */
 int cmd_facts(const cli_opts *o);
+/* The query kinds, in the order of their names (cli/query.c). */
+typedef enum {
+	Q_IMPL,
+	Q_CALLERS,
+	Q_CALLEES,
+	Q_REFS,
+	Q_BLAST,
+	Q_CYCLES,
+	Q_CONTEXT,
+	Q_WHERE,
+	Q_SEARCH,
+	Q_FILE
+} qkind;
+/* The kind named s ("what-implements", "callers", ...), -1 if none. */
+int cli_qkind_of(const char *s);
+/* The entities target names for a query of kind k (a search runs the
+ * search; a file lists its entities); sorted by id. */
+int cli_targets_for(store_txn *txn, qkind k, const char *target, const cli_opts *o, query_ids *ids);
+/* Run query k for entity id, appending to r (--limit, --depth of o). */
+int cli_run_query(store_txn *txn, qkind k, uint64_t id, const cli_opts *o, query_results *r);
+/* An entity as JSON (the README's result object); for_id names the
+ * target it answers for (0: none). NULL if id is unknown. */
+json_t *cli_entity_json(store_txn *txn, uint64_t id, uint64_t for_id);
+
 /* The database directory a command is about to read, for the fault
  * handler (copied; a path too long to copy is reported, never removed). */
 void cli_reading_db(const char *dir);

@@ -1,4 +1,5 @@
-/* cli/query.c — `parseltongue query`, `export` and `query-bench`. */
+/* cli/query.c — `parseltongue query` and `query-bench`; the target and
+ * rendering helpers export shares (cli.h). */
 #define _GNU_SOURCE
 #include <jansson.h>
 #include <stdio.h>
@@ -7,25 +8,12 @@
 #include "../graph/query.h"
 #include "cli.h"
 
-typedef enum {
-	Q_IMPL,
-	Q_CALLERS,
-	Q_CALLEES,
-	Q_REFS,
-	Q_BLAST,
-	Q_CYCLES,
-	Q_CONTEXT,
-	Q_WHERE,
-	Q_SEARCH,
-	Q_FILE
-} qkind;
-
 static const char *const qnames[] = {
 	"what-implements", "callers",          "callees",       "references", "blast-radius",
 	"find-cycles",     "generate-context", "where-defined", "search",     "entities-in-file",
 };
 
-static int qkind_of(const char *s)
+int cli_qkind_of(const char *s)
 {
 	for (size_t i = 0; i < sizeof qnames / sizeof *qnames; i++)
 		if (strcmp(s, qnames[i]) == 0)
@@ -35,7 +23,7 @@ static int qkind_of(const char *s)
 
 /* ---- rendering -------------------------------------------------------------- */
 
-static json_t *entity_json(store_txn *txn, uint64_t id, uint64_t for_id)
+json_t *cli_entity_json(store_txn *txn, uint64_t id, uint64_t for_id)
 {
 	rec_entity e, f;
 	if (query_entity(txn, id, &e) != STORE_OK)
@@ -105,7 +93,7 @@ static json_t *item_json(store_txn *txn, qkind k, const query_results *r, const 
 {
 	if (k == Q_IMPL)
 		return impl_json(txn, r, it);
-	json_t *o = entity_json(txn, it->id, it->for_id);
+	json_t *o = cli_entity_json(txn, it->id, it->for_id);
 	if (!o)
 		return NULL;
 	if (k == Q_CALLERS || k == Q_CALLEES || k == Q_REFS || k == Q_BLAST) {
@@ -159,7 +147,7 @@ static void print_human_item(store_txn *txn, qkind k, const query_results *r, co
 
 /* ---- one query ---------------------------------------------------------------- */
 
-static int run_one(store_txn *txn, qkind k, uint64_t id, const cli_opts *o, query_results *r)
+int cli_run_query(store_txn *txn, qkind k, uint64_t id, const cli_opts *o, query_results *r)
 {
 	switch (k) {
 	case Q_IMPL: return query_what_implements(txn, id, o->limit, r);
@@ -246,8 +234,7 @@ static int print_cycles(store_txn *txn, const cli_opts *o)
 	return EXIT_OK;
 }
 
-static int targets_for(store_txn *txn, qkind k, const char *target, const cli_opts *o,
-		       query_ids *ids)
+int cli_targets_for(store_txn *txn, qkind k, const char *target, const cli_opts *o, query_ids *ids)
 {
 	if (k == Q_SEARCH)
 		return query_search(txn, target, o->limit ? o->limit : 50, ids);
@@ -277,7 +264,7 @@ static int print_context(store_txn *txn, const query_ids *ids, const char *targe
 			pt_strbuf_adds(&text, "\n");
 		query_context(txn, ids->v[i], budget, &text, &used);
 		total += used;
-		json_t *e = entity_json(txn, ids->v[i], ids->v[i]);
+		json_t *e = cli_entity_json(txn, ids->v[i], ids->v[i]);
 		if (e)
 			json_array_append_new(res, e);
 	}
@@ -300,7 +287,7 @@ static int print_context(store_txn *txn, const query_ids *ids, const char *targe
 static int answer(store_txn *txn, qkind k, const char *target, const cli_opts *o)
 {
 	query_ids ids = {0};
-	int rc = targets_for(txn, k, target, o, &ids);
+	int rc = cli_targets_for(txn, k, target, o, &ids);
 	if (rc == STORE_NOTFOUND && k == Q_FILE) {
 		cli_err("%s: no such file in the index", target);
 		return EXIT_NOTARGET;
@@ -329,7 +316,7 @@ static int answer(store_txn *txn, qkind k, const char *target, const cli_opts *o
 			query_item it = {.id = ids.v[t], .for_id = k == Q_WHERE ? ids.v[t] : 0};
 			pt_vec_push(&r.items, it);
 		} else
-			run_one(txn, k, ids.v[t], o, &r);
+			cli_run_query(txn, k, ids.v[t], o, &r);
 		rec_entity e;
 		if (!o->json && !single && query_entity(txn, ids.v[t], &e) == STORE_OK) {
 			if (e.file == PT_NO_FILE)
@@ -373,7 +360,7 @@ int cmd_query(const cli_opts *o)
 		cli_err("query: which kind? (what-implements, callers, callees, ...)");
 		return EXIT_USAGE;
 	}
-	int k = qkind_of(o->args[0]);
+	int k = cli_qkind_of(o->args[0]);
 	if (k < 0) {
 		cli_err("query: unknown kind '%s'", o->args[0]);
 		return EXIT_USAGE;
@@ -392,176 +379,6 @@ int cmd_query(const cli_opts *o)
 		return EXIT_DB;
 	}
 	int rc = k == Q_CYCLES ? print_cycles(txn, o) : answer(txn, (qkind)k, o->args[1], o);
-	store_txn_abort(txn);
-	store_close(st);
-	return rc;
-}
-
-/* ---- export --------------------------------------------------------------------- */
-
-typedef struct {
-	query_ids ents;
-	PT_VEC(rec_edge) edges;
-	PT_VEC(uint64_t) edge_src;
-} subgraph;
-
-static void collect_all(store_txn *txn, subgraph *g)
-{
-	store_cursor *c = NULL;
-	store_val k, v;
-	if (store_cursor_open(txn, TBL_ENTS, &c))
-		return;
-	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == STORE_OK;
-	     r = store_cursor_next(c, &k, &v))
-		if (k.len == 8)
-			pt_vec_push(&g->ents, store_load_u64(k.data));
-	store_cursor_close(c);
-}
-
-static bool has_id(const query_ids *ids, uint64_t id)
-{
-	for (size_t i = 0; i < ids->n; i++)
-		if (ids->v[i] == id)
-			return true;
-	return false;
-}
-
-static void collect_edges(store_txn *txn, subgraph *g, bool all)
-{
-	for (size_t i = 0; i < g->ents.n; i++) {
-		query_edges it;
-		rec_edge e;
-		query_edges_open(txn, g->ents.v[i], QUERY_OUT, &it);
-		while (query_edges_next(&it, &e)) {
-			if (!all && !has_id(&g->ents, e.other))
-				continue;
-			pt_vec_push(&g->edges, e);
-			pt_vec_push(&g->edge_src, g->ents.v[i]);
-		}
-	}
-}
-
-static const char *qpath_of(store_txn *txn, uint64_t id)
-{
-	rec_entity e;
-	return query_entity(txn, id, &e) == STORE_OK ? e.qpath : "?";
-}
-
-static void export_json(store_txn *txn, const subgraph *g)
-{
-	json_t *ents = json_array(), *edges = json_array();
-	for (size_t i = 0; i < g->ents.n; i++) {
-		json_t *e = entity_json(txn, g->ents.v[i], 0);
-		if (!e)
-			continue;
-		char id[24];
-		snprintf(id, sizeof id, "%016" PRIx64, g->ents.v[i]);
-		json_object_set_new(e, "id", json_string(id));
-		json_array_append_new(ents, e);
-	}
-	for (size_t i = 0; i < g->edges.n; i++) {
-		const rec_edge *e = &g->edges.v[i];
-		json_array_append_new(
-			edges,
-			json_pack("{s:s,s:s,s:s,s:s,s:i,s:i,s:b}", "kind", pt_rel_name(e->kind),
-				  "from", qpath_of(txn, g->edge_src.v[i]), "to",
-				  qpath_of(txn, e->other), "file", query_file_path(txn, e->file),
-				  "line", (json_int_t)e->sl + 1, "column", (json_int_t)e->sc + 1,
-				  "ambiguous", (e->flags & EDGE_AMBIGUOUS) != 0));
-	}
-	json_t *top = json_pack("{s:o,s:o}", "entities", ents, "edges", edges);
-	json_dumpf(top, stdout, JSON_INDENT(1) | JSON_SORT_KEYS);
-	putchar('\n');
-	json_decref(top);
-}
-
-static void export_text(store_txn *txn, const subgraph *g, bool dot)
-{
-	puts(dot ? "digraph parseltongue {\n  node [shape=box, fontname=\"monospace\"];"
-		 : "graph LR");
-	for (size_t i = 0; i < g->ents.n; i++) {
-		rec_entity e;
-		if (query_entity(txn, g->ents.v[i], &e) != STORE_OK)
-			continue;
-		if (dot)
-			printf("  n%016" PRIx64 " [label=\"%s\\n(%s)\"];\n", e.id, e.qpath,
-			       pt_kind_name(e.kind));
-		else
-			printf("  n%016" PRIx64 "[\"%s (%s)\"]\n", e.id, e.qpath,
-			       pt_kind_name(e.kind));
-	}
-	for (size_t i = 0; i < g->edges.n; i++) {
-		const rec_edge *e = &g->edges.v[i];
-		if (dot)
-			printf("  n%016" PRIx64 " -> n%016" PRIx64 " [label=\"%s\"];\n",
-			       g->edge_src.v[i], e->other, pt_rel_name(e->kind));
-		else
-			printf("  n%016" PRIx64 " -->|%s| n%016" PRIx64 "\n", g->edge_src.v[i],
-			       pt_rel_name(e->kind), e->other);
-	}
-	if (dot)
-		puts("}");
-}
-
-int cmd_export(const cli_opts *o)
-{
-	const char *fmt = o->format ? o->format : "json";
-	if (strcmp(fmt, "json") && strcmp(fmt, "dot") && strcmp(fmt, "mermaid")) {
-		cli_err("export: --format takes json, dot or mermaid");
-		return EXIT_USAGE;
-	}
-	store *st = NULL;
-	store_txn *txn = NULL;
-	if (cli_open_db(o, NULL, false, &st))
-		return EXIT_DB;
-	if (store_txn_begin(st, false, &txn)) {
-		store_close(st);
-		return EXIT_DB;
-	}
-	subgraph g = {0};
-	int rc = EXIT_OK;
-	if (o->query_mode) {
-		int k = o->nargs >= 2 ? qkind_of(o->args[0]) : -1;
-		if (k < 0 || k == Q_CYCLES || k == Q_CONTEXT) {
-			cli_err("export --query KIND TARGET");
-			rc = EXIT_USAGE;
-			goto done;
-		}
-		query_ids ids = {0};
-		targets_for(txn, (qkind)k, o->args[1], o, &ids);
-		if (!ids.n) {
-			cli_err("'%s' matches no entity", o->args[1]);
-			rc = EXIT_NOTARGET;
-			pt_vec_free(&ids);
-			goto done;
-		}
-		for (size_t t = 0; t < ids.n; t++) {
-			query_results r = {0};
-			if (!has_id(&g.ents, ids.v[t]))
-				pt_vec_push(&g.ents, ids.v[t]);
-			run_one(txn, (qkind)k, ids.v[t], o, &r);
-			for (size_t i = 0; i < r.items.n; i++) {
-				if (!has_id(&g.ents, r.items.v[i].id))
-					pt_vec_push(&g.ents, r.items.v[i].id);
-				if (r.items.v[i].other && !has_id(&g.ents, r.items.v[i].other))
-					pt_vec_push(&g.ents, r.items.v[i].other);
-			}
-			query_results_free(&r);
-		}
-		pt_vec_free(&ids);
-		collect_edges(txn, &g, false);
-	} else {
-		collect_all(txn, &g);
-		collect_edges(txn, &g, true);
-	}
-	if (strcmp(fmt, "json") == 0)
-		export_json(txn, &g);
-	else
-		export_text(txn, &g, strcmp(fmt, "dot") == 0);
-done:
-	pt_vec_free(&g.ents);
-	pt_vec_free(&g.edges);
-	pt_vec_free(&g.edge_src);
 	store_txn_abort(txn);
 	store_close(st);
 	return rc;
