@@ -54,7 +54,9 @@ static void usage(FILE *f)
 		   "2000)\n"
 		   "        where-defined ITEM | search QUERY | entities-in-file FILE\n"
 		   "  storage status|verify|compact|clean|snapshot FILE|restore FILE\n"
-		   "  export --format json|dot|mermaid [--query KIND TARGET]\n"
+		   "  export --format FORMAT [-o OUT] [--query KIND TARGET]\n"
+		   "        FORMAT: json, dot, mermaid, scip, graphml (or from OUT's extension);\n"
+		   "        neo4j writes CSV files into the directory OUT\n"
 		   "  --stdio                       run the language server on stdin/stdout\n"
 		   "\n"
 		   "TARGET: a name (parse_group), a path suffix (ParserI::parse_group) or "
@@ -82,13 +84,21 @@ static long number(const char *name, const char *s)
 static int parse_opts(int argc, char **argv, cli_opts *o)
 {
 	static const struct option longs[] = {
-		{"db", required_argument, 0, 'd'},     {"json", no_argument, 0, 'j'},
-		{"limit", required_argument, 0, 'l'},  {"depth", required_argument, 0, 'D'},
-		{"tokens", required_argument, 0, 't'}, {"jobs", required_argument, 0, 'J'},
-		{"quiet", no_argument, 0, 'q'},        {"format", required_argument, 0, 'f'},
-		{"query", no_argument, 0, 'Q'},        {"level", required_argument, 0, 'L'},
-		{"full", no_argument, 0, 'F'},         {"n", required_argument, 0, 'n'},
-		{"help", no_argument, 0, 'h'},         {0, 0, 0, 0},
+		{"db", required_argument, 0, 'd'},
+		{"json", no_argument, 0, 'j'},
+		{"limit", required_argument, 0, 'l'},
+		{"depth", required_argument, 0, 'D'},
+		{"tokens", required_argument, 0, 't'},
+		{"jobs", required_argument, 0, 'J'},
+		{"quiet", no_argument, 0, 'q'},
+		{"format", required_argument, 0, 'f'},
+		{"query", no_argument, 0, 'Q'},
+		{"level", required_argument, 0, 'L'},
+		{"full", no_argument, 0, 'F'},
+		{"n", required_argument, 0, 'n'},
+		{"help", no_argument, 0, 'h'},
+		{"output", required_argument, 0, 'o'},
+		{0, 0, 0, 0},
 	};
 	o->depth = 3;
 	o->tokens = 2000;
@@ -97,7 +107,7 @@ static int parse_opts(int argc, char **argv, cli_opts *o)
 	int c;
 	long v = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "hjq", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hjqo:", longs, NULL)) != -1) {
 		switch (c) {
 		case 'd': o->db = optarg; break;
 		case 'j': o->json = true; break;
@@ -123,6 +133,7 @@ static int parse_opts(int argc, char **argv, cli_opts *o)
 			break;
 		case 'q': o->quiet = true; break;
 		case 'f': o->format = optarg; break;
+		case 'o': o->output = optarg; break;
 		case 'Q': o->query_mode = true; break;
 		case 'L': o->level = optarg; break;
 		case 'F': o->full = true; break;
