@@ -32,6 +32,7 @@
 
 #include <scip.pb-c.h>
 
+#include "../graph/tree.h"
 #include "export.h"
 
 /* ---- symbols ---------------------------------------------------------------------- */
@@ -83,9 +84,10 @@ static bool map_get(const id_map *m, uint64_t id, uint32_t *val)
 typedef struct {
 	store_txn *txn;
 	const export_graph *g;
-	id_map sym;      /* entity → its symbol in pool, 0 when it has none */
-	pt_strpool pool; /* symbols; frozen (pointers taken) once all are made */
-	pt_strbuf tmp;
+	id_map sym;       /* entity → its symbol in pool, 0 when it has none */
+	pt_strpool pool;  /* symbols; frozen (pointers taken) once all are made */
+	const char *root; /* the workspace root (borrowed from the transaction) */
+	size_t stale;     /* files whose calls got no enclosing range */
 } scip_ctx;
 
 /* SCIP's <simple-identifier>: letters, digits, _ + - $. */
@@ -604,8 +606,59 @@ static void put_field(FILE *out, unsigned field, const ProtobufCMessage *m)
 	free(buf);
 }
 
-static void write_document(scip_ctx *c, const occ *o, size_t n, FILE *out)
+/* The text of the document, if it is still the text that was indexed
+ * (size and hash as the files table has them); caller frees. */
+static char *indexed_text(scip_ctx *c, uint32_t file, size_t *len)
 {
+	const char *rel = query_file_path(c->txn, file);
+	store_val v;
+	rec_file f;
+	if (!*rel || store_get(c->txn, TBL_FILES, rel, strlen(rel), &v) != STORE_OK ||
+	    rec_file_decode(v.data, v.len, &f) != 0)
+		return NULL;
+	pt_strbuf path = {0};
+	pt_strbuf_printf(&path, "%s/%s", c->root, rel);
+	char *text = pt_read_file(pt_strbuf_cstr(&path), len);
+	pt_strbuf_free(&path);
+	if (text && (*len != f.size || pt_hash64(text, *len) != f.hash)) {
+		free(text);
+		text = NULL;
+	}
+	return text;
+}
+
+/* The call expression around each call of the document, as its
+ * enclosing_range. The graph keeps only the callee's name, so the file
+ * is parsed again; a file that changed since it was indexed (or an
+ * editor's unsaved buffer that was) keeps its calls without one. */
+static void call_ranges(scip_ctx *c, occ *o, size_t n)
+{
+	size_t calls = 0, len = 0;
+	for (size_t i = 0; i < n; i++)
+		calls += o[i].call;
+	if (!calls)
+		return;
+	char *text = indexed_text(c, o[0].file, &len);
+	pt_tree *t = text ? pt_tree_parse(text, len) : NULL;
+	c->stale += !t;
+	for (size_t i = 0; t && i < n; i++) {
+		pt_point cs, ce;
+		if (!o[i].call || !pt_tree_call_range(t, (pt_point){o[i].r[0], o[i].r[1]},
+						      (pt_point){o[i].r[2], o[i].r[3]}, &cs, &ce))
+			continue;
+		o[i].enc[0] = cs.line;
+		o[i].enc[1] = cs.col;
+		o[i].enc[2] = ce.line;
+		o[i].enc[3] = ce.col;
+		o[i].has_enc = true;
+	}
+	pt_tree_free(t);
+	free(text);
+}
+
+static void write_document(scip_ctx *c, occ *o, size_t n, FILE *out)
+{
+	call_ranges(c, o, n);
 	doc_msgs d = {0};
 	scip__document__init(&d.doc);
 	d.doc.language = "Rust";
@@ -689,7 +742,7 @@ static void make_symbols(scip_ctx *c)
 int export_scip(store_txn *txn, const export_graph *g, const cli_opts *o, FILE *out)
 {
 	(void)o;
-	scip_ctx c = {.txn = txn, .g = g};
+	scip_ctx c = {.txn = txn, .g = g, .root = export_root(txn)};
 	occ_vec occs = {0};
 	pt_strpool_init(&c.pool);
 	make_symbols(&c);
@@ -703,10 +756,13 @@ int export_scip(store_txn *txn, const export_graph *g, const cli_opts *o, FILE *
 		write_document(&c, occs.v + i, j - i, out);
 	}
 	write_external(&c, out);
+	if (c.stale)
+		cli_err("export: %zu files changed since they were indexed: their calls have no "
+			"enclosing_range (run `parseltongue onboard` first)",
+			c.stale);
 	pt_vec_free(&occs);
 	pt_strpool_free(&c.pool);
 	free(c.sym.keys);
 	free(c.sym.vals);
-	pt_strbuf_free(&c.tmp);
 	return ferror(out) ? EXIT_FAIL : EXIT_OK;
 }
