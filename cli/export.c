@@ -70,10 +70,13 @@ static void json_element(json_t *v, bool *first, FILE *out)
 		return;
 	fputs(*first ? "\n  " : ",\n  ", out);
 	*first = false;
-	for (const char *p = s; *p; p++) {
-		putc(*p, out);
-		if (*p == '\n')
-			fputs("  ", out);
+	for (const char *p = s, *nl; *p; p = nl + 1) {
+		if (!(nl = strchr(p, '\n'))) {
+			fputs(p, out);
+			break;
+		}
+		fwrite(p, 1, (size_t)(nl - p) + 1, out);
+		fputs("  ", out);
 	}
 	free(s);
 }
@@ -187,22 +190,24 @@ static bool plain_control(unsigned char c)
 	return c == '\t' || c == '\n' || c == '\r';
 }
 
-static bool text_is_clean(const char *s)
+/* one_line: newline and carriage return need quoting too. */
+static bool text_is_clean(const char *s, bool one_line)
 {
 	if (*s == '"')
 		return false;
 	for (const unsigned char *p = (const unsigned char *)s; *p;) {
 		size_t n = utf8_char(p);
-		if (!n || (*p < 0x20 && !plain_control(*p)) || *p == 0x7f)
+		if (!n || (*p < 0x20 && !plain_control(*p)) || *p == 0x7f ||
+		    (one_line && (*p == '\n' || *p == '\r')))
 			return false;
 		p += n;
 	}
 	return true;
 }
 
-const char *export_text(const char *s, pt_strbuf *tmp)
+static const char *quote_text(const char *s, bool one_line, pt_strbuf *tmp)
 {
-	if (text_is_clean(s))
+	if (text_is_clean(s, one_line))
 		return s;
 	tmp->len = 0;
 	pt_strbuf_addc(tmp, '"');
@@ -229,6 +234,11 @@ const char *export_text(const char *s, pt_strbuf *tmp)
 	return pt_strbuf_cstr(tmp);
 }
 
+const char *export_text(const char *s, pt_strbuf *tmp)
+{
+	return quote_text(s, false, tmp);
+}
+
 void export_xml_puts(FILE *out, const char *s)
 {
 	pt_strbuf tmp = {0};
@@ -252,7 +262,7 @@ void export_csv_puts(FILE *out, const char *s)
 {
 	pt_strbuf tmp = {0};
 	putc('"', out);
-	for (const char *p = export_text(s, &tmp); *p; p++) {
+	for (const char *p = quote_text(s, true, &tmp); *p; p++) {
 		if (*p == '"')
 			putc('"', out);
 		putc(*p, out);

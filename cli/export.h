@@ -59,8 +59,10 @@ const char *export_text(const char *s, pt_strbuf *tmp);
  * (& < > " ' as entities; tab, newline and carriage return as character
  * references, so attribute normalisation keeps them). */
 void export_xml_puts(FILE *out, const char *s);
-/* export_text(s) as one CSV field: always quoted, inner quotes doubled
- * (RFC 4180, what neo4j-admin reads). */
+/* s as one CSV field: always quoted, inner quotes doubled (RFC 4180, what
+ * neo4j-admin reads). As export_text(s), but a string that holds a newline
+ * or carriage return is quoted git's way too, so that every record is one
+ * line (neo4j-admin then needs no --multiline-fields). */
 void export_csv_puts(FILE *out, const char *s);
 /* The absolute workspace root the database indexed ("" if unknown;
  * borrowed until the transaction ends). */
