@@ -496,34 +496,64 @@ static int def_cmp(const void *pa, const void *pb)
 	return d ? d : (a->id > b->id) - (a->id < b->id);
 }
 
-/* Relationships of entity id (its IMPL edges) appended to d->rels,
- * skipping symbols already among rels[from..]. */
-static void add_relationships(scip_ctx *c, doc_msgs *d, uint64_t id, uint8_t kind, size_t from)
+static void add_relationship(doc_msgs *d, const char *sym, bool is_ref, size_t from)
+{
+	for (size_t i = from; i < d->rels.n; i++)
+		if (strcmp(d->rels.v[i].symbol, sym) == 0)
+			return;
+	Scip__Relationship r;
+	scip__relationship__init(&r);
+	r.symbol = (char *)sym;
+	r.is_implementation = true;
+	r.is_reference = is_ref;
+	pt_vec_push(&d->rels, r);
+}
+
+/* The trait a trait impl block implements: the graph draws the IMPL edge
+ * from the type, its site the impl's header, so the impl is the one that
+ * starts at that site. */
+static void impl_traits(scip_ctx *c, doc_msgs *d, const rec_entity *impl, size_t from)
 {
 	query_edges it;
 	rec_edge e;
 	rec_entity t;
-	query_edges_open(c->txn, id, QUERY_OUT, &it);
+	uint64_t ty = 0;
+	query_edges_open(c->txn, impl->id, QUERY_OUT, &it);
+	while (!ty && query_edges_next(&it, &e))
+		if (e.kind == REL_CONTAINS)
+			ty = defining_type(c, e.other);
+	if (!ty)
+		return;
+	query_edges_open(c->txn, ty, QUERY_OUT, &it);
 	while (query_edges_next(&it, &e)) {
 		const char *sym;
-		if (e.kind != REL_IMPL || query_entity(c->txn, e.other, &t) != STORE_OK ||
-		    !(sym = symbol_str(c, t.id, t.kind)))
-			continue;
-		bool seen = false;
-		for (size_t i = from; i < d->rels.n && !seen; i++)
-			seen = strcmp(d->rels.v[i].symbol, sym) == 0;
-		if (seen)
-			continue;
-		Scip__Relationship r;
-		scip__relationship__init(&r);
-		r.symbol = (char *)sym;
-		r.is_implementation = true;
-		/* "Find references" on a trait method should find its
-		 * implementations and the other way round; on a trait, not the
-		 * types that implement it. */
-		r.is_reference = kind == PT_METHOD;
-		pt_vec_push(&d->rels, r);
+		if (e.kind == REL_IMPL && !(e.flags & EDGE_DERIVE) && e.file == impl->file &&
+		    e.sl == impl->sl && e.sc == impl->sc &&
+		    query_entity(c->txn, e.other, &t) == STORE_OK &&
+		    (sym = symbol_str(c, t.id, t.kind)))
+			add_relationship(d, sym, false, from);
 	}
+}
+
+/* Relationships of entity e appended to d->rels, skipping symbols already
+ * among rels[from..]: its IMPL edges are is_implementation. "Find
+ * references" on a trait method should find its implementations and the
+ * other way round (is_reference too); on a trait, not the types that
+ * implement it. */
+static void add_relationships(scip_ctx *c, doc_msgs *d, const rec_entity *ent, size_t from)
+{
+	query_edges it;
+	rec_edge e;
+	rec_entity t;
+	query_edges_open(c->txn, ent->id, QUERY_OUT, &it);
+	while (query_edges_next(&it, &e)) {
+		const char *sym;
+		if (e.kind == REL_IMPL && query_entity(c->txn, e.other, &t) == STORE_OK &&
+		    (sym = symbol_str(c, t.id, t.kind)))
+			add_relationship(d, sym, ent->kind == PT_METHOD, from);
+	}
+	if (ent->kind == PT_IMPL && (ent->flags & ENT_TRAIT_IMPL))
+		impl_traits(c, d, ent, from);
 }
 
 static void fill_info(scip_ctx *c, doc_msgs *d, const rec_entity *e, size_t k)
@@ -566,7 +596,7 @@ static void doc_symbols(scip_ctx *c, doc_msgs *d, const occ *o, size_t n)
 			fill_info(c, d, &e, k++);
 			pt_vec_push(&rel_from, d->rels.n);
 		}
-		add_relationships(c, d, e.id, e.kind, rel_from.v[k - 1]);
+		add_relationships(c, d, &e, rel_from.v[k - 1]);
 	}
 	pt_vec_push(&rel_from, d->rels.n);
 	for (size_t i = 0; i < d->rels.n; i++)
