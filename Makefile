@@ -168,10 +168,11 @@ unit-test: $(UNIT_BIN)
 check: all
 	@$(MAKE) --no-print-directory unit-test blackbox-test
 
-blackbox-test: $(BUILD)/parseltongue
+blackbox-test: $(BUILD)/parseltongue $(SCIP_DESC)
 	@python3 tests/blackbox.py $(BUILD)/parseltongue
 	@python3 tests/incremental.py $(BUILD)/parseltongue
 	@python3 tests/lsp_blackbox.py $(BUILD)/parseltongue
+	@python3 tests/exports.py $(BUILD)/parseltongue $(SCIP_DESC)
 
 # The editor and CI clients, each driven by the real client software.
 client-test: $(BUILD)/parseltongue
