@@ -582,7 +582,8 @@ static void doc_symbols(scip_ctx *c, doc_msgs *d, const occ *o, size_t n)
 		if (o[i].role & ROLE_DEFINITION)
 			pt_vec_push(&defs, ((def_ref){symbol_str(c, o[i].target, o[i].kind),
 						      o[i].target}));
-	qsort(defs.v, defs.n, sizeof *defs.v, def_cmp);
+	if (defs.n > 1)
+		qsort(defs.v, defs.n, sizeof *defs.v, def_cmp);
 	d->infos = pt_xcalloc(defs.n + 1, sizeof *d->infos);
 	d->info_ptrs = pt_xcalloc(defs.n + 1, sizeof *d->info_ptrs);
 	d->sigs = pt_xcalloc(defs.n + 1, sizeof *d->sigs);
@@ -778,7 +779,8 @@ int export_scip(store_txn *txn, const export_graph *g, const cli_opts *o, FILE *
 	make_symbols(&c);
 	add_definitions(&c, &occs);
 	add_references(&c, &occs);
-	qsort(occs.v, occs.n, sizeof *occs.v, occ_cmp);
+	if (occs.n > 1)
+		qsort(occs.v, occs.n, sizeof *occs.v, occ_cmp);
 	write_metadata(&c, out);
 	for (size_t i = 0, j; i < occs.n; i = j) {
 		for (j = i + 1; j < occs.n && occs.v[j].file == occs.v[i].file;)
