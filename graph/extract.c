@@ -15,9 +15,10 @@
  * pool offsets and nothing in the walk allocates per node.
  *
  * This file holds the setup, the walk itself and what it does for items,
- * attributes, uses, signatures, paths and types, generic parameters, locals
- * and receivers, calls and type references. Macro invocations are read in
- * extract_macro.c; the state both share is in extract_int.h.
+ * attributes, uses, signatures, paths and types, generic parameters, calls
+ * and type references. The walk calls into extract_locals.c to type locals
+ * and receivers and into extract_macro.c for macro invocations; their shared
+ * state is in extract_int.h.
  */
 #define _GNU_SOURCE
 #include "extract_int.h"
@@ -32,8 +33,7 @@ const TSLanguage *tree_sitter_rust(void);
 
 #define SYM_ERROR      ((TSSymbol)-1)
 #define SIG_MAX        512
-#define MAX_CHAIN      160 /* bytes of a receiver chain's steps (RECV_CHAIN) */
-#define MAX_TYPE_DEPTH 8   /* `<<T as A>::B as C>::D` nesting followed */
+#define MAX_TYPE_DEPTH 8 /* `<<T as A>::B as C>::D` nesting followed */
 #define MAX_USE_DEPTH  128
 
 /* The node kinds that have a role, by name: pt_extractor_new looks their
@@ -351,7 +351,7 @@ uint32_t ex_intern_buf(pt_extractor *x, const pt_strbuf *b)
 	return ex_intern(x, b->buf, b->len);
 }
 
-static uint32_t intern_ident(pt_extractor *x, TSNode n)
+uint32_t ex_intern_ident(pt_extractor *x, TSNode n)
 {
 	size_t len;
 	const char *s = ident(x, n, &len);
@@ -373,7 +373,7 @@ int32_t ex_add_item(pt_extractor *x, TSNode n, uint8_t kind, TSNode name)
 	it.span = span_of(n);
 	if (!null(name)) {
 		it.name_span = span_of(name);
-		it.name = intern_ident(x, name);
+		it.name = ex_intern_ident(x, name);
 	}
 	TSNode first = ts_node_named_child(n, 0);
 	if (!null(first) && ts_node_symbol(first) == x->S.visibility)
@@ -486,19 +486,6 @@ static uint32_t make_sig(pt_extractor *x, uint32_t start, uint32_t end, char str
 
 /* ---- paths and types ------------------------------------------------------ */
 
-enum {
-	TY_NONE,
-	TY_PATH,
-	TY_BOUND
-};
-enum {
-	TY_UNWRAP = 1,
-	TY_ALL = 2,
-	TY_ELEM = 4
-};
-
-static int type_norm(pt_extractor *x, TSNode t, int opts, pt_strbuf *out, int depth);
-
 void ex_add_seg(pt_strbuf *out, size_t start, const char *s, size_t n)
 {
 	if (out->len > start)
@@ -517,7 +504,7 @@ static bool bracketed_head(pt_extractor *x, TSNode b, pt_strbuf *out, int *qual,
 		*qual = 1;
 		inner = child(inner, x->F.alias);
 	}
-	return type_norm(x, inner, 0, out, depth + 1) != TY_NONE;
+	return ex_type_norm(x, inner, 0, out, depth + 1) != TY_NONE;
 }
 
 /* Append the normalised path of an identifier, scoped identifier or scoped
@@ -624,7 +611,7 @@ static int bounded(pt_extractor *x, TSNode t, int opts, pt_strbuf *out, int dept
 		size_t at = out->len;
 		if (at > start)
 			pt_strbuf_addc(out, '+');
-		int k = type_norm(x, c, opts & ~(TY_UNWRAP | TY_ELEM), out, depth + 1);
+		int k = ex_type_norm(x, c, opts & ~(TY_UNWRAP | TY_ELEM), out, depth + 1);
 		if (k == TY_NONE) {
 			out->len = at;
 			continue;
@@ -654,7 +641,7 @@ static int elem_type(pt_extractor *x, TSNode base, TSNode elem, int opts, pt_str
 	size_t mark = out->len;
 	pt_strbuf_addc(out, '<');
 	if (null(elem) || depth >= MAX_TYPE_DEPTH ||
-	    type_norm(x, elem, (opts | TY_UNWRAP) & ~TY_ALL, out, depth + 1) != TY_PATH) {
+	    ex_type_norm(x, elem, (opts | TY_UNWRAP) & ~TY_ALL, out, depth + 1) != TY_PATH) {
 		out->len = null(base) ? at : mark;
 		return null(base) ? TY_NONE : TY_PATH;
 	}
@@ -674,8 +661,8 @@ static int tuple_type(pt_extractor *x, TSNode t, int opts, pt_strbuf *out, int d
 		if (i)
 			pt_strbuf_addc(out, ',');
 		size_t at = out->len;
-		if (type_norm(x, ts_node_named_child(t, i), (opts | TY_UNWRAP) & ~TY_ALL, out,
-			      depth + 1) != TY_PATH) {
+		if (ex_type_norm(x, ts_node_named_child(t, i), (opts | TY_UNWRAP) & ~TY_ALL, out,
+				 depth + 1) != TY_PATH) {
 			out->len = at;
 			pt_strbuf_addc(out, '_');
 		}
@@ -684,7 +671,7 @@ static int tuple_type(pt_extractor *x, TSNode t, int opts, pt_strbuf *out, int d
 	return TY_PATH;
 }
 
-static int type_norm(pt_extractor *x, TSNode t, int opts, pt_strbuf *out, int depth)
+int ex_type_norm(pt_extractor *x, TSNode t, int opts, pt_strbuf *out, int depth)
 {
 	const symbols *S = &x->S;
 	bool bound = false, unwrapped = false;
@@ -759,7 +746,7 @@ static void add_bounds(pt_extractor *x, TSNode name, TSNode bounds, bool declare
 		if (s == x->S.lifetime || s == x->S.removed_bound)
 			continue;
 		x->tmp.len = 0;
-		if (type_norm(x, b, 0, &x->tmp, 0) != TY_NONE)
+		if (ex_type_norm(x, b, 0, &x->tmp, 0) != TY_NONE)
 			add_pair(x, name, ex_intern_buf(x, &x->tmp), declared);
 	}
 }
@@ -889,831 +876,16 @@ static uint32_t push_generics(pt_extractor *x, TSNode n)
 
 /* Pool offset of the normalised path of type t, 0 when unknown or when it
  * names a generic parameter in scope. */
-static uint32_t type_path(pt_extractor *x, TSNode t, int opts)
+uint32_t ex_type_path(pt_extractor *x, TSNode t, int opts)
 {
 	if (null(t))
 		return 0;
 	x->tmp.len = 0;
-	if (type_norm(x, t, opts, &x->tmp, 0) == TY_NONE)
+	if (ex_type_norm(x, t, opts, &x->tmp, 0) == TY_NONE)
 		return 0;
 	if (!memmem(x->tmp.buf, x->tmp.len, "::", 2) && ex_gen_find(x, x->tmp.buf, x->tmp.len))
 		return 0;
 	return ex_intern_buf(x, &x->tmp);
-}
-
-/* ---- locals and receivers -------------------------------------------------- */
-
-static uint32_t bucket(const char *s, size_t n)
-{
-	return ((unsigned char)s[0] * 31u + (unsigned char)s[n - 1] + (uint32_t)n) &
-	       (LOCAL_BUCKETS - 1);
-}
-
-static void bind(pt_extractor *x, TSNode name, desc d)
-{
-	size_t n;
-	const char *s = ident(x, name, &n);
-	if (n == 0)
-		return;
-	uint32_t b = bucket(s, n);
-	local l = {(uint32_t)(s - x->src), (uint32_t)n, d, x->heads[b]};
-	pt_vec_push(&x->locals, l);
-	x->heads[b] = (int32_t)x->locals.n - 1;
-}
-
-static void locals_truncate(pt_extractor *x, uint32_t n)
-{
-	while (x->locals.n > n) {
-		const local *l = &x->locals.v[--x->locals.n];
-		x->heads[bucket(x->src + l->start, l->len)] = l->prev;
-	}
-}
-
-const local *ex_lookup_str(const pt_extractor *x, const char *s, size_t n)
-{
-	if (n == 0)
-		return NULL;
-	for (int32_t i = x->heads[bucket(s, n)]; i >= (int32_t)x->cx.fn_base;
-	     i = x->locals.v[i].prev) {
-		const local *l = &x->locals.v[i];
-		if (l->len == n && memcmp(x->src + l->start, s, n) == 0)
-			return l;
-	}
-	return NULL;
-}
-
-static const local *lookup(const pt_extractor *x, TSNode name)
-{
-	size_t n;
-	const char *s = ident(x, name, &n);
-	return ex_lookup_str(x, s, n);
-}
-
-/* Parts of a pattern that bind nothing: `Path(..)` heads, types of closure
- * params, match guards. */
-static bool skip_field(const pt_extractor *x, TSFieldId f)
-{
-	return f && (f == x->F.type || f == x->F.condition);
-}
-
-/* Bind every name a pattern introduces as unknown, so it shadows. */
-static void bind_pattern_none(pt_extractor *x, TSNode pat)
-{
-	TSTreeCursor *c = &x->aux;
-	const symbols *S = &x->S;
-	ts_tree_cursor_reset(c, pat);
-	int depth = 0;
-	for (;;) {
-		TSNode n = ts_tree_cursor_current_node(c);
-		TSSymbol s = ts_node_symbol(n);
-		bool down = false;
-		if (s == S->ident || s == S->shorthand_field_ident)
-			bind(x, n, (desc){0});
-		else if (s != S->scoped_ident && s != S->field_ident && depth < 64)
-			down = depth == 0 || !skip_field(x, ts_tree_cursor_current_field_id(c));
-		if (down && ts_tree_cursor_goto_first_child(c)) {
-			depth++;
-			continue;
-		}
-		while (depth > 0 && !ts_tree_cursor_goto_next_sibling(c)) {
-			ts_tree_cursor_goto_parent(c);
-			depth--;
-		}
-		if (depth == 0)
-			return;
-	}
-}
-
-/* A parameter or `let` type as a receiver descriptor. */
-static desc desc_of_type(pt_extractor *x, TSNode t)
-{
-	desc d = {0};
-	x->tmp.len = 0;
-	int k = null(t) ? TY_NONE : type_norm(x, t, TY_UNWRAP | TY_ALL | TY_ELEM, &x->tmp, 0);
-	if (k == TY_NONE)
-		return d;
-	if (k == TY_PATH && !memmem(x->tmp.buf, x->tmp.len, "::", 2)) {
-		const gparam *g = ex_gen_find(x, x->tmp.buf, x->tmp.len);
-		if (g) {
-			if (g->bounds)
-				d = (desc){RECV_BOUND, g->bounds, 0};
-			return d;
-		}
-	}
-	return (desc){k == TY_BOUND ? RECV_BOUND : RECV_TYPE, ex_intern_buf(x, &x->tmp), 0};
-}
-
-desc ex_self_desc(pt_extractor *x)
-{
-	return (desc){RECV_TYPE, ex_intern(x, "Self", 4), 0};
-}
-
-static desc lookup_desc(pt_extractor *x, TSNode n)
-{
-	if (ts_node_symbol(n) == x->S.self)
-		return ex_self_desc(x);
-	const local *l = ts_node_symbol(n) == x->S.ident ? lookup(x, n) : NULL;
-	return l ? l->d : (desc){0};
-}
-
-/* One step from the value b describes (see RECV_CHAIN): op '.' field name,
- * ':' the result of method name, '?' the value inside an Option/Result,
- * '*' an item of iterating it, '[' an element by index. A type's field or
- * method result stays RECV_FIELD/RECV_MRET; `.clone()`/`.to_owned()` give
- * b itself. */
-static desc chain_op(pt_extractor *x, desc b, char op, const char *name, size_t n)
-{
-	if (b.kind == RECV_NONE)
-		return b;
-	if (op == ':' && (text_is(name, n, "clone") || text_is(name, n, "to_owned")))
-		return b;
-	if (b.kind == RECV_TYPE && op == '.')
-		return (desc){RECV_FIELD, b.path, ex_intern(x, name, n)};
-	if (b.kind == RECV_TYPE && op == ':')
-		return (desc){RECV_MRET, b.path, ex_intern(x, name, n)};
-	pt_strbuf *s = &x->chain;
-	s->len = 0;
-	const pt_strpool *p = &x->out->pool;
-	switch (b.kind) {
-	case RECV_TYPE: pt_strbuf_addc(s, 'T'); break;
-	case RECV_FIELD: pt_strbuf_printf(s, "T.%s", pt_strpool_get(p, b.name)); break;
-	case RECV_MRET: pt_strbuf_printf(s, "T:%s", pt_strpool_get(p, b.name)); break;
-	case RECV_RET: pt_strbuf_addc(s, 'R'); break;
-	case RECV_BOUND: pt_strbuf_addc(s, 'B'); break;
-	case RECV_CHAIN: pt_strbuf_adds(s, pt_strpool_get(p, b.name)); break;
-	default: return (desc){0};
-	}
-	if (s->len + n + 1 > MAX_CHAIN)
-		return (desc){0};
-	pt_strbuf_addc(s, op);
-	pt_strbuf_add(s, name, n);
-	return (desc){RECV_CHAIN, b.path, ex_intern_buf(x, s)};
-}
-
-static desc chain_ident(pt_extractor *x, desc b, char op, TSNode name)
-{
-	size_t n;
-	const char *s = ident(x, name, &n);
-	return n ? chain_op(x, b, op, s, n) : (desc){0};
-}
-
-static desc recv_of(pt_extractor *x, TSNode e);
-
-/* `e.f`, `e.0` with the value of e described. */
-static desc field_desc(pt_extractor *x, TSNode fe)
-{
-	TSNode v = child(fe, x->F.value), f = child(fe, x->F.field);
-	if (null(v) || null(f))
-		return (desc){0};
-	return chain_ident(x, recv_of(x, v), '.', f);
-}
-
-static bool is_local_call(pt_extractor *x, TSNode f)
-{
-	return ts_node_symbol(f) == x->S.ident && lookup(x, f) != NULL;
-}
-
-/* `recv.m(..)` as the value it returns, when recv's value is described. */
-static desc method_ret_desc(pt_extractor *x, TSNode fe)
-{
-	TSNode v = child(fe, x->F.value), m = child(fe, x->F.field);
-	if (null(v) || null(m) || ts_node_symbol(m) != x->S.field_ident)
-		return (desc){0};
-	return chain_ident(x, recv_of(x, v), ':', m);
-}
-
-/* `Path::f(..)` / `f(..)` as the value it returns. */
-static desc call_desc(pt_extractor *x, TSNode call)
-{
-	TSNode f = child(call, x->F.function);
-	if (!null(f) && ts_node_symbol(f) == x->S.generic_function)
-		f = child(f, x->F.function); /* `f::<T>(..)`, `a.m::<T>(..)` */
-	if (!null(f) && ts_node_symbol(f) == x->S.field_expr)
-		return method_ret_desc(x, f);
-	if (null(f) ||
-	    (ts_node_symbol(f) != x->S.ident && ts_node_symbol(f) != x->S.scoped_ident) ||
-	    is_local_call(x, f))
-		return (desc){0};
-	int q;
-	x->tmp.len = 0;
-	int k = ex_path_text(x, f, &x->tmp, &q, 0);
-	if (!k || q)
-		return (desc){0};
-	/* `T::new()` with T a generic parameter stays a path: the resolver
-	 * types it through T's bounds */
-	return (desc){RECV_RET, ex_intern_buf(x, &x->tmp), 0};
-}
-
-/* The tail expression of a block that holds nothing else (`unsafe { e }`). */
-static TSNode block_value(pt_extractor *x, TSNode b)
-{
-	if (ts_node_symbol(b) == x->S.unsafe_block)
-		b = ts_node_named_child(b, 0);
-	if (null(b) || ts_node_symbol(b) != x->S.block || ts_node_named_child_count(b) != 1)
-		return (TSNode){0};
-	TSNode e = ts_node_named_child(b, 0);
-	const char *t = ts_node_type(e);
-	size_t n = strlen(t);
-	if ((n > 10 && !strcmp(t + n - 10, "_statement")) ||
-	    (n > 12 && !strcmp(t + n - 12, "_declaration")) ||
-	    (n > 5 && !strcmp(t + n - 5, "_item")))
-		return (TSNode){0};
-	return e;
-}
-
-static void bind_pattern(pt_extractor *x, TSNode pat, desc s);
-
-/* The last named child of n that is not a comment. */
-static TSNode last_named(TSNode n)
-{
-	for (uint32_t i = ts_node_named_child_count(n); i > 0; i--) {
-		TSNode c = ts_node_named_child(n, i - 1);
-		if (!strstr(ts_node_type(c), "comment"))
-			return c;
-	}
-	return (TSNode){0};
-}
-
-/* Whether expression e never yields a value: `return`, `break`,
- * `continue`, `panic!(..)` and its kin, or a block ending in one. */
-static bool diverges(pt_extractor *x, TSNode e)
-{
-	const symbols *S = &x->S;
-	for (int guard = 0; guard < 16 && !null(e); guard++) {
-		TSSymbol s = ts_node_symbol(e);
-		if (s == S->return_expr || s == S->break_expr || s == S->continue_expr)
-			return true;
-		if (s == S->unsafe_block || s == S->expr_stmt || s == S->paren_expr) {
-			e = ts_node_named_child(e, 0);
-		} else if (s == S->block) {
-			e = last_named(e);
-		} else if (s == S->macro_inv) {
-			TSNode m = child(e, x->F.macro);
-			if (!null(m) && ts_node_symbol(m) == S->scoped_ident)
-				m = child(m, x->F.name);
-			size_t n = 0;
-			const char *t = null(m) ? "" : ident(x, m, &n);
-			return text_is(t, n, "panic") || text_is(t, n, "unreachable") ||
-			       text_is(t, n, "todo") || text_is(t, n, "unimplemented");
-		} else {
-			return false;
-		}
-	}
-	return false;
-}
-
-/* `match v { p => e, .. }`: the value of the first arm that does not
- * diverge and whose value is described, read with the names of the arm's
- * pattern bound to v's value (every arm has one type). With n > 0 that
- * value must be an n-tuple `(a, b)` and d[k] gets its k-th element's;
- * else d[0] gets the whole value's. Returns false when no arm tells. */
-static bool match_value(pt_extractor *x, TSNode m, uint32_t n, desc *d)
-{
-	TSNode body = child(m, x->F.body);
-	uint32_t na = null(body) ? 0 : ts_node_named_child_count(body);
-	desc s = {0};
-	bool scrutinee = false;
-	for (uint32_t i = 0; i < na; i++) {
-		TSNode arm = ts_node_named_child(body, i);
-		TSNode pat = child(arm, x->F.pattern), v = child(arm, x->F.value);
-		if (ts_node_symbol(arm) != x->S.match_arm || null(v) || diverges(x, v))
-			continue;
-		if (!scrutinee) {
-			s = recv_of(x, child(m, x->F.value));
-			scrutinee = true;
-		}
-		uint32_t mark = x->locals.n;
-		if (!null(pat))
-			bind_pattern(x, pat, s);
-		bool known = false;
-		if (n == 0) {
-			d[0] = recv_of(x, v);
-			known = d[0].kind != RECV_NONE;
-		} else {
-			while (ts_node_symbol(v) == x->S.paren_expr)
-				v = ts_node_named_child(v, 0);
-			if (ts_node_symbol(v) == x->S.tuple_expr &&
-			    ts_node_named_child_count(v) == n) {
-				for (uint32_t k = 0; k < n; k++) {
-					d[k] = recv_of(x, ts_node_named_child(v, k));
-					known = known || d[k].kind != RECV_NONE;
-				}
-			}
-		}
-		locals_truncate(x, mark);
-		if (known)
-			return true;
-	}
-	return false;
-}
-
-/* Whether n is an expression of a list (not an attribute or comment). */
-static bool is_expr_elem(TSNode n)
-{
-	const char *t = ts_node_type(n);
-	return !strstr(t, "comment") && strcmp(t, "attribute_item");
-}
-
-/* `(a, b)` as the type "()<A,B>" when an element's type is known ("_" for
- * the others, see fact_item.ret_type). */
-static desc tuple_desc(pt_extractor *x, TSNode e)
-{
-	pt_strbuf b = {0};
-	pt_strbuf_adds(&b, "()<");
-	uint32_t n = ts_node_named_child_count(e), k = 0, known = 0;
-	for (uint32_t i = 0; i < n && k <= 16; i++) {
-		TSNode el = ts_node_named_child(e, i);
-		if (!is_expr_elem(el))
-			continue;
-		desc d = recv_of(x, el);
-		if (k++)
-			pt_strbuf_addc(&b, ',');
-		if (d.kind == RECV_TYPE) {
-			pt_strbuf_adds(&b, pt_strpool_get(&x->out->pool, d.path));
-			known++;
-		} else {
-			pt_strbuf_addc(&b, '_');
-		}
-	}
-	pt_strbuf_addc(&b, '>');
-	desc r = known && k <= 16 ? (desc){RECV_TYPE, ex_intern_buf(x, &b), 0} : (desc){0};
-	pt_strbuf_free(&b);
-	return r;
-}
-
-static desc recv_of_inner(pt_extractor *x, TSNode e)
-{
-	const symbols *S = &x->S;
-	bool derefs = false;
-	for (int guard = 0; guard < 64 && !null(e); guard++) {
-		TSSymbol s = ts_node_symbol(e);
-		if (s == S->paren_expr) {
-			e = ts_node_named_child(e, 0);
-		} else if (s == S->reference_expr) {
-			e = child(e, x->F.value);
-		} else if (s == S->unary_expr && !derefs) {
-			/* `*e`: a reference or pointer read through; `**e` goes
-			 * through a Deref impl, which we do not follow */
-			TSNode op = ts_node_child(e, 0);
-			if (null(op) || ts_node_is_named(op) || strcmp(ts_node_type(op), "*"))
-				break;
-			e = ts_node_named_child(e, 0);
-			derefs = true;
-		} else if (s == S->unary_expr) {
-			/* `**self` in an impl for `&mut T` / `Box<T>`: the T */
-			TSNode op = ts_node_child(e, 0), v = ts_node_named_child(e, 0);
-			while (!null(v) && ts_node_symbol(v) == S->paren_expr)
-				v = ts_node_named_child(v, 0);
-			if (x->cx.deref_self && !null(op) && !ts_node_is_named(op) &&
-			    !strcmp(ts_node_type(op), "*") && !null(v) &&
-			    ts_node_symbol(v) == S->self)
-				return (desc){RECV_BOUND, x->cx.deref_self, 0};
-			break;
-		} else if (s == S->block || s == S->unsafe_block) {
-			e = block_value(x, e);
-		} else if (s == S->if_expr) {
-			/* both branches have one type: the first's (not after `if let`,
-			 * whose names the branch may use) */
-			TSNode cond = child(e, x->F.condition);
-			if (null(cond) || ts_node_symbol(cond) == S->let_condition ||
-			    ts_node_symbol(cond) == S->let_chain)
-				break;
-			e = block_value(x, child(e, x->F.consequence));
-		} else if (s == S->self || s == S->ident) {
-			return lookup_desc(x, e);
-		} else if (s == S->field_expr) {
-			return field_desc(x, e);
-		} else if (s == S->call_expr) {
-			return call_desc(x, e);
-		} else if (s == S->try_expr) {
-			return chain_op(x, recv_of(x, ts_node_named_child(e, 0)), '?', "", 0);
-		} else if (s == S->index_expr) {
-			TSNode a = ts_node_named_child(e, 0), i = ts_node_named_child(e, 1);
-			if (null(i))
-				break;
-			if (ts_node_symbol(i) == S->range_expr) {
-				e = a; /* `a[i..]`: a slice of the same items */
-				continue;
-			}
-			return chain_op(x, recv_of(x, a), '[', "", 0);
-		} else if (s == S->tuple_expr) {
-			return tuple_desc(x, e);
-		} else if (s == S->match_expr) {
-			desc d;
-			return match_value(x, e, 0, &d) ? d : (desc){0};
-		} else if (s == S->struct_expr) {
-			TSNode name = child(e, x->F.name);
-			uint32_t p = type_path(x, name, 0);
-			return p ? (desc){RECV_TYPE, p, 0} : (desc){0};
-		} else {
-			break;
-		}
-	}
-	return (desc){0};
-}
-
-/* What the code says about the value of expression e. */
-static desc recv_of(pt_extractor *x, TSNode e)
-{
-	if (x->mret_depth > 12)
-		return (desc){0};
-	x->mret_depth++;
-	desc d = recv_of_inner(x, e);
-	x->mret_depth--;
-	return d;
-}
-
-/* Whether a `Path(..)` pattern's path is `Some` or `Ok` (the value
- * inside an Option or Result). */
-static bool is_some_or_ok(pt_extractor *x, TSNode path)
-{
-	if (!null(path) && ts_node_symbol(path) == x->S.scoped_ident)
-		path = child(path, x->F.name);
-	if (null(path) || ts_node_symbol(path) != x->S.ident)
-		return false;
-	size_t n;
-	const char *s = ident(x, path, &n);
-	return text_is(s, n, "Some") || text_is(s, n, "Ok");
-}
-
-/* The elements of a tuple pattern, `_` included (at most 16; 0 if more). */
-static uint32_t tuple_elems(TSNode pat, TSNode *el)
-{
-	uint32_t n = ts_node_child_count(pat), k = 0;
-	for (uint32_t i = 0; i < n; i++) {
-		TSNode c = ts_node_child(pat, i);
-		if (!ts_node_is_named(c) && strcmp(ts_node_type(c), "_"))
-			continue;
-		if (k == 16)
-			return 0;
-		el[k++] = c;
-	}
-	return k;
-}
-
-/* Type the names pattern pat binds, its value being described by s (may
- * be unknown). A name takes s; `ref`/`mut`/`&`/`x @`/`|` pass s down;
- * `Some(p)`/`Ok(p)` give p the inside of s; names inside `Path(a, b)` and
- * `Path { f, g: h }` get the field they take: RECV_FIELD of Path with
- * field "0"/"f" (for an enum variant `E::V` the resolver reads the
- * variant's fields "V.0"/"V.f"). Run after bind_pattern_none. */
-static void type_pattern(pt_extractor *x, TSNode pat, int depth, desc s)
-{
-	if (null(pat) || depth > 16)
-		return;
-	TSSymbol sy = ts_node_symbol(pat);
-	if (sy == x->S.ident) {
-		if (s.kind != RECV_NONE)
-			bind(x, pat, s);
-		return;
-	}
-	const char *t = ts_node_type(pat);
-	bool tuple = !strcmp(t, "tuple_struct_pattern"), strct = !strcmp(t, "struct_pattern");
-	uint32_t n = ts_node_named_child_count(pat);
-	if (!tuple && !strct) {
-		bool same = !strcmp(t, "match_pattern") || !strcmp(t, "ref_pattern") ||
-			    !strcmp(t, "mut_pattern") || !strcmp(t, "or_pattern") ||
-			    !strcmp(t, "reference_pattern") || sy == x->S.captured_pattern;
-		bool tup = sy == x->S.tuple_pattern;
-		if (!same && !tup)
-			return;
-		if (tup) {
-			TSNode el[16];
-			uint32_t ne = tuple_elems(pat, el);
-			for (uint32_t k = 0; k < ne; k++) {
-				if (ts_node_symbol(el[k]) == x->S.rest_pattern)
-					s = (desc){
-						0}; /* `(a, .., z)`: positions unknown after `..` */
-				char idx[16];
-				int len = snprintf(idx, sizeof idx, "%u", k);
-				type_pattern(x, el[k], depth + 1,
-					     chain_op(x, s, '.', idx, (size_t)len));
-			}
-			return;
-		}
-		TSNode cond = child(pat, x->F.condition);
-		for (uint32_t k = 0; k < n; k++) {
-			TSNode sub = ts_node_named_child(pat, k);
-			if (!ts_node_eq(sub, cond))
-				type_pattern(x, sub, depth + 1, s);
-		}
-		return;
-	}
-	TSNode type = child(pat, x->F.type);
-	if (tuple && s.kind != RECV_NONE && is_some_or_ok(x, type)) {
-		desc in = chain_op(x, s, '?', "", 0);
-		for (uint32_t k = 0; k < n; k++) {
-			TSNode sub = ts_node_named_child(pat, k);
-			if (!ts_node_eq(sub, type))
-				type_pattern(x, sub, depth + 1, in);
-		}
-		return;
-	}
-	int q;
-	x->tmp.len = 0;
-	uint32_t path = (!null(type) && ex_path_text(x, type, &x->tmp, &q, 0) && !q)
-				? ex_intern_buf(x, &x->tmp)
-				: 0;
-	unsigned idx = 0;
-	for (uint32_t k = 0; k < n; k++) {
-		TSNode sub = ts_node_named_child(pat, k);
-		if (ts_node_eq(sub, type))
-			continue;
-		char field[16];
-		uint32_t fname = 0;
-		TSNode inner = sub;
-		if (tuple) {
-			int len = snprintf(field, sizeof field, "%u", idx++);
-			fname = ex_intern(x, field, (size_t)len);
-		} else if (!strcmp(ts_node_type(sub), "field_pattern")) {
-			TSNode fn = child(sub, x->F.name), fp = child(sub, x->F.pattern);
-			if (null(fn))
-				continue;
-			fname = intern_ident(x, fn);
-			inner = null(fp) ? fn : fp;
-		} else {
-			continue;
-		}
-		desc fd = path ? (desc){RECV_FIELD, path, fname} : (desc){0};
-		if (!null(inner) && ts_node_symbol(inner) == x->S.shorthand_field_ident) {
-			if (path)
-				bind(x, inner, fd);
-		} else {
-			type_pattern(x, inner, depth + 1, fd);
-		}
-	}
-}
-
-static void bind_pattern(pt_extractor *x, TSNode pat, desc s)
-{
-	bind_pattern_none(x, pat);
-	type_pattern(x, pat, 0, s);
-}
-
-/* Closure params that take the items of the receiver: `it.map(|x| ..)`.
- * Returns the index of the one param that does (-1: all of them, as in
- * `v.sort_by(|a, b| ..)`), or -2 when none is known to. */
-static int item_param(const char *m, size_t n)
-{
-	static const char *const one[] = {
-		"map",
-		"filter",
-		"for_each",
-		"any",
-		"all",
-		"find",
-		"position",
-		"rposition",
-		"filter_map",
-		"flat_map",
-		"take_while",
-		"skip_while",
-		"map_while",
-		"inspect",
-		"max_by_key",
-		"min_by_key",
-		"retain",
-		"retain_mut",
-		"sort_by_key",
-		"sort_unstable_by_key",
-		"sort_by_cached_key",
-		"and_then",
-		"is_some_and",
-		"is_ok_and",
-		"find_map",
-		"partition",
-		"try_for_each",
-		"map_or",
-		"map_or_else",
-		NULL,
-	};
-	static const char *const all[] = {"sort_by", "sort_unstable_by", "max_by",
-					  "min_by",  "dedup_by",         NULL};
-	for (int i = 0; one[i]; i++)
-		if (text_is(m, n, one[i]))
-			return 0;
-	for (int i = 0; all[i]; i++)
-		if (text_is(m, n, all[i]))
-			return -1;
-	if (text_is(m, n, "fold") || text_is(m, n, "try_fold"))
-		return 1;
-	return -2;
-}
-
-/* Value d as a 'G'/'H' chain's argument (see RECV_CHAIN): "_" when
- * unknown or itself such a chain, else its start kind, its path, and after '|' its
- * steps. */
-static void put_arg(pt_extractor *x, pt_strbuf *s, desc d)
-{
-	const pt_strpool *p = &x->out->pool;
-	const char *path = pt_strpool_get(p, d.path), *name = pt_strpool_get(p, d.name);
-	switch (d.kind) {
-	case RECV_TYPE: pt_strbuf_printf(s, "T%s", path); return;
-	case RECV_FIELD: pt_strbuf_printf(s, "T%s|.%s", path, name); return;
-	case RECV_MRET: pt_strbuf_printf(s, "T%s|:%s", path, name); return;
-	case RECV_RET: pt_strbuf_printf(s, "R%s", path); return;
-	case RECV_BOUND: pt_strbuf_printf(s, "B%s", path); return;
-	case RECV_CHAIN:
-		if (*name && *name != 'G' && *name != 'H') {
-			pt_strbuf_printf(s, "%c%s|%s", *name, path, name + 1);
-			return;
-		}
-		break;
-	}
-	pt_strbuf_addc(s, '_');
-}
-
-/* The params of closure cl passed, as argument arg (cl or `&cl`), to a
- * path call `f(a, |p| ..)` or to a method call `r.m(a, |p| ..)` whose
- * method does not hand it its receiver's items: a 'G' (path) or 'H'
- * (method) chain per param (see RECV_CHAIN) that the resolver reads
- * through the callee's signature; ps[i] gets param i's (at most np).
- * Returns false when the call is neither. */
-static bool generic_arg_params(pt_extractor *x, TSNode call, TSNode arg, desc *ps, uint32_t np)
-{
-	TSNode f = child(call, x->F.function), args = child(call, x->F.arguments);
-	if (!null(f) && ts_node_symbol(f) == x->S.generic_function)
-		f = child(f, x->F.function);
-	if (null(f) || null(args))
-		return false;
-	pt_strbuf a = {0}, g = {0};
-	uint32_t k = 0, at = UINT32_MAX, fpath;
-	char kind = 'G';
-	if (ts_node_symbol(f) == x->S.field_expr) {
-		/* `r.m(..)`: the receiver is the method's first argument */
-		TSNode m = child(f, x->F.field);
-		if (null(m) || ts_node_symbol(m) != x->S.field_ident)
-			return false;
-		size_t n;
-		const char *mn = ident(x, m, &n);
-		if (item_param(mn, n) != -2)
-			return false;
-		fpath = ex_intern(x, mn, n);
-		kind = 'H';
-		put_arg(x, &a, recv_of(x, child(f, x->F.value)));
-		k = 1;
-	} else {
-		int q;
-		x->tmp.len = 0;
-		if ((ts_node_symbol(f) != x->S.ident && ts_node_symbol(f) != x->S.scoped_ident) ||
-		    is_local_call(x, f) || !ex_path_text(x, f, &x->tmp, &q, 0) || q)
-			return false;
-		fpath = ex_intern_buf(x, &x->tmp);
-	}
-	uint32_t n = ts_node_named_child_count(args);
-	for (uint32_t i = 0; i < n; i++) {
-		TSNode e = ts_node_named_child(args, i);
-		if (!is_expr_elem(e))
-			continue;
-		if (k)
-			pt_strbuf_addc(&a, ';');
-		if (ts_node_eq(e, arg))
-			at = k;
-		if (ts_node_symbol(e) == x->S.closure_expr || ts_node_eq(e, arg))
-			pt_strbuf_addc(&a, '_');
-		else
-			put_arg(x, &a, recv_of(x, e));
-		k++;
-	}
-	for (uint32_t j = 0; j < np && at != UINT32_MAX; j++) {
-		g.len = 0;
-		pt_strbuf_printf(&g, "%c%u,%u{%.*s}", kind, at, j, (int)a.len, a.buf);
-		ps[j] = g.len <= MAX_CHAIN ? (desc){RECV_CHAIN, fpath, ex_intern_buf(x, &g)}
-					   : (desc){0};
-	}
-	pt_strbuf_free(&a);
-	pt_strbuf_free(&g);
-	return at != UINT32_MAX;
-}
-
-/* Closure params: typed when written `|x: T|`, when the closure is an
- * argument of a method that hands it the items of its receiver, or else
- * through the signature of the fn or method it is passed to
- * (generic_arg_params). The closure is at depth d, maybe behind `&`. */
-static void bind_closure_params(pt_extractor *x, TSNode params, size_t d)
-{
-	desc item = {0};
-	int which = -2;
-	desc gen[8] = {{0}};
-	uint32_t np = ts_node_named_child_count(params);
-	size_t a = d; /* the argument: the closure, or `&closure` */
-	while (a >= 3 && (ts_node_symbol(x->frames.v[a - 1].node) == x->S.reference_expr ||
-			  ts_node_symbol(x->frames.v[a - 1].node) == x->S.paren_expr))
-		a--;
-	TSNode call = a >= 2 ? x->frames.v[a - 2].node : (TSNode){0};
-	if (null(call) || ts_node_symbol(call) != x->S.call_expr) {
-		/* not an argument */
-	} else if (np && generic_arg_params(x, call, x->frames.v[a].node, gen, np < 8 ? np : 8)) {
-		which = -3;
-	} else if (a == d) {
-		TSNode f = child(call, x->F.function);
-		TSNode m = null(f) || ts_node_symbol(f) != x->S.field_expr ? (TSNode){0}
-									   : child(f, x->F.field);
-		if (!null(m) && ts_node_symbol(m) == x->S.field_ident) {
-			size_t n;
-			const char *s = ident(x, m, &n);
-			which = item_param(s, n);
-			if (which > -2)
-				item = chain_op(x, recv_of(x, child(f, x->F.value)), '*', "", 0);
-		}
-	}
-	bind_pattern_none(x, params);
-	uint32_t n = ts_node_named_child_count(params);
-	for (uint32_t i = 0; i < n; i++) {
-		TSNode p = ts_node_named_child(params, i);
-		if (ts_node_symbol(p) == x->S.parameter) {
-			TSNode pat = child(p, x->F.pattern), t = child(p, x->F.type);
-			if (!null(pat) && !null(t))
-				type_pattern(x, pat, 0, desc_of_type(x, t));
-			else if (!null(pat) && which == -3 && i < 8)
-				type_pattern(x, pat, 0, gen[i]);
-			else if (!null(pat) && (which == -1 || which == (int)i))
-				type_pattern(x, pat, 0, item);
-		} else if (which == -3) {
-			if (i < 8)
-				type_pattern(x, p, 0, gen[i]);
-		} else if (which == -1 || which == (int)i) {
-			type_pattern(x, p, 0, item);
-		}
-	}
-}
-
-static void bind_params(pt_extractor *x, TSNode params)
-{
-	uint32_t n = null(params) ? 0 : ts_node_named_child_count(params);
-	for (uint32_t i = 0; i < n; i++) {
-		TSNode p = ts_node_named_child(params, i);
-		if (ts_node_symbol(p) != x->S.parameter)
-			continue;
-		TSNode pat = child(p, x->F.pattern);
-		if (null(pat) || ts_node_symbol(pat) == x->S.self)
-			continue;
-		if (ts_node_symbol(pat) == x->S.ident)
-			bind(x, pat, desc_of_type(x, child(p, x->F.type)));
-		else
-			bind_pattern_none(x, pat);
-	}
-}
-
-/* `let (a, b) = (e, f)` (also through parens and `if c { (e, f) } ..`,
- * and `match v { p => (e, f), .. }`, see match_value): each name takes
- * its own expression. Returns false when not that shape. */
-static bool bind_tuple_let(pt_extractor *x, TSNode pat, TSNode value)
-{
-	const symbols *S = &x->S;
-	for (int guard = 0; guard < 8 && !null(value); guard++) {
-		TSSymbol s = ts_node_symbol(value);
-		if (s == S->paren_expr) {
-			value = ts_node_named_child(value, 0);
-		} else if (s == S->if_expr) {
-			TSNode cond = child(value, x->F.condition);
-			if (null(cond) || ts_node_symbol(cond) == S->let_condition ||
-			    ts_node_symbol(cond) == S->let_chain)
-				return false;
-			value = block_value(x, child(value, x->F.consequence));
-		} else {
-			break;
-		}
-	}
-	TSNode el[16];
-	uint32_t n = tuple_elems(pat, el);
-	if (null(value) || n == 0)
-		return false;
-	for (uint32_t k = 0; k < n; k++)
-		if (ts_node_symbol(el[k]) == S->rest_pattern)
-			return false;
-	desc d[16];
-	if (ts_node_symbol(value) == S->match_expr) {
-		if (!match_value(x, value, n, d))
-			return false;
-	} else if (ts_node_symbol(value) == S->tuple_expr &&
-		   ts_node_named_child_count(value) == n) {
-		for (uint32_t k = 0; k < n; k++)
-			d[k] = recv_of(x, ts_node_named_child(value, k));
-	} else {
-		return false;
-	}
-	bind_pattern_none(x, pat);
-	for (uint32_t k = 0; k < n; k++)
-		type_pattern(x, el[k], 1, d[k]);
-	return true;
-}
-
-static void leave_let(pt_extractor *x, TSNode let)
-{
-	TSNode pat = child(let, x->F.pattern);
-	if (null(pat))
-		return;
-	TSNode t = child(let, x->F.type);
-	if (null(t) && ts_node_symbol(pat) == x->S.tuple_pattern &&
-	    bind_tuple_let(x, pat, child(let, x->F.value)))
-		return;
-	desc d = null(t) ? recv_of(x, child(let, x->F.value)) : desc_of_type(x, t);
-	if (ts_node_symbol(pat) != x->S.ident) {
-		bind_pattern(x, pat, d);
-		return;
-	}
-	bind(x, pat, d);
 }
 
 /* ---- attributes ----------------------------------------------------------- */
@@ -1861,7 +1033,7 @@ static bool in_impl_or_trait(const pt_extractor *x, size_t d)
 static uint32_t ret_path(pt_extractor *x, TSNode rt)
 {
 	x->tmp.len = 0;
-	if (null(rt) || type_norm(x, rt, TY_UNWRAP | TY_ELEM, &x->tmp, 0) != TY_PATH)
+	if (null(rt) || ex_type_norm(x, rt, TY_UNWRAP | TY_ELEM, &x->tmp, 0) != TY_PATH)
 		return 0;
 	if (!memmem(x->tmp.buf, x->tmp.len, "::", 2) && ex_gen_find(x, x->tmp.buf, x->tmp.len))
 		return 0;
@@ -1885,18 +1057,18 @@ static void enter_fn(pt_extractor *x, TSNode n, size_t d)
 	it->flags |= null(body) ? 0 : FI_HAS_BODY;
 	x->cx.parent = x->cx.from = x->cx.scope = i;
 	x->cx.fn_base = (uint32_t)x->locals.n;
-	bind_params(x, child(n, x->F.parameters));
+	ex_bind_params(x, child(n, x->F.parameters));
 }
 
 /* A field's type path; a generic parameter of the item (`T`, `Box<T>`,
- * `&'a T`) gives the parameter's name, which type_path leaves out. */
+ * `&'a T`) gives the parameter's name, which ex_type_path leaves out. */
 static uint32_t field_type(pt_extractor *x, TSNode t)
 {
-	uint32_t p = type_path(x, t, TY_UNWRAP | TY_ELEM);
+	uint32_t p = ex_type_path(x, t, TY_UNWRAP | TY_ELEM);
 	if (p || null(t))
 		return p;
 	x->tmp.len = 0;
-	if (type_norm(x, t, TY_UNWRAP, &x->tmp, 0) != TY_PATH ||
+	if (ex_type_norm(x, t, TY_UNWRAP, &x->tmp, 0) != TY_PATH ||
 	    memmem(x->tmp.buf, x->tmp.len, "::", 2))
 		return 0;
 	return ex_gen_find(x, x->tmp.buf, x->tmp.len) ? ex_intern_buf(x, &x->tmp) : 0;
@@ -2004,7 +1176,7 @@ static void enter_impl(pt_extractor *x, TSNode n, size_t d)
 	uint32_t gen = push_generics(x, n);
 	if (!null(trait) && !null(ex_find_child(x, n, x->S.t_bang)))
 		trait = (TSNode){0}; /* `impl !Send for X` implements nothing */
-	uint32_t ip = type_path(x, self, 0), tp = type_path(x, trait, 0);
+	uint32_t ip = ex_type_path(x, self, 0), tp = ex_type_path(x, trait, 0);
 	fact_item *it = ex_item_at(x, i);
 	if (!null(self))
 		it->name_span = span_of(self);
@@ -2069,7 +1241,7 @@ static void enter_simple(pt_extractor *x, TSNode n, size_t d, uint8_t kind)
 			size_t at = g->len;
 			pt_strbuf_adds(g, g->len ? "+" : "");
 			x->tmp.len = 0;
-			if (type_norm(x, b, 0, &x->tmp, 0) == TY_NONE)
+			if (ex_type_norm(x, b, 0, &x->tmp, 0) == TY_NONE)
 				g->len = at;
 			else
 				pt_strbuf_add(g, x->tmp.buf, x->tmp.len);
@@ -2239,7 +1411,7 @@ static uint32_t qualified_self(pt_extractor *x, TSNode f)
 			TSNode inner = ts_node_named_child(f, 0);
 			if (null(inner) || ts_node_symbol(inner) != x->S.qualified_type)
 				return 0;
-			return type_path(x, child(inner, x->F.type), 0);
+			return ex_type_path(x, child(inner, x->F.type), 0);
 		}
 		if (s == x->S.scoped_ident || s == x->S.scoped_type)
 			f = child(f, x->F.path);
@@ -2255,7 +1427,7 @@ static void path_call(pt_extractor *x, TSNode f)
 {
 	bool scoped = ts_node_symbol(f) == x->S.scoped_ident;
 	TSNode site = scoped ? child(f, x->F.name) : f;
-	if (null(site) || is_local_call(x, f))
+	if (null(site) || ex_is_local_call(x, f))
 		return;
 	pt_strbuf *b = &x->tmp;
 	int q;
@@ -2264,7 +1436,7 @@ static void path_call(pt_extractor *x, TSNode f)
 	if (!k) {
 		/* `<[T]>::len(..)`: a method of a type we cannot name */
 		fact_ref *r = ex_add_ref(x, FR_CALL_METHOD, span_of(site), 0);
-		r->name = intern_ident(x, site);
+		r->name = ex_intern_ident(x, site);
 		return;
 	}
 	const char *sep = memmem(b->buf, b->len, "::", 2);
@@ -2273,7 +1445,7 @@ static void path_call(pt_extractor *x, TSNode f)
 		fact_ref *r = ex_add_ref(x, FR_CALL_PATH, span_of(site), 0);
 		r->recv_kind = RECV_BOUND;
 		r->recv_path = g->bounds;
-		r->name = intern_ident(x, site);
+		r->name = ex_intern_ident(x, site);
 		r->recv_name = ex_assoc_seg(x, b, sep);
 		return;
 	}
@@ -2292,8 +1464,8 @@ static void method_call(pt_extractor *x, TSNode fe)
 	TSNode name = child(fe, x->F.field);
 	if (null(name) || ts_node_symbol(name) != x->S.field_ident)
 		return;
-	desc d = recv_of(x, child(fe, x->F.value));
-	uint32_t nm = intern_ident(x, name);
+	desc d = ex_recv_of(x, child(fe, x->F.value));
+	uint32_t nm = ex_intern_ident(x, name);
 	fact_ref *r = ex_add_ref(x, FR_CALL_METHOD, span_of(name), 0);
 	r->name = nm;
 	r->recv_kind = d.kind;
@@ -2454,8 +1626,9 @@ static bool enter(pt_extractor *x, TSTreeCursor *c, size_t d)
 	} else if (pr == R_FOR && ts_tree_cursor_current_field_id(c) == x->F.body) {
 		TSNode loop = x->frames.v[d - 1].node, pat = child(loop, x->F.pattern);
 		if (!null(pat))
-			bind_pattern(x, pat,
-				     chain_op(x, recv_of(x, child(loop, x->F.value)), '*', "", 0));
+			ex_bind_pattern(
+				x, pat,
+				ex_chain_op(x, ex_recv_of(x, child(loop, x->F.value)), '*', "", 0));
 	}
 
 	switch (r) {
@@ -2483,15 +1656,15 @@ static bool enter(pt_extractor *x, TSTreeCursor *c, size_t d)
 		TSNode pat = child(n, x->F.pattern);
 		desc s = {0};
 		if (d >= 2 && ts_node_symbol(x->frames.v[d - 2].node) == x->S.match_expr)
-			s = recv_of(x, child(x->frames.v[d - 2].node, x->F.value));
+			s = ex_recv_of(x, child(x->frames.v[d - 2].node, x->F.value));
 		if (!null(pat))
-			bind_pattern(x, pat, s);
+			ex_bind_pattern(x, pat, s);
 		return true;
 	}
 	case R_CLOSURE: {
 		TSNode params = child(n, x->F.parameters);
 		if (!null(params))
-			bind_closure_params(x, params, d);
+			ex_bind_closure_params(x, params, d);
 		return true;
 	}
 	case R_IDENT: on_ident(x, c, n, d); return false;
@@ -2507,16 +1680,17 @@ static void leave(pt_extractor *x, size_t d)
 {
 	const frame *f = &x->frames.v[d];
 	x->cx = f->saved;
-	locals_truncate(x, f->nlocals);
+	ex_locals_truncate(x, f->nlocals);
 	x->gens.n = f->ngens;
 	if (x->pending && d < x->pend_depth)
 		ex_clear_pending(x);
 	if (f->role == R_LET || f->role == R_LET_COND) {
 		TSNode n = f->node;
 		if (f->role == R_LET)
-			leave_let(x, n);
+			ex_leave_let(x, n);
 		else if (!null(child(n, x->F.pattern)))
-			bind_pattern(x, child(n, x->F.pattern), recv_of(x, child(n, x->F.value)));
+			ex_bind_pattern(x, child(n, x->F.pattern),
+					ex_recv_of(x, child(n, x->F.value)));
 	}
 }
 
@@ -2635,7 +1809,7 @@ int pt_extractor_text_tree(pt_extractor *x, const char *text, size_t len, const 
 	TSNode root = ts_tree_root_node(t);
 	begin(x, text, (uint32_t)len, out, root);
 	ex_walk(x, &x->cur, root, 0);
-	locals_truncate(x, 0);
+	ex_locals_truncate(x, 0);
 	ex_expand_local_macros(x);
 	for (size_t i = 0; i < x->subtrees.n; i++)
 		ts_tree_delete(x->subtrees.v[i]);

@@ -1,12 +1,13 @@
 /* graph/extract_int.h — the extractor's private state, shared by graph/extract*.c.
  *
- * The extractor is one walk over the syntax tree, split over two files:
- * extract.c (setup, the walk and what it does for items, types, locals and
- * calls) and extract_macro.c (macro invocations, re-parsed macro bodies,
- * macro_rules! templates). They share struct pt_extractor and the records
- * below, a few small inline helpers and the ex_ functions declared at the
- * end. Only graph/extract*.c include this header; graph/extract.h is the
- * extractor's API.
+ * The extractor is one walk over the syntax tree, split over three files:
+ * extract.c (setup, the walk, items, attributes, uses, signatures, paths,
+ * types and generic parameters, calls and type references), extract_locals.c
+ * (locals, patterns and receiver typing) and extract_macro.c (macro
+ * invocations, re-parsed macro bodies, macro_rules! templates). They share
+ * struct pt_extractor and the records below, a few small inline helpers and
+ * the ex_ functions declared at the end. Only graph/extract*.c include this
+ * header; graph/extract.h is the extractor's API.
  */
 #ifndef PT_GRAPH_EXTRACT_INT_H
 #define PT_GRAPH_EXTRACT_INT_H
@@ -59,6 +60,20 @@ enum {
 	R_TYPE_PARAMS,
 	R_CONSTRAINED,
 	R_TOKEN, /* anonymous: a keyword or punctuation leaf */
+};
+
+/* What ex_type_norm found: no path, a type's path, a trait's (`dyn A`, `impl A`). */
+enum {
+	TY_NONE,
+	TY_PATH,
+	TY_BOUND
+};
+/* ex_type_norm's options: unwrap Box/Rc/Arc once; every trait of `A + B`; the element
+ * of a std container, slice, array or tuple (extract_types.c says more, at elem_type). */
+enum {
+	TY_UNWRAP = 1,
+	TY_ALL = 2,
+	TY_ELEM = 4
 };
 
 /* Symbols the helpers compare against (named unless marked). */
@@ -209,7 +224,7 @@ struct pt_extractor {
 	size_t pend_depth;
 	bool pending;
 	pt_strbuf tmp, sig, pre, gb;
-	pt_strbuf chain; /* receiver chains being built (chain_op) */
+	pt_strbuf chain; /* receiver chains being built (ex_chain_op) */
 
 	islot *itab; /* string interning, valid when gen matches */
 	uint32_t icap, icount, gen;
@@ -273,6 +288,8 @@ static inline uint8_t up_role(const pt_extractor *x, size_t d, size_t up)
 uint32_t ex_intern(pt_extractor *x, const char *s, size_t n);
 /* ex_intern of a buffer's contents. */
 uint32_t ex_intern_buf(pt_extractor *x, const pt_strbuf *b);
+/* ex_intern of an identifier node's text, without a raw `r#` prefix. */
+uint32_t ex_intern_ident(pt_extractor *x, TSNode n);
 /* Output item i (borrowed: valid until the next ex_add_item). */
 fact_item *ex_item_at(pt_extractor *x, int32_t i);
 /* Append an item for node n, child of the current context's parent; returns its index. */
@@ -285,18 +302,41 @@ bool ex_is_space(char c);
 void ex_add_seg(pt_strbuf *out, size_t start, const char *s, size_t n);
 /* Append the normalised path of n ("a::b::C"); returns its segment count, 0 if unnamable. */
 int ex_path_text(pt_extractor *x, TSNode n, pt_strbuf *out, int *qual, int depth);
+/* Append the normalised path of type t (opts: TY_UNWRAP, TY_ALL, TY_ELEM); returns a TY_ kind. */
+int ex_type_norm(pt_extractor *x, TSNode t, int opts, pt_strbuf *out, int depth);
 /* The generic parameter in scope named s (innermost first); NULL if none. */
 const gparam *ex_gen_find(const pt_extractor *x, const char *s, size_t n);
 /* n's first child of symbol s, found with x->aux; null if none. */
 TSNode ex_find_child(pt_extractor *x, TSNode n, TSSymbol s);
-/* The local named s visible in the innermost fn (borrowed: until locals change); NULL if none. */
-const local *ex_lookup_str(const pt_extractor *x, const char *s, size_t n);
-/* What `self` is: the type Self. */
-desc ex_self_desc(pt_extractor *x);
+/* Pool offset of type t's normalised path; 0 when unknown or a generic param in scope. */
+uint32_t ex_type_path(pt_extractor *x, TSNode t, int opts);
 /* Forget the attributes waiting for their item (derives, #[path], #[cfg]). */
 void ex_clear_pending(pt_extractor *x);
 /* Walk the tree under root with cursor c, root at depth d0 (frames below d0 are the caller's). */
 void ex_walk(pt_extractor *x, TSTreeCursor *c, TSNode root, size_t d0);
+
+/* extract_locals.c */
+
+/* Drop the locals bound after the first n, which brings back those they shadowed. */
+void ex_locals_truncate(pt_extractor *x, uint32_t n);
+/* The local named s visible in the innermost fn (borrowed: until locals change); NULL if none. */
+const local *ex_lookup_str(const pt_extractor *x, const char *s, size_t n);
+/* What `self` is: the type Self. */
+desc ex_self_desc(pt_extractor *x);
+/* One step (op '.', ':', '?', '*' or '[') from the value b describes; see RECV_CHAIN. */
+desc ex_chain_op(pt_extractor *x, desc b, char op, const char *name, size_t n);
+/* Whether callee f is a plain name bound as a local (a closure, a fn pointer). */
+bool ex_is_local_call(pt_extractor *x, TSNode f);
+/* What the code says about the value of expression e. */
+desc ex_recv_of(pt_extractor *x, TSNode e);
+/* Bind the names pattern pat introduces, typed from the value s describes (may be unknown). */
+void ex_bind_pattern(pt_extractor *x, TSNode pat, desc s);
+/* Bind the params of the closure at depth d, typed where the code tells. */
+void ex_bind_closure_params(pt_extractor *x, TSNode params, size_t d);
+/* Bind a fn's parameters: plain names typed from their declared types, patterns unknown. */
+void ex_bind_params(pt_extractor *x, TSNode params);
+/* Bind the names of `let` statement let, on leaving it (its value has been walked). */
+void ex_leave_let(pt_extractor *x, TSNode let);
 
 /* extract_macro.c */
 
