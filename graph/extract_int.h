@@ -1,12 +1,12 @@
 /* graph/extract_int.h — the extractor's private state, shared by graph/extract*.c.
  *
- * The extractor is one walk over the syntax tree, split over three files:
- * extract.c (setup, the walk, items, attributes, uses, signatures, paths,
- * types and generic parameters, calls and type references), extract_locals.c
- * (locals, patterns and receiver typing) and extract_macro.c (macro
- * invocations, re-parsed macro bodies, macro_rules! templates). They share
- * struct pt_extractor and the records below, a few small inline helpers and
- * the ex_ functions declared at the end. Only graph/extract*.c include this
+ * The extractor is one walk over the syntax tree, split over four files:
+ * extract.c (setup, the walk, items, attributes, uses, signatures, calls and
+ * type references), extract_types.c (paths, types and generic parameters),
+ * extract_locals.c (locals, patterns and receiver typing) and extract_macro.c
+ * (macro invocations, re-parsed macro bodies, macro_rules! templates). They
+ * share struct pt_extractor and the records below, a few small inline helpers
+ * and the ex_ functions declared at the end. Only graph/extract*.c include this
  * header; graph/extract.h is the extractor's API.
  */
 #ifndef PT_GRAPH_EXTRACT_INT_H
@@ -298,22 +298,31 @@ int32_t ex_add_item(pt_extractor *x, TSNode n, uint8_t kind, TSNode name);
 fact_ref *ex_add_ref(pt_extractor *x, uint8_t kind, pt_span site, uint32_t path);
 /* Whether c is whitespace as signatures collapse it (NUL included). */
 bool ex_is_space(char c);
+/* Forget the attributes waiting for their item (derives, #[path], #[cfg]). */
+void ex_clear_pending(pt_extractor *x);
+/* Walk the tree under root with cursor c, root at depth d0 (frames below d0 are the caller's). */
+void ex_walk(pt_extractor *x, TSTreeCursor *c, TSNode root, size_t d0);
+
+/* extract_types.c */
+
 /* Append path segment s to out, after "::" when out holds something past start. */
 void ex_add_seg(pt_strbuf *out, size_t start, const char *s, size_t n);
 /* Append the normalised path of n ("a::b::C"); returns its segment count, 0 if unnamable. */
 int ex_path_text(pt_extractor *x, TSNode n, pt_strbuf *out, int *qual, int depth);
+/* Whether type path base names Box, Rc or Arc. */
+bool ex_is_smart_pointer(pt_extractor *x, TSNode base);
+/* The first type argument of generic type g that is not a lifetime; null if none. */
+TSNode ex_first_type_arg(pt_extractor *x, TSNode g);
 /* Append the normalised path of type t (opts: TY_UNWRAP, TY_ALL, TY_ELEM); returns a TY_ kind. */
 int ex_type_norm(pt_extractor *x, TSNode t, int opts, pt_strbuf *out, int depth);
 /* The generic parameter in scope named s (innermost first); NULL if none. */
 const gparam *ex_gen_find(const pt_extractor *x, const char *s, size_t n);
 /* n's first child of symbol s, found with x->aux; null if none. */
 TSNode ex_find_child(pt_extractor *x, TSNode n, TSSymbol s);
+/* Bring item n's generic params into scope; returns its generics string (pool offset). */
+uint32_t ex_push_generics(pt_extractor *x, TSNode n);
 /* Pool offset of type t's normalised path; 0 when unknown or a generic param in scope. */
 uint32_t ex_type_path(pt_extractor *x, TSNode t, int opts);
-/* Forget the attributes waiting for their item (derives, #[path], #[cfg]). */
-void ex_clear_pending(pt_extractor *x);
-/* Walk the tree under root with cursor c, root at depth d0 (frames below d0 are the caller's). */
-void ex_walk(pt_extractor *x, TSTreeCursor *c, TSNode root, size_t d0);
 
 /* extract_locals.c */
 
