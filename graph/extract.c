@@ -1392,7 +1392,7 @@ int pt_extractor_text_tree(pt_extractor *x, const char *text, size_t len, const 
 	if (out_tree)
 		*out_tree = NULL;
 	if (len > UINT32_MAX)
-		return EXTRACT_EPARSE;
+		return PT_EINVAL;
 	if (!text)
 		text = "";
 	ts_parser_set_timeout_micros(x->parser, x->timeout);
@@ -1400,7 +1400,7 @@ int pt_extractor_text_tree(pt_extractor *x, const char *text, size_t len, const 
 	TSTree *t = ts_parser_parse_string(x->parser, pt_tree_ts(old), text, (uint32_t)len);
 	if (!t) {
 		ts_parser_reset(x->parser);
-		return EXTRACT_ETIMEOUT;
+		return PT_ETIMEDOUT;
 	}
 	TSNode root = ts_tree_root_node(t);
 	begin(x, text, (uint32_t)len, out, root);
@@ -1416,5 +1416,5 @@ int pt_extractor_text_tree(pt_extractor *x, const char *text, size_t len, const 
 		*out_tree = pt_tree_wrap(t);
 	else
 		ts_tree_delete(t);
-	return EXTRACT_OK;
+	return PT_OK;
 }

@@ -115,7 +115,7 @@ void ix_work_one(pool *P, job *j, pt_extractor *ex)
 				if (pt_extractor_text_tree(ex, text.buf ? text.buf : "", text.len,
 							   j->old_tree,
 							   P->keep_tree ? &j->new_tree : NULL,
-							   &j->facts) != EXTRACT_OK) {
+							   &j->facts) != PT_OK) {
 					skip = SKIP_TIMEOUT;
 				} else {
 					j->rec.lines = j->facts.n_lines;
@@ -225,11 +225,11 @@ static int detect(store *st, pt_workspace *ws, bool force, joblist *jobs, pathli
 		store_val v;
 		job j = {.ws = (uint32_t)i};
 		rc = store_get(txn, TBL_FILES, f->path, strlen(f->path), &v);
-		if (rc == STORE_OK && rec_file_decode(v.data, v.len, &j.old) == 0) {
+		if (rc == PT_OK && rec_file_decode(v.data, v.len, &j.old) == 0) {
 			j.known = true;
 			if (!force && j.old.size == f->size && j.old.mtime_ns == f->mtime_ns)
 				continue;
-		} else if (rc != STORE_NOTFOUND && rc != STORE_OK) {
+		} else if (rc != PT_ENOTFOUND && rc != PT_OK) {
 			goto done;
 		}
 		pt_vec_push(jobs, j);
@@ -239,7 +239,7 @@ static int detect(store *st, pt_workspace *ws, bool force, joblist *jobs, pathli
 		goto done;
 	store_val k, v;
 	size_t w = 0;
-	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == STORE_OK;
+	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == PT_OK;
 	     r = store_cursor_next(c, &k, &v)) {
 		/* both lists are sorted: walk them together */
 		char *p = pt_xstrndup(k.data, k.len);
@@ -251,7 +251,7 @@ static int detect(store *st, pt_workspace *ws, bool force, joblist *jobs, pathli
 		else
 			free(p);
 	}
-	rc = STORE_OK;
+	rc = PT_OK;
 done:
 	store_cursor_close(c);
 	store_txn_abort(txn);
@@ -269,12 +269,12 @@ int ix_put_file(store_txn *txn, const char *path, job *j, uint64_t *next_id)
 	 * its id is kept, so no second id names the same path. */
 	store_val v;
 	rec_file now;
-	bool stored = store_get(txn, TBL_FILES, path, strlen(path), &v) == STORE_OK &&
+	bool stored = store_get(txn, TBL_FILES, path, strlen(path), &v) == PT_OK &&
 		      rec_file_decode(v.data, v.len, &now) == 0;
 	bool moved =
 		stored ? !j->known || now.id != j->old.id || now.hash != j->old.hash : j->known;
 	if (moved && j->same_hash)
-		return STORE_OK; /* not parsed here (we saw it unchanged): the next run sees it */
+		return PT_OK; /* not parsed here (we saw it unchanged): the next run sees it */
 	if (moved && stored)
 		j->rec.id = now.id;
 	else if (!j->known)
@@ -296,7 +296,7 @@ int ix_put_file(store_txn *txn, const char *path, job *j, uint64_t *next_id)
 		return store_put(txn, TBL_FACTS, key, 4, j->blob.buf ? j->blob.buf : "",
 				 j->blob.len);
 	rc = store_del(txn, TBL_FACTS, key, 4, NULL, 0);
-	return rc == STORE_NOTFOUND ? STORE_OK : rc;
+	return rc == PT_ENOTFOUND ? PT_OK : rc;
 }
 
 static int del_file(store_txn *txn, const char *path)
@@ -306,14 +306,14 @@ static int del_file(store_txn *txn, const char *path)
 	uint8_t key[4];
 	int rc = store_get(txn, TBL_FILES, path, strlen(path), &v);
 	if (rc)
-		return rc == STORE_NOTFOUND ? STORE_OK : rc;
+		return rc == PT_ENOTFOUND ? PT_OK : rc;
 	if (rec_file_decode(v.data, v.len, &r) != 0)
-		return STORE_ECORRUPT;
+		return PT_ECORRUPT;
 	store_key_u32(key, r.id);
 	store_del(txn, TBL_FILEIDS, key, 4, NULL, 0);
 	store_del(txn, TBL_FACTS, key, 4, NULL, 0);
 	rc = store_del(txn, TBL_FILES, path, strlen(path), NULL, 0);
-	return rc == STORE_NOTFOUND ? STORE_OK : rc;
+	return rc == PT_ENOTFOUND ? PT_OK : rc;
 }
 
 void ix_sources_free(sources *s)
@@ -336,11 +336,11 @@ int ix_load_sources(store_txn *txn, sources *S)
 	if (rc)
 		return rc;
 	store_val k, v;
-	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == STORE_OK;
+	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == PT_OK;
 	     r = store_cursor_next(c, &k, &v)) {
 		rec_file f;
 		if (rec_file_decode(v.data, v.len, &f) != 0) {
-			rc = STORE_ECORRUPT;
+			rc = PT_ECORRUPT;
 			break;
 		}
 		if (f.type != FILE_RUST || f.skip)
@@ -350,10 +350,10 @@ int ix_load_sources(store_txn *txn, sources *S)
 		store_val blob;
 		pt_facts *fa = pt_xmalloc(sizeof *fa);
 		pt_facts_init(fa);
-		if (store_get(txn, TBL_FACTS, key, 4, &blob) != STORE_OK ||
+		if (store_get(txn, TBL_FACTS, key, 4, &blob) != PT_OK ||
 		    pt_facts_decode(blob.data, blob.len, fa) != 0) {
 			free(fa);
-			rc = STORE_ECORRUPT;
+			rc = PT_ECORRUPT;
 			break;
 		}
 		char *p = pt_xstrndup(k.data, k.len);
@@ -488,13 +488,13 @@ static int index_entity(store_txn *txn, const char *name, uint32_t file, uint64_
 	if (add) {
 		if (*name && (rc = store_put(txn, TBL_NAMES, name, strlen(name), &id, 8)))
 			return rc;
-		return file == PT_NO_FILE ? STORE_OK : store_put(txn, TBL_FILEENTS, fk, 4, &id, 8);
+		return file == PT_NO_FILE ? PT_OK : store_put(txn, TBL_FILEENTS, fk, 4, &id, 8);
 	}
 	if (*name)
 		store_del(txn, TBL_NAMES, name, strlen(name), &id, 8);
 	if (file != PT_NO_FILE)
 		store_del(txn, TBL_FILEENTS, fk, 4, &id, 8);
-	return STORE_OK;
+	return PT_OK;
 }
 
 /* ---- first write: everything appended in key order ------------------- */
@@ -563,7 +563,7 @@ static int write_fresh(store_txn *txn, const pt_graph *g, index_report *rep)
 		rows[i] = (name_row){pt_graph_str(g, g->ents.v[i].name), g->ents.v[i].file,
 				     g->ents.v[i].id};
 	pt_strbuf buf = {0};
-	int rc = STORE_OK;
+	int rc = PT_OK;
 	uint8_t key[8];
 	for (size_t i = 0; i < n && !rc; i++) {
 		rec_entity r;
@@ -654,14 +654,14 @@ static int merge(store_txn *txn, const pt_graph *g, store_table t, const id_row 
 		return rc;
 	int r = store_cursor_seek(c, NULL, 0, &k, &v);
 	size_t i = 0;
-	while (i < n || r == STORE_OK) {
+	while (i < n || r == PT_OK) {
 		uint8_t nk[8];
 		int cmp;
 		if (i < n)
 			store_key_u64(nk, order[i].id);
 		if (i >= n)
 			cmp = 1;
-		else if (r != STORE_OK)
+		else if (r != PT_OK)
 			cmp = -1;
 		else
 			cmp = memn_cmp(nk, 8, k.data, k.len);
@@ -694,14 +694,14 @@ static int merge(store_txn *txn, const pt_graph *g, store_table t, const id_row 
 	}
 	store_cursor_close(c);
 	pt_strbuf_free(&buf);
-	return r == STORE_NOTFOUND || r == STORE_OK ? STORE_OK : r;
+	return r == PT_ENOTFOUND || r == PT_OK ? PT_OK : r;
 }
 
 static int apply(store_txn *txn, const pt_graph *g, store_table t, const id_row *order,
 		 const changes *ch, const half *h, const uint32_t *start, index_report *rep)
 {
 	pt_strbuf buf = {0};
-	int rc = STORE_OK;
+	int rc = PT_OK;
 	for (size_t i = 0; i < ch->n && !rc; i++) {
 		const change *c = &ch->v[i];
 		uint8_t key[8];
@@ -730,14 +730,14 @@ static int apply(store_txn *txn, const pt_graph *g, store_table t, const id_row 
 		}
 	}
 	pt_strbuf_free(&buf);
-	return rc == STORE_NOTFOUND ? STORE_OK : rc;
+	return rc == PT_ENOTFOUND ? PT_OK : rc;
 }
 
 static int write_diff(store_txn *txn, const pt_graph *g, index_report *rep)
 {
 	size_t n = g->ents.n;
 	id_row *order = sorted_ids(g);
-	int rc = STORE_OK;
+	int rc = PT_OK;
 	for (int t = 0; t < 3 && !rc; t++) {
 		store_table tbl = t == 0 ? TBL_ENTS : t == 1 ? TBL_OUT : TBL_IN;
 		uint32_t *start = NULL;
@@ -810,7 +810,7 @@ static int commit_run(store *st, const index_opts *o, pt_workspace *ws, job *job
 	int rc = store_txn_begin(st, true, &txn);
 	if (rc)
 		goto fail;
-	if (store_meta_get_u64(txn, META_NEXT_FILE_ID, &next_id) != STORE_OK)
+	if (store_meta_get_u64(txn, META_NEXT_FILE_ID, &next_id) != PT_OK)
 		next_id = 1;
 	for (size_t i = 0; i < nj && !rc; i++)
 		rc = ix_put_file(txn, ws->files.v[jobs[i].ws].path, &jobs[i], &next_id);
@@ -899,7 +899,7 @@ static int commit_grow(store *st, const index_opts *o, pt_workspace *ws, joblist
 		       pathlist *gone, index_report *rep)
 {
 	int rc;
-	while ((rc = commit_run(st, o, ws, jobs->v, jobs->n, gone, rep)) == STORE_EMAPFULL) {
+	while ((rc = commit_run(st, o, ws, jobs->v, jobs->n, gone, rep)) == PT_EMAPFULL) {
 		for (size_t i = 0; i < jobs->n; i++)
 			if (!jobs->v[i].known)
 				jobs->v[i].rec.id = 0;
@@ -929,26 +929,25 @@ static bool stale_version(store *st, const char *key, uint64_t want)
 {
 	store_txn *txn;
 	uint64_t v = 0, files = 0;
-	if (store_txn_begin(st, false, &txn) != STORE_OK)
+	if (store_txn_begin(st, false, &txn) != PT_OK)
 		return false;
-	bool have = store_meta_get_u64(txn, key, &v) == STORE_OK;
+	bool have = store_meta_get_u64(txn, key, &v) == PT_OK;
 	store_count(txn, TBL_FILES, &files);
 	store_txn_abort(txn);
 	return files && (!have || v != want);
 }
 
-int index_run(store *st, const index_opts *o, index_report *rep, int *sys_errno)
+int index_run(store *st, const index_opts *o, index_report *rep)
 {
 	uint64_t t0 = pt_now_ns();
 	pt_workspace ws;
 	joblist jobs = {0};
 	pathlist gone = {0};
 	memset(rep, 0, sizeof *rep);
-	*sys_errno = 0;
 	int e = pt_workspace_scan(o->root, &ws);
 	if (e) {
-		*sys_errno = e;
-		return INDEX_ENOROOT;
+		rep->root_errno = e;
+		return PT_ENOROOT;
 	}
 	/* facts cached by an older extractor are not what this one would say */
 	bool force = o->force || stale_version(st, META_EXTRACT_VERSION, EXTRACT_VERSION);
@@ -979,7 +978,7 @@ int index_run(store *st, const index_opts *o, index_report *rep, int *sys_errno)
 	if (!jobs.n && !gone.n && !reresolve) {
 		store_txn *txn;
 		rep->up_to_date = true;
-		if (store_txn_begin(st, false, &txn) == STORE_OK) {
+		if (store_txn_begin(st, false, &txn) == PT_OK) {
 			store_meta_get_u64(txn, META_ENTITIES, &rep->entities);
 			store_meta_get_u64(txn, META_EDGES, &rep->edges);
 			store_txn_abort(txn);
@@ -1025,7 +1024,7 @@ int ix_ws_from_store(store_txn *txn, pt_workspace *ws)
 	int rc = store_cursor_open(txn, TBL_FILES, &c);
 	if (rc)
 		return rc;
-	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == STORE_OK;
+	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == PT_OK;
 	     r = store_cursor_next(c, &k, &v)) {
 		rec_file f;
 		if (rec_file_decode(v.data, v.len, &f) != 0)
@@ -1034,7 +1033,7 @@ int ix_ws_from_store(store_txn *txn, pt_workspace *ws)
 		pt_vec_push(&ws->files, wf);
 	}
 	store_cursor_close(c);
-	return STORE_OK;
+	return PT_OK;
 }
 
 static int find_ws(const pt_workspace *ws, const char *path)
@@ -1062,7 +1061,7 @@ int index_update_file(store *st, const char *root, const char *rel_path, const c
 	job j = {.ws = 0, .text = text, .text_len = len};
 	if (at >= 0) {
 		store_val v;
-		if (store_get(txn, TBL_FILES, rel_path, strlen(rel_path), &v) == STORE_OK &&
+		if (store_get(txn, TBL_FILES, rel_path, strlen(rel_path), &v) == PT_OK &&
 		    rec_file_decode(v.data, v.len, &j.old) == 0)
 			j.known = true;
 	}

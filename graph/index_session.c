@@ -81,7 +81,7 @@ static int session_load(index_session *s)
 	pt_graph_init(&s->g);
 	s->R = pt_resolver_new(&s->g, s->S.src.v, s->S.src.n, s->ws.crates.v, s->ws.crates.n);
 	s->loaded = true;
-	return STORE_OK;
+	return PT_OK;
 }
 
 static int find_source(const sources *S, const char *path)
@@ -124,7 +124,7 @@ static int write_touched(store_txn *txn, const pt_graph *g, pt_touched *t, index
 	if (in.n)
 		qsort(in.v, in.n, sizeof *in.v, ix_cmp_half);
 	pt_strbuf buf = {0};
-	int rc = STORE_OK;
+	int rc = PT_OK;
 	size_t oi = 0, ii = 0;
 	for (uint32_t e = 0; e < g->ents.n && !rc; e++) {
 		if (!mark[e])
@@ -141,13 +141,13 @@ static int write_touched(store_txn *txn, const pt_graph *g, pt_touched *t, index
 			ix_encode_adj(g, h, (uint32_t)from, (uint32_t)*at, &buf);
 			store_table tbl = dir ? TBL_IN : TBL_OUT;
 			int got = store_get(txn, tbl, key, 8, &v);
-			if (got != STORE_OK && got != STORE_NOTFOUND) {
+			if (got != PT_OK && got != PT_ENOTFOUND) {
 				rc = got;
 				break;
 			}
-			bool same = got == STORE_OK ? (v.len == buf.len &&
-						       memcmp(v.data, buf.buf, buf.len) == 0)
-						    : buf.len == 0;
+			bool same = got == PT_OK ? (v.len == buf.len &&
+						    memcmp(v.data, buf.buf, buf.len) == 0)
+						 : buf.len == 0;
 			if (same)
 				continue;
 			rc = buf.len ? store_put(txn, tbl, key, 8, buf.buf, buf.len)
@@ -160,7 +160,7 @@ static int write_touched(store_txn *txn, const pt_graph *g, pt_touched *t, index
 		ix_ent_record(g, &g->ents.v[e], &r);
 		rec_entity_encode(&r, &buf);
 		int got = store_get(txn, TBL_ENTS, key, 8, &v);
-		if (got == STORE_OK && v.len == buf.len && memcmp(v.data, buf.buf, buf.len) == 0)
+		if (got == PT_OK && v.len == buf.len && memcmp(v.data, buf.buf, buf.len) == 0)
 			continue;
 		/* same id, name and file: the secondary indexes stand */
 		rc = store_put(txn, TBL_ENTS, key, 8, buf.buf, buf.len);
@@ -208,7 +208,7 @@ static int session_commit(index_session *s, const char *rel, job *j, pt_touched 
 			return rc;
 		if (generation(txn) != s->generation) {
 			store_txn_abort(txn);
-			return STORE_NOTFOUND;
+			return PT_ENOTFOUND;
 		}
 		store_meta_get_u64(txn, META_NEXT_FILE_ID, &next_id);
 		rc = ix_put_file(txn, rel, j, &next_id);
@@ -227,24 +227,24 @@ static int session_commit(index_session *s, const char *rel, job *j, pt_touched 
 			return rc;
 		}
 		store_txn_abort(txn);
-		if (rc != STORE_EMAPFULL || store_grow(s->st))
+		if (rc != PT_EMAPFULL || store_grow(s->st))
 			return rc;
 		rep->map_grows++;
 	}
 }
 
-/* The fast path, when it applies: STORE_NOTFOUND means "take the slow one". */
+/* The fast path, when it applies: PT_ENOTFOUND means "take the slow one". */
 static int session_fast(index_session *s, const char *rel, const char *text, size_t len,
 			const pt_tree *old, pt_tree **new_tree, index_report *rep)
 {
 	if (!s->loaded) {
 		int rc = session_load(s);
 		if (rc)
-			return rc == STORE_NOTFOUND ? STORE_EIO : rc;
+			return rc == PT_ENOTFOUND ? PT_EIO : rc;
 	}
 	int at = find_source(&s->S, rel);
 	if (at < 0)
-		return STORE_NOTFOUND;
+		return PT_ENOTFOUND;
 	store_txn *txn = NULL;
 	int rc = store_txn_begin(s->st, false, &txn);
 	if (rc)
@@ -252,14 +252,14 @@ static int session_fast(index_session *s, const char *rel, const char *text, siz
 	bool fresh = generation(txn) == s->generation;
 	store_val v;
 	job j = {0};
-	bool known = store_get(txn, TBL_FILES, rel, strlen(rel), &v) == STORE_OK &&
+	bool known = store_get(txn, TBL_FILES, rel, strlen(rel), &v) == PT_OK &&
 		     rec_file_decode(v.data, v.len, &j.old) == 0;
 	rec_file old_rec = j.old;
 	store_txn_abort(txn);
 	if (!fresh || !known)
-		return STORE_NOTFOUND;
+		return PT_ENOTFOUND;
 	pt_workspace one = {0};
-	rc = STORE_NOTFOUND;
+	rc = PT_ENOTFOUND;
 	bool parsed = session_parse(s, rel, text, len, old, &j, &one);
 	*new_tree = j.new_tree; /* good for the next edit, fast path or not */
 	j.new_tree = NULL;
@@ -313,7 +313,7 @@ int index_session_update_tree(index_session *s, const char *rel_path, const char
 	memset(rep, 0, sizeof *rep);
 	*new_tree = NULL;
 	int rc = session_fast(s, rel_path, text, len, old, new_tree, rep);
-	if (rc == STORE_NOTFOUND) {
+	if (rc == PT_ENOTFOUND) {
 		session_unload(s);
 		rc = index_update_file(s->st, s->root, rel_path, text, len, rep);
 	}
