@@ -20,7 +20,7 @@ static void collect_all(store_txn *txn, export_graph *g)
 	store_val k, v;
 	if (store_cursor_open(txn, TBL_ENTS, &c))
 		return;
-	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == STORE_OK;
+	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == PT_OK;
 	     r = store_cursor_next(c, &k, &v))
 		if (k.len == 8)
 			pt_vec_push(&g->ents, store_load_u64(k.data));
@@ -53,7 +53,7 @@ static void collect_edges(store_txn *txn, export_graph *g, bool all)
 static const char *qpath_of(store_txn *txn, uint64_t id)
 {
 	rec_entity e;
-	return query_entity(txn, id, &e) == STORE_OK ? e.qpath : "?";
+	return query_entity(txn, id, &e) == PT_OK ? e.qpath : "?";
 }
 
 /* One array element of the JSON document, dumped alone then indented to its
@@ -126,7 +126,7 @@ int export_dot(store_txn *txn, const export_graph *g, const cli_opts *o, FILE *o
 	fputs("digraph parseltongue {\n  node [shape=box, fontname=\"monospace\"];\n", out);
 	for (size_t i = 0; i < g->ents.n; i++) {
 		rec_entity e;
-		if (query_entity(txn, g->ents.v[i], &e) != STORE_OK)
+		if (query_entity(txn, g->ents.v[i], &e) != PT_OK)
 			continue;
 		fprintf(out, "  n%016" PRIx64 " [label=\"%s\\n(%s)\"];\n", e.id, e.qpath,
 			pt_kind_name(e.kind));
@@ -146,7 +146,7 @@ int export_mermaid(store_txn *txn, const export_graph *g, const cli_opts *o, FIL
 	fputs("graph LR\n", out);
 	for (size_t i = 0; i < g->ents.n; i++) {
 		rec_entity e;
-		if (query_entity(txn, g->ents.v[i], &e) != STORE_OK)
+		if (query_entity(txn, g->ents.v[i], &e) != PT_OK)
 			continue;
 		fprintf(out, "  n%016" PRIx64 "[\"%s (%s)\"]\n", e.id, e.qpath,
 			pt_kind_name(e.kind));
@@ -274,7 +274,7 @@ void export_csv_puts(FILE *out, const char *s)
 const char *export_root(store_txn *txn)
 {
 	store_val v;
-	if (store_get(txn, TBL_META, META_ROOT, strlen(META_ROOT), &v) != STORE_OK || !v.len ||
+	if (store_get(txn, TBL_META, META_ROOT, strlen(META_ROOT), &v) != PT_OK || !v.len ||
 	    memchr(v.data, 0, v.len) != (const char *)v.data + v.len - 1)
 		return "";
 	return v.data;

@@ -98,10 +98,10 @@ int export_graphml(store_txn *txn, const export_graph *g, const cli_opts *o, FIL
 	rec_entity e;
 	header(out);
 	for (size_t i = 0; i < g->ents.n; i++)
-		if (query_entity(txn, g->ents.v[i], &e) == STORE_OK)
+		if (query_entity(txn, g->ents.v[i], &e) == PT_OK)
 			node(txn, &e, out);
 	for (size_t i = 0; i < g->edges.n; i++)
-		if (query_entity(txn, g->edges.v[i].other, &e) == STORE_OK)
+		if (query_entity(txn, g->edges.v[i].other, &e) == PT_OK)
 			edge(txn, g->edge_src.v[i], &g->edges.v[i], i, out);
 	fputs("  </graph>\n</graphml>\n", out);
 	return ferror(out) ? EXIT_FAIL : EXIT_OK;

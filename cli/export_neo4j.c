@@ -63,7 +63,7 @@ static int write_nodes(ctx *c, FILE *out)
 		"end_column:int,signature,external:boolean,cfg_off:boolean,workspace\n",
 		c->space);
 	for (size_t i = 0; i < c->g->ents.n; i++)
-		if (query_entity(c->txn, c->g->ents.v[i], &e) == STORE_OK)
+		if (query_entity(c->txn, c->g->ents.v[i], &e) == PT_OK)
 			node_row(c, &e, out);
 	return ferror(out) ? EXIT_FAIL : EXIT_OK;
 }
@@ -77,7 +77,7 @@ static int write_relationships(ctx *c, FILE *out)
 		c->space, c->space);
 	for (size_t i = 0; i < c->g->edges.n; i++) {
 		const rec_edge *e = &c->g->edges.v[i];
-		if (query_entity(c->txn, e->other, &far) != STORE_OK)
+		if (query_entity(c->txn, e->other, &far) != PT_OK)
 			continue;
 		fprintf(out, "%016" PRIx64 ",%016" PRIx64 ",%s,", c->g->edge_src.v[i], e->other,
 			pt_rel_name(e->kind));

@@ -238,7 +238,7 @@ static bool symbol_prefix(scip_ctx *c, const rec_entity *e, int depth, pt_strbuf
 {
 	rec_entity p;
 	uint32_t off = 0;
-	if (!e->parent || query_entity(c->txn, e->parent, &p) != STORE_OK)
+	if (!e->parent || query_entity(c->txn, e->parent, &p) != PT_OK)
 		return false;
 	if (e->kind == PT_METHOD && p.kind == PT_IMPL) {
 		uint64_t t = defining_type(c, e->id);
@@ -272,7 +272,7 @@ static uint32_t symbol_of(scip_ctx *c, uint64_t id, int depth)
 	rec_entity e;
 	if (map_get(&c->sym, id, &off))
 		return off;
-	if (query_entity(c->txn, id, &e) != STORE_OK)
+	if (query_entity(c->txn, id, &e) != PT_OK)
 		return 0;
 	pt_strbuf b = {0};
 	if (e.kind == PT_CRATE) {
@@ -322,7 +322,7 @@ static void add_definitions(scip_ctx *c, occ_vec *v)
 {
 	rec_entity e;
 	for (size_t i = 0; i < c->g->ents.n; i++) {
-		if (query_entity(c->txn, c->g->ents.v[i], &e) != STORE_OK || e.kind == PT_CRATE ||
+		if (query_entity(c->txn, c->g->ents.v[i], &e) != PT_OK || e.kind == PT_CRATE ||
 		    e.file == PT_NO_FILE || !symbol_str(c, e.id, e.kind))
 			continue;
 		occ o = {.file = e.file,
@@ -346,7 +346,7 @@ static void add_references(scip_ctx *c, occ_vec *v)
 		const rec_edge *e = &c->g->edges.v[i];
 		bool derive = e->kind == REL_IMPL && (e->flags & EDGE_DERIVE);
 		if ((e->kind != REL_CALLS && e->kind != REL_USES && !derive) ||
-		    e->file == PT_NO_FILE || query_entity(c->txn, e->other, &t) != STORE_OK ||
+		    e->file == PT_NO_FILE || query_entity(c->txn, e->other, &t) != PT_OK ||
 		    !symbol_str(c, t.id, t.kind))
 			continue;
 		occ o = {.file = e->file,
@@ -407,7 +407,7 @@ static Scip__SymbolInformation__Kind kind_of(scip_ctx *c, const rec_entity *e)
 	case PT_MODULE: return SCIP__SYMBOL_INFORMATION__KIND__Module;
 	case PT_FUNCTION: return SCIP__SYMBOL_INFORMATION__KIND__Function;
 	case PT_METHOD:
-		return query_entity(c->txn, e->parent, &p) == STORE_OK && p.kind == PT_TRAIT
+		return query_entity(c->txn, e->parent, &p) == PT_OK && p.kind == PT_TRAIT
 			       ? SCIP__SYMBOL_INFORMATION__KIND__TraitMethod
 			       : SCIP__SYMBOL_INFORMATION__KIND__Method;
 	case PT_STRUCT: return SCIP__SYMBOL_INFORMATION__KIND__Struct;
@@ -463,7 +463,7 @@ static void fill_occurrence(scip_ctx *c, const occ *o, Scip__Occurrence *m, int3
 		m->n_enclosing_range = put_range(ranges + 4, o->enc);
 	}
 	m->symbol_roles = o->role;
-	uint8_t kind = query_entity(c->txn, o->target, &t) == STORE_OK ? t.kind : 0;
+	uint8_t kind = query_entity(c->txn, o->target, &t) == PT_OK ? t.kind : 0;
 	m->symbol = (char *)symbol_str(c, o->target, kind);
 }
 
@@ -529,7 +529,7 @@ static void impl_traits(scip_ctx *c, doc_msgs *d, const rec_entity *impl, size_t
 		const char *sym;
 		if (e.kind == REL_IMPL && !(e.flags & EDGE_DERIVE) && e.file == impl->file &&
 		    e.sl == impl->sl && e.sc == impl->sc &&
-		    query_entity(c->txn, e.other, &t) == STORE_OK &&
+		    query_entity(c->txn, e.other, &t) == PT_OK &&
 		    (sym = symbol_str(c, t.id, t.kind)))
 			add_relationship(d, sym, false, from);
 	}
@@ -548,7 +548,7 @@ static void add_relationships(scip_ctx *c, doc_msgs *d, const rec_entity *ent, s
 	query_edges_open(c->txn, ent->id, QUERY_OUT, &it);
 	while (query_edges_next(&it, &e)) {
 		const char *sym;
-		if (e.kind == REL_IMPL && query_entity(c->txn, e.other, &t) == STORE_OK &&
+		if (e.kind == REL_IMPL && query_entity(c->txn, e.other, &t) == PT_OK &&
 		    (sym = symbol_str(c, t.id, t.kind)))
 			add_relationship(d, sym, ent->kind == PT_METHOD, from);
 	}
@@ -591,7 +591,7 @@ static void doc_symbols(scip_ctx *c, doc_msgs *d, const occ *o, size_t n)
 	for (size_t i = 0; i < defs.n; i++) {
 		rec_entity e;
 		bool same = i && strcmp(defs.v[i].symbol, defs.v[i - 1].symbol) == 0;
-		if (query_entity(c->txn, defs.v[i].id, &e) != STORE_OK)
+		if (query_entity(c->txn, defs.v[i].id, &e) != PT_OK)
 			continue;
 		if (!same || !k) {
 			fill_info(c, d, &e, k++);
@@ -644,7 +644,7 @@ static char *indexed_text(scip_ctx *c, uint32_t file, size_t *len)
 	const char *rel = query_file_path(c->txn, file);
 	store_val v;
 	rec_file f;
-	if (!*rel || store_get(c->txn, TBL_FILES, rel, strlen(rel), &v) != STORE_OK ||
+	if (!*rel || store_get(c->txn, TBL_FILES, rel, strlen(rel), &v) != PT_OK ||
 	    rec_file_decode(v.data, v.len, &f) != 0)
 		return NULL;
 	pt_strbuf path = {0};
@@ -746,7 +746,7 @@ static void write_external(scip_ctx *c, FILE *out)
 {
 	rec_entity e;
 	for (size_t i = 0; i < c->g->ents.n; i++) {
-		if (query_entity(c->txn, c->g->ents.v[i], &e) != STORE_OK ||
+		if (query_entity(c->txn, c->g->ents.v[i], &e) != PT_OK ||
 		    !(e.flags & ENT_EXTERNAL) || !symbol_str(c, e.id, e.kind))
 			continue;
 		doc_msgs d = {0};

@@ -190,23 +190,23 @@ int cli_open_db(const cli_opts *o, const char *root, bool write, store **st)
 	char *dir = db_dir(o, root);
 	cli_reading_db(dir);
 	int rc = store_open(dir, write ? STORE_CREATE : STORE_RDONLY, st);
-	if (rc == STORE_ESCHEMA && !write) {
+	if (rc == PT_ESCHEMA && !write) {
 		cli_err("database %s was written by another version (schema %u, this build uses "
 			"%u); "
 			"run `parseltongue onboard` to rebuild it",
 			dir, store_schema_found(*st), STORE_SCHEMA_VERSION);
 		store_close(*st);
 		*st = NULL;
-	} else if (rc == STORE_ENOENT) {
+	} else if (rc == PT_ENOENT) {
 		cli_err("no database at %s: run `parseltongue onboard DIR` first (or pass --db)",
 			dir);
-	} else if (rc == STORE_ECORRUPT) {
+	} else if (rc == PT_ECORRUPT) {
 		cli_err("database %s is corrupted: remove it with `parseltongue storage clean --db "
 			"%s` "
 			"and run `parseltongue onboard` again",
 			dir, dir);
-	} else if (rc && rc != STORE_ESCHEMA) {
-		cli_err("cannot open database %s: %s", dir, store_strerror(rc));
+	} else if (rc && rc != PT_ESCHEMA) {
+		cli_err("cannot open database %s: %s", dir, pt_strerror(rc));
 	}
 	free(dir);
 	return rc;
@@ -259,7 +259,7 @@ static int cmd_onboard(const cli_opts *o)
 	store *s = NULL;
 	cli_reading_db(dir);
 	int rc = store_open(dir, STORE_CREATE, &s);
-	if (rc == STORE_ESCHEMA) {
+	if (rc == PT_ESCHEMA) {
 		fprintf(stderr,
 			"%s: database %s has schema %u, this build uses %u: rebuilding it\n", prog,
 			dir, store_schema_found(s), STORE_SCHEMA_VERSION);
@@ -267,13 +267,13 @@ static int cmd_onboard(const cli_opts *o)
 		s = NULL;
 		store_remove(dir);
 		rc = store_open(dir, STORE_CREATE, &s);
-	} else if (rc == STORE_ECORRUPT) {
+	} else if (rc == PT_ECORRUPT) {
 		fprintf(stderr, "%s: database %s is corrupted: rebuilding it\n", prog, dir);
 		store_remove(dir);
 		rc = store_open(dir, STORE_CREATE, &s);
 	}
 	if (rc) {
-		cli_err("cannot open database %s: %s", dir, store_strerror(rc));
+		cli_err("cannot open database %s: %s", dir, pt_strerror(rc));
 		free(dir);
 		return EXIT_DB;
 	}
@@ -285,27 +285,26 @@ static int cmd_onboard(const cli_opts *o)
 			 .warn = on_warn,
 			 .ctx = &ps};
 	index_report rep;
-	int se;
-	rc = index_run(s, &io, &rep, &se);
+	rc = index_run(s, &io, &rep);
 	store_close(s);
-	if (rc == STORE_ECORRUPT) {
+	if (rc == PT_ECORRUPT) {
 		/* the records cannot be trusted: the index is rebuilt, once */
 		fprintf(stderr, "%s: database %s is damaged: rebuilding it\n", prog, dir);
 		store_remove(dir);
 		s = NULL;
 		rc = store_open(dir, STORE_CREATE, &s);
 		if (!rc) {
-			rc = index_run(s, &io, &rep, &se);
+			rc = index_run(s, &io, &rep);
 			store_close(s);
 		}
 	}
-	if (rc == INDEX_ENOROOT) {
-		cli_err("cannot read %s: %s", root, strerror(se));
+	if (rc == PT_ENOROOT) {
+		cli_err("cannot read %s: %s", root, strerror(rep.root_errno));
 		free(dir);
 		return EXIT_FAIL;
 	}
 	if (rc) {
-		cli_err("indexing failed: %s (database %s is unchanged)", store_strerror(rc), dir);
+		cli_err("indexing failed: %s (database %s is unchanged)", pt_strerror(rc), dir);
 		free(dir);
 		return EXIT_DB;
 	}
