@@ -62,6 +62,7 @@ class Agg:
         self.impls = {"hand": [0, 0], "derive": [0, 0], "macro": [0, 0]}
         self.impl_fp = 0
         self.impl_ours = 0
+        self.derive_extra = 0
         self.definition = {c: {} for c in CATS + ["cross"]}
         self.refs = {}
         self.variants = {}
@@ -73,6 +74,7 @@ class Agg:
             self.impls[k][0] += s["impls"]["rows"][k][0]
             self.impls[k][1] += s["impls"]["rows"][k][1]
         self.impl_fp += len(s["impls"]["false_positives"])
+        self.derive_extra += s["impls"].get("derive_extra", 0)
         self.impl_ours += s["impls"].get("ours", 0)
         for c in CATS + ["cross"]:
             add(self.definition[c], s["definition"].get(c, {}))
@@ -107,6 +109,7 @@ class Agg:
             "calls": calls,
             "impls": {"hand": self.impls["hand"], "derive": self.impls["derive"],
                       "macro_groups": self.impls["macro"], "false_positives": self.impl_fp,
+                      "derive_extra_unscored": self.derive_extra,
                       "recall": ratio(tp, n),
                       "precision": ratio(tp + self.impls["macro"][0], tp + self.impls["macro"][0] + self.impl_fp)},
             "definition": {"total": d.get("total", 0), "correct": d.get("correct", 0),
@@ -149,7 +152,9 @@ def class_table(title, f):
             fmt(x["precision"]), x["ambiguous"], x["missing"], x["wrong"], x["fp_ext"]))
     i = f["impls"]
     for k in ("hand", "derive"):
-        print("  %-26s %6d %8s" % ("impls: " + k, i[k][1], pct(*i[k])))
+        print("  %-26s %6d %8s%s" % ("impls: " + k, i[k][1], pct(*i[k]), (
+            "   (%d further impls of derive macros, named nowhere: derive(Parser) -> Args.., unscored)"
+            % i["derive_extra_unscored"]) if k == "derive" and i["derive_extra_unscored"] else ""))
     print("  %-26s %6d %8s   (invocation x trait groups)" % ("impls: macro-made", i["macro_groups"][1],
                                                               pct(*i["macro_groups"])))
     print("  %-26s %6s %8s %8s %9s   (%d impls we report that rustc does not have)" % (
@@ -297,6 +302,7 @@ def main():
                                  "cargo dependency graph of %d crates" % len(items[0][1]["packages"])))
         print(HDR)
         tot = Agg()
+        by_ed = {}
         gs = {"packages": {}}
         scores = []
         for s, spec in items:
@@ -304,11 +310,16 @@ def main():
                 ag = Agg()
                 ag.take(p)
                 tot.take(p)
-                f = ag.figures()
                 ed = next((x.get("edition", "") for x in spec["packages"] if x["id"] == pid), "")
+                by_ed.setdefault("2015" if ed == "2015" else "2018+", Agg()).take(p)
+                f = ag.figures()
                 print(crate_row(pid, ed, f))
                 gs["packages"][pid] = f
             scores.append(((s["set"] + "/") if single else "", s))
+        for ed, ag in sorted(by_ed.items()):
+            f = ag.figures()
+            print(crate_row("total, edition " + ed, "", f))
+            gs["edition_" + ed] = f
         f = tot.figures()
         print(crate_row("TOTAL", "", f))
         class_table("%s total" % g, f)

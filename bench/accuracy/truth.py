@@ -173,6 +173,21 @@ def type_str(t):
     return k
 
 
+def in_derive(src, sp):
+    """Is the span a name inside `#[derive(..)]` (a derive macro's impl,
+    which rustdoc places on the macro's name)?"""
+    ls = src.lines(sp["file"])
+    if not 0 < sp["line"] <= len(ls):
+        return False
+    text = ls[sp["line"] - 1][:max(0, sp["col"] - 1)]
+    for l in range(sp["line"] - 2, max(-1, sp["line"] - 8), -1):
+        if "#[" in text:
+            break
+        text = ls[l] + "\n" + text
+    head = text[text.rfind("#["):] if "#[" in text else ""
+    return bool(re.match(r"#\[\s*derive\s*\(", head)) and "]" not in head
+
+
 def rustdoc_truth(doc, src):
     """Impls, local traits (with their methods), local enum variants.
     Paths are rustdoc's, crate name first, no hash."""
@@ -254,9 +269,14 @@ def rustdoc_truth(doc, src):
         attrs = json.dumps(item.get("attrs", []))
         if sp is None:
             kind = "nospan"
-        elif "automatically_derived" in attrs:
+        elif "automatically_derived" in attrs or in_derive(src, sp):
             txt = src.text(sp["file"], sp["line"], sp["col"], sp["end_line"], sp["end_col"])
-            kind = "derive" if txt.split("::")[-1].strip() == tname else "internal"
+            if txt.split("::")[-1].strip() == tname:
+                kind = "derive"
+            elif "automatically_derived" in attrs:
+                kind = "internal"     # StructuralPartialEq from derive(PartialEq)
+            else:
+                kind = "derive_extra"  # a derive macro's further impls: derive(Parser) → Args, ..
         else:
             ls = src.lines(sp["file"])
             first = ls[sp["line"] - 1][sp["col"] - 1:] if sp["line"] <= len(ls) else ""
