@@ -371,6 +371,7 @@ class CrateSet:
             self.name_ids.setdefault(t["crate"], set()).add(t["crate_id"])
         self.bodies = {}
         self.trait_methods = {}
+        self.foreign_fns = {}       # functions of extern blocks
         self.traits = {}            # hashed trait path -> def span
         self.traits_by_name = {}    # (crate name, rustdoc path) -> hashed path
         self.trait_crate_name = {}  # (crate name, trait name) -> [hashed paths]
@@ -379,6 +380,8 @@ class CrateSet:
                 self.bodies.setdefault(b["defid"], b)
             for k, v in t["trait_methods"].items():
                 self.trait_methods.setdefault(hashed(t["crate_id"], k), v)
+            for k, v in t.get("foreign_fns", {}).items():
+                self.foreign_fns.setdefault(hashed(t["crate_id"], k), v)
             for k, v in t["traits"].items():
                 hk = hashed(t["crate_id"], k)
                 self.traits.setdefault(hk, v)
@@ -403,6 +406,9 @@ class CrateSet:
         t = self.trait_methods.get(path)
         if t:
             return {"file": t["file"], "line": t["line"], "name": t["name"], "via": "trait-item"}
+        t = self.foreign_fns.get(re.sub(r"::\{extern#\d+\}", "", path))
+        if t:
+            return {"file": t["file"], "line": t["line"], "name": t["name"], "via": "extern"}
         return None
 
     def trait_key(self, impl):

@@ -132,6 +132,9 @@ def graph(binary, cache, registry, g):
                            stderr=lf, env=dict(os.environ, ACC_CACHE=cache))
     with open(os.path.join(out, "graph.log")) as lf:
         glog = lf.read().strip().splitlines()
+    if r.returncode == 3:
+        log("graph %s SKIPPED: %s" % (g, (glog or [""])[-1][:300]))
+        return None
     if r.returncode != 0:
         log("FAILED: graph %s (log: %s): %s" % (g, os.path.join(out, "graph.log"), (glog or [""])[-1][:300]))
         return False

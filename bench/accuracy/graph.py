@@ -91,7 +91,11 @@ def metadata(ws, host):
     r = sh(["cargo", "metadata", "--offline", "--format-version", "1", "--filter-platform", host],
            cwd=ws)
     if r.returncode != 0:
-        raise SystemExit("cargo metadata failed: " + r.stderr[-2000:])
+        # a package missing from the registry: this graph cannot be built here
+        err = [l for l in r.stderr.splitlines() if l.startswith("error")] or r.stderr.splitlines() or [""]
+        print("cargo cannot resolve the graph offline against the registry: " + err[0][:300],
+              file=sys.stderr)
+        sys.exit(3)
     return json.loads(r.stdout)
 
 

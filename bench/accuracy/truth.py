@@ -236,6 +236,18 @@ def rustdoc_truth(doc, src):
                 if msp:
                     trait_methods[tpath + "::" + m["name"]] = dict(msp, name=m["name"])
 
+    # functions of extern blocks: no THIR body; rustdoc knows their site
+    foreign_fns = {}
+    for k, v in paths.items():
+        if v.get("crate_id") != 0 or v.get("kind") != "function":
+            continue
+        item = idx.get(str(k))
+        fn = (item or {}).get("inner", {}).get("function")
+        if fn is not None and fn.get("has_body") is False:
+            sp = span_of(item)
+            if sp:
+                foreign_fns["::".join(v["path"])] = dict(sp, name=item["name"])
+
     variants = []
     for k, v in paths.items():
         if v.get("crate_id") != 0 or v.get("kind") != "enum":
@@ -299,7 +311,7 @@ def rustdoc_truth(doc, src):
             r_ = src.rel(sp["filename"])
             if r_:
                 items.add((r_, sp["begin"][0]))
-    return {"impls": impls, "traits": traits, "trait_methods": trait_methods,
+    return {"impls": impls, "traits": traits, "trait_methods": trait_methods, "foreign_fns": foreign_fns,
             "variants": variants, "items": sorted(items), "doc_crate": doc_crate_name}
 
 
@@ -443,6 +455,7 @@ def main():
         crate_id = name + "[?]"
     out = {"crate": name, "crate_id": crate_id, "package": inv.get("package", name),
            "impls": rd["impls"], "traits": rd["traits"], "trait_methods": rd["trait_methods"],
+           "foreign_fns": rd["foreign_fns"],
            "variants": rd["variants"], "items": rd["items"], "files": files,
            "calls": calls, "bodies": bodies, "variant_uses": vuses,
            "args": args, "rustc": subprocess.run(["rustc", "--version"], capture_output=True,
