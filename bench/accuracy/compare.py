@@ -970,7 +970,9 @@ def score_variants(ours, cs, compiled):
 def dep_closure(cs):
     """package id -> packages its lib/bin code may name, and packages its
     tests/examples/benches may name, and its build script: the dependency
-    closure (first hop by the file's target kind, then normal deps)."""
+    closure (first hop by the file's target kind, then normal deps). A
+    package's declared dev-dependencies count for its tests when they are
+    in the folder (cargo resolves them for the root package only)."""
     normal = {p["id"]: [d["pkg"] for d in p["deps"] if "normal" in d["kinds"]] for p in cs.packages}
 
     def closure(starts):
@@ -982,10 +984,15 @@ def dep_closure(cs):
             seen.add(x)
             todo.extend(normal.get(x, []))
         return seen
+    by_name = {}
+    for p in cs.packages:
+        by_name.setdefault(p["name"], []).append(p["id"])
     out = {}
     for p in cs.packages:
         first = {k: [d["pkg"] for d in p["deps"] if set(d["kinds"]) & ks]
                  for k, ks in (("lib", {"normal"}), ("dev", {"normal", "dev"}), ("build", {"build"}))}
+        for n in p.get("dev_names", []):
+            first["dev"] += by_name.get(n, [])
         out[p["id"]] = {k: closure(v) | {p["id"]} for k, v in first.items()}
     return out
 

@@ -139,7 +139,11 @@ def main():
                 build = os.path.relpath(t["src_path"], mdir)
         deps = [{"pkg": pid_of[d["pkg"]], "name": d["name"],
                  "kinds": sorted({(k["kind"] or "normal") for k in d["dep_kinds"]})} for d in n["deps"]]
+        # declared dev-dependencies: cargo resolves them for the root only,
+        # yet a package's tests may name them when they are in the folder
+        dev_names = sorted({d["name"] for d in p.get("dependencies", []) if d.get("kind") == "dev"})
         packages.append({"id": pid_of[nid], "name": p["name"], "version": p["version"],
+                         "dev_names": dev_names,
                          "edition": p.get("edition", "2015"),
                          "prefix": prefix, "dir": mdir, "deps": deps, "build": build,
                          "features": n.get("features", [])})
