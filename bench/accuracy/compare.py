@@ -402,7 +402,8 @@ class CrateSet:
         its body, else a required trait method (rustdoc)."""
         b = self.bodies.get(path)
         if b:
-            return {"file": b["file"], "line": b["line"], "name": path.split("::")[-1], "via": "body"}
+            return {"file": b["file"], "line": b["line"], "name": path.split("::")[-1], "via": "body",
+                    "ctx": b["ctx"]}
         t = self.trait_methods.get(path)
         if t:
             return {"file": t["file"], "line": t["line"], "name": t["name"], "via": "trait-item"}
@@ -679,6 +680,17 @@ def score_calls(ours, cs, compiled_body, ident_at, in_macro_rules, in_attr):
 
     impl_paths = {}     # memo: callee -> our paths of its implementations
 
+    def made_fn(callee):
+        """A fn whose body a macro wrote (`f! { pub fn g() {..} }`): rustc
+        places the body in the macro's definition, so the span says
+        nothing; a free fn's path (no `{impl#N}`) that names exactly one
+        fn of ours is it."""
+        p = strip_hash(callee)
+        if "{" in p:
+            return None
+        cands = [e for e in ours.paths.get(p, []) if e["kind"] in FN_KINDS]
+        return cands[0] if len(cands) == 1 else None
+
     def expected(recs):
         """our paths for rustc's callee, acceptable extras (implementations
         of that trait method), callees we have no entity for"""
@@ -686,6 +698,8 @@ def score_calls(ours, cs, compiled_body, ident_at, in_macro_rules, in_attr):
         for c in recs:
             d = cs.def_of(c["callee"])
             ent = ours.fn_at(d["file"], d["line"], d["name"]) if d else None
+            if ent is None and d and d.get("ctx"):
+                ent = made_fn(c["callee"])
             if ent is None:
                 missing_def.append(strip_hash(c["callee"]))
                 continue
