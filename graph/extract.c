@@ -173,6 +173,8 @@ static void init_symbols(symbols *s, const TSLanguage *l)
 	s->continue_expr = sym(l, "continue_expression", true);
 	s->macro_inv = sym(l, "macro_invocation", true);
 	s->closure_expr = sym(l, "closure_expression", true);
+	s->line_comment = sym(l, "line_comment", true);
+	s->block_comment = sym(l, "block_comment", true);
 	s->t_lparen = sym(l, "(", false);
 	s->t_rparen = sym(l, ")", false);
 	s->t_star = sym(l, "*", false);

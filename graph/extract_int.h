@@ -90,7 +90,7 @@ typedef struct {
 		unary_expr, block, unsafe_block, range_expr, match_expr, closure_params,
 		captured_pattern, tuple_type, tuple_expr, tuple_pattern, if_expr, let_condition,
 		let_chain, rest_pattern, match_arm, expr_stmt, return_expr, break_expr,
-		continue_expr, macro_inv, closure_expr;
+		continue_expr, macro_inv, closure_expr, line_comment, block_comment;
 	/* anonymous tokens, for token trees */
 	TSSymbol t_impl, t_for, t_lt, t_gt, t_shr, t_colons, t_amp, t_quote, t_dyn, t_comma, t_mut,
 		t_bang, t_lparen, t_hash, t_lbrack, t_rbrack, t_lbrace, t_rbrace, t_dot, t_fn,

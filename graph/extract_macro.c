@@ -208,6 +208,12 @@ static bool inner_range(TSNode tt, TSRange *r)
 	return r->end_byte > r->start_byte;
 }
 
+static bool is_comment(const pt_extractor *x, TSNode t)
+{
+	TSSymbol s = ts_node_symbol(t);
+	return s == x->S.line_comment || s == x->S.block_comment;
+}
+
 /* The tokens that can open an item (or its attributes). */
 static bool starts_item(const pt_extractor *x, TSNode t)
 {
@@ -256,8 +262,11 @@ static uint32_t item_ranges(pt_extractor *x, TSNode m, TSNode tt, TSRange *r)
 		return cfg_if_ranges(x, tt, r);
 	if (text_is(s, len, "macro_rules"))
 		return 0;
-	TSNode first = ts_node_child(tt, 1);
-	if (null(first) || ts_node_child_count(tt) < 3 || !starts_item(x, first))
+	/* comments are not tokens: `m! { /// doc\n pub fn f() {} }` opens with `pub` */
+	uint32_t nc = ts_node_child_count(tt), k = 1;
+	while (k + 1 < nc && is_comment(x, ts_node_child(tt, k)))
+		k++;
+	if (k + 1 >= nc || !starts_item(x, ts_node_child(tt, k)))
 		return 0;
 	return inner_range(tt, r) ? 1 : 0;
 }

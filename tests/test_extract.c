@@ -997,6 +997,34 @@ static void test_macro_items(void **state)
 	assert_int_equal(it(PT_METHOD, "req")->flags, FI_IN_MACRO);
 }
 
+/* A body that opens with a comment (tokio's `cfg_rt! { /// doc\n pub fn
+ * spawn() }`, syn's `ast_struct! { /// doc\n pub struct Path {..} }`): the
+ * comment is no token, the items after it are parsed all the same. */
+static void test_macro_items_after_comments(void **state)
+{
+	(void)state;
+	run("cfg_rt! {\n"                  /* 0 */
+	    "    /// Spawns a task.\n"     /* 1 */
+	    "    pub fn spawn() {}\n"      /* 2 */
+	    "}\n"                          /* 3 */
+	    "m! {\n"                       /* 4 */
+	    "    // plain\n"               /* 5 */
+	    "    /* block */ /** doc */\n" /* 6 */
+	    "    pub struct S;\n"          /* 7 */
+	    "}\n"                          /* 8 */
+	    "n! { // only a comment\n}\n"
+	    "o! { /* then */ not an item }\n");
+	const fact_item *f = it(PT_FUNCTION, "spawn");
+	assert_int_equal(f->flags, FI_PUB | FI_HAS_BODY | FI_IN_MACRO);
+	assert_int_equal(f->span.start_line, 2);
+	assert_int_equal(f->span.start_col, 4);
+	const fact_item *st = it(PT_STRUCT, "S");
+	assert_int_equal(st->flags, FI_PUB | FI_IN_MACRO);
+	assert_int_equal(st->span.start_line, 7);
+	assert_int_equal(F.items.n, 2);
+	assert_int_equal(F.n_errors, 0);
+}
+
 /* A body whose items only partly parse: the broken part falls back to the
  * token scan, without duplicating what parsed. */
 static void test_macro_items_partial(void **state)
@@ -1482,6 +1510,7 @@ int main(void)
 		cmocka_unit_test(test_fields),
 		cmocka_unit_test(test_macros),
 		cmocka_unit_test(test_macro_items),
+		cmocka_unit_test(test_macro_items_after_comments),
 		cmocka_unit_test(test_macro_items_partial),
 		cmocka_unit_test(test_macro_templates),
 		cmocka_unit_test(test_macro_template_array_impls),
