@@ -276,21 +276,20 @@ void pt_extractor_free(pt_extractor *x)
 	free(x->itab);
 	pt_vec_free(&x->frames);
 	pt_vec_free(&x->locals);
+	pt_strbuf_free(&x->names);
 	pt_vec_free(&x->gens);
 	pt_vec_free(&x->pairs);
 	pt_vec_free(&x->derives);
 	pt_strbuf_free(&x->pend_cfg);
 	pt_vec_free(&x->toks);
-	pt_vec_free(&x->mdefs);
-	pt_vec_free(&x->minvs);
-	pt_vec_free(&x->subtrees);
 	pt_vec_free(&x->walked);
-	pt_vec_free(&x->args);
-	pt_vec_free(&x->argname);
-	pt_vec_free(&x->binds);
 	pt_vec_free(&x->rebound);
-	pt_vec_free(&x->mvals);
-	pt_strbuf_free(&x->abuf);
+	pt_vec_free(&x->xdefs);
+	pt_vec_free(&x->file_lines);
+	for (size_t i = 0; i < x->imp_lines.cap && x->imp_lines.v; i++)
+		if (i < x->imp_lines.n)
+			pt_vec_free(&x->imp_lines.v[i]);
+	pt_vec_free(&x->imp_lines);
 	pt_strbuf_free(&x->tmp);
 	pt_strbuf_free(&x->sig);
 	pt_strbuf_free(&x->pre);
@@ -369,33 +368,48 @@ fact_item *ex_item_at(pt_extractor *x, int32_t i)
 int32_t ex_add_item(pt_extractor *x, TSNode n, uint8_t kind, TSNode name)
 {
 	fact_item it = {0};
+	bool own = true;
 	it.kind = kind;
 	it.parent = x->cx.parent;
-	it.span = span_of(n);
+	it.span = ex_map_item(x, span_of(n), &own);
 	if (!null(name)) {
-		it.name_span = span_of(name);
+		it.name_span = ex_map_name(x, name, it.span);
 		it.name = ex_intern_ident(x, name);
 	}
 	TSNode first = ts_node_named_child(n, 0);
 	if (!null(first) && ts_node_symbol(first) == x->S.visibility)
 		it.flags |= FI_PUB;
 	if (x->in_macro)
-		it.flags |= FI_IN_MACRO;
+		it.flags |= own ? FI_IN_MACRO : FI_MACRO_GEN;
 	/* a parent comes before its members: the resolver walks items in order */
 	pt_assert(pt_span_ok(it.span) && it.parent < (int32_t)x->out->items.n);
 	pt_vec_push(&x->out->items, it);
 	return (int32_t)x->out->items.n - 1;
 }
 
+pt_span ex_map_name(pt_extractor *x, TSNode name, pt_span item)
+{
+	uint32_t src;
+	pt_span s = ex_map_site(x, span_of(name), &src);
+	return src == 0 ? s : item;
+}
+
 fact_ref *ex_add_ref(pt_extractor *x, uint8_t kind, pt_span site, uint32_t path)
 {
 	fact_ref r = {0};
+	uint32_t src = 0;
 	r.kind = kind;
 	r.from = x->cx.from;
 	r.path = path;
-	r.span = site;
-	pt_assert(pt_span_ok(site) && r.from < (int32_t)x->out->items.n);
+	r.span = ex_map_site(x, site, &src);
+	pt_assert(pt_span_ok(r.span) && r.from < (int32_t)x->out->items.n);
 	pt_vec_push(&x->out->refs, r);
+	if (src) { /* written in a definition another file lends */
+		const pt_macro_import *m = &x->imps[src - 1];
+		fact_xsite xs = {(uint32_t)x->out->refs.n - 1,
+				 ex_intern(x, m->path, strlen(m->path)), m->index};
+		pt_vec_push(&x->out->xsites, xs);
+	}
 	return &x->out->refs.v[x->out->refs.n - 1];
 }
 
@@ -658,6 +672,8 @@ static void enter_fn(pt_extractor *x, TSNode n, size_t d)
 	x->cx.parent = x->cx.from = x->cx.scope = i;
 	x->cx.fn_base = (uint32_t)x->locals.n;
 	ex_bind_params(x, child(n, x->F.parameters));
+	if (x->lay && !null(body))
+		ex_fn_body(x, body);
 }
 
 /* A field's type path; a generic parameter of the item (`T`, `Box<T>`,
@@ -780,7 +796,7 @@ static void enter_impl(pt_extractor *x, TSNode n, size_t d)
 	uint32_t ip = ex_type_path(x, self, 0), tp = ex_type_path(x, trait, 0);
 	fact_item *it = ex_item_at(x, i);
 	if (!null(self))
-		it->name_span = span_of(self);
+		it->name_span = ex_map_name(x, self, it->span);
 	it->sig = sig;
 	it->generics = gen;
 	it->impl_self = ip;
@@ -866,8 +882,6 @@ static void enter_macro_def(pt_extractor *x, TSNode n, size_t d)
 	ex_item_at(x, i)->sig =
 		make_sig(x, ts_node_start_byte(n),
 			 null(name) ? ts_node_end_byte(n) : ts_node_end_byte(name), 0);
-	if (!null(name))
-		pt_vec_push(&x->mdefs, n); /* for ex_expand_local_macros */
 }
 
 /* ---- uses --------------------------------------------------------------------- */
@@ -884,8 +898,9 @@ static void emit_use(pt_extractor *x, TSNode n, const char *alias, size_t alen, 
 		alias = s;
 		alen = (size_t)(e - s);
 	}
-	uint32_t a = ex_intern(x, alias, alen);
-	fact_use u = {x->cx.scope, ex_intern_buf(x, p), a, flags, span_of(n)};
+	uint32_t a = ex_intern(x, alias, alen), src;
+	pt_span at = ex_map_site(x, span_of(n), &src);
+	fact_use u = {x->cx.scope, ex_intern_buf(x, p), a, flags, src ? x->inv_span : at};
 	pt_vec_push(&x->out->uses, u);
 }
 
@@ -995,8 +1010,10 @@ static void on_extern_crate(pt_extractor *x, TSNode n)
 	const char *a = null(alias) ? s : ident(x, alias, &alen);
 	if (null(alias))
 		alen = len;
+	uint32_t src;
+	pt_span at = ex_map_site(x, span_of(name), &src);
 	fact_use u = {x->cx.scope, ex_intern(x, s, len), ex_intern(x, a, alen), vis_flags(x, n),
-		      span_of(name)};
+		      src ? x->inv_span : at};
 	pt_vec_push(&x->out->uses, u);
 }
 
@@ -1357,10 +1374,31 @@ static uint32_t count_lines(const char *s, size_t len)
 	return n + (len && s[len - 1] != '\n');
 }
 
+/* The files the imports come from, each once, '\n' after each. */
+static uint32_t imported_files(pt_extractor *x)
+{
+	pt_strbuf *b = &x->tmp;
+	b->len = 0;
+	for (size_t i = 0; i < x->nimps; i++) {
+		const char *p = x->imps[i].path;
+		size_t n = strlen(p);
+		bool seen = false;
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = strcmp(x->imps[k].path, p) == 0;
+		if (!seen) {
+			pt_strbuf_add(b, p, n);
+			pt_strbuf_addc(b, '\n');
+		}
+	}
+	return ex_intern_buf(x, b);
+}
+
 static void begin(pt_extractor *x, const char *text, uint32_t len, pt_facts *out, TSNode root)
 {
 	x->src = text;
 	x->len = len;
+	x->file = text;
+	x->file_len = len;
 	x->out = out;
 	x->cx = (ctx){-1, -1, -1, 0, 0};
 	if (!out->pool.b.buf)
@@ -1372,9 +1410,7 @@ static void begin(pt_extractor *x, const char *text, uint32_t len, pt_facts *out
 	x->icount = 0;
 	pt_vec_clear(&x->frames);
 	pt_vec_clear(&x->gens);
-	pt_vec_clear(&x->mdefs);
-	pt_vec_clear(&x->minvs);
-	pt_vec_clear(&x->subtrees);
+	x->names.len = 0;
 	pt_vec_clear(&x->walked);
 	x->in_macro = 0;
 	x->sub_top = SIZE_MAX;
@@ -1409,12 +1445,13 @@ int pt_extractor_text_tree(pt_extractor *x, const char *text, size_t len, const 
 	}
 	TSNode root = ts_tree_root_node(t);
 	begin(x, text, (uint32_t)len, out, root);
+	pt_macro_scan(text, len, out);
+	out->import_key = pt_macro_import_key(x->imps, x->nimps);
+	out->imported = imported_files(x);
+	ex_expand_begin(x);
 	ex_walk(x, &x->cur, root, 0);
 	ex_locals_truncate(x, 0);
-	ex_expand_local_macros(x);
-	for (size_t i = 0; i < x->subtrees.n; i++)
-		ts_tree_delete(x->subtrees.v[i]);
-	pt_vec_clear(&x->subtrees);
+	ex_expand_end(x);
 	out->n_errors += count_errors(x, root);
 	out->n_lines += count_lines(text, len);
 	if (out_tree)

@@ -33,7 +33,8 @@ static void bind(pt_extractor *x, TSNode name, desc d)
 	if (n == 0)
 		return;
 	uint32_t b = bucket(s, n);
-	local l = {(uint32_t)(s - x->src), (uint32_t)n, d, x->heads[b]};
+	local l = {(uint32_t)x->names.len, (uint32_t)n, d, x->heads[b]};
+	pt_strbuf_add(&x->names, s, n);
 	pt_vec_push(&x->locals, l);
 	x->heads[b] = (int32_t)x->locals.n - 1;
 }
@@ -42,7 +43,7 @@ void ex_locals_truncate(pt_extractor *x, uint32_t n)
 {
 	while (x->locals.n > n) {
 		const local *l = &x->locals.v[--x->locals.n];
-		x->heads[bucket(x->src + l->start, l->len)] = l->prev;
+		x->heads[bucket(x->names.buf + l->start, l->len)] = l->prev;
 	}
 }
 
@@ -53,7 +54,7 @@ const local *ex_lookup_str(const pt_extractor *x, const char *s, size_t n)
 	for (int32_t i = x->heads[bucket(s, n)]; i >= (int32_t)x->cx.fn_base;
 	     i = x->locals.v[i].prev) {
 		const local *l = &x->locals.v[i];
-		if (l->len == n && memcmp(x->src + l->start, s, n) == 0)
+		if (l->len == n && memcmp(x->names.buf + l->start, s, n) == 0)
 			return l;
 	}
 	return NULL;

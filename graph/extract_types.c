@@ -257,7 +257,7 @@ const gparam *ex_gen_find(const pt_extractor *x, const char *s, size_t n)
 {
 	for (size_t i = x->gens.n; i-- > 0;) {
 		const gparam *g = &x->gens.v[i];
-		if (g->len == n && memcmp(x->src + g->start, s, n) == 0)
+		if (g->len == n && memcmp(x->names.buf + g->start, s, n) == 0)
 			return g;
 	}
 	return NULL;
@@ -402,7 +402,8 @@ uint32_t ex_push_generics(pt_extractor *x, TSNode n)
 			pt_strbuf_adds(&x->gb, x->gb.len ? "+" : "");
 			pt_strbuf_adds(&x->gb, pt_strpool_get(&x->out->pool, outer->bounds));
 		}
-		gparam gp = {p.start, p.len, ex_intern_buf(x, &x->gb)};
+		gparam gp = {(uint32_t)x->names.len, p.len, ex_intern_buf(x, &x->gb)};
+		pt_strbuf_add(&x->names, x->src + p.start, p.len);
 		pt_vec_push(&x->gens, gp);
 	}
 	return ex_intern_buf(x, g);

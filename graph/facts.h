@@ -209,15 +209,47 @@ typedef struct {
 	                        of elements without a path */
 } fact_field;
 
+/* A macro_rules! definition the file holds (graph/macro.h, pt_macro_scan):
+ * what another file needs to expand its invocations there. */
+enum {
+	FM_EXPORT = 1u << 0 /* #[macro_export] (also through #[cfg_attr(..)]) */
+};
+typedef struct {
+	uint32_t name;
+	uint32_t text;    /* from `macro_rules` to its closing delimiter */
+	uint32_t invokes; /* the macros its rules invoke, paths as written
+	                     (`$crate::inner`), each followed by '\n', sorted */
+	uint32_t flags;   /* FM_* */
+	pt_span span;     /* where text lies in this file */
+} fact_macro;
+
+/* A reference whose site is in another file: written in the body of a
+ * definition that file lends (an import, see pt_extractor_text_imports).
+ * The reference's span is then relative to the start of that definition's
+ * text: bytes from its first byte, lines from its first line, columns
+ * from its first column on that line (from the line's start after it). */
+typedef struct {
+	uint32_t ref;  /* index into refs (xsites are sorted by it) */
+	uint32_t file; /* the defining file's path */
+	uint32_t def;  /* the definition's index in that file's macros */
+} fact_xsite;
+
 /* Whole-file facts. Owns its arrays and pool. */
 typedef struct {
 	PT_VEC(fact_item) items;
 	PT_VEC(fact_use) uses;
 	PT_VEC(fact_ref) refs;
 	PT_VEC(fact_field) fields;
+	PT_VEC(fact_macro) macros;
+	PT_VEC(fact_xsite) xsites;
 	pt_strpool pool;
 	uint32_t n_errors; /* tree-sitter ERROR/MISSING nodes seen */
 	uint32_t n_lines;
+	uint32_t invoked;    /* the macros invoked outside definitions, paths as
+	                        written, each followed by '\n', sorted, distinct */
+	uint32_t imported;   /* the files whose definitions were expanded here,
+	                        each followed by '\n' */
+	uint64_t import_key; /* pt_macro_import_key of the imports used, 0 if none */
 } pt_facts;
 
 void pt_facts_init(pt_facts *f);
@@ -228,5 +260,9 @@ void pt_facts_encode(const pt_facts *f, pt_strbuf *out);
 /* Parse a blob. Validates every index and offset; returns 0 or PT_ECORRUPT on a
  * malformed blob (f is then left empty). f must be initialised. */
 int pt_facts_decode(const void *data, size_t len, pt_facts *f);
+/* The same, for what the choice of imports needs only: macros, invoked,
+ * imported and import_key (with their strings); the other arrays stay
+ * empty. Much cheaper than a whole decode. */
+int pt_facts_decode_macros(const void *data, size_t len, pt_facts *f);
 
 #endif

@@ -31,6 +31,8 @@ typedef struct {
 	uint32_t files, rust_files, changed, added, deleted, touched; /* Rust files */
 	uint32_t manifests, manifests_changed;                        /* Cargo.toml */
 	uint32_t skipped, syntax_error_files, parsed;
+	uint32_t reextracted; /* unchanged files parsed again: the macro definitions
+	                         they expand from other files changed */
 	uint64_t entities, edges;
 	uint64_t ents_written, ents_deleted, adj_written;
 	uint32_t unresolved_calls, ambiguous_calls;

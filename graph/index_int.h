@@ -35,6 +35,13 @@ typedef struct {
 	bool same_hash; /* content unchanged: only the stat data moves */
 	pt_facts facts;
 	pt_strbuf blob;
+	/* macros (graph/macro.h): what the file defines and invokes, from
+	 * the first pass; then the definitions of other files it may
+	 * expand, chosen between the passes */
+	pt_facts scan;
+	pt_macro_imports_vec imps;
+	bool extract;   /* the second pass parses it */
+	bool reextract; /* its content is as stored, its imports are not */
 } job;
 
 typedef struct {
@@ -44,6 +51,7 @@ typedef struct {
 	size_t n;
 	uint64_t max_size;
 	bool force;      /* re-parse even when the content hash is unchanged */
+	int phase;       /* 1: read, check and scan each file; 2: extract those marked */
 	bool keep_facts; /* leave the decoded facts in the job (a session uses them) */
 	bool keep_tree;  /* ... and the syntax tree */
 	atomic_size_t next, done;
@@ -68,8 +76,16 @@ typedef struct {
 
 /* Seconds from nanoseconds, for the report. */
 double ix_secs(uint64_t ns);
-/* Reads, checks, hashes and (for Rust) extracts job j's file, as pool P says. */
+/* Reads, checks, hashes and (for Rust) scans job j's file for its macros. */
+void ix_scan_one(pool *P, job *j);
+/* Reads job j's file again and extracts it, expanding j->imps. */
+void ix_extract_one(pool *P, job *j, pt_extractor *ex);
+/* Both, for one job (the imports as j->imps holds them). */
 void ix_work_one(pool *P, job *j, pt_extractor *ex);
+/* A file's place for the choice of macro imports: its package, the part of
+ * the package (src/, tests/, ...) and the package's library name, from the
+ * crates ws holds. */
+void ix_file_place(const pt_workspace *ws, const char *path, pt_macro_file *out);
 /* Writes job j's file record, facts and id; a new file takes id *next_id. */
 int ix_put_file(store_txn *txn, const char *path, job *j, uint64_t *next_id);
 /* Frees what s owns (accepts an empty one). */

@@ -173,9 +173,57 @@ static int write_touched(store_txn *txn, const pt_graph *g, pt_touched *t, index
 	return rc;
 }
 
-/* Parse one file's new content; false when it cannot take the fast path
- * (unreadable, skipped, or gone). */
-static bool session_parse(index_session *s, const char *rel, const char *text, size_t len,
+/* Whether the macro definitions of facts a and b differ (text, place, export). */
+static bool macros_differ(const pt_facts *a, const pt_facts *b)
+{
+	if (a->macros.n != b->macros.n)
+		return true;
+	for (size_t i = 0; i < a->macros.n; i++) {
+		const fact_macro *x = &a->macros.v[i], *y = &b->macros.v[i];
+		if (x->flags != y->flags || memcmp(&x->span, &y->span, sizeof x->span) != 0 ||
+		    strcmp(pt_strpool_get(&a->pool, x->text), pt_strpool_get(&b->pool, y->text)))
+			return true;
+	}
+	return false;
+}
+
+/* Whether another file expands a definition of file at. */
+static bool lends(const index_session *s, int at)
+{
+	const char *path = s->S.src.v[at].path;
+	size_t n = strlen(path);
+	for (size_t i = 0; i < s->S.src.n; i++) {
+		const pt_facts *f = s->S.src.v[i].facts;
+		const char *l = f && (int)i != at ? pt_strpool_get(&f->pool, f->imported) : "";
+		for (const char *p = l; (p = strstr(p, path)); p += n)
+			if ((p == l || p[-1] == '\n') && p[n] == '\n')
+				return true;
+	}
+	return false;
+}
+
+/* The imports of source at, its macros being those of scan (the new text):
+ * chosen as a run would, from the facts of every file of the session. */
+static void session_imports(index_session *s, int at, const pt_facts *scan,
+			    pt_macro_imports_vec *out)
+{
+	PT_VEC(pt_macro_file) files = {0};
+	for (size_t i = 0; i < s->S.src.n; i++) {
+		pt_macro_file f;
+		ix_file_place(&s->ws, s->S.src.v[i].path, &f);
+		f.facts = (int)i == at ? scan : s->S.src.v[i].facts;
+		pt_vec_push(&files, f);
+	}
+	pt_macro_table *t = pt_macro_table_new(files.v, files.n);
+	pt_macro_imports(t, (size_t)at, out);
+	pt_macro_table_free(t);
+	pt_vec_free(&files);
+}
+
+/* Parse one file's new content (source at); false when it cannot take the
+ * fast path (unreadable, skipped, gone, or its macro definitions changed
+ * where another file expands them). */
+static bool session_parse(index_session *s, int at, const char *rel, const char *text, size_t len,
 			  const pt_tree *old, job *j, pt_workspace *one)
 {
 	ws_file wf;
@@ -191,8 +239,14 @@ static bool session_parse(index_session *s, const char *rel, const char *text, s
 		  .max_size = DEFAULT_MAX_FILE,
 		  .keep_facts = true,
 		  .keep_tree = true};
+	ix_scan_one(&P, j);
+	if (!j->extract)
+		return false;
+	if (macros_differ(s->S.src.v[at].facts, &j->scan) && lends(s, at))
+		return false;
+	session_imports(s, at, &j->scan, &j->imps);
 	pt_extractor *ex = pt_extractor_new();
-	ix_work_one(&P, j, ex);
+	ix_extract_one(&P, j, ex);
 	pt_extractor_free(ex);
 	return !j->rec.skip;
 }
@@ -260,7 +314,7 @@ static int session_fast(index_session *s, const char *rel, const char *text, siz
 		return PT_ENOTFOUND;
 	pt_workspace one = {0};
 	rc = PT_ENOTFOUND;
-	bool parsed = session_parse(s, rel, text, len, old, &j, &one);
+	bool parsed = session_parse(s, at, rel, text, len, old, &j, &one);
 	*new_tree = j.new_tree; /* good for the next edit, fast path or not */
 	j.new_tree = NULL;
 	if (!parsed)
@@ -291,6 +345,8 @@ static int session_fast(index_session *s, const char *rel, const char *text, siz
 		session_unload(s); /* memory is ahead of the store: start again */
 done:
 	pt_facts_free(&j.facts);
+	pt_facts_free(&j.scan);
+	pt_vec_free(&j.imps);
 	pt_strbuf_free(&j.blob);
 	pt_workspace_free(&one);
 	return rc;

@@ -111,6 +111,9 @@ typedef struct {
 	uint8_t kind, flags; /* pt_rel, EDGE_* */
 	uint32_t file;       /* file id of the site */
 	pt_span site;
+	uint32_t origin; /* in memory only: the resolver's index of the file whose facts
+	                    made the edge (a call written in a macro another file
+	                    defines has its site there, its origin here) */
 } pt_edge;
 
 typedef struct {

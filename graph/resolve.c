@@ -30,7 +30,7 @@ static void add_edge(resolver *R, uint32_t src, uint32_t dst, int kind, int flag
 	if (src == NONE || dst == NONE)
 		return;
 	pt_assert(src < R->g->ents.n && dst < R->g->ents.n && pt_span_ok(site));
-	pt_edge e = {src, dst, (uint8_t)kind, (uint8_t)flags, file, site};
+	pt_edge e = {src, dst, (uint8_t)kind, (uint8_t)flags, file, site, R->emitting};
 	pt_vec_push(&R->g->edges, e);
 }
 
@@ -385,13 +385,48 @@ static void ref_context(resolver *R, uint32_t src, const fact_ref *r, ref_ctx *c
 	}
 }
 
+/* A reference written in a definition another file lends (an xsite):
+ * its span in that file (relative to the definition there), and that
+ * file's id; false when the file or the definition is gone. */
+static bool lent_site(const resolver *R, uint32_t src, const fact_xsite *x, fact_ref *r,
+		      uint32_t *fid)
+{
+	const char *path = fstr(R, src, x->file);
+	for (uint32_t it = mm_first(&R->mm, key_of(K_FILE, 0, path, strlen(path))); it;
+	     it = mm_next(&R->mm, it)) {
+		uint32_t d = mm_val(&R->mm, it);
+		const pt_facts *df = R->src[d].facts;
+		if (strcmp(R->src[d].path, path) != 0 || !df || x->def >= df->macros.n)
+			continue;
+		pt_span b = df->macros.v[x->def].span, s = r->span;
+		s.start_byte += b.start_byte;
+		s.end_byte += b.start_byte;
+		s.start_col += s.start_line == 0 ? b.start_col : 0;
+		s.end_col += s.end_line == 0 ? b.start_col : 0;
+		s.start_line += b.start_line;
+		s.end_line += b.start_line;
+		r->span = s;
+		*fid = R->src[d].id;
+		return true;
+	}
+	return false;
+}
+
 static void do_refs(resolver *R, uint32_t src)
 {
 	const pt_facts *fa = R->src[src].facts;
+	size_t xs = 0;
 	for (size_t i = 0; i < fa->refs.n; i++) {
 		const fact_ref *r = &fa->refs.v[i];
 		ref_ctx c;
 		ref_context(R, src, r, &c);
+		fact_ref lent;
+		if (xs < fa->xsites.n && fa->xsites.v[xs].ref == i) {
+			lent = *r;
+			if (!lent_site(R, src, &fa->xsites.v[xs++], &lent, &c.fid))
+				continue;
+			r = &lent;
+		}
 		switch (r->kind) {
 		case FR_CALL_PATH: do_path_call(R, &c, r); break;
 		case FR_CALL_METHOD: do_method_call(R, &c, r); break;
@@ -465,10 +500,12 @@ static void emit_contains(resolver *R, uint32_t src)
 	}
 }
 
-/* Every edge written in one file: all carry that file's id as their site. */
+/* Every edge one file's facts make: they carry that file's id as their
+ * site, but for calls written in a definition another file lends. */
 static void emit_file(resolver *R, uint32_t src)
 {
 	const pt_facts *fa = R->src[src].facts;
+	R->emitting = src;
 	emit_contains(R, src);
 	for (size_t i = 0; i < fa->items.n; i++)
 		if (fa->items.v[i].kind == PT_IMPL)
@@ -579,7 +616,6 @@ static void touch(pt_touched *t, uint32_t e)
 void pt_resolver_refile(pt_resolver *R, size_t src, const pt_facts *nf, pt_touched *touched)
 {
 	pt_graph *g = R->g;
-	uint32_t fid = R->src[src].id;
 	R->src[src].facts = nf;
 	/* entities keep ids; spans and signatures follow the new text */
 	for (size_t i = 0; i < nf->items.n; i++) {
@@ -598,7 +634,7 @@ void pt_resolver_refile(pt_resolver *R, size_t src, const pt_facts *nf, pt_touch
 	size_t w = 0;
 	for (size_t i = 0; i < g->edges.n; i++) {
 		pt_edge *e = &g->edges.v[i];
-		if (e->file == fid) {
+		if (e->origin == src) {
 			touch(touched, e->src);
 			touch(touched, e->dst);
 			continue;

@@ -196,6 +196,7 @@ struct resolver {
 	pt_strbuf tmp;
 	PT_VEC(char *) made; /* type texts no fact spells (made_text) */
 	multimap made_ix;    /* their hashes → index in made */
+	uint32_t emitting;   /* the file whose edges are being made (pt_edge.origin) */
 };
 typedef struct resolver resolver;
 

@@ -1054,7 +1054,9 @@ static void test_macro_items_partial(void **state)
 	assert_int_equal(F.n_errors, 0); /* the re-parse's errors are not the file's */
 }
 
-/* Same-file macro_rules! templates, expanded at item-level invocations. */
+/* Same-file macro_rules! templates, expanded where they are invoked: the
+ * items rustc's expansion has (impls with their methods, one per argument
+ * of a repetition), at the invocation. */
 static void test_macro_templates(void **state)
 {
 	(void)state;
@@ -1075,42 +1077,66 @@ static void test_macro_templates(void **state)
 	    "fn f() { impl_named!(Local, \"x\"); }\n"                                 /* 13 */
 	    "macro_rules! spaced { ($($t:ty)*) => {$( impl FromStr for $t {} )*} }\n" /* 14 */
 	    "spaced! { i8 u16 a::B<T> }\n");                                          /* 15 */
-	const fact_item *g[16];
-	int n = 0;
-	for (size_t i = 0; i < F.items.n && n < 16; i++)
-		if (F.items.v[i].flags & FI_MACRO_GEN)
-			g[n++] = &F.items.v[i];
-	assert_int_equal(n, 11);
-	const char *want[11][3] = {
-		/* trait, self, line */
-		{"Named", "Square", "1"},
-		{"Named", "Circle", "7"},
-		{"crate::Plain", "geo::Tri", "8"},
-		{"Clone", "A", "10"},
-		{"Clone", "B", "10"},
-		{"Clone", "c::C", "10"},
-		{"Tr", "", "10"},
-		{"Tr", "", "11"},
-		{"FromStr", "i8", "15"},
-		{"FromStr", "u16", "15"},
-		{"FromStr", "a::B", "15"},
+	const char *want[][4] = {
+		/* trait, self, line, the self type as written */
+		{"Named", "Square", "1", "Square"},
+		{"Named", "Circle", "7", "Circle"},
+		{"crate::Plain", "geo::Tri", "8", "geo::Tri<u8>"},
+		{"Clone", "A", "10", "A"},
+		{"Clone", "B", "10", "&'a B"},
+		{"Clone", "c::C", "10", "c::C<X, Y>"},
+		{"Tr", "", "10", "T"},
+		{"Tr", "", "11", "T"},
+		{"FromStr", "i8", "15", "i8"},
+		{"FromStr", "u16", "15", "u16"},
+		{"FromStr", "a::B", "15", "a::B<T>"},
 	};
-	for (int i = 0; i < 11; i++) {
-		assert_int_equal(g[i]->kind, PT_IMPL);
-		assert_int_equal(g[i]->flags, FI_TRAIT_IMPL | FI_MACRO_GEN);
-		assert_string_equal(S(g[i]->impl_trait), want[i][0]);
-		assert_string_equal(S(g[i]->impl_self), want[i][1]);
-		assert_int_equal(g[i]->span.start_line, atoi(want[i][2]));
-		assert_int_equal(g[i]->name_span.start_byte, g[i]->span.start_byte);
-		assert_int_equal(g[i]->name_span.end_byte, g[i]->span.end_byte);
+	size_t k = 0;
+	int methods = 0;
+	for (size_t i = 0; i < F.items.n; i++) {
+		const fact_item *g = &F.items.v[i];
+		if (g->kind == PT_METHOD) {
+			/* `fn name` of the template: in its impl, at the invocation */
+			const fact_item *p = &F.items.v[g->parent];
+			assert_string_equal(S(g->name), "name");
+			assert_int_equal(p->kind, PT_IMPL);
+			assert_int_equal(g->flags, FI_HAS_BODY | FI_MACRO_GEN);
+			assert_int_equal(g->span.start_byte, p->span.start_byte);
+			assert_string_equal(S(g->sig), "fn name(&self) -> &str");
+			/* its name where the template writes it */
+			assert_int_equal(g->name_span.start_line, 4);
+			assert_int_equal(g->name_span.start_col, 49);
+			methods++;
+			continue;
+		}
+		if (g->kind != PT_IMPL)
+			continue;
+		assert_true(k < sizeof want / sizeof want[0]);
+		assert_int_equal(g->flags, FI_TRAIT_IMPL | FI_MACRO_GEN);
+		assert_string_equal(S(g->impl_trait), want[k][0]);
+		assert_string_equal(S(g->impl_self), want[k][1]);
+		assert_int_equal(g->span.start_line, atoi(want[k][2]));
+		/* the self type where it is written: the invocation, the template */
+		assert_int_equal(g->name_span.end_byte - g->name_span.start_byte,
+				 strlen(want[k][3]));
+		k++;
 	}
-	assert_int_equal(g[0]->span.start_col, 0);
-	assert_int_equal(g[0]->span.end_col, 29); /* `impl_named!(Square, "square")` */
-	assert_string_equal(S(g[1]->sig), "impl Named for Circle");
-	assert_int_equal(g[0]->parent, -1);
-	assert_int_equal(g[2]->parent, item(PT_MODULE, "m"));
-	assert_int_equal(count_items(PT_IMPL), 11);
-	assert_int_equal(item(PT_METHOD, "name"), -1); /* template methods: not extracted */
+	assert_int_equal(k, sizeof want / sizeof want[0]);
+	/* not the impl a fn body's invocation makes: items local to a fn (rustdoc
+	 * lists none either); its calls are read from the tokens */
+	assert_int_equal(methods, 2);
+	const fact_item *sq = &F.items.v[item(PT_IMPL, "")];
+	assert_int_equal(sq->span.start_col, 0);
+	assert_int_equal(sq->span.end_col, 29); /* `impl_named!(Square, "square")` */
+	assert_int_equal(sq->parent, -1);
+	assert_string_equal(S(sq->sig), "impl Named for Square");
+	assert_int_equal(sq->name_span.start_col, 12); /* `Square` */
+	assert_int_equal(sq->name_span.end_col, 18);
+	for (size_t i = 0; i < F.items.n; i++) {
+		const fact_item *g = &F.items.v[i];
+		if (g->kind == PT_IMPL && strcmp(S(g->impl_self), "geo::Tri") == 0)
+			assert_int_equal(g->parent, item(PT_MODULE, "m"));
+	}
 
 	/* an invocation inside a cfg_if! branch, after the definition */
 	run("macro_rules! named { ($t:ty) => { impl Named for $t {} }; }\n"
@@ -1140,8 +1166,8 @@ static void test_macro_templates(void **state)
 	assert_int_equal(it(PT_MACRO, "use_it")->flags, FI_IN_MACRO);
 }
 
-/* A template impl for an array, slice or tuple type: one impl at the
- * invocation, its self type unnamed (as for a hand-written one). */
+/* A template impl for an array, slice or tuple type: one impl per argument
+ * at the invocation, its self type unnamed (as for a hand-written one). */
 static void test_macro_template_array_impls(void **state)
 {
 	(void)state;
@@ -1153,18 +1179,25 @@ static void test_macro_template_array_impls(void **state)
 	    "impl_array!(0, 1, 2, 0x40);\n" /* 4 */
 	    "macro_rules! tup { ($t:ty) => { impl Pair for ($t, $t) {} impl Sl for &[$t] {} }; }\n"
 	    "tup!(u8);\n"); /* 6 */
-	assert_int_equal(count_items(PT_IMPL), 3);
-	const char *want[3][2] = {{"Array", "4"}, {"Pair", "6"}, {"Sl", "6"}};
+	assert_int_equal(count_items(PT_IMPL), 6);
+	assert_int_equal(count_items(PT_METHOD), 4);
+	const char *want[6][3] = {{"Array", "4", "[T; 0]"},  {"Array", "4", "[T; 1]"},
+				  {"Array", "4", "[T; 2]"},  {"Array", "4", "[T; 0x40]"},
+				  {"Pair", "6", "(u8, u8)"}, {"Sl", "6", "&[u8]"}};
 	size_t k = 0;
+	char sig[64];
 	for (size_t i = 0; i < F.items.n; i++) {
 		const fact_item *g = &F.items.v[i];
 		if (g->kind != PT_IMPL)
 			continue;
-		assert_true(k < 3);
+		assert_true(k < 6);
 		assert_int_equal(g->flags, FI_TRAIT_IMPL | FI_MACRO_GEN);
 		assert_string_equal(S(g->impl_trait), want[k][0]);
 		assert_string_equal(S(g->impl_self), "");
 		assert_int_equal(g->span.start_line, atoi(want[k][1]));
+		snprintf(sig, sizeof sig, "%simpl%s %s for %s", k < 4 ? "unsafe " : "",
+			 k < 4 ? "<T>" : "", want[k][0], want[k][2]);
+		assert_string_equal(S(g->sig), sig);
 		k++;
 	}
 }
