@@ -422,6 +422,7 @@ static Scip__SymbolInformation__Kind kind_of(scip_ctx *c, const rec_entity *e)
 	case PT_CONST: return SCIP__SYMBOL_INFORMATION__KIND__Constant;
 	case PT_STATIC: return SCIP__SYMBOL_INFORMATION__KIND__StaticVariable;
 	case PT_MACRO: return SCIP__SYMBOL_INFORMATION__KIND__Macro;
+	case PT_VARIANT: return SCIP__SYMBOL_INFORMATION__KIND__EnumMember;
 	default: return SCIP__SYMBOL_INFORMATION__KIND__UnspecifiedKind;
 	}
 }

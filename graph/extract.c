@@ -54,6 +54,7 @@ static const struct {
 	{"associated_type", R_ASSOC_TYPE},
 	{"const_item", R_CONST},
 	{"static_item", R_STATIC},
+	{"enum_variant", R_VARIANT},
 	{"macro_definition", R_MACRO_DEF},
 	{"use_declaration", R_USE},
 	{"extern_crate_declaration", R_EXTERN_CRATE},
@@ -874,6 +875,20 @@ static void enter_simple(pt_extractor *x, TSNode n, size_t d, uint8_t kind)
 	x->cx.from = i;
 }
 
+/* A variant of the enum being walked (cx.from): an item whose parent is the
+ * enum; its fields stay the enum's ("Variant.field", add_variant_fields). */
+static void enter_variant(pt_extractor *x, TSNode n, size_t d)
+{
+	int32_t parent = x->cx.parent, e = x->cx.from;
+	if (e < 0 || ex_item_at(x, e)->kind != PT_ENUM)
+		return;
+	x->cx.parent = e;
+	int32_t i = ex_add_item(x, n, PT_VARIANT, child(n, x->F.name));
+	x->cx.parent = parent;
+	take_pending(x, i, d, false);
+	ex_item_at(x, i)->sig = make_sig(x, ts_node_start_byte(n), ts_node_end_byte(n), 0);
+}
+
 static void enter_macro_def(pt_extractor *x, TSNode n, size_t d)
 {
 	TSNode name = child(n, x->F.name);
@@ -1120,12 +1135,28 @@ static bool all_caps(const char *s, size_t n)
 	return upper;
 }
 
-/* An ALL_CAPS name in expression position: a const or static. */
+/* A name that starts with a capital and has a small letter (`Fast`,
+ * `Ordering`): in expression or pattern position, a unit struct or an
+ * enum's variant; not the prelude's Option and Result variants, which
+ * are never the workspace's. */
+static bool camel(const char *s, size_t n)
+{
+	if (n < 1 || s[0] < 'A' || s[0] > 'Z' || text_is(s, n, "Some") || text_is(s, n, "None") ||
+	    text_is(s, n, "Ok") || text_is(s, n, "Err") || text_is(s, n, "Self"))
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (s[i] >= 'a' && s[i] <= 'z')
+			return true;
+	return false; /* `X`: a generic const, likely */
+}
+
+/* An ALL_CAPS name in expression position (a const or static), or a
+ * CamelCase one (a variant, a unit struct). */
 static void on_ident(pt_extractor *x, TSTreeCursor *c, TSNode n, size_t d)
 {
 	size_t len;
 	const char *s = ident(x, n, &len);
-	if (!all_caps(s, len))
+	if (!all_caps(s, len) && !camel(s, len))
 		return;
 	uint8_t p = up_role(x, d, 1);
 	TSFieldId f = ts_tree_cursor_current_field_id(c);
@@ -1134,15 +1165,19 @@ static void on_ident(pt_extractor *x, TSTreeCursor *c, TSNode n, size_t d)
 	ex_add_ref(x, FR_TYPE, span_of(n), ex_intern(x, s, len));
 }
 
-/* `a::B_C` in expression position, when its last name is ALL_CAPS. */
-static void on_scoped_ident(pt_extractor *x, TSNode n)
+/* `a::B_C` in expression position, when its last name is ALL_CAPS (a
+ * const); `E::A` in expression or pattern position, when it is CamelCase
+ * (a variant); not a call's callee (path_call has it). */
+static void on_scoped_ident(pt_extractor *x, TSTreeCursor *c, TSNode n, size_t d)
 {
 	TSNode name = child(n, x->F.name);
 	if (null(name))
 		return;
 	size_t len;
 	const char *s = ident(x, name, &len);
-	if (!all_caps(s, len))
+	if (!all_caps(s, len) && !camel(s, len))
+		return;
+	if (up_role(x, d, 1) == R_CALL && ts_tree_cursor_current_field_id(c) == x->F.function)
 		return;
 	int q;
 	x->tmp.len = 0;
@@ -1262,6 +1297,7 @@ static bool enter(pt_extractor *x, TSTreeCursor *c, size_t d)
 	case R_ASSOC_TYPE: enter_simple(x, n, d, PT_TYPE_ALIAS); return true;
 	case R_CONST: enter_simple(x, n, d, PT_CONST); return true;
 	case R_STATIC: enter_simple(x, n, d, PT_STATIC); return true;
+	case R_VARIANT: enter_variant(x, n, d); return true;
 	case R_MACRO_DEF: enter_macro_def(x, n, d); return false;
 	case R_USE: on_use(x, n); return false;
 	case R_EXTERN_CRATE: on_extern_crate(x, n); return false;
@@ -1287,7 +1323,7 @@ static bool enter(pt_extractor *x, TSTreeCursor *c, size_t d)
 	}
 	case R_IDENT: on_ident(x, c, n, d); return false;
 	case R_TYPE_IDENT: on_type_ident(x, c, n, d); return false;
-	case R_SCOPED_IDENT: on_scoped_ident(x, n); return false;
+	case R_SCOPED_IDENT: on_scoped_ident(x, c, n, d); return false;
 	case R_SCOPED_TYPE: return on_scoped_type(x, n);
 	default: return true;
 	}

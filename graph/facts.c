@@ -244,7 +244,7 @@ static bool get_item(const uint8_t *p, const limits *l, fact_item *it)
 	it->ret_type = s[5];
 	it->generics = s[6];
 	it->cfg = s[7];
-	return it->kind >= PT_MODULE && it->kind <= PT_MACRO &&
+	return it->kind >= PT_MODULE && it->kind <= PT_VARIANT &&
 	       !(it->flags & ~(uint32_t)ITEM_FLAGS) && index_ok(l, it->parent);
 }
 

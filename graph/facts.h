@@ -59,7 +59,8 @@ enum {
  * PT_FUNCTION (free fn, or fn nested in a fn body), PT_METHOD (fn directly
  * inside an impl or trait), PT_STRUCT, PT_ENUM, PT_UNION, PT_TRAIT,
  * PT_IMPL, PT_TYPE_ALIAS (also associated `type X = ..;` in impls/traits),
- * PT_CONST, PT_STATIC, PT_MACRO (macro_rules! definition). */
+ * PT_CONST, PT_STATIC, PT_MACRO (macro_rules! definition), PT_VARIANT (a
+ * variant of an enum: its parent is the enum). */
 typedef struct {
 	uint8_t kind;
 	uint32_t flags;

@@ -20,6 +20,8 @@
 
 #define BIG_FILE (256u << 10)
 
+_Static_assert(PT_KIND_MAX == REC_ENTITY_KINDS, "store/records.h must know every entity kind");
+
 double ix_secs(uint64_t ns)
 {
 	return (double)ns / 1e9;

@@ -26,6 +26,7 @@ typedef enum {
 	PT_CONST,
 	PT_STATIC,
 	PT_MACRO,
+	PT_VARIANT, /* an enum's variant; its parent is the enum */
 	PT_KIND_MAX
 } pt_kind;
 

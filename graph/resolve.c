@@ -182,12 +182,21 @@ static void prefer(resolver *R, const ref_ctx *c, idlist *cands, bool same_crate
 	}
 }
 
+static bool usable(int k);
+static void emit_uses_of(resolver *R, const ref_ctx *c, const idlist *cands, const fact_ref *r);
+
 static void emit_calls(resolver *R, const ref_ctx *c, idlist *cands, const fact_ref *r, int flags)
 {
-	size_t n = 0;
+	size_t n = 0, variants = 0;
 	prefer(R, c, cands, false);
-	for (size_t i = 0; i < cands->n; i++)
+	for (size_t i = 0; i < cands->n; i++) {
 		n += callable(ekind(R, cands->v[i]));
+		variants += ekind(R, cands->v[i]) == PT_VARIANT;
+	}
+	if (!n && variants) { /* `E::B(x)` builds a variant: a use, not a call */
+		emit_uses_of(R, c, cands, r);
+		return;
+	}
 	if (!n) {
 		R->g->n_unresolved_calls++;
 		return;
@@ -308,16 +317,31 @@ static void do_path_call(resolver *R, const ref_ctx *c, const fact_ref *r)
 
 static bool usable(int k)
 {
-	return is_type(k) || k == PT_CONST || k == PT_STATIC;
+	return is_type(k) || k == PT_CONST || k == PT_STATIC || k == PT_VARIANT;
+}
+
+/* USES edges to what a path names: a variant is a use of its enum too. */
+static void emit_uses_of(resolver *R, const ref_ctx *c, const idlist *cands, const fact_ref *r)
+{
+	for (size_t i = 0; i < cands->n; i++) {
+		uint32_t e = cands->v[i];
+		if (!usable(ekind(R, e)) || e == c->from_ent)
+			continue;
+		add_edge(R, c->from_ent, e, REL_USES, 0, c->fid, r->span);
+		if (ekind(R, e) != PT_VARIANT)
+			continue;
+		const ent_aux *a = &R->aux.v[e];
+		uint32_t en = rs_item_owner_ent(R, a->src, fitem(R, a->src, a->item));
+		if (en != c->from_ent)
+			add_edge(R, c->from_ent, en, REL_USES, 0, c->fid, r->span);
+	}
 }
 
 static void do_type_ref(resolver *R, const ref_ctx *c, const fact_ref *r)
 {
 	idlist cands = {0};
 	rs_resolve_path(R, c->sc, fstr(R, c->src, r->path), c->self_ent, &cands, 0);
-	for (size_t i = 0; i < cands.n; i++)
-		if (usable(ekind(R, cands.v[i])) && cands.v[i] != c->from_ent)
-			add_edge(R, c->from_ent, cands.v[i], REL_USES, 0, c->fid, r->span);
+	emit_uses_of(R, c, &cands, r);
 	pt_vec_free(&cands);
 }
 

@@ -459,8 +459,14 @@ static void make_item(resolver *R, uint32_t src, int32_t i, int32_t crate)
 	ent_aux aux = {src, i, escope, escope, NONE};
 	uint32_t e = add_entity(R, &s, aux);
 	f->item_ent[i] = e;
-	if (!assoc && it->kind != PT_IMPL)
+	if (it->kind == PT_VARIANT) {
+		/* `E::A`, `Self::A`, and `use E::*` (lookup_here): a name of
+		 * the enum, not of the module */
+		mm_add(&R->mm, key_of(K_ASSOC, s.parent, name, strlen(name)), e);
+		note_name(R, name, strlen(name));
+	} else if (!assoc && it->kind != PT_IMPL) {
 		declare(R, escope, name, e);
+	}
 	if (it->kind == PT_MACRO)
 		mm_add(&R->mm, key_of(K_MACRO, 0, name, strlen(name)), e);
 	if (it->kind == PT_METHOD)
@@ -736,6 +742,12 @@ static void lookup_here(resolver *R, uint32_t sc, seg name, idlist *out, int dep
 			int k = ekind(R, mods.v[i]);
 			if (ms != NONE && ms != sc && (k == PT_MODULE || k == PT_CRATE))
 				lookup_here(R, ms, name, out, depth + 1);
+			else if (k == PT_ENUM) /* `use E::*`: its variants */
+				for (uint32_t v = mm_first(
+					     &R->mm, key_of(K_ASSOC, mods.v[i], name.p, name.n));
+				     v; v = mm_next(&R->mm, v))
+					if (ekind(R, mm_val(&R->mm, v)) == PT_VARIANT)
+						list_add(out, mm_val(&R->mm, v));
 		}
 		pt_vec_free(&mods);
 	}
