@@ -465,7 +465,15 @@ def score_impls(ours, cs, compiled):
         # an associated item, not a trait impl
         return any(x["kind"] != "trait" for x in ours.paths.get(r["trait"], []))
 
-    cand = [r for r in results.values() if compiled(r["file"], r["line"]) and not is_trait_item(r)]
+    def type_compiled(r):
+        # an impl of a type rustc did not compile (made in a cfg(test)
+        # module or an example by a macro whose body is compiled code) is
+        # not scored: its site is the compiled template's
+        ents = [e for e in ours.paths.get(r.get("type", ""), []) if e.get("file")]
+        return not ents or any(compiled(e["file"], e["line"]) for e in ents)
+
+    cand = [r for r in results.values() if compiled(r["file"], r["line"]) and not is_trait_item(r)
+            and type_compiled(r)]
     # rustdoc lists no item declared inside a function body: such impls are
     # neither scored nor counted against us
     fn_local = [r for r in cand if in_fn(r)]
@@ -490,6 +498,10 @@ def score_impls(ours, cs, compiled):
                 (r["line"] <= s["line"] <= r.get("end_line", r["line"]))
         return s["line"] <= r["line"] <= s["end_line"]
 
+    def same_type(r, t):
+        ours_t = (r.get("type") or "").split("::")[-1]
+        return bool(ours_t) and type_head(t["self_type"]).split("::")[-1] == ours_t
+
     by_file = {}
     for i, r in enumerate(our_list):
         by_file.setdefault(r["file"], []).append(i)
@@ -509,12 +521,15 @@ def score_impls(ours, cs, compiled):
             continue
         seen.add(k)
         p = row(cs.pkg_of(s["file"]))
-        match = None
+        match, best = None, -1
         for i in by_file.get(s["file"], []):
             r = our_list[i]
             if site_ok(r, t) and trait_ok(r, t):
-                match = i
-                break
+                # one invocation makes impls for many types: the one for
+                # this type not yet taken, else one not yet taken
+                rank = (i not in used) * 2 + same_type(r, t)
+                if rank > best:
+                    match, best = i, rank
         if t["kind"] == "derive_extra":
             # `#[derive(Parser)]` also implements Args, CommandFactory..:
             # named nowhere, so not asked of us, but right if we say it
@@ -684,12 +699,26 @@ def score_calls(ours, cs, compiled_body, ident_at, in_macro_rules, in_attr):
         """A fn whose body a macro wrote (`f! { pub fn g() {..} }`): rustc
         places the body in the macro's definition, so the span says
         nothing; a free fn's path (no `{impl#N}`) that names exactly one
-        fn of ours is it."""
+        fn of ours is it. A method of an impl a macro wrote
+        (`m::{impl#N}::f`, the impl where the macro was invoked): the one
+        method `f` of ours under module m, of some type, when only one."""
         p = strip_hash(callee)
+        m = re.match(r"^(.*)::\{impl#\d+\}::([A-Za-z_][A-Za-z0-9_]*)$", p)
+        if m:
+            # `const _: () = { impl .. }` (pin-project's) is no module
+            mod = re.sub(r"::_(#\d+)?(?=::|$)", "", m.group(1))
+            cands = made_methods.get((mod, m.group(2)), [])
+            return cands[0] if len(cands) == 1 else None
         if "{" in p:
             return None
         cands = [e for e in ours.paths.get(p, []) if e["kind"] in FN_KINDS]
         return cands[0] if len(cands) == 1 else None
+
+    made_methods = {}  # (module, name) -> our methods `module::Type::name`
+    for e in ours.entities:
+        if e["kind"] == "method" and e.get("path", "").count("::") >= 2:
+            mod, typ, name = e["path"].rsplit("::", 2)
+            made_methods.setdefault((mod, name), []).append(e)
 
     def expected(recs):
         """our paths for rustc's callee, acceptable extras (implementations
@@ -711,24 +740,41 @@ def score_calls(ours, cs, compiled_body, ident_at, in_macro_rules, in_attr):
             acc |= impl_paths[c["callee"]]
         return exp, acc, missing_def
 
-    def std_trait_impl_ok(c, tos):
+    def impl_method(im, m):
+        """Our method m of truth impl im: at its body, or, for an impl a
+        macro wrote (rustc places the body in the macro's definition), the
+        method of that name and type within the invocation, where ours is."""
+        e = ours.fn_at(m["file"], m["line"], m["name"])
+        if e or im["kind"] != "macro":
+            return e
+        s, head = im["site"], type_head(im["self_type"])
+        for x in ours.by_file.get(s["file"], []):
+            if x["kind"] == "method" and x["name"] == m["name"] and \
+                    s["line"] <= x["line"] <= s["end_line"] and \
+                    x["path"].rsplit("::", 2)[-2:-1] == [head]:
+                return x
+        return None
+
+    def std_trait_impl_ok(recs, tos):
         """rustc calls a std trait method (`FromStr::from_str`, `Extend::extend`)
         with a concrete Self whose impl is in the set: naming that impl's
-        method is right."""
-        callee = strip_hash(c["callee"])
-        if not c.get("self_subst") or "::" not in callee:
-            return False
-        tpath, name = callee.rsplit("::", 1)
-        head = type_head(re.sub(r"'\S+ |'\{erased\} ", "", c["self_subst"]))
+        method is right. A site in a macro body is every expansion's: the
+        impls of each record of the site."""
         ok = set()
-        for im in std_impls.get(tpath, []):
-            if type_head(im["self_type"]) != head:
+        for c in recs:
+            callee = strip_hash(c["callee"])
+            if not c.get("self_subst") or "::" not in callee:
                 continue
-            for m in im["methods"]:
-                if m["name"] == name:
-                    e = ours.fn_at(m["file"], m["line"], m["name"])
-                    if e:
-                        ok.add(e["path"])
+            tpath, name = callee.rsplit("::", 1)
+            head = type_head(re.sub(r"'\S+ |'\{erased\} ", "", c["self_subst"]))
+            for im in std_impls.get(tpath, []):
+                if type_head(im["self_type"]) != head:
+                    continue
+                for m in im["methods"]:
+                    if m["name"] == name:
+                        e = impl_method(im, m)
+                        if e:
+                            ok.add(e["path"])
         return bool(tos) and tos <= ok
 
     per = {}     # pkg -> cat -> row ("cross" is the subset of calls into another package)
@@ -755,7 +801,7 @@ def score_calls(ours, cs, compiled_body, ident_at, in_macro_rules, in_attr):
         tos = {t for t, _ in got}
         amb = any(a for _, a in got)
         if not inset:
-            if got and not amb and any(std_trait_impl_ok(r, tos) for r in recs):
+            if got and not amb and std_trait_impl_ok(recs, tos):
                 r_ = prow(pkg, cat)
                 r_["ok_std_impl"] = r_.get("ok_std_impl", 0) + 1
                 continue
@@ -1025,11 +1071,12 @@ def score_dep_edges(ours, cs):
     """Our edges from an entity of one package to an entity of another that
     Cargo's graph gives no dependency path to."""
     clo = dep_closure(cs)
-    ent_pkgs = {}
+    ent_pkgs, ent_file = {}, {}
     for e in ours.entities:
         if e.get("external") or not e["file"]:
             continue
         ent_pkgs.setdefault(e["path"], set()).add(cs.pkg_of(e["file"]))
+        ent_file.setdefault(e["path"], e["file"])
     out = {"edges": 0, "cross_package": 0, "no_path": 0, "no_path_ambiguous": 0, "by_kind": {},
            "pairs": {}, "examples": []}
     for e in ours.edges:
@@ -1041,10 +1088,16 @@ def score_dep_edges(ours, cs):
         if not src_pkgs or not dst_pkgs:
             continue
         spkg = cs.pkg_of(e["file"]) if e.get("file") else next(iter(src_pkgs))
+        tfile = e.get("file")
+        if spkg not in src_pkgs:
+            # a call written in another crate's macro_rules! body is the
+            # code of the crate that expands it: the caller's
+            tfile = ent_file.get(e["from"])
+            spkg = cs.pkg_of(tfile)
         if spkg is None or dst_pkgs == {spkg}:
             continue
         out["cross_package"] += 1
-        allowed = clo.get(spkg, {}).get(file_target(cs, spkg, e["file"]) if e.get("file") else "lib", set())
+        allowed = clo.get(spkg, {}).get(file_target(cs, spkg, tfile) if tfile else "lib", set())
         if dst_pkgs & allowed:
             continue
         if e.get("ambiguous"):
@@ -1114,6 +1167,23 @@ def main():
 
     def compiled_body(f, l):
         return compiled(f, l) and any(a <= l <= b for a, b in bodies.get(f, []))
+
+    # Our calls from code rustc did not compile (a cfg(test) module, an
+    # example, a test crate) are not scored: a call written in a
+    # macro_rules! body is expanded there too, at the same site as in the
+    # compiled expansions, and rustc's truth knows only those.
+    caller_ok = {}
+
+    def caller_compiled(path):
+        if path not in caller_ok:
+            caller_ok[path] = any(compiled(e["file"], e["line"])
+                                  for e in ours.paths.get(path, []) if e.get("file"))
+        return caller_ok[path]
+    ours.calls = {}
+    for e in ours.edges:
+        if e["kind"] == "CALLS" and caller_compiled(e["from"]):
+            ours.calls.setdefault((e["file"], e["line"], e["column"]), []).append(
+                (e["to"], bool(e.get("ambiguous"))))
 
     timing = {"onboard_export_s": round(t_export, 1), "onboard_s": round(ours.onboard_s, 1)}
     t0 = time.time()
