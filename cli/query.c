@@ -85,6 +85,8 @@ static json_t *impl_json(store_txn *txn, const query_results *r, const query_ite
 	json_object_set_new(o, "trait", json_string(trait.qpath));
 	if (it->flags & EDGE_MACRO)
 		json_object_set_new(o, "macro", json_true());
+	if (it->flags & EDGE_CFG_OFF)
+		json_object_set_new(o, "cfg_off", json_true());
 	return o;
 }
 

@@ -403,6 +403,13 @@ fact_ref *ex_add_ref(pt_extractor *x, uint8_t kind, pt_span site, uint32_t path)
 	r.from = x->cx.from;
 	r.path = path;
 	r.span = ex_map_site(x, site, &src);
+	/* a derive a template writes is the type's, made at the invocation (as
+	 * rustdoc places it): not at the template's text */
+	if (x->lay && kind == FR_DERIVE &&
+	    (src || r.span.start_byte < x->inv_a || r.span.end_byte > x->inv_b)) {
+		r.span = x->inv_span;
+		src = 0;
+	}
 	pt_assert(pt_span_ok(r.span) && r.from < (int32_t)x->out->items.n);
 	pt_vec_push(&x->out->refs, r);
 	if (src) { /* written in a definition another file lends */
@@ -1175,7 +1182,8 @@ static void on_scoped_ident(pt_extractor *x, TSTreeCursor *c, TSNode n, size_t d
 		return;
 	size_t len;
 	const char *s = ident(x, name, &len);
-	if (!all_caps(s, len) && !camel(s, len))
+	bool letter = len == 1 && s[0] >= 'A' && s[0] <= 'Z'; /* `E::A`: a path, not a generic */
+	if (!all_caps(s, len) && !camel(s, len) && !letter)
 		return;
 	if (up_role(x, d, 1) == R_CALL && ts_tree_cursor_current_field_id(c) == x->F.function)
 		return;
@@ -1220,8 +1228,18 @@ static bool is_item_role(uint8_t r)
 	return r >= R_MOD && r <= R_MACRO_DEF;
 }
 
+/* The error the grammar makes of Rust 2015's `try!(..)`: `try` alone,
+ * just before the `!`. Not a syntax error of the file. */
+static bool try_keyword(pt_extractor *x, TSNode n)
+{
+	size_t len;
+	const char *s = ident(x, n, &len);
+	TSNode next = ts_node_next_sibling(n);
+	return text_is(s, len, "try") && !null(next) && x->src[ts_node_start_byte(next)] == '!';
+}
+
 /* Whether n's errors are all MISSING tokens (`thread_local!(static X: T =
- * e)` lacks only its `;`), not ERROR nodes. */
+ * e)` lacks only its `;`), not ERROR nodes (but Rust 2015's `try`). */
 static bool only_missing(pt_extractor *x, TSNode n)
 {
 	TSTreeCursor *c = &x->aux;
@@ -1229,7 +1247,7 @@ static bool only_missing(pt_extractor *x, TSNode n)
 	ts_tree_cursor_reset(c, n);
 	for (;;) {
 		TSNode k = ts_tree_cursor_current_node(c);
-		if (ts_node_symbol(k) == SYM_ERROR)
+		if (ts_node_symbol(k) == SYM_ERROR && !try_keyword(x, k))
 			return false;
 		if (ts_node_has_error(k) && ts_tree_cursor_goto_first_child(c)) {
 			depth++;
@@ -1385,7 +1403,8 @@ static uint32_t count_errors(pt_extractor *x, TSNode root)
 	ts_tree_cursor_reset(c, root);
 	for (;;) {
 		TSNode n = ts_tree_cursor_current_node(c);
-		count += ts_node_symbol(n) == SYM_ERROR || ts_node_is_missing(n);
+		count += (ts_node_symbol(n) == SYM_ERROR && !try_keyword(x, n)) ||
+			 ts_node_is_missing(n);
 		if (ts_node_has_error(n) && ts_tree_cursor_goto_first_child(c)) {
 			depth++;
 			continue;

@@ -43,17 +43,21 @@ void ex_expand_begin(pt_extractor *x)
 		const fact_macro *m = &f->macros.v[i];
 		const char *nm = pt_strpool_get(&f->pool, m->name);
 		/* the text is the file's own, not the pool's copy: the pool moves */
-		xdef d = {nm,	     strlen(nm), x->file + m->span.start_byte,
+		xdef d = {nm,
+			  strlen(nm),
+			  x->file + m->span.start_byte,
 			  m->span.end_byte - m->span.start_byte,
-			  0,	     m->span.start_byte,
-			  "crate",   NULL,
+			  0,
+			  m->span.start_byte,
+			  "crate",
+			  NULL,
 			  false};
 		pt_vec_push(&x->xdefs, d);
 	}
 	for (size_t i = 0; i < x->nimps; i++) {
 		const pt_macro_import *m = &x->imps[i];
-		xdef d = {m->name, strlen(m->name), m->text, m->len, (uint32_t)i + 1, 0, m->krate,
-			  NULL,	   false};
+		xdef d = {m->name, strlen(m->name), m->text, m->len, (uint32_t)i + 1,
+			  0,       m->krate,        NULL,    false};
 		pt_vec_push(&x->xdefs, d);
 	}
 	/* names point into the pool, which grows: keep them as copies */
@@ -105,7 +109,8 @@ static xdef *find_def(pt_extractor *x, const pt_strbuf *b, uint32_t at)
 				before = d;
 			else if (!after)
 				after = d;
-		} else if (!imp || (qual && strlen(d->krate) == qn && memcmp(d->krate, qual, qn) == 0)) {
+		} else if (!imp ||
+			   (qual && strlen(d->krate) == qn && memcmp(d->krate, qual, qn) == 0)) {
 			imp = d;
 		}
 	}
@@ -310,9 +315,13 @@ static bool invocation_path(const pt_mtok *t, size_t n, size_t i, pt_strbuf *out
 	if (j < n && t[j].kind == MT_PUNCT && pt_mtok_is(&t[j], "::"))
 		j++;
 	while (j < n && t[j].kind == MT_IDENT) {
+		const char *w = t[j].p;
+		size_t wn = t[j].len;
+		if (wn > 2 && w[0] == 'r' && w[1] == '#')
+			w += 2, wn -= 2; /* `r#impl!` */
 		if (out->len)
 			pt_strbuf_add(out, "::", 2);
-		pt_strbuf_add(out, t[j].p, t[j].len);
+		pt_strbuf_add(out, w, wn);
 		j++;
 		if (j + 1 < n && pt_mtok_is(&t[j], "::") && t[j + 1].kind == MT_IDENT)
 			j++;
@@ -339,8 +348,8 @@ static size_t attribute(const pt_mtok *t, size_t n, size_t i)
  * items) are left out of the text to parse. */
 static bool kept_attribute(const pt_mtok *t, size_t open)
 {
-	static const char *const keep[] = {"derive", "cfg", "cfg_attr", "path", "macro_use",
-					   "macro_export"};
+	static const char *const keep[] = {"derive", "cfg",       "cfg_attr",
+					   "path",   "macro_use", "macro_export"};
 	if (open + 1 >= t[open].match || t[open + 1].kind != MT_IDENT)
 		return true;
 	for (size_t k = 0; k < sizeof keep / sizeof keep[0]; k++)
@@ -469,42 +478,95 @@ static pt_span tok_raw(const layer *L, size_t k)
 	return (pt_span){a, a + L->toks.v[k].len, 0, 0, 0, L->toks.v[k].len};
 }
 
-/* What the receiver ending at token k - 2 (before the `.` at k - 1) is. */
-static desc recv_at(pt_extractor *x, const layer *L, size_t k)
+#define MAX_STEPS 8
+
+/* The path written before a call's `(` whose last name is t[nm], when it
+ * is a call of a fn (`make()`, `Type::new()`): its text into b; false for
+ * a local (a closure), a keyword, or a generic parameter's `T::f()`. */
+static bool called_path(pt_extractor *x, const layer *L, long nm, pt_strbuf *b)
 {
 	const pt_mtok *t = L->toks.v;
-	size_t n = L->toks.n;
-	if (k < 2)
-		return (desc){0};
-	const pt_mtok *b = &t[k - 2];
-	bool root = k < 3 || !(tok_punct(&t[k - 3], ".") || tok_punct(&t[k - 3], "::"));
-	/* `(**self)` in an impl for `&mut T` / `Box<T>`: T (see deref_bounds) */
-	if (b->kind == MT_CLOSE && b->match + 4 == k - 2 && tok_punct(&t[b->match + 1], "*") &&
-	    tok_punct(&t[b->match + 2], "*") && tok_word(&t[b->match + 3], "self") &&
-	    x->cx.deref_self)
-		return (desc){RECV_BOUND, x->cx.deref_self, 0};
-	if (b->kind != MT_IDENT)
-		return (desc){0};
-	if (root && tok_word(b, "self"))
-		return ex_self_desc(x);
-	if (root) {
-		const local *l = bound_here(t, n, b) ? NULL : ex_lookup_str(x, b->p, b->len);
-		return l ? l->d : (desc){0};
-	}
-	if (k < 4 || !tok_punct(&t[k - 3], ".") || t[k - 4].kind != MT_IDENT ||
-	    (k >= 5 && (tok_punct(&t[k - 5], ".") || tok_punct(&t[k - 5], "::"))))
-		return (desc){0};
-	const pt_mtok *base = &t[k - 4];
+	long a = nm;
+	while (a >= 2 && tok_punct(&t[a - 1], "::") && t[a - 2].kind == MT_IDENT)
+		a -= 2;
+	if (a > 0 && (tok_punct(&t[a - 1], ".") || tok_punct(&t[a - 1], "::")))
+		return false;
+	b->len = 0;
+	for (long j = a; j <= nm; j += 2)
+		ex_add_seg(b, 0, t[j].p, t[j].len);
+	const char *sep = memmem(b->buf, b->len, "::", 2);
+	if (!sep)
+		return !pt_macro_keyword(b->buf, b->len) && !ex_lookup_str(x, b->buf, b->len);
+	return !ex_gen_find(x, b->buf, (size_t)(sep - b->buf));
+}
+
+/* The value of the receiver whose last token is t[j]: a start (`self`, a
+ * local, a call of a fn, `(**self)`) and the steps after it (`.field`,
+ * `.m(..)`, `?`, `[i]`), read backwards, as ex_recv_of reads a tree. */
+static desc recv_chain(pt_extractor *x, const layer *L, long j)
+{
+	const pt_mtok *t = L->toks.v;
+	struct {
+		char op;
+		const pt_mtok *name;
+	} st[MAX_STEPS];
+	int ns = 0;
 	desc d = {0};
-	if (tok_word(base, "self")) {
-		d = ex_self_desc(x);
-	} else if (!bound_here(t, n, base)) {
-		const local *l = ex_lookup_str(x, base->p, base->len);
-		d = l ? l->d : (desc){0};
+	for (; j >= 0 && ns < MAX_STEPS;) {
+		const pt_mtok *c = &t[j];
+		if (tok_punct(c, "?")) {
+			st[ns].op = '?', st[ns++].name = NULL, j--;
+		} else if (c->kind == MT_CLOSE && c->p[0] == ']') {
+			st[ns].op = '[', st[ns++].name = NULL, j = (long)c->match - 1;
+		} else if (c->kind == MT_CLOSE && c->p[0] == ')') {
+			long open = (long)c->match, nm = open - 1;
+			/* `(**self)` in an impl for `&mut T` / `Box<T>`: T (see deref_bounds) */
+			if (open + 4 == j && tok_punct(&t[open + 1], "*") &&
+			    tok_punct(&t[open + 2], "*") && tok_word(&t[open + 3], "self") &&
+			    x->cx.deref_self) {
+				d = (desc){RECV_BOUND, x->cx.deref_self, 0};
+				break;
+			}
+			if (nm >= 0 && tok_punct(&t[nm], ">")) { /* `m::<T>(..)` */
+				int depth = 0;
+				for (; nm >= 0; nm--) {
+					depth += tok_punct(&t[nm], ">") - tok_punct(&t[nm], "<");
+					if (depth == 0)
+						break;
+				}
+				nm = nm >= 1 && tok_punct(&t[nm - 1], "::") ? nm - 2 : -1;
+			}
+			if (nm < 0 || t[nm].kind != MT_IDENT)
+				return (desc){0};
+			if (nm >= 1 && tok_punct(&t[nm - 1], ".")) {
+				st[ns].op = ':', st[ns++].name = &t[nm], j = nm - 2;
+				continue;
+			}
+			if (!called_path(x, L, nm, &x->gb))
+				return (desc){0};
+			d = (desc){RECV_RET, ex_intern_buf(x, &x->gb), 0};
+			break;
+		} else if ((c->kind == MT_IDENT || c->kind == MT_LITERAL) && j >= 1 &&
+			   tok_punct(&t[j - 1], ".")) {
+			st[ns].op = '.', st[ns++].name = c, j -= 2; /* `.field`, `.0` */
+		} else if (c->kind == MT_IDENT && !(j >= 1 && tok_punct(&t[j - 1], "::"))) {
+			const local *l = NULL;
+			if (tok_word(c, "self"))
+				d = ex_self_desc(x);
+			else if (!bound_here(t, L->toks.n, c) &&
+				 (l = ex_lookup_str(x, c->p, c->len)))
+				d = l->d;
+			break;
+		} else {
+			return (desc){0};
+		}
 	}
-	if (d.kind != RECV_TYPE)
+	if (j < 0 || ns == MAX_STEPS)
 		return (desc){0};
-	return (desc){RECV_FIELD, d.path, ex_intern(x, b->p, b->len)};
+	for (int i = ns - 1; i >= 0 && d.kind != RECV_NONE; i--)
+		d = st[i].name ? ex_chain_op(x, d, st[i].op, st[i].name->p, st[i].name->len)
+			       : ex_chain_op(x, d, st[i].op, "", 0);
+	return d;
 }
 
 /* After `name` at k: `(`, or `::<..>(`; the index of the `(`, 0 if none. */
@@ -530,9 +592,11 @@ static void token_path_call(pt_extractor *x, const layer *L, size_t k)
 	size_t a = k;
 	while (a >= 2 && tok_punct(&t[a - 1], "::") && t[a - 2].kind == MT_IDENT)
 		a -= 2;
-	if (a > 0 && (tok_word(&t[a - 1], "fn") || tok_word(&t[a - 1], "struct") ||
-		      tok_word(&t[a - 1], "enum") || tok_word(&t[a - 1], "union") ||
-		      tok_punct(&t[a - 1], "'") || tok_punct(&t[a - 1], ".")))
+	/* a declaration's name; quote!'s `#var (..)` */
+	if (a > 0 &&
+	    (tok_word(&t[a - 1], "fn") || tok_word(&t[a - 1], "struct") ||
+	     tok_word(&t[a - 1], "enum") || tok_word(&t[a - 1], "union") ||
+	     tok_punct(&t[a - 1], "'") || tok_punct(&t[a - 1], ".") || tok_punct(&t[a - 1], "#")))
 		return;
 	pt_strbuf *b = &x->tmp;
 	b->len = 0;
@@ -582,14 +646,15 @@ static void scan_expansion(pt_extractor *x, layer *L)
 		if (!call_paren(t, n, k))
 			continue;
 		if (k >= 1 && tok_punct(&t[k - 1], ".")) {
-			desc d = recv_at(x, L, k);
+			desc d = k >= 2 ? recv_chain(x, L, (long)k - 2) : (desc){0};
 			uint32_t nm = ex_intern(x, t[k].p, t[k].len);
 			fact_ref *r = ex_add_ref(x, FR_CALL_METHOD, tok_raw(L, k), 0);
 			r->name = nm;
 			r->recv_kind = d.kind;
 			r->recv_path = d.path;
 			r->recv_name = d.name;
-		} else if (!(k + 1 < n && tok_punct(&t[k + 1], "::"))) {
+		} else if (!(k + 2 < n && tok_punct(&t[k + 1], "::") &&
+			     t[k + 2].kind == MT_IDENT)) {
 			token_path_call(x, L, k);
 		}
 	}
@@ -663,6 +728,35 @@ void ex_fn_body(pt_extractor *x, TSNode body)
 	free(B.offs);
 	pt_vec_free(&B.toks);
 	pt_strbuf_free(&B.text);
+}
+
+void ex_scan_args(pt_extractor *x, TSNode n, TSNode tt)
+{
+	layer L = {0};
+	input_tokens(x, tt, &L.toks);
+	if (!L.toks.n) {
+		pt_vec_free(&L.toks);
+		return;
+	}
+	bool outer = !x->lay;
+	pt_span inv = x->inv_span;
+	uint32_t ia = x->inv_a, ib = x->inv_b;
+	if (outer) {
+		x->inv_span = span_of(n);
+		x->inv_a = ts_node_start_byte(n);
+		x->inv_b = ts_node_end_byte(n);
+	}
+	L.offs = pt_xmalloc((L.toks.n + 1) * sizeof *L.offs);
+	pt_macro_render(L.toks.v, L.toks.n, &L.text, L.offs);
+	scan_expansion(x, &L);
+	if (outer) {
+		x->inv_span = inv;
+		x->inv_a = ia;
+		x->inv_b = ib;
+	}
+	free(L.offs);
+	pt_vec_free(&L.toks);
+	pt_strbuf_free(&L.text);
 }
 
 bool ex_expand(pt_extractor *x, TSNode n, TSNode m, TSNode tt, size_t d, bool item_level)

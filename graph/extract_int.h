@@ -393,6 +393,10 @@ void ex_expand_end(pt_extractor *x);
  * we have: expanded, parsed, walked as code written there (items when
  * item_level, else statements). False when no definition fits. */
 bool ex_expand(pt_extractor *x, TSNode n, TSNode m, TSNode tt, size_t d, bool item_level);
+/* The calls written in the arguments of invocation n (token tree tt) of a
+ * macro we have no definition of, in a fn body (`format!("{}", a.name())`):
+ * read from its tokens, receivers typed as far as the tokens say. */
+void ex_scan_args(pt_extractor *x, TSNode n, TSNode tt);
 /* The fn whose body is node body was entered: when it is a body left out of
  * an expansion's text, its calls, read from its tokens. */
 void ex_fn_body(pt_extractor *x, TSNode body);

@@ -355,14 +355,47 @@ static desc tuple_desc(pt_extractor *x, TSNode e)
 	return r;
 }
 
+/* Whether unary expression u is the `!(..)` of a Rust 2015 `try!(..)`:
+ * the grammar knows `try` only as a keyword and leaves it an error just
+ * before. */
+static bool try_bang(const pt_extractor *x, TSNode u)
+{
+	TSNode op = ts_node_child(u, 0), prev = ts_node_prev_sibling(u), up = ts_node_parent(u);
+	if (null(prev) && !null(up) && ts_node_symbol(up) == x->S.expr_stmt &&
+	    ts_node_start_byte(up) == ts_node_start_byte(u))
+		prev = ts_node_prev_sibling(up); /* `try!(e);` as a statement */
+	if (null(op) || ts_node_is_named(op) || strcmp(ts_node_type(op), "!") || null(prev) ||
+	    ts_node_symbol(prev) != (TSSymbol)-1)
+		return false;
+	size_t n;
+	const char *s = ident(x, prev, &n);
+	return text_is(s, n, "try");
+}
+
+/* Whether paren expression p is the argument of a `try!(..)`: its value is
+ * what `?` takes out (`try!(a.b()).c()`: the grammar reads `!((a.b()).c())`). */
+static bool try_arg(const pt_extractor *x, TSNode p)
+{
+	uint32_t at = ts_node_start_byte(p);
+	TSNode u = ts_node_parent(p);
+	for (int guard = 0; guard < 32 && !null(u) && ts_node_start_byte(u) == at; guard++)
+		u = ts_node_parent(u);
+	return !null(u) && ts_node_symbol(u) == x->S.unary_expr &&
+	       ts_node_start_byte(u) + 1 == at && try_bang(x, u);
+}
+
 static desc recv_of_inner(pt_extractor *x, TSNode e)
 {
 	const symbols *S = &x->S;
 	bool derefs = false;
 	for (int guard = 0; guard < 64 && !null(e); guard++) {
 		TSSymbol s = ts_node_symbol(e);
-		if (s == S->paren_expr) {
+		if (s == S->paren_expr && try_arg(x, e)) {
+			return ex_chain_op(x, ex_recv_of(x, ts_node_named_child(e, 0)), '?', "", 0);
+		} else if (s == S->paren_expr) {
 			e = ts_node_named_child(e, 0);
+		} else if (s == S->unary_expr && try_bang(x, e)) {
+			e = ts_node_named_child(e, 0); /* `try!(e)`: the paren says `?` */
 		} else if (s == S->reference_expr) {
 			e = child(e, x->F.value);
 		} else if (s == S->unary_expr && !derefs) {

@@ -590,7 +590,9 @@ void ex_on_macro(pt_extractor *x, TSNode n, size_t d)
 	if (null(tt) || ex_expand(x, n, m, tt, d, item_level(x, d)))
 		return;
 	size_t w0 = x->walked.n;
-	if (!item_level(x, d) || !item_macro(x, n, m, tt, d))
+	if (!item_level(x, d))
+		ex_scan_args(x, n, tt);
+	else if (!item_macro(x, n, m, tt, d))
 		scan_macro_calls(x, tt, w0);
 	x->walked.n = w0;
 }

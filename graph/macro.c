@@ -279,7 +279,8 @@ bool pt_macro_lex(const char *text, size_t len, uint32_t src, uint32_t base, pt_
 		unsigned char c = (unsigned char)text[at];
 		if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
 			L.i++;
-		} else if (c == '/' && at + 1 < len && (text[at + 1] == '/' || text[at + 1] == '*')) {
+		} else if (c == '/' && at + 1 < len &&
+			   (text[at + 1] == '/' || text[at + 1] == '*')) {
 			comment(&L);
 		} else if (c == '"') {
 			L.i++;
@@ -349,9 +350,9 @@ enum {
 
 typedef struct {
 	uint8_t type, frag, op;
-	uint32_t tok;  /* PN_TOK: the token; PN_GROUP: its open token; PN_VAR: the name */
-	uint32_t sep;  /* PN_REP: the separator token, NONE if none */
-	uint32_t id;   /* PN_VAR: the variable; PN_REP: the repetition */
+	uint32_t tok; /* PN_TOK: the token; PN_GROUP: its open token; PN_VAR: the name */
+	uint32_t sep; /* PN_REP: the separator token, NONE if none */
+	uint32_t id;  /* PN_VAR: the variable; PN_REP: the repetition */
 	uint32_t first, n;
 } pnode;
 
@@ -362,9 +363,9 @@ typedef struct {
 } pvar;
 
 typedef struct {
-	uint32_t tbody, tend;   /* the transcriber's tokens [tbody, tend) */
-	uint32_t pfirst, pn;    /* the matcher's top-level nodes */
-	uint32_t vfirst, vn;    /* its variables in d->vars */
+	uint32_t tbody, tend; /* the transcriber's tokens [tbody, tend) */
+	uint32_t pfirst, pn;  /* the matcher's top-level nodes */
+	uint32_t vfirst, vn;  /* its variables in d->vars */
 	bool ok;
 } rule;
 
@@ -380,11 +381,11 @@ static const struct {
 	const char *name;
 	uint8_t frag;
 } frag_names[] = {
-	{"tt", F_TT},         {"ident", F_IDENT},	  {"lifetime", F_LIFETIME},
-	{"literal", F_LITERAL}, {"block", F_BLOCK},       {"expr", F_EXPR},
-	{"expr_2021", F_EXPR}, {"stmt", F_STMT},          {"ty", F_TY},
-	{"path", F_PATH},     {"pat", F_PAT},            {"pat_param", F_PAT_PARAM},
-	{"item", F_ITEM},     {"meta", F_META},          {"vis", F_VIS},
+	{"tt", F_TT},           {"ident", F_IDENT}, {"lifetime", F_LIFETIME},
+	{"literal", F_LITERAL}, {"block", F_BLOCK}, {"expr", F_EXPR},
+	{"expr_2021", F_EXPR},  {"stmt", F_STMT},   {"ty", F_TY},
+	{"path", F_PATH},       {"pat", F_PAT},     {"pat_param", F_PAT_PARAM},
+	{"item", F_ITEM},       {"meta", F_META},   {"vis", F_VIS},
 };
 
 static bool is_tok(const pt_mtok *t, uint8_t kind, const char *s)
@@ -726,9 +727,9 @@ static bool closure_bar(const input *I, uint32_t i, uint32_t start)
 	const pt_mtok *p = &I->in[i - 1];
 	if (p->kind == MT_PUNCT)
 		return true;
-	return p->kind == MT_IDENT && (pt_mtok_is(p, "move") || pt_mtok_is(p, "return") ||
-				       pt_mtok_is(p, "async") || pt_mtok_is(p, "static") ||
-				       pt_mtok_is(p, "in") || pt_mtok_is(p, "else"));
+	return p->kind == MT_IDENT &&
+	       (pt_mtok_is(p, "move") || pt_mtok_is(p, "return") || pt_mtok_is(p, "async") ||
+		pt_mtok_is(p, "static") || pt_mtok_is(p, "in") || pt_mtok_is(p, "else"));
 }
 
 /* An expression or statement: up to a top-level `,`, `;` or `=>`. */
@@ -852,7 +853,8 @@ static uint32_t fragment(const input *I, uint8_t frag, uint32_t i, uint32_t end,
 	case F_LITERAL:
 		if (at_is(I, i, end, "-"))
 			t = ++i < end ? &I->in[i] : NULL;
-		return t && (t->kind == MT_LITERAL || pt_mtok_is(t, "true") || pt_mtok_is(t, "false"))
+		return t && (t->kind == MT_LITERAL || pt_mtok_is(t, "true") ||
+			     pt_mtok_is(t, "false"))
 			       ? i + 1
 			       : NONE;
 	case F_BLOCK: return t->kind == MT_OPEN && t->p[0] == '{' ? t->match + 1 : NONE;
@@ -956,8 +958,7 @@ static bool m_cont(matcher *m, const cont *c, uint32_t i)
 	switch (c->kind) {
 	case C_TOP: return i == c->end;
 	case C_SEQ: return m_seq(m, c->first, c->n, c->k, i, c->end, c->up);
-	case C_GROUP:
-		return i == c->close && m_seq(m, c->first, c->n, c->k, i + 1, c->end, c->up);
+	case C_GROUP: return i == c->close && m_seq(m, c->first, c->n, c->k, i + 1, c->end, c->up);
 	case C_REP: {
 		size_t mark = m->log.n;
 		log_push(m, EV_END, 0, 0, 0);
@@ -1306,12 +1307,12 @@ int pt_macro_expand(const pt_macro_def *d, const pt_mtok *in, size_t n, const ch
 static bool keyword(const pt_mtok *t)
 {
 	static const char *const kw[] = {
-		"as",	 "async", "await", "break", "const", "continue", "crate", "dyn",
-		"else",	 "enum",  "extern", "false", "fn",    "for",      "if",	  "impl",
-		"in",	 "let",	  "loop",  "match", "mod",   "move",     "mut",	  "pub",
-		"ref",	 "return", "self", "Self",  "static", "struct",  "super", "trait",
-		"true",	 "type",  "unsafe", "use",  "where", "while",    "yield", "box",
-		"macro_rules"};
+		"as",     "async",  "await", "break",  "const",  "continue",   "crate",
+		"dyn",    "else",   "enum",  "extern", "false",  "fn",         "for",
+		"if",     "impl",   "in",    "let",    "loop",   "match",      "mod",
+		"move",   "mut",    "pub",   "ref",    "return", "self",       "Self",
+		"static", "struct", "super", "trait",  "true",   "type",       "unsafe",
+		"use",    "where",  "while", "yield",  "box",    "macro_rules"};
 	for (size_t i = 0; i < sizeof kw / sizeof kw[0]; i++)
 		if (pt_mtok_is(t, kw[i]))
 			return true;
@@ -1330,7 +1331,8 @@ static bool tight(const pt_mtok *a, const pt_mtok *b)
 	if (b->kind == MT_OPEN && b->p[0] == '(' &&
 	    ((a->kind == MT_IDENT && !keyword(a)) || a->kind == MT_CLOSE))
 		return true;
-	if (b->kind == MT_PUNCT && b->len == 1 && (b->p[0] == ',' || b->p[0] == ';' || b->p[0] == '.'))
+	if (b->kind == MT_PUNCT && b->len == 1 &&
+	    (b->p[0] == ',' || b->p[0] == ';' || b->p[0] == '.'))
 		return a->kind != MT_PUNCT;
 	if (a->kind == MT_PUNCT && a->len == 1 && a->p[0] == '.')
 		return b->kind == MT_IDENT || b->kind == MT_LITERAL;
@@ -1533,9 +1535,15 @@ static void path_before(const char *s, size_t a, size_t b, pt_strbuf *out)
 		start = j;
 	}
 	out->len = 0;
-	for (size_t i = start; i < b; i++)
+	for (size_t i = start; i < b; i++) {
+		if (s[i] == 'r' && i + 1 < b && s[i + 1] == '#' &&
+		    (i == start || s[i - 1] == ':')) {
+			i++; /* a raw identifier's `r#` */
+			continue;
+		}
 		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
 			pt_strbuf_addc(out, s[i]);
+	}
 }
 
 static int cmp_sref(const void *a, const void *b)
@@ -1569,7 +1577,7 @@ typedef struct {
 	pt_facts *f;
 	pt_strbuf paths; /* the paths found, '\0' after each (srefs point in it at the end) */
 	PT_VEC(size_t) starts;
-	size_t line_at;   /* bytes before it are counted in line/line_start */
+	size_t line_at; /* bytes before it are counted in line/line_start */
 	uint32_t line, line_start;
 } scanner;
 
@@ -1605,7 +1613,10 @@ static void scan_range(scanner *S, size_t i, size_t end, int depth);
 static size_t definition(scanner *S, size_t a, size_t j, size_t end, bool exported, int depth)
 {
 	const char *s = S->s;
-	size_t k = skip_space(s, j + 1, end), na = k;
+	size_t k = skip_space(s, j + 1, end);
+	if (k + 2 < end && s[k] == 'r' && s[k + 1] == '#')
+		k += 2; /* `macro_rules! r#impl` */
+	size_t na = k;
 	while (k < end && ident_char((unsigned char)s[k]))
 		k++;
 	size_t nb = k;
@@ -1667,6 +1678,9 @@ static void scan_range(scanner *S, size_t i, size_t end, int depth)
 				continue;
 			}
 			size_t a = i;
+			bool raw = s[i] == 'r' && i + 2 < end && s[i + 1] == '#';
+			if (raw)
+				a = i += 2; /* `r#impl`: the name is `impl` */
 			while (i < end && ident_char((unsigned char)s[i]))
 				i++;
 			size_t b = i, k = skip_space(s, b, end);
@@ -1677,9 +1691,10 @@ static void scan_range(scanner *S, size_t i, size_t end, int depth)
 						exported = false;
 						continue;
 					}
-				} else if (!pt_macro_keyword(s + a, b - a)) {
+				} else if (raw || !pt_macro_keyword(s + a, b - a)) {
 					size_t o = skip_space(s, k + 1, end);
-					if (o < end && (s[o] == '(' || s[o] == '[' || s[o] == '{')) {
+					if (o < end &&
+					    (s[o] == '(' || s[o] == '[' || s[o] == '{')) {
 						pt_strbuf tmp = {0};
 						path_before(s, a, b, &tmp);
 						pt_vec_push(&S->starts, S->paths.len);
@@ -1926,7 +1941,8 @@ static uint32_t choose(const pt_macro_table *t, size_t i, const want *x)
 		return d;
 	}
 	if (qual && !(qn == 5 && memcmp(qual, "crate", 5) == 0) &&
-	    !(qn == 4 && memcmp(qual, "self", 4) == 0) && !(qn == 5 && memcmp(qual, "super", 5) == 0))
+	    !(qn == 4 && memcmp(qual, "self", 4) == 0) &&
+	    !(qn == 5 && memcmp(qual, "super", 5) == 0))
 		return exported(t, last, n, at->pkg, qual, qn);
 	uint32_t d = nearest(t, last, n, i, at->pkg, at->area, false);
 	if (d == NONE && at->pkg >= 0)
@@ -1963,12 +1979,9 @@ void pt_macro_imports(const pt_macro_table *t, size_t i, pt_macro_imports_vec *o
 		const fact_macro *m = &df->facts->macros.v[td->def];
 		const char *text = pt_strpool_get(&df->facts->pool, m->text);
 		bool own = df->pkg == t->files[i].pkg && df->area == t->files[i].area;
-		pt_macro_import imp = {df->path,
-				       td->def,
-				       pt_strpool_get(&df->facts->pool, m->name),
-				       text,
-				       strlen(text),
-				       own || !*df->krate ? "crate" : df->krate};
+		pt_macro_import imp = {
+			df->path, td->def,      pt_strpool_get(&df->facts->pool, m->name),
+			text,     strlen(text), own || !*df->krate ? "crate" : df->krate};
 		pt_vec_push(out, imp);
 		want_paths(&w, pt_strpool_get(&df->facts->pool, m->invokes), td->file);
 	}

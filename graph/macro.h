@@ -122,10 +122,10 @@ void pt_macro_scan(const char *text, size_t len, pt_facts *out);
 /* A definition one file lends another: what the extractor needs to expand
  * it there. Borrowed strings. */
 typedef struct {
-	const char *path;  /* the defining file (workspace-relative) */
-	uint32_t index;    /* the definition's index in that file's facts->macros */
-	const char *name;  /* the macro's name */
-	const char *text;  /* its text, from `macro_rules` to the closing delimiter */
+	const char *path; /* the defining file (workspace-relative) */
+	uint32_t index;   /* the definition's index in that file's facts->macros */
+	const char *name; /* the macro's name */
+	const char *text; /* its text, from `macro_rules` to the closing delimiter */
 	size_t len;
 	const char *krate; /* what `$crate` names where it is expanded: "crate" in
 	                      its own crate, else the defining crate's name */

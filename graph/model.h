@@ -56,6 +56,8 @@ enum {
 	EDGE_TRAIT_CALL = 1u << 2, /* call resolved to a trait method through a bound */
 	EDGE_MACRO = 1u << 3,      /* IMPL found inside a macro_rules! invocation */
 	EDGE_IMPORT = 1u << 4,     /* USES written as a `use` declaration */
+	EDGE_CFG_OFF = 1u << 5,    /* IMPL of an impl block (or a derive on a type) that
+	                              the default build leaves out */
 };
 
 /* A source range. Lines are 0-based, columns are 0-based byte offsets in

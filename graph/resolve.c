@@ -89,7 +89,8 @@ static void emit_impl(resolver *R, uint32_t src, int32_t i)
 	const pt_facts *fa = R->src[src].facts;
 	const fact_item *it = &fa->items.v[i];
 	uint32_t ie = R->fi[src].item_ent[i], fid = R->src[src].id, self = R->aux.v[ie].self_ent;
-	int eflags = (it->flags & FI_MACRO_GEN) ? EDGE_MACRO : 0;
+	int eflags =
+		((it->flags & FI_MACRO_GEN) ? EDGE_MACRO : 0) | (cfg_off(R, ie) ? EDGE_CFG_OFF : 0);
 	for (uint32_t t = mm_first(&R->mm, key_of(K_IMPLTRAITS, ie, "", 0)); t;
 	     t = mm_next(&R->mm, t))
 		add_edge(R, self != NONE ? self : ie, mm_val(&R->mm, t), REL_IMPL, eflags, fid,
@@ -385,7 +386,9 @@ static void do_derive(resolver *R, const ref_ctx *c, const fact_ref *r, bool reg
 		if (reg)
 			mm_add(&R->mm, key_of(K_TYPETRAIT, c->from_ent, "", 0), tr.v[i]);
 		else
-			add_edge(R, c->from_ent, tr.v[i], REL_IMPL, EDGE_DERIVE, c->fid, r->span);
+			add_edge(R, c->from_ent, tr.v[i], REL_IMPL,
+				 EDGE_DERIVE | (cfg_off(R, c->from_ent) ? EDGE_CFG_OFF : 0), c->fid,
+				 r->span);
 	}
 	pt_vec_free(&tr);
 }

@@ -715,18 +715,21 @@ static uint32_t mod_scope_of(const resolver *R, uint32_t ent)
 static void lookup_here(resolver *R, uint32_t sc, seg name, idlist *out, int depth)
 {
 	size_t before = out->n;
-	bool only_modules = true;
+	bool only_modules = true, all_off = true;
 	for (uint32_t it = mm_first(&R->mm, key_of(K_ITEM, sc, name.p, name.n)); it;
 	     it = mm_next(&R->mm, it)) {
 		uint32_t e = mm_val(&R->mm, it);
 		int k = ekind(R, e);
 		only_modules &= k == PT_MODULE || k == PT_CRATE;
+		all_off &= cfg_off(R, e);
 		list_add(out, e);
 	}
 	/* a module lives in the type namespace: a `use` of the same name may
 	 * bring the fn of the value namespace (`mod memchr; pub use
-	 * memchr::memchr;` at a crate root) */
-	if (out->n > before ? !only_modules : out->n > 0)
+	 * memchr::memchr;` at a crate root); an item the build leaves out
+	 * (`cfg_not_rt! { fn spawn_blocking() }`) hides no `use` either
+	 * (`cfg_rt! { use crate::runtime::spawn_blocking; }`) */
+	if (out->n > before ? !only_modules && !all_off : out->n > 0)
 		return;
 	for (uint32_t it = mm_first(&R->mm, key_of(K_USE, sc, name.p, name.n)); it;
 	     it = mm_next(&R->mm, it))

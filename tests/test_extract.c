@@ -770,6 +770,69 @@ static void test_type_refs(void **state)
 	assert_null(ref_nth(FR_TYPE, "K", 0));
 }
 
+/* Rust 2015's `try!(e)` is `e?`: the grammar leaves `try` an error before
+ * a `!(e)`; it is no syntax error of the file, and what it gives is typed
+ * as `e?`. */
+static void test_try_macro(void **state)
+{
+	(void)state;
+	run("fn f(a: A) -> R {\n"
+	    "    let v = try!(a.open());\n"
+	    "    v.read();\n"
+	    "    try!(a.open()).write();\n"
+	    "    Ok(())\n"
+	    "}\n"
+	    "items! { fn g(a: A) { let w = try!(a.open()); w.close(); } }\n");
+	assert_int_equal(F.n_errors, 0);
+	assert_recv(ref(FR_CALL_METHOD, "read"), RECV_CHAIN, "A", "T:open?");
+	assert_recv(ref(FR_CALL_METHOD, "write"), RECV_CHAIN, "A", "T:open?");
+	assert_recv(ref(FR_CALL_METHOD, "close"), RECV_CHAIN, "A", "T:open?");
+	assert_int_equal(count_refs(FR_CALL_METHOD, "open"), 3);
+	assert_true(item(PT_FUNCTION, "g") >= 0);
+}
+
+/* Variants are items under their enum (a #[cfg] of their own); their uses
+ * in expressions and patterns are type references, not those of the
+ * prelude's Some/None/Ok/Err, not a call's callee (a call ref has it). */
+static void test_variants(void **state)
+{
+	(void)state;
+	run("enum E {\n"                  /* 0 */
+	    "    A,\n"                    /* 1 */
+	    "    #[cfg(unix)] B(u8),\n"   /* 2 */
+	    "    C { f: u8 },\n"          /* 3 */
+	    "}\n"                         /* 4 */
+	    "fn f(e: E) -> Option<E> {\n" /* 5 */
+	    "    match e { E::A => {}, E::B(x) => {}, E::C { f } => {}, Other => {} }\n"
+	    "    let v = E::B(1);\n" /* 7 */
+	    "    if let Some(Unit) = None { Ok(E::A); }\n"
+	    "    Some(Self::A)\n" /* 9 */
+	    "}\n");
+	int en = item(PT_ENUM, "E");
+	const char *names[] = {"A", "B", "C"};
+	for (int i = 0; i < 3; i++) {
+		const fact_item *v = it(PT_VARIANT, names[i]);
+		assert_int_equal(v->parent, en);
+		assert_int_equal(v->span.start_line, i + 1);
+	}
+	assert_string_equal(S(it(PT_VARIANT, "B")->cfg), "all(unix)");
+	assert_string_equal(S(it(PT_VARIANT, "C")->sig), "C { f: u8 }");
+	assert_int_equal(F.fields.n, 2); /* B.0, C.f: the enum's, as before */
+	int fn = item(PT_FUNCTION, "f");
+	assert_int_equal(count_refs(FR_TYPE, "E::A"), 2); /* a pattern, an expression */
+	assert_int_equal(ref(FR_TYPE, "E::A")->from, fn);
+	assert_int_equal(count_refs(FR_TYPE, "E::B"),
+			 1); /* the pattern; the constructor is a call */
+	assert_int_equal(count_refs(FR_CALL_PATH, "E::B"), 1);
+	assert_int_equal(count_refs(FR_TYPE, "E::C"), 1);
+	assert_int_equal(count_refs(FR_TYPE, "Other"), 1);
+	assert_int_equal(count_refs(FR_TYPE, "Unit"), 1);
+	assert_int_equal(count_refs(FR_TYPE, "Self::A"), 1);
+	assert_int_equal(count_refs(FR_TYPE, "None"), 0);
+	assert_int_equal(count_refs(FR_TYPE, "Some"), 0);
+	assert_int_equal(count_refs(FR_TYPE, "x"), 0);
+}
+
 static void test_fields(void **state)
 {
 	(void)state;
@@ -1271,6 +1334,35 @@ static void test_macro_calls(void **state)
 	assert_recv(ref(FR_CALL_METHOD, "all"), RECV_NONE, "", "");
 }
 
+/* The receivers of calls in macro arguments, read from the tokens as the
+ * walk reads a tree: method results, fields, `?`, an index, a fn's result,
+ * tuple fields (`debug_assert!(self.flags().unicode())`,
+ * `trace!(rem = src.remaining())`). */
+static void test_macro_arg_chains(void **state)
+{
+	(void)state;
+	run("struct P { inner: Q }\n"
+	    "impl P {\n"
+	    "    fn f(&self, src: Buf, t: (A, B)) {\n"
+	    "        debug_assert!(self.flags().unicode());\n"
+	    "        trace!(rem = src.remaining(), n = self.inner.len());\n"
+	    "        println!(\"{}\", src.get()?.name());\n"
+	    "        assert!(t.0.ok() && Q::new().empty() && src.all()[0].first());\n"
+	    "        assert!(f(x).g().h());\n"
+	    "    }\n"
+	    "}\n");
+	assert_recv(ref(FR_CALL_METHOD, "unicode"), RECV_MRET, "Self", "flags");
+	assert_recv(ref(FR_CALL_METHOD, "flags"), RECV_TYPE, "Self", "");
+	assert_recv(ref(FR_CALL_METHOD, "remaining"), RECV_TYPE, "Buf", "");
+	assert_recv(ref(FR_CALL_METHOD, "len"), RECV_FIELD, "Self", "inner");
+	assert_recv(ref(FR_CALL_METHOD, "name"), RECV_CHAIN, "Buf", "T:get?");
+	assert_recv(ref(FR_CALL_METHOD, "ok"), RECV_FIELD, "()<A,B>", "0");
+	assert_recv(ref(FR_CALL_METHOD, "empty"), RECV_RET, "Q::new", "");
+	assert_recv(ref(FR_CALL_METHOD, "first"), RECV_CHAIN, "Buf", "T:all[");
+	assert_recv(ref(FR_CALL_METHOD, "h"), RECV_CHAIN, "f", "R:g");
+	assert_non_null(ref(FR_CALL_PATH, "Q::new"));
+}
+
 /* ---- robustness -------------------------------------------------------------------------- */
 
 static void test_syntax_errors(void **state)
@@ -1542,12 +1634,15 @@ int main(void)
 		cmocka_unit_test(test_receiver_matches_and_closures),
 		cmocka_unit_test(test_fields),
 		cmocka_unit_test(test_macros),
+		cmocka_unit_test(test_variants),
+		cmocka_unit_test(test_try_macro),
 		cmocka_unit_test(test_macro_items),
 		cmocka_unit_test(test_macro_items_after_comments),
 		cmocka_unit_test(test_macro_items_partial),
 		cmocka_unit_test(test_macro_templates),
 		cmocka_unit_test(test_macro_template_array_impls),
 		cmocka_unit_test(test_macro_calls),
+		cmocka_unit_test(test_macro_arg_chains),
 		cmocka_unit_test(test_generic_fields),
 		cmocka_unit_test(test_syntax_errors),
 		cmocka_unit_test(test_deep_nesting),

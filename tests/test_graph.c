@@ -431,6 +431,91 @@ static void test_macro_made_methods(void **state)
  * sits in (or defines), at their place in the definition, with receivers
  * typed at the invocation: `$this` bound to `self`; `(**self)` in an impl
  * for `&mut T` or `Box<T>` is the T, known by its bounds. */
+/* Macros defined in another file of the crate, and exported by another
+ * crate of the workspace: the items they write (a trait with a default
+ * method, a struct with its impl) are entities where they are invoked,
+ * and the calls their bodies write are placed in the defining file. */
+static void test_macros_of_other_files(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", "[workspace]\nmembers = [\"flags\", \"app\"]\n",
+		"flags/Cargo.toml", "[package]\nname = \"flags\"\nversion = \"0.1.0\"\n",
+		"flags/src/lib.rs",
+		"#[macro_use]\n"
+		"mod macros;\n"
+		"pub mod util;\n"
+		"pub fn one() -> u8 { 1 }\n",
+		"flags/src/macros.rs",
+		"macro_rules! template {\n"                                        /* 0 */
+		"    ($name:ident, $m:ident) => {\n"                               /* 1 */
+		"        pub trait $name {\n"                                      /* 2 */
+		"            fn $m(&self) -> u8;\n"                                /* 3 */
+		"            fn twice(&self) -> u8 { self.$m() + crate::one() }\n" /* 4 */
+		"        }\n"
+		"    };\n"
+		"}\n"
+		"#[macro_export]\n"
+		"macro_rules! bitset {\n"
+		"    ($v:vis struct $n:ident: $t:ty { $(const $f:ident = $x:expr;)* }) => {\n"
+		"        $v struct $n { bits: $t }\n"
+		"        impl $n { $(pub const $f: $n = $n { bits: $x };)*\n"
+		"            pub fn contains(&self, o: $n) -> bool { self.bits & o.bits == o.bits "
+		"}\n"
+		"            pub fn insert(&mut self, o: $n) { self.bits |= o.bits; $crate::one(); "
+		"}\n"
+		"        }\n"
+		"    };\n"
+		"}\n",
+		"flags/src/util.rs",
+		"template!(Shape, area);\n"
+		"pub struct Sq;\n"
+		"impl Shape for Sq { fn area(&self) -> u8 { 4 } }\n"
+		"pub fn go(s: &Sq) -> u8 { s.twice() }\n",
+		"app/Cargo.toml",
+		"[package]\nname = \"app\"\nversion = \"0.1.0\"\n[dependencies]\nflags = { path = "
+		"\"../flags\" }\n",
+		"app/src/lib.rs",
+		"flags::bitset! {\n"
+		"    pub struct Perm: u8 { const READ = 1; const WRITE = 2; }\n"
+		"}\n"
+		"pub fn check(p: &mut Perm) -> bool { p.insert(Perm::READ); "
+		"p.contains(Perm::WRITE) }\n",
+		NULL);
+	/* a trait written by a template of another file, with its impls */
+	assert_answer(&w, "impls", "flags::util::Shape", "flags::util::Sq");
+	assert_answer(&w, "callees", "flags::util::go", "flags::util::Shape::twice");
+	assert_answer(&w, "callees", "flags::util::Shape::twice",
+		      "flags::one,flags::util::Shape::area");
+	rec_entity e;
+	assert_int_equal(query_entity(w.txn, one(&w, "flags::util::Shape"), &e), 0);
+	assert_int_equal(e.sl, 0); /* at the invocation, its name where the invocation writes it */
+	assert_int_equal(e.nsc, 10);
+	/* the call the template's body writes is placed in the template */
+	query_results r = {0};
+	assert_int_equal(query_callers(w.txn, one(&w, "flags::one"), 0, &r), 0);
+	bool in_template = false, in_bitset = false;
+	for (size_t i = 0; i < r.items.n; i++)
+		for (uint32_t j = 0; j < r.items.v[i].site_n; j++) {
+			const query_site *s = &r.sites.v[r.items.v[i].site_off + j];
+			const char *f = query_file_path(w.txn, s->file);
+			in_template |=
+				!strcmp(f, "flags/src/macros.rs") && s->line == 4 && s->col == 55;
+			in_bitset |= !strcmp(f, "flags/src/macros.rs") && s->line == 14;
+		}
+	query_results_free(&r);
+	assert_true(in_template);
+	/* an exported macro of another crate: its struct, impl and methods */
+	assert_answer(&w, "callees", "app::check", "app::Perm::contains,app::Perm::insert");
+	assert_answer(&w, "callers", "flags::one", "app::Perm::insert,flags::util::Shape::twice");
+	assert_true(in_bitset);
+	assert_int_equal(query_entity(w.txn, one(&w, "app::Perm"), &e), 0);
+	assert_int_equal(e.kind, PT_STRUCT);
+	assert_int_equal(e.nsl, 1);
+	assert_int_equal(e.nsc, 15); /* `Perm`, where the invocation writes it */
+	ws_free(&w);
+}
+
 static void test_macro_body_calls(void **state)
 {
 	(void)state;
@@ -505,6 +590,82 @@ static void test_assoc_type_paths(void **state)
 }
 
 /* Names bound by variant patterns take the variant's field types. */
+/* Sorted, comma-joined paths of what references id (its users). */
+static char *users(ws *w, const char *target)
+{
+	query_results r = {0};
+	assert_int_equal(query_references(w->txn, one(w, target), 0, &r), 0);
+	pt_strbuf b = {0};
+	pt_strbuf_add(&b, "", 0);
+	char *names[64];
+	size_t n = 0;
+	for (size_t i = 0; i < r.items.n && n < 64; i++) {
+		rec_entity e;
+		assert_int_equal(query_entity(w->txn, r.items.v[i].id, &e), 0);
+		names[n++] = strdup(e.qpath);
+	}
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j && strcmp(names[j - 1], names[j]) > 0; j--) {
+			char *t = names[j];
+			names[j] = names[j - 1];
+			names[j - 1] = t;
+		}
+	for (size_t i = 0; i < n; i++) {
+		pt_strbuf_adds(&b, i ? "," : "");
+		pt_strbuf_adds(&b, names[i]);
+		free(names[i]);
+	}
+	query_results_free(&r);
+	return b.buf;
+}
+
+/* Enum variants: entities under their enum; `E::A`, `E::B(x)`, `E::C {..}`,
+ * `Self::A`, a `use E::A` and a glob `use E::*` name them; a use of a
+ * variant is a use of its enum; building a tuple variant is no call. */
+static void test_variants(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"pub enum Mode { Fast, Slow(u8), Named { n: u8 } }\n"
+		"pub fn slow(n: u8) -> u8 { n }\n"
+		"pub fn make() -> Mode { Mode::Slow(slow(1)) }\n"
+		"pub fn named() -> Mode { Mode::Named { n: 2 } }\n"
+		"impl Mode { pub fn fast() -> Self { Self::Fast } }\n"
+		"pub mod user {\n"
+		"    use super::Mode::*;\n"
+		"    pub fn is_fast(m: &super::Mode) -> bool { match m { Fast => true, _ => false "
+		"} }\n"
+		"}\n"
+		"pub mod other {\n"
+		"    use super::Mode::Named;\n"
+		"    pub fn n(m: super::Mode) -> u8 { if let Named { n } = m { n } else { 0 } }\n"
+		"}\n"
+		"pub fn unrelated() -> u8 { let Fast = 1; Fast }\n",
+		NULL);
+	rec_entity e;
+	assert_int_equal(query_entity(w.txn, one(&w, "t::Mode::Slow"), &e), 0);
+	assert_int_equal(e.kind, PT_VARIANT);
+	assert_int_equal(e.sl, 0);
+	assert_int_equal(e.sc, 22);
+	char *u = users(&w, "t::Mode::Fast");
+	assert_string_equal(u, "t::Mode::fast,t::user::is_fast");
+	free(u);
+	u = users(&w, "t::Mode::Slow");
+	assert_string_equal(u, "t::make");
+	free(u);
+	u = users(&w, "t::Mode::Named");
+	assert_string_equal(u, "t::named,t::other,t::other::n"); /* t::other: its `use` */
+	free(u);
+	/* the enum is used wherever a variant is */
+	u = users(&w, "t::Mode");
+	assert_string_equal(u, "t::Mode::fast,t::make,t::named,t::other::n,t::user::is_fast");
+	free(u);
+	/* `Mode::Slow(..)` builds a value: make calls slow() only */
+	assert_answer(&w, "callees", "t::make", "t::slow");
+	ws_free(&w);
+}
+
 static void test_variant_patterns(void **state)
 {
 	(void)state;
@@ -1091,8 +1252,10 @@ int main(void)
 		cmocka_unit_test(test_session_fast_path),
 		cmocka_unit_test(test_macro_made_methods),
 		cmocka_unit_test(test_macro_body_calls),
+		cmocka_unit_test(test_macros_of_other_files),
 		cmocka_unit_test(test_assoc_type_paths),
 		cmocka_unit_test(test_variant_patterns),
+		cmocka_unit_test(test_variants),
 		cmocka_unit_test(test_receiver_steps),
 		cmocka_unit_test(test_receiver_aliases),
 		cmocka_unit_test(test_match_values),

@@ -53,11 +53,11 @@ static void test_lex(void **state)
 			  "// line\n/// doc\n=> ..= $x 0..1 x.0.1";
 	pt_mtoks t = {0};
 	assert_true(pt_macro_lex(src, strlen(src), 7, 10, &t));
-	const char *want[] = {"a",  "::",  "b",    "<",  "Vec",       "<",  "u8",   ">",
-			      ">",  "(",   "x",    ",",  "'a'",       ",",  "'b",   ",",
-			      "r#fn", ",", "br#\"q\"#", ",", "1.5e-3", ")",  "#",    "[",
-			      "doc", "=",  "\"\"", "]", "=>",        "..=", "$",   "x",
-			      "0",  "..",  "1",    "x",  ".",         "0",  ".",    "1"};
+	const char *want[] = {"a",    "::", "b",         "<", "Vec",    "<",   "u8", ">",
+			      ">",    "(",  "x",         ",", "'a'",    ",",   "'b", ",",
+			      "r#fn", ",",  "br#\"q\"#", ",", "1.5e-3", ")",   "#",  "[",
+			      "doc",  "=",  "\"\"",      "]", "=>",     "..=", "$",  "x",
+			      "0",    "..", "1",         "x", ".",      "0",   ".",  "1"};
 	size_t n = sizeof want / sizeof want[0];
 	assert_int_equal(t.n, n);
 	for (size_t i = 0; i < n; i++) {
@@ -101,9 +101,9 @@ static void test_expand_basic(void **state)
 	assert_string_equal(expand("macro_rules! e { ($e:expr) => { $e.m() } }", "a", "crate"),
 			    "a . m ( )");
 	/* ( ) [ ] { } around a definition's rules, `;` after the last one */
-	assert_string_equal(expand("macro_rules! p ( ($i:ident) => ( fn $i() {} ); );", "go",
-				   "crate"),
-			    "fn go ( ) { }");
+	assert_string_equal(
+		expand("macro_rules! p ( ($i:ident) => ( fn $i() {} ); );", "go", "crate"),
+		"fn go ( ) { }");
 }
 
 static void test_expand_repetitions(void **state)
@@ -126,16 +126,14 @@ static void test_expand_repetitions(void **state)
 		       "Copy: A B", "crate"),
 		"impl Copy for A { } impl Copy for B { }");
 	/* fewer iterations when what follows needs the tokens (tt) */
-	assert_string_equal(
-		expand("macro_rules! b { ($($t:tt)* ; $x:ident) => { $x [$($t)*] } }", "a b ; c",
-		       "crate"),
-		"c [ a b ]");
+	assert_string_equal(expand("macro_rules! b { ($($t:tt)* ; $x:ident) => { $x [$($t)*] } }",
+				   "a b ; c", "crate"),
+			    "c [ a b ]");
 	/* `+` needs one; `?` takes at most one */
 	assert_string_equal(expand("macro_rules! p { ($($t:ident)+) => { $($t)-* } }", "", "crate"),
 			    "<none>");
-	assert_string_equal(expand("macro_rules! q { ($(mut)? $x:ident) => { $x } }", "mut y",
-				   "crate"),
-			    "y");
+	assert_string_equal(
+		expand("macro_rules! q { ($(mut)? $x:ident) => { $x } }", "mut y", "crate"), "y");
 	/* a separator that is an operator of two characters */
 	assert_string_equal(expand("macro_rules! s { ($($k:ident => $v:expr),*) => { $($k = "
 				   "$v;)* } }",
@@ -149,9 +147,9 @@ static void test_expand_fragments(void **state)
 	/* doc comments are #[doc] attributes: $(#[$m:meta])* takes them */
 	const char *st = "macro_rules! st { ($(#[$m:meta])* $v:vis struct $n:ident) => { "
 			 "$(#[$m])* $v struct $n; } }";
-	assert_string_equal(expand(st, "/// doc\n#[derive(Clone, Debug)] pub(crate) struct S",
-				   "crate"),
-			    "# [ doc = \"\" ] # [ derive ( Clone , Debug ) ] pub ( crate ) struct S ;");
+	assert_string_equal(
+		expand(st, "/// doc\n#[derive(Clone, Debug)] pub(crate) struct S", "crate"),
+		"# [ doc = \"\" ] # [ derive ( Clone , Debug ) ] pub ( crate ) struct S ;");
 	assert_string_equal(expand(st, "struct T", "crate"), "struct T ;");
 	/* closures and turbofish keep their commas inside the expression */
 	const char *ex = "macro_rules! ex { ($($e:expr),*) => { $(go($e);)* } }";
@@ -165,23 +163,27 @@ static void test_expand_fragments(void **state)
 	/* items, each whole, with their attributes */
 	const char *it = "macro_rules! cfg_rt { ($($item:item)*) => { $( #[cfg(feature = "
 			 "\"rt\")] $item )* } }";
-	assert_string_equal(expand(it, "/// Spawns.\npub fn spawn() {} struct S; impl X { fn f() {} "
-				       "} const C: u8 = { 1 };",
-				   "crate"),
-			    "# [ cfg ( feature = \"rt\" ) ] # [ doc = \"\" ] pub fn spawn ( ) { } # [ "
-			    "cfg ( feature = \"rt\" ) ] struct S ; # [ cfg ( feature = \"rt\" ) ] impl "
-			    "X { fn f ( ) { } } # [ cfg ( feature = \"rt\" ) ] const C : u8 = { 1 } ;");
+	assert_string_equal(
+		expand(it,
+		       "/// Spawns.\npub fn spawn() {} struct S; impl X { fn f() {} "
+		       "} const C: u8 = { 1 };",
+		       "crate"),
+		"# [ cfg ( feature = \"rt\" ) ] # [ doc = \"\" ] pub fn spawn ( ) { } # [ "
+		"cfg ( feature = \"rt\" ) ] struct S ; # [ cfg ( feature = \"rt\" ) ] impl "
+		"X { fn f ( ) { } } # [ cfg ( feature = \"rt\" ) ] const C : u8 = { 1 } ;");
 	/* literals, lifetimes, paths, patterns, blocks */
-	assert_string_equal(expand("macro_rules! l { ($l:literal $a:lifetime $p:path) => { $p::<$a>($l) } }",
-				   "-1 'x a::B", "crate"),
-			    "a :: B :: < 'x > ( - 1 )");
-	assert_string_equal(expand("macro_rules! pt { ($p:pat => $b:block) => { match v { $p => $b } "
-				   "} }",
-				   "Some(x) | None => { x }", "crate"),
-			    "match v { Some ( x ) | None => { x } }");
-	assert_string_equal(expand("macro_rules! pp { ($($p:pat)|+) => { $([$p])+ } }", "A | B(c)",
-				   "crate"),
-			    "[ A ] [ B ( c ) ]");
+	assert_string_equal(
+		expand("macro_rules! l { ($l:literal $a:lifetime $p:path) => { $p::<$a>($l) } }",
+		       "-1 'x a::B", "crate"),
+		"a :: B :: < 'x > ( - 1 )");
+	assert_string_equal(
+		expand("macro_rules! pt { ($p:pat => $b:block) => { match v { $p => $b } "
+		       "} }",
+		       "Some(x) | None => { x }", "crate"),
+		"match v { Some ( x ) | None => { x } }");
+	assert_string_equal(
+		expand("macro_rules! pp { ($($p:pat)|+) => { $([$p])+ } }", "A | B(c)", "crate"),
+		"[ A ] [ B ( c ) ]");
 }
 
 static void test_expand_limits(void **state)
@@ -190,15 +192,16 @@ static void test_expand_limits(void **state)
 	pt_strbuf big = {0};
 	for (int i = 0; i < PT_MACRO_MAX_INPUT + 10; i++)
 		pt_strbuf_adds(&big, "x ");
-	assert_string_equal(expand("macro_rules! t { ($($t:tt)*) => {} }", pt_strbuf_cstr(&big),
-				   "crate"),
-			    "<limit>");
+	assert_string_equal(
+		expand("macro_rules! t { ($($t:tt)*) => {} }", pt_strbuf_cstr(&big), "crate"),
+		"<limit>");
 	/* output beyond the limit is not kept */
 	big.len = 0;
 	for (int i = 0; i < 14000; i++)
 		pt_strbuf_adds(&big, "x ");
-	const char *blow = "macro_rules! b { ($($a:tt)*) => { $($a $a $a $a $a $a $a $a $a $a $a $a "
-			   "$a $a $a $a $a $a $a $a)* } }";
+	const char *blow =
+		"macro_rules! b { ($($a:tt)*) => { $($a $a $a $a $a $a $a $a $a $a $a $a "
+		"$a $a $a $a $a $a $a $a)* } }";
 	assert_string_equal(expand(blow, pt_strbuf_cstr(&big), "crate"), "<limit>");
 	pt_strbuf_free(&big);
 	/* malformed definitions */
@@ -224,8 +227,9 @@ static void test_expand_limits(void **state)
 static void test_render(void **state)
 {
 	(void)state;
-	const char *def = "macro_rules! m { ($n:ident, $e:expr) => { fn $n(&self) -> Vec<Vec<u8>> { "
-			  "$e.go(a, b); x==y; a - -1 } } }";
+	const char *def =
+		"macro_rules! m { ($n:ident, $e:expr) => { fn $n(&self) -> Vec<Vec<u8>> { "
+		"$e.go(a, b); x==y; a - -1 } } }";
 	pt_mtoks dt = {0}, it = {0}, out = {0}, back = {0};
 	pt_macro_lex(def, strlen(def), 1, 0, &dt);
 	pt_macro_lex("is_x, a + b", 11, 0, 0, &it);
@@ -255,10 +259,10 @@ static void test_render(void **state)
 static void test_scan(void **state)
 {
 	(void)state;
-	const char *src = "#[macro_export]\n"                                   /* 0 */
-			  "/// docs\n"                                          /* 1 */
+	const char *src = "#[macro_export]\n" /* 0 */
+			  "/// docs\n"        /* 1 */
 			  "macro_rules! outer { () => { $crate::inner!(); helper!(x) }; }\n"
-			  "macro_rules! inner { () => {} }\n"                   /* 3 */
+			  "macro_rules! inner { () => {} }\n" /* 3 */
 			  "fn f() { outer!(); a::b!(); if !(x) {} println!(\"{}\", y != z); }\n"
 			  "cfg_if! { if #[cfg(a)] { macro_rules! deep { () => {} } } }\n"
 			  "#[cfg_attr(x, macro_export)] macro_rules! again { ($n:ident) => { "
@@ -278,7 +282,8 @@ static void test_scan(void **state)
 	assert_int_equal(o->span.start_col, 0);
 	assert_int_equal(o->span.end_line, 2);
 	assert_int_equal(o->span.start_byte, strstr(src, "macro_rules! outer") - src);
-	assert_int_equal(o->span.end_byte - o->span.start_byte, strlen(pt_strpool_get(&f.pool, o->text)));
+	assert_int_equal(o->span.end_byte - o->span.start_byte,
+			 strlen(pt_strpool_get(&f.pool, o->text)));
 	assert_string_equal(pt_strpool_get(&f.pool, o->invokes), "$crate::inner\nhelper\n");
 	assert_string_equal(pt_strpool_get(&f.pool, f.invoked), "a::b\ncfg_if\nouter\nprintln\n");
 	assert_int_equal(f.macros.v[2].span.start_line, 5);
