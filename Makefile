@@ -54,7 +54,7 @@ CLI_LIBS = -lprotobuf-c
 LIB_SRC  = $(wildcard core/*.c graph/*.c store/*.c lsp/*.c)
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/grammar/parser.o $(BUILD)/obj/grammar/scanner.o
 CLI_OBJ  = $(BUILD)/obj/cli/main.o $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out cli/main.c,$(wildcard cli/*.c))) \
-           $(BUILD)/obj/gen/scip.pb-c.o
+           $(BUILD)/obj/gen/scip.pb-c.o $(BUILD)/obj/gen/viewer_page.o
 TEST_SRC = $(wildcard tests/test_*.c)
 STD_SRC ?= /usr/lib/rustlib/src/rust/library
 # The names of the standard library's methods, generated from rust-src by a
@@ -131,6 +131,33 @@ $(BUILD)/obj/gen/scip.pb-c.o: $(BUILD)/gen/scip.pb-c.c
 
 $(BUILD)/obj/cli/export_scip.o: $(BUILD)/gen/scip.pb-c.h
 $(BUILD)/obj/cli/export_scip.o: CFLAGS += -I$(BUILD)/gen
+
+# The graph viewer of `export --format html` (viewer/): its npm packages are
+# installed at build time into build/viewer (pinned by viewer/package-lock.json,
+# never committed), esbuild bundles it, and tools/embed_viewer.py makes the
+# page (script and style inline, hashed into its Content-Security-Policy)
+# into C arrays the binary carries.
+VIEWER_DIR = build/viewer
+VIEWER_NPM = $(VIEWER_DIR)/node_modules/.package-lock.json
+VIEWER_JS  = $(VIEWER_DIR)/viewer.js
+$(VIEWER_NPM): viewer/package.json viewer/package-lock.json
+	@mkdir -p $(VIEWER_DIR)
+	cp viewer/package.json viewer/package-lock.json $(VIEWER_DIR)/
+	cd $(VIEWER_DIR) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(VIEWER_JS): $(VIEWER_NPM) $(wildcard viewer/src/*.js)
+	NODE_PATH=$(CURDIR)/$(VIEWER_DIR)/node_modules $(VIEWER_DIR)/node_modules/.bin/esbuild \
+	  viewer/src/main.js --bundle --minify --format=iife --target=es2020 --legal-comments=none \
+	  --metafile=$(VIEWER_DIR)/meta.json --log-level=warning --outfile=$@
+
+$(BUILD)/gen/viewer_page.c: tools/embed_viewer.py viewer/page.html viewer/style.css $(VIEWER_JS)
+	@mkdir -p $(dir $@)
+	python3 tools/embed_viewer.py viewer/page.html viewer/style.css $(VIEWER_JS) $(VIEWER_DIR)/meta.json $@
+
+$(BUILD)/obj/gen/viewer_page.o: $(BUILD)/gen/viewer_page.c
+	@mkdir -p $(dir $@)
+	$(GRAMMAR_CC) -O2 -g -std=gnu11 -w $(SANFLAGS) -c $< -o $@
 
 # --- build ------------------------------------------------------------------
 $(BUILD)/obj/%.o: %.c
