@@ -68,13 +68,14 @@ T       ?=
 UNIT_BIN = $(if $(T),$(filter %/test_$(T),$(TEST_BIN)),$(TEST_BIN))
 
 .SECONDARY:
-.PHONY: all deps grammar run test check unit-test blackbox-test client-test bench bench-accuracy fuzz reliability reliability-quick tsan-test analyze format format-check clean
+.PHONY: all deps grammar run test check unit-test blackbox-test viewer-test docs-images client-test bench bench-accuracy fuzz reliability reliability-quick tsan-test analyze format format-check clean
 all: $(BUILD)/parseltongue
 
 # --- dependencies -----------------------------------------------------------
 DEB_PKGS = libtree-sitter-dev libjansson-dev liblmdb-dev libcmocka-dev \
            libxxhash-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler \
-           python3-networkx rust-src neovim emacs-nox elpa-eglot
+           python3-networkx rust-src neovim emacs-nox elpa-eglot \
+           graphviz chromium fonts-dejavu-core
 # Tools that may come from elsewhere (a nodejs that ships its own npm
 # conflicts with Debian's npm package): installed only when the command is missing.
 DEB_TOOLS = npm python3
@@ -191,15 +192,32 @@ run: deps
 unit-test: $(UNIT_BIN)
 	@bash tests/run_unit.sh $(UNIT_BIN)
 
-# The fast loop (HACKING.md): build, unit tests, CLI, incremental and LSP black-box tests.
+# The fast loop (HACKING.md): build, unit tests, CLI, incremental, LSP and export
+# black-box tests, and the HTML view in a browser.
 check: all
-	@$(MAKE) --no-print-directory unit-test blackbox-test
+	@$(MAKE) --no-print-directory unit-test blackbox-test viewer-test
 
 blackbox-test: $(BUILD)/parseltongue $(SCIP_DESC)
 	@python3 tests/blackbox.py $(BUILD)/parseltongue
 	@python3 tests/incremental.py $(BUILD)/parseltongue
 	@python3 tests/lsp_blackbox.py $(BUILD)/parseltongue
 	@python3 tests/exports.py $(BUILD)/parseltongue $(SCIP_DESC)
+
+# The HTML view opened in headless Chromium, checked in the DOM, clicked and
+# photographed (screenshots in build/test-out/viewer; about 10 s).
+viewer-test: $(BUILD)/parseltongue $(VIEWER_NPM)
+	@node tests/viewer.mjs $(BUILD)/parseltongue --out build/test-out/viewer
+
+# The picture README.md shows: the blast radius of Hir::concat in
+# regex-syntax (librust-regex-syntax-dev), drawn by export --format html.
+DOCS_CRATE ?= $(firstword $(wildcard /usr/share/cargo/registry/regex-syntax-0.6*))
+docs-images: $(BUILD)/parseltongue $(VIEWER_NPM)
+	@test -n "$(DOCS_CRATE)" || { echo "docs-images: needs librust-regex-syntax-dev"; exit 1; }
+	@rm -rf build/docs && mkdir -p build/docs docs/images
+	$(BUILD)/parseltongue onboard $(DOCS_CRATE) --db build/docs/db --quiet
+	$(BUILD)/parseltongue export --db build/docs/db --query blast-radius hir::Hir::concat \
+	  -o build/docs/blast-radius-regex-syntax.html
+	node tools/screenshot.mjs build/docs/blast-radius-regex-syntax.html docs/images/blast-radius-regex-syntax.png 1280x760
 
 # The editor and CI clients, each driven by the real client software.
 client-test: $(BUILD)/parseltongue
@@ -213,7 +231,7 @@ bench-accuracy: $(BUILD)/parseltongue
 	@bash bench/accuracy/run.sh $(BUILD)/parseltongue
 
 test: deps
-	@$(MAKE) --no-print-directory all unit-test blackbox-test client-test reliability-quick
+	@$(MAKE) --no-print-directory all unit-test blackbox-test viewer-test client-test reliability-quick
 
 # The tests where threads meet (the store's MVCC, the server's reader,
 # dispatcher, indexer and watcher threads), under ThreadSanitizer.

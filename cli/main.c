@@ -60,7 +60,7 @@ static void usage(FILE *f)
 		   "extension);\n"
 		   "        neo4j writes CSV files into the directory OUT; html and svg draw the "
 		   "graph\n"
-		   "        (up to 1000 entities and 4000 edges unless --full)\n"
+		   "        (up to 1000 entities and 1500 edges unless --full)\n"
 		   "  --stdio                       run the language server on stdin/stdout\n"
 		   "\n"
 		   "TARGET: a name (parse_group), a path suffix (ParserI::parse_group) or "

@@ -5,13 +5,10 @@
 import { select } from 'd3-selection';
 import { line, curveBasis } from 'd3-shape';
 import { zoom, zoomIdentity, zoomTransform } from 'd3-zoom';
-import { mainLabel, subLabel } from './layout.js';
+import { MIN_READABLE, mainLabel, subLabel } from './layout.js';
 import { edgeCycle } from './model.js';
 
 // One colour per cycle, so that two cycles side by side are told apart.
-// The smallest scale at which the names in the boxes are still legible.
-const MIN_READABLE = 0.6;
-
 export const CYCLE_COLOURS = ['#d62728', '#e6550d', '#c51b8a', '#a50f15', '#f16913', '#8c2d04'];
 
 function where(o) {
@@ -141,13 +138,15 @@ export function draw(svgEl, m, lay) {
 	// of the graph), where a person starts reading. Fit shows it all.
 	function start() {
 		const { width, height } = svgEl.getBoundingClientRect();
-		const k = 0.95 * Math.min(width / Math.max(lay.width, 1), height / Math.max(lay.height, 1));
-		if (k >= MIN_READABLE) return fit();
+		if (0.95 * Math.min(width / Math.max(lay.width, 1), height / Math.max(lay.height, 1)) >= MIN_READABLE) return fit();
+		const k = MIN_READABLE;
+		const down = lay.rankdir === 'TB' || lay.rankdir === 'BT';
 		const targets = [...m.targets].map((id) => lay.pos.get(id));
-		const p = targets.length ? targets[0] : { x: lay.width / 2, y: 0, h: 0 };
-		const top = p.y - p.h / 2 < lay.height / 2;
-		const y = top ? height * 0.15 - MIN_READABLE * (p.y - p.h / 2) : height * 0.85 - MIN_READABLE * (p.y + p.h / 2);
-		svg.call(z.transform, zoomIdentity.translate(width / 2 - MIN_READABLE * p.x, y).scale(MIN_READABLE));
+		const p = targets.length ? targets[0] : { x: down ? lay.width / 2 : 0, y: down ? 0 : lay.height / 2, w: 0, h: 0 };
+		let x = width / 2 - k * p.x, y = height / 2 - k * p.y;
+		if (down) y = height * 0.15 - k * (p.y - p.h / 2);
+		else x = width * 0.1 - k * (p.x - p.w / 2);
+		svg.call(z.transform, zoomIdentity.translate(x, y).scale(k));
 	}
 	function focus(id) {
 		const p = lay.pos.get(id);

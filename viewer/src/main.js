@@ -69,7 +69,8 @@ function render(doc, m) {
 	const svg = doc.getElementById('graph');
 	const msg = doc.getElementById('message');
 	const t0 = performance.now();
-	const lay = layout(m, doc);
+	const box = svg.getBoundingClientRect();
+	const lay = layout(m, doc, { width: box.width, height: box.height });
 	const drawing = draw(svg, m, lay);
 	drawing.start();
 	const parts = {
