@@ -26,6 +26,7 @@ typedef struct {
 	size_t limit, n;
 	uint32_t depth, tokens;
 	int jobs;
+	int links; /* onboard: INDEX_LINKS_* (--follow-symlinks, --no-follow-symlinks) */
 	const char *args[8];
 	int nargs;
 } cli_opts;

@@ -25,7 +25,7 @@
 
 #define INITIAL_MAP (1ull << 30)
 #define MAX_DBS     16
-#define MAX_KEY     511
+#define MAX_KEY     STORE_MAX_KEY
 
 struct store {
 	MDB_env *env;

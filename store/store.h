@@ -23,7 +23,10 @@
 /* Every function that returns a status returns PT_OK or a PT_* code of
  * core/error.h (LMDB's and the system's codes are translated in one place). */
 
-/* Tables. Keys are at most 511 bytes. */
+/* Tables. Keys are at most STORE_MAX_KEY bytes (LMDB's limit): a longer
+ * one is refused with PT_EINVAL, so callers keep theirs within it. */
+#define STORE_MAX_KEY 511
+
 typedef enum {
 	TBL_META,     /* string key → value (schema, root, counters)            */
 	TBL_FILES,    /* workspace-relative path → rec_file                      */
