@@ -55,7 +55,9 @@ static void usage(FILE *f)
 		   "2000)\n"
 		   "        where-defined ITEM | search QUERY | entities-in-file FILE\n"
 		   "  storage status|verify|compact|clean|snapshot FILE|restore FILE\n"
-		   "  export --format json|dot|mermaid [--query KIND TARGET]\n"
+		   "  export --format FORMAT [-o OUT] [--query KIND TARGET]\n"
+		   "        FORMAT: json, dot, mermaid, scip, graphml (or from OUT's extension);\n"
+		   "        neo4j writes CSV files into the directory OUT\n"
 		   "  --stdio                       run the language server on stdin/stdout\n"
 		   "\n"
 		   "TARGET: a name (parse_group), a path suffix (ParserI::parse_group) or "
@@ -99,6 +101,7 @@ static int parse_opts(int argc, char **argv, cli_opts *o)
 		{"full", no_argument, 0, 'F'},
 		{"n", required_argument, 0, 'n'},
 		{"help", no_argument, 0, 'h'},
+		{"output", required_argument, 0, 'o'},
 		{"follow-symlinks", no_argument, 0, 'S'},
 		{"no-follow-symlinks", no_argument, 0, 's'},
 		{0, 0, 0, 0},
@@ -110,7 +113,7 @@ static int parse_opts(int argc, char **argv, cli_opts *o)
 	int c;
 	long v = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "hjq", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hjqo:", longs, NULL)) != -1) {
 		switch (c) {
 		case 'd': o->db = optarg; break;
 		case 'j': o->json = true; break;
@@ -136,6 +139,7 @@ static int parse_opts(int argc, char **argv, cli_opts *o)
 			break;
 		case 'q': o->quiet = true; break;
 		case 'f': o->format = optarg; break;
+		case 'o': o->output = optarg; break;
 		case 'Q': o->query_mode = true; break;
 		case 'L': o->level = optarg; break;
 		case 'F': o->full = true; break;

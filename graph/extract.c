@@ -379,6 +379,8 @@ int32_t ex_add_item(pt_extractor *x, TSNode n, uint8_t kind, TSNode name)
 		it.flags |= FI_PUB;
 	if (x->in_macro)
 		it.flags |= FI_IN_MACRO;
+	/* a parent comes before its members: the resolver walks items in order */
+	pt_assert(pt_span_ok(it.span) && it.parent < (int32_t)x->out->items.n);
 	pt_vec_push(&x->out->items, it);
 	return (int32_t)x->out->items.n - 1;
 }
@@ -390,6 +392,7 @@ fact_ref *ex_add_ref(pt_extractor *x, uint8_t kind, pt_span site, uint32_t path)
 	r.from = x->cx.from;
 	r.path = path;
 	r.span = site;
+	pt_assert(pt_span_ok(site) && r.from < (int32_t)x->out->items.n);
 	pt_vec_push(&x->out->refs, r);
 	return &x->out->refs.v[x->out->refs.n - 1];
 }

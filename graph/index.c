@@ -100,20 +100,20 @@ void ix_work_one(pool *P, job *j, pt_extractor *ex)
 	else
 		got = read_all(full.buf, P->max_size, &text, &skip);
 	if (got == 0) {
-		j->rec.hash = pt_hash64(text.buf ? text.buf : "", text.len);
+		const char *t = pt_strbuf_cstr(&text); /* never NULL, even when empty */
+		j->rec.hash = pt_hash64(t, text.len);
 		j->rec.size = text.len;
 		if (j->text)
 			j->rec.mtime_ns = -1;
 		j->same_hash = j->known && j->old.hash == j->rec.hash && !P->force;
 		if (!j->same_hash && !wf->cargo) {
-			if (text.len && memchr(text.buf, 0, text.len))
+			if (memchr(t, 0, text.len))
 				skip = SKIP_BINARY;
-			else if (!valid_utf8((const unsigned char *)text.buf, text.len))
+			else if (!valid_utf8((const unsigned char *)t, text.len))
 				skip = SKIP_NOT_UTF8;
 			else {
 				pt_facts_init(&j->facts);
-				if (pt_extractor_text_tree(ex, text.buf ? text.buf : "", text.len,
-							   j->old_tree,
+				if (pt_extractor_text_tree(ex, t, text.len, j->old_tree,
 							   P->keep_tree ? &j->new_tree : NULL,
 							   &j->facts) != PT_OK) {
 					skip = SKIP_TIMEOUT;
@@ -413,6 +413,10 @@ static half *adjacency(const pt_graph *g, bool in, uint32_t **start)
 		uint32_t ent = in ? e->dst : e->src;
 		h[fill[ent]++] = (half){ent, g->ents.v[in ? e->src : e->dst].id, *e, in};
 	}
+	/* each entity's run holds exactly its edges, and the runs hold them all */
+	for (size_t i = 0; i < g->ents.n; i++)
+		pt_assert(fill[i] == st[i + 1]);
+	pt_assert(st[g->ents.n] == n);
 	for (size_t i = 0; i < g->ents.n; i++) {
 		uint32_t a = st[i], b = st[i + 1];
 		if (b - a > 16) {

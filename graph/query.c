@@ -79,6 +79,7 @@ bool query_edges_next(query_edges *it, rec_edge *e)
 {
 	if (it->i >= it->n)
 		return false;
+	pt_assert(it->p != NULL);
 	rec_edge_decode(it->p + it->i++ * REC_EDGE_SIZE, e);
 	return true;
 }

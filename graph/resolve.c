@@ -29,6 +29,7 @@ static void add_edge(resolver *R, uint32_t src, uint32_t dst, int kind, int flag
 {
 	if (src == NONE || dst == NONE)
 		return;
+	pt_assert(src < R->g->ents.n && dst < R->g->ents.n && pt_span_ok(site));
 	pt_edge e = {src, dst, (uint8_t)kind, (uint8_t)flags, file, site};
 	pt_vec_push(&R->g->edges, e);
 }

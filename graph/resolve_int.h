@@ -91,8 +91,20 @@ static inline uint32_t mm_first(const multimap *m, uint64_t key)
 		return 0;
 	return m->slots[mm_slot(m, key)].head;
 }
-#define mm_val(m, it)  ((m)->nodes.v[(it)-1].val)
-#define mm_next(m, it) ((m)->nodes.v[(it)-1].next)
+/* The value at node it (a node index + 1 from mm_first or mm_next), and the
+ * next node of the same key (0 at the end). */
+static inline uint32_t mm_val(const multimap *m, uint32_t it)
+{
+	pt_assert(it > 0 && it <= m->nodes.n);
+	return m->nodes.v[it - 1].val;
+}
+static inline uint32_t mm_next(const multimap *m, uint32_t it)
+{
+	pt_assert(it > 0 && it <= m->nodes.n);
+	uint32_t next = m->nodes.v[it - 1].next;
+	pt_assert(next == 0 || next > it); /* a key's list only runs forward: walks end */
+	return next;
+}
 
 /* Keys: a tag, a number and a name hashed together. */
 enum {
