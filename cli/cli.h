@@ -67,6 +67,14 @@ int cli_run_query(store_txn *txn, qkind k, uint64_t id, const cli_opts *o, query
  * target it answers for (0: none). NULL if id is unknown. */
 json_t *cli_entity_json(store_txn *txn, uint64_t id, uint64_t for_id);
 
+/* Output of names a repository chose (cli/query.c): cli_term gives s
+ * with what a terminal acts on spelled out (core/escape.h), in one of four
+ * buffers used in turn (valid until the fourth call after); cli_json_print
+ * writes a value to stdout, indented, keeping bytes that are not UTF-8
+ * (pt_json_bytes strings), then a newline. */
+const char *cli_term(const char *s);
+int cli_json_print(const json_t *j);
+
 /* The database directory a command is about to read, for the fault
  * handler (copied; a path too long to copy is reported, never removed). */
 void cli_reading_db(const char *dir);

@@ -95,6 +95,20 @@ void pt_esc_term(pt_strbuf *out, const char *s)
 	escape(out, s, NULL);
 }
 
+void pt_esc_lines(pt_strbuf *out, const char *s)
+{
+	pt_strbuf_add(out, "", 0);
+	for (const char *p = s ? s : "", *nl;; p = nl + 1) {
+		nl = strchr(p, '\n');
+		char *line = nl ? pt_xstrndup(p, (size_t)(nl - p)) : pt_xstrdup(p);
+		escape(out, line, NULL);
+		free(line);
+		if (!nl)
+			break;
+		pt_strbuf_addc(out, '\n');
+	}
+}
+
 static bool dot_char(pt_strbuf *out, char c)
 {
 	if (c == '"' || c == '\\')
@@ -216,16 +230,7 @@ void pt_esc_md_code(pt_strbuf *out, const char *s)
 void pt_esc_md_block(pt_strbuf *out, const char *lang, const char *s)
 {
 	pt_strbuf t = {0};
-	/* line by line: newlines stay, every other hidden character is spelled */
-	for (const char *p = s ? s : "", *nl;; p = nl + 1) {
-		nl = strchr(p, '\n');
-		char *line = nl ? pt_xstrndup(p, (size_t)(nl - p)) : pt_xstrdup(p);
-		escape(&t, line, NULL);
-		free(line);
-		if (!nl)
-			break;
-		pt_strbuf_addc(&t, '\n');
-	}
+	pt_esc_lines(&t, s); /* newlines stay, every other hidden character is spelled */
 	const char *x = pt_strbuf_cstr(&t);
 	size_t fence = longest_backquotes(x) + 1;
 	fence = fence < 3 ? 3 : fence;

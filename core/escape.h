@@ -42,6 +42,9 @@ bool pt_utf8_valid(const char *s, size_t n);
  * UTF-8 are spelled out; everything else passes. */
 void pt_esc_term(pt_strbuf *out, const char *s);
 
+/* Text of several lines for a terminal: as pt_esc_term, but newlines stay. */
+void pt_esc_lines(pt_strbuf *out, const char *s);
+
 /* Inside a double-quoted DOT string used as a label: `"` and `\` are
  * escaped, `&` becomes `&amp;` (Graphviz reads entities in labels). */
 void pt_esc_dot(pt_strbuf *out, const char *s);

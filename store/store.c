@@ -1036,7 +1036,12 @@ int store_remove(const char *dir)
 			rc = err(errno);
 		free(p);
 	}
-	if (!rc && rmdir(dir) != 0 && errno != ENOTEMPTY && errno != EEXIST)
+	/* The directory goes too when it can: not when other files are in it,
+	 * nor when dir is a symlink to it (ENOTDIR: the link and its target
+	 * stay) or names the current one (`.`: EINVAL) or a mount point
+	 * (EBUSY). The database is removed all the same. */
+	if (!rc && rmdir(dir) != 0 && errno != ENOTEMPTY && errno != EEXIST && errno != ENOTDIR &&
+	    errno != EINVAL && errno != EBUSY)
 		rc = err(errno);
 	return rc;
 }

@@ -130,7 +130,8 @@ int store_restore(const char *dir, const char *path);
 /* In-place compaction: snapshot to a temp file, then rename over data.mdb.
  * The store must be closed; dir is its directory. */
 int store_compact(const char *dir, uint64_t *before, uint64_t *after);
-/* Remove the database files in dir (and the directory if then empty). */
+/* Remove the database files in dir, and the directory if then empty and
+ * removable (a symlinked directory, `.` or a mount point stays). */
 int store_remove(const char *dir);
 /* Read every page of the database in dir, in a child process: LMDB
  * trusts its file, so a scribbled data.mdb can crash whatever reads it

@@ -61,6 +61,7 @@ static void test_term(void **state)
 	       "b",
 	       "a\\u{202E}b"); /* RLO */
 	expect(pt_esc_term, "", "");
+	expect(pt_esc_lines, "# f\n- a\x1b[2J\r\n", "# f\n- a\\x1B[2J\\x0D\n");
 	expect(pt_esc_term, NULL, "");
 }
 
