@@ -32,7 +32,8 @@ char *lsp_file_text(lsp_server *s, const char *uri, size_t *len)
 	char *text;
 	if (lsp_docs_get(s->docs, uri, &text, len, NULL))
 		return text;
-	return lsp_disk_text(uri, len);
+	return lsp_root_of(s, uri, NULL) ? lsp_disk_text(uri, len)
+					 : NULL; /* a folder's files only */
 }
 
 typedef struct {

@@ -26,6 +26,37 @@ static int hexval(int c)
 	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
+/* An absolute path with its `.`, `..` and empty segments resolved, as
+ * the file system would resolve them if no symlink were on the way
+ * (RFC 3986's remove_dot_segments: `..` at the top stays at the top).
+ * Symlinks are the indexer's business (graph/workspace.h). */
+static char *normalize(const char *path)
+{
+	pt_strbuf b = {0};
+	pt_strbuf_addc(&b, '/');
+	for (const char *p = path, *e; *p; p = *e ? e + 1 : e) {
+		e = strchrnul(p, '/');
+		size_t n = (size_t)(e - p);
+		if (n == 0 || (n == 1 && p[0] == '.'))
+			continue;
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			while (b.len > 1 && b.buf[b.len - 1] != '/')
+				b.len--;
+			if (b.len > 1)
+				b.len--; /* the '/' before the segment dropped */
+			b.buf[b.len] = 0;
+			continue;
+		}
+		if (b.len > 1)
+			pt_strbuf_addc(&b, '/');
+		pt_strbuf_add(&b, p, n);
+	}
+	return b.buf;
+}
+
+/* Percent-decoding comes first, then the segments: `%2e%2e%2f` is a `../`
+ * of the path the file system sees. A NUL (`%00`) would cut the path
+ * short in every system call: such a URI names no file. */
 char *lsp_uri_to_path(const char *uri)
 {
 	if (!uri || strncmp(uri, "file://", 7) != 0)
@@ -37,19 +68,21 @@ char *lsp_uri_to_path(const char *uri)
 			return NULL;
 	}
 	pt_strbuf b = {0};
+	bool nul = false;
 	for (; *p && *p != '?' && *p != '#'; p++) {
 		int h, l;
 		if (*p == '%' && (h = hexval((unsigned char)p[1])) >= 0 &&
 		    (l = hexval((unsigned char)p[2])) >= 0) {
+			nul |= h == 0 && l == 0;
 			pt_strbuf_addc(&b, (char)(h * 16 + l));
 			p += 2;
 		} else {
 			pt_strbuf_addc(&b, *p);
 		}
 	}
-	while (b.len > 1 && b.buf[b.len - 1] == '/')
-		b.buf[--b.len] = 0;
-	return b.buf ? b.buf : pt_xstrdup("/");
+	char *path = nul ? NULL : normalize(pt_strbuf_cstr(&b));
+	pt_strbuf_free(&b);
+	return path;
 }
 
 char *lsp_path_to_uri(const char *path)
@@ -138,15 +171,19 @@ size_t lsp_roots_count(lsp_server *s)
 
 static char *folder_path(const char *uri_or_path, bool is_uri)
 {
-	char *path = is_uri        ? lsp_uri_to_path(uri_or_path)
-		     : uri_or_path ? pt_xstrdup(uri_or_path)
-				   : NULL;
-	if (!path || !*path) {
-		free(path);
+	if (is_uri)
+		return lsp_uri_to_path(uri_or_path);
+	/* rootPath: a path, made absolute as lsp_uri_to_path makes one */
+	if (!uri_or_path || !*uri_or_path)
 		return NULL;
-	}
-	while (strlen(path) > 1 && path[strlen(path) - 1] == '/')
-		path[strlen(path) - 1] = 0;
+	if (uri_or_path[0] == '/')
+		return normalize(uri_or_path);
+	char *cwd = getcwd(NULL, 0);
+	pt_strbuf b = {0};
+	pt_strbuf_printf(&b, "%s/%s", cwd ? cwd : "", uri_or_path);
+	char *path = normalize(b.buf);
+	pt_strbuf_free(&b);
+	free(cwd);
 	return path;
 }
 

@@ -150,10 +150,15 @@ bool lsp_is_cancelled(lsp_server *s);
 int lsp_server_handle(lsp_server *s, int rc, json_t *msg, const char *why);
 
 /* roots.c: URIs and workspace folders */
-char *lsp_uri_to_path(const char *uri);  /* caller frees; NULL if not file:// */
+/* The absolute path a file: URI names, percent-decoded then with `.`,
+ * `..` and empty segments resolved (caller frees); NULL if not file:// or
+ * if it holds a NUL. */
+char *lsp_uri_to_path(const char *uri);
 char *lsp_path_to_uri(const char *path); /* caller frees */
-/* The (active) root holding uri, and the path relative to it (caller
- * frees). From any thread. */
+/* The (active) root holding uri (after lsp_uri_to_path: a URI that climbs
+ * out of every folder has none), and the path relative to it (caller
+ * frees). Every path a client names goes through here before it is read
+ * or indexed. From any thread. */
 lsp_root *lsp_root_of(lsp_server *s, const char *uri, char **rel);
 char *lsp_root_file_uri(const lsp_root *r, const char *rel); /* caller frees */
 
