@@ -27,7 +27,7 @@ void lsp_log(lsp_server *s, int level, const char *fmt, ...)
 	fprintf(stderr, "parseltongue: %s\n", msg);
 	if (s && s->out && level <= LSP_LOG_INFO)
 		jrpc_notify(s->out, "window/logMessage",
-			    json_pack("{s:i,s:s}", "type", level, "message", msg));
+			    json_pack("{s:i,s:o}", "type", level, "message", pt_json_bytes(msg)));
 }
 
 /* ---- the reader thread ---------------------------------------------------- */

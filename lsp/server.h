@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "../core/escape.h"
 #include "../graph/query.h"
 #include "../graph/tree.h"
 #include "../store/store.h"

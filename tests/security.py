@@ -237,6 +237,7 @@ HOSTILE = {
     "z\x1b[31mred\x1b]0;title\x07.rs": "term_fn",
     "<img src=x onerror=alert(1)>.rs": "html_fn",
     "w\u202eevil.rs": "bidi_fn",
+    "md`\n# heading\n[x](javascript:y)`.rs": "md_fn",
 }
 
 DOT_NODE = re.compile(r'^  n[0-9a-f]{16} \[label="(?:[^"\\\n]|\\.)*"\];$')
@@ -291,6 +292,17 @@ def test_escaping(tmp):
             break
     rc, out, err = run(["query", "search", "term_fn", "--db", db])
     check("escaping: ... the escape is shown spelled out", b"\\x1B[31mred" in out, out[:300])
+    # the server's hover is Markdown: a name cannot end its code span
+    c = server(ws, ["--db", os.path.join(tmp, "inj-lsp-db")])
+    c.wait_ready()
+    md = os.path.join(ws, "src", "md`\n# heading\n[x](javascript:y)`.rs")
+    r = c.request("textDocument/hover", {"textDocument": {"uri": uri_of(md)}, "position": {"line": 0, "character": 8}})
+    value = (((r or {}).get("result") or {}).get("contents") or {}).get("value", "")
+    lines = value.split("\n")
+    check("escaping: hover markdown: the name stays in its code span (no heading, no link, one line)",
+          "md_fn" in value and not any(l.startswith("#") for l in lines) and
+          any(l.startswith("function ``") and l.rstrip().endswith("``") and "\\x0A# heading" in l for l in lines), value)
+    c.close()
     # JSON stays JSON and names the file exactly
     rc, out, err = run(["query", "search", "fn", "--json", "--limit", "100", "--db", db])
     try:
@@ -412,8 +424,11 @@ def test_non_utf8(tmp):
           unquote_to_bytes(urlparse(uri).path) == os.path.join(ws, b"src", b"\xe9t\xe9.rs") and "%E9" in uri.upper(),
           uri)
     r = c.request("textDocument/documentSymbol", {"textDocument": {"uri": uri}})
-    check("non-UTF-8 (server): documentSymbol of that URI", any(s.get("name") == "latin_fn"
-                                                                for s in (r or {}).get("result") or []), r)
+    syms = (r or {}).get("result") or []
+    flat = syms + [k for s in syms for k in s.get("children", [])]
+    check("non-UTF-8 (server): documentSymbol of that URI (its module named with the bytes)",
+          any(s.get("name") == "latin_fn" for s in flat) and
+          any(os.fsencode(s.get("name", "")) == b"\xe9t\xe9" for s in syms), r)
     c.close()
 
 
