@@ -1033,16 +1033,18 @@ json_t *lsp_req_stats(lsp_server *s, json_t *params, lsp_err *err)
 			store_stats_get(r->st, &st);
 		}
 		pthread_mutex_lock(&r->mu);
-		json_t *o = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:f,s:I,s:I,s:i}", "root",
-				      r->uri, "database", r->db, "state", state_name(r->state),
-				      "files", (json_int_t)files, "entities", (json_int_t)ents,
-				      "edges", (json_int_t)edges, "databaseBytes",
-				      (json_int_t)st.file_size, "lastUpdateMs",
-				      (double)r->last_update_us / 1000.0, "lastUpdateUnix",
-				      (json_int_t)last, "updates", (json_int_t)r->updates,
-				      "pendingUpdates", (int)r->queue.n + (r->busy ? 1 : 0));
+		json_t *o = json_pack(
+			"{s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:f,s:I,s:I,s:i}", "root", r->uri, "database",
+			r->db, "state", state_name(r->state), "files", (json_int_t)files,
+			"entities", (json_int_t)ents, "edges", (json_int_t)edges, "databaseBytes",
+			(json_int_t)st.file_size, "lastUpdateMs",
+			(double)r->last_update_us / 1000.0, "lastUpdateUnix", (json_int_t)last,
+			"updates", (json_int_t)r->updates, "pendingUpdates",
+			(int)(r->queue.n + r->retry.n) + (r->busy ? 1 : 0));
 		if (r->error)
-			json_object_set_new(o, "error", json_string(r->error));
+			json_object_set_new(o, "error", pt_json_bytes(r->error));
+		if (r->read_only)
+			json_object_set_new(o, "readOnly", json_true());
 		pthread_mutex_unlock(&r->mu);
 		json_array_append_new(roots, o);
 		tf += files;

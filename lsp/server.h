@@ -49,10 +49,11 @@ typedef struct {
 } lsp_update;
 
 typedef struct {
-	char *path;                    /* folder, no trailing '/' */
-	char *uri;                     /* its file:// URI, no trailing '/' */
-	char *db;                      /* database directory */
-	store *st;                     /* NULL when the database could not be opened */
+	char *path;     /* folder, no trailing '/' */
+	char *uri;      /* its file:// URI, no trailing '/' */
+	char *db;       /* database directory */
+	store *st;      /* NULL when the database could not be opened */
+	bool read_only; /* st could be opened for reading only: answers, no indexer */
 	struct index_session *session; /* the indexer thread's in-memory resolution */
 	lsp_server *srv;
 	pthread_t thread;
@@ -69,6 +70,14 @@ typedef struct {
 	uint64_t last_update_us, updates;
 	uint64_t indexed_files, last_full_ms;
 	char *error; /* why the database or the index failed */
+	/* Updates whose write failed (a full disk, ...), tried again with a
+	 * back-off until they are written; a whole-folder run that failed is
+	 * kept as an update with rel NULL. While any is kept the state is
+	 * ROOT_FAILED, never ROOT_READY: the graph lacks those changes. */
+	PT_VEC(lsp_update) retry;
+	uint32_t retry_ms;    /* the current back-off (0: nothing kept) */
+	uint64_t retry_at_ns; /* when the next try is due */
+	bool told;            /* the user was shown the current failure */
 	/* uris that carry reported cycle diagnostics, with a hash of what
 	 * was last sent for each (pushes skip what did not change); under
 	 * the server's diag_mu */
