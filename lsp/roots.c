@@ -645,20 +645,28 @@ static void settle_failures(lsp_root *r, failed *f, bool retried)
 		r->state = ROOT_READY;
 		return;
 	}
-	if (!r->retry_ms || retried)
+	if (f->rc)
+		r->retry_rc = f->rc;
+	/* the clock starts at the first failure and moves at each retry, not
+	 * at every edit meanwhile (typing would put the retry off forever) */
+	if (!r->retry_ms || retried) {
 		r->retry_ms = !r->retry_ms                     ? RETRY_FIRST_MS
 			      : r->retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS
 							       : r->retry_ms * 2;
-	r->retry_at_ns = pt_now_ns() + (uint64_t)r->retry_ms * 1000000u;
+		r->retry_at_ns = pt_now_ns() + (uint64_t)r->retry_ms * 1000000u;
+	}
 	pt_strbuf b = {0};
-	bool whole = false;
+	size_t whole = 0;
 	for (size_t i = 0; i < r->retry.n; i++)
 		whole |= !r->retry.v[i].rel;
-	pt_strbuf_printf(&b,
-			 "%s%zu change%s to %s not written: %s; trying again every %u s at most",
-			 whole ? "indexing the folder and " : "", r->retry.n - whole,
-			 r->retry.n - whole == 1 ? "" : "s", r->path,
-			 pt_strerror(f->rc ? f->rc : PT_EIO), RETRY_MAX_MS / 1000);
+	size_t files = r->retry.n - whole;
+	if (whole)
+		pt_strbuf_printf(&b, "indexing %s failed", r->path);
+	if (files)
+		pt_strbuf_printf(&b, "%s%zu change%s to %s not written", whole ? "; " : "", files,
+				 files == 1 ? "" : "s", r->path);
+	pt_strbuf_printf(&b, ": %s; trying again every %u s at most", pt_strerror(r->retry_rc),
+			 RETRY_MAX_MS / 1000);
 	free(r->error);
 	r->error = b.buf;
 	r->state = ROOT_FAILED; /* never ready while changes are missing */

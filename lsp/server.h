@@ -76,6 +76,7 @@ typedef struct {
 	 * ROOT_FAILED, never ROOT_READY: the graph lacks those changes. */
 	PT_VEC(lsp_update) retry;
 	uint32_t retry_ms;    /* the current back-off (0: nothing kept) */
+	int retry_rc;         /* why the last write failed (PT_*) */
 	uint64_t retry_at_ns; /* when the next try is due */
 	bool told;            /* the user was shown the current failure */
 	/* uris that carry reported cycle diagnostics, with a hash of what
