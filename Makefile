@@ -60,12 +60,12 @@ T       ?=
 UNIT_BIN = $(if $(T),$(filter %/test_$(T),$(TEST_BIN)),$(TEST_BIN))
 
 .SECONDARY:
-.PHONY: all deps grammar run test check unit-test blackbox-test client-test bench bench-accuracy fuzz reliability reliability-quick tsan-test analyze format format-check clean
+.PHONY: all deps grammar run test check unit-test blackbox-test client-test emacs-starts bench bench-accuracy fuzz reliability reliability-quick tsan-test analyze format format-check clean
 all: $(BUILD)/parseltongue
 
 # --- dependencies -----------------------------------------------------------
 DEB_PKGS = libtree-sitter-dev libjansson-dev liblmdb-dev libcmocka-dev \
-           libxxhash-dev rust-src neovim emacs-nox elpa-eglot
+           libxxhash-dev rust-src neovim emacs-nox elpa-eglot librust-regex-syntax-dev
 # Tools that may come from elsewhere (a nodejs that ships its own npm
 # conflicts with Debian's npm package): installed only when the command is missing.
 DEB_TOOLS = npm python3
@@ -145,7 +145,15 @@ client-test: $(BUILD)/parseltongue
 	@bash tests/clients/lint.sh $(BUILD)/parseltongue
 	@bash tests/clients/nvim.sh $(BUILD)/parseltongue
 	@bash tests/clients/emacs.sh $(BUILD)/parseltongue
+	@python3 tests/clients/emacs_starts.py $(BUILD)/parseltongue --batch 10 --tty 5
 	@bash tests/clients/vscode.sh $(BUILD)/parseltongue
+
+# Consecutive Emacs session starts on a real crate, batch and in a terminal
+# (tests/clients/emacs_starts.py): none may be dead. make test runs 10 + 5
+# (about 15 s); this runs EMACS_STARTS of each (50 + 50: about 2.5 minutes).
+EMACS_STARTS ?= 50
+emacs-starts: $(BUILD)/parseltongue
+	@python3 tests/clients/emacs_starts.py $(BUILD)/parseltongue --batch $(EMACS_STARTS) --tty $(EMACS_STARTS)
 
 # Resolution measured against rustc on real crates (not part of make test).
 bench-accuracy: $(BUILD)/parseltongue

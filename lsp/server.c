@@ -236,6 +236,8 @@ static json_t *h_initialize(lsp_server *s, json_t *params, lsp_err *err)
 	read_client_caps(s, json_object_get(params, "capabilities"));
 	lsp_roots_open(s, params);
 	s->phase = 1;
+	if (s->hold_ms > 0)
+		jrpc_writer_hold(s->out);
 	return json_pack("{s:o,s:{s:s,s:s}}", "capabilities", server_caps(s), "serverInfo", "name",
 			 "parseltongue", "version", VERSION);
 }
@@ -502,6 +504,40 @@ static void set_current(lsp_server *s, json_t *id)
 	pthread_mutex_unlock(&s->qmu);
 }
 
+/* ---- start-up: holding the server's own messages --------------------------- *
+ *
+ * A client answering `initialize` may go on writing for a while (Emacs'
+ * eglot writes `initialized` and a didOpen with each managed buffer's
+ * whole text from inside the process filter that read the answer). A
+ * message of ours that arrives meanwhile is read by a nested run of that
+ * filter, and jsonrpc.el up to 1.0.15 (Emacs 28) then loses its place in
+ * the stream for the rest of the session. So from the answer to
+ * `initialize` on, requests and notifications of ours (registrations,
+ * progress, diagnostics, logs) are held until the client has shown it is
+ * reading: a request of its own has been answered, or it has sent nothing
+ * for hold_ms with no message half-written. */
+
+static void release(lsp_server *s, const char *why)
+{
+	size_t n = jrpc_writer_release(s->out);
+	if (n)
+		lsp_log(NULL, LSP_LOG_DEBUG, "%zu messages held since initialize sent (%s)", n,
+			why);
+}
+
+/* The nanoseconds until the client will have been quiet for hold_ms
+ * (0: it has been, or nothing is held). */
+static uint64_t hold_left_ns(lsp_server *s)
+{
+	if (s->phase != 1 || !jrpc_writer_holding(s->out))
+		return 0;
+	uint64_t want = (uint64_t)s->hold_ms * 1000000u, quiet = jrpc_reader_quiet_ns(s->in);
+	if (quiet >= want)
+		return 0;
+	/* a message half-read: look again soon */
+	return quiet ? want - quiet : want / 4;
+}
+
 static void request(lsp_server *s, const char *method, json_t *id, json_t *params)
 {
 	if (s->phase == 0 && strcmp(method, "initialize") != 0) {
@@ -534,6 +570,8 @@ static void request(lsp_server *s, const char *method, json_t *id, json_t *param
 	} else {
 		jrpc_reply(s->out, id, res);
 	}
+	if (strcmp(method, "initialize") != 0 && jrpc_writer_holding(s->out))
+		release(s, "a request was answered");
 	set_current(s, NULL);
 	uint64_t now = pt_now_ns(), ms = (now - t0) / 1000000;
 	uint64_t total_ns = s->arrived_ns && s->arrived_ns <= t0 ? now - s->arrived_ns : now - t0;
@@ -567,11 +605,37 @@ static void notification(lsp_server *s, const char *method, json_t *params)
 			(unsigned long long)ms);
 }
 
+static void deadline_after(struct timespec *t, uint64_t ns)
+{
+	clock_gettime(CLOCK_REALTIME, t);
+	uint64_t x = (uint64_t)t->tv_nsec + ns;
+	t->tv_sec += (time_t)(x / 1000000000u);
+	t->tv_nsec = (long)(x % 1000000000u);
+}
+
+/* The next message read (NULL at the end of input). While the server's
+ * own messages are held, waits at most until the client has been quiet
+ * long enough and then releases them. */
 static json_t *next_message(lsp_server *s)
 {
 	pthread_mutex_lock(&s->qmu);
-	while (!s->queue.n && !s->eof)
-		pthread_cond_wait(&s->qcv, &s->qmu);
+	while (!s->queue.n && !s->eof) {
+		uint64_t left = s->hold_ms > 0 ? hold_left_ns(s) : 0;
+		if (!left && s->hold_ms > 0 && s->phase == 1 && jrpc_writer_holding(s->out)) {
+			/* written without qmu: the reader must keep reading meanwhile */
+			pthread_mutex_unlock(&s->qmu);
+			release(s, "the client is quiet");
+			pthread_mutex_lock(&s->qmu);
+			continue;
+		}
+		if (!left) {
+			pthread_cond_wait(&s->qcv, &s->qmu);
+			continue;
+		}
+		struct timespec t;
+		deadline_after(&t, left);
+		pthread_cond_timedwait(&s->qcv, &s->qmu, &t);
+	}
 	json_t *m = NULL;
 	if (s->queue.n) {
 		m = s->queue.v[0].msg;
@@ -688,6 +752,8 @@ int lsp_main(int argc, char **argv)
 	s->settle_ms = ms && *ms ? atoi(ms) : 30;
 	const char *slow = getenv("PARSELTONGUE_LSP_SLOW_MS");
 	s->slow_ms = slow && *slow ? atoi(slow) : 100;
+	const char *hold = getenv("PARSELTONGUE_LSP_HOLD_MS");
+	s->hold_ms = hold && *hold ? atoi(hold) : 500;
 	if (parse_args(s, argc, argv)) {
 		server_free(s);
 		return 1;

@@ -98,6 +98,10 @@ struct lsp_server {
 	bool test_mode; /* PARSELTONGUE_LSP_TEST=1: test-only methods */
 	int settle_ms;  /* PARSELTONGUE_LSP_SETTLE_MS, default 30 */
 	int slow_ms;    /* PARSELTONGUE_LSP_SLOW_MS (default 100, -1 off): log slower messages */
+	/* PARSELTONGUE_LSP_HOLD_MS (default 500, 0 off): after answering
+	 * initialize, the server's own messages wait until the client is
+	 * quiet this long or has a request answered (README "Start-up") */
+	int hold_ms;
 	/* client capabilities */
 	bool cap_progress, cap_watch_dynamic, cap_pull_diag, cap_diag_refresh, cap_hier_symbols;
 	bool cap_link;

@@ -776,6 +776,63 @@ def test_multi_root(w1, w2, w5):
     check("multi-root exits 0", c.exit_code() == 0)
 
 
+def test_start_hold(work):
+    """After answering initialize the server holds its own messages until the
+    client has a request answered, or has been quiet for PARSELTONGUE_LSP_HOLD_MS
+    with no message half-written (Emacs 28's jsonrpc.el loses its place if one
+    arrives while it is still writing its first messages: lsp/README.md)."""
+    caps = {"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": True}}}
+
+    def ours(c):
+        with c.cv:
+            return [n.get("method") for n in c.notes]
+
+    def is_reg(n):
+        return n.get("method") == "client/registerCapability"
+
+    # 1. a long hold: only an answered request releases
+    c = Client(env={"PARSELTONGUE_LSP_HOLD_MS": "60000"})
+    c.request("initialize", init_params([work], progress=True, extra_caps=caps))
+    before = ours(c)
+    c.notify("initialized", {})
+    time.sleep(1.0)
+    check("hold: nothing of the server's own after initialize while the client is not shown reading",
+          ours(c) == before, ours(c))
+    st = c.result("parseltongue/stats")
+    check("hold: requests are answered meanwhile", isinstance(st, dict), st)
+    check("hold: an answered request releases the registration", c.wait_note(is_reg, 5) is not None, ours(c))
+    c.request("shutdown")
+    c.notify("exit")
+    c.exit_code()
+
+    # 2. a quiet client: released after the hold time, without any request
+    c = Client(env={"PARSELTONGUE_LSP_HOLD_MS": "300"})
+    c.request("initialize", init_params([work], extra_caps=caps))
+    c.notify("initialized", {})
+    t0 = time.time()
+    reg = c.wait_note(is_reg, 10)
+    check("hold: a quiet client gets the registration after the hold time",
+          reg is not None and time.time() - t0 >= 0.3, (reg, time.time() - t0))
+
+    # 3. a client still writing a message (half of a didOpen): nothing until it is whole
+    c = Client(env={"PARSELTONGUE_LSP_HOLD_MS": "300"})
+    c.request("initialize", init_params([work], extra_caps=caps))
+    c.notify("initialized", {})
+    text = "// " + "x" * 200000 + "\n"
+    body = json.dumps({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
+        "uri": uri_of(work + "/src/big.rs"), "languageId": "rust", "version": 1, "text": text}}}).encode()
+    frame = b"Content-Length: %d\r\n\r\n" % len(body) + body
+    c.raw(frame[:70000])
+    time.sleep(1.2)
+    check("hold: nothing while the client's message is half-written", not any(map(is_reg, c.notes)), ours(c))
+    c.raw(frame[70000:])
+    check("hold: released once the message is whole and the client quiet", c.wait_note(is_reg, 10) is not None,
+          ours(c))
+    c.request("shutdown")
+    c.notify("exit")
+    check("hold: exit code 0", c.exit_code() == 0)
+
+
 def main():
     if not os.access(BIN, os.X_OK):
         print("no binary at " + BIN)
@@ -792,6 +849,7 @@ def main():
         shutil.copytree(os.path.join(HERE, "fixtures", "lsp1"), os.path.join(w4, "ünï code"))
         for name, fn in (("protocol faults", lambda: test_protocol_faults(w3)),
                          ("main", lambda: test_main(w1)),
+                         ("start-up hold", lambda: test_start_hold(w3)),
                          ("encodings", lambda: test_utf8_and_pull(os.path.join(w4, "ünï code"))),
                          ("multi-root", lambda: test_multi_root(w3, w2, w5)),
                          ("hostile params", lambda: test_hostile(w3)),
