@@ -136,6 +136,136 @@ static void append(json_t *arr, json_t *x)
 		json_array_append_new(arr, x);
 }
 
+/* ---- the trait's name in an impl header ------------------------------------ *
+ *
+ * An impl's IMPL edge is written over the whole impl block; a reference
+ * or an implementation is shown at the trait's name in its header
+ * (`impl<T> fmt::Display for X<T>` → `Display`). The header is read from
+ * the text the editor sees, which is the text the graph was made from. */
+
+static bool ident_start(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+static bool ident_char(char c)
+{
+	return ident_start(c) || (c >= '0' && c <= '9');
+}
+
+/* Skip white space and comments from *p (below end). */
+static void skip_blank(const char *t, size_t end, size_t *p)
+{
+	while (*p < end) {
+		if (t[*p] == ' ' || t[*p] == '\t' || t[*p] == '\n' || t[*p] == '\r') {
+			(*p)++;
+		} else if (*p + 1 < end && t[*p] == '/' && t[*p + 1] == '/') {
+			while (*p < end && t[*p] != '\n')
+				(*p)++;
+		} else if (*p + 1 < end && t[*p] == '/' && t[*p + 1] == '*') {
+			const char *e = memmem(t + *p + 2, end - *p - 2, "*/", 2);
+			*p = e ? (size_t)(e - t) + 2 : end;
+		} else {
+			return;
+		}
+	}
+}
+
+/* The word at *p (advanced past it), or an empty word. */
+static size_t word_at(const char *t, size_t end, size_t *p)
+{
+	size_t a = *p;
+	if (a + 2 < end && t[a] == 'r' && t[a + 1] == '#' && ident_start(t[a + 2]))
+		a += 2; /* a raw identifier */
+	if (a >= end || !ident_start(t[a]))
+		return 0;
+	size_t b = a;
+	while (b < end && ident_char(t[b]))
+		b++;
+	*p = b;
+	return b - a;
+}
+
+static bool is_word(const char *t, size_t at, size_t n, const char *w)
+{
+	return n == strlen(w) && memcmp(t + at, w, n) == 0;
+}
+
+/* Skip `<...>` from *p (at '<'), nested, with `->` inside not closing it. */
+static void skip_generics(const char *t, size_t end, size_t *p)
+{
+	int depth = 0;
+	for (; *p < end; (*p)++) {
+		char c = t[*p];
+		if (c == '-' && *p + 1 < end && t[*p + 1] == '>')
+			(*p)++;
+		else if (c == '<')
+			depth++;
+		else if (c == '>' && --depth == 0) {
+			(*p)++;
+			return;
+		}
+	}
+}
+
+/* Byte offsets [*ns, *ne) of the trait's name in the impl header that
+ * starts at `from` (the impl item's start), read no further than `end`.
+ * False when the text there is no `impl Trait for Type` header. */
+static bool header_trait_name(const char *t, size_t from, size_t end, size_t *ns, size_t *ne)
+{
+	size_t p = from, a, n;
+	skip_blank(t, end, &p);
+	a = p;
+	n = word_at(t, end, &p);
+	if (is_word(t, a, n, "unsafe")) {
+		skip_blank(t, end, &p);
+		a = p;
+		n = word_at(t, end, &p);
+	}
+	if (!is_word(t, a, n, "impl"))
+		return false;
+	skip_blank(t, end, &p);
+	if (p < end && t[p] == '<')
+		skip_generics(t, end, &p);
+	int depth = 0;
+	bool have = false;
+	while (p < end) {
+		skip_blank(t, end, &p);
+		if (p >= end)
+			break;
+		char c = t[p];
+		a = p;
+		if ((n = word_at(t, end, &p))) {
+			if (depth == 0 && is_word(t, a, n, "for"))
+				return have;
+			if (depth == 0 && (is_word(t, a, n, "where") || is_word(t, a, n, "const") ||
+					   is_word(t, a, n, "dyn")))
+				continue;
+			if (depth == 0) {
+				*ns = p - n;
+				*ne = p;
+				have = true;
+			}
+			continue;
+		}
+		if (c == '{' || c == ';')
+			return false;
+		if (c == '-' && p + 1 < end && t[p + 1] == '>')
+			p++;
+		else if (c == '<' || c == '(' || c == '[')
+			depth++;
+		else if ((c == '>' || c == ')' || c == ']') && depth > 0)
+			depth--;
+		else if (c == '\'') { /* a lifetime: its name is no trait's */
+			size_t after = p + 1;
+			if (word_at(t, end, &after))
+				p = after - 1;
+		}
+		p++;
+	}
+	return false;
+}
+
 void lsp_convert_ranges(lsp_server *s, const char *uri, json_t *items)
 {
 	size_t len = 0, i;
@@ -158,6 +288,95 @@ void lsp_convert_ranges(lsp_server *s, const char *uri, json_t *items)
 	}
 	lsp_lines_free(&L);
 	free(text);
+}
+
+/* The graph's (line, byte column) of byte offset off of L's text. */
+static void graph_of(const lsp_lines *L, size_t off, uint32_t *line, uint32_t *col)
+{
+	size_t lo = 0, hi = L->starts.n;
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (L->starts.v[mid] <= off)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	*line = (uint32_t)lo;
+	*col = (uint32_t)(off - (L->starts.n ? L->starts.v[lo] : 0));
+}
+
+/* The location of an IMPL edge's site: the trait's name when the site is
+ * an impl block, else the site itself (a derive, a method's name, an impl
+ * a macro wrote). */
+static json_t *impl_site_loc(req *q, const query_site *st)
+{
+	const char *rel = query_file_path(q->txn, st->file);
+	if (!*rel)
+		return NULL;
+	const lsp_lines *L = lines_of(q, rel);
+	if (st->line >= L->starts.n || st->end_line >= L->starts.n)
+		return site_loc(q, st);
+	size_t from = L->starts.v[st->line] + st->col;
+	size_t end = L->starts.v[st->end_line] + st->end_col, a = 0, b = 0;
+	if (end > L->len)
+		end = L->len;
+	if (from >= end || !header_trait_name(L->text, from, end, &a, &b))
+		return site_loc(q, st);
+	query_site n = {.file = st->file};
+	graph_of(L, a, &n.line, &n.col);
+	graph_of(L, b, &n.end_line, &n.end_col);
+	return site_loc(q, &n);
+}
+
+/* ---- location lists: by file, then position, each once ------------------------- */
+
+static void loc_key(json_t *l, const char **uri, json_int_t k[4])
+{
+	json_t *u = json_object_get(l, "uri"), *r = json_object_get(l, "range");
+	if (!u) {
+		u = json_object_get(l, "targetUri");
+		r = json_object_get(l, "targetSelectionRange");
+	}
+	*uri = json_string_value(u) ? json_string_value(u) : "";
+	const char *side[2] = {"start", "end"};
+	for (int i = 0; i < 2; i++) {
+		json_t *p = json_object_get(r, side[i]);
+		k[2 * i] = json_integer_value(json_object_get(p, "line"));
+		k[2 * i + 1] = json_integer_value(json_object_get(p, "character"));
+	}
+}
+
+static int cmp_loc(const void *pa, const void *pb)
+{
+	const char *ua, *ub;
+	json_int_t ka[4], kb[4];
+	loc_key(*(json_t *const *)pa, &ua, ka);
+	loc_key(*(json_t *const *)pb, &ub, kb);
+	int c = strcmp(ua, ub);
+	if (c)
+		return c;
+	for (int i = 0; i < 4; i++)
+		if (ka[i] != kb[i])
+			return ka[i] < kb[i] ? -1 : 1;
+	return 0;
+}
+
+/* Sort a list of Locations (or LocationLinks) by URI and range, and drop
+ * repeats (a trait named by an impl is both used and implemented there).
+ * Steals arr; returns the sorted list. */
+static json_t *sorted_locations(json_t *arr)
+{
+	size_t n = json_array_size(arr);
+	json_t **v = pt_xmalloc((n ? n : 1) * sizeof *v), *out = json_array();
+	for (size_t i = 0; i < n; i++)
+		v[i] = json_array_get(arr, i);
+	qsort(v, n, sizeof *v, cmp_loc);
+	for (size_t i = 0; i < n; i++)
+		if (!i || cmp_loc(&v[i - 1], &v[i]) != 0)
+			json_array_append(out, v[i]);
+	free(v);
+	json_decref(arr);
+	return out;
 }
 
 /* ---- entities --------------------------------------------------------------- */
@@ -514,8 +733,10 @@ json_t *lsp_req_implementation(lsp_server *s, json_t *params, lsp_err *err)
 				if (!is_trait && query_entity(q.txn, it->other, &tr) == STORE_OK &&
 				    !(tr.flags & ENT_EXTERNAL))
 					loc = name_loc(&q, &tr);
-				if (!loc)
+				if (!loc && it->derive)
 					loc = site_loc(&q, &res.sites.v[it->site_off]);
+				else if (!loc)
+					loc = impl_site_loc(&q, &res.sites.v[it->site_off]);
 				append(out, loc);
 			}
 		}
@@ -526,7 +747,23 @@ json_t *lsp_req_implementation(lsp_server *s, json_t *params, lsp_err *err)
 		json_decref(out);
 		return json_null();
 	}
-	return out;
+	return sorted_locations(out);
+}
+
+/* The sites of the incoming CALLS, USES and IMPL edges of id, each an
+ * impl's at the trait's name in its header. */
+static void append_references(req *q, uint64_t id, json_t *out)
+{
+	query_edges it;
+	rec_edge e;
+	query_edges_open(q->txn, id, QUERY_IN, &it);
+	while (query_edges_next(&it, &e)) {
+		if (e.kind != REL_CALLS && e.kind != REL_USES && e.kind != REL_IMPL)
+			continue;
+		query_site st = {e.file, e.sl, e.sc, e.el, e.ec};
+		bool impl = e.kind == REL_IMPL && !(e.flags & EDGE_DERIVE);
+		append(out, impl ? impl_site_loc(q, &st) : site_loc(q, &st));
+	}
 }
 
 json_t *lsp_req_references(lsp_server *s, json_t *params, lsp_err *err)
@@ -540,17 +777,13 @@ json_t *lsp_req_references(lsp_server *s, json_t *params, lsp_err *err)
 	if (at_cursor(&q, s, params, &h, NULL)) {
 		for (size_t k = 0; k < h.n; k++) {
 			rec_entity e;
-			query_results res = {0};
 			if (decl && query_entity(q.txn, h.ids[k], &e) == STORE_OK)
 				append(out, name_loc(&q, &e));
-			query_references(q.txn, h.ids[k], 0, &res);
-			for (size_t i = 0; i < res.sites.n; i++)
-				append(out, site_loc(&q, &res.sites.v[i]));
-			query_results_free(&res);
+			append_references(&q, h.ids[k], out);
 		}
 	}
 	req_end(&q);
-	return out;
+	return sorted_locations(out);
 }
 
 json_t *lsp_req_hover(lsp_server *s, json_t *params, lsp_err *err)

@@ -776,6 +776,48 @@ def test_multi_root(w1, w2, w5):
     check("multi-root exits 0", c.exit_code() == 0)
 
 
+# tests/fixtures/lsp3, by hand (0-based lines, utf-8 = utf-16 here: ASCII only):
+#   lib.rs  4 `pub trait Named {` (name 10..15)       8 `pub trait Shape: Named + fmt::Debug {` (Named 17..22)
+#          13 `pub struct Square {` (12..18)          17 `impl Named for Square {` (Named 5..10)
+#          23 `impl Shape for Square {` (Shape 5..10) 29 `pub struct Wrapper<'a, F> {` (11..18)
+#          33 `impl<'a, F: Fn(u8) -> u8> fmt::Display for Wrapper<'a, F> {` (Display 31..38)
+#          39 `impl<'a, F> Named` / 40 `    for Wrapper<'a, F>` (Named 12..17)
+#          12 `#[derive(Debug, Clone)]`
+#   shapes.rs 0 `use crate::{Named, Shape};` (Named 12..17)   7 `impl Named for Circle {` (5..10)
+#            13 `impl Shape for Circle {` (5..10)            3 `pub struct Circle {` (11..17)
+
+
+def flat(locs):
+    """(basename, start line, start char, end line, end char) of each location, in the order given."""
+    return [(os.path.basename(l["uri"]), l["range"]["start"]["line"], l["range"]["start"]["character"],
+             l["range"]["end"]["line"], l["range"]["end"]["character"]) for l in (locs or [])]
+
+
+def test_impl_sites(work):
+    """References and implementations at impl sites point at the trait's name in the
+    header (generics with `->`, lifetimes, a path, a header over two lines), sorted by
+    file and position."""
+    lib = uri_of(work + "/src/lib.rs")
+    c = Client()
+    c.request("initialize", init_params([work], encodings=["utf-8"]))
+    c.notify("initialized", {})
+    wait_ready(c)
+    refs = c.result("textDocument/references", at(lib, 4, 12, context={"includeDeclaration": False}))
+    check("references of a trait: the trait's name in each impl header and use, sorted",
+          flat(refs) == [("lib.rs", 8, 17, 8, 22), ("lib.rs", 17, 5, 17, 10), ("lib.rs", 39, 12, 39, 17),
+                         ("shapes.rs", 0, 12, 0, 17), ("shapes.rs", 7, 5, 7, 10)], flat(refs))
+    impls = c.result("textDocument/implementation", at(lib, 4, 12))
+    check("implementations of a trait: the trait's name in each impl header, sorted",
+          flat(impls) == [("lib.rs", 17, 5, 17, 10), ("lib.rs", 39, 12, 39, 17), ("shapes.rs", 7, 5, 7, 10)],
+          flat(impls))
+    impls = c.result("textDocument/implementation", at(lib, 29, 13))
+    check("implementations of a type: its traits (ours at their definition, std's at `Display` in the header)",
+          flat(impls) == [("lib.rs", 4, 10, 4, 15), ("lib.rs", 33, 31, 33, 38)], flat(impls))
+    c.request("shutdown")
+    c.notify("exit")
+    check("impl sites: exit code 0", c.exit_code() == 0)
+
+
 def test_start_hold(work):
     """After answering initialize the server holds its own messages until the
     client has a request answered, or has been quiet for PARSELTONGUE_LSP_HOLD_MS
@@ -840,7 +882,8 @@ def main():
         return 1
     tmp = tempfile.mkdtemp(prefix="pt-lsp-")
     try:
-        w1, w2, w3, w4, w5 = (os.path.join(tmp, n) for n in ("ws1", "ws2", "ws3", "ws4", "ws5"))
+        w1, w2, w3, w4, w5, w6 = (os.path.join(tmp, n) for n in ("ws1", "ws2", "ws3", "ws4", "ws5", "ws6"))
+        shutil.copytree(os.path.join(HERE, "fixtures", "lsp3"), w6)
         shutil.copytree(os.path.join(HERE, "fixtures", "lsp1"), w1)
         shutil.copytree(os.path.join(HERE, "fixtures", "lsp2"), w2)
         shutil.copytree(os.path.join(HERE, "fixtures", "lsp2"), w5)
@@ -850,6 +893,7 @@ def main():
         for name, fn in (("protocol faults", lambda: test_protocol_faults(w3)),
                          ("main", lambda: test_main(w1)),
                          ("start-up hold", lambda: test_start_hold(w3)),
+                         ("impl sites", lambda: test_impl_sites(w6)),
                          ("encodings", lambda: test_utf8_and_pull(os.path.join(w4, "ünï code"))),
                          ("multi-root", lambda: test_multi_root(w3, w2, w5)),
                          ("hostile params", lambda: test_hostile(w3)),

@@ -4,7 +4,9 @@
 ;; of tests/fixtures/lsp1), PT_DB (database dir), PT_ROOT (the repository).
 ;; Expectations by hand from the fixture (1-based lines, 0-based char columns,
 ;; as xref reports them):
-;;   shapes.rs 1  `pub trait Area`   impls: `impl Area for Circle` (14), `impl Area for Square` (20)
+;;   shapes.rs 1  `pub trait Area`   impls: `impl Area for Circle` (14), `impl Area for Square` (20),
+;;                                    `Area' at column 5 of each; also used in lib.rs 6:13 (`use') and
+;;                                    26:18 (`T: Area')
 ;;   lib.rs   22  `pub fn helper`    references: lib.rs 18 (after "größe — ∑ 😀": char column 39,
 ;;                                    utf-16 unit 40), the name itself 22:7, lib.rs 31:4 and 31:16
 ;;   ping.rs / pong.rs use each other's types: a module cycle.
@@ -106,6 +108,14 @@
       (pt-check "implementations of trait Area (eglot xrefs): shapes.rs 14 and 20"
                 (equal (mapcar (lambda (s) (string-join (butlast (split-string s ":")) ":")) got)
                        '("shapes.rs:14" "shapes.rs:20"))
+                got))
+    (let ((got (mapcar #'pt-xref-where (eglot--lsp-xrefs-for-method :textDocument/implementation))))
+      (pt-check "implementations of Area point at `Area' in each impl header, in order"
+                (equal got '("shapes.rs:14:5" "shapes.rs:20:5")) got))
+    (let* ((xs (xref-backend-references 'eglot (xref-backend-identifier-at-point 'eglot)))
+           (got (mapcar #'pt-xref-where xs)))
+      (pt-check "references of Area (eglot asks with the declaration): the use, the bound, the impl headers, in order"
+                (equal got '("lib.rs:6:13" "lib.rs:26:18" "shapes.rs:1:10" "shapes.rs:14:5" "shapes.rs:20:5"))
                 got))
     (let ((raw (jsonrpc-request server :textDocument/implementation (eglot--TextDocumentPositionParams))))
       (pt-check "textDocument/implementation through jsonrpc-request: two locations"
