@@ -710,7 +710,7 @@ json_t *lsp_req_definition(lsp_server *s, json_t *params, lsp_err *err)
 		json_decref(out);
 		return json_null();
 	}
-	return out;
+	return sorted_locations(out);
 }
 
 json_t *lsp_req_implementation(lsp_server *s, json_t *params, lsp_err *err)
