@@ -182,6 +182,7 @@ static void read_client_caps(lsp_server *s, json_t *caps)
 	s->cap_hier_symbols =
 		path_bool(td, "documentSymbol", "hierarchicalDocumentSymbolSupport", NULL);
 	s->cap_link = path_bool(td, "definition", "linkSupport", NULL);
+	s->cap_lens_refresh = path_bool(ws, "codeLens", "refreshSupport", NULL);
 	/* the first encoding the client offers that we speak; utf-16 if none */
 	s->enc = LSP_UTF16;
 	json_t *encs = json_object_get(json_object_get(caps, "general"), "positionEncodings");
@@ -197,6 +198,81 @@ static void read_client_caps(lsp_server *s, json_t *caps)
 	}
 }
 
+/* ---- workspace/executeCommand ------------------------------------------------ *
+ *
+ * Each custom request is also a command of the same name, for clients that
+ * can run a server's commands but not send its own requests (code lenses,
+ * generic clients): arguments[0] is the request's params. */
+
+/* parseltongue/reindex: compare every folder with the disk again. */
+static json_t *h_reindex(lsp_server *s, json_t *params, lsp_err *err)
+{
+	(void)params;
+	(void)err;
+	for (size_t i = 0; i < s->roots.n; i++)
+		if (!atomic_load(&s->roots.v[i]->retired))
+			lsp_root_queue(s->roots.v[i], NULL, NULL, 0, false);
+	return NULL;
+}
+
+typedef struct {
+	const char *name;
+	lsp_handler *fn;
+} command;
+
+static const command commands[] = {
+	{"parseltongue/blastRadius", lsp_req_blast_radius},
+	{"parseltongue/whatImplements", lsp_req_what_implements},
+	{"parseltongue/findCycles", lsp_req_find_cycles},
+	{"parseltongue/generateContext", lsp_req_generate_context},
+	{"parseltongue/stats", lsp_req_stats},
+	{"parseltongue/reindex", h_reindex},
+};
+
+static json_t *h_execute_command(lsp_server *s, json_t *params, lsp_err *err)
+{
+	const char *name = json_string_value(json_object_get(params, "command"));
+	json_t *args = json_object_get(params, "arguments"), *a0 = json_array_get(args, 0);
+	/* a code lens clicked in a client that does not handle it itself:
+	 * the locations it would show */
+	if (name && strcmp(name, "parseltongue.showReferences") == 0) {
+		json_t *locs = json_array_get(args, 2);
+		return locs ? json_incref(locs) : NULL;
+	}
+	for (size_t i = 0; name && i < sizeof commands / sizeof *commands; i++) {
+		if (strcmp(commands[i].name, name) != 0)
+			continue;
+		json_t *p = json_is_object(a0) ? json_incref(a0) : json_object();
+		json_t *res = commands[i].fn(s, p, err);
+		json_decref(p);
+		return res;
+	}
+	err->code = JRPC_INVALID_PARAMS;
+	snprintf(err->msg, sizeof err->msg, "unknown command %s", name ? name : "(none)");
+	return NULL;
+}
+
+/* codeLens: false (initializationOptions), or settings
+ * {"parseltongue": {"codeLens": false | {"enable": false}}}; true/absent: on. */
+static void read_lens_setting(lsp_server *s, json_t *v)
+{
+	if (json_is_object(v))
+		v = json_object_get(v, "enable");
+	if (!json_is_boolean(v) || json_is_true(v) == atomic_load(&s->lens_on))
+		return;
+	atomic_store(&s->lens_on, json_is_true(v));
+	if (s->phase == 1 && s->cap_lens_refresh)
+		jrpc_request(s->out, "workspace/codeLens/refresh", NULL);
+}
+
+static json_t *h_did_change_configuration(lsp_server *s, json_t *params, lsp_err *err)
+{
+	(void)err;
+	json_t *pt = json_object_get(json_object_get(params, "settings"), "parseltongue");
+	read_lens_setting(s, json_object_get(pt, "codeLens"));
+	return NULL;
+}
+
 static json_t *server_caps(lsp_server *s)
 {
 	json_t *c = json_object();
@@ -204,10 +280,10 @@ static json_t *server_caps(lsp_server *s)
 	json_object_set_new(c, "textDocumentSync",
 			    json_pack("{s:b,s:i,s:{s:b}}", "openClose", 1, "change", 2, "save",
 				      "includeText", 0));
-	const char *on[] = {"definitionProvider",     "implementationProvider",
-			    "referencesProvider",     "callHierarchyProvider",
-			    "documentSymbolProvider", "workspaceSymbolProvider",
-			    "hoverProvider"};
+	const char *on[] = {
+		"definitionProvider",    "implementationProvider", "referencesProvider",
+		"callHierarchyProvider", "documentSymbolProvider", "workspaceSymbolProvider",
+		"hoverProvider",         "typeHierarchyProvider",  "documentHighlightProvider"};
 	for (size_t i = 0; i < sizeof on / sizeof *on; i++)
 		json_object_set_new(c, on[i], json_true());
 	json_object_set_new(c, "diagnosticProvider",
@@ -216,6 +292,11 @@ static json_t *server_caps(lsp_server *s)
 	json_object_set_new(c, "workspace",
 			    json_pack("{s:{s:b,s:b}}", "workspaceFolders", "supported", 1,
 				      "changeNotifications", 1));
+	json_object_set_new(c, "codeLensProvider", json_pack("{s:b}", "resolveProvider", 1));
+	json_t *cmds = json_array();
+	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+		json_array_append_new(cmds, json_string(commands[i].name));
+	json_object_set_new(c, "executeCommandProvider", json_pack("{s:o}", "commands", cmds));
 	json_object_set_new(c, "experimental",
 			    json_pack("{s:{s:b,s:b,s:b,s:b,s:b}}", "parseltongue", "blastRadius", 1,
 				      "whatImplements", 1, "findCycles", 1, "generateContext", 1,
@@ -234,6 +315,8 @@ static json_t *h_initialize(lsp_server *s, json_t *params, lsp_err *err)
 	if (json_is_integer(pid))
 		watch_client(s, (pid_t)json_integer_value(pid));
 	read_client_caps(s, json_object_get(params, "capabilities"));
+	read_lens_setting(
+		s, json_object_get(json_object_get(params, "initializationOptions"), "codeLens"));
 	lsp_roots_open(s, params);
 	s->phase = 1;
 	if (s->hold_ms > 0)
@@ -480,6 +563,14 @@ static const route routes[] = {
 	{"textDocument/hover", lsp_req_hover, 0},
 	{"textDocument/diagnostic", lsp_req_document_diagnostic, 0},
 	{"workspace/diagnostic", lsp_req_workspace_diagnostic, 0},
+	{"workspace/didChangeConfiguration", h_did_change_configuration, NOTIFY},
+	{"workspace/executeCommand", h_execute_command, 0},
+	{"textDocument/prepareTypeHierarchy", lsp_req_prepare_type_hierarchy, 0},
+	{"typeHierarchy/supertypes", lsp_req_type_supertypes, 0},
+	{"typeHierarchy/subtypes", lsp_req_type_subtypes, 0},
+	{"textDocument/codeLens", lsp_req_code_lens, 0},
+	{"codeLens/resolve", lsp_req_code_lens_resolve, 0},
+	{"textDocument/documentHighlight", lsp_req_document_highlight, 0},
 	{"parseltongue/blastRadius", lsp_req_blast_radius, 0},
 	{"parseltongue/whatImplements", lsp_req_what_implements, 0},
 	{"parseltongue/findCycles", lsp_req_find_cycles, 0},
@@ -743,6 +834,7 @@ int lsp_main(int argc, char **argv)
 {
 	lsp_server *s = pt_xcalloc(1, sizeof *s);
 	s->enc = LSP_UTF16;
+	atomic_store(&s->lens_on, true);
 	pthread_mutex_init(&s->qmu, NULL);
 	pthread_cond_init(&s->qcv, NULL);
 	pthread_mutex_init(&s->diag_mu, NULL);

@@ -818,6 +818,141 @@ def test_impl_sites(work):
     check("impl sites: exit code 0", c.exit_code() == 0)
 
 
+def test_lsp3_features(work):
+    """Type hierarchy, code lens (lazy resolve, refresh after an edit, the setting),
+    documentHighlight and workspace/executeCommand, on lsp3 (expectations above)."""
+    lib, shapes = uri_of(work + "/src/lib.rs"), uri_of(work + "/src/shapes.rs")
+    c = Client()
+    r = c.request("initialize", init_params([work], encodings=["utf-8"],
+                                            extra_caps={"workspace": {"codeLens": {"refreshSupport": True}}}))
+    caps = (r or {}).get("result", {}).get("capabilities", {})
+    check("capabilities: type hierarchy, highlight, code lens with resolve",
+          caps.get("typeHierarchyProvider") is True and caps.get("documentHighlightProvider") is True and
+          caps.get("codeLensProvider") == {"resolveProvider": True}, caps)
+    cmds = caps.get("executeCommandProvider", {}).get("commands", [])
+    check("executeCommandProvider: the custom requests and reindex",
+          sorted(cmds) == sorted(["parseltongue/blastRadius", "parseltongue/whatImplements", "parseltongue/findCycles",
+                                  "parseltongue/generateContext", "parseltongue/stats", "parseltongue/reindex"]), cmds)
+    c.notify("initialized", {})
+    wait_ready(c)
+
+    def names(items):
+        if not isinstance(items, list):
+            return items
+        return [(i["name"], os.path.basename(i["uri"]), i["selectionRange"]["start"]["line"],
+                 i["selectionRange"]["start"]["character"]) for i in items]
+
+    def hier(line, ch):
+        items = c.result("textDocument/prepareTypeHierarchy", at(lib, line, ch))
+        if not isinstance(items, list) or len(items) != 1:
+            return items, None, None
+        return (items, c.result("typeHierarchy/supertypes", {"item": items[0]}),
+                c.result("typeHierarchy/subtypes", {"item": items[0]}))
+
+    it, sup, sub = hier(8, 12)   # trait Shape: Named + fmt::Debug
+    check("prepareTypeHierarchy on a trait", names(it) == [("Shape", "lib.rs", 8, 10)], it)
+    check("supertypes of a trait: its supertraits in the workspace", names(sup) == [("Named", "lib.rs", 4, 10)], sup)
+    check("subtypes of a trait: its implementors",
+          names(sub) == [("Square", "lib.rs", 13, 11), ("Circle", "shapes.rs", 3, 11)], sub)
+    it, sup, sub = hier(4, 12)   # trait Named
+    check("subtypes of a supertrait: the subtrait and the implementors",
+          names(sub) == [("Shape", "lib.rs", 8, 10), ("Square", "lib.rs", 13, 11), ("Wrapper", "lib.rs", 29, 11),
+                         ("Circle", "shapes.rs", 3, 11)], sub)
+    check("supertypes of a trait without supertraits: []", sup == [], sup)
+    it, sup, sub = hier(13, 13)  # struct Square, #[derive(Debug, Clone)]
+    check("supertypes of a type: its traits, std's derived ones at the derive",
+          names(sup) == [("Named", "lib.rs", 4, 10), ("Shape", "lib.rs", 8, 10), ("std::fmt::Debug", "lib.rs", 12, 9),
+                         ("std::clone::Clone", "lib.rs", 12, 16)], sup)
+    check("subtypes of a type: []", sub == [], sub)
+    it, sup, sub = hier(33, 33)  # `Display` in `impl<'a, F: Fn(u8) -> u8> fmt::Display for Wrapper<'a, F>`
+    check("prepareTypeHierarchy on a std trait's name in an impl header",
+          names(it) == [("std::fmt::Display", "lib.rs", 33, 31)], it)
+    check("subtypes of a std trait: the workspace's implementors", names(sub) == [("Wrapper", "lib.rs", 29, 11)], sub)
+    check("prepareTypeHierarchy on a function: null", c.result("textDocument/prepareTypeHierarchy",
+                                                               at(lib, 49, 9)) is None)
+    d = c.result("textDocument/definition", at(lib, 39, 13))
+    check("definition on the trait's name in a two-line impl header", starts(d) == [("lib.rs", 4, 10)], d)
+
+    lenses = c.result("textDocument/codeLens", td(lib))
+    got = {} if not isinstance(lenses, list) else {
+        (l["range"]["start"]["line"], l["range"]["start"]["character"]): l for l in lenses}
+    check("code lenses: one per function, method, trait and type of the file, none resolved yet",
+          sorted(got) == [(4, 10), (5, 7), (8, 10), (9, 7), (13, 11), (18, 7), (24, 7), (29, 11), (34, 7), (44, 7),
+                          (49, 7), (57, 7)] and all("command" not in l for l in got.values()), sorted(got))
+
+    def resolved(key):
+        l = got.get(key)
+        r = c.result("codeLens/resolve", l) if l else None
+        cmd = (r or {}).get("command") or {}
+        args = cmd.get("arguments") or [None, None, None]
+        return cmd.get("title"), cmd.get("command"), args[1], flat(args[2])
+    check("lens on a trait: 3 implementations, shown at the trait's name in each header",
+          resolved((4, 10)) == ("3 implementations", "parseltongue.showReferences", pos(4, 10),
+                                [("lib.rs", 17, 5, 17, 10), ("lib.rs", 39, 12, 39, 17), ("shapes.rs", 7, 5, 7, 10)]),
+          resolved((4, 10)))
+    check("lens on a trait method called through dyn: 2 callers at the call sites",
+          resolved((9, 7)) == ("2 callers", "parseltongue.showReferences", pos(9, 7),
+                               [("lib.rs", 52, 17, 52, 21), ("lib.rs", 59, 14, 59, 18)]), resolved((9, 7)))
+    check("lens on a type: 4 implementations (2 impls, 2 derives)", resolved((13, 11))[0] == "4 implementations",
+          resolved((13, 11)))
+    check("lens on a function: 1 caller", resolved((49, 7))[0:2] == ("1 caller", "parseltongue.showReferences"),
+          resolved((49, 7)))
+    # an edit adds a second caller of total (a new function): a refresh is asked for, and the lens says 2
+    text = open(work + "/src/shapes.rs").read()
+    c.notify("textDocument/didOpen", {"textDocument": {"uri": shapes, "languageId": "rust", "version": 1,
+                                                       "text": text}})
+    with c.cv:
+        before = len(c.notes)
+    edited = text + "\npub fn none() -> f64 {\n    crate::total(&[])\n}\n"
+    c.notify("textDocument/didChange", {"textDocument": {"uri": shapes, "version": 2},
+                                        "contentChanges": [{"text": edited}]})
+    ref = c.wait_note(lambda n: n.get("method") == "workspace/codeLens/refresh" and c.notes.index(n) >= before, 10)
+    check("after an edit: workspace/codeLens/refresh", ref is not None)
+    if ref:
+        c.send({"jsonrpc": "2.0", "id": ref["id"], "result": None})
+    lenses = c.result("textDocument/codeLens", td(lib))
+    got = {} if not isinstance(lenses, list) else {
+        (l["range"]["start"]["line"], l["range"]["start"]["character"]): l for l in lenses}
+    check("after an edit: the lens counts the new caller", resolved((49, 7))[0] == "2 callers", resolved((49, 7)))
+    c.notify("workspace/didChangeConfiguration", {"settings": {"parseltongue": {"codeLens": {"enable": False}}}})
+    check("setting codeLens.enable false: no lenses", c.result("textDocument/codeLens", td(lib)) == [])
+    c.notify("workspace/didChangeConfiguration", {"settings": {"parseltongue": {"codeLens": {"enable": True}}}})
+    check("setting codeLens.enable true: lenses again", len(c.result("textDocument/codeLens", td(lib)) or []) == 12)
+
+    hl = c.result("textDocument/documentHighlight", at(lib, 4, 12))
+    got = [(h["range"]["start"]["line"], h["range"]["start"]["character"], h["range"]["end"]["character"], h["kind"])
+           for h in (hl or [])]
+    check("documentHighlight on a trait: its name (text) and its uses in this file (read), in order",
+          got == [(4, 10, 15, 1), (8, 17, 22, 2), (17, 5, 10, 2), (39, 12, 17, 2)], got)
+    check("documentHighlight off any symbol: []", c.result("textDocument/documentHighlight", at(lib, 2, 0)) == [])
+
+    r = c.result("workspace/executeCommand", {"command": "parseltongue/whatImplements",
+                                              "arguments": [at(lib, 4, 12)]})
+    check("executeCommand parseltongue/whatImplements: the request's answer",
+          isinstance(r, dict) and sorted(i["type"] for i in r["items"]) ==
+          ["hier::Square", "hier::Wrapper", "hier::shapes::Circle"], r)
+    r = c.result("workspace/executeCommand", {"command": "parseltongue/stats"})
+    check("executeCommand without arguments (2 sources and Cargo.toml)", isinstance(r, dict) and r.get("files") == 3, r)
+    r = c.request("workspace/executeCommand", {"command": "parseltongue/nothing"})
+    check("executeCommand of an unknown command: -32602", (r or {}).get("error", {}).get("code") == -32602, r)
+    r = c.result("workspace/executeCommand", {"command": "parseltongue.showReferences",
+                                              "arguments": [lib, pos(0, 0), [{"uri": lib, "range": {}}]]})
+    check("executeCommand parseltongue.showReferences (a lens a client runs on the server): its locations",
+          r == [{"uri": lib, "range": {}}], r)
+    c.request("shutdown")
+    c.notify("exit")
+    check("lsp3: exit code 0", c.exit_code() == 0)
+
+    c = Client()
+    c.request("initialize", dict(init_params([work]), initializationOptions={"codeLens": False}))
+    c.notify("initialized", {})
+    wait_ready(c)
+    check("initializationOptions codeLens false: no lenses", c.result("textDocument/codeLens", td(lib)) == [])
+    c.request("shutdown")
+    c.notify("exit")
+    c.exit_code()
+
+
 def test_start_hold(work):
     """After answering initialize the server holds its own messages until the
     client has a request answered, or has been quiet for PARSELTONGUE_LSP_HOLD_MS
@@ -882,8 +1017,9 @@ def main():
         return 1
     tmp = tempfile.mkdtemp(prefix="pt-lsp-")
     try:
-        w1, w2, w3, w4, w5, w6 = (os.path.join(tmp, n) for n in ("ws1", "ws2", "ws3", "ws4", "ws5", "ws6"))
+        w1, w2, w3, w4, w5, w6, w7 = (os.path.join(tmp, n) for n in ("ws1", "ws2", "ws3", "ws4", "ws5", "ws6", "ws7"))
         shutil.copytree(os.path.join(HERE, "fixtures", "lsp3"), w6)
+        shutil.copytree(os.path.join(HERE, "fixtures", "lsp3"), w7)
         shutil.copytree(os.path.join(HERE, "fixtures", "lsp1"), w1)
         shutil.copytree(os.path.join(HERE, "fixtures", "lsp2"), w2)
         shutil.copytree(os.path.join(HERE, "fixtures", "lsp2"), w5)
@@ -894,6 +1030,7 @@ def main():
                          ("main", lambda: test_main(w1)),
                          ("start-up hold", lambda: test_start_hold(w3)),
                          ("impl sites", lambda: test_impl_sites(w6)),
+                         ("type hierarchy, code lens, highlight, commands", lambda: test_lsp3_features(w7)),
                          ("encodings", lambda: test_utf8_and_pull(os.path.join(w4, "ünï code"))),
                          ("multi-root", lambda: test_multi_root(w3, w2, w5)),
                          ("hostile params", lambda: test_hostile(w3)),
