@@ -10,6 +10,8 @@
 #   make analyze    the clang static analyzer (scan-build): fails on any finding
 #   make format     clang-format every C file; make format-check fails if one is not
 #   make bench      benchmarks on real corpora (not part of make test)
+#   make vsix       the VS Code platform package with the server inside (build/parseltongue-linux-x64.vsix)
+#   make install PREFIX=/usr/local   the binary, the Neovim runtime files and the Emacs package
 # HACKING.md says more.
 
 CC       ?= cc
@@ -60,7 +62,7 @@ T       ?=
 UNIT_BIN = $(if $(T),$(filter %/test_$(T),$(TEST_BIN)),$(TEST_BIN))
 
 .SECONDARY:
-.PHONY: all deps grammar run test check unit-test blackbox-test client-test emacs-starts bench bench-accuracy fuzz reliability reliability-quick tsan-test analyze format format-check clean
+.PHONY: all deps grammar run test check unit-test blackbox-test client-test emacs-starts vsix bench bench-accuracy fuzz reliability reliability-quick tsan-test analyze format format-check clean
 all: $(BUILD)/parseltongue
 
 # --- dependencies -----------------------------------------------------------
@@ -119,6 +121,11 @@ $(GEN_OBJ): $(BUILD)/gen/std_names.c
 $(BUILD)/parseltongue: $(CLI_OBJ) $(LIB_OBJ) $(GEN_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# The server the VS Code platform package ships: our four libraries linked in
+# statically (glibc stays shared), so that it runs without Debian's packages.
+$(BUILD)/parseltongue-portable: $(CLI_OBJ) $(LIB_OBJ) $(GEN_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ -Wl,-Bstatic -ltree-sitter -ljansson -llmdb -lxxhash -Wl,-Bdynamic -lm
+
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(LIB_OBJ) $(GEN_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
@@ -147,6 +154,11 @@ client-test: $(BUILD)/parseltongue
 	@bash tests/clients/emacs.sh $(BUILD)/parseltongue
 	@python3 tests/clients/emacs_starts.py $(BUILD)/parseltongue --batch 10 --tty 5
 	@bash tests/clients/vscode.sh $(BUILD)/parseltongue
+
+# The VS Code platform package (the server inside): build/parseltongue-linux-x64.vsix.
+VSIX_TARGET ?= $(if $(filter aarch64,$(shell uname -m)),linux-arm64,linux-x64)
+vsix: $(BUILD)/parseltongue-portable
+	@bash vscode-client/package-platform.sh $(BUILD)/parseltongue-portable $(VSIX_TARGET) build/parseltongue-$(VSIX_TARGET).vsix
 
 # Consecutive Emacs session starts on a real crate, batch and in a terminal
 # (tests/clients/emacs_starts.py): none may be dead. make test runs 10 + 5
@@ -202,6 +214,7 @@ format-check:
 	@clang-format --dry-run --Werror $(FORMAT_SRC) && echo "format-check: every C file is formatted"
 
 clean:
-	rm -rf build/obj build/tests build/san build/tsan build/debug build/gen build/tools build/parseltongue
+	rm -rf build/obj build/tests build/san build/tsan build/debug build/gen build/tools build/parseltongue \
+	  build/parseltongue-portable build/parseltongue-*.vsix
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
