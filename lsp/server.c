@@ -17,6 +17,21 @@
 
 /* ---- logging ------------------------------------------------------------- */
 
+/* PARSELTONGUE_LSP_STDERR_LEVEL (error, warning, info, debug: the default):
+ * the least severe level written to stderr. Neovim logs a server's stderr
+ * as errors; its plugin sets warning, since info reaches the client through
+ * window/logMessage anyway. Set once in lsp_main, before any thread. */
+static int stderr_level = LSP_LOG_DEBUG;
+
+static int level_of(const char *name)
+{
+	const char *names[] = {"error", "warning", "info", "debug"};
+	for (int i = 0; name && i < 4; i++)
+		if (strcmp(name, names[i]) == 0)
+			return LSP_LOG_ERROR + i;
+	return LSP_LOG_DEBUG;
+}
+
 void lsp_log(lsp_server *s, int level, const char *fmt, ...)
 {
 	char msg[1024];
@@ -24,7 +39,8 @@ void lsp_log(lsp_server *s, int level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "parseltongue: %s\n", msg);
+	if (level <= stderr_level)
+		fprintf(stderr, "parseltongue: %s\n", msg);
 	if (s && s->out && level <= LSP_LOG_INFO)
 		jrpc_notify(s->out, "window/logMessage",
 			    json_pack("{s:i,s:s}", "type", level, "message", msg));
@@ -673,7 +689,7 @@ static void request(lsp_server *s, const char *method, json_t *id, json_t *param
 	if (total_ns > 50000000ull)
 		atomic_fetch_add(&s->req_over_50ms, 1);
 	if (s->slow_ms >= 0 && total >= (uint64_t)s->slow_ms)
-		lsp_log(NULL, LSP_LOG_INFO,
+		lsp_log(s, LSP_LOG_INFO,
 			"slow request %s: %llu ms since it was read, %llu ms handling it "
 			"(%llu ms waiting for pending edits)",
 			method, (unsigned long long)total, (unsigned long long)ms,
@@ -692,7 +708,7 @@ static void notification(lsp_server *s, const char *method, json_t *params)
 	json_decref(r->fn(s, params, &err));
 	uint64_t ms = (pt_now_ns() - t0) / 1000000;
 	if (s->slow_ms >= 0 && ms >= (uint64_t)s->slow_ms)
-		lsp_log(NULL, LSP_LOG_INFO, "slow notification %s: %llu ms", method,
+		lsp_log(s, LSP_LOG_INFO, "slow notification %s: %llu ms", method,
 			(unsigned long long)ms);
 }
 
@@ -844,6 +860,7 @@ int lsp_main(int argc, char **argv)
 	s->settle_ms = ms && *ms ? atoi(ms) : 30;
 	const char *slow = getenv("PARSELTONGUE_LSP_SLOW_MS");
 	s->slow_ms = slow && *slow ? atoi(slow) : 100;
+	stderr_level = level_of(getenv("PARSELTONGUE_LSP_STDERR_LEVEL"));
 	const char *hold = getenv("PARSELTONGUE_LSP_HOLD_MS");
 	s->hold_ms = hold && *hold ? atoi(hold) : 500;
 	if (parse_args(s, argc, argv)) {
