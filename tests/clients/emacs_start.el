@@ -12,6 +12,7 @@
 ;; session whose jsonrpc.el lost its place in the stream answers nothing:
 ;; "dead".  The result line written to PT_OUT:
 ;;   alive N FILE:LINE... nested=K      (K: nested runs of the process filter)
+;;   and in a terminal " modeline=PT[N]" (the index state parseltongue-mode shows)
 ;;   dead ERROR nested=K unparsed=BYTES
 ;;   noserver
 
@@ -80,7 +81,18 @@
   ;; C-c p, so the request is made by a command, as a user's would be.
   (global-set-key (kbd "C-c p")
                   (lambda () (interactive)
-                    (with-current-buffer (pt-visited) (pt-probe (eglot-current-server)))
+                    (with-current-buffer (pt-visited)
+                      (pt-probe (eglot-current-server))
+                      ;; and the mode line as redisplay shows it: parseltongue-mode's index state
+                      (let ((end (+ (float-time) 5)) ml)
+                        (while (and (< (float-time) end)
+                                    (not (string-match-p "PT\\[[0-9]+\\]"
+                                                         (setq ml (format-mode-line mode-line-format)))))
+                          (accept-process-output nil 0.05))
+                        (with-temp-buffer
+                          (insert (format " modeline=%s\n"
+                                          (if (string-match "PT\\[[^]]*\\]" ml) (match-string 0 ml) "none")))
+                          (append-to-file (point-min) (point-max) (getenv "PT_OUT")))))
                     (pt-finish)))
   (let ((t0 (float-time)) timer)
     (setq timer

@@ -21,7 +21,9 @@ the file here, not from the server).
   batch: emacs --batch -Q, the README's init lines, find-file,
          post-command-hook, wait for eglot-current-server, ask.
   tty:   emacs -nw -Q FILE in a pseudo-terminal; once eglot manages the
-         buffer the harness types C-c p, a command that asks.
+         buffer the harness types C-c p, a command that asks, and then
+         reads the mode line, which must show parseltongue-mode's index
+         state (PT[entities]).
 
 usage: python3 tests/clients/emacs_starts.py BINARY [--batch N] [--tty N]
        (defaults 10 and 3; `make emacs-starts` runs 50 and 50)
@@ -31,6 +33,7 @@ import argparse
 import glob
 import os
 import pty
+import re
 import select
 import shutil
 import signal
@@ -141,11 +144,14 @@ def main():
             except subprocess.TimeoutExpired:
                 pass
             took = time.time() - t0
-            out = open(env["PT_OUT"]).read().strip() if os.path.exists(env["PT_OUT"]) else "no result"
+            out = open(env["PT_OUT"]).read().replace("\n", " ").strip() if os.path.exists(env["PT_OUT"]) else "no result"
             word = out.split()[0]
             tally.setdefault(mode, {}).setdefault(word, 0)
             tally[mode][word] += 1
             ok = word == "alive" and (cold or (" %s " % want) in out + " ")
+            # in a terminal, the mode line shows the index state once the index is there
+            if mode == "tty" and not cold:
+                ok = ok and re.search(r"modeline=PT\[\d+\]", out) is not None
             check("%s start %d%s: %s (%.1f s)" % (mode, i + 1, " (cold)" if cold else "", out, took),
                   ok)
         for mode in ("batch", "tty"):

@@ -187,6 +187,58 @@
       (pt-check "parseltongue-status: ready, 5 files, the database"
                 (and (string-match-p "ready, 5 files, [0-9]+ entities" s) (string-match-p (regexp-quote pt-db) s)) s))
 
+    ;; ---- type hierarchy, keymap, mode line ----------------------------------------------
+    (find-file (expand-file-name "src/shapes.rs" pt-work))
+    (pt-goto 1 11)                          ; `Area'
+    (let ((buf (parseltongue-subtypes)))
+      (pt-check "parseltongue-subtypes of Area: Circle (shapes.rs:6:12) and Square (shapes.rs:10:12)"
+                (and (bufferp buf)
+                     (with-current-buffer buf
+                       (let ((s (buffer-string)))
+                         (and (string-match-p "^src/shapes\\.rs:6:12: Circle" s)
+                              (string-match-p "^src/shapes\\.rs:10:12: Square" s)
+                              (eq major-mode 'compilation-mode)))))
+                (and (bufferp buf) (with-current-buffer buf (buffer-string)))))
+    (pt-goto 6 13)                          ; `Circle'
+    (let ((buf (parseltongue-supertypes)))
+      (pt-check "parseltongue-supertypes of Circle: Area, std's Debug and Clone at the derive (5:10, 5:17)"
+                (and (bufferp buf)
+                     (with-current-buffer buf
+                       (let ((s (buffer-string)))
+                         (and (string-match-p "^src/shapes\\.rs:1:11: Area" s)
+                              (string-match-p "^src/shapes\\.rs:5:10: std::fmt::Debug" s)
+                              (string-match-p "^src/shapes\\.rs:5:17: std::clone::Clone" s)))))
+                (and (bufferp buf) (with-current-buffer buf (buffer-string)))))
+    (pt-check "parseltongue-mode is on in the managed buffer" parseltongue-mode)
+    (let ((bindings (mapcar (lambda (k) (key-binding (kbd (concat "C-c ~ " k)))) '("b" "i" "u" "d" "c" "x" "s" "r"))))
+      (pt-check "C-c ~ b/i/u/d/c/x/s/r run the parseltongue commands"
+                (equal bindings '(parseltongue-blast-radius parseltongue-what-implements parseltongue-supertypes
+                                  parseltongue-subtypes parseltongue-find-cycles parseltongue-context
+                                  parseltongue-status parseltongue-reindex))
+                bindings))
+    (setq parseltongue-mode-line-interval 0.2)
+    ;; batch Emacs formats no mode line (format-mode-line gives ""): the lighter's form is
+    ;; evaluated here; tests/clients/emacs_starts.py checks the real mode line in a terminal
+    (let* ((lighter (cadr (assq 'parseltongue-mode minor-mode-alist)))
+           (ml (pt-wait (lambda ()
+                          (let ((s (eval (cadr lighter) t)))
+                            (and (string-match "^ PT\\[\\([0-9]+\\)\\]$" s) s)))
+                        10)))
+      (pt-check "the mode line shows the index state: \" PT[entities]\"" ml (list lighter (gethash server parseltongue--state)))
+      ;; the server busy for 1.5 s (test-only request): the mode line answers from what it has
+      (let ((slept nil) (before (parseltongue-mode-line)))
+        (jsonrpc-async-request server :parseltongue/_sleep '(:ms 1500)
+                               :success-fn (lambda (_) (setq slept t)) :timeout 10)
+        (pt-wait (lambda () nil) 0.4)
+        (let ((now (parseltongue-mode-line)))
+          (force-mode-line-update t)
+          (pt-wait (lambda () nil) 0.1)
+          (pt-check "the mode line while the server is busy: the last text at once (the busy request still running)"
+                    (and (equal now before) (not slept)) (list now before slept)))
+        (pt-wait (lambda () slept) 5)))
+    (pt-check "parseltongue-reindex: executeCommand parseltongue/reindex answered"
+              (condition-case e (progn (parseltongue-reindex) t) (error e)))
+
     ;; ---- diagnostics pushed to flymake ------------------------------------------------
     (switch-to-buffer (find-buffer-visiting (expand-file-name "src/ping.rs" pt-work)))
     (pt-check "the file visited before connecting is managed too" (eq (eglot-current-server) server))

@@ -560,7 +560,12 @@ function M.statusline(bufnr)
     return ''
   end
   local c = status_cache[client.id]
-  if not c or (not c.pending and vim.loop.now() - c.at > M.config.statusline_interval_ms) then
+  -- while indexing, every half second at most
+  local interval = M.config.statusline_interval_ms
+  if c and not c.text:match('entities$') then
+    interval = math.min(interval, 500)
+  end
+  if not c or (not c.pending and vim.loop.now() - c.at > interval) then
     -- not from inside the redraw: the request is sent right after it
     vim.schedule(function()
       M.statusline_refresh(client)
