@@ -62,7 +62,7 @@ T       ?=
 UNIT_BIN = $(if $(T),$(filter %/test_$(T),$(TEST_BIN)),$(TEST_BIN))
 
 .SECONDARY:
-.PHONY: all deps grammar run test check unit-test blackbox-test client-test emacs-starts vsix bench bench-accuracy fuzz reliability reliability-quick tsan-test analyze format format-check clean
+.PHONY: all deps grammar run test check unit-test blackbox-test client-test emacs-starts vsix install uninstall bench bench-accuracy fuzz reliability reliability-quick tsan-test analyze format format-check clean
 all: $(BUILD)/parseltongue
 
 # --- dependencies -----------------------------------------------------------
@@ -154,6 +154,32 @@ client-test: $(BUILD)/parseltongue
 	@bash tests/clients/emacs.sh $(BUILD)/parseltongue
 	@python3 tests/clients/emacs_starts.py $(BUILD)/parseltongue --batch 10 --tty 5
 	@bash tests/clients/vscode.sh $(BUILD)/parseltongue
+	@bash tests/clients/install.sh $(BUILD)
+
+# --- install ------------------------------------------------------------------
+# make install PREFIX=/usr/local (or ~/.local; DESTDIR for staging): the
+# binary in PREFIX/bin; the Neovim plugin as a start package in
+# PREFIX/share/nvim/site (Neovim's packpath: ~/.local/share from
+# $XDG_DATA_HOME, /usr/local/share and /usr/share from $XDG_DATA_DIRS), with
+# its help tags; parseltongue.el in PREFIX/share/emacs/site-lisp (on Emacs'
+# load-path for /usr/local and /usr). tests/clients/install.sh checks it.
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+NVIM_PKG  = $(DESTDIR)$(PREFIX)/share/nvim/site/pack/parseltongue/start/parseltongue
+EMACS_DIR = $(DESTDIR)$(PREFIX)/share/emacs/site-lisp
+install: $(BUILD)/parseltongue
+	install -d $(DESTDIR)$(PREFIX)/bin $(NVIM_PKG) $(EMACS_DIR)
+	install -m 755 $(BUILD)/parseltongue $(DESTDIR)$(PREFIX)/bin/parseltongue
+	rm -rf $(NVIM_PKG)/lua $(NVIM_PKG)/lsp $(NVIM_PKG)/doc
+	cp -R nvim/lua nvim/lsp nvim/doc $(NVIM_PKG)/
+	install -m 644 LICENSE $(NVIM_PKG)/LICENSE
+	if command -v nvim >/dev/null 2>&1; then \
+	  nvim --headless -u NONE -i NONE -c 'helptags $(NVIM_PKG)/doc' -c 'qall!' </dev/null >/dev/null 2>&1 || true; fi
+	install -m 644 emacs/parseltongue.el $(EMACS_DIR)/parseltongue.el
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/parseltongue $(EMACS_DIR)/parseltongue.el
+	rm -rf $(DESTDIR)$(PREFIX)/share/nvim/site/pack/parseltongue
 
 # The VS Code platform package (the server inside): build/parseltongue-linux-x64.vsix.
 VSIX_TARGET ?= $(if $(filter aarch64,$(shell uname -m)),linux-arm64,linux-x64)
