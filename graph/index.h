@@ -33,22 +33,19 @@ typedef struct {
 	uint32_t skipped, syntax_error_files, parsed;
 	uint64_t entities, edges;
 	uint64_t ents_written, ents_deleted, adj_written;
+	uint32_t facts_written; /* facts blobs put (a re-parse that found them stored puts none) */
 	uint32_t unresolved_calls, ambiguous_calls;
 	bool up_to_date; /* nothing changed: only stat was needed */
 	bool reresolved; /* resolved again from cached facts: made by other rules */
 	uint32_t map_grows;
 	bool fast_path; /* index_session_update: one file re-resolved alone */
 	double seconds, parse_seconds, resolve_seconds, write_seconds;
+	int root_errno; /* PT_ENOROOT: the errno of reading the workspace folder */
 } index_report;
 
-enum {
-	INDEX_OK = 0,
-	INDEX_ENOROOT = 100,
-	INDEX_ESTORE = 101
-};
-
-/* Returns INDEX_OK, INDEX_ENOROOT (errno in *sys_errno) or a STORE_* code. */
-int index_run(store *st, const index_opts *o, index_report *rep, int *sys_errno);
+/* Returns PT_OK, PT_ENOROOT (rep->root_errno says why) or another PT_*
+ * code from the store (core/error.h). */
+int index_run(store *st, const index_opts *o, index_report *rep);
 
 /* Re-index one file (workspace-relative rel_path) from text (len bytes),
  * e.g. an editor buffer; text NULL: from disk, or as deleted when it is
