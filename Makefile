@@ -223,7 +223,7 @@ vsix: $(BUILD)/parseltongue-portable
 
 # Consecutive Emacs session starts on a real crate, batch and in a terminal
 # (tests/clients/emacs_starts.py): none may be dead. make test runs 10 + 5
-# (about 15 s); this runs EMACS_STARTS of each (50 + 50: about 2.5 minutes).
+# (about 15 s); this runs EMACS_STARTS of each (50 + 50: 2.5 to 4.5 minutes on two shared cores).
 EMACS_STARTS ?= 50
 emacs-starts: $(BUILD)/parseltongue
 	@python3 tests/clients/emacs_starts.py $(BUILD)/parseltongue --batch $(EMACS_STARTS) --tty $(EMACS_STARTS)
