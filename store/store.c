@@ -176,6 +176,35 @@ static int mkdir_p(const char *path)
 	return e;
 }
 
+/* A database directory the store creates holds a .gitignore that ignores
+ * everything in it, as other tools do in their cache folders: otherwise
+ * <workspace>/.cache/parseltongue shows as untracked in `git status`.
+ * store_remove takes it away again only when it is still this text. */
+static const char GITIGNORE[] = "# Created by parseltongue: a database, nothing to track.\n*\n";
+
+static void write_gitignore(const char *dir)
+{
+	char *p = join(dir, ".gitignore");
+	int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	/* best effort: a database works without it */
+	if (fd >= 0) {
+		(void)!write(fd, GITIGNORE, sizeof GITIGNORE - 1);
+		close(fd);
+	}
+	free(p);
+}
+
+static void remove_gitignore(const char *dir)
+{
+	char *p = join(dir, ".gitignore");
+	size_t n = 0;
+	char *text = pt_read_file(p, &n);
+	if (text && n == sizeof GITIGNORE - 1 && memcmp(text, GITIGNORE, n) == 0)
+		unlink(p);
+	free(text);
+	free(p);
+}
+
 /* Make sure dir is a directory we may use. Something other than a
  * directory in the way (a file, or a file as a parent) is EACCES: it
  * cannot be used, which is not the same as "no database yet". */
@@ -191,6 +220,7 @@ static int prepare_dir(const char *dir, unsigned flags)
 		int e = mkdir_p(dir);
 		if (e)
 			return e == EEXIST ? PT_EACCES : err(e);
+		write_gitignore(dir);
 		if (stat(dir, &st) != 0)
 			return err(errno);
 	}
@@ -1055,6 +1085,7 @@ int store_remove(const char *dir)
 			rc = err(errno);
 		free(p);
 	}
+	remove_gitignore(dir);
 	/* The directory goes too when it can: not when other files are in it,
 	 * nor when dir is a symlink to it (ENOTDIR: the link and its target
 	 * stay) or names the current one (`.`: EINVAL) or a mount point
