@@ -140,12 +140,13 @@ blackbox-test: $(BUILD)/parseltongue
 	@python3 tests/incremental.py $(BUILD)/parseltongue
 	@python3 tests/lsp_blackbox.py $(BUILD)/parseltongue
 
-# The editor and CI clients, each driven by the real client software.
+# The editor, CI and AI-agent (MCP) clients, each driven by the real client software.
 client-test: $(BUILD)/parseltongue
 	@bash tests/clients/lint.sh $(BUILD)/parseltongue
 	@bash tests/clients/nvim.sh $(BUILD)/parseltongue
 	@bash tests/clients/emacs.sh $(BUILD)/parseltongue
 	@bash tests/clients/vscode.sh $(BUILD)/parseltongue
+	@bash tests/clients/mcp.sh $(BUILD)/parseltongue
 
 # Resolution measured against rustc on real crates (not part of make test).
 bench-accuracy: $(BUILD)/parseltongue
