@@ -1,7 +1,8 @@
 /* tests/test_rank.c — graph/rank.h on the hand-checked fixture
  * tests/fixtures/rank1: the order of every answer in its expected.json,
- * and the groups, through index_run and the query API. Also index_check
- * (graph/index.h): what it reports after each kind of change on disk. */
+ * and the groups, through index_run and the query API. Also what the MCP
+ * server needs besides: index_check (graph/index.h), what it reports after
+ * each kind of change on disk; and query_search's order. */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
@@ -216,13 +217,45 @@ static void test_index_check(void **state)
 	index_staleness_free(&s);
 }
 
+/* The exact match first, however many fuzzy matches come before it in
+ * the name table (a0b .. a9b sort before ab). */
+static void test_search_exact_first(void **state)
+{
+	(void)state;
+	char root[] = "/tmp/pt-search-XXXXXX", db[64];
+	assert_non_null(mkdtemp(root));
+	snprintf(db, sizeof db, "%s/.db", root);
+	sh("mkdir -p '%s/src' && printf '[package]\\nname = \"s\"\\n' > '%s/Cargo.toml'", root,
+	   root);
+	sh("for i in 0 1 2 3 4 5 6 7 8 9; do echo \"pub fn a${i}b() {}\"; done > '%s/src/lib.rs'",
+	   root);
+	sh("echo 'pub fn ab() {}' >> '%s/src/lib.rs'", root);
+	store *st;
+	store_txn *txn;
+	index_report rep;
+	int se;
+	index_opts o = {.root = root, .jobs = 1};
+	assert_int_equal(store_open(db, STORE_CREATE, &st), 0);
+	assert_int_equal(index_run(st, &o, &rep, &se), 0);
+	assert_int_equal(store_txn_begin(st, false, &txn), 0);
+	query_ids ids = {0};
+	rec_entity e;
+	assert_int_equal(query_search(txn, "ab", 1, &ids), 0);
+	assert_int_equal(ids.n, 1);
+	assert_int_equal(query_entity(txn, ids.v[0], &e), 0);
+	assert_string_equal(e.name, "ab");
+	pt_vec_free(&ids);
+	store_txn_abort(txn);
+	store_close(st);
+	sh("rm -rf '%s'", root);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rank_fixture),
-		cmocka_unit_test(test_rank_group_of),
-		cmocka_unit_test(test_rank_by_depth),
-		cmocka_unit_test(test_index_check),
+		cmocka_unit_test(test_rank_fixture),       cmocka_unit_test(test_rank_group_of),
+		cmocka_unit_test(test_rank_by_depth),      cmocka_unit_test(test_index_check),
+		cmocka_unit_test(test_search_exact_first),
 	};
 	return pt_run_tests(tests, setup, teardown);
 }
