@@ -349,7 +349,7 @@ void mcp_server_handle(mcp_server *s, const char *line, size_t len, pt_strbuf *o
 	if (i == len)
 		return; /* a blank line between messages is tolerated */
 	json_error_t jerr;
-	json_t *m = json_loadb(line + i, len - i, JSON_REJECT_DUPLICATES, &jerr);
+	json_t *m = json_loadb(line + i, len - i, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	json_t *r = NULL;
 	if (!m)
 		r = error_response(NULL, RPC_PARSE_ERROR, "Parse error", NULL);

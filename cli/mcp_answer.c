@@ -567,7 +567,8 @@ void mcp_tool_entities_in_file(mcp_server *s, store_txn *txn, const mcp_args *a,
 			ids.v[w++] = ids.v[i];
 	}
 	ids.n = w;
-	qsort_r(ids.v, ids.n, sizeof *ids.v, cmp_position, txn);
+	if (ids.n) /* qsort with no array is undefined, even of nothing */
+		qsort_r(ids.v, ids.n, sizeof *ids.v, cmp_position, txn);
 	json_object_set_new(ans->out, "status", json_string("ok"));
 	pt_strbuf_printf(&ans->text, "items in %s, in source order:\n", a->file);
 	mcp_list l;

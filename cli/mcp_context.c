@@ -158,7 +158,8 @@ static void uses(store_txn *txn, uint64_t id, int dir, query_results *r)
 			pt_vec_push(&v, n);
 		n.at++;
 	}
-	qsort(v.v, v.n, sizeof *v.v, cmp_near);
+	if (v.n) /* qsort with no array is undefined, even of nothing */
+		qsort(v.v, v.n, sizeof *v.v, cmp_near);
 	for (size_t i = 0; i < v.n; i++) {
 		const rec_edge *e = &v.v[i].e;
 		if (!i || e->other != v.v[i - 1].e.other) {

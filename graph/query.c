@@ -530,7 +530,8 @@ int query_search(store_txn *txn, const char *q, size_t limit, query_ids *out)
 	store_cursor_close(c);
 	/* stable order: score, then id. Every hit is sorted: an exact match
 	 * late in the name table must not lose to the fuzzy ones before it. */
-	qsort(hits.v, hits.n, sizeof *hits.v, cmp_hit);
+	if (hits.n)
+		qsort(hits.v, hits.n, sizeof *hits.v, cmp_hit);
 	for (size_t i = 0; i < hits.n && (!limit || i < limit); i++)
 		pt_vec_push(out, hits.v[i].id);
 	pt_vec_free(&hits);
