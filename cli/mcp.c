@@ -390,6 +390,8 @@ static void read_more(transport *t, int timeout_ms)
 /* A notifications/cancelled naming id among the lines read ahead. */
 static bool cancel_queued(transport *t, const json_t *id)
 {
+	if (!t->in.buf)
+		return false;
 	const char *p = t->in.buf + t->pos, *end = t->in.buf + t->in.len;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -444,8 +446,9 @@ static void serve(mcp_server *s, transport *t)
 	pt_strbuf out = {0};
 	bool skipping = false; /* inside a line longer than MAX_LINE */
 	for (;;) {
-		char *start = t->in.buf + t->pos;
-		char *nl = memchr(start, '\n', t->in.len - t->pos);
+		/* nothing read yet is a NULL buffer: no arithmetic on it */
+		char *start = t->in.buf ? t->in.buf + t->pos : NULL;
+		char *nl = t->in.len > t->pos ? memchr(start, '\n', t->in.len - t->pos) : NULL;
 		if (!nl && !t->eof && t->in.len - t->pos <= MAX_LINE) {
 			if (t->pos == t->in.len) {
 				t->pos = t->in.len = 0;
