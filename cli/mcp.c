@@ -51,6 +51,9 @@ mcp_server *mcp_server_new(const mcp_config *cfg)
 	mcp_server *s = pt_xcalloc(1, sizeof *s);
 	s->cfg = *cfg;
 	s->last_onboard = -1;
+	s->first_rc = -1;
+	if (cfg->watch)
+		mcp_fresh_start(s);
 	return s;
 }
 
@@ -544,6 +547,7 @@ int mcp_main(const cli_opts *o)
 			  .db = db,
 			  .exe = n > 0 ? exe : NULL,
 			  .wait_ms = wait_ms_setting(),
+			  .watch = true,
 			  .cancelled = transport_cancelled,
 			  .ctx = &t};
 	fprintf(stderr, "parseltongue mcp: workspace %s, database %s\n", named, db);

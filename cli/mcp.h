@@ -41,7 +41,11 @@ typedef struct {
 	/* The program to run `onboard` with when the graph is older than the
 	 * files (normally /proc/self/exe); NULL: never update, only say so. */
 	const char *exe;
-	bool no_git;      /* impact never runs git (the fuzz harness) */
+	bool no_git; /* impact never runs git (the fuzz harness) */
+	/* Watch the workspace (inotify) so that a call after which no file
+	 * changed needs no full freshness check, and start that watch and the
+	 * first check in a thread at once (mcp_server_new). */
+	bool watch;
 	unsigned wait_ms; /* longest a tool call waits for an update */
 	/* Asked while a call waits for an update: true when the client has
 	 * cancelled the request with this id (borrowed), so the wait ends and

@@ -30,8 +30,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../graph/index.h"
-
 extern char **environ;
 
 /* ---- the database ---------------------------------------------------------------- */
@@ -187,24 +185,42 @@ static bool first_index(mcp_server *s, int why, pt_strbuf *err)
 	return rc == STORE_OK;
 }
 
-bool mcp_fresh_ensure(mcp_server *s, json_t **info, pt_strbuf *note, pt_strbuf *err)
+/* The starter: the database, the watch, then the first check (the watch
+ * is set first, so a change during the check is an event). Touches the
+ * server alone until mcp_fresh_ensure joins it. */
+static void *starter(void *arg)
 {
-	/* an update a previous call left running */
-	if (s->child && wait_onboard(s, s->cfg.wait_ms))
-		follow_rebuild(s);
-	int rc = open_db(s);
-	if (rc && rc != STORE_ENOENT && rc != STORE_ESCHEMA && rc != STORE_ECORRUPT) {
-		pt_strbuf_printf(err, "cannot open the index at %s: %s", s->cfg.db,
-				 store_strerror(rc));
-		return false;
+	mcp_server *s = arg;
+	s->watch = mcp_watch_new(s->cfg.root);
+	if (open_db(s) == STORE_OK) {
+		int se;
+		s->first_rc = index_check(s->st, s->cfg.root, &s->first, &se);
 	}
-	if (rc && !first_index(s, rc, err))
-		return false;
+	return NULL;
+}
+
+void mcp_fresh_start(mcp_server *s)
+{
+	s->starter_on = pthread_create(&s->starter, NULL, starter, s) == 0;
+	if (!s->starter_on) /* no thread: the same work, now */
+		starter(s);
+}
+
+/* The full check, and an update when it finds one is needed. */
+static const char *check(mcp_server *s, pt_strbuf *note, double *ms, uint32_t *changed)
+{
 	index_staleness st;
-	int se = 0;
-	rc = index_check(s->st, s->cfg.root, &st, &se);
-	double ms = st.seconds * 1e3;
+	int se = 0, rc;
+	if (s->first_rc >= 0) { /* the starter's, not yet used */
+		st = s->first;
+		rc = s->first_rc;
+		s->first_rc = -1;
+	} else {
+		rc = index_check(s->st, s->cfg.root, &st, &se);
+	}
+	*ms = st.seconds * 1e3;
 	uint32_t n = st.changed + st.added + st.deleted;
+	*changed = n;
 	const char *state = "fresh";
 	if (rc == INDEX_ENOROOT) {
 		state = "stale";
@@ -225,8 +241,7 @@ bool mcp_fresh_ensure(mcp_server *s, json_t **info, pt_strbuf *note, pt_strbuf *
 			state = "stale";
 			pt_strbuf_printf(
 				note,
-				"WARNING: answered from the graph before %u change%s on "
-				"disk, %s",
+				"WARNING: answered from the graph before %u change%s on disk, %s",
 				n, n == 1 ? "" : "s",
 				s->child ? "still being indexed: ask again for the new graph"
 					 : "which could not be indexed (see the server's stderr)");
@@ -235,18 +250,57 @@ bool mcp_fresh_ensure(mcp_server *s, json_t **info, pt_strbuf *note, pt_strbuf *
 	} else if (st.buffers) {
 		state = "editor";
 		pt_strbuf_printf(note,
-				 "(%u file%s indexed from an editor's unsaved buffer%s: the "
-				 "graph follows the editor, not the disk)",
+				 "(%u file%s indexed from an editor's unsaved buffer%s: the graph "
+				 "follows the editor, not the disk)",
 				 st.buffers, st.buffers == 1 ? "" : "s",
 				 st.buffers == 1 ? "" : "s");
 	}
-	*info = info_json(state, ms, n, note);
 	index_staleness_free(&st);
+	return state;
+}
+
+bool mcp_fresh_ensure(mcp_server *s, json_t **info, pt_strbuf *note, pt_strbuf *err)
+{
+	if (s->starter_on) {
+		pthread_join(s->starter, NULL);
+		s->starter_on = false;
+	}
+	/* an update a previous call left running */
+	if (s->child && wait_onboard(s, s->cfg.wait_ms))
+		follow_rebuild(s);
+	int rc = open_db(s);
+	if (rc && rc != STORE_ENOENT && rc != STORE_ESCHEMA && rc != STORE_ECORRUPT) {
+		pt_strbuf_printf(err, "cannot open the index at %s: %s", s->cfg.db,
+				 store_strerror(rc));
+		return false;
+	}
+	if (rc && !first_index(s, rc, err))
+		return false;
+	/* the watch first: what happens during the check is left for the next */
+	uint64_t t0 = pt_now_ns();
+	bool dirty = !s->watch || mcp_watch_dirty(s->watch);
+	double ms = (double)(pt_now_ns() - t0) / 1e6;
+	uint32_t changed = 0;
+	const char *state = "fresh";
+	if (dirty || !s->clean) {
+		state = check(s, note, &ms, &changed);
+		s->clean = strcmp(state, "fresh") == 0 || strcmp(state, "updated") == 0;
+	}
+	*info = info_json(state, ms, changed, note);
 	return true;
 }
 
 void mcp_fresh_close(mcp_server *s)
 {
+	if (s->starter_on) {
+		pthread_join(s->starter, NULL);
+		s->starter_on = false;
+	}
+	if (s->first_rc >= 0)
+		index_staleness_free(&s->first);
+	s->first_rc = -1;
+	mcp_watch_free(s->watch);
+	s->watch = NULL;
 	/* a running onboard is left to finish its commit on its own */
 	store_close(s->st);
 	s->st = NULL;

@@ -6,8 +6,10 @@
 #ifndef PT_CLI_MCP_INT_H
 #define PT_CLI_MCP_INT_H
 
+#include <pthread.h>
 #include <sys/types.h>
 
+#include "../graph/index.h"
 #include "../graph/rank.h"
 #include "mcp.h"
 
@@ -16,8 +18,18 @@
 #define MCP_MODERN        "2026-07-28"
 #define MCP_LEGACY_LATEST "2025-11-25"
 
+typedef struct mcp_watch mcp_watch;
+
 struct mcp_server {
 	mcp_config cfg;
+	mcp_watch *watch;  /* NULL: every call checks in full */
+	pthread_t starter; /* sets up the watch and the first check */
+	bool starter_on;
+	int first_rc;          /* the starter's check: its status, */
+	index_staleness first; /* its findings (valid when first_rc >= 0) */
+	bool clean;            /* the last full check found the index up to date
+	                        and nothing changed since as far as the watch
+	                        saw */
 	store *st;             /* opened at the first tool call; NULL before */
 	dev_t db_dev;          /* data.mdb as opened: a rebuild by onboard makes */
 	ino_t db_ino;          /* a new file, which is then opened again */
@@ -148,7 +160,21 @@ void mcp_list_end(mcp_list *l, const char *tool, const char *target, size_t tota
 bool mcp_source_lines(const mcp_server *s, const char *rel, uint32_t first, uint32_t last,
 		      size_t max, pt_strbuf *out);
 
+/* ---- the watch (mcp_watch.c) --------------------------------------------- */
+
+/* Watch every folder of the workspace the index reads; NULL when inotify
+ * is not available. root is borrowed for the watch's life. */
+mcp_watch *mcp_watch_new(const char *root);
+/* True when something that may change the index happened since the last
+ * call (or the watch cannot tell: then always); reads the pending events. */
+bool mcp_watch_dirty(mcp_watch *w);
+void mcp_watch_free(mcp_watch *w); /* accepts NULL */
+
 /* ---- freshness (mcp_fresh.c) -------------------------------------------- */
+
+/* With cfg.watch: open the database, watch the workspace and check it,
+ * in a thread, while the client says hello (joined by the first call). */
+void mcp_fresh_start(mcp_server *s);
 
 /* Before a tool answers: open the database if it is not, and bring it up
  * to date with the files on disk (or say why not). Returns true with

@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include "mcp_int.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -577,6 +578,15 @@ static const tool *find_tool(const char *name)
 	return NULL;
 }
 
+/* glibc's malloc_trim; not under a sanitizer, whose allocator is not
+ * glibc's (as graph/index.c). */
+static void trim_heap(void)
+{
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+	malloc_trim(0);
+#endif
+}
+
 static void run_tool(mcp_server *s, const tool *t, const mcp_args *a, mcp_answer *ans)
 {
 	json_t *info = NULL;
@@ -591,6 +601,11 @@ static void run_tool(mcp_server *s, const tool *t, const mcp_args *a, mcp_answer
 	} else {
 		t->fn(s, txn, a, ans);
 		store_txn_abort(txn);
+		/* between calls the process keeps neither the pages of the index it
+		 * read (they stay in the page cache) nor the heap a big answer
+		 * took */
+		store_release_map(s->st);
+		trim_heap();
 		json_object_set_new(ans->out, "index", info);
 		if (note.len) {
 			pt_strbuf_adds(&ans->text, "\n");

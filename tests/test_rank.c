@@ -217,6 +217,30 @@ static void test_index_check(void **state)
 	index_staleness_free(&s);
 }
 
+/* store_release_map drops the pages a reader mapped; what it reads next
+ * is the same (the pages come back from the page cache). */
+static void test_release_map(void **state)
+{
+	fixture *f = *state;
+	store_txn *txn;
+	query_results a = {0}, b = {0};
+	assert_int_equal(store_txn_begin(f->st, false, &txn), 0);
+	uint64_t id = one(txn, "store::buffer::Buffer::push");
+	query_callers(txn, id, 0, &a);
+	store_txn_abort(txn);
+	store_release_map(f->st);
+	store_release_map(NULL);
+	assert_int_equal(store_txn_begin(f->st, false, &txn), 0);
+	query_callers(txn, id, 0, &b);
+	assert_int_equal(a.items.n, b.items.n);
+	assert_true(a.items.n > 0);
+	for (size_t i = 0; i < a.items.n; i++)
+		assert_int_equal(a.items.v[i].id, b.items.v[i].id);
+	store_txn_abort(txn);
+	query_results_free(&a);
+	query_results_free(&b);
+}
+
 /* The exact match first, however many fuzzy matches come before it in
  * the name table (a0b .. a9b sort before ab). */
 static void test_search_exact_first(void **state)
@@ -253,9 +277,9 @@ static void test_search_exact_first(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rank_fixture),       cmocka_unit_test(test_rank_group_of),
-		cmocka_unit_test(test_rank_by_depth),      cmocka_unit_test(test_index_check),
-		cmocka_unit_test(test_search_exact_first),
+		cmocka_unit_test(test_rank_fixture),  cmocka_unit_test(test_rank_group_of),
+		cmocka_unit_test(test_rank_by_depth), cmocka_unit_test(test_release_map),
+		cmocka_unit_test(test_index_check),   cmocka_unit_test(test_search_exact_first),
 	};
 	return pt_run_tests(tests, setup, teardown);
 }

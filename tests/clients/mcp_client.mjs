@@ -369,6 +369,17 @@ async function freshnessAndImpact(s, root) {
 	console.log(`     (edit → answer with the update: ${ms} ms)`);
 	const again = await s.call('callers', { target: 'store::buffer::Buffer::push' }, 'fresh 3');
 	check('freshness: fresh again after the update', again.s.index.state === 'fresh', show(again.s.index));
+	// a new folder, then a change inside it alone (the watch must follow new folders)
+	fs.mkdirSync(path.join(root, 'store/src/sub'));
+	fs.writeFileSync(path.join(root, 'store/src/sub/mod.rs'), 'pub fn in_sub(b: &mut crate::buffer::Buffer) {\n    b.push(11);\n}\n');
+	fs.appendFileSync(path.join(root, 'store/src/lib.rs'), 'pub mod sub;\n');
+	const sub1 = await s.call('callers', { target: 'store::buffer::Buffer::push' }, 'fresh 4');
+	fs.appendFileSync(path.join(root, 'store/src/sub/mod.rs'), 'pub fn in_sub2(b: &mut crate::buffer::Buffer) {\n    b.push(12);\n}\n');
+	const sub2 = await s.call('callers', { target: 'store::buffer::Buffer::push' }, 'fresh 5');
+	const paths = (r) => r.s.items.map((i) => i.path);
+	check('freshness: a new folder, then an edit inside it alone',
+		paths(sub1).includes('store::sub::in_sub') && !paths(sub1).includes('store::sub::in_sub2') &&
+		paths(sub2).includes('store::sub::in_sub2') && sub2.s.index.state === 'updated', () => show(paths(sub2)) + show(sub2.s.index));
 
 	// impact: a git repository, a body and a signature changed, a new file
 	git(root, 'init', '-q');
