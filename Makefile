@@ -35,6 +35,11 @@ endif
 GRAMMAR_VERSION = 0.23.2
 GRAMMAR_DIR     = build/grammar/tree-sitter-rust-$(GRAMMAR_VERSION)
 GRAMMAR_SRC     = $(GRAMMAR_DIR)/src
+# SCIP's schema, from the npm package generated from Sourcegraph's
+# published scip.proto (tools/scip_descriptor.py says how).
+SCIP_PKG_VERSION = 0.1.0
+SCIP_DIR         = build/scip
+SCIP_DESC        = $(SCIP_DIR)/scip.desc
 
 # WERROR=1 (CI): a new warning fails the build.
 WERROR  ?=
@@ -43,10 +48,13 @@ LDFLAGS += -pthread $(SANFLAGS)
 # No libbsd: glibc 2.36 has reallocarray, and bounded copies use snprintf
 # with a truncation check, so libbsd would add a dependency for nothing.
 LDLIBS  += -ltree-sitter -ljansson -llmdb -lxxhash -lm
+# protobuf-c: the SCIP export's encoding (only the binary links it).
+CLI_LIBS = -lprotobuf-c
 
 LIB_SRC  = $(wildcard core/*.c graph/*.c store/*.c lsp/*.c)
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/grammar/parser.o $(BUILD)/obj/grammar/scanner.o
-CLI_OBJ  = $(BUILD)/obj/cli/main.o $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out cli/main.c,$(wildcard cli/*.c)))
+CLI_OBJ  = $(BUILD)/obj/cli/main.o $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out cli/main.c,$(wildcard cli/*.c))) \
+           $(BUILD)/obj/gen/scip.pb-c.o
 TEST_SRC = $(wildcard tests/test_*.c)
 STD_SRC ?= /usr/lib/rustlib/src/rust/library
 # The names of the standard library's methods, generated from rust-src by a
@@ -65,7 +73,8 @@ all: $(BUILD)/parseltongue
 
 # --- dependencies -----------------------------------------------------------
 DEB_PKGS = libtree-sitter-dev libjansson-dev liblmdb-dev libcmocka-dev \
-           libxxhash-dev rust-src neovim emacs-nox elpa-eglot
+           libxxhash-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler \
+           python3-networkx rust-src neovim emacs-nox elpa-eglot
 # Tools that may come from elsewhere (a nodejs that ships its own npm
 # conflicts with Debian's npm package): installed only when the command is missing.
 DEB_TOOLS = npm python3
@@ -77,7 +86,7 @@ deps:
 	if [ -n "$$missing" ]; then \
 	  echo "make deps: installing$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
 # The Rust grammar is fetched from npm (pinned: parser ABI 14 for Debian's
@@ -99,6 +108,30 @@ $(BUILD)/obj/grammar/%.o: $(GRAMMAR_SRC)/%.c
 	@mkdir -p $(dir $@)
 	$(GRAMMAR_CC) -O2 -g -std=gnu11 -w $(SANFLAGS) -I$(GRAMMAR_SRC) -c $< -o $@
 
+# SCIP's schema: the package is fetched with npm pack (pinned), its
+# embedded descriptor written as a FileDescriptorSet, and protoc-c
+# generates the C messages from it into $(BUILD)/gen; never committed.
+$(SCIP_DESC): tools/scip_descriptor.py
+	@mkdir -p $(SCIP_DIR)
+	cd $(SCIP_DIR) && npm pack --silent @c4312/scip@$(SCIP_PKG_VERSION) >/dev/null
+	rm -rf $(SCIP_DIR)/package
+	tar -xzf $(SCIP_DIR)/c4312-scip-$(SCIP_PKG_VERSION).tgz -C $(SCIP_DIR)
+	python3 tools/scip_descriptor.py $(SCIP_DIR)/package/scip_pb.js $@
+
+$(BUILD)/gen/scip.pb-c.c: $(SCIP_DESC)
+	@mkdir -p $(dir $@)
+	protoc-c --descriptor_set_in=$(SCIP_DESC) --c_out=$(BUILD)/gen scip.proto
+
+$(BUILD)/gen/scip.pb-c.h: $(BUILD)/gen/scip.pb-c.c
+
+# Generated code, compiled like the grammar (GRAMMAR_CC, no warnings).
+$(BUILD)/obj/gen/scip.pb-c.o: $(BUILD)/gen/scip.pb-c.c
+	@mkdir -p $(dir $@)
+	$(GRAMMAR_CC) -O2 -g -std=gnu11 -w $(SANFLAGS) -I$(BUILD)/gen -c $< -o $@
+
+$(BUILD)/obj/cli/export_scip.o: $(BUILD)/gen/scip.pb-c.h
+$(BUILD)/obj/cli/export_scip.o: CFLAGS += -I$(BUILD)/gen
+
 # --- build ------------------------------------------------------------------
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -117,7 +150,7 @@ $(GEN_OBJ): $(BUILD)/gen/std_names.c
 	$(CC) $(CFLAGS) -I. -c $< -o $@
 
 $(BUILD)/parseltongue: $(CLI_OBJ) $(LIB_OBJ) $(GEN_OBJ)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CLI_LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(LIB_OBJ) $(GEN_OBJ)
 	@mkdir -p $(dir $@)
@@ -135,10 +168,11 @@ unit-test: $(UNIT_BIN)
 check: all
 	@$(MAKE) --no-print-directory unit-test blackbox-test
 
-blackbox-test: $(BUILD)/parseltongue
+blackbox-test: $(BUILD)/parseltongue $(SCIP_DESC)
 	@python3 tests/blackbox.py $(BUILD)/parseltongue
 	@python3 tests/incremental.py $(BUILD)/parseltongue
 	@python3 tests/lsp_blackbox.py $(BUILD)/parseltongue
+	@python3 tests/exports.py $(BUILD)/parseltongue $(SCIP_DESC)
 
 # The editor, CI and AI-agent (MCP) clients, each driven by the real client software.
 client-test: $(BUILD)/parseltongue

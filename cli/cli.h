@@ -22,6 +22,7 @@ enum {
 
 typedef struct {
 	const char *db, *format, *level;
+	const char *output; /* export -o: a file, or the directory neo4j writes into */
 	bool json, quiet, query_mode, full;
 	size_t limit, n;
 	uint32_t depth, tokens;

@@ -1,11 +1,15 @@
 /* cli/export.c — `parseltongue export`: collects the whole graph or what a
  * query reaches, then hands it to the writer of the format asked for. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "../graph/index.h"
 #include "export.h"
 
 /* ---- collecting ------------------------------------------------------------------- */
@@ -16,7 +20,7 @@ static void collect_all(store_txn *txn, export_graph *g)
 	store_val k, v;
 	if (store_cursor_open(txn, TBL_ENTS, &c))
 		return;
-	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == STORE_OK;
+	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == PT_OK;
 	     r = store_cursor_next(c, &k, &v))
 		if (k.len == 8)
 			pt_vec_push(&g->ents, store_load_u64(k.data));
@@ -49,36 +53,69 @@ static void collect_edges(store_txn *txn, export_graph *g, bool all)
 static const char *qpath_of(store_txn *txn, uint64_t id)
 {
 	rec_entity e;
-	return query_entity(txn, id, &e) == STORE_OK ? e.qpath : "?";
+	return query_entity(txn, id, &e) == PT_OK ? e.qpath : "?";
 }
 
+/* One array element of the JSON document, dumped alone then indented to its
+ * depth (2): jansson indents by depth, so the bytes are those of dumping
+ * the whole document at once. Consumes (decrefs) v; a NULL v (a string
+ * jansson refused) is skipped, as appending it to the array would be. */
+static void json_element(json_t *v, bool *first, FILE *out)
+{
+	if (!v)
+		return;
+	char *s = json_dumps(v, JSON_INDENT(1) | JSON_SORT_KEYS);
+	json_decref(v);
+	if (!s)
+		return;
+	fputs(*first ? "\n  " : ",\n  ", out);
+	*first = false;
+	for (const char *p = s, *nl; *p; p = nl + 1) {
+		if (!(nl = strchr(p, '\n'))) {
+			fputs(p, out);
+			break;
+		}
+		fwrite(p, 1, (size_t)(nl - p) + 1, out);
+		fputs("  ", out);
+	}
+	free(s);
+}
+
+static json_t *edge_json(store_txn *txn, const export_graph *g, size_t i)
+{
+	const rec_edge *e = &g->edges.v[i];
+	return json_pack("{s:s,s:s,s:s,s:s,s:i,s:i,s:b}", "kind", pt_rel_name(e->kind), "from",
+			 qpath_of(txn, g->edge_src.v[i]), "to", qpath_of(txn, e->other), "file",
+			 query_file_path(txn, e->file), "line", (json_int_t)e->sl + 1, "column",
+			 (json_int_t)e->sc + 1, "ambiguous", (e->flags & EDGE_AMBIGUOUS) != 0);
+}
+
+static json_t *entity_json(store_txn *txn, uint64_t id)
+{
+	json_t *e = cli_entity_json(txn, id, 0);
+	if (!e)
+		return NULL;
+	char hex[24];
+	snprintf(hex, sizeof hex, "%016" PRIx64, id);
+	json_object_set_new(e, "id", json_string(hex));
+	return e;
+}
+
+/* {"edges": [...], "entities": [...]} with one-space indentation and
+ * sorted keys, written an element at a time. */
 int export_json(store_txn *txn, const export_graph *g, const cli_opts *o, FILE *out)
 {
 	(void)o;
-	json_t *ents = json_array(), *edges = json_array();
-	for (size_t i = 0; i < g->ents.n; i++) {
-		json_t *e = cli_entity_json(txn, g->ents.v[i], 0);
-		if (!e)
-			continue;
-		char id[24];
-		snprintf(id, sizeof id, "%016" PRIx64, g->ents.v[i]);
-		json_object_set_new(e, "id", json_string(id));
-		json_array_append_new(ents, e);
-	}
-	for (size_t i = 0; i < g->edges.n; i++) {
-		const rec_edge *e = &g->edges.v[i];
-		json_array_append_new(
-			edges,
-			json_pack("{s:s,s:s,s:s,s:s,s:i,s:i,s:b}", "kind", pt_rel_name(e->kind),
-				  "from", qpath_of(txn, g->edge_src.v[i]), "to",
-				  qpath_of(txn, e->other), "file", query_file_path(txn, e->file),
-				  "line", (json_int_t)e->sl + 1, "column", (json_int_t)e->sc + 1,
-				  "ambiguous", (e->flags & EDGE_AMBIGUOUS) != 0));
-	}
-	json_t *top = json_pack("{s:o,s:o}", "entities", ents, "edges", edges);
-	int rc = json_dumpf(top, out, JSON_INDENT(1) | JSON_SORT_KEYS);
-	json_decref(top);
-	return rc == 0 && fputc('\n', out) != EOF ? EXIT_OK : EXIT_FAIL;
+	bool first = true;
+	fputs("{\n \"edges\": [", out);
+	for (size_t i = 0; i < g->edges.n; i++)
+		json_element(edge_json(txn, g, i), &first, out);
+	fputs(first ? "],\n \"entities\": [" : "\n ],\n \"entities\": [", out);
+	first = true;
+	for (size_t i = 0; i < g->ents.n; i++)
+		json_element(entity_json(txn, g->ents.v[i]), &first, out);
+	fputs(first ? "]\n}\n" : "\n ]\n}\n", out);
+	return ferror(out) ? EXIT_FAIL : EXIT_OK;
 }
 
 /* ---- the writers ------------------------------------------------------------------ */
@@ -89,7 +126,7 @@ int export_dot(store_txn *txn, const export_graph *g, const cli_opts *o, FILE *o
 	fputs("digraph parseltongue {\n  node [shape=box, fontname=\"monospace\"];\n", out);
 	for (size_t i = 0; i < g->ents.n; i++) {
 		rec_entity e;
-		if (query_entity(txn, g->ents.v[i], &e) != STORE_OK)
+		if (query_entity(txn, g->ents.v[i], &e) != PT_OK)
 			continue;
 		fprintf(out, "  n%016" PRIx64 " [label=\"%s\\n(%s)\"];\n", e.id, e.qpath,
 			pt_kind_name(e.kind));
@@ -109,7 +146,7 @@ int export_mermaid(store_txn *txn, const export_graph *g, const cli_opts *o, FIL
 	fputs("graph LR\n", out);
 	for (size_t i = 0; i < g->ents.n; i++) {
 		rec_entity e;
-		if (query_entity(txn, g->ents.v[i], &e) != STORE_OK)
+		if (query_entity(txn, g->ents.v[i], &e) != PT_OK)
 			continue;
 		fprintf(out, "  n%016" PRIx64 "[\"%s (%s)\"]\n", e.id, e.qpath,
 			pt_kind_name(e.kind));
@@ -122,31 +159,210 @@ int export_mermaid(store_txn *txn, const export_graph *g, const cli_opts *o, FIL
 	return ferror(out) ? EXIT_FAIL : EXIT_OK;
 }
 
+/* ---- text ------------------------------------------------------------------------ */
+
+/* The length of the UTF-8 sequence at p that XML can carry (RFC 3629:
+ * no overlong forms, no surrogates, nothing above U+10FFFF; and not
+ * U+FFFE or U+FFFF), or 0. */
+static size_t utf8_char(const unsigned char *p)
+{
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		return (p[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		unsigned lo = p[0] == 0xe0 ? 0xa0 : 0x80, hi = p[0] == 0xed ? 0x9f : 0xbf;
+		if (p[1] < lo || p[1] > hi || (p[2] & 0xc0) != 0x80)
+			return 0;
+		return p[0] == 0xef && p[1] == 0xbf && p[2] >= 0xbe ? 0 : 3;
+	}
+	if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		unsigned lo = p[0] == 0xf0 ? 0x90 : 0x80, hi = p[0] == 0xf4 ? 0x8f : 0xbf;
+		if (p[1] < lo || p[1] > hi || (p[2] & 0xc0) != 0x80 || (p[3] & 0xc0) != 0x80)
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+static bool plain_control(unsigned char c)
+{
+	return c == '\t' || c == '\n' || c == '\r';
+}
+
+/* one_line: newline and carriage return need quoting too. */
+static bool text_is_clean(const char *s, bool one_line)
+{
+	if (*s == '"')
+		return false;
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		size_t n = utf8_char(p);
+		if (!n || (*p < 0x20 && !plain_control(*p)) || *p == 0x7f ||
+		    (one_line && (*p == '\n' || *p == '\r')))
+			return false;
+		p += n;
+	}
+	return true;
+}
+
+static const char *quote_text(const char *s, bool one_line, pt_strbuf *tmp)
+{
+	if (text_is_clean(s, one_line))
+		return s;
+	tmp->len = 0;
+	pt_strbuf_addc(tmp, '"');
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		size_t n = utf8_char(p);
+		const char *esc = *p == '"'    ? "\\\""
+				  : *p == '\\' ? "\\\\"
+				  : *p == '\t' ? "\\t"
+				  : *p == '\n' ? "\\n"
+				  : *p == '\r' ? "\\r"
+					       : NULL;
+		if (esc) {
+			pt_strbuf_adds(tmp, esc);
+			p++;
+		} else if (!n || *p < 0x20 || *p == 0x7f) {
+			pt_strbuf_printf(tmp, "\\%03o", *p);
+			p++;
+		} else {
+			pt_strbuf_add(tmp, p, n);
+			p += n;
+		}
+	}
+	pt_strbuf_addc(tmp, '"');
+	return pt_strbuf_cstr(tmp);
+}
+
+const char *export_text(const char *s, pt_strbuf *tmp)
+{
+	return quote_text(s, false, tmp);
+}
+
+void export_xml_puts(FILE *out, const char *s)
+{
+	pt_strbuf tmp = {0};
+	for (const char *p = export_text(s, &tmp); *p; p++) {
+		switch (*p) {
+		case '&': fputs("&amp;", out); break;
+		case '<': fputs("&lt;", out); break;
+		case '>': fputs("&gt;", out); break;
+		case '"': fputs("&quot;", out); break;
+		case '\'': fputs("&apos;", out); break;
+		case '\t': fputs("&#9;", out); break;
+		case '\n': fputs("&#10;", out); break;
+		case '\r': fputs("&#13;", out); break;
+		default: putc(*p, out);
+		}
+	}
+	pt_strbuf_free(&tmp);
+}
+
+void export_csv_puts(FILE *out, const char *s)
+{
+	pt_strbuf tmp = {0};
+	putc('"', out);
+	for (const char *p = quote_text(s, true, &tmp); *p; p++) {
+		if (*p == '"')
+			putc('"', out);
+		putc(*p, out);
+	}
+	putc('"', out);
+	pt_strbuf_free(&tmp);
+}
+
+const char *export_root(store_txn *txn)
+{
+	store_val v;
+	if (store_get(txn, TBL_META, META_ROOT, strlen(META_ROOT), &v) != PT_OK || !v.len ||
+	    memchr(v.data, 0, v.len) != (const char *)v.data + v.len - 1)
+		return "";
+	return v.data;
+}
+
 /* ---- the command ------------------------------------------------------------------ */
 
+/* The formats: a stream writer, or a directory writer for formats made of
+ * several files; exts are the file name endings -o picks the format by
+ * (space-separated); binary formats are never written to a terminal. */
 static const struct {
-	const char *name;
+	const char *name, *exts;
 	export_writer write;
+	export_dir_writer write_dir;
+	bool binary;
 } formats[] = {
-	{"json", export_json},
-	{"dot", export_dot},
-	{"mermaid", export_mermaid},
+	{"json", ".json", export_json, NULL, false},
+	{"dot", ".dot .gv", export_dot, NULL, false},
+	{"mermaid", ".mmd .mermaid", export_mermaid, NULL, false},
+	{"scip", ".scip", export_scip, NULL, true},
+	{"graphml", ".graphml", export_graphml, NULL, false},
+	{"neo4j", "", NULL, export_neo4j, false},
+};
+enum {
+	N_FORMATS = sizeof formats / sizeof *formats
 };
 
-static export_writer writer_of(const char *name)
+static int format_named(const char *name)
 {
-	for (size_t i = 0; i < sizeof formats / sizeof *formats; i++)
+	for (int i = 0; i < N_FORMATS; i++)
 		if (strcmp(formats[i].name, name) == 0)
-			return formats[i].write;
-	return NULL;
+			return i;
+	return -1;
+}
+
+static bool ends_with(const char *s, const char *end, size_t n)
+{
+	size_t len = strlen(s);
+	return len > n && strncmp(s + len - n, end, n) == 0;
+}
+
+/* The format whose extension path ends with, -1 if none. */
+static int format_of_path(const char *path)
+{
+	for (int i = 0; i < N_FORMATS; i++) {
+		for (const char *e = formats[i].exts; *e;) {
+			size_t n = strcspn(e, " ");
+			if (ends_with(path, e, n))
+				return i;
+			e += n + (e[n] == ' ');
+		}
+	}
+	return -1;
 }
 
 static void format_names(pt_strbuf *b)
 {
-	for (size_t i = 0; i < sizeof formats / sizeof *formats; i++)
+	for (int i = 0; i < N_FORMATS; i++)
 		pt_strbuf_printf(b, "%s%s", i ? ", " : "", formats[i].name);
 }
 
+/* The format the options ask for, or -1 after saying what is wrong. */
+static int pick_format(const cli_opts *o)
+{
+	int f = -1;
+	if (o->format)
+		f = format_named(o->format);
+	else if (o->output)
+		f = format_of_path(o->output);
+	if (f >= 0 && !formats[f].write_dir)
+		return f;
+	if (f >= 0 && o->output)
+		return f;
+	pt_strbuf names = {0};
+	format_names(&names);
+	if (f >= 0)
+		cli_err("export --format %s writes several files: give the directory with -o DIR",
+			o->format);
+	else if (o->format)
+		cli_err("export: --format takes %s", pt_strbuf_cstr(&names));
+	else if (o->output)
+		cli_err("export: cannot tell the format from '%s': give --format (%s)", o->output,
+			pt_strbuf_cstr(&names));
+	else
+		cli_err("export: give --format FORMAT (%s) or -o FILE", pt_strbuf_cstr(&names));
+	pt_strbuf_free(&names);
+	return -1;
+}
 /* The entities a query reaches from its targets, and the edges between
  * them. */
 static int collect_query(store_txn *txn, const cli_opts *o, export_graph *g)
@@ -181,17 +397,68 @@ static int collect_query(store_txn *txn, const cli_opts *o, export_graph *g)
 	return EXIT_OK;
 }
 
+/* Write the graph to o->output through a temporary file renamed over it
+ * at the end, so a failed export leaves any earlier file whole; "-" or no
+ * -o is stdout. */
+static int write_stream(store_txn *txn, const export_graph *g, const cli_opts *o, int f)
+{
+	if (!o->output || strcmp(o->output, "-") == 0) {
+		if (formats[f].binary && isatty(STDOUT_FILENO)) {
+			cli_err("export --format %s is binary: redirect it or give -o FILE",
+				formats[f].name);
+			return EXIT_USAGE;
+		}
+		int rc = formats[f].write(txn, g, o, stdout);
+		if (fflush(stdout) != 0 || rc != EXIT_OK) {
+			cli_err("export: cannot write to stdout: %s", strerror(errno));
+			return EXIT_FAIL;
+		}
+		return EXIT_OK;
+	}
+	pt_strbuf tmp = {0};
+	pt_strbuf_printf(&tmp, "%s.tmp.%ld", o->output, (long)getpid());
+	const char *path = pt_strbuf_cstr(&tmp);
+	FILE *out = fopen(path, "wb");
+	int rc = EXIT_FAIL;
+	if (!out) {
+		cli_err("export: cannot create %s: %s", path, strerror(errno));
+		goto done;
+	}
+	rc = formats[f].write(txn, g, o, out);
+	int err = rc != EXIT_OK || ferror(out) ? errno : 0;
+	if (fclose(out) != 0 && !err)
+		err = errno ? errno : EIO;
+	if (rc == EXIT_OK && !err && rename(path, o->output) != 0)
+		err = errno;
+	if (rc != EXIT_OK || err) {
+		cli_err("export: cannot write %s: %s", o->output, strerror(err ? err : EIO));
+		unlink(path);
+		rc = EXIT_FAIL;
+	}
+done:
+	pt_strbuf_free(&tmp);
+	return rc;
+}
+
+static int write_dir(store_txn *txn, const export_graph *g, const cli_opts *o, int f)
+{
+	struct stat st;
+	if (mkdir(o->output, 0777) != 0 && errno != EEXIST) {
+		cli_err("export: cannot create directory %s: %s", o->output, strerror(errno));
+		return EXIT_FAIL;
+	}
+	if (stat(o->output, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		cli_err("export --format %s: %s is not a directory", formats[f].name, o->output);
+		return EXIT_FAIL;
+	}
+	return formats[f].write_dir(txn, g, o, o->output);
+}
+
 int cmd_export(const cli_opts *o)
 {
-	const char *fmt = o->format ? o->format : "json";
-	export_writer write = writer_of(fmt);
-	if (!write) {
-		pt_strbuf names = {0};
-		format_names(&names);
-		cli_err("export: --format takes %s", pt_strbuf_cstr(&names));
-		pt_strbuf_free(&names);
+	int f = pick_format(o);
+	if (f < 0)
 		return EXIT_USAGE;
-	}
 	store *st = NULL;
 	store_txn *txn = NULL;
 	if (cli_open_db(o, NULL, false, &st))
@@ -209,7 +476,7 @@ int cmd_export(const cli_opts *o)
 		collect_edges(txn, &g, true);
 	}
 	if (rc == EXIT_OK)
-		rc = write(txn, &g, o, stdout);
+		rc = formats[f].write_dir ? write_dir(txn, &g, o, f) : write_stream(txn, &g, o, f);
 	pt_vec_free(&g.ents);
 	pt_vec_free(&g.edges);
 	pt_vec_free(&g.edge_src);

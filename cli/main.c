@@ -55,7 +55,9 @@ static void usage(FILE *f)
 		   "2000)\n"
 		   "        where-defined ITEM | search QUERY | entities-in-file FILE\n"
 		   "  storage status|verify|compact|clean|snapshot FILE|restore FILE\n"
-		   "  export --format json|dot|mermaid [--query KIND TARGET]\n"
+		   "  export --format FORMAT [-o OUT] [--query KIND TARGET]\n"
+		   "        FORMAT: json, dot, mermaid, scip, graphml (or from OUT's extension);\n"
+		   "        neo4j writes CSV files into the directory OUT\n"
 		   "  --stdio                       run the language server on stdin/stdout\n"
 		   "  mcp [DIR]                     run the MCP server for AI agents on "
 		   "stdin/stdout (also --mcp)\n"
@@ -85,13 +87,21 @@ static long number(const char *name, const char *s)
 static int parse_opts(int argc, char **argv, cli_opts *o)
 {
 	static const struct option longs[] = {
-		{"db", required_argument, 0, 'd'},     {"json", no_argument, 0, 'j'},
-		{"limit", required_argument, 0, 'l'},  {"depth", required_argument, 0, 'D'},
-		{"tokens", required_argument, 0, 't'}, {"jobs", required_argument, 0, 'J'},
-		{"quiet", no_argument, 0, 'q'},        {"format", required_argument, 0, 'f'},
-		{"query", no_argument, 0, 'Q'},        {"level", required_argument, 0, 'L'},
-		{"full", no_argument, 0, 'F'},         {"n", required_argument, 0, 'n'},
-		{"help", no_argument, 0, 'h'},         {0, 0, 0, 0},
+		{"db", required_argument, 0, 'd'},
+		{"json", no_argument, 0, 'j'},
+		{"limit", required_argument, 0, 'l'},
+		{"depth", required_argument, 0, 'D'},
+		{"tokens", required_argument, 0, 't'},
+		{"jobs", required_argument, 0, 'J'},
+		{"quiet", no_argument, 0, 'q'},
+		{"format", required_argument, 0, 'f'},
+		{"query", no_argument, 0, 'Q'},
+		{"level", required_argument, 0, 'L'},
+		{"full", no_argument, 0, 'F'},
+		{"n", required_argument, 0, 'n'},
+		{"help", no_argument, 0, 'h'},
+		{"output", required_argument, 0, 'o'},
+		{0, 0, 0, 0},
 	};
 	o->depth = 3;
 	o->tokens = 2000;
@@ -100,7 +110,7 @@ static int parse_opts(int argc, char **argv, cli_opts *o)
 	int c;
 	long v = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "hjq", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hjqo:", longs, NULL)) != -1) {
 		switch (c) {
 		case 'd': o->db = optarg; break;
 		case 'j': o->json = true; break;
@@ -126,6 +136,7 @@ static int parse_opts(int argc, char **argv, cli_opts *o)
 			break;
 		case 'q': o->quiet = true; break;
 		case 'f': o->format = optarg; break;
+		case 'o': o->output = optarg; break;
 		case 'Q': o->query_mode = true; break;
 		case 'L': o->level = optarg; break;
 		case 'F': o->full = true; break;
@@ -187,23 +198,23 @@ int cli_open_db(const cli_opts *o, const char *root, bool write, store **st)
 	char *dir = db_dir(o, root);
 	cli_reading_db(dir);
 	int rc = store_open(dir, write ? STORE_CREATE : STORE_RDONLY, st);
-	if (rc == STORE_ESCHEMA && !write) {
+	if (rc == PT_ESCHEMA && !write) {
 		cli_err("database %s was written by another version (schema %u, this build uses "
 			"%u); "
 			"run `parseltongue onboard` to rebuild it",
 			dir, store_schema_found(*st), STORE_SCHEMA_VERSION);
 		store_close(*st);
 		*st = NULL;
-	} else if (rc == STORE_ENOENT) {
+	} else if (rc == PT_ENOENT) {
 		cli_err("no database at %s: run `parseltongue onboard DIR` first (or pass --db)",
 			dir);
-	} else if (rc == STORE_ECORRUPT) {
+	} else if (rc == PT_ECORRUPT) {
 		cli_err("database %s is corrupted: remove it with `parseltongue storage clean --db "
 			"%s` "
 			"and run `parseltongue onboard` again",
 			dir, dir);
-	} else if (rc && rc != STORE_ESCHEMA) {
-		cli_err("cannot open database %s: %s", dir, store_strerror(rc));
+	} else if (rc && rc != PT_ESCHEMA) {
+		cli_err("cannot open database %s: %s", dir, pt_strerror(rc));
 	}
 	free(dir);
 	return rc;
@@ -256,7 +267,7 @@ static int cmd_onboard(const cli_opts *o)
 	store *s = NULL;
 	cli_reading_db(dir);
 	int rc = store_open(dir, STORE_CREATE, &s);
-	if (rc == STORE_ESCHEMA) {
+	if (rc == PT_ESCHEMA) {
 		fprintf(stderr,
 			"%s: database %s has schema %u, this build uses %u: rebuilding it\n", prog,
 			dir, store_schema_found(s), STORE_SCHEMA_VERSION);
@@ -264,13 +275,13 @@ static int cmd_onboard(const cli_opts *o)
 		s = NULL;
 		store_remove(dir);
 		rc = store_open(dir, STORE_CREATE, &s);
-	} else if (rc == STORE_ECORRUPT) {
+	} else if (rc == PT_ECORRUPT) {
 		fprintf(stderr, "%s: database %s is corrupted: rebuilding it\n", prog, dir);
 		store_remove(dir);
 		rc = store_open(dir, STORE_CREATE, &s);
 	}
 	if (rc) {
-		cli_err("cannot open database %s: %s", dir, store_strerror(rc));
+		cli_err("cannot open database %s: %s", dir, pt_strerror(rc));
 		free(dir);
 		return EXIT_DB;
 	}
@@ -282,27 +293,26 @@ static int cmd_onboard(const cli_opts *o)
 			 .warn = on_warn,
 			 .ctx = &ps};
 	index_report rep;
-	int se;
-	rc = index_run(s, &io, &rep, &se);
+	rc = index_run(s, &io, &rep);
 	store_close(s);
-	if (rc == STORE_ECORRUPT) {
+	if (rc == PT_ECORRUPT) {
 		/* the records cannot be trusted: the index is rebuilt, once */
 		fprintf(stderr, "%s: database %s is damaged: rebuilding it\n", prog, dir);
 		store_remove(dir);
 		s = NULL;
 		rc = store_open(dir, STORE_CREATE, &s);
 		if (!rc) {
-			rc = index_run(s, &io, &rep, &se);
+			rc = index_run(s, &io, &rep);
 			store_close(s);
 		}
 	}
-	if (rc == INDEX_ENOROOT) {
-		cli_err("cannot read %s: %s", root, strerror(se));
+	if (rc == PT_ENOROOT) {
+		cli_err("cannot read %s: %s", root, strerror(rep.root_errno));
 		free(dir);
 		return EXIT_FAIL;
 	}
 	if (rc) {
-		cli_err("indexing failed: %s (database %s is unchanged)", store_strerror(rc), dir);
+		cli_err("indexing failed: %s (database %s is unchanged)", pt_strerror(rc), dir);
 		free(dir);
 		return EXIT_DB;
 	}

@@ -26,13 +26,13 @@ int cli_qkind_of(const char *s)
 json_t *cli_entity_json(store_txn *txn, uint64_t id, uint64_t for_id)
 {
 	rec_entity e, f;
-	if (query_entity(txn, id, &e) != STORE_OK)
+	if (query_entity(txn, id, &e) != PT_OK)
 		return NULL;
 	json_t *o = json_object();
 	if (for_id)
 		json_object_set_new(
 			o, "for",
-			json_string(query_entity(txn, for_id, &f) == STORE_OK ? f.qpath : ""));
+			json_string(query_entity(txn, for_id, &f) == PT_OK ? f.qpath : ""));
 	json_object_set_new(o, "name", json_string(e.name));
 	json_object_set_new(o, "kind", json_string(pt_kind_name(e.kind)));
 	json_object_set_new(o, "path", json_string(e.qpath));
@@ -65,14 +65,13 @@ static json_t *impl_json(store_txn *txn, const query_results *r, const query_ite
 {
 	rec_entity impl, trait;
 	const query_site *s = &r->sites.v[it->site_off];
-	if (query_entity(txn, it->id, &impl) != STORE_OK ||
-	    query_entity(txn, it->other, &trait) != STORE_OK)
+	if (query_entity(txn, it->id, &impl) != PT_OK ||
+	    query_entity(txn, it->other, &trait) != PT_OK)
 		return NULL;
 	json_t *o = json_object();
 	rec_entity f;
-	json_object_set_new(
-		o, "for",
-		json_string(query_entity(txn, it->for_id, &f) == STORE_OK ? f.qpath : ""));
+	json_object_set_new(o, "for",
+			    json_string(query_entity(txn, it->for_id, &f) == PT_OK ? f.qpath : ""));
 	bool is_type = impl.kind != PT_IMPL;
 	json_object_set_new(o, "name", json_string(impl.name));
 	json_object_set_new(o, "kind", json_string(it->derive ? "derive" : "impl"));
@@ -106,7 +105,7 @@ static json_t *item_json(store_txn *txn, qkind k, const query_results *r, const 
 		json_t *via = json_array();
 		for (uint32_t i = 0; i < it->via_n; i++) {
 			rec_entity e;
-			if (query_entity(txn, r->via.v[it->via_off + i], &e) == STORE_OK)
+			if (query_entity(txn, r->via.v[it->via_off + i], &e) == PT_OK)
 				json_array_append_new(via, json_string(e.qpath));
 		}
 		json_object_set_new(o, "via", via);
@@ -117,11 +116,11 @@ static json_t *item_json(store_txn *txn, qkind k, const query_results *r, const 
 static void print_human_item(store_txn *txn, qkind k, const query_results *r, const query_item *it)
 {
 	rec_entity e, t;
-	if (query_entity(txn, it->id, &e) != STORE_OK)
+	if (query_entity(txn, it->id, &e) != PT_OK)
 		return;
 	if (k == Q_IMPL) {
 		const query_site *s = &r->sites.v[it->site_off];
-		if (query_entity(txn, it->other, &t) != STORE_OK)
+		if (query_entity(txn, it->other, &t) != PT_OK)
 			return;
 		printf("  %-8s %s for %s  %s:%u\n", it->derive ? "derive" : "impl", t.qpath,
 		       e.kind == PT_IMPL ? e.name : e.qpath, query_file_path(txn, s->file),
@@ -158,7 +157,7 @@ int cli_run_query(store_txn *txn, qkind k, uint64_t id, const cli_opts *o, query
 	default: {
 		query_item it = {.id = id, .for_id = id};
 		pt_vec_push(&r->items, it);
-		return STORE_OK;
+		return PT_OK;
 	}
 	}
 }
@@ -170,14 +169,14 @@ static void prefer_traits(store_txn *txn, query_ids *ids)
 	size_t w = 0, traits = 0;
 	for (size_t i = 0; i < ids->n; i++) {
 		rec_entity e;
-		if (query_entity(txn, ids->v[i], &e) == STORE_OK && e.kind == PT_TRAIT)
+		if (query_entity(txn, ids->v[i], &e) == PT_OK && e.kind == PT_TRAIT)
 			traits++;
 	}
 	if (!traits)
 		return;
 	for (size_t i = 0; i < ids->n; i++) {
 		rec_entity e;
-		if (query_entity(txn, ids->v[i], &e) == STORE_OK && e.kind == PT_TRAIT)
+		if (query_entity(txn, ids->v[i], &e) == PT_OK && e.kind == PT_TRAIT)
 			ids->v[w++] = ids->v[i];
 	}
 	ids->n = w;
@@ -211,7 +210,7 @@ static int print_cycles(store_txn *txn, const cli_opts *o)
 			printf("  %s cycle of %u:\n", lv, b - a);
 		for (uint32_t j = a; j < b; j++) {
 			rec_entity e;
-			if (query_entity(txn, c.members.v[j], &e) != STORE_OK)
+			if (query_entity(txn, c.members.v[j], &e) != PT_OK)
 				continue;
 			json_array_append_new(members, json_string(e.qpath));
 			if (!o->json)
@@ -240,8 +239,8 @@ int cli_targets_for(store_txn *txn, qkind k, const char *target, const cli_opts 
 		return query_search(txn, target, o->limit ? o->limit : 50, ids);
 	if (k == Q_FILE) {
 		uint32_t f;
-		if (query_file_id(txn, target, &f) != STORE_OK)
-			return STORE_NOTFOUND;
+		if (query_file_id(txn, target, &f) != PT_OK)
+			return PT_ENOTFOUND;
 		return query_file_entities(txn, f, ids);
 	}
 	int rc = query_targets(txn, target, ids);
@@ -288,12 +287,12 @@ static int answer(store_txn *txn, qkind k, const char *target, const cli_opts *o
 {
 	query_ids ids = {0};
 	int rc = cli_targets_for(txn, k, target, o, &ids);
-	if (rc == STORE_NOTFOUND && k == Q_FILE) {
+	if (rc == PT_ENOTFOUND && k == Q_FILE) {
 		cli_err("%s: no such file in the index", target);
 		return EXIT_NOTARGET;
 	}
 	if (rc) {
-		cli_err("cannot read the graph: %s", store_strerror(rc));
+		cli_err("cannot read the graph: %s", pt_strerror(rc));
 		pt_vec_free(&ids);
 		return EXIT_DB;
 	}
@@ -318,7 +317,7 @@ static int answer(store_txn *txn, qkind k, const char *target, const cli_opts *o
 		} else
 			cli_run_query(txn, k, ids.v[t], o, &r);
 		rec_entity e;
-		if (!o->json && !single && query_entity(txn, ids.v[t], &e) == STORE_OK) {
+		if (!o->json && !single && query_entity(txn, ids.v[t], &e) == PT_OK) {
 			if (e.file == PT_NO_FILE)
 				printf("%s %s (%s, outside the workspace): %zu result%s\n",
 				       qnames[k], e.qpath, pt_kind_name(e.kind), r.items.n,
@@ -408,7 +407,7 @@ int cmd_query_bench(const cli_opts *o)
 	store_cursor *c = NULL;
 	store_val k, v;
 	store_cursor_open(txn, TBL_ENTS, &c);
-	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == STORE_OK;
+	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == PT_OK;
 	     r = store_cursor_next(c, &k, &v)) {
 		rec_entity e;
 		if (rec_entity_decode(v.data, v.len, &e) != 0)

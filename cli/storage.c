@@ -30,7 +30,7 @@ static void count_files(store_txn *txn, uint64_t *rust, uint64_t *cargo)
 	store_val k, v;
 	if (store_cursor_open(txn, TBL_FILES, &c))
 		return;
-	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == STORE_OK;
+	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == PT_OK;
 	     r = store_cursor_next(c, &k, &v)) {
 		rec_file f;
 		if (rec_file_decode(v.data, v.len, &f) == 0)
@@ -57,7 +57,7 @@ static int status(const cli_opts *o)
 	uint64_t manifests = 0;
 	count_files(txn, &files, &manifests);
 	store_val root;
-	const char *r = store_get(txn, TBL_META, META_ROOT, strlen(META_ROOT), &root) == STORE_OK
+	const char *r = store_get(txn, TBL_META, META_ROOT, strlen(META_ROOT), &root) == PT_OK
 				? root.data
 				: "";
 	char when[64] = "never";
@@ -108,13 +108,13 @@ static int verify(const cli_opts *o)
 	int rc = graph_check(txn, &r);
 	store_txn_abort(txn);
 	store_close(st);
-	if (rc && rc != STORE_ECORRUPT) {
-		cli_err("verify: %s", store_strerror(rc));
+	if (rc && rc != PT_ECORRUPT) {
+		cli_err("verify: %s", pt_strerror(rc));
 		return EXIT_DB;
 	}
 	if (o->json) {
 		json_t *j = json_pack("{s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:b,s:b,s:b,s:b,s:I,s:I}", "ok",
-				      rc == STORE_OK, "files", (json_int_t)r.files, "entities",
+				      rc == PT_OK, "files", (json_int_t)r.files, "entities",
 				      (json_int_t)r.ents, "edges", (json_int_t)r.edges, "facts",
 				      (json_int_t)r.facts, "bad_records", (json_int_t)r.bad_records,
 				      "dangling", (json_int_t)r.dangling, "edge_tables_differ",
@@ -157,7 +157,7 @@ static int compact(const cli_opts *o)
 	uint64_t before = 0, after = 0;
 	int rc = store_compact(dir, &before, &after);
 	if (rc)
-		cli_err("compact %s: %s", dir, store_strerror(rc));
+		cli_err("compact %s: %s", dir, pt_strerror(rc));
 	else
 		printf("compacted %s: %.1f MB → %.1f MB\n", dir, (double)before / 1e6,
 		       (double)after / 1e6);
@@ -173,7 +173,7 @@ static int snapshot(const cli_opts *o, const char *file)
 	int rc = store_snapshot(st, file);
 	store_close(st);
 	if (rc) {
-		cli_err("snapshot to %s: %s", file, store_strerror(rc));
+		cli_err("snapshot to %s: %s", file, pt_strerror(rc));
 		return EXIT_DB;
 	}
 	struct stat sb;
@@ -189,19 +189,19 @@ static int restore(const cli_opts *o, const char *file)
 	if (!dir) {
 		store *st = NULL;
 		/* an existing database tells where; otherwise the default spot */
-		if (store_open(".cache/parseltongue", STORE_CREATE, &st) == STORE_OK)
+		if (store_open(".cache/parseltongue", STORE_CREATE, &st) == PT_OK)
 			store_close(st);
 		dir = pt_xstrdup(".cache/parseltongue");
 	}
 	struct stat sb;
 	if (stat(dir, &sb) != 0) {
 		store *st = NULL;
-		if (store_open(dir, STORE_CREATE, &st) == STORE_OK)
+		if (store_open(dir, STORE_CREATE, &st) == PT_OK)
 			store_close(st);
 	}
 	int rc = store_restore(dir, file);
 	if (rc)
-		cli_err("restore %s into %s: %s", file, dir, store_strerror(rc));
+		cli_err("restore %s into %s: %s", file, dir, pt_strerror(rc));
 	else
 		printf("restored %s into %s\n", file, dir);
 	free(dir);
@@ -216,7 +216,7 @@ static int clean(const cli_opts *o)
 		return EXIT_DB;
 	int rc = store_remove(dir);
 	if (rc)
-		cli_err("clean %s: %s", dir, store_strerror(rc));
+		cli_err("clean %s: %s", dir, pt_strerror(rc));
 	else
 		printf("removed the database in %s\n", dir);
 	free(dir);

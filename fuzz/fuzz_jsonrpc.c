@@ -93,8 +93,7 @@ static void setup(void)
 	FUZZ_CHECK(s->roots.n == 1 && s->roots.v[0]->st);
 	index_opts o = {.root = ws, .jobs = 1};
 	index_report rep;
-	int err = 0;
-	FUZZ_CHECK(index_run(s->roots.v[0]->st, &o, &rep, &err) == INDEX_OK);
+	FUZZ_CHECK(index_run(s->roots.v[0]->st, &o, &rep) == PT_OK);
 	srv = s;
 }
 

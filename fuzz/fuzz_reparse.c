@@ -30,7 +30,7 @@ static void blob(const char *text, size_t len, const pt_tree *old, pt_tree **out
 	pt_facts_init(&f);
 	*rc = pt_extractor_text_tree(ex, text, len, old, out, &f);
 	b->len = 0;
-	if (*rc == EXTRACT_OK)
+	if (*rc == PT_OK)
 		pt_facts_encode(&f, b);
 	pt_facts_free(&f);
 }
@@ -63,7 +63,7 @@ static void reindex(lsp_docs *docs, const char *uri)
 	 * recovery is not history-independent), so an incremental parse of a
 	 * broken text may legitimately differ from a parse from scratch — see
 	 * fuzz/findings/reparse/ for such a case, reported to the lead. */
-	if (rc1 == EXTRACT_OK && rc2 == EXTRACT_OK && clean(full.buf, full.len))
+	if (rc1 == PT_OK && rc2 == PT_OK && clean(full.buf, full.len))
 		FUZZ_CHECK(inc.len == full.len && memcmp(inc.buf, full.buf, inc.len) == 0);
 	if (old)
 		pt_tree_free(old);

@@ -55,7 +55,7 @@ static int check_files(store_txn *txn, graph_check_report *r, u32s *ids)
 	store_val k, v;
 	uint64_t a = 0, b = 0;
 	int rc = store_cursor_open(txn, TBL_FILES, &c);
-	for (rc = rc ? rc : store_cursor_seek(c, NULL, 0, &k, &v); rc == STORE_OK;
+	for (rc = rc ? rc : store_cursor_seek(c, NULL, 0, &k, &v); rc == PT_OK;
 	     rc = store_cursor_next(c, &k, &v)) {
 		rec_file f;
 		r->files++;
@@ -66,10 +66,10 @@ static int check_files(store_txn *txn, graph_check_report *r, u32s *ids)
 		a += h_pair(k.data, k.len, f.id);
 	}
 	store_cursor_close(c);
-	if (rc != STORE_NOTFOUND)
+	if (rc != PT_ENOTFOUND)
 		return rc;
 	rc = store_cursor_open(txn, TBL_FILEIDS, &c);
-	for (rc = rc ? rc : store_cursor_seek(c, NULL, 0, &k, &v); rc == STORE_OK;
+	for (rc = rc ? rc : store_cursor_seek(c, NULL, 0, &k, &v); rc == PT_OK;
 	     rc = store_cursor_next(c, &k, &v)) {
 		const char *p = v.data;
 		if (k.len != 4 || !v.len || p[v.len - 1] != 0) {
@@ -81,12 +81,12 @@ static int check_files(store_txn *txn, graph_check_report *r, u32s *ids)
 		b += h_pair(p, v.len - 1, id);
 	}
 	store_cursor_close(c);
-	if (rc != STORE_NOTFOUND)
+	if (rc != PT_ENOTFOUND)
 		return rc;
 	r->fileids_differ = a != b;
 	if (ids->n)
 		qsort(ids->v, ids->n, sizeof *ids->v, cmp_u32);
-	return STORE_OK;
+	return PT_OK;
 }
 
 /* A DUPSORT index (key → 8-byte ids): the sum of its pairs' hashes. */
@@ -95,7 +95,7 @@ static int index_sum(store_txn *txn, store_table t, graph_check_report *r, uint6
 	store_cursor *c = NULL;
 	store_val k, v;
 	int rc = store_cursor_open(txn, t, &c);
-	for (rc = rc ? rc : store_cursor_seek(c, NULL, 0, &k, &v); rc == STORE_OK;
+	for (rc = rc ? rc : store_cursor_seek(c, NULL, 0, &k, &v); rc == PT_OK;
 	     rc = store_cursor_next(c, &k, &v)) {
 		if (v.len != 8) {
 			r->bad_records++;
@@ -104,7 +104,7 @@ static int index_sum(store_txn *txn, store_table t, graph_check_report *r, uint6
 		*sum += h_pair(k.data, k.len, store_load_u64(v.data));
 	}
 	store_cursor_close(c);
-	return rc == STORE_NOTFOUND ? STORE_OK : rc;
+	return rc == PT_ENOTFOUND ? PT_OK : rc;
 }
 
 static int check_edges(store_txn *txn, store_table t, graph_check_report *r, const uint64_t *ids,
@@ -113,7 +113,7 @@ static int check_edges(store_txn *txn, store_table t, graph_check_report *r, con
 	store_cursor *c = NULL;
 	store_val k, v;
 	int rc = store_cursor_open(txn, t, &c);
-	for (rc = rc ? rc : store_cursor_seek(c, NULL, 0, &k, &v); rc == STORE_OK;
+	for (rc = rc ? rc : store_cursor_seek(c, NULL, 0, &k, &v); rc == PT_OK;
 	     rc = store_cursor_next(c, &k, &v)) {
 		if (k.len != 8 || !v.len || v.len % REC_EDGE_SIZE) {
 			r->bad_records++;
@@ -136,18 +136,18 @@ static int check_edges(store_txn *txn, store_table t, graph_check_report *r, con
 		}
 	}
 	store_cursor_close(c);
-	return rc == STORE_NOTFOUND ? STORE_OK : rc;
+	return rc == PT_ENOTFOUND ? PT_OK : rc;
 }
 
 static int check_facts(store_txn *txn, graph_check_report *r, const uint32_t *files, size_t nfiles)
 {
 	uint64_t version = 0;
-	bool current = store_meta_get_u64(txn, META_EXTRACT_VERSION, &version) == STORE_OK &&
+	bool current = store_meta_get_u64(txn, META_EXTRACT_VERSION, &version) == PT_OK &&
 		       version == EXTRACT_VERSION;
 	store_cursor *c = NULL;
 	store_val k, v;
 	int rc = store_cursor_open(txn, TBL_FACTS, &c);
-	for (rc = rc ? rc : store_cursor_seek(c, NULL, 0, &k, &v); rc == STORE_OK;
+	for (rc = rc ? rc : store_cursor_seek(c, NULL, 0, &k, &v); rc == PT_OK;
 	     rc = store_cursor_next(c, &k, &v)) {
 		r->facts++;
 		if (k.len != 4) {
@@ -167,7 +167,7 @@ static int check_facts(store_txn *txn, graph_check_report *r, const uint32_t *fi
 		pt_facts_free(&f);
 	}
 	store_cursor_close(c);
-	return rc == STORE_NOTFOUND ? STORE_OK : rc;
+	return rc == PT_ENOTFOUND ? PT_OK : rc;
 }
 
 int graph_check(store_txn *txn, graph_check_report *r)
@@ -181,7 +181,7 @@ int graph_check(store_txn *txn, graph_check_report *r)
 	store_val k, v;
 	if (!rc)
 		rc = store_cursor_open(txn, TBL_ENTS, &c);
-	for (rc = rc ? rc : store_cursor_seek(c, NULL, 0, &k, &v); rc == STORE_OK;
+	for (rc = rc ? rc : store_cursor_seek(c, NULL, 0, &k, &v); rc == PT_OK;
 	     rc = store_cursor_next(c, &k, &v)) {
 		rec_entity e;
 		r->ents++;
@@ -202,8 +202,8 @@ int graph_check(store_txn *txn, graph_check_report *r)
 		}
 	}
 	store_cursor_close(c);
-	if (rc == STORE_NOTFOUND)
-		rc = STORE_OK;
+	if (rc == PT_ENOTFOUND)
+		rc = PT_OK;
 	if (ids.n)
 		qsort(ids.v, ids.n, sizeof *ids.v, cmp_u64);
 	if (!rc)
@@ -225,7 +225,7 @@ int graph_check(store_txn *txn, graph_check_report *r)
 		return rc;
 	bool bad = r->bad_records || r->dangling || r->edges_differ || r->names_differ ||
 		   r->fileents_differ || r->fileids_differ || r->bad_facts;
-	return bad ? STORE_ECORRUPT : STORE_OK;
+	return bad ? PT_ECORRUPT : PT_OK;
 }
 
 int graph_check_hook(store_txn *txn)

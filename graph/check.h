@@ -28,7 +28,7 @@ typedef struct {
 		stale_facts; /* facts of an older extractor: not checked, re-made by the next run */
 } graph_check_report;
 
-/* Fills r; returns STORE_OK when the graph is consistent, STORE_ECORRUPT
+/* Fills r; returns PT_OK when the graph is consistent, PT_ECORRUPT
  * when it is not, another STORE_* code when a table cannot be read. */
 int graph_check(store_txn *txn, graph_check_report *r);
 

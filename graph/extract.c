@@ -13,9 +13,15 @@
  * lookup and a switch. Strings are interned (deduplicated per file) into
  * the facts' pool, so receiver descriptors and generic bounds are plain
  * pool offsets and nothing in the walk allocates per node.
+ *
+ * This file holds the setup, the walk itself and what it does for items,
+ * attributes, uses, signatures, calls and type references. The walk calls
+ * into extract_types.c for paths, types and generic parameters, into
+ * extract_locals.c to type locals and receivers, and into extract_macro.c
+ * for macro invocations; their shared state is in extract_int.h.
  */
 #define _GNU_SOURCE
-#include "extract.h"
+#include "extract_int.h"
 #include "tree_int.h"
 
 #include <stdio.h>
@@ -25,54 +31,12 @@
 
 const TSLanguage *tree_sitter_rust(void);
 
-#define SYM_ERROR      ((TSSymbol)-1)
-#define SIG_MAX        512
-#define MAX_SEGS       64  /* path segments we are willing to join */
-#define MAX_CHAIN      160 /* bytes of a receiver chain's steps (RECV_CHAIN) */
-#define MAX_TYPE_DEPTH 8   /* `<<T as A>::B as C>::D` nesting followed */
-#define MAX_USE_DEPTH  128
-#define LOCAL_BUCKETS  64
+#define SYM_ERROR     ((TSSymbol)-1)
+#define SIG_MAX       512
+#define MAX_USE_DEPTH 128
 
-/* What a node means to the walk. */
-enum {
-	R_OTHER = 0,
-	R_SOURCE,
-	R_MOD,
-	R_FN,
-	R_FNSIG,
-	R_STRUCT,
-	R_ENUM,
-	R_UNION,
-	R_TRAIT,
-	R_IMPL,
-	R_TYPE_ITEM,
-	R_ASSOC_TYPE,
-	R_CONST,
-	R_STATIC,
-	R_MACRO_DEF,
-	R_USE,
-	R_EXTERN_CRATE,
-	R_ATTR,
-	R_PRUNE,
-	R_MACRO,
-	R_CALL,
-	R_LET,
-	R_LET_COND,
-	R_FOR,
-	R_MATCH_ARM,
-	R_CLOSURE,
-	R_DECL_LIST,
-	R_EXPR_STMT,
-	R_IDENT,
-	R_TYPE_IDENT,
-	R_SCOPED_IDENT,
-	R_SCOPED_TYPE,
-	R_STRUCT_EXPR,
-	R_TYPE_PARAMS,
-	R_CONSTRAINED,
-	R_TOKEN, /* anonymous: a keyword or punctuation leaf */
-};
-
+/* The node kinds that have a role, by name: pt_extractor_new looks their
+ * symbol ids up once. */
 static const struct {
 	const char *name;
 	uint8_t role;
@@ -120,160 +84,6 @@ static const struct {
 	{"struct_expression", R_STRUCT_EXPR},
 	{"type_parameters", R_TYPE_PARAMS},
 	{"constrained_type_parameter", R_CONSTRAINED},
-};
-
-/* Symbols the helpers compare against (named unless marked). */
-typedef struct {
-	TSSymbol ident, type_ident, field_ident, shorthand_field_ident, self, crate, super,
-		primitive, scoped_ident, scoped_type, generic_type, generic_turbofish,
-		generic_function, field_expr, reference_type, pointer_type, dynamic_type,
-		abstract_type, bounded_type, hrtb, function_type, removed_bound, bracketed_type,
-		qualified_type, paren_expr, reference_expr, struct_expr, call_expr, lifetime,
-		parameter, constrained, optional_param, where_clause, where_predicate, use_list,
-		scoped_use_list, use_as_clause, use_wildcard, field_decl, ordered_field_decl_list,
-		visibility, attribute, token_tree, string_literal, raw_string_literal, metavar,
-		macro_rule, binding_pattern, repetition_pattern, array_type, try_expr, index_expr,
-		unary_expr, block, unsafe_block, range_expr, match_expr, closure_params,
-		captured_pattern, tuple_type, tuple_expr, tuple_pattern, if_expr, let_condition,
-		let_chain, rest_pattern, match_arm, expr_stmt, return_expr, break_expr,
-		continue_expr, macro_inv, closure_expr;
-	/* anonymous tokens, for token trees */
-	TSSymbol t_impl, t_for, t_lt, t_gt, t_shr, t_colons, t_amp, t_quote, t_dyn, t_comma, t_mut,
-		t_bang, t_lparen, t_hash, t_lbrack, t_rbrack, t_lbrace, t_rbrace, t_dot, t_fn,
-		t_struct, t_enum, t_union, t_trait, t_mod, t_pipe, t_let, t_at, t_star, t_rparen;
-} symbols;
-
-typedef struct {
-	TSFieldId name, body, type, trait, path, value, function, pattern, parameters, return_type,
-		type_parameters, bounds, left, alias, argument, macro, field, type_arguments,
-		arguments, condition, right, element, consequence;
-} fields;
-
-/* What a receiver is known to be (pool offsets). */
-typedef struct {
-	uint8_t kind;
-	uint32_t path, name;
-} desc;
-
-/* A local binding visible in the current fn body. */
-typedef struct {
-	uint32_t start, len; /* the name, as a range of the source text */
-	desc d;
-	int32_t prev; /* previous local in the same hash bucket */
-} local;
-
-/* A generic type parameter in scope; bounds is a pool offset, 0 = none. */
-typedef struct {
-	uint32_t start, len, bounds;
-} gparam;
-
-/* One `T: Bound` seen while gathering an item's generics. */
-typedef struct {
-	uint32_t start, len, bound;
-	bool declared;
-} gpair;
-
-typedef struct {
-	int32_t parent;      /* innermost module/fn/impl/trait item, -1 = file */
-	int32_t from;        /* innermost item of any kind */
-	int32_t scope;       /* innermost module or fn, for uses */
-	uint32_t fn_base;    /* first local of the innermost fn */
-	uint32_t deref_self; /* bounds of T when the innermost impl is for
-	                        `&T`, `&mut T` or `Box<T>`, T generic: what
-	                        `**self` is; 0 = none */
-} ctx;
-
-typedef struct {
-	TSNode node;
-	uint8_t role;
-	ctx saved;
-	uint32_t nlocals, ngens;
-} frame;
-
-typedef struct {
-	uint32_t off, len, hash, gen;
-} islot;
-typedef struct {
-	uint32_t path;
-	pt_span span;
-} pending_derive;
-typedef struct {
-	TSSymbol sym;
-	uint32_t start, end;
-	TSPoint a, b;
-} token;
-typedef struct {
-	uint32_t start, end;
-} brange;
-/* An item-level invocation of a plain-named macro, kept for expansion. */
-typedef struct {
-	TSNode node;
-	ctx cx;
-} minv;
-/* A metavariable of a macro_rules! pattern; rep: inside `$(..)`. */
-typedef struct {
-	uint32_t start, len;
-	bool rep;
-} binding;
-/* What a metavariable matched in an invocation (rule_match): its name,
- * and the one token it took (sym 0 when it took several or none). */
-typedef struct {
-	uint32_t start, len;
-	TSSymbol sym;
-	uint32_t tstart, tend;
-} mval;
-
-struct pt_extractor {
-	TSParser *parser;
-	uint64_t timeout;
-	int mret_depth; /* nesting of method-return receivers being typed */
-	const TSLanguage *lang;
-	uint8_t *role; /* symbol id → role */
-	uint32_t nsym;
-	symbols S;
-	fields F;
-	TSTreeCursor cur, aux; /* the walk; helpers that scan a subtree */
-	bool cursors;
-
-	/* per-file state */
-	const char *src;
-	uint32_t len;
-	pt_facts *out;
-	ctx cx;
-	PT_VEC(frame) frames;
-	PT_VEC(local) locals;
-	int32_t heads[LOCAL_BUCKETS];
-	PT_VEC(gparam) gens;
-	PT_VEC(gpair) pairs;
-	PT_VEC(pending_derive) derives;
-	PT_VEC(token) toks;
-	PT_VEC(TSNode) mdefs; /* macro_rules! definitions, in text order */
-	PT_VEC(minv) minvs;   /* item-level invocations that may use them */
-	PT_VEC(TSTree *)
-	subtrees;               /* re-parsed macro bodies, alive until the file
-	                          is done: mdefs and minvs point into them */
-	PT_VEC(brange) walked;  /* top-level items re-parsed from invocations */
-	PT_VEC(brange) args;    /* macro arguments, as ranges of abuf */
-	PT_VEC(TSNode) argname; /* ... and the last name token of each (null if none) */
-	long sub_arg;           /* template_path: the argument a lone metavariable gave, else -1 */
-	PT_VEC(binding) binds;
-	PT_VEC(brange) rebound; /* names a macro's own tokens bind (`|x|`, `let x`) */
-	PT_VEC(mval) mvals;     /* metavariables of the rule being expanded */
-	bool hygienic;          /* scanning a template: its own names are not
-	                          the invocation's locals */
-	pt_strbuf abuf;
-	int in_macro;       /* nesting of re-parsed invocation bodies */
-	size_t sub_top;     /* depth of their top-level items, SIZE_MAX = none */
-	uint32_t skipped;   /* top-level re-parsed items dropped for errors */
-	uint32_t pend_path; /* #[path] of the pending attributes */
-	pt_strbuf pend_cfg; /* their #[cfg(..)] predicates, comma-joined */
-	size_t pend_depth;
-	bool pending;
-	pt_strbuf tmp, sig, pre, gb;
-	pt_strbuf chain; /* receiver chains being built (chain_op) */
-
-	islot *itab; /* string interning, valid when gen matches */
-	uint32_t icap, icount, gen;
 };
 
 /* ---- setup -------------------------------------------------------------- */
@@ -492,56 +302,6 @@ void pt_extractor_set_timeout(pt_extractor *x, uint64_t micros)
 	x->timeout = micros;
 }
 
-/* ---- small helpers ------------------------------------------------------ */
-
-static bool null(TSNode n)
-{
-	return ts_node_is_null(n);
-}
-static TSNode child(TSNode n, TSFieldId f)
-{
-	return ts_node_child_by_field_id(n, f);
-}
-
-static pt_span span_of(TSNode n)
-{
-	TSPoint a = ts_node_start_point(n), b = ts_node_end_point(n);
-	return (pt_span){
-		ts_node_start_byte(n), ts_node_end_byte(n), a.row, a.column, b.row, b.column};
-}
-
-/* Text of an identifier-like node, without a raw `r#` prefix. */
-static const char *ident(const pt_extractor *x, TSNode n, size_t *len)
-{
-	uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
-	if (b > x->len || a > b)
-		a = b = 0;
-	const char *s = x->src + a;
-	*len = b - a;
-	if (*len > 2 && s[0] == 'r' && s[1] == '#') {
-		s += 2;
-		*len -= 2;
-	}
-	return s;
-}
-
-static bool text_is(const char *s, size_t n, const char *lit)
-{
-	size_t m = strlen(lit);
-	return n == m && memcmp(s, lit, n) == 0;
-}
-
-static uint8_t role_of(const pt_extractor *x, TSSymbol s)
-{
-	return s < x->nsym ? x->role[s] : R_OTHER;
-}
-
-/* Role of the frame `up` levels above depth d (R_OTHER past the root). */
-static uint8_t up_role(const pt_extractor *x, size_t d, size_t up)
-{
-	return d >= up ? x->frames.v[d - up].role : R_OTHER;
-}
-
 /* ---- interning ---------------------------------------------------------- */
 
 static void itab_grow(pt_extractor *x)
@@ -564,7 +324,7 @@ static void itab_grow(pt_extractor *x)
 
 /* Pool offset of s (n bytes), adding it once per file. s must not point
  * into the pool itself (adding may move it). */
-static uint32_t intern(pt_extractor *x, const char *s, size_t n)
+uint32_t ex_intern(pt_extractor *x, const char *s, size_t n)
 {
 	if (n == 0)
 		return 0;
@@ -585,26 +345,26 @@ static uint32_t intern(pt_extractor *x, const char *s, size_t n)
 	}
 }
 
-static uint32_t intern_buf(pt_extractor *x, const pt_strbuf *b)
+uint32_t ex_intern_buf(pt_extractor *x, const pt_strbuf *b)
 {
-	return intern(x, b->buf, b->len);
+	return ex_intern(x, b->buf, b->len);
 }
 
-static uint32_t intern_ident(pt_extractor *x, TSNode n)
+uint32_t ex_intern_ident(pt_extractor *x, TSNode n)
 {
 	size_t len;
 	const char *s = ident(x, n, &len);
-	return intern(x, s, len);
+	return ex_intern(x, s, len);
 }
 
 /* ---- output records ------------------------------------------------------ */
 
-static fact_item *item_at(pt_extractor *x, int32_t i)
+fact_item *ex_item_at(pt_extractor *x, int32_t i)
 {
 	return &x->out->items.v[i];
 }
 
-static int32_t add_item(pt_extractor *x, TSNode n, uint8_t kind, TSNode name)
+int32_t ex_add_item(pt_extractor *x, TSNode n, uint8_t kind, TSNode name)
 {
 	fact_item it = {0};
 	it.kind = kind;
@@ -612,24 +372,27 @@ static int32_t add_item(pt_extractor *x, TSNode n, uint8_t kind, TSNode name)
 	it.span = span_of(n);
 	if (!null(name)) {
 		it.name_span = span_of(name);
-		it.name = intern_ident(x, name);
+		it.name = ex_intern_ident(x, name);
 	}
 	TSNode first = ts_node_named_child(n, 0);
 	if (!null(first) && ts_node_symbol(first) == x->S.visibility)
 		it.flags |= FI_PUB;
 	if (x->in_macro)
 		it.flags |= FI_IN_MACRO;
+	/* a parent comes before its members: the resolver walks items in order */
+	pt_assert(pt_span_ok(it.span) && it.parent < (int32_t)x->out->items.n);
 	pt_vec_push(&x->out->items, it);
 	return (int32_t)x->out->items.n - 1;
 }
 
-static fact_ref *add_ref(pt_extractor *x, uint8_t kind, pt_span site, uint32_t path)
+fact_ref *ex_add_ref(pt_extractor *x, uint8_t kind, pt_span site, uint32_t path)
 {
 	fact_ref r = {0};
 	r.kind = kind;
 	r.from = x->cx.from;
 	r.path = path;
 	r.span = site;
+	pt_assert(pt_span_ok(site) && r.from < (int32_t)x->out->items.n);
 	pt_vec_push(&x->out->refs, r);
 	return &x->out->refs.v[x->out->refs.n - 1];
 }
@@ -660,7 +423,7 @@ static uint32_t skip_comment(const char *s, uint32_t i, uint32_t end)
 	return i;
 }
 
-static bool is_space(char c)
+bool ex_is_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' || c == 0;
 }
@@ -695,7 +458,7 @@ static uint32_t make_sig(pt_extractor *x, uint32_t start, uint32_t end, char str
 		if (c == '/' && i + 1 < end && (s[i + 1] == '/' || s[i + 1] == '*')) {
 			i = skip_comment(s, i, end);
 			space = true;
-		} else if (is_space(c)) {
+		} else if (ex_is_space(c)) {
 			space = true;
 			i++;
 		} else {
@@ -720,1246 +483,12 @@ static uint32_t make_sig(pt_extractor *x, uint32_t start, uint32_t end, char str
 			cut--;
 		b->len = cut;
 	}
-	return intern_buf(x, b);
-}
-
-/* ---- paths and types ------------------------------------------------------ */
-
-enum {
-	TY_NONE,
-	TY_PATH,
-	TY_BOUND
-};
-enum {
-	TY_UNWRAP = 1,
-	TY_ALL = 2,
-	TY_ELEM = 4
-};
-
-static int type_norm(pt_extractor *x, TSNode t, int opts, pt_strbuf *out, int depth);
-
-static void add_seg(pt_strbuf *out, size_t start, const char *s, size_t n)
-{
-	if (out->len > start)
-		pt_strbuf_add(out, "::", 2);
-	pt_strbuf_add(out, s, n);
-}
-
-/* The head of a path `<T as Trait>::..` or `<T>::..`: appends "Trait" or
- * "T"; sets *qual for the `as` form. */
-static bool bracketed_head(pt_extractor *x, TSNode b, pt_strbuf *out, int *qual, int depth)
-{
-	TSNode inner = ts_node_named_child(b, 0);
-	if (null(inner))
-		return false;
-	if (ts_node_symbol(inner) == x->S.qualified_type) {
-		*qual = 1;
-		inner = child(inner, x->F.alias);
-	}
-	return type_norm(x, inner, 0, out, depth + 1) != TY_NONE;
-}
-
-/* Append the normalised path of an identifier, scoped identifier or scoped
- * type identifier ("a::b::C": generic arguments and a leading `::` dropped,
- * `r#` removed). Returns the number of segments, 0 when the path has no
- * name we can write (a metavariable, an unknown bracketed type). */
-static int path_text(pt_extractor *x, TSNode n, pt_strbuf *out, int *qual, int depth)
-{
-	TSNode seg[MAX_SEGS], head = {0};
-	int k = 0;
-	bool has_head = false;
-	const symbols *S = &x->S;
-	*qual = 0;
-	while (!null(n)) {
-		TSSymbol s = ts_node_symbol(n);
-		if (s == S->scoped_ident || s == S->scoped_type) {
-			TSNode name = child(n, x->F.name);
-			if (null(name) || k == MAX_SEGS)
-				return 0;
-			seg[k++] = name;
-			n = child(n, x->F.path);
-		} else if (s == S->generic_type || s == S->generic_turbofish) {
-			n = child(n, x->F.type);
-			if (null(n))
-				return 0;
-		} else if (s == S->bracketed_type) {
-			head = n;
-			has_head = true;
-			break;
-		} else if (s == S->ident || s == S->type_ident || s == S->self || s == S->crate ||
-			   s == S->super || s == S->primitive) {
-			if (k == MAX_SEGS)
-				return 0;
-			seg[k++] = n;
-			break;
-		} else {
-			return 0;
-		}
-	}
-	size_t start = out->len;
-	if (has_head && (depth > MAX_TYPE_DEPTH || !bracketed_head(x, head, out, qual, depth))) {
-		out->len = start;
-		return 0;
-	}
-	for (int i = k - 1; i >= 0; i--) {
-		size_t len;
-		const char *t = ident(x, seg[i], &len);
-		add_seg(out, start, t, len);
-	}
-	return k + has_head;
-}
-
-/* The last name of a type path (`Box` of `std::boxed::Box`), NULL if none. */
-static const char *type_base_name(pt_extractor *x, TSNode base, size_t *n)
-{
-	if (null(base))
-		return NULL;
-	if (ts_node_symbol(base) == x->S.scoped_type || ts_node_symbol(base) == x->S.scoped_ident)
-		base = child(base, x->F.name);
-	return null(base) ? NULL : ident(x, base, n);
-}
-
-static bool is_smart_pointer(pt_extractor *x, TSNode base)
-{
-	size_t n;
-	const char *s = type_base_name(x, base, &n);
-	return s && (text_is(s, n, "Box") || text_is(s, n, "Rc") || text_is(s, n, "Arc"));
-}
-
-/* Std containers whose element type receivers follow (TY_ELEM): the
- * value of `Option<T>`, `Result<T, E>`, items of `Vec<T>`/`VecDeque<T>`,
- * what a `NonNull<T>` points to. */
-static bool is_elem_wrapper(pt_extractor *x, TSNode base)
-{
-	size_t n;
-	const char *s = type_base_name(x, base, &n);
-	return s && (text_is(s, n, "Option") || text_is(s, n, "Result") || text_is(s, n, "Vec") ||
-		     text_is(s, n, "VecDeque") || text_is(s, n, "NonNull"));
-}
-
-static TSNode first_type_arg(pt_extractor *x, TSNode g)
-{
-	TSNode args = child(g, x->F.type_arguments);
-	uint32_t n = null(args) ? 0 : ts_node_named_child_count(args);
-	for (uint32_t i = 0; i < n; i++) {
-		TSNode a = ts_node_named_child(args, i);
-		if (ts_node_symbol(a) != x->S.lifetime)
-			return a;
-	}
-	return (TSNode){0};
-}
-
-/* `A + B + 'a`: the first trait, or with TY_ALL every trait joined by '+'. */
-static int bounded(pt_extractor *x, TSNode t, int opts, pt_strbuf *out, int depth)
-{
-	int kind = TY_NONE;
-	size_t start = out->len;
-	uint32_t n = ts_node_named_child_count(t);
-	for (uint32_t i = 0; i < n && n <= 64; i++) {
-		TSNode c = ts_node_named_child(t, i);
-		TSSymbol s = ts_node_symbol(c);
-		if (s == x->S.lifetime || s == x->S.removed_bound)
-			continue;
-		size_t at = out->len;
-		if (at > start)
-			pt_strbuf_addc(out, '+');
-		int k = type_norm(x, c, opts & ~(TY_UNWRAP | TY_ELEM), out, depth + 1);
-		if (k == TY_NONE) {
-			out->len = at;
-			continue;
-		}
-		kind = (k == TY_BOUND || kind == TY_BOUND) ? TY_BOUND : TY_PATH;
-		if (!(opts & TY_ALL))
-			break;
-	}
-	return kind;
-}
-
-/* Append the normalised path of type t to out: references, pointers,
- * lifetimes and generic arguments dropped; `dyn`/`impl` give their first
- * trait (TY_BOUND); with TY_UNWRAP, Box/Rc/Arc unwrap once; tuples,
- * arrays, slices and fn pointers are unknown (TY_NONE, nothing appended). */
-/* With TY_ELEM: "Base<Elem>" for a std container and its element type,
- * "[]<Elem>" for slices and arrays; "Base" alone (or TY_NONE for a slice)
- * when the element has no path. */
-static int elem_type(pt_extractor *x, TSNode base, TSNode elem, int opts, pt_strbuf *out, int depth)
-{
-	size_t at = out->len;
-	int q;
-	if (null(base))
-		pt_strbuf_adds(out, "[]");
-	else if (!path_text(x, base, out, &q, depth))
-		return TY_NONE;
-	size_t mark = out->len;
-	pt_strbuf_addc(out, '<');
-	if (null(elem) || depth >= MAX_TYPE_DEPTH ||
-	    type_norm(x, elem, (opts | TY_UNWRAP) & ~TY_ALL, out, depth + 1) != TY_PATH) {
-		out->len = null(base) ? at : mark;
-		return null(base) ? TY_NONE : TY_PATH;
-	}
-	pt_strbuf_addc(out, '>');
-	return TY_PATH;
-}
-
-/* With TY_ELEM: "()<A,B>" for a tuple type, "_" for an element that has
- * no path. */
-static int tuple_type(pt_extractor *x, TSNode t, int opts, pt_strbuf *out, int depth)
-{
-	uint32_t n = ts_node_named_child_count(t);
-	if (n == 0 || n > 16 || depth >= MAX_TYPE_DEPTH)
-		return TY_NONE;
-	pt_strbuf_adds(out, "()<");
-	for (uint32_t i = 0; i < n; i++) {
-		if (i)
-			pt_strbuf_addc(out, ',');
-		size_t at = out->len;
-		if (type_norm(x, ts_node_named_child(t, i), (opts | TY_UNWRAP) & ~TY_ALL, out,
-			      depth + 1) != TY_PATH) {
-			out->len = at;
-			pt_strbuf_addc(out, '_');
-		}
-	}
-	pt_strbuf_addc(out, '>');
-	return TY_PATH;
-}
-
-static int type_norm(pt_extractor *x, TSNode t, int opts, pt_strbuf *out, int depth)
-{
-	const symbols *S = &x->S;
-	bool bound = false, unwrapped = false;
-	for (int guard = 0; guard < 256 && !null(t) && depth <= MAX_TYPE_DEPTH; guard++) {
-		TSSymbol s = ts_node_symbol(t);
-		if (s == S->reference_type || s == S->pointer_type || s == S->hrtb) {
-			t = child(t, x->F.type);
-		} else if (s == S->dynamic_type || s == S->abstract_type) {
-			bound = true;
-			t = child(t, x->F.trait);
-		} else if (s == S->function_type) {
-			t = child(t, x->F.trait);
-		} else if (s == S->bounded_type) {
-			int k = bounded(x, t, opts, out, depth);
-			return (k != TY_NONE && bound) ? TY_BOUND : k;
-		} else if (s == S->generic_type) {
-			TSNode base = child(t, x->F.type);
-			TSNode arg = {0};
-			if ((opts & TY_UNWRAP) && !unwrapped && is_smart_pointer(x, base))
-				arg = first_type_arg(x, t);
-			else if ((opts & TY_ELEM) && is_elem_wrapper(x, base))
-				return elem_type(x, base, first_type_arg(x, t), opts, out, depth);
-			unwrapped |= !null(arg);
-			t = null(arg) ? base : arg;
-		} else if (s == x->S.tuple_type && (opts & TY_ELEM)) {
-			return tuple_type(x, t, opts, out, depth);
-		} else if (s == x->S.array_type && (opts & TY_ELEM)) {
-			return elem_type(x, (TSNode){0}, child(t, x->F.element), opts, out, depth);
-		} else if (s == S->type_ident || s == S->ident || s == S->scoped_type ||
-			   s == S->scoped_ident || s == S->primitive) {
-			size_t at = out->len;
-			int q;
-			if (!path_text(x, t, out, &q, depth) ||
-			    (out->len - at == 1 && out->buf[at] == '_')) {
-				out->len = at;
-				return TY_NONE;
-			}
-			return bound ? TY_BOUND : TY_PATH;
-		} else {
-			return TY_NONE;
-		}
-	}
-	return TY_NONE;
-}
-
-/* ---- generic parameters -------------------------------------------------- */
-
-static const gparam *gen_find(const pt_extractor *x, const char *s, size_t n)
-{
-	for (size_t i = x->gens.n; i-- > 0;) {
-		const gparam *g = &x->gens.v[i];
-		if (g->len == n && memcmp(x->src + g->start, s, n) == 0)
-			return g;
-	}
-	return NULL;
-}
-
-static void add_pair(pt_extractor *x, TSNode name, uint32_t bound, bool declared)
-{
-	gpair p = {ts_node_start_byte(name), ts_node_end_byte(name) - ts_node_start_byte(name),
-		   bound, declared};
-	pt_vec_push(&x->pairs, p);
-}
-
-/* One pair per trait in a `: A + B<X> + 'a + ?Sized` list. */
-static void add_bounds(pt_extractor *x, TSNode name, TSNode bounds, bool declared)
-{
-	uint32_t n = null(bounds) ? 0 : ts_node_named_child_count(bounds);
-	for (uint32_t i = 0; i < n; i++) {
-		TSNode b = ts_node_named_child(bounds, i);
-		TSSymbol s = ts_node_symbol(b);
-		if (s == x->S.lifetime || s == x->S.removed_bound)
-			continue;
-		x->tmp.len = 0;
-		if (type_norm(x, b, 0, &x->tmp, 0) != TY_NONE)
-			add_pair(x, name, intern_buf(x, &x->tmp), declared);
-	}
-}
-
-static void type_param(pt_extractor *x, TSNode p)
-{
-	TSSymbol s = ts_node_symbol(p);
-	if (s == x->S.optional_param) {
-		p = child(p, x->F.name);
-		if (null(p))
-			return;
-		s = ts_node_symbol(p);
-	}
-	if (s == x->S.type_ident) {
-		add_pair(x, p, 0, true);
-	} else if (s == x->S.constrained) {
-		TSNode left = child(p, x->F.left);
-		if (null(left) || ts_node_symbol(left) != x->S.type_ident)
-			return;
-		add_pair(x, left, 0, true);
-		add_bounds(x, left, child(p, x->F.bounds), true);
-	}
-}
-
-/* `where T: A + B` for a T declared here or by an enclosing item. */
-static void where_pred(pt_extractor *x, TSNode w)
-{
-	TSNode left = child(w, x->F.left);
-	if (null(left) || ts_node_symbol(left) != x->S.type_ident)
-		return;
-	size_t n;
-	const char *s = ident(x, left, &n);
-	bool here = false;
-	for (size_t i = 0; i < x->pairs.n && !here; i++)
-		here = x->pairs.v[i].len == n && memcmp(x->src + x->pairs.v[i].start, s, n) == 0;
-	if (here || gen_find(x, s, n))
-		add_bounds(x, left, child(w, x->F.bounds), false);
-}
-
-static TSNode find_child(pt_extractor *x, TSNode n, TSSymbol s)
-{
-	TSTreeCursor *c = &x->aux;
-	ts_tree_cursor_reset(c, n);
-	if (ts_tree_cursor_goto_first_child(c)) {
-		do {
-			TSNode k = ts_tree_cursor_current_node(c);
-			if (ts_node_symbol(k) == s)
-				return k;
-		} while (ts_tree_cursor_goto_next_sibling(c));
-	}
-	return (TSNode){0};
-}
-
-/* Join the bounds gathered for pairs[i]'s name into x->gb. */
-static void join_bounds(pt_extractor *x, size_t i)
-{
-	const gpair *p = &x->pairs.v[i];
-	for (size_t j = i; j < x->pairs.n; j++) {
-		const gpair *q = &x->pairs.v[j];
-		if (!q->bound || q->len != p->len ||
-		    memcmp(x->src + q->start, x->src + p->start, p->len))
-			continue;
-		if (x->gb.len)
-			pt_strbuf_addc(&x->gb, '+');
-		pt_strbuf_adds(&x->gb, pt_strpool_get(&x->out->pool, q->bound));
-	}
-}
-
-static bool seen_before(const pt_extractor *x, size_t i)
-{
-	const gpair *p = &x->pairs.v[i];
-	for (size_t j = 0; j < i; j++) {
-		const gpair *q = &x->pairs.v[j];
-		if (q->len == p->len && memcmp(x->src + q->start, x->src + p->start, p->len) == 0)
-			return true;
-	}
-	return false;
-}
-
-/* The `T: Bound` pairs of item n's <..> list and where clause. */
-static void gather_pairs(pt_extractor *x, TSNode n)
-{
-	pt_vec_clear(&x->pairs);
-	TSNode tp = child(n, x->F.type_parameters);
-	uint32_t np = null(tp) ? 0 : ts_node_named_child_count(tp);
-	for (uint32_t i = 0; i < np; i++)
-		type_param(x, ts_node_named_child(tp, i));
-	TSNode wc = find_child(x, n, x->S.where_clause);
-	uint32_t nw = null(wc) ? 0 : ts_node_named_child_count(wc);
-	for (uint32_t i = 0; i < nw; i++) {
-		TSNode w = ts_node_named_child(wc, i);
-		if (ts_node_symbol(w) == x->S.where_predicate)
-			where_pred(x, w);
-	}
-}
-
-/* Bring the generic params of item n into scope and return its generics
- * string ("T:A+B;U:C", pool offset). A where clause on a param of an
- * enclosing item narrows it here: the scope entry keeps the outer bounds too. */
-static uint32_t push_generics(pt_extractor *x, TSNode n)
-{
-	pt_strbuf *g = &x->pre;
-	g->len = 0;
-	gather_pairs(x, n);
-	for (size_t i = 0; i < x->pairs.n; i++) {
-		if (seen_before(x, i))
-			continue;
-		const gpair p = x->pairs.v[i];
-		x->gb.len = 0;
-		join_bounds(x, i);
-		if (x->gb.len) {
-			if (g->len)
-				pt_strbuf_addc(g, ';');
-			pt_strbuf_printf(g, "%.*s:%.*s", (int)p.len, x->src + p.start,
-					 (int)x->gb.len, x->gb.buf);
-		}
-		const gparam *outer = p.declared ? NULL : gen_find(x, x->src + p.start, p.len);
-		if (outer && outer->bounds) {
-			pt_strbuf_adds(&x->gb, x->gb.len ? "+" : "");
-			pt_strbuf_adds(&x->gb, pt_strpool_get(&x->out->pool, outer->bounds));
-		}
-		gparam gp = {p.start, p.len, intern_buf(x, &x->gb)};
-		pt_vec_push(&x->gens, gp);
-	}
-	return intern_buf(x, g);
-}
-
-/* Pool offset of the normalised path of type t, 0 when unknown or when it
- * names a generic parameter in scope. */
-static uint32_t type_path(pt_extractor *x, TSNode t, int opts)
-{
-	if (null(t))
-		return 0;
-	x->tmp.len = 0;
-	if (type_norm(x, t, opts, &x->tmp, 0) == TY_NONE)
-		return 0;
-	if (!memmem(x->tmp.buf, x->tmp.len, "::", 2) && gen_find(x, x->tmp.buf, x->tmp.len))
-		return 0;
-	return intern_buf(x, &x->tmp);
-}
-
-/* ---- locals and receivers -------------------------------------------------- */
-
-static uint32_t bucket(const char *s, size_t n)
-{
-	return ((unsigned char)s[0] * 31u + (unsigned char)s[n - 1] + (uint32_t)n) &
-	       (LOCAL_BUCKETS - 1);
-}
-
-static void bind(pt_extractor *x, TSNode name, desc d)
-{
-	size_t n;
-	const char *s = ident(x, name, &n);
-	if (n == 0)
-		return;
-	uint32_t b = bucket(s, n);
-	local l = {(uint32_t)(s - x->src), (uint32_t)n, d, x->heads[b]};
-	pt_vec_push(&x->locals, l);
-	x->heads[b] = (int32_t)x->locals.n - 1;
-}
-
-static void locals_truncate(pt_extractor *x, uint32_t n)
-{
-	while (x->locals.n > n) {
-		const local *l = &x->locals.v[--x->locals.n];
-		x->heads[bucket(x->src + l->start, l->len)] = l->prev;
-	}
-}
-
-static const local *lookup_str(const pt_extractor *x, const char *s, size_t n)
-{
-	if (n == 0)
-		return NULL;
-	for (int32_t i = x->heads[bucket(s, n)]; i >= (int32_t)x->cx.fn_base;
-	     i = x->locals.v[i].prev) {
-		const local *l = &x->locals.v[i];
-		if (l->len == n && memcmp(x->src + l->start, s, n) == 0)
-			return l;
-	}
-	return NULL;
-}
-
-static const local *lookup(const pt_extractor *x, TSNode name)
-{
-	size_t n;
-	const char *s = ident(x, name, &n);
-	return lookup_str(x, s, n);
-}
-
-/* Parts of a pattern that bind nothing: `Path(..)` heads, types of closure
- * params, match guards. */
-static bool skip_field(const pt_extractor *x, TSFieldId f)
-{
-	return f && (f == x->F.type || f == x->F.condition);
-}
-
-/* Bind every name a pattern introduces as unknown, so it shadows. */
-static void bind_pattern_none(pt_extractor *x, TSNode pat)
-{
-	TSTreeCursor *c = &x->aux;
-	const symbols *S = &x->S;
-	ts_tree_cursor_reset(c, pat);
-	int depth = 0;
-	for (;;) {
-		TSNode n = ts_tree_cursor_current_node(c);
-		TSSymbol s = ts_node_symbol(n);
-		bool down = false;
-		if (s == S->ident || s == S->shorthand_field_ident)
-			bind(x, n, (desc){0});
-		else if (s != S->scoped_ident && s != S->field_ident && depth < 64)
-			down = depth == 0 || !skip_field(x, ts_tree_cursor_current_field_id(c));
-		if (down && ts_tree_cursor_goto_first_child(c)) {
-			depth++;
-			continue;
-		}
-		while (depth > 0 && !ts_tree_cursor_goto_next_sibling(c)) {
-			ts_tree_cursor_goto_parent(c);
-			depth--;
-		}
-		if (depth == 0)
-			return;
-	}
-}
-
-/* A parameter or `let` type as a receiver descriptor. */
-static desc desc_of_type(pt_extractor *x, TSNode t)
-{
-	desc d = {0};
-	x->tmp.len = 0;
-	int k = null(t) ? TY_NONE : type_norm(x, t, TY_UNWRAP | TY_ALL | TY_ELEM, &x->tmp, 0);
-	if (k == TY_NONE)
-		return d;
-	if (k == TY_PATH && !memmem(x->tmp.buf, x->tmp.len, "::", 2)) {
-		const gparam *g = gen_find(x, x->tmp.buf, x->tmp.len);
-		if (g) {
-			if (g->bounds)
-				d = (desc){RECV_BOUND, g->bounds, 0};
-			return d;
-		}
-	}
-	return (desc){k == TY_BOUND ? RECV_BOUND : RECV_TYPE, intern_buf(x, &x->tmp), 0};
-}
-
-static desc self_desc(pt_extractor *x)
-{
-	return (desc){RECV_TYPE, intern(x, "Self", 4), 0};
-}
-
-static desc lookup_desc(pt_extractor *x, TSNode n)
-{
-	if (ts_node_symbol(n) == x->S.self)
-		return self_desc(x);
-	const local *l = ts_node_symbol(n) == x->S.ident ? lookup(x, n) : NULL;
-	return l ? l->d : (desc){0};
-}
-
-/* One step from the value b describes (see RECV_CHAIN): op '.' field name,
- * ':' the result of method name, '?' the value inside an Option/Result,
- * '*' an item of iterating it, '[' an element by index. A type's field or
- * method result stays RECV_FIELD/RECV_MRET; `.clone()`/`.to_owned()` give
- * b itself. */
-static desc chain_op(pt_extractor *x, desc b, char op, const char *name, size_t n)
-{
-	if (b.kind == RECV_NONE)
-		return b;
-	if (op == ':' && (text_is(name, n, "clone") || text_is(name, n, "to_owned")))
-		return b;
-	if (b.kind == RECV_TYPE && op == '.')
-		return (desc){RECV_FIELD, b.path, intern(x, name, n)};
-	if (b.kind == RECV_TYPE && op == ':')
-		return (desc){RECV_MRET, b.path, intern(x, name, n)};
-	pt_strbuf *s = &x->chain;
-	s->len = 0;
-	const pt_strpool *p = &x->out->pool;
-	switch (b.kind) {
-	case RECV_TYPE: pt_strbuf_addc(s, 'T'); break;
-	case RECV_FIELD: pt_strbuf_printf(s, "T.%s", pt_strpool_get(p, b.name)); break;
-	case RECV_MRET: pt_strbuf_printf(s, "T:%s", pt_strpool_get(p, b.name)); break;
-	case RECV_RET: pt_strbuf_addc(s, 'R'); break;
-	case RECV_BOUND: pt_strbuf_addc(s, 'B'); break;
-	case RECV_CHAIN: pt_strbuf_adds(s, pt_strpool_get(p, b.name)); break;
-	default: return (desc){0};
-	}
-	if (s->len + n + 1 > MAX_CHAIN)
-		return (desc){0};
-	pt_strbuf_addc(s, op);
-	pt_strbuf_add(s, name, n);
-	return (desc){RECV_CHAIN, b.path, intern_buf(x, s)};
-}
-
-static desc chain_ident(pt_extractor *x, desc b, char op, TSNode name)
-{
-	size_t n;
-	const char *s = ident(x, name, &n);
-	return n ? chain_op(x, b, op, s, n) : (desc){0};
-}
-
-static desc recv_of(pt_extractor *x, TSNode e);
-
-/* `e.f`, `e.0` with the value of e described. */
-static desc field_desc(pt_extractor *x, TSNode fe)
-{
-	TSNode v = child(fe, x->F.value), f = child(fe, x->F.field);
-	if (null(v) || null(f))
-		return (desc){0};
-	return chain_ident(x, recv_of(x, v), '.', f);
-}
-
-static bool is_local_call(pt_extractor *x, TSNode f)
-{
-	return ts_node_symbol(f) == x->S.ident && lookup(x, f) != NULL;
-}
-
-/* `recv.m(..)` as the value it returns, when recv's value is described. */
-static desc method_ret_desc(pt_extractor *x, TSNode fe)
-{
-	TSNode v = child(fe, x->F.value), m = child(fe, x->F.field);
-	if (null(v) || null(m) || ts_node_symbol(m) != x->S.field_ident)
-		return (desc){0};
-	return chain_ident(x, recv_of(x, v), ':', m);
-}
-
-/* `Path::f(..)` / `f(..)` as the value it returns. */
-static desc call_desc(pt_extractor *x, TSNode call)
-{
-	TSNode f = child(call, x->F.function);
-	if (!null(f) && ts_node_symbol(f) == x->S.generic_function)
-		f = child(f, x->F.function); /* `f::<T>(..)`, `a.m::<T>(..)` */
-	if (!null(f) && ts_node_symbol(f) == x->S.field_expr)
-		return method_ret_desc(x, f);
-	if (null(f) ||
-	    (ts_node_symbol(f) != x->S.ident && ts_node_symbol(f) != x->S.scoped_ident) ||
-	    is_local_call(x, f))
-		return (desc){0};
-	int q;
-	x->tmp.len = 0;
-	int k = path_text(x, f, &x->tmp, &q, 0);
-	if (!k || q)
-		return (desc){0};
-	/* `T::new()` with T a generic parameter stays a path: the resolver
-	 * types it through T's bounds */
-	return (desc){RECV_RET, intern_buf(x, &x->tmp), 0};
-}
-
-/* The tail expression of a block that holds nothing else (`unsafe { e }`). */
-static TSNode block_value(pt_extractor *x, TSNode b)
-{
-	if (ts_node_symbol(b) == x->S.unsafe_block)
-		b = ts_node_named_child(b, 0);
-	if (null(b) || ts_node_symbol(b) != x->S.block || ts_node_named_child_count(b) != 1)
-		return (TSNode){0};
-	TSNode e = ts_node_named_child(b, 0);
-	const char *t = ts_node_type(e);
-	size_t n = strlen(t);
-	if ((n > 10 && !strcmp(t + n - 10, "_statement")) ||
-	    (n > 12 && !strcmp(t + n - 12, "_declaration")) ||
-	    (n > 5 && !strcmp(t + n - 5, "_item")))
-		return (TSNode){0};
-	return e;
-}
-
-static void bind_pattern(pt_extractor *x, TSNode pat, desc s);
-
-/* The last named child of n that is not a comment. */
-static TSNode last_named(TSNode n)
-{
-	for (uint32_t i = ts_node_named_child_count(n); i > 0; i--) {
-		TSNode c = ts_node_named_child(n, i - 1);
-		if (!strstr(ts_node_type(c), "comment"))
-			return c;
-	}
-	return (TSNode){0};
-}
-
-/* Whether expression e never yields a value: `return`, `break`,
- * `continue`, `panic!(..)` and its kin, or a block ending in one. */
-static bool diverges(pt_extractor *x, TSNode e)
-{
-	const symbols *S = &x->S;
-	for (int guard = 0; guard < 16 && !null(e); guard++) {
-		TSSymbol s = ts_node_symbol(e);
-		if (s == S->return_expr || s == S->break_expr || s == S->continue_expr)
-			return true;
-		if (s == S->unsafe_block || s == S->expr_stmt || s == S->paren_expr) {
-			e = ts_node_named_child(e, 0);
-		} else if (s == S->block) {
-			e = last_named(e);
-		} else if (s == S->macro_inv) {
-			TSNode m = child(e, x->F.macro);
-			if (!null(m) && ts_node_symbol(m) == S->scoped_ident)
-				m = child(m, x->F.name);
-			size_t n;
-			const char *t = null(m) ? "" : ident(x, m, &n);
-			if (null(m))
-				n = 0;
-			return text_is(t, n, "panic") || text_is(t, n, "unreachable") ||
-			       text_is(t, n, "todo") || text_is(t, n, "unimplemented");
-		} else {
-			return false;
-		}
-	}
-	return false;
-}
-
-/* `match v { p => e, .. }`: the value of the first arm that does not
- * diverge and whose value is described, read with the names of the arm's
- * pattern bound to v's value (every arm has one type). With n > 0 that
- * value must be an n-tuple `(a, b)` and d[k] gets its k-th element's;
- * else d[0] gets the whole value's. Returns false when no arm tells. */
-static bool match_value(pt_extractor *x, TSNode m, uint32_t n, desc *d)
-{
-	TSNode body = child(m, x->F.body);
-	uint32_t na = null(body) ? 0 : ts_node_named_child_count(body);
-	desc s = {0};
-	bool scrutinee = false;
-	for (uint32_t i = 0; i < na; i++) {
-		TSNode arm = ts_node_named_child(body, i);
-		TSNode pat = child(arm, x->F.pattern), v = child(arm, x->F.value);
-		if (ts_node_symbol(arm) != x->S.match_arm || null(v) || diverges(x, v))
-			continue;
-		if (!scrutinee) {
-			s = recv_of(x, child(m, x->F.value));
-			scrutinee = true;
-		}
-		uint32_t mark = x->locals.n;
-		if (!null(pat))
-			bind_pattern(x, pat, s);
-		bool known = false;
-		if (n == 0) {
-			d[0] = recv_of(x, v);
-			known = d[0].kind != RECV_NONE;
-		} else {
-			while (ts_node_symbol(v) == x->S.paren_expr)
-				v = ts_node_named_child(v, 0);
-			if (ts_node_symbol(v) == x->S.tuple_expr &&
-			    ts_node_named_child_count(v) == n) {
-				for (uint32_t k = 0; k < n; k++) {
-					d[k] = recv_of(x, ts_node_named_child(v, k));
-					known = known || d[k].kind != RECV_NONE;
-				}
-			}
-		}
-		locals_truncate(x, mark);
-		if (known)
-			return true;
-	}
-	return false;
-}
-
-/* Whether n is an expression of a list (not an attribute or comment). */
-static bool is_expr_elem(TSNode n)
-{
-	const char *t = ts_node_type(n);
-	return !strstr(t, "comment") && strcmp(t, "attribute_item");
-}
-
-/* `(a, b)` as the type "()<A,B>" when an element's type is known ("_" for
- * the others, see fact_item.ret_type). */
-static desc tuple_desc(pt_extractor *x, TSNode e)
-{
-	pt_strbuf b = {0};
-	pt_strbuf_adds(&b, "()<");
-	uint32_t n = ts_node_named_child_count(e), k = 0, known = 0;
-	for (uint32_t i = 0; i < n && k <= 16; i++) {
-		TSNode el = ts_node_named_child(e, i);
-		if (!is_expr_elem(el))
-			continue;
-		desc d = recv_of(x, el);
-		if (k++)
-			pt_strbuf_addc(&b, ',');
-		if (d.kind == RECV_TYPE) {
-			pt_strbuf_adds(&b, pt_strpool_get(&x->out->pool, d.path));
-			known++;
-		} else {
-			pt_strbuf_addc(&b, '_');
-		}
-	}
-	pt_strbuf_addc(&b, '>');
-	desc r = known && k <= 16 ? (desc){RECV_TYPE, intern_buf(x, &b), 0} : (desc){0};
-	pt_strbuf_free(&b);
-	return r;
-}
-
-static desc recv_of_inner(pt_extractor *x, TSNode e)
-{
-	const symbols *S = &x->S;
-	bool derefs = false;
-	for (int guard = 0; guard < 64 && !null(e); guard++) {
-		TSSymbol s = ts_node_symbol(e);
-		if (s == S->paren_expr) {
-			e = ts_node_named_child(e, 0);
-		} else if (s == S->reference_expr) {
-			e = child(e, x->F.value);
-		} else if (s == S->unary_expr && !derefs) {
-			/* `*e`: a reference or pointer read through; `**e` goes
-			 * through a Deref impl, which we do not follow */
-			TSNode op = ts_node_child(e, 0);
-			if (null(op) || ts_node_is_named(op) || strcmp(ts_node_type(op), "*"))
-				break;
-			e = ts_node_named_child(e, 0);
-			derefs = true;
-		} else if (s == S->unary_expr) {
-			/* `**self` in an impl for `&mut T` / `Box<T>`: the T */
-			TSNode op = ts_node_child(e, 0), v = ts_node_named_child(e, 0);
-			while (!null(v) && ts_node_symbol(v) == S->paren_expr)
-				v = ts_node_named_child(v, 0);
-			if (x->cx.deref_self && !null(op) && !ts_node_is_named(op) &&
-			    !strcmp(ts_node_type(op), "*") && !null(v) &&
-			    ts_node_symbol(v) == S->self)
-				return (desc){RECV_BOUND, x->cx.deref_self, 0};
-			break;
-		} else if (s == S->block || s == S->unsafe_block) {
-			e = block_value(x, e);
-		} else if (s == S->if_expr) {
-			/* both branches have one type: the first's (not after `if let`,
-			 * whose names the branch may use) */
-			TSNode cond = child(e, x->F.condition);
-			if (null(cond) || ts_node_symbol(cond) == S->let_condition ||
-			    ts_node_symbol(cond) == S->let_chain)
-				break;
-			e = block_value(x, child(e, x->F.consequence));
-		} else if (s == S->self || s == S->ident) {
-			return lookup_desc(x, e);
-		} else if (s == S->field_expr) {
-			return field_desc(x, e);
-		} else if (s == S->call_expr) {
-			return call_desc(x, e);
-		} else if (s == S->try_expr) {
-			return chain_op(x, recv_of(x, ts_node_named_child(e, 0)), '?', "", 0);
-		} else if (s == S->index_expr) {
-			TSNode a = ts_node_named_child(e, 0), i = ts_node_named_child(e, 1);
-			if (null(i))
-				break;
-			if (ts_node_symbol(i) == S->range_expr) {
-				e = a; /* `a[i..]`: a slice of the same items */
-				continue;
-			}
-			return chain_op(x, recv_of(x, a), '[', "", 0);
-		} else if (s == S->tuple_expr) {
-			return tuple_desc(x, e);
-		} else if (s == S->match_expr) {
-			desc d;
-			return match_value(x, e, 0, &d) ? d : (desc){0};
-		} else if (s == S->struct_expr) {
-			TSNode name = child(e, x->F.name);
-			uint32_t p = type_path(x, name, 0);
-			return p ? (desc){RECV_TYPE, p, 0} : (desc){0};
-		} else {
-			break;
-		}
-	}
-	return (desc){0};
-}
-
-/* What the code says about the value of expression e. */
-static desc recv_of(pt_extractor *x, TSNode e)
-{
-	if (x->mret_depth > 12)
-		return (desc){0};
-	x->mret_depth++;
-	desc d = recv_of_inner(x, e);
-	x->mret_depth--;
-	return d;
-}
-
-/* Whether a `Path(..)` pattern's path is `Some` or `Ok` (the value
- * inside an Option or Result). */
-static bool is_some_or_ok(pt_extractor *x, TSNode path)
-{
-	if (!null(path) && ts_node_symbol(path) == x->S.scoped_ident)
-		path = child(path, x->F.name);
-	if (null(path) || ts_node_symbol(path) != x->S.ident)
-		return false;
-	size_t n;
-	const char *s = ident(x, path, &n);
-	return text_is(s, n, "Some") || text_is(s, n, "Ok");
-}
-
-/* The elements of a tuple pattern, `_` included (at most 16; 0 if more). */
-static uint32_t tuple_elems(TSNode pat, TSNode *el)
-{
-	uint32_t n = ts_node_child_count(pat), k = 0;
-	for (uint32_t i = 0; i < n; i++) {
-		TSNode c = ts_node_child(pat, i);
-		if (!ts_node_is_named(c) && strcmp(ts_node_type(c), "_"))
-			continue;
-		if (k == 16)
-			return 0;
-		el[k++] = c;
-	}
-	return k;
-}
-
-/* Type the names pattern pat binds, its value being described by s (may
- * be unknown). A name takes s; `ref`/`mut`/`&`/`x @`/`|` pass s down;
- * `Some(p)`/`Ok(p)` give p the inside of s; names inside `Path(a, b)` and
- * `Path { f, g: h }` get the field they take: RECV_FIELD of Path with
- * field "0"/"f" (for an enum variant `E::V` the resolver reads the
- * variant's fields "V.0"/"V.f"). Run after bind_pattern_none. */
-static void type_pattern(pt_extractor *x, TSNode pat, int depth, desc s)
-{
-	if (null(pat) || depth > 16)
-		return;
-	TSSymbol sy = ts_node_symbol(pat);
-	if (sy == x->S.ident) {
-		if (s.kind != RECV_NONE)
-			bind(x, pat, s);
-		return;
-	}
-	const char *t = ts_node_type(pat);
-	bool tuple = !strcmp(t, "tuple_struct_pattern"), strct = !strcmp(t, "struct_pattern");
-	uint32_t n = ts_node_named_child_count(pat);
-	if (!tuple && !strct) {
-		bool same = !strcmp(t, "match_pattern") || !strcmp(t, "ref_pattern") ||
-			    !strcmp(t, "mut_pattern") || !strcmp(t, "or_pattern") ||
-			    !strcmp(t, "reference_pattern") || sy == x->S.captured_pattern;
-		bool tup = sy == x->S.tuple_pattern;
-		if (!same && !tup)
-			return;
-		if (tup) {
-			TSNode el[16];
-			uint32_t ne = tuple_elems(pat, el);
-			for (uint32_t k = 0; k < ne; k++) {
-				if (ts_node_symbol(el[k]) == x->S.rest_pattern)
-					s = (desc){
-						0}; /* `(a, .., z)`: positions unknown after `..` */
-				char idx[16];
-				int len = snprintf(idx, sizeof idx, "%u", k);
-				type_pattern(x, el[k], depth + 1,
-					     chain_op(x, s, '.', idx, (size_t)len));
-			}
-			return;
-		}
-		TSNode cond = child(pat, x->F.condition);
-		for (uint32_t k = 0; k < n; k++) {
-			TSNode sub = ts_node_named_child(pat, k);
-			if (!ts_node_eq(sub, cond))
-				type_pattern(x, sub, depth + 1, s);
-		}
-		return;
-	}
-	TSNode type = child(pat, x->F.type);
-	if (tuple && s.kind != RECV_NONE && is_some_or_ok(x, type)) {
-		desc in = chain_op(x, s, '?', "", 0);
-		for (uint32_t k = 0; k < n; k++) {
-			TSNode sub = ts_node_named_child(pat, k);
-			if (!ts_node_eq(sub, type))
-				type_pattern(x, sub, depth + 1, in);
-		}
-		return;
-	}
-	int q;
-	x->tmp.len = 0;
-	uint32_t path = (!null(type) && path_text(x, type, &x->tmp, &q, 0) && !q)
-				? intern_buf(x, &x->tmp)
-				: 0;
-	unsigned idx = 0;
-	for (uint32_t k = 0; k < n; k++) {
-		TSNode sub = ts_node_named_child(pat, k);
-		if (ts_node_eq(sub, type))
-			continue;
-		char field[16];
-		uint32_t fname = 0;
-		TSNode inner = sub;
-		if (tuple) {
-			int len = snprintf(field, sizeof field, "%u", idx++);
-			fname = intern(x, field, (size_t)len);
-		} else if (!strcmp(ts_node_type(sub), "field_pattern")) {
-			TSNode fn = child(sub, x->F.name), fp = child(sub, x->F.pattern);
-			if (null(fn))
-				continue;
-			fname = intern_ident(x, fn);
-			inner = null(fp) ? fn : fp;
-		} else {
-			continue;
-		}
-		desc fd = path ? (desc){RECV_FIELD, path, fname} : (desc){0};
-		if (!null(inner) && ts_node_symbol(inner) == x->S.shorthand_field_ident) {
-			if (path)
-				bind(x, inner, fd);
-		} else {
-			type_pattern(x, inner, depth + 1, fd);
-		}
-	}
-}
-
-static void bind_pattern(pt_extractor *x, TSNode pat, desc s)
-{
-	bind_pattern_none(x, pat);
-	type_pattern(x, pat, 0, s);
-}
-
-/* Closure params that take the items of the receiver: `it.map(|x| ..)`.
- * Returns the index of the one param that does (-1: all of them, as in
- * `v.sort_by(|a, b| ..)`), or -2 when none is known to. */
-static int item_param(const char *m, size_t n)
-{
-	static const char *const one[] = {
-		"map",
-		"filter",
-		"for_each",
-		"any",
-		"all",
-		"find",
-		"position",
-		"rposition",
-		"filter_map",
-		"flat_map",
-		"take_while",
-		"skip_while",
-		"map_while",
-		"inspect",
-		"max_by_key",
-		"min_by_key",
-		"retain",
-		"retain_mut",
-		"sort_by_key",
-		"sort_unstable_by_key",
-		"sort_by_cached_key",
-		"and_then",
-		"is_some_and",
-		"is_ok_and",
-		"find_map",
-		"partition",
-		"try_for_each",
-		"map_or",
-		"map_or_else",
-		NULL,
-	};
-	static const char *const all[] = {"sort_by", "sort_unstable_by", "max_by",
-					  "min_by",  "dedup_by",         NULL};
-	for (int i = 0; one[i]; i++)
-		if (text_is(m, n, one[i]))
-			return 0;
-	for (int i = 0; all[i]; i++)
-		if (text_is(m, n, all[i]))
-			return -1;
-	if (text_is(m, n, "fold") || text_is(m, n, "try_fold"))
-		return 1;
-	return -2;
-}
-
-/* Value d as a 'G'/'H' chain's argument (see RECV_CHAIN): "_" when
- * unknown or itself such a chain, else its start kind, its path, and after '|' its
- * steps. */
-static void put_arg(pt_extractor *x, pt_strbuf *s, desc d)
-{
-	const pt_strpool *p = &x->out->pool;
-	const char *path = pt_strpool_get(p, d.path), *name = pt_strpool_get(p, d.name);
-	switch (d.kind) {
-	case RECV_TYPE: pt_strbuf_printf(s, "T%s", path); return;
-	case RECV_FIELD: pt_strbuf_printf(s, "T%s|.%s", path, name); return;
-	case RECV_MRET: pt_strbuf_printf(s, "T%s|:%s", path, name); return;
-	case RECV_RET: pt_strbuf_printf(s, "R%s", path); return;
-	case RECV_BOUND: pt_strbuf_printf(s, "B%s", path); return;
-	case RECV_CHAIN:
-		if (*name && *name != 'G' && *name != 'H') {
-			pt_strbuf_printf(s, "%c%s|%s", *name, path, name + 1);
-			return;
-		}
-		break;
-	}
-	pt_strbuf_addc(s, '_');
-}
-
-/* The params of closure cl passed, as argument arg (cl or `&cl`), to a
- * path call `f(a, |p| ..)` or to a method call `r.m(a, |p| ..)` whose
- * method does not hand it its receiver's items: a 'G' (path) or 'H'
- * (method) chain per param (see RECV_CHAIN) that the resolver reads
- * through the callee's signature; ps[i] gets param i's (at most np).
- * Returns false when the call is neither. */
-static bool generic_arg_params(pt_extractor *x, TSNode call, TSNode arg, desc *ps, uint32_t np)
-{
-	TSNode f = child(call, x->F.function), args = child(call, x->F.arguments);
-	if (!null(f) && ts_node_symbol(f) == x->S.generic_function)
-		f = child(f, x->F.function);
-	if (null(f) || null(args))
-		return false;
-	pt_strbuf a = {0}, g = {0};
-	uint32_t k = 0, at = UINT32_MAX, fpath;
-	char kind = 'G';
-	if (ts_node_symbol(f) == x->S.field_expr) {
-		/* `r.m(..)`: the receiver is the method's first argument */
-		TSNode m = child(f, x->F.field);
-		if (null(m) || ts_node_symbol(m) != x->S.field_ident)
-			return false;
-		size_t n;
-		const char *mn = ident(x, m, &n);
-		if (item_param(mn, n) != -2)
-			return false;
-		fpath = intern(x, mn, n);
-		kind = 'H';
-		put_arg(x, &a, recv_of(x, child(f, x->F.value)));
-		k = 1;
-	} else {
-		int q;
-		x->tmp.len = 0;
-		if ((ts_node_symbol(f) != x->S.ident && ts_node_symbol(f) != x->S.scoped_ident) ||
-		    is_local_call(x, f) || !path_text(x, f, &x->tmp, &q, 0) || q)
-			return false;
-		fpath = intern_buf(x, &x->tmp);
-	}
-	uint32_t n = ts_node_named_child_count(args);
-	for (uint32_t i = 0; i < n; i++) {
-		TSNode e = ts_node_named_child(args, i);
-		if (!is_expr_elem(e))
-			continue;
-		if (k)
-			pt_strbuf_addc(&a, ';');
-		if (ts_node_eq(e, arg))
-			at = k;
-		if (ts_node_symbol(e) == x->S.closure_expr || ts_node_eq(e, arg))
-			pt_strbuf_addc(&a, '_');
-		else
-			put_arg(x, &a, recv_of(x, e));
-		k++;
-	}
-	for (uint32_t j = 0; j < np && at != UINT32_MAX; j++) {
-		g.len = 0;
-		pt_strbuf_printf(&g, "%c%u,%u{%.*s}", kind, at, j, (int)a.len, a.buf);
-		ps[j] = g.len <= MAX_CHAIN ? (desc){RECV_CHAIN, fpath, intern_buf(x, &g)}
-					   : (desc){0};
-	}
-	pt_strbuf_free(&a);
-	pt_strbuf_free(&g);
-	return at != UINT32_MAX;
-}
-
-/* Closure params: typed when written `|x: T|`, when the closure is an
- * argument of a method that hands it the items of its receiver, or else
- * through the signature of the fn or method it is passed to
- * (generic_arg_params). The closure is at depth d, maybe behind `&`. */
-static void bind_closure_params(pt_extractor *x, TSNode params, size_t d)
-{
-	desc item = {0};
-	int which = -2;
-	desc gen[8] = {{0}};
-	uint32_t np = ts_node_named_child_count(params);
-	size_t a = d; /* the argument: the closure, or `&closure` */
-	while (a >= 3 && (ts_node_symbol(x->frames.v[a - 1].node) == x->S.reference_expr ||
-			  ts_node_symbol(x->frames.v[a - 1].node) == x->S.paren_expr))
-		a--;
-	TSNode call = a >= 2 ? x->frames.v[a - 2].node : (TSNode){0};
-	if (null(call) || ts_node_symbol(call) != x->S.call_expr) {
-		/* not an argument */
-	} else if (np && generic_arg_params(x, call, x->frames.v[a].node, gen, np < 8 ? np : 8)) {
-		which = -3;
-	} else if (a == d) {
-		TSNode f = child(call, x->F.function);
-		TSNode m = null(f) || ts_node_symbol(f) != x->S.field_expr ? (TSNode){0}
-									   : child(f, x->F.field);
-		if (!null(m) && ts_node_symbol(m) == x->S.field_ident) {
-			size_t n;
-			const char *s = ident(x, m, &n);
-			which = item_param(s, n);
-			if (which > -2)
-				item = chain_op(x, recv_of(x, child(f, x->F.value)), '*', "", 0);
-		}
-	}
-	bind_pattern_none(x, params);
-	uint32_t n = ts_node_named_child_count(params);
-	for (uint32_t i = 0; i < n; i++) {
-		TSNode p = ts_node_named_child(params, i);
-		if (ts_node_symbol(p) == x->S.parameter) {
-			TSNode pat = child(p, x->F.pattern), t = child(p, x->F.type);
-			if (!null(pat) && !null(t))
-				type_pattern(x, pat, 0, desc_of_type(x, t));
-			else if (!null(pat) && which == -3 && i < 8)
-				type_pattern(x, pat, 0, gen[i]);
-			else if (!null(pat) && (which == -1 || which == (int)i))
-				type_pattern(x, pat, 0, item);
-		} else if (which == -3) {
-			if (i < 8)
-				type_pattern(x, p, 0, gen[i]);
-		} else if (which == -1 || which == (int)i) {
-			type_pattern(x, p, 0, item);
-		}
-	}
-}
-
-static void bind_params(pt_extractor *x, TSNode params)
-{
-	uint32_t n = null(params) ? 0 : ts_node_named_child_count(params);
-	for (uint32_t i = 0; i < n; i++) {
-		TSNode p = ts_node_named_child(params, i);
-		if (ts_node_symbol(p) != x->S.parameter)
-			continue;
-		TSNode pat = child(p, x->F.pattern);
-		if (null(pat) || ts_node_symbol(pat) == x->S.self)
-			continue;
-		if (ts_node_symbol(pat) == x->S.ident)
-			bind(x, pat, desc_of_type(x, child(p, x->F.type)));
-		else
-			bind_pattern_none(x, pat);
-	}
-}
-
-/* `let (a, b) = (e, f)` (also through parens and `if c { (e, f) } ..`,
- * and `match v { p => (e, f), .. }`, see match_value): each name takes
- * its own expression. Returns false when not that shape. */
-static bool bind_tuple_let(pt_extractor *x, TSNode pat, TSNode value)
-{
-	const symbols *S = &x->S;
-	for (int guard = 0; guard < 8 && !null(value); guard++) {
-		TSSymbol s = ts_node_symbol(value);
-		if (s == S->paren_expr) {
-			value = ts_node_named_child(value, 0);
-		} else if (s == S->if_expr) {
-			TSNode cond = child(value, x->F.condition);
-			if (null(cond) || ts_node_symbol(cond) == S->let_condition ||
-			    ts_node_symbol(cond) == S->let_chain)
-				return false;
-			value = block_value(x, child(value, x->F.consequence));
-		} else {
-			break;
-		}
-	}
-	TSNode el[16];
-	uint32_t n = tuple_elems(pat, el);
-	if (null(value) || n == 0)
-		return false;
-	for (uint32_t k = 0; k < n; k++)
-		if (ts_node_symbol(el[k]) == S->rest_pattern)
-			return false;
-	desc d[16];
-	if (ts_node_symbol(value) == S->match_expr) {
-		if (!match_value(x, value, n, d))
-			return false;
-	} else if (ts_node_symbol(value) == S->tuple_expr &&
-		   ts_node_named_child_count(value) == n) {
-		for (uint32_t k = 0; k < n; k++)
-			d[k] = recv_of(x, ts_node_named_child(value, k));
-	} else {
-		return false;
-	}
-	bind_pattern_none(x, pat);
-	for (uint32_t k = 0; k < n; k++)
-		type_pattern(x, el[k], 1, d[k]);
-	return true;
-}
-
-static void leave_let(pt_extractor *x, TSNode let)
-{
-	TSNode pat = child(let, x->F.pattern);
-	if (null(pat))
-		return;
-	TSNode t = child(let, x->F.type);
-	if (null(t) && ts_node_symbol(pat) == x->S.tuple_pattern &&
-	    bind_tuple_let(x, pat, child(let, x->F.value)))
-		return;
-	desc d = null(t) ? recv_of(x, child(let, x->F.value)) : desc_of_type(x, t);
-	if (ts_node_symbol(pat) != x->S.ident) {
-		bind_pattern(x, pat, d);
-		return;
-	}
-	bind(x, pat, d);
+	return ex_intern_buf(x, b);
 }
 
 /* ---- attributes ----------------------------------------------------------- */
 
-static void clear_pending(pt_extractor *x)
+void ex_clear_pending(pt_extractor *x)
 {
 	x->pending = false;
 	x->pend_path = 0;
@@ -1993,12 +522,12 @@ static void parse_derive(pt_extractor *x, TSNode tt)
 		if (s == x->S.ident) {
 			size_t len;
 			const char *t = ident(x, n, &len);
-			add_seg(b, 0, t, len);
+			ex_add_seg(b, 0, t, len);
 			if (null(first))
 				first = n;
 			last = n;
 		} else if (s != x->S.t_colons && !null(first)) {
-			pending_derive d = {intern_buf(x, b), span_join(first, last)};
+			pending_derive d = {ex_intern_buf(x, b), span_join(first, last)};
 			pt_vec_push(&x->derives, d);
 			b->len = 0;
 			first = (TSNode){0};
@@ -2018,7 +547,7 @@ static uint32_t parse_path_attr(pt_extractor *x, TSNode lit)
 	const char *q2 = q1 ? memrchr(q1 + 1, '"', (size_t)(x->src + b - q1 - 1)) : NULL;
 	if (!q2 || memchr(q1 + 1, 0, (size_t)(q2 - q1 - 1)))
 		return 0;
-	return intern(x, q1 + 1, (size_t)(q2 - q1 - 1));
+	return ex_intern(x, q1 + 1, (size_t)(q2 - q1 - 1));
 }
 
 /* `#[cfg(pred)]`: pred's text, whitespace collapsed, joined to the others. */
@@ -2046,7 +575,7 @@ static void add_cfg(pt_extractor *x, TSNode args)
 static void on_attribute(pt_extractor *x, TSNode n, size_t d)
 {
 	if (x->pending && x->pend_depth != d)
-		clear_pending(x);
+		ex_clear_pending(x);
 	x->pending = true;
 	x->pend_depth = d;
 	TSNode a = ts_node_named_child(n, 0);
@@ -2071,18 +600,18 @@ static void take_pending(pt_extractor *x, int32_t i, size_t d, bool derives)
 {
 	if (!x->pending || x->pend_depth != d)
 		return;
-	if (item_at(x, i)->kind == PT_MODULE)
-		item_at(x, i)->path_attr = x->pend_path;
+	if (ex_item_at(x, i)->kind == PT_MODULE)
+		ex_item_at(x, i)->path_attr = x->pend_path;
 	if (x->pend_cfg.len) {
 		x->sig.len = 0;
 		pt_strbuf_printf(&x->sig, "all(%s)", x->pend_cfg.buf);
-		item_at(x, i)->cfg = intern_buf(x, &x->sig);
+		ex_item_at(x, i)->cfg = ex_intern_buf(x, &x->sig);
 	}
 	for (size_t k = 0; derives && k < x->derives.n; k++) {
-		fact_ref *r = add_ref(x, FR_DERIVE, x->derives.v[k].span, x->derives.v[k].path);
+		fact_ref *r = ex_add_ref(x, FR_DERIVE, x->derives.v[k].span, x->derives.v[k].path);
 		r->from = i;
 	}
-	clear_pending(x);
+	ex_clear_pending(x);
 }
 
 /* ---- items ------------------------------------------------------------------ */
@@ -2102,45 +631,45 @@ static bool in_impl_or_trait(const pt_extractor *x, size_t d)
 static uint32_t ret_path(pt_extractor *x, TSNode rt)
 {
 	x->tmp.len = 0;
-	if (null(rt) || type_norm(x, rt, TY_UNWRAP | TY_ELEM, &x->tmp, 0) != TY_PATH)
+	if (null(rt) || ex_type_norm(x, rt, TY_UNWRAP | TY_ELEM, &x->tmp, 0) != TY_PATH)
 		return 0;
-	if (!memmem(x->tmp.buf, x->tmp.len, "::", 2) && gen_find(x, x->tmp.buf, x->tmp.len))
+	if (!memmem(x->tmp.buf, x->tmp.len, "::", 2) && ex_gen_find(x, x->tmp.buf, x->tmp.len))
 		return 0;
-	return intern_buf(x, &x->tmp);
+	return ex_intern_buf(x, &x->tmp);
 }
 
 static void enter_fn(pt_extractor *x, TSNode n, size_t d)
 {
 	TSNode body = child(n, x->F.body);
-	int32_t i = add_item(x, n, in_impl_or_trait(x, d) ? PT_METHOD : PT_FUNCTION,
-			     child(n, x->F.name));
+	int32_t i = ex_add_item(x, n, in_impl_or_trait(x, d) ? PT_METHOD : PT_FUNCTION,
+				child(n, x->F.name));
 	take_pending(x, i, d, false);
 	uint32_t sig = null(body) ? make_sig(x, ts_node_start_byte(n), ts_node_end_byte(n), ';')
 				  : make_sig(x, ts_node_start_byte(n), ts_node_start_byte(body), 0);
-	uint32_t gen = push_generics(x, n);
+	uint32_t gen = ex_push_generics(x, n);
 	uint32_t ret = ret_path(x, child(n, x->F.return_type));
-	fact_item *it = item_at(x, i);
+	fact_item *it = ex_item_at(x, i);
 	it->sig = sig;
 	it->generics = gen;
 	it->ret_type = ret;
 	it->flags |= null(body) ? 0 : FI_HAS_BODY;
 	x->cx.parent = x->cx.from = x->cx.scope = i;
 	x->cx.fn_base = (uint32_t)x->locals.n;
-	bind_params(x, child(n, x->F.parameters));
+	ex_bind_params(x, child(n, x->F.parameters));
 }
 
 /* A field's type path; a generic parameter of the item (`T`, `Box<T>`,
- * `&'a T`) gives the parameter's name, which type_path leaves out. */
+ * `&'a T`) gives the parameter's name, which ex_type_path leaves out. */
 static uint32_t field_type(pt_extractor *x, TSNode t)
 {
-	uint32_t p = type_path(x, t, TY_UNWRAP | TY_ELEM);
+	uint32_t p = ex_type_path(x, t, TY_UNWRAP | TY_ELEM);
 	if (p || null(t))
 		return p;
 	x->tmp.len = 0;
-	if (type_norm(x, t, TY_UNWRAP, &x->tmp, 0) != TY_PATH ||
+	if (ex_type_norm(x, t, TY_UNWRAP, &x->tmp, 0) != TY_PATH ||
 	    memmem(x->tmp.buf, x->tmp.len, "::", 2))
 		return 0;
-	return gen_find(x, x->tmp.buf, x->tmp.len) ? intern_buf(x, &x->tmp) : 0;
+	return ex_gen_find(x, x->tmp.buf, x->tmp.len) ? ex_intern_buf(x, &x->tmp) : 0;
 }
 
 /* prefix: "Variant." for the fields of an enum's variant, else "". */
@@ -2160,7 +689,7 @@ static void add_fields(pt_extractor *x, int32_t owner, TSNode body, const char *
 		pt_strbuf_adds(nm, prefix);
 		if (tuple && ts_tree_cursor_current_field_id(c) == x->F.type) {
 			pt_strbuf_printf(nm, "%u", idx++);
-			f.name = intern_buf(x, nm);
+			f.name = ex_intern_buf(x, nm);
 			f.type = field_type(x, n);
 		} else if (!tuple && ts_node_symbol(n) == x->S.field_decl) {
 			TSNode name = child(n, x->F.name);
@@ -2169,7 +698,7 @@ static void add_fields(pt_extractor *x, int32_t owner, TSNode body, const char *
 			size_t len;
 			const char *t = ident(x, name, &len);
 			pt_strbuf_add(nm, t, len);
-			f.name = intern_buf(x, nm);
+			f.name = ex_intern_buf(x, nm);
 			f.type = field_type(x, child(n, x->F.type));
 		} else {
 			continue;
@@ -2200,13 +729,13 @@ static void add_variant_fields(pt_extractor *x, int32_t owner, TSNode list)
 static void enter_adt(pt_extractor *x, TSNode n, size_t d, uint8_t kind)
 {
 	TSNode body = child(n, x->F.body);
-	int32_t i = add_item(x, n, kind, child(n, x->F.name));
+	int32_t i = ex_add_item(x, n, kind, child(n, x->F.name));
 	take_pending(x, i, d, true);
-	item_at(x, i)->sig =
+	ex_item_at(x, i)->sig =
 		make_sig(x, ts_node_start_byte(n),
 			 null(body) ? ts_node_end_byte(n) : ts_node_start_byte(body), ';');
-	uint32_t gen = push_generics(x, n);
-	item_at(x, i)->generics = gen;
+	uint32_t gen = ex_push_generics(x, n);
+	ex_item_at(x, i)->generics = gen;
 	x->cx.from = i;
 	if (!null(body) && kind != PT_ENUM)
 		add_fields(x, i, body, "");
@@ -2223,30 +752,31 @@ static uint32_t deref_bounds(pt_extractor *x, TSNode t)
 		return 0;
 	if (ts_node_symbol(t) == x->S.reference_type)
 		t = child(t, x->F.type);
-	else if (ts_node_symbol(t) == x->S.generic_type && is_smart_pointer(x, child(t, x->F.type)))
-		t = first_type_arg(x, t);
+	else if (ts_node_symbol(t) == x->S.generic_type &&
+		 ex_is_smart_pointer(x, child(t, x->F.type)))
+		t = ex_first_type_arg(x, t);
 	else
 		return 0;
 	if (null(t) || ts_node_symbol(t) != x->S.type_ident)
 		return 0;
 	size_t n;
 	const char *s = ident(x, t, &n);
-	const gparam *g = gen_find(x, s, n);
+	const gparam *g = ex_gen_find(x, s, n);
 	return g ? g->bounds : 0;
 }
 
 static void enter_impl(pt_extractor *x, TSNode n, size_t d)
 {
 	TSNode body = child(n, x->F.body), self = child(n, x->F.type), trait = child(n, x->F.trait);
-	int32_t i = add_item(x, n, PT_IMPL, (TSNode){0});
+	int32_t i = ex_add_item(x, n, PT_IMPL, (TSNode){0});
 	take_pending(x, i, d, false);
 	uint32_t sig = make_sig(x, ts_node_start_byte(n),
 				null(body) ? ts_node_end_byte(n) : ts_node_start_byte(body), ';');
-	uint32_t gen = push_generics(x, n);
-	if (!null(trait) && !null(find_child(x, n, x->S.t_bang)))
+	uint32_t gen = ex_push_generics(x, n);
+	if (!null(trait) && !null(ex_find_child(x, n, x->S.t_bang)))
 		trait = (TSNode){0}; /* `impl !Send for X` implements nothing */
-	uint32_t ip = type_path(x, self, 0), tp = type_path(x, trait, 0);
-	fact_item *it = item_at(x, i);
+	uint32_t ip = ex_type_path(x, self, 0), tp = ex_type_path(x, trait, 0);
+	fact_item *it = ex_item_at(x, i);
 	if (!null(self))
 		it->name_span = span_of(self);
 	it->sig = sig;
@@ -2261,13 +791,13 @@ static void enter_impl(pt_extractor *x, TSNode n, size_t d)
 static void enter_trait(pt_extractor *x, TSNode n, size_t d)
 {
 	TSNode body = child(n, x->F.body);
-	int32_t i = add_item(x, n, PT_TRAIT, child(n, x->F.name));
+	int32_t i = ex_add_item(x, n, PT_TRAIT, child(n, x->F.name));
 	take_pending(x, i, d, false);
 	uint32_t sig = make_sig(x, ts_node_start_byte(n),
 				null(body) ? ts_node_end_byte(n) : ts_node_start_byte(body), ';');
-	uint32_t gen = push_generics(x, n);
-	item_at(x, i)->sig = sig;
-	item_at(x, i)->generics = gen;
+	uint32_t gen = ex_push_generics(x, n);
+	ex_item_at(x, i)->sig = sig;
+	ex_item_at(x, i)->generics = gen;
 	x->cx.parent = x->cx.from = i;
 	x->cx.deref_self = 0;
 }
@@ -2275,10 +805,10 @@ static void enter_trait(pt_extractor *x, TSNode n, size_t d)
 static void enter_mod(pt_extractor *x, TSNode n, size_t d)
 {
 	TSNode body = child(n, x->F.body);
-	int32_t i = add_item(x, n, PT_MODULE, child(n, x->F.name));
+	int32_t i = ex_add_item(x, n, PT_MODULE, child(n, x->F.name));
 	take_pending(x, i, d, false);
-	item_at(x, i)->flags |= null(body) ? FI_MOD_EXTERNAL : 0;
-	item_at(x, i)->sig =
+	ex_item_at(x, i)->flags |= null(body) ? FI_MOD_EXTERNAL : 0;
+	ex_item_at(x, i)->sig =
 		null(body) ? make_sig(x, ts_node_start_byte(n), ts_node_end_byte(n), ';')
 			   : make_sig(x, ts_node_start_byte(n), ts_node_start_byte(body), 0);
 	x->cx.parent = x->cx.from = x->cx.scope = i;
@@ -2288,16 +818,16 @@ static void enter_mod(pt_extractor *x, TSNode n, size_t d)
  * value (consts, statics) or the whole item (types). */
 static void enter_simple(pt_extractor *x, TSNode n, size_t d, uint8_t kind)
 {
-	int32_t i = add_item(x, n, kind, child(n, x->F.name));
+	int32_t i = ex_add_item(x, n, kind, child(n, x->F.name));
 	take_pending(x, i, d, false);
 	TSNode value = (kind == PT_CONST || kind == PT_STATIC) ? child(n, x->F.value) : (TSNode){0};
-	item_at(x, i)->sig =
+	ex_item_at(x, i)->sig =
 		null(value) ? make_sig(x, ts_node_start_byte(n), ts_node_end_byte(n), ';')
 			    : make_sig(x, ts_node_start_byte(n), ts_node_start_byte(value), '=');
 	if (kind == PT_TYPE_ALIAS) {
-		push_generics(x, n);
+		ex_push_generics(x, n);
 		uint32_t target = ret_path(x, child(n, x->F.type));
-		item_at(x, i)->ret_type = target;
+		ex_item_at(x, i)->ret_type = target;
 		TSNode bounds = child(n, x->F.bounds), name = child(n, x->F.name);
 		uint32_t nb = null(bounds) || null(name) ? 0 : ts_node_named_child_count(bounds);
 		pt_strbuf *g = &x->gb;
@@ -2310,7 +840,7 @@ static void enter_simple(pt_extractor *x, TSNode n, size_t d, uint8_t kind)
 			size_t at = g->len;
 			pt_strbuf_adds(g, g->len ? "+" : "");
 			x->tmp.len = 0;
-			if (type_norm(x, b, 0, &x->tmp, 0) == TY_NONE)
+			if (ex_type_norm(x, b, 0, &x->tmp, 0) == TY_NONE)
 				g->len = at;
 			else
 				pt_strbuf_add(g, x->tmp.buf, x->tmp.len);
@@ -2320,7 +850,7 @@ static void enter_simple(pt_extractor *x, TSNode n, size_t d, uint8_t kind)
 			const char *nm = ident(x, name, &len);
 			x->sig.len = 0;
 			pt_strbuf_printf(&x->sig, "%.*s:%.*s", (int)len, nm, (int)g->len, g->buf);
-			item_at(x, i)->generics = intern_buf(x, &x->sig);
+			ex_item_at(x, i)->generics = ex_intern_buf(x, &x->sig);
 		}
 	}
 	x->cx.from = i;
@@ -2329,12 +859,13 @@ static void enter_simple(pt_extractor *x, TSNode n, size_t d, uint8_t kind)
 static void enter_macro_def(pt_extractor *x, TSNode n, size_t d)
 {
 	TSNode name = child(n, x->F.name);
-	int32_t i = add_item(x, n, PT_MACRO, name);
+	int32_t i = ex_add_item(x, n, PT_MACRO, name);
 	take_pending(x, i, d, false);
-	item_at(x, i)->sig = make_sig(x, ts_node_start_byte(n),
-				      null(name) ? ts_node_end_byte(n) : ts_node_end_byte(name), 0);
+	ex_item_at(x, i)->sig =
+		make_sig(x, ts_node_start_byte(n),
+			 null(name) ? ts_node_end_byte(n) : ts_node_end_byte(name), 0);
 	if (!null(name))
-		pt_vec_push(&x->mdefs, n); /* for expand_local_macros */
+		pt_vec_push(&x->mdefs, n); /* for ex_expand_local_macros */
 }
 
 /* ---- uses --------------------------------------------------------------------- */
@@ -2351,8 +882,8 @@ static void emit_use(pt_extractor *x, TSNode n, const char *alias, size_t alen, 
 		alias = s;
 		alen = (size_t)(e - s);
 	}
-	uint32_t a = intern(x, alias, alen);
-	fact_use u = {x->cx.scope, intern_buf(x, p), a, flags, span_of(n)};
+	uint32_t a = ex_intern(x, alias, alen);
+	fact_use u = {x->cx.scope, ex_intern_buf(x, p), a, flags, span_of(n)};
 	pt_vec_push(&x->out->uses, u);
 }
 
@@ -2365,7 +896,7 @@ static bool append_use_path(pt_extractor *x, TSNode n)
 		return true; /* `a::{self}`: the prefix itself */
 	if (at)
 		pt_strbuf_add(p, "::", 2);
-	if (!path_text(x, n, p, &q, 0)) {
+	if (!ex_path_text(x, n, p, &q, 0)) {
 		p->len = at;
 		return false;
 	}
@@ -2462,1107 +993,9 @@ static void on_extern_crate(pt_extractor *x, TSNode n)
 	const char *a = null(alias) ? s : ident(x, alias, &alen);
 	if (null(alias))
 		alen = len;
-	fact_use u = {x->cx.scope, intern(x, s, len), intern(x, a, alen), vis_flags(x, n),
+	fact_use u = {x->cx.scope, ex_intern(x, s, len), ex_intern(x, a, alen), vis_flags(x, n),
 		      span_of(name)};
 	pt_vec_push(&x->out->uses, u);
-}
-
-/* ---- macro invocations ---------------------------------------------------------- */
-
-/* The leaves of a token tree, flattened (string literals stay one token). */
-static void flatten_tokens(pt_extractor *x, TSNode tt)
-{
-	TSTreeCursor *c = &x->aux;
-	int depth = 0;
-	pt_vec_clear(&x->toks);
-	ts_tree_cursor_reset(c, tt);
-	for (;;) {
-		TSNode n = ts_tree_cursor_current_node(c);
-		TSSymbol s = ts_node_symbol(n);
-		bool leaf = s == x->S.string_literal || s == x->S.raw_string_literal ||
-			    s == x->S.ident || depth >= 64 || !ts_tree_cursor_goto_first_child(c);
-		if (!leaf) {
-			depth++;
-			continue;
-		}
-		token t = {s, ts_node_start_byte(n), ts_node_end_byte(n), ts_node_start_point(n),
-			   ts_node_end_point(n)};
-		pt_vec_push(&x->toks, t);
-		while (depth > 0 && !ts_tree_cursor_goto_next_sibling(c)) {
-			ts_tree_cursor_goto_parent(c);
-			depth--;
-		}
-		if (depth == 0)
-			return;
-	}
-}
-
-static bool tok_is(const pt_extractor *x, size_t i, TSSymbol s)
-{
-	return i < x->toks.n && x->toks.v[i].sym == s;
-}
-
-/* Skip a balanced `<..>` starting at i; records the names that open a
- * parameter (`<T`, `, U`) when names is given. */
-static size_t skip_angles(const pt_extractor *x, size_t i, const token **names, int *nn)
-{
-	int depth = 0;
-	for (; i < x->toks.n; i++) {
-		TSSymbol s = x->toks.v[i].sym;
-		if (s == x->S.t_lt)
-			depth++;
-		else if (s == x->S.t_gt)
-			depth--;
-		else if (s == x->S.t_shr)
-			depth -= 2;
-		else if (names && depth == 1 && s == x->S.ident && *nn < 16 &&
-			 (tok_is(x, i - 1, x->S.t_lt) || tok_is(x, i - 1, x->S.t_comma)))
-			names[(*nn)++] = &x->toks.v[i];
-		if (depth <= 0)
-			return i + 1;
-	}
-	return i;
-}
-
-/* Read `a::b::C<..>` at i into out; returns the index after it, 0 if none. */
-static size_t read_path(pt_extractor *x, size_t i, pt_strbuf *out, size_t *nseg)
-{
-	const symbols *S = &x->S;
-	out->len = 0;
-	*nseg = 0;
-	if (tok_is(x, i, S->t_colons))
-		i++;
-	while (i < x->toks.n) {
-		TSSymbol s = x->toks.v[i].sym;
-		if (s != S->ident && s != S->self && s != S->crate && s != S->super &&
-		    s != S->primitive)
-			return 0;
-		const token *t = &x->toks.v[i];
-		const char *p = x->src + t->start;
-		size_t n = t->end - t->start;
-		if (n > 2 && p[0] == 'r' && p[1] == '#') {
-			p += 2;
-			n -= 2;
-		}
-		add_seg(out, 0, p, n);
-		(*nseg)++;
-		i++;
-		if (!tok_is(x, i, S->t_colons))
-			break;
-		i++;
-	}
-	if (tok_is(x, i, S->t_lt))
-		i = skip_angles(x, i, NULL, NULL);
-	return *nseg ? i : 0;
-}
-
-static void macro_impl(pt_extractor *x, TSNode inv, const pt_strbuf *trait, const pt_strbuf *self,
-		       bool generic)
-{
-	int32_t i = add_item(x, inv, PT_IMPL, (TSNode){0});
-	fact_item *it = item_at(x, i);
-	it->flags = FI_TRAIT_IMPL | FI_MACRO_GEN;
-	it->name_span = it->span;
-	it->impl_trait = intern_buf(x, trait);
-	it->impl_self = generic ? 0 : intern_buf(x, self);
-	x->sig.len = 0;
-	pt_strbuf_printf(&x->sig, "impl %.*s for %.*s", (int)trait->len, trait->buf, (int)self->len,
-			 self->buf);
-	item_at(x, i)->sig = intern_buf(x, &x->sig);
-}
-
-/* Index k of x->walked, from w0 on, whose range holds byte at, advancing
- * *k (tokens are visited in order and the ranges are sorted); -1 if none. */
-static long walked_at(const pt_extractor *x, size_t *k, uint32_t at)
-{
-	while (*k < x->walked.n && x->walked.v[*k].end <= at)
-		(*k)++;
-	return (*k < x->walked.n && x->walked.v[*k].start <= at) ? (long)*k : -1;
-}
-
-/* The first token at or after i that lies outside the items re-parsed
- * from this invocation (walked ranges from *k on). */
-static size_t past_walked(const pt_extractor *x, size_t *k, size_t i)
-{
-	long w;
-	while (i < x->toks.n && (w = walked_at(x, k, x->toks.v[i].start)) >= 0) {
-		uint32_t end = x->walked.v[w].end;
-		while (i < x->toks.n && x->toks.v[i].start < end)
-			i++;
-	}
-	return i;
-}
-
-/* Best effort: `impl <path> for <path>` sequences in an item-level
- * invocation's tokens become macro-generated impls, except inside the
- * items that re-parsing already found (x->walked from w0). */
-static void scan_macro_impls(pt_extractor *x, TSNode inv, TSNode tt, size_t w0)
-{
-	uint32_t a = ts_node_start_byte(tt), b = ts_node_end_byte(tt);
-	if (!memmem(x->src + a, b - a, "impl", 4))
-		return;
-	flatten_tokens(x, tt);
-	const symbols *S = &x->S;
-	size_t k = w0;
-	for (size_t i = 0; (i = past_walked(x, &k, i)) < x->toks.n; i++) {
-		if (x->toks.v[i].sym != S->t_impl)
-			continue;
-		const token *names[16];
-		int nn = 0;
-		size_t j = i + 1, nt, ns;
-		if (tok_is(x, j, S->t_lt))
-			j = skip_angles(x, j, names, &nn);
-		j = read_path(x, j, &x->gb, &nt);
-		if (!j || !tok_is(x, j, S->t_for))
-			continue;
-		j++;
-		while (tok_is(x, j, S->t_amp) || tok_is(x, j, S->t_mut) || tok_is(x, j, S->t_dyn) ||
-		       (tok_is(x, j, S->t_quote) && tok_is(x, j + 1, S->ident)))
-			j += tok_is(x, j, S->t_quote) ? 2 : 1;
-		if (!read_path(x, j, &x->tmp, &ns))
-			continue;
-		bool generic = false;
-		for (int m = 0; m < nn && ns == 1; m++)
-			generic |= names[m]->end - names[m]->start == x->tmp.len &&
-				   memcmp(x->src + names[m]->start, x->tmp.buf, x->tmp.len) == 0;
-		macro_impl(x, inv, &x->gb, &x->tmp, generic);
-	}
-}
-
-static bool item_level(const pt_extractor *x, size_t d)
-{
-	uint8_t p = up_role(x, d, 1);
-	if (p == R_EXPR_STMT)
-		p = up_role(x, d, 2);
-	return p == R_SOURCE || p == R_DECL_LIST;
-}
-
-/* ---- item-level macro bodies, re-parsed -------------------------------------- */
-
-#define MAX_MACRO_NEST 8
-#define MAX_RANGES     256
-
-/* The text between a token tree's delimiters, as a range to parse. */
-static bool inner_range(TSNode tt, TSRange *r)
-{
-	uint32_t n = ts_node_child_count(tt);
-	if (n < 2)
-		return false;
-	TSNode o = ts_node_child(tt, 0), c = ts_node_child(tt, n - 1);
-	if (ts_node_is_named(o) || ts_node_is_named(c) || ts_node_is_missing(c))
-		return false;
-	*r = (TSRange){ts_node_end_point(o), ts_node_start_point(c), ts_node_end_byte(o),
-		       ts_node_start_byte(c)};
-	return r->end_byte > r->start_byte;
-}
-
-/* The tokens that can open an item (or its attributes). */
-static bool starts_item(const pt_extractor *x, TSNode t)
-{
-	static const char *const heads[] = {"pub",    "impl",   "fn",     "mod",        "use",
-					    "struct", "enum",   "trait",  "type",       "const",
-					    "static", "unsafe", "extern", "macro_rules"};
-	size_t n;
-	const char *s = ident(x, t, &n);
-	if (text_is(s, n, "#")) { /* an attribute, not quote!'s `#name` */
-		TSNode next = ts_node_next_sibling(t);
-		return !null(next) && (x->src[ts_node_start_byte(next)] == '[' ||
-				       x->src[ts_node_start_byte(next)] == '!');
-	}
-	for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++)
-		if (text_is(s, n, heads[i]))
-			return true;
-	return false;
-}
-
-/* cfg_if! { if #[cfg(..)] { items } else if .. { items } else { items } }:
- * every `{..}` group at the top of the token tree. */
-static uint32_t cfg_if_ranges(pt_extractor *x, TSNode tt, TSRange *r)
-{
-	TSTreeCursor *c = &x->aux;
-	uint32_t n = 0;
-	ts_tree_cursor_reset(c, tt);
-	if (!ts_tree_cursor_goto_first_child(c))
-		return 0;
-	while (n < MAX_RANGES && ts_tree_cursor_goto_next_sibling(c)) {
-		TSNode k = ts_tree_cursor_current_node(c);
-		if (ts_node_symbol(k) == x->S.token_tree && x->src[ts_node_start_byte(k)] == '{' &&
-		    inner_range(k, &r[n]))
-			n++;
-	}
-	return n;
-}
-
-/* The ranges of invocation n (macro path m, token tree tt) that hold
- * items: cfg_if!'s branches, or the whole body when it opens like an item. */
-static uint32_t item_ranges(pt_extractor *x, TSNode m, TSNode tt, TSRange *r)
-{
-	TSNode name = ts_node_symbol(m) == x->S.scoped_ident ? child(m, x->F.name) : m;
-	size_t len = 0;
-	const char *s = null(name) ? "" : ident(x, name, &len);
-	if (text_is(s, len, "cfg_if"))
-		return cfg_if_ranges(x, tt, r);
-	if (text_is(s, len, "macro_rules"))
-		return 0;
-	TSNode first = ts_node_child(tt, 1);
-	if (null(first) || ts_node_child_count(tt) < 3 || !starts_item(x, first))
-		return 0;
-	return inner_range(tt, r) ? 1 : 0;
-}
-
-static void walk(pt_extractor *x, TSTreeCursor *c, TSNode root, size_t d0);
-
-/* Parse ranges r of the file's own text and walk the items found there as
- * if written at depth d, in the current context. Positions are the file's,
- * since the ranges select bytes of the same text. */
-static bool reparse(pt_extractor *x, const TSRange *r, uint32_t n, size_t d)
-{
-	if (!n || x->in_macro >= MAX_MACRO_NEST || !ts_parser_set_included_ranges(x->parser, r, n))
-		return false;
-	TSTree *t = ts_parser_parse_string(x->parser, NULL, x->src, x->len);
-	if (!t)
-		ts_parser_reset(x->parser);
-	ts_parser_set_included_ranges(x->parser, NULL, 0);
-	if (!t)
-		return false;
-	TSNode root = ts_tree_root_node(t);
-	TSTreeCursor c = ts_tree_cursor_new(root);
-	size_t top = x->sub_top;
-	x->sub_top = d + 1;
-	x->in_macro++;
-	clear_pending(x);
-	walk(x, &c, root, d);
-	clear_pending(x);
-	x->in_macro--;
-	x->sub_top = top;
-	ts_tree_cursor_delete(&c);
-	pt_vec_push(&x->subtrees, t); /* its nodes may be in mdefs and minvs */
-	return true;
-}
-
-/* The A of path `T::A::f` (b, sep at its first `::`): an associated type
- * of generic parameter T, interned; 0 for `T::f`. */
-static uint32_t assoc_seg(pt_extractor *x, const pt_strbuf *b, const char *sep)
-{
-	const char *a = sep + 2, *end = b->buf + b->len;
-	const char *next = memmem(a, (size_t)(end - a), "::", 2);
-	if (!next || memmem(next + 2, (size_t)(end - next - 2), "::", 2))
-		return 0;
-	return intern(x, a, (size_t)(next - a));
-}
-
-/* ---- macro_rules! templates ---------------------------------------------------- */
-
-static void find_rebound(pt_extractor *x);
-static void scan_tokens(pt_extractor *x, size_t i, size_t end, size_t w0);
-
-/* The calls in template tokens [i, end), as calls of item from, at their
- * place in the definition: the template's own names are not the
- * invocation's locals (hygiene), its metavariables are what x->mvals say. */
-static void template_calls(pt_extractor *x, int32_t from, size_t i, size_t end)
-{
-	int32_t saved = x->cx.from;
-	x->cx.from = from;
-	x->hygienic = true;
-	find_rebound(x);
-	scan_tokens(x, i, end, x->walked.n);
-	x->hygienic = false;
-	x->cx.from = saved;
-}
-
-/* The body of the template fn whose name ends before token i: the tokens
- * inside its braces as [*a, *b); false when it has none. */
-static bool fn_body_toks(const pt_extractor *x, size_t i, size_t *a, size_t *b)
-{
-	const symbols *S = &x->S;
-	for (; i < x->toks.n && !tok_is(x, i, S->t_lbrace); i++)
-		if (tok_is(x, i, S->t_fn) || x->src[x->toks.v[i].start] == ';')
-			return false;
-	int depth = 0;
-	for (size_t j = i; j < x->toks.n; j++) {
-		depth += tok_is(x, j, S->t_lbrace) - tok_is(x, j, S->t_rbrace);
-		if (depth == 0) {
-			*a = i + 1;
-			*b = j;
-			return true;
-		}
-	}
-	return false;
-}
-
-static bool is_name_tok(const pt_extractor *x, TSSymbol s)
-{
-	const symbols *S = &x->S;
-	return s == S->ident || s == S->self || s == S->crate || s == S->super || s == S->primitive;
-}
-
-/* Split invocation token tree tt at its top-level commas (outside `<..>`)
- * into x->args: each argument's leading path (`&'a mut a::B<T>` → "a::B"),
- * "" when it does not start with one. A trailing comma adds nothing. */
-static void split_args(pt_extractor *x, TSNode tt)
-{
-	TSTreeCursor *c = &x->aux;
-	const symbols *S = &x->S;
-	uint32_t total = ts_node_child_count(tt), idx = 0, at = 0;
-	int angle = 0;
-	bool any = false, open = true, done = false, lifetime = false;
-	TSNode last = {0};
-	pt_vec_clear(&x->args);
-	pt_vec_clear(&x->argname);
-	x->abuf.len = 0;
-	ts_tree_cursor_reset(c, tt);
-	if (!ts_tree_cursor_goto_first_child(c))
-		return;
-	while (ts_tree_cursor_goto_next_sibling(c)) {
-		TSNode n = ts_tree_cursor_current_node(c);
-		TSSymbol s = ts_node_symbol(n);
-		if (++idx >= total - 1 || (s == S->t_comma && angle <= 0)) {
-			brange r = {at, (uint32_t)x->abuf.len};
-			if (any) {
-				pt_vec_push(&x->args, r);
-				pt_vec_push(&x->argname, last);
-			}
-			last = (TSNode){0};
-			at = (uint32_t)x->abuf.len;
-			any = done = lifetime = false;
-			open = true;
-			angle = 0;
-			continue;
-		}
-		any = true;
-		angle += (s == S->t_lt) - (s == S->t_gt) - 2 * (s == S->t_shr);
-		bool empty = at == x->abuf.len;
-		size_t len;
-		const char *t = ident(x, n, &len);
-		if (done || angle > 0 || s == S->t_gt || s == S->t_shr) {
-			done = true;
-		} else if (empty && (s == S->t_amp || s == S->t_dyn || s == S->lifetime ||
-				     text_is(t, len, "mut"))) {
-			continue;
-		} else if (empty && s == S->t_quote) {
-			lifetime = true;
-		} else if (lifetime && s == S->ident) {
-			lifetime = false; /* the `a` of `'a` */
-		} else if (is_name_tok(x, s) && open) {
-			add_seg(&x->abuf, at, t, len);
-			last = n;
-			open = false;
-		} else if (s == S->t_colons && !open) {
-			open = true;
-		} else if (!(s == S->t_colons && empty)) {
-			done = true;
-		}
-	}
-}
-
-/* `$($t:ty)*` (no separator): every top-level path of tt is one
- * argument, into x->args ("i8 i16 a::B<T>" gives three). */
-static void split_paths(pt_extractor *x, TSNode tt)
-{
-	TSTreeCursor *c = &x->aux;
-	const symbols *S = &x->S;
-	uint32_t at = 0;
-	int angle = 0;
-	bool in = false, open = false;
-	TSNode last = {0};
-	pt_vec_clear(&x->args);
-	pt_vec_clear(&x->argname);
-	x->abuf.len = 0;
-	ts_tree_cursor_reset(c, tt);
-	if (!ts_tree_cursor_goto_first_child(c))
-		return;
-	while (ts_tree_cursor_goto_next_sibling(c)) {
-		TSNode n = ts_tree_cursor_current_node(c);
-		TSSymbol s = ts_node_symbol(n);
-		angle += (s == S->t_lt) - (s == S->t_gt) - 2 * (s == S->t_shr);
-		if (angle > 0 || s == S->t_gt || s == S->t_shr)
-			continue;
-		bool name = is_name_tok(x, s);
-		if (in && (name ? !open : !(s == S->t_colons))) {
-			brange r = {at, (uint32_t)x->abuf.len};
-			pt_vec_push(&x->args, r);
-			pt_vec_push(&x->argname, last);
-			at = (uint32_t)x->abuf.len;
-			in = false;
-		}
-		if (name) {
-			size_t len;
-			const char *t = ident(x, n, &len);
-			add_seg(&x->abuf, at, t, len);
-			last = n;
-			in = true;
-			open = false;
-		} else if (s == S->t_colons) {
-			open = in;
-		}
-	}
-}
-
-/* The metavariables of a rule's pattern, in order, into x->binds; the
- * index of the repetition one through *rep (-1 if none), and whether that
- * repetition has no separator. Returns false when the pattern is not a
- * flat list we can match by counting. */
-static bool rule_bindings(pt_extractor *x, TSNode pat, int *rep, bool *spaced)
-{
-	TSTreeCursor *c = &x->aux;
-	const symbols *S = &x->S;
-	pt_vec_clear(&x->binds);
-	*rep = -1;
-	ts_tree_cursor_reset(c, pat);
-	if (!ts_tree_cursor_goto_first_child(c))
-		return false;
-	do {
-		TSNode n = ts_tree_cursor_current_node(c);
-		TSSymbol s = ts_node_symbol(n);
-		TSNode b = n;
-		if (s == S->repetition_pattern) {
-			uint32_t nb = 0, k = ts_node_named_child_count(n);
-			for (uint32_t i = 0; i < k; i++)
-				if (ts_node_symbol(ts_node_named_child(n, i)) == S->binding_pattern)
-					b = ts_node_named_child(n, i), nb++;
-			if (nb == 0)
-				continue; /* `$(,)?` */
-			if (nb > 1 || *rep >= 0)
-				return false;
-			*rep = (int)x->binds.n;
-			/* the separator is not a node of its own: look at the text
-			 * between the `)` and the `*` */
-			uint32_t nc = ts_node_child_count(n);
-			TSNode close = nc >= 2 ? ts_node_child(n, nc - 2) : (TSNode){0};
-			TSNode op = ts_node_child(n, nc - 1);
-			*spaced = !null(close) && !null(op);
-			for (uint32_t at = null(close) ? 0 : ts_node_end_byte(close);
-			     *spaced && at < ts_node_start_byte(op); at++)
-				*spaced = is_space(x->src[at]);
-		} else if (s != S->binding_pattern) {
-			continue;
-		}
-		TSNode name = child(b, x->F.name);
-		if (null(name))
-			return false;
-		binding bd = {ts_node_start_byte(name),
-			      ts_node_end_byte(name) - ts_node_start_byte(name),
-			      s != S->binding_pattern};
-		pt_vec_push(&x->binds, bd);
-	} while (ts_tree_cursor_goto_next_sibling(c));
-	return true;
-}
-
-/* A pattern that opens with a literal token (`(@inner $t:ty)`) only fits
- * an invocation that opens with the same text. */
-static bool same_head(pt_extractor *x, TSNode pat, TSNode tt)
-{
-	TSNode p = ts_node_child(pat, 1), a = ts_node_child(tt, 1);
-	if (null(p) || ts_node_symbol(p) == x->S.binding_pattern ||
-	    ts_node_symbol(p) == x->S.repetition_pattern || ts_node_child_count(pat) < 3)
-		return true;
-	uint32_t pn = ts_node_end_byte(p) - ts_node_start_byte(p);
-	return !null(a) && ts_node_end_byte(a) - ts_node_start_byte(a) == pn &&
-	       memcmp(x->src + ts_node_start_byte(p), x->src + ts_node_start_byte(a), pn) == 0;
-}
-
-/* Argument index for binding k of nb (repetition at rep, its r-th use). */
-static size_t arg_of(const pt_extractor *x, size_t k, int rep, size_t r)
-{
-	size_t nb = x->binds.n, na = x->args.n;
-	if (rep < 0 || k < (size_t)rep)
-		return k;
-	if (k == (size_t)rep)
-		return k + r;
-	return na - (nb - k);
-}
-
-/* Read a template path at *i (names, `::`, metavariables) into out,
- * substituting arguments; sets *rep_used when a repetition binding is met
- * (and fails then when r is past the nrep repeated arguments). */
-static bool template_path(pt_extractor *x, size_t *i, pt_strbuf *out, int rep, size_t r,
-			  size_t nrep, bool *rep_used)
-{
-	const symbols *S = &x->S;
-	size_t j = *i, nseg = 0;
-	out->len = 0;
-	x->sub_arg = -1;
-	long sub = -1;
-	if (tok_is(x, j, S->t_colons))
-		j++;
-	while (j < x->toks.n && nseg < MAX_SEGS) {
-		const token *t = &x->toks.v[j];
-		const char *p = x->src + t->start;
-		size_t n = t->end - t->start;
-		if (t->sym == S->metavar && text_is(p, n, "$crate")) {
-			add_seg(out, 0, "crate", 5);
-		} else if (t->sym == S->metavar) {
-			size_t k = 0;
-			while (k < x->binds.n && !(x->binds.v[k].len == n &&
-						   memcmp(x->src + x->binds.v[k].start, p, n) == 0))
-				k++;
-			if (k == x->binds.n)
-				return false;
-			*rep_used |= x->binds.v[k].rep;
-			if (x->binds.v[k].rep && r >= nrep)
-				return false;
-			size_t ai = arg_of(x, k, rep, r);
-			const brange *a = &x->args.v[ai];
-			if (a->end == a->start)
-				return false;
-			add_seg(out, 0, x->abuf.buf + a->start, a->end - a->start);
-			sub = nseg == 0 ? (long)ai : -1;
-		} else if (is_name_tok(x, t->sym)) {
-			if (n > 2 && p[0] == 'r' && p[1] == '#')
-				p += 2, n -= 2;
-			add_seg(out, 0, p, n);
-		} else {
-			return false;
-		}
-		nseg++;
-		j++;
-		if (!tok_is(x, j, S->t_colons))
-			break;
-		j++;
-	}
-	if (tok_is(x, j, S->t_lt))
-		j = skip_angles(x, j, NULL, NULL);
-	*i = j;
-	if (nseg == 1)
-		x->sub_arg = sub;
-	return nseg > 0;
-}
-
-/* One `impl Trait for Self` of a template at token i, with the r-th of
- * nrep repetition arguments (r = nrep: only look); returns whether the
- * header uses the repetition. */
-static bool template_impl(pt_extractor *x, TSNode inv, size_t i, int rep, size_t r, size_t nrep)
-{
-	const symbols *S = &x->S;
-	const token *names[16];
-	int nn = 0;
-	bool used = false;
-	size_t j = i + 1;
-	if (tok_is(x, j, S->t_lt))
-		j = skip_angles(x, j, names, &nn);
-	if (!template_path(x, &j, &x->gb, rep, r, nrep, &used) || !tok_is(x, j, S->t_for))
-		return used;
-	j++;
-	while (tok_is(x, j, S->t_amp) || tok_is(x, j, S->t_mut) || tok_is(x, j, S->t_dyn) ||
-	       (tok_is(x, j, S->t_quote) && tok_is(x, j + 1, S->ident)))
-		j += tok_is(x, j, S->t_quote) ? 2 : 1;
-	if (tok_is(x, j, S->t_lbrack) || tok_is(x, j, S->t_lparen)) {
-		/* an array, slice or tuple: a type without a path, kept unnamed
-		 * as in a hand-written impl; one impl for all the repetition's
-		 * arguments, which would all be the same */
-		if (r != nrep) {
-			x->tmp.len = 0;
-			macro_impl(x, inv, &x->gb, &x->tmp, true);
-		}
-		return used;
-	}
-	if (!template_path(x, &j, &x->tmp, rep, r, nrep, &used) || r == nrep)
-		return used;
-	bool generic = false;
-	for (int m = 0; m < nn && !memmem(x->tmp.buf, x->tmp.len, "::", 2); m++)
-		generic |= names[m]->end - names[m]->start == x->tmp.len &&
-			   memcmp(x->src + names[m]->start, x->tmp.buf, x->tmp.len) == 0;
-	macro_impl(x, inv, &x->gb, &x->tmp, generic);
-	return used;
-}
-
-/* One `fn name` of a template at token i (name a plain identifier or a
- * metavariable of a non-repeated binding): a method (inside an impl or
- * trait) or function at the invocation, named as the expansion names it. */
-static void template_fn(pt_extractor *x, TSNode inv, size_t i, int rep)
-{
-	bool used = false;
-	size_t j = i + 1;
-	if (!template_path(x, &j, &x->tmp, rep, 0, 0, &used) || used ||
-	    memmem(x->tmp.buf, x->tmp.len, "::", 2))
-		return;
-	int32_t p = x->cx.parent;
-	uint8_t pk = p >= 0 ? item_at(x, p)->kind : 0;
-	int32_t k = add_item(x, inv, (pk == PT_IMPL || pk == PT_TRAIT) ? PT_METHOD : PT_FUNCTION,
-			     (TSNode){0});
-	fact_item *it = item_at(x, k);
-	it->flags |= FI_MACRO_GEN | FI_HAS_BODY;
-	it->name_span = it->span;
-	/* a name the invocation passes (`define!(is_x, set_x)`) is named there */
-	if (x->sub_arg >= 0 && (size_t)x->sub_arg < x->argname.n && !null(x->argname.v[x->sub_arg]))
-		it->name_span = span_of(x->argname.v[x->sub_arg]);
-	it->name = intern_buf(x, &x->tmp);
-	x->sig.len = 0;
-	pt_strbuf_printf(&x->sig, "fn %.*s", (int)x->tmp.len, x->tmp.buf);
-	item_at(x, k)->sig = intern_buf(x, &x->sig);
-	size_t a, b;
-	if (fn_body_toks(x, j, &a, &b))
-		template_calls(x, k, a, b);
-}
-
-/* The trait impls and fns of template body tt, arguments in x->args: one
- * impl per repeated argument when the header names the repetition's
- * metavariable. */
-static void expand_template(pt_extractor *x, TSNode inv, TSNode tt, int rep)
-{
-	size_t nrep = rep < 0 ? 0 : x->args.n + 1 - x->binds.n;
-	flatten_tokens(x, tt);
-	int depth = 0;
-	for (size_t i = 0; i < x->toks.n; i++) {
-		TSSymbol sym = x->toks.v[i].sym;
-		depth += (sym == x->S.t_lbrace) - (sym == x->S.t_rbrace);
-		/* fns at the template's top level only (inside its own braces),
-		 * not those inside an impl or a fn body of the template */
-		if (sym == x->S.t_fn && depth == 1 && x->cx.parent >= 0)
-			template_fn(x, inv, i, rep);
-		if (sym != x->S.t_impl)
-			continue;
-		if (!template_impl(x, inv, i, rep, nrep, nrep))
-			template_impl(x, inv, i, rep, 0, SIZE_MAX);
-		else
-			for (size_t r = 0; r < nrep; r++)
-				template_impl(x, inv, i, rep, r, nrep);
-	}
-}
-
-static bool same_text(const pt_extractor *x, TSNode a, TSNode b)
-{
-	uint32_t n = ts_node_end_byte(a) - ts_node_start_byte(a);
-	return ts_node_end_byte(b) - ts_node_start_byte(b) == n &&
-	       memcmp(x->src + ts_node_start_byte(a), x->src + ts_node_start_byte(b), n) == 0;
-}
-
-/* Whether invocation token tree tt fits rule pattern pat, matched as rustc
- * does for patterns without repetitions or nested groups: literal tokens
- * equal; `ident`, `tt`, `lifetime` and `literal` take one token tree; the
- * other fragments (expr, ty, path, ..) every tree up to the pattern's next
- * literal token. What each metavariable took goes to x->mvals. */
-static bool rule_match(pt_extractor *x, TSNode pat, TSNode tt)
-{
-	const symbols *S = &x->S;
-	uint32_t np = ts_node_child_count(pat), nt = ts_node_child_count(tt), j = 1;
-	pt_vec_clear(&x->mvals);
-	if (np < 2 || nt < 2)
-		return false;
-	for (uint32_t i = 1; i + 1 < np; i++) {
-		TSNode p = ts_node_child(pat, i);
-		TSSymbol ps = ts_node_symbol(p);
-		if (ps == S->repetition_pattern || ps == ts_node_symbol(pat))
-			return false;
-		if (ps != S->binding_pattern) {
-			if (j + 1 >= nt || !same_text(x, p, ts_node_child(tt, j)))
-				return false;
-			j++;
-			continue;
-		}
-		TSNode name = child(p, x->F.name), frag = child(p, x->F.type);
-		if (null(name) || null(frag))
-			return false;
-		size_t fl;
-		const char *f = ident(x, frag, &fl);
-		uint32_t j0 = j;
-		if (text_is(f, fl, "ident") || text_is(f, fl, "tt") || text_is(f, fl, "lifetime") ||
-		    text_is(f, fl, "literal")) {
-			j++;
-		} else {
-			TSNode next = i + 2 < np ? ts_node_child(pat, i + 1) : (TSNode){0};
-			TSSymbol ns = null(next) ? 0 : ts_node_symbol(next);
-			if (ns == S->binding_pattern || ns == S->repetition_pattern ||
-			    ns == ts_node_symbol(pat))
-				return false;
-			while (j + 1 < nt &&
-			       (null(next) || !same_text(x, next, ts_node_child(tt, j))))
-				j++;
-		}
-		if (j == j0 || j + 1 > nt)
-			return false;
-		TSNode a = ts_node_child(tt, j0), b = ts_node_child(tt, j - 1);
-		mval v = {ts_node_start_byte(name),
-			  ts_node_end_byte(name) - ts_node_start_byte(name),
-			  j == j0 + 1 ? ts_node_symbol(a) : 0, ts_node_start_byte(a),
-			  ts_node_end_byte(b)};
-		pt_vec_push(&x->mvals, v);
-	}
-	return j + 1 == nt;
-}
-
-/* The first rule of def whose metavariables fit the invocation's arguments. */
-static void expand_with(pt_extractor *x, TSNode def, TSNode inv, TSNode tt)
-{
-	TSTreeCursor c = ts_tree_cursor_new(def); /* x->aux serves the helpers */
-	bool more = ts_tree_cursor_goto_first_child(&c);
-	split_args(x, tt);
-	for (; more; more = ts_tree_cursor_goto_next_sibling(&c)) {
-		TSNode rule = ts_tree_cursor_current_node(&c);
-		if (ts_node_symbol(rule) != x->S.macro_rule)
-			continue;
-		TSNode pat = child(rule, x->F.left), body = child(rule, x->F.right);
-		int rep;
-		bool spaced = false;
-		if (null(pat) || null(body) || !rule_bindings(x, pat, &rep, &spaced) ||
-		    !same_head(x, pat, tt))
-			continue;
-		if (rep >= 0 && spaced && x->binds.n == 1)
-			split_paths(x, tt);
-		else if (rep < 0 ? x->args.n != x->binds.n : x->args.n + 1 < x->binds.n)
-			continue;
-		if (!rule_match(x, pat, tt))
-			pt_vec_clear(&x->mvals);
-		expand_template(x, inv, body, rep);
-		pt_vec_clear(&x->mvals);
-		break;
-	}
-	ts_tree_cursor_delete(&c);
-}
-
-/* The macro_rules! definition named like invocation inv's macro: the last
- * one before it, else the first after it. */
-static TSNode find_def(pt_extractor *x, TSNode inv)
-{
-	TSNode m = child(inv, x->F.macro), found = {0};
-	size_t n;
-	const char *s = ident(x, m, &n);
-	for (size_t i = 0; i < x->mdefs.n; i++) {
-		TSNode d = x->mdefs.v[i];
-		size_t dn;
-		const char *ds = ident(x, child(d, x->F.name), &dn);
-		if (dn != n || memcmp(ds, s, n) != 0)
-			continue;
-		if (null(found) || ts_node_start_byte(d) < ts_node_start_byte(inv))
-			found = d;
-		if (ts_node_start_byte(d) > ts_node_start_byte(inv))
-			break;
-	}
-	return found;
-}
-
-/* After the walk: expand the item-level invocations of the file's
- * macros, now that every definition is known. */
-static void expand_local_macros(pt_extractor *x)
-{
-	ctx saved = x->cx;
-	for (size_t i = 0; i < x->minvs.n && x->mdefs.n; i++) {
-		TSNode inv = x->minvs.v[i].node, def = find_def(x, inv);
-		TSNode tt = null(def) ? def : find_child(x, inv, x->S.token_tree);
-		x->cx = x->minvs.v[i].cx;
-		if (!null(tt))
-			expand_with(x, def, inv, tt);
-	}
-	x->cx = saved;
-}
-
-/* ---- calls in macro arguments ---------------------------------------------------- */
-
-static pt_span tok_span(const token *t)
-{
-	return (pt_span){t->start, t->end, t->a.row, t->a.column, t->b.row, t->b.column};
-}
-
-static const char *tok_text(const pt_extractor *x, const token *t, size_t *n)
-{
-	const char *p = x->src + t->start;
-	*n = t->end - t->start;
-	if (*n > 2 && p[0] == 'r' && p[1] == '#') {
-		p += 2;
-		*n -= 2;
-	}
-	return p;
-}
-
-/* `#[..]` / `#![..]` at i: the index of its `]`, else i. */
-static size_t skip_attr(const pt_extractor *x, size_t i)
-{
-	size_t j = i + 1 + tok_is(x, i + 1, x->S.t_bang);
-	int depth = 0;
-	if (!tok_is(x, j, x->S.t_lbrack))
-		return i;
-	for (; j < x->toks.n; j++) {
-		depth += (x->toks.v[j].sym == x->S.t_lbrack) - (x->toks.v[j].sym == x->S.t_rbrack);
-		if (depth == 0)
-			return j;
-	}
-	return x->toks.n - 1;
-}
-
-/* The names the macro's tokens bind themselves: closure params (`|x|`,
- * `|a, b|`; not the middle ones of three), `let x`, `let mut x`,
- * `for x in`, `x @ ..`. A receiver with one of those names is not the
- * local of the same name outside. */
-static void find_rebound(pt_extractor *x)
-{
-	const symbols *S = &x->S;
-	pt_vec_clear(&x->rebound);
-	for (size_t i = 1; i < x->toks.n; i++) {
-		const token *t = &x->toks.v[i], *prev = &x->toks.v[i - 1];
-		TSSymbol p = prev->sym;
-		if (t->sym != S->ident)
-			continue;
-		if (p == S->t_pipe || p == S->t_let || p == S->t_for ||
-		    text_is(x->src + prev->start, prev->end - prev->start, "mut") ||
-		    tok_is(x, i + 1, S->t_pipe) || tok_is(x, i + 1, S->t_at)) {
-			brange r = {t->start, t->end};
-			pt_vec_push(&x->rebound, r);
-		}
-	}
-}
-
-static bool is_rebound(const pt_extractor *x, const char *s, size_t n)
-{
-	for (size_t i = 0; i < x->rebound.n; i++) {
-		const brange *r = &x->rebound.v[i];
-		if (r->end - r->start == n && memcmp(x->src + r->start, s, n) == 0)
-			return true;
-	}
-	return false;
-}
-
-static const local *tok_local(const pt_extractor *x, const char *s, size_t n)
-{
-	return x->hygienic || is_rebound(x, s, n) ? NULL : lookup_str(x, s, n);
-}
-
-/* The value a lone token names: `self`, a local, or a metavariable of the
- * rule being expanded that took one such token from the invocation. */
-static desc tok_base(pt_extractor *x, const token *t)
-{
-	const symbols *S = &x->S;
-	size_t n;
-	const char *s = tok_text(x, t, &n);
-	if (t->sym == S->metavar) {
-		const mval *v = NULL;
-		for (size_t k = 0; k < x->mvals.n && !v; k++)
-			if (x->mvals.v[k].len == n &&
-			    memcmp(x->src + x->mvals.v[k].start, s, n) == 0)
-				v = &x->mvals.v[k];
-		if (!v || (v->sym != S->self && v->sym != S->ident))
-			return (desc){0};
-		if (v->sym == S->self)
-			return self_desc(x);
-		const local *l = lookup_str(x, x->src + v->tstart, v->tend - v->tstart);
-		return l ? l->d : (desc){0};
-	}
-	if (t->sym == S->self)
-		return self_desc(x);
-	const local *l = t->sym == S->ident ? tok_local(x, s, n) : NULL;
-	return l ? l->d : (desc){0};
-}
-
-/* `(**self)` ending at token i (its `)`), not a call's arguments: the T of
- * an impl for `&mut T` / `Box<T>` (see deref_bounds). */
-static desc tok_deref_self(pt_extractor *x, size_t i)
-{
-	const symbols *S = &x->S;
-	if (!x->cx.deref_self || i < 4 || !tok_is(x, i, S->t_rparen) ||
-	    !tok_is(x, i - 1, S->self) || !tok_is(x, i - 2, S->t_star) ||
-	    !tok_is(x, i - 3, S->t_star) || !tok_is(x, i - 4, S->t_lparen))
-		return (desc){0};
-	TSSymbol p = i >= 5 ? x->toks.v[i - 5].sym : 0;
-	if (i >= 5 && (is_name_tok(x, p) || p == S->metavar || p == S->t_rparen ||
-		       p == S->t_rbrack || p == S->t_gt || p == S->t_bang))
-		return (desc){0};
-	return (desc){RECV_BOUND, x->cx.deref_self, 0};
-}
-
-/* What the tokens before the `.` at i - 1 say about the receiver: a plain
- * local, `self`, or a field of one of those. */
-static desc tok_recv(pt_extractor *x, size_t i)
-{
-	const symbols *S = &x->S;
-	if (i < 3)
-		return (desc){0};
-	const token *r = &x->toks.v[i - 2];
-	bool root = !tok_is(x, i - 3, S->t_dot) && !tok_is(x, i - 3, S->t_colons);
-	size_t n;
-	const char *s = tok_text(x, r, &n);
-	if (r->sym == S->t_rparen)
-		return tok_deref_self(x, i - 2);
-	if (root && (r->sym == S->self || r->sym == S->ident || r->sym == S->metavar))
-		return tok_base(x, r);
-	if (r->sym != S->ident || !tok_is(x, i - 3, S->t_dot) || i < 5 ||
-	    tok_is(x, i - 5, S->t_dot) || tok_is(x, i - 5, S->t_colons))
-		return (desc){0};
-	desc base = tok_base(x, &x->toks.v[i - 4]);
-	if (base.kind != RECV_TYPE)
-		return (desc){0};
-	return (desc){RECV_FIELD, base.path, intern(x, s, n)};
-}
-
-/* `recv.name(` with name at token i. */
-static void tok_method(pt_extractor *x, size_t i)
-{
-	size_t j = i + 1;
-	if (tok_is(x, j, x->S.t_colons) && tok_is(x, j + 1, x->S.t_lt))
-		j = skip_angles(x, j + 1, NULL, NULL);
-	if (!tok_is(x, j, x->S.t_lparen))
-		return;
-	desc d = tok_recv(x, i);
-	size_t n;
-	const char *s = tok_text(x, &x->toks.v[i], &n);
-	uint32_t nm = intern(x, s, n);
-	fact_ref *r = add_ref(x, FR_CALL_METHOD, tok_span(&x->toks.v[i]), 0);
-	r->name = nm;
-	r->recv_kind = d.kind;
-	r->recv_path = d.path;
-	r->recv_name = d.name;
-}
-
-/* Words that token trees lex as identifiers but that never name a
- * callee (`for x in (a..b)`, `move (..)`, `self (..)`). */
-static bool keyword_word(const char *s, size_t n)
-{
-	static const char *const words[] = {
-		"in",    "ref",    "move",  "dyn",   "else",   "yield", "box",   "extern", "self",
-		"super", "crate",  "async", "await", "where",  "loop",  "mut",   "if",     "while",
-		"match", "return", "let",   "as",    "unsafe", "for",   "union", "default"};
-	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-		if (text_is(s, n, words[i]))
-			return true;
-	return false;
-}
-
-/* `a::b::f(` or `m!(` starting at token i; returns the index of the last
- * name read, so the scan goes on inside the arguments. */
-static size_t tok_path_call(pt_extractor *x, size_t i)
-{
-	const symbols *S = &x->S;
-	pt_strbuf *b = &x->tmp;
-	size_t j = i, last = i, nseg = 0;
-	b->len = 0;
-	while (j < x->toks.n && is_name_tok(x, x->toks.v[j].sym) && nseg < MAX_SEGS) {
-		size_t n;
-		const char *s = tok_text(x, &x->toks.v[j], &n);
-		add_seg(b, 0, s, n);
-		last = j++;
-		nseg++;
-		if (tok_is(x, j, S->t_colons) && tok_is(x, j + 1, S->t_lt))
-			j = skip_angles(x, j + 1, NULL, NULL); /* turbofish */
-		if (!tok_is(x, j, S->t_colons))
-			break;
-		j++;
-	}
-	pt_span site = tok_span(&x->toks.v[last]);
-	if (tok_is(x, j, S->t_bang) &&
-	    (tok_is(x, j + 1, S->t_lparen) || tok_is(x, j + 1, S->t_lbrack) ||
-	     (j + 1 < x->toks.n && x->src[x->toks.v[j + 1].start] == '{'))) {
-		add_ref(x, FR_MACRO_CALL, site, intern_buf(x, b));
-		return last;
-	}
-	if (!tok_is(x, j, S->t_lparen) ||
-	    (nseg == 1 && (keyword_word(b->buf, b->len) || lookup_str(x, b->buf, b->len))))
-		return last;
-	const char *sep = memmem(b->buf, b->len, "::", 2);
-	const gparam *g = sep ? gen_find(x, b->buf, (size_t)(sep - b->buf)) : NULL;
-	if (g && g->bounds) {
-		size_t n;
-		const char *s = tok_text(x, &x->toks.v[last], &n);
-		uint32_t nm = intern(x, s, n);
-		fact_ref *r = add_ref(x, FR_CALL_PATH, site, 0);
-		r->recv_kind = RECV_BOUND;
-		r->recv_path = g->bounds;
-		r->name = nm;
-		r->recv_name = assoc_seg(x, b, sep);
-		return last;
-	}
-	add_ref(x, FR_CALL_PATH, site, intern_buf(x, b));
-	return last;
-}
-
-/* Calls written in a macro's arguments (`println!("{}", f(x))`), read from
- * its tokens, outside the items re-parsed from it (x->walked from w0). */
-static void scan_tokens(pt_extractor *x, size_t i, size_t end, size_t w0);
-
-static void scan_macro_calls(pt_extractor *x, TSNode tt, size_t w0)
-{
-	uint32_t a = ts_node_start_byte(tt), b = ts_node_end_byte(tt);
-	if (b - a < 3 || !memchr(x->src + a + 1, '(', b - a - 2))
-		return;
-	flatten_tokens(x, tt);
-	find_rebound(x);
-	scan_tokens(x, 1, x->toks.n, w0);
-}
-
-/* The calls of tokens [i, end) of x->toks (i ≥ 1), outside the items
- * re-parsed from them (x->walked from w0). */
-static void scan_tokens(pt_extractor *x, size_t i, size_t end, size_t w0)
-{
-	const symbols *S = &x->S;
-	size_t k = w0;
-	for (; (i = past_walked(x, &k, i)) < end; i++) {
-		TSSymbol s = x->toks.v[i].sym;
-		if (s == S->t_hash) {
-			i = skip_attr(x, i);
-			continue;
-		}
-		if (!is_name_tok(x, s))
-			continue;
-		TSSymbol p = x->toks.v[i - 1].sym;
-		if (p == S->t_dot)
-			tok_method(x, i);
-		else if (p != S->t_colons && p != S->t_fn && p != S->t_struct && p != S->t_enum &&
-			 p != S->t_union && p != S->t_trait && p != S->t_mod && p != S->t_quote &&
-			 p != S->t_hash)
-			i = tok_path_call(x, i);
-	}
-}
-
-/* An invocation inv (token tree tt) of a macro_rules! macro of this file
- * inside a fn body: the calls of the rule it fits, as the fn's calls. */
-static void expr_macro_calls(pt_extractor *x, TSNode inv, TSNode tt)
-{
-	if (!x->mdefs.n || x->cx.from < 0 || ts_node_symbol(child(inv, x->F.macro)) != x->S.ident)
-		return;
-	uint8_t k = item_at(x, x->cx.from)->kind;
-	TSNode def = find_def(x, inv);
-	if ((k != PT_FUNCTION && k != PT_METHOD) || null(def))
-		return;
-	TSTreeCursor c = ts_tree_cursor_new(def);
-	for (bool more = ts_tree_cursor_goto_first_child(&c); more;
-	     more = ts_tree_cursor_goto_next_sibling(&c)) {
-		TSNode rule = ts_tree_cursor_current_node(&c);
-		TSNode pat = child(rule, x->F.left), body = child(rule, x->F.right);
-		if (ts_node_symbol(rule) != x->S.macro_rule || null(pat) || null(body) ||
-		    !rule_match(x, pat, tt))
-			continue;
-		flatten_tokens(x, body);
-		template_calls(x, x->cx.from, 1, x->toks.n);
-		break;
-	}
-	ts_tree_cursor_delete(&c);
-	pt_vec_clear(&x->mvals);
-}
-
-/* Item-level invocation n (macro path m, token tree tt) at depth d: the
- * items of its body where they parse, a same-file template expansion
- * later, and impl guesses from the tokens of the rest. Returns whether the
- * whole body parsed as items (nothing left for the token scans). */
-static bool item_macro(pt_extractor *x, TSNode n, TSNode m, TSNode tt, size_t d)
-{
-	TSRange r[MAX_RANGES];
-	size_t w0 = x->walked.n;
-	uint32_t skipped = x->skipped, nr = item_ranges(x, m, tt, r);
-	if (ts_node_symbol(m) == x->S.ident)
-		pt_vec_push(&x->minvs, ((minv){n, x->cx}));
-	if (nr && reparse(x, r, nr, d + 1) && x->skipped == skipped)
-		return true;
-	scan_macro_impls(x, n, tt, w0);
-	return false;
-}
-
-static void on_macro(pt_extractor *x, TSNode n, size_t d)
-{
-	TSNode m = child(n, x->F.macro);
-	if (null(m))
-		return;
-	int q;
-	x->tmp.len = 0;
-	if (path_text(x, m, &x->tmp, &q, 0)) {
-		TSNode site = ts_node_symbol(m) == x->S.scoped_ident ? child(m, x->F.name) : m;
-		add_ref(x, FR_MACRO_CALL, span_of(site), intern_buf(x, &x->tmp));
-	}
-	TSNode tt = find_child(x, n, x->S.token_tree);
-	if (null(tt))
-		return;
-	size_t w0 = x->walked.n;
-	if (!item_level(x, d) || !item_macro(x, n, m, tt, d))
-		scan_macro_calls(x, tt, w0);
-	if (!item_level(x, d))
-		expr_macro_calls(x, n, tt);
-	x->walked.n = w0;
 }
 
 /* ---- calls and type references ---------------------------------------------- */
@@ -3577,7 +1010,7 @@ static uint32_t qualified_self(pt_extractor *x, TSNode f)
 			TSNode inner = ts_node_named_child(f, 0);
 			if (null(inner) || ts_node_symbol(inner) != x->S.qualified_type)
 				return 0;
-			return type_path(x, child(inner, x->F.type), 0);
+			return ex_type_path(x, child(inner, x->F.type), 0);
 		}
 		if (s == x->S.scoped_ident || s == x->S.scoped_type)
 			f = child(f, x->F.path);
@@ -3593,31 +1026,31 @@ static void path_call(pt_extractor *x, TSNode f)
 {
 	bool scoped = ts_node_symbol(f) == x->S.scoped_ident;
 	TSNode site = scoped ? child(f, x->F.name) : f;
-	if (null(site) || is_local_call(x, f))
+	if (null(site) || ex_is_local_call(x, f))
 		return;
 	pt_strbuf *b = &x->tmp;
 	int q;
 	b->len = 0;
-	int k = path_text(x, f, b, &q, 0);
+	int k = ex_path_text(x, f, b, &q, 0);
 	if (!k) {
 		/* `<[T]>::len(..)`: a method of a type we cannot name */
-		fact_ref *r = add_ref(x, FR_CALL_METHOD, span_of(site), 0);
-		r->name = intern_ident(x, site);
+		fact_ref *r = ex_add_ref(x, FR_CALL_METHOD, span_of(site), 0);
+		r->name = ex_intern_ident(x, site);
 		return;
 	}
 	const char *sep = memmem(b->buf, b->len, "::", 2);
-	const gparam *g = (sep && !q) ? gen_find(x, b->buf, (size_t)(sep - b->buf)) : NULL;
+	const gparam *g = (sep && !q) ? ex_gen_find(x, b->buf, (size_t)(sep - b->buf)) : NULL;
 	if (g && g->bounds) {
-		fact_ref *r = add_ref(x, FR_CALL_PATH, span_of(site), 0);
+		fact_ref *r = ex_add_ref(x, FR_CALL_PATH, span_of(site), 0);
 		r->recv_kind = RECV_BOUND;
 		r->recv_path = g->bounds;
-		r->name = intern_ident(x, site);
-		r->recv_name = assoc_seg(x, b, sep);
+		r->name = ex_intern_ident(x, site);
+		r->recv_name = ex_assoc_seg(x, b, sep);
 		return;
 	}
-	uint32_t path = intern_buf(x, b);
+	uint32_t path = ex_intern_buf(x, b);
 	uint32_t self = q ? qualified_self(x, f) : 0;
-	fact_ref *r = add_ref(x, FR_CALL_PATH, span_of(site), path);
+	fact_ref *r = ex_add_ref(x, FR_CALL_PATH, span_of(site), path);
 	r->flags = q ? FR_QUALIFIED : 0;
 	if (self) {
 		r->recv_kind = RECV_TYPE;
@@ -3630,9 +1063,9 @@ static void method_call(pt_extractor *x, TSNode fe)
 	TSNode name = child(fe, x->F.field);
 	if (null(name) || ts_node_symbol(name) != x->S.field_ident)
 		return;
-	desc d = recv_of(x, child(fe, x->F.value));
-	uint32_t nm = intern_ident(x, name);
-	fact_ref *r = add_ref(x, FR_CALL_METHOD, span_of(name), 0);
+	desc d = ex_recv_of(x, child(fe, x->F.value));
+	uint32_t nm = ex_intern_ident(x, name);
+	fact_ref *r = ex_add_ref(x, FR_CALL_METHOD, span_of(name), 0);
 	r->name = nm;
 	r->recv_kind = d.kind;
 	r->recv_path = d.path;
@@ -3679,7 +1112,7 @@ static void on_ident(pt_extractor *x, TSTreeCursor *c, TSNode n, size_t d)
 	TSFieldId f = ts_tree_cursor_current_field_id(c);
 	if (f == x->F.name || (p == R_CALL && f == x->F.function) || f == x->F.macro)
 		return;
-	add_ref(x, FR_TYPE, span_of(n), intern(x, s, len));
+	ex_add_ref(x, FR_TYPE, span_of(n), ex_intern(x, s, len));
 }
 
 /* `a::B_C` in expression position, when its last name is ALL_CAPS. */
@@ -3694,8 +1127,8 @@ static void on_scoped_ident(pt_extractor *x, TSNode n)
 		return;
 	int q;
 	x->tmp.len = 0;
-	if (path_text(x, n, &x->tmp, &q, 0))
-		add_ref(x, FR_TYPE, span_of(n), intern_buf(x, &x->tmp));
+	if (ex_path_text(x, n, &x->tmp, &q, 0))
+		ex_add_ref(x, FR_TYPE, span_of(n), ex_intern_buf(x, &x->tmp));
 }
 
 static void on_type_ident(pt_extractor *x, TSTreeCursor *c, TSNode n, size_t d)
@@ -3707,9 +1140,9 @@ static void on_type_ident(pt_extractor *x, TSTreeCursor *c, TSNode n, size_t d)
 		return;
 	TSFieldId f = ts_tree_cursor_current_field_id(c);
 	if ((f == x->F.name && p != R_STRUCT_EXPR) || (f == x->F.left && p == R_CONSTRAINED) ||
-	    gen_find(x, s, len))
+	    ex_gen_find(x, s, len))
 		return;
-	add_ref(x, FR_TYPE, span_of(n), intern(x, s, len));
+	ex_add_ref(x, FR_TYPE, span_of(n), ex_intern(x, s, len));
 }
 
 /* Returns whether to look inside (only when the path had no usable text). */
@@ -3717,12 +1150,12 @@ static bool on_scoped_type(pt_extractor *x, TSNode n)
 {
 	int q;
 	x->tmp.len = 0;
-	if (!path_text(x, n, &x->tmp, &q, 0))
+	if (!ex_path_text(x, n, &x->tmp, &q, 0))
 		return true;
 	const char *sep = memmem(x->tmp.buf, x->tmp.len, "::", 2);
-	if (!q && sep && gen_find(x, x->tmp.buf, (size_t)(sep - x->tmp.buf)))
+	if (!q && sep && ex_gen_find(x, x->tmp.buf, (size_t)(sep - x->tmp.buf)))
 		return false;
-	add_ref(x, FR_TYPE, span_of(n), intern_buf(x, &x->tmp));
+	ex_add_ref(x, FR_TYPE, span_of(n), ex_intern_buf(x, &x->tmp));
 	return false;
 }
 
@@ -3771,13 +1204,13 @@ static bool enter(pt_extractor *x, TSTreeCursor *c, size_t d)
 	f->nlocals = (uint32_t)x->locals.n;
 	f->ngens = (uint32_t)x->gens.n;
 	if (x->pending && d == x->pend_depth && r != R_ATTR && r != R_PRUNE && !is_item_role(r))
-		clear_pending(x);
+		ex_clear_pending(x);
 	if (d == x->sub_top) {
 		/* a top-level item of a re-parsed macro body: keep it only when it
 		 * parsed cleanly, the tokens of the rest are scanned instead */
 		if (ts_node_has_error(n) && !only_missing(x, n)) {
 			x->skipped++;
-			clear_pending(x);
+			ex_clear_pending(x);
 			return false;
 		}
 		brange w = {ts_node_start_byte(n), ts_node_end_byte(n)};
@@ -3792,8 +1225,9 @@ static bool enter(pt_extractor *x, TSTreeCursor *c, size_t d)
 	} else if (pr == R_FOR && ts_tree_cursor_current_field_id(c) == x->F.body) {
 		TSNode loop = x->frames.v[d - 1].node, pat = child(loop, x->F.pattern);
 		if (!null(pat))
-			bind_pattern(x, pat,
-				     chain_op(x, recv_of(x, child(loop, x->F.value)), '*', "", 0));
+			ex_bind_pattern(
+				x, pat,
+				ex_chain_op(x, ex_recv_of(x, child(loop, x->F.value)), '*', "", 0));
 	}
 
 	switch (r) {
@@ -3815,21 +1249,21 @@ static bool enter(pt_extractor *x, TSTreeCursor *c, size_t d)
 	case R_ATTR: on_attribute(x, n, d); return false;
 	case R_PRUNE:
 	case R_TOKEN: return false;
-	case R_MACRO: on_macro(x, n, d); return false;
+	case R_MACRO: ex_on_macro(x, n, d); return false;
 	case R_CALL: on_call(x, n); return true;
 	case R_MATCH_ARM: {
 		TSNode pat = child(n, x->F.pattern);
 		desc s = {0};
 		if (d >= 2 && ts_node_symbol(x->frames.v[d - 2].node) == x->S.match_expr)
-			s = recv_of(x, child(x->frames.v[d - 2].node, x->F.value));
+			s = ex_recv_of(x, child(x->frames.v[d - 2].node, x->F.value));
 		if (!null(pat))
-			bind_pattern(x, pat, s);
+			ex_bind_pattern(x, pat, s);
 		return true;
 	}
 	case R_CLOSURE: {
 		TSNode params = child(n, x->F.parameters);
 		if (!null(params))
-			bind_closure_params(x, params, d);
+			ex_bind_closure_params(x, params, d);
 		return true;
 	}
 	case R_IDENT: on_ident(x, c, n, d); return false;
@@ -3845,23 +1279,24 @@ static void leave(pt_extractor *x, size_t d)
 {
 	const frame *f = &x->frames.v[d];
 	x->cx = f->saved;
-	locals_truncate(x, f->nlocals);
+	ex_locals_truncate(x, f->nlocals);
 	x->gens.n = f->ngens;
 	if (x->pending && d < x->pend_depth)
-		clear_pending(x);
+		ex_clear_pending(x);
 	if (f->role == R_LET || f->role == R_LET_COND) {
 		TSNode n = f->node;
 		if (f->role == R_LET)
-			leave_let(x, n);
+			ex_leave_let(x, n);
 		else if (!null(child(n, x->F.pattern)))
-			bind_pattern(x, child(n, x->F.pattern), recv_of(x, child(n, x->F.value)));
+			ex_bind_pattern(x, child(n, x->F.pattern),
+					ex_recv_of(x, child(n, x->F.value)));
 	}
 }
 
 /* Walk the tree under root with cursor c, root at depth d0 (frames below
  * d0 belong to an enclosing walk: a macro body is walked from inside the
  * walk of its file). */
-static void walk(pt_extractor *x, TSTreeCursor *c, TSNode root, size_t d0)
+void ex_walk(pt_extractor *x, TSTreeCursor *c, TSNode root, size_t d0)
 {
 	size_t d = d0;
 	ts_tree_cursor_reset(c, root);
@@ -3941,7 +1376,7 @@ static void begin(pt_extractor *x, const char *text, uint32_t len, pt_facts *out
 	pt_vec_clear(&x->walked);
 	x->in_macro = 0;
 	x->sub_top = SIZE_MAX;
-	clear_pending(x);
+	ex_clear_pending(x);
 	if (!x->cursors) {
 		x->cur = ts_tree_cursor_new(root);
 		x->aux = ts_tree_cursor_new(root);
@@ -3960,7 +1395,7 @@ int pt_extractor_text_tree(pt_extractor *x, const char *text, size_t len, const 
 	if (out_tree)
 		*out_tree = NULL;
 	if (len > UINT32_MAX)
-		return EXTRACT_EPARSE;
+		return PT_EINVAL;
 	if (!text)
 		text = "";
 	ts_parser_set_timeout_micros(x->parser, x->timeout);
@@ -3968,13 +1403,13 @@ int pt_extractor_text_tree(pt_extractor *x, const char *text, size_t len, const 
 	TSTree *t = ts_parser_parse_string(x->parser, pt_tree_ts(old), text, (uint32_t)len);
 	if (!t) {
 		ts_parser_reset(x->parser);
-		return EXTRACT_ETIMEOUT;
+		return PT_ETIMEDOUT;
 	}
 	TSNode root = ts_tree_root_node(t);
 	begin(x, text, (uint32_t)len, out, root);
-	walk(x, &x->cur, root, 0);
-	locals_truncate(x, 0);
-	expand_local_macros(x);
+	ex_walk(x, &x->cur, root, 0);
+	ex_locals_truncate(x, 0);
+	ex_expand_local_macros(x);
 	for (size_t i = 0; i < x->subtrees.n; i++)
 		ts_tree_delete(x->subtrees.v[i]);
 	pt_vec_clear(&x->subtrees);
@@ -3984,5 +1419,5 @@ int pt_extractor_text_tree(pt_extractor *x, const char *text, size_t len, const 
 		*out_tree = pt_tree_wrap(t);
 	else
 		ts_tree_delete(t);
-	return EXTRACT_OK;
+	return PT_OK;
 }

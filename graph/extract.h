@@ -1,13 +1,14 @@
 /* graph/extract.h — Rust source text → pt_facts, with tree-sitter.
  *
  * One extractor per thread (it owns a TSParser). Parsing is bounded: a file
- * whose parse exceeds the time budget is reported as EXTRACT_ETIMEOUT and
+ * whose parse exceeds the time budget is reported as PT_ETIMEDOUT and
  * yields no facts. Syntax errors are not failures: what parses is
  * extracted and facts.n_errors counts the error nodes.
  */
 #ifndef PT_GRAPH_EXTRACT_H
 #define PT_GRAPH_EXTRACT_H
 
+#include "../core/error.h"
 #include "facts.h"
 #include "tree.h"
 
@@ -16,12 +17,6 @@
 #define EXTRACT_VERSION 19
 
 typedef struct pt_extractor pt_extractor;
-
-enum {
-	EXTRACT_OK = 0,
-	EXTRACT_ETIMEOUT = 1,
-	EXTRACT_EPARSE = 2
-};
 
 pt_extractor *pt_extractor_new(void);
 void pt_extractor_free(pt_extractor *self); /* accepts NULL */

@@ -269,16 +269,16 @@ int pt_facts_decode(const void *data, size_t len, pt_facts *f)
 	uint32_t hv[7];
 	reset(f);
 	if (!data || len < HEADER_SIZE || memcmp(p, MAGIC, 4) != 0)
-		return -1;
+		return PT_ECORRUPT;
 	for (int i = 0; i < 7; i++)
 		hv[i] = get32(p + 4 + 4 * i);
 	uint64_t need = HEADER_SIZE + (uint64_t)hv[0] * ITEM_SIZE + (uint64_t)hv[1] * USE_SIZE +
 			(uint64_t)hv[2] * REF_SIZE + (uint64_t)hv[3] * FIELD_SIZE + hv[4];
 	if (need != len || hv[0] > INT32_MAX || hv[4] == 0)
-		return -1;
+		return PT_ECORRUPT;
 	const uint8_t *pool = p + len - hv[4];
 	if (pool[0] != 0 || pool[hv[4] - 1] != 0)
-		return -1;
+		return PT_ECORRUPT;
 	limits l = {hv[4], hv[0]};
 	p += HEADER_SIZE;
 	DECODE_ARRAY(f->items, hv[0], ITEM_SIZE, get_item);
@@ -296,5 +296,5 @@ int pt_facts_decode(const void *data, size_t len, pt_facts *f)
 	return 0;
 fail:
 	reset(f);
-	return -1;
+	return PT_ECORRUPT;
 }

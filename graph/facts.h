@@ -16,6 +16,7 @@
 #define PT_GRAPH_FACTS_H
 
 #include "../core/base.h"
+#include "../core/error.h"
 #include "model.h"
 
 enum {
@@ -224,7 +225,7 @@ void pt_facts_free(pt_facts *f); /* accepts a zeroed value */
 
 /* Serialise to one blob (appended to out). Little-endian, versioned. */
 void pt_facts_encode(const pt_facts *f, pt_strbuf *out);
-/* Parse a blob. Validates every index and offset; returns 0 or -1 on a
+/* Parse a blob. Validates every index and offset; returns 0 or PT_ECORRUPT on a
  * malformed blob (f is then left empty). f must be initialised. */
 int pt_facts_decode(const void *data, size_t len, pt_facts *f);
 

@@ -1,6 +1,11 @@
-/* graph/index.c — see index.h. */
+/* graph/index.c — see index.h. A run over the whole workspace
+ * (index_run) or one file (index_update_file): change detection, parsing
+ * in parallel, storing files and facts, resolving, and the diff-write of
+ * the graph. The editor session (index_session.c) reuses the parsing and
+ * writing pieces through index_int.h.
+ */
 #define _GNU_SOURCE
-#include "index.h"
+#include "index_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,43 +18,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../store/records.h"
-#include "extract.h"
-#include "workspace.h"
+#define BIG_FILE (256u << 10)
 
-#define DEFAULT_MAX_FILE (8u << 20)
-#define BIG_FILE         (256u << 10)
-
-/* One file that stat says may have changed. */
-typedef struct {
-	uint32_t ws;      /* index into ws.files */
-	const char *text; /* content given by the caller (an editor buffer), or NULL */
-	size_t text_len;
-	const pt_tree *old_tree; /* previous parse of this buffer, edited (borrowed) */
-	pt_tree *new_tree;       /* the parse of text, when asked for (keep_tree) */
-	bool known;              /* in the files table already */
-	rec_file old;
-	/* filled by the workers */
-	rec_file rec;
-	bool same_hash; /* content unchanged: only the stat data moves */
-	pt_facts facts;
-	pt_strbuf blob;
-} job;
-
-typedef struct {
-	const char *root;
-	pt_workspace *ws;
-	job *jobs;
-	size_t n;
-	uint64_t max_size;
-	bool force;      /* re-parse even when the content hash is unchanged */
-	bool keep_facts; /* leave the decoded facts in the job (a session uses them) */
-	bool keep_tree;  /* ... and the syntax tree */
-	atomic_size_t next, done;
-	pthread_mutex_t big; /* one big file at a time: their trees dominate peak memory */
-} pool;
-
-static double secs(uint64_t ns)
+double ix_secs(uint64_t ns)
 {
 	return (double)ns / 1e9;
 }
@@ -113,7 +84,7 @@ static bool valid_utf8(const unsigned char *s, size_t n)
 }
 
 /* Read, check, hash and (for Rust) extract one file. */
-static void work_one(pool *P, job *j, pt_extractor *ex)
+void ix_work_one(pool *P, job *j, pt_extractor *ex)
 {
 	const ws_file *wf = &P->ws->files.v[j->ws];
 	pt_strbuf text = {0}, full = {0};
@@ -129,22 +100,22 @@ static void work_one(pool *P, job *j, pt_extractor *ex)
 	else
 		got = read_all(full.buf, P->max_size, &text, &skip);
 	if (got == 0) {
-		j->rec.hash = pt_hash64(text.buf ? text.buf : "", text.len);
+		const char *t = pt_strbuf_cstr(&text); /* never NULL, even when empty */
+		j->rec.hash = pt_hash64(t, text.len);
 		j->rec.size = text.len;
 		if (j->text)
 			j->rec.mtime_ns = -1;
 		j->same_hash = j->known && j->old.hash == j->rec.hash && !P->force;
 		if (!j->same_hash && !wf->cargo) {
-			if (text.len && memchr(text.buf, 0, text.len))
+			if (memchr(t, 0, text.len))
 				skip = SKIP_BINARY;
-			else if (!valid_utf8((const unsigned char *)text.buf, text.len))
+			else if (!valid_utf8((const unsigned char *)t, text.len))
 				skip = SKIP_NOT_UTF8;
 			else {
 				pt_facts_init(&j->facts);
-				if (pt_extractor_text_tree(ex, text.buf ? text.buf : "", text.len,
-							   j->old_tree,
+				if (pt_extractor_text_tree(ex, t, text.len, j->old_tree,
 							   P->keep_tree ? &j->new_tree : NULL,
-							   &j->facts) != EXTRACT_OK) {
+							   &j->facts) != PT_OK) {
 					skip = SKIP_TIMEOUT;
 				} else {
 					j->rec.lines = j->facts.n_lines;
@@ -182,7 +153,7 @@ static void *worker(void *arg)
 		bool big = P->ws->files.v[P->jobs[i].ws].size > BIG_FILE;
 		if (big)
 			pthread_mutex_lock(&P->big);
-		work_one(P, &P->jobs[i], ex);
+		ix_work_one(P, &P->jobs[i], ex);
 		if (big)
 			pthread_mutex_unlock(&P->big);
 		atomic_fetch_add(&P->done, 1);
@@ -254,11 +225,11 @@ static int detect(store *st, pt_workspace *ws, bool force, joblist *jobs, pathli
 		store_val v;
 		job j = {.ws = (uint32_t)i};
 		rc = store_get(txn, TBL_FILES, f->path, strlen(f->path), &v);
-		if (rc == STORE_OK && rec_file_decode(v.data, v.len, &j.old) == 0) {
+		if (rc == PT_OK && rec_file_decode(v.data, v.len, &j.old) == 0) {
 			j.known = true;
 			if (!force && j.old.size == f->size && j.old.mtime_ns == f->mtime_ns)
 				continue;
-		} else if (rc != STORE_NOTFOUND && rc != STORE_OK) {
+		} else if (rc != PT_ENOTFOUND && rc != PT_OK) {
 			goto done;
 		}
 		pt_vec_push(jobs, j);
@@ -268,7 +239,7 @@ static int detect(store *st, pt_workspace *ws, bool force, joblist *jobs, pathli
 		goto done;
 	store_val k, v;
 	size_t w = 0;
-	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == STORE_OK;
+	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == PT_OK;
 	     r = store_cursor_next(c, &k, &v)) {
 		/* both lists are sorted: walk them together */
 		char *p = pt_xstrndup(k.data, k.len);
@@ -280,7 +251,7 @@ static int detect(store *st, pt_workspace *ws, bool force, joblist *jobs, pathli
 		else
 			free(p);
 	}
-	rc = STORE_OK;
+	rc = PT_OK;
 done:
 	store_cursor_close(c);
 	store_txn_abort(txn);
@@ -289,7 +260,7 @@ done:
 
 /* ---- writing ------------------------------------------------------------ */
 
-static int put_file(store_txn *txn, const char *path, job *j, uint64_t *next_id)
+int ix_put_file(store_txn *txn, const char *path, job *j, uint64_t *next_id)
 {
 	uint8_t rec[REC_FILE_SIZE], key[4];
 	/* The job was planned from a snapshot taken before this transaction:
@@ -298,12 +269,12 @@ static int put_file(store_txn *txn, const char *path, job *j, uint64_t *next_id)
 	 * its id is kept, so no second id names the same path. */
 	store_val v;
 	rec_file now;
-	bool stored = store_get(txn, TBL_FILES, path, strlen(path), &v) == STORE_OK &&
+	bool stored = store_get(txn, TBL_FILES, path, strlen(path), &v) == PT_OK &&
 		      rec_file_decode(v.data, v.len, &now) == 0;
 	bool moved =
 		stored ? !j->known || now.id != j->old.id || now.hash != j->old.hash : j->known;
 	if (moved && j->same_hash)
-		return STORE_OK; /* not parsed here (we saw it unchanged): the next run sees it */
+		return PT_OK; /* not parsed here (we saw it unchanged): the next run sees it */
 	if (moved && stored)
 		j->rec.id = now.id;
 	else if (!j->known)
@@ -325,7 +296,7 @@ static int put_file(store_txn *txn, const char *path, job *j, uint64_t *next_id)
 		return store_put(txn, TBL_FACTS, key, 4, j->blob.buf ? j->blob.buf : "",
 				 j->blob.len);
 	rc = store_del(txn, TBL_FACTS, key, 4, NULL, 0);
-	return rc == STORE_NOTFOUND ? STORE_OK : rc;
+	return rc == PT_ENOTFOUND ? PT_OK : rc;
 }
 
 static int del_file(store_txn *txn, const char *path)
@@ -335,24 +306,17 @@ static int del_file(store_txn *txn, const char *path)
 	uint8_t key[4];
 	int rc = store_get(txn, TBL_FILES, path, strlen(path), &v);
 	if (rc)
-		return rc == STORE_NOTFOUND ? STORE_OK : rc;
+		return rc == PT_ENOTFOUND ? PT_OK : rc;
 	if (rec_file_decode(v.data, v.len, &r) != 0)
-		return STORE_ECORRUPT;
+		return PT_ECORRUPT;
 	store_key_u32(key, r.id);
 	store_del(txn, TBL_FILEIDS, key, 4, NULL, 0);
 	store_del(txn, TBL_FACTS, key, 4, NULL, 0);
 	rc = store_del(txn, TBL_FILES, path, strlen(path), NULL, 0);
-	return rc == STORE_NOTFOUND ? STORE_OK : rc;
+	return rc == PT_ENOTFOUND ? PT_OK : rc;
 }
 
-/* Every Rust file's facts, from the jobs just parsed or the store. */
-typedef struct {
-	PT_VEC(pt_source) src;
-	PT_VEC(pt_facts *) owned;
-	PT_VEC(char *) paths;
-} sources;
-
-static void sources_free(sources *s)
+void ix_sources_free(sources *s)
 {
 	for (size_t i = 0; i < s->owned.n; i++) {
 		pt_facts_free(s->owned.v[i]);
@@ -365,18 +329,18 @@ static void sources_free(sources *s)
 	pt_vec_free(&s->paths);
 }
 
-static int load_sources(store_txn *txn, sources *S)
+int ix_load_sources(store_txn *txn, sources *S)
 {
 	store_cursor *c = NULL;
 	int rc = store_cursor_open(txn, TBL_FILES, &c);
 	if (rc)
 		return rc;
 	store_val k, v;
-	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == STORE_OK;
+	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == PT_OK;
 	     r = store_cursor_next(c, &k, &v)) {
 		rec_file f;
 		if (rec_file_decode(v.data, v.len, &f) != 0) {
-			rc = STORE_ECORRUPT;
+			rc = PT_ECORRUPT;
 			break;
 		}
 		if (f.type != FILE_RUST || f.skip)
@@ -386,10 +350,10 @@ static int load_sources(store_txn *txn, sources *S)
 		store_val blob;
 		pt_facts *fa = pt_xmalloc(sizeof *fa);
 		pt_facts_init(fa);
-		if (store_get(txn, TBL_FACTS, key, 4, &blob) != STORE_OK ||
+		if (store_get(txn, TBL_FACTS, key, 4, &blob) != PT_OK ||
 		    pt_facts_decode(blob.data, blob.len, fa) != 0) {
 			free(fa);
-			rc = STORE_ECORRUPT;
+			rc = PT_ECORRUPT;
 			break;
 		}
 		char *p = pt_xstrndup(k.data, k.len);
@@ -404,14 +368,7 @@ static int load_sources(store_txn *txn, sources *S)
 
 /* ---- diff-write of the graph ------------------------------------------ */
 
-typedef struct {
-	uint32_t ent;
-	uint64_t other;
-	pt_edge e;
-	bool in;
-} half;
-
-static int cmp_half(const void *a, const void *b)
+int ix_cmp_half(const void *a, const void *b)
 {
 	const half *x = a, *y = b;
 	if (x->ent != y->ent)
@@ -456,16 +413,20 @@ static half *adjacency(const pt_graph *g, bool in, uint32_t **start)
 		uint32_t ent = in ? e->dst : e->src;
 		h[fill[ent]++] = (half){ent, g->ents.v[in ? e->src : e->dst].id, *e, in};
 	}
+	/* each entity's run holds exactly its edges, and the runs hold them all */
+	for (size_t i = 0; i < g->ents.n; i++)
+		pt_assert(fill[i] == st[i + 1]);
+	pt_assert(st[g->ents.n] == n);
 	for (size_t i = 0; i < g->ents.n; i++) {
 		uint32_t a = st[i], b = st[i + 1];
 		if (b - a > 16) {
-			qsort(h + a, b - a, sizeof *h, cmp_half);
+			qsort(h + a, b - a, sizeof *h, ix_cmp_half);
 			continue;
 		}
 		for (uint32_t k = a + 1; k < b; k++) {
 			half x = h[k];
 			uint32_t j = k;
-			while (j > a && cmp_half(&h[j - 1], &x) > 0) {
+			while (j > a && ix_cmp_half(&h[j - 1], &x) > 0) {
 				h[j] = h[j - 1];
 				j--;
 			}
@@ -477,7 +438,7 @@ static half *adjacency(const pt_graph *g, bool in, uint32_t **start)
 	return h;
 }
 
-static void encode_adj(const pt_graph *g, const half *h, uint32_t from, uint32_t to, pt_strbuf *out)
+void ix_encode_adj(const pt_graph *g, const half *h, uint32_t from, uint32_t to, pt_strbuf *out)
 {
 	out->len = 0;
 	for (uint32_t i = from; i < to; i++) {
@@ -496,7 +457,7 @@ static void encode_adj(const pt_graph *g, const half *h, uint32_t from, uint32_t
 	}
 }
 
-static void ent_record(const pt_graph *g, const pt_entity *e, rec_entity *r)
+void ix_ent_record(const pt_graph *g, const pt_entity *e, rec_entity *r)
 {
 	*r = (rec_entity){
 		.id = e->id,
@@ -531,13 +492,13 @@ static int index_entity(store_txn *txn, const char *name, uint32_t file, uint64_
 	if (add) {
 		if (*name && (rc = store_put(txn, TBL_NAMES, name, strlen(name), &id, 8)))
 			return rc;
-		return file == PT_NO_FILE ? STORE_OK : store_put(txn, TBL_FILEENTS, fk, 4, &id, 8);
+		return file == PT_NO_FILE ? PT_OK : store_put(txn, TBL_FILEENTS, fk, 4, &id, 8);
 	}
 	if (*name)
 		store_del(txn, TBL_NAMES, name, strlen(name), &id, 8);
 	if (file != PT_NO_FILE)
 		store_del(txn, TBL_FILEENTS, fk, 4, &id, 8);
-	return STORE_OK;
+	return PT_OK;
 }
 
 /* ---- first write: everything appended in key order ------------------- */
@@ -606,11 +567,11 @@ static int write_fresh(store_txn *txn, const pt_graph *g, index_report *rep)
 		rows[i] = (name_row){pt_graph_str(g, g->ents.v[i].name), g->ents.v[i].file,
 				     g->ents.v[i].id};
 	pt_strbuf buf = {0};
-	int rc = STORE_OK;
+	int rc = PT_OK;
 	uint8_t key[8];
 	for (size_t i = 0; i < n && !rc; i++) {
 		rec_entity r;
-		ent_record(g, &g->ents.v[order[i].idx], &r);
+		ix_ent_record(g, &g->ents.v[order[i].idx], &r);
 		rec_entity_encode(&r, &buf);
 		store_key_u64(key, order[i].id);
 		rc = store_append(txn, TBL_ENTS, key, 8, buf.buf, buf.len);
@@ -623,7 +584,7 @@ static int write_fresh(store_txn *txn, const pt_graph *g, index_report *rep)
 			uint32_t e = order[i].idx;
 			if (start[e] == start[e + 1])
 				continue;
-			encode_adj(g, h, start[e], start[e + 1], &buf);
+			ix_encode_adj(g, h, start[e], start[e + 1], &buf);
 			store_key_u64(key, order[i].id);
 			rc = store_append(txn, dir ? TBL_IN : TBL_OUT, key, 8, buf.buf, buf.len);
 			rep->adj_written++;
@@ -677,10 +638,10 @@ static void new_value(const pt_graph *g, store_table t, uint32_t e, const half *
 	out->len = 0;
 	if (t == TBL_ENTS) {
 		rec_entity r;
-		ent_record(g, &g->ents.v[e], &r);
+		ix_ent_record(g, &g->ents.v[e], &r);
 		rec_entity_encode(&r, out);
 	} else {
-		encode_adj(g, h, start[e], start[e + 1], out);
+		ix_encode_adj(g, h, start[e], start[e + 1], out);
 	}
 }
 
@@ -697,14 +658,14 @@ static int merge(store_txn *txn, const pt_graph *g, store_table t, const id_row 
 		return rc;
 	int r = store_cursor_seek(c, NULL, 0, &k, &v);
 	size_t i = 0;
-	while (i < n || r == STORE_OK) {
+	while (i < n || r == PT_OK) {
 		uint8_t nk[8];
 		int cmp;
 		if (i < n)
 			store_key_u64(nk, order[i].id);
 		if (i >= n)
 			cmp = 1;
-		else if (r != STORE_OK)
+		else if (r != PT_OK)
 			cmp = -1;
 		else
 			cmp = memn_cmp(nk, 8, k.data, k.len);
@@ -737,14 +698,14 @@ static int merge(store_txn *txn, const pt_graph *g, store_table t, const id_row 
 	}
 	store_cursor_close(c);
 	pt_strbuf_free(&buf);
-	return r == STORE_NOTFOUND || r == STORE_OK ? STORE_OK : r;
+	return r == PT_ENOTFOUND || r == PT_OK ? PT_OK : r;
 }
 
 static int apply(store_txn *txn, const pt_graph *g, store_table t, const id_row *order,
 		 const changes *ch, const half *h, const uint32_t *start, index_report *rep)
 {
 	pt_strbuf buf = {0};
-	int rc = STORE_OK;
+	int rc = PT_OK;
 	for (size_t i = 0; i < ch->n && !rc; i++) {
 		const change *c = &ch->v[i];
 		uint8_t key[8];
@@ -773,14 +734,14 @@ static int apply(store_txn *txn, const pt_graph *g, store_table t, const id_row 
 		}
 	}
 	pt_strbuf_free(&buf);
-	return rc == STORE_NOTFOUND ? STORE_OK : rc;
+	return rc == PT_ENOTFOUND ? PT_OK : rc;
 }
 
 static int write_diff(store_txn *txn, const pt_graph *g, index_report *rep)
 {
 	size_t n = g->ents.n;
 	id_row *order = sorted_ids(g);
-	int rc = STORE_OK;
+	int rc = PT_OK;
 	for (int t = 0; t < 3 && !rc; t++) {
 		store_table tbl = t == 0 ? TBL_ENTS : t == 1 ? TBL_OUT : TBL_IN;
 		uint32_t *start = NULL;
@@ -810,7 +771,7 @@ static int write_graph(store_txn *txn, const pt_graph *g, index_report *rep)
 
 /* Every commit moves the generation: a session kept in memory compares it
  * to know whether someone else (another process, a full run) wrote since. */
-static int bump_generation(store_txn *txn)
+int ix_bump_generation(store_txn *txn)
 {
 	uint64_t g = 0;
 	store_meta_get_u64(txn, META_GENERATION, &g);
@@ -827,7 +788,7 @@ static int update_meta(store_txn *txn, const index_opts *o, index_report *rep, u
 	if (!rc)
 		rc = store_meta_put_u64(txn, META_LAST_UPDATE, (uint64_t)time(NULL));
 	if (!rc)
-		rc = bump_generation(txn);
+		rc = ix_bump_generation(txn);
 	if (!rc && (rep->changed + rep->added + rep->deleted + rep->manifests_changed ||
 		    rep->reresolved)) {
 		rc = store_meta_put_u64(txn, META_ENTITIES, rep->entities);
@@ -853,17 +814,17 @@ static int commit_run(store *st, const index_opts *o, pt_workspace *ws, job *job
 	int rc = store_txn_begin(st, true, &txn);
 	if (rc)
 		goto fail;
-	if (store_meta_get_u64(txn, META_NEXT_FILE_ID, &next_id) != STORE_OK)
+	if (store_meta_get_u64(txn, META_NEXT_FILE_ID, &next_id) != PT_OK)
 		next_id = 1;
 	for (size_t i = 0; i < nj && !rc; i++)
-		rc = put_file(txn, ws->files.v[jobs[i].ws].path, &jobs[i], &next_id);
+		rc = ix_put_file(txn, ws->files.v[jobs[i].ws].path, &jobs[i], &next_id);
 	for (size_t i = 0; i < gone->n && !rc; i++)
 		rc = del_file(txn, gone->v[i]);
 	if (rc)
 		goto fail;
 	if (rep->changed + rep->added + rep->deleted + rep->manifests_changed || rep->reresolved) {
 		uint64_t t0 = pt_now_ns();
-		if ((rc = load_sources(txn, &S)))
+		if ((rc = ix_load_sources(txn, &S)))
 			goto fail;
 		pt_workspace_crates(o->root, ws);
 		pt_graph_resolve(&g, S.src.v, S.src.n, ws->crates.v, ws->crates.n);
@@ -872,10 +833,10 @@ static int commit_run(store *st, const index_opts *o, pt_workspace *ws, job *job
 		rep->unresolved_calls = g.n_unresolved_calls;
 		rep->ambiguous_calls = g.n_ambiguous_calls;
 		uint64_t t1 = pt_now_ns();
-		rep->resolve_seconds = secs(t1 - t0);
+		rep->resolve_seconds = ix_secs(t1 - t0);
 		if ((rc = write_graph(txn, &g, rep)))
 			goto fail;
-		rep->write_seconds = secs(pt_now_ns() - t1);
+		rep->write_seconds = ix_secs(pt_now_ns() - t1);
 	} else {
 		store_meta_get_u64(txn, META_ENTITIES, &rep->entities);
 		store_meta_get_u64(txn, META_EDGES, &rep->edges);
@@ -887,7 +848,7 @@ static int commit_run(store *st, const index_opts *o, pt_workspace *ws, job *job
 fail:
 	store_txn_abort(txn);
 	pt_graph_free(&g);
-	sources_free(&S);
+	ix_sources_free(&S);
 	for (size_t c = 0; c < ws->crates.n; c++) {
 		free((char *)ws->crates.v[c].name);
 		free((char *)ws->crates.v[c].root);
@@ -942,7 +903,7 @@ static int commit_grow(store *st, const index_opts *o, pt_workspace *ws, joblist
 		       pathlist *gone, index_report *rep)
 {
 	int rc;
-	while ((rc = commit_run(st, o, ws, jobs->v, jobs->n, gone, rep)) == STORE_EMAPFULL) {
+	while ((rc = commit_run(st, o, ws, jobs->v, jobs->n, gone, rep)) == PT_EMAPFULL) {
 		for (size_t i = 0; i < jobs->n; i++)
 			if (!jobs->v[i].known)
 				jobs->v[i].rec.id = 0;
@@ -972,26 +933,25 @@ static bool stale_version(store *st, const char *key, uint64_t want)
 {
 	store_txn *txn;
 	uint64_t v = 0, files = 0;
-	if (store_txn_begin(st, false, &txn) != STORE_OK)
+	if (store_txn_begin(st, false, &txn) != PT_OK)
 		return false;
-	bool have = store_meta_get_u64(txn, key, &v) == STORE_OK;
+	bool have = store_meta_get_u64(txn, key, &v) == PT_OK;
 	store_count(txn, TBL_FILES, &files);
 	store_txn_abort(txn);
 	return files && (!have || v != want);
 }
 
-int index_run(store *st, const index_opts *o, index_report *rep, int *sys_errno)
+int index_run(store *st, const index_opts *o, index_report *rep)
 {
 	uint64_t t0 = pt_now_ns();
 	pt_workspace ws;
 	joblist jobs = {0};
 	pathlist gone = {0};
 	memset(rep, 0, sizeof *rep);
-	*sys_errno = 0;
 	int e = pt_workspace_scan(o->root, &ws);
 	if (e) {
-		*sys_errno = e;
-		return INDEX_ENOROOT;
+		rep->root_errno = e;
+		return PT_ENOROOT;
 	}
 	/* facts cached by an older extractor are not what this one would say */
 	bool force = o->force || stale_version(st, META_EXTRACT_VERSION, EXTRACT_VERSION);
@@ -1016,13 +976,13 @@ int index_run(store *st, const index_opts *o, index_report *rep, int *sys_errno)
 	uint64_t tp = pt_now_ns();
 	if (jobs.n)
 		run_pool(&P, o);
-	rep->parse_seconds = secs(pt_now_ns() - tp);
+	rep->parse_seconds = ix_secs(pt_now_ns() - tp);
 	tally(o, &ws, jobs.v, jobs.n, rep);
 	rep->reresolved = reresolve;
 	if (!jobs.n && !gone.n && !reresolve) {
 		store_txn *txn;
 		rep->up_to_date = true;
-		if (store_txn_begin(st, false, &txn) == STORE_OK) {
+		if (store_txn_begin(st, false, &txn) == PT_OK) {
 			store_meta_get_u64(txn, META_ENTITIES, &rep->entities);
 			store_meta_get_u64(txn, META_EDGES, &rep->edges);
 			store_txn_abort(txn);
@@ -1032,7 +992,7 @@ int index_run(store *st, const index_opts *o, index_report *rep, int *sys_errno)
 	rc = commit_grow(st, o, &ws, &jobs, &gone, rep);
 done:
 	run_free(&ws, &jobs, &gone);
-	rep->seconds = secs(pt_now_ns() - t0);
+	rep->seconds = ix_secs(pt_now_ns() - t0);
 	return rc;
 }
 
@@ -1131,8 +1091,8 @@ void index_staleness_free(index_staleness *s)
  * the disk does not have, the text's length and no mtime (so the next run
  * re-reads the disk). False when it is neither on disk nor given; else
  * *out holds a copy of rel (caller frees). */
-static bool one_file(const char *root, const char *rel, const char *text, size_t len, ws_file *out,
-		     bool *on_disk)
+bool ix_one_file(const char *root, const char *rel, const char *text, size_t len, ws_file *out,
+		 bool *on_disk)
 {
 	pt_strbuf full = {0};
 	struct stat sb;
@@ -1151,7 +1111,7 @@ static bool one_file(const char *root, const char *rel, const char *text, size_t
 
 /* A workspace listing from the files table (no disk scan), for one-file
  * updates: paths and kinds are all pt_workspace_crates needs. */
-static int ws_from_store(store_txn *txn, pt_workspace *ws)
+int ix_ws_from_store(store_txn *txn, pt_workspace *ws)
 {
 	store_cursor *c = NULL;
 	store_val k, v;
@@ -1159,7 +1119,7 @@ static int ws_from_store(store_txn *txn, pt_workspace *ws)
 	int rc = store_cursor_open(txn, TBL_FILES, &c);
 	if (rc)
 		return rc;
-	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == STORE_OK;
+	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == PT_OK;
 	     r = store_cursor_next(c, &k, &v)) {
 		rec_file f;
 		if (rec_file_decode(v.data, v.len, &f) != 0)
@@ -1168,7 +1128,7 @@ static int ws_from_store(store_txn *txn, pt_workspace *ws)
 		pt_vec_push(&ws->files, wf);
 	}
 	store_cursor_close(c);
-	return STORE_OK;
+	return PT_OK;
 }
 
 static int find_ws(const pt_workspace *ws, const char *path)
@@ -1191,12 +1151,12 @@ int index_update_file(store *st, const char *root, const char *rel_path, const c
 	int rc = store_txn_begin(st, false, &txn);
 	if (rc)
 		return rc;
-	rc = ws_from_store(txn, &ws);
+	rc = ix_ws_from_store(txn, &ws);
 	int at = find_ws(&ws, rel_path);
 	job j = {.ws = 0, .text = text, .text_len = len};
 	if (at >= 0) {
 		store_val v;
-		if (store_get(txn, TBL_FILES, rel_path, strlen(rel_path), &v) == STORE_OK &&
+		if (store_get(txn, TBL_FILES, rel_path, strlen(rel_path), &v) == PT_OK &&
 		    rec_file_decode(v.data, v.len, &j.old) == 0)
 			j.known = true;
 	}
@@ -1205,7 +1165,7 @@ int index_update_file(store *st, const char *root, const char *rel_path, const c
 		goto done;
 	ws_file wf;
 	bool on_disk;
-	if (!one_file(root, rel_path, text, len, &wf, &on_disk)) {
+	if (!ix_one_file(root, rel_path, text, len, &wf, &on_disk)) {
 		if (at >= 0)
 			pt_vec_push(&gone, pt_xstrdup(rel_path));
 	} else {
@@ -1246,312 +1206,6 @@ int index_update_file(store *st, const char *root, const char *rel_path, const c
 	rc = commit_grow(st, &o, &ws, &jobs, &gone, rep);
 done:
 	run_free(&ws, &jobs, &gone);
-	rep->seconds = secs(pt_now_ns() - t0);
-	return rc;
-}
-
-/* ---- an editor session ----------------------------------------------- */
-
-struct index_session {
-	store *st;
-	char *root;
-	bool loaded;
-	uint64_t generation; /* of the last commit this state matches */
-	sources S;           /* every file's facts, sorted by path */
-	pt_workspace ws;     /* crates (the resolver borrows them) */
-	pt_graph g;
-	pt_resolver *R;
-};
-
-index_session *index_session_new(store *st, const char *root)
-{
-	index_session *s = pt_xcalloc(1, sizeof *s);
-	s->st = st;
-	s->root = pt_xstrdup(root);
-	return s;
-}
-
-static void session_unload(index_session *s)
-{
-	pt_resolver_free(s->R);
-	s->R = NULL;
-	pt_graph_free(&s->g);
-	sources_free(&s->S);
-	pt_workspace_free(&s->ws);
-	s->loaded = false;
-}
-
-void index_session_free(index_session *s)
-{
-	if (!s)
-		return;
-	session_unload(s);
-	free(s->root);
-	free(s);
-}
-
-static uint64_t generation(store_txn *txn)
-{
-	uint64_t g = 0;
-	store_meta_get_u64(txn, META_GENERATION, &g);
-	return g;
-}
-
-static int session_load(index_session *s)
-{
-	store_txn *txn = NULL;
-	int rc = store_txn_begin(s->st, false, &txn);
-	if (rc)
-		return rc;
-	s->generation = generation(txn);
-	rc = load_sources(txn, &s->S);
-	if (!rc)
-		rc = ws_from_store(txn, &s->ws);
-	store_txn_abort(txn);
-	if (rc) {
-		session_unload(s);
-		return rc;
-	}
-	pt_workspace_crates(s->root, &s->ws);
-	pt_graph_init(&s->g);
-	s->R = pt_resolver_new(&s->g, s->S.src.v, s->S.src.n, s->ws.crates.v, s->ws.crates.n);
-	s->loaded = true;
-	return STORE_OK;
-}
-
-static int find_source(const sources *S, const char *path)
-{
-	size_t lo = 0, hi = S->src.n;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int c = strcmp(S->src.v[mid].path, path);
-		if (!c)
-			return (int)mid;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
-}
-
-/* Edges of the touched entities, both directions, rewritten where they
- * differ from the stored values; their records likewise. */
-static int write_touched(store_txn *txn, const pt_graph *g, pt_touched *t, index_report *rep)
-{
-	uint8_t *mark = pt_xcalloc(g->ents.n + 1, 1);
-	for (size_t i = 0; i < t->n; i++)
-		mark[t->v[i]] = 1;
-	PT_VEC(half) out = {0}, in = {0};
-	for (size_t i = 0; i < g->edges.n; i++) {
-		const pt_edge *e = &g->edges.v[i];
-		if (mark[e->src]) {
-			half h = {e->src, g->ents.v[e->dst].id, *e, false};
-			pt_vec_push(&out, h);
-		}
-		if (mark[e->dst]) {
-			half h = {e->dst, g->ents.v[e->src].id, *e, true};
-			pt_vec_push(&in, h);
-		}
-	}
-	if (out.n)
-		qsort(out.v, out.n, sizeof *out.v, cmp_half);
-	if (in.n)
-		qsort(in.v, in.n, sizeof *in.v, cmp_half);
-	pt_strbuf buf = {0};
-	int rc = STORE_OK;
-	size_t oi = 0, ii = 0;
-	for (uint32_t e = 0; e < g->ents.n && !rc; e++) {
-		if (!mark[e])
-			continue;
-		uint8_t key[8];
-		store_val v;
-		store_key_u64(key, g->ents.v[e].id);
-		for (int dir = 0; dir < 2 && !rc; dir++) {
-			size_t *at = dir ? &ii : &oi, from = *at;
-			const half *h = dir ? in.v : out.v;
-			size_t n = dir ? in.n : out.n;
-			while (*at < n && h[*at].ent == e)
-				(*at)++;
-			encode_adj(g, h, (uint32_t)from, (uint32_t)*at, &buf);
-			store_table tbl = dir ? TBL_IN : TBL_OUT;
-			int got = store_get(txn, tbl, key, 8, &v);
-			if (got != STORE_OK && got != STORE_NOTFOUND) {
-				rc = got;
-				break;
-			}
-			bool same = got == STORE_OK ? (v.len == buf.len &&
-						       memcmp(v.data, buf.buf, buf.len) == 0)
-						    : buf.len == 0;
-			if (same)
-				continue;
-			rc = buf.len ? store_put(txn, tbl, key, 8, buf.buf, buf.len)
-				     : store_del(txn, tbl, key, 8, NULL, 0);
-			rep->adj_written++;
-		}
-		if (rc)
-			break;
-		rec_entity r;
-		ent_record(g, &g->ents.v[e], &r);
-		rec_entity_encode(&r, &buf);
-		int got = store_get(txn, TBL_ENTS, key, 8, &v);
-		if (got == STORE_OK && v.len == buf.len && memcmp(v.data, buf.buf, buf.len) == 0)
-			continue;
-		/* same id, name and file: the secondary indexes stand */
-		rc = store_put(txn, TBL_ENTS, key, 8, buf.buf, buf.len);
-		rep->ents_written++;
-	}
-	pt_strbuf_free(&buf);
-	pt_vec_free(&out);
-	pt_vec_free(&in);
-	free(mark);
-	return rc;
-}
-
-/* Parse one file's new content; false when it cannot take the fast path
- * (unreadable, skipped, or gone). */
-static bool session_parse(index_session *s, const char *rel, const char *text, size_t len,
-			  const pt_tree *old, job *j, pt_workspace *one)
-{
-	ws_file wf;
-	bool on_disk;
-	if (!one_file(s->root, rel, text, len, &wf, &on_disk))
-		return false;
-	pt_vec_push(&one->files, wf);
-	*j = (job){.ws = 0, .text = text, .text_len = len, .old_tree = old};
-	pool P = {.root = s->root,
-		  .ws = one,
-		  .jobs = j,
-		  .n = 1,
-		  .max_size = DEFAULT_MAX_FILE,
-		  .keep_facts = true,
-		  .keep_tree = true};
-	pt_extractor *ex = pt_extractor_new();
-	work_one(&P, j, ex);
-	pt_extractor_free(ex);
-	return !j->rec.skip;
-}
-
-static int session_commit(index_session *s, const char *rel, job *j, pt_touched *t,
-			  index_report *rep)
-{
-	for (;;) {
-		store_txn *txn = NULL;
-		uint64_t next_id = 1;
-		int rc = store_txn_begin(s->st, true, &txn);
-		if (rc)
-			return rc;
-		if (generation(txn) != s->generation) {
-			store_txn_abort(txn);
-			return STORE_NOTFOUND;
-		}
-		store_meta_get_u64(txn, META_NEXT_FILE_ID, &next_id);
-		rc = put_file(txn, rel, j, &next_id);
-		if (!rc)
-			rc = write_touched(txn, &s->g, t, rep);
-		if (!rc)
-			rc = store_meta_put_u64(txn, META_EDGES, s->g.edges.n);
-		if (!rc)
-			rc = store_meta_put_u64(txn, META_LAST_UPDATE, (uint64_t)time(NULL));
-		if (!rc)
-			rc = bump_generation(txn);
-		if (!rc) {
-			rc = store_txn_commit(txn);
-			if (!rc)
-				s->generation++;
-			return rc;
-		}
-		store_txn_abort(txn);
-		if (rc != STORE_EMAPFULL || store_grow(s->st))
-			return rc;
-		rep->map_grows++;
-	}
-}
-
-/* The fast path, when it applies: STORE_NOTFOUND means "take the slow one". */
-static int session_fast(index_session *s, const char *rel, const char *text, size_t len,
-			const pt_tree *old, pt_tree **new_tree, index_report *rep)
-{
-	if (!s->loaded) {
-		int rc = session_load(s);
-		if (rc)
-			return rc == STORE_NOTFOUND ? STORE_EIO : rc;
-	}
-	int at = find_source(&s->S, rel);
-	if (at < 0)
-		return STORE_NOTFOUND;
-	store_txn *txn = NULL;
-	int rc = store_txn_begin(s->st, false, &txn);
-	if (rc)
-		return rc;
-	bool fresh = generation(txn) == s->generation;
-	store_val v;
-	job j = {0};
-	bool known = store_get(txn, TBL_FILES, rel, strlen(rel), &v) == STORE_OK &&
-		     rec_file_decode(v.data, v.len, &j.old) == 0;
-	rec_file old_rec = j.old;
-	store_txn_abort(txn);
-	if (!fresh || !known)
-		return STORE_NOTFOUND;
-	pt_workspace one = {0};
-	rc = STORE_NOTFOUND;
-	bool parsed = session_parse(s, rel, text, len, old, &j, &one);
-	*new_tree = j.new_tree; /* good for the next edit, fast path or not */
-	j.new_tree = NULL;
-	if (!parsed)
-		goto done;
-	j.known = true;
-	j.old = old_rec;
-	j.rec.id = old_rec.id;
-	if (!pt_resolver_same_shape(s->R, (size_t)at, &j.facts))
-		goto done;
-	/* the session now owns the new facts; the old ones go */
-	pt_facts *nf = pt_xmalloc(sizeof *nf);
-	*nf = j.facts;
-	pt_facts_init(&j.facts);
-	pt_touched touched = {0};
-	pt_resolver_refile(s->R, (size_t)at, nf, &touched);
-	pt_facts *old_facts = s->S.owned.v[at];
-	s->S.owned.v[at] = nf;
-	pt_facts_free(old_facts);
-	free(old_facts);
-	rep->changed = 1;
-	rep->parsed = 1;
-	rep->fast_path = true;
-	rc = session_commit(s, rel, &j, &touched, rep);
-	rep->entities = s->g.ents.n;
-	rep->edges = s->g.edges.n;
-	pt_vec_free(&touched);
-	if (rc)
-		session_unload(s); /* memory is ahead of the store: start again */
-done:
-	pt_facts_free(&j.facts);
-	pt_strbuf_free(&j.blob);
-	pt_workspace_free(&one);
-	return rc;
-}
-
-int index_session_update(index_session *s, const char *rel_path, const char *text, size_t len,
-			 index_report *rep)
-{
-	pt_tree *t = NULL;
-	int rc = index_session_update_tree(s, rel_path, text, len, NULL, &t, rep);
-	if (t)
-		pt_tree_free(t);
-	return rc;
-}
-
-int index_session_update_tree(index_session *s, const char *rel_path, const char *text, size_t len,
-			      const pt_tree *old, pt_tree **new_tree, index_report *rep)
-{
-	uint64_t t0 = pt_now_ns();
-	memset(rep, 0, sizeof *rep);
-	*new_tree = NULL;
-	int rc = session_fast(s, rel_path, text, len, old, new_tree, rep);
-	if (rc == STORE_NOTFOUND) {
-		session_unload(s);
-		rc = index_update_file(s->st, s->root, rel_path, text, len, rep);
-	}
-	rep->seconds = secs(pt_now_ns() - t0);
+	rep->seconds = ix_secs(pt_now_ns() - t0);
 	return rc;
 }

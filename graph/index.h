@@ -39,16 +39,12 @@ typedef struct {
 	uint32_t map_grows;
 	bool fast_path; /* index_session_update: one file re-resolved alone */
 	double seconds, parse_seconds, resolve_seconds, write_seconds;
+	int root_errno; /* PT_ENOROOT: the errno of reading the workspace folder */
 } index_report;
 
-enum {
-	INDEX_OK = 0,
-	INDEX_ENOROOT = 100,
-	INDEX_ESTORE = 101
-};
-
-/* Returns INDEX_OK, INDEX_ENOROOT (errno in *sys_errno) or a STORE_* code. */
-int index_run(store *st, const index_opts *o, index_report *rep, int *sys_errno);
+/* Returns PT_OK, PT_ENOROOT (rep->root_errno says why) or another PT_*
+ * code from the store (core/error.h). */
+int index_run(store *st, const index_opts *o, index_report *rep);
 
 /* What index_run would find to do, found without doing it: the workspace
  * scan and the stat comparison with the files table, then a hash of each

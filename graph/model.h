@@ -66,6 +66,15 @@ typedef struct {
 
 #define PT_NO_FILE UINT32_MAX
 
+/* Whether s is ordered: it ends where or after it starts, in bytes and in
+ * (line, column). Every span the extractor makes is (see pt_assert). */
+static inline bool pt_span_ok(pt_span s)
+{
+	return s.start_byte <= s.end_byte &&
+	       (s.start_line < s.end_line ||
+		(s.start_line == s.end_line && s.start_col <= s.end_col));
+}
+
 const char *pt_kind_name(pt_kind k);  /* "function", "struct", ... */
 int pt_kind_from_name(const char *s); /* 0 when unknown */
 const char *pt_rel_name(pt_rel r);    /* "CALLS", ... */

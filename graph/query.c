@@ -31,7 +31,7 @@ int query_entity(store_txn *txn, uint64_t id, rec_entity *out)
 	int rc = store_get(txn, TBL_ENTS, k, 8, &v);
 	if (rc)
 		return rc;
-	return rec_entity_decode(v.data, v.len, out) == 0 ? STORE_OK : STORE_ECORRUPT;
+	return rec_entity_decode(v.data, v.len, out) == 0 ? PT_OK : PT_ECORRUPT;
 }
 
 const char *query_file_path(store_txn *txn, uint32_t file)
@@ -39,7 +39,7 @@ const char *query_file_path(store_txn *txn, uint32_t file)
 	uint8_t k[4];
 	store_val v;
 	store_key_u32(k, file);
-	if (file == PT_NO_FILE || store_get(txn, TBL_FILEIDS, k, 4, &v) != STORE_OK || !v.len ||
+	if (file == PT_NO_FILE || store_get(txn, TBL_FILEIDS, k, 4, &v) != PT_OK || !v.len ||
 	    ((const char *)v.data)[v.len - 1] != 0)
 		return "";
 	return v.data;
@@ -55,9 +55,9 @@ int query_file_id(store_txn *txn, const char *path, uint32_t *out)
 	if (rc)
 		return rc;
 	if (rec_file_decode(v.data, v.len, &f) != 0)
-		return STORE_ECORRUPT;
+		return PT_ECORRUPT;
 	*out = f.id;
-	return STORE_OK;
+	return PT_OK;
 }
 
 size_t query_edges_open(store_txn *txn, uint64_t id, int dir, query_edges *it)
@@ -66,7 +66,7 @@ size_t query_edges_open(store_txn *txn, uint64_t id, int dir, query_edges *it)
 	store_val v;
 	store_key_u64(k, id);
 	*it = (query_edges){0};
-	if (store_get(txn, dir == QUERY_IN ? TBL_IN : TBL_OUT, k, 8, &v) != STORE_OK)
+	if (store_get(txn, dir == QUERY_IN ? TBL_IN : TBL_OUT, k, 8, &v) != PT_OK)
 		return 0;
 	it->p = v.data;
 	it->n = v.len / REC_EDGE_SIZE;
@@ -77,6 +77,7 @@ bool query_edges_next(query_edges *it, rec_edge *e)
 {
 	if (it->i >= it->n)
 		return false;
+	pt_assert(it->p != NULL);
 	rec_edge_decode(it->p + it->i++ * REC_EDGE_SIZE, e);
 	return true;
 }
@@ -107,7 +108,7 @@ static void by_name(store_txn *txn, const char *name, size_t n, query_ids *out)
 	store_val v;
 	if (store_cursor_open(txn, TBL_NAMES, &c))
 		return;
-	for (int r = store_cursor_first_dup(c, name, n, &v); r == STORE_OK;
+	for (int r = store_cursor_first_dup(c, name, n, &v); r == PT_OK;
 	     r = store_cursor_next_dup(c, &v))
 		if (v.len == 8)
 			pt_vec_push(out, store_load_u64(v.data));
@@ -128,11 +129,11 @@ int query_entity_at(store_txn *txn, uint32_t file, uint32_t line, uint32_t col, 
 	 * is written there */
 	uint64_t best = 0, best_size = UINT64_MAX;
 	bool best_named = false;
-	for (int r = store_cursor_first_dup(c, k, 4, &v); r == STORE_OK;
+	for (int r = store_cursor_first_dup(c, k, 4, &v); r == PT_OK;
 	     r = store_cursor_next_dup(c, &v)) {
 		rec_entity e;
 		uint64_t id = store_load_u64(v.data);
-		if (query_entity(txn, id, &e) != STORE_OK)
+		if (query_entity(txn, id, &e) != PT_OK)
 			continue;
 		bool after_start =
 			line > e.sl || (line == e.sl && (col == UINT32_MAX || col >= e.sc));
@@ -152,7 +153,7 @@ int query_entity_at(store_txn *txn, uint32_t file, uint32_t line, uint32_t col, 
 	}
 	store_cursor_close(c);
 	*out = best;
-	return best ? STORE_OK : STORE_NOTFOUND;
+	return best ? PT_OK : PT_ENOTFOUND;
 }
 
 /* FILE:LINE[:COL] → true and the entity, when the file is indexed. */
@@ -172,11 +173,11 @@ static bool target_location(store_txn *txn, const char *t, query_ids *out)
 	}
 	uint32_t file;
 	uint64_t id;
-	if (line < 1 || query_file_id(txn, s, &file) != STORE_OK)
+	if (line < 1 || query_file_id(txn, s, &file) != PT_OK)
 		goto done;
 	ok = true;
 	if (query_entity_at(txn, file, (uint32_t)line - 1, col ? (uint32_t)col - 1 : UINT32_MAX,
-			    &id) == STORE_OK)
+			    &id) == PT_OK)
 		pt_vec_push(out, id);
 done:
 	free(s);
@@ -224,9 +225,9 @@ static bool subsequence_match(const char *qpath, const char *target)
 int query_targets(store_txn *txn, const char *target, query_ids *out)
 {
 	if (!*target)
-		return STORE_OK;
+		return PT_OK;
 	if (strchr(target, ':') && target_location(txn, target, out))
-		return STORE_OK;
+		return PT_OK;
 	const char *last = target, *e;
 	while ((e = strstr(last, "::")))
 		last = e + 2;
@@ -234,20 +235,19 @@ int query_targets(store_txn *txn, const char *target, query_ids *out)
 	by_name(txn, last, strlen(last), &cand);
 	for (size_t i = 0; i < cand.n; i++) {
 		rec_entity r;
-		if (query_entity(txn, cand.v[i], &r) != STORE_OK)
+		if (query_entity(txn, cand.v[i], &r) != PT_OK)
 			continue;
 		if (last == target || suffix_match(r.qpath, target))
 			pt_vec_push(out, cand.v[i]);
 	}
 	for (size_t i = 0; i < cand.n && !out->n; i++) {
 		rec_entity r;
-		if (query_entity(txn, cand.v[i], &r) == STORE_OK &&
-		    subsequence_match(r.qpath, target))
+		if (query_entity(txn, cand.v[i], &r) == PT_OK && subsequence_match(r.qpath, target))
 			pt_vec_push(out, cand.v[i]);
 	}
 	pt_vec_free(&cand);
 	ids_sort_unique(out);
-	return STORE_OK;
+	return PT_OK;
 }
 
 /* ---- neighbours ---------------------------------------------------------- */
@@ -307,7 +307,7 @@ static int neighbours(store_txn *txn, uint64_t id, bool in, unsigned mask, size_
 		add_site(res, &res->items.v[res->items.n - 1], &sel[i].e);
 	}
 	free(sel);
-	return STORE_OK;
+	return PT_OK;
 }
 
 int query_callers(store_txn *txn, uint64_t id, size_t limit, query_results *res)
@@ -356,7 +356,7 @@ int query_what_implements(store_txn *txn, uint64_t id, size_t limit, query_resul
 		pt_vec_push(&res->items, it);
 		count++;
 	}
-	return STORE_OK;
+	return PT_OK;
 }
 
 /* ---- blast radius --------------------------------------------------------- */
@@ -471,7 +471,7 @@ int query_blast_radius(store_txn *txn, uint64_t id, uint32_t depth, size_t limit
 	}
 	pt_vec_free(&q);
 	idmap_free(&seen);
-	return STORE_OK;
+	return PT_OK;
 }
 
 /* ---- search ------------------------------------------------------------------ */
@@ -515,7 +515,7 @@ int query_search(store_txn *txn, const char *q, size_t limit, query_ids *out)
 	int rc = store_cursor_open(txn, TBL_NAMES, &c);
 	if (rc)
 		return rc;
-	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == STORE_OK;
+	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == PT_OK;
 	     r = store_cursor_next(c, &k, &v)) {
 		int s;
 		if (k.len >= ql && memcmp(k.data, q, ql) == 0)
@@ -535,7 +535,7 @@ int query_search(store_txn *txn, const char *q, size_t limit, query_ids *out)
 	for (size_t i = 0; i < hits.n && (!limit || i < limit); i++)
 		pt_vec_push(out, hits.v[i].id);
 	pt_vec_free(&hits);
-	return STORE_OK;
+	return PT_OK;
 }
 
 int query_file_entities(store_txn *txn, uint32_t file, query_ids *out)
@@ -547,11 +547,11 @@ int query_file_entities(store_txn *txn, uint32_t file, query_ids *out)
 	int rc = store_cursor_open(txn, TBL_FILEENTS, &c);
 	if (rc)
 		return rc;
-	for (int r = store_cursor_first_dup(c, k, 4, &v); r == STORE_OK;
+	for (int r = store_cursor_first_dup(c, k, 4, &v); r == PT_OK;
 	     r = store_cursor_next_dup(c, &v))
 		pt_vec_push(out, store_load_u64(v.data));
 	store_cursor_close(c);
-	return STORE_OK;
+	return PT_OK;
 }
 
 /* ---- cycles (Tarjan, iterative) --------------------------------------------- */
@@ -672,7 +672,7 @@ static int build_dgraph(store_txn *txn, int level, dgraph *g)
 	int rc = store_cursor_open(txn, TBL_ENTS, &c);
 	if (rc)
 		return rc;
-	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == STORE_OK;
+	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == PT_OK;
 	     r = store_cursor_next(c, &k, &v)) {
 		rec_entity e;
 		if (rec_entity_decode(v.data, v.len, &e) != 0)
@@ -751,7 +751,7 @@ static int build_dgraph(store_txn *txn, int level, dgraph *g)
 	pt_vec_free(&all);
 	pt_vec_free(&kinds);
 	pt_vec_free(&edges);
-	return STORE_OK;
+	return PT_OK;
 }
 
 typedef struct {
@@ -808,7 +808,7 @@ int query_cycles(store_txn *txn, int levels, query_cycle_set *out)
 	}
 	pt_vec_push(&out->starts, (uint32_t)out->members.n);
 	sort_cycles(out);
-	return STORE_OK;
+	return PT_OK;
 }
 
 /* ---- context for an LLM ---------------------------------------------------- */
@@ -816,7 +816,7 @@ int query_cycles(store_txn *txn, int levels, query_cycle_set *out)
 static void ctx_entity_line(store_txn *txn, uint64_t id, pt_strbuf *out)
 {
 	rec_entity e;
-	if (query_entity(txn, id, &e) != STORE_OK)
+	if (query_entity(txn, id, &e) != PT_OK)
 		return;
 	const char *f = query_file_path(txn, e.file);
 	pt_strbuf_printf(out, "- %s (%s)", e.qpath, pt_kind_name(e.kind));
@@ -863,7 +863,7 @@ int query_context(store_txn *txn, uint64_t id, uint32_t tokens, pt_strbuf *out, 
 		pt_strbuf_printf(out, "```rust\n%s\n```\n", e.sig);
 	if (e.parent) {
 		rec_entity p;
-		if (query_entity(txn, e.parent, &p) == STORE_OK)
+		if (query_entity(txn, e.parent, &p) == PT_OK)
 			pt_strbuf_printf(out, "in %s %s\n", pt_kind_name(p.kind), p.qpath);
 	}
 	query_results callers = {0}, callees = {0}, uses = {0}, impls = {0}, users = {0};
@@ -899,5 +899,5 @@ int query_context(store_txn *txn, uint64_t id, uint32_t tokens, pt_strbuf *out, 
 		out->buf[cut] = 0;
 	}
 	*used = (uint32_t)((out->len - start + 3) / 4);
-	return STORE_OK;
+	return PT_OK;
 }

@@ -64,7 +64,7 @@ typedef struct {
 size_t query_edges_open(store_txn *txn, uint64_t id, int dir, query_edges *it);
 bool query_edges_next(query_edges *it, rec_edge *e);
 
-/* Entity record by id (borrowed). Returns STORE_OK / STORE_NOTFOUND. */
+/* Entity record by id (borrowed). Returns PT_OK / PT_ENOTFOUND. */
 int query_entity(store_txn *txn, uint64_t id, rec_entity *out);
 /* Workspace-relative path of a file id (borrowed), or "" if unknown. */
 const char *query_file_path(store_txn *txn, uint32_t file);

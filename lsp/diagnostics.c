@@ -93,7 +93,7 @@ static uint64_t owner_of(finder *f, uint64_t id)
 	o = 0;
 	for (int hops = 0; hops < 64 && id; hops++) {
 		rec_entity e;
-		if (query_entity(f->txn, id, &e) != STORE_OK)
+		if (query_entity(f->txn, id, &e) != PT_OK)
 			break;
 		if (e.kind == PT_MODULE || e.kind == PT_CRATE) {
 			o = id;
@@ -112,13 +112,13 @@ static json_t *cycle_message(store_txn *txn, const uint64_t *m, size_t n)
 	size_t shown = n <= MSG_MEMBERS ? n : MSG_MEMBERS;
 	for (size_t i = 0; i < shown; i++) {
 		rec_entity e;
-		if (query_entity(txn, m[i], &e) == STORE_OK)
+		if (query_entity(txn, m[i], &e) == PT_OK)
 			pt_strbuf_printf(&b, "%s%s", i ? " → " : "", e.qpath);
 	}
 	rec_entity first;
 	if (shown < n)
 		pt_strbuf_printf(&b, " → … (%zu more)", n - shown);
-	else if (query_entity(txn, m[0], &first) == STORE_OK)
+	else if (query_entity(txn, m[0], &first) == PT_OK)
 		pt_strbuf_printf(&b, " → %s", first.qpath);
 	json_t *j = json_string(b.buf);
 	pt_strbuf_free(&b);
@@ -179,7 +179,7 @@ json_t *lsp_cycle_diagnostics(lsp_server *s, lsp_root *r, store_txn *txn)
 	(void)s;
 	finder f = {.r = r, .txn = txn, .out = json_object()};
 	query_cycle_set c = {0};
-	if (query_cycles(txn, CYCLES_MODULE, &c) != STORE_OK)
+	if (query_cycles(txn, CYCLES_MODULE, &c) != PT_OK)
 		c.level.n = 0;
 	for (size_t i = 0; i < c.level.n; i++)
 		for (uint32_t j = c.starts.v[i]; j < c.starts.v[i + 1]; j++)
@@ -231,7 +231,7 @@ static json_t *compute_diagnostics(lsp_server *s, lsp_root *r, uint64_t *gen)
 	store_txn *txn = NULL;
 	json_t *d = NULL;
 	*gen = 0;
-	if (r->st && store_txn_begin(r->st, false, &txn) == STORE_OK) {
+	if (r->st && store_txn_begin(r->st, false, &txn) == PT_OK) {
 		store_meta_get_u64(txn, META_GENERATION, gen);
 		d = lsp_cycle_diagnostics(s, r, txn);
 	}
@@ -293,7 +293,7 @@ static uint64_t generation_now(lsp_root *r)
 {
 	uint64_t gen = 0;
 	store_txn *txn = NULL;
-	if (r->st && store_txn_begin(r->st, false, &txn) == STORE_OK) {
+	if (r->st && store_txn_begin(r->st, false, &txn) == PT_OK) {
 		store_meta_get_u64(txn, META_GENERATION, &gen);
 		store_txn_abort(txn);
 	}

@@ -60,7 +60,7 @@ static bool req_begin(req *q, lsp_server *s, lsp_root *r)
 	if (!r || !r->st)
 		return false;
 	lsp_root_settle(r);
-	return store_txn_begin(r->st, false, &q->txn) == STORE_OK;
+	return store_txn_begin(r->st, false, &q->txn) == PT_OK;
 }
 
 static void req_end(req *q)
@@ -230,7 +230,7 @@ static void sel_span(const rec_entity *e, uint32_t v[4])
 static json_t *entity_json(req *q, uint64_t id)
 {
 	rec_entity e;
-	if (query_entity(q->txn, id, &e) != STORE_OK)
+	if (query_entity(q->txn, id, &e) != PT_OK)
 		return NULL;
 	char hex[17];
 	hex_id(id, hex);
@@ -259,7 +259,7 @@ static json_t *entity_json(req *q, uint64_t id)
 static json_t *call_item(req *q, uint64_t id)
 {
 	rec_entity e;
-	if (query_entity(q->txn, id, &e) != STORE_OK)
+	if (query_entity(q->txn, id, &e) != PT_OK)
 		return NULL;
 	const char *rel = query_file_path(q->txn, e.file);
 	if (!*rel)
@@ -345,7 +345,7 @@ static void file_level_edges(req *q, uint32_t file, uint32_t l, uint32_t c, hit 
 	size_t n = all.n, w = 0;
 	for (size_t i = 0; i < n; i++) {
 		rec_entity e;
-		if (query_entity(q->txn, all.v[i], &e) == STORE_OK && e.parent)
+		if (query_entity(q->txn, all.v[i], &e) == PT_OK && e.parent)
 			pt_vec_push(&all, e.parent);
 	}
 	if (all.n)
@@ -364,13 +364,13 @@ static void symbol_at(req *q, uint32_t file, uint32_t l, uint32_t c, hit *h)
 {
 	uint64_t best = UINT64_MAX, id = 0;
 	memset(h, 0, sizeof *h);
-	if (query_entity_at(q->txn, file, l, c, &id) == STORE_OK)
+	if (query_entity_at(q->txn, file, l, c, &id) == PT_OK)
 		h->at = id;
 	/* the innermost item and its ancestors write most sites */
 	for (uint64_t x = id; x;) {
 		rec_entity e;
 		edges_at(q, x, file, l, c, h, &best);
-		if (query_entity(q->txn, x, &e) != STORE_OK)
+		if (query_entity(q->txn, x, &e) != PT_OK)
 			break;
 		x = e.parent;
 	}
@@ -378,7 +378,7 @@ static void symbol_at(req *q, uint32_t file, uint32_t l, uint32_t c, hit *h)
 		return;
 	for (uint64_t x = id; x;) {
 		rec_entity e;
-		if (query_entity(q->txn, x, &e) != STORE_OK)
+		if (query_entity(q->txn, x, &e) != PT_OK)
 			break;
 		if (e.file == file && holds(l, c, e.nsl, e.nsc, e.nel, e.nec) &&
 		    e.kind != PT_IMPL) {
@@ -404,7 +404,7 @@ static bool at_cursor(req *q, lsp_server *s, json_t *params, hit *h, uint32_t *f
 		return false;
 	lsp_root *r = lsp_root_of(s, uri, &rel);
 	uint32_t file;
-	if (!req_begin(q, s, r) || query_file_id(q->txn, rel, &file) != STORE_OK) {
+	if (!req_begin(q, s, r) || query_file_id(q->txn, rel, &file) != PT_OK) {
 		free(rel);
 		return false;
 	}
@@ -436,7 +436,7 @@ static json_t *module_file_loc(req *q, const rec_entity *m)
 	query_edges_open(q->txn, m->id, QUERY_OUT, &it);
 	while (query_edges_next(&it, &e)) {
 		rec_entity c;
-		if (e.kind == REL_CONTAINS && query_entity(q->txn, e.other, &c) == STORE_OK &&
+		if (e.kind == REL_CONTAINS && query_entity(q->txn, e.other, &c) == PT_OK &&
 		    c.file != m->file && c.file != PT_NO_FILE)
 			return loc_json(q, c.file, 0, 0, 0, 0);
 	}
@@ -476,7 +476,7 @@ json_t *lsp_req_definition(lsp_server *s, json_t *params, lsp_err *err)
 		for (size_t i = 0; i < h.n; i++) {
 			rec_entity e;
 			json_t *l = NULL;
-			if (query_entity(q.txn, h.ids[i], &e) != STORE_OK)
+			if (query_entity(q.txn, h.ids[i], &e) != PT_OK)
 				continue;
 			if (e.kind == PT_MODULE)
 				l = module_file_loc(&q, &e);
@@ -503,15 +503,15 @@ json_t *lsp_req_implementation(lsp_server *s, json_t *params, lsp_err *err)
 	if (at_cursor(&q, s, params, &h, NULL) && h.n) {
 		rec_entity t;
 		query_results res = {0};
-		if (query_entity(q.txn, h.ids[0], &t) == STORE_OK &&
-		    query_what_implements(q.txn, h.ids[0], 0, &res) == STORE_OK) {
+		if (query_entity(q.txn, h.ids[0], &t) == PT_OK &&
+		    query_what_implements(q.txn, h.ids[0], 0, &res) == PT_OK) {
 			bool is_trait = t.kind == PT_TRAIT || (t.kind == PT_METHOD);
 			for (size_t i = 0; i < res.items.n; i++) {
 				const query_item *it = &res.items.v[i];
 				rec_entity tr;
 				json_t *loc = NULL;
 				/* a type: the trait's definition when it is ours, else the impl */
-				if (!is_trait && query_entity(q.txn, it->other, &tr) == STORE_OK &&
+				if (!is_trait && query_entity(q.txn, it->other, &tr) == PT_OK &&
 				    !(tr.flags & ENT_EXTERNAL))
 					loc = name_loc(&q, &tr);
 				if (!loc)
@@ -541,7 +541,7 @@ json_t *lsp_req_references(lsp_server *s, json_t *params, lsp_err *err)
 		for (size_t k = 0; k < h.n; k++) {
 			rec_entity e;
 			query_results res = {0};
-			if (decl && query_entity(q.txn, h.ids[k], &e) == STORE_OK)
+			if (decl && query_entity(q.txn, h.ids[k], &e) == PT_OK)
 				append(out, name_loc(&q, &e));
 			query_references(q.txn, h.ids[k], 0, &res);
 			for (size_t i = 0; i < res.sites.n; i++)
@@ -561,7 +561,7 @@ json_t *lsp_req_hover(lsp_server *s, json_t *params, lsp_err *err)
 	json_t *out = NULL;
 	rec_entity e;
 	if (at_cursor(&q, s, params, &h, NULL) && h.n &&
-	    query_entity(q.txn, h.ids[0], &e) == STORE_OK) {
+	    query_entity(q.txn, h.ids[0], &e) == PT_OK) {
 		pt_strbuf b = {0};
 		query_results callers = {0};
 		query_callers(q.txn, h.ids[0], 0, &callers);
@@ -597,7 +597,7 @@ json_t *lsp_req_prepare_call_hierarchy(lsp_server *s, json_t *params, lsp_err *e
 	if (at_cursor(&q, s, params, &h, NULL)) {
 		for (size_t i = 0; i < h.n; i++) {
 			rec_entity e;
-			if (query_entity(q.txn, h.ids[i], &e) == STORE_OK &&
+			if (query_entity(q.txn, h.ids[i], &e) == PT_OK &&
 			    (e.kind == PT_FUNCTION || e.kind == PT_METHOD))
 				append(out, call_item(&q, h.ids[i]));
 		}
@@ -708,7 +708,7 @@ static void collect_symbols(req *q, uint32_t file, const char *rel, symnodes *v)
 	query_file_entities(q->txn, file, &ids);
 	for (size_t i = 0; i < ids.n; i++) {
 		symnode n = {.id = ids.v[i]};
-		if (query_entity(q->txn, ids.v[i], &n.e) != STORE_OK || n.e.file != file)
+		if (query_entity(q->txn, ids.v[i], &n.e) != PT_OK || n.e.file != file)
 			continue;
 		n.parent = n.e.parent;
 		pt_vec_push(v, n);
@@ -761,7 +761,7 @@ json_t *lsp_req_document_symbol(lsp_server *s, json_t *params, lsp_err *err)
 	json_t *out = json_array();
 	symnodes v = {0};
 	if (req_begin(&q, s, uri ? lsp_root_of(s, uri, &rel) : NULL) &&
-	    query_file_id(q.txn, rel, &file) == STORE_OK) {
+	    query_file_id(q.txn, rel, &file) == PT_OK) {
 		collect_symbols(&q, file, rel, &v);
 		if (s->cap_hier_symbols)
 			nest_symbols(&v);
@@ -793,7 +793,7 @@ json_t *lsp_req_workspace_symbol(lsp_server *s, json_t *params, lsp_err *err)
 			query_search(q.txn, query ? query : "", 256, &ids);
 		for (size_t i = 0; i < ids.n && !lsp_is_cancelled(s); i++) {
 			rec_entity e, p;
-			if (query_entity(q.txn, ids.v[i], &e) != STORE_OK || e.kind == PT_IMPL)
+			if (query_entity(q.txn, ids.v[i], &e) != PT_OK || e.kind == PT_IMPL)
 				continue;
 			json_t *loc = name_loc(&q, &e);
 			if (!loc)
@@ -801,7 +801,7 @@ json_t *lsp_req_workspace_symbol(lsp_server *s, json_t *params, lsp_err *err)
 			char *name = display_name(&e);
 			json_t *o = json_pack("{s:s,s:i,s:o}", "name", name, "kind",
 					      symbol_kind(e.kind), "location", loc);
-			if (e.parent && query_entity(q.txn, e.parent, &p) == STORE_OK)
+			if (e.parent && query_entity(q.txn, e.parent, &p) == PT_OK)
 				json_object_set_new(o, "containerName", json_string(p.qpath));
 			json_array_append_new(out, o);
 			free(name);
@@ -834,7 +834,7 @@ static bool custom_target(req *q, lsp_server *s, json_t *params, uint64_t *id)
 				req_end(q);
 				continue;
 			}
-			if (query_entity(q->txn, *id, &e) == STORE_OK)
+			if (query_entity(q->txn, *id, &e) == PT_OK)
 				return true;
 			req_end(q);
 		}
@@ -876,7 +876,7 @@ json_t *lsp_req_blast_radius(lsp_server *s, json_t *params, lsp_err *err)
 			continue;
 		for (uint32_t k = 0; k < it->via_n; k++) {
 			rec_entity e;
-			if (query_entity(q.txn, res.via.v[it->via_off + k], &e) == STORE_OK)
+			if (query_entity(q.txn, res.via.v[it->via_off + k], &e) == PT_OK)
 				json_array_append_new(via, json_string(e.qpath));
 		}
 		json_object_set_new(o, "depth", json_integer(it->depth));
@@ -910,8 +910,8 @@ json_t *lsp_req_what_implements(lsp_server *s, json_t *params, lsp_err *err)
 	for (size_t i = 0; i < res.items.n; i++) {
 		const query_item *it = &res.items.v[i];
 		rec_entity impl, tr;
-		if (query_entity(q.txn, it->id, &impl) != STORE_OK ||
-		    query_entity(q.txn, it->other, &tr) != STORE_OK)
+		if (query_entity(q.txn, it->id, &impl) != PT_OK ||
+		    query_entity(q.txn, it->other, &tr) != PT_OK)
 			continue;
 		json_t *o = json_pack("{s:s,s:s,s:s,s:b}", "kind", it->derive ? "derive" : "impl",
 				      "type", impl.kind == PT_IMPL ? impl.name : impl.qpath,
@@ -947,8 +947,7 @@ json_t *lsp_req_find_cycles(lsp_server *s, json_t *params, lsp_err *err)
 		query_cycle_set c = {0};
 		if (atomic_load(&s->roots.v[k]->retired))
 			continue;
-		if (req_begin(&q, s, s->roots.v[k]) &&
-		    query_cycles(q.txn, levels, &c) == STORE_OK) {
+		if (req_begin(&q, s, s->roots.v[k]) && query_cycles(q.txn, levels, &c) == PT_OK) {
 			for (size_t i = 0; i < c.level.n; i++) {
 				json_t *m = json_array();
 				for (uint32_t j = c.starts.v[i]; j < c.starts.v[i + 1]; j++)
@@ -1011,7 +1010,7 @@ json_t *lsp_req_stats(lsp_server *s, json_t *params, lsp_err *err)
 		uint64_t files = 0, ents = 0, edges = 0, last = 0;
 		store_stats st = {0};
 		store_txn *txn = NULL;
-		if (r->st && store_txn_begin(r->st, false, &txn) == STORE_OK) {
+		if (r->st && store_txn_begin(r->st, false, &txn) == PT_OK) {
 			store_count(txn, TBL_FILES, &files);
 			store_meta_get_u64(txn, META_ENTITIES, &ents);
 			store_meta_get_u64(txn, META_EDGES, &edges);

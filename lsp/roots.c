@@ -107,9 +107,9 @@ static store *open_db(lsp_server *s, const char *dir, char **why)
 	/* LMDB trusts its file: store_open first checks a data.mdb that
 	 * something else changed (tests/reliability/diskfull.py) */
 	int rc = store_open(dir, STORE_CREATE | STORE_NOSYNC, &st);
-	if (rc == STORE_ESCHEMA || rc == STORE_ECORRUPT) {
+	if (rc == PT_ESCHEMA || rc == PT_ECORRUPT) {
 		lsp_log(s, LSP_LOG_WARNING, "database %s is %s: rebuilding it", dir,
-			rc == STORE_ESCHEMA ? "from another version" : "corrupted");
+			rc == PT_ESCHEMA ? "from another version" : "corrupted");
 		store_close(st);
 		st = NULL;
 		store_remove(dir);
@@ -117,7 +117,7 @@ static store *open_db(lsp_server *s, const char *dir, char **why)
 	}
 	if (rc) {
 		pt_strbuf b = {0};
-		pt_strbuf_printf(&b, "cannot open database %s: %s", dir, store_strerror(rc));
+		pt_strbuf_printf(&b, "cannot open database %s: %s", dir, pt_strerror(rc));
 		lsp_log(s, LSP_LOG_ERROR, "%s", b.buf);
 		*why = b.buf;
 		return NULL;
@@ -434,13 +434,14 @@ static void full_index(lsp_root *r)
 	}
 	index_opts o = {.root = r->path, .progress = on_progress, .warn = on_warn, .ctx = &p};
 	index_report rep;
-	int se = 0, rc = index_run(r->st, &o, &rep, &se);
+	int rc = index_run(r->st, &o, &rep);
 	if (rc) {
 		pt_strbuf b = {0};
-		if (rc == INDEX_ENOROOT)
-			pt_strbuf_printf(&b, "cannot read %s: %s", r->path, strerror(se));
+		if (rc == PT_ENOROOT)
+			pt_strbuf_printf(&b, "cannot read %s: %s", r->path,
+					 strerror(rep.root_errno));
 		else
-			pt_strbuf_printf(&b, "indexing %s failed: %s", r->path, store_strerror(rc));
+			pt_strbuf_printf(&b, "indexing %s failed: %s", r->path, pt_strerror(rc));
 		lsp_log(s, LSP_LOG_ERROR, "%s", b.buf);
 		pthread_mutex_lock(&r->mu);
 		free(r->error);
@@ -518,7 +519,7 @@ static void run_batch(lsp_root *r, lsp_update *u, size_t n, bool full)
 		int rc = update_file(r, &u[i], &rep);
 		if (rc)
 			lsp_log(r->srv, LSP_LOG_WARNING, "re-indexing %s failed: %s", u[i].rel,
-				store_strerror(rc));
+				pt_strerror(rc));
 		else
 			lsp_log(NULL, LSP_LOG_DEBUG, "%s: re-indexed from %s in %.1f ms (%s)",
 				u[i].rel, u[i].text ? "the buffer" : "disk",

@@ -48,7 +48,7 @@ int rec_file_decode(const void *data, size_t len, rec_file *r)
 {
 	const uint8_t *p = data;
 	if (len != REC_FILE_SIZE)
-		return -1;
+		return PT_ECORRUPT;
 	r->id = get32(p);
 	r->type = p[4];
 	r->skip = p[5];
@@ -59,7 +59,7 @@ int rec_file_decode(const void *data, size_t len, rec_file *r)
 	r->lines = get32(p + 32);
 	r->errors = get32(p + 36);
 	r->reserved = get64(p + 40);
-	return r->type <= FILE_CARGO ? 0 : -1;
+	return r->type <= FILE_CARGO ? 0 : PT_ECORRUPT;
 }
 
 void rec_edge_encode(const rec_edge *e, uint8_t out[REC_EDGE_SIZE])
@@ -133,7 +133,7 @@ int rec_entity_decode(const void *data, size_t len, rec_entity *r)
 {
 	const uint8_t *h = data;
 	if (len < REC_ENTITY_HEADER + 3 || h[29] != REC_ENTITY_VERSION)
-		return -1;
+		return PT_ECORRUPT;
 	r->id = get64(h);
 	r->parent = get64(h + 8);
 	r->sig_hash = get64(h + 16);
@@ -155,6 +155,6 @@ int rec_entity_decode(const void *data, size_t len, rec_entity *r)
 	const char *p = (const char *)h + REC_ENTITY_HEADER, *end = (const char *)h + len;
 	if (!(r->name = take_str(&p, end)) || !(r->qpath = take_str(&p, end)) ||
 	    !(r->sig = take_str(&p, end)) || p != end)
-		return -1;
-	return (r->kind > 0 && r->kind < 14) ? 0 : -1;
+		return PT_ECORRUPT;
+	return (r->kind > 0 && r->kind < 14) ? 0 : PT_ECORRUPT;
 }

@@ -3,7 +3,7 @@
  * LMDB only promises 2-byte alignment for values, so records are never
  * cast to structs: decoders memcpy the fixed header out and point into the
  * map for strings. Every decoder validates lengths and NUL terminators, so
- * a scribbled value is reported (-1), never followed.
+ * a scribbled value is reported (PT_ECORRUPT), never followed.
  * All integers are little-endian.
  */
 #ifndef PT_STORE_RECORDS_H
@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "../core/base.h"
+#include "../core/error.h"
 
 /* TBL_FILES value: 48 bytes. */
 enum {

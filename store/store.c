@@ -62,65 +62,39 @@ static const char *const table_names[TBL_COUNT] = {
 
 static const char schema_key[] = "schema";
 
-/* The one translation from LMDB and errno values to STORE_* codes. */
+/* The one translation from LMDB and errno values to PT_* codes. */
 static int err(int rc)
 {
 	switch (rc) {
-	case MDB_SUCCESS: return STORE_OK;
-	case MDB_NOTFOUND: return STORE_NOTFOUND;
-	case ENOENT: return STORE_ENOENT;
+	case MDB_SUCCESS: return PT_OK;
+	case MDB_NOTFOUND: return PT_ENOTFOUND;
+	case ENOENT: return PT_ENOENT;
 	case EACCES:
 	case EPERM:
 	case EROFS:
-	case ENOTDIR: return STORE_EACCES;
+	case ENOTDIR: return PT_EACCES;
 	case MDB_INVALID:
 	case MDB_CORRUPTED:
 	case MDB_VERSION_MISMATCH:
 	case MDB_PAGE_NOTFOUND:
-	case MDB_INCOMPATIBLE: return STORE_ECORRUPT;
+	case MDB_INCOMPATIBLE: return PT_ECORRUPT;
 	/* MAP_RESIZED: another process grew the map past ours; the
 	 * EMAPFULL recovery (abort, store_grow, retry) adopts the new size. */
 	case MDB_MAP_FULL:
-	case MDB_MAP_RESIZED: return STORE_EMAPFULL;
+	case MDB_MAP_RESIZED: return PT_EMAPFULL;
 	case ENOSPC:
 	case EDQUOT:
-	case EFBIG: return STORE_EDISKFULL;
+	case EFBIG: return PT_ENOSPC;
 	case MDB_READERS_FULL:
 	case EBUSY:
-	case EAGAIN: return STORE_EBUSY;
+	case EAGAIN: return PT_EBUSY;
 	case EINVAL:
 	case MDB_BAD_VALSIZE:
 	case MDB_BAD_TXN:
 	case MDB_BAD_DBI:
 	case MDB_BAD_RSLOT:
-	case MDB_DBS_FULL: return STORE_EINVAL;
-	default: return STORE_EIO; /* EIO, ENOMEM, MDB_PANIC, MDB_TXN_FULL, ... */
-	}
-}
-
-const char *store_strerror(int code)
-{
-	switch (code) {
-	case STORE_OK: return "success";
-	case STORE_NOTFOUND: return "key not found";
-	case STORE_ENOENT: return "no database here: the directory or its data file does not exist";
-	case STORE_EACCES:
-		return "permission denied: the database path is not a readable and writable "
-		       "directory";
-	case STORE_ESCHEMA:
-		return "the database was written by another schema version and must be rebuilt";
-	case STORE_ECORRUPT:
-		return "the database file is corrupt or not a Parseltongue database; remove it and "
-		       "index again";
-	case STORE_EMAPFULL: return "the database map is full; grow it and retry the transaction";
-	case STORE_EDISKFULL: return "no space left on the device that holds the database";
-	case STORE_EBUSY:
-		return "the database is busy: locked by another process or out of reader slots";
-	case STORE_EIO: return "storage error: an I/O failure, or a transaction too large for LMDB";
-	case STORE_EINVAL:
-		return "invalid storage request (bad argument, key empty or over 511 bytes, or "
-		       "wrong transaction kind)";
-	default: return "unknown storage error";
+	case MDB_DBS_FULL: return PT_EINVAL;
+	default: return PT_EIO; /* EIO, ENOMEM, MDB_PANIC, MDB_TXN_FULL, ... */
 	}
 }
 
@@ -179,7 +153,7 @@ static int file_size(const char *path, uint64_t *out)
 		return err(errno);
 	if (out)
 		*out = (uint64_t)st.st_size;
-	return STORE_OK;
+	return PT_OK;
 }
 
 /* mkdir -p: create each missing component; returns an errno value. */
@@ -213,17 +187,17 @@ static int prepare_dir(const char *dir, unsigned flags)
 		if (errno != ENOENT)
 			return err(errno);
 		if (!create)
-			return STORE_ENOENT;
+			return PT_ENOENT;
 		int e = mkdir_p(dir);
 		if (e)
-			return e == EEXIST ? STORE_EACCES : err(e);
+			return e == EEXIST ? PT_EACCES : err(e);
 		if (stat(dir, &st) != 0)
 			return err(errno);
 	}
 	if (!S_ISDIR(st.st_mode))
-		return STORE_EACCES;
+		return PT_EACCES;
 	int mode = R_OK | X_OK | ((flags & STORE_RDONLY) ? 0 : W_OK);
-	return access(dir, mode) == 0 ? STORE_OK : err(errno);
+	return access(dir, mode) == 0 ? PT_OK : err(errno);
 }
 
 /* LMDB trusts the meta page: a data file shorter than the last page it
@@ -244,7 +218,7 @@ static int check_size(MDB_env *env)
 	if (fstat(fd, &fs) != 0)
 		return err(errno);
 	uint64_t need = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
-	return (uint64_t)fs.st_size < need ? STORE_ECORRUPT : STORE_OK;
+	return (uint64_t)fs.st_size < need ? PT_ECORRUPT : PT_OK;
 }
 
 static int env_open(store *s, unsigned mflags)
@@ -267,7 +241,7 @@ static int env_open(store *s, unsigned mflags)
 	/* Free the reader slots of processes that died mid-read; a failure
 	 * only means stale slots stay taken. */
 	(void)mdb_reader_check(s->env, &dead);
-	return STORE_OK;
+	return PT_OK;
 }
 
 static int dbi_open(MDB_txn *txn, store_table t, bool write, MDB_dbi *dbi)
@@ -279,28 +253,28 @@ static int dbi_open(MDB_txn *txn, store_table t, bool write, MDB_dbi *dbi)
 	if (rc)
 		return err(rc);
 	/* LMDB keeps the flags a database was created with, whatever we ask. */
-	return got == want ? STORE_OK : STORE_ESCHEMA;
+	return got == want ? PT_OK : PT_ESCHEMA;
 }
 
 /* Open table t. One with other flags than ours, or missing from a
  * read-only database, comes from another schema: writable, it is dropped
  * and recreated (store_clear would empty it anyway) so the rebuild can
- * proceed; read-only, it stays closed and its uses say STORE_ESCHEMA.
+ * proceed; read-only, it stays closed and its uses say PT_ESCHEMA.
  * The same under our own schema version is corruption. */
 static int open_table(store *s, MDB_txn *txn, store_table t, bool write)
 {
 	bool ours = s->schema_found == STORE_SCHEMA_VERSION || s->schema_found == 0;
 	int rc = dbi_open(txn, t, write, &s->dbi[t]);
-	if (rc == STORE_ESCHEMA && write && !ours) {
+	if (rc == PT_ESCHEMA && write && !ours) {
 		rc = err(mdb_drop(txn, s->dbi[t], 1));
 		if (!rc)
 			rc = dbi_open(txn, t, write, &s->dbi[t]);
 	}
-	if (rc == STORE_OK)
+	if (rc == PT_OK)
 		s->have |= 1u << t;
-	if (rc != STORE_ESCHEMA && rc != STORE_NOTFOUND)
+	if (rc != PT_ESCHEMA && rc != PT_ENOTFOUND)
 		return rc;
-	return ours ? STORE_ECORRUPT : STORE_OK;
+	return ours ? PT_ECORRUPT : PT_OK;
 }
 
 /* schema_found: the u32 in META "schema", 0 if absent, UINT32_MAX if the
@@ -315,7 +289,7 @@ static int read_schema(store *s, MDB_txn *txn)
 		return err(rc);
 	else
 		s->schema_found = v.mv_size == 4 ? store_load_u32(v.mv_data) : UINT32_MAX;
-	return STORE_OK;
+	return PT_OK;
 }
 
 /* Returns an LMDB code: callers map it in their own context. */
@@ -330,16 +304,16 @@ static int write_schema(MDB_txn *txn, MDB_dbi meta)
 static int open_meta(store *s, MDB_txn *txn, bool write)
 {
 	int rc = dbi_open(txn, TBL_META, write, &s->dbi[TBL_META]);
-	if (rc == STORE_NOTFOUND)
-		return STORE_ENOENT; /* never initialised */
-	if (rc == STORE_ESCHEMA)
-		return STORE_ECORRUPT;
+	if (rc == PT_ENOTFOUND)
+		return PT_ENOENT; /* never initialised */
+	if (rc == PT_ESCHEMA)
+		return PT_ECORRUPT;
 	if (rc)
 		return rc;
 	s->have |= 1u << TBL_META;
 	if ((rc = read_schema(s, txn)))
 		return rc;
-	return (!write && s->schema_found == 0) ? STORE_ENOENT : STORE_OK;
+	return (!write && s->schema_found == 0) ? PT_ENOENT : PT_OK;
 }
 
 /* Open every table in one transaction; a fresh writable database gets
@@ -360,8 +334,8 @@ static int tables_open(store *s, bool write)
 	if ((rc = err(mdb_txn_commit(txn))))
 		return rc;
 	if (s->schema_found == 0 || s->schema_found == STORE_SCHEMA_VERSION)
-		return STORE_OK;
-	return STORE_ESCHEMA;
+		return PT_OK;
+	return PT_ESCHEMA;
 fail:
 	mdb_txn_abort(txn);
 	return rc;
@@ -428,7 +402,7 @@ void store_stamp(store *self)
 }
 
 /* Open the environment at path (a directory, or a file with
- * MDB_NOSUBDIR). *out is set on success and on STORE_ESCHEMA. */
+ * MDB_NOSUBDIR). *out is set on success and on PT_ESCHEMA. */
 static int open_at(const char *path, unsigned flags, unsigned mflags, store **out)
 {
 	store *s = pt_xcalloc(1, sizeof *s);
@@ -438,7 +412,7 @@ static int open_at(const char *path, unsigned flags, unsigned mflags, store **ou
 	int rc = env_open(s, mflags);
 	if (!rc)
 		rc = tables_open(s, !(flags & STORE_RDONLY));
-	if (rc && rc != STORE_ESCHEMA) {
+	if (rc && rc != PT_ESCHEMA) {
 		store_close(s);
 		s = NULL;
 	}
@@ -451,15 +425,15 @@ static int check_if_changed(const char *dir);
 int store_open(const char *dir, unsigned flags, store **out)
 {
 	if (!out)
-		return STORE_EINVAL;
+		return PT_EINVAL;
 	*out = NULL;
 	if (!dir || !*dir)
-		return STORE_EINVAL;
+		return PT_EINVAL;
 	int rc = prepare_dir(dir, flags);
 	if (rc)
 		return rc;
-	if (!(flags & STORE_NOCHECK) && check_if_changed(dir) == STORE_ECORRUPT)
-		return STORE_ECORRUPT;
+	if (!(flags & STORE_NOCHECK) && check_if_changed(dir) == PT_ECORRUPT)
+		return PT_ECORRUPT;
 	/* Read-only, LMDB opens data.mdb before lock.mdb: a directory with
 	 * no database gives ENOENT and no stray lock file. */
 	unsigned m = MDB_NOTLS;
@@ -520,7 +494,7 @@ int store_grow(store *self)
 {
 	MDB_envinfo info;
 	if (txns_here)
-		return STORE_EINVAL;
+		return PT_EINVAL;
 	pthread_rwlock_wrlock(&self->remap);
 	int rc = mdb_env_info(self->env, &info);
 	if (!rc)
@@ -532,7 +506,7 @@ int store_grow(store *self)
 int store_set_mapsize(store *self, uint64_t bytes)
 {
 	if (txns_here)
-		return STORE_EINVAL;
+		return PT_EINVAL;
 	pthread_rwlock_wrlock(&self->remap);
 	int rc = mdb_env_set_mapsize(self->env, (size_t)bytes);
 	pthread_rwlock_unlock(&self->remap);
@@ -545,10 +519,10 @@ int store_txn_begin(store *self, bool write, store_txn **out)
 {
 	MDB_txn *t;
 	if (!self || !out)
-		return STORE_EINVAL;
+		return PT_EINVAL;
 	*out = NULL;
 	if (write && (self->flags & STORE_RDONLY))
-		return STORE_EACCES;
+		return PT_EACCES;
 	pthread_rwlock_rdlock(&self->remap);
 	/* A reader slot left by a process killed mid-read pins the pages it
 	 * saw: the file would only grow. A writer frees such slots first (a
@@ -567,7 +541,7 @@ int store_txn_begin(store *self, bool write, store_txn **out)
 	txn->txn = t;
 	txn->write = write;
 	*out = txn;
-	return STORE_OK;
+	return PT_OK;
 }
 
 /* LMDB frees write-txn cursors at the end of the txn; closing ours first
@@ -598,15 +572,15 @@ static bool disk_nearly_full(const char *dir)
 int store_txn_commit(store_txn *txn)
 {
 	if (!txn)
-		return STORE_EINVAL;
+		return PT_EINVAL;
 	detach_cursors(txn);
 	int rc = txn->failed;
 	if (rc)
 		mdb_txn_abort(txn->txn);
 	else
 		rc = err(mdb_txn_commit(txn->txn));
-	if (rc == STORE_EIO && disk_nearly_full(txn->s->dir))
-		rc = STORE_EDISKFULL;
+	if (rc == PT_EIO && disk_nearly_full(txn->s->dir))
+		rc = PT_ENOSPC;
 	if (!rc && txn->write)
 		stamp_write(txn->s->dir); /* what we wrote needs no check (once it is not racy) */
 	pthread_rwlock_unlock(&txn->s->remap);
@@ -632,8 +606,7 @@ void store_txn_abort(store_txn *txn)
 static int txn_err(store_txn *txn, int rc)
 {
 	int code = err(rc);
-	if (code == STORE_EMAPFULL || code == STORE_EDISKFULL || code == STORE_EIO ||
-	    code == STORE_ECORRUPT)
+	if (code == PT_EMAPFULL || code == PT_ENOSPC || code == PT_EIO || code == PT_ECORRUPT)
 		txn->failed = code;
 	return code;
 }
@@ -642,15 +615,15 @@ static int txn_err(store_txn *txn, int rc)
 static int table(store_txn *txn, store_table t, bool write, MDB_dbi *dbi)
 {
 	if (!txn || (unsigned)t >= TBL_COUNT)
-		return STORE_EINVAL;
+		return PT_EINVAL;
 	if (txn->failed)
 		return txn->failed;
 	if (write && !txn->write)
-		return STORE_EINVAL;
+		return PT_EINVAL;
 	if (!(txn->s->have & (1u << t)))
-		return STORE_ESCHEMA;
+		return PT_ESCHEMA;
 	*dbi = txn->s->dbi[t];
-	return STORE_OK;
+	return PT_OK;
 }
 
 static bool bad_key(const void *key, size_t klen)
@@ -670,12 +643,12 @@ int store_get(store_txn *txn, store_table t, const void *key, size_t klen, store
 	if (rc)
 		return rc;
 	if (bad_key(key, klen) || !out)
-		return STORE_EINVAL;
+		return PT_EINVAL;
 	MDB_val k = {klen, (void *)key}, v;
 	if ((rc = txn_err(txn, mdb_get(txn->txn, dbi, &k, &v))))
 		return rc;
 	*out = val_of(v);
-	return STORE_OK;
+	return PT_OK;
 }
 
 static int put(store_txn *txn, store_table t, const void *key, size_t klen, const void *val,
@@ -687,13 +660,13 @@ static int put(store_txn *txn, store_table t, const void *key, size_t klen, cons
 		return rc;
 	/* DUPFIXED needs every value of a table the same size: 8 bytes. */
 	if (bad_key(key, klen) || (!val && vlen) || (table_flags(t) && vlen != 8))
-		return STORE_EINVAL;
+		return PT_EINVAL;
 	MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
 	if (flags)
 		flags = table_flags(t) ? MDB_APPENDDUP : MDB_APPEND;
 	int r = mdb_put(txn->txn, dbi, &k, &v, flags);
 	if (r == MDB_KEYEXIST && flags)
-		return STORE_EINVAL; /* out of order */
+		return PT_EINVAL; /* out of order */
 	return txn_err(txn, r);
 }
 
@@ -717,7 +690,7 @@ int store_del(store_txn *txn, store_table t, const void *key, size_t klen, const
 	if (rc)
 		return rc;
 	if (bad_key(key, klen))
-		return STORE_EINVAL;
+		return PT_EINVAL;
 	MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
 	return txn_err(txn, mdb_del(txn->txn, dbi, &k, val ? &v : NULL));
 }
@@ -746,7 +719,7 @@ int store_count(store_txn *txn, store_table t, uint64_t *out)
 	if ((rc = txn_err(txn, mdb_stat(txn->txn, dbi, &st))))
 		return rc;
 	*out = st.ms_entries;
-	return STORE_OK;
+	return PT_OK;
 }
 
 /* ---- cursors ----------------------------------------------------------- */
@@ -768,14 +741,14 @@ int store_cursor_open(store_txn *txn, store_table t, store_cursor **out)
 	c->next = txn->cursors;
 	txn->cursors = c;
 	*out = c;
-	return STORE_OK;
+	return PT_OK;
 }
 
 static int cursor_get(store_cursor *c, MDB_val *k, MDB_val *v, MDB_cursor_op op, store_val *ko,
 		      store_val *vo)
 {
 	if (!c || !c->txn)
-		return STORE_EINVAL;
+		return PT_EINVAL;
 	if (c->txn->failed)
 		return c->txn->failed;
 	int rc = txn_err(c->txn, mdb_cursor_get(c->cur, k, v, op));
@@ -785,14 +758,14 @@ static int cursor_get(store_cursor *c, MDB_val *k, MDB_val *v, MDB_cursor_op op,
 		*ko = val_of(*k);
 	if (vo)
 		*vo = val_of(*v);
-	return STORE_OK;
+	return PT_OK;
 }
 
 int store_cursor_seek(store_cursor *c, const void *key, size_t klen, store_val *k, store_val *v)
 {
 	MDB_val mk = {klen, (void *)key}, mv;
 	if (key && bad_key(key, klen))
-		return STORE_EINVAL;
+		return PT_EINVAL;
 	return cursor_get(c, &mk, &mv, key ? MDB_SET_RANGE : MDB_FIRST, k, v);
 }
 
@@ -806,7 +779,7 @@ int store_cursor_first_dup(store_cursor *c, const void *key, size_t klen, store_
 {
 	MDB_val mk = {klen, (void *)key}, mv;
 	if (bad_key(key, klen))
-		return STORE_EINVAL;
+		return PT_EINVAL;
 	return cursor_get(c, &mk, &mv, MDB_SET_KEY, NULL, v);
 }
 
@@ -816,7 +789,7 @@ int store_cursor_next_dup(store_cursor *c, store_val *v)
 {
 	MDB_val mk, mv;
 	if (c && c->txn && !c->dup)
-		return STORE_NOTFOUND;
+		return PT_ENOTFOUND;
 	return cursor_get(c, &mk, &mv, MDB_NEXT_DUP, NULL, v);
 }
 
@@ -843,9 +816,9 @@ int store_meta_get_u64(store_txn *txn, const char *key, uint64_t *out)
 	if (rc)
 		return rc;
 	if (v.len != 8)
-		return STORE_ECORRUPT;
+		return PT_ECORRUPT;
 	*out = store_load_u64(v.data);
-	return STORE_OK;
+	return PT_OK;
 }
 
 int store_meta_put_u64(store_txn *txn, const char *key, uint64_t v)
@@ -873,15 +846,15 @@ static int stats_tables(store *self, store_stats *out)
 	int rc = store_txn_begin(self, false, &txn);
 	for (int t = 0; !rc && t < TBL_COUNT; t++) {
 		rc = store_count(txn, (store_table)t, &out->entries[t]);
-		if (rc == STORE_ESCHEMA)
-			rc = STORE_OK; /* closed table: counts 0 */
+		if (rc == PT_ESCHEMA)
+			rc = PT_OK; /* closed table: counts 0 */
 	}
 	if (!rc)
 		rc = store_get(txn, TBL_META, schema_key, sizeof schema_key - 1, &v);
 	if (!rc && v.len == 4)
 		out->schema = store_load_u32(v.data);
-	if (rc == STORE_NOTFOUND)
-		rc = STORE_OK; /* no schema: reported as 0 */
+	if (rc == PT_ENOTFOUND)
+		rc = PT_OK; /* no schema: reported as 0 */
 	store_txn_abort(txn);
 	return rc;
 }
@@ -906,7 +879,7 @@ int store_stats_get(store *self, store_stats *out)
 		return rc;
 	/* Counted after our own read txn has ended. */
 	(void)mdb_reader_list(self->env, count_reader, &out->readers_used);
-	return STORE_OK;
+	return PT_OK;
 }
 
 /* Write a compact copy of env into the new file path, durably. */
@@ -928,7 +901,7 @@ static int write_copy(MDB_env *env, const char *path)
 int store_snapshot(store *self, const char *path)
 {
 	if (!self || !path || !*path)
-		return STORE_EINVAL;
+		return PT_EINVAL;
 	char *tmp = cat(path, ".tmp");
 	int rc = write_copy(self->env, tmp);
 	if (!rc && rename(tmp, path) != 0) {
@@ -951,11 +924,11 @@ static int verify_snapshot(const char *path)
 	if (stat(path, &st) != 0)
 		return err(errno);
 	if (!S_ISREG(st.st_mode))
-		return STORE_EINVAL;
+		return PT_EINVAL;
 	int rc =
 		open_at(path, STORE_RDONLY, MDB_RDONLY | MDB_NOSUBDIR | MDB_NOLOCK | MDB_NOTLS, &s);
 	store_close(s);
-	return rc == STORE_ENOENT ? STORE_ECORRUPT : rc;
+	return rc == PT_ENOENT ? PT_ECORRUPT : rc;
 }
 
 static int write_all(int fd, const char *p, size_t n)
@@ -969,7 +942,7 @@ static int write_all(int fd, const char *p, size_t n)
 		p += w;
 		n -= (size_t)w;
 	}
-	return STORE_OK;
+	return PT_OK;
 }
 
 /* Copy src to the new file dst and fsync it. */
@@ -978,7 +951,7 @@ static int copy_file(const char *src, const char *dst)
 	enum {
 		CHUNK = 1 << 20
 	};
-	int rc = STORE_OK, in = open(src, O_RDONLY | O_CLOEXEC), out = -1;
+	int rc = PT_OK, in = open(src, O_RDONLY | O_CLOEXEC), out = -1;
 	char *buf = pt_xmalloc(CHUNK);
 	if (in < 0 || (out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
 		rc = err(errno);
@@ -1011,7 +984,7 @@ done:
 static int install(const char *dir, const char *tmp)
 {
 	char *data = join(dir, "data.mdb"), *lock = join(dir, "lock.mdb");
-	int rc = STORE_OK;
+	int rc = PT_OK;
 	if (rename(tmp, data) != 0) {
 		rc = err(errno);
 		unlink(tmp);
@@ -1027,7 +1000,7 @@ static int install(const char *dir, const char *tmp)
 int store_restore(const char *dir, const char *path)
 {
 	if (!dir || !*dir || !path || !*path)
-		return STORE_EINVAL;
+		return PT_EINVAL;
 	int rc = verify_snapshot(path);
 	if (!rc)
 		rc = prepare_dir(dir, STORE_CREATE);
@@ -1049,7 +1022,7 @@ int store_compact(const char *dir, uint64_t *before, uint64_t *after)
 {
 	store *s;
 	int rc = store_open(dir, STORE_RDONLY, &s);
-	if (rc && rc != STORE_ESCHEMA)
+	if (rc && rc != PT_ESCHEMA)
 		return rc;
 	char *data = join(dir, "data.mdb"), *tmp = join(dir, "data.mdb.compact");
 	rc = file_size(data, before);
@@ -1074,13 +1047,13 @@ int store_remove(const char *dir)
 		"data.mdb.compact", STAMP_FILE, STAMP_FILE ".tmp",
 	};
 	struct stat st;
-	int rc = STORE_OK;
+	int rc = PT_OK;
 	if (!dir || !*dir)
-		return STORE_EINVAL;
+		return PT_EINVAL;
 	if (stat(dir, &st) != 0)
 		return err(errno);
 	if (!S_ISDIR(st.st_mode))
-		return STORE_EACCES;
+		return PT_EACCES;
 	for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
 		char *p = join(dir, files[i]);
 		if (unlink(p) != 0 && errno != ENOENT && !rc)
@@ -1114,31 +1087,31 @@ static int check_freelist(store *st, store_txn *txn)
 	int rc = stat(p, &sb);
 	free(p);
 	if (rc != 0 || mdb_env_info(st->env, &info) || mdb_env_stat(st->env, &ms))
-		return STORE_EIO;
+		return PT_EIO;
 	size_t last = info.me_last_pgno;
 	if ((uint64_t)(last + 1) * ms.ms_psize > (uint64_t)sb.st_size)
-		return STORE_ECORRUPT; /* truncated */
+		return PT_ECORRUPT; /* truncated */
 	MDB_cursor *c;
 	if (mdb_cursor_open(txn->txn, 0, &c))
-		return STORE_ECORRUPT;
+		return PT_ECORRUPT;
 	MDB_val k, v;
-	rc = STORE_OK;
+	rc = PT_OK;
 	for (int x = mdb_cursor_get(c, &k, &v, MDB_FIRST); x == 0 && !rc;
 	     x = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		size_t n, pg;
 		if (k.mv_size != sizeof(size_t) || v.mv_size < sizeof n) {
-			rc = STORE_ECORRUPT;
+			rc = PT_ECORRUPT;
 			break;
 		}
 		memcpy(&n, v.mv_data, sizeof n);
 		if (n > v.mv_size / sizeof n || v.mv_size != (n + 1) * sizeof n) {
-			rc = STORE_ECORRUPT;
+			rc = PT_ECORRUPT;
 			break;
 		}
 		for (size_t i = 1; i <= n; i++) {
 			memcpy(&pg, (const char *)v.mv_data + i * sizeof pg, sizeof pg);
 			if (pg < 2 || pg > last) {
-				rc = STORE_ECORRUPT;
+				rc = PT_ECORRUPT;
 				break;
 			}
 		}
@@ -1168,7 +1141,7 @@ static int check_walk(const char *dir)
 		store_val k, v;
 		if ((rc = store_cursor_open(txn, (store_table)t, &c)))
 			break;
-		for (rc = store_cursor_seek(c, NULL, 0, &k, &v); rc == STORE_OK;
+		for (rc = store_cursor_seek(c, NULL, 0, &k, &v); rc == PT_OK;
 		     rc = store_cursor_next(c, &k, &v)) {
 			/* touch both ends of each key and value: a bogus size or
 			 * page number faults here, in the child */
@@ -1179,8 +1152,8 @@ static int check_walk(const char *dir)
 				sink ^= ((const unsigned char *)v.data)[0] ^
 					((const unsigned char *)v.data)[v.len - 1];
 		}
-		if (rc == STORE_NOTFOUND)
-			rc = STORE_OK;
+		if (rc == PT_ENOTFOUND)
+			rc = PT_OK;
 		store_cursor_close(c);
 	}
 	(void)sink;
@@ -1211,24 +1184,27 @@ int store_check(const char *dir)
 		signal(SIGABRT, SIG_DFL);
 		signal(SIGALRM, SIG_DFL);
 		alarm(60);
-		_exit(check_walk(dir) & 0x7f);
+		int rc = check_walk(dir); /* a PT_* code, passed as a small status */
+		_exit(rc ? (PT_ERR_BASE - rc) & 0x7f : 0);
 	}
 	int status;
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
-			return STORE_EIO;
+			return PT_EIO;
 	if (WIFSIGNALED(status))
-		return STORE_ECORRUPT;
-	int rc = WIFEXITED(status) ? WEXITSTATUS(status) : STORE_EIO;
+		return PT_ECORRUPT;
+	int rc = !WIFEXITED(status)    ? PT_EIO
+		 : WEXITSTATUS(status) ? PT_ERR_BASE - WEXITSTATUS(status)
+				       : PT_OK;
 	/* a data file in which our tables cannot be found: damaged (or
 	 * never initialised, which a rebuild treats the same way) */
 	pt_strbuf p = {0};
 	pt_strbuf_printf(&p, "%s/data.mdb", dir);
 	struct stat sb;
-	if (rc == STORE_ENOENT && stat(p.buf, &sb) == 0 && sb.st_size > 0)
-		rc = STORE_ECORRUPT;
+	if (rc == PT_ENOENT && stat(p.buf, &sb) == 0 && sb.st_size > 0)
+		rc = PT_ECORRUPT;
 	pt_strbuf_free(&p);
-	if (rc == STORE_OK)
+	if (rc == PT_OK)
 		stamp_write(dir);
 	return rc;
 }
@@ -1239,7 +1215,7 @@ static int check_if_changed(const char *dir)
 	char now[STAMP_MAX], was[STAMP_MAX];
 	bool racy;
 	if (!data_identity(dir, now, &racy))
-		return STORE_OK; /* no database yet */
+		return PT_OK; /* no database yet */
 	char *p = join(dir, STAMP_FILE);
 	FILE *f = fopen(p, "r");
 	free(p);
@@ -1248,5 +1224,5 @@ static int check_if_changed(const char *dir)
 		same = fgets(was, sizeof was, f) && strcmp(was, now) == 0;
 		fclose(f);
 	}
-	return same ? STORE_OK : store_check(dir);
+	return same ? PT_OK : store_check(dir);
 }

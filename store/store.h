@@ -16,22 +16,12 @@
 #include <stdint.h>
 #include <stdbool.h>
 
+#include "../core/error.h"
+
 #define STORE_SCHEMA_VERSION 1u
 
-enum {
-	STORE_OK = 0,
-	STORE_NOTFOUND,  /* key absent (not an error for callers that probe) */
-	STORE_ENOENT,    /* database directory missing (and not creating) */
-	STORE_EACCES,    /* directory or files not readable/writable */
-	STORE_ESCHEMA,   /* database written by another schema version */
-	STORE_ECORRUPT,  /* invalid data file or record */
-	STORE_EMAPFULL,  /* map full: abort the txn, store_grow(), retry */
-	STORE_EDISKFULL, /* no space on the device */
-	STORE_EBUSY,     /* locked by another writer / readers table full */
-	STORE_EIO,       /* other LMDB or system error */
-	STORE_EINVAL,
-};
-const char *store_strerror(int code);
+/* Every function that returns a status returns PT_OK or a PT_* code of
+ * core/error.h (LMDB's and the system's codes are translated in one place). */
 
 /* Tables. Keys are at most 511 bytes. */
 typedef enum {
@@ -64,7 +54,7 @@ enum {
 	STORE_NOCHECK = 1u << 3, /* skip the check of a data.mdb changed behind our back */
 };
 
-/* Open (creating if asked) the environment in dir. On STORE_ESCHEMA the
+/* Open (creating if asked) the environment in dir. On PT_ESCHEMA the
  * store is still opened (*out set) so the caller can say so and
  * store_clear() it; on other errors *out is NULL. A fresh database gets
  * the schema version written at open. */
@@ -96,7 +86,7 @@ int store_put(store_txn *txn, store_table t, const void *key, size_t klen, const
 /* Put at the end of the table: keys (and, in DUPSORT tables, values of a
  * key) must come in increasing memcmp order. Fills pages completely, so a
  * table written this way is about half the size of one written at random,
- * and faster. Out of order: STORE_EINVAL (the transaction stays usable). */
+ * and faster. Out of order: PT_EINVAL (the transaction stays usable). */
 int store_append(store_txn *txn, store_table t, const void *key, size_t klen, const void *val,
 		 size_t vlen);
 /* Delete a key; for DUPSORT tables val selects one duplicate (NULL: all). */
@@ -109,7 +99,7 @@ int store_count(store_txn *txn, store_table t, uint64_t *out);
 
 /* Cursors: iterate in key order. seek positions at the first key >= key
  * (key NULL: the first key). next moves on; for DUPSORT tables every
- * (key, value) pair is visited. Both return STORE_NOTFOUND at the end. */
+ * (key, value) pair is visited. Both return PT_ENOTFOUND at the end. */
 int store_cursor_open(store_txn *txn, store_table t, store_cursor **out);
 int store_cursor_seek(store_cursor *c, const void *key, size_t klen, store_val *k, store_val *v);
 int store_cursor_next(store_cursor *c, store_val *k, store_val *v);
@@ -151,19 +141,19 @@ int store_remove(const char *dir);
  * read-only, visits every key and value of every table, checks LMDB's free
  * list (which only a writer follows), then runs the deep check if one is
  * set (store_set_deep_check). A child killed by a signal (or still running
- * after 60 s) gives STORE_ECORRUPT; otherwise the code the open, the walk
- * or the deep check returned (STORE_OK, STORE_ENOENT, STORE_ESCHEMA,
- * STORE_ECORRUPT...). A database that passes is stamped as checked.
+ * after 60 s) gives PT_ECORRUPT; otherwise the code the open, the walk
+ * or the deep check returned (PT_OK, PT_ENOENT, PT_ESCHEMA,
+ * PT_ECORRUPT...). A database that passes is stamped as checked.
  * dir must not be open in this process with the intent to write before
  * the call returns. Costs about a read of the file plus the deep check.
  *
  * store_open calls it by itself when data.mdb is not the file the stamp
- * names (see STORE_NOCHECK), and returns STORE_ECORRUPT if it fails:
+ * names (see STORE_NOCHECK), and returns PT_ECORRUPT if it fails:
  * every commit of ours re-stamps, so only a file changed by something
  * else is checked. */
 int store_check(const char *dir);
-/* Run in store_check's child with a read transaction: STORE_OK, or
- * STORE_ECORRUPT for records that do not hold together. */
+/* Run in store_check's child with a read transaction: PT_OK, or
+ * PT_ECORRUPT for records that do not hold together. */
 typedef int (*store_deep_check)(store_txn *txn);
 /* Stamp the database as checked: what is in it is our own last commit. A
  * commit stamps by itself unless it is too recent to tell from a later

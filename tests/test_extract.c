@@ -34,7 +34,7 @@ static void run_len(const char *src, size_t len)
 {
 	pt_facts_free(&F);
 	pt_facts_init(&F);
-	assert_int_equal(pt_extractor_text(X, src, len, &F), EXTRACT_OK);
+	assert_int_equal(pt_extractor_text(X, src, len, &F), PT_OK);
 }
 
 static void run(const char *src)
@@ -1308,7 +1308,7 @@ static void test_bad_bytes(void **state)
 	assert_int_equal(F.n_lines, 1);
 	pt_facts_free(&F);
 	pt_facts_init(&F);
-	assert_int_equal(pt_extractor_text(X, NULL, 0, &F), EXTRACT_OK);
+	assert_int_equal(pt_extractor_text(X, NULL, 0, &F), PT_OK);
 
 	/* random bytes and random Rust-ish token soup: no crash, sane indexes */
 	static const char *toks[] = {
@@ -1455,7 +1455,7 @@ static void test_timeout(void **state)
 	pt_extractor_set_timeout(X, 1);
 	pt_facts_free(&F);
 	pt_facts_init(&F);
-	assert_int_equal(pt_extractor_text(X, b.buf, b.len, &F), EXTRACT_ETIMEOUT);
+	assert_int_equal(pt_extractor_text(X, b.buf, b.len, &F), PT_ETIMEDOUT);
 	assert_int_equal(F.items.n, 0);
 	pt_extractor_set_timeout(X, 2000000);
 	run("fn after() {}\n"); /* the parser was reset */

@@ -204,7 +204,7 @@ static void assert_rejected(pt_facts *f)
 	pt_facts_encode(f, &blob);
 	pt_facts_init(&g);
 	pt_vec_push(&g.items, f->items.v[0]);
-	assert_int_equal(pt_facts_decode(blob.buf, blob.len, &g), -1);
+	assert_int_equal(pt_facts_decode(blob.buf, blob.len, &g), PT_ECORRUPT);
 	assert_empty(&g);
 	pt_facts_free(&g);
 	pt_strbuf_free(&blob);
@@ -222,14 +222,14 @@ static void test_truncated(void **state)
 		/* a private copy of exactly n bytes, so ASan sees any overread */
 		char *copy = malloc(n ? n : 1);
 		memcpy(copy, blob.buf, n);
-		assert_int_equal(pt_facts_decode(copy, n, &g), -1);
+		assert_int_equal(pt_facts_decode(copy, n, &g), PT_ECORRUPT);
 		assert_empty(&g);
 		free(copy);
 	}
 	/* and one byte too many */
 	pt_strbuf_addc(&blob, 0);
-	assert_int_equal(pt_facts_decode(blob.buf, blob.len, &g), -1);
-	assert_int_equal(pt_facts_decode(NULL, 0, &g), -1);
+	assert_int_equal(pt_facts_decode(blob.buf, blob.len, &g), PT_ECORRUPT);
+	assert_int_equal(pt_facts_decode(NULL, 0, &g), PT_ECORRUPT);
 	pt_facts_free(&a);
 	pt_facts_free(&g);
 	pt_strbuf_free(&blob);
@@ -359,7 +359,7 @@ static void test_bad_kinds(void **state)
 	pt_facts_encode(&a, &blob);
 	blob.buf[3] = '9';
 	pt_facts_init(&g);
-	assert_int_equal(pt_facts_decode(blob.buf, blob.len, &g), -1);
+	assert_int_equal(pt_facts_decode(blob.buf, blob.len, &g), PT_ECORRUPT);
 	pt_facts_free(&a);
 	pt_facts_free(&g);
 	pt_strbuf_free(&blob);
@@ -410,7 +410,7 @@ static void test_garbage(void **state)
 				buf[(size_t)rand() % n] ^= (uint8_t)(1u << (rand() % 8));
 		}
 		int rc = pt_facts_decode(buf, n, &g);
-		assert_true(rc == 0 || rc == -1);
+		assert_true(rc == 0 || rc == PT_ECORRUPT);
 		if (rc == 0) {
 			ok++;
 			assert_sane(&g);

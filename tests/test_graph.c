@@ -45,12 +45,11 @@ static void ws_index(ws *w)
 {
 	index_opts o = {.root = w->root, .jobs = 2};
 	index_report rep;
-	int se;
 	if (w->txn) {
 		store_txn_abort(w->txn);
 		w->txn = NULL;
 	}
-	assert_int_equal(index_run(w->st, &o, &rep, &se), 0);
+	assert_int_equal(index_run(w->st, &o, &rep), 0);
 	assert_int_equal(store_txn_begin(w->st, false, &w->txn), 0);
 }
 
@@ -768,7 +767,7 @@ static void dump_table(store *st, store_table t, pt_strbuf *out)
 	out->len = 0;
 	assert_int_equal(store_txn_begin(st, false, &txn), 0);
 	assert_int_equal(store_cursor_open(txn, t, &c), 0);
-	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == STORE_OK;
+	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == PT_OK;
 	     r = store_cursor_next(c, &k, &v)) {
 		pt_strbuf_add(out, k.data, k.len);
 		pt_strbuf_add(out, "|", 1);
@@ -789,8 +788,7 @@ static void assert_same_as_fresh(ws *w)
 	assert_int_equal(store_open(db, STORE_CREATE, &fresh), 0);
 	index_opts o = {.root = w->root, .jobs = 1};
 	index_report rep;
-	int se;
-	assert_int_equal(index_run(fresh, &o, &rep, &se), 0);
+	assert_int_equal(index_run(fresh, &o, &rep), 0);
 	store_table tables[] = {TBL_ENTS, TBL_OUT, TBL_IN, TBL_NAMES, TBL_FILEENTS, TBL_FILES};
 	for (size_t i = 0; i < sizeof tables / sizeof *tables; i++) {
 		pt_strbuf a = {0}, b = {0};
@@ -904,10 +902,9 @@ static void test_resolve_version(void **state)
 	assert_answer(&w, "callees", "t::a", "");
 	index_opts o = {.root = w.root, .jobs = 1};
 	index_report rep;
-	int se;
 	store_txn_abort(w.txn);
 	w.txn = NULL;
-	assert_int_equal(index_run(w.st, &o, &rep, &se), 0);
+	assert_int_equal(index_run(w.st, &o, &rep), 0);
 	assert_false(rep.up_to_date);
 	assert_int_equal(store_txn_begin(w.st, false, &w.txn), 0);
 	assert_answer(&w, "callees", "t::a", "t::b");
@@ -916,7 +913,7 @@ static void test_resolve_version(void **state)
 	assert_int_equal(v, RESOLVE_VERSION);
 	store_txn_abort(w.txn);
 	w.txn = NULL;
-	assert_int_equal(index_run(w.st, &o, &rep, &se), 0);
+	assert_int_equal(index_run(w.st, &o, &rep), 0);
 	assert_true(rep.up_to_date); /* and then no more */
 	assert_int_equal(store_txn_begin(w.st, false, &w.txn), 0);
 	ws_free(&w);
@@ -988,12 +985,11 @@ static void test_concurrent_writer_adds_file(void **state)
 	race_ctx rc = {w.st, w.root, false};
 	index_opts o = {.root = w.root, .jobs = 1, .progress = race_progress, .ctx = &rc};
 	index_report rep;
-	int se;
-	assert_int_equal(index_run(w.st, &o, &rep, &se), 0);
+	assert_int_equal(index_run(w.st, &o, &rep), 0);
 	assert_true(rc.done);
 	assert_int_equal(store_txn_begin(w.st, false, &w.txn), 0);
 	graph_check_report r;
-	assert_int_equal(graph_check(w.txn, &r), STORE_OK);
+	assert_int_equal(graph_check(w.txn, &r), PT_OK);
 	assert_false(r.fileids_differ);
 	uint64_t n = 0;
 	assert_int_equal(store_count(w.txn, TBL_FILEIDS, &n), 0);
@@ -1020,7 +1016,7 @@ static void test_check_finds_damage(void **state)
 		"S.m(); }\n",
 		"src/a.rs", "pub fn f() {}\n", NULL);
 	graph_check_report r;
-	assert_int_equal(graph_check(w.txn, &r), STORE_OK);
+	assert_int_equal(graph_check(w.txn, &r), PT_OK);
 	assert_true(r.ents >= 5 && r.edges >= 3 && r.files == 3 && r.facts == 2);
 	assert_false(r.edges_differ || r.names_differ || r.fileents_differ || r.fileids_differ);
 	assert_int_equal(r.bad_records + r.dangling + r.bad_facts + r.stale_facts, 0);
@@ -1043,22 +1039,22 @@ static void test_check_finds_damage(void **state)
 
 	/* an incoming list lost: the two edge tables no longer mirror */
 	store_txn *t = tamper(&w);
-	assert_int_equal(store_del(t, TBL_IN, kf, 8, NULL, 0), STORE_OK);
-	assert_int_equal(graph_check(t, &r), STORE_ECORRUPT);
+	assert_int_equal(store_del(t, TBL_IN, kf, 8, NULL, 0), PT_OK);
+	assert_int_equal(graph_check(t, &r), PT_ECORRUPT);
 	assert_true(r.edges_differ);
 	store_txn_abort(t);
 
 	/* an entity that does not decode; its edges now dangle */
 	t = tamper(&w);
-	assert_int_equal(store_put(t, TBL_ENTS, kf, 8, "garbage", 7), STORE_OK);
-	assert_int_equal(graph_check(t, &r), STORE_ECORRUPT);
+	assert_int_equal(store_put(t, TBL_ENTS, kf, 8, "garbage", 7), PT_OK);
+	assert_int_equal(graph_check(t, &r), PT_ECORRUPT);
 	assert_true(r.bad_records >= 1 && r.dangling >= 1);
 	store_txn_abort(t);
 
 	/* a name missing from the name index */
 	t = tamper(&w);
-	assert_int_equal(store_del(t, TBL_NAMES, "m", 1, km, 8), STORE_OK);
-	assert_int_equal(graph_check(t, &r), STORE_ECORRUPT);
+	assert_int_equal(store_del(t, TBL_NAMES, "m", 1, km, 8), PT_OK);
+	assert_int_equal(graph_check(t, &r), PT_ECORRUPT);
 	assert_true(r.names_differ && !r.edges_differ);
 	store_txn_abort(t);
 
@@ -1067,15 +1063,15 @@ static void test_check_finds_damage(void **state)
 	uint8_t k0[4];
 	store_key_u32(k0, 0);
 	store_val v;
-	int first = store_get(t, TBL_FACTS, k0, 4, &v) == STORE_OK ? 0 : 1;
+	int first = store_get(t, TBL_FACTS, k0, 4, &v) == PT_OK ? 0 : 1;
 	store_key_u32(k0, (uint32_t)first);
-	assert_int_equal(store_put(t, TBL_FACTS, k0, 4, "PTF2 but short", 14), STORE_OK);
-	assert_int_equal(graph_check(t, &r), STORE_ECORRUPT);
+	assert_int_equal(store_put(t, TBL_FACTS, k0, 4, "PTF2 but short", 14), PT_OK);
+	assert_int_equal(graph_check(t, &r), PT_ECORRUPT);
 	assert_int_equal(r.bad_facts, 1);
 	store_txn_abort(t);
 
 	assert_int_equal(store_txn_begin(w.st, false, &w.txn), 0);
-	assert_int_equal(graph_check(w.txn, &r), STORE_OK); /* nothing was kept */
+	assert_int_equal(graph_check(w.txn, &r), PT_OK); /* nothing was kept */
 	ws_free(&w);
 }
 

@@ -96,11 +96,12 @@ static void test_file_rejects(void **state)
 	rec_file in = sample_file(), out;
 	uint8_t buf[REC_FILE_SIZE + 1] = {0};
 	rec_file_encode(&in, buf);
-	assert_int_equal(rec_file_decode(buf, REC_FILE_SIZE - 1, &out), -1); /* truncated */
-	assert_int_equal(rec_file_decode(buf, REC_FILE_SIZE + 1, &out), -1); /* trailing */
-	assert_int_equal(rec_file_decode(buf, 0, &out), -1);
+	assert_int_equal(rec_file_decode(buf, REC_FILE_SIZE - 1, &out),
+			 PT_ECORRUPT); /* truncated */
+	assert_int_equal(rec_file_decode(buf, REC_FILE_SIZE + 1, &out), PT_ECORRUPT); /* trailing */
+	assert_int_equal(rec_file_decode(buf, 0, &out), PT_ECORRUPT);
 	buf[4] = FILE_CARGO + 1; /* bad type */
-	assert_int_equal(rec_file_decode(buf, REC_FILE_SIZE, &out), -1);
+	assert_int_equal(rec_file_decode(buf, REC_FILE_SIZE, &out), PT_ECORRUPT);
 }
 
 static void test_edge_roundtrip(void **state)
@@ -263,30 +264,30 @@ static void test_entity_rejects(void **state)
 	size_t n = b.len;
 	memcpy(v, b.buf, n);
 
-	assert_int_equal(rec_entity_decode(v, n, &out), 0);      /* control */
-	assert_int_equal(rec_entity_decode(v, n - 1, &out), -1); /* last NUL cut */
-	assert_int_equal(rec_entity_decode(v, REC_ENTITY_HEADER, &out), -1);
-	assert_int_equal(rec_entity_decode(v, REC_ENTITY_HEADER - 1, &out), -1);
-	assert_int_equal(rec_entity_decode(v, 0, &out), -1);
+	assert_int_equal(rec_entity_decode(v, n, &out), 0);               /* control */
+	assert_int_equal(rec_entity_decode(v, n - 1, &out), PT_ECORRUPT); /* last NUL cut */
+	assert_int_equal(rec_entity_decode(v, REC_ENTITY_HEADER, &out), PT_ECORRUPT);
+	assert_int_equal(rec_entity_decode(v, REC_ENTITY_HEADER - 1, &out), PT_ECORRUPT);
+	assert_int_equal(rec_entity_decode(v, 0, &out), PT_ECORRUPT);
 
 	v[n] = 0; /* trailing NUL */
-	assert_int_equal(rec_entity_decode(v, n + 1, &out), -1);
+	assert_int_equal(rec_entity_decode(v, n + 1, &out), PT_ECORRUPT);
 	v[n] = 'x'; /* trailing byte */
-	assert_int_equal(rec_entity_decode(v, n + 1, &out), -1);
+	assert_int_equal(rec_entity_decode(v, n + 1, &out), PT_ECORRUPT);
 
 	size_t nul = REC_ENTITY_HEADER + strlen(in.name); /* name's NUL */
 	v[nul] = 'x';
-	assert_int_equal(rec_entity_decode(v, n, &out), -1);
+	assert_int_equal(rec_entity_decode(v, n, &out), PT_ECORRUPT);
 	v[nul] = 0;
 
 	v[29] = REC_ENTITY_VERSION + 1; /* version */
-	assert_int_equal(rec_entity_decode(v, n, &out), -1);
+	assert_int_equal(rec_entity_decode(v, n, &out), PT_ECORRUPT);
 	v[29] = REC_ENTITY_VERSION;
 
 	v[28] = 0; /* kind */
-	assert_int_equal(rec_entity_decode(v, n, &out), -1);
+	assert_int_equal(rec_entity_decode(v, n, &out), PT_ECORRUPT);
 	v[28] = 14;
-	assert_int_equal(rec_entity_decode(v, n, &out), -1);
+	assert_int_equal(rec_entity_decode(v, n, &out), PT_ECORRUPT);
 	v[28] = 13;
 	assert_int_equal(rec_entity_decode(v, n, &out), 0); /* restored */
 	free(v);

@@ -38,7 +38,7 @@ static void facts_blob(pt_extractor *ex, const char *text, size_t len, const pt_
 {
 	pt_facts f;
 	pt_facts_init(&f);
-	assert_int_equal(pt_extractor_text_tree(ex, text, len, old, out, &f), EXTRACT_OK);
+	assert_int_equal(pt_extractor_text_tree(ex, text, len, old, out, &f), PT_OK);
 	blob->len = 0;
 	pt_facts_encode(&f, blob);
 	pt_facts_free(&f);
@@ -145,7 +145,7 @@ static void test_stale_tree_dropped(void **state)
 	assert_null(old);
 	pt_facts f;
 	pt_facts_init(&f);
-	assert_int_equal(pt_extractor_text_tree(ex, text, len, NULL, &t, &f), EXTRACT_OK);
+	assert_int_equal(pt_extractor_text_tree(ex, text, len, NULL, &t, &f), PT_OK);
 	pt_facts_free(&f);
 	lsp_docs_open(docs, uri, "fn b() {}\n", 10, 1); /* reopened, same version */
 	lsp_docs_set_tree(docs, uri, stamp, t);

@@ -36,7 +36,7 @@ static void add_file(pt_extractor *ex, const char *path, names *out)
 		return;
 	pt_facts fa;
 	pt_facts_init(&fa);
-	if (pt_extractor_text(ex, t, len, &fa) == EXTRACT_OK)
+	if (pt_extractor_text(ex, t, len, &fa) == PT_OK)
 		for (size_t i = 0; i < fa.items.n; i++)
 			if (fa.items.v[i].kind == PT_METHOD && fa.items.v[i].name)
 				pt_vec_push(out, pt_xstrdup(pt_strpool_get(&fa.pool,

@@ -76,19 +76,19 @@ static void test_store_check_scribbled(void **st)
 	char dir[] = "/tmp/pt-regress-XXXXXX";
 	assert_non_null(mkdtemp(dir));
 	store *s = NULL;
-	assert_int_equal(store_open(dir, STORE_CREATE, &s), STORE_OK);
+	assert_int_equal(store_open(dir, STORE_CREATE, &s), PT_OK);
 	store_txn *txn;
-	assert_int_equal(store_txn_begin(s, true, &txn), STORE_OK);
+	assert_int_equal(store_txn_begin(s, true, &txn), PT_OK);
 	char val[300];
 	memset(val, 'v', sizeof val);
 	for (uint64_t i = 0; i < 3000; i++) {
 		uint8_t k[8];
 		store_key_u64(k, i * 2654435761u);
-		assert_int_equal(store_put(txn, TBL_ENTS, k, 8, val, sizeof val), STORE_OK);
+		assert_int_equal(store_put(txn, TBL_ENTS, k, 8, val, sizeof val), PT_OK);
 	}
-	assert_int_equal(store_txn_commit(txn), STORE_OK);
+	assert_int_equal(store_txn_commit(txn), PT_OK);
 	store_close(s);
-	assert_int_equal(store_check(dir), STORE_OK);
+	assert_int_equal(store_check(dir), PT_OK);
 
 	/* every page after the two meta pages overwritten */
 	char path[64];
@@ -104,8 +104,8 @@ static void test_store_check_scribbled(void **st)
 		assert_true(pwrite(fd, junk, sizeof junk, off) > 0);
 	close(fd);
 	int rc = store_check(dir);
-	assert_int_not_equal(rc, STORE_OK); /* reported, and we are still here */
-	assert_int_equal(store_remove(dir), STORE_OK);
+	assert_int_not_equal(rc, PT_OK); /* reported, and we are still here */
+	assert_int_equal(store_remove(dir), PT_OK);
 	rmdir(dir);
 }
 

@@ -1,0 +1,1116 @@
+/* graph/extract_macro.c — macro invocations: their tokens, their items, their
+ * expansions.
+ *
+ * A token tree is not syntax, so the extractor reads an invocation three ways.
+ * A body at item level that opens like an item (and each branch of cfg_if!) is
+ * re-parsed from the file's own text with included ranges and walked as if
+ * written there, so positions stay the file's. An invocation of a
+ * macro_rules! of the same file is matched against its rules: at item level
+ * the template gives the impls and fns it generates, with the calls of their
+ * bodies; inside a fn the calls of the template are the fn's. What is left
+ * is scanned as a flat token list for `impl .. for ..` headers and for calls,
+ * a best effort that keeps apart the names the macro binds itself (hygiene).
+ * The walk (extract.c) hands each invocation to ex_on_macro and calls
+ * ex_expand_local_macros once the file is walked; the shared state is in
+ * extract_int.h.
+ */
+#define _GNU_SOURCE
+#include "extract_int.h"
+
+#include <string.h>
+
+/* ---- macro invocations ---------------------------------------------------------- */
+
+/* The leaves of a token tree, flattened (string literals stay one token). */
+static void flatten_tokens(pt_extractor *x, TSNode tt)
+{
+	TSTreeCursor *c = &x->aux;
+	int depth = 0;
+	pt_vec_clear(&x->toks);
+	ts_tree_cursor_reset(c, tt);
+	for (;;) {
+		TSNode n = ts_tree_cursor_current_node(c);
+		TSSymbol s = ts_node_symbol(n);
+		bool leaf = s == x->S.string_literal || s == x->S.raw_string_literal ||
+			    s == x->S.ident || depth >= 64 || !ts_tree_cursor_goto_first_child(c);
+		if (!leaf) {
+			depth++;
+			continue;
+		}
+		token t = {s, ts_node_start_byte(n), ts_node_end_byte(n), ts_node_start_point(n),
+			   ts_node_end_point(n)};
+		pt_vec_push(&x->toks, t);
+		while (depth > 0 && !ts_tree_cursor_goto_next_sibling(c)) {
+			ts_tree_cursor_goto_parent(c);
+			depth--;
+		}
+		if (depth == 0)
+			return;
+	}
+}
+
+static bool tok_is(const pt_extractor *x, size_t i, TSSymbol s)
+{
+	return i < x->toks.n && x->toks.v[i].sym == s;
+}
+
+/* Skip a balanced `<..>` starting at i; records the names that open a
+ * parameter (`<T`, `, U`) when names is given. */
+static size_t skip_angles(const pt_extractor *x, size_t i, const token **names, int *nn)
+{
+	int depth = 0;
+	for (; i < x->toks.n; i++) {
+		TSSymbol s = x->toks.v[i].sym;
+		if (s == x->S.t_lt)
+			depth++;
+		else if (s == x->S.t_gt)
+			depth--;
+		else if (s == x->S.t_shr)
+			depth -= 2;
+		else if (names && depth == 1 && s == x->S.ident && *nn < 16 &&
+			 (tok_is(x, i - 1, x->S.t_lt) || tok_is(x, i - 1, x->S.t_comma)))
+			names[(*nn)++] = &x->toks.v[i];
+		if (depth <= 0)
+			return i + 1;
+	}
+	return i;
+}
+
+/* Read `a::b::C<..>` at i into out; returns the index after it, 0 if none. */
+static size_t read_path(pt_extractor *x, size_t i, pt_strbuf *out, size_t *nseg)
+{
+	const symbols *S = &x->S;
+	out->len = 0;
+	*nseg = 0;
+	if (tok_is(x, i, S->t_colons))
+		i++;
+	while (i < x->toks.n) {
+		TSSymbol s = x->toks.v[i].sym;
+		if (s != S->ident && s != S->self && s != S->crate && s != S->super &&
+		    s != S->primitive)
+			return 0;
+		const token *t = &x->toks.v[i];
+		const char *p = x->src + t->start;
+		size_t n = t->end - t->start;
+		if (n > 2 && p[0] == 'r' && p[1] == '#') {
+			p += 2;
+			n -= 2;
+		}
+		ex_add_seg(out, 0, p, n);
+		(*nseg)++;
+		i++;
+		if (!tok_is(x, i, S->t_colons))
+			break;
+		i++;
+	}
+	if (tok_is(x, i, S->t_lt))
+		i = skip_angles(x, i, NULL, NULL);
+	return *nseg ? i : 0;
+}
+
+static void macro_impl(pt_extractor *x, TSNode inv, const pt_strbuf *trait, const pt_strbuf *self,
+		       bool generic)
+{
+	int32_t i = ex_add_item(x, inv, PT_IMPL, (TSNode){0});
+	fact_item *it = ex_item_at(x, i);
+	it->flags = FI_TRAIT_IMPL | FI_MACRO_GEN;
+	it->name_span = it->span;
+	it->impl_trait = ex_intern_buf(x, trait);
+	it->impl_self = generic ? 0 : ex_intern_buf(x, self);
+	x->sig.len = 0;
+	pt_strbuf_printf(&x->sig, "impl %.*s for %.*s", (int)trait->len, trait->buf, (int)self->len,
+			 self->buf);
+	ex_item_at(x, i)->sig = ex_intern_buf(x, &x->sig);
+}
+
+/* Index k of x->walked, from w0 on, whose range holds byte at, advancing
+ * *k (tokens are visited in order and the ranges are sorted); -1 if none. */
+static long walked_at(const pt_extractor *x, size_t *k, uint32_t at)
+{
+	while (*k < x->walked.n && x->walked.v[*k].end <= at)
+		(*k)++;
+	return (*k < x->walked.n && x->walked.v[*k].start <= at) ? (long)*k : -1;
+}
+
+/* The first token at or after i that lies outside the items re-parsed
+ * from this invocation (walked ranges from *k on). */
+static size_t past_walked(const pt_extractor *x, size_t *k, size_t i)
+{
+	long w;
+	while (i < x->toks.n && (w = walked_at(x, k, x->toks.v[i].start)) >= 0) {
+		uint32_t end = x->walked.v[w].end;
+		while (i < x->toks.n && x->toks.v[i].start < end)
+			i++;
+	}
+	return i;
+}
+
+/* Best effort: `impl <path> for <path>` sequences in an item-level
+ * invocation's tokens become macro-generated impls, except inside the
+ * items that re-parsing already found (x->walked from w0). */
+static void scan_macro_impls(pt_extractor *x, TSNode inv, TSNode tt, size_t w0)
+{
+	uint32_t a = ts_node_start_byte(tt), b = ts_node_end_byte(tt);
+	if (!memmem(x->src + a, b - a, "impl", 4))
+		return;
+	flatten_tokens(x, tt);
+	const symbols *S = &x->S;
+	size_t k = w0;
+	for (size_t i = 0; (i = past_walked(x, &k, i)) < x->toks.n; i++) {
+		if (x->toks.v[i].sym != S->t_impl)
+			continue;
+		const token *names[16];
+		int nn = 0;
+		size_t j = i + 1, nt, ns;
+		if (tok_is(x, j, S->t_lt))
+			j = skip_angles(x, j, names, &nn);
+		j = read_path(x, j, &x->gb, &nt);
+		if (!j || !tok_is(x, j, S->t_for))
+			continue;
+		j++;
+		while (tok_is(x, j, S->t_amp) || tok_is(x, j, S->t_mut) || tok_is(x, j, S->t_dyn) ||
+		       (tok_is(x, j, S->t_quote) && tok_is(x, j + 1, S->ident)))
+			j += tok_is(x, j, S->t_quote) ? 2 : 1;
+		if (!read_path(x, j, &x->tmp, &ns))
+			continue;
+		bool generic = false;
+		for (int m = 0; m < nn && ns == 1; m++)
+			generic |= names[m]->end - names[m]->start == x->tmp.len &&
+				   memcmp(x->src + names[m]->start, x->tmp.buf, x->tmp.len) == 0;
+		macro_impl(x, inv, &x->gb, &x->tmp, generic);
+	}
+}
+
+static bool item_level(const pt_extractor *x, size_t d)
+{
+	uint8_t p = up_role(x, d, 1);
+	if (p == R_EXPR_STMT)
+		p = up_role(x, d, 2);
+	return p == R_SOURCE || p == R_DECL_LIST;
+}
+
+/* ---- item-level macro bodies, re-parsed -------------------------------------- */
+
+#define MAX_MACRO_NEST 8
+#define MAX_RANGES     256
+
+/* The text between a token tree's delimiters, as a range to parse. */
+static bool inner_range(TSNode tt, TSRange *r)
+{
+	uint32_t n = ts_node_child_count(tt);
+	if (n < 2)
+		return false;
+	TSNode o = ts_node_child(tt, 0), c = ts_node_child(tt, n - 1);
+	if (ts_node_is_named(o) || ts_node_is_named(c) || ts_node_is_missing(c))
+		return false;
+	*r = (TSRange){ts_node_end_point(o), ts_node_start_point(c), ts_node_end_byte(o),
+		       ts_node_start_byte(c)};
+	return r->end_byte > r->start_byte;
+}
+
+/* The tokens that can open an item (or its attributes). */
+static bool starts_item(const pt_extractor *x, TSNode t)
+{
+	static const char *const heads[] = {"pub",    "impl",   "fn",     "mod",        "use",
+					    "struct", "enum",   "trait",  "type",       "const",
+					    "static", "unsafe", "extern", "macro_rules"};
+	size_t n;
+	const char *s = ident(x, t, &n);
+	if (text_is(s, n, "#")) { /* an attribute, not quote!'s `#name` */
+		TSNode next = ts_node_next_sibling(t);
+		return !null(next) && (x->src[ts_node_start_byte(next)] == '[' ||
+				       x->src[ts_node_start_byte(next)] == '!');
+	}
+	for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++)
+		if (text_is(s, n, heads[i]))
+			return true;
+	return false;
+}
+
+/* cfg_if! { if #[cfg(..)] { items } else if .. { items } else { items } }:
+ * every `{..}` group at the top of the token tree. */
+static uint32_t cfg_if_ranges(pt_extractor *x, TSNode tt, TSRange *r)
+{
+	TSTreeCursor *c = &x->aux;
+	uint32_t n = 0;
+	ts_tree_cursor_reset(c, tt);
+	if (!ts_tree_cursor_goto_first_child(c))
+		return 0;
+	while (n < MAX_RANGES && ts_tree_cursor_goto_next_sibling(c)) {
+		TSNode k = ts_tree_cursor_current_node(c);
+		if (ts_node_symbol(k) == x->S.token_tree && x->src[ts_node_start_byte(k)] == '{' &&
+		    inner_range(k, &r[n]))
+			n++;
+	}
+	return n;
+}
+
+/* The ranges of invocation n (macro path m, token tree tt) that hold
+ * items: cfg_if!'s branches, or the whole body when it opens like an item. */
+static uint32_t item_ranges(pt_extractor *x, TSNode m, TSNode tt, TSRange *r)
+{
+	TSNode name = ts_node_symbol(m) == x->S.scoped_ident ? child(m, x->F.name) : m;
+	size_t len = 0;
+	const char *s = null(name) ? "" : ident(x, name, &len);
+	if (text_is(s, len, "cfg_if"))
+		return cfg_if_ranges(x, tt, r);
+	if (text_is(s, len, "macro_rules"))
+		return 0;
+	TSNode first = ts_node_child(tt, 1);
+	if (null(first) || ts_node_child_count(tt) < 3 || !starts_item(x, first))
+		return 0;
+	return inner_range(tt, r) ? 1 : 0;
+}
+
+/* Parse ranges r of the file's own text and walk the items found there as
+ * if written at depth d, in the current context. Positions are the file's,
+ * since the ranges select bytes of the same text. */
+static bool reparse(pt_extractor *x, const TSRange *r, uint32_t n, size_t d)
+{
+	if (!n || x->in_macro >= MAX_MACRO_NEST || !ts_parser_set_included_ranges(x->parser, r, n))
+		return false;
+	TSTree *t = ts_parser_parse_string(x->parser, NULL, x->src, x->len);
+	if (!t)
+		ts_parser_reset(x->parser);
+	ts_parser_set_included_ranges(x->parser, NULL, 0);
+	if (!t)
+		return false;
+	TSNode root = ts_tree_root_node(t);
+	TSTreeCursor c = ts_tree_cursor_new(root);
+	size_t top = x->sub_top;
+	x->sub_top = d + 1;
+	x->in_macro++;
+	ex_clear_pending(x);
+	ex_walk(x, &c, root, d);
+	ex_clear_pending(x);
+	x->in_macro--;
+	x->sub_top = top;
+	ts_tree_cursor_delete(&c);
+	pt_vec_push(&x->subtrees, t); /* its nodes may be in mdefs and minvs */
+	return true;
+}
+
+/* The A of path `T::A::f` (b, sep at its first `::`): an associated type
+ * of generic parameter T, interned; 0 for `T::f`. */
+uint32_t ex_assoc_seg(pt_extractor *x, const pt_strbuf *b, const char *sep)
+{
+	const char *a = sep + 2, *end = b->buf + b->len;
+	const char *next = memmem(a, (size_t)(end - a), "::", 2);
+	if (!next || memmem(next + 2, (size_t)(end - next - 2), "::", 2))
+		return 0;
+	return ex_intern(x, a, (size_t)(next - a));
+}
+
+/* ---- macro_rules! templates ---------------------------------------------------- */
+
+static void find_rebound(pt_extractor *x);
+static void scan_tokens(pt_extractor *x, size_t i, size_t end, size_t w0);
+
+/* The calls in template tokens [i, end), as calls of item from, at their
+ * place in the definition: the template's own names are not the
+ * invocation's locals (hygiene), its metavariables are what x->mvals say. */
+static void template_calls(pt_extractor *x, int32_t from, size_t i, size_t end)
+{
+	int32_t saved = x->cx.from;
+	x->cx.from = from;
+	x->hygienic = true;
+	find_rebound(x);
+	scan_tokens(x, i, end, x->walked.n);
+	x->hygienic = false;
+	x->cx.from = saved;
+}
+
+/* The body of the template fn whose name ends before token i: the tokens
+ * inside its braces as [*a, *b); false when it has none. */
+static bool fn_body_toks(const pt_extractor *x, size_t i, size_t *a, size_t *b)
+{
+	const symbols *S = &x->S;
+	for (; i < x->toks.n && !tok_is(x, i, S->t_lbrace); i++)
+		if (tok_is(x, i, S->t_fn) || x->src[x->toks.v[i].start] == ';')
+			return false;
+	int depth = 0;
+	for (size_t j = i; j < x->toks.n; j++) {
+		depth += tok_is(x, j, S->t_lbrace) - tok_is(x, j, S->t_rbrace);
+		if (depth == 0) {
+			*a = i + 1;
+			*b = j;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool is_name_tok(const pt_extractor *x, TSSymbol s)
+{
+	const symbols *S = &x->S;
+	return s == S->ident || s == S->self || s == S->crate || s == S->super || s == S->primitive;
+}
+
+/* Split invocation token tree tt at its top-level commas (outside `<..>`)
+ * into x->args: each argument's leading path (`&'a mut a::B<T>` → "a::B"),
+ * "" when it does not start with one. A trailing comma adds nothing. */
+static void split_args(pt_extractor *x, TSNode tt)
+{
+	TSTreeCursor *c = &x->aux;
+	const symbols *S = &x->S;
+	uint32_t total = ts_node_child_count(tt), idx = 0, at = 0;
+	int angle = 0;
+	bool any = false, open = true, done = false, lifetime = false;
+	TSNode last = {0};
+	pt_vec_clear(&x->args);
+	pt_vec_clear(&x->argname);
+	x->abuf.len = 0;
+	ts_tree_cursor_reset(c, tt);
+	if (!ts_tree_cursor_goto_first_child(c))
+		return;
+	while (ts_tree_cursor_goto_next_sibling(c)) {
+		TSNode n = ts_tree_cursor_current_node(c);
+		TSSymbol s = ts_node_symbol(n);
+		if (++idx >= total - 1 || (s == S->t_comma && angle <= 0)) {
+			brange r = {at, (uint32_t)x->abuf.len};
+			if (any) {
+				pt_vec_push(&x->args, r);
+				pt_vec_push(&x->argname, last);
+			}
+			last = (TSNode){0};
+			at = (uint32_t)x->abuf.len;
+			any = done = lifetime = false;
+			open = true;
+			angle = 0;
+			continue;
+		}
+		any = true;
+		angle += (s == S->t_lt) - (s == S->t_gt) - 2 * (s == S->t_shr);
+		bool empty = at == x->abuf.len;
+		size_t len;
+		const char *t = ident(x, n, &len);
+		if (done || angle > 0 || s == S->t_gt || s == S->t_shr) {
+			done = true;
+		} else if (empty && (s == S->t_amp || s == S->t_dyn || s == S->lifetime ||
+				     text_is(t, len, "mut"))) {
+			continue;
+		} else if (empty && s == S->t_quote) {
+			lifetime = true;
+		} else if (lifetime && s == S->ident) {
+			lifetime = false; /* the `a` of `'a` */
+		} else if (is_name_tok(x, s) && open) {
+			ex_add_seg(&x->abuf, at, t, len);
+			last = n;
+			open = false;
+		} else if (s == S->t_colons && !open) {
+			open = true;
+		} else if (!(s == S->t_colons && empty)) {
+			done = true;
+		}
+	}
+}
+
+/* `$($t:ty)*` (no separator): every top-level path of tt is one
+ * argument, into x->args ("i8 i16 a::B<T>" gives three). */
+static void split_paths(pt_extractor *x, TSNode tt)
+{
+	TSTreeCursor *c = &x->aux;
+	const symbols *S = &x->S;
+	uint32_t at = 0;
+	int angle = 0;
+	bool in = false, open = false;
+	TSNode last = {0};
+	pt_vec_clear(&x->args);
+	pt_vec_clear(&x->argname);
+	x->abuf.len = 0;
+	ts_tree_cursor_reset(c, tt);
+	if (!ts_tree_cursor_goto_first_child(c))
+		return;
+	while (ts_tree_cursor_goto_next_sibling(c)) {
+		TSNode n = ts_tree_cursor_current_node(c);
+		TSSymbol s = ts_node_symbol(n);
+		angle += (s == S->t_lt) - (s == S->t_gt) - 2 * (s == S->t_shr);
+		if (angle > 0 || s == S->t_gt || s == S->t_shr)
+			continue;
+		bool name = is_name_tok(x, s);
+		if (in && (name ? !open : !(s == S->t_colons))) {
+			brange r = {at, (uint32_t)x->abuf.len};
+			pt_vec_push(&x->args, r);
+			pt_vec_push(&x->argname, last);
+			at = (uint32_t)x->abuf.len;
+			in = false;
+		}
+		if (name) {
+			size_t len;
+			const char *t = ident(x, n, &len);
+			ex_add_seg(&x->abuf, at, t, len);
+			last = n;
+			in = true;
+			open = false;
+		} else if (s == S->t_colons) {
+			open = in;
+		}
+	}
+}
+
+/* The metavariables of a rule's pattern, in order, into x->binds; the
+ * index of the repetition one through *rep (-1 if none), and whether that
+ * repetition has no separator. Returns false when the pattern is not a
+ * flat list we can match by counting. */
+static bool rule_bindings(pt_extractor *x, TSNode pat, int *rep, bool *spaced)
+{
+	TSTreeCursor *c = &x->aux;
+	const symbols *S = &x->S;
+	pt_vec_clear(&x->binds);
+	*rep = -1;
+	ts_tree_cursor_reset(c, pat);
+	if (!ts_tree_cursor_goto_first_child(c))
+		return false;
+	do {
+		TSNode n = ts_tree_cursor_current_node(c);
+		TSSymbol s = ts_node_symbol(n);
+		TSNode b = n;
+		if (s == S->repetition_pattern) {
+			uint32_t nb = 0, k = ts_node_named_child_count(n);
+			for (uint32_t i = 0; i < k; i++)
+				if (ts_node_symbol(ts_node_named_child(n, i)) == S->binding_pattern)
+					b = ts_node_named_child(n, i), nb++;
+			if (nb == 0)
+				continue; /* `$(,)?` */
+			if (nb > 1 || *rep >= 0)
+				return false;
+			*rep = (int)x->binds.n;
+			/* the separator is not a node of its own: look at the text
+			 * between the `)` and the `*` */
+			uint32_t nc = ts_node_child_count(n);
+			TSNode close = nc >= 2 ? ts_node_child(n, nc - 2) : (TSNode){0};
+			TSNode op = ts_node_child(n, nc - 1);
+			*spaced = !null(close) && !null(op);
+			for (uint32_t at = null(close) ? 0 : ts_node_end_byte(close);
+			     *spaced && at < ts_node_start_byte(op); at++)
+				*spaced = ex_is_space(x->src[at]);
+		} else if (s != S->binding_pattern) {
+			continue;
+		}
+		TSNode name = child(b, x->F.name);
+		if (null(name))
+			return false;
+		binding bd = {ts_node_start_byte(name),
+			      ts_node_end_byte(name) - ts_node_start_byte(name),
+			      s != S->binding_pattern};
+		pt_vec_push(&x->binds, bd);
+	} while (ts_tree_cursor_goto_next_sibling(c));
+	return true;
+}
+
+/* A pattern that opens with a literal token (`(@inner $t:ty)`) only fits
+ * an invocation that opens with the same text. */
+static bool same_head(pt_extractor *x, TSNode pat, TSNode tt)
+{
+	TSNode p = ts_node_child(pat, 1), a = ts_node_child(tt, 1);
+	if (null(p) || ts_node_symbol(p) == x->S.binding_pattern ||
+	    ts_node_symbol(p) == x->S.repetition_pattern || ts_node_child_count(pat) < 3)
+		return true;
+	uint32_t pn = ts_node_end_byte(p) - ts_node_start_byte(p);
+	return !null(a) && ts_node_end_byte(a) - ts_node_start_byte(a) == pn &&
+	       memcmp(x->src + ts_node_start_byte(p), x->src + ts_node_start_byte(a), pn) == 0;
+}
+
+/* Argument index for binding k of nb (repetition at rep, its r-th use). */
+static size_t arg_of(const pt_extractor *x, size_t k, int rep, size_t r)
+{
+	size_t nb = x->binds.n, na = x->args.n;
+	if (rep < 0 || k < (size_t)rep)
+		return k;
+	if (k == (size_t)rep)
+		return k + r;
+	return na - (nb - k);
+}
+
+/* Read a template path at *i (names, `::`, metavariables) into out,
+ * substituting arguments; sets *rep_used when a repetition binding is met
+ * (and fails then when r is past the nrep repeated arguments). */
+static bool template_path(pt_extractor *x, size_t *i, pt_strbuf *out, int rep, size_t r,
+			  size_t nrep, bool *rep_used)
+{
+	const symbols *S = &x->S;
+	size_t j = *i, nseg = 0;
+	out->len = 0;
+	x->sub_arg = -1;
+	long sub = -1;
+	if (tok_is(x, j, S->t_colons))
+		j++;
+	while (j < x->toks.n && nseg < MAX_SEGS) {
+		const token *t = &x->toks.v[j];
+		const char *p = x->src + t->start;
+		size_t n = t->end - t->start;
+		if (t->sym == S->metavar && text_is(p, n, "$crate")) {
+			ex_add_seg(out, 0, "crate", 5);
+		} else if (t->sym == S->metavar) {
+			size_t k = 0;
+			while (k < x->binds.n && !(x->binds.v[k].len == n &&
+						   memcmp(x->src + x->binds.v[k].start, p, n) == 0))
+				k++;
+			if (k == x->binds.n)
+				return false;
+			*rep_used |= x->binds.v[k].rep;
+			if (x->binds.v[k].rep && r >= nrep)
+				return false;
+			size_t ai = arg_of(x, k, rep, r);
+			const brange *a = &x->args.v[ai];
+			if (a->end == a->start)
+				return false;
+			ex_add_seg(out, 0, x->abuf.buf + a->start, a->end - a->start);
+			sub = nseg == 0 ? (long)ai : -1;
+		} else if (is_name_tok(x, t->sym)) {
+			if (n > 2 && p[0] == 'r' && p[1] == '#')
+				p += 2, n -= 2;
+			ex_add_seg(out, 0, p, n);
+		} else {
+			return false;
+		}
+		nseg++;
+		j++;
+		if (!tok_is(x, j, S->t_colons))
+			break;
+		j++;
+	}
+	if (tok_is(x, j, S->t_lt))
+		j = skip_angles(x, j, NULL, NULL);
+	*i = j;
+	if (nseg == 1)
+		x->sub_arg = sub;
+	return nseg > 0;
+}
+
+/* One `impl Trait for Self` of a template at token i, with the r-th of
+ * nrep repetition arguments (r = nrep: only look); returns whether the
+ * header uses the repetition. */
+static bool template_impl(pt_extractor *x, TSNode inv, size_t i, int rep, size_t r, size_t nrep)
+{
+	const symbols *S = &x->S;
+	const token *names[16];
+	int nn = 0;
+	bool used = false;
+	size_t j = i + 1;
+	if (tok_is(x, j, S->t_lt))
+		j = skip_angles(x, j, names, &nn);
+	if (!template_path(x, &j, &x->gb, rep, r, nrep, &used) || !tok_is(x, j, S->t_for))
+		return used;
+	j++;
+	while (tok_is(x, j, S->t_amp) || tok_is(x, j, S->t_mut) || tok_is(x, j, S->t_dyn) ||
+	       (tok_is(x, j, S->t_quote) && tok_is(x, j + 1, S->ident)))
+		j += tok_is(x, j, S->t_quote) ? 2 : 1;
+	if (tok_is(x, j, S->t_lbrack) || tok_is(x, j, S->t_lparen)) {
+		/* an array, slice or tuple: a type without a path, kept unnamed
+		 * as in a hand-written impl; one impl for all the repetition's
+		 * arguments, which would all be the same */
+		if (r != nrep) {
+			x->tmp.len = 0;
+			macro_impl(x, inv, &x->gb, &x->tmp, true);
+		}
+		return used;
+	}
+	if (!template_path(x, &j, &x->tmp, rep, r, nrep, &used) || r == nrep)
+		return used;
+	bool generic = false;
+	for (int m = 0; m < nn && !memmem(x->tmp.buf, x->tmp.len, "::", 2); m++)
+		generic |= names[m]->end - names[m]->start == x->tmp.len &&
+			   memcmp(x->src + names[m]->start, x->tmp.buf, x->tmp.len) == 0;
+	macro_impl(x, inv, &x->gb, &x->tmp, generic);
+	return used;
+}
+
+/* One `fn name` of a template at token i (name a plain identifier or a
+ * metavariable of a non-repeated binding): a method (inside an impl or
+ * trait) or function at the invocation, named as the expansion names it. */
+static void template_fn(pt_extractor *x, TSNode inv, size_t i, int rep)
+{
+	bool used = false;
+	size_t j = i + 1;
+	if (!template_path(x, &j, &x->tmp, rep, 0, 0, &used) || used ||
+	    memmem(x->tmp.buf, x->tmp.len, "::", 2))
+		return;
+	int32_t p = x->cx.parent;
+	uint8_t pk = p >= 0 ? ex_item_at(x, p)->kind : 0;
+	int32_t k = ex_add_item(x, inv, (pk == PT_IMPL || pk == PT_TRAIT) ? PT_METHOD : PT_FUNCTION,
+				(TSNode){0});
+	fact_item *it = ex_item_at(x, k);
+	it->flags |= FI_MACRO_GEN | FI_HAS_BODY;
+	it->name_span = it->span;
+	/* a name the invocation passes (`define!(is_x, set_x)`) is named there */
+	if (x->sub_arg >= 0 && (size_t)x->sub_arg < x->argname.n && !null(x->argname.v[x->sub_arg]))
+		it->name_span = span_of(x->argname.v[x->sub_arg]);
+	it->name = ex_intern_buf(x, &x->tmp);
+	x->sig.len = 0;
+	pt_strbuf_printf(&x->sig, "fn %.*s", (int)x->tmp.len, x->tmp.buf);
+	ex_item_at(x, k)->sig = ex_intern_buf(x, &x->sig);
+	size_t a, b;
+	if (fn_body_toks(x, j, &a, &b))
+		template_calls(x, k, a, b);
+}
+
+/* The trait impls and fns of template body tt, arguments in x->args: one
+ * impl per repeated argument when the header names the repetition's
+ * metavariable. */
+static void expand_template(pt_extractor *x, TSNode inv, TSNode tt, int rep)
+{
+	size_t nrep = rep < 0 ? 0 : x->args.n + 1 - x->binds.n;
+	flatten_tokens(x, tt);
+	int depth = 0;
+	for (size_t i = 0; i < x->toks.n; i++) {
+		TSSymbol sym = x->toks.v[i].sym;
+		depth += (sym == x->S.t_lbrace) - (sym == x->S.t_rbrace);
+		/* fns at the template's top level only (inside its own braces),
+		 * not those inside an impl or a fn body of the template */
+		if (sym == x->S.t_fn && depth == 1 && x->cx.parent >= 0)
+			template_fn(x, inv, i, rep);
+		if (sym != x->S.t_impl)
+			continue;
+		if (!template_impl(x, inv, i, rep, nrep, nrep))
+			template_impl(x, inv, i, rep, 0, SIZE_MAX);
+		else
+			for (size_t r = 0; r < nrep; r++)
+				template_impl(x, inv, i, rep, r, nrep);
+	}
+}
+
+static bool same_text(const pt_extractor *x, TSNode a, TSNode b)
+{
+	uint32_t n = ts_node_end_byte(a) - ts_node_start_byte(a);
+	return ts_node_end_byte(b) - ts_node_start_byte(b) == n &&
+	       memcmp(x->src + ts_node_start_byte(a), x->src + ts_node_start_byte(b), n) == 0;
+}
+
+/* Whether invocation token tree tt fits rule pattern pat, matched as rustc
+ * does for patterns without repetitions or nested groups: literal tokens
+ * equal; `ident`, `tt`, `lifetime` and `literal` take one token tree; the
+ * other fragments (expr, ty, path, ..) every tree up to the pattern's next
+ * literal token. What each metavariable took goes to x->mvals. */
+static bool rule_match(pt_extractor *x, TSNode pat, TSNode tt)
+{
+	const symbols *S = &x->S;
+	uint32_t np = ts_node_child_count(pat), nt = ts_node_child_count(tt), j = 1;
+	pt_vec_clear(&x->mvals);
+	if (np < 2 || nt < 2)
+		return false;
+	for (uint32_t i = 1; i + 1 < np; i++) {
+		TSNode p = ts_node_child(pat, i);
+		TSSymbol ps = ts_node_symbol(p);
+		if (ps == S->repetition_pattern || ps == ts_node_symbol(pat))
+			return false;
+		if (ps != S->binding_pattern) {
+			if (j + 1 >= nt || !same_text(x, p, ts_node_child(tt, j)))
+				return false;
+			j++;
+			continue;
+		}
+		TSNode name = child(p, x->F.name), frag = child(p, x->F.type);
+		if (null(name) || null(frag))
+			return false;
+		size_t fl;
+		const char *f = ident(x, frag, &fl);
+		uint32_t j0 = j;
+		if (text_is(f, fl, "ident") || text_is(f, fl, "tt") || text_is(f, fl, "lifetime") ||
+		    text_is(f, fl, "literal")) {
+			j++;
+		} else {
+			TSNode next = i + 2 < np ? ts_node_child(pat, i + 1) : (TSNode){0};
+			TSSymbol ns = null(next) ? 0 : ts_node_symbol(next);
+			if (ns == S->binding_pattern || ns == S->repetition_pattern ||
+			    ns == ts_node_symbol(pat))
+				return false;
+			while (j + 1 < nt &&
+			       (null(next) || !same_text(x, next, ts_node_child(tt, j))))
+				j++;
+		}
+		if (j == j0 || j + 1 > nt)
+			return false;
+		TSNode a = ts_node_child(tt, j0), b = ts_node_child(tt, j - 1);
+		mval v = {ts_node_start_byte(name),
+			  ts_node_end_byte(name) - ts_node_start_byte(name),
+			  j == j0 + 1 ? ts_node_symbol(a) : 0, ts_node_start_byte(a),
+			  ts_node_end_byte(b)};
+		pt_vec_push(&x->mvals, v);
+	}
+	return j + 1 == nt;
+}
+
+/* The first rule of def whose metavariables fit the invocation's arguments. */
+static void expand_with(pt_extractor *x, TSNode def, TSNode inv, TSNode tt)
+{
+	TSTreeCursor c = ts_tree_cursor_new(def); /* x->aux serves the helpers */
+	bool more = ts_tree_cursor_goto_first_child(&c);
+	split_args(x, tt);
+	for (; more; more = ts_tree_cursor_goto_next_sibling(&c)) {
+		TSNode rule = ts_tree_cursor_current_node(&c);
+		if (ts_node_symbol(rule) != x->S.macro_rule)
+			continue;
+		TSNode pat = child(rule, x->F.left), body = child(rule, x->F.right);
+		int rep;
+		bool spaced = false;
+		if (null(pat) || null(body) || !rule_bindings(x, pat, &rep, &spaced) ||
+		    !same_head(x, pat, tt))
+			continue;
+		if (rep >= 0 && spaced && x->binds.n == 1)
+			split_paths(x, tt);
+		else if (rep < 0 ? x->args.n != x->binds.n : x->args.n + 1 < x->binds.n)
+			continue;
+		if (!rule_match(x, pat, tt))
+			pt_vec_clear(&x->mvals);
+		expand_template(x, inv, body, rep);
+		pt_vec_clear(&x->mvals);
+		break;
+	}
+	ts_tree_cursor_delete(&c);
+}
+
+/* The macro_rules! definition named like invocation inv's macro: the last
+ * one before it, else the first after it. */
+static TSNode find_def(pt_extractor *x, TSNode inv)
+{
+	TSNode m = child(inv, x->F.macro), found = {0};
+	size_t n;
+	const char *s = ident(x, m, &n);
+	for (size_t i = 0; i < x->mdefs.n; i++) {
+		TSNode d = x->mdefs.v[i];
+		size_t dn;
+		const char *ds = ident(x, child(d, x->F.name), &dn);
+		if (dn != n || memcmp(ds, s, n) != 0)
+			continue;
+		if (null(found) || ts_node_start_byte(d) < ts_node_start_byte(inv))
+			found = d;
+		if (ts_node_start_byte(d) > ts_node_start_byte(inv))
+			break;
+	}
+	return found;
+}
+
+/* After the walk: expand the item-level invocations of the file's
+ * macros, now that every definition is known. */
+void ex_expand_local_macros(pt_extractor *x)
+{
+	ctx saved = x->cx;
+	for (size_t i = 0; i < x->minvs.n && x->mdefs.n; i++) {
+		TSNode inv = x->minvs.v[i].node, def = find_def(x, inv);
+		TSNode tt = null(def) ? def : ex_find_child(x, inv, x->S.token_tree);
+		x->cx = x->minvs.v[i].cx;
+		if (!null(tt))
+			expand_with(x, def, inv, tt);
+	}
+	x->cx = saved;
+}
+
+/* ---- calls in macro arguments ---------------------------------------------------- */
+
+static pt_span tok_span(const token *t)
+{
+	return (pt_span){t->start, t->end, t->a.row, t->a.column, t->b.row, t->b.column};
+}
+
+static const char *tok_text(const pt_extractor *x, const token *t, size_t *n)
+{
+	const char *p = x->src + t->start;
+	*n = t->end - t->start;
+	if (*n > 2 && p[0] == 'r' && p[1] == '#') {
+		p += 2;
+		*n -= 2;
+	}
+	return p;
+}
+
+/* `#[..]` / `#![..]` at i: the index of its `]`, else i. */
+static size_t skip_attr(const pt_extractor *x, size_t i)
+{
+	size_t j = i + 1 + tok_is(x, i + 1, x->S.t_bang);
+	int depth = 0;
+	if (!tok_is(x, j, x->S.t_lbrack))
+		return i;
+	for (; j < x->toks.n; j++) {
+		depth += (x->toks.v[j].sym == x->S.t_lbrack) - (x->toks.v[j].sym == x->S.t_rbrack);
+		if (depth == 0)
+			return j;
+	}
+	return x->toks.n - 1;
+}
+
+/* The names the macro's tokens bind themselves: closure params (`|x|`,
+ * `|a, b|`; not the middle ones of three), `let x`, `let mut x`,
+ * `for x in`, `x @ ..`. A receiver with one of those names is not the
+ * local of the same name outside. */
+static void find_rebound(pt_extractor *x)
+{
+	const symbols *S = &x->S;
+	pt_vec_clear(&x->rebound);
+	for (size_t i = 1; i < x->toks.n; i++) {
+		const token *t = &x->toks.v[i], *prev = &x->toks.v[i - 1];
+		TSSymbol p = prev->sym;
+		if (t->sym != S->ident)
+			continue;
+		if (p == S->t_pipe || p == S->t_let || p == S->t_for ||
+		    text_is(x->src + prev->start, prev->end - prev->start, "mut") ||
+		    tok_is(x, i + 1, S->t_pipe) || tok_is(x, i + 1, S->t_at)) {
+			brange r = {t->start, t->end};
+			pt_vec_push(&x->rebound, r);
+		}
+	}
+}
+
+static bool is_rebound(const pt_extractor *x, const char *s, size_t n)
+{
+	for (size_t i = 0; i < x->rebound.n; i++) {
+		const brange *r = &x->rebound.v[i];
+		if (r->end - r->start == n && memcmp(x->src + r->start, s, n) == 0)
+			return true;
+	}
+	return false;
+}
+
+static const local *tok_local(const pt_extractor *x, const char *s, size_t n)
+{
+	return x->hygienic || is_rebound(x, s, n) ? NULL : ex_lookup_str(x, s, n);
+}
+
+/* The value a lone token names: `self`, a local, or a metavariable of the
+ * rule being expanded that took one such token from the invocation. */
+static desc tok_base(pt_extractor *x, const token *t)
+{
+	const symbols *S = &x->S;
+	size_t n;
+	const char *s = tok_text(x, t, &n);
+	if (t->sym == S->metavar) {
+		const mval *v = NULL;
+		for (size_t k = 0; k < x->mvals.n && !v; k++)
+			if (x->mvals.v[k].len == n &&
+			    memcmp(x->src + x->mvals.v[k].start, s, n) == 0)
+				v = &x->mvals.v[k];
+		if (!v || (v->sym != S->self && v->sym != S->ident))
+			return (desc){0};
+		if (v->sym == S->self)
+			return ex_self_desc(x);
+		const local *l = ex_lookup_str(x, x->src + v->tstart, v->tend - v->tstart);
+		return l ? l->d : (desc){0};
+	}
+	if (t->sym == S->self)
+		return ex_self_desc(x);
+	const local *l = t->sym == S->ident ? tok_local(x, s, n) : NULL;
+	return l ? l->d : (desc){0};
+}
+
+/* `(**self)` ending at token i (its `)`), not a call's arguments: the T of
+ * an impl for `&mut T` / `Box<T>` (see deref_bounds). */
+static desc tok_deref_self(pt_extractor *x, size_t i)
+{
+	const symbols *S = &x->S;
+	if (!x->cx.deref_self || i < 4 || !tok_is(x, i, S->t_rparen) ||
+	    !tok_is(x, i - 1, S->self) || !tok_is(x, i - 2, S->t_star) ||
+	    !tok_is(x, i - 3, S->t_star) || !tok_is(x, i - 4, S->t_lparen))
+		return (desc){0};
+	TSSymbol p = i >= 5 ? x->toks.v[i - 5].sym : 0;
+	if (i >= 5 && (is_name_tok(x, p) || p == S->metavar || p == S->t_rparen ||
+		       p == S->t_rbrack || p == S->t_gt || p == S->t_bang))
+		return (desc){0};
+	return (desc){RECV_BOUND, x->cx.deref_self, 0};
+}
+
+/* What the tokens before the `.` at i - 1 say about the receiver: a plain
+ * local, `self`, or a field of one of those. */
+static desc tok_recv(pt_extractor *x, size_t i)
+{
+	const symbols *S = &x->S;
+	if (i < 3)
+		return (desc){0};
+	const token *r = &x->toks.v[i - 2];
+	bool root = !tok_is(x, i - 3, S->t_dot) && !tok_is(x, i - 3, S->t_colons);
+	size_t n;
+	const char *s = tok_text(x, r, &n);
+	if (r->sym == S->t_rparen)
+		return tok_deref_self(x, i - 2);
+	if (root && (r->sym == S->self || r->sym == S->ident || r->sym == S->metavar))
+		return tok_base(x, r);
+	if (r->sym != S->ident || !tok_is(x, i - 3, S->t_dot) || i < 5 ||
+	    tok_is(x, i - 5, S->t_dot) || tok_is(x, i - 5, S->t_colons))
+		return (desc){0};
+	desc base = tok_base(x, &x->toks.v[i - 4]);
+	if (base.kind != RECV_TYPE)
+		return (desc){0};
+	return (desc){RECV_FIELD, base.path, ex_intern(x, s, n)};
+}
+
+/* `recv.name(` with name at token i. */
+static void tok_method(pt_extractor *x, size_t i)
+{
+	size_t j = i + 1;
+	if (tok_is(x, j, x->S.t_colons) && tok_is(x, j + 1, x->S.t_lt))
+		j = skip_angles(x, j + 1, NULL, NULL);
+	if (!tok_is(x, j, x->S.t_lparen))
+		return;
+	desc d = tok_recv(x, i);
+	size_t n;
+	const char *s = tok_text(x, &x->toks.v[i], &n);
+	uint32_t nm = ex_intern(x, s, n);
+	fact_ref *r = ex_add_ref(x, FR_CALL_METHOD, tok_span(&x->toks.v[i]), 0);
+	r->name = nm;
+	r->recv_kind = d.kind;
+	r->recv_path = d.path;
+	r->recv_name = d.name;
+}
+
+/* Words that token trees lex as identifiers but that never name a
+ * callee (`for x in (a..b)`, `move (..)`, `self (..)`). */
+static bool keyword_word(const char *s, size_t n)
+{
+	static const char *const words[] = {
+		"in",    "ref",    "move",  "dyn",   "else",   "yield", "box",   "extern", "self",
+		"super", "crate",  "async", "await", "where",  "loop",  "mut",   "if",     "while",
+		"match", "return", "let",   "as",    "unsafe", "for",   "union", "default"};
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (text_is(s, n, words[i]))
+			return true;
+	return false;
+}
+
+/* `a::b::f(` or `m!(` starting at token i; returns the index of the last
+ * name read, so the scan goes on inside the arguments. */
+static size_t tok_path_call(pt_extractor *x, size_t i)
+{
+	const symbols *S = &x->S;
+	pt_strbuf *b = &x->tmp;
+	size_t j = i, last = i, nseg = 0;
+	b->len = 0;
+	while (j < x->toks.n && is_name_tok(x, x->toks.v[j].sym) && nseg < MAX_SEGS) {
+		size_t n;
+		const char *s = tok_text(x, &x->toks.v[j], &n);
+		ex_add_seg(b, 0, s, n);
+		last = j++;
+		nseg++;
+		if (tok_is(x, j, S->t_colons) && tok_is(x, j + 1, S->t_lt))
+			j = skip_angles(x, j + 1, NULL, NULL); /* turbofish */
+		if (!tok_is(x, j, S->t_colons))
+			break;
+		j++;
+	}
+	pt_span site = tok_span(&x->toks.v[last]);
+	if (tok_is(x, j, S->t_bang) &&
+	    (tok_is(x, j + 1, S->t_lparen) || tok_is(x, j + 1, S->t_lbrack) ||
+	     (j + 1 < x->toks.n && x->src[x->toks.v[j + 1].start] == '{'))) {
+		ex_add_ref(x, FR_MACRO_CALL, site, ex_intern_buf(x, b));
+		return last;
+	}
+	if (!tok_is(x, j, S->t_lparen) ||
+	    (nseg == 1 && (keyword_word(b->buf, b->len) || ex_lookup_str(x, b->buf, b->len))))
+		return last;
+	const char *sep = memmem(b->buf, b->len, "::", 2);
+	const gparam *g = sep ? ex_gen_find(x, b->buf, (size_t)(sep - b->buf)) : NULL;
+	if (g && g->bounds) {
+		size_t n;
+		const char *s = tok_text(x, &x->toks.v[last], &n);
+		uint32_t nm = ex_intern(x, s, n);
+		fact_ref *r = ex_add_ref(x, FR_CALL_PATH, site, 0);
+		r->recv_kind = RECV_BOUND;
+		r->recv_path = g->bounds;
+		r->name = nm;
+		r->recv_name = ex_assoc_seg(x, b, sep);
+		return last;
+	}
+	ex_add_ref(x, FR_CALL_PATH, site, ex_intern_buf(x, b));
+	return last;
+}
+
+/* Calls written in a macro's arguments (`println!("{}", f(x))`), read from
+ * its tokens, outside the items re-parsed from it (x->walked from w0). */
+static void scan_tokens(pt_extractor *x, size_t i, size_t end, size_t w0);
+
+static void scan_macro_calls(pt_extractor *x, TSNode tt, size_t w0)
+{
+	uint32_t a = ts_node_start_byte(tt), b = ts_node_end_byte(tt);
+	if (b - a < 3 || !memchr(x->src + a + 1, '(', b - a - 2))
+		return;
+	flatten_tokens(x, tt);
+	find_rebound(x);
+	scan_tokens(x, 1, x->toks.n, w0);
+}
+
+/* The calls of tokens [i, end) of x->toks (i ≥ 1), outside the items
+ * re-parsed from them (x->walked from w0). */
+static void scan_tokens(pt_extractor *x, size_t i, size_t end, size_t w0)
+{
+	const symbols *S = &x->S;
+	size_t k = w0;
+	for (; (i = past_walked(x, &k, i)) < end; i++) {
+		TSSymbol s = x->toks.v[i].sym;
+		if (s == S->t_hash) {
+			i = skip_attr(x, i);
+			continue;
+		}
+		if (!is_name_tok(x, s))
+			continue;
+		TSSymbol p = x->toks.v[i - 1].sym;
+		if (p == S->t_dot)
+			tok_method(x, i);
+		else if (p != S->t_colons && p != S->t_fn && p != S->t_struct && p != S->t_enum &&
+			 p != S->t_union && p != S->t_trait && p != S->t_mod && p != S->t_quote &&
+			 p != S->t_hash)
+			i = tok_path_call(x, i);
+	}
+}
+
+/* An invocation inv (token tree tt) of a macro_rules! macro of this file
+ * inside a fn body: the calls of the rule it fits, as the fn's calls. */
+static void expr_macro_calls(pt_extractor *x, TSNode inv, TSNode tt)
+{
+	if (!x->mdefs.n || x->cx.from < 0 || ts_node_symbol(child(inv, x->F.macro)) != x->S.ident)
+		return;
+	uint8_t k = ex_item_at(x, x->cx.from)->kind;
+	TSNode def = find_def(x, inv);
+	if ((k != PT_FUNCTION && k != PT_METHOD) || null(def))
+		return;
+	TSTreeCursor c = ts_tree_cursor_new(def);
+	for (bool more = ts_tree_cursor_goto_first_child(&c); more;
+	     more = ts_tree_cursor_goto_next_sibling(&c)) {
+		TSNode rule = ts_tree_cursor_current_node(&c);
+		TSNode pat = child(rule, x->F.left), body = child(rule, x->F.right);
+		if (ts_node_symbol(rule) != x->S.macro_rule || null(pat) || null(body) ||
+		    !rule_match(x, pat, tt))
+			continue;
+		flatten_tokens(x, body);
+		template_calls(x, x->cx.from, 1, x->toks.n);
+		break;
+	}
+	ts_tree_cursor_delete(&c);
+	pt_vec_clear(&x->mvals);
+}
+
+/* Item-level invocation n (macro path m, token tree tt) at depth d: the
+ * items of its body where they parse, a same-file template expansion
+ * later, and impl guesses from the tokens of the rest. Returns whether the
+ * whole body parsed as items (nothing left for the token scans). */
+static bool item_macro(pt_extractor *x, TSNode n, TSNode m, TSNode tt, size_t d)
+{
+	TSRange r[MAX_RANGES];
+	size_t w0 = x->walked.n;
+	uint32_t skipped = x->skipped, nr = item_ranges(x, m, tt, r);
+	if (ts_node_symbol(m) == x->S.ident)
+		pt_vec_push(&x->minvs, ((minv){n, x->cx}));
+	if (nr && reparse(x, r, nr, d + 1) && x->skipped == skipped)
+		return true;
+	scan_macro_impls(x, n, tt, w0);
+	return false;
+}
+
+void ex_on_macro(pt_extractor *x, TSNode n, size_t d)
+{
+	TSNode m = child(n, x->F.macro);
+	if (null(m))
+		return;
+	int q;
+	x->tmp.len = 0;
+	if (ex_path_text(x, m, &x->tmp, &q, 0)) {
+		TSNode site = ts_node_symbol(m) == x->S.scoped_ident ? child(m, x->F.name) : m;
+		ex_add_ref(x, FR_MACRO_CALL, span_of(site), ex_intern_buf(x, &x->tmp));
+	}
+	TSNode tt = ex_find_child(x, n, x->S.token_tree);
+	if (null(tt))
+		return;
+	size_t w0 = x->walked.n;
+	if (!item_level(x, d) || !item_macro(x, n, m, tt, d))
+		scan_macro_calls(x, tt, w0);
+	if (!item_level(x, d))
+		expr_macro_calls(x, n, tt);
+	x->walked.n = w0;
+}

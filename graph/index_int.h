@@ -1,0 +1,93 @@
+/* graph/index_int.h — what the indexer's two files share.
+ *
+ * index.c runs the pipeline (scan, parse in parallel, resolve, diff-write)
+ * for a whole workspace or one file; index_session.c keeps a resolution in
+ * memory for an editor and writes a same-shaped edit as the few records it
+ * changes. The session parses, stores files and encodes records exactly as
+ * a run does, with the ix_ functions of index.c declared here. Only
+ * graph/index*.c include this header; index.h is the API of both.
+ */
+#ifndef PT_GRAPH_INDEX_INT_H
+#define PT_GRAPH_INDEX_INT_H
+
+#include "index.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "../store/records.h"
+#include "extract.h"
+#include "workspace.h"
+
+#define DEFAULT_MAX_FILE (8u << 20)
+
+/* One file that stat says may have changed. */
+typedef struct {
+	uint32_t ws;      /* index into ws.files */
+	const char *text; /* content given by the caller (an editor buffer), or NULL */
+	size_t text_len;
+	const pt_tree *old_tree; /* previous parse of this buffer, edited (borrowed) */
+	pt_tree *new_tree;       /* the parse of text, when asked for (keep_tree) */
+	bool known;              /* in the files table already */
+	rec_file old;
+	/* filled by the workers */
+	rec_file rec;
+	bool same_hash; /* content unchanged: only the stat data moves */
+	pt_facts facts;
+	pt_strbuf blob;
+} job;
+
+typedef struct {
+	const char *root;
+	pt_workspace *ws;
+	job *jobs;
+	size_t n;
+	uint64_t max_size;
+	bool force;      /* re-parse even when the content hash is unchanged */
+	bool keep_facts; /* leave the decoded facts in the job (a session uses them) */
+	bool keep_tree;  /* ... and the syntax tree */
+	atomic_size_t next, done;
+	pthread_mutex_t big; /* one big file at a time: their trees dominate peak memory */
+} pool;
+
+/* Every Rust file's facts, from the jobs just parsed or the store. */
+typedef struct {
+	PT_VEC(pt_source) src;
+	PT_VEC(pt_facts *) owned;
+	PT_VEC(char *) paths;
+} sources;
+
+/* One edge as the adjacency of one of its ends holds it: ent is that end,
+ * other the id of the other end, in says which end ent is. */
+typedef struct {
+	uint32_t ent;
+	uint64_t other;
+	pt_edge e;
+	bool in;
+} half;
+
+/* Seconds from nanoseconds, for the report. */
+double ix_secs(uint64_t ns);
+/* Reads, checks, hashes and (for Rust) extracts job j's file, as pool P says. */
+void ix_work_one(pool *P, job *j, pt_extractor *ex);
+/* Writes job j's file record, facts and id; a new file takes id *next_id. */
+int ix_put_file(store_txn *txn, const char *path, job *j, uint64_t *next_id);
+/* Frees what s owns (accepts an empty one). */
+void ix_sources_free(sources *s);
+/* Every stored Rust file's facts, sorted by path, into S (caller frees with ix_sources_free). */
+int ix_load_sources(store_txn *txn, sources *S);
+/* Orders adjacency entries as they are stored: by entity, then every encoded field. */
+int ix_cmp_half(const void *a, const void *b);
+/* The stored value of adjacency entries h[from..to) into out. */
+void ix_encode_adj(const pt_graph *g, const half *h, uint32_t from, uint32_t to, pt_strbuf *out);
+/* The record of entity e (strings borrowed from g). */
+void ix_ent_record(const pt_graph *g, const pt_entity *e, rec_entity *r);
+/* Moves META_GENERATION on, as every commit does. */
+int ix_bump_generation(store_txn *txn);
+/* What a one-file update knows of rel (see index.c); false: neither on disk nor given. */
+bool ix_one_file(const char *root, const char *rel, const char *text, size_t len, ws_file *out,
+		 bool *on_disk);
+/* A workspace listing from the files table, without a disk scan. */
+int ix_ws_from_store(store_txn *txn, pt_workspace *ws);
+
+#endif

@@ -1,0 +1,322 @@
+/* graph/index_session.c — a workspace resolution kept for an editor.
+ *
+ * The session loads every file's facts and resolves them once, then keeps
+ * the resolver (pt_resolver) alive. An edit that leaves a file's
+ * declarations as they were is parsed, re-resolved for that file alone
+ * (pt_resolver_refile) and written as the entities and adjacency values it
+ * touched, in one transaction. Anything else, or a commit by someone else
+ * (the generation in the meta table moved), falls back to
+ * index_update_file and reloads the session at the next edit. Parsing and
+ * records are index.c's (index_int.h), so both paths store the same bytes.
+ */
+#include "index_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- an editor session ----------------------------------------------- */
+
+struct index_session {
+	store *st;
+	char *root;
+	bool loaded;
+	uint64_t generation; /* of the last commit this state matches */
+	sources S;           /* every file's facts, sorted by path */
+	pt_workspace ws;     /* crates (the resolver borrows them) */
+	pt_graph g;
+	pt_resolver *R;
+};
+
+index_session *index_session_new(store *st, const char *root)
+{
+	index_session *s = pt_xcalloc(1, sizeof *s);
+	s->st = st;
+	s->root = pt_xstrdup(root);
+	return s;
+}
+
+static void session_unload(index_session *s)
+{
+	pt_resolver_free(s->R);
+	s->R = NULL;
+	pt_graph_free(&s->g);
+	ix_sources_free(&s->S);
+	pt_workspace_free(&s->ws);
+	s->loaded = false;
+}
+
+void index_session_free(index_session *s)
+{
+	if (!s)
+		return;
+	session_unload(s);
+	free(s->root);
+	free(s);
+}
+
+static uint64_t generation(store_txn *txn)
+{
+	uint64_t g = 0;
+	store_meta_get_u64(txn, META_GENERATION, &g);
+	return g;
+}
+
+static int session_load(index_session *s)
+{
+	store_txn *txn = NULL;
+	int rc = store_txn_begin(s->st, false, &txn);
+	if (rc)
+		return rc;
+	s->generation = generation(txn);
+	rc = ix_load_sources(txn, &s->S);
+	if (!rc)
+		rc = ix_ws_from_store(txn, &s->ws);
+	store_txn_abort(txn);
+	if (rc) {
+		session_unload(s);
+		return rc;
+	}
+	pt_workspace_crates(s->root, &s->ws);
+	pt_graph_init(&s->g);
+	s->R = pt_resolver_new(&s->g, s->S.src.v, s->S.src.n, s->ws.crates.v, s->ws.crates.n);
+	s->loaded = true;
+	return PT_OK;
+}
+
+static int find_source(const sources *S, const char *path)
+{
+	size_t lo = 0, hi = S->src.n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(S->src.v[mid].path, path);
+		if (!c)
+			return (int)mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+/* Edges of the touched entities, both directions, rewritten where they
+ * differ from the stored values; their records likewise. */
+static int write_touched(store_txn *txn, const pt_graph *g, pt_touched *t, index_report *rep)
+{
+	uint8_t *mark = pt_xcalloc(g->ents.n + 1, 1);
+	for (size_t i = 0; i < t->n; i++)
+		mark[t->v[i]] = 1;
+	PT_VEC(half) out = {0}, in = {0};
+	for (size_t i = 0; i < g->edges.n; i++) {
+		const pt_edge *e = &g->edges.v[i];
+		if (mark[e->src]) {
+			half h = {e->src, g->ents.v[e->dst].id, *e, false};
+			pt_vec_push(&out, h);
+		}
+		if (mark[e->dst]) {
+			half h = {e->dst, g->ents.v[e->src].id, *e, true};
+			pt_vec_push(&in, h);
+		}
+	}
+	if (out.n)
+		qsort(out.v, out.n, sizeof *out.v, ix_cmp_half);
+	if (in.n)
+		qsort(in.v, in.n, sizeof *in.v, ix_cmp_half);
+	pt_strbuf buf = {0};
+	int rc = PT_OK;
+	size_t oi = 0, ii = 0;
+	for (uint32_t e = 0; e < g->ents.n && !rc; e++) {
+		if (!mark[e])
+			continue;
+		uint8_t key[8];
+		store_val v;
+		store_key_u64(key, g->ents.v[e].id);
+		for (int dir = 0; dir < 2 && !rc; dir++) {
+			size_t *at = dir ? &ii : &oi, from = *at;
+			const half *h = dir ? in.v : out.v;
+			size_t n = dir ? in.n : out.n;
+			while (*at < n && h[*at].ent == e)
+				(*at)++;
+			ix_encode_adj(g, h, (uint32_t)from, (uint32_t)*at, &buf);
+			store_table tbl = dir ? TBL_IN : TBL_OUT;
+			int got = store_get(txn, tbl, key, 8, &v);
+			if (got != PT_OK && got != PT_ENOTFOUND) {
+				rc = got;
+				break;
+			}
+			bool same = got == PT_OK ? (v.len == buf.len &&
+						    memcmp(v.data, buf.buf, buf.len) == 0)
+						 : buf.len == 0;
+			if (same)
+				continue;
+			rc = buf.len ? store_put(txn, tbl, key, 8, buf.buf, buf.len)
+				     : store_del(txn, tbl, key, 8, NULL, 0);
+			rep->adj_written++;
+		}
+		if (rc)
+			break;
+		rec_entity r;
+		ix_ent_record(g, &g->ents.v[e], &r);
+		rec_entity_encode(&r, &buf);
+		int got = store_get(txn, TBL_ENTS, key, 8, &v);
+		if (got == PT_OK && v.len == buf.len && memcmp(v.data, buf.buf, buf.len) == 0)
+			continue;
+		/* same id, name and file: the secondary indexes stand */
+		rc = store_put(txn, TBL_ENTS, key, 8, buf.buf, buf.len);
+		rep->ents_written++;
+	}
+	pt_strbuf_free(&buf);
+	pt_vec_free(&out);
+	pt_vec_free(&in);
+	free(mark);
+	return rc;
+}
+
+/* Parse one file's new content; false when it cannot take the fast path
+ * (unreadable, skipped, or gone). */
+static bool session_parse(index_session *s, const char *rel, const char *text, size_t len,
+			  const pt_tree *old, job *j, pt_workspace *one)
+{
+	ws_file wf;
+	bool on_disk;
+	if (!ix_one_file(s->root, rel, text, len, &wf, &on_disk))
+		return false;
+	pt_vec_push(&one->files, wf);
+	*j = (job){.ws = 0, .text = text, .text_len = len, .old_tree = old};
+	pool P = {.root = s->root,
+		  .ws = one,
+		  .jobs = j,
+		  .n = 1,
+		  .max_size = DEFAULT_MAX_FILE,
+		  .keep_facts = true,
+		  .keep_tree = true};
+	pt_extractor *ex = pt_extractor_new();
+	ix_work_one(&P, j, ex);
+	pt_extractor_free(ex);
+	return !j->rec.skip;
+}
+
+static int session_commit(index_session *s, const char *rel, job *j, pt_touched *t,
+			  index_report *rep)
+{
+	for (;;) {
+		store_txn *txn = NULL;
+		uint64_t next_id = 1;
+		int rc = store_txn_begin(s->st, true, &txn);
+		if (rc)
+			return rc;
+		if (generation(txn) != s->generation) {
+			store_txn_abort(txn);
+			return PT_ENOTFOUND;
+		}
+		store_meta_get_u64(txn, META_NEXT_FILE_ID, &next_id);
+		rc = ix_put_file(txn, rel, j, &next_id);
+		if (!rc)
+			rc = write_touched(txn, &s->g, t, rep);
+		if (!rc)
+			rc = store_meta_put_u64(txn, META_EDGES, s->g.edges.n);
+		if (!rc)
+			rc = store_meta_put_u64(txn, META_LAST_UPDATE, (uint64_t)time(NULL));
+		if (!rc)
+			rc = ix_bump_generation(txn);
+		if (!rc) {
+			rc = store_txn_commit(txn);
+			if (!rc)
+				s->generation++;
+			return rc;
+		}
+		store_txn_abort(txn);
+		if (rc != PT_EMAPFULL || store_grow(s->st))
+			return rc;
+		rep->map_grows++;
+	}
+}
+
+/* The fast path, when it applies: PT_ENOTFOUND means "take the slow one". */
+static int session_fast(index_session *s, const char *rel, const char *text, size_t len,
+			const pt_tree *old, pt_tree **new_tree, index_report *rep)
+{
+	if (!s->loaded) {
+		int rc = session_load(s);
+		if (rc)
+			return rc == PT_ENOTFOUND ? PT_EIO : rc;
+	}
+	int at = find_source(&s->S, rel);
+	if (at < 0)
+		return PT_ENOTFOUND;
+	store_txn *txn = NULL;
+	int rc = store_txn_begin(s->st, false, &txn);
+	if (rc)
+		return rc;
+	bool fresh = generation(txn) == s->generation;
+	store_val v;
+	job j = {0};
+	bool known = store_get(txn, TBL_FILES, rel, strlen(rel), &v) == PT_OK &&
+		     rec_file_decode(v.data, v.len, &j.old) == 0;
+	rec_file old_rec = j.old;
+	store_txn_abort(txn);
+	if (!fresh || !known)
+		return PT_ENOTFOUND;
+	pt_workspace one = {0};
+	rc = PT_ENOTFOUND;
+	bool parsed = session_parse(s, rel, text, len, old, &j, &one);
+	*new_tree = j.new_tree; /* good for the next edit, fast path or not */
+	j.new_tree = NULL;
+	if (!parsed)
+		goto done;
+	j.known = true;
+	j.old = old_rec;
+	j.rec.id = old_rec.id;
+	if (!pt_resolver_same_shape(s->R, (size_t)at, &j.facts))
+		goto done;
+	/* the session now owns the new facts; the old ones go */
+	pt_facts *nf = pt_xmalloc(sizeof *nf);
+	*nf = j.facts;
+	pt_facts_init(&j.facts);
+	pt_touched touched = {0};
+	pt_resolver_refile(s->R, (size_t)at, nf, &touched);
+	pt_facts *old_facts = s->S.owned.v[at];
+	s->S.owned.v[at] = nf;
+	pt_facts_free(old_facts);
+	free(old_facts);
+	rep->changed = 1;
+	rep->parsed = 1;
+	rep->fast_path = true;
+	rc = session_commit(s, rel, &j, &touched, rep);
+	rep->entities = s->g.ents.n;
+	rep->edges = s->g.edges.n;
+	pt_vec_free(&touched);
+	if (rc)
+		session_unload(s); /* memory is ahead of the store: start again */
+done:
+	pt_facts_free(&j.facts);
+	pt_strbuf_free(&j.blob);
+	pt_workspace_free(&one);
+	return rc;
+}
+
+int index_session_update(index_session *s, const char *rel_path, const char *text, size_t len,
+			 index_report *rep)
+{
+	pt_tree *t = NULL;
+	int rc = index_session_update_tree(s, rel_path, text, len, NULL, &t, rep);
+	if (t)
+		pt_tree_free(t);
+	return rc;
+}
+
+int index_session_update_tree(index_session *s, const char *rel_path, const char *text, size_t len,
+			      const pt_tree *old, pt_tree **new_tree, index_report *rep)
+{
+	uint64_t t0 = pt_now_ns();
+	memset(rep, 0, sizeof *rep);
+	*new_tree = NULL;
+	int rc = session_fast(s, rel_path, text, len, old, new_tree, rep);
+	if (rc == PT_ENOTFOUND) {
+		session_unload(s);
+		rc = index_update_file(s->st, s->root, rel_path, text, len, rep);
+	}
+	rep->seconds = ix_secs(pt_now_ns() - t0);
+	return rc;
+}

@@ -1,0 +1,306 @@
+/* graph/resolve_int.h — the resolver's private state, shared by its files.
+ *
+ * The resolver (resolve.h) is three files that share this header; nothing
+ * outside them includes it. resolve_names.c builds the module tree from the
+ * crate roots (entities, scopes, cfg) and answers name lookups (`use`
+ * declarations, paths, associated items, placeholders for what lies
+ * outside the workspace). resolve_recv.c types the receivers of method
+ * calls (chains of steps from a start, closure parameters, trait bounds of
+ * generics); it looks names up through resolve_names.c. resolve.c registers
+ * impls, turns every reference into edges and drives the passes in order.
+ * The multimap, its keys and the small accessors are static inline here:
+ * every lookup runs through them, and each file should inline them as the
+ * single file did.
+ */
+#ifndef PT_GRAPH_RESOLVE_INT_H
+#define PT_GRAPH_RESOLVE_INT_H
+
+#include "resolve.h"
+
+#include <stdlib.h>
+
+#define NONE           UINT32_MAX
+#define MAX_DEPTH      24
+#define MAX_CANDIDATES 16
+#define MAX_GUESSES    3
+
+/* ---- a multimap u64 → u32, insertion order kept per key -------------- */
+
+typedef struct {
+	uint32_t val, next;
+} mm_node;
+/* One slot: key and list ends together, so a probe touches one line. */
+typedef struct {
+	uint64_t key;
+	uint32_t head, tail;
+} mm_slot_t; /* node index + 1; 0 = empty */
+typedef struct {
+	mm_slot_t *slots;
+	size_t cap, used;
+	PT_VEC(mm_node) nodes;
+} multimap;
+
+static inline void mm_free(multimap *m)
+{
+	free(m->slots);
+	pt_vec_free(&m->nodes);
+}
+
+static inline size_t mm_slot(const multimap *m, uint64_t key)
+{
+	size_t i = (size_t)(key * 0x9E3779B97F4A7C15ull) & (m->cap - 1);
+	while (m->slots[i].head && m->slots[i].key != key)
+		i = (i + 1) & (m->cap - 1);
+	return i;
+}
+
+static inline void mm_rehash(multimap *m)
+{
+	multimap old = *m;
+	m->cap = old.cap ? old.cap * 2 : 1024;
+	m->slots = pt_xcalloc(m->cap, sizeof *m->slots);
+	for (size_t i = 0; i < old.cap; i++)
+		if (old.slots[i].head)
+			m->slots[mm_slot(m, old.slots[i].key)] = old.slots[i];
+	free(old.slots);
+}
+
+static inline void mm_add(multimap *m, uint64_t key, uint32_t val)
+{
+	if ((m->used + 1) * 2 > m->cap)
+		mm_rehash(m);
+	size_t s = mm_slot(m, key);
+	mm_node n = {val, 0};
+	pt_vec_push(&m->nodes, n);
+	uint32_t id = (uint32_t)m->nodes.n;
+	mm_slot_t *sl = &m->slots[s];
+	if (!sl->head) {
+		sl->key = key;
+		sl->head = sl->tail = id;
+		m->used++;
+	} else {
+		m->nodes.v[sl->tail - 1].next = id;
+		sl->tail = id;
+	}
+}
+
+/* First node (index + 1) for key, 0 if none; walk with mm_next. */
+static inline uint32_t mm_first(const multimap *m, uint64_t key)
+{
+	if (!m->cap)
+		return 0;
+	return m->slots[mm_slot(m, key)].head;
+}
+/* The value at node it (a node index + 1 from mm_first or mm_next), and the
+ * next node of the same key (0 at the end). */
+static inline uint32_t mm_val(const multimap *m, uint32_t it)
+{
+	pt_assert(it > 0 && it <= m->nodes.n);
+	return m->nodes.v[it - 1].val;
+}
+static inline uint32_t mm_next(const multimap *m, uint32_t it)
+{
+	pt_assert(it > 0 && it <= m->nodes.n);
+	uint32_t next = m->nodes.v[it - 1].next;
+	pt_assert(next == 0 || next > it); /* a key's list only runs forward: walks end */
+	return next;
+}
+
+/* Keys: a tag, a number and a name hashed together. */
+enum {
+	K_ITEM = 1,
+	K_USE,
+	K_GLOB,
+	K_ASSOC,
+	K_TASSOC,
+	K_TRAITITEM,
+	K_MODSCOPE,
+	K_FIELD,
+	K_TYPETRAIT,
+	K_CRATE,
+	K_FILE,
+	K_ID,
+	K_METHODNAME,
+	K_QPATH,
+	K_MACRO,
+	K_LOOKUP,
+	K_IMPLOF,
+	K_ANYNAME,
+	K_IMPLTRAITS
+};
+
+/* splitmix64: a bijection, so (tag, num) pairs never share a seed for the
+ * small numbers (scopes, entity indexes) used here. */
+static inline uint64_t mix(uint64_t x)
+{
+	x += 0x9E3779B97F4A7C15ull;
+	x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+	x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+	return x ^ (x >> 31);
+}
+
+static inline uint64_t key_of(int tag, uint64_t num, const char *s, size_t n)
+{
+	return pt_hash64_seed(s, n, mix(num + (uint64_t)tag * 0xD6E8FEB86659FD93ull));
+}
+
+/* ---- resolver state -------------------------------------------------- */
+
+typedef struct {
+	uint32_t module_ent;   /* module/crate entity whose names these are */
+	int32_t parent;        /* lexical parent scope (fn scopes), -1 */
+	int32_t parent_module; /* scope of the parent module, -1 at a root */
+	int32_t crate_scope;   /* scope of the crate root (for `crate::`) */
+} scope;
+
+typedef struct {
+	uint32_t scope, src, fu;
+	uint8_t state;           /* 0 new, 1 resolving, 2 done */
+	uint32_t res_off, res_n; /* into R.results */
+} use_rec;
+
+typedef struct {
+	uint32_t src;
+	int32_t item;      /* fact item index, -1 for modules from files */
+	uint32_t escope;   /* scope the item's own names resolve in */
+	uint32_t bscope;   /* scope of its body (fns, modules), else escope */
+	uint32_t self_ent; /* impl self type / trait for assoc items, NONE */
+} ent_aux;
+
+typedef struct {
+	int32_t crate;
+	bool reached;
+	uint32_t mod_ent, scope;
+	char *qpath, *child_dir;
+	uint32_t use_first, use_end;         /* this file's uses in R.uses */
+	uint32_t *item_ent;                  /* per fact item */
+	uint32_t *item_scope;                /* per fact item: body scope (modules, fns) */
+	int32_t *first_child, *next_sibling; /* per fact item: its members, in order */
+} file_info;
+
+struct resolver {
+	pt_graph *g;
+	pt_source *src; /* the caller's array; refile writes facts pointers */
+	size_t n_src;
+	const pt_crate *crates;
+	size_t n_crates;
+	file_info *fi;
+	PT_VEC(scope) scopes;
+	PT_VEC(use_rec) uses;
+	PT_VEC(uint32_t) results;
+	PT_VEC(ent_aux) aux;
+	int32_t *crate_scope;   /* per crate: its root scope, -1 if absent */
+	PT_VEC(uint32_t) cache; /* memoised lookups: (off, n) pairs into results */
+	bool caching;           /* on once every name is declared */
+	multimap mm;
+	pt_strbuf tmp;
+	PT_VEC(char *) made; /* type texts no fact spells (made_text) */
+	multimap made_ix;    /* their hashes → index in made */
+};
+typedef struct resolver resolver;
+
+typedef PT_VEC(uint32_t) idlist;
+
+static inline const char *fstr(const resolver *R, uint32_t src, uint32_t off)
+{
+	return pt_strpool_get(&R->src[src].facts->pool, off);
+}
+
+static inline const fact_item *fitem(const resolver *R, uint32_t src, int32_t i)
+{
+	return &R->src[src].facts->items.v[i];
+}
+
+static inline bool list_has(const idlist *l, uint32_t v)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i] == v)
+			return true;
+	return false;
+}
+
+static inline void list_add(idlist *l, uint32_t v)
+{
+	if (l->n < MAX_CANDIDATES && !list_has(l, v))
+		pt_vec_push(l, v);
+}
+
+static inline int ekind(const resolver *R, uint32_t e)
+{
+	return R->g->ents.v[e].kind;
+}
+
+/* ---- paths ------------------------------------------------------------ */
+
+typedef struct {
+	const char *p;
+	size_t n;
+} seg;
+#define MAX_SEGS 32
+
+/* ---- kinds and flags of entities -------------------------------------- */
+
+static inline bool is_type(int k)
+{
+	return k == PT_STRUCT || k == PT_ENUM || k == PT_UNION || k == PT_TRAIT ||
+	       k == PT_TYPE_ALIAS;
+}
+
+static inline bool callable(int k)
+{
+	return k == PT_FUNCTION || k == PT_METHOD;
+}
+
+static inline bool cfg_off(const resolver *R, uint32_t e)
+{
+	return R->g->ents.v[e].flags & ENT_CFG_OFF;
+}
+
+/* ---- references ------------------------------------------------------- */
+
+/* Where a reference is written: its file, the entity it is in, the scope
+ * and Self there. */
+typedef struct {
+	uint32_t src, from_ent, sc, self_ent, fid;
+	int32_t item; /* fact item the reference is in, -1 at file level */
+} ref_ctx;
+
+/* ---- resolve_names.c -------------------------------------------------- */
+
+/* Splits path at its `::` into at most MAX_SEGS segments; their count. */
+size_t rs_split_path(const char *path, seg *out);
+/* The last segment of a type path (points into path). */
+const char *rs_last_seg(const char *path);
+/* The entity item it of file src belongs to: its parent's, else the file's module. */
+uint32_t rs_item_owner_ent(const resolver *R, uint32_t src, const fact_item *it);
+/* Module tree, first step: a root per crate whose root file is among the sources. */
+void rs_crate_roots(resolver *R);
+/* Module tree, second step: files no crate reaches become roots of their own. */
+void rs_add_orphans(resolver *R);
+/* The entities use u names, added to out; resolved once, then memoised. */
+void rs_use_result(resolver *R, uint32_t u, idlist *out, int depth);
+/* The entities path names in scope sc, Self being self_ent, added to out. */
+void rs_resolve_path(resolver *R, uint32_t sc, const char *path, uint32_t self_ent, idlist *out,
+		     int depth);
+/* The associated items called name of type or trait ent, added to out. */
+void rs_assoc(resolver *R, uint32_t ent, seg name, idlist *out);
+/* The scope of the module that scope sc lies in. */
+int32_t rs_module_scope_of_scope(const resolver *R, uint32_t sc);
+/* The traits path names in scope sc, else an external placeholder, added to out. */
+void rs_resolve_trait(resolver *R, uint32_t sc, const char *path, uint32_t self_ent, idlist *out);
+/* The first type among candidates c, one in the default build first; NONE if none. */
+uint32_t rs_first_type(const resolver *R, const idlist *c);
+/* The type path names in scope sc, or NONE. */
+uint32_t rs_pick_type(resolver *R, uint32_t sc, const char *path);
+
+/* ---- resolve_recv.c --------------------------------------------------- */
+
+/* The methods called name of the traits in bounds ("Tr+Clone"), added to out. */
+void rs_bound_methods(resolver *R, const ref_ctx *c, const char *bounds, seg name, idlist *out);
+/* `T::A::f()`: f of the trait bounding associated type at of T's bounds, added to out. */
+void rs_assoc_bound_methods(resolver *R, const ref_ctx *c, const char *bounds, const char *at,
+			    seg name, idlist *out);
+/* The type entity a method call's receiver descriptor names, or NONE. */
+uint32_t rs_recv_type(resolver *R, const ref_ctx *c, const fact_ref *r);
+
+#endif

@@ -1,0 +1,1044 @@
+/* graph/resolve_names.c — the module tree and name lookup.
+ *
+ * The module tree comes first: from each crate root `mod x;` is followed to
+ * its file (`x.rs`, `x/mod.rs`, `#[path]`), every item becomes an entity
+ * with its qualified path and stable id, and each module and fn gets the
+ * scope its names are declared in; items the default build leaves out
+ * (`#[cfg]`) are marked, not dropped. Files no crate reaches become roots
+ * of their own. Name lookup then answers what a path names from a scope:
+ * the scope chain, `use` declarations (resolved lazily, memoised, with a
+ * depth bound so that glob cycles end), the workspace's crates and the
+ * prelude, then associated items along the path; a trait path that leaves
+ * the workspace gets a placeholder entity. The state is in resolve_int.h;
+ * resolve_recv.c and resolve.c look names up through the rs_ functions here.
+ */
+#include "resolve_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+/* ---- paths ------------------------------------------------------------ */
+
+size_t rs_split_path(const char *path, seg *out)
+{
+	size_t n = 0;
+	const char *p = path;
+	while (*p && n < MAX_SEGS) {
+		const char *e = strstr(p, "::");
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (len)
+			out[n++] = (seg){p, len};
+		if (!e)
+			break;
+		p = e + 2;
+	}
+	return n;
+}
+
+static bool seg_is(seg s, const char *w)
+{
+	return s.n == strlen(w) && memcmp(s.p, w, s.n) == 0;
+}
+
+/* ---- entities --------------------------------------------------------- */
+
+static uint32_t new_scope(resolver *R, uint32_t module_ent, int32_t parent, int32_t parent_module,
+			  int32_t crate_scope)
+{
+	scope s = {module_ent, parent, parent_module, crate_scope};
+	pt_vec_push(&R->scopes, s);
+	uint32_t id = (uint32_t)R->scopes.n - 1;
+	if (R->scopes.v[id].crate_scope < 0)
+		R->scopes.v[id].crate_scope = (int32_t)id;
+	return id;
+}
+
+typedef struct {
+	int kind;
+	uint32_t file;
+	const char *name, *qpath, *sig;
+	pt_span span, name_span;
+	uint16_t flags;
+	uint32_t parent; /* entity index or NONE */
+} ent_spec;
+
+static uint32_t add_entity(resolver *R, const ent_spec *s, ent_aux aux)
+{
+	pt_graph *g = R->g;
+	pt_entity e = {0};
+	uint32_t d = 0;
+	for (;; d++) {
+		e.id = pt_graph_entity_id(s->kind, s->qpath, d);
+		bool taken = false;
+		for (uint32_t it = mm_first(&R->mm, key_of(K_ID, e.id, "", 0)); it;
+		     it = mm_next(&R->mm, it))
+			taken = true;
+		if (!taken)
+			break;
+	}
+	e.disamb = d;
+	e.kind = (uint8_t)s->kind;
+	e.file = s->file;
+	e.flags = s->flags;
+	e.span = s->span;
+	e.name_span = s->name_span;
+	e.name = pt_strpool_adds(&g->pool, s->name);
+	e.qpath = pt_strpool_adds(&g->pool, s->qpath);
+	e.sig = pt_strpool_adds(&g->pool, s->sig ? s->sig : "");
+	e.sig_hash = s->sig ? pt_hash64(s->sig, strlen(s->sig)) : 0;
+	e.parent = s->parent == NONE ? 0 : g->ents.v[s->parent].id;
+	pt_vec_push(&g->ents, e);
+	pt_vec_push(&R->aux, aux);
+	uint32_t idx = (uint32_t)g->ents.n - 1;
+	mm_add(&R->mm, key_of(K_ID, e.id, "", 0), idx);
+	mm_add(&R->mm, key_of(K_QPATH, 0, s->qpath, strlen(s->qpath)), idx);
+	return idx;
+}
+
+/* Names some scope declares or imports: a lookup of any other name fails
+ * at once instead of walking every glob on the way. */
+static void note_name(resolver *R, const char *name, size_t n)
+{
+	uint64_t k = key_of(K_ANYNAME, 0, name, n);
+	if (!mm_first(&R->mm, k))
+		mm_add(&R->mm, k, 0);
+}
+
+static void declare(resolver *R, uint32_t scope, const char *name, uint32_t ent)
+{
+	if (!*name)
+		return;
+	mm_add(&R->mm, key_of(K_ITEM, scope, name, strlen(name)), ent);
+	note_name(R, name, strlen(name));
+}
+
+/* ---- cfg ----------------------------------------------------------------- */
+
+/* The build the graph describes: the crate's default features on a 64-bit
+ * x86 Linux host, not a test build. What is not known is false (`miri`,
+ * `doc`, custom `--cfg`s); a predicate that does not parse is true, so
+ * code is never dropped for a cfg we cannot read. */
+static const char *const cfg_true_values[][2] = {
+	{"target_os", "linux"},         {"target_family", "unix"},   {"target_arch", "x86_64"},
+	{"target_pointer_width", "64"}, {"target_endian", "little"}, {"target_env", "gnu"},
+	{"target_vendor", "unknown"},   {"panic", "unwind"},         {"target_feature", "sse"},
+	{"target_feature", "sse2"},     {"target_feature", "fxsr"},  {"target_has_atomic", "8"},
+	{"target_has_atomic", "16"},    {"target_has_atomic", "32"}, {"target_has_atomic", "64"},
+	{"target_has_atomic", "ptr"},
+};
+
+static void cfg_space(const char **p)
+{
+	while (**p == ' ')
+		(*p)++;
+}
+
+static size_t cfg_word(const char **p)
+{
+	const char *s = *p;
+	while ((**p >= 'a' && **p <= 'z') || (**p >= 'A' && **p <= 'Z') ||
+	       (**p >= '0' && **p <= '9') || **p == '_')
+		(*p)++;
+	return (size_t)(*p - s);
+}
+
+/* One predicate at *p; *ok cleared on a parse error. */
+static bool cfg_pred(const char **p, const char *features, bool *ok, int depth)
+{
+	cfg_space(p);
+	const char *w = *p;
+	size_t n = cfg_word(p);
+	cfg_space(p);
+	if (!n || depth > 32) {
+		*ok = false;
+		return true;
+	}
+	if (**p == '(') {
+		(*p)++;
+		bool all = n == 3 && !memcmp(w, "all", 3), any = n == 3 && !memcmp(w, "any", 3);
+		bool not = n == 3 && !memcmp(w, "not", 3), acc = any ? false : true;
+		if (!all && !any && !not ) {
+			*ok = false;
+			return true;
+		}
+		for (;;) {
+			cfg_space(p);
+			if (**p == ')') {
+				(*p)++;
+				break;
+			}
+			bool v = cfg_pred(p, features, ok, depth + 1);
+			if (!*ok)
+				return true;
+			acc = any ? (acc || v) : not ? !v : (acc && v);
+			cfg_space(p);
+			if (**p == ',')
+				(*p)++;
+			else if (**p != ')') {
+				*ok = false;
+				return true;
+			}
+		}
+		return acc;
+	}
+	if (**p == '=') {
+		(*p)++;
+		cfg_space(p);
+		if (**p != '"') {
+			*ok = false;
+			return true;
+		}
+		const char *v = ++*p, *e = strchr(v, '"');
+		if (!e) {
+			*ok = false;
+			return true;
+		}
+		*p = e + 1;
+		size_t vn = (size_t)(e - v);
+		if (n == 7 && !memcmp(w, "feature", 7)) {
+			for (const char *f = features; f && *f;) {
+				const char *nl = strchr(f, '\n');
+				size_t fl = nl ? (size_t)(nl - f) : strlen(f);
+				if (fl == vn && !memcmp(f, v, vn))
+					return true;
+				f = nl ? nl + 1 : NULL;
+			}
+			return false;
+		}
+		for (size_t i = 0; i < sizeof cfg_true_values / sizeof *cfg_true_values; i++)
+			if (strlen(cfg_true_values[i][0]) == n &&
+			    !memcmp(cfg_true_values[i][0], w, n) &&
+			    strlen(cfg_true_values[i][1]) == vn &&
+			    !memcmp(cfg_true_values[i][1], v, vn))
+				return true;
+		return false;
+	}
+	return (n == 4 && !memcmp(w, "unix", 4)) ||
+	       (n == 16 && !memcmp(w, "debug_assertions", 16)) ||
+	       (n == 19 && !memcmp(w, "target_thread_local", 19));
+}
+
+static bool cfg_active(const char *pred, const char *features)
+{
+	bool ok = true;
+	const char *p = pred;
+	bool v = cfg_pred(&p, features, &ok, 0);
+	return !ok || v;
+}
+
+/* ---- module tree ------------------------------------------------------ */
+
+static int32_t find_file(const resolver *R, const char *path)
+{
+	for (uint32_t it = mm_first(&R->mm, key_of(K_FILE, 0, path, strlen(path))); it;
+	     it = mm_next(&R->mm, it))
+		return (int32_t)mm_val(&R->mm, it);
+	return -1;
+}
+
+/* Normalise "a/./b/../c" → "a/c" into out. */
+static void norm_path(const char *in, pt_strbuf *out)
+{
+	seg parts[128];
+	size_t n = 0;
+	const char *p = in;
+	while (*p) {
+		const char *e = strchr(p, '/');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (len == 2 && p[0] == '.' && p[1] == '.') {
+			if (n)
+				n--;
+		} else if (len && !(len == 1 && p[0] == '.') && n < 128)
+			parts[n++] = (seg){p, len};
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	out->len = 0;
+	pt_strbuf_add(out, "", 0);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			pt_strbuf_addc(out, '/');
+		pt_strbuf_add(out, parts[i].p, parts[i].n);
+	}
+}
+
+static char *dir_of(const char *path)
+{
+	const char *s = strrchr(path, '/');
+	return s ? pt_xstrndup(path, (size_t)(s - path)) : pt_xstrdup("");
+}
+
+/* Where `mod x;` declared in this file looks for x: crate roots and mod.rs
+ * look beside themselves, other files in a folder named after them. */
+static char *child_dir_of(const char *path, bool is_root)
+{
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	char *d = dir_of(path);
+	if (is_root || strcmp(base, "mod.rs") == 0)
+		return d;
+	pt_strbuf b = {0};
+	if (*d) {
+		pt_strbuf_adds(&b, d);
+		pt_strbuf_addc(&b, '/');
+	}
+	pt_strbuf_add(&b, base, strlen(base) - (strlen(base) > 3 ? 3 : 0));
+	free(d);
+	return b.buf ? b.buf : pt_xstrdup("");
+}
+
+static void join_path(pt_strbuf *b, const char *dir, const char *rest)
+{
+	b->len = 0;
+	pt_strbuf_add(b, "", 0);
+	if (*dir) {
+		pt_strbuf_adds(b, dir);
+		pt_strbuf_addc(b, '/');
+	}
+	pt_strbuf_adds(b, rest);
+}
+
+/* The file a `mod name;` at inline-module path `inl` refers to. */
+static int32_t mod_file(resolver *R, uint32_t src, const fact_item *it, const char *inl)
+{
+	const file_info *f = &R->fi[src];
+	pt_strbuf p = {0}, n = {0};
+	int32_t found = -1;
+	const char *name = fstr(R, src, it->name);
+	if (it->path_attr) {
+		char *d = *inl ? pt_xstrdup(f->child_dir) : dir_of(R->src[src].path);
+		pt_strbuf dd = {0};
+		join_path(&dd, d, inl);
+		join_path(&p, pt_strbuf_cstr(&dd), fstr(R, src, it->path_attr));
+		norm_path(pt_strbuf_cstr(&p), &n);
+		found = find_file(R, pt_strbuf_cstr(&n));
+		free(d);
+		pt_strbuf_free(&dd);
+	} else {
+		pt_strbuf dd = {0};
+		join_path(&dd, f->child_dir, inl);
+		norm_path(pt_strbuf_cstr(&dd), &n);
+		pt_strbuf_free(&dd);
+		pt_strbuf_printf(&p, "%s%s%s.rs", n.buf, *n.buf ? "/" : "", name);
+		found = find_file(R, pt_strbuf_cstr(&p));
+		if (found < 0) {
+			p.len = 0;
+			pt_strbuf_printf(&p, "%s%s%s/mod.rs", n.buf, *n.buf ? "/" : "", name);
+			found = find_file(R, pt_strbuf_cstr(&p));
+		}
+	}
+	pt_strbuf_free(&p);
+	pt_strbuf_free(&n);
+	return found;
+}
+
+static void expand_file(resolver *R, uint32_t src, int32_t crate, uint32_t mod_ent,
+			uint32_t mod_scope, const char *qpath, bool is_root);
+
+/* Inline-module folder path of item i ("a/b" for mod a { mod b { .. } }). */
+static void inline_path(const resolver *R, uint32_t src, int32_t i, pt_strbuf *out)
+{
+	out->len = 0;
+	pt_strbuf_add(out, "", 0);
+	int32_t chain[64];
+	int n = 0;
+	for (int32_t p = fitem(R, src, i)->parent; p >= 0 && n < 64; p = fitem(R, src, p)->parent)
+		if (fitem(R, src, p)->kind == PT_MODULE)
+			chain[n++] = p;
+	while (n--) {
+		if (out->len)
+			pt_strbuf_addc(out, '/');
+		pt_strbuf_adds(out, fstr(R, src, fitem(R, src, chain[n])->name));
+	}
+}
+
+/* Last segment of a type path: the name an impl's methods hang under. */
+const char *rs_last_seg(const char *path)
+{
+	const char *s = path, *e;
+	while ((e = strstr(s, "::")))
+		s = e + 2;
+	return s;
+}
+
+uint32_t rs_item_owner_ent(const resolver *R, uint32_t src, const fact_item *it)
+{
+	return it->parent >= 0 ? R->fi[src].item_ent[it->parent] : R->fi[src].mod_ent;
+}
+
+/* Scope the names of item i are declared in, and whether i is associated. */
+static uint32_t item_escope(const resolver *R, uint32_t src, const fact_item *it, bool *assoc)
+{
+	*assoc = false;
+	if (it->parent < 0)
+		return R->fi[src].scope;
+	const fact_item *p = fitem(R, src, it->parent);
+	if (p->kind == PT_IMPL || p->kind == PT_TRAIT) {
+		*assoc = true;
+		bool a;
+		return item_escope(R, src, p, &a);
+	}
+	uint32_t s = R->fi[src].item_scope[it->parent];
+	return s != NONE ? s : R->fi[src].scope;
+}
+
+static void item_qpath(const resolver *R, uint32_t src, const fact_item *it, pt_strbuf *out)
+{
+	out->len = 0;
+	uint32_t owner = rs_item_owner_ent(R, src, it);
+	const pt_graph *g = R->g;
+	const fact_item *p = it->parent >= 0 ? fitem(R, src, it->parent) : NULL;
+	if (p && p->kind == PT_IMPL) {
+		/* methods hang under the impl's module + self type name */
+		pt_strbuf_adds(out,
+			       pt_graph_str(g, g->ents.v[R->fi[src].item_ent[it->parent]].qpath));
+		char *lt = strrchr(out->buf, '<');
+		out->len = lt ? (size_t)(lt - out->buf) : out->len;
+		const char *self = fstr(R, src, p->impl_self);
+		pt_strbuf_printf(out, "%s::%s", *self ? rs_last_seg(self) : "_",
+				 fstr(R, src, it->name));
+		return;
+	}
+	pt_strbuf_printf(out, "%s::", pt_graph_str(g, g->ents.v[owner].qpath));
+	if (it->kind == PT_IMPL) {
+		const char *tr = fstr(R, src, it->impl_trait), *self = fstr(R, src, it->impl_self);
+		if (*tr)
+			pt_strbuf_printf(out, "<impl %s for %s>", tr, *self ? self : "_");
+		else
+			pt_strbuf_printf(out, "<impl %s>", *self ? self : "_");
+	} else {
+		pt_strbuf_adds(out, fstr(R, src, it->name));
+	}
+}
+
+static void impl_name(const resolver *R, uint32_t src, const fact_item *it, pt_strbuf *out)
+{
+	out->len = 0;
+	const char *tr = fstr(R, src, it->impl_trait), *self = fstr(R, src, it->impl_self);
+	if (*tr)
+		pt_strbuf_printf(out, "impl %s for %s", tr, *self ? self : "_");
+	else
+		pt_strbuf_printf(out, "impl %s", *self ? self : "_");
+}
+
+static void make_item(resolver *R, uint32_t src, int32_t i, int32_t crate)
+{
+	const fact_item *it = fitem(R, src, i);
+	file_info *f = &R->fi[src];
+	pt_strbuf q = {0}, nm = {0};
+	bool assoc;
+	uint32_t escope = item_escope(R, src, it, &assoc);
+	item_qpath(R, src, it, &q);
+	const char *name = fstr(R, src, it->name);
+	if (it->kind == PT_IMPL) {
+		impl_name(R, src, it, &nm);
+		name = nm.buf;
+	}
+	ent_spec s = {
+		.kind = it->kind,
+		.file = R->src[src].id,
+		.name = name,
+		.qpath = q.buf,
+		.sig = fstr(R, src, it->sig),
+		.span = it->span,
+		.name_span = it->name_span,
+		.flags = (uint16_t)(((it->flags & FI_PUB) ? ENT_PUB : 0) |
+				    ((it->flags & FI_TRAIT_IMPL) ? ENT_TRAIT_IMPL : 0) |
+				    ((it->flags & FI_HAS_BODY) ? ENT_HAS_BODY : 0)),
+		.parent = rs_item_owner_ent(R, src, it),
+	};
+	/* out of the default build: itself, or inside something that is in
+	 * the same file (a file can be declared twice, `#[cfg(a)] mod x;` and
+	 * `#[cfg(not(a))] #[path] mod x;`, and is reached from the first) */
+	if ((s.parent != NONE && (R->g->ents.v[s.parent].flags & ENT_CFG_OFF) &&
+	     R->g->ents.v[s.parent].file == R->src[src].id) ||
+	    (it->cfg &&
+	     !cfg_active(fstr(R, src, it->cfg), crate >= 0 ? R->crates[crate].features : "")))
+		s.flags |= ENT_CFG_OFF;
+	ent_aux aux = {src, i, escope, escope, NONE};
+	uint32_t e = add_entity(R, &s, aux);
+	f->item_ent[i] = e;
+	if (!assoc && it->kind != PT_IMPL)
+		declare(R, escope, name, e);
+	if (it->kind == PT_MACRO)
+		mm_add(&R->mm, key_of(K_MACRO, 0, name, strlen(name)), e);
+	if (it->kind == PT_METHOD)
+		mm_add(&R->mm, key_of(K_METHODNAME, 0, name, strlen(name)), e);
+	if (it->kind == PT_FUNCTION || it->kind == PT_METHOD) {
+		f->item_scope[i] = new_scope(R, R->scopes.v[escope].module_ent, (int32_t)escope, -1,
+					     R->scopes.v[escope].crate_scope);
+		R->aux.v[e].bscope = f->item_scope[i];
+	} else if (it->kind == PT_MODULE) {
+		int32_t ms = (int32_t)escope;
+		while (R->scopes.v[ms].parent >= 0)
+			ms = R->scopes.v[ms].parent;
+		uint32_t sc = new_scope(R, e, -1, ms, R->scopes.v[escope].crate_scope);
+		f->item_scope[i] = sc;
+		R->aux.v[e].bscope = sc;
+		mm_add(&R->mm, key_of(K_MODSCOPE, e, "", 0), sc);
+		if (it->flags & FI_MOD_EXTERNAL) {
+			pt_strbuf ip = {0};
+			inline_path(R, src, i, &ip);
+			int32_t child = mod_file(R, src, it, pt_strbuf_cstr(&ip));
+			pt_strbuf_free(&ip);
+			if (child >= 0 && !R->fi[child].reached && R->src[child].facts)
+				expand_file(R, (uint32_t)child, crate, e, sc, q.buf, false);
+		}
+	}
+	if (it->kind == PT_TRAIT)
+		mm_add(&R->mm, key_of(K_MODSCOPE, e, "", 0), escope);
+	if (assoc && fitem(R, src, it->parent)->kind == PT_TRAIT)
+		mm_add(&R->mm, key_of(K_TRAITITEM, f->item_ent[it->parent], name, strlen(name)), e);
+	pt_strbuf_free(&q);
+	pt_strbuf_free(&nm);
+}
+
+static void expand_file(resolver *R, uint32_t src, int32_t crate, uint32_t mod_ent,
+			uint32_t mod_scope, const char *qpath, bool is_root)
+{
+	file_info *f = &R->fi[src];
+	const pt_facts *fa = R->src[src].facts;
+	f->reached = true;
+	f->crate = crate;
+	f->mod_ent = mod_ent;
+	f->scope = mod_scope;
+	f->qpath = pt_xstrdup(qpath);
+	f->child_dir = child_dir_of(R->src[src].path, is_root);
+	f->item_ent = pt_xmalloc((fa->items.n + 1) * sizeof *f->item_ent);
+	f->item_scope = pt_xmalloc((fa->items.n + 1) * sizeof *f->item_scope);
+	f->first_child = pt_xmalloc((fa->items.n + 1) * sizeof *f->first_child);
+	f->next_sibling = pt_xmalloc((fa->items.n + 1) * sizeof *f->next_sibling);
+	for (size_t i = 0; i < fa->items.n; i++) {
+		f->item_ent[i] = f->item_scope[i] = NONE;
+		f->first_child[i] = f->next_sibling[i] = -1;
+	}
+	for (size_t i = fa->items.n; i-- > 0;) {
+		int32_t p = fa->items.v[i].parent;
+		if (p >= 0 && (size_t)p < i) {
+			f->next_sibling[i] = f->first_child[p];
+			f->first_child[p] = (int32_t)i;
+		}
+	}
+	for (size_t i = 0; i < fa->items.n; i++) {
+		fact_item *it = &R->src[src].facts->items.v[i];
+		if (it->parent >= (int32_t)i)
+			it->parent = -1; /* defensive: parents come first */
+		make_item(R, src, (int32_t)i, crate);
+	}
+	f->use_first = (uint32_t)R->uses.n;
+	for (size_t i = 0; i < fa->uses.n; i++) {
+		const fact_use *u = &fa->uses.v[i];
+		uint32_t sc = (u->scope >= 0 && (size_t)u->scope < fa->items.n &&
+			       f->item_scope[u->scope] != NONE)
+				      ? f->item_scope[u->scope]
+				      : mod_scope;
+		use_rec r = {sc, src, (uint32_t)i, 0, 0, 0};
+		pt_vec_push(&R->uses, r);
+		const char *alias = fstr(R, src, u->alias);
+		int tag = strcmp(alias, "*") == 0 ? K_GLOB : K_USE;
+		if (tag == K_USE)
+			note_name(R, alias, strlen(alias));
+		mm_add(&R->mm,
+		       key_of(tag, sc, tag == K_GLOB ? "" : alias,
+			      tag == K_GLOB ? 0 : strlen(alias)),
+		       (uint32_t)R->uses.n - 1);
+	}
+	f->use_end = (uint32_t)R->uses.n;
+}
+
+/* A root module (crate root or orphan file). */
+/* crate_scope: the scope `crate::` means for an orphan, -1 for itself. */
+static void add_root(resolver *R, uint32_t src, int32_t crate, const char *qpath, int kind,
+		     int32_t crate_scope)
+{
+	const char *name = rs_last_seg(qpath);
+	ent_spec s = {.kind = kind,
+		      .file = R->src[src].id,
+		      .name = name,
+		      .qpath = qpath,
+		      .sig = "",
+		      .parent = NONE};
+	ent_aux aux = {src, -1, NONE, NONE, NONE};
+	uint32_t e = add_entity(R, &s, aux);
+	uint32_t sc = new_scope(R, e, -1, -1, crate_scope);
+	if (kind == PT_CRATE && crate >= 0)
+		R->crate_scope[crate] = (int32_t)sc;
+	R->aux.v[e].escope = R->aux.v[e].bscope = sc;
+	mm_add(&R->mm, key_of(K_MODSCOPE, e, "", 0), sc);
+	if (kind == PT_CRATE && crate >= 0 && R->crates[crate].type == CRATE_LIB)
+		mm_add(&R->mm, key_of(K_CRATE, 0, name, strlen(name)), e);
+	expand_file(R, src, crate, e, sc, qpath, true);
+}
+
+void rs_crate_roots(resolver *R)
+{
+	for (size_t c = 0; c < R->n_crates; c++) {
+		int32_t f = find_file(R, R->crates[c].root);
+		if (f < 0 || R->fi[f].reached || !R->src[f].facts)
+			continue;
+		add_root(R, (uint32_t)f, (int32_t)c, R->crates[c].name, PT_CRATE, -1);
+	}
+}
+
+/* Orphans: files no crate reaches. Those that another orphan's `mod x;`
+ * would reach are left to it; the rest become roots named by their path. */
+/* An orphan inside a package is named as the module it would be in the
+ * package's library (`std/src/sys/wasi/fs.rs` → `std::sys::wasi::fs`), and
+ * `crate::` in it means that library; elsewhere it is named by its path. */
+static void orphan_path(const resolver *R, const char *path, pt_strbuf *q, int32_t *cs)
+{
+	size_t best = 0;
+	int32_t crate = -1;
+	for (size_t c = 0; c < R->n_crates; c++) {
+		const char *pd = R->crates[c].pkg_dir;
+		size_t n = strlen(pd);
+		if (R->crates[c].type != CRATE_LIB || R->crate_scope[c] < 0)
+			continue;
+		if ((n == 0 || (strncmp(path, pd, n) == 0 && path[n] == '/')) &&
+		    (crate < 0 || n > best)) {
+			best = n;
+			crate = (int32_t)c;
+		}
+	}
+	const char *rel = path;
+	q->len = 0;
+	pt_strbuf_add(q, "", 0);
+	if (crate >= 0) {
+		rel = path + best + (best ? 1 : 0);
+		if (strncmp(rel, "src/", 4) == 0)
+			rel += 4;
+		pt_strbuf_printf(q, "%s", R->crates[crate].name);
+		*cs = R->crate_scope[crate];
+	}
+	size_t n = strlen(rel);
+	if (n > 3 && strcmp(rel + n - 3, ".rs") == 0)
+		n -= 3;
+	if (n >= 4 && strncmp(rel + n - 4, "/mod", 4) == 0)
+		n -= 4;
+	bool start = true;
+	for (size_t k = 0; k < n; k++) {
+		char c = rel[k];
+		if (start && q->len)
+			pt_strbuf_adds(q, "::");
+		start = c == '/';
+		if (!start)
+			pt_strbuf_addc(q, (c == '-' || c == '.') ? '_' : c);
+	}
+}
+
+static void mark_referenced(resolver *R, bool *referenced)
+{
+	pt_strbuf p = {0};
+	for (size_t i = 0; i < R->n_src; i++) {
+		const pt_facts *fa = R->src[i].facts;
+		if (R->fi[i].reached || !fa)
+			continue;
+		char *dir = dir_of(R->src[i].path);
+		for (size_t k = 0; k < fa->items.n; k++) {
+			const fact_item *it = &fa->items.v[k];
+			if (it->kind != PT_MODULE || !(it->flags & FI_MOD_EXTERNAL) ||
+			    it->parent >= 0)
+				continue;
+			const char *nm = fstr(R, (uint32_t)i, it->name);
+			const char *forms[2] = {"%s%s%s.rs", "%s%s%s/mod.rs"};
+			for (int f = 0; f < 2; f++) {
+				p.len = 0;
+				pt_strbuf_printf(&p, forms[f], dir, *dir ? "/" : "", nm);
+				int32_t c = find_file(R, p.buf);
+				if (c >= 0 && (size_t)c != i)
+					referenced[c] = true;
+			}
+		}
+		free(dir);
+	}
+	pt_strbuf_free(&p);
+}
+
+void rs_add_orphans(resolver *R)
+{
+	pt_strbuf q = {0};
+	bool *referenced = pt_xcalloc(R->n_src + 1, 1);
+	mark_referenced(R, referenced);
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < R->n_src; i++) {
+			if (R->fi[i].reached || !R->src[i].facts || (pass == 0 && referenced[i]))
+				continue;
+			int32_t cs = -1;
+			orphan_path(R, R->src[i].path, &q, &cs);
+			add_root(R, (uint32_t)i, -1, pt_strbuf_cstr(&q), PT_MODULE, cs);
+		}
+	free(referenced);
+	pt_strbuf_free(&q);
+}
+
+/* ---- name lookup ------------------------------------------------------ */
+
+static void lookup(resolver *R, uint32_t sc, seg name, idlist *out, int depth);
+
+void rs_use_result(resolver *R, uint32_t u, idlist *out, int depth)
+{
+	use_rec *r = &R->uses.v[u];
+	if (r->state == 1 || depth > MAX_DEPTH)
+		return;
+	if (r->state == 0) {
+		r->state = 1;
+		idlist tmp = {0};
+		const fact_use *fu = &R->src[r->src].facts->uses.v[r->fu];
+		rs_resolve_path(R, r->scope, fstr(R, r->src, fu->path), NONE, &tmp, depth + 1);
+		r = &R->uses.v[u];
+		r->res_off = (uint32_t)R->results.n;
+		r->res_n = (uint32_t)tmp.n;
+		for (size_t i = 0; i < tmp.n; i++)
+			pt_vec_push(&R->results, tmp.v[i]);
+		r->state = 2;
+		pt_vec_free(&tmp);
+	}
+	for (uint32_t i = 0; i < r->res_n; i++)
+		list_add(out, R->results.v[r->res_off + i]);
+}
+
+static uint32_t mod_scope_of(const resolver *R, uint32_t ent)
+{
+	for (uint32_t it = mm_first(&R->mm, key_of(K_MODSCOPE, ent, "", 0)); it;
+	     it = mm_next(&R->mm, it))
+		return mm_val(&R->mm, it);
+	return NONE;
+}
+
+static void lookup_here(resolver *R, uint32_t sc, seg name, idlist *out, int depth)
+{
+	size_t before = out->n;
+	bool only_modules = true;
+	for (uint32_t it = mm_first(&R->mm, key_of(K_ITEM, sc, name.p, name.n)); it;
+	     it = mm_next(&R->mm, it)) {
+		uint32_t e = mm_val(&R->mm, it);
+		int k = ekind(R, e);
+		only_modules &= k == PT_MODULE || k == PT_CRATE;
+		list_add(out, e);
+	}
+	/* a module lives in the type namespace: a `use` of the same name may
+	 * bring the fn of the value namespace (`mod memchr; pub use
+	 * memchr::memchr;` at a crate root) */
+	if (out->n > before ? !only_modules : out->n > 0)
+		return;
+	for (uint32_t it = mm_first(&R->mm, key_of(K_USE, sc, name.p, name.n)); it;
+	     it = mm_next(&R->mm, it))
+		rs_use_result(R, mm_val(&R->mm, it), out, depth);
+	if (out->n || depth > MAX_DEPTH)
+		return;
+	for (uint32_t it = mm_first(&R->mm, key_of(K_GLOB, sc, "", 0)); it && !out->n;
+	     it = mm_next(&R->mm, it)) {
+		idlist mods = {0};
+		rs_use_result(R, mm_val(&R->mm, it), &mods, depth + 1);
+		for (size_t i = 0; i < mods.n; i++) {
+			uint32_t ms = mod_scope_of(R, mods.v[i]);
+			int k = ekind(R, mods.v[i]);
+			if (ms != NONE && ms != sc && (k == PT_MODULE || k == PT_CRATE))
+				lookup_here(R, ms, name, out, depth + 1);
+		}
+		pt_vec_free(&mods);
+	}
+}
+
+static const char *const prelude[][2] = {
+	{"Option", "core::option::Option"},
+	{"Result", "core::result::Result"},
+	{"Vec", "alloc::vec::Vec"},
+	{"String", "alloc::string::String"},
+	{"Box", "alloc::boxed::Box"},
+	{"ToString", "alloc::string::ToString"},
+	{"ToOwned", "alloc::borrow::ToOwned"},
+	{"Clone", "core::clone::Clone"},
+	{"Copy", "core::marker::Copy"},
+	{"Send", "core::marker::Send"},
+	{"Sync", "core::marker::Sync"},
+	{"Sized", "core::marker::Sized"},
+	{"Unpin", "core::marker::Unpin"},
+	{"Default", "core::default::Default"},
+	{"Drop", "core::ops::Drop"},
+	{"Fn", "core::ops::Fn"},
+	{"FnMut", "core::ops::FnMut"},
+	{"FnOnce", "core::ops::FnOnce"},
+	{"Iterator", "core::iter::Iterator"},
+	{"IntoIterator", "core::iter::IntoIterator"},
+	{"Extend", "core::iter::Extend"},
+	{"DoubleEndedIterator", "core::iter::DoubleEndedIterator"},
+	{"ExactSizeIterator", "core::iter::ExactSizeIterator"},
+	{"From", "core::convert::From"},
+	{"Into", "core::convert::Into"},
+	{"TryFrom", "core::convert::TryFrom"},
+	{"TryInto", "core::convert::TryInto"},
+	{"AsRef", "core::convert::AsRef"},
+	{"AsMut", "core::convert::AsMut"},
+	{"PartialEq", "core::cmp::PartialEq"},
+	{"Eq", "core::cmp::Eq"},
+	{"PartialOrd", "core::cmp::PartialOrd"},
+	{"Ord", "core::cmp::Ord"},
+	{"Debug", "core::fmt::Debug"},
+	{"Hash", "core::hash::Hash"},
+};
+
+static const char *prelude_path(seg name)
+{
+	for (size_t i = 0; i < sizeof prelude / sizeof *prelude; i++)
+		if (seg_is(name, prelude[i][0]))
+			return prelude[i][1];
+	return NULL;
+}
+
+/* Outside every scope: the workspace's crates, then the prelude. */
+static void lookup_outside(resolver *R, uint32_t sc, seg name, idlist *out, int depth)
+{
+	for (uint32_t it = mm_first(&R->mm, key_of(K_CRATE, 0, name.p, name.n)); it;
+	     it = mm_next(&R->mm, it))
+		list_add(out, mm_val(&R->mm, it));
+	if (out->n || depth > MAX_DEPTH)
+		return;
+	const char *pp = prelude_path(name);
+	if (pp)
+		rs_resolve_path(R, sc, pp, NONE, out, depth + 1);
+}
+
+/* Module scope, crates, then the prelude: the part of a lookup that is the
+ * same for every fn body in a module. */
+static void lookup_module(resolver *R, uint32_t sc, seg name, idlist *out, int depth)
+{
+	lookup_here(R, sc, name, out, depth);
+	if (!out->n)
+		lookup_outside(R, sc, name, out, depth);
+}
+
+/* A lookup that starts with no `use` in progress (depth 0) does not depend
+ * on the call stack, so its answer per module scope can be kept: the same
+ * names are looked up from every function of a module. */
+static void lookup_module_cached(resolver *R, uint32_t sc, seg name, idlist *out, int depth)
+{
+	if (depth > 0 || !R->caching) {
+		lookup_module(R, sc, name, out, depth);
+		return;
+	}
+	uint64_t key = key_of(K_LOOKUP, sc, name.p, name.n);
+	uint32_t it = mm_first(&R->mm, key);
+	if (!it) {
+		idlist tmp = {0};
+		lookup_module(R, sc, name, &tmp, depth);
+		mm_add(&R->mm, key, (uint32_t)R->cache.n);
+		pt_vec_push(&R->cache, (uint32_t)R->results.n);
+		pt_vec_push(&R->cache, (uint32_t)tmp.n);
+		for (size_t i = 0; i < tmp.n; i++)
+			pt_vec_push(&R->results, tmp.v[i]);
+		pt_vec_free(&tmp);
+		it = mm_first(&R->mm, key);
+	}
+	uint32_t c = mm_val(&R->mm, it);
+	for (uint32_t i = 0; i < R->cache.v[c + 1]; i++)
+		list_add(out, R->results.v[R->cache.v[c] + i]);
+}
+
+static void lookup(resolver *R, uint32_t sc, seg name, idlist *out, int depth)
+{
+	if (!mm_first(&R->mm, key_of(K_ANYNAME, 0, name.p, name.n))) {
+		/* declared nowhere: only a crate or the prelude can answer */
+		lookup_outside(R, sc, name, out, depth);
+		return;
+	}
+	int32_t s = (int32_t)sc;
+	for (; R->scopes.v[s].parent >= 0; s = R->scopes.v[s].parent) {
+		lookup_here(R, (uint32_t)s, name, out, depth);
+		if (out->n)
+			return;
+	}
+	lookup_module_cached(R, (uint32_t)s, name, out, depth);
+}
+
+/* Associated item `name` of type or trait ent: inherent and trait impls'
+ * items, then the default items of traits the type implements. */
+void rs_assoc(resolver *R, uint32_t ent, seg name, idlist *out)
+{
+	int k = ekind(R, ent);
+	if (k == PT_TRAIT) {
+		for (uint32_t it = mm_first(&R->mm, key_of(K_TRAITITEM, ent, name.p, name.n)); it;
+		     it = mm_next(&R->mm, it))
+			list_add(out, mm_val(&R->mm, it));
+		return;
+	}
+	for (uint32_t it = mm_first(&R->mm, key_of(K_ASSOC, ent, name.p, name.n)); it;
+	     it = mm_next(&R->mm, it))
+		list_add(out, mm_val(&R->mm, it));
+	if (out->n)
+		return; /* inherent items win over trait items, as in Rust */
+	for (uint32_t it = mm_first(&R->mm, key_of(K_TASSOC, ent, name.p, name.n)); it;
+	     it = mm_next(&R->mm, it))
+		list_add(out, mm_val(&R->mm, it));
+	if (out->n)
+		return;
+	for (uint32_t it = mm_first(&R->mm, key_of(K_TYPETRAIT, ent, "", 0)); it;
+	     it = mm_next(&R->mm, it)) {
+		uint32_t tr = mm_val(&R->mm, it);
+		for (uint32_t j = mm_first(&R->mm, key_of(K_TRAITITEM, tr, name.p, name.n)); j;
+		     j = mm_next(&R->mm, j))
+			list_add(out, mm_val(&R->mm, j));
+	}
+}
+
+static bool is_module(int k)
+{
+	return k == PT_MODULE || k == PT_CRATE;
+}
+
+int32_t rs_module_scope_of_scope(const resolver *R, uint32_t sc)
+{
+	int32_t s = (int32_t)sc;
+	while (R->scopes.v[s].parent >= 0)
+		s = R->scopes.v[s].parent;
+	return s;
+}
+
+void rs_resolve_path(resolver *R, uint32_t sc, const char *path, uint32_t self_ent, idlist *out,
+		     int depth)
+{
+	seg segs[MAX_SEGS];
+	size_t n = rs_split_path(path, segs);
+	if (!n || depth > MAX_DEPTH || sc == NONE)
+		return;
+	idlist cur = {0}, next = {0};
+	size_t i = 0;
+	int32_t ms = rs_module_scope_of_scope(R, sc);
+	if (seg_is(segs[0], "crate")) {
+		pt_vec_push(&cur, R->scopes.v[R->scopes.v[ms].crate_scope].module_ent);
+		i = 1;
+	} else if (seg_is(segs[0], "self") || seg_is(segs[0], "super")) {
+		while (i < n && (seg_is(segs[i], "self") || seg_is(segs[i], "super"))) {
+			if (seg_is(segs[i], "super") && ms >= 0)
+				ms = R->scopes.v[ms].parent_module;
+			i++;
+		}
+		if (ms >= 0)
+			pt_vec_push(&cur, R->scopes.v[ms].module_ent);
+	} else if (seg_is(segs[0], "Self")) {
+		if (self_ent != NONE)
+			pt_vec_push(&cur, self_ent);
+		i = 1;
+	} else {
+		lookup(R, sc, segs[0], &cur, depth);
+		i = 1;
+	}
+	for (; i < n && cur.n; i++) {
+		next.n = 0;
+		for (size_t c = 0; c < cur.n; c++) {
+			uint32_t e = cur.v[c];
+			int k = ekind(R, e);
+			if (is_module(k)) {
+				uint32_t msc = mod_scope_of(R, e);
+				if (msc != NONE)
+					lookup_here(R, msc, segs[i], &next, depth + 1);
+			} else if (is_type(k)) {
+				rs_assoc(R, e, segs[i], &next);
+			}
+		}
+		idlist t = cur;
+		cur = next;
+		next = t;
+	}
+	if (i == n)
+		for (size_t c = 0; c < cur.n; c++)
+			list_add(out, cur.v[c]);
+	pt_vec_free(&cur);
+	pt_vec_free(&next);
+}
+
+/* The first type among candidates, one in the default build first
+ * (`#[cfg(feature = "std")] use self::std::Forward;` beside the `not`
+ * one); NONE if there is none. */
+uint32_t rs_first_type(const resolver *R, const idlist *c)
+{
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < c->n; i++)
+			if (is_type(ekind(R, c->v[i])) && (pass || !cfg_off(R, c->v[i])))
+				return c->v[i];
+	return NONE;
+}
+
+uint32_t rs_pick_type(resolver *R, uint32_t sc, const char *path)
+{
+	idlist c = {0};
+	rs_resolve_path(R, sc, path, NONE, &c, 0);
+	uint32_t t = rs_first_type(R, &c);
+	pt_vec_free(&c);
+	return t;
+}
+
+/* ---- external placeholders ------------------------------------------- */
+
+/* The text a path stands for when it leaves the workspace: the first
+ * segment expanded through `use`, `core::`/`alloc::` folded to `std::`. */
+static void external_text(resolver *R, uint32_t sc, const char *path, pt_strbuf *out, int depth)
+{
+	seg segs[MAX_SEGS];
+	size_t n = rs_split_path(path, segs);
+	out->len = 0;
+	pt_strbuf_add(out, "", 0);
+	if (!n)
+		return;
+	const char *rest = segs[0].p + segs[0].n;
+	if (depth < 8)
+		for (int32_t s = (int32_t)sc; s >= 0; s = R->scopes.v[s].parent)
+			for (uint32_t it = mm_first(
+				     &R->mm, key_of(K_USE, (uint32_t)s, segs[0].p, segs[0].n));
+			     it; it = mm_next(&R->mm, it)) {
+				const use_rec *u = &R->uses.v[mm_val(&R->mm, it)];
+				const char *up =
+					fstr(R, u->src, R->src[u->src].facts->uses.v[u->fu].path);
+				pt_strbuf sub = {0};
+				external_text(R, u->scope, up, &sub, depth + 1);
+				pt_strbuf_adds(out, pt_strbuf_cstr(&sub));
+				pt_strbuf_adds(out, rest);
+				pt_strbuf_free(&sub);
+				goto fold;
+			}
+	const char *pp = n == 1 ? prelude_path(segs[0]) : NULL;
+	pt_strbuf_adds(out, pp ? pp : path);
+fold:
+	if (strncmp(out->buf, "core::", 6) == 0 || strncmp(out->buf, "alloc::", 7) == 0) {
+		size_t cut = out->buf[0] == 'c' ? 4 : 5;
+		memmove(out->buf + 3, out->buf + cut, out->len - cut + 1);
+		memcpy(out->buf, "std", 3);
+		out->len -= cut - 3;
+	}
+}
+
+static uint32_t external_trait(resolver *R, const char *qpath)
+{
+	for (uint32_t it = mm_first(&R->mm, key_of(K_QPATH, 0, qpath, strlen(qpath))); it;
+	     it = mm_next(&R->mm, it)) {
+		uint32_t e = mm_val(&R->mm, it);
+		if (R->g->ents.v[e].flags & ENT_EXTERNAL)
+			return e;
+	}
+	ent_spec s = {.kind = PT_TRAIT,
+		      .file = PT_NO_FILE,
+		      .name = rs_last_seg(qpath),
+		      .qpath = qpath,
+		      .sig = "",
+		      .flags = ENT_EXTERNAL,
+		      .parent = NONE};
+	ent_aux aux = {0, -1, NONE, NONE, NONE};
+	return add_entity(R, &s, aux);
+}
+
+/* Resolve a trait path; an unknown one gets an external placeholder. */
+void rs_resolve_trait(resolver *R, uint32_t sc, const char *path, uint32_t self_ent, idlist *out)
+{
+	idlist c = {0};
+	rs_resolve_path(R, sc, path, self_ent, &c, 0);
+	for (size_t i = 0; i < c.n; i++)
+		if (ekind(R, c.v[i]) == PT_TRAIT)
+			list_add(out, c.v[i]);
+	pt_vec_free(&c);
+	if (out->n)
+		return;
+	external_text(R, sc, path, &R->tmp, 0);
+	if (R->tmp.len)
+		pt_vec_push(out, external_trait(R, R->tmp.buf));
+}

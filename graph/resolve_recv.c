@@ -1,0 +1,899 @@
+/* graph/resolve_recv.c — the type of a method call's receiver.
+ *
+ * A method call resolves only as well as its receiver is typed. The
+ * extractor describes each receiver as a start and a chain of steps (see
+ * RECV_CHAIN in facts.h): a path, a call, a generic parameter's bounds or a
+ * closure parameter, then fields, method calls, `?`, iteration and
+ * indexing. This file reads that chain into a value: a type of the
+ * workspace (or a trait it is known through), and for the standard
+ * containers the element type's text, read again where it was written.
+ * Types are found by name lookup (resolve_names.c); resolve.c asks for a
+ * receiver's type (rs_recv_type) and for the methods of trait bounds
+ * (rs_bound_methods, rs_assoc_bound_methods).
+ */
+#include "resolve_int.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* ---- trait bounds of generic parameters ------------------------------- */
+
+/* Bounds of generic parameter `name` in scope at item i ("Area+Clone"),
+ * from the generics of i and its enclosing items, into out; false if none. */
+static bool bounds_of(const resolver *R, uint32_t src, int32_t i, const char *name, pt_strbuf *out)
+{
+	size_t nl = strlen(name);
+	for (int32_t p = i; p >= 0; p = fitem(R, src, p)->parent) {
+		const char *g = fstr(R, src, fitem(R, src, p)->generics);
+		while (*g) {
+			const char *end = strchr(g, ';');
+			size_t len = end ? (size_t)(end - g) : strlen(g);
+			if (len > nl && strncmp(g, name, nl) == 0 && g[nl] == ':') {
+				out->len = 0;
+				pt_strbuf_add(out, g + nl + 1, len - nl - 1);
+				return true;
+			}
+			g += len + (end ? 1 : 0);
+		}
+	}
+	return false;
+}
+
+void rs_bound_methods(resolver *R, const ref_ctx *c, const char *bounds, seg name, idlist *out)
+{
+	char *b = pt_xstrdup(bounds);
+	for (char *save = NULL, *t = strtok_r(b, "+", &save); t; t = strtok_r(NULL, "+", &save)) {
+		idlist tr = {0};
+		rs_resolve_path(R, c->sc, t, c->self_ent, &tr, 0);
+		for (size_t i = 0; i < tr.n; i++)
+			if (ekind(R, tr.v[i]) == PT_TRAIT)
+				rs_assoc(R, tr.v[i], name, out);
+		pt_vec_free(&tr);
+	}
+	free(b);
+}
+
+/* `T::f()` with T a generic parameter bounded by traits: when the trait's
+ * f returns Self, the value is a T, known only through that trait. */
+static uint32_t bound_ret(resolver *R, const ref_ctx *c, const char *path)
+{
+	seg segs[MAX_SEGS];
+	if (c->item < 0 || rs_split_path(path, segs) != 2)
+		return NONE;
+	char *gp = pt_xstrndup(segs[0].p, segs[0].n);
+	pt_strbuf b = {0};
+	uint32_t t = NONE;
+	if (bounds_of(R, c->src, c->item, gp, &b)) {
+		char *save = NULL;
+		for (char *tr = strtok_r(b.buf, "+", &save); tr && t == NONE;
+		     tr = strtok_r(NULL, "+", &save)) {
+			idlist traits = {0}, m = {0};
+			rs_resolve_path(R, c->sc, tr, c->self_ent, &traits, 0);
+			for (size_t i = 0; i < traits.n && t == NONE; i++) {
+				if (ekind(R, traits.v[i]) != PT_TRAIT)
+					continue;
+				m.n = 0;
+				rs_assoc(R, traits.v[i], segs[1], &m);
+				for (size_t k = 0; k < m.n && t == NONE; k++) {
+					const ent_aux *a = &R->aux.v[m.v[k]];
+					if (a->item >= 0 &&
+					    strcmp(fstr(R, a->src,
+							fitem(R, a->src, a->item)->ret_type),
+						   "Self") == 0)
+						t = traits.v[i];
+				}
+			}
+			pt_vec_free(&traits);
+			pt_vec_free(&m);
+		}
+	}
+	pt_strbuf_free(&b);
+	free(gp);
+	return t;
+}
+
+/* ---- the value of a receiver -------------------------------------------- */
+
+/* What a receiver's value is known to be: a type (or a trait it is known
+ * through), and for the std containers the facts spell as "Option<T>",
+ * "Result<T>", "Vec<T>", "VecDeque<T>", "[]<T>" (see fact_item.ret_type),
+ * the element type's text, read in scope sc with Self = self. */
+enum {
+	W_NONE,
+	W_OPTION,
+	W_RESULT,
+	W_SEQ,
+	W_ITER,
+	W_PTR,
+	W_TUPLE
+};
+typedef struct {
+	uint32_t ent;
+	uint8_t wrap;
+	const char *elem;
+	size_t elen;
+	uint32_t sc, self;
+} tval;
+
+static const tval TV_NONE = {NONE, W_NONE, NULL, 0, NONE, NONE};
+
+static bool text_eq(const char *s, size_t n, const char *lit)
+{
+	return strlen(lit) == n && memcmp(s, lit, n) == 0;
+}
+
+static bool in_list(const char *s, size_t n, const char *const *list)
+{
+	for (; *list; list++)
+		if (text_eq(s, n, *list))
+			return true;
+	return false;
+}
+
+/* The first trait of generic parameter name's bounds where the code is
+ * written (a field or element of generic type), or NONE. */
+static uint32_t bound_trait(resolver *R, const ref_ctx *c, const char *name)
+{
+	pt_strbuf b = {0};
+	uint32_t t = NONE;
+	if (c->item >= 0 && !strstr(name, "::") && bounds_of(R, c->src, c->item, name, &b)) {
+		char *plus = strchr(b.buf, '+');
+		if (plus)
+			*plus = 0;
+		idlist tr = {0};
+		rs_resolve_path(R, c->sc, b.buf, c->self_ent, &tr, 0);
+		for (size_t k = 0; k < tr.n && t == NONE; k++)
+			if (ekind(R, tr.v[k]) == PT_TRAIT)
+				t = tr.v[k];
+		pt_vec_free(&tr);
+	}
+	pt_strbuf_free(&b);
+	return t;
+}
+
+static tval tv_parse_d(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self, const char *s,
+		       size_t n, int depth);
+
+/* A type alias as what it stands for: its target (`type X = T;`, read
+ * where the alias is written, Self being its impl's type), or for an
+ * associated type declared with bounds (`type B: Tr;`) the first trait. */
+static tval tv_alias(resolver *R, const ref_ctx *c, uint32_t e, int depth)
+{
+	const ent_aux *a = &R->aux.v[e];
+	if (a->item < 0 || depth > 4)
+		return TV_NONE;
+	const fact_item *it = fitem(R, a->src, a->item);
+	const char *target = fstr(R, a->src, it->ret_type), *g = fstr(R, a->src, it->generics);
+	if (*target)
+		return tv_parse_d(R, c, a->escope, a->self_ent, target, strlen(target), depth + 1);
+	const char *colon = strchr(g, ':');
+	if (!colon)
+		return TV_NONE;
+	size_t bl = strcspn(colon + 1, "+;");
+	char *b = pt_xstrndup(colon + 1, bl);
+	idlist tr = {0};
+	tval v = TV_NONE;
+	rs_resolve_path(R, a->escope, b, a->self_ent, &tr, 0);
+	for (size_t k = 0; k < tr.n && v.ent == NONE; k++)
+		if (ekind(R, tr.v[k]) == PT_TRAIT)
+			v.ent = tr.v[k];
+	pt_vec_free(&tr);
+	free(b);
+	return v;
+}
+
+/* The value of type text s[0..n) read in scope sc, Self being self. */
+static tval tv_parse(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self, const char *s,
+		     size_t n)
+{
+	return tv_parse_d(R, c, sc, self, s, n, 0);
+}
+
+static tval tv_parse_d(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self, const char *s,
+		       size_t n, int depth)
+{
+	tval v = TV_NONE;
+	if (!n || sc == NONE)
+		return v;
+	const char *lt = memchr(s, '<', n);
+	size_t nl = lt && s[n - 1] == '>' ? (size_t)(lt - s) : n;
+	if (nl < n) {
+		v.elem = lt + 1;
+		v.elen = n - nl - 2;
+		v.sc = sc;
+		v.self = self;
+		const char *last = s + nl;
+		while (last > s && last[-1] != ':')
+			last--;
+		size_t ln = (size_t)(s + nl - last);
+		v.wrap = text_eq(last, ln, "Option")   ? W_OPTION
+			 : text_eq(last, ln, "Result") ? W_RESULT
+			 : (text_eq(last, ln, "Vec") || text_eq(last, ln, "VecDeque") ||
+			    text_eq(last, ln, "[]"))
+				 ? W_SEQ
+			 : text_eq(last, ln, "NonNull") ? W_PTR
+			 : text_eq(last, ln, "()")      ? W_TUPLE
+							: W_NONE;
+	}
+	if (text_eq(s, nl, "Self")) {
+		v.ent = self;
+	} else if (!text_eq(s, nl, "[]") && !text_eq(s, nl, "()")) {
+		char *name = pt_xstrndup(s, nl);
+		idlist cands = {0};
+		rs_resolve_path(R, sc, name, self, &cands, 0); /* `Self::Item` too */
+		v.ent = rs_first_type(R, &cands);
+		pt_vec_free(&cands);
+		if (v.ent == NONE && v.wrap == W_NONE)
+			v.ent = bound_trait(R, c, name);
+		free(name);
+		if (v.ent != NONE && v.wrap == W_NONE && ekind(R, v.ent) == PT_TYPE_ALIAS) {
+			tval t = tv_alias(R, c, v.ent, depth);
+			if (t.ent != NONE || t.wrap != W_NONE)
+				return t;
+		}
+	}
+	/* a type of the workspace that merely shares a container's name */
+	if (v.wrap != W_NONE && v.ent != NONE && ekind(R, v.ent) != PT_TYPE_ALIAS) {
+		const char *q = pt_graph_str(R->g, R->g->ents.v[v.ent].qpath);
+		if (strncmp(q, "core::", 6) && strncmp(q, "alloc::", 7) && strncmp(q, "std::", 5))
+			v.wrap = W_NONE;
+	}
+	if (v.wrap == W_NONE)
+		v.elem = NULL, v.elen = 0;
+	return v;
+}
+
+static tval tv_elem(resolver *R, const ref_ctx *c, tval v)
+{
+	return v.elem ? tv_parse(R, c, v.sc, v.self, v.elem, v.elen) : TV_NONE;
+}
+
+static tval tv_ent(uint32_t e)
+{
+	tval v = TV_NONE;
+	v.ent = e;
+	return v;
+}
+
+/* The value fn returns; Self is self (NONE: fn's own self type). */
+static tval tv_ret(resolver *R, const ref_ctx *c, uint32_t fn, uint32_t self)
+{
+	const ent_aux *a = &R->aux.v[fn];
+	if (a->item < 0)
+		return TV_NONE;
+	const char *rt = fstr(R, a->src, fitem(R, a->src, a->item)->ret_type);
+	return tv_parse(R, c, a->escope, self != NONE ? self : a->self_ent, rt, strlen(rt));
+}
+
+/* Field fname of type t, as written where t is defined; a field of
+ * generic type is typed by its bounds where the code is written. */
+static tval tv_field(resolver *R, const ref_ctx *c, uint32_t t, const char *fname, size_t fn)
+{
+	for (uint32_t it = mm_first(&R->mm, key_of(K_FIELD, t, fname, fn)); it;
+	     it = mm_next(&R->mm, it)) {
+		uint32_t fi = mm_val(&R->mm, it);
+		const ent_aux *a = &R->aux.v[t];
+		const char *ftype = fstr(R, a->src, R->src[a->src].facts->fields.v[fi].type);
+		return tv_parse(R, c, a->escope, t, ftype, strlen(ftype));
+	}
+	return TV_NONE;
+}
+
+/* A type text that no fact spells, made from others ("()<T,[]<T>>"), or
+ * a copy of one read from a chain's steps: kept once per text until the
+ * resolver is freed, so that a tval may point into it. */
+static const char *made_text(resolver *R, const char *s, size_t n)
+{
+	uint64_t key = key_of(0, 0, s, n);
+	for (uint32_t it = mm_first(&R->made_ix, key); it; it = mm_next(&R->made_ix, it)) {
+		const char *t = R->made.v[mm_val(&R->made_ix, it)];
+		if (strlen(t) == n && memcmp(t, s, n) == 0)
+			return t;
+	}
+	char *t = pt_xstrndup(s, n);
+	mm_add(&R->made_ix, key, (uint32_t)R->made.n);
+	pt_vec_push(&R->made, t);
+	return t;
+}
+
+/* `split_first()` / `split_last()` (and `_mut`) of a sequence of T:
+ * Option<(T, [T])>, the element apart and the rest. */
+static tval tv_split(resolver *R, tval v)
+{
+	pt_strbuf b = {0};
+	pt_strbuf_printf(&b, "()<%.*s,[]<%.*s>>", (int)v.elen, v.elem, (int)v.elen, v.elem);
+	v.elem = made_text(R, b.buf, b.len);
+	v.elen = b.len;
+	v.wrap = W_OPTION;
+	v.ent = NONE;
+	pt_strbuf_free(&b);
+	return v;
+}
+
+/* The result of method m called on a value v. */
+static tval tv_method(resolver *R, const ref_ctx *c, tval v, const char *m, size_t n)
+{
+	static const char *const opt_inner[] = {"unwrap",    "expect",         "unwrap_unchecked",
+						"unwrap_or", "unwrap_or_else", "unwrap_or_default",
+						NULL};
+	static const char *const opt_same[] = {"as_ref",  "as_mut", "as_deref", "as_deref_mut",
+					       "take",    "cloned", "copied",   "or",
+					       "or_else", "filter", NULL};
+	static const char *const seq_opt[] = {
+		"first",     "last",     "get",   "get_mut", "pop",       "first_mut", "last_mut",
+		"pop_front", "pop_back", "front", "back",    "front_mut", "back_mut",  NULL};
+	static const char *const seq_same[] = {"to_vec", "as_slice", "as_mut_slice", NULL};
+	static const char *const seq_split[] = {"split_first", "split_last", "split_first_mut",
+						"split_last_mut", NULL};
+	static const char *const iters[] = {"iter", "iter_mut", "into_iter", "drain", NULL};
+	static const char *const iter_opt[] = {"next",   "next_back",  "last",       "nth",
+					       "min",    "max",        "peek",       "peek_mut",
+					       "find",   "min_by_key", "max_by_key", "min_by",
+					       "max_by", "reduce",     NULL};
+	static const char *const iter_same[] = {"rev",        "skip",       "take",    "filter",
+						"peekable",   "by_ref",     "cloned",  "copied",
+						"skip_while", "take_while", "step_by", "inspect",
+						"fuse",       "cycle",      NULL};
+	if (text_eq(m, n, "clone") || text_eq(m, n, "to_owned"))
+		return v;
+	tval w = v;
+	switch (v.wrap) {
+	case W_OPTION:
+	case W_RESULT:
+		if (in_list(m, n, opt_inner))
+			return tv_elem(R, c, v);
+		if (in_list(m, n, opt_same))
+			return v;
+		if (v.wrap == W_RESULT && text_eq(m, n, "ok")) {
+			w.wrap = W_OPTION;
+			w.ent = NONE;
+			return w;
+		}
+		if (in_list(m, n, iters)) {
+			w.wrap = W_ITER;
+			w.ent = NONE;
+			return w;
+		}
+		break;
+	case W_SEQ:
+		if (in_list(m, n, seq_opt)) {
+			w.wrap = W_OPTION;
+			w.ent = NONE;
+			return w;
+		}
+		if (text_eq(m, n, "get_unchecked") || text_eq(m, n, "get_unchecked_mut"))
+			return tv_elem(R, c, v);
+		if (in_list(m, n, seq_same))
+			return v;
+		if (in_list(m, n, seq_split))
+			return tv_split(R, v);
+		if (in_list(m, n, iters)) {
+			w.wrap = W_ITER;
+			w.ent = NONE;
+			return w;
+		}
+		break;
+	case W_ITER:
+		if (in_list(m, n, iter_opt)) {
+			w.wrap = W_OPTION;
+			return w;
+		}
+		if (in_list(m, n, iter_same))
+			return v;
+		return TV_NONE;
+	case W_PTR:
+		if (text_eq(m, n, "as_ref") || text_eq(m, n, "as_mut"))
+			return tv_elem(R, c, v);
+		break;
+	}
+	if (v.ent == NONE)
+		return TV_NONE;
+	idlist cands = {0};
+	tval r = TV_NONE;
+	rs_assoc(R, v.ent, (seg){m, n}, &cands);
+	for (size_t i = 0; i < cands.n && r.ent == NONE && r.wrap == W_NONE; i++)
+		if (callable(ekind(R, cands.v[i])))
+			r = tv_ret(R, c, cands.v[i], v.ent);
+	pt_vec_free(&cands);
+	return r;
+}
+
+/* `T::f()` / `f()` at path: the value it returns (a type's own name, for
+ * a tuple struct or variant constructor, gives the type). */
+static tval tv_call(resolver *R, const ref_ctx *c, const char *path)
+{
+	idlist f = {0};
+	tval v = TV_NONE;
+	rs_resolve_path(R, c->sc, path, c->self_ent, &f, 0);
+	for (size_t i = 0; i < f.n && v.ent == NONE && v.wrap == W_NONE; i++) {
+		int k = ekind(R, f.v[i]);
+		if (callable(k))
+			v = tv_ret(R, c, f.v[i], NONE);
+		else if (is_type(k))
+			v = tv_ent(f.v[i]);
+	}
+	pt_vec_free(&f);
+	if (v.ent == NONE && v.wrap == W_NONE)
+		v = tv_ent(bound_ret(R, c, path));
+	return v;
+}
+
+/* The items of iterating a workspace type: the `Item` of its Iterator or
+ * IntoIterator impl. */
+static tval tv_items(resolver *R, const ref_ctx *c, uint32_t t)
+{
+	tval v = TV_NONE;
+	if (ekind(R, t) == PT_TRAIT)
+		return v;
+	for (uint32_t it = mm_first(&R->mm, key_of(K_TASSOC, t, "Item", 4));
+	     it && v.ent == NONE && v.wrap == W_NONE; it = mm_next(&R->mm, it)) {
+		uint32_t e = mm_val(&R->mm, it);
+		if (ekind(R, e) == PT_TYPE_ALIAS)
+			v = tv_alias(R, c, e, 0);
+	}
+	return v;
+}
+
+/* Element name ("0", "1", ..) of a tuple value: its text in "A,B". */
+static tval tv_tuple_elem(resolver *R, const ref_ctx *c, tval v, const char *name, size_t n)
+{
+	if (!n || n > 2 || !isdigit((unsigned char)name[0]) ||
+	    (n == 2 && !isdigit((unsigned char)name[1])))
+		return TV_NONE;
+	int want = n == 1 ? name[0] - '0' : (name[0] - '0') * 10 + name[1] - '0', k = 0, depth = 0;
+	const char *p = v.elem, *end = v.elem + v.elen, *start = p;
+	for (; p <= end; p++) {
+		if (p == end || (*p == ',' && depth == 0)) {
+			if (k++ == want)
+				return tv_parse(R, c, v.sc, v.self, start, (size_t)(p - start));
+			start = p + 1;
+		} else if (*p == '<') {
+			depth++;
+		} else if (*p == '>') {
+			depth--;
+		}
+	}
+	return TV_NONE;
+}
+
+/* Apply one chain step (see RECV_CHAIN) to v. */
+static tval tv_step(resolver *R, const ref_ctx *c, tval v, char op, const char *name, size_t n)
+{
+	switch (op) {
+	case '.':
+		if (v.wrap == W_TUPLE)
+			return tv_tuple_elem(R, c, v, name, n);
+		return v.wrap == W_NONE && v.ent != NONE ? tv_field(R, c, v.ent, name, n) : TV_NONE;
+	case ':': return tv_method(R, c, v, name, n);
+	case '?': return v.wrap == W_OPTION || v.wrap == W_RESULT ? tv_elem(R, c, v) : TV_NONE;
+	case '*':
+		if (v.wrap == W_NONE && v.ent != NONE)
+			return tv_items(R, c, v.ent);
+		return v.wrap != W_NONE && v.wrap != W_PTR && v.wrap != W_TUPLE ? tv_elem(R, c, v)
+										: TV_NONE;
+	case '[': return v.wrap == W_SEQ ? tv_elem(R, c, v) : TV_NONE;
+	}
+	return TV_NONE;
+}
+
+/* ---- closure params typed through a generic fn's signature ------------- */
+
+static tval chain_value(resolver *R, const ref_ctx *c, char kind, const char *path,
+			const char *steps, int depth);
+
+/* s[0..n) without spaces around it, `&`, `&mut`, `mut ` and lifetimes. */
+static void trim_type(const char **s, size_t *n)
+{
+	for (;;) {
+		while (*n && (**s == ' ' || **s == '&'))
+			(*s)++, (*n)--;
+		while (*n && (*s)[*n - 1] == ' ')
+			(*n)--;
+		if (*n > 4 && memcmp(*s, "mut ", 4) == 0) {
+			*s += 4;
+			*n -= 4;
+			continue;
+		}
+		if (*n && **s == '\'') {
+			size_t k = 1;
+			while (k < *n && (isalnum((unsigned char)(*s)[k]) || (*s)[k] == '_'))
+				k++;
+			*s += k;
+			*n -= k;
+			continue;
+		}
+		return;
+	}
+}
+
+/* The index of the bracket closing the one at s[i] (`<`, `(` or `[`; a
+ * `->` arrow is no bracket), or n. */
+static size_t close_of(const char *s, size_t n, size_t i)
+{
+	int depth = 0;
+	for (; i < n; i++) {
+		char ch = s[i];
+		if (ch == '<' || ch == '(' || ch == '[')
+			depth++;
+		else if ((ch == '>' && !(i && s[i - 1] == '-')) || ch == ')' || ch == ']') {
+			if (--depth == 0)
+				return i;
+		}
+	}
+	return n;
+}
+
+/* Piece k of the list s[0..n) separated by sep, trimmed of spaces: for
+ * ',' (type lists) none inside brackets splits; ';' (the arguments of a
+ * 'G' chain, whose steps may hold '[') appears nowhere else. */
+static bool piece_sep(const char *s, size_t n, char sep, uint32_t k, const char **p, size_t *pn)
+{
+	size_t start = 0;
+	for (size_t i = 0; i <= n; i++) {
+		if (i < n && sep == ',' && (s[i] == '<' || s[i] == '(' || s[i] == '[')) {
+			i = close_of(s, n, i);
+			continue;
+		}
+		if (i < n && s[i] != sep)
+			continue;
+		if (k-- == 0) {
+			*p = s + start;
+			*pn = i - start;
+			while (*pn && **p == ' ')
+				(*p)++, (*pn)--;
+			while (*pn && (*p)[*pn - 1] == ' ')
+				(*pn)--;
+			return true;
+		}
+		start = i + 1;
+	}
+	return false;
+}
+
+static bool piece(const char *s, size_t n, uint32_t k, const char **p, size_t *pn)
+{
+	return piece_sep(s, n, ',', k, p, pn);
+}
+
+/* The type of `pat: Type` (after the first top-level ':'), trimmed. */
+static bool after_colon(const char *s, size_t n, const char **t, size_t *tn)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '<' || s[i] == '(' || s[i] == '[')
+			i = close_of(s, n, i);
+		else if (s[i] == ':' && (i + 1 >= n || s[i + 1] != ':') &&
+			 (!i || s[i - 1] != ':')) {
+			*t = s + i + 1;
+			*tn = n - i - 1;
+			trim_type(t, tn);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* In bounds text s[0..n): the argument list of its `Fn(..)`, `FnMut(..)`
+ * or `FnOnce(..)`. */
+static bool fn_bound_args(const char *s, size_t n, const char **a, size_t *an)
+{
+	for (size_t i = 0; i + 3 <= n; i++) {
+		if (memcmp(s + i, "Fn", 2) ||
+		    (i && (isalnum((unsigned char)s[i - 1]) || s[i - 1] == '_')))
+			continue;
+		size_t k = i + 2;
+		if (k + 3 <= n && !memcmp(s + k, "Mut", 3))
+			k += 3;
+		else if (k + 4 <= n && !memcmp(s + k, "Once", 4))
+			k += 4;
+		if (k < n && s[k] == '(') {
+			size_t e = close_of(s, n, k);
+			if (e == n)
+				return false;
+			*a = s + k + 1;
+			*an = e - k - 1;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The bounds generic param g[0..gn) has in signature sig: its `<..>`
+ * declaration (gl[0..gln)) or the where clause (w[0..wn)), as the text
+ * after its ':' holding a Fn bound. */
+static bool param_fn_bound(const char *g, size_t gn, const char *gl, size_t gln, const char *w,
+			   size_t wn, const char **a, size_t *an)
+{
+	const char *lists[2] = {gl, w};
+	size_t lens[2] = {gln, wn};
+	for (int l = 0; l < 2; l++) {
+		const char *p;
+		size_t pn;
+		for (uint32_t k = 0; lists[l] && piece(lists[l], lens[l], k, &p, &pn); k++)
+			if (pn > gn && !memcmp(p, g, gn) && (p[gn] == ':' || p[gn] == ' ') &&
+			    fn_bound_args(p + gn, pn - gn, a, an))
+				return true;
+	}
+	return false;
+}
+
+/* Whether name[0..n) is declared in generic list gl[0..gln). */
+static bool declares(const char *gl, size_t gln, const char *name, size_t n)
+{
+	const char *p;
+	size_t pn;
+	for (uint32_t k = 0; gl && piece(gl, gln, k, &p, &pn); k++)
+		if (pn >= n && !memcmp(p, name, n) && (pn == n || p[n] == ':' || p[n] == ' '))
+			return true;
+	return false;
+}
+
+/* The parts of fn signature sig: its generic list, its params, its where
+ * clause (each NULL/0 when absent). */
+typedef struct {
+	const char *gl, *pl, *w;
+	size_t gln, pln, wn;
+} sig_parts;
+
+static bool split_sig(const char *sig, sig_parts *sp)
+{
+	memset(sp, 0, sizeof *sp);
+	size_t n = strlen(sig);
+	const char *fn = strstr(sig, "fn ");
+	while (fn && fn > sig && (isalnum((unsigned char)fn[-1]) || fn[-1] == '_'))
+		fn = strstr(fn + 1, "fn ");
+	if (!fn)
+		return false;
+	size_t i = (size_t)(fn - sig) + 3;
+	while (i < n &&
+	       (isalnum((unsigned char)sig[i]) || sig[i] == '_' || sig[i] == ' ' || sig[i] == '#'))
+		i++;
+	if (i < n && sig[i] == '<') {
+		size_t e = close_of(sig, n, i);
+		sp->gl = sig + i + 1;
+		sp->gln = e - i - 1;
+		i = e + 1;
+		while (i < n && sig[i] == ' ')
+			i++;
+	}
+	if (i >= n || sig[i] != '(')
+		return false;
+	size_t e = close_of(sig, n, i);
+	if (e == n)
+		return false;
+	sp->pl = sig + i + 1;
+	sp->pln = e - i - 1;
+	const char *w = strstr(sig + e, " where ");
+	if (w) {
+		sp->w = w + 7;
+		sp->wn = n - (size_t)(sp->w - sig);
+	}
+	return true;
+}
+
+/* Argument m of a 'G'/'H' chain's list args[0..n) (see RECV_CHAIN), as
+ * the value it names. */
+static tval arg_value(resolver *R, const ref_ctx *c, const char *args, size_t n, uint32_t m,
+		      int depth)
+{
+	const char *arg;
+	size_t argl;
+	if (!piece_sep(args, n, ';', m, &arg, &argl) || argl < 2 || !strchr("TRB", *arg))
+		return TV_NONE;
+	/* the path is up to '|', the steps after; the value may point into
+	 * the path's text, which made_text keeps */
+	const char *bar = memchr(arg, '|', argl);
+	size_t pl = bar ? (size_t)(bar - arg - 1) : argl - 1;
+	const char *apath = made_text(R, arg + 1, pl);
+	char *asteps =
+		bar ? pt_xstrndup(bar + 1, argl - (size_t)(bar + 1 - arg)) : pt_xstrndup("", 0);
+	tval v = chain_value(R, c, *arg, apath, asteps, depth + 1);
+	free(asteps);
+	return v;
+}
+
+/* The fn a 'G' chain calls at path, or the method name an 'H' chain
+ * calls on its first argument. */
+static uint32_t chain_callee(resolver *R, const ref_ctx *c, char kind, const char *path,
+			     const char *args, size_t n, int depth)
+{
+	idlist f = {0};
+	uint32_t fn = NONE;
+	if (kind == 'G') {
+		rs_resolve_path(R, c->sc, path, c->self_ent, &f, 0);
+	} else {
+		tval v = arg_value(R, c, args, n, 0, depth);
+		if (v.ent != NONE && v.wrap == W_NONE)
+			rs_assoc(R, v.ent, (seg){path, strlen(path)}, &f);
+	}
+	for (size_t i = 0; i < f.n && fn == NONE; i++)
+		if (callable(ekind(R, f.v[i])) && R->aux.v[f.v[i]].item >= 0)
+			fn = f.v[i];
+	pt_vec_free(&f);
+	return fn;
+}
+
+/* `f(a, |p| ..)` / `r.m(a, |p| ..)`: param j of the closure passed as
+ * argument k, from the callee's signature (see RECV_CHAIN 'G', 'H').
+ * steps is "k,j{..}..."; returns how many bytes of it were used. */
+static size_t closure_param(resolver *R, const ref_ctx *c, char kind, const char *path,
+			    const char *steps, tval *out, int depth)
+{
+	*out = TV_NONE;
+	const char *open = strchr(steps, '{'), *close = open ? strchr(open, '}') : NULL;
+	unsigned k, j;
+	if (!close || sscanf(steps, "%u,%u", &k, &j) != 2)
+		return strlen(steps);
+	size_t used = (size_t)(close + 1 - steps), an = (size_t)(close - open - 1);
+	if (depth > 2)
+		return used;
+	uint32_t fn = chain_callee(R, c, kind, path, open + 1, an, depth);
+	if (fn == NONE)
+		return used;
+	const ent_aux *a = &R->aux.v[fn];
+	sig_parts sp;
+	const char *p, *t, *args, *x;
+	size_t pn, tn, argn, xn;
+	if (!split_sig(fstr(R, a->src, fitem(R, a->src, a->item)->sig), &sp) ||
+	    !piece(sp.pl, sp.pln, k, &p, &pn) || !after_colon(p, pn, &t, &tn))
+		return used;
+	/* `impl FnMut(A)`, `&dyn Fn(A)`, or a generic param bounded so */
+	if (!fn_bound_args(t, tn, &args, &argn) &&
+	    !param_fn_bound(t, tn, sp.gl, sp.gln, sp.w, sp.wn, &args, &argn))
+		return used;
+	if (!piece(args, argn, j, &x, &xn))
+		return used;
+	trim_type(&x, &xn);
+	if (!xn)
+		return used;
+	if (!declares(sp.gl, sp.gln, x, xn)) {
+		/* a type the fn names itself, read where the fn is */
+		*out = tv_parse(R, c, a->escope, a->self_ent, x, xn);
+		return used;
+	}
+	/* a generic param of the fn: the value of the argument whose param
+	 * has that type */
+	for (uint32_t m = 0; piece(sp.pl, sp.pln, m, &p, &pn); m++)
+		if (m != k && after_colon(p, pn, &t, &tn) && tn == xn && !memcmp(t, x, xn)) {
+			*out = arg_value(R, c, open + 1, an, m, depth);
+			break;
+		}
+	return used;
+}
+
+/* The start of a chain, with its first step when the start alone has no
+ * value: `E::V(x)` binds x to field "V.0" of enum E; a value bounded by
+ * traits has the methods of the traits. Returns how many bytes of steps
+ * were used. */
+static size_t tv_start(resolver *R, const ref_ctx *c, char kind, const char *path,
+		       const char *steps, tval *out, int depth)
+{
+	size_t n1 = 0;
+	if (kind == 'G' || kind == 'H')
+		return closure_param(R, c, kind, path, steps, out, depth);
+	if (*steps == '.' || *steps == ':') {
+		n1 = 1;
+		while (steps[n1] && !strchr(".:?*[", steps[n1]))
+			n1++;
+	}
+	*out = TV_NONE;
+	if (kind == 'R') {
+		*out = tv_call(R, c, path);
+		return 0;
+	}
+	if (kind == 'B') {
+		if (*steps != ':')
+			return 0;
+		idlist cands = {0};
+		char *m = pt_xstrndup(steps + 1, n1 - 1);
+		rs_bound_methods(R, c, path, (seg){m, n1 - 1}, &cands);
+		for (size_t i = 0; i < cands.n && out->ent == NONE && out->wrap == W_NONE; i++)
+			if (callable(ekind(R, cands.v[i])))
+				*out = tv_ret(R, c, cands.v[i], NONE);
+		pt_vec_free(&cands);
+		free(m);
+		return n1;
+	}
+	*out = tv_parse(R, c, c->sc, c->self_ent, path, strlen(path));
+	if (out->ent != NONE || out->wrap != W_NONE || *steps != '.')
+		return 0;
+	/* `E::V(x)` / `Self::V { f }` patterns: the field of variant V */
+	const char *last = rs_last_seg(path);
+	if (last == path) {
+		/* a bare `V(x)`: a variant a glob `use E::*` in scope brings in */
+		pt_strbuf vf = {0};
+		pt_strbuf_printf(&vf, "%s.%.*s", path, (int)(n1 - 1), steps + 1);
+		for (int32_t s = (int32_t)c->sc; s >= 0 && out->ent == NONE && out->wrap == W_NONE;
+		     s = R->scopes.v[s].parent)
+			for (uint32_t it = mm_first(&R->mm, key_of(K_GLOB, (uint32_t)s, "", 0)); it;
+			     it = mm_next(&R->mm, it)) {
+				idlist en = {0};
+				rs_use_result(R, mm_val(&R->mm, it), &en, 1);
+				for (size_t i = 0;
+				     i < en.n && out->ent == NONE && out->wrap == W_NONE; i++)
+					if (ekind(R, en.v[i]) == PT_ENUM)
+						*out = tv_field(R, c, en.v[i], vf.buf, vf.len);
+				pt_vec_free(&en);
+			}
+		pt_strbuf_free(&vf);
+		return n1;
+	}
+	char *enum_path = pt_xstrndup(path, (size_t)(last - path - 2));
+	uint32_t t =
+		strcmp(enum_path, "Self") == 0 ? c->self_ent : rs_pick_type(R, c->sc, enum_path);
+	free(enum_path);
+	if (t == NONE || ekind(R, t) != PT_ENUM)
+		return n1;
+	pt_strbuf vf = {0};
+	pt_strbuf_printf(&vf, "%s.%.*s", last, (int)(n1 - 1), steps + 1);
+	*out = tv_field(R, c, t, vf.buf, vf.len);
+	pt_strbuf_free(&vf);
+	return n1;
+}
+
+/* The value of a chain: start kind and path, then steps (RECV_CHAIN). */
+static tval chain_value(resolver *R, const ref_ctx *c, char kind, const char *path,
+			const char *steps, int depth)
+{
+	tval v;
+	const char *s = steps + tv_start(R, c, kind, path, steps, &v, depth);
+	while (*s && (v.ent != NONE || v.wrap != W_NONE)) {
+		char op = *s++;
+		size_t n = 0;
+		while (s[n] && !strchr(".:?*[", s[n]))
+			n++;
+		v = tv_step(R, c, v, op, s, n);
+		s += n;
+	}
+	return *s ? TV_NONE : v;
+}
+
+/* The value a receiver descriptor names. */
+static tval recv_value(resolver *R, const ref_ctx *c, const fact_ref *r)
+{
+	const char *path = fstr(R, c->src, r->recv_path), *name = fstr(R, c->src, r->recv_name);
+	char kind = 'T';
+	pt_strbuf steps = {0};
+	pt_strbuf_add(&steps, "", 0);
+	tval v = TV_NONE;
+	switch (r->recv_kind) {
+	case RECV_TYPE: break;
+	case RECV_FIELD: pt_strbuf_printf(&steps, ".%s", name); break;
+	case RECV_MRET: pt_strbuf_printf(&steps, ":%s", name); break;
+	case RECV_RET: kind = 'R'; break;
+	case RECV_CHAIN:
+		if (!*name)
+			goto done;
+		kind = *name;
+		pt_strbuf_adds(&steps, name + 1);
+		break;
+	default: goto done;
+	}
+	v = chain_value(R, c, kind, path, steps.buf, 0);
+done:
+	pt_strbuf_free(&steps);
+	return v;
+}
+
+/* The type entity a receiver descriptor names, or NONE. */
+uint32_t rs_recv_type(resolver *R, const ref_ctx *c, const fact_ref *r)
+{
+	return recv_value(R, c, r).ent;
+}
+
+/* `T::A::f()`: f of the trait bounding associated type A (`type A: Tr;`)
+ * of the traits in T's bounds. */
+void rs_assoc_bound_methods(resolver *R, const ref_ctx *c, const char *bounds, const char *at,
+			    seg name, idlist *out)
+{
+	idlist types = {0};
+	rs_bound_methods(R, c, bounds, (seg){at, strlen(at)}, &types);
+	for (size_t i = 0; i < types.n; i++) {
+		if (ekind(R, types.v[i]) != PT_TYPE_ALIAS)
+			continue;
+		tval v = tv_alias(R, c, types.v[i], 0);
+		if (v.ent != NONE && ekind(R, v.ent) == PT_TRAIT)
+			rs_assoc(R, v.ent, name, out);
+	}
+	pt_vec_free(&types);
+}
