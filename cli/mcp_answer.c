@@ -31,7 +31,7 @@
 json_t *mcp_entity_json(store_txn *txn, uint64_t id, bool sig)
 {
 	rec_entity e;
-	if (query_entity(txn, id, &e) != STORE_OK)
+	if (query_entity(txn, id, &e) != PT_OK)
 		return NULL;
 	bool out = e.file == PT_NO_FILE;
 	json_t *o = json_pack("{s:s,s:s,s:s,s:i,s:i}", "path", e.qpath, "kind",
@@ -48,7 +48,7 @@ json_t *mcp_entity_json(store_txn *txn, uint64_t id, bool sig)
 void mcp_entity_text(store_txn *txn, uint64_t id, pt_strbuf *out)
 {
 	rec_entity e;
-	if (query_entity(txn, id, &e) != STORE_OK) {
+	if (query_entity(txn, id, &e) != PT_OK) {
 		pt_strbuf_adds(out, "(unknown)");
 		return;
 	}
@@ -241,7 +241,7 @@ bool mcp_one_target(store_txn *txn, int k, const char *target, const mcp_args *a
 	int rc = cli_targets_for(txn, (qkind)k, target, &o, &ids);
 	bool one = false;
 	if (rc)
-		pt_strbuf_printf(&ans->error, "cannot read the graph: %s", store_strerror(rc));
+		pt_strbuf_printf(&ans->error, "cannot read the graph: %s", pt_strerror(rc));
 	else if (!ids.n)
 		pt_strbuf_printf(&ans->error,
 				 "'%s' names no item in the index. Try the search tool with part "
@@ -275,7 +275,7 @@ json_t *mcp_ref_item(store_txn *txn, const query_results *r, const query_item *i
 {
 	rec_entity e;
 	json_t *o = mcp_entity_json(txn, it->id, false);
-	if (!o || query_entity(txn, it->id, &e) != STORE_OK)
+	if (!o || query_entity(txn, it->id, &e) != PT_OK)
 		return o;
 	json_t *sites = json_array();
 	static const char *const verbs[REL_MAX] = {
@@ -316,8 +316,8 @@ static json_t *impl_item(store_txn *txn, const query_results *r, const query_ite
 {
 	rec_entity impl, trait;
 	const query_site *s = &r->sites.v[it->site_off];
-	if (query_entity(txn, it->id, &impl) != STORE_OK ||
-	    query_entity(txn, it->other, &trait) != STORE_OK)
+	if (query_entity(txn, it->id, &impl) != PT_OK ||
+	    query_entity(txn, it->other, &trait) != PT_OK)
 		return NULL;
 	const char *type = impl.kind != PT_IMPL ? impl.qpath : "";
 	const char *file = query_file_path(txn, s->file);
@@ -352,7 +352,7 @@ static json_t *blast_item(store_txn *txn, const query_results *r, const query_it
 	mcp_group_tag(group, line);
 	for (uint32_t i = 0; i < it->via_n; i++) {
 		rec_entity e;
-		if (query_entity(txn, r->via.v[it->via_off + i], &e) != STORE_OK)
+		if (query_entity(txn, r->via.v[it->via_off + i], &e) != PT_OK)
 			continue;
 		json_array_append_new(via, json_string(e.qpath));
 		/* the path's inside: the target and the item are said already */
@@ -440,7 +440,7 @@ static json_t *def_item(store_txn *txn, uint64_t id, int group, pt_strbuf *line)
 {
 	rec_entity e;
 	json_t *o = mcp_entity_json(txn, id, true);
-	if (!o || query_entity(txn, id, &e) != STORE_OK)
+	if (!o || query_entity(txn, id, &e) != PT_OK)
 		return o;
 	json_object_set_new(o, "group", json_string(rank_group_name(group)));
 	if (e.file != PT_NO_FILE)
@@ -510,7 +510,7 @@ void mcp_tool_search(mcp_server *s, store_txn *txn, const mcp_args *a, mcp_answe
 	size_t w = 0;
 	for (size_t i = 0; i < ids.n; i++) {
 		rec_entity e;
-		if (!kind || (query_entity(txn, ids.v[i], &e) == STORE_OK && e.kind == kind))
+		if (!kind || (query_entity(txn, ids.v[i], &e) == PT_OK && e.kind == kind))
 			ids.v[w++] = ids.v[i];
 	}
 	ids.n = w;
@@ -537,7 +537,7 @@ static int cmp_position(const void *x, const void *y, void *txn)
 {
 	rec_entity a, b;
 	uint64_t ia = *(const uint64_t *)x, ib = *(const uint64_t *)y;
-	if (query_entity(txn, ia, &a) != STORE_OK || query_entity(txn, ib, &b) != STORE_OK)
+	if (query_entity(txn, ia, &a) != PT_OK || query_entity(txn, ib, &b) != PT_OK)
 		return ia < ib ? -1 : ia > ib;
 	if (a.sl != b.sl)
 		return a.sl < b.sl ? -1 : 1;
@@ -552,7 +552,7 @@ void mcp_tool_entities_in_file(mcp_server *s, store_txn *txn, const mcp_args *a,
 	query_ids ids = {0};
 	cli_opts o = {.limit = 0};
 	int kind = a->kind ? pt_kind_from_name(a->kind) : 0;
-	if (cli_targets_for(txn, Q_FILE, a->file, &o, &ids) != STORE_OK) {
+	if (cli_targets_for(txn, Q_FILE, a->file, &o, &ids) != PT_OK) {
 		pt_strbuf_printf(&ans->error,
 				 "'%s' is not an indexed file: give a path relative to the "
 				 "workspace root (as the other answers show them), e.g. src/lib.rs",
@@ -563,7 +563,7 @@ void mcp_tool_entities_in_file(mcp_server *s, store_txn *txn, const mcp_args *a,
 	size_t w = 0;
 	for (size_t i = 0; i < ids.n; i++) {
 		rec_entity e;
-		if (!kind || (query_entity(txn, ids.v[i], &e) == STORE_OK && e.kind == kind))
+		if (!kind || (query_entity(txn, ids.v[i], &e) == PT_OK && e.kind == kind))
 			ids.v[w++] = ids.v[i];
 	}
 	ids.n = w;
@@ -622,7 +622,7 @@ void mcp_tool_find_cycles(mcp_server *s, store_txn *txn, const mcp_args *a, mcp_
 	else if (a->level && strcmp(a->level, "function") == 0)
 		levels = CYCLES_FUNCTION;
 	query_cycle_set c = {0};
-	if (query_cycles(txn, levels, &c) != STORE_OK) {
+	if (query_cycles(txn, levels, &c) != PT_OK) {
 		pt_strbuf_adds(&ans->error, "cannot read the graph now; try again");
 		query_cycle_set_free(&c);
 		return;

@@ -258,7 +258,7 @@ static void title(store_txn *txn, const rec_entity *e, mcp_answer *ans)
 	else
 		pt_strbuf_adds(&ans->text, "outside the workspace");
 	rec_entity p;
-	if (e->parent && query_entity(txn, e->parent, &p) == STORE_OK) {
+	if (e->parent && query_entity(txn, e->parent, &p) == PT_OK) {
 		pt_strbuf_printf(&ans->text, ", in %s %s", pt_kind_name(p.kind), p.qpath);
 		json_object_set_new(ans->out, "parent", json_string(p.qpath));
 	}
@@ -321,7 +321,7 @@ void mcp_tool_context(mcp_server *s, store_txn *txn, const mcp_args *a, mcp_answ
 	uint64_t id;
 	rec_entity e;
 	if (!mcp_one_target(txn, Q_CONTEXT, a->target, a, ans, &id) ||
-	    query_entity(txn, id, &e) != STORE_OK)
+	    query_entity(txn, id, &e) != PT_OK)
 		return;
 	bool cut = false;
 	title(txn, &e, ans);

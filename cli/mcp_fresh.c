@@ -47,12 +47,12 @@ static void db_file_id(const mcp_server *s, dev_t *dev, ino_t *ino)
 	}
 }
 
-/* STORE_OK, or why the database cannot be read (ENOENT, ESCHEMA and
+/* PT_OK, or why the database cannot be read (ENOENT, ESCHEMA and
  * ECORRUPT are what an onboard repairs). */
 static int open_db(mcp_server *s)
 {
 	if (s->st)
-		return STORE_OK;
+		return PT_OK;
 	int rc = store_open(s->cfg.db, STORE_RDONLY, &s->st);
 	if (rc) {
 		store_close(s->st); /* ESCHEMA leaves it open */
@@ -60,7 +60,7 @@ static int open_db(mcp_server *s)
 		return rc;
 	}
 	db_file_id(s, &s->db_dev, &s->db_ino);
-	return STORE_OK;
+	return PT_OK;
 }
 
 /* After an onboard: a database it rebuilt is a new file, opened again. */
@@ -161,7 +161,7 @@ static bool first_index(mcp_server *s, int why, pt_strbuf *err)
 {
 	if (!s->cfg.exe) {
 		pt_strbuf_printf(err, "no usable index at %s (%s): run `parseltongue onboard %s`",
-				 s->cfg.db, store_strerror(why), s->cfg.root);
+				 s->cfg.db, pt_strerror(why), s->cfg.root);
 		return false;
 	}
 	if (!start_onboard(s)) {
@@ -176,13 +176,13 @@ static bool first_index(mcp_server *s, int why, pt_strbuf *err)
 				 s->cfg.root, since_s(s->child_t0));
 		return false;
 	}
-	int rc = s->last_onboard ? STORE_EIO : open_db(s);
+	int rc = s->last_onboard ? PT_EIO : open_db(s);
 	if (rc)
 		pt_strbuf_printf(err,
 				 "indexing %s failed (onboard exit %d, see the server's stderr); "
 				 "run `parseltongue onboard %s` to see why",
 				 s->cfg.root, s->last_onboard, s->cfg.root);
-	return rc == STORE_OK;
+	return rc == PT_OK;
 }
 
 /* The starter: the database, the watch, then the first check (the watch
@@ -192,10 +192,8 @@ static void *starter(void *arg)
 {
 	mcp_server *s = arg;
 	s->watch = mcp_watch_new(s->cfg.root);
-	if (open_db(s) == STORE_OK) {
-		int se;
-		s->first_rc = index_check(s->st, s->cfg.root, &s->first, &se);
-	}
+	if (open_db(s) == PT_OK)
+		s->first_rc = index_check(s->st, s->cfg.root, &s->first);
 	return NULL;
 }
 
@@ -210,24 +208,24 @@ void mcp_fresh_start(mcp_server *s)
 static const char *check(mcp_server *s, pt_strbuf *note, double *ms, uint32_t *changed)
 {
 	index_staleness st;
-	int se = 0, rc;
+	int rc;
 	if (s->first_rc >= 0) { /* the starter's, not yet used */
 		st = s->first;
 		rc = s->first_rc;
 		s->first_rc = -1;
 	} else {
-		rc = index_check(s->st, s->cfg.root, &st, &se);
+		rc = index_check(s->st, s->cfg.root, &st);
 	}
 	*ms = st.seconds * 1e3;
 	uint32_t n = st.changed + st.added + st.deleted;
 	*changed = n;
 	const char *state = "fresh";
-	if (rc == INDEX_ENOROOT) {
+	if (rc == PT_ENOROOT) {
 		state = "stale";
 		pt_strbuf_printf(note,
 				 "WARNING: the workspace %s cannot be read (%s): the graph "
 				 "may be older than the files",
-				 s->cfg.root, strerror(se));
+				 s->cfg.root, strerror(st.root_errno));
 	} else if (rc || index_staleness_any(&st)) {
 		bool done = start_onboard(s) && wait_onboard(s, s->cfg.wait_ms);
 		if (done && s->last_onboard == 0) {
@@ -269,9 +267,9 @@ bool mcp_fresh_ensure(mcp_server *s, json_t **info, pt_strbuf *note, pt_strbuf *
 	if (s->child && wait_onboard(s, s->cfg.wait_ms))
 		follow_rebuild(s);
 	int rc = open_db(s);
-	if (rc && rc != STORE_ENOENT && rc != STORE_ESCHEMA && rc != STORE_ECORRUPT) {
+	if (rc && rc != PT_ENOENT && rc != PT_ESCHEMA && rc != PT_ECORRUPT) {
 		pt_strbuf_printf(err, "cannot open the index at %s: %s", s->cfg.db,
-				 store_strerror(rc));
+				 pt_strerror(rc));
 		return false;
 	}
 	if (rc && !first_index(s, rc, err))

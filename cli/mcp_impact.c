@@ -115,7 +115,7 @@ static char *diff_path(const char *line, size_t n)
 static void add_span(store_txn *txn, change *c, const char *path, uint32_t first, uint32_t last)
 {
 	uint32_t f;
-	if (!path || !rust_path(path) || query_file_id(txn, path, &f) != STORE_OK)
+	if (!path || !rust_path(path) || query_file_id(txn, path, &f) != PT_OK)
 		return;
 	span sp = {f, first ? first : 1, last ? last : 1};
 	pt_vec_push(&c->spans, sp);
@@ -137,7 +137,7 @@ static void parse_diff(store_txn *txn, const char *d, size_t len, change *c)
 			const char *name = strcmp(plus, "/dev/null") == 0 ? minus : plus;
 			if (strcmp(plus, "/dev/null") == 0 && rust_path(minus))
 				pt_vec_push(&c->deleted, pt_xstrdup(minus));
-			else if (rust_path(name) && query_file_id(txn, name, &f) != STORE_OK)
+			else if (rust_path(name) && query_file_id(txn, name, &f) != PT_OK)
 				pt_vec_push(&c->unknown, pt_xstrdup(name));
 			else if (rust_path(name))
 				pt_vec_push(&c->files, pt_xstrdup(name));
@@ -172,7 +172,7 @@ static void untracked(const mcp_server *s, store_txn *txn, change *c)
 			size_t n = strnlen(p, out.len - i);
 			char *path = pt_xstrndup(p, n);
 			uint32_t f;
-			if (query_file_id(txn, path, &f) == STORE_OK) {
+			if (query_file_id(txn, path, &f) == PT_OK) {
 				add_span(txn, c, path, 1, UINT32_MAX);
 				pt_vec_push(&c->files, path);
 			} else {
@@ -220,7 +220,7 @@ static bool from_files(store_txn *txn, const mcp_args *a, change *c, pt_strbuf *
 	for (size_t i = 0; i < json_array_size(a->files); i++) {
 		const char *p = json_string_value(json_array_get(a->files, i));
 		uint32_t f;
-		if (query_file_id(txn, p, &f) != STORE_OK) {
+		if (query_file_id(txn, p, &f) != PT_OK) {
 			pt_vec_push(&c->unknown, pt_xstrdup(p));
 			continue;
 		}
@@ -309,7 +309,7 @@ static void span_items(const mcp_server *s, store_txn *txn, const span *sp, chan
 	uint32_t last_line = 0;
 	for (size_t k = 0; k < ids.n; k++) {
 		rec_entity e;
-		if (query_entity(txn, ids.v[k], &e) != STORE_OK)
+		if (query_entity(txn, ids.v[k], &e) != PT_OK)
 			continue;
 		v[n++] = (span_ent){ids.v[k], (uint64_t)e.end_byte - e.start_byte, e.sl + 1,
 				    e.el + 1};
@@ -329,7 +329,7 @@ static void span_items(const mcp_server *s, store_txn *txn, const span *sp, chan
 			}
 	for (size_t k = 0; k < n; k++) {
 		rec_entity e;
-		if ((!whole && !hit[k]) || query_entity(txn, v[k].id, &e) != STORE_OK)
+		if ((!whole && !hit[k]) || query_entity(txn, v[k].id, &e) != PT_OK)
 			continue;
 		bool sig = whole || interface_kind(e.kind) ||
 			   (sp->first <= header_end(s, txn, &e) && sp->last >= v[k].sl);
@@ -486,7 +486,7 @@ static void report_affected(store_txn *txn, const changed_list *ch, const mcp_ar
 		json_t *via = json_array();
 		for (uint32_t v = 0; v < it->via_n; v++) {
 			rec_entity ve;
-			if (query_entity(txn, r.via.v[it->via_off + v], &ve) != STORE_OK)
+			if (query_entity(txn, r.via.v[it->via_off + v], &ve) != PT_OK)
 				continue;
 			json_array_append_new(via, json_string(ve.qpath));
 			pt_strbuf_printf(&line, "%s%s", v == 0 ? " from " : " → ", ve.qpath);

@@ -594,7 +594,7 @@ static void run_tool(mcp_server *s, const tool *t, const mcp_args *a, mcp_answer
 	store_txn *txn = NULL;
 	if (!mcp_fresh_ensure(s, &info, &note, &err)) {
 		pt_strbuf_add(&ans->error, err.buf, err.len);
-	} else if (store_txn_begin(s->st, false, &txn) != STORE_OK) {
+	} else if (store_txn_begin(s->st, false, &txn) != PT_OK) {
 		pt_strbuf_adds(&ans->error, "cannot read the database now (try again; if it "
 					    "persists, run `parseltongue storage verify`)");
 		json_decref(info);

@@ -97,11 +97,10 @@ static void setup(void)
 	FUZZ_CHECK(system(cmd) == 0);
 	snprintf(db, sizeof db, "%s/db", tmp);
 	store *st;
-	FUZZ_CHECK(store_open(db, STORE_CREATE, &st) == STORE_OK);
+	FUZZ_CHECK(store_open(db, STORE_CREATE, &st) == PT_OK);
 	index_opts o = {.root = WS_DIR, .jobs = 1};
 	index_report rep;
-	int err = 0;
-	FUZZ_CHECK(index_run(st, &o, &rep, &err) == INDEX_OK);
+	FUZZ_CHECK(index_run(st, &o, &rep) == PT_OK);
 	store_close(st);
 	json_object_seed(1);
 	mcp_config cfg = {.root = WS_DIR, .db = db, .no_git = true};

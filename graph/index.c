@@ -1027,16 +1027,16 @@ static bool buffer_only(store *st, const char *rel)
 	store_val v;
 	rec_file f;
 	bool buf = false;
-	if (store_txn_begin(st, false, &txn) != STORE_OK)
+	if (store_txn_begin(st, false, &txn) != PT_OK)
 		return false;
-	if (store_get(txn, TBL_FILES, rel, strlen(rel), &v) == STORE_OK &&
+	if (store_get(txn, TBL_FILES, rel, strlen(rel), &v) == PT_OK &&
 	    rec_file_decode(v.data, v.len, &f) == 0)
 		buf = f.mtime_ns == -1;
 	store_txn_abort(txn);
 	return buf;
 }
 
-int index_check(store *st, const char *root, index_staleness *out, int *sys_errno)
+int index_check(store *st, const char *root, index_staleness *out)
 {
 	uint64_t t0 = pt_now_ns();
 	pt_workspace ws;
@@ -1044,9 +1044,11 @@ int index_check(store *st, const char *root, index_staleness *out, int *sys_errn
 	pathlist gone = {0};
 	pt_strbuf paths = {0};
 	memset(out, 0, sizeof *out);
-	*sys_errno = pt_workspace_scan(root, &ws);
-	if (*sys_errno)
-		return INDEX_ENOROOT;
+	out->root_errno = pt_workspace_scan(root, &ws);
+	if (out->root_errno) {
+		out->paths = pt_xstrdup("");
+		return PT_ENOROOT;
+	}
 	out->versions = stale_version(st, META_EXTRACT_VERSION, EXTRACT_VERSION) ||
 			stale_version(st, META_RESOLVE_VERSION, RESOLVE_VERSION);
 	int rc = detect(st, &ws, false, &jobs, &gone);
@@ -1075,7 +1077,7 @@ int index_check(store *st, const char *root, index_staleness *out, int *sys_errn
 	}
 	run_free(&ws, &jobs, &gone);
 	out->paths = paths.buf ? paths.buf : pt_xstrdup("");
-	out->seconds = secs(pt_now_ns() - t0);
+	out->seconds = ix_secs(pt_now_ns() - t0);
 	return rc;
 }
 

@@ -56,16 +56,17 @@ typedef struct {
 	/* Indexed from an editor buffer (index_update_file with text) whose
 	 * content is not the file's on disk: the graph follows the editor. */
 	uint32_t buffers;
-	bool versions; /* made by another extractor or resolver version */
-	char *paths;   /* some of the changed, added and deleted paths, one a
+	bool versions;  /* made by another extractor or resolver version */
+	int root_errno; /* PT_ENOROOT: the errno of reading the workspace folder */
+	char *paths;    /* some of the changed, added and deleted paths, one a
 	                  line, at most INDEX_CHECK_PATHS of them; caller frees */
 	double seconds;
 } index_staleness;
 #define INDEX_CHECK_PATHS 8
 
-/* Returns INDEX_OK, INDEX_ENOROOT (errno in *sys_errno) or a STORE_* code;
- * *out is filled in every case (free it with index_staleness_free). */
-int index_check(store *st, const char *root, index_staleness *out, int *sys_errno);
+/* Returns PT_OK, PT_ENOROOT (out->root_errno says why) or another PT_*
+ * code; *out is filled in every case (free it with index_staleness_free). */
+int index_check(store *st, const char *root, index_staleness *out);
 void index_staleness_free(index_staleness *s); /* accepts NULL */
 /* True when index_run would change the graph. */
 static inline bool index_staleness_any(const index_staleness *s)

@@ -54,12 +54,12 @@ static int entity_facts(store_txn *txn, uint64_t id, facts *f)
 				f->module = e.qpath;
 			f->test_module |= off && test_name(e.name);
 		}
-		if (!e.parent || query_entity(txn, e.parent, &e) != STORE_OK)
+		if (!e.parent || query_entity(txn, e.parent, &e) != PT_OK)
 			break;
 	}
 	if (!f->module)
 		f->module = "";
-	return STORE_OK;
+	return PT_OK;
 }
 
 /* A path component (a folder) of the workspace-relative file path. */
@@ -105,9 +105,9 @@ int rank_group_of(store_txn *txn, uint64_t target, uint64_t id, rank_group *out)
 	int rc = entity_facts(txn, id, &f);
 	if (rc)
 		return rc;
-	bool have_target = entity_facts(txn, target, &t) == STORE_OK;
+	bool have_target = entity_facts(txn, target, &t) == PT_OK;
 	*out = group_of(txn, have_target ? &t : NULL, &f);
-	return STORE_OK;
+	return PT_OK;
 }
 
 static uint32_t fan_in(store_txn *txn, uint64_t id)
@@ -157,14 +157,14 @@ static int rank(store_txn *txn, const query_results *r, bool by_depth, rank_list
 		facts f;
 		if (i == 0 || it->for_id != target) {
 			target = it->for_id;
-			have_target = entity_facts(txn, target, &t) == STORE_OK;
+			have_target = entity_facts(txn, target, &t) == PT_OK;
 		}
 		k[i] = (keyed){.e = {.item = (uint32_t)i, .group = RANK_WORKSPACE},
 			       .depth = it->depth,
 			       .sites = it->site_n,
 			       .qpath = "\xff",
 			       .by_depth = by_depth};
-		if (entity_facts(txn, it->id, &f) != STORE_OK)
+		if (entity_facts(txn, it->id, &f) != PT_OK)
 			continue;
 		k[i].e.group = (uint8_t)group_of(txn, have_target ? &t : NULL, &f);
 		k[i].e.fan_in = fan_in(txn, it->id);
@@ -175,7 +175,7 @@ static int rank(store_txn *txn, const query_results *r, bool by_depth, rank_list
 	for (size_t i = 0; i < r->items.n; i++)
 		pt_vec_push(out, k[i].e);
 	free(k);
-	return STORE_OK;
+	return PT_OK;
 }
 
 int rank_results(store_txn *txn, const query_results *r, rank_list *out)

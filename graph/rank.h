@@ -56,7 +56,7 @@ typedef struct {
 } rank_entry;
 typedef PT_VEC(rank_entry) rank_list;
 
-/* The group of entity id relative to target. STORE_OK, or STORE_NOTFOUND
+/* The group of entity id relative to target. PT_OK, or PT_ENOTFOUND
  * when id is unknown. */
 int rank_group_of(store_txn *txn, uint64_t target, uint64_t id, rank_group *out);
 

@@ -49,8 +49,7 @@ static int setup(void **state)
 		return -1;
 	index_opts o = {.root = f->root, .jobs = 1};
 	index_report rep;
-	int se;
-	if (index_run(f->st, &o, &rep, &se) != 0)
+	if (index_run(f->st, &o, &rep) != 0)
 		return -1;
 	*state = f;
 	return 0;
@@ -140,7 +139,7 @@ static void test_rank_group_of(void **state)
 	/* a module under a #[cfg(windows)] `mod win;` in another file */
 	assert_int_equal(rank_group_of(txn, push, one(txn, "store::win::flush_windows"), &g), 0);
 	assert_int_equal(g, RANK_CFG_OFF);
-	assert_int_equal(rank_group_of(txn, push, 12345, &g), STORE_NOTFOUND);
+	assert_int_equal(rank_group_of(txn, push, 12345, &g), PT_ENOTFOUND);
 	assert_string_equal(rank_group_name(RANK_BENCH), "bench");
 	assert_string_equal(rank_group_name(RANK_GROUPS), "");
 	store_txn_abort(txn);
@@ -178,8 +177,7 @@ static void test_rank_by_depth(void **state)
 static void check_status(fixture *f, uint32_t changed, uint32_t added, uint32_t deleted)
 {
 	index_staleness s;
-	int se;
-	assert_int_equal(index_check(f->st, f->root, &s, &se), 0);
+	assert_int_equal(index_check(f->st, f->root, &s), 0);
 	if (s.changed != changed || s.added != added || s.deleted != deleted)
 		fail_msg("changed/added/deleted %u/%u/%u, expected %u/%u/%u (%s)", s.changed,
 			 s.added, s.deleted, changed, added, deleted, s.paths);
@@ -201,8 +199,7 @@ static void test_index_check(void **state)
 	sh("echo 'pub fn new_one() {}' > '%s/store/src/extra.rs'", f->root);
 	sh("rm '%s/store/benches/bench.rs'", f->root);
 	index_staleness s;
-	int se;
-	assert_int_equal(index_check(f->st, f->root, &s, &se), 0);
+	assert_int_equal(index_check(f->st, f->root, &s), 0);
 	assert_int_equal(s.changed, 1);
 	assert_int_equal(s.added, 1);
 	assert_int_equal(s.deleted, 1);
@@ -211,9 +208,9 @@ static void test_index_check(void **state)
 	index_staleness_free(&s);
 	index_opts o = {.root = f->root, .jobs = 1};
 	index_report rep;
-	assert_int_equal(index_run(f->st, &o, &rep, &se), 0);
+	assert_int_equal(index_run(f->st, &o, &rep), 0);
 	check_status(f, 0, 0, 0);
-	assert_int_equal(index_check(f->st, "/nonexistent/pt-rank", &s, &se), INDEX_ENOROOT);
+	assert_int_equal(index_check(f->st, "/nonexistent/pt-rank", &s), PT_ENOROOT);
 	index_staleness_free(&s);
 }
 
@@ -257,10 +254,9 @@ static void test_search_exact_first(void **state)
 	store *st;
 	store_txn *txn;
 	index_report rep;
-	int se;
 	index_opts o = {.root = root, .jobs = 1};
 	assert_int_equal(store_open(db, STORE_CREATE, &st), 0);
-	assert_int_equal(index_run(st, &o, &rep, &se), 0);
+	assert_int_equal(index_run(st, &o, &rep), 0);
 	assert_int_equal(store_txn_begin(st, false, &txn), 0);
 	query_ids ids = {0};
 	rec_entity e;
