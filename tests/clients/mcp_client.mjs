@@ -17,8 +17,10 @@
 //   (the text, JSON.stringify of the structured content) within 2,000.
 // - Raw protocol: version refusals, parse errors, a 5 MB line, stdout
 //   carrying only JSON-RPC.
+// - A second client: the MCP Inspector's CLI (headless), in both eras, with
+//   its --strict check of the tool schemas.
 // Prints "ok NAME" / "FAIL NAME: detail" and ends with "N passed, M failed".
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -561,6 +563,41 @@ async function rawChecks(root) {
 		msgs.length === 10 && r.code === 0, `${msgs.length} answers, exit ${r.code} ${r.signal || ''}`);
 }
 
+// ---- a second client: the MCP Inspector's CLI ---------------------------------------------
+
+function inspector(root, ...args) {
+	const bin = path.join(process.cwd(), 'node_modules', '.bin', 'mcp-inspector');
+	const r = spawnSync(bin, ['--cli', BIN, 'mcp', root, ...args], {
+		encoding: 'utf8',
+		env: { ...process.env, HOME: TMP }, // its catalog and settings stay in the temp folder
+		timeout: 60000,
+	});
+	let json;
+	try {
+		json = JSON.parse(r.stdout);
+	} catch {
+		json = undefined;
+	}
+	return { code: r.status, json, stderr: r.stderr || '' };
+}
+
+function inspectorChecks(root) {
+	const list = inspector(root, '--method', 'tools/list', '--strict', '--format', 'json', '-q');
+	const names = (list.json?.tools || list.json?.result?.tools || []).map((t) => t.name).sort();
+	check('inspector: tools/list, no schema portability problem (--strict)',
+		list.code === 0 && JSON.stringify(names) === JSON.stringify(TOOLS), `exit ${list.code}: ${list.stderr.slice(0, 300)} ${show(names)}`);
+	for (const era of ['legacy', 'modern']) {
+		const r = inspector(root, '--protocol-era', era, '--format', 'json', '-q', '--method', 'tools/call',
+			'--tool-name', 'callers', '--tool-arg', 'target=store::buffer::Buffer::push', '--tool-arg', 'limit=3');
+		const res = r.json?.result || r.json;
+		const items = (res?.structuredContent?.items || []).map((i) => i.path);
+		check(`inspector: tools/call (${era})`, r.code === 0 &&
+			JSON.stringify(items) === '["store::buffer::fill","store::buffer::Buffer::extend","store::log::append"]' &&
+			(era === 'legacy' || res._meta?.['io.modelcontextprotocol/serverInfo']?.name === 'parseltongue'),
+		`exit ${r.code}: ${r.stderr.slice(0, 300)} ${show(res)}`);
+	}
+}
+
 // ---- the sessions ---------------------------------------------------------------------------
 
 async function main() {
@@ -610,6 +647,7 @@ async function main() {
 	}
 
 	await rawChecks(rank1);
+	inspectorChecks(rank1);
 
 	for (const m of measured) {
 		if (m.text > BUDGET || m.json > BUDGET) fail(`budget: ${m.label}`, `text ${m.text}, JSON ${m.json} tokens`);
