@@ -498,25 +498,60 @@ static void serve(mcp_server *s, transport *t)
 
 /* ---- `parseltongue mcp` ------------------------------------------------------------------- */
 
-/* No folder named: the nearest folder, from the current one up, that
- * has a database; else the current folder. */
-static char *find_root(void)
+/* The nearest folder, from dir up, that has a database; else dir itself.
+ * dir is changed. */
+static char *nearest_indexed(char *dir)
 {
-	char cwd[PATH_MAX];
-	if (!getcwd(cwd, sizeof cwd))
-		return NULL;
 	char probe[PATH_MAX + 32];
+	char *orig = pt_xstrdup(dir);
 	for (;;) {
 		struct stat st;
-		snprintf(probe, sizeof probe, "%s/.cache/parseltongue", cwd);
-		if (stat(probe, &st) == 0 && S_ISDIR(st.st_mode))
-			return pt_xstrdup(cwd);
-		char *slash = strrchr(cwd, '/');
-		if (!slash || slash == cwd)
+		snprintf(probe, sizeof probe, "%s/.cache/parseltongue", dir);
+		if (stat(probe, &st) == 0 && S_ISDIR(st.st_mode)) {
+			free(orig);
+			return pt_xstrdup(dir);
+		}
+		char *slash = strrchr(dir, '/');
+		if (!slash || slash == dir)
 			break;
 		*slash = 0;
 	}
-	return getcwd(cwd, sizeof cwd) ? pt_xstrdup(cwd) : NULL;
+	return orig;
+}
+
+/* No folder named: the folder the agent says it works in (Cursor starts
+ * servers in / and names the workspace in WORKSPACE_FOLDER_PATHS; Claude
+ * Code names it in CLAUDE_PROJECT_DIR), else the current folder; from
+ * there up, the nearest folder with a database. */
+static char *find_root(void)
+{
+	static const char *const vars[] = {"WORKSPACE_FOLDER_PATHS", "CLAUDE_PROJECT_DIR"};
+	char dir[PATH_MAX];
+	dir[0] = 0;
+	for (size_t i = 0; i < sizeof vars / sizeof *vars && !dir[0]; i++) {
+		const char *v = getenv(vars[i]);
+		if (v && v[0] == '/') /* several folders: the first */
+			snprintf(dir, sizeof dir, "%.*s", (int)strcspn(v, ","), v);
+	}
+	if (!dir[0] && !getcwd(dir, sizeof dir))
+		return NULL;
+	char *real = realpath(dir, NULL);
+	if (!real)
+		return NULL;
+	snprintf(dir, sizeof dir, "%s", real);
+	free(real);
+	return nearest_indexed(dir);
+}
+
+/* Indexing / or a home folder is never what was meant: the agent was
+ * started elsewhere than its project. */
+static bool too_wide(const char *dir)
+{
+	const char *home = getenv("HOME");
+	char *h = home ? realpath(home, NULL) : NULL;
+	bool wide = strcmp(dir, "/") == 0 || (h && strcmp(dir, h) == 0);
+	free(h);
+	return wide;
 }
 
 static unsigned wait_ms_setting(void)
@@ -537,7 +572,16 @@ int mcp_main(const cli_opts *o)
 		free(named);
 		return EXIT_USAGE;
 	}
-	char *db = cli_db_dir(o, named);
+	/* the server still starts, so that the agent can tell its user why
+	 * every tool fails */
+	if (too_wide(named) && o->nargs == 0) {
+		cli_err("mcp: started in %s, which is not a project: name the workspace, "
+			"`parseltongue mcp DIR`",
+			named);
+		free(named);
+		named = NULL;
+	}
+	char *db = named ? cli_db_dir(o, named) : NULL;
 	char exe[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
 	exe[n > 0 ? n : 0] = 0;
@@ -550,7 +594,8 @@ int mcp_main(const cli_opts *o)
 			  .watch = true,
 			  .cancelled = transport_cancelled,
 			  .ctx = &t};
-	fprintf(stderr, "parseltongue mcp: workspace %s, database %s\n", named, db);
+	if (named)
+		fprintf(stderr, "parseltongue mcp: workspace %s, database %s\n", named, db);
 	mcp_server *s = mcp_server_new(&cfg);
 	serve(s, &t);
 	mcp_server_free(s);

@@ -36,7 +36,8 @@ typedef struct mcp_server mcp_server;
 typedef struct {
 	const char *root; /* workspace folder, absolute (borrowed for the
 	                     server's life); source excerpts and freshness
-	                     checks read it */
+	                     checks read it. NULL: no workspace, every tool
+	                     says so */
 	const char *db;   /* database directory (borrowed) */
 	/* The program to run `onboard` with when the graph is older than the
 	 * files (normally /proc/self/exe); NULL: never update, only say so. */
@@ -66,9 +67,10 @@ void mcp_server_free(mcp_server *s); /* accepts NULL */
 void mcp_server_handle(mcp_server *s, const char *line, size_t len, pt_strbuf *out);
 
 /* `parseltongue mcp [DIR]` and `parseltongue --mcp [DIR]`: serve until
- * stdin ends. DIR (default: the folder whose .cache/parseltongue is found
- * from the current folder up, else the current folder) is the workspace;
- * --db as for the other commands. Returns the exit code. */
+ * stdin ends. DIR is the workspace; without it, the folder the agent
+ * names (WORKSPACE_FOLDER_PATHS, CLAUDE_PROJECT_DIR) or the current one,
+ * or the nearest folder above it that has a database; never / or the home
+ * folder. --db as for the other commands. Returns the exit code. */
 int mcp_main(const cli_opts *o);
 
 #endif

@@ -191,6 +191,8 @@ static bool first_index(mcp_server *s, int why, pt_strbuf *err)
 static void *starter(void *arg)
 {
 	mcp_server *s = arg;
+	if (!s->cfg.root)
+		return NULL;
 	s->watch = mcp_watch_new(s->cfg.root);
 	if (open_db(s) == PT_OK)
 		s->first_rc = index_check(s->st, s->cfg.root, &s->first);
@@ -262,6 +264,12 @@ bool mcp_fresh_ensure(mcp_server *s, json_t **info, pt_strbuf *note, pt_strbuf *
 	if (s->starter_on) {
 		pthread_join(s->starter, NULL);
 		s->starter_on = false;
+	}
+	if (!s->cfg.root) {
+		pt_strbuf_adds(err, "no workspace: the server was started outside any project "
+				    "(in / or a home folder). Name the workspace in the client's "
+				    "configuration: args [\"mcp\", \"/path/to/workspace\"]");
+		return false;
 	}
 	/* an update a previous call left running */
 	if (s->child && wait_onboard(s, s->cfg.wait_ms))

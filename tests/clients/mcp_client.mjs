@@ -505,9 +505,9 @@ async function budgetChecks(s) {
 // ---- the raw protocol ----------------------------------------------------------------------
 
 // Lines in, lines out: what the server answers to each message.
-function raw(root, lines, { timeoutMs = 20000 } = {}) {
+function raw(root, lines, { timeoutMs = 20000, cwd, env } = {}) {
 	return new Promise((resolve) => {
-		const p = spawn(BIN, ['mcp', root], { stdio: ['pipe', 'pipe', 'ignore'] });
+		const p = spawn(BIN, root ? ['mcp', root] : ['mcp'], { stdio: ['pipe', 'pipe', 'ignore'], cwd, env });
 		let out = '';
 		const timer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
 		p.stdout.on('data', (d) => (out += d));
@@ -561,6 +561,22 @@ async function rawChecks(root) {
 		by(8)?.result?.resultType === 'complete' && by(8).result.structuredContent?.items?.[0]?.path === 'store::buffer::fill', show(by(8)));
 	check('raw: notifications get no answer; the server exits 0 at the end of input',
 		msgs.length === 10 && r.code === 0, `${msgs.length} answers, exit ${r.code} ${r.signal || ''}`);
+
+	// no folder named: the one the agent names (Cursor starts servers in /), never / itself
+	const env = { ...process.env };
+	delete env.WORKSPACE_FOLDER_PATHS;
+	delete env.CLAUDE_PROJECT_DIR;
+	const session = [
+		{ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {} } },
+		{ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'where_defined', arguments: { target: 'fill' } } },
+	];
+	const slash = await raw(null, session, { cwd: '/', env });
+	const a = JSON.parse(slash.lines[1] || '{}');
+	check('raw: started in / with no folder named, every tool says what to configure',
+		a.result?.isError === true && /no workspace/.test(a.result.content[0].text), show(a));
+	const named = await raw(null, session, { cwd: '/', env: { ...env, WORKSPACE_FOLDER_PATHS: `${root},/elsewhere` } });
+	const b = JSON.parse(named.lines[1] || '{}');
+	check('raw: the folder WORKSPACE_FOLDER_PATHS names', b.result?.structuredContent?.items?.[0]?.path === 'store::buffer::fill', show(b));
 }
 
 // ---- a second client: the MCP Inspector's CLI ---------------------------------------------
