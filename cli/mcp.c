@@ -451,11 +451,13 @@ static void serve(mcp_server *s, transport *t)
 	for (;;) {
 		/* nothing read yet is a NULL buffer: no arithmetic on it */
 		char *start = t->in.buf ? t->in.buf + t->pos : NULL;
-		char *nl = t->in.len > t->pos ? memchr(start, '\n', t->in.len - t->pos) : NULL;
+		char *nl = start && t->in.len > t->pos ? memchr(start, '\n', t->in.len - t->pos)
+						       : NULL;
 		if (!nl && !t->eof && t->in.len - t->pos <= MAX_LINE) {
 			if (t->pos == t->in.len) {
 				t->pos = t->in.len = 0;
-			} else if (t->pos > (1u << 20)) { /* move the unread part to the front */
+			} else if (start &&
+				   t->pos > (1u << 20)) { /* the unread part to the front */
 				memmove(t->in.buf, start, t->in.len - t->pos);
 				t->in.len -= t->pos;
 				t->pos = 0;

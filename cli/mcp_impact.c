@@ -57,6 +57,8 @@ static void change_free(change *c)
 
 static bool rust_path(const char *p)
 {
+	if (!p) /* a diff without a "---" line before its "+++" */
+		return false;
 	size_t n = strlen(p);
 	return n > 3 && strcmp(p + n - 3, ".rs") == 0;
 }
@@ -434,6 +436,8 @@ static int cmp_u64(const void *a, const void *b)
 static size_t first_of_each(const query_results *r, const rank_list *order, const changed_list *ch,
 			    u32_list *keep)
 {
+	if (!order->n || !r->items.v)
+		return 0;
 	id_pos *v = pt_xcalloc(order->n + 1, sizeof *v);
 	uint64_t *changed_ids = pt_xcalloc(ch->n + 1, sizeof *changed_ids);
 	bool *first = pt_xcalloc(order->n + 1, sizeof *first);
