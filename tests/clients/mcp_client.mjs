@@ -562,6 +562,17 @@ async function rawChecks(root) {
 	check('raw: notifications get no answer; the server exits 0 at the end of input',
 		msgs.length === 10 && r.code === 0, `${msgs.length} answers, exit ${r.code} ${r.signal || ''}`);
 
+	// a call waiting for an index update, cancelled: no answer for it, the server goes on
+	fs.appendFileSync(path.join(root, 'store/src/log.rs'), '// touched\n');
+	const c = await raw(root, [
+		{ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {} } },
+		{ jsonrpc: '2.0', id: 50, method: 'tools/call', params: { name: 'callers', arguments: { target: 'fill' } } },
+		{ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 50, reason: 'test' } },
+		{ jsonrpc: '2.0', id: 51, method: 'ping' },
+	]);
+	const ids = c.lines.map((l) => JSON.parse(l).id);
+	check('raw: a call cancelled while it waits for an update gets no answer', JSON.stringify(ids) === '[1,51]', show(ids));
+
 	// no folder named: the one the agent names (Cursor starts servers in /), never / itself
 	const env = { ...process.env };
 	delete env.WORKSPACE_FOLDER_PATHS;
