@@ -183,13 +183,14 @@ blackbox-test: $(BUILD)/parseltongue $(SCIP_DESC)
 	@python3 tests/exports.py $(BUILD)/parseltongue $(SCIP_DESC)
 	@python3 tests/security.py $(BUILD)/parseltongue
 
-# The editor and CI clients, each driven by the real client software.
+# The editor, CI and AI-agent (MCP) clients, each driven by the real client software.
 client-test: $(BUILD)/parseltongue
 	@bash tests/clients/lint.sh $(BUILD)/parseltongue
 	@bash tests/clients/nvim.sh $(BUILD)/parseltongue
 	@bash tests/clients/emacs.sh $(BUILD)/parseltongue
 	@python3 tests/clients/emacs_starts.py $(BUILD)/parseltongue --batch 10 --tty 5
 	@bash tests/clients/vscode.sh $(BUILD)/parseltongue
+	@bash tests/clients/mcp.sh $(BUILD)/parseltongue
 	@bash tests/clients/install.sh $(BUILD)
 
 # --- install ------------------------------------------------------------------

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
@@ -501,6 +502,29 @@ void store_close(store *self)
 	pthread_rwlock_destroy(&self->remap);
 	free(self->dir);
 	free(self);
+}
+
+void store_release_map(store *self)
+{
+	/* LMDB tells the map's address only for MDB_FIXEDMAP: the mapping of
+	 * data.mdb is found in /proc/self/maps by its inode */
+	char path[4096], line[4608];
+	struct stat st;
+	if (!self || snprintf(path, sizeof path, "%s/data.mdb", self->dir) >= (int)sizeof path ||
+	    stat(path, &st) != 0)
+		return;
+	FILE *f = fopen("/proc/self/maps", "re");
+	if (!f)
+		return;
+	pthread_rwlock_rdlock(&self->remap);
+	while (fgets(line, sizeof line, f)) {
+		unsigned long lo, hi, ino;
+		if (sscanf(line, "%lx-%lx %*s %*s %*s %lu", &lo, &hi, &ino) == 3 &&
+		    ino == (unsigned long)st.st_ino && strstr(line, "data.mdb"))
+			madvise((void *)lo, hi - lo, MADV_DONTNEED);
+	}
+	pthread_rwlock_unlock(&self->remap);
+	fclose(f);
 }
 
 const char *store_dir(const store *self)

@@ -73,6 +73,12 @@ int store_grow(store *self);
 /* For tests: set the map size (no transaction open). LMDB raises a size
  * below the pages already in use to that minimum. */
 int store_set_mapsize(store *self, uint64_t bytes);
+/* Give back the pages of the map this process has read: they leave its
+ * page tables (and its resident and private memory) but stay in the page
+ * cache, where the next read finds them again. For a long-lived reader
+ * between requests. Call with no transaction of this process open. The
+ * map is never written through (no MDB_WRITEMAP), so nothing is lost. */
+void store_release_map(store *self);
 
 int store_txn_begin(store *self, bool write, store_txn **out);
 int store_txn_commit(store_txn *txn); /* frees txn in all cases */
