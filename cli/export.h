@@ -64,8 +64,8 @@ int export_neo4j(store_txn *txn, const export_graph *g, const cli_opts *o, const
 /* cli/export_html.c: one self-contained page that draws the graph (the
  * viewer in viewer/, bundled at build time) with the graph as JSON in it. */
 int export_html(store_txn *txn, const export_graph *g, const cli_opts *o, FILE *out);
-/* cli/export_svg.c: the DOT of export_dot laid out and drawn by Graphviz's
- * `dot -Tsvg` (EXPORT_REPORTED when dot is missing or fails). */
+/* cli/export_svg.c: the graph laid out and drawn by Graphviz's `dot -Tsvg`
+ * (EXPORT_REPORTED when dot is missing or fails). */
 int export_svg(store_txn *txn, const export_graph *g, const cli_opts *o, FILE *out);
 
 /* ---- collecting (cli/export_deps.c) ---------------------------------------------- */
@@ -108,7 +108,7 @@ void export_csv_puts(FILE *out, const char *s);
  * borrowed until the transaction ends). */
 const char *export_root(store_txn *txn);
 
-/* ---- drawing, shared by the writers that draw (dot, svg, html) ------------------- */
+/* ---- drawing, shared by the writers that draw (svg, html) ------------------------ */
 
 /* The fill colour of an entity's box (viewer/style.css uses the same). */
 const char *export_kind_colour(int kind);
