@@ -329,6 +329,31 @@ async function checkModules(browser, file, outDir) {
 	await page.close();
 }
 
+// In VS Code's webview (acquireVsCodeApi defined), a click on a location
+// asks the editor to open it: shape.rs line 14, column 5 for Shape::new.
+async function checkWebview(browser, file) {
+	const log = [];
+	const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+	await ctx.addInitScript(() => {
+		window.posted = [];
+		window.acquireVsCodeApi = () => ({ postMessage: (m) => window.posted.push(m) });
+	});
+	const page = await ctx.newPage();
+	page.on('pageerror', (e) => log.push(`page error: ${e.message}`));
+	await page.goto(`file://${file}`);
+	await page.waitForFunction(() => document.documentElement.dataset.ready === '1', null, { timeout: READY_MS });
+	await page.click('#fit');
+	const n = (await drawn(page)).nodes.find((x) => x.path === 'shapes::shape::Shape::new');
+	await page.mouse.click(n.box.cx, n.box.cy);
+	const before = page.url();
+	await page.click('#details .loc');
+	const posted = await page.evaluate(() => window.posted);
+	check('webview/click-opens-in-editor', !log.length && page.url() === before && posted.length === 1 &&
+		JSON.stringify(posted[0]) === JSON.stringify({ type: 'open', file: 'shapes/src/shape.rs', line: 14, column: 5 }),
+	'the message the editor gets', [posted, log]);
+	await ctx.close();
+}
+
 async function checkHostile(browser, file, outDir) {
 	const log = [];
 	const page = await open('hostile', browser, file, log);
@@ -382,6 +407,7 @@ async function main() {
 				'--no-first-run', '--disable-sync'],
 		});
 		await checkBlast(browser, path.join(work, 'blast.html'), outDir);
+		await checkWebview(browser, path.join(work, 'blast.html'));
 		await checkCycles(browser, path.join(work, 'cycles.html'), outDir);
 		await checkModules(browser, path.join(work, 'modules.html'), outDir);
 		await checkHostile(browser, path.join(work, 'hostile.html'), outDir);
