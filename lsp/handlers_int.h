@@ -41,8 +41,7 @@ void hd_req_end(req *q);
 const lsp_lines *hd_lines_of(req *q, const char *rel);
 
 /* An LSP Range for a graph span of file rel, in the negotiated encoding. */
-json_t *hd_range_json(req *q, const char *rel, uint32_t sl, uint32_t sc, uint32_t el,
-			  uint32_t ec);
+json_t *hd_range_json(req *q, const char *rel, uint32_t sl, uint32_t sc, uint32_t el, uint32_t ec);
 
 /* A Location for a call or use site. */
 json_t *hd_site_loc(req *q, const query_site *st);

@@ -205,7 +205,8 @@ json_t *lsp_req_code_lens(lsp_server *s, json_t *params, lsp_err *err)
 	uint32_t file;
 	json_t *out = json_array();
 	memset(&q, 0, sizeof q);
-	if (atomic_load(&s->lens_on) && hd_req_begin(&q, s, uri ? lsp_root_of(s, uri, &rel) : NULL) &&
+	if (atomic_load(&s->lens_on) &&
+	    hd_req_begin(&q, s, uri ? lsp_root_of(s, uri, &rel) : NULL) &&
 	    query_file_id(q.txn, rel, &file) == PT_OK) {
 		query_ids ids = {0};
 		query_file_entities(q.txn, file, &ids);
@@ -221,8 +222,8 @@ json_t *lsp_req_code_lens(lsp_server *s, json_t *params, lsp_err *err)
 			hd_sel_span(&e, n);
 			json_array_append_new(
 				out, json_pack("{s:o,s:{s:s,s:s,s:s}}", "range",
-					       hd_range_json(&q, rel, n[0], n[1], n[2], n[3]), "data",
-					       "id", hex, "uri", uri, "kind", what));
+					       hd_range_json(&q, rel, n[0], n[1], n[2], n[3]),
+					       "data", "id", hex, "uri", uri, "kind", what));
 		}
 		pt_vec_free(&ids);
 	}
@@ -308,7 +309,8 @@ json_t *lsp_req_document_highlight(lsp_server *s, json_t *params, lsp_err *err)
 				if (x.file != file || (x.kind != REL_CALLS && x.kind != REL_USES &&
 						       x.kind != REL_IMPL))
 					continue;
-				highlight(out, impl ? hd_impl_site_loc(&q, &st) : hd_site_loc(&q, &st),
+				highlight(out,
+					  impl ? hd_impl_site_loc(&q, &st) : hd_site_loc(&q, &st),
 					  2 /* Read */);
 			}
 		}
@@ -316,4 +318,3 @@ json_t *lsp_req_document_highlight(lsp_server *s, json_t *params, lsp_err *err)
 	hd_req_end(&q);
 	return sorted_items(out);
 }
-

@@ -265,8 +265,8 @@ json_t *lsp_req_what_implements(lsp_server *s, json_t *params, lsp_err *err)
 		json_object_set_new(o, "implementor", hd_entity_json(&q, it->id) ?: json_null());
 		json_array_append_new(items, o);
 	}
-	json_t *out = json_pack("{s:o,s:o}", "target", hd_entity_json(&q, id) ?: json_null(), "items",
-				items);
+	json_t *out = json_pack("{s:o,s:o}", "target", hd_entity_json(&q, id) ?: json_null(),
+				"items", items);
 	query_results_free(&res);
 	hd_req_end(&q);
 	return out;
@@ -290,7 +290,8 @@ json_t *lsp_req_find_cycles(lsp_server *s, json_t *params, lsp_err *err)
 		query_cycle_set c = {0};
 		if (atomic_load(&s->roots.v[k]->retired))
 			continue;
-		if (hd_req_begin(&q, s, s->roots.v[k]) && query_cycles(q.txn, levels, &c) == PT_OK) {
+		if (hd_req_begin(&q, s, s->roots.v[k]) &&
+		    query_cycles(q.txn, levels, &c) == PT_OK) {
 			for (size_t i = 0; i < c.level.n; i++) {
 				json_t *m = json_array();
 				for (uint32_t j = c.starts.v[i]; j < c.starts.v[i + 1]; j++)
@@ -389,4 +390,3 @@ json_t *lsp_req_stats(lsp_server *s, json_t *params, lsp_err *err)
 			 (json_int_t)te, "edges", (json_int_t)td, "positionEncoding",
 			 lsp_enc_name(s->enc), "roots", roots, "requests", reqs);
 }
-
