@@ -315,7 +315,7 @@ analyze: grammar
 	scan-build -o build/scan/report --status-bugs $(MAKE) --no-print-directory \
 	  BUILD=build/scan GRAMMAR_CC=cc build/scan/parseltongue
 
-FORMAT_SRC = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+FORMAT_SRC = $(shell git ls-files --cached --others --exclude-standard '*.c' '*.h' 2>/dev/null)
 format:
 	clang-format -i $(FORMAT_SRC)
 format-check:
