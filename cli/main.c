@@ -17,11 +17,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../core/escape.h"
 #include "../graph/check.h"
 #include "../graph/index.h"
 #include "../graph/query.h"
 #include "../lsp/lsp.h"
 #include "cli.h"
+#include "mcp.h"
 
 static const char *prog = "parseltongue";
 
@@ -54,14 +56,23 @@ static void usage(FILE *f)
 		   "2000)\n"
 		   "        where-defined ITEM | search QUERY | entities-in-file FILE\n"
 		   "  storage status|verify|compact|clean|snapshot FILE|restore FILE\n"
-		   "  export --format FORMAT [-o OUT] [--query KIND TARGET]\n"
-		   "        FORMAT: json, dot, mermaid, scip, graphml (or from OUT's extension);\n"
-		   "        neo4j writes CSV files into the directory OUT\n"
+		   "  export --format FORMAT [-o OUT] [--query KIND TARGET | --query find-cycles "
+		   "| --level module|crate]\n"
+		   "        FORMAT: json, dot, mermaid, scip, graphml, html, svg (or from OUT's "
+		   "extension);\n"
+		   "        neo4j writes CSV files into the directory OUT; html and svg draw the "
+		   "graph\n"
+		   "        (up to 1000 entities and 1500 edges unless --full)\n"
 		   "  --stdio                       run the language server on stdin/stdout\n"
+		   "  mcp [DIR]                     run the MCP server for AI agents on "
+		   "stdin/stdout (also --mcp)\n"
 		   "\n"
 		   "TARGET: a name (parse_group), a path suffix (ParserI::parse_group) or "
 		   "FILE:LINE[:COL]\n"
 		   "options: --db DIR (or PARSELTONGUE_DB), --json, --limit N, --jobs N, --quiet\n"
+		   "onboard: --full (parse everything again), --follow-symlinks (also index\n"
+		   "  files that symlinks lead to outside DIR; remembered, --no-follow-symlinks "
+		   "undoes)\n"
 		   "database: <workspace>/.cache/parseltongue/ unless --db or PARSELTONGUE_DB says "
 		   "otherwise\n");
 }
@@ -98,6 +109,8 @@ static int parse_opts(int argc, char **argv, cli_opts *o)
 		{"n", required_argument, 0, 'n'},
 		{"help", no_argument, 0, 'h'},
 		{"output", required_argument, 0, 'o'},
+		{"follow-symlinks", no_argument, 0, 'S'},
+		{"no-follow-symlinks", no_argument, 0, 's'},
 		{0, 0, 0, 0},
 	};
 	o->depth = 3;
@@ -142,6 +155,8 @@ static int parse_opts(int argc, char **argv, cli_opts *o)
 				return -1;
 			o->n = (size_t)v;
 			break;
+		case 'S': o->links = INDEX_LINKS_FOLLOW; break;
+		case 's': o->links = INDEX_LINKS_NOFOLLOW; break;
 		case 'h': usage(stdout); exit(EXIT_OK);
 		default: return -1;
 		}
@@ -183,6 +198,11 @@ static char *db_dir(const cli_opts *o, const char *root)
 	}
 	pt_strbuf_free(&b);
 	return pt_xstrdup(".cache/parseltongue");
+}
+
+char *cli_db_dir(const cli_opts *o, const char *root)
+{
+	return db_dir(o, root);
 }
 
 int cli_open_db(const cli_opts *o, const char *root, bool write, store **st)
@@ -239,9 +259,12 @@ static void on_warn(void *ctx, const char *path, const char *what)
 	progress_state *p = ctx;
 	p->warnings++;
 	if (!p->quiet && p->warnings <= 20) {
+		pt_strbuf shown = {0};
+		pt_esc_term(&shown, path); /* a repository names its files */
 		if (p->tty)
 			fputc('\r', stderr);
-		fprintf(stderr, "warning: %s: %s\n", path, what);
+		fprintf(stderr, "warning: %s: %s\n", shown.buf, what);
+		pt_strbuf_free(&shown);
 	} else if (!p->quiet && p->warnings == 21) {
 		fprintf(stderr, "warning: (more warnings not shown)\n");
 	}
@@ -279,6 +302,7 @@ static int cmd_onboard(const cli_opts *o)
 	}
 	progress_state ps = {isatty(2), o->quiet, pt_now_ns(), 0};
 	index_opts io = {.root = root,
+			 .links = o->links,
 			 .jobs = o->jobs,
 			 .force = o->full,
 			 .progress = on_progress,
@@ -286,6 +310,8 @@ static int cmd_onboard(const cli_opts *o)
 			 .ctx = &ps};
 	index_report rep;
 	rc = index_run(s, &io, &rep);
+	if (rc == PT_OK)
+		store_stamp_settled(s); /* the next command need not check what we wrote */
 	store_close(s);
 	if (rc == PT_ECORRUPT) {
 		/* the records cannot be trusted: the index is rebuilt, once */
@@ -439,10 +465,13 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "--stdio") == 0)
 		return lsp_main(argc, argv);
+	bool mcp = strcmp(cmd, "mcp") == 0 || strcmp(cmd, "--mcp") == 0;
 	if (parse_opts(argc - 1, argv + 1, &o) != 0) {
 		fprintf(stderr, "run `parseltongue --help` for the commands and options\n");
 		return EXIT_USAGE;
 	}
+	if (mcp)
+		return mcp_main(&o);
 	if (strcmp(cmd, "onboard") == 0)
 		return cmd_onboard(&o);
 	if (strcmp(cmd, "query") == 0)

@@ -511,6 +511,20 @@ def cli_checks(R, tmp, ws_tree, ws_db):
     R.check("cli/onboard-default-db", rc == 0 and os.path.isdir(os.path.join(disc, ".cache", "parseltongue")),
             "onboard in a workspace without --db should create .cache/parseltongue/ (%s)" % describe_rc(rc),
             ["stderr: " + short(err)])
+    # what onboard just committed is stamped as checked (data.mdb's device,
+    # inode, size and time), so the next command does not check it again
+    dbdir = os.path.join(disc, ".cache", "parseltongue")
+    try:
+        with open(os.path.join(dbdir, "checked")) as f:
+            stamp = f.read().split()
+        st = os.stat(os.path.join(dbdir, "data.mdb"))
+        want = [str(st.st_dev), str(st.st_ino), str(st.st_size)]
+        stamped = stamp[:3] == want
+    except OSError as e:
+        stamp, want, stamped = str(e), "", False
+    R.check("cli/onboard-stamps-its-commit", stamped,
+            "after onboard, .cache/parseltongue/checked should name data.mdb",
+            ["stamp: %s" % (stamp,), "data.mdb: %s" % (want,)])
     rc, out, err = R.run(probe, cwd=os.path.join(disc, "geom", "src", "vector"))
     R.check("cli/query-discovers-db-from-subdir", rc == 0 and answers(out) == ref and bool(ref),
             "query from geom/src/vector without --db should find the workspace db (%s)" % describe_rc(rc),
@@ -811,6 +825,30 @@ def flatten(d, prefix=""):
         yield prefix, d
 
 
+def git_status_check(R, tmp):
+    """The default database folder, <workspace>/.cache/parseltongue, holds a
+    .gitignore of `*` from its creation: `git status` of a repository where
+    onboard ran shows nothing new (nor does `storage clean` leave the folder)."""
+    if shutil.which("git") is None:
+        R.check("cli/gitignore", False, "git is not installed")
+        return
+    work = os.path.join(tmp, "gitws")
+    shutil.copytree(os.path.join(FIXTURES, "lsp1"), work)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=main"]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "fixture"]):
+        subprocess.run(git + args, cwd=work, check=True, capture_output=True)
+    rc, out, err = R.run(["onboard", "."], cwd=work, timeout=ONBOARD_TIMEOUT)
+    st = subprocess.run(git + ["status", "--porcelain", "--untracked-files=all"], cwd=work,
+                        capture_output=True, text=True).stdout
+    gi = os.path.join(work, ".cache", "parseltongue", ".gitignore")
+    R.check("cli/gitignore", rc == 0 and st == "" and os.path.exists(gi) and "*" in open(gi).read().split("\n"),
+            "after onboard, git status should show nothing: the database folder has a .gitignore of `*`",
+            ["git status: " + repr(st), "stderr: " + short(err)])
+    rc, out, err = R.run(["storage", "clean"], cwd=work)
+    R.check("cli/gitignore-clean", rc == 0 and not os.path.exists(os.path.join(work, ".cache", "parseltongue")),
+            "storage clean removes the database folder, .gitignore included", ["stderr: " + short(err)])
+
+
 def main():
     argv = sys.argv[1:]
     if not argv:
@@ -838,6 +876,7 @@ def main():
                     ["stderr: " + short(err)])
             if only is None or only.startswith("cli"):
                 cli_checks(R, tmp, ws_tree, ws_db)
+                git_status_check(R, tmp)
         fixture_run(R, tmp, "loose")
         b_tree, b_db, ok, b_err = fixture_run(R, tmp, "broken")
         if ok and (only is None or "broken" in only):
