@@ -878,6 +878,7 @@ def main():
                 cli_checks(R, tmp, ws_tree, ws_db)
                 git_status_check(R, tmp)
         fixture_run(R, tmp, "loose")
+        fixture_run(R, tmp, "macros")
         b_tree, b_db, ok, b_err = fixture_run(R, tmp, "broken")
         if ok and (only is None or "broken" in only):
             broken_extra(R, b_tree, b_db, b_err)

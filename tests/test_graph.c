@@ -1016,6 +1016,56 @@ static void test_session_fast_path(void **state)
 	ws_free(&w);
 }
 
+/* An editor session over a file that expands another file's macro, and
+ * over that other file: an edit of the invoking file keeps the fast path
+ * (its imports are chosen from the session's facts), an edit of the
+ * template that another file expands takes the slow one, and each result
+ * is the fresh index's. */
+static void test_session_and_templates(void **state)
+{
+	(void)state;
+	ws w;
+	const char *mac = "macro_rules! tpl {\n"
+			  "    ($n:ident) => { pub fn $n() -> u8 { crate::one() } };\n"
+			  "}\n";
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"#[macro_use]\nmod mac;\npub mod user;\npub fn one() -> u8 { 1 }\n", "src/mac.rs",
+		mac, "src/user.rs", "tpl!(made);\npub fn go() -> u8 { made() }\n", NULL);
+	store_txn_abort(w.txn);
+	w.txn = NULL;
+	index_session *se = index_session_new(w.st, w.root);
+	index_report rep;
+	/* the invoking file, its declarations as they were */
+	const char *u1 = "tpl!(made);\npub fn go() -> u8 { made() + made() }\n";
+	assert_int_equal(index_session_update(se, "src/user.rs", u1, strlen(u1), &rep), 0);
+	assert_true(rep.fast_path);
+	write_file(w.root, "src/user.rs", u1);
+	assert_same_as_fresh(&w);
+	/* the template: what user.rs makes changes, so the slow path */
+	const char *m1 =
+		"\nmacro_rules! tpl {\n"
+		"    ($n:ident) => { pub fn $n() -> u8 { crate::one() } pub fn extra() {} };\n"
+		"}\n";
+	assert_int_equal(index_session_update(se, "src/mac.rs", m1, strlen(m1), &rep), 0);
+	assert_false(rep.fast_path);
+	write_file(w.root, "src/mac.rs", m1);
+	assert_same_as_fresh(&w);
+	assert_int_equal(store_txn_begin(w.st, false, &w.txn), 0);
+	assert_answer(&w, "callers", "t::one", "t::user::made");
+	(void)one(&w, "t::user::extra");
+	store_txn_abort(w.txn);
+	w.txn = NULL;
+	/* the call the template writes moved a line down with it */
+	query_results r = {0};
+	assert_int_equal(store_txn_begin(w.st, false, &w.txn), 0);
+	assert_int_equal(query_callers(w.txn, one(&w, "t::one"), 0, &r), 0);
+	assert_int_equal(r.items.n, 1);
+	assert_int_equal(r.sites.v[r.items.v[0].site_off].line, 2);
+	query_results_free(&r);
+	index_session_free(se);
+	ws_free(&w);
+}
+
 /* A module and a fn of one name at one level: the module is in the type
  * namespace, the fn a `use` brings in the value namespace; a call names
  * the fn (rustc: memchr's `mod memchr; pub use memchr::memchr;`). */
@@ -1293,6 +1343,7 @@ int main(void)
 		cmocka_unit_test(test_incremental_reresolves),
 		cmocka_unit_test(test_loose_folder),
 		cmocka_unit_test(test_session_fast_path),
+		cmocka_unit_test(test_session_and_templates),
 		cmocka_unit_test(test_macro_made_methods),
 		cmocka_unit_test(test_macro_body_calls),
 		cmocka_unit_test(test_macros_of_other_files),
