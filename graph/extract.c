@@ -1429,6 +1429,20 @@ static uint32_t count_lines(const char *s, size_t len)
 	return n + (len && s[len - 1] != '\n');
 }
 
+/* The file's macros and invoked list from a scan of the same text (f's
+ * strings interned into out's pool). */
+static void copy_scan(const pt_facts *f, pt_facts *out)
+{
+	for (size_t i = 0; i < f->macros.n; i++) {
+		fact_macro m = f->macros.v[i];
+		m.name = pt_strpool_adds(&out->pool, pt_strpool_get(&f->pool, m.name));
+		m.text = pt_strpool_adds(&out->pool, pt_strpool_get(&f->pool, m.text));
+		m.invokes = pt_strpool_adds(&out->pool, pt_strpool_get(&f->pool, m.invokes));
+		pt_vec_push(&out->macros, m);
+	}
+	out->invoked = pt_strpool_adds(&out->pool, pt_strpool_get(&f->pool, f->invoked));
+}
+
 /* The files the imports come from, each once, '\n' after each. */
 static uint32_t imported_files(pt_extractor *x)
 {
@@ -1485,10 +1499,14 @@ int pt_extractor_text(pt_extractor *x, const char *text, size_t len, pt_facts *o
 int pt_extractor_text_tree(pt_extractor *x, const char *text, size_t len, const pt_tree *old,
 			   pt_tree **out_tree, pt_facts *out)
 {
+	const pt_facts *scan = x->scan; /* for this extraction only */
+	x->scan = NULL;
 	if (out_tree)
 		*out_tree = NULL;
-	if (len > UINT32_MAX)
+	if (len > UINT32_MAX) {
+		pt_extractor_set_imports(x, NULL, 0);
 		return PT_EINVAL;
+	}
 	if (!text)
 		text = "";
 	ts_parser_set_timeout_micros(x->parser, x->timeout);
@@ -1496,11 +1514,15 @@ int pt_extractor_text_tree(pt_extractor *x, const char *text, size_t len, const 
 	TSTree *t = ts_parser_parse_string(x->parser, pt_tree_ts(old), text, (uint32_t)len);
 	if (!t) {
 		ts_parser_reset(x->parser);
+		pt_extractor_set_imports(x, NULL, 0); /* borrowed for this extraction only */
 		return PT_ETIMEDOUT;
 	}
 	TSNode root = ts_tree_root_node(t);
 	begin(x, text, (uint32_t)len, out, root);
-	pt_macro_scan(text, len, out);
+	if (scan)
+		copy_scan(scan, out); /* what the first pass of the indexer found */
+	else
+		pt_macro_scan(text, len, out);
 	out->import_key = pt_macro_import_key(x->imps, x->nimps);
 	out->imported = imported_files(x);
 	ex_expand_begin(x);

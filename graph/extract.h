@@ -36,6 +36,9 @@ int pt_extractor_text_tree(pt_extractor *self, const char *text, size_t len, con
  * it. The facts record which (import_key, imported), and calls written in
  * their bodies are placed in their files (xsites). */
 void pt_extractor_set_imports(pt_extractor *x, const pt_macro_import *imp, size_t n);
+/* pt_macro_scan of the text the next extraction gets, when the caller has it
+ * (borrowed until that extraction returns): not scanned again. */
+void pt_extractor_set_scan(pt_extractor *x, const pt_facts *scan);
 /* Parse budget in microseconds (default 2,000,000). */
 void pt_extractor_set_timeout(pt_extractor *self, uint64_t micros);
 

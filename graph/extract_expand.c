@@ -35,6 +35,11 @@ void pt_extractor_set_imports(pt_extractor *x, const pt_macro_import *imp, size_
 	x->nimps = n;
 }
 
+void pt_extractor_set_scan(pt_extractor *x, const pt_facts *scan)
+{
+	x->scan = scan;
+}
+
 void ex_expand_begin(pt_extractor *x)
 {
 	const pt_facts *f = x->out;

@@ -237,6 +237,7 @@ struct pt_extractor {
 
 	/* macro_rules! expansion (extract_expand.c) */
 	const pt_macro_import *imps; /* what the next extraction may expand (borrowed) */
+	const pt_facts *scan;        /* pt_macro_scan of its text, when known (borrowed) */
 	size_t nimps;
 	PT_VEC(xdef) xdefs; /* the file's definitions, then the imports' */
 	const char *file;   /* the file's own text (x->src is a layer's while one is walked) */

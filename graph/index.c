@@ -150,6 +150,7 @@ void ix_scan_one(pool *P, job *j)
 	} else {
 		pt_facts_init(&j->scan);
 		pt_macro_scan(pt_strbuf_cstr(&text), text.len, &j->scan);
+		j->scan_hash = j->rec.hash;
 		j->extract = true;
 	}
 	pt_strbuf_free(&text);
@@ -169,6 +170,8 @@ void ix_extract_one(pool *P, job *j, pt_extractor *ex)
 	pt_facts_free(&j->facts);
 	pt_facts_init(&j->facts);
 	pt_extractor_set_imports(ex, j->imps.v, j->imps.n);
+	if (!j->reextract && j->scan.pool.b.buf && j->rec.hash == j->scan_hash)
+		pt_extractor_set_scan(ex, &j->scan);
 	if (pt_extractor_text_tree(ex, pt_strbuf_cstr(&text), text.len, j->old_tree,
 				   P->keep_tree ? &j->new_tree : NULL, &j->facts) != PT_OK) {
 		skipped(j, SKIP_TIMEOUT);

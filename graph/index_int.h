@@ -40,6 +40,7 @@ typedef struct {
 	 * the first pass; then the definitions of other files it may
 	 * expand, chosen between the passes */
 	pt_facts scan;
+	uint64_t scan_hash; /* of the text scan was made from */
 	pt_macro_imports_vec imps;
 	bool extract;   /* the second pass parses it */
 	bool reextract; /* its content is as stored, its imports are not */
