@@ -440,7 +440,7 @@ class CrateSet:
 
 def score_impls(ours, cs, compiled):
     truth_impls = [i for t in cs.truths for i in t["impls"] if i["kind"] in ("hand", "derive", "macro",
-                                                                              "derive_extra")]
+                                                                              "derive_extra", "internal")]
     names = {i["trait_name"] for i in truth_impls}
     for e in ours.edges:
         if e["kind"] == "IMPL":
@@ -530,10 +530,12 @@ def score_impls(ours, cs, compiled):
                 rank = (i not in used) * 2 + same_type(r, t)
                 if rank > best:
                     match, best = i, rank
-        if t["kind"] == "derive_extra":
+        if t["kind"] in ("derive_extra", "internal"):
             # `#[derive(Parser)]` also implements Args, CommandFactory..:
-            # named nowhere, so not asked of us, but right if we say it
-            p["derive_extra"] = p.get("derive_extra", 0) + 1
+            # named nowhere, so not asked of us, but right if we say it;
+            # likewise a derive a macro writes (rustdoc's span is no
+            # derive name: "internal")
+            p[t["kind"]] = p.get(t["kind"], 0) + 1
             if match is not None:
                 used.add(match)
             continue
@@ -555,6 +557,11 @@ def score_impls(ours, cs, compiled):
         row(cs.pkg_of(r["file"]))["fn_local_unscored"] += 1
     for i, r in enumerate(our_list):
         p = row(cs.pkg_of(r["file"]))
+        if i not in used and r.get("cfg_off"):
+            # an impl we mark as left out of the build that rustc does not
+            # have either: no claim about the build, neither right nor wrong
+            p["cfg_off_unscored"] = p.get("cfg_off_unscored", 0) + 1
+            continue
         p["ours"] += 1
         if i in used:
             continue
