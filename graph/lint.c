@@ -84,6 +84,7 @@ typedef struct {
 	uint16_t *flags;
 	const char **qpath; /* borrowed until the transaction ends */
 	nspan *name;
+	bool *exported; /* unused-pub: imported by a library's root (`pub use`) */
 	imap at;
 } lctx;
 
@@ -97,6 +98,7 @@ static void ctx_free(lctx *c)
 	free(c->flags);
 	free(c->qpath);
 	free(c->name);
+	free(c->exported);
 	free(c->at.k);
 	free(c->at.v);
 }
@@ -629,7 +631,7 @@ static bool api_item(const lctx *c, uint32_t i)
 	if (k == NONE || !lib_crate(c, k))
 		return false;
 	uint32_t m = c->owner[i];
-	if (m == k && (c->kind[i] != PT_METHOD || c->o->api_public))
+	if (c->exported[i] || (m == k && (c->kind[i] != PT_METHOD || c->o->api_public)))
 		return true;
 	if (!c->o->api_public)
 		return false;
@@ -683,8 +685,29 @@ static void used_through_methods(lctx *c, bool *used)
 	}
 }
 
+/* What the root of each library crate imports: `pub use a::B;` in lib.rs
+ * makes B part of the crate's interface (a private `use` there is taken
+ * the same way: the edge does not say which it was). */
+static void mark_exported(lctx *c)
+{
+	c->exported = pt_xcalloc(c->n + 1, sizeof *c->exported);
+	for (size_t k = 0; k < c->n; k++) {
+		if (c->kind[k] != PT_CRATE || !lib_crate(c, (uint32_t)k))
+			continue;
+		query_edges it;
+		rec_edge e;
+		query_edges_open(c->txn, c->id[k], QUERY_OUT, &it);
+		while (query_edges_next(&it, &e)) {
+			uint32_t j = imap_get(&c->at, e.other);
+			if (j != NONE && e.kind == REL_USES && (e.flags & EDGE_IMPORT))
+				c->exported[j] = true;
+		}
+	}
+}
+
 static void report_unused(lctx *c, bool *used)
 {
+	mark_exported(c);
 	used_through_methods(c, used);
 	for (size_t i = 0; i < c->n; i++) {
 		uint32_t u = (uint32_t)i;
