@@ -67,6 +67,7 @@ typedef struct {
 	PT_VEC(change) ch;
 	PT_VEC(test_hit) tests;
 	double t_index, t_compare;
+	double t_work, t_view, t_seed, t_reindex; /* parts of t_index */
 	diff_view_stats vs;
 } differ;
 
@@ -164,15 +165,21 @@ static int index_rev(differ *d, side *s, const diff_repo *r, const char *rev, co
 	pt_strbuf db = {0};
 	pt_strbuf_printf(&db, "%s/%s-db", d->tmp, name);
 	diff_view_stats vs;
+	uint64_t t0 = pt_now_ns();
 	int rc = diff_git_view(r, commit, view, d->tmp, &vs);
 	if (rc)
 		cli_err("git could not lay out %s", rev);
+	uint64_t t1 = pt_now_ns();
 	if (!rc)
 		rc = seed(seed_db, db.buf);
+	uint64_t t2 = pt_now_ns();
 	s->root = join(view, *r->prefix ? r->prefix : ".");
 	s->db = db.buf;
 	if (!rc)
 		rc = index_into(s->root, s->db, true);
+	d->t_view += (double)(t1 - t0) / 1e9;
+	d->t_seed += (double)(t2 - t1) / 1e9;
+	d->t_reindex += (double)(pt_now_ns() - t2) / 1e9;
 	d->vs.linked += vs.linked;
 	d->vs.checked_out += vs.checked_out;
 	free(view);
@@ -204,7 +211,9 @@ static int prepare(differ *d)
 		return -1;
 	}
 	side work = {0};
+	uint64_t t = pt_now_ns();
 	int rc = index_folder(d, head ? &work : &d->head, ".");
+	d->t_work = (double)(pt_now_ns() - t) / 1e9;
 	const char *wdb = head ? work.db : d->head.db;
 	if (!rc && head)
 		rc = index_rev(d, &d->head, &r, head, "head", wdb);
@@ -593,13 +602,15 @@ static json_t *to_json(differ *d)
 		if (under(f, "tests") && !have)
 			json_array_append_new(files, json_string(f));
 	}
-	return json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:{s:f,s:f,s:i,s:i}}", "base",
-			 d->base.label, "head", d->head.label, "added", lists[CH_ADDED], "removed",
-			 lists[CH_REMOVED], "signature_changed", lists[CH_SIG], "body_changed",
-			 lists[CH_BODY], "impact", imp, "public_api", api, "tests", tests,
-			 "test_files", files, "stats", "index_seconds", d->t_index,
-			 "compare_seconds", d->t_compare, "files_linked", d->vs.linked,
-			 "files_checked_out", d->vs.checked_out);
+	return json_pack(
+		"{s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:{s:f,s:f,s:f,s:f,s:f,s:f,s:i,s:i}}",
+		"base", d->base.label, "head", d->head.label, "added", lists[CH_ADDED], "removed",
+		lists[CH_REMOVED], "signature_changed", lists[CH_SIG], "body_changed",
+		lists[CH_BODY], "impact", imp, "public_api", api, "tests", tests, "test_files",
+		files, "stats", "index_seconds", d->t_index, "compare_seconds", d->t_compare,
+		"work_index_seconds", d->t_work, "view_seconds", d->t_view, "copy_seconds",
+		d->t_seed, "view_index_seconds", d->t_reindex, "files_linked", d->vs.linked,
+		"files_checked_out", d->vs.checked_out);
 }
 
 /* ---- text and Markdown (from the JSON, so the three say the same) ---------------------- */
@@ -713,6 +724,22 @@ static void print_human(const differ *d, json_t *doc, bool md)
 
 /* ---- the command --------------------------------------------------------------------------- */
 
+/* Where the views and database copies go: PARSELTONGUE_DIFF_TMP, else
+ * /dev/shm (a view is thousands of links and folders, and making and
+ * removing them costs seconds on a loaded disk, a fraction in memory; the
+ * copies of the database are the size of the database), else TMPDIR,
+ * else /tmp. */
+static const char *scratch_dir(void)
+{
+	const char *e = getenv("PARSELTONGUE_DIFF_TMP");
+	if (e && *e)
+		return e;
+	if (is_dir("/dev/shm") && access("/dev/shm", W_OK | X_OK) == 0)
+		return "/dev/shm";
+	e = getenv("TMPDIR");
+	return e && *e ? e : "/tmp";
+}
+
 static int cmp_change(const void *x, const void *y)
 {
 	const change *a = x, *b = y;
@@ -728,9 +755,8 @@ int cmd_diff(const cli_opts *o)
 		return EXIT_USAGE;
 	}
 	differ d = {.o = o};
-	const char *tmpdir = getenv("TMPDIR");
 	pt_strbuf t = {0};
-	pt_strbuf_printf(&t, "%s/pt-diff.XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+	pt_strbuf_printf(&t, "%s/pt-diff.XXXXXX", scratch_dir());
 	int ret = EXIT_FAIL;
 	if (!mkdtemp(t.buf)) {
 		cli_err("cannot make a temporary folder: %s", strerror(errno));

@@ -150,18 +150,28 @@ static bool wanted(const char *path)
 	return strcmp(base, "Cargo.toml") == 0 || (n > 3 && strcmp(base + n - 3, ".rs") == 0);
 }
 
-static int mkdirs(const char *path) /* the folders above path */
+/* The folders above path; *last (owned) remembers the folder made last,
+ * so that a sorted listing makes each folder once. */
+static int mkdirs(const char *path, char **last)
 {
-	char *p = pt_xstrdup(path);
-	for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
-		*s = 0;
+	const char *slash = strrchr(path, '/');
+	size_t n = slash ? (size_t)(slash - path) : 0;
+	if (*last && strlen(*last) == n && strncmp(*last, path, n) == 0)
+		return 0;
+	char *p = pt_xstrndup(path, n);
+	for (char *s = strchr(p + 1, '/');; s = strchr(s + 1, '/')) {
+		if (s)
+			*s = 0;
 		if (mkdir(p, 0777) != 0 && errno != EEXIST) {
 			free(p);
 			return -1;
 		}
+		if (!s)
+			break;
 		*s = '/';
 	}
-	free(p);
+	free(*last);
+	*last = p;
 	return 0;
 }
 
@@ -192,6 +202,7 @@ static int lay_out(const diff_repo *r, const char *view, const pt_strbuf *tree, 
 {
 	size_t plen = strlen(r->prefix);
 	pt_strbuf dst = {0}, src = {0};
+	char *made = NULL;
 	int rc = 0;
 	for (size_t i = 0; i < tree->len && !rc;) {
 		const char *line = tree->buf + i;
@@ -209,7 +220,7 @@ static int lay_out(const diff_repo *r, const char *view, const pt_strbuf *tree, 
 		struct stat st;
 		bool same = !bsearch(&path, changed->v, changed->n, sizeof *changed->v, cmp_str) &&
 			    lstat(src.buf, &st) == 0 && S_ISREG(st.st_mode);
-		if (mkdirs(dst.buf) != 0) {
+		if (mkdirs(dst.buf, &made) != 0) {
 			rc = -1;
 		} else if (same) {
 			rc = symlink(src.buf, dst.buf);
@@ -219,6 +230,7 @@ static int lay_out(const diff_repo *r, const char *view, const pt_strbuf *tree, 
 			vs->checked_out++;
 		}
 	}
+	free(made);
 	pt_strbuf_free(&dst);
 	pt_strbuf_free(&src);
 	return rc;
