@@ -130,6 +130,46 @@ static int seed(const char *from, const char *dir)
 	return rc;
 }
 
+/* Make every file of the database at dir look changed to the next index
+ * run (an impossible modification time), so that it hashes each file: a
+ * copy of another folder's database must not take a file of the same size
+ * and modification time for the same content. Nothing is parsed again
+ * unless its hash differs. */
+static int forget_stat(const char *dir)
+{
+	store *st = NULL;
+	store_txn *txn = NULL;
+	store_cursor *c = NULL;
+	PT_VEC(char *) keys = {0};
+	int rc = store_open(dir, STORE_NOCHECK, &st);
+	if (!rc)
+		rc = store_txn_begin(st, true, &txn);
+	if (!rc)
+		rc = store_cursor_open(txn, TBL_FILES, &c);
+	store_val k, v;
+	for (int r = rc ? PT_ENOTFOUND : store_cursor_seek(c, NULL, 0, &k, &v); r == PT_OK;
+	     r = store_cursor_next(c, &k, &v))
+		pt_vec_push(&keys, pt_xstrndup(k.data, k.len));
+	store_cursor_close(c);
+	for (size_t i = 0; i < keys.n && !rc; i++) {
+		rec_file f;
+		uint8_t buf[REC_FILE_SIZE];
+		if (store_get(txn, TBL_FILES, keys.v[i], strlen(keys.v[i]), &v) != PT_OK ||
+		    rec_file_decode(v.data, v.len, &f) != 0)
+			continue;
+		f.mtime_ns = -1;
+		rec_file_encode(&f, buf);
+		rc = store_put(txn, TBL_FILES, keys.v[i], strlen(keys.v[i]), buf, sizeof buf);
+	}
+	for (size_t i = 0; i < keys.n; i++)
+		free(keys.v[i]);
+	pt_vec_free(&keys);
+	if (txn)
+		rc = rc ? (store_txn_abort(txn), rc) : store_txn_commit(txn);
+	store_close(st);
+	return rc;
+}
+
 /* The work tree's (or a folder's) own database, brought up to date. */
 static int index_folder(differ *d, side *s, const char *folder)
 {
@@ -201,7 +241,7 @@ static int prepare(differ *d)
 		free(own);
 		d->base.db =
 			has ? join(d->base.root, ".cache/parseltongue") : join(d->tmp, "base-db");
-		if (!has && seed(d->head.db, d->base.db))
+		if (!has && (seed(d->head.db, d->base.db) || forget_stat(d->base.db)))
 			return -1;
 		return index_into(d->base.root, d->base.db, !has) ? -1 : 0;
 	}
