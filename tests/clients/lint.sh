@@ -146,13 +146,15 @@ diff <(expect_rules "$TMP/rules.out") "$TMP/rules.want" >/dev/null || cat "$TMP/
 check "rules: severities from the rules file" \
     bash -c "grep -q '^src/infra/db.rs:3:17: error: crate::infra is below crate::domain: ' '$TMP/rules.out' && grep -q '^crates/core_model/Cargo.toml:8:1: error: core crates stay synchronous: crate core_model depends on tokio' '$TMP/rules.out'"
 check "rules: one suppressed (with its reason), counted in the summary" grep -q '7 failing, 7 new, 0 in the baseline, 1 suppressed' "$TMP/rules.err"
-python3 - "$TMP/rules.sarif" <<'EOF' && ok "rules: SARIF rules with names and help, fingerprints, the suppression and its reason" || bad "rules: SARIF rules with names and help, fingerprints, the suppression and its reason"
+python3 - "$TMP/rules.sarif" "$ROOT/lint/README.md" <<'EOF' && ok "rules: SARIF rules with names and help, fingerprints, the suppression and its reason" || bad "rules: SARIF rules with names and help, fingerprints, the suppression and its reason"
 import json, sys
 run = json.load(open(sys.argv[1]))["runs"][0]
 rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
 assert {"module-cycle", "layer-violation", "core-no-async", "unused-pub"} <= set(rules), rules.keys()
 for r in rules.values():
-    assert r["name"] and r["shortDescription"]["text"] and r["helpUri"].endswith("#" + r["id"]), r
+    anchor = r["helpUri"].rsplit("#", 1)[1]
+    assert r["name"] and r["shortDescription"]["text"] and r["helpUri"].startswith("file://"), r
+    assert '<a id="%s"></a>' % anchor in open(sys.argv[2], encoding="utf-8").read(), anchor
 assert run["tool"]["driver"]["informationUri"]
 res = run["results"]
 assert len(res) == 8, len(res)
