@@ -218,7 +218,8 @@ static int lay_out(const diff_repo *r, const char *view, const pt_strbuf *tree, 
 		pt_strbuf_printf(&dst, "%s/%s", view, path);
 		pt_strbuf_printf(&src, "%s/%s", r->top, path);
 		struct stat st;
-		bool same = !bsearch(&path, changed->v, changed->n, sizeof *changed->v, cmp_str) &&
+		bool same = !(changed->n && bsearch(&path, changed->v, changed->n,
+						    sizeof *changed->v, cmp_str)) &&
 			    lstat(src.buf, &st) == 0 && S_ISREG(st.st_mode);
 		if (mkdirs(dst.buf, &made) != 0) {
 			rc = -1;
