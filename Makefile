@@ -174,6 +174,7 @@ blackbox-test: $(BUILD)/parseltongue $(SCIP_DESC)
 	@python3 tests/lsp_blackbox.py $(BUILD)/parseltongue
 	@python3 tests/exports.py $(BUILD)/parseltongue $(SCIP_DESC)
 	@python3 tests/diff.py $(BUILD)/parseltongue
+	@python3 tests/security.py $(BUILD)/parseltongue
 
 # The editor and CI clients, each driven by the real client software.
 client-test: $(BUILD)/parseltongue

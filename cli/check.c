@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "../core/escape.h"
 #include "../graph/lint.h"
 #include "cli.h"
 
@@ -117,14 +118,17 @@ static bool read_rules(json_t *j, lint_opts *o, lint_forbid **forbid)
 	return read_forbid(json_object_get(j, "forbid"), o, forbid);
 }
 
+/* Names come from the repository's file names: JSON keeps their bytes
+ * (pt_json_bytes), text spells out what a terminal acts on (cli_term). */
 static json_t *finding_json(store_txn *txn, const lint_opts *o, const lint_report *r,
 			    const lint_finding *f)
 {
-	json_t *j = json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:s,s:s}", "rule", rule_name(o, f), "file",
-			      query_file_path(txn, f->file), "line", (json_int_t)f->line + 1,
-			      "column", (json_int_t)f->col + 1, "end_line",
-			      (json_int_t)f->end_line + 1, "end_column", (json_int_t)f->end_col + 1,
-			      "message", lint_text(r, f->msg), "key", lint_text(r, f->key));
+	json_t *j = json_pack(
+		"{s:o,s:o,s:I,s:I,s:I,s:I,s:o,s:o}", "rule", pt_json_bytes(rule_name(o, f)), "file",
+		pt_json_bytes(query_file_path(txn, f->file)), "line", (json_int_t)f->line + 1,
+		"column", (json_int_t)f->col + 1, "end_line", (json_int_t)f->end_line + 1,
+		"end_column", (json_int_t)f->end_col + 1, "message",
+		pt_json_bytes(lint_text(r, f->msg)), "key", pt_json_bytes(lint_text(r, f->key)));
 	json_object_set_new(j, "kind",
 			    json_string(f->rule == LINT_CYCLE    ? "cycle"
 					: f->rule == LINT_FORBID ? "forbid"
@@ -140,8 +144,9 @@ static void print_report(store_txn *txn, const cli_opts *co, const lint_opts *o,
 	if (!co->json) {
 		for (size_t i = 0; i < r->items.n; i++) {
 			const lint_finding *f = &r->items.v[i];
-			printf("%s:%u:%u: warning: %s [%s]\n", query_file_path(txn, f->file),
-			       f->line + 1, f->col + 1, lint_text(r, f->msg), rule_name(o, f));
+			printf("%s:%u:%u: warning: %s [%s]\n",
+			       cli_term(query_file_path(txn, f->file)), f->line + 1, f->col + 1,
+			       cli_term(lint_text(r, f->msg)), cli_term(rule_name(o, f)));
 		}
 		return;
 	}
@@ -153,8 +158,7 @@ static void print_report(store_txn *txn, const cli_opts *co, const lint_opts *o,
 	json_t *top =
 		json_pack("{s:I,s:I,s:I,s:o}", "cycles", (json_int_t)r->cycles, "modules",
 			  (json_int_t)r->modules, "entities", (json_int_t)ents, "findings", a);
-	json_dumpf(top, stdout, JSON_INDENT(1));
-	putchar('\n');
+	cli_json_print(top);
 	json_decref(top);
 }
 

@@ -30,6 +30,7 @@ typedef struct {
 	size_t limit, n;
 	uint32_t depth, tokens;
 	int jobs;
+	int links; /* onboard: INDEX_LINKS_* (--follow-symlinks, --no-follow-symlinks) */
 	const char *args[8];
 	int nargs;
 } cli_opts;
@@ -74,6 +75,14 @@ int cli_run_query(store_txn *txn, qkind k, uint64_t id, const cli_opts *o, query
 /* An entity as JSON (the README's result object); for_id names the
  * target it answers for (0: none). NULL if id is unknown. */
 json_t *cli_entity_json(store_txn *txn, uint64_t id, uint64_t for_id);
+
+/* Output of names a repository chose (cli/query.c): cli_term gives s
+ * with what a terminal acts on spelled out (core/escape.h), in one of four
+ * buffers used in turn (valid until the fourth call after); cli_json_print
+ * writes a value to stdout, indented, keeping bytes that are not UTF-8
+ * (pt_json_bytes strings), then a newline. */
+const char *cli_term(const char *s);
+int cli_json_print(const json_t *j);
 
 /* The database directory a command is about to read, for the fault
  * handler (copied; a path too long to copy is reported, never removed). */

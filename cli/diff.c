@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../core/escape.h"
 #include "../graph/index.h"
 
 enum {
@@ -96,13 +97,16 @@ static char *join(const char *a, const char *b)
 }
 
 /* Index root into the database at dir (created if missing). The copy of
- * another database was made by us: no need to check it. */
-static int index_into(const char *root, const char *dir, bool copied)
+ * another database was made by us: no need to check it. A view's links
+ * are followed: they lead to the work tree's own files, which its index
+ * reads anyway. */
+static int index_into(const char *root, const char *dir, bool copied, bool view)
 {
 	store *st = NULL;
 	int rc = store_open(dir, STORE_CREATE | (copied ? STORE_NOCHECK : 0), &st);
 	if (rc == PT_OK) {
-		index_opts io = {.root = root};
+		index_opts io = {.root = root,
+				 .links = view ? INDEX_LINKS_FOLLOW : INDEX_LINKS_AS_STORED};
 		index_report rep;
 		rc = index_run(st, &io, &rep);
 	}
@@ -216,7 +220,7 @@ static int index_rev(differ *d, side *s, const diff_repo *r, const char *rev, co
 	s->root = join(view, *r->prefix ? r->prefix : ".");
 	s->db = db.buf;
 	if (!rc)
-		rc = index_into(s->root, s->db, true);
+		rc = index_into(s->root, s->db, true, true);
 	d->t_view += (double)(t1 - t0) / 1e9;
 	d->t_seed += (double)(t2 - t1) / 1e9;
 	d->t_reindex += (double)(pt_now_ns() - t2) / 1e9;
@@ -243,7 +247,7 @@ static int prepare(differ *d)
 			has ? join(d->base.root, ".cache/parseltongue") : join(d->tmp, "base-db");
 		if (!has && (seed(d->head.db, d->base.db) || forget_stat(d->base.db)))
 			return -1;
-		return index_into(d->base.root, d->base.db, !has) ? -1 : 0;
+		return index_into(d->base.root, d->base.db, !has, false) ? -1 : 0;
 	}
 	diff_repo r;
 	if (diff_git_repo(".", &r) != 0) {
@@ -596,7 +600,7 @@ static json_t *to_json(differ *d)
 		if (c->what == CH_SIG) {
 			rec_entity b;
 			if (query_entity(d->base.txn, c->id, &b) == PT_OK)
-				json_object_set_new(e, "old_signature", json_string(b.sig));
+				json_object_set_new(e, "old_signature", pt_json_bytes(b.sig));
 		}
 		if (c->api && (c->what == CH_SIG || c->what == CH_REMOVED))
 			json_array_append(json_object_get(api, c->what == CH_SIG
@@ -615,11 +619,11 @@ static json_t *to_json(differ *d)
 		rec_entity e;
 		side *s = c->what == CH_REMOVED ? &d->base : &d->head;
 		if (query_entity(s->txn, c->id, &e) == PT_OK)
-			json_array_append_new(imp, json_pack("{s:s,s:s,s:s,s:i,s:i,s:b}", "path",
-							     e.qpath, "kind", pt_kind_name(e.kind),
-							     "change", ch_name[c->what], "affected",
-							     c->reach, "direct", c->direct,
-							     "public", c->api));
+			json_array_append_new(
+				imp, json_pack("{s:o,s:s,s:s,s:i,s:i,s:b}", "path",
+					       pt_json_bytes(e.qpath), "kind", pt_kind_name(e.kind),
+					       "change", ch_name[c->what], "affected", c->reach,
+					       "direct", c->direct, "public", c->api));
 	}
 	pt_vec_free(&ranked);
 	json_t *tests = json_array(), *files = json_array();
@@ -632,7 +636,7 @@ static json_t *to_json(differ *d)
 			continue;
 		const char *f = query_file_path(s->txn, e.file);
 		json_t *j = cli_entity_json(s->txn, t->test, 0);
-		json_object_set_new(j, "reaches", json_string(o.qpath));
+		json_object_set_new(j, "reaches", pt_json_bytes(o.qpath));
 		json_object_set_new(j, "depth", json_integer(t->depth));
 		json_object_set_new(j, "side", json_string(t->base ? "base" : "head"));
 		json_array_append_new(tests, j);
@@ -640,20 +644,41 @@ static json_t *to_json(differ *d)
 		for (size_t k = 0; k < json_array_size(files); k++)
 			have |= strcmp(json_string_value(json_array_get(files, k)), f) == 0;
 		if (under(f, "tests") && !have)
-			json_array_append_new(files, json_string(f));
+			json_array_append_new(files, pt_json_bytes(f));
 	}
 	return json_pack(
-		"{s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:{s:f,s:f,s:f,s:f,s:f,s:f,s:i,s:i}}",
-		"base", d->base.label, "head", d->head.label, "added", lists[CH_ADDED], "removed",
-		lists[CH_REMOVED], "signature_changed", lists[CH_SIG], "body_changed",
-		lists[CH_BODY], "impact", imp, "public_api", api, "tests", tests, "test_files",
-		files, "stats", "index_seconds", d->t_index, "compare_seconds", d->t_compare,
-		"work_index_seconds", d->t_work, "view_seconds", d->t_view, "copy_seconds",
-		d->t_seed, "view_index_seconds", d->t_reindex, "files_linked", d->vs.linked,
-		"files_checked_out", d->vs.checked_out);
+		"{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:{s:f,s:f,s:f,s:f,s:f,s:f,s:i,s:i}}",
+		"base", pt_json_bytes(d->base.label), "head", pt_json_bytes(d->head.label), "added",
+		lists[CH_ADDED], "removed", lists[CH_REMOVED], "signature_changed", lists[CH_SIG],
+		"body_changed", lists[CH_BODY], "impact", imp, "public_api", api, "tests", tests,
+		"test_files", files, "stats", "index_seconds", d->t_index, "compare_seconds",
+		d->t_compare, "work_index_seconds", d->t_work, "view_seconds", d->t_view,
+		"copy_seconds", d->t_seed, "view_index_seconds", d->t_reindex, "files_linked",
+		d->vs.linked, "files_checked_out", d->vs.checked_out);
 }
 
 /* ---- text and Markdown (from the JSON, so the three say the same) ---------------------- */
+
+/* A name for the output: spelled out for a terminal, and in Markdown
+ * inside a code span it cannot close (core/escape.h); in one of eight
+ * buffers used in turn. */
+static const char *nm(bool md, const char *s)
+{
+	static pt_strbuf ring[8], tmp; /* the CLI prints from one thread */
+	static unsigned next;
+	pt_strbuf *b = &ring[next++ % 8];
+	b->len = tmp.len = 0;
+	pt_esc_term(md ? &tmp : b, s ? s : "");
+	if (md)
+		pt_esc_md_code(b, tmp.buf ? tmp.buf : "");
+	pt_strbuf_addc(b, 0);
+	return b->buf;
+}
+
+static const char *sv(json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
 
 static size_t shown(const differ *d, size_t n)
 {
@@ -674,47 +699,23 @@ static void text_list(const differ *d, json_t *doc, const char *key, const char 
 			printf(md ? "- … and %zu more\n" : "  … and %zu more\n", n - i);
 			break;
 		}
-		const char *path = json_string_value(json_object_get(e, "path"));
-		const char *kind = json_string_value(json_object_get(e, "kind"));
-		const char *file = json_string_value(json_object_get(e, "file"));
 		json_int_t line = json_integer_value(json_object_get(e, "line"));
-		const char *old = json_string_value(json_object_get(e, "old_signature"));
-		const char *sig = json_string_value(json_object_get(e, "signature"));
-		if (md)
-			printf("- %s `%s` (`%s:%" JSON_INTEGER_FORMAT "`)\n", kind, path, file,
-			       line);
-		else
-			printf("  %s %s  %s:%" JSON_INTEGER_FORMAT "\n", kind, path, file, line);
-		if (old && sig)
-			printf(md ? "  - was `%s`, now `%s`\n" : "      was: %s\n      now: %s\n",
-			       old, sig);
+		printf(md ? "- %s %s (%s:%" JSON_INTEGER_FORMAT ")\n"
+			  : "  %s %s  %s:%" JSON_INTEGER_FORMAT "\n",
+		       sv(e, "kind"), nm(md, sv(e, "path")), nm(md, sv(e, "file")), line);
+		if (sv(e, "old_signature") && sv(e, "signature"))
+			printf(md ? "  - was %s, now %s\n" : "      was: %s\n      now: %s\n",
+			       nm(md, sv(e, "old_signature")), nm(md, sv(e, "signature")));
 	}
 }
 
-static void print_human(const differ *d, json_t *doc, bool md)
+static void print_impact(const differ *d, json_t *imp, bool md)
 {
-	size_t na = json_array_size(json_object_get(doc, "added")),
-	       nr = json_array_size(json_object_get(doc, "removed")),
-	       ns = json_array_size(json_object_get(doc, "signature_changed")),
-	       nb = json_array_size(json_object_get(doc, "body_changed"));
-	printf(md ? "## Parseltongue: `%s` → `%s`\n\n%zu added, %zu removed, %zu signature "
-		    "changed, %zu body changed\n"
-		  : "parseltongue diff %s → %s: %zu added, %zu removed, %zu signature changed, %zu "
-		    "body changed\n",
-	       d->base.label, d->head.label, na, nr, ns, nb);
-	text_list(d, doc, "signature_changed", "Signature changed", md);
-	text_list(d, doc, "body_changed", "Body changed", md);
-	text_list(d, doc, "added", "Added", md);
-	text_list(d, doc, "removed", "Removed", md);
-	json_t *api = json_object_get(doc, "public_api");
-	text_list(d, api, "signature_changed", "Public API: signature changed", md);
-	text_list(d, api, "removed", "Public API: removed", md);
-	json_t *imp = json_object_get(doc, "impact"), *e;
+	json_t *e;
 	size_t i, n = json_array_size(imp);
 	if (n)
-		printf(md ? "\n### Impact (blast radius, depth %u)\n\n| affected | direct | change "
-			    "| "
-			    "item |\n|---:|---:|---|---|\n"
+		printf(md ? "\n### Impact (blast radius, depth %u)\n\n"
+			    "| affected | direct | change | item |\n|---:|---:|---|---|\n"
 			  : "\nImpact (blast radius, depth %u), most affected first:\n",
 		       d->o->depth);
 	json_array_foreach(imp, i, e)
@@ -723,19 +724,17 @@ static void print_human(const differ *d, json_t *doc, bool md)
 			break;
 		json_int_t a = json_integer_value(json_object_get(e, "affected")),
 			   dir = json_integer_value(json_object_get(e, "direct"));
-		const char *p = json_string_value(json_object_get(e, "path")),
-			   *c = json_string_value(json_object_get(e, "change"));
-		if (md)
-			printf("| %" JSON_INTEGER_FORMAT " | %" JSON_INTEGER_FORMAT
-			       " | %s | `%s` |\n",
-			       a, dir, c, p);
-		else
-			printf("  %6" JSON_INTEGER_FORMAT " (%" JSON_INTEGER_FORMAT
-			       " direct)  %s  %s\n",
-			       a, dir, c, p);
+		printf(md ? "| %" JSON_INTEGER_FORMAT " | %" JSON_INTEGER_FORMAT " | %s | %s |\n"
+			  : "  %6" JSON_INTEGER_FORMAT " (%" JSON_INTEGER_FORMAT
+			    " direct)  %s  %s\n",
+		       a, dir, sv(e, "change"), nm(md, sv(e, "path")));
 	}
-	json_t *t = json_object_get(doc, "tests");
-	n = json_array_size(t);
+}
+
+static void print_tests(const differ *d, json_t *doc, bool md)
+{
+	json_t *t = json_object_get(doc, "tests"), *e;
+	size_t i, n = json_array_size(t);
 	if (n)
 		printf(md ? "\n### Tests that reach a change (%zu)\n\n"
 			  : "\nTests that reach a change (%zu):\n",
@@ -746,20 +745,40 @@ static void print_human(const differ *d, json_t *doc, bool md)
 			printf(md ? "- … and %zu more\n" : "  … and %zu more\n", n - i);
 			break;
 		}
-		printf(md ? "- `%s` (`%s:%" JSON_INTEGER_FORMAT "`) reaches `%s`\n"
+		printf(md ? "- %s (%s:%" JSON_INTEGER_FORMAT ") reaches %s\n"
 			  : "  %s  %s:%" JSON_INTEGER_FORMAT "  reaches %s\n",
-		       json_string_value(json_object_get(e, "path")),
-		       json_string_value(json_object_get(e, "file")),
-		       json_integer_value(json_object_get(e, "line")),
-		       json_string_value(json_object_get(e, "reaches")));
+		       nm(md, sv(e, "path")), nm(md, sv(e, "file")),
+		       json_integer_value(json_object_get(e, "line")), nm(md, sv(e, "reaches")));
 	}
 	json_t *tf = json_object_get(doc, "test_files");
 	if (json_array_size(tf)) {
-		printf(md ? "\nTest files: " : "\nTest files: ");
+		printf("\nTest files: ");
 		json_array_foreach(tf, i, e)
-			printf(md ? "%s`%s`" : "%s%s", i ? ", " : "", json_string_value(e));
+			printf("%s%s", i ? ", " : "", nm(md, json_string_value(e)));
 		putchar('\n');
 	}
+}
+
+static void print_human(const differ *d, json_t *doc, bool md)
+{
+	size_t na = json_array_size(json_object_get(doc, "added")),
+	       nr = json_array_size(json_object_get(doc, "removed")),
+	       ns = json_array_size(json_object_get(doc, "signature_changed")),
+	       nb = json_array_size(json_object_get(doc, "body_changed"));
+	printf(md ? "## Parseltongue: %s → %s\n\n%zu added, %zu removed, %zu signature "
+		    "changed, %zu body changed\n"
+		  : "parseltongue diff %s → %s: %zu added, %zu removed, %zu signature changed, %zu "
+		    "body changed\n",
+	       nm(md, d->base.label), nm(md, d->head.label), na, nr, ns, nb);
+	text_list(d, doc, "signature_changed", "Signature changed", md);
+	text_list(d, doc, "body_changed", "Body changed", md);
+	text_list(d, doc, "added", "Added", md);
+	text_list(d, doc, "removed", "Removed", md);
+	json_t *api = json_object_get(doc, "public_api");
+	text_list(d, api, "signature_changed", "Public API: signature changed", md);
+	text_list(d, api, "removed", "Public API: removed", md);
+	print_impact(d, json_object_get(doc, "impact"), md);
+	print_tests(d, doc, md);
 }
 
 /* ---- the command --------------------------------------------------------------------------- */
@@ -822,8 +841,7 @@ int cmd_diff(const cli_opts *o)
 	d.t_compare = (double)(pt_now_ns() - t1) / 1e9;
 	json_t *doc = to_json(&d);
 	if (o->json) {
-		json_dumpf(doc, stdout, JSON_INDENT(1));
-		putchar('\n');
+		cli_json_print(doc);
 	} else {
 		print_human(&d, doc, o->markdown);
 	}

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../core/escape.h"
 #include "../graph/check.h"
 #include "../graph/index.h"
 #include "../graph/query.h"
@@ -68,6 +69,9 @@ static void usage(FILE *f)
 		   "TARGET: a name (parse_group), a path suffix (ParserI::parse_group) or "
 		   "FILE:LINE[:COL]\n"
 		   "options: --db DIR (or PARSELTONGUE_DB), --json, --limit N, --jobs N, --quiet\n"
+		   "onboard: --full (parse everything again), --follow-symlinks (also index\n"
+		   "  files that symlinks lead to outside DIR; remembered, --no-follow-symlinks "
+		   "undoes)\n"
 		   "database: <workspace>/.cache/parseltongue/ unless --db or PARSELTONGUE_DB says "
 		   "otherwise\n");
 }
@@ -90,15 +94,26 @@ static long number(const char *name, const char *s)
 static int parse_opts(int argc, char **argv, cli_opts *o)
 {
 	static const struct option longs[] = {
-		{"db", required_argument, 0, 'd'},     {"json", no_argument, 0, 'j'},
-		{"limit", required_argument, 0, 'l'},  {"depth", required_argument, 0, 'D'},
-		{"tokens", required_argument, 0, 't'}, {"jobs", required_argument, 0, 'J'},
-		{"quiet", no_argument, 0, 'q'},        {"format", required_argument, 0, 'f'},
-		{"query", no_argument, 0, 'Q'},        {"level", required_argument, 0, 'L'},
-		{"full", no_argument, 0, 'F'},         {"n", required_argument, 0, 'n'},
-		{"help", no_argument, 0, 'h'},         {"output", required_argument, 0, 'o'},
-		{"rules", required_argument, 0, 'r'},  {"no-index", no_argument, 0, 'N'},
-		{"markdown", no_argument, 0, 'M'},     {0, 0, 0, 0},
+		{"db", required_argument, 0, 'd'},
+		{"json", no_argument, 0, 'j'},
+		{"limit", required_argument, 0, 'l'},
+		{"depth", required_argument, 0, 'D'},
+		{"tokens", required_argument, 0, 't'},
+		{"jobs", required_argument, 0, 'J'},
+		{"quiet", no_argument, 0, 'q'},
+		{"format", required_argument, 0, 'f'},
+		{"query", no_argument, 0, 'Q'},
+		{"level", required_argument, 0, 'L'},
+		{"full", no_argument, 0, 'F'},
+		{"n", required_argument, 0, 'n'},
+		{"help", no_argument, 0, 'h'},
+		{"output", required_argument, 0, 'o'},
+		{"follow-symlinks", no_argument, 0, 'S'},
+		{"no-follow-symlinks", no_argument, 0, 's'},
+		{"rules", required_argument, 0, 'r'},
+		{"no-index", no_argument, 0, 'N'},
+		{"markdown", no_argument, 0, 'M'},
+		{0, 0, 0, 0},
 	};
 	o->depth = 3;
 	o->tokens = 2000;
@@ -145,6 +160,8 @@ static int parse_opts(int argc, char **argv, cli_opts *o)
 				return -1;
 			o->n = (size_t)v;
 			break;
+		case 'S': o->links = INDEX_LINKS_FOLLOW; break;
+		case 's': o->links = INDEX_LINKS_NOFOLLOW; break;
 		case 'h': usage(stdout); exit(EXIT_OK);
 		default: return -1;
 		}
@@ -242,9 +259,12 @@ static void on_warn(void *ctx, const char *path, const char *what)
 	progress_state *p = ctx;
 	p->warnings++;
 	if (!p->quiet && p->warnings <= 20) {
+		pt_strbuf shown = {0};
+		pt_esc_term(&shown, path); /* a repository names its files */
 		if (p->tty)
 			fputc('\r', stderr);
-		fprintf(stderr, "warning: %s: %s\n", path, what);
+		fprintf(stderr, "warning: %s: %s\n", shown.buf, what);
+		pt_strbuf_free(&shown);
 	} else if (!p->quiet && p->warnings == 21) {
 		fprintf(stderr, "warning: (more warnings not shown)\n");
 	}
@@ -282,6 +302,7 @@ int cli_onboard(const cli_opts *o)
 	}
 	progress_state ps = {isatty(2), o->quiet, pt_now_ns(), 0};
 	index_opts io = {.root = root,
+			 .links = o->links,
 			 .jobs = o->jobs,
 			 .force = o->full,
 			 .progress = on_progress,
@@ -289,6 +310,8 @@ int cli_onboard(const cli_opts *o)
 			 .ctx = &ps};
 	index_report rep;
 	rc = index_run(s, &io, &rep);
+	if (rc == PT_OK)
+		store_stamp_settled(s); /* the next command need not check what we wrote */
 	store_close(s);
 	if (rc == PT_ECORRUPT) {
 		/* the records cannot be trusted: the index is rebuilt, once */

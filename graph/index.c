@@ -260,6 +260,21 @@ done:
 
 /* ---- writing ------------------------------------------------------------ */
 
+/* Put (key, val) unless that value is stored already: a re-index that
+ * finds what is stored (onboard --full) then writes no page, so the file
+ * does not grow by a copy of every table it merely re-read. */
+static int put_changed(store_txn *txn, store_table t, const void *key, size_t klen, const void *val,
+		       size_t vlen, bool *written)
+{
+	store_val old;
+	if (store_get(txn, t, key, klen, &old) == PT_OK && old.len == vlen &&
+	    memcmp(old.data, val, vlen) == 0)
+		return PT_OK;
+	if (written)
+		*written = true;
+	return store_put(txn, t, key, klen, val, vlen);
+}
+
 int ix_put_file(store_txn *txn, const char *path, job *j, uint64_t *next_id)
 {
 	uint8_t rec[REC_FILE_SIZE], key[4];
@@ -286,15 +301,15 @@ int ix_put_file(store_txn *txn, const char *path, job *j, uint64_t *next_id)
 		j->rec = r;
 	}
 	rec_file_encode(&j->rec, rec);
-	int rc = store_put(txn, TBL_FILES, path, strlen(path), rec, sizeof rec);
+	int rc = put_changed(txn, TBL_FILES, path, strlen(path), rec, sizeof rec, NULL);
 	if (rc || j->same_hash)
 		return rc;
 	store_key_u32(key, j->rec.id);
-	if ((rc = store_put(txn, TBL_FILEIDS, key, 4, path, strlen(path) + 1)))
+	if ((rc = put_changed(txn, TBL_FILEIDS, key, 4, path, strlen(path) + 1, NULL)))
 		return rc;
 	if (j->rec.type == FILE_RUST && !j->rec.skip)
-		return store_put(txn, TBL_FACTS, key, 4, j->blob.buf ? j->blob.buf : "",
-				 j->blob.len);
+		return put_changed(txn, TBL_FACTS, key, 4, j->blob.buf ? j->blob.buf : "",
+				   j->blob.len, &j->facts_written);
 	rc = store_del(txn, TBL_FACTS, key, 4, NULL, 0);
 	return rc == PT_ENOTFOUND ? PT_OK : rc;
 }
@@ -490,12 +505,12 @@ static int index_entity(store_txn *txn, const char *name, uint32_t file, uint64_
 	int rc;
 	store_key_u32(fk, file);
 	if (add) {
-		if (*name && (rc = store_put(txn, TBL_NAMES, name, strlen(name), &id, 8)))
+		if (*name && (rc = store_put(txn, TBL_NAMES, name, rec_name_key_len(name), &id, 8)))
 			return rc;
 		return file == PT_NO_FILE ? PT_OK : store_put(txn, TBL_FILEENTS, fk, 4, &id, 8);
 	}
 	if (*name)
-		store_del(txn, TBL_NAMES, name, strlen(name), &id, 8);
+		store_del(txn, TBL_NAMES, name, rec_name_key_len(name), &id, 8);
 	if (file != PT_NO_FILE)
 		store_del(txn, TBL_FILEENTS, fk, 4, &id, 8);
 	return PT_OK;
@@ -527,7 +542,7 @@ typedef struct {
 static int cmp_name_row(const void *a, const void *b)
 {
 	const name_row *x = a, *y = b;
-	int c = memn_cmp(x->name, strlen(x->name), y->name, strlen(y->name));
+	int c = memn_cmp(x->name, rec_name_key_len(x->name), y->name, rec_name_key_len(y->name));
 	return c ? c : cmp_key64(&x->id, &y->id);
 }
 
@@ -595,8 +610,8 @@ static int write_fresh(store_txn *txn, const pt_graph *g, index_report *rep)
 	qsort(rows, n, sizeof *rows, cmp_name_row);
 	for (size_t i = 0; i < n && !rc; i++)
 		if (*rows[i].name)
-			rc = store_append(txn, TBL_NAMES, rows[i].name, strlen(rows[i].name),
-					  &rows[i].id, 8);
+			rc = store_append(txn, TBL_NAMES, rows[i].name,
+					  rec_name_key_len(rows[i].name), &rows[i].id, 8);
 	qsort(rows, n, sizeof *rows, cmp_file_row);
 	for (size_t i = 0; i < n && !rc; i++) {
 		uint8_t fk[4];
@@ -778,9 +793,12 @@ int ix_bump_generation(store_txn *txn)
 	return store_meta_put_u64(txn, META_GENERATION, g + 1);
 }
 
-static int update_meta(store_txn *txn, const index_opts *o, index_report *rep, uint64_t next_id)
+static int update_meta(store_txn *txn, const index_opts *o, index_report *rep, uint64_t next_id,
+		       bool follow)
 {
 	int rc = store_meta_put_u64(txn, META_NEXT_FILE_ID, next_id);
+	if (!rc)
+		rc = store_meta_put_u64(txn, META_FOLLOW_LINKS, follow);
 	if (!rc)
 		rc = store_meta_put_u64(txn, META_EXTRACT_VERSION, EXTRACT_VERSION);
 	if (!rc)
@@ -804,7 +822,7 @@ static int update_meta(store_txn *txn, const index_opts *o, index_report *rep, u
 
 /* Everything that writes, in one transaction: retried after a map grow. */
 static int commit_run(store *st, const index_opts *o, pt_workspace *ws, job *jobs, size_t nj,
-		      pathlist *gone, index_report *rep)
+		      pathlist *gone, bool follow, index_report *rep)
 {
 	store_txn *txn = NULL;
 	sources S = {0};
@@ -816,8 +834,11 @@ static int commit_run(store *st, const index_opts *o, pt_workspace *ws, job *job
 		goto fail;
 	if (store_meta_get_u64(txn, META_NEXT_FILE_ID, &next_id) != PT_OK)
 		next_id = 1;
-	for (size_t i = 0; i < nj && !rc; i++)
+	rep->facts_written = 0;
+	for (size_t i = 0; i < nj && !rc; i++) {
 		rc = ix_put_file(txn, ws->files.v[jobs[i].ws].path, &jobs[i], &next_id);
+		rep->facts_written += jobs[i].facts_written;
+	}
 	for (size_t i = 0; i < gone->n && !rc; i++)
 		rc = del_file(txn, gone->v[i]);
 	if (rc)
@@ -841,7 +862,7 @@ static int commit_run(store *st, const index_opts *o, pt_workspace *ws, job *job
 		store_meta_get_u64(txn, META_ENTITIES, &rep->entities);
 		store_meta_get_u64(txn, META_EDGES, &rep->edges);
 	}
-	if ((rc = update_meta(txn, o, rep, next_id)))
+	if ((rc = update_meta(txn, o, rep, next_id, follow)))
 		goto fail;
 	rc = store_txn_commit(txn);
 	txn = NULL;
@@ -900,10 +921,10 @@ static void tally(const index_opts *o, pt_workspace *ws, job *jobs, size_t nj, i
 
 /* commit_run, growing the map and starting again while it is full. */
 static int commit_grow(store *st, const index_opts *o, pt_workspace *ws, joblist *jobs,
-		       pathlist *gone, index_report *rep)
+		       pathlist *gone, bool follow, index_report *rep)
 {
 	int rc;
-	while ((rc = commit_run(st, o, ws, jobs->v, jobs->n, gone, rep)) == PT_EMAPFULL) {
+	while ((rc = commit_run(st, o, ws, jobs->v, jobs->n, gone, follow, rep)) == PT_EMAPFULL) {
 		for (size_t i = 0; i < jobs->n; i++)
 			if (!jobs->v[i].known)
 				jobs->v[i].rec.id = 0;
@@ -941,18 +962,77 @@ static bool stale_version(store *st, const char *key, uint64_t want)
 	return files && (!have || v != want);
 }
 
+bool ix_follows_links(store_txn *txn)
+{
+	uint64_t v = 0;
+	return store_meta_get_u64(txn, META_FOLLOW_LINKS, &v) == PT_OK && v == 1;
+}
+
+/* Whether this run follows symlinks out of the folder; *changed: the
+ * database said otherwise (the choice is then written even if no file
+ * changed). */
+static bool follow_links(store *st, int links, bool *changed)
+{
+	store_txn *txn;
+	bool stored = false;
+	if (store_txn_begin(st, false, &txn) == PT_OK) {
+		stored = ix_follows_links(txn);
+		store_txn_abort(txn);
+	}
+	bool follow = links == INDEX_LINKS_AS_STORED ? stored : links == INDEX_LINKS_FOLLOW;
+	*changed = follow != stored;
+	return follow;
+}
+
+/* Paths the files table cannot key are left out of the listing. */
+static void drop_long_paths(pt_workspace *ws)
+{
+	size_t w = 0;
+	for (size_t i = 0; i < ws->files.n; i++) {
+		if (strlen(ws->files.v[i].path) <= STORE_MAX_KEY) {
+			ws->files.v[w++] = ws->files.v[i];
+			continue;
+		}
+		ws_skip k = {ws->files.v[i].path, WS_SKIP_TOO_LONG};
+		pt_vec_push(&ws->skipped, k);
+	}
+	ws->files.n = w;
+}
+
+/* What the scan left out, said once per file. */
+static void warn_skipped(const index_opts *o, const pt_workspace *ws, index_report *rep)
+{
+	for (size_t i = 0; i < ws->skipped.n; i++) {
+		const ws_skip *k = &ws->skipped.v[i];
+		rep->skipped++;
+		if (!o->warn)
+			continue;
+		if (k->why == WS_SKIP_LINK_OUT)
+			o->warn(o->ctx, k->path,
+				"symbolic link to a file outside the workspace: not followed "
+				"(`onboard --follow-symlinks` follows such links)");
+		else
+			o->warn(o->ctx, k->path,
+				"path longer than 511 bytes (the index's key limit): not indexed");
+	}
+}
+
 int index_run(store *st, const index_opts *o, index_report *rep)
 {
 	uint64_t t0 = pt_now_ns();
 	pt_workspace ws;
 	joblist jobs = {0};
 	pathlist gone = {0};
+	bool links_changed;
 	memset(rep, 0, sizeof *rep);
-	int e = pt_workspace_scan(o->root, &ws);
+	bool follow = follow_links(st, o->links, &links_changed);
+	int e = pt_workspace_scan(o->root, follow ? WS_FOLLOW_LINKS : 0, &ws);
 	if (e) {
 		rep->root_errno = e;
 		return PT_ENOROOT;
 	}
+	drop_long_paths(&ws);
+	warn_skipped(o, &ws, rep);
 	/* facts cached by an older extractor are not what this one would say */
 	bool force = o->force || stale_version(st, META_EXTRACT_VERSION, EXTRACT_VERSION);
 	/* a graph resolved by older rules is resolved again from the facts */
@@ -979,7 +1059,7 @@ int index_run(store *st, const index_opts *o, index_report *rep)
 	rep->parse_seconds = ix_secs(pt_now_ns() - tp);
 	tally(o, &ws, jobs.v, jobs.n, rep);
 	rep->reresolved = reresolve;
-	if (!jobs.n && !gone.n && !reresolve) {
+	if (!jobs.n && !gone.n && !reresolve && !links_changed) {
 		store_txn *txn;
 		rep->up_to_date = true;
 		if (store_txn_begin(st, false, &txn) == PT_OK) {
@@ -989,7 +1069,7 @@ int index_run(store *st, const index_opts *o, index_report *rep)
 		}
 		goto done;
 	}
-	rc = commit_grow(st, o, &ws, &jobs, &gone, rep);
+	rc = commit_grow(st, o, &ws, &jobs, &gone, follow, rep);
 done:
 	run_free(&ws, &jobs, &gone);
 	rep->seconds = ix_secs(pt_now_ns() - t0);
@@ -1000,14 +1080,20 @@ done:
  * the disk does not have, the text's length and no mtime (so the next run
  * re-reads the disk). False when it is neither on disk nor given; else
  * *out holds a copy of rel (caller frees). */
-bool ix_one_file(const char *root, const char *rel, const char *text, size_t len, ws_file *out,
-		 bool *on_disk)
+bool ix_one_file(const char *root, const char *rel, const char *text, size_t len, bool follow,
+		 ws_file *out, bool *on_disk)
 {
 	pt_strbuf full = {0};
 	struct stat sb;
 	pt_strbuf_printf(&full, "%s/%s", root, rel);
 	*on_disk = stat(full.buf, &sb) == 0 && S_ISREG(sb.st_mode);
 	pt_strbuf_free(&full);
+	/* the scan's rule: a link out of the folder is no workspace file,
+	 * whatever an editor's buffer of it says */
+	if (*on_disk && !follow && !pt_workspace_contains(root, rel)) {
+		*on_disk = false;
+		return false;
+	}
 	if (!text && !*on_disk)
 		return false;
 	size_t n = strlen(rel);
@@ -1057,9 +1143,14 @@ int index_update_file(store *st, const char *root, const char *rel_path, const c
 	pathlist gone = {0};
 	joblist jobs = {0};
 	memset(rep, 0, sizeof *rep);
+	if (strlen(rel_path) > STORE_MAX_KEY) {
+		rep->skipped = 1; /* index_run leaves it out too */
+		return PT_OK;
+	}
 	int rc = store_txn_begin(st, false, &txn);
 	if (rc)
 		return rc;
+	bool follow = ix_follows_links(txn);
 	rc = ix_ws_from_store(txn, &ws);
 	int at = find_ws(&ws, rel_path);
 	job j = {.ws = 0, .text = text, .text_len = len};
@@ -1074,7 +1165,7 @@ int index_update_file(store *st, const char *root, const char *rel_path, const c
 		goto done;
 	ws_file wf;
 	bool on_disk;
-	if (!ix_one_file(root, rel_path, text, len, &wf, &on_disk)) {
+	if (!ix_one_file(root, rel_path, text, len, follow, &wf, &on_disk)) {
 		if (at >= 0)
 			pt_vec_push(&gone, pt_xstrdup(rel_path));
 	} else {
@@ -1112,7 +1203,7 @@ int index_update_file(store *st, const char *root, const char *rel_path, const c
 		rep->up_to_date = true;
 		goto done;
 	}
-	rc = commit_grow(st, &o, &ws, &jobs, &gone, rep);
+	rc = commit_grow(st, &o, &ws, &jobs, &gone, follow, rep);
 done:
 	run_free(&ws, &jobs, &gone);
 	rep->seconds = ix_secs(pt_now_ns() - t0);

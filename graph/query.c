@@ -51,6 +51,8 @@ int query_file_id(store_txn *txn, const char *path, uint32_t *out)
 	rec_file f;
 	while (path[0] == '.' && path[1] == '/')
 		path += 2;
+	if (!*path || strlen(path) > STORE_MAX_KEY)
+		return PT_ENOTFOUND; /* never indexed (index.h: long paths) */
 	int rc = store_get(txn, TBL_FILES, path, strlen(path), &v);
 	if (rc)
 		return rc;
@@ -102,16 +104,24 @@ static void ids_sort_unique(query_ids *ids)
 
 /* ---- targets ------------------------------------------------------------ */
 
-static void by_name(store_txn *txn, const char *name, size_t n, query_ids *out)
+/* The entities named name (records.h: a name longer than a key shares
+ * its key with others, so those are told apart by the full name). */
+static void by_name(store_txn *txn, const char *name, query_ids *out)
 {
 	store_cursor *c = NULL;
 	store_val v;
+	size_t n = rec_name_key_len(name);
+	bool clipped = n < strlen(name);
+	rec_entity e;
 	if (store_cursor_open(txn, TBL_NAMES, &c))
 		return;
 	for (int r = store_cursor_first_dup(c, name, n, &v); r == PT_OK;
-	     r = store_cursor_next_dup(c, &v))
-		if (v.len == 8)
-			pt_vec_push(out, store_load_u64(v.data));
+	     r = store_cursor_next_dup(c, &v)) {
+		uint64_t id = v.len == 8 ? store_load_u64(v.data) : 0;
+		if (id &&
+		    (!clipped || (query_entity(txn, id, &e) == PT_OK && strcmp(e.name, name) == 0)))
+			pt_vec_push(out, id);
+	}
 	store_cursor_close(c);
 }
 
@@ -232,7 +242,7 @@ int query_targets(store_txn *txn, const char *target, query_ids *out)
 	while ((e = strstr(last, "::")))
 		last = e + 2;
 	query_ids cand = {0};
-	by_name(txn, last, strlen(last), &cand);
+	by_name(txn, last, &cand);
 	for (size_t i = 0; i < cand.n; i++) {
 		rec_entity r;
 		if (query_entity(txn, cand.v[i], &r) != PT_OK)

@@ -40,12 +40,13 @@ json_t *lsp_cycle_diagnostics(lsp_server *s, lsp_root *r, store_txn *txn)
 			json_object_set_new(out, uri, arr);
 		}
 		json_array_append_new(
-			arr,
-			json_pack("{s:{s:{s:I,s:I},s:{s:I,s:I}},s:i,s:s,s:s,s:s}", "range", "start",
-				  "line", (json_int_t)f->line, "character", (json_int_t)f->col,
-				  "end", "line", (json_int_t)f->end_line, "character",
-				  (json_int_t)f->end_col, "severity", 2, "source", "parseltongue",
-				  "code", "module-cycle", "message", lint_text(&rep, f->msg)));
+			arr, json_pack("{s:{s:{s:I,s:I},s:{s:I,s:I}},s:i,s:s,s:s,s:o}", "range",
+				       "start", "line", (json_int_t)f->line, "character",
+				       (json_int_t)f->col, "end", "line", (json_int_t)f->end_line,
+				       "character", (json_int_t)f->end_col, "severity", 2, "source",
+				       "parseltongue", "code", "module-cycle", "message",
+				       /* names may hold bytes that are not UTF-8 */
+				       pt_json_bytes(lint_text(&rep, f->msg))));
 		free(uri);
 	}
 	lint_report_free(&rep);

@@ -32,7 +32,8 @@ char *lsp_file_text(lsp_server *s, const char *uri, size_t *len)
 	char *text;
 	if (lsp_docs_get(s->docs, uri, &text, len, NULL))
 		return text;
-	return lsp_disk_text(uri, len);
+	return lsp_root_of(s, uri, NULL) ? lsp_disk_text(uri, len)
+					 : NULL; /* a folder's files only */
 }
 
 typedef struct {
@@ -235,8 +236,8 @@ static json_t *entity_json(req *q, uint64_t id)
 	char hex[17];
 	hex_id(id, hex);
 	char *name = display_name(&e);
-	json_t *o = json_pack("{s:s,s:s,s:s,s:s}", "id", hex, "name", name, "kind",
-			      pt_kind_name(e.kind), "qualifiedName", e.qpath);
+	json_t *o = json_pack("{s:s,s:o,s:s,s:o}", "id", hex, "name", pt_json_bytes(name), "kind",
+			      pt_kind_name(e.kind), "qualifiedName", pt_json_bytes(e.qpath));
 	free(name);
 	const char *rel = query_file_path(q->txn, e.file);
 	if (*rel) {
@@ -250,7 +251,7 @@ static json_t *entity_json(req *q, uint64_t id)
 		free(uri);
 	}
 	if (*e.sig)
-		json_object_set_new(o, "signature", json_string(e.sig));
+		json_object_set_new(o, "signature", pt_json_bytes(e.sig));
 	if (e.flags & ENT_EXTERNAL)
 		json_object_set_new(o, "external", json_true());
 	return o;
@@ -268,9 +269,10 @@ static json_t *call_item(req *q, uint64_t id)
 	uint32_t n[4];
 	hex_id(id, hex);
 	sel_span(&e, n);
-	json_t *o = json_pack("{s:s,s:i,s:s,s:s,s:o,s:o,s:s}", "name", name, "kind",
-			      symbol_kind(e.kind), "detail", *e.sig ? e.sig : e.qpath, "uri", uri,
-			      "range", range_json(q, rel, e.sl, e.sc, e.el, e.ec), "selectionRange",
+	json_t *o = json_pack("{s:o,s:i,s:o,s:s,s:o,s:o,s:s}", "name", pt_json_bytes(name), "kind",
+			      symbol_kind(e.kind), "detail",
+			      pt_json_bytes(*e.sig ? e.sig : e.qpath), "uri", uri, "range",
+			      range_json(q, rel, e.sl, e.sc, e.el, e.ec), "selectionRange",
 			      range_json(q, rel, n[0], n[1], n[2], n[3]), "data", hex);
 	free(uri);
 	free(name);
@@ -565,20 +567,31 @@ json_t *lsp_req_hover(lsp_server *s, json_t *params, lsp_err *err)
 		pt_strbuf b = {0};
 		query_results callers = {0};
 		query_callers(q.txn, h.ids[0], 0, &callers);
-		if (*e.sig)
-			pt_strbuf_printf(&b, "```rust\n%s\n```\n\n", e.sig);
-		pt_strbuf_printf(&b, "%s `%s`", pt_kind_name(e.kind), e.qpath);
+		/* markdown: names and paths from the repository cannot close
+		 * their code span or block, nor add markup (core/escape.h) */
+		if (*e.sig) {
+			pt_esc_md_block(&b, "rust", e.sig);
+			pt_strbuf_adds(&b, "\n");
+		}
+		pt_strbuf_printf(&b, "%s ", pt_kind_name(e.kind));
+		pt_esc_md_code(&b, e.qpath);
 		const char *rel = query_file_path(q.txn, e.file);
-		if (*rel)
-			pt_strbuf_printf(&b, "  \ndefined in `%s:%u`", rel, e.sl + 1);
-		else
+		if (*rel) {
+			char *at = NULL;
+			if (asprintf(&at, "%s:%u", rel, e.sl + 1) < 0)
+				abort();
+			pt_strbuf_adds(&b, "  \ndefined in ");
+			pt_esc_md_code(&b, at);
+			free(at);
+		} else
 			pt_strbuf_adds(&b, "  \ndefined outside the workspace");
 		if (e.kind == PT_FUNCTION || e.kind == PT_METHOD)
 			pt_strbuf_printf(&b, "  \n%zu caller%s", callers.items.n,
 					 callers.items.n == 1 ? "" : "s");
 		if (h.n > 1)
 			pt_strbuf_printf(&b, "  \n(%zu candidates: the call is ambiguous)", h.n);
-		out = json_pack("{s:{s:s,s:s}}", "contents", "kind", "markdown", "value", b.buf);
+		out = json_pack("{s:{s:s,s:o}}", "contents", "kind", "markdown", "value",
+				pt_json_bytes(b.buf));
 		pt_strbuf_free(&b);
 		query_results_free(&callers);
 	}
@@ -690,11 +703,12 @@ static json_t *doc_symbol(req *q, const char *rel, const rec_entity *e)
 	char *name = display_name(e);
 	uint32_t n[4];
 	sel_span(e, n);
-	json_t *o = json_pack("{s:s,s:i,s:o,s:o}", "name", name, "kind", symbol_kind(e->kind),
-			      "range", range_json(q, rel, e->sl, e->sc, e->el, e->ec),
-			      "selectionRange", range_json(q, rel, n[0], n[1], n[2], n[3]));
+	json_t *o = json_pack("{s:o,s:i,s:o,s:o}", "name", pt_json_bytes(name), "kind",
+			      symbol_kind(e->kind), "range",
+			      range_json(q, rel, e->sl, e->sc, e->el, e->ec), "selectionRange",
+			      range_json(q, rel, n[0], n[1], n[2], n[3]));
 	if (*e->sig)
-		json_object_set_new(o, "detail", json_string(e->sig));
+		json_object_set_new(o, "detail", pt_json_bytes(e->sig));
 	free(name);
 	return o;
 }
@@ -799,10 +813,10 @@ json_t *lsp_req_workspace_symbol(lsp_server *s, json_t *params, lsp_err *err)
 			if (!loc)
 				continue;
 			char *name = display_name(&e);
-			json_t *o = json_pack("{s:s,s:i,s:o}", "name", name, "kind",
+			json_t *o = json_pack("{s:o,s:i,s:o}", "name", pt_json_bytes(name), "kind",
 					      symbol_kind(e.kind), "location", loc);
 			if (e.parent && query_entity(q.txn, e.parent, &p) == PT_OK)
-				json_object_set_new(o, "containerName", json_string(p.qpath));
+				json_object_set_new(o, "containerName", pt_json_bytes(p.qpath));
 			json_array_append_new(out, o);
 			free(name);
 		}
@@ -877,7 +891,7 @@ json_t *lsp_req_blast_radius(lsp_server *s, json_t *params, lsp_err *err)
 		for (uint32_t k = 0; k < it->via_n; k++) {
 			rec_entity e;
 			if (query_entity(q.txn, res.via.v[it->via_off + k], &e) == PT_OK)
-				json_array_append_new(via, json_string(e.qpath));
+				json_array_append_new(via, pt_json_bytes(e.qpath));
 		}
 		json_object_set_new(o, "depth", json_integer(it->depth));
 		json_object_set_new(o, "relation", json_string(pt_rel_name(it->rel)));
@@ -1019,16 +1033,18 @@ json_t *lsp_req_stats(lsp_server *s, json_t *params, lsp_err *err)
 			store_stats_get(r->st, &st);
 		}
 		pthread_mutex_lock(&r->mu);
-		json_t *o = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:f,s:I,s:I,s:i}", "root",
-				      r->uri, "database", r->db, "state", state_name(r->state),
-				      "files", (json_int_t)files, "entities", (json_int_t)ents,
-				      "edges", (json_int_t)edges, "databaseBytes",
-				      (json_int_t)st.file_size, "lastUpdateMs",
-				      (double)r->last_update_us / 1000.0, "lastUpdateUnix",
-				      (json_int_t)last, "updates", (json_int_t)r->updates,
-				      "pendingUpdates", (int)r->queue.n + (r->busy ? 1 : 0));
+		json_t *o = json_pack(
+			"{s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:f,s:I,s:I,s:i}", "root", r->uri, "database",
+			r->db, "state", state_name(r->state), "files", (json_int_t)files,
+			"entities", (json_int_t)ents, "edges", (json_int_t)edges, "databaseBytes",
+			(json_int_t)st.file_size, "lastUpdateMs",
+			(double)r->last_update_us / 1000.0, "lastUpdateUnix", (json_int_t)last,
+			"updates", (json_int_t)r->updates, "pendingUpdates",
+			(int)(r->queue.n + r->retry.n) + (r->busy ? 1 : 0));
 		if (r->error)
-			json_object_set_new(o, "error", json_string(r->error));
+			json_object_set_new(o, "error", pt_json_bytes(r->error));
+		if (r->read_only)
+			json_object_set_new(o, "readOnly", json_true());
 		pthread_mutex_unlock(&r->mu);
 		json_array_append_new(roots, o);
 		tf += files;

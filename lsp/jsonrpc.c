@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "../core/base.h"
+#include "../core/escape.h"
 
 #define BUF_SIZE        65536
 #define MAX_HEADER_LINE 8192
@@ -329,7 +330,8 @@ static int write_all(int fd, const char *p, size_t n)
 
 int jrpc_send(jrpc_writer *self, json_t *msg)
 {
-	char *s = json_dumps(msg, JSON_COMPACT | JSON_ENCODE_ANY);
+	/* strings may keep bytes that are not UTF-8 (core/escape.h: \udcHH) */
+	char *s = pt_json_dumps(msg, JSON_COMPACT | JSON_ENCODE_ANY);
 	json_decref(msg);
 	if (!s)
 		return -1;

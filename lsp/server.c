@@ -27,7 +27,7 @@ void lsp_log(lsp_server *s, int level, const char *fmt, ...)
 	fprintf(stderr, "parseltongue: %s\n", msg);
 	if (s && s->out && level <= LSP_LOG_INFO)
 		jrpc_notify(s->out, "window/logMessage",
-			    json_pack("{s:i,s:s}", "type", level, "message", msg));
+			    json_pack("{s:i,s:o}", "type", level, "message", pt_json_bytes(msg)));
 }
 
 /* ---- the reader thread ---------------------------------------------------- */
@@ -394,7 +394,9 @@ static void restore_disk_versions(lsp_server *s)
 	for (size_t i = 0; i < n; i++) {
 		char *buf = NULL, *disk = NULL;
 		size_t blen = 0, dlen = 0;
-		if (lsp_docs_get(s->docs, uris[i], &buf, &blen, NULL))
+		/* only the files of a folder are read: a client opens anything */
+		if (lsp_root_of(s, uris[i], NULL) &&
+		    lsp_docs_get(s->docs, uris[i], &buf, &blen, NULL))
 			disk = lsp_disk_text(uris[i], &dlen);
 		if (buf && (!disk || dlen != blen || memcmp(buf, disk, blen) != 0))
 			reindex(s, uris[i], false);
@@ -593,7 +595,10 @@ static int dispatch(lsp_server *s, json_t *m)
 		jrpc_reply_error(s->out, id, JRPC_INVALID_REQUEST, "a request needs a method");
 	} else if (strcmp(method, "exit") == 0) {
 		return s->phase == 2 ? 0 : 1;
-	} else if (id && !json_is_null(id)) {
+	} else if (id) {
+		/* a request id is a number or a string; anything else (null too,
+		 * which JSON-RPC reserves for replies to unreadable requests) is
+		 * answered with an error whose id is null */
 		if (!json_is_integer(id) && !json_is_string(id))
 			jrpc_reply_error(s->out, NULL, JRPC_INVALID_REQUEST,
 					 "a request id is a number or a string");

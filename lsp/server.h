@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "../core/escape.h"
 #include "../graph/query.h"
 #include "../graph/tree.h"
 #include "../store/store.h"
@@ -48,10 +49,11 @@ typedef struct {
 } lsp_update;
 
 typedef struct {
-	char *path;                    /* folder, no trailing '/' */
-	char *uri;                     /* its file:// URI, no trailing '/' */
-	char *db;                      /* database directory */
-	store *st;                     /* NULL when the database could not be opened */
+	char *path;     /* folder, no trailing '/' */
+	char *uri;      /* its file:// URI, no trailing '/' */
+	char *db;       /* database directory */
+	store *st;      /* NULL when the database could not be opened */
+	bool read_only; /* st could be opened for reading only: answers, no indexer */
 	struct index_session *session; /* the indexer thread's in-memory resolution */
 	lsp_server *srv;
 	pthread_t thread;
@@ -68,6 +70,15 @@ typedef struct {
 	uint64_t last_update_us, updates;
 	uint64_t indexed_files, last_full_ms;
 	char *error; /* why the database or the index failed */
+	/* Updates whose write failed (a full disk, ...), tried again with a
+	 * back-off until they are written; a whole-folder run that failed is
+	 * kept as an update with rel NULL. While any is kept the state is
+	 * ROOT_FAILED, never ROOT_READY: the graph lacks those changes. */
+	PT_VEC(lsp_update) retry;
+	uint32_t retry_ms;    /* the current back-off (0: nothing kept) */
+	int retry_rc;         /* why the last write failed (PT_*) */
+	uint64_t retry_at_ns; /* when the next try is due */
+	bool told;            /* the user was shown the current failure */
 	/* uris that carry reported cycle diagnostics, with a hash of what
 	 * was last sent for each (pushes skip what did not change); under
 	 * the server's diag_mu */
@@ -150,10 +161,15 @@ bool lsp_is_cancelled(lsp_server *s);
 int lsp_server_handle(lsp_server *s, int rc, json_t *msg, const char *why);
 
 /* roots.c: URIs and workspace folders */
-char *lsp_uri_to_path(const char *uri);  /* caller frees; NULL if not file:// */
+/* The absolute path a file: URI names, percent-decoded then with `.`,
+ * `..` and empty segments resolved (caller frees); NULL if not file:// or
+ * if it holds a NUL. */
+char *lsp_uri_to_path(const char *uri);
 char *lsp_path_to_uri(const char *path); /* caller frees */
-/* The (active) root holding uri, and the path relative to it (caller
- * frees). From any thread. */
+/* The (active) root holding uri (after lsp_uri_to_path: a URI that climbs
+ * out of every folder has none), and the path relative to it (caller
+ * frees). Every path a client names goes through here before it is read
+ * or indexed. From any thread. */
 lsp_root *lsp_root_of(lsp_server *s, const char *uri, char **rel);
 char *lsp_root_file_uri(const lsp_root *r, const char *rel); /* caller frees */
 

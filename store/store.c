@@ -19,13 +19,14 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../core/base.h"
 
 #define INITIAL_MAP (1ull << 30)
 #define MAX_DBS     16
-#define MAX_KEY     511
+#define MAX_KEY     STORE_MAX_KEY
 
 struct store {
 	MDB_env *env;
@@ -398,6 +399,24 @@ void store_stamp(store *self)
 {
 	if (self && !(self->flags & STORE_RDONLY))
 		stamp_write(self->dir);
+}
+
+void store_stamp_settled(store *self)
+{
+	if (!self || (self->flags & STORE_RDONLY))
+		return;
+	/* Holding a write transaction holds LMDB's writer lock: no commit of
+	 * another process can land while the clock moves past ours. */
+	store_txn *t = NULL;
+	if (store_txn_begin(self, true, &t) != PT_OK)
+		return;
+	char id[STAMP_MAX];
+	bool racy = true;
+	for (int i = 0; i < 20 && data_identity(self->dir, id, &racy) && racy; i++)
+		nanosleep(&(struct timespec){0, 5 * 1000000}, NULL);
+	if (!racy)
+		stamp_write(self->dir);
+	store_txn_abort(t);
 }
 
 /* Open the environment at path (a directory, or a file with
@@ -1036,7 +1055,12 @@ int store_remove(const char *dir)
 			rc = err(errno);
 		free(p);
 	}
-	if (!rc && rmdir(dir) != 0 && errno != ENOTEMPTY && errno != EEXIST)
+	/* The directory goes too when it can: not when other files are in it,
+	 * nor when dir is a symlink to it (ENOTDIR: the link and its target
+	 * stay) or names the current one (`.`: EINVAL) or a mount point
+	 * (EBUSY). The database is removed all the same. */
+	if (!rc && rmdir(dir) != 0 && errno != ENOTEMPTY && errno != EEXIST && errno != ENOTDIR &&
+	    errno != EINVAL && errno != EBUSY)
 		rc = err(errno);
 	return rc;
 }

@@ -23,7 +23,10 @@
 /* Every function that returns a status returns PT_OK or a PT_* code of
  * core/error.h (LMDB's and the system's codes are translated in one place). */
 
-/* Tables. Keys are at most 511 bytes. */
+/* Tables. Keys are at most STORE_MAX_KEY bytes (LMDB's limit): a longer
+ * one is refused with PT_EINVAL, so callers keep theirs within it. */
+#define STORE_MAX_KEY 511
+
 typedef enum {
 	TBL_META,     /* string key → value (schema, root, counters)            */
 	TBL_FILES,    /* workspace-relative path → rec_file                      */
@@ -127,7 +130,8 @@ int store_restore(const char *dir, const char *path);
 /* In-place compaction: snapshot to a temp file, then rename over data.mdb.
  * The store must be closed; dir is its directory. */
 int store_compact(const char *dir, uint64_t *before, uint64_t *after);
-/* Remove the database files in dir (and the directory if then empty). */
+/* Remove the database files in dir, and the directory if then empty and
+ * removable (a symlinked directory, `.` or a mount point stays). */
 int store_remove(const char *dir);
 /* Read every page of the database in dir, in a child process: LMDB
  * trusts its file, so a scribbled data.mdb can crash whatever reads it
@@ -155,6 +159,11 @@ typedef int (*store_deep_check)(store_txn *txn);
  * server) calls this once it has been idle a moment, so that a CLI command
  * reading the same database need not check it again. */
 void store_stamp(store *self);
+/* The same for a process about to exit after its last commit (onboard):
+ * waits, holding the writer lock, until that commit is older than a clock
+ * tick (tens of milliseconds at most), then stamps. Without it, the next
+ * command would check the whole database (seconds on a large one). */
+void store_stamp_settled(store *self);
 void store_set_deep_check(store_deep_check fn);
 
 /* Little-endian key helpers. */

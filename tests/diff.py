@@ -170,6 +170,23 @@ def main():
               {"shop::cart::tests::empty_cart_costs_nothing", "shop::cart::tests::adding_grows",
                "shop::cart::tests::new_is_empty", "integration::discount_applies"},
               str([t["path"] for t in d.get("tests", [])]))
+        # a file name a repository chose: a terminal escape in text, the exact name in JSON
+        evil = "e\x1b[31m.rs"
+        with open(os.path.join(repo, "src", evil), "w") as f:
+            f.write("pub fn evil_fn() {}\n")
+        with open(os.path.join(repo, "src", "lib.rs"), "a") as f:
+            f.write('\n#[path = "%s"]\npub mod evil;\n' % evil)
+        p = run(binary, repo, "HEAD", env=env)
+        check("hostile name: text output spells the escape out",
+              p.returncode == 0 and "\x1b" not in p.stdout and "src/e\\x1B[31m.rs" in p.stdout, p.stdout[-300:])
+        p = run(binary, repo, "HEAD", "--markdown", env=env)
+        check("hostile name: Markdown too", p.returncode == 0 and "\x1b" not in p.stdout, p.stdout[-300:])
+        p = run(binary, repo, "HEAD", "--json", env=env)
+        d = json.loads(p.stdout) if p.returncode == 0 else {}
+        check("hostile name: JSON names the file exactly",
+              any(e["path"] == "shop::evil::evil_fn" and e["file"] == "src/" + evil for e in d.get("added", [])),
+              str(d.get("added")))
+        os.remove(os.path.join(repo, "src", evil))
         git(repo, "checkout", "-q", "--", ".")
 
         # two folders

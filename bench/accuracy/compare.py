@@ -1,7 +1,17 @@
-"""Ask Parseltongue about one crate and score its answers against the truth
-written by truth.py. Writes CACHE/<crate>/score.json.
+"""Ask Parseltongue about one crate set (a single crate, or the workspace of
+a cargo dependency graph) and score its answers against the truths written
+by truth.py. Writes OUT/score.json.
 
-usage: compare.py BINARY CRATE_DIR CACHE_DIR
+usage: compare.py BINARY SET.json OUT_DIR
+
+SET.json: {"name", "kind": "single"|"graph", "root": the folder we index,
+"packages": [{"id", "name", "version", "prefix": workspace-relative folder
+("" for the root), "deps": [{"pkg": id, "kinds": ["normal"|"dev"|"build"]}],
+"build": build script path or null}], "truths": [truth.json paths]}.
+
+Everything is per package: a site counts for the package whose folder holds
+its file (a call written in crate B's macro_rules! body and expanded in crate
+A counts for B, once, whatever crates expand it).
 """
 import json
 import os
@@ -9,9 +19,11 @@ import re
 import subprocess
 import sys
 import threading
+import time
 
 CATS = ["path", "self", "other", "trait_bound", "macro"]
 FN_KINDS = {"function", "method"}
+VARIANT_KINDS = {"variant", "enum_variant", "enum variant"}
 
 
 def run(binary, *args):
@@ -24,7 +36,9 @@ def run(binary, *args):
 class Ours:
     def __init__(self, binary, crate_dir, db):
         self.binary, self.dir, self.db = binary, crate_dir, db
+        t0 = time.time()
         rc, out, err = run(binary, "onboard", crate_dir, "--db", db, "--quiet")
+        self.onboard_s = time.time() - t0
         if rc != 0:
             raise SystemExit("onboard failed (%d): %s" % (rc, err[-1000:]))
         rc, out, err = run(binary, "export", "--format", "json", "--db", db)
@@ -33,6 +47,7 @@ class Ours:
         g = json.loads(out)
         self.entities = g["entities"]
         self.edges = g["edges"]
+        self._fn_at = {}
         self.by_file = {}
         for e in self.entities:
             self.by_file.setdefault(e["file"], []).append(e)
@@ -47,7 +62,13 @@ class Ours:
 
     def fn_at(self, file, line, name):
         """Our function/method named `name` whose range holds `line`
-        (innermost)."""
+        (innermost). Memoised: asked once per call site and implementation."""
+        k = (file, line, name)
+        if k not in self._fn_at:
+            self._fn_at[k] = self._fn_at_uncached(file, line, name)
+        return self._fn_at[k]
+
+    def _fn_at_uncached(self, file, line, name):
         best = None
         for e in self.by_file.get(file, []):
             if e["kind"] in FN_KINDS and e["name"] == name and e["line"] <= line <= e["end_line"]:
@@ -168,7 +189,12 @@ def external_trait_matches(ours, theirs):
     if a[0] != b[0]:
         return False
     it = iter(b[1:-1])
-    return all(x in it for x in a[1:-1])
+    if all(x in it for x in a[1:-1]):
+        return True
+    # std re-exports a trait under other modules of the same top module
+    # (`std::os::unix::io::FromRawFd` is `std::os::fd::raw::FromRawFd`);
+    # the top module still tells `io::Write` from `fmt::Write`
+    return a[0] == "std" and len(a) > 2 and len(b) > 2 and a[1] == b[1]
 
 
 def type_head(t):
@@ -229,16 +255,23 @@ BINDINGS = [
 ]
 
 
-def binding_of(ls, line, x):
-    for l in range(line - 1, max(-1, line - 200), -1):
+def binding_of(ls, line, x, top=None):
+    """How local x is bound: the nearest line above that binds it, up to the
+    top of the enclosing function (its signature: a few lines above the
+    body) or 200 lines."""
+    pats = [(name, re.compile(pat.format(x=re.escape(x)))) for name, pat in BINDINGS]
+    stop = max(-1, line - 200, (top - 12) if top else -1)
+    for l in range(line - 1, stop, -1):
         txt = ls[l] if l < len(ls) else ""
-        for name, pat in BINDINGS:
-            if re.search(pat.format(x=re.escape(x)), txt):
+        if x not in txt:
+            continue
+        for name, pat in pats:
+            if pat.search(txt):
                 return name
     return "binding not found"
 
 
-def likely_cause(cat, m, src_lines, ours, compiled):
+def likely_cause(cat, m, src_lines, ours, compiled, top=None):
     """A syntactic guess at why we missed: the receiver's shape and, for a
     local variable, how it is bound."""
     if m["missing_entity"]:
@@ -274,11 +307,11 @@ def likely_cause(cat, m, src_lines, ours, compiled):
     r = m["receiver"].strip()
     pre = "bound `x`: " if cat == "other" else "generic `x`: "
     if re.match(r"^[A-Za-z_]\w*$", r):
-        return pre + binding_of(ls, m["line"], r)
+        return pre + binding_of(ls, m["line"], r, top)
     if re.match(r"^self(\.\w+)+$", r):
         return "`self.field.m()`" + (" (field type generic / via Deref)" if cat == "trait_bound" else "")
     if re.match(r"^[A-Za-z_]\w*(\.\w+)+$", r):
-        return "`x.field.m()`, x " + binding_of(ls, m["line"], r.split(".")[0])
+        return "`x.field.m()`, x " + binding_of(ls, m["line"], r.split(".")[0], top)
     if r.endswith(")"):
         return "`a.f().m()` (return type of a call)"
     if r.endswith("]"):
@@ -288,10 +321,126 @@ def likely_cause(cat, m, src_lines, ours, compiled):
     return "other receiver expression"
 
 
+# ------------------------------------------------------------- the crate set
+
+PARAM_HEAD = re.compile(r"^(?:[A-Za-z_][A-Za-z0-9_]*|impl .*)/#\d+$")
+
+
+def self_is_generic(arg):
+    s = (arg or "").strip()
+    while True:
+        s2 = re.sub(r"^&(?:'[^ ]+ )?(?:mut )?", "", s)
+        s2 = re.sub(r"^\*(?:const|mut) ", "", s2)
+        if s2 == s:
+            break
+        s = s2
+    return bool(PARAM_HEAD.match(s) or s.startswith("dyn ") or s.startswith("<")
+                or s.startswith("Alias("))
+
+
+def strip_hash(path):
+    """semver[82ee]::display::pad -> semver::display::pad"""
+    return re.sub(r"\[[0-9a-f]{4}\]", "", path or "")
+
+
+def hashed(crate_id, rustdoc_path):
+    """rustdoc's `semver::m::Tr` in THIR's form `semver[82ee]::m::Tr`."""
+    segs = rustdoc_path.split("::")
+    return "::".join([crate_id] + segs[1:])
+
+
+class CrateSet:
+    """The truths of every crate of a set, joined: where each function is
+    defined (by its THIR body or its trait item), which traits exist, which
+    package holds a file."""
+
+    def __init__(self, spec):
+        self.spec = spec
+        self.truths = []
+        for t in spec["truths"]:
+            with open(t) as f:
+                self.truths.append(json.load(f))
+        self.packages = spec["packages"]
+        self.prefixes = sorted(((p["prefix"], p["id"]) for p in self.packages), key=lambda x: -len(x[0]))
+        self.pkg_by_id = {p["id"]: p for p in self.packages}
+        self._pkg_of = {}
+        self.crate_ids = {t["crate_id"] for t in self.truths}
+        self.crate_pkg = {t["crate_id"]: t["package"] for t in self.truths}
+        self.name_ids = {}
+        for t in self.truths:
+            self.name_ids.setdefault(t["crate"], set()).add(t["crate_id"])
+        self.bodies = {}
+        self.trait_methods = {}
+        self.foreign_fns = {}       # functions of extern blocks
+        self.traits = {}            # hashed trait path -> def span
+        self.traits_by_name = {}    # (crate name, rustdoc path) -> hashed path
+        self.trait_crate_name = {}  # (crate name, trait name) -> [hashed paths]
+        for t in self.truths:
+            for b in t["bodies"]:
+                self.bodies.setdefault(b["defid"], b)
+            for k, v in t["trait_methods"].items():
+                self.trait_methods.setdefault(hashed(t["crate_id"], k), v)
+            for k, v in t.get("foreign_fns", {}).items():
+                self.foreign_fns.setdefault(hashed(t["crate_id"], k), v)
+            for k, v in t["traits"].items():
+                hk = hashed(t["crate_id"], k)
+                self.traits.setdefault(hk, v)
+                self.traits_by_name[(t["crate"], k)] = hk
+                self.trait_crate_name.setdefault((t["crate"], k.split("::")[-1]), []).append(hk)
+        self.variants = {}          # hashless variant path -> def
+        for t in self.truths:
+            for v in t["variants"]:
+                self.variants.setdefault(v["path"], v)
+
+    def pkg_of(self, file):
+        if file not in self._pkg_of:
+            self._pkg_of[file] = next((pid for pre, pid in self.prefixes if file.startswith(pre)), None)
+        return self._pkg_of[file]
+
+    def def_of(self, path):
+        """Definition site of a function DefId path (with its crate hash):
+        its body, else a required trait method (rustdoc)."""
+        b = self.bodies.get(path)
+        if b:
+            return {"file": b["file"], "line": b["line"], "name": path.split("::")[-1], "via": "body",
+                    "ctx": b["ctx"]}
+        t = self.trait_methods.get(path)
+        if t:
+            return {"file": t["file"], "line": t["line"], "name": t["name"], "via": "trait-item"}
+        t = self.foreign_fns.get(re.sub(r"::\{extern#\d+\}", "", path))
+        if t:
+            return {"file": t["file"], "line": t["line"], "name": t["name"], "via": "extern"}
+        return None
+
+    def trait_key(self, impl):
+        """The hashed path of an impl's trait when a crate of the set defines
+        it, else None (a std trait, or a crate outside the set)."""
+        crate = impl.get("trait_crate")
+        k = self.traits_by_name.get((crate, impl["trait"]))
+        if k:
+            return k
+        cands = self.trait_crate_name.get((crate, impl["trait_name"]), [])
+        return cands[0] if len(cands) == 1 else None
+
+    def category(self, c):
+        parent = c["callee"].rsplit("::", 1)[0]
+        trait_method = parent in self.traits
+        if c["ctx"] != 0:
+            return "macro"
+        if trait_method and self_is_generic(c["self_subst"]):
+            return "trait_bound"
+        if not c["method_syntax"]:
+            return "path"
+        if c["receiver"].strip() == "self":
+            return "self"
+        return "other"
+
+
 # ------------------------------------------------------------- scoring
 
-def score_impls(ours, truth, compiled):
-    truth_impls = [i for i in truth["impls"] if i["kind"] in ("hand", "derive", "macro")]
+def score_impls(ours, cs, compiled):
+    truth_impls = [i for t in cs.truths for i in t["impls"] if i["kind"] in ("hand", "derive", "macro",
+                                                                              "derive_extra")]
     names = {i["trait_name"] for i in truth_impls}
     for e in ours.edges:
         if e["kind"] == "IMPL":
@@ -300,12 +449,13 @@ def score_impls(ours, truth, compiled):
                 names.add(e["to"].split("::")[-1])
     results = {}
     for n in sorted(names):
-        q = ours.query("what-implements", n, "--limit", "100000")
+        q = ours.query("what-implements", n, "--limit", "1000000")
         for r in (q or {}).get("results", []):
             if "trait" not in r:
                 continue
             key = (r["file"], r["line"], r["column"], r["trait"], r.get("type", ""))
             results[key] = r
+
     def in_fn(r):
         return any(e["kind"] in FN_KINDS and e["line"] < r["line"] <= e["end_line"]
                    for e in ours.by_file.get(r["file"], []))
@@ -322,8 +472,9 @@ def score_impls(ours, truth, compiled):
     our_list = [r for r in cand if not in_fn(r)]
 
     def trait_ok(r, t):
-        if t["trait_local"]:
-            d = t.get("trait_def")
+        k = cs.trait_key(t)
+        if k:
+            d = cs.traits.get(k)
             tents = ours.paths.get(r["trait"], [])
             return any(d and x["file"] == d["file"] and x["line"] <= d["line"] <= x["end_line"] for x in tents)
         return external_trait_matches(r["trait"], t["trait"])
@@ -332,99 +483,246 @@ def score_impls(ours, truth, compiled):
         s = t["site"]
         if r["file"] != s["file"]:
             return False
-        if t["kind"] == "derive":
+        if t["kind"] in ("derive", "derive_extra"):
             return r["line"] == s["line"] and r["column"] == s["col"]
         if t["kind"] == "hand":
             return s["line"] <= r["line"] <= max(s["line"], min(s["end_line"], s["line"] + 3)) or \
                 (r["line"] <= s["line"] <= r.get("end_line", r["line"]))
         return s["line"] <= r["line"] <= s["end_line"]
 
+    by_file = {}
+    for i, r in enumerate(our_list):
+        by_file.setdefault(r["file"], []).append(i)
     used = set()
-    rows = {"hand": [0, 0], "derive": [0, 0], "macro": [0, 0]}
-    misses = []
-    macro_groups = {}
+    per = {}
+
+    def row(pkg):
+        return per.setdefault(pkg, {"rows": {"hand": [0, 0], "derive": [0, 0], "macro": [0, 0]},
+                                    "misses": [], "false_positives": [], "ours": 0,
+                                    "fn_local_unscored": 0, "macro_groups": {}})
+    seen = set()
     for t in truth_impls:
+        s = t["site"]
+        # one impl compiled twice (a crate built for two feature sets) counts once
+        k = (s["file"], s["line"], s["col"], t["trait"], t["self_type"], t["kind"])
+        if k in seen:
+            continue
+        seen.add(k)
+        p = row(cs.pkg_of(s["file"]))
         match = None
-        for i, r in enumerate(our_list):
+        for i in by_file.get(s["file"], []):
+            r = our_list[i]
             if site_ok(r, t) and trait_ok(r, t):
-                if t["kind"] != "macro" and type_head(r.get("type", "")) != type_head(t["self_type"]) \
-                        and type_head(t["self_type"]) not in ("", "?"):
-                    # a wrong self type at the right site is still a miss
-                    pass
                 match = i
                 break
-        if t["kind"] == "macro":
-            g = (t["site"]["file"], t["site"]["line"], t["trait"])
-            macro_groups.setdefault(g, [t, False])
+        if t["kind"] == "derive_extra":
+            # `#[derive(Parser)]` also implements Args, CommandFactory..:
+            # named nowhere, so not asked of us, but right if we say it
+            p["derive_extra"] = p.get("derive_extra", 0) + 1
             if match is not None:
-                macro_groups[g][1] = True
                 used.add(match)
             continue
-        rows[t["kind"]][1] += 1
+        if t["kind"] == "macro":
+            g = (s["file"], s["line"], t["trait"])
+            p["macro_groups"].setdefault(g, [t, False])
+            if match is not None:
+                p["macro_groups"][g][1] = True
+                used.add(match)
+            continue
+        p["rows"][t["kind"]][1] += 1
         if match is not None:
-            rows[t["kind"]][0] += 1
+            p["rows"][t["kind"]][0] += 1
             used.add(match)
         else:
-            misses.append({"kind": t["kind"], "file": t["site"]["file"], "line": t["site"]["line"],
-                           "col": t["site"]["col"], "trait": t["trait"], "type": t["self_type"]})
-    macro_hit = sum(1 for g in macro_groups.values() if g[1])
-    rows["macro"] = [macro_hit, len(macro_groups)]
-    for g, (t, ok) in macro_groups.items():
-        if not ok:
-            misses.append({"kind": "macro", "file": g[0], "line": g[1], "col": t["site"]["col"],
-                           "trait": t["trait"], "type": t["self_type"]})
-    fps = []
+            p["misses"].append({"kind": t["kind"], "file": s["file"], "line": s["line"],
+                                "col": s["col"], "trait": t["trait"], "type": t["self_type"]})
+    for r in fn_local:
+        row(cs.pkg_of(r["file"]))["fn_local_unscored"] += 1
     for i, r in enumerate(our_list):
+        p = row(cs.pkg_of(r["file"]))
+        p["ours"] += 1
         if i in used:
             continue
-        # a second answer at a site that was matched is not an error
-        # when it names the same impl (our what-implements may list an impl
-        # under several trait names); anything else is a false positive
-        fps.append({"file": r["file"], "line": r["line"], "col": r["column"], "trait": r["trait"],
-                    "type": r.get("type", "")})
-    return {"rows": rows, "ours": len(our_list), "false_positives": fps, "misses": misses,
-            "fn_local_unscored": len(fn_local),
-            "macro_impls": sum(1 for i in truth_impls if i["kind"] == "macro"),
-            "skipped": {k: sum(1 for i in truth["impls"] if i["kind"] == k)
-                        for k in ("internal", "nospan")}}
+        p["false_positives"].append({"file": r["file"], "line": r["line"], "col": r["column"],
+                                     "trait": r["trait"], "type": r.get("type", "")})
+    for pkg, p in per.items():
+        groups = p.pop("macro_groups")
+        p["rows"]["macro"] = [sum(1 for g in groups.values() if g[1]), len(groups)]
+        for g, (t, ok) in groups.items():
+            if not ok:
+                p["misses"].append({"kind": "macro", "file": g[0], "line": g[1], "col": t["site"]["col"],
+                                    "trait": t["trait"], "type": t["self_type"]})
+    return per
 
 
-def score_calls(ours, truth, compiled_body):
-    # rustc sites: (file, line, col) -> records
+def new_call_row():
+    return {"total": 0, "correct": 0, "impl_only": 0, "amb_ok": 0, "amb_wrong": 0, "wrong": 0,
+            "extra": 0, "missing": 0, "fp_external": 0, "amb_external": 0}
+
+
+IDENT_AT = re.compile(r"(?:r#)?([A-Za-z_][A-Za-z0-9_]*)")
+
+
+MACRO_RULES = re.compile(r"\bmacro_rules!\s*[A-Za-z_][A-Za-z0-9_]*\s*([\[({])")
+
+
+def macro_rules_ranges(lines):
+    """(first line, last line) of every `macro_rules!` definition in a file,
+    by matching its brackets (strings and comments skipped roughly)."""
+    text = "\n".join(lines)
+    out = []
+    for m in MACRO_RULES.finditer(text):
+        depth, i, n = 0, m.start(1), len(text)
+        while i < n:
+            ch = text[i]
+            if ch == "/" and text.startswith("//", i):
+                i = text.find("\n", i)
+                if i < 0:
+                    break
+                continue
+            if ch == '"':
+                j = i + 1
+                while j < n and text[j] != '"':
+                    j += 2 if text[j] == "\\" else 1
+                i = j + 1
+                continue
+            if ch in "[({":
+                depth += 1
+            elif ch in "])}":
+                depth -= 1
+                if depth == 0:
+                    break
+            i += 1
+        out.append((text.count("\n", 0, m.start()) + 1, text.count("\n", 0, i) + 1))
+    return out
+
+
+def in_attribute(lines, line, col):
+    """Is (line, byte col) inside an attribute `#[..]` (a derive's list, or a
+    proc macro's arguments such as clap's `#[arg(short, long)]`)?"""
+    if not 0 < line <= len(lines):
+        return False
+    text = lines[line - 1].encode()[:col - 1].decode("utf-8", "replace")
+    for l in range(line - 2, max(-1, line - 8), -1):
+        if "#[" in text:
+            break
+        text = lines[l] + "\n" + text
+    if "#[" not in text:
+        return False
+    head = text[text.rfind("#["):]
+    return head.count("[") > head.count("]")
+
+
+KEYWORDS = {"as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum",
+            "extern", "false", "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move",
+            "mut", "pub", "ref", "return", "self", "Self", "static", "struct", "super", "trait",
+            "true", "type", "unsafe", "use", "where", "while"}
+
+
+def generated(c, cs, ident_at, in_macro_rules, in_attr):
+    """A call that no source text writes, made by a proc macro or a built-in
+    derive (`#[derive(Parser)]`, `#[derive(PartialEq)]`, `#[tokio::main]`):
+    from a macro expansion (non-root syntax context), outside every
+    `macro_rules!` body, and either inside an attribute or at a name that
+    is not the callee's; or, from the root context, at a name that is not
+    the callee's while the call is method syntax (methods cannot be renamed)
+    or sits in a body a macro made, or inside one (the tokens carry spans of
+    the macro's input). Kept: calls written in a macro_rules! body; a method
+    name passed to a macro_rules! invocation (`primitive_impl!(bool,
+    serialize_bool)`); a path call through a renamed import (`use a::f as
+    g; g()`); a call written inside a proc macro's input
+    (`#[arg(value_parser = f().range(1..))]`)."""
+    name = c["callee"].rsplit("::", 1)[-1]
+    at = ident_at(c["file"], c["line"], c["col"])
+    name_ok = at == name
+
+    def not_a_callee_name(c):
+        # a keyword (`async fn main`) or the name a definition declares
+        # (`fn main`, `struct Cli`): a macro's output placed there
+        return at is None or at in KEYWORDS or ident_at.before(c["file"], c["line"], c["col"]) in (
+            "fn", "struct", "enum", "trait", "type", "mod", "const", "static", "union")
+    if c["ctx"] != 0:
+        if in_macro_rules(c["file"], c["line"]):
+            return False
+        return in_attr(c["file"], c["line"], c["col"]) or not name_ok
+    if name_ok:
+        return False
+    if c["method_syntax"] or not_a_callee_name(c):
+        return True
+    # the body, or one that encloses it (a closure, a static in a fn)
+    segs = (c["caller"] or "").split("::")
+    for i in range(len(segs), 1, -1):
+        b = cs.bodies.get("::".join(segs[:i]))
+        if b and b["ctx"] != 0:
+            return True
+    return False
+
+
+def score_calls(ours, cs, compiled_body, ident_at, in_macro_rules, in_attr):
+    # rustc sites: (file, line, col) -> records, over every crate of the set
     sites = {}
-    for c in truth["calls"]:
-        sites.setdefault((c["file"], c["line"], c["col"]), []).append(c)
-    impl_methods = truth["impl_methods"]
+    for t in cs.truths:
+        for c in t["calls"]:
+            sites.setdefault((c["file"], c["line"], c["col"]), []).append(c)
+    impl_methods = {}   # hashed trait method path -> implementing methods
+    for t in cs.truths:
+        for im in t["impls"]:
+            k = cs.trait_key(im)
+            if not k:
+                continue
+            for m in im["methods"]:
+                impl_methods.setdefault(k + "::" + m["name"], []).append(m)
+    std_impls = {}      # hashless std trait path -> impls in the set
+    for t in cs.truths:
+        for im in t["impls"]:
+            if not cs.trait_key(im):
+                std_impls.setdefault(im["trait"], []).append(im)
+
+    impl_paths = {}     # memo: callee -> our paths of its implementations
+
+    def made_fn(callee):
+        """A fn whose body a macro wrote (`f! { pub fn g() {..} }`): rustc
+        places the body in the macro's definition, so the span says
+        nothing; a free fn's path (no `{impl#N}`) that names exactly one
+        fn of ours is it."""
+        p = strip_hash(callee)
+        if "{" in p:
+            return None
+        cands = [e for e in ours.paths.get(p, []) if e["kind"] in FN_KINDS]
+        return cands[0] if len(cands) == 1 else None
 
     def expected(recs):
-        """expected our-paths, acceptable extras, category, notes"""
+        """our paths for rustc's callee, acceptable extras (implementations
+        of that trait method), callees we have no entity for"""
         exp, acc, missing_def = set(), set(), []
         for c in recs:
-            if not c["local"]:
-                continue
-            d = c["def"]
+            d = cs.def_of(c["callee"])
             ent = ours.fn_at(d["file"], d["line"], d["name"]) if d else None
+            if ent is None and d and d.get("ctx"):
+                ent = made_fn(c["callee"])
             if ent is None:
-                missing_def.append(c["callee"])
+                missing_def.append(strip_hash(c["callee"]))
                 continue
             exp.add(ent["path"])
-            for m in impl_methods.get(c["callee"], []):
-                e2 = ours.fn_at(m["file"], m["line"], m["name"])
-                if e2:
-                    acc.add(e2["path"])
+            if c["callee"] not in impl_paths:
+                impl_paths[c["callee"]] = {e2["path"] for e2 in (
+                    ours.fn_at(m["file"], m["line"], m["name"]) for m in impl_methods.get(c["callee"], []))
+                    if e2}
+            acc |= impl_paths[c["callee"]]
         return exp, acc, missing_def
 
     def std_trait_impl_ok(c, tos):
         """rustc calls a std trait method (`FromStr::from_str`, `Extend::extend`)
-        with a concrete Self whose impl is in the crate: naming that impl's
+        with a concrete Self whose impl is in the set: naming that impl's
         method is right."""
-        if not c.get("self_subst") or "::" not in c["callee"]:
+        callee = strip_hash(c["callee"])
+        if not c.get("self_subst") or "::" not in callee:
             return False
-        tpath, name = c["callee"].rsplit("::", 1)
+        tpath, name = callee.rsplit("::", 1)
         head = type_head(re.sub(r"'\S+ |'\{erased\} ", "", c["self_subst"]))
         ok = set()
-        for im in truth["impls"]:
-            if im["trait"] != tpath or type_head(im["self_type"]) != head:
+        for im in std_impls.get(tpath, []):
+            if type_head(im["self_type"]) != head:
                 continue
             for m in im["methods"]:
                 if m["name"] == name:
@@ -433,32 +731,53 @@ def score_calls(ours, truth, compiled_body):
                         ok.add(e["path"])
         return bool(tos) and tos <= ok
 
-    per = {c: {"total": 0, "correct": 0, "impl_only": 0, "amb_ok": 0, "amb_wrong": 0, "wrong": 0,
-               "extra": 0, "missing": 0, "fp_external": 0, "amb_external": 0}
-           for c in CATS + ["unknown"]}
-    misses = {c: [] for c in CATS}
-    fps = []
-    local_sites = []
-    for key, recs in sites.items():
-        local = [c for c in recs if c["local"]]
-        cat = (local or recs)[0]["category"]
+    per = {}     # pkg -> cat -> row ("cross" is the subset of calls into another package)
+    misses = {}  # pkg -> cat -> [..]
+    fps, spurious, local_sites = {}, {}, []
+
+    def prow(pkg, cat):
+        d = per.setdefault(pkg, {c: new_call_row() for c in CATS + ["unknown", "cross", "generated"]})
+        return d[cat]
+
+    for key, recs0 in sites.items():
+        pkg = cs.pkg_of(key[0])
+        recs = [c for c in recs0 if not generated(c, cs, ident_at, in_macro_rules, in_attr)]
+        if not recs:
+            if any(c["crate"] in cs.crate_ids for c in recs0):
+                r_ = prow(pkg, "generated")
+                r_["total"] += 1
+                if ours.calls.get(key):
+                    r_["wrong"] += 1
+            continue
+        inset = [c for c in recs if c["crate"] in cs.crate_ids]
+        cat = cs.category((inset or recs)[0])
         got = ours.calls.get(key, [])
         tos = {t for t, _ in got}
         amb = any(a for _, a in got)
-        if not local:
+        if not inset:
             if got and not amb and any(std_trait_impl_ok(r, tos) for r in recs):
-                per[cat]["ok_std_impl"] = per[cat].get("ok_std_impl", 0) + 1
+                r_ = prow(pkg, cat)
+                r_["ok_std_impl"] = r_.get("ok_std_impl", 0) + 1
                 continue
             if got and compiled_body(key[0], key[1]):
                 k = "amb_external" if amb else "fp_external"
-                per[cat][k] += 1
-                fps.append({"file": key[0], "line": key[1], "col": key[2], "category": cat,
-                            "expected": recs[0]["callee"], "ours": sorted(tos), "ambiguous": amb})
+                prow(pkg, cat)[k] += 1
+                # an answer in another crate where rustc calls std: a false
+                # cross-crate edge
+                if any(cs.pkg_of(e["file"]) != pkg for t_ in tos for e in ours.paths.get(t_, [])
+                       if e["file"]):
+                    prow(pkg, "cross")[k] += 1
+                fps.setdefault(pkg, []).append({"file": key[0], "line": key[1], "col": key[2], "category": cat,
+                                                "expected": strip_hash(recs[0]["callee"]),
+                                                "ours": sorted(tos), "ambiguous": amb})
             continue
-        exp, acc, missing_def = expected(local)
-        local_sites.append((key, local, exp, acc))
-        p = per[cat]
-        p["total"] += 1
+        # one callee per site, the first crate's (a site in a macro body
+        # expanded by several crates may name several: all are expected)
+        exp, acc, missing_def = expected(inset)
+        defs = [cs.def_of(c["callee"]) for c in inset]
+        cross = any(d and cs.pkg_of(d["file"]) != pkg for d in defs) or \
+            any(not d and cs.crate_pkg.get(c["crate"]) != pkg for c, d in zip(inset, defs))
+        local_sites.append((key, inset, exp, acc, cat, cross, pkg))
         if not got:
             outcome = "missing"
         elif amb:
@@ -469,42 +788,44 @@ def score_calls(ours, truth, compiled_body):
             outcome = "impl_only"
         else:
             outcome = "wrong"
-        p[outcome] += 1
-        if outcome not in ("correct",):
-            misses[cat].append({"file": key[0], "line": key[1], "col": key[2], "outcome": outcome,
-                                "expected": sorted(exp) or [c["callee"] for c in local],
-                                "rustc": local[0]["callee"], "receiver": local[0]["receiver"],
-                                "self_subst": local[0]["self_subst"], "caller": local[0]["caller"],
-                                "ours": sorted(tos), "missing_entity": missing_def})
+        for c_ in [cat] + (["cross"] if cross else []):
+            p = prow(pkg, c_)
+            p["total"] += 1
+            p[outcome] += 1
+        if outcome != "correct":
+            misses.setdefault(pkg, {}).setdefault(cat, []).append({
+                "file": key[0], "line": key[1], "col": key[2], "outcome": outcome,
+                "expected": sorted(exp) or [strip_hash(c["callee"]) for c in inset],
+                "rustc": strip_hash(inset[0]["callee"]), "receiver": inset[0]["receiver"],
+                "self_subst": inset[0]["self_subst"], "caller": strip_hash(inset[0]["caller"]),
+                "caller_raw": inset[0]["caller"],
+                "cross": cross, "ours": sorted(tos), "missing_entity": missing_def})
     # our CALLS sites where rustc has no call at all, inside compiled bodies
-    spurious = []
     for key, got in ours.calls.items():
         if key in sites or not compiled_body(key[0], key[1]):
             continue
+        pkg = cs.pkg_of(key[0])
         amb = any(a for _, a in got)
-        if not amb:
-            per["unknown"]["wrong"] += 1
-        else:
-            per["unknown"]["amb_wrong"] += 1
-        spurious.append({"file": key[0], "line": key[1], "col": key[2], "ours": sorted({t for t, _ in got}),
-                         "ambiguous": amb})
+        prow(pkg, "unknown")["amb_wrong" if amb else "wrong"] += 1
+        spurious.setdefault(pkg, []).append({"file": key[0], "line": key[1], "col": key[2],
+                                             "ours": sorted({t for t, _ in got}), "ambiguous": amb})
     return per, misses, fps, spurious, local_sites
 
 
-def score_definition(lsp, crate_dir, ours, local_sites):
+def score_definition(lsp, root, ours, local_sites):
     params = []
-    for (f, l, c), recs, exp, acc in local_sites:
-        params.append({"textDocument": {"uri": "file://" + os.path.join(os.path.realpath(crate_dir), f)},
+    for (f, l, c), recs, exp, acc, cat, cross, pkg in local_sites:
+        params.append({"textDocument": {"uri": "file://" + os.path.join(os.path.realpath(root), f)},
                        "position": {"line": l - 1, "character": c - 1}})
-    answers = lsp.batch("textDocument/definition", params) if params else []
+    answers = []
+    for i in range(0, len(params), 2000):
+        answers += lsp.batch("textDocument/definition", params[i:i + 2000])
 
-    per = {c: {"total": 0, "correct": 0, "ambiguous": 0, "wrong": 0, "missing": 0} for c in CATS}
-    misses = []
-    root = "file://" + os.path.realpath(crate_dir) + "/"
-    for (key, recs, exp, acc), ans in zip(local_sites, answers):
-        cat = recs[0]["category"]
-        p = per[cat]
-        p["total"] += 1
+    per, misses = {}, {}
+    rootu = "file://" + os.path.realpath(root) + "/"
+    for (key, recs, exp, acc, cat, cross, pkg), ans in zip(local_sites, answers):
+        d = per.setdefault(pkg, {c: {"total": 0, "correct": 0, "ambiguous": 0, "wrong": 0, "missing": 0}
+                                 for c in CATS + ["cross"]})
         res = (ans or {}).get("result")
         if isinstance(res, dict):
             res = [res]
@@ -512,8 +833,8 @@ def score_definition(lsp, crate_dir, ours, local_sites):
         for loc in res or []:
             uri = loc.get("uri") or loc.get("targetUri", "")
             rng = loc.get("range") or loc.get("targetSelectionRange") or {}
-            if uri.startswith(root):
-                locs.append((uri[len(root):], rng.get("start", {}).get("line", -1) + 1))
+            if uri.startswith(rootu):
+                locs.append((uri[len(rootu):], rng.get("start", {}).get("line", -1) + 1))
             else:
                 locs.append((uri, -1))
         ents = [e for p_ in exp for e in ours.paths.get(p_, [])]
@@ -529,100 +850,350 @@ def score_definition(lsp, crate_dir, ours, local_sites):
             o = "ambiguous"
         else:
             o = "wrong"
-        p[o] += 1
-        if o != "correct" and len(misses) < 400:
-            misses.append({"file": key[0], "line": key[1], "col": key[2], "category": cat, "outcome": o,
-                           "expected": sorted(exp) or [recs[0]["callee"]],
-                           "ours": ["%s:%d" % l for l in locs]})
+        for c_ in [cat] + (["cross"] if cross else []):
+            d[c_]["total"] += 1
+            d[c_][o] += 1
+        ms = misses.setdefault(pkg, [])
+        if o != "correct" and len(ms) < 2000:
+            ms.append({"file": key[0], "line": key[1], "col": key[2], "category": cat, "outcome": o,
+                       "cross": cross, "expected": sorted(exp) or [strip_hash(recs[0]["callee"])],
+                       "ours": ["%s:%d" % l for l in locs]})
     return per, misses
 
 
-def score_references(ours, local_sites):
+def score_references(ours, cs, local_sites, budget):
+    """For every function rustc sees called: the share of its call sites
+    among `query references` of its definition. `budget` caps the number of
+    functions asked (one process each), taken in a fixed order (sorted by
+    path): the figures then say how many were asked."""
     by_callee = {}
-    for key, recs, exp, acc in local_sites:
+    for key, recs, exp, acc, cat, cross, pkg in local_sites:
         for p in exp:
             by_callee.setdefault(p, set()).add(key)
-    total = covered = fns = fns_full = 0
-    misses = []
+    per = {}
     # a position that starts several of our entities (the fns one macro
     # invocation defines) does not say which: ask those by their path
     # when it names one entity
     at = {}
     for e in ours.entities:
         at[(e["file"], e["line"], e["column"])] = at.get((e["file"], e["line"], e["column"]), 0) + 1
+    asked = 0
     for path, keys in sorted(by_callee.items()):
+        if budget is not None and asked >= budget:
+            break
+        asked += 1
         ents = ours.paths.get(path, [])
         got = set()
         for e in ents:
             target = "%s:%d:%d" % (e["file"], e["line"], e["column"])
             if at[(e["file"], e["line"], e["column"])] > 1 and len(ents) == 1:
                 target = path
-            q = ours.query("references", target, "--limit", "100000")
+            q = ours.query("references", target, "--limit", "1000000")
             for r in (q or {}).get("results", []):
                 for s in r.get("sites", []):
                     got.add((s["file"], s["line"], s["column"]))
-        fns += 1
+        pkg = cs.pkg_of(ents[0]["file"]) if ents else None
         miss = sorted(keys - got)
-        total += len(keys)
-        covered += len(keys) - len(miss)
+        # counted for the package that defines the function
+        d = per.setdefault(pkg, {"sites": 0, "covered": 0, "functions": 0, "functions_full": 0,
+                                 "misses": []})
+        d["functions"] += 1
+        d["sites"] += len(keys)
+        d["covered"] += len(keys) - len(miss)
         if not miss:
-            fns_full += 1
+            d["functions_full"] += 1
         for m in miss:
-            if len(misses) < 400:
-                misses.append({"callee": path, "file": m[0], "line": m[1], "col": m[2]})
-    return {"sites": total, "covered": covered, "functions": fns, "functions_full": fns_full,
-            "misses": misses}
+            if len(d["misses"]) < 400:
+                d["misses"].append({"callee": path, "file": m[0], "line": m[1], "col": m[2]})
+    return per, asked, len(by_callee)
+
+
+def score_variants(ours, cs, compiled):
+    """Enum variants: is each variant rustdoc lists an entity of ours (at its
+    site), and is each use rustc sees (expression or pattern, written
+    outside macro bodies) an edge of ours to that variant — or, failing
+    that, to its enum."""
+    per = {}
+
+    def row(pkg):
+        return per.setdefault(pkg, {"defs": [0, 0], "uses": [0, 0], "uses_enum": 0, "uses_in_macros": 0,
+                                    "def_misses": [], "use_misses": []})
+
+    def variant_ent(v):
+        for e in ours.by_file.get(v["file"], []):
+            if (e["kind"] in VARIANT_KINDS or "variant" in e["kind"]) and e["name"] == v["name"] and \
+                    e["line"] <= v["line"] <= e["end_line"]:
+                return e
+        return None
+
+    def enum_ent(v):
+        best = None
+        for e in ours.by_file.get(v["file"], []):
+            if e["kind"] == "enum" and e["line"] <= v["line"] <= e["end_line"]:
+                if best is None or e["line"] >= best["line"]:
+                    best = e
+        return best
+
+    ents = {}
+    for path, v in cs.variants.items():
+        if not compiled(v["file"], v["line"]):
+            continue
+        e = variant_ent(v)
+        ents[path] = (e, enum_ent(v))
+        r = row(cs.pkg_of(v["file"]))
+        r["defs"][1] += 1
+        if e:
+            r["defs"][0] += 1
+        else:
+            r["def_misses"].append({"file": v["file"], "line": v["line"], "col": v["col"], "variant": path})
+    edges_at = {}
+    for e in ours.edges:
+        if e["kind"] in ("USES", "CALLS", "CONTAINS"):
+            edges_at.setdefault((e["file"], e["line"]), set()).add(e["to"])
+    seen = set()
+    for t in cs.truths:
+        for u in t["variant_uses"]:
+            path = strip_hash(u["variant"])
+            if path not in ents:
+                continue
+            k = (u["file"], u["line"], u["col"], path)
+            if k in seen:
+                continue
+            seen.add(k)
+            r = row(cs.pkg_of(u["file"]))
+            if u["ctx"] != 0:
+                r["uses_in_macros"] += 1
+                continue
+            ve, ee = ents[path]
+            tos = edges_at.get((u["file"], u["line"]), set())
+            r["uses"][1] += 1
+            if ve and ve["path"] in tos:
+                r["uses"][0] += 1
+                continue
+            if ee and ee["path"] in tos:
+                r["uses_enum"] += 1
+            if len(r["use_misses"]) < 2000:
+                r["use_misses"].append({"file": u["file"], "line": u["line"], "col": u["col"],
+                                        "variant": path, "pattern": u["pattern"],
+                                        "enum_edge": bool(ee and ee["path"] in tos)})
+    return per
+
+
+# ------------------------------------------------------------- Cargo's graph
+
+def dep_closure(cs):
+    """package id -> packages its lib/bin code may name, and packages its
+    tests/examples/benches may name, and its build script: the dependency
+    closure (first hop by the file's target kind, then normal deps). A
+    package's declared dev-dependencies count for its tests when they are
+    in the folder (cargo resolves them for the root package only)."""
+    normal = {p["id"]: [d["pkg"] for d in p["deps"] if "normal" in d["kinds"]] for p in cs.packages}
+
+    def closure(starts):
+        seen, todo = set(), list(starts)
+        while todo:
+            x = todo.pop()
+            if x in seen:
+                continue
+            seen.add(x)
+            todo.extend(normal.get(x, []))
+        return seen
+    by_name = {}
+    for p in cs.packages:
+        by_name.setdefault(p["name"], []).append(p["id"])
+    out = {}
+    for p in cs.packages:
+        first = {k: [d["pkg"] for d in p["deps"] if set(d["kinds"]) & ks]
+                 for k, ks in (("lib", {"normal"}), ("dev", {"normal", "dev"}), ("build", {"build"}))}
+        for n in p.get("dev_names", []):
+            first["dev"] += by_name.get(n, [])
+        out[p["id"]] = {k: closure(v) | {p["id"]} for k, v in first.items()}
+    return out
+
+
+def file_target(cs, pkg, file):
+    p = cs.pkg_by_id[pkg]
+    rel = file[len(p["prefix"]):]
+    if p.get("build") and rel == p["build"]:
+        return "build"
+    if rel.split("/")[0] in ("tests", "examples", "benches"):
+        return "dev"
+    return "lib"
+
+
+def score_dep_edges(ours, cs):
+    """Our edges from an entity of one package to an entity of another that
+    Cargo's graph gives no dependency path to."""
+    clo = dep_closure(cs)
+    ent_pkgs = {}
+    for e in ours.entities:
+        if e.get("external") or not e["file"]:
+            continue
+        ent_pkgs.setdefault(e["path"], set()).add(cs.pkg_of(e["file"]))
+    out = {"edges": 0, "cross_package": 0, "no_path": 0, "no_path_ambiguous": 0, "by_kind": {},
+           "pairs": {}, "examples": []}
+    for e in ours.edges:
+        if e["kind"] == "CONTAINS":
+            continue
+        out["edges"] += 1
+        src_pkgs = ent_pkgs.get(e["from"], set())
+        dst_pkgs = ent_pkgs.get(e["to"], set())
+        if not src_pkgs or not dst_pkgs:
+            continue
+        spkg = cs.pkg_of(e["file"]) if e.get("file") else next(iter(src_pkgs))
+        if spkg is None or dst_pkgs == {spkg}:
+            continue
+        out["cross_package"] += 1
+        allowed = clo.get(spkg, {}).get(file_target(cs, spkg, e["file"]) if e.get("file") else "lib", set())
+        if dst_pkgs & allowed:
+            continue
+        if e.get("ambiguous"):
+            out["no_path_ambiguous"] += 1
+        else:
+            out["no_path"] += 1
+        out["by_kind"][e["kind"]] = out["by_kind"].get(e["kind"], 0) + 1
+        pair = "%s -> %s" % (spkg, ",".join(sorted(x or "?" for x in dst_pkgs)))
+        out["pairs"][pair] = out["pairs"].get(pair, 0) + 1
+        if len(out["examples"]) < 2000:
+            out["examples"].append({"file": e.get("file"), "line": e.get("line"), "col": e.get("column"),
+                                    "kind": e["kind"], "from": e["from"], "to": e["to"],
+                                    "ambiguous": bool(e.get("ambiguous")),
+                                    "from_pkg": spkg, "to_pkgs": sorted(x or "?" for x in dst_pkgs)})
+    return out
+
+
+def score_module_cycles(ours, cs):
+    q = ours.query("find-cycles", "--level", "module", "--limit", "100000")
+    res = (q or {}).get("results", [])
+    spanning = []
+    for c in res:
+        pkgs = set()
+        for m in c.get("members", []):
+            for e in ours.paths.get(m, []):
+                if e["file"]:
+                    pkgs.add(cs.pkg_of(e["file"]))
+        if len(pkgs) > 1:
+            spanning.append({"size": c.get("size"), "packages": sorted(x or "?" for x in pkgs),
+                             "members": c.get("members", [])[:10]})
+    return {"cycles": len(res), "spanning_packages": len(spanning), "examples": spanning[:50]}
 
 
 def main():
-    binary, crate_dir, cache = sys.argv[1], os.path.realpath(sys.argv[2]), sys.argv[3]
-    with open(os.path.join(cache, "truth.json")) as f:
-        truth = json.load(f)
-    db = os.path.join(cache, "db")
+    binary, spec_path, out_dir = sys.argv[1], sys.argv[2], sys.argv[3]
+    with open(spec_path) as f:
+        spec = json.load(f)
+    root = os.path.realpath(spec["root"])
+    cs = CrateSet(spec)
+    db = os.path.join(out_dir, "db")
     subprocess.run(["rm", "-rf", db])
-    ours = Ours(binary, crate_dir, db)
-    files = set(truth["files"])
+    t0 = time.time()
+    ours = Ours(binary, root, db)
+    t_export = time.time() - t0
+    files = {f for t in cs.truths for f in t["files"]}
     lines_cache = {}
 
     def src_lines(rel):
         if rel not in lines_cache:
             try:
-                with open(os.path.join(crate_dir, rel), encoding="utf-8", errors="replace") as f:
+                with open(os.path.join(root, rel), encoding="utf-8", errors="replace") as f:
                     lines_cache[rel] = f.read().split("\n")
             except OSError:
                 lines_cache[rel] = []
         return lines_cache[rel]
 
-    inactive = cfg_inactive_ranges(ours, truth, src_lines)
+    merged = {"items": [i for t in cs.truths for i in t["items"]],
+              "bodies": [b for t in cs.truths for b in t["bodies"]]}
+    inactive = cfg_inactive_ranges(ours, merged, src_lines)
 
     def compiled(f, l):
         return f in files and not any(a <= l <= b for a, b in inactive.get(f, []))
 
     bodies = {}
-    for b in truth["bodies"]:
+    for b in merged["bodies"]:
         bodies.setdefault(b["file"], []).append((b["line"], b["end_line"]))
 
     def compiled_body(f, l):
         return compiled(f, l) and any(a <= l <= b for a, b in bodies.get(f, []))
 
-    impls = score_impls(ours, truth, compiled)
-    per, misses, fps, spurious, local_sites = score_calls(ours, truth, compiled_body)
-    for cat, ms in misses.items():
-        for m in ms:
-            m["cause"] = likely_cause(cat, m, src_lines, ours, compiled)
-    lsp = Lsp(binary, crate_dir, db)
+    timing = {"onboard_export_s": round(t_export, 1), "onboard_s": round(ours.onboard_s, 1)}
+    t0 = time.time()
+    impls = score_impls(ours, cs, compiled)
+    timing["impls_s"] = round(time.time() - t0, 1)
+    t0 = time.time()
+    def ident_at(f, l, c):
+        ls = src_lines(f)
+        if not 0 < l <= len(ls):
+            return None
+        m = IDENT_AT.match(ls[l - 1].encode()[c - 1:].decode("utf-8", "replace"))
+        return m.group(1) if m else None
+
+    def word_before(f, l, c):
+        ls = src_lines(f)
+        if not 0 < l <= len(ls):
+            return None
+        m = re.search(r"([A-Za-z_]+)\s+$", ls[l - 1].encode()[:c - 1].decode("utf-8", "replace"))
+        return m.group(1) if m else None
+    ident_at.before = word_before
+
+    mr_cache = {}
+
+    def in_macro_rules(f, l):
+        if f not in mr_cache:
+            mr_cache[f] = macro_rules_ranges(src_lines(f))
+        return any(a <= l <= b for a, b in mr_cache[f])
+
+    def in_attr(f, l, c):
+        return in_attribute(src_lines(f), l, c)
+
+    per, misses, fps, spurious, local_sites = score_calls(ours, cs, compiled_body, ident_at,
+                                                          in_macro_rules, in_attr)
+    for pkg, bycat in misses.items():
+        for cat, ms in bycat.items():
+            for m in ms:
+                b = cs.bodies.get(m.pop("caller_raw", None))
+                m["cause"] = likely_cause(cat, m, src_lines, ours, compiled, b["line"] if b else None)
+    timing["calls_s"] = round(time.time() - t0, 1)
+    t0 = time.time()
+    lsp = Lsp(binary, root, db)
     try:
-        dper, dmisses = score_definition(lsp, crate_dir, ours, local_sites)
+        dper, dmisses = score_definition(lsp, root, ours, local_sites)
     finally:
         lsp.close()
-    refs = score_references(ours, local_sites)
+    timing["definition_s"] = round(time.time() - t0, 1)
+    t0 = time.time()
+    budget = os.environ.get("ACC_REFS_MAX")
+    refs, asked, nfns = score_references(ours, cs, local_sites, int(budget) if budget else None)
+    timing["references_s"] = round(time.time() - t0, 1)
+    variants = score_variants(ours, cs, compiled)
+    setlevel = {}
+    if spec["kind"] == "graph":
+        setlevel["dep_edges"] = score_dep_edges(ours, cs)
+        setlevel["module_cycles"] = score_module_cycles(ours, cs)
+    pkgs = {}
+    for p in cs.packages:
+        pid = p["id"]
+        pfile_refs = refs.get(pid, {"sites": 0, "covered": 0, "functions": 0, "functions_full": 0,
+                                    "misses": []})
+        empty_calls = {c: new_call_row() for c in CATS + ["unknown", "cross", "generated"]}
+        pkgs[pid] = {"impls": impls.get(pid, {"rows": {"hand": [0, 0], "derive": [0, 0], "macro": [0, 0]},
+                                              "misses": [], "false_positives": [], "ours": 0,
+                                              "fn_local_unscored": 0}),
+                     "calls": per.get(pid, empty_calls),
+                     "call_misses": misses.get(pid, {}),
+                     "call_fp_external": fps.get(pid, []), "call_spurious": spurious.get(pid, []),
+                     "definition": dper.get(pid, {c: {"total": 0, "correct": 0, "ambiguous": 0, "wrong": 0,
+                                                     "missing": 0} for c in CATS + ["cross"]}),
+                     "definition_misses": dmisses.get(pid, []), "references": pfile_refs,
+                     "variants": variants.get(pid, {"defs": [0, 0], "uses": [0, 0], "uses_enum": 0,
+                                                    "uses_in_macros": 0, "def_misses": [], "use_misses": []}),
+                     "name": p["name"], "version": p.get("version", "")}
     dup = sum(1 for p, es in ours.paths.items() if len(es) > 1 and any(e["kind"] in FN_KINDS for e in es))
-    out = {"crate": truth["crate"], "impls": impls, "calls": per, "call_misses": misses,
-           "call_fp_external": fps, "call_spurious": spurious, "definition": dper,
-           "definition_misses": dmisses, "references": refs, "duplicate_fn_paths": dup,
-           "config": truth["config"], "rustc": truth["rustc"]}
-    with open(os.path.join(cache, "score.json"), "w") as f:
-        json.dump(out, f, indent=1)
+    out = {"set": spec["name"], "kind": spec["kind"], "packages": pkgs, "set_level": setlevel,
+           "references_asked": [asked, nfns], "duplicate_fn_paths": dup, "timing": timing,
+           "entities": len(ours.entities), "edges": len(ours.edges),
+           "rustc": cs.truths[0]["rustc"] if cs.truths else ""}
+    with open(os.path.join(out_dir, "score.json"), "w") as f:
+        json.dump(out, f)
 
 
 if __name__ == "__main__":

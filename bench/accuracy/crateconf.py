@@ -16,7 +16,13 @@ import subprocess
 import tomllib
 
 
+_HOST_CFG = None
+
+
 def _rustc_cfg():
+    global _HOST_CFG
+    if _HOST_CFG is not None:
+        return _HOST_CFG
     out = subprocess.run(["rustc", "--print", "cfg"], capture_output=True,
                          text=True, check=True).stdout
     cfg = {}
@@ -26,7 +32,55 @@ def _rustc_cfg():
             cfg.setdefault(k, []).append(v.strip('"'))
         else:
             cfg.setdefault(line, [])
+    _HOST_CFG = cfg
     return cfg
+
+
+def _cfg_tokens(text):
+    return re.findall(r'[A-Za-z_][A-Za-z0-9_]*|"[^"]*"|[(),=]', text)
+
+
+def cfg_holds(expr, cfg):
+    """Evaluates a Cargo `cfg(..)` target expression (or a target triple)
+    against `rustc --print cfg` of the host."""
+    expr = expr.strip()
+    if not expr.startswith("cfg("):
+        return expr == "x86_64-unknown-linux-gnu" or expr in cfg.get("target_triple", [])
+    toks = _cfg_tokens(expr[4:-1])
+    pos = [0]
+
+    def peek():
+        return toks[pos[0]] if pos[0] < len(toks) else None
+
+    def take():
+        pos[0] += 1
+        return toks[pos[0] - 1]
+
+    def pred():
+        name = take()
+        if name in ("all", "any", "not") and peek() == "(":
+            take()
+            vals = []
+            while peek() not in (")", None):
+                vals.append(pred())
+                if peek() == ",":
+                    take()
+            take()
+            if name == "all":
+                return all(vals)
+            if name == "any":
+                return any(vals)
+            return not vals[0] if vals else True
+        if peek() == "=":
+            take()
+            val = take().strip('"')
+            return val in cfg.get(name, [])
+        return name in cfg
+
+    try:
+        return pred()
+    except IndexError:
+        return False
 
 
 def _expand_features(manifest, optional_deps):
@@ -69,12 +123,20 @@ def _build_script_cfgs(src, manifest, features, work):
     os.makedirs(work, exist_ok=True)
     exe = os.path.join(work, "build-script")
     ed = pkg.get("edition", "2015")
+    # cargo sets the package's variables for the build script's compilation
+    # too (`env!("CARGO_PKG_NAME")` in build.rs)
+    version = str(pkg.get("version", "0.0.0"))
+    major, minor, patch = (re.split(r"[.+-]", version) + ["0", "0", "0"])[:3]
+    pkg_env = dict(os.environ, CARGO_PKG_NAME=pkg.get("name", ""), CARGO_PKG_VERSION=version,
+                   CARGO_PKG_VERSION_MAJOR=major, CARGO_PKG_VERSION_MINOR=minor,
+                   CARGO_PKG_VERSION_PATCH=patch, CARGO_MANIFEST_DIR=src,
+                   CARGO_CRATE_NAME="build_script_build")
     r = subprocess.run(["rustc", "--edition", ed, "--crate-type", "bin",
                         "--crate-name", "build_script_build", path, "-o", exe],
-                       capture_output=True, text=True)
+                       capture_output=True, text=True, env=pkg_env)
     if r.returncode != 0:
         return [], "build script failed to compile: " + r.stderr[-500:]
-    env = dict(os.environ)
+    env = dict(pkg_env)
     for k, vals in _rustc_cfg().items():
         env["CARGO_CFG_" + k.upper()] = ",".join(vals)
     for f in features:
@@ -111,12 +173,16 @@ def crate_config(src, work):
         for dep, spec in manifest.get(section, {}).items():
             if isinstance(spec, dict) and spec.get("optional"):
                 optional.add(dep)
-    for tgt in manifest.get("target", {}).values():
+    host = _rustc_cfg()
+    required = [d for d, s in manifest.get("dependencies", {}).items()
+                if not (isinstance(s, dict) and s.get("optional"))]
+    for expr, tgt in manifest.get("target", {}).items():
         for dep, spec in tgt.get("dependencies", {}).items():
             if isinstance(spec, dict) and spec.get("optional"):
                 optional.add(dep)
-    required = [d for d, s in manifest.get("dependencies", {}).items()
-                if not (isinstance(s, dict) and s.get("optional"))]
+            elif cfg_holds(expr, host):
+                # a dependency of this host (`[target.'cfg(unix)'.dependencies]`)
+                required.append(dep)
     features = _expand_features(manifest, optional)
     cfgs, note = _build_script_cfgs(src, manifest, features, work)
     notes = [note] if note else []

@@ -5,9 +5,14 @@ level). We keep, per body (a line `DefId(..):` in column 0), the body's span,
 and per `Call {` node its callee type (`ty: FnDef(DefId(..), [generic args])`),
 `from_hir_call`, `fn_span`, the span of the whole call expression (the `span:`
 line just before `kind:` of the enclosing Expr) and, for the first argument
-(the receiver of a method call), its span and type. The output can be hundreds
-of megabytes (large const tables), so it is read line by line and only lines
-inside an open Call are looked at closely.
+(the receiver of a method call), its span and type. It also yields every use
+of an enum variant: an `Adt {` expression (`E::A`, `E::B(x)`, `E::C { .. }`:
+THIR writes a tuple-variant constructor call as an Adt expression, not a Call)
+and a `Variant {` pattern, with the span of the enclosing Expr or Pat, the
+enum's DefId and the variant's DefId (the `variant_index`-th entry of the
+printed `variants: [VariantDef { def_id: .. }, ..]` list). The output can be
+hundreds of megabytes (large const tables), so it is read line by line and
+only lines inside an open Call or variant use are looked at closely.
 """
 import re
 
@@ -48,12 +53,13 @@ def split_top(s):
 
 
 def parse_fndef(ty):
-    """'FnDef(DefId(0:38 ~ c[82ee]::m::f), [A, B])' -> (crate_num, path, [args])"""
+    """'FnDef(DefId(0:38 ~ c[82ee]::m::f), [A, B])' -> (crate_num, path, [args]);
+    the path keeps its crate hash."""
     m = DEFID_RE.search(ty)
     if not m or not ty.startswith("FnDef("):
         return None
     crate_num = int(m.group(1))
-    path = strip_hash(m.group(3))
+    path = m.group(3)
     rest = ty[m.end():]
     args = []
     i = rest.find("[")
@@ -70,26 +76,67 @@ def parse_fndef(ty):
     return crate_num, path, args
 
 
+VARIANT_DEF_RE = re.compile(r"VariantDef \{ def_id: DefId\(\d+:\d+ ~ ([^)]*)\)")
+
+
+def _variant_use(v, body):
+    """The record of one enum variant use, or None when the ADT is not an
+    enum (structs are Adt expressions too) or a field was not printed."""
+    if not v.get("enum") or "index" not in v or "variants" not in v:
+        return None
+    defs = VARIANT_DEF_RE.findall(v["variants"])
+    if v["index"] >= len(defs):
+        return None
+    return {"caller": body["defid"] if body else None, "enum": v["did"],
+            "variant": defs[v["index"]], "span": parse_span(v["span"]) if v["span"] else None,
+            "pattern": v["pattern"]}
+
+
 def read(lines):
-    """Yields ('body', {...}) and ('call', {...}) records."""
+    """Yields ('body', {...}), ('call', {...}) and ('variant', {...}) records.
+    Paths keep rustc's crate hash (`semver[82ee]::display::pad`): two crates
+    of one name are told apart by it."""
     body = None
     last_span = None          # most recent `span:` line text (enclosing Expr)
     open_calls = []           # stack of dicts with 'ind'
     expect_body_span = False
+    var = None                # the variant use being read, until its variant_index
     for raw in lines:
+        if var is not None:
+            s = raw.lstrip(" ")
+            if s.startswith("did: ") and "did" not in var:
+                m = DEFID_RE.search(s)
+                var["did"] = m.group(3) if m else ""
+            elif s.startswith("variants: [") and "variants" not in var:
+                var["variants"] = s
+            elif s.startswith("flags: ") and "enum" not in var:
+                var["enum"] = "IS_ENUM" in s
+            elif s.startswith("variant_index: "):
+                try:
+                    var["index"] = int(s[15:].strip())
+                except ValueError:
+                    pass
+                rec = _variant_use(var, body)
+                var = None
+                if rec:
+                    yield "variant", rec
+            continue
         if raw and raw[0] not in " \n":
             if raw.startswith("DefId("):
                 if body:
                     yield "body", body
                 m = DEFID_RE.match(raw)
-                body = {"defid": strip_hash(m.group(3)) if m else raw.strip(),
+                body = {"defid": m.group(3) if m else raw.strip(),
                         "local": bool(m and m.group(1) == "0"), "span": None}
                 expect_body_span = False
             elif raw.startswith("body:"):
                 expect_body_span = True
             continue
+        s = raw.lstrip(" ")
+        if s.startswith("Adt {") or s.startswith("Variant {"):
+            var = {"span": last_span, "pattern": s.startswith("V")}
+            continue
         if not open_calls:
-            s = raw.lstrip(" ")
             if s.startswith("span: "):
                 last_span = s[6:]
                 if expect_body_span and body is not None and body["span"] is None:
@@ -98,7 +145,6 @@ def read(lines):
                 continue
             if not s.startswith("Call {"):
                 continue
-        s = raw.lstrip(" ")
         ind = len(raw) - len(s)
         while open_calls and ind <= open_calls[-1]["ind"] and s.strip():
             c = open_calls.pop()

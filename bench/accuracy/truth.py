@@ -1,7 +1,16 @@
-"""Ground truth for one crate from rustc: trait impls (rustdoc JSON) and
-resolved calls (THIR). Writes CACHE/<crate>/truth.json.
+"""Ground truth for one crate from rustc: trait impls and enum variants
+(rustdoc JSON), resolved calls and variant uses (THIR). Writes
+OUT/truth.json. The truth is raw: which of its calls are scored, and how,
+is decided by compare.py for the whole crate set (a callee may live in
+another crate of a dependency graph).
 
-usage: truth.py CRATE_DIR CACHE_DIR
+usage: truth.py INVOCATION.json OUT_DIR
+
+INVOCATION.json: {"args": [rustc flags, no input, no output], "root": input
+file, "cwd": dir, "env": {..}, "map": [[abs dir, workspace-relative prefix],
+..], "name": crate name}. Paths in the truth are workspace-relative (files
+outside every mapped dir, such as std's, are dropped); DefId paths keep
+rustc's crate hash (`semver[82ee]::display::pad`).
 """
 import json
 import os
@@ -10,29 +19,39 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import crateconf  # noqa: E402
 import thir  # noqa: E402
 
-IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+IDENT = re.compile(r"(?:r#)?[A-Za-z_][A-Za-z0-9_]*")
 
 
 class Sources:
-    """Source files of the crate, for spans → text and char → byte columns."""
+    """Source files, for spans → text and char → byte columns. `rel` maps an
+    absolute path under one of the mapped directories to its
+    workspace-relative name; relative paths are taken from cwd (cargo passes
+    the root package's files relative to it)."""
 
-    def __init__(self, root):
-        self.root = os.path.realpath(root)
+    def __init__(self, mapping, cwd):
+        self.map = sorted(((os.path.realpath(a), r) for a, r in mapping),
+                          key=lambda x: -len(x[0]))
+        self.cwd = cwd
+        self.abs = {}
         self.cache = {}
 
     def rel(self, path):
-        p = os.path.realpath(path)
-        if not p.startswith(self.root + os.sep):
+        if not path:
             return None
-        return p[len(self.root) + 1:]
+        p = os.path.realpath(path if os.path.isabs(path) else os.path.join(self.cwd, path))
+        for a, r in self.map:
+            if p.startswith(a + os.sep):
+                out = r + p[len(a) + 1:]
+                self.abs[out] = p
+                return out
+        return None
 
     def lines(self, rel):
         if rel not in self.cache:
             try:
-                with open(os.path.join(self.root, rel), encoding="utf-8", errors="replace") as f:
+                with open(self.abs.get(rel, rel), encoding="utf-8", errors="replace") as f:
                     self.cache[rel] = f.read().split("\n")
             except OSError:
                 self.cache[rel] = []
@@ -92,6 +111,34 @@ def last_ident_offset(text):
     return kept[last.start()][0]
 
 
+def path_head(text):
+    """The path part of a variant expression or pattern: `E::B(x)` → `E::B`,
+    `E::C { x }` → `E::C` (cut at the first `(` or `{` outside <..>)."""
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch == "<":
+            depth += 1
+        elif ch == ">" and depth > 0:
+            depth -= 1
+        elif depth == 0 and ch in "({":
+            return text[:i]
+    return text
+
+
+def site_of(src, rel, sp, head_only=False):
+    """(line, byte col) of the last identifier of the path at span sp."""
+    txt = src.text(rel, sp["line"], sp["col"], sp["end_line"], sp["end_col"])
+    if head_only:
+        txt = path_head(txt)
+    off = last_ident_offset(txt)
+    nl, nc = sp["line"], sp["col"]
+    if off is not None:
+        pre = txt[:off]
+        nl += pre.count("\n")
+        nc = (len(pre) - pre.rfind("\n")) if "\n" in pre else sp["col"] + off
+    return nl, src.byte_col(rel, nl, nc)
+
+
 # ---------------------------------------------------------------- rustdoc
 
 def type_str(t):
@@ -126,15 +173,32 @@ def type_str(t):
     return k
 
 
+def in_derive(src, sp):
+    """Is the span a name inside `#[derive(..)]` (a derive macro's impl,
+    which rustdoc places on the macro's name)?"""
+    ls = src.lines(sp["file"])
+    if not 0 < sp["line"] <= len(ls):
+        return False
+    text = ls[sp["line"] - 1][:max(0, sp["col"] - 1)]
+    for l in range(sp["line"] - 2, max(-1, sp["line"] - 8), -1):
+        if "#[" in text:
+            break
+        text = ls[l] + "\n" + text
+    head = text[text.rfind("#["):] if "#[" in text else ""
+    return bool(re.match(r"#\[\s*derive\s*\(", head)) and "]" not in head
+
+
 def rustdoc_truth(doc, src):
+    """Impls, local traits (with their methods), local enum variants.
+    Paths are rustdoc's, crate name first, no hash."""
     idx, paths = doc["index"], doc["paths"]
+    ext = {str(k): v.get("name") for k, v in doc.get("external_crates", {}).items()}
 
     def span_of(item):
         sp = item.get("span")
         if not sp:
             return None
-        rel = src.rel(sp["filename"]) if os.path.isabs(sp["filename"]) else src.rel(
-            os.path.join(src.root, sp["filename"]))
+        rel = src.rel(sp["filename"])
         if rel is None:
             return None
         (l1, c1), (l2, c2) = sp["begin"], sp["end"]
@@ -142,21 +206,62 @@ def rustdoc_truth(doc, src):
         return {"file": rel, "line": l1, "col": src.byte_col(rel, l1, c1),
                 "end_line": l2, "end_col": src.byte_col(rel, l2, c2)}
 
-    local_traits = {}
+    def path_of(k):
+        """rustdoc's path of an item id, the crate's name first."""
+        info = paths.get(str(k))
+        if not info:
+            return None, None
+        cid = info.get("crate_id")
+        crate = doc_crate_name if cid == 0 else ext.get(str(cid), "?")
+        return crate, "::".join(info["path"])
+
+    doc_crate_name = (paths.get(str(doc.get("root")), {}).get("path") or ["?"])[0]
+
+    traits = {}          # "crate::m::Tr" -> def span
+    trait_methods = {}   # "crate::m::Tr::f" -> def span + name
     for k, v in paths.items():
-        if v.get("crate_id") == 0 and v.get("kind") == "trait":
-            local_traits["::".join(v["path"])] = k
-    trait_methods = {}   # "crate::Tr::m" -> def span
-    for tpath, k in local_traits.items():
+        if v.get("crate_id") != 0 or v.get("kind") != "trait":
+            continue
         item = idx.get(str(k))
         if not item:
             continue
+        tpath = "::".join(v["path"])
+        sp = span_of(item)
+        if sp:
+            traits[tpath] = sp
         for mid in item["inner"]["trait"].get("items", []):
             m = idx.get(str(mid))
             if m and "function" in m["inner"]:
-                sp = span_of(m)
-                if sp:
-                    trait_methods[tpath + "::" + m["name"]] = dict(sp, name=m["name"])
+                msp = span_of(m)
+                if msp:
+                    trait_methods[tpath + "::" + m["name"]] = dict(msp, name=m["name"])
+
+    # functions of extern blocks: no THIR body; rustdoc knows their site
+    foreign_fns = {}
+    for k, v in paths.items():
+        if v.get("crate_id") != 0 or v.get("kind") != "function":
+            continue
+        item = idx.get(str(k))
+        fn = (item or {}).get("inner", {}).get("function")
+        if fn is not None and fn.get("has_body") is False:
+            sp = span_of(item)
+            if sp:
+                foreign_fns["::".join(v["path"])] = dict(sp, name=item["name"])
+
+    variants = []
+    for k, v in paths.items():
+        if v.get("crate_id") != 0 or v.get("kind") != "enum":
+            continue
+        item = idx.get(str(k))
+        if not item or "enum" not in item["inner"]:
+            continue
+        epath = "::".join(v["path"])
+        for vid in item["inner"]["enum"].get("variants", []):
+            var = idx.get(str(vid))
+            sp = span_of(var) if var else None
+            if sp:
+                variants.append(dict(sp, name=var["name"], enum=epath,
+                                     path=epath + "::" + var["name"]))
 
     impls = []
     for item in idx.values():
@@ -168,16 +273,22 @@ def rustdoc_truth(doc, src):
         sp = span_of(item)
         tr = im["trait"]
         tid = str(tr.get("id"))
-        pinfo = paths.get(tid)
-        tpath = "::".join(pinfo["path"]) if pinfo else tr.get("path", "?")
-        tlocal = bool(pinfo and pinfo.get("crate_id") == 0)
+        tcrate, tpath = path_of(tid)
+        if tpath is None:
+            tcrate, tpath = "?", tr.get("path", "?")
+        tlocal = bool(paths.get(tid, {}).get("crate_id") == 0)
         tname = tpath.split("::")[-1]
         attrs = json.dumps(item.get("attrs", []))
         if sp is None:
             kind = "nospan"
-        elif "automatically_derived" in attrs:
+        elif "automatically_derived" in attrs or in_derive(src, sp):
             txt = src.text(sp["file"], sp["line"], sp["col"], sp["end_line"], sp["end_col"])
-            kind = "derive" if txt.split("::")[-1].strip() == tname else "internal"
+            if txt.split("::")[-1].strip() == tname:
+                kind = "derive"
+            elif "automatically_derived" in attrs:
+                kind = "internal"     # StructuralPartialEq from derive(PartialEq)
+            else:
+                kind = "derive_extra"  # a derive macro's further impls: derive(Parser) → Args, ..
         else:
             ls = src.lines(sp["file"])
             first = ls[sp["line"] - 1][sp["col"] - 1:] if sp["line"] <= len(ls) else ""
@@ -189,161 +300,97 @@ def rustdoc_truth(doc, src):
                 msp = span_of(m)
                 if msp:
                     methods.append(dict(msp, name=m["name"]))
-        impls.append({"kind": kind, "trait": tpath, "trait_name": tname, "trait_local": tlocal,
+        impls.append({"kind": kind, "trait": tpath, "trait_crate": tcrate, "trait_name": tname,
+                      "trait_local": tlocal,
                       "trait_def": span_of(idx[tid]) if tlocal and tid in idx else None,
                       "self_type": type_str(im.get("for")), "site": sp, "methods": methods})
-    return impls, trait_methods
+    items = set()
+    for item in idx.values():
+        sp = item.get("span")
+        if item.get("crate_id") == 0 and sp:
+            r_ = src.rel(sp["filename"])
+            if r_:
+                items.add((r_, sp["begin"][0]))
+    return {"impls": impls, "traits": traits, "trait_methods": trait_methods, "foreign_fns": foreign_fns,
+            "variants": variants, "items": sorted(items), "doc_crate": doc_crate_name}
 
 
 # ---------------------------------------------------------------- THIR
 
-PARAM_HEAD = re.compile(r"^(?:[A-Za-z_][A-Za-z0-9_]*|impl .*)/#\d+$")
-
-
-def self_is_generic(arg):
-    s = arg.strip()
-    while True:
-        s2 = re.sub(r"^&(?:'[^ ]+ )?(?:mut )?", "", s)
-        s2 = re.sub(r"^\*(?:const|mut) ", "", s2)
-        if s2 == s:
-            break
-        s = s2
-    return bool(PARAM_HEAD.match(s) or s.startswith("dyn ") or s.startswith("<")
-                or s.startswith("Alias("))
-
-
-def thir_truth(args, root, src, local_traits_methods, keep_raw=None):
-    cmd = ["rustc"] + args + ["-Zunpretty=thir-tree", root]
-    env = dict(os.environ, RUSTC_BOOTSTRAP="1")
+def thir_truth(cmd, env, cwd, src):
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=env, bufsize=1 << 20, errors="replace")
-    bodies, raw_calls = {}, []
+                            env=env, cwd=cwd, bufsize=1 << 20, errors="replace")
+    err_chunks = []
+
+    import threading
+    t = threading.Thread(target=lambda: err_chunks.append(proc.stderr.read()))
+    t.start()
+    bodies, calls, vuses = [], [], []
+    crate_id = None
     for kind, rec in thir.read(proc.stdout):
         if kind == "body":
-            bodies[rec["defid"]] = rec
-        else:
-            raw_calls.append(rec)
-    err = proc.stderr.read()
-    rc = proc.wait()
-    if rc != 0:
-        raise RuntimeError("rustc -Zunpretty=thir-tree failed: " + err[-2000:])
-
-    def def_of(path):
-        """Definition site of a local fn DefId path: its body, else a
-        required trait method (rustdoc)."""
-        b = bodies.get(path)
-        if b and b.get("span"):
-            sp = b["span"]
-            rel = src.rel(sp["file"])
+            if rec["local"] and crate_id is None:
+                crate_id = rec["defid"].split("::")[0]
+            sp = rec.get("span")
+            rel = src.rel(sp["file"]) if sp and rec["local"] else None
             if rel:
-                return {"file": rel, "line": sp["line"], "name": path.split("::")[-1], "via": "body"}
-        t = local_traits_methods.get(path)
-        if t:
-            return {"file": t["file"], "line": t["line"], "name": t["name"], "via": "trait-item"}
+                bodies.append({"defid": rec["defid"], "file": rel, "line": sp["line"],
+                               "end_line": sp["end_line"], "ctx": sp["ctx"]})
+        elif kind == "variant":
+            sp = rec["span"]
+            rel = src.rel(sp["file"]) if sp else None
+            if rel:
+                l, c = site_of(src, rel, sp, head_only=True)
+                vuses.append({"file": rel, "line": l, "col": c, "variant": rec["variant"],
+                              "enum": rec["enum"], "ctx": sp["ctx"], "pattern": rec["pattern"],
+                              "caller": rec["caller"]})
+        else:
+            c = call_record(rec, src)
+            if c:
+                calls.append(c)
+    rc = proc.wait()
+    t.join()
+    if rc != 0:
+        raise RuntimeError("rustc -Zunpretty=thir-tree failed: " + "".join(err_chunks)[-2000:])
+    return crate_id, bodies, calls, vuses
+
+
+def call_record(c, src):
+    fd = c["fndef"]
+    fs, fun = c["fn_span"], c["fun_span"]
+    if not fd or not fs or not fun or not c["from_hir"]:
+        # from_hir_call: false are overloaded operators and auto-deref
         return None
-
-    calls = []
-    for c in raw_calls:
-        fd = c["fndef"]
-        fs, fun = c["fn_span"], c["fun_span"]
-        if not fd or not fs or not fun or not c["from_hir"]:
-            # from_hir_call: false are overloaded operators and auto-deref
-            continue
-        rel = src.rel(fs["file"])
-        if rel is None:
-            continue
-        crate_num, path, gargs = fd
-        local = crate_num == 0
-        frel = src.rel(fun["file"]) or rel
-        method_syntax = src.before(frel, fun["line"], fun["col"]) == "."
-        if method_syntax:
-            nl, nc = fun["line"], fun["col"]
-        else:
-            txt = src.text(frel, fun["line"], fun["col"], fun["end_line"], fun["end_col"])
-            off = last_ident_offset(txt)
-            nl, nc = fun["line"], fun["col"]
-            if off is not None:
-                pre = txt[:off]
-                nl += pre.count("\n")
-                nc = (len(pre) - pre.rfind("\n")) if "\n" in pre else fun["col"] + off
-        parent = path.rsplit("::", 1)[0]
-        trait_method = parent in TRAITS
-        # a method of a trait from another crate: its parent is the trait
-        # (inherent and impl methods have `{impl#N}` as parent)
-        pseg = parent.split("::")[-1] if "::" in path else ""
-        trait_like = bool(pseg[:1].isupper() and "{" not in pseg)
-        recv = ""
-        if method_syntax and c["arg0_span"]:
-            a = c["arg0_span"]
-            arel = src.rel(a["file"])
-            if arel:
-                recv = src.text(arel, a["line"], a["col"], a["end_line"], a["end_col"])
-        generic_self = bool(gargs) and self_is_generic(gargs[0])
-        if fs["ctx"] != 0:
-            cat = "macro"
-        elif trait_method and generic_self:
-            cat = "trait_bound"
-        elif not method_syntax:
-            cat = "path"
-        elif recv.strip() == "self":
-            cat = "self"
-        else:
-            cat = "other"
-        calls.append({"file": frel, "line": nl, "col": src.byte_col(frel, nl, nc),
-                      "callee": path, "local": local, "category": cat,
-                      "method_syntax": method_syntax, "trait_method": trait_method,
-                      "self_subst": gargs[0] if gargs and (trait_method or trait_like) else None,
-                      "receiver": recv[:80], "caller": c["caller"],
-                      "def": def_of(path) if local else None,
-                      "ctx": fs["ctx"]})
-    body_list = []
-    for b in bodies.values():
-        sp = b.get("span")
-        if not sp or not b["local"]:
-            continue
-        rel = src.rel(sp["file"])
-        if rel:
-            body_list.append({"defid": b["defid"], "file": rel, "line": sp["line"],
-                              "end_line": sp["end_line"], "ctx": sp["ctx"]})
-    return calls, body_list
+    rel = src.rel(fs["file"])
+    if rel is None:
+        return None
+    crate_num, path, gargs = fd
+    frel = src.rel(fun["file"]) or rel
+    method_syntax = src.before(frel, fun["line"], fun["col"]) == "."
+    if method_syntax:
+        nl, nc = fun["line"], src.byte_col(frel, fun["line"], fun["col"])
+    else:
+        nl, nc = site_of(src, frel, fun)
+    recv = ""
+    if method_syntax and c["arg0_span"]:
+        a = c["arg0_span"]
+        arel = src.rel(a["file"])
+        if arel:
+            recv = src.text(arel, a["line"], a["col"], a["end_line"], a["end_col"])
+    return {"file": frel, "line": nl, "col": nc, "callee": path,
+            "crate": path.split("::")[0], "local": crate_num == 0,
+            "method_syntax": method_syntax, "receiver": recv[:80],
+            "self_subst": gargs[0][:300] if gargs else None,
+            "caller": c["caller"], "ctx": fs["ctx"]}
 
 
-TRAITS = set()
-
-
-def main():
-    crate_dir, cache = sys.argv[1], sys.argv[2]
-    crate_dir = os.path.realpath(crate_dir)
-    os.makedirs(cache, exist_ok=True)
-    conf = crateconf.crate_config(crate_dir, os.path.join(cache, "build"))
-    if conf["has_required_deps"]:
-        print("skip: %s has required dependencies" % crate_dir, file=sys.stderr)
-        sys.exit(3)
-    args = crateconf.rustc_args(conf)
-    src = Sources(crate_dir)
-    docdir = os.path.join(cache, "doc")
-    env = dict(os.environ, RUSTC_BOOTSTRAP="1")
-    r = subprocess.run(["rustdoc"] + [a for a in args if a != "--cap-lints" and a != "allow"] +
-                       ["--cap-lints", "allow", "--output-format", "json", "-Zunstable-options",
-                        "--document-private-items", "--document-hidden-items", conf["root"], "-o", docdir],
-                       capture_output=True, text=True, env=env)
-    if r.returncode != 0:
-        raise SystemExit("rustdoc failed: " + r.stderr[-2000:])
-    with open(os.path.join(docdir, conf["name"] + ".json")) as f:
-        doc = json.load(f)
-    impls, trait_methods = rustdoc_truth(doc, src)
-    for k, v in doc["paths"].items():
-        if v.get("crate_id") == 0 and v.get("kind") == "trait":
-            TRAITS.add("::".join(v["path"]))
-    calls, bodies = thir_truth(args, conf["root"], src, trait_methods)
-    # the files rustc read (dep-info) and the spans of every item rustdoc
-    # knows: what lies elsewhere was not compiled (cfg'd out, tests, benches)
-    dep = os.path.join(cache, "deps.d")
-    subprocess.run(["rustc"] + args + ["--emit=dep-info", "-o", dep, conf["root"]],
-                   capture_output=True, text=True, env=env)
+def dep_files(cmd, env, cwd, out, src):
+    """The crate's source files, from rustc's dep-info."""
+    subprocess.run(cmd + ["--emit=dep-info", "-o", out], capture_output=True, text=True,
+                   env=env, cwd=cwd)
     files = set()
     try:
-        with open(dep) as f:
+        with open(out) as f:
             for line in f:
                 if line.strip() and not line.startswith("#") and ":" in line:
                     head = line.split(":", 1)[0].strip()
@@ -352,31 +399,74 @@ def main():
                         files.add(r_)
     except OSError:
         pass
-    items = set()
-    for item in doc["index"].values():
-        sp = item.get("span")
-        if item.get("crate_id") == 0 and sp:
-            r_ = src.rel(sp["filename"])
-            if r_:
-                items.add((r_, sp["begin"][0]))
-    # implementations of local trait methods (for "linking its implementations
-    # in addition is right")
-    impl_methods = {}
-    for im in impls:
-        if im["trait_local"]:
-            for m in im["methods"]:
-                impl_methods.setdefault(im["trait"] + "::" + m["name"], []).append(
-                    {"file": m["file"], "line": m["line"], "name": m["name"]})
-    out = {"crate": conf["name"], "dir": crate_dir, "config": conf, "impls": impls,
-           "files": sorted(files), "items": sorted(items),
-           "calls": calls, "bodies": bodies, "trait_methods": trait_methods,
-           "impl_methods": impl_methods, "rustc": subprocess.run(
-               ["rustc", "--version"], capture_output=True, text=True).stdout.strip()}
-    with open(os.path.join(cache, "truth.json"), "w") as f:
+    return sorted(files)
+
+
+RUSTDOC_FLAGS_1 = {"--crate-name", "--edition", "--crate-type", "--cfg", "--check-cfg",
+                   "--extern", "-L", "--cap-lints", "--target"}
+
+
+def rustdoc_args(args):
+    """The flags of a rustc command that rustdoc understands the same way."""
+    out, i = [], 0
+    while i < len(args):
+        a = args[i]
+        if a in RUSTDOC_FLAGS_1 and i + 1 < len(args):
+            out += [a, args[i + 1]]
+            i += 2
+            continue
+        for f in RUSTDOC_FLAGS_1:
+            if a.startswith(f + "="):
+                out.append(a)
+        if a.startswith("-L") and len(a) > 2:
+            out.append(a)
+        i += 1
+    return out
+
+
+def main():
+    inv_path, out_dir = sys.argv[1], sys.argv[2]
+    with open(inv_path) as f:
+        inv = json.load(f)
+    os.makedirs(out_dir, exist_ok=True)
+    env = dict(os.environ)
+    env.update(inv.get("env", {}))
+    env["RUSTC_BOOTSTRAP"] = "1"
+    cwd = inv.get("cwd") or os.getcwd()
+    src = Sources(inv["map"], cwd)
+    args = list(inv["args"])
+    root = inv["root"]
+    crate_id, bodies, calls, vuses = thir_truth(
+        ["rustc"] + args + ["-Zunpretty=thir-tree", root], env, cwd, src)
+    docdir = os.path.join(out_dir, "doc")
+    r = subprocess.run(["rustdoc"] + rustdoc_args(args) +
+                       ["--output-format", "json", "-Zunstable-options",
+                        "--document-private-items", "--document-hidden-items", root, "-o", docdir],
+                       capture_output=True, text=True, env=env, cwd=cwd)
+    if r.returncode != 0:
+        raise SystemExit("rustdoc failed: " + r.stderr[-2000:])
+    name = inv["name"]
+    with open(os.path.join(docdir, name + ".json")) as f:
+        doc = json.load(f)
+    rd = rustdoc_truth(doc, src)
+    del doc
+    files = dep_files(["rustc"] + args + [root], env, cwd, os.path.join(out_dir, "deps.d"), src)
+    if crate_id is None:
+        crate_id = name + "[?]"
+    out = {"crate": name, "crate_id": crate_id, "package": inv.get("package", name),
+           "impls": rd["impls"], "traits": rd["traits"], "trait_methods": rd["trait_methods"],
+           "foreign_fns": rd["foreign_fns"],
+           "variants": rd["variants"], "items": rd["items"], "files": files,
+           "calls": calls, "bodies": bodies, "variant_uses": vuses,
+           "args": args, "rustc": subprocess.run(["rustc", "--version"], capture_output=True,
+                                                 text=True).stdout.strip()}
+    with open(os.path.join(out_dir, "truth.json"), "w") as f:
         json.dump(out, f)
+    subprocess.run(["rm", "-rf", docdir])
     n_local = sum(1 for c in calls if c["local"])
-    print("truth %s: %d impls, %d calls (%d to the crate), %d bodies" % (
-        conf["name"], len(impls), len(calls), n_local, len(bodies)), file=sys.stderr)
+    print("truth %s: %d impls, %d calls (%d to the crate), %d bodies, %d variants, %d variant uses" % (
+        name, len(rd["impls"]), len(calls), n_local, len(bodies), len(rd["variants"]), len(vuses)),
+        file=sys.stderr)
 
 
 if __name__ == "__main__":
