@@ -39,6 +39,10 @@ void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Open the database for the options (see db_dir in main.c); prints the
  * reason on failure. */
 int cli_open_db(const cli_opts *o, const char *root, bool write, store **st);
+/* The database directory for the options: --db, PARSELTONGUE_DB, else
+ * <root>/.cache/parseltongue (root NULL: the nearest such folder from the
+ * current one up). Caller frees. */
+char *cli_db_dir(const cli_opts *o, const char *root);
 
 int cmd_query(const cli_opts *o);
 int cmd_query_bench(const cli_opts *o);

@@ -23,6 +23,7 @@
 #include "../graph/query.h"
 #include "../lsp/lsp.h"
 #include "cli.h"
+#include "mcp.h"
 
 static const char *prog = "parseltongue";
 
@@ -65,6 +66,8 @@ static void usage(FILE *f)
 		   "        FORMAT: json, dot, mermaid, scip, graphml (or from OUT's extension);\n"
 		   "        neo4j writes CSV files into the directory OUT\n"
 		   "  --stdio                       run the language server on stdin/stdout\n"
+		   "  mcp [DIR]                     run the MCP server for AI agents on "
+		   "stdin/stdout (also --mcp)\n"
 		   "\n"
 		   "TARGET: a name (parse_group), a path suffix (ParserI::parse_group) or "
 		   "FILE:LINE[:COL]\n"
@@ -203,6 +206,11 @@ static char *db_dir(const cli_opts *o, const char *root)
 	}
 	pt_strbuf_free(&b);
 	return pt_xstrdup(".cache/parseltongue");
+}
+
+char *cli_db_dir(const cli_opts *o, const char *root)
+{
+	return db_dir(o, root);
 }
 
 int cli_open_db(const cli_opts *o, const char *root, bool write, store **st)
@@ -465,10 +473,13 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "--stdio") == 0)
 		return lsp_main(argc, argv);
+	bool mcp = strcmp(cmd, "mcp") == 0 || strcmp(cmd, "--mcp") == 0;
 	if (parse_opts(argc - 1, argv + 1, &o) != 0) {
 		fprintf(stderr, "run `parseltongue --help` for the commands and options\n");
 		return EXIT_USAGE;
 	}
+	if (mcp)
+		return mcp_main(&o);
 	if (strcmp(cmd, "onboard") == 0)
 		return cli_onboard(&o);
 	if (strcmp(cmd, "check") == 0)

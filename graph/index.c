@@ -1076,6 +1076,102 @@ done:
 	return rc;
 }
 
+/* ---- a check without an update ------------------------------------------ */
+
+/* The content of path differs from what was indexed (hash), or cannot be
+ * read (then index_run would record it as skipped: a change too). */
+static bool content_differs(const char *root, const char *rel, const rec_file *old)
+{
+	pt_strbuf full = {0};
+	size_t len = 0;
+	pt_strbuf_printf(&full, "%s/%s", root, rel);
+	char *text = pt_read_file(full.buf, &len);
+	pt_strbuf_free(&full);
+	bool differs = !text || pt_hash64(text, len) != old->hash;
+	free(text);
+	return differs;
+}
+
+static void note_path(index_staleness *s, pt_strbuf *paths, const char *rel)
+{
+	if (s->changed + s->added + s->deleted > INDEX_CHECK_PATHS)
+		return;
+	pt_strbuf_printf(paths, "%s\n", rel);
+}
+
+/* A path gone from the disk that an editor buffer still holds is the
+ * editor's (an unsaved new file), not a deletion. */
+static bool buffer_only(store *st, const char *rel)
+{
+	store_txn *txn;
+	store_val v;
+	rec_file f;
+	bool buf = false;
+	if (store_txn_begin(st, false, &txn) != PT_OK)
+		return false;
+	if (store_get(txn, TBL_FILES, rel, strlen(rel), &v) == PT_OK &&
+	    rec_file_decode(v.data, v.len, &f) == 0)
+		buf = f.mtime_ns == -1;
+	store_txn_abort(txn);
+	return buf;
+}
+
+int index_check(store *st, const char *root, index_staleness *out)
+{
+	uint64_t t0 = pt_now_ns();
+	pt_workspace ws;
+	joblist jobs = {0};
+	pathlist gone = {0};
+	pt_strbuf paths = {0};
+	memset(out, 0, sizeof *out);
+	bool changed;
+	bool follow = follow_links(st, INDEX_LINKS_AS_STORED, &changed);
+	out->root_errno = pt_workspace_scan(root, follow ? WS_FOLLOW_LINKS : 0, &ws);
+	if (out->root_errno) {
+		out->paths = pt_xstrdup("");
+		return PT_ENOROOT;
+	}
+	drop_long_paths(&ws); /* as index_run: such a file is never indexed */
+	out->versions = stale_version(st, META_EXTRACT_VERSION, EXTRACT_VERSION) ||
+			stale_version(st, META_RESOLVE_VERSION, RESOLVE_VERSION);
+	int rc = detect(st, &ws, false, &jobs, &gone);
+	for (size_t i = 0; !rc && i < jobs.n; i++) {
+		const job *j = &jobs.v[i];
+		const char *rel = ws.files.v[j->ws].path;
+		if (!j->known) {
+			out->added++;
+			note_path(out, &paths, rel);
+		} else if (content_differs(root, rel, &j->old)) {
+			if (j->old.mtime_ns == -1)
+				out->buffers++;
+			else {
+				out->changed++;
+				note_path(out, &paths, rel);
+			}
+		}
+	}
+	for (size_t i = 0; !rc && i < gone.n; i++) {
+		if (buffer_only(st, gone.v[i]))
+			out->buffers++;
+		else {
+			out->deleted++;
+			note_path(out, &paths, gone.v[i]);
+		}
+	}
+	run_free(&ws, &jobs, &gone);
+	out->paths = paths.buf ? paths.buf : pt_xstrdup("");
+	out->seconds = ix_secs(pt_now_ns() - t0);
+	return rc;
+}
+
+void index_staleness_free(index_staleness *s)
+{
+	if (!s)
+		return;
+	free(s->paths);
+	s->paths = NULL;
+}
+
 /* What a one-file update knows of rel: its stat, or for an editor buffer
  * the disk does not have, the text's length and no mtime (so the next run
  * re-reads the disk). False when it is neither on disk nor given; else

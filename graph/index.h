@@ -63,6 +63,34 @@ typedef struct {
  * code from the store (core/error.h). */
 int index_run(store *st, const index_opts *o, index_report *rep);
 
+/* What index_run would find to do, found without doing it: the workspace
+ * scan and the stat comparison with the files table, then a hash of each
+ * file stat says may have changed, so that a touched file whose content is
+ * what was indexed is not counted. Reads only; costs about what a
+ * no-change index_run costs, plus reading the files stat flags. */
+typedef struct {
+	uint32_t changed, added, deleted; /* Rust files and Cargo.toml */
+	/* Indexed from an editor buffer (index_update_file with text) whose
+	 * content is not the file's on disk: the graph follows the editor. */
+	uint32_t buffers;
+	bool versions;  /* made by another extractor or resolver version */
+	int root_errno; /* PT_ENOROOT: the errno of reading the workspace folder */
+	char *paths;    /* some of the changed, added and deleted paths, one a
+	                  line, at most INDEX_CHECK_PATHS of them; caller frees */
+	double seconds;
+} index_staleness;
+#define INDEX_CHECK_PATHS 8
+
+/* Returns PT_OK, PT_ENOROOT (out->root_errno says why) or another PT_*
+ * code; *out is filled in every case (free it with index_staleness_free). */
+int index_check(store *st, const char *root, index_staleness *out);
+void index_staleness_free(index_staleness *s); /* accepts NULL */
+/* True when index_run would change the graph. */
+static inline bool index_staleness_any(const index_staleness *s)
+{
+	return s->changed || s->added || s->deleted || s->versions;
+}
+
 /* Re-index one file (workspace-relative rel_path) from text (len bytes),
  * e.g. an editor buffer; text NULL: from disk, or as deleted when it is
  * gone. Same single write transaction and the same result as index_run

@@ -503,12 +503,21 @@ static int fuzzy_score(const char *name, size_t nl, const char *q)
 	return gaps * 4 + (int)(nl - ql);
 }
 
+typedef struct {
+	int score;
+	uint64_t id;
+} hit;
+
+static int cmp_hit(const void *a, const void *b)
+{
+	const hit *x = a, *y = b;
+	if (x->score != y->score)
+		return x->score < y->score ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
 int query_search(store_txn *txn, const char *q, size_t limit, query_ids *out)
 {
-	typedef struct {
-		int score;
-		uint64_t id;
-	} hit;
 	PT_VEC(hit) hits = {0};
 	store_cursor *c = NULL;
 	store_val k, v;
@@ -529,19 +538,10 @@ int query_search(store_txn *txn, const char *q, size_t limit, query_ids *out)
 		pt_vec_push(&hits, h);
 	}
 	store_cursor_close(c);
-	/* stable order: score, then id */
-	for (size_t i = 1; i < hits.n; i++) {
-		hit h = hits.v[i];
-		size_t j = i;
-		while (j && (hits.v[j - 1].score > h.score ||
-			     (hits.v[j - 1].score == h.score && hits.v[j - 1].id > h.id))) {
-			hits.v[j] = hits.v[j - 1];
-			j--;
-		}
-		hits.v[j] = h;
-		if (limit && hits.n > 4 * limit && i > 4 * limit)
-			break;
-	}
+	/* stable order: score, then id. Every hit is sorted: an exact match
+	 * late in the name table must not lose to the fuzzy ones before it. */
+	if (hits.n)
+		qsort(hits.v, hits.n, sizeof *hits.v, cmp_hit);
 	for (size_t i = 0; i < hits.n && (!limit || i < limit); i++)
 		pt_vec_push(out, hits.v[i].id);
 	pt_vec_free(&hits);

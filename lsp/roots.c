@@ -791,6 +791,7 @@ static void *indexer_main(void *arg)
 			}
 			if (due && now >= due) {
 				lsp_publish_diagnostics(s, r);
+				lsp_codelens_refresh(s);
 				last_pub = pt_now_ns();
 				due = 0;
 			}
@@ -821,9 +822,11 @@ static void *indexer_main(void *arg)
 		stamp_due = pt_now_ns() + STAMP_DELAY_NS;
 		if (idle && !atomic_load(&s->quit))
 			lsp_refresh_pull_diagnostics(s, r);
-		/* diagnostics follow the graph, at most once a second while typing */
+		/* diagnostics and code lenses follow the graph, at most once a
+		 * second while typing */
 		if (idle && !atomic_load(&s->quit) && pt_now_ns() - last_pub >= DIAG_INTERVAL_NS) {
 			lsp_publish_diagnostics(s, r);
+			lsp_codelens_refresh(s);
 			last_pub = pt_now_ns();
 			due = 0;
 		} else if (idle) {

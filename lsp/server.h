@@ -109,9 +109,14 @@ struct lsp_server {
 	bool test_mode; /* PARSELTONGUE_LSP_TEST=1: test-only methods */
 	int settle_ms;  /* PARSELTONGUE_LSP_SETTLE_MS, default 30 */
 	int slow_ms;    /* PARSELTONGUE_LSP_SLOW_MS (default 100, -1 off): log slower messages */
+	/* PARSELTONGUE_LSP_HOLD_MS (default 500, 0 off): after answering
+	 * initialize, the server's own messages wait until the client is
+	 * quiet this long or has a request answered (README "Start-up") */
+	int hold_ms;
 	/* client capabilities */
 	bool cap_progress, cap_watch_dynamic, cap_pull_diag, cap_diag_refresh, cap_hier_symbols;
-	bool cap_link;
+	bool cap_link, cap_lens_refresh;
+	atomic_bool lens_on; /* code lenses (initializationOptions / settings: codeLens) */
 	/* the reader → dispatcher queue */
 	pthread_mutex_t qmu;
 	pthread_cond_t qcv;
@@ -232,6 +237,15 @@ json_t *lsp_req_what_implements(lsp_server *s, json_t *params, lsp_err *err);
 json_t *lsp_req_find_cycles(lsp_server *s, json_t *params, lsp_err *err);
 json_t *lsp_req_generate_context(lsp_server *s, json_t *params, lsp_err *err);
 json_t *lsp_req_stats(lsp_server *s, json_t *params, lsp_err *err);
+json_t *lsp_req_prepare_type_hierarchy(lsp_server *s, json_t *params, lsp_err *err);
+json_t *lsp_req_type_supertypes(lsp_server *s, json_t *params, lsp_err *err);
+json_t *lsp_req_type_subtypes(lsp_server *s, json_t *params, lsp_err *err);
+json_t *lsp_req_code_lens(lsp_server *s, json_t *params, lsp_err *err);
+json_t *lsp_req_code_lens_resolve(lsp_server *s, json_t *params, lsp_err *err);
+json_t *lsp_req_document_highlight(lsp_server *s, json_t *params, lsp_err *err);
+/* After the graph changed: ask the client to re-request its code lenses
+ * (when it can, and lenses are on). Any thread. */
+void lsp_codelens_refresh(lsp_server *s);
 
 /* diagnostics.c */
 /* Cycle diagnostics of r: uri → Diagnostic[] (a new object); ranges in
