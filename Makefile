@@ -211,6 +211,7 @@ blackbox-test: $(BUILD)/parseltongue $(SCIP_DESC)
 	@python3 tests/incremental.py $(BUILD)/parseltongue --tree tests/fixtures/macros --steps 30
 	@python3 tests/lsp_blackbox.py $(BUILD)/parseltongue
 	@python3 tests/exports.py $(BUILD)/parseltongue $(SCIP_DESC)
+	@python3 tests/diff.py $(BUILD)/parseltongue
 	@python3 tests/security.py $(BUILD)/parseltongue
 
 # The HTML view opened in headless Chromium, checked in the DOM, clicked and

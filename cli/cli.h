@@ -23,7 +23,10 @@ enum {
 typedef struct {
 	const char *db, *format, *level;
 	const char *output; /* export -o: a file, or the directory neo4j writes into */
+	const char *rules;  /* check --rules: the rules as JSON */
 	bool json, quiet, query_mode, full;
+	bool no_index; /* check, diff: use the index as it is */
+	bool markdown; /* diff --markdown */
 	size_t limit, n;
 	uint32_t depth, tokens;
 	int jobs;
@@ -45,6 +48,12 @@ int cmd_query(const cli_opts *o);
 int cmd_query_bench(const cli_opts *o);
 int cmd_storage(const cli_opts *o);
 int cmd_export(const cli_opts *o);
+/* `parseltongue check` (cli/check.c): architecture rules over the graph. */
+int cmd_check(const cli_opts *o);
+/* `parseltongue diff BASE [HEAD]` (cli/diff.c): what a change does to the graph. */
+int cmd_diff(const cli_opts *o);
+/* Index the folder args[0] (default .) as `onboard` does; an EXIT_* code. */
+int cli_onboard(const cli_opts *o);
 /* `parseltongue facts FILE` (cli/facts.c): what the extractor sees in one file. */
 int cmd_facts(const cli_opts *o);
 /* The query kinds, in the order of their names (cli/query.c). */

@@ -55,6 +55,12 @@ static void usage(FILE *f)
 		   "        generate-context ITEM   compact text for an LLM (--tokens N, default "
 		   "2000)\n"
 		   "        where-defined ITEM | search QUERY | entities-in-file FILE\n"
+		   "  check [DIR] [--rules FILE]    architecture rules: module cycles, forbidden\n"
+		   "                                dependencies, unused public items (--json)\n"
+		   "  diff BASE [HEAD]              what a change does: entities added, removed,\n"
+		   "                                changed; impact; tests (git revisions or "
+		   "folders;\n"
+		   "                                --json, --markdown)\n"
 		   "  storage status|verify|compact|clean|snapshot FILE|restore FILE\n"
 		   "  export --format FORMAT [-o OUT] [--query KIND TARGET | --query find-cycles "
 		   "| --level module|crate]\n"
@@ -111,6 +117,9 @@ static int parse_opts(int argc, char **argv, cli_opts *o)
 		{"output", required_argument, 0, 'o'},
 		{"follow-symlinks", no_argument, 0, 'S'},
 		{"no-follow-symlinks", no_argument, 0, 's'},
+		{"rules", required_argument, 0, 'r'},
+		{"no-index", no_argument, 0, 'N'},
+		{"markdown", no_argument, 0, 'M'},
 		{0, 0, 0, 0},
 	};
 	o->depth = 3;
@@ -150,6 +159,9 @@ static int parse_opts(int argc, char **argv, cli_opts *o)
 		case 'Q': o->query_mode = true; break;
 		case 'L': o->level = optarg; break;
 		case 'F': o->full = true; break;
+		case 'r': o->rules = optarg; break;
+		case 'N': o->no_index = true; break;
+		case 'M': o->markdown = true; break;
 		case 'n':
 			if ((v = number("n", optarg)) < 1)
 				return -1;
@@ -270,7 +282,7 @@ static void on_warn(void *ctx, const char *path, const char *what)
 	}
 }
 
-static int cmd_onboard(const cli_opts *o)
+int cli_onboard(const cli_opts *o)
 {
 	const char *root = o->nargs > 0 ? o->args[0] : ".";
 	struct stat st;
@@ -473,7 +485,11 @@ int main(int argc, char **argv)
 	if (mcp)
 		return mcp_main(&o);
 	if (strcmp(cmd, "onboard") == 0)
-		return cmd_onboard(&o);
+		return cli_onboard(&o);
+	if (strcmp(cmd, "check") == 0)
+		return cmd_check(&o);
+	if (strcmp(cmd, "diff") == 0)
+		return cmd_diff(&o);
 	if (strcmp(cmd, "query") == 0)
 		return cmd_query(&o);
 	if (strcmp(cmd, "query-bench") == 0)

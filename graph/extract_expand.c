@@ -348,14 +348,19 @@ static size_t attribute(const pt_mtok *t, size_t n, size_t i)
 }
 
 /* Whether the walk reads the attribute opening at t[open]: derive, cfg,
- * cfg_attr (which may hold them), path, and macro_use. The others (docs,
- * stability, lints, inline: most of what a template writes around its
- * items) are left out of the text to parse. */
+ * cfg_attr (which may hold them), path, macro_use, the test and entry-point
+ * markers (on_attribute's attr_flags), and paths (`#[tokio::test]`). The
+ * others (docs, stability, lints, inline: most of what a template writes
+ * around its items) are left out of the text to parse. */
 static bool kept_attribute(const pt_mtok *t, size_t open)
 {
-	static const char *const keep[] = {"derive", "cfg",       "cfg_attr",
-					   "path",   "macro_use", "macro_export"};
+	static const char *const keep[] = {"derive",      "cfg",          "cfg_attr",   "path",
+					   "macro_use",   "macro_export", "test",       "bench",
+					   "no_mangle",   "export_name",  "proc_macro", "proc_macro_derive",
+					   "proc_macro_attribute"};
 	if (open + 1 >= t[open].match || t[open + 1].kind != MT_IDENT)
+		return true;
+	if (open + 2 < t[open].match && pt_mtok_is(&t[open + 2], "::"))
 		return true;
 	for (size_t k = 0; k < sizeof keep / sizeof keep[0]; k++)
 		if (pt_mtok_is(&t[open + 1], keep[k]))

@@ -1229,6 +1229,24 @@ static void test_macro_templates(void **state)
 	assert_int_equal(it(PT_MACRO, "use_it")->flags, FI_IN_MACRO);
 }
 
+/* Attributes a template writes: docs and lints left out of the parsed text,
+ * the test and entry-point markers kept (FI_TEST, FI_ENTRY as written by
+ * hand). */
+static void test_macro_template_attributes(void **state)
+{
+	(void)state;
+	run("macro_rules! cases { ($($n:ident),*) => { $(#[doc = \"x\"] #[test] fn $n() {})* "
+	    "#[tokio::test] async fn t_async() {} #[no_mangle] pub extern \"C\" fn exported() {} "
+	    "#[inline] fn plain() {} }; }\n"
+	    "cases!(t_one, t_two);\n");
+	assert_true(it(PT_FUNCTION, "t_one")->flags & FI_TEST);
+	assert_true(it(PT_FUNCTION, "t_two")->flags & FI_TEST);
+	assert_true(it(PT_FUNCTION, "t_async")->flags & FI_TEST);
+	assert_true(it(PT_FUNCTION, "exported")->flags & FI_ENTRY);
+	assert_false(it(PT_FUNCTION, "plain")->flags & (FI_TEST | FI_ENTRY));
+	assert_true(it(PT_FUNCTION, "plain")->flags & FI_MACRO_GEN);
+}
+
 /* A template impl for an array, slice or tuple type: one impl per argument
  * at the invocation, its self type unnamed (as for a hand-written one). */
 static void test_macro_template_array_impls(void **state)
@@ -1640,6 +1658,7 @@ int main(void)
 		cmocka_unit_test(test_macro_items_after_comments),
 		cmocka_unit_test(test_macro_items_partial),
 		cmocka_unit_test(test_macro_templates),
+		cmocka_unit_test(test_macro_template_attributes),
 		cmocka_unit_test(test_macro_template_array_impls),
 		cmocka_unit_test(test_macro_calls),
 		cmocka_unit_test(test_macro_arg_chains),
