@@ -24,40 +24,38 @@ enum {
 	FI_HAS_BODY = 1u << 1,     /* fn with a body (trait fns may lack one) */
 	FI_MOD_EXTERNAL = 1u << 2, /* `mod x;` — the body is another file */
 	FI_TRAIT_IMPL = 1u << 3,   /* impl with a trait */
-	FI_MACRO_GEN = 1u << 4,    /* impl inferred from macro tokens, not parsed:
-	                              `impl Tr for Ty` token runs of an item-level
-	                              invocation that did not parse as items, and
-	                              impls of a same-file macro_rules! template
-	                              expanded at an item-level invocation (the
-	                              matched rule's metavariables substituted by
-	                              the invocation's comma-separated arguments;
-	                              one impl per argument of a `$(..),*`
-	                              repetition, or per path of a `$($t:ty)*`
-	                              one); span and name_span are the
-	                              invocation, parent its enclosing item.
-	                              Only `impl .. for ..` headers are expanded
-	                              (no methods, no inherent impls), and only
-	                              for macros defined in the same file (the
-	                              last definition before the invocation,
-	                              else the first after it; definitions and
-	                              invocations inside re-parsed bodies count). */
+	FI_MACRO_GEN = 1u << 4,    /* item a macro made, not written whole where
+	                              it stands: any item of a macro_rules!
+	                              expansion (graph/extract_expand.c) whose
+	                              tokens are not all the invocation's own
+	                              (`impl $t { fn get() }`, a template's
+	                              `pub trait $name`), from a definition in
+	                              the file or lent by another file of the
+	                              workspace (import_key); span and name_span
+	                              are the outermost invocation's in the
+	                              file, parent the item enclosing it. Also
+	                              the `impl Tr for Ty` token runs of an
+	                              invocation of an unknown macro whose body
+	                              does not parse as items (extract_macro.c:
+	                              headers only, no methods). */
 	FI_TEST = 1u << 6,         /* fn marked #[test] or #[bench] (also a
 	                              path ending in `test`: #[tokio::test]) */
 	FI_ENTRY = 1u << 7,        /* called from outside Rust's view: fn with
 	                              #[no_mangle], #[export_name], a
 	                              #[proc_macro*] attribute, or an
 	                              `extern "ABI" fn` with a body */
-	FI_IN_MACRO = 1u << 5,     /* item written inside the body of an
-	                              item-level macro invocation (`cfg_if! {..}`
-	                              branches, `items! { impl .. }`): real code,
-	                              never a macro_rules! template, re-parsed in
-	                              place, so spans are its own and its parent
-	                              is the invocation's enclosing item. Every
-	                              item found there (methods of its impls,
-	                              nested fns...) has the flag; its uses and
-	                              refs are extracted as usual, unflagged.
-	                              Only cleanly parsed top-level items are
-	                              kept; the tokens of the rest go to the
+	FI_IN_MACRO = 1u << 5,     /* item written whole inside an item-level
+	                              macro invocation (`cfg_if! {..}` branches,
+	                              `cfg_rt! { /// doc\n pub fn spawn() }`, or
+	                              a template's `$($item)*` passing it on):
+	                              real code, never a macro_rules! template,
+	                              so spans are its own and its parent is the
+	                              invocation's enclosing item. Every item
+	                              found there (methods of its impls, nested
+	                              fns...) has the flag; its uses and refs
+	                              are extracted as usual, unflagged. Only
+	                              cleanly parsed top-level items are kept;
+	                              the tokens of the rest go to the
 	                              FI_MACRO_GEN and macro-argument scans. */
 };
 
