@@ -731,10 +731,12 @@ static void enter_fn(pt_extractor *x, TSNode n, size_t d)
 }
 
 /* A field's type path; a generic parameter of the item (`T`, `Box<T>`,
- * `&'a T`) gives the parameter's name, which ex_type_path leaves out. */
+ * `&'a T`) gives the parameter's name, which ex_type_path leaves out. A
+ * `Box<Expr>` field is "Box<Expr>": `self.body.clone()` is Box's clone
+ * (syn's ast_struct! fields), `self.body.f()` Expr's f. */
 static uint32_t field_type(pt_extractor *x, TSNode t)
 {
-	uint32_t p = ex_type_path(x, t, TY_UNWRAP | TY_ELEM);
+	uint32_t p = ex_type_path(x, t, TY_UNWRAP | TY_ELEM | TY_PTR);
 	if (p || null(t))
 		return p;
 	x->tmp.len = 0;

@@ -354,9 +354,18 @@ static size_t attribute(const pt_mtok *t, size_t n, size_t i)
  * around its items) are left out of the text to parse. */
 static bool kept_attribute(const pt_mtok *t, size_t open)
 {
-	static const char *const keep[] = {"derive",      "cfg",          "cfg_attr",   "path",
-					   "macro_use",   "macro_export", "test",       "bench",
-					   "no_mangle",   "export_name",  "proc_macro", "proc_macro_derive",
+	static const char *const keep[] = {"derive",
+					   "cfg",
+					   "cfg_attr",
+					   "path",
+					   "macro_use",
+					   "macro_export",
+					   "test",
+					   "bench",
+					   "no_mangle",
+					   "export_name",
+					   "proc_macro",
+					   "proc_macro_derive",
 					   "proc_macro_attribute"};
 	if (open + 1 >= t[open].match || t[open + 1].kind != MT_IDENT)
 		return true;

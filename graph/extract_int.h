@@ -71,11 +71,14 @@ enum {
 	TY_BOUND
 };
 /* ex_type_norm's options: unwrap Box/Rc/Arc once; every trait of `A + B`; the element
- * of a std container, slice, array or tuple (extract_types.c says more, at elem_type). */
+ * of a std container, slice, array or tuple (extract_types.c says more, at elem_type);
+ * with TY_ELEM, a smart pointer to a named type kept as "Box<T>" (its own methods,
+ * `clone` first, are not T's) instead of unwrapped. */
 enum {
 	TY_UNWRAP = 1,
 	TY_ALL = 2,
-	TY_ELEM = 4
+	TY_ELEM = 4,
+	TY_PTR = 8
 };
 
 /* Symbols the helpers compare against (named unless marked). */
@@ -226,12 +229,12 @@ struct pt_extractor {
 	PT_VEC(brange) rebound; /* names a macro's own tokens bind (`|x|`, `let x`) */
 	bool hygienic;          /* scanning a template: its own names are not
 	                          the invocation's locals */
-	int in_macro;        /* nesting of re-parsed invocation bodies */
-	size_t sub_top;      /* depth of their top-level items, SIZE_MAX = none */
-	uint32_t skipped;    /* top-level re-parsed items dropped for errors */
-	uint32_t pend_path;  /* #[path] of the pending attributes */
-	pt_strbuf pend_cfg;  /* their #[cfg(..)] predicates, comma-joined */
-	uint32_t pend_flags; /* FI_TEST / FI_ENTRY from their names */
+	int in_macro;           /* nesting of re-parsed invocation bodies */
+	size_t sub_top;         /* depth of their top-level items, SIZE_MAX = none */
+	uint32_t skipped;       /* top-level re-parsed items dropped for errors */
+	uint32_t pend_path;     /* #[path] of the pending attributes */
+	pt_strbuf pend_cfg;     /* their #[cfg(..)] predicates, comma-joined */
+	uint32_t pend_flags;    /* FI_TEST / FI_ENTRY from their names */
 	size_t pend_depth;
 	bool pending;
 	pt_strbuf tmp, sig, pre, gb;

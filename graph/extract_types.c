@@ -223,6 +223,15 @@ int ex_type_norm(pt_extractor *x, TSNode t, int opts, pt_strbuf *out, int depth)
 		} else if (s == S->generic_type) {
 			TSNode base = child(t, x->F.type);
 			TSNode arg = {0};
+			if ((opts & TY_PTR) && (opts & TY_ELEM) && !unwrapped &&
+			    ex_is_smart_pointer(x, base)) {
+				size_t at = out->len;
+				if (elem_type(x, base, ex_first_type_arg(x, t), opts & ~TY_PTR, out,
+					      depth) == TY_PATH &&
+				    out->len > at && out->buf[out->len - 1] == '>')
+					return TY_PATH;
+				out->len = at; /* `Box<dyn Tr>`, `Rc<[T]>`: unwrapped */
+			}
 			if ((opts & TY_UNWRAP) && !unwrapped && ex_is_smart_pointer(x, base))
 				arg = ex_first_type_arg(x, t);
 			else if ((opts & TY_ELEM) && is_elem_wrapper(x, base))

@@ -845,7 +845,7 @@ static void test_fields(void **state)
 	    d = item(PT_ENUM, "D");
 	assert_int_equal(F.fields.n, 9);
 	const char *want[9][3] = {
-		{"x", "Node"},       {"y", "ast::Expr"}, {"z", "T"},
+		{"x", "Box<Node>"},  {"y", "ast::Expr"}, {"z", "T"},
 		{"type", "Vec<u8>"}, {"w", "()<u8,u8>"}, {"0", "u8"},
 		{"1", "String"},     {"a", "u32"},       {"V.no", "u8"}, /* a variant's field */
 	};
@@ -871,12 +871,12 @@ static void test_generic_fields(void **state)
 	    "struct Outer<T: Clone> { t: T }\n");
 	const char *want[][3] = {
 		{"Scaled", "inner", "T"},
-		{"Scaled", "boxed", "T"},
+		{"Scaled", "boxed", "Box<T>"}, /* the pointer kept: its own methods */
 		{"Scaled", "r", "T"},
 		{"Scaled", "v", "Vec<T>"},
 		{"Scaled", "o", "Option<Other>"},
 		{"W", "0", "T"},
-		{"W", "1", "T"},
+		{"W", "1", "Rc<T>"},
 		{"E", "A.0", "K"},
 		{"U", "a", "X"},
 		{"Plain", "a", "u8"},

@@ -757,6 +757,41 @@ static void test_receiver_steps(void **state)
 	ws_free(&w);
 }
 
+/* A field that is a Box, Rc or Arc of a type: the type's methods through
+ * Deref, but `clone` (and the pointer's other own trait methods) is the
+ * pointer's, as rustc calls it (syn's `self.body.clone()` with `body:
+ * Box<Expr>` is Box's Clone). Four `clone`s: a name guess answers nothing. */
+static void test_box_receivers(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"pub struct Expr; impl Clone for Expr { fn clone(&self) -> Expr { Expr } }\n"
+		"impl Expr { pub fn span(&self) {} pub fn inner(&self) -> Expr { Expr } }\n"
+		"impl PartialEq for Expr { fn eq(&self, o: &Expr) -> bool { true } }\n"
+		"pub struct P; impl Clone for P { fn clone(&self) -> P { P } }\n"
+		"pub struct Q; impl Clone for Q { fn clone(&self) -> Q { Q } }\n"
+		"pub struct R; impl Clone for R { fn clone(&self) -> R { R } }\n"
+		"pub struct Arm { pub body: Box<Expr>, pub shared: std::rc::Rc<Expr>, pub opt: "
+		"Option<Box<Expr>>, pub list: Vec<std::sync::Arc<Expr>>, pub plain: Expr }\n"
+		"impl Arm {\n"
+		"    pub fn clones(&self) { self.body.clone(); self.shared.clone(); "
+		"self.opt.as_ref().unwrap().clone(); self.body == self.body; }\n"
+		"    pub fn derefs(&self) { self.body.span(); self.shared.span(); "
+		"self.opt.as_ref().unwrap().span(); for e in &self.list { e.span(); } }\n"
+		"    pub fn chained(&self) { self.body.inner().clone(); "
+		"self.body.as_ref().clone(); "
+		"}\n"
+		"    pub fn plain(&self) { self.plain.clone(); self.plain.eq(&self.plain); }\n"
+		"}\n",
+		NULL);
+	assert_answer(&w, "callees", "t::Arm::clones", "");
+	assert_answer(&w, "callees", "t::Arm::derefs", "t::Expr::span");
+	assert_answer(&w, "callees", "t::Arm::chained", "t::Expr::clone,t::Expr::inner");
+	assert_answer(&w, "callees", "t::Arm::plain", "t::Expr::clone,t::Expr::eq");
+	ws_free(&w);
+}
+
 /* Type aliases stand for their target: the `Item` of a workspace type's
  * Iterator impl types `for` loops over it and `Option<Self::Item>` results;
  * an associated type declared with a bound (`type B: Bd;`) is known
@@ -1351,6 +1386,7 @@ int main(void)
 		cmocka_unit_test(test_variant_patterns),
 		cmocka_unit_test(test_variants),
 		cmocka_unit_test(test_receiver_steps),
+		cmocka_unit_test(test_box_receivers),
 		cmocka_unit_test(test_receiver_aliases),
 		cmocka_unit_test(test_match_values),
 		cmocka_unit_test(test_split_seq),

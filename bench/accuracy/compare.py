@@ -472,8 +472,18 @@ def score_impls(ours, cs, compiled):
         ents = [e for e in ours.paths.get(r.get("type", ""), []) if e.get("file")]
         return not ents or any(compiled(e["file"], e["line"]) for e in ents)
 
+    def trait_unnameable(r):
+        # a trait declared in an anonymous `const _: () = { .. }` block
+        # (pin_project_lite's MustNotImplDrop) is in no module: rustdoc
+        # lists neither it nor its impls, which rustc still has. Our trait
+        # sits in the block's lines (at the invocation, for a macro's)
+        ts = [x for x in ours.paths.get(r["trait"], []) if x.get("file")]
+        return bool(ts) and all(any(
+            c["kind"] == "const" and c["name"] == "_" and c["line"] <= x["line"] and
+            x["end_line"] <= c["end_line"] for c in ours.by_file.get(x["file"], [])) for x in ts)
+
     cand = [r for r in results.values() if compiled(r["file"], r["line"]) and not is_trait_item(r)
-            and type_compiled(r)]
+            and type_compiled(r) and not trait_unnameable(r)]
     # rustdoc lists no item declared inside a function body: such impls are
     # neither scored nor counted against us
     fn_local = [r for r in cand if in_fn(r)]
@@ -750,17 +760,16 @@ def score_calls(ours, cs, compiled_body, ident_at, in_macro_rules, in_attr):
     def impl_method(im, m):
         """Our method m of truth impl im: at its body, or, for an impl a
         macro wrote (rustc places the body in the macro's definition), the
-        method of that name and type within the invocation, where ours is."""
-        e = ours.fn_at(m["file"], m["line"], m["name"])
-        if e or im["kind"] != "macro":
-            return e
-        s, head = im["site"], type_head(im["self_type"])
-        for x in ours.by_file.get(s["file"], []):
-            if x["kind"] == "method" and x["name"] == m["name"] and \
-                    s["line"] <= x["line"] <= s["end_line"] and \
-                    x["path"].rsplit("::", 2)[-2:-1] == [head]:
-                return x
-        return None
+        method of that name and type within the invocation, where ours is
+        (one invocation makes the methods of several types: by type first)."""
+        if im["kind"] == "macro":
+            s, head = im["site"], type_head(im["self_type"])
+            for x in ours.by_file.get(s["file"], []):
+                if x["kind"] == "method" and x["name"] == m["name"] and \
+                        s["line"] <= x["line"] <= s["end_line"] and \
+                        x["path"].rsplit("::", 2)[-2:-1] == [head]:
+                    return x
+        return ours.fn_at(m["file"], m["line"], m["name"])
 
     def std_trait_impl_ok(recs, tos):
         """rustc calls a std trait method (`FromStr::from_str`, `Extend::extend`)
