@@ -57,10 +57,17 @@ static void reg_impl(resolver *R, uint32_t src, int32_t i)
 	if (it->impl_trait)
 		rs_resolve_trait(R, sc, fstr(R, src, it->impl_trait), self, &traits);
 	R->aux.v[ie].self_ent = self;
+	/* a self type outside the workspace is known by its key */
+	uint32_t xi = self == NONE ? rs_impl_ext_key(R, src, it) : NONE;
+	const char *ext = xi != NONE ? R->made.v[xi] : NULL;
+	if (ext)
+		mm_add(&R->mm, key_of(K_IMPLEXT, ie, "", 0), xi);
 	for (size_t t = 0; t < traits.n; t++) {
 		mm_add(&R->mm, key_of(K_IMPLTRAITS, ie, "", 0), traits.v[t]);
 		if (self != NONE)
 			mm_add(&R->mm, key_of(K_TYPETRAIT, self, "", 0), traits.v[t]);
+		else if (ext)
+			rs_ext_register(R, ext, ie, traits.v[t]);
 	}
 	FOR_MEMBERS(R, src, i, j)
 	{
@@ -73,6 +80,8 @@ static void reg_impl(resolver *R, uint32_t src, int32_t i)
 			       key_of(it->impl_trait ? K_TASSOC : K_ASSOC, self, name,
 				      strlen(name)),
 			       me);
+		else if (ext && *ext && it->impl_trait)
+			rs_ext_register_member(R, ext, name, me);
 		for (size_t t = 0; t < traits.n; t++)
 			for (uint32_t k = mm_first(
 				     &R->mm, key_of(K_TRAITITEM, traits.v[t], name, strlen(name)));
@@ -224,18 +233,27 @@ static void do_method_call(resolver *R, const ref_ctx *c, const fact_ref *r)
 	seg nm = {name, strlen(name)};
 	idlist cands = {0};
 	int flags = 0;
+	bool typed = false; /* the receiver's type is known: no guess by name */
 	if (r->recv_kind == RECV_BOUND) {
 		rs_bound_methods(R, c, fstr(R, c->src, r->recv_path), nm, &cands);
 		flags = EDGE_TRAIT_CALL;
 	} else {
-		uint32_t t = rs_recv_type(R, c, r);
-		if (t != NONE) {
-			rs_assoc(R, t, nm, &cands);
-			if (ekind(R, t) == PT_TRAIT)
+		recv_type t = rs_recv(R, c, r);
+		if (t.ext.p) {
+			/* a type outside the workspace: its own method, or one of a
+			 * workspace trait implemented for it; never another type's */
+			ext_ctx x = {c->sc, c->self_ent != NONE && ekind(R, c->self_ent) == PT_TRAIT
+						    ? c->self_ent
+						    : NONE};
+			rs_ext_methods(R, &x, t.ext, nm, &cands);
+			typed = true;
+		} else if (t.ent != NONE) {
+			rs_assoc(R, t.ent, nm, &cands);
+			if (ekind(R, t.ent) == PT_TRAIT)
 				flags = EDGE_TRAIT_CALL;
 		}
 	}
-	if (!cands.n) {
+	if (!cands.n && !typed) {
 		/* receiver type unknown: a guess by name, kept only when few
 		 * methods have that name. The one method of a name the standard
 		 * library does not use is taken; any other guess is marked. */
@@ -366,9 +384,27 @@ static void do_derive(resolver *R, const ref_ctx *c, const fact_ref *r, bool reg
 	pt_vec_free(&tr);
 }
 
+/* The key of the self type of the impl around item i when that type lies
+ * outside the workspace (not for a blanket impl). */
+static seg self_ext_of(const resolver *R, uint32_t src, int32_t i)
+{
+	for (int32_t p = i; p >= 0; p = fitem(R, src, p)->parent) {
+		if (fitem(R, src, p)->kind != PT_IMPL)
+			continue;
+		uint32_t e = R->fi[src].item_ent[p];
+		uint32_t it = R->aux.v[e].self_ent == NONE
+				      ? mm_first(&R->mm, key_of(K_IMPLEXT, e, "", 0))
+				      : 0;
+		const char *k = it ? R->made.v[mm_val(&R->mm, it)] : "";
+		return *k ? (seg){k, strlen(k)} : (seg){NULL, 0};
+	}
+	return (seg){NULL, 0};
+}
+
 static void ref_context(resolver *R, uint32_t src, const fact_ref *r, ref_ctx *c)
 {
 	const file_info *f = &R->fi[src];
+	c->self_ext = (seg){NULL, 0};
 	c->src = src;
 	c->fid = R->src[src].id;
 	c->item = (r->from >= 0 && (size_t)r->from < R->src[src].facts->items.n) ? r->from : -1;
@@ -378,6 +414,7 @@ static void ref_context(resolver *R, uint32_t src, const fact_ref *r, ref_ctx *c
 		c->self_ent = self_of(R, src, r->from);
 		if (fitem(R, src, r->from)->kind == PT_IMPL)
 			c->self_ent = R->aux.v[c->from_ent].self_ent;
+		c->self_ext = self_ext_of(R, src, r->from);
 	} else {
 		c->from_ent = f->mod_ent;
 		c->sc = f->scope;
@@ -535,6 +572,9 @@ bool pt_resolver_same_shape(const pt_resolver *R, size_t src, const pt_facts *b)
 		    !str_eq(a, x->impl_trait, b, y->impl_trait) ||
 		    !str_eq(a, x->ret_type, b, y->ret_type) ||
 		    !str_eq(a, x->generics, b, y->generics))
+			return false;
+		/* an impl's header names it and keys its self type (resolve_ext.c) */
+		if (x->kind == PT_IMPL && !str_eq(a, x->sig, b, y->sig))
 			return false;
 		/* impl members are found by span containment */
 		if ((x->span.start_byte < x->span.end_byte) !=

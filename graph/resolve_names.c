@@ -14,6 +14,7 @@
  */
 #include "resolve_int.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -383,6 +384,65 @@ static uint32_t item_escope(const resolver *R, uint32_t src, const fact_item *it
 	return s != NONE ? s : R->fi[src].scope;
 }
 
+/* Type text t[0..n) without its lifetimes (`&'a [u8]` → `&[u8]`,
+ * `Cow<'_, T>` → `Cow<T>`), appended to out. */
+static void add_without_lifetimes(pt_strbuf *out, const char *t, size_t n)
+{
+	size_t start = out->len;
+	for (size_t i = 0; i < n;) {
+		if (t[i] != '\'') {
+			pt_strbuf_addc(out, t[i++]);
+			continue;
+		}
+		i++;
+		while (i < n && (isalnum((unsigned char)t[i]) || t[i] == '_'))
+			i++;
+		while (i < n && t[i] == ' ')
+			i++;
+		if (i < n && t[i] == ',') {
+			for (i++; i < n && t[i] == ' '; i++)
+				;
+		} else {
+			/* the last argument: drop the ", " before it */
+			while (out->len > start &&
+			       (out->buf[out->len - 1] == ' ' || out->buf[out->len - 1] == ','))
+				out->len--;
+		}
+	}
+	/* `Foo<'a>` leaves `Foo<>` */
+	for (size_t i = start; i + 1 < out->len; i++)
+		if (out->buf[i] == '<' && out->buf[i + 1] == '>') {
+			memmove(out->buf + i, out->buf + i + 2, out->len - i - 2);
+			out->len -= 2;
+			i--;
+		}
+	pt_strbuf_add(out, "", 0);
+}
+
+/* An impl's name: "impl Tr for Type" (or "impl Type") with the trait and
+ * the self type as its header writes them, lifetimes left out
+ * (`impl Read for VecDeque<u8>`, `impl Tr for &[u8]`); the paths of the
+ * facts when the header does not parse. */
+static void impl_name(const resolver *R, uint32_t src, const fact_item *it, pt_strbuf *out)
+{
+	out->len = 0;
+	seg g, tr, self;
+	pt_strbuf_adds(out, "impl ");
+	if (rs_impl_header(fstr(R, src, it->sig), &g, &tr, &self) &&
+	    (tr.n > 0) == (it->impl_trait != 0)) {
+		if (tr.n) {
+			add_without_lifetimes(out, tr.p, tr.n);
+			pt_strbuf_adds(out, " for ");
+		}
+		add_without_lifetimes(out, self.p, self.n);
+		return;
+	}
+	const char *t = fstr(R, src, it->impl_trait), *s = fstr(R, src, it->impl_self);
+	if (*t)
+		pt_strbuf_printf(out, "%s for ", t);
+	pt_strbuf_adds(out, *s ? s : "_");
+}
+
 static void item_qpath(const resolver *R, uint32_t src, const fact_item *it, pt_strbuf *out)
 {
 	out->len = 0;
@@ -390,36 +450,32 @@ static void item_qpath(const resolver *R, uint32_t src, const fact_item *it, pt_
 	const pt_graph *g = R->g;
 	const fact_item *p = it->parent >= 0 ? fitem(R, src, it->parent) : NULL;
 	if (p && p->kind == PT_IMPL) {
-		/* methods hang under the impl's module + self type name */
-		pt_strbuf_adds(out,
-			       pt_graph_str(g, g->ents.v[R->fi[src].item_ent[it->parent]].qpath));
-		char *lt = strrchr(out->buf, '<');
-		out->len = lt ? (size_t)(lt - out->buf) : out->len;
+		/* methods hang under the impl's module + self type name; when
+		 * the self type is no path (`[u8]`, a generic `T`), under the
+		 * impl itself */
+		pt_strbuf_printf(out, "%s::",
+				 pt_graph_str(g, g->ents.v[rs_item_owner_ent(R, src, p)].qpath));
 		const char *self = fstr(R, src, p->impl_self);
-		pt_strbuf_printf(out, "%s::%s", *self ? rs_last_seg(self) : "_",
-				 fstr(R, src, it->name));
+		if (*self) {
+			pt_strbuf_adds(out, rs_last_seg(self));
+		} else {
+			pt_strbuf nm = {0};
+			impl_name(R, src, p, &nm);
+			pt_strbuf_printf(out, "<%s>", nm.buf);
+			pt_strbuf_free(&nm);
+		}
+		pt_strbuf_printf(out, "::%s", fstr(R, src, it->name));
 		return;
 	}
 	pt_strbuf_printf(out, "%s::", pt_graph_str(g, g->ents.v[owner].qpath));
 	if (it->kind == PT_IMPL) {
-		const char *tr = fstr(R, src, it->impl_trait), *self = fstr(R, src, it->impl_self);
-		if (*tr)
-			pt_strbuf_printf(out, "<impl %s for %s>", tr, *self ? self : "_");
-		else
-			pt_strbuf_printf(out, "<impl %s>", *self ? self : "_");
+		pt_strbuf nm = {0};
+		impl_name(R, src, it, &nm);
+		pt_strbuf_printf(out, "<%s>", nm.buf);
+		pt_strbuf_free(&nm);
 	} else {
 		pt_strbuf_adds(out, fstr(R, src, it->name));
 	}
-}
-
-static void impl_name(const resolver *R, uint32_t src, const fact_item *it, pt_strbuf *out)
-{
-	out->len = 0;
-	const char *tr = fstr(R, src, it->impl_trait), *self = fstr(R, src, it->impl_self);
-	if (*tr)
-		pt_strbuf_printf(out, "impl %s for %s", tr, *self ? self : "_");
-	else
-		pt_strbuf_printf(out, "impl %s", *self ? self : "_");
 }
 
 static void make_item(resolver *R, uint32_t src, int32_t i, int32_t crate)
@@ -533,7 +589,7 @@ static void expand_file(resolver *R, uint32_t src, int32_t crate, uint32_t mod_e
 			       f->item_scope[u->scope] != NONE)
 				      ? f->item_scope[u->scope]
 				      : mod_scope;
-		use_rec r = {sc, src, (uint32_t)i, 0, 0, 0};
+		use_rec r = {sc, src, (uint32_t)i, 0, 0, 0, 0};
 		pt_vec_push(&R->uses, r);
 		const char *alias = fstr(R, src, u->alias);
 		int tag = strcmp(alias, "*") == 0 ? K_GLOB : K_USE;
@@ -895,6 +951,22 @@ int32_t rs_module_scope_of_scope(const resolver *R, uint32_t sc)
 	return s;
 }
 
+/* A path's first segment lives in the type namespace: a module, crate or
+ * type. A `use` that brings a fn or macro of that name (`use
+ * quote::quote;`) does not hide the crate `quote` in `quote::ToTokens`. */
+static void keep_prefixes(resolver *R, uint32_t sc, seg name, idlist *cur, int depth)
+{
+	size_t w = 0, had = cur->n;
+	for (size_t k = 0; k < cur->n; k++) {
+		int kind = ekind(R, cur->v[k]);
+		if (is_module(kind) || is_type(kind))
+			cur->v[w++] = cur->v[k];
+	}
+	cur->n = w;
+	if (!w && had)
+		lookup_outside(R, sc, name, cur, depth);
+}
+
 void rs_resolve_path(resolver *R, uint32_t sc, const char *path, uint32_t self_ent, idlist *out,
 		     int depth)
 {
@@ -923,6 +995,8 @@ void rs_resolve_path(resolver *R, uint32_t sc, const char *path, uint32_t self_e
 	} else {
 		lookup(R, sc, segs[0], &cur, depth);
 		i = 1;
+		if (n > 1)
+			keep_prefixes(R, sc, segs[0], &cur, depth);
 	}
 	for (; i < n && cur.n; i++) {
 		next.n = 0;
@@ -971,41 +1045,220 @@ uint32_t rs_pick_type(resolver *R, uint32_t sc, const char *path)
 
 /* ---- external placeholders ------------------------------------------- */
 
-/* The text a path stands for when it leaves the workspace: the first
- * segment expanded through `use`, `core::`/`alloc::` folded to `std::`. */
-static void external_text(resolver *R, uint32_t sc, const char *path, pt_strbuf *out, int depth)
+/* ---- paths that leave the workspace -------------------------------- */
+
+/* The use of scope sc that binds name to nothing of the workspace (its
+ * path leads outside), else NONE. A use never expands itself: the `quote`
+ * of `use quote::quote;` is not the prefix of its own path. */
+static uint32_t outbound_use(resolver *R, uint32_t sc, seg name, int depth)
+{
+	for (uint32_t it = mm_first(&R->mm, key_of(K_USE, sc, name.p, name.n)); it;
+	     it = mm_next(&R->mm, it)) {
+		uint32_t u = mm_val(&R->mm, it);
+		const use_rec *ur = &R->uses.v[u];
+		const char *up = fstr(R, ur->src, R->src[ur->src].facts->uses.v[ur->fu].path);
+		seg first[MAX_SEGS];
+		if (ur->walking || (rs_split_path(up, first) && first[0].n == name.n &&
+				    !memcmp(first[0].p, name.p, name.n)))
+			continue;
+		idlist res = {0};
+		rs_use_result(R, u, &res, depth + 1);
+		size_t found = res.n;
+		pt_vec_free(&res);
+		if (!found)
+			return u;
+	}
+	return NONE;
+}
+
+static bool ext_walk(resolver *R, uint32_t sc, const char *path, pt_strbuf *out, int depth);
+
+/* The text of use u's path followed by rest ("" or "::a::b"). A use
+ * being followed is not followed again (`use lib::*;` inside a module
+ * that `lib` names nothing in). */
+static bool ext_through_use(resolver *R, uint32_t u, const char *rest, pt_strbuf *out, int depth)
+{
+	const use_rec *ur = &R->uses.v[u];
+	const fact_use *fu = &R->src[ur->src].facts->uses.v[ur->fu];
+	if (ur->walking)
+		return false;
+	pt_strbuf p = {0};
+	pt_strbuf_printf(&p, "%s%s", fstr(R, ur->src, fu->path), rest);
+	R->uses.v[u].walking = 1;
+	bool ok = ext_walk(R, ur->scope, p.buf, out, depth + 1);
+	R->uses.v[u].walking = 0;
+	pt_strbuf_free(&p);
+	return ok;
+}
+
+/* Whether glob import g's path leaves the workspace (`use core::*;`, not
+ * a `use lib::*;` whose `lib` we cannot find). */
+static bool glob_leaves(resolver *R, uint32_t g, int depth)
+{
+	pt_strbuf t = {0};
+	bool ok = ext_through_use(R, g, "", &t, depth);
+	pt_strbuf_free(&t);
+	return ok;
+}
+
+/* In module scope ms: name segs[i] and the rest, through a `use` or a
+ * glob import whose path leads outside the workspace (`pub use
+ * core::*;`). */
+static bool ext_in_module(resolver *R, uint32_t ms, const seg *segs, size_t i, const char *rest,
+			  pt_strbuf *out, int depth)
+{
+	uint32_t u = outbound_use(R, ms, segs[i], depth);
+	if (u != NONE)
+		return ext_through_use(R, u, rest, out, depth);
+	/* what a glob from outside brings cannot be listed: take it for the
+	 * types and traits it may bring (a capitalised name), never for a
+	 * module or a crate (`core::fmt` after `use std::io::prelude::*;`) */
+	if (!isupper((unsigned char)*segs[i].p))
+		return false;
+	for (uint32_t it = mm_first(&R->mm, key_of(K_GLOB, ms, "", 0)); it;
+	     it = mm_next(&R->mm, it)) {
+		uint32_t g = mm_val(&R->mm, it);
+		idlist res = {0};
+		rs_use_result(R, g, &res, depth + 1);
+		size_t found = res.n;
+		pt_vec_free(&res);
+		if (found || !glob_leaves(R, g, depth))
+			continue;
+		pt_strbuf r = {0};
+		pt_strbuf_printf(&r, "::%.*s%s", (int)segs[i].n, segs[i].p, rest);
+		bool ok = ext_through_use(R, g, r.buf, out, depth);
+		pt_strbuf_free(&r);
+		if (ok)
+			return true;
+	}
+	return false;
+}
+
+/* The path written in scope sc, followed through the workspace's modules
+ * and `use`s to where it leaves the workspace: "std::fmt::Display" for
+ * `fmt::Display` after `use std::fmt;`, for `crate::lib::fmt::Display`
+ * when `mod lib { pub use core::*; }`, and for `futures_core::future::Future`
+ * when futures_core re-exports core's. False when the path does not leave
+ * through anything we see (then out holds the path as written, or the
+ * prelude path of a prelude name). */
+static bool ext_walk(resolver *R, uint32_t sc, const char *path, pt_strbuf *out, int depth)
 {
 	seg segs[MAX_SEGS];
-	size_t n = rs_split_path(path, segs);
+	size_t n = rs_split_path(path, segs), i = 0;
 	out->len = 0;
 	pt_strbuf_add(out, "", 0);
-	if (!n)
-		return;
-	const char *rest = segs[0].p + segs[0].n;
-	if (depth < 8)
-		for (int32_t s = (int32_t)sc; s >= 0; s = R->scopes.v[s].parent)
-			for (uint32_t it = mm_first(
-				     &R->mm, key_of(K_USE, (uint32_t)s, segs[0].p, segs[0].n));
-			     it; it = mm_next(&R->mm, it)) {
-				const use_rec *u = &R->uses.v[mm_val(&R->mm, it)];
-				const char *up =
-					fstr(R, u->src, R->src[u->src].facts->uses.v[u->fu].path);
-				pt_strbuf sub = {0};
-				external_text(R, u->scope, up, &sub, depth + 1);
-				pt_strbuf_adds(out, pt_strbuf_cstr(&sub));
-				pt_strbuf_adds(out, rest);
-				pt_strbuf_free(&sub);
-				goto fold;
+	if (!n || depth > 8)
+		goto as_written;
+	int32_t ms = rs_module_scope_of_scope(R, sc);
+	if (seg_is(segs[0], "crate")) {
+		ms = R->scopes.v[ms].crate_scope;
+		i = 1;
+	} else if (seg_is(segs[0], "self") || seg_is(segs[0], "super")) {
+		for (; i < n && (seg_is(segs[i], "self") || seg_is(segs[i], "super")); i++)
+			if (seg_is(segs[i], "super") && ms >= 0)
+				ms = R->scopes.v[ms].parent_module;
+	} else {
+		/* the first name: a module of ours to walk into, else a use
+		 * that leads out, in the scope chain */
+		idlist first = {0};
+		lookup(R, sc, segs[0], &first, depth + 1);
+		uint32_t m = NONE;
+		size_t found = first.n;
+		for (size_t k = 0; k < first.n && m == NONE; k++)
+			if (is_module(ekind(R, first.v[k])))
+				m = mod_scope_of(R, first.v[k]);
+		pt_vec_free(&first);
+		if (m == NONE && found) {
+			/* a type or item of ours: the path does not leave */
+			pt_strbuf_adds(out, path);
+			return false;
+		}
+		if (m == NONE) {
+			const char *rest = segs[0].p + segs[0].n;
+			for (int32_t s = (int32_t)sc; s >= 0; s = R->scopes.v[s].parent) {
+				uint32_t u = outbound_use(R, (uint32_t)s, segs[0], depth);
+				if (u != NONE)
+					return ext_through_use(R, u, rest, out, depth);
 			}
-	const char *pp = n == 1 ? prelude_path(segs[0]) : NULL;
-	pt_strbuf_adds(out, pp ? pp : path);
-fold:
+			/* a prelude name, else one a glob import from outside
+			 * brings (`use std::fmt::*;`) */
+			if (prelude_path(segs[0]))
+				goto as_written;
+			for (int32_t s = (int32_t)sc; s >= 0; s = R->scopes.v[s].parent)
+				if (ext_in_module(R, (uint32_t)s, segs, 0, rest, out, depth))
+					return true;
+			goto as_written;
+		}
+		ms = (int32_t)m;
+		i = 1;
+	}
+	for (; i < n && ms >= 0; i++) {
+		const char *rest = segs[i].p + segs[i].n;
+		idlist next = {0};
+		lookup_here(R, (uint32_t)ms, segs[i], &next, depth + 1);
+		uint32_t m = NONE;
+		for (size_t k = 0; k < next.n && m == NONE && i + 1 < n; k++)
+			if (is_module(ekind(R, next.v[k])))
+				m = mod_scope_of(R, next.v[k]);
+		pt_vec_free(&next);
+		if (m == NONE)
+			return ext_in_module(R, (uint32_t)ms, segs, i, rest, out, depth) ||
+			       (out->len = 0, false);
+		ms = (int32_t)m;
+	}
+	out->len = 0;
+	return false;
+as_written:;
+	out->len = 0;
+	const char *pp = n ? prelude_path(segs[0]) : NULL;
+	if (pp) {
+		pt_strbuf_printf(out, "%s%s", pp, segs[0].p + segs[0].n);
+		return true;
+	}
+	pt_strbuf_adds(out, path);
+	return n > 1 && !seg_is(segs[0], "crate") && !seg_is(segs[0], "self") &&
+	       !seg_is(segs[0], "super") && !seg_is(segs[0], "Self");
+}
+
+/* The text a path stands for when it leaves the workspace (ext_walk), with
+ * `core::`/`alloc::` folded to `std::`; the path as written when it does
+ * not leave through anything we see. */
+static void fold_std(pt_strbuf *out)
+{
 	if (strncmp(out->buf, "core::", 6) == 0 || strncmp(out->buf, "alloc::", 7) == 0) {
 		size_t cut = out->buf[0] == 'c' ? 4 : 5;
 		memmove(out->buf + 3, out->buf + cut, out->len - cut + 1);
 		memcpy(out->buf, "std", 3);
 		out->len -= cut - 3;
 	}
+}
+
+static void external_text(resolver *R, uint32_t sc, const char *path, pt_strbuf *out, int depth)
+{
+	if (!ext_walk(R, sc, path, out, depth) && !out->len)
+		pt_strbuf_adds(out, path);
+	fold_std(out);
+}
+
+const char *rs_external_path(resolver *R, uint32_t sc, const char *path)
+{
+	seg f;
+	if (!ext_walk(R, sc, path, &R->tmp, 0))
+		return NULL;
+	fold_std(&R->tmp);
+	const char *x = R->tmp.buf, *e = strstr(x, "::");
+	if (!e)
+		return NULL; /* one name: a generic parameter, or a type we do not see */
+	f = (seg){x, (size_t)(e - x)};
+	if (seg_is(f, "std"))
+		return x;
+	/* a path into the workspace, or a crate of it */
+	if (seg_is(f, "crate") || seg_is(f, "self") || seg_is(f, "super") || seg_is(f, "Self") ||
+	    mm_first(&R->mm, key_of(K_CRATE, 0, f.p, f.n)))
+		return NULL;
+	/* crates are named in lower case; generic parameters (`T::Item`) and
+	 * types are not */
+	return islower((unsigned char)*x) ? x : NULL;
 }
 
 static uint32_t external_trait(resolver *R, const char *qpath)

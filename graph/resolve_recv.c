@@ -114,9 +114,12 @@ typedef struct {
 	const char *elem;
 	size_t elen;
 	uint32_t sc, self;
+	/* with W_NONE, a type outside the workspace: its key (resolve_ext.c);
+	 * with W_SEQ, the container's ("Vec", "VecDeque", "[]"); else p NULL */
+	seg ext;
 } tval;
 
-static const tval TV_NONE = {NONE, W_NONE, NULL, 0, NONE, NONE};
+static const tval TV_NONE = {NONE, W_NONE, NULL, 0, NONE, NONE, {NULL, 0}};
 
 static bool text_eq(const char *s, size_t n, const char *lit)
 {
@@ -154,6 +157,29 @@ static uint32_t bound_trait(resolver *R, const ref_ctx *c, const char *name)
 
 static tval tv_parse_d(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self, const char *s,
 		       size_t n, int depth);
+
+static const char *const primitives[] = {"u8",   "u16",  "u32", "u64",    "u128",  "usize", "i8",
+					 "i16",  "i32",  "i64", "i128",   "isize", "f32",   "f64",
+					 "bool", "char", "str", "String", NULL};
+
+/* A type path that names no workspace type, read in scope sc: the key of
+ * a type outside the workspace when the code says it is one (a primitive,
+ * a std type, a path into a crate that is not the workspace's, also
+ * through `use`); p NULL when it may be a workspace type we do not see
+ * (declared by a macro) or a generic parameter. */
+static seg ext_key(resolver *R, uint32_t sc, const char *path, size_t n)
+{
+	seg none = {NULL, 0}, key;
+	if (in_list(path, n, primitives))
+		return (seg){path, n};
+	char *p = pt_xstrndup(path, n);
+	const char *x = rs_external_path(R, sc, p);
+	free(p);
+	if (!x || !rs_type_key(x, strlen(x), &key))
+		return none;
+	/* the key points into a buffer the next lookup reuses */
+	return (seg){rs_made_text(R, key.p, key.n), key.n};
+}
 
 /* A type alias as what it stands for: its target (`type X = T;`, read
  * where the alias is written, Self being its impl's type), or for an
@@ -215,9 +241,14 @@ static tval tv_parse_d(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self
 			 : text_eq(last, ln, "NonNull") ? W_PTR
 			 : text_eq(last, ln, "()")      ? W_TUPLE
 							: W_NONE;
+		if (v.wrap == W_SEQ)
+			v.ext = (seg){last, ln};
 	}
 	if (text_eq(s, nl, "Self")) {
 		v.ent = self;
+		/* Self of an impl for a type outside the workspace */
+		if (self == c->self_ent && c->self_ext.p)
+			v.ext = c->self_ext;
 	} else if (!text_eq(s, nl, "[]") && !text_eq(s, nl, "()")) {
 		char *name = pt_xstrndup(s, nl);
 		idlist cands = {0};
@@ -226,6 +257,8 @@ static tval tv_parse_d(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self
 		pt_vec_free(&cands);
 		if (v.ent == NONE && v.wrap == W_NONE)
 			v.ent = bound_trait(R, c, name);
+		if (v.ent == NONE && v.wrap == W_NONE)
+			v.ext = ext_key(R, sc, s, nl);
 		free(name);
 		if (v.ent != NONE && v.wrap == W_NONE && ekind(R, v.ent) == PT_TYPE_ALIAS) {
 			tval t = tv_alias(R, c, v.ent, depth);
@@ -241,6 +274,8 @@ static tval tv_parse_d(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self
 	}
 	if (v.wrap == W_NONE)
 		v.elem = NULL, v.elen = 0;
+	if (v.wrap != W_NONE && v.wrap != W_SEQ)
+		v.ext = (seg){NULL, 0};
 	return v;
 }
 
@@ -283,18 +318,24 @@ static tval tv_field(resolver *R, const ref_ctx *c, uint32_t t, const char *fnam
 /* A type text that no fact spells, made from others ("()<T,[]<T>>"), or
  * a copy of one read from a chain's steps: kept once per text until the
  * resolver is freed, so that a tval may point into it. */
-static const char *made_text(resolver *R, const char *s, size_t n)
+uint32_t rs_made_id(resolver *R, const char *s, size_t n)
 {
 	uint64_t key = key_of(0, 0, s, n);
 	for (uint32_t it = mm_first(&R->made_ix, key); it; it = mm_next(&R->made_ix, it)) {
-		const char *t = R->made.v[mm_val(&R->made_ix, it)];
+		uint32_t i = mm_val(&R->made_ix, it);
+		const char *t = R->made.v[i];
 		if (strlen(t) == n && memcmp(t, s, n) == 0)
-			return t;
+			return i;
 	}
-	char *t = pt_xstrndup(s, n);
 	mm_add(&R->made_ix, key, (uint32_t)R->made.n);
-	pt_vec_push(&R->made, t);
-	return t;
+	pt_vec_push(&R->made, pt_xstrndup(s, n));
+	return (uint32_t)R->made.n - 1;
+}
+
+const char *rs_made_text(resolver *R, const char *s, size_t n)
+{
+	uint32_t i = rs_made_id(R, s, n); /* before reading R->made.v: it may move */
+	return R->made.v[i];
 }
 
 /* `split_first()` / `split_last()` (and `_mut`) of a sequence of T:
@@ -303,7 +344,7 @@ static tval tv_split(resolver *R, tval v)
 {
 	pt_strbuf b = {0};
 	pt_strbuf_printf(&b, "()<%.*s,[]<%.*s>>", (int)v.elen, v.elem, (int)v.elen, v.elem);
-	v.elem = made_text(R, b.buf, b.len);
+	v.elem = rs_made_text(R, b.buf, b.len);
 	v.elen = b.len;
 	v.wrap = W_OPTION;
 	v.ent = NONE;
@@ -681,10 +722,10 @@ static tval arg_value(resolver *R, const ref_ctx *c, const char *args, size_t n,
 	if (!piece_sep(args, n, ';', m, &arg, &argl) || argl < 2 || !strchr("TRB", *arg))
 		return TV_NONE;
 	/* the path is up to '|', the steps after; the value may point into
-	 * the path's text, which made_text keeps */
+	 * the path's text, which rs_made_text keeps */
 	const char *bar = memchr(arg, '|', argl);
 	size_t pl = bar ? (size_t)(bar - arg - 1) : argl - 1;
-	const char *apath = made_text(R, arg + 1, pl);
+	const char *apath = rs_made_text(R, arg + 1, pl);
 	char *asteps =
 		bar ? pt_xstrndup(bar + 1, argl - (size_t)(bar + 1 - arg)) : pt_xstrndup("", 0);
 	tval v = chain_value(R, c, *arg, apath, asteps, depth + 1);
@@ -879,6 +920,23 @@ done:
 uint32_t rs_recv_type(resolver *R, const ref_ctx *c, const fact_ref *r)
 {
 	return recv_value(R, c, r).ent;
+}
+
+recv_type rs_recv(resolver *R, const ref_ctx *c, const fact_ref *r)
+{
+	tval v = recv_value(R, c, r);
+	recv_type t = {v.ent, v.ext};
+	switch (v.wrap) {
+	case W_OPTION: t.ext = (seg){"Option", 6}; break;
+	case W_RESULT: t.ext = (seg){"Result", 6}; break;
+	case W_ITER: t.ext = (seg){"", 0}; break;
+	case W_PTR: t.ext = (seg){"NonNull", 7}; break;
+	case W_TUPLE: t.ext = (seg){"()", 2}; break;
+	default: break;
+	}
+	if (v.wrap != W_NONE)
+		t.ent = NONE;
+	return t;
 }
 
 /* `T::A::f()`: f of the trait bounding associated type A (`type A: Tr;`)

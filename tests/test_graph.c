@@ -465,12 +465,14 @@ static void test_macro_body_calls(void **state)
 	assert_answer(&w, "callees", "t::Src::next_u8", "t::Src::left,t::Src::skip");
 	assert_answer(&w, "callees", "t::Src::next_u16", "t::Src::skip");
 	/* the forwarding methods made at both invocations (for `Box<T>` and
-	 * `&mut T`, named `_`) call the trait's */
-	assert_answer(&w, "callers", "t::Src::left", "t::Box::left,t::Src::next_u8,t::_::left");
-	assert_answer(&w, "callers", "t::Src::skip",
-		      "t::Box::skip,t::Src::next_u16,t::Src::next_u8,t::_::skip");
+	 * `&mut T`, the latter named under its impl) call the trait's */
+	assert_answer(&w, "callers", "t::Src::left",
+		      "t::<impl Src for &mut T>::left,t::Box::left,t::Src::next_u8");
+	assert_answer(
+		&w, "callers", "t::Src::skip",
+		"t::<impl Src for &mut T>::skip,t::Box::skip,t::Src::next_u16,t::Src::next_u8");
 	/* the same written out of a macro */
-	assert_answer(&w, "callers", "t::Len::len", "t::_::len");
+	assert_answer(&w, "callers", "t::Len::len", "t::<impl Len for &T>::len");
 	/* each call is where the definition writes it */
 	query_results r = {0};
 	assert_int_equal(query_references(w.txn, one(&w, "t::Src::left"), 0, &r), 0);
@@ -690,6 +692,60 @@ static void test_split_seq(void **state)
 	assert_answer(&w, "callees", "t::firsts", "t::B::go");
 	assert_answer(&w, "callees", "t::lasts", "t::C::go");
 	assert_answer(&w, "callees", "t::Set::last", "t::Iv::lo");
+	ws_free(&w);
+}
+
+/* A receiver whose type the code states and that lies outside the
+ * workspace (Vec, slices, String, Option, primitives) calls its own
+ * method, never a same-named one of a workspace type (Other's); a
+ * workspace trait implemented for that type (exactly, or by a blanket
+ * impl whose bounds it meets) is the one exception; a std type's inherent
+ * method wins over the trait the code implements for it (`impl Off for
+ * u64`). Checked with rustc -Zunpretty=thir-tree. */
+static void test_std_receivers(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"pub struct Other;\n"
+		"impl Other {\n"
+		"    pub fn capacity(&self) -> usize { 0 }\n"
+		"    pub fn len(&self) -> usize { 0 }\n"
+		"    pub fn leading_zeros(&self) -> u32 { 0 }\n"
+		"    pub fn as_str(&self) {}\n"
+		"    pub fn unwrap(&self) {}\n"
+		"}\n"
+		"pub trait Ext { fn ext_m(&self); }\n"
+		"impl Ext for Vec<u8> { fn ext_m(&self) {} }\n"
+		"pub trait Shout { fn shout(&self) {} }\n"
+		"impl<T: AsRef<str>> Shout for T {}\n"
+		"pub trait Stream {}\n"
+		"pub trait StreamExt { fn map(&self) {} }\n"
+		"impl<T: Stream> StreamExt for T {}\n"
+		"pub trait Off { fn wrapping_add(self, o: Self) -> Self; }\n"
+		"impl Off for u64 { fn wrapping_add(self, o: Self) -> Self { self.wrapping_add(o) "
+		"} "
+		"}\n"
+		"pub struct Table { pub entries: Vec<u8>, pub slice: &'static [u8], pub name: "
+		"String, "
+		"pub count: u32 }\n"
+		"impl Table {\n"
+		"    pub fn sizes(&self, limbs: &[u64], o: Option<Other>) -> usize {\n"
+		"        let c = self.entries.capacity();\n"
+		"        let l = self.slice.len() + limbs.len();\n"
+		"        let z = self.count.leading_zeros();\n"
+		"        let _s = self.name.as_str();\n"
+		"        self.entries.ext_m();\n"
+		"        self.name.shout();\n"
+		"        let _ = self.entries.iter().map(|x| x + 1);\n"
+		"        o.unwrap();\n"
+		"        c + l + z as usize\n"
+		"    }\n"
+		"}\n",
+		NULL);
+	assert_answer(&w, "callees", "t::Table::sizes",
+		      "t::Ext::ext_m,t::Shout::shout,t::Vec::ext_m");
+	assert_answer(&w, "callees", "t::u64::wrapping_add", "");
 	ws_free(&w);
 }
 
@@ -1098,6 +1154,7 @@ int main(void)
 		cmocka_unit_test(test_match_values),
 		cmocka_unit_test(test_split_seq),
 		cmocka_unit_test(test_generic_closure_params),
+		cmocka_unit_test(test_std_receivers),
 		cmocka_unit_test(test_turbofish_results),
 		cmocka_unit_test(test_value_namespace_use),
 		cmocka_unit_test(test_resolve_version),
