@@ -364,6 +364,78 @@ static void test_reexport_targets(void **state)
 	ws_free(&w);
 }
 
+/* The path of the one entity target names. */
+static char *path_of(ws *w, const char *target)
+{
+	rec_entity e;
+	assert_int_equal(query_entity(w->txn, one(w, target), &e), 0);
+	return strdup(e.qpath);
+}
+
+#define assert_target(w, target, expected)                                                         \
+	do {                                                                                       \
+		char *got_ = path_of((w), (target));                                               \
+		if (strcmp(got_, (expected)) != 0)                                                 \
+			fail_msg("target %s: expected %s, got %s", target, expected, got_);        \
+		free(got_);                                                                        \
+	} while (0)
+
+/* A path target is resolved the way `use` resolves it: through `pub use`
+ * re-exports (renamed, of private modules, globs), and nothing stands in
+ * for a path that leads nowhere (the issue's tokio::spawn,
+ * tokio::sync::Mutex, tokio::runtime::Runtime, syn::Item, clap::Parser
+ * shapes; checked with rustc); a name the tool prints is a target. */
+static void test_use_rule_targets(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"mod task;\npub mod sync;\npub mod runtime;\nmod item;\nmod loom;\nmod parser;\n"
+		"mod derive;\npub use task::spawn;\npub use task::spawn as launch;\n"
+		"pub use task::Handle;\npub use item::Item;\npub use crate::derive::Parser;\n"
+		"pub mod prelude { pub use crate::item::*; }\npub mod iter { pub type Item = u8; "
+		"}\n",
+		"src/task.rs",
+		"pub fn spawn() {}\npub struct Handle;\nimpl Handle { pub fn spawn(&self) {} }\n",
+		"src/sync/mod.rs", "mod mutex;\npub use self::mutex::Mutex;\n", "src/sync/mutex.rs",
+		"pub struct Mutex;\n", "src/runtime.rs",
+		"mod imp { pub struct Runtime; }\npub use self::imp::Runtime;\n#[cfg(test)]\nmod "
+		"tests { pub struct Runtime; }\n",
+		"src/item.rs", "pub enum Item { Fn, Struct }\npub struct Other;\n", "src/loom.rs",
+		"pub mod mocked { pub mod sync { pub struct Mutex; } }\n", "src/parser.rs",
+		"pub mod parser { pub struct Parser; }\n", "src/derive.rs",
+		"pub trait Parser { fn parse() -> Self; }\nimpl Parser for crate::task::Handle { "
+		"fn "
+		"parse() -> Self { crate::task::Handle } }\n",
+		NULL);
+	assert_target(&w, "t::spawn", "t::task::spawn");
+	assert_target(&w, "t::launch", "t::task::spawn");
+	assert_target(&w, "t::sync::Mutex", "t::sync::mutex::Mutex");
+	assert_target(&w, "t::runtime::Runtime", "t::runtime::imp::Runtime");
+	assert_target(&w, "t::Item", "t::item::Item");
+	assert_target(&w, "t::prelude::Other", "t::item::Other");
+	assert_target(&w, "t::Parser", "t::derive::Parser");
+	assert_target(&w, "t::Handle::spawn", "t::task::Handle::spawn");
+	/* names the tool prints */
+	assert_target(&w, "t::derive::<impl Parser for crate::task::Handle>",
+		      "t::derive::<impl Parser for crate::task::Handle>");
+	assert_target(&w, "t::derive::Handle::parse", "t::derive::Handle::parse");
+	/* nothing stands in: no `Handle` in sync, no `Runtime` at the root */
+	query_ids ids = {0};
+	assert_int_equal(query_targets(w.txn, "t::sync::Handle", &ids), 0);
+	assert_int_equal(ids.n, 0);
+	assert_int_equal(query_targets(w.txn, "t::nothing::Runtime", &ids), 0);
+	assert_int_equal(ids.n, 0);
+	/* ... but the closest are offered */
+	assert_int_equal(query_target_suggestions(w.txn, "t::sync::Handle", 2, &ids), 0);
+	assert_int_equal(ids.n, 1);
+	rec_entity e;
+	assert_int_equal(query_entity(w.txn, ids.v[0], &e), 0);
+	assert_string_equal(e.qpath, "t::task::Handle");
+	pt_vec_free(&ids);
+	ws_free(&w);
+}
+
 static void test_incremental_reresolves(void **state)
 {
 	(void)state;
@@ -1142,6 +1214,7 @@ int main(void)
 		cmocka_unit_test(test_blast_radius_deep_via),
 		cmocka_unit_test(test_targets),
 		cmocka_unit_test(test_reexport_targets),
+		cmocka_unit_test(test_use_rule_targets),
 		cmocka_unit_test(test_incremental_reresolves),
 		cmocka_unit_test(test_loose_folder),
 		cmocka_unit_test(test_session_fast_path),
