@@ -220,8 +220,8 @@ void rs_ext_register_member(resolver *R, const char *key, const char *name, uint
 
 /* The std type a method call on key reaches by auto-deref. */
 static const char *const std_deref[][2] = {
-	{"String", "str"}, {"Vec", "[]"}, {"PathBuf", "Path"}, {"OsString", "OsStr"},
-	{"CString", "CStr"},
+	{"String", "str"},     {"Vec", "[]"},       {"PathBuf", "Path"},
+	{"OsString", "OsStr"}, {"CString", "CStr"},
 };
 
 static bool std_has(seg key, seg name)
@@ -307,14 +307,19 @@ static bool key_has(resolver *R, seg key, uint32_t tr)
  * iterator (key "") the iterator traits. Any other std bound (Fn, Future,
  * Read, Error...) is taken as not met. */
 static const char *const common_std_traits[] = {
-	"Sized",     "Send",  "Sync",       "Unpin",   "Clone",  "Copy", "Debug", "Display",
-	"PartialEq", "Eq",    "PartialOrd", "Ord",     "Hash",   "Default", "AsRef", "Borrow",
-	"ToString",  "Into",  "From",       "ToOwned", NULL};
-static const char *const iter_std_traits[] = {"Sized",       "Send",
-					      "Sync",        "Unpin",
-					      "Iterator",    "IntoIterator",
-					      "DoubleEndedIterator", "ExactSizeIterator",
-					      "FusedIterator", NULL};
+	"Sized",   "Send",      "Sync",     "Unpin",      "Clone", "Copy",    "Debug",
+	"Display", "PartialEq", "Eq",       "PartialOrd", "Ord",   "Hash",    "Default",
+	"AsRef",   "Borrow",    "ToString", "Into",       "From",  "ToOwned", NULL};
+static const char *const iter_std_traits[] = {"Sized",
+					      "Send",
+					      "Sync",
+					      "Unpin",
+					      "Iterator",
+					      "IntoIterator",
+					      "DoubleEndedIterator",
+					      "ExactSizeIterator",
+					      "FusedIterator",
+					      NULL};
 
 static bool std_bound_met(const char *trait_name, seg key)
 {
@@ -349,7 +354,8 @@ static bool blanket_covers(resolver *R, uint32_t ie, seg key)
 		if (len > param.n && !memcmp(gs, param.p, param.n) && gs[param.n] == ':') {
 			char *b = pt_xstrndup(gs + param.n + 1, len - param.n - 1);
 			char *save = NULL;
-			for (char *t = strtok_r(b, "+", &save); t && ok; t = strtok_r(NULL, "+", &save)) {
+			for (char *t = strtok_r(b, "+", &save); t && ok;
+			     t = strtok_r(NULL, "+", &save)) {
 				char *lt = strchr(t, '<');
 				if (lt)
 					*lt = 0;
