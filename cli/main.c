@@ -61,7 +61,8 @@ static void usage(FILE *f)
 		   "\n"
 		   "TARGET: a name (parse_group), a path suffix (ParserI::parse_group) or "
 		   "FILE:LINE[:COL]\n"
-		   "options: --db DIR (or PARSELTONGUE_DB), --json, --limit N, --jobs N, --quiet\n"
+		   "options: --db DIR (or PARSELTONGUE_DB), --json, --limit N, --jobs N, --quiet,\n"
+		   "         --warnings N|all (onboard: how many warnings to show, default 20)\n"
 		   "database: <workspace>/.cache/parseltongue/ unless --db or PARSELTONGUE_DB says "
 		   "otherwise\n");
 }
@@ -84,26 +85,20 @@ static long number(const char *name, const char *s)
 static int parse_opts(int argc, char **argv, cli_opts *o)
 {
 	static const struct option longs[] = {
-		{"db", required_argument, 0, 'd'},
-		{"json", no_argument, 0, 'j'},
-		{"limit", required_argument, 0, 'l'},
-		{"depth", required_argument, 0, 'D'},
-		{"tokens", required_argument, 0, 't'},
-		{"jobs", required_argument, 0, 'J'},
-		{"quiet", no_argument, 0, 'q'},
-		{"format", required_argument, 0, 'f'},
-		{"query", no_argument, 0, 'Q'},
-		{"level", required_argument, 0, 'L'},
-		{"full", no_argument, 0, 'F'},
-		{"n", required_argument, 0, 'n'},
-		{"help", no_argument, 0, 'h'},
-		{"output", required_argument, 0, 'o'},
-		{0, 0, 0, 0},
+		{"db", required_argument, 0, 'd'},       {"json", no_argument, 0, 'j'},
+		{"limit", required_argument, 0, 'l'},    {"depth", required_argument, 0, 'D'},
+		{"tokens", required_argument, 0, 't'},   {"jobs", required_argument, 0, 'J'},
+		{"quiet", no_argument, 0, 'q'},          {"format", required_argument, 0, 'f'},
+		{"query", no_argument, 0, 'Q'},          {"level", required_argument, 0, 'L'},
+		{"full", no_argument, 0, 'F'},           {"n", required_argument, 0, 'n'},
+		{"help", no_argument, 0, 'h'},           {"output", required_argument, 0, 'o'},
+		{"warnings", required_argument, 0, 'W'}, {0, 0, 0, 0},
 	};
 	o->depth = 3;
 	o->tokens = 2000;
 	o->limit = 0;
 	o->n = 1000;
+	o->warnings = 20;
 	int c;
 	long v = 0;
 	optind = 1;
@@ -141,6 +136,15 @@ static int parse_opts(int argc, char **argv, cli_opts *o)
 			if ((v = number("n", optarg)) < 1)
 				return -1;
 			o->n = (size_t)v;
+			break;
+		case 'W':
+			if (strcmp(optarg, "all") == 0) {
+				o->warnings = SIZE_MAX;
+			} else {
+				if ((v = number("warnings", optarg)) < 0)
+					return -1;
+				o->warnings = (size_t)v;
+			}
 			break;
 		case 'h': usage(stdout); exit(EXIT_OK);
 		default: return -1;
@@ -217,7 +221,7 @@ int cli_open_db(const cli_opts *o, const char *root, bool write, store **st)
 typedef struct {
 	bool tty, quiet;
 	uint64_t t0;
-	uint32_t warnings;
+	size_t warnings, shown_max;
 } progress_state;
 
 static void on_progress(void *ctx, size_t done, size_t total)
@@ -238,13 +242,23 @@ static void on_warn(void *ctx, const char *path, const char *what)
 {
 	progress_state *p = ctx;
 	p->warnings++;
-	if (!p->quiet && p->warnings <= 20) {
+	if (!p->quiet && p->warnings <= p->shown_max) {
 		if (p->tty)
 			fputc('\r', stderr);
 		fprintf(stderr, "warning: %s: %s\n", path, what);
-	} else if (!p->quiet && p->warnings == 21) {
-		fprintf(stderr, "warning: (more warnings not shown)\n");
 	}
+}
+
+/* The warnings the cap held back: how many, and how to see them. */
+static void warnings_left(const progress_state *p)
+{
+	if (p->quiet || p->warnings <= p->shown_max)
+		return;
+	size_t more = p->warnings - p->shown_max;
+	fprintf(stderr,
+		"warning: %zu more warning%s not shown (`--warnings all` shows every one; "
+		"`--warnings N` the first N)\n",
+		more, more == 1 ? "" : "s");
 }
 
 static int cmd_onboard(const cli_opts *o)
@@ -277,7 +291,7 @@ static int cmd_onboard(const cli_opts *o)
 		free(dir);
 		return EXIT_DB;
 	}
-	progress_state ps = {isatty(2), o->quiet, pt_now_ns(), 0};
+	progress_state ps = {isatty(2), o->quiet, pt_now_ns(), 0, o->warnings};
 	index_opts io = {.root = root,
 			 .jobs = o->jobs,
 			 .force = o->full,
@@ -287,6 +301,7 @@ static int cmd_onboard(const cli_opts *o)
 	index_report rep;
 	rc = index_run(s, &io, &rep);
 	store_close(s);
+	warnings_left(&ps);
 	if (rc == PT_ECORRUPT) {
 		/* the records cannot be trusted: the index is rebuilt, once */
 		fprintf(stderr, "%s: database %s is damaged: rebuilding it\n", prog, dir);

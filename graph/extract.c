@@ -1320,7 +1320,8 @@ void ex_walk(pt_extractor *x, TSTreeCursor *c, TSNode root, size_t d0)
 }
 
 /* ERROR and MISSING nodes, looking only inside subtrees that have errors. */
-static uint32_t count_errors(pt_extractor *x, TSNode root)
+/* ERROR and MISSING nodes under root; *first gets the line of the first. */
+static uint32_t count_errors(pt_extractor *x, TSNode root, uint32_t *first)
 {
 	TSTreeCursor *c = &x->aux;
 	uint32_t count = 0;
@@ -1330,7 +1331,10 @@ static uint32_t count_errors(pt_extractor *x, TSNode root)
 	ts_tree_cursor_reset(c, root);
 	for (;;) {
 		TSNode n = ts_tree_cursor_current_node(c);
-		count += ts_node_symbol(n) == SYM_ERROR || ts_node_is_missing(n);
+		if (ts_node_symbol(n) == SYM_ERROR || ts_node_is_missing(n)) {
+			if (!count++)
+				*first = ts_node_start_point(n).row;
+		}
 		if (ts_node_has_error(n) && ts_tree_cursor_goto_first_child(c)) {
 			depth++;
 			continue;
@@ -1413,7 +1417,10 @@ int pt_extractor_text_tree(pt_extractor *x, const char *text, size_t len, const 
 	for (size_t i = 0; i < x->subtrees.n; i++)
 		ts_tree_delete(x->subtrees.v[i]);
 	pt_vec_clear(&x->subtrees);
-	out->n_errors += count_errors(x, root);
+	uint32_t first = 0, errors = count_errors(x, root, &first);
+	if (errors && !out->n_errors)
+		out->first_error_line = first;
+	out->n_errors += errors;
 	out->n_lines += count_lines(text, len);
 	if (out_tree)
 		*out_tree = pt_tree_wrap(t);

@@ -218,6 +218,10 @@ typedef struct {
 	pt_strpool pool;
 	uint32_t n_errors; /* tree-sitter ERROR/MISSING nodes seen */
 	uint32_t n_lines;
+	/* 0-based line of the first ERROR/MISSING node, when n_errors > 0.
+	 * Set by the extractor for its warning; not encoded (a decoded blob
+	 * has 0). */
+	uint32_t first_error_line;
 } pt_facts;
 
 void pt_facts_init(pt_facts *f);

@@ -32,7 +32,8 @@ typedef struct {
 	rec_file old;
 	/* filled by the workers */
 	rec_file rec;
-	bool same_hash; /* content unchanged: only the stat data moves */
+	uint32_t error_line; /* 0-based line of the first syntax error, when rec.errors */
+	bool same_hash;      /* content unchanged: only the stat data moves */
 	pt_facts facts;
 	pt_strbuf blob;
 } job;
