@@ -300,6 +300,8 @@ static int cmd_onboard(const cli_opts *o)
 			 .ctx = &ps};
 	index_report rep;
 	rc = index_run(s, &io, &rep);
+	if (rc == PT_OK)
+		store_stamp_settled(s); /* the next command need not check what we wrote */
 	store_close(s);
 	warnings_left(&ps);
 	if (rc == PT_ECORRUPT) {
