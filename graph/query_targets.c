@@ -125,9 +125,9 @@ static void children(tctx *t, const rec_entity *parent, tseg seg, query_ids *out
 	qi_by_name(t->txn, nm.p, nm.n, &c);
 	for (size_t i = 0; i < c.n; i++) {
 		rec_entity e;
-		if (query_entity(t->txn, c.v[i], &e) == PT_OK && strlen(e.qpath) == pl + 2 + seg.n &&
-		    !memcmp(e.qpath, parent->qpath, pl) && !memcmp(e.qpath + pl, "::", 2) &&
-		    !memcmp(e.qpath + pl + 2, seg.p, seg.n))
+		if (query_entity(t->txn, c.v[i], &e) == PT_OK &&
+		    strlen(e.qpath) == pl + 2 + seg.n && !memcmp(e.qpath, parent->qpath, pl) &&
+		    !memcmp(e.qpath + pl, "::", 2) && !memcmp(e.qpath + pl + 2, seg.p, seg.n))
 			push_unique(out, c.v[i]);
 	}
 	pt_vec_free(&c);
