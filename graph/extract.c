@@ -627,13 +627,13 @@ static bool in_impl_or_trait(const pt_extractor *x, size_t d)
 	return up_role(x, d, 1) == R_DECL_LIST && (r == R_IMPL || r == R_TRAIT);
 }
 
-/* A fn's return type path; 0 for `impl Trait`, generic params, tuples. */
+/* A fn's return type path; 0 for `impl Trait` and tuples; a generic
+ * parameter (`-> T`, `-> Pin<&mut R>`) gives its name, which the
+ * resolver reads with the fn's own bounds. */
 static uint32_t ret_path(pt_extractor *x, TSNode rt)
 {
 	x->tmp.len = 0;
 	if (null(rt) || ex_type_norm(x, rt, TY_UNWRAP | TY_ELEM, &x->tmp, 0) != TY_PATH)
-		return 0;
-	if (!memmem(x->tmp.buf, x->tmp.len, "::", 2) && ex_gen_find(x, x->tmp.buf, x->tmp.len))
 		return 0;
 	return ex_intern_buf(x, &x->tmp);
 }

@@ -223,6 +223,16 @@ int ex_type_norm(pt_extractor *x, TSNode t, int opts, pt_strbuf *out, int depth)
 		} else if (s == S->generic_type) {
 			TSNode base = child(t, x->F.type);
 			TSNode arg = {0};
+			size_t bn;
+			const char *b = type_base_name(x, base, &bn);
+			if ((opts & TY_UNWRAP) && b && text_is(b, bn, "Pin")) {
+				/* a Pin derefs to what its pointer points to */
+				TSNode p = ex_first_type_arg(x, t);
+				if (!null(p)) {
+					t = p;
+					continue;
+				}
+			}
 			if ((opts & TY_UNWRAP) && !unwrapped && ex_is_smart_pointer(x, base))
 				arg = ex_first_type_arg(x, t);
 			else if ((opts & TY_ELEM) && is_elem_wrapper(x, base))

@@ -78,7 +78,9 @@ typedef struct {
 	                        for Box<T>` → "Box") */
 	uint32_t impl_trait; /* impls: trait path, or 0 */
 	uint32_t ret_type;   /* fns: return type path ("Self", "Parser",
-	                        "Option<Parser>" ...), 0 when none; std
+	                        "Option<Parser>" ...; a generic parameter of
+	                        the fn or its impl by its name, "T"), 0 when
+	                        none; Pin<P> is what P points to; std
 	                        containers keep their element type as
 	                        "Option<T>", "Result<T>", "Vec<T>",
 	                        "VecDeque<T>", "NonNull<T>", "[]<T>" (slices and arrays; not
