@@ -227,6 +227,16 @@ static void emit_calls(resolver *R, const ref_ctx *c, idlist *cands, const fact_
 	}
 }
 
+/* Whether method m is declared by a trait or a trait's impl. */
+static bool of_trait(const resolver *R, uint32_t m)
+{
+	const ent_aux *a = &R->aux.v[m];
+	if (a->item < 0 || fitem(R, a->src, a->item)->parent < 0)
+		return false;
+	const fact_item *p = fitem(R, a->src, fitem(R, a->src, a->item)->parent);
+	return p->kind == PT_TRAIT || (p->kind == PT_IMPL && (p->flags & FI_TRAIT_IMPL));
+}
+
 static void do_method_call(resolver *R, const ref_ctx *c, const fact_ref *r)
 {
 	const char *name = fstr(R, c->src, r->name);
@@ -234,6 +244,7 @@ static void do_method_call(resolver *R, const ref_ctx *c, const fact_ref *r)
 	idlist cands = {0};
 	int flags = 0;
 	bool typed = false; /* the receiver's type is known: no guess by name */
+	bool traits_only = false;
 	if (r->recv_kind == RECV_BOUND) {
 		rs_bound_methods(R, c, fstr(R, c->src, r->recv_path), nm, &cands);
 		flags = EDGE_TRAIT_CALL;
@@ -251,6 +262,12 @@ static void do_method_call(resolver *R, const ref_ctx *c, const fact_ref *r)
 			rs_assoc(R, t.ent, nm, &cands);
 			if (ekind(R, t.ent) == PT_TRAIT)
 				flags = EDGE_TRAIT_CALL;
+			else if (!cands.n)
+				rs_deref_methods(R, c, t.ent, nm, &cands);
+			/* a type of ours without that method: another type's own
+			 * method is never it, a trait's may be (a derive, a blanket
+			 * or macro-made impl we do not see) */
+			traits_only = true;
 		}
 	}
 	if (!cands.n && !typed) {
@@ -260,12 +277,13 @@ static void do_method_call(resolver *R, const ref_ctx *c, const fact_ref *r)
 		size_t n = 0;
 		for (uint32_t it = mm_first(&R->mm, key_of(K_METHODNAME, 0, name, strlen(name)));
 		     it; it = mm_next(&R->mm, it))
-			n++;
+			n += !traits_only || of_trait(R, mm_val(&R->mm, it));
 		if (n && n <= MAX_GUESSES) {
 			for (uint32_t it =
 				     mm_first(&R->mm, key_of(K_METHODNAME, 0, name, strlen(name)));
 			     it; it = mm_next(&R->mm, it))
-				list_add(&cands, mm_val(&R->mm, it));
+				if (!traits_only || of_trait(R, mm_val(&R->mm, it)))
+					list_add(&cands, mm_val(&R->mm, it));
 			prefer(R, c, &cands, true);
 			if (cands.n > 1 || pt_std_method_count() == 0 ||
 			    pt_is_std_method(name, strlen(name)))
@@ -573,8 +591,9 @@ bool pt_resolver_same_shape(const pt_resolver *R, size_t src, const pt_facts *b)
 		    !str_eq(a, x->ret_type, b, y->ret_type) ||
 		    !str_eq(a, x->generics, b, y->generics))
 			return false;
-		/* an impl's header names it and keys its self type (resolve_ext.c) */
-		if (x->kind == PT_IMPL && !str_eq(a, x->sig, b, y->sig))
+		/* an impl's header names it and keys its self type (resolve_ext.c);
+		 * a trait's declares its supertraits */
+		if ((x->kind == PT_IMPL || x->kind == PT_TRAIT) && !str_eq(a, x->sig, b, y->sig))
 			return false;
 		/* impl members are found by span containment */
 		if ((x->span.start_byte < x->span.end_byte) !=

@@ -168,6 +168,17 @@ static bool type_key_of(const char *t, size_t n, seg generics, seg *key)
 	return key->n > 0;
 }
 
+bool rs_is_primitive(const char *t, size_t n)
+{
+	static const char *const prims[] = {"u8",  "u16", "u32",  "u64",  "u128", "usize",
+					    "i8",  "i16", "i32",  "i64",  "i128", "isize",
+					    "f32", "f64", "bool", "char", "str",  NULL};
+	for (const char *const *p = prims; *p; p++)
+		if (strlen(*p) == n && !memcmp(*p, t, n))
+			return true;
+	return false;
+}
+
 bool rs_type_key(const char *t, size_t n, seg *key)
 {
 	seg none = {"", 0};
@@ -181,9 +192,15 @@ uint32_t rs_impl_ext_key(resolver *R, uint32_t src, const fact_item *it)
 	seg g, tr, self, key;
 	const char *is = fstr(R, src, it->impl_self);
 	if (*is) {
-		/* a path: its last segment (the facts have it for macro-made
-		 * headers too) */
+		/* a path the code says lies outside (a primitive, std's, another
+		 * crate's): its last segment (the facts have it for macro-made
+		 * headers too); not a name of ours we do not see (a type a macro
+		 * declares) */
 		const char *last = rs_last_seg(is);
+		uint32_t ie = R->fi[src].item_ent[it - R->src[src].facts->items.v];
+		if (!rs_is_primitive(is, strlen(is)) &&
+		    !rs_external_path(R, R->aux.v[ie].escope, is))
+			return NONE;
 		return rs_made_id(R, last, strlen(last));
 	}
 	if (!rs_impl_header(fstr(R, src, it->sig), &g, &tr, &self) ||

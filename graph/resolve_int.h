@@ -130,6 +130,7 @@ enum {
 	K_IMPLEXT,   /* impl entity → index in R.made of its self type's key */
 	K_EXTTRAIT,  /* key of a type outside the workspace → trait implemented for it */
 	K_EXTTASSOC, /* "key\tname" → member of such an impl */
+	K_SUPERS,    /* trait → NONE, then its supertraits (read once) */
 	K_BLANKET,   /* item name → impl of a trait for a generic parameter
 	                (`impl<T: B> Tr for T`) whose trait has that item */
 };
@@ -314,6 +315,9 @@ void rs_bound_methods(resolver *R, const ref_ctx *c, const char *bounds, seg nam
 /* `T::A::f()`: f of the trait bounding associated type at of T's bounds, added to out. */
 void rs_assoc_bound_methods(resolver *R, const ref_ctx *c, const char *bounds, const char *at,
 			    seg name, idlist *out);
+/* The methods called name that type t reaches through its Deref impl's
+ * Target (`impl Deref for W { type Target = Inner; }`), added to out. */
+void rs_deref_methods(resolver *R, const ref_ctx *c, uint32_t t, seg name, idlist *out);
 /* The type entity a method call's receiver descriptor names, or NONE. */
 uint32_t rs_recv_type(resolver *R, const ref_ctx *c, const fact_ref *r);
 /* A receiver's type: a workspace type (or the trait it is known through),
@@ -334,6 +338,8 @@ const char *rs_made_text(resolver *R, const char *s, size_t n);
 /* The parts of an impl header (an impl's sig): its generic parameter list,
  * its trait and its self type as written (seg.n 0 when absent). */
 bool rs_impl_header(const char *sig, seg *generics, seg *trait, seg *self);
+/* Whether t[0..n) is a primitive type's name (u8 .. f64, bool, char, str). */
+bool rs_is_primitive(const char *t, size_t n);
 /* The key of a type written t[0..n) outside the workspace ("Vec", "[]"),
  * false when it has none (pointers, fn types, trait objects). */
 bool rs_type_key(const char *t, size_t n, seg *key);

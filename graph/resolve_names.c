@@ -908,15 +908,114 @@ static void lookup(resolver *R, uint32_t sc, seg name, idlist *out, int depth)
 	lookup_module_cached(R, (uint32_t)s, name, out, depth);
 }
 
+/* The bounds in s[0..n) (`B + C<X> + ?Sized + 'a`), each resolved as a
+ * trait in scope sc with Self = self, added to out. */
+static void bound_traits(resolver *R, uint32_t sc, uint32_t self, const char *s, size_t n,
+			 idlist *out)
+{
+	size_t i = 0;
+	while (i < n) {
+		size_t start = i;
+		int depth = 0;
+		for (; i < n && (depth || s[i] != '+'); i++)
+			depth += (s[i] == '<' || s[i] == '(') - (s[i] == '>' || s[i] == ')');
+		const char *b = s + start, *e = s + i;
+		while (b < e && (*b == ' ' || *b == '?'))
+			b++;
+		const char *lt = memchr(b, '<', (size_t)(e - b)),
+			   *pa = memchr(b, '(', (size_t)(e - b));
+		if (lt)
+			e = lt;
+		if (pa && pa < e)
+			e = pa;
+		while (e > b && e[-1] == ' ')
+			e--;
+		if (e > b && *b != '\'') {
+			char *path = pt_xstrndup(b, (size_t)(e - b));
+			idlist c = {0};
+			rs_resolve_path(R, sc, path, self, &c, 0);
+			for (size_t k = 0; k < c.n; k++)
+				if (ekind(R, c.v[k]) == PT_TRAIT && c.v[k] != self)
+					list_add(out, c.v[k]);
+			pt_vec_free(&c);
+			free(path);
+		}
+		i++;
+	}
+}
+
+/* The supertraits of trait tr as its declaration writes them (`trait A:
+ * B + C`, `where Self: D`), resolved where it is declared. */
+static void supertraits(resolver *R, uint32_t tr, idlist *out)
+{
+	const ent_aux *a = &R->aux.v[tr];
+	if (a->item < 0)
+		return;
+	const char *sig = fstr(R, a->src, fitem(R, a->src, a->item)->sig), *p = sig;
+	while ((p = strstr(p, "trait ")) && p > sig &&
+	       (isalnum((unsigned char)p[-1]) || p[-1] == '_'))
+		p++;
+	if (!p)
+		return;
+	p += 6;
+	while (isalnum((unsigned char)*p) || *p == '_')
+		p++;
+	while (*p == ' ')
+		p++;
+	if (*p == '<')
+		for (int depth = 0; *p; p++) {
+			depth += (*p == '<') - (*p == '>');
+			if (!depth) {
+				p++;
+				break;
+			}
+		}
+	while (*p == ' ')
+		p++;
+	const char *w = strstr(p, " where ");
+	if (*p == ':') {
+		p++;
+		bound_traits(R, a->escope, tr, p, w ? (size_t)(w - p) : strlen(p), out);
+	}
+	for (const char *s = w ? strstr(w, "Self:") : NULL; s; s = strstr(s + 5, "Self:")) {
+		const char *e = s + 5;
+		for (int depth = 0; *e && (depth || *e != ','); e++)
+			depth += (*e == '<' || *e == '(') - (*e == '>' || *e == ')');
+		bound_traits(R, a->escope, tr, s + 5, (size_t)(e - s - 5), out);
+	}
+}
+
+static void trait_items(resolver *R, uint32_t tr, seg name, idlist *out, int depth)
+{
+	for (uint32_t it = mm_first(&R->mm, key_of(K_TRAITITEM, tr, name.p, name.n)); it;
+	     it = mm_next(&R->mm, it))
+		list_add(out, mm_val(&R->mm, it));
+	if (out->n || depth > 4)
+		return;
+	/* an item of a supertrait is one of the trait's too; a trait's
+	 * supertraits are read once (K_SUPERS holds NONE first, then them) */
+	uint64_t key = key_of(K_SUPERS, tr, "", 0);
+	if (!mm_first(&R->mm, key)) {
+		idlist sup = {0};
+		mm_add(&R->mm, key, NONE);
+		supertraits(R, tr, &sup);
+		for (size_t i = 0; i < sup.n; i++)
+			mm_add(&R->mm, key, sup.v[i]);
+		pt_vec_free(&sup);
+	}
+	for (uint32_t it = mm_first(&R->mm, key); it; it = mm_next(&R->mm, it))
+		if (mm_val(&R->mm, it) != NONE)
+			trait_items(R, mm_val(&R->mm, it), name, out, depth + 1);
+}
+
 /* Associated item `name` of type or trait ent: inherent and trait impls'
- * items, then the default items of traits the type implements. */
+ * items, then the default items of traits the type implements; a trait's
+ * own items, else its supertraits'. */
 void rs_assoc(resolver *R, uint32_t ent, seg name, idlist *out)
 {
 	int k = ekind(R, ent);
 	if (k == PT_TRAIT) {
-		for (uint32_t it = mm_first(&R->mm, key_of(K_TRAITITEM, ent, name.p, name.n)); it;
-		     it = mm_next(&R->mm, it))
-			list_add(out, mm_val(&R->mm, it));
+		trait_items(R, ent, name, out, 0);
 		return;
 	}
 	for (uint32_t it = mm_first(&R->mm, key_of(K_ASSOC, ent, name.p, name.n)); it;

@@ -158,10 +158,6 @@ static uint32_t bound_trait(resolver *R, const ref_ctx *c, const char *name)
 static tval tv_parse_d(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self, const char *s,
 		       size_t n, int depth);
 
-static const char *const primitives[] = {"u8",   "u16",  "u32", "u64",    "u128",  "usize", "i8",
-					 "i16",  "i32",  "i64", "i128",   "isize", "f32",   "f64",
-					 "bool", "char", "str", "String", NULL};
-
 /* A type path that names no workspace type, read in scope sc: the key of
  * a type outside the workspace when the code says it is one (a primitive,
  * a std type, a path into a crate that is not the workspace's, also
@@ -170,7 +166,7 @@ static const char *const primitives[] = {"u8",   "u16",  "u32", "u64",    "u128"
 static seg ext_key(resolver *R, uint32_t sc, const char *path, size_t n)
 {
 	seg none = {NULL, 0}, key;
-	if (in_list(path, n, primitives))
+	if (rs_is_primitive(path, n) || text_eq(path, n, "String"))
 		return (seg){path, n};
 	char *p = pt_xstrndup(path, n);
 	const char *x = rs_external_path(R, sc, p);
@@ -291,13 +287,36 @@ static tval tv_ent(uint32_t e)
 	return v;
 }
 
-/* The value fn returns; Self is self (NONE: fn's own self type). */
+static bool declared_generic(const resolver *R, uint32_t src, int32_t i, const char *name);
+
+/* The value fn returns; Self is self (NONE: fn's own self type). A
+ * generic parameter of fn (or of its impl or trait) is known through its
+ * bounds there; one without bounds is not known. */
 static tval tv_ret(resolver *R, const ref_ctx *c, uint32_t fn, uint32_t self)
 {
 	const ent_aux *a = &R->aux.v[fn];
 	if (a->item < 0)
 		return TV_NONE;
 	const char *rt = fstr(R, a->src, fitem(R, a->src, a->item)->ret_type);
+	pt_strbuf b = {0};
+	if (*rt && !strchr(rt, ':') && !strchr(rt, '<') && strcmp(rt, "Self") &&
+	    bounds_of(R, a->src, a->item, rt, &b)) {
+		tval v = TV_NONE;
+		char *plus = strchr(b.buf, '+');
+		if (plus)
+			*plus = 0;
+		idlist tr = {0};
+		rs_resolve_path(R, a->escope, b.buf, a->self_ent, &tr, 0);
+		for (size_t k = 0; k < tr.n && v.ent == NONE; k++)
+			if (ekind(R, tr.v[k]) == PT_TRAIT)
+				v.ent = tr.v[k];
+		pt_vec_free(&tr);
+		pt_strbuf_free(&b);
+		return v;
+	}
+	pt_strbuf_free(&b);
+	if (declared_generic(R, a->src, a->item, rt))
+		return TV_NONE;
 	return tv_parse(R, c, a->escope, self != NONE ? self : a->self_ent, rt, strlen(rt));
 }
 
@@ -372,6 +391,10 @@ static tval tv_method(resolver *R, const ref_ctx *c, tval v, const char *m, size
 					       "min",    "max",        "peek",       "peek_mut",
 					       "find",   "min_by_key", "max_by_key", "min_by",
 					       "max_by", "reduce",     NULL};
+	static const char *const see_through[] = {
+		"as_mut",   "as_ref",    "get_mut",     "get_ref", "get_unchecked_mut",
+		"into_ref", "project",   "project_ref", "borrow",  "borrow_mut",
+		"deref",    "deref_mut", NULL};
 	static const char *const iter_same[] = {"rev",        "skip",       "take",    "filter",
 						"peekable",   "by_ref",     "cloned",  "copied",
 						"skip_while", "take_while", "step_by", "inspect",
@@ -436,6 +459,11 @@ static tval tv_method(resolver *R, const ref_ctx *c, tval v, const char *m, size
 	for (size_t i = 0; i < cands.n && r.ent == NONE && r.wrap == W_NONE; i++)
 		if (callable(ekind(R, cands.v[i])))
 			r = tv_ret(R, c, cands.v[i], v.ent);
+	/* the value seen through what the code wrote around it and the
+	 * facts leave out (a Pin, a reference, a Box), or pin-project's
+	 * projection, which has the type's fields: the same value */
+	if (!cands.n && in_list(m, n, see_through))
+		r = v;
 	pt_vec_free(&cands);
 	return r;
 }
@@ -712,6 +740,28 @@ static bool split_sig(const char *sig, sig_parts *sp)
 	return true;
 }
 
+/* Whether name is a generic parameter declared by item i (a fn or an
+ * impl) or an item around it. */
+static bool declared_generic(const resolver *R, uint32_t src, int32_t i, const char *name)
+{
+	size_t n = strlen(name);
+	if (!n || strstr(name, "::") || strchr(name, '<'))
+		return false;
+	for (int32_t p = i; p >= 0; p = fitem(R, src, p)->parent) {
+		const fact_item *it = fitem(R, src, p);
+		const char *sig = fstr(R, src, it->sig);
+		sig_parts sp;
+		seg g, tr, self;
+		if ((it->kind == PT_FUNCTION || it->kind == PT_METHOD) && split_sig(sig, &sp) &&
+		    declares(sp.gl, sp.gln, name, n))
+			return true;
+		if (it->kind == PT_IMPL && rs_impl_header(sig, &g, &tr, &self) &&
+		    declares(g.p, g.n, name, n))
+			return true;
+	}
+	return false;
+}
+
 /* Argument m of a 'G'/'H' chain's list args[0..n) (see RECV_CHAIN), as
  * the value it names. */
 static tval arg_value(resolver *R, const ref_ctx *c, const char *args, size_t n, uint32_t m,
@@ -937,6 +987,27 @@ recv_type rs_recv(resolver *R, const ref_ctx *c, const fact_ref *r)
 	if (v.wrap != W_NONE)
 		t.ent = NONE;
 	return t;
+}
+
+void rs_deref_methods(resolver *R, const ref_ctx *c, uint32_t t, seg name, idlist *out)
+{
+	for (int depth = 0; depth < 3 && t != NONE && ekind(R, t) != PT_TRAIT; depth++) {
+		uint32_t it = mm_first(&R->mm, key_of(K_TASSOC, t, "Target", 6));
+		if (!it || ekind(R, mm_val(&R->mm, it)) != PT_TYPE_ALIAS)
+			return;
+		tval v = tv_alias(R, c, mm_val(&R->mm, it), 0);
+		if (v.wrap == W_NONE && v.ext.p) {
+			ext_ctx x = {c->sc, NONE};
+			rs_ext_methods(R, &x, v.ext, name, out);
+			return;
+		}
+		if (v.wrap != W_NONE || v.ent == NONE || v.ent == t)
+			return;
+		rs_assoc(R, v.ent, name, out);
+		if (out->n)
+			return;
+		t = v.ent;
+	}
 }
 
 /* `T::A::f()`: f of the trait bounding associated type A (`type A: Tr;`)

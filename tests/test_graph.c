@@ -821,6 +821,77 @@ static void test_std_receivers(void **state)
 	ws_free(&w);
 }
 
+/* A Pin is seen through (`self: Pin<&mut Self>`, `-> Pin<&mut R>`,
+ * `Pin::new(&mut x)`, `Box::pin(x)`), and so is `as_mut()`/`get_mut()`
+ * of what the code does not declare such a method on; rustc's callees
+ * (-Zunpretty=thir-tree), never Other's same-named methods. */
+static void test_pin_receivers(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"use std::pin::Pin;\n"
+		"pub trait Rd { fn rd(self: Pin<&mut Self>); }\n"
+		"pub struct Other;\n"
+		"impl Other { pub fn rd(&self) {} pub fn poke(&self) {} }\n"
+		"pub struct Plain;\n"
+		"impl Plain { pub fn poke(&self) {} }\n"
+		"pub struct B<R> { inner: R, p: Plain }\n"
+		"impl<R: Rd + Unpin> B<R> {\n"
+		"    pub fn get_pin_mut(self: Pin<&mut Self>) -> Pin<&mut R> { unsafe { "
+		"self.map_unchecked_mut(|s| &mut s.inner) } }\n"
+		"    pub fn go(mut self: Pin<&mut Self>) {\n"
+		"        self.as_mut().get_pin_mut().rd();\n"
+		"        Pin::new(&mut self.inner).rd();\n"
+		"        self.as_mut().get_mut().p.poke();\n"
+		"        let b = Box::pin(Plain);\n"
+		"        b.poke();\n"
+		"    }\n"
+		"}\n",
+		NULL);
+	assert_answer(&w, "callees", "t::B::go", "t::B::get_pin_mut,t::Plain::poke,t::Rd::rd");
+	ws_free(&w);
+}
+
+/* A trait's methods include its supertraits' (`T: Ext` where `trait Ext:
+ * Base` calls Base::base); a type reaches its Deref target's methods; a
+ * type of ours without the method called (here one a macro of another
+ * file makes) is never given a sibling type's method of that name
+ * (Item::replace_attrs). rustc's callees (-Zunpretty=thir-tree). */
+static void test_supertraits_deref_siblings(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"#[macro_use]\nmod mac;\n"
+		"pub trait Base { fn base(&self); }\n"
+		"pub trait Ext: Base { fn ext(&self); }\n"
+		"pub fn generic<T: Ext>(t: &T) { t.base(); t.ext(); }\n"
+		"pub struct Inner;\n"
+		"impl Inner { pub fn inner_only(&self) {} }\n"
+		"pub struct Outer { i: Inner }\n"
+		"impl std::ops::Deref for Outer { type Target = Inner; fn deref(&self) -> &Inner { "
+		"&self.i } }\n"
+		"pub struct Expr;\n"
+		"pub struct Item;\n"
+		"impl Item { pub fn replace_attrs(&mut self) {} }\n"
+		"methods!(Expr);\n"
+		"pub fn d(o: &Outer, e: &mut Expr) { o.inner_only(); e.replace_attrs(); }\n",
+		"src/mac.rs",
+		"macro_rules! methods { ($t:ident) => { impl $t { pub fn replace_attrs(&mut self) "
+		"{} "
+		"} } }\n",
+		NULL);
+	assert_answer(&w, "callees", "t::generic", "t::Base::base,t::Ext::ext");
+	char *got = answer(&w, "callees", "t::d");
+	if (!strstr(got, "t::Inner::inner_only") || strstr(got, "t::Item::replace_attrs"))
+		fail_msg("callees t::d: expected Inner::inner_only and never Item::replace_attrs, "
+			 "got %s",
+			 got);
+	free(got);
+	ws_free(&w);
+}
+
 /* A closure passed to a generic fn `fn guard<T, F>(v: T, f: F) where
  * F: FnMut(&mut T)` (or `f: impl FnOnce(&T)`) gets as its param the type
  * of the argument bound to T, destructured when it is a tuple; a param
@@ -1271,6 +1342,8 @@ int main(void)
 		cmocka_unit_test(test_split_seq),
 		cmocka_unit_test(test_generic_closure_params),
 		cmocka_unit_test(test_std_receivers),
+		cmocka_unit_test(test_pin_receivers),
+		cmocka_unit_test(test_supertraits_deref_siblings),
 		cmocka_unit_test(test_turbofish_results),
 		cmocka_unit_test(test_value_namespace_use),
 		cmocka_unit_test(test_resolve_version),
