@@ -1011,7 +1011,37 @@ static void trait_items(resolver *R, uint32_t tr, seg name, idlist *out, int dep
 /* Associated item `name` of type or trait ent: inherent and trait impls'
  * items, then the default items of traits the type implements; a trait's
  * own items, else its supertraits'. */
+/* The type a type alias stands for (`type VecType = StackVec<u8>;` →
+ * StackVec), read where the alias is written; NONE when it is no type of
+ * ours. */
+static uint32_t alias_target(resolver *R, uint32_t alias)
+{
+	const ent_aux *a = &R->aux.v[alias];
+	if (a->item < 0 || a->escope == NONE)
+		return NONE;
+	const char *t = fstr(R, a->src, fitem(R, a->src, a->item)->ret_type);
+	size_t n = strcspn(t, "<");
+	if (!n)
+		return NONE;
+	if (n == 4 && !memcmp(t, "Self", 4))
+		return a->self_ent;
+	char *path = pt_xstrndup(t, n);
+	idlist c = {0};
+	rs_resolve_path(R, a->escope, path, a->self_ent, &c, 0);
+	uint32_t ty = rs_first_type(R, &c);
+	pt_vec_free(&c);
+	free(path);
+	return ty == alias ? NONE : ty;
+}
+
+static void assoc_d(resolver *R, uint32_t ent, seg name, idlist *out, int depth);
+
 void rs_assoc(resolver *R, uint32_t ent, seg name, idlist *out)
+{
+	assoc_d(R, ent, name, out, 0);
+}
+
+static void assoc_d(resolver *R, uint32_t ent, seg name, idlist *out, int depth)
 {
 	int k = ekind(R, ent);
 	if (k == PT_TRAIT) {
@@ -1034,6 +1064,13 @@ void rs_assoc(resolver *R, uint32_t ent, seg name, idlist *out)
 		for (uint32_t j = mm_first(&R->mm, key_of(K_TRAITITEM, tr, name.p, name.n)); j;
 		     j = mm_next(&R->mm, j))
 			list_add(out, mm_val(&R->mm, j));
+	}
+	/* an alias as a path's root (`VecType::new()` after `type VecType =
+	 * StackVec<u8>;`): the items of what it stands for */
+	if (!out->n && k == PT_TYPE_ALIAS && depth < 4) {
+		uint32_t t = alias_target(R, ent);
+		if (t != NONE && t != ent)
+			assoc_d(R, t, name, out, depth + 1);
 	}
 }
 

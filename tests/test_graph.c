@@ -892,6 +892,29 @@ static void test_supertraits_deref_siblings(void **state)
 	ws_free(&w);
 }
 
+/* A type alias is a path's root (`VecType::new()`, through an alias of an
+ * alias too): the items of the type it stands for; rustc's callees. */
+static void test_alias_path_roots(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"pub struct StackVec<T> { v: Vec<T> }\n"
+		"impl<T> StackVec<T> {\n"
+		"    pub fn new() -> Self { StackVec { v: Vec::new() } }\n"
+		"    pub fn push(&mut self, t: T) { self.v.push(t) }\n"
+		"}\n"
+		"pub struct Other;\n"
+		"impl Other { pub fn new() -> Self { Other } pub fn push(&mut self, _t: u8) {} }\n"
+		"pub type VecType = StackVec<u8>;\n"
+		"pub mod m { pub type Alias2 = super::VecType; }\n"
+		"pub fn make() { let mut v = VecType::new(); v.push(1); let _w = m::Alias2::new(); "
+		"}\n",
+		NULL);
+	assert_answer(&w, "callees", "t::make", "t::StackVec::new,t::StackVec::push");
+	ws_free(&w);
+}
+
 /* A closure passed to a generic fn `fn guard<T, F>(v: T, f: F) where
  * F: FnMut(&mut T)` (or `f: impl FnOnce(&T)`) gets as its param the type
  * of the argument bound to T, destructured when it is a tuple; a param
@@ -1344,6 +1367,7 @@ int main(void)
 		cmocka_unit_test(test_std_receivers),
 		cmocka_unit_test(test_pin_receivers),
 		cmocka_unit_test(test_supertraits_deref_siblings),
+		cmocka_unit_test(test_alias_path_roots),
 		cmocka_unit_test(test_turbofish_results),
 		cmocka_unit_test(test_value_namespace_use),
 		cmocka_unit_test(test_resolve_version),
