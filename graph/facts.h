@@ -83,7 +83,8 @@ typedef struct {
 	                        none; Pin<P> is what P points to; std
 	                        containers keep their element type as
 	                        "Option<T>", "Result<T>", "Vec<T>",
-	                        "VecDeque<T>", "NonNull<T>", "[]<T>" (slices and arrays; not
+	                        "VecDeque<T>", "NonNull<T>", "Iterator<T>"
+	                        (`impl Iterator<Item = T>`, `dyn ..`), "[]<T>" (slices and arrays; not
 	                        written when T has no path), nested
 	                        ("Option<Vec<ast::Node>>"), tuples as
 	                        "()<A,B>" ("_" for an element without a path:

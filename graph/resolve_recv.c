@@ -234,9 +234,10 @@ static tval tv_parse_d(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self
 			 : (text_eq(last, ln, "Vec") || text_eq(last, ln, "VecDeque") ||
 			    text_eq(last, ln, "[]"))
 				 ? W_SEQ
-			 : text_eq(last, ln, "NonNull") ? W_PTR
-			 : text_eq(last, ln, "()")      ? W_TUPLE
-							: W_NONE;
+			 : text_eq(last, ln, "NonNull")  ? W_PTR
+			 : text_eq(last, ln, "()")       ? W_TUPLE
+			 : text_eq(last, ln, "Iterator") ? W_ITER
+							 : W_NONE;
 		if (v.wrap == W_SEQ)
 			v.ext = (seg){last, ln};
 	}

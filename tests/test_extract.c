@@ -367,7 +367,7 @@ static void test_generics_and_ret(void **state)
 			    "T:Visitor+Clone;U:Iterator;V:Display");
 	assert_string_equal(S(it(PT_FUNCTION, "a")->ret_type), "Self");
 	assert_int_equal(it(PT_FUNCTION, "b")->generics, 0);
-	assert_int_equal(it(PT_FUNCTION, "b")->ret_type, 0);
+	assert_string_equal(S(it(PT_FUNCTION, "b")->ret_type), "Iterator<u8>"); /* its items */
 	assert_int_equal(it(PT_FUNCTION, "c")->generics, 0);
 	assert_string_equal(S(it(PT_FUNCTION, "c")->ret_type), "ast::Node");
 	assert_string_equal(S(it(PT_FUNCTION, "d")->ret_type),

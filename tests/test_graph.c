@@ -915,6 +915,38 @@ static void test_alias_path_roots(void **state)
 	ws_free(&w);
 }
 
+/* `-> impl Iterator<Item = &Command>` and `Box<dyn Iterator<Item = &Arg>
+ * + '_>` yield items of those types (`for sc in ..`, closure params of
+ * `.filter(|a| ..)`); rustc's callees, not Pv's or Group's. */
+static void test_iterator_returns(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"pub struct Command { subs: Vec<Command> }\n"
+		"pub struct Arg;\n"
+		"impl Arg { pub fn get_id(&self) {} }\n"
+		"pub struct Group;\n"
+		"impl Group { pub fn get_id(&self) {} }\n"
+		"impl Command {\n"
+		"    pub fn get_name(&self) {}\n"
+		"    pub fn get_subcommands(&self) -> impl Iterator<Item = &Command> { "
+		"self.subs.iter() }\n"
+		"    pub fn args(&self) -> Box<dyn Iterator<Item = &Arg> + '_> { "
+		"Box::new(std::iter::empty()) }\n"
+		"}\n"
+		"pub struct Pv; impl Pv { pub fn get_name(&self) {} }\n"
+		"pub fn walk(cmd: &Command) {\n"
+		"    for sc in cmd.get_subcommands() { sc.get_name(); }\n"
+		"    cmd.args().filter(|a| { a.get_id(); true }).count();\n"
+		"}\n",
+		NULL);
+	assert_answer(
+		&w, "callees", "t::walk",
+		"t::Arg::get_id,t::Command::args,t::Command::get_name,t::Command::get_subcommands");
+	ws_free(&w);
+}
+
 /* A closure passed to a generic fn `fn guard<T, F>(v: T, f: F) where
  * F: FnMut(&mut T)` (or `f: impl FnOnce(&T)`) gets as its param the type
  * of the argument bound to T, destructured when it is a tuple; a param
@@ -1368,6 +1400,7 @@ int main(void)
 		cmocka_unit_test(test_pin_receivers),
 		cmocka_unit_test(test_supertraits_deref_siblings),
 		cmocka_unit_test(test_alias_path_roots),
+		cmocka_unit_test(test_iterator_returns),
 		cmocka_unit_test(test_turbofish_results),
 		cmocka_unit_test(test_value_namespace_use),
 		cmocka_unit_test(test_resolve_version),
