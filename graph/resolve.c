@@ -237,6 +237,31 @@ static bool of_trait(const resolver *R, uint32_t m)
 	return p->kind == PT_TRAIT || (p->kind == PT_IMPL && (p->flags & FI_TRAIT_IMPL));
 }
 
+/* Whether a call written at c can reach method m by method syntax: an
+ * inherent method always, a trait's (declared or implemented) only where
+ * a trait of ours is in scope; a trait outside the workspace we cannot
+ * tell, so yes. */
+static bool reachable(resolver *R, const ref_ctx *c, uint32_t m)
+{
+	const ent_aux *a = &R->aux.v[m];
+	if (!of_trait(R, m))
+		return true;
+	int32_t pi = fitem(R, a->src, a->item)->parent;
+	uint32_t pe = R->fi[a->src].item_ent[pi];
+	uint32_t self_trait =
+		c->self_ent != NONE && ekind(R, c->self_ent) == PT_TRAIT ? c->self_ent : NONE;
+	if (ekind(R, pe) == PT_TRAIT)
+		return rs_trait_in_scope(R, c->sc, self_trait, pe);
+	for (uint32_t it = mm_first(&R->mm, key_of(K_IMPLTRAITS, pe, "", 0)); it;
+	     it = mm_next(&R->mm, it)) {
+		uint32_t tr = mm_val(&R->mm, it);
+		if ((R->g->ents.v[tr].flags & ENT_EXTERNAL) ||
+		    rs_trait_in_scope(R, c->sc, self_trait, tr))
+			return true;
+	}
+	return false;
+}
+
 static void do_method_call(resolver *R, const ref_ctx *c, const fact_ref *r)
 {
 	const char *name = fstr(R, c->src, r->name);
@@ -244,12 +269,13 @@ static void do_method_call(resolver *R, const ref_ctx *c, const fact_ref *r)
 	idlist cands = {0};
 	int flags = 0;
 	bool typed = false; /* the receiver's type is known: no guess by name */
-	bool traits_only = false;
+	bool traits_only = false, derived = false;
 	if (r->recv_kind == RECV_BOUND) {
 		rs_bound_methods(R, c, fstr(R, c->src, r->recv_path), nm, &cands);
 		flags = EDGE_TRAIT_CALL;
 	} else {
 		recv_type t = rs_recv(R, c, r);
+		derived = t.derived;
 		if (t.ext.p) {
 			/* a type outside the workspace: its own method, or one of a
 			 * workspace trait implemented for it; never another type's */
@@ -270,25 +296,32 @@ static void do_method_call(resolver *R, const ref_ctx *c, const fact_ref *r)
 			traits_only = true;
 		}
 	}
-	if (!cands.n && !typed) {
+	/* a std method's name on what a std value gives is std's */
+	if (!cands.n && !typed && !(derived && pt_is_std_method(name, strlen(name)))) {
 		/* receiver type unknown: a guess by name, kept only when few
-		 * methods have that name. The one method of a name the standard
-		 * library does not use is taken; any other guess is marked. */
+		 * methods have that name that the call can reach (a trait's
+		 * only where the trait is in scope). The one method of a name
+		 * the standard library does not use is taken; any other guess
+		 * is marked. */
 		size_t n = 0;
+		idlist g = {0};
 		for (uint32_t it = mm_first(&R->mm, key_of(K_METHODNAME, 0, name, strlen(name)));
-		     it; it = mm_next(&R->mm, it))
-			n += !traits_only || of_trait(R, mm_val(&R->mm, it));
+		     it; it = mm_next(&R->mm, it)) {
+			uint32_t m = mm_val(&R->mm, it);
+			if ((traits_only && !of_trait(R, m)) || !reachable(R, c, m))
+				continue;
+			n++;
+			list_add(&g, m);
+		}
 		if (n && n <= MAX_GUESSES) {
-			for (uint32_t it =
-				     mm_first(&R->mm, key_of(K_METHODNAME, 0, name, strlen(name)));
-			     it; it = mm_next(&R->mm, it))
-				if (!traits_only || of_trait(R, mm_val(&R->mm, it)))
-					list_add(&cands, mm_val(&R->mm, it));
+			for (size_t i = 0; i < g.n; i++)
+				list_add(&cands, g.v[i]);
 			prefer(R, c, &cands, true);
 			if (cands.n > 1 || pt_std_method_count() == 0 ||
 			    pt_is_std_method(name, strlen(name)))
 				flags |= EDGE_AMBIGUOUS;
 		}
+		pt_vec_free(&g);
 	}
 	emit_calls(R, c, &cands, r, flags);
 	pt_vec_free(&cands);

@@ -252,10 +252,9 @@ static bool std_has(seg key, seg name)
 	return false;
 }
 
-/* Whether trait tr's methods can be called in scope sc: Rust calls a
- * trait method only where the trait is in scope (declared or imported,
- * also as `_`), or inside an impl of it (self_trait). */
-static bool trait_in_scope(resolver *R, uint32_t sc, uint32_t self_trait, uint32_t tr)
+/* Rust calls a trait method only where the trait is in scope (declared or
+ * imported, also as `_`), or inside an impl of it (self_trait). */
+bool rs_trait_in_scope(resolver *R, uint32_t sc, uint32_t self_trait, uint32_t tr)
 {
 	if (tr == self_trait)
 		return true;
@@ -296,7 +295,7 @@ static void under_key(resolver *R, const ext_ctx *x, seg key, seg name, idlist *
 	for (uint32_t it = mm_first(&R->mm, key_of(K_EXTTASSOC, 0, b.buf, b.len)); it;
 	     it = mm_next(&R->mm, it)) {
 		uint32_t me = mm_val(&R->mm, it), tr = member_trait(R, me);
-		if (tr == NONE || trait_in_scope(R, x->sc, x->self_trait, tr))
+		if (tr == NONE || rs_trait_in_scope(R, x->sc, x->self_trait, tr))
 			list_add(out, me);
 	}
 	pt_strbuf_free(&b);
@@ -304,7 +303,7 @@ static void under_key(resolver *R, const ext_ctx *x, seg key, seg name, idlist *
 		return;
 	for (uint32_t it = mm_first(&R->mm, key_of(K_EXTTRAIT, 0, key.p, key.n)); it;
 	     it = mm_next(&R->mm, it))
-		if (trait_in_scope(R, x->sc, x->self_trait, mm_val(&R->mm, it)))
+		if (rs_trait_in_scope(R, x->sc, x->self_trait, mm_val(&R->mm, it)))
 			rs_assoc(R, mm_val(&R->mm, it), name, out);
 }
 
@@ -415,7 +414,7 @@ void rs_ext_methods(resolver *R, const ext_ctx *x, seg key, seg name, idlist *ou
 			continue;
 		for (uint32_t t = mm_first(&R->mm, key_of(K_IMPLTRAITS, ie, "", 0)); t;
 		     t = mm_next(&R->mm, t))
-			if (trait_in_scope(R, x->sc, x->self_trait, mm_val(&R->mm, t)))
+			if (rs_trait_in_scope(R, x->sc, x->self_trait, mm_val(&R->mm, t)))
 				rs_assoc(R, mm_val(&R->mm, t), name, out);
 	}
 }

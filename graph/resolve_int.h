@@ -326,6 +326,8 @@ uint32_t rs_recv_type(resolver *R, const ref_ctx *c, const fact_ref *r);
 typedef struct {
 	uint32_t ent;
 	seg ext;
+	bool derived; /* unknown, but reached from a value of a type outside the
+	                 workspace through its fields or methods */
 } recv_type;
 recv_type rs_recv(resolver *R, const ref_ctx *c, const fact_ref *r);
 /* A copy of s[0..n) kept until the resolver is freed, once per text: its
@@ -355,6 +357,9 @@ void rs_ext_register_member(resolver *R, const char *key, const char *name, uint
 typedef struct {
 	uint32_t sc, self_trait;
 } ext_ctx;
+/* Whether trait tr's methods can be called in scope sc (in scope there,
+ * or self_trait, the trait of the impl around the call). */
+bool rs_trait_in_scope(resolver *R, uint32_t sc, uint32_t self_trait, uint32_t tr);
 /* The methods called name a value of the type of key has, of the
  * workspace: none when the std type has an inherent one. */
 void rs_ext_methods(resolver *R, const ext_ctx *x, seg key, seg name, idlist *out);

@@ -117,9 +117,12 @@ typedef struct {
 	/* with W_NONE, a type outside the workspace: its key (resolve_ext.c);
 	 * with W_SEQ, the container's ("Vec", "VecDeque", "[]"); else p NULL */
 	seg ext;
+	/* unknown, but what a field or method of a value of a type outside
+	 * the workspace gives (`f.debug_struct(..)`, `opt.map(..)`) */
+	bool derived;
 } tval;
 
-static const tval TV_NONE = {NONE, W_NONE, NULL, 0, NONE, NONE, {NULL, 0}};
+static const tval TV_NONE = {NONE, W_NONE, NULL, 0, NONE, NONE, {NULL, 0}, false};
 
 static bool text_eq(const char *s, size_t n, const char *lit)
 {
@@ -929,13 +932,20 @@ static tval chain_value(resolver *R, const ref_ctx *c, char kind, const char *pa
 {
 	tval v;
 	const char *s = steps + tv_start(R, c, kind, path, steps, &v, depth);
-	while (*s && (v.ent != NONE || v.wrap != W_NONE)) {
+	while (*s && (v.ent != NONE || v.wrap != W_NONE || v.ext.p)) {
 		char op = *s++;
 		size_t n = 0;
 		while (s[n] && !strchr(".:?*[", s[n]))
 			n++;
+		bool outside = v.ent == NONE && (v.ext.p || v.wrap != W_NONE);
 		v = tv_step(R, c, v, op, s, n);
 		s += n;
+		if (outside && v.ent == NONE && v.wrap == W_NONE && !v.ext.p) {
+			/* a step we cannot follow on a value from outside */
+			v = TV_NONE;
+			v.derived = true;
+			return v;
+		}
 	}
 	return *s ? TV_NONE : v;
 }
@@ -976,7 +986,7 @@ uint32_t rs_recv_type(resolver *R, const ref_ctx *c, const fact_ref *r)
 recv_type rs_recv(resolver *R, const ref_ctx *c, const fact_ref *r)
 {
 	tval v = recv_value(R, c, r);
-	recv_type t = {v.ent, v.ext};
+	recv_type t = {v.ent, v.ext, v.derived};
 	switch (v.wrap) {
 	case W_OPTION: t.ext = (seg){"Option", 6}; break;
 	case W_RESULT: t.ext = (seg){"Result", 6}; break;

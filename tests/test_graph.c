@@ -947,6 +947,35 @@ static void test_iterator_returns(void **state)
 	ws_free(&w);
 }
 
+/* A guess by name reaches a trait's method only where the trait is in
+ * scope (TryExt is not imported where `v.map_err(..)` is written), and
+ * never gives a std method's name on what a std value gives
+ * (`f.debug_struct(..).field(..)`) to a workspace method; rustc calls
+ * std there. */
+static void test_guesses_in_scope(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"use std::fmt;\n"
+		"pub mod ext {\n"
+		"    pub trait TryExt: Sized { fn map_err(self) -> Self { self } }\n"
+		"    impl<T> TryExt for Option<T> {}\n"
+		"}\n"
+		"pub struct Span;\n"
+		"impl Span { pub fn field(&self, _n: &str, _v: &u8) -> &Self { self } }\n"
+		"pub struct A;\n"
+		"impl fmt::Debug for A {\n"
+		"    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { "
+		"f.debug_struct(\"A\").field(\"x\", &1u8).finish() }\n"
+		"}\n"
+		"pub fn env() { let v = std::env::var(\"X\"); let _ = v.map_err(|e| e); }\n",
+		NULL);
+	assert_answer(&w, "callees", "t::A::fmt", "");
+	assert_answer(&w, "callees", "t::env", "");
+	ws_free(&w);
+}
+
 /* A closure passed to a generic fn `fn guard<T, F>(v: T, f: F) where
  * F: FnMut(&mut T)` (or `f: impl FnOnce(&T)`) gets as its param the type
  * of the argument bound to T, destructured when it is a tuple; a param
@@ -1401,6 +1430,7 @@ int main(void)
 		cmocka_unit_test(test_supertraits_deref_siblings),
 		cmocka_unit_test(test_alias_path_roots),
 		cmocka_unit_test(test_iterator_returns),
+		cmocka_unit_test(test_guesses_in_scope),
 		cmocka_unit_test(test_turbofish_results),
 		cmocka_unit_test(test_value_namespace_use),
 		cmocka_unit_test(test_resolve_version),
