@@ -530,6 +530,28 @@ static tval tv_tuple_elem(resolver *R, const ref_ctx *c, tval v, const char *nam
 	return TV_NONE;
 }
 
+/* `e[i]` on a type of ours: the `type Output` of its Index (or IndexMut)
+ * impl. */
+static tval tv_index(resolver *R, const ref_ctx *c, uint32_t t)
+{
+	for (uint32_t it = mm_first(&R->mm, key_of(K_TASSOC, t, "Output", 6)); it;
+	     it = mm_next(&R->mm, it)) {
+		uint32_t e = mm_val(&R->mm, it);
+		const ent_aux *a = &R->aux.v[e];
+		if (ekind(R, e) != PT_TYPE_ALIAS || a->item < 0 ||
+		    fitem(R, a->src, a->item)->parent < 0)
+			continue;
+		uint32_t ie = R->fi[a->src].item_ent[fitem(R, a->src, a->item)->parent];
+		for (uint32_t k = mm_first(&R->mm, key_of(K_IMPLTRAITS, ie, "", 0)); k;
+		     k = mm_next(&R->mm, k)) {
+			const char *tn = pt_graph_str(R->g, R->g->ents.v[mm_val(&R->mm, k)].name);
+			if (!strcmp(tn, "Index") || !strcmp(tn, "IndexMut"))
+				return tv_alias(R, c, e, 0);
+		}
+	}
+	return TV_NONE;
+}
+
 /* Apply one chain step (see RECV_CHAIN) to v. */
 static tval tv_step(resolver *R, const ref_ctx *c, tval v, char op, const char *name, size_t n)
 {
@@ -545,7 +567,10 @@ static tval tv_step(resolver *R, const ref_ctx *c, tval v, char op, const char *
 			return tv_items(R, c, v.ent);
 		return v.wrap != W_NONE && v.wrap != W_PTR && v.wrap != W_TUPLE ? tv_elem(R, c, v)
 										: TV_NONE;
-	case '[': return v.wrap == W_SEQ ? tv_elem(R, c, v) : TV_NONE;
+	case '[':
+		if (v.wrap == W_SEQ)
+			return tv_elem(R, c, v);
+		return v.wrap == W_NONE && v.ent != NONE ? tv_index(R, c, v.ent) : TV_NONE;
 	}
 	return TV_NONE;
 }

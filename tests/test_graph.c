@@ -976,6 +976,30 @@ static void test_guesses_in_scope(void **state)
 	ws_free(&w);
 }
 
+/* `cmd[id]` on a type of ours is its Index impl's Output (rustc:
+ * Arg::get_id twice, not Group's). */
+static void test_index_output(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"pub struct Id;\n"
+		"pub struct Arg;\n"
+		"impl Arg { pub fn get_id(&self) {} }\n"
+		"pub struct Group;\n"
+		"impl Group { pub fn get_id(&self) {} }\n"
+		"pub struct Command { args: Vec<Arg> }\n"
+		"impl std::ops::Index<&Id> for Command {\n"
+		"    type Output = Arg;\n"
+		"    fn index(&self, _: &Id) -> &Arg { &self.args[0] }\n"
+		"}\n"
+		"pub fn f(cmd: &Command, id: &Id) { let arg = &cmd[id]; arg.get_id(); "
+		"cmd[id].get_id(); }\n",
+		NULL);
+	assert_answer(&w, "callees", "t::f", "t::Arg::get_id");
+	ws_free(&w);
+}
+
 /* A closure passed to a generic fn `fn guard<T, F>(v: T, f: F) where
  * F: FnMut(&mut T)` (or `f: impl FnOnce(&T)`) gets as its param the type
  * of the argument bound to T, destructured when it is a tuple; a param
@@ -1431,6 +1455,7 @@ int main(void)
 		cmocka_unit_test(test_alias_path_roots),
 		cmocka_unit_test(test_iterator_returns),
 		cmocka_unit_test(test_guesses_in_scope),
+		cmocka_unit_test(test_index_output),
 		cmocka_unit_test(test_turbofish_results),
 		cmocka_unit_test(test_value_namespace_use),
 		cmocka_unit_test(test_resolve_version),
