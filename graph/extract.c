@@ -824,6 +824,8 @@ static void enter_simple(pt_extractor *x, TSNode n, size_t d, uint8_t kind)
 	ex_item_at(x, i)->sig =
 		null(value) ? make_sig(x, ts_node_start_byte(n), ts_node_end_byte(n), ';')
 			    : make_sig(x, ts_node_start_byte(n), ts_node_start_byte(value), '=');
+	if (kind == PT_CONST || kind == PT_STATIC)
+		ex_item_at(x, i)->ret_type = ret_path(x, child(n, x->F.type));
 	if (kind == PT_TYPE_ALIAS) {
 		ex_push_generics(x, n);
 		uint32_t target = ret_path(x, child(n, x->F.type));

@@ -260,9 +260,10 @@ static desc call_desc(pt_extractor *x, TSNode call)
 	return (desc){RECV_RET, ex_intern_buf(x, &x->tmp), 0};
 }
 
-/* A path used as a value that no local binds, named in CamelCase: a unit
- * struct (`Plain`, `m::Plain`) or a unit variant, whose value the resolver
- * reads as that of the path (a type's own name gives the type). */
+/* A path used as a value that no local binds, capitalised: a unit struct
+ * (`Plain`, `m::Plain`), a unit variant, a const or a static, whose value
+ * the resolver reads as that of the path (a type's own name gives the
+ * type, a const or static its type). */
 static desc unit_value(pt_extractor *x, TSNode e)
 {
 	int q;
@@ -274,11 +275,7 @@ static desc unit_value(pt_extractor *x, TSNode e)
 		if (p[0] == ':' && p[1] == ':')
 			last = p + 2;
 	size_t n = (size_t)(x->tmp.buf + x->tmp.len - last);
-	/* CamelCase, not a CONSTANT */
-	bool lower = false;
-	for (size_t i = 0; i < n; i++)
-		lower |= islower((unsigned char)last[i]) != 0;
-	if (!n || !isupper((unsigned char)*last) || !lower || text_is(last, n, "Self"))
+	if (!n || !isupper((unsigned char)*last) || text_is(last, n, "Self"))
 		return (desc){0};
 	return (desc){RECV_RET, ex_intern_buf(x, &x->tmp), 0};
 }

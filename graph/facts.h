@@ -90,7 +90,8 @@ typedef struct {
 	                        "()<A,B>" ("_" for an element without a path:
 	                        "Result<()<Pre,str>>"); Box/Rc/Arc unwrap.
 	                        Type aliases (`type X = T;`, also in impls):
-	                        the target T, written the same way */
+	                        the target T, written the same way; consts
+	                        and statics: their type */
 	uint32_t cfg;        /* the item's #[cfg(..)] predicates as "all(p, q)"
 	                        (one per attribute), 0 if none */
 	uint32_t generics;   /* fns/impls/traits/structs/enums/unions: generic

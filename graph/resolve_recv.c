@@ -481,8 +481,8 @@ static tval tv_call(resolver *R, const ref_ctx *c, const char *path)
 	rs_resolve_path(R, c->sc, path, c->self_ent, &f, 0);
 	for (size_t i = 0; i < f.n && v.ent == NONE && v.wrap == W_NONE; i++) {
 		int k = ekind(R, f.v[i]);
-		if (callable(k))
-			v = tv_ret(R, c, f.v[i], NONE);
+		if (callable(k) || k == PT_CONST || k == PT_STATIC)
+			v = tv_ret(R, c, f.v[i], NONE); /* a const's or static's type */
 		else if (is_type(k))
 			v = tv_ent(f.v[i]);
 	}

@@ -1000,6 +1000,30 @@ static void test_index_output(void **state)
 	ws_free(&w);
 }
 
+/* A static or const as a receiver has its declared type; a unit struct's
+ * name as a value is that struct. */
+static void test_static_receivers(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"pub struct Footer; impl Footer { pub fn get(&self) -> u8 { 0 } }\n"
+		"pub struct Other; impl Other { pub fn get(&self) -> u8 { 1 } }\n"
+		"pub static EMPTY: Footer = Footer;\n"
+		"pub const C: Other = Other;\n"
+		"pub fn f() -> u8 { EMPTY.get() + C.get() }\n"
+		"pub fn g() -> u8 { Footer.get() }\n",
+		NULL);
+	assert_answer(&w, "callees", "t::f", "t::Footer::get,t::Other::get");
+	query_results r = {0};
+	assert_int_equal(query_callees(w.txn, one(&w, "t::f"), 0, &r), 0);
+	for (size_t i = 0; i < r.items.n; i++)
+		assert_false(r.items.v[i].flags & EDGE_AMBIGUOUS);
+	query_results_free(&r);
+	assert_answer(&w, "callees", "t::g", "t::Footer::get");
+	ws_free(&w);
+}
+
 /* A closure passed to a generic fn `fn guard<T, F>(v: T, f: F) where
  * F: FnMut(&mut T)` (or `f: impl FnOnce(&T)`) gets as its param the type
  * of the argument bound to T, destructured when it is a tuple; a param
@@ -1456,6 +1480,7 @@ int main(void)
 		cmocka_unit_test(test_iterator_returns),
 		cmocka_unit_test(test_guesses_in_scope),
 		cmocka_unit_test(test_index_output),
+		cmocka_unit_test(test_static_receivers),
 		cmocka_unit_test(test_turbofish_results),
 		cmocka_unit_test(test_value_namespace_use),
 		cmocka_unit_test(test_resolve_version),
