@@ -252,8 +252,34 @@ static bool std_has(seg key, seg name)
 	return false;
 }
 
+/* Whether a `use` of scope s bound to key (the trait's name, `_`, or a
+ * glob) brings tr, or may: one we cannot resolve whose path ends with the
+ * trait's name (a path of a 2015 crate, a use a macro writes), or a glob
+ * we cannot resolve that is not std's. */
+static bool use_may_bring(resolver *R, uint32_t s, int tag, const char *key, size_t kn, uint32_t tr)
+{
+	bool in = false;
+	idlist l = {0};
+	const char *name = pt_graph_str(R->g, R->g->ents.v[tr].name);
+	for (uint32_t it = mm_first(&R->mm, key_of(tag, s, key, kn)); it && !in;
+	     it = mm_next(&R->mm, it)) {
+		uint32_t u = mm_val(&R->mm, it);
+		l.n = 0;
+		rs_use_result(R, u, &l, 0);
+		const use_rec *ur = &R->uses.v[u];
+		const char *path = fstr(R, ur->src, R->src[ur->src].facts->uses.v[ur->fu].path);
+		in = list_has(&l, tr) ||
+		     (!l.n && tag == K_GLOB && strncmp(path, "std", 3) &&
+		      strncmp(path, "core", 4) && strncmp(path, "alloc", 5)) ||
+		     (!l.n && tag == K_USE && !strcmp(rs_last_seg(path), name));
+	}
+	pt_vec_free(&l);
+	return in;
+}
+
 /* Rust calls a trait method only where the trait is in scope (declared or
- * imported, also as `_`), or inside an impl of it (self_trait). */
+ * imported, also as `_`), or inside an impl of it (self_trait). What we
+ * cannot resolve may bring it. */
 bool rs_trait_in_scope(resolver *R, uint32_t sc, uint32_t self_trait, uint32_t tr)
 {
 	if (tr == self_trait)
@@ -262,16 +288,13 @@ bool rs_trait_in_scope(resolver *R, uint32_t sc, uint32_t self_trait, uint32_t t
 	idlist l = {0};
 	rs_resolve_path(R, sc, name, NONE, &l, 0);
 	bool in = list_has(&l, tr);
-	for (int32_t s = (int32_t)sc; !in && s >= 0;) {
-		for (uint32_t it = mm_first(&R->mm, key_of(K_USE, (uint32_t)s, "_", 1)); it && !in;
-		     it = mm_next(&R->mm, it)) {
-			l.n = 0;
-			rs_use_result(R, mm_val(&R->mm, it), &l, 0);
-			in = list_has(&l, tr);
-		}
-		s = R->scopes.v[s].parent >= 0 ? R->scopes.v[s].parent : -1;
-	}
 	pt_vec_free(&l);
+	for (int32_t s = (int32_t)sc; !in && s >= 0;) {
+		in = use_may_bring(R, (uint32_t)s, K_USE, "_", 1, tr) ||
+		     use_may_bring(R, (uint32_t)s, K_USE, name, strlen(name), tr) ||
+		     use_may_bring(R, (uint32_t)s, K_GLOB, "", 0, tr);
+		s = R->scopes.v[s].parent;
+	}
 	return in;
 }
 
