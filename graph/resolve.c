@@ -414,10 +414,15 @@ static void derive_traits(resolver *R, const ref_ctx *c, const fact_ref *r, idli
 	if (n)
 		return;
 	tr->n = 0;
+	const char *written = path;
 	for (size_t i = 0; i < sizeof derive_paths / sizeof *derive_paths; i++)
 		if (strcmp(path, derive_paths[i][0]) == 0)
 			path = derive_paths[i][1];
-	rs_resolve_trait(R, c->sc, path, NONE, tr);
+	uint32_t made = path == written ? rs_derive_trait(R, c->sc, path) : NONE;
+	if (made != NONE)
+		pt_vec_push(tr, made);
+	else
+		rs_resolve_trait(R, c->sc, path, NONE, tr);
 }
 
 static void do_derive(resolver *R, const ref_ctx *c, const fact_ref *r, bool reg)

@@ -131,6 +131,8 @@ enum {
 	K_EXTTRAIT,  /* key of a type outside the workspace → trait implemented for it */
 	K_EXTTASSOC, /* "key\tname" → member of such an impl */
 	K_SUPERS,    /* trait → NONE, then its supertraits (read once) */
+	K_TRAITNAME, /* name → trait of the workspace */
+	K_DERIVEREX, /* crate name → NONE, then the crates whose uses name it first */
 	K_BLANKET,   /* item name → impl of a trait for a generic parameter
 	                (`impl<T: B> Tr for T`) whose trait has that item */
 };
@@ -297,6 +299,11 @@ void rs_assoc(resolver *R, uint32_t ent, seg name, idlist *out);
 int32_t rs_module_scope_of_scope(const resolver *R, uint32_t sc);
 /* The traits path names in scope sc, else an external placeholder, added to out. */
 void rs_resolve_trait(resolver *R, uint32_t sc, const char *path, uint32_t self_ent, idlist *out);
+/* The trait a derive written path (in scope sc) makes when path names a
+ * derive macro of a proc-macro crate of the workspace (`use
+ * serde_derive::Serialize;`): the one trait of that name in a crate that
+ * re-exports the macro's crate (serde::ser::Serialize); else NONE. */
+uint32_t rs_derive_trait(resolver *R, uint32_t sc, const char *path);
 /* The first type among candidates c, one in the default build first; NONE if none. */
 uint32_t rs_first_type(const resolver *R, const idlist *c);
 /* The type path names in scope sc, or NONE. */

@@ -521,6 +521,8 @@ static void make_item(resolver *R, uint32_t src, int32_t i, int32_t crate)
 		mm_add(&R->mm, key_of(K_MACRO, 0, name, strlen(name)), e);
 	if (it->kind == PT_METHOD)
 		mm_add(&R->mm, key_of(K_METHODNAME, 0, name, strlen(name)), e);
+	if (it->kind == PT_TRAIT)
+		mm_add(&R->mm, key_of(K_TRAITNAME, 0, name, strlen(name)), e);
 	if (it->kind == PT_FUNCTION || it->kind == PT_METHOD) {
 		f->item_scope[i] = new_scope(R, R->scopes.v[escope].module_ent, (int32_t)escope, -1,
 					     R->scopes.v[escope].crate_scope);
@@ -1246,10 +1248,12 @@ static bool ext_in_module(resolver *R, uint32_t ms, const seg *segs, size_t i, c
 	uint32_t u = outbound_use(R, ms, segs[i], depth);
 	if (u != NONE)
 		return ext_through_use(R, u, rest, out, depth);
-	/* what a glob from outside brings cannot be listed: take it for the
-	 * types and traits it may bring (a capitalised name), never for a
-	 * module or a crate (`core::fmt` after `use std::io::prelude::*;`) */
-	if (!isupper((unsigned char)*segs[i].p))
+	/* what a glob from outside brings cannot be listed: for a path's
+	 * first name take it for the types and traits it may bring (a
+	 * capitalised name), never for a crate (`core::fmt` after `use
+	 * std::io::prelude::*;`); inside a module of ours (`mod lib { pub use
+	 * core::*; }`, then `lib::fmt`) for any name */
+	if (i == 0 && !isupper((unsigned char)*segs[i].p))
 		return false;
 	for (uint32_t it = mm_first(&R->mm, key_of(K_GLOB, ms, "", 0)); it;
 	     it = mm_next(&R->mm, it)) {
@@ -1352,8 +1356,10 @@ as_written:;
 		return true;
 	}
 	pt_strbuf_adds(out, path);
-	return n > 1 && !seg_is(segs[0], "crate") && !seg_is(segs[0], "self") &&
-	       !seg_is(segs[0], "super") && !seg_is(segs[0], "Self");
+	/* a path into a crate we do not have (a lone lowercase name is such
+	 * a crate: `use core::*;`) */
+	return (n > 1 || islower((unsigned char)*segs[0].p)) && !seg_is(segs[0], "crate") &&
+	       !seg_is(segs[0], "self") && !seg_is(segs[0], "super") && !seg_is(segs[0], "Self");
 }
 
 /* The text a path stands for when it leaves the workspace (ext_walk), with
@@ -1417,6 +1423,90 @@ static uint32_t external_trait(resolver *R, const char *qpath)
 }
 
 /* Resolve a trait path; an unknown one gets an external placeholder. */
+/* Whether some `use` of crate `crate` names crate `of` first (`pub use
+ * serde_derive::*;` in serde), memoised per (of, crate). */
+static bool crate_uses(resolver *R, const char *of, int32_t crate)
+{
+	uint64_t key = key_of(K_DERIVEREX, 0, of, strlen(of));
+	if (!mm_first(&R->mm, key)) {
+		mm_add(&R->mm, key, NONE);
+		size_t n = strlen(of);
+		for (size_t u = 0; u < R->uses.n; u++) {
+			const use_rec *ur = &R->uses.v[u];
+			const char *p =
+				fstr(R, ur->src, R->src[ur->src].facts->uses.v[ur->fu].path);
+			if (!strncmp(p, of, n) && (!p[n] || p[n] == ':') &&
+			    R->fi[ur->src].crate >= 0)
+				mm_add(&R->mm, key, (uint32_t)R->fi[ur->src].crate);
+		}
+	}
+	for (uint32_t it = mm_first(&R->mm, key); it; it = mm_next(&R->mm, it))
+		if (mm_val(&R->mm, it) == (uint32_t)crate)
+			return true;
+	return false;
+}
+
+/* path with its first segment replaced by the path of the `use` that
+ * binds it in scope sc, repeatedly (the text a use names, whether or not
+ * it resolves). */
+static void use_text(resolver *R, uint32_t sc, const char *path, pt_strbuf *out)
+{
+	out->len = 0;
+	pt_strbuf_adds(out, path);
+	for (int depth = 0; depth < 8; depth++) {
+		seg segs[MAX_SEGS];
+		if (!rs_split_path(out->buf, segs))
+			return;
+		uint32_t u = NONE;
+		for (int32_t s = (int32_t)sc; s >= 0 && u == NONE; s = R->scopes.v[s].parent)
+			for (uint32_t it = mm_first(
+				     &R->mm, key_of(K_USE, (uint32_t)s, segs[0].p, segs[0].n));
+			     it && u == NONE; it = mm_next(&R->mm, it))
+				u = mm_val(&R->mm, it);
+		if (u == NONE)
+			return;
+		const use_rec *ur = &R->uses.v[u];
+		const char *up = fstr(R, ur->src, R->src[ur->src].facts->uses.v[ur->fu].path);
+		seg first[MAX_SEGS];
+		if (rs_split_path(up, first) && seg_is(first[0], "") == false &&
+		    first[0].n == segs[0].n && !memcmp(first[0].p, segs[0].p, segs[0].n))
+			return; /* `use x::x;` names the crate x */
+		pt_strbuf t = {0};
+		pt_strbuf_printf(&t, "%s%s", up, segs[0].p + segs[0].n);
+		out->len = 0;
+		pt_strbuf_adds(out, t.buf);
+		pt_strbuf_free(&t);
+		sc = ur->scope;
+	}
+}
+
+uint32_t rs_derive_trait(resolver *R, uint32_t sc, const char *path)
+{
+	pt_strbuf t = {0};
+	use_text(R, sc, path, &t);
+	const char *e = strstr(t.buf, "::");
+	uint32_t found = NONE;
+	size_t n = 0;
+	if (e) {
+		char *krate = pt_xstrndup(t.buf, (size_t)(e - t.buf));
+		const char *name = rs_last_seg(t.buf);
+		if (mm_first(&R->mm, key_of(K_CRATE, 0, krate, strlen(krate))))
+			for (uint32_t it =
+				     mm_first(&R->mm, key_of(K_TRAITNAME, 0, name, strlen(name)));
+			     it; it = mm_next(&R->mm, it)) {
+				uint32_t tr = mm_val(&R->mm, it);
+				int32_t c = R->fi[R->aux.v[tr].src].crate;
+				if (!cfg_off(R, tr) && c >= 0 && crate_uses(R, krate, c)) {
+					found = tr;
+					n++;
+				}
+			}
+		free(krate);
+	}
+	pt_strbuf_free(&t);
+	return n == 1 ? found : NONE;
+}
+
 void rs_resolve_trait(resolver *R, uint32_t sc, const char *path, uint32_t self_ent, idlist *out)
 {
 	idlist c = {0};

@@ -1024,6 +1024,48 @@ static void test_static_receivers(void **state)
 	ws_free(&w);
 }
 
+/* One identity per trait: `#[derive(Serialize)]` imported from the derive
+ * macro's crate (`use ser_derive::Serialize;`) implements the trait that
+ * the crate re-exporting the macro declares (serde's shape: serde::Serialize,
+ * not a phantom ser_derive::Serialize); a std trait reached through a
+ * re-export (`pub use core::future::Future;` in a crate of ours) and
+ * through a glob of std (`mod lib { pub use core::*; }`) is std's. */
+static void test_trait_identity(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", "[workspace]\nmembers = [\"ser\", \"ser_derive\", \"app\"]\n",
+		"ser/Cargo.toml", "[package]\nname = \"ser\"\nversion = \"0.1.0\"\n",
+		"ser/src/lib.rs",
+		"pub trait Serialize { fn ser(&self); }\npub use ser_derive::*;\n"
+		"pub mod future { pub use core::future::Future; }\n",
+		"ser_derive/Cargo.toml",
+		"[package]\nname = \"ser_derive\"\nversion = \"0.1.0\"\n[lib]\nproc-macro = true\n",
+		"ser_derive/src/lib.rs",
+		"#[proc_macro_derive(Serialize)]\npub fn derive_serialize(i: TokenStream) -> "
+		"TokenStream { i }\n",
+		"app/Cargo.toml", "[package]\nname = \"app\"\nversion = \"0.1.0\"\n",
+		"app/src/lib.rs",
+		"use ser_derive::Serialize;\n"
+		"mod lib { pub use core::*; }\n"
+		"#[derive(Serialize)]\npub struct S;\n"
+		"pub struct F;\n"
+		"impl ser::future::Future for F { type Output = (); fn poll(self: "
+		"core::pin::Pin<&mut Self>, _c: &mut core::task::Context<'_>) -> "
+		"core::task::Poll<()> { core::task::Poll::Ready(()) } }\n"
+		"impl crate::lib::fmt::Debug for F { fn fmt(&self, _f: &mut "
+		"core::fmt::Formatter<'_>) -> core::fmt::Result { Ok(()) } }\n",
+		NULL);
+	assert_answer(&w, "impls", "ser::Serialize", "app::S");
+	assert_answer(&w, "impls", "std::future::Future", "app::F");
+	assert_answer(&w, "impls", "std::fmt::Debug", "app::F");
+	query_ids ids = {0};
+	assert_int_equal(query_targets(w.txn, "ser_derive::Serialize", &ids), 0);
+	assert_int_equal(ids.n, 0); /* no phantom */
+	pt_vec_free(&ids);
+	ws_free(&w);
+}
+
 /* A closure passed to a generic fn `fn guard<T, F>(v: T, f: F) where
  * F: FnMut(&mut T)` (or `f: impl FnOnce(&T)`) gets as its param the type
  * of the argument bound to T, destructured when it is a tuple; a param
@@ -1481,6 +1523,7 @@ int main(void)
 		cmocka_unit_test(test_guesses_in_scope),
 		cmocka_unit_test(test_index_output),
 		cmocka_unit_test(test_static_receivers),
+		cmocka_unit_test(test_trait_identity),
 		cmocka_unit_test(test_turbofish_results),
 		cmocka_unit_test(test_value_namespace_use),
 		cmocka_unit_test(test_resolve_version),
