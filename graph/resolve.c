@@ -292,8 +292,10 @@ static void do_method_call(resolver *R, const ref_ctx *c, const fact_ref *r)
 				rs_deref_methods(R, c, t.ent, nm, &cands);
 			/* a type of ours without that method: another type's own
 			 * method is never it, a trait's may be (a derive, a blanket
-			 * or macro-made impl we do not see) */
-			traits_only = true;
+			 * or macro-made impl we do not see); a value known only by a
+			 * trait (Self of an impl whose type we cannot find) may be
+			 * anything */
+			traits_only = ekind(R, t.ent) != PT_TRAIT;
 		}
 	}
 	/* a std method's name on what a std value gives is std's */
