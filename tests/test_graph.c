@@ -1066,6 +1066,26 @@ static void test_trait_identity(void **state)
 	ws_free(&w);
 }
 
+/* A path's first segment is in the type namespace: after `use
+ * quote::quote;` (a macro) `quote::ToTokens` is still the crate's trait,
+ * and the import does not expand itself (clap_derive's shape). */
+static void test_prefix_namespace(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", "[workspace]\nmembers = [\"quote\", \"app\"]\n",
+		"quote/Cargo.toml", "[package]\nname = \"quote\"\nversion = \"0.1.0\"\n",
+		"quote/src/lib.rs",
+		"pub trait ToTokens { fn to_tokens(&self); }\n#[macro_export]\nmacro_rules! quote "
+		"{ () => {} }\n",
+		"app/Cargo.toml", "[package]\nname = \"app\"\nversion = \"0.1.0\"\n", "app/src/lib.rs",
+		"use quote::quote;\nuse quote::ToTokens;\npub struct X;\nimpl ToTokens for X { fn "
+		"to_tokens(&self) {} }\n",
+		NULL);
+	assert_answer(&w, "impls", "quote::ToTokens", "app::X");
+	ws_free(&w);
+}
+
 /* A closure passed to a generic fn `fn guard<T, F>(v: T, f: F) where
  * F: FnMut(&mut T)` (or `f: impl FnOnce(&T)`) gets as its param the type
  * of the argument bound to T, destructured when it is a tuple; a param
@@ -1524,6 +1544,7 @@ int main(void)
 		cmocka_unit_test(test_index_output),
 		cmocka_unit_test(test_static_receivers),
 		cmocka_unit_test(test_trait_identity),
+		cmocka_unit_test(test_prefix_namespace),
 		cmocka_unit_test(test_turbofish_results),
 		cmocka_unit_test(test_value_namespace_use),
 		cmocka_unit_test(test_resolve_version),
