@@ -308,7 +308,7 @@ static void do_method_call(resolver *R, const ref_ctx *c, const fact_ref *r)
 		size_t n = 0;
 		idlist g = {0};
 		for (uint32_t it = mm_first(&R->mm, key_of(K_METHODNAME, 0, name, strlen(name)));
-		     it; it = mm_next(&R->mm, it)) {
+		     it && n <= MAX_GUESSES; it = mm_next(&R->mm, it)) {
 			uint32_t m = mm_val(&R->mm, it);
 			if ((traits_only && !of_trait(R, m)) || !reachable(R, c, m))
 				continue;

@@ -277,6 +277,8 @@ static bool use_may_bring(resolver *R, uint32_t s, int tag, const char *key, siz
 	return in;
 }
 
+static bool in_scope(resolver *R, uint32_t sc, uint32_t tr);
+
 /* Rust calls a trait method only where the trait is in scope (declared or
  * imported, also as `_`), or inside an impl of it (self_trait). What we
  * cannot resolve may bring it. */
@@ -284,6 +286,27 @@ bool rs_trait_in_scope(resolver *R, uint32_t sc, uint32_t self_trait, uint32_t t
 {
 	if (tr == self_trait)
 		return true;
+	/* asked for many calls of a module's fns: the answer is kept per
+	 * module, unless a fn on the way declares or imports names itself */
+	const char *name = pt_graph_str(R->g, R->g->ents.v[tr].name);
+	int32_t s = (int32_t)sc;
+	for (; R->scopes.v[s].parent >= 0; s = R->scopes.v[s].parent)
+		if (mm_first(&R->mm, key_of(K_USE, (uint32_t)s, name, strlen(name))) ||
+		    mm_first(&R->mm, key_of(K_USE, (uint32_t)s, "_", 1)) ||
+		    mm_first(&R->mm, key_of(K_GLOB, (uint32_t)s, "", 0)) ||
+		    mm_first(&R->mm, key_of(K_ITEM, (uint32_t)s, name, strlen(name))))
+			return in_scope(R, sc, tr);
+	uint64_t key = key_of(K_INSCOPE, ((uint64_t)(uint32_t)s << 32) | tr, "", 0);
+	uint32_t memo = mm_first(&R->mm, key);
+	if (memo)
+		return mm_val(&R->mm, memo) != 0;
+	bool in = in_scope(R, (uint32_t)s, tr);
+	mm_add(&R->mm, key, in);
+	return in;
+}
+
+static bool in_scope(resolver *R, uint32_t sc, uint32_t tr)
+{
 	const char *name = pt_graph_str(R->g, R->g->ents.v[tr].name);
 	idlist l = {0};
 	rs_resolve_path(R, sc, name, NONE, &l, 0);

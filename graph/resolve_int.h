@@ -133,6 +133,7 @@ enum {
 	K_SUPERS,    /* trait → NONE, then its supertraits (read once) */
 	K_TRAITNAME, /* name → trait of the workspace */
 	K_DERIVEREX, /* crate name → NONE, then the crates whose uses name it first */
+	K_INSCOPE,   /* (scope, trait) → 1 when the trait is in scope there, else 0 */
 	K_BLANKET,   /* item name → impl of a trait for a generic parameter
 	                (`impl<T: B> Tr for T`) whose trait has that item */
 };

@@ -1301,7 +1301,7 @@ static bool ext_walk(resolver *R, uint32_t sc, const char *path, pt_strbuf *out,
 		/* the first name: a module of ours to walk into, else a use
 		 * that leads out, in the scope chain */
 		idlist first = {0};
-		lookup(R, sc, segs[0], &first, depth + 1);
+		lookup(R, sc, segs[0], &first, depth); /* cached at depth 0 */
 		uint32_t m = NONE;
 		size_t found = first.n;
 		for (size_t k = 0; k < first.n && m == NONE; k++)
