@@ -10,6 +10,8 @@
 #   make analyze    the clang static analyzer (scan-build): fails on any finding
 #   make format     clang-format every C file; make format-check fails if one is not
 #   make bench      benchmarks on real corpora (not part of make test)
+#   make vsix       the VS Code platform package with the server inside (build/parseltongue-linux-x64.vsix)
+#   make install PREFIX=/usr/local   the binary, the Neovim runtime files and the Emacs package
 # HACKING.md says more.
 
 CC       ?= cc
@@ -54,7 +56,7 @@ CLI_LIBS = -lprotobuf-c
 LIB_SRC  = $(wildcard core/*.c graph/*.c store/*.c lsp/*.c)
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/grammar/parser.o $(BUILD)/obj/grammar/scanner.o
 CLI_OBJ  = $(BUILD)/obj/cli/main.o $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out cli/main.c,$(wildcard cli/*.c))) \
-           $(BUILD)/obj/gen/scip.pb-c.o
+           $(BUILD)/obj/gen/scip.pb-c.o $(BUILD)/obj/gen/viewer_page.o
 TEST_SRC = $(wildcard tests/test_*.c)
 STD_SRC ?= /usr/lib/rustlib/src/rust/library
 # The names of the standard library's methods, generated from rust-src by a
@@ -68,13 +70,14 @@ T       ?=
 UNIT_BIN = $(if $(T),$(filter %/test_$(T),$(TEST_BIN)),$(TEST_BIN))
 
 .SECONDARY:
-.PHONY: all deps grammar run test check unit-test blackbox-test client-test bench bench-accuracy fuzz reliability reliability-quick tsan-test analyze format format-check clean
+.PHONY: all deps grammar run test check unit-test blackbox-test viewer-test docs-images client-test emacs-starts vsix install uninstall bench bench-accuracy fuzz reliability reliability-quick tsan-test analyze format format-check clean
 all: $(BUILD)/parseltongue
 
 # --- dependencies -----------------------------------------------------------
 DEB_PKGS = libtree-sitter-dev libjansson-dev liblmdb-dev libcmocka-dev \
            libxxhash-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler \
-           python3-networkx rust-src neovim emacs-nox elpa-eglot
+           python3-networkx rust-src neovim emacs-nox elpa-eglot librust-regex-syntax-dev \
+           graphviz chromium fonts-dejavu-core
 # Tools that may come from elsewhere (a nodejs that ships its own npm
 # conflicts with Debian's npm package): installed only when the command is missing.
 DEB_TOOLS = npm python3
@@ -132,6 +135,33 @@ $(BUILD)/obj/gen/scip.pb-c.o: $(BUILD)/gen/scip.pb-c.c
 $(BUILD)/obj/cli/export_scip.o: $(BUILD)/gen/scip.pb-c.h
 $(BUILD)/obj/cli/export_scip.o: CFLAGS += -I$(BUILD)/gen
 
+# The graph viewer of `export --format html` (viewer/): its npm packages are
+# installed at build time into build/viewer (pinned by viewer/package-lock.json,
+# never committed), esbuild bundles it, and tools/embed_viewer.py makes the
+# page (script and style inline, hashed into its Content-Security-Policy)
+# into C arrays the binary carries.
+VIEWER_DIR = build/viewer
+VIEWER_NPM = $(VIEWER_DIR)/node_modules/.package-lock.json
+VIEWER_JS  = $(VIEWER_DIR)/viewer.js
+$(VIEWER_NPM): viewer/package.json viewer/package-lock.json
+	@mkdir -p $(VIEWER_DIR)
+	cp viewer/package.json viewer/package-lock.json $(VIEWER_DIR)/
+	cd $(VIEWER_DIR) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(VIEWER_JS): $(VIEWER_NPM) $(wildcard viewer/src/*.js)
+	NODE_PATH=$(CURDIR)/$(VIEWER_DIR)/node_modules $(VIEWER_DIR)/node_modules/.bin/esbuild \
+	  viewer/src/main.js --bundle --minify --format=iife --target=es2020 --legal-comments=none \
+	  --metafile=$(VIEWER_DIR)/meta.json --log-level=warning --outfile=$@
+
+$(BUILD)/gen/viewer_page.c: tools/embed_viewer.py viewer/page.html viewer/style.css $(VIEWER_JS)
+	@mkdir -p $(dir $@)
+	python3 tools/embed_viewer.py viewer/page.html viewer/style.css $(VIEWER_JS) $(VIEWER_DIR)/meta.json $@
+
+$(BUILD)/obj/gen/viewer_page.o: $(BUILD)/gen/viewer_page.c
+	@mkdir -p $(dir $@)
+	$(GRAMMAR_CC) -O2 -g -std=gnu11 -w $(SANFLAGS) -c $< -o $@
+
 # --- build ------------------------------------------------------------------
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -152,6 +182,12 @@ $(GEN_OBJ): $(BUILD)/gen/std_names.c
 $(BUILD)/parseltongue: $(CLI_OBJ) $(LIB_OBJ) $(GEN_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CLI_LIBS)
 
+# The server the VS Code platform package ships: the libraries of LDLIBS and
+# CLI_LIBS but libm linked in statically (glibc stays shared), so that it
+# runs without Debian's packages.
+$(BUILD)/parseltongue-portable: $(CLI_OBJ) $(LIB_OBJ) $(GEN_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ -Wl,-Bstatic $(filter-out -lm,$(LDLIBS) $(CLI_LIBS)) -Wl,-Bdynamic -lm
+
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(LIB_OBJ) $(GEN_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
@@ -164,29 +200,88 @@ run: deps
 unit-test: $(UNIT_BIN)
 	@bash tests/run_unit.sh $(UNIT_BIN)
 
-# The fast loop (HACKING.md): build, unit tests, CLI, incremental and LSP black-box tests.
+# The fast loop (HACKING.md): build, unit tests, CLI, incremental, LSP and export
+# black-box tests, and the HTML view in a browser.
 check: all
-	@$(MAKE) --no-print-directory unit-test blackbox-test
+	@$(MAKE) --no-print-directory unit-test blackbox-test viewer-test
 
 blackbox-test: $(BUILD)/parseltongue $(SCIP_DESC)
 	@python3 tests/blackbox.py $(BUILD)/parseltongue
 	@python3 tests/incremental.py $(BUILD)/parseltongue
 	@python3 tests/lsp_blackbox.py $(BUILD)/parseltongue
 	@python3 tests/exports.py $(BUILD)/parseltongue $(SCIP_DESC)
+	@python3 tests/diff.py $(BUILD)/parseltongue
+	@python3 tests/security.py $(BUILD)/parseltongue
 
-# The editor and CI clients, each driven by the real client software.
+# The HTML view opened in headless Chromium, checked in the DOM, clicked and
+# photographed (screenshots in build/test-out/viewer; about 10 s).
+viewer-test: $(BUILD)/parseltongue $(VIEWER_NPM)
+	@node tests/viewer.mjs $(BUILD)/parseltongue --out build/test-out/viewer
+
+# The picture README.md shows: the blast radius of Hir::concat in
+# regex-syntax (librust-regex-syntax-dev), drawn by export --format html.
+DOCS_CRATE ?= $(firstword $(wildcard /usr/share/cargo/registry/regex-syntax-0.6*))
+docs-images: $(BUILD)/parseltongue $(VIEWER_NPM)
+	@test -n "$(DOCS_CRATE)" || { echo "docs-images: needs librust-regex-syntax-dev"; exit 1; }
+	@rm -rf build/docs && mkdir -p build/docs docs/images
+	$(BUILD)/parseltongue onboard $(DOCS_CRATE) --db build/docs/db --quiet
+	$(BUILD)/parseltongue export --db build/docs/db --query blast-radius hir::Hir::concat \
+	  -o build/docs/blast-radius-regex-syntax.html
+	node tools/screenshot.mjs build/docs/blast-radius-regex-syntax.html docs/images/blast-radius-regex-syntax.png 1280x760
+
+# The editor, CI and AI-agent (MCP) clients, each driven by the real client software.
 client-test: $(BUILD)/parseltongue
 	@bash tests/clients/lint.sh $(BUILD)/parseltongue
 	@bash tests/clients/nvim.sh $(BUILD)/parseltongue
 	@bash tests/clients/emacs.sh $(BUILD)/parseltongue
+	@python3 tests/clients/emacs_starts.py $(BUILD)/parseltongue --batch 10 --tty 5
 	@bash tests/clients/vscode.sh $(BUILD)/parseltongue
+	@bash tests/clients/mcp.sh $(BUILD)/parseltongue
+	@bash tests/clients/install.sh $(BUILD)
+
+# --- install ------------------------------------------------------------------
+# make install PREFIX=/usr/local (or ~/.local; DESTDIR for staging): the
+# binary in PREFIX/bin; the Neovim plugin as a start package in
+# PREFIX/share/nvim/site (Neovim's packpath: ~/.local/share from
+# $XDG_DATA_HOME, /usr/local/share and /usr/share from $XDG_DATA_DIRS), with
+# its help tags; parseltongue.el in PREFIX/share/emacs/site-lisp (on Emacs'
+# load-path for /usr/local and /usr). tests/clients/install.sh checks it.
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+NVIM_PKG  = $(DESTDIR)$(PREFIX)/share/nvim/site/pack/parseltongue/start/parseltongue
+EMACS_DIR = $(DESTDIR)$(PREFIX)/share/emacs/site-lisp
+install: $(BUILD)/parseltongue
+	install -d $(DESTDIR)$(PREFIX)/bin $(NVIM_PKG) $(EMACS_DIR)
+	install -m 755 $(BUILD)/parseltongue $(DESTDIR)$(PREFIX)/bin/parseltongue
+	rm -rf $(NVIM_PKG)/lua $(NVIM_PKG)/lsp $(NVIM_PKG)/doc
+	cp -R nvim/lua nvim/lsp nvim/doc $(NVIM_PKG)/
+	install -m 644 LICENSE $(NVIM_PKG)/LICENSE
+	if command -v nvim >/dev/null 2>&1; then \
+	  nvim --headless -u NONE -i NONE -c 'helptags $(NVIM_PKG)/doc' -c 'qall!' </dev/null >/dev/null 2>&1 || true; fi
+	install -m 644 emacs/parseltongue.el $(EMACS_DIR)/parseltongue.el
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/parseltongue $(EMACS_DIR)/parseltongue.el
+	rm -rf $(DESTDIR)$(PREFIX)/share/nvim/site/pack/parseltongue
+
+# The VS Code platform package (the server inside): build/parseltongue-linux-x64.vsix.
+VSIX_TARGET ?= $(if $(filter aarch64,$(shell uname -m)),linux-arm64,linux-x64)
+vsix: $(BUILD)/parseltongue-portable
+	@bash vscode-client/package-platform.sh $(BUILD)/parseltongue-portable $(VSIX_TARGET) build/parseltongue-$(VSIX_TARGET).vsix
+
+# Consecutive Emacs session starts on a real crate, batch and in a terminal
+# (tests/clients/emacs_starts.py): none may be dead. make test runs 10 + 5
+# (about 15 s); this runs EMACS_STARTS of each (50 + 50: 2.5 to 4.5 minutes on two shared cores).
+EMACS_STARTS ?= 50
+emacs-starts: $(BUILD)/parseltongue
+	@python3 tests/clients/emacs_starts.py $(BUILD)/parseltongue --batch $(EMACS_STARTS) --tty $(EMACS_STARTS)
 
 # Resolution measured against rustc on real crates (not part of make test).
 bench-accuracy: $(BUILD)/parseltongue
 	@bash bench/accuracy/run.sh $(BUILD)/parseltongue
 
 test: deps
-	@$(MAKE) --no-print-directory all unit-test blackbox-test client-test reliability-quick
+	@$(MAKE) --no-print-directory all unit-test blackbox-test viewer-test client-test reliability-quick
 
 # The tests where threads meet (the store's MVCC, the server's reader,
 # dispatcher, indexer and watcher threads), under ThreadSanitizer.
@@ -221,13 +316,14 @@ analyze: grammar
 	scan-build -o build/scan/report --status-bugs $(MAKE) --no-print-directory \
 	  BUILD=build/scan GRAMMAR_CC=cc build/scan/parseltongue
 
-FORMAT_SRC = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+FORMAT_SRC = $(shell git ls-files --cached --others --exclude-standard '*.c' '*.h' 2>/dev/null)
 format:
 	clang-format -i $(FORMAT_SRC)
 format-check:
 	@clang-format --dry-run --Werror $(FORMAT_SRC) && echo "format-check: every C file is formatted"
 
 clean:
-	rm -rf build/obj build/tests build/san build/tsan build/debug build/gen build/tools build/parseltongue
+	rm -rf build/obj build/tests build/san build/tsan build/debug build/gen build/tools build/parseltongue \
+	  build/parseltongue-portable build/parseltongue-*.vsix
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

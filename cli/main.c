@@ -17,11 +17,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../core/escape.h"
 #include "../graph/check.h"
 #include "../graph/index.h"
 #include "../graph/query.h"
 #include "../lsp/lsp.h"
 #include "cli.h"
+#include "mcp.h"
 
 static const char *prog = "parseltongue";
 
@@ -53,16 +55,31 @@ static void usage(FILE *f)
 		   "        generate-context ITEM   compact text for an LLM (--tokens N, default "
 		   "2000)\n"
 		   "        where-defined ITEM | search QUERY | entities-in-file FILE\n"
+		   "  check [DIR] [--rules FILE]    architecture rules: module cycles, forbidden\n"
+		   "                                dependencies, unused public items (--json)\n"
+		   "  diff BASE [HEAD]              what a change does: entities added, removed,\n"
+		   "                                changed; impact; tests (git revisions or "
+		   "folders;\n"
+		   "                                --json, --markdown)\n"
 		   "  storage status|verify|compact|clean|snapshot FILE|restore FILE\n"
-		   "  export --format FORMAT [-o OUT] [--query KIND TARGET]\n"
-		   "        FORMAT: json, dot, mermaid, scip, graphml (or from OUT's extension);\n"
-		   "        neo4j writes CSV files into the directory OUT\n"
+		   "  export --format FORMAT [-o OUT] [--query KIND TARGET | --query find-cycles "
+		   "| --level module|crate]\n"
+		   "        FORMAT: json, dot, mermaid, scip, graphml, html, svg (or from OUT's "
+		   "extension);\n"
+		   "        neo4j writes CSV files into the directory OUT; html and svg draw the "
+		   "graph\n"
+		   "        (up to 1000 entities and 1500 edges unless --full)\n"
 		   "  --stdio                       run the language server on stdin/stdout\n"
+		   "  mcp [DIR]                     run the MCP server for AI agents on "
+		   "stdin/stdout (also --mcp)\n"
 		   "\n"
 		   "TARGET: a name (parse_group), a path suffix (ParserI::parse_group) or "
 		   "FILE:LINE[:COL]\n"
-		   "options: --db DIR (or PARSELTONGUE_DB), --json, --limit N, --jobs N, --quiet,\n"
-		   "         --warnings N|all (onboard: how many warnings to show, default 20)\n"
+		   "options: --db DIR (or PARSELTONGUE_DB), --json, --limit N, --jobs N, --quiet\n"
+		   "onboard: --full (parse everything again), --follow-symlinks (also index\n"
+		   "  files that symlinks lead to outside DIR; remembered, --no-follow-symlinks "
+		   "undoes),\n"
+		   "  --warnings N|all (how many warnings to show, default 20)\n"
 		   "database: <workspace>/.cache/parseltongue/ unless --db or PARSELTONGUE_DB says "
 		   "otherwise\n");
 }
@@ -85,14 +102,27 @@ static long number(const char *name, const char *s)
 static int parse_opts(int argc, char **argv, cli_opts *o)
 {
 	static const struct option longs[] = {
-		{"db", required_argument, 0, 'd'},       {"json", no_argument, 0, 'j'},
-		{"limit", required_argument, 0, 'l'},    {"depth", required_argument, 0, 'D'},
-		{"tokens", required_argument, 0, 't'},   {"jobs", required_argument, 0, 'J'},
-		{"quiet", no_argument, 0, 'q'},          {"format", required_argument, 0, 'f'},
-		{"query", no_argument, 0, 'Q'},          {"level", required_argument, 0, 'L'},
-		{"full", no_argument, 0, 'F'},           {"n", required_argument, 0, 'n'},
-		{"help", no_argument, 0, 'h'},           {"output", required_argument, 0, 'o'},
-		{"warnings", required_argument, 0, 'W'}, {0, 0, 0, 0},
+		{"db", required_argument, 0, 'd'},
+		{"json", no_argument, 0, 'j'},
+		{"limit", required_argument, 0, 'l'},
+		{"depth", required_argument, 0, 'D'},
+		{"tokens", required_argument, 0, 't'},
+		{"jobs", required_argument, 0, 'J'},
+		{"quiet", no_argument, 0, 'q'},
+		{"format", required_argument, 0, 'f'},
+		{"query", no_argument, 0, 'Q'},
+		{"level", required_argument, 0, 'L'},
+		{"full", no_argument, 0, 'F'},
+		{"n", required_argument, 0, 'n'},
+		{"help", no_argument, 0, 'h'},
+		{"output", required_argument, 0, 'o'},
+		{"follow-symlinks", no_argument, 0, 'S'},
+		{"no-follow-symlinks", no_argument, 0, 's'},
+		{"rules", required_argument, 0, 'r'},
+		{"no-index", no_argument, 0, 'N'},
+		{"markdown", no_argument, 0, 'M'},
+		{"warnings", required_argument, 0, 'W'},
+		{0, 0, 0, 0},
 	};
 	o->depth = 3;
 	o->tokens = 2000;
@@ -132,6 +162,9 @@ static int parse_opts(int argc, char **argv, cli_opts *o)
 		case 'Q': o->query_mode = true; break;
 		case 'L': o->level = optarg; break;
 		case 'F': o->full = true; break;
+		case 'r': o->rules = optarg; break;
+		case 'N': o->no_index = true; break;
+		case 'M': o->markdown = true; break;
 		case 'n':
 			if ((v = number("n", optarg)) < 1)
 				return -1;
@@ -146,6 +179,8 @@ static int parse_opts(int argc, char **argv, cli_opts *o)
 				o->warnings = (size_t)v;
 			}
 			break;
+		case 'S': o->links = INDEX_LINKS_FOLLOW; break;
+		case 's': o->links = INDEX_LINKS_NOFOLLOW; break;
 		case 'h': usage(stdout); exit(EXIT_OK);
 		default: return -1;
 		}
@@ -187,6 +222,11 @@ static char *db_dir(const cli_opts *o, const char *root)
 	}
 	pt_strbuf_free(&b);
 	return pt_xstrdup(".cache/parseltongue");
+}
+
+char *cli_db_dir(const cli_opts *o, const char *root)
+{
+	return db_dir(o, root);
 }
 
 int cli_open_db(const cli_opts *o, const char *root, bool write, store **st)
@@ -243,9 +283,12 @@ static void on_warn(void *ctx, const char *path, const char *what)
 	progress_state *p = ctx;
 	p->warnings++;
 	if (!p->quiet && p->warnings <= p->shown_max) {
+		pt_strbuf shown = {0};
+		pt_esc_term(&shown, path); /* a repository names its files */
 		if (p->tty)
 			fputc('\r', stderr);
-		fprintf(stderr, "warning: %s: %s\n", path, what);
+		fprintf(stderr, "warning: %s: %s\n", shown.buf, what);
+		pt_strbuf_free(&shown);
 	}
 }
 
@@ -261,7 +304,7 @@ static void warnings_left(const progress_state *p)
 		more, more == 1 ? "" : "s");
 }
 
-static int cmd_onboard(const cli_opts *o)
+int cli_onboard(const cli_opts *o)
 {
 	const char *root = o->nargs > 0 ? o->args[0] : ".";
 	struct stat st;
@@ -293,6 +336,7 @@ static int cmd_onboard(const cli_opts *o)
 	}
 	progress_state ps = {isatty(2), o->quiet, pt_now_ns(), 0, o->warnings};
 	index_opts io = {.root = root,
+			 .links = o->links,
 			 .jobs = o->jobs,
 			 .force = o->full,
 			 .progress = on_progress,
@@ -456,12 +500,19 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "--stdio") == 0)
 		return lsp_main(argc, argv);
+	bool mcp = strcmp(cmd, "mcp") == 0 || strcmp(cmd, "--mcp") == 0;
 	if (parse_opts(argc - 1, argv + 1, &o) != 0) {
 		fprintf(stderr, "run `parseltongue --help` for the commands and options\n");
 		return EXIT_USAGE;
 	}
+	if (mcp)
+		return mcp_main(&o);
 	if (strcmp(cmd, "onboard") == 0)
-		return cmd_onboard(&o);
+		return cli_onboard(&o);
+	if (strcmp(cmd, "check") == 0)
+		return cmd_check(&o);
+	if (strcmp(cmd, "diff") == 0)
+		return cmd_diff(&o);
 	if (strcmp(cmd, "query") == 0)
 		return cmd_query(&o);
 	if (strcmp(cmd, "query-bench") == 0)

@@ -493,6 +493,7 @@ void ex_clear_pending(pt_extractor *x)
 	x->pending = false;
 	x->pend_path = 0;
 	x->pend_cfg.len = 0;
+	x->pend_flags = 0;
 	pt_vec_clear(&x->derives);
 }
 
@@ -572,6 +573,21 @@ static void add_cfg(pt_extractor *x, TSNode args)
 	}
 }
 
+/* What an attribute's name says about how its item is reached: a test
+ * harness or a caller outside the Rust code (the linker, the compiler's
+ * proc-macro loader). */
+static uint32_t attr_flags(const char *s, size_t len)
+{
+	static const char *const entry[] = {"no_mangle", "export_name", "proc_macro",
+					    "proc_macro_derive", "proc_macro_attribute"};
+	if (text_is(s, len, "test") || text_is(s, len, "bench"))
+		return FI_TEST;
+	for (size_t i = 0; i < sizeof entry / sizeof *entry; i++)
+		if (text_is(s, len, entry[i]))
+			return FI_ENTRY;
+	return 0;
+}
+
 static void on_attribute(pt_extractor *x, TSNode n, size_t d)
 {
 	if (x->pending && x->pend_depth != d)
@@ -582,10 +598,20 @@ static void on_attribute(pt_extractor *x, TSNode n, size_t d)
 	if (null(a) || ts_node_symbol(a) != x->S.attribute)
 		return;
 	TSNode name = ts_node_named_child(a, 0);
+	if (!null(name) && ts_node_symbol(name) == x->S.scoped_ident) {
+		/* `#[tokio::test]`: only the last segment says what it is */
+		TSNode last = child(name, x->F.name);
+		size_t len;
+		const char *s = null(last) ? NULL : ident(x, last, &len);
+		if (s && text_is(s, len, "test"))
+			x->pend_flags |= FI_TEST;
+		return;
+	}
 	if (null(name) || ts_node_symbol(name) != x->S.ident)
 		return;
 	size_t len;
 	const char *s = ident(x, name, &len);
+	x->pend_flags |= attr_flags(s, len);
 	TSNode args = child(a, x->F.arguments), value = child(a, x->F.value);
 	if (text_is(s, len, "derive") && !null(args))
 		parse_derive(x, args);
@@ -602,6 +628,7 @@ static void take_pending(pt_extractor *x, int32_t i, size_t d, bool derives)
 		return;
 	if (ex_item_at(x, i)->kind == PT_MODULE)
 		ex_item_at(x, i)->path_attr = x->pend_path;
+	ex_item_at(x, i)->flags |= x->pend_flags;
 	if (x->pend_cfg.len) {
 		x->sig.len = 0;
 		pt_strbuf_printf(&x->sig, "all(%s)", x->pend_cfg.buf);
@@ -638,6 +665,23 @@ static uint32_t ret_path(pt_extractor *x, TSNode rt)
 	return ex_intern_buf(x, &x->tmp);
 }
 
+/* `extern "C" fn f() {..}`: callable from other languages. The
+ * modifiers come before the name. */
+static bool is_extern_fn(TSNode fn)
+{
+	uint32_t n = ts_node_named_child_count(fn);
+	for (uint32_t i = 0; i < n; i++) {
+		TSNode c = ts_node_named_child(fn, i);
+		if (strcmp(ts_node_type(c), "function_modifiers") != 0)
+			continue;
+		for (uint32_t j = 0; j < ts_node_named_child_count(c); j++)
+			if (strcmp(ts_node_type(ts_node_named_child(c, j)), "extern_modifier") == 0)
+				return true;
+		return false;
+	}
+	return false;
+}
+
 static void enter_fn(pt_extractor *x, TSNode n, size_t d)
 {
 	TSNode body = child(n, x->F.body);
@@ -653,6 +697,8 @@ static void enter_fn(pt_extractor *x, TSNode n, size_t d)
 	it->generics = gen;
 	it->ret_type = ret;
 	it->flags |= null(body) ? 0 : FI_HAS_BODY;
+	if (!null(body) && is_extern_fn(n))
+		it->flags |= FI_ENTRY;
 	x->cx.parent = x->cx.from = x->cx.scope = i;
 	x->cx.fn_base = (uint32_t)x->locals.n;
 	ex_bind_params(x, child(n, x->F.parameters));

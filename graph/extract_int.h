@@ -216,11 +216,12 @@ struct pt_extractor {
 	bool hygienic;          /* scanning a template: its own names are not
 	                          the invocation's locals */
 	pt_strbuf abuf;
-	int in_macro;       /* nesting of re-parsed invocation bodies */
-	size_t sub_top;     /* depth of their top-level items, SIZE_MAX = none */
-	uint32_t skipped;   /* top-level re-parsed items dropped for errors */
-	uint32_t pend_path; /* #[path] of the pending attributes */
-	pt_strbuf pend_cfg; /* their #[cfg(..)] predicates, comma-joined */
+	int in_macro;        /* nesting of re-parsed invocation bodies */
+	size_t sub_top;      /* depth of their top-level items, SIZE_MAX = none */
+	uint32_t skipped;    /* top-level re-parsed items dropped for errors */
+	uint32_t pend_path;  /* #[path] of the pending attributes */
+	pt_strbuf pend_cfg;  /* their #[cfg(..)] predicates, comma-joined */
+	uint32_t pend_flags; /* FI_TEST / FI_ENTRY from their names */
 	size_t pend_depth;
 	bool pending;
 	pt_strbuf tmp, sig, pre, gb;

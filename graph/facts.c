@@ -28,7 +28,8 @@
 #define FIELD_SIZE  12
 
 #define ITEM_FLAGS                                                                                 \
-	(FI_PUB | FI_HAS_BODY | FI_MOD_EXTERNAL | FI_TRAIT_IMPL | FI_MACRO_GEN | FI_IN_MACRO)
+	(FI_PUB | FI_HAS_BODY | FI_MOD_EXTERNAL | FI_TRAIT_IMPL | FI_MACRO_GEN | FI_IN_MACRO |     \
+	 FI_TEST | FI_ENTRY)
 
 static void put32(uint8_t *p, uint32_t v)
 {

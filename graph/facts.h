@@ -41,6 +41,12 @@ enum {
 	                              last definition before the invocation,
 	                              else the first after it; definitions and
 	                              invocations inside re-parsed bodies count). */
+	FI_TEST = 1u << 6,         /* fn marked #[test] or #[bench] (also a
+	                              path ending in `test`: #[tokio::test]) */
+	FI_ENTRY = 1u << 7,        /* called from outside Rust's view: fn with
+	                              #[no_mangle], #[export_name], a
+	                              #[proc_macro*] attribute, or an
+	                              `extern "ABI" fn` with a body */
 	FI_IN_MACRO = 1u << 5,     /* item written inside the body of an
 	                              item-level macro invocation (`cfg_if! {..}`
 	                              branches, `items! { impl .. }`): real code,

@@ -51,6 +51,8 @@ int query_file_id(store_txn *txn, const char *path, uint32_t *out)
 	rec_file f;
 	while (path[0] == '.' && path[1] == '/')
 		path += 2;
+	if (!*path || strlen(path) > STORE_MAX_KEY)
+		return PT_ENOTFOUND; /* never indexed (index.h: long paths) */
 	int rc = store_get(txn, TBL_FILES, path, strlen(path), &v);
 	if (rc)
 		return rc;
@@ -102,17 +104,29 @@ void qi_ids_sort_unique(query_ids *ids)
 
 /* ---- names and places ------------------------------------------------------ */
 
+/* The entities named name[0..n) (records.h: a name longer than a key
+ * shares its key with others, so those are told apart by the full name). */
 void qi_by_name(store_txn *txn, const char *name, size_t n, query_ids *out)
 {
 	store_cursor *c = NULL;
 	store_val v;
-	if (store_cursor_open(txn, TBL_NAMES, &c))
+	char *full = pt_xstrndup(name, n);
+	size_t kn = rec_name_key_len(full);
+	bool clipped = kn < n;
+	rec_entity e;
+	if (store_cursor_open(txn, TBL_NAMES, &c)) {
+		free(full);
 		return;
-	for (int r = store_cursor_first_dup(c, name, n, &v); r == PT_OK;
-	     r = store_cursor_next_dup(c, &v))
-		if (v.len == 8)
-			pt_vec_push(out, store_load_u64(v.data));
+	}
+	for (int r = store_cursor_first_dup(c, full, kn, &v); r == PT_OK;
+	     r = store_cursor_next_dup(c, &v)) {
+		uint64_t id = v.len == 8 ? store_load_u64(v.data) : 0;
+		if (id &&
+		    (!clipped || (query_entity(txn, id, &e) == PT_OK && strcmp(e.name, full) == 0)))
+			pt_vec_push(out, id);
+	}
 	store_cursor_close(c);
+	free(full);
 }
 
 int query_entity_at(store_txn *txn, uint32_t file, uint32_t line, uint32_t col, uint64_t *out)

@@ -501,7 +501,9 @@ static void make_item(resolver *R, uint32_t src, int32_t i, int32_t crate)
 		.name_span = it->name_span,
 		.flags = (uint16_t)(((it->flags & FI_PUB) ? ENT_PUB : 0) |
 				    ((it->flags & FI_TRAIT_IMPL) ? ENT_TRAIT_IMPL : 0) |
-				    ((it->flags & FI_HAS_BODY) ? ENT_HAS_BODY : 0)),
+				    ((it->flags & FI_HAS_BODY) ? ENT_HAS_BODY : 0) |
+				    ((it->flags & FI_TEST) ? ENT_TEST : 0) |
+				    ((it->flags & FI_ENTRY) ? ENT_ENTRY : 0)),
 		.parent = rs_item_owner_ent(R, src, it),
 	};
 	/* out of the default build: itself, or inside something that is in

@@ -7,7 +7,7 @@
  * "Nothing found" is null or [], never an error.
  */
 #define _GNU_SOURCE
-#include "server.h"
+#include "handlers_int.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -32,27 +32,13 @@ char *lsp_file_text(lsp_server *s, const char *uri, size_t *len)
 	char *text;
 	if (lsp_docs_get(s->docs, uri, &text, len, NULL))
 		return text;
-	return lsp_disk_text(uri, len);
+	return lsp_root_of(s, uri, NULL) ? lsp_disk_text(uri, len)
+					 : NULL; /* a folder's files only */
 }
-
-typedef struct {
-	char *rel;
-	char *text;
-	lsp_lines lines;
-} ftext;
-
-/* One request's view: a root, a read transaction, and the texts of the
- * files its answer mentions (loaded once each). */
-typedef struct {
-	lsp_server *s;
-	lsp_root *r;
-	store_txn *txn;
-	PT_VEC(ftext *) files;
-} req;
 
 /* First let the editor's pending edits of r be written (bounded): the
  * request's positions refer to the edited text. */
-static bool req_begin(req *q, lsp_server *s, lsp_root *r)
+bool hd_req_begin(req *q, lsp_server *s, lsp_root *r)
 {
 	memset(q, 0, sizeof *q);
 	q->s = s;
@@ -63,7 +49,7 @@ static bool req_begin(req *q, lsp_server *s, lsp_root *r)
 	return store_txn_begin(r->st, false, &q->txn) == PT_OK;
 }
 
-static void req_end(req *q)
+void hd_req_end(req *q)
 {
 	store_txn_abort(q->txn);
 	for (size_t i = 0; i < q->files.n; i++) {
@@ -75,7 +61,7 @@ static void req_end(req *q)
 	pt_vec_free(&q->files);
 }
 
-static const lsp_lines *lines_of(req *q, const char *rel)
+const lsp_lines *hd_lines_of(req *q, const char *rel)
 {
 	for (size_t i = 0; i < q->files.n; i++)
 		if (strcmp(q->files.v[i]->rel, rel) == 0)
@@ -101,10 +87,9 @@ static json_t *pos_json(lsp_pos p)
 			 (json_int_t)p.character);
 }
 
-static json_t *range_json(req *q, const char *rel, uint32_t sl, uint32_t sc, uint32_t el,
-			  uint32_t ec)
+json_t *hd_range_json(req *q, const char *rel, uint32_t sl, uint32_t sc, uint32_t el, uint32_t ec)
 {
-	const lsp_lines *L = lines_of(q, rel);
+	const lsp_lines *L = hd_lines_of(q, rel);
 	return json_pack("{s:o,s:o}", "start", pos_json(lsp_lines_from_graph(L, sl, sc, q->s->enc)),
 			 "end", pos_json(lsp_lines_from_graph(L, el, ec, q->s->enc)));
 }
@@ -116,24 +101,156 @@ static json_t *loc_json(req *q, uint32_t file, uint32_t sl, uint32_t sc, uint32_
 	if (!*rel)
 		return NULL;
 	char *uri = lsp_root_file_uri(q->r, rel);
-	json_t *o = json_pack("{s:s,s:o}", "uri", uri, "range", range_json(q, rel, sl, sc, el, ec));
+	json_t *o =
+		json_pack("{s:s,s:o}", "uri", uri, "range", hd_range_json(q, rel, sl, sc, el, ec));
 	free(uri);
 	return o;
 }
 
-static json_t *site_loc(req *q, const query_site *st)
+json_t *hd_site_loc(req *q, const query_site *st)
 {
 	return loc_json(q, st->file, st->line, st->col, st->end_line, st->end_col);
 }
-static json_t *name_loc(req *q, const rec_entity *e)
+json_t *hd_name_loc(req *q, const rec_entity *e)
 {
 	return loc_json(q, e->file, e->nsl, e->nsc, e->nel, e->nec);
 }
 
-static void append(json_t *arr, json_t *x)
+void hd_append(json_t *arr, json_t *x)
 {
 	if (x)
 		json_array_append_new(arr, x);
+}
+
+/* ---- the trait's name in an impl header ------------------------------------ *
+ *
+ * An impl's IMPL edge is written over the whole impl block; a reference
+ * or an implementation is shown at the trait's name in its header
+ * (`impl<T> fmt::Display for X<T>` → `Display`). The header is read from
+ * the text the editor sees, which is the text the graph was made from. */
+
+static bool ident_start(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+static bool ident_char(char c)
+{
+	return ident_start(c) || (c >= '0' && c <= '9');
+}
+
+/* Skip white space and comments from *p (below end). */
+void hd_skip_blank(const char *t, size_t end, size_t *p)
+{
+	while (*p < end) {
+		if (t[*p] == ' ' || t[*p] == '\t' || t[*p] == '\n' || t[*p] == '\r') {
+			(*p)++;
+		} else if (*p + 1 < end && t[*p] == '/' && t[*p + 1] == '/') {
+			while (*p < end && t[*p] != '\n')
+				(*p)++;
+		} else if (*p + 1 < end && t[*p] == '/' && t[*p + 1] == '*') {
+			const char *e = memmem(t + *p + 2, end - *p - 2, "*/", 2);
+			*p = e ? (size_t)(e - t) + 2 : end;
+		} else {
+			return;
+		}
+	}
+}
+
+/* The word at *p (advanced past it), or an empty word. */
+size_t hd_word_at(const char *t, size_t end, size_t *p)
+{
+	size_t a = *p;
+	if (a + 2 < end && t[a] == 'r' && t[a + 1] == '#' && ident_start(t[a + 2]))
+		a += 2; /* a raw identifier */
+	if (a >= end || !ident_start(t[a]))
+		return 0;
+	size_t b = a;
+	while (b < end && ident_char(t[b]))
+		b++;
+	*p = b;
+	return b - a;
+}
+
+bool hd_is_word(const char *t, size_t at, size_t n, const char *w)
+{
+	return n == strlen(w) && memcmp(t + at, w, n) == 0;
+}
+
+/* Skip `<...>` from *p (at '<'), nested, with `->` inside not closing it. */
+void hd_skip_generics(const char *t, size_t end, size_t *p)
+{
+	int depth = 0;
+	for (; *p < end; (*p)++) {
+		char c = t[*p];
+		if (c == '-' && *p + 1 < end && t[*p + 1] == '>')
+			(*p)++;
+		else if (c == '<')
+			depth++;
+		else if (c == '>' && --depth == 0) {
+			(*p)++;
+			return;
+		}
+	}
+}
+
+/* Byte offsets [*ns, *ne) of the trait's name in the impl header that
+ * starts at `from` (the impl item's start), read no further than `end`.
+ * False when the text there is no `impl Trait for Type` header. */
+static bool header_trait_name(const char *t, size_t from, size_t end, size_t *ns, size_t *ne)
+{
+	size_t p = from, a, n;
+	hd_skip_blank(t, end, &p);
+	a = p;
+	n = hd_word_at(t, end, &p);
+	if (hd_is_word(t, a, n, "unsafe")) {
+		hd_skip_blank(t, end, &p);
+		a = p;
+		n = hd_word_at(t, end, &p);
+	}
+	if (!hd_is_word(t, a, n, "impl"))
+		return false;
+	hd_skip_blank(t, end, &p);
+	if (p < end && t[p] == '<')
+		hd_skip_generics(t, end, &p);
+	int depth = 0;
+	bool have = false;
+	while (p < end) {
+		hd_skip_blank(t, end, &p);
+		if (p >= end)
+			break;
+		char c = t[p];
+		a = p;
+		if ((n = hd_word_at(t, end, &p))) {
+			if (depth == 0 && hd_is_word(t, a, n, "for"))
+				return have;
+			if (depth == 0 &&
+			    (hd_is_word(t, a, n, "where") || hd_is_word(t, a, n, "const") ||
+			     hd_is_word(t, a, n, "dyn")))
+				continue;
+			if (depth == 0) {
+				*ns = p - n;
+				*ne = p;
+				have = true;
+			}
+			continue;
+		}
+		if (c == '{' || c == ';')
+			return false;
+		if (c == '-' && p + 1 < end && t[p + 1] == '>')
+			p++;
+		else if (c == '<' || c == '(' || c == '[')
+			depth++;
+		else if ((c == '>' || c == ')' || c == ']') && depth > 0)
+			depth--;
+		else if (c == '\'') { /* a lifetime: its name is no trait's */
+			size_t after = p + 1;
+			if (hd_word_at(t, end, &after))
+				p = after - 1;
+		}
+		p++;
+	}
+	return false;
 }
 
 void lsp_convert_ranges(lsp_server *s, const char *uri, json_t *items)
@@ -160,14 +277,109 @@ void lsp_convert_ranges(lsp_server *s, const char *uri, json_t *items)
 	free(text);
 }
 
+/* The graph's (line, byte column) of byte offset off of L's text. */
+static void graph_of(const lsp_lines *L, size_t off, uint32_t *line, uint32_t *col)
+{
+	size_t lo = 0, hi = L->starts.n;
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (L->starts.v[mid] <= off)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	*line = (uint32_t)lo;
+	*col = (uint32_t)(off - (L->starts.n ? L->starts.v[lo] : 0));
+}
+
+/* An IMPL edge's site narrowed to the trait's name when the site is an
+ * impl block; else the site itself (a derive, a method's name, an impl a
+ * macro wrote). */
+query_site hd_impl_site(req *q, const query_site *st)
+{
+	const char *rel = query_file_path(q->txn, st->file);
+	if (!*rel)
+		return *st;
+	const lsp_lines *L = hd_lines_of(q, rel);
+	if (st->line >= L->starts.n || st->end_line >= L->starts.n)
+		return *st;
+	size_t from = L->starts.v[st->line] + st->col;
+	size_t end = L->starts.v[st->end_line] + st->end_col, a = 0, b = 0;
+	if (end > L->len)
+		end = L->len;
+	if (from >= end || !header_trait_name(L->text, from, end, &a, &b))
+		return *st;
+	query_site n = {.file = st->file};
+	graph_of(L, a, &n.line, &n.col);
+	graph_of(L, b, &n.end_line, &n.end_col);
+	return n;
+}
+
+json_t *hd_impl_site_loc(req *q, const query_site *st)
+{
+	query_site n = hd_impl_site(q, st);
+	return hd_site_loc(q, &n);
+}
+
+/* ---- location lists: by file, then position, each once ------------------------- */
+
+static void loc_key(json_t *l, const char **uri, json_int_t k[4])
+{
+	json_t *u = json_object_get(l, "uri"), *r = json_object_get(l, "range");
+	if (json_object_get(l, "targetUri")) { /* a LocationLink */
+		u = json_object_get(l, "targetUri");
+		r = json_object_get(l, "targetSelectionRange");
+	}
+	*uri = json_string_value(u) ? json_string_value(u) : "";
+	const char *side[2] = {"start", "end"};
+	for (int i = 0; i < 2; i++) {
+		json_t *p = json_object_get(r, side[i]);
+		k[2 * i] = json_integer_value(json_object_get(p, "line"));
+		k[2 * i + 1] = json_integer_value(json_object_get(p, "character"));
+	}
+}
+
+static int cmp_loc(const void *pa, const void *pb)
+{
+	const char *ua, *ub;
+	json_int_t ka[4], kb[4];
+	loc_key(*(json_t *const *)pa, &ua, ka);
+	loc_key(*(json_t *const *)pb, &ub, kb);
+	int c = strcmp(ua, ub);
+	if (c)
+		return c;
+	for (int i = 0; i < 4; i++)
+		if (ka[i] != kb[i])
+			return ka[i] < kb[i] ? -1 : 1;
+	return 0;
+}
+
+/* Sort a list of Locations (or LocationLinks) by URI and range, and drop
+ * repeats (a trait named by an impl is both used and implemented there).
+ * Steals arr; returns the sorted list. */
+json_t *hd_sorted_locations(json_t *arr)
+{
+	size_t n = json_array_size(arr);
+	json_t **v = pt_xmalloc((n ? n : 1) * sizeof *v), *out = json_array();
+	for (size_t i = 0; i < n; i++)
+		v[i] = json_array_get(arr, i);
+	qsort(v, n, sizeof *v, cmp_loc);
+	for (size_t i = 0; i < n; i++)
+		if (!i || cmp_loc(&v[i - 1], &v[i]) != 0)
+			json_array_append(out, v[i]);
+	free(v);
+	json_decref(arr);
+	return out;
+}
+
 /* ---- entities --------------------------------------------------------------- */
 
-static void hex_id(uint64_t id, char out[17])
+void hd_hex_id(uint64_t id, char out[17])
 {
 	snprintf(out, 17, "%016" PRIx64, id);
 }
 
-static bool parse_hex_id(const char *s, uint64_t *id)
+bool hd_parse_hex_id(const char *s, uint64_t *id)
 {
 	if (!s || !*s || strlen(s) > 16)
 		return false;
@@ -176,7 +388,7 @@ static bool parse_hex_id(const char *s, uint64_t *id)
 	return *end == 0;
 }
 
-static int symbol_kind(int kind)
+int hd_symbol_kind(int kind)
 {
 	switch (kind) {
 	case PT_CRATE: return 4;     /* Package */
@@ -197,7 +409,7 @@ static int symbol_kind(int kind)
 }
 
 /* A display name: impls have none, so their signature stands in. */
-static char *display_name(const rec_entity *e)
+char *hd_display_name(const rec_entity *e)
 {
 	if (*e->name)
 		return pt_xstrdup(e->name);
@@ -209,7 +421,7 @@ static char *display_name(const rec_entity *e)
 }
 
 /* The name range, unless it lies outside the item (then the item's start). */
-static void sel_span(const rec_entity *e, uint32_t v[4])
+void hd_sel_span(const rec_entity *e, uint32_t v[4])
 {
 	bool inside = (e->nsl > e->sl || (e->nsl == e->sl && e->nsc >= e->sc)) &&
 		      (e->nel < e->el || (e->nel == e->el && e->nec <= e->ec));
@@ -227,65 +439,75 @@ static void sel_span(const rec_entity *e, uint32_t v[4])
 }
 
 /* The shape used by the custom requests. */
-static json_t *entity_json(req *q, uint64_t id)
+json_t *hd_entity_json(req *q, uint64_t id)
 {
 	rec_entity e;
 	if (query_entity(q->txn, id, &e) != PT_OK)
 		return NULL;
 	char hex[17];
-	hex_id(id, hex);
-	char *name = display_name(&e);
-	json_t *o = json_pack("{s:s,s:s,s:s,s:s}", "id", hex, "name", name, "kind",
-			      pt_kind_name(e.kind), "qualifiedName", e.qpath);
+	hd_hex_id(id, hex);
+	char *name = hd_display_name(&e);
+	json_t *o = json_pack("{s:s,s:o,s:s,s:o}", "id", hex, "name", pt_json_bytes(name), "kind",
+			      pt_kind_name(e.kind), "qualifiedName", pt_json_bytes(e.qpath));
 	free(name);
 	const char *rel = query_file_path(q->txn, e.file);
 	if (*rel) {
 		char *uri = lsp_root_file_uri(q->r, rel);
 		uint32_t n[4];
-		sel_span(&e, n);
+		hd_sel_span(&e, n);
 		json_object_set_new(o, "uri", json_string(uri));
-		json_object_set_new(o, "range", range_json(q, rel, e.sl, e.sc, e.el, e.ec));
+		json_object_set_new(o, "range", hd_range_json(q, rel, e.sl, e.sc, e.el, e.ec));
 		json_object_set_new(o, "selectionRange",
-				    range_json(q, rel, n[0], n[1], n[2], n[3]));
+				    hd_range_json(q, rel, n[0], n[1], n[2], n[3]));
 		free(uri);
 	}
 	if (*e.sig)
-		json_object_set_new(o, "signature", json_string(e.sig));
+		json_object_set_new(o, "signature", pt_json_bytes(e.sig));
 	if (e.flags & ENT_EXTERNAL)
 		json_object_set_new(o, "external", json_true());
 	return o;
 }
 
-static json_t *call_item(req *q, uint64_t id)
+/* A CallHierarchyItem or TypeHierarchyItem (the same fields) for id; data
+ * is the id. An entity outside the workspace is shown at `at`, where the
+ * code names it (NULL: not shown). */
+json_t *hd_hier_item(req *q, uint64_t id, const query_site *at)
 {
 	rec_entity e;
 	if (query_entity(q->txn, id, &e) != PT_OK)
 		return NULL;
 	const char *rel = query_file_path(q->txn, e.file);
-	if (!*rel)
+	const char *where = *rel ? rel : at ? query_file_path(q->txn, at->file) : "";
+	if (!*where)
 		return NULL;
-	char hex[17], *uri = lsp_root_file_uri(q->r, rel), *name = display_name(&e);
-	uint32_t n[4];
-	hex_id(id, hex);
-	sel_span(&e, n);
-	json_t *o = json_pack("{s:s,s:i,s:s,s:s,s:o,s:o,s:s}", "name", name, "kind",
-			      symbol_kind(e.kind), "detail", *e.sig ? e.sig : e.qpath, "uri", uri,
-			      "range", range_json(q, rel, e.sl, e.sc, e.el, e.ec), "selectionRange",
-			      range_json(q, rel, n[0], n[1], n[2], n[3]), "data", hex);
+	json_t *range, *sel;
+	if (*rel) {
+		uint32_t n[4];
+		hd_sel_span(&e, n);
+		range = hd_range_json(q, rel, e.sl, e.sc, e.el, e.ec);
+		sel = hd_range_json(q, rel, n[0], n[1], n[2], n[3]);
+	} else {
+		range = hd_range_json(q, where, at->line, at->col, at->end_line, at->end_col);
+		sel = json_deep_copy(range);
+	}
+	char hex[17], *uri = lsp_root_file_uri(q->r, where);
+	char *name = *rel ? hd_display_name(&e) : pt_xstrdup(e.qpath);
+	hd_hex_id(id, hex);
+	json_t *o =
+		json_pack("{s:o,s:i,s:o,s:s,s:o,s:o,s:s}", "name", pt_json_bytes(name), "kind",
+			  hd_symbol_kind(e.kind), "detail", pt_json_bytes(*e.sig ? e.sig : e.qpath),
+			  "uri", uri, "range", range, "selectionRange", sel, "data", hex);
 	free(uri);
 	free(name);
 	return o;
 }
 
-/* ---- what is at the cursor ----------------------------------------------------- */
+static json_t *call_item(req *q, uint64_t id)
+{
+	return hd_hier_item(q, id, NULL);
+}
 
-typedef struct {
-	uint64_t ids[16]; /* the target(s): several for an ambiguous site */
-	size_t n;
-	uint64_t at;   /* innermost entity holding the cursor (0: none) */
-	bool on_site;  /* the targets come from the site below */
-	rec_edge site; /* the call/use/derive site under the cursor */
-} hit;
+/* ---- what is at the cursor ----------------------------------------------------- */
 
 static bool holds(uint32_t l, uint32_t c, uint32_t sl, uint32_t sc, uint32_t el, uint32_t ec)
 {
@@ -358,6 +580,56 @@ static void file_level_edges(req *q, uint32_t file, uint32_t l, uint32_t c, hit 
 	pt_vec_free(&all);
 }
 
+/* The cursor on the trait's name in an impl header: an impl's IMPL edge is
+ * written over the whole block, from its self type (which may live in
+ * another file), so it is found from the trait: the traits named as the
+ * word under the cursor, and among their impls the one whose header
+ * names it there. */
+static void impl_header_at(req *q, uint32_t file, uint32_t l, uint32_t c, hit *h)
+{
+	const char *rel = query_file_path(q->txn, file);
+	const lsp_lines *L = *rel ? hd_lines_of(q, rel) : NULL;
+	if (!L || l >= L->starts.n)
+		return;
+	size_t a = L->starts.v[l] + c, b = a;
+	while (a > L->starts.v[l] && ident_char(L->text[a - 1]))
+		a--;
+	while (b < L->len && ident_char(L->text[b]))
+		b++;
+	if (a == b || b - a > 200)
+		return;
+	char word[201];
+	memcpy(word, L->text + a, b - a);
+	word[b - a] = 0;
+	query_ids ids = {0};
+	query_targets(q->txn, word, &ids);
+	for (size_t i = 0; i < ids.n && !h->n; i++) {
+		rec_entity t;
+		query_edges it;
+		rec_edge e;
+		if (query_entity(q->txn, ids.v[i], &t) != PT_OK || t.kind != PT_TRAIT)
+			continue;
+		query_edges_open(q->txn, ids.v[i], QUERY_IN, &it);
+		while (query_edges_next(&it, &e) && !h->n) {
+			query_site st = {e.file, e.sl, e.sc, e.el, e.ec}, n;
+			if (e.kind != REL_IMPL || (e.flags & EDGE_DERIVE) || e.file != file ||
+			    !holds(l, c, e.sl, e.sc, e.el, e.ec))
+				continue;
+			n = hd_impl_site(q, &st);
+			if (n.line == l && n.col <= c && c <= n.end_col && n.end_line == l) {
+				h->ids[h->n++] = ids.v[i];
+				h->on_site = true;
+				h->site = e;
+				h->site.sl = n.line;
+				h->site.sc = n.col;
+				h->site.el = n.end_line;
+				h->site.ec = n.end_col;
+			}
+		}
+	}
+	pt_vec_free(&ids);
+}
+
 /* The entity the cursor designates: the target of the call, use or
  * derive under it, else the item whose name it is on. */
 static void symbol_at(req *q, uint32_t file, uint32_t l, uint32_t c, hit *h)
@@ -388,10 +660,12 @@ static void symbol_at(req *q, uint32_t file, uint32_t l, uint32_t c, hit *h)
 		x = e.parent;
 	}
 	file_level_edges(q, file, l, c, h, &best);
+	if (!h->n)
+		impl_header_at(q, file, l, c, h);
 }
 
 /* textDocument + position → root, transaction and the hit. */
-static bool at_cursor(req *q, lsp_server *s, json_t *params, hit *h, uint32_t *file_out)
+bool hd_at_cursor(req *q, lsp_server *s, json_t *params, hit *h, uint32_t *file_out)
 {
 	json_t *pos = json_object_get(params, "position");
 	const char *uri =
@@ -404,14 +678,14 @@ static bool at_cursor(req *q, lsp_server *s, json_t *params, hit *h, uint32_t *f
 		return false;
 	lsp_root *r = lsp_root_of(s, uri, &rel);
 	uint32_t file;
-	if (!req_begin(q, s, r) || query_file_id(q->txn, rel, &file) != PT_OK) {
+	if (!hd_req_begin(q, s, r) || query_file_id(q->txn, rel, &file) != PT_OK) {
 		free(rel);
 		return false;
 	}
 	json_int_t li = json_integer_value(l), ci = json_integer_value(c);
 	lsp_pos p = {li < 0 ? 0 : (uint32_t)li, ci < 0 ? 0 : (uint32_t)ci};
 	uint32_t gl, gc;
-	lsp_lines_to_graph(lines_of(q, rel), p, s->enc, &gl, &gc);
+	lsp_lines_to_graph(hd_lines_of(q, rel), p, s->enc, &gl, &gc);
 	free(rel);
 	symbol_at(q, file, gl, gc, h);
 	if (file_out)
@@ -419,7 +693,7 @@ static bool at_cursor(req *q, lsp_server *s, json_t *params, hit *h, uint32_t *f
 	return true;
 }
 
-static void bad_params(lsp_err *err, const char *what)
+void hd_bad_params(lsp_err *err, const char *what)
 {
 	err->code = JRPC_INVALID_PARAMS;
 	snprintf(err->msg, sizeof err->msg, "%s", what);
@@ -456,12 +730,12 @@ static json_t *as_link(req *q, json_t *loc, const rec_entity *e, bool item, cons
 	const char *rel = query_file_path(q->txn, e->file);
 	if (item && *rel)
 		json_object_set_new(l, "targetRange",
-				    range_json(q, rel, e->sl, e->sc, e->el, e->ec));
+				    hd_range_json(q, rel, e->sl, e->sc, e->el, e->ec));
 	const char *srel = h->on_site ? query_file_path(q->txn, h->site.file) : "";
 	if (*srel)
 		json_object_set_new(
 			l, "originSelectionRange",
-			range_json(q, srel, h->site.sl, h->site.sc, h->site.el, h->site.ec));
+			hd_range_json(q, srel, h->site.sl, h->site.sc, h->site.el, h->site.ec));
 	json_decref(loc);
 	return l;
 }
@@ -472,7 +746,7 @@ json_t *lsp_req_definition(lsp_server *s, json_t *params, lsp_err *err)
 	req q;
 	hit h;
 	json_t *out = json_array();
-	if (at_cursor(&q, s, params, &h, NULL)) {
+	if (hd_at_cursor(&q, s, params, &h, NULL)) {
 		for (size_t i = 0; i < h.n; i++) {
 			rec_entity e;
 			json_t *l = NULL;
@@ -482,16 +756,42 @@ json_t *lsp_req_definition(lsp_server *s, json_t *params, lsp_err *err)
 				l = module_file_loc(&q, &e);
 			bool item = !l;
 			if (!l)
-				l = name_loc(&q, &e);
-			append(out, s->cap_link ? as_link(&q, l, &e, item, &h) : l);
+				l = hd_name_loc(&q, &e);
+			hd_append(out, s->cap_link ? as_link(&q, l, &e, item, &h) : l);
 		}
 	}
-	req_end(&q);
+	hd_req_end(&q);
 	if (!json_array_size(out)) {
 		json_decref(out);
 		return json_null();
 	}
-	return out;
+	return hd_sorted_locations(out);
+}
+
+/* Where id is implemented: a trait's (or trait method's) impls at the
+ * trait's name in each header, and derives; a type's traits at their
+ * definitions when they are ours, else where the impl or derive names them. */
+void hd_append_implementations(req *q, uint64_t id, json_t *out)
+{
+	rec_entity t;
+	query_results res = {0};
+	if (query_entity(q->txn, id, &t) == PT_OK &&
+	    query_what_implements(q->txn, id, 0, &res) == PT_OK) {
+		bool is_trait = t.kind == PT_TRAIT || (t.kind == PT_METHOD);
+		for (size_t i = 0; i < res.items.n; i++) {
+			const query_item *it = &res.items.v[i];
+			const query_site *st = &res.sites.v[it->site_off];
+			rec_entity tr;
+			json_t *loc = NULL;
+			if (!is_trait && query_entity(q->txn, it->other, &tr) == PT_OK &&
+			    !(tr.flags & ENT_EXTERNAL))
+				loc = hd_name_loc(q, &tr);
+			if (!loc)
+				loc = it->derive ? hd_site_loc(q, st) : hd_impl_site_loc(q, st);
+			hd_append(out, loc);
+		}
+	}
+	query_results_free(&res);
 }
 
 json_t *lsp_req_implementation(lsp_server *s, json_t *params, lsp_err *err)
@@ -500,33 +800,30 @@ json_t *lsp_req_implementation(lsp_server *s, json_t *params, lsp_err *err)
 	req q;
 	hit h;
 	json_t *out = json_array();
-	if (at_cursor(&q, s, params, &h, NULL) && h.n) {
-		rec_entity t;
-		query_results res = {0};
-		if (query_entity(q.txn, h.ids[0], &t) == PT_OK &&
-		    query_what_implements(q.txn, h.ids[0], 0, &res) == PT_OK) {
-			bool is_trait = t.kind == PT_TRAIT || (t.kind == PT_METHOD);
-			for (size_t i = 0; i < res.items.n; i++) {
-				const query_item *it = &res.items.v[i];
-				rec_entity tr;
-				json_t *loc = NULL;
-				/* a type: the trait's definition when it is ours, else the impl */
-				if (!is_trait && query_entity(q.txn, it->other, &tr) == PT_OK &&
-				    !(tr.flags & ENT_EXTERNAL))
-					loc = name_loc(&q, &tr);
-				if (!loc)
-					loc = site_loc(&q, &res.sites.v[it->site_off]);
-				append(out, loc);
-			}
-		}
-		query_results_free(&res);
-	}
-	req_end(&q);
+	if (hd_at_cursor(&q, s, params, &h, NULL) && h.n)
+		hd_append_implementations(&q, h.ids[0], out);
+	hd_req_end(&q);
 	if (!json_array_size(out)) {
 		json_decref(out);
 		return json_null();
 	}
-	return out;
+	return hd_sorted_locations(out);
+}
+
+/* The sites of the incoming CALLS, USES and IMPL edges of id, each an
+ * impl's at the trait's name in its header. */
+static void append_references(req *q, uint64_t id, json_t *out)
+{
+	query_edges it;
+	rec_edge e;
+	query_edges_open(q->txn, id, QUERY_IN, &it);
+	while (query_edges_next(&it, &e)) {
+		if (e.kind != REL_CALLS && e.kind != REL_USES && e.kind != REL_IMPL)
+			continue;
+		query_site st = {e.file, e.sl, e.sc, e.el, e.ec};
+		bool impl = e.kind == REL_IMPL && !(e.flags & EDGE_DERIVE);
+		hd_append(out, impl ? hd_impl_site_loc(q, &st) : hd_site_loc(q, &st));
+	}
 }
 
 json_t *lsp_req_references(lsp_server *s, json_t *params, lsp_err *err)
@@ -537,20 +834,16 @@ json_t *lsp_req_references(lsp_server *s, json_t *params, lsp_err *err)
 	json_t *out = json_array();
 	bool decl = json_is_true(
 		json_object_get(json_object_get(params, "context"), "includeDeclaration"));
-	if (at_cursor(&q, s, params, &h, NULL)) {
+	if (hd_at_cursor(&q, s, params, &h, NULL)) {
 		for (size_t k = 0; k < h.n; k++) {
 			rec_entity e;
-			query_results res = {0};
 			if (decl && query_entity(q.txn, h.ids[k], &e) == PT_OK)
-				append(out, name_loc(&q, &e));
-			query_references(q.txn, h.ids[k], 0, &res);
-			for (size_t i = 0; i < res.sites.n; i++)
-				append(out, site_loc(&q, &res.sites.v[i]));
-			query_results_free(&res);
+				hd_append(out, hd_name_loc(&q, &e));
+			append_references(&q, h.ids[k], out);
 		}
 	}
-	req_end(&q);
-	return out;
+	hd_req_end(&q);
+	return hd_sorted_locations(out);
 }
 
 json_t *lsp_req_hover(lsp_server *s, json_t *params, lsp_err *err)
@@ -560,29 +853,40 @@ json_t *lsp_req_hover(lsp_server *s, json_t *params, lsp_err *err)
 	hit h;
 	json_t *out = NULL;
 	rec_entity e;
-	if (at_cursor(&q, s, params, &h, NULL) && h.n &&
+	if (hd_at_cursor(&q, s, params, &h, NULL) && h.n &&
 	    query_entity(q.txn, h.ids[0], &e) == PT_OK) {
 		pt_strbuf b = {0};
 		query_results callers = {0};
 		query_callers(q.txn, h.ids[0], 0, &callers);
-		if (*e.sig)
-			pt_strbuf_printf(&b, "```rust\n%s\n```\n\n", e.sig);
-		pt_strbuf_printf(&b, "%s `%s`", pt_kind_name(e.kind), e.qpath);
+		/* markdown: names and paths from the repository cannot close
+		 * their code span or block, nor add markup (core/escape.h) */
+		if (*e.sig) {
+			pt_esc_md_block(&b, "rust", e.sig);
+			pt_strbuf_adds(&b, "\n");
+		}
+		pt_strbuf_printf(&b, "%s ", pt_kind_name(e.kind));
+		pt_esc_md_code(&b, e.qpath);
 		const char *rel = query_file_path(q.txn, e.file);
-		if (*rel)
-			pt_strbuf_printf(&b, "  \ndefined in `%s:%u`", rel, e.sl + 1);
-		else
+		if (*rel) {
+			char *at = NULL;
+			if (asprintf(&at, "%s:%u", rel, e.sl + 1) < 0)
+				abort();
+			pt_strbuf_adds(&b, "  \ndefined in ");
+			pt_esc_md_code(&b, at);
+			free(at);
+		} else
 			pt_strbuf_adds(&b, "  \ndefined outside the workspace");
 		if (e.kind == PT_FUNCTION || e.kind == PT_METHOD)
 			pt_strbuf_printf(&b, "  \n%zu caller%s", callers.items.n,
 					 callers.items.n == 1 ? "" : "s");
 		if (h.n > 1)
 			pt_strbuf_printf(&b, "  \n(%zu candidates: the call is ambiguous)", h.n);
-		out = json_pack("{s:{s:s,s:s}}", "contents", "kind", "markdown", "value", b.buf);
+		out = json_pack("{s:{s:s,s:o}}", "contents", "kind", "markdown", "value",
+				pt_json_bytes(b.buf));
 		pt_strbuf_free(&b);
 		query_results_free(&callers);
 	}
-	req_end(&q);
+	hd_req_end(&q);
 	return out;
 }
 
@@ -594,15 +898,15 @@ json_t *lsp_req_prepare_call_hierarchy(lsp_server *s, json_t *params, lsp_err *e
 	req q;
 	hit h;
 	json_t *out = json_array();
-	if (at_cursor(&q, s, params, &h, NULL)) {
+	if (hd_at_cursor(&q, s, params, &h, NULL)) {
 		for (size_t i = 0; i < h.n; i++) {
 			rec_entity e;
 			if (query_entity(q.txn, h.ids[i], &e) == PT_OK &&
 			    (e.kind == PT_FUNCTION || e.kind == PT_METHOD))
-				append(out, call_item(&q, h.ids[i]));
+				hd_append(out, call_item(&q, h.ids[i]));
 		}
 	}
-	req_end(&q);
+	hd_req_end(&q);
 	if (!json_array_size(out)) {
 		json_decref(out);
 		return json_null();
@@ -611,21 +915,21 @@ json_t *lsp_req_prepare_call_hierarchy(lsp_server *s, json_t *params, lsp_err *e
 }
 
 /* The item's root and entity id (from data, else its position). */
-static bool hierarchy_item(req *q, lsp_server *s, json_t *params, uint64_t *id)
+bool hd_hierarchy_item(req *q, lsp_server *s, json_t *params, uint64_t *id)
 {
 	json_t *item = json_object_get(params, "item");
 	const char *uri = json_string_value(json_object_get(item, "uri"));
 	memset(q, 0, sizeof *q);
-	if (!uri || !parse_hex_id(json_string_value(json_object_get(item, "data")), id))
+	if (!uri || !hd_parse_hex_id(json_string_value(json_object_get(item, "data")), id))
 		return false;
-	return req_begin(q, s, lsp_root_of(s, uri, NULL));
+	return hd_req_begin(q, s, lsp_root_of(s, uri, NULL));
 }
 
 static json_t *ranges_of(req *q, const query_results *res, const query_item *it)
 {
 	json_t *a = json_array();
 	for (uint32_t i = 0; i < it->site_n; i++) {
-		json_t *l = site_loc(q, &res->sites.v[it->site_off + i]);
+		json_t *l = hd_site_loc(q, &res->sites.v[it->site_off + i]);
 		if (l)
 			json_array_append(a, json_object_get(l, "range"));
 		json_decref(l);
@@ -638,7 +942,7 @@ static json_t *calls(lsp_server *s, json_t *params, bool incoming)
 	req q;
 	uint64_t id;
 	json_t *out = json_array();
-	if (hierarchy_item(&q, s, params, &id)) {
+	if (hd_hierarchy_item(&q, s, params, &id)) {
 		query_results res = {0};
 		if (incoming)
 			query_callers(q.txn, id, 0, &res);
@@ -654,7 +958,7 @@ static json_t *calls(lsp_server *s, json_t *params, bool incoming)
 		}
 		query_results_free(&res);
 	}
-	req_end(&q);
+	hd_req_end(&q);
 	return out;
 }
 
@@ -667,380 +971,4 @@ json_t *lsp_req_outgoing_calls(lsp_server *s, json_t *params, lsp_err *err)
 {
 	(void)err;
 	return calls(s, params, false);
-}
-
-/* ---- symbols --------------------------------------------------------------------- */
-
-typedef struct {
-	uint64_t id, parent;
-	rec_entity e;
-	json_t *sym;
-} symnode;
-
-static int cmp_sym(const void *a, const void *b)
-{
-	const symnode *x = a, *y = b;
-	if (x->e.start_byte != y->e.start_byte)
-		return x->e.start_byte < y->e.start_byte ? -1 : 1;
-	return x->e.end_byte > y->e.end_byte ? -1 : x->e.end_byte < y->e.end_byte;
-}
-
-static json_t *doc_symbol(req *q, const char *rel, const rec_entity *e)
-{
-	char *name = display_name(e);
-	uint32_t n[4];
-	sel_span(e, n);
-	json_t *o = json_pack("{s:s,s:i,s:o,s:o}", "name", name, "kind", symbol_kind(e->kind),
-			      "range", range_json(q, rel, e->sl, e->sc, e->el, e->ec),
-			      "selectionRange", range_json(q, rel, n[0], n[1], n[2], n[3]));
-	if (*e->sig)
-		json_object_set_new(o, "detail", json_string(e->sig));
-	free(name);
-	return o;
-}
-
-typedef PT_VEC(symnode) symnodes;
-
-/* The file's entities, in source order, each with its symbol. */
-static void collect_symbols(req *q, uint32_t file, const char *rel, symnodes *v)
-{
-	query_ids ids = {0};
-	query_file_entities(q->txn, file, &ids);
-	for (size_t i = 0; i < ids.n; i++) {
-		symnode n = {.id = ids.v[i]};
-		if (query_entity(q->txn, ids.v[i], &n.e) != PT_OK || n.e.file != file)
-			continue;
-		n.parent = n.e.parent;
-		pt_vec_push(v, n);
-	}
-	pt_vec_free(&ids);
-	if (v->n)
-		qsort(v->v, v->n, sizeof *v->v, cmp_sym);
-	for (size_t i = 0; i < v->n; i++)
-		v->v[i].sym = doc_symbol(q, rel, &v->v[i].e);
-}
-
-/* Move each symbol into its parent's children. Last to first: a symbol
- * has all its children before it moves, and they stay in source order. */
-static void nest_symbols(symnodes *v)
-{
-	for (size_t i = v->n; i-- > 0;) {
-		size_t p = 0;
-		while (p < v->n && (v->v[p].id != v->v[i].parent || p == i))
-			p++;
-		if (p == v->n)
-			continue;
-		json_t *kids = json_object_get(v->v[p].sym, "children");
-		if (!kids) {
-			kids = json_array();
-			json_object_set_new(v->v[p].sym, "children", kids);
-		}
-		json_array_insert_new(kids, 0, v->v[i].sym);
-		v->v[i].sym = NULL;
-	}
-}
-
-/* DocumentSymbol → SymbolInformation, for clients without hierarchy. */
-static void flatten_symbol(json_t *o, const char *uri)
-{
-	json_t *loc = json_pack("{s:s,s:O}", "uri", uri, "range", json_object_get(o, "range"));
-	json_object_del(o, "range");
-	json_object_del(o, "selectionRange");
-	json_object_del(o, "detail");
-	json_object_set_new(o, "location", loc);
-}
-
-json_t *lsp_req_document_symbol(lsp_server *s, json_t *params, lsp_err *err)
-{
-	(void)err;
-	const char *uri =
-		json_string_value(json_object_get(json_object_get(params, "textDocument"), "uri"));
-	char *rel = NULL;
-	req q;
-	uint32_t file;
-	json_t *out = json_array();
-	symnodes v = {0};
-	if (req_begin(&q, s, uri ? lsp_root_of(s, uri, &rel) : NULL) &&
-	    query_file_id(q.txn, rel, &file) == PT_OK) {
-		collect_symbols(&q, file, rel, &v);
-		if (s->cap_hier_symbols)
-			nest_symbols(&v);
-		for (size_t i = 0; i < v.n; i++) {
-			if (!v.v[i].sym)
-				continue;
-			if (!s->cap_hier_symbols)
-				flatten_symbol(v.v[i].sym, uri);
-			json_array_append_new(out, v.v[i].sym);
-		}
-	}
-	pt_vec_free(&v);
-	req_end(&q);
-	free(rel);
-	return out;
-}
-
-json_t *lsp_req_workspace_symbol(lsp_server *s, json_t *params, lsp_err *err)
-{
-	(void)err;
-	const char *query = json_string_value(json_object_get(params, "query"));
-	json_t *out = json_array();
-	for (size_t k = 0; k < s->roots.n; k++) {
-		req q;
-		query_ids ids = {0};
-		if (atomic_load(&s->roots.v[k]->retired))
-			continue;
-		if (req_begin(&q, s, s->roots.v[k]))
-			query_search(q.txn, query ? query : "", 256, &ids, NULL);
-		for (size_t i = 0; i < ids.n && !lsp_is_cancelled(s); i++) {
-			rec_entity e, p;
-			if (query_entity(q.txn, ids.v[i], &e) != PT_OK || e.kind == PT_IMPL)
-				continue;
-			json_t *loc = name_loc(&q, &e);
-			if (!loc)
-				continue;
-			char *name = display_name(&e);
-			json_t *o = json_pack("{s:s,s:i,s:o}", "name", name, "kind",
-					      symbol_kind(e.kind), "location", loc);
-			if (e.parent && query_entity(q.txn, e.parent, &p) == PT_OK)
-				json_object_set_new(o, "containerName", json_string(p.qpath));
-			json_array_append_new(out, o);
-			free(name);
-		}
-		pt_vec_free(&ids);
-		req_end(&q);
-	}
-	return out;
-}
-
-/* ---- custom requests ------------------------------------------------------------- */
-
-/* A target given as {textDocument, position} or {id[, uri]}. */
-static bool custom_target(req *q, lsp_server *s, json_t *params, uint64_t *id)
-{
-	hit h;
-	const char *hex = json_string_value(json_object_get(params, "id"));
-	memset(q, 0, sizeof *q);
-	if (hex) {
-		if (!parse_hex_id(hex, id))
-			return false;
-		const char *uri = json_string_value(json_object_get(params, "uri"));
-		if (uri)
-			return req_begin(q, s, lsp_root_of(s, uri, NULL));
-		for (size_t i = 0; i < s->roots.n; i++) {
-			rec_entity e;
-			if (atomic_load(&s->roots.v[i]->retired))
-				continue;
-			if (!req_begin(q, s, s->roots.v[i])) {
-				req_end(q);
-				continue;
-			}
-			if (query_entity(q->txn, *id, &e) == PT_OK)
-				return true;
-			req_end(q);
-		}
-		memset(q, 0, sizeof *q);
-		return false;
-	}
-	if (!at_cursor(q, s, params, &h, NULL) || !h.n)
-		return false;
-	*id = h.ids[0];
-	return true;
-}
-
-static json_t *target_missing(req *q)
-{
-	req_end(q);
-	return json_null();
-}
-
-json_t *lsp_req_blast_radius(lsp_server *s, json_t *params, lsp_err *err)
-{
-	req q;
-	uint64_t id;
-	json_t *d = json_object_get(params, "depth"), *lim = json_object_get(params, "limit");
-	if (d && !json_is_integer(d)) {
-		bad_params(err, "depth is a number");
-		return NULL;
-	}
-	if (!custom_target(&q, s, params, &id))
-		return target_missing(&q);
-	uint32_t depth = d ? (uint32_t)json_integer_value(d) : 3;
-	size_t limit = lim ? (size_t)json_integer_value(lim) : 1000;
-	query_results res = {0};
-	query_blast_radius(q.txn, id, depth, limit, &res);
-	json_t *items = json_array();
-	for (size_t i = 0; i < res.items.n; i++) {
-		const query_item *it = &res.items.v[i];
-		json_t *o = entity_json(&q, it->id), *via = json_array();
-		if (!o)
-			continue;
-		for (uint32_t k = 0; k < it->via_n; k++) {
-			rec_entity e;
-			if (query_entity(q.txn, res.via.v[it->via_off + k], &e) == PT_OK)
-				json_array_append_new(via, json_string(e.qpath));
-		}
-		json_object_set_new(o, "depth", json_integer(it->depth));
-		json_object_set_new(o, "relation", json_string(pt_rel_name(it->rel)));
-		json_object_set_new(o, "via", via);
-		if (it->site_n) {
-			json_t *l = site_loc(&q, &res.sites.v[it->site_off]);
-			if (l)
-				json_object_set_new(o, "site", l);
-		}
-		json_array_append_new(items, o);
-	}
-	json_t *out =
-		json_pack("{s:o,s:I,s:o,s:b}", "target", entity_json(&q, id) ?: json_null(),
-			  "depth", (json_int_t)depth, "items", items, "truncated", res.truncated);
-	query_results_free(&res);
-	req_end(&q);
-	return out;
-}
-
-json_t *lsp_req_what_implements(lsp_server *s, json_t *params, lsp_err *err)
-{
-	(void)err;
-	req q;
-	uint64_t id;
-	if (!custom_target(&q, s, params, &id))
-		return target_missing(&q);
-	query_results res = {0};
-	query_what_implements(q.txn, id, 0, &res);
-	json_t *items = json_array();
-	for (size_t i = 0; i < res.items.n; i++) {
-		const query_item *it = &res.items.v[i];
-		rec_entity impl, tr;
-		if (query_entity(q.txn, it->id, &impl) != PT_OK ||
-		    query_entity(q.txn, it->other, &tr) != PT_OK)
-			continue;
-		json_t *o = json_pack("{s:s,s:s,s:s,s:b}", "kind", it->derive ? "derive" : "impl",
-				      "type", impl.kind == PT_IMPL ? impl.name : impl.qpath,
-				      "trait", tr.qpath, "derive", it->derive);
-		json_t *l = site_loc(&q, &res.sites.v[it->site_off]);
-		if (l)
-			json_object_set_new(o, "location", l);
-		json_object_set_new(o, "implementor", entity_json(&q, it->id) ?: json_null());
-		json_array_append_new(items, o);
-	}
-	json_t *out = json_pack("{s:o,s:o}", "target", entity_json(&q, id) ?: json_null(), "items",
-				items);
-	query_results_free(&res);
-	req_end(&q);
-	return out;
-}
-
-json_t *lsp_req_find_cycles(lsp_server *s, json_t *params, lsp_err *err)
-{
-	const char *lv = json_string_value(json_object_get(params, "level"));
-	int levels = CYCLES_MODULE | CYCLES_FUNCTION;
-	if (lv && strcmp(lv, "module") == 0)
-		levels = CYCLES_MODULE;
-	else if (lv && strcmp(lv, "function") == 0)
-		levels = CYCLES_FUNCTION;
-	else if (lv && strcmp(lv, "all") != 0) {
-		bad_params(err, "level is module, function or all");
-		return NULL;
-	}
-	json_t *cycles = json_array();
-	for (size_t k = 0; k < s->roots.n; k++) {
-		req q;
-		query_cycle_set c = {0};
-		if (atomic_load(&s->roots.v[k]->retired))
-			continue;
-		if (req_begin(&q, s, s->roots.v[k]) && query_cycles(q.txn, levels, &c) == PT_OK) {
-			for (size_t i = 0; i < c.level.n; i++) {
-				json_t *m = json_array();
-				for (uint32_t j = c.starts.v[i]; j < c.starts.v[i + 1]; j++)
-					append(m, entity_json(&q, c.members.v[j]));
-				json_array_append_new(
-					cycles,
-					json_pack("{s:s,s:s,s:o}", "level",
-						  c.level.v[i] == CYCLES_MODULE ? "module"
-										: "function",
-						  "root", s->roots.v[k]->uri, "members", m));
-			}
-		}
-		query_cycle_set_free(&c);
-		req_end(&q);
-	}
-	return json_pack("{s:o}", "cycles", cycles);
-}
-
-json_t *lsp_req_generate_context(lsp_server *s, json_t *params, lsp_err *err)
-{
-	req q;
-	uint64_t id;
-	json_t *t = json_object_get(params, "tokens");
-	if (t && !json_is_integer(t)) {
-		bad_params(err, "tokens is a number");
-		return NULL;
-	}
-	if (!custom_target(&q, s, params, &id))
-		return target_missing(&q);
-	pt_strbuf b = {0};
-	uint32_t used = 0;
-	query_context(q.txn, id, t ? (uint32_t)json_integer_value(t) : 2000, &b, &used);
-	json_t *out = json_pack("{s:o,s:s,s:I}", "target", entity_json(&q, id) ?: json_null(),
-				"text", b.buf ? b.buf : "", "tokens", (json_int_t)used);
-	pt_strbuf_free(&b);
-	req_end(&q);
-	return out;
-}
-
-static const char *state_name(int st)
-{
-	switch (st) {
-	case ROOT_WAITING: return "waiting";
-	case ROOT_INDEXING: return "indexing";
-	case ROOT_READY: return "ready";
-	}
-	return "failed";
-}
-
-json_t *lsp_req_stats(lsp_server *s, json_t *params, lsp_err *err)
-{
-	(void)params;
-	(void)err;
-	json_t *roots = json_array();
-	uint64_t tf = 0, te = 0, td = 0;
-	for (size_t k = 0; k < s->roots.n; k++) {
-		lsp_root *r = s->roots.v[k];
-		if (atomic_load(&r->retired))
-			continue;
-		uint64_t files = 0, ents = 0, edges = 0, last = 0;
-		store_stats st = {0};
-		store_txn *txn = NULL;
-		if (r->st && store_txn_begin(r->st, false, &txn) == PT_OK) {
-			store_count(txn, TBL_FILES, &files);
-			store_meta_get_u64(txn, META_ENTITIES, &ents);
-			store_meta_get_u64(txn, META_EDGES, &edges);
-			store_meta_get_u64(txn, META_LAST_UPDATE, &last);
-			store_txn_abort(txn);
-			store_stats_get(r->st, &st);
-		}
-		pthread_mutex_lock(&r->mu);
-		json_t *o = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:f,s:I,s:I,s:i}", "root",
-				      r->uri, "database", r->db, "state", state_name(r->state),
-				      "files", (json_int_t)files, "entities", (json_int_t)ents,
-				      "edges", (json_int_t)edges, "databaseBytes",
-				      (json_int_t)st.file_size, "lastUpdateMs",
-				      (double)r->last_update_us / 1000.0, "lastUpdateUnix",
-				      (json_int_t)last, "updates", (json_int_t)r->updates,
-				      "pendingUpdates", (int)r->queue.n + (r->busy ? 1 : 0));
-		if (r->error)
-			json_object_set_new(o, "error", json_string(r->error));
-		pthread_mutex_unlock(&r->mu);
-		json_array_append_new(roots, o);
-		tf += files;
-		te += ents;
-		td += edges;
-	}
-	/* this request is not counted yet: it is being answered */
-	json_t *reqs =
-		json_pack("{s:I,s:f,s:I}", "answered", (json_int_t)atomic_load(&s->req_count),
-			  "maxMs", (double)atomic_load(&s->req_max_us) / 1000.0, "over50Ms",
-			  (json_int_t)atomic_load(&s->req_over_50ms));
-	return json_pack("{s:I,s:I,s:I,s:s,s:o,s:o}", "files", (json_int_t)tf, "entities",
-			 (json_int_t)te, "edges", (json_int_t)td, "positionEncoding",
-			 lsp_enc_name(s->enc), "roots", roots, "requests", reqs);
 }

@@ -336,7 +336,7 @@ static void test_bad_kinds(void **state)
 	assert_rejected(&a);
 	pt_facts_free(&a);
 	sample(&a);
-	a.items.v[0].flags |= FI_IN_MACRO << 1; /* the first flag past the known ones */
+	a.items.v[0].flags |= FI_ENTRY << 1; /* the first flag past the known ones */
 	assert_rejected(&a);
 	pt_facts_free(&a);
 	sample(&a);

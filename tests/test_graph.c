@@ -1078,7 +1078,8 @@ static void test_prefix_namespace(void **state)
 		"quote/src/lib.rs",
 		"pub trait ToTokens { fn to_tokens(&self); }\n#[macro_export]\nmacro_rules! quote "
 		"{ () => {} }\n",
-		"app/Cargo.toml", "[package]\nname = \"app\"\nversion = \"0.1.0\"\n", "app/src/lib.rs",
+		"app/Cargo.toml", "[package]\nname = \"app\"\nversion = \"0.1.0\"\n",
+		"app/src/lib.rs",
 		"use quote::quote;\nuse quote::ToTokens;\npub struct X;\nimpl ToTokens for X { fn "
 		"to_tokens(&self) {} }\n",
 		NULL);
