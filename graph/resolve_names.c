@@ -1360,7 +1360,7 @@ as_written:;
 	pt_strbuf_adds(out, path);
 	/* a path into a crate we do not have (a lone lowercase name is such
 	 * a crate: `use core::*;`) */
-	return (n > 1 || islower((unsigned char)*segs[0].p)) && !seg_is(segs[0], "crate") &&
+	return n && (n > 1 || islower((unsigned char)*segs[0].p)) && !seg_is(segs[0], "crate") &&
 	       !seg_is(segs[0], "self") && !seg_is(segs[0], "super") && !seg_is(segs[0], "Self");
 }
 
