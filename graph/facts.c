@@ -57,7 +57,7 @@ void pt_facts_free(pt_facts *f)
 	pt_vec_free(&f->refs);
 	pt_vec_free(&f->fields);
 	pt_strpool_free(&f->pool);
-	f->n_errors = f->n_lines = 0;
+	f->n_errors = f->n_lines = f->first_error_line = 0;
 }
 
 /* ---- encode --------------------------------------------------------------- */
@@ -251,7 +251,7 @@ static void reset(pt_facts *f)
 	pt_vec_clear(&f->fields);
 	pt_strpool_free(&f->pool);
 	pt_strpool_init(&f->pool);
-	f->n_errors = f->n_lines = 0;
+	f->n_errors = f->n_lines = f->first_error_line = 0;
 }
 
 /* Decode n records of one kind; the macro keeps the four loops honest. */
