@@ -28,6 +28,7 @@ typedef struct {
 	bool no_index; /* check, diff: use the index as it is */
 	bool markdown; /* diff --markdown */
 	size_t limit, n;
+	size_t warnings; /* onboard: warnings shown (--warnings N|all; SIZE_MAX: all) */
 	uint32_t depth, tokens;
 	int jobs;
 	int links; /* onboard: INDEX_LINKS_* (--follow-symlinks, --no-follow-symlinks) */
@@ -71,9 +72,14 @@ typedef enum {
 } qkind;
 /* The kind named s ("what-implements", "callers", ...), -1 if none. */
 int cli_qkind_of(const char *s);
-/* The entities target names for a query of kind k (a search runs the
- * search; a file lists its entities); sorted by id. */
+/* The entities target names for a query of kind k: sorted by id; a
+ * search runs the search (query_search's order, --limit or 50 of them); a
+ * file lists its entities in source order (--limit of them). */
 int cli_targets_for(store_txn *txn, qkind k, const char *target, const cli_opts *o, query_ids *ids);
+/* The same; *truncated says whether --limit (or the search's 50) left some
+ * out. */
+int cli_targets_cut(store_txn *txn, qkind k, const char *target, const cli_opts *o, query_ids *ids,
+		    bool *truncated);
 /* Run query k for entity id, appending to r (--limit, --depth of o). */
 int cli_run_query(store_txn *txn, qkind k, uint64_t id, const cli_opts *o, query_results *r);
 /* An entity as JSON (the README's result object); for_id names the

@@ -78,7 +78,8 @@ static void usage(FILE *f)
 		   "options: --db DIR (or PARSELTONGUE_DB), --json, --limit N, --jobs N, --quiet\n"
 		   "onboard: --full (parse everything again), --follow-symlinks (also index\n"
 		   "  files that symlinks lead to outside DIR; remembered, --no-follow-symlinks "
-		   "undoes)\n"
+		   "undoes),\n"
+		   "  --warnings N|all (how many warnings to show, default 20)\n"
 		   "database: <workspace>/.cache/parseltongue/ unless --db or PARSELTONGUE_DB says "
 		   "otherwise\n");
 }
@@ -120,12 +121,14 @@ static int parse_opts(int argc, char **argv, cli_opts *o)
 		{"rules", required_argument, 0, 'r'},
 		{"no-index", no_argument, 0, 'N'},
 		{"markdown", no_argument, 0, 'M'},
+		{"warnings", required_argument, 0, 'W'},
 		{0, 0, 0, 0},
 	};
 	o->depth = 3;
 	o->tokens = 2000;
 	o->limit = 0;
 	o->n = 1000;
+	o->warnings = 20;
 	int c;
 	long v = 0;
 	optind = 1;
@@ -166,6 +169,15 @@ static int parse_opts(int argc, char **argv, cli_opts *o)
 			if ((v = number("n", optarg)) < 1)
 				return -1;
 			o->n = (size_t)v;
+			break;
+		case 'W':
+			if (strcmp(optarg, "all") == 0) {
+				o->warnings = SIZE_MAX;
+			} else {
+				if ((v = number("warnings", optarg)) < 0)
+					return -1;
+				o->warnings = (size_t)v;
+			}
 			break;
 		case 'S': o->links = INDEX_LINKS_FOLLOW; break;
 		case 's': o->links = INDEX_LINKS_NOFOLLOW; break;
@@ -249,7 +261,7 @@ int cli_open_db(const cli_opts *o, const char *root, bool write, store **st)
 typedef struct {
 	bool tty, quiet;
 	uint64_t t0;
-	uint32_t warnings;
+	size_t warnings, shown_max;
 } progress_state;
 
 static void on_progress(void *ctx, size_t done, size_t total)
@@ -270,16 +282,26 @@ static void on_warn(void *ctx, const char *path, const char *what)
 {
 	progress_state *p = ctx;
 	p->warnings++;
-	if (!p->quiet && p->warnings <= 20) {
+	if (!p->quiet && p->warnings <= p->shown_max) {
 		pt_strbuf shown = {0};
 		pt_esc_term(&shown, path); /* a repository names its files */
 		if (p->tty)
 			fputc('\r', stderr);
 		fprintf(stderr, "warning: %s: %s\n", shown.buf, what);
 		pt_strbuf_free(&shown);
-	} else if (!p->quiet && p->warnings == 21) {
-		fprintf(stderr, "warning: (more warnings not shown)\n");
 	}
+}
+
+/* The warnings the cap held back: how many, and how to see them. */
+static void warnings_left(const progress_state *p)
+{
+	if (p->quiet || p->warnings <= p->shown_max)
+		return;
+	size_t more = p->warnings - p->shown_max;
+	fprintf(stderr,
+		"warning: %zu more warning%s not shown (`--warnings all` shows every one; "
+		"`--warnings N` the first N)\n",
+		more, more == 1 ? "" : "s");
 }
 
 int cli_onboard(const cli_opts *o)
@@ -312,7 +334,7 @@ int cli_onboard(const cli_opts *o)
 		free(dir);
 		return EXIT_DB;
 	}
-	progress_state ps = {isatty(2), o->quiet, pt_now_ns(), 0};
+	progress_state ps = {isatty(2), o->quiet, pt_now_ns(), 0, o->warnings};
 	index_opts io = {.root = root,
 			 .links = o->links,
 			 .jobs = o->jobs,
@@ -325,6 +347,7 @@ int cli_onboard(const cli_opts *o)
 	if (rc == PT_OK)
 		store_stamp_settled(s); /* the next command need not check what we wrote */
 	store_close(s);
+	warnings_left(&ps);
 	if (rc == PT_ECORRUPT) {
 		/* the records cannot be trusted: the index is rebuilt, once */
 		fprintf(stderr, "%s: database %s is damaged: rebuilding it\n", prog, dir);

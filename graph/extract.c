@@ -678,13 +678,13 @@ static bool in_impl_or_trait(const pt_extractor *x, size_t d)
 	return up_role(x, d, 1) == R_DECL_LIST && (r == R_IMPL || r == R_TRAIT);
 }
 
-/* A fn's return type path; 0 for `impl Trait`, generic params, tuples. */
+/* A fn's return type path; 0 for `impl Trait` and tuples; a generic
+ * parameter (`-> T`, `-> Pin<&mut R>`) gives its name, which the
+ * resolver reads with the fn's own bounds. */
 static uint32_t ret_path(pt_extractor *x, TSNode rt)
 {
 	x->tmp.len = 0;
 	if (null(rt) || ex_type_norm(x, rt, TY_UNWRAP | TY_ELEM, &x->tmp, 0) != TY_PATH)
-		return 0;
-	if (!memmem(x->tmp.buf, x->tmp.len, "::", 2) && ex_gen_find(x, x->tmp.buf, x->tmp.len))
 		return 0;
 	return ex_intern_buf(x, &x->tmp);
 }
@@ -898,6 +898,8 @@ static void enter_simple(pt_extractor *x, TSNode n, size_t d, uint8_t kind)
 	ex_item_at(x, i)->sig =
 		null(value) ? make_sig(x, ts_node_start_byte(n), ts_node_end_byte(n), ';')
 			    : make_sig(x, ts_node_start_byte(n), ts_node_start_byte(value), '=');
+	if (kind == PT_CONST || kind == PT_STATIC)
+		ex_item_at(x, i)->ret_type = ret_path(x, child(n, x->F.type));
 	if (kind == PT_TYPE_ALIAS) {
 		ex_push_generics(x, n);
 		uint32_t target = ret_path(x, child(n, x->F.type));
@@ -1441,7 +1443,8 @@ void ex_walk(pt_extractor *x, TSTreeCursor *c, TSNode root, size_t d0)
 }
 
 /* ERROR and MISSING nodes, looking only inside subtrees that have errors. */
-static uint32_t count_errors(pt_extractor *x, TSNode root)
+/* ERROR and MISSING nodes under root; *first gets the line of the first. */
+static uint32_t count_errors(pt_extractor *x, TSNode root, uint32_t *first)
 {
 	TSTreeCursor *c = &x->aux;
 	uint32_t count = 0;
@@ -1451,8 +1454,11 @@ static uint32_t count_errors(pt_extractor *x, TSNode root)
 	ts_tree_cursor_reset(c, root);
 	for (;;) {
 		TSNode n = ts_tree_cursor_current_node(c);
-		count += (ts_node_symbol(n) == SYM_ERROR && !try_keyword(x, n)) ||
-			 ts_node_is_missing(n);
+		if ((ts_node_symbol(n) == SYM_ERROR && !try_keyword(x, n)) ||
+		    ts_node_is_missing(n)) {
+			if (!count++)
+				*first = ts_node_start_point(n).row;
+		}
 		if (ts_node_has_error(n) && ts_tree_cursor_goto_first_child(c)) {
 			depth++;
 			continue;
@@ -1577,7 +1583,10 @@ int pt_extractor_text_tree(pt_extractor *x, const char *text, size_t len, const 
 	ex_walk(x, &x->cur, root, 0);
 	ex_locals_truncate(x, 0);
 	ex_expand_end(x);
-	out->n_errors += count_errors(x, root);
+	uint32_t first = 0, errors = count_errors(x, root, &first);
+	if (errors && !out->n_errors)
+		out->first_error_line = first;
+	out->n_errors += errors;
 	out->n_lines += count_lines(text, len);
 	if (out_tree)
 		*out_tree = pt_tree_wrap(t);

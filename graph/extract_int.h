@@ -283,8 +283,10 @@ static inline pt_span span_of(TSNode n)
 static inline const char *ident(const pt_extractor *x, TSNode n, size_t *len)
 {
 	uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
-	if (b > x->len || a > b)
-		a = b = 0;
+	if (b > x->len || a > b || !x->src) {
+		*len = 0;
+		return "";
+	}
 	const char *s = x->src + a;
 	*len = b - a;
 	if (*len > 2 && s[0] == 'r' && s[1] == '#') {

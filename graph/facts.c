@@ -65,7 +65,7 @@ void pt_facts_free(pt_facts *f)
 	pt_vec_free(&f->macros);
 	pt_vec_free(&f->xsites);
 	pt_strpool_free(&f->pool);
-	f->n_errors = f->n_lines = 0;
+	f->n_errors = f->n_lines = f->first_error_line = 0;
 	f->invoked = f->imported = 0;
 	f->import_key = 0;
 }
@@ -311,7 +311,7 @@ static void reset(pt_facts *f)
 	pt_vec_clear(&f->xsites);
 	pt_strpool_free(&f->pool);
 	pt_strpool_init(&f->pool);
-	f->n_errors = f->n_lines = 0;
+	f->n_errors = f->n_lines = f->first_error_line = 0;
 	f->invoked = f->imported = 0;
 	f->import_key = 0;
 }

@@ -83,16 +83,20 @@ typedef struct {
 	                        for Box<T>` → "Box") */
 	uint32_t impl_trait; /* impls: trait path, or 0 */
 	uint32_t ret_type;   /* fns: return type path ("Self", "Parser",
-	                        "Option<Parser>" ...), 0 when none; std
+	                        "Option<Parser>" ...; a generic parameter of
+	                        the fn or its impl by its name, "T"), 0 when
+	                        none; Pin<P> is what P points to; std
 	                        containers keep their element type as
 	                        "Option<T>", "Result<T>", "Vec<T>",
-	                        "VecDeque<T>", "NonNull<T>", "[]<T>" (slices and arrays; not
+	                        "VecDeque<T>", "NonNull<T>", "Iterator<T>"
+	                        (`impl Iterator<Item = T>`, `dyn ..`), "[]<T>" (slices and arrays; not
 	                        written when T has no path), nested
 	                        ("Option<Vec<ast::Node>>"), tuples as
 	                        "()<A,B>" ("_" for an element without a path:
 	                        "Result<()<Pre,str>>"); Box/Rc/Arc unwrap.
 	                        Type aliases (`type X = T;`, also in impls):
-	                        the target T, written the same way */
+	                        the target T, written the same way; consts
+	                        and statics: their type */
 	uint32_t cfg;        /* the item's #[cfg(..)] predicates as "all(p, q)"
 	                        (one per attribute), 0 if none */
 	uint32_t generics;   /* fns/impls/traits/structs/enums/unions: generic
@@ -255,6 +259,10 @@ typedef struct {
 	uint32_t imported;   /* the files whose definitions were expanded here,
 	                        each followed by '\n' */
 	uint64_t import_key; /* pt_macro_import_key of the imports used, 0 if none */
+	/* 0-based line of the first ERROR/MISSING node, when n_errors > 0.
+	 * Set by the extractor for its warning; not encoded (a decoded blob
+	 * has 0). */
+	uint32_t first_error_line;
 } pt_facts;
 
 void pt_facts_init(pt_facts *f);

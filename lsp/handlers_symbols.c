@@ -133,7 +133,7 @@ json_t *lsp_req_workspace_symbol(lsp_server *s, json_t *params, lsp_err *err)
 		if (atomic_load(&s->roots.v[k]->retired))
 			continue;
 		if (hd_req_begin(&q, s, s->roots.v[k]))
-			query_search(q.txn, query ? query : "", 256, &ids);
+			query_search(q.txn, query ? query : "", 256, &ids, NULL);
 		for (size_t i = 0; i < ids.n && !lsp_is_cancelled(s); i++) {
 			rec_entity e, p;
 			if (query_entity(q.txn, ids.v[i], &e) != PT_OK || e.kind == PT_IMPL)
