@@ -438,17 +438,20 @@ static void plan_imports(const mplan *m, joblist *jobs, index_report *rep)
 		imps.n = 0;
 		pt_macro_imports(t, i, &imps);
 		int32_t ji = m->job_of.v[i];
-		job *j = ji >= 0 ? &jobs->v[ji] : NULL;
-		if (!(j && j->extract) &&
+		bool extracting = ji >= 0 && jobs->v[ji].extract;
+		if (!extracting &&
 		    pt_macro_import_key(imps.v, imps.n) == m->files.v[i].facts->import_key)
 			continue;
-		if (!j) { /* same text, other imports: extract again */
+		job *j;
+		if (ji < 0) { /* same text, other imports: extract again */
 			job nj = {.ws = m->ws_of.v[i], .known = true, .old = m->recs.v[i]};
 			pt_vec_push(jobs, nj);
 			j = &jobs->v[jobs->n - 1];
 			rep->reextracted++;
-		} else if (!j->extract) { /* its stat moved, its content did not */
-			rep->reextracted++;
+		} else {
+			j = &jobs->v[ji];
+			if (!j->extract) /* its stat moved, its content did not */
+				rep->reextracted++;
 		}
 		j->reextract = !j->extract;
 		j->extract = true;

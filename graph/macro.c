@@ -165,9 +165,12 @@ static void number(lexer *L)
 	size_t at = L->i, n = L->n;
 	bool hex = s[at] == '0' && at + 1 < n && (s[at + 1] == 'x' || s[at + 1] == 'X');
 	/* `x.0.1` is two tuple fields, not the float `0.1` */
-	const pt_mtok *prev = L->out->n ? &L->out->v[L->out->n - 1] : NULL;
-	bool dot = prev && prev->kind == MT_PUNCT && prev->len == 1 && prev->p[0] == '.' &&
-		   prev->p + 1 == s + at;
+	bool dot = false;
+	if (L->out->n) { /* the last token, by index: it always exists here */
+		const pt_mtok *prev = &L->out->v[L->out->n - 1];
+		dot = prev->kind == MT_PUNCT && prev->len == 1 && prev->p[0] == '.' &&
+		      prev->p + 1 == s + at;
+	}
 	L->i++;
 	while (L->i < n) {
 		char c = s[L->i];
