@@ -49,7 +49,7 @@ CFLAGS  += $(OPT) -std=gnu11 -Wall -Wextra $(if $(WERROR),-Werror) -pthread $(SA
 LDFLAGS += -pthread $(SANFLAGS)
 # No libbsd: glibc 2.36 has reallocarray, and bounded copies use snprintf
 # with a truncation check, so libbsd would add a dependency for nothing.
-LDLIBS  += -ltree-sitter -ljansson -llmdb -lxxhash -lm
+LDLIBS  += -ltree-sitter -ljansson -llmdb -lxxhash -lzstd -lm
 # protobuf-c: the SCIP export's encoding (only the binary links it).
 CLI_LIBS = -lprotobuf-c
 
@@ -75,7 +75,7 @@ all: $(BUILD)/parseltongue
 
 # --- dependencies -----------------------------------------------------------
 DEB_PKGS = libtree-sitter-dev libjansson-dev liblmdb-dev libcmocka-dev \
-           libxxhash-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler \
+           libxxhash-dev libzstd-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler \
            python3-networkx rust-src neovim emacs-nox elpa-eglot librust-regex-syntax-dev \
            graphviz chromium fonts-dejavu-core
 # Tools that may come from elsewhere (a nodejs that ships its own npm
