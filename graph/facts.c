@@ -450,9 +450,11 @@ static int decode_stored(const void *data, size_t len, pt_facts *f,
 			 int (*dec)(const void *, size_t, pt_facts *))
 {
 	const uint8_t *p = data;
-	if (!data || len < ZHEADER || memcmp(p, ZMAGIC, 4) != 0)
-		return dec(data, len, f);
 	reset(f);
+	if (!data)
+		return PT_ECORRUPT;
+	if (len < ZHEADER || memcmp(p, ZMAGIC, 4) != 0)
+		return dec(data, len, f);
 	uint32_t raw_len = get32(p + 4);
 	unsigned long long said = ZSTD_getFrameContentSize(p + ZHEADER, len - ZHEADER);
 	if (raw_len < HEADER_SIZE || raw_len > RAW_MAX || said != raw_len)
