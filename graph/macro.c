@@ -905,7 +905,7 @@ typedef struct {
 	const pt_macro_def *d;
 	input I;
 	PT_VEC(mev) log;
-	uint32_t steps;
+	uint32_t steps, depth;
 	bool over;
 } matcher;
 
@@ -975,13 +975,27 @@ static bool m_cont(matcher *m, const cont *c, uint32_t i)
 	}
 }
 
+static bool m_seq_at(matcher *m, uint32_t first, uint32_t n, uint32_t k, uint32_t i, uint32_t end,
+		     const cont *up);
+
+/* Match nodes [first + k, first + n) at input i, then the continuation;
+ * the recursion is counted so that its depth stays bounded. */
 static bool m_seq(matcher *m, uint32_t first, uint32_t n, uint32_t k, uint32_t i, uint32_t end,
 		  const cont *up)
 {
-	if (++m->steps > PT_MACRO_MAX_STEPS) {
+	if (++m->steps > PT_MACRO_MAX_STEPS || m->depth >= PT_MACRO_MAX_DEPTH) {
 		m->over = true;
 		return false;
 	}
+	m->depth++;
+	bool ok = m_seq_at(m, first, n, k, i, end, up);
+	m->depth--;
+	return ok;
+}
+
+static bool m_seq_at(matcher *m, uint32_t first, uint32_t n, uint32_t k, uint32_t i, uint32_t end,
+		     const cont *up)
+{
 	if (k == n)
 		return m_cont(m, up, i);
 	const pnode *p = &m->d->nodes.v[first + k];
@@ -1279,7 +1293,7 @@ int pt_macro_expand(const pt_macro_def *d, const pt_mtok *in, size_t n, const ch
 {
 	if (n > PT_MACRO_MAX_INPUT)
 		return PT_EINVAL;
-	matcher m = {d, {in, (uint32_t)n}, {0}, 0, false};
+	matcher m = {d, {in, (uint32_t)n}, {0}, 0, 0, false};
 	int rc = PT_ENOTFOUND;
 	for (size_t r = 0; r < d->rules.n && rc == PT_ENOTFOUND && !m.over; r++) {
 		const rule *ru = &d->rules.v[r];

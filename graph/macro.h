@@ -86,11 +86,15 @@ void pt_macro_def_free(pt_macro_def *d); /* accepts NULL */
 /* The definition's name (borrowed, not NUL-terminated) and its length. */
 const char *pt_macro_def_name(const pt_macro_def *d, size_t *len);
 
-/* Limits of one expansion: input and output tokens, and steps of the
- * matcher (backtracking over repetition counts is bounded by it). */
+/* Limits of one expansion: input and output tokens, steps of the matcher
+ * (backtracking over repetition counts is bounded by it) and its depth. */
 #define PT_MACRO_MAX_INPUT  16384
 #define PT_MACRO_MAX_OUTPUT 262144
 #define PT_MACRO_MAX_STEPS  200000
+/* How deep the matcher may recurse (two levels per token tree a repetition
+ * takes): an input beyond it is a limit reached, never a stack exhausted,
+ * even on a parser thread's 2 MB stack or under ASan. */
+#define PT_MACRO_MAX_DEPTH 6000
 
 /* Expand an invocation whose input is in[0..n) (the tokens inside its
  * delimiters, matched with indexes relative to in): the first rule that

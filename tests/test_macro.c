@@ -1,6 +1,7 @@
 /* tests/test_macro.c — macro_rules! expansion on tokens, checked by hand
  * against what rustc expands (`cargo expand` / `-Zunpretty=expanded` give
  * the same tokens, spaced differently). */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -222,6 +223,41 @@ static void test_expand_limits(void **state)
 	pt_vec_free(&t);
 }
 
+/* A repetition over as many token trees as an input may hold, matched on a
+ * thread with a parser thread's smallest stack (2 MB, when ulimit -s is
+ * unlimited; ASan's frames are about three times larger): the matcher's
+ * depth is a limit reached, never a stack exhausted. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SMALL_STACK (6u << 20)
+#else
+#define SMALL_STACK (2u << 20)
+#endif
+static void *deep_match(void *arg)
+{
+	pt_strbuf big = {0};
+	for (int i = 0; i < PT_MACRO_MAX_INPUT - 100; i++)
+		pt_strbuf_adds(&big, "x ");
+	*(const char **)arg =
+		expand("macro_rules! t { ($($t:tt)*) => {} }", pt_strbuf_cstr(&big), "crate");
+	pt_strbuf_free(&big);
+	return NULL;
+}
+
+static void test_expand_depth(void **state)
+{
+	(void)state;
+	pthread_attr_t a;
+	pthread_t t;
+	const char *got = NULL;
+	assert_int_equal(pthread_attr_init(&a), 0);
+	assert_int_equal(pthread_attr_setstacksize(&a, SMALL_STACK), 0);
+	assert_int_equal(pthread_create(&t, &a, deep_match, &got), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	pthread_attr_destroy(&a);
+	assert_non_null(got);
+	assert_string_equal(got, "<limit>");
+}
+
 /* Rendered text lexes back to the same tokens, spaced as written where the
  * tokens were written side by side. */
 static void test_render(void **state)
@@ -298,6 +334,7 @@ int main(void)
 		cmocka_unit_test(test_expand_repetitions),
 		cmocka_unit_test(test_expand_fragments),
 		cmocka_unit_test(test_expand_limits),
+		cmocka_unit_test(test_expand_depth),
 		cmocka_unit_test(test_render),
 		cmocka_unit_test(test_scan),
 	};
