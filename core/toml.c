@@ -265,7 +265,8 @@ static bool line_continuation(reader *r)
 	size_t j = r->i;
 	while (j < r->n && (r->s[j] == ' ' || r->s[j] == '\t'))
 		j++;
-	if (j >= r->n || (r->s[j] != '\n' && !(r->s[j] == '\r' && j + 1 < r->n && r->s[j + 1] == '\n')))
+	if (j >= r->n ||
+	    (r->s[j] != '\n' && !(r->s[j] == '\r' && j + 1 < r->n && r->s[j + 1] == '\n')))
 		return false;
 	r->i = j;
 	while (r->i < r->n && (peek(r, 0) == ' ' || peek(r, 0) == '\t' || at_newline(r)))
@@ -446,7 +447,8 @@ static size_t datetime_len(const char *s, size_t len)
 		return k + 1;
 	if (k < len && (s[k] == '+' || s[k] == '-')) {
 		k++;
-		if (!dnum(s, len, &k, 2, 23) || k >= len || s[k++] != ':' || !dnum(s, len, &k, 2, 59))
+		if (!dnum(s, len, &k, 2, 23) || k >= len || s[k++] != ':' ||
+		    !dnum(s, len, &k, 2, 59))
 			return 0;
 	}
 	return k;
@@ -613,8 +615,7 @@ static bool scalar_node(reader *r, uint32_t *out)
 		n.type = PT_TOML_BOOL;
 		n.v.b = true;
 		r->i += 4;
-	} else if (r->n - r->i >= 5 && !memcmp(r->s + r->i, "false", 5) &&
-		   !bare_char(peek(r, 5))) {
+	} else if (r->n - r->i >= 5 && !memcmp(r->s + r->i, "false", 5) && !bare_char(peek(r, 5))) {
 		n.type = PT_TOML_BOOL;
 		r->i += 5;
 	} else if (is_datetime(r->s + r->i, r->n - r->i)) {
@@ -778,7 +779,11 @@ static size_t utf8_prefix(const unsigned char *s, size_t len)
 	size_t i = 0;
 	while (i < len) {
 		unsigned char c = s[i];
-		size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+		size_t n = c < 0x80         ? 1
+			   : (c >> 5) == 6  ? 2
+			   : (c >> 4) == 14 ? 3
+			   : (c >> 3) == 30 ? 4
+					    : 0;
 		if (!n || i + n > len)
 			return i;
 		uint32_t cp = n == 1 ? c : (uint32_t)(c & (0x7F >> n));

@@ -88,16 +88,35 @@ static bool ends(part s, const char *w)
 static const char *arch_of(part a)
 {
 	static const char *const map[][2] = {
-		{"x86_64", "x86_64"},   {"amd64", "x86_64"},     {"i386", "x86"},
-		{"i486", "x86"},        {"i586", "x86"},         {"i686", "x86"},
-		{"aarch64", "aarch64"}, {"arm64", "aarch64"},    {"arm", "arm"},
-		{"thumb", "arm"},       {"riscv64", "riscv64"},  {"riscv32", "riscv32"},
-		{"wasm32", "wasm32"},   {"wasm64", "wasm64"},    {"powerpc64", "powerpc64"},
-		{"powerpc", "powerpc"}, {"s390x", "s390x"},      {"mips64", "mips64"},
-		{"mips", "mips"},       {"sparc64", "sparc64"},  {"sparcv9", "sparc64"},
-		{"sparc", "sparc"},     {"loongarch64", "loongarch64"},
-		{"avr", "avr"},         {"msp430", "msp430"},    {"m68k", "m68k"},
-		{"hexagon", "hexagon"}, {"bpf", "bpf"},          {"nvptx64", "nvptx64"},
+		{"x86_64", "x86_64"},
+		{"amd64", "x86_64"},
+		{"i386", "x86"},
+		{"i486", "x86"},
+		{"i586", "x86"},
+		{"i686", "x86"},
+		{"aarch64", "aarch64"},
+		{"arm64", "aarch64"},
+		{"arm", "arm"},
+		{"thumb", "arm"},
+		{"riscv64", "riscv64"},
+		{"riscv32", "riscv32"},
+		{"wasm32", "wasm32"},
+		{"wasm64", "wasm64"},
+		{"powerpc64", "powerpc64"},
+		{"powerpc", "powerpc"},
+		{"s390x", "s390x"},
+		{"mips64", "mips64"},
+		{"mips", "mips"},
+		{"sparc64", "sparc64"},
+		{"sparcv9", "sparc64"},
+		{"sparc", "sparc"},
+		{"loongarch64", "loongarch64"},
+		{"avr", "avr"},
+		{"msp430", "msp430"},
+		{"m68k", "m68k"},
+		{"hexagon", "hexagon"},
+		{"bpf", "bpf"},
+		{"nvptx64", "nvptx64"},
 		{"csky", "csky"},
 	};
 	for (size_t i = 0; i < sizeof map / sizeof *map; i++)
@@ -106,15 +125,15 @@ static const char *arch_of(part a)
 	return NULL;
 }
 
-static const char *const vendors[] = {"unknown", "pc",      "apple", "fortanix", "nvidia",
-				      "wrs",     "sun",     "uwp",   "kmc",      "nintendo",
+static const char *const vendors[] = {"unknown", "pc",        "apple",    "fortanix", "nvidia",
+				      "wrs",     "sun",       "uwp",      "kmc",      "nintendo",
 				      "sony",    "espressif", "unikraft", "win7"};
 
 static const char *const unix_oses[] = {
-	"linux",   "android", "macos", "ios",    "tvos",   "watchos", "visionos", "freebsd",
-	"netbsd",  "openbsd", "dragonfly", "solaris", "illumos", "haiku", "redox", "fuchsia",
-	"emscripten", "espidf", "horizon", "aix", "hurd", "l4re", "nto", "vxworks", "nuttx",
-	"cygwin",
+	"linux",   "android", "macos",      "ios",       "tvos",    "watchos", "visionos",
+	"freebsd", "netbsd",  "openbsd",    "dragonfly", "solaris", "illumos", "haiku",
+	"redox",   "fuchsia", "emscripten", "espidf",    "horizon", "aix",     "hurd",
+	"l4re",    "nto",     "vxworks",    "nuttx",     "cygwin",
 };
 
 typedef struct {

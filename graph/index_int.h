@@ -87,6 +87,8 @@ int ix_bump_generation(store_txn *txn);
 /* What a one-file update knows of rel (see index.c); false: neither on disk nor given. */
 bool ix_one_file(const char *root, const char *rel, const char *text, size_t len, ws_file *out,
 		 bool *on_disk);
+/* The stored build (zeroed: the default, when none was stored). */
+int ix_build_from_store(store_txn *txn, pt_build *out);
 /* A workspace listing from the files table, without a disk scan. */
 int ix_ws_from_store(store_txn *txn, pt_workspace *ws);
 

@@ -477,11 +477,16 @@ static void emit_file(resolver *R, uint32_t src)
 	emit_uses(R, src);
 }
 
-pt_resolver *pt_resolver_new(pt_graph *g, pt_source *src, size_t n_src, const pt_crate *crates,
-			     size_t n_crates)
+pt_resolver *pt_resolver_new(pt_graph *g, pt_source *src, size_t n_src, const pt_crates *crates)
 {
 	resolver *R = pt_xcalloc(1, sizeof *R);
-	*R = (resolver){.g = g, .src = src, .n_src = n_src, .crates = crates, .n_crates = n_crates};
+	size_t n_crates = crates->n;
+	*R = (resolver){.g = g,
+			.src = src,
+			.n_src = n_src,
+			.crates = crates->v,
+			.n_crates = n_crates,
+			.base_cfg = crates->cfg ? crates->cfg : ""};
 	R->fi = pt_xcalloc(n_src + 1, sizeof *R->fi);
 	R->crate_scope = pt_xmalloc((n_crates + 1) * sizeof *R->crate_scope);
 	for (size_t c = 0; c < n_crates; c++)
@@ -642,8 +647,7 @@ void pt_resolver_free(pt_resolver *R)
 	free(R);
 }
 
-void pt_graph_resolve(pt_graph *g, const pt_source *src, size_t n_src, const pt_crate *crates,
-		      size_t n_crates)
+void pt_graph_resolve(pt_graph *g, const pt_source *src, size_t n_src, const pt_crates *crates)
 {
-	pt_resolver_free(pt_resolver_new(g, (pt_source *)src, n_src, crates, n_crates));
+	pt_resolver_free(pt_resolver_new(g, (pt_source *)src, n_src, crates));
 }

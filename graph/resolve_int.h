@@ -184,6 +184,7 @@ struct resolver {
 	size_t n_src;
 	const pt_crate *crates;
 	size_t n_crates;
+	const char *base_cfg; /* cfg set of files no crate reaches */
 	file_info *fi;
 	PT_VEC(scope) scopes;
 	PT_VEC(use_rec) uses;

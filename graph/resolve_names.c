@@ -13,6 +13,7 @@
  * resolve_recv.c and resolve.c look names up through the rs_ functions here.
  */
 #include "resolve_int.h"
+#include "cfg.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,116 +115,14 @@ static void declare(resolver *R, uint32_t scope, const char *name, uint32_t ent)
 
 /* ---- cfg ----------------------------------------------------------------- */
 
-/* The build the graph describes: the crate's default features on a 64-bit
- * x86 Linux host, not a test build. What is not known is false (`miri`,
- * `doc`, custom `--cfg`s); a predicate that does not parse is true, so
- * code is never dropped for a cfg we cannot read. */
-static const char *const cfg_true_values[][2] = {
-	{"target_os", "linux"},         {"target_family", "unix"},   {"target_arch", "x86_64"},
-	{"target_pointer_width", "64"}, {"target_endian", "little"}, {"target_env", "gnu"},
-	{"target_vendor", "unknown"},   {"panic", "unwind"},         {"target_feature", "sse"},
-	{"target_feature", "sse2"},     {"target_feature", "fxsr"},  {"target_has_atomic", "8"},
-	{"target_has_atomic", "16"},    {"target_has_atomic", "32"}, {"target_has_atomic", "64"},
-	{"target_has_atomic", "ptr"},
-};
-
-static void cfg_space(const char **p)
+/* The build the graph describes is each crate's cfg set (pt_crate.cfg,
+ * graph/cfg.h): the target's options, its enabled features, not a test
+ * build unless the crate is a test. What is not known is false (`miri`,
+ * `doc`, a build script's own cfgs); a predicate that does not parse is
+ * true, so code is never dropped for a cfg we cannot read. */
+static bool cfg_active(const resolver *R, int32_t crate, const char *pred)
 {
-	while (**p == ' ')
-		(*p)++;
-}
-
-static size_t cfg_word(const char **p)
-{
-	const char *s = *p;
-	while ((**p >= 'a' && **p <= 'z') || (**p >= 'A' && **p <= 'Z') ||
-	       (**p >= '0' && **p <= '9') || **p == '_')
-		(*p)++;
-	return (size_t)(*p - s);
-}
-
-/* One predicate at *p; *ok cleared on a parse error. */
-static bool cfg_pred(const char **p, const char *features, bool *ok, int depth)
-{
-	cfg_space(p);
-	const char *w = *p;
-	size_t n = cfg_word(p);
-	cfg_space(p);
-	if (!n || depth > 32) {
-		*ok = false;
-		return true;
-	}
-	if (**p == '(') {
-		(*p)++;
-		bool all = n == 3 && !memcmp(w, "all", 3), any = n == 3 && !memcmp(w, "any", 3);
-		bool not = n == 3 && !memcmp(w, "not", 3), acc = any ? false : true;
-		if (!all && !any && !not ) {
-			*ok = false;
-			return true;
-		}
-		for (;;) {
-			cfg_space(p);
-			if (**p == ')') {
-				(*p)++;
-				break;
-			}
-			bool v = cfg_pred(p, features, ok, depth + 1);
-			if (!*ok)
-				return true;
-			acc = any ? (acc || v) : not ? !v : (acc && v);
-			cfg_space(p);
-			if (**p == ',')
-				(*p)++;
-			else if (**p != ')') {
-				*ok = false;
-				return true;
-			}
-		}
-		return acc;
-	}
-	if (**p == '=') {
-		(*p)++;
-		cfg_space(p);
-		if (**p != '"') {
-			*ok = false;
-			return true;
-		}
-		const char *v = ++*p, *e = strchr(v, '"');
-		if (!e) {
-			*ok = false;
-			return true;
-		}
-		*p = e + 1;
-		size_t vn = (size_t)(e - v);
-		if (n == 7 && !memcmp(w, "feature", 7)) {
-			for (const char *f = features; f && *f;) {
-				const char *nl = strchr(f, '\n');
-				size_t fl = nl ? (size_t)(nl - f) : strlen(f);
-				if (fl == vn && !memcmp(f, v, vn))
-					return true;
-				f = nl ? nl + 1 : NULL;
-			}
-			return false;
-		}
-		for (size_t i = 0; i < sizeof cfg_true_values / sizeof *cfg_true_values; i++)
-			if (strlen(cfg_true_values[i][0]) == n &&
-			    !memcmp(cfg_true_values[i][0], w, n) &&
-			    strlen(cfg_true_values[i][1]) == vn &&
-			    !memcmp(cfg_true_values[i][1], v, vn))
-				return true;
-		return false;
-	}
-	return (n == 4 && !memcmp(w, "unix", 4)) ||
-	       (n == 16 && !memcmp(w, "debug_assertions", 16)) ||
-	       (n == 19 && !memcmp(w, "target_thread_local", 19));
-}
-
-static bool cfg_active(const char *pred, const char *features)
-{
-	bool ok = true;
-	const char *p = pred;
-	bool v = cfg_pred(&p, features, &ok, 0);
-	return !ok || v;
+	return pt_cfg_eval(pred, crate >= 0 ? R->crates[crate].cfg : R->base_cfg);
 }
 
 /* ---- module tree ------------------------------------------------------ */
@@ -453,8 +352,7 @@ static void make_item(resolver *R, uint32_t src, int32_t i, int32_t crate)
 	 * `#[cfg(not(a))] #[path] mod x;`, and is reached from the first) */
 	if ((s.parent != NONE && (R->g->ents.v[s.parent].flags & ENT_CFG_OFF) &&
 	     R->g->ents.v[s.parent].file == R->src[src].id) ||
-	    (it->cfg &&
-	     !cfg_active(fstr(R, src, it->cfg), crate >= 0 ? R->crates[crate].features : "")))
+	    (it->cfg && !cfg_active(R, crate, fstr(R, src, it->cfg))))
 		s.flags |= ENT_CFG_OFF;
 	ent_aux aux = {src, i, escope, escope, NONE};
 	uint32_t e = add_entity(R, &s, aux);

@@ -29,7 +29,7 @@ static void test_triples(void **state)
 	const char *lnx = "x86_64-unknown-linux-gnu";
 	assert_true(holds(lnx, "all(unix, target_os = \"linux\", target_env = \"gnu\")"));
 	assert_true(holds(lnx, "all(target_arch = \"x86_64\", target_pointer_width = \"64\", "
-				 "target_endian = \"little\", target_feature = \"sse2\")"));
+			       "target_endian = \"little\", target_feature = \"sse2\")"));
 	assert_false(holds(lnx, "windows"));
 	assert_false(holds(lnx, "target_os = \"android\""));
 	const char *win = "x86_64-pc-windows-msvc";

@@ -215,19 +215,19 @@ static void test_tables(void **state)
 static void test_refused(void **state)
 {
 	(void)state;
-	refused("a = 1\na = 2\n", 2);                      /* a key twice */
-	refused("[a]\n[a]\n", 2);                          /* a table twice */
-	refused("[a]\nb = 1\n[a.b]\n", 3);                 /* a value is no table */
+	refused("a = 1\na = 2\n", 2);      /* a key twice */
+	refused("[a]\n[a]\n", 2);          /* a table twice */
+	refused("[a]\nb = 1\n[a.b]\n", 3); /* a value is no table */
 	refused("[fruit]\napple.color = 1\n[fruit.apple]\n", 3);
-	refused("a = { b = 1 }\n[a.c]\n", 2);              /* inline tables are complete */
-	refused("a = [1]\n[[a]]\n", 2);                    /* a static array is no AOT */
+	refused("a = { b = 1 }\n[a.c]\n", 2); /* inline tables are complete */
+	refused("a = [1]\n[[a]]\n", 2);       /* a static array is no AOT */
 	refused("a = \"unterminated\n", 1);
 	refused("a = \"bad \\q escape\"\n", 1);
-	refused("a = \"\\uD800\"\n", 1);                   /* a surrogate */
+	refused("a = \"\\uD800\"\n", 1); /* a surrogate */
 	refused("a = 'line\nbreak'\n", 1);
-	refused("a = 012\n", 1);                           /* leading zero */
+	refused("a = 012\n", 1); /* leading zero */
 	refused("a = 1__0\n", 1);
-	refused("a = 9223372036854775808\n", 1);           /* over i64 */
+	refused("a = 9223372036854775808\n", 1); /* over i64 */
 	refused("a = 1 b = 2\n", 1);
 	refused("a =\n", 1);
 	refused("= 1\n", 1);
@@ -237,14 +237,14 @@ static void test_refused(void **state)
 	refused("a = { b = 1\n", 0);
 	refused("a.b = 1\na.b.c = 2\n", 2);
 	refused("a = 1 # bell \x07\n", 1);
-	refused("a = 07:zz\n", 1);                        /* not a time */
+	refused("a = 07:zz\n", 1); /* not a time */
 	refused("a = 1979-13-01\n", 1);
 	refused("a = 1979-05-27T25:00:00\n", 1);
 	refused("a = 1979-05-27T07:32:00+7\n", 1);
-	refused("a = \"\xc3\x28\"\n", 1);                /* not UTF-8 */
-	refused("a = \"\xed\xa0\x80\"\n", 1);            /* an encoded surrogate */
-	refused("a = \"\xc0\xaf\"\n", 1);                /* overlong */
-	refused("k = \"\"\"x\"\"\"\"\"\"\n", 1);           /* six quotes: one too many */
+	refused("a = \"\xc3\x28\"\n", 1);        /* not UTF-8 */
+	refused("a = \"\xed\xa0\x80\"\n", 1);    /* an encoded surrogate */
+	refused("a = \"\xc0\xaf\"\n", 1);        /* overlong */
+	refused("k = \"\"\"x\"\"\"\"\"\"\n", 1); /* six quotes: one too many */
 	const char nul[] = "a = 1\n\0";
 	pt_toml *t = NULL;
 	pt_toml_error err;
@@ -286,9 +286,9 @@ static void test_handles(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cargo_manifest), cmocka_unit_test(test_strings),
+		cmocka_unit_test(test_cargo_manifest),    cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_numbers_and_dates), cmocka_unit_test(test_tables),
-		cmocka_unit_test(test_refused), cmocka_unit_test(test_handles),
+		cmocka_unit_test(test_refused),           cmocka_unit_test(test_handles),
 	};
 	return pt_run_tests(tests, NULL, NULL);
 }
