@@ -68,9 +68,8 @@ static void sorted_lines(const char *s, pt_strbuf *out)
 
 void pt_build_encode(const pt_build *b, pt_strbuf *out)
 {
-	pt_strbuf_printf(out, "target=%s\nall=%d\nnodefault=%d\ncfg=",
-			 b->target ? b->target : "", b->all_features ? 1 : 0,
-			 b->no_default_features ? 1 : 0);
+	pt_strbuf_printf(out, "target=%s\nall=%d\nnodefault=%d\ncfg=", b->target ? b->target : "",
+			 b->all_features ? 1 : 0, b->no_default_features ? 1 : 0);
 	sorted_lines(b->cfgs, out);
 	pt_strbuf_adds(out, "\nfeatures=");
 	sorted_lines(b->features, out);
@@ -330,7 +329,11 @@ static bool req_compatible(const char *req, const char *ver)
 
 /* ---- packages ------------------------------------------------------------ */
 
-enum { DEP_NORMAL, DEP_DEV, DEP_BUILD };
+enum {
+	DEP_NORMAL,
+	DEP_DEV,
+	DEP_BUILD
+};
 
 typedef struct {
 	char *key;     /* as written: the name the code uses when renamed */
@@ -365,8 +368,8 @@ typedef struct {
 	PT_VEC(feature) features;
 	strlist dep_only; /* optional deps named as "dep:x": no implicit feature */
 	bool is_ws_root, member;
-	pt_toml *doc;  /* kept for a workspace root: [workspace.*] inheritance */
-	int32_t ws;    /* package index of its workspace root (itself), -1 */
+	pt_toml *doc; /* kept for a workspace root: [workspace.*] inheritance */
+	int32_t ws;   /* package index of its workspace root (itself), -1 */
 	bool active, root;
 	strlist on;      /* enabled features */
 	strlist pending; /* "x/f" of weak "x?/f" requests, until x is enabled */
@@ -683,7 +686,8 @@ static void load_manifest(model *m, const char *rel)
 	char *text = pt_read_file(full.buf, &len);
 	pt_strbuf_free(&full);
 	if (!text) {
-		warn(m->ws, rel, "cannot read this manifest: its package is not indexed as a crate");
+		warn(m->ws, rel,
+		     "cannot read this manifest: its package is not indexed as a crate");
 		return;
 	}
 	pt_toml *t = NULL;
@@ -759,8 +763,8 @@ static void find_workspaces(model *m)
 	for (size_t i = 0; i < m->P.n; i++) {
 		package *p = &m->P.v[i];
 		const pt_toml *t = p->doc;
-		const char *expl = pt_toml_get_str(
-			t, pt_toml_get(t, pt_toml_root(t), "package"), "workspace");
+		const char *expl =
+			pt_toml_get_str(t, pt_toml_get(t, pt_toml_root(t), "package"), "workspace");
 		char *want = expl ? join_norm(p->dir, expl) : NULL;
 		size_t best = 0;
 		for (size_t w = 0; w < m->P.n; w++) {
@@ -797,9 +801,8 @@ static int32_t resolve_dep(const model *m, const dep *d)
 			const package *q = &m->P.v[i];
 			if (!q->name || strcmp(q->name, d->pkg) != 0)
 				continue;
-			bool ok = !d->req ||
-				  (pass == 0 ? req_match(d->req, q->version)
-					     : req_compatible(d->req, q->version));
+			bool ok = !d->req || (pass == 0 ? req_match(d->req, q->version)
+							: req_compatible(d->req, q->version));
 			if (!ok)
 				continue;
 			version a, b;
@@ -1003,8 +1006,9 @@ static void enable_features(model *m)
 			package *p = &m->P.v[i];
 			if (!p->name || p->active)
 				continue;
-			bool root = pass == 0 ? p->member : pass == 1 ? (!wanted[i] && p->ws < 0)
-								      : true;
+			bool root = pass == 0   ? p->member
+				    : pass == 1 ? (!wanted[i] && p->ws < 0)
+						: true;
 			if (!root)
 				continue;
 			p->root = pass < 2;
@@ -1084,9 +1088,8 @@ static void auto_targets(model *m, madelist *out, uint32_t pk, int which, uint8_
 		else if (sl && !strcmp(sl, "/main.rs"))
 			stem = pt_xstrndup(rest, (size_t)(sl - rest));
 		if (stem)
-			add_crate(m, out, pk, stem, rel_to(f, p->dir), which == 0 ? CRATE_BIN
-										   : CRATE_OTHER,
-				  tgt);
+			add_crate(m, out, pk, stem, rel_to(f, p->dir),
+				  which == 0 ? CRATE_BIN : CRATE_OTHER, tgt);
 		free(stem);
 	}
 	free(pre);
@@ -1099,7 +1102,10 @@ static void package_crates(model *m, madelist *out, uint32_t pk)
 	add_crate(m, out, pk, p->lib_name, p->lib_path, CRATE_LIB, TGT_LIB);
 	for (size_t i = 0; i < p->targets.n; i++) {
 		const target *t = &p->targets.v[i];
-		int which = t->tgt == TGT_BIN ? 0 : t->tgt == TGT_EXAMPLE ? 1 : t->tgt == TGT_TEST ? 2 : 3;
+		int which = t->tgt == TGT_BIN       ? 0
+			    : t->tgt == TGT_EXAMPLE ? 1
+			    : t->tgt == TGT_TEST    ? 2
+						    : 3;
 		const char *name = t->name;
 		if (t->path) {
 			r.len = 0;
@@ -1159,8 +1165,7 @@ static bool dep_visible(const dep *d, uint8_t tgt)
 		return d->kind == DEP_BUILD;
 	if (d->kind == DEP_BUILD)
 		return false;
-	return d->kind == DEP_NORMAL ||
-	       (tgt == TGT_EXAMPLE || tgt == TGT_TEST || tgt == TGT_BENCH);
+	return d->kind == DEP_NORMAL || (tgt == TGT_EXAMPLE || tgt == TGT_TEST || tgt == TGT_BENCH);
 }
 
 static void extern_prelude(model *m, madelist *cr, size_t ci)

@@ -149,6 +149,18 @@ static bool in_cfg_off_module(const resolver *R, uint32_t sc)
 	return false;
 }
 
+/* Only what the code's crate may name: itself and its dependency closure
+ * (a method of a crate it does not depend on is never its callee). */
+static void drop_unreachable(const resolver *R, const ref_ctx *c, idlist *cands)
+{
+	int32_t from = scope_crate(R, c->sc);
+	size_t w = 0;
+	for (size_t i = 0; i < cands->n; i++)
+		if (crate_reaches(R, from, ent_crate(R, cands->v[i])))
+			cands->v[w++] = cands->v[i];
+	cands->n = w;
+}
+
 /* Candidates of one call: those in the default build when some are (a
  * cfg'd-out variant is not what the build calls), and for name-only guesses
  * those of the caller's own crate when some are. */
@@ -156,6 +168,7 @@ static void prefer(resolver *R, const ref_ctx *c, idlist *cands, bool same_crate
 {
 	size_t on = 0, here = 0, w = 0;
 	int32_t crate = R->fi[c->src].crate;
+	drop_unreachable(R, c, cands);
 	for (size_t i = 0; i < cands->n; i++)
 		on += !cfg_off(R, cands->v[i]);
 	/* code in the build does not call what the build leaves out (code
@@ -240,14 +253,16 @@ static void do_method_call(resolver *R, const ref_ctx *c, const fact_ref *r)
 		 * methods have that name. The one method of a name the standard
 		 * library does not use is taken; any other guess is marked. */
 		size_t n = 0;
+		int32_t from = scope_crate(R, c->sc);
 		for (uint32_t it = mm_first(&R->mm, key_of(K_METHODNAME, 0, name, strlen(name)));
 		     it; it = mm_next(&R->mm, it))
-			n++;
+			n += crate_reaches(R, from, ent_crate(R, mm_val(&R->mm, it)));
 		if (n && n <= MAX_GUESSES) {
 			for (uint32_t it =
 				     mm_first(&R->mm, key_of(K_METHODNAME, 0, name, strlen(name)));
 			     it; it = mm_next(&R->mm, it))
-				list_add(&cands, mm_val(&R->mm, it));
+				if (crate_reaches(R, from, ent_crate(R, mm_val(&R->mm, it))))
+					list_add(&cands, mm_val(&R->mm, it));
 			prefer(R, c, &cands, true);
 			if (cands.n > 1 || pt_std_method_count() == 0 ||
 			    pt_is_std_method(name, strlen(name)))
@@ -315,6 +330,7 @@ static void do_type_ref(resolver *R, const ref_ctx *c, const fact_ref *r)
 {
 	idlist cands = {0};
 	rs_resolve_path(R, c->sc, fstr(R, c->src, r->path), c->self_ent, &cands, 0);
+	drop_unreachable(R, c, &cands);
 	for (size_t i = 0; i < cands.n; i++)
 		if (usable(ekind(R, cands.v[i])) && cands.v[i] != c->from_ent)
 			add_edge(R, c->from_ent, cands.v[i], REL_USES, 0, c->fid, r->span);
@@ -495,6 +511,7 @@ pt_resolver *pt_resolver_new(pt_graph *g, pt_source *src, size_t n_src, const pt
 		mm_add(&R->mm, key_of(K_FILE, 0, src[i].path, strlen(src[i].path)), (uint32_t)i);
 	rs_crate_roots(R);
 	rs_add_orphans(R);
+	rs_crate_links(R);
 	R->caching = true;
 	/* registration first, for every file; then edges, file by file */
 	for (size_t s = 0; s < n_src; s++)
@@ -633,6 +650,7 @@ void pt_resolver_free(pt_resolver *R)
 	}
 	free(R->fi);
 	free(R->crate_scope);
+	free(R->vis);
 	pt_vec_free(&R->scopes);
 	pt_vec_free(&R->uses);
 	pt_vec_free(&R->results);

@@ -126,7 +126,8 @@ enum {
 	K_LOOKUP,
 	K_IMPLOF,
 	K_ANYNAME,
-	K_IMPLTRAITS
+	K_IMPLTRAITS,
+	K_EXTERN /* (crate, name) → the crate entity that name means there */
 };
 
 /* splitmix64: a bijection, so (tag, num) pairs never share a seed for the
@@ -151,6 +152,9 @@ typedef struct {
 	int32_t parent;        /* lexical parent scope (fn scopes), -1 */
 	int32_t parent_module; /* scope of the parent module, -1 at a root */
 	int32_t crate_scope;   /* scope of the crate root (for `crate::`) */
+	int32_t krate;         /* the crate whose code this is (its extern prelude,
+	                          edition, dependency closure); -1: unknown (files
+	                          no crate reaches, outside every package) */
 } scope;
 
 typedef struct {
@@ -191,6 +195,9 @@ struct resolver {
 	PT_VEC(uint32_t) results;
 	PT_VEC(ent_aux) aux;
 	int32_t *crate_scope;   /* per crate: its root scope, -1 if absent */
+	uint64_t *vis;          /* per crate, a bit per crate: those its code may
+	                           reach (itself and its dependency closure) */
+	size_t vis_words;       /* 64-bit words per crate in vis */
 	PT_VEC(uint32_t) cache; /* memoised lookups: (off, n) pairs into results */
 	bool caching;           /* on once every name is declared */
 	multimap mm;
@@ -252,6 +259,29 @@ static inline bool callable(int k)
 	return k == PT_FUNCTION || k == PT_METHOD;
 }
 
+/* The crate of the code at scope sc, -1 when unknown. */
+static inline int32_t scope_crate(const resolver *R, uint32_t sc)
+{
+	return sc == NONE ? -1 : R->scopes.v[sc].krate;
+}
+
+/* The crate entity e is defined in, -1 for placeholders and unknown. */
+static inline int32_t ent_crate(const resolver *R, uint32_t e)
+{
+	if (R->g->ents.v[e].flags & ENT_EXTERNAL)
+		return -1;
+	return R->scopes.v[R->fi[R->aux.v[e].src].scope].krate;
+}
+
+/* Whether code of crate from may name what crate to defines: to is from
+ * or in its dependency closure (anything, when either is unknown). */
+static inline bool crate_reaches(const resolver *R, int32_t from, int32_t to)
+{
+	if (from < 0 || to < 0 || !R->vis)
+		return true;
+	return (R->vis[(size_t)from * R->vis_words + (size_t)to / 64] >> (to % 64)) & 1;
+}
+
 static inline bool cfg_off(const resolver *R, uint32_t e)
 {
 	return R->g->ents.v[e].flags & ENT_CFG_OFF;
@@ -278,6 +308,8 @@ uint32_t rs_item_owner_ent(const resolver *R, uint32_t src, const fact_item *it)
 void rs_crate_roots(resolver *R);
 /* Module tree, second step: files no crate reaches become roots of their own. */
 void rs_add_orphans(resolver *R);
+/* Each crate's extern prelude (K_EXTERN) and dependency closure (vis). */
+void rs_crate_links(resolver *R);
 /* The entities use u names, added to out; resolved once, then memoised. */
 void rs_use_result(resolver *R, uint32_t u, idlist *out, int depth);
 /* The entities path names in scope sc, Self being self_ent, added to out. */

@@ -46,7 +46,8 @@ static bool seg_is(seg s, const char *w)
 static uint32_t new_scope(resolver *R, uint32_t module_ent, int32_t parent, int32_t parent_module,
 			  int32_t crate_scope)
 {
-	scope s = {module_ent, parent, parent_module, crate_scope};
+	scope s = {module_ent, parent, parent_module, crate_scope,
+		   crate_scope >= 0 ? R->scopes.v[crate_scope].krate : -1};
 	pt_vec_push(&R->scopes, s);
 	uint32_t id = (uint32_t)R->scopes.n - 1;
 	if (R->scopes.v[id].crate_scope < 0)
@@ -460,13 +461,53 @@ static void add_root(resolver *R, uint32_t src, int32_t crate, const char *qpath
 	ent_aux aux = {src, -1, NONE, NONE, NONE};
 	uint32_t e = add_entity(R, &s, aux);
 	uint32_t sc = new_scope(R, e, -1, -1, crate_scope);
-	if (kind == PT_CRATE && crate >= 0)
+	if (kind == PT_CRATE && crate >= 0) {
 		R->crate_scope[crate] = (int32_t)sc;
+		R->scopes.v[sc].krate = crate;
+	}
 	R->aux.v[e].escope = R->aux.v[e].bscope = sc;
 	mm_add(&R->mm, key_of(K_MODSCOPE, e, "", 0), sc);
 	if (kind == PT_CRATE && crate >= 0 && R->crates[crate].type == CRATE_LIB)
 		mm_add(&R->mm, key_of(K_CRATE, 0, name, strlen(name)), e);
 	expand_file(R, src, crate, e, sc, qpath, true);
+}
+
+/* Extern preludes: each dependency's name → its library's crate entity.
+ * Dependency closures: a crate reaches itself, and what its dependencies
+ * reach (their own extern preludes are normal dependencies). */
+void rs_crate_links(resolver *R)
+{
+	size_t n = R->n_crates, w = (n + 63) / 64;
+	for (size_t c = 0; c < n; c++)
+		for (uint32_t k = 0; k < R->crates[c].n_deps; k++) {
+			const pt_extern *d = &R->crates[c].deps[k];
+			if (d->crate >= n || R->crate_scope[d->crate] < 0)
+				continue;
+			uint32_t e = R->scopes.v[R->crate_scope[d->crate]].module_ent;
+			mm_add(&R->mm, key_of(K_EXTERN, c, d->name, strlen(d->name)), e);
+		}
+	if (!n)
+		return;
+	R->vis_words = w;
+	R->vis = pt_xcalloc(n * w + 1, sizeof *R->vis);
+	uint32_t *stack = pt_xmalloc((n + 1) * sizeof *stack);
+	for (size_t c = 0; c < n; c++) {
+		uint64_t *row = R->vis + c * w;
+		size_t top = 0;
+		row[c / 64] |= 1ull << (c % 64);
+		stack[top++] = (uint32_t)c;
+		while (top) {
+			const pt_crate *x = &R->crates[stack[--top]];
+			for (uint32_t k = 0; k < x->n_deps; k++) {
+				uint32_t d = x->deps[k].crate;
+				if (d >= n || (row[d / 64] >> (d % 64)) & 1)
+					continue;
+				row[d / 64] |= 1ull << (d % 64);
+				stack[top++] = d;
+			}
+		}
+	}
+	free(stack);
 }
 
 void rs_crate_roots(resolver *R)
@@ -574,6 +615,30 @@ void rs_add_orphans(resolver *R)
 
 static void lookup(resolver *R, uint32_t sc, seg name, idlist *out, int depth);
 
+static bool edition_2015(const resolver *R, uint32_t sc)
+{
+	int32_t k = scope_crate(R, sc);
+	return k >= 0 && R->crates[k].edition <= 2015;
+}
+
+/* The scope of the crate root the code at sc belongs to. */
+static uint32_t crate_root_scope(const resolver *R, uint32_t sc)
+{
+	return (uint32_t)R->scopes.v[rs_module_scope_of_scope(R, sc)].crate_scope;
+}
+
+/* A path that names its start: self::, super::, crate::, Self:: */
+static bool relative_head(const char *path)
+{
+	static const char *const heads[] = {"self", "super", "crate", "Self"};
+	for (size_t i = 0; i < 4; i++) {
+		size_t n = strlen(heads[i]);
+		if (!strncmp(path, heads[i], n) && (path[n] == 0 || path[n] == ':'))
+			return true;
+	}
+	return false;
+}
+
 void rs_use_result(resolver *R, uint32_t u, idlist *out, int depth)
 {
 	use_rec *r = &R->uses.v[u];
@@ -583,7 +648,15 @@ void rs_use_result(resolver *R, uint32_t u, idlist *out, int depth)
 		r->state = 1;
 		idlist tmp = {0};
 		const fact_use *fu = &R->src[r->src].facts->uses.v[r->fu];
-		rs_resolve_path(R, r->scope, fstr(R, r->src, fu->path), NONE, &tmp, depth + 1);
+		const char *path = fstr(R, r->src, fu->path);
+		/* Rust 2015: a `use` path is relative to the crate root unless
+		 * it says self/super/crate (the code compiled, so where the
+		 * root has no such name the uniform rule is tried after) */
+		if (edition_2015(R, r->scope) && !relative_head(path))
+			rs_resolve_path(R, crate_root_scope(R, r->scope), path, NONE, &tmp,
+					depth + 1);
+		if (!tmp.n)
+			rs_resolve_path(R, r->scope, path, NONE, &tmp, depth + 1);
 		r = &R->uses.v[u];
 		r->res_off = (uint32_t)R->results.n;
 		r->res_n = (uint32_t)tmp.n;
@@ -685,12 +758,30 @@ static const char *prelude_path(seg name)
 	return NULL;
 }
 
-/* Outside every scope: the workspace's crates, then the prelude. */
-static void lookup_outside(resolver *R, uint32_t sc, seg name, idlist *out, int depth)
+/* The crates a name means outside every scope of crate krate: its extern
+ * prelude (Cargo's dependencies under their names), and the standard
+ * library's crates when the folder holds them. Code of no known crate
+ * may name any library of the folder. */
+static void extern_crates(resolver *R, int32_t krate, seg name, idlist *out)
 {
+	bool sysroot = seg_is(name, "std") || seg_is(name, "core") || seg_is(name, "alloc") ||
+		       seg_is(name, "proc_macro") || seg_is(name, "test");
+	if (krate >= 0)
+		for (uint32_t it =
+			     mm_first(&R->mm, key_of(K_EXTERN, (uint64_t)krate, name.p, name.n));
+		     it; it = mm_next(&R->mm, it))
+			list_add(out, mm_val(&R->mm, it));
+	if (krate >= 0 && !sysroot)
+		return;
 	for (uint32_t it = mm_first(&R->mm, key_of(K_CRATE, 0, name.p, name.n)); it;
 	     it = mm_next(&R->mm, it))
 		list_add(out, mm_val(&R->mm, it));
+}
+
+/* Outside every scope: the crate's extern prelude, then the prelude. */
+static void lookup_outside(resolver *R, uint32_t sc, seg name, idlist *out, int depth)
+{
+	extern_crates(R, scope_crate(R, sc), name, out);
 	if (out->n || depth > MAX_DEPTH)
 		return;
 	const char *pp = prelude_path(name);
@@ -820,6 +911,9 @@ void rs_resolve_path(resolver *R, uint32_t sc, const char *path, uint32_t self_e
 		i = 1;
 	} else {
 		lookup(R, sc, segs[0], &cur, depth);
+		/* Rust 2015: `::a::b` (its `::` is not kept) starts at the crate root */
+		if (!cur.n && edition_2015(R, sc) && (uint32_t)ms != crate_root_scope(R, sc))
+			lookup_module_cached(R, crate_root_scope(R, sc), segs[0], &cur, depth);
 		i = 1;
 	}
 	for (; i < n && cur.n; i++) {
