@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "../graph/query.h"
+#include "../graph/workspace.h"
 #include "../store/store.h"
 
 /* Exit codes of every command (README: "Exit codes"). */
@@ -27,6 +28,10 @@ typedef struct {
 	size_t limit, n;
 	uint32_t depth, tokens;
 	int jobs;
+	/* onboard: the build to describe (--target, --cfg, --features,
+	 * --all-features, --no-default-features); build_set when any was given */
+	pt_build build;
+	bool build_set;
 	const char *args[8];
 	int nargs;
 } cli_opts;

@@ -37,33 +37,37 @@ void cli_err(const char *fmt, ...)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: parseltongue <command> [options]\n"
-		   "\n"
-		   "commands:\n"
-		   "  onboard [DIR]                 index DIR (default .); later runs re-index "
-		   "only what changed\n"
-		   "  query KIND [TARGET]           ask the graph; KIND is one of:\n"
-		   "        what-implements TRAIT   impls and derives of a trait (or the traits a "
-		   "type implements)\n"
-		   "        callers FN | callees FN call sites in and out\n"
-		   "        references ITEM         every call and use of an item\n"
-		   "        blast-radius ITEM       what is affected if ITEM changes (--depth N, "
-		   "default 3)\n"
-		   "        find-cycles             dependency cycles (--level module|function)\n"
-		   "        generate-context ITEM   compact text for an LLM (--tokens N, default "
-		   "2000)\n"
-		   "        where-defined ITEM | search QUERY | entities-in-file FILE\n"
-		   "  storage status|verify|compact|clean|snapshot FILE|restore FILE\n"
-		   "  export --format FORMAT [-o OUT] [--query KIND TARGET]\n"
-		   "        FORMAT: json, dot, mermaid, scip, graphml (or from OUT's extension);\n"
-		   "        neo4j writes CSV files into the directory OUT\n"
-		   "  --stdio                       run the language server on stdin/stdout\n"
-		   "\n"
-		   "TARGET: a name (parse_group), a path suffix (ParserI::parse_group) or "
-		   "FILE:LINE[:COL]\n"
-		   "options: --db DIR (or PARSELTONGUE_DB), --json, --limit N, --jobs N, --quiet\n"
-		   "database: <workspace>/.cache/parseltongue/ unless --db or PARSELTONGUE_DB says "
-		   "otherwise\n");
+	fprintf(f,
+		"usage: parseltongue <command> [options]\n"
+		"\n"
+		"commands:\n"
+		"  onboard [DIR]                 index DIR (default .); later runs re-index "
+		"only what changed\n"
+		"  query KIND [TARGET]           ask the graph; KIND is one of:\n"
+		"        what-implements TRAIT   impls and derives of a trait (or the traits a "
+		"type implements)\n"
+		"        callers FN | callees FN call sites in and out\n"
+		"        references ITEM         every call and use of an item\n"
+		"        blast-radius ITEM       what is affected if ITEM changes (--depth N, "
+		"default 3)\n"
+		"        find-cycles             dependency cycles (--level module|function)\n"
+		"        generate-context ITEM   compact text for an LLM (--tokens N, default "
+		"2000)\n"
+		"        where-defined ITEM | search QUERY | entities-in-file FILE\n"
+		"  storage status|verify|compact|clean|snapshot FILE|restore FILE\n"
+		"  export --format FORMAT [-o OUT] [--query KIND TARGET]\n"
+		"        FORMAT: json, dot, mermaid, scip, graphml (or from OUT's extension);\n"
+		"        neo4j writes CSV files into the directory OUT\n"
+		"  --stdio                       run the language server on stdin/stdout\n"
+		"\n"
+		"TARGET: a name (parse_group), a path suffix (ParserI::parse_group) or "
+		"FILE:LINE[:COL]\n"
+		"options: --db DIR (or PARSELTONGUE_DB), --json, --limit N, --jobs N, --quiet\n"
+		"build (onboard; kept for later runs until given again): --target TRIPLE,\n"
+		"  --cfg NAME[=\"VALUE\"], --features F[,F..] (F or PACKAGE/F), --all-features,\n"
+		"  --no-default-features, --host (the host's target, default features again)\n"
+		"database: <workspace>/.cache/parseltongue/ unless --db or PARSELTONGUE_DB says "
+		"otherwise\n");
 }
 
 /* ---- options ------------------------------------------------------------ */
@@ -98,6 +102,12 @@ static int parse_opts(int argc, char **argv, cli_opts *o)
 		{"n", required_argument, 0, 'n'},
 		{"help", no_argument, 0, 'h'},
 		{"output", required_argument, 0, 'o'},
+		{"target", required_argument, 0, 'T'},
+		{"cfg", required_argument, 0, 'C'},
+		{"features", required_argument, 0, 'E'},
+		{"all-features", no_argument, 0, 'A'},
+		{"no-default-features", no_argument, 0, 'N'},
+		{"host", no_argument, 0, 'H'},
 		{0, 0, 0, 0},
 	};
 	o->depth = 3;
@@ -142,6 +152,25 @@ static int parse_opts(int argc, char **argv, cli_opts *o)
 				return -1;
 			o->n = (size_t)v;
 			break;
+		case 'T':
+			free(o->build.target);
+			o->build.target = pt_xstrdup(optarg);
+			o->build_set = true;
+			break;
+		case 'C':
+			if (pt_build_add_cfg(&o->build, optarg) != PT_OK) {
+				cli_err("--cfg takes NAME or NAME=\"VALUE\", not '%s'", optarg);
+				return -1;
+			}
+			o->build_set = true;
+			break;
+		case 'E':
+			pt_build_add_features(&o->build, optarg);
+			o->build_set = true;
+			break;
+		case 'A': o->build.all_features = o->build_set = true; break;
+		case 'N': o->build.no_default_features = o->build_set = true; break;
+		case 'H': o->build_set = true; break;
 		case 'h': usage(stdout); exit(EXIT_OK);
 		default: return -1;
 		}
@@ -281,6 +310,7 @@ static int cmd_onboard(const cli_opts *o)
 	index_opts io = {.root = root,
 			 .jobs = o->jobs,
 			 .force = o->full,
+			 .build = o->build_set ? &o->build : NULL,
 			 .progress = on_progress,
 			 .warn = on_warn,
 			 .ctx = &ps};
@@ -325,7 +355,10 @@ static int cmd_onboard(const cli_opts *o)
 				rep.syntax_error_files, rep.entities, rep.edges, rep.seconds,
 				rep.parse_seconds, rep.resolve_seconds, rep.write_seconds,
 				rep.manifests);
-		if (rep.reresolved)
+		if (rep.build_changed)
+			fprintf(stderr, "(the graph was resolved again for the build asked: "
+					"target, cfg or features changed; later runs keep it)\n");
+		else if (rep.reresolved)
 			fprintf(stderr, "(the graph was resolved again: the index was made by "
 					"another version's rules)\n");
 		fprintf(stderr, "database: %s\n", dir);
@@ -441,10 +474,20 @@ int main(int argc, char **argv)
 		return lsp_main(argc, argv);
 	if (parse_opts(argc - 1, argv + 1, &o) != 0) {
 		fprintf(stderr, "run `parseltongue --help` for the commands and options\n");
+		pt_build_free(&o.build);
 		return EXIT_USAGE;
 	}
-	if (strcmp(cmd, "onboard") == 0)
-		return cmd_onboard(&o);
+	if (o.build_set && strcmp(cmd, "onboard") != 0) {
+		cli_err("--target, --cfg, --features, --all-features, --no-default-features and "
+			"--host choose what `onboard` indexes; queries read that index");
+		pt_build_free(&o.build);
+		return EXIT_USAGE;
+	}
+	if (strcmp(cmd, "onboard") == 0) {
+		int rc = cmd_onboard(&o);
+		pt_build_free(&o.build);
+		return rc;
+	}
 	if (strcmp(cmd, "query") == 0)
 		return cmd_query(&o);
 	if (strcmp(cmd, "query-bench") == 0)
