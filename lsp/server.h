@@ -18,6 +18,7 @@
 
 #include "../graph/query.h"
 #include "../graph/tree.h"
+#include "../graph/workspace.h"
 #include "../store/store.h"
 #include "jsonrpc.h"
 #include "text.h"
@@ -101,6 +102,10 @@ struct lsp_server {
 	/* client capabilities */
 	bool cap_progress, cap_watch_dynamic, cap_pull_diag, cap_diag_refresh, cap_hier_symbols;
 	bool cap_link;
+	/* initializationOptions' build (target, cfg, features): what the
+	 * roots' full index describes; build_set when the client gave any */
+	pt_build build;
+	bool build_set;
 	/* the reader → dispatcher queue */
 	pthread_mutex_t qmu;
 	pthread_cond_t qcv;
