@@ -1019,6 +1019,25 @@ static uint32_t external_trait(resolver *R, const char *qpath)
 	return add_entity(R, &s, aux);
 }
 
+/* Whether path starts with the name of a library of the folder that the
+ * code at sc cannot reach (an optional dependency this build leaves out,
+ * named by code the build leaves out too): such a trait is that crate's,
+ * and a placeholder of the same path would be a second entity for it. */
+static bool names_unlinked_crate(const resolver *R, uint32_t sc, const char *path)
+{
+	const char *e = strstr(path, "::");
+	size_t n = e ? (size_t)(e - path) : strlen(path);
+	bool any = false;
+	int32_t from = scope_crate(R, sc);
+	for (uint32_t it = mm_first(&R->mm, key_of(K_CRATE, 0, path, n)); it;
+	     it = mm_next(&R->mm, it)) {
+		if (crate_reaches(R, from, ent_crate(R, mm_val(&R->mm, it))))
+			return false;
+		any = true;
+	}
+	return any;
+}
+
 /* Resolve a trait path; an unknown one gets an external placeholder. */
 void rs_resolve_trait(resolver *R, uint32_t sc, const char *path, uint32_t self_ent, idlist *out)
 {
@@ -1031,6 +1050,6 @@ void rs_resolve_trait(resolver *R, uint32_t sc, const char *path, uint32_t self_
 	if (out->n)
 		return;
 	external_text(R, sc, path, &R->tmp, 0);
-	if (R->tmp.len)
+	if (R->tmp.len && !names_unlinked_crate(R, sc, R->tmp.buf))
 		pt_vec_push(out, external_trait(R, R->tmp.buf));
 }

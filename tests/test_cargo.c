@@ -50,7 +50,7 @@ static void on_warn(void *ctx, const char *path, const char *what)
 {
 	ws *w = ctx;
 	char *s = NULL;
-	assert_true(asprintf(&s, "%s: %s", path, what) > 0); 
+	assert_true(asprintf(&s, "%s: %s", path, what) > 0);
 	pt_vec_push(&w->warnings, s);
 }
 
@@ -183,9 +183,10 @@ static void test_renamed_dependency(void **state)
 {
 	(void)state;
 	ws w;
-	ws_make(&w, "a/Cargo.toml", PKG("a") "[dependencies]\nbb = { package = \"b\", path = \"../b\" }\n",
-		"a/src/lib.rs", "pub fn g() { bb::f(); }\npub fn h() { b::f(); }\n",
-		"b/Cargo.toml", PKG("b"), "b/src/lib.rs", "pub fn f() {}\n", NULL);
+	ws_make(&w, "a/Cargo.toml",
+		PKG("a") "[dependencies]\nbb = { package = \"b\", path = \"../b\" }\n",
+		"a/src/lib.rs", "pub fn g() { bb::f(); }\npub fn h() { b::f(); }\n", "b/Cargo.toml",
+		PKG("b"), "b/src/lib.rs", "pub fn f() {}\n", NULL);
 	assert_answer(&w, "callees", "a::g", "b::f");
 	assert_answer(&w, "callees", "a::h", "");
 	ws_free(&w);
@@ -200,9 +201,9 @@ static void test_no_edge_without_dependency(void **state)
 	ws_make(&w, "a/Cargo.toml", PKG("a") "[dependencies]\nb = { path = \"../b\" }\n",
 		"a/src/lib.rs",
 		"pub fn g(x: Unknown) { x.frobnicate(); x.twiddle(); c::only_c(); }\n",
-		"b/Cargo.toml", PKG("b") "[dependencies]\nd = { path = \"../d\" }\n", "b/src/lib.rs",
-		"pub struct B; impl B { pub fn twiddle(&self) {} }\n", "c/Cargo.toml", PKG("c"),
-		"c/src/lib.rs",
+		"b/Cargo.toml", PKG("b") "[dependencies]\nd = { path = \"../d\" }\n",
+		"b/src/lib.rs", "pub struct B; impl B { pub fn twiddle(&self) {} }\n",
+		"c/Cargo.toml", PKG("c"), "c/src/lib.rs",
 		"pub struct C; impl C { pub fn frobnicate(&self) {} }\npub fn only_c() {}\n",
 		"d/Cargo.toml", PKG("d"), "d/src/lib.rs",
 		"pub struct D; impl D { pub fn frobnicate(&self) {} }\n", NULL);
@@ -222,16 +223,22 @@ static void test_optional_dependency_and_build(void **state)
 			 "[features]\nextra = [\"dep:b\"]\n",
 		"a/src/lib.rs",
 		"pub fn g() { b::f(); }\n#[cfg(feature = \"extra\")]\npub fn on() {}\n"
-		"pub fn h() { on(); }\n",
-		"b/Cargo.toml", PKG("b"), "b/src/lib.rs", "pub fn f() {}\n", NULL);
+		"pub fn h() { on(); }\n#[cfg(feature = \"extra\")]\nmod m;\n",
+		"a/src/m.rs", "use b::Tr;\npub struct S;\nimpl Tr for S {}\n", "b/Cargo.toml",
+		PKG("b"), "b/src/lib.rs", "pub fn f() {}\npub trait Tr {}\n", NULL);
 	assert_answer(&w, "callees", "a::g", "");
 	assert_answer(&w, "callees", "a::h", "");
+	/* the impl the build leaves out names b, which the build does not
+	 * link: no second `b::Tr` (a placeholder) for it */
+	assert_int_equal(count(&w, "b::Tr"), 1);
+	assert_answer(&w, "impls", "b::Tr", "");
 	pt_build b = {0};
 	pt_build_add_features(&b, "extra");
 	index_report rep = ws_index_build(&w, &b);
 	assert_true(rep.build_changed);
 	assert_answer(&w, "callees", "a::g", "b::f");
 	assert_answer(&w, "callees", "a::h", "a::on");
+	assert_answer(&w, "impls", "b::Tr", "a::m::S");
 	/* the next run without a build keeps the stored one */
 	rep = ws_index_build(&w, NULL);
 	assert_false(rep.build_changed);
@@ -269,8 +276,9 @@ static void test_target_dependency(void **state)
 {
 	(void)state;
 	ws w;
-	const char *m = PKG("a") "[target.'cfg(windows)'.dependencies]\nwin = { path = \"../win\" }\n"
-				 "[target.'cfg(unix)'.dependencies]\nnix = { path = \"../nix\" }\n";
+	const char *m =
+		PKG("a") "[target.'cfg(windows)'.dependencies]\nwin = { path = \"../win\" }\n"
+			 "[target.'cfg(unix)'.dependencies]\nnix = { path = \"../nix\" }\n";
 	ws_make(&w, "a/Cargo.toml", m, "a/src/lib.rs",
 		"pub fn g() { win::w(); nix::n(); }\n#[cfg(windows)] pub fn only_win() {}\n"
 		"#[cfg(unix)] pub fn only_unix() {}\npub fn h() { only_win(); only_unix(); }\n",
@@ -337,7 +345,8 @@ static void test_workspace_inheritance(void **state)
 	ws_make(&w, "Cargo.toml",
 		"[workspace]\nmembers = [\"crates/*\"]\nexclude = [\"crates/skip\"]\n"
 		"[workspace.package]\nedition = \"2015\"\nversion = \"0.3.0\"\n"
-		"[workspace.dependencies]\nutil = { path = \"crates/util\", package = \"util-core\" }\n",
+		"[workspace.dependencies]\nutil = { path = \"crates/util\", package = "
+		"\"util-core\" }\n",
 		"crates/a/Cargo.toml",
 		"[package]\nname = \"a\"\nversion.workspace = true\nedition.workspace = true\n"
 		"[dependencies]\nutil.workspace = true\n",
@@ -370,9 +379,9 @@ static void test_edition_2015_paths(void **state)
 	ws_free(&w);
 	/* the same `use de::visit` in 2018 names a crate `de`: there is none */
 	ws_make(&w, "a/Cargo.toml",
-		"[package]\nname = \"a\"\nversion = \"0.1.0\"\nedition = \"2018\"\n", "a/src/lib.rs",
-		"mod de;\nmod ser;\n", "a/src/de.rs", "pub fn visit() {}\n", "a/src/ser.rs",
-		"use de::visit;\npub fn go() { visit(); }\n", NULL);
+		"[package]\nname = \"a\"\nversion = \"0.1.0\"\nedition = \"2018\"\n",
+		"a/src/lib.rs", "mod de;\nmod ser;\n", "a/src/de.rs", "pub fn visit() {}\n",
+		"a/src/ser.rs", "use de::visit;\npub fn go() { visit(); }\n", NULL);
 	assert_answer(&w, "callees", "a::ser::go", "");
 	ws_free(&w);
 }
