@@ -169,8 +169,10 @@ static void prefer(resolver *R, const ref_ctx *c, idlist *cands, bool same_crate
 	size_t on = 0, here = 0, w = 0;
 	int32_t crate = R->fi[c->src].crate;
 	drop_unreachable(R, c, cands);
-	for (size_t i = 0; i < cands->n; i++)
-		on += !cfg_off(R, cands->v[i]);
+	bool built[MAX_CANDIDATES] = {0};
+	pt_assert(cands->n <= MAX_CANDIDATES); /* list_add keeps it so */
+	for (size_t i = 0; i < cands->n && i < MAX_CANDIDATES; i++)
+		on += built[i] = rs_built(R, cands->v[i]);
 	/* code in the build does not call what the build leaves out (code
 	 * the build leaves out, itself or in a module it leaves out, may:
 	 * our cfg evaluation does not know a build script's cfgs) */
@@ -178,7 +180,7 @@ static void prefer(resolver *R, const ref_ctx *c, idlist *cands, bool same_crate
 		cands->n = 0;
 	if (on && on < cands->n) {
 		for (size_t i = 0; i < cands->n; i++)
-			if (!cfg_off(R, cands->v[i]))
+			if (built[i])
 				cands->v[w++] = cands->v[i];
 		cands->n = w;
 	}

@@ -310,6 +310,8 @@ void rs_crate_roots(resolver *R);
 void rs_add_orphans(resolver *R);
 /* Each crate's extern prelude (K_EXTERN) and dependency closure (vis). */
 void rs_crate_links(resolver *R);
+/* Whether entity e is in the build: not cfg'd out, nor in a module that is. */
+bool rs_built(const resolver *R, uint32_t e);
 /* The entities use u names, added to out; resolved once, then memoised. */
 void rs_use_result(resolver *R, uint32_t u, idlist *out, int depth);
 /* The entities path names in scope sc, Self being self_ent, added to out. */

@@ -199,6 +199,31 @@ static void join_path(pt_strbuf *b, const char *dir, const char *rest)
 	pt_strbuf_adds(b, rest);
 }
 
+/* The #[path] a module has in this build: the plain one, or the first
+ * #[cfg_attr(pred, path = "..")] alternative whose pred holds (copied to
+ * tmp); NULL when none holds (the file is found by the module's name). */
+static const char *path_of_build(const resolver *R, uint32_t src, const char *attr, pt_strbuf *tmp)
+{
+	if (*attr != '\x01')
+		return attr;
+	int32_t crate = R->fi[src].crate;
+	for (const char *a = attr; a && *a == '\x01';) {
+		const char *sep = strchr(a, '\x02'), *next = sep ? strchr(sep, '\x01') : NULL;
+		if (!sep)
+			return NULL;
+		tmp->len = 0;
+		pt_strbuf_add(tmp, a + 1, (size_t)(sep - a - 1));
+		if (cfg_active(R, crate, pt_strbuf_cstr(tmp))) {
+			tmp->len = 0;
+			pt_strbuf_add(tmp, sep + 1,
+				      next ? (size_t)(next - sep - 1) : strlen(sep + 1));
+			return pt_strbuf_cstr(tmp);
+		}
+		a = next;
+	}
+	return NULL;
+}
+
 /* The file a `mod name;` at inline-module path `inl` refers to. */
 static int32_t mod_file(resolver *R, uint32_t src, const fact_item *it, const char *inl)
 {
@@ -206,11 +231,13 @@ static int32_t mod_file(resolver *R, uint32_t src, const fact_item *it, const ch
 	pt_strbuf p = {0}, n = {0};
 	int32_t found = -1;
 	const char *name = fstr(R, src, it->name);
-	if (it->path_attr) {
+	const char *attr =
+		it->path_attr ? path_of_build(R, src, fstr(R, src, it->path_attr), &n) : NULL;
+	if (attr) {
 		char *d = *inl ? pt_xstrdup(f->child_dir) : dir_of(R->src[src].path);
 		pt_strbuf dd = {0};
 		join_path(&dd, d, inl);
-		join_path(&p, pt_strbuf_cstr(&dd), fstr(R, src, it->path_attr));
+		join_path(&p, pt_strbuf_cstr(&dd), attr);
 		norm_path(pt_strbuf_cstr(&p), &n);
 		found = find_file(R, pt_strbuf_cstr(&n));
 		free(d);
@@ -677,6 +704,28 @@ static uint32_t mod_scope_of(const resolver *R, uint32_t ent)
 	return NONE;
 }
 
+/* Whether entity e lies in a module the build leaves out (its own flag
+ * covers the items of its file only: a module's other files are reached
+ * through it). */
+static bool in_off_module(const resolver *R, uint32_t e)
+{
+	for (uint64_t p = R->g->ents.v[e].parent; p;) {
+		uint32_t it = mm_first(&R->mm, key_of(K_ID, p, "", 0));
+		if (!it)
+			return false;
+		uint32_t pe = mm_val(&R->mm, it);
+		if (cfg_off(R, pe))
+			return true;
+		p = R->g->ents.v[pe].parent;
+	}
+	return false;
+}
+
+bool rs_built(const resolver *R, uint32_t e)
+{
+	return !cfg_off(R, e) && !in_off_module(R, e);
+}
+
 static void lookup_here(resolver *R, uint32_t sc, seg name, idlist *out, int depth)
 {
 	size_t before = out->n;
@@ -698,7 +747,11 @@ static void lookup_here(resolver *R, uint32_t sc, seg name, idlist *out, int dep
 		rs_use_result(R, mm_val(&R->mm, it), out, depth);
 	if (out->n || depth > MAX_DEPTH)
 		return;
-	for (uint32_t it = mm_first(&R->mm, key_of(K_GLOB, sc, "", 0)); it && !out->n;
+	/* every glob: two that bring one name are alternatives of cfg
+	 * (`cfg_if! { if #[cfg(windows)] { pub use windows::*; } else { pub
+	 * use unix::*; } }`): what the build has wins */
+	bool off = false;
+	for (uint32_t it = mm_first(&R->mm, key_of(K_GLOB, sc, "", 0)); it && (!out->n || off);
 	     it = mm_next(&R->mm, it)) {
 		idlist mods = {0};
 		rs_use_result(R, mm_val(&R->mm, it), &mods, depth + 1);
@@ -709,6 +762,9 @@ static void lookup_here(resolver *R, uint32_t sc, seg name, idlist *out, int dep
 				lookup_here(R, ms, name, out, depth + 1);
 		}
 		pt_vec_free(&mods);
+		off = out->n > 0;
+		for (size_t i = 0; i < out->n && off; i++)
+			off = !rs_built(R, out->v[i]);
 	}
 }
 
@@ -947,7 +1003,7 @@ uint32_t rs_first_type(const resolver *R, const idlist *c)
 {
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < c->n; i++)
-			if (is_type(ekind(R, c->v[i])) && (pass || !cfg_off(R, c->v[i])))
+			if (is_type(ekind(R, c->v[i])) && (pass || rs_built(R, c->v[i])))
 				return c->v[i];
 	return NONE;
 }

@@ -360,6 +360,60 @@ static void test_workspace_inheritance(void **state)
 	ws_free(&w);
 }
 
+/* ---- cfg for the build ------------------------------------------------------- */
+
+/* cfg_if! branches, globs that are alternatives of one another, and
+ * modules whose file #[cfg_attr(.., path = ..)] chooses: what the build
+ * has is what a call reaches. */
+static void test_cfg_choices(void **state)
+{
+	(void)state;
+	ws w;
+	const char *lib =
+		"#[macro_use] mod macros;\n"
+		"cfg_if! {\n"
+		"    if #[cfg(windows)] {\n        mod windows;\n        pub use "
+		"self::windows::*;\n"
+		"    } else if #[cfg(unix)] {\n        mod unix;\n        pub use self::unix::*;\n"
+		"    } else {\n        mod other;\n        pub use self::other::*;\n    }\n}\n"
+		"cfg_if! {\n    if #[cfg(feature = \"extra\")] {\n"
+		"        impl Clone for S { fn clone(&self) -> S { S } }\n    }\n}\n"
+		"pub struct S;\n"
+		"#[cfg_attr(unix, path = \"sys/unix.rs\")]\n"
+		"#[cfg_attr(windows, path = \"sys/windows.rs\")]\nmod sys;\n"
+		"pub fn g() { close(); sys::shutdown(); }\n";
+	ws_make(&w, "Cargo.toml", PKG("t") "[features]\nextra = []\n", "src/lib.rs", lib,
+		"src/macros.rs", "macro_rules! cfg_if { ($($t:tt)*) => {} }\n", "src/windows.rs",
+		"pub fn close() {}\n", "src/unix.rs", "pub fn close() {}\n", "src/other.rs",
+		"pub fn close() {}\n", "src/sys/unix.rs", "pub fn shutdown() {}\n",
+		"src/sys/windows.rs", "pub fn shutdown() {}\n", NULL);
+	assert_answer(&w, "callees", "t::g", "t::sys::shutdown,t::unix::close");
+	/* the impl's method is there, marked: the build leaves it out */
+	rec_entity e;
+	assert_int_equal(query_entity(w.txn, one(&w, "t::S::clone"), &e), 0);
+	assert_true(e.flags & ENT_CFG_OFF);
+	pt_build b = {.target = pt_xstrdup("x86_64-pc-windows-msvc")};
+	pt_build_add_features(&b, "extra");
+	ws_index_build(&w, &b);
+	assert_answer(&w, "callees", "t::g", "t::sys::shutdown,t::windows::close");
+	assert_int_equal(query_entity(w.txn, one(&w, "t::S::clone"), &e), 0);
+	assert_false(e.flags & ENT_CFG_OFF);
+	/* the file of `sys` is the windows one now */
+	query_results r = {0};
+	query_callees(w.txn, one(&w, "t::g"), 0, &r);
+	bool win_file = false;
+	for (size_t i = 0; i < r.items.n; i++) {
+		rec_entity c;
+		assert_int_equal(query_entity(w.txn, r.items.v[i].id, &c), 0);
+		if (!strcmp(c.name, "shutdown"))
+			win_file = !strcmp(query_file_path(w.txn, c.file), "src/sys/windows.rs");
+	}
+	query_results_free(&r);
+	assert_true(win_file);
+	pt_build_free(&b);
+	ws_free(&w);
+}
+
 /* ---- the 2015 edition ---------------------------------------------------- */
 
 static void test_edition_2015_paths(void **state)
@@ -444,6 +498,7 @@ int main(void)
 		cmocka_unit_test(test_two_versions),
 		cmocka_unit_test(test_feature_unification),
 		cmocka_unit_test(test_workspace_inheritance),
+		cmocka_unit_test(test_cfg_choices),
 		cmocka_unit_test(test_edition_2015_paths),
 		cmocka_unit_test(test_targets_and_walk),
 		cmocka_unit_test(test_warnings),
