@@ -747,25 +747,35 @@ static void lookup_here(resolver *R, uint32_t sc, seg name, idlist *out, int dep
 		rs_use_result(R, mm_val(&R->mm, it), out, depth);
 	if (out->n || depth > MAX_DEPTH)
 		return;
-	/* every glob: two that bring one name are alternatives of cfg
-	 * (`cfg_if! { if #[cfg(windows)] { pub use windows::*; } else { pub
-	 * use unix::*; } }`): what the build has wins */
-	bool off = false;
-	for (uint32_t it = mm_first(&R->mm, key_of(K_GLOB, sc, "", 0)); it && (!out->n || off);
+	/* the first glob that brings the name; two that bring it are
+	 * alternatives of cfg (`cfg_if! { if #[cfg(windows)] { pub use
+	 * windows::*; } else { pub use unix::*; } }`): the first whose answer
+	 * the build has wins over one it leaves out */
+	idlist got = {0};
+	for (uint32_t it = mm_first(&R->mm, key_of(K_GLOB, sc, "", 0)); it;
 	     it = mm_next(&R->mm, it)) {
 		idlist mods = {0};
+		got.n = 0;
 		rs_use_result(R, mm_val(&R->mm, it), &mods, depth + 1);
 		for (size_t i = 0; i < mods.n; i++) {
 			uint32_t ms = mod_scope_of(R, mods.v[i]);
 			int k = ekind(R, mods.v[i]);
 			if (ms != NONE && ms != sc && (k == PT_MODULE || k == PT_CRATE))
-				lookup_here(R, ms, name, out, depth + 1);
+				lookup_here(R, ms, name, &got, depth + 1);
 		}
 		pt_vec_free(&mods);
-		off = out->n > 0;
-		for (size_t i = 0; i < out->n && off; i++)
-			off = !rs_built(R, out->v[i]);
+		bool built = false;
+		for (size_t i = 0; i < got.n && !built; i++)
+			built = rs_built(R, got.v[i]);
+		if (got.n && (built || !out->n)) {
+			out->n = 0;
+			for (size_t i = 0; i < got.n; i++)
+				list_add(out, got.v[i]);
+		}
+		if (built)
+			break;
 	}
+	pt_vec_free(&got);
 }
 
 static const char *const prelude[][2] = {
