@@ -316,6 +316,8 @@ static int cmd_onboard(const cli_opts *o)
 			 .ctx = &ps};
 	index_report rep;
 	rc = index_run(s, &io, &rep);
+	if (rc == PT_OK)
+		store_stamp_settled(s); /* the next command need not check what we wrote */
 	store_close(s);
 	if (rc == PT_ECORRUPT) {
 		/* the records cannot be trusted: the index is rebuilt, once */

@@ -260,6 +260,21 @@ done:
 
 /* ---- writing ------------------------------------------------------------ */
 
+/* Put (key, val) unless that value is stored already: a re-index that
+ * finds what is stored (onboard --full) then writes no page, so the file
+ * does not grow by a copy of every table it merely re-read. */
+static int put_changed(store_txn *txn, store_table t, const void *key, size_t klen, const void *val,
+		       size_t vlen, bool *written)
+{
+	store_val old;
+	if (store_get(txn, t, key, klen, &old) == PT_OK && old.len == vlen &&
+	    memcmp(old.data, val, vlen) == 0)
+		return PT_OK;
+	if (written)
+		*written = true;
+	return store_put(txn, t, key, klen, val, vlen);
+}
+
 int ix_put_file(store_txn *txn, const char *path, job *j, uint64_t *next_id)
 {
 	uint8_t rec[REC_FILE_SIZE], key[4];
@@ -286,15 +301,15 @@ int ix_put_file(store_txn *txn, const char *path, job *j, uint64_t *next_id)
 		j->rec = r;
 	}
 	rec_file_encode(&j->rec, rec);
-	int rc = store_put(txn, TBL_FILES, path, strlen(path), rec, sizeof rec);
+	int rc = put_changed(txn, TBL_FILES, path, strlen(path), rec, sizeof rec, NULL);
 	if (rc || j->same_hash)
 		return rc;
 	store_key_u32(key, j->rec.id);
-	if ((rc = store_put(txn, TBL_FILEIDS, key, 4, path, strlen(path) + 1)))
+	if ((rc = put_changed(txn, TBL_FILEIDS, key, 4, path, strlen(path) + 1, NULL)))
 		return rc;
 	if (j->rec.type == FILE_RUST && !j->rec.skip)
-		return store_put(txn, TBL_FACTS, key, 4, j->blob.buf ? j->blob.buf : "",
-				 j->blob.len);
+		return put_changed(txn, TBL_FACTS, key, 4, j->blob.buf ? j->blob.buf : "",
+				   j->blob.len, &j->facts_written);
 	rc = store_del(txn, TBL_FACTS, key, 4, NULL, 0);
 	return rc == PT_ENOTFOUND ? PT_OK : rc;
 }
@@ -822,8 +837,11 @@ static int commit_run(store *st, const index_opts *o, pt_workspace *ws, job *job
 		goto fail;
 	if (store_meta_get_u64(txn, META_NEXT_FILE_ID, &next_id) != PT_OK)
 		next_id = 1;
-	for (size_t i = 0; i < nj && !rc; i++)
+	rep->facts_written = 0;
+	for (size_t i = 0; i < nj && !rc; i++) {
 		rc = ix_put_file(txn, ws->files.v[jobs[i].ws].path, &jobs[i], &next_id);
+		rep->facts_written += jobs[i].facts_written;
+	}
 	for (size_t i = 0; i < gone->n && !rc; i++)
 		rc = del_file(txn, gone->v[i]);
 	if (rc)

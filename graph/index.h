@@ -39,6 +39,7 @@ typedef struct {
 	uint32_t skipped, syntax_error_files, parsed;
 	uint64_t entities, edges;
 	uint64_t ents_written, ents_deleted, adj_written;
+	uint32_t facts_written; /* facts blobs put (a re-parse that found them stored puts none) */
 	uint32_t unresolved_calls, ambiguous_calls;
 	bool up_to_date; /* nothing changed: only stat was needed */
 	bool reresolved; /* resolved again from cached facts: made by other rules */

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../core/base.h"
@@ -398,6 +399,24 @@ void store_stamp(store *self)
 {
 	if (self && !(self->flags & STORE_RDONLY))
 		stamp_write(self->dir);
+}
+
+void store_stamp_settled(store *self)
+{
+	if (!self || (self->flags & STORE_RDONLY))
+		return;
+	/* Holding a write transaction holds LMDB's writer lock: no commit of
+	 * another process can land while the clock moves past ours. */
+	store_txn *t = NULL;
+	if (store_txn_begin(self, true, &t) != PT_OK)
+		return;
+	char id[STAMP_MAX];
+	bool racy = true;
+	for (int i = 0; i < 20 && data_identity(self->dir, id, &racy) && racy; i++)
+		nanosleep(&(struct timespec){0, 5 * 1000000}, NULL);
+	if (!racy)
+		stamp_write(self->dir);
+	store_txn_abort(t);
 }
 
 /* Open the environment at path (a directory, or a file with

@@ -155,6 +155,11 @@ typedef int (*store_deep_check)(store_txn *txn);
  * server) calls this once it has been idle a moment, so that a CLI command
  * reading the same database need not check it again. */
 void store_stamp(store *self);
+/* The same for a process about to exit after its last commit (onboard):
+ * waits, holding the writer lock, until that commit is older than a clock
+ * tick (tens of milliseconds at most), then stamps. Without it, the next
+ * command would check the whole database (seconds on a large one). */
+void store_stamp_settled(store *self);
 void store_set_deep_check(store_deep_check fn);
 
 /* Little-endian key helpers. */

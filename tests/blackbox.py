@@ -511,6 +511,20 @@ def cli_checks(R, tmp, ws_tree, ws_db):
     R.check("cli/onboard-default-db", rc == 0 and os.path.isdir(os.path.join(disc, ".cache", "parseltongue")),
             "onboard in a workspace without --db should create .cache/parseltongue/ (%s)" % describe_rc(rc),
             ["stderr: " + short(err)])
+    # what onboard just committed is stamped as checked (data.mdb's device,
+    # inode, size and time), so the next command does not check it again
+    dbdir = os.path.join(disc, ".cache", "parseltongue")
+    try:
+        with open(os.path.join(dbdir, "checked")) as f:
+            stamp = f.read().split()
+        st = os.stat(os.path.join(dbdir, "data.mdb"))
+        want = [str(st.st_dev), str(st.st_ino), str(st.st_size)]
+        stamped = stamp[:3] == want
+    except OSError as e:
+        stamp, want, stamped = str(e), "", False
+    R.check("cli/onboard-stamps-its-commit", stamped,
+            "after onboard, .cache/parseltongue/checked should name data.mdb",
+            ["stamp: %s" % (stamp,), "data.mdb: %s" % (want,)])
     rc, out, err = R.run(probe, cwd=os.path.join(disc, "geom", "src", "vector"))
     R.check("cli/query-discovers-db-from-subdir", rc == 0 and answers(out) == ref and bool(ref),
             "query from geom/src/vector without --db should find the workspace db (%s)" % describe_rc(rc),

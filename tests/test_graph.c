@@ -919,6 +919,49 @@ static void test_resolve_version(void **state)
 	ws_free(&w);
 }
 
+/* onboard --full on an unchanged tree re-parses every file and finds what is
+ * stored: nothing is written, so the file does not grow by a copy of the
+ * tables it re-read (it doubled: every facts blob was put again). */
+static void test_full_reindex_writes_nothing(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs", "pub mod m;\n", NULL);
+	pt_strbuf mods = {0}, path = {0}, body = {0};
+	for (int i = 0; i < 300; i++) {
+		pt_strbuf_printf(&mods, "pub mod m%d;\n", i);
+		path.len = body.len = 0;
+		pt_strbuf_printf(&path, "src/m/m%d.rs", i);
+		pt_strbuf_printf(&body, "pub struct S%d { pub a: u32 }\nimpl S%d {\n", i, i);
+		for (int k = 0; k < 20; k++)
+			pt_strbuf_printf(&body, "    pub fn f%d(&self) -> u32 { self.a + %d }\n", k,
+					 k);
+		pt_strbuf_adds(&body, "}\n");
+		write_file(w.root, pt_strbuf_cstr(&path), pt_strbuf_cstr(&body));
+	}
+	write_file(w.root, "src/m.rs", pt_strbuf_cstr(&mods));
+	ws_index(&w);
+	char data[sizeof w.db + 16];
+	snprintf(data, sizeof data, "%s/data.mdb", w.db);
+	struct stat before, after;
+	assert_int_equal(stat(data, &before), 0);
+	store_txn_abort(w.txn);
+	w.txn = NULL;
+	index_opts o = {.root = w.root, .jobs = 2, .force = true};
+	index_report rep;
+	assert_int_equal(index_run(w.st, &o, &rep), 0);
+	assert_int_equal(rep.parsed, 302);
+	assert_int_equal(rep.facts_written, 0);
+	assert_int_equal(rep.ents_written, 0);
+	assert_int_equal(store_txn_begin(w.st, false, &w.txn), 0);
+	assert_int_equal(stat(data, &after), 0);
+	assert_true(after.st_size <= before.st_size + before.st_size / 20);
+	pt_strbuf_free(&mods);
+	pt_strbuf_free(&path);
+	pt_strbuf_free(&body);
+	ws_free(&w);
+}
+
 /* cfg'd alternatives: of two `use`s of one name under complementary
  * cfgs, the type in the default build; a bare variant a glob `use E::*`
  * brings into a pattern; and code in a module the build leaves out keeps
@@ -1101,6 +1144,7 @@ int main(void)
 		cmocka_unit_test(test_turbofish_results),
 		cmocka_unit_test(test_value_namespace_use),
 		cmocka_unit_test(test_resolve_version),
+		cmocka_unit_test(test_full_reindex_writes_nothing),
 		cmocka_unit_test(test_cfg_alternatives),
 		cmocka_unit_test(test_concurrent_writer_adds_file),
 		cmocka_unit_test(test_check_finds_damage),
