@@ -366,7 +366,8 @@ typedef struct {
 	PT_VEC(target) targets;
 	PT_VEC(dep) deps;
 	PT_VEC(feature) features;
-	strlist dep_only; /* optional deps named as "dep:x": no implicit feature */
+	strlist dep_only;    /* optional deps named as "dep:x": no implicit feature */
+	strlist script_cfgs; /* cfg names its build script may set */
 	bool is_ws_root, member;
 	pt_toml *doc; /* kept for a workspace root: [workspace.*] inheritance */
 	int32_t ws;   /* package index of its workspace root (itself), -1 */
@@ -431,6 +432,7 @@ static void free_package(package *p)
 	}
 	pt_vec_free(&p->features);
 	free_list(&p->dep_only);
+	free_list(&p->script_cfgs);
 	free_list(&p->on);
 	free_list(&p->pending);
 	pt_toml_free(p->doc);
@@ -646,6 +648,48 @@ static void read_targets(package *p, const pt_toml *t)
 	}
 }
 
+/* A negative capability flag (`no_std_atomic64`, `syn_no_const_vec_new`):
+ * a build script sets it on compilers older than the one we describe. */
+static bool absence_flag(const char *s, size_t n)
+{
+	if (n >= 3 && !memcmp(s, "no_", 3))
+		return true;
+	for (size_t i = 0; i + 4 <= n; i++)
+		if (!memcmp(s + i, "_no_", 4))
+			return true;
+	return false;
+}
+
+/* The cfg names the build script writes as `cargo:rustc-cfg=NAME`: what it
+ * sets depends on the machine it runs on, so they are neither true nor
+ * false for us (except absence flags: false); `rustc-cfg=name="value"`
+ * and names it builds at run time are not seen. */
+static void script_cfgs(model *m, package *p)
+{
+	if (p->no_build)
+		return;
+	pt_strbuf full = {0};
+	pt_strbuf_printf(&full, "%s/%s%s%s", m->root, p->dir, *p->dir ? "/" : "", p->build);
+	size_t len = 0;
+	char *text = pt_read_file(full.buf, &len);
+	pt_strbuf_free(&full);
+	for (const char *t = text; t && (t = strstr(t, "rustc-cfg="));) {
+		t += 10;
+		size_t n = 0;
+		while ((t[n] >= 'a' && t[n] <= 'z') || (t[n] >= 'A' && t[n] <= 'Z') ||
+		       (t[n] >= '0' && t[n] <= '9') || t[n] == '_')
+			n++;
+		if (!n || t[n] == '=' || absence_flag(t, n) || (n == 7 && !memcmp(t, "feature", 7)))
+			continue;
+		char *name = pt_xstrndup(t, n);
+		if (!has(&p->script_cfgs, name))
+			pt_vec_push(&p->script_cfgs, name);
+		else
+			free(name);
+	}
+	free(text);
+}
+
 /* The second pass over a package's manifest: everything that may inherit
  * from its workspace (known only once every manifest is read). */
 static void read_package(model *m, package *p)
@@ -675,6 +719,7 @@ static void read_package(model *m, package *p)
 	for (pt_toml_ref e = pt_toml_first(t, tg); e != PT_TOML_NONE; e = pt_toml_next(t, e))
 		read_dep_tables(m, p, t, e, pt_toml_key(t, e));
 	read_features(p, t);
+	script_cfgs(m, p);
 }
 
 /* First pass: parse, keep the document, note name and [workspace]. */
@@ -1153,6 +1198,9 @@ static const char *crate_cfg(model *m, const package *p, uint8_t tgt)
 	pt_strbuf_adds(&b, m->ws->cfg);
 	for (size_t i = 0; i < p->on.n; i++)
 		pt_strbuf_printf(&b, "feature=%s\n", p->on.v[i]);
+	for (size_t i = 0; i < p->script_cfgs.n; i++)
+		if (!pt_cfg_has(b.buf, p->script_cfgs.v[i], strlen(p->script_cfgs.v[i]), NULL, 0))
+			pt_strbuf_printf(&b, "?%s\n", p->script_cfgs.v[i]);
 	if (tgt == TGT_TEST || tgt == TGT_BENCH)
 		pt_strbuf_adds(&b, "test\n");
 	return keep(m->ws, b.buf);

@@ -355,43 +355,74 @@ static size_t word(const char **p)
 	return (size_t)(*p - s);
 }
 
-static bool pred(const char **p, const char *set, bool *ok, int depth);
+/* Three values: a name a build script may set (listed "?name") is
+ * neither true nor false until the script runs. */
+enum {
+	NO = 0,
+	YES = 1,
+	MAYBE = 2
+};
 
-/* all(..), any(..), not(..): *p just after the '('. */
-static bool combine(const char **p, const char *set, bool *ok, int depth, int op)
+static int pred(const char **p, const char *set, bool *ok, int depth);
+
+/* all(..), any(..), not(..): *p just after the '(' (Kleene's logic). */
+static int combine(const char **p, const char *set, bool *ok, int depth, int op)
 {
-	bool acc = op != 1; /* all: true, any: false, not: the negation below */
-	int n = 0;
+	int acc = op == 1 ? NO : YES, n = 0;
 	for (;;) {
 		space(p);
 		if (**p == ')') {
 			(*p)++;
 			break;
 		}
-		bool v = pred(p, set, ok, depth + 1);
+		int v = pred(p, set, ok, depth + 1);
 		if (!*ok)
-			return true;
+			return YES;
 		n++;
-		acc = op == 0 ? (acc && v) : op == 1 ? (acc || v) : !v;
+		if (op == 0)
+			acc = (acc == NO || v == NO)         ? NO
+			      : (acc == MAYBE || v == MAYBE) ? MAYBE
+							     : YES;
+		else if (op == 1)
+			acc = (acc == YES || v == YES)       ? YES
+			      : (acc == MAYBE || v == MAYBE) ? MAYBE
+							     : NO;
+		else
+			acc = v == MAYBE ? MAYBE : v == YES ? NO : YES;
 		space(p);
 		if (**p == ',')
 			(*p)++;
 		else if (**p != ')')
-			return *ok = false, true;
+			return *ok = false, YES;
 	}
 	if (op == 2 && n != 1)
 		*ok = false;
 	return acc;
 }
 
-static bool pred(const char **p, const char *set, bool *ok, int depth)
+static int option(const char *set, const char *w, size_t n, const char *v, size_t vn)
+{
+	if (pt_cfg_has(set, w, n, v, vn))
+		return YES;
+	if (!v) {
+		for (const char *l = set; l && (l = strchr(l, '?'));) {
+			if ((l == set || l[-1] == '\n') && !strncmp(l + 1, w, n) &&
+			    l[1 + n] == '\n')
+				return MAYBE;
+			l++;
+		}
+	}
+	return NO;
+}
+
+static int pred(const char **p, const char *set, bool *ok, int depth)
 {
 	space(p);
 	const char *w = *p;
 	size_t n = word(p);
 	space(p);
 	if (!n || depth > 32)
-		return *ok = false, true;
+		return *ok = false, YES;
 	if (**p == '(') {
 		(*p)++;
 		int op = (n == 3 && !memcmp(w, "all", 3))   ? 0
@@ -399,26 +430,26 @@ static bool pred(const char **p, const char *set, bool *ok, int depth)
 			 : (n == 3 && !memcmp(w, "not", 3)) ? 2
 							    : -1;
 		if (op < 0)
-			return *ok = false, true;
+			return *ok = false, YES;
 		return combine(p, set, ok, depth, op);
 	}
 	if (**p != '=')
-		return pt_cfg_has(set, w, n, NULL, 0);
+		return option(set, w, n, NULL, 0);
 	(*p)++;
 	space(p);
 	if (**p != '"')
-		return *ok = false, true;
+		return *ok = false, YES;
 	const char *v = ++*p, *e = strchr(v, '"');
 	if (!e)
-		return *ok = false, true;
+		return *ok = false, YES;
 	*p = e + 1;
-	return pt_cfg_has(set, w, n, v, (size_t)(e - v));
+	return option(set, w, n, v, (size_t)(e - v));
 }
 
 bool pt_cfg_eval(const char *p, const char *set)
 {
 	bool ok = true;
-	bool v = pred(&p, set, &ok, 0);
+	int v = pred(&p, set, &ok, 0);
 	space(&p);
-	return !ok || *p || v;
+	return !ok || *p || v != NO;
 }

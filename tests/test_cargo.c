@@ -414,6 +414,26 @@ static void test_cfg_choices(void **state)
 	ws_free(&w);
 }
 
+/* What a build script may set (`cargo:rustc-cfg=NAME`) depends on the
+ * machine it runs on: code under it, or under its negation, stays in the
+ * build; absence flags of old compilers (`no_..`) are off. */
+static void test_build_script_cfgs(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", PKG("t"), "build.rs",
+		"fn main() {\n    if modern() { println!(\"cargo:rustc-cfg=fast_path\"); }\n"
+		"    else { println!(\"cargo:rustc-cfg=no_const_fn\"); }\n}\n"
+		"fn modern() -> bool { true }\n",
+		"src/lib.rs",
+		"#[cfg(fast_path)] pub fn fast() {}\n#[cfg(not(fast_path))] pub fn slow() {}\n"
+		"#[cfg(no_const_fn)] pub fn old() {}\n#[cfg(other)] pub fn other() {}\n"
+		"pub fn g() { fast(); slow(); old(); other(); }\n",
+		NULL);
+	assert_answer(&w, "callees", "t::g", "t::fast,t::slow");
+	ws_free(&w);
+}
+
 /* ---- the 2015 edition ---------------------------------------------------- */
 
 static void test_edition_2015_paths(void **state)
@@ -499,6 +519,7 @@ int main(void)
 		cmocka_unit_test(test_feature_unification),
 		cmocka_unit_test(test_workspace_inheritance),
 		cmocka_unit_test(test_cfg_choices),
+		cmocka_unit_test(test_build_script_cfgs),
 		cmocka_unit_test(test_edition_2015_paths),
 		cmocka_unit_test(test_targets_and_walk),
 		cmocka_unit_test(test_warnings),

@@ -78,6 +78,15 @@ static void test_eval(void **state)
 	assert_true(pt_cfg_eval("frob(x)", set));
 	assert_true(pt_cfg_eval("not(unix, windows)", set));
 	assert_true(pt_cfg_eval("", set));
+	/* a name a build script may set: both it and its negation may hold */
+	const char *maybe = "unix\n?wrap\n";
+	assert_true(pt_cfg_eval("wrap", maybe));
+	assert_true(pt_cfg_eval("not(wrap)", maybe));
+	assert_true(pt_cfg_eval("all(unix, wrap)", maybe));
+	assert_false(pt_cfg_eval("all(windows, wrap)", maybe));
+	assert_true(pt_cfg_eval("any(windows, not(wrap))", maybe));
+	assert_false(pt_cfg_eval("wra", maybe));
+	assert_false(pt_cfg_eval("not(unix)", maybe));
 	assert_true(pt_cfg_has(set, "target_os", 9, "linux", 5));
 	assert_false(pt_cfg_has(set, "target_os", 9, "linu", 4));
 }
