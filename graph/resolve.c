@@ -653,6 +653,9 @@ void pt_resolver_free(pt_resolver *R)
 	free(R->fi);
 	free(R->crate_scope);
 	free(R->vis);
+	for (size_t i = 0; i < R->deferred.n; i++)
+		free(R->deferred.v[i].qpath);
+	pt_vec_free(&R->deferred);
 	pt_vec_free(&R->scopes);
 	pt_vec_free(&R->uses);
 	pt_vec_free(&R->results);

@@ -171,6 +171,13 @@ typedef struct {
 	uint32_t self_ent; /* impl self type / trait for assoc items, NONE */
 } ent_aux;
 
+/* A `mod x;` whose file waits (resolver.deferred): qpath owned. */
+struct deferred_mod {
+	uint32_t child, mod_ent, scope;
+	int32_t crate;
+	char *qpath;
+};
+
 typedef struct {
 	int32_t crate;
 	bool reached;
@@ -203,7 +210,10 @@ struct resolver {
 	multimap mm;
 	pt_strbuf tmp;
 	PT_VEC(char *) made; /* type texts no fact spells (made_text) */
-	multimap made_ix;    /* their hashes → index in made */
+	/* `mod x;` the build leaves out, expanded once every crate's tree is
+	 * (a file may also be reached from a declaration the build has) */
+	PT_VEC(struct deferred_mod) deferred;
+	multimap made_ix; /* their hashes → index in made */
 };
 typedef struct resolver resolver;
 

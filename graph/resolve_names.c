@@ -408,8 +408,15 @@ static void make_item(resolver *R, uint32_t src, int32_t i, int32_t crate)
 			inline_path(R, src, i, &ip);
 			int32_t child = mod_file(R, src, it, pt_strbuf_cstr(&ip));
 			pt_strbuf_free(&ip);
-			if (child >= 0 && !R->fi[child].reached && R->src[child].facts)
-				expand_file(R, (uint32_t)child, crate, e, sc, q.buf, false);
+			if (child >= 0 && !R->fi[child].reached && R->src[child].facts) {
+				if (s.flags & ENT_CFG_OFF) {
+					struct deferred_mod d = {(uint32_t)child, e, sc, crate,
+								 pt_xstrdup(q.buf)};
+					pt_vec_push(&R->deferred, d);
+				} else {
+					expand_file(R, (uint32_t)child, crate, e, sc, q.buf, false);
+				}
+			}
 		}
 	}
 	if (it->kind == PT_TRAIT)
@@ -545,6 +552,16 @@ void rs_crate_roots(resolver *R)
 			continue;
 		add_root(R, (uint32_t)f, (int32_t)c, R->crates[c].name, PT_CRATE, -1);
 	}
+	/* files of modules the build leaves out, unless a module it has took
+	 * them (hashbrown's raw/mod.rs: `#[cfg(feature = "raw")] pub mod raw
+	 * { #[path = "mod.rs"] mod inner; }` before `#[cfg(not(..))] mod raw;`) */
+	for (size_t i = 0; i < R->deferred.n; i++) {
+		struct deferred_mod d = R->deferred.v[i];
+		if (!R->fi[d.child].reached)
+			expand_file(R, d.child, d.crate, d.mod_ent, d.scope, d.qpath, false);
+		free(d.qpath);
+	}
+	pt_vec_free(&R->deferred);
 }
 
 /* Orphans: files no crate reaches. Those that another orphan's `mod x;`

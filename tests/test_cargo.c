@@ -414,6 +414,23 @@ static void test_cfg_choices(void **state)
 	ws_free(&w);
 }
 
+/* One file, two declarations: the one the build has names it, even when
+ * the one it leaves out comes first (hashbrown's raw/mod.rs). */
+static void test_file_declared_twice(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", PKG("t") "[features]\nraw = []\n", "src/lib.rs",
+		"#[cfg(feature = \"raw\")]\npub mod raw {\n    #[path = \"mod.rs\"]\n"
+		"    mod inner;\n    pub use inner::*;\n}\n#[cfg(not(feature = \"raw\"))]\nmod "
+		"raw;\n"
+		"pub fn g() { raw::h(); }\n",
+		"src/raw/mod.rs", "pub fn h() { k(); }\nfn k() {}\n", NULL);
+	assert_answer(&w, "callees", "t::g", "t::raw::h");
+	assert_answer(&w, "callees", "t::raw::h", "t::raw::k");
+	ws_free(&w);
+}
+
 /* What a build script may set (`cargo:rustc-cfg=NAME`) depends on the
  * machine it runs on: code under it, or under its negation, stays in the
  * build; absence flags of old compilers (`no_..`) are off. */
@@ -520,6 +537,7 @@ int main(void)
 		cmocka_unit_test(test_workspace_inheritance),
 		cmocka_unit_test(test_cfg_choices),
 		cmocka_unit_test(test_build_script_cfgs),
+		cmocka_unit_test(test_file_declared_twice),
 		cmocka_unit_test(test_edition_2015_paths),
 		cmocka_unit_test(test_targets_and_walk),
 		cmocka_unit_test(test_warnings),
