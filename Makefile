@@ -10,6 +10,8 @@
 #   make analyze    the clang static analyzer (scan-build): fails on any finding
 #   make format     clang-format every C file; make format-check fails if one is not
 #   make bench      benchmarks on real corpora (not part of make test)
+#   make vsix       the VS Code platform package with the server inside (build/parseltongue-linux-x64.vsix)
+#   make install PREFIX=/usr/local   the binary, the Neovim runtime files and the Emacs package
 # HACKING.md says more.
 
 CC       ?= cc
@@ -68,13 +70,13 @@ T       ?=
 UNIT_BIN = $(if $(T),$(filter %/test_$(T),$(TEST_BIN)),$(TEST_BIN))
 
 .SECONDARY:
-.PHONY: all deps grammar run test check unit-test blackbox-test client-test bench bench-accuracy fuzz reliability reliability-quick tsan-test analyze format format-check clean
+.PHONY: all deps grammar run test check unit-test blackbox-test client-test emacs-starts vsix install uninstall bench bench-accuracy fuzz reliability reliability-quick tsan-test analyze format format-check clean
 all: $(BUILD)/parseltongue
 
 # --- dependencies -----------------------------------------------------------
 DEB_PKGS = libtree-sitter-dev libjansson-dev liblmdb-dev libcmocka-dev \
            libxxhash-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler \
-           python3-networkx rust-src neovim emacs-nox elpa-eglot
+           python3-networkx rust-src neovim emacs-nox elpa-eglot librust-regex-syntax-dev
 # Tools that may come from elsewhere (a nodejs that ships its own npm
 # conflicts with Debian's npm package): installed only when the command is missing.
 DEB_TOOLS = npm python3
@@ -152,6 +154,12 @@ $(GEN_OBJ): $(BUILD)/gen/std_names.c
 $(BUILD)/parseltongue: $(CLI_OBJ) $(LIB_OBJ) $(GEN_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CLI_LIBS)
 
+# The server the VS Code platform package ships: the libraries of LDLIBS and
+# CLI_LIBS but libm linked in statically (glibc stays shared), so that it
+# runs without Debian's packages.
+$(BUILD)/parseltongue-portable: $(CLI_OBJ) $(LIB_OBJ) $(GEN_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ -Wl,-Bstatic $(filter-out -lm,$(LDLIBS) $(CLI_LIBS)) -Wl,-Bdynamic -lm
+
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(LIB_OBJ) $(GEN_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
@@ -173,13 +181,54 @@ blackbox-test: $(BUILD)/parseltongue $(SCIP_DESC)
 	@python3 tests/incremental.py $(BUILD)/parseltongue
 	@python3 tests/lsp_blackbox.py $(BUILD)/parseltongue
 	@python3 tests/exports.py $(BUILD)/parseltongue $(SCIP_DESC)
+	@python3 tests/security.py $(BUILD)/parseltongue
 
-# The editor and CI clients, each driven by the real client software.
+# The editor, CI and AI-agent (MCP) clients, each driven by the real client software.
 client-test: $(BUILD)/parseltongue
 	@bash tests/clients/lint.sh $(BUILD)/parseltongue
 	@bash tests/clients/nvim.sh $(BUILD)/parseltongue
 	@bash tests/clients/emacs.sh $(BUILD)/parseltongue
+	@python3 tests/clients/emacs_starts.py $(BUILD)/parseltongue --batch 10 --tty 5
 	@bash tests/clients/vscode.sh $(BUILD)/parseltongue
+	@bash tests/clients/mcp.sh $(BUILD)/parseltongue
+	@bash tests/clients/install.sh $(BUILD)
+
+# --- install ------------------------------------------------------------------
+# make install PREFIX=/usr/local (or ~/.local; DESTDIR for staging): the
+# binary in PREFIX/bin; the Neovim plugin as a start package in
+# PREFIX/share/nvim/site (Neovim's packpath: ~/.local/share from
+# $XDG_DATA_HOME, /usr/local/share and /usr/share from $XDG_DATA_DIRS), with
+# its help tags; parseltongue.el in PREFIX/share/emacs/site-lisp (on Emacs'
+# load-path for /usr/local and /usr). tests/clients/install.sh checks it.
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+NVIM_PKG  = $(DESTDIR)$(PREFIX)/share/nvim/site/pack/parseltongue/start/parseltongue
+EMACS_DIR = $(DESTDIR)$(PREFIX)/share/emacs/site-lisp
+install: $(BUILD)/parseltongue
+	install -d $(DESTDIR)$(PREFIX)/bin $(NVIM_PKG) $(EMACS_DIR)
+	install -m 755 $(BUILD)/parseltongue $(DESTDIR)$(PREFIX)/bin/parseltongue
+	rm -rf $(NVIM_PKG)/lua $(NVIM_PKG)/lsp $(NVIM_PKG)/doc
+	cp -R nvim/lua nvim/lsp nvim/doc $(NVIM_PKG)/
+	install -m 644 LICENSE $(NVIM_PKG)/LICENSE
+	if command -v nvim >/dev/null 2>&1; then \
+	  nvim --headless -u NONE -i NONE -c 'helptags $(NVIM_PKG)/doc' -c 'qall!' </dev/null >/dev/null 2>&1 || true; fi
+	install -m 644 emacs/parseltongue.el $(EMACS_DIR)/parseltongue.el
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/parseltongue $(EMACS_DIR)/parseltongue.el
+	rm -rf $(DESTDIR)$(PREFIX)/share/nvim/site/pack/parseltongue
+
+# The VS Code platform package (the server inside): build/parseltongue-linux-x64.vsix.
+VSIX_TARGET ?= $(if $(filter aarch64,$(shell uname -m)),linux-arm64,linux-x64)
+vsix: $(BUILD)/parseltongue-portable
+	@bash vscode-client/package-platform.sh $(BUILD)/parseltongue-portable $(VSIX_TARGET) build/parseltongue-$(VSIX_TARGET).vsix
+
+# Consecutive Emacs session starts on a real crate, batch and in a terminal
+# (tests/clients/emacs_starts.py): none may be dead. make test runs 10 + 5
+# (about 15 s); this runs EMACS_STARTS of each (50 + 50: 2.5 to 4.5 minutes on two shared cores).
+EMACS_STARTS ?= 50
+emacs-starts: $(BUILD)/parseltongue
+	@python3 tests/clients/emacs_starts.py $(BUILD)/parseltongue --batch $(EMACS_STARTS) --tty $(EMACS_STARTS)
 
 # Resolution measured against rustc on real crates (not part of make test).
 bench-accuracy: $(BUILD)/parseltongue
@@ -228,6 +277,7 @@ format-check:
 	@clang-format --dry-run --Werror $(FORMAT_SRC) && echo "format-check: every C file is formatted"
 
 clean:
-	rm -rf build/obj build/tests build/san build/tsan build/debug build/gen build/tools build/parseltongue
+	rm -rf build/obj build/tests build/san build/tsan build/debug build/gen build/tools build/parseltongue \
+	  build/parseltongue-portable build/parseltongue-*.vsix
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -32,6 +32,7 @@ typedef struct {
 	 * --all-features, --no-default-features); build_set when any was given */
 	pt_build build;
 	bool build_set;
+	int links; /* onboard: INDEX_LINKS_* (--follow-symlinks, --no-follow-symlinks) */
 	const char *args[8];
 	int nargs;
 } cli_opts;
@@ -40,6 +41,10 @@ void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Open the database for the options (see db_dir in main.c); prints the
  * reason on failure. */
 int cli_open_db(const cli_opts *o, const char *root, bool write, store **st);
+/* The database directory for the options: --db, PARSELTONGUE_DB, else
+ * <root>/.cache/parseltongue (root NULL: the nearest such folder from the
+ * current one up). Caller frees. */
+char *cli_db_dir(const cli_opts *o, const char *root);
 
 int cmd_query(const cli_opts *o);
 int cmd_query_bench(const cli_opts *o);
@@ -70,6 +75,14 @@ int cli_run_query(store_txn *txn, qkind k, uint64_t id, const cli_opts *o, query
 /* An entity as JSON (the README's result object); for_id names the
  * target it answers for (0: none). NULL if id is unknown. */
 json_t *cli_entity_json(store_txn *txn, uint64_t id, uint64_t for_id);
+
+/* Output of names a repository chose (cli/query.c): cli_term gives s
+ * with what a terminal acts on spelled out (core/escape.h), in one of four
+ * buffers used in turn (valid until the fourth call after); cli_json_print
+ * writes a value to stdout, indented, keeping bytes that are not UTF-8
+ * (pt_json_bytes strings), then a newline. */
+const char *cli_term(const char *s);
+int cli_json_print(const json_t *j);
 
 /* The database directory a command is about to read, for the fault
  * handler (copied; a path too long to copy is reported, never removed). */

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../core/escape.h"
 #include "../graph/index.h"
 #include "export.h"
 
@@ -64,7 +65,7 @@ static void json_element(json_t *v, bool *first, FILE *out)
 {
 	if (!v)
 		return;
-	char *s = json_dumps(v, JSON_INDENT(1) | JSON_SORT_KEYS);
+	char *s = pt_json_dumps(v, JSON_INDENT(1) | JSON_SORT_KEYS);
 	json_decref(v);
 	if (!s)
 		return;
@@ -84,10 +85,13 @@ static void json_element(json_t *v, bool *first, FILE *out)
 static json_t *edge_json(store_txn *txn, const export_graph *g, size_t i)
 {
 	const rec_edge *e = &g->edges.v[i];
-	return json_pack("{s:s,s:s,s:s,s:s,s:i,s:i,s:b}", "kind", pt_rel_name(e->kind), "from",
-			 qpath_of(txn, g->edge_src.v[i]), "to", qpath_of(txn, e->other), "file",
-			 query_file_path(txn, e->file), "line", (json_int_t)e->sl + 1, "column",
-			 (json_int_t)e->sc + 1, "ambiguous", (e->flags & EDGE_AMBIGUOUS) != 0);
+	/* names and paths may hold bytes that are not UTF-8 (core/escape.h) */
+	return json_pack("{s:s,s:o,s:o,s:o,s:i,s:i,s:b}", "kind", pt_rel_name(e->kind), "from",
+			 pt_json_bytes(qpath_of(txn, g->edge_src.v[i])), "to",
+			 pt_json_bytes(qpath_of(txn, e->other)), "file",
+			 pt_json_bytes(query_file_path(txn, e->file)), "line",
+			 (json_int_t)e->sl + 1, "column", (json_int_t)e->sc + 1, "ambiguous",
+			 (e->flags & EDGE_AMBIGUOUS) != 0);
 }
 
 static json_t *entity_json(store_txn *txn, uint64_t id)
@@ -120,17 +124,23 @@ int export_json(store_txn *txn, const export_graph *g, const cli_opts *o, FILE *
 
 /* ---- the writers ------------------------------------------------------------------ */
 
+/* Labels are names a repository chose (file and folder names): each is
+ * escaped for its format (core/escape.h), so it stays one label. */
 int export_dot(store_txn *txn, const export_graph *g, const cli_opts *o, FILE *out)
 {
 	(void)o;
+	pt_strbuf label = {0};
 	fputs("digraph parseltongue {\n  node [shape=box, fontname=\"monospace\"];\n", out);
 	for (size_t i = 0; i < g->ents.n; i++) {
 		rec_entity e;
 		if (query_entity(txn, g->ents.v[i], &e) != PT_OK)
 			continue;
-		fprintf(out, "  n%016" PRIx64 " [label=\"%s\\n(%s)\"];\n", e.id, e.qpath,
+		label.len = 0;
+		pt_esc_dot(&label, e.qpath);
+		fprintf(out, "  n%016" PRIx64 " [label=\"%s\\n(%s)\"];\n", e.id, label.buf,
 			pt_kind_name(e.kind));
 	}
+	pt_strbuf_free(&label);
 	for (size_t i = 0; i < g->edges.n; i++) {
 		const rec_edge *e = &g->edges.v[i];
 		fprintf(out, "  n%016" PRIx64 " -> n%016" PRIx64 " [label=\"%s\"];\n",
@@ -143,14 +153,18 @@ int export_dot(store_txn *txn, const export_graph *g, const cli_opts *o, FILE *o
 int export_mermaid(store_txn *txn, const export_graph *g, const cli_opts *o, FILE *out)
 {
 	(void)o;
+	pt_strbuf label = {0};
 	fputs("graph LR\n", out);
 	for (size_t i = 0; i < g->ents.n; i++) {
 		rec_entity e;
 		if (query_entity(txn, g->ents.v[i], &e) != PT_OK)
 			continue;
-		fprintf(out, "  n%016" PRIx64 "[\"%s (%s)\"]\n", e.id, e.qpath,
+		label.len = 0;
+		pt_esc_mermaid(&label, e.qpath);
+		fprintf(out, "  n%016" PRIx64 "[\"%s (%s)\"]\n", e.id, label.buf,
 			pt_kind_name(e.kind));
 	}
+	pt_strbuf_free(&label);
 	for (size_t i = 0; i < g->edges.n; i++) {
 		const rec_edge *e = &g->edges.v[i];
 		fprintf(out, "  n%016" PRIx64 " -->|%s| n%016" PRIx64 "\n", g->edge_src.v[i],

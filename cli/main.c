@@ -17,11 +17,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../core/escape.h"
 #include "../graph/check.h"
 #include "../graph/index.h"
 #include "../graph/query.h"
 #include "../lsp/lsp.h"
 #include "cli.h"
+#include "mcp.h"
 
 static const char *prog = "parseltongue";
 
@@ -59,10 +61,15 @@ static void usage(FILE *f)
 		"        FORMAT: json, dot, mermaid, scip, graphml (or from OUT's extension);\n"
 		"        neo4j writes CSV files into the directory OUT\n"
 		"  --stdio                       run the language server on stdin/stdout\n"
+		"  mcp [DIR]                     run the MCP server for AI agents on "
+		"stdin/stdout (also --mcp)\n"
 		"\n"
 		"TARGET: a name (parse_group), a path suffix (ParserI::parse_group) or "
 		"FILE:LINE[:COL]\n"
 		"options: --db DIR (or PARSELTONGUE_DB), --json, --limit N, --jobs N, --quiet\n"
+		"onboard: --full (parse everything again), --follow-symlinks (also index\n"
+		"  files that symlinks lead to outside DIR; remembered, --no-follow-symlinks "
+		"undoes)\n"
 		"build (onboard; kept for later runs until given again): --target TRIPLE,\n"
 		"  --cfg NAME[=\"VALUE\"], --features F[,F..] (F or PACKAGE/F), --all-features,\n"
 		"  --no-default-features, --host (the host's target, default features again)\n"
@@ -108,6 +115,8 @@ static int parse_opts(int argc, char **argv, cli_opts *o)
 		{"all-features", no_argument, 0, 'A'},
 		{"no-default-features", no_argument, 0, 'N'},
 		{"host", no_argument, 0, 'H'},
+		{"follow-symlinks", no_argument, 0, 'S'},
+		{"no-follow-symlinks", no_argument, 0, 's'},
 		{0, 0, 0, 0},
 	};
 	o->depth = 3;
@@ -171,6 +180,8 @@ static int parse_opts(int argc, char **argv, cli_opts *o)
 		case 'A': o->build.all_features = o->build_set = true; break;
 		case 'N': o->build.no_default_features = o->build_set = true; break;
 		case 'H': o->build_set = true; break;
+		case 'S': o->links = INDEX_LINKS_FOLLOW; break;
+		case 's': o->links = INDEX_LINKS_NOFOLLOW; break;
 		case 'h': usage(stdout); exit(EXIT_OK);
 		default: return -1;
 		}
@@ -212,6 +223,11 @@ static char *db_dir(const cli_opts *o, const char *root)
 	}
 	pt_strbuf_free(&b);
 	return pt_xstrdup(".cache/parseltongue");
+}
+
+char *cli_db_dir(const cli_opts *o, const char *root)
+{
+	return db_dir(o, root);
 }
 
 int cli_open_db(const cli_opts *o, const char *root, bool write, store **st)
@@ -268,9 +284,12 @@ static void on_warn(void *ctx, const char *path, const char *what)
 	progress_state *p = ctx;
 	p->warnings++;
 	if (!p->quiet && p->warnings <= 20) {
+		pt_strbuf shown = {0};
+		pt_esc_term(&shown, path); /* a repository names its files */
 		if (p->tty)
 			fputc('\r', stderr);
-		fprintf(stderr, "warning: %s: %s\n", path, what);
+		fprintf(stderr, "warning: %s: %s\n", shown.buf, what);
+		pt_strbuf_free(&shown);
 	} else if (!p->quiet && p->warnings == 21) {
 		fprintf(stderr, "warning: (more warnings not shown)\n");
 	}
@@ -308,6 +327,7 @@ static int cmd_onboard(const cli_opts *o)
 	}
 	progress_state ps = {isatty(2), o->quiet, pt_now_ns(), 0};
 	index_opts io = {.root = root,
+			 .links = o->links,
 			 .jobs = o->jobs,
 			 .force = o->full,
 			 .build = o->build_set ? &o->build : NULL,
@@ -474,17 +494,20 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "--stdio") == 0)
 		return lsp_main(argc, argv);
+	bool mcp = strcmp(cmd, "mcp") == 0 || strcmp(cmd, "--mcp") == 0;
 	if (parse_opts(argc - 1, argv + 1, &o) != 0) {
 		fprintf(stderr, "run `parseltongue --help` for the commands and options\n");
 		pt_build_free(&o.build);
 		return EXIT_USAGE;
 	}
-	if (o.build_set && strcmp(cmd, "onboard") != 0) {
+	if (o.build_set && (mcp || strcmp(cmd, "onboard") != 0)) {
 		cli_err("--target, --cfg, --features, --all-features, --no-default-features and "
 			"--host choose what `onboard` indexes; queries read that index");
 		pt_build_free(&o.build);
 		return EXIT_USAGE;
 	}
+	if (mcp)
+		return mcp_main(&o);
 	if (strcmp(cmd, "onboard") == 0) {
 		int rc = cmd_onboard(&o);
 		pt_build_free(&o.build);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "../core/escape.h"
 #include "../graph/query.h"
 #include "cli.h"
 
@@ -23,6 +24,27 @@ int cli_qkind_of(const char *s)
 
 /* ---- rendering -------------------------------------------------------------- */
 
+/* Names and paths come from the repository's file names: JSON keeps their
+ * bytes (pt_json_bytes, written by pt_json_dumpf), text output spells
+ * out what a terminal would act on (cli_term). */
+
+const char *cli_term(const char *s)
+{
+	static pt_strbuf ring[4]; /* the CLI prints from one thread */
+	static unsigned next;
+	pt_strbuf *b = &ring[next++ % 4];
+	b->len = 0;
+	pt_esc_term(b, s);
+	return b->buf;
+}
+
+int cli_json_print(const json_t *j)
+{
+	int rc = pt_json_dumpf(j, JSON_INDENT(1), stdout);
+	putchar('\n');
+	return rc;
+}
+
 json_t *cli_entity_json(store_txn *txn, uint64_t id, uint64_t for_id)
 {
 	rec_entity e, f;
@@ -32,16 +54,16 @@ json_t *cli_entity_json(store_txn *txn, uint64_t id, uint64_t for_id)
 	if (for_id)
 		json_object_set_new(
 			o, "for",
-			json_string(query_entity(txn, for_id, &f) == PT_OK ? f.qpath : ""));
-	json_object_set_new(o, "name", json_string(e.name));
+			pt_json_bytes(query_entity(txn, for_id, &f) == PT_OK ? f.qpath : ""));
+	json_object_set_new(o, "name", pt_json_bytes(e.name));
 	json_object_set_new(o, "kind", json_string(pt_kind_name(e.kind)));
-	json_object_set_new(o, "path", json_string(e.qpath));
-	json_object_set_new(o, "file", json_string(query_file_path(txn, e.file)));
+	json_object_set_new(o, "path", pt_json_bytes(e.qpath));
+	json_object_set_new(o, "file", pt_json_bytes(query_file_path(txn, e.file)));
 	json_object_set_new(o, "line", json_integer(e.file == PT_NO_FILE ? 0 : e.sl + 1));
 	json_object_set_new(o, "column", json_integer(e.file == PT_NO_FILE ? 0 : e.sc + 1));
 	json_object_set_new(o, "end_line", json_integer(e.file == PT_NO_FILE ? 0 : e.el + 1));
 	json_object_set_new(o, "end_column", json_integer(e.file == PT_NO_FILE ? 0 : e.ec + 1));
-	json_object_set_new(o, "signature", json_string(e.sig));
+	json_object_set_new(o, "signature", pt_json_bytes(e.sig));
 	if (e.flags & ENT_EXTERNAL)
 		json_object_set_new(o, "external", json_true());
 	if (e.flags & ENT_CFG_OFF)
@@ -54,9 +76,10 @@ static json_t *sites_json(store_txn *txn, const query_results *r, const query_it
 	json_t *a = json_array();
 	for (uint32_t i = 0; i < it->site_n; i++) {
 		const query_site *s = &r->sites.v[it->site_off + i];
-		json_array_append_new(
-			a, json_pack("{s:s,s:i,s:i}", "file", query_file_path(txn, s->file), "line",
-				     (json_int_t)s->line + 1, "column", (json_int_t)s->col + 1));
+		json_array_append_new(a, json_pack("{s:o,s:i,s:i}", "file",
+						   pt_json_bytes(query_file_path(txn, s->file)),
+						   "line", (json_int_t)s->line + 1, "column",
+						   (json_int_t)s->col + 1));
 	}
 	return a;
 }
@@ -70,19 +93,19 @@ static json_t *impl_json(store_txn *txn, const query_results *r, const query_ite
 		return NULL;
 	json_t *o = json_object();
 	rec_entity f;
-	json_object_set_new(o, "for",
-			    json_string(query_entity(txn, it->for_id, &f) == PT_OK ? f.qpath : ""));
+	json_object_set_new(
+		o, "for", pt_json_bytes(query_entity(txn, it->for_id, &f) == PT_OK ? f.qpath : ""));
 	bool is_type = impl.kind != PT_IMPL;
-	json_object_set_new(o, "name", json_string(impl.name));
+	json_object_set_new(o, "name", pt_json_bytes(impl.name));
 	json_object_set_new(o, "kind", json_string(it->derive ? "derive" : "impl"));
-	json_object_set_new(o, "path", json_string(impl.qpath));
-	json_object_set_new(o, "file", json_string(query_file_path(txn, s->file)));
+	json_object_set_new(o, "path", pt_json_bytes(impl.qpath));
+	json_object_set_new(o, "file", pt_json_bytes(query_file_path(txn, s->file)));
 	json_object_set_new(o, "line", json_integer(s->line + 1));
 	json_object_set_new(o, "column", json_integer(s->col + 1));
 	json_object_set_new(o, "end_line", json_integer(s->end_line + 1));
 	json_object_set_new(o, "end_column", json_integer(s->end_col + 1));
-	json_object_set_new(o, "type", json_string(is_type ? impl.qpath : ""));
-	json_object_set_new(o, "trait", json_string(trait.qpath));
+	json_object_set_new(o, "type", pt_json_bytes(is_type ? impl.qpath : ""));
+	json_object_set_new(o, "trait", pt_json_bytes(trait.qpath));
 	if (it->flags & EDGE_MACRO)
 		json_object_set_new(o, "macro", json_true());
 	return o;
@@ -106,7 +129,7 @@ static json_t *item_json(store_txn *txn, qkind k, const query_results *r, const 
 		for (uint32_t i = 0; i < it->via_n; i++) {
 			rec_entity e;
 			if (query_entity(txn, r->via.v[it->via_off + i], &e) == PT_OK)
-				json_array_append_new(via, json_string(e.qpath));
+				json_array_append_new(via, pt_json_bytes(e.qpath));
 		}
 		json_object_set_new(o, "via", via);
 	}
@@ -122,25 +145,25 @@ static void print_human_item(store_txn *txn, qkind k, const query_results *r, co
 		const query_site *s = &r->sites.v[it->site_off];
 		if (query_entity(txn, it->other, &t) != PT_OK)
 			return;
-		printf("  %-8s %s for %s  %s:%u\n", it->derive ? "derive" : "impl", t.qpath,
-		       e.kind == PT_IMPL ? e.name : e.qpath, query_file_path(txn, s->file),
-		       s->line + 1);
+		printf("  %-8s %s for %s  %s:%u\n", it->derive ? "derive" : "impl",
+		       cli_term(t.qpath), cli_term(e.kind == PT_IMPL ? e.name : e.qpath),
+		       cli_term(query_file_path(txn, s->file)), s->line + 1);
 		return;
 	}
 	const char *f = query_file_path(txn, e.file);
-	printf("  %s (%s)", e.qpath, pt_kind_name(e.kind));
+	printf("  %s (%s)", cli_term(e.qpath), pt_kind_name(e.kind));
 	if (k == Q_BLAST)
 		printf(" depth %u", it->depth);
 	if (*f)
-		printf("  %s:%u", f, e.sl + 1);
+		printf("  %s:%u", cli_term(f), e.sl + 1);
 	if (it->flags & EDGE_AMBIGUOUS)
 		printf("  [ambiguous]");
 	putchar('\n');
 	if (k == Q_CALLERS || k == Q_CALLEES || k == Q_REFS)
 		for (uint32_t i = 0; i < it->site_n && i < 5; i++) {
 			const query_site *s = &r->sites.v[it->site_off + i];
-			printf("      at %s:%u:%u\n", query_file_path(txn, s->file), s->line + 1,
-			       s->col + 1);
+			printf("      at %s:%u:%u\n", cli_term(query_file_path(txn, s->file)),
+			       s->line + 1, s->col + 1);
 		}
 }
 
@@ -212,10 +235,10 @@ static int print_cycles(store_txn *txn, const cli_opts *o)
 			rec_entity e;
 			if (query_entity(txn, c.members.v[j], &e) != PT_OK)
 				continue;
-			json_array_append_new(members, json_string(e.qpath));
+			json_array_append_new(members, pt_json_bytes(e.qpath));
 			if (!o->json)
-				printf("    %s  %s:%u\n", e.qpath, query_file_path(txn, e.file),
-				       e.sl + 1);
+				printf("    %s  %s:%u\n", cli_term(e.qpath),
+				       cli_term(query_file_path(txn, e.file)), e.sl + 1);
 		}
 		json_array_append_new(res, json_pack("{s:s,s:o,s:i}", "level", lv, "members",
 						     members, "size", (json_int_t)(b - a)));
@@ -223,8 +246,7 @@ static int print_cycles(store_txn *txn, const cli_opts *o)
 	if (o->json) {
 		json_t *top = json_pack("{s:s,s:n,s:o}", "query", "find-cycles", "target",
 					"results", res);
-		json_dumpf(top, stdout, JSON_INDENT(1));
-		putchar('\n');
+		cli_json_print(top);
 		json_decref(top);
 	} else {
 		json_decref(res);
@@ -268,14 +290,17 @@ static int print_context(store_txn *txn, const query_ids *ids, const char *targe
 			json_array_append_new(res, e);
 	}
 	if (o->json) {
-		json_t *top = json_pack("{s:s,s:s,s:o,s:s,s:i}", "query", "generate-context",
-					"target", target, "results", res, "text",
-					pt_strbuf_cstr(&text), "tokens", (json_int_t)total);
-		json_dumpf(top, stdout, JSON_INDENT(1));
-		putchar('\n');
+		json_t *top = json_pack("{s:s,s:o,s:o,s:o,s:i}", "query", "generate-context",
+					"target", pt_json_bytes(target), "results", res, "text",
+					pt_json_bytes(pt_strbuf_cstr(&text)), "tokens",
+					(json_int_t)total);
+		cli_json_print(top);
 		json_decref(top);
 	} else {
-		fputs(pt_strbuf_cstr(&text), stdout);
+		pt_strbuf shown = {0};
+		pt_esc_lines(&shown, pt_strbuf_cstr(&text));
+		fputs(shown.buf, stdout);
+		pt_strbuf_free(&shown);
 		fprintf(stderr, "(%u tokens of %u)\n", total, o->tokens);
 		json_decref(res);
 	}
@@ -320,12 +345,13 @@ static int answer(store_txn *txn, qkind k, const char *target, const cli_opts *o
 		if (!o->json && !single && query_entity(txn, ids.v[t], &e) == PT_OK) {
 			if (e.file == PT_NO_FILE)
 				printf("%s %s (%s, outside the workspace): %zu result%s\n",
-				       qnames[k], e.qpath, pt_kind_name(e.kind), r.items.n,
-				       r.items.n == 1 ? "" : "s");
-			else
-				printf("%s %s (%s)  %s:%u: %zu result%s\n", qnames[k], e.qpath,
-				       pt_kind_name(e.kind), query_file_path(txn, e.file), e.sl + 1,
+				       qnames[k], cli_term(e.qpath), pt_kind_name(e.kind),
 				       r.items.n, r.items.n == 1 ? "" : "s");
+			else
+				printf("%s %s (%s)  %s:%u: %zu result%s\n", qnames[k],
+				       cli_term(e.qpath), pt_kind_name(e.kind),
+				       cli_term(query_file_path(txn, e.file)), e.sl + 1, r.items.n,
+				       r.items.n == 1 ? "" : "s");
 		}
 		for (size_t i = 0; i < r.items.n; i++) {
 			if (o->json) {
@@ -341,10 +367,9 @@ static int answer(store_txn *txn, qkind k, const char *target, const cli_opts *o
 		query_results_free(&r);
 	}
 	if (o->json) {
-		json_t *top = json_pack("{s:s,s:s,s:o}", "query", qnames[k], "target", target,
-					"results", results);
-		json_dumpf(top, stdout, JSON_INDENT(1));
-		putchar('\n');
+		json_t *top = json_pack("{s:s,s:o,s:o}", "query", qnames[k], "target",
+					pt_json_bytes(target), "results", results);
+		cli_json_print(top);
 		json_decref(top);
 	} else {
 		json_decref(results);

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "../core/escape.h"
 #include "../graph/facts.h"
 #include "../graph/index.h"
 #include "../graph/query.h"
@@ -65,24 +66,26 @@ static int status(const cli_opts *o)
 	if (last)
 		strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", gmtime(&t));
 	if (o->json) {
-		json_t *j = json_pack(
-			"{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:i,s:s,s:I,s:I,s:I}", "database",
-			store_dir(st), "root", r, "files", (json_int_t)files, "manifests",
-			(json_int_t)manifests, "entities", (json_int_t)ents, "edges",
-			(json_int_t)edges, "size_bytes", (json_int_t)s.file_size, "map_bytes",
-			(json_int_t)s.map_size, "schema", (int)s.schema, "last_update", when,
-			"last_update_unix", (json_int_t)last, "readers_used",
-			(json_int_t)s.readers_used, "readers_max", (json_int_t)s.readers_max);
-		json_dumpf(j, stdout, JSON_INDENT(1));
-		putchar('\n');
+		/* paths keep their bytes (core/escape.h): a folder name need not be UTF-8 */
+		json_t *j = json_pack("{s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:i,s:s,s:I,s:I,s:I}",
+				      "database", pt_json_bytes(store_dir(st)), "root",
+				      pt_json_bytes(r), "files", (json_int_t)files, "manifests",
+				      (json_int_t)manifests, "entities", (json_int_t)ents, "edges",
+				      (json_int_t)edges, "size_bytes", (json_int_t)s.file_size,
+				      "map_bytes", (json_int_t)s.map_size, "schema", (int)s.schema,
+				      "last_update", when, "last_update_unix", (json_int_t)last,
+				      "readers_used", (json_int_t)s.readers_used, "readers_max",
+				      (json_int_t)s.readers_max);
+		cli_json_print(j);
 		json_decref(j);
 	} else {
 		printf("database     %s\nworkspace    %s\nfiles        %" PRIu64 " Rust, %" PRIu64
 		       " Cargo.toml\nentities     %" PRIu64 "\n"
 		       "edges        %" PRIu64
-		       "\nsize         %.1f MB on disk\nschema       %u\nlast update  %s\n",
-		       store_dir(st), r, files, manifests, ents, edges, (double)s.file_size / 1e6,
-		       s.schema, when);
+		       "\nsize         %.1f MB on disk\nschema       %u\nlast update  %s\n"
+		       "reader slots %" PRIu64 " of %" PRIu64 " in use\n",
+		       cli_term(store_dir(st)), cli_term(r), files, manifests, ents, edges,
+		       (double)s.file_size / 1e6, s.schema, when, s.readers_used, s.readers_max);
 	}
 	store_txn_abort(txn);
 	store_close(st);

@@ -19,6 +19,13 @@
 ;;   M-x parseltongue-find-cycles      dependency cycles (module / function)
 ;;   M-x parseltongue-context          LLM context for the symbol (buffer + kill ring)
 ;;   M-x parseltongue-status           index state of the project
+;;   M-x parseltongue-supertypes       supertraits of a trait, traits of a type
+;;   M-x parseltongue-subtypes         implementors and subtraits of a trait
+;;   M-x parseltongue-reindex          compare the project with the disk again
+;;
+;; In Rust buffers managed by parseltongue, `parseltongue-mode' binds them
+;; under `parseltongue-keymap-prefix' (C-c ~) and shows the index state in
+;; the mode line.  `parseltongue-batch-find-cycles' runs in batch (CI).
 ;;
 ;; Eglot runs one server per major mode and project: with this package loaded
 ;; eglot starts parseltongue (not rust-analyzer) for Rust buffers.  Set
@@ -65,6 +72,21 @@ a directory name, or a function called with the project root that returns one."
 
 (defcustom parseltongue-request-timeout 30
   "Seconds to wait for an answer to a custom request."
+  :type 'number)
+
+(defcustom parseltongue-keymap-prefix (kbd "C-c ~")
+  "Prefix of `parseltongue-command-map' in `parseltongue-mode' buffers.
+Set it before `parseltongue-mode' is first turned on (or use
+`parseltongue-command-map' under a key of your own)."
+  :type 'key-sequence)
+
+(defcustom parseltongue-mode-line t
+  "Non-nil: show the index state in the mode line of `parseltongue-mode' buffers."
+  :type 'boolean)
+
+(defcustom parseltongue-mode-line-interval 2
+  "Seconds after which the mode line's index state is asked again.
+The answer is waited for in the background, never by redisplay."
   :type 'number)
 
 (defconst parseltongue-modes '(rust-mode rust-ts-mode (parseltongue-rust-mode :language-id "rust"))
@@ -300,6 +322,178 @@ TOKENS (prefix argument) is the budget."
                 (plist-get st :roots) "; ")))
     (message "parseltongue: %s" text)
     text))
+
+;;;###autoload
+(defun parseltongue-reindex ()
+  "Make the server compare every folder of the project with the disk again."
+  (interactive)
+  (jsonrpc-request (parseltongue--server) :workspace/executeCommand
+                   (list :command "parseltongue/reindex" :arguments [])
+                   :timeout parseltongue-request-timeout)
+  (message "parseltongue: rescanning"))
+
+(defun parseltongue--hierarchy (direction)
+  "The type hierarchy items in DIRECTION (\"supertypes\" or \"subtypes\") of
+the trait or type at point, shown in a `compilation-mode' buffer."
+  (let* ((root (parseltongue--root))
+         (items (parseltongue-request :textDocument/prepareTypeHierarchy (parseltongue--at-point)))
+         (item (and (vectorp items) (> (length items) 0) (aref items 0))))
+    (if (not item)
+        (progn (message "parseltongue: no trait or type at point") nil)
+      (let ((res (parseltongue-request (intern (concat ":typeHierarchy/" direction)) (list :item item))))
+        (parseltongue--show
+         (format "*parseltongue-%s*" direction) root
+         (format "%s of %s" (capitalize direction) (plist-get item :name))
+         (cl-loop for i across res
+                  collect (format "%s: %s%s" (parseltongue--where (list :uri (plist-get i :uri)
+                                                                       :range (plist-get i :selectionRange))
+                                                                 root)
+                                  (plist-get i :name)
+                                  (let ((d (plist-get i :detail)))
+                                    (if (and (stringp d) (not (equal d (plist-get i :name)))) (concat "  " d) "")))))))))
+
+;;;###autoload
+(defun parseltongue-supertypes ()
+  "Show the supertraits of the trait at point.
+For a type: the traits it implements."
+  (interactive)
+  (parseltongue--hierarchy "supertypes"))
+
+;;;###autoload
+(defun parseltongue-subtypes ()
+  "Show the types implementing the trait at point and its subtraits."
+  (interactive)
+  (parseltongue--hierarchy "subtypes"))
+
+;;;; The keymap, the minor mode and the mode line
+
+(defvar parseltongue-command-map
+  (let ((m (make-sparse-keymap)))
+    (define-key m "b" #'parseltongue-blast-radius)
+    (define-key m "i" #'parseltongue-what-implements)
+    (define-key m "u" #'parseltongue-supertypes)
+    (define-key m "d" #'parseltongue-subtypes)
+    (define-key m "c" #'parseltongue-find-cycles)
+    (define-key m "x" #'parseltongue-context)
+    (define-key m "s" #'parseltongue-status)
+    (define-key m "r" #'parseltongue-reindex)
+    m)
+  "Parseltongue's commands: b blast radius, i implementations, u supertypes,
+d subtypes, c cycles, x LLM context, s status, r reindex.")
+(fset 'parseltongue-command-map parseltongue-command-map)
+
+(defvar parseltongue-mode-map
+  (let ((m (make-sparse-keymap)))
+    (define-key m parseltongue-keymap-prefix 'parseltongue-command-map)
+    m)
+  "Keymap of `parseltongue-mode'.
+It holds `parseltongue-command-map' under `parseltongue-keymap-prefix'.")
+
+(defvar parseltongue--state (make-hash-table :test #'eq :weakness 'key)
+  "Per server: (TEXT TIME PENDING) of the mode line's index state.")
+
+(defun parseltongue--state-text (stats)
+  (let ((roots (plist-get stats :roots)) (state "ready") (entities 0))
+    (cl-loop for r across roots
+             do (cl-incf entities (or (plist-get r :entities) 0))
+             do (cond ((equal (plist-get r :state) "failed") (setq state "failed"))
+                      ((and (not (equal state "failed"))
+                            (or (not (equal (plist-get r :state) "ready"))
+                                (> (or (plist-get r :pendingUpdates) 0) 0)))
+                       (setq state "indexing"))))
+    (if (equal state "ready") (format "PT[%d]" entities) (format "PT[%s]" state))))
+
+(defun parseltongue--state-refresh (server)
+  "Ask SERVER for its stats without waiting; the answer updates the mode lines."
+  (let ((entry (or (gethash server parseltongue--state) (list "PT[…]" 0 nil))))
+    (puthash server entry parseltongue--state)
+    (unless (or (nth 2 entry) (not (jsonrpc-running-p server)))
+      (setf (nth 2 entry) t)
+      (jsonrpc-async-request
+       server :parseltongue/stats (make-hash-table)
+       :success-fn (lambda (st)
+                     (setf (nth 0 entry) (parseltongue--state-text st)
+                           (nth 1 entry) (float-time) (nth 2 entry) nil)
+                     (force-mode-line-update t))
+       :error-fn (lambda (_) (setf (nth 1 entry) (float-time) (nth 2 entry) nil))
+       :timeout-fn (lambda () (setf (nth 1 entry) (float-time) (nth 2 entry) nil))))))
+
+(defun parseltongue-mode-line ()
+  "The index state for the mode line: \"PT[1813]\" (entities), \"PT[indexing]\",
+\"PT[failed]\", or \"\" without a parseltongue server.  Never waits: it shows
+the last answer and, when that is older than `parseltongue-mode-line-interval',
+asks again in the background."
+  (let ((server (and (bound-and-true-p eglot--managed-mode) (eglot-current-server))))
+    (if (not server)
+        ""
+      (let ((entry (gethash server parseltongue--state)))
+        (when (or (not entry)
+                  (and (not (nth 2 entry))
+                       ;; while indexing, every half second at most
+                       (> (- (float-time) (nth 1 entry))
+                          (if (string-match-p "PT\\[[0-9]+\\]" (nth 0 entry))
+                              parseltongue-mode-line-interval
+                            (min 0.5 parseltongue-mode-line-interval)))))
+          ;; not from inside redisplay: right after it
+          (run-at-time 0 nil #'parseltongue--state-refresh server))
+        (if entry (nth 0 entry) "PT[…]")))))
+
+;;;###autoload
+(define-minor-mode parseltongue-mode
+  "Parseltongue's commands under `parseltongue-keymap-prefix' and the index
+state in the mode line, in a buffer managed by the parseltongue server.
+Turned on by itself in such buffers (see `parseltongue--maybe-enable').
+
+\\{parseltongue-mode-map}"
+  :lighter (:eval (and parseltongue-mode-line (concat " " (parseltongue-mode-line))))
+  :keymap parseltongue-mode-map)
+
+(defun parseltongue--maybe-enable ()
+  "Turn on `parseltongue-mode' when the buffer's eglot server is parseltongue.
+For `eglot-managed-mode-hook'."
+  (if (and (bound-and-true-p eglot--managed-mode)
+           (eglot--server-capable :experimental :parseltongue))
+      (parseltongue-mode 1)
+    (when parseltongue-mode (parseltongue-mode -1))))
+
+(add-hook 'eglot-managed-mode-hook #'parseltongue--maybe-enable)
+
+;;;; Batch (CI)
+
+;;;###autoload
+(defun parseltongue-batch-find-cycles ()
+  "In batch: for each directory on the command line, connect eglot to the
+parseltongue server of its Cargo project, wait for the index, and print its
+dependency cycles as \"file:line:col: cycle N (level): member\".  Exits with
+status 1 when there is a cycle, 2 when the server cannot be reached, else 0.
+  emacs --batch -l parseltongue -f parseltongue-batch-find-cycles DIR..."
+  (unless noninteractive (user-error "For batch use: emacs --batch -f parseltongue-batch-find-cycles DIR"))
+  (let ((status 0))
+    (dolist (dir (or command-line-args-left (list default-directory)))
+      (let* ((root (or (parseltongue-find-root (file-name-as-directory (expand-file-name dir)))
+                       (progn (message "parseltongue: no Cargo.toml above %s" dir) (kill-emacs 2))))
+             (file (car (or (directory-files-recursively (expand-file-name "src" root) "\\.rs\\'")
+                            (directory-files-recursively root "\\.rs\\'")))))
+        (with-current-buffer (find-file-noselect file)
+          (let ((eglot-sync-connect t))
+            (eglot-ensure)
+            (run-hooks 'post-command-hook))
+          (let ((end (+ (float-time) 60)) st)
+            (while (and (< (float-time) end)
+                        (not (and (eglot-current-server)
+                                  (setq st (ignore-errors (parseltongue-request :parseltongue/stats)))
+                                  (cl-every (lambda (r) (equal (plist-get r :state) "ready")) (plist-get st :roots)))))
+              (accept-process-output nil 0.1))
+            (unless st
+              (message "parseltongue: no server for %s" root)
+              (kill-emacs 2)))
+          (let* ((buf (parseltongue-find-cycles "all"))
+                 (text (with-current-buffer buf (buffer-string))))
+            (princ text)
+            (when (string-match-p "^[^ \n]+:[0-9]+:[0-9]+: cycle " text) (setq status 1)))
+          (ignore-errors (eglot-shutdown (eglot-current-server))))))
+    (setq command-line-args-left nil)
+    (kill-emacs status)))
 
 (provide 'parseltongue)
 ;;; parseltongue.el ends here

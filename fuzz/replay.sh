@@ -19,7 +19,7 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 total=0
 . fuzz/seeds.sh
 rm -rf "$B/seeds" "$B/toml_seeds" && rust_seeds "$B/seeds" && toml_seeds "$B/toml_seeds"
-for t in jsonrpc text extract records reparse toml; do
+for t in jsonrpc text extract records reparse export mcp toml; do
     dirs=()
     for d in fuzz/regressions/$t fuzz/corpus/$t; do [ -d "$d" ] && dirs+=("$d"); done
     [ "$t" = extract ] && dirs+=("$B/seeds")

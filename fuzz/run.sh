@@ -10,11 +10,11 @@
 # anything was found.
 #
 #   FUZZ_SECONDS=N    seconds per target
-#   FUZZ_TARGETS="…"  a subset of: jsonrpc text extract records reparse toml
+#   FUZZ_TARGETS="…"  a subset of: jsonrpc text extract records reparse export mcp toml
 set -uo pipefail
 cd "$(dirname "$0")/.."
 SECS=${FUZZ_SECONDS:-60}
-TARGETS=${FUZZ_TARGETS:-"jsonrpc text extract records reparse toml"}
+TARGETS=${FUZZ_TARGETS:-"jsonrpc text extract records reparse export mcp toml"}
 OUT=build/fuzz
 command -v clang >/dev/null || {
     echo "make fuzz: clang with the libFuzzer runtime is needed: apt-get install clang libclang-rt-dev" >&2; exit 1; }
@@ -32,6 +32,8 @@ declare -A OPTS=(
     [extract]="-max_len=16384"
     [records]="-max_len=8192"
     [reparse]="-max_len=16384"
+    [export]="-max_len=4096"
+    [mcp]="-max_len=8192"
     [toml]="-max_len=8192"
 )
 # Real Rust as seeds for the parsing targets (fuzz/seeds.sh).

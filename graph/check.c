@@ -192,7 +192,7 @@ int graph_check(store_txn *txn, graph_check_report *r)
 		}
 		pt_vec_push(&ids, e.id);
 		if (*e.name)
-			names += h_pair(e.name, strlen(e.name), e.id);
+			names += h_pair(e.name, rec_name_key_len(e.name), e.id);
 		if (e.file != PT_NO_FILE) {
 			uint8_t fk[4];
 			store_key_u32(fk, e.file);

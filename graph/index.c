@@ -505,12 +505,12 @@ static int index_entity(store_txn *txn, const char *name, uint32_t file, uint64_
 	int rc;
 	store_key_u32(fk, file);
 	if (add) {
-		if (*name && (rc = store_put(txn, TBL_NAMES, name, strlen(name), &id, 8)))
+		if (*name && (rc = store_put(txn, TBL_NAMES, name, rec_name_key_len(name), &id, 8)))
 			return rc;
 		return file == PT_NO_FILE ? PT_OK : store_put(txn, TBL_FILEENTS, fk, 4, &id, 8);
 	}
 	if (*name)
-		store_del(txn, TBL_NAMES, name, strlen(name), &id, 8);
+		store_del(txn, TBL_NAMES, name, rec_name_key_len(name), &id, 8);
 	if (file != PT_NO_FILE)
 		store_del(txn, TBL_FILEENTS, fk, 4, &id, 8);
 	return PT_OK;
@@ -542,7 +542,7 @@ typedef struct {
 static int cmp_name_row(const void *a, const void *b)
 {
 	const name_row *x = a, *y = b;
-	int c = memn_cmp(x->name, strlen(x->name), y->name, strlen(y->name));
+	int c = memn_cmp(x->name, rec_name_key_len(x->name), y->name, rec_name_key_len(y->name));
 	return c ? c : cmp_key64(&x->id, &y->id);
 }
 
@@ -610,8 +610,8 @@ static int write_fresh(store_txn *txn, const pt_graph *g, index_report *rep)
 	qsort(rows, n, sizeof *rows, cmp_name_row);
 	for (size_t i = 0; i < n && !rc; i++)
 		if (*rows[i].name)
-			rc = store_append(txn, TBL_NAMES, rows[i].name, strlen(rows[i].name),
-					  &rows[i].id, 8);
+			rc = store_append(txn, TBL_NAMES, rows[i].name,
+					  rec_name_key_len(rows[i].name), &rows[i].id, 8);
 	qsort(rows, n, sizeof *rows, cmp_file_row);
 	for (size_t i = 0; i < n && !rc; i++) {
 		uint8_t fk[4];
@@ -793,9 +793,12 @@ int ix_bump_generation(store_txn *txn)
 	return store_meta_put_u64(txn, META_GENERATION, g + 1);
 }
 
-static int update_meta(store_txn *txn, const index_opts *o, index_report *rep, uint64_t next_id)
+static int update_meta(store_txn *txn, const index_opts *o, index_report *rep, uint64_t next_id,
+		       bool follow)
 {
 	int rc = store_meta_put_u64(txn, META_NEXT_FILE_ID, next_id);
+	if (!rc)
+		rc = store_meta_put_u64(txn, META_FOLLOW_LINKS, follow);
 	if (!rc)
 		rc = store_meta_put_u64(txn, META_EXTRACT_VERSION, EXTRACT_VERSION);
 	if (!rc)
@@ -825,7 +828,7 @@ static int update_meta(store_txn *txn, const index_opts *o, index_report *rep, u
 
 /* Everything that writes, in one transaction: retried after a map grow. */
 static int commit_run(store *st, const index_opts *o, pt_workspace *ws, job *jobs, size_t nj,
-		      pathlist *gone, index_report *rep)
+		      pathlist *gone, bool follow, index_report *rep)
 {
 	store_txn *txn = NULL;
 	sources S = {0};
@@ -866,7 +869,7 @@ static int commit_run(store *st, const index_opts *o, pt_workspace *ws, job *job
 		store_meta_get_u64(txn, META_ENTITIES, &rep->entities);
 		store_meta_get_u64(txn, META_EDGES, &rep->edges);
 	}
-	if ((rc = update_meta(txn, o, rep, next_id)))
+	if ((rc = update_meta(txn, o, rep, next_id, follow)))
 		goto fail;
 	rc = store_txn_commit(txn);
 	txn = NULL;
@@ -919,10 +922,10 @@ static void tally(const index_opts *o, pt_workspace *ws, job *jobs, size_t nj, i
 
 /* commit_run, growing the map and starting again while it is full. */
 static int commit_grow(store *st, const index_opts *o, pt_workspace *ws, joblist *jobs,
-		       pathlist *gone, index_report *rep)
+		       pathlist *gone, bool follow, index_report *rep)
 {
 	int rc;
-	while ((rc = commit_run(st, o, ws, jobs->v, jobs->n, gone, rep)) == PT_EMAPFULL) {
+	while ((rc = commit_run(st, o, ws, jobs->v, jobs->n, gone, follow, rep)) == PT_EMAPFULL) {
 		for (size_t i = 0; i < jobs->n; i++)
 			if (!jobs->v[i].known)
 				jobs->v[i].rec.id = 0;
@@ -960,18 +963,77 @@ static bool stale_version(store *st, const char *key, uint64_t want)
 	return files && (!have || v != want);
 }
 
+bool ix_follows_links(store_txn *txn)
+{
+	uint64_t v = 0;
+	return store_meta_get_u64(txn, META_FOLLOW_LINKS, &v) == PT_OK && v == 1;
+}
+
+/* Whether this run follows symlinks out of the folder; *changed: the
+ * database said otherwise (the choice is then written even if no file
+ * changed). */
+static bool follow_links(store *st, int links, bool *changed)
+{
+	store_txn *txn;
+	bool stored = false;
+	if (store_txn_begin(st, false, &txn) == PT_OK) {
+		stored = ix_follows_links(txn);
+		store_txn_abort(txn);
+	}
+	bool follow = links == INDEX_LINKS_AS_STORED ? stored : links == INDEX_LINKS_FOLLOW;
+	*changed = follow != stored;
+	return follow;
+}
+
+/* Paths the files table cannot key are left out of the listing. */
+static void drop_long_paths(pt_workspace *ws)
+{
+	size_t w = 0;
+	for (size_t i = 0; i < ws->files.n; i++) {
+		if (strlen(ws->files.v[i].path) <= STORE_MAX_KEY) {
+			ws->files.v[w++] = ws->files.v[i];
+			continue;
+		}
+		ws_skip k = {ws->files.v[i].path, WS_SKIP_TOO_LONG};
+		pt_vec_push(&ws->skipped, k);
+	}
+	ws->files.n = w;
+}
+
+/* What the scan left out, said once per file. */
+static void warn_skipped(const index_opts *o, const pt_workspace *ws, index_report *rep)
+{
+	for (size_t i = 0; i < ws->skipped.n; i++) {
+		const ws_skip *k = &ws->skipped.v[i];
+		rep->skipped++;
+		if (!o->warn)
+			continue;
+		if (k->why == WS_SKIP_LINK_OUT)
+			o->warn(o->ctx, k->path,
+				"symbolic link to a file outside the workspace: not followed "
+				"(`onboard --follow-symlinks` follows such links)");
+		else
+			o->warn(o->ctx, k->path,
+				"path longer than 511 bytes (the index's key limit): not indexed");
+	}
+}
+
 int index_run(store *st, const index_opts *o, index_report *rep)
 {
 	uint64_t t0 = pt_now_ns();
 	pt_workspace ws;
 	joblist jobs = {0};
 	pathlist gone = {0};
+	bool links_changed;
 	memset(rep, 0, sizeof *rep);
-	int e = pt_workspace_scan(o->root, &ws);
+	bool follow = follow_links(st, o->links, &links_changed);
+	int e = pt_workspace_scan(o->root, follow ? WS_FOLLOW_LINKS : 0, &ws);
 	if (e) {
 		rep->root_errno = e;
 		return PT_ENOROOT;
 	}
+	drop_long_paths(&ws);
+	warn_skipped(o, &ws, rep);
 	/* facts cached by an older extractor are not what this one would say */
 	bool force = o->force || stale_version(st, META_EXTRACT_VERSION, EXTRACT_VERSION);
 	/* a graph resolved by older rules is resolved again from the facts */
@@ -1014,7 +1076,7 @@ int index_run(store *st, const index_opts *o, index_report *rep)
 	rep->parse_seconds = ix_secs(pt_now_ns() - tp);
 	tally(o, &ws, jobs.v, jobs.n, rep);
 	rep->reresolved = reresolve;
-	if (!jobs.n && !gone.n && !reresolve) {
+	if (!jobs.n && !gone.n && !reresolve && !links_changed) {
 		store_txn *txn;
 		rep->up_to_date = true;
 		if (store_txn_begin(st, false, &txn) == PT_OK) {
@@ -1024,7 +1086,7 @@ int index_run(store *st, const index_opts *o, index_report *rep)
 		}
 		goto done;
 	}
-	rc = commit_grow(st, o, &ws, &jobs, &gone, rep);
+	rc = commit_grow(st, o, &ws, &jobs, &gone, follow, rep);
 done:
 	for (size_t i = 0; i < ws.warnings.n && o->warn; i++)
 		o->warn(o->ctx, ws.warnings.v[i].path, ws.warnings.v[i].what);
@@ -1061,18 +1123,120 @@ int index_build_get(store *st, pt_build *out)
 	return rc;
 }
 
+/* ---- a check without an update ------------------------------------------ */
+
+/* The content of path differs from what was indexed (hash), or cannot be
+ * read (then index_run would record it as skipped: a change too). */
+static bool content_differs(const char *root, const char *rel, const rec_file *old)
+{
+	pt_strbuf full = {0};
+	size_t len = 0;
+	pt_strbuf_printf(&full, "%s/%s", root, rel);
+	char *text = pt_read_file(full.buf, &len);
+	pt_strbuf_free(&full);
+	bool differs = !text || pt_hash64(text, len) != old->hash;
+	free(text);
+	return differs;
+}
+
+static void note_path(index_staleness *s, pt_strbuf *paths, const char *rel)
+{
+	if (s->changed + s->added + s->deleted > INDEX_CHECK_PATHS)
+		return;
+	pt_strbuf_printf(paths, "%s\n", rel);
+}
+
+/* A path gone from the disk that an editor buffer still holds is the
+ * editor's (an unsaved new file), not a deletion. */
+static bool buffer_only(store *st, const char *rel)
+{
+	store_txn *txn;
+	store_val v;
+	rec_file f;
+	bool buf = false;
+	if (store_txn_begin(st, false, &txn) != PT_OK)
+		return false;
+	if (store_get(txn, TBL_FILES, rel, strlen(rel), &v) == PT_OK &&
+	    rec_file_decode(v.data, v.len, &f) == 0)
+		buf = f.mtime_ns == -1;
+	store_txn_abort(txn);
+	return buf;
+}
+
+int index_check(store *st, const char *root, index_staleness *out)
+{
+	uint64_t t0 = pt_now_ns();
+	pt_workspace ws;
+	joblist jobs = {0};
+	pathlist gone = {0};
+	pt_strbuf paths = {0};
+	memset(out, 0, sizeof *out);
+	bool changed;
+	bool follow = follow_links(st, INDEX_LINKS_AS_STORED, &changed);
+	out->root_errno = pt_workspace_scan(root, follow ? WS_FOLLOW_LINKS : 0, &ws);
+	if (out->root_errno) {
+		out->paths = pt_xstrdup("");
+		return PT_ENOROOT;
+	}
+	drop_long_paths(&ws); /* as index_run: such a file is never indexed */
+	out->versions = stale_version(st, META_EXTRACT_VERSION, EXTRACT_VERSION) ||
+			stale_version(st, META_RESOLVE_VERSION, RESOLVE_VERSION);
+	int rc = detect(st, &ws, false, &jobs, &gone);
+	for (size_t i = 0; !rc && i < jobs.n; i++) {
+		const job *j = &jobs.v[i];
+		const char *rel = ws.files.v[j->ws].path;
+		if (!j->known) {
+			out->added++;
+			note_path(out, &paths, rel);
+		} else if (content_differs(root, rel, &j->old)) {
+			if (j->old.mtime_ns == -1)
+				out->buffers++;
+			else {
+				out->changed++;
+				note_path(out, &paths, rel);
+			}
+		}
+	}
+	for (size_t i = 0; !rc && i < gone.n; i++) {
+		if (buffer_only(st, gone.v[i]))
+			out->buffers++;
+		else {
+			out->deleted++;
+			note_path(out, &paths, gone.v[i]);
+		}
+	}
+	run_free(&ws, &jobs, &gone);
+	out->paths = paths.buf ? paths.buf : pt_xstrdup("");
+	out->seconds = ix_secs(pt_now_ns() - t0);
+	return rc;
+}
+
+void index_staleness_free(index_staleness *s)
+{
+	if (!s)
+		return;
+	free(s->paths);
+	s->paths = NULL;
+}
+
 /* What a one-file update knows of rel: its stat, or for an editor buffer
  * the disk does not have, the text's length and no mtime (so the next run
  * re-reads the disk). False when it is neither on disk nor given; else
  * *out holds a copy of rel (caller frees). */
-bool ix_one_file(const char *root, const char *rel, const char *text, size_t len, ws_file *out,
-		 bool *on_disk)
+bool ix_one_file(const char *root, const char *rel, const char *text, size_t len, bool follow,
+		 ws_file *out, bool *on_disk)
 {
 	pt_strbuf full = {0};
 	struct stat sb;
 	pt_strbuf_printf(&full, "%s/%s", root, rel);
 	*on_disk = stat(full.buf, &sb) == 0 && S_ISREG(sb.st_mode);
 	pt_strbuf_free(&full);
+	/* the scan's rule: a link out of the folder is no workspace file,
+	 * whatever an editor's buffer of it says */
+	if (*on_disk && !follow && !pt_workspace_contains(root, rel)) {
+		*on_disk = false;
+		return false;
+	}
 	if (!text && !*on_disk)
 		return false;
 	size_t n = strlen(rel);
@@ -1122,10 +1286,15 @@ int index_update_file(store *st, const char *root, const char *rel_path, const c
 	pathlist gone = {0};
 	joblist jobs = {0};
 	memset(rep, 0, sizeof *rep);
+	if (strlen(rel_path) > STORE_MAX_KEY) {
+		rep->skipped = 1; /* index_run leaves it out too */
+		return PT_OK;
+	}
 	int rc = store_txn_begin(st, false, &txn);
 	if (rc)
 		return rc;
 	pt_build build = {0};
+	bool follow = ix_follows_links(txn);
 	rc = ix_ws_from_store(txn, &ws);
 	if (!rc)
 		rc = ix_build_from_store(txn, &build);
@@ -1142,7 +1311,7 @@ int index_update_file(store *st, const char *root, const char *rel_path, const c
 		goto done;
 	ws_file wf;
 	bool on_disk;
-	if (!ix_one_file(root, rel_path, text, len, &wf, &on_disk)) {
+	if (!ix_one_file(root, rel_path, text, len, follow, &wf, &on_disk)) {
 		if (at >= 0)
 			pt_vec_push(&gone, pt_xstrdup(rel_path));
 	} else {
@@ -1180,7 +1349,7 @@ int index_update_file(store *st, const char *root, const char *rel_path, const c
 		rep->up_to_date = true;
 		goto done;
 	}
-	rc = commit_grow(st, &o, &ws, &jobs, &gone, rep);
+	rc = commit_grow(st, &o, &ws, &jobs, &gone, follow, rep);
 done:
 	run_free(&ws, &jobs, &gone);
 	pt_build_free(&build);

@@ -16,8 +16,23 @@
 #include "tree.h"
 #include "workspace.h"
 
+/* File symlinks whose target is outside the workspace folder (a cloned
+ * repository must not make the index read the files of the machine it is
+ * on): left out by default, with a warning for each. The choice made by
+ * a run is kept in the database for the runs and editor updates after it. */
+enum {
+	INDEX_LINKS_AS_STORED = 0, /* as the database says (not followed, for a new one) */
+	INDEX_LINKS_FOLLOW,        /* follow them from now on */
+	INDEX_LINKS_NOFOLLOW,      /* leave them out from now on */
+};
+
+/* A file whose workspace-relative path is longer than STORE_MAX_KEY bytes
+ * (the files table's key) is left out with a warning; the rest of the
+ * workspace is indexed. */
+
 typedef struct {
 	const char *root;       /* workspace folder */
+	int links;              /* INDEX_LINKS_* */
 	int jobs;               /* parser threads; 0 = number of cores */
 	uint64_t max_file_size; /* bytes; 0 = default (8 MiB) */
 	bool force;             /* re-parse every file */
@@ -28,7 +43,8 @@ typedef struct {
 	const pt_build *build;
 	/* Progress while parsing, called on the calling thread. */
 	void (*progress)(void *ctx, size_t done, size_t total);
-	/* A file skipped or indexed with errors; called on the calling thread. */
+	/* A file skipped (also a symlink left out, a path too long) or
+	 * indexed with errors; called on the calling thread. */
 	void (*warn)(void *ctx, const char *path, const char *what);
 	void *ctx;
 } index_opts;
@@ -57,12 +73,42 @@ int index_run(store *st, const index_opts *o, index_report *rep);
 /* The build index st describes (the stored one; the default when none
  * was stored), into *out (caller frees with pt_build_free). */
 int index_build_get(store *st, pt_build *out);
+/* What index_run would find to do, found without doing it: the workspace
+ * scan and the stat comparison with the files table, then a hash of each
+ * file stat says may have changed, so that a touched file whose content is
+ * what was indexed is not counted. Reads only; costs about what a
+ * no-change index_run costs, plus reading the files stat flags. */
+typedef struct {
+	uint32_t changed, added, deleted; /* Rust files and Cargo.toml */
+	/* Indexed from an editor buffer (index_update_file with text) whose
+	 * content is not the file's on disk: the graph follows the editor. */
+	uint32_t buffers;
+	bool versions;  /* made by another extractor or resolver version */
+	int root_errno; /* PT_ENOROOT: the errno of reading the workspace folder */
+	char *paths;    /* some of the changed, added and deleted paths, one a
+	                  line, at most INDEX_CHECK_PATHS of them; caller frees */
+	double seconds;
+} index_staleness;
+#define INDEX_CHECK_PATHS 8
+
+/* Returns PT_OK, PT_ENOROOT (out->root_errno says why) or another PT_*
+ * code; *out is filled in every case (free it with index_staleness_free). */
+int index_check(store *st, const char *root, index_staleness *out);
+void index_staleness_free(index_staleness *s); /* accepts NULL */
+/* True when index_run would change the graph. */
+static inline bool index_staleness_any(const index_staleness *s)
+{
+	return s->changed || s->added || s->deleted || s->versions;
+}
 
 /* Re-index one file (workspace-relative rel_path) from text (len bytes),
  * e.g. an editor buffer; text NULL: from disk, or as deleted when it is
  * gone. Same single write transaction and the same result as index_run
  * would give for that content. A buffer-sourced file is recorded with an
- * impossible mtime so the next index_run re-reads the disk. */
+ * impossible mtime so the next index_run re-reads the disk. What index_run
+ * leaves out is left out here too (gone from the graph if it was in it):
+ * a symlink out of the folder unless the database follows them, and a
+ * path too long (then PT_OK, nothing written, rep->skipped = 1). */
 int index_update_file(store *st, const char *root, const char *rel_path, const char *text,
 		      size_t len, index_report *rep);
 
@@ -94,6 +140,7 @@ void index_session_free(index_session *s); /* accepts NULL */
 #define META_EXTRACT_VERSION "extract_version"
 #define META_RESOLVE_VERSION "resolve_version"
 #define META_GENERATION      "generation"
-#define META_BUILD           "build" /* pt_build_encode of the build described */
+#define META_BUILD           "build"           /* pt_build_encode of the build described */
+#define META_FOLLOW_LINKS    "follow_symlinks" /* 1: file symlinks out of the folder followed */
 
 #endif

@@ -21,6 +21,7 @@ struct index_session {
 	store *st;
 	char *root;
 	bool loaded;
+	bool follow;         /* the database follows symlinks out of the folder */
 	uint64_t generation; /* of the last commit this state matches */
 	sources S;           /* every file's facts, sorted by path */
 	pt_workspace ws;     /* crates (the resolver borrows them) */
@@ -70,6 +71,7 @@ static int session_load(index_session *s)
 		return rc;
 	s->generation = generation(txn);
 	pt_build build = {0};
+	s->follow = ix_follows_links(txn);
 	rc = ix_load_sources(txn, &s->S);
 	if (!rc)
 		rc = ix_ws_from_store(txn, &s->ws);
@@ -185,7 +187,7 @@ static bool session_parse(index_session *s, const char *rel, const char *text, s
 {
 	ws_file wf;
 	bool on_disk;
-	if (!ix_one_file(s->root, rel, text, len, &wf, &on_disk))
+	if (!ix_one_file(s->root, rel, text, len, s->follow, &wf, &on_disk))
 		return false;
 	pt_vec_push(&one->files, wf);
 	*j = (job){.ws = 0, .text = text, .text_len = len, .old_tree = old};

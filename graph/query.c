@@ -51,6 +51,8 @@ int query_file_id(store_txn *txn, const char *path, uint32_t *out)
 	rec_file f;
 	while (path[0] == '.' && path[1] == '/')
 		path += 2;
+	if (!*path || strlen(path) > STORE_MAX_KEY)
+		return PT_ENOTFOUND; /* never indexed (index.h: long paths) */
 	int rc = store_get(txn, TBL_FILES, path, strlen(path), &v);
 	if (rc)
 		return rc;
@@ -102,16 +104,24 @@ static void ids_sort_unique(query_ids *ids)
 
 /* ---- targets ------------------------------------------------------------ */
 
-static void by_name(store_txn *txn, const char *name, size_t n, query_ids *out)
+/* The entities named name (records.h: a name longer than a key shares
+ * its key with others, so those are told apart by the full name). */
+static void by_name(store_txn *txn, const char *name, query_ids *out)
 {
 	store_cursor *c = NULL;
 	store_val v;
+	size_t n = rec_name_key_len(name);
+	bool clipped = n < strlen(name);
+	rec_entity e;
 	if (store_cursor_open(txn, TBL_NAMES, &c))
 		return;
 	for (int r = store_cursor_first_dup(c, name, n, &v); r == PT_OK;
-	     r = store_cursor_next_dup(c, &v))
-		if (v.len == 8)
-			pt_vec_push(out, store_load_u64(v.data));
+	     r = store_cursor_next_dup(c, &v)) {
+		uint64_t id = v.len == 8 ? store_load_u64(v.data) : 0;
+		if (id &&
+		    (!clipped || (query_entity(txn, id, &e) == PT_OK && strcmp(e.name, name) == 0)))
+			pt_vec_push(out, id);
+	}
 	store_cursor_close(c);
 }
 
@@ -232,7 +242,7 @@ int query_targets(store_txn *txn, const char *target, query_ids *out)
 	while ((e = strstr(last, "::")))
 		last = e + 2;
 	query_ids cand = {0};
-	by_name(txn, last, strlen(last), &cand);
+	by_name(txn, last, &cand);
 	for (size_t i = 0; i < cand.n; i++) {
 		rec_entity r;
 		if (query_entity(txn, cand.v[i], &r) != PT_OK)
@@ -493,12 +503,21 @@ static int fuzzy_score(const char *name, size_t nl, const char *q)
 	return gaps * 4 + (int)(nl - ql);
 }
 
+typedef struct {
+	int score;
+	uint64_t id;
+} hit;
+
+static int cmp_hit(const void *a, const void *b)
+{
+	const hit *x = a, *y = b;
+	if (x->score != y->score)
+		return x->score < y->score ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
 int query_search(store_txn *txn, const char *q, size_t limit, query_ids *out)
 {
-	typedef struct {
-		int score;
-		uint64_t id;
-	} hit;
 	PT_VEC(hit) hits = {0};
 	store_cursor *c = NULL;
 	store_val k, v;
@@ -519,19 +538,10 @@ int query_search(store_txn *txn, const char *q, size_t limit, query_ids *out)
 		pt_vec_push(&hits, h);
 	}
 	store_cursor_close(c);
-	/* stable order: score, then id */
-	for (size_t i = 1; i < hits.n; i++) {
-		hit h = hits.v[i];
-		size_t j = i;
-		while (j && (hits.v[j - 1].score > h.score ||
-			     (hits.v[j - 1].score == h.score && hits.v[j - 1].id > h.id))) {
-			hits.v[j] = hits.v[j - 1];
-			j--;
-		}
-		hits.v[j] = h;
-		if (limit && hits.n > 4 * limit && i > 4 * limit)
-			break;
-	}
+	/* stable order: score, then id. Every hit is sorted: an exact match
+	 * late in the name table must not lose to the fuzzy ones before it. */
+	if (hits.n)
+		qsort(hits.v, hits.n, sizeof *hits.v, cmp_hit);
 	for (size_t i = 0; i < hits.n && (!limit || i < limit); i++)
 		pt_vec_push(out, hits.v[i].id);
 	pt_vec_free(&hits);

@@ -59,21 +59,70 @@ static int cmp_file(const void *a, const void *b)
 	return strcmp(((const ws_file *)a)->path, ((const ws_file *)b)->path);
 }
 
-/* One folder: files are recorded, sub-folders pushed on the stack. */
+/* One scan: the folder, its real path, and the folders still to read. */
 typedef PT_VEC(char *) dirstack;
+typedef struct {
+	const char *root;
+	char *real; /* realpath of root; NULL if it has none */
+	unsigned flags;
+	pt_workspace *ws;
+	dirstack stack;
+} scan;
 
-static void scan_dir(const char *root, const char *rel, pt_workspace *ws, dirstack *stack)
+/* Whether the real path of path is real or under it. */
+static bool under(const char *real, const char *path)
+{
+	char *r = realpath(path, NULL);
+	size_t n = real ? strlen(real) : 0;
+	bool in = r && real &&
+		  (strcmp(real, "/") == 0 ||
+		   (strncmp(r, real, n) == 0 && (r[n] == '/' || r[n] == 0)));
+	free(r);
+	return in;
+}
+
+bool pt_workspace_contains(const char *root, const char *rel)
 {
 	pt_strbuf full = {0};
-	pt_strbuf_printf(&full, "%s%s%s", root, *rel ? "/" : "", rel);
+	pt_strbuf_printf(&full, "%s/%s", root, rel);
+	struct stat st;
+	bool in = true;
+	if (lstat(full.buf, &st) == 0) {
+		char *real = realpath(root, NULL);
+		in = under(real, full.buf);
+		free(real);
+	}
+	pt_strbuf_free(&full);
+	return in;
+}
+
+/* A file symlink is kept when it leads inside the folder, or when the
+ * caller follows links anyway; one that dangles is no file at all. */
+static bool keep_link(scan *S, int dir, const char *nm, const char *full, const char *rel,
+		      struct stat *st)
+{
+	if (fstatat(dir, nm, st, 0) != 0 || !S_ISREG(st->st_mode))
+		return false;
+	if ((S->flags & WS_FOLLOW_LINKS) || under(S->real, full))
+		return true;
+	ws_skip k = {pt_xstrdup(rel), WS_SKIP_LINK_OUT};
+	pt_vec_push(&S->ws->skipped, k);
+	return false;
+}
+
+/* One folder: files are recorded, sub-folders pushed on the stack. */
+static void scan_dir(scan *S, const char *rel)
+{
+	pt_strbuf full = {0}, path = {0};
+	pt_strbuf_printf(&full, "%s%s%s", S->root, *rel ? "/" : "", rel);
 	DIR *d = opendir(full.buf);
 	if (!d) {
 		char what[200];
 		snprintf(what, sizeof what,
 			 "cannot read this folder (%s): its files and modules are not indexed",
 			 strerror(errno));
-		ws->n_unreadable_dirs++;
-		warn(ws, rel, what);
+		S->ws->n_unreadable_dirs++;
+		warn(S->ws, rel, what);
 		pt_strbuf_free(&full);
 		return;
 	}
@@ -90,11 +139,14 @@ static void scan_dir(const char *root, const char *rel, pt_workspace *ws, dirsta
 		bool cargo;
 		if (S_ISDIR(st.st_mode)) {
 			if (!skip_dir(dirfd(d), nm)) {
-				pt_vec_push(stack, r.buf);
+				pt_vec_push(&S->stack, r.buf);
 				r.buf = NULL;
 			}
 		} else if (wanted(nm, &cargo)) {
-			if (S_ISLNK(st.st_mode) && fstatat(dirfd(d), nm, &st, 0) != 0) {
+			path.len = 0;
+			pt_strbuf_printf(&path, "%s/%s", full.buf, nm);
+			if (S_ISLNK(st.st_mode) &&
+			    !keep_link(S, dirfd(d), nm, path.buf, r.buf, &st)) {
 				pt_strbuf_free(&r);
 				continue;
 			}
@@ -103,7 +155,7 @@ static void scan_dir(const char *root, const char *rel, pt_workspace *ws, dirsta
 					     (int64_t)st.st_mtim.tv_sec * 1000000000 +
 						     st.st_mtim.tv_nsec,
 					     cargo};
-				pt_vec_push(&ws->files, f);
+				pt_vec_push(&S->ws->files, f);
 				r.buf = NULL;
 			}
 		}
@@ -111,9 +163,10 @@ static void scan_dir(const char *root, const char *rel, pt_workspace *ws, dirsta
 	}
 	closedir(d);
 	pt_strbuf_free(&full);
+	pt_strbuf_free(&path);
 }
 
-int pt_workspace_scan(const char *root, pt_workspace *out)
+int pt_workspace_scan(const char *root, unsigned flags, pt_workspace *out)
 {
 	memset(out, 0, sizeof *out);
 	struct stat st;
@@ -123,14 +176,15 @@ int pt_workspace_scan(const char *root, pt_workspace *out)
 		return ENOTDIR;
 	if (access(root, R_OK | X_OK) != 0)
 		return errno;
-	dirstack stack = {0};
-	pt_vec_push(&stack, pt_xstrdup(""));
-	while (stack.n) {
-		char *rel = stack.v[--stack.n];
-		scan_dir(root, rel, out, &stack);
+	scan S = {.root = root, .real = realpath(root, NULL), .flags = flags, .ws = out};
+	pt_vec_push(&S.stack, pt_xstrdup(""));
+	while (S.stack.n) {
+		char *rel = S.stack.v[--S.stack.n];
+		scan_dir(&S, rel);
 		free(rel);
 	}
-	pt_vec_free(&stack);
+	pt_vec_free(&S.stack);
+	free(S.real);
 	if (out->files.n)
 		qsort(out->files.v, out->files.n, sizeof *out->files.v, cmp_file);
 	return 0;
@@ -155,6 +209,8 @@ void pt_workspace_free(pt_workspace *ws)
 {
 	for (size_t i = 0; i < ws->files.n; i++)
 		free(ws->files.v[i].path);
+	for (size_t i = 0; i < ws->skipped.n; i++)
+		free(ws->skipped.v[i].path);
 	for (size_t i = 0; i < ws->warnings.n; i++) {
 		free(ws->warnings.v[i].path);
 		free(ws->warnings.v[i].what);
@@ -162,4 +218,5 @@ void pt_workspace_free(pt_workspace *ws)
 	pt_vec_free(&ws->warnings);
 	pt_workspace_crates_clear(ws);
 	pt_vec_free(&ws->files);
+	pt_vec_free(&ws->skipped);
 }

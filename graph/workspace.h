@@ -26,6 +26,16 @@ typedef struct {
 	bool cargo; /* a Cargo.toml */
 } ws_file;
 
+/* A file the scan leaves out on purpose, and why. */
+enum {
+	WS_SKIP_LINK_OUT = 1, /* a symbolic link to a file outside the folder */
+	WS_SKIP_TOO_LONG,     /* a path the index cannot key (set by graph/index.c) */
+};
+typedef struct {
+	char *path; /* workspace-relative; owned */
+	int why;    /* WS_SKIP_* */
+} ws_skip;
+
 /* Something the user should hear about: a folder that cannot be read, a
  * manifest that cannot be used, a folder without any Cargo.toml. */
 typedef struct {
@@ -37,6 +47,7 @@ typedef struct {
 	PT_VEC(ws_file) files;   /* sorted by path */
 	PT_VEC(pt_crate) crates; /* strings and arrays owned by the workspace */
 	char *cfg;               /* cfg set of the build's target, --cfg included */
+	PT_VEC(ws_skip) skipped; /* in the order found */
 	PT_VEC(ws_warning) warnings;
 	uint32_t n_unreadable_dirs;
 	PT_VEC(void *) owned; /* what the crates point into */
@@ -65,9 +76,25 @@ void pt_build_add_features(pt_build *b, const char *list);
  * Returns PT_OK or PT_EINVAL when spec is not of that form. */
 int pt_build_add_cfg(pt_build *b, const char *spec);
 
+/* Scan flags. */
+enum {
+	/* Follow a file symlink wherever it leads. By default a symlink whose
+	 * target (realpath) is outside root is left out and listed in
+	 * skipped: a cloned repository must not make the index read a file
+	 * of the machine it is cloned on (`src/x.rs -> ~/.ssh/config`).
+	 * Folder symlinks are never followed. */
+	WS_FOLLOW_LINKS = 1u << 0,
+};
+
 /* Walk root. Returns 0, or an errno value when root itself cannot be read.
  * Unreadable folders below it are counted and listed as warnings. */
-int pt_workspace_scan(const char *root, pt_workspace *out);
+int pt_workspace_scan(const char *root, unsigned flags, pt_workspace *out);
+
+/* Whether root/rel, every symlink on the way followed, is inside root
+ * (both resolved with realpath). A path that does not exist has nothing
+ * to follow: true. For one-file updates, which must leave out what the
+ * scan leaves out. */
+bool pt_workspace_contains(const char *root, const char *rel);
 /* Read every Cargo.toml in ws (relative to root) and fill ws->crates and
  * ws->cfg for build b (NULL: the host, default features). Crates are
  * ordered: libraries first, then by root. A manifest that cannot be read

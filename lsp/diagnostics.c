@@ -120,7 +120,7 @@ static json_t *cycle_message(store_txn *txn, const uint64_t *m, size_t n)
 		pt_strbuf_printf(&b, " → … (%zu more)", n - shown);
 	else if (query_entity(txn, m[0], &first) == PT_OK)
 		pt_strbuf_printf(&b, " → %s", first.qpath);
-	json_t *j = json_string(b.buf);
+	json_t *j = pt_json_bytes(b.buf); /* names may hold bytes that are not UTF-8 */
 	pt_strbuf_free(&b);
 	return j;
 }

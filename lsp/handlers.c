@@ -32,7 +32,8 @@ char *lsp_file_text(lsp_server *s, const char *uri, size_t *len)
 	char *text;
 	if (lsp_docs_get(s->docs, uri, &text, len, NULL))
 		return text;
-	return lsp_disk_text(uri, len);
+	return lsp_root_of(s, uri, NULL) ? lsp_disk_text(uri, len)
+					 : NULL; /* a folder's files only */
 }
 
 typedef struct {
@@ -136,6 +137,136 @@ static void append(json_t *arr, json_t *x)
 		json_array_append_new(arr, x);
 }
 
+/* ---- the trait's name in an impl header ------------------------------------ *
+ *
+ * An impl's IMPL edge is written over the whole impl block; a reference
+ * or an implementation is shown at the trait's name in its header
+ * (`impl<T> fmt::Display for X<T>` → `Display`). The header is read from
+ * the text the editor sees, which is the text the graph was made from. */
+
+static bool ident_start(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+static bool ident_char(char c)
+{
+	return ident_start(c) || (c >= '0' && c <= '9');
+}
+
+/* Skip white space and comments from *p (below end). */
+static void skip_blank(const char *t, size_t end, size_t *p)
+{
+	while (*p < end) {
+		if (t[*p] == ' ' || t[*p] == '\t' || t[*p] == '\n' || t[*p] == '\r') {
+			(*p)++;
+		} else if (*p + 1 < end && t[*p] == '/' && t[*p + 1] == '/') {
+			while (*p < end && t[*p] != '\n')
+				(*p)++;
+		} else if (*p + 1 < end && t[*p] == '/' && t[*p + 1] == '*') {
+			const char *e = memmem(t + *p + 2, end - *p - 2, "*/", 2);
+			*p = e ? (size_t)(e - t) + 2 : end;
+		} else {
+			return;
+		}
+	}
+}
+
+/* The word at *p (advanced past it), or an empty word. */
+static size_t word_at(const char *t, size_t end, size_t *p)
+{
+	size_t a = *p;
+	if (a + 2 < end && t[a] == 'r' && t[a + 1] == '#' && ident_start(t[a + 2]))
+		a += 2; /* a raw identifier */
+	if (a >= end || !ident_start(t[a]))
+		return 0;
+	size_t b = a;
+	while (b < end && ident_char(t[b]))
+		b++;
+	*p = b;
+	return b - a;
+}
+
+static bool is_word(const char *t, size_t at, size_t n, const char *w)
+{
+	return n == strlen(w) && memcmp(t + at, w, n) == 0;
+}
+
+/* Skip `<...>` from *p (at '<'), nested, with `->` inside not closing it. */
+static void skip_generics(const char *t, size_t end, size_t *p)
+{
+	int depth = 0;
+	for (; *p < end; (*p)++) {
+		char c = t[*p];
+		if (c == '-' && *p + 1 < end && t[*p + 1] == '>')
+			(*p)++;
+		else if (c == '<')
+			depth++;
+		else if (c == '>' && --depth == 0) {
+			(*p)++;
+			return;
+		}
+	}
+}
+
+/* Byte offsets [*ns, *ne) of the trait's name in the impl header that
+ * starts at `from` (the impl item's start), read no further than `end`.
+ * False when the text there is no `impl Trait for Type` header. */
+static bool header_trait_name(const char *t, size_t from, size_t end, size_t *ns, size_t *ne)
+{
+	size_t p = from, a, n;
+	skip_blank(t, end, &p);
+	a = p;
+	n = word_at(t, end, &p);
+	if (is_word(t, a, n, "unsafe")) {
+		skip_blank(t, end, &p);
+		a = p;
+		n = word_at(t, end, &p);
+	}
+	if (!is_word(t, a, n, "impl"))
+		return false;
+	skip_blank(t, end, &p);
+	if (p < end && t[p] == '<')
+		skip_generics(t, end, &p);
+	int depth = 0;
+	bool have = false;
+	while (p < end) {
+		skip_blank(t, end, &p);
+		if (p >= end)
+			break;
+		char c = t[p];
+		a = p;
+		if ((n = word_at(t, end, &p))) {
+			if (depth == 0 && is_word(t, a, n, "for"))
+				return have;
+			if (depth == 0 && (is_word(t, a, n, "where") || is_word(t, a, n, "const") ||
+					   is_word(t, a, n, "dyn")))
+				continue;
+			if (depth == 0) {
+				*ns = p - n;
+				*ne = p;
+				have = true;
+			}
+			continue;
+		}
+		if (c == '{' || c == ';')
+			return false;
+		if (c == '-' && p + 1 < end && t[p + 1] == '>')
+			p++;
+		else if (c == '<' || c == '(' || c == '[')
+			depth++;
+		else if ((c == '>' || c == ')' || c == ']') && depth > 0)
+			depth--;
+		else if (c == '\'') { /* a lifetime: its name is no trait's */
+			size_t after = p + 1;
+			if (word_at(t, end, &after))
+				p = after - 1;
+		}
+		p++;
+	}
+	return false;
+}
+
 void lsp_convert_ranges(lsp_server *s, const char *uri, json_t *items)
 {
 	size_t len = 0, i;
@@ -158,6 +289,101 @@ void lsp_convert_ranges(lsp_server *s, const char *uri, json_t *items)
 	}
 	lsp_lines_free(&L);
 	free(text);
+}
+
+/* The graph's (line, byte column) of byte offset off of L's text. */
+static void graph_of(const lsp_lines *L, size_t off, uint32_t *line, uint32_t *col)
+{
+	size_t lo = 0, hi = L->starts.n;
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (L->starts.v[mid] <= off)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	*line = (uint32_t)lo;
+	*col = (uint32_t)(off - (L->starts.n ? L->starts.v[lo] : 0));
+}
+
+/* An IMPL edge's site narrowed to the trait's name when the site is an
+ * impl block; else the site itself (a derive, a method's name, an impl a
+ * macro wrote). */
+static query_site impl_site(req *q, const query_site *st)
+{
+	const char *rel = query_file_path(q->txn, st->file);
+	if (!*rel)
+		return *st;
+	const lsp_lines *L = lines_of(q, rel);
+	if (st->line >= L->starts.n || st->end_line >= L->starts.n)
+		return *st;
+	size_t from = L->starts.v[st->line] + st->col;
+	size_t end = L->starts.v[st->end_line] + st->end_col, a = 0, b = 0;
+	if (end > L->len)
+		end = L->len;
+	if (from >= end || !header_trait_name(L->text, from, end, &a, &b))
+		return *st;
+	query_site n = {.file = st->file};
+	graph_of(L, a, &n.line, &n.col);
+	graph_of(L, b, &n.end_line, &n.end_col);
+	return n;
+}
+
+static json_t *impl_site_loc(req *q, const query_site *st)
+{
+	query_site n = impl_site(q, st);
+	return site_loc(q, &n);
+}
+
+/* ---- location lists: by file, then position, each once ------------------------- */
+
+static void loc_key(json_t *l, const char **uri, json_int_t k[4])
+{
+	json_t *u = json_object_get(l, "uri"), *r = json_object_get(l, "range");
+	if (json_object_get(l, "targetUri")) { /* a LocationLink */
+		u = json_object_get(l, "targetUri");
+		r = json_object_get(l, "targetSelectionRange");
+	}
+	*uri = json_string_value(u) ? json_string_value(u) : "";
+	const char *side[2] = {"start", "end"};
+	for (int i = 0; i < 2; i++) {
+		json_t *p = json_object_get(r, side[i]);
+		k[2 * i] = json_integer_value(json_object_get(p, "line"));
+		k[2 * i + 1] = json_integer_value(json_object_get(p, "character"));
+	}
+}
+
+static int cmp_loc(const void *pa, const void *pb)
+{
+	const char *ua, *ub;
+	json_int_t ka[4], kb[4];
+	loc_key(*(json_t *const *)pa, &ua, ka);
+	loc_key(*(json_t *const *)pb, &ub, kb);
+	int c = strcmp(ua, ub);
+	if (c)
+		return c;
+	for (int i = 0; i < 4; i++)
+		if (ka[i] != kb[i])
+			return ka[i] < kb[i] ? -1 : 1;
+	return 0;
+}
+
+/* Sort a list of Locations (or LocationLinks) by URI and range, and drop
+ * repeats (a trait named by an impl is both used and implemented there).
+ * Steals arr; returns the sorted list. */
+static json_t *sorted_locations(json_t *arr)
+{
+	size_t n = json_array_size(arr);
+	json_t **v = pt_xmalloc((n ? n : 1) * sizeof *v), *out = json_array();
+	for (size_t i = 0; i < n; i++)
+		v[i] = json_array_get(arr, i);
+	qsort(v, n, sizeof *v, cmp_loc);
+	for (size_t i = 0; i < n; i++)
+		if (!i || cmp_loc(&v[i - 1], &v[i]) != 0)
+			json_array_append(out, v[i]);
+	free(v);
+	json_decref(arr);
+	return out;
 }
 
 /* ---- entities --------------------------------------------------------------- */
@@ -235,8 +461,8 @@ static json_t *entity_json(req *q, uint64_t id)
 	char hex[17];
 	hex_id(id, hex);
 	char *name = display_name(&e);
-	json_t *o = json_pack("{s:s,s:s,s:s,s:s}", "id", hex, "name", name, "kind",
-			      pt_kind_name(e.kind), "qualifiedName", e.qpath);
+	json_t *o = json_pack("{s:s,s:o,s:s,s:o}", "id", hex, "name", pt_json_bytes(name), "kind",
+			      pt_kind_name(e.kind), "qualifiedName", pt_json_bytes(e.qpath));
 	free(name);
 	const char *rel = query_file_path(q->txn, e.file);
 	if (*rel) {
@@ -250,31 +476,49 @@ static json_t *entity_json(req *q, uint64_t id)
 		free(uri);
 	}
 	if (*e.sig)
-		json_object_set_new(o, "signature", json_string(e.sig));
+		json_object_set_new(o, "signature", pt_json_bytes(e.sig));
 	if (e.flags & ENT_EXTERNAL)
 		json_object_set_new(o, "external", json_true());
 	return o;
 }
 
-static json_t *call_item(req *q, uint64_t id)
+/* A CallHierarchyItem or TypeHierarchyItem (the same fields) for id; data
+ * is the id. An entity outside the workspace is shown at `at`, where the
+ * code names it (NULL: not shown). */
+static json_t *hier_item(req *q, uint64_t id, const query_site *at)
 {
 	rec_entity e;
 	if (query_entity(q->txn, id, &e) != PT_OK)
 		return NULL;
 	const char *rel = query_file_path(q->txn, e.file);
-	if (!*rel)
+	const char *where = *rel ? rel : at ? query_file_path(q->txn, at->file) : "";
+	if (!*where)
 		return NULL;
-	char hex[17], *uri = lsp_root_file_uri(q->r, rel), *name = display_name(&e);
-	uint32_t n[4];
+	json_t *range, *sel;
+	if (*rel) {
+		uint32_t n[4];
+		sel_span(&e, n);
+		range = range_json(q, rel, e.sl, e.sc, e.el, e.ec);
+		sel = range_json(q, rel, n[0], n[1], n[2], n[3]);
+	} else {
+		range = range_json(q, where, at->line, at->col, at->end_line, at->end_col);
+		sel = json_deep_copy(range);
+	}
+	char hex[17], *uri = lsp_root_file_uri(q->r, where);
+	char *name = *rel ? display_name(&e) : pt_xstrdup(e.qpath);
 	hex_id(id, hex);
-	sel_span(&e, n);
-	json_t *o = json_pack("{s:s,s:i,s:s,s:s,s:o,s:o,s:s}", "name", name, "kind",
-			      symbol_kind(e.kind), "detail", *e.sig ? e.sig : e.qpath, "uri", uri,
-			      "range", range_json(q, rel, e.sl, e.sc, e.el, e.ec), "selectionRange",
-			      range_json(q, rel, n[0], n[1], n[2], n[3]), "data", hex);
+	json_t *o =
+		json_pack("{s:o,s:i,s:o,s:s,s:o,s:o,s:s}", "name", pt_json_bytes(name), "kind",
+			  symbol_kind(e.kind), "detail", pt_json_bytes(*e.sig ? e.sig : e.qpath),
+			  "uri", uri, "range", range, "selectionRange", sel, "data", hex);
 	free(uri);
 	free(name);
 	return o;
+}
+
+static json_t *call_item(req *q, uint64_t id)
+{
+	return hier_item(q, id, NULL);
 }
 
 /* ---- what is at the cursor ----------------------------------------------------- */
@@ -358,6 +602,56 @@ static void file_level_edges(req *q, uint32_t file, uint32_t l, uint32_t c, hit 
 	pt_vec_free(&all);
 }
 
+/* The cursor on the trait's name in an impl header: an impl's IMPL edge is
+ * written over the whole block, from its self type (which may live in
+ * another file), so it is found from the trait: the traits named as the
+ * word under the cursor, and among their impls the one whose header
+ * names it there. */
+static void impl_header_at(req *q, uint32_t file, uint32_t l, uint32_t c, hit *h)
+{
+	const char *rel = query_file_path(q->txn, file);
+	const lsp_lines *L = *rel ? lines_of(q, rel) : NULL;
+	if (!L || l >= L->starts.n)
+		return;
+	size_t a = L->starts.v[l] + c, b = a;
+	while (a > L->starts.v[l] && ident_char(L->text[a - 1]))
+		a--;
+	while (b < L->len && ident_char(L->text[b]))
+		b++;
+	if (a == b || b - a > 200)
+		return;
+	char word[201];
+	memcpy(word, L->text + a, b - a);
+	word[b - a] = 0;
+	query_ids ids = {0};
+	query_targets(q->txn, word, &ids);
+	for (size_t i = 0; i < ids.n && !h->n; i++) {
+		rec_entity t;
+		query_edges it;
+		rec_edge e;
+		if (query_entity(q->txn, ids.v[i], &t) != PT_OK || t.kind != PT_TRAIT)
+			continue;
+		query_edges_open(q->txn, ids.v[i], QUERY_IN, &it);
+		while (query_edges_next(&it, &e) && !h->n) {
+			query_site st = {e.file, e.sl, e.sc, e.el, e.ec}, n;
+			if (e.kind != REL_IMPL || (e.flags & EDGE_DERIVE) || e.file != file ||
+			    !holds(l, c, e.sl, e.sc, e.el, e.ec))
+				continue;
+			n = impl_site(q, &st);
+			if (n.line == l && n.col <= c && c <= n.end_col && n.end_line == l) {
+				h->ids[h->n++] = ids.v[i];
+				h->on_site = true;
+				h->site = e;
+				h->site.sl = n.line;
+				h->site.sc = n.col;
+				h->site.el = n.end_line;
+				h->site.ec = n.end_col;
+			}
+		}
+	}
+	pt_vec_free(&ids);
+}
+
 /* The entity the cursor designates: the target of the call, use or
  * derive under it, else the item whose name it is on. */
 static void symbol_at(req *q, uint32_t file, uint32_t l, uint32_t c, hit *h)
@@ -388,6 +682,8 @@ static void symbol_at(req *q, uint32_t file, uint32_t l, uint32_t c, hit *h)
 		x = e.parent;
 	}
 	file_level_edges(q, file, l, c, h, &best);
+	if (!h->n)
+		impl_header_at(q, file, l, c, h);
 }
 
 /* textDocument + position → root, transaction and the hit. */
@@ -491,7 +787,33 @@ json_t *lsp_req_definition(lsp_server *s, json_t *params, lsp_err *err)
 		json_decref(out);
 		return json_null();
 	}
-	return out;
+	return sorted_locations(out);
+}
+
+/* Where id is implemented: a trait's (or trait method's) impls at the
+ * trait's name in each header, and derives; a type's traits at their
+ * definitions when they are ours, else where the impl or derive names them. */
+static void append_implementations(req *q, uint64_t id, json_t *out)
+{
+	rec_entity t;
+	query_results res = {0};
+	if (query_entity(q->txn, id, &t) == PT_OK &&
+	    query_what_implements(q->txn, id, 0, &res) == PT_OK) {
+		bool is_trait = t.kind == PT_TRAIT || (t.kind == PT_METHOD);
+		for (size_t i = 0; i < res.items.n; i++) {
+			const query_item *it = &res.items.v[i];
+			const query_site *st = &res.sites.v[it->site_off];
+			rec_entity tr;
+			json_t *loc = NULL;
+			if (!is_trait && query_entity(q->txn, it->other, &tr) == PT_OK &&
+			    !(tr.flags & ENT_EXTERNAL))
+				loc = name_loc(q, &tr);
+			if (!loc)
+				loc = it->derive ? site_loc(q, st) : impl_site_loc(q, st);
+			append(out, loc);
+		}
+	}
+	query_results_free(&res);
 }
 
 json_t *lsp_req_implementation(lsp_server *s, json_t *params, lsp_err *err)
@@ -500,33 +822,30 @@ json_t *lsp_req_implementation(lsp_server *s, json_t *params, lsp_err *err)
 	req q;
 	hit h;
 	json_t *out = json_array();
-	if (at_cursor(&q, s, params, &h, NULL) && h.n) {
-		rec_entity t;
-		query_results res = {0};
-		if (query_entity(q.txn, h.ids[0], &t) == PT_OK &&
-		    query_what_implements(q.txn, h.ids[0], 0, &res) == PT_OK) {
-			bool is_trait = t.kind == PT_TRAIT || (t.kind == PT_METHOD);
-			for (size_t i = 0; i < res.items.n; i++) {
-				const query_item *it = &res.items.v[i];
-				rec_entity tr;
-				json_t *loc = NULL;
-				/* a type: the trait's definition when it is ours, else the impl */
-				if (!is_trait && query_entity(q.txn, it->other, &tr) == PT_OK &&
-				    !(tr.flags & ENT_EXTERNAL))
-					loc = name_loc(&q, &tr);
-				if (!loc)
-					loc = site_loc(&q, &res.sites.v[it->site_off]);
-				append(out, loc);
-			}
-		}
-		query_results_free(&res);
-	}
+	if (at_cursor(&q, s, params, &h, NULL) && h.n)
+		append_implementations(&q, h.ids[0], out);
 	req_end(&q);
 	if (!json_array_size(out)) {
 		json_decref(out);
 		return json_null();
 	}
-	return out;
+	return sorted_locations(out);
+}
+
+/* The sites of the incoming CALLS, USES and IMPL edges of id, each an
+ * impl's at the trait's name in its header. */
+static void append_references(req *q, uint64_t id, json_t *out)
+{
+	query_edges it;
+	rec_edge e;
+	query_edges_open(q->txn, id, QUERY_IN, &it);
+	while (query_edges_next(&it, &e)) {
+		if (e.kind != REL_CALLS && e.kind != REL_USES && e.kind != REL_IMPL)
+			continue;
+		query_site st = {e.file, e.sl, e.sc, e.el, e.ec};
+		bool impl = e.kind == REL_IMPL && !(e.flags & EDGE_DERIVE);
+		append(out, impl ? impl_site_loc(q, &st) : site_loc(q, &st));
+	}
 }
 
 json_t *lsp_req_references(lsp_server *s, json_t *params, lsp_err *err)
@@ -540,17 +859,13 @@ json_t *lsp_req_references(lsp_server *s, json_t *params, lsp_err *err)
 	if (at_cursor(&q, s, params, &h, NULL)) {
 		for (size_t k = 0; k < h.n; k++) {
 			rec_entity e;
-			query_results res = {0};
 			if (decl && query_entity(q.txn, h.ids[k], &e) == PT_OK)
 				append(out, name_loc(&q, &e));
-			query_references(q.txn, h.ids[k], 0, &res);
-			for (size_t i = 0; i < res.sites.n; i++)
-				append(out, site_loc(&q, &res.sites.v[i]));
-			query_results_free(&res);
+			append_references(&q, h.ids[k], out);
 		}
 	}
 	req_end(&q);
-	return out;
+	return sorted_locations(out);
 }
 
 json_t *lsp_req_hover(lsp_server *s, json_t *params, lsp_err *err)
@@ -565,20 +880,31 @@ json_t *lsp_req_hover(lsp_server *s, json_t *params, lsp_err *err)
 		pt_strbuf b = {0};
 		query_results callers = {0};
 		query_callers(q.txn, h.ids[0], 0, &callers);
-		if (*e.sig)
-			pt_strbuf_printf(&b, "```rust\n%s\n```\n\n", e.sig);
-		pt_strbuf_printf(&b, "%s `%s`", pt_kind_name(e.kind), e.qpath);
+		/* markdown: names and paths from the repository cannot close
+		 * their code span or block, nor add markup (core/escape.h) */
+		if (*e.sig) {
+			pt_esc_md_block(&b, "rust", e.sig);
+			pt_strbuf_adds(&b, "\n");
+		}
+		pt_strbuf_printf(&b, "%s ", pt_kind_name(e.kind));
+		pt_esc_md_code(&b, e.qpath);
 		const char *rel = query_file_path(q.txn, e.file);
-		if (*rel)
-			pt_strbuf_printf(&b, "  \ndefined in `%s:%u`", rel, e.sl + 1);
-		else
+		if (*rel) {
+			char *at = NULL;
+			if (asprintf(&at, "%s:%u", rel, e.sl + 1) < 0)
+				abort();
+			pt_strbuf_adds(&b, "  \ndefined in ");
+			pt_esc_md_code(&b, at);
+			free(at);
+		} else
 			pt_strbuf_adds(&b, "  \ndefined outside the workspace");
 		if (e.kind == PT_FUNCTION || e.kind == PT_METHOD)
 			pt_strbuf_printf(&b, "  \n%zu caller%s", callers.items.n,
 					 callers.items.n == 1 ? "" : "s");
 		if (h.n > 1)
 			pt_strbuf_printf(&b, "  \n(%zu candidates: the call is ambiguous)", h.n);
-		out = json_pack("{s:{s:s,s:s}}", "contents", "kind", "markdown", "value", b.buf);
+		out = json_pack("{s:{s:s,s:o}}", "contents", "kind", "markdown", "value",
+				pt_json_bytes(b.buf));
 		pt_strbuf_free(&b);
 		query_results_free(&callers);
 	}
@@ -690,11 +1016,12 @@ static json_t *doc_symbol(req *q, const char *rel, const rec_entity *e)
 	char *name = display_name(e);
 	uint32_t n[4];
 	sel_span(e, n);
-	json_t *o = json_pack("{s:s,s:i,s:o,s:o}", "name", name, "kind", symbol_kind(e->kind),
-			      "range", range_json(q, rel, e->sl, e->sc, e->el, e->ec),
-			      "selectionRange", range_json(q, rel, n[0], n[1], n[2], n[3]));
+	json_t *o = json_pack("{s:o,s:i,s:o,s:o}", "name", pt_json_bytes(name), "kind",
+			      symbol_kind(e->kind), "range",
+			      range_json(q, rel, e->sl, e->sc, e->el, e->ec), "selectionRange",
+			      range_json(q, rel, n[0], n[1], n[2], n[3]));
 	if (*e->sig)
-		json_object_set_new(o, "detail", json_string(e->sig));
+		json_object_set_new(o, "detail", pt_json_bytes(e->sig));
 	free(name);
 	return o;
 }
@@ -799,10 +1126,10 @@ json_t *lsp_req_workspace_symbol(lsp_server *s, json_t *params, lsp_err *err)
 			if (!loc)
 				continue;
 			char *name = display_name(&e);
-			json_t *o = json_pack("{s:s,s:i,s:o}", "name", name, "kind",
+			json_t *o = json_pack("{s:o,s:i,s:o}", "name", pt_json_bytes(name), "kind",
 					      symbol_kind(e.kind), "location", loc);
 			if (e.parent && query_entity(q.txn, e.parent, &p) == PT_OK)
-				json_object_set_new(o, "containerName", json_string(p.qpath));
+				json_object_set_new(o, "containerName", pt_json_bytes(p.qpath));
 			json_array_append_new(out, o);
 			free(name);
 		}
@@ -877,7 +1204,7 @@ json_t *lsp_req_blast_radius(lsp_server *s, json_t *params, lsp_err *err)
 		for (uint32_t k = 0; k < it->via_n; k++) {
 			rec_entity e;
 			if (query_entity(q.txn, res.via.v[it->via_off + k], &e) == PT_OK)
-				json_array_append_new(via, json_string(e.qpath));
+				json_array_append_new(via, pt_json_bytes(e.qpath));
 		}
 		json_object_set_new(o, "depth", json_integer(it->depth));
 		json_object_set_new(o, "relation", json_string(pt_rel_name(it->rel)));
@@ -1019,16 +1346,18 @@ json_t *lsp_req_stats(lsp_server *s, json_t *params, lsp_err *err)
 			store_stats_get(r->st, &st);
 		}
 		pthread_mutex_lock(&r->mu);
-		json_t *o = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:f,s:I,s:I,s:i}", "root",
-				      r->uri, "database", r->db, "state", state_name(r->state),
-				      "files", (json_int_t)files, "entities", (json_int_t)ents,
-				      "edges", (json_int_t)edges, "databaseBytes",
-				      (json_int_t)st.file_size, "lastUpdateMs",
-				      (double)r->last_update_us / 1000.0, "lastUpdateUnix",
-				      (json_int_t)last, "updates", (json_int_t)r->updates,
-				      "pendingUpdates", (int)r->queue.n + (r->busy ? 1 : 0));
+		json_t *o = json_pack(
+			"{s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:f,s:I,s:I,s:i}", "root", r->uri, "database",
+			r->db, "state", state_name(r->state), "files", (json_int_t)files,
+			"entities", (json_int_t)ents, "edges", (json_int_t)edges, "databaseBytes",
+			(json_int_t)st.file_size, "lastUpdateMs",
+			(double)r->last_update_us / 1000.0, "lastUpdateUnix", (json_int_t)last,
+			"updates", (json_int_t)r->updates, "pendingUpdates",
+			(int)(r->queue.n + r->retry.n) + (r->busy ? 1 : 0));
 		if (r->error)
-			json_object_set_new(o, "error", json_string(r->error));
+			json_object_set_new(o, "error", pt_json_bytes(r->error));
+		if (r->read_only)
+			json_object_set_new(o, "readOnly", json_true());
 		pthread_mutex_unlock(&r->mu);
 		json_array_append_new(roots, o);
 		tf += files;
@@ -1043,4 +1372,309 @@ json_t *lsp_req_stats(lsp_server *s, json_t *params, lsp_err *err)
 	return json_pack("{s:I,s:I,s:I,s:s,s:o,s:o}", "files", (json_int_t)tf, "entities",
 			 (json_int_t)te, "edges", (json_int_t)td, "positionEncoding",
 			 lsp_enc_name(s->enc), "roots", roots, "requests", reqs);
+}
+
+/* ---- type hierarchy ---------------------------------------------------------- *
+ *
+ * Traits: supertypes are the supertraits (bounds after `trait Name:` and
+ * `where Self:`), subtypes the types that implement the trait and the
+ * traits that have it as a supertrait. Types: supertypes are the traits
+ * they implement (derives too), no subtypes. A trait outside the
+ * workspace (std's) is shown where the impl, derive or bound names it. */
+
+static bool type_kind(int k)
+{
+	return k == PT_TRAIT || k == PT_STRUCT || k == PT_ENUM || k == PT_UNION ||
+	       k == PT_TYPE_ALIAS;
+}
+
+/* One step of the supertrait scan of a trait header (see in_supertraits). */
+typedef struct {
+	int depth;
+	bool in_where, pred_start, self_pred, bounds;
+} header_scan;
+
+/* Advance past one token at *p; false at the end of the header. */
+static bool header_step(const char *x, size_t end, size_t *p, header_scan *h)
+{
+	size_t a = *p, n = word_at(x, end, p);
+	if (n) {
+		if (h->depth == 0 && is_word(x, a, n, "where")) {
+			h->in_where = h->pred_start = true;
+			h->bounds = false;
+		} else if (h->depth == 0 && h->pred_start) {
+			h->pred_start = false;
+			h->self_pred = is_word(x, a, n, "Self");
+		}
+		return true;
+	}
+	char c = x[*p];
+	if (h->depth == 0 && (c == '{' || c == ';'))
+		return false;
+	if (c == ':' && *p + 1 < end && x[*p + 1] == ':')
+		(*p)++; /* a path's `::` */
+	else if (c == ':' && h->depth == 0)
+		h->bounds = !h->in_where || h->self_pred;
+	else if (c == ',' && h->depth == 0 && h->in_where) {
+		h->pred_start = true;
+		h->bounds = false;
+	} else if (c == '-' && *p + 1 < end && x[*p + 1] == '>')
+		(*p)++;
+	else if (c == '<' || c == '(' || c == '[')
+		h->depth++;
+	else if ((c == '>' || c == ')' || c == ']') && h->depth > 0)
+		h->depth--;
+	(*p)++;
+	return true;
+}
+
+/* Whether the USES site e of trait t names one of its supertraits. */
+static bool in_supertraits(req *q, const rec_entity *t, const rec_edge *e)
+{
+	const char *rel = query_file_path(q->txn, t->file);
+	if (t->kind != PT_TRAIT || !*rel || e->file != t->file)
+		return false;
+	const lsp_lines *L = lines_of(q, rel);
+	if (t->nel >= L->starts.n || e->sl >= L->starts.n)
+		return false;
+	const char *x = L->text;
+	size_t end = L->len, p = L->starts.v[t->nel] + t->nec, site = L->starts.v[e->sl] + e->sc;
+	if (site <= p || site >= end)
+		return false;
+	skip_blank(x, end, &p);
+	if (p < end && x[p] == '<')
+		skip_generics(x, end, &p);
+	header_scan h = {0};
+	for (;;) {
+		skip_blank(x, end, &p);
+		if (p >= site || p >= end || !header_step(x, end, &p, &h))
+			break;
+	}
+	return p == site && h.bounds && h.depth == 0;
+}
+
+/* Sort hierarchy items like locations (they have uri and range) and keep
+ * each once. Steals arr. */
+static json_t *sorted_items(json_t *arr)
+{
+	return sorted_locations(arr);
+}
+
+json_t *lsp_req_prepare_type_hierarchy(lsp_server *s, json_t *params, lsp_err *err)
+{
+	(void)err;
+	req q;
+	hit h;
+	json_t *out = json_array();
+	if (at_cursor(&q, s, params, &h, NULL)) {
+		query_site at = {h.site.file, h.site.sl, h.site.sc, h.site.el, h.site.ec};
+		for (size_t i = 0; i < h.n; i++) {
+			rec_entity e;
+			if (query_entity(q.txn, h.ids[i], &e) == PT_OK && type_kind(e.kind))
+				append(out, hier_item(&q, h.ids[i], h.on_site ? &at : NULL));
+		}
+	}
+	req_end(&q);
+	if (!json_array_size(out)) {
+		json_decref(out);
+		return json_null();
+	}
+	return out;
+}
+
+/* The item an IMPL edge's far end makes, shown where the edge names it. */
+static json_t *impl_edge_item(req *q, const rec_edge *e)
+{
+	query_site st = {e->file, e->sl, e->sc, e->el, e->ec};
+	query_site at = (e->flags & EDGE_DERIVE) ? st : impl_site(q, &st);
+	return hier_item(q, e->other, &at);
+}
+
+json_t *lsp_req_type_supertypes(lsp_server *s, json_t *params, lsp_err *err)
+{
+	(void)err;
+	req q;
+	uint64_t id;
+	rec_entity t;
+	json_t *out = json_array();
+	if (hierarchy_item(&q, s, params, &id) && query_entity(q.txn, id, &t) == PT_OK) {
+		query_edges it;
+		rec_edge e;
+		query_edges_open(q.txn, id, QUERY_OUT, &it);
+		while (query_edges_next(&it, &e)) {
+			query_site st = {e.file, e.sl, e.sc, e.el, e.ec};
+			if (t.kind == PT_TRAIT && e.kind == REL_USES && in_supertraits(&q, &t, &e))
+				append(out, hier_item(&q, e.other, &st));
+			else if (t.kind != PT_TRAIT && e.kind == REL_IMPL)
+				append(out, impl_edge_item(&q, &e));
+		}
+	}
+	req_end(&q);
+	return sorted_items(out);
+}
+
+json_t *lsp_req_type_subtypes(lsp_server *s, json_t *params, lsp_err *err)
+{
+	(void)err;
+	req q;
+	uint64_t id;
+	rec_entity t;
+	json_t *out = json_array();
+	if (hierarchy_item(&q, s, params, &id) && query_entity(q.txn, id, &t) == PT_OK &&
+	    t.kind == PT_TRAIT) {
+		query_edges it;
+		rec_edge e;
+		query_edges_open(q.txn, id, QUERY_IN, &it);
+		while (query_edges_next(&it, &e)) {
+			rec_entity from;
+			if (e.kind == REL_IMPL)
+				append(out, impl_edge_item(&q, &e));
+			else if (e.kind == REL_USES &&
+				 query_entity(q.txn, e.other, &from) == PT_OK &&
+				 in_supertraits(&q, &from, &e))
+				append(out, hier_item(&q, e.other, NULL));
+		}
+	}
+	req_end(&q);
+	return sorted_items(out);
+}
+
+/* ---- code lens ------------------------------------------------------------------- *
+ *
+ * textDocument/codeLens answers at once with one lens per function or
+ * method ("N callers") and per trait or type ("N implementations"), each
+ * without its command; codeLens/resolve counts, and gives the command
+ * parseltongue.showReferences [uri, position, locations] (the shape of
+ * rust-analyzer's showReferences: the clients show the locations as their
+ * references view does). */
+
+static const char *lens_kind(int k)
+{
+	if (k == PT_FUNCTION || k == PT_METHOD)
+		return "callers";
+	if (k == PT_TRAIT || k == PT_STRUCT || k == PT_ENUM || k == PT_UNION)
+		return "implementations";
+	return NULL;
+}
+
+json_t *lsp_req_code_lens(lsp_server *s, json_t *params, lsp_err *err)
+{
+	(void)err;
+	const char *uri =
+		json_string_value(json_object_get(json_object_get(params, "textDocument"), "uri"));
+	char *rel = NULL;
+	req q;
+	uint32_t file;
+	json_t *out = json_array();
+	memset(&q, 0, sizeof q);
+	if (atomic_load(&s->lens_on) && req_begin(&q, s, uri ? lsp_root_of(s, uri, &rel) : NULL) &&
+	    query_file_id(q.txn, rel, &file) == PT_OK) {
+		query_ids ids = {0};
+		query_file_entities(q.txn, file, &ids);
+		for (size_t i = 0; i < ids.n; i++) {
+			rec_entity e;
+			const char *what = NULL;
+			if (query_entity(q.txn, ids.v[i], &e) != PT_OK || e.file != file ||
+			    !(what = lens_kind(e.kind)))
+				continue;
+			char hex[17];
+			uint32_t n[4];
+			hex_id(ids.v[i], hex);
+			sel_span(&e, n);
+			json_array_append_new(
+				out, json_pack("{s:o,s:{s:s,s:s,s:s}}", "range",
+					       range_json(&q, rel, n[0], n[1], n[2], n[3]), "data",
+					       "id", hex, "uri", uri, "kind", what));
+		}
+		pt_vec_free(&ids);
+	}
+	req_end(&q);
+	free(rel);
+	return sorted_items(out);
+}
+
+json_t *lsp_req_code_lens_resolve(lsp_server *s, json_t *params, lsp_err *err)
+{
+	(void)err;
+	json_t *lens = json_is_object(params) ? json_deep_copy(params) : json_object();
+	json_t *data = json_object_get(params, "data");
+	const char *uri = json_string_value(json_object_get(data, "uri"));
+	const char *kind = json_string_value(json_object_get(data, "kind"));
+	bool callers = kind && strcmp(kind, "callers") == 0;
+	uint64_t id;
+	req q;
+	size_t n = 0;
+	json_t *locs = json_array();
+	memset(&q, 0, sizeof q);
+	if (uri && parse_hex_id(json_string_value(json_object_get(data, "id")), &id) &&
+	    req_begin(&q, s, lsp_root_of(s, uri, NULL))) {
+		if (callers) {
+			query_results res = {0};
+			query_callers(q.txn, id, 0, &res);
+			n = res.items.n;
+			for (size_t i = 0; i < res.sites.n; i++)
+				append(locs, site_loc(&q, &res.sites.v[i]));
+			query_results_free(&res);
+		} else {
+			append_implementations(&q, id, locs);
+			n = json_array_size(locs);
+		}
+	}
+	req_end(&q);
+	char title[64];
+	snprintf(title, sizeof title, "%zu %s%s", n, callers ? "caller" : "implementation",
+		 n == 1 ? "" : "s");
+	json_t *start = json_object_get(json_object_get(params, "range"), "start");
+	json_object_set_new(lens, "command",
+			    json_pack("{s:s,s:s,s:[s?,O?,o]}", "title", title, "command",
+				      "parseltongue.showReferences", "arguments", uri, start,
+				      sorted_locations(locs)));
+	return lens;
+}
+
+void lsp_codelens_refresh(lsp_server *s)
+{
+	if (s->cap_lens_refresh && atomic_load(&s->lens_on))
+		jrpc_request(s->out, "workspace/codeLens/refresh", NULL);
+}
+
+/* ---- document highlight ------------------------------------------------------------ */
+
+/* {range, kind} of a location (stolen) in the file asked about. */
+static void highlight(json_t *out, json_t *loc, int kind)
+{
+	if (loc)
+		json_array_append_new(out, json_pack("{s:O,s:i}", "range",
+						     json_object_get(loc, "range"), "kind", kind));
+	json_decref(loc);
+}
+
+json_t *lsp_req_document_highlight(lsp_server *s, json_t *params, lsp_err *err)
+{
+	(void)err;
+	req q;
+	hit h;
+	uint32_t file;
+	json_t *out = json_array();
+	if (at_cursor(&q, s, params, &h, &file)) {
+		for (size_t k = 0; k < h.n; k++) {
+			rec_entity e;
+			if (query_entity(q.txn, h.ids[k], &e) == PT_OK && e.file == file)
+				highlight(out, name_loc(&q, &e), 1 /* Text */);
+			query_edges it;
+			rec_edge x;
+			query_edges_open(q.txn, h.ids[k], QUERY_IN, &it);
+			while (query_edges_next(&it, &x)) {
+				query_site st = {x.file, x.sl, x.sc, x.el, x.ec};
+				bool impl = x.kind == REL_IMPL && !(x.flags & EDGE_DERIVE);
+				if (x.file != file || (x.kind != REL_CALLS && x.kind != REL_USES &&
+						       x.kind != REL_IMPL))
+					continue;
+				highlight(out, impl ? impl_site_loc(&q, &st) : site_loc(&q, &st),
+					  2 /* Read */);
+			}
+		}
+	}
+	req_end(&q);
+	return sorted_items(out);
 }

@@ -7,12 +7,14 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "../core/base.h"
+#include "../core/escape.h"
 
 #define BUF_SIZE        65536
 #define MAX_HEADER_LINE 8192
@@ -42,12 +44,16 @@ struct jrpc_reader {
 	char buf[BUF_SIZE];
 	size_t pos, len; /* unread bytes are buf[pos..len) */
 	int err;         /* sticky JRPC_EOF / JRPC_EIO once input ended */
+	/* for jrpc_reader_quiet_ns, read from other threads */
+	atomic_uint_fast64_t last_input_ns; /* when bytes last arrived */
+	atomic_bool partial;                /* a message is partly received */
 };
 
 jrpc_reader *jrpc_reader_new(int fd)
 {
 	jrpc_reader *r = pt_xcalloc(1, sizeof *r);
 	r->fd = fd;
+	atomic_store(&r->last_input_ns, pt_now_ns());
 	if (pipe2(r->stop, O_CLOEXEC | O_NONBLOCK) != 0)
 		r->stop[0] = r->stop[1] = -1;
 	return r;
@@ -70,7 +76,16 @@ void jrpc_reader_stop(jrpc_reader *self)
 		(void)!write(self->stop[1], "x", 1);
 }
 
-/* read(), unless a stop comes first (then 0, as at end of input). */
+uint64_t jrpc_reader_quiet_ns(jrpc_reader *self)
+{
+	if (atomic_load(&self->partial))
+		return 0;
+	uint64_t now = pt_now_ns(), last = atomic_load(&self->last_input_ns);
+	return now > last ? now - last : 0;
+}
+
+/* read(), unless a stop comes first (then 0, as at end of input). Bytes
+ * read belong to a message not yet complete until jrpc_read returns. */
 static ssize_t read_some(jrpc_reader *r, void *p, size_t n)
 {
 	struct pollfd fds[2] = {{r->fd, POLLIN, 0}, {r->stop[0], POLLIN, 0}};
@@ -82,7 +97,12 @@ static ssize_t read_some(jrpc_reader *r, void *p, size_t n)
 			return -1;
 		if (fds[1].revents)
 			return 0;
-		return read(r->fd, p, n);
+		ssize_t got = read(r->fd, p, n);
+		if (got > 0) {
+			atomic_store(&r->partial, true);
+			atomic_store(&r->last_input_ns, pt_now_ns());
+		}
+		return got;
 	}
 }
 
@@ -245,7 +265,17 @@ static int body(jrpc_reader *r, size_t n, char **out)
 	return 0;
 }
 
+static int jrpc_read_one(jrpc_reader *self, json_t **out, char *detail, size_t detail_size);
+
 int jrpc_read(jrpc_reader *self, json_t **out, char *detail, size_t detail_size)
+{
+	int rc = jrpc_read_one(self, out, detail, detail_size);
+	/* bytes left in the buffer are the start of the client's next message */
+	atomic_store(&self->partial, self->pos < self->len);
+	return rc;
+}
+
+static int jrpc_read_one(jrpc_reader *self, json_t **out, char *detail, size_t detail_size)
 {
 	size_t n = 0;
 	char *b = NULL;
@@ -276,8 +306,10 @@ int jrpc_read(jrpc_reader *self, json_t **out, char *detail, size_t detail_size)
 struct jrpc_writer {
 	int fd;
 	bool dead;
+	bool holding; /* keep messages with a method until jrpc_writer_release */
 	unsigned long next_id;
-	pthread_mutex_t mu;
+	PT_VEC(char *) held; /* their JSON texts, in order (owned) */
+	pthread_mutex_t mu;  /* guards everything above and the descriptor */
 };
 
 jrpc_writer *jrpc_writer_new(int fd)
@@ -292,6 +324,9 @@ void jrpc_writer_free(jrpc_writer *self)
 {
 	if (!self)
 		return;
+	for (size_t i = 0; i < self->held.n; i++)
+		free(self->held.v[i]);
+	pt_vec_free(&self->held);
 	pthread_mutex_destroy(&self->mu);
 	free(self);
 }
@@ -327,25 +362,68 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-int jrpc_send(jrpc_writer *self, json_t *msg)
+/* Frame and write one JSON text; under self->mu. */
+static int write_framed(jrpc_writer *self, const char *s)
 {
-	char *s = json_dumps(msg, JSON_COMPACT | JSON_ENCODE_ANY);
-	json_decref(msg);
-	if (!s)
+	if (self->dead)
 		return -1;
 	size_t n = strlen(s);
 	char head[64];
 	int hn = snprintf(head, sizeof head, "Content-Length: %zu\r\n\r\n", n);
+	int rc = write_all(self->fd, head, (size_t)hn) || write_all(self->fd, s, n) ? -1 : 0;
+	if (rc)
+		self->dead = true;
+	return rc;
+}
+
+int jrpc_send(jrpc_writer *self, json_t *msg)
+{
+	bool ours = json_object_get(msg, "method") != NULL;
+	/* strings may keep bytes that are not UTF-8 (core/escape.h: \udcHH) */
+	char *s = pt_json_dumps(msg, JSON_COMPACT | JSON_ENCODE_ANY);
+	json_decref(msg);
+	if (!s)
+		return -1;
 	pthread_mutex_lock(&self->mu);
-	int rc = -1;
-	if (!self->dead) {
-		rc = write_all(self->fd, head, (size_t)hn) || write_all(self->fd, s, n) ? -1 : 0;
-		if (rc)
-			self->dead = true;
+	int rc = 0;
+	if (ours && self->holding && !self->dead) {
+		pt_vec_push(&self->held, s);
+		s = NULL; /* kept */
+	} else {
+		rc = write_framed(self, s);
 	}
 	pthread_mutex_unlock(&self->mu);
 	free(s);
 	return rc;
+}
+
+void jrpc_writer_hold(jrpc_writer *self)
+{
+	pthread_mutex_lock(&self->mu);
+	self->holding = true;
+	pthread_mutex_unlock(&self->mu);
+}
+
+bool jrpc_writer_holding(jrpc_writer *self)
+{
+	pthread_mutex_lock(&self->mu);
+	bool h = self->holding;
+	pthread_mutex_unlock(&self->mu);
+	return h;
+}
+
+size_t jrpc_writer_release(jrpc_writer *self)
+{
+	pthread_mutex_lock(&self->mu);
+	size_t n = self->held.n;
+	for (size_t i = 0; i < n; i++) {
+		write_framed(self, self->held.v[i]);
+		free(self->held.v[i]);
+	}
+	pt_vec_clear(&self->held);
+	self->holding = false;
+	pthread_mutex_unlock(&self->mu);
+	return n;
 }
 
 static json_t *id_copy(const json_t *id)

@@ -17,7 +17,9 @@
 #define PT_LSP_JSONRPC_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define JRPC_MAX_BODY ((size_t)64 << 20)
 
@@ -62,6 +64,10 @@ void jrpc_reader_stop(jrpc_reader *self);
  * value; the caller checks it is an object). Otherwise *out is NULL.
  * detail (may be NULL) receives a short explanation for the log. */
 int jrpc_read(jrpc_reader *self, json_t **out, char *detail, size_t detail_size);
+/* From any thread: nanoseconds since input last arrived (since
+ * jrpc_reader_new when none has), or 0 while a message is partly
+ * received (the peer is still writing it). */
+uint64_t jrpc_reader_quiet_ns(jrpc_reader *self);
 
 typedef struct jrpc_writer jrpc_writer;
 
@@ -76,6 +82,15 @@ int jrpc_send(jrpc_writer *self, json_t *msg);
 int jrpc_reply(jrpc_writer *self, const json_t *id, json_t *result);
 /* An error response; id borrowed (NULL: null). */
 int jrpc_reply_error(jrpc_writer *self, const json_t *id, int code, const char *message);
+/* Holding: from jrpc_writer_hold on, the messages of our own (those with
+ * a "method": notifications and requests) are kept, in order, while
+ * responses are written at once; jrpc_writer_release writes what was kept
+ * (returns how many) and ends the hold. The server holds its own messages
+ * while a client may still be writing its first ones and unable to read
+ * them safely (lsp/README.md, "Start-up"). A dead descriptor drops them. */
+void jrpc_writer_hold(jrpc_writer *self);
+bool jrpc_writer_holding(jrpc_writer *self);
+size_t jrpc_writer_release(jrpc_writer *self);
 /* A notification; params stolen (NULL: omitted). */
 int jrpc_notify(jrpc_writer *self, const char *method, json_t *params);
 /* A request from the server to the client, with a fresh id ("pt/N");

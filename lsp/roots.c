@@ -26,6 +26,37 @@ static int hexval(int c)
 	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
+/* An absolute path with its `.`, `..` and empty segments resolved, as
+ * the file system would resolve them if no symlink were on the way
+ * (RFC 3986's remove_dot_segments: `..` at the top stays at the top).
+ * Symlinks are the indexer's business (graph/workspace.h). */
+static char *normalize(const char *path)
+{
+	pt_strbuf b = {0};
+	pt_strbuf_addc(&b, '/');
+	for (const char *p = path, *e; *p; p = *e ? e + 1 : e) {
+		e = strchrnul(p, '/');
+		size_t n = (size_t)(e - p);
+		if (n == 0 || (n == 1 && p[0] == '.'))
+			continue;
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			while (b.len > 1 && b.buf[b.len - 1] != '/')
+				b.len--;
+			if (b.len > 1)
+				b.len--; /* the '/' before the segment dropped */
+			b.buf[b.len] = 0;
+			continue;
+		}
+		if (b.len > 1)
+			pt_strbuf_addc(&b, '/');
+		pt_strbuf_add(&b, p, n);
+	}
+	return b.buf;
+}
+
+/* Percent-decoding comes first, then the segments: `%2e%2e%2f` is a `../`
+ * of the path the file system sees. A NUL (`%00`) would cut the path
+ * short in every system call: such a URI names no file. */
 char *lsp_uri_to_path(const char *uri)
 {
 	if (!uri || strncmp(uri, "file://", 7) != 0)
@@ -37,19 +68,21 @@ char *lsp_uri_to_path(const char *uri)
 			return NULL;
 	}
 	pt_strbuf b = {0};
+	bool nul = false;
 	for (; *p && *p != '?' && *p != '#'; p++) {
 		int h, l;
 		if (*p == '%' && (h = hexval((unsigned char)p[1])) >= 0 &&
 		    (l = hexval((unsigned char)p[2])) >= 0) {
+			nul |= h == 0 && l == 0;
 			pt_strbuf_addc(&b, (char)(h * 16 + l));
 			p += 2;
 		} else {
 			pt_strbuf_addc(&b, *p);
 		}
 	}
-	while (b.len > 1 && b.buf[b.len - 1] == '/')
-		b.buf[--b.len] = 0;
-	return b.buf ? b.buf : pt_xstrdup("/");
+	char *path = nul ? NULL : normalize(pt_strbuf_cstr(&b));
+	pt_strbuf_free(&b);
+	return path;
 }
 
 char *lsp_path_to_uri(const char *path)
@@ -101,7 +134,7 @@ static void *indexer_main(void *arg);
 
 /* ---- opening -------------------------------------------------------------------- */
 
-static store *open_db(lsp_server *s, const char *dir, char **why)
+static store *open_db(lsp_server *s, const char *dir, char **why, bool *read_only)
 {
 	store *st = NULL;
 	/* LMDB trusts its file: store_open first checks a data.mdb that
@@ -114,6 +147,19 @@ static store *open_db(lsp_server *s, const char *dir, char **why)
 		st = NULL;
 		store_remove(dir);
 		rc = store_open(dir, STORE_CREATE | STORE_NOSYNC, &st);
+	}
+	/* a database we may read but not write (a read-only mount, another
+	 * user's files) still answers, as the CLI's queries do */
+	if (rc == PT_EACCES && store_open(dir, STORE_RDONLY, &st) == PT_OK) {
+		pt_strbuf b = {0};
+		pt_strbuf_printf(&b,
+				 "database %s cannot be written: answering from it as it was last "
+				 "written; changes are not indexed",
+				 dir);
+		lsp_log(s, LSP_LOG_WARNING, "%s", b.buf);
+		*why = b.buf;
+		*read_only = true;
+		return st;
 	}
 	if (rc) {
 		pt_strbuf b = {0};
@@ -138,15 +184,19 @@ size_t lsp_roots_count(lsp_server *s)
 
 static char *folder_path(const char *uri_or_path, bool is_uri)
 {
-	char *path = is_uri        ? lsp_uri_to_path(uri_or_path)
-		     : uri_or_path ? pt_xstrdup(uri_or_path)
-				   : NULL;
-	if (!path || !*path) {
-		free(path);
+	if (is_uri)
+		return lsp_uri_to_path(uri_or_path);
+	/* rootPath: a path, made absolute as lsp_uri_to_path makes one */
+	if (!uri_or_path || !*uri_or_path)
 		return NULL;
-	}
-	while (strlen(path) > 1 && path[strlen(path) - 1] == '/')
-		path[strlen(path) - 1] = 0;
+	if (uri_or_path[0] == '/')
+		return normalize(uri_or_path);
+	char *cwd = getcwd(NULL, 0);
+	pt_strbuf b = {0};
+	pt_strbuf_printf(&b, "%s/%s", cwd ? cwd : "", uri_or_path);
+	char *path = normalize(b.buf);
+	pt_strbuf_free(&b);
+	free(cwd);
 	return path;
 }
 
@@ -188,8 +238,10 @@ static void open_root(lsp_server *s, lsp_root *r, size_t i, bool only)
 		lsp_log(s, LSP_LOG_ERROR, "%s", e.buf);
 		r->error = e.buf;
 		r->state = ROOT_FAILED;
-	} else if (!(r->st = open_db(s, r->db, &r->error))) {
+	} else if (!(r->st = open_db(s, r->db, &r->error, &r->read_only))) {
 		r->state = ROOT_FAILED;
+	} else if (r->read_only) {
+		r->state = ROOT_READY; /* as ready as it will be: nothing is indexed */
 	}
 	lsp_log(s, LSP_LOG_INFO, "workspace %s, database %s", r->path, r->db);
 }
@@ -252,9 +304,22 @@ void lsp_roots_open(lsp_server *s, json_t *params)
 	pt_vec_free(&paths);
 }
 
+/* Show the user msg (window/showMessage, a warning), once per episode:
+ * r->told is cleared when the trouble is over. */
+static void tell(lsp_root *r, const char *msg)
+{
+	if (r->told)
+		return;
+	r->told = true;
+	jrpc_notify(r->srv->out, "window/showMessage",
+		    json_pack("{s:i,s:o}", "type", LSP_LOG_WARNING, "message", pt_json_bytes(msg)));
+}
+
 static void start_root(lsp_root *r)
 {
-	if (!r->st || r->started)
+	if (r->read_only && r->error)
+		tell(r, r->error);
+	if (!r->st || r->read_only || r->started)
 		return;
 	lsp_root_queue(r, NULL, NULL, 0, false);
 	pthread_mutex_lock(&r->mu);
@@ -320,8 +385,14 @@ void lsp_roots_change(lsp_server *s, json_t *event)
 
 /* ---- the indexer ------------------------------------------------------------------ */
 
+/* A root whose database cannot be written has no indexer: its updates
+ * are dropped instead of piling up. */
 static void push_update(lsp_root *r, lsp_update u)
 {
+	if (!r->st || r->read_only) {
+		lsp_update_free(&u);
+		return;
+	}
 	pthread_mutex_lock(&r->mu);
 	pt_vec_push(&r->queue, u);
 	if (u.doc)
@@ -355,12 +426,7 @@ void lsp_root_queue(lsp_root *r, const char *rel, const char *text, size_t len, 
 			NULL,
 			0,
 			NULL};
-	pthread_mutex_lock(&r->mu);
-	pt_vec_push(&r->queue, u);
-	if (doc)
-		r->pending_docs++;
-	pthread_cond_broadcast(&r->cv);
-	pthread_mutex_unlock(&r->mu);
+	push_update(r, u);
 }
 
 __thread uint64_t lsp_settle_ns;
@@ -419,7 +485,7 @@ static void on_warn(void *ctx, const char *path, const char *what)
 	lsp_log(NULL, LSP_LOG_DEBUG, "%s: %s: %s", p->r->path, path, what);
 }
 
-static void full_index(lsp_root *r)
+static int full_index(lsp_root *r)
 {
 	lsp_server *s = r->srv;
 	progress p = {.r = r};
@@ -447,10 +513,7 @@ static void full_index(lsp_root *r)
 		else
 			pt_strbuf_printf(&b, "indexing %s failed: %s", r->path, pt_strerror(rc));
 		lsp_log(s, LSP_LOG_ERROR, "%s", b.buf);
-		pthread_mutex_lock(&r->mu);
-		free(r->error);
-		r->error = b.buf;
-		pthread_mutex_unlock(&r->mu);
+		pt_strbuf_free(&b);
 	} else {
 		lsp_log(s, LSP_LOG_INFO,
 			"%s: %u files (%u changed), %llu entities, %llu edges in %.3f s", r->path,
@@ -464,6 +527,7 @@ static void full_index(lsp_root *r)
 		jrpc_notify(s->out, "$/progress",
 			    json_pack("{s:s,s:{s:s,s:s}}", "token", p.token, "value", "kind", "end",
 				      "message", rc ? "failed" : "done"));
+	return rc;
 }
 
 /* The editor's buffers win over the disk: after a whole-workspace run,
@@ -503,11 +567,32 @@ static int update_file(lsp_root *r, lsp_update *u, index_report *rep)
 	return rc;
 }
 
-static void run_batch(lsp_root *r, lsp_update *u, size_t n, bool full)
+/* What a batch could not write: the updates to try again (owned), and
+ * the last failure's code. */
+typedef struct {
+	PT_VEC(lsp_update) kept;
+	int rc;
+} failed;
+
+/* Keep u (moved out of the batch) for a retry. */
+static void keep(failed *f, lsp_update *u, int rc)
+{
+	lsp_update k = *u;
+	k.doc = false; /* counted out of pending_docs with its batch already */
+	pt_vec_push(&f->kept, k);
+	*u = (lsp_update){0};
+	f->rc = rc;
+}
+
+static void run_batch(lsp_root *r, lsp_update *u, size_t n, bool full, failed *f)
 {
 	uint64_t t0 = pt_now_ns();
 	if (full) {
-		full_index(r);
+		int rc = full_index(r);
+		if (rc) {
+			lsp_update whole = {0}; /* rel NULL: the whole folder again */
+			keep(f, &whole, rc);
+		}
 		requeue_open_docs(r);
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -521,19 +606,74 @@ static void run_batch(lsp_root *r, lsp_update *u, size_t n, bool full)
 		index_report rep;
 		uint64_t t1 = pt_now_ns();
 		int rc = update_file(r, &u[i], &rep);
-		if (rc)
-			lsp_log(r->srv, LSP_LOG_WARNING, "re-indexing %s failed: %s", u[i].rel,
+		if (rc) {
+			lsp_log(NULL, LSP_LOG_WARNING,
+				"re-indexing %s failed: %s (kept, tried again)", u[i].rel,
 				pt_strerror(rc));
-		else
+			keep(f, &u[i], rc);
+		} else {
 			lsp_log(NULL, LSP_LOG_DEBUG, "%s: re-indexed from %s in %.1f ms (%s)",
 				u[i].rel, u[i].text ? "the buffer" : "disk",
 				(double)(pt_now_ns() - t1) / 1e6,
-				rep.fast_path ? "this file alone" : "whole graph");
+				rep.skipped     ? "not indexed: path too long"
+				: rep.fast_path ? "this file alone"
+						: "whole graph");
+		}
 	}
 	pthread_mutex_lock(&r->mu);
 	r->last_update_us = (pt_now_ns() - t0) / 1000;
 	r->updates++;
 	pthread_mutex_unlock(&r->mu);
+}
+
+#define RETRY_FIRST_MS 500u   /* the first retry of a failed write */
+#define RETRY_MAX_MS   15000u /* the back-off doubles up to this */
+
+/* After a batch (r->mu held): keep what failed, set the back-off and the
+ * state. A batch that wrote everything it had, with nothing else kept,
+ * ends the episode: the error goes and the state is ready again. */
+static void settle_failures(lsp_root *r, failed *f, bool retried)
+{
+	lsp_server *s = r->srv;
+	for (size_t i = 0; i < f->kept.n; i++)
+		pt_vec_push(&r->retry, f->kept.v[i]);
+	pt_vec_free(&f->kept);
+	if (!r->retry.n) {
+		if (r->retry_ms)
+			lsp_log(s, LSP_LOG_INFO, "%s: the changes kept are written now", r->path);
+		r->retry_ms = 0;
+		r->retry_at_ns = 0;
+		r->told = false;
+		free(r->error);
+		r->error = NULL;
+		r->state = ROOT_READY;
+		return;
+	}
+	if (f->rc)
+		r->retry_rc = f->rc;
+	/* the clock starts at the first failure and moves at each retry, not
+	 * at every edit meanwhile (typing would put the retry off forever) */
+	if (!r->retry_ms || retried) {
+		r->retry_ms = !r->retry_ms                     ? RETRY_FIRST_MS
+			      : r->retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS
+							       : r->retry_ms * 2;
+		r->retry_at_ns = pt_now_ns() + (uint64_t)r->retry_ms * 1000000u;
+	}
+	pt_strbuf b = {0};
+	size_t whole = 0;
+	for (size_t i = 0; i < r->retry.n; i++)
+		whole |= !r->retry.v[i].rel;
+	size_t files = r->retry.n - whole;
+	if (whole)
+		pt_strbuf_printf(&b, "indexing %s failed", r->path);
+	if (files)
+		pt_strbuf_printf(&b, "%s%zu change%s to %s not written", whole ? "; " : "", files,
+				 files == 1 ? "" : "s", r->path);
+	pt_strbuf_printf(&b, ": %s; trying again every %u s at most", pt_strerror(r->retry_rc),
+			 RETRY_MAX_MS / 1000);
+	free(r->error);
+	r->error = b.buf;
+	r->state = ROOT_FAILED; /* never ready while changes are missing */
 }
 
 #define DIAG_INTERVAL_NS 1000000000ull /* at most one publication a second */
@@ -566,9 +706,47 @@ static bool wait_work(lsp_root *r, uint64_t due_ns, bool *publish)
 	return !atomic_load(&s->quit);
 }
 
-/* Take the whole queue as one batch; the caller owns the array. */
-static lsp_update *take_batch(lsp_root *r, size_t *n, size_t *docs, bool *full)
+/* Whether the queue holds an update of rel (NULL: a whole-folder run). */
+static bool queued(const lsp_root *r, const char *rel)
 {
+	for (size_t i = 0; i < r->queue.n; i++)
+		if (!r->queue.v[i].rel || (rel && strcmp(r->queue.v[i].rel, rel) == 0))
+			return true;
+	return false;
+}
+
+/* The kept updates join the batch (before the queue: what is queued is
+ * newer) when their retry is due or a whole-folder run is queued; until
+ * then a queued update of the same file replaces its kept one. */
+static void merge_kept(lsp_root *r, bool due)
+{
+	size_t w = 0;
+	for (size_t i = 0; i < r->retry.n; i++) {
+		if (!due && r->retry.v[i].rel && queued(r, r->retry.v[i].rel))
+			lsp_update_free(&r->retry.v[i]);
+		else
+			r->retry.v[w++] = r->retry.v[i];
+	}
+	r->retry.n = w;
+	if (!due && !queued(r, NULL))
+		return;
+	for (size_t i = 0; i < r->retry.n; i++)
+		pt_vec_push(&r->queue, r->retry.v[i]);
+	if (r->retry.n) {
+		size_t k = r->retry.n, q = r->queue.n - k;
+		lsp_update *tmp = pt_xmalloc(k * sizeof *tmp);
+		memcpy(tmp, r->queue.v + q, k * sizeof *tmp);
+		memmove(r->queue.v + k, r->queue.v, q * sizeof *tmp);
+		memcpy(r->queue.v, tmp, k * sizeof *tmp);
+		free(tmp);
+	}
+	r->retry.n = 0;
+}
+
+/* Take the whole queue as one batch; the caller owns the array. */
+static lsp_update *take_batch(lsp_root *r, bool due, size_t *n, size_t *docs, bool *full)
+{
+	merge_kept(r, due);
 	lsp_update *batch = r->queue.v;
 	*n = r->queue.n;
 	*docs = 0;
@@ -586,6 +764,12 @@ static lsp_update *take_batch(lsp_root *r, size_t *n, size_t *docs, bool *full)
 	return batch;
 }
 
+/* The earlier of two deadlines, 0 meaning none. */
+static uint64_t earliest(uint64_t a, uint64_t b)
+{
+	return !a ? b : !b ? a : a < b ? a : b;
+}
+
 static void *indexer_main(void *arg)
 {
 	lsp_root *r = arg;
@@ -595,12 +779,13 @@ static void *indexer_main(void *arg)
 		bool publish, full;
 		size_t n, docs;
 		pthread_mutex_lock(&r->mu);
-		uint64_t wake = due && (!stamp_due || due < stamp_due) ? due : stamp_due;
+		uint64_t wake = earliest(earliest(due, stamp_due), r->retry_at_ns);
 		if (!wait_work(r, wake, &publish)) {
 			pthread_mutex_unlock(&r->mu);
 			break;
 		}
-		if (publish) {
+		bool retry = r->retry_at_ns && pt_now_ns() >= r->retry_at_ns;
+		if (publish && !retry) {
 			pthread_mutex_unlock(&r->mu);
 			uint64_t now = pt_now_ns();
 			if (stamp_due && now >= stamp_due) {
@@ -610,15 +795,17 @@ static void *indexer_main(void *arg)
 			}
 			if (due && now >= due) {
 				lsp_publish_diagnostics(s, r);
+				lsp_codelens_refresh(s);
 				last_pub = pt_now_ns();
 				due = 0;
 			}
 			continue;
 		}
-		lsp_update *batch = take_batch(r, &n, &docs, &full);
+		lsp_update *batch = take_batch(r, retry, &n, &docs, &full);
 		pthread_mutex_unlock(&r->mu);
 
-		run_batch(r, batch, n, full);
+		failed f = {0};
+		run_batch(r, batch, n, full, &f);
 		for (size_t i = 0; i < n; i++)
 			lsp_update_free(&batch[i]);
 		free(batch);
@@ -626,17 +813,24 @@ static void *indexer_main(void *arg)
 		pthread_mutex_lock(&r->mu);
 		r->busy = r->full_running = false;
 		r->pending_docs -= (uint32_t)docs;
-		if (r->state == ROOT_INDEXING)
-			r->state = r->error ? ROOT_FAILED : ROOT_READY;
+		bool was_told = r->told;
+		settle_failures(r, &f, retry);
+		bool tell_now = r->retry.n && !was_told;
 		bool idle = !r->queue.n;
 		pthread_cond_broadcast(&r->cv);
+		char *why = tell_now ? pt_xstrdup(r->error) : NULL;
 		pthread_mutex_unlock(&r->mu);
+		if (why)
+			tell(r, why); /* once per episode */
+		free(why);
 		stamp_due = pt_now_ns() + STAMP_DELAY_NS;
 		if (idle && !atomic_load(&s->quit))
 			lsp_refresh_pull_diagnostics(s, r);
-		/* diagnostics follow the graph, at most once a second while typing */
+		/* diagnostics and code lenses follow the graph, at most once a
+		 * second while typing */
 		if (idle && !atomic_load(&s->quit) && pt_now_ns() - last_pub >= DIAG_INTERVAL_NS) {
 			lsp_publish_diagnostics(s, r);
+			lsp_codelens_refresh(s);
 			last_pub = pt_now_ns();
 			due = 0;
 		} else if (idle) {
@@ -657,6 +851,9 @@ static void root_free(lsp_root *r)
 	for (size_t i = 0; i < r->queue.n; i++)
 		lsp_update_free(&r->queue.v[i]);
 	pt_vec_free(&r->queue);
+	for (size_t i = 0; i < r->retry.n; i++)
+		lsp_update_free(&r->retry.v[i]);
+	pt_vec_free(&r->retry);
 	for (size_t i = 0; i < r->diag.n; i++)
 		free(r->diag.v[i].uri);
 	pt_vec_free(&r->diag);

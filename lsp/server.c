@@ -17,6 +17,21 @@
 
 /* ---- logging ------------------------------------------------------------- */
 
+/* PARSELTONGUE_LSP_STDERR_LEVEL (error, warning, info, debug: the default):
+ * the least severe level written to stderr. Neovim logs a server's stderr
+ * as errors; its plugin sets warning, since info reaches the client through
+ * window/logMessage anyway. Set once in lsp_main, before any thread. */
+static int stderr_level = LSP_LOG_DEBUG;
+
+static int level_of(const char *name)
+{
+	const char *names[] = {"error", "warning", "info", "debug"};
+	for (int i = 0; name && i < 4; i++)
+		if (strcmp(name, names[i]) == 0)
+			return LSP_LOG_ERROR + i;
+	return LSP_LOG_DEBUG;
+}
+
 void lsp_log(lsp_server *s, int level, const char *fmt, ...)
 {
 	char msg[1024];
@@ -24,10 +39,11 @@ void lsp_log(lsp_server *s, int level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "parseltongue: %s\n", msg);
+	if (level <= stderr_level)
+		fprintf(stderr, "parseltongue: %s\n", msg);
 	if (s && s->out && level <= LSP_LOG_INFO)
 		jrpc_notify(s->out, "window/logMessage",
-			    json_pack("{s:i,s:s}", "type", level, "message", msg));
+			    json_pack("{s:i,s:o}", "type", level, "message", pt_json_bytes(msg)));
 }
 
 /* ---- the reader thread ---------------------------------------------------- */
@@ -182,6 +198,7 @@ static void read_client_caps(lsp_server *s, json_t *caps)
 	s->cap_hier_symbols =
 		path_bool(td, "documentSymbol", "hierarchicalDocumentSymbolSupport", NULL);
 	s->cap_link = path_bool(td, "definition", "linkSupport", NULL);
+	s->cap_lens_refresh = path_bool(ws, "codeLens", "refreshSupport", NULL);
 	/* the first encoding the client offers that we speak; utf-16 if none */
 	s->enc = LSP_UTF16;
 	json_t *encs = json_object_get(json_object_get(caps, "general"), "positionEncodings");
@@ -197,6 +214,81 @@ static void read_client_caps(lsp_server *s, json_t *caps)
 	}
 }
 
+/* ---- workspace/executeCommand ------------------------------------------------ *
+ *
+ * Each custom request is also a command of the same name, for clients that
+ * can run a server's commands but not send its own requests (code lenses,
+ * generic clients): arguments[0] is the request's params. */
+
+/* parseltongue/reindex: compare every folder with the disk again. */
+static json_t *h_reindex(lsp_server *s, json_t *params, lsp_err *err)
+{
+	(void)params;
+	(void)err;
+	for (size_t i = 0; i < s->roots.n; i++)
+		if (!atomic_load(&s->roots.v[i]->retired))
+			lsp_root_queue(s->roots.v[i], NULL, NULL, 0, false);
+	return NULL;
+}
+
+typedef struct {
+	const char *name;
+	lsp_handler *fn;
+} command;
+
+static const command commands[] = {
+	{"parseltongue/blastRadius", lsp_req_blast_radius},
+	{"parseltongue/whatImplements", lsp_req_what_implements},
+	{"parseltongue/findCycles", lsp_req_find_cycles},
+	{"parseltongue/generateContext", lsp_req_generate_context},
+	{"parseltongue/stats", lsp_req_stats},
+	{"parseltongue/reindex", h_reindex},
+};
+
+static json_t *h_execute_command(lsp_server *s, json_t *params, lsp_err *err)
+{
+	const char *name = json_string_value(json_object_get(params, "command"));
+	json_t *args = json_object_get(params, "arguments"), *a0 = json_array_get(args, 0);
+	/* a code lens clicked in a client that does not handle it itself:
+	 * the locations it would show */
+	if (name && strcmp(name, "parseltongue.showReferences") == 0) {
+		json_t *locs = json_array_get(args, 2);
+		return locs ? json_incref(locs) : NULL;
+	}
+	for (size_t i = 0; name && i < sizeof commands / sizeof *commands; i++) {
+		if (strcmp(commands[i].name, name) != 0)
+			continue;
+		json_t *p = json_is_object(a0) ? json_incref(a0) : json_object();
+		json_t *res = commands[i].fn(s, p, err);
+		json_decref(p);
+		return res;
+	}
+	err->code = JRPC_INVALID_PARAMS;
+	snprintf(err->msg, sizeof err->msg, "unknown command %s", name ? name : "(none)");
+	return NULL;
+}
+
+/* codeLens: false (initializationOptions), or settings
+ * {"parseltongue": {"codeLens": false | {"enable": false}}}; true/absent: on. */
+static void read_lens_setting(lsp_server *s, json_t *v)
+{
+	if (json_is_object(v))
+		v = json_object_get(v, "enable");
+	if (!json_is_boolean(v) || json_is_true(v) == atomic_load(&s->lens_on))
+		return;
+	atomic_store(&s->lens_on, json_is_true(v));
+	if (s->phase == 1 && s->cap_lens_refresh)
+		jrpc_request(s->out, "workspace/codeLens/refresh", NULL);
+}
+
+static json_t *h_did_change_configuration(lsp_server *s, json_t *params, lsp_err *err)
+{
+	(void)err;
+	json_t *pt = json_object_get(json_object_get(params, "settings"), "parseltongue");
+	read_lens_setting(s, json_object_get(pt, "codeLens"));
+	return NULL;
+}
+
 static json_t *server_caps(lsp_server *s)
 {
 	json_t *c = json_object();
@@ -204,10 +296,10 @@ static json_t *server_caps(lsp_server *s)
 	json_object_set_new(c, "textDocumentSync",
 			    json_pack("{s:b,s:i,s:{s:b}}", "openClose", 1, "change", 2, "save",
 				      "includeText", 0));
-	const char *on[] = {"definitionProvider",     "implementationProvider",
-			    "referencesProvider",     "callHierarchyProvider",
-			    "documentSymbolProvider", "workspaceSymbolProvider",
-			    "hoverProvider"};
+	const char *on[] = {
+		"definitionProvider",    "implementationProvider", "referencesProvider",
+		"callHierarchyProvider", "documentSymbolProvider", "workspaceSymbolProvider",
+		"hoverProvider",         "typeHierarchyProvider",  "documentHighlightProvider"};
 	for (size_t i = 0; i < sizeof on / sizeof *on; i++)
 		json_object_set_new(c, on[i], json_true());
 	json_object_set_new(c, "diagnosticProvider",
@@ -216,6 +308,11 @@ static json_t *server_caps(lsp_server *s)
 	json_object_set_new(c, "workspace",
 			    json_pack("{s:{s:b,s:b}}", "workspaceFolders", "supported", 1,
 				      "changeNotifications", 1));
+	json_object_set_new(c, "codeLensProvider", json_pack("{s:b}", "resolveProvider", 1));
+	json_t *cmds = json_array();
+	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+		json_array_append_new(cmds, json_string(commands[i].name));
+	json_object_set_new(c, "executeCommandProvider", json_pack("{s:o}", "commands", cmds));
 	json_object_set_new(c, "experimental",
 			    json_pack("{s:{s:b,s:b,s:b,s:b,s:b}}", "parseltongue", "blastRadius", 1,
 				      "whatImplements", 1, "findCycles", 1, "generateContext", 1,
@@ -281,8 +378,12 @@ static json_t *h_initialize(lsp_server *s, json_t *params, lsp_err *err)
 		watch_client(s, (pid_t)json_integer_value(pid));
 	read_client_caps(s, json_object_get(params, "capabilities"));
 	read_build(s, json_object_get(params, "initializationOptions"));
+	read_lens_setting(
+		s, json_object_get(json_object_get(params, "initializationOptions"), "codeLens"));
 	lsp_roots_open(s, params);
 	s->phase = 1;
+	if (s->hold_ms > 0)
+		jrpc_writer_hold(s->out);
 	return json_pack("{s:o,s:{s:s,s:s}}", "capabilities", server_caps(s), "serverInfo", "name",
 			 "parseltongue", "version", VERSION);
 }
@@ -441,7 +542,9 @@ static void restore_disk_versions(lsp_server *s)
 	for (size_t i = 0; i < n; i++) {
 		char *buf = NULL, *disk = NULL;
 		size_t blen = 0, dlen = 0;
-		if (lsp_docs_get(s->docs, uris[i], &buf, &blen, NULL))
+		/* only the files of a folder are read: a client opens anything */
+		if (lsp_root_of(s, uris[i], NULL) &&
+		    lsp_docs_get(s->docs, uris[i], &buf, &blen, NULL))
 			disk = lsp_disk_text(uris[i], &dlen);
 		if (buf && (!disk || dlen != blen || memcmp(buf, disk, blen) != 0))
 			reindex(s, uris[i], false);
@@ -525,6 +628,14 @@ static const route routes[] = {
 	{"textDocument/hover", lsp_req_hover, 0},
 	{"textDocument/diagnostic", lsp_req_document_diagnostic, 0},
 	{"workspace/diagnostic", lsp_req_workspace_diagnostic, 0},
+	{"workspace/didChangeConfiguration", h_did_change_configuration, NOTIFY},
+	{"workspace/executeCommand", h_execute_command, 0},
+	{"textDocument/prepareTypeHierarchy", lsp_req_prepare_type_hierarchy, 0},
+	{"typeHierarchy/supertypes", lsp_req_type_supertypes, 0},
+	{"typeHierarchy/subtypes", lsp_req_type_subtypes, 0},
+	{"textDocument/codeLens", lsp_req_code_lens, 0},
+	{"codeLens/resolve", lsp_req_code_lens_resolve, 0},
+	{"textDocument/documentHighlight", lsp_req_document_highlight, 0},
 	{"parseltongue/blastRadius", lsp_req_blast_radius, 0},
 	{"parseltongue/whatImplements", lsp_req_what_implements, 0},
 	{"parseltongue/findCycles", lsp_req_find_cycles, 0},
@@ -547,6 +658,40 @@ static void set_current(lsp_server *s, json_t *id)
 	s->current_id = id;
 	atomic_store(&s->cancelled, false);
 	pthread_mutex_unlock(&s->qmu);
+}
+
+/* ---- start-up: holding the server's own messages --------------------------- *
+ *
+ * A client answering `initialize` may go on writing for a while (Emacs'
+ * eglot writes `initialized` and a didOpen with each managed buffer's
+ * whole text from inside the process filter that read the answer). A
+ * message of ours that arrives meanwhile is read by a nested run of that
+ * filter, and jsonrpc.el up to 1.0.15 (Emacs 28) then loses its place in
+ * the stream for the rest of the session. So from the answer to
+ * `initialize` on, requests and notifications of ours (registrations,
+ * progress, diagnostics, logs) are held until the client has shown it is
+ * reading: a request of its own has been answered, or it has sent nothing
+ * for hold_ms with no message half-written. */
+
+static void release(lsp_server *s, const char *why)
+{
+	size_t n = jrpc_writer_release(s->out);
+	if (n)
+		lsp_log(NULL, LSP_LOG_DEBUG, "%zu messages held since initialize sent (%s)", n,
+			why);
+}
+
+/* The nanoseconds until the client will have been quiet for hold_ms
+ * (0: it has been, or nothing is held). */
+static uint64_t hold_left_ns(lsp_server *s)
+{
+	if (s->phase != 1 || !jrpc_writer_holding(s->out))
+		return 0;
+	uint64_t want = (uint64_t)s->hold_ms * 1000000u, quiet = jrpc_reader_quiet_ns(s->in);
+	if (quiet >= want)
+		return 0;
+	/* a message half-read: look again soon */
+	return quiet ? want - quiet : want / 4;
 }
 
 static void request(lsp_server *s, const char *method, json_t *id, json_t *params)
@@ -581,6 +726,8 @@ static void request(lsp_server *s, const char *method, json_t *id, json_t *param
 	} else {
 		jrpc_reply(s->out, id, res);
 	}
+	if (strcmp(method, "initialize") != 0 && jrpc_writer_holding(s->out))
+		release(s, "a request was answered");
 	set_current(s, NULL);
 	uint64_t now = pt_now_ns(), ms = (now - t0) / 1000000;
 	uint64_t total_ns = s->arrived_ns && s->arrived_ns <= t0 ? now - s->arrived_ns : now - t0;
@@ -591,7 +738,7 @@ static void request(lsp_server *s, const char *method, json_t *id, json_t *param
 	if (total_ns > 50000000ull)
 		atomic_fetch_add(&s->req_over_50ms, 1);
 	if (s->slow_ms >= 0 && total >= (uint64_t)s->slow_ms)
-		lsp_log(NULL, LSP_LOG_INFO,
+		lsp_log(s, LSP_LOG_INFO,
 			"slow request %s: %llu ms since it was read, %llu ms handling it "
 			"(%llu ms waiting for pending edits)",
 			method, (unsigned long long)total, (unsigned long long)ms,
@@ -610,15 +757,41 @@ static void notification(lsp_server *s, const char *method, json_t *params)
 	json_decref(r->fn(s, params, &err));
 	uint64_t ms = (pt_now_ns() - t0) / 1000000;
 	if (s->slow_ms >= 0 && ms >= (uint64_t)s->slow_ms)
-		lsp_log(NULL, LSP_LOG_INFO, "slow notification %s: %llu ms", method,
+		lsp_log(s, LSP_LOG_INFO, "slow notification %s: %llu ms", method,
 			(unsigned long long)ms);
 }
 
+static void deadline_after(struct timespec *t, uint64_t ns)
+{
+	clock_gettime(CLOCK_REALTIME, t);
+	uint64_t x = (uint64_t)t->tv_nsec + ns;
+	t->tv_sec += (time_t)(x / 1000000000u);
+	t->tv_nsec = (long)(x % 1000000000u);
+}
+
+/* The next message read (NULL at the end of input). While the server's
+ * own messages are held, waits at most until the client has been quiet
+ * long enough and then releases them. */
 static json_t *next_message(lsp_server *s)
 {
 	pthread_mutex_lock(&s->qmu);
-	while (!s->queue.n && !s->eof)
-		pthread_cond_wait(&s->qcv, &s->qmu);
+	while (!s->queue.n && !s->eof) {
+		uint64_t left = s->hold_ms > 0 ? hold_left_ns(s) : 0;
+		if (!left && s->hold_ms > 0 && s->phase == 1 && jrpc_writer_holding(s->out)) {
+			/* written without qmu: the reader must keep reading meanwhile */
+			pthread_mutex_unlock(&s->qmu);
+			release(s, "the client is quiet");
+			pthread_mutex_lock(&s->qmu);
+			continue;
+		}
+		if (!left) {
+			pthread_cond_wait(&s->qcv, &s->qmu);
+			continue;
+		}
+		struct timespec t;
+		deadline_after(&t, left);
+		pthread_cond_timedwait(&s->qcv, &s->qmu, &t);
+	}
 	json_t *m = NULL;
 	if (s->queue.n) {
 		m = s->queue.v[0].msg;
@@ -640,7 +813,10 @@ static int dispatch(lsp_server *s, json_t *m)
 		jrpc_reply_error(s->out, id, JRPC_INVALID_REQUEST, "a request needs a method");
 	} else if (strcmp(method, "exit") == 0) {
 		return s->phase == 2 ? 0 : 1;
-	} else if (id && !json_is_null(id)) {
+	} else if (id) {
+		/* a request id is a number or a string; anything else (null too,
+		 * which JSON-RPC reserves for replies to unreadable requests) is
+		 * answered with an error whose id is null */
 		if (!json_is_integer(id) && !json_is_string(id))
 			jrpc_reply_error(s->out, NULL, JRPC_INVALID_REQUEST,
 					 "a request id is a number or a string");
@@ -727,6 +903,7 @@ int lsp_main(int argc, char **argv)
 {
 	lsp_server *s = pt_xcalloc(1, sizeof *s);
 	s->enc = LSP_UTF16;
+	atomic_store(&s->lens_on, true);
 	pthread_mutex_init(&s->qmu, NULL);
 	pthread_cond_init(&s->qcv, NULL);
 	pthread_mutex_init(&s->diag_mu, NULL);
@@ -736,6 +913,9 @@ int lsp_main(int argc, char **argv)
 	s->settle_ms = ms && *ms ? atoi(ms) : 30;
 	const char *slow = getenv("PARSELTONGUE_LSP_SLOW_MS");
 	s->slow_ms = slow && *slow ? atoi(slow) : 100;
+	stderr_level = level_of(getenv("PARSELTONGUE_LSP_STDERR_LEVEL"));
+	const char *hold = getenv("PARSELTONGUE_LSP_HOLD_MS");
+	s->hold_ms = hold && *hold ? atoi(hold) : 500;
 	if (parse_args(s, argc, argv)) {
 		server_free(s);
 		return 1;

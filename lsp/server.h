@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "../core/escape.h"
 #include "../graph/query.h"
 #include "../graph/tree.h"
 #include "../graph/workspace.h"
@@ -49,10 +50,11 @@ typedef struct {
 } lsp_update;
 
 typedef struct {
-	char *path;                    /* folder, no trailing '/' */
-	char *uri;                     /* its file:// URI, no trailing '/' */
-	char *db;                      /* database directory */
-	store *st;                     /* NULL when the database could not be opened */
+	char *path;     /* folder, no trailing '/' */
+	char *uri;      /* its file:// URI, no trailing '/' */
+	char *db;       /* database directory */
+	store *st;      /* NULL when the database could not be opened */
+	bool read_only; /* st could be opened for reading only: answers, no indexer */
 	struct index_session *session; /* the indexer thread's in-memory resolution */
 	lsp_server *srv;
 	pthread_t thread;
@@ -69,6 +71,15 @@ typedef struct {
 	uint64_t last_update_us, updates;
 	uint64_t indexed_files, last_full_ms;
 	char *error; /* why the database or the index failed */
+	/* Updates whose write failed (a full disk, ...), tried again with a
+	 * back-off until they are written; a whole-folder run that failed is
+	 * kept as an update with rel NULL. While any is kept the state is
+	 * ROOT_FAILED, never ROOT_READY: the graph lacks those changes. */
+	PT_VEC(lsp_update) retry;
+	uint32_t retry_ms;    /* the current back-off (0: nothing kept) */
+	int retry_rc;         /* why the last write failed (PT_*) */
+	uint64_t retry_at_ns; /* when the next try is due */
+	bool told;            /* the user was shown the current failure */
 	/* uris that carry reported cycle diagnostics, with a hash of what
 	 * was last sent for each (pushes skip what did not change); under
 	 * the server's diag_mu */
@@ -99,13 +110,18 @@ struct lsp_server {
 	bool test_mode; /* PARSELTONGUE_LSP_TEST=1: test-only methods */
 	int settle_ms;  /* PARSELTONGUE_LSP_SETTLE_MS, default 30 */
 	int slow_ms;    /* PARSELTONGUE_LSP_SLOW_MS (default 100, -1 off): log slower messages */
+	/* PARSELTONGUE_LSP_HOLD_MS (default 500, 0 off): after answering
+	 * initialize, the server's own messages wait until the client is
+	 * quiet this long or has a request answered (README "Start-up") */
+	int hold_ms;
 	/* client capabilities */
 	bool cap_progress, cap_watch_dynamic, cap_pull_diag, cap_diag_refresh, cap_hier_symbols;
-	bool cap_link;
 	/* initializationOptions' build (target, cfg, features): what the
 	 * roots' full index describes; build_set when the client gave any */
 	pt_build build;
 	bool build_set;
+	bool cap_link, cap_lens_refresh;
+	atomic_bool lens_on; /* code lenses (initializationOptions / settings: codeLens) */
 	/* the reader → dispatcher queue */
 	pthread_mutex_t qmu;
 	pthread_cond_t qcv;
@@ -155,10 +171,15 @@ bool lsp_is_cancelled(lsp_server *s);
 int lsp_server_handle(lsp_server *s, int rc, json_t *msg, const char *why);
 
 /* roots.c: URIs and workspace folders */
-char *lsp_uri_to_path(const char *uri);  /* caller frees; NULL if not file:// */
+/* The absolute path a file: URI names, percent-decoded then with `.`,
+ * `..` and empty segments resolved (caller frees); NULL if not file:// or
+ * if it holds a NUL. */
+char *lsp_uri_to_path(const char *uri);
 char *lsp_path_to_uri(const char *path); /* caller frees */
-/* The (active) root holding uri, and the path relative to it (caller
- * frees). From any thread. */
+/* The (active) root holding uri (after lsp_uri_to_path: a URI that climbs
+ * out of every folder has none), and the path relative to it (caller
+ * frees). Every path a client names goes through here before it is read
+ * or indexed. From any thread. */
 lsp_root *lsp_root_of(lsp_server *s, const char *uri, char **rel);
 char *lsp_root_file_uri(const lsp_root *r, const char *rel); /* caller frees */
 
@@ -221,6 +242,15 @@ json_t *lsp_req_what_implements(lsp_server *s, json_t *params, lsp_err *err);
 json_t *lsp_req_find_cycles(lsp_server *s, json_t *params, lsp_err *err);
 json_t *lsp_req_generate_context(lsp_server *s, json_t *params, lsp_err *err);
 json_t *lsp_req_stats(lsp_server *s, json_t *params, lsp_err *err);
+json_t *lsp_req_prepare_type_hierarchy(lsp_server *s, json_t *params, lsp_err *err);
+json_t *lsp_req_type_supertypes(lsp_server *s, json_t *params, lsp_err *err);
+json_t *lsp_req_type_subtypes(lsp_server *s, json_t *params, lsp_err *err);
+json_t *lsp_req_code_lens(lsp_server *s, json_t *params, lsp_err *err);
+json_t *lsp_req_code_lens_resolve(lsp_server *s, json_t *params, lsp_err *err);
+json_t *lsp_req_document_highlight(lsp_server *s, json_t *params, lsp_err *err);
+/* After the graph changed: ask the client to re-request its code lenses
+ * (when it can, and lenses are on). Any thread. */
+void lsp_codelens_refresh(lsp_server *s);
 
 /* diagnostics.c */
 /* Cycle diagnostics of r: uri → Diagnostic[] (a new object); ranges in

@@ -11,9 +11,21 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "../core/base.h"
 #include "../core/error.h"
+#include "store.h"
+
+/* The key of an entity name in TBL_NAMES: its first STORE_MAX_KEY bytes.
+ * Rust puts no limit on an identifier's length and LMDB does on a key's,
+ * so a longer name shares its key with the names that begin the same way;
+ * a lookup of such a name compares the entities' full names. */
+static inline size_t rec_name_key_len(const char *name)
+{
+	size_t n = strlen(name);
+	return n > STORE_MAX_KEY ? STORE_MAX_KEY : n;
+}
 
 /* TBL_FILES value: 48 bytes. */
 enum {

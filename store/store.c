@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
@@ -26,7 +27,7 @@
 
 #define INITIAL_MAP (1ull << 30)
 #define MAX_DBS     16
-#define MAX_KEY     511
+#define MAX_KEY     STORE_MAX_KEY
 
 struct store {
 	MDB_env *env;
@@ -176,6 +177,35 @@ static int mkdir_p(const char *path)
 	return e;
 }
 
+/* A database directory the store creates holds a .gitignore that ignores
+ * everything in it, as other tools do in their cache folders: otherwise
+ * <workspace>/.cache/parseltongue shows as untracked in `git status`.
+ * store_remove takes it away again only when it is still this text. */
+static const char GITIGNORE[] = "# Created by parseltongue: a database, nothing to track.\n*\n";
+
+static void write_gitignore(const char *dir)
+{
+	char *p = join(dir, ".gitignore");
+	int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	/* best effort: a database works without it */
+	if (fd >= 0) {
+		(void)!write(fd, GITIGNORE, sizeof GITIGNORE - 1);
+		close(fd);
+	}
+	free(p);
+}
+
+static void remove_gitignore(const char *dir)
+{
+	char *p = join(dir, ".gitignore");
+	size_t n = 0;
+	char *text = pt_read_file(p, &n);
+	if (text && n == sizeof GITIGNORE - 1 && memcmp(text, GITIGNORE, n) == 0)
+		unlink(p);
+	free(text);
+	free(p);
+}
+
 /* Make sure dir is a directory we may use. Something other than a
  * directory in the way (a file, or a file as a parent) is EACCES: it
  * cannot be used, which is not the same as "no database yet". */
@@ -191,6 +221,7 @@ static int prepare_dir(const char *dir, unsigned flags)
 		int e = mkdir_p(dir);
 		if (e)
 			return e == EEXIST ? PT_EACCES : err(e);
+		write_gitignore(dir);
 		if (stat(dir, &st) != 0)
 			return err(errno);
 	}
@@ -471,6 +502,29 @@ void store_close(store *self)
 	pthread_rwlock_destroy(&self->remap);
 	free(self->dir);
 	free(self);
+}
+
+void store_release_map(store *self)
+{
+	/* LMDB tells the map's address only for MDB_FIXEDMAP: the mapping of
+	 * data.mdb is found in /proc/self/maps by its inode */
+	char path[4096], line[4608];
+	struct stat st;
+	if (!self || snprintf(path, sizeof path, "%s/data.mdb", self->dir) >= (int)sizeof path ||
+	    stat(path, &st) != 0)
+		return;
+	FILE *f = fopen("/proc/self/maps", "re");
+	if (!f)
+		return;
+	pthread_rwlock_rdlock(&self->remap);
+	while (fgets(line, sizeof line, f)) {
+		unsigned long lo, hi, ino;
+		if (sscanf(line, "%lx-%lx %*s %*s %*s %lu", &lo, &hi, &ino) == 3 &&
+		    ino == (unsigned long)st.st_ino && strstr(line, "data.mdb"))
+			madvise((void *)lo, hi - lo, MADV_DONTNEED);
+	}
+	pthread_rwlock_unlock(&self->remap);
+	fclose(f);
 }
 
 const char *store_dir(const store *self)
@@ -1055,7 +1109,13 @@ int store_remove(const char *dir)
 			rc = err(errno);
 		free(p);
 	}
-	if (!rc && rmdir(dir) != 0 && errno != ENOTEMPTY && errno != EEXIST)
+	remove_gitignore(dir);
+	/* The directory goes too when it can: not when other files are in it,
+	 * nor when dir is a symlink to it (ENOTDIR: the link and its target
+	 * stay) or names the current one (`.`: EINVAL) or a mount point
+	 * (EBUSY). The database is removed all the same. */
+	if (!rc && rmdir(dir) != 0 && errno != ENOTEMPTY && errno != EEXIST && errno != ENOTDIR &&
+	    errno != EINVAL && errno != EBUSY)
 		rc = err(errno);
 	return rc;
 }

@@ -23,7 +23,10 @@
 /* Every function that returns a status returns PT_OK or a PT_* code of
  * core/error.h (LMDB's and the system's codes are translated in one place). */
 
-/* Tables. Keys are at most 511 bytes. */
+/* Tables. Keys are at most STORE_MAX_KEY bytes (LMDB's limit): a longer
+ * one is refused with PT_EINVAL, so callers keep theirs within it. */
+#define STORE_MAX_KEY 511
+
 typedef enum {
 	TBL_META,     /* string key → value (schema, root, counters)            */
 	TBL_FILES,    /* workspace-relative path → rec_file                      */
@@ -49,7 +52,8 @@ typedef struct {
 
 enum {
 	STORE_RDONLY = 1u << 0,  /* open read-only; never creates */
-	STORE_CREATE = 1u << 1,  /* create the directory (mkdir -p) if missing */
+	STORE_CREATE = 1u << 1,  /* create the directory (mkdir -p) if missing, with a
+				  * .gitignore of `*` in it (git leaves it untracked) */
 	STORE_NOSYNC = 1u << 2,  /* MDB_NOMETASYNC: per-edit commits */
 	STORE_NOCHECK = 1u << 3, /* skip the check of a data.mdb changed behind our back */
 };
@@ -69,6 +73,12 @@ int store_grow(store *self);
 /* For tests: set the map size (no transaction open). LMDB raises a size
  * below the pages already in use to that minimum. */
 int store_set_mapsize(store *self, uint64_t bytes);
+/* Give back the pages of the map this process has read: they leave its
+ * page tables (and its resident and private memory) but stay in the page
+ * cache, where the next read finds them again. For a long-lived reader
+ * between requests. Call with no transaction of this process open. The
+ * map is never written through (no MDB_WRITEMAP), so nothing is lost. */
+void store_release_map(store *self);
 
 int store_txn_begin(store *self, bool write, store_txn **out);
 int store_txn_commit(store_txn *txn); /* frees txn in all cases */
@@ -127,7 +137,9 @@ int store_restore(const char *dir, const char *path);
 /* In-place compaction: snapshot to a temp file, then rename over data.mdb.
  * The store must be closed; dir is its directory. */
 int store_compact(const char *dir, uint64_t *before, uint64_t *after);
-/* Remove the database files in dir (and the directory if then empty). */
+/* Remove the database files in dir, and the .gitignore store_open wrote
+ * (not another one), and the directory if then empty and removable (a
+ * symlinked directory, `.` or a mount point stays). */
 int store_remove(const char *dir);
 /* Read every page of the database in dir, in a child process: LMDB
  * trusts its file, so a scribbled data.mdb can crash whatever reads it

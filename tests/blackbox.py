@@ -823,6 +823,30 @@ def flatten(d, prefix=""):
         yield prefix, d
 
 
+def git_status_check(R, tmp):
+    """The default database folder, <workspace>/.cache/parseltongue, holds a
+    .gitignore of `*` from its creation: `git status` of a repository where
+    onboard ran shows nothing new (nor does `storage clean` leave the folder)."""
+    if shutil.which("git") is None:
+        R.check("cli/gitignore", False, "git is not installed")
+        return
+    work = os.path.join(tmp, "gitws")
+    shutil.copytree(os.path.join(FIXTURES, "lsp1"), work)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=main"]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "fixture"]):
+        subprocess.run(git + args, cwd=work, check=True, capture_output=True)
+    rc, out, err = R.run(["onboard", "."], cwd=work, timeout=ONBOARD_TIMEOUT)
+    st = subprocess.run(git + ["status", "--porcelain", "--untracked-files=all"], cwd=work,
+                        capture_output=True, text=True).stdout
+    gi = os.path.join(work, ".cache", "parseltongue", ".gitignore")
+    R.check("cli/gitignore", rc == 0 and st == "" and os.path.exists(gi) and "*" in open(gi).read().split("\n"),
+            "after onboard, git status should show nothing: the database folder has a .gitignore of `*`",
+            ["git status: " + repr(st), "stderr: " + short(err)])
+    rc, out, err = R.run(["storage", "clean"], cwd=work)
+    R.check("cli/gitignore-clean", rc == 0 and not os.path.exists(os.path.join(work, ".cache", "parseltongue")),
+            "storage clean removes the database folder, .gitignore included", ["stderr: " + short(err)])
+
+
 def main():
     argv = sys.argv[1:]
     if not argv:
@@ -850,6 +874,7 @@ def main():
                     ["stderr: " + short(err)])
             if only is None or only.startswith("cli"):
                 cli_checks(R, tmp, ws_tree, ws_db)
+                git_status_check(R, tmp)
         fixture_run(R, tmp, "loose")
         b_tree, b_db, ok, b_err = fixture_run(R, tmp, "broken")
         if ok and (only is None or "broken" in only):

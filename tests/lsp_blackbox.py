@@ -823,6 +823,238 @@ def test_build_options(tmp):
     c.request("shutdown")
     c.notify("exit")
     check("build options: exits 0", c.exit_code() == 0)
+# tests/fixtures/lsp3, by hand (0-based lines, utf-8 = utf-16 here: ASCII only):
+#   lib.rs  4 `pub trait Named {` (name 10..15)       8 `pub trait Shape: Named + fmt::Debug {` (Named 17..22)
+#          13 `pub struct Square {` (12..18)          17 `impl Named for Square {` (Named 5..10)
+#          23 `impl Shape for Square {` (Shape 5..10) 29 `pub struct Wrapper<'a, F> {` (11..18)
+#          33 `impl<'a, F: Fn(u8) -> u8> fmt::Display for Wrapper<'a, F> {` (Display 31..38)
+#          39 `impl<'a, F> Named` / 40 `    for Wrapper<'a, F>` (Named 12..17)
+#          12 `#[derive(Debug, Clone)]`
+#   shapes.rs 0 `use crate::{Named, Shape};` (Named 12..17)   7 `impl Named for Circle {` (5..10)
+#            13 `impl Shape for Circle {` (5..10)            3 `pub struct Circle {` (11..17)
+
+
+def flat(locs):
+    """(basename, start line, start char, end line, end char) of each location, in the order given."""
+    return [(os.path.basename(l["uri"]), l["range"]["start"]["line"], l["range"]["start"]["character"],
+             l["range"]["end"]["line"], l["range"]["end"]["character"]) for l in (locs or [])]
+
+
+def test_impl_sites(work):
+    """References and implementations at impl sites point at the trait's name in the
+    header (generics with `->`, lifetimes, a path, a header over two lines), sorted by
+    file and position."""
+    lib = uri_of(work + "/src/lib.rs")
+    c = Client()
+    c.request("initialize", init_params([work], encodings=["utf-8"]))
+    c.notify("initialized", {})
+    wait_ready(c)
+    refs = c.result("textDocument/references", at(lib, 4, 12, context={"includeDeclaration": False}))
+    check("references of a trait: the trait's name in each impl header and use, sorted",
+          flat(refs) == [("lib.rs", 8, 17, 8, 22), ("lib.rs", 17, 5, 17, 10), ("lib.rs", 39, 12, 39, 17),
+                         ("shapes.rs", 0, 12, 0, 17), ("shapes.rs", 7, 5, 7, 10)], flat(refs))
+    impls = c.result("textDocument/implementation", at(lib, 4, 12))
+    check("implementations of a trait: the trait's name in each impl header, sorted",
+          flat(impls) == [("lib.rs", 17, 5, 17, 10), ("lib.rs", 39, 12, 39, 17), ("shapes.rs", 7, 5, 7, 10)],
+          flat(impls))
+    impls = c.result("textDocument/implementation", at(lib, 29, 13))
+    check("implementations of a type: its traits (ours at their definition, std's at `Display` in the header)",
+          flat(impls) == [("lib.rs", 4, 10, 4, 15), ("lib.rs", 33, 31, 33, 38)], flat(impls))
+    c.request("shutdown")
+    c.notify("exit")
+    check("impl sites: exit code 0", c.exit_code() == 0)
+
+
+def test_lsp3_features(work):
+    """Type hierarchy, code lens (lazy resolve, refresh after an edit, the setting),
+    documentHighlight and workspace/executeCommand, on lsp3 (expectations above)."""
+    lib, shapes = uri_of(work + "/src/lib.rs"), uri_of(work + "/src/shapes.rs")
+    c = Client()
+    r = c.request("initialize", init_params([work], encodings=["utf-8"],
+                                            extra_caps={"workspace": {"codeLens": {"refreshSupport": True}}}))
+    caps = (r or {}).get("result", {}).get("capabilities", {})
+    check("capabilities: type hierarchy, highlight, code lens with resolve",
+          caps.get("typeHierarchyProvider") is True and caps.get("documentHighlightProvider") is True and
+          caps.get("codeLensProvider") == {"resolveProvider": True}, caps)
+    cmds = caps.get("executeCommandProvider", {}).get("commands", [])
+    check("executeCommandProvider: the custom requests and reindex",
+          sorted(cmds) == sorted(["parseltongue/blastRadius", "parseltongue/whatImplements", "parseltongue/findCycles",
+                                  "parseltongue/generateContext", "parseltongue/stats", "parseltongue/reindex"]), cmds)
+    c.notify("initialized", {})
+    wait_ready(c)
+
+    def names(items):
+        if not isinstance(items, list):
+            return items
+        return [(i["name"], os.path.basename(i["uri"]), i["selectionRange"]["start"]["line"],
+                 i["selectionRange"]["start"]["character"]) for i in items]
+
+    def hier(line, ch):
+        items = c.result("textDocument/prepareTypeHierarchy", at(lib, line, ch))
+        if not isinstance(items, list) or len(items) != 1:
+            return items, None, None
+        return (items, c.result("typeHierarchy/supertypes", {"item": items[0]}),
+                c.result("typeHierarchy/subtypes", {"item": items[0]}))
+
+    it, sup, sub = hier(8, 12)   # trait Shape: Named + fmt::Debug
+    check("prepareTypeHierarchy on a trait", names(it) == [("Shape", "lib.rs", 8, 10)], it)
+    check("supertypes of a trait: its supertraits in the workspace", names(sup) == [("Named", "lib.rs", 4, 10)], sup)
+    check("subtypes of a trait: its implementors",
+          names(sub) == [("Square", "lib.rs", 13, 11), ("Circle", "shapes.rs", 3, 11)], sub)
+    it, sup, sub = hier(4, 12)   # trait Named
+    check("subtypes of a supertrait: the subtrait and the implementors",
+          names(sub) == [("Shape", "lib.rs", 8, 10), ("Square", "lib.rs", 13, 11), ("Wrapper", "lib.rs", 29, 11),
+                         ("Circle", "shapes.rs", 3, 11)], sub)
+    check("supertypes of a trait without supertraits: []", sup == [], sup)
+    it, sup, sub = hier(13, 13)  # struct Square, #[derive(Debug, Clone)]
+    check("supertypes of a type: its traits, std's derived ones at the derive",
+          names(sup) == [("Named", "lib.rs", 4, 10), ("Shape", "lib.rs", 8, 10), ("std::fmt::Debug", "lib.rs", 12, 9),
+                         ("std::clone::Clone", "lib.rs", 12, 16)], sup)
+    check("subtypes of a type: []", sub == [], sub)
+    it, sup, sub = hier(33, 33)  # `Display` in `impl<'a, F: Fn(u8) -> u8> fmt::Display for Wrapper<'a, F>`
+    check("prepareTypeHierarchy on a std trait's name in an impl header",
+          names(it) == [("std::fmt::Display", "lib.rs", 33, 31)], it)
+    check("subtypes of a std trait: the workspace's implementors", names(sub) == [("Wrapper", "lib.rs", 29, 11)], sub)
+    check("prepareTypeHierarchy on a function: null", c.result("textDocument/prepareTypeHierarchy",
+                                                               at(lib, 49, 9)) is None)
+    d = c.result("textDocument/definition", at(lib, 39, 13))
+    check("definition on the trait's name in a two-line impl header", starts(d) == [("lib.rs", 4, 10)], d)
+
+    lenses = c.result("textDocument/codeLens", td(lib))
+    got = {} if not isinstance(lenses, list) else {
+        (l["range"]["start"]["line"], l["range"]["start"]["character"]): l for l in lenses}
+    check("code lenses: one per function, method, trait and type of the file, none resolved yet",
+          sorted(got) == [(4, 10), (5, 7), (8, 10), (9, 7), (13, 11), (18, 7), (24, 7), (29, 11), (34, 7), (44, 7),
+                          (49, 7), (57, 7)] and all("command" not in l for l in got.values()), sorted(got))
+
+    def resolved(key):
+        l = got.get(key)
+        r = c.result("codeLens/resolve", l) if l else None
+        cmd = (r or {}).get("command") or {}
+        args = cmd.get("arguments") or [None, None, None]
+        return cmd.get("title"), cmd.get("command"), args[1], flat(args[2])
+    check("lens on a trait: 3 implementations, shown at the trait's name in each header",
+          resolved((4, 10)) == ("3 implementations", "parseltongue.showReferences", pos(4, 10),
+                                [("lib.rs", 17, 5, 17, 10), ("lib.rs", 39, 12, 39, 17), ("shapes.rs", 7, 5, 7, 10)]),
+          resolved((4, 10)))
+    check("lens on a trait method called through dyn: 2 callers at the call sites",
+          resolved((9, 7)) == ("2 callers", "parseltongue.showReferences", pos(9, 7),
+                               [("lib.rs", 52, 17, 52, 21), ("lib.rs", 59, 14, 59, 18)]), resolved((9, 7)))
+    check("lens on a type: 4 implementations (2 impls, 2 derives)", resolved((13, 11))[0] == "4 implementations",
+          resolved((13, 11)))
+    check("lens on a function: 1 caller", resolved((49, 7))[0:2] == ("1 caller", "parseltongue.showReferences"),
+          resolved((49, 7)))
+    # an edit adds a second caller of total (a new function): a refresh is asked for, and the lens says 2
+    text = open(work + "/src/shapes.rs").read()
+    c.notify("textDocument/didOpen", {"textDocument": {"uri": shapes, "languageId": "rust", "version": 1,
+                                                       "text": text}})
+    with c.cv:
+        before = len(c.notes)
+    edited = text + "\npub fn none() -> f64 {\n    crate::total(&[])\n}\n"
+    c.notify("textDocument/didChange", {"textDocument": {"uri": shapes, "version": 2},
+                                        "contentChanges": [{"text": edited}]})
+    ref = c.wait_note(lambda n: n.get("method") == "workspace/codeLens/refresh" and c.notes.index(n) >= before, 10)
+    check("after an edit: workspace/codeLens/refresh", ref is not None)
+    if ref:
+        c.send({"jsonrpc": "2.0", "id": ref["id"], "result": None})
+    lenses = c.result("textDocument/codeLens", td(lib))
+    got = {} if not isinstance(lenses, list) else {
+        (l["range"]["start"]["line"], l["range"]["start"]["character"]): l for l in lenses}
+    check("after an edit: the lens counts the new caller", resolved((49, 7))[0] == "2 callers", resolved((49, 7)))
+    c.notify("workspace/didChangeConfiguration", {"settings": {"parseltongue": {"codeLens": {"enable": False}}}})
+    check("setting codeLens.enable false: no lenses", c.result("textDocument/codeLens", td(lib)) == [])
+    c.notify("workspace/didChangeConfiguration", {"settings": {"parseltongue": {"codeLens": {"enable": True}}}})
+    check("setting codeLens.enable true: lenses again", len(c.result("textDocument/codeLens", td(lib)) or []) == 12)
+
+    hl = c.result("textDocument/documentHighlight", at(lib, 4, 12))
+    got = [(h["range"]["start"]["line"], h["range"]["start"]["character"], h["range"]["end"]["character"], h["kind"])
+           for h in (hl or [])]
+    check("documentHighlight on a trait: its name (text) and its uses in this file (read), in order",
+          got == [(4, 10, 15, 1), (8, 17, 22, 2), (17, 5, 10, 2), (39, 12, 17, 2)], got)
+    check("documentHighlight off any symbol: []", c.result("textDocument/documentHighlight", at(lib, 2, 0)) == [])
+
+    r = c.result("workspace/executeCommand", {"command": "parseltongue/whatImplements",
+                                              "arguments": [at(lib, 4, 12)]})
+    check("executeCommand parseltongue/whatImplements: the request's answer",
+          isinstance(r, dict) and sorted(i["type"] for i in r["items"]) ==
+          ["hier::Square", "hier::Wrapper", "hier::shapes::Circle"], r)
+    r = c.result("workspace/executeCommand", {"command": "parseltongue/stats"})
+    check("executeCommand without arguments (2 sources and Cargo.toml)", isinstance(r, dict) and r.get("files") == 3, r)
+    r = c.request("workspace/executeCommand", {"command": "parseltongue/nothing"})
+    check("executeCommand of an unknown command: -32602", (r or {}).get("error", {}).get("code") == -32602, r)
+    r = c.result("workspace/executeCommand", {"command": "parseltongue.showReferences",
+                                              "arguments": [lib, pos(0, 0), [{"uri": lib, "range": {}}]]})
+    check("executeCommand parseltongue.showReferences (a lens a client runs on the server): its locations",
+          r == [{"uri": lib, "range": {}}], r)
+    c.request("shutdown")
+    c.notify("exit")
+    check("lsp3: exit code 0", c.exit_code() == 0)
+
+    c = Client()
+    c.request("initialize", dict(init_params([work]), initializationOptions={"codeLens": False}))
+    c.notify("initialized", {})
+    wait_ready(c)
+    check("initializationOptions codeLens false: no lenses", c.result("textDocument/codeLens", td(lib)) == [])
+    c.request("shutdown")
+    c.notify("exit")
+    c.exit_code()
+
+
+def test_start_hold(work):
+    """After answering initialize the server holds its own messages until the
+    client has a request answered, or has been quiet for PARSELTONGUE_LSP_HOLD_MS
+    with no message half-written (Emacs 28's jsonrpc.el loses its place if one
+    arrives while it is still writing its first messages: lsp/README.md)."""
+    caps = {"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": True}}}
+
+    def ours(c):
+        with c.cv:
+            return [n.get("method") for n in c.notes]
+
+    def is_reg(n):
+        return n.get("method") == "client/registerCapability"
+
+    # 1. a long hold: only an answered request releases
+    c = Client(env={"PARSELTONGUE_LSP_HOLD_MS": "60000"})
+    c.request("initialize", init_params([work], progress=True, extra_caps=caps))
+    before = ours(c)
+    c.notify("initialized", {})
+    time.sleep(1.0)
+    check("hold: nothing of the server's own after initialize while the client is not shown reading",
+          ours(c) == before, ours(c))
+    st = c.result("parseltongue/stats")
+    check("hold: requests are answered meanwhile", isinstance(st, dict), st)
+    check("hold: an answered request releases the registration", c.wait_note(is_reg, 5) is not None, ours(c))
+    c.request("shutdown")
+    c.notify("exit")
+    c.exit_code()
+
+    # 2. a quiet client: released after the hold time, without any request
+    c = Client(env={"PARSELTONGUE_LSP_HOLD_MS": "300"})
+    c.request("initialize", init_params([work], extra_caps=caps))
+    c.notify("initialized", {})
+    t0 = time.time()
+    reg = c.wait_note(is_reg, 10)
+    check("hold: a quiet client gets the registration after the hold time",
+          reg is not None and time.time() - t0 >= 0.3, (reg, time.time() - t0))
+
+    # 3. a client still writing a message (half of a didOpen): nothing until it is whole
+    c = Client(env={"PARSELTONGUE_LSP_HOLD_MS": "300"})
+    c.request("initialize", init_params([work], extra_caps=caps))
+    c.notify("initialized", {})
+    text = "// " + "x" * 200000 + "\n"
+    body = json.dumps({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
+        "uri": uri_of(work + "/src/big.rs"), "languageId": "rust", "version": 1, "text": text}}}).encode()
+    frame = b"Content-Length: %d\r\n\r\n" % len(body) + body
+    c.raw(frame[:70000])
+    time.sleep(1.2)
+    check("hold: nothing while the client's message is half-written", not any(map(is_reg, c.notes)), ours(c))
+    c.raw(frame[70000:])
+    check("hold: released once the message is whole and the client quiet", c.wait_note(is_reg, 10) is not None,
+          ours(c))
+    c.request("shutdown")
+    c.notify("exit")
+    check("hold: exit code 0", c.exit_code() == 0)
 
 
 def main():
@@ -832,7 +1064,9 @@ def main():
         return 1
     tmp = tempfile.mkdtemp(prefix="pt-lsp-")
     try:
-        w1, w2, w3, w4, w5 = (os.path.join(tmp, n) for n in ("ws1", "ws2", "ws3", "ws4", "ws5"))
+        w1, w2, w3, w4, w5, w6, w7 = (os.path.join(tmp, n) for n in ("ws1", "ws2", "ws3", "ws4", "ws5", "ws6", "ws7"))
+        shutil.copytree(os.path.join(HERE, "fixtures", "lsp3"), w6)
+        shutil.copytree(os.path.join(HERE, "fixtures", "lsp3"), w7)
         shutil.copytree(os.path.join(HERE, "fixtures", "lsp1"), w1)
         shutil.copytree(os.path.join(HERE, "fixtures", "lsp2"), w2)
         shutil.copytree(os.path.join(HERE, "fixtures", "lsp2"), w5)
@@ -841,6 +1075,9 @@ def main():
         shutil.copytree(os.path.join(HERE, "fixtures", "lsp1"), os.path.join(w4, "ünï code"))
         for name, fn in (("protocol faults", lambda: test_protocol_faults(w3)),
                          ("main", lambda: test_main(w1)),
+                         ("start-up hold", lambda: test_start_hold(w3)),
+                         ("impl sites", lambda: test_impl_sites(w6)),
+                         ("type hierarchy, code lens, highlight, commands", lambda: test_lsp3_features(w7)),
                          ("encodings", lambda: test_utf8_and_pull(os.path.join(w4, "ünï code"))),
                          ("multi-root", lambda: test_multi_root(w3, w2, w5)),
                          ("hostile params", lambda: test_hostile(w3)),

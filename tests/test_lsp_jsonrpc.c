@@ -291,6 +291,61 @@ static void test_writer_dead_pipe(void **st)
 	close(p[1]);
 }
 
+/* While held, the writer's own messages wait and responses pass; release
+ * writes what waited, in order, and ends the hold. */
+static void test_writer_hold(void **st)
+{
+	(void)st;
+	int fd = memfd_create("out", MFD_CLOEXEC);
+	jrpc_writer *w = jrpc_writer_new(fd);
+	assert_false(jrpc_writer_holding(w));
+	jrpc_writer_hold(w);
+	assert_true(jrpc_writer_holding(w));
+	jrpc_notify(w, "a", NULL);
+	json_t *id = json_integer(1);
+	jrpc_reply(w, id, json_string("answer"));
+	json_decref(id);
+	jrpc_request(w, "b", NULL);
+	jrpc_notify(w, "c", NULL);
+	/* only the response is out */
+	off_t end = lseek(fd, 0, SEEK_CUR);
+	lseek(fd, 0, SEEK_SET);
+	jrpc_reader *r = jrpc_reader_new(fd);
+	expect_id(r, 1);
+	jrpc_reader_free(r);
+	lseek(fd, end, SEEK_SET);
+	assert_int_equal(jrpc_writer_release(w), 3);
+	assert_false(jrpc_writer_holding(w));
+	jrpc_notify(w, "d", NULL);
+	assert_int_equal(jrpc_writer_release(w), 0);
+	jrpc_writer_free(w);
+	lseek(fd, end, SEEK_SET);
+	r = jrpc_reader_new(fd);
+	const char *order[] = {"a", "b", "c", "d"};
+	for (int i = 0; i < 4; i++) {
+		json_t *m = NULL;
+		assert_int_equal(next(r, &m), JRPC_OK);
+		assert_string_equal(json_string_value(json_object_get(m, "method")), order[i]);
+		json_decref(m);
+	}
+	expect(r, JRPC_EOF);
+	jrpc_reader_free(r);
+	close(fd);
+}
+
+/* Messages held when the writer is freed are dropped, not leaked. */
+static void test_writer_hold_free(void **st)
+{
+	(void)st;
+	int fd = memfd_create("out", MFD_CLOEXEC);
+	jrpc_writer *w = jrpc_writer_new(fd);
+	jrpc_writer_hold(w);
+	jrpc_notify(w, "never", json_pack("{s:s}", "x", "y"));
+	jrpc_writer_free(w);
+	assert_int_equal(lseek(fd, 0, SEEK_END), 0);
+	close(fd);
+}
+
 typedef struct {
 	jrpc_reader *r;
 	int status;
@@ -322,10 +377,42 @@ static void test_stop_unblocks(void **st)
 	close(p[1]);
 }
 
+/* The reader's quiet time is 0 while a message is half received, and
+ * counts from the last byte once it is whole. */
+static void test_reader_quiet(void **st)
+{
+	(void)st;
+	static const char frame[] = FRAME(41);
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	blocked b = {jrpc_reader_new(p[0]), -1};
+	pthread_t t;
+	pthread_create(&t, NULL, read_blocked, &b);
+	assert_int_equal(write(p[1], frame, 30), 30);
+	/* the reader has the first part once its quiet time drops to 0 */
+	for (int i = 0; i < 400 && jrpc_reader_quiet_ns(b.r) != 0; i++)
+		usleep(5000);
+	assert_int_equal(jrpc_reader_quiet_ns(b.r), 0);
+	usleep(30000);
+	assert_int_equal(jrpc_reader_quiet_ns(b.r), 0); /* still half a message */
+	assert_int_equal(write(p[1], frame + 30, sizeof frame - 1 - 30),
+			 (ssize_t)(sizeof frame - 31));
+	pthread_join(t, NULL);
+	assert_int_equal(b.status, JRPC_OK);
+	usleep(20000);
+	assert_true(jrpc_reader_quiet_ns(b.r) >= 20000000u);
+	jrpc_reader_free(b.r);
+	close(p[0]);
+	close(p[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_two_in_one_write),
+		cmocka_unit_test(test_writer_hold),
+		cmocka_unit_test(test_writer_hold_free),
+		cmocka_unit_test(test_reader_quiet),
 		cmocka_unit_test(test_headers_tolerated),
 		cmocka_unit_test(test_malformed_json_recovers),
 		cmocka_unit_test(test_absurd_length_refused),

@@ -553,6 +553,39 @@ static void test_missing_dir(void **state)
 	assert_int_equal(store_open("", 0, &s), PT_EINVAL);
 }
 
+/* A directory the store creates gets a .gitignore of `*` (git leaves the
+ * database untracked); one it finds does not; store_remove takes ours
+ * away with the directory, and leaves one that someone else wrote. */
+static void test_gitignore(void **state)
+{
+	fixture *f = *state;
+	open_new(f);
+	char *gi = pt_xmalloc(strlen(f->db) + 16);
+	sprintf(gi, "%s/.gitignore", f->db);
+	size_t n = 0;
+	char *text = pt_read_file(gi, &n);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "\n*\n")); /* a line with `*` alone */
+	free(text);
+	store_close(f->s);
+	f->s = NULL;
+	assert_int_equal(store_remove(f->db), PT_OK);
+	assert_false(exists(f->db));
+
+	/* an existing directory: nothing written; someone else's .gitignore stays */
+	assert_int_equal(mkdir(f->db, 0755), 0);
+	open_new(f);
+	assert_false(exists(gi));
+	store_close(f->s);
+	f->s = NULL;
+	FILE *o = fopen(gi, "w");
+	fputs("*.mdb\n", o);
+	fclose(o);
+	assert_int_equal(store_remove(f->db), PT_OK);
+	assert_true(exists(gi));
+	free(gi);
+}
+
 /* Something that is not a directory in the way fails even for root. */
 static void test_not_a_directory(void **state)
 {
@@ -1305,6 +1338,7 @@ int main(void)
 		T(test_cursor_dupsort),
 		T(test_cursor_outlives_txn),
 		T(test_count_clear),
+		T(test_gitignore),
 		T(test_missing_dir),
 		T(test_not_a_directory),
 		T(test_readonly_dir),

@@ -18,8 +18,37 @@ cp -r "$ROOT/tests/fixtures/lsp1" "$TMP/work"
 mkdir -p "$TMP/home"
 unset PARSELTONGUE_DB
 HOME="$TMP/home" PT_BIN="$BIN" PT_WORK="$(realpath "$TMP/work")" PT_DB="$TMP/db" PT_ROOT="$ROOT" \
+PARSELTONGUE_LSP_TEST=1 \
     timeout 60 "$EMACS" -Q --batch -l "$HERE/emacs_test.el" </dev/null >"$TMP/results" 2>"$TMP/emacs.log"
 rc=$?
+# The batch entry point for CI: cycles printed as file:line:col, exit 1 when there are some.
+INIT=(--eval "(progn (require 'package) (add-to-list 'package-directory-list \"/usr/share/emacs/site-lisp/elpa\")
+                     (package-initialize))" -L "$ROOT/emacs" -l parseltongue --eval "(setq parseltongue-program \"$BIN\")")
+cp -r "$ROOT/tests/fixtures/lint_clean" "$TMP/clean"
+HOME="$TMP/home" timeout 60 "$EMACS" -Q --batch "${INIT[@]}" -f parseltongue-batch-find-cycles "$TMP/work" \
+    </dev/null >"$TMP/batch.out" 2>"$TMP/batch.log"
+brc=$?
+if [ "$brc" = 1 ] && grep -q '^src/lib\.rs:[0-9]*:[0-9]*: cycle 1 (module): lspfix::ping ' "$TMP/batch.out"; then
+    echo "ok   parseltongue-batch-find-cycles: the ping/pong cycle as file:line:col (the mod lines), exit 1" >>"$TMP/results"
+else
+    echo "FAIL parseltongue-batch-find-cycles on lsp1: exit $brc: $(head -c 600 "$TMP/batch.out") $(tail -c 600 "$TMP/batch.log")" >>"$TMP/results"
+fi
+HOME="$TMP/home" timeout 60 "$EMACS" -Q --batch "${INIT[@]}" -f parseltongue-batch-find-cycles "$TMP/clean" \
+    </dev/null >"$TMP/batch.out" 2>"$TMP/batch.log"
+brc=$?
+if [ "$brc" = 0 ] && ! grep -q ': cycle ' "$TMP/batch.out"; then
+    echo "ok   parseltongue-batch-find-cycles on a crate without cycles: exit 0" >>"$TMP/results"
+else
+    echo "FAIL parseltongue-batch-find-cycles on lint_clean: exit $brc: $(head -c 600 "$TMP/batch.out") $(tail -c 600 "$TMP/batch.log")" >>"$TMP/results"
+fi
+# The package byte-compiles without a warning.
+cp "$ROOT/emacs/parseltongue.el" "$TMP/parseltongue.el"
+if HOME="$TMP/home" "$EMACS" -Q --batch "${INIT[@]}" --eval "(setq byte-compile-error-on-warn t)" \
+    -f batch-byte-compile "$TMP/parseltongue.el" >"$TMP/compile.log" 2>&1; then
+    echo "ok   parseltongue.el byte-compiles without warnings" >>"$TMP/results"
+else
+    echo "FAIL parseltongue.el byte-compiles without warnings: $(tail -c 800 "$TMP/compile.log")" >>"$TMP/results"
+fi
 cat "$TMP/results"
 PASS=$(grep -c '^ok ' "$TMP/results")
 FAIL=$(grep -c '^FAIL ' "$TMP/results")

@@ -4,7 +4,9 @@
 ;; of tests/fixtures/lsp1), PT_DB (database dir), PT_ROOT (the repository).
 ;; Expectations by hand from the fixture (1-based lines, 0-based char columns,
 ;; as xref reports them):
-;;   shapes.rs 1  `pub trait Area`   impls: `impl Area for Circle` (14), `impl Area for Square` (20)
+;;   shapes.rs 1  `pub trait Area`   impls: `impl Area for Circle` (14), `impl Area for Square` (20),
+;;                                    `Area' at column 5 of each; also used in lib.rs 6:13 (`use') and
+;;                                    26:18 (`T: Area')
 ;;   lib.rs   22  `pub fn helper`    references: lib.rs 18 (after "größe — ∑ 😀": char column 39,
 ;;                                    utf-16 unit 40), the name itself 22:7, lib.rs 31:4 and 31:16
 ;;   ping.rs / pong.rs use each other's types: a module cycle.
@@ -107,6 +109,14 @@
                 (equal (mapcar (lambda (s) (string-join (butlast (split-string s ":")) ":")) got)
                        '("shapes.rs:14" "shapes.rs:20"))
                 got))
+    (let ((got (mapcar #'pt-xref-where (eglot--lsp-xrefs-for-method :textDocument/implementation))))
+      (pt-check "implementations of Area point at `Area' in each impl header, in order"
+                (equal got '("shapes.rs:14:5" "shapes.rs:20:5")) got))
+    (let* ((xs (xref-backend-references 'eglot (xref-backend-identifier-at-point 'eglot)))
+           (got (mapcar #'pt-xref-where xs)))
+      (pt-check "references of Area (eglot asks with the declaration): the use, the bound, the impl headers, in order"
+                (equal got '("lib.rs:6:13" "lib.rs:26:18" "shapes.rs:1:10" "shapes.rs:14:5" "shapes.rs:20:5"))
+                got))
     (let ((raw (jsonrpc-request server :textDocument/implementation (eglot--TextDocumentPositionParams))))
       (pt-check "textDocument/implementation through jsonrpc-request: two locations"
                 (= (length raw) 2) raw))
@@ -176,6 +186,58 @@
     (let ((s (parseltongue-status)))
       (pt-check "parseltongue-status: ready, 5 files, the database"
                 (and (string-match-p "ready, 5 files, [0-9]+ entities" s) (string-match-p (regexp-quote pt-db) s)) s))
+
+    ;; ---- type hierarchy, keymap, mode line ----------------------------------------------
+    (find-file (expand-file-name "src/shapes.rs" pt-work))
+    (pt-goto 1 11)                          ; `Area'
+    (let ((buf (parseltongue-subtypes)))
+      (pt-check "parseltongue-subtypes of Area: Circle (shapes.rs:6:12) and Square (shapes.rs:10:12)"
+                (and (bufferp buf)
+                     (with-current-buffer buf
+                       (let ((s (buffer-string)))
+                         (and (string-match-p "^src/shapes\\.rs:6:12: Circle" s)
+                              (string-match-p "^src/shapes\\.rs:10:12: Square" s)
+                              (eq major-mode 'compilation-mode)))))
+                (and (bufferp buf) (with-current-buffer buf (buffer-string)))))
+    (pt-goto 6 13)                          ; `Circle'
+    (let ((buf (parseltongue-supertypes)))
+      (pt-check "parseltongue-supertypes of Circle: Area, std's Debug and Clone at the derive (5:10, 5:17)"
+                (and (bufferp buf)
+                     (with-current-buffer buf
+                       (let ((s (buffer-string)))
+                         (and (string-match-p "^src/shapes\\.rs:1:11: Area" s)
+                              (string-match-p "^src/shapes\\.rs:5:10: std::fmt::Debug" s)
+                              (string-match-p "^src/shapes\\.rs:5:17: std::clone::Clone" s)))))
+                (and (bufferp buf) (with-current-buffer buf (buffer-string)))))
+    (pt-check "parseltongue-mode is on in the managed buffer" parseltongue-mode)
+    (let ((bindings (mapcar (lambda (k) (key-binding (kbd (concat "C-c ~ " k)))) '("b" "i" "u" "d" "c" "x" "s" "r"))))
+      (pt-check "C-c ~ b/i/u/d/c/x/s/r run the parseltongue commands"
+                (equal bindings '(parseltongue-blast-radius parseltongue-what-implements parseltongue-supertypes
+                                  parseltongue-subtypes parseltongue-find-cycles parseltongue-context
+                                  parseltongue-status parseltongue-reindex))
+                bindings))
+    (setq parseltongue-mode-line-interval 0.2)
+    ;; batch Emacs formats no mode line (format-mode-line gives ""): the lighter's form is
+    ;; evaluated here; tests/clients/emacs_starts.py checks the real mode line in a terminal
+    (let* ((lighter (cadr (assq 'parseltongue-mode minor-mode-alist)))
+           (ml (pt-wait (lambda ()
+                          (let ((s (eval (cadr lighter) t)))
+                            (and (string-match "^ PT\\[\\([0-9]+\\)\\]$" s) s)))
+                        10)))
+      (pt-check "the mode line shows the index state: \" PT[entities]\"" ml (list lighter (gethash server parseltongue--state)))
+      ;; the server busy for 1.5 s (test-only request): the mode line answers from what it has
+      (let ((slept nil) (before (parseltongue-mode-line)))
+        (jsonrpc-async-request server :parseltongue/_sleep '(:ms 1500)
+                               :success-fn (lambda (_) (setq slept t)) :timeout 10)
+        (pt-wait (lambda () nil) 0.4)
+        (let ((now (parseltongue-mode-line)))
+          (force-mode-line-update t)
+          (pt-wait (lambda () nil) 0.1)
+          (pt-check "the mode line while the server is busy: the last text at once (the busy request still running)"
+                    (and (equal now before) (not slept)) (list now before slept)))
+        (pt-wait (lambda () slept) 5)))
+    (pt-check "parseltongue-reindex: executeCommand parseltongue/reindex answered"
+              (condition-case e (progn (parseltongue-reindex) t) (error e)))
 
     ;; ---- diagnostics pushed to flymake ------------------------------------------------
     (switch-to-buffer (find-buffer-visiting (expand-file-name "src/ping.rs" pt-work)))

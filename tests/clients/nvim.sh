@@ -15,15 +15,17 @@ fi
 TMP=$(mktemp -d /tmp/pt-nvim.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 cp -r "$ROOT/tests/fixtures/lsp1" "$TMP/work"
+# a copy of the plugin: :helptags writes doc/tags into it
+cp -r "$ROOT/nvim" "$TMP/plugin"
 mkdir -p "$TMP/home" "$TMP/state"
 unset PARSELTONGUE_DB
 # Only this plugin on the runtimepath: --clean skips user config and plugins,
 # -u NONE any init file; XDG dirs point into the temp dir (LSP log, shada).
 HOME="$TMP/home" XDG_CONFIG_HOME="$TMP/home/.config" XDG_DATA_HOME="$TMP/home/.local/share" \
 XDG_STATE_HOME="$TMP/state" XDG_CACHE_HOME="$TMP/home/.cache" \
-PT_BIN="$BIN" PT_WORK="$(realpath "$TMP/work")" PT_DB="$TMP/db" PT_OUT="$TMP/results" \
-    timeout 60 "$NVIM" --headless --clean -u NONE -i NONE -n \
-        --cmd "set rtp^=$ROOT/nvim" \
+PT_BIN="$BIN" PT_WORK="$(realpath "$TMP/work")" PT_DB="$TMP/db" PT_OUT="$TMP/results" PT_PLUGIN="$TMP/plugin" \
+    timeout 90 "$NVIM" --headless --clean -u NONE -i NONE -n \
+        --cmd "set rtp^=$TMP/plugin" \
         -c "luafile $HERE/nvim_test.lua" </dev/null >"$TMP/nvim.log" 2>&1
 rc=$?
 [ -f "$TMP/results" ] && cat "$TMP/results"

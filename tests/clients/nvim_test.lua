@@ -6,7 +6,12 @@
 --   lib.rs   21  `pub fn helper`           called from describe (line 17, after non-ASCII text:
 --                                           byte 48 = utf-16 unit 40) and twice (line 30, columns 4 and 16)
 --   ping.rs / pong.rs use each other's types: a module cycle, warned at `use` (line 0, column 4)
+--   code lenses on shapes.rs (0-based lines): Area 0 "2 implementations" (impls at 13, 19), its
+--   `fn area` 1 "2 callers" (lib.rs 11:17 in total_area, 26:6 in measure), Circle 5 "3 implementations"
+--   (Area, derived Debug and Clone on line 4), Square 9 "1 implementation", the impls' `fn area` 14
+--   and 20 "1 caller" (total_area's ambiguous call), unit_circle 25 "0 callers".
 local BIN, WORK, DB, OUT = os.getenv('PT_BIN'), os.getenv('PT_WORK'), os.getenv('PT_DB'), os.getenv('PT_OUT')
+local PLUGIN = os.getenv('PT_PLUGIN')
 local out = assert(io.open(OUT, 'w'))
 local failed = 0
 
@@ -44,14 +49,42 @@ local function request_sync(client, method, params, bufnr)
   return client.request_sync(method, params, 10000, bufnr)
 end
 
+local function qf_places()
+  local got = {}
+  for _, it in ipairs(vim.fn.getqflist()) do
+    table.insert(got, vim.fn.fnamemodify(vim.fn.bufname(it.bufnr), ':t') .. ':' .. it.lnum)
+  end
+  table.sort(got)
+  return got
+end
+
+local function health_lines()
+  vim.cmd('checkhealth parseltongue')
+  local lines = vim.api.nvim_buf_get_lines(0, 0, -1, false)
+  vim.cmd('bwipeout!')
+  return table.concat(lines, '\n')
+end
+
 local function run()
   vim.cmd('filetype on')
+  vim.lsp.set_log_level('info')
   check('Neovim version ' .. tostring(vim.version().major) .. '.' .. tostring(vim.version().minor), true)
   local pt = require('parseltongue')
   pt.setup({ cmd = { BIN, '--stdio' }, db = function() return DB end,
-             cmd_env = { PARSELTONGUE_LSP_SETTLE_MS = '3000' }, open_quickfix = false })
+             cmd_env = { PARSELTONGUE_LSP_SETTLE_MS = '3000', PARSELTONGUE_LSP_TEST = '1' }, open_quickfix = false,
+             statusline_interval_ms = 200 })
   check('user commands defined', vim.fn.exists(':ParseltongueBlastRadius') == 2 and vim.fn.exists(':ParseltongueCycles') == 2
-    and vim.fn.exists(':ParseltongueContext') == 2 and vim.fn.exists(':ParseltongueStatus') == 2)
+    and vim.fn.exists(':ParseltongueContext') == 2 and vim.fn.exists(':ParseltongueStatus') == 2
+    and vim.fn.exists(':ParseltongueSupertypes') == 2 and vim.fn.exists(':ParseltongueSubtypes') == 2
+    and vim.fn.exists(':ParseltongueImplementations') == 2 and vim.fn.exists(':ParseltongueCodeLens') == 2)
+
+  -- ---- :help --------------------------------------------------------------------------
+  vim.cmd('helptags ' .. vim.fn.fnameescape(PLUGIN .. '/doc'))
+  local ok_help = pcall(vim.cmd, 'help :ParseltongueSupertypes')
+  check(':help :ParseltongueSupertypes opens doc/parseltongue.txt at the tag', ok_help and
+    vim.fn.expand('%:t') == 'parseltongue.txt' and vim.api.nvim_get_current_line():match('%*:ParseltongueSupertypes%*') ~= nil,
+    { ok_help, vim.fn.expand('%:t'), vim.api.nvim_get_current_line() })
+  vim.cmd('helpclose')
 
   -- ---- attach on a Rust buffer --------------------------------------------------
   vim.cmd('edit ' .. vim.fn.fnameescape(WORK .. '/src/shapes.rs'))
@@ -75,6 +108,98 @@ local function run()
     return st and st.roots and st.roots[1] and st.roots[1].state == 'ready'
   end, 100)
   check('indexing finishes (parseltongue/stats: ready, 5 files)', ready and st.files == 5, st)
+
+  -- ---- commands take |bar| ---------------------------------------------------------------
+  local both = vim.api.nvim_exec('ParseltongueStatus | echo "after the bar"', true)
+  check(':ParseltongueStatus | echo …: both run', both:match('ready, 5 files') ~= nil and both:match('after the bar') ~= nil, both)
+
+  -- ---- code lenses ----------------------------------------------------------------------
+  local function lens_titles(buf)
+    local t = {}
+    for _, l in ipairs(vim.lsp.codelens.get(buf)) do
+      if not l.command then
+        return nil
+      end
+      table.insert(t, string.format('%d %s', l.range.start.line, l.command.title))
+    end
+    table.sort(t)
+    return #t > 0 and t or nil
+  end
+  local titles
+  vim.wait(10000, function()
+    titles = lens_titles(shapes)
+    return titles ~= nil
+  end, 50)
+  check('code lenses on attach, resolved: callers and implementations', vim.deep_equal(titles, {
+    '0 2 implementations', '1 2 callers', '14 1 caller', '20 1 caller', '25 0 callers', '5 3 implementations',
+    '9 1 implementation' }), titles)
+  vim.api.nvim_win_set_cursor(0, { 2, 4 }) -- the trait's `fn area`
+  vim.fn.setqflist({}, 'r')
+  vim.cmd('ParseltongueCodeLens')
+  vim.wait(5000, function() return #vim.fn.getqflist() > 0 end, 50)
+  check(':ParseltongueCodeLens on `fn area`: its two call sites in the quickfix list',
+    vim.deep_equal(qf_places(), { 'lib.rs:12', 'lib.rs:27' }), qf_places())
+
+  -- ---- type hierarchy (Neovim 0.7 has no view of its own: the quickfix list) ----------------
+  vim.api.nvim_win_set_cursor(0, { 1, 11 }) -- `Area`
+  pt.last.subtypes = nil
+  vim.cmd('ParseltongueSubtypes')
+  vim.wait(5000, function() return pt.last.subtypes ~= nil end, 50)
+  check(':ParseltongueSubtypes on Area: Circle (shapes.rs:6) and Square (shapes.rs:10)',
+    vim.deep_equal(qf_places(), { 'shapes.rs:10', 'shapes.rs:6' }), qf_places())
+  vim.api.nvim_win_set_cursor(0, { 6, 13 }) -- `Circle`
+  pt.last.supertypes = nil
+  vim.cmd('ParseltongueSupertypes')
+  vim.wait(5000, function() return pt.last.supertypes ~= nil end, 50)
+  local sup = {}
+  for _, it in ipairs(type(pt.last.supertypes) == 'table' and pt.last.supertypes or {}) do
+    table.insert(sup, it.name)
+  end
+  table.sort(sup)
+  check(':ParseltongueSupertypes on Circle: Area, and std\'s Clone and Debug (at the derive, shapes.rs:5)',
+    vim.deep_equal(sup, { 'Area', 'std::clone::Clone', 'std::fmt::Debug' }) and
+    vim.deep_equal(qf_places(), { 'shapes.rs:1', 'shapes.rs:5', 'shapes.rs:5' }), { sup, qf_places() })
+  pt.last.implementations = nil
+  vim.cmd('ParseltongueImplementations')
+  vim.wait(5000, function() return pt.last.implementations ~= nil end, 50)
+  check(':ParseltongueImplementations on Circle: Area (impl at shapes.rs:14) and the derives (shapes.rs:5)',
+    vim.deep_equal(qf_places(), { 'shapes.rs:14', 'shapes.rs:5', 'shapes.rs:5' }), qf_places())
+
+  -- ---- the statusline component never waits ----------------------------------------------------
+  vim.o.statusline = "%f %{v:lua.require'parseltongue'.statusline()}"
+  local line
+  vim.wait(5000, function()
+    vim.cmd('redrawstatus')
+    line = pt.statusline(shapes)
+    return line:match('^parseltongue: %d+ entities$') ~= nil
+  end, 50)
+  check('statusline(): "parseltongue: N entities" once the index is ready', line and line:match('^parseltongue: %d+ entities$'), line)
+  -- the server busy for 1.5 s (test-only request): statusline() answers from what it has,
+  -- and its own request waits behind the busy one without holding the editor
+  local slept = false
+  if vim.fn.has('nvim-0.11') == 1 then
+    client:request('parseltongue/_sleep', { ms = 1500 }, function() slept = true end, shapes)
+  else
+    client.request('parseltongue/_sleep', { ms = 1500 }, function() slept = true end, shapes)
+  end
+  vim.wait(400, function() return false end, 50) -- the text is now older than statusline_interval_ms
+  local busy_line = pt.statusline(shapes)
+  vim.cmd('redrawstatus')
+  vim.wait(100, function() return false end, 20) -- the refresh it scheduled is sent
+  check('statusline() while the server is busy: returns the last text at once (the busy request still running)',
+    busy_line == line and not slept, { busy_line, slept })
+  vim.wait(5000, function() return slept end, 50)
+
+  -- ---- :checkhealth parseltongue ---------------------------------------------------------------
+  local h = health_lines()
+  check(':checkhealth parseltongue: Neovim, setup, the server and its version, the index ready',
+    h:match('OK:? Neovim 0%.') and h:match('OK:? setup%(%) has run') and h:match('OK:? server: ' .. vim.pesc(BIN) .. ' %(parseltongue %d')
+      and h:match('OK:? client %d+: ' .. vim.pesc(WORK) .. ': ready, 5 files') and not h:match('ERROR'), h)
+  local saved = pt.config.cmd
+  pt.config.cmd = { '/nonexistent/parseltongue', '--stdio' }
+  h = health_lines()
+  pt.config.cmd = saved
+  check(':checkhealth parseltongue: a missing server binary is an ERROR', h:match('ERROR:? server "/nonexistent/parseltongue" not found') ~= nil, h)
 
   -- ---- textDocument/implementation through the client -------------------------------
   vim.api.nvim_win_set_cursor(0, { 1, 11 }) -- on `Area`
@@ -226,11 +351,67 @@ local function run()
   check('module cycle diagnostic on ping.rs:0:4 (warning)', d and d.lnum == 0 and d.col == 4 and
     d.severity == vim.diagnostic.severity.WARN and d.message:match('cycle') ~= nil, diags)
 
+  -- ---- an edit: the server asks for fresh lenses, unit_circle gets a caller ------------------------
+  vim.api.nvim_set_current_buf(lib)
+  vim.api.nvim_buf_set_lines(lib, -1, -1, false, { 'pub fn one() -> f64 {', '    shapes::unit_circle().r', '}' })
+  local after
+  vim.wait(15000, function()
+    after = lens_titles(shapes)
+    return after and vim.tbl_contains(after, '25 1 caller')
+  end, 100)
+  check('after an edit in lib.rs: workspace/codeLens/refresh, and unit_circle shows 1 caller', after and
+    vim.tbl_contains(after, '25 1 caller'), after)
+  vim.cmd('ParseltongueCodeLens off')
+  local r = vim.lsp.buf_request_sync(shapes, 'textDocument/codeLens', { textDocument = { uri = vim.uri_from_bufnr(shapes) } }, 5000)
+  check(':ParseltongueCodeLens off: none shown, the server gives none', #vim.lsp.codelens.get(shapes) == 0 and
+    r and r[client.id] and vim.deep_equal(r[client.id].result, {}), r)
+  vim.cmd('ParseltongueCodeLens on')
+  vim.wait(10000, function() return lens_titles(shapes) ~= nil end, 50)
+  check(':ParseltongueCodeLens on: lenses again', lens_titles(shapes) ~= nil)
+
+  -- ---- the nvim-lspconfig-style server config, started by hand as lspconfig would --------------------
+  local cfg = require('lspconfig.server_configurations.parseltongue')
+  local dc = cfg.default_config
+  check('lspconfig config: cmd, filetypes, root_dir, docs', vim.deep_equal(dc.cmd, { 'parseltongue', '--stdio' }) and
+    vim.deep_equal(dc.filetypes, { 'rust' }) and dc.root_dir(WORK .. '/src/lib.rs') == WORK and
+    dc.root_dir('/') == nil and type(cfg.docs.description) == 'string', dc)
+  check('lspconfig config: the newer lspconfig.configs path gives the same', require('lspconfig.configs.parseltongue') == cfg)
+  local id2 = vim.lsp.start_client(vim.tbl_extend('force', dc, {
+    name = 'pt-lspconfig', cmd = { BIN, '--stdio', '--db', DB .. '-lspconfig' }, root_dir = dc.root_dir(WORK .. '/src/lib.rs'),
+    workspace_folders = { { uri = vim.uri_from_fname(WORK), name = WORK } } }))
+  local c2 = id2 and vim.lsp.get_client_by_id(id2)
+  local st2
+  vim.wait(20000, function()
+    c2 = vim.lsp.get_client_by_id(id2)
+    if not (c2 and c2.initialized) then
+      return false
+    end
+    local rr = request_sync(c2, 'parseltongue/stats', {}, 0)
+    st2 = rr and rr.result
+    return st2 and st2.roots[1] and st2.roots[1].state == 'ready'
+  end, 100)
+  check('a client started from the lspconfig config indexes the crate', st2 and st2.files == 5, st2)
+  if c2 then
+    vim.lsp.stop_client(id2)
+  end
+
   -- ---- clean shutdown -----------------------------------------------------------------------------
   local id = client.id
   vim.lsp.stop_client(id)
   local stopped = vim.wait(10000, function() return vim.lsp.client_is_stopped(id) end, 50)
   check('the client stops (shutdown + exit)', stopped)
+
+  -- ---- the server's info lines are logged at INFO (window/logMessage), not as stderr ERRORs --------
+  local log = table.concat(vim.fn.readfile(vim.lsp.get_log_path()), '\n')
+  local info, err = false, false
+  for l in log:gmatch('[^\n]+') do
+    if l:match('database ' .. vim.pesc(DB)) then
+      info = info or l:match('^%[INFO%]') ~= nil
+      err = err or l:match('^%[ERROR%]') ~= nil
+    end
+  end
+  check('lsp.log: the server\'s "workspace …, database …" line at INFO, never at ERROR', info and not err,
+    log:sub(-1500))
 end
 
 local ok, err = xpcall(run, debug.traceback)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The VS Code client's tests: npm ci (when node_modules is missing or stale),
-# type check, lint, build, package the .vsix, check the .vsix, and the
-# integration test against the real server.
+# type check, lint, build, package the .vsix (universal, and the platform one
+# with BINARY inside), check both, and the integration test against the real
+# server.
 #
 # usage: bash tests/clients/vscode.sh [BINARY]     (default build/parseltongue)
 # Needs node and npm; offline once node_modules is installed. The last line is
@@ -65,11 +66,15 @@ fi
 step "typecheck (tsc --noEmit, strict)" npx --no-install tsc -p . --noEmit
 step "lint (eslint + typescript-eslint)" npx --no-install eslint src test
 step "build (tsc + esbuild bundle)" npm run --silent build
-rm -f parseltongue.vsix
-step "package (vsce)" npx --no-install vsce package --no-dependencies --skip-license --allow-missing-repository \
-	--out parseltongue.vsix
+rm -f parseltongue.vsix LICENSE
+# `vsce package` alone, as on a fresh checkout: vscode:prepublish builds and copies
+# LICENSE, and with stdin closed any question vsce would ask fails the step
+step "package (vsce package, no options)" npx --no-install vsce package --out parseltongue.vsix </dev/null
+PLATFORM=$(mktemp -d)/parseltongue-linux-x64.vsix
+step "platform package (the server inside)" bash package-platform.sh "$BIN" linux-x64 "$PLATFORM"
 if [ -f parseltongue.vsix ] && [ -f out/test/manifest.js ]; then
-	suite ".vsix manifest" node out/test/manifest.js parseltongue.vsix
+	suite ".vsix manifest (universal and platform)" node out/test/manifest.js parseltongue.vsix --platform "$PLATFORM"
+	rm -rf "$(dirname "$PLATFORM")"
 else
 	echo "FAIL .vsix manifest: nothing to check"
 	failed=$((failed + 1))

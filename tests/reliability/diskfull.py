@@ -11,10 +11,16 @@ schema version and a truncated data.mdb for the CLI; this adds:
               (query, verify, export unchanged); with space back (remount
               bigger) onboard succeeds and gives the clean graph. The
               language server with its database on a full disk keeps
-              answering from the last committed graph, says why in stats,
-              and catches up when space returns.
+              answering from the last committed graph, says why in stats
+              (state "failed", the changes counted pending, never "ready"
+              while they are missing) and once in window/showMessage, and
+              writes the kept changes by itself when space returns (retried
+              with a back-off); a first index that fails on a full disk is
+              retried too and ends ready with the clean graph.
   read-only   the database on a read-only mount: queries answer or fail
-              with a clear message (exit 4), onboard says it cannot write.
+              with a clear message (exit 4), onboard says it cannot write;
+              the server answers from it read-only and says so (stats
+              readOnly and error, one window/showMessage).
   missing dir --db naming a path under a regular file.
   scribbled   data.mdb overwritten with random bytes at random places
               (several seeds) and truncated to odd sizes: query, verify
@@ -88,7 +94,35 @@ def test_disk_full(binary, tmp):
         rc, out, err, _ = run(binary, ["query", "search", "norm", "--db", db])
         check("disk full: queries still answer", rc == 0 and not crashed(rc, err), err[-300:])
 
-        # the language server on the full disk: edits cannot be written
+        server_disk_full(binary, tmp, small)
+
+        # space is back: the CLI finishes the big workspace
+        sh("mount", "-o", "remount,size=200m", mnt)
+        rc, out, err, _ = run(binary, ["onboard", big, "--db", db], timeout=300)
+        check("disk full: with space back, onboard succeeds", rc == 0, err[-500:])
+        ref = os.path.join(tmp, "ref-db")
+        run(binary, ["onboard", big, "--db", ref], timeout=300)
+        check("disk full: ... and gives the clean graph", export_json(binary, db) == export_json(binary, ref))
+        rc, out, err, _ = run(binary, ["storage", "verify", "--db", db])
+        check("disk full: verify after recovery", rc == 0, (out + err)[-300:])
+        first_index_recovers(binary, tmp, big, export_json(binary, ref))
+    finally:
+        umount(mnt)
+
+
+def server_disk_full(binary, tmp, small):
+    """The language server with its database on a full disk: its own 2 MB
+    tmpfs, indexed by the CLI (a compact file: edits need new pages), then
+    filled up."""
+    mnt = os.path.join(tmp, "full-srv")
+    if not mount_tmpfs(mnt, "2m"):
+        check("disk full (server): mount", False)
+        return
+    try:
+        db = os.path.join(mnt, "db")
+        rc, out, err, _ = run(binary, ["onboard", small, "--db", db])
+        check("disk full (server): the folder indexes first", rc == 0, err[-300:])
+
         filler = os.path.join(mnt, "filler")
         with open(filler, "wb") as f:
             try:
@@ -115,13 +149,37 @@ def test_disk_full(binary, tmp):
         r = c.request("workspace/symbol", {"query": "norm"})
         check("disk full (server): still answers from the last committed graph",
               r and isinstance(r.get("result"), list) and len(r["result"]) > 0, r and str(r)[:300])
-        r = c.request("parseltongue/stats")
-        roots = ((r or {}).get("result") or {}).get("roots") or [{}]
-        said = ((roots[0].get("error") or "") + c.log()).replace(mnt, "<db>").lower()
-        check("disk full (server): says so (stats error or log)", "space" in said or "disk full" in said,
+        states = []
+        for _ in range(5):  # while the changes are missing, never "ready"
+            r = c.request("parseltongue/stats")
+            roots = ((r or {}).get("result") or {}).get("roots") or [{}]
+            states.append((roots[0].get("state"), roots[0].get("pendingUpdates")))
+            time.sleep(0.3)
+        said = (roots[0].get("error") or "").replace(mnt, "<db>").lower()
+        check("disk full (server): stats say so (error: no space)", "space" in said or "disk full" in said,
               (roots[0], c.log()[-500:]))
+        check("disk full (server): never 'ready' while changes are missing, and they are counted pending",
+              all(st == "failed" and (p or 0) > 0 for st, p in states), states)
+        shown = [m for m in c.other if m.get("method") == "window/showMessage"]
+        check("disk full (server): the user is told once (window/showMessage)",
+              len(shown) == 1 and "space" in shown[0]["params"]["message"].lower(), shown)
         os.unlink(filler)
         sh("mount", "-o", "remount,size=200m", mnt)
+        # no edit after the space came back: the kept changes are written by the retry
+        last = "disk_full_probe_29_199"
+        found = None
+        deadline = time.time() + 40
+        while time.time() < deadline and not found:
+            r = c.request("workspace/symbol", {"query": last})
+            found = [x for x in (r or {}).get("result") or [] if x.get("name") == last]
+            time.sleep(0.3)
+        check("disk full (server): the failed changes are retried and written when space returns",
+              bool(found), c.log()[-600:])
+        r = c.request("parseltongue/stats")
+        roots = ((r or {}).get("result") or {}).get("roots") or [{}]
+        check("disk full (server): ... then ready again, no error, nothing pending",
+              roots[0].get("state") == "ready" and not roots[0].get("error") and roots[0].get("pendingUpdates") == 0,
+              roots[0])
         c.notify("textDocument/didChange", {"textDocument": {"uri": u, "version": 100}, "contentChanges": [
             {"text": text + "\npub fn disk_back_probe() {}\n"}]})
         found = None
@@ -136,14 +194,40 @@ def test_disk_full(binary, tmp):
         code = c.close()
         check("disk full (server): clean exit, no crash", code == 0 and not crashed(code, c.log()), c.log()[-800:])
 
-        # space is back: the CLI finishes the big workspace
-        rc, out, err, _ = run(binary, ["onboard", big, "--db", db], timeout=300)
-        check("disk full: with space back, onboard succeeds", rc == 0, err[-500:])
-        ref = os.path.join(tmp, "ref-db")
-        run(binary, ["onboard", big, "--db", ref], timeout=300)
-        check("disk full: ... and gives the clean graph", export_json(binary, db) == export_json(binary, ref))
-        rc, out, err, _ = run(binary, ["storage", "verify", "--db", db])
-        check("disk full: verify after recovery", rc == 0, (out + err)[-300:])
+    finally:
+        umount(mnt)
+
+
+def first_index_recovers(binary, tmp, big, want):
+    """The server's first index of a folder fails on a full disk: failed
+    (honestly), then retried, and ready with the whole graph once space
+    returns, with no stale error."""
+    mnt = os.path.join(tmp, "full2")
+    if not mount_tmpfs(mnt, "2m"):
+        check("disk full (first index): mount", False)
+        return
+    try:
+        db = os.path.join(mnt, "db")
+        c = Client(binary, ["--db", db])
+        c.request("initialize", init_params(big))
+        c.notify("initialized", {})
+        st = c.wait_ready(120)
+        roots = (st or {}).get("roots") or [{}]
+        check("disk full (first index): fails, and says why", roots[0].get("state") == "failed" and
+              "space" in (roots[0].get("error") or "").lower(), roots[0])
+        sh("mount", "-o", "remount,size=400m", mnt)
+        deadline = time.time() + 90
+        while time.time() < deadline:
+            r = c.request("parseltongue/stats")
+            roots = ((r or {}).get("result") or {}).get("roots") or [{}]
+            if roots[0].get("state") == "ready":
+                break
+            time.sleep(0.5)
+        check("disk full (first index): retried when space returns: ready, the error gone",
+              roots[0].get("state") == "ready" and not roots[0].get("error"), roots[0])
+        code = c.close()
+        check("disk full (first index): clean exit", code == 0 and not crashed(code, c.log()), c.log()[-500:])
+        check("disk full (first index): ... and the graph is the clean index's", export_json(binary, db) == want)
     finally:
         umount(mnt)
 
@@ -180,6 +264,21 @@ def test_read_only(binary, tmp):
         st = c.wait_ready(30)
         r = c.request("parseltongue/stats")
         check("read-only (server): starts and answers stats", r and "result" in r, r)
+        roots = ((r or {}).get("result") or {}).get("roots") or [{}]
+        check("read-only (server): serves the database read-only, and says so in stats",
+              roots[0].get("state") == "ready" and roots[0].get("readOnly") is True and
+              "cannot be written" in (roots[0].get("error") or ""), roots[0])
+        r = c.request("workspace/symbol", {"query": "norm"})
+        check("read-only (server): answers from it", r and len(r.get("result") or []) > 0, r)
+        src = sorted(os.path.join(d, f) for d, _, fs in os.walk(ws) for f in fs if f.endswith(".rs"))[0]
+        c.notify("textDocument/didOpen", {"textDocument": {"uri": uri_of(src), "languageId": "rust", "version": 1,
+                                                           "text": "pub fn ro_buffer() {}\n"}})
+        r = c.request("parseltongue/stats")
+        roots = ((r or {}).get("result") or {}).get("roots") or [{}]
+        shown = [m for m in c.other if m.get("method") == "window/showMessage"]
+        check("read-only (server): the user is told once; edits are not queued",
+              len(shown) == 1 and "cannot be written" in shown[0]["params"]["message"] and
+              roots[0].get("pendingUpdates") == 0, (shown, roots[0]))
         code = c.close()
         check("read-only (server): exits cleanly", code == 0 and not crashed(code, c.log()), (code, c.log()[-500:]))
     finally:

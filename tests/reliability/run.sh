@@ -7,7 +7,8 @@
 #           54) SIGKILL trials, disk full / read-only / scribbled databases
 #           (tmpfs: needs root), the CLI and the server on one database, a
 #           session under valgrind (skipped without it), and a SOAK_SECONDS
-#           (default 60) soak.
+#           (default 60) soak, and EMACS_STARTS (default 50) Emacs session
+#           starts in batch and as many in a terminal.
 #   --quick no fuzzing (replay only), 9 kill trials, a 10 s soak: about
 #           two minutes. QUICK_PARTS (default "replay hostile killtest
 #           diskfull shared soak") picks the parts.
@@ -65,6 +66,9 @@ part diskfull "$LOG/diskfull.log" python3 tests/reliability/diskfull.py "$BIN"
 part shared   "$LOG/shared.log"   python3 tests/reliability/shared.py "$BIN"
 part leaks    "$LOG/leaks.log"    python3 tests/reliability/leaks.py "$BIN"
 part soak     "$LOG/soak.log"     env SOAK_STRICT=$((1 - QUICK)) python3 tests/reliability/soak.py "$BIN" --seconds "$SOAK_SECONDS"
+# 50 + 50 Emacs session starts on regex-syntax (make test runs 10 + 5 of them)
+part emacs-starts "$LOG/emacs-starts.log" python3 tests/clients/emacs_starts.py "$BIN" \
+    --batch "${EMACS_STARTS:-50}" --tty "${EMACS_STARTS:-50}"
 
 echo
 echo "==================== reliability summary ===================="
@@ -80,6 +84,7 @@ grep -hE 'passed, [0-9]+ failed' "$LOG/diskfull.log" | sed 's/^/  disk full, rea
 grep -hE 'passed, [0-9]+ failed' "$LOG/shared.log" | sed 's/^/  CLI and server on one database: /'
 grep -hE '^leaks:' "$LOG/leaks.log" | sed 's/^/  a session under valgrind: /'
 grep -hE '^soak:' "$LOG/soak.log" | sed 's/^/  /'
+grep -hE '^(batch|tty): ' "$LOG/emacs-starts.log" | sed 's/^/  Emacs session starts, /'
 echo "  total time: $(($(date +%s) - T0))s"
 if [ ${#failed[@]} -gt 0 ]; then
     echo "  FAILED: ${failed[*]}"

@@ -18,14 +18,23 @@ const RESTART_SETTINGS = ['serverPath', 'databaseDirectory', 'extraArgs', 'langu
 let client: LanguageClient | undefined;
 let output: vscode.LogOutputChannel;
 let status: StatusBar;
+let results: ResultsView;
+let extensionPath = '';
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
     output = vscode.window.createOutputChannel('Parseltongue', { log: true });
     status = new StatusBar();
-    context.subscriptions.push(output, status);
+    results = new ResultsView();
+    extensionPath = context.extensionPath;
+    context.subscriptions.push(output, status, results,
+        vscode.window.createTreeView(P.RESULTS_VIEW, { treeDataProvider: results, showCollapseAll: true }));
     const reg = (id: string, fn: () => Promise<void>) =>
         context.subscriptions.push(vscode.commands.registerCommand(id, () => fn().catch(reportError)));
     reg(P.Commands.showBlastRadius, showBlastRadius);
+    reg(P.Commands.showImplementations, showImplementations);
+    reg(P.Commands.clearResults, () => results.show(undefined));
+    context.subscriptions.push(vscode.commands.registerCommand(P.InternalCommands.showReferences,
+        (...args: unknown[]) => showReferences(args).catch(reportError)));
     reg(P.Commands.findCycles, findCycles);
     reg(P.Commands.copyContext, copyContext);
     reg(P.Commands.reindex, reindex);
@@ -59,7 +68,8 @@ function folderPaths(): string[] {
 }
 
 async function startClient(): Promise<void> {
-    const launch = P.serverLaunch(settings(), { workspaceFolders: folderPaths(), env: process.env });
+    const launch = P.serverLaunch(settings(),
+        { workspaceFolders: folderPaths(), env: process.env, bundledServer: P.bundledServer(extensionPath) });
     output.info(`starting ${launch.command} ${launch.args.join(' ')}`);
     // Transport left unset: stdio, and the client adds no arguments of its own.
     const serverOptions: ServerOptions = { command: launch.command, args: launch.args, options: launch.options };
@@ -68,6 +78,11 @@ async function startClient(): Promise<void> {
         documentSelector: [{ scheme: 'file', language: 'rust' }],
         outputChannel: output,
         revealOutputChannelOn: RevealOutputChannelOn.Never,
+        initializationOptions: P.initializationOptions(
+            vscode.workspace.getConfiguration('parseltongue').get<boolean>('codeLens.enable', true)),
+        // workspace/didChangeConfiguration {settings: {parseltongue: …}} at start and on every
+        // change: the server turns code lenses on and off from it at once
+        synchronize: { configurationSection: 'parseltongue' },
         middleware: {
             handleWorkDoneProgress: (token, params, next) => {
                 next(token, params);
@@ -86,6 +101,7 @@ async function startClient(): Promise<void> {
         c.registerFeature(new FeaturePolicy());
         c.onDidChangeState(() => status.refreshSoon());
         await c.start();
+        await vscode.commands.executeCommand('setContext', 'parseltongue.active', true);
     } catch (e) {
         // the client has shown its own message already
         status.failed(errorText(e));
@@ -98,7 +114,8 @@ async function reportMissingServer(command: string): Promise<void> {
     status.failed(`${command}: not found`);
     const open = 'Open Settings';
     const pick = await vscode.window.showErrorMessage(`Parseltongue: the server '${command}' was not found` +
-        (command.includes('/') ? '' : ' on PATH') + '. Set parseltongue.serverPath to the parseltongue binary.', open);
+        (command.includes('/') ? '' : ' on PATH') + '. Install the platform package (linux-x64), put parseltongue on PATH, ' +
+        'or set parseltongue.serverPath to the parseltongue binary.', open);
     if (pick === open) await vscode.commands.executeCommand('workbench.action.openSettings', 'parseltongue.serverPath');
 }
 
@@ -242,24 +259,27 @@ function pickLocation(title: string, items: Item[], placeholder: string): void {
 // ---- commands -----------------------------------------------------------------------
 
 async function showBlastRadius(): Promise<void> {
-    const { editor, uri, position } = cursor();
+    const { uri, position } = cursor();
     const depth = vscode.workspace.getConfiguration('parseltongue').get<number>('blastRadiusDepth', 3);
     const r = await request<P.BlastRadiusResult>(P.Methods.blastRadius, P.blastRadiusParams(uri, position, depth));
     if (!r) throw new UserError('no entity at the cursor.');
-    if (r.items.length === 0) {
-        void vscode.window.showInformationMessage(`Parseltongue: ${P.blastRadiusTitle(r)}.`);
-        return;
-    }
-    const roots = await rootUris();
-    const sorted = P.sortBlastRadius(r.items);
-    const locations = sorted.map(P.blastRadiusLocation).filter((l): l is P.Location => l !== undefined);
-    const peek: Item = {
-        label: `$(eye) Peek all ${locations.length} in the editor`,
-        run: () => vscode.commands.executeCommand('editor.action.peekLocations', editor.document.uri,
-            editor.selection.active, locations.map(toLocation), 'peek'),
-    };
-    const items: Item[] = sorted.map(i => ({ ...P.blastRadiusPickItem(i, roots), location: P.blastRadiusLocation(i) }));
-    pickLocation(P.blastRadiusTitle(r), [peek, ...items], 'An entity to open (where it depends on the target)');
+    await results.show(P.blastRadiusTree(r, await rootUris()));
+}
+
+async function showImplementations(): Promise<void> {
+    const { uri, position } = cursor();
+    const r = await request<P.WhatImplementsResult>(P.Methods.whatImplements, P.whatImplementsParams(uri, position));
+    if (!r) throw new UserError('no entity at the cursor.');
+    await results.show(P.implementationsTree(r, await rootUris()));
+}
+
+/** A code lens clicked: its locations in VS Code's references view. */
+async function showReferences(args: unknown[]): Promise<void> {
+    const a = P.showReferencesArgs(args);
+    if (!a) throw new Error('a code lens with unexpected arguments');
+    const c = running();
+    await vscode.commands.executeCommand('editor.action.showReferences', c.protocol2CodeConverter.asUri(a.uri),
+        new vscode.Position(a.position.line, a.position.character), a.locations.map(toLocation));
 }
 
 async function findCycles(): Promise<void> {
@@ -390,5 +410,44 @@ class StatusBar implements vscode.Disposable {
     dispose(): void {
         this.stopTimer();
         this.item.dispose();
+    }
+}
+
+// ---- the results view ----------------------------------------------------------------
+
+/** Blast radius and implementations as a tree in the Explorer; selecting a node opens its place. */
+class ResultsView implements vscode.TreeDataProvider<P.ResultNode>, vscode.Disposable {
+    private readonly changed = new vscode.EventEmitter<P.ResultNode | undefined>();
+    readonly onDidChangeTreeData = this.changed.event;
+    private root: P.ResultNode | undefined;
+
+    async show(root: P.ResultNode | undefined): Promise<void> {
+        this.root = root;
+        this.changed.fire(undefined);
+        if (root) await vscode.commands.executeCommand(`${P.RESULTS_VIEW}.focus`);
+    }
+
+    getChildren(node?: P.ResultNode): P.ResultNode[] {
+        if (!node) return this.root ? [this.root] : [];
+        return node.children;
+    }
+
+    getTreeItem(node: P.ResultNode): vscode.TreeItem {
+        const state = node.children.length === 0 ? vscode.TreeItemCollapsibleState.None
+            : node === this.root || node.children.length <= 20 ? vscode.TreeItemCollapsibleState.Expanded
+                : vscode.TreeItemCollapsibleState.Collapsed;
+        const item = new vscode.TreeItem(node.label, state);
+        item.description = node.description;
+        item.tooltip = node.tooltip;
+        item.iconPath = new vscode.ThemeIcon(node.icon);
+        if (node.location) {
+            const loc = toLocation(node.location);
+            item.command = { title: 'Open', command: 'vscode.open', arguments: [loc.uri, { selection: loc.range }] };
+        }
+        return item;
+    }
+
+    dispose(): void {
+        this.changed.dispose();
     }
 }

@@ -107,11 +107,25 @@ export const Methods = {
 /** The command ids of package.json, with the method each one sends. */
 export const Commands = {
     showBlastRadius: 'parseltongue.showBlastRadius',
+    showImplementations: 'parseltongue.showImplementations',
     findCycles: 'parseltongue.findCycles',
     copyContext: 'parseltongue.copyContext',
     reindex: 'parseltongue.reindex',
     showStatus: 'parseltongue.showStatus',
+    clearResults: 'parseltongue.clearResults',
 } as const;
+
+/**
+ * Commands the extension registers without contributing them (nobody picks
+ * them from the palette): the code lenses' command, whose arguments the
+ * server gives as [uri, position, locations] (lsp/README.md, codeLens/resolve).
+ */
+export const InternalCommands = {
+    showReferences: 'parseltongue.showReferences',
+} as const;
+
+/** The view that shows blast radius and implementations as trees. */
+export const RESULTS_VIEW = 'parseltongue.results';
 
 export function cursorTarget(uri: string, position: Position): Target {
     return { textDocument: { uri }, position: { line: position.line, character: position.character } };
@@ -181,6 +195,17 @@ export interface LaunchContext {
     workspaceFolders: string[];
     env: Record<string, string | undefined>;
     homeDir?: string;
+    /** The server shipped in the extension (the platform package), if any: see bundledServer. */
+    bundledServer?: string;
+}
+
+/** Where the platform package keeps the server, relative to the extension's folder. */
+export const BUNDLED_SERVER = path.join('server', 'parseltongue');
+
+/** The server shipped in the extension at extensionPath, when it is there and executable. */
+export function bundledServer(extensionPath: string, exists: (p: string) => boolean = isExecutable): string | undefined {
+    const p = path.join(extensionPath, BUNDLED_SERVER);
+    return exists(p) ? p : undefined;
 }
 
 export interface Launch {
@@ -208,7 +233,9 @@ export function expandPath(p: string, ctx: LaunchContext, keepBareName: boolean)
  * unset, so no second `--stdio`); the editor's pid travels in `initialize`.
  */
 export function serverLaunch(settings: Partial<Settings>, ctx: LaunchContext): Launch {
-    const command = expandPath(settings.serverPath?.trim() || 'parseltongue', ctx, true);
+    // serverPath empty (the default): the shipped server, else `parseltongue` on PATH
+    const command = settings.serverPath?.trim() ? expandPath(settings.serverPath, ctx, true)
+        : ctx.bundledServer ?? 'parseltongue';
     const args = ['--stdio'];
     const db = settings.databaseDirectory?.trim();
     if (db) args.push('--db', expandPath(db, ctx, false));
@@ -262,6 +289,7 @@ export const DUPLICATED_FEATURES = [
     'textDocument/documentSymbol',
     'textDocument/prepareCallHierarchy',
     'workspace/symbol',
+    'textDocument/documentHighlight',
 ] as const;
 
 /** The server capability that makes VS Code's client register each provider. */
@@ -273,7 +301,24 @@ export const CAPABILITY_OF: Record<(typeof DUPLICATED_FEATURES)[number], string>
     'textDocument/documentSymbol': 'documentSymbolProvider',
     'textDocument/prepareCallHierarchy': 'callHierarchyProvider',
     'workspace/symbol': 'workspaceSymbolProvider',
+    'textDocument/documentHighlight': 'documentHighlightProvider',
 };
+
+/** What the server reads from initializationOptions (lsp/README.md). */
+export function initializationOptions(codeLens: boolean): { codeLens: boolean } {
+    return { codeLens };
+}
+
+/** The arguments of a code lens's parseltongue.showReferences, checked. */
+export function showReferencesArgs(args: unknown[]): { uri: string; position: Position; locations: Location[] } | undefined {
+    const [uri, position, locations] = args;
+    const isPos = (p: unknown): p is Position => typeof p === 'object' && p !== null &&
+        typeof (p as Position).line === 'number' && typeof (p as Position).character === 'number';
+    if (typeof uri !== 'string' || !isPos(position) || !Array.isArray(locations)) return undefined;
+    const locs = locations.filter((l): l is Location => typeof l === 'object' && l !== null &&
+        typeof (l as Location).uri === 'string' && isPos((l as Location).range?.start) && isPos((l as Location).range?.end));
+    return { uri, position, locations: locs };
+}
 
 /**
  * Removes the capabilities of the dropped features from the server's
@@ -362,6 +407,77 @@ export function blastRadiusLocation(i: BlastRadiusItem): Location | undefined {
     if (i.site) return i.site;
     const range = i.selectionRange ?? i.range;
     return i.uri && range ? { uri: i.uri, range } : undefined;
+}
+
+// ---- the results view (a tree) ----------------------------------------------------
+
+/** A node of the results view: what VS Code's TreeItem needs, and the children. */
+export interface ResultNode {
+    label: string;
+    description: string;
+    tooltip: string;
+    /** A codicon id (`symbol-function`, …). */
+    icon: string;
+    /** Where selecting the node goes. */
+    location?: Location;
+    children: ResultNode[];
+}
+
+function entityNode(e: Entity, description: string, tooltip?: string): ResultNode {
+    const range = e.selectionRange ?? e.range;
+    return {
+        label: e.name, description, tooltip: tooltip ?? (e.signature ?? e.qualifiedName),
+        icon: KIND_ICON[e.kind] ?? 'symbol-misc',
+        location: e.uri && range ? { uri: e.uri, range } : undefined, children: [],
+    };
+}
+
+/**
+ * The blast radius as a tree: the target, under it what depends on it
+ * directly, under each of those what depends on that, and so on (each item
+ * under the last entity of its `via` path before itself). Siblings: by name.
+ */
+export function blastRadiusTree(r: BlastRadiusResult, roots: string[] = []): ResultNode {
+    const root = entityNode(r.target, `blast radius, depth ${r.depth}: ${r.items.length} affected` +
+        (r.truncated ? ' (truncated)' : ''), r.target.signature ?? r.target.qualifiedName);
+    const byName = new Map<string, ResultNode>([[r.target.qualifiedName, root]]);
+    for (const i of sortBlastRadius(r.items)) {
+        const at = i.site ? shortLocation(i.site.uri, i.site.range, roots) : shortLocation(i.uri, i.selectionRange ?? i.range, roots);
+        const node = entityNode(i, `${i.relation} · ${at}`, viaText(i));
+        node.location = blastRadiusLocation(i);
+        const chain = i.via.length && i.via[i.via.length - 1] === i.qualifiedName ? i.via.slice(0, -1) : i.via;
+        const parent = byName.get(chain[chain.length - 1] ?? '') ?? root;
+        parent.children.push(node);
+        if (!byName.has(i.qualifiedName)) byName.set(i.qualifiedName, node);
+    }
+    const sortTree = (n: ResultNode) => {
+        n.children.sort((a, b) => a.label.localeCompare(b.label) || a.description.localeCompare(b.description));
+        n.children.forEach(sortTree);
+    };
+    sortTree(root);
+    return root;
+}
+
+/**
+ * Implementations as a tree: the target, under it one node per impl or
+ * derive (a trait: the implementing types; a type: the traits it
+ * implements), at the impl's header or the derive.
+ */
+export function implementationsTree(r: WhatImplementsResult, roots: string[] = []): ResultNode {
+    const isTrait = r.target.kind === 'trait' || r.target.kind === 'method';
+    const root = entityNode(r.target, `${r.items.length} implementation${r.items.length === 1 ? '' : 's'}`);
+    for (const i of r.items) {
+        const name = isTrait ? i.type : i.trait;
+        root.children.push({
+            label: name.split('::').pop() ?? name,
+            description: `${i.derive ? 'derive' : 'impl'} · ${shortLocation(i.location?.uri, i.location?.range, roots)}`,
+            tooltip: `${i.derive ? '#[derive]' : 'impl'} ${i.trait} for ${i.type}`,
+            icon: isTrait ? 'symbol-struct' : 'symbol-interface',
+            location: i.location, children: [],
+        });
+    }
+    root.children.sort((a, b) => a.label.localeCompare(b.label) || a.description.localeCompare(b.description));
+    return root;
 }
 
 export function cycleMembersText(c: Cycle): string {

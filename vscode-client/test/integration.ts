@@ -62,6 +62,7 @@ class Session {
     readonly launch: P.Launch;
     readonly progress: { token: string | number; kind: string }[] = [];
     readonly registrations: string[] = [];
+    lensRefreshes = 0;
     stderr = '';
     exitCode: number | null | undefined = undefined;
 
@@ -75,6 +76,7 @@ class Session {
         this.conn.onRequest(RegistrationRequest.type, p => { this.registrations.push(...p.registrations.map(r => r.method)); return undefined; });
         this.conn.onRequest(WorkDoneProgressCreateRequest.type, () => undefined);
         this.conn.onRequest('workspace/diagnostic/refresh', () => null);
+        this.conn.onRequest('workspace/codeLens/refresh', () => { this.lensRefreshes++; return null; });
         this.conn.onNotification('$/progress', (p: { token: string | number; value: { kind: string } }) => {
             this.progress.push({ token: p.token, kind: p.value.kind });
         });
@@ -96,15 +98,21 @@ class Session {
                     workspaceFolders: true,
                     didChangeWatchedFiles: { dynamicRegistration: true, relativePatternSupport: true },
                     diagnostics: { refreshSupport: true },
+                    codeLens: { refreshSupport: true },
+                    executeCommand: { dynamicRegistration: true },
                 },
                 textDocument: {
                     synchronization: { dynamicRegistration: true, didSave: true },
+                    codeLens: { dynamicRegistration: true },
+                    typeHierarchy: { dynamicRegistration: true },
                     diagnostic: { dynamicRegistration: true, relatedDocumentSupport: false },
                     definition: { dynamicRegistration: true, linkSupport: true },
                     documentSymbol: { hierarchicalDocumentSymbolSupport: true },
                 },
             },
         };
+        // what the extension passes (parseltongue.codeLens.enable, default true)
+        params.initializationOptions = P.initializationOptions(true);
         const r = await withTimeout(this.conn.sendRequest(InitializeRequest.type, params), TIMEOUT_MS, 'initialize');
         await this.conn.sendNotification(InitializedNotification.type, {});
         return r;
@@ -161,6 +169,17 @@ function testPure(): void {
     l = P.serverLaunch({ serverPath: 'build/parseltongue', databaseDirectory: 'idx' }, ctx);
     check('launch: relative paths from the first folder', l.command === '/w/proj/build/parseltongue' &&
         same(l.args, ['--stdio', '--db', '/w/proj/idx']), l);
+    l = P.serverLaunch({ serverPath: '', databaseDirectory: '', extraArgs: [] }, { ...ctx, bundledServer: '/ext/server/parseltongue' });
+    check('launch: serverPath unset → the shipped server', l.command === '/ext/server/parseltongue', l);
+    l = P.serverLaunch({ serverPath: 'parseltongue', databaseDirectory: '', extraArgs: [] }, { ...ctx, bundledServer: '/ext/server/parseltongue' });
+    check('launch: an explicit serverPath wins over the shipped server', l.command === 'parseltongue', l);
+    check('bundledServer: server/parseltongue under the extension when executable, else none',
+        P.bundledServer('/ext', f => f === '/ext/server/parseltongue') === '/ext/server/parseltongue' &&
+        P.bundledServer('/ext', () => false) === undefined);
+    check('showReferencesArgs: [uri, position, locations] checked', same(P.showReferencesArgs(['file:///a', { line: 1, character: 2 },
+        [{ uri: 'file:///b', range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } } }, { bad: 1 }]]),
+    { uri: 'file:///a', position: { line: 1, character: 2 }, locations: [{ uri: 'file:///b', range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } } }] }) &&
+        P.showReferencesArgs([1, 2]) === undefined);
     check('features: auto with rust-analyzer drops its duplicates',
         same(P.droppedFeatures('auto', true).sort(), [...P.DUPLICATED_FEATURES].sort()) && P.droppedFeatures('auto', true).includes('textDocument/hover'));
     check('features: auto alone / all keep everything', P.droppedFeatures('auto', false).length === 0 && P.droppedFeatures('all', true).length === 0);
@@ -262,6 +281,95 @@ async function testServer(bin: string, tmp: string): Promise<void> {
         (wc?.items ?? []).map(i => [i.trait, i.derive]).sort(),
         [['lspfix::shapes::Area', false], ['std::clone::Clone', true], ['std::fmt::Debug', true]]), wc);
 
+    // The results view (Show Blast Radius, Show Implementations): trees built from the answers
+    if (br) {
+        const t = P.blastRadiusTree(br, [root]);
+        check('blast radius tree: the target, its two callers under it',
+            t.label === 'helper' && same(t.children.map(c => c.label), ['describe', 'twice']) &&
+            t.children.every(c => c.children.length === 0), t);
+        check('blast radius tree: a node opens the call site', same(t.children[0]?.location, describe?.site), t.children[0]);
+    }
+    if (brArea) {
+        const deep = await s.request<P.BlastRadiusResult>(P.Methods.blastRadius, P.blastRadiusParams(shapes, { line: 0, character: 11 }, 3));
+        const t = deep ? P.blastRadiusTree(deep, [root]) : undefined;
+        const walk = (n: P.ResultNode, parent: string, out: [string, string][]) => {
+            for (const c of n.children) { out.push([parent, c.tooltip]); walk(c, c.tooltip, out); }
+            return out;
+        };
+        const pairs = t ? walk(t, deep?.target.qualifiedName ?? '', []) : [];
+        // each node sits under the entity before it on its `via` path (its tooltip is that path)
+        check('blast radius tree of a trait: every node under the previous entity of its path',
+            pairs.length === deep?.items.length && pairs.every(([parent, via]) => {
+                const chain = via.split(' → ');
+                return chain[chain.length - 2] === parent.split(' → ').pop();
+            }), pairs);
+    }
+    if (wi) {
+        const t = P.implementationsTree(wi, [root]);
+        check('implementations tree of a trait: its types, at the impl headers',
+            t.label === 'Area' && same(t.children.map(c => [c.label, c.description]),
+                [['Circle', 'impl · src/shapes.rs:14'], ['Square', 'impl · src/shapes.rs:20']]), t);
+    }
+    if (wc) {
+        const t = P.implementationsTree(wc, [root]);
+        check('implementations tree of a type: its traits, derives marked',
+            same(t.children.map(c => [c.label, c.description.split(' · ')[0]]), [['Area', 'impl'], ['Clone', 'derive'], ['Debug', 'derive']]), t);
+    }
+
+    // workspace/executeCommand: the custom requests for generic clients and lenses
+    const init2 = init.capabilities as { executeCommandProvider?: { commands: string[] }; typeHierarchyProvider?: boolean; codeLensProvider?: { resolveProvider?: boolean } };
+    check('initialize: executeCommandProvider declares the custom requests',
+        ['parseltongue/blastRadius', 'parseltongue/whatImplements', 'parseltongue/findCycles', 'parseltongue/generateContext',
+            'parseltongue/stats', 'parseltongue/reindex'].every(c => init2.executeCommandProvider?.commands.includes(c)) &&
+        !Object.values(P.Commands).some(c => init2.executeCommandProvider?.commands.includes(c)), init2.executeCommandProvider);
+    const ec = await s.request<P.FindCyclesResult>('workspace/executeCommand', { command: 'parseltongue/findCycles', arguments: [P.findCyclesParams('module')] });
+    check('executeCommand parseltongue/findCycles: the module cycle ping ↔ pong',
+        same((ec?.cycles ?? []).map(c => names(c.members)), [['lspfix::ping', 'lspfix::pong']]), ec);
+    const eb = await s.request<P.BlastRadiusResult>('workspace/executeCommand', { command: 'parseltongue/blastRadius', arguments: [P.blastRadiusParams(lib, HELPER)] });
+    check('executeCommand parseltongue/blastRadius: describe and twice', same(names(eb?.items), ['lspfix::describe', 'lspfix::twice']), eb);
+
+    // Type hierarchy (VS Code's client registers it from typeHierarchyProvider)
+    check('initialize: typeHierarchyProvider', init2.typeHierarchyProvider === true, init2);
+    interface THItem { name: string; uri: string; selectionRange: P.Range; data?: unknown }
+    const at = (i: THItem) => [i.name, path.basename(i.uri), i.selectionRange.start.line, i.selectionRange.start.character];
+    const area = await s.request<THItem[]>('textDocument/prepareTypeHierarchy', { textDocument: { uri: shapes }, position: { line: 0, character: 11 } });
+    check('prepareTypeHierarchy on trait Area', area?.length === 1 && same(at(area[0]), ['Area', 'shapes.rs', 0, 10]), area);
+    if (area?.length) {
+        const sub = await s.request<THItem[]>('typeHierarchy/subtypes', { item: area[0] });
+        check('subtypes of Area: Circle and Square', same((sub ?? []).map(at), [['Circle', 'shapes.rs', 5, 11], ['Square', 'shapes.rs', 9, 11]]), sub);
+    }
+    const circle = await s.request<THItem[]>('textDocument/prepareTypeHierarchy', { textDocument: { uri: shapes }, position: { line: 5, character: 13 } });
+    if (circle?.length) {
+        const sup = await s.request<THItem[]>('typeHierarchy/supertypes', { item: circle[0] });
+        check('supertypes of Circle: Area, and std\'s Debug and Clone at its derive', same((sup ?? []).map(at),
+            [['Area', 'shapes.rs', 0, 10], ['std::fmt::Debug', 'shapes.rs', 4, 9], ['std::clone::Clone', 'shapes.rs', 4, 16]]), sup);
+    } else {
+        check('prepareTypeHierarchy on struct Circle', false, circle);
+    }
+
+    // Code lens: unresolved at first, resolved one by one (as VS Code's client does)
+    check('initialize: codeLensProvider with resolve', init2.codeLensProvider?.resolveProvider === true, init2.codeLensProvider);
+    interface Lens { range: P.Range; command?: { title: string; command: string; arguments?: unknown[] }; data?: unknown }
+    const lenses = await s.request<Lens[]>('textDocument/codeLens', { textDocument: { uri: shapes } });
+    check('codeLens: Area, area, Circle, Square, the two impl methods and unit_circle, unresolved',
+        same((lenses ?? []).map(l => [l.range.start.line, l.range.start.character]), [[0, 10], [1, 7], [5, 11], [9, 11], [14, 7], [20, 7], [25, 7]]) &&
+        (lenses ?? []).every(l => l.command === undefined), lenses);
+    const resolved: Lens[] = [];
+    for (const l of lenses ?? []) resolved.push((await s.request<Lens>('codeLens/resolve', l)) ?? l);
+    check('codeLens/resolve: the titles', same(resolved.map(l => l.command?.title),
+        ['2 implementations', '2 callers', '3 implementations', '1 implementation', '1 caller', '1 caller', '0 callers']), resolved.map(l => l.command));
+    const args = P.showReferencesArgs(resolved[1]?.command?.arguments ?? []);
+    check('a lens runs parseltongue.showReferences with the call sites of Area::area (lib.rs 12 and 27)',
+        resolved[1]?.command?.command === P.InternalCommands.showReferences && args?.uri === shapes && same(args.position, { line: 1, character: 7 }) &&
+        same(args.locations.map(l => [path.basename(l.uri), l.range.start.line, l.range.start.character]), [['lib.rs', 11, 17], ['lib.rs', 26, 6]]), resolved[1]);
+    const refreshesBefore = s.lensRefreshes;
+    await s.conn.sendNotification('workspace/didChangeConfiguration', { settings: { parseltongue: { codeLens: { enable: false } } } });
+    const none = await s.request<Lens[]>('textDocument/codeLens', { textDocument: { uri: shapes } });
+    check('parseltongue.codeLens.enable false (didChangeConfiguration, as the client syncs it): no lenses, a refresh asked',
+        same(none, []) && s.lensRefreshes > refreshesBefore, [none, s.lensRefreshes]);
+    await s.conn.sendNotification('workspace/didChangeConfiguration', { settings: { parseltongue: { codeLens: { enable: true } } } });
+    check('parseltongue.codeLens.enable true again: lenses', (await s.request<Lens[]>('textDocument/codeLens', { textDocument: { uri: shapes } }))?.length === 7);
+
     // Find Cycles: ping uses pong::Pong and pong uses ping::Ping; no function calls another in a loop
     const fc = await s.request<P.FindCyclesResult>(P.Methods.findCycles, P.findCyclesParams('all'));
     check('findCycles: exactly the module cycle ping ↔ pong', same(
@@ -294,8 +402,11 @@ async function testServer(bin: string, tmp: string): Promise<void> {
     const before = await s.stats();
     check('before Reindex the new file is not indexed', before?.files === 5, before?.files);
     const roots = (before?.roots ?? []).map(r => r.root);
+    const lensRefreshes = s.lensRefreshes;
     await s.conn.sendNotification(DidChangeWatchedFilesNotification.type, P.reindexParams(roots));
     st = await s.statsUntil(x => x.files === 6 && P.indexState(x) === 'ready');
+    for (let i = 0; i < 40 && s.lensRefreshes === lensRefreshes; i++) await sleep(50);
+    check('after Reindex changed the graph: workspace/codeLens/refresh', s.lensRefreshes > lensRefreshes, s.lensRefreshes);
     check('after Reindex: 6 files, ready', st?.files === 6 && P.indexState(st) === 'ready', st);
     check('after Reindex: updates counted', st && before && st.roots[0].updates > before.roots[0].updates, [before?.roots[0], st?.roots[0]]);
     const br2 = await s.request<P.BlastRadiusResult>(P.Methods.blastRadius, P.blastRadiusParams(lib, HELPER));

@@ -19,6 +19,9 @@ local defaults = {
   -- a string, or function(root) -> string|nil.
   db = nil,
   -- Environment of the server process (e.g. { PARSELTONGUE_LSP_SETTLE_MS = '500' }).
+  -- PARSELTONGUE_LSP_STDERR_LEVEL defaults to 'warning': Neovim logs a server's
+  -- stderr at ERROR, and the server's info lines reach the log (at INFO) through
+  -- window/logMessage anyway.
   cmd_env = nil,
   filetypes = { 'rust' },
   -- function(fname) -> root directory; default: the nearest Cargo.toml's
@@ -28,6 +31,12 @@ local defaults = {
   on_attach = nil,
   capabilities = nil,
   handlers = nil,
+  -- Code lenses ("N callers", "N implementations"), refreshed on BufEnter,
+  -- InsertLeave and when the server asks; :ParseltongueCodeLens on|off.
+  codelens = true,
+  -- The statusline component: parseltongue/stats is asked again (without
+  -- waiting) when the text shown is older than this.
+  statusline_interval_ms = 2000,
   -- Commands.
   blast_radius_depth = 3,
   context_tokens = 2000,
@@ -82,13 +91,13 @@ local function file_has_workspace(cargo)
   return false
 end
 
---- The root of fname: the nearest Cargo.toml's directory, or an enclosing
---- Cargo.toml with a [workspace] table, else the current directory.
-function M.find_root(fname)
+--- The Cargo root of fname: the nearest Cargo.toml's directory, or an
+--- enclosing Cargo.toml with a [workspace] table; nil when there is none.
+function M.cargo_root(fname)
   local dir = dirname(vim.fn.fnamemodify(fname, ':p'))
   local found = vim.fn.findfile('Cargo.toml', dir .. ';')
   if found == '' then
-    return vim.fn.getcwd()
+    return nil
   end
   local root = dirname(vim.fn.fnamemodify(found, ':p'))
   local d = root
@@ -104,6 +113,11 @@ function M.find_root(fname)
     end
   end
   return root
+end
+
+--- The root of fname: its Cargo root, else the current directory.
+function M.find_root(fname)
+  return M.cargo_root(fname) or vim.fn.getcwd()
 end
 
 local function server_cmd(root)
@@ -123,17 +137,36 @@ local function server_cmd(root)
   return cmd
 end
 
+--- The client capabilities: Neovim's, with what the plugin handles itself.
+function M.capabilities(base)
+  local caps = vim.deepcopy(base or vim.lsp.protocol.make_client_capabilities())
+  caps.workspace = caps.workspace or {}
+  -- workspace/codeLens/refresh is answered by M.handlers below
+  caps.workspace.codeLens = vim.tbl_extend('force', caps.workspace.codeLens or {}, { refreshSupport = true })
+  return caps
+end
+
+local function server_env()
+  return vim.tbl_extend('keep', M.config.cmd_env or {}, { PARSELTONGUE_LSP_STDERR_LEVEL = 'warning' })
+end
+
 local function client_config(root)
   local c = M.config
   return {
     name = c.name,
     cmd = server_cmd(root),
-    cmd_env = c.cmd_env,
+    cmd_env = server_env(),
     root_dir = root,
     workspace_folders = { { uri = vim.uri_from_fname(root), name = root } },
-    capabilities = c.capabilities or vim.lsp.protocol.make_client_capabilities(),
-    on_attach = c.on_attach,
-    handlers = c.handlers,
+    capabilities = M.capabilities(c.capabilities),
+    init_options = { codeLens = c.codelens },
+    on_attach = function(client, bufnr)
+      M.on_attach(client, bufnr)
+      if c.on_attach then
+        c.on_attach(client, bufnr)
+      end
+    end,
+    handlers = vim.tbl_extend('keep', c.handlers or {}, M.handlers),
   }
 end
 
@@ -394,11 +427,246 @@ function M.status()
   return lines
 end
 
+-- ---- code lenses -------------------------------------------------------------------
+
+local function lens_buffers(client)
+  local out = {}
+  for _, b in ipairs(vim.api.nvim_list_bufs()) do
+    if vim.api.nvim_buf_is_loaded(b) and vim.lsp.buf_is_attached(b, client.id) then
+      table.insert(out, b)
+    end
+  end
+  return out
+end
+
+--- Ask for the code lenses of bufnr (they are resolved lazily by Neovim).
+function M.codelens_refresh(bufnr)
+  bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
+  if not M.config.codelens or not vim.api.nvim_buf_is_loaded(bufnr) then
+    return
+  end
+  vim.api.nvim_buf_call(bufnr, function()
+    vim.lsp.codelens.refresh()
+  end)
+end
+
+--- Turn code lenses on or off, here and in the server (workspace/didChangeConfiguration).
+function M.set_codelens(on)
+  M.config.codelens = on and true or false
+  for _, client in ipairs(all_clients()) do
+    client.notify('workspace/didChangeConfiguration',
+      { settings = { parseltongue = { codeLens = { enable = M.config.codelens } } } })
+    for _, b in ipairs(lens_buffers(client)) do
+      if M.config.codelens then
+        M.codelens_refresh(b)
+      else
+        vim.lsp.codelens.display({}, b, client.id)
+        vim.lsp.codelens.save({}, b, client.id)
+      end
+    end
+  end
+end
+
+-- The lenses' command (and any parseltongue.showReferences a server sends):
+-- arguments [uri, position, locations] → the quickfix list.
+local function show_references(command, ctx)
+  local args = command.arguments or {}
+  local client = ctx and vim.lsp.get_client_by_id(ctx.client_id) or M.client(0)
+  local enc = client and client.offset_encoding or 'utf-16'
+  local locs = type(args[3]) == 'table' and args[3] or {}
+  local items = vim.lsp.util.locations_to_items(locs, enc)
+  M.last.references = items
+  set_qf(command.title or 'parseltongue', items)
+end
+vim.lsp.commands['parseltongue.showReferences'] = show_references
+
+M.handlers = {
+  -- The server asks for fresh lenses after the graph changed: the attached buffers.
+  ['workspace/codeLens/refresh'] = function(_, _, ctx)
+    local client = vim.lsp.get_client_by_id(ctx.client_id)
+    if client then
+      for _, b in ipairs(lens_buffers(client)) do
+        M.codelens_refresh(b)
+      end
+    end
+    return vim.NIL
+  end,
+}
+
+--- Called when the client attaches to a buffer (before the user's on_attach).
+function M.on_attach(client, bufnr)
+  local caps = client.server_capabilities or client.resolved_capabilities or {}
+  if caps.codeLensProvider or caps.code_lens then
+    local group = vim.api.nvim_create_augroup('parseltongue_lens_' .. bufnr, { clear = true })
+    vim.api.nvim_create_autocmd({ 'BufEnter', 'InsertLeave' }, {
+      group = group,
+      buffer = bufnr,
+      callback = function()
+        M.codelens_refresh(bufnr)
+      end,
+    })
+    M.codelens_refresh(bufnr)
+  end
+  M.statusline_refresh(client)
+end
+
+-- ---- the statusline component --------------------------------------------------------
+
+local status_cache = {} -- client id -> { text, at, pending }
+
+local function status_text(st)
+  local state, entities = 'ready', 0
+  for _, r in ipairs(st.roots or {}) do
+    entities = entities + (r.entities or 0)
+    if r.state == 'failed' then
+      state = 'failed'
+    elseif (r.state ~= 'ready' or (r.pendingUpdates or 0) > 0) and state ~= 'failed' then
+      state = 'indexing'
+    end
+  end
+  if state == 'ready' then
+    return string.format('parseltongue: %d entities', entities)
+  end
+  return 'parseltongue: ' .. state
+end
+
+--- Ask parseltongue/stats for the statusline without waiting; the answer
+--- updates the text and redraws the statuslines.
+function M.statusline_refresh(client)
+  local c = status_cache[client.id] or { text = 'parseltongue: starting', at = 0 }
+  status_cache[client.id] = c
+  if c.pending or client.is_stopped() then
+    return
+  end
+  c.pending = true
+  client_request(client, 'parseltongue/stats', {}, function(err, res)
+    c.pending = false
+    c.at = vim.loop.now()
+    if not err and type(res) == 'table' then
+      M.last.stats = res
+      c.text = status_text(res)
+    end
+    vim.cmd('redrawstatus!')
+  end, 0)
+end
+
+--- For 'statusline': the index state of the buffer's server ("parseltongue:
+--- 1813 entities", "parseltongue: indexing"), or ''. Never waits: it shows
+--- the last answer and, when that is older than statusline_interval_ms, asks
+--- again in the background.
+function M.statusline(bufnr)
+  local client = M.client(bufnr or 0)
+  if not client then
+    return ''
+  end
+  local c = status_cache[client.id]
+  -- while indexing, every half second at most
+  local interval = M.config.statusline_interval_ms
+  if c and not c.text:match('entities$') then
+    interval = math.min(interval, 500)
+  end
+  if not c or (not c.pending and vim.loop.now() - c.at > interval) then
+    -- not from inside the redraw: the request is sent right after it
+    vim.schedule(function()
+      M.statusline_refresh(client)
+    end)
+  end
+  return c and c.text or 'parseltongue: starting'
+end
+
+-- ---- implementations and the type hierarchy into the quickfix list -------------------
+
+--- parseltongue/whatImplements at the cursor: impls and derives (of a trait), or the
+--- traits (of a type), into the quickfix list.
+function M.implementations(opts)
+  opts = opts or {}
+  local client = need_client()
+  if not client then
+    return
+  end
+  client_request(client, 'parseltongue/whatImplements', position_params(client), on_answer('whatImplements', function(res)
+    M.last.implementations = res
+    if res == vim.NIL or not res then
+      notify('nothing under the cursor')
+      return
+    end
+    local items = {}
+    for _, i in ipairs(res.items or {}) do
+      local it = i.location and entity_item(client, i.location,
+        string.format('%s %s for %s', i.kind or 'impl', i.trait or '?', i.type or '?'))
+      if it then
+        table.insert(items, it)
+      end
+    end
+    set_qf('implementations of ' .. (res.target.qualifiedName or '?'), items)
+    if opts.callback then
+      opts.callback(res)
+    end
+  end), 0)
+end
+
+--- The type hierarchy (textDocument/prepareTypeHierarchy, then
+--- typeHierarchy/supertypes or /subtypes) of the trait or type at the cursor,
+--- into the quickfix list. direction: 'supertypes' or 'subtypes'.
+function M.type_hierarchy(direction, opts)
+  opts = opts or {}
+  local client = need_client()
+  if not client then
+    return
+  end
+  local method = 'typeHierarchy/' .. direction
+  client_request(client, 'textDocument/prepareTypeHierarchy', position_params(client),
+    on_answer('prepareTypeHierarchy', function(items)
+      if type(items) ~= 'table' or not items[1] then
+        notify('no trait or type under the cursor')
+        return
+      end
+      local item = items[1]
+      client_request(client, method, { item = item }, on_answer(method, function(res)
+        M.last[direction] = res
+        local qf = {}
+        for _, t in ipairs(type(res) == 'table' and res or {}) do
+          local it = entity_item(client, t, (t.detail and t.detail ~= '' and t.detail) or t.name)
+          if it then
+            table.insert(qf, it)
+          end
+        end
+        set_qf(direction .. ' of ' .. item.name, qf)
+        if opts.callback then
+          opts.callback(res)
+        end
+      end), 0)
+    end), 0)
+end
+
+--- workspace/executeCommand parseltongue/reindex: every folder compared with the disk again.
+function M.reindex()
+  local client = need_client()
+  if client then
+    client_request(client, 'workspace/executeCommand', { command = 'parseltongue/reindex', arguments = {} },
+      on_answer('reindex', function()
+        notify('rescanning')
+      end), 0)
+  end
+end
+
 local function define_commands()
-  local cmd = vim.api.nvim_create_user_command
+  -- bar: `:ParseltongueStatus | echo 1` runs both
+  local function cmd(name, fn, opts)
+    vim.api.nvim_create_user_command(name, fn, vim.tbl_extend('force', { bar = true }, opts))
+  end
   cmd('ParseltongueBlastRadius', function(a)
     M.blast_radius({ depth = tonumber(a.args) })
   end, { nargs = '?', desc = 'Parseltongue: what depends on the symbol under the cursor (quickfix)' })
+  cmd('ParseltongueImplementations', function()
+    M.implementations()
+  end, { desc = 'Parseltongue: impls of the trait (traits of the type) under the cursor (quickfix)' })
+  cmd('ParseltongueSupertypes', function()
+    M.type_hierarchy('supertypes')
+  end, { desc = 'Parseltongue: supertraits of the trait, traits of the type (quickfix)' })
+  cmd('ParseltongueSubtypes', function()
+    M.type_hierarchy('subtypes')
+  end, { desc = 'Parseltongue: implementors and subtraits of the trait (quickfix)' })
   cmd('ParseltongueCycles', function(a)
     M.find_cycles({ level = a.args ~= '' and a.args or nil })
   end, {
@@ -414,6 +682,24 @@ local function define_commands()
   cmd('ParseltongueStatus', function()
     M.status()
   end, { desc = 'Parseltongue: index state of each root' })
+  cmd('ParseltongueReindex', function()
+    M.reindex()
+  end, { desc = 'Parseltongue: compare every folder with the disk again' })
+  cmd('ParseltongueCodeLens', function(a)
+    if a.args == 'on' or a.args == 'off' then
+      M.set_codelens(a.args == 'on')
+    elseif a.args == '' or a.args == 'run' then
+      vim.lsp.codelens.run()
+    else
+      notify('usage: ParseltongueCodeLens [run|on|off]', vim.log.levels.WARN)
+    end
+  end, {
+    nargs = '?',
+    complete = function()
+      return { 'run', 'on', 'off' }
+    end,
+    desc = 'Parseltongue: run the code lens on this line, or turn lenses on/off',
+  })
   cmd('ParseltongueStart', function()
     M.start(0)
   end, { desc = 'Parseltongue: start and attach the server for this buffer' })

@@ -1,0 +1,2 @@
+-- nvim-lspconfig (2024 and later) reads lspconfig.configs.<name>.
+return require('lspconfig.server_configurations.parseltongue')
