@@ -669,9 +669,9 @@ static bool sub_table(reader *r, uint32_t tab, uint32_t seg, uint32_t *out)
 /* key = value, into table tab. */
 static bool keyval(reader *r, uint32_t tab, int depth)
 {
-	uint32_t segs[MAX_KEYS];
-	size_t n;
-	if (!key_path(r, segs, &n))
+	uint32_t segs[MAX_KEYS] = {0};
+	size_t n = 0;
+	if (!key_path(r, segs, &n) || n == 0)
 		return false;
 	if (peek(r, 0) != '=')
 		return fail(r, "expected '=' after a key");
@@ -682,7 +682,7 @@ static bool keyval(reader *r, uint32_t tab, int depth)
 	const char *last = pstr(r, segs[n - 1]);
 	if (member(r->t, tab, last, strlen(last)))
 		return fail(r, "key defined twice");
-	uint32_t v;
+	uint32_t v = 0;
 	if (!value(r, &v, depth))
 		return false;
 	nd(r, v)->key = segs[n - 1];
@@ -715,9 +715,9 @@ static bool header(reader *r, uint32_t *cur)
 {
 	bool aot = peek(r, 1) == '[';
 	r->i += aot ? 2 : 1;
-	uint32_t segs[MAX_KEYS], tab = 0;
-	size_t n;
-	if (!key_path(r, segs, &n))
+	uint32_t segs[MAX_KEYS] = {0}, tab = 0;
+	size_t n = 0;
+	if (!key_path(r, segs, &n) || n == 0)
 		return false;
 	if (peek(r, 0) != ']' || (aot && peek(r, 1) != ']'))
 		return fail(r, "expected ']' to close a table header");

@@ -58,11 +58,11 @@ static void sorted_lines(const char *s, pt_strbuf *out)
 			l.v[j] = l.v[j - 1];
 			l.v[j - 1] = t;
 		}
-	for (size_t i = 0; i < l.n; i++) {
+	for (size_t i = 0; i < l.n; i++)
 		if (!i || strcmp(l.v[i], l.v[i - 1]) != 0)
 			pt_strbuf_printf(out, "%s,", l.v[i]);
+	for (size_t i = 0; i < l.n; i++)
 		free(l.v[i]);
-	}
 	pt_vec_free(&l);
 }
 
@@ -1151,26 +1151,25 @@ static void package_crates(model *m, madelist *out, uint32_t pk)
 			    : t->tgt == TGT_EXAMPLE ? 1
 			    : t->tgt == TGT_TEST    ? 2
 						    : 3;
-		const char *name = t->name;
-		if (t->path) {
-			r.len = 0;
-			pt_strbuf_adds(&r, t->path);
-		} else if (t->tgt == TGT_BIN && !strcmp(name, p->name)) {
-			r.len = 0;
-			pt_strbuf_adds(&r, "src/main.rs");
-		} else {
-			default_root(m, p, tgt_dirs[which], name, &r);
-		}
+		/* a target without a name is named by its file's stem */
+		char *name = t->name ? pt_xstrdup(t->name) : NULL;
+		if (!name && !t->path)
+			continue; /* read_targets keeps no such target */
 		if (!name) {
-			const char *b = strrchr(t->path, '/');
-			b = b ? b + 1 : t->path;
-			size_t bl = strlen(b);
-			char *stem = pt_xstrndup(b, bl > 3 ? bl - 3 : bl);
-			add_crate(m, out, pk, stem, r.buf, which ? CRATE_OTHER : CRATE_BIN, t->tgt);
-			free(stem);
-		} else {
-			add_crate(m, out, pk, name, r.buf, which ? CRATE_OTHER : CRATE_BIN, t->tgt);
+			const char *base = strrchr(t->path, '/');
+			base = base ? base + 1 : t->path;
+			size_t bl = strlen(base);
+			name = pt_xstrndup(base, bl > 3 ? bl - 3 : bl);
 		}
+		r.len = 0;
+		if (t->path)
+			pt_strbuf_adds(&r, t->path);
+		else if (t->tgt == TGT_BIN && !strcmp(name, p->name))
+			pt_strbuf_adds(&r, "src/main.rs");
+		else
+			default_root(m, p, tgt_dirs[which], name, &r);
+		add_crate(m, out, pk, name, r.buf, which ? CRATE_OTHER : CRATE_BIN, t->tgt);
+		free(name);
 	}
 	if (p->autotargets[0])
 		add_crate(m, out, pk, p->name, "src/main.rs", CRATE_BIN, TGT_BIN);
