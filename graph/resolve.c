@@ -555,7 +555,8 @@ bool pt_resolver_same_shape(const pt_resolver *R, size_t src, const pt_facts *b)
 		const fact_item *x = &a->items.v[i], *y = &b->items.v[i];
 		if (x->kind != y->kind || x->flags != y->flags || x->parent != y->parent ||
 		    !str_eq(a, x->name, b, y->name) || !str_eq(a, x->path_attr, b, y->path_attr) ||
-		    !str_eq(a, x->impl_self, b, y->impl_self) ||
+		    /* an entity's cfg flag is set when it is made */
+		    !str_eq(a, x->cfg, b, y->cfg) || !str_eq(a, x->impl_self, b, y->impl_self) ||
 		    !str_eq(a, x->impl_trait, b, y->impl_trait) ||
 		    !str_eq(a, x->ret_type, b, y->ret_type) ||
 		    !str_eq(a, x->generics, b, y->generics))

@@ -848,6 +848,18 @@ static void test_session_fast_path(void **state)
 	assert_true(rep.fast_path);
 	write_file(w.root, "src/a.rs", v4);
 	assert_same_as_fresh(&w);
+	/* 4: only a #[cfg] changes: the item leaves the build, which the fast
+	 * path (entities and their flags kept) cannot say */
+	const char *v5 = "#[cfg(feature = \"off\")]\npub fn g() -> u32 { 1 }\npub fn k() { g(); "
+			 "}\npub fn added() { g(); k(); }\n";
+	const char *v6 = "#[cfg(not(feature = \"off\"))]\npub fn g() -> u32 { 1 }\npub fn k() { "
+			 "g(); }\npub fn added() { g(); k(); }\n";
+	assert_int_equal(index_session_update(se, "src/a.rs", v5, strlen(v5), &rep), 0);
+	write_file(w.root, "src/a.rs", v5);
+	assert_same_as_fresh(&w);
+	assert_int_equal(index_session_update(se, "src/a.rs", v6, strlen(v6), &rep), 0);
+	write_file(w.root, "src/a.rs", v6);
+	assert_same_as_fresh(&w);
 	/* the answers, from the session's store */
 	assert_int_equal(store_txn_begin(w.st, false, &w.txn), 0);
 	assert_answer(&w, "callers", "t::a::g", "t::a::added,t::a::k,t::f");
