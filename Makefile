@@ -49,14 +49,14 @@ CFLAGS  += $(OPT) -std=gnu11 -Wall -Wextra $(if $(WERROR),-Werror) -pthread $(SA
 LDFLAGS += -pthread $(SANFLAGS)
 # No libbsd: glibc 2.36 has reallocarray, and bounded copies use snprintf
 # with a truncation check, so libbsd would add a dependency for nothing.
-LDLIBS  += -ltree-sitter -ljansson -llmdb -lxxhash -lm
+LDLIBS  += -ltree-sitter -ljansson -llmdb -lxxhash -lzstd -lm
 # protobuf-c: the SCIP export's encoding (only the binary links it).
 CLI_LIBS = -lprotobuf-c
 
 LIB_SRC  = $(wildcard core/*.c graph/*.c store/*.c lsp/*.c)
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/grammar/parser.o $(BUILD)/obj/grammar/scanner.o
 CLI_OBJ  = $(BUILD)/obj/cli/main.o $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out cli/main.c,$(wildcard cli/*.c))) \
-           $(BUILD)/obj/gen/scip.pb-c.o
+           $(BUILD)/obj/gen/scip.pb-c.o $(BUILD)/obj/gen/viewer_page.o
 TEST_SRC = $(wildcard tests/test_*.c)
 STD_SRC ?= /usr/lib/rustlib/src/rust/library
 # The names of the standard library's methods, generated from rust-src by a
@@ -70,13 +70,14 @@ T       ?=
 UNIT_BIN = $(if $(T),$(filter %/test_$(T),$(TEST_BIN)),$(TEST_BIN))
 
 .SECONDARY:
-.PHONY: all deps grammar run test check unit-test blackbox-test client-test emacs-starts vsix install uninstall bench bench-accuracy fuzz reliability reliability-quick tsan-test analyze format format-check clean
+.PHONY: all deps grammar run test check unit-test blackbox-test viewer-test docs-images client-test emacs-starts vsix install uninstall bench bench-accuracy fuzz reliability reliability-quick tsan-test analyze format format-check clean
 all: $(BUILD)/parseltongue
 
 # --- dependencies -----------------------------------------------------------
 DEB_PKGS = libtree-sitter-dev libjansson-dev liblmdb-dev libcmocka-dev \
-           libxxhash-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler \
-           python3-networkx rust-src neovim emacs-nox elpa-eglot librust-regex-syntax-dev
+           libxxhash-dev libzstd-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler \
+           python3-networkx rust-src neovim emacs-nox elpa-eglot librust-regex-syntax-dev \
+           graphviz chromium fonts-dejavu-core
 # Tools that may come from elsewhere (a nodejs that ships its own npm
 # conflicts with Debian's npm package): installed only when the command is missing.
 DEB_TOOLS = npm python3
@@ -134,6 +135,33 @@ $(BUILD)/obj/gen/scip.pb-c.o: $(BUILD)/gen/scip.pb-c.c
 $(BUILD)/obj/cli/export_scip.o: $(BUILD)/gen/scip.pb-c.h
 $(BUILD)/obj/cli/export_scip.o: CFLAGS += -I$(BUILD)/gen
 
+# The graph viewer of `export --format html` (viewer/): its npm packages are
+# installed at build time into build/viewer (pinned by viewer/package-lock.json,
+# never committed), esbuild bundles it, and tools/embed_viewer.py makes the
+# page (script and style inline, hashed into its Content-Security-Policy)
+# into C arrays the binary carries.
+VIEWER_DIR = build/viewer
+VIEWER_NPM = $(VIEWER_DIR)/node_modules/.package-lock.json
+VIEWER_JS  = $(VIEWER_DIR)/viewer.js
+$(VIEWER_NPM): viewer/package.json viewer/package-lock.json
+	@mkdir -p $(VIEWER_DIR)
+	cp viewer/package.json viewer/package-lock.json $(VIEWER_DIR)/
+	cd $(VIEWER_DIR) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(VIEWER_JS): $(VIEWER_NPM) $(wildcard viewer/src/*.js)
+	NODE_PATH=$(CURDIR)/$(VIEWER_DIR)/node_modules $(VIEWER_DIR)/node_modules/.bin/esbuild \
+	  viewer/src/main.js --bundle --minify --format=iife --target=es2020 --legal-comments=none \
+	  --metafile=$(VIEWER_DIR)/meta.json --log-level=warning --outfile=$@
+
+$(BUILD)/gen/viewer_page.c: tools/embed_viewer.py viewer/page.html viewer/style.css $(VIEWER_JS)
+	@mkdir -p $(dir $@)
+	python3 tools/embed_viewer.py viewer/page.html viewer/style.css $(VIEWER_JS) $(VIEWER_DIR)/meta.json $@
+
+$(BUILD)/obj/gen/viewer_page.o: $(BUILD)/gen/viewer_page.c
+	@mkdir -p $(dir $@)
+	$(GRAMMAR_CC) -O2 -g -std=gnu11 -w $(SANFLAGS) -c $< -o $@
+
 # --- build ------------------------------------------------------------------
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -172,16 +200,34 @@ run: deps
 unit-test: $(UNIT_BIN)
 	@bash tests/run_unit.sh $(UNIT_BIN)
 
-# The fast loop (HACKING.md): build, unit tests, CLI, incremental and LSP black-box tests.
+# The fast loop (HACKING.md): build, unit tests, CLI, incremental, LSP and export
+# black-box tests, and the HTML view in a browser.
 check: all
-	@$(MAKE) --no-print-directory unit-test blackbox-test
+	@$(MAKE) --no-print-directory unit-test blackbox-test viewer-test
 
 blackbox-test: $(BUILD)/parseltongue $(SCIP_DESC)
 	@python3 tests/blackbox.py $(BUILD)/parseltongue
 	@python3 tests/incremental.py $(BUILD)/parseltongue
 	@python3 tests/lsp_blackbox.py $(BUILD)/parseltongue
 	@python3 tests/exports.py $(BUILD)/parseltongue $(SCIP_DESC)
+	@python3 tests/diff.py $(BUILD)/parseltongue
 	@python3 tests/security.py $(BUILD)/parseltongue
+
+# The HTML view opened in headless Chromium, checked in the DOM, clicked and
+# photographed (screenshots in build/test-out/viewer; about 10 s).
+viewer-test: $(BUILD)/parseltongue $(VIEWER_NPM)
+	@node tests/viewer.mjs $(BUILD)/parseltongue --out build/test-out/viewer
+
+# The picture README.md shows: the blast radius of Hir::concat in
+# regex-syntax (librust-regex-syntax-dev), drawn by export --format html.
+DOCS_CRATE ?= $(firstword $(wildcard /usr/share/cargo/registry/regex-syntax-0.6*))
+docs-images: $(BUILD)/parseltongue $(VIEWER_NPM)
+	@test -n "$(DOCS_CRATE)" || { echo "docs-images: needs librust-regex-syntax-dev"; exit 1; }
+	@rm -rf build/docs && mkdir -p build/docs docs/images
+	$(BUILD)/parseltongue onboard $(DOCS_CRATE) --db build/docs/db --quiet
+	$(BUILD)/parseltongue export --db build/docs/db --query blast-radius hir::Hir::concat \
+	  -o build/docs/blast-radius-regex-syntax.html
+	node tools/screenshot.mjs build/docs/blast-radius-regex-syntax.html docs/images/blast-radius-regex-syntax.png 1280x760
 
 # The editor, CI and AI-agent (MCP) clients, each driven by the real client software.
 client-test: $(BUILD)/parseltongue
@@ -235,7 +281,7 @@ bench-accuracy: $(BUILD)/parseltongue
 	@bash bench/accuracy/run.sh $(BUILD)/parseltongue
 
 test: deps
-	@$(MAKE) --no-print-directory all unit-test blackbox-test client-test reliability-quick
+	@$(MAKE) --no-print-directory all unit-test blackbox-test viewer-test client-test reliability-quick
 
 # The tests where threads meet (the store's MVCC, the server's reader,
 # dispatcher, indexer and watcher threads), under ThreadSanitizer.
@@ -270,7 +316,7 @@ analyze: grammar
 	scan-build -o build/scan/report --status-bugs $(MAKE) --no-print-directory \
 	  BUILD=build/scan GRAMMAR_CC=cc build/scan/parseltongue
 
-FORMAT_SRC = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+FORMAT_SRC = $(shell git ls-files --cached --others --exclude-standard '*.c' '*.h' 2>/dev/null)
 format:
 	clang-format -i $(FORMAT_SRC)
 format-check:

@@ -24,8 +24,12 @@ enum {
 typedef struct {
 	const char *db, *format, *level;
 	const char *output; /* export -o: a file, or the directory neo4j writes into */
+	const char *rules;  /* check --rules: the rules as JSON */
 	bool json, quiet, query_mode, full;
+	bool no_index; /* check, diff: use the index as it is */
+	bool markdown; /* diff --markdown */
 	size_t limit, n;
+	size_t warnings; /* onboard: warnings shown (--warnings N|all; SIZE_MAX: all) */
 	uint32_t depth, tokens;
 	int jobs;
 	/* onboard: the build to describe (--target, --cfg, --features,
@@ -50,6 +54,12 @@ int cmd_query(const cli_opts *o);
 int cmd_query_bench(const cli_opts *o);
 int cmd_storage(const cli_opts *o);
 int cmd_export(const cli_opts *o);
+/* `parseltongue check` (cli/check.c): architecture rules over the graph. */
+int cmd_check(const cli_opts *o);
+/* `parseltongue diff BASE [HEAD]` (cli/diff.c): what a change does to the graph. */
+int cmd_diff(const cli_opts *o);
+/* Index the folder args[0] (default .) as `onboard` does; an EXIT_* code. */
+int cli_onboard(const cli_opts *o);
 /* `parseltongue facts FILE` (cli/facts.c): what the extractor sees in one file. */
 int cmd_facts(const cli_opts *o);
 /* The query kinds, in the order of their names (cli/query.c). */
@@ -67,9 +77,14 @@ typedef enum {
 } qkind;
 /* The kind named s ("what-implements", "callers", ...), -1 if none. */
 int cli_qkind_of(const char *s);
-/* The entities target names for a query of kind k (a search runs the
- * search; a file lists its entities); sorted by id. */
+/* The entities target names for a query of kind k: sorted by id; a
+ * search runs the search (query_search's order, --limit or 50 of them); a
+ * file lists its entities in source order (--limit of them). */
 int cli_targets_for(store_txn *txn, qkind k, const char *target, const cli_opts *o, query_ids *ids);
+/* The same; *truncated says whether --limit (or the search's 50) left some
+ * out. */
+int cli_targets_cut(store_txn *txn, qkind k, const char *target, const cli_opts *o, query_ids *ids,
+		    bool *truncated);
 /* Run query k for entity id, appending to r (--limit, --depth of o). */
 int cli_run_query(store_txn *txn, qkind k, uint64_t id, const cli_opts *o, query_results *r);
 /* An entity as JSON (the README's result object); for_id names the

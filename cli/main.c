@@ -56,10 +56,20 @@ static void usage(FILE *f)
 		"        generate-context ITEM   compact text for an LLM (--tokens N, default "
 		"2000)\n"
 		"        where-defined ITEM | search QUERY | entities-in-file FILE\n"
+		"  check [DIR] [--rules FILE]    architecture rules: module cycles, forbidden\n"
+		"                                dependencies, unused public items (--json)\n"
+		"  diff BASE [HEAD]              what a change does: entities added, removed,\n"
+		"                                changed; impact; tests (git revisions or "
+		"folders;\n"
+		"                                --json, --markdown)\n"
 		"  storage status|verify|compact|clean|snapshot FILE|restore FILE\n"
-		"  export --format FORMAT [-o OUT] [--query KIND TARGET]\n"
-		"        FORMAT: json, dot, mermaid, scip, graphml (or from OUT's extension);\n"
-		"        neo4j writes CSV files into the directory OUT\n"
+		"  export --format FORMAT [-o OUT] [--query KIND TARGET | --query find-cycles "
+		"| --level module|crate]\n"
+		"        FORMAT: json, dot, mermaid, scip, graphml, html, svg (or from OUT's "
+		"extension);\n"
+		"        neo4j writes CSV files into the directory OUT; html and svg draw the "
+		"graph\n"
+		"        (up to 1000 entities and 1500 edges unless --full)\n"
 		"  --stdio                       run the language server on stdin/stdout\n"
 		"  mcp [DIR]                     run the MCP server for AI agents on "
 		"stdin/stdout (also --mcp)\n"
@@ -69,7 +79,8 @@ static void usage(FILE *f)
 		"options: --db DIR (or PARSELTONGUE_DB), --json, --limit N, --jobs N, --quiet\n"
 		"onboard: --full (parse everything again), --follow-symlinks (also index\n"
 		"  files that symlinks lead to outside DIR; remembered, --no-follow-symlinks "
-		"undoes)\n"
+		"undoes),\n"
+		"  --warnings N|all (how many warnings to show, default 20)\n"
 		"build (onboard; kept for later runs until given again): --target TRIPLE,\n"
 		"  --cfg NAME[=\"VALUE\"], --features F[,F..] (F or PACKAGE/F), --all-features,\n"
 		"  --no-default-features, --host (the host's target, default features again)\n"
@@ -113,16 +124,21 @@ static int parse_opts(int argc, char **argv, cli_opts *o)
 		{"cfg", required_argument, 0, 'C'},
 		{"features", required_argument, 0, 'E'},
 		{"all-features", no_argument, 0, 'A'},
-		{"no-default-features", no_argument, 0, 'N'},
+		{"no-default-features", no_argument, 0, 'U'},
 		{"host", no_argument, 0, 'H'},
 		{"follow-symlinks", no_argument, 0, 'S'},
 		{"no-follow-symlinks", no_argument, 0, 's'},
+		{"rules", required_argument, 0, 'r'},
+		{"no-index", no_argument, 0, 'N'},
+		{"markdown", no_argument, 0, 'M'},
+		{"warnings", required_argument, 0, 'W'},
 		{0, 0, 0, 0},
 	};
 	o->depth = 3;
 	o->tokens = 2000;
 	o->limit = 0;
 	o->n = 1000;
+	o->warnings = 20;
 	int c;
 	long v = 0;
 	optind = 1;
@@ -156,6 +172,9 @@ static int parse_opts(int argc, char **argv, cli_opts *o)
 		case 'Q': o->query_mode = true; break;
 		case 'L': o->level = optarg; break;
 		case 'F': o->full = true; break;
+		case 'r': o->rules = optarg; break;
+		case 'N': o->no_index = true; break;
+		case 'M': o->markdown = true; break;
 		case 'n':
 			if ((v = number("n", optarg)) < 1)
 				return -1;
@@ -178,8 +197,17 @@ static int parse_opts(int argc, char **argv, cli_opts *o)
 			o->build_set = true;
 			break;
 		case 'A': o->build.all_features = o->build_set = true; break;
-		case 'N': o->build.no_default_features = o->build_set = true; break;
+		case 'U': o->build.no_default_features = o->build_set = true; break;
 		case 'H': o->build_set = true; break;
+		case 'W':
+			if (strcmp(optarg, "all") == 0) {
+				o->warnings = SIZE_MAX;
+			} else {
+				if ((v = number("warnings", optarg)) < 0)
+					return -1;
+				o->warnings = (size_t)v;
+			}
+			break;
 		case 'S': o->links = INDEX_LINKS_FOLLOW; break;
 		case 's': o->links = INDEX_LINKS_NOFOLLOW; break;
 		case 'h': usage(stdout); exit(EXIT_OK);
@@ -262,7 +290,7 @@ int cli_open_db(const cli_opts *o, const char *root, bool write, store **st)
 typedef struct {
 	bool tty, quiet;
 	uint64_t t0;
-	uint32_t warnings;
+	size_t warnings, shown_max;
 } progress_state;
 
 static void on_progress(void *ctx, size_t done, size_t total)
@@ -283,19 +311,29 @@ static void on_warn(void *ctx, const char *path, const char *what)
 {
 	progress_state *p = ctx;
 	p->warnings++;
-	if (!p->quiet && p->warnings <= 20) {
+	if (!p->quiet && p->warnings <= p->shown_max) {
 		pt_strbuf shown = {0};
 		pt_esc_term(&shown, path); /* a repository names its files */
 		if (p->tty)
 			fputc('\r', stderr);
 		fprintf(stderr, "warning: %s: %s\n", shown.buf, what);
 		pt_strbuf_free(&shown);
-	} else if (!p->quiet && p->warnings == 21) {
-		fprintf(stderr, "warning: (more warnings not shown)\n");
 	}
 }
 
-static int cmd_onboard(const cli_opts *o)
+/* The warnings the cap held back: how many, and how to see them. */
+static void warnings_left(const progress_state *p)
+{
+	if (p->quiet || p->warnings <= p->shown_max)
+		return;
+	size_t more = p->warnings - p->shown_max;
+	fprintf(stderr,
+		"warning: %zu more warning%s not shown (`--warnings all` shows every one; "
+		"`--warnings N` the first N)\n",
+		more, more == 1 ? "" : "s");
+}
+
+int cli_onboard(const cli_opts *o)
 {
 	const char *root = o->nargs > 0 ? o->args[0] : ".";
 	struct stat st;
@@ -325,7 +363,7 @@ static int cmd_onboard(const cli_opts *o)
 		free(dir);
 		return EXIT_DB;
 	}
-	progress_state ps = {isatty(2), o->quiet, pt_now_ns(), 0};
+	progress_state ps = {isatty(2), o->quiet, pt_now_ns(), 0, o->warnings};
 	index_opts io = {.root = root,
 			 .links = o->links,
 			 .jobs = o->jobs,
@@ -339,6 +377,7 @@ static int cmd_onboard(const cli_opts *o)
 	if (rc == PT_OK)
 		store_stamp_settled(s); /* the next command need not check what we wrote */
 	store_close(s);
+	warnings_left(&ps);
 	if (rc == PT_ECORRUPT) {
 		/* the records cannot be trusted: the index is rebuilt, once */
 		fprintf(stderr, "%s: database %s is damaged: rebuilding it\n", prog, dir);
@@ -509,10 +548,14 @@ int main(int argc, char **argv)
 	if (mcp)
 		return mcp_main(&o);
 	if (strcmp(cmd, "onboard") == 0) {
-		int rc = cmd_onboard(&o);
+		int rc = cli_onboard(&o);
 		pt_build_free(&o.build);
 		return rc;
 	}
+	if (strcmp(cmd, "check") == 0)
+		return cmd_check(&o);
+	if (strcmp(cmd, "diff") == 0)
+		return cmd_diff(&o);
 	if (strcmp(cmd, "query") == 0)
 		return cmd_query(&o);
 	if (strcmp(cmd, "query-bench") == 0)

@@ -506,7 +506,7 @@ void mcp_tool_search(mcp_server *s, store_txn *txn, const mcp_args *a, mcp_answe
 	query_ids ids = {0};
 	int kind = a->kind ? pt_kind_from_name(a->kind) : 0;
 	/* enough hits to count what is left out, after the kind filter */
-	query_search(txn, a->query, SEARCH_CAP, &ids);
+	query_search(txn, a->query, SEARCH_CAP, &ids, NULL);
 	size_t w = 0;
 	for (size_t i = 0; i < ids.n; i++) {
 		rec_entity e;

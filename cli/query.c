@@ -84,6 +84,26 @@ static json_t *sites_json(store_txn *txn, const query_results *r, const query_it
 	return a;
 }
 
+/* The self type an impl's name writes ("impl Tr for VecDeque<u8>" →
+ * "VecDeque<u8>", "impl Foo<T>" → "Foo<T>"): what an impl of a type
+ * outside the workspace is for. */
+static const char *impl_self_text(const char *name)
+{
+	const char *s = strncmp(name, "impl ", 5) == 0 ? name + 5 : name, *self = s;
+	int depth = 0;
+	for (const char *p = s; *p; p++) {
+		if (*p == '<' || *p == '(' || *p == '[')
+			depth++;
+		else if ((*p == '>' && p > s && p[-1] != '-') || *p == ')' || *p == ']')
+			depth--;
+		else if (!depth && strncmp(p, " for ", 5) == 0) {
+			self = p + 5;
+			break;
+		}
+	}
+	return self;
+}
+
 static json_t *impl_json(store_txn *txn, const query_results *r, const query_item *it)
 {
 	rec_entity impl, trait;
@@ -104,7 +124,8 @@ static json_t *impl_json(store_txn *txn, const query_results *r, const query_ite
 	json_object_set_new(o, "column", json_integer(s->col + 1));
 	json_object_set_new(o, "end_line", json_integer(s->end_line + 1));
 	json_object_set_new(o, "end_column", json_integer(s->end_col + 1));
-	json_object_set_new(o, "type", pt_json_bytes(is_type ? impl.qpath : ""));
+	json_object_set_new(o, "type",
+			    pt_json_bytes(is_type ? impl.qpath : impl_self_text(impl.name)));
 	json_object_set_new(o, "trait", pt_json_bytes(trait.qpath));
 	if (it->flags & EDGE_MACRO)
 		json_object_set_new(o, "macro", json_true());
@@ -146,7 +167,8 @@ static void print_human_item(store_txn *txn, qkind k, const query_results *r, co
 		if (query_entity(txn, it->other, &t) != PT_OK)
 			return;
 		printf("  %-8s %s for %s  %s:%u\n", it->derive ? "derive" : "impl",
-		       cli_term(t.qpath), cli_term(e.kind == PT_IMPL ? e.name : e.qpath),
+		       cli_term(t.qpath),
+		       cli_term(e.kind == PT_IMPL ? impl_self_text(e.name) : e.qpath),
 		       cli_term(query_file_path(txn, s->file)), s->line + 1);
 		return;
 	}
@@ -255,20 +277,33 @@ static int print_cycles(store_txn *txn, const cli_opts *o)
 	return EXIT_OK;
 }
 
-int cli_targets_for(store_txn *txn, qkind k, const char *target, const cli_opts *o, query_ids *ids)
+int cli_targets_cut(store_txn *txn, qkind k, const char *target, const cli_opts *o, query_ids *ids,
+		    bool *truncated)
 {
+	*truncated = false;
 	if (k == Q_SEARCH)
-		return query_search(txn, target, o->limit ? o->limit : 50, ids);
+		return query_search(txn, target, o->limit ? o->limit : 50, ids, truncated);
 	if (k == Q_FILE) {
 		uint32_t f;
 		if (query_file_id(txn, target, &f) != PT_OK)
 			return PT_ENOTFOUND;
-		return query_file_entities(txn, f, ids);
+		int rc = query_file_entities(txn, f, ids);
+		if (!rc && o->limit && ids->n > o->limit) {
+			ids->n = o->limit;
+			*truncated = true;
+		}
+		return rc;
 	}
 	int rc = query_targets(txn, target, ids);
 	if (!rc && k == Q_IMPL)
 		prefer_traits(txn, ids);
 	return rc;
+}
+
+int cli_targets_for(store_txn *txn, qkind k, const char *target, const cli_opts *o, query_ids *ids)
+{
+	bool truncated;
+	return cli_targets_cut(txn, k, target, o, ids, &truncated);
 }
 
 static int print_context(store_txn *txn, const query_ids *ids, const char *target,
@@ -308,10 +343,33 @@ static int print_context(store_txn *txn, const query_ids *ids, const char *targe
 	return EXIT_OK;
 }
 
+/* A target that names nothing: said on stderr with the closest names,
+ * never answered for another item. */
+static void no_target(store_txn *txn, const char *target)
+{
+	query_ids near = {0};
+	query_target_suggestions(txn, target, 8, &near);
+	cli_err("'%s' matches no entity%s", target, near.n ? "; the closest:" : "");
+	for (size_t i = 0; i < near.n; i++) {
+		rec_entity e;
+		if (query_entity(txn, near.v[i], &e) != PT_OK)
+			continue;
+		fprintf(stderr, "  %s (%s)", cli_term(e.qpath), pt_kind_name(e.kind));
+		if (e.file != PT_NO_FILE)
+			fprintf(stderr, "  %s:%u", cli_term(query_file_path(txn, e.file)),
+				e.sl + 1);
+		fputc('\n', stderr);
+	}
+	if (!near.n)
+		fprintf(stderr, "(try `parseltongue query search %s`)\n", target);
+	pt_vec_free(&near);
+}
+
 static int answer(store_txn *txn, qkind k, const char *target, const cli_opts *o)
 {
 	query_ids ids = {0};
-	int rc = cli_targets_for(txn, k, target, o, &ids);
+	bool truncated = false;
+	int rc = cli_targets_cut(txn, k, target, o, &ids, &truncated);
 	if (rc == PT_ENOTFOUND && k == Q_FILE) {
 		cli_err("%s: no such file in the index", target);
 		return EXIT_NOTARGET;
@@ -322,8 +380,7 @@ static int answer(store_txn *txn, qkind k, const char *target, const cli_opts *o
 		return EXIT_DB;
 	}
 	if (!ids.n && k != Q_SEARCH) {
-		cli_err("'%s' matches no entity (try `parseltongue query search %s`)", target,
-			target);
+		no_target(txn, target);
 		pt_vec_free(&ids);
 		return EXIT_NOTARGET;
 	}
@@ -364,11 +421,15 @@ static int answer(store_txn *txn, qkind k, const char *target, const cli_opts *o
 		}
 		if (r.truncated && !o->json)
 			printf("  … (limit reached)\n");
+		truncated |= r.truncated;
 		query_results_free(&r);
 	}
+	if (truncated && !o->json && single)
+		printf("… (limit reached: --limit %zu)\n", o->limit ? o->limit : 50);
 	if (o->json) {
-		json_t *top = json_pack("{s:s,s:o,s:o}", "query", qnames[k], "target",
-					pt_json_bytes(target), "results", results);
+		json_t *top = json_pack("{s:s,s:o,s:o,s:b}", "query", qnames[k], "target",
+					pt_json_bytes(target), "results", results, "truncated",
+					truncated);
 		cli_json_print(top);
 		json_decref(top);
 	} else {

@@ -64,6 +64,16 @@ for t in $TARGETS; do
     [ "$found" -gt 0 ] && where=" → fuzz/regressions/$t/, log $log"
     printf 'fuzz %-8s %10d inputs in %ss, %d crashes%s\n' "$t" "$runs" "$SECS" "$found" "$where" | tee -a "$OUT/summary.txt"
     total_runs=$((total_runs + runs)) total_found=$((total_found + found))
+    if [ "$found" -gt 0 ]; then
+        # what was found, where the log is not kept (a CI run): the
+        # sanitizer's or libFuzzer's report and the input, base64
+        for f in "$art"/*; do
+            echo "--- $t: $(basename "$f") ($(stat -c %s "$f") bytes), base64:"
+            head -c 4096 "$f" | base64 -w 0; echo
+        done >&2
+        grep -E -A 30 'ERROR: (AddressSanitizer|UndefinedBehavior|LeakSanitizer|libFuzzer)|runtime error:|==[0-9]+== ERROR' \
+            "$log" | head -80 >&2
+    fi
 done
 echo "fuzz total: $total_runs inputs, $total_found crashes" | tee -a "$OUT/summary.txt"
 [ "$total_found" -eq 0 ]

@@ -493,6 +493,7 @@ void ex_clear_pending(pt_extractor *x)
 	x->pending = false;
 	x->pend_path = 0;
 	x->pend_cfg.len = 0;
+	x->pend_flags = 0;
 	pt_vec_clear(&x->derives);
 }
 
@@ -622,6 +623,21 @@ static void cfg_attr_path(pt_extractor *x, TSNode args)
 	x->pend_path = ex_intern_buf(x, &x->sig);
 }
 
+/* What an attribute's name says about how its item is reached: a test
+ * harness or a caller outside the Rust code (the linker, the compiler's
+ * proc-macro loader). */
+static uint32_t attr_flags(const char *s, size_t len)
+{
+	static const char *const entry[] = {"no_mangle", "export_name", "proc_macro",
+					    "proc_macro_derive", "proc_macro_attribute"};
+	if (text_is(s, len, "test") || text_is(s, len, "bench"))
+		return FI_TEST;
+	for (size_t i = 0; i < sizeof entry / sizeof *entry; i++)
+		if (text_is(s, len, entry[i]))
+			return FI_ENTRY;
+	return 0;
+}
+
 static void on_attribute(pt_extractor *x, TSNode n, size_t d)
 {
 	if (x->pending && x->pend_depth != d)
@@ -632,10 +648,20 @@ static void on_attribute(pt_extractor *x, TSNode n, size_t d)
 	if (null(a) || ts_node_symbol(a) != x->S.attribute)
 		return;
 	TSNode name = ts_node_named_child(a, 0);
+	if (!null(name) && ts_node_symbol(name) == x->S.scoped_ident) {
+		/* `#[tokio::test]`: only the last segment says what it is */
+		TSNode last = child(name, x->F.name);
+		size_t len;
+		const char *s = null(last) ? NULL : ident(x, last, &len);
+		if (s && text_is(s, len, "test"))
+			x->pend_flags |= FI_TEST;
+		return;
+	}
 	if (null(name) || ts_node_symbol(name) != x->S.ident)
 		return;
 	size_t len;
 	const char *s = ident(x, name, &len);
+	x->pend_flags |= attr_flags(s, len);
 	TSNode args = child(a, x->F.arguments), value = child(a, x->F.value);
 	if (text_is(s, len, "derive") && !null(args))
 		parse_derive(x, args);
@@ -654,6 +680,7 @@ static void take_pending(pt_extractor *x, int32_t i, size_t d, bool derives)
 		return;
 	if (ex_item_at(x, i)->kind == PT_MODULE)
 		ex_item_at(x, i)->path_attr = x->pend_path;
+	ex_item_at(x, i)->flags |= x->pend_flags;
 	if (x->pend_cfg.len) {
 		x->sig.len = 0;
 		pt_strbuf_printf(&x->sig, "all(%s)", x->pend_cfg.buf);
@@ -679,15 +706,32 @@ static bool in_impl_or_trait(const pt_extractor *x, size_t d)
 	return up_role(x, d, 1) == R_DECL_LIST && (r == R_IMPL || r == R_TRAIT);
 }
 
-/* A fn's return type path; 0 for `impl Trait`, generic params, tuples. */
+/* A fn's return type path; 0 for `impl Trait` and tuples; a generic
+ * parameter (`-> T`, `-> Pin<&mut R>`) gives its name, which the
+ * resolver reads with the fn's own bounds. */
 static uint32_t ret_path(pt_extractor *x, TSNode rt)
 {
 	x->tmp.len = 0;
 	if (null(rt) || ex_type_norm(x, rt, TY_UNWRAP | TY_ELEM, &x->tmp, 0) != TY_PATH)
 		return 0;
-	if (!memmem(x->tmp.buf, x->tmp.len, "::", 2) && ex_gen_find(x, x->tmp.buf, x->tmp.len))
-		return 0;
 	return ex_intern_buf(x, &x->tmp);
+}
+
+/* `extern "C" fn f() {..}`: callable from other languages. The
+ * modifiers come before the name. */
+static bool is_extern_fn(TSNode fn)
+{
+	uint32_t n = ts_node_named_child_count(fn);
+	for (uint32_t i = 0; i < n; i++) {
+		TSNode c = ts_node_named_child(fn, i);
+		if (strcmp(ts_node_type(c), "function_modifiers") != 0)
+			continue;
+		for (uint32_t j = 0; j < ts_node_named_child_count(c); j++)
+			if (strcmp(ts_node_type(ts_node_named_child(c, j)), "extern_modifier") == 0)
+				return true;
+		return false;
+	}
+	return false;
 }
 
 static void enter_fn(pt_extractor *x, TSNode n, size_t d)
@@ -705,6 +749,8 @@ static void enter_fn(pt_extractor *x, TSNode n, size_t d)
 	it->generics = gen;
 	it->ret_type = ret;
 	it->flags |= null(body) ? 0 : FI_HAS_BODY;
+	if (!null(body) && is_extern_fn(n))
+		it->flags |= FI_ENTRY;
 	x->cx.parent = x->cx.from = x->cx.scope = i;
 	x->cx.fn_base = (uint32_t)x->locals.n;
 	ex_bind_params(x, child(n, x->F.parameters));
@@ -876,6 +922,8 @@ static void enter_simple(pt_extractor *x, TSNode n, size_t d, uint8_t kind)
 	ex_item_at(x, i)->sig =
 		null(value) ? make_sig(x, ts_node_start_byte(n), ts_node_end_byte(n), ';')
 			    : make_sig(x, ts_node_start_byte(n), ts_node_start_byte(value), '=');
+	if (kind == PT_CONST || kind == PT_STATIC)
+		ex_item_at(x, i)->ret_type = ret_path(x, child(n, x->F.type));
 	if (kind == PT_TYPE_ALIAS) {
 		ex_push_generics(x, n);
 		uint32_t target = ret_path(x, child(n, x->F.type));
@@ -1372,7 +1420,8 @@ void ex_walk(pt_extractor *x, TSTreeCursor *c, TSNode root, size_t d0)
 }
 
 /* ERROR and MISSING nodes, looking only inside subtrees that have errors. */
-static uint32_t count_errors(pt_extractor *x, TSNode root)
+/* ERROR and MISSING nodes under root; *first gets the line of the first. */
+static uint32_t count_errors(pt_extractor *x, TSNode root, uint32_t *first)
 {
 	TSTreeCursor *c = &x->aux;
 	uint32_t count = 0;
@@ -1382,7 +1431,10 @@ static uint32_t count_errors(pt_extractor *x, TSNode root)
 	ts_tree_cursor_reset(c, root);
 	for (;;) {
 		TSNode n = ts_tree_cursor_current_node(c);
-		count += ts_node_symbol(n) == SYM_ERROR || ts_node_is_missing(n);
+		if (ts_node_symbol(n) == SYM_ERROR || ts_node_is_missing(n)) {
+			if (!count++)
+				*first = ts_node_start_point(n).row;
+		}
 		if (ts_node_has_error(n) && ts_tree_cursor_goto_first_child(c)) {
 			depth++;
 			continue;
@@ -1465,7 +1517,10 @@ int pt_extractor_text_tree(pt_extractor *x, const char *text, size_t len, const 
 	for (size_t i = 0; i < x->subtrees.n; i++)
 		ts_tree_delete(x->subtrees.v[i]);
 	pt_vec_clear(&x->subtrees);
-	out->n_errors += count_errors(x, root);
+	uint32_t first = 0, errors = count_errors(x, root, &first);
+	if (errors && !out->n_errors)
+		out->first_error_line = first;
+	out->n_errors += errors;
 	out->n_lines += count_lines(text, len);
 	if (out_tree)
 		*out_tree = pt_tree_wrap(t);

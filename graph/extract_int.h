@@ -216,11 +216,12 @@ struct pt_extractor {
 	bool hygienic;          /* scanning a template: its own names are not
 	                          the invocation's locals */
 	pt_strbuf abuf;
-	int in_macro;       /* nesting of re-parsed invocation bodies */
-	size_t sub_top;     /* depth of their top-level items, SIZE_MAX = none */
-	uint32_t skipped;   /* top-level re-parsed items dropped for errors */
-	uint32_t pend_path; /* #[path] of the pending attributes */
-	pt_strbuf pend_cfg; /* their #[cfg(..)] predicates, comma-joined */
+	int in_macro;        /* nesting of re-parsed invocation bodies */
+	size_t sub_top;      /* depth of their top-level items, SIZE_MAX = none */
+	uint32_t skipped;    /* top-level re-parsed items dropped for errors */
+	uint32_t pend_path;  /* #[path] of the pending attributes */
+	pt_strbuf pend_cfg;  /* their #[cfg(..)] predicates, comma-joined */
+	uint32_t pend_flags; /* FI_TEST / FI_ENTRY from their names */
 	size_t pend_depth;
 	bool pending;
 	pt_strbuf tmp, sig, pre, gb;
@@ -252,8 +253,10 @@ static inline pt_span span_of(TSNode n)
 static inline const char *ident(const pt_extractor *x, TSNode n, size_t *len)
 {
 	uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
-	if (b > x->len || a > b)
-		a = b = 0;
+	if (b > x->len || a > b || !x->src) {
+		*len = 0;
+		return "";
+	}
 	const char *s = x->src + a;
 	*len = b - a;
 	if (*len > 2 && s[0] == 'r' && s[1] == '#') {

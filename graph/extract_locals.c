@@ -13,6 +13,7 @@
 #define _GNU_SOURCE
 #include "extract_int.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -197,6 +198,42 @@ static desc method_ret_desc(pt_extractor *x, TSNode fe)
 	return chain_ident(x, ex_recv_of(x, v), ':', m);
 }
 
+/* Whether path text p names a std constructor whose value reaches its
+ * argument's methods: `Pin::new(&mut x)` (a Pin derefs to what it pins),
+ * `Box::new(x)`, `Box::pin(x)`, `Rc::new(x)`, `Arc::new(x)`. */
+static bool wraps_its_argument(const char *p, size_t n)
+{
+	static const char *const heads[] = {
+		"",          "std::pin::",  "core::pin::", "std::boxed::", "alloc::boxed::",
+		"std::rc::", "std::sync::", NULL};
+	static const char *const calls[] = {
+		"Pin::new", "Pin::new_unchecked", "Box::new", "Box::pin",
+		"Rc::new",  "Arc::new",           NULL};
+	for (const char *const *h = heads; *h; h++) {
+		size_t hn = strlen(*h);
+		if (n <= hn || memcmp(p, *h, hn))
+			continue;
+		for (const char *const *c = calls; *c; c++)
+			if (text_is(p + hn, n - hn, *c))
+				return true;
+	}
+	return false;
+}
+
+/* The first argument of a call, NULL node if none. */
+static TSNode first_arg(pt_extractor *x, TSNode call)
+{
+	TSNode args = child(call, x->F.arguments);
+	uint32_t n = null(args) ? 0 : ts_node_named_child_count(args);
+	for (uint32_t i = 0; i < n; i++) {
+		TSNode a = ts_node_named_child(args, i);
+		if (!strstr(ts_node_type(a), "comment") &&
+		    strcmp(ts_node_type(a), "attribute_item"))
+			return a;
+	}
+	return (TSNode){0};
+}
+
 /* `Path::f(..)` / `f(..)` as the value it returns. */
 static desc call_desc(pt_extractor *x, TSNode call)
 {
@@ -214,8 +251,32 @@ static desc call_desc(pt_extractor *x, TSNode call)
 	int k = ex_path_text(x, f, &x->tmp, &q, 0);
 	if (!k || q)
 		return (desc){0};
+	if (wraps_its_argument(x->tmp.buf, x->tmp.len)) {
+		TSNode a = first_arg(x, call);
+		return null(a) ? (desc){0} : ex_recv_of(x, a);
+	}
 	/* `T::new()` with T a generic parameter stays a path: the resolver
 	 * types it through T's bounds */
+	return (desc){RECV_RET, ex_intern_buf(x, &x->tmp), 0};
+}
+
+/* A path used as a value that no local binds, capitalised: a unit struct
+ * (`Plain`, `m::Plain`), a unit variant, a const or a static, whose value
+ * the resolver reads as that of the path (a type's own name gives the
+ * type, a const or static its type). */
+static desc unit_value(pt_extractor *x, TSNode e)
+{
+	int q;
+	x->tmp.len = 0;
+	if (!ex_path_text(x, e, &x->tmp, &q, 0) || q)
+		return (desc){0};
+	const char *last = x->tmp.buf;
+	for (const char *p = x->tmp.buf; p + 1 < x->tmp.buf + x->tmp.len; p++)
+		if (p[0] == ':' && p[1] == ':')
+			last = p + 2;
+	size_t n = (size_t)(x->tmp.buf + x->tmp.len - last);
+	if (!n || !isupper((unsigned char)*last) || text_is(last, n, "Self"))
+		return (desc){0};
 	return (desc){RECV_RET, ex_intern_buf(x, &x->tmp), 0};
 }
 
@@ -393,7 +454,10 @@ static desc recv_of_inner(pt_extractor *x, TSNode e)
 				break;
 			e = block_value(x, child(e, x->F.consequence));
 		} else if (s == S->self || s == S->ident) {
-			return lookup_desc(x, e);
+			desc d = lookup_desc(x, e);
+			return d.kind == RECV_NONE && s == S->ident ? unit_value(x, e) : d;
+		} else if (s == S->scoped_ident) {
+			return unit_value(x, e);
 		} else if (s == S->field_expr) {
 			return field_desc(x, e);
 		} else if (s == S->call_expr) {

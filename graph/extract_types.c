@@ -182,6 +182,42 @@ static int elem_type(pt_extractor *x, TSNode base, TSNode elem, int opts, pt_str
 	return TY_PATH;
 }
 
+/* With TY_ELEM, `impl Iterator<Item = T>` / `dyn DoubleEndedIterator<Item
+ * = T> + '_` (and ExactSizeIterator, IntoIterator): "Iterator<T>", the
+ * items' type kept as a container's element is. TY_NONE if t is not so. */
+static int iter_type(pt_extractor *x, TSNode t, int opts, pt_strbuf *out, int depth)
+{
+	if (!null(t) && ts_node_symbol(t) == x->S.bounded_type)
+		t = ts_node_named_child(t, 0);
+	if (null(t) || ts_node_symbol(t) != x->S.generic_type || depth >= MAX_TYPE_DEPTH)
+		return TY_NONE;
+	size_t n;
+	const char *b = type_base_name(x, child(t, x->F.type), &n);
+	if (!b || !(text_is(b, n, "Iterator") || text_is(b, n, "DoubleEndedIterator") ||
+		    text_is(b, n, "ExactSizeIterator") || text_is(b, n, "IntoIterator")))
+		return TY_NONE;
+	TSNode args = child(t, x->F.type_arguments);
+	uint32_t na = null(args) ? 0 : ts_node_named_child_count(args);
+	for (uint32_t i = 0; i < na; i++) {
+		TSNode a = ts_node_named_child(args, i);
+		TSNode nm = child(a, x->F.name);
+		size_t ln;
+		const char *l = null(nm) ? NULL : ident(x, nm, &ln);
+		if (strcmp(ts_node_type(a), "type_binding") || !l || !text_is(l, ln, "Item"))
+			continue;
+		size_t at = out->len;
+		pt_strbuf_adds(out, "Iterator<");
+		if (ex_type_norm(x, child(a, x->F.type), (opts | TY_UNWRAP) & ~TY_ALL, out,
+				 depth + 1) != TY_PATH) {
+			out->len = at;
+			return TY_NONE;
+		}
+		pt_strbuf_addc(out, '>');
+		return TY_PATH;
+	}
+	return TY_NONE;
+}
+
 /* With TY_ELEM: "()<A,B>" for a tuple type, "_" for an element that has
  * no path. */
 static int tuple_type(pt_extractor *x, TSNode t, int opts, pt_strbuf *out, int depth)
@@ -215,14 +251,33 @@ int ex_type_norm(pt_extractor *x, TSNode t, int opts, pt_strbuf *out, int depth)
 		} else if (s == S->dynamic_type || s == S->abstract_type) {
 			bound = true;
 			t = child(t, x->F.trait);
+			if ((opts & TY_ELEM) && iter_type(x, t, opts, out, depth) == TY_PATH)
+				return TY_PATH;
 		} else if (s == S->function_type) {
 			t = child(t, x->F.trait);
 		} else if (s == S->bounded_type) {
+			/* `dyn Iterator<Item = T> + '_` */
+			TSNode f = ts_node_named_child(t, 0);
+			if ((opts & TY_ELEM) && !null(f) &&
+			    (ts_node_symbol(f) == S->dynamic_type ||
+			     ts_node_symbol(f) == S->abstract_type) &&
+			    iter_type(x, child(f, x->F.trait), opts, out, depth) == TY_PATH)
+				return TY_PATH;
 			int k = bounded(x, t, opts, out, depth);
 			return (k != TY_NONE && bound) ? TY_BOUND : k;
 		} else if (s == S->generic_type) {
 			TSNode base = child(t, x->F.type);
 			TSNode arg = {0};
+			size_t bn;
+			const char *b = type_base_name(x, base, &bn);
+			if ((opts & TY_UNWRAP) && b && text_is(b, bn, "Pin")) {
+				/* a Pin derefs to what its pointer points to */
+				TSNode p = ex_first_type_arg(x, t);
+				if (!null(p)) {
+					t = p;
+					continue;
+				}
+			}
 			if ((opts & TY_UNWRAP) && !unwrapped && ex_is_smart_pointer(x, base))
 				arg = ex_first_type_arg(x, t);
 			else if ((opts & TY_ELEM) && is_elem_wrapper(x, base))

@@ -41,6 +41,12 @@ enum {
 	                              last definition before the invocation,
 	                              else the first after it; definitions and
 	                              invocations inside re-parsed bodies count). */
+	FI_TEST = 1u << 6,         /* fn marked #[test] or #[bench] (also a
+	                              path ending in `test`: #[tokio::test]) */
+	FI_ENTRY = 1u << 7,        /* called from outside Rust's view: fn with
+	                              #[no_mangle], #[export_name], a
+	                              #[proc_macro*] attribute, or an
+	                              `extern "ABI" fn` with a body */
 	FI_IN_MACRO = 1u << 5,     /* item written inside the body of an
 	                              item-level macro invocation (`cfg_if! {..}`
 	                              branches, `items! { impl .. }`): real code,
@@ -82,16 +88,20 @@ typedef struct {
 	                        for Box<T>` → "Box") */
 	uint32_t impl_trait; /* impls: trait path, or 0 */
 	uint32_t ret_type;   /* fns: return type path ("Self", "Parser",
-	                        "Option<Parser>" ...), 0 when none; std
+	                        "Option<Parser>" ...; a generic parameter of
+	                        the fn or its impl by its name, "T"), 0 when
+	                        none; Pin<P> is what P points to; std
 	                        containers keep their element type as
 	                        "Option<T>", "Result<T>", "Vec<T>",
-	                        "VecDeque<T>", "NonNull<T>", "[]<T>" (slices and arrays; not
+	                        "VecDeque<T>", "NonNull<T>", "Iterator<T>"
+	                        (`impl Iterator<Item = T>`, `dyn ..`), "[]<T>" (slices and arrays; not
 	                        written when T has no path), nested
 	                        ("Option<Vec<ast::Node>>"), tuples as
 	                        "()<A,B>" ("_" for an element without a path:
 	                        "Result<()<Pre,str>>"); Box/Rc/Arc unwrap.
 	                        Type aliases (`type X = T;`, also in impls):
-	                        the target T, written the same way */
+	                        the target T, written the same way; consts
+	                        and statics: their type */
 	uint32_t cfg;        /* the item's #[cfg(..)] predicates as "all(p, q)"
 	                        (one per attribute), 0 if none */
 	uint32_t generics;   /* fns/impls/traits/structs/enums/unions: generic
@@ -222,6 +232,10 @@ typedef struct {
 	pt_strpool pool;
 	uint32_t n_errors; /* tree-sitter ERROR/MISSING nodes seen */
 	uint32_t n_lines;
+	/* 0-based line of the first ERROR/MISSING node, when n_errors > 0.
+	 * Set by the extractor for its warning; not encoded (a decoded blob
+	 * has 0). */
+	uint32_t first_error_line;
 } pt_facts;
 
 void pt_facts_init(pt_facts *f);

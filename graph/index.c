@@ -120,6 +120,7 @@ void ix_work_one(pool *P, job *j, pt_extractor *ex)
 				} else {
 					j->rec.lines = j->facts.n_lines;
 					j->rec.errors = j->facts.n_errors;
+					j->error_line = j->facts.first_error_line;
 					if (j->facts.n_errors)
 						j->rec.flags |= FILEF_SYNTAX_ERRORS;
 					pt_facts_encode(&j->facts, &j->blob);
@@ -912,8 +913,19 @@ static void tally(const index_opts *o, pt_workspace *ws, job *jobs, size_t nj, i
 					j->rec.skip < 6 ? why[j->rec.skip] : "skipped");
 		} else if (j->rec.errors) {
 			rep->syntax_error_files++;
-			if (o->warn)
-				o->warn(o->ctx, path, "syntax errors (indexed what parses)");
+			if (o->warn) {
+				char what[128];
+				if (j->rec.errors == 1)
+					snprintf(what, sizeof what,
+						 "syntax error at line %u (indexed what parses)",
+						 j->error_line + 1);
+				else
+					snprintf(what, sizeof what,
+						 "%u syntax errors, the first at line %u (indexed "
+						 "what parses)",
+						 j->rec.errors, j->error_line + 1);
+				o->warn(o->ctx, path, what);
+			}
 		}
 		if (j->rec.type == FILE_RUST && !j->rec.skip)
 			rep->parsed++;

@@ -32,8 +32,9 @@ typedef struct {
 	rec_file old;
 	/* filled by the workers */
 	rec_file rec;
-	bool same_hash;     /* content unchanged: only the stat data moves */
-	bool facts_written; /* ix_put_file put a facts blob that was not stored */
+	uint32_t error_line; /* 0-based line of the first syntax error, when rec.errors */
+	bool same_hash;      /* content unchanged: only the stat data moves */
+	bool facts_written;  /* ix_put_file put a facts blob that was not stored */
 	pt_facts facts;
 	pt_strbuf blob;
 } job;

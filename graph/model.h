@@ -46,6 +46,9 @@ enum {
 	ENT_TRAIT_IMPL = 1u << 2, /* impl block of a trait (`impl T for X`) */
 	ENT_HAS_BODY = 1u << 3,
 	ENT_CFG_OFF = 1u << 4, /* under a #[cfg] that the default build leaves out */
+	ENT_TEST = 1u << 5,    /* a #[test] or #[bench] fn (the harness calls it) */
+	ENT_ENTRY = 1u << 6,   /* called from outside the Rust code: #[no_mangle],
+	                          #[export_name], #[proc_macro*], extern "ABI" fn */
 };
 
 /* Edge flags. */

@@ -1,5 +1,5 @@
-/* graph/query.c — see query.h. */
-#include "query.h"
+/* graph/query.c — see query.h. Targets are in query_targets.c. */
+#include "query_int.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -90,7 +90,7 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void ids_sort_unique(query_ids *ids)
+void qi_ids_sort_unique(query_ids *ids)
 {
 	if (!ids->n)
 		return;
@@ -102,27 +102,31 @@ static void ids_sort_unique(query_ids *ids)
 	ids->n = w;
 }
 
-/* ---- targets ------------------------------------------------------------ */
+/* ---- names and places ------------------------------------------------------ */
 
-/* The entities named name (records.h: a name longer than a key shares
- * its key with others, so those are told apart by the full name). */
-static void by_name(store_txn *txn, const char *name, query_ids *out)
+/* The entities named name[0..n) (records.h: a name longer than a key
+ * shares its key with others, so those are told apart by the full name). */
+void qi_by_name(store_txn *txn, const char *name, size_t n, query_ids *out)
 {
 	store_cursor *c = NULL;
 	store_val v;
-	size_t n = rec_name_key_len(name);
-	bool clipped = n < strlen(name);
+	char *full = pt_xstrndup(name, n);
+	size_t kn = rec_name_key_len(full);
+	bool clipped = kn < n;
 	rec_entity e;
-	if (store_cursor_open(txn, TBL_NAMES, &c))
+	if (store_cursor_open(txn, TBL_NAMES, &c)) {
+		free(full);
 		return;
-	for (int r = store_cursor_first_dup(c, name, n, &v); r == PT_OK;
+	}
+	for (int r = store_cursor_first_dup(c, full, kn, &v); r == PT_OK;
 	     r = store_cursor_next_dup(c, &v)) {
 		uint64_t id = v.len == 8 ? store_load_u64(v.data) : 0;
 		if (id &&
-		    (!clipped || (query_entity(txn, id, &e) == PT_OK && strcmp(e.name, name) == 0)))
+		    (!clipped || (query_entity(txn, id, &e) == PT_OK && strcmp(e.name, full) == 0)))
 			pt_vec_push(out, id);
 	}
 	store_cursor_close(c);
+	free(full);
 }
 
 int query_entity_at(store_txn *txn, uint32_t file, uint32_t line, uint32_t col, uint64_t *out)
@@ -164,100 +168,6 @@ int query_entity_at(store_txn *txn, uint32_t file, uint32_t line, uint32_t col, 
 	store_cursor_close(c);
 	*out = best;
 	return best ? PT_OK : PT_ENOTFOUND;
-}
-
-/* FILE:LINE[:COL] → true and the entity, when the file is indexed. */
-static bool target_location(store_txn *txn, const char *t, query_ids *out)
-{
-	char *s = pt_xstrdup(t), *c1 = strrchr(s, ':');
-	bool ok = false;
-	if (!c1 || !isdigit((unsigned char)c1[1]))
-		goto done;
-	long a = strtol(c1 + 1, NULL, 10), line = a, col = 0;
-	*c1 = 0;
-	char *c2 = strrchr(s, ':');
-	if (c2 && isdigit((unsigned char)c2[1])) {
-		line = strtol(c2 + 1, NULL, 10);
-		col = a;
-		*c2 = 0;
-	}
-	uint32_t file;
-	uint64_t id;
-	if (line < 1 || query_file_id(txn, s, &file) != PT_OK)
-		goto done;
-	ok = true;
-	if (query_entity_at(txn, file, (uint32_t)line - 1, col ? (uint32_t)col - 1 : UINT32_MAX,
-			    &id) == PT_OK)
-		pt_vec_push(out, id);
-done:
-	free(s);
-	return ok;
-}
-
-static bool suffix_match(const char *qpath, const char *suffix)
-{
-	size_t q = strlen(qpath), s = strlen(suffix);
-	if (s > q)
-		return false;
-	if (s == q)
-		return strcmp(qpath, suffix) == 0;
-	return strcmp(qpath + q - s, suffix) == 0 && qpath[q - s - 1] == ':' &&
-	       qpath[q - s - 2] == ':';
-}
-
-/* Every segment of `target` appears in qpath, in order, the last one
- * last: `std::collections::HashMap` finds
- * `std::collections::hash::map::HashMap`, the path a re-export gives. */
-static bool subsequence_match(const char *qpath, const char *target)
-{
-	const char *q = qpath, *t = target;
-	while (*t) {
-		const char *te = strstr(t, "::");
-		size_t tl = te ? (size_t)(te - t) : strlen(t);
-		bool found = false;
-		while (*q) {
-			const char *qe = strstr(q, "::");
-			size_t ql = qe ? (size_t)(qe - q) : strlen(q);
-			bool eq = ql == tl && memcmp(q, t, tl) == 0;
-			q = qe ? qe + 2 : q + ql;
-			if (eq) {
-				found = true;
-				break;
-			}
-		}
-		if (!found)
-			return false;
-		t = te ? te + 2 : t + tl;
-	}
-	return !*q;
-}
-
-int query_targets(store_txn *txn, const char *target, query_ids *out)
-{
-	if (!*target)
-		return PT_OK;
-	if (strchr(target, ':') && target_location(txn, target, out))
-		return PT_OK;
-	const char *last = target, *e;
-	while ((e = strstr(last, "::")))
-		last = e + 2;
-	query_ids cand = {0};
-	by_name(txn, last, &cand);
-	for (size_t i = 0; i < cand.n; i++) {
-		rec_entity r;
-		if (query_entity(txn, cand.v[i], &r) != PT_OK)
-			continue;
-		if (last == target || suffix_match(r.qpath, target))
-			pt_vec_push(out, cand.v[i]);
-	}
-	for (size_t i = 0; i < cand.n && !out->n; i++) {
-		rec_entity r;
-		if (query_entity(txn, cand.v[i], &r) == PT_OK && subsequence_match(r.qpath, target))
-			pt_vec_push(out, cand.v[i]);
-	}
-	pt_vec_free(&cand);
-	ids_sort_unique(out);
-	return PT_OK;
 }
 
 /* ---- neighbours ---------------------------------------------------------- */
@@ -503,8 +413,12 @@ static int fuzzy_score(const char *name, size_t nl, const char *q)
 	return gaps * 4 + (int)(nl - ql);
 }
 
+/* A search hit: its tier's score, then its name (borrowed from the map),
+ * then its id decide the order. */
 typedef struct {
 	int score;
+	const char *name;
+	size_t len;
 	uint64_t id;
 } hit;
 
@@ -513,39 +427,125 @@ static int cmp_hit(const void *a, const void *b)
 	const hit *x = a, *y = b;
 	if (x->score != y->score)
 		return x->score < y->score ? -1 : 1;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int c = memcmp(x->name, y->name, n);
+	if (c || x->len != y->len)
+		return c ? c : (x->len < y->len ? -1 : 1);
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-int query_search(store_txn *txn, const char *q, size_t limit, query_ids *out)
+typedef PT_VEC(hit) hits;
+
+/* Names that start with q and are longer, shortest first. */
+static int search_prefix(store_txn *txn, const char *q, size_t ql, hits *out)
 {
-	PT_VEC(hit) hits = {0};
 	store_cursor *c = NULL;
 	store_val k, v;
-	size_t ql = strlen(q);
+	int rc = store_cursor_open(txn, TBL_NAMES, &c);
+	if (rc)
+		return rc;
+	for (int r = store_cursor_seek(c, q, ql, &k, &v);
+	     r == PT_OK && k.len >= ql && memcmp(k.data, q, ql) == 0;
+	     r = store_cursor_next(c, &k, &v))
+		if (k.len > ql) {
+			hit h = {(int)(k.len - ql), k.data, k.len, store_load_u64(v.data)};
+			pt_vec_push(out, h);
+		}
+	store_cursor_close(c);
+	return PT_OK;
+}
+
+/* Names q is a case-insensitive subsequence of, except those the exact
+ * and prefix tiers list; with stop_at_one, only whether there is one. */
+static int search_fuzzy(store_txn *txn, const char *q, size_t ql, bool stop_at_one, hits *out)
+{
+	store_cursor *c = NULL;
+	store_val k, v;
 	int rc = store_cursor_open(txn, TBL_NAMES, &c);
 	if (rc)
 		return rc;
 	for (int r = store_cursor_seek(c, NULL, 0, &k, &v); r == PT_OK;
 	     r = store_cursor_next(c, &k, &v)) {
 		int s;
-		if (k.len >= ql && memcmp(k.data, q, ql) == 0)
-			s = k.len == ql ? 0 : 1; /* exact, prefix */
-		else if ((s = fuzzy_score(k.data, k.len, q)) < 0)
+		if ((k.len >= ql && memcmp(k.data, q, ql) == 0) ||
+		    (s = fuzzy_score(k.data, k.len, q)) < 0)
 			continue;
-		else
-			s += 2;
-		hit h = {s, store_load_u64(v.data)};
-		pt_vec_push(&hits, h);
+		hit h = {s, k.data, k.len, store_load_u64(v.data)};
+		pt_vec_push(out, h);
+		if (stop_at_one)
+			break;
 	}
 	store_cursor_close(c);
-	/* stable order: score, then id. Every hit is sorted: an exact match
-	 * late in the name table must not lose to the fuzzy ones before it. */
-	if (hits.n)
-		qsort(hits.v, hits.n, sizeof *hits.v, cmp_hit);
-	for (size_t i = 0; i < hits.n && (!limit || i < limit); i++)
-		pt_vec_push(out, hits.v[i].id);
-	pt_vec_free(&hits);
 	return PT_OK;
+}
+
+/* Appends the hits of one tier, in order, while the limit allows. */
+static void take(hits *h, size_t limit, query_ids *out, bool *truncated)
+{
+	if (h->n)
+		qsort(h->v, h->n, sizeof *h->v, cmp_hit);
+	for (size_t i = 0; i < h->n; i++) {
+		if (limit && out->n >= limit) {
+			*truncated = true;
+			return;
+		}
+		pt_vec_push(out, h->v[i].id);
+	}
+}
+
+int query_search(store_txn *txn, const char *q, size_t limit, query_ids *out, bool *truncated)
+{
+	size_t ql = strlen(q), first = out->n;
+	bool cut = false;
+	query_ids exact = {0};
+	hits h = {0};
+	limit = limit ? first + limit : 0;
+	/* exact names, then longer names with q as their prefix, then the
+	 * fuzzy rest: each tier complete before the next one starts */
+	qi_by_name(txn, q, ql, &exact);
+	for (size_t i = 0; i < exact.n && !cut; i++) {
+		if (limit && out->n >= limit)
+			cut = true;
+		else
+			pt_vec_push(out, exact.v[i]);
+	}
+	int rc = cut ? PT_OK : search_prefix(txn, q, ql, &h);
+	if (!rc && !cut)
+		take(&h, limit, out, &cut);
+	h.n = 0;
+	if (!rc && !cut) {
+		/* when the limit is reached exactly, one more hit is enough to
+		 * say that the answer was cut */
+		bool full = limit && out->n >= limit;
+		rc = search_fuzzy(txn, q, ql, full, &h);
+		if (!rc)
+			take(&h, limit, out, &cut);
+	}
+	pt_vec_free(&exact);
+	pt_vec_free(&h);
+	if (truncated)
+		*truncated = cut;
+	return rc;
+}
+
+/* Source order: by start, an enclosing item before what it holds, then id. */
+typedef struct {
+	uint32_t sl, sc, el, ec;
+	uint64_t id;
+} placed;
+
+static int cmp_placed(const void *a, const void *b)
+{
+	const placed *x = a, *y = b;
+	if (x->sl != y->sl)
+		return x->sl < y->sl ? -1 : 1;
+	if (x->sc != y->sc)
+		return x->sc < y->sc ? -1 : 1;
+	if (x->el != y->el)
+		return x->el > y->el ? -1 : 1;
+	if (x->ec != y->ec)
+		return x->ec > y->ec ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
 }
 
 int query_file_entities(store_txn *txn, uint32_t file, query_ids *out)
@@ -553,14 +553,25 @@ int query_file_entities(store_txn *txn, uint32_t file, query_ids *out)
 	uint8_t k[4];
 	store_val v;
 	store_cursor *c = NULL;
+	PT_VEC(placed) all = {0};
 	store_key_u32(k, file);
 	int rc = store_cursor_open(txn, TBL_FILEENTS, &c);
 	if (rc)
 		return rc;
 	for (int r = store_cursor_first_dup(c, k, 4, &v); r == PT_OK;
-	     r = store_cursor_next_dup(c, &v))
-		pt_vec_push(out, store_load_u64(v.data));
+	     r = store_cursor_next_dup(c, &v)) {
+		rec_entity e;
+		placed p = {0, 0, 0, 0, store_load_u64(v.data)};
+		if (query_entity(txn, p.id, &e) == PT_OK)
+			p = (placed){e.sl, e.sc, e.el, e.ec, p.id};
+		pt_vec_push(&all, p);
+	}
 	store_cursor_close(c);
+	if (all.n)
+		qsort(all.v, all.n, sizeof *all.v, cmp_placed);
+	for (size_t i = 0; i < all.n; i++)
+		pt_vec_push(out, all.v[i].id);
+	pt_vec_free(&all);
 	return PT_OK;
 }
 

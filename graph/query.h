@@ -71,9 +71,17 @@ const char *query_file_path(store_txn *txn, uint32_t file);
 /* File id of a workspace-relative path. */
 int query_file_id(store_txn *txn, const char *path, uint32_t *out);
 
-/* Entities a target names: FILE:LINE[:COL] (1-based), a qualified-path
- * suffix (`ast::Visitor`, `crate::m::f`) or a bare name. Sorted by id. */
+/* Entities a target names, sorted by id: FILE:LINE[:COL] (1-based); a
+ * bare name (every entity of that name); a path the tool prints
+ * (`m::<impl Tr for X>::f`); a path from a crate root resolved as `use`
+ * resolves it, through `pub use` re-exports (renames, globs); else the end
+ * of a path (`ast::Visitor`, `crate::m::f`). Nothing else stands in: a
+ * path that leads nowhere names nothing (see query_target_suggestions). */
 int query_targets(store_txn *txn, const char *target, query_ids *out);
+/* For a target that names nothing: at most limit entities (0: all) whose
+ * name is its last segment, those sharing most of its segments first;
+ * when none has that name, the search's best names like it. */
+int query_target_suggestions(store_txn *txn, const char *target, size_t limit, query_ids *out);
 /* The innermost entity whose span holds (line, col), both 0-based;
  * col UINT32_MAX: any column. */
 int query_entity_at(store_txn *txn, uint32_t file, uint32_t line, uint32_t col, uint64_t *out);
@@ -87,7 +95,14 @@ int query_references(store_txn *txn, uint64_t id, size_t limit, query_results *r
 /* Reverse reachability over CALLS, USES and IMPL up to depth. */
 int query_blast_radius(store_txn *txn, uint64_t id, uint32_t depth, size_t limit,
 		       query_results *res);
-int query_search(store_txn *txn, const char *q, size_t limit, query_ids *out);
+/* Entities by name: those named q exactly (by id), then those whose name
+ * starts with q (shortest name first), then the names q is a
+ * case-insensitive subsequence of (fewest gaps first); each tier complete
+ * before the next. At most limit ids (0: all) are appended to out;
+ * *truncated (may be NULL) says whether the limit left some out. */
+int query_search(store_txn *txn, const char *q, size_t limit, query_ids *out, bool *truncated);
+/* The entities of a file in source order: by start, an item before the
+ * items it holds. */
 int query_file_entities(store_txn *txn, uint32_t file, query_ids *out);
 
 /* Strongly connected components (size ≥ 2) of the module-level

@@ -57,10 +57,17 @@ static void reg_impl(resolver *R, uint32_t src, int32_t i)
 	if (it->impl_trait)
 		rs_resolve_trait(R, sc, fstr(R, src, it->impl_trait), self, &traits);
 	R->aux.v[ie].self_ent = self;
+	/* a self type outside the workspace is known by its key */
+	uint32_t xi = self == NONE ? rs_impl_ext_key(R, src, it) : NONE;
+	const char *ext = xi != NONE ? R->made.v[xi] : NULL;
+	if (ext)
+		mm_add(&R->mm, key_of(K_IMPLEXT, ie, "", 0), xi);
 	for (size_t t = 0; t < traits.n; t++) {
 		mm_add(&R->mm, key_of(K_IMPLTRAITS, ie, "", 0), traits.v[t]);
 		if (self != NONE)
 			mm_add(&R->mm, key_of(K_TYPETRAIT, self, "", 0), traits.v[t]);
+		else if (ext)
+			rs_ext_register(R, ext, ie, traits.v[t]);
 	}
 	FOR_MEMBERS(R, src, i, j)
 	{
@@ -73,6 +80,8 @@ static void reg_impl(resolver *R, uint32_t src, int32_t i)
 			       key_of(it->impl_trait ? K_TASSOC : K_ASSOC, self, name,
 				      strlen(name)),
 			       me);
+		else if (ext && *ext && it->impl_trait)
+			rs_ext_register_member(R, ext, name, me);
 		for (size_t t = 0; t < traits.n; t++)
 			for (uint32_t k = mm_first(
 				     &R->mm, key_of(K_TRAITITEM, traits.v[t], name, strlen(name)));
@@ -233,43 +242,106 @@ static void emit_calls(resolver *R, const ref_ctx *c, idlist *cands, const fact_
 	}
 }
 
+/* Whether method m is declared by a trait or a trait's impl. */
+static bool of_trait(const resolver *R, uint32_t m)
+{
+	const ent_aux *a = &R->aux.v[m];
+	if (a->item < 0 || fitem(R, a->src, a->item)->parent < 0)
+		return false;
+	const fact_item *p = fitem(R, a->src, fitem(R, a->src, a->item)->parent);
+	return p->kind == PT_TRAIT || (p->kind == PT_IMPL && (p->flags & FI_TRAIT_IMPL));
+}
+
+/* Whether a call written at c can reach method m by method syntax: an
+ * inherent method always, a trait's (declared or implemented) only where
+ * a trait of ours is in scope; a trait outside the workspace we cannot
+ * tell, so yes. */
+static bool reachable(resolver *R, const ref_ctx *c, uint32_t m)
+{
+	const ent_aux *a = &R->aux.v[m];
+	if (!of_trait(R, m))
+		return true;
+	int32_t pi = fitem(R, a->src, a->item)->parent;
+	uint32_t pe = R->fi[a->src].item_ent[pi];
+	uint32_t self_trait =
+		c->self_ent != NONE && ekind(R, c->self_ent) == PT_TRAIT ? c->self_ent : NONE;
+	if (ekind(R, pe) == PT_TRAIT)
+		return rs_trait_in_scope(R, c->sc, self_trait, pe);
+	for (uint32_t it = mm_first(&R->mm, key_of(K_IMPLTRAITS, pe, "", 0)); it;
+	     it = mm_next(&R->mm, it)) {
+		uint32_t tr = mm_val(&R->mm, it);
+		if ((R->g->ents.v[tr].flags & ENT_EXTERNAL) ||
+		    rs_trait_in_scope(R, c->sc, self_trait, tr))
+			return true;
+	}
+	return false;
+}
+
 static void do_method_call(resolver *R, const ref_ctx *c, const fact_ref *r)
 {
 	const char *name = fstr(R, c->src, r->name);
 	seg nm = {name, strlen(name)};
 	idlist cands = {0};
 	int flags = 0;
+	bool typed = false; /* the receiver's type is known: no guess by name */
+	bool traits_only = false, derived = false;
 	if (r->recv_kind == RECV_BOUND) {
 		rs_bound_methods(R, c, fstr(R, c->src, r->recv_path), nm, &cands);
 		flags = EDGE_TRAIT_CALL;
 	} else {
-		uint32_t t = rs_recv_type(R, c, r);
-		if (t != NONE) {
-			rs_assoc(R, t, nm, &cands);
-			if (ekind(R, t) == PT_TRAIT)
+		recv_type t = rs_recv(R, c, r);
+		derived = t.derived;
+		if (t.ext.p) {
+			/* a type outside the workspace: its own method, or one of a
+			 * workspace trait implemented for it; never another type's */
+			ext_ctx x = {c->sc, c->self_ent != NONE && ekind(R, c->self_ent) == PT_TRAIT
+						    ? c->self_ent
+						    : NONE};
+			rs_ext_methods(R, &x, t.ext, nm, &cands);
+			typed = true;
+		} else if (t.ent != NONE) {
+			rs_assoc(R, t.ent, nm, &cands);
+			if (ekind(R, t.ent) == PT_TRAIT)
 				flags = EDGE_TRAIT_CALL;
+			else if (!cands.n)
+				rs_deref_methods(R, c, t.ent, nm, &cands);
+			/* a type of ours without that method: another type's own
+			 * method is never it, a trait's may be (a derive, a blanket
+			 * or macro-made impl we do not see); a value known only by a
+			 * trait (Self of an impl whose type we cannot find) may be
+			 * anything */
+			traits_only = ekind(R, t.ent) != PT_TRAIT;
 		}
 	}
-	if (!cands.n) {
+	/* a std method's name on what a std value gives is std's */
+	if (!cands.n && !typed && !(derived && pt_is_std_method(name, strlen(name)))) {
 		/* receiver type unknown: a guess by name, kept only when few
-		 * methods have that name. The one method of a name the standard
-		 * library does not use is taken; any other guess is marked. */
+		 * methods have that name that the call can reach (a trait's
+		 * only where the trait is in scope). The one method of a name
+		 * the standard library does not use is taken; any other guess
+		 * is marked. */
 		size_t n = 0;
+		idlist g = {0};
 		int32_t from = scope_crate(R, c->sc);
 		for (uint32_t it = mm_first(&R->mm, key_of(K_METHODNAME, 0, name, strlen(name)));
-		     it; it = mm_next(&R->mm, it))
-			n += crate_reaches(R, from, ent_crate(R, mm_val(&R->mm, it)));
+		     it && n <= MAX_GUESSES; it = mm_next(&R->mm, it)) {
+			uint32_t m = mm_val(&R->mm, it);
+			/* only a crate the code's crate depends on (or itself) */
+			if (!crate_reaches(R, from, ent_crate(R, m)) ||
+			    (traits_only && !of_trait(R, m)) || !reachable(R, c, m))
+				continue;
+			n++;
+			list_add(&g, m);
+		}
 		if (n && n <= MAX_GUESSES) {
-			for (uint32_t it =
-				     mm_first(&R->mm, key_of(K_METHODNAME, 0, name, strlen(name)));
-			     it; it = mm_next(&R->mm, it))
-				if (crate_reaches(R, from, ent_crate(R, mm_val(&R->mm, it))))
-					list_add(&cands, mm_val(&R->mm, it));
+			for (size_t i = 0; i < g.n; i++)
+				list_add(&cands, g.v[i]);
 			prefer(R, c, &cands, true);
 			if (cands.n > 1 || pt_std_method_count() == 0 ||
 			    pt_is_std_method(name, strlen(name)))
 				flags |= EDGE_AMBIGUOUS;
 		}
+		pt_vec_free(&g);
 	}
 	emit_calls(R, c, &cands, r, flags);
 	pt_vec_free(&cands);
@@ -363,10 +435,15 @@ static void derive_traits(resolver *R, const ref_ctx *c, const fact_ref *r, idli
 	if (n)
 		return;
 	tr->n = 0;
+	const char *written = path;
 	for (size_t i = 0; i < sizeof derive_paths / sizeof *derive_paths; i++)
 		if (strcmp(path, derive_paths[i][0]) == 0)
 			path = derive_paths[i][1];
-	rs_resolve_trait(R, c->sc, path, NONE, tr);
+	uint32_t made = path == written ? rs_derive_trait(R, c->sc, path) : NONE;
+	if (made != NONE)
+		pt_vec_push(tr, made);
+	else
+		rs_resolve_trait(R, c->sc, path, NONE, tr);
 }
 
 static void do_derive(resolver *R, const ref_ctx *c, const fact_ref *r, bool reg)
@@ -384,9 +461,27 @@ static void do_derive(resolver *R, const ref_ctx *c, const fact_ref *r, bool reg
 	pt_vec_free(&tr);
 }
 
+/* The key of the self type of the impl around item i when that type lies
+ * outside the workspace (not for a blanket impl). */
+static seg self_ext_of(const resolver *R, uint32_t src, int32_t i)
+{
+	for (int32_t p = i; p >= 0; p = fitem(R, src, p)->parent) {
+		if (fitem(R, src, p)->kind != PT_IMPL)
+			continue;
+		uint32_t e = R->fi[src].item_ent[p];
+		uint32_t it = R->aux.v[e].self_ent == NONE
+				      ? mm_first(&R->mm, key_of(K_IMPLEXT, e, "", 0))
+				      : 0;
+		const char *k = it ? R->made.v[mm_val(&R->mm, it)] : "";
+		return *k ? (seg){k, strlen(k)} : (seg){NULL, 0};
+	}
+	return (seg){NULL, 0};
+}
+
 static void ref_context(resolver *R, uint32_t src, const fact_ref *r, ref_ctx *c)
 {
 	const file_info *f = &R->fi[src];
+	c->self_ext = (seg){NULL, 0};
 	c->src = src;
 	c->fid = R->src[src].id;
 	c->item = (r->from >= 0 && (size_t)r->from < R->src[src].facts->items.n) ? r->from : -1;
@@ -396,6 +491,7 @@ static void ref_context(resolver *R, uint32_t src, const fact_ref *r, ref_ctx *c
 		c->self_ent = self_of(R, src, r->from);
 		if (fitem(R, src, r->from)->kind == PT_IMPL)
 			c->self_ent = R->aux.v[c->from_ent].self_ent;
+		c->self_ext = self_ext_of(R, src, r->from);
 	} else {
 		c->from_ent = f->mod_ent;
 		c->sc = f->scope;
@@ -560,6 +656,10 @@ bool pt_resolver_same_shape(const pt_resolver *R, size_t src, const pt_facts *b)
 		    !str_eq(a, x->impl_trait, b, y->impl_trait) ||
 		    !str_eq(a, x->ret_type, b, y->ret_type) ||
 		    !str_eq(a, x->generics, b, y->generics))
+			return false;
+		/* an impl's header names it and keys its self type (resolve_ext.c);
+		 * a trait's declares its supertraits */
+		if ((x->kind == PT_IMPL || x->kind == PT_TRAIT) && !str_eq(a, x->sig, b, y->sig))
 			return false;
 		/* impl members are found by span containment */
 		if ((x->span.start_byte < x->span.end_byte) !=

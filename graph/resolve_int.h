@@ -127,7 +127,16 @@ enum {
 	K_IMPLOF,
 	K_ANYNAME,
 	K_IMPLTRAITS,
-	K_EXTERN /* (crate, name) → the crate entity that name means there */
+	K_IMPLEXT,   /* impl entity → index in R.made of its self type's key */
+	K_EXTTRAIT,  /* key of a type outside the workspace → trait implemented for it */
+	K_EXTTASSOC, /* "key\tname" → member of such an impl */
+	K_SUPERS,    /* trait → NONE, then its supertraits (read once) */
+	K_TRAITNAME, /* name → trait of the workspace */
+	K_DERIVEREX, /* crate name → NONE, then the crates whose uses name it first */
+	K_INSCOPE,   /* (scope, trait) → 1 when the trait is in scope there, else 0 */
+	K_BLANKET,   /* item name → impl of a trait for a generic parameter
+	                (`impl<T: B> Tr for T`) whose trait has that item */
+	K_EXTERN,    /* (crate, name) → the crate entity that name means there */
 };
 
 /* splitmix64: a bijection, so (tag, num) pairs never share a seed for the
@@ -160,6 +169,7 @@ typedef struct {
 typedef struct {
 	uint32_t scope, src, fu;
 	uint8_t state;           /* 0 new, 1 resolving, 2 done */
+	uint8_t walking;         /* being followed out of the workspace (ext_walk) */
 	uint32_t res_off, res_n; /* into R.results */
 } use_rec;
 
@@ -304,6 +314,8 @@ static inline bool cfg_off(const resolver *R, uint32_t e)
 typedef struct {
 	uint32_t src, from_ent, sc, self_ent, fid;
 	int32_t item; /* fact item the reference is in, -1 at file level */
+	seg self_ext; /* inside an impl for a type outside the workspace: its
+	                    key (resolve_ext.c); else n = 0 and p NULL */
 } ref_ctx;
 
 /* ---- resolve_names.c -------------------------------------------------- */
@@ -333,10 +345,21 @@ void rs_assoc(resolver *R, uint32_t ent, seg name, idlist *out);
 int32_t rs_module_scope_of_scope(const resolver *R, uint32_t sc);
 /* The traits path names in scope sc, else an external placeholder, added to out. */
 void rs_resolve_trait(resolver *R, uint32_t sc, const char *path, uint32_t self_ent, idlist *out);
+/* The trait a derive written path (in scope sc) makes when path names a
+ * derive macro of a proc-macro crate of the workspace (`use
+ * serde_derive::Serialize;`): the one trait of that name in a crate that
+ * re-exports the macro's crate (serde::ser::Serialize); else NONE. */
+uint32_t rs_derive_trait(resolver *R, uint32_t sc, const char *path);
 /* The first type among candidates c, one in the default build first; NONE if none. */
 uint32_t rs_first_type(const resolver *R, const idlist *c);
 /* The type path names in scope sc, or NONE. */
 uint32_t rs_pick_type(resolver *R, uint32_t sc, const char *path);
+/* The path a type path written in scope sc stands for when the code says
+ * it lies outside the workspace (std, core, alloc, or a crate the
+ * workspace does not have), expanded through `use` and with core/alloc
+ * folded to std; NULL when it may lie inside. Borrowed until the next
+ * lookup. */
+const char *rs_external_path(resolver *R, uint32_t sc, const char *path);
 
 /* ---- resolve_recv.c --------------------------------------------------- */
 
@@ -345,7 +368,53 @@ void rs_bound_methods(resolver *R, const ref_ctx *c, const char *bounds, seg nam
 /* `T::A::f()`: f of the trait bounding associated type at of T's bounds, added to out. */
 void rs_assoc_bound_methods(resolver *R, const ref_ctx *c, const char *bounds, const char *at,
 			    seg name, idlist *out);
+/* The methods called name that type t reaches through its Deref impl's
+ * Target (`impl Deref for W { type Target = Inner; }`), added to out. */
+void rs_deref_methods(resolver *R, const ref_ctx *c, uint32_t t, seg name, idlist *out);
 /* The type entity a method call's receiver descriptor names, or NONE. */
 uint32_t rs_recv_type(resolver *R, const ref_ctx *c, const fact_ref *r);
+/* A receiver's type: a workspace type (or the trait it is known through),
+ * and when the type lies outside the workspace its key (ext.p non-NULL;
+ * "" when only that is known, as for iterators). */
+typedef struct {
+	uint32_t ent;
+	seg ext;
+	bool derived; /* unknown, but reached from a value of a type outside the
+	                 workspace through its fields or methods */
+} recv_type;
+recv_type rs_recv(resolver *R, const ref_ctx *c, const fact_ref *r);
+/* A copy of s[0..n) kept until the resolver is freed, once per text: its
+ * index in R.made, and the text. */
+uint32_t rs_made_id(resolver *R, const char *s, size_t n);
+const char *rs_made_text(resolver *R, const char *s, size_t n);
+
+/* ---- resolve_ext.c ------------------------------------------------------ */
+
+/* The parts of an impl header (an impl's sig): its generic parameter list,
+ * its trait and its self type as written (seg.n 0 when absent). */
+bool rs_impl_header(const char *sig, seg *generics, seg *trait, seg *self);
+/* Whether t[0..n) is a primitive type's name (u8 .. f64, bool, char, str). */
+bool rs_is_primitive(const char *t, size_t n);
+/* The key of a type written t[0..n) outside the workspace ("Vec", "[]"),
+ * false when it has none (pointers, fn types, trait objects). */
+bool rs_type_key(const char *t, size_t n, seg *key);
+/* The key of impl it's self type (see resolve_ext.c), as an index into
+ * R.made: "" for a blanket impl; NONE when it has none. */
+uint32_t rs_impl_ext_key(resolver *R, uint32_t src, const fact_item *it);
+/* Registers impl ie of trait for the types of key ("": a blanket impl). */
+void rs_ext_register(resolver *R, const char *key, uint32_t ie, uint32_t trait);
+/* Registers member of an impl of a trait for the types of key. */
+void rs_ext_register_member(resolver *R, const char *key, const char *name, uint32_t member);
+/* Where a method is called: the scope (traits must be in scope there)
+ * and the trait of the impl around it, NONE if none. */
+typedef struct {
+	uint32_t sc, self_trait;
+} ext_ctx;
+/* Whether trait tr's methods can be called in scope sc (in scope there,
+ * or self_trait, the trait of the impl around the call). */
+bool rs_trait_in_scope(resolver *R, uint32_t sc, uint32_t self_trait, uint32_t tr);
+/* The methods called name a value of the type of key has, of the
+ * workspace: none when the std type has an inherent one. */
+void rs_ext_methods(resolver *R, const ext_ctx *x, seg key, seg name, idlist *out);
 
 #endif

@@ -15,6 +15,7 @@
 #include "resolve_int.h"
 #include "cfg.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -310,6 +311,65 @@ static uint32_t item_escope(const resolver *R, uint32_t src, const fact_item *it
 	return s != NONE ? s : R->fi[src].scope;
 }
 
+/* Type text t[0..n) without its lifetimes (`&'a [u8]` → `&[u8]`,
+ * `Cow<'_, T>` → `Cow<T>`), appended to out. */
+static void add_without_lifetimes(pt_strbuf *out, const char *t, size_t n)
+{
+	size_t start = out->len;
+	for (size_t i = 0; i < n;) {
+		if (t[i] != '\'') {
+			pt_strbuf_addc(out, t[i++]);
+			continue;
+		}
+		i++;
+		while (i < n && (isalnum((unsigned char)t[i]) || t[i] == '_'))
+			i++;
+		while (i < n && t[i] == ' ')
+			i++;
+		if (i < n && t[i] == ',') {
+			for (i++; i < n && t[i] == ' '; i++)
+				;
+		} else {
+			/* the last argument: drop the ", " before it */
+			while (out->len > start &&
+			       (out->buf[out->len - 1] == ' ' || out->buf[out->len - 1] == ','))
+				out->len--;
+		}
+	}
+	/* `Foo<'a>` leaves `Foo<>` */
+	for (size_t i = start; i + 1 < out->len; i++)
+		if (out->buf[i] == '<' && out->buf[i + 1] == '>') {
+			memmove(out->buf + i, out->buf + i + 2, out->len - i - 2);
+			out->len -= 2;
+			i--;
+		}
+	pt_strbuf_add(out, "", 0);
+}
+
+/* An impl's name: "impl Tr for Type" (or "impl Type") with the trait and
+ * the self type as its header writes them, lifetimes left out
+ * (`impl Read for VecDeque<u8>`, `impl Tr for &[u8]`); the paths of the
+ * facts when the header does not parse. */
+static void impl_name(const resolver *R, uint32_t src, const fact_item *it, pt_strbuf *out)
+{
+	out->len = 0;
+	seg g, tr, self;
+	pt_strbuf_adds(out, "impl ");
+	if (rs_impl_header(fstr(R, src, it->sig), &g, &tr, &self) &&
+	    (tr.n > 0) == (it->impl_trait != 0)) {
+		if (tr.n) {
+			add_without_lifetimes(out, tr.p, tr.n);
+			pt_strbuf_adds(out, " for ");
+		}
+		add_without_lifetimes(out, self.p, self.n);
+		return;
+	}
+	const char *t = fstr(R, src, it->impl_trait), *s = fstr(R, src, it->impl_self);
+	if (*t)
+		pt_strbuf_printf(out, "%s for ", t);
+	pt_strbuf_adds(out, *s ? s : "_");
+}
+
 static void item_qpath(const resolver *R, uint32_t src, const fact_item *it, pt_strbuf *out)
 {
 	out->len = 0;
@@ -317,36 +377,32 @@ static void item_qpath(const resolver *R, uint32_t src, const fact_item *it, pt_
 	const pt_graph *g = R->g;
 	const fact_item *p = it->parent >= 0 ? fitem(R, src, it->parent) : NULL;
 	if (p && p->kind == PT_IMPL) {
-		/* methods hang under the impl's module + self type name */
-		pt_strbuf_adds(out,
-			       pt_graph_str(g, g->ents.v[R->fi[src].item_ent[it->parent]].qpath));
-		char *lt = strrchr(out->buf, '<');
-		out->len = lt ? (size_t)(lt - out->buf) : out->len;
+		/* methods hang under the impl's module + self type name; when
+		 * the self type is no path (`[u8]`, a generic `T`), under the
+		 * impl itself */
+		pt_strbuf_printf(out, "%s::",
+				 pt_graph_str(g, g->ents.v[rs_item_owner_ent(R, src, p)].qpath));
 		const char *self = fstr(R, src, p->impl_self);
-		pt_strbuf_printf(out, "%s::%s", *self ? rs_last_seg(self) : "_",
-				 fstr(R, src, it->name));
+		if (*self) {
+			pt_strbuf_adds(out, rs_last_seg(self));
+		} else {
+			pt_strbuf nm = {0};
+			impl_name(R, src, p, &nm);
+			pt_strbuf_printf(out, "<%s>", nm.buf);
+			pt_strbuf_free(&nm);
+		}
+		pt_strbuf_printf(out, "::%s", fstr(R, src, it->name));
 		return;
 	}
 	pt_strbuf_printf(out, "%s::", pt_graph_str(g, g->ents.v[owner].qpath));
 	if (it->kind == PT_IMPL) {
-		const char *tr = fstr(R, src, it->impl_trait), *self = fstr(R, src, it->impl_self);
-		if (*tr)
-			pt_strbuf_printf(out, "<impl %s for %s>", tr, *self ? self : "_");
-		else
-			pt_strbuf_printf(out, "<impl %s>", *self ? self : "_");
+		pt_strbuf nm = {0};
+		impl_name(R, src, it, &nm);
+		pt_strbuf_printf(out, "<%s>", nm.buf);
+		pt_strbuf_free(&nm);
 	} else {
 		pt_strbuf_adds(out, fstr(R, src, it->name));
 	}
-}
-
-static void impl_name(const resolver *R, uint32_t src, const fact_item *it, pt_strbuf *out)
-{
-	out->len = 0;
-	const char *tr = fstr(R, src, it->impl_trait), *self = fstr(R, src, it->impl_self);
-	if (*tr)
-		pt_strbuf_printf(out, "impl %s for %s", tr, *self ? self : "_");
-	else
-		pt_strbuf_printf(out, "impl %s", *self ? self : "_");
 }
 
 static void make_item(resolver *R, uint32_t src, int32_t i, int32_t crate)
@@ -372,7 +428,9 @@ static void make_item(resolver *R, uint32_t src, int32_t i, int32_t crate)
 		.name_span = it->name_span,
 		.flags = (uint16_t)(((it->flags & FI_PUB) ? ENT_PUB : 0) |
 				    ((it->flags & FI_TRAIT_IMPL) ? ENT_TRAIT_IMPL : 0) |
-				    ((it->flags & FI_HAS_BODY) ? ENT_HAS_BODY : 0)),
+				    ((it->flags & FI_HAS_BODY) ? ENT_HAS_BODY : 0) |
+				    ((it->flags & FI_TEST) ? ENT_TEST : 0) |
+				    ((it->flags & FI_ENTRY) ? ENT_ENTRY : 0)),
 		.parent = rs_item_owner_ent(R, src, it),
 	};
 	/* out of the default build: itself, or inside something that is in
@@ -391,6 +449,8 @@ static void make_item(resolver *R, uint32_t src, int32_t i, int32_t crate)
 		mm_add(&R->mm, key_of(K_MACRO, 0, name, strlen(name)), e);
 	if (it->kind == PT_METHOD)
 		mm_add(&R->mm, key_of(K_METHODNAME, 0, name, strlen(name)), e);
+	if (it->kind == PT_TRAIT)
+		mm_add(&R->mm, key_of(K_TRAITNAME, 0, name, strlen(name)), e);
 	if (it->kind == PT_FUNCTION || it->kind == PT_METHOD) {
 		f->item_scope[i] = new_scope(R, R->scopes.v[escope].module_ent, (int32_t)escope, -1,
 					     R->scopes.v[escope].crate_scope);
@@ -466,7 +526,7 @@ static void expand_file(resolver *R, uint32_t src, int32_t crate, uint32_t mod_e
 			       f->item_scope[u->scope] != NONE)
 				      ? f->item_scope[u->scope]
 				      : mod_scope;
-		use_rec r = {sc, src, (uint32_t)i, 0, 0, 0};
+		use_rec r = {sc, src, (uint32_t)i, 0, 0, 0, 0};
 		pt_vec_push(&R->uses, r);
 		const char *alias = fstr(R, src, u->alias);
 		int tag = strcmp(alias, "*") == 0 ? K_GLOB : K_USE;
@@ -924,15 +984,144 @@ static void lookup(resolver *R, uint32_t sc, seg name, idlist *out, int depth)
 	lookup_module_cached(R, (uint32_t)s, name, out, depth);
 }
 
+/* The bounds in s[0..n) (`B + C<X> + ?Sized + 'a`), each resolved as a
+ * trait in scope sc with Self = self, added to out. */
+static void bound_traits(resolver *R, uint32_t sc, uint32_t self, const char *s, size_t n,
+			 idlist *out)
+{
+	size_t i = 0;
+	while (i < n) {
+		size_t start = i;
+		int depth = 0;
+		for (; i < n && (depth || s[i] != '+'); i++)
+			depth += (s[i] == '<' || s[i] == '(') - (s[i] == '>' || s[i] == ')');
+		const char *b = s + start, *e = s + i;
+		while (b < e && (*b == ' ' || *b == '?'))
+			b++;
+		const char *lt = memchr(b, '<', (size_t)(e - b)),
+			   *pa = memchr(b, '(', (size_t)(e - b));
+		if (lt)
+			e = lt;
+		if (pa && pa < e)
+			e = pa;
+		while (e > b && e[-1] == ' ')
+			e--;
+		if (e > b && *b != '\'') {
+			char *path = pt_xstrndup(b, (size_t)(e - b));
+			idlist c = {0};
+			rs_resolve_path(R, sc, path, self, &c, 0);
+			for (size_t k = 0; k < c.n; k++)
+				if (ekind(R, c.v[k]) == PT_TRAIT && c.v[k] != self)
+					list_add(out, c.v[k]);
+			pt_vec_free(&c);
+			free(path);
+		}
+		i++;
+	}
+}
+
+/* The supertraits of trait tr as its declaration writes them (`trait A:
+ * B + C`, `where Self: D`), resolved where it is declared. */
+static void supertraits(resolver *R, uint32_t tr, idlist *out)
+{
+	const ent_aux *a = &R->aux.v[tr];
+	if (a->item < 0)
+		return;
+	const char *sig = fstr(R, a->src, fitem(R, a->src, a->item)->sig), *p = sig;
+	while ((p = strstr(p, "trait ")) && p > sig &&
+	       (isalnum((unsigned char)p[-1]) || p[-1] == '_'))
+		p++;
+	if (!p)
+		return;
+	p += 6;
+	while (isalnum((unsigned char)*p) || *p == '_')
+		p++;
+	while (*p == ' ')
+		p++;
+	if (*p == '<')
+		for (int depth = 0; *p; p++) {
+			depth += (*p == '<') - (*p == '>');
+			if (!depth) {
+				p++;
+				break;
+			}
+		}
+	while (*p == ' ')
+		p++;
+	const char *w = strstr(p, " where ");
+	if (*p == ':') {
+		p++;
+		bound_traits(R, a->escope, tr, p, w ? (size_t)(w - p) : strlen(p), out);
+	}
+	for (const char *s = w ? strstr(w, "Self:") : NULL; s; s = strstr(s + 5, "Self:")) {
+		const char *e = s + 5;
+		for (int depth = 0; *e && (depth || *e != ','); e++)
+			depth += (*e == '<' || *e == '(') - (*e == '>' || *e == ')');
+		bound_traits(R, a->escope, tr, s + 5, (size_t)(e - s - 5), out);
+	}
+}
+
+static void trait_items(resolver *R, uint32_t tr, seg name, idlist *out, int depth)
+{
+	for (uint32_t it = mm_first(&R->mm, key_of(K_TRAITITEM, tr, name.p, name.n)); it;
+	     it = mm_next(&R->mm, it))
+		list_add(out, mm_val(&R->mm, it));
+	if (out->n || depth > 4)
+		return;
+	/* an item of a supertrait is one of the trait's too; a trait's
+	 * supertraits are read once (K_SUPERS holds NONE first, then them) */
+	uint64_t key = key_of(K_SUPERS, tr, "", 0);
+	if (!mm_first(&R->mm, key)) {
+		idlist sup = {0};
+		mm_add(&R->mm, key, NONE);
+		supertraits(R, tr, &sup);
+		for (size_t i = 0; i < sup.n; i++)
+			mm_add(&R->mm, key, sup.v[i]);
+		pt_vec_free(&sup);
+	}
+	for (uint32_t it = mm_first(&R->mm, key); it; it = mm_next(&R->mm, it))
+		if (mm_val(&R->mm, it) != NONE)
+			trait_items(R, mm_val(&R->mm, it), name, out, depth + 1);
+}
+
 /* Associated item `name` of type or trait ent: inherent and trait impls'
- * items, then the default items of traits the type implements. */
+ * items, then the default items of traits the type implements; a trait's
+ * own items, else its supertraits'. */
+/* The type a type alias stands for (`type VecType = StackVec<u8>;` →
+ * StackVec), read where the alias is written; NONE when it is no type of
+ * ours. */
+static uint32_t alias_target(resolver *R, uint32_t alias)
+{
+	const ent_aux *a = &R->aux.v[alias];
+	if (a->item < 0 || a->escope == NONE)
+		return NONE;
+	const char *t = fstr(R, a->src, fitem(R, a->src, a->item)->ret_type);
+	size_t n = strcspn(t, "<");
+	if (!n)
+		return NONE;
+	if (n == 4 && !memcmp(t, "Self", 4))
+		return a->self_ent;
+	char *path = pt_xstrndup(t, n);
+	idlist c = {0};
+	rs_resolve_path(R, a->escope, path, a->self_ent, &c, 0);
+	uint32_t ty = rs_first_type(R, &c);
+	pt_vec_free(&c);
+	free(path);
+	return ty == alias ? NONE : ty;
+}
+
+static void assoc_d(resolver *R, uint32_t ent, seg name, idlist *out, int depth);
+
 void rs_assoc(resolver *R, uint32_t ent, seg name, idlist *out)
+{
+	assoc_d(R, ent, name, out, 0);
+}
+
+static void assoc_d(resolver *R, uint32_t ent, seg name, idlist *out, int depth)
 {
 	int k = ekind(R, ent);
 	if (k == PT_TRAIT) {
-		for (uint32_t it = mm_first(&R->mm, key_of(K_TRAITITEM, ent, name.p, name.n)); it;
-		     it = mm_next(&R->mm, it))
-			list_add(out, mm_val(&R->mm, it));
+		trait_items(R, ent, name, out, 0);
 		return;
 	}
 	for (uint32_t it = mm_first(&R->mm, key_of(K_ASSOC, ent, name.p, name.n)); it;
@@ -952,6 +1141,13 @@ void rs_assoc(resolver *R, uint32_t ent, seg name, idlist *out)
 		     j = mm_next(&R->mm, j))
 			list_add(out, mm_val(&R->mm, j));
 	}
+	/* an alias as a path's root (`VecType::new()` after `type VecType =
+	 * StackVec<u8>;`): the items of what it stands for */
+	if (!out->n && k == PT_TYPE_ALIAS && depth < 4) {
+		uint32_t t = alias_target(R, ent);
+		if (t != NONE && t != ent)
+			assoc_d(R, t, name, out, depth + 1);
+	}
 }
 
 static bool is_module(int k)
@@ -965,6 +1161,22 @@ int32_t rs_module_scope_of_scope(const resolver *R, uint32_t sc)
 	while (R->scopes.v[s].parent >= 0)
 		s = R->scopes.v[s].parent;
 	return s;
+}
+
+/* A path's first segment lives in the type namespace: a module, crate or
+ * type. A `use` that brings a fn or macro of that name (`use
+ * quote::quote;`) does not hide the crate `quote` in `quote::ToTokens`. */
+static void keep_prefixes(resolver *R, uint32_t sc, seg name, idlist *cur, int depth)
+{
+	size_t w = 0, had = cur->n;
+	for (size_t k = 0; k < cur->n; k++) {
+		int kind = ekind(R, cur->v[k]);
+		if (is_module(kind) || is_type(kind))
+			cur->v[w++] = cur->v[k];
+	}
+	cur->n = w;
+	if (!w && had)
+		lookup_outside(R, sc, name, cur, depth);
 }
 
 void rs_resolve_path(resolver *R, uint32_t sc, const char *path, uint32_t self_ent, idlist *out,
@@ -998,6 +1210,8 @@ void rs_resolve_path(resolver *R, uint32_t sc, const char *path, uint32_t self_e
 		if (!cur.n && edition_2015(R, sc) && (uint32_t)ms != crate_root_scope(R, sc))
 			lookup_module_cached(R, crate_root_scope(R, sc), segs[0], &cur, depth);
 		i = 1;
+		if (n > 1)
+			keep_prefixes(R, sc, segs[0], &cur, depth);
 	}
 	for (; i < n && cur.n; i++) {
 		next.n = 0;
@@ -1046,41 +1260,224 @@ uint32_t rs_pick_type(resolver *R, uint32_t sc, const char *path)
 
 /* ---- external placeholders ------------------------------------------- */
 
-/* The text a path stands for when it leaves the workspace: the first
- * segment expanded through `use`, `core::`/`alloc::` folded to `std::`. */
-static void external_text(resolver *R, uint32_t sc, const char *path, pt_strbuf *out, int depth)
+/* ---- paths that leave the workspace -------------------------------- */
+
+/* The use of scope sc that binds name to nothing of the workspace (its
+ * path leads outside), else NONE. A use never expands itself: the `quote`
+ * of `use quote::quote;` is not the prefix of its own path. */
+static uint32_t outbound_use(resolver *R, uint32_t sc, seg name, int depth)
+{
+	for (uint32_t it = mm_first(&R->mm, key_of(K_USE, sc, name.p, name.n)); it;
+	     it = mm_next(&R->mm, it)) {
+		uint32_t u = mm_val(&R->mm, it);
+		const use_rec *ur = &R->uses.v[u];
+		const char *up = fstr(R, ur->src, R->src[ur->src].facts->uses.v[ur->fu].path);
+		seg first[MAX_SEGS];
+		if (ur->walking || (rs_split_path(up, first) && first[0].n == name.n &&
+				    !memcmp(first[0].p, name.p, name.n)))
+			continue;
+		idlist res = {0};
+		rs_use_result(R, u, &res, depth + 1);
+		size_t found = res.n;
+		pt_vec_free(&res);
+		if (!found)
+			return u;
+	}
+	return NONE;
+}
+
+static bool ext_walk(resolver *R, uint32_t sc, const char *path, pt_strbuf *out, int depth);
+
+/* The text of use u's path followed by rest ("" or "::a::b"). A use
+ * being followed is not followed again (`use lib::*;` inside a module
+ * that `lib` names nothing in). */
+static bool ext_through_use(resolver *R, uint32_t u, const char *rest, pt_strbuf *out, int depth)
+{
+	const use_rec *ur = &R->uses.v[u];
+	const fact_use *fu = &R->src[ur->src].facts->uses.v[ur->fu];
+	if (ur->walking)
+		return false;
+	pt_strbuf p = {0};
+	pt_strbuf_printf(&p, "%s%s", fstr(R, ur->src, fu->path), rest);
+	R->uses.v[u].walking = 1;
+	bool ok = ext_walk(R, ur->scope, p.buf, out, depth + 1);
+	R->uses.v[u].walking = 0;
+	pt_strbuf_free(&p);
+	return ok;
+}
+
+/* Whether glob import g's path leaves the workspace (`use core::*;`, not
+ * a `use lib::*;` whose `lib` we cannot find). */
+static bool glob_leaves(resolver *R, uint32_t g, int depth)
+{
+	pt_strbuf t = {0};
+	bool ok = ext_through_use(R, g, "", &t, depth);
+	pt_strbuf_free(&t);
+	return ok;
+}
+
+/* In module scope ms: name segs[i] and the rest, through a `use` or a
+ * glob import whose path leads outside the workspace (`pub use
+ * core::*;`). */
+static bool ext_in_module(resolver *R, uint32_t ms, const seg *segs, size_t i, const char *rest,
+			  pt_strbuf *out, int depth)
+{
+	uint32_t u = outbound_use(R, ms, segs[i], depth);
+	if (u != NONE)
+		return ext_through_use(R, u, rest, out, depth);
+	/* what a glob from outside brings cannot be listed: for a path's
+	 * first name take it for the types and traits it may bring (a
+	 * capitalised name), never for a crate (`core::fmt` after `use
+	 * std::io::prelude::*;`); inside a module of ours (`mod lib { pub use
+	 * core::*; }`, then `lib::fmt`) for any name */
+	if (i == 0 && !isupper((unsigned char)*segs[i].p))
+		return false;
+	for (uint32_t it = mm_first(&R->mm, key_of(K_GLOB, ms, "", 0)); it;
+	     it = mm_next(&R->mm, it)) {
+		uint32_t g = mm_val(&R->mm, it);
+		idlist res = {0};
+		rs_use_result(R, g, &res, depth + 1);
+		size_t found = res.n;
+		pt_vec_free(&res);
+		if (found || !glob_leaves(R, g, depth))
+			continue;
+		pt_strbuf r = {0};
+		pt_strbuf_printf(&r, "::%.*s%s", (int)segs[i].n, segs[i].p, rest);
+		bool ok = ext_through_use(R, g, r.buf, out, depth);
+		pt_strbuf_free(&r);
+		if (ok)
+			return true;
+	}
+	return false;
+}
+
+/* The path written in scope sc, followed through the workspace's modules
+ * and `use`s to where it leaves the workspace: "std::fmt::Display" for
+ * `fmt::Display` after `use std::fmt;`, for `crate::lib::fmt::Display`
+ * when `mod lib { pub use core::*; }`, and for `futures_core::future::Future`
+ * when futures_core re-exports core's. False when the path does not leave
+ * through anything we see (then out holds the path as written, or the
+ * prelude path of a prelude name). */
+static bool ext_walk(resolver *R, uint32_t sc, const char *path, pt_strbuf *out, int depth)
 {
 	seg segs[MAX_SEGS];
-	size_t n = rs_split_path(path, segs);
+	size_t n = rs_split_path(path, segs), i = 0;
 	out->len = 0;
 	pt_strbuf_add(out, "", 0);
-	if (!n)
-		return;
-	const char *rest = segs[0].p + segs[0].n;
-	if (depth < 8)
-		for (int32_t s = (int32_t)sc; s >= 0; s = R->scopes.v[s].parent)
-			for (uint32_t it = mm_first(
-				     &R->mm, key_of(K_USE, (uint32_t)s, segs[0].p, segs[0].n));
-			     it; it = mm_next(&R->mm, it)) {
-				const use_rec *u = &R->uses.v[mm_val(&R->mm, it)];
-				const char *up =
-					fstr(R, u->src, R->src[u->src].facts->uses.v[u->fu].path);
-				pt_strbuf sub = {0};
-				external_text(R, u->scope, up, &sub, depth + 1);
-				pt_strbuf_adds(out, pt_strbuf_cstr(&sub));
-				pt_strbuf_adds(out, rest);
-				pt_strbuf_free(&sub);
-				goto fold;
+	if (!n || depth > 8)
+		goto as_written;
+	int32_t ms = rs_module_scope_of_scope(R, sc);
+	if (seg_is(segs[0], "crate")) {
+		ms = R->scopes.v[ms].crate_scope;
+		i = 1;
+	} else if (seg_is(segs[0], "self") || seg_is(segs[0], "super")) {
+		for (; i < n && (seg_is(segs[i], "self") || seg_is(segs[i], "super")); i++)
+			if (seg_is(segs[i], "super") && ms >= 0)
+				ms = R->scopes.v[ms].parent_module;
+	} else {
+		/* the first name: a module of ours to walk into, else a use
+		 * that leads out, in the scope chain */
+		idlist first = {0};
+		lookup(R, sc, segs[0], &first, depth); /* cached at depth 0 */
+		uint32_t m = NONE;
+		size_t found = first.n;
+		for (size_t k = 0; k < first.n && m == NONE; k++)
+			if (is_module(ekind(R, first.v[k])))
+				m = mod_scope_of(R, first.v[k]);
+		pt_vec_free(&first);
+		if (m == NONE && found) {
+			/* a type or item of ours: the path does not leave */
+			pt_strbuf_adds(out, path);
+			return false;
+		}
+		if (m == NONE) {
+			const char *rest = segs[0].p + segs[0].n;
+			for (int32_t s = (int32_t)sc; s >= 0; s = R->scopes.v[s].parent) {
+				uint32_t u = outbound_use(R, (uint32_t)s, segs[0], depth);
+				if (u != NONE)
+					return ext_through_use(R, u, rest, out, depth);
 			}
-	const char *pp = n == 1 ? prelude_path(segs[0]) : NULL;
-	pt_strbuf_adds(out, pp ? pp : path);
-fold:
+			/* a prelude name, else one a glob import from outside
+			 * brings (`use std::fmt::*;`) */
+			if (prelude_path(segs[0]))
+				goto as_written;
+			for (int32_t s = (int32_t)sc; s >= 0; s = R->scopes.v[s].parent)
+				if (ext_in_module(R, (uint32_t)s, segs, 0, rest, out, depth))
+					return true;
+			goto as_written;
+		}
+		ms = (int32_t)m;
+		i = 1;
+	}
+	for (; i < n && ms >= 0; i++) {
+		const char *rest = segs[i].p + segs[i].n;
+		idlist next = {0};
+		lookup_here(R, (uint32_t)ms, segs[i], &next, depth + 1);
+		uint32_t m = NONE;
+		for (size_t k = 0; k < next.n && m == NONE && i + 1 < n; k++)
+			if (is_module(ekind(R, next.v[k])))
+				m = mod_scope_of(R, next.v[k]);
+		pt_vec_free(&next);
+		if (m == NONE)
+			return ext_in_module(R, (uint32_t)ms, segs, i, rest, out, depth) ||
+			       (out->len = 0, false);
+		ms = (int32_t)m;
+	}
+	out->len = 0;
+	return false;
+as_written:;
+	out->len = 0;
+	const char *pp = n ? prelude_path(segs[0]) : NULL;
+	if (pp) {
+		pt_strbuf_printf(out, "%s%s", pp, segs[0].p + segs[0].n);
+		return true;
+	}
+	pt_strbuf_adds(out, path);
+	/* a path into a crate we do not have (a lone lowercase name is such
+	 * a crate: `use core::*;`) */
+	return n && (n > 1 || islower((unsigned char)*segs[0].p)) && !seg_is(segs[0], "crate") &&
+	       !seg_is(segs[0], "self") && !seg_is(segs[0], "super") && !seg_is(segs[0], "Self");
+}
+
+/* The text a path stands for when it leaves the workspace (ext_walk), with
+ * `core::`/`alloc::` folded to `std::`; the path as written when it does
+ * not leave through anything we see. */
+static void fold_std(pt_strbuf *out)
+{
 	if (strncmp(out->buf, "core::", 6) == 0 || strncmp(out->buf, "alloc::", 7) == 0) {
 		size_t cut = out->buf[0] == 'c' ? 4 : 5;
 		memmove(out->buf + 3, out->buf + cut, out->len - cut + 1);
 		memcpy(out->buf, "std", 3);
 		out->len -= cut - 3;
 	}
+}
+
+static void external_text(resolver *R, uint32_t sc, const char *path, pt_strbuf *out, int depth)
+{
+	if (!ext_walk(R, sc, path, out, depth) && !out->len)
+		pt_strbuf_adds(out, path);
+	fold_std(out);
+}
+
+const char *rs_external_path(resolver *R, uint32_t sc, const char *path)
+{
+	seg f;
+	if (!ext_walk(R, sc, path, &R->tmp, 0))
+		return NULL;
+	fold_std(&R->tmp);
+	const char *x = R->tmp.buf, *e = strstr(x, "::");
+	if (!e)
+		return NULL; /* one name: a generic parameter, or a type we do not see */
+	f = (seg){x, (size_t)(e - x)};
+	if (seg_is(f, "std"))
+		return x;
+	/* a path into the workspace, or a crate of it */
+	if (seg_is(f, "crate") || seg_is(f, "self") || seg_is(f, "super") || seg_is(f, "Self") ||
+	    mm_first(&R->mm, key_of(K_CRATE, 0, f.p, f.n)))
+		return NULL;
+	/* crates are named in lower case; generic parameters (`T::Item`) and
+	 * types are not */
+	return islower((unsigned char)*x) ? x : NULL;
 }
 
 static uint32_t external_trait(resolver *R, const char *qpath)
@@ -1122,6 +1519,90 @@ static bool names_unlinked_crate(const resolver *R, uint32_t sc, const char *pat
 }
 
 /* Resolve a trait path; an unknown one gets an external placeholder. */
+/* Whether some `use` of crate `crate` names crate `of` first (`pub use
+ * serde_derive::*;` in serde), memoised per (of, crate). */
+static bool crate_uses(resolver *R, const char *of, int32_t crate)
+{
+	uint64_t key = key_of(K_DERIVEREX, 0, of, strlen(of));
+	if (!mm_first(&R->mm, key)) {
+		mm_add(&R->mm, key, NONE);
+		size_t n = strlen(of);
+		for (size_t u = 0; u < R->uses.n; u++) {
+			const use_rec *ur = &R->uses.v[u];
+			const char *p =
+				fstr(R, ur->src, R->src[ur->src].facts->uses.v[ur->fu].path);
+			if (!strncmp(p, of, n) && (!p[n] || p[n] == ':') &&
+			    R->fi[ur->src].crate >= 0)
+				mm_add(&R->mm, key, (uint32_t)R->fi[ur->src].crate);
+		}
+	}
+	for (uint32_t it = mm_first(&R->mm, key); it; it = mm_next(&R->mm, it))
+		if (mm_val(&R->mm, it) == (uint32_t)crate)
+			return true;
+	return false;
+}
+
+/* path with its first segment replaced by the path of the `use` that
+ * binds it in scope sc, repeatedly (the text a use names, whether or not
+ * it resolves). */
+static void use_text(resolver *R, uint32_t sc, const char *path, pt_strbuf *out)
+{
+	out->len = 0;
+	pt_strbuf_adds(out, path);
+	for (int depth = 0; depth < 8; depth++) {
+		seg segs[MAX_SEGS];
+		if (!rs_split_path(out->buf, segs))
+			return;
+		uint32_t u = NONE;
+		for (int32_t s = (int32_t)sc; s >= 0 && u == NONE; s = R->scopes.v[s].parent)
+			for (uint32_t it = mm_first(
+				     &R->mm, key_of(K_USE, (uint32_t)s, segs[0].p, segs[0].n));
+			     it && u == NONE; it = mm_next(&R->mm, it))
+				u = mm_val(&R->mm, it);
+		if (u == NONE)
+			return;
+		const use_rec *ur = &R->uses.v[u];
+		const char *up = fstr(R, ur->src, R->src[ur->src].facts->uses.v[ur->fu].path);
+		seg first[MAX_SEGS];
+		if (rs_split_path(up, first) && seg_is(first[0], "") == false &&
+		    first[0].n == segs[0].n && !memcmp(first[0].p, segs[0].p, segs[0].n))
+			return; /* `use x::x;` names the crate x */
+		pt_strbuf t = {0};
+		pt_strbuf_printf(&t, "%s%s", up, segs[0].p + segs[0].n);
+		out->len = 0;
+		pt_strbuf_adds(out, t.buf);
+		pt_strbuf_free(&t);
+		sc = ur->scope;
+	}
+}
+
+uint32_t rs_derive_trait(resolver *R, uint32_t sc, const char *path)
+{
+	pt_strbuf t = {0};
+	use_text(R, sc, path, &t);
+	const char *e = strstr(t.buf, "::");
+	uint32_t found = NONE;
+	size_t n = 0;
+	if (e) {
+		char *krate = pt_xstrndup(t.buf, (size_t)(e - t.buf));
+		const char *name = rs_last_seg(t.buf);
+		if (mm_first(&R->mm, key_of(K_CRATE, 0, krate, strlen(krate))))
+			for (uint32_t it =
+				     mm_first(&R->mm, key_of(K_TRAITNAME, 0, name, strlen(name)));
+			     it; it = mm_next(&R->mm, it)) {
+				uint32_t tr = mm_val(&R->mm, it);
+				int32_t c = R->fi[R->aux.v[tr].src].crate;
+				if (!cfg_off(R, tr) && c >= 0 && crate_uses(R, krate, c)) {
+					found = tr;
+					n++;
+				}
+			}
+		free(krate);
+	}
+	pt_strbuf_free(&t);
+	return n == 1 ? found : NONE;
+}
+
 void rs_resolve_trait(resolver *R, uint32_t sc, const char *path, uint32_t self_ent, idlist *out)
 {
 	idlist c = {0};

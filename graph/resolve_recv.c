@@ -114,9 +114,15 @@ typedef struct {
 	const char *elem;
 	size_t elen;
 	uint32_t sc, self;
+	/* with W_NONE, a type outside the workspace: its key (resolve_ext.c);
+	 * with W_SEQ, the container's ("Vec", "VecDeque", "[]"); else p NULL */
+	seg ext;
+	/* unknown, but what a field or method of a value of a type outside
+	 * the workspace gives (`f.debug_struct(..)`, `opt.map(..)`) */
+	bool derived;
 } tval;
 
-static const tval TV_NONE = {NONE, W_NONE, NULL, 0, NONE, NONE};
+static const tval TV_NONE = {NONE, W_NONE, NULL, 0, NONE, NONE, {NULL, 0}, false};
 
 static bool text_eq(const char *s, size_t n, const char *lit)
 {
@@ -154,6 +160,25 @@ static uint32_t bound_trait(resolver *R, const ref_ctx *c, const char *name)
 
 static tval tv_parse_d(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self, const char *s,
 		       size_t n, int depth);
+
+/* A type path that names no workspace type, read in scope sc: the key of
+ * a type outside the workspace when the code says it is one (a primitive,
+ * a std type, a path into a crate that is not the workspace's, also
+ * through `use`); p NULL when it may be a workspace type we do not see
+ * (declared by a macro) or a generic parameter. */
+static seg ext_key(resolver *R, uint32_t sc, const char *path, size_t n)
+{
+	seg none = {NULL, 0}, key;
+	if (rs_is_primitive(path, n) || text_eq(path, n, "String"))
+		return (seg){path, n};
+	char *p = pt_xstrndup(path, n);
+	const char *x = rs_external_path(R, sc, p);
+	free(p);
+	if (!x || !rs_type_key(x, strlen(x), &key))
+		return none;
+	/* the key points into a buffer the next lookup reuses */
+	return (seg){rs_made_text(R, key.p, key.n), key.n};
+}
 
 /* A type alias as what it stands for: its target (`type X = T;`, read
  * where the alias is written, Self being its impl's type), or for an
@@ -212,12 +237,18 @@ static tval tv_parse_d(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self
 			 : (text_eq(last, ln, "Vec") || text_eq(last, ln, "VecDeque") ||
 			    text_eq(last, ln, "[]"))
 				 ? W_SEQ
-			 : text_eq(last, ln, "NonNull") ? W_PTR
-			 : text_eq(last, ln, "()")      ? W_TUPLE
-							: W_NONE;
+			 : text_eq(last, ln, "NonNull")  ? W_PTR
+			 : text_eq(last, ln, "()")       ? W_TUPLE
+			 : text_eq(last, ln, "Iterator") ? W_ITER
+							 : W_NONE;
+		if (v.wrap == W_SEQ)
+			v.ext = (seg){last, ln};
 	}
 	if (text_eq(s, nl, "Self")) {
 		v.ent = self;
+		/* Self of an impl for a type outside the workspace */
+		if (self == c->self_ent && c->self_ext.p)
+			v.ext = c->self_ext;
 	} else if (!text_eq(s, nl, "[]") && !text_eq(s, nl, "()")) {
 		char *name = pt_xstrndup(s, nl);
 		idlist cands = {0};
@@ -226,6 +257,8 @@ static tval tv_parse_d(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self
 		pt_vec_free(&cands);
 		if (v.ent == NONE && v.wrap == W_NONE)
 			v.ent = bound_trait(R, c, name);
+		if (v.ent == NONE && v.wrap == W_NONE)
+			v.ext = ext_key(R, sc, s, nl);
 		free(name);
 		if (v.ent != NONE && v.wrap == W_NONE && ekind(R, v.ent) == PT_TYPE_ALIAS) {
 			tval t = tv_alias(R, c, v.ent, depth);
@@ -241,6 +274,8 @@ static tval tv_parse_d(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self
 	}
 	if (v.wrap == W_NONE)
 		v.elem = NULL, v.elen = 0;
+	if (v.wrap != W_NONE && v.wrap != W_SEQ)
+		v.ext = (seg){NULL, 0};
 	return v;
 }
 
@@ -256,13 +291,36 @@ static tval tv_ent(uint32_t e)
 	return v;
 }
 
-/* The value fn returns; Self is self (NONE: fn's own self type). */
+static bool declared_generic(const resolver *R, uint32_t src, int32_t i, const char *name);
+
+/* The value fn returns; Self is self (NONE: fn's own self type). A
+ * generic parameter of fn (or of its impl or trait) is known through its
+ * bounds there; one without bounds is not known. */
 static tval tv_ret(resolver *R, const ref_ctx *c, uint32_t fn, uint32_t self)
 {
 	const ent_aux *a = &R->aux.v[fn];
 	if (a->item < 0)
 		return TV_NONE;
 	const char *rt = fstr(R, a->src, fitem(R, a->src, a->item)->ret_type);
+	pt_strbuf b = {0};
+	if (*rt && !strchr(rt, ':') && !strchr(rt, '<') && strcmp(rt, "Self") &&
+	    bounds_of(R, a->src, a->item, rt, &b)) {
+		tval v = TV_NONE;
+		char *plus = strchr(b.buf, '+');
+		if (plus)
+			*plus = 0;
+		idlist tr = {0};
+		rs_resolve_path(R, a->escope, b.buf, a->self_ent, &tr, 0);
+		for (size_t k = 0; k < tr.n && v.ent == NONE; k++)
+			if (ekind(R, tr.v[k]) == PT_TRAIT)
+				v.ent = tr.v[k];
+		pt_vec_free(&tr);
+		pt_strbuf_free(&b);
+		return v;
+	}
+	pt_strbuf_free(&b);
+	if (declared_generic(R, a->src, a->item, rt))
+		return TV_NONE;
 	return tv_parse(R, c, a->escope, self != NONE ? self : a->self_ent, rt, strlen(rt));
 }
 
@@ -283,18 +341,24 @@ static tval tv_field(resolver *R, const ref_ctx *c, uint32_t t, const char *fnam
 /* A type text that no fact spells, made from others ("()<T,[]<T>>"), or
  * a copy of one read from a chain's steps: kept once per text until the
  * resolver is freed, so that a tval may point into it. */
-static const char *made_text(resolver *R, const char *s, size_t n)
+uint32_t rs_made_id(resolver *R, const char *s, size_t n)
 {
 	uint64_t key = key_of(0, 0, s, n);
 	for (uint32_t it = mm_first(&R->made_ix, key); it; it = mm_next(&R->made_ix, it)) {
-		const char *t = R->made.v[mm_val(&R->made_ix, it)];
+		uint32_t i = mm_val(&R->made_ix, it);
+		const char *t = R->made.v[i];
 		if (strlen(t) == n && memcmp(t, s, n) == 0)
-			return t;
+			return i;
 	}
-	char *t = pt_xstrndup(s, n);
 	mm_add(&R->made_ix, key, (uint32_t)R->made.n);
-	pt_vec_push(&R->made, t);
-	return t;
+	pt_vec_push(&R->made, pt_xstrndup(s, n));
+	return (uint32_t)R->made.n - 1;
+}
+
+const char *rs_made_text(resolver *R, const char *s, size_t n)
+{
+	uint32_t i = rs_made_id(R, s, n); /* before reading R->made.v: it may move */
+	return R->made.v[i];
 }
 
 /* `split_first()` / `split_last()` (and `_mut`) of a sequence of T:
@@ -303,7 +367,7 @@ static tval tv_split(resolver *R, tval v)
 {
 	pt_strbuf b = {0};
 	pt_strbuf_printf(&b, "()<%.*s,[]<%.*s>>", (int)v.elen, v.elem, (int)v.elen, v.elem);
-	v.elem = made_text(R, b.buf, b.len);
+	v.elem = rs_made_text(R, b.buf, b.len);
 	v.elen = b.len;
 	v.wrap = W_OPTION;
 	v.ent = NONE;
@@ -331,6 +395,10 @@ static tval tv_method(resolver *R, const ref_ctx *c, tval v, const char *m, size
 					       "min",    "max",        "peek",       "peek_mut",
 					       "find",   "min_by_key", "max_by_key", "min_by",
 					       "max_by", "reduce",     NULL};
+	static const char *const see_through[] = {
+		"as_mut",   "as_ref",    "get_mut",     "get_ref", "get_unchecked_mut",
+		"into_ref", "project",   "project_ref", "borrow",  "borrow_mut",
+		"deref",    "deref_mut", NULL};
 	static const char *const iter_same[] = {"rev",        "skip",       "take",    "filter",
 						"peekable",   "by_ref",     "cloned",  "copied",
 						"skip_while", "take_while", "step_by", "inspect",
@@ -395,6 +463,11 @@ static tval tv_method(resolver *R, const ref_ctx *c, tval v, const char *m, size
 	for (size_t i = 0; i < cands.n && r.ent == NONE && r.wrap == W_NONE; i++)
 		if (callable(ekind(R, cands.v[i])))
 			r = tv_ret(R, c, cands.v[i], v.ent);
+	/* the value seen through what the code wrote around it and the
+	 * facts leave out (a Pin, a reference, a Box), or pin-project's
+	 * projection, which has the type's fields: the same value */
+	if (!cands.n && in_list(m, n, see_through))
+		r = v;
 	pt_vec_free(&cands);
 	return r;
 }
@@ -408,8 +481,8 @@ static tval tv_call(resolver *R, const ref_ctx *c, const char *path)
 	rs_resolve_path(R, c->sc, path, c->self_ent, &f, 0);
 	for (size_t i = 0; i < f.n && v.ent == NONE && v.wrap == W_NONE; i++) {
 		int k = ekind(R, f.v[i]);
-		if (callable(k))
-			v = tv_ret(R, c, f.v[i], NONE);
+		if (callable(k) || k == PT_CONST || k == PT_STATIC)
+			v = tv_ret(R, c, f.v[i], NONE); /* a const's or static's type */
 		else if (is_type(k))
 			v = tv_ent(f.v[i]);
 	}
@@ -457,6 +530,28 @@ static tval tv_tuple_elem(resolver *R, const ref_ctx *c, tval v, const char *nam
 	return TV_NONE;
 }
 
+/* `e[i]` on a type of ours: the `type Output` of its Index (or IndexMut)
+ * impl. */
+static tval tv_index(resolver *R, const ref_ctx *c, uint32_t t)
+{
+	for (uint32_t it = mm_first(&R->mm, key_of(K_TASSOC, t, "Output", 6)); it;
+	     it = mm_next(&R->mm, it)) {
+		uint32_t e = mm_val(&R->mm, it);
+		const ent_aux *a = &R->aux.v[e];
+		if (ekind(R, e) != PT_TYPE_ALIAS || a->item < 0 ||
+		    fitem(R, a->src, a->item)->parent < 0)
+			continue;
+		uint32_t ie = R->fi[a->src].item_ent[fitem(R, a->src, a->item)->parent];
+		for (uint32_t k = mm_first(&R->mm, key_of(K_IMPLTRAITS, ie, "", 0)); k;
+		     k = mm_next(&R->mm, k)) {
+			const char *tn = pt_graph_str(R->g, R->g->ents.v[mm_val(&R->mm, k)].name);
+			if (!strcmp(tn, "Index") || !strcmp(tn, "IndexMut"))
+				return tv_alias(R, c, e, 0);
+		}
+	}
+	return TV_NONE;
+}
+
 /* Apply one chain step (see RECV_CHAIN) to v. */
 static tval tv_step(resolver *R, const ref_ctx *c, tval v, char op, const char *name, size_t n)
 {
@@ -472,7 +567,10 @@ static tval tv_step(resolver *R, const ref_ctx *c, tval v, char op, const char *
 			return tv_items(R, c, v.ent);
 		return v.wrap != W_NONE && v.wrap != W_PTR && v.wrap != W_TUPLE ? tv_elem(R, c, v)
 										: TV_NONE;
-	case '[': return v.wrap == W_SEQ ? tv_elem(R, c, v) : TV_NONE;
+	case '[':
+		if (v.wrap == W_SEQ)
+			return tv_elem(R, c, v);
+		return v.wrap == W_NONE && v.ent != NONE ? tv_index(R, c, v.ent) : TV_NONE;
 	}
 	return TV_NONE;
 }
@@ -671,6 +769,28 @@ static bool split_sig(const char *sig, sig_parts *sp)
 	return true;
 }
 
+/* Whether name is a generic parameter declared by item i (a fn or an
+ * impl) or an item around it. */
+static bool declared_generic(const resolver *R, uint32_t src, int32_t i, const char *name)
+{
+	size_t n = strlen(name);
+	if (!n || strstr(name, "::") || strchr(name, '<'))
+		return false;
+	for (int32_t p = i; p >= 0; p = fitem(R, src, p)->parent) {
+		const fact_item *it = fitem(R, src, p);
+		const char *sig = fstr(R, src, it->sig);
+		sig_parts sp;
+		seg g, tr, self;
+		if ((it->kind == PT_FUNCTION || it->kind == PT_METHOD) && split_sig(sig, &sp) &&
+		    declares(sp.gl, sp.gln, name, n))
+			return true;
+		if (it->kind == PT_IMPL && rs_impl_header(sig, &g, &tr, &self) &&
+		    declares(g.p, g.n, name, n))
+			return true;
+	}
+	return false;
+}
+
 /* Argument m of a 'G'/'H' chain's list args[0..n) (see RECV_CHAIN), as
  * the value it names. */
 static tval arg_value(resolver *R, const ref_ctx *c, const char *args, size_t n, uint32_t m,
@@ -681,10 +801,10 @@ static tval arg_value(resolver *R, const ref_ctx *c, const char *args, size_t n,
 	if (!piece_sep(args, n, ';', m, &arg, &argl) || argl < 2 || !strchr("TRB", *arg))
 		return TV_NONE;
 	/* the path is up to '|', the steps after; the value may point into
-	 * the path's text, which made_text keeps */
+	 * the path's text, which rs_made_text keeps */
 	const char *bar = memchr(arg, '|', argl);
 	size_t pl = bar ? (size_t)(bar - arg - 1) : argl - 1;
-	const char *apath = made_text(R, arg + 1, pl);
+	const char *apath = rs_made_text(R, arg + 1, pl);
 	char *asteps =
 		bar ? pt_xstrndup(bar + 1, argl - (size_t)(bar + 1 - arg)) : pt_xstrndup("", 0);
 	tval v = chain_value(R, c, *arg, apath, asteps, depth + 1);
@@ -837,13 +957,20 @@ static tval chain_value(resolver *R, const ref_ctx *c, char kind, const char *pa
 {
 	tval v;
 	const char *s = steps + tv_start(R, c, kind, path, steps, &v, depth);
-	while (*s && (v.ent != NONE || v.wrap != W_NONE)) {
+	while (*s && (v.ent != NONE || v.wrap != W_NONE || v.ext.p)) {
 		char op = *s++;
 		size_t n = 0;
 		while (s[n] && !strchr(".:?*[", s[n]))
 			n++;
+		bool outside = v.ent == NONE && (v.ext.p || v.wrap != W_NONE);
 		v = tv_step(R, c, v, op, s, n);
 		s += n;
+		if (outside && v.ent == NONE && v.wrap == W_NONE && !v.ext.p) {
+			/* a step we cannot follow on a value from outside */
+			v = TV_NONE;
+			v.derived = true;
+			return v;
+		}
 	}
 	return *s ? TV_NONE : v;
 }
@@ -879,6 +1006,44 @@ done:
 uint32_t rs_recv_type(resolver *R, const ref_ctx *c, const fact_ref *r)
 {
 	return recv_value(R, c, r).ent;
+}
+
+recv_type rs_recv(resolver *R, const ref_ctx *c, const fact_ref *r)
+{
+	tval v = recv_value(R, c, r);
+	recv_type t = {v.ent, v.ext, v.derived};
+	switch (v.wrap) {
+	case W_OPTION: t.ext = (seg){"Option", 6}; break;
+	case W_RESULT: t.ext = (seg){"Result", 6}; break;
+	case W_ITER: t.ext = (seg){"", 0}; break;
+	case W_PTR: t.ext = (seg){"NonNull", 7}; break;
+	case W_TUPLE: t.ext = (seg){"()", 2}; break;
+	default: break;
+	}
+	if (v.wrap != W_NONE)
+		t.ent = NONE;
+	return t;
+}
+
+void rs_deref_methods(resolver *R, const ref_ctx *c, uint32_t t, seg name, idlist *out)
+{
+	for (int depth = 0; depth < 3 && t != NONE && ekind(R, t) != PT_TRAIT; depth++) {
+		uint32_t it = mm_first(&R->mm, key_of(K_TASSOC, t, "Target", 6));
+		if (!it || ekind(R, mm_val(&R->mm, it)) != PT_TYPE_ALIAS)
+			return;
+		tval v = tv_alias(R, c, mm_val(&R->mm, it), 0);
+		if (v.wrap == W_NONE && v.ext.p) {
+			ext_ctx x = {c->sc, NONE};
+			rs_ext_methods(R, &x, v.ext, name, out);
+			return;
+		}
+		if (v.wrap != W_NONE || v.ent == NONE || v.ent == t)
+			return;
+		rs_assoc(R, v.ent, name, out);
+		if (out->n)
+			return;
+		t = v.ent;
+	}
 }
 
 /* `T::A::f()`: f of the trait bounding associated type A (`type A: Tr;`)

@@ -1,213 +1,56 @@
 /* lsp/diagnostics.c — module dependency cycles as warnings.
  *
- * A cycle is a strongly connected set of modules (query_cycles). It is
- * reported where it is written: at every `use` declaration (a USES edge
- * flagged EDGE_IMPORT) inside one module of the set that names something
- * owned by another module of the set; failing those, at the other uses
- * (signatures, bodies); for a cycle made of calls alone, at the calls. Pull
- * clients ask (workspace/diagnostic, textDocument/diagnostic); the others
- * get textDocument/publishDiagnostics after updates.
+ * The same cycles, at the same sites, as `parseltongue check` and the CI
+ * linter with their default policy (graph/lint.h): a cycle is one among
+ * sibling modules (a module's dependencies on its own ancestors and
+ * descendants never make one), ambiguous calls and #[cfg(test)] code do not
+ * count, and each dependency of a cycle is shown at its `use` declarations,
+ * else at its first sites. Pull clients ask (workspace/diagnostic,
+ * textDocument/diagnostic); the others get textDocument/publishDiagnostics
+ * after updates.
  */
 #define _GNU_SOURCE
 #include "server.h"
 
 #include "../graph/index.h"
+#include "../graph/lint.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define MSG_MEMBERS 6 /* modules named in a message; the rest are counted */
-
-/* ---- a small id → id map (entity → owning module) --------------------------- */
-
-typedef struct {
-	uint64_t *k, *v;
-	size_t cap, n;
-} idmap;
-
-static size_t slot(const idmap *m, uint64_t k)
-{
-	size_t i = (size_t)(k * 0x9E3779B97F4A7C15ull) & (m->cap - 1);
-	while (m->k[i] && m->k[i] != k)
-		i = (i + 1) & (m->cap - 1);
-	return i;
-}
-
-static void put(idmap *m, uint64_t k, uint64_t v)
-{
-	if ((m->n + 1) * 2 > m->cap) {
-		idmap old = *m;
-		m->cap = old.cap ? old.cap * 2 : 1024;
-		m->k = pt_xcalloc(m->cap, sizeof *m->k);
-		m->v = pt_xcalloc(m->cap, sizeof *m->v);
-		m->n = 0;
-		for (size_t i = 0; i < old.cap; i++)
-			if (old.k[i])
-				put(m, old.k[i], old.v[i]);
-		free(old.k);
-		free(old.v);
-	}
-	size_t i = slot(m, k);
-	if (!m->k[i])
-		m->n++;
-	m->k[i] = k;
-	m->v[i] = v;
-}
-
-static bool get(const idmap *m, uint64_t k, uint64_t *v)
-{
-	if (!m->cap)
-		return false;
-	size_t i = slot(m, k);
-	if (!m->k[i])
-		return false;
-	*v = m->v[i];
-	return true;
-}
-
-static void idmap_free(idmap *m)
-{
-	free(m->k);
-	free(m->v);
-	memset(m, 0, sizeof *m);
-}
-
-/* ---- finding the sites ----------------------------------------------------------- */
-
-typedef struct {
-	lsp_root *r;
-	store_txn *txn;
-	idmap owner;  /* entity → owning module (0: none) */
-	idmap member; /* module → 1 + index of its cycle */
-	json_t *out;  /* uri → Diagnostic[] (graph coordinates) */
-} finder;
-
-/* The module (or crate) that owns an entity: itself, or its nearest
- * module ancestor; 0 if none. */
-static uint64_t owner_of(finder *f, uint64_t id)
-{
-	uint64_t o, start = id;
-	if (get(&f->owner, id, &o))
-		return o;
-	o = 0;
-	for (int hops = 0; hops < 64 && id; hops++) {
-		rec_entity e;
-		if (query_entity(f->txn, id, &e) != PT_OK)
-			break;
-		if (e.kind == PT_MODULE || e.kind == PT_CRATE) {
-			o = id;
-			break;
-		}
-		id = e.parent;
-	}
-	put(&f->owner, start, o);
-	return o;
-}
-
-static json_t *cycle_message(store_txn *txn, const uint64_t *m, size_t n)
-{
-	pt_strbuf b = {0};
-	pt_strbuf_printf(&b, "module dependency cycle (%zu modules): ", n);
-	size_t shown = n <= MSG_MEMBERS ? n : MSG_MEMBERS;
-	for (size_t i = 0; i < shown; i++) {
-		rec_entity e;
-		if (query_entity(txn, m[i], &e) == PT_OK)
-			pt_strbuf_printf(&b, "%s%s", i ? " → " : "", e.qpath);
-	}
-	rec_entity first;
-	if (shown < n)
-		pt_strbuf_printf(&b, " → … (%zu more)", n - shown);
-	else if (query_entity(txn, m[0], &first) == PT_OK)
-		pt_strbuf_printf(&b, " → %s", first.qpath);
-	json_t *j = pt_json_bytes(b.buf); /* names may hold bytes that are not UTF-8 */
-	pt_strbuf_free(&b);
-	return j;
-}
-
-static void add(finder *f, const rec_edge *ed, json_t *msg)
-{
-	const char *rel = query_file_path(f->txn, ed->file);
-	if (!*rel)
-		return;
-	char *uri = lsp_root_file_uri(f->r, rel);
-	json_t *arr = json_object_get(f->out, uri);
-	if (!arr) {
-		arr = json_array();
-		json_object_set_new(f->out, uri, arr);
-	}
-	json_array_append_new(arr,
-			      json_pack("{s:{s:{s:I,s:I},s:{s:I,s:I}},s:i,s:s,s:s,s:O}", "range",
-					"start", "line", (json_int_t)ed->sl, "character",
-					(json_int_t)ed->sc, "end", "line", (json_int_t)ed->el,
-					"character", (json_int_t)ed->ec, "severity", 2, "source",
-					"parseltongue", "code", "module-cycle", "message", msg));
-	free(uri);
-}
-
-/* The edges of kind rel (with every flag of `flags`) written inside
- * module m (by m or by the items it owns, not descending into nested
- * modules) that reach another module of the same cycle. */
-static size_t closing(finder *f, uint64_t m, uint64_t cycle, int rel, unsigned flags, json_t *msg)
-{
-	query_ids todo = {0};
-	size_t found = 0;
-	pt_vec_push(&todo, m);
-	for (size_t h = 0; h < todo.n; h++) {
-		query_edges it;
-		rec_edge ed;
-		query_edges_open(f->txn, todo.v[h], QUERY_OUT, &it);
-		while (query_edges_next(&it, &ed)) {
-			uint64_t c = 0, om;
-			if (ed.kind == REL_CONTAINS && owner_of(f, ed.other) != ed.other)
-				pt_vec_push(&todo, ed.other);
-			if (ed.kind != rel || (ed.flags & flags) != flags ||
-			    !(om = owner_of(f, ed.other)) || om == m)
-				continue;
-			if (get(&f->member, om, &c) && c == cycle) {
-				add(f, &ed, msg);
-				found++;
-			}
-		}
-	}
-	pt_vec_free(&todo);
-	return found;
-}
-
 json_t *lsp_cycle_diagnostics(lsp_server *s, lsp_root *r, store_txn *txn)
 {
 	(void)s;
-	finder f = {.r = r, .txn = txn, .out = json_object()};
-	query_cycle_set c = {0};
-	if (query_cycles(txn, CYCLES_MODULE, &c) != PT_OK)
-		c.level.n = 0;
-	for (size_t i = 0; i < c.level.n; i++)
-		for (uint32_t j = c.starts.v[i]; j < c.starts.v[i + 1]; j++)
-			put(&f.member, c.members.v[j], i + 1);
-	for (size_t i = 0; i < c.level.n; i++) {
-		const uint64_t *mem = c.members.v + c.starts.v[i];
-		size_t n = c.starts.v[i + 1] - c.starts.v[i], found = 0;
-		json_t *msg = cycle_message(txn, mem, n);
-		/* the `use` declarations; else any use (signatures, bodies);
-		 * else, for a cycle made of calls alone, the calls */
-		static const struct {
-			int rel;
-			unsigned flags;
-		} tier[] = {
-			{REL_USES, EDGE_IMPORT},
-			{REL_USES, 0},
-			{REL_CALLS, 0},
-		};
-		for (size_t t = 0; t < sizeof tier / sizeof *tier && !found; t++)
-			for (size_t j = 0; j < n; j++)
-				found +=
-					closing(&f, mem[j], i + 1, tier[t].rel, tier[t].flags, msg);
-		json_decref(msg);
+	json_t *out = json_object(); /* uri → Diagnostic[] (graph coordinates) */
+	lint_opts o;
+	lint_report rep = {0};
+	lint_opts_default(&o);
+	if (lint_run(txn, &o, &rep) != PT_OK)
+		rep.items.n = 0;
+	for (size_t i = 0; i < rep.items.n; i++) {
+		const lint_finding *f = &rep.items.v[i];
+		const char *rel = query_file_path(txn, f->file);
+		if (!*rel)
+			continue;
+		char *uri = lsp_root_file_uri(r, rel);
+		json_t *arr = json_object_get(out, uri);
+		if (!arr) {
+			arr = json_array();
+			json_object_set_new(out, uri, arr);
+		}
+		json_array_append_new(
+			arr, json_pack("{s:{s:{s:I,s:I},s:{s:I,s:I}},s:i,s:s,s:s,s:o}", "range",
+				       "start", "line", (json_int_t)f->line, "character",
+				       (json_int_t)f->col, "end", "line", (json_int_t)f->end_line,
+				       "character", (json_int_t)f->end_col, "severity", 2, "source",
+				       "parseltongue", "code", "module-cycle", "message",
+				       /* names may hold bytes that are not UTF-8 */
+				       pt_json_bytes(lint_text(&rep, f->msg))));
+		free(uri);
 	}
-	query_cycle_set_free(&c);
-	idmap_free(&f.owner);
-	idmap_free(&f.member);
-	return f.out;
+	lint_report_free(&rep);
+	return out;
 }
 
 /* ---- reporting ------------------------------------------------------------------ */

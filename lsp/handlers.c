@@ -7,7 +7,7 @@
  * "Nothing found" is null or [], never an error.
  */
 #define _GNU_SOURCE
-#include "server.h"
+#include "handlers_int.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -36,24 +36,9 @@ char *lsp_file_text(lsp_server *s, const char *uri, size_t *len)
 					 : NULL; /* a folder's files only */
 }
 
-typedef struct {
-	char *rel;
-	char *text;
-	lsp_lines lines;
-} ftext;
-
-/* One request's view: a root, a read transaction, and the texts of the
- * files its answer mentions (loaded once each). */
-typedef struct {
-	lsp_server *s;
-	lsp_root *r;
-	store_txn *txn;
-	PT_VEC(ftext *) files;
-} req;
-
 /* First let the editor's pending edits of r be written (bounded): the
  * request's positions refer to the edited text. */
-static bool req_begin(req *q, lsp_server *s, lsp_root *r)
+bool hd_req_begin(req *q, lsp_server *s, lsp_root *r)
 {
 	memset(q, 0, sizeof *q);
 	q->s = s;
@@ -64,7 +49,7 @@ static bool req_begin(req *q, lsp_server *s, lsp_root *r)
 	return store_txn_begin(r->st, false, &q->txn) == PT_OK;
 }
 
-static void req_end(req *q)
+void hd_req_end(req *q)
 {
 	store_txn_abort(q->txn);
 	for (size_t i = 0; i < q->files.n; i++) {
@@ -76,7 +61,7 @@ static void req_end(req *q)
 	pt_vec_free(&q->files);
 }
 
-static const lsp_lines *lines_of(req *q, const char *rel)
+const lsp_lines *hd_lines_of(req *q, const char *rel)
 {
 	for (size_t i = 0; i < q->files.n; i++)
 		if (strcmp(q->files.v[i]->rel, rel) == 0)
@@ -102,10 +87,9 @@ static json_t *pos_json(lsp_pos p)
 			 (json_int_t)p.character);
 }
 
-static json_t *range_json(req *q, const char *rel, uint32_t sl, uint32_t sc, uint32_t el,
-			  uint32_t ec)
+json_t *hd_range_json(req *q, const char *rel, uint32_t sl, uint32_t sc, uint32_t el, uint32_t ec)
 {
-	const lsp_lines *L = lines_of(q, rel);
+	const lsp_lines *L = hd_lines_of(q, rel);
 	return json_pack("{s:o,s:o}", "start", pos_json(lsp_lines_from_graph(L, sl, sc, q->s->enc)),
 			 "end", pos_json(lsp_lines_from_graph(L, el, ec, q->s->enc)));
 }
@@ -117,21 +101,22 @@ static json_t *loc_json(req *q, uint32_t file, uint32_t sl, uint32_t sc, uint32_
 	if (!*rel)
 		return NULL;
 	char *uri = lsp_root_file_uri(q->r, rel);
-	json_t *o = json_pack("{s:s,s:o}", "uri", uri, "range", range_json(q, rel, sl, sc, el, ec));
+	json_t *o =
+		json_pack("{s:s,s:o}", "uri", uri, "range", hd_range_json(q, rel, sl, sc, el, ec));
 	free(uri);
 	return o;
 }
 
-static json_t *site_loc(req *q, const query_site *st)
+json_t *hd_site_loc(req *q, const query_site *st)
 {
 	return loc_json(q, st->file, st->line, st->col, st->end_line, st->end_col);
 }
-static json_t *name_loc(req *q, const rec_entity *e)
+json_t *hd_name_loc(req *q, const rec_entity *e)
 {
 	return loc_json(q, e->file, e->nsl, e->nsc, e->nel, e->nec);
 }
 
-static void append(json_t *arr, json_t *x)
+void hd_append(json_t *arr, json_t *x)
 {
 	if (x)
 		json_array_append_new(arr, x);
@@ -155,7 +140,7 @@ static bool ident_char(char c)
 }
 
 /* Skip white space and comments from *p (below end). */
-static void skip_blank(const char *t, size_t end, size_t *p)
+void hd_skip_blank(const char *t, size_t end, size_t *p)
 {
 	while (*p < end) {
 		if (t[*p] == ' ' || t[*p] == '\t' || t[*p] == '\n' || t[*p] == '\r') {
@@ -173,7 +158,7 @@ static void skip_blank(const char *t, size_t end, size_t *p)
 }
 
 /* The word at *p (advanced past it), or an empty word. */
-static size_t word_at(const char *t, size_t end, size_t *p)
+size_t hd_word_at(const char *t, size_t end, size_t *p)
 {
 	size_t a = *p;
 	if (a + 2 < end && t[a] == 'r' && t[a + 1] == '#' && ident_start(t[a + 2]))
@@ -187,13 +172,13 @@ static size_t word_at(const char *t, size_t end, size_t *p)
 	return b - a;
 }
 
-static bool is_word(const char *t, size_t at, size_t n, const char *w)
+bool hd_is_word(const char *t, size_t at, size_t n, const char *w)
 {
 	return n == strlen(w) && memcmp(t + at, w, n) == 0;
 }
 
 /* Skip `<...>` from *p (at '<'), nested, with `->` inside not closing it. */
-static void skip_generics(const char *t, size_t end, size_t *p)
+void hd_skip_generics(const char *t, size_t end, size_t *p)
 {
 	int depth = 0;
 	for (; *p < end; (*p)++) {
@@ -215,32 +200,33 @@ static void skip_generics(const char *t, size_t end, size_t *p)
 static bool header_trait_name(const char *t, size_t from, size_t end, size_t *ns, size_t *ne)
 {
 	size_t p = from, a, n;
-	skip_blank(t, end, &p);
+	hd_skip_blank(t, end, &p);
 	a = p;
-	n = word_at(t, end, &p);
-	if (is_word(t, a, n, "unsafe")) {
-		skip_blank(t, end, &p);
+	n = hd_word_at(t, end, &p);
+	if (hd_is_word(t, a, n, "unsafe")) {
+		hd_skip_blank(t, end, &p);
 		a = p;
-		n = word_at(t, end, &p);
+		n = hd_word_at(t, end, &p);
 	}
-	if (!is_word(t, a, n, "impl"))
+	if (!hd_is_word(t, a, n, "impl"))
 		return false;
-	skip_blank(t, end, &p);
+	hd_skip_blank(t, end, &p);
 	if (p < end && t[p] == '<')
-		skip_generics(t, end, &p);
+		hd_skip_generics(t, end, &p);
 	int depth = 0;
 	bool have = false;
 	while (p < end) {
-		skip_blank(t, end, &p);
+		hd_skip_blank(t, end, &p);
 		if (p >= end)
 			break;
 		char c = t[p];
 		a = p;
-		if ((n = word_at(t, end, &p))) {
-			if (depth == 0 && is_word(t, a, n, "for"))
+		if ((n = hd_word_at(t, end, &p))) {
+			if (depth == 0 && hd_is_word(t, a, n, "for"))
 				return have;
-			if (depth == 0 && (is_word(t, a, n, "where") || is_word(t, a, n, "const") ||
-					   is_word(t, a, n, "dyn")))
+			if (depth == 0 &&
+			    (hd_is_word(t, a, n, "where") || hd_is_word(t, a, n, "const") ||
+			     hd_is_word(t, a, n, "dyn")))
 				continue;
 			if (depth == 0) {
 				*ns = p - n;
@@ -259,7 +245,7 @@ static bool header_trait_name(const char *t, size_t from, size_t end, size_t *ns
 			depth--;
 		else if (c == '\'') { /* a lifetime: its name is no trait's */
 			size_t after = p + 1;
-			if (word_at(t, end, &after))
+			if (hd_word_at(t, end, &after))
 				p = after - 1;
 		}
 		p++;
@@ -309,12 +295,12 @@ static void graph_of(const lsp_lines *L, size_t off, uint32_t *line, uint32_t *c
 /* An IMPL edge's site narrowed to the trait's name when the site is an
  * impl block; else the site itself (a derive, a method's name, an impl a
  * macro wrote). */
-static query_site impl_site(req *q, const query_site *st)
+query_site hd_impl_site(req *q, const query_site *st)
 {
 	const char *rel = query_file_path(q->txn, st->file);
 	if (!*rel)
 		return *st;
-	const lsp_lines *L = lines_of(q, rel);
+	const lsp_lines *L = hd_lines_of(q, rel);
 	if (st->line >= L->starts.n || st->end_line >= L->starts.n)
 		return *st;
 	size_t from = L->starts.v[st->line] + st->col;
@@ -329,10 +315,10 @@ static query_site impl_site(req *q, const query_site *st)
 	return n;
 }
 
-static json_t *impl_site_loc(req *q, const query_site *st)
+json_t *hd_impl_site_loc(req *q, const query_site *st)
 {
-	query_site n = impl_site(q, st);
-	return site_loc(q, &n);
+	query_site n = hd_impl_site(q, st);
+	return hd_site_loc(q, &n);
 }
 
 /* ---- location lists: by file, then position, each once ------------------------- */
@@ -371,7 +357,7 @@ static int cmp_loc(const void *pa, const void *pb)
 /* Sort a list of Locations (or LocationLinks) by URI and range, and drop
  * repeats (a trait named by an impl is both used and implemented there).
  * Steals arr; returns the sorted list. */
-static json_t *sorted_locations(json_t *arr)
+json_t *hd_sorted_locations(json_t *arr)
 {
 	size_t n = json_array_size(arr);
 	json_t **v = pt_xmalloc((n ? n : 1) * sizeof *v), *out = json_array();
@@ -388,12 +374,12 @@ static json_t *sorted_locations(json_t *arr)
 
 /* ---- entities --------------------------------------------------------------- */
 
-static void hex_id(uint64_t id, char out[17])
+void hd_hex_id(uint64_t id, char out[17])
 {
 	snprintf(out, 17, "%016" PRIx64, id);
 }
 
-static bool parse_hex_id(const char *s, uint64_t *id)
+bool hd_parse_hex_id(const char *s, uint64_t *id)
 {
 	if (!s || !*s || strlen(s) > 16)
 		return false;
@@ -402,7 +388,7 @@ static bool parse_hex_id(const char *s, uint64_t *id)
 	return *end == 0;
 }
 
-static int symbol_kind(int kind)
+int hd_symbol_kind(int kind)
 {
 	switch (kind) {
 	case PT_CRATE: return 4;     /* Package */
@@ -423,7 +409,7 @@ static int symbol_kind(int kind)
 }
 
 /* A display name: impls have none, so their signature stands in. */
-static char *display_name(const rec_entity *e)
+char *hd_display_name(const rec_entity *e)
 {
 	if (*e->name)
 		return pt_xstrdup(e->name);
@@ -435,7 +421,7 @@ static char *display_name(const rec_entity *e)
 }
 
 /* The name range, unless it lies outside the item (then the item's start). */
-static void sel_span(const rec_entity *e, uint32_t v[4])
+void hd_sel_span(const rec_entity *e, uint32_t v[4])
 {
 	bool inside = (e->nsl > e->sl || (e->nsl == e->sl && e->nsc >= e->sc)) &&
 		      (e->nel < e->el || (e->nel == e->el && e->nec <= e->ec));
@@ -453,14 +439,14 @@ static void sel_span(const rec_entity *e, uint32_t v[4])
 }
 
 /* The shape used by the custom requests. */
-static json_t *entity_json(req *q, uint64_t id)
+json_t *hd_entity_json(req *q, uint64_t id)
 {
 	rec_entity e;
 	if (query_entity(q->txn, id, &e) != PT_OK)
 		return NULL;
 	char hex[17];
-	hex_id(id, hex);
-	char *name = display_name(&e);
+	hd_hex_id(id, hex);
+	char *name = hd_display_name(&e);
 	json_t *o = json_pack("{s:s,s:o,s:s,s:o}", "id", hex, "name", pt_json_bytes(name), "kind",
 			      pt_kind_name(e.kind), "qualifiedName", pt_json_bytes(e.qpath));
 	free(name);
@@ -468,11 +454,11 @@ static json_t *entity_json(req *q, uint64_t id)
 	if (*rel) {
 		char *uri = lsp_root_file_uri(q->r, rel);
 		uint32_t n[4];
-		sel_span(&e, n);
+		hd_sel_span(&e, n);
 		json_object_set_new(o, "uri", json_string(uri));
-		json_object_set_new(o, "range", range_json(q, rel, e.sl, e.sc, e.el, e.ec));
+		json_object_set_new(o, "range", hd_range_json(q, rel, e.sl, e.sc, e.el, e.ec));
 		json_object_set_new(o, "selectionRange",
-				    range_json(q, rel, n[0], n[1], n[2], n[3]));
+				    hd_range_json(q, rel, n[0], n[1], n[2], n[3]));
 		free(uri);
 	}
 	if (*e.sig)
@@ -485,7 +471,7 @@ static json_t *entity_json(req *q, uint64_t id)
 /* A CallHierarchyItem or TypeHierarchyItem (the same fields) for id; data
  * is the id. An entity outside the workspace is shown at `at`, where the
  * code names it (NULL: not shown). */
-static json_t *hier_item(req *q, uint64_t id, const query_site *at)
+json_t *hd_hier_item(req *q, uint64_t id, const query_site *at)
 {
 	rec_entity e;
 	if (query_entity(q->txn, id, &e) != PT_OK)
@@ -497,19 +483,19 @@ static json_t *hier_item(req *q, uint64_t id, const query_site *at)
 	json_t *range, *sel;
 	if (*rel) {
 		uint32_t n[4];
-		sel_span(&e, n);
-		range = range_json(q, rel, e.sl, e.sc, e.el, e.ec);
-		sel = range_json(q, rel, n[0], n[1], n[2], n[3]);
+		hd_sel_span(&e, n);
+		range = hd_range_json(q, rel, e.sl, e.sc, e.el, e.ec);
+		sel = hd_range_json(q, rel, n[0], n[1], n[2], n[3]);
 	} else {
-		range = range_json(q, where, at->line, at->col, at->end_line, at->end_col);
+		range = hd_range_json(q, where, at->line, at->col, at->end_line, at->end_col);
 		sel = json_deep_copy(range);
 	}
 	char hex[17], *uri = lsp_root_file_uri(q->r, where);
-	char *name = *rel ? display_name(&e) : pt_xstrdup(e.qpath);
-	hex_id(id, hex);
+	char *name = *rel ? hd_display_name(&e) : pt_xstrdup(e.qpath);
+	hd_hex_id(id, hex);
 	json_t *o =
 		json_pack("{s:o,s:i,s:o,s:s,s:o,s:o,s:s}", "name", pt_json_bytes(name), "kind",
-			  symbol_kind(e.kind), "detail", pt_json_bytes(*e.sig ? e.sig : e.qpath),
+			  hd_symbol_kind(e.kind), "detail", pt_json_bytes(*e.sig ? e.sig : e.qpath),
 			  "uri", uri, "range", range, "selectionRange", sel, "data", hex);
 	free(uri);
 	free(name);
@@ -518,18 +504,10 @@ static json_t *hier_item(req *q, uint64_t id, const query_site *at)
 
 static json_t *call_item(req *q, uint64_t id)
 {
-	return hier_item(q, id, NULL);
+	return hd_hier_item(q, id, NULL);
 }
 
 /* ---- what is at the cursor ----------------------------------------------------- */
-
-typedef struct {
-	uint64_t ids[16]; /* the target(s): several for an ambiguous site */
-	size_t n;
-	uint64_t at;   /* innermost entity holding the cursor (0: none) */
-	bool on_site;  /* the targets come from the site below */
-	rec_edge site; /* the call/use/derive site under the cursor */
-} hit;
 
 static bool holds(uint32_t l, uint32_t c, uint32_t sl, uint32_t sc, uint32_t el, uint32_t ec)
 {
@@ -610,7 +588,7 @@ static void file_level_edges(req *q, uint32_t file, uint32_t l, uint32_t c, hit 
 static void impl_header_at(req *q, uint32_t file, uint32_t l, uint32_t c, hit *h)
 {
 	const char *rel = query_file_path(q->txn, file);
-	const lsp_lines *L = *rel ? lines_of(q, rel) : NULL;
+	const lsp_lines *L = *rel ? hd_lines_of(q, rel) : NULL;
 	if (!L || l >= L->starts.n)
 		return;
 	size_t a = L->starts.v[l] + c, b = a;
@@ -637,7 +615,7 @@ static void impl_header_at(req *q, uint32_t file, uint32_t l, uint32_t c, hit *h
 			if (e.kind != REL_IMPL || (e.flags & EDGE_DERIVE) || e.file != file ||
 			    !holds(l, c, e.sl, e.sc, e.el, e.ec))
 				continue;
-			n = impl_site(q, &st);
+			n = hd_impl_site(q, &st);
 			if (n.line == l && n.col <= c && c <= n.end_col && n.end_line == l) {
 				h->ids[h->n++] = ids.v[i];
 				h->on_site = true;
@@ -687,7 +665,7 @@ static void symbol_at(req *q, uint32_t file, uint32_t l, uint32_t c, hit *h)
 }
 
 /* textDocument + position → root, transaction and the hit. */
-static bool at_cursor(req *q, lsp_server *s, json_t *params, hit *h, uint32_t *file_out)
+bool hd_at_cursor(req *q, lsp_server *s, json_t *params, hit *h, uint32_t *file_out)
 {
 	json_t *pos = json_object_get(params, "position");
 	const char *uri =
@@ -700,14 +678,14 @@ static bool at_cursor(req *q, lsp_server *s, json_t *params, hit *h, uint32_t *f
 		return false;
 	lsp_root *r = lsp_root_of(s, uri, &rel);
 	uint32_t file;
-	if (!req_begin(q, s, r) || query_file_id(q->txn, rel, &file) != PT_OK) {
+	if (!hd_req_begin(q, s, r) || query_file_id(q->txn, rel, &file) != PT_OK) {
 		free(rel);
 		return false;
 	}
 	json_int_t li = json_integer_value(l), ci = json_integer_value(c);
 	lsp_pos p = {li < 0 ? 0 : (uint32_t)li, ci < 0 ? 0 : (uint32_t)ci};
 	uint32_t gl, gc;
-	lsp_lines_to_graph(lines_of(q, rel), p, s->enc, &gl, &gc);
+	lsp_lines_to_graph(hd_lines_of(q, rel), p, s->enc, &gl, &gc);
 	free(rel);
 	symbol_at(q, file, gl, gc, h);
 	if (file_out)
@@ -715,7 +693,7 @@ static bool at_cursor(req *q, lsp_server *s, json_t *params, hit *h, uint32_t *f
 	return true;
 }
 
-static void bad_params(lsp_err *err, const char *what)
+void hd_bad_params(lsp_err *err, const char *what)
 {
 	err->code = JRPC_INVALID_PARAMS;
 	snprintf(err->msg, sizeof err->msg, "%s", what);
@@ -752,12 +730,12 @@ static json_t *as_link(req *q, json_t *loc, const rec_entity *e, bool item, cons
 	const char *rel = query_file_path(q->txn, e->file);
 	if (item && *rel)
 		json_object_set_new(l, "targetRange",
-				    range_json(q, rel, e->sl, e->sc, e->el, e->ec));
+				    hd_range_json(q, rel, e->sl, e->sc, e->el, e->ec));
 	const char *srel = h->on_site ? query_file_path(q->txn, h->site.file) : "";
 	if (*srel)
 		json_object_set_new(
 			l, "originSelectionRange",
-			range_json(q, srel, h->site.sl, h->site.sc, h->site.el, h->site.ec));
+			hd_range_json(q, srel, h->site.sl, h->site.sc, h->site.el, h->site.ec));
 	json_decref(loc);
 	return l;
 }
@@ -768,7 +746,7 @@ json_t *lsp_req_definition(lsp_server *s, json_t *params, lsp_err *err)
 	req q;
 	hit h;
 	json_t *out = json_array();
-	if (at_cursor(&q, s, params, &h, NULL)) {
+	if (hd_at_cursor(&q, s, params, &h, NULL)) {
 		for (size_t i = 0; i < h.n; i++) {
 			rec_entity e;
 			json_t *l = NULL;
@@ -778,22 +756,22 @@ json_t *lsp_req_definition(lsp_server *s, json_t *params, lsp_err *err)
 				l = module_file_loc(&q, &e);
 			bool item = !l;
 			if (!l)
-				l = name_loc(&q, &e);
-			append(out, s->cap_link ? as_link(&q, l, &e, item, &h) : l);
+				l = hd_name_loc(&q, &e);
+			hd_append(out, s->cap_link ? as_link(&q, l, &e, item, &h) : l);
 		}
 	}
-	req_end(&q);
+	hd_req_end(&q);
 	if (!json_array_size(out)) {
 		json_decref(out);
 		return json_null();
 	}
-	return sorted_locations(out);
+	return hd_sorted_locations(out);
 }
 
 /* Where id is implemented: a trait's (or trait method's) impls at the
  * trait's name in each header, and derives; a type's traits at their
  * definitions when they are ours, else where the impl or derive names them. */
-static void append_implementations(req *q, uint64_t id, json_t *out)
+void hd_append_implementations(req *q, uint64_t id, json_t *out)
 {
 	rec_entity t;
 	query_results res = {0};
@@ -807,10 +785,10 @@ static void append_implementations(req *q, uint64_t id, json_t *out)
 			json_t *loc = NULL;
 			if (!is_trait && query_entity(q->txn, it->other, &tr) == PT_OK &&
 			    !(tr.flags & ENT_EXTERNAL))
-				loc = name_loc(q, &tr);
+				loc = hd_name_loc(q, &tr);
 			if (!loc)
-				loc = it->derive ? site_loc(q, st) : impl_site_loc(q, st);
-			append(out, loc);
+				loc = it->derive ? hd_site_loc(q, st) : hd_impl_site_loc(q, st);
+			hd_append(out, loc);
 		}
 	}
 	query_results_free(&res);
@@ -822,14 +800,14 @@ json_t *lsp_req_implementation(lsp_server *s, json_t *params, lsp_err *err)
 	req q;
 	hit h;
 	json_t *out = json_array();
-	if (at_cursor(&q, s, params, &h, NULL) && h.n)
-		append_implementations(&q, h.ids[0], out);
-	req_end(&q);
+	if (hd_at_cursor(&q, s, params, &h, NULL) && h.n)
+		hd_append_implementations(&q, h.ids[0], out);
+	hd_req_end(&q);
 	if (!json_array_size(out)) {
 		json_decref(out);
 		return json_null();
 	}
-	return sorted_locations(out);
+	return hd_sorted_locations(out);
 }
 
 /* The sites of the incoming CALLS, USES and IMPL edges of id, each an
@@ -844,7 +822,7 @@ static void append_references(req *q, uint64_t id, json_t *out)
 			continue;
 		query_site st = {e.file, e.sl, e.sc, e.el, e.ec};
 		bool impl = e.kind == REL_IMPL && !(e.flags & EDGE_DERIVE);
-		append(out, impl ? impl_site_loc(q, &st) : site_loc(q, &st));
+		hd_append(out, impl ? hd_impl_site_loc(q, &st) : hd_site_loc(q, &st));
 	}
 }
 
@@ -856,16 +834,16 @@ json_t *lsp_req_references(lsp_server *s, json_t *params, lsp_err *err)
 	json_t *out = json_array();
 	bool decl = json_is_true(
 		json_object_get(json_object_get(params, "context"), "includeDeclaration"));
-	if (at_cursor(&q, s, params, &h, NULL)) {
+	if (hd_at_cursor(&q, s, params, &h, NULL)) {
 		for (size_t k = 0; k < h.n; k++) {
 			rec_entity e;
 			if (decl && query_entity(q.txn, h.ids[k], &e) == PT_OK)
-				append(out, name_loc(&q, &e));
+				hd_append(out, hd_name_loc(&q, &e));
 			append_references(&q, h.ids[k], out);
 		}
 	}
-	req_end(&q);
-	return sorted_locations(out);
+	hd_req_end(&q);
+	return hd_sorted_locations(out);
 }
 
 json_t *lsp_req_hover(lsp_server *s, json_t *params, lsp_err *err)
@@ -875,7 +853,7 @@ json_t *lsp_req_hover(lsp_server *s, json_t *params, lsp_err *err)
 	hit h;
 	json_t *out = NULL;
 	rec_entity e;
-	if (at_cursor(&q, s, params, &h, NULL) && h.n &&
+	if (hd_at_cursor(&q, s, params, &h, NULL) && h.n &&
 	    query_entity(q.txn, h.ids[0], &e) == PT_OK) {
 		pt_strbuf b = {0};
 		query_results callers = {0};
@@ -908,7 +886,7 @@ json_t *lsp_req_hover(lsp_server *s, json_t *params, lsp_err *err)
 		pt_strbuf_free(&b);
 		query_results_free(&callers);
 	}
-	req_end(&q);
+	hd_req_end(&q);
 	return out;
 }
 
@@ -920,15 +898,15 @@ json_t *lsp_req_prepare_call_hierarchy(lsp_server *s, json_t *params, lsp_err *e
 	req q;
 	hit h;
 	json_t *out = json_array();
-	if (at_cursor(&q, s, params, &h, NULL)) {
+	if (hd_at_cursor(&q, s, params, &h, NULL)) {
 		for (size_t i = 0; i < h.n; i++) {
 			rec_entity e;
 			if (query_entity(q.txn, h.ids[i], &e) == PT_OK &&
 			    (e.kind == PT_FUNCTION || e.kind == PT_METHOD))
-				append(out, call_item(&q, h.ids[i]));
+				hd_append(out, call_item(&q, h.ids[i]));
 		}
 	}
-	req_end(&q);
+	hd_req_end(&q);
 	if (!json_array_size(out)) {
 		json_decref(out);
 		return json_null();
@@ -937,21 +915,21 @@ json_t *lsp_req_prepare_call_hierarchy(lsp_server *s, json_t *params, lsp_err *e
 }
 
 /* The item's root and entity id (from data, else its position). */
-static bool hierarchy_item(req *q, lsp_server *s, json_t *params, uint64_t *id)
+bool hd_hierarchy_item(req *q, lsp_server *s, json_t *params, uint64_t *id)
 {
 	json_t *item = json_object_get(params, "item");
 	const char *uri = json_string_value(json_object_get(item, "uri"));
 	memset(q, 0, sizeof *q);
-	if (!uri || !parse_hex_id(json_string_value(json_object_get(item, "data")), id))
+	if (!uri || !hd_parse_hex_id(json_string_value(json_object_get(item, "data")), id))
 		return false;
-	return req_begin(q, s, lsp_root_of(s, uri, NULL));
+	return hd_req_begin(q, s, lsp_root_of(s, uri, NULL));
 }
 
 static json_t *ranges_of(req *q, const query_results *res, const query_item *it)
 {
 	json_t *a = json_array();
 	for (uint32_t i = 0; i < it->site_n; i++) {
-		json_t *l = site_loc(q, &res->sites.v[it->site_off + i]);
+		json_t *l = hd_site_loc(q, &res->sites.v[it->site_off + i]);
 		if (l)
 			json_array_append(a, json_object_get(l, "range"));
 		json_decref(l);
@@ -964,7 +942,7 @@ static json_t *calls(lsp_server *s, json_t *params, bool incoming)
 	req q;
 	uint64_t id;
 	json_t *out = json_array();
-	if (hierarchy_item(&q, s, params, &id)) {
+	if (hd_hierarchy_item(&q, s, params, &id)) {
 		query_results res = {0};
 		if (incoming)
 			query_callers(q.txn, id, 0, &res);
@@ -980,7 +958,7 @@ static json_t *calls(lsp_server *s, json_t *params, bool incoming)
 		}
 		query_results_free(&res);
 	}
-	req_end(&q);
+	hd_req_end(&q);
 	return out;
 }
 
@@ -993,688 +971,4 @@ json_t *lsp_req_outgoing_calls(lsp_server *s, json_t *params, lsp_err *err)
 {
 	(void)err;
 	return calls(s, params, false);
-}
-
-/* ---- symbols --------------------------------------------------------------------- */
-
-typedef struct {
-	uint64_t id, parent;
-	rec_entity e;
-	json_t *sym;
-} symnode;
-
-static int cmp_sym(const void *a, const void *b)
-{
-	const symnode *x = a, *y = b;
-	if (x->e.start_byte != y->e.start_byte)
-		return x->e.start_byte < y->e.start_byte ? -1 : 1;
-	return x->e.end_byte > y->e.end_byte ? -1 : x->e.end_byte < y->e.end_byte;
-}
-
-static json_t *doc_symbol(req *q, const char *rel, const rec_entity *e)
-{
-	char *name = display_name(e);
-	uint32_t n[4];
-	sel_span(e, n);
-	json_t *o = json_pack("{s:o,s:i,s:o,s:o}", "name", pt_json_bytes(name), "kind",
-			      symbol_kind(e->kind), "range",
-			      range_json(q, rel, e->sl, e->sc, e->el, e->ec), "selectionRange",
-			      range_json(q, rel, n[0], n[1], n[2], n[3]));
-	if (*e->sig)
-		json_object_set_new(o, "detail", pt_json_bytes(e->sig));
-	free(name);
-	return o;
-}
-
-typedef PT_VEC(symnode) symnodes;
-
-/* The file's entities, in source order, each with its symbol. */
-static void collect_symbols(req *q, uint32_t file, const char *rel, symnodes *v)
-{
-	query_ids ids = {0};
-	query_file_entities(q->txn, file, &ids);
-	for (size_t i = 0; i < ids.n; i++) {
-		symnode n = {.id = ids.v[i]};
-		if (query_entity(q->txn, ids.v[i], &n.e) != PT_OK || n.e.file != file)
-			continue;
-		n.parent = n.e.parent;
-		pt_vec_push(v, n);
-	}
-	pt_vec_free(&ids);
-	if (v->n)
-		qsort(v->v, v->n, sizeof *v->v, cmp_sym);
-	for (size_t i = 0; i < v->n; i++)
-		v->v[i].sym = doc_symbol(q, rel, &v->v[i].e);
-}
-
-/* Move each symbol into its parent's children. Last to first: a symbol
- * has all its children before it moves, and they stay in source order. */
-static void nest_symbols(symnodes *v)
-{
-	for (size_t i = v->n; i-- > 0;) {
-		size_t p = 0;
-		while (p < v->n && (v->v[p].id != v->v[i].parent || p == i))
-			p++;
-		if (p == v->n)
-			continue;
-		json_t *kids = json_object_get(v->v[p].sym, "children");
-		if (!kids) {
-			kids = json_array();
-			json_object_set_new(v->v[p].sym, "children", kids);
-		}
-		json_array_insert_new(kids, 0, v->v[i].sym);
-		v->v[i].sym = NULL;
-	}
-}
-
-/* DocumentSymbol → SymbolInformation, for clients without hierarchy. */
-static void flatten_symbol(json_t *o, const char *uri)
-{
-	json_t *loc = json_pack("{s:s,s:O}", "uri", uri, "range", json_object_get(o, "range"));
-	json_object_del(o, "range");
-	json_object_del(o, "selectionRange");
-	json_object_del(o, "detail");
-	json_object_set_new(o, "location", loc);
-}
-
-json_t *lsp_req_document_symbol(lsp_server *s, json_t *params, lsp_err *err)
-{
-	(void)err;
-	const char *uri =
-		json_string_value(json_object_get(json_object_get(params, "textDocument"), "uri"));
-	char *rel = NULL;
-	req q;
-	uint32_t file;
-	json_t *out = json_array();
-	symnodes v = {0};
-	if (req_begin(&q, s, uri ? lsp_root_of(s, uri, &rel) : NULL) &&
-	    query_file_id(q.txn, rel, &file) == PT_OK) {
-		collect_symbols(&q, file, rel, &v);
-		if (s->cap_hier_symbols)
-			nest_symbols(&v);
-		for (size_t i = 0; i < v.n; i++) {
-			if (!v.v[i].sym)
-				continue;
-			if (!s->cap_hier_symbols)
-				flatten_symbol(v.v[i].sym, uri);
-			json_array_append_new(out, v.v[i].sym);
-		}
-	}
-	pt_vec_free(&v);
-	req_end(&q);
-	free(rel);
-	return out;
-}
-
-json_t *lsp_req_workspace_symbol(lsp_server *s, json_t *params, lsp_err *err)
-{
-	(void)err;
-	const char *query = json_string_value(json_object_get(params, "query"));
-	json_t *out = json_array();
-	for (size_t k = 0; k < s->roots.n; k++) {
-		req q;
-		query_ids ids = {0};
-		if (atomic_load(&s->roots.v[k]->retired))
-			continue;
-		if (req_begin(&q, s, s->roots.v[k]))
-			query_search(q.txn, query ? query : "", 256, &ids);
-		for (size_t i = 0; i < ids.n && !lsp_is_cancelled(s); i++) {
-			rec_entity e, p;
-			if (query_entity(q.txn, ids.v[i], &e) != PT_OK || e.kind == PT_IMPL)
-				continue;
-			json_t *loc = name_loc(&q, &e);
-			if (!loc)
-				continue;
-			char *name = display_name(&e);
-			json_t *o = json_pack("{s:o,s:i,s:o}", "name", pt_json_bytes(name), "kind",
-					      symbol_kind(e.kind), "location", loc);
-			if (e.parent && query_entity(q.txn, e.parent, &p) == PT_OK)
-				json_object_set_new(o, "containerName", pt_json_bytes(p.qpath));
-			json_array_append_new(out, o);
-			free(name);
-		}
-		pt_vec_free(&ids);
-		req_end(&q);
-	}
-	return out;
-}
-
-/* ---- custom requests ------------------------------------------------------------- */
-
-/* A target given as {textDocument, position} or {id[, uri]}. */
-static bool custom_target(req *q, lsp_server *s, json_t *params, uint64_t *id)
-{
-	hit h;
-	const char *hex = json_string_value(json_object_get(params, "id"));
-	memset(q, 0, sizeof *q);
-	if (hex) {
-		if (!parse_hex_id(hex, id))
-			return false;
-		const char *uri = json_string_value(json_object_get(params, "uri"));
-		if (uri)
-			return req_begin(q, s, lsp_root_of(s, uri, NULL));
-		for (size_t i = 0; i < s->roots.n; i++) {
-			rec_entity e;
-			if (atomic_load(&s->roots.v[i]->retired))
-				continue;
-			if (!req_begin(q, s, s->roots.v[i])) {
-				req_end(q);
-				continue;
-			}
-			if (query_entity(q->txn, *id, &e) == PT_OK)
-				return true;
-			req_end(q);
-		}
-		memset(q, 0, sizeof *q);
-		return false;
-	}
-	if (!at_cursor(q, s, params, &h, NULL) || !h.n)
-		return false;
-	*id = h.ids[0];
-	return true;
-}
-
-static json_t *target_missing(req *q)
-{
-	req_end(q);
-	return json_null();
-}
-
-json_t *lsp_req_blast_radius(lsp_server *s, json_t *params, lsp_err *err)
-{
-	req q;
-	uint64_t id;
-	json_t *d = json_object_get(params, "depth"), *lim = json_object_get(params, "limit");
-	if (d && !json_is_integer(d)) {
-		bad_params(err, "depth is a number");
-		return NULL;
-	}
-	if (!custom_target(&q, s, params, &id))
-		return target_missing(&q);
-	uint32_t depth = d ? (uint32_t)json_integer_value(d) : 3;
-	size_t limit = lim ? (size_t)json_integer_value(lim) : 1000;
-	query_results res = {0};
-	query_blast_radius(q.txn, id, depth, limit, &res);
-	json_t *items = json_array();
-	for (size_t i = 0; i < res.items.n; i++) {
-		const query_item *it = &res.items.v[i];
-		json_t *o = entity_json(&q, it->id), *via = json_array();
-		if (!o)
-			continue;
-		for (uint32_t k = 0; k < it->via_n; k++) {
-			rec_entity e;
-			if (query_entity(q.txn, res.via.v[it->via_off + k], &e) == PT_OK)
-				json_array_append_new(via, pt_json_bytes(e.qpath));
-		}
-		json_object_set_new(o, "depth", json_integer(it->depth));
-		json_object_set_new(o, "relation", json_string(pt_rel_name(it->rel)));
-		json_object_set_new(o, "via", via);
-		if (it->site_n) {
-			json_t *l = site_loc(&q, &res.sites.v[it->site_off]);
-			if (l)
-				json_object_set_new(o, "site", l);
-		}
-		json_array_append_new(items, o);
-	}
-	json_t *out =
-		json_pack("{s:o,s:I,s:o,s:b}", "target", entity_json(&q, id) ?: json_null(),
-			  "depth", (json_int_t)depth, "items", items, "truncated", res.truncated);
-	query_results_free(&res);
-	req_end(&q);
-	return out;
-}
-
-json_t *lsp_req_what_implements(lsp_server *s, json_t *params, lsp_err *err)
-{
-	(void)err;
-	req q;
-	uint64_t id;
-	if (!custom_target(&q, s, params, &id))
-		return target_missing(&q);
-	query_results res = {0};
-	query_what_implements(q.txn, id, 0, &res);
-	json_t *items = json_array();
-	for (size_t i = 0; i < res.items.n; i++) {
-		const query_item *it = &res.items.v[i];
-		rec_entity impl, tr;
-		if (query_entity(q.txn, it->id, &impl) != PT_OK ||
-		    query_entity(q.txn, it->other, &tr) != PT_OK)
-			continue;
-		json_t *o = json_pack("{s:s,s:s,s:s,s:b}", "kind", it->derive ? "derive" : "impl",
-				      "type", impl.kind == PT_IMPL ? impl.name : impl.qpath,
-				      "trait", tr.qpath, "derive", it->derive);
-		json_t *l = site_loc(&q, &res.sites.v[it->site_off]);
-		if (l)
-			json_object_set_new(o, "location", l);
-		json_object_set_new(o, "implementor", entity_json(&q, it->id) ?: json_null());
-		json_array_append_new(items, o);
-	}
-	json_t *out = json_pack("{s:o,s:o}", "target", entity_json(&q, id) ?: json_null(), "items",
-				items);
-	query_results_free(&res);
-	req_end(&q);
-	return out;
-}
-
-json_t *lsp_req_find_cycles(lsp_server *s, json_t *params, lsp_err *err)
-{
-	const char *lv = json_string_value(json_object_get(params, "level"));
-	int levels = CYCLES_MODULE | CYCLES_FUNCTION;
-	if (lv && strcmp(lv, "module") == 0)
-		levels = CYCLES_MODULE;
-	else if (lv && strcmp(lv, "function") == 0)
-		levels = CYCLES_FUNCTION;
-	else if (lv && strcmp(lv, "all") != 0) {
-		bad_params(err, "level is module, function or all");
-		return NULL;
-	}
-	json_t *cycles = json_array();
-	for (size_t k = 0; k < s->roots.n; k++) {
-		req q;
-		query_cycle_set c = {0};
-		if (atomic_load(&s->roots.v[k]->retired))
-			continue;
-		if (req_begin(&q, s, s->roots.v[k]) && query_cycles(q.txn, levels, &c) == PT_OK) {
-			for (size_t i = 0; i < c.level.n; i++) {
-				json_t *m = json_array();
-				for (uint32_t j = c.starts.v[i]; j < c.starts.v[i + 1]; j++)
-					append(m, entity_json(&q, c.members.v[j]));
-				json_array_append_new(
-					cycles,
-					json_pack("{s:s,s:s,s:o}", "level",
-						  c.level.v[i] == CYCLES_MODULE ? "module"
-										: "function",
-						  "root", s->roots.v[k]->uri, "members", m));
-			}
-		}
-		query_cycle_set_free(&c);
-		req_end(&q);
-	}
-	return json_pack("{s:o}", "cycles", cycles);
-}
-
-json_t *lsp_req_generate_context(lsp_server *s, json_t *params, lsp_err *err)
-{
-	req q;
-	uint64_t id;
-	json_t *t = json_object_get(params, "tokens");
-	if (t && !json_is_integer(t)) {
-		bad_params(err, "tokens is a number");
-		return NULL;
-	}
-	if (!custom_target(&q, s, params, &id))
-		return target_missing(&q);
-	pt_strbuf b = {0};
-	uint32_t used = 0;
-	query_context(q.txn, id, t ? (uint32_t)json_integer_value(t) : 2000, &b, &used);
-	json_t *out = json_pack("{s:o,s:s,s:I}", "target", entity_json(&q, id) ?: json_null(),
-				"text", b.buf ? b.buf : "", "tokens", (json_int_t)used);
-	pt_strbuf_free(&b);
-	req_end(&q);
-	return out;
-}
-
-static const char *state_name(int st)
-{
-	switch (st) {
-	case ROOT_WAITING: return "waiting";
-	case ROOT_INDEXING: return "indexing";
-	case ROOT_READY: return "ready";
-	}
-	return "failed";
-}
-
-json_t *lsp_req_stats(lsp_server *s, json_t *params, lsp_err *err)
-{
-	(void)params;
-	(void)err;
-	json_t *roots = json_array();
-	uint64_t tf = 0, te = 0, td = 0;
-	for (size_t k = 0; k < s->roots.n; k++) {
-		lsp_root *r = s->roots.v[k];
-		if (atomic_load(&r->retired))
-			continue;
-		uint64_t files = 0, ents = 0, edges = 0, last = 0;
-		store_stats st = {0};
-		store_txn *txn = NULL;
-		if (r->st && store_txn_begin(r->st, false, &txn) == PT_OK) {
-			store_count(txn, TBL_FILES, &files);
-			store_meta_get_u64(txn, META_ENTITIES, &ents);
-			store_meta_get_u64(txn, META_EDGES, &edges);
-			store_meta_get_u64(txn, META_LAST_UPDATE, &last);
-			store_txn_abort(txn);
-			store_stats_get(r->st, &st);
-		}
-		pthread_mutex_lock(&r->mu);
-		json_t *o = json_pack(
-			"{s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:f,s:I,s:I,s:i}", "root", r->uri, "database",
-			r->db, "state", state_name(r->state), "files", (json_int_t)files,
-			"entities", (json_int_t)ents, "edges", (json_int_t)edges, "databaseBytes",
-			(json_int_t)st.file_size, "lastUpdateMs",
-			(double)r->last_update_us / 1000.0, "lastUpdateUnix", (json_int_t)last,
-			"updates", (json_int_t)r->updates, "pendingUpdates",
-			(int)(r->queue.n + r->retry.n) + (r->busy ? 1 : 0));
-		if (r->error)
-			json_object_set_new(o, "error", pt_json_bytes(r->error));
-		if (r->read_only)
-			json_object_set_new(o, "readOnly", json_true());
-		pthread_mutex_unlock(&r->mu);
-		json_array_append_new(roots, o);
-		tf += files;
-		te += ents;
-		td += edges;
-	}
-	/* this request is not counted yet: it is being answered */
-	json_t *reqs =
-		json_pack("{s:I,s:f,s:I}", "answered", (json_int_t)atomic_load(&s->req_count),
-			  "maxMs", (double)atomic_load(&s->req_max_us) / 1000.0, "over50Ms",
-			  (json_int_t)atomic_load(&s->req_over_50ms));
-	return json_pack("{s:I,s:I,s:I,s:s,s:o,s:o}", "files", (json_int_t)tf, "entities",
-			 (json_int_t)te, "edges", (json_int_t)td, "positionEncoding",
-			 lsp_enc_name(s->enc), "roots", roots, "requests", reqs);
-}
-
-/* ---- type hierarchy ---------------------------------------------------------- *
- *
- * Traits: supertypes are the supertraits (bounds after `trait Name:` and
- * `where Self:`), subtypes the types that implement the trait and the
- * traits that have it as a supertrait. Types: supertypes are the traits
- * they implement (derives too), no subtypes. A trait outside the
- * workspace (std's) is shown where the impl, derive or bound names it. */
-
-static bool type_kind(int k)
-{
-	return k == PT_TRAIT || k == PT_STRUCT || k == PT_ENUM || k == PT_UNION ||
-	       k == PT_TYPE_ALIAS;
-}
-
-/* One step of the supertrait scan of a trait header (see in_supertraits). */
-typedef struct {
-	int depth;
-	bool in_where, pred_start, self_pred, bounds;
-} header_scan;
-
-/* Advance past one token at *p; false at the end of the header. */
-static bool header_step(const char *x, size_t end, size_t *p, header_scan *h)
-{
-	size_t a = *p, n = word_at(x, end, p);
-	if (n) {
-		if (h->depth == 0 && is_word(x, a, n, "where")) {
-			h->in_where = h->pred_start = true;
-			h->bounds = false;
-		} else if (h->depth == 0 && h->pred_start) {
-			h->pred_start = false;
-			h->self_pred = is_word(x, a, n, "Self");
-		}
-		return true;
-	}
-	char c = x[*p];
-	if (h->depth == 0 && (c == '{' || c == ';'))
-		return false;
-	if (c == ':' && *p + 1 < end && x[*p + 1] == ':')
-		(*p)++; /* a path's `::` */
-	else if (c == ':' && h->depth == 0)
-		h->bounds = !h->in_where || h->self_pred;
-	else if (c == ',' && h->depth == 0 && h->in_where) {
-		h->pred_start = true;
-		h->bounds = false;
-	} else if (c == '-' && *p + 1 < end && x[*p + 1] == '>')
-		(*p)++;
-	else if (c == '<' || c == '(' || c == '[')
-		h->depth++;
-	else if ((c == '>' || c == ')' || c == ']') && h->depth > 0)
-		h->depth--;
-	(*p)++;
-	return true;
-}
-
-/* Whether the USES site e of trait t names one of its supertraits. */
-static bool in_supertraits(req *q, const rec_entity *t, const rec_edge *e)
-{
-	const char *rel = query_file_path(q->txn, t->file);
-	if (t->kind != PT_TRAIT || !*rel || e->file != t->file)
-		return false;
-	const lsp_lines *L = lines_of(q, rel);
-	if (t->nel >= L->starts.n || e->sl >= L->starts.n)
-		return false;
-	const char *x = L->text;
-	size_t end = L->len, p = L->starts.v[t->nel] + t->nec, site = L->starts.v[e->sl] + e->sc;
-	if (site <= p || site >= end)
-		return false;
-	skip_blank(x, end, &p);
-	if (p < end && x[p] == '<')
-		skip_generics(x, end, &p);
-	header_scan h = {0};
-	for (;;) {
-		skip_blank(x, end, &p);
-		if (p >= site || p >= end || !header_step(x, end, &p, &h))
-			break;
-	}
-	return p == site && h.bounds && h.depth == 0;
-}
-
-/* Sort hierarchy items like locations (they have uri and range) and keep
- * each once. Steals arr. */
-static json_t *sorted_items(json_t *arr)
-{
-	return sorted_locations(arr);
-}
-
-json_t *lsp_req_prepare_type_hierarchy(lsp_server *s, json_t *params, lsp_err *err)
-{
-	(void)err;
-	req q;
-	hit h;
-	json_t *out = json_array();
-	if (at_cursor(&q, s, params, &h, NULL)) {
-		query_site at = {h.site.file, h.site.sl, h.site.sc, h.site.el, h.site.ec};
-		for (size_t i = 0; i < h.n; i++) {
-			rec_entity e;
-			if (query_entity(q.txn, h.ids[i], &e) == PT_OK && type_kind(e.kind))
-				append(out, hier_item(&q, h.ids[i], h.on_site ? &at : NULL));
-		}
-	}
-	req_end(&q);
-	if (!json_array_size(out)) {
-		json_decref(out);
-		return json_null();
-	}
-	return out;
-}
-
-/* The item an IMPL edge's far end makes, shown where the edge names it. */
-static json_t *impl_edge_item(req *q, const rec_edge *e)
-{
-	query_site st = {e->file, e->sl, e->sc, e->el, e->ec};
-	query_site at = (e->flags & EDGE_DERIVE) ? st : impl_site(q, &st);
-	return hier_item(q, e->other, &at);
-}
-
-json_t *lsp_req_type_supertypes(lsp_server *s, json_t *params, lsp_err *err)
-{
-	(void)err;
-	req q;
-	uint64_t id;
-	rec_entity t;
-	json_t *out = json_array();
-	if (hierarchy_item(&q, s, params, &id) && query_entity(q.txn, id, &t) == PT_OK) {
-		query_edges it;
-		rec_edge e;
-		query_edges_open(q.txn, id, QUERY_OUT, &it);
-		while (query_edges_next(&it, &e)) {
-			query_site st = {e.file, e.sl, e.sc, e.el, e.ec};
-			if (t.kind == PT_TRAIT && e.kind == REL_USES && in_supertraits(&q, &t, &e))
-				append(out, hier_item(&q, e.other, &st));
-			else if (t.kind != PT_TRAIT && e.kind == REL_IMPL)
-				append(out, impl_edge_item(&q, &e));
-		}
-	}
-	req_end(&q);
-	return sorted_items(out);
-}
-
-json_t *lsp_req_type_subtypes(lsp_server *s, json_t *params, lsp_err *err)
-{
-	(void)err;
-	req q;
-	uint64_t id;
-	rec_entity t;
-	json_t *out = json_array();
-	if (hierarchy_item(&q, s, params, &id) && query_entity(q.txn, id, &t) == PT_OK &&
-	    t.kind == PT_TRAIT) {
-		query_edges it;
-		rec_edge e;
-		query_edges_open(q.txn, id, QUERY_IN, &it);
-		while (query_edges_next(&it, &e)) {
-			rec_entity from;
-			if (e.kind == REL_IMPL)
-				append(out, impl_edge_item(&q, &e));
-			else if (e.kind == REL_USES &&
-				 query_entity(q.txn, e.other, &from) == PT_OK &&
-				 in_supertraits(&q, &from, &e))
-				append(out, hier_item(&q, e.other, NULL));
-		}
-	}
-	req_end(&q);
-	return sorted_items(out);
-}
-
-/* ---- code lens ------------------------------------------------------------------- *
- *
- * textDocument/codeLens answers at once with one lens per function or
- * method ("N callers") and per trait or type ("N implementations"), each
- * without its command; codeLens/resolve counts, and gives the command
- * parseltongue.showReferences [uri, position, locations] (the shape of
- * rust-analyzer's showReferences: the clients show the locations as their
- * references view does). */
-
-static const char *lens_kind(int k)
-{
-	if (k == PT_FUNCTION || k == PT_METHOD)
-		return "callers";
-	if (k == PT_TRAIT || k == PT_STRUCT || k == PT_ENUM || k == PT_UNION)
-		return "implementations";
-	return NULL;
-}
-
-json_t *lsp_req_code_lens(lsp_server *s, json_t *params, lsp_err *err)
-{
-	(void)err;
-	const char *uri =
-		json_string_value(json_object_get(json_object_get(params, "textDocument"), "uri"));
-	char *rel = NULL;
-	req q;
-	uint32_t file;
-	json_t *out = json_array();
-	memset(&q, 0, sizeof q);
-	if (atomic_load(&s->lens_on) && req_begin(&q, s, uri ? lsp_root_of(s, uri, &rel) : NULL) &&
-	    query_file_id(q.txn, rel, &file) == PT_OK) {
-		query_ids ids = {0};
-		query_file_entities(q.txn, file, &ids);
-		for (size_t i = 0; i < ids.n; i++) {
-			rec_entity e;
-			const char *what = NULL;
-			if (query_entity(q.txn, ids.v[i], &e) != PT_OK || e.file != file ||
-			    !(what = lens_kind(e.kind)))
-				continue;
-			char hex[17];
-			uint32_t n[4];
-			hex_id(ids.v[i], hex);
-			sel_span(&e, n);
-			json_array_append_new(
-				out, json_pack("{s:o,s:{s:s,s:s,s:s}}", "range",
-					       range_json(&q, rel, n[0], n[1], n[2], n[3]), "data",
-					       "id", hex, "uri", uri, "kind", what));
-		}
-		pt_vec_free(&ids);
-	}
-	req_end(&q);
-	free(rel);
-	return sorted_items(out);
-}
-
-json_t *lsp_req_code_lens_resolve(lsp_server *s, json_t *params, lsp_err *err)
-{
-	(void)err;
-	json_t *lens = json_is_object(params) ? json_deep_copy(params) : json_object();
-	json_t *data = json_object_get(params, "data");
-	const char *uri = json_string_value(json_object_get(data, "uri"));
-	const char *kind = json_string_value(json_object_get(data, "kind"));
-	bool callers = kind && strcmp(kind, "callers") == 0;
-	uint64_t id;
-	req q;
-	size_t n = 0;
-	json_t *locs = json_array();
-	memset(&q, 0, sizeof q);
-	if (uri && parse_hex_id(json_string_value(json_object_get(data, "id")), &id) &&
-	    req_begin(&q, s, lsp_root_of(s, uri, NULL))) {
-		if (callers) {
-			query_results res = {0};
-			query_callers(q.txn, id, 0, &res);
-			n = res.items.n;
-			for (size_t i = 0; i < res.sites.n; i++)
-				append(locs, site_loc(&q, &res.sites.v[i]));
-			query_results_free(&res);
-		} else {
-			append_implementations(&q, id, locs);
-			n = json_array_size(locs);
-		}
-	}
-	req_end(&q);
-	char title[64];
-	snprintf(title, sizeof title, "%zu %s%s", n, callers ? "caller" : "implementation",
-		 n == 1 ? "" : "s");
-	json_t *start = json_object_get(json_object_get(params, "range"), "start");
-	json_object_set_new(lens, "command",
-			    json_pack("{s:s,s:s,s:[s?,O?,o]}", "title", title, "command",
-				      "parseltongue.showReferences", "arguments", uri, start,
-				      sorted_locations(locs)));
-	return lens;
-}
-
-void lsp_codelens_refresh(lsp_server *s)
-{
-	if (s->cap_lens_refresh && atomic_load(&s->lens_on))
-		jrpc_request(s->out, "workspace/codeLens/refresh", NULL);
-}
-
-/* ---- document highlight ------------------------------------------------------------ */
-
-/* {range, kind} of a location (stolen) in the file asked about. */
-static void highlight(json_t *out, json_t *loc, int kind)
-{
-	if (loc)
-		json_array_append_new(out, json_pack("{s:O,s:i}", "range",
-						     json_object_get(loc, "range"), "kind", kind));
-	json_decref(loc);
-}
-
-json_t *lsp_req_document_highlight(lsp_server *s, json_t *params, lsp_err *err)
-{
-	(void)err;
-	req q;
-	hit h;
-	uint32_t file;
-	json_t *out = json_array();
-	if (at_cursor(&q, s, params, &h, &file)) {
-		for (size_t k = 0; k < h.n; k++) {
-			rec_entity e;
-			if (query_entity(q.txn, h.ids[k], &e) == PT_OK && e.file == file)
-				highlight(out, name_loc(&q, &e), 1 /* Text */);
-			query_edges it;
-			rec_edge x;
-			query_edges_open(q.txn, h.ids[k], QUERY_IN, &it);
-			while (query_edges_next(&it, &x)) {
-				query_site st = {x.file, x.sl, x.sc, x.el, x.ec};
-				bool impl = x.kind == REL_IMPL && !(x.flags & EDGE_DERIVE);
-				if (x.file != file || (x.kind != REL_CALLS && x.kind != REL_USES &&
-						       x.kind != REL_IMPL))
-					continue;
-				highlight(out, impl ? impl_site_loc(&q, &st) : site_loc(&q, &st),
-					  2 /* Read */);
-			}
-		}
-	}
-	req_end(&q);
-	return sorted_items(out);
 }

@@ -437,23 +437,30 @@ void lsp_root_settle(lsp_root *r)
 	int64_t left_ns = (int64_t)r->srv->settle_ms * 1000000 - (int64_t)lsp_settle_ns;
 	if (left_ns <= 0)
 		return;
-	uint64_t t0 = pt_now_ns();
-	struct timespec until;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += left_ns / 1000000000;
-	until.tv_nsec += left_ns % 1000000000;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	uint64_t t0 = pt_now_ns(), end = t0 + (uint64_t)left_ns;
 	pthread_mutex_lock(&r->mu);
-	while (r->pending_docs && r->state == ROOT_READY && !r->full_running)
-		if (pthread_cond_timedwait(&r->cv, &r->mu, &until) == ETIMEDOUT) {
-			lsp_log(NULL, LSP_LOG_DEBUG,
-				"%s: answering before %u pending edits are indexed", r->path,
-				r->pending_docs);
+	/* Every edit that came before this request is queued already (the
+	 * dispatcher takes messages in order): wait until they are written, in
+	 * slices, so that a $/cancelRequest for it ends the wait. */
+	while (r->pending_docs && r->state == ROOT_READY && !r->full_running &&
+	       !lsp_is_cancelled(r->srv)) {
+		uint64_t now = pt_now_ns();
+		if (now >= end) {
+			lsp_log(NULL, LSP_LOG_WARNING,
+				"%s: answering before %u pending edits are indexed (waited %d ms)",
+				r->path, r->pending_docs, r->srv->settle_ms);
 			break;
 		}
+		uint64_t slice = end - now < 20000000 ? end - now : 20000000;
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += (long)slice;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&r->cv, &r->mu, &until);
+	}
 	pthread_mutex_unlock(&r->mu);
 	lsp_settle_ns += pt_now_ns() - t0;
 }

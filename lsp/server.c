@@ -910,7 +910,7 @@ int lsp_main(int argc, char **argv)
 	const char *t = getenv("PARSELTONGUE_LSP_TEST");
 	s->test_mode = t && strcmp(t, "1") == 0;
 	const char *ms = getenv("PARSELTONGUE_LSP_SETTLE_MS");
-	s->settle_ms = ms && *ms ? atoi(ms) : 30;
+	s->settle_ms = ms && *ms ? atoi(ms) : 10000;
 	const char *slow = getenv("PARSELTONGUE_LSP_SLOW_MS");
 	s->slow_ms = slow && *slow ? atoi(slow) : 100;
 	stderr_level = level_of(getenv("PARSELTONGUE_LSP_STDERR_LEVEL"));

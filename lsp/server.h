@@ -108,7 +108,7 @@ struct lsp_server {
 	const char *db_arg;
 	int phase;      /* 0 before initialize, 1 running, 2 after shutdown */
 	bool test_mode; /* PARSELTONGUE_LSP_TEST=1: test-only methods */
-	int settle_ms;  /* PARSELTONGUE_LSP_SETTLE_MS, default 30 */
+	int settle_ms;  /* PARSELTONGUE_LSP_SETTLE_MS, default 10000 */
 	int slow_ms;    /* PARSELTONGUE_LSP_SLOW_MS (default 100, -1 off): log slower messages */
 	/* PARSELTONGUE_LSP_HOLD_MS (default 500, 0 off): after answering
 	 * initialize, the server's own messages wait until the client is
@@ -202,10 +202,13 @@ void lsp_root_queue(lsp_root *r, const char *rel, const char *text, size_t len, 
 void lsp_root_queue_buffer(lsp_root *r, const char *rel, const char *uri, char *text, size_t len,
 			   int64_t stamp, pt_tree *tree);
 void lsp_update_free(lsp_update *u);
-/* Wait until the editor's pending updates of r are written, unless a
- * whole-workspace run is in progress; all the calls of one request
- * together wait at most s->settle_ms (then it is answered from the last
- * committed graph). Only the dispatcher calls it, never r's indexer. */
+/* Wait until the editor's updates of r that came before the current
+ * request are written (LSP message order: an answer shows every edit
+ * sent before it), unless a whole-workspace run is in progress or the
+ * request is cancelled; all the calls of one request together wait at
+ * most s->settle_ms, a safety bound (then it is answered from the last
+ * committed graph, and a warning says so). Only the dispatcher calls it,
+ * never r's indexer. */
 void lsp_root_settle(lsp_root *r);
 /* Time the dispatcher spent in lsp_root_settle for the current request. */
 extern __thread uint64_t lsp_settle_ns;

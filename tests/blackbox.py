@@ -815,6 +815,67 @@ def broken_extra(R, tree, db, onboard_err):
     R.check("broken/verify", rc == 0, "storage verify: %s" % describe_rc(rc), ["stderr: " + short(err)])
 
 
+def reexports_extra(R, tree, db):
+    """search tiers and --limit's flag, entities-in-file order, the closest
+    names for a target that names nothing (issue 11, points 2 and 10)."""
+    rc, out, err = R.run(["query", "search", "get", "--json", "--db", db], cwd=tree)
+    try:
+        doc = json.loads(out)
+        names = [r["name"] for r in doc["results"]]
+    except (ValueError, KeyError, TypeError):
+        doc, names = {}, []
+    tier = [0 if n == "get" else 1 if n.startswith("get") else 2 for n in names]
+    R.check("reexports/search-tiers", rc == 0 and tier[:3] == [0, 0, 0] and tier == sorted(tier)
+            and "gadget_text" in names and doc.get("truncated") is False,
+            "search get: exact names, then prefixes, then fuzzy ones, not cut", ["names: %s" % names])
+    rc, out, err = R.run(["query", "search", "get", "--limit", "3", "--json", "--db", db], cwd=tree)
+    try:
+        doc = json.loads(out)
+    except ValueError:
+        doc = {}
+    R.check("reexports/search-limit-truncated", rc == 0 and doc.get("truncated") is True
+            and len(doc.get("results", [])) == 3,
+            "--limit 3 of 6 hits: 3 results and \"truncated\": true", ["stdout: " + short(out)])
+    rc, out, err = R.run(["query", "entities-in-file", "src/getters.rs", "--json", "--db", db], cwd=tree)
+    try:
+        lines = [r["line"] for r in json.loads(out)["results"]]
+    except (ValueError, KeyError, TypeError):
+        lines = []
+    R.check("reexports/entities-in-file-by-line", rc == 0 and len(lines) >= 8 and lines == sorted(lines),
+            "entities-in-file lists the file's entities by line", ["lines: %s" % lines])
+    rc, out, err = R.run(["query", "where-defined", "rx::sync::Handle", "--db", db], cwd=tree)
+    R.check("reexports/closest-names", rc == 3 and "rx::task::Handle" in err,
+            "a target that names nothing exits 3 and names the closest (rx::task::Handle)",
+            ["stderr: " + short(err)])
+
+
+def warnings_checks(R, tmp):
+    """The onboard's warning cap says what it held back and how to see it;
+    a syntax error's warning says where (issue 11, point 10)."""
+    tree = os.path.join(tmp, "many-errors")
+    os.makedirs(os.path.join(tree, "src"))
+    with open(os.path.join(tree, "Cargo.toml"), "w") as f:
+        f.write('[package]\nname = "many"\nversion = "0.1.0"\n')
+    with open(os.path.join(tree, "src", "lib.rs"), "w") as f:
+        f.write("".join("mod m%d;\n" % i for i in range(23)))
+    for i in range(23):
+        with open(os.path.join(tree, "src", "m%d.rs" % i), "w") as f:
+            f.write("pub fn ok() {}\n" * (i % 3) + "pub fn broken( {\n")
+    rc, out, err = R.run(["onboard", tree, "--db", os.path.join(tmp, "db-many")])
+    shown = [l for l in err.splitlines() if l.startswith("warning: src/")]
+    R.check("warnings/cap-says-how-many", rc == 0 and len(shown) == 20
+            and "3 more warnings not shown" in err and "--warnings all" in err,
+            "20 warnings shown, then how many more and how to see them", ["stderr: " + short(err, 2000)])
+    R.check("warnings/syntax-error-line", shown and all(re.search(r"line \d+", l) for l in shown)
+            and any("m2.rs: syntax error at line 3" in l for l in shown),
+            "each syntax-error warning names the line of the first error (m2.rs: line 3)",
+            ["stderr: " + short(err, 2000)])
+    rc, out, err = R.run(["onboard", tree, "--full", "--warnings", "all", "--db", os.path.join(tmp, "db-many")])
+    shown = [l for l in err.splitlines() if l.startswith("warning: src/")]
+    R.check("warnings/all", rc == 0 and len(shown) == 23 and "not shown" not in err,
+            "--warnings all shows every warning", ["stderr: " + short(err, 2000)])
+
+
 def flatten(d, prefix=""):
     if isinstance(d, dict):
         for k, v in d.items():
@@ -879,6 +940,11 @@ def main():
         b_tree, b_db, ok, b_err = fixture_run(R, tmp, "broken")
         if ok and (only is None or "broken" in only):
             broken_extra(R, b_tree, b_db, b_err)
+        r_tree, r_db, ok, _ = fixture_run(R, tmp, "reexports")
+        if ok and (only is None or "reexports" in only):
+            reexports_extra(R, r_tree, r_db)
+        if only is None or "warnings" in only:
+            warnings_checks(R, tmp)
     finally:
         if keep:
             print("kept %s" % tmp, file=sys.stderr)

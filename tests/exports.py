@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Black-box tests of `parseltongue export` for other tools: SCIP, GraphML, neo4j CSV.
+"""Black-box tests of `parseltongue export` for other tools: SCIP, GraphML, neo4j CSV, SVG.
 
 Usage: python3 tests/exports.py path/to/parseltongue [path/to/scip.desc] [--keep]
 
@@ -13,6 +13,9 @@ Each format is read back by a reader that is not ours:
 - neo4j: read with Python's csv module and checked the way
   `neo4j-admin database import` reads it (header types, ID spaces, every
   relationship's ends among the nodes).
+- SVG: drawn by Graphviz's dot (Debian's graphviz) and read back with
+  ElementTree: the boxes and arrows a blast radius and the cycles must
+  show, and no name that escapes its DOT string to add nodes or attributes.
 Names an attacker controls (file names of a cloned repository: quotes,
 angle brackets, newlines, escape sequences, bytes that are not UTF-8) must
 come back as they were, or in the documented quoted form for bytes the
@@ -92,6 +95,27 @@ CALLS_RS = (b"pub fn helper(x: u32) -> u32 { x }\n"
             b"pub fn chain() -> u32 { helper(helper(2)) }\n")
 HOSTILE_CALLS = [("calls.rs", 2, "helper", "helper(1)"), ("calls.rs", 3, "helper", "helper(helper(2))"),
                  ("calls.rs", 3, "helper", "helper(2)")]
+
+
+# blast-radius geom::point::Point::new (--depth 3) drawn: the callers, from the
+# source (point.rs:24, 36; edge.rs:9, 40, 59; measure.rs:83; main.rs:30;
+# circle.rs:17; shape.rs:15), and the calls between them.
+SVG_BLAST = {"geom::point::Point::new", "geom::point::Point::distance", "geom::point::origin",
+             "shapes::edge::chained", "shapes::edge::self_literal", "shapes::measure::literal_area",
+             "app_cli::main", "shapes::edge::self_path", "shapes::shape::circle::Circle::unit",
+             "shapes::shape::Shape::new"}
+SVG_BLAST_EDGES = {
+    ("geom::point::Point::distance", "geom::point::Point::new"), ("geom::point::origin", "geom::point::Point::new"),
+    ("shapes::edge::chained", "geom::point::Point::new"), ("shapes::edge::self_literal", "geom::point::Point::new"),
+    ("shapes::edge::self_literal", "geom::point::Point::distance"),
+    ("shapes::measure::literal_area", "geom::point::Point::new"), ("app_cli::main", "geom::point::Point::new"),
+    ("shapes::edge::self_path", "shapes::edge::chained"),
+    ("shapes::shape::circle::Circle::unit", "geom::point::origin"),
+    ("shapes::shape::Shape::new", "shapes::shape::circle::Circle::unit")}
+# find-cycles: the modules that use each other (cycle_a.rs:1, cycle_b.rs:1) and
+# the functions that call each other (cycle_a.rs:7, cycle_b.rs:7).
+SVG_CYCLES = {"geom::cycle_a", "geom::cycle_b", "geom::cycle_a::ping", "geom::cycle_b::pong"}
+SVG = "{http://www.w3.org/2000/svg}"
 
 
 class Runner:
@@ -412,6 +436,71 @@ def check_neo4j(R, d, doc, tag, root):
     return nodes, col
 
 
+def read_svg(path):
+    """The nodes ({dot id: (text lines, border colour, border width)}) and
+    edges ([(dot id, dot id)]) of an SVG that dot drew."""
+    import xml.etree.ElementTree as ET
+    root = ET.parse(path).getroot()
+    nodes, edges = {}, []
+    for g in root.iter(SVG + "g"):
+        title = g.find(SVG + "title")
+        if g.get("class") == "node":
+            shape = next((e for e in g.iter() if e.tag in (SVG + "path", SVG + "polygon")), None)
+            nodes[title.text] = ([t.text or "" for t in g.iter(SVG + "text")],
+                                 shape.get("stroke") if shape is not None else None,
+                                 shape.get("stroke-width") if shape is not None else None)
+        elif g.get("class") == "edge":
+            edges.append(tuple(title.text.split("->")))
+    return root, nodes, edges
+
+
+def check_svg_ws1(R, db, work):
+    out = os.path.join(work, "blast.svg")
+    rc, _, err = R.run(["export", "--format", "svg", "--query", "blast-radius", "Point::new", "-o", out, "--db", db])
+    if not R.check("svg/blast-export", rc == 0, "exit %s" % rc, [err]):
+        return
+    _, nodes, edges = read_svg(out)
+    path_of = {k: v[0][0] for k, v in nodes.items()}
+    R.check("svg/blast-nodes", set(path_of.values()) == SVG_BLAST, "the boxes drawn",
+            [sorted(set(path_of.values()) ^ SVG_BLAST)])
+    got = {(path_of.get(a), path_of.get(b)) for a, b in edges}
+    R.check("svg/blast-edges", got == SVG_BLAST_EDGES and len(edges) == len(SVG_BLAST_EDGES), "the arrows drawn",
+            [sorted(got ^ SVG_BLAST_EDGES)])
+    target = [v for v in nodes.values() if v[0][0] == "geom::point::Point::new"]
+    R.check("svg/blast-target-marked", target and target[0][1] == "#1d1f23" and float(target[0][2]) >= 3,
+            "the target has a heavy dark border", target)
+    out = os.path.join(work, "cycles.svg")
+    rc, _, err = R.run(["export", "--query", "find-cycles", "-o", out, "--db", db])
+    if not R.check("svg/cycles-export", rc == 0, "exit %s (format from .svg)" % rc, [err]):
+        return
+    _, nodes, edges = read_svg(out)
+    got = {v[0][0] for v in nodes.values()}
+    red = {v[0][0] for v in nodes.values() if v[1] == "#d62728"}
+    R.check("svg/cycles-red", got == SVG_CYCLES and red == SVG_CYCLES and len(edges) == 4,
+            "the cycles' members drawn in red, joined both ways", [sorted(got), sorted(red), edges])
+
+
+def check_hostile_svg(R, work, db):
+    out = os.path.join(work, "hostile.svg")
+    rc, _, err = R.run(["export", "-o", out, "--db", db])
+    if not R.check("hostile/svg-export", rc == 0, "exit %s" % rc, [err]):
+        return
+    try:
+        root, nodes, edges = read_svg(out)
+    except Exception as e:  # noqa: BLE001
+        R.check("hostile/svg-well-formed", False, str(e))
+        return
+    ids = re.compile(r"n[0-9a-f]{16}$")
+    bad = [k for k in nodes if not ids.match(k)] + [e for e in edges if not all(ids.match(x) for x in e)]
+    R.check("hostile/svg-no-injected-nodes", not bad, "nodes or edges that names made", bad)
+    texts = {t for v in nodes.values() for t in v[0]}
+    R.check("hostile/svg-names-as-text", {'x"];evil [label="pwn', "a<b>&c'd `t`,q"} <= texts,
+            "names drawn as written", sorted(texts))
+    links = [a for e in root.iter() for a in e.attrib.values() if "javascript:" in a or a.startswith("http")]
+    R.check("hostile/svg-no-links", not links and "pwn" not in {v[0][0] for v in nodes.values()},
+            "links or labels in the SVG that names added", links)
+
+
 def check_hostile(R, work, desc):
     tree = os.path.join(work, "hostile")
     os.makedirs(tree)
@@ -466,6 +555,7 @@ def check_hostile(R, work, desc):
         got = {git_unquote(one(d, "relative_path")) for d in docs}
         R.check("hostile/scip-paths-round-trip", got == files, "relative paths", [sorted(got), sorted(files)])
         check_calls(R, "hostile/scip-", docs, os.path.realpath(tree), HOSTILE_CALLS)
+    check_hostile_svg(R, work, db)
 
 
 def main():
@@ -493,6 +583,7 @@ def main():
             rc, _, err = R.run(["export", "--format", "neo4j", "-o", ndir, "--db", db])
             if R.check("neo4j/ws1-export", rc == 0, "exit %s" % rc, [err]):
                 check_neo4j(R, ndir, doc, "neo4j/ws1-", tree)
+            check_svg_ws1(R, db, work)
         check_hostile(R, work, desc)
     finally:
         if keep:

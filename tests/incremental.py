@@ -401,13 +401,16 @@ class Tree:
         return "append a syntax error to %s" % rel, (1, 0, 0)
 
     def op_fix_syntax(self):
+        # the whole appended text, not just its name: a later step may have
+        # added a call to broken_N() or written inside the broken block
+        snippet = lambda n: "\npub fn broken_%d(a: u32 -> u32 {\n    let = ;\n" % n
         broken = [(r, n) for r, n in getattr(self, "broken", [])
-                  if os.path.isfile(os.path.join(self.root, r)) and "broken_%d(" % n in self.read(r)]
+                  if os.path.isfile(os.path.join(self.root, r)) and snippet(n) in self.read(r)]
         if not broken:
             return None
         rel, n = self.rng.choice(broken)
         self.broken.remove((rel, n))
-        text = self.read(rel).replace("\npub fn broken_%d(a: u32 -> u32 {\n    let = ;\n" % n, "")
+        text = self.read(rel).replace(snippet(n), "")
         self.write(rel, text)
         return "remove the syntax error from %s" % rel, (1, 0, 0)
 

@@ -436,6 +436,54 @@ def test_stress(work):
     check("stress: clean exit", c.exit_code(30) == 0)
 
 
+def test_no_stale_answers(work):
+    """With the default settings, an answer shows every edit sent before it:
+    add a caller of helper (a new fn: the whole-graph path) or a call in an
+    existing fn (the one-file path), then ask helper's incoming calls at
+    once; the new caller must be there, every time."""
+    # enough code that one update takes longer than a short fixed wait would
+    os.makedirs(work + "/src/bulk", exist_ok=True)
+    with open(work + "/src/bulk.rs", "w") as f:
+        f.write("".join("pub mod m%d;\n" % i for i in range(300)))
+    for i in range(300):
+        with open(work + "/src/bulk/m%d.rs" % i, "w") as f:
+            f.write("pub struct S%d;\nimpl S%d {\n%s}\n" % (i, i, "".join(
+                "    pub fn f%d(&self) -> u32 { crate::helper(%d) }\n" % (k, k) for k in range(20))))
+    with open(work + "/src/lib.rs", "a") as f:
+        f.write("pub mod bulk;\n")
+    c = Client(env={"PARSELTONGUE_LSP_SETTLE_MS": ""})  # the server's default
+    c.request("initialize", init_params([work]))
+    c.notify("initialized", {})
+    wait_ready(c)
+    ulib = uri_of(work + "/src/lib.rs")
+    text = open(work + "/src/lib.rs", encoding="utf-8").read()
+    c.notify("textDocument/didOpen", {"textDocument": {"uri": ulib, "languageId": "rust", "version": 1, "text": text}})
+    items = c.result("textDocument/prepareCallHierarchy", at(ulib, 21, 9))
+    item = items[0] if isinstance(items, list) and items else None
+    check("no stale answers: helper found", item and item["name"] == "helper", items)
+    if not item:
+        return
+    nlines = text.count("\n")
+    stale = []
+    for k in range(20):
+        if k % 2 == 0:  # a new fn calling helper, at the end of the file
+            name = "probe_%d" % k
+            ch = {"range": {"start": pos(nlines, 0), "end": pos(nlines, 0)},
+                  "text": "pub fn %s() -> u32 { helper(%d) }\n" % (name, k)}
+            nlines += 1
+        else:  # a call added inside the fn added just before
+            name = "probe_%d" % (k - 1)
+            ch = {"range": {"start": pos(nlines - 1, 0), "end": pos(nlines, 0)},
+                  "text": "pub fn %s() -> u32 { helper(%d) + helper(%d) }\n" % (name, k - 1, k)}
+        c.notify("textDocument/didChange", {"textDocument": {"uri": ulib, "version": 2 + k}, "contentChanges": [ch]})
+        inc = c.result("callHierarchy/incomingCalls", {"item": item}) or []
+        callers = {x["from"]["name"]: len(x["fromRanges"]) for x in inc}
+        want = 2 if k % 2 else 1
+        if callers.get(name) != want:
+            stale.append((k, name, callers))
+    check("no stale answers: 20 edits, each shown by the next answer", not stale, stale)
+
+
 def test_client_death(work):
     sleeper = subprocess.Popen(["sleep", "60"])
     c = Client(["--clientProcessId", str(sleeper.pid)])
@@ -1071,6 +1119,8 @@ def main():
         shutil.copytree(os.path.join(HERE, "fixtures", "lsp2"), w2)
         shutil.copytree(os.path.join(HERE, "fixtures", "lsp2"), w5)
         shutil.copytree(os.path.join(HERE, "fixtures", "lsp1"), w3)
+        w8 = os.path.join(tmp, "ws8")
+        shutil.copytree(os.path.join(HERE, "fixtures", "lsp1"), w8)
         os.makedirs(w4)
         shutil.copytree(os.path.join(HERE, "fixtures", "lsp1"), os.path.join(w4, "ünï code"))
         for name, fn in (("protocol faults", lambda: test_protocol_faults(w3)),
@@ -1082,6 +1132,7 @@ def main():
                          ("multi-root", lambda: test_multi_root(w3, w2, w5)),
                          ("hostile params", lambda: test_hostile(w3)),
                          ("stress", lambda: test_stress(w3)),
+                         ("no stale answers", lambda: test_no_stale_answers(w8)),
                          ("client death", lambda: test_client_death(w3)),
                          ("build options", lambda: test_build_options(tmp))):
             print("== " + name)

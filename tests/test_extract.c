@@ -367,12 +367,12 @@ static void test_generics_and_ret(void **state)
 			    "T:Visitor+Clone;U:Iterator;V:Display");
 	assert_string_equal(S(it(PT_FUNCTION, "a")->ret_type), "Self");
 	assert_int_equal(it(PT_FUNCTION, "b")->generics, 0);
-	assert_int_equal(it(PT_FUNCTION, "b")->ret_type, 0);
+	assert_string_equal(S(it(PT_FUNCTION, "b")->ret_type), "Iterator<u8>"); /* its items */
 	assert_int_equal(it(PT_FUNCTION, "c")->generics, 0);
 	assert_string_equal(S(it(PT_FUNCTION, "c")->ret_type), "ast::Node");
 	assert_string_equal(S(it(PT_FUNCTION, "d")->ret_type),
 			    "Option<Foo>"); /* element kept, Box unwrapped */
-	assert_int_equal(it(PT_FUNCTION, "e")->ret_type, 0);
+	assert_string_equal(S(it(PT_FUNCTION, "e")->ret_type), "T"); /* read with e's bounds */
 	assert_string_equal(S(it(PT_FUNCTION, "f")->ret_type), "Parser");
 	assert_string_equal(S(it(PT_FUNCTION, "g")->ret_type), "()<u8,u8>");
 	assert_string_equal(S(it(PT_FUNCTION, "h")->generics), "F:Fn");
@@ -992,7 +992,7 @@ static void test_macro_items(void **state)
 	run("impl<T: Clone> S<T> { items! { fn m(&self, t: T) -> T { t.clone() } } }\n"
 	    "trait Tr { decl! { fn req(&self); } }\n");
 	assert_recv(ref(FR_CALL_METHOD, "clone"), RECV_BOUND, "Clone", "");
-	assert_int_equal(it(PT_METHOD, "m")->ret_type, 0); /* a generic param */
+	assert_string_equal(S(it(PT_METHOD, "m")->ret_type), "T"); /* a generic param */
 	assert_int_equal(it(PT_METHOD, "req")->parent, item(PT_TRAIT, "Tr"));
 	assert_int_equal(it(PT_METHOD, "req")->flags, FI_IN_MACRO);
 }

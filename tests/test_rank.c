@@ -260,7 +260,7 @@ static void test_search_exact_first(void **state)
 	assert_int_equal(store_txn_begin(st, false, &txn), 0);
 	query_ids ids = {0};
 	rec_entity e;
-	assert_int_equal(query_search(txn, "ab", 1, &ids), 0);
+	assert_int_equal(query_search(txn, "ab", 1, &ids, NULL), 0);
 	assert_int_equal(ids.n, 1);
 	assert_int_equal(query_entity(txn, ids.v[0], &e), 0);
 	assert_string_equal(e.name, "ab");

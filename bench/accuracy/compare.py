@@ -509,12 +509,18 @@ def score_impls(ours, cs, compiled):
             continue
         seen.add(k)
         p = row(cs.pkg_of(s["file"]))
+        # an answer not yet matched first: a macro invocation that makes one
+        # impl per type (`impls!(u8, u16)`) has one answer per type at the
+        # same site
         match = None
         for i in by_file.get(s["file"], []):
             r = our_list[i]
             if site_ok(r, t) and trait_ok(r, t):
-                match = i
-                break
+                if i not in used:
+                    match = i
+                    break
+                if match is None:
+                    match = i
         if t["kind"] == "derive_extra":
             # `#[derive(Parser)]` also implements Args, CommandFactory..:
             # named nowhere, so not asked of us, but right if we say it

@@ -79,6 +79,12 @@ else
 	echo "FAIL .vsix manifest: nothing to check"
 	failed=$((failed + 1))
 fi
+if [ -f out/test/graph.js ]; then
+	suite "graph view (real binary)" node out/test/graph.js "$BIN"
+else
+	echo "FAIL graph view: not built"
+	failed=$((failed + 1))
+fi
 if [ -f out/test/integration.js ]; then
 	suite "integration (real server)" node out/test/integration.js "$BIN"
 else

@@ -10,6 +10,8 @@ import {
     FeatureState, LanguageClient, LanguageClientOptions, RevealOutputChannelOn, ServerCapabilities, ServerOptions, State,
     StaticFeature,
 } from 'vscode-languageclient/node';
+import { entityTarget, GraphKind, graphTitle, rootFor } from './graph';
+import { showGraph } from './graphView';
 import * as P from './protocol';
 
 const RUST_ANALYZER = 'rust-lang.rust-analyzer';
@@ -264,6 +266,7 @@ async function showBlastRadius(): Promise<void> {
     const r = await request<P.BlastRadiusResult>(P.Methods.blastRadius, P.blastRadiusParams(uri, position, depth));
     if (!r) throw new UserError('no entity at the cursor.');
     await results.show(P.blastRadiusTree(r, await rootUris()));
+    await drawGraph('blast-radius', r.target.uri ?? uri, r.target, depth);
 }
 
 async function showImplementations(): Promise<void> {
@@ -289,6 +292,7 @@ async function findCycles(): Promise<void> {
         return;
     }
     const roots = await rootUris();
+    await drawGraph('find-cycles', vscode.window.activeTextEditor?.document.uri.toString());
     const qp = vscode.window.createQuickPick<Item & { cycle: P.Cycle }>();
     qp.title = `Parseltongue: ${P.cyclesSummary(r)}`;
     qp.placeholder = 'A cycle to walk through';
@@ -303,6 +307,30 @@ async function findCycles(): Promise<void> {
     });
     qp.onDidHide(() => qp.dispose());
     qp.show();
+}
+
+/**
+ * The picture beside the editor (parseltongue.graphView): the page the
+ * binary's `export --format html` writes for the folder holding `uri`. A
+ * picture that cannot be drawn is a warning: the answer is shown anyway.
+ */
+async function drawGraph(kind: GraphKind, uri: string | undefined, target?: P.Entity, depth?: number): Promise<void> {
+    if (!vscode.workspace.getConfiguration('parseltongue').get<boolean>('graphView', true)) return;
+    try {
+        const stats = await request<P.StatsResult>(P.Methods.stats, P.statsParams());
+        const fsPath = uri?.startsWith('file:') ? vscode.Uri.parse(uri).fsPath : stats?.roots[0]?.root ?? '';
+        const root = rootFor(stats, fsPath) ?? stats?.roots[0];
+        if (!root) throw new Error('no indexed folder');
+        const launch = P.serverLaunch(settings(),
+            { workspaceFolders: folderPaths(), env: process.env, bundledServer: P.bundledServer(extensionPath) });
+        const command = P.resolveCommand(launch.command, launch.options.env.PATH);
+        if (!command) throw new Error(`${launch.command}: not found`);
+        const t = target ? entityTarget(root.root, target) : undefined;
+        if (target && !t) throw new Error(`${target.qualifiedName} is outside the indexed folders`);
+        await showGraph(kind, graphTitle(kind, target), command, root.root, root.database, { target: t, depth });
+    } catch (e) {
+        void vscode.window.showWarningMessage(`Parseltongue: the graph could not be drawn: ${errorText(e)}`);
+    }
 }
 
 async function copyContext(): Promise<void> {
