@@ -975,6 +975,18 @@ static bool stale_version(store *st, const char *key, uint64_t want)
 	return files && (!have || v != want);
 }
 
+/* Whether the index holds a graph already (a first run resolves anyway). */
+static bool has_files(store *st)
+{
+	store_txn *txn;
+	uint64_t files = 0;
+	if (store_txn_begin(st, false, &txn) != PT_OK)
+		return false;
+	store_count(txn, TBL_FILES, &files);
+	store_txn_abort(txn);
+	return files > 0;
+}
+
 bool ix_follows_links(store_txn *txn)
 {
 	uint64_t v = 0;
@@ -1058,7 +1070,8 @@ int index_run(store *st, const index_opts *o, index_report *rep)
 		pt_strbuf a = {0}, b = {0};
 		pt_build_encode(o->build, &a);
 		pt_build_encode(&stored, &b);
-		rep->build_changed = a.len != b.len || memcmp(a.buf, b.buf, a.len) != 0;
+		rep->build_changed =
+			has_files(st) && (a.len != b.len || memcmp(a.buf, b.buf, a.len) != 0);
 		reresolve |= rep->build_changed;
 		pt_strbuf_free(&a);
 		pt_strbuf_free(&b);

@@ -28,6 +28,7 @@ typedef struct {
 	store *st;
 	store_txn *txn;
 	PT_VEC(char *) warnings;
+	index_report first; /* the report of the run ws_make_build made */
 } ws;
 
 static void write_file(const char *root, const char *rel, const char *text)
@@ -82,7 +83,7 @@ static void ws_make_build(ws *w, const pt_build *b, ...)
 		write_file(w->root, p, va_arg(ap, const char *));
 	va_end(ap);
 	assert_int_equal(store_open(w->db, STORE_CREATE, &w->st), 0);
-	ws_index_build(w, b);
+	w->first = ws_index_build(w, b);
 }
 
 #define ws_make(w, ...) ws_make_build((w), NULL, __VA_ARGS__)
@@ -290,6 +291,15 @@ static void test_target_dependency(void **state)
 	ws_index_build(&w, &b);
 	assert_answer(&w, "callees", "a::g", "win::w");
 	assert_answer(&w, "callees", "a::h", "a::only_win");
+	ws_free(&w);
+	/* the first run of an index asks a build: nothing is resolved again */
+	ws_make_build(&w, &b, "a/Cargo.toml", m, "a/src/lib.rs", "pub fn g() { win::w(); }\n",
+		      "win/Cargo.toml", PKG("win"), "win/src/lib.rs", "pub fn w() {}\n", NULL);
+	assert_false(w.first.build_changed);
+	assert_false(w.first.reresolved);
+	assert_answer(&w, "callees", "a::g", "win::w");
+	assert_true(ws_index_build(&w, NULL).up_to_date); /* and kept */
+	assert_answer(&w, "callees", "a::g", "win::w");
 	pt_build_free(&b);
 	ws_free(&w);
 }
