@@ -211,6 +211,19 @@ static void assert_rejected(pt_facts *f)
 	pt_strbuf_free(&blob);
 }
 
+/* Every prefix of blob (every step-th length) is refused, g left empty. */
+static void assert_cuts_refused(const char *blob, size_t len, size_t step, pt_facts *g)
+{
+	for (size_t n = 0; n < len; n += step) {
+		/* a private copy of exactly n bytes, so ASan sees any overread */
+		char *copy = malloc(n ? n : 1);
+		memcpy(copy, blob, n);
+		assert_int_equal(pt_facts_decode(copy, n, g), PT_ECORRUPT);
+		assert_empty(g);
+		free(copy);
+	}
+}
+
 static void test_truncated(void **state)
 {
 	(void)state;
@@ -219,14 +232,7 @@ static void test_truncated(void **state)
 	sample(&a);
 	pt_facts_encode(&a, &blob);
 	pt_facts_init(&g);
-	for (size_t n = 0; n < blob.len; n++) {
-		/* a private copy of exactly n bytes, so ASan sees any overread */
-		char *copy = malloc(n ? n : 1);
-		memcpy(copy, blob.buf, n);
-		assert_int_equal(pt_facts_decode(copy, n, &g), PT_ECORRUPT);
-		assert_empty(&g);
-		free(copy);
-	}
+	assert_cuts_refused(blob.buf, blob.len, 1, &g);
 	/* and one byte too many */
 	pt_strbuf_addc(&blob, 0);
 	assert_int_equal(pt_facts_decode(blob.buf, blob.len, &g), PT_ECORRUPT);
@@ -475,13 +481,7 @@ static void test_compressed(void **state)
 	assert_same(&a, &c);
 	assert_int_equal(b.items.n, 302);
 	/* the raw layout is checked as before: every truncation is refused */
-	for (size_t k = 0; k < n; k += 7) {
-		char *copy = malloc(k ? k : 1);
-		memcpy(copy, raw, k);
-		assert_int_equal(pt_facts_decode(copy, k, &c), PT_ECORRUPT);
-		assert_empty(&c);
-		free(copy);
-	}
+	assert_cuts_refused(raw, n, 7, &c);
 	free(raw);
 	pt_facts_free(&a);
 	pt_facts_free(&b);
@@ -539,13 +539,7 @@ static void test_forged_compressed(void **state)
 	forge(&f, blob.buf, blob.len, (uint32_t)blob.len);
 	assert_int_equal(pt_facts_decode(f.buf, f.len, &g), PT_ECORRUPT);
 	/* the stored form cut anywhere, or with a byte more */
-	for (size_t k = 0; k < blob.len; k++) {
-		char *copy = malloc(k ? k : 1);
-		memcpy(copy, blob.buf, k);
-		assert_int_equal(pt_facts_decode(copy, k, &g), PT_ECORRUPT);
-		assert_empty(&g);
-		free(copy);
-	}
+	assert_cuts_refused(blob.buf, blob.len, 1, &g);
 	pt_strbuf_addc(&blob, 0);
 	assert_int_equal(pt_facts_decode(blob.buf, blob.len, &g), PT_ECORRUPT);
 	free(noise);
