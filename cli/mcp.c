@@ -52,7 +52,6 @@ mcp_server *mcp_server_new(const mcp_config *cfg)
 	s->cfg = *cfg;
 	s->last_onboard = -1;
 	s->first_rc = -1;
-	s->second_rc = -1;
 	if (cfg->watch)
 		mcp_fresh_start(s);
 	return s;

@@ -185,85 +185,25 @@ static bool first_index(mcp_server *s, int why, pt_strbuf *err)
 	return rc == PT_OK;
 }
 
-/* The starter: the database, then the first check. The watcher sets
- * the watch meanwhile; a change made before a folder's watch was set may
- * be missed by both, so once the watch is set the watcher checks again
- * (when the first check found nothing to do: else the first call updates
- * the index, and the call after it checks in full). Each touches the
- * server alone, the watcher s->st only once the starter is done and only
- * when the first call will not replace it. */
-static void started(mcp_server *s, int state)
-{
-	pthread_mutex_lock(&s->start_mu);
-	s->start_state = state;
-	pthread_cond_broadcast(&s->start_cv);
-	pthread_mutex_unlock(&s->start_mu);
-}
-
+/* The starter: the database, the watch, then the first check (the watch
+ * is set first, so a change during the check is an event). Touches the
+ * server alone until mcp_fresh_ensure joins it. */
 static void *starter(void *arg)
 {
 	mcp_server *s = arg;
-	int state = 2;
-	if (s->cfg.root && open_db(s) == PT_OK) {
-		s->first_rc = index_check(s->st, s->cfg.root, &s->first);
-		if (s->first_rc == PT_OK && !index_staleness_any(&s->first))
-			state = 1;
-	}
-	started(s, state);
-	return NULL;
-}
-
-static void *watcher(void *arg)
-{
-	mcp_server *s = arg;
+	if (!s->cfg.root)
+		return NULL;
 	s->watch = mcp_watch_new(s->cfg.root);
-	pthread_mutex_lock(&s->start_mu);
-	while (s->start_state == 0)
-		pthread_cond_wait(&s->start_cv, &s->start_mu);
-	int state = s->start_state;
-	pthread_mutex_unlock(&s->start_mu);
-	if (state == 1 && s->watch) {
-		mcp_watch_dirty(s->watch); /* what the second check sees anyway */
-		s->second_rc = index_check(s->st, s->cfg.root, &s->second);
-	}
+	if (open_db(s) == PT_OK)
+		s->first_rc = index_check(s->st, s->cfg.root, &s->first);
 	return NULL;
 }
 
 void mcp_fresh_start(mcp_server *s)
 {
-	if (!s->cfg.root)
-		return;
-	pthread_mutex_init(&s->start_mu, NULL);
-	pthread_cond_init(&s->start_cv, NULL);
 	s->starter_on = pthread_create(&s->starter, NULL, starter, s) == 0;
 	if (!s->starter_on) /* no thread: the same work, now */
 		starter(s);
-	s->watcher_on = pthread_create(&s->watcher, NULL, watcher, s) == 0;
-	if (!s->watcher_on)
-		watcher(s);
-}
-
-/* Join what mcp_fresh_start began: the starter before the first call's
- * check, the watcher (and its check) before any later call. */
-static void join_start(mcp_server *s, bool watcher_too)
-{
-	if (s->starter_on) {
-		pthread_join(s->starter, NULL);
-		s->starter_on = false;
-	}
-	if (watcher_too && s->watcher_on) {
-		pthread_join(s->watcher, NULL);
-		s->watcher_on = false;
-	}
-	if (watcher_too && s->second_rc >= 0) {
-		/* the next check is the watcher's, already made */
-		if (s->first_rc >= 0)
-			index_staleness_free(&s->first);
-		s->first = s->second;
-		s->first_rc = s->second_rc;
-		s->second_rc = -1;
-		s->clean = false;
-	}
 }
 
 /* The full check, and an update when it finds one is needed. */
@@ -321,10 +261,10 @@ static const char *check(mcp_server *s, pt_strbuf *note, double *ms, uint32_t *c
 
 bool mcp_fresh_ensure(mcp_server *s, json_t **info, pt_strbuf *note, pt_strbuf *err)
 {
-	/* the first call takes the starter's check; the watch is not read
-	 * while the watcher may still be setting it */
-	bool first_call = s->starter_on;
-	join_start(s, !first_call);
+	if (s->starter_on) {
+		pthread_join(s->starter, NULL);
+		s->starter_on = false;
+	}
 	if (!s->cfg.root) {
 		pt_strbuf_adds(err, "no workspace: the server was started outside any project "
 				    "(in / or a home folder). Name the workspace in the client's "
@@ -344,7 +284,7 @@ bool mcp_fresh_ensure(mcp_server *s, json_t **info, pt_strbuf *note, pt_strbuf *
 		return false;
 	/* the watch first: what happens during the check is left for the next */
 	uint64_t t0 = pt_now_ns();
-	bool dirty = s->watcher_on || !s->watch || mcp_watch_dirty(s->watch);
+	bool dirty = !s->watch || mcp_watch_dirty(s->watch);
 	double ms = (double)(pt_now_ns() - t0) / 1e6;
 	uint32_t changed = 0;
 	const char *state = "fresh";
@@ -358,10 +298,9 @@ bool mcp_fresh_ensure(mcp_server *s, json_t **info, pt_strbuf *note, pt_strbuf *
 
 void mcp_fresh_close(mcp_server *s)
 {
-	join_start(s, true);
-	if (s->cfg.watch && s->cfg.root) { /* as mcp_fresh_start made them */
-		pthread_mutex_destroy(&s->start_mu);
-		pthread_cond_destroy(&s->start_cv);
+	if (s->starter_on) {
+		pthread_join(s->starter, NULL);
+		s->starter_on = false;
 	}
 	if (s->first_rc >= 0)
 		index_staleness_free(&s->first);

@@ -23,29 +23,22 @@ typedef struct mcp_watch mcp_watch;
 struct mcp_server {
 	mcp_config cfg;
 	mcp_watch *watch;  /* NULL: every call checks in full */
-	pthread_t starter; /* opens the database and makes the first check */
+	pthread_t starter; /* sets up the watch and the first check */
 	bool starter_on;
-	pthread_t watcher; /* meanwhile sets up the watch, then checks again */
-	bool watcher_on;
-	int first_rc;             /* a check made ahead (the starter's, then the */
-	index_staleness first;    /* watcher's): status, findings (first_rc >= 0) */
-	pthread_mutex_t start_mu; /* the starter's result, for the watcher: */
-	pthread_cond_t start_cv;
-	int start_state;        /* 0 running, 1 clean, 2 anything else */
-	int second_rc;          /* the watcher's check (-1: none) */
-	index_staleness second; /* made with the watch set, so nothing is missed */
-	bool clean;             /* the last full check found the index up to date
+	int first_rc;          /* the starter's check: its status, */
+	index_staleness first; /* its findings (valid when first_rc >= 0) */
+	bool clean;            /* the last full check found the index up to date
 	                        and nothing changed since as far as the watch
 	                        saw */
-	store *st;              /* opened at the first tool call; NULL before */
-	dev_t db_dev;           /* data.mdb as opened: a rebuild by onboard makes */
-	ino_t db_ino;           /* a new file, which is then opened again */
-	bool initialized;       /* an initialize was answered */
-	char version[16];       /* the revision it negotiated */
-	pid_t child;            /* a running `onboard`, or 0 */
-	uint64_t child_t0;      /* when it started (pt_now_ns) */
-	int last_onboard;       /* exit status of the last one, -1: none yet */
-	const json_t *call_id;  /* the request being answered (borrowed) */
+	store *st;             /* opened at the first tool call; NULL before */
+	dev_t db_dev;          /* data.mdb as opened: a rebuild by onboard makes */
+	ino_t db_ino;          /* a new file, which is then opened again */
+	bool initialized;      /* an initialize was answered */
+	char version[16];      /* the revision it negotiated */
+	pid_t child;           /* a running `onboard`, or 0 */
+	uint64_t child_t0;     /* when it started (pt_now_ns) */
+	int last_onboard;      /* exit status of the last one, -1: none yet */
+	const json_t *call_id; /* the request being answered (borrowed) */
 };
 
 /* How the current request is served. */
@@ -179,11 +172,8 @@ void mcp_watch_free(mcp_watch *w); /* accepts NULL */
 
 /* ---- freshness (mcp_fresh.c) -------------------------------------------- */
 
-/* With cfg.watch: open the database and check it in one thread, watch
- * the workspace in another, while the client says hello. The first call
- * waits for the check only; the watcher then checks once more (changes
- * made before its watches were set are seen by that check), which the
- * next call takes. */
+/* With cfg.watch: open the database, watch the workspace and check it,
+ * in a thread, while the client says hello (joined by the first call). */
 void mcp_fresh_start(mcp_server *s);
 
 /* Before a tool answers: open the database if it is not, and bring it up
