@@ -597,6 +597,56 @@ static void add_cfg(pt_extractor *x, TSNode args)
 	}
 }
 
+/* `#[cfg_attr(pred, path = "x.rs")]`: one more alternative for the
+ * module's file, kept in path_attr as "\x01pred\x02x.rs" after the
+ * others (facts.h). Text-level: the predicate is everything before the
+ * first comma at the top of the parentheses. */
+static void cfg_attr_path(pt_extractor *x, TSNode args)
+{
+	const char *t = x->src + ts_node_start_byte(args), *e = x->src + ts_node_end_byte(args);
+	if (e - t < 2 || *t != '(' || e - t > 4096)
+		return;
+	const char *p = t + 1, *comma = NULL;
+	for (int depth = 0; p < e - 1 && !comma; p++) {
+		if (*p == '"') {
+			for (p++; p < e - 1 && *p != '"'; p++)
+				p += *p == '\\';
+		} else if (*p == '(' || *p == '[') {
+			depth++;
+		} else if (*p == ')' || *p == ']') {
+			depth--;
+		} else if (*p == ',' && depth == 0) {
+			comma = p;
+		}
+	}
+	if (!comma)
+		return;
+	const char *k = comma + 1;
+	while (k < e && (*k == ' ' || *k == '\n' || *k == '\t' || *k == '\r'))
+		k++;
+	if (e - k < 6 || memcmp(k, "path", 4) != 0)
+		return;
+	const char *q1 = memchr(k, '"', (size_t)(e - k)), *q2 = NULL;
+	if (q1)
+		q2 = memchr(q1 + 1, '"', (size_t)(e - q1 - 1));
+	for (const char *eq = k + 4; q1 && eq < q1; eq++)
+		if (*eq != ' ' && *eq != '=' && *eq != '\t')
+			return;
+	if (!q2 || memchr(t, 0, (size_t)(e - t)) || memchr(t, '\x01', (size_t)(e - t)) ||
+	    memchr(t, '\x02', (size_t)(e - t)))
+		return;
+	x->sig.len = 0;
+	const char *prev = x->pend_path ? pt_strpool_get(&x->out->pool, x->pend_path) : "";
+	if (*prev == '\x01')
+		pt_strbuf_adds(&x->sig, prev);
+	pt_strbuf_addc(&x->sig, '\x01');
+	for (const char *c = t + 1; c < comma; c++)
+		pt_strbuf_addc(&x->sig, (*c == '\n' || *c == '\t' || *c == '\r') ? ' ' : *c);
+	pt_strbuf_addc(&x->sig, '\x02');
+	pt_strbuf_add(&x->sig, q1 + 1, (size_t)(q2 - q1 - 1));
+	x->pend_path = ex_intern_buf(x, &x->sig);
+}
+
 /* What an attribute's name says about how its item is reached: a test
  * harness or a caller outside the Rust code (the linker, the compiler's
  * proc-macro loader). */
@@ -643,6 +693,8 @@ static void on_attribute(pt_extractor *x, TSNode n, size_t d)
 		add_cfg(x, args);
 	else if (text_is(s, len, "path") && !null(value))
 		x->pend_path = parse_path_attr(x, value);
+	else if (text_is(s, len, "cfg_attr") && !null(args))
+		cfg_attr_path(x, args);
 }
 
 /* Attach the pending attributes at depth d to item i. */

@@ -237,33 +237,93 @@ static bool starts_item(const pt_extractor *x, TSNode t)
 	return false;
 }
 
+/* The predicate of a `[cfg(P)]` token tree appended to out (whitespace
+ * collapsed); false when the tree is no cfg attribute. */
+static bool cfg_attr_pred(const pt_extractor *x, TSNode k, pt_strbuf *out)
+{
+	const char *t = x->src + ts_node_start_byte(k), *e = x->src + ts_node_end_byte(k);
+	if (*t != '[')
+		return false;
+	for (t++; t < e && (*t == ' ' || *t == '\n' || *t == '\t' || *t == '\r'); t++)
+		;
+	if (e - t < 4 || memcmp(t, "cfg", 3) != 0)
+		return false;
+	for (t += 3; t < e && (*t == ' ' || *t == '\n' || *t == '\t' || *t == '\r'); t++)
+		;
+	const char *close = e;
+	while (close > t && *close != ')')
+		close--;
+	if (t >= e || *t != '(' || close <= t)
+		return false;
+	bool space = false;
+	for (const char *p = t + 1; p < close; p++) {
+		if (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r') {
+			space = true;
+			continue;
+		}
+		if (space)
+			pt_strbuf_addc(out, ' ');
+		space = false;
+		pt_strbuf_addc(out, *p ? *p : ' ');
+	}
+	return true;
+}
+
 /* cfg_if! { if #[cfg(..)] { items } else if .. { items } else { items } }:
- * every `{..}` group at the top of the token tree. */
-static uint32_t cfg_if_ranges(pt_extractor *x, TSNode tt, TSRange *r)
+ * every `{..}` group at the top of the token tree, and when preds is given
+ * the condition of each (its own predicate and the negation of those
+ * before it, "all(not(a), b)"; 0 for a branch under no condition). */
+static uint32_t cfg_if_ranges(pt_extractor *x, TSNode tt, TSRange *r, uint32_t *preds)
 {
 	TSTreeCursor *c = &x->aux;
 	uint32_t n = 0;
+	pt_strbuf before = {0}, cur = {0}, both = {0};
+	bool have = false;
 	ts_tree_cursor_reset(c, tt);
 	if (!ts_tree_cursor_goto_first_child(c))
 		return 0;
 	while (n < MAX_RANGES && ts_tree_cursor_goto_next_sibling(c)) {
 		TSNode k = ts_tree_cursor_current_node(c);
-		if (ts_node_symbol(k) == x->S.token_tree && x->src[ts_node_start_byte(k)] == '{' &&
-		    inner_range(k, &r[n]))
-			n++;
+		if (ts_node_symbol(k) != x->S.token_tree)
+			continue;
+		if (x->src[ts_node_start_byte(k)] == '[') {
+			cur.len = 0;
+			have = cfg_attr_pred(x, k, &cur);
+			continue;
+		}
+		if (x->src[ts_node_start_byte(k)] != '{' || !inner_range(k, &r[n]))
+			continue;
+		both.len = 0;
+		if (before.len || have)
+			pt_strbuf_printf(&both, "all(%.*s%s%.*s)", (int)before.len,
+					 before.buf ? before.buf : "",
+					 before.len && have ? ", " : "", have ? (int)cur.len : 0,
+					 have && cur.buf ? cur.buf : "");
+		if (preds)
+			preds[n] = both.len ? ex_intern_buf(x, &both) : 0;
+		if (have)
+			pt_strbuf_printf(&before, "%snot(%.*s)", before.len ? ", " : "",
+					 (int)cur.len, cur.buf ? cur.buf : "");
+		have = false;
+		n++;
 	}
+	pt_strbuf_free(&before);
+	pt_strbuf_free(&cur);
+	pt_strbuf_free(&both);
 	return n;
 }
 
 /* The ranges of invocation n (macro path m, token tree tt) that hold
- * items: cfg_if!'s branches, or the whole body when it opens like an item. */
-static uint32_t item_ranges(pt_extractor *x, TSNode m, TSNode tt, TSRange *r)
+ * items: cfg_if!'s branches (with their conditions in preds), or the whole
+ * body when it opens like an item (preds[0] = 0). */
+static uint32_t item_ranges(pt_extractor *x, TSNode m, TSNode tt, TSRange *r, uint32_t *preds)
 {
 	TSNode name = ts_node_symbol(m) == x->S.scoped_ident ? child(m, x->F.name) : m;
 	size_t len = 0;
 	const char *s = null(name) ? "" : ident(x, name, &len);
+	preds[0] = 0;
 	if (text_is(s, len, "cfg_if"))
-		return cfg_if_ranges(x, tt, r);
+		return cfg_if_ranges(x, tt, r, preds);
 	if (text_is(s, len, "macro_rules"))
 		return 0;
 	/* comments are not tokens: `m! { /// doc\n pub fn f() {} }` opens with `pub` */
@@ -273,6 +333,33 @@ static uint32_t item_ranges(pt_extractor *x, TSNode m, TSNode tt, TSRange *r)
 	if (k + 1 >= nc || !starts_item(x, ts_node_child(tt, k)))
 		return 0;
 	return inner_range(tt, r) ? 1 : 0;
+}
+
+/* Items of a re-parsed body at its top (their parent is parent), from
+ * item `from` on, take the condition of the branch that holds them. */
+static void branch_cfgs(pt_extractor *x, size_t from, int32_t parent, const TSRange *r,
+			const uint32_t *preds, uint32_t n)
+{
+	for (size_t i = from; i < x->out->items.n; i++) {
+		fact_item *it = &x->out->items.v[i];
+		if (it->parent != parent)
+			continue;
+		for (uint32_t k = 0; k < n; k++) {
+			if (!preds[k] || it->span.start_byte < r[k].start_byte ||
+			    it->span.start_byte >= r[k].end_byte)
+				continue;
+			if (it->cfg) {
+				x->sig.len = 0;
+				pt_strbuf_printf(&x->sig, "all(%s, %s)",
+						 pt_strpool_get(&x->out->pool, preds[k]),
+						 pt_strpool_get(&x->out->pool, it->cfg));
+				it->cfg = ex_intern_buf(x, &x->sig);
+			} else {
+				it->cfg = preds[k];
+			}
+			break;
+		}
+	}
 }
 
 /* Parse ranges r of the file's own text and walk the items found there as
@@ -567,9 +654,13 @@ static void scan_tokens(pt_extractor *x, size_t i, size_t end, size_t w0)
 static bool item_macro(pt_extractor *x, TSNode n, TSNode m, TSNode tt, size_t d)
 {
 	TSRange r[MAX_RANGES];
-	size_t w0 = x->walked.n;
-	uint32_t skipped = x->skipped, nr = item_ranges(x, m, tt, r);
-	if (nr && reparse(x, r, nr, d + 1) && x->skipped == skipped)
+	uint32_t preds[MAX_RANGES];
+	size_t w0 = x->walked.n, items0 = x->out->items.n;
+	uint32_t skipped = x->skipped, nr = item_ranges(x, m, tt, r, preds);
+	bool whole = nr && reparse(x, r, nr, d + 1) && x->skipped == skipped;
+	if (nr)
+		branch_cfgs(x, items0, x->cx.parent, r, preds, nr);
+	if (whole)
 		return true;
 	scan_macro_impls(x, n, tt, w0);
 	return false;

@@ -75,7 +75,11 @@ typedef struct {
 	uint32_t name;       /* identifier text; for impls "" */
 	uint32_t sig;        /* signature: item text up to its body, whitespace
 	                        runs collapsed to one space, at most 512 bytes */
-	uint32_t path_attr;  /* modules: value of #[path = "..."], else 0 */
+	uint32_t path_attr;  /* modules: value of #[path = "..."], else 0; with
+	                        #[cfg_attr(pred, path = "...")] attributes,
+	                        their alternatives in order, each
+	                        "\x01pred\x02path" (the first whose pred
+	                        holds is the file) */
 	uint32_t impl_self;  /* impls: self type path ("Foo", "ast::Foo", "Self"
 	                        never); for a generic param (`impl<T> Tr for T`)
 	                        the path is "" and FI flags unchanged; Box, Rc

@@ -479,7 +479,7 @@ static int parse_jobs(store *st, const index_opts *o, pt_workspace *ws, joblist 
 	if (jobs->n)
 		run_pool(P, &quiet);
 	if (!ws->crates.n)
-		pt_workspace_crates(o->root, ws);
+		pt_workspace_crates(o->root, ws, o->build);
 	/* room for a job per file: m points into the jobs, which must not move */
 	pt_vec_reserve(jobs, jobs->n + ws->files.n + 1);
 	int rc = mplan_load(st, ws, jobs, &m);
@@ -1052,6 +1052,12 @@ static int update_meta(store_txn *txn, const index_opts *o, index_report *rep, u
 		if (!rc)
 			rc = store_meta_put_u64(txn, META_EDGES, rep->edges);
 	}
+	if (!rc) {
+		pt_strbuf b = {0};
+		pt_build_encode(o->build, &b);
+		rc = store_put(txn, TBL_META, META_BUILD, strlen(META_BUILD), b.buf, b.len);
+		pt_strbuf_free(&b);
+	}
 	char *abs = realpath(o->root, NULL);
 	if (!rc && abs)
 		rc = store_put(txn, TBL_META, META_ROOT, strlen(META_ROOT), abs, strlen(abs) + 1);
@@ -1087,9 +1093,9 @@ static int commit_run(store *st, const index_opts *o, pt_workspace *ws, job *job
 		uint64_t t0 = pt_now_ns();
 		if ((rc = ix_load_sources(txn, &S)))
 			goto fail;
-		if (!ws->crates.n)
-			pt_workspace_crates(o->root, ws);
-		pt_graph_resolve(&g, S.src.v, S.src.n, ws->crates.v, ws->crates.n);
+		pt_workspace_crates(o->root, ws, o->build);
+		pt_crates cs = pt_workspace_crate_set(ws);
+		pt_graph_resolve(&g, S.src.v, S.src.n, &cs);
 		rep->entities = g.ents.n;
 		rep->edges = g.edges.n;
 		rep->unresolved_calls = g.n_unresolved_calls;
@@ -1111,13 +1117,7 @@ fail:
 	store_txn_abort(txn);
 	pt_graph_free(&g);
 	ix_sources_free(&S);
-	for (size_t c = 0; c < ws->crates.n; c++) {
-		free((char *)ws->crates.v[c].name);
-		free((char *)ws->crates.v[c].root);
-		free((char *)ws->crates.v[c].pkg_dir);
-		free((char *)ws->crates.v[c].features);
-	}
-	ws->crates.n = 0;
+	pt_workspace_crates_clear(ws);
 	return rc;
 }
 
@@ -1220,6 +1220,18 @@ static bool stale_version(store *st, const char *key, uint64_t want)
 	return files && (!have || v != want);
 }
 
+/* Whether the index holds a graph already (a first run resolves anyway). */
+static bool has_files(store *st)
+{
+	store_txn *txn;
+	uint64_t files = 0;
+	if (store_txn_begin(st, false, &txn) != PT_OK)
+		return false;
+	store_count(txn, TBL_FILES, &files);
+	store_txn_abort(txn);
+	return files > 0;
+}
+
 bool ix_follows_links(store_txn *txn)
 {
 	uint64_t v = 0;
@@ -1295,6 +1307,23 @@ int index_run(store *st, const index_opts *o, index_report *rep)
 	bool force = o->force || stale_version(st, META_EXTRACT_VERSION, EXTRACT_VERSION);
 	/* a graph resolved by older rules is resolved again from the facts */
 	bool reresolve = stale_version(st, META_RESOLVE_VERSION, RESOLVE_VERSION);
+	/* so is one made for another build (target, cfgs, features) */
+	pt_build stored = {0};
+	index_opts run = *o;
+	index_build_get(st, &stored);
+	if (o->build) {
+		pt_strbuf a = {0}, b = {0};
+		pt_build_encode(o->build, &a);
+		pt_build_encode(&stored, &b);
+		rep->build_changed =
+			has_files(st) && (a.len != b.len || memcmp(a.buf, b.buf, a.len) != 0);
+		reresolve |= rep->build_changed;
+		pt_strbuf_free(&a);
+		pt_strbuf_free(&b);
+	} else {
+		run.build = &stored;
+	}
+	o = &run;
 	int rc = detect(st, &ws, force, &jobs, &gone);
 	if (rc)
 		goto done;
@@ -1330,8 +1359,38 @@ int index_run(store *st, const index_opts *o, index_report *rep)
 	}
 	rc = commit_grow(st, o, &ws, &jobs, &gone, follow, rep);
 done:
+	for (size_t i = 0; i < ws.warnings.n && o->warn; i++)
+		o->warn(o->ctx, ws.warnings.v[i].path, ws.warnings.v[i].what);
 	run_free(&ws, &jobs, &gone);
+	pt_build_free(&stored);
 	rep->seconds = ix_secs(pt_now_ns() - t0);
+	return rc;
+}
+
+int ix_build_from_store(store_txn *txn, pt_build *out)
+{
+	store_val v;
+	memset(out, 0, sizeof *out);
+	int rc = store_get(txn, TBL_META, META_BUILD, strlen(META_BUILD), &v);
+	if (rc == PT_ENOTFOUND)
+		return PT_OK;
+	if (rc)
+		return rc;
+	/* an unreadable value is a build we cannot know: the default */
+	if (pt_build_decode(v.data, v.len, out) != PT_OK)
+		memset(out, 0, sizeof *out);
+	return PT_OK;
+}
+
+int index_build_get(store *st, pt_build *out)
+{
+	store_txn *txn;
+	memset(out, 0, sizeof *out);
+	int rc = store_txn_begin(st, false, &txn);
+	if (rc)
+		return rc;
+	rc = ix_build_from_store(txn, out);
+	store_txn_abort(txn);
 	return rc;
 }
 
@@ -1505,8 +1564,11 @@ int index_update_file(store *st, const char *root, const char *rel_path, const c
 	int rc = store_txn_begin(st, false, &txn);
 	if (rc)
 		return rc;
+	pt_build build = {0};
 	bool follow = ix_follows_links(txn);
 	rc = ix_ws_from_store(txn, &ws);
+	if (!rc)
+		rc = ix_build_from_store(txn, &build);
 	int at = find_ws(&ws, rel_path);
 	job j = {.ws = 0, .text = text, .text_len = len};
 	if (at >= 0) {
@@ -1544,7 +1606,7 @@ int index_update_file(store *st, const char *root, const char *rel_path, const c
 		j.ws = (uint32_t)at;
 		pt_vec_push(&jobs, j);
 	}
-	index_opts o = {.root = root, .jobs = 1};
+	index_opts o = {.root = root, .jobs = 1, .build = &build};
 	pool P = {
 		.root = root, .ws = &ws, .jobs = jobs.v, .n = jobs.n, .max_size = DEFAULT_MAX_FILE};
 	if ((rc = parse_jobs(st, &o, &ws, &jobs, &P, rep)))
@@ -1561,6 +1623,7 @@ int index_update_file(store *st, const char *root, const char *rel_path, const c
 	rc = commit_grow(st, &o, &ws, &jobs, &gone, follow, rep);
 done:
 	run_free(&ws, &jobs, &gone);
+	pt_build_free(&build);
 	rep->seconds = ix_secs(pt_now_ns() - t0);
 	return rc;
 }

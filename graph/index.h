@@ -14,6 +14,7 @@
 #include "../store/store.h"
 #include "resolve.h"
 #include "tree.h"
+#include "workspace.h"
 
 /* File symlinks whose target is outside the workspace folder (a cloned
  * repository must not make the index read the files of the machine it is
@@ -35,6 +36,11 @@ typedef struct {
 	int jobs;               /* parser threads; 0 = number of cores */
 	uint64_t max_file_size; /* bytes; 0 = default (8 MiB) */
 	bool force;             /* re-parse every file */
+	/* The build to describe (target, --cfg, features). NULL: the one the
+	 * index was made for (stored in the meta table; at first the host's,
+	 * default features). A different one re-resolves the graph from the
+	 * cached facts and is stored for the runs after. */
+	const pt_build *build;
 	/* Progress while parsing, called on the calling thread. */
 	void (*progress)(void *ctx, size_t done, size_t total);
 	/* A file skipped (also a symlink left out, a path too long) or
@@ -56,7 +62,8 @@ typedef struct {
 	bool up_to_date; /* nothing changed: only stat was needed */
 	bool reresolved; /* resolved again from cached facts: made by other rules */
 	uint32_t map_grows;
-	bool fast_path; /* index_session_update: one file re-resolved alone */
+	bool fast_path;     /* index_session_update: one file re-resolved alone */
+	bool build_changed; /* the build differs from the stored one: resolved again */
 	double seconds, parse_seconds, resolve_seconds, write_seconds;
 	int root_errno; /* PT_ENOROOT: the errno of reading the workspace folder */
 } index_report;
@@ -65,6 +72,9 @@ typedef struct {
  * code from the store (core/error.h). */
 int index_run(store *st, const index_opts *o, index_report *rep);
 
+/* The build index st describes (the stored one; the default when none
+ * was stored), into *out (caller frees with pt_build_free). */
+int index_build_get(store *st, pt_build *out);
 /* What index_run would find to do, found without doing it: the workspace
  * scan and the stat comparison with the files table, then a hash of each
  * file stat says may have changed, so that a touched file whose content is
@@ -132,6 +142,7 @@ void index_session_free(index_session *s); /* accepts NULL */
 #define META_EXTRACT_VERSION "extract_version"
 #define META_RESOLVE_VERSION "resolve_version"
 #define META_GENERATION      "generation"
+#define META_BUILD           "build"           /* pt_build_encode of the build described */
 #define META_FOLLOW_LINKS    "follow_symlinks" /* 1: file symlinks out of the folder followed */
 
 #endif

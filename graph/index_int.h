@@ -103,6 +103,8 @@ void ix_encode_adj(const pt_graph *g, const half *h, uint32_t from, uint32_t to,
 void ix_ent_record(const pt_graph *g, const pt_entity *e, rec_entity *r);
 /* Moves META_GENERATION on, as every commit does. */
 int ix_bump_generation(store_txn *txn);
+/* The stored build (zeroed: the default, when none was stored). */
+int ix_build_from_store(store_txn *txn, pt_build *out);
 /* What a one-file update knows of rel (see index.c); false: neither on disk
  * nor given, or a symlink out of the folder when follow is false. */
 bool ix_one_file(const char *root, const char *rel, const char *text, size_t len, bool follow,

@@ -70,18 +70,23 @@ static int session_load(index_session *s)
 	if (rc)
 		return rc;
 	s->generation = generation(txn);
+	pt_build build = {0};
 	s->follow = ix_follows_links(txn);
 	rc = ix_load_sources(txn, &s->S);
 	if (!rc)
 		rc = ix_ws_from_store(txn, &s->ws);
+	if (!rc)
+		rc = ix_build_from_store(txn, &build);
 	store_txn_abort(txn);
 	if (rc) {
 		session_unload(s);
 		return rc;
 	}
-	pt_workspace_crates(s->root, &s->ws);
+	pt_workspace_crates(s->root, &s->ws, &build);
+	pt_build_free(&build);
 	pt_graph_init(&s->g);
-	s->R = pt_resolver_new(&s->g, s->S.src.v, s->S.src.n, s->ws.crates.v, s->ws.crates.n);
+	pt_crates cs = pt_workspace_crate_set(&s->ws);
+	s->R = pt_resolver_new(&s->g, s->S.src.v, s->S.src.n, &cs);
 	s->loaded = true;
 	return PT_OK;
 }

@@ -159,6 +159,18 @@ static bool in_cfg_off_module(const resolver *R, uint32_t sc)
 	return false;
 }
 
+/* Only what the code's crate may name: itself and its dependency closure
+ * (a method of a crate it does not depend on is never its callee). */
+static void drop_unreachable(const resolver *R, const ref_ctx *c, idlist *cands)
+{
+	int32_t from = scope_crate(R, c->sc);
+	size_t w = 0;
+	for (size_t i = 0; i < cands->n; i++)
+		if (crate_reaches(R, from, ent_crate(R, cands->v[i])))
+			cands->v[w++] = cands->v[i];
+	cands->n = w;
+}
+
 /* Candidates of one call: those in the default build when some are (a
  * cfg'd-out variant is not what the build calls), and for name-only guesses
  * those of the caller's own crate when some are. */
@@ -166,8 +178,11 @@ static void prefer(resolver *R, const ref_ctx *c, idlist *cands, bool same_crate
 {
 	size_t on = 0, here = 0, w = 0;
 	int32_t crate = R->fi[c->src].crate;
-	for (size_t i = 0; i < cands->n; i++)
-		on += !cfg_off(R, cands->v[i]);
+	drop_unreachable(R, c, cands);
+	bool built[MAX_CANDIDATES] = {0};
+	pt_assert(cands->n <= MAX_CANDIDATES); /* list_add keeps it so */
+	for (size_t i = 0; i < cands->n && i < MAX_CANDIDATES; i++)
+		on += built[i] = rs_built(R, cands->v[i]);
 	/* code in the build does not call what the build leaves out (code
 	 * the build leaves out, itself or in a module it leaves out, may:
 	 * our cfg evaluation does not know a build script's cfgs) */
@@ -175,7 +190,7 @@ static void prefer(resolver *R, const ref_ctx *c, idlist *cands, bool same_crate
 		cands->n = 0;
 	if (on && on < cands->n) {
 		for (size_t i = 0; i < cands->n; i++)
-			if (!cfg_off(R, cands->v[i]))
+			if (built[i])
 				cands->v[w++] = cands->v[i];
 		cands->n = w;
 	}
@@ -317,10 +332,13 @@ static void do_method_call(resolver *R, const ref_ctx *c, const fact_ref *r)
 		 * is marked. */
 		size_t n = 0;
 		idlist g = {0};
+		int32_t from = scope_crate(R, c->sc);
 		for (uint32_t it = mm_first(&R->mm, key_of(K_METHODNAME, 0, name, strlen(name)));
 		     it && n <= MAX_GUESSES; it = mm_next(&R->mm, it)) {
 			uint32_t m = mm_val(&R->mm, it);
-			if ((traits_only && !of_trait(R, m)) || !reachable(R, c, m))
+			/* only a crate the code's crate depends on (or itself) */
+			if (!crate_reaches(R, from, ent_crate(R, m)) ||
+			    (traits_only && !of_trait(R, m)) || !reachable(R, c, m))
 				continue;
 			n++;
 			list_add(&g, m);
@@ -413,6 +431,7 @@ static void do_type_ref(resolver *R, const ref_ctx *c, const fact_ref *r)
 {
 	idlist cands = {0};
 	rs_resolve_path(R, c->sc, fstr(R, c->src, r->path), c->self_ent, &cands, 0);
+	drop_unreachable(R, c, &cands);
 	emit_uses_of(R, c, &cands, r);
 	pt_vec_free(&cands);
 }
@@ -636,11 +655,16 @@ static void emit_file(resolver *R, uint32_t src)
 	emit_uses(R, src);
 }
 
-pt_resolver *pt_resolver_new(pt_graph *g, pt_source *src, size_t n_src, const pt_crate *crates,
-			     size_t n_crates)
+pt_resolver *pt_resolver_new(pt_graph *g, pt_source *src, size_t n_src, const pt_crates *crates)
 {
 	resolver *R = pt_xcalloc(1, sizeof *R);
-	*R = (resolver){.g = g, .src = src, .n_src = n_src, .crates = crates, .n_crates = n_crates};
+	size_t n_crates = crates->n;
+	*R = (resolver){.g = g,
+			.src = src,
+			.n_src = n_src,
+			.crates = crates->v,
+			.n_crates = n_crates,
+			.base_cfg = crates->cfg ? crates->cfg : ""};
 	R->fi = pt_xcalloc(n_src + 1, sizeof *R->fi);
 	R->crate_scope = pt_xmalloc((n_crates + 1) * sizeof *R->crate_scope);
 	for (size_t c = 0; c < n_crates; c++)
@@ -649,6 +673,7 @@ pt_resolver *pt_resolver_new(pt_graph *g, pt_source *src, size_t n_src, const pt
 		mm_add(&R->mm, key_of(K_FILE, 0, src[i].path, strlen(src[i].path)), (uint32_t)i);
 	rs_crate_roots(R);
 	rs_add_orphans(R);
+	rs_crate_links(R);
 	R->caching = true;
 	/* registration first, for every file; then edges, file by file */
 	for (size_t s = 0; s < n_src; s++)
@@ -690,7 +715,8 @@ bool pt_resolver_same_shape(const pt_resolver *R, size_t src, const pt_facts *b)
 		const fact_item *x = &a->items.v[i], *y = &b->items.v[i];
 		if (x->kind != y->kind || x->flags != y->flags || x->parent != y->parent ||
 		    !str_eq(a, x->name, b, y->name) || !str_eq(a, x->path_attr, b, y->path_attr) ||
-		    !str_eq(a, x->impl_self, b, y->impl_self) ||
+		    /* an entity's cfg flag is set when it is made */
+		    !str_eq(a, x->cfg, b, y->cfg) || !str_eq(a, x->impl_self, b, y->impl_self) ||
 		    !str_eq(a, x->impl_trait, b, y->impl_trait) ||
 		    !str_eq(a, x->ret_type, b, y->ret_type) ||
 		    !str_eq(a, x->generics, b, y->generics))
@@ -790,6 +816,10 @@ void pt_resolver_free(pt_resolver *R)
 	}
 	free(R->fi);
 	free(R->crate_scope);
+	free(R->vis);
+	for (size_t i = 0; i < R->deferred.n; i++)
+		free(R->deferred.v[i].qpath);
+	pt_vec_free(&R->deferred);
 	pt_vec_free(&R->scopes);
 	pt_vec_free(&R->uses);
 	pt_vec_free(&R->results);
@@ -804,8 +834,7 @@ void pt_resolver_free(pt_resolver *R)
 	free(R);
 }
 
-void pt_graph_resolve(pt_graph *g, const pt_source *src, size_t n_src, const pt_crate *crates,
-		      size_t n_crates)
+void pt_graph_resolve(pt_graph *g, const pt_source *src, size_t n_src, const pt_crates *crates)
 {
-	pt_resolver_free(pt_resolver_new(g, (pt_source *)src, n_src, crates, n_crates));
+	pt_resolver_free(pt_resolver_new(g, (pt_source *)src, n_src, crates));
 }

@@ -1231,7 +1231,10 @@ static void test_trait_identity(void **state)
 	(void)state;
 	ws w;
 	ws_make(&w, "Cargo.toml", "[workspace]\nmembers = [\"ser\", \"ser_derive\", \"app\"]\n",
-		"ser/Cargo.toml", "[package]\nname = \"ser\"\nversion = \"0.1.0\"\n",
+		"ser/Cargo.toml",
+		"[package]\nname = \"ser\"\nversion = \"0.1.0\"\n[dependencies]\nser_derive = { "
+		"path "
+		"= \"../ser_derive\" }\n",
 		"ser/src/lib.rs",
 		"pub trait Serialize { fn ser(&self); }\npub use ser_derive::*;\n"
 		"pub mod future { pub use core::future::Future; }\n",
@@ -1240,7 +1243,9 @@ static void test_trait_identity(void **state)
 		"ser_derive/src/lib.rs",
 		"#[proc_macro_derive(Serialize)]\npub fn derive_serialize(i: TokenStream) -> "
 		"TokenStream { i }\n",
-		"app/Cargo.toml", "[package]\nname = \"app\"\nversion = \"0.1.0\"\n",
+		"app/Cargo.toml",
+		"[package]\nname = \"app\"\nversion = \"0.1.0\"\n[dependencies]\nser = { path = "
+		"\"../ser\" }\nser_derive = { path = \"../ser_derive\" }\n",
 		"app/src/lib.rs",
 		"use ser_derive::Serialize;\n"
 		"mod lib { pub use core::*; }\n"
@@ -1274,7 +1279,9 @@ static void test_prefix_namespace(void **state)
 		"quote/src/lib.rs",
 		"pub trait ToTokens { fn to_tokens(&self); }\n#[macro_export]\nmacro_rules! quote "
 		"{ () => {} }\n",
-		"app/Cargo.toml", "[package]\nname = \"app\"\nversion = \"0.1.0\"\n",
+		"app/Cargo.toml",
+		"[package]\nname = \"app\"\nversion = \"0.1.0\"\n[dependencies]\nquote = { path = "
+		"\"../quote\" }\n",
 		"app/src/lib.rs",
 		"use quote::quote;\nuse quote::ToTokens;\npub struct X;\nimpl ToTokens for X { fn "
 		"to_tokens(&self) {} }\n",
@@ -1437,6 +1444,18 @@ static void test_session_fast_path(void **state)
 	assert_int_equal(index_session_update(se, "src/a.rs", v4, strlen(v4), &rep), 0);
 	assert_true(rep.fast_path);
 	write_file(w.root, "src/a.rs", v4);
+	assert_same_as_fresh(&w);
+	/* 4: only a #[cfg] changes: the item leaves the build, which the fast
+	 * path (entities and their flags kept) cannot say */
+	const char *v5 = "#[cfg(feature = \"off\")]\npub fn g() -> u32 { 1 }\npub fn k() { g(); "
+			 "}\npub fn added() { g(); k(); }\n";
+	const char *v6 = "#[cfg(not(feature = \"off\"))]\npub fn g() -> u32 { 1 }\npub fn k() { "
+			 "g(); }\npub fn added() { g(); k(); }\n";
+	assert_int_equal(index_session_update(se, "src/a.rs", v5, strlen(v5), &rep), 0);
+	write_file(w.root, "src/a.rs", v5);
+	assert_same_as_fresh(&w);
+	assert_int_equal(index_session_update(se, "src/a.rs", v6, strlen(v6), &rep), 0);
+	write_file(w.root, "src/a.rs", v6);
 	assert_same_as_fresh(&w);
 	/* the answers, from the session's store */
 	assert_int_equal(store_txn_begin(w.st, false, &w.txn), 0);
