@@ -655,6 +655,16 @@ static void emit_file(resolver *R, uint32_t src)
 	emit_uses(R, src);
 }
 
+/* Every entity's crate, read once (see resolver.ent_krate). */
+static void keep_ent_crates(resolver *R)
+{
+	size_t n = R->g->ents.n;
+	R->ent_krate = pt_xmalloc((n + 1) * sizeof *R->ent_krate);
+	for (size_t e = 0; e < n; e++)
+		R->ent_krate[e] = ent_crate(R, (uint32_t)e);
+	R->n_ent_krate = n;
+}
+
 pt_resolver *pt_resolver_new(pt_graph *g, pt_source *src, size_t n_src, const pt_crates *crates)
 {
 	resolver *R = pt_xcalloc(1, sizeof *R);
@@ -675,6 +685,7 @@ pt_resolver *pt_resolver_new(pt_graph *g, pt_source *src, size_t n_src, const pt
 	rs_add_orphans(R);
 	rs_crate_links(R);
 	R->caching = true;
+	keep_ent_crates(R);
 	/* registration first, for every file; then edges, file by file */
 	for (size_t s = 0; s < n_src; s++)
 		if (R->fi[s].reached) {
@@ -817,6 +828,7 @@ void pt_resolver_free(pt_resolver *R)
 	free(R->fi);
 	free(R->crate_scope);
 	free(R->vis);
+	free(R->ent_krate);
 	for (size_t i = 0; i < R->deferred.n; i++)
 		free(R->deferred.v[i].qpath);
 	pt_vec_free(&R->deferred);

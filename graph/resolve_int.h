@@ -225,6 +225,12 @@ struct resolver {
 	PT_VEC(struct deferred_mod) deferred;
 	multimap made_ix;  /* their hashes → index in made */
 	uint32_t emitting; /* the file whose edges are being made (pt_edge.origin) */
+	/* ent_crate of the first n_ent_krate entities, kept once every file's
+	 * entities are made: a guess by method name asks it of every method of
+	 * that name, and the chain it reads (aux, file, scope) misses the cache
+	 * at each step. Owned; entities made later are asked the long way. */
+	int32_t *ent_krate;
+	size_t n_ent_krate;
 };
 typedef struct resolver resolver;
 
@@ -289,6 +295,8 @@ static inline int32_t scope_crate(const resolver *R, uint32_t sc)
 /* The crate entity e is defined in, -1 for placeholders and unknown. */
 static inline int32_t ent_crate(const resolver *R, uint32_t e)
 {
+	if (e < R->n_ent_krate)
+		return R->ent_krate[e];
 	if (R->g->ents.v[e].flags & ENT_EXTERNAL)
 		return -1;
 	return R->scopes.v[R->fi[R->aux.v[e].src].scope].krate;
