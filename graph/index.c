@@ -764,35 +764,41 @@ static int memn_cmp(const void *a, size_t an, const void *b, size_t bn)
 	return c ? c : (an > bn) - (an < bn);
 }
 
+/* The order of store_key_u64's bytes under memcmp: that of the byte-swapped
+ * values (the key's first byte is the value's lowest). Compared as
+ * integers, without writing the keys out: the first write sorts every
+ * entity three times by it. */
 static int cmp_key64(const void *a, const void *b)
 {
-	uint8_t x[8], y[8];
-	store_key_u64(x, *(const uint64_t *)a);
-	store_key_u64(y, *(const uint64_t *)b);
-	return memcmp(x, y, 8);
+	uint64_t x = __builtin_bswap64(*(const uint64_t *)a),
+		 y = __builtin_bswap64(*(const uint64_t *)b);
+	return (x > y) - (x < y);
 }
 
+/* An entity's name (its key length in TBL_NAMES, measured once: the sort
+ * compares each row many times), file and id. */
 typedef struct {
 	const char *name;
 	uint32_t file;
+	uint32_t klen;
 	uint64_t id;
 } name_row;
 
 static int cmp_name_row(const void *a, const void *b)
 {
 	const name_row *x = a, *y = b;
-	int c = memn_cmp(x->name, rec_name_key_len(x->name), y->name, rec_name_key_len(y->name));
+	int c = memn_cmp(x->name, x->klen, y->name, y->klen);
 	return c ? c : cmp_key64(&x->id, &y->id);
 }
 
+/* store_key_u32's order, as cmp_key64's. */
 static int cmp_file_row(const void *a, const void *b)
 {
 	const name_row *x = a, *y = b;
-	uint8_t p[4], q[4];
-	store_key_u32(p, x->file);
-	store_key_u32(q, y->file);
-	int c = memcmp(p, q, 4);
-	return c ? c : cmp_key64(&x->id, &y->id);
+	uint32_t p = __builtin_bswap32(x->file), q = __builtin_bswap32(y->file);
+	if (p != q)
+		return p < q ? -1 : 1;
+	return cmp_key64(&x->id, &y->id);
 }
 
 typedef struct {
@@ -817,9 +823,11 @@ static int write_fresh(store_txn *txn, const pt_graph *g, index_report *rep)
 	size_t n = g->ents.n;
 	id_row *order = sorted_ids(g);
 	name_row *rows = pt_xmalloc((n + 1) * sizeof *rows);
-	for (size_t i = 0; i < n; i++)
-		rows[i] = (name_row){pt_graph_str(g, g->ents.v[i].name), g->ents.v[i].file,
+	for (size_t i = 0; i < n; i++) {
+		const char *nm = pt_graph_str(g, g->ents.v[i].name);
+		rows[i] = (name_row){nm, g->ents.v[i].file, (uint32_t)rec_name_key_len(nm),
 				     g->ents.v[i].id};
+	}
 	pt_strbuf buf = {0};
 	int rc = PT_OK;
 	uint8_t key[8];
@@ -849,8 +857,8 @@ static int write_fresh(store_txn *txn, const pt_graph *g, index_report *rep)
 	qsort(rows, n, sizeof *rows, cmp_name_row);
 	for (size_t i = 0; i < n && !rc; i++)
 		if (*rows[i].name)
-			rc = store_append(txn, TBL_NAMES, rows[i].name,
-					  rec_name_key_len(rows[i].name), &rows[i].id, 8);
+			rc = store_append(txn, TBL_NAMES, rows[i].name, rows[i].klen, &rows[i].id,
+					  8);
 	qsort(rows, n, sizeof *rows, cmp_file_row);
 	for (size_t i = 0; i < n && !rc; i++) {
 		uint8_t fk[4];
