@@ -229,13 +229,19 @@ static bool is_punct(char c)
  * type parser see `>>` as two tokens, joint). Longest first. */
 static size_t glued(const char *s, size_t left)
 {
-	static const char *const ops[] = {"...", "..=", "::", "->", "=>", "==", "!=", "&&", "||",
-					  "+=",  "-=",  "*=", "/=", "%=", "^=", "&=", "|=", ".."};
-	for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
-		size_t m = strlen(ops[k]);
-		if (m <= left && memcmp(s, ops[k], m) == 0)
-			return m;
-	}
+	/* longest first; each with its length, and none a single character
+	 * can start unless it is listed: most punctuation is one byte */
+	static const struct {
+		char op[4];
+		uint8_t n;
+	} ops[] = {{"...", 3}, {"..=", 3}, {"::", 2}, {"->", 2}, {"=>", 2}, {"==", 2},
+		   {"!=", 2},  {"&&", 2},  {"||", 2}, {"+=", 2}, {"-=", 2}, {"*=", 2},
+		   {"/=", 2},  {"%=", 2},  {"^=", 2}, {"&=", 2}, {"|=", 2}, {"..", 2}};
+	if (left < 2 || !strchr(".:-=!&|+*/%^", s[0]))
+		return 1;
+	for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++)
+		if (ops[k].n <= left && memcmp(s, ops[k].op, ops[k].n) == 0)
+			return ops[k].n;
 	return 1;
 }
 
@@ -309,12 +315,6 @@ bool pt_macro_lex(const char *text, size_t len, uint32_t src, uint32_t base, pt_
 		}
 	}
 	return pt_macro_match(out, from);
-}
-
-bool pt_mtok_is(const pt_mtok *t, const char *s)
-{
-	size_t n = strlen(s);
-	return t->len == n && memcmp(t->p, s, n) == 0;
 }
 
 /* ---- definitions ------------------------------------------------------------------- */

@@ -25,6 +25,8 @@
 #ifndef PT_GRAPH_MACRO_H
 #define PT_GRAPH_MACRO_H
 
+#include <string.h>
+
 #include "../core/base.h"
 #include "../core/error.h"
 #include "facts.h"
@@ -72,8 +74,13 @@ bool pt_macro_match(pt_mtoks *out, size_t from);
  * callee's name). */
 bool pt_macro_keyword(const char *p, size_t n);
 
-/* Whether token t's text is s. */
-bool pt_mtok_is(const pt_mtok *t, const char *s);
+/* Whether token t's text is s. Inline: s is nearly always a literal, whose
+ * length the compiler then knows (the expander asks it of every token). */
+static inline bool pt_mtok_is(const pt_mtok *t, const char *s)
+{
+	size_t n = strlen(s);
+	return t->len == n && memcmp(t->p, s, n) == 0;
+}
 
 /* A parsed definition: its rules, over its own copy of the tokens. */
 typedef struct pt_macro_def pt_macro_def;
