@@ -55,6 +55,9 @@ typedef struct {
 	bool reresolved; /* resolved again from cached facts: made by other rules */
 	uint32_t map_grows;
 	bool fast_path; /* index_session_update: one file re-resolved alone */
+	/* index_session_update's fast path: edges its write examined (the
+	 * edited file's new ones and the touched entities' stored ones) */
+	uint64_t edges_read;
 	double seconds, parse_seconds, resolve_seconds, write_seconds;
 	int root_errno; /* PT_ENOROOT: the errno of reading the workspace folder */
 } index_report;

@@ -4,10 +4,13 @@
  * the resolver (pt_resolver) alive. An edit that leaves a file's
  * declarations as they were is parsed, re-resolved for that file alone
  * (pt_resolver_refile) and written as the entities and adjacency values it
- * touched, in one transaction. Anything else, or a commit by someone else
- * (the generation in the meta table moved), falls back to
- * index_update_file and reloads the session at the next edit. Parsing and
- * records are index.c's (index_int.h), so both paths store the same bytes.
+ * touched, in one transaction; each adjacency value is its stored one with
+ * the file's edges replaced, so the write costs what the file and the
+ * entities it touches hold, not what the graph holds. Anything else, or a
+ * commit by someone else (the generation in the meta table moved), falls
+ * back to index_update_file and reloads the session at the next edit.
+ * Parsing and records are index.c's (index_int.h), so both paths store the
+ * same bytes.
  */
 #include "index_int.h"
 
@@ -102,63 +105,155 @@ static int find_source(const sources *S, const char *path)
 	return -1;
 }
 
-/* Edges of the touched entities, both directions, rewritten where they
- * differ from the stored values; their records likewise. */
-static int write_touched(store_txn *txn, const pt_graph *g, pt_touched *t, index_report *rep)
+/* Where the edges of file fid begin in g after pt_resolver_refile: it keeps
+ * the other files' edges and re-emits the file's own at the end
+ * (resolve.h), so they are found from the end, in proportion to the file. */
+static size_t file_edges_from(const pt_graph *g, uint32_t fid)
 {
-	uint8_t *mark = pt_xcalloc(g->ents.n + 1, 1);
-	for (size_t i = 0; i < t->n; i++)
-		mark[t->v[i]] = 1;
-	PT_VEC(half) out = {0}, in = {0};
-	for (size_t i = 0; i < g->edges.n; i++) {
-		const pt_edge *e = &g->edges.v[i];
-		if (mark[e->src]) {
-			half h = {e->src, g->ents.v[e->dst].id, *e, false};
-			pt_vec_push(&out, h);
+	size_t from = g->edges.n;
+	while (from > 0 && g->edges.v[from - 1].file == fid)
+		from--;
+#ifdef PT_DEBUG
+	for (size_t i = 0; i < from; i++)
+		pt_assert(g->edges.v[i].file != fid);
+#endif
+	return from;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Whether stored edge s comes before new half h in the stored order
+ * (ix_cmp_half). They never share a file (s is another file's edge, h is
+ * fid's), so kind, far end and file decide. */
+static bool stored_first(const rec_edge *s, const half *h)
+{
+	if (s->kind != h->e.kind)
+		return s->kind < h->e.kind;
+	if (s->other != h->other)
+		return s->other < h->other;
+	return s->file < h->e.file;
+}
+
+static void add_half(const pt_graph *g, const half *h, pt_strbuf *out)
+{
+	const pt_edge *e = &h->e;
+	rec_edge r = {g->ents.v[h->in ? e->src : e->dst].id,
+		      e->file,
+		      e->kind,
+		      e->flags,
+		      e->site.start_line,
+		      e->site.start_col,
+		      e->site.end_line,
+		      e->site.end_col};
+	uint8_t b[REC_EDGE_SIZE];
+	rec_edge_encode(&r, b);
+	pt_strbuf_add(out, b, sizeof b);
+}
+
+/* The new adjacency of one entity in one direction: its stored value
+ * (the graph before the edit) without the edges written in file fid,
+ * merged with fid's new ones h[0..n) (sorted), in the stored order. */
+static void merge_adj(const pt_graph *g, const store_val *old, uint32_t fid, const half *h,
+		      size_t n, pt_strbuf *out)
+{
+	const uint8_t *p = old ? old->data : NULL;
+	size_t m = old ? old->len / REC_EDGE_SIZE : 0, i = 0, k = 0;
+	out->len = 0;
+	while (i < m || k < n) {
+		rec_edge s;
+		if (i < m) {
+			rec_edge_decode(p + i * REC_EDGE_SIZE, &s);
+			if (s.file == fid) {
+				i++;
+				continue;
+			}
 		}
-		if (mark[e->dst]) {
-			half h = {e->dst, g->ents.v[e->src].id, *e, true};
-			pt_vec_push(&in, h);
+		if (i < m && (k == n || stored_first(&s, &h[k]))) {
+			pt_strbuf_add(out, p + i * REC_EDGE_SIZE, REC_EDGE_SIZE);
+			i++;
+		} else {
+			add_half(g, &h[k++], out);
 		}
 	}
-	if (out.n)
-		qsort(out.v, out.n, sizeof *out.v, ix_cmp_half);
-	if (in.n)
-		qsort(in.v, in.n, sizeof *in.v, ix_cmp_half);
+}
+
+/* File fid's new edges as halves of one direction, sorted as stored. */
+static half *file_halves(const pt_graph *g, size_t from, bool in)
+{
+	size_t n = g->edges.n - from;
+	half *h = pt_xmalloc((n ? n : 1) * sizeof *h);
+	for (size_t i = 0; i < n; i++) {
+		const pt_edge *e = &g->edges.v[from + i];
+		uint32_t end = in ? e->dst : e->src, far = in ? e->src : e->dst;
+		h[i] = (half){end, g->ents.v[far].id, *e, in};
+	}
+	qsort(h, n, sizeof *h, ix_cmp_half);
+	return h;
+}
+
+/* Entity e's adjacency in one direction rewritten when it differs from
+ * the stored value; *at walks h (sorted by entity) past e's halves. */
+static int write_adj(store_txn *txn, const pt_graph *g, uint32_t fid, uint32_t e, bool in,
+		     const half *h, size_t nh, size_t *at, pt_strbuf *buf, index_report *rep)
+{
+	uint8_t key[8];
+	store_val v;
+	store_key_u64(key, g->ents.v[e].id);
+	while (*at < nh && h[*at].ent < e)
+		(*at)++;
+	size_t from = *at;
+	while (*at < nh && h[*at].ent == e)
+		(*at)++;
+	store_table tbl = in ? TBL_IN : TBL_OUT;
+	int got = store_get(txn, tbl, key, 8, &v);
+	if (got != PT_OK && got != PT_ENOTFOUND)
+		return got;
+	if (got == PT_OK && v.len % REC_EDGE_SIZE)
+		return PT_ECORRUPT;
+	merge_adj(g, got == PT_OK ? &v : NULL, fid, h + from, *at - from, buf);
+	rep->edges_read += (got == PT_OK ? v.len / REC_EDGE_SIZE : 0) + (*at - from);
+	bool same = got == PT_OK ? (v.len == buf->len && memcmp(v.data, buf->buf, buf->len) == 0)
+				 : buf->len == 0;
+	if (same)
+		return PT_OK;
+	rep->adj_written++;
+	return buf->len ? store_put(txn, tbl, key, 8, buf->buf, buf->len)
+			: store_del(txn, tbl, key, 8, NULL, 0);
+}
+
+/* The touched entities' records and adjacency, rewritten where they differ
+ * from the stored values. Only file fid's edges changed (a same-shape
+ * refile), so each adjacency is its stored value with fid's old edges
+ * replaced by the new ones: the cost follows the touched entities and the
+ * file's edges, never the size of the graph. */
+static int write_touched(store_txn *txn, const pt_graph *g, uint32_t fid, pt_touched *t,
+			 index_report *rep)
+{
+	if (t->n)
+		qsort(t->v, t->n, sizeof *t->v, cmp_u32);
+	size_t from = file_edges_from(g, fid), nh = g->edges.n - from;
+	rep->edges_read += nh;
+	half *out = file_halves(g, from, false), *in = file_halves(g, from, true);
 	pt_strbuf buf = {0};
 	int rc = PT_OK;
 	size_t oi = 0, ii = 0;
-	for (uint32_t e = 0; e < g->ents.n && !rc; e++) {
-		if (!mark[e])
-			continue;
-		uint8_t key[8];
-		store_val v;
-		store_key_u64(key, g->ents.v[e].id);
-		for (int dir = 0; dir < 2 && !rc; dir++) {
-			size_t *at = dir ? &ii : &oi, from = *at;
-			const half *h = dir ? in.v : out.v;
-			size_t n = dir ? in.n : out.n;
-			while (*at < n && h[*at].ent == e)
-				(*at)++;
-			ix_encode_adj(g, h, (uint32_t)from, (uint32_t)*at, &buf);
-			store_table tbl = dir ? TBL_IN : TBL_OUT;
-			int got = store_get(txn, tbl, key, 8, &v);
-			if (got != PT_OK && got != PT_ENOTFOUND) {
-				rc = got;
-				break;
-			}
-			bool same = got == PT_OK ? (v.len == buf.len &&
-						    memcmp(v.data, buf.buf, buf.len) == 0)
-						 : buf.len == 0;
-			if (same)
-				continue;
-			rc = buf.len ? store_put(txn, tbl, key, 8, buf.buf, buf.len)
-				     : store_del(txn, tbl, key, 8, NULL, 0);
-			rep->adj_written++;
-		}
+	for (size_t i = 0; i < t->n && !rc; i++) {
+		uint32_t e = t->v[i];
+		if (i && e == t->v[i - 1])
+			continue; /* touched lists repeat */
+		rc = write_adj(txn, g, fid, e, false, out, nh, &oi, &buf, rep);
+		if (!rc)
+			rc = write_adj(txn, g, fid, e, true, in, nh, &ii, &buf, rep);
 		if (rc)
 			break;
+		uint8_t key[8];
+		store_val v;
 		rec_entity r;
+		store_key_u64(key, g->ents.v[e].id);
 		ix_ent_record(g, &g->ents.v[e], &r);
 		rec_entity_encode(&r, &buf);
 		int got = store_get(txn, TBL_ENTS, key, 8, &v);
@@ -169,9 +264,8 @@ static int write_touched(store_txn *txn, const pt_graph *g, pt_touched *t, index
 		rep->ents_written++;
 	}
 	pt_strbuf_free(&buf);
-	pt_vec_free(&out);
-	pt_vec_free(&in);
-	free(mark);
+	free(out);
+	free(in);
 	return rc;
 }
 
@@ -199,7 +293,7 @@ static bool session_parse(index_session *s, const char *rel, const char *text, s
 	return !j->rec.skip;
 }
 
-static int session_commit(index_session *s, const char *rel, job *j, pt_touched *t,
+static int session_commit(index_session *s, const char *rel, uint32_t fid, job *j, pt_touched *t,
 			  index_report *rep)
 {
 	for (;;) {
@@ -215,7 +309,7 @@ static int session_commit(index_session *s, const char *rel, job *j, pt_touched 
 		store_meta_get_u64(txn, META_NEXT_FILE_ID, &next_id);
 		rc = ix_put_file(txn, rel, j, &next_id);
 		if (!rc)
-			rc = write_touched(txn, &s->g, t, rep);
+			rc = write_touched(txn, &s->g, fid, t, rep);
 		if (!rc)
 			rc = store_meta_put_u64(txn, META_EDGES, s->g.edges.n);
 		if (!rc)
@@ -285,7 +379,7 @@ static int session_fast(index_session *s, const char *rel, const char *text, siz
 	rep->changed = 1;
 	rep->parsed = 1;
 	rep->fast_path = true;
-	rc = session_commit(s, rel, &j, &touched, rep);
+	rc = session_commit(s, rel, s->S.src.v[at].id, &j, &touched, rep);
 	rep->entities = s->g.ents.n;
 	rep->edges = s->g.edges.n;
 	pt_vec_free(&touched);

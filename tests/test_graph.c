@@ -1204,6 +1204,122 @@ static void assert_same_as_fresh(ws *w)
 	store_remove(db);
 }
 
+/* An edit of a small file beside a big one: the write finds the edges to
+ * replace from the edited file and the entities it touches, never from a
+ * pass over every edge; and calls into the big file interleave with its
+ * own in the adjacency of the callee, as a fresh index orders them. */
+static void test_session_edges_by_file(void **state)
+{
+	(void)state;
+	ws w;
+	pt_strbuf big = {0};
+	/* S implements Tr in both files: S's adjacency holds two IMPL edges
+	 * to Tr that only their files tell apart */
+	pt_strbuf_adds(&big, "pub struct S<T>(T);\npub trait Tr {}\nimpl Tr for S<u8> {}\n");
+	pt_strbuf_adds(&big, "impl Tr for S<u32> {}\npub fn f0() {}\n");
+	for (int i = 1; i < 300; i++)
+		pt_strbuf_printf(&big, "pub fn f%d() { f0(); f%d(); crate::a::g(); }\n", i, i - 1);
+	const char *lib = "mod a;\nmod b;\nmod z;\n";
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs", lib, "src/a.rs",
+		"pub fn g() {}\npub fn k() { crate::b::f0(); }\nimpl crate::b::Tr for "
+		"crate::b::S<u16> {}\n",
+		"src/b.rs", big.buf, "src/z.rs", "impl crate::b::Tr for crate::b::S<i8> {}\n",
+		NULL);
+	store_txn_abort(w.txn);
+	w.txn = NULL;
+	index_session *se = index_session_new(w.st, w.root);
+	index_report rep;
+	const char *v[] = {
+		/* the call into b moves, spans shift, g gains calls */
+		"\npub fn g() { crate::b::f7(); crate::b::f0(); }\npub fn k() {}\n"
+		"impl crate::b::Tr for crate::b::S<u16> {}\n",
+		"pub fn g() {}\npub fn k() { crate::b::f0(); crate::b::f0(); g(); }\n"
+		"impl crate::b::Tr for crate::b::S<u16> {}\n",
+		"pub fn g() { k(); }\npub fn k() {}\n\n\nimpl crate::b::Tr for crate::b::S<u16> "
+		"{}\n",
+		"pub fn g() { crate::b::f299(); crate::b::f1(); }\npub fn k() { g(); "
+		"crate::b::f0(); }\n"
+		"   impl crate::b::Tr for crate::b::S<u16> {}\n",
+	};
+	for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+		assert_int_equal(index_session_update(se, "src/a.rs", v[i], strlen(v[i]), &rep), 0);
+		assert_true(rep.fast_path);
+		assert_true(rep.edges > 1200);
+		/* g's incoming calls from b (299 of them) are read once, f0's
+		 * 299 too; not the 1,200 edges of the graph */
+		assert_true(rep.edges_read > 0);
+		assert_true(rep.edges_read < 3 * 300);
+		write_file(w.root, "src/a.rs", v[i]);
+		assert_same_as_fresh(&w);
+	}
+	/* the same from a file whose id is above b's (a's is below) */
+	const char *z = "\n\nimpl crate::b::Tr for crate::b::S<i8> {}\n";
+	assert_int_equal(index_session_update(se, "src/z.rs", z, strlen(z), &rep), 0);
+	assert_true(rep.fast_path);
+	write_file(w.root, "src/z.rs", z);
+	assert_same_as_fresh(&w);
+	index_session_free(se);
+	pt_strbuf_free(&big);
+	ws_free(&w);
+}
+
+/* A random file text for test_session_random: the same declarations
+ * (functions f0..f4, one impl of the shared trait) every time, bodies with
+ * random calls into every file, and random blank lines that move spans. */
+static void session_random_text(pt_strbuf *b, int file, uint64_t *st)
+{
+	b->len = 0;
+	for (int f = 0; f < 5; f++) {
+		*st ^= *st << 13, *st ^= *st >> 7, *st ^= *st << 17;
+		for (uint64_t k = *st % 3; k > 0; k--)
+			pt_strbuf_adds(b, "\n");
+		pt_strbuf_printf(b, "pub fn f%d() {", f);
+		for (uint64_t c = (*st >> 8) % 4; c > 0; c--) {
+			*st ^= *st << 13, *st ^= *st >> 7, *st ^= *st << 17;
+			pt_strbuf_printf(b, " crate::m%d::f%d();", (int)(*st % 4),
+					 (int)((*st >> 4) % 5));
+		}
+		pt_strbuf_adds(b, " }\n");
+	}
+	pt_strbuf_printf(b, "impl crate::Tr for crate::S<[u8; %d]> {}\n", file);
+}
+
+/* Random same-shape edits of four files through one session, each
+ * compared with a fresh index: every adjacency merge (stored edges of the
+ * other files, new ones of the edited file, IMPL edges of one type to one
+ * trait told apart by their file) must give the bytes a full index writes. */
+static void test_session_random(void **state)
+{
+	(void)state;
+	ws w;
+	uint64_t st = 0x853c49e6748fea9bu;
+	pt_strbuf t[4] = {{0}};
+	for (int i = 0; i < 4; i++)
+		session_random_text(&t[i], i, &st);
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"mod m0;\nmod m1;\nmod m2;\nmod m3;\npub struct S<T>(T);\npub trait Tr {}\n",
+		"src/m0.rs", t[0].buf, "src/m1.rs", t[1].buf, "src/m2.rs", t[2].buf, "src/m3.rs",
+		t[3].buf, NULL);
+	store_txn_abort(w.txn);
+	w.txn = NULL;
+	index_session *se = index_session_new(w.st, w.root);
+	index_report rep;
+	for (int step = 0; step < 24; step++) {
+		int f = (int)((st >> 3) % 4);
+		char rel[32];
+		snprintf(rel, sizeof rel, "src/m%d.rs", f);
+		session_random_text(&t[f], f, &st);
+		assert_int_equal(index_session_update(se, rel, t[f].buf, t[f].len, &rep), 0);
+		assert_true(rep.fast_path);
+		write_file(w.root, rel, t[f].buf);
+		assert_same_as_fresh(&w);
+	}
+	index_session_free(se);
+	for (int i = 0; i < 4; i++)
+		pt_strbuf_free(&t[i]);
+	ws_free(&w);
+}
+
 static void test_session_fast_path(void **state)
 {
 	(void)state;
@@ -1527,6 +1643,8 @@ int main(void)
 		cmocka_unit_test(test_incremental_reresolves),
 		cmocka_unit_test(test_loose_folder),
 		cmocka_unit_test(test_session_fast_path),
+		cmocka_unit_test(test_session_edges_by_file),
+		cmocka_unit_test(test_session_random),
 		cmocka_unit_test(test_macro_made_methods),
 		cmocka_unit_test(test_macro_body_calls),
 		cmocka_unit_test(test_assoc_type_paths),
