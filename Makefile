@@ -49,7 +49,7 @@ CFLAGS  += $(OPT) -std=gnu11 -Wall -Wextra $(if $(WERROR),-Werror) -pthread $(SA
 LDFLAGS += -pthread $(SANFLAGS)
 # No libbsd: glibc 2.36 has reallocarray, and bounded copies use snprintf
 # with a truncation check, so libbsd would add a dependency for nothing.
-LDLIBS  += -ltree-sitter -ljansson -llmdb -lxxhash -lm
+LDLIBS  += -ltree-sitter -ljansson -llmdb -lxxhash -lzstd -lm
 # protobuf-c: the SCIP export's encoding (only the binary links it).
 CLI_LIBS = -lprotobuf-c
 
@@ -70,12 +70,12 @@ T       ?=
 UNIT_BIN = $(if $(T),$(filter %/test_$(T),$(TEST_BIN)),$(TEST_BIN))
 
 .SECONDARY:
-.PHONY: all deps grammar run test check unit-test blackbox-test viewer-test docs-images client-test emacs-starts vsix install uninstall bench bench-accuracy fuzz reliability reliability-quick tsan-test analyze format format-check clean
+.PHONY: all deps grammar run test check unit-test blackbox-test differential-test viewer-test docs-images client-test emacs-starts vsix install uninstall bench bench-accuracy fuzz reliability reliability-quick tsan-test analyze format format-check clean
 all: $(BUILD)/parseltongue
 
 # --- dependencies -----------------------------------------------------------
 DEB_PKGS = libtree-sitter-dev libjansson-dev liblmdb-dev libcmocka-dev \
-           libxxhash-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler \
+           libxxhash-dev libzstd-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler \
            python3-networkx rust-src neovim emacs-nox elpa-eglot librust-regex-syntax-dev \
            graphviz chromium fonts-dejavu-core
 # Tools that may come from elsewhere (a nodejs that ships its own npm
@@ -209,6 +209,7 @@ blackbox-test: $(BUILD)/parseltongue $(SCIP_DESC)
 	@python3 tests/blackbox.py $(BUILD)/parseltongue
 	@python3 tests/incremental.py $(BUILD)/parseltongue
 	@python3 tests/lsp_blackbox.py $(BUILD)/parseltongue
+	@python3 tests/lsp_differential.py $(BUILD)/parseltongue
 	@python3 tests/exports.py $(BUILD)/parseltongue $(SCIP_DESC)
 	@python3 tests/diff.py $(BUILD)/parseltongue
 	@python3 tests/security.py $(BUILD)/parseltongue
@@ -281,7 +282,15 @@ bench-accuracy: $(BUILD)/parseltongue
 	@bash bench/accuracy/run.sh $(BUILD)/parseltongue
 
 test: deps
-	@$(MAKE) --no-print-directory all unit-test blackbox-test viewer-test client-test reliability-quick
+	@$(MAKE) --no-print-directory all unit-test blackbox-test differential-test viewer-test client-test reliability-quick
+
+# The server driven by random editor sessions on a real crate (regex-syntax
+# from the Debian registry), its graph compared with a fresh index after
+# every step (tests/lsp_differential.py; make check runs it on tests/fixtures/ws1).
+DIFF_CRATE ?= $(firstword $(wildcard /usr/share/cargo/registry/regex-syntax-0.6*))
+differential-test: $(BUILD)/parseltongue
+	@test -n "$(DIFF_CRATE)" || { echo "differential-test: needs librust-regex-syntax-dev"; exit 1; }
+	@python3 tests/lsp_differential.py $(BUILD)/parseltongue --steps 20 --tree $(DIFF_CRATE)
 
 # The tests where threads meet (the store's MVCC, the server's reader,
 # dispatcher, indexer and watcher threads), under ThreadSanitizer.

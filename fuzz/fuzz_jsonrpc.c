@@ -131,6 +131,15 @@ static void check_output(void)
 		FUZZ_CHECK(json_object_get(m, "id") || json_object_get(m, "method"));
 		json_decref(m);
 	}
+	if (rc != JRPC_EOF) {
+		/* show what the server wrote, then fail */
+		fprintf(stderr, "jrpc_read of the server's output: %d\n", rc);
+		char buf[4096];
+		ssize_t n = pread(out_fd, buf, sizeof buf, 0);
+		if (n > 0)
+			fwrite(buf, 1, (size_t)n, stderr);
+		fputc('\n', stderr);
+	}
 	FUZZ_CHECK(rc == JRPC_EOF);
 	FUZZ_CHECK(lseek(out_fd, 0, SEEK_CUR) == end);
 	jrpc_reader_free(rd);

@@ -10,16 +10,31 @@
  *   fields  FIELD_SIZE bytes each
  *   pool    pool_len bytes: starts and ends with NUL
  *
+ * What the store keeps is that layout compressed with zstd when it is at
+ * least ZMIN bytes (fixed-size records are mostly zero bytes: about a
+ * quarter of the size, and facts were half the database's pages):
+ *
+ *   "PTZ1"  raw_len (u32)  one zstd frame whose content is raw_len bytes
+ *
+ * Smaller blobs are stored as they are; decode takes either.
+ *
  * The blob comes from the store, which may hold anything after a crash or
  * a version skew, so decode trusts nothing: the total length must match the
  * counts exactly, and every index, offset, kind and flag is checked before
- * the facts are handed out.
+ * the facts are handed out; a compressed blob must say its raw length, be
+ * within RAW_MAX, and decompress to exactly that.
  */
 #include "facts.h"
 
 #include <stdlib.h>
+#include <zstd.h>
 
 #define MAGIC       "PTF2"
+#define ZMAGIC      "PTZ1"
+#define ZHEADER     8
+#define ZMIN        256
+#define ZLEVEL      3
+#define RAW_MAX     (256u << 20)
 #define HEADER_SIZE 32
 #define SPAN_SIZE   24
 #define ITEM_SIZE   (12 + 2 * SPAN_SIZE + 32)
@@ -117,7 +132,7 @@ static void put_field(uint8_t *p, const fact_field *fl)
 	put32(p + 8, fl->type);
 }
 
-void pt_facts_encode(const pt_facts *f, pt_strbuf *out)
+static void encode_raw(const pt_facts *f, pt_strbuf *out)
 {
 	static const char empty[1] = "";
 	const char *pool = f->pool.b.buf ? f->pool.b.buf : empty;
@@ -151,6 +166,24 @@ void pt_facts_encode(const pt_facts *f, pt_strbuf *out)
 		pt_strbuf_add(out, rec, FIELD_SIZE);
 	}
 	pt_strbuf_add(out, pool, pool_len);
+}
+
+void pt_facts_encode(const pt_facts *f, pt_strbuf *out)
+{
+	pt_strbuf raw = {0};
+	encode_raw(f, &raw);
+	size_t bound = ZSTD_compressBound(raw.len);
+	char *z = raw.len >= ZMIN && raw.len <= RAW_MAX ? pt_xmalloc(ZHEADER + bound) : NULL;
+	size_t zn = z ? ZSTD_compress(z + ZHEADER, bound, raw.buf, raw.len, ZLEVEL) : 0;
+	if (z && !ZSTD_isError(zn) && ZHEADER + zn < raw.len) {
+		memcpy(z, ZMAGIC, 4);
+		put32((uint8_t *)z + 4, (uint32_t)raw.len);
+		pt_strbuf_add(out, z, ZHEADER + zn);
+	} else {
+		pt_strbuf_add(out, raw.buf, raw.len);
+	}
+	free(z);
+	pt_strbuf_free(&raw);
 }
 
 /* ---- decode --------------------------------------------------------------- */
@@ -264,7 +297,7 @@ static void reset(pt_facts *f)
 		(V).n = (N);                                                                       \
 	} while (0)
 
-int pt_facts_decode(const void *data, size_t len, pt_facts *f)
+static int decode_raw(const void *data, size_t len, pt_facts *f)
 {
 	const uint8_t *p = data;
 	uint32_t hv[7];
@@ -298,4 +331,21 @@ int pt_facts_decode(const void *data, size_t len, pt_facts *f)
 fail:
 	reset(f);
 	return PT_ECORRUPT;
+}
+
+int pt_facts_decode(const void *data, size_t len, pt_facts *f)
+{
+	const uint8_t *p = data;
+	if (!data || len < ZHEADER || memcmp(p, ZMAGIC, 4) != 0)
+		return decode_raw(data, len, f);
+	reset(f);
+	uint32_t raw_len = get32(p + 4);
+	unsigned long long said = ZSTD_getFrameContentSize(p + ZHEADER, len - ZHEADER);
+	if (raw_len < HEADER_SIZE || raw_len > RAW_MAX || said != raw_len)
+		return PT_ECORRUPT;
+	void *raw = pt_xmalloc(raw_len);
+	size_t n = ZSTD_decompress(raw, raw_len, p + ZHEADER, len - ZHEADER);
+	int rc = !ZSTD_isError(n) && n == raw_len ? decode_raw(raw, raw_len, f) : PT_ECORRUPT;
+	free(raw);
+	return rc;
 }

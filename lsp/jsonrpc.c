@@ -445,7 +445,13 @@ int jrpc_reply_error(jrpc_writer *self, const json_t *id, int code, const char *
 	json_t *m = json_object();
 	json_object_set_new(m, "jsonrpc", json_string("2.0"));
 	json_object_set_new(m, "id", id_copy(id));
-	json_object_set_new(m, "error", json_pack("{s:i,s:s}", "code", code, "message", message));
+	/* the message may quote the client's bytes (a parse error's text):
+	 * spelled out as text, it is always a JSON string */
+	pt_strbuf text = {0};
+	pt_esc_term(&text, message ? message : "");
+	json_object_set_new(m, "error",
+			    json_pack("{s:i,s:s}", "code", code, "message", pt_strbuf_cstr(&text)));
+	pt_strbuf_free(&text);
 	return jrpc_send(self, m);
 }
 

@@ -44,11 +44,19 @@ void lsp_log(lsp_server *s, int level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	/* a message may quote what a client or a file holds (or be cut inside
+	 * a character): bytes that are not UTF-8 and control characters are
+	 * spelled out, so the log is text and every client's JSON reader
+	 * takes it (a lone \udcHH escape is refused by jansson, Emacs') */
+	pt_strbuf text = {0};
+	pt_esc_term(&text, msg);
+	const char *t = pt_strbuf_cstr(&text);
 	if (level <= stderr_level)
-		fprintf(stderr, "parseltongue: %s\n", msg);
+		fprintf(stderr, "parseltongue: %s\n", t);
 	if (s && s->out && level <= LSP_LOG_INFO)
 		jrpc_notify(s->out, "window/logMessage",
-			    json_pack("{s:i,s:o}", "type", level, "message", pt_json_bytes(msg)));
+			    json_pack("{s:i,s:s}", "type", level, "message", t));
+	pt_strbuf_free(&text);
 }
 
 /* ---- the reader thread ---------------------------------------------------- */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <cmocka.h>
+#include <zstd.h>
 
 #include "test_main.h"
 
@@ -210,6 +211,19 @@ static void assert_rejected(pt_facts *f)
 	pt_strbuf_free(&blob);
 }
 
+/* Every prefix of blob (every step-th length) is refused, g left empty. */
+static void assert_cuts_refused(const char *blob, size_t len, size_t step, pt_facts *g)
+{
+	for (size_t n = 0; n < len; n += step) {
+		/* a private copy of exactly n bytes, so ASan sees any overread */
+		char *copy = malloc(n ? n : 1);
+		memcpy(copy, blob, n);
+		assert_int_equal(pt_facts_decode(copy, n, g), PT_ECORRUPT);
+		assert_empty(g);
+		free(copy);
+	}
+}
+
 static void test_truncated(void **state)
 {
 	(void)state;
@@ -218,14 +232,7 @@ static void test_truncated(void **state)
 	sample(&a);
 	pt_facts_encode(&a, &blob);
 	pt_facts_init(&g);
-	for (size_t n = 0; n < blob.len; n++) {
-		/* a private copy of exactly n bytes, so ASan sees any overread */
-		char *copy = malloc(n ? n : 1);
-		memcpy(copy, blob.buf, n);
-		assert_int_equal(pt_facts_decode(copy, n, &g), PT_ECORRUPT);
-		assert_empty(&g);
-		free(copy);
-	}
+	assert_cuts_refused(blob.buf, blob.len, 1, &g);
 	/* and one byte too many */
 	pt_strbuf_addc(&blob, 0);
 	assert_int_equal(pt_facts_decode(blob.buf, blob.len, &g), PT_ECORRUPT);
@@ -425,6 +432,124 @@ static void test_garbage(void **state)
 	pt_strbuf_free(&blob);
 }
 
+/* ---- the compressed form ("PTZ1" raw_len zstd-frame) --------------------- */
+
+static uint32_t le32(const char *p)
+{
+	const uint8_t *u = (const uint8_t *)p;
+	return u[0] | (uint32_t)u[1] << 8 | (uint32_t)u[2] << 16 | (uint32_t)u[3] << 24;
+}
+
+/* The sample with n more methods: the size of a real file's facts. */
+static void big_sample(pt_facts *f, int n)
+{
+	sample(f);
+	for (int i = 0; i < n; i++) {
+		fact_item it = f->items.v[1];
+		it.span = span(10 + (uint32_t)i, 30 + (uint32_t)i, 1 + (uint32_t)i);
+		pt_vec_push(&f->items, it);
+	}
+}
+
+/* The layout a compressed blob holds, decompressed here with zstd itself. */
+static char *inflate(const pt_strbuf *blob, size_t *n)
+{
+	assert_true(blob->len > 8);
+	assert_memory_equal(blob->buf, "PTZ1", 4);
+	*n = le32(blob->buf + 4);
+	char *raw = malloc(*n);
+	assert_int_equal(ZSTD_decompress(raw, *n, blob->buf + 8, blob->len - 8), *n);
+	return raw;
+}
+
+static void test_compressed(void **state)
+{
+	(void)state;
+	pt_facts a, b, c;
+	pt_strbuf blob = {0};
+	big_sample(&a, 300);
+	pt_facts_encode(&a, &blob);
+	size_t n;
+	char *raw = inflate(&blob, &n);
+	assert_memory_equal(raw, "PTF2", 4);
+	assert_true(blob.len * 4 < n); /* fixed-size records compress well */
+	pt_facts_init(&b);
+	pt_facts_init(&c);
+	assert_int_equal(pt_facts_decode(blob.buf, blob.len, &b), 0);
+	assert_int_equal(pt_facts_decode(raw, n, &c), 0); /* the raw form is still read */
+	assert_same(&a, &b);
+	assert_same(&a, &c);
+	assert_int_equal(b.items.n, 302);
+	/* the raw layout is checked as before: every truncation is refused */
+	assert_cuts_refused(raw, n, 7, &c);
+	free(raw);
+	pt_facts_free(&a);
+	pt_facts_free(&b);
+	pt_facts_free(&c);
+	pt_strbuf_free(&blob);
+
+	/* a value too small to gain is kept as it is */
+	pt_facts_init(&a);
+	pt_facts_encode(&a, &blob);
+	assert_memory_equal(blob.buf, "PTF2", 4);
+	pt_facts_free(&a);
+	pt_strbuf_free(&blob);
+}
+
+/* Compress bytes as the store's form, saying raw_len for their length. */
+static void forge(pt_strbuf *out, const void *raw, size_t n, uint32_t said)
+{
+	size_t bound = ZSTD_compressBound(n);
+	char *z = malloc(8 + bound);
+	size_t zn = ZSTD_compress(z + 8, bound, raw, n, 1);
+	assert_false(ZSTD_isError(zn));
+	memcpy(z, "PTZ1", 4);
+	for (int i = 0; i < 4; i++)
+		z[4 + i] = (char)(said >> (8 * i));
+	out->len = 0;
+	pt_strbuf_add(out, z, 8 + zn);
+	free(z);
+}
+
+static void test_forged_compressed(void **state)
+{
+	(void)state;
+	pt_facts a, g;
+	pt_strbuf blob = {0}, f = {0};
+	big_sample(&a, 50);
+	pt_facts_encode(&a, &blob);
+	size_t n;
+	char *raw = inflate(&blob, &n);
+	pt_facts_init(&g);
+	forge(&f, raw, n, (uint32_t)n);
+	assert_int_equal(pt_facts_decode(f.buf, f.len, &g), 0);
+	/* a raw length that is not the frame's */
+	uint32_t wrong[] = {(uint32_t)n - 1, (uint32_t)n + 1, 0, 31, UINT32_MAX};
+	for (size_t i = 0; i < sizeof wrong / sizeof *wrong; i++) {
+		forge(&f, raw, n, wrong[i]);
+		assert_int_equal(pt_facts_decode(f.buf, f.len, &g), PT_ECORRUPT);
+		assert_empty(&g);
+	}
+	/* a frame of the right size whose content is no facts */
+	char *noise = malloc(n);
+	memset(noise, 0x5a, n);
+	forge(&f, noise, n, (uint32_t)n);
+	assert_int_equal(pt_facts_decode(f.buf, f.len, &g), PT_ECORRUPT);
+	/* a compressed blob inside a compressed blob */
+	forge(&f, blob.buf, blob.len, (uint32_t)blob.len);
+	assert_int_equal(pt_facts_decode(f.buf, f.len, &g), PT_ECORRUPT);
+	/* the stored form cut anywhere, or with a byte more */
+	assert_cuts_refused(blob.buf, blob.len, 1, &g);
+	pt_strbuf_addc(&blob, 0);
+	assert_int_equal(pt_facts_decode(blob.buf, blob.len, &g), PT_ECORRUPT);
+	free(noise);
+	free(raw);
+	pt_facts_free(&a);
+	pt_facts_free(&g);
+	pt_strbuf_free(&blob);
+	pt_strbuf_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -432,6 +557,7 @@ int main(void)
 		cmocka_unit_test(test_empty),       cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_bad_offsets), cmocka_unit_test(test_bad_indexes),
 		cmocka_unit_test(test_bad_kinds),   cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_compressed),  cmocka_unit_test(test_forged_compressed),
 	};
 	return pt_run_tests(tests, NULL, NULL);
 }
