@@ -365,6 +365,7 @@ lsp_doctext *lsp_doctext_edit(const lsp_doctext *self, const lsp_change *c, lsp_
 typedef struct {
 	char *path;
 	lsp_doctext *text;
+	size_t len;     /* the text's bytes, as counted in the budget */
 	struct stat sb; /* the file as stat saw it just before it was read */
 	uint64_t used;  /* when last returned (a counter): the least recent goes first */
 	bool trusted;   /* its mtime was two seconds old when it was read */
@@ -388,10 +389,11 @@ lsp_filecache *lsp_filecache_new(size_t max_bytes)
 static void cached_drop(lsp_filecache *c, size_t i)
 {
 	cached_file *f = &c->v.v[i];
-	c->bytes -= f->text->lines.len;
+	c->bytes -= f->len;
 	free(f->path);
 	lsp_doctext_unref(f->text);
-	c->v.v[i] = c->v.v[--c->v.n];
+	memmove(f, f + 1, (c->v.n - i - 1) * sizeof *f);
+	c->v.n--;
 }
 
 void lsp_filecache_free(lsp_filecache *self)
@@ -428,7 +430,11 @@ static void cached_put(lsp_filecache *c, const char *path, lsp_doctext *t, const
 				old = i;
 		cached_drop(c, old);
 	}
-	cached_file f = {pt_xstrdup(path), lsp_doctext_ref(t), *sb, ++c->clock,
+	cached_file f = {pt_xstrdup(path),
+			 lsp_doctext_ref(t),
+			 n,
+			 *sb,
+			 ++c->clock,
 			 sb->st_mtim.tv_sec + 2 <= now.tv_sec};
 	pt_vec_push(&c->v, f);
 	c->bytes += n;
