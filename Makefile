@@ -208,6 +208,7 @@ check: all
 blackbox-test: $(BUILD)/parseltongue $(SCIP_DESC)
 	@python3 tests/blackbox.py $(BUILD)/parseltongue
 	@python3 tests/incremental.py $(BUILD)/parseltongue
+	@python3 tests/incremental.py $(BUILD)/parseltongue --tree tests/fixtures/macros --steps 30
 	@python3 tests/lsp_blackbox.py $(BUILD)/parseltongue
 	@python3 tests/lsp_differential.py $(BUILD)/parseltongue
 	@python3 tests/exports.py $(BUILD)/parseltongue $(SCIP_DESC)

@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "../graph/query.h"
+#include "../graph/workspace.h"
 #include "../store/store.h"
 
 /* Exit codes of every command (README: "Exit codes"). */
@@ -31,6 +32,10 @@ typedef struct {
 	size_t warnings; /* onboard: warnings shown (--warnings N|all; SIZE_MAX: all) */
 	uint32_t depth, tokens;
 	int jobs;
+	/* onboard: the build to describe (--target, --cfg, --features,
+	 * --all-features, --no-default-features); build_set when any was given */
+	pt_build build;
+	bool build_set;
 	int links; /* onboard: INDEX_LINKS_* (--follow-symlinks, --no-follow-symlinks) */
 	const char *args[8];
 	int nargs;
@@ -85,6 +90,10 @@ int cli_run_query(store_txn *txn, qkind k, uint64_t id, const cli_opts *o, query
 /* An entity as JSON (the README's result object); for_id names the
  * target it answers for (0: none). NULL if id is unknown. */
 json_t *cli_entity_json(store_txn *txn, uint64_t id, uint64_t for_id);
+/* The self type an impl's name writes ("impl Named for Vec<Point>" →
+ * "Vec<Point>", "impl Foo<T>" → "Foo<T>"): what an impl of a type outside
+ * the workspace is for. Points into name. */
+const char *cli_impl_self_text(const char *name);
 
 /* Output of names a repository chose (cli/query.c): cli_term gives s
  * with what a terminal acts on spelled out (core/escape.h), in one of four

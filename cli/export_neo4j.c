@@ -20,7 +20,7 @@ static const char *const labels[PT_KIND_MAX] = {
 	[PT_METHOD] = "Method", [PT_STRUCT] = "Struct",        [PT_ENUM] = "Enum",
 	[PT_UNION] = "Union",   [PT_TRAIT] = "Trait",          [PT_IMPL] = "Impl",
 	[PT_CONST] = "Const",   [PT_TYPE_ALIAS] = "TypeAlias", [PT_STATIC] = "Static",
-	[PT_MACRO] = "Macro",
+	[PT_MACRO] = "Macro",   [PT_VARIANT] = "Variant",
 };
 
 static const char *label_of(uint8_t kind)

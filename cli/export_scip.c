@@ -325,13 +325,17 @@ static void add_definitions(scip_ctx *c, occ_vec *v)
 		if (query_entity(c->txn, c->g->ents.v[i], &e) != PT_OK || e.kind == PT_CRATE ||
 		    e.file == PT_NO_FILE || !symbol_str(c, e.id, e.kind))
 			continue;
+		/* a name a macro's template writes lies outside the item (which
+		 * is the invocation): no enclosing range then */
+		bool inside = (e.nsl > e.sl || (e.nsl == e.sl && e.nsc >= e.sc)) &&
+			      (e.nel < e.el || (e.nel == e.el && e.nec <= e.ec));
 		occ o = {.file = e.file,
 			 .r = {e.nsl, e.nsc, e.nel, e.nec},
 			 .enc = {e.sl, e.sc, e.el, e.ec},
 			 .target = e.id,
 			 .role = ROLE_DEFINITION,
 			 .kind = e.kind,
-			 .has_enc = true};
+			 .has_enc = inside};
 		pt_vec_push(v, o);
 	}
 }
@@ -418,6 +422,7 @@ static Scip__SymbolInformation__Kind kind_of(scip_ctx *c, const rec_entity *e)
 	case PT_CONST: return SCIP__SYMBOL_INFORMATION__KIND__Constant;
 	case PT_STATIC: return SCIP__SYMBOL_INFORMATION__KIND__StaticVariable;
 	case PT_MACRO: return SCIP__SYMBOL_INFORMATION__KIND__Macro;
+	case PT_VARIANT: return SCIP__SYMBOL_INFORMATION__KIND__EnumMember;
 	default: return SCIP__SYMBOL_INFORMATION__KIND__UnspecifiedKind;
 	}
 }

@@ -37,7 +37,7 @@ int cmd_facts(const cli_opts *o)
 	int rc = pt_extractor_text(ex, text.buf ? text.buf : "", text.len, &fa);
 	pt_extractor_free(ex);
 	json_t *items = json_array(), *uses = json_array(), *refs = json_array(),
-	       *fields = json_array();
+	       *fields = json_array(), *macros = json_array();
 #define S(off) pt_strpool_get(&fa.pool, (off))
 	for (size_t i = 0; i < fa.items.n; i++) {
 		const fact_item *it = &fa.items.v[i];
@@ -75,10 +75,18 @@ int cmd_facts(const cli_opts *o)
 				      json_pack("{s:i,s:s,s:s}", "owner", (json_int_t)fl->owner,
 						"name", S(fl->name), "type", S(fl->type)));
 	}
-#undef S
-	json_t *top = json_pack("{s:i,s:i,s:i,s:o,s:o,s:o,s:o}", "status", rc, "errors",
+	for (size_t i = 0; i < fa.macros.n; i++) {
+		const fact_macro *m = &fa.macros.v[i];
+		json_array_append_new(macros,
+				      json_pack("{s:s,s:i,s:o,s:s}", "name", S(m->name), "flags",
+						(json_int_t)m->flags, "span", span_json(m->span),
+						"invokes", S(m->invokes)));
+	}
+	json_t *top = json_pack("{s:i,s:i,s:i,s:o,s:o,s:o,s:o,s:o,s:s}", "status", rc, "errors",
 				(json_int_t)fa.n_errors, "lines", (json_int_t)fa.n_lines, "items",
-				items, "uses", uses, "refs", refs, "fields", fields);
+				items, "uses", uses, "refs", refs, "fields", fields, "macros",
+				macros, "invoked", S(fa.invoked));
+#undef S
 	json_dumpf(top, stdout, JSON_INDENT(1));
 	putchar('\n');
 	json_decref(top);

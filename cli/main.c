@@ -39,49 +39,53 @@ void cli_err(const char *fmt, ...)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: parseltongue <command> [options]\n"
-		   "\n"
-		   "commands:\n"
-		   "  onboard [DIR]                 index DIR (default .); later runs re-index "
-		   "only what changed\n"
-		   "  query KIND [TARGET]           ask the graph; KIND is one of:\n"
-		   "        what-implements TRAIT   impls and derives of a trait (or the traits a "
-		   "type implements)\n"
-		   "        callers FN | callees FN call sites in and out\n"
-		   "        references ITEM         every call and use of an item\n"
-		   "        blast-radius ITEM       what is affected if ITEM changes (--depth N, "
-		   "default 3)\n"
-		   "        find-cycles             dependency cycles (--level module|function)\n"
-		   "        generate-context ITEM   compact text for an LLM (--tokens N, default "
-		   "2000)\n"
-		   "        where-defined ITEM | search QUERY | entities-in-file FILE\n"
-		   "  check [DIR] [--rules FILE]    architecture rules: module cycles, forbidden\n"
-		   "                                dependencies, unused public items (--json)\n"
-		   "  diff BASE [HEAD]              what a change does: entities added, removed,\n"
-		   "                                changed; impact; tests (git revisions or "
-		   "folders;\n"
-		   "                                --json, --markdown)\n"
-		   "  storage status|verify|compact|clean|snapshot FILE|restore FILE\n"
-		   "  export --format FORMAT [-o OUT] [--query KIND TARGET | --query find-cycles "
-		   "| --level module|crate]\n"
-		   "        FORMAT: json, dot, mermaid, scip, graphml, html, svg (or from OUT's "
-		   "extension);\n"
-		   "        neo4j writes CSV files into the directory OUT; html and svg draw the "
-		   "graph\n"
-		   "        (up to 1000 entities and 1500 edges unless --full)\n"
-		   "  --stdio                       run the language server on stdin/stdout\n"
-		   "  mcp [DIR]                     run the MCP server for AI agents on "
-		   "stdin/stdout (also --mcp)\n"
-		   "\n"
-		   "TARGET: a name (parse_group), a path suffix (ParserI::parse_group) or "
-		   "FILE:LINE[:COL]\n"
-		   "options: --db DIR (or PARSELTONGUE_DB), --json, --limit N, --jobs N, --quiet\n"
-		   "onboard: --full (parse everything again), --follow-symlinks (also index\n"
-		   "  files that symlinks lead to outside DIR; remembered, --no-follow-symlinks "
-		   "undoes),\n"
-		   "  --warnings N|all (how many warnings to show, default 20)\n"
-		   "database: <workspace>/.cache/parseltongue/ unless --db or PARSELTONGUE_DB says "
-		   "otherwise\n");
+	fprintf(f,
+		"usage: parseltongue <command> [options]\n"
+		"\n"
+		"commands:\n"
+		"  onboard [DIR]                 index DIR (default .); later runs re-index "
+		"only what changed\n"
+		"  query KIND [TARGET]           ask the graph; KIND is one of:\n"
+		"        what-implements TRAIT   impls and derives of a trait (or the traits a "
+		"type implements)\n"
+		"        callers FN | callees FN call sites in and out\n"
+		"        references ITEM         every call and use of an item\n"
+		"        blast-radius ITEM       what is affected if ITEM changes (--depth N, "
+		"default 3)\n"
+		"        find-cycles             dependency cycles (--level module|function)\n"
+		"        generate-context ITEM   compact text for an LLM (--tokens N, default "
+		"2000)\n"
+		"        where-defined ITEM | search QUERY | entities-in-file FILE\n"
+		"  check [DIR] [--rules FILE]    architecture rules: module cycles, forbidden\n"
+		"                                dependencies, unused public items (--json)\n"
+		"  diff BASE [HEAD]              what a change does: entities added, removed,\n"
+		"                                changed; impact; tests (git revisions or "
+		"folders;\n"
+		"                                --json, --markdown)\n"
+		"  storage status|verify|compact|clean|snapshot FILE|restore FILE\n"
+		"  export --format FORMAT [-o OUT] [--query KIND TARGET | --query find-cycles "
+		"| --level module|crate]\n"
+		"        FORMAT: json, dot, mermaid, scip, graphml, html, svg (or from OUT's "
+		"extension);\n"
+		"        neo4j writes CSV files into the directory OUT; html and svg draw the "
+		"graph\n"
+		"        (up to 1000 entities and 1500 edges unless --full)\n"
+		"  --stdio                       run the language server on stdin/stdout\n"
+		"  mcp [DIR]                     run the MCP server for AI agents on "
+		"stdin/stdout (also --mcp)\n"
+		"\n"
+		"TARGET: a name (parse_group), a path suffix (ParserI::parse_group) or "
+		"FILE:LINE[:COL]\n"
+		"options: --db DIR (or PARSELTONGUE_DB), --json, --limit N, --jobs N, --quiet\n"
+		"onboard: --full (parse everything again), --follow-symlinks (also index\n"
+		"  files that symlinks lead to outside DIR; remembered, --no-follow-symlinks "
+		"undoes),\n"
+		"  --warnings N|all (how many warnings to show, default 20)\n"
+		"build (onboard; kept for later runs until given again): --target TRIPLE,\n"
+		"  --cfg NAME[=\"VALUE\"], --features F[,F..] (F or PACKAGE/F), --all-features,\n"
+		"  --no-default-features, --host (the host's target, default features again)\n"
+		"database: <workspace>/.cache/parseltongue/ unless --db or PARSELTONGUE_DB says "
+		"otherwise\n");
 }
 
 /* ---- options ------------------------------------------------------------ */
@@ -116,6 +120,12 @@ static int parse_opts(int argc, char **argv, cli_opts *o)
 		{"n", required_argument, 0, 'n'},
 		{"help", no_argument, 0, 'h'},
 		{"output", required_argument, 0, 'o'},
+		{"target", required_argument, 0, 'T'},
+		{"cfg", required_argument, 0, 'C'},
+		{"features", required_argument, 0, 'E'},
+		{"all-features", no_argument, 0, 'A'},
+		{"no-default-features", no_argument, 0, 'U'},
+		{"host", no_argument, 0, 'H'},
 		{"follow-symlinks", no_argument, 0, 'S'},
 		{"no-follow-symlinks", no_argument, 0, 's'},
 		{"rules", required_argument, 0, 'r'},
@@ -170,6 +180,25 @@ static int parse_opts(int argc, char **argv, cli_opts *o)
 				return -1;
 			o->n = (size_t)v;
 			break;
+		case 'T':
+			free(o->build.target);
+			o->build.target = pt_xstrdup(optarg);
+			o->build_set = true;
+			break;
+		case 'C':
+			if (pt_build_add_cfg(&o->build, optarg) != PT_OK) {
+				cli_err("--cfg takes NAME or NAME=\"VALUE\", not '%s'", optarg);
+				return -1;
+			}
+			o->build_set = true;
+			break;
+		case 'E':
+			pt_build_add_features(&o->build, optarg);
+			o->build_set = true;
+			break;
+		case 'A': o->build.all_features = o->build_set = true; break;
+		case 'U': o->build.no_default_features = o->build_set = true; break;
+		case 'H': o->build_set = true; break;
 		case 'W':
 			if (strcmp(optarg, "all") == 0) {
 				o->warnings = SIZE_MAX;
@@ -339,6 +368,7 @@ int cli_onboard(const cli_opts *o)
 			 .links = o->links,
 			 .jobs = o->jobs,
 			 .force = o->full,
+			 .build = o->build_set ? &o->build : NULL,
 			 .progress = on_progress,
 			 .warn = on_warn,
 			 .ctx = &ps};
@@ -386,7 +416,10 @@ int cli_onboard(const cli_opts *o)
 				rep.syntax_error_files, rep.entities, rep.edges, rep.seconds,
 				rep.parse_seconds, rep.resolve_seconds, rep.write_seconds,
 				rep.manifests);
-		if (rep.reresolved)
+		if (rep.build_changed)
+			fprintf(stderr, "(the graph was resolved again for the build asked: "
+					"target, cfg or features changed; later runs keep it)\n");
+		else if (rep.reresolved)
 			fprintf(stderr, "(the graph was resolved again: the index was made by "
 					"another version's rules)\n");
 		fprintf(stderr, "database: %s\n", dir);
@@ -503,12 +536,22 @@ int main(int argc, char **argv)
 	bool mcp = strcmp(cmd, "mcp") == 0 || strcmp(cmd, "--mcp") == 0;
 	if (parse_opts(argc - 1, argv + 1, &o) != 0) {
 		fprintf(stderr, "run `parseltongue --help` for the commands and options\n");
+		pt_build_free(&o.build);
+		return EXIT_USAGE;
+	}
+	if (o.build_set && (mcp || strcmp(cmd, "onboard") != 0)) {
+		cli_err("--target, --cfg, --features, --all-features, --no-default-features and "
+			"--host choose what `onboard` indexes; queries read that index");
+		pt_build_free(&o.build);
 		return EXIT_USAGE;
 	}
 	if (mcp)
 		return mcp_main(&o);
-	if (strcmp(cmd, "onboard") == 0)
-		return cli_onboard(&o);
+	if (strcmp(cmd, "onboard") == 0) {
+		int rc = cli_onboard(&o);
+		pt_build_free(&o.build);
+		return rc;
+	}
 	if (strcmp(cmd, "check") == 0)
 		return cmd_check(&o);
 	if (strcmp(cmd, "diff") == 0)

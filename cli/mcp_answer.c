@@ -319,7 +319,7 @@ static json_t *impl_item(store_txn *txn, const query_results *r, const query_ite
 	if (query_entity(txn, it->id, &impl) != PT_OK ||
 	    query_entity(txn, it->other, &trait) != PT_OK)
 		return NULL;
-	const char *type = impl.kind != PT_IMPL ? impl.qpath : "";
+	const char *type = impl.kind != PT_IMPL ? impl.qpath : cli_impl_self_text(impl.name);
 	const char *file = query_file_path(txn, s->file);
 	json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:i,s:i,s:s}", "kind",
 			      it->derive ? "derive" : "impl", "type", type, "trait", trait.qpath,

@@ -84,10 +84,7 @@ static json_t *sites_json(store_txn *txn, const query_results *r, const query_it
 	return a;
 }
 
-/* The self type an impl's name writes ("impl Tr for VecDeque<u8>" →
- * "VecDeque<u8>", "impl Foo<T>" → "Foo<T>"): what an impl of a type
- * outside the workspace is for. */
-static const char *impl_self_text(const char *name)
+const char *cli_impl_self_text(const char *name)
 {
 	const char *s = strncmp(name, "impl ", 5) == 0 ? name + 5 : name, *self = s;
 	int depth = 0;
@@ -125,10 +122,12 @@ static json_t *impl_json(store_txn *txn, const query_results *r, const query_ite
 	json_object_set_new(o, "end_line", json_integer(s->end_line + 1));
 	json_object_set_new(o, "end_column", json_integer(s->end_col + 1));
 	json_object_set_new(o, "type",
-			    pt_json_bytes(is_type ? impl.qpath : impl_self_text(impl.name)));
+			    pt_json_bytes(is_type ? impl.qpath : cli_impl_self_text(impl.name)));
 	json_object_set_new(o, "trait", pt_json_bytes(trait.qpath));
 	if (it->flags & EDGE_MACRO)
 		json_object_set_new(o, "macro", json_true());
+	if (it->flags & EDGE_CFG_OFF)
+		json_object_set_new(o, "cfg_off", json_true());
 	return o;
 }
 
@@ -168,7 +167,7 @@ static void print_human_item(store_txn *txn, qkind k, const query_results *r, co
 			return;
 		printf("  %-8s %s for %s  %s:%u\n", it->derive ? "derive" : "impl",
 		       cli_term(t.qpath),
-		       cli_term(e.kind == PT_IMPL ? impl_self_text(e.name) : e.qpath),
+		       cli_term(e.kind == PT_IMPL ? cli_impl_self_text(e.name) : e.qpath),
 		       cli_term(query_file_path(txn, s->file)), s->line + 1);
 		return;
 	}

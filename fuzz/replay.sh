@@ -18,11 +18,12 @@ make --no-print-directory -f fuzz/Makefile -j"$(nproc)" SAN="$SAN" MAIN_BUILD="$
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 total=0
 . fuzz/seeds.sh
-rm -rf "$B/seeds" && rust_seeds "$B/seeds"
-for t in jsonrpc text extract records reparse export mcp; do
+rm -rf "$B/seeds" "$B/toml_seeds" && rust_seeds "$B/seeds" && toml_seeds "$B/toml_seeds"
+for t in jsonrpc text extract records reparse export mcp toml; do
     dirs=()
     for d in fuzz/regressions/$t fuzz/corpus/$t; do [ -d "$d" ] && dirs+=("$d"); done
     [ "$t" = extract ] && dirs+=("$B/seeds")
+    [ "$t" = toml ] && dirs+=("$B/toml_seeds")
     # bounded: an input that regresses into a hang or a runaway allocation
     # (e.g. reading /dev/zero) fails instead of stalling the suite
     out=$( ([ "$SAN" = 1 ] || ulimit -v 4194304; timeout 120 "$B/replay_$t" "${dirs[@]}") 2>"$B/replay_$t.err") || {

@@ -10,11 +10,11 @@
 # anything was found.
 #
 #   FUZZ_SECONDS=N    seconds per target
-#   FUZZ_TARGETS="…"  a subset of: jsonrpc text extract records reparse export mcp
+#   FUZZ_TARGETS="…"  a subset of: jsonrpc text extract records reparse export mcp toml
 set -uo pipefail
 cd "$(dirname "$0")/.."
 SECS=${FUZZ_SECONDS:-60}
-TARGETS=${FUZZ_TARGETS:-"jsonrpc text extract records reparse export mcp"}
+TARGETS=${FUZZ_TARGETS:-"jsonrpc text extract records reparse export mcp toml"}
 OUT=build/fuzz
 command -v clang >/dev/null || {
     echo "make fuzz: clang with the libFuzzer runtime is needed: apt-get install clang libclang-rt-dev" >&2; exit 1; }
@@ -34,10 +34,12 @@ declare -A OPTS=(
     [reparse]="-max_len=16384"
     [export]="-max_len=4096"
     [mcp]="-max_len=8192"
+    [toml]="-max_len=8192"
 )
 # Real Rust as seeds for the parsing targets (fuzz/seeds.sh).
 . fuzz/seeds.sh
 for t in extract reparse; do rust_seeds "$OUT/corpus/$t"; done
+toml_seeds "$OUT/corpus/toml"
 total_runs=0 total_found=0
 : >"$OUT/summary.txt"
 for t in $TARGETS; do

@@ -16,3 +16,21 @@ rust_seeds() {
     done
     return 0
 }
+
+# Manifests as seeds for the TOML reader: the fixtures' and twenty of the
+# Debian registry's (never copied into the repo).
+#
+#   toml_seeds DIR    fill DIR with them
+toml_seeds() {
+    local dir=$1 reg=${REGISTRY:-/usr/share/cargo/registry} f n=0
+    mkdir -p "$dir"
+    while IFS= read -r f; do
+        cp "$f" "$dir/fixture_$(echo "${f#tests/fixtures/}" | tr / _)"
+    done < <(find tests/fixtures -name 'Cargo.toml' -type f | sort)
+    for f in "$reg"/*/Cargo.toml; do
+        [ -f "$f" ] || continue
+        n=$((n + 1)); [ $n -gt 20 ] && break
+        head -c 8192 "$f" >"$dir/registry_$(basename "$(dirname "$f")")"
+    done
+    return 0
+}

@@ -54,6 +54,7 @@ static const struct {
 	{"associated_type", R_ASSOC_TYPE},
 	{"const_item", R_CONST},
 	{"static_item", R_STATIC},
+	{"enum_variant", R_VARIANT},
 	{"macro_definition", R_MACRO_DEF},
 	{"use_declaration", R_USE},
 	{"extern_crate_declaration", R_EXTERN_CRATE},
@@ -173,6 +174,8 @@ static void init_symbols(symbols *s, const TSLanguage *l)
 	s->continue_expr = sym(l, "continue_expression", true);
 	s->macro_inv = sym(l, "macro_invocation", true);
 	s->closure_expr = sym(l, "closure_expression", true);
+	s->line_comment = sym(l, "line_comment", true);
+	s->block_comment = sym(l, "block_comment", true);
 	s->t_lparen = sym(l, "(", false);
 	s->t_rparen = sym(l, ")", false);
 	s->t_star = sym(l, "*", false);
@@ -274,21 +277,20 @@ void pt_extractor_free(pt_extractor *x)
 	free(x->itab);
 	pt_vec_free(&x->frames);
 	pt_vec_free(&x->locals);
+	pt_strbuf_free(&x->names);
 	pt_vec_free(&x->gens);
 	pt_vec_free(&x->pairs);
 	pt_vec_free(&x->derives);
 	pt_strbuf_free(&x->pend_cfg);
 	pt_vec_free(&x->toks);
-	pt_vec_free(&x->mdefs);
-	pt_vec_free(&x->minvs);
-	pt_vec_free(&x->subtrees);
 	pt_vec_free(&x->walked);
-	pt_vec_free(&x->args);
-	pt_vec_free(&x->argname);
-	pt_vec_free(&x->binds);
 	pt_vec_free(&x->rebound);
-	pt_vec_free(&x->mvals);
-	pt_strbuf_free(&x->abuf);
+	pt_vec_free(&x->xdefs);
+	pt_vec_free(&x->file_lines);
+	for (size_t i = 0; i < x->imp_lines.cap && x->imp_lines.v; i++)
+		if (i < x->imp_lines.n)
+			pt_vec_free(&x->imp_lines.v[i]);
+	pt_vec_free(&x->imp_lines);
 	pt_strbuf_free(&x->tmp);
 	pt_strbuf_free(&x->sig);
 	pt_strbuf_free(&x->pre);
@@ -367,33 +369,55 @@ fact_item *ex_item_at(pt_extractor *x, int32_t i)
 int32_t ex_add_item(pt_extractor *x, TSNode n, uint8_t kind, TSNode name)
 {
 	fact_item it = {0};
+	bool own = true;
 	it.kind = kind;
 	it.parent = x->cx.parent;
-	it.span = span_of(n);
+	it.span = ex_map_item(x, span_of(n), &own);
 	if (!null(name)) {
-		it.name_span = span_of(name);
+		it.name_span = ex_map_name(x, name, it.span);
 		it.name = ex_intern_ident(x, name);
 	}
 	TSNode first = ts_node_named_child(n, 0);
 	if (!null(first) && ts_node_symbol(first) == x->S.visibility)
 		it.flags |= FI_PUB;
 	if (x->in_macro)
-		it.flags |= FI_IN_MACRO;
+		it.flags |= own ? FI_IN_MACRO : FI_MACRO_GEN;
 	/* a parent comes before its members: the resolver walks items in order */
 	pt_assert(pt_span_ok(it.span) && it.parent < (int32_t)x->out->items.n);
 	pt_vec_push(&x->out->items, it);
 	return (int32_t)x->out->items.n - 1;
 }
 
+pt_span ex_map_name(pt_extractor *x, TSNode name, pt_span item)
+{
+	uint32_t src;
+	pt_span s = ex_map_site(x, span_of(name), &src);
+	return src == 0 ? s : item;
+}
+
 fact_ref *ex_add_ref(pt_extractor *x, uint8_t kind, pt_span site, uint32_t path)
 {
 	fact_ref r = {0};
+	uint32_t src = 0;
 	r.kind = kind;
 	r.from = x->cx.from;
 	r.path = path;
-	r.span = site;
-	pt_assert(pt_span_ok(site) && r.from < (int32_t)x->out->items.n);
+	r.span = ex_map_site(x, site, &src);
+	/* a derive a template writes is the type's, made at the invocation (as
+	 * rustdoc places it): not at the template's text */
+	if (x->lay && kind == FR_DERIVE &&
+	    (src || r.span.start_byte < x->inv_a || r.span.end_byte > x->inv_b)) {
+		r.span = x->inv_span;
+		src = 0;
+	}
+	pt_assert(pt_span_ok(r.span) && r.from < (int32_t)x->out->items.n);
 	pt_vec_push(&x->out->refs, r);
+	if (src) { /* written in a definition another file lends */
+		const pt_macro_import *m = &x->imps[src - 1];
+		fact_xsite xs = {(uint32_t)x->out->refs.n - 1,
+				 ex_intern(x, m->path, strlen(m->path)), m->index};
+		pt_vec_push(&x->out->xsites, xs);
+	}
 	return &x->out->refs.v[x->out->refs.n - 1];
 }
 
@@ -573,6 +597,56 @@ static void add_cfg(pt_extractor *x, TSNode args)
 	}
 }
 
+/* `#[cfg_attr(pred, path = "x.rs")]`: one more alternative for the
+ * module's file, kept in path_attr as "\x01pred\x02x.rs" after the
+ * others (facts.h). Text-level: the predicate is everything before the
+ * first comma at the top of the parentheses. */
+static void cfg_attr_path(pt_extractor *x, TSNode args)
+{
+	const char *t = x->src + ts_node_start_byte(args), *e = x->src + ts_node_end_byte(args);
+	if (e - t < 2 || *t != '(' || e - t > 4096)
+		return;
+	const char *p = t + 1, *comma = NULL;
+	for (int depth = 0; p < e - 1 && !comma; p++) {
+		if (*p == '"') {
+			for (p++; p < e - 1 && *p != '"'; p++)
+				p += *p == '\\';
+		} else if (*p == '(' || *p == '[') {
+			depth++;
+		} else if (*p == ')' || *p == ']') {
+			depth--;
+		} else if (*p == ',' && depth == 0) {
+			comma = p;
+		}
+	}
+	if (!comma)
+		return;
+	const char *k = comma + 1;
+	while (k < e && (*k == ' ' || *k == '\n' || *k == '\t' || *k == '\r'))
+		k++;
+	if (e - k < 6 || memcmp(k, "path", 4) != 0)
+		return;
+	const char *q1 = memchr(k, '"', (size_t)(e - k)), *q2 = NULL;
+	if (q1)
+		q2 = memchr(q1 + 1, '"', (size_t)(e - q1 - 1));
+	for (const char *eq = k + 4; q1 && eq < q1; eq++)
+		if (*eq != ' ' && *eq != '=' && *eq != '\t')
+			return;
+	if (!q2 || memchr(t, 0, (size_t)(e - t)) || memchr(t, '\x01', (size_t)(e - t)) ||
+	    memchr(t, '\x02', (size_t)(e - t)))
+		return;
+	x->sig.len = 0;
+	const char *prev = x->pend_path ? pt_strpool_get(&x->out->pool, x->pend_path) : "";
+	if (*prev == '\x01')
+		pt_strbuf_adds(&x->sig, prev);
+	pt_strbuf_addc(&x->sig, '\x01');
+	for (const char *c = t + 1; c < comma; c++)
+		pt_strbuf_addc(&x->sig, (*c == '\n' || *c == '\t' || *c == '\r') ? ' ' : *c);
+	pt_strbuf_addc(&x->sig, '\x02');
+	pt_strbuf_add(&x->sig, q1 + 1, (size_t)(q2 - q1 - 1));
+	x->pend_path = ex_intern_buf(x, &x->sig);
+}
+
 /* What an attribute's name says about how its item is reached: a test
  * harness or a caller outside the Rust code (the linker, the compiler's
  * proc-macro loader). */
@@ -619,6 +693,8 @@ static void on_attribute(pt_extractor *x, TSNode n, size_t d)
 		add_cfg(x, args);
 	else if (text_is(s, len, "path") && !null(value))
 		x->pend_path = parse_path_attr(x, value);
+	else if (text_is(s, len, "cfg_attr") && !null(args))
+		cfg_attr_path(x, args);
 }
 
 /* Attach the pending attributes at depth d to item i. */
@@ -702,13 +778,17 @@ static void enter_fn(pt_extractor *x, TSNode n, size_t d)
 	x->cx.parent = x->cx.from = x->cx.scope = i;
 	x->cx.fn_base = (uint32_t)x->locals.n;
 	ex_bind_params(x, child(n, x->F.parameters));
+	if (x->lay && !null(body))
+		ex_fn_body(x, body);
 }
 
 /* A field's type path; a generic parameter of the item (`T`, `Box<T>`,
- * `&'a T`) gives the parameter's name, which ex_type_path leaves out. */
+ * `&'a T`) gives the parameter's name, which ex_type_path leaves out. A
+ * `Box<Expr>` field is "Box<Expr>": `self.body.clone()` is Box's clone
+ * (syn's ast_struct! fields), `self.body.f()` Expr's f. */
 static uint32_t field_type(pt_extractor *x, TSNode t)
 {
-	uint32_t p = ex_type_path(x, t, TY_UNWRAP | TY_ELEM);
+	uint32_t p = ex_type_path(x, t, TY_UNWRAP | TY_ELEM | TY_PTR);
 	if (p || null(t))
 		return p;
 	x->tmp.len = 0;
@@ -824,7 +904,7 @@ static void enter_impl(pt_extractor *x, TSNode n, size_t d)
 	uint32_t ip = ex_type_path(x, self, 0), tp = ex_type_path(x, trait, 0);
 	fact_item *it = ex_item_at(x, i);
 	if (!null(self))
-		it->name_span = span_of(self);
+		it->name_span = ex_map_name(x, self, it->span);
 	it->sig = sig;
 	it->generics = gen;
 	it->impl_self = ip;
@@ -904,6 +984,20 @@ static void enter_simple(pt_extractor *x, TSNode n, size_t d, uint8_t kind)
 	x->cx.from = i;
 }
 
+/* A variant of the enum being walked (cx.from): an item whose parent is the
+ * enum; its fields stay the enum's ("Variant.field", add_variant_fields). */
+static void enter_variant(pt_extractor *x, TSNode n, size_t d)
+{
+	int32_t parent = x->cx.parent, e = x->cx.from;
+	if (e < 0 || ex_item_at(x, e)->kind != PT_ENUM)
+		return;
+	x->cx.parent = e;
+	int32_t i = ex_add_item(x, n, PT_VARIANT, child(n, x->F.name));
+	x->cx.parent = parent;
+	take_pending(x, i, d, false);
+	ex_item_at(x, i)->sig = make_sig(x, ts_node_start_byte(n), ts_node_end_byte(n), 0);
+}
+
 static void enter_macro_def(pt_extractor *x, TSNode n, size_t d)
 {
 	TSNode name = child(n, x->F.name);
@@ -912,8 +1006,6 @@ static void enter_macro_def(pt_extractor *x, TSNode n, size_t d)
 	ex_item_at(x, i)->sig =
 		make_sig(x, ts_node_start_byte(n),
 			 null(name) ? ts_node_end_byte(n) : ts_node_end_byte(name), 0);
-	if (!null(name))
-		pt_vec_push(&x->mdefs, n); /* for ex_expand_local_macros */
 }
 
 /* ---- uses --------------------------------------------------------------------- */
@@ -930,8 +1022,9 @@ static void emit_use(pt_extractor *x, TSNode n, const char *alias, size_t alen, 
 		alias = s;
 		alen = (size_t)(e - s);
 	}
-	uint32_t a = ex_intern(x, alias, alen);
-	fact_use u = {x->cx.scope, ex_intern_buf(x, p), a, flags, span_of(n)};
+	uint32_t a = ex_intern(x, alias, alen), src;
+	pt_span at = ex_map_site(x, span_of(n), &src);
+	fact_use u = {x->cx.scope, ex_intern_buf(x, p), a, flags, src ? x->inv_span : at};
 	pt_vec_push(&x->out->uses, u);
 }
 
@@ -1041,8 +1134,10 @@ static void on_extern_crate(pt_extractor *x, TSNode n)
 	const char *a = null(alias) ? s : ident(x, alias, &alen);
 	if (null(alias))
 		alen = len;
+	uint32_t src;
+	pt_span at = ex_map_site(x, span_of(name), &src);
 	fact_use u = {x->cx.scope, ex_intern(x, s, len), ex_intern(x, a, alen), vis_flags(x, n),
-		      span_of(name)};
+		      src ? x->inv_span : at};
 	pt_vec_push(&x->out->uses, u);
 }
 
@@ -1149,12 +1244,28 @@ static bool all_caps(const char *s, size_t n)
 	return upper;
 }
 
-/* An ALL_CAPS name in expression position: a const or static. */
+/* A name that starts with a capital and has a small letter (`Fast`,
+ * `Ordering`): in expression or pattern position, a unit struct or an
+ * enum's variant; not the prelude's Option and Result variants, which
+ * are never the workspace's. */
+static bool camel(const char *s, size_t n)
+{
+	if (n < 1 || s[0] < 'A' || s[0] > 'Z' || text_is(s, n, "Some") || text_is(s, n, "None") ||
+	    text_is(s, n, "Ok") || text_is(s, n, "Err") || text_is(s, n, "Self"))
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (s[i] >= 'a' && s[i] <= 'z')
+			return true;
+	return false; /* `X`: a generic const, likely */
+}
+
+/* An ALL_CAPS name in expression position (a const or static), or a
+ * CamelCase one (a variant, a unit struct). */
 static void on_ident(pt_extractor *x, TSTreeCursor *c, TSNode n, size_t d)
 {
 	size_t len;
 	const char *s = ident(x, n, &len);
-	if (!all_caps(s, len))
+	if (!all_caps(s, len) && !camel(s, len))
 		return;
 	uint8_t p = up_role(x, d, 1);
 	TSFieldId f = ts_tree_cursor_current_field_id(c);
@@ -1163,15 +1274,20 @@ static void on_ident(pt_extractor *x, TSTreeCursor *c, TSNode n, size_t d)
 	ex_add_ref(x, FR_TYPE, span_of(n), ex_intern(x, s, len));
 }
 
-/* `a::B_C` in expression position, when its last name is ALL_CAPS. */
-static void on_scoped_ident(pt_extractor *x, TSNode n)
+/* `a::B_C` in expression position, when its last name is ALL_CAPS (a
+ * const); `E::A` in expression or pattern position, when it is CamelCase
+ * (a variant); not a call's callee (path_call has it). */
+static void on_scoped_ident(pt_extractor *x, TSTreeCursor *c, TSNode n, size_t d)
 {
 	TSNode name = child(n, x->F.name);
 	if (null(name))
 		return;
 	size_t len;
 	const char *s = ident(x, name, &len);
-	if (!all_caps(s, len))
+	bool letter = len == 1 && s[0] >= 'A' && s[0] <= 'Z'; /* `E::A`: a path, not a generic */
+	if (!all_caps(s, len) && !camel(s, len) && !letter)
+		return;
+	if (up_role(x, d, 1) == R_CALL && ts_tree_cursor_current_field_id(c) == x->F.function)
 		return;
 	int q;
 	x->tmp.len = 0;
@@ -1214,8 +1330,18 @@ static bool is_item_role(uint8_t r)
 	return r >= R_MOD && r <= R_MACRO_DEF;
 }
 
+/* The error the grammar makes of Rust 2015's `try!(..)`: `try` alone,
+ * just before the `!`. Not a syntax error of the file. */
+static bool try_keyword(pt_extractor *x, TSNode n)
+{
+	size_t len;
+	const char *s = ident(x, n, &len);
+	TSNode next = ts_node_next_sibling(n);
+	return text_is(s, len, "try") && !null(next) && x->src[ts_node_start_byte(next)] == '!';
+}
+
 /* Whether n's errors are all MISSING tokens (`thread_local!(static X: T =
- * e)` lacks only its `;`), not ERROR nodes. */
+ * e)` lacks only its `;`), not ERROR nodes (but Rust 2015's `try`). */
 static bool only_missing(pt_extractor *x, TSNode n)
 {
 	TSTreeCursor *c = &x->aux;
@@ -1223,7 +1349,7 @@ static bool only_missing(pt_extractor *x, TSNode n)
 	ts_tree_cursor_reset(c, n);
 	for (;;) {
 		TSNode k = ts_tree_cursor_current_node(c);
-		if (ts_node_symbol(k) == SYM_ERROR)
+		if (ts_node_symbol(k) == SYM_ERROR && !try_keyword(x, k))
 			return false;
 		if (ts_node_has_error(k) && ts_tree_cursor_goto_first_child(c)) {
 			depth++;
@@ -1291,6 +1417,7 @@ static bool enter(pt_extractor *x, TSTreeCursor *c, size_t d)
 	case R_ASSOC_TYPE: enter_simple(x, n, d, PT_TYPE_ALIAS); return true;
 	case R_CONST: enter_simple(x, n, d, PT_CONST); return true;
 	case R_STATIC: enter_simple(x, n, d, PT_STATIC); return true;
+	case R_VARIANT: enter_variant(x, n, d); return true;
 	case R_MACRO_DEF: enter_macro_def(x, n, d); return false;
 	case R_USE: on_use(x, n); return false;
 	case R_EXTERN_CRATE: on_extern_crate(x, n); return false;
@@ -1316,7 +1443,7 @@ static bool enter(pt_extractor *x, TSTreeCursor *c, size_t d)
 	}
 	case R_IDENT: on_ident(x, c, n, d); return false;
 	case R_TYPE_IDENT: on_type_ident(x, c, n, d); return false;
-	case R_SCOPED_IDENT: on_scoped_ident(x, n); return false;
+	case R_SCOPED_IDENT: on_scoped_ident(x, c, n, d); return false;
 	case R_SCOPED_TYPE: return on_scoped_type(x, n);
 	default: return true;
 	}
@@ -1379,7 +1506,8 @@ static uint32_t count_errors(pt_extractor *x, TSNode root, uint32_t *first)
 	ts_tree_cursor_reset(c, root);
 	for (;;) {
 		TSNode n = ts_tree_cursor_current_node(c);
-		if (ts_node_symbol(n) == SYM_ERROR || ts_node_is_missing(n)) {
+		if ((ts_node_symbol(n) == SYM_ERROR && !try_keyword(x, n)) ||
+		    ts_node_is_missing(n)) {
 			if (!count++)
 				*first = ts_node_start_point(n).row;
 		}
@@ -1407,10 +1535,45 @@ static uint32_t count_lines(const char *s, size_t len)
 	return n + (len && s[len - 1] != '\n');
 }
 
+/* The file's macros and invoked list from a scan of the same text (f's
+ * strings interned into out's pool). */
+static void copy_scan(const pt_facts *f, pt_facts *out)
+{
+	for (size_t i = 0; i < f->macros.n; i++) {
+		fact_macro m = f->macros.v[i];
+		m.name = pt_strpool_adds(&out->pool, pt_strpool_get(&f->pool, m.name));
+		m.text = pt_strpool_adds(&out->pool, pt_strpool_get(&f->pool, m.text));
+		m.invokes = pt_strpool_adds(&out->pool, pt_strpool_get(&f->pool, m.invokes));
+		pt_vec_push(&out->macros, m);
+	}
+	out->invoked = pt_strpool_adds(&out->pool, pt_strpool_get(&f->pool, f->invoked));
+}
+
+/* The files the imports come from, each once, '\n' after each. */
+static uint32_t imported_files(pt_extractor *x)
+{
+	pt_strbuf *b = &x->tmp;
+	b->len = 0;
+	for (size_t i = 0; i < x->nimps; i++) {
+		const char *p = x->imps[i].path;
+		size_t n = strlen(p);
+		bool seen = false;
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = strcmp(x->imps[k].path, p) == 0;
+		if (!seen) {
+			pt_strbuf_add(b, p, n);
+			pt_strbuf_addc(b, '\n');
+		}
+	}
+	return ex_intern_buf(x, b);
+}
+
 static void begin(pt_extractor *x, const char *text, uint32_t len, pt_facts *out, TSNode root)
 {
 	x->src = text;
 	x->len = len;
+	x->file = text;
+	x->file_len = len;
 	x->out = out;
 	x->cx = (ctx){-1, -1, -1, 0, 0};
 	if (!out->pool.b.buf)
@@ -1422,9 +1585,7 @@ static void begin(pt_extractor *x, const char *text, uint32_t len, pt_facts *out
 	x->icount = 0;
 	pt_vec_clear(&x->frames);
 	pt_vec_clear(&x->gens);
-	pt_vec_clear(&x->mdefs);
-	pt_vec_clear(&x->minvs);
-	pt_vec_clear(&x->subtrees);
+	x->names.len = 0;
 	pt_vec_clear(&x->walked);
 	x->in_macro = 0;
 	x->sub_top = SIZE_MAX;
@@ -1444,10 +1605,14 @@ int pt_extractor_text(pt_extractor *x, const char *text, size_t len, pt_facts *o
 int pt_extractor_text_tree(pt_extractor *x, const char *text, size_t len, const pt_tree *old,
 			   pt_tree **out_tree, pt_facts *out)
 {
+	const pt_facts *scan = x->scan; /* for this extraction only */
+	x->scan = NULL;
 	if (out_tree)
 		*out_tree = NULL;
-	if (len > UINT32_MAX)
+	if (len > UINT32_MAX) {
+		pt_extractor_set_imports(x, NULL, 0);
 		return PT_EINVAL;
+	}
 	if (!text)
 		text = "";
 	ts_parser_set_timeout_micros(x->parser, x->timeout);
@@ -1455,16 +1620,21 @@ int pt_extractor_text_tree(pt_extractor *x, const char *text, size_t len, const 
 	TSTree *t = ts_parser_parse_string(x->parser, pt_tree_ts(old), text, (uint32_t)len);
 	if (!t) {
 		ts_parser_reset(x->parser);
+		pt_extractor_set_imports(x, NULL, 0); /* borrowed for this extraction only */
 		return PT_ETIMEDOUT;
 	}
 	TSNode root = ts_tree_root_node(t);
 	begin(x, text, (uint32_t)len, out, root);
+	if (scan)
+		copy_scan(scan, out); /* what the first pass of the indexer found */
+	else
+		pt_macro_scan(text, len, out);
+	out->import_key = pt_macro_import_key(x->imps, x->nimps);
+	out->imported = imported_files(x);
+	ex_expand_begin(x);
 	ex_walk(x, &x->cur, root, 0);
 	ex_locals_truncate(x, 0);
-	ex_expand_local_macros(x);
-	for (size_t i = 0; i < x->subtrees.n; i++)
-		ts_tree_delete(x->subtrees.v[i]);
-	pt_vec_clear(&x->subtrees);
+	ex_expand_end(x);
 	uint32_t first = 0, errors = count_errors(x, root, &first);
 	if (errors && !out->n_errors)
 		out->first_error_line = first;

@@ -10,11 +10,12 @@
 
 #include "../core/error.h"
 #include "facts.h"
+#include "macro.h"
 #include "tree.h"
 
 /* Bump whenever the facts a given text yields change: cached facts from
  * another version are re-extracted by the next index run. */
-#define EXTRACT_VERSION 20
+#define EXTRACT_VERSION 25
 
 typedef struct pt_extractor pt_extractor;
 
@@ -29,6 +30,15 @@ int pt_extractor_text(pt_extractor *self, const char *text, size_t len, pt_facts
  * there (caller frees with pt_tree_free) for the next edit. */
 int pt_extractor_text_tree(pt_extractor *self, const char *text, size_t len, const pt_tree *old,
 			   pt_tree **out_tree, pt_facts *out);
+/* The macro_rules! definitions of other files the next extraction may
+ * expand where this file invokes them (graph/macro.h says how the indexer
+ * chooses them): borrowed until that extraction returns, forgotten after
+ * it. The facts record which (import_key, imported), and calls written in
+ * their bodies are placed in their files (xsites). */
+void pt_extractor_set_imports(pt_extractor *x, const pt_macro_import *imp, size_t n);
+/* pt_macro_scan of the text the next extraction gets, when the caller has it
+ * (borrowed until that extraction returns): not scanned again. */
+void pt_extractor_set_scan(pt_extractor *x, const pt_facts *scan);
 /* Parse budget in microseconds (default 2,000,000). */
 void pt_extractor_set_timeout(pt_extractor *self, uint64_t micros);
 

@@ -18,6 +18,7 @@
 #include <tree_sitter/api.h>
 
 #include "extract.h"
+#include "macro.h"
 
 #define MAX_SEGS      64 /* path segments we are willing to join */
 #define LOCAL_BUCKETS 64
@@ -38,6 +39,7 @@ enum {
 	R_ASSOC_TYPE,
 	R_CONST,
 	R_STATIC,
+	R_VARIANT,
 	R_MACRO_DEF,
 	R_USE,
 	R_EXTERN_CRATE,
@@ -69,11 +71,14 @@ enum {
 	TY_BOUND
 };
 /* ex_type_norm's options: unwrap Box/Rc/Arc once; every trait of `A + B`; the element
- * of a std container, slice, array or tuple (extract_types.c says more, at elem_type). */
+ * of a std container, slice, array or tuple (extract_types.c says more, at elem_type);
+ * with TY_ELEM, a smart pointer to a named type kept as "Box<T>" (its own methods,
+ * `clone` first, are not T's) instead of unwrapped. */
 enum {
 	TY_UNWRAP = 1,
 	TY_ALL = 2,
-	TY_ELEM = 4
+	TY_ELEM = 4,
+	TY_PTR = 8
 };
 
 /* Symbols the helpers compare against (named unless marked). */
@@ -90,7 +95,7 @@ typedef struct {
 		unary_expr, block, unsafe_block, range_expr, match_expr, closure_params,
 		captured_pattern, tuple_type, tuple_expr, tuple_pattern, if_expr, let_condition,
 		let_chain, rest_pattern, match_arm, expr_stmt, return_expr, break_expr,
-		continue_expr, macro_inv, closure_expr;
+		continue_expr, macro_inv, closure_expr, line_comment, block_comment;
 	/* anonymous tokens, for token trees */
 	TSSymbol t_impl, t_for, t_lt, t_gt, t_shr, t_colons, t_amp, t_quote, t_dyn, t_comma, t_mut,
 		t_bang, t_lparen, t_hash, t_lbrack, t_rbrack, t_lbrace, t_rbrace, t_dot, t_fn,
@@ -111,12 +116,13 @@ typedef struct {
 
 /* A local binding visible in the current fn body. */
 typedef struct {
-	uint32_t start, len; /* the name, as a range of the source text */
+	uint32_t start, len; /* the name, as a range of x->names */
 	desc d;
 	int32_t prev; /* previous local in the same hash bucket */
 } local;
 
-/* A generic type parameter in scope; bounds is a pool offset, 0 = none. */
+/* A generic type parameter in scope: its name a range of x->names; bounds
+ * is a pool offset, 0 = none. */
 typedef struct {
 	uint32_t start, len, bounds;
 } gparam;
@@ -159,23 +165,39 @@ typedef struct {
 typedef struct {
 	uint32_t start, end;
 } brange;
-/* An item-level invocation of a plain-named macro, kept for expansion. */
+/* A macro_rules! definition the file may expand: its own (src 0) or one
+ * another file lends (src k + 1 for import k). */
 typedef struct {
-	TSNode node;
-	ctx cx;
-} minv;
-/* A metavariable of a macro_rules! pattern; rep: inside `$(..)`. */
+	const char *name;
+	size_t nlen;
+	const char *text; /* from `macro_rules` to the closing delimiter */
+	size_t len;
+	uint32_t src, at;  /* origin of text: source and byte offset there */
+	const char *krate; /* what `$crate` becomes */
+	pt_macro_def *def; /* parsed on first use */
+	bool bad;          /* would not parse */
+} xdef;
+
+/* A fn body left out of an expansion's text: the `{` that stands for it
+ * (a token index of the layer) and its tokens (in the layer's bodies). */
 typedef struct {
-	uint32_t start, len;
-	bool rep;
-} binding;
-/* What a metavariable matched in an invocation (rule_match): its name,
- * and the one token it took (sym 0 when it took several or none). */
+	uint32_t open, first, n;
+} stash;
+
+/* A text being walked that is not the file's: a macro's expansion. Every
+ * token of text is toks[k] at offs[k], with its origin. The bodies of the
+ * fns it declares are not in the text: the walk reads their calls from
+ * their tokens when it enters the fn (bodies, stashes). */
 typedef struct {
-	uint32_t start, len;
-	TSSymbol sym;
-	uint32_t tstart, tend;
-} mval;
+	pt_strbuf text;
+	pt_mtoks toks;
+	uint32_t *offs;
+	pt_mtoks bodies;
+	PT_VEC(stash) stashes;
+} layer;
+
+/* Line starts of a source, computed when first needed. */
+typedef PT_VEC(uint32_t) lines;
 
 struct pt_extractor {
 	TSParser *parser;
@@ -196,36 +218,44 @@ struct pt_extractor {
 	ctx cx;
 	PT_VEC(frame) frames;
 	PT_VEC(local) locals;
+	pt_strbuf names; /* names of locals and generic params: they outlive the
+	                    text they were read from (a macro's expansion) */
 	int32_t heads[LOCAL_BUCKETS];
 	PT_VEC(gparam) gens;
 	PT_VEC(gpair) pairs;
 	PT_VEC(pending_derive) derives;
 	PT_VEC(token) toks;
-	PT_VEC(TSNode) mdefs; /* macro_rules! definitions, in text order */
-	PT_VEC(minv) minvs;   /* item-level invocations that may use them */
-	PT_VEC(TSTree *)
-	subtrees;               /* re-parsed macro bodies, alive until the file
-	                          is done: mdefs and minvs point into them */
 	PT_VEC(brange) walked;  /* top-level items re-parsed from invocations */
-	PT_VEC(brange) args;    /* macro arguments, as ranges of abuf */
-	PT_VEC(TSNode) argname; /* ... and the last name token of each (null if none) */
-	long sub_arg;           /* template_path: the argument a lone metavariable gave, else -1 */
-	PT_VEC(binding) binds;
 	PT_VEC(brange) rebound; /* names a macro's own tokens bind (`|x|`, `let x`) */
-	PT_VEC(mval) mvals;     /* metavariables of the rule being expanded */
 	bool hygienic;          /* scanning a template: its own names are not
 	                          the invocation's locals */
-	pt_strbuf abuf;
-	int in_macro;        /* nesting of re-parsed invocation bodies */
-	size_t sub_top;      /* depth of their top-level items, SIZE_MAX = none */
-	uint32_t skipped;    /* top-level re-parsed items dropped for errors */
-	uint32_t pend_path;  /* #[path] of the pending attributes */
-	pt_strbuf pend_cfg;  /* their #[cfg(..)] predicates, comma-joined */
-	uint32_t pend_flags; /* FI_TEST / FI_ENTRY from their names */
+	int in_macro;           /* nesting of re-parsed invocation bodies */
+	size_t sub_top;         /* depth of their top-level items, SIZE_MAX = none */
+	uint32_t skipped;       /* top-level re-parsed items dropped for errors */
+	uint32_t pend_path;     /* #[path] of the pending attributes */
+	pt_strbuf pend_cfg;     /* their #[cfg(..)] predicates, comma-joined */
+	uint32_t pend_flags;    /* FI_TEST / FI_ENTRY from their names */
 	size_t pend_depth;
 	bool pending;
 	pt_strbuf tmp, sig, pre, gb;
-	pt_strbuf chain; /* receiver chains being built (ex_chain_op) */
+
+	/* macro_rules! expansion (extract_expand.c) */
+	const pt_macro_import *imps; /* what the next extraction may expand (borrowed) */
+	const pt_facts *scan;        /* pt_macro_scan of its text, when known (borrowed) */
+	size_t nimps;
+	PT_VEC(xdef) xdefs; /* the file's definitions, then the imports' */
+	const char *file;   /* the file's own text (x->src is a layer's while one is walked) */
+	uint32_t file_len;
+	lines file_lines;        /* line starts of the file */
+	PT_VEC(lines) imp_lines; /* ... and of each import's text */
+	layer *lay;              /* the expansion being walked, NULL for the file */
+	pt_span inv_span;        /* the outermost invocation being expanded (in the file) */
+	uint32_t inv_a, inv_b;
+	int exp_depth;     /* nesting of expansions */
+	size_t exp_tokens; /* tokens of every expansion of this file so far */
+	size_t stmt_top;   /* depth of an expansion's root that holds statements,
+	                         SIZE_MAX if none */
+	pt_strbuf chain;   /* receiver chains being built (ex_chain_op) */
 
 	islot *itab; /* string interning, valid when gen matches */
 	uint32_t icap, icount, gen;
@@ -297,6 +327,9 @@ uint32_t ex_intern_ident(pt_extractor *x, TSNode n);
 fact_item *ex_item_at(pt_extractor *x, int32_t i);
 /* Append an item for node n, child of the current context's parent; returns its index. */
 int32_t ex_add_item(pt_extractor *x, TSNode n, uint8_t kind, TSNode name);
+/* Where an item's name is written in the file (for an item a template of this
+ * file makes, in the template), else the item's span. */
+pt_span ex_map_name(pt_extractor *x, TSNode name, pt_span item);
 /* Append a reference from the current item (borrowed: valid until the next ex_add_ref). */
 fact_ref *ex_add_ref(pt_extractor *x, uint8_t kind, pt_span site, uint32_t path);
 /* Whether c is whitespace as signatures collapse it (NUL included). */
@@ -354,9 +387,32 @@ void ex_leave_let(pt_extractor *x, TSNode let);
 
 /* The A of path `T::A::f` in b (sep at its first `::`), interned; 0 for `T::f`. */
 uint32_t ex_assoc_seg(pt_extractor *x, const pt_strbuf *b, const char *sep);
-/* After the walk: expand the item-level invocations of the file's own macro_rules!. */
-void ex_expand_local_macros(pt_extractor *x);
 /* Macro invocation n at depth d: its reference, its items re-parsed, the calls in its tokens. */
 void ex_on_macro(pt_extractor *x, TSNode n, size_t d);
+
+/* extract_expand.c */
+
+/* Before the walk: the file's own definitions and the imports, as x->xdefs. */
+void ex_expand_begin(pt_extractor *x);
+/* After the file: forget the definitions and layers. */
+void ex_expand_end(pt_extractor *x);
+/* Invocation n (macro path m, token tree tt) at depth d of a macro_rules!
+ * we have: expanded, parsed, walked as code written there (items when
+ * item_level, else statements). False when no definition fits. */
+bool ex_expand(pt_extractor *x, TSNode n, TSNode m, TSNode tt, size_t d, bool item_level);
+/* The calls written in the arguments of invocation n (token tree tt) of a
+ * macro we have no definition of, in a fn body (`format!("{}", a.name())`):
+ * read from its tokens, receivers typed as far as the tokens say. */
+void ex_scan_args(pt_extractor *x, TSNode n, TSNode tt);
+/* The fn whose body is node body was entered: when it is a body left out of
+ * an expansion's text, its calls, read from its tokens. */
+void ex_fn_body(pt_extractor *x, TSNode body);
+/* Site raw (bytes of the text being walked) as the file's, else the
+ * invocation's; src_out: 0 for the file, k + 1 for import k (the span is
+ * then relative to that definition's text). */
+pt_span ex_map_site(pt_extractor *x, pt_span raw, uint32_t *src_out);
+/* An item's span (raw: bytes of the text being walked): its own when the
+ * invocation wrote it whole, else the invocation's; *own says which. */
+pt_span ex_map_item(pt_extractor *x, pt_span raw, bool *own);
 
 #endif

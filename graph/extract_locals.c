@@ -34,7 +34,8 @@ static void bind(pt_extractor *x, TSNode name, desc d)
 	if (n == 0)
 		return;
 	uint32_t b = bucket(s, n);
-	local l = {(uint32_t)(s - x->src), (uint32_t)n, d, x->heads[b]};
+	local l = {(uint32_t)x->names.len, (uint32_t)n, d, x->heads[b]};
+	pt_strbuf_add(&x->names, s, n);
 	pt_vec_push(&x->locals, l);
 	x->heads[b] = (int32_t)x->locals.n - 1;
 }
@@ -43,7 +44,7 @@ void ex_locals_truncate(pt_extractor *x, uint32_t n)
 {
 	while (x->locals.n > n) {
 		const local *l = &x->locals.v[--x->locals.n];
-		x->heads[bucket(x->src + l->start, l->len)] = l->prev;
+		x->heads[bucket(x->names.buf + l->start, l->len)] = l->prev;
 	}
 }
 
@@ -54,7 +55,7 @@ const local *ex_lookup_str(const pt_extractor *x, const char *s, size_t n)
 	for (int32_t i = x->heads[bucket(s, n)]; i >= (int32_t)x->cx.fn_base;
 	     i = x->locals.v[i].prev) {
 		const local *l = &x->locals.v[i];
-		if (l->len == n && memcmp(x->src + l->start, s, n) == 0)
+		if (l->len == n && memcmp(x->names.buf + l->start, s, n) == 0)
 			return l;
 	}
 	return NULL;
@@ -415,14 +416,47 @@ static desc tuple_desc(pt_extractor *x, TSNode e)
 	return r;
 }
 
+/* Whether unary expression u is the `!(..)` of a Rust 2015 `try!(..)`:
+ * the grammar knows `try` only as a keyword and leaves it an error just
+ * before. */
+static bool try_bang(const pt_extractor *x, TSNode u)
+{
+	TSNode op = ts_node_child(u, 0), prev = ts_node_prev_sibling(u), up = ts_node_parent(u);
+	if (null(prev) && !null(up) && ts_node_symbol(up) == x->S.expr_stmt &&
+	    ts_node_start_byte(up) == ts_node_start_byte(u))
+		prev = ts_node_prev_sibling(up); /* `try!(e);` as a statement */
+	if (null(op) || ts_node_is_named(op) || strcmp(ts_node_type(op), "!") || null(prev) ||
+	    ts_node_symbol(prev) != (TSSymbol)-1)
+		return false;
+	size_t n;
+	const char *s = ident(x, prev, &n);
+	return text_is(s, n, "try");
+}
+
+/* Whether paren expression p is the argument of a `try!(..)`: its value is
+ * what `?` takes out (`try!(a.b()).c()`: the grammar reads `!((a.b()).c())`). */
+static bool try_arg(const pt_extractor *x, TSNode p)
+{
+	uint32_t at = ts_node_start_byte(p);
+	TSNode u = ts_node_parent(p);
+	for (int guard = 0; guard < 32 && !null(u) && ts_node_start_byte(u) == at; guard++)
+		u = ts_node_parent(u);
+	return !null(u) && ts_node_symbol(u) == x->S.unary_expr &&
+	       ts_node_start_byte(u) + 1 == at && try_bang(x, u);
+}
+
 static desc recv_of_inner(pt_extractor *x, TSNode e)
 {
 	const symbols *S = &x->S;
 	bool derefs = false;
 	for (int guard = 0; guard < 64 && !null(e); guard++) {
 		TSSymbol s = ts_node_symbol(e);
-		if (s == S->paren_expr) {
+		if (s == S->paren_expr && try_arg(x, e)) {
+			return ex_chain_op(x, ex_recv_of(x, ts_node_named_child(e, 0)), '?', "", 0);
+		} else if (s == S->paren_expr) {
 			e = ts_node_named_child(e, 0);
+		} else if (s == S->unary_expr && try_bang(x, e)) {
+			e = ts_node_named_child(e, 0); /* `try!(e)`: the paren says `?` */
 		} else if (s == S->reference_expr) {
 			e = child(e, x->F.value);
 		} else if (s == S->unary_expr && !derefs) {

@@ -183,9 +183,13 @@ static void scan_macro_impls(pt_extractor *x, TSNode inv, TSNode tt, size_t w0)
 
 static bool item_level(const pt_extractor *x, size_t d)
 {
+	size_t up = 1;
 	uint8_t p = up_role(x, d, 1);
 	if (p == R_EXPR_STMT)
-		p = up_role(x, d, 2);
+		p = up_role(x, d, ++up);
+	/* the top of an expansion written in a fn body holds statements */
+	if (p == R_SOURCE && x->stmt_top != SIZE_MAX && d >= up && d - up == x->stmt_top)
+		return false;
 	return p == R_SOURCE || p == R_DECL_LIST;
 }
 
@@ -208,6 +212,12 @@ static bool inner_range(TSNode tt, TSRange *r)
 	return r->end_byte > r->start_byte;
 }
 
+static bool is_comment(const pt_extractor *x, TSNode t)
+{
+	TSSymbol s = ts_node_symbol(t);
+	return s == x->S.line_comment || s == x->S.block_comment;
+}
+
 /* The tokens that can open an item (or its attributes). */
 static bool starts_item(const pt_extractor *x, TSNode t)
 {
@@ -227,39 +237,129 @@ static bool starts_item(const pt_extractor *x, TSNode t)
 	return false;
 }
 
+/* The predicate of a `[cfg(P)]` token tree appended to out (whitespace
+ * collapsed); false when the tree is no cfg attribute. */
+static bool cfg_attr_pred(const pt_extractor *x, TSNode k, pt_strbuf *out)
+{
+	const char *t = x->src + ts_node_start_byte(k), *e = x->src + ts_node_end_byte(k);
+	if (*t != '[')
+		return false;
+	for (t++; t < e && (*t == ' ' || *t == '\n' || *t == '\t' || *t == '\r'); t++)
+		;
+	if (e - t < 4 || memcmp(t, "cfg", 3) != 0)
+		return false;
+	for (t += 3; t < e && (*t == ' ' || *t == '\n' || *t == '\t' || *t == '\r'); t++)
+		;
+	const char *close = e;
+	while (close > t && *close != ')')
+		close--;
+	if (t >= e || *t != '(' || close <= t)
+		return false;
+	bool space = false;
+	for (const char *p = t + 1; p < close; p++) {
+		if (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r') {
+			space = true;
+			continue;
+		}
+		if (space)
+			pt_strbuf_addc(out, ' ');
+		space = false;
+		pt_strbuf_addc(out, *p ? *p : ' ');
+	}
+	return true;
+}
+
 /* cfg_if! { if #[cfg(..)] { items } else if .. { items } else { items } }:
- * every `{..}` group at the top of the token tree. */
-static uint32_t cfg_if_ranges(pt_extractor *x, TSNode tt, TSRange *r)
+ * every `{..}` group at the top of the token tree, and when preds is given
+ * the condition of each (its own predicate and the negation of those
+ * before it, "all(not(a), b)"; 0 for a branch under no condition). */
+static uint32_t cfg_if_ranges(pt_extractor *x, TSNode tt, TSRange *r, uint32_t *preds)
 {
 	TSTreeCursor *c = &x->aux;
 	uint32_t n = 0;
+	pt_strbuf before = {0}, cur = {0}, both = {0};
+	bool have = false;
 	ts_tree_cursor_reset(c, tt);
 	if (!ts_tree_cursor_goto_first_child(c))
 		return 0;
 	while (n < MAX_RANGES && ts_tree_cursor_goto_next_sibling(c)) {
 		TSNode k = ts_tree_cursor_current_node(c);
-		if (ts_node_symbol(k) == x->S.token_tree && x->src[ts_node_start_byte(k)] == '{' &&
-		    inner_range(k, &r[n]))
-			n++;
+		if (ts_node_symbol(k) != x->S.token_tree)
+			continue;
+		if (x->src[ts_node_start_byte(k)] == '[') {
+			cur.len = 0;
+			have = cfg_attr_pred(x, k, &cur);
+			continue;
+		}
+		if (x->src[ts_node_start_byte(k)] != '{' || !inner_range(k, &r[n]))
+			continue;
+		both.len = 0;
+		if (before.len || have)
+			pt_strbuf_printf(&both, "all(%.*s%s%.*s)", (int)before.len,
+					 before.buf ? before.buf : "",
+					 before.len && have ? ", " : "", have ? (int)cur.len : 0,
+					 have && cur.buf ? cur.buf : "");
+		if (preds)
+			preds[n] = both.len ? ex_intern_buf(x, &both) : 0;
+		if (have)
+			pt_strbuf_printf(&before, "%snot(%.*s)", before.len ? ", " : "",
+					 (int)cur.len, cur.buf ? cur.buf : "");
+		have = false;
+		n++;
 	}
+	pt_strbuf_free(&before);
+	pt_strbuf_free(&cur);
+	pt_strbuf_free(&both);
 	return n;
 }
 
 /* The ranges of invocation n (macro path m, token tree tt) that hold
- * items: cfg_if!'s branches, or the whole body when it opens like an item. */
-static uint32_t item_ranges(pt_extractor *x, TSNode m, TSNode tt, TSRange *r)
+ * items: cfg_if!'s branches (with their conditions in preds), or the whole
+ * body when it opens like an item (preds[0] = 0). */
+static uint32_t item_ranges(pt_extractor *x, TSNode m, TSNode tt, TSRange *r, uint32_t *preds)
 {
 	TSNode name = ts_node_symbol(m) == x->S.scoped_ident ? child(m, x->F.name) : m;
 	size_t len = 0;
 	const char *s = null(name) ? "" : ident(x, name, &len);
+	preds[0] = 0;
 	if (text_is(s, len, "cfg_if"))
-		return cfg_if_ranges(x, tt, r);
+		return cfg_if_ranges(x, tt, r, preds);
 	if (text_is(s, len, "macro_rules"))
 		return 0;
-	TSNode first = ts_node_child(tt, 1);
-	if (null(first) || ts_node_child_count(tt) < 3 || !starts_item(x, first))
+	/* comments are not tokens: `m! { /// doc\n pub fn f() {} }` opens with `pub` */
+	uint32_t nc = ts_node_child_count(tt), k = 1;
+	while (k + 1 < nc && is_comment(x, ts_node_child(tt, k)))
+		k++;
+	if (k + 1 >= nc || !starts_item(x, ts_node_child(tt, k)))
 		return 0;
 	return inner_range(tt, r) ? 1 : 0;
+}
+
+/* Items of a re-parsed body at its top (their parent is parent), from
+ * item `from` on, take the condition of the branch that holds them. */
+static void branch_cfgs(pt_extractor *x, size_t from, int32_t parent, const TSRange *r,
+			const uint32_t *preds, uint32_t n)
+{
+	for (size_t i = from; i < x->out->items.n; i++) {
+		fact_item *it = &x->out->items.v[i];
+		if (it->parent != parent)
+			continue;
+		for (uint32_t k = 0; k < n; k++) {
+			if (!preds[k] || it->span.start_byte < r[k].start_byte ||
+			    it->span.start_byte >= r[k].end_byte)
+				continue;
+			if (it->cfg) {
+				x->sig.len = 0;
+				pt_strbuf_printf(&x->sig, "all(%s, %s)",
+						 pt_strpool_get(&x->out->pool, preds[k]),
+						 pt_strpool_get(&x->out->pool, it->cfg));
+				it->cfg = ex_intern_buf(x, &x->sig);
+			} else {
+				it->cfg = preds[k];
+			}
+			break;
+		}
+	}
 }
 
 /* Parse ranges r of the file's own text and walk the items found there as
@@ -286,7 +386,7 @@ static bool reparse(pt_extractor *x, const TSRange *r, uint32_t n, size_t d)
 	x->in_macro--;
 	x->sub_top = top;
 	ts_tree_cursor_delete(&c);
-	pt_vec_push(&x->subtrees, t); /* its nodes may be in mdefs and minvs */
+	ts_tree_delete(t);
 	return true;
 }
 
@@ -301,502 +401,13 @@ uint32_t ex_assoc_seg(pt_extractor *x, const pt_strbuf *b, const char *sep)
 	return ex_intern(x, a, (size_t)(next - a));
 }
 
-/* ---- macro_rules! templates ---------------------------------------------------- */
-
-static void find_rebound(pt_extractor *x);
-static void scan_tokens(pt_extractor *x, size_t i, size_t end, size_t w0);
-
-/* The calls in template tokens [i, end), as calls of item from, at their
- * place in the definition: the template's own names are not the
- * invocation's locals (hygiene), its metavariables are what x->mvals say. */
-static void template_calls(pt_extractor *x, int32_t from, size_t i, size_t end)
-{
-	int32_t saved = x->cx.from;
-	x->cx.from = from;
-	x->hygienic = true;
-	find_rebound(x);
-	scan_tokens(x, i, end, x->walked.n);
-	x->hygienic = false;
-	x->cx.from = saved;
-}
-
-/* The body of the template fn whose name ends before token i: the tokens
- * inside its braces as [*a, *b); false when it has none. */
-static bool fn_body_toks(const pt_extractor *x, size_t i, size_t *a, size_t *b)
-{
-	const symbols *S = &x->S;
-	for (; i < x->toks.n && !tok_is(x, i, S->t_lbrace); i++)
-		if (tok_is(x, i, S->t_fn) || x->src[x->toks.v[i].start] == ';')
-			return false;
-	int depth = 0;
-	for (size_t j = i; j < x->toks.n; j++) {
-		depth += tok_is(x, j, S->t_lbrace) - tok_is(x, j, S->t_rbrace);
-		if (depth == 0) {
-			*a = i + 1;
-			*b = j;
-			return true;
-		}
-	}
-	return false;
-}
+/* ---- calls in macro arguments ---------------------------------------------------- */
 
 static bool is_name_tok(const pt_extractor *x, TSSymbol s)
 {
 	const symbols *S = &x->S;
 	return s == S->ident || s == S->self || s == S->crate || s == S->super || s == S->primitive;
 }
-
-/* Split invocation token tree tt at its top-level commas (outside `<..>`)
- * into x->args: each argument's leading path (`&'a mut a::B<T>` → "a::B"),
- * "" when it does not start with one. A trailing comma adds nothing. */
-static void split_args(pt_extractor *x, TSNode tt)
-{
-	TSTreeCursor *c = &x->aux;
-	const symbols *S = &x->S;
-	uint32_t total = ts_node_child_count(tt), idx = 0, at = 0;
-	int angle = 0;
-	bool any = false, open = true, done = false, lifetime = false;
-	TSNode last = {0};
-	pt_vec_clear(&x->args);
-	pt_vec_clear(&x->argname);
-	x->abuf.len = 0;
-	ts_tree_cursor_reset(c, tt);
-	if (!ts_tree_cursor_goto_first_child(c))
-		return;
-	while (ts_tree_cursor_goto_next_sibling(c)) {
-		TSNode n = ts_tree_cursor_current_node(c);
-		TSSymbol s = ts_node_symbol(n);
-		if (++idx >= total - 1 || (s == S->t_comma && angle <= 0)) {
-			brange r = {at, (uint32_t)x->abuf.len};
-			if (any) {
-				pt_vec_push(&x->args, r);
-				pt_vec_push(&x->argname, last);
-			}
-			last = (TSNode){0};
-			at = (uint32_t)x->abuf.len;
-			any = done = lifetime = false;
-			open = true;
-			angle = 0;
-			continue;
-		}
-		any = true;
-		angle += (s == S->t_lt) - (s == S->t_gt) - 2 * (s == S->t_shr);
-		bool empty = at == x->abuf.len;
-		size_t len;
-		const char *t = ident(x, n, &len);
-		if (done || angle > 0 || s == S->t_gt || s == S->t_shr) {
-			done = true;
-		} else if (empty && (s == S->t_amp || s == S->t_dyn || s == S->lifetime ||
-				     text_is(t, len, "mut"))) {
-			continue;
-		} else if (empty && s == S->t_quote) {
-			lifetime = true;
-		} else if (lifetime && s == S->ident) {
-			lifetime = false; /* the `a` of `'a` */
-		} else if (is_name_tok(x, s) && open) {
-			ex_add_seg(&x->abuf, at, t, len);
-			last = n;
-			open = false;
-		} else if (s == S->t_colons && !open) {
-			open = true;
-		} else if (!(s == S->t_colons && empty)) {
-			done = true;
-		}
-	}
-}
-
-/* `$($t:ty)*` (no separator): every top-level path of tt is one
- * argument, into x->args ("i8 i16 a::B<T>" gives three). */
-static void split_paths(pt_extractor *x, TSNode tt)
-{
-	TSTreeCursor *c = &x->aux;
-	const symbols *S = &x->S;
-	uint32_t at = 0;
-	int angle = 0;
-	bool in = false, open = false;
-	TSNode last = {0};
-	pt_vec_clear(&x->args);
-	pt_vec_clear(&x->argname);
-	x->abuf.len = 0;
-	ts_tree_cursor_reset(c, tt);
-	if (!ts_tree_cursor_goto_first_child(c))
-		return;
-	while (ts_tree_cursor_goto_next_sibling(c)) {
-		TSNode n = ts_tree_cursor_current_node(c);
-		TSSymbol s = ts_node_symbol(n);
-		angle += (s == S->t_lt) - (s == S->t_gt) - 2 * (s == S->t_shr);
-		if (angle > 0 || s == S->t_gt || s == S->t_shr)
-			continue;
-		bool name = is_name_tok(x, s);
-		if (in && (name ? !open : !(s == S->t_colons))) {
-			brange r = {at, (uint32_t)x->abuf.len};
-			pt_vec_push(&x->args, r);
-			pt_vec_push(&x->argname, last);
-			at = (uint32_t)x->abuf.len;
-			in = false;
-		}
-		if (name) {
-			size_t len;
-			const char *t = ident(x, n, &len);
-			ex_add_seg(&x->abuf, at, t, len);
-			last = n;
-			in = true;
-			open = false;
-		} else if (s == S->t_colons) {
-			open = in;
-		}
-	}
-}
-
-/* The metavariables of a rule's pattern, in order, into x->binds; the
- * index of the repetition one through *rep (-1 if none), and whether that
- * repetition has no separator. Returns false when the pattern is not a
- * flat list we can match by counting. */
-static bool rule_bindings(pt_extractor *x, TSNode pat, int *rep, bool *spaced)
-{
-	TSTreeCursor *c = &x->aux;
-	const symbols *S = &x->S;
-	pt_vec_clear(&x->binds);
-	*rep = -1;
-	ts_tree_cursor_reset(c, pat);
-	if (!ts_tree_cursor_goto_first_child(c))
-		return false;
-	do {
-		TSNode n = ts_tree_cursor_current_node(c);
-		TSSymbol s = ts_node_symbol(n);
-		TSNode b = n;
-		if (s == S->repetition_pattern) {
-			uint32_t nb = 0, k = ts_node_named_child_count(n);
-			for (uint32_t i = 0; i < k; i++)
-				if (ts_node_symbol(ts_node_named_child(n, i)) == S->binding_pattern)
-					b = ts_node_named_child(n, i), nb++;
-			if (nb == 0)
-				continue; /* `$(,)?` */
-			if (nb > 1 || *rep >= 0)
-				return false;
-			*rep = (int)x->binds.n;
-			/* the separator is not a node of its own: look at the text
-			 * between the `)` and the `*` */
-			uint32_t nc = ts_node_child_count(n);
-			TSNode close = nc >= 2 ? ts_node_child(n, nc - 2) : (TSNode){0};
-			TSNode op = ts_node_child(n, nc - 1);
-			*spaced = !null(close) && !null(op);
-			for (uint32_t at = null(close) ? 0 : ts_node_end_byte(close);
-			     *spaced && at < ts_node_start_byte(op); at++)
-				*spaced = ex_is_space(x->src[at]);
-		} else if (s != S->binding_pattern) {
-			continue;
-		}
-		TSNode name = child(b, x->F.name);
-		if (null(name))
-			return false;
-		binding bd = {ts_node_start_byte(name),
-			      ts_node_end_byte(name) - ts_node_start_byte(name),
-			      s != S->binding_pattern};
-		pt_vec_push(&x->binds, bd);
-	} while (ts_tree_cursor_goto_next_sibling(c));
-	return true;
-}
-
-/* A pattern that opens with a literal token (`(@inner $t:ty)`) only fits
- * an invocation that opens with the same text. */
-static bool same_head(pt_extractor *x, TSNode pat, TSNode tt)
-{
-	TSNode p = ts_node_child(pat, 1), a = ts_node_child(tt, 1);
-	if (null(p) || ts_node_symbol(p) == x->S.binding_pattern ||
-	    ts_node_symbol(p) == x->S.repetition_pattern || ts_node_child_count(pat) < 3)
-		return true;
-	uint32_t pn = ts_node_end_byte(p) - ts_node_start_byte(p);
-	return !null(a) && ts_node_end_byte(a) - ts_node_start_byte(a) == pn &&
-	       memcmp(x->src + ts_node_start_byte(p), x->src + ts_node_start_byte(a), pn) == 0;
-}
-
-/* Argument index for binding k of nb (repetition at rep, its r-th use). */
-static size_t arg_of(const pt_extractor *x, size_t k, int rep, size_t r)
-{
-	size_t nb = x->binds.n, na = x->args.n;
-	if (rep < 0 || k < (size_t)rep)
-		return k;
-	if (k == (size_t)rep)
-		return k + r;
-	return na - (nb - k);
-}
-
-/* Read a template path at *i (names, `::`, metavariables) into out,
- * substituting arguments; sets *rep_used when a repetition binding is met
- * (and fails then when r is past the nrep repeated arguments). */
-static bool template_path(pt_extractor *x, size_t *i, pt_strbuf *out, int rep, size_t r,
-			  size_t nrep, bool *rep_used)
-{
-	const symbols *S = &x->S;
-	size_t j = *i, nseg = 0;
-	out->len = 0;
-	x->sub_arg = -1;
-	long sub = -1;
-	if (tok_is(x, j, S->t_colons))
-		j++;
-	while (j < x->toks.n && nseg < MAX_SEGS) {
-		const token *t = &x->toks.v[j];
-		const char *p = x->src + t->start;
-		size_t n = t->end - t->start;
-		if (t->sym == S->metavar && text_is(p, n, "$crate")) {
-			ex_add_seg(out, 0, "crate", 5);
-		} else if (t->sym == S->metavar) {
-			size_t k = 0;
-			while (k < x->binds.n && !(x->binds.v[k].len == n &&
-						   memcmp(x->src + x->binds.v[k].start, p, n) == 0))
-				k++;
-			if (k == x->binds.n)
-				return false;
-			*rep_used |= x->binds.v[k].rep;
-			if (x->binds.v[k].rep && r >= nrep)
-				return false;
-			size_t ai = arg_of(x, k, rep, r);
-			const brange *a = &x->args.v[ai];
-			if (a->end == a->start)
-				return false;
-			ex_add_seg(out, 0, x->abuf.buf + a->start, a->end - a->start);
-			sub = nseg == 0 ? (long)ai : -1;
-		} else if (is_name_tok(x, t->sym)) {
-			if (n > 2 && p[0] == 'r' && p[1] == '#')
-				p += 2, n -= 2;
-			ex_add_seg(out, 0, p, n);
-		} else {
-			return false;
-		}
-		nseg++;
-		j++;
-		if (!tok_is(x, j, S->t_colons))
-			break;
-		j++;
-	}
-	if (tok_is(x, j, S->t_lt))
-		j = skip_angles(x, j, NULL, NULL);
-	*i = j;
-	if (nseg == 1)
-		x->sub_arg = sub;
-	return nseg > 0;
-}
-
-/* One `impl Trait for Self` of a template at token i, with the r-th of
- * nrep repetition arguments (r = nrep: only look); returns whether the
- * header uses the repetition. */
-static bool template_impl(pt_extractor *x, TSNode inv, size_t i, int rep, size_t r, size_t nrep)
-{
-	const symbols *S = &x->S;
-	const token *names[16];
-	int nn = 0;
-	bool used = false;
-	size_t j = i + 1;
-	if (tok_is(x, j, S->t_lt))
-		j = skip_angles(x, j, names, &nn);
-	if (!template_path(x, &j, &x->gb, rep, r, nrep, &used) || !tok_is(x, j, S->t_for))
-		return used;
-	j++;
-	while (tok_is(x, j, S->t_amp) || tok_is(x, j, S->t_mut) || tok_is(x, j, S->t_dyn) ||
-	       (tok_is(x, j, S->t_quote) && tok_is(x, j + 1, S->ident)))
-		j += tok_is(x, j, S->t_quote) ? 2 : 1;
-	if (tok_is(x, j, S->t_lbrack) || tok_is(x, j, S->t_lparen)) {
-		/* an array, slice or tuple: a type without a path, kept unnamed
-		 * as in a hand-written impl; one impl for all the repetition's
-		 * arguments, which would all be the same */
-		if (r != nrep) {
-			x->tmp.len = 0;
-			macro_impl(x, inv, &x->gb, &x->tmp, true);
-		}
-		return used;
-	}
-	if (!template_path(x, &j, &x->tmp, rep, r, nrep, &used) || r == nrep)
-		return used;
-	bool generic = false;
-	for (int m = 0; m < nn && !memmem(x->tmp.buf, x->tmp.len, "::", 2); m++)
-		generic |= names[m]->end - names[m]->start == x->tmp.len &&
-			   memcmp(x->src + names[m]->start, x->tmp.buf, x->tmp.len) == 0;
-	macro_impl(x, inv, &x->gb, &x->tmp, generic);
-	return used;
-}
-
-/* One `fn name` of a template at token i (name a plain identifier or a
- * metavariable of a non-repeated binding): a method (inside an impl or
- * trait) or function at the invocation, named as the expansion names it. */
-static void template_fn(pt_extractor *x, TSNode inv, size_t i, int rep)
-{
-	bool used = false;
-	size_t j = i + 1;
-	if (!template_path(x, &j, &x->tmp, rep, 0, 0, &used) || used ||
-	    memmem(x->tmp.buf, x->tmp.len, "::", 2))
-		return;
-	int32_t p = x->cx.parent;
-	uint8_t pk = p >= 0 ? ex_item_at(x, p)->kind : 0;
-	int32_t k = ex_add_item(x, inv, (pk == PT_IMPL || pk == PT_TRAIT) ? PT_METHOD : PT_FUNCTION,
-				(TSNode){0});
-	fact_item *it = ex_item_at(x, k);
-	it->flags |= FI_MACRO_GEN | FI_HAS_BODY;
-	it->name_span = it->span;
-	/* a name the invocation passes (`define!(is_x, set_x)`) is named there */
-	if (x->sub_arg >= 0 && (size_t)x->sub_arg < x->argname.n && !null(x->argname.v[x->sub_arg]))
-		it->name_span = span_of(x->argname.v[x->sub_arg]);
-	it->name = ex_intern_buf(x, &x->tmp);
-	x->sig.len = 0;
-	pt_strbuf_printf(&x->sig, "fn %.*s", (int)x->tmp.len, x->tmp.buf);
-	ex_item_at(x, k)->sig = ex_intern_buf(x, &x->sig);
-	size_t a, b;
-	if (fn_body_toks(x, j, &a, &b))
-		template_calls(x, k, a, b);
-}
-
-/* The trait impls and fns of template body tt, arguments in x->args: one
- * impl per repeated argument when the header names the repetition's
- * metavariable. */
-static void expand_template(pt_extractor *x, TSNode inv, TSNode tt, int rep)
-{
-	size_t nrep = rep < 0 ? 0 : x->args.n + 1 - x->binds.n;
-	flatten_tokens(x, tt);
-	int depth = 0;
-	for (size_t i = 0; i < x->toks.n; i++) {
-		TSSymbol sym = x->toks.v[i].sym;
-		depth += (sym == x->S.t_lbrace) - (sym == x->S.t_rbrace);
-		/* fns at the template's top level only (inside its own braces),
-		 * not those inside an impl or a fn body of the template */
-		if (sym == x->S.t_fn && depth == 1 && x->cx.parent >= 0)
-			template_fn(x, inv, i, rep);
-		if (sym != x->S.t_impl)
-			continue;
-		if (!template_impl(x, inv, i, rep, nrep, nrep))
-			template_impl(x, inv, i, rep, 0, SIZE_MAX);
-		else
-			for (size_t r = 0; r < nrep; r++)
-				template_impl(x, inv, i, rep, r, nrep);
-	}
-}
-
-static bool same_text(const pt_extractor *x, TSNode a, TSNode b)
-{
-	uint32_t n = ts_node_end_byte(a) - ts_node_start_byte(a);
-	return ts_node_end_byte(b) - ts_node_start_byte(b) == n &&
-	       memcmp(x->src + ts_node_start_byte(a), x->src + ts_node_start_byte(b), n) == 0;
-}
-
-/* Whether invocation token tree tt fits rule pattern pat, matched as rustc
- * does for patterns without repetitions or nested groups: literal tokens
- * equal; `ident`, `tt`, `lifetime` and `literal` take one token tree; the
- * other fragments (expr, ty, path, ..) every tree up to the pattern's next
- * literal token. What each metavariable took goes to x->mvals. */
-static bool rule_match(pt_extractor *x, TSNode pat, TSNode tt)
-{
-	const symbols *S = &x->S;
-	uint32_t np = ts_node_child_count(pat), nt = ts_node_child_count(tt), j = 1;
-	pt_vec_clear(&x->mvals);
-	if (np < 2 || nt < 2)
-		return false;
-	for (uint32_t i = 1; i + 1 < np; i++) {
-		TSNode p = ts_node_child(pat, i);
-		TSSymbol ps = ts_node_symbol(p);
-		if (ps == S->repetition_pattern || ps == ts_node_symbol(pat))
-			return false;
-		if (ps != S->binding_pattern) {
-			if (j + 1 >= nt || !same_text(x, p, ts_node_child(tt, j)))
-				return false;
-			j++;
-			continue;
-		}
-		TSNode name = child(p, x->F.name), frag = child(p, x->F.type);
-		if (null(name) || null(frag))
-			return false;
-		size_t fl;
-		const char *f = ident(x, frag, &fl);
-		uint32_t j0 = j;
-		if (text_is(f, fl, "ident") || text_is(f, fl, "tt") || text_is(f, fl, "lifetime") ||
-		    text_is(f, fl, "literal")) {
-			j++;
-		} else {
-			TSNode next = i + 2 < np ? ts_node_child(pat, i + 1) : (TSNode){0};
-			TSSymbol ns = null(next) ? 0 : ts_node_symbol(next);
-			if (ns == S->binding_pattern || ns == S->repetition_pattern ||
-			    ns == ts_node_symbol(pat))
-				return false;
-			while (j + 1 < nt &&
-			       (null(next) || !same_text(x, next, ts_node_child(tt, j))))
-				j++;
-		}
-		if (j == j0 || j + 1 > nt)
-			return false;
-		TSNode a = ts_node_child(tt, j0), b = ts_node_child(tt, j - 1);
-		mval v = {ts_node_start_byte(name),
-			  ts_node_end_byte(name) - ts_node_start_byte(name),
-			  j == j0 + 1 ? ts_node_symbol(a) : 0, ts_node_start_byte(a),
-			  ts_node_end_byte(b)};
-		pt_vec_push(&x->mvals, v);
-	}
-	return j + 1 == nt;
-}
-
-/* The first rule of def whose metavariables fit the invocation's arguments. */
-static void expand_with(pt_extractor *x, TSNode def, TSNode inv, TSNode tt)
-{
-	TSTreeCursor c = ts_tree_cursor_new(def); /* x->aux serves the helpers */
-	bool more = ts_tree_cursor_goto_first_child(&c);
-	split_args(x, tt);
-	for (; more; more = ts_tree_cursor_goto_next_sibling(&c)) {
-		TSNode rule = ts_tree_cursor_current_node(&c);
-		if (ts_node_symbol(rule) != x->S.macro_rule)
-			continue;
-		TSNode pat = child(rule, x->F.left), body = child(rule, x->F.right);
-		int rep;
-		bool spaced = false;
-		if (null(pat) || null(body) || !rule_bindings(x, pat, &rep, &spaced) ||
-		    !same_head(x, pat, tt))
-			continue;
-		if (rep >= 0 && spaced && x->binds.n == 1)
-			split_paths(x, tt);
-		else if (rep < 0 ? x->args.n != x->binds.n : x->args.n + 1 < x->binds.n)
-			continue;
-		if (!rule_match(x, pat, tt))
-			pt_vec_clear(&x->mvals);
-		expand_template(x, inv, body, rep);
-		pt_vec_clear(&x->mvals);
-		break;
-	}
-	ts_tree_cursor_delete(&c);
-}
-
-/* The macro_rules! definition named like invocation inv's macro: the last
- * one before it, else the first after it. */
-static TSNode find_def(pt_extractor *x, TSNode inv)
-{
-	TSNode m = child(inv, x->F.macro), found = {0};
-	size_t n;
-	const char *s = ident(x, m, &n);
-	for (size_t i = 0; i < x->mdefs.n; i++) {
-		TSNode d = x->mdefs.v[i];
-		size_t dn;
-		const char *ds = ident(x, child(d, x->F.name), &dn);
-		if (dn != n || memcmp(ds, s, n) != 0)
-			continue;
-		if (null(found) || ts_node_start_byte(d) < ts_node_start_byte(inv))
-			found = d;
-		if (ts_node_start_byte(d) > ts_node_start_byte(inv))
-			break;
-	}
-	return found;
-}
-
-/* After the walk: expand the item-level invocations of the file's
- * macros, now that every definition is known. */
-void ex_expand_local_macros(pt_extractor *x)
-{
-	ctx saved = x->cx;
-	for (size_t i = 0; i < x->minvs.n && x->mdefs.n; i++) {
-		TSNode inv = x->minvs.v[i].node, def = find_def(x, inv);
-		TSNode tt = null(def) ? def : ex_find_child(x, inv, x->S.token_tree);
-		x->cx = x->minvs.v[i].cx;
-		if (!null(tt))
-			expand_with(x, def, inv, tt);
-	}
-	x->cx = saved;
-}
-
-/* ---- calls in macro arguments ---------------------------------------------------- */
 
 static pt_span tok_span(const token *t)
 {
@@ -866,26 +477,12 @@ static const local *tok_local(const pt_extractor *x, const char *s, size_t n)
 	return x->hygienic || is_rebound(x, s, n) ? NULL : ex_lookup_str(x, s, n);
 }
 
-/* The value a lone token names: `self`, a local, or a metavariable of the
- * rule being expanded that took one such token from the invocation. */
+/* The value a lone token names: `self` or a local. */
 static desc tok_base(pt_extractor *x, const token *t)
 {
 	const symbols *S = &x->S;
 	size_t n;
 	const char *s = tok_text(x, t, &n);
-	if (t->sym == S->metavar) {
-		const mval *v = NULL;
-		for (size_t k = 0; k < x->mvals.n && !v; k++)
-			if (x->mvals.v[k].len == n &&
-			    memcmp(x->src + x->mvals.v[k].start, s, n) == 0)
-				v = &x->mvals.v[k];
-		if (!v || (v->sym != S->self && v->sym != S->ident))
-			return (desc){0};
-		if (v->sym == S->self)
-			return ex_self_desc(x);
-		const local *l = ex_lookup_str(x, x->src + v->tstart, v->tend - v->tstart);
-		return l ? l->d : (desc){0};
-	}
 	if (t->sym == S->self)
 		return ex_self_desc(x);
 	const local *l = t->sym == S->ident ? tok_local(x, s, n) : NULL;
@@ -1050,44 +647,20 @@ static void scan_tokens(pt_extractor *x, size_t i, size_t end, size_t w0)
 	}
 }
 
-/* An invocation inv (token tree tt) of a macro_rules! macro of this file
- * inside a fn body: the calls of the rule it fits, as the fn's calls. */
-static void expr_macro_calls(pt_extractor *x, TSNode inv, TSNode tt)
-{
-	if (!x->mdefs.n || x->cx.from < 0 || ts_node_symbol(child(inv, x->F.macro)) != x->S.ident)
-		return;
-	uint8_t k = ex_item_at(x, x->cx.from)->kind;
-	TSNode def = find_def(x, inv);
-	if ((k != PT_FUNCTION && k != PT_METHOD) || null(def))
-		return;
-	TSTreeCursor c = ts_tree_cursor_new(def);
-	for (bool more = ts_tree_cursor_goto_first_child(&c); more;
-	     more = ts_tree_cursor_goto_next_sibling(&c)) {
-		TSNode rule = ts_tree_cursor_current_node(&c);
-		TSNode pat = child(rule, x->F.left), body = child(rule, x->F.right);
-		if (ts_node_symbol(rule) != x->S.macro_rule || null(pat) || null(body) ||
-		    !rule_match(x, pat, tt))
-			continue;
-		flatten_tokens(x, body);
-		template_calls(x, x->cx.from, 1, x->toks.n);
-		break;
-	}
-	ts_tree_cursor_delete(&c);
-	pt_vec_clear(&x->mvals);
-}
-
-/* Item-level invocation n (macro path m, token tree tt) at depth d: the
- * items of its body where they parse, a same-file template expansion
- * later, and impl guesses from the tokens of the rest. Returns whether the
+/* Item-level invocation n (macro path m, token tree tt) at depth d of a
+ * macro we have no definition of: the items of its body where they parse,
+ * and impl guesses from the tokens of the rest. Returns whether the
  * whole body parsed as items (nothing left for the token scans). */
 static bool item_macro(pt_extractor *x, TSNode n, TSNode m, TSNode tt, size_t d)
 {
 	TSRange r[MAX_RANGES];
-	size_t w0 = x->walked.n;
-	uint32_t skipped = x->skipped, nr = item_ranges(x, m, tt, r);
-	if (ts_node_symbol(m) == x->S.ident)
-		pt_vec_push(&x->minvs, ((minv){n, x->cx}));
-	if (nr && reparse(x, r, nr, d + 1) && x->skipped == skipped)
+	uint32_t preds[MAX_RANGES];
+	size_t w0 = x->walked.n, items0 = x->out->items.n;
+	uint32_t skipped = x->skipped, nr = item_ranges(x, m, tt, r, preds);
+	bool whole = nr && reparse(x, r, nr, d + 1) && x->skipped == skipped;
+	if (nr)
+		branch_cfgs(x, items0, x->cx.parent, r, preds, nr);
+	if (whole)
 		return true;
 	scan_macro_impls(x, n, tt, w0);
 	return false;
@@ -1105,12 +678,12 @@ void ex_on_macro(pt_extractor *x, TSNode n, size_t d)
 		ex_add_ref(x, FR_MACRO_CALL, span_of(site), ex_intern_buf(x, &x->tmp));
 	}
 	TSNode tt = ex_find_child(x, n, x->S.token_tree);
-	if (null(tt))
+	if (null(tt) || ex_expand(x, n, m, tt, d, item_level(x, d)))
 		return;
 	size_t w0 = x->walked.n;
-	if (!item_level(x, d) || !item_macro(x, n, m, tt, d))
-		scan_macro_calls(x, tt, w0);
 	if (!item_level(x, d))
-		expr_macro_calls(x, n, tt);
+		ex_scan_args(x, n, tt);
+	else if (!item_macro(x, n, m, tt, d))
+		scan_macro_calls(x, tt, w0);
 	x->walked.n = w0;
 }

@@ -278,6 +278,15 @@ int ex_type_norm(pt_extractor *x, TSNode t, int opts, pt_strbuf *out, int depth)
 					continue;
 				}
 			}
+			if ((opts & TY_PTR) && (opts & TY_ELEM) && !unwrapped &&
+			    ex_is_smart_pointer(x, base)) {
+				size_t at = out->len;
+				if (elem_type(x, base, ex_first_type_arg(x, t), opts & ~TY_PTR, out,
+					      depth) == TY_PATH &&
+				    out->len > at && out->buf[out->len - 1] == '>')
+					return TY_PATH;
+				out->len = at; /* `Box<dyn Tr>`, `Rc<[T]>`: unwrapped */
+			}
 			if ((opts & TY_UNWRAP) && !unwrapped && ex_is_smart_pointer(x, base))
 				arg = ex_first_type_arg(x, t);
 			else if ((opts & TY_ELEM) && is_elem_wrapper(x, base))
@@ -312,7 +321,7 @@ const gparam *ex_gen_find(const pt_extractor *x, const char *s, size_t n)
 {
 	for (size_t i = x->gens.n; i-- > 0;) {
 		const gparam *g = &x->gens.v[i];
-		if (g->len == n && memcmp(x->src + g->start, s, n) == 0)
+		if (g->len == n && memcmp(x->names.buf + g->start, s, n) == 0)
 			return g;
 	}
 	return NULL;
@@ -457,7 +466,8 @@ uint32_t ex_push_generics(pt_extractor *x, TSNode n)
 			pt_strbuf_adds(&x->gb, x->gb.len ? "+" : "");
 			pt_strbuf_adds(&x->gb, pt_strpool_get(&x->out->pool, outer->bounds));
 		}
-		gparam gp = {p.start, p.len, ex_intern_buf(x, &x->gb)};
+		gparam gp = {(uint32_t)x->names.len, p.len, ex_intern_buf(x, &x->gb)};
+		pt_strbuf_add(&x->names, x->src + p.start, p.len);
 		pt_vec_push(&x->gens, gp);
 	}
 	return ex_intern_buf(x, g);

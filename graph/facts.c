@@ -3,11 +3,14 @@
  * Blob layout (all integers little-endian, records fixed-size, no padding
  * is ever read back as data):
  *
- *   "PTF2"  n_items n_uses n_refs n_fields pool_len n_errors n_lines  (u32)
+ *   "PTF3"  n_items n_uses n_refs n_fields n_macros n_xsites pool_len
+ *           n_errors n_lines invoked imported (u32) import_key (u64)
  *   items   ITEM_SIZE bytes each
  *   uses    USE_SIZE bytes each
  *   refs    REF_SIZE bytes each
  *   fields  FIELD_SIZE bytes each
+ *   macros  MACRO_SIZE bytes each
+ *   xsites  XSITE_SIZE bytes each
  *   pool    pool_len bytes: starts and ends with NUL
  *
  * What the store keeps is that layout compressed with zstd when it is at
@@ -29,18 +32,21 @@
 #include <stdlib.h>
 #include <zstd.h>
 
-#define MAGIC       "PTF2"
+#define MAGIC       "PTF3"
+#define N_HEADER    11
+#define HEADER_SIZE (4 + 4 * N_HEADER + 8)
 #define ZMAGIC      "PTZ1"
 #define ZHEADER     8
 #define ZMIN        256
 #define ZLEVEL      3
 #define RAW_MAX     (256u << 20)
-#define HEADER_SIZE 32
 #define SPAN_SIZE   24
 #define ITEM_SIZE   (12 + 2 * SPAN_SIZE + 32)
 #define USE_SIZE    (16 + SPAN_SIZE)
 #define REF_SIZE    (24 + SPAN_SIZE)
 #define FIELD_SIZE  12
+#define MACRO_SIZE  (16 + SPAN_SIZE)
+#define XSITE_SIZE  12
 
 #define ITEM_FLAGS                                                                                 \
 	(FI_PUB | FI_HAS_BODY | FI_MOD_EXTERNAL | FI_TRAIT_IMPL | FI_MACRO_GEN | FI_IN_MACRO |     \
@@ -71,8 +77,12 @@ void pt_facts_free(pt_facts *f)
 	pt_vec_free(&f->uses);
 	pt_vec_free(&f->refs);
 	pt_vec_free(&f->fields);
+	pt_vec_free(&f->macros);
+	pt_vec_free(&f->xsites);
 	pt_strpool_free(&f->pool);
 	f->n_errors = f->n_lines = f->first_error_line = 0;
+	f->invoked = f->imported = 0;
+	f->import_key = 0;
 }
 
 /* ---- encode --------------------------------------------------------------- */
@@ -132,22 +142,44 @@ static void put_field(uint8_t *p, const fact_field *fl)
 	put32(p + 8, fl->type);
 }
 
+static void put_macro(uint8_t *p, const fact_macro *m)
+{
+	put32(p, m->name);
+	put32(p + 4, m->text);
+	put32(p + 8, m->invokes);
+	put32(p + 12, m->flags);
+	put_span(p + 16, m->span);
+}
+
+static void put_xsite(uint8_t *p, const fact_xsite *x)
+{
+	put32(p, x->ref);
+	put32(p + 4, x->file);
+	put32(p + 8, x->def);
+}
+
 static void encode_raw(const pt_facts *f, pt_strbuf *out)
 {
 	static const char empty[1] = "";
 	const char *pool = f->pool.b.buf ? f->pool.b.buf : empty;
 	uint32_t pool_len = f->pool.b.buf ? (uint32_t)f->pool.b.len : 1;
 	uint8_t h[HEADER_SIZE], rec[ITEM_SIZE];
-	const uint32_t hv[7] = {(uint32_t)f->items.n,
-				(uint32_t)f->uses.n,
-				(uint32_t)f->refs.n,
-				(uint32_t)f->fields.n,
-				pool_len,
-				f->n_errors,
-				f->n_lines};
+	const uint32_t hv[N_HEADER] = {(uint32_t)f->items.n,
+				       (uint32_t)f->uses.n,
+				       (uint32_t)f->refs.n,
+				       (uint32_t)f->fields.n,
+				       (uint32_t)f->macros.n,
+				       (uint32_t)f->xsites.n,
+				       pool_len,
+				       f->n_errors,
+				       f->n_lines,
+				       f->invoked,
+				       f->imported};
 	memcpy(h, MAGIC, 4);
-	for (int i = 0; i < 7; i++)
+	for (int i = 0; i < N_HEADER; i++)
 		put32(h + 4 + 4 * i, hv[i]);
+	put32(h + 4 + 4 * N_HEADER, (uint32_t)f->import_key);
+	put32(h + 8 + 4 * N_HEADER, (uint32_t)(f->import_key >> 32));
 	pt_strbuf_add(out, h, sizeof h);
 	for (size_t i = 0; i < f->items.n; i++) {
 		put_item(rec, &f->items.v[i]);
@@ -164,6 +196,14 @@ static void encode_raw(const pt_facts *f, pt_strbuf *out)
 	for (size_t i = 0; i < f->fields.n; i++) {
 		put_field(rec, &f->fields.v[i]);
 		pt_strbuf_add(out, rec, FIELD_SIZE);
+	}
+	for (size_t i = 0; i < f->macros.n; i++) {
+		put_macro(rec, &f->macros.v[i]);
+		pt_strbuf_add(out, rec, MACRO_SIZE);
+	}
+	for (size_t i = 0; i < f->xsites.n; i++) {
+		put_xsite(rec, &f->xsites.v[i]);
+		pt_strbuf_add(out, rec, XSITE_SIZE);
 	}
 	pt_strbuf_add(out, pool, pool_len);
 }
@@ -191,7 +231,7 @@ void pt_facts_encode(const pt_facts *f, pt_strbuf *out)
 /* Bounds every decoded record is checked against. */
 typedef struct {
 	uint32_t pool_len;
-	uint32_t n_items;
+	uint32_t n_items, n_refs;
 } limits;
 
 static bool str_ok(const limits *l, uint32_t off)
@@ -238,7 +278,7 @@ static bool get_item(const uint8_t *p, const limits *l, fact_item *it)
 	it->ret_type = s[5];
 	it->generics = s[6];
 	it->cfg = s[7];
-	return it->kind >= PT_MODULE && it->kind <= PT_MACRO &&
+	return it->kind >= PT_MODULE && it->kind <= PT_VARIANT &&
 	       !(it->flags & ~(uint32_t)ITEM_FLAGS) && index_ok(l, it->parent);
 }
 
@@ -276,15 +316,55 @@ static bool get_field(const uint8_t *p, const limits *l, fact_field *fl)
 	return index_ok(l, fl->owner) && str_ok(l, fl->name) && str_ok(l, fl->type);
 }
 
+static bool get_macro(const uint8_t *p, const limits *l, fact_macro *m)
+{
+	m->name = get32(p);
+	m->text = get32(p + 4);
+	m->invokes = get32(p + 8);
+	m->flags = get32(p + 12);
+	return get_span(p + 16, &m->span) && str_ok(l, m->name) && str_ok(l, m->text) &&
+	       str_ok(l, m->invokes) && !(m->flags & ~(uint32_t)FM_EXPORT);
+}
+
+static bool get_xsite(const uint8_t *p, const limits *l, fact_xsite *x)
+{
+	x->ref = get32(p);
+	x->file = get32(p + 4);
+	x->def = get32(p + 8);
+	return x->ref < l->n_refs && str_ok(l, x->file);
+}
+
 static void reset(pt_facts *f)
 {
 	pt_vec_clear(&f->items);
 	pt_vec_clear(&f->uses);
 	pt_vec_clear(&f->refs);
 	pt_vec_clear(&f->fields);
+	pt_vec_clear(&f->macros);
+	pt_vec_clear(&f->xsites);
 	pt_strpool_free(&f->pool);
 	pt_strpool_init(&f->pool);
 	f->n_errors = f->n_lines = f->first_error_line = 0;
+	f->invoked = f->imported = 0;
+	f->import_key = 0;
+}
+
+/* The header of a blob: its counts, checked against its length; the
+ * pool's start through *pool. */
+static bool header(const uint8_t *p, size_t len, uint32_t *hv, uint64_t *key, const uint8_t **pool)
+{
+	if (!p || len < HEADER_SIZE || memcmp(p, MAGIC, 4) != 0)
+		return false;
+	for (int i = 0; i < N_HEADER; i++)
+		hv[i] = get32(p + 4 + 4 * i);
+	*key = get32(p + 4 + 4 * N_HEADER) | (uint64_t)get32(p + 8 + 4 * N_HEADER) << 32;
+	uint64_t need = HEADER_SIZE + (uint64_t)hv[0] * ITEM_SIZE + (uint64_t)hv[1] * USE_SIZE +
+			(uint64_t)hv[2] * REF_SIZE + (uint64_t)hv[3] * FIELD_SIZE +
+			(uint64_t)hv[4] * MACRO_SIZE + (uint64_t)hv[5] * XSITE_SIZE + hv[6];
+	if (need != len || hv[0] > INT32_MAX || hv[6] == 0 || hv[9] >= hv[6] || hv[10] >= hv[6])
+		return false;
+	*pool = p + len - hv[6];
+	return (*pool)[0] == 0 && (*pool)[hv[6] - 1] == 0;
 }
 
 /* Decode n records of one kind; the macro keeps the four loops honest. */
@@ -299,21 +379,13 @@ static void reset(pt_facts *f)
 
 static int decode_raw(const void *data, size_t len, pt_facts *f)
 {
-	const uint8_t *p = data;
-	uint32_t hv[7];
+	const uint8_t *p = data, *pool;
+	uint32_t hv[N_HEADER];
+	uint64_t key;
 	reset(f);
-	if (!data || len < HEADER_SIZE || memcmp(p, MAGIC, 4) != 0)
+	if (!header(p, len, hv, &key, &pool))
 		return PT_ECORRUPT;
-	for (int i = 0; i < 7; i++)
-		hv[i] = get32(p + 4 + 4 * i);
-	uint64_t need = HEADER_SIZE + (uint64_t)hv[0] * ITEM_SIZE + (uint64_t)hv[1] * USE_SIZE +
-			(uint64_t)hv[2] * REF_SIZE + (uint64_t)hv[3] * FIELD_SIZE + hv[4];
-	if (need != len || hv[0] > INT32_MAX || hv[4] == 0)
-		return PT_ECORRUPT;
-	const uint8_t *pool = p + len - hv[4];
-	if (pool[0] != 0 || pool[hv[4] - 1] != 0)
-		return PT_ECORRUPT;
-	limits l = {hv[4], hv[0]};
+	limits l = {hv[6], hv[0], hv[2]};
 	p += HEADER_SIZE;
 	DECODE_ARRAY(f->items, hv[0], ITEM_SIZE, get_item);
 	/* parents come before their children: no cycle can reach the resolver */
@@ -323,29 +395,83 @@ static int decode_raw(const void *data, size_t len, pt_facts *f)
 	DECODE_ARRAY(f->uses, hv[1], USE_SIZE, get_use);
 	DECODE_ARRAY(f->refs, hv[2], REF_SIZE, get_ref);
 	DECODE_ARRAY(f->fields, hv[3], FIELD_SIZE, get_field);
+	DECODE_ARRAY(f->macros, hv[4], MACRO_SIZE, get_macro);
+	DECODE_ARRAY(f->xsites, hv[5], XSITE_SIZE, get_xsite);
+	for (uint32_t i = 1; i < hv[5]; i++)
+		if (f->xsites.v[i].ref <= f->xsites.v[i - 1].ref)
+			goto fail;
 	f->pool.b.len = 0;
-	pt_strbuf_add(&f->pool.b, pool, hv[4]);
-	f->n_errors = hv[5];
-	f->n_lines = hv[6];
+	pt_strbuf_add(&f->pool.b, pool, hv[6]);
+	f->n_errors = hv[7];
+	f->n_lines = hv[8];
+	f->invoked = hv[9];
+	f->imported = hv[10];
+	f->import_key = key;
 	return 0;
 fail:
 	reset(f);
 	return PT_ECORRUPT;
 }
 
-int pt_facts_decode(const void *data, size_t len, pt_facts *f)
+static int decode_macros_raw(const void *data, size_t len, pt_facts *f)
+{
+	const uint8_t *p = data, *pool;
+	uint32_t hv[N_HEADER];
+	uint64_t key;
+	reset(f);
+	if (!header(p, len, hv, &key, &pool))
+		return PT_ECORRUPT;
+	limits l = {hv[6], hv[0], hv[2]};
+	p += HEADER_SIZE + (uint64_t)hv[0] * ITEM_SIZE + (uint64_t)hv[1] * USE_SIZE +
+	     (uint64_t)hv[2] * REF_SIZE + (uint64_t)hv[3] * FIELD_SIZE;
+	DECODE_ARRAY(f->macros, hv[4], MACRO_SIZE, get_macro);
+	/* only the strings these need, re-interned: the pool's terminating
+	 * NUL bounds every one of them */
+	for (uint32_t i = 0; i < hv[4]; i++) {
+		fact_macro *m = &f->macros.v[i];
+		m->name = pt_strpool_adds(&f->pool, (const char *)pool + m->name);
+		m->text = pt_strpool_adds(&f->pool, (const char *)pool + m->text);
+		m->invokes = pt_strpool_adds(&f->pool, (const char *)pool + m->invokes);
+	}
+	f->invoked = pt_strpool_adds(&f->pool, (const char *)pool + hv[9]);
+	f->imported = pt_strpool_adds(&f->pool, (const char *)pool + hv[10]);
+	f->import_key = key;
+	f->n_errors = hv[7];
+	f->n_lines = hv[8];
+	return 0;
+fail:
+	reset(f);
+	return PT_ECORRUPT;
+}
+
+/* Runs dec on the layout a stored blob holds: the blob itself, or the
+ * content of its zstd frame. */
+static int decode_stored(const void *data, size_t len, pt_facts *f,
+			 int (*dec)(const void *, size_t, pt_facts *))
 {
 	const uint8_t *p = data;
-	if (!data || len < ZHEADER || memcmp(p, ZMAGIC, 4) != 0)
-		return decode_raw(data, len, f);
 	reset(f);
+	if (!data)
+		return PT_ECORRUPT;
+	if (len < ZHEADER || memcmp(p, ZMAGIC, 4) != 0)
+		return dec(data, len, f);
 	uint32_t raw_len = get32(p + 4);
 	unsigned long long said = ZSTD_getFrameContentSize(p + ZHEADER, len - ZHEADER);
 	if (raw_len < HEADER_SIZE || raw_len > RAW_MAX || said != raw_len)
 		return PT_ECORRUPT;
 	void *raw = pt_xmalloc(raw_len);
 	size_t n = ZSTD_decompress(raw, raw_len, p + ZHEADER, len - ZHEADER);
-	int rc = !ZSTD_isError(n) && n == raw_len ? decode_raw(raw, raw_len, f) : PT_ECORRUPT;
+	int rc = !ZSTD_isError(n) && n == raw_len ? dec(raw, raw_len, f) : PT_ECORRUPT;
 	free(raw);
 	return rc;
+}
+
+int pt_facts_decode(const void *data, size_t len, pt_facts *f)
+{
+	return decode_stored(data, len, f, decode_raw);
+}
+
+int pt_facts_decode_macros(const void *data, size_t len, pt_facts *f)
+{
+	return decode_stored(data, len, f, decode_macros_raw);
 }

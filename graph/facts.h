@@ -24,40 +24,38 @@ enum {
 	FI_HAS_BODY = 1u << 1,     /* fn with a body (trait fns may lack one) */
 	FI_MOD_EXTERNAL = 1u << 2, /* `mod x;` — the body is another file */
 	FI_TRAIT_IMPL = 1u << 3,   /* impl with a trait */
-	FI_MACRO_GEN = 1u << 4,    /* impl inferred from macro tokens, not parsed:
-	                              `impl Tr for Ty` token runs of an item-level
-	                              invocation that did not parse as items, and
-	                              impls of a same-file macro_rules! template
-	                              expanded at an item-level invocation (the
-	                              matched rule's metavariables substituted by
-	                              the invocation's comma-separated arguments;
-	                              one impl per argument of a `$(..),*`
-	                              repetition, or per path of a `$($t:ty)*`
-	                              one); span and name_span are the
-	                              invocation, parent its enclosing item.
-	                              Only `impl .. for ..` headers are expanded
-	                              (no methods, no inherent impls), and only
-	                              for macros defined in the same file (the
-	                              last definition before the invocation,
-	                              else the first after it; definitions and
-	                              invocations inside re-parsed bodies count). */
+	FI_MACRO_GEN = 1u << 4,    /* item a macro made, not written whole where
+	                              it stands: any item of a macro_rules!
+	                              expansion (graph/extract_expand.c) whose
+	                              tokens are not all the invocation's own
+	                              (`impl $t { fn get() }`, a template's
+	                              `pub trait $name`), from a definition in
+	                              the file or lent by another file of the
+	                              workspace (import_key); span and name_span
+	                              are the outermost invocation's in the
+	                              file, parent the item enclosing it. Also
+	                              the `impl Tr for Ty` token runs of an
+	                              invocation of an unknown macro whose body
+	                              does not parse as items (extract_macro.c:
+	                              headers only, no methods). */
 	FI_TEST = 1u << 6,         /* fn marked #[test] or #[bench] (also a
 	                              path ending in `test`: #[tokio::test]) */
 	FI_ENTRY = 1u << 7,        /* called from outside Rust's view: fn with
 	                              #[no_mangle], #[export_name], a
 	                              #[proc_macro*] attribute, or an
 	                              `extern "ABI" fn` with a body */
-	FI_IN_MACRO = 1u << 5,     /* item written inside the body of an
-	                              item-level macro invocation (`cfg_if! {..}`
-	                              branches, `items! { impl .. }`): real code,
-	                              never a macro_rules! template, re-parsed in
-	                              place, so spans are its own and its parent
-	                              is the invocation's enclosing item. Every
-	                              item found there (methods of its impls,
-	                              nested fns...) has the flag; its uses and
-	                              refs are extracted as usual, unflagged.
-	                              Only cleanly parsed top-level items are
-	                              kept; the tokens of the rest go to the
+	FI_IN_MACRO = 1u << 5,     /* item written whole inside an item-level
+	                              macro invocation (`cfg_if! {..}` branches,
+	                              `cfg_rt! { /// doc\n pub fn spawn() }`, or
+	                              a template's `$($item)*` passing it on):
+	                              real code, never a macro_rules! template,
+	                              so spans are its own and its parent is the
+	                              invocation's enclosing item. Every item
+	                              found there (methods of its impls, nested
+	                              fns...) has the flag; its uses and refs
+	                              are extracted as usual, unflagged. Only
+	                              cleanly parsed top-level items are kept;
+	                              the tokens of the rest go to the
 	                              FI_MACRO_GEN and macro-argument scans. */
 };
 
@@ -65,7 +63,8 @@ enum {
  * PT_FUNCTION (free fn, or fn nested in a fn body), PT_METHOD (fn directly
  * inside an impl or trait), PT_STRUCT, PT_ENUM, PT_UNION, PT_TRAIT,
  * PT_IMPL, PT_TYPE_ALIAS (also associated `type X = ..;` in impls/traits),
- * PT_CONST, PT_STATIC, PT_MACRO (macro_rules! definition). */
+ * PT_CONST, PT_STATIC, PT_MACRO (macro_rules! definition), PT_VARIANT (a
+ * variant of an enum: its parent is the enum). */
 typedef struct {
 	uint8_t kind;
 	uint32_t flags;
@@ -76,7 +75,11 @@ typedef struct {
 	uint32_t name;       /* identifier text; for impls "" */
 	uint32_t sig;        /* signature: item text up to its body, whitespace
 	                        runs collapsed to one space, at most 512 bytes */
-	uint32_t path_attr;  /* modules: value of #[path = "..."], else 0 */
+	uint32_t path_attr;  /* modules: value of #[path = "..."], else 0; with
+	                        #[cfg_attr(pred, path = "...")] attributes,
+	                        their alternatives in order, each
+	                        "\x01pred\x02path" (the first whose pred
+	                        holds is the file) */
 	uint32_t impl_self;  /* impls: self type path ("Foo", "ast::Foo", "Self"
 	                        never); for a generic param (`impl<T> Tr for T`)
 	                        the path is "" and FI flags unchanged; Box, Rc
@@ -219,15 +222,47 @@ typedef struct {
 	                        of elements without a path */
 } fact_field;
 
+/* A macro_rules! definition the file holds (graph/macro.h, pt_macro_scan):
+ * what another file needs to expand its invocations there. */
+enum {
+	FM_EXPORT = 1u << 0 /* #[macro_export] (also through #[cfg_attr(..)]) */
+};
+typedef struct {
+	uint32_t name;
+	uint32_t text;    /* from `macro_rules` to its closing delimiter */
+	uint32_t invokes; /* the macros its rules invoke, paths as written
+	                     (`$crate::inner`), each followed by '\n', sorted */
+	uint32_t flags;   /* FM_* */
+	pt_span span;     /* where text lies in this file */
+} fact_macro;
+
+/* A reference whose site is in another file: written in the body of a
+ * definition that file lends (an import, see pt_extractor_text_imports).
+ * The reference's span is then relative to the start of that definition's
+ * text: bytes from its first byte, lines from its first line, columns
+ * from its first column on that line (from the line's start after it). */
+typedef struct {
+	uint32_t ref;  /* index into refs (xsites are sorted by it) */
+	uint32_t file; /* the defining file's path */
+	uint32_t def;  /* the definition's index in that file's macros */
+} fact_xsite;
+
 /* Whole-file facts. Owns its arrays and pool. */
 typedef struct {
 	PT_VEC(fact_item) items;
 	PT_VEC(fact_use) uses;
 	PT_VEC(fact_ref) refs;
 	PT_VEC(fact_field) fields;
+	PT_VEC(fact_macro) macros;
+	PT_VEC(fact_xsite) xsites;
 	pt_strpool pool;
 	uint32_t n_errors; /* tree-sitter ERROR/MISSING nodes seen */
 	uint32_t n_lines;
+	uint32_t invoked;    /* the macros invoked outside definitions, paths as
+	                        written, each followed by '\n', sorted, distinct */
+	uint32_t imported;   /* the files whose definitions were expanded here,
+	                        each followed by '\n' */
+	uint64_t import_key; /* pt_macro_import_key of the imports used, 0 if none */
 	/* 0-based line of the first ERROR/MISSING node, when n_errors > 0.
 	 * Set by the extractor for its warning; not encoded (a decoded blob
 	 * has 0). */
@@ -242,5 +277,9 @@ void pt_facts_encode(const pt_facts *f, pt_strbuf *out);
 /* Parse a blob. Validates every index and offset; returns 0 or PT_ECORRUPT on a
  * malformed blob (f is then left empty). f must be initialised. */
 int pt_facts_decode(const void *data, size_t len, pt_facts *f);
+/* The same, for what the choice of imports needs only: macros, invoked,
+ * imported and import_key (with their strings); the other arrays stay
+ * empty. Much cheaper than a whole decode. */
+int pt_facts_decode_macros(const void *data, size_t len, pt_facts *f);
 
 #endif

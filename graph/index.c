@@ -20,6 +20,8 @@
 
 #define BIG_FILE (256u << 10)
 
+_Static_assert(PT_KIND_MAX == REC_ENTITY_KINDS, "store/records.h must know every entity kind");
+
 double ix_secs(uint64_t ns)
 {
 	return (double)ns / 1e9;
@@ -83,78 +85,135 @@ static bool valid_utf8(const unsigned char *s, size_t n)
 	return true;
 }
 
-/* Read, check, hash and (for Rust) extract one file. */
-void ix_work_one(pool *P, job *j, pt_extractor *ex)
+/* Job j's text (the caller's, or read from disk) into text; the file's
+ * record is set up from it. Returns the SKIP_* reason, SKIP_NONE if read. */
+static int read_job(pool *P, job *j, pt_strbuf *text)
 {
 	const ws_file *wf = &P->ws->files.v[j->ws];
-	pt_strbuf text = {0}, full = {0};
-	pt_strbuf_printf(&full, "%s/%s", P->root, wf->path);
+	pt_strbuf full = {0};
 	int skip = SKIP_NONE;
 	j->rec = (rec_file){.id = j->known ? j->old.id : 0,
 			    .type = wf->cargo ? FILE_CARGO : FILE_RUST,
 			    .size = wf->size,
 			    .mtime_ns = wf->mtime_ns};
-	int got = 0;
-	if (j->text)
-		pt_strbuf_add(&text, j->text, j->text_len);
-	else
-		got = read_all(full.buf, P->max_size, &text, &skip);
-	if (got == 0) {
-		const char *t = pt_strbuf_cstr(&text); /* never NULL, even when empty */
-		j->rec.hash = pt_hash64(t, text.len);
-		j->rec.size = text.len;
-		if (j->text)
-			j->rec.mtime_ns = -1;
-		j->same_hash = j->known && j->old.hash == j->rec.hash && !P->force;
-		if (!j->same_hash && !wf->cargo) {
-			if (memchr(t, 0, text.len))
-				skip = SKIP_BINARY;
-			else if (!valid_utf8((const unsigned char *)t, text.len))
-				skip = SKIP_NOT_UTF8;
-			else {
-				pt_facts_init(&j->facts);
-				if (pt_extractor_text_tree(ex, t, text.len, j->old_tree,
-							   P->keep_tree ? &j->new_tree : NULL,
-							   &j->facts) != PT_OK) {
-					skip = SKIP_TIMEOUT;
-				} else {
-					j->rec.lines = j->facts.n_lines;
-					j->rec.errors = j->facts.n_errors;
-					j->error_line = j->facts.first_error_line;
-					if (j->facts.n_errors)
-						j->rec.flags |= FILEF_SYNTAX_ERRORS;
-					pt_facts_encode(&j->facts, &j->blob);
-				}
-				/* the blob is what gets stored and read back: drop the
-				 * decoded copy now, it is the bulk of peak memory */
-				if (!P->keep_facts) {
-					pt_facts_free(&j->facts);
-					pt_facts_init(&j->facts);
-				}
-			}
-		}
+	if (j->text) {
+		pt_strbuf_add(text, j->text, j->text_len);
+	} else {
+		pt_strbuf_printf(&full, "%s/%s", P->root, wf->path);
+		int got = read_all(full.buf, P->max_size, text, &skip);
+		pt_strbuf_free(&full);
+		if (got != 0)
+			return skip ? skip : SKIP_UNREADABLE;
 	}
+	const char *t = pt_strbuf_cstr(text); /* never NULL, even when empty */
+	j->rec.hash = pt_hash64(t, text->len);
+	j->rec.size = text->len;
+	if (j->text)
+		j->rec.mtime_ns = -1;
+	return SKIP_NONE;
+}
+
+/* Whether a Rust file's text can be parsed: SKIP_* reason, or SKIP_NONE. */
+static int check_text(pt_strbuf *text)
+{
+	const char *t = pt_strbuf_cstr(text);
+	if (memchr(t, 0, text->len))
+		return SKIP_BINARY;
+	if (!valid_utf8((const unsigned char *)t, text->len))
+		return SKIP_NOT_UTF8;
+	return SKIP_NONE;
+}
+
+static void skipped(job *j, int skip)
+{
+	j->rec.skip = (uint8_t)skip;
+	j->rec.flags |= FILEF_SKIPPED;
+	j->same_hash = false;
+	j->extract = false;
+	pt_facts_free(&j->facts);
+	pt_facts_init(&j->facts);
+}
+
+void ix_scan_one(pool *P, job *j)
+{
+	pt_strbuf text = {0};
+	int skip = read_job(P, j, &text);
+	j->same_hash = !skip && j->known && j->old.hash == j->rec.hash && !P->force;
+	if (j->same_hash || j->rec.type == FILE_CARGO) {
+		pt_strbuf_free(&text);
+		return;
+	}
+	if (!skip)
+		skip = check_text(&text);
 	if (skip) {
-		j->rec.skip = (uint8_t)skip;
-		j->rec.flags |= FILEF_SKIPPED;
-		j->same_hash = false;
+		skipped(j, skip);
+	} else {
+		pt_facts_init(&j->scan);
+		pt_macro_scan(pt_strbuf_cstr(&text), text.len, &j->scan);
+		j->scan_hash = j->rec.hash;
+		j->extract = true;
+	}
+	pt_strbuf_free(&text);
+}
+
+void ix_extract_one(pool *P, job *j, pt_extractor *ex)
+{
+	pt_strbuf text = {0};
+	int skip = read_job(P, j, &text);
+	if (!skip)
+		skip = check_text(&text);
+	if (skip) {
+		skipped(j, skip);
+		pt_strbuf_free(&text);
+		return;
+	}
+	pt_facts_free(&j->facts);
+	pt_facts_init(&j->facts);
+	pt_extractor_set_imports(ex, j->imps.v, j->imps.n);
+	if (!j->reextract && j->scan.pool.b.buf && j->rec.hash == j->scan_hash)
+		pt_extractor_set_scan(ex, &j->scan);
+	if (pt_extractor_text_tree(ex, pt_strbuf_cstr(&text), text.len, j->old_tree,
+				   P->keep_tree ? &j->new_tree : NULL, &j->facts) != PT_OK) {
+		skipped(j, SKIP_TIMEOUT);
+	} else {
+		j->rec.lines = j->facts.n_lines;
+		j->rec.errors = j->facts.n_errors;
+		j->error_line = j->facts.first_error_line;
+		if (j->facts.n_errors)
+			j->rec.flags |= FILEF_SYNTAX_ERRORS;
+		j->blob.len = 0;
+		pt_facts_encode(&j->facts, &j->blob);
+	}
+	/* the blob is what gets stored and read back: drop the decoded copy
+	 * now, it is the bulk of peak memory */
+	if (!P->keep_facts) {
 		pt_facts_free(&j->facts);
 		pt_facts_init(&j->facts);
 	}
 	pt_strbuf_free(&text);
-	pt_strbuf_free(&full);
+}
+
+void ix_work_one(pool *P, job *j, pt_extractor *ex)
+{
+	ix_scan_one(P, j);
+	if (j->extract)
+		ix_extract_one(P, j, ex);
 }
 
 static void *worker(void *arg)
 {
 	pool *P = arg;
-	pt_extractor *ex = pt_extractor_new();
+	pt_extractor *ex = P->phase == 2 ? pt_extractor_new() : NULL;
 	size_t i;
 	while ((i = atomic_fetch_add(&P->next, 1)) < P->n) {
-		bool big = P->ws->files.v[P->jobs[i].ws].size > BIG_FILE;
+		job *j = &P->jobs[i];
+		bool big = P->phase == 2 && P->ws->files.v[j->ws].size > BIG_FILE;
 		if (big)
 			pthread_mutex_lock(&P->big);
-		ix_work_one(P, &P->jobs[i], ex);
+		if (P->phase == 1)
+			ix_scan_one(P, j);
+		else if (j->extract)
+			ix_extract_one(P, j, ex);
 		if (big)
 			pthread_mutex_unlock(&P->big);
 		atomic_fetch_add(&P->done, 1);
@@ -256,6 +315,185 @@ static int detect(store *st, pt_workspace *ws, bool force, joblist *jobs, pathli
 done:
 	store_cursor_close(c);
 	store_txn_abort(txn);
+	return rc;
+}
+
+/* ---- macro imports --------------------------------------------------------- */
+
+void ix_file_place(const pt_workspace *ws, const char *path, pt_macro_file *out)
+{
+	size_t blen = 0;
+	int32_t pkg = -1;
+	const char *krate = "";
+	for (size_t c = 0; c < ws->crates.n; c++) {
+		const char *pd = ws->crates.v[c].pkg_dir;
+		size_t n = strlen(pd);
+		if (n && (strncmp(path, pd, n) != 0 || path[n] != '/'))
+			continue;
+		if (pkg < 0 || n > blen) {
+			pkg = (int32_t)c;
+			blen = n;
+			krate = "";
+		}
+		if (n == blen && ws->crates.v[c].type == CRATE_LIB && !*krate)
+			krate = ws->crates.v[c].name;
+	}
+	const char *rest = path + blen + (blen ? 1 : 0), *slash = strchr(rest, '/');
+	size_t cn = slash ? (size_t)(slash - rest) : 0;
+	out->path = path;
+	out->pkg = pkg;
+	out->area = (int32_t)(pt_hash64(rest, cn) & 0x7fffffff);
+	out->krate = krate;
+}
+
+/* What choosing the imports reads: every Rust file's macros, from the
+ * first pass for the files it read, else from the store. */
+typedef struct {
+	PT_VEC(pt_macro_file) files;
+	PT_VEC(int32_t) job_of; /* per file: its job, -1 if none */
+	PT_VEC(uint32_t) ws_of; /* per file: its index in the workspace listing */
+	PT_VEC(pt_facts *) owned;
+	PT_VEC(rec_file) recs; /* per file: the stored record (id 0 if none) */
+} mplan;
+
+static void mplan_free(mplan *m)
+{
+	for (size_t i = 0; i < m->owned.n; i++) {
+		pt_facts_free(m->owned.v[i]);
+		free(m->owned.v[i]);
+	}
+	pt_vec_free(&m->owned);
+	pt_vec_free(&m->files);
+	pt_vec_free(&m->job_of);
+	pt_vec_free(&m->ws_of);
+	pt_vec_free(&m->recs);
+}
+
+/* The stored macros of file path (rec: its record), NULL if none. */
+static pt_facts *stored_macros(store_txn *txn, const char *path, rec_file *rec)
+{
+	store_val v, blob;
+	uint8_t key[4];
+	if (store_get(txn, TBL_FILES, path, strlen(path), &v) != PT_OK ||
+	    rec_file_decode(v.data, v.len, rec) != 0 || rec->type != FILE_RUST || rec->skip)
+		return NULL;
+	store_key_u32(key, rec->id);
+	pt_facts *f = pt_xmalloc(sizeof *f);
+	pt_facts_init(f);
+	if (store_get(txn, TBL_FACTS, key, 4, &blob) != PT_OK ||
+	    pt_facts_decode_macros(blob.data, blob.len, f) != 0) {
+		pt_facts_free(f);
+		free(f);
+		return NULL;
+	}
+	return f;
+}
+
+/* Every Rust file of ws with its macros into m. */
+static int mplan_load(store *st, pt_workspace *ws, joblist *jobs, mplan *m)
+{
+	store_txn *txn = NULL;
+	int rc = store_txn_begin(st, false, &txn);
+	if (rc)
+		return rc;
+	size_t k = 0;
+	for (size_t i = 0; i < ws->files.n; i++) {
+		if (ws->files.v[i].cargo)
+			continue;
+		while (k < jobs->n && jobs->v[k].ws < i)
+			k++;
+		job *j = k < jobs->n && jobs->v[k].ws == i ? &jobs->v[k] : NULL;
+		pt_macro_file f;
+		rec_file rec = {0};
+		ix_file_place(ws, ws->files.v[i].path, &f);
+		f.facts = NULL;
+		if (j && j->extract) {
+			f.facts = &j->scan;
+		} else if (!j || j->same_hash) {
+			pt_facts *sf = stored_macros(txn, ws->files.v[i].path, &rec);
+			if (sf)
+				pt_vec_push(&m->owned, sf);
+			f.facts = sf;
+		}
+		if (!f.facts)
+			continue; /* skipped, unreadable, or not stored */
+		pt_vec_push(&m->files, f);
+		pt_vec_push(&m->job_of, j ? (int32_t)(j - jobs->v) : -1);
+		pt_vec_push(&m->ws_of, (uint32_t)i);
+		pt_vec_push(&m->recs, rec);
+	}
+	store_txn_abort(txn);
+	return PT_OK;
+}
+
+/* Between the passes: the imports of every file. A file the first pass
+ * read takes them into its job; a file whose stored facts were extracted
+ * with other imports is extracted again (a job appended to jobs). The
+ * imports borrow m's strings: m lives until the second pass is done. */
+static void plan_imports(const mplan *m, joblist *jobs, index_report *rep)
+{
+	pt_macro_table *t = pt_macro_table_new(m->files.v, m->files.n);
+	pt_macro_imports_vec imps = {0};
+	for (size_t i = 0; i < m->files.n; i++) {
+		imps.n = 0;
+		pt_macro_imports(t, i, &imps);
+		int32_t ji = m->job_of.v[i];
+		bool extracting = ji >= 0 && jobs->v[ji].extract;
+		if (!extracting &&
+		    pt_macro_import_key(imps.v, imps.n) == m->files.v[i].facts->import_key)
+			continue;
+		job *j;
+		if (ji < 0) { /* same text, other imports: extract again */
+			job nj = {.ws = m->ws_of.v[i], .known = true, .old = m->recs.v[i]};
+			pt_vec_push(jobs, nj);
+			j = &jobs->v[jobs->n - 1];
+			rep->reextracted++;
+		} else {
+			j = &jobs->v[ji];
+			if (!j->extract) /* its stat moved, its content did not */
+				rep->reextracted++;
+		}
+		j->reextract = !j->extract;
+		j->extract = true;
+		j->same_hash = false;
+		for (size_t k = 0; k < imps.n; k++)
+			pt_vec_push(&j->imps, imps.v[k]);
+	}
+	pt_vec_free(&imps);
+	pt_macro_table_free(t);
+}
+
+/* Read, scan, choose imports, extract: the jobs' files, and the files
+ * whose imports changed. */
+static int parse_jobs(store *st, const index_opts *o, pt_workspace *ws, joblist *jobs, pool *P,
+		      index_report *rep)
+{
+	mplan m = {0};
+	index_opts quiet = *o;
+	quiet.progress = NULL;
+	P->jobs = jobs->v;
+	P->n = jobs->n;
+	P->phase = 1;
+	atomic_store(&P->next, 0);
+	atomic_store(&P->done, 0);
+	if (jobs->n)
+		run_pool(P, &quiet);
+	if (!ws->crates.n)
+		pt_workspace_crates(o->root, ws, o->build);
+	/* room for a job per file: m points into the jobs, which must not move */
+	pt_vec_reserve(jobs, jobs->n + ws->files.n + 1);
+	int rc = mplan_load(st, ws, jobs, &m);
+	if (rc == PT_OK) {
+		plan_imports(&m, jobs, rep);
+		P->jobs = jobs->v;
+		P->n = jobs->n;
+		P->phase = 2;
+		atomic_store(&P->next, 0);
+		atomic_store(&P->done, 0);
+		if (jobs->n)
+			run_pool(P, o);
+	}
+	mplan_free(&m);
 	return rc;
 }
 
@@ -814,6 +1052,12 @@ static int update_meta(store_txn *txn, const index_opts *o, index_report *rep, u
 		if (!rc)
 			rc = store_meta_put_u64(txn, META_EDGES, rep->edges);
 	}
+	if (!rc) {
+		pt_strbuf b = {0};
+		pt_build_encode(o->build, &b);
+		rc = store_put(txn, TBL_META, META_BUILD, strlen(META_BUILD), b.buf, b.len);
+		pt_strbuf_free(&b);
+	}
 	char *abs = realpath(o->root, NULL);
 	if (!rc && abs)
 		rc = store_put(txn, TBL_META, META_ROOT, strlen(META_ROOT), abs, strlen(abs) + 1);
@@ -844,12 +1088,14 @@ static int commit_run(store *st, const index_opts *o, pt_workspace *ws, job *job
 		rc = del_file(txn, gone->v[i]);
 	if (rc)
 		goto fail;
-	if (rep->changed + rep->added + rep->deleted + rep->manifests_changed || rep->reresolved) {
+	if (rep->changed + rep->added + rep->deleted + rep->manifests_changed + rep->reextracted ||
+	    rep->reresolved) {
 		uint64_t t0 = pt_now_ns();
 		if ((rc = ix_load_sources(txn, &S)))
 			goto fail;
-		pt_workspace_crates(o->root, ws);
-		pt_graph_resolve(&g, S.src.v, S.src.n, ws->crates.v, ws->crates.n);
+		pt_workspace_crates(o->root, ws, o->build);
+		pt_crates cs = pt_workspace_crate_set(ws);
+		pt_graph_resolve(&g, S.src.v, S.src.n, &cs);
 		rep->entities = g.ents.n;
 		rep->edges = g.edges.n;
 		rep->unresolved_calls = g.n_unresolved_calls;
@@ -871,13 +1117,7 @@ fail:
 	store_txn_abort(txn);
 	pt_graph_free(&g);
 	ix_sources_free(&S);
-	for (size_t c = 0; c < ws->crates.n; c++) {
-		free((char *)ws->crates.v[c].name);
-		free((char *)ws->crates.v[c].root);
-		free((char *)ws->crates.v[c].pkg_dir);
-		free((char *)ws->crates.v[c].features);
-	}
-	ws->crates.n = 0;
+	pt_workspace_crates_clear(ws);
 	return rc;
 }
 
@@ -892,6 +1132,10 @@ static void tally(const index_opts *o, pt_workspace *ws, job *jobs, size_t nj, i
 		const char *path = ws->files.v[j->ws].path;
 		if (j->same_hash) {
 			rep->touched++;
+			continue;
+		}
+		if (j->reextract) { /* counted in rep->reextracted */
+			rep->parsed += !j->rec.skip;
 			continue;
 		}
 		if (ws->files.v[j->ws].cargo) {
@@ -952,6 +1196,8 @@ static void run_free(pt_workspace *ws, joblist *jobs, pathlist *gone)
 {
 	for (size_t i = 0; i < jobs->n; i++) {
 		pt_facts_free(&jobs->v[i].facts);
+		pt_facts_free(&jobs->v[i].scan);
+		pt_vec_free(&jobs->v[i].imps);
 		pt_strbuf_free(&jobs->v[i].blob);
 	}
 	pt_vec_free(jobs);
@@ -972,6 +1218,18 @@ static bool stale_version(store *st, const char *key, uint64_t want)
 	store_count(txn, TBL_FILES, &files);
 	store_txn_abort(txn);
 	return files && (!have || v != want);
+}
+
+/* Whether the index holds a graph already (a first run resolves anyway). */
+static bool has_files(store *st)
+{
+	store_txn *txn;
+	uint64_t files = 0;
+	if (store_txn_begin(st, false, &txn) != PT_OK)
+		return false;
+	store_count(txn, TBL_FILES, &files);
+	store_txn_abort(txn);
+	return files > 0;
 }
 
 bool ix_follows_links(store_txn *txn)
@@ -1049,6 +1307,23 @@ int index_run(store *st, const index_opts *o, index_report *rep)
 	bool force = o->force || stale_version(st, META_EXTRACT_VERSION, EXTRACT_VERSION);
 	/* a graph resolved by older rules is resolved again from the facts */
 	bool reresolve = stale_version(st, META_RESOLVE_VERSION, RESOLVE_VERSION);
+	/* so is one made for another build (target, cfgs, features) */
+	pt_build stored = {0};
+	index_opts run = *o;
+	index_build_get(st, &stored);
+	if (o->build) {
+		pt_strbuf a = {0}, b = {0};
+		pt_build_encode(o->build, &a);
+		pt_build_encode(&stored, &b);
+		rep->build_changed =
+			has_files(st) && (a.len != b.len || memcmp(a.buf, b.buf, a.len) != 0);
+		reresolve |= rep->build_changed;
+		pt_strbuf_free(&a);
+		pt_strbuf_free(&b);
+	} else {
+		run.build = &stored;
+	}
+	o = &run;
 	int rc = detect(st, &ws, force, &jobs, &gone);
 	if (rc)
 		goto done;
@@ -1066,9 +1341,10 @@ int index_run(store *st, const index_opts *o, index_report *rep)
 		  .max_size = o->max_file_size ? o->max_file_size : DEFAULT_MAX_FILE,
 		  .force = force};
 	uint64_t tp = pt_now_ns();
-	if (jobs.n)
-		run_pool(&P, o);
+	rc = parse_jobs(st, o, &ws, &jobs, &P, rep);
 	rep->parse_seconds = ix_secs(pt_now_ns() - tp);
+	if (rc)
+		goto done;
 	tally(o, &ws, jobs.v, jobs.n, rep);
 	rep->reresolved = reresolve;
 	if (!jobs.n && !gone.n && !reresolve && !links_changed) {
@@ -1083,8 +1359,38 @@ int index_run(store *st, const index_opts *o, index_report *rep)
 	}
 	rc = commit_grow(st, o, &ws, &jobs, &gone, follow, rep);
 done:
+	for (size_t i = 0; i < ws.warnings.n && o->warn; i++)
+		o->warn(o->ctx, ws.warnings.v[i].path, ws.warnings.v[i].what);
 	run_free(&ws, &jobs, &gone);
+	pt_build_free(&stored);
 	rep->seconds = ix_secs(pt_now_ns() - t0);
+	return rc;
+}
+
+int ix_build_from_store(store_txn *txn, pt_build *out)
+{
+	store_val v;
+	memset(out, 0, sizeof *out);
+	int rc = store_get(txn, TBL_META, META_BUILD, strlen(META_BUILD), &v);
+	if (rc == PT_ENOTFOUND)
+		return PT_OK;
+	if (rc)
+		return rc;
+	/* an unreadable value is a build we cannot know: the default */
+	if (pt_build_decode(v.data, v.len, out) != PT_OK)
+		memset(out, 0, sizeof *out);
+	return PT_OK;
+}
+
+int index_build_get(store *st, pt_build *out)
+{
+	store_txn *txn;
+	memset(out, 0, sizeof *out);
+	int rc = store_txn_begin(st, false, &txn);
+	if (rc)
+		return rc;
+	rc = ix_build_from_store(txn, out);
+	store_txn_abort(txn);
 	return rc;
 }
 
@@ -1258,8 +1564,11 @@ int index_update_file(store *st, const char *root, const char *rel_path, const c
 	int rc = store_txn_begin(st, false, &txn);
 	if (rc)
 		return rc;
+	pt_build build = {0};
 	bool follow = ix_follows_links(txn);
 	rc = ix_ws_from_store(txn, &ws);
+	if (!rc)
+		rc = ix_build_from_store(txn, &build);
 	int at = find_ws(&ws, rel_path);
 	job j = {.ws = 0, .text = text, .text_len = len};
 	if (at >= 0) {
@@ -1297,11 +1606,11 @@ int index_update_file(store *st, const char *root, const char *rel_path, const c
 		j.ws = (uint32_t)at;
 		pt_vec_push(&jobs, j);
 	}
-	index_opts o = {.root = root, .jobs = 1};
+	index_opts o = {.root = root, .jobs = 1, .build = &build};
 	pool P = {
 		.root = root, .ws = &ws, .jobs = jobs.v, .n = jobs.n, .max_size = DEFAULT_MAX_FILE};
-	if (jobs.n)
-		run_pool(&P, &o);
+	if ((rc = parse_jobs(st, &o, &ws, &jobs, &P, rep)))
+		goto done;
 	tally(&o, &ws, jobs.v, jobs.n, rep);
 	if (gone.n && strstr(rel_path, "Cargo.toml"))
 		rep->manifests_changed++;
@@ -1314,6 +1623,7 @@ int index_update_file(store *st, const char *root, const char *rel_path, const c
 	rc = commit_grow(st, &o, &ws, &jobs, &gone, follow, rep);
 done:
 	run_free(&ws, &jobs, &gone);
+	pt_build_free(&build);
 	rep->seconds = ix_secs(pt_now_ns() - t0);
 	return rc;
 }

@@ -14,6 +14,7 @@
 #include "../store/store.h"
 #include "resolve.h"
 #include "tree.h"
+#include "workspace.h"
 
 /* File symlinks whose target is outside the workspace folder (a cloned
  * repository must not make the index read the files of the machine it is
@@ -35,6 +36,11 @@ typedef struct {
 	int jobs;               /* parser threads; 0 = number of cores */
 	uint64_t max_file_size; /* bytes; 0 = default (8 MiB) */
 	bool force;             /* re-parse every file */
+	/* The build to describe (target, --cfg, features). NULL: the one the
+	 * index was made for (stored in the meta table; at first the host's,
+	 * default features). A different one re-resolves the graph from the
+	 * cached facts and is stored for the runs after. */
+	const pt_build *build;
 	/* Progress while parsing, called on the calling thread. */
 	void (*progress)(void *ctx, size_t done, size_t total);
 	/* A file skipped (also a symlink left out, a path too long) or
@@ -47,6 +53,8 @@ typedef struct {
 	uint32_t files, rust_files, changed, added, deleted, touched; /* Rust files */
 	uint32_t manifests, manifests_changed;                        /* Cargo.toml */
 	uint32_t skipped, syntax_error_files, parsed;
+	uint32_t reextracted; /* unchanged files parsed again: the macro definitions
+	                         they expand from other files changed */
 	uint64_t entities, edges;
 	uint64_t ents_written, ents_deleted, adj_written;
 	uint32_t facts_written; /* facts blobs put (a re-parse that found them stored puts none) */
@@ -54,7 +62,8 @@ typedef struct {
 	bool up_to_date; /* nothing changed: only stat was needed */
 	bool reresolved; /* resolved again from cached facts: made by other rules */
 	uint32_t map_grows;
-	bool fast_path; /* index_session_update: one file re-resolved alone */
+	bool fast_path;     /* index_session_update: one file re-resolved alone */
+	bool build_changed; /* the build differs from the stored one: resolved again */
 	/* index_session_update's fast path: edges its write examined (the
 	 * edited file's new ones and the touched entities' stored ones) */
 	uint64_t edges_read;
@@ -66,6 +75,9 @@ typedef struct {
  * code from the store (core/error.h). */
 int index_run(store *st, const index_opts *o, index_report *rep);
 
+/* The build index st describes (the stored one; the default when none
+ * was stored), into *out (caller frees with pt_build_free). */
+int index_build_get(store *st, pt_build *out);
 /* What index_run would find to do, found without doing it: the workspace
  * scan and the stat comparison with the files table, then a hash of each
  * file stat says may have changed, so that a touched file whose content is
@@ -133,6 +145,7 @@ void index_session_free(index_session *s); /* accepts NULL */
 #define META_EXTRACT_VERSION "extract_version"
 #define META_RESOLVE_VERSION "resolve_version"
 #define META_GENERATION      "generation"
+#define META_BUILD           "build"           /* pt_build_encode of the build described */
 #define META_FOLLOW_LINKS    "follow_symlinks" /* 1: file symlinks out of the folder followed */
 
 #endif

@@ -37,6 +37,14 @@ typedef struct {
 	bool facts_written;  /* ix_put_file put a facts blob that was not stored */
 	pt_facts facts;
 	pt_strbuf blob;
+	/* macros (graph/macro.h): what the file defines and invokes, from
+	 * the first pass; then the definitions of other files it may
+	 * expand, chosen between the passes */
+	pt_facts scan;
+	uint64_t scan_hash; /* of the text scan was made from */
+	pt_macro_imports_vec imps;
+	bool extract;   /* the second pass parses it */
+	bool reextract; /* its content is as stored, its imports are not */
 } job;
 
 typedef struct {
@@ -46,6 +54,7 @@ typedef struct {
 	size_t n;
 	uint64_t max_size;
 	bool force;      /* re-parse even when the content hash is unchanged */
+	int phase;       /* 1: read, check and scan each file; 2: extract those marked */
 	bool keep_facts; /* leave the decoded facts in the job (a session uses them) */
 	bool keep_tree;  /* ... and the syntax tree */
 	atomic_size_t next, done;
@@ -70,8 +79,16 @@ typedef struct {
 
 /* Seconds from nanoseconds, for the report. */
 double ix_secs(uint64_t ns);
-/* Reads, checks, hashes and (for Rust) extracts job j's file, as pool P says. */
+/* Reads, checks, hashes and (for Rust) scans job j's file for its macros. */
+void ix_scan_one(pool *P, job *j);
+/* Reads job j's file again and extracts it, expanding j->imps. */
+void ix_extract_one(pool *P, job *j, pt_extractor *ex);
+/* Both, for one job (the imports as j->imps holds them). */
 void ix_work_one(pool *P, job *j, pt_extractor *ex);
+/* A file's place for the choice of macro imports: its package, the part of
+ * the package (src/, tests/, ...) and the package's library name, from the
+ * crates ws holds. */
+void ix_file_place(const pt_workspace *ws, const char *path, pt_macro_file *out);
 /* Writes job j's file record, facts and id; a new file takes id *next_id. */
 int ix_put_file(store_txn *txn, const char *path, job *j, uint64_t *next_id);
 /* Frees what s owns (accepts an empty one). */
@@ -86,6 +103,8 @@ void ix_encode_adj(const pt_graph *g, const half *h, uint32_t from, uint32_t to,
 void ix_ent_record(const pt_graph *g, const pt_entity *e, rec_entity *r);
 /* Moves META_GENERATION on, as every commit does. */
 int ix_bump_generation(store_txn *txn);
+/* The stored build (zeroed: the default, when none was stored). */
+int ix_build_from_store(store_txn *txn, pt_build *out);
 /* What a one-file update knows of rel (see index.c); false: neither on disk
  * nor given, or a symlink out of the folder when follow is false. */
 bool ix_one_file(const char *root, const char *rel, const char *text, size_t len, bool follow,

@@ -6,7 +6,8 @@
  * (pt_resolver_refile) and written as the entities and adjacency values it
  * touched, in one transaction; each adjacency value is its stored one with
  * the file's edges replaced, so the write costs what the file and the
- * entities it touches hold, not what the graph holds. Anything else, or a
+ * entities it touches hold, not what the graph holds (unless macros carry
+ * edges between files: see edits_own_edges). Anything else, or a
  * commit by someone else (the generation in the meta table moved), falls
  * back to index_update_file and reloads the session at the next edit.
  * Parsing and records are index.c's (index_int.h), so both paths store the
@@ -73,18 +74,23 @@ static int session_load(index_session *s)
 	if (rc)
 		return rc;
 	s->generation = generation(txn);
+	pt_build build = {0};
 	s->follow = ix_follows_links(txn);
 	rc = ix_load_sources(txn, &s->S);
 	if (!rc)
 		rc = ix_ws_from_store(txn, &s->ws);
+	if (!rc)
+		rc = ix_build_from_store(txn, &build);
 	store_txn_abort(txn);
 	if (rc) {
 		session_unload(s);
 		return rc;
 	}
-	pt_workspace_crates(s->root, &s->ws);
+	pt_workspace_crates(s->root, &s->ws, &build);
+	pt_build_free(&build);
 	pt_graph_init(&s->g);
-	s->R = pt_resolver_new(&s->g, s->S.src.v, s->S.src.n, s->ws.crates.v, s->ws.crates.n);
+	pt_crates cs = pt_workspace_crate_set(&s->ws);
+	s->R = pt_resolver_new(&s->g, s->S.src.v, s->S.src.n, &cs);
 	s->loaded = true;
 	return PT_OK;
 }
@@ -105,17 +111,22 @@ static int find_source(const sources *S, const char *path)
 	return -1;
 }
 
-/* Where the edges of file fid begin in g after pt_resolver_refile: it keeps
- * the other files' edges and re-emits the file's own at the end
- * (resolve.h), so they are found from the end, in proportion to the file. */
-static size_t file_edges_from(const pt_graph *g, uint32_t fid)
+/* Where the edges source src made begin in g after pt_resolver_refile: it
+ * keeps the other sources' edges and re-emits src's at the end
+ * (resolve.h), so they are found from the end, in proportion to the file.
+ * Only called when src's edges are exactly those written in its file fid
+ * (edits_own_edges). */
+static size_t file_edges_from(const pt_graph *g, uint32_t src, uint32_t fid)
 {
 	size_t from = g->edges.n;
-	while (from > 0 && g->edges.v[from - 1].file == fid)
+	while (from > 0 && g->edges.v[from - 1].origin == src)
 		from--;
 #ifdef PT_DEBUG
-	for (size_t i = 0; i < from; i++)
-		pt_assert(g->edges.v[i].file != fid);
+	for (size_t i = 0; i < g->edges.n; i++)
+		pt_assert((g->edges.v[i].origin == src) == (i >= from) &&
+			  (g->edges.v[i].file == fid) == (i >= from));
+#else
+	(void)fid;
 #endif
 	return from;
 }
@@ -230,12 +241,12 @@ static int write_adj(store_txn *txn, const pt_graph *g, uint32_t fid, uint32_t e
  * refile), so each adjacency is its stored value with fid's old edges
  * replaced by the new ones: the cost follows the touched entities and the
  * file's edges, never the size of the graph. */
-static int write_touched(store_txn *txn, const pt_graph *g, uint32_t fid, pt_touched *t,
-			 index_report *rep)
+static int write_touched(store_txn *txn, const pt_graph *g, uint32_t src, uint32_t fid,
+			 pt_touched *t, index_report *rep)
 {
 	if (t->n)
 		qsort(t->v, t->n, sizeof *t->v, cmp_u32);
-	size_t from = file_edges_from(g, fid), nh = g->edges.n - from;
+	size_t from = file_edges_from(g, src, fid), nh = g->edges.n - from;
 	rep->edges_read += nh;
 	half *out = file_halves(g, from, false), *in = file_halves(g, from, true);
 	pt_strbuf buf = {0};
@@ -269,9 +280,157 @@ static int write_touched(store_txn *txn, const pt_graph *g, uint32_t fid, pt_tou
 	return rc;
 }
 
-/* Parse one file's new content; false when it cannot take the fast path
- * (unreadable, skipped, or gone). */
-static bool session_parse(index_session *s, const char *rel, const char *text, size_t len,
+/* The same from a pass over every edge: for an edit of a file whose edges
+ * are not all written in it, or written in it by others (macros that one
+ * file defines and another expands), where the stored edges cannot tell
+ * which of them the edit replaced. */
+static int write_touched_all(store_txn *txn, const pt_graph *g, pt_touched *t, index_report *rep)
+{
+	uint8_t *mark = pt_xcalloc(g->ents.n + 1, 1);
+	for (size_t i = 0; i < t->n; i++)
+		mark[t->v[i]] = 1;
+	PT_VEC(half) out = {0}, in = {0};
+	rep->edges_read += g->edges.n;
+	for (size_t i = 0; i < g->edges.n; i++) {
+		const pt_edge *e = &g->edges.v[i];
+		if (mark[e->src]) {
+			half h = {e->src, g->ents.v[e->dst].id, *e, false};
+			pt_vec_push(&out, h);
+		}
+		if (mark[e->dst]) {
+			half h = {e->dst, g->ents.v[e->src].id, *e, true};
+			pt_vec_push(&in, h);
+		}
+	}
+	if (out.n)
+		qsort(out.v, out.n, sizeof *out.v, ix_cmp_half);
+	if (in.n)
+		qsort(in.v, in.n, sizeof *in.v, ix_cmp_half);
+	pt_strbuf buf = {0};
+	int rc = PT_OK;
+	size_t oi = 0, ii = 0;
+	for (uint32_t e = 0; e < g->ents.n && !rc; e++) {
+		if (!mark[e])
+			continue;
+		uint8_t key[8];
+		store_val v;
+		store_key_u64(key, g->ents.v[e].id);
+		for (int dir = 0; dir < 2 && !rc; dir++) {
+			size_t *at = dir ? &ii : &oi, from = *at;
+			const half *h = dir ? in.v : out.v;
+			size_t n = dir ? in.n : out.n;
+			while (*at < n && h[*at].ent == e)
+				(*at)++;
+			ix_encode_adj(g, h, (uint32_t)from, (uint32_t)*at, &buf);
+			store_table tbl = dir ? TBL_IN : TBL_OUT;
+			int got = store_get(txn, tbl, key, 8, &v);
+			if (got != PT_OK && got != PT_ENOTFOUND) {
+				rc = got;
+				break;
+			}
+			bool same = got == PT_OK ? (v.len == buf.len &&
+						    memcmp(v.data, buf.buf, buf.len) == 0)
+						 : buf.len == 0;
+			if (same)
+				continue;
+			rc = buf.len ? store_put(txn, tbl, key, 8, buf.buf, buf.len)
+				     : store_del(txn, tbl, key, 8, NULL, 0);
+			rep->adj_written++;
+		}
+		if (rc)
+			break;
+		rec_entity r;
+		ix_ent_record(g, &g->ents.v[e], &r);
+		rec_entity_encode(&r, &buf);
+		int got = store_get(txn, TBL_ENTS, key, 8, &v);
+		if (got == PT_OK && v.len == buf.len && memcmp(v.data, buf.buf, buf.len) == 0)
+			continue;
+		/* same id, name and file: the secondary indexes stand */
+		rc = store_put(txn, TBL_ENTS, key, 8, buf.buf, buf.len);
+		rep->ents_written++;
+	}
+	pt_strbuf_free(&buf);
+	pt_vec_free(&out);
+	pt_vec_free(&in);
+	free(mark);
+	return rc;
+}
+
+/* Whether the macro definitions of facts a and b differ (text, place, export). */
+static bool macros_differ(const pt_facts *a, const pt_facts *b)
+{
+	if (a->macros.n != b->macros.n)
+		return true;
+	for (size_t i = 0; i < a->macros.n; i++) {
+		const fact_macro *x = &a->macros.v[i], *y = &b->macros.v[i];
+		if (x->flags != y->flags || memcmp(&x->span, &y->span, sizeof x->span) != 0 ||
+		    strcmp(pt_strpool_get(&a->pool, x->text), pt_strpool_get(&b->pool, y->text)))
+			return true;
+	}
+	return false;
+}
+
+/* Whether another file expands a definition of file at. */
+static bool lends(const index_session *s, int at)
+{
+	const char *path = s->S.src.v[at].path;
+	size_t n = strlen(path);
+	for (size_t i = 0; i < s->S.src.n; i++) {
+		const pt_facts *f = s->S.src.v[i].facts;
+		const char *l = f && (int)i != at ? pt_strpool_get(&f->pool, f->imported) : "";
+		for (const char *p = l; (p = strstr(p, path)); p += n)
+			if ((p == l || p[-1] == '\n') && p[n] == '\n')
+				return true;
+	}
+	return false;
+}
+
+/* Whether facts f expand no definition of another file than path: then
+ * every edge they make is written in path. */
+static bool expands_own_only(const pt_facts *f, const char *path)
+{
+	size_t n = strlen(path);
+	for (const char *l = pt_strpool_get(&f->pool, f->imported); *l;) {
+		const char *nl = strchr(l, '\n');
+		size_t k = nl ? (size_t)(nl - l) : strlen(l);
+		if (k != n || memcmp(l, path, n) != 0)
+			return false;
+		l += k + (nl != NULL);
+	}
+	return true;
+}
+
+/* Whether the edges source at makes, before (old) and after (nf) the edit,
+ * are exactly the edges written in its file: then the stored adjacency
+ * tells the edit's edges by their file. */
+static bool edits_own_edges(const index_session *s, int at, const pt_facts *old, const pt_facts *nf)
+{
+	const char *path = s->S.src.v[at].path;
+	return expands_own_only(old, path) && expands_own_only(nf, path) && !lends(s, at);
+}
+
+/* The imports of source at, its macros being those of scan (the new text):
+ * chosen as a run would, from the facts of every file of the session. */
+static void session_imports(index_session *s, int at, const pt_facts *scan,
+			    pt_macro_imports_vec *out)
+{
+	PT_VEC(pt_macro_file) files = {0};
+	for (size_t i = 0; i < s->S.src.n; i++) {
+		pt_macro_file f;
+		ix_file_place(&s->ws, s->S.src.v[i].path, &f);
+		f.facts = (int)i == at ? scan : s->S.src.v[i].facts;
+		pt_vec_push(&files, f);
+	}
+	pt_macro_table *t = pt_macro_table_new(files.v, files.n);
+	pt_macro_imports(t, (size_t)at, out);
+	pt_macro_table_free(t);
+	pt_vec_free(&files);
+}
+
+/* Parse one file's new content (source at); false when it cannot take the
+ * fast path (unreadable, skipped, gone, or its macro definitions changed
+ * where another file expands them). */
+static bool session_parse(index_session *s, int at, const char *rel, const char *text, size_t len,
 			  const pt_tree *old, job *j, pt_workspace *one)
 {
 	ws_file wf;
@@ -287,14 +446,20 @@ static bool session_parse(index_session *s, const char *rel, const char *text, s
 		  .max_size = DEFAULT_MAX_FILE,
 		  .keep_facts = true,
 		  .keep_tree = true};
+	ix_scan_one(&P, j);
+	if (!j->extract)
+		return false;
+	if (macros_differ(s->S.src.v[at].facts, &j->scan) && lends(s, at))
+		return false;
+	session_imports(s, at, &j->scan, &j->imps);
 	pt_extractor *ex = pt_extractor_new();
-	ix_work_one(&P, j, ex);
+	ix_extract_one(&P, j, ex);
 	pt_extractor_free(ex);
 	return !j->rec.skip;
 }
 
-static int session_commit(index_session *s, const char *rel, uint32_t fid, job *j, pt_touched *t,
-			  index_report *rep)
+static int session_commit(index_session *s, const char *rel, int at, bool by_file, job *j,
+			  pt_touched *t, index_report *rep)
 {
 	for (;;) {
 		store_txn *txn = NULL;
@@ -309,7 +474,9 @@ static int session_commit(index_session *s, const char *rel, uint32_t fid, job *
 		store_meta_get_u64(txn, META_NEXT_FILE_ID, &next_id);
 		rc = ix_put_file(txn, rel, j, &next_id);
 		if (!rc)
-			rc = write_touched(txn, &s->g, fid, t, rep);
+			rc = by_file ? write_touched(txn, &s->g, (uint32_t)at, s->S.src.v[at].id, t,
+						     rep)
+				     : write_touched_all(txn, &s->g, t, rep);
 		if (!rc)
 			rc = store_meta_put_u64(txn, META_EDGES, s->g.edges.n);
 		if (!rc)
@@ -356,7 +523,7 @@ static int session_fast(index_session *s, const char *rel, const char *text, siz
 		return PT_ENOTFOUND;
 	pt_workspace one = {0};
 	rc = PT_ENOTFOUND;
-	bool parsed = session_parse(s, rel, text, len, old, &j, &one);
+	bool parsed = session_parse(s, at, rel, text, len, old, &j, &one);
 	*new_tree = j.new_tree; /* good for the next edit, fast path or not */
 	j.new_tree = NULL;
 	if (!parsed)
@@ -371,6 +538,7 @@ static int session_fast(index_session *s, const char *rel, const char *text, siz
 	*nf = j.facts;
 	pt_facts_init(&j.facts);
 	pt_touched touched = {0};
+	bool by_file = edits_own_edges(s, at, s->S.src.v[at].facts, nf);
 	pt_resolver_refile(s->R, (size_t)at, nf, &touched);
 	pt_facts *old_facts = s->S.owned.v[at];
 	s->S.owned.v[at] = nf;
@@ -379,7 +547,7 @@ static int session_fast(index_session *s, const char *rel, const char *text, siz
 	rep->changed = 1;
 	rep->parsed = 1;
 	rep->fast_path = true;
-	rc = session_commit(s, rel, s->S.src.v[at].id, &j, &touched, rep);
+	rc = session_commit(s, rel, at, by_file, &j, &touched, rep);
 	rep->entities = s->g.ents.n;
 	rep->edges = s->g.edges.n;
 	pt_vec_free(&touched);
@@ -387,6 +555,8 @@ static int session_fast(index_session *s, const char *rel, const char *text, siz
 		session_unload(s); /* memory is ahead of the store: start again */
 done:
 	pt_facts_free(&j.facts);
+	pt_facts_free(&j.scan);
+	pt_vec_free(&j.imps);
 	pt_strbuf_free(&j.blob);
 	pt_workspace_free(&one);
 	return rc;

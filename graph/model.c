@@ -4,11 +4,11 @@
 #include <string.h>
 
 static const char *const kind_names[PT_KIND_MAX] = {
-	[PT_CRATE] = "crate",           [PT_MODULE] = "module", [PT_FUNCTION] = "function",
-	[PT_METHOD] = "method",         [PT_STRUCT] = "struct", [PT_ENUM] = "enum",
-	[PT_UNION] = "union",           [PT_TRAIT] = "trait",   [PT_IMPL] = "impl",
-	[PT_TYPE_ALIAS] = "type_alias", [PT_CONST] = "const",   [PT_STATIC] = "static",
-	[PT_MACRO] = "macro",
+	[PT_CRATE] = "crate",           [PT_MODULE] = "module",   [PT_FUNCTION] = "function",
+	[PT_METHOD] = "method",         [PT_STRUCT] = "struct",   [PT_ENUM] = "enum",
+	[PT_UNION] = "union",           [PT_TRAIT] = "trait",     [PT_IMPL] = "impl",
+	[PT_TYPE_ALIAS] = "type_alias", [PT_CONST] = "const",     [PT_STATIC] = "static",
+	[PT_MACRO] = "macro",           [PT_VARIANT] = "variant",
 };
 
 static const char *const rel_names[REL_MAX] = {

@@ -26,6 +26,7 @@ typedef enum {
 	PT_CONST,
 	PT_STATIC,
 	PT_MACRO,
+	PT_VARIANT, /* an enum's variant; its parent is the enum */
 	PT_KIND_MAX
 } pt_kind;
 
@@ -58,6 +59,8 @@ enum {
 	EDGE_TRAIT_CALL = 1u << 2, /* call resolved to a trait method through a bound */
 	EDGE_MACRO = 1u << 3,      /* IMPL found inside a macro_rules! invocation */
 	EDGE_IMPORT = 1u << 4,     /* USES written as a `use` declaration */
+	EDGE_CFG_OFF = 1u << 5,    /* IMPL of an impl block (or a derive on a type) that
+	                              the default build leaves out */
 };
 
 /* A source range. Lines are 0-based, columns are 0-based byte offsets in
@@ -89,14 +92,44 @@ enum {
 	CRATE_BIN = 1,
 	CRATE_OTHER = 2
 };
+/* Cargo's target kinds: which dependencies a crate's code may name. */
+enum {
+	TGT_LIB = 0, /* normal dependencies */
+	TGT_BIN,     /* normal dependencies and its package's library */
+	TGT_EXAMPLE, /* ... and dev-dependencies */
+	TGT_TEST,
+	TGT_BENCH,
+	TGT_BUILD /* build.rs: build-dependencies only */
+};
+/* A name a crate's code may use for another crate (its extern prelude):
+ * a dependency, under its rename if it has one, or for a binary, test,
+ * example or bench its own package's library. */
 typedef struct {
-	const char *name;     /* crate name, '-' already folded to '_' */
-	const char *root;     /* workspace-relative path of the root file */
-	const char *pkg_dir;  /* workspace-relative package directory ("" = root) */
-	int type;             /* CRATE_* */
-	const char *features; /* enabled features ("default" and what it enables),
-	                         each followed by '\n'; "" if none */
+	const char *name;
+	uint32_t crate; /* index in the same crate array */
+} pt_extern;
+typedef struct {
+	const char *name;      /* crate name, '-' already folded to '_' */
+	const char *root;      /* workspace-relative path of the root file */
+	const char *pkg_dir;   /* workspace-relative package directory ("" = root) */
+	int type;              /* CRATE_* */
+	const char *cfg;       /* its cfg set (graph/cfg.h): the target's options,
+	                         --cfg options, debug_assertions, `test` for tests
+	                         and benches, and its package's enabled features
+	                         as "feature=x" */
+	uint16_t edition;      /* 2015, 2018, 2021, 2024 */
+	uint8_t target;        /* TGT_* */
+	const pt_extern *deps; /* its extern prelude, n_deps names (std, core
+	                          and alloc are not listed: every crate has them) */
+	uint32_t n_deps;
 } pt_crate;
+
+/* The crates of a workspace, as the resolver takes them. Borrowed. */
+typedef struct {
+	const pt_crate *v;
+	size_t n;
+	const char *cfg; /* cfg set of files no crate reaches (the target's) */
+} pt_crates;
 
 /* The graph: entities and the edges between them, strings in one pool. */
 typedef struct {
@@ -114,6 +147,9 @@ typedef struct {
 	uint8_t kind, flags; /* pt_rel, EDGE_* */
 	uint32_t file;       /* file id of the site */
 	pt_span site;
+	uint32_t origin; /* in memory only: the resolver's index of the file whose facts
+	                    made the edge (a call written in a macro another file
+	                    defines has its site there, its origin here) */
 } pt_edge;
 
 typedef struct {

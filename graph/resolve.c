@@ -30,7 +30,7 @@ static void add_edge(resolver *R, uint32_t src, uint32_t dst, int kind, int flag
 	if (src == NONE || dst == NONE)
 		return;
 	pt_assert(src < R->g->ents.n && dst < R->g->ents.n && pt_span_ok(site));
-	pt_edge e = {src, dst, (uint8_t)kind, (uint8_t)flags, file, site};
+	pt_edge e = {src, dst, (uint8_t)kind, (uint8_t)flags, file, site, R->emitting};
 	pt_vec_push(&R->g->edges, e);
 }
 
@@ -98,7 +98,8 @@ static void emit_impl(resolver *R, uint32_t src, int32_t i)
 	const pt_facts *fa = R->src[src].facts;
 	const fact_item *it = &fa->items.v[i];
 	uint32_t ie = R->fi[src].item_ent[i], fid = R->src[src].id, self = R->aux.v[ie].self_ent;
-	int eflags = (it->flags & FI_MACRO_GEN) ? EDGE_MACRO : 0;
+	int eflags =
+		((it->flags & FI_MACRO_GEN) ? EDGE_MACRO : 0) | (cfg_off(R, ie) ? EDGE_CFG_OFF : 0);
 	for (uint32_t t = mm_first(&R->mm, key_of(K_IMPLTRAITS, ie, "", 0)); t;
 	     t = mm_next(&R->mm, t))
 		add_edge(R, self != NONE ? self : ie, mm_val(&R->mm, t), REL_IMPL, eflags, fid,
@@ -158,6 +159,18 @@ static bool in_cfg_off_module(const resolver *R, uint32_t sc)
 	return false;
 }
 
+/* Only what the code's crate may name: itself and its dependency closure
+ * (a method of a crate it does not depend on is never its callee). */
+static void drop_unreachable(const resolver *R, const ref_ctx *c, idlist *cands)
+{
+	int32_t from = scope_crate(R, c->sc);
+	size_t w = 0;
+	for (size_t i = 0; i < cands->n; i++)
+		if (crate_reaches(R, from, ent_crate(R, cands->v[i])))
+			cands->v[w++] = cands->v[i];
+	cands->n = w;
+}
+
 /* Candidates of one call: those in the default build when some are (a
  * cfg'd-out variant is not what the build calls), and for name-only guesses
  * those of the caller's own crate when some are. */
@@ -165,8 +178,11 @@ static void prefer(resolver *R, const ref_ctx *c, idlist *cands, bool same_crate
 {
 	size_t on = 0, here = 0, w = 0;
 	int32_t crate = R->fi[c->src].crate;
-	for (size_t i = 0; i < cands->n; i++)
-		on += !cfg_off(R, cands->v[i]);
+	drop_unreachable(R, c, cands);
+	bool built[MAX_CANDIDATES] = {0};
+	pt_assert(cands->n <= MAX_CANDIDATES); /* list_add keeps it so */
+	for (size_t i = 0; i < cands->n && i < MAX_CANDIDATES; i++)
+		on += built[i] = rs_built(R, cands->v[i]);
 	/* code in the build does not call what the build leaves out (code
 	 * the build leaves out, itself or in a module it leaves out, may:
 	 * our cfg evaluation does not know a build script's cfgs) */
@@ -174,7 +190,7 @@ static void prefer(resolver *R, const ref_ctx *c, idlist *cands, bool same_crate
 		cands->n = 0;
 	if (on && on < cands->n) {
 		for (size_t i = 0; i < cands->n; i++)
-			if (!cfg_off(R, cands->v[i]))
+			if (built[i])
 				cands->v[w++] = cands->v[i];
 		cands->n = w;
 	}
@@ -191,12 +207,21 @@ static void prefer(resolver *R, const ref_ctx *c, idlist *cands, bool same_crate
 	}
 }
 
+static bool usable(int k);
+static void emit_uses_of(resolver *R, const ref_ctx *c, const idlist *cands, const fact_ref *r);
+
 static void emit_calls(resolver *R, const ref_ctx *c, idlist *cands, const fact_ref *r, int flags)
 {
-	size_t n = 0;
+	size_t n = 0, variants = 0;
 	prefer(R, c, cands, false);
-	for (size_t i = 0; i < cands->n; i++)
+	for (size_t i = 0; i < cands->n; i++) {
 		n += callable(ekind(R, cands->v[i]));
+		variants += ekind(R, cands->v[i]) == PT_VARIANT;
+	}
+	if (!n && variants) { /* `E::B(x)` builds a variant: a use, not a call */
+		emit_uses_of(R, c, cands, r);
+		return;
+	}
 	if (!n) {
 		R->g->n_unresolved_calls++;
 		return;
@@ -307,10 +332,13 @@ static void do_method_call(resolver *R, const ref_ctx *c, const fact_ref *r)
 		 * is marked. */
 		size_t n = 0;
 		idlist g = {0};
+		int32_t from = scope_crate(R, c->sc);
 		for (uint32_t it = mm_first(&R->mm, key_of(K_METHODNAME, 0, name, strlen(name)));
 		     it && n <= MAX_GUESSES; it = mm_next(&R->mm, it)) {
 			uint32_t m = mm_val(&R->mm, it);
-			if ((traits_only && !of_trait(R, m)) || !reachable(R, c, m))
+			/* only a crate the code's crate depends on (or itself) */
+			if (!crate_reaches(R, from, ent_crate(R, m)) ||
+			    (traits_only && !of_trait(R, m)) || !reachable(R, c, m))
 				continue;
 			n++;
 			list_add(&g, m);
@@ -379,16 +407,32 @@ static void do_path_call(resolver *R, const ref_ctx *c, const fact_ref *r)
 
 static bool usable(int k)
 {
-	return is_type(k) || k == PT_CONST || k == PT_STATIC;
+	return is_type(k) || k == PT_CONST || k == PT_STATIC || k == PT_VARIANT;
+}
+
+/* USES edges to what a path names: a variant is a use of its enum too. */
+static void emit_uses_of(resolver *R, const ref_ctx *c, const idlist *cands, const fact_ref *r)
+{
+	for (size_t i = 0; i < cands->n; i++) {
+		uint32_t e = cands->v[i];
+		if (!usable(ekind(R, e)) || e == c->from_ent)
+			continue;
+		add_edge(R, c->from_ent, e, REL_USES, 0, c->fid, r->span);
+		if (ekind(R, e) != PT_VARIANT)
+			continue;
+		const ent_aux *a = &R->aux.v[e];
+		uint32_t en = rs_item_owner_ent(R, a->src, fitem(R, a->src, a->item));
+		if (en != c->from_ent)
+			add_edge(R, c->from_ent, en, REL_USES, 0, c->fid, r->span);
+	}
 }
 
 static void do_type_ref(resolver *R, const ref_ctx *c, const fact_ref *r)
 {
 	idlist cands = {0};
 	rs_resolve_path(R, c->sc, fstr(R, c->src, r->path), c->self_ent, &cands, 0);
-	for (size_t i = 0; i < cands.n; i++)
-		if (usable(ekind(R, cands.v[i])) && cands.v[i] != c->from_ent)
-			add_edge(R, c->from_ent, cands.v[i], REL_USES, 0, c->fid, r->span);
+	drop_unreachable(R, c, &cands);
+	emit_uses_of(R, c, &cands, r);
 	pt_vec_free(&cands);
 }
 
@@ -437,7 +481,9 @@ static void do_derive(resolver *R, const ref_ctx *c, const fact_ref *r, bool reg
 		if (reg)
 			mm_add(&R->mm, key_of(K_TYPETRAIT, c->from_ent, "", 0), tr.v[i]);
 		else
-			add_edge(R, c->from_ent, tr.v[i], REL_IMPL, EDGE_DERIVE, c->fid, r->span);
+			add_edge(R, c->from_ent, tr.v[i], REL_IMPL,
+				 EDGE_DERIVE | (cfg_off(R, c->from_ent) ? EDGE_CFG_OFF : 0), c->fid,
+				 r->span);
 	}
 	pt_vec_free(&tr);
 }
@@ -480,13 +526,48 @@ static void ref_context(resolver *R, uint32_t src, const fact_ref *r, ref_ctx *c
 	}
 }
 
+/* A reference written in a definition another file lends (an xsite):
+ * its span in that file (relative to the definition there), and that
+ * file's id; false when the file or the definition is gone. */
+static bool lent_site(const resolver *R, uint32_t src, const fact_xsite *x, fact_ref *r,
+		      uint32_t *fid)
+{
+	const char *path = fstr(R, src, x->file);
+	for (uint32_t it = mm_first(&R->mm, key_of(K_FILE, 0, path, strlen(path))); it;
+	     it = mm_next(&R->mm, it)) {
+		uint32_t d = mm_val(&R->mm, it);
+		const pt_facts *df = R->src[d].facts;
+		if (strcmp(R->src[d].path, path) != 0 || !df || x->def >= df->macros.n)
+			continue;
+		pt_span b = df->macros.v[x->def].span, s = r->span;
+		s.start_byte += b.start_byte;
+		s.end_byte += b.start_byte;
+		s.start_col += s.start_line == 0 ? b.start_col : 0;
+		s.end_col += s.end_line == 0 ? b.start_col : 0;
+		s.start_line += b.start_line;
+		s.end_line += b.start_line;
+		r->span = s;
+		*fid = R->src[d].id;
+		return true;
+	}
+	return false;
+}
+
 static void do_refs(resolver *R, uint32_t src)
 {
 	const pt_facts *fa = R->src[src].facts;
+	size_t xs = 0;
 	for (size_t i = 0; i < fa->refs.n; i++) {
 		const fact_ref *r = &fa->refs.v[i];
 		ref_ctx c;
 		ref_context(R, src, r, &c);
+		fact_ref lent;
+		if (xs < fa->xsites.n && fa->xsites.v[xs].ref == i) {
+			lent = *r;
+			if (!lent_site(R, src, &fa->xsites.v[xs++], &lent, &c.fid))
+				continue;
+			r = &lent;
+		}
 		switch (r->kind) {
 		case FR_CALL_PATH: do_path_call(R, &c, r); break;
 		case FR_CALL_METHOD: do_method_call(R, &c, r); break;
@@ -560,10 +641,12 @@ static void emit_contains(resolver *R, uint32_t src)
 	}
 }
 
-/* Every edge written in one file: all carry that file's id as their site. */
+/* Every edge one file's facts make: they carry that file's id as their
+ * site, but for calls written in a definition another file lends. */
 static void emit_file(resolver *R, uint32_t src)
 {
 	const pt_facts *fa = R->src[src].facts;
+	R->emitting = src;
 	emit_contains(R, src);
 	for (size_t i = 0; i < fa->items.n; i++)
 		if (fa->items.v[i].kind == PT_IMPL)
@@ -572,11 +655,16 @@ static void emit_file(resolver *R, uint32_t src)
 	emit_uses(R, src);
 }
 
-pt_resolver *pt_resolver_new(pt_graph *g, pt_source *src, size_t n_src, const pt_crate *crates,
-			     size_t n_crates)
+pt_resolver *pt_resolver_new(pt_graph *g, pt_source *src, size_t n_src, const pt_crates *crates)
 {
 	resolver *R = pt_xcalloc(1, sizeof *R);
-	*R = (resolver){.g = g, .src = src, .n_src = n_src, .crates = crates, .n_crates = n_crates};
+	size_t n_crates = crates->n;
+	*R = (resolver){.g = g,
+			.src = src,
+			.n_src = n_src,
+			.crates = crates->v,
+			.n_crates = n_crates,
+			.base_cfg = crates->cfg ? crates->cfg : ""};
 	R->fi = pt_xcalloc(n_src + 1, sizeof *R->fi);
 	R->crate_scope = pt_xmalloc((n_crates + 1) * sizeof *R->crate_scope);
 	for (size_t c = 0; c < n_crates; c++)
@@ -585,6 +673,7 @@ pt_resolver *pt_resolver_new(pt_graph *g, pt_source *src, size_t n_src, const pt
 		mm_add(&R->mm, key_of(K_FILE, 0, src[i].path, strlen(src[i].path)), (uint32_t)i);
 	rs_crate_roots(R);
 	rs_add_orphans(R);
+	rs_crate_links(R);
 	R->caching = true;
 	/* registration first, for every file; then edges, file by file */
 	for (size_t s = 0; s < n_src; s++)
@@ -626,7 +715,8 @@ bool pt_resolver_same_shape(const pt_resolver *R, size_t src, const pt_facts *b)
 		const fact_item *x = &a->items.v[i], *y = &b->items.v[i];
 		if (x->kind != y->kind || x->flags != y->flags || x->parent != y->parent ||
 		    !str_eq(a, x->name, b, y->name) || !str_eq(a, x->path_attr, b, y->path_attr) ||
-		    !str_eq(a, x->impl_self, b, y->impl_self) ||
+		    /* an entity's cfg flag is set when it is made */
+		    !str_eq(a, x->cfg, b, y->cfg) || !str_eq(a, x->impl_self, b, y->impl_self) ||
 		    !str_eq(a, x->impl_trait, b, y->impl_trait) ||
 		    !str_eq(a, x->ret_type, b, y->ret_type) ||
 		    !str_eq(a, x->generics, b, y->generics))
@@ -678,7 +768,6 @@ static void touch(pt_touched *t, uint32_t e)
 void pt_resolver_refile(pt_resolver *R, size_t src, const pt_facts *nf, pt_touched *touched)
 {
 	pt_graph *g = R->g;
-	uint32_t fid = R->src[src].id;
 	R->src[src].facts = nf;
 	/* entities keep ids; spans and signatures follow the new text */
 	for (size_t i = 0; i < nf->items.n; i++) {
@@ -697,7 +786,7 @@ void pt_resolver_refile(pt_resolver *R, size_t src, const pt_facts *nf, pt_touch
 	size_t w = 0;
 	for (size_t i = 0; i < g->edges.n; i++) {
 		pt_edge *e = &g->edges.v[i];
-		if (e->file == fid) {
+		if (e->origin == src) {
 			touch(touched, e->src);
 			touch(touched, e->dst);
 			continue;
@@ -727,6 +816,10 @@ void pt_resolver_free(pt_resolver *R)
 	}
 	free(R->fi);
 	free(R->crate_scope);
+	free(R->vis);
+	for (size_t i = 0; i < R->deferred.n; i++)
+		free(R->deferred.v[i].qpath);
+	pt_vec_free(&R->deferred);
 	pt_vec_free(&R->scopes);
 	pt_vec_free(&R->uses);
 	pt_vec_free(&R->results);
@@ -741,8 +834,7 @@ void pt_resolver_free(pt_resolver *R)
 	free(R);
 }
 
-void pt_graph_resolve(pt_graph *g, const pt_source *src, size_t n_src, const pt_crate *crates,
-		      size_t n_crates)
+void pt_graph_resolve(pt_graph *g, const pt_source *src, size_t n_src, const pt_crates *crates)
 {
-	pt_resolver_free(pt_resolver_new(g, (pt_source *)src, n_src, crates, n_crates));
+	pt_resolver_free(pt_resolver_new(g, (pt_source *)src, n_src, crates));
 }

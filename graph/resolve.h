@@ -12,7 +12,7 @@
 /* Bump whenever the graph that the same facts resolve to changes (a new
  * resolution rule): an index made by another version is re-resolved from
  * its cached facts by the next run, even when no file changed. */
-#define RESOLVE_VERSION 6
+#define RESOLVE_VERSION 9
 
 #include "facts.h"
 
@@ -25,27 +25,25 @@ typedef struct {
 } pt_source;
 
 /* Resolve: sources must be sorted by path (strcmp). */
-void pt_graph_resolve(pt_graph *g, const pt_source *src, size_t n_src, const pt_crate *crates,
-		      size_t n_crates);
+void pt_graph_resolve(pt_graph *g, const pt_source *src, size_t n_src, const pt_crates *crates);
 
 /* A resolution kept alive, so that an edit that leaves a file's
  * declarations as they were re-resolves that file alone.
  *
  * new: resolves everything (as pt_graph_resolve) and keeps its state; src and
- * crates stay borrowed (and src writable) until free.
+ * crates (and what they point to) stay borrowed (and src writable) until free.
  * same_shape: whether facts nf declare exactly what source src declares
  * (items, uses, fields, derives; spans, signatures and bodies may differ).
  * refile: for same-shaped facts only: makes src[i].facts = nf (borrowed),
  * updates that file's entities and re-emits the edges written in it;
  * appends to touched the indexes of entities whose record or adjacency
  * may have changed (with repeats). The graph then equals what a full
- * resolve of the new sources gives, up to the order of edges: the other
- * files' edges keep their order and the file's own come last, where
- * index_session finds them without a pass over the graph. */
+ * resolve of the new sources gives, up to the order of edges: the edges
+ * other sources made keep their order and those this one made (origin)
+ * come last, where index_session finds them without a pass over the graph. */
 typedef struct resolver pt_resolver;
 typedef PT_VEC(uint32_t) pt_touched;
-pt_resolver *pt_resolver_new(pt_graph *g, pt_source *src, size_t n_src, const pt_crate *crates,
-			     size_t n_crates);
+pt_resolver *pt_resolver_new(pt_graph *g, pt_source *src, size_t n_src, const pt_crates *crates);
 bool pt_resolver_same_shape(const pt_resolver *R, size_t src, const pt_facts *nf);
 void pt_resolver_refile(pt_resolver *R, size_t src, const pt_facts *nf, pt_touched *touched);
 void pt_resolver_free(pt_resolver *R); /* accepts NULL; the graph stays */

@@ -136,6 +136,7 @@ enum {
 	K_INSCOPE,   /* (scope, trait) → 1 when the trait is in scope there, else 0 */
 	K_BLANKET,   /* item name → impl of a trait for a generic parameter
 	                (`impl<T: B> Tr for T`) whose trait has that item */
+	K_EXTERN,    /* (crate, name) → the crate entity that name means there */
 };
 
 /* splitmix64: a bijection, so (tag, num) pairs never share a seed for the
@@ -160,6 +161,9 @@ typedef struct {
 	int32_t parent;        /* lexical parent scope (fn scopes), -1 */
 	int32_t parent_module; /* scope of the parent module, -1 at a root */
 	int32_t crate_scope;   /* scope of the crate root (for `crate::`) */
+	int32_t krate;         /* the crate whose code this is (its extern prelude,
+	                          edition, dependency closure); -1: unknown (files
+	                          no crate reaches, outside every package) */
 } scope;
 
 typedef struct {
@@ -176,6 +180,13 @@ typedef struct {
 	uint32_t bscope;   /* scope of its body (fns, modules), else escope */
 	uint32_t self_ent; /* impl self type / trait for assoc items, NONE */
 } ent_aux;
+
+/* A `mod x;` whose file waits (resolver.deferred): qpath owned. */
+struct deferred_mod {
+	uint32_t child, mod_ent, scope;
+	int32_t crate;
+	char *qpath;
+};
 
 typedef struct {
 	int32_t crate;
@@ -194,18 +205,26 @@ struct resolver {
 	size_t n_src;
 	const pt_crate *crates;
 	size_t n_crates;
+	const char *base_cfg; /* cfg set of files no crate reaches */
 	file_info *fi;
 	PT_VEC(scope) scopes;
 	PT_VEC(use_rec) uses;
 	PT_VEC(uint32_t) results;
 	PT_VEC(ent_aux) aux;
 	int32_t *crate_scope;   /* per crate: its root scope, -1 if absent */
+	uint64_t *vis;          /* per crate, a bit per crate: those its code may
+	                           reach (itself and its dependency closure) */
+	size_t vis_words;       /* 64-bit words per crate in vis */
 	PT_VEC(uint32_t) cache; /* memoised lookups: (off, n) pairs into results */
 	bool caching;           /* on once every name is declared */
 	multimap mm;
 	pt_strbuf tmp;
 	PT_VEC(char *) made; /* type texts no fact spells (made_text) */
-	multimap made_ix;    /* their hashes → index in made */
+	/* `mod x;` the build leaves out, expanded once every crate's tree is
+	 * (a file may also be reached from a declaration the build has) */
+	PT_VEC(struct deferred_mod) deferred;
+	multimap made_ix;  /* their hashes → index in made */
+	uint32_t emitting; /* the file whose edges are being made (pt_edge.origin) */
 };
 typedef struct resolver resolver;
 
@@ -261,6 +280,29 @@ static inline bool callable(int k)
 	return k == PT_FUNCTION || k == PT_METHOD;
 }
 
+/* The crate of the code at scope sc, -1 when unknown. */
+static inline int32_t scope_crate(const resolver *R, uint32_t sc)
+{
+	return sc == NONE ? -1 : R->scopes.v[sc].krate;
+}
+
+/* The crate entity e is defined in, -1 for placeholders and unknown. */
+static inline int32_t ent_crate(const resolver *R, uint32_t e)
+{
+	if (R->g->ents.v[e].flags & ENT_EXTERNAL)
+		return -1;
+	return R->scopes.v[R->fi[R->aux.v[e].src].scope].krate;
+}
+
+/* Whether code of crate from may name what crate to defines: to is from
+ * or in its dependency closure (anything, when either is unknown). */
+static inline bool crate_reaches(const resolver *R, int32_t from, int32_t to)
+{
+	if (from < 0 || to < 0 || !R->vis)
+		return true;
+	return (R->vis[(size_t)from * R->vis_words + (size_t)to / 64] >> (to % 64)) & 1;
+}
+
 static inline bool cfg_off(const resolver *R, uint32_t e)
 {
 	return R->g->ents.v[e].flags & ENT_CFG_OFF;
@@ -289,6 +331,10 @@ uint32_t rs_item_owner_ent(const resolver *R, uint32_t src, const fact_item *it)
 void rs_crate_roots(resolver *R);
 /* Module tree, second step: files no crate reaches become roots of their own. */
 void rs_add_orphans(resolver *R);
+/* Each crate's extern prelude (K_EXTERN) and dependency closure (vis). */
+void rs_crate_links(resolver *R);
+/* Whether entity e is in the build: not cfg'd out, nor in a module that is. */
+bool rs_built(const resolver *R, uint32_t e);
 /* The entities use u names, added to out; resolved once, then memoised. */
 void rs_use_result(resolver *R, uint32_t u, idlist *out, int depth);
 /* The entities path names in scope sc, Self being self_ent, added to out. */

@@ -13,6 +13,7 @@
  * resolve_recv.c and resolve.c look names up through the rs_ functions here.
  */
 #include "resolve_int.h"
+#include "cfg.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -46,7 +47,8 @@ static bool seg_is(seg s, const char *w)
 static uint32_t new_scope(resolver *R, uint32_t module_ent, int32_t parent, int32_t parent_module,
 			  int32_t crate_scope)
 {
-	scope s = {module_ent, parent, parent_module, crate_scope};
+	scope s = {module_ent, parent, parent_module, crate_scope,
+		   crate_scope >= 0 ? R->scopes.v[crate_scope].krate : -1};
 	pt_vec_push(&R->scopes, s);
 	uint32_t id = (uint32_t)R->scopes.n - 1;
 	if (R->scopes.v[id].crate_scope < 0)
@@ -115,116 +117,14 @@ static void declare(resolver *R, uint32_t scope, const char *name, uint32_t ent)
 
 /* ---- cfg ----------------------------------------------------------------- */
 
-/* The build the graph describes: the crate's default features on a 64-bit
- * x86 Linux host, not a test build. What is not known is false (`miri`,
- * `doc`, custom `--cfg`s); a predicate that does not parse is true, so
- * code is never dropped for a cfg we cannot read. */
-static const char *const cfg_true_values[][2] = {
-	{"target_os", "linux"},         {"target_family", "unix"},   {"target_arch", "x86_64"},
-	{"target_pointer_width", "64"}, {"target_endian", "little"}, {"target_env", "gnu"},
-	{"target_vendor", "unknown"},   {"panic", "unwind"},         {"target_feature", "sse"},
-	{"target_feature", "sse2"},     {"target_feature", "fxsr"},  {"target_has_atomic", "8"},
-	{"target_has_atomic", "16"},    {"target_has_atomic", "32"}, {"target_has_atomic", "64"},
-	{"target_has_atomic", "ptr"},
-};
-
-static void cfg_space(const char **p)
+/* The build the graph describes is each crate's cfg set (pt_crate.cfg,
+ * graph/cfg.h): the target's options, its enabled features, not a test
+ * build unless the crate is a test. What is not known is false (`miri`,
+ * `doc`, a build script's own cfgs); a predicate that does not parse is
+ * true, so code is never dropped for a cfg we cannot read. */
+static bool cfg_active(const resolver *R, int32_t crate, const char *pred)
 {
-	while (**p == ' ')
-		(*p)++;
-}
-
-static size_t cfg_word(const char **p)
-{
-	const char *s = *p;
-	while ((**p >= 'a' && **p <= 'z') || (**p >= 'A' && **p <= 'Z') ||
-	       (**p >= '0' && **p <= '9') || **p == '_')
-		(*p)++;
-	return (size_t)(*p - s);
-}
-
-/* One predicate at *p; *ok cleared on a parse error. */
-static bool cfg_pred(const char **p, const char *features, bool *ok, int depth)
-{
-	cfg_space(p);
-	const char *w = *p;
-	size_t n = cfg_word(p);
-	cfg_space(p);
-	if (!n || depth > 32) {
-		*ok = false;
-		return true;
-	}
-	if (**p == '(') {
-		(*p)++;
-		bool all = n == 3 && !memcmp(w, "all", 3), any = n == 3 && !memcmp(w, "any", 3);
-		bool not = n == 3 && !memcmp(w, "not", 3), acc = any ? false : true;
-		if (!all && !any && !not ) {
-			*ok = false;
-			return true;
-		}
-		for (;;) {
-			cfg_space(p);
-			if (**p == ')') {
-				(*p)++;
-				break;
-			}
-			bool v = cfg_pred(p, features, ok, depth + 1);
-			if (!*ok)
-				return true;
-			acc = any ? (acc || v) : not ? !v : (acc && v);
-			cfg_space(p);
-			if (**p == ',')
-				(*p)++;
-			else if (**p != ')') {
-				*ok = false;
-				return true;
-			}
-		}
-		return acc;
-	}
-	if (**p == '=') {
-		(*p)++;
-		cfg_space(p);
-		if (**p != '"') {
-			*ok = false;
-			return true;
-		}
-		const char *v = ++*p, *e = strchr(v, '"');
-		if (!e) {
-			*ok = false;
-			return true;
-		}
-		*p = e + 1;
-		size_t vn = (size_t)(e - v);
-		if (n == 7 && !memcmp(w, "feature", 7)) {
-			for (const char *f = features; f && *f;) {
-				const char *nl = strchr(f, '\n');
-				size_t fl = nl ? (size_t)(nl - f) : strlen(f);
-				if (fl == vn && !memcmp(f, v, vn))
-					return true;
-				f = nl ? nl + 1 : NULL;
-			}
-			return false;
-		}
-		for (size_t i = 0; i < sizeof cfg_true_values / sizeof *cfg_true_values; i++)
-			if (strlen(cfg_true_values[i][0]) == n &&
-			    !memcmp(cfg_true_values[i][0], w, n) &&
-			    strlen(cfg_true_values[i][1]) == vn &&
-			    !memcmp(cfg_true_values[i][1], v, vn))
-				return true;
-		return false;
-	}
-	return (n == 4 && !memcmp(w, "unix", 4)) ||
-	       (n == 16 && !memcmp(w, "debug_assertions", 16)) ||
-	       (n == 19 && !memcmp(w, "target_thread_local", 19));
-}
-
-static bool cfg_active(const char *pred, const char *features)
-{
-	bool ok = true;
-	const char *p = pred;
-	bool v = cfg_pred(&p, features, &ok, 0);
-	return !ok || v;
+	return pt_cfg_eval(pred, crate >= 0 ? R->crates[crate].cfg : R->base_cfg);
 }
 
 /* ---- module tree ------------------------------------------------------ */
@@ -300,6 +200,31 @@ static void join_path(pt_strbuf *b, const char *dir, const char *rest)
 	pt_strbuf_adds(b, rest);
 }
 
+/* The #[path] a module has in this build: the plain one, or the first
+ * #[cfg_attr(pred, path = "..")] alternative whose pred holds (copied to
+ * tmp); NULL when none holds (the file is found by the module's name). */
+static const char *path_of_build(const resolver *R, uint32_t src, const char *attr, pt_strbuf *tmp)
+{
+	if (*attr != '\x01')
+		return attr;
+	int32_t crate = R->fi[src].crate;
+	for (const char *a = attr; a && *a == '\x01';) {
+		const char *sep = strchr(a, '\x02'), *next = sep ? strchr(sep, '\x01') : NULL;
+		if (!sep)
+			return NULL;
+		tmp->len = 0;
+		pt_strbuf_add(tmp, a + 1, (size_t)(sep - a - 1));
+		if (cfg_active(R, crate, pt_strbuf_cstr(tmp))) {
+			tmp->len = 0;
+			pt_strbuf_add(tmp, sep + 1,
+				      next ? (size_t)(next - sep - 1) : strlen(sep + 1));
+			return pt_strbuf_cstr(tmp);
+		}
+		a = next;
+	}
+	return NULL;
+}
+
 /* The file a `mod name;` at inline-module path `inl` refers to. */
 static int32_t mod_file(resolver *R, uint32_t src, const fact_item *it, const char *inl)
 {
@@ -307,11 +232,13 @@ static int32_t mod_file(resolver *R, uint32_t src, const fact_item *it, const ch
 	pt_strbuf p = {0}, n = {0};
 	int32_t found = -1;
 	const char *name = fstr(R, src, it->name);
-	if (it->path_attr) {
+	const char *attr =
+		it->path_attr ? path_of_build(R, src, fstr(R, src, it->path_attr), &n) : NULL;
+	if (attr) {
 		char *d = *inl ? pt_xstrdup(f->child_dir) : dir_of(R->src[src].path);
 		pt_strbuf dd = {0};
 		join_path(&dd, d, inl);
-		join_path(&p, pt_strbuf_cstr(&dd), fstr(R, src, it->path_attr));
+		join_path(&p, pt_strbuf_cstr(&dd), attr);
 		norm_path(pt_strbuf_cstr(&p), &n);
 		found = find_file(R, pt_strbuf_cstr(&n));
 		free(d);
@@ -511,14 +438,19 @@ static void make_item(resolver *R, uint32_t src, int32_t i, int32_t crate)
 	 * `#[cfg(not(a))] #[path] mod x;`, and is reached from the first) */
 	if ((s.parent != NONE && (R->g->ents.v[s.parent].flags & ENT_CFG_OFF) &&
 	     R->g->ents.v[s.parent].file == R->src[src].id) ||
-	    (it->cfg &&
-	     !cfg_active(fstr(R, src, it->cfg), crate >= 0 ? R->crates[crate].features : "")))
+	    (it->cfg && !cfg_active(R, crate, fstr(R, src, it->cfg))))
 		s.flags |= ENT_CFG_OFF;
 	ent_aux aux = {src, i, escope, escope, NONE};
 	uint32_t e = add_entity(R, &s, aux);
 	f->item_ent[i] = e;
-	if (!assoc && it->kind != PT_IMPL)
+	if (it->kind == PT_VARIANT) {
+		/* `E::A`, `Self::A`, and `use E::*` (lookup_here): a name of
+		 * the enum, not of the module */
+		mm_add(&R->mm, key_of(K_ASSOC, s.parent, name, strlen(name)), e);
+		note_name(R, name, strlen(name));
+	} else if (!assoc && it->kind != PT_IMPL) {
 		declare(R, escope, name, e);
+	}
 	if (it->kind == PT_MACRO)
 		mm_add(&R->mm, key_of(K_MACRO, 0, name, strlen(name)), e);
 	if (it->kind == PT_METHOD)
@@ -542,8 +474,15 @@ static void make_item(resolver *R, uint32_t src, int32_t i, int32_t crate)
 			inline_path(R, src, i, &ip);
 			int32_t child = mod_file(R, src, it, pt_strbuf_cstr(&ip));
 			pt_strbuf_free(&ip);
-			if (child >= 0 && !R->fi[child].reached && R->src[child].facts)
-				expand_file(R, (uint32_t)child, crate, e, sc, q.buf, false);
+			if (child >= 0 && !R->fi[child].reached && R->src[child].facts) {
+				if (s.flags & ENT_CFG_OFF) {
+					struct deferred_mod d = {(uint32_t)child, e, sc, crate,
+								 pt_xstrdup(q.buf)};
+					pt_vec_push(&R->deferred, d);
+				} else {
+					expand_file(R, (uint32_t)child, crate, e, sc, q.buf, false);
+				}
+			}
 		}
 	}
 	if (it->kind == PT_TRAIT)
@@ -622,13 +561,53 @@ static void add_root(resolver *R, uint32_t src, int32_t crate, const char *qpath
 	ent_aux aux = {src, -1, NONE, NONE, NONE};
 	uint32_t e = add_entity(R, &s, aux);
 	uint32_t sc = new_scope(R, e, -1, -1, crate_scope);
-	if (kind == PT_CRATE && crate >= 0)
+	if (kind == PT_CRATE && crate >= 0) {
 		R->crate_scope[crate] = (int32_t)sc;
+		R->scopes.v[sc].krate = crate;
+	}
 	R->aux.v[e].escope = R->aux.v[e].bscope = sc;
 	mm_add(&R->mm, key_of(K_MODSCOPE, e, "", 0), sc);
 	if (kind == PT_CRATE && crate >= 0 && R->crates[crate].type == CRATE_LIB)
 		mm_add(&R->mm, key_of(K_CRATE, 0, name, strlen(name)), e);
 	expand_file(R, src, crate, e, sc, qpath, true);
+}
+
+/* Extern preludes: each dependency's name → its library's crate entity.
+ * Dependency closures: a crate reaches itself, and what its dependencies
+ * reach (their own extern preludes are normal dependencies). */
+void rs_crate_links(resolver *R)
+{
+	size_t n = R->n_crates, w = (n + 63) / 64;
+	for (size_t c = 0; c < n; c++)
+		for (uint32_t k = 0; k < R->crates[c].n_deps; k++) {
+			const pt_extern *d = &R->crates[c].deps[k];
+			if (d->crate >= n || R->crate_scope[d->crate] < 0)
+				continue;
+			uint32_t e = R->scopes.v[R->crate_scope[d->crate]].module_ent;
+			mm_add(&R->mm, key_of(K_EXTERN, c, d->name, strlen(d->name)), e);
+		}
+	if (!n)
+		return;
+	R->vis_words = w;
+	R->vis = pt_xcalloc(n * w + 1, sizeof *R->vis);
+	uint32_t *stack = pt_xmalloc((n + 1) * sizeof *stack);
+	for (size_t c = 0; c < n; c++) {
+		uint64_t *row = R->vis + c * w;
+		size_t top = 0;
+		row[c / 64] |= 1ull << (c % 64);
+		stack[top++] = (uint32_t)c;
+		while (top) {
+			const pt_crate *x = &R->crates[stack[--top]];
+			for (uint32_t k = 0; k < x->n_deps; k++) {
+				uint32_t d = x->deps[k].crate;
+				if (d >= n || (row[d / 64] >> (d % 64)) & 1)
+					continue;
+				row[d / 64] |= 1ull << (d % 64);
+				stack[top++] = d;
+			}
+		}
+	}
+	free(stack);
 }
 
 void rs_crate_roots(resolver *R)
@@ -639,6 +618,16 @@ void rs_crate_roots(resolver *R)
 			continue;
 		add_root(R, (uint32_t)f, (int32_t)c, R->crates[c].name, PT_CRATE, -1);
 	}
+	/* files of modules the build leaves out, unless a module it has took
+	 * them (hashbrown's raw/mod.rs: `#[cfg(feature = "raw")] pub mod raw
+	 * { #[path = "mod.rs"] mod inner; }` before `#[cfg(not(..))] mod raw;`) */
+	for (size_t i = 0; i < R->deferred.n; i++) {
+		struct deferred_mod d = R->deferred.v[i];
+		if (!R->fi[d.child].reached)
+			expand_file(R, d.child, d.crate, d.mod_ent, d.scope, d.qpath, false);
+		free(d.qpath);
+	}
+	pt_vec_free(&R->deferred);
 }
 
 /* Orphans: files no crate reaches. Those that another orphan's `mod x;`
@@ -736,6 +725,30 @@ void rs_add_orphans(resolver *R)
 
 static void lookup(resolver *R, uint32_t sc, seg name, idlist *out, int depth);
 
+static bool edition_2015(const resolver *R, uint32_t sc)
+{
+	int32_t k = scope_crate(R, sc);
+	return k >= 0 && R->crates[k].edition <= 2015;
+}
+
+/* The scope of the crate root the code at sc belongs to. */
+static uint32_t crate_root_scope(const resolver *R, uint32_t sc)
+{
+	return (uint32_t)R->scopes.v[rs_module_scope_of_scope(R, sc)].crate_scope;
+}
+
+/* A path that names its start: self::, super::, crate::, Self:: */
+static bool relative_head(const char *path)
+{
+	static const char *const heads[] = {"self", "super", "crate", "Self"};
+	for (size_t i = 0; i < 4; i++) {
+		size_t n = strlen(heads[i]);
+		if (!strncmp(path, heads[i], n) && (path[n] == 0 || path[n] == ':'))
+			return true;
+	}
+	return false;
+}
+
 void rs_use_result(resolver *R, uint32_t u, idlist *out, int depth)
 {
 	use_rec *r = &R->uses.v[u];
@@ -745,7 +758,15 @@ void rs_use_result(resolver *R, uint32_t u, idlist *out, int depth)
 		r->state = 1;
 		idlist tmp = {0};
 		const fact_use *fu = &R->src[r->src].facts->uses.v[r->fu];
-		rs_resolve_path(R, r->scope, fstr(R, r->src, fu->path), NONE, &tmp, depth + 1);
+		const char *path = fstr(R, r->src, fu->path);
+		/* Rust 2015: a `use` path is relative to the crate root unless
+		 * it says self/super/crate (the code compiled, so where the
+		 * root has no such name the uniform rule is tried after) */
+		if (edition_2015(R, r->scope) && !relative_head(path))
+			rs_resolve_path(R, crate_root_scope(R, r->scope), path, NONE, &tmp,
+					depth + 1);
+		if (!tmp.n)
+			rs_resolve_path(R, r->scope, path, NONE, &tmp, depth + 1);
 		r = &R->uses.v[u];
 		r->res_off = (uint32_t)R->results.n;
 		r->res_n = (uint32_t)tmp.n;
@@ -766,39 +787,87 @@ static uint32_t mod_scope_of(const resolver *R, uint32_t ent)
 	return NONE;
 }
 
+/* Whether entity e lies in a module the build leaves out (its own flag
+ * covers the items of its file only: a module's other files are reached
+ * through it). */
+static bool in_off_module(const resolver *R, uint32_t e)
+{
+	for (uint64_t p = R->g->ents.v[e].parent; p;) {
+		uint32_t it = mm_first(&R->mm, key_of(K_ID, p, "", 0));
+		if (!it)
+			return false;
+		uint32_t pe = mm_val(&R->mm, it);
+		if (cfg_off(R, pe))
+			return true;
+		p = R->g->ents.v[pe].parent;
+	}
+	return false;
+}
+
+bool rs_built(const resolver *R, uint32_t e)
+{
+	return !cfg_off(R, e) && !in_off_module(R, e);
+}
+
 static void lookup_here(resolver *R, uint32_t sc, seg name, idlist *out, int depth)
 {
 	size_t before = out->n;
-	bool only_modules = true;
+	bool only_modules = true, all_off = true;
 	for (uint32_t it = mm_first(&R->mm, key_of(K_ITEM, sc, name.p, name.n)); it;
 	     it = mm_next(&R->mm, it)) {
 		uint32_t e = mm_val(&R->mm, it);
 		int k = ekind(R, e);
 		only_modules &= k == PT_MODULE || k == PT_CRATE;
+		all_off &= cfg_off(R, e);
 		list_add(out, e);
 	}
 	/* a module lives in the type namespace: a `use` of the same name may
 	 * bring the fn of the value namespace (`mod memchr; pub use
-	 * memchr::memchr;` at a crate root) */
-	if (out->n > before ? !only_modules : out->n > 0)
+	 * memchr::memchr;` at a crate root); an item the build leaves out
+	 * (`cfg_not_rt! { fn spawn_blocking() }`) hides no `use` either
+	 * (`cfg_rt! { use crate::runtime::spawn_blocking; }`) */
+	if (out->n > before ? !only_modules && !all_off : out->n > 0)
 		return;
 	for (uint32_t it = mm_first(&R->mm, key_of(K_USE, sc, name.p, name.n)); it;
 	     it = mm_next(&R->mm, it))
 		rs_use_result(R, mm_val(&R->mm, it), out, depth);
 	if (out->n || depth > MAX_DEPTH)
 		return;
-	for (uint32_t it = mm_first(&R->mm, key_of(K_GLOB, sc, "", 0)); it && !out->n;
+	/* the first glob that brings the name; two that bring it are
+	 * alternatives of cfg (`cfg_if! { if #[cfg(windows)] { pub use
+	 * windows::*; } else { pub use unix::*; } }`): the first whose answer
+	 * the build has wins over one it leaves out */
+	idlist got = {0};
+	for (uint32_t it = mm_first(&R->mm, key_of(K_GLOB, sc, "", 0)); it;
 	     it = mm_next(&R->mm, it)) {
 		idlist mods = {0};
+		got.n = 0;
 		rs_use_result(R, mm_val(&R->mm, it), &mods, depth + 1);
 		for (size_t i = 0; i < mods.n; i++) {
 			uint32_t ms = mod_scope_of(R, mods.v[i]);
 			int k = ekind(R, mods.v[i]);
 			if (ms != NONE && ms != sc && (k == PT_MODULE || k == PT_CRATE))
-				lookup_here(R, ms, name, out, depth + 1);
+				lookup_here(R, ms, name, &got, depth + 1);
+			else if (k == PT_ENUM) /* `use E::*`: its variants */
+				for (uint32_t v = mm_first(
+					     &R->mm, key_of(K_ASSOC, mods.v[i], name.p, name.n));
+				     v; v = mm_next(&R->mm, v))
+					if (ekind(R, mm_val(&R->mm, v)) == PT_VARIANT)
+						list_add(&got, mm_val(&R->mm, v));
 		}
 		pt_vec_free(&mods);
+		bool built = false;
+		for (size_t i = 0; i < got.n && !built; i++)
+			built = rs_built(R, got.v[i]);
+		if (got.n && (built || !out->n)) {
+			out->n = 0;
+			for (size_t i = 0; i < got.n; i++)
+				list_add(out, got.v[i]);
+		}
+		if (built)
+			break;
 	}
+	pt_vec_free(&got);
 }
 
 static const char *const prelude[][2] = {
@@ -847,12 +916,30 @@ static const char *prelude_path(seg name)
 	return NULL;
 }
 
-/* Outside every scope: the workspace's crates, then the prelude. */
-static void lookup_outside(resolver *R, uint32_t sc, seg name, idlist *out, int depth)
+/* The crates a name means outside every scope of crate krate: its extern
+ * prelude (Cargo's dependencies under their names), and the standard
+ * library's crates when the folder holds them. Code of no known crate
+ * may name any library of the folder. */
+static void extern_crates(resolver *R, int32_t krate, seg name, idlist *out)
 {
+	bool sysroot = seg_is(name, "std") || seg_is(name, "core") || seg_is(name, "alloc") ||
+		       seg_is(name, "proc_macro") || seg_is(name, "test");
+	if (krate >= 0)
+		for (uint32_t it =
+			     mm_first(&R->mm, key_of(K_EXTERN, (uint64_t)krate, name.p, name.n));
+		     it; it = mm_next(&R->mm, it))
+			list_add(out, mm_val(&R->mm, it));
+	if (krate >= 0 && !sysroot)
+		return;
 	for (uint32_t it = mm_first(&R->mm, key_of(K_CRATE, 0, name.p, name.n)); it;
 	     it = mm_next(&R->mm, it))
 		list_add(out, mm_val(&R->mm, it));
+}
+
+/* Outside every scope: the crate's extern prelude, then the prelude. */
+static void lookup_outside(resolver *R, uint32_t sc, seg name, idlist *out, int depth)
+{
+	extern_crates(R, scope_crate(R, sc), name, out);
 	if (out->n || depth > MAX_DEPTH)
 		return;
 	const char *pp = prelude_path(name);
@@ -1134,6 +1221,9 @@ void rs_resolve_path(resolver *R, uint32_t sc, const char *path, uint32_t self_e
 		i = 1;
 	} else {
 		lookup(R, sc, segs[0], &cur, depth);
+		/* Rust 2015: `::a::b` (its `::` is not kept) starts at the crate root */
+		if (!cur.n && edition_2015(R, sc) && (uint32_t)ms != crate_root_scope(R, sc))
+			lookup_module_cached(R, crate_root_scope(R, sc), segs[0], &cur, depth);
 		i = 1;
 		if (n > 1)
 			keep_prefixes(R, sc, segs[0], &cur, depth);
@@ -1169,7 +1259,7 @@ uint32_t rs_first_type(const resolver *R, const idlist *c)
 {
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < c->n; i++)
-			if (is_type(ekind(R, c->v[i])) && (pass || !cfg_off(R, c->v[i])))
+			if (is_type(ekind(R, c->v[i])) && (pass || rs_built(R, c->v[i])))
 				return c->v[i];
 	return NONE;
 }
@@ -1424,6 +1514,25 @@ static uint32_t external_trait(resolver *R, const char *qpath)
 	return add_entity(R, &s, aux);
 }
 
+/* Whether path starts with the name of a library of the folder that the
+ * code at sc cannot reach (an optional dependency this build leaves out,
+ * named by code the build leaves out too): such a trait is that crate's,
+ * and a placeholder of the same path would be a second entity for it. */
+static bool names_unlinked_crate(const resolver *R, uint32_t sc, const char *path)
+{
+	const char *e = strstr(path, "::");
+	size_t n = e ? (size_t)(e - path) : strlen(path);
+	bool any = false;
+	int32_t from = scope_crate(R, sc);
+	for (uint32_t it = mm_first(&R->mm, key_of(K_CRATE, 0, path, n)); it;
+	     it = mm_next(&R->mm, it)) {
+		if (crate_reaches(R, from, ent_crate(R, mm_val(&R->mm, it))))
+			return false;
+		any = true;
+	}
+	return any;
+}
+
 /* Resolve a trait path; an unknown one gets an external placeholder. */
 /* Whether some `use` of crate `crate` names crate `of` first (`pub use
  * serde_derive::*;` in serde), memoised per (of, crate). */
@@ -1520,6 +1629,6 @@ void rs_resolve_trait(resolver *R, uint32_t sc, const char *path, uint32_t self_
 	if (out->n)
 		return;
 	external_text(R, sc, path, &R->tmp, 0);
-	if (R->tmp.len)
+	if (R->tmp.len && !names_unlinked_crate(R, sc, R->tmp.buf))
 		pt_vec_push(out, external_trait(R, R->tmp.buf));
 }

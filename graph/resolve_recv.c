@@ -106,7 +106,9 @@ enum {
 	W_SEQ,
 	W_ITER,
 	W_PTR,
-	W_TUPLE
+	W_TUPLE,
+	W_BOX /* Box, Rc, Arc of a named type: its methods are the type's, but for
+	         the pointer's own (box_own) */
 };
 typedef struct {
 	uint32_t ent;
@@ -240,8 +242,11 @@ static tval tv_parse_d(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self
 			 : text_eq(last, ln, "NonNull")  ? W_PTR
 			 : text_eq(last, ln, "()")       ? W_TUPLE
 			 : text_eq(last, ln, "Iterator") ? W_ITER
-							 : W_NONE;
-		if (v.wrap == W_SEQ)
+			 : (text_eq(last, ln, "Box") || text_eq(last, ln, "Rc") ||
+			    text_eq(last, ln, "Arc"))
+				 ? W_BOX
+				 : W_NONE;
+		if (v.wrap == W_SEQ || v.wrap == W_BOX)
 			v.ext = (seg){last, ln};
 	}
 	if (text_eq(s, nl, "Self")) {
@@ -274,7 +279,7 @@ static tval tv_parse_d(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self
 	}
 	if (v.wrap == W_NONE)
 		v.elem = NULL, v.elen = 0;
-	if (v.wrap != W_NONE && v.wrap != W_SEQ)
+	if (v.wrap != W_NONE && v.wrap != W_SEQ && v.wrap != W_BOX)
 		v.ext = (seg){NULL, 0};
 	return v;
 }
@@ -375,6 +380,26 @@ static tval tv_split(resolver *R, tval v)
 	return v;
 }
 
+/* What Box<T>, Rc<T> and Arc<T> call as their own: the methods of the std
+ * traits they implement whenever T does (`b.clone()` is Box's clone, not
+ * T's), and the Deref-like ones that give T itself. Their inherent
+ * functions (into_raw, leak, as_ptr, into_inner) take the pointer as an
+ * argument, so `b.into_raw()` is T's method; Borrow is not in the prelude,
+ * so `rc.borrow()` is usually T's (a RefCell's) too. Any other method is T's,
+ * through Deref. */
+static const char *const box_deref[] = {"as_ref", "as_mut", "deref", "deref_mut", NULL};
+static bool box_own(const char *m, size_t n)
+{
+	static const char *const own[] = {
+		"clone",     "clone_from",  "to_owned", "to_string", "eq",        "ne",
+		"cmp",       "partial_cmp", "lt",       "le",        "gt",        "ge",
+		"max",       "min",         "hash",     "fmt",       "next",      "next_back",
+		"size_hint", "nth",         "poll",     "poll_next", "read",      "write",
+		"flush",     "source",      "call",     "call_mut",  "call_once", "type_id",
+		NULL};
+	return in_list(m, n, own) || in_list(m, n, box_deref);
+}
+
 /* The result of method m called on a value v. */
 static tval tv_method(resolver *R, const ref_ctx *c, tval v, const char *m, size_t n)
 {
@@ -454,6 +479,12 @@ static tval tv_method(resolver *R, const ref_ctx *c, tval v, const char *m, size
 		if (text_eq(m, n, "as_ref") || text_eq(m, n, "as_mut"))
 			return tv_elem(R, c, v);
 		break;
+	case W_BOX:
+		if (in_list(m, n, box_deref))
+			return tv_elem(R, c, v);
+		if (text_eq(m, n, "clone") || text_eq(m, n, "to_owned"))
+			return v;
+		return box_own(m, n) ? TV_NONE : tv_method(R, c, tv_elem(R, c, v), m, n);
 	}
 	if (v.ent == NONE)
 		return TV_NONE;
@@ -557,6 +588,8 @@ static tval tv_step(resolver *R, const ref_ctx *c, tval v, char op, const char *
 {
 	switch (op) {
 	case '.':
+		if (v.wrap == W_BOX) /* auto-deref */
+			v = tv_elem(R, c, v);
 		if (v.wrap == W_TUPLE)
 			return tv_tuple_elem(R, c, v, name, n);
 		return v.wrap == W_NONE && v.ent != NONE ? tv_field(R, c, v.ent, name, n) : TV_NONE;
@@ -1002,15 +1035,31 @@ done:
 	return v;
 }
 
-/* The type entity a receiver descriptor names, or NONE. */
+/* The type entity a receiver descriptor names, or NONE. A method of a
+ * smart pointer's target is called through it (auto-deref), but for the
+ * pointer's own methods. */
 uint32_t rs_recv_type(resolver *R, const ref_ctx *c, const fact_ref *r)
 {
-	return recv_value(R, c, r).ent;
+	tval v = recv_value(R, c, r);
+	if (v.wrap == W_BOX) {
+		const char *m = fstr(R, c->src, r->name);
+		if (!box_own(m, strlen(m)))
+			v = tv_elem(R, c, v);
+	}
+	return v.ent;
 }
 
 recv_type rs_recv(resolver *R, const ref_ctx *c, const fact_ref *r)
 {
 	tval v = recv_value(R, c, r);
+	if (v.wrap == W_BOX) {
+		/* the pointer's own method is std's: its key ("Box"); any other
+		 * is its target's */
+		const char *m = fstr(R, c->src, r->name);
+		if (box_own(m, strlen(m)))
+			return (recv_type){NONE, v.ext, false};
+		v = tv_elem(R, c, v);
+	}
 	recv_type t = {v.ent, v.ext, v.derived};
 	switch (v.wrap) {
 	case W_OPTION: t.ext = (seg){"Option", 6}; break;

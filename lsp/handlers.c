@@ -386,6 +386,7 @@ int hd_symbol_kind(int kind)
 	case PT_CONST: return 14;      /* Constant */
 	case PT_STATIC: return 13;     /* Variable */
 	case PT_MACRO: return 12;
+	case PT_VARIANT: return 22; /* EnumMember */
 	}
 	return 13;
 }

@@ -505,7 +505,11 @@ static int full_index(lsp_root *r)
 				      "kind", "begin", "title", "Parseltongue: indexing", "message",
 				      r->path, "percentage", 0, "cancellable", 0));
 	}
-	index_opts o = {.root = r->path, .progress = on_progress, .warn = on_warn, .ctx = &p};
+	index_opts o = {.root = r->path,
+			.build = s->build_set ? &s->build : NULL,
+			.progress = on_progress,
+			.warn = on_warn,
+			.ctx = &p};
 	index_report rep;
 	int rc = index_run(r->st, &o, &rep);
 	if (rc) {

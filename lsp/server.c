@@ -333,6 +333,52 @@ static json_t *server_caps(lsp_server *s)
 	return c;
 }
 
+/* A string or an array of strings, each passed to add. */
+static void each_string(json_t *v, void (*add)(lsp_server *, const char *), lsp_server *s)
+{
+	size_t i;
+	json_t *e;
+	if (json_is_string(v))
+		add(s, json_string_value(v));
+	json_array_foreach(v, i, e) if (json_is_string(e)) add(s, json_string_value(e));
+}
+
+static void add_feature(lsp_server *s, const char *f)
+{
+	pt_build_add_features(&s->build, f);
+}
+
+static void add_cfg(lsp_server *s, const char *c)
+{
+	if (pt_build_add_cfg(&s->build, c) != PT_OK)
+		lsp_log(s, LSP_LOG_WARNING,
+			"initializationOptions.cfg: '%s' is not NAME or NAME=\"VALUE\": ignored",
+			c);
+}
+
+/* initializationOptions: {"target": "TRIPLE", "cfg": ["NAME", "NAME=\"V\""],
+ * "features": ["F", "PKG/F"], "allFeatures": true, "noDefaultFeatures":
+ * true}, as `onboard`'s options; none given: the build the index has. */
+static void read_build(lsp_server *s, json_t *o)
+{
+	pt_build_free(&s->build);
+	s->build_set = false;
+	if (!json_is_object(o))
+		return;
+	json_t *t = json_object_get(o, "target");
+	if (json_is_string(t) && *json_string_value(t)) {
+		s->build.target = pt_xstrdup(json_string_value(t));
+		s->build_set = true;
+	}
+	json_t *c = json_object_get(o, "cfg"), *f = json_object_get(o, "features");
+	each_string(c, add_cfg, s);
+	each_string(f, add_feature, s);
+	s->build.all_features = json_is_true(json_object_get(o, "allFeatures"));
+	s->build.no_default_features = json_is_true(json_object_get(o, "noDefaultFeatures"));
+	s->build_set |= c || f || json_object_get(o, "allFeatures") ||
+			json_object_get(o, "noDefaultFeatures");
+}
+
 static json_t *h_initialize(lsp_server *s, json_t *params, lsp_err *err)
 {
 	if (s->phase != 0) {
@@ -344,6 +390,7 @@ static json_t *h_initialize(lsp_server *s, json_t *params, lsp_err *err)
 	if (json_is_integer(pid))
 		watch_client(s, (pid_t)json_integer_value(pid));
 	read_client_caps(s, json_object_get(params, "capabilities"));
+	read_build(s, json_object_get(params, "initializationOptions"));
 	read_lens_setting(
 		s, json_object_get(json_object_get(params, "initializationOptions"), "codeLens"));
 	lsp_roots_open(s, params);
@@ -857,6 +904,7 @@ static void server_free(lsp_server *s)
 	pt_vec_free(&s->queue);
 	lsp_docs_free(s->docs);
 	lsp_filecache_free(s->files);
+	pt_build_free(&s->build);
 	jrpc_reader_free(s->in);
 	jrpc_writer_free(s->out);
 	pthread_mutex_destroy(&s->qmu);

@@ -19,6 +19,7 @@
 #include "../core/escape.h"
 #include "../graph/query.h"
 #include "../graph/tree.h"
+#include "../graph/workspace.h"
 #include "../store/store.h"
 #include "jsonrpc.h"
 #include "text.h"
@@ -117,6 +118,10 @@ struct lsp_server {
 	int hold_ms;
 	/* client capabilities */
 	bool cap_progress, cap_watch_dynamic, cap_pull_diag, cap_diag_refresh, cap_hier_symbols;
+	/* initializationOptions' build (target, cfg, features): what the
+	 * roots' full index describes; build_set when the client gave any */
+	pt_build build;
+	bool build_set;
 	bool cap_link, cap_lens_refresh;
 	atomic_bool lens_on; /* code lenses (initializationOptions / settings: codeLens) */
 	/* the reader → dispatcher queue */

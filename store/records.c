@@ -156,5 +156,5 @@ int rec_entity_decode(const void *data, size_t len, rec_entity *r)
 	if (!(r->name = take_str(&p, end)) || !(r->qpath = take_str(&p, end)) ||
 	    !(r->sig = take_str(&p, end)) || p != end)
 		return PT_ECORRUPT;
-	return (r->kind > 0 && r->kind < 14) ? 0 : PT_ECORRUPT;
+	return (r->kind > 0 && r->kind < REC_ENTITY_KINDS) ? 0 : PT_ECORRUPT;
 }

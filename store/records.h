@@ -77,6 +77,10 @@ void rec_edge_decode(const void *p, rec_edge *e); /* p: REC_EDGE_SIZE bytes */
  * transaction ends). */
 #define REC_ENTITY_VERSION 1
 #define REC_ENTITY_HEADER  88
+/* Entity kinds are 1 .. REC_ENTITY_KINDS - 1 (graph/model.h's pt_kind; the
+ * store does not know their names). A new kind is a new schema: a reader
+ * of the old one would take its records for damage. */
+#define REC_ENTITY_KINDS 15
 typedef struct {
 	uint64_t id, parent, sig_hash;
 	uint32_t file;

@@ -18,7 +18,7 @@
 
 #include "../core/error.h"
 
-#define STORE_SCHEMA_VERSION 1u
+#define STORE_SCHEMA_VERSION 2u /* 2: entity kind 14, the enum variant */
 
 /* Every function that returns a status returns PT_OK or a PT_* code of
  * core/error.h (LMDB's and the system's codes are translated in one place). */

@@ -687,9 +687,11 @@ def cli_checks(R, tmp, ws_tree, ws_db):
         kind_of = {e.get("path"): e.get("kind") for e in ents}
         bad_uses = sorted({"%s -> %s (%s)" % (e.get("from"), e.get("to"), kind_of.get(e.get("to")))
                            for e in es if e.get("kind") == "USES" and kind_of.get(e.get("to")) not in
-                           ("struct", "enum", "union", "trait", "type_alias", "const", "static")})
+                           ("struct", "enum", "union", "trait", "type_alias", "const", "static",
+                            "variant")})
         R.check("cli/export-json-uses-targets", not bad_uses,
-                "USES edges must point at a type, trait, const or static (contract); %d do not" % len(bad_uses),
+                "USES edges must point at a type, trait, const, static or enum variant (contract); %d do not"
+                % len(bad_uses),
                 bad_uses[:12])
         parents = {}
         for e in es:
@@ -937,6 +939,7 @@ def main():
                 cli_checks(R, tmp, ws_tree, ws_db)
                 git_status_check(R, tmp)
         fixture_run(R, tmp, "loose")
+        fixture_run(R, tmp, "macros")
         b_tree, b_db, ok, b_err = fixture_run(R, tmp, "broken")
         if ok and (only is None or "broken" in only):
             broken_extra(R, b_tree, b_db, b_err)

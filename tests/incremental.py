@@ -13,8 +13,10 @@ database A. Then, for each of --steps (default 40, at least 30) random steps
      existing fn's body, delete an impl block, remove a `use`, move a fn to
      another file, add a new module file plus its `mod` line, delete a module
      file plus its `mod` line, add or remove a syntax error, make a file
-     non-UTF-8, rename a crate in its Cargo.toml, or touch a file without
-     changing it;
+     non-UTF-8, rename a crate in its Cargo.toml, add a fn to a macro_rules!
+     body or move a file's macro_rules! down a line (the files that expand
+     them change too: tests/fixtures/macros has them in another file and
+     crate), or touch a file without changing it;
   2. `onboard` incrementally into A, and check the summary's
      "(C changed, A added, D deleted)" against what the step did;
   3. copy the tree to a fresh directory, onboard it from scratch into a new
@@ -439,6 +441,49 @@ class Tree:
         self.write(t, text2)
         return "rename the crate in %s" % t, [(0, 0, 0), (1, 0, 0)]
 
+    def macro_files(self):
+        return [f for f in self.files() if "macro_rules!" in self.read(f)]
+
+    def template_fn_lines(self, lines):
+        """Lines inside a macro_rules! body that start a fn."""
+        out, depth, inside = [], 0, False
+        for i, line in enumerate(lines):
+            if "macro_rules!" in line:
+                inside, depth = True, 0
+            if not inside:
+                continue
+            depth += line.count("{") + line.count("(") - line.count("}") - line.count(")")
+            s = line.strip()
+            if depth > 0 and (s.startswith("fn ") or s.startswith("pub fn ")):
+                out.append(i)
+            if depth <= 0 and i > 0 and ("}" in line or ")" in line):
+                inside = False
+        return out
+
+    def op_edit_template(self):
+        """Add a fn to a macro_rules! body: every file expanding it changes."""
+        cands = [(rel, i) for rel in self.macro_files()
+                 for i in self.template_fn_lines(self.read(rel).split("\n"))]
+        if not cands:
+            return None
+        rel, i = self.rng.choice(cands)
+        lines = self.read(rel).split("\n")
+        n = self.next_serial()
+        indent = lines[i][:len(lines[i]) - len(lines[i].lstrip())]
+        lines.insert(i, indent + "fn made_%d(&self) { made_%d(); }" % (n, n))
+        self.write(rel, "\n".join(lines))
+        return "add fn made_%d to a macro_rules! body in %s:%d" % (n, rel, i + 1), (1, 0, 0)
+
+    def op_shift_template(self):
+        """Move every macro_rules! of a file down a line: the calls written in
+        them, which other files' expansions make, move too."""
+        fs = self.macro_files()
+        if not fs:
+            return None
+        rel = self.rng.choice(fs)
+        self.write(rel, "// moved\n" + self.read(rel))
+        return "shift the macro_rules! of %s down a line" % rel, (1, 0, 0)
+
     def op_touch(self):
         rel = self.rng.choice(self.files())
         path = os.path.join(self.root, rel)
@@ -452,7 +497,7 @@ class Tree:
 OPS = [("rename_fn", 3), ("add_fn", 2), ("edit_body", 2), ("delete_impl", 2),
        ("add_file", 2), ("delete_file", 1), ("touch", 1), ("rename_def_only", 1),
        ("remove_use", 1), ("move_fn", 1), ("break_syntax", 1), ("fix_syntax", 1),
-       ("non_utf8", 0.3), ("rename_crate", 0.5)]
+       ("non_utf8", 0.3), ("rename_crate", 0.5), ("edit_template", 1), ("shift_template", 1)]
 
 
 def main():

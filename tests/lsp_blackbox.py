@@ -824,6 +824,53 @@ def test_multi_root(w1, w2, w5):
     check("multi-root exits 0", c.exit_code() == 0)
 
 
+def test_build_options(tmp):
+    """initializationOptions choose the build (features, target), as onboard's
+    options do; none given: the build the index already has."""
+    w = os.path.join(tmp, "build")
+    os.makedirs(w + "/src")
+    with open(w + "/Cargo.toml", "w") as f:
+        f.write('[package]\nname = "b"\nversion = "0.1.0"\n[features]\nx = []\n')
+    with open(w + "/src/lib.rs", "w") as f:
+        f.write('#[cfg(feature = "x")]\npub fn fx() {}\n#[cfg(windows)]\npub fn fw() {}\n'
+                'pub fn g() { fx(); fw(); }\n')
+    uri = uri_of(w + "/src/lib.rs")
+
+    def defs(c):
+        return [starts(c.result("textDocument/definition", at(uri, 4, ch))) for ch in (13, 19)]
+
+    c = Client()
+    p = init_params([w])
+    p["initializationOptions"] = {"features": ["x"], "target": "x86_64-pc-windows-msvc",
+                                  "cfg": ["not a cfg"]}
+    c.result("initialize", p)
+    c.notify("initialized", {})
+    wait_ready(c)
+    d = defs(c)
+    check("build options: the feature and the target's cfg are on",
+          d == [[("lib.rs", 1, 7)], [("lib.rs", 3, 7)]], d)
+    check("build options: a bad cfg is said, not fatal", "not a cfg" in c.log(), c.log()[-400:])
+    c.request("shutdown")
+    c.notify("exit")
+    c = Client()
+    c.result("initialize", init_params([w]))
+    c.notify("initialized", {})
+    wait_ready(c)
+    d = defs(c)
+    check("build options: none given keeps the index's build", d == [[("lib.rs", 1, 7)], [("lib.rs", 3, 7)]], d)
+    c.request("shutdown")
+    c.notify("exit")
+    c = Client()
+    p = init_params([w])
+    p["initializationOptions"] = {"features": []}
+    c.result("initialize", p)
+    c.notify("initialized", {})
+    wait_ready(c)
+    d = defs(c)
+    check("build options: the host, default features again", d == [None, None] or d == [[], []], d)
+    c.request("shutdown")
+    c.notify("exit")
+    check("build options: exits 0", c.exit_code() == 0)
 # tests/fixtures/lsp3, by hand (0-based lines, utf-8 = utf-16 here: ASCII only):
 #   lib.rs  4 `pub trait Named {` (name 10..15)       8 `pub trait Shape: Named + fmt::Debug {` (Named 17..22)
 #          13 `pub struct Square {` (12..18)          17 `impl Named for Square {` (Named 5..10)
@@ -1086,7 +1133,8 @@ def main():
                          ("hostile params", lambda: test_hostile(w3)),
                          ("stress", lambda: test_stress(w3)),
                          ("no stale answers", lambda: test_no_stale_answers(w8)),
-                         ("client death", lambda: test_client_death(w3))):
+                         ("client death", lambda: test_client_death(w3)),
+                         ("build options", lambda: test_build_options(tmp))):
             print("== " + name)
             try:
                 fn()

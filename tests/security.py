@@ -319,7 +319,9 @@ def test_lint(tmp):
     """The lint client on a module cycle whose names and paths are hostile:
     the crate name (which every qualified path starts with) and the folder."""
     ws = os.path.join(tmp, "l\x1b[2Jint\u202e")
-    write(os.path.join(ws, "Cargo.toml"), '[package]\nname = "s](javascript:x)\x1b[31m"\nversion = "0.1.0"\n')
+    # the escape is TOML's (a raw control character is no TOML: cargo, and we,
+    # refuse such a manifest), the crate name holds the real ESC
+    write(os.path.join(ws, "Cargo.toml"), '[package]\nname = "s](javascript:x)\\u001b[31m"\nversion = "0.1.0"\n')
     write(os.path.join(ws, "src", "lib.rs"), "pub mod a;\npub mod b;\n")
     write(os.path.join(ws, "src", "a.rs"), "use crate::b::g;\npub fn f() { g(); }\n")
     write(os.path.join(ws, "src", "b.rs"), "use crate::a::f;\npub fn g() { f(); }\n")

@@ -50,6 +50,16 @@ static void sample(pt_facts *f)
 	pt_vec_push(&f->refs, r);
 	fact_field fl = {0, x, self};
 	pt_vec_push(&f->fields, fl);
+	uint32_t mt = pt_strpool_adds(&f->pool, "macro_rules! m { () => { f() } }"),
+		 inv = pt_strpool_adds(&f->pool, "$crate::g\n"),
+		 lib = pt_strpool_adds(&f->pool, "src/lib.rs\n");
+	fact_macro mac = {m, mt, inv, FM_EXPORT, span(5, 37, 3)};
+	pt_vec_push(&f->macros, mac);
+	fact_xsite xs = {0, p, 0};
+	pt_vec_push(&f->xsites, xs);
+	f->invoked = inv;
+	f->imported = lib;
+	f->import_key = 0x1234567890abcdefull;
 	f->n_errors = 3;
 	f->n_lines = 42;
 }
@@ -111,11 +121,31 @@ static void assert_same(const pt_facts *a, const pt_facts *b)
 		assert_int_equal(a->fields.v[i].name, b->fields.v[i].name);
 		assert_int_equal(a->fields.v[i].type, b->fields.v[i].type);
 	}
+	assert_int_equal(a->macros.n, b->macros.n);
+	for (size_t i = 0; i < a->macros.n; i++) {
+		const fact_macro *x = &a->macros.v[i], *y = &b->macros.v[i];
+		assert_int_equal(x->name, y->name);
+		assert_int_equal(x->text, y->text);
+		assert_int_equal(x->invokes, y->invokes);
+		assert_int_equal(x->flags, y->flags);
+		assert_span(x->span, y->span);
+	}
+	assert_int_equal(a->xsites.n, b->xsites.n);
+	for (size_t i = 0; i < a->xsites.n; i++) {
+		assert_int_equal(a->xsites.v[i].ref, b->xsites.v[i].ref);
+		assert_int_equal(a->xsites.v[i].file, b->xsites.v[i].file);
+		assert_int_equal(a->xsites.v[i].def, b->xsites.v[i].def);
+	}
+	assert_int_equal(a->invoked, b->invoked);
+	assert_int_equal(a->imported, b->imported);
+	assert_true(a->import_key == b->import_key);
 }
 
 static void assert_empty(const pt_facts *f)
 {
-	assert_int_equal(f->items.n + f->uses.n + f->refs.n + f->fields.n, 0);
+	assert_int_equal(
+		f->items.n + f->uses.n + f->refs.n + f->fields.n + f->macros.n + f->xsites.n, 0);
+	assert_true(f->invoked == 0 && f->imported == 0 && f->import_key == 0);
 	assert_int_equal(f->n_errors + f->n_lines, 0);
 	assert_string_equal(pt_strpool_get(&f->pool, 0), "");
 }
@@ -242,6 +272,36 @@ static void test_truncated(void **state)
 	pt_strbuf_free(&blob);
 }
 
+/* What choosing imports reads, alone: the macros with their strings, the
+ * invoked and imported lists, the key; nothing else. */
+static void test_decode_macros(void **state)
+{
+	(void)state;
+	pt_facts a, b;
+	pt_strbuf blob = {0};
+	sample(&a);
+	pt_facts_encode(&a, &blob);
+	pt_facts_init(&b);
+	assert_int_equal(pt_facts_decode_macros(blob.buf, blob.len, &b), 0);
+	assert_int_equal(b.items.n + b.uses.n + b.refs.n + b.fields.n + b.xsites.n, 0);
+	assert_int_equal(b.macros.n, 1);
+	assert_string_equal(pt_strpool_get(&b.pool, b.macros.v[0].name), "m");
+	assert_string_equal(pt_strpool_get(&b.pool, b.macros.v[0].text),
+			    "macro_rules! m { () => { f() } }");
+	assert_string_equal(pt_strpool_get(&b.pool, b.macros.v[0].invokes), "$crate::g\n");
+	assert_int_equal(b.macros.v[0].flags, FM_EXPORT);
+	assert_int_equal(b.macros.v[0].span.start_line, 3);
+	assert_string_equal(pt_strpool_get(&b.pool, b.invoked), "$crate::g\n");
+	assert_string_equal(pt_strpool_get(&b.pool, b.imported), "src/lib.rs\n");
+	assert_true(b.import_key == 0x1234567890abcdefull);
+	/* a short blob is refused, and leaves nothing */
+	assert_int_equal(pt_facts_decode_macros(blob.buf, blob.len - 1, &b), PT_ECORRUPT);
+	assert_empty(&b);
+	pt_facts_free(&a);
+	pt_facts_free(&b);
+	pt_strbuf_free(&blob);
+}
+
 static void test_bad_offsets(void **state)
 {
 	(void)state;
@@ -256,6 +316,37 @@ static void test_bad_offsets(void **state)
 
 	sample(&a);
 	a.refs.v[0].recv_name = UINT32_MAX;
+	assert_rejected(&a);
+	pt_facts_free(&a);
+
+	sample(&a);
+	a.macros.v[0].text = (uint32_t)a.pool.b.len;
+	assert_rejected(&a);
+	pt_facts_free(&a);
+
+	sample(&a);
+	a.xsites.v[0].file = (uint32_t)a.pool.b.len + 1;
+	assert_rejected(&a);
+	pt_facts_free(&a);
+
+	sample(&a);
+	a.invoked = (uint32_t)a.pool.b.len;
+	assert_rejected(&a);
+	pt_facts_free(&a);
+
+	sample(&a);
+	a.xsites.v[0].ref = 1; /* there is one ref */
+	assert_rejected(&a);
+	pt_facts_free(&a);
+
+	sample(&a);
+	pt_vec_push(&a.refs, a.refs.v[0]);
+	pt_vec_push(&a.xsites, a.xsites.v[0]); /* two for ref 0: not in order */
+	assert_rejected(&a);
+	pt_facts_free(&a);
+
+	sample(&a);
+	a.macros.v[0].flags = 2;
 	assert_rejected(&a);
 	pt_facts_free(&a);
 
@@ -471,7 +562,7 @@ static void test_compressed(void **state)
 	pt_facts_encode(&a, &blob);
 	size_t n;
 	char *raw = inflate(&blob, &n);
-	assert_memory_equal(raw, "PTF2", 4);
+	assert_memory_equal(raw, "PTF3", 4);
 	assert_true(blob.len * 4 < n); /* fixed-size records compress well */
 	pt_facts_init(&b);
 	pt_facts_init(&c);
@@ -480,6 +571,11 @@ static void test_compressed(void **state)
 	assert_same(&a, &b);
 	assert_same(&a, &c);
 	assert_int_equal(b.items.n, 302);
+	/* what choosing imports reads comes out of the compressed form too */
+	assert_int_equal(pt_facts_decode_macros(blob.buf, blob.len, &b), 0);
+	assert_int_equal(b.items.n, 0);
+	assert_int_equal(b.macros.n, 1);
+	assert_true(b.import_key == a.import_key);
 	/* the raw layout is checked as before: every truncation is refused */
 	assert_cuts_refused(raw, n, 7, &c);
 	free(raw);
@@ -491,7 +587,7 @@ static void test_compressed(void **state)
 	/* a value too small to gain is kept as it is */
 	pt_facts_init(&a);
 	pt_facts_encode(&a, &blob);
-	assert_memory_equal(blob.buf, "PTF2", 4);
+	assert_memory_equal(blob.buf, "PTF3", 4);
 	pt_facts_free(&a);
 	pt_strbuf_free(&blob);
 }
@@ -553,11 +649,17 @@ static void test_forged_compressed(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_round_trip),  cmocka_unit_test(test_item_flags),
-		cmocka_unit_test(test_empty),       cmocka_unit_test(test_truncated),
-		cmocka_unit_test(test_bad_offsets), cmocka_unit_test(test_bad_indexes),
-		cmocka_unit_test(test_bad_kinds),   cmocka_unit_test(test_garbage),
-		cmocka_unit_test(test_compressed),  cmocka_unit_test(test_forged_compressed),
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_item_flags),
+		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_decode_macros),
+		cmocka_unit_test(test_bad_offsets),
+		cmocka_unit_test(test_bad_indexes),
+		cmocka_unit_test(test_bad_kinds),
+		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_compressed),
+		cmocka_unit_test(test_forged_compressed),
 	};
 	return pt_run_tests(tests, NULL, NULL);
 }

@@ -503,6 +503,91 @@ static void test_macro_made_methods(void **state)
  * sits in (or defines), at their place in the definition, with receivers
  * typed at the invocation: `$this` bound to `self`; `(**self)` in an impl
  * for `&mut T` or `Box<T>` is the T, known by its bounds. */
+/* Macros defined in another file of the crate, and exported by another
+ * crate of the workspace: the items they write (a trait with a default
+ * method, a struct with its impl) are entities where they are invoked,
+ * and the calls their bodies write are placed in the defining file. */
+static void test_macros_of_other_files(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", "[workspace]\nmembers = [\"flags\", \"app\"]\n",
+		"flags/Cargo.toml", "[package]\nname = \"flags\"\nversion = \"0.1.0\"\n",
+		"flags/src/lib.rs",
+		"#[macro_use]\n"
+		"mod macros;\n"
+		"pub mod util;\n"
+		"pub fn one() -> u8 { 1 }\n",
+		"flags/src/macros.rs",
+		"macro_rules! template {\n"                                        /* 0 */
+		"    ($name:ident, $m:ident) => {\n"                               /* 1 */
+		"        pub trait $name {\n"                                      /* 2 */
+		"            fn $m(&self) -> u8;\n"                                /* 3 */
+		"            fn twice(&self) -> u8 { self.$m() + crate::one() }\n" /* 4 */
+		"        }\n"
+		"    };\n"
+		"}\n"
+		"#[macro_export]\n"
+		"macro_rules! bitset {\n"
+		"    ($v:vis struct $n:ident: $t:ty { $(const $f:ident = $x:expr;)* }) => {\n"
+		"        $v struct $n { bits: $t }\n"
+		"        impl $n { $(pub const $f: $n = $n { bits: $x };)*\n"
+		"            pub fn contains(&self, o: $n) -> bool { self.bits & o.bits == o.bits "
+		"}\n"
+		"            pub fn insert(&mut self, o: $n) { self.bits |= o.bits; $crate::one(); "
+		"}\n"
+		"        }\n"
+		"    };\n"
+		"}\n",
+		"flags/src/util.rs",
+		"template!(Shape, area);\n"
+		"pub struct Sq;\n"
+		"impl Shape for Sq { fn area(&self) -> u8 { 4 } }\n"
+		"pub fn go(s: &Sq) -> u8 { s.twice() }\n",
+		"app/Cargo.toml",
+		"[package]\nname = \"app\"\nversion = \"0.1.0\"\n[dependencies]\nflags = { path = "
+		"\"../flags\" }\n",
+		"app/src/lib.rs",
+		"flags::bitset! {\n"
+		"    pub struct Perm: u8 { const READ = 1; const WRITE = 2; }\n"
+		"}\n"
+		"pub fn check(p: &mut Perm) -> bool { p.insert(Perm::READ); "
+		"p.contains(Perm::WRITE) }\n",
+		NULL);
+	/* a trait written by a template of another file, with its impls */
+	assert_answer(&w, "impls", "flags::util::Shape", "flags::util::Sq");
+	assert_answer(&w, "callees", "flags::util::go", "flags::util::Shape::twice");
+	assert_answer(&w, "callees", "flags::util::Shape::twice",
+		      "flags::one,flags::util::Shape::area");
+	rec_entity e;
+	assert_int_equal(query_entity(w.txn, one(&w, "flags::util::Shape"), &e), 0);
+	assert_int_equal(e.sl, 0); /* at the invocation, its name where the invocation writes it */
+	assert_int_equal(e.nsc, 10);
+	/* the call the template's body writes is placed in the template */
+	query_results r = {0};
+	assert_int_equal(query_callers(w.txn, one(&w, "flags::one"), 0, &r), 0);
+	bool in_template = false, in_bitset = false;
+	for (size_t i = 0; i < r.items.n; i++)
+		for (uint32_t j = 0; j < r.items.v[i].site_n; j++) {
+			const query_site *s = &r.sites.v[r.items.v[i].site_off + j];
+			const char *f = query_file_path(w.txn, s->file);
+			in_template |=
+				!strcmp(f, "flags/src/macros.rs") && s->line == 4 && s->col == 55;
+			in_bitset |= !strcmp(f, "flags/src/macros.rs") && s->line == 14;
+		}
+	query_results_free(&r);
+	assert_true(in_template);
+	/* an exported macro of another crate: its struct, impl and methods */
+	assert_answer(&w, "callees", "app::check", "app::Perm::contains,app::Perm::insert");
+	assert_answer(&w, "callers", "flags::one", "app::Perm::insert,flags::util::Shape::twice");
+	assert_true(in_bitset);
+	assert_int_equal(query_entity(w.txn, one(&w, "app::Perm"), &e), 0);
+	assert_int_equal(e.kind, PT_STRUCT);
+	assert_int_equal(e.nsl, 1);
+	assert_int_equal(e.nsc, 15); /* `Perm`, where the invocation writes it */
+	ws_free(&w);
+}
+
 static void test_macro_body_calls(void **state)
 {
 	(void)state;
@@ -579,6 +664,82 @@ static void test_assoc_type_paths(void **state)
 }
 
 /* Names bound by variant patterns take the variant's field types. */
+/* Sorted, comma-joined paths of what references id (its users). */
+static char *users(ws *w, const char *target)
+{
+	query_results r = {0};
+	assert_int_equal(query_references(w->txn, one(w, target), 0, &r), 0);
+	pt_strbuf b = {0};
+	pt_strbuf_add(&b, "", 0);
+	char *names[64];
+	size_t n = 0;
+	for (size_t i = 0; i < r.items.n && n < 64; i++) {
+		rec_entity e;
+		assert_int_equal(query_entity(w->txn, r.items.v[i].id, &e), 0);
+		names[n++] = strdup(e.qpath);
+	}
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j && strcmp(names[j - 1], names[j]) > 0; j--) {
+			char *t = names[j];
+			names[j] = names[j - 1];
+			names[j - 1] = t;
+		}
+	for (size_t i = 0; i < n; i++) {
+		pt_strbuf_adds(&b, i ? "," : "");
+		pt_strbuf_adds(&b, names[i]);
+		free(names[i]);
+	}
+	query_results_free(&r);
+	return b.buf;
+}
+
+/* Enum variants: entities under their enum; `E::A`, `E::B(x)`, `E::C {..}`,
+ * `Self::A`, a `use E::A` and a glob `use E::*` name them; a use of a
+ * variant is a use of its enum; building a tuple variant is no call. */
+static void test_variants(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"pub enum Mode { Fast, Slow(u8), Named { n: u8 } }\n"
+		"pub fn slow(n: u8) -> u8 { n }\n"
+		"pub fn make() -> Mode { Mode::Slow(slow(1)) }\n"
+		"pub fn named() -> Mode { Mode::Named { n: 2 } }\n"
+		"impl Mode { pub fn fast() -> Self { Self::Fast } }\n"
+		"pub mod user {\n"
+		"    use super::Mode::*;\n"
+		"    pub fn is_fast(m: &super::Mode) -> bool { match m { Fast => true, _ => false "
+		"} }\n"
+		"}\n"
+		"pub mod other {\n"
+		"    use super::Mode::Named;\n"
+		"    pub fn n(m: super::Mode) -> u8 { if let Named { n } = m { n } else { 0 } }\n"
+		"}\n"
+		"pub fn unrelated() -> u8 { let Fast = 1; Fast }\n",
+		NULL);
+	rec_entity e;
+	assert_int_equal(query_entity(w.txn, one(&w, "t::Mode::Slow"), &e), 0);
+	assert_int_equal(e.kind, PT_VARIANT);
+	assert_int_equal(e.sl, 0);
+	assert_int_equal(e.sc, 22);
+	char *u = users(&w, "t::Mode::Fast");
+	assert_string_equal(u, "t::Mode::fast,t::user::is_fast");
+	free(u);
+	u = users(&w, "t::Mode::Slow");
+	assert_string_equal(u, "t::make");
+	free(u);
+	u = users(&w, "t::Mode::Named");
+	assert_string_equal(u, "t::named,t::other,t::other::n"); /* t::other: its `use` */
+	free(u);
+	/* the enum is used wherever a variant is */
+	u = users(&w, "t::Mode");
+	assert_string_equal(u, "t::Mode::fast,t::make,t::named,t::other::n,t::user::is_fast");
+	free(u);
+	/* `Mode::Slow(..)` builds a value: make calls slow() only */
+	assert_answer(&w, "callees", "t::make", "t::slow");
+	ws_free(&w);
+}
+
 static void test_variant_patterns(void **state)
 {
 	(void)state;
@@ -667,6 +828,41 @@ static void test_receiver_steps(void **state)
 	char *got = answer(&w, "callees", "t::C::deref2");
 	assert_null(strstr(got, "t::D::go"));
 	free(got);
+	ws_free(&w);
+}
+
+/* A field that is a Box, Rc or Arc of a type: the type's methods through
+ * Deref, but `clone` (and the pointer's other own trait methods) is the
+ * pointer's, as rustc calls it (syn's `self.body.clone()` with `body:
+ * Box<Expr>` is Box's Clone). Four `clone`s: a name guess answers nothing. */
+static void test_box_receivers(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"pub struct Expr; impl Clone for Expr { fn clone(&self) -> Expr { Expr } }\n"
+		"impl Expr { pub fn span(&self) {} pub fn inner(&self) -> Expr { Expr } }\n"
+		"impl PartialEq for Expr { fn eq(&self, o: &Expr) -> bool { true } }\n"
+		"pub struct P; impl Clone for P { fn clone(&self) -> P { P } }\n"
+		"pub struct Q; impl Clone for Q { fn clone(&self) -> Q { Q } }\n"
+		"pub struct R; impl Clone for R { fn clone(&self) -> R { R } }\n"
+		"pub struct Arm { pub body: Box<Expr>, pub shared: std::rc::Rc<Expr>, pub opt: "
+		"Option<Box<Expr>>, pub list: Vec<std::sync::Arc<Expr>>, pub plain: Expr }\n"
+		"impl Arm {\n"
+		"    pub fn clones(&self) { self.body.clone(); self.shared.clone(); "
+		"self.opt.as_ref().unwrap().clone(); self.body == self.body; }\n"
+		"    pub fn derefs(&self) { self.body.span(); self.shared.span(); "
+		"self.opt.as_ref().unwrap().span(); for e in &self.list { e.span(); } }\n"
+		"    pub fn chained(&self) { self.body.inner().clone(); "
+		"self.body.as_ref().clone(); "
+		"}\n"
+		"    pub fn plain(&self) { self.plain.clone(); self.plain.eq(&self.plain); }\n"
+		"}\n",
+		NULL);
+	assert_answer(&w, "callees", "t::Arm::clones", "");
+	assert_answer(&w, "callees", "t::Arm::derefs", "t::Expr::span");
+	assert_answer(&w, "callees", "t::Arm::chained", "t::Expr::clone,t::Expr::inner");
+	assert_answer(&w, "callees", "t::Arm::plain", "t::Expr::clone,t::Expr::eq");
 	ws_free(&w);
 }
 
@@ -1035,7 +1231,10 @@ static void test_trait_identity(void **state)
 	(void)state;
 	ws w;
 	ws_make(&w, "Cargo.toml", "[workspace]\nmembers = [\"ser\", \"ser_derive\", \"app\"]\n",
-		"ser/Cargo.toml", "[package]\nname = \"ser\"\nversion = \"0.1.0\"\n",
+		"ser/Cargo.toml",
+		"[package]\nname = \"ser\"\nversion = \"0.1.0\"\n[dependencies]\nser_derive = { "
+		"path "
+		"= \"../ser_derive\" }\n",
 		"ser/src/lib.rs",
 		"pub trait Serialize { fn ser(&self); }\npub use ser_derive::*;\n"
 		"pub mod future { pub use core::future::Future; }\n",
@@ -1044,7 +1243,9 @@ static void test_trait_identity(void **state)
 		"ser_derive/src/lib.rs",
 		"#[proc_macro_derive(Serialize)]\npub fn derive_serialize(i: TokenStream) -> "
 		"TokenStream { i }\n",
-		"app/Cargo.toml", "[package]\nname = \"app\"\nversion = \"0.1.0\"\n",
+		"app/Cargo.toml",
+		"[package]\nname = \"app\"\nversion = \"0.1.0\"\n[dependencies]\nser = { path = "
+		"\"../ser\" }\nser_derive = { path = \"../ser_derive\" }\n",
 		"app/src/lib.rs",
 		"use ser_derive::Serialize;\n"
 		"mod lib { pub use core::*; }\n"
@@ -1078,7 +1279,9 @@ static void test_prefix_namespace(void **state)
 		"quote/src/lib.rs",
 		"pub trait ToTokens { fn to_tokens(&self); }\n#[macro_export]\nmacro_rules! quote "
 		"{ () => {} }\n",
-		"app/Cargo.toml", "[package]\nname = \"app\"\nversion = \"0.1.0\"\n",
+		"app/Cargo.toml",
+		"[package]\nname = \"app\"\nversion = \"0.1.0\"\n[dependencies]\nquote = { path = "
+		"\"../quote\" }\n",
 		"app/src/lib.rs",
 		"use quote::quote;\nuse quote::ToTokens;\npub struct X;\nimpl ToTokens for X { fn "
 		"to_tokens(&self) {} }\n",
@@ -1358,9 +1561,71 @@ static void test_session_fast_path(void **state)
 	assert_true(rep.fast_path);
 	write_file(w.root, "src/a.rs", v4);
 	assert_same_as_fresh(&w);
+	/* 4: only a #[cfg] changes: the item leaves the build, which the fast
+	 * path (entities and their flags kept) cannot say */
+	const char *v5 = "#[cfg(feature = \"off\")]\npub fn g() -> u32 { 1 }\npub fn k() { g(); "
+			 "}\npub fn added() { g(); k(); }\n";
+	const char *v6 = "#[cfg(not(feature = \"off\"))]\npub fn g() -> u32 { 1 }\npub fn k() { "
+			 "g(); }\npub fn added() { g(); k(); }\n";
+	assert_int_equal(index_session_update(se, "src/a.rs", v5, strlen(v5), &rep), 0);
+	write_file(w.root, "src/a.rs", v5);
+	assert_same_as_fresh(&w);
+	assert_int_equal(index_session_update(se, "src/a.rs", v6, strlen(v6), &rep), 0);
+	write_file(w.root, "src/a.rs", v6);
+	assert_same_as_fresh(&w);
 	/* the answers, from the session's store */
 	assert_int_equal(store_txn_begin(w.st, false, &w.txn), 0);
 	assert_answer(&w, "callers", "t::a::g", "t::a::added,t::a::k,t::f");
+	index_session_free(se);
+	ws_free(&w);
+}
+
+/* An editor session over a file that expands another file's macro, and
+ * over that other file: an edit of the invoking file keeps the fast path
+ * (its imports are chosen from the session's facts), an edit of the
+ * template that another file expands takes the slow one, and each result
+ * is the fresh index's. */
+static void test_session_and_templates(void **state)
+{
+	(void)state;
+	ws w;
+	const char *mac = "macro_rules! tpl {\n"
+			  "    ($n:ident) => { pub fn $n() -> u8 { crate::one() } };\n"
+			  "}\n";
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"#[macro_use]\nmod mac;\npub mod user;\npub fn one() -> u8 { 1 }\n", "src/mac.rs",
+		mac, "src/user.rs", "tpl!(made);\npub fn go() -> u8 { made() }\n", NULL);
+	store_txn_abort(w.txn);
+	w.txn = NULL;
+	index_session *se = index_session_new(w.st, w.root);
+	index_report rep;
+	/* the invoking file, its declarations as they were */
+	const char *u1 = "tpl!(made);\npub fn go() -> u8 { made() + made() }\n";
+	assert_int_equal(index_session_update(se, "src/user.rs", u1, strlen(u1), &rep), 0);
+	assert_true(rep.fast_path);
+	write_file(w.root, "src/user.rs", u1);
+	assert_same_as_fresh(&w);
+	/* the template: what user.rs makes changes, so the slow path */
+	const char *m1 =
+		"\nmacro_rules! tpl {\n"
+		"    ($n:ident) => { pub fn $n() -> u8 { crate::one() } pub fn extra() {} };\n"
+		"}\n";
+	assert_int_equal(index_session_update(se, "src/mac.rs", m1, strlen(m1), &rep), 0);
+	assert_false(rep.fast_path);
+	write_file(w.root, "src/mac.rs", m1);
+	assert_same_as_fresh(&w);
+	assert_int_equal(store_txn_begin(w.st, false, &w.txn), 0);
+	assert_answer(&w, "callers", "t::one", "t::user::made");
+	(void)one(&w, "t::user::extra");
+	store_txn_abort(w.txn);
+	w.txn = NULL;
+	/* the call the template writes moved a line down with it */
+	query_results r = {0};
+	assert_int_equal(store_txn_begin(w.st, false, &w.txn), 0);
+	assert_int_equal(query_callers(w.txn, one(&w, "t::one"), 0, &r), 0);
+	assert_int_equal(r.items.n, 1);
+	assert_int_equal(r.sites.v[r.items.v[0].site_off].line, 2);
+	query_results_free(&r);
 	index_session_free(se);
 	ws_free(&w);
 }
@@ -1645,11 +1910,15 @@ int main(void)
 		cmocka_unit_test(test_session_fast_path),
 		cmocka_unit_test(test_session_edges_by_file),
 		cmocka_unit_test(test_session_random),
+		cmocka_unit_test(test_session_and_templates),
 		cmocka_unit_test(test_macro_made_methods),
 		cmocka_unit_test(test_macro_body_calls),
+		cmocka_unit_test(test_macros_of_other_files),
 		cmocka_unit_test(test_assoc_type_paths),
 		cmocka_unit_test(test_variant_patterns),
+		cmocka_unit_test(test_variants),
 		cmocka_unit_test(test_receiver_steps),
+		cmocka_unit_test(test_box_receivers),
 		cmocka_unit_test(test_receiver_aliases),
 		cmocka_unit_test(test_match_values),
 		cmocka_unit_test(test_split_seq),

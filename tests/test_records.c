@@ -286,8 +286,10 @@ static void test_entity_rejects(void **state)
 
 	v[28] = 0; /* kind */
 	assert_int_equal(rec_entity_decode(v, n, &out), PT_ECORRUPT);
-	v[28] = 14;
+	v[28] = REC_ENTITY_KINDS; /* one past the last kind */
 	assert_int_equal(rec_entity_decode(v, n, &out), PT_ECORRUPT);
+	v[28] = REC_ENTITY_KINDS - 1; /* the enum variant */
+	assert_int_equal(rec_entity_decode(v, n, &out), 0);
 	v[28] = 13;
 	assert_int_equal(rec_entity_decode(v, n, &out), 0); /* restored */
 	free(v);

@@ -440,7 +440,7 @@ class CrateSet:
 
 def score_impls(ours, cs, compiled):
     truth_impls = [i for t in cs.truths for i in t["impls"] if i["kind"] in ("hand", "derive", "macro",
-                                                                              "derive_extra")]
+                                                                              "derive_extra", "internal")]
     names = {i["trait_name"] for i in truth_impls}
     for e in ours.edges:
         if e["kind"] == "IMPL":
@@ -465,7 +465,25 @@ def score_impls(ours, cs, compiled):
         # an associated item, not a trait impl
         return any(x["kind"] != "trait" for x in ours.paths.get(r["trait"], []))
 
-    cand = [r for r in results.values() if compiled(r["file"], r["line"]) and not is_trait_item(r)]
+    def type_compiled(r):
+        # an impl of a type rustc did not compile (made in a cfg(test)
+        # module or an example by a macro whose body is compiled code) is
+        # not scored: its site is the compiled template's
+        ents = [e for e in ours.paths.get(r.get("type", ""), []) if e.get("file")]
+        return not ents or any(compiled(e["file"], e["line"]) for e in ents)
+
+    def trait_unnameable(r):
+        # a trait declared in an anonymous `const _: () = { .. }` block
+        # (pin_project_lite's MustNotImplDrop) is in no module: rustdoc
+        # lists neither it nor its impls, which rustc still has. Our trait
+        # sits in the block's lines (at the invocation, for a macro's)
+        ts = [x for x in ours.paths.get(r["trait"], []) if x.get("file")]
+        return bool(ts) and all(any(
+            c["kind"] == "const" and c["name"] == "_" and c["line"] <= x["line"] and
+            x["end_line"] <= c["end_line"] for c in ours.by_file.get(x["file"], [])) for x in ts)
+
+    cand = [r for r in results.values() if compiled(r["file"], r["line"]) and not is_trait_item(r)
+            and type_compiled(r) and not trait_unnameable(r)]
     # rustdoc lists no item declared inside a function body: such impls are
     # neither scored nor counted against us
     fn_local = [r for r in cand if in_fn(r)]
@@ -490,6 +508,10 @@ def score_impls(ours, cs, compiled):
                 (r["line"] <= s["line"] <= r.get("end_line", r["line"]))
         return s["line"] <= r["line"] <= s["end_line"]
 
+    def same_type(r, t):
+        ours_t = (r.get("type") or "").split("::")[-1]
+        return bool(ours_t) and type_head(t["self_type"]).split("::")[-1] == ours_t
+
     by_file = {}
     for i, r in enumerate(our_list):
         by_file.setdefault(r["file"], []).append(i)
@@ -509,22 +531,21 @@ def score_impls(ours, cs, compiled):
             continue
         seen.add(k)
         p = row(cs.pkg_of(s["file"]))
-        # an answer not yet matched first: a macro invocation that makes one
-        # impl per type (`impls!(u8, u16)`) has one answer per type at the
-        # same site
-        match = None
+        match, best = None, -1
         for i in by_file.get(s["file"], []):
             r = our_list[i]
             if site_ok(r, t) and trait_ok(r, t):
-                if i not in used:
-                    match = i
-                    break
-                if match is None:
-                    match = i
-        if t["kind"] == "derive_extra":
+                # one invocation makes impls for many types: the one for
+                # this type not yet taken, else one not yet taken
+                rank = (i not in used) * 2 + same_type(r, t)
+                if rank > best:
+                    match, best = i, rank
+        if t["kind"] in ("derive_extra", "internal"):
             # `#[derive(Parser)]` also implements Args, CommandFactory..:
-            # named nowhere, so not asked of us, but right if we say it
-            p["derive_extra"] = p.get("derive_extra", 0) + 1
+            # named nowhere, so not asked of us, but right if we say it;
+            # likewise a derive a macro writes (rustdoc's span is no
+            # derive name: "internal")
+            p[t["kind"]] = p.get(t["kind"], 0) + 1
             if match is not None:
                 used.add(match)
             continue
@@ -546,6 +567,11 @@ def score_impls(ours, cs, compiled):
         row(cs.pkg_of(r["file"]))["fn_local_unscored"] += 1
     for i, r in enumerate(our_list):
         p = row(cs.pkg_of(r["file"]))
+        if i not in used and r.get("cfg_off"):
+            # an impl we mark as left out of the build that rustc does not
+            # have either: no claim about the build, neither right nor wrong
+            p["cfg_off_unscored"] = p.get("cfg_off_unscored", 0) + 1
+            continue
         p["ours"] += 1
         if i in used:
             continue
@@ -690,12 +716,26 @@ def score_calls(ours, cs, compiled_body, ident_at, in_macro_rules, in_attr):
         """A fn whose body a macro wrote (`f! { pub fn g() {..} }`): rustc
         places the body in the macro's definition, so the span says
         nothing; a free fn's path (no `{impl#N}`) that names exactly one
-        fn of ours is it."""
+        fn of ours is it. A method of an impl a macro wrote
+        (`m::{impl#N}::f`, the impl where the macro was invoked): the one
+        method `f` of ours under module m, of some type, when only one."""
         p = strip_hash(callee)
+        m = re.match(r"^(.*)::\{impl#\d+\}::([A-Za-z_][A-Za-z0-9_]*)$", p)
+        if m:
+            # `const _: () = { impl .. }` (pin-project's) is no module
+            mod = re.sub(r"::_(#\d+)?(?=::|$)", "", m.group(1))
+            cands = made_methods.get((mod, m.group(2)), [])
+            return cands[0] if len(cands) == 1 else None
         if "{" in p:
             return None
         cands = [e for e in ours.paths.get(p, []) if e["kind"] in FN_KINDS]
         return cands[0] if len(cands) == 1 else None
+
+    made_methods = {}  # (module, name) -> our methods `module::Type::name`
+    for e in ours.entities:
+        if e["kind"] == "method" and e.get("path", "").count("::") >= 2:
+            mod, typ, name = e["path"].rsplit("::", 2)
+            made_methods.setdefault((mod, name), []).append(e)
 
     def expected(recs):
         """our paths for rustc's callee, acceptable extras (implementations
@@ -717,24 +757,40 @@ def score_calls(ours, cs, compiled_body, ident_at, in_macro_rules, in_attr):
             acc |= impl_paths[c["callee"]]
         return exp, acc, missing_def
 
-    def std_trait_impl_ok(c, tos):
+    def impl_method(im, m):
+        """Our method m of truth impl im: at its body, or, for an impl a
+        macro wrote (rustc places the body in the macro's definition), the
+        method of that name and type within the invocation, where ours is
+        (one invocation makes the methods of several types: by type first)."""
+        if im["kind"] == "macro":
+            s, head = im["site"], type_head(im["self_type"])
+            for x in ours.by_file.get(s["file"], []):
+                if x["kind"] == "method" and x["name"] == m["name"] and \
+                        s["line"] <= x["line"] <= s["end_line"] and \
+                        x["path"].rsplit("::", 2)[-2:-1] == [head]:
+                    return x
+        return ours.fn_at(m["file"], m["line"], m["name"])
+
+    def std_trait_impl_ok(recs, tos):
         """rustc calls a std trait method (`FromStr::from_str`, `Extend::extend`)
         with a concrete Self whose impl is in the set: naming that impl's
-        method is right."""
-        callee = strip_hash(c["callee"])
-        if not c.get("self_subst") or "::" not in callee:
-            return False
-        tpath, name = callee.rsplit("::", 1)
-        head = type_head(re.sub(r"'\S+ |'\{erased\} ", "", c["self_subst"]))
+        method is right. A site in a macro body is every expansion's: the
+        impls of each record of the site."""
         ok = set()
-        for im in std_impls.get(tpath, []):
-            if type_head(im["self_type"]) != head:
+        for c in recs:
+            callee = strip_hash(c["callee"])
+            if not c.get("self_subst") or "::" not in callee:
                 continue
-            for m in im["methods"]:
-                if m["name"] == name:
-                    e = ours.fn_at(m["file"], m["line"], m["name"])
-                    if e:
-                        ok.add(e["path"])
+            tpath, name = callee.rsplit("::", 1)
+            head = type_head(re.sub(r"'\S+ |'\{erased\} ", "", c["self_subst"]))
+            for im in std_impls.get(tpath, []):
+                if type_head(im["self_type"]) != head:
+                    continue
+                for m in im["methods"]:
+                    if m["name"] == name:
+                        e = impl_method(im, m)
+                        if e:
+                            ok.add(e["path"])
         return bool(tos) and tos <= ok
 
     per = {}     # pkg -> cat -> row ("cross" is the subset of calls into another package)
@@ -761,7 +817,7 @@ def score_calls(ours, cs, compiled_body, ident_at, in_macro_rules, in_attr):
         tos = {t for t, _ in got}
         amb = any(a for _, a in got)
         if not inset:
-            if got and not amb and any(std_trait_impl_ok(r, tos) for r in recs):
+            if got and not amb and std_trait_impl_ok(recs, tos):
                 r_ = prow(pkg, cat)
                 r_["ok_std_impl"] = r_.get("ok_std_impl", 0) + 1
                 continue
@@ -1031,11 +1087,12 @@ def score_dep_edges(ours, cs):
     """Our edges from an entity of one package to an entity of another that
     Cargo's graph gives no dependency path to."""
     clo = dep_closure(cs)
-    ent_pkgs = {}
+    ent_pkgs, ent_file = {}, {}
     for e in ours.entities:
         if e.get("external") or not e["file"]:
             continue
         ent_pkgs.setdefault(e["path"], set()).add(cs.pkg_of(e["file"]))
+        ent_file.setdefault(e["path"], e["file"])
     out = {"edges": 0, "cross_package": 0, "no_path": 0, "no_path_ambiguous": 0, "by_kind": {},
            "pairs": {}, "examples": []}
     for e in ours.edges:
@@ -1047,10 +1104,16 @@ def score_dep_edges(ours, cs):
         if not src_pkgs or not dst_pkgs:
             continue
         spkg = cs.pkg_of(e["file"]) if e.get("file") else next(iter(src_pkgs))
+        tfile = e.get("file")
+        if spkg not in src_pkgs:
+            # a call written in another crate's macro_rules! body is the
+            # code of the crate that expands it: the caller's
+            tfile = ent_file.get(e["from"])
+            spkg = cs.pkg_of(tfile)
         if spkg is None or dst_pkgs == {spkg}:
             continue
         out["cross_package"] += 1
-        allowed = clo.get(spkg, {}).get(file_target(cs, spkg, e["file"]) if e.get("file") else "lib", set())
+        allowed = clo.get(spkg, {}).get(file_target(cs, spkg, tfile) if tfile else "lib", set())
         if dst_pkgs & allowed:
             continue
         if e.get("ambiguous"):
@@ -1120,6 +1183,23 @@ def main():
 
     def compiled_body(f, l):
         return compiled(f, l) and any(a <= l <= b for a, b in bodies.get(f, []))
+
+    # Our calls from code rustc did not compile (a cfg(test) module, an
+    # example, a test crate) are not scored: a call written in a
+    # macro_rules! body is expanded there too, at the same site as in the
+    # compiled expansions, and rustc's truth knows only those.
+    caller_ok = {}
+
+    def caller_compiled(path):
+        if path not in caller_ok:
+            caller_ok[path] = any(compiled(e["file"], e["line"])
+                                  for e in ours.paths.get(path, []) if e.get("file"))
+        return caller_ok[path]
+    ours.calls = {}
+    for e in ours.edges:
+        if e["kind"] == "CALLS" and caller_compiled(e["from"]):
+            ours.calls.setdefault((e["file"], e["line"], e["column"]), []).append(
+                (e["to"], bool(e.get("ambiguous"))))
 
     timing = {"onboard_export_s": round(t_export, 1), "onboard_s": round(ours.onboard_s, 1)}
     t0 = time.time()
