@@ -114,4 +114,9 @@ bool ix_follows_links(store_txn *txn);
 /* A workspace listing from the files table, without a disk scan. */
 int ix_ws_from_store(store_txn *txn, pt_workspace *ws);
 
+/* The graph's records written in txn (index_write.c): appended in key
+ * order into empty tables, else merged with the stored ones so that only
+ * what differs is written. */
+int ix_write_graph(store_txn *txn, const pt_graph *g, index_report *rep);
+
 #endif

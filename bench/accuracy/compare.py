@@ -1105,17 +1105,30 @@ def score_dep_edges(ours, cs):
             continue
         spkg = cs.pkg_of(e["file"]) if e.get("file") else next(iter(src_pkgs))
         tfile = e.get("file")
-        if spkg not in src_pkgs:
+        if e["kind"] in ("IMPL", "DEFINES") and spkg is not None:
+            # written at the impl: its crate names the self type (the
+            # edge's source, often another crate's: impl Tr for Span) and
+            # what it defines, so each end must be its own or a dependency
+            allowed = clo.get(spkg, {}).get(file_target(cs, spkg, tfile) if tfile else "lib", set())
+            if src_pkgs == {spkg} and dst_pkgs == {spkg}:
+                continue
+            out["cross_package"] += 1
+            bad = [x for x in (src_pkgs, dst_pkgs) if spkg not in x and not x & allowed]
+            if not bad:
+                continue
+            dst_pkgs = bad[0]
+        elif spkg not in src_pkgs:
             # a call written in another crate's macro_rules! body is the
             # code of the crate that expands it: the caller's
             tfile = ent_file.get(e["from"])
             spkg = cs.pkg_of(tfile)
-        if spkg is None or dst_pkgs == {spkg}:
-            continue
-        out["cross_package"] += 1
-        allowed = clo.get(spkg, {}).get(file_target(cs, spkg, tfile) if tfile else "lib", set())
-        if dst_pkgs & allowed:
-            continue
+        if e["kind"] not in ("IMPL", "DEFINES") or spkg is None:
+            if spkg is None or dst_pkgs == {spkg}:
+                continue
+            out["cross_package"] += 1
+            allowed = clo.get(spkg, {}).get(file_target(cs, spkg, tfile) if tfile else "lib", set())
+            if dst_pkgs & allowed:
+                continue
         if e.get("ambiguous"):
             out["no_path_ambiguous"] += 1
         else:
