@@ -149,22 +149,6 @@ static bool stored_first(const rec_edge *s, const half *h)
 	return s->file < h->e.file;
 }
 
-static void add_half(const pt_graph *g, const half *h, pt_strbuf *out)
-{
-	const pt_edge *e = &h->e;
-	rec_edge r = {g->ents.v[h->in ? e->src : e->dst].id,
-		      e->file,
-		      e->kind,
-		      e->flags,
-		      e->site.start_line,
-		      e->site.start_col,
-		      e->site.end_line,
-		      e->site.end_col};
-	uint8_t b[REC_EDGE_SIZE];
-	rec_edge_encode(&r, b);
-	pt_strbuf_add(out, b, sizeof b);
-}
-
 /* The new adjacency of one entity in one direction: its stored value
  * (the graph before the edit) without the edges written in file fid,
  * merged with fid's new ones h[0..n) (sorted), in the stored order. */
@@ -187,7 +171,7 @@ static void merge_adj(const pt_graph *g, const store_val *old, uint32_t fid, con
 			pt_strbuf_add(out, p + i * REC_EDGE_SIZE, REC_EDGE_SIZE);
 			i++;
 		} else {
-			add_half(g, &h[k++], out);
+			ix_add_half(g, &h[k++], out);
 		}
 	}
 }

@@ -83,23 +83,27 @@ static half *adjacency(const pt_graph *g, bool in, uint32_t **start)
 	return h;
 }
 
+void ix_add_half(const pt_graph *g, const half *h, pt_strbuf *out)
+{
+	const pt_edge *e = &h->e;
+	rec_edge r = {g->ents.v[h->in ? e->src : e->dst].id,
+		      e->file,
+		      e->kind,
+		      e->flags,
+		      e->site.start_line,
+		      e->site.start_col,
+		      e->site.end_line,
+		      e->site.end_col};
+	uint8_t b[REC_EDGE_SIZE];
+	rec_edge_encode(&r, b);
+	pt_strbuf_add(out, b, sizeof b);
+}
+
 void ix_encode_adj(const pt_graph *g, const half *h, uint32_t from, uint32_t to, pt_strbuf *out)
 {
 	out->len = 0;
-	for (uint32_t i = from; i < to; i++) {
-		const pt_edge *e = &h[i].e;
-		rec_edge r = {g->ents.v[h[i].in ? e->src : e->dst].id,
-			      e->file,
-			      e->kind,
-			      e->flags,
-			      e->site.start_line,
-			      e->site.start_col,
-			      e->site.end_line,
-			      e->site.end_col};
-		uint8_t b[REC_EDGE_SIZE];
-		rec_edge_encode(&r, b);
-		pt_strbuf_add(out, b, sizeof b);
-	}
+	for (uint32_t i = from; i < to; i++)
+		ix_add_half(g, &h[i], out);
 }
 
 void ix_ent_record(const pt_graph *g, const pt_entity *e, rec_entity *r)
