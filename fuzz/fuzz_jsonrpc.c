@@ -76,6 +76,7 @@ static void setup(void)
 	pthread_mutex_init(&s->diag_mu, NULL);
 	s->settle_ms = 0;
 	s->docs = lsp_docs_new();
+	s->files = lsp_filecache_new((size_t)1 << 20);
 	out_fd = memfd_create("lsp-out", 0);
 	FUZZ_CHECK(out_fd >= 0);
 	s->out = jrpc_writer_new(out_fd);
@@ -149,6 +150,8 @@ static void reset(void)
 {
 	lsp_docs_free(srv->docs);
 	srv->docs = lsp_docs_new();
+	lsp_filecache_free(srv->files); /* each input starts with nothing kept */
+	srv->files = lsp_filecache_new((size_t)1 << 20);
 	lsp_root *r = srv->roots.v[0];
 	for (size_t i = 0; i < r->queue.n; i++)
 		lsp_update_free(&r->queue.v[i]);

@@ -134,6 +134,8 @@ static void check_conversions(const pt_strbuf *b, lsp_enc e, const uint8_t *coor
 		if (off < b->len && t[off] == '\n' && off > 0 && t[off - 1] == '\r')
 			continue;
 		lsp_pos p = lsp_text_position(t, b->len, off, e);
+		lsp_pos q = lsp_lines_position(&L, off, e);
+		FUZZ_CHECK(p.line == q.line && p.character == q.character);
 		size_t back = lsp_text_offset(t, b->len, p, e);
 		/* inside a character lsp_text_position counts partial bytes:
 		 * only require round trips at offsets the reference reaches */
@@ -186,6 +188,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(lsp_docs_get(docs, "file:///fuzz.rs", &text, &len, NULL));
 	FUZZ_CHECK(len == want.len && memcmp(text, want.buf ? want.buf : "", len) == 0);
 	free(text);
+	/* the document's table, derived edit by edit, is the one built afresh */
+	lsp_doctext *dt = lsp_docs_text(docs, "file:///fuzz.rs");
+	const lsp_lines *D = lsp_doctext_lines(dt);
+	lsp_lines F;
+	lsp_lines_init(&F, D->text, D->len);
+	FUZZ_CHECK(F.starts.n == D->starts.n &&
+		   memcmp(F.starts.v, D->starts.v, F.starts.n * sizeof *F.starts.v) == 0);
+	lsp_lines_free(&F);
+	lsp_doctext_unref(dt);
 	FUZZ_CHECK(lsp_docs_close(docs, "file:///fuzz.rs"));
 	lsp_docs_free(docs);
 	pt_vec_free(&all);

@@ -415,4 +415,15 @@ pt_span ex_map_site(pt_extractor *x, pt_span raw, uint32_t *src_out);
  * invocation wrote it whole, else the invocation's; *own says which. */
 pt_span ex_map_item(pt_extractor *x, pt_span raw, bool *own);
 
+/* ---- extract_refs.c: uses, calls and type references -------------------- */
+
+#define MAX_USE_DEPTH 128
+void ex_on_use(pt_extractor *x, TSNode n);
+void ex_on_extern_crate(pt_extractor *x, TSNode n);
+void ex_on_call(pt_extractor *x, TSNode n);
+void ex_on_ident(pt_extractor *x, TSTreeCursor *c, TSNode n, size_t d);
+void ex_on_scoped_ident(pt_extractor *x, TSTreeCursor *c, TSNode n, size_t d);
+void ex_on_type_ident(pt_extractor *x, TSTreeCursor *c, TSNode n, size_t d);
+bool ex_on_scoped_type(pt_extractor *x, TSNode n);
+
 #endif

@@ -64,6 +64,9 @@ typedef struct {
 	uint32_t map_grows;
 	bool fast_path;     /* index_session_update: one file re-resolved alone */
 	bool build_changed; /* the build differs from the stored one: resolved again */
+	/* index_session_update's fast path: edges its write examined (the
+	 * edited file's new ones and the touched entities' stored ones) */
+	uint64_t edges_read;
 	double seconds, parse_seconds, resolve_seconds, write_seconds;
 	int root_errno; /* PT_ENOROOT: the errno of reading the workspace folder */
 } index_report;

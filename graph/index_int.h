@@ -98,6 +98,8 @@ int ix_load_sources(store_txn *txn, sources *S);
 /* Orders adjacency entries as they are stored: by entity, then every encoded field. */
 int ix_cmp_half(const void *a, const void *b);
 /* The stored value of adjacency entries h[from..to) into out. */
+/* One half edge as its stored record, appended to out. */
+void ix_add_half(const pt_graph *g, const half *h, pt_strbuf *out);
 void ix_encode_adj(const pt_graph *g, const half *h, uint32_t from, uint32_t to, pt_strbuf *out);
 /* The record of entity e (strings borrowed from g). */
 void ix_ent_record(const pt_graph *g, const pt_entity *e, rec_entity *r);
@@ -113,5 +115,10 @@ bool ix_one_file(const char *root, const char *rel, const char *text, size_t len
 bool ix_follows_links(store_txn *txn);
 /* A workspace listing from the files table, without a disk scan. */
 int ix_ws_from_store(store_txn *txn, pt_workspace *ws);
+
+/* The graph's records written in txn (index_write.c): appended in key
+ * order into empty tables, else merged with the stored ones so that only
+ * what differs is written. */
+int ix_write_graph(store_txn *txn, const pt_graph *g, index_report *rep);
 
 #endif

@@ -4,10 +4,14 @@
  * the resolver (pt_resolver) alive. An edit that leaves a file's
  * declarations as they were is parsed, re-resolved for that file alone
  * (pt_resolver_refile) and written as the entities and adjacency values it
- * touched, in one transaction. Anything else, or a commit by someone else
- * (the generation in the meta table moved), falls back to
- * index_update_file and reloads the session at the next edit. Parsing and
- * records are index.c's (index_int.h), so both paths store the same bytes.
+ * touched, in one transaction; each adjacency value is its stored one with
+ * the file's edges replaced, so the write costs what the file and the
+ * entities it touches hold, not what the graph holds (unless macros carry
+ * edges between files: see edits_own_edges). Anything else, or a
+ * commit by someone else (the generation in the meta table moved), falls
+ * back to index_update_file and reloads the session at the next edit.
+ * Parsing and records are index.c's (index_int.h), so both paths store the
+ * same bytes.
  */
 #include "index_int.h"
 
@@ -107,14 +111,170 @@ static int find_source(const sources *S, const char *path)
 	return -1;
 }
 
-/* Edges of the touched entities, both directions, rewritten where they
- * differ from the stored values; their records likewise. */
-static int write_touched(store_txn *txn, const pt_graph *g, pt_touched *t, index_report *rep)
+/* Where the edges source src made begin in g after pt_resolver_refile: it
+ * keeps the other sources' edges and re-emits src's at the end
+ * (resolve.h), so they are found from the end, in proportion to the file.
+ * Only called when src's edges are exactly those written in its file fid
+ * (edits_own_edges). */
+static size_t file_edges_from(const pt_graph *g, uint32_t src, uint32_t fid)
+{
+	size_t from = g->edges.n;
+	while (from > 0 && g->edges.v[from - 1].origin == src)
+		from--;
+#ifdef PT_DEBUG
+	for (size_t i = 0; i < g->edges.n; i++)
+		pt_assert((g->edges.v[i].origin == src) == (i >= from) &&
+			  (g->edges.v[i].file == fid) == (i >= from));
+#else
+	(void)fid;
+#endif
+	return from;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Whether stored edge s comes before new half h in the stored order
+ * (ix_cmp_half). They never share a file (s is another file's edge, h is
+ * fid's), so kind, far end and file decide. */
+static bool stored_first(const rec_edge *s, const half *h)
+{
+	if (s->kind != h->e.kind)
+		return s->kind < h->e.kind;
+	if (s->other != h->other)
+		return s->other < h->other;
+	return s->file < h->e.file;
+}
+
+/* The new adjacency of one entity in one direction: its stored value
+ * (the graph before the edit) without the edges written in file fid,
+ * merged with fid's new ones h[0..n) (sorted), in the stored order. */
+static void merge_adj(const pt_graph *g, const store_val *old, uint32_t fid, const half *h,
+		      size_t n, pt_strbuf *out)
+{
+	const uint8_t *p = old ? old->data : NULL;
+	size_t m = old ? old->len / REC_EDGE_SIZE : 0, i = 0, k = 0;
+	out->len = 0;
+	while (i < m || k < n) {
+		rec_edge s;
+		if (i < m) {
+			rec_edge_decode(p + i * REC_EDGE_SIZE, &s);
+			if (s.file == fid) {
+				i++;
+				continue;
+			}
+		}
+		if (i < m && (k == n || stored_first(&s, &h[k]))) {
+			pt_strbuf_add(out, p + i * REC_EDGE_SIZE, REC_EDGE_SIZE);
+			i++;
+		} else {
+			ix_add_half(g, &h[k++], out);
+		}
+	}
+}
+
+/* File fid's new edges as halves of one direction, sorted as stored. */
+static half *file_halves(const pt_graph *g, size_t from, bool in)
+{
+	size_t n = g->edges.n - from;
+	half *h = pt_xmalloc((n ? n : 1) * sizeof *h);
+	for (size_t i = 0; i < n; i++) {
+		const pt_edge *e = &g->edges.v[from + i];
+		uint32_t end = in ? e->dst : e->src, far = in ? e->src : e->dst;
+		h[i] = (half){end, g->ents.v[far].id, *e, in};
+	}
+	qsort(h, n, sizeof *h, ix_cmp_half);
+	return h;
+}
+
+/* Entity e's adjacency in one direction rewritten when it differs from
+ * the stored value; *at walks h (sorted by entity) past e's halves. */
+static int write_adj(store_txn *txn, const pt_graph *g, uint32_t fid, uint32_t e, bool in,
+		     const half *h, size_t nh, size_t *at, pt_strbuf *buf, index_report *rep)
+{
+	uint8_t key[8];
+	store_val v;
+	store_key_u64(key, g->ents.v[e].id);
+	while (*at < nh && h[*at].ent < e)
+		(*at)++;
+	size_t from = *at;
+	while (*at < nh && h[*at].ent == e)
+		(*at)++;
+	store_table tbl = in ? TBL_IN : TBL_OUT;
+	int got = store_get(txn, tbl, key, 8, &v);
+	if (got != PT_OK && got != PT_ENOTFOUND)
+		return got;
+	if (got == PT_OK && v.len % REC_EDGE_SIZE)
+		return PT_ECORRUPT;
+	merge_adj(g, got == PT_OK ? &v : NULL, fid, h + from, *at - from, buf);
+	rep->edges_read += (got == PT_OK ? v.len / REC_EDGE_SIZE : 0) + (*at - from);
+	bool same = got == PT_OK ? (v.len == buf->len && memcmp(v.data, buf->buf, buf->len) == 0)
+				 : buf->len == 0;
+	if (same)
+		return PT_OK;
+	rep->adj_written++;
+	return buf->len ? store_put(txn, tbl, key, 8, buf->buf, buf->len)
+			: store_del(txn, tbl, key, 8, NULL, 0);
+}
+
+/* The touched entities' records and adjacency, rewritten where they differ
+ * from the stored values. Only file fid's edges changed (a same-shape
+ * refile), so each adjacency is its stored value with fid's old edges
+ * replaced by the new ones: the cost follows the touched entities and the
+ * file's edges, never the size of the graph. */
+static int write_touched(store_txn *txn, const pt_graph *g, uint32_t src, uint32_t fid,
+			 pt_touched *t, index_report *rep)
+{
+	if (t->n)
+		qsort(t->v, t->n, sizeof *t->v, cmp_u32);
+	size_t from = file_edges_from(g, src, fid), nh = g->edges.n - from;
+	rep->edges_read += nh;
+	half *out = file_halves(g, from, false), *in = file_halves(g, from, true);
+	pt_strbuf buf = {0};
+	int rc = PT_OK;
+	size_t oi = 0, ii = 0;
+	for (size_t i = 0; i < t->n && !rc; i++) {
+		uint32_t e = t->v[i];
+		if (i && e == t->v[i - 1])
+			continue; /* touched lists repeat */
+		rc = write_adj(txn, g, fid, e, false, out, nh, &oi, &buf, rep);
+		if (!rc)
+			rc = write_adj(txn, g, fid, e, true, in, nh, &ii, &buf, rep);
+		if (rc)
+			break;
+		uint8_t key[8];
+		store_val v;
+		rec_entity r;
+		store_key_u64(key, g->ents.v[e].id);
+		ix_ent_record(g, &g->ents.v[e], &r);
+		rec_entity_encode(&r, &buf);
+		int got = store_get(txn, TBL_ENTS, key, 8, &v);
+		if (got == PT_OK && v.len == buf.len && memcmp(v.data, buf.buf, buf.len) == 0)
+			continue;
+		/* same id, name and file: the secondary indexes stand */
+		rc = store_put(txn, TBL_ENTS, key, 8, buf.buf, buf.len);
+		rep->ents_written++;
+	}
+	pt_strbuf_free(&buf);
+	free(out);
+	free(in);
+	return rc;
+}
+
+/* The same from a pass over every edge: for an edit of a file whose edges
+ * are not all written in it, or written in it by others (macros that one
+ * file defines and another expands), where the stored edges cannot tell
+ * which of them the edit replaced. */
+static int write_touched_all(store_txn *txn, const pt_graph *g, pt_touched *t, index_report *rep)
 {
 	uint8_t *mark = pt_xcalloc(g->ents.n + 1, 1);
 	for (size_t i = 0; i < t->n; i++)
 		mark[t->v[i]] = 1;
 	PT_VEC(half) out = {0}, in = {0};
+	rep->edges_read += g->edges.n;
 	for (size_t i = 0; i < g->edges.n; i++) {
 		const pt_edge *e = &g->edges.v[i];
 		if (mark[e->src]) {
@@ -209,6 +369,30 @@ static bool lends(const index_session *s, int at)
 	return false;
 }
 
+/* Whether facts f expand no definition of another file than path: then
+ * every edge they make is written in path. */
+static bool expands_own_only(const pt_facts *f, const char *path)
+{
+	size_t n = strlen(path);
+	for (const char *l = pt_strpool_get(&f->pool, f->imported); *l;) {
+		const char *nl = strchr(l, '\n');
+		size_t k = nl ? (size_t)(nl - l) : strlen(l);
+		if (k != n || memcmp(l, path, n) != 0)
+			return false;
+		l += k + (nl != NULL);
+	}
+	return true;
+}
+
+/* Whether the edges source at makes, before (old) and after (nf) the edit,
+ * are exactly the edges written in its file: then the stored adjacency
+ * tells the edit's edges by their file. */
+static bool edits_own_edges(const index_session *s, int at, const pt_facts *old, const pt_facts *nf)
+{
+	const char *path = s->S.src.v[at].path;
+	return expands_own_only(old, path) && expands_own_only(nf, path) && !lends(s, at);
+}
+
 /* The imports of source at, its macros being those of scan (the new text):
  * chosen as a run would, from the facts of every file of the session. */
 static void session_imports(index_session *s, int at, const pt_facts *scan,
@@ -258,8 +442,8 @@ static bool session_parse(index_session *s, int at, const char *rel, const char 
 	return !j->rec.skip;
 }
 
-static int session_commit(index_session *s, const char *rel, job *j, pt_touched *t,
-			  index_report *rep)
+static int session_commit(index_session *s, const char *rel, int at, bool by_file, job *j,
+			  pt_touched *t, index_report *rep)
 {
 	for (;;) {
 		store_txn *txn = NULL;
@@ -274,7 +458,9 @@ static int session_commit(index_session *s, const char *rel, job *j, pt_touched 
 		store_meta_get_u64(txn, META_NEXT_FILE_ID, &next_id);
 		rc = ix_put_file(txn, rel, j, &next_id);
 		if (!rc)
-			rc = write_touched(txn, &s->g, t, rep);
+			rc = by_file ? write_touched(txn, &s->g, (uint32_t)at, s->S.src.v[at].id, t,
+						     rep)
+				     : write_touched_all(txn, &s->g, t, rep);
 		if (!rc)
 			rc = store_meta_put_u64(txn, META_EDGES, s->g.edges.n);
 		if (!rc)
@@ -336,6 +522,7 @@ static int session_fast(index_session *s, const char *rel, const char *text, siz
 	*nf = j.facts;
 	pt_facts_init(&j.facts);
 	pt_touched touched = {0};
+	bool by_file = edits_own_edges(s, at, s->S.src.v[at].facts, nf);
 	pt_resolver_refile(s->R, (size_t)at, nf, &touched);
 	pt_facts *old_facts = s->S.owned.v[at];
 	s->S.owned.v[at] = nf;
@@ -344,7 +531,7 @@ static int session_fast(index_session *s, const char *rel, const char *text, siz
 	rep->changed = 1;
 	rep->parsed = 1;
 	rep->fast_path = true;
-	rc = session_commit(s, rel, &j, &touched, rep);
+	rc = session_commit(s, rel, at, by_file, &j, &touched, rep);
 	rep->entities = s->g.ents.n;
 	rep->edges = s->g.edges.n;
 	pt_vec_free(&touched);

@@ -38,7 +38,9 @@ void pt_graph_resolve(pt_graph *g, const pt_source *src, size_t n_src, const pt_
  * updates that file's entities and re-emits the edges written in it;
  * appends to touched the indexes of entities whose record or adjacency
  * may have changed (with repeats). The graph then equals what a full
- * resolve of the new sources gives, up to the order of edges. */
+ * resolve of the new sources gives, up to the order of edges: the edges
+ * other sources made keep their order and those this one made (origin)
+ * come last, where index_session finds them without a pass over the graph. */
 typedef struct resolver pt_resolver;
 typedef PT_VEC(uint32_t) pt_touched;
 pt_resolver *pt_resolver_new(pt_graph *g, pt_source *src, size_t n_src, const pt_crates *crates);

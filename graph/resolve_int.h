@@ -18,6 +18,7 @@
 #include "resolve.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #define NONE           UINT32_MAX
 #define MAX_DEPTH      24
@@ -311,6 +312,16 @@ static inline bool crate_reaches(const resolver *R, int32_t from, int32_t to)
 	return (R->vis[(size_t)from * R->vis_words + (size_t)to / 64] >> (to % 64)) & 1;
 }
 
+static inline bool seg_is(seg s, const char *w)
+{
+	return s.n == strlen(w) && memcmp(s.p, w, s.n) == 0;
+}
+
+static inline bool is_module(int k)
+{
+	return k == PT_MODULE || k == PT_CRATE;
+}
+
 static inline bool cfg_off(const resolver *R, uint32_t e)
 {
 	return R->g->ents.v[e].flags & ENT_CFG_OFF;
@@ -425,5 +436,12 @@ bool rs_trait_in_scope(resolver *R, uint32_t sc, uint32_t self_trait, uint32_t t
 /* The methods called name a value of the type of key has, of the
  * workspace: none when the std type has an inherent one. */
 void rs_ext_methods(resolver *R, const ext_ctx *x, seg key, seg name, idlist *out);
+
+/* ---- name lookup (resolve_lookup.c) ---------------------------------- */
+
+void rs_lookup(resolver *R, uint32_t sc, seg name, idlist *out, int depth);
+void rs_lookup_here(resolver *R, uint32_t sc, seg name, idlist *out, int depth);
+uint32_t rs_mod_scope_of(const resolver *R, uint32_t ent);
+const char *rs_prelude_path(seg name);
 
 #endif

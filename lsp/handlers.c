@@ -27,13 +27,15 @@ char *lsp_disk_text(const char *uri, size_t *len)
 	return text;
 }
 
-char *lsp_file_text(lsp_server *s, const char *uri, size_t *len)
+lsp_doctext *lsp_file_doctext(lsp_server *s, const char *uri)
 {
-	char *text;
-	if (lsp_docs_get(s->docs, uri, &text, len, NULL))
-		return text;
-	return lsp_root_of(s, uri, NULL) ? lsp_disk_text(uri, len)
-					 : NULL; /* a folder's files only */
+	lsp_doctext *t = lsp_docs_text(s->docs, uri);
+	if (t || !lsp_root_of(s, uri, NULL)) /* a folder's files only */
+		return t;
+	char *path = lsp_uri_to_path(uri);
+	t = path ? lsp_filecache_get(s->files, path) : NULL; /* regular files only */
+	free(path);
+	return t;
 }
 
 /* First let the editor's pending edits of r be written (bounded): the
@@ -53,9 +55,8 @@ void hd_req_end(req *q)
 {
 	store_txn_abort(q->txn);
 	for (size_t i = 0; i < q->files.n; i++) {
-		lsp_lines_free(&q->files.v[i]->lines);
+		lsp_doctext_unref(q->files.v[i]->text);
 		free(q->files.v[i]->rel);
-		free(q->files.v[i]->text);
 		free(q->files.v[i]);
 	}
 	pt_vec_free(&q->files);
@@ -65,20 +66,16 @@ const lsp_lines *hd_lines_of(req *q, const char *rel)
 {
 	for (size_t i = 0; i < q->files.n; i++)
 		if (strcmp(q->files.v[i]->rel, rel) == 0)
-			return &q->files.v[i]->lines;
+			return lsp_doctext_lines(q->files.v[i]->text);
 	ftext *f = pt_xcalloc(1, sizeof *f);
 	char *uri = lsp_root_file_uri(q->r, rel);
-	size_t len = 0;
 	f->rel = pt_xstrdup(rel);
-	f->text = lsp_file_text(q->s, uri, &len);
-	if (!f->text) {
-		f->text = pt_xstrdup("");
-		len = 0;
-	}
-	lsp_lines_init(&f->lines, f->text, len);
+	f->text = lsp_file_doctext(q->s, uri);
+	if (!f->text)
+		f->text = lsp_doctext_new("", 0);
 	free(uri);
 	pt_vec_push(&q->files, f);
-	return &f->lines;
+	return lsp_doctext_lines(f->text);
 }
 
 static json_t *pos_json(lsp_pos p)
@@ -255,10 +252,11 @@ static bool header_trait_name(const char *t, size_t from, size_t end, size_t *ns
 
 void lsp_convert_ranges(lsp_server *s, const char *uri, json_t *items)
 {
-	size_t len = 0, i;
-	char *text = lsp_file_text(s, uri, &len);
-	lsp_lines L;
-	lsp_lines_init(&L, text ? text : "", text ? len : 0);
+	size_t i;
+	lsp_doctext *t = lsp_file_doctext(s, uri);
+	if (!t)
+		t = lsp_doctext_new("", 0);
+	const lsp_lines *L = lsp_doctext_lines(t);
 	json_t *it;
 	json_array_foreach(items, i, it)
 	{
@@ -267,29 +265,13 @@ void lsp_convert_ranges(lsp_server *s, const char *uri, json_t *items)
 		for (int j = 0; j < 2; j++) {
 			json_t *p = json_object_get(r, k[j]);
 			lsp_pos x = lsp_lines_from_graph(
-				&L, (uint32_t)json_integer_value(json_object_get(p, "line")),
+				L, (uint32_t)json_integer_value(json_object_get(p, "line")),
 				(uint32_t)json_integer_value(json_object_get(p, "character")),
 				s->enc);
 			json_object_set_new(r, k[j], pos_json(x));
 		}
 	}
-	lsp_lines_free(&L);
-	free(text);
-}
-
-/* The graph's (line, byte column) of byte offset off of L's text. */
-static void graph_of(const lsp_lines *L, size_t off, uint32_t *line, uint32_t *col)
-{
-	size_t lo = 0, hi = L->starts.n;
-	while (hi - lo > 1) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (L->starts.v[mid] <= off)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	*line = (uint32_t)lo;
-	*col = (uint32_t)(off - (L->starts.n ? L->starts.v[lo] : 0));
+	lsp_doctext_unref(t);
 }
 
 /* An IMPL edge's site narrowed to the trait's name when the site is an
@@ -310,8 +292,8 @@ query_site hd_impl_site(req *q, const query_site *st)
 	if (from >= end || !header_trait_name(L->text, from, end, &a, &b))
 		return *st;
 	query_site n = {.file = st->file};
-	graph_of(L, a, &n.line, &n.col);
-	graph_of(L, b, &n.end_line, &n.end_col);
+	lsp_lines_graph_at(L, a, &n.line, &n.col);
+	lsp_lines_graph_at(L, b, &n.end_line, &n.end_col);
 	return n;
 }
 

@@ -9,8 +9,7 @@
 
 typedef struct {
 	char *rel;
-	char *text;
-	lsp_lines lines;
+	lsp_doctext *text; /* a reference, dropped by hd_req_end */
 } ftext;
 
 /* One request's view: a root, a read transaction, and the texts of the

@@ -15,6 +15,11 @@
 
 #define VERSION "0.1.0"
 
+/* Texts of unopened files kept for converting positions: enough for the
+ * files a large answer mentions and a few big generated ones (std's
+ * largest is 2.5 MB), small beside the LMDB map. */
+#define FILE_CACHE_BYTES ((size_t)16 << 20)
+
 /* ---- logging ------------------------------------------------------------- */
 
 /* PARSELTONGUE_LSP_STDERR_LEVEL (error, warning, info, debug: the default):
@@ -898,6 +903,7 @@ static void server_free(lsp_server *s)
 		json_decref(s->queue.v[i].msg);
 	pt_vec_free(&s->queue);
 	lsp_docs_free(s->docs);
+	lsp_filecache_free(s->files);
 	pt_build_free(&s->build);
 	jrpc_reader_free(s->in);
 	jrpc_writer_free(s->out);
@@ -931,6 +937,7 @@ int lsp_main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	json_object_seed(0); /* before any thread creates objects */
 	s->docs = lsp_docs_new();
+	s->files = lsp_filecache_new(FILE_CACHE_BYTES);
 	/* the protocol keeps the real stdout to itself; anything else that
 	 * prints to stdout (a stray printf in some library) lands in stderr */
 	int proto = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);

@@ -101,6 +101,8 @@ struct lsp_server {
 	jrpc_writer *out;
 	jrpc_reader *in;
 	lsp_docs *docs;
+	/* texts of files on disk that answers mention, with their line tables */
+	lsp_filecache *files;
 	lsp_enc enc;
 	/* appended by the dispatcher only, never moved (reserved once); other
 	 * threads read the count with lsp_roots_count; retired roots stay */
@@ -221,9 +223,11 @@ void lsp_watch_stop(lsp_server *s); /* after quit is set */
 /* A file changed on disk (any thread): re-index it unless it is open. */
 void lsp_watched_change(lsp_server *s, const char *uri);
 /* handlers.c: texts and ranges as the editor sees them */
-/* The file's text: the open buffer, else the disk (caller frees; NULL
- * when unreadable). */
-char *lsp_file_text(lsp_server *s, const char *uri, size_t *len);
+/* The file's text with its line table: the open buffer's current
+ * version, else the disk's (through s->files: kept while the file is
+ * unchanged); a reference the caller drops with lsp_doctext_unref; NULL
+ * when unreadable or outside every folder. Any thread. */
+lsp_doctext *lsp_file_doctext(lsp_server *s, const char *uri);
 /* The file's text on disk (caller frees; NULL when unreadable). */
 char *lsp_disk_text(const char *uri, size_t *len);
 /* Convert the "range" of every element of items from graph coordinates

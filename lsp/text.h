@@ -62,8 +62,15 @@ size_t lsp_lines_offset(const lsp_lines *self, lsp_pos p, lsp_enc e);
 void lsp_lines_to_graph(const lsp_lines *self, lsp_pos p, lsp_enc e, uint32_t *line, uint32_t *col);
 /* Graph (line, byte column) → LSP position. */
 lsp_pos lsp_lines_from_graph(const lsp_lines *self, uint32_t line, uint32_t col, lsp_enc e);
+/* Byte offset (clamped to the text) → graph (line, byte column). */
+void lsp_lines_graph_at(const lsp_lines *self, size_t off, uint32_t *line, uint32_t *col);
+/* Byte offset (clamped) → LSP position, exactly as lsp_text_position. */
+lsp_pos lsp_lines_position(const lsp_lines *self, size_t off, lsp_enc e);
 
-/* One-shot conversions without a table (scan from the start). */
+/* One-shot conversions without a table: they scan from the start of the
+ * text, so they cost O(offset). The server converts through tables
+ * (O(log lines + line length)); these stay as the plain reference the
+ * tests and the fuzzer compare the tables with. */
 size_t lsp_text_offset(const char *text, size_t len, lsp_pos p, lsp_enc e);
 lsp_pos lsp_text_position(const char *text, size_t len, size_t offset, lsp_enc e);
 
@@ -81,6 +88,47 @@ typedef struct {
 /* Apply changes in order to buf (positions in encoding e). */
 void lsp_apply_changes(pt_strbuf *buf, const lsp_change *ch, size_t n, lsp_enc e);
 
+/* ---- shared texts ------------------------------------------------------- */
+
+/* An immutable text with its line table, shared by reference counting: one
+ * content version of an open document, or a file as read from disk. The
+ * table is built once per version, so every conversion on it costs
+ * O(log lines + line length) however many requests use it. Any thread may
+ * take and drop references. */
+typedef struct lsp_doctext lsp_doctext;
+
+/* A new text (the len bytes at text are copied; NUL-terminated), one reference. */
+lsp_doctext *lsp_doctext_new(const char *text, size_t len);
+/* Another reference to self (returned). */
+lsp_doctext *lsp_doctext_ref(lsp_doctext *self);
+/* Drops a reference; the last one frees the text. Accepts NULL. */
+void lsp_doctext_unref(lsp_doctext *self);
+/* The line table; its text (NUL-terminated) lives as long as self. */
+const lsp_lines *lsp_doctext_lines(const lsp_doctext *self);
+/* A new text (one reference): self with the ranged change c applied, its
+ * positions in encoding e on self's text, exactly as lsp_apply_changes
+ * would; the line table is derived from self's, not rebuilt. When ed is
+ * not NULL it receives the edit in tree-sitter's terms (bytes and
+ * (line, byte column) points) for pt_tree_apply_edit. */
+lsp_doctext *lsp_doctext_edit(const lsp_doctext *self, const lsp_change *c, lsp_enc e,
+			      pt_tree_edit *ed);
+
+/* Texts of files on disk, kept while the file is unchanged. */
+typedef struct lsp_filecache lsp_filecache;
+
+/* A cache holding at most about max_bytes of text. */
+lsp_filecache *lsp_filecache_new(size_t max_bytes);
+void lsp_filecache_free(lsp_filecache *self); /* accepts NULL */
+/* The text of the regular file at path (a reference, caller unrefs), or
+ * NULL with errno set. A kept text is returned again only while the file's
+ * device, inode, size, mtime and ctime are those seen when it was read, and
+ * only if its mtime was then at least two seconds old: a file written in
+ * the same timestamp tick as the read could have changed without changing
+ * its stat, so it is read again until it is older. Thread-safe. */
+lsp_doctext *lsp_filecache_get(lsp_filecache *self, const char *path);
+
+/* ---- open documents, continued ---------------------------------------------- */
+
 /* The set of open documents, by URI. Thread-safe (one mutex): the
  * dispatcher edits it, the indexer and the file watcher read it. */
 typedef struct lsp_docs lsp_docs;
@@ -95,6 +143,8 @@ bool lsp_docs_change(lsp_docs *self, const char *uri, int64_t version, const lsp
 /* Returns false if it was not open. */
 bool lsp_docs_close(lsp_docs *self, const char *uri);
 bool lsp_docs_is_open(lsp_docs *self, const char *uri);
+/* The document's current text (a reference, caller unrefs); NULL if not open. */
+lsp_doctext *lsp_docs_text(lsp_docs *self, const char *uri);
 /* A copy of the text (caller frees *text; NUL-terminated); false if not open. */
 bool lsp_docs_get(lsp_docs *self, const char *uri, char **text, size_t *len, int64_t *version);
 /* The document's syntax tree, kept edited (pt_tree_apply_edit) in step with

@@ -1,0 +1,149 @@
+/* tests/graph_fixture.h — the workspace fixture of the resolver tests
+ * (tests/test_graph*.c): a temporary workspace written file by file,
+ * indexed with index_run into its own store, and queried through the query
+ * API. Each test binary includes it once; its helpers are static inline so
+ * a binary that does not use one builds without a warning.
+ *
+ * Ownership: a ws owns its temporary folder, its store and its read
+ * transaction from ws_make until ws_free, which removes the folder. */
+#ifndef PT_TESTS_GRAPH_FIXTURE_H
+#define PT_TESTS_GRAPH_FIXTURE_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "test_main.h"
+
+#include "../graph/index.h"
+#include "../graph/query.h"
+
+typedef struct {
+	char root[256], db[300];
+	store *st;
+	store_txn *txn;
+} ws;
+
+static inline void write_file(const char *root, const char *rel, const char *text)
+{
+	char path[512];
+	snprintf(path, sizeof path, "%s/%s", root, rel);
+	for (char *p = path + strlen(root) + 1; *p; p++)
+		if (*p == '/') {
+			*p = 0;
+			mkdir(path, 0755);
+			*p = '/';
+		}
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static inline void ws_index(ws *w)
+{
+	index_opts o = {.root = w->root, .jobs = 2};
+	index_report rep;
+	if (w->txn) {
+		store_txn_abort(w->txn);
+		w->txn = NULL;
+	}
+	assert_int_equal(index_run(w->st, &o, &rep), 0);
+	assert_int_equal(store_txn_begin(w->st, false, &w->txn), 0);
+}
+
+/* files: pairs of (path, text), NULL-terminated. */
+static inline void ws_make(ws *w, ...)
+{
+	memset(w, 0, sizeof *w);
+	strcpy(w->root, "/tmp/pt-graph-XXXXXX");
+	assert_non_null(mkdtemp(w->root));
+	snprintf(w->db, sizeof w->db, "%s/.db", w->root);
+	va_list ap;
+	va_start(ap, w);
+	const char *p;
+	while ((p = va_arg(ap, const char *)))
+		write_file(w->root, p, va_arg(ap, const char *));
+	va_end(ap);
+	assert_int_equal(store_open(w->db, STORE_CREATE, &w->st), 0);
+	ws_index(w);
+}
+
+static inline void ws_free(ws *w)
+{
+	store_txn_abort(w->txn);
+	store_close(w->st);
+	char cmd[400];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", w->root);
+	assert_int_equal(system(cmd), 0);
+}
+
+static inline uint64_t one(ws *w, const char *target)
+{
+	query_ids ids = {0};
+	assert_int_equal(query_targets(w->txn, target, &ids), 0);
+	if (ids.n != 1)
+		fail_msg("target %s matched %zu entities", target, ids.n);
+	uint64_t id = ids.v[0];
+	pt_vec_free(&ids);
+	return id;
+}
+
+/* Sorted, comma-joined qualified paths of a query's result entities. */
+static inline char *answer(ws *w, const char *kind, const char *target)
+{
+	query_results r = {0};
+	uint64_t id = one(w, target);
+	if (!strcmp(kind, "callees"))
+		query_callees(w->txn, id, 0, &r);
+	else if (!strcmp(kind, "callers"))
+		query_callers(w->txn, id, 0, &r);
+	else if (!strcmp(kind, "impls"))
+		query_what_implements(w->txn, id, 0, &r);
+	else if (!strcmp(kind, "blast"))
+		query_blast_radius(w->txn, id, 2, 0, &r);
+	char **names = calloc(r.items.n + 1, sizeof *names);
+	for (size_t i = 0; i < r.items.n; i++) {
+		rec_entity e;
+		assert_int_equal(query_entity(w->txn, r.items.v[i].id, &e), 0);
+		names[i] = strdup(e.qpath);
+	}
+	for (size_t i = 1; i < r.items.n; i++)
+		for (size_t j = i; j && strcmp(names[j - 1], names[j]) > 0; j--) {
+			char *t = names[j];
+			names[j] = names[j - 1];
+			names[j - 1] = t;
+		}
+	pt_strbuf b = {0};
+	pt_strbuf_add(&b, "", 0);
+	for (size_t i = 0; i < r.items.n; i++) {
+		if (i)
+			pt_strbuf_addc(&b, ',');
+		pt_strbuf_adds(&b, names[i]);
+		free(names[i]);
+	}
+	free(names);
+	query_results_free(&r);
+	return b.buf;
+}
+
+#define assert_answer(w, kind, target, expected)                                                   \
+	do {                                                                                       \
+		char *got_ = answer((w), (kind), (target));                                        \
+		if (strcmp(got_, (expected)) != 0)                                                 \
+			fail_msg("%s %s:\n  expected %s\n  got      %s", kind, target, expected,   \
+				 got_);                                                            \
+		free(got_);                                                                        \
+	} while (0)
+
+static const char *cargo = "[package]\nname = \"t\"\nversion = \"0.1.0\"\n";
+
+#endif

@@ -1,0 +1,563 @@
+/* tests/test_graph_recv.c — receiver typing, end to end through index_run
+ * and the query API: which method a call `x.f()` reaches once the type of
+ * `x` is known through steps (method results, Option/Result insides,
+ * containers, matches, closures, Box/Pin/Deref, aliases, statics, std
+ * values, generic bounds, turbofish). The workspaces are small and the
+ * expected answers are written by hand from the Rust below (rustc's
+ * callees). The fixture is tests/graph_fixture.h. */
+#define _GNU_SOURCE
+#include "graph_fixture.h"
+
+/* `go` on four types: a guess by name answers nothing, so each right
+ * answer is a resolved receiver. */
+#define FOUR_GO                                                                                    \
+	"pub struct A; impl A { pub fn go(&self) {} }\n"                                           \
+	"pub struct B; impl B { pub fn go(&self) {} }\n"                                           \
+	"pub struct C; impl C { pub fn go(&self) {} }\n"                                           \
+	"pub struct D; impl D { pub fn go(&self) {} }\n"
+
+/* Receivers typed through steps: method results (`a.f().g()`), Option and
+ * Result insides (`.unwrap()`, `?`, `Some(x)`), items of containers (`for`,
+ * closure params of `.map`-like methods, `v[i]`), fields of fields, the
+ * value a catch-all match arm binds, elements of a generic type through
+ * its bounds. `go` is defined on four types, so a guess by name answers
+ * nothing: each answer below is rustc's. */
+static void test_receiver_steps(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"pub struct A; impl A { pub fn go(&self) {} }\n"
+		"pub struct B; impl B { pub fn go(&self) {} pub fn to_a(&self) -> A { A } }\n"
+		"pub struct D { pub b: B }\n"
+		"impl std::ops::Deref for D { type Target = B; fn deref(&self) -> &B { &self.b } "
+		"}\n"
+		"impl D { pub fn go(&self) {} }\n"
+		"pub enum E { One(A), Two(B) }\n"
+		"impl E { pub fn go(&self) {} }\n"
+		"pub struct C { pub items: Vec<A>, pub inner: Option<Box<D>>, pub p: "
+		"std::ptr::NonNull<D> }\n"
+		"impl C {\n"
+		"    pub fn pop(&mut self) -> Option<B> { None }\n"
+		"    pub fn chains(&mut self) { self.pop().unwrap().to_a().go(); }\n"
+		"    pub fn tries(&mut self) -> Option<()> { let b = self.pop()?; b.go(); Some(()) "
+		"}\n"
+		"    pub fn loops(&self, s: &[B]) { for a in &self.items { a.go(); } }\n"
+		"    pub fn slices(s: &[B]) { for b in s.iter().rev() { b.go(); } }\n"
+		"    pub fn closures(&self) { self.items.iter().for_each(|a| a.go()); }\n"
+		"    pub fn index(&self) { self.items[0].go(); }\n"
+		"    pub fn fields(&self) { self.inner.as_ref().unwrap().b.go(); }\n"
+		"    pub fn some(&self) { if let Some(d) = &self.inner { d.b.go(); } }\n"
+		"    pub fn arms(e: &E) { match e { E::One(a) => a.go(), x => x.go() } }\n"
+		"    pub fn lets(&mut self) { let x = self.pop().unwrap(); let y = x.to_a(); "
+		"y.go(); }\n"
+		"    pub fn ptr(&self) { unsafe { self.p.as_ref() }.b.go(); }\n"
+		"    pub fn deref2(d: &D) { (**d).go(); }\n"
+		"    pub fn pair(&self) -> Result<(A, B), ()> { Err(()) }\n"
+		"    pub fn tuples(&self) -> Result<(), ()> { let (a, b) = self.pair()?; a.go(); "
+		"b.go(); Ok(()) }\n"
+		"    pub fn tuple_lets(a: &A, b: &B, c: bool) { let (x, y) = if c { (b, a) } else "
+		"{ (b, a) }; x.go(); y.go(); }\n"
+		"}\n"
+		"pub trait Iv { fn lo(&self) -> u8; fn sub(&self) -> Self; }\n"
+		"impl Iv for A { fn lo(&self) -> u8 { 0 } fn sub(&self) -> Self { A } }\n"
+		"pub struct Set<I> { pub r: Vec<I> }\n"
+		"impl<I: Iv> Set<I> { pub fn first(&self) -> u8 { self.r[0].sub().lo() } }\n",
+		NULL);
+	assert_answer(&w, "callees", "t::C::chains", "t::A::go,t::B::to_a,t::C::pop");
+	assert_answer(&w, "callees", "t::C::tries", "t::B::go,t::C::pop");
+	assert_answer(&w, "callees", "t::C::loops", "t::A::go");
+	assert_answer(&w, "callees", "t::C::slices", "t::B::go");
+	assert_answer(&w, "callees", "t::C::closures", "t::A::go");
+	assert_answer(&w, "callees", "t::C::index", "t::A::go");
+	assert_answer(&w, "callees", "t::C::fields", "t::B::go");
+	assert_answer(&w, "callees", "t::C::some", "t::B::go");
+	assert_answer(&w, "callees", "t::C::arms", "t::A::go,t::E::go");
+	assert_answer(&w, "callees", "t::C::lets", "t::A::go,t::B::to_a,t::C::pop");
+	assert_answer(&w, "callees", "t::Set::first", "t::Iv::lo,t::Iv::sub");
+	assert_answer(&w, "callees", "t::C::ptr", "t::B::go");
+	assert_answer(&w, "callees", "t::C::tuples", "t::A::go,t::B::go,t::C::pair");
+	assert_answer(&w, "callees", "t::C::tuple_lets", "t::A::go,t::B::go");
+	/* `**d` with d: &D is D's Deref target, B (rustc: B::go); we do not
+	 * follow Deref, but must not answer D's own `go` */
+	char *got = answer(&w, "callees", "t::C::deref2");
+	assert_null(strstr(got, "t::D::go"));
+	free(got);
+	ws_free(&w);
+}
+
+/* A field that is a Box, Rc or Arc of a type: the type's methods through
+ * Deref, but `clone` (and the pointer's other own trait methods) is the
+ * pointer's, as rustc calls it (syn's `self.body.clone()` with `body:
+ * Box<Expr>` is Box's Clone). Four `clone`s: a name guess answers nothing. */
+static void test_box_receivers(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"pub struct Expr; impl Clone for Expr { fn clone(&self) -> Expr { Expr } }\n"
+		"impl Expr { pub fn span(&self) {} pub fn inner(&self) -> Expr { Expr } }\n"
+		"impl PartialEq for Expr { fn eq(&self, o: &Expr) -> bool { true } }\n"
+		"pub struct P; impl Clone for P { fn clone(&self) -> P { P } }\n"
+		"pub struct Q; impl Clone for Q { fn clone(&self) -> Q { Q } }\n"
+		"pub struct R; impl Clone for R { fn clone(&self) -> R { R } }\n"
+		"pub struct Arm { pub body: Box<Expr>, pub shared: std::rc::Rc<Expr>, pub opt: "
+		"Option<Box<Expr>>, pub list: Vec<std::sync::Arc<Expr>>, pub plain: Expr }\n"
+		"impl Arm {\n"
+		"    pub fn clones(&self) { self.body.clone(); self.shared.clone(); "
+		"self.opt.as_ref().unwrap().clone(); self.body == self.body; }\n"
+		"    pub fn derefs(&self) { self.body.span(); self.shared.span(); "
+		"self.opt.as_ref().unwrap().span(); for e in &self.list { e.span(); } }\n"
+		"    pub fn chained(&self) { self.body.inner().clone(); "
+		"self.body.as_ref().clone(); "
+		"}\n"
+		"    pub fn plain(&self) { self.plain.clone(); self.plain.eq(&self.plain); }\n"
+		"}\n",
+		NULL);
+	assert_answer(&w, "callees", "t::Arm::clones", "");
+	assert_answer(&w, "callees", "t::Arm::derefs", "t::Expr::span");
+	assert_answer(&w, "callees", "t::Arm::chained", "t::Expr::clone,t::Expr::inner");
+	assert_answer(&w, "callees", "t::Arm::plain", "t::Expr::clone,t::Expr::eq");
+	ws_free(&w);
+}
+
+/* Type aliases stand for their target: the `Item` of a workspace type's
+ * Iterator impl types `for` loops over it and `Option<Self::Item>` results;
+ * an associated type declared with a bound (`type B: Bd;`) is known
+ * through that trait. (`go` on four types: a name guess answers nothing.) */
+static void test_receiver_aliases(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		FOUR_GO
+		"pub type Alias = B;\n"
+		"pub struct It { pub v: Vec<A> }\n"
+		"pub struct ItIter<'a> { it: std::slice::Iter<'a, A> }\n"
+		"impl<'a> Iterator for ItIter<'a> {\n"
+		"    type Item = &'a A;\n"
+		"    fn next(&mut self) -> Option<Self::Item> { None }\n"
+		"}\n"
+		"impl It { pub fn iter(&self) -> ItIter<'_> { ItIter { it: self.v.iter() } } }\n"
+		"pub fn items(x: &It) { for a in x.iter() { a.go(); } }\n"
+		"pub fn nexts(x: &It) { x.iter().next().unwrap().go(); }\n"
+		"pub fn aliased(b: &Alias) { b.go(); }\n"
+		"pub trait Bd { fn up(&self) -> Self; }\n"
+		"pub trait Iv { type Bn: Bd; fn lo(&self) -> Self::Bn; }\n"
+		"pub fn bounds<I: Iv>(i: &I) { i.lo().up(); }\n",
+		NULL);
+	assert_answer(&w, "callees", "t::items", "t::A::go,t::It::iter");
+	assert_answer(&w, "callees", "t::nexts", "t::A::go,t::It::iter,t::ItIter::next");
+	assert_answer(&w, "callees", "t::aliased", "t::B::go");
+	assert_answer(&w, "callees", "t::bounds", "t::Bd::up,t::Iv::lo");
+	ws_free(&w);
+}
+
+/* `let x = match v { p => e, .. }`: x has the value of the first arm that
+ * does not diverge (`return`, `panic!`, ..) and whose value is known, read
+ * with the arm's pattern bound to v's value; `let (a, b) = match ..` takes
+ * the elements of that arm's tuple. (`go` on four types: a name guess
+ * answers nothing; each answer is rustc's.) */
+static void test_match_values(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		FOUR_GO "pub enum St { Op { k: B, lhs: A }, Open }\n"
+			"pub fn make_b() -> B { B }\n"
+			"pub fn popped(v: &mut Vec<A>) -> Result<(), ()> {\n"
+			"    let a = match v.pop() { Some(a) => a, None => { return Err(()) } };\n"
+			"    a.go();\n"
+			"    Ok(())\n"
+			"}\n"
+			"pub fn tuple(s: &mut Vec<St>) {\n"
+			"    let (k, lhs) = match s.pop() {\n"
+			"        Some(St::Op { k, lhs }) => (k, lhs),\n"
+			"        Some(St::Open) => return,\n"
+			"        None => unreachable!(),\n"
+			"    };\n"
+			"    k.go();\n"
+			"    lhs.go();\n"
+			"}\n"
+			"pub fn calls(n: u8) { let b = match n { 0 => make_b(), _ => make_b() }; "
+			"b.go(); }\n"
+			"pub fn first_diverges(o: Option<C>) { let c = match o { None => "
+			"panic!(\"no\"), Some(c) => c }; c.go(); }\n"
+			"pub fn loops(v: Vec<Option<D>>) { for o in v { let d = match o { None => "
+			"continue, Some(d) => d }; d.go(); } }\n",
+		NULL);
+	assert_answer(&w, "callees", "t::popped", "t::A::go");
+	assert_answer(&w, "callees", "t::tuple", "t::A::go,t::B::go");
+	assert_answer(&w, "callees", "t::calls", "t::B::go,t::make_b");
+	assert_answer(&w, "callees", "t::first_diverges", "t::C::go");
+	assert_answer(&w, "callees", "t::loops", "t::D::go");
+	ws_free(&w);
+}
+
+/* `split_first()` / `split_last()` (and `_mut`) of a Vec or slice of T:
+ * Option<(&T, &[T])>, so `let (x, rest) = v.split_last().unwrap()` has x
+ * a T and rest's elements T, also when T is a generic bounded by a trait
+ * (the call then goes to the trait's method). */
+static void test_split_seq(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		FOUR_GO "pub fn firsts(v: &[B]) { if let Some((x, rest)) = v.split_first() { "
+			"x.go(); rest[0].go(); } }\n"
+			"pub fn lasts(v: &mut Vec<C>) { let (x, _) = v.split_last_mut().unwrap(); "
+			"x.go(); }\n"
+			"pub trait Iv { fn lo(&self) -> u8; }\n"
+			"pub struct Set<I> { pub r: Vec<I> }\n"
+			"impl<I: Iv> Set<I> { pub fn last(&mut self) { let (l, _) = "
+			"self.r.split_last_mut().unwrap(); l.lo(); } }\n",
+		NULL);
+	assert_answer(&w, "callees", "t::firsts", "t::B::go");
+	assert_answer(&w, "callees", "t::lasts", "t::C::go");
+	assert_answer(&w, "callees", "t::Set::last", "t::Iv::lo");
+	ws_free(&w);
+}
+
+/* A receiver whose type the code states and that lies outside the
+ * workspace (Vec, slices, String, Option, primitives) calls its own
+ * method, never a same-named one of a workspace type (Other's); a
+ * workspace trait implemented for that type (exactly, or by a blanket
+ * impl whose bounds it meets) is the one exception; a std type's inherent
+ * method wins over the trait the code implements for it (`impl Off for
+ * u64`). Checked with rustc -Zunpretty=thir-tree. */
+static void test_std_receivers(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"pub struct Other;\n"
+		"impl Other {\n"
+		"    pub fn capacity(&self) -> usize { 0 }\n"
+		"    pub fn len(&self) -> usize { 0 }\n"
+		"    pub fn leading_zeros(&self) -> u32 { 0 }\n"
+		"    pub fn as_str(&self) {}\n"
+		"    pub fn unwrap(&self) {}\n"
+		"}\n"
+		"pub trait Ext { fn ext_m(&self); }\n"
+		"impl Ext for Vec<u8> { fn ext_m(&self) {} }\n"
+		"pub trait Shout { fn shout(&self) {} }\n"
+		"impl<T: AsRef<str>> Shout for T {}\n"
+		"pub trait Stream {}\n"
+		"pub trait StreamExt { fn map(&self) {} }\n"
+		"impl<T: Stream> StreamExt for T {}\n"
+		"pub trait Off { fn wrapping_add(self, o: Self) -> Self; }\n"
+		"impl Off for u64 { fn wrapping_add(self, o: Self) -> Self { self.wrapping_add(o) "
+		"} "
+		"}\n"
+		"pub struct Table { pub entries: Vec<u8>, pub slice: &'static [u8], pub name: "
+		"String, "
+		"pub count: u32 }\n"
+		"impl Table {\n"
+		"    pub fn sizes(&self, limbs: &[u64], o: Option<Other>) -> usize {\n"
+		"        let c = self.entries.capacity();\n"
+		"        let l = self.slice.len() + limbs.len();\n"
+		"        let z = self.count.leading_zeros();\n"
+		"        let _s = self.name.as_str();\n"
+		"        self.entries.ext_m();\n"
+		"        self.name.shout();\n"
+		"        let _ = self.entries.iter().map(|x| x + 1);\n"
+		"        o.unwrap();\n"
+		"        c + l + z as usize\n"
+		"    }\n"
+		"}\n",
+		NULL);
+	assert_answer(&w, "callees", "t::Table::sizes",
+		      "t::Ext::ext_m,t::Shout::shout,t::Vec::ext_m");
+	assert_answer(&w, "callees", "t::u64::wrapping_add", "");
+	ws_free(&w);
+}
+
+/* A Pin is seen through (`self: Pin<&mut Self>`, `-> Pin<&mut R>`,
+ * `Pin::new(&mut x)`, `Box::pin(x)`), and so is `as_mut()`/`get_mut()`
+ * of what the code does not declare such a method on; rustc's callees
+ * (-Zunpretty=thir-tree), never Other's same-named methods. */
+static void test_pin_receivers(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"use std::pin::Pin;\n"
+		"pub trait Rd { fn rd(self: Pin<&mut Self>); }\n"
+		"pub struct Other;\n"
+		"impl Other { pub fn rd(&self) {} pub fn poke(&self) {} }\n"
+		"pub struct Plain;\n"
+		"impl Plain { pub fn poke(&self) {} }\n"
+		"pub struct B<R> { inner: R, p: Plain }\n"
+		"impl<R: Rd + Unpin> B<R> {\n"
+		"    pub fn get_pin_mut(self: Pin<&mut Self>) -> Pin<&mut R> { unsafe { "
+		"self.map_unchecked_mut(|s| &mut s.inner) } }\n"
+		"    pub fn go(mut self: Pin<&mut Self>) {\n"
+		"        self.as_mut().get_pin_mut().rd();\n"
+		"        Pin::new(&mut self.inner).rd();\n"
+		"        self.as_mut().get_mut().p.poke();\n"
+		"        let b = Box::pin(Plain);\n"
+		"        b.poke();\n"
+		"    }\n"
+		"}\n",
+		NULL);
+	assert_answer(&w, "callees", "t::B::go", "t::B::get_pin_mut,t::Plain::poke,t::Rd::rd");
+	ws_free(&w);
+}
+
+/* A trait's methods include its supertraits' (`T: Ext` where `trait Ext:
+ * Base` calls Base::base); a type reaches its Deref target's methods; a
+ * type of ours without the method called (here one a macro of another
+ * file makes) is never given a sibling type's method of that name
+ * (Item::replace_attrs). rustc's callees (-Zunpretty=thir-tree). */
+static void test_supertraits_deref_siblings(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"#[macro_use]\nmod mac;\n"
+		"pub trait Base { fn base(&self); }\n"
+		"pub trait Ext: Base { fn ext(&self); }\n"
+		"pub fn generic<T: Ext>(t: &T) { t.base(); t.ext(); }\n"
+		"pub struct Inner;\n"
+		"impl Inner { pub fn inner_only(&self) {} }\n"
+		"pub struct Outer { i: Inner }\n"
+		"impl std::ops::Deref for Outer { type Target = Inner; fn deref(&self) -> &Inner { "
+		"&self.i } }\n"
+		"pub struct Expr;\n"
+		"pub struct Item;\n"
+		"impl Item { pub fn replace_attrs(&mut self) {} }\n"
+		"methods!(Expr);\n"
+		"pub fn d(o: &Outer, e: &mut Expr) { o.inner_only(); e.replace_attrs(); }\n",
+		"src/mac.rs",
+		"macro_rules! methods { ($t:ident) => { impl $t { pub fn replace_attrs(&mut self) "
+		"{} "
+		"} } }\n",
+		NULL);
+	assert_answer(&w, "callees", "t::generic", "t::Base::base,t::Ext::ext");
+	char *got = answer(&w, "callees", "t::d");
+	if (!strstr(got, "t::Inner::inner_only") || strstr(got, "t::Item::replace_attrs"))
+		fail_msg("callees t::d: expected Inner::inner_only and never Item::replace_attrs, "
+			 "got %s",
+			 got);
+	free(got);
+	ws_free(&w);
+}
+
+/* A type alias is a path's root (`VecType::new()`, through an alias of an
+ * alias too): the items of the type it stands for; rustc's callees. */
+static void test_alias_path_roots(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"pub struct StackVec<T> { v: Vec<T> }\n"
+		"impl<T> StackVec<T> {\n"
+		"    pub fn new() -> Self { StackVec { v: Vec::new() } }\n"
+		"    pub fn push(&mut self, t: T) { self.v.push(t) }\n"
+		"}\n"
+		"pub struct Other;\n"
+		"impl Other { pub fn new() -> Self { Other } pub fn push(&mut self, _t: u8) {} }\n"
+		"pub type VecType = StackVec<u8>;\n"
+		"pub mod m { pub type Alias2 = super::VecType; }\n"
+		"pub fn make() { let mut v = VecType::new(); v.push(1); let _w = m::Alias2::new(); "
+		"}\n",
+		NULL);
+	assert_answer(&w, "callees", "t::make", "t::StackVec::new,t::StackVec::push");
+	ws_free(&w);
+}
+
+/* `-> impl Iterator<Item = &Command>` and `Box<dyn Iterator<Item = &Arg>
+ * + '_>` yield items of those types (`for sc in ..`, closure params of
+ * `.filter(|a| ..)`); rustc's callees, not Pv's or Group's. */
+static void test_iterator_returns(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"pub struct Command { subs: Vec<Command> }\n"
+		"pub struct Arg;\n"
+		"impl Arg { pub fn get_id(&self) {} }\n"
+		"pub struct Group;\n"
+		"impl Group { pub fn get_id(&self) {} }\n"
+		"impl Command {\n"
+		"    pub fn get_name(&self) {}\n"
+		"    pub fn get_subcommands(&self) -> impl Iterator<Item = &Command> { "
+		"self.subs.iter() }\n"
+		"    pub fn args(&self) -> Box<dyn Iterator<Item = &Arg> + '_> { "
+		"Box::new(std::iter::empty()) }\n"
+		"}\n"
+		"pub struct Pv; impl Pv { pub fn get_name(&self) {} }\n"
+		"pub fn walk(cmd: &Command) {\n"
+		"    for sc in cmd.get_subcommands() { sc.get_name(); }\n"
+		"    cmd.args().filter(|a| { a.get_id(); true }).count();\n"
+		"}\n",
+		NULL);
+	assert_answer(
+		&w, "callees", "t::walk",
+		"t::Arg::get_id,t::Command::args,t::Command::get_name,t::Command::get_subcommands");
+	ws_free(&w);
+}
+
+/* A guess by name reaches a trait's method only where the trait is in
+ * scope (TryExt is not imported where `v.map_err(..)` is written), and
+ * never gives a std method's name on what a std value gives
+ * (`f.debug_struct(..).field(..)`) to a workspace method; rustc calls
+ * std there. */
+static void test_guesses_in_scope(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"use std::fmt;\n"
+		"pub mod ext {\n"
+		"    pub trait TryExt: Sized { fn map_err(self) -> Self { self } }\n"
+		"    impl<T> TryExt for Option<T> {}\n"
+		"}\n"
+		"pub struct Span;\n"
+		"impl Span { pub fn field(&self, _n: &str, _v: &u8) -> &Self { self } }\n"
+		"pub struct A;\n"
+		"impl fmt::Debug for A {\n"
+		"    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { "
+		"f.debug_struct(\"A\").field(\"x\", &1u8).finish() }\n"
+		"}\n"
+		"pub fn env() { let v = std::env::var(\"X\"); let _ = v.map_err(|e| e); }\n",
+		NULL);
+	assert_answer(&w, "callees", "t::A::fmt", "");
+	assert_answer(&w, "callees", "t::env", "");
+	ws_free(&w);
+}
+
+/* `cmd[id]` on a type of ours is its Index impl's Output (rustc:
+ * Arg::get_id twice, not Group's). */
+static void test_index_output(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"pub struct Id;\n"
+		"pub struct Arg;\n"
+		"impl Arg { pub fn get_id(&self) {} }\n"
+		"pub struct Group;\n"
+		"impl Group { pub fn get_id(&self) {} }\n"
+		"pub struct Command { args: Vec<Arg> }\n"
+		"impl std::ops::Index<&Id> for Command {\n"
+		"    type Output = Arg;\n"
+		"    fn index(&self, _: &Id) -> &Arg { &self.args[0] }\n"
+		"}\n"
+		"pub fn f(cmd: &Command, id: &Id) { let arg = &cmd[id]; arg.get_id(); "
+		"cmd[id].get_id(); }\n",
+		NULL);
+	assert_answer(&w, "callees", "t::f", "t::Arg::get_id");
+	ws_free(&w);
+}
+
+/* A static or const as a receiver has its declared type; a unit struct's
+ * name as a value is that struct. */
+static void test_static_receivers(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"pub struct Footer; impl Footer { pub fn get(&self) -> u8 { 0 } }\n"
+		"pub struct Other; impl Other { pub fn get(&self) -> u8 { 1 } }\n"
+		"pub static EMPTY: Footer = Footer;\n"
+		"pub const C: Other = Other;\n"
+		"pub fn f() -> u8 { EMPTY.get() + C.get() }\n"
+		"pub fn g() -> u8 { Footer.get() }\n",
+		NULL);
+	assert_answer(&w, "callees", "t::f", "t::Footer::get,t::Other::get");
+	query_results r = {0};
+	assert_int_equal(query_callees(w.txn, one(&w, "t::f"), 0, &r), 0);
+	for (size_t i = 0; i < r.items.n; i++)
+		assert_false(r.items.v[i].flags & EDGE_AMBIGUOUS);
+	query_results_free(&r);
+	assert_answer(&w, "callees", "t::g", "t::Footer::get");
+	ws_free(&w);
+}
+
+/* A closure passed to a generic fn `fn guard<T, F>(v: T, f: F) where
+ * F: FnMut(&mut T)` (or `f: impl FnOnce(&T)`) gets as its param the type
+ * of the argument bound to T, destructured when it is a tuple; a param
+ * the bound names by a concrete type has that type (`&dyn Fn(&mut Self)`
+ * too); the same for a closure (or `&closure`) passed to a method. (`go`
+ * on five types: a name guess answers nothing; each answer is rustc's.) */
+static void test_generic_closure_params(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"pub mod sg;\n"
+		"use crate::sg::{guard, with, on_b};\n" FOUR_GO "impl D {\n"
+		"    pub fn plain(&mut self) { let _g = guard(self, |d| d.go()); }\n"
+		"    pub fn tuple(&mut self, a: A) { let _g = guard((0, a, &mut *self), |(_, a, "
+		"d)| { a.go(); d.go(); }); }\n"
+		"    pub fn later(&self, c: &C) { with(|c| c.go(), c); }\n"
+		"    pub fn concrete(&self) { on_b(|b| b.go()); }\n"
+		"    pub fn by_ref(&mut self, t: &mut T) { t.rehash(&|t, _| t.go()); }\n"
+		"    pub fn generic(&self, t: &T, a: &A) { t.visit(a, |a| a.go()); }\n"
+		"}\n"
+		"pub struct T;\n"
+		"impl T {\n"
+		"    pub fn go(&self) {}\n"
+		"    pub fn rehash(&mut self, h: &dyn Fn(&mut Self, usize) -> u64) { h(self, 0); "
+		"}\n"
+		"    pub fn visit<V, F: FnOnce(&V)>(&self, v: V, f: F) { f(&v) }\n"
+		"}\n",
+		"src/sg.rs",
+		"pub struct Guard<T, F: FnMut(&mut T)> { v: T, f: F }\n"
+		"pub fn guard<T, F>(v: T, f: F) -> Guard<T, F>\n"
+		"where\n"
+		"    F: FnMut(&mut T),\n"
+		"{\n"
+		"    Guard { v, f }\n"
+		"}\n"
+		"pub fn with<T>(f: impl FnOnce(&T), v: T) { f(&v) }\n"
+		"pub fn on_b<F: Fn(&crate::B)>(f: F) { f(&crate::B) }\n",
+		NULL);
+	assert_answer(&w, "callees", "t::D::plain", "t::D::go,t::sg::guard");
+	assert_answer(&w, "callees", "t::D::tuple", "t::A::go,t::D::go,t::sg::guard");
+	assert_answer(&w, "callees", "t::D::later", "t::C::go,t::sg::with");
+	assert_answer(&w, "callees", "t::D::concrete", "t::B::go,t::sg::on_b");
+	assert_answer(&w, "callees", "t::D::by_ref", "t::T::go,t::T::rehash");
+	assert_answer(&w, "callees", "t::D::generic", "t::A::go,t::T::visit");
+	ws_free(&w);
+}
+
+/* A method called with a turbofish, `t.make::<X>()`, returns what its
+ * signature says, like `t.make()`. (`go` on four types.) */
+static void test_turbofish_results(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		FOUR_GO "pub struct T;\n"
+			"impl T { pub fn make<X>(&self) -> B { B } }\n"
+			"pub fn chained(t: &T) { t.make::<u8>().go(); }\n"
+			"pub fn bound(t: &T) { let b = t.make::<u8>(); b.go(); }\n",
+		NULL);
+	assert_answer(&w, "callees", "t::chained", "t::B::go,t::T::make");
+	assert_answer(&w, "callees", "t::bound", "t::B::go,t::T::make");
+	ws_free(&w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_receiver_steps),
+		cmocka_unit_test(test_box_receivers),
+		cmocka_unit_test(test_receiver_aliases),
+		cmocka_unit_test(test_match_values),
+		cmocka_unit_test(test_split_seq),
+		cmocka_unit_test(test_generic_closure_params),
+		cmocka_unit_test(test_std_receivers),
+		cmocka_unit_test(test_pin_receivers),
+		cmocka_unit_test(test_supertraits_deref_siblings),
+		cmocka_unit_test(test_alias_path_roots),
+		cmocka_unit_test(test_iterator_returns),
+		cmocka_unit_test(test_guesses_in_scope),
+		cmocka_unit_test(test_index_output),
+		cmocka_unit_test(test_static_receivers),
+		cmocka_unit_test(test_turbofish_results),
+	};
+	return pt_run_tests(tests, NULL, NULL);
+}
