@@ -25,28 +25,13 @@
 
 #include "../graph/index.h"
 #include "../graph/query.h"
+#include "ws_files.h"
 
 typedef struct {
 	char root[256], db[300];
 	store *st;
 	store_txn *txn;
 } ws;
-
-static inline void write_file(const char *root, const char *rel, const char *text)
-{
-	char path[512];
-	snprintf(path, sizeof path, "%s/%s", root, rel);
-	for (char *p = path + strlen(root) + 1; *p; p++)
-		if (*p == '/') {
-			*p = 0;
-			mkdir(path, 0755);
-			*p = '/';
-		}
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
 
 static inline void ws_index(ws *w)
 {
@@ -110,29 +95,7 @@ static inline char *answer(ws *w, const char *kind, const char *target)
 		query_what_implements(w->txn, id, 0, &r);
 	else if (!strcmp(kind, "blast"))
 		query_blast_radius(w->txn, id, 2, 0, &r);
-	char **names = calloc(r.items.n + 1, sizeof *names);
-	for (size_t i = 0; i < r.items.n; i++) {
-		rec_entity e;
-		assert_int_equal(query_entity(w->txn, r.items.v[i].id, &e), 0);
-		names[i] = strdup(e.qpath);
-	}
-	for (size_t i = 1; i < r.items.n; i++)
-		for (size_t j = i; j && strcmp(names[j - 1], names[j]) > 0; j--) {
-			char *t = names[j];
-			names[j] = names[j - 1];
-			names[j - 1] = t;
-		}
-	pt_strbuf b = {0};
-	pt_strbuf_add(&b, "", 0);
-	for (size_t i = 0; i < r.items.n; i++) {
-		if (i)
-			pt_strbuf_addc(&b, ',');
-		pt_strbuf_adds(&b, names[i]);
-		free(names[i]);
-	}
-	free(names);
-	query_results_free(&r);
-	return b.buf;
+	return joined_qpaths(w->txn, &r);
 }
 
 #define assert_answer(w, kind, target, expected)                                                   \

@@ -20,6 +20,7 @@
 #include "test_main.h"
 
 #include "../graph/index.h"
+#include "ws_files.h"
 #include "../graph/query.h"
 #include "../graph/workspace.h"
 
@@ -30,22 +31,6 @@ typedef struct {
 	PT_VEC(char *) warnings;
 	index_report first; /* the report of the run ws_make_build made */
 } ws;
-
-static void write_file(const char *root, const char *rel, const char *text)
-{
-	char path[512];
-	snprintf(path, sizeof path, "%s/%s", root, rel);
-	for (char *p = path + strlen(root) + 1; *p; p++)
-		if (*p == '/') {
-			*p = 0;
-			mkdir(path, 0755);
-			*p = '/';
-		}
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
 
 static void on_warn(void *ctx, const char *path, const char *what)
 {
@@ -130,7 +115,7 @@ static size_t count(ws *w, const char *target)
 	return n;
 }
 
-/* Sorted, comma-joined "qpath@file" of a query's results. */
+/* Sorted, comma-joined qualified paths of a query's results. */
 static char *answer(ws *w, const char *kind, const char *target)
 {
 	query_results r = {0};
@@ -141,29 +126,7 @@ static char *answer(ws *w, const char *kind, const char *target)
 		query_callers(w->txn, id, 0, &r);
 	else if (!strcmp(kind, "impls"))
 		query_what_implements(w->txn, id, 0, &r);
-	char **names = calloc(r.items.n + 1, sizeof *names);
-	for (size_t i = 0; i < r.items.n; i++) {
-		rec_entity e;
-		assert_int_equal(query_entity(w->txn, r.items.v[i].id, &e), 0);
-		names[i] = strdup(e.qpath);
-	}
-	for (size_t i = 1; i < r.items.n; i++)
-		for (size_t j = i; j && strcmp(names[j - 1], names[j]) > 0; j--) {
-			char *t = names[j];
-			names[j] = names[j - 1];
-			names[j - 1] = t;
-		}
-	pt_strbuf b = {0};
-	pt_strbuf_add(&b, "", 0);
-	for (size_t i = 0; i < r.items.n; i++) {
-		if (i)
-			pt_strbuf_addc(&b, ',');
-		pt_strbuf_adds(&b, names[i]);
-		free(names[i]);
-	}
-	free(names);
-	query_results_free(&r);
-	return b.buf;
+	return joined_qpaths(w->txn, &r);
 }
 
 #define assert_answer(w, kind, target, expected)                                                   \

@@ -16,6 +16,7 @@
 #include "test_main.h"
 
 #include "../graph/index.h"
+#include "ws_files.h"
 #include "../graph/lint.h"
 
 typedef struct {
@@ -23,22 +24,6 @@ typedef struct {
 	store *st;
 	store_txn *txn;
 } ws;
-
-static void write_file(const char *root, const char *rel, const char *text)
-{
-	char path[512];
-	snprintf(path, sizeof path, "%s/%s", root, rel);
-	for (char *p = path + strlen(root) + 1; *p; p++)
-		if (*p == '/') {
-			*p = 0;
-			mkdir(path, 0755);
-			*p = '/';
-		}
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
 
 /* files: pairs of (path, text), NULL-terminated. */
 static void ws_make(ws *w, ...)
