@@ -49,14 +49,9 @@ static inline void ws_index(ws *w)
 static inline void ws_make(ws *w, ...)
 {
 	memset(w, 0, sizeof *w);
-	strcpy(w->root, "/tmp/pt-graph-XXXXXX");
-	assert_non_null(mkdtemp(w->root));
-	snprintf(w->db, sizeof w->db, "%s/.db", w->root);
 	va_list ap;
 	va_start(ap, w);
-	const char *p;
-	while ((p = va_arg(ap, const char *)))
-		write_file(w->root, p, va_arg(ap, const char *));
+	ws_files_make(w->root, w->db, "/tmp/pt-graph-XXXXXX", ap);
 	va_end(ap);
 	assert_int_equal(store_open(w->db, STORE_CREATE, &w->st), 0);
 	ws_index(w);
@@ -66,9 +61,7 @@ static inline void ws_free(ws *w)
 {
 	store_txn_abort(w->txn);
 	store_close(w->st);
-	char cmd[400];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", w->root);
-	assert_int_equal(system(cmd), 0);
+	ws_files_remove(w->root);
 }
 
 static inline uint64_t one(ws *w, const char *target)

@@ -58,14 +58,9 @@ static index_report ws_index_build(ws *w, const pt_build *b)
 static void ws_make_build(ws *w, const pt_build *b, ...)
 {
 	memset(w, 0, sizeof *w);
-	strcpy(w->root, "/tmp/pt-cargo-XXXXXX");
-	assert_non_null(mkdtemp(w->root));
-	snprintf(w->db, sizeof w->db, "%s/.db", w->root);
 	va_list ap;
 	va_start(ap, b);
-	const char *p;
-	while ((p = va_arg(ap, const char *)))
-		write_file(w->root, p, va_arg(ap, const char *));
+	ws_files_make(w->root, w->db, "/tmp/pt-cargo-XXXXXX", ap);
 	va_end(ap);
 	assert_int_equal(store_open(w->db, STORE_CREATE, &w->st), 0);
 	w->first = ws_index_build(w, b);
@@ -77,9 +72,7 @@ static void ws_free(ws *w)
 {
 	store_txn_abort(w->txn);
 	store_close(w->st);
-	char cmd[700];
-	snprintf(cmd, sizeof cmd, "chmod -R u+rwx '%s'; rm -rf '%s'", w->root, w->root);
-	assert_int_equal(system(cmd), 0);
+	ws_files_remove(w->root);
 	for (size_t i = 0; i < w->warnings.n; i++)
 		free(w->warnings.v[i]);
 	pt_vec_free(&w->warnings);

@@ -29,14 +29,9 @@ typedef struct {
 static void ws_make(ws *w, ...)
 {
 	memset(w, 0, sizeof *w);
-	strcpy(w->root, "/tmp/pt-lint-XXXXXX");
-	assert_non_null(mkdtemp(w->root));
-	snprintf(w->db, sizeof w->db, "%s/.db", w->root);
 	va_list ap;
 	va_start(ap, w);
-	const char *p;
-	while ((p = va_arg(ap, const char *)))
-		write_file(w->root, p, va_arg(ap, const char *));
+	ws_files_make(w->root, w->db, "/tmp/pt-lint-XXXXXX", ap);
 	va_end(ap);
 	assert_int_equal(store_open(w->db, STORE_CREATE, &w->st), 0);
 	index_opts o = {.root = w->root, .jobs = 2};
@@ -49,9 +44,7 @@ static void ws_free(ws *w)
 {
 	store_txn_abort(w->txn);
 	store_close(w->st);
-	char cmd[400];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", w->root);
-	assert_int_equal(system(cmd), 0);
+	ws_files_remove(w->root);
 }
 
 /* The findings as sorted lines "file:line rule key" (1-based lines). */

@@ -6,6 +6,7 @@
 #ifndef PT_TESTS_WS_FILES_H
 #define PT_TESTS_WS_FILES_H
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,27 @@ static inline void write_file(const char *root, const char *rel, const char *tex
 	assert_non_null(f);
 	fputs(text, f);
 	fclose(f);
+}
+
+/* A new temporary folder made from tmpl ("/tmp/pt-x-XXXXXX") in root, the
+ * path of its database (root/.db) in db, and the files of ap, pairs of
+ * (path, text) ending with NULL, written into it. */
+static inline void ws_files_make(char root[256], char db[300], const char *tmpl, va_list ap)
+{
+	snprintf(root, 256, "%s", tmpl);
+	assert_non_null(mkdtemp(root));
+	snprintf(db, 300, "%s/.db", root);
+	const char *p;
+	while ((p = va_arg(ap, const char *)))
+		write_file(root, p, va_arg(ap, const char *));
+}
+
+/* Remove a folder ws_files_make made, whatever a test did to its modes. */
+static inline void ws_files_remove(const char *root)
+{
+	char cmd[700];
+	snprintf(cmd, sizeof cmd, "chmod -R u+rwx '%s'; rm -rf '%s'", root, root);
+	assert_int_equal(system(cmd), 0);
 }
 
 /* The qualified paths of r's result entities, sorted and comma-joined
