@@ -50,6 +50,23 @@ static inline void run_len(const char *src, size_t len)
 	assert_int_equal(pt_extractor_text(X, src, len, &F), PT_OK);
 }
 
+/* What the last run made holds together: parents before children, refs
+ * from existing items, and the facts survive their stored form. */
+static inline void assert_facts_sound(void)
+{
+	for (size_t i = 0; i < F.items.n; i++)
+		assert_true(F.items.v[i].parent >= -1 && F.items.v[i].parent < (int32_t)i);
+	for (size_t i = 0; i < F.refs.n; i++)
+		assert_true(F.refs.v[i].from >= -1 && F.refs.v[i].from < (int32_t)F.items.n);
+	pt_strbuf enc = {0};
+	pt_facts g;
+	pt_facts_init(&g);
+	pt_facts_encode(&F, &enc);
+	assert_int_equal(pt_facts_decode(enc.buf, enc.len, &g), 0);
+	pt_facts_free(&g);
+	pt_strbuf_free(&enc);
+}
+
 static inline void run(const char *src)
 {
 	run_len(src, strlen(src));

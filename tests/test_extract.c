@@ -933,18 +933,7 @@ static void test_bad_bytes(void **state)
 			}
 		}
 		run_len(b.buf ? b.buf : "", b.len);
-		for (size_t i = 0; i < F.items.n; i++)
-			assert_true(F.items.v[i].parent >= -1 && F.items.v[i].parent < (int32_t)i);
-		for (size_t i = 0; i < F.refs.n; i++)
-			assert_true(F.refs.v[i].from >= -1 &&
-				    F.refs.v[i].from < (int32_t)F.items.n);
-		pt_strbuf enc = {0};
-		pt_facts g;
-		pt_facts_init(&g);
-		pt_facts_encode(&F, &enc);
-		assert_int_equal(pt_facts_decode(enc.buf, enc.len, &g), 0);
-		pt_facts_free(&g);
-		pt_strbuf_free(&enc);
+		assert_facts_sound();
 	}
 	pt_strbuf_free(&b);
 }
