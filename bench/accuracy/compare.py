@@ -1087,6 +1087,11 @@ def score_dep_edges(ours, cs):
     """Our edges from an entity of one package to an entity of another that
     Cargo's graph gives no dependency path to."""
     clo = dep_closure(cs)
+
+    def reach(pkg, file):
+        """What code of pkg in file (its target: lib, bin, test...) may name."""
+        return clo.get(pkg, {}).get(file_target(cs, pkg, file) if file else "lib", set())
+
     ent_pkgs, ent_file = {}, {}
     for e in ours.entities:
         if e.get("external") or not e["file"]:
@@ -1109,7 +1114,7 @@ def score_dep_edges(ours, cs):
             # written at the impl: its crate names the self type (the
             # edge's source, often another crate's: impl Tr for Span) and
             # what it defines, so each end must be its own or a dependency
-            allowed = clo.get(spkg, {}).get(file_target(cs, spkg, tfile) if tfile else "lib", set())
+            allowed = reach(spkg, tfile)
             if src_pkgs == {spkg} and dst_pkgs == {spkg}:
                 continue
             out["cross_package"] += 1
@@ -1126,7 +1131,7 @@ def score_dep_edges(ours, cs):
             if spkg is None or dst_pkgs == {spkg}:
                 continue
             out["cross_package"] += 1
-            allowed = clo.get(spkg, {}).get(file_target(cs, spkg, tfile) if tfile else "lib", set())
+            allowed = reach(spkg, tfile)
             if dst_pkgs & allowed:
                 continue
         if e.get("ambiguous"):
