@@ -77,26 +77,11 @@ uint32_t rs_mod_scope_of(const resolver *R, uint32_t ent)
 	return NONE;
 }
 
-/* Whether entity e lies in a module the build leaves out (its own flag
- * covers the items of its file only: a module's other files are reached
- * through it). */
-static bool in_off_module(const resolver *R, uint32_t e)
-{
-	for (uint64_t p = R->g->ents.v[e].parent; p;) {
-		uint32_t it = mm_first(&R->mm, key_of(K_ID, p, "", 0));
-		if (!it)
-			return false;
-		uint32_t pe = mm_val(&R->mm, it);
-		if (cfg_off(R, pe))
-			return true;
-		p = R->g->ents.v[pe].parent;
-	}
-	return false;
-}
-
 bool rs_built(const resolver *R, uint32_t e)
 {
-	return !cfg_off(R, e) && !in_off_module(R, e);
+	/* an item under a module the build leaves out carries the flag too
+	 * (make_item) */
+	return !cfg_off(R, e);
 }
 
 void rs_lookup_here(resolver *R, uint32_t sc, seg name, idlist *out, int depth)
