@@ -31,6 +31,11 @@ struct index_session {
 	pt_workspace ws;     /* crates (the resolver borrows them) */
 	pt_graph g;
 	pt_resolver *R;
+	/* Where each source lies for macro imports (package, crate area),
+	 * found once per load: a lookup among every crate per file is too
+	 * much to repeat for every file at every edit. Per source of S; the
+	 * facts pointers are set when used. */
+	PT_VEC(pt_macro_file) places;
 };
 
 index_session *index_session_new(store *st, const char *root)
@@ -45,6 +50,7 @@ static void session_unload(index_session *s)
 {
 	pt_resolver_free(s->R);
 	s->R = NULL;
+	pt_vec_free(&s->places);
 	pt_graph_free(&s->g);
 	ix_sources_free(&s->S);
 	pt_workspace_free(&s->ws);
@@ -88,6 +94,11 @@ static int session_load(index_session *s)
 	}
 	pt_workspace_crates(s->root, &s->ws, &build);
 	pt_build_free(&build);
+	for (size_t i = 0; i < s->S.src.n; i++) {
+		pt_macro_file f;
+		ix_file_place(&s->ws, s->S.src.v[i].path, &f);
+		pt_vec_push(&s->places, f);
+	}
 	pt_graph_init(&s->g);
 	pt_crates cs = pt_workspace_crate_set(&s->ws);
 	s->R = pt_resolver_new(&s->g, s->S.src.v, s->S.src.n, &cs);
@@ -111,25 +122,19 @@ static int find_source(const sources *S, const char *path)
 	return -1;
 }
 
-/* Where the edges source src made begin in g after pt_resolver_refile: it
- * keeps the other sources' edges and re-emits src's at the end
- * (resolve.h), so they are found from the end, in proportion to the file.
- * Only called when src's edges are exactly those written in its file fid
- * (edits_own_edges). */
-static size_t file_edges_from(const pt_graph *g, uint32_t src, uint32_t fid)
-{
-	size_t from = g->edges.n;
-	while (from > 0 && g->edges.v[from - 1].origin == src)
-		from--;
 #ifdef PT_DEBUG
-	for (size_t i = 0; i < g->edges.n; i++)
-		pt_assert((g->edges.v[i].origin == src) == (i >= from) &&
-			  (g->edges.v[i].file == fid) == (i >= from));
-#else
-	(void)fid;
-#endif
-	return from;
+/* Source src's edges [from, to) are exactly those written in its file fid
+ * (edits_own_edges said so). */
+static void check_file_edges(const pt_graph *g, uint32_t src, uint32_t fid, size_t from, size_t to)
+{
+	for (size_t i = 0; i < g->edges.n; i++) {
+		const pt_edge *e = &g->edges.v[i];
+		bool in = i >= from && i < to;
+		pt_assert((e->origin == src) == in);
+		pt_assert(e->origin == PT_EDGE_DEAD || (e->file == fid) == in);
+	}
 }
+#endif
 
 static int cmp_u32(const void *a, const void *b)
 {
@@ -176,10 +181,11 @@ static void merge_adj(const pt_graph *g, const store_val *old, uint32_t fid, con
 	}
 }
 
-/* File fid's new edges as halves of one direction, sorted as stored. */
-static half *file_halves(const pt_graph *g, size_t from, bool in)
+/* File fid's new edges [from, to) as halves of one direction, sorted as
+ * stored. */
+static half *file_halves(const pt_graph *g, size_t from, size_t to, bool in)
 {
-	size_t n = g->edges.n - from;
+	size_t n = to - from;
 	half *h = pt_xmalloc((n ? n : 1) * sizeof *h);
 	for (size_t i = 0; i < n; i++) {
 		const pt_edge *e = &g->edges.v[from + i];
@@ -225,14 +231,19 @@ static int write_adj(store_txn *txn, const pt_graph *g, uint32_t fid, uint32_t e
  * refile), so each adjacency is its stored value with fid's old edges
  * replaced by the new ones: the cost follows the touched entities and the
  * file's edges, never the size of the graph. */
-static int write_touched(store_txn *txn, const pt_graph *g, uint32_t src, uint32_t fid,
-			 pt_touched *t, index_report *rep)
+static int write_touched(store_txn *txn, const pt_graph *g, const pt_resolver *R, uint32_t src,
+			 uint32_t fid, pt_touched *t, index_report *rep)
 {
 	if (t->n)
 		qsort(t->v, t->n, sizeof *t->v, cmp_u32);
-	size_t from = file_edges_from(g, src, fid), nh = g->edges.n - from;
+	size_t from, to;
+	pt_resolver_file_edges(R, src, &from, &to);
+#ifdef PT_DEBUG
+	check_file_edges(g, src, fid, from, to);
+#endif
+	size_t nh = to - from;
 	rep->edges_read += nh;
-	half *out = file_halves(g, from, false), *in = file_halves(g, from, true);
+	half *out = file_halves(g, from, to, false), *in = file_halves(g, from, to, true);
 	pt_strbuf buf = {0};
 	int rc = PT_OK;
 	size_t oi = 0, ii = 0;
@@ -277,6 +288,8 @@ static int write_touched_all(store_txn *txn, const pt_graph *g, pt_touched *t, i
 	rep->edges_read += g->edges.n;
 	for (size_t i = 0; i < g->edges.n; i++) {
 		const pt_edge *e = &g->edges.v[i];
+		if (e->origin == PT_EDGE_DEAD)
+			continue; /* replaced by a refile */
 		if (mark[e->src]) {
 			half h = {e->src, g->ents.v[e->dst].id, *e, false};
 			pt_vec_push(&out, h);
@@ -398,17 +411,11 @@ static bool edits_own_edges(const index_session *s, int at, const pt_facts *old,
 static void session_imports(index_session *s, int at, const pt_facts *scan,
 			    pt_macro_imports_vec *out)
 {
-	PT_VEC(pt_macro_file) files = {0};
-	for (size_t i = 0; i < s->S.src.n; i++) {
-		pt_macro_file f;
-		ix_file_place(&s->ws, s->S.src.v[i].path, &f);
-		f.facts = (int)i == at ? scan : s->S.src.v[i].facts;
-		pt_vec_push(&files, f);
-	}
-	pt_macro_table *t = pt_macro_table_new(files.v, files.n);
+	for (size_t i = 0; i < s->places.n; i++)
+		s->places.v[i].facts = (int)i == at ? scan : s->S.src.v[i].facts;
+	pt_macro_table *t = pt_macro_table_new(s->places.v, s->places.n);
 	pt_macro_imports(t, (size_t)at, out);
 	pt_macro_table_free(t);
-	pt_vec_free(&files);
 }
 
 /* Parse one file's new content (source at); false when it cannot take the
@@ -458,17 +465,19 @@ static int session_commit(index_session *s, const char *rel, int at, bool by_fil
 		store_meta_get_u64(txn, META_NEXT_FILE_ID, &next_id);
 		rc = ix_put_file(txn, rel, j, &next_id);
 		if (!rc)
-			rc = by_file ? write_touched(txn, &s->g, (uint32_t)at, s->S.src.v[at].id, t,
-						     rep)
+			rc = by_file ? write_touched(txn, &s->g, s->R, (uint32_t)at,
+						     s->S.src.v[at].id, t, rep)
 				     : write_touched_all(txn, &s->g, t, rep);
 		if (!rc)
-			rc = store_meta_put_u64(txn, META_EDGES, s->g.edges.n);
+			rc = store_meta_put_u64(txn, META_EDGES, pt_resolver_edges(s->R));
 		if (!rc)
 			rc = store_meta_put_u64(txn, META_LAST_UPDATE, (uint64_t)time(NULL));
 		if (!rc)
 			rc = ix_bump_generation(txn);
 		if (!rc) {
+			uint64_t tc = pt_now_ns();
 			rc = store_txn_commit(txn);
+			rep->commit_seconds = ix_secs(pt_now_ns() - tc);
 			if (!rc)
 				s->generation++;
 			return rc;
@@ -507,6 +516,7 @@ static int session_fast(index_session *s, const char *rel, const char *text, siz
 		return PT_ENOTFOUND;
 	pt_workspace one = {0};
 	rc = PT_ENOTFOUND;
+	uint64_t t0 = pt_now_ns();
 	bool parsed = session_parse(s, at, rel, text, len, old, &j, &one);
 	*new_tree = j.new_tree; /* good for the next edit, fast path or not */
 	j.new_tree = NULL;
@@ -515,6 +525,8 @@ static int session_fast(index_session *s, const char *rel, const char *text, siz
 	j.known = true;
 	j.old = old_rec;
 	j.rec.id = old_rec.id;
+	rep->parse_seconds = ix_secs(pt_now_ns() - t0);
+	t0 = pt_now_ns();
 	if (!pt_resolver_same_shape(s->R, (size_t)at, &j.facts))
 		goto done;
 	/* the session now owns the new facts; the old ones go */
@@ -531,9 +543,12 @@ static int session_fast(index_session *s, const char *rel, const char *text, siz
 	rep->changed = 1;
 	rep->parsed = 1;
 	rep->fast_path = true;
+	rep->resolve_seconds = ix_secs(pt_now_ns() - t0);
+	t0 = pt_now_ns();
 	rc = session_commit(s, rel, at, by_file, &j, &touched, rep);
+	rep->write_seconds = ix_secs(pt_now_ns() - t0);
 	rep->entities = s->g.ents.n;
-	rep->edges = s->g.edges.n;
+	rep->edges = pt_resolver_edges(s->R);
 	pt_vec_free(&touched);
 	if (rc)
 		session_unload(s); /* memory is ahead of the store: start again */

@@ -198,6 +198,10 @@ typedef struct {
 	uint32_t *item_ent;                  /* per fact item */
 	uint32_t *item_scope;                /* per fact item: body scope (modules, fns) */
 	int32_t *first_child, *next_sibling; /* per fact item: its members, in order */
+	/* The edges this file's facts made (origin), one run of g->edges:
+	 * emit_file appends them together, and refile replaces them by
+	 * these bounds instead of a pass over every edge. */
+	size_t edge_first, edge_end;
 } file_info;
 
 struct resolver {
@@ -226,6 +230,9 @@ struct resolver {
 	PT_VEC(struct deferred_mod) deferred;
 	multimap made_ix;  /* their hashes → index in made */
 	uint32_t emitting; /* the file whose edges are being made (pt_edge.origin) */
+	/* Edges refile left in g->edges as holes (origin PT_EDGE_DEAD) until
+	 * the next compaction. */
+	size_t dead_edges;
 	/* ent_crate of the first n_ent_krate entities, kept once every file's
 	 * entities are made: a guess by method name asks it of every method of
 	 * that name, and the chain it reads (aux, file, scope) misses the cache
