@@ -125,6 +125,7 @@ enum {
 	K_QPATH,
 	K_MACRO,
 	K_LOOKUP,
+	K_SEGLOOKUP, /* module scope + name → a path segment's lookup (rs_resolve_path) */
 	K_IMPLOF,
 	K_ANYNAME,
 	K_IMPLTRAITS,

@@ -231,20 +231,17 @@ static void lookup_module(resolver *R, uint32_t sc, seg name, idlist *out, int d
 		lookup_outside(R, sc, name, out, depth);
 }
 
-/* A lookup that starts with no `use` in progress (depth 0) does not depend
- * on the call stack, so its answer per module scope can be kept: the same
- * names are looked up from every function of a module. */
-static void lookup_module_cached(resolver *R, uint32_t sc, seg name, idlist *out, int depth)
+typedef void lookup_fn(resolver *R, uint32_t sc, seg name, idlist *out, int depth);
+
+/* The answer of look(sc, name, depth) into an empty list, kept under key
+ * (made once, then read), added to out. */
+static void lookup_kept(resolver *R, uint64_t key, lookup_fn *look, uint32_t sc, seg name,
+			idlist *out, int depth)
 {
-	if (depth > 0 || !R->caching) {
-		lookup_module(R, sc, name, out, depth);
-		return;
-	}
-	uint64_t key = key_of(K_LOOKUP, sc, name.p, name.n);
 	uint32_t it = mm_first(&R->mm, key);
 	if (!it) {
 		idlist tmp = {0};
-		lookup_module(R, sc, name, &tmp, depth);
+		look(R, sc, name, &tmp, depth);
 		mm_add(&R->mm, key, (uint32_t)R->cache.n);
 		pt_vec_push(&R->cache, (uint32_t)R->results.n);
 		pt_vec_push(&R->cache, (uint32_t)tmp.n);
@@ -256,6 +253,34 @@ static void lookup_module_cached(resolver *R, uint32_t sc, seg name, idlist *out
 	uint32_t c = mm_val(&R->mm, it);
 	for (uint32_t i = 0; i < R->cache.v[c + 1]; i++)
 		list_add(out, R->results.v[R->cache.v[c] + i]);
+}
+
+/* A lookup that starts with no `use` in progress (depth 0) does not depend
+ * on the call stack, so its answer per module scope can be kept: the same
+ * names are looked up from every function of a module. */
+static void lookup_module_cached(resolver *R, uint32_t sc, seg name, idlist *out, int depth)
+{
+	if (depth > 0 || !R->caching) {
+		lookup_module(R, sc, name, out, depth);
+		return;
+	}
+	lookup_kept(R, key_of(K_LOOKUP, sc, name.p, name.n), lookup_module, sc, name, out, depth);
+}
+
+/* A later segment of a path resolved with no `use` in progress (depth 0),
+ * looked up in module scope msc into an empty list: as above, its answer
+ * does not depend on the call stack and is kept (`ffi::X` through the
+ * globs of a -sys crate is looked up from every function that names it).
+ * A list that already holds candidates changes what rs_lookup_here does
+ * with globs: then it is asked directly. */
+static void lookup_segment(resolver *R, uint32_t msc, seg name, idlist *out, int depth)
+{
+	if (depth > 0 || !R->caching || out->n) {
+		rs_lookup_here(R, msc, name, out, depth + 1);
+		return;
+	}
+	lookup_kept(R, key_of(K_SEGLOOKUP, msc, name.p, name.n), rs_lookup_here, msc, name, out,
+		    depth + 1);
 }
 
 void rs_lookup(resolver *R, uint32_t sc, seg name, idlist *out, int depth)
@@ -506,7 +531,7 @@ void rs_resolve_path(resolver *R, uint32_t sc, const char *path, uint32_t self_e
 			if (is_module(k)) {
 				uint32_t msc = rs_mod_scope_of(R, e);
 				if (msc != NONE)
-					rs_lookup_here(R, msc, segs[i], &next, depth + 1);
+					lookup_segment(R, msc, segs[i], &next, depth);
 			} else if (is_type(k)) {
 				rs_assoc(R, e, segs[i], &next);
 			}
