@@ -231,8 +231,21 @@ static int merge_adj(const store_val *old, const rec_edge *del, size_t nd, const
 	return d == nd ? PT_OK : PT_ECORRUPT;
 }
 
+/* Whether two runs of records are the same edges. */
+static bool same_recs(const rec_edge *a, size_t na, const rec_edge *b, size_t nb)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (cmp_rec(&a[i], &b[i]))
+			return false;
+	return true;
+}
+
 /* Entity e's adjacency in one direction rewritten when it differs from
- * the stored value. */
+ * the stored value: read only when the file's edges that end at e
+ * changed (an edit changes few of them; the entities its edges reach,
+ * popular types among them, keep theirs). */
 static int write_adj(store_txn *txn, const pt_graph *g, uint32_t e, bool in, halves *del,
 		     halves *add, pt_strbuf *buf, index_report *rep)
 {
@@ -242,8 +255,8 @@ static int write_adj(store_txn *txn, const pt_graph *g, uint32_t e, bool in, hal
 	store_key_u64(key, g->ents.v[e].id);
 	halves_of(del, e, &d0, &d1);
 	halves_of(add, e, &a0, &a1);
-	if (d0 == d1 && a0 == a1)
-		return PT_OK; /* none of the file's edges ends here */
+	if (same_recs(del->r + d0, d1 - d0, add->r + a0, a1 - a0))
+		return PT_OK; /* the file's edges that end here are as they were */
 	store_table tbl = in ? TBL_IN : TBL_OUT;
 	int got = store_get(txn, tbl, key, 8, &v);
 	if (got != PT_OK && got != PT_ENOTFOUND)
@@ -274,7 +287,8 @@ static int write_adj(store_txn *txn, const pt_graph *g, uint32_t e, bool in, hal
  * this path too. The cost follows the touched entities and the file's
  * edges, never the size of the graph. */
 static int write_touched(store_txn *txn, const pt_graph *g, const pt_resolver *R, uint32_t src,
-			 const pt_edge *old, size_t n_old, pt_touched *t, index_report *rep)
+			 uint32_t fid, const pt_edge *old, size_t n_old, pt_touched *t,
+			 index_report *rep)
 {
 	if (t->n)
 		qsort(t->v, t->n, sizeof *t->v, cmp_u32);
@@ -296,6 +310,8 @@ static int write_touched(store_txn *txn, const pt_graph *g, const pt_resolver *R
 			rc = write_adj(txn, g, e, in, &del[in], &add[in], &buf, rep);
 		if (rc)
 			break;
+		if (g->ents.v[e].file != fid)
+			continue; /* refile changes the records of the file's own items only */
 		uint8_t key[8];
 		store_val v;
 		rec_entity r;
@@ -405,7 +421,8 @@ static int session_commit(index_session *s, const char *rel, int at, const pt_ed
 		store_meta_get_u64(txn, META_NEXT_FILE_ID, &next_id);
 		rc = ix_put_file(txn, rel, j, &next_id);
 		if (!rc)
-			rc = write_touched(txn, &s->g, s->R, (uint32_t)at, old, n_old, t, rep);
+			rc = write_touched(txn, &s->g, s->R, (uint32_t)at, s->S.src.v[at].id, old,
+					   n_old, t, rep);
 		if (!rc)
 			rc = store_meta_put_u64(txn, META_EDGES, pt_resolver_edges(s->R));
 		if (!rc)
