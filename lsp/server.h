@@ -85,7 +85,7 @@ typedef struct {
 	 * the server's diag_mu */
 	PT_VEC(lsp_diag_file) diag;
 	/* what pull requests answer: the folder's diagnostics as of database
-	 * generation pull_gen (under diag_mu; made by the indexer once idle,
+	 * generation pull_gen (under diag_mu; made by the diagnostics thread once idle,
 	 * or by the first pull after a commit) */
 	json_t *pull_cache;
 	uint64_t pull_gen;
