@@ -540,6 +540,40 @@ static void test_turbofish_results(void **state)
 	ws_free(&w);
 }
 
+/* Receivers from fields whose type needs more than a lookup: a name that
+ * a module holds both as a fn (value namespace) and through a `use` (type
+ * namespace), as syn's `pub fn Ident(..)` beside `pub use
+ * proc_macro2::Ident;`; a Vec, whose methods include those of a trait the
+ * code implements for `&[T]` (method lookup auto-derefs Vec<T> to [T],
+ * then auto-refs). rustc's callees (-Zunpretty=thir-tree); `go` and
+ * `outer` on other types, so a guess by name answers nothing. */
+static void test_field_receivers(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		FOUR_GO "pub mod pm { pub struct Ident; impl Ident { pub fn go(&self) {} } }\n"
+			"pub mod ident {\n"
+			"    pub use crate::pm::Ident;\n"
+			"    #[allow(non_snake_case)]\n"
+			"    pub fn Ident(_n: u8) -> Ident { crate::pm::Ident }\n"
+			"}\n"
+			"pub use crate::ident::Ident;\n"
+			"pub struct Z; impl Z { pub fn outer(&self) -> u8 { 0 } }\n"
+			"pub trait Filter { fn outer(self) -> u8; }\n"
+			"impl<'a> Filter for &'a [A] { fn outer(self) -> u8 { 0 } }\n"
+			"pub struct V { pub ident: Ident, pub attrs: Vec<A> }\n"
+			"impl V {\n"
+			"    pub fn named(&self) { self.ident.go(); let _i = Ident(1); }\n"
+			"    pub fn sliced(&self) -> u8 { self.attrs.outer() }\n"
+			"}\n",
+		NULL);
+	assert_answer(&w, "callees", "t::V::named", "t::ident::Ident,t::pm::Ident::go");
+	assert_answer(&w, "callees", "t::V::sliced",
+		      "t::<impl Filter for &[A]>::outer,t::Filter::outer");
+	ws_free(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -558,6 +592,7 @@ int main(void)
 		cmocka_unit_test(test_index_output),
 		cmocka_unit_test(test_static_receivers),
 		cmocka_unit_test(test_turbofish_results),
+		cmocka_unit_test(test_field_receivers),
 	};
 	return pt_run_tests(tests, NULL, NULL);
 }
