@@ -574,6 +574,43 @@ static void test_field_receivers(void **state)
 	ws_free(&w);
 }
 
+/* A generic wrapper whose Deref Target is its type parameter (`impl<T>
+ * Deref for Sp<T> { type Target = T; }`): a method the wrapper lacks is
+ * the one of the argument the receiver's type gives at that place
+ * (clap_derive's `self.kind.attr_kind()` with `kind: Sp<Kind>`, tokio's
+ * `self.io.local_addr()` with `io: PollEvented<mio::net::TcpListener>`);
+ * lifetimes take no place; the wrapper's own method still wins. rustc's
+ * callees; `go` on four types. */
+static void test_deref_generic_param(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		FOUR_GO
+		"pub struct Sp<T> { val: T }\n"
+		"impl<T> std::ops::Deref for Sp<T> { type Target = T; fn deref(&self) -> &T { "
+		"&self.val } }\n"
+		"pub struct Pair<'a, U, T> { r: &'a U, v: T }\n"
+		"impl<'a, U, T> std::ops::Deref for Pair<'a, U, T> { type Target = T; fn "
+		"deref(&self) -> &T { &self.v } }\n"
+		"pub struct Own<T>(T);\n"
+		"impl<T> std::ops::Deref for Own<T> { type Target = T; fn deref(&self) -> &T { "
+		"&self.0 } }\n"
+		"impl<T> Own<T> { pub fn go(&self) {} }\n"
+		"pub struct Item { pub kind: Sp<A>, pub pair: Pair<'static, C, B>, pub own: "
+		"Own<D> }\n"
+		"impl Item {\n"
+		"    pub fn kinds(&self) { self.kind.go(); self.pair.go(); }\n"
+		"    pub fn own(&self) { self.own.go(); }\n"
+		"    pub fn param(k: &Sp<C>) { k.go(); }\n"
+		"}\n",
+		NULL);
+	assert_answer(&w, "callees", "t::Item::kinds", "t::A::go,t::B::go");
+	assert_answer(&w, "callees", "t::Item::own", "t::Own::go");
+	assert_answer(&w, "callees", "t::Item::param", "t::C::go");
+	ws_free(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -593,6 +630,7 @@ int main(void)
 		cmocka_unit_test(test_static_receivers),
 		cmocka_unit_test(test_turbofish_results),
 		cmocka_unit_test(test_field_receivers),
+		cmocka_unit_test(test_deref_generic_param),
 	};
 	return pt_run_tests(tests, NULL, NULL);
 }
