@@ -699,13 +699,25 @@ static size_t body_of(const pt_mtok *t, size_t n, size_t i)
 	return 0;
 }
 
-/* Copy t[0..n) to L's tokens, the bodies of the fns left out (to L's
- * stashes): a fn body is most of a template's text, and its calls are all
- * the walk needs of it. */
-static void skeleton(layer *L, const pt_mtok *t, size_t n)
+/* Whether token k was written in the file between bytes a and b (the
+ * outermost invocation being expanded), not by a template. */
+static bool written_in(const pt_mtok *k, uint32_t a, uint32_t b)
+{
+	return k->src == 0 && k->off >= a && k->off < b;
+}
+
+/* Copy t[0..n) to L's tokens, the bodies of the fns a template writes left
+ * out (to L's stashes): a fn body is most of a template's text, and its
+ * calls are all the walk needs of it. A body written in the invocation
+ * itself, bytes [a, b) of the file (`cfg_rt! { pub fn spawn() { .. } }`),
+ * stays: it is walked as the code it is, its locals typed by its `let`s
+ * and patterns. */
+static void skeleton(layer *L, const pt_mtok *t, size_t n, uint32_t a, uint32_t b)
 {
 	for (size_t i = 0; i < n; i++) {
 		size_t open = tok_word(&t[i], "fn") ? body_of(t, n, i) : 0;
+		if (open && written_in(&t[open], a, b) && written_in(&t[t[open].match], a, b))
+			open = 0;
 		if (!open) {
 			pt_vec_push(&L->toks, t[i]);
 			continue;
@@ -816,7 +828,7 @@ bool ex_expand(pt_extractor *x, TSNode n, TSNode m, TSNode tt, size_t d, bool it
 	if (!item_level) {
 		L.toks = all;
 	} else {
-		skeleton(&L, all.v, all.n);
+		skeleton(&L, all.v, all.n, x->inv_a, x->inv_b);
 		pt_vec_free(&all);
 	}
 	pt_macro_match(&L.toks, 0);

@@ -611,6 +611,29 @@ static void test_deref_generic_param(void **state)
 	ws_free(&w);
 }
 
+/* A fn written whole in the invocation of an item macro (tokio's `cfg_rt!
+ * { .. }`, a macro_rules! that passes its items through) is walked as the
+ * code it is: its `let`s and match arms type their names as anywhere else
+ * (a template's fns keep being read from their tokens). rustc's callees;
+ * `go` on four types. */
+static void test_item_macro_bodies(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"macro_rules! cfg_x { ($($item:item)*) => { $( $item )* } }\n" FOUR_GO
+		"pub enum E { One(A), Two(B) }\n"
+		"cfg_x! {\n"
+		"    pub fn arms(e: &E) { match e { E::One(a) => a.go(), E::Two(b) => b.go() } }\n"
+		"    pub fn opt() -> Option<D> { None }\n"
+		"    pub fn lets() { let c = C; c.go(); if let Some(d) = opt() { d.go(); } }\n"
+		"}\n",
+		NULL);
+	assert_answer(&w, "callees", "t::arms", "t::A::go,t::B::go");
+	assert_answer(&w, "callees", "t::lets", "t::C::go,t::D::go,t::opt");
+	ws_free(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -631,6 +654,7 @@ int main(void)
 		cmocka_unit_test(test_turbofish_results),
 		cmocka_unit_test(test_field_receivers),
 		cmocka_unit_test(test_deref_generic_param),
+		cmocka_unit_test(test_item_macro_bodies),
 	};
 	return pt_run_tests(tests, NULL, NULL);
 }
