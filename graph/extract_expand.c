@@ -790,6 +790,36 @@ void ex_scan_args(pt_extractor *x, TSNode n, TSNode tt)
 	pt_strbuf_free(&L.text);
 }
 
+bool ex_expand_type(pt_extractor *x, TSNode n, pt_strbuf *out)
+{
+	TSNode m = child(n, x->F.macro), tt = ex_find_child(x, n, x->S.token_tree);
+	if (!x->xdefs.n || null(m) || null(tt))
+		return false;
+	/* out may be x->tmp: the macro's path goes to a buffer of its own */
+	pt_strbuf b = {0};
+	pt_mtoks in = {0}, exp = {0};
+	int q;
+	bool ok = false;
+	xdef *xd = NULL;
+	if (ex_path_text(x, m, &b, &q, 0))
+		xd = find_def(x, &b, x->lay ? x->inv_a : ts_node_start_byte(n));
+	pt_macro_def *def = xd ? parsed(xd) : NULL;
+	if (def) {
+		input_tokens(x, tt, &in);
+		ok = pt_macro_expand(def, in.v, in.n, xd->krate, &exp) == PT_OK && exp.n % 2 == 1;
+	}
+	/* a path: names joined by `::` */
+	for (size_t i = 0; ok && i < exp.n; i++)
+		ok = i % 2 ? pt_mtok_is(&exp.v[i], "::") : exp.v[i].kind == MT_IDENT;
+	size_t start = out->len;
+	for (size_t i = 0; ok && i < exp.n; i += 2)
+		ex_add_seg(out, start, exp.v[i].p, exp.v[i].len);
+	pt_vec_free(&in);
+	pt_vec_free(&exp);
+	pt_strbuf_free(&b);
+	return ok;
+}
+
 bool ex_expand(pt_extractor *x, TSNode n, TSNode m, TSNode tt, size_t d, bool item_level)
 {
 	if (!x->xdefs.n || x->exp_depth >= MAX_EXPANSION_DEPTH || x->exp_tokens > MAX_FILE_TOKENS)

@@ -334,6 +334,9 @@ int ex_type_norm(pt_extractor *x, TSNode t, int opts, pt_strbuf *out, int depth)
 			return tuple_type(x, t, opts, out, depth);
 		} else if (s == x->S.array_type && (opts & TY_ELEM)) {
 			return elem_type(x, (TSNode){0}, child(t, x->F.element), opts, out, depth);
+		} else if (s == S->macro_inv) {
+			/* `Token![#]`: the path its macro expands to */
+			return ex_expand_type(x, t, out) ? (bound ? TY_BOUND : TY_PATH) : TY_NONE;
 		} else if (s == S->type_ident || s == S->ident || s == S->scoped_type ||
 			   s == S->scoped_ident || s == S->primitive) {
 			size_t at = out->len;

@@ -634,6 +634,29 @@ static void test_item_macro_bodies(void **state)
 	ws_free(&w);
 }
 
+/* A type written as a macro invocation whose macro_rules! expands to a
+ * path (syn's `Token![#]`, `$crate::token::Pound`) is that path: fields of
+ * such types, and Options of them, type their receivers. rustc's callees;
+ * `go` on four more types. */
+static void test_macro_types(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		FOUR_GO "pub mod token { pub struct Pound; impl Pound { pub fn go(&self) {} } }\n"
+			"macro_rules! Token { [#] => { $crate::token::Pound }; }\n"
+			"pub struct Attr { pub pound: Token![#], pub opt: Option<Token![#]> }\n"
+			"impl Attr {\n"
+			"    pub fn toks(&self) { self.pound.go(); if let Some(p) = &self.opt { "
+			"p.go(); } }\n"
+			"    pub fn param(t: &Token![#]) { t.go(); }\n"
+			"}\n",
+		NULL);
+	assert_answer(&w, "callees", "t::Attr::toks", "t::token::Pound::go");
+	assert_answer(&w, "callees", "t::Attr::param", "t::token::Pound::go");
+	ws_free(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -655,6 +678,7 @@ int main(void)
 		cmocka_unit_test(test_field_receivers),
 		cmocka_unit_test(test_deref_generic_param),
 		cmocka_unit_test(test_item_macro_bodies),
+		cmocka_unit_test(test_macro_types),
 	};
 	return pt_run_tests(tests, NULL, NULL);
 }
