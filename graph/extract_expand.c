@@ -792,7 +792,12 @@ void ex_scan_args(pt_extractor *x, TSNode n, TSNode tt)
 
 bool ex_expand_type(pt_extractor *x, TSNode n, pt_strbuf *out)
 {
-	TSNode m = child(n, x->F.macro), tt = ex_find_child(x, n, x->S.token_tree);
+	/* the token tree is found without x->aux: callers walk with it
+	 * (add_fields reads a struct's fields so) */
+	TSNode m = child(n, x->F.macro), tt = {0};
+	for (uint32_t i = ts_node_child_count(n); i-- > 0 && null(tt);)
+		if (ts_node_symbol(ts_node_child(n, i)) == x->S.token_tree)
+			tt = ts_node_child(n, i);
 	if (!x->xdefs.n || null(m) || null(tt))
 		return false;
 	/* out may be x->tmp: the macro's path goes to a buffer of its own */

@@ -636,7 +636,8 @@ static void test_item_macro_bodies(void **state)
 
 /* A type written as a macro invocation whose macro_rules! expands to a
  * path (syn's `Token![#]`, `$crate::token::Pound`) is that path: fields of
- * such types, and Options of them, type their receivers. rustc's callees;
+ * such types, and Options of them, type their receivers, also in a struct
+ * an item macro makes (whose later fields stay). rustc's callees;
  * `go` on four more types. */
 static void test_macro_types(void **state)
 {
@@ -646,14 +647,21 @@ static void test_macro_types(void **state)
 		FOUR_GO "pub mod token { pub struct Pound; impl Pound { pub fn go(&self) {} } }\n"
 			"macro_rules! Token { [#] => { $crate::token::Pound }; }\n"
 			"pub struct Attr { pub pound: Token![#], pub opt: Option<Token![#]> }\n"
+			"macro_rules! ast { ($($i:item)*) => { $($i)* } }\n"
+			"mod made;\n"
 			"impl Attr {\n"
 			"    pub fn toks(&self) { self.pound.go(); if let Some(p) = &self.opt { "
 			"p.go(); } }\n"
 			"    pub fn param(t: &Token![#]) { t.go(); }\n"
 			"}\n",
+		"src/made.rs",
+		"use crate::A;\n"
+		"ast! { pub struct Made { pub pound: Token![#], pub after: A } }\n"
+		"impl Made { pub fn toks(&self) { self.pound.go(); self.after.go(); } }\n",
 		NULL);
 	assert_answer(&w, "callees", "t::Attr::toks", "t::token::Pound::go");
 	assert_answer(&w, "callees", "t::Attr::param", "t::token::Pound::go");
+	assert_answer(&w, "callees", "t::made::Made::toks", "t::A::go,t::token::Pound::go");
 	ws_free(&w);
 }
 
