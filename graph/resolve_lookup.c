@@ -148,7 +148,8 @@ static void lookup_here_vis(resolver *R, uint32_t sc, seg name, idlist *out, int
 		idlist got = {0};
 		for (uint32_t it = mm_first(&R->mm, key_of(K_USE, sc, name.p, name.n)); it;
 		     it = mm_next(&R->mm, it))
-			rs_use_result(R, mm_val(&R->mm, it), &got, depth);
+			if (!pub_only || use_is_pub(R, mm_val(&R->mm, it)))
+				rs_use_result(R, mm_val(&R->mm, it), &got, depth);
 		for (size_t i = 0; i < got.n; i++)
 			if (is_type(ekind(R, got.v[i])) || is_module(ekind(R, got.v[i])))
 				list_add(out, got.v[i]);
