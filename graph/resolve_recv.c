@@ -107,8 +107,9 @@ enum {
 	W_ITER,
 	W_PTR,
 	W_TUPLE,
-	W_BOX /* Box, Rc, Arc of a named type: its methods are the type's, but for
-	         the pointer's own (box_own) */
+	W_BOX /* Box, Rc, Arc (or ManuallyDrop, which derefs the same way) of a
+	         named type: its methods are the type's, but for the pointer's
+	         own (box_own) */
 };
 typedef struct {
 	uint32_t ent;
@@ -246,7 +247,7 @@ static tval tv_parse_d(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self
 			 : text_eq(last, ln, "()")       ? W_TUPLE
 			 : text_eq(last, ln, "Iterator") ? W_ITER
 			 : (text_eq(last, ln, "Box") || text_eq(last, ln, "Rc") ||
-			    text_eq(last, ln, "Arc"))
+			    text_eq(last, ln, "Arc") || text_eq(last, ln, "ManuallyDrop"))
 				 ? W_BOX
 				 : W_NONE;
 		if (v.wrap == W_SEQ || v.wrap == W_BOX)

@@ -579,7 +579,8 @@ static void test_field_receivers(void **state)
  * the one of the argument the receiver's type gives at that place
  * (clap_derive's `self.kind.attr_kind()` with `kind: Sp<Kind>`, tokio's
  * `self.io.local_addr()` with `io: PollEvented<mio::net::TcpListener>`);
- * lifetimes take no place; the wrapper's own method still wins. rustc's
+ * lifetimes take no place; the wrapper's own method still wins. std's
+ * ManuallyDrop<T> derefs to T as a Box does. rustc's
  * callees; `go` on four types. */
 static void test_deref_generic_param(void **state)
 {
@@ -598,16 +599,18 @@ static void test_deref_generic_param(void **state)
 		"&self.0 } }\n"
 		"impl<T> Own<T> { pub fn go(&self) {} }\n"
 		"pub struct Item { pub kind: Sp<A>, pub pair: Pair<'static, C, B>, pub own: "
-		"Own<D> }\n"
+		"Own<D>, pub md: std::mem::ManuallyDrop<C> }\n"
 		"impl Item {\n"
 		"    pub fn kinds(&self) { self.kind.go(); self.pair.go(); }\n"
 		"    pub fn own(&self) { self.own.go(); }\n"
+		"    pub fn manual(&self) { self.md.go(); }\n"
 		"    pub fn param(k: &Sp<C>) { k.go(); }\n"
 		"}\n",
 		NULL);
 	assert_answer(&w, "callees", "t::Item::kinds", "t::A::go,t::B::go");
 	assert_answer(&w, "callees", "t::Item::own", "t::Own::go");
 	assert_answer(&w, "callees", "t::Item::param", "t::C::go");
+	assert_answer(&w, "callees", "t::Item::manual", "t::C::go");
 	ws_free(&w);
 }
 
