@@ -107,8 +107,9 @@ enum {
 	W_ITER,
 	W_PTR,
 	W_TUPLE,
-	W_BOX /* Box, Rc, Arc of a named type: its methods are the type's, but for
-	         the pointer's own (box_own) */
+	W_BOX /* Box, Rc, Arc (or ManuallyDrop, which derefs the same way) of a
+	         named type: its methods are the type's, but for the pointer's
+	         own (box_own) */
 };
 typedef struct {
 	uint32_t ent;
@@ -122,9 +123,12 @@ typedef struct {
 	/* unknown, but what a field or method of a value of a type outside
 	 * the workspace gives (`f.debug_struct(..)`, `opt.map(..)`) */
 	bool derived;
+	/* with W_NONE, the generic arguments written for a workspace type
+	 * ("Kind" of `Sp<Kind>`), read in scope sc with Self = self; else p NULL */
+	seg args;
 } tval;
 
-static const tval TV_NONE = {NONE, W_NONE, NULL, 0, NONE, NONE, {NULL, 0}, false};
+static const tval TV_NONE = {NONE, W_NONE, NULL, 0, NONE, NONE, {NULL, 0}, false, {NULL, 0}};
 
 static bool text_eq(const char *s, size_t n, const char *lit)
 {
@@ -243,7 +247,7 @@ static tval tv_parse_d(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self
 			 : text_eq(last, ln, "()")       ? W_TUPLE
 			 : text_eq(last, ln, "Iterator") ? W_ITER
 			 : (text_eq(last, ln, "Box") || text_eq(last, ln, "Rc") ||
-			    text_eq(last, ln, "Arc"))
+			    text_eq(last, ln, "Arc") || text_eq(last, ln, "ManuallyDrop"))
 				 ? W_BOX
 				 : W_NONE;
 		if (v.wrap == W_SEQ || v.wrap == W_BOX)
@@ -277,6 +281,8 @@ static tval tv_parse_d(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self
 		if (strncmp(q, "core::", 6) && strncmp(q, "alloc::", 7) && strncmp(q, "std::", 5))
 			v.wrap = W_NONE;
 	}
+	if (v.wrap == W_NONE && v.elem && v.ent != NONE && ekind(R, v.ent) != PT_TRAIT)
+		v.args = (seg){v.elem, v.elen};
 	if (v.wrap == W_NONE)
 		v.elem = NULL, v.elen = 0;
 	if (v.wrap != W_NONE && v.wrap != W_SEQ && v.wrap != W_BOX)
@@ -1057,10 +1063,10 @@ recv_type rs_recv(resolver *R, const ref_ctx *c, const fact_ref *r)
 		 * is its target's */
 		const char *m = fstr(R, c->src, r->name);
 		if (box_own(m, strlen(m)))
-			return (recv_type){NONE, v.ext, false};
+			return (recv_type){NONE, v.ext, false, {NULL, 0}, NONE, NONE};
 		v = tv_elem(R, c, v);
 	}
-	recv_type t = {v.ent, v.ext, v.derived};
+	recv_type t = {v.ent, v.ext, v.derived, v.args, v.sc, v.self};
 	switch (v.wrap) {
 	case W_OPTION: t.ext = (seg){"Option", 6}; break;
 	case W_RESULT: t.ext = (seg){"Result", 6}; break;
@@ -1074,13 +1080,60 @@ recv_type rs_recv(resolver *R, const ref_ctx *c, const fact_ref *r)
 	return t;
 }
 
-void rs_deref_methods(resolver *R, const ref_ctx *c, uint32_t t, seg name, idlist *out)
+/* Non-lifetime piece k of type list s[0..n), trimmed; false past the end. */
+static bool type_piece(const char *s, size_t n, uint32_t k, const char **p, size_t *pn)
 {
+	for (uint32_t i = 0; piece(s, n, i, p, pn); i++) {
+		trim_type(p, pn);
+		if (*pn && **p != '\'' && k-- == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The Target of Deref impl alias al when it is a generic parameter of the
+ * impl (`impl<E> Deref for PollEvented<E> { type Target = E; }`): the
+ * argument written at that parameter's place in the receiver's type
+ * (args, read in scope sc with Self = self), as a value. */
+static tval deref_param(resolver *R, const ref_ctx *c, uint32_t al, seg args, uint32_t sc,
+			uint32_t self)
+{
+	const ent_aux *a = &R->aux.v[al];
+	if (a->item < 0 || fitem(R, a->src, a->item)->parent < 0)
+		return TV_NONE;
+	const fact_item *it = fitem(R, a->src, a->item);
+	const fact_item *imp = fitem(R, a->src, it->parent);
+	const char *target = fstr(R, a->src, it->ret_type);
+	size_t tn = strlen(target);
+	seg g, tr, st;
+	if (!tn || imp->kind != PT_IMPL ||
+	    !rs_impl_header(fstr(R, a->src, imp->sig), &g, &tr, &st) ||
+	    !declares(g.p, g.n, target, tn))
+		return TV_NONE;
+	const char *lt = memchr(st.p, '<', st.n), *p, *x;
+	size_t pn, xn;
+	if (!lt || st.p[st.n - 1] != '>')
+		return TV_NONE;
+	size_t off = (size_t)(lt + 1 - st.p);
+	for (uint32_t k = 0; type_piece(lt + 1, st.n - off - 1, k, &p, &pn); k++)
+		if (pn == tn && !memcmp(p, target, tn))
+			return type_piece(args.p, args.n, k, &x, &xn)
+				       ? tv_parse(R, c, sc, self, x, xn)
+				       : TV_NONE;
+	return TV_NONE;
+}
+
+void rs_deref_methods(resolver *R, const ref_ctx *c, const recv_type *rt, seg name, idlist *out)
+{
+	uint32_t t = rt->ent, sc = rt->asc, self = rt->aself;
+	seg args = rt->args;
 	for (int depth = 0; depth < 3 && t != NONE && ekind(R, t) != PT_TRAIT; depth++) {
 		uint32_t it = mm_first(&R->mm, key_of(K_TASSOC, t, "Target", 6));
 		if (!it || ekind(R, mm_val(&R->mm, it)) != PT_TYPE_ALIAS)
 			return;
-		tval v = tv_alias(R, c, mm_val(&R->mm, it), 0);
+		tval v = args.p ? deref_param(R, c, mm_val(&R->mm, it), args, sc, self) : TV_NONE;
+		if (v.ent == NONE && v.wrap == W_NONE && !v.ext.p)
+			v = tv_alias(R, c, mm_val(&R->mm, it), 0);
 		if (v.wrap == W_NONE && v.ext.p) {
 			ext_ctx x = {c->sc, NONE};
 			rs_ext_methods(R, &x, v.ext, name, out);
@@ -1092,6 +1145,9 @@ void rs_deref_methods(resolver *R, const ref_ctx *c, uint32_t t, seg name, idlis
 		if (out->n)
 			return;
 		t = v.ent;
+		args = v.args;
+		sc = v.sc;
+		self = v.self;
 	}
 }
 
