@@ -240,6 +240,17 @@ static int tuple_type(pt_extractor *x, TSNode t, int opts, pt_strbuf *out, int d
 	return TY_PATH;
 }
 
+/* The type inside parentheses `(T)`, which is T itself (a one-element
+ * tuple is written `(T,)`); a null node for any other tuple type. */
+static TSNode paren_inner(TSNode t)
+{
+	TSNode none = {0};
+	/* `(` T `)`: three children; a trailing comma makes a fourth */
+	if (ts_node_named_child_count(t) != 1 || ts_node_child_count(t) != 3)
+		return none;
+	return ts_node_named_child(t, 0);
+}
+
 int ex_type_norm(pt_extractor *x, TSNode t, int opts, pt_strbuf *out, int depth)
 {
 	const symbols *S = &x->S;
@@ -294,6 +305,8 @@ int ex_type_norm(pt_extractor *x, TSNode t, int opts, pt_strbuf *out, int depth)
 						 depth);
 			unwrapped |= !null(arg);
 			t = null(arg) ? base : arg;
+		} else if (s == x->S.tuple_type && !null(paren_inner(t))) {
+			t = paren_inner(t);
 		} else if (s == x->S.tuple_type && (opts & TY_ELEM)) {
 			return tuple_type(x, t, opts, out, depth);
 		} else if (s == x->S.array_type && (opts & TY_ELEM)) {

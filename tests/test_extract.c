@@ -721,6 +721,25 @@ static void test_fields(void **state)
 	}
 }
 
+/* `(T)` is T itself, not a tuple (`(T,)` is one): pin-project-lite's
+ * projections write their fields `Pin<&'__pin mut (Ty)>` and
+ * `&'__pin mut (Ty)`. */
+static void test_paren_types(void **state)
+{
+	(void)state;
+	run("struct P<'a, St> { s: Pin<&'a mut (Fuse<St>)>, o: &'a mut (Option<u8>), t: (Node,), "
+	    "u: (A, B) }\n"
+	    "fn f() -> (Node) { todo!() }\n");
+	const char *want[][2] = {
+		{"s", "Fuse"}, {"o", "Option<u8>"}, {"t", "()<Node>"}, {"u", "()<A,B>"}};
+	assert_int_equal(F.fields.n, 4);
+	for (size_t i = 0; i < 4; i++) {
+		assert_string_equal(S(F.fields.v[i].name), want[i][0]);
+		assert_string_equal(S(F.fields.v[i].type), want[i][1]);
+	}
+	assert_string_equal(S(it(PT_FUNCTION, "f")->ret_type), "Node");
+}
+
 /* Fields typed by a generic param of their item; ADT generics. */
 static void test_generic_fields(void **state)
 {
@@ -974,6 +993,7 @@ int main(void)
 		cmocka_unit_test(test_fields),
 		cmocka_unit_test(test_variants),
 		cmocka_unit_test(test_generic_fields),
+		cmocka_unit_test(test_paren_types),
 		cmocka_unit_test(test_syntax_errors),
 		cmocka_unit_test(test_deep_nesting),
 		cmocka_unit_test(test_bad_bytes),
