@@ -109,13 +109,15 @@ bool ex_is_smart_pointer(pt_extractor *x, TSNode base)
 
 /* Std containers whose element type receivers follow (TY_ELEM): the
  * value of `Option<T>`, `Result<T, E>`, items of `Vec<T>`/`VecDeque<T>`,
- * what a `NonNull<T>` points to. */
+ * what a `NonNull<T>` points to, what the guard of a `Mutex<T>`,
+ * `RwLock<T>` or `RefCell<T>` derefs to. */
 static bool is_elem_wrapper(pt_extractor *x, TSNode base)
 {
 	size_t n;
 	const char *s = type_base_name(x, base, &n);
 	return s && (text_is(s, n, "Option") || text_is(s, n, "Result") || text_is(s, n, "Vec") ||
-		     text_is(s, n, "VecDeque") || text_is(s, n, "NonNull"));
+		     text_is(s, n, "VecDeque") || text_is(s, n, "NonNull") ||
+		     text_is(s, n, "Mutex") || text_is(s, n, "RwLock") || text_is(s, n, "RefCell"));
 }
 
 TSNode ex_first_type_arg(pt_extractor *x, TSNode g)

@@ -107,8 +107,9 @@ enum {
 	W_ITER,
 	W_PTR,
 	W_TUPLE,
-	W_BOX /* Box, Rc, Arc of a named type: its methods are the type's, but for
-	         the pointer's own (box_own) */
+	W_BOX, /* Box, Rc, Arc of a named type: its methods are the type's, but for
+	          the pointer's own (box_own) */
+	W_LOCK /* std's Mutex, RwLock, RefCell: their guards deref to the element */
 };
 typedef struct {
 	uint32_t ent;
@@ -182,6 +183,16 @@ static seg ext_key(resolver *R, uint32_t sc, const char *path, size_t n)
 	return (seg){rs_made_text(R, key.p, key.n), key.n};
 }
 
+/* Whether type path s[0..n), read in scope sc, is the standard library's
+ * (written through std, core or alloc, or brought in by a `use` of them). */
+static bool std_path(resolver *R, uint32_t sc, const char *s, size_t n)
+{
+	char *p = pt_xstrndup(s, n);
+	const char *x = rs_external_path(R, sc, p);
+	free(p);
+	return x && strncmp(x, "std::", 5) == 0;
+}
+
 /* A type alias as what it stands for: its target (`type X = T;`, read
  * where the alias is written, Self being its impl's type), or for an
  * associated type declared with bounds (`type B: Tr;`) the first trait. */
@@ -245,8 +256,15 @@ static tval tv_parse_d(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self
 			 : (text_eq(last, ln, "Box") || text_eq(last, ln, "Rc") ||
 			    text_eq(last, ln, "Arc"))
 				 ? W_BOX
+			 : (text_eq(last, ln, "Mutex") || text_eq(last, ln, "RwLock") ||
+			    text_eq(last, ln, "RefCell"))
+				 ? W_LOCK
 				 : W_NONE;
-		if (v.wrap == W_SEQ || v.wrap == W_BOX)
+		/* a lock of another crate (parking_lot's, whose lock() gives the
+		 * guard itself) or of the workspace: only std's are known */
+		if (v.wrap == W_LOCK && !std_path(R, sc, s, nl))
+			v.wrap = W_NONE;
+		if (v.wrap == W_SEQ || v.wrap == W_BOX || v.wrap == W_LOCK)
 			v.ext = (seg){last, ln};
 	}
 	if (text_eq(s, nl, "Self")) {
@@ -279,7 +297,7 @@ static tval tv_parse_d(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self
 	}
 	if (v.wrap == W_NONE)
 		v.elem = NULL, v.elen = 0;
-	if (v.wrap != W_NONE && v.wrap != W_SEQ && v.wrap != W_BOX)
+	if (v.wrap != W_NONE && v.wrap != W_SEQ && v.wrap != W_BOX && v.wrap != W_LOCK)
 		v.ext = (seg){NULL, 0};
 	return v;
 }
@@ -428,6 +446,13 @@ static tval tv_method(resolver *R, const ref_ctx *c, tval v, const char *m, size
 						"peekable",   "by_ref",     "cloned",  "copied",
 						"skip_while", "take_while", "step_by", "inspect",
 						"fuse",       "cycle",      NULL};
+	/* Mutex/RwLock: a Result of their guard (or of the value); RefCell:
+	 * its guard or the value itself */
+	static const char *const lock_guard[] = {"lock",    "try_lock",   "read",
+						 "write",   "try_read",   "try_write",
+						 "get_mut", "into_inner", NULL};
+	static const char *const cell_inner[] = {"borrow",     "borrow_mut", "get_mut",
+						 "into_inner", "take",       NULL};
 	if (text_eq(m, n, "clone") || text_eq(m, n, "to_owned"))
 		return v;
 	tval w = v;
@@ -479,6 +504,23 @@ static tval tv_method(resolver *R, const ref_ctx *c, tval v, const char *m, size
 		if (text_eq(m, n, "as_ref") || text_eq(m, n, "as_mut"))
 			return tv_elem(R, c, v);
 		break;
+	case W_LOCK:
+		if (text_eq(v.ext.p, v.ext.n, "RefCell")) {
+			if (in_list(m, n, cell_inner))
+				return tv_elem(R, c, v);
+			if (text_eq(m, n, "try_borrow") || text_eq(m, n, "try_borrow_mut")) {
+				w.wrap = W_RESULT;
+				w.ext = (seg){NULL, 0};
+				return w;
+			}
+		} else if (in_list(m, n, lock_guard)) {
+			/* LockResult<Guard<T>>, TryLockResult<..>, LockResult<&mut T>
+			 * or LockResult<T>: a Result of what derefs to T */
+			w.wrap = W_RESULT;
+			w.ext = (seg){NULL, 0};
+			return w;
+		}
+		return TV_NONE;
 	case W_BOX:
 		if (in_list(m, n, box_deref))
 			return tv_elem(R, c, v);
@@ -598,8 +640,9 @@ static tval tv_step(resolver *R, const ref_ctx *c, tval v, char op, const char *
 	case '*':
 		if (v.wrap == W_NONE && v.ent != NONE)
 			return tv_items(R, c, v.ent);
-		return v.wrap != W_NONE && v.wrap != W_PTR && v.wrap != W_TUPLE ? tv_elem(R, c, v)
-										: TV_NONE;
+		return v.wrap != W_NONE && v.wrap != W_PTR && v.wrap != W_TUPLE && v.wrap != W_LOCK
+			       ? tv_elem(R, c, v)
+			       : TV_NONE;
 	case '[':
 		if (v.wrap == W_SEQ)
 			return tv_elem(R, c, v);

@@ -304,6 +304,54 @@ static void test_pin_receivers(void **state)
 	ws_free(&w);
 }
 
+/* std's locks: `m.lock()`/`try_lock()` of a Mutex<T> and `read()`/`write()`
+ * of an RwLock<T> give a Result of a guard that derefs to T, `borrow()` /
+ * `borrow_mut()` of a RefCell<T> a guard of T, `try_borrow()` a Result of
+ * one; through an Arc too. A Mutex of another crate (parking_lot's, whose
+ * `lock()` is the guard) or of the workspace is not std's and says nothing
+ * here. rustc's callees; `go` on four types, so a guess answers nothing. */
+static void test_lock_receivers(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		FOUR_GO
+		"use std::sync::{Arc, Mutex, RwLock};\n"
+		"use std::cell::RefCell;\n"
+		"pub struct In { pub b: B }\n"
+		"pub struct S { m: Mutex<A>, r: RwLock<In>, c: RefCell<C>, am: Arc<Mutex<In>>, "
+		"o: Option<Mutex<D>> }\n"
+		"impl S {\n"
+		"    pub fn locks(&self) { self.m.lock().unwrap().go(); "
+		"self.m.try_lock().unwrap().go(); }\n"
+		"    pub fn rw(&self) { self.r.read().unwrap().b.go(); "
+		"self.r.write().expect(\"x\").b.go(); }\n"
+		"    pub fn cells(&self) { self.c.borrow().go(); self.c.borrow_mut().go(); "
+		"self.c.try_borrow().unwrap().go(); }\n"
+		"    pub fn arcs(&self) { self.am.lock().unwrap().b.go(); let g = "
+		"self.am.lock().unwrap(); "
+		"g.b.go(); }\n"
+		"    pub fn opts(&self) { self.o.as_ref().unwrap().lock().unwrap().go(); }\n"
+		"}\n"
+		"mod pl { use parking_lot::Mutex; pub struct P { m: Mutex<super::A> }\n"
+		"    impl P { pub fn go2(&self) { self.m.lock().unwrap().go(); } } }\n"
+		"mod own { pub struct Mutex<T>(T); impl<T> Mutex<T> { pub fn lock(&self) -> "
+		"Result<super::B, ()> { Err(()) } }\n"
+		"    pub struct Q { m: Mutex<super::A> }\n"
+		"    impl Q { pub fn go3(&self) { self.m.lock().unwrap().go(); } } }\n",
+		NULL);
+	assert_answer(&w, "callees", "t::S::locks", "t::A::go");
+	assert_answer(&w, "callees", "t::S::rw", "t::B::go");
+	assert_answer(&w, "callees", "t::S::cells", "t::C::go");
+	assert_answer(&w, "callees", "t::S::arcs", "t::B::go");
+	assert_answer(&w, "callees", "t::S::opts", "t::D::go");
+	/* parking_lot's lock() is the guard: lock().unwrap() is not std's */
+	assert_answer(&w, "callees", "t::pl::P::go2", "");
+	/* the workspace's own Mutex: its lock() gives a B */
+	assert_answer(&w, "callees", "t::own::Q::go3", "t::B::go,t::own::Mutex::lock");
+	ws_free(&w);
+}
+
 /* A trait's methods include its supertraits' (`T: Ext` where `trait Ext:
  * Base` calls Base::base); a type reaches its Deref target's methods; a
  * type of ours without the method called (here one a macro of another
@@ -551,6 +599,7 @@ int main(void)
 		cmocka_unit_test(test_generic_closure_params),
 		cmocka_unit_test(test_std_receivers),
 		cmocka_unit_test(test_pin_receivers),
+		cmocka_unit_test(test_lock_receivers),
 		cmocka_unit_test(test_supertraits_deref_siblings),
 		cmocka_unit_test(test_alias_path_roots),
 		cmocka_unit_test(test_iterator_returns),
