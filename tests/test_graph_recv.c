@@ -352,6 +352,43 @@ static void test_lock_receivers(void **state)
 	ws_free(&w);
 }
 
+/* pin-project-lite's shape across crates: the projection's field types are
+ * written by a helper macro whose name the caller passes down
+ * (`$crate::$m!($t)`); the crate invoking `pp!` is lent the helper too, so
+ * `self.project().stream.go()` is Fuse's go (rustc's callee). `go` on two
+ * types: a guess by name answers nothing. */
+static void test_projection_callback_macro(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", "[workspace]\nmembers = [\"ppl\", \"app\"]\n", "ppl/Cargo.toml",
+		"[package]\nname = \"ppl\"\nversion = \"0.1.0\"\n", "ppl/src/lib.rs",
+		"#[macro_export] macro_rules! pp { (struct $n:ident { #[pin] $f:ident : $t:ty }) "
+		"=> "
+		"{ $crate::body!([field_mut] $n $f $t); } }\n"
+		"#[macro_export] macro_rules! body { ([$m:ident] $n:ident $f:ident $t:ty) => {\n"
+		"    pub struct $n { $f: $t }\n"
+		"    pub struct Projection<'a> { $f: $crate::$m!($t) }\n"
+		"    impl $n { pub fn project(self: core::pin::Pin<&mut Self>) -> Projection<'_> { "
+		"todo!() } }\n"
+		"} }\n"
+		"#[macro_export] macro_rules! field_mut { ($t:ty) => { core::pin::Pin<&'a mut "
+		"($t)> "
+		"} }\n",
+		"app/Cargo.toml",
+		"[package]\nname = \"app\"\nversion = \"0.1.0\"\n[dependencies]\nppl = { path = "
+		"\"../ppl\" }\n",
+		"app/src/lib.rs",
+		"use core::pin::Pin;\n"
+		"pub struct Fuse; impl Fuse { pub fn go(self: Pin<&mut Self>) {} }\n"
+		"pub struct Other; impl Other { pub fn go(&self) {} }\n"
+		"ppl::pp! { struct Peek { #[pin] stream: Fuse } }\n"
+		"impl Peek { pub fn run(self: Pin<&mut Self>) { self.project().stream.go(); } }\n",
+		NULL);
+	assert_answer(&w, "callees", "app::Peek::run", "app::Fuse::go,app::Peek::project");
+	ws_free(&w);
+}
+
 /* A trait's methods include its supertraits' (`T: Ext` where `trait Ext:
  * Base` calls Base::base); a type reaches its Deref target's methods; a
  * type of ours without the method called (here one a macro of another
@@ -600,6 +637,7 @@ int main(void)
 		cmocka_unit_test(test_std_receivers),
 		cmocka_unit_test(test_pin_receivers),
 		cmocka_unit_test(test_lock_receivers),
+		cmocka_unit_test(test_projection_callback_macro),
 		cmocka_unit_test(test_supertraits_deref_siblings),
 		cmocka_unit_test(test_alias_path_roots),
 		cmocka_unit_test(test_iterator_returns),
