@@ -162,6 +162,13 @@ static int bounded(pt_extractor *x, TSNode t, int opts, pt_strbuf *out, int dept
  * lifetimes and generic arguments dropped; `dyn`/`impl` give their first
  * trait (TY_BOUND); with TY_UNWRAP, Box/Rc/Arc unwrap once; tuples,
  * arrays, slices and fn pointers are unknown (TY_NONE, nothing appended). */
+/* Whether a type kind names what an element is: a path, or the trait of
+ * a `dyn Tr` / `impl Tr` (`Option<&dyn Value>`: its methods are Value's). */
+static bool is_named(int kind)
+{
+	return kind == TY_PATH || kind == TY_BOUND;
+}
+
 /* With TY_ELEM: "Base<Elem>" for a std container and its element type,
  * "[]<Elem>" for slices and arrays; "Base" alone (or TY_NONE for a slice)
  * when the element has no path. */
@@ -176,7 +183,7 @@ static int elem_type(pt_extractor *x, TSNode base, TSNode elem, int opts, pt_str
 	size_t mark = out->len;
 	pt_strbuf_addc(out, '<');
 	if (null(elem) || depth >= MAX_TYPE_DEPTH ||
-	    ex_type_norm(x, elem, (opts | TY_UNWRAP) & ~TY_ALL, out, depth + 1) != TY_PATH) {
+	    !is_named(ex_type_norm(x, elem, (opts | TY_UNWRAP) & ~TY_ALL, out, depth + 1))) {
 		out->len = null(base) ? at : mark;
 		return null(base) ? TY_NONE : TY_PATH;
 	}
@@ -232,8 +239,8 @@ static int tuple_type(pt_extractor *x, TSNode t, int opts, pt_strbuf *out, int d
 		if (i)
 			pt_strbuf_addc(out, ',');
 		size_t at = out->len;
-		if (ex_type_norm(x, ts_node_named_child(t, i), (opts | TY_UNWRAP) & ~TY_ALL, out,
-				 depth + 1) != TY_PATH) {
+		if (!is_named(ex_type_norm(x, ts_node_named_child(t, i),
+					   (opts | TY_UNWRAP) & ~TY_ALL, out, depth + 1))) {
 			out->len = at;
 			pt_strbuf_addc(out, '_');
 		}

@@ -728,12 +728,18 @@ static void test_paren_types(void **state)
 {
 	(void)state;
 	run("struct P<'a, St> { s: Pin<&'a mut (Fuse<St>)>, o: &'a mut (Option<u8>), t: (Node,), "
-	    "u: (A, B) }\n"
+	    "u: (A, B), d: &'a [(&'a Field, Option<&'a (dyn Value + 'a)>)], e: Vec<Box<dyn Tr>> "
+	    "}\n"
 	    "fn f() -> (Node) { todo!() }\n");
-	const char *want[][2] = {
-		{"s", "Fuse"}, {"o", "Option<u8>"}, {"t", "()<Node>"}, {"u", "()<A,B>"}};
-	assert_int_equal(F.fields.n, 4);
-	for (size_t i = 0; i < 4; i++) {
+	/* an element that is a trait object is known by its trait */
+	const char *want[][2] = {{"s", "Fuse"},
+				 {"o", "Option<u8>"},
+				 {"t", "()<Node>"},
+				 {"u", "()<A,B>"},
+				 {"d", "[]<()<Field,Option<Value>>>"},
+				 {"e", "Vec<Box<Tr>>"}};
+	assert_int_equal(F.fields.n, 6);
+	for (size_t i = 0; i < 6; i++) {
 		assert_string_equal(S(F.fields.v[i].name), want[i][0]);
 		assert_string_equal(S(F.fields.v[i].type), want[i][1]);
 	}

@@ -352,6 +352,31 @@ static void test_lock_receivers(void **state)
 	ws_free(&w);
 }
 
+/* An element that is a trait object (`Option<&(dyn Value + 'a)>`,
+ * `Vec<Box<dyn Value>>`) is known through its trait: rustc calls the
+ * trait's method (tracing-core's ValueSet::record). `record` on two types
+ * besides: a guess by name answers nothing. */
+static void test_dyn_elements(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"pub trait Value { fn record(&self); }\n"
+		"pub struct A; impl A { pub fn record(&self) {} }\n"
+		"pub struct B; impl B { pub fn record(&self) {} }\n"
+		"pub struct Set<'a> { values: &'a [(&'a A, Option<&'a (dyn Value + 'a)>)], all: "
+		"Vec<Box<dyn Value>> }\n"
+		"impl<'a> Set<'a> {\n"
+		"    pub fn each(&self) { for (f, v) in self.values { if let Some(v) = v { "
+		"v.record(); } } }\n"
+		"    pub fn boxed(&self) { for v in &self.all { v.record(); } }\n"
+		"}\n",
+		NULL);
+	assert_answer(&w, "callees", "t::Set::each", "t::Value::record");
+	assert_answer(&w, "callees", "t::Set::boxed", "t::Value::record");
+	ws_free(&w);
+}
+
 /* pin-project-lite's shape across crates: the projection's field types are
  * written by a helper macro whose name the caller passes down
  * (`$crate::$m!($t)`); the crate invoking `pp!` is lent the helper too, so
@@ -638,6 +663,7 @@ int main(void)
 		cmocka_unit_test(test_pin_receivers),
 		cmocka_unit_test(test_lock_receivers),
 		cmocka_unit_test(test_projection_callback_macro),
+		cmocka_unit_test(test_dyn_elements),
 		cmocka_unit_test(test_supertraits_deref_siblings),
 		cmocka_unit_test(test_alias_path_roots),
 		cmocka_unit_test(test_iterator_returns),
