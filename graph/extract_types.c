@@ -191,6 +191,47 @@ static int elem_type(pt_extractor *x, TSNode base, TSNode elem, int opts, pt_str
 	return TY_PATH;
 }
 
+/* With TY_ELEM, a generic type of no known kind (`Sp<Kind>`,
+ * `Data<B>`): "Base<A,B>", its type arguments (lifetimes left out, "_"
+ * for one that has no path), so that what its methods and fields give in
+ * terms of its parameters can be read (a `T` field of `Sp<T>` is Kind);
+ * "Base" when it has no type argument with a path. */
+static int args_type(pt_extractor *x, TSNode t, TSNode base, int opts, pt_strbuf *out, int depth)
+{
+	int q;
+	size_t at = out->len;
+	if (!ex_path_text(x, base, out, &q, depth) || (out->len - at == 1 && out->buf[at] == '_')) {
+		out->len = at;
+		return TY_NONE;
+	}
+	TSNode args = child(t, x->F.type_arguments);
+	uint32_t n = null(args) ? 0 : ts_node_named_child_count(args);
+	if (n > 16 || depth >= MAX_TYPE_DEPTH)
+		return TY_PATH;
+	size_t mark = out->len;
+	bool named = false, first = true;
+	pt_strbuf_addc(out, '<');
+	for (uint32_t i = 0; i < n; i++) {
+		TSNode a = ts_node_named_child(args, i);
+		if (ts_node_symbol(a) == x->S.lifetime)
+			continue;
+		if (!first)
+			pt_strbuf_addc(out, ',');
+		first = false;
+		size_t k = out->len;
+		if (is_named(ex_type_norm(x, a, (opts | TY_UNWRAP) & ~TY_ALL, out, depth + 1)))
+			named = true;
+		else
+			out->len = k, pt_strbuf_addc(out, '_');
+	}
+	if (!named) {
+		out->len = mark;
+		return TY_PATH;
+	}
+	pt_strbuf_addc(out, '>');
+	return TY_PATH;
+}
+
 /* With TY_ELEM, `impl Iterator<Item = T>` / `dyn DoubleEndedIterator<Item
  * = T> + '_` (and ExactSizeIterator, IntoIterator): "Iterator<T>", the
  * items' type kept as a container's element is. TY_NONE if t is not so. */
@@ -312,6 +353,8 @@ int ex_type_norm(pt_extractor *x, TSNode t, int opts, pt_strbuf *out, int depth)
 			else if ((opts & TY_ELEM) && is_elem_wrapper(x, base))
 				return elem_type(x, base, ex_first_type_arg(x, t), opts, out,
 						 depth);
+			else if ((opts & TY_ELEM) && !bound)
+				return args_type(x, t, base, opts, out, depth);
 			unwrapped |= !null(arg);
 			t = null(arg) ? base : arg;
 		} else if (s == x->S.tuple_type && !null(paren_inner(t))) {

@@ -123,9 +123,13 @@ typedef struct {
 	/* unknown, but what a field or method of a value of a type outside
 	 * the workspace gives (`f.debug_struct(..)`, `opt.map(..)`) */
 	bool derived;
+	/* with W_NONE, a generic type of ours: its type arguments as written
+	 * ("Kind" of `Sp<Kind>`), read in sc with Self = self; else NULL */
+	const char *targs;
+	size_t tlen;
 } tval;
 
-static const tval TV_NONE = {NONE, W_NONE, NULL, 0, NONE, NONE, {NULL, 0}, false};
+static const tval TV_NONE = {NONE, W_NONE, NULL, 0, NONE, NONE, {NULL, 0}, false, NULL, 0};
 
 static bool text_eq(const char *s, size_t n, const char *lit)
 {
@@ -295,6 +299,8 @@ static tval tv_parse_d(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self
 		if (strncmp(q, "core::", 6) && strncmp(q, "alloc::", 7) && strncmp(q, "std::", 5))
 			v.wrap = W_NONE;
 	}
+	if (v.wrap == W_NONE && v.ent != NONE && v.elem)
+		v.targs = v.elem, v.tlen = v.elen;
 	if (v.wrap == W_NONE)
 		v.elem = NULL, v.elen = 0;
 	if (v.wrap != W_NONE && v.wrap != W_SEQ && v.wrap != W_BOX && v.wrap != W_LOCK)
@@ -315,16 +321,26 @@ static tval tv_ent(uint32_t e)
 }
 
 static bool declared_generic(const resolver *R, uint32_t src, int32_t i, const char *name);
+static bool subst_param(resolver *R, const ref_ctx *c, uint32_t src, int32_t i, const char *p,
+			const tval *recv, tval *out);
+static bool fn_generic(const resolver *R, uint32_t src, int32_t i, const char *name);
 
 /* The value fn returns; Self is self (NONE: fn's own self type). A
- * generic parameter of fn (or of its impl or trait) is known through its
- * bounds there; one without bounds is not known. */
-static tval tv_ret(resolver *R, const ref_ctx *c, uint32_t fn, uint32_t self)
+ * parameter of fn's impl is the matching type argument of the receiver
+ * recv (NULL: none) when recv has them (`Sp<Kind>`); else a generic
+ * parameter of fn (or of its impl or trait) is known through its bounds
+ * there; one without bounds is not known. */
+static tval tv_ret(resolver *R, const ref_ctx *c, uint32_t fn, uint32_t self, const tval *recv)
 {
 	const ent_aux *a = &R->aux.v[fn];
 	if (a->item < 0)
 		return TV_NONE;
-	const char *rt = fstr(R, a->src, fitem(R, a->src, a->item)->ret_type);
+	const fact_item *fi = fitem(R, a->src, a->item);
+	const char *rt = fstr(R, a->src, fi->ret_type);
+	tval sv;
+	if (recv && recv->targs && fi->parent >= 0 && !fn_generic(R, a->src, a->item, rt) &&
+	    subst_param(R, c, a->src, fi->parent, rt, recv, &sv))
+		return sv;
 	pt_strbuf b = {0};
 	if (*rt && !strchr(rt, ':') && !strchr(rt, '<') && strcmp(rt, "Self") &&
 	    bounds_of(R, a->src, a->item, rt, &b)) {
@@ -348,14 +364,21 @@ static tval tv_ret(resolver *R, const ref_ctx *c, uint32_t fn, uint32_t self)
 }
 
 /* Field fname of type t, as written where t is defined; a field of
- * generic type is typed by its bounds where the code is written. */
-static tval tv_field(resolver *R, const ref_ctx *c, uint32_t t, const char *fname, size_t fn)
+ * generic type is the matching type argument of the value it is read
+ * from (recv, NULL if none: `Sp<Kind>`'s `T` field is a Kind), else typed
+ * by its bounds where the code is written. */
+static tval tv_field(resolver *R, const ref_ctx *c, uint32_t t, const char *fname, size_t fn,
+		     const tval *recv)
 {
 	for (uint32_t it = mm_first(&R->mm, key_of(K_FIELD, t, fname, fn)); it;
 	     it = mm_next(&R->mm, it)) {
 		uint32_t fi = mm_val(&R->mm, it);
 		const ent_aux *a = &R->aux.v[t];
 		const char *ftype = fstr(R, a->src, R->src[a->src].facts->fields.v[fi].type);
+		tval sv;
+		if (recv && recv->targs && a->item >= 0 &&
+		    subst_param(R, c, a->src, a->item, ftype, recv, &sv))
+			return sv;
 		return tv_parse(R, c, a->escope, t, ftype, strlen(ftype));
 	}
 	return TV_NONE;
@@ -418,8 +441,18 @@ static bool box_own(const char *m, size_t n)
 	return in_list(m, n, own) || in_list(m, n, box_deref);
 }
 
-/* The result of method m called on a value v. */
+static tval tv_deref(resolver *R, const ref_ctx *c, const tval *v);
+
+/* The result of method m called on a value v; deref: whether a type of
+ * ours without that method may be seen through its Deref impl. */
+static tval tv_method_d(resolver *R, const ref_ctx *c, tval v, const char *m, size_t n, bool deref);
+
 static tval tv_method(resolver *R, const ref_ctx *c, tval v, const char *m, size_t n)
+{
+	return tv_method_d(R, c, v, m, n, true);
+}
+
+static tval tv_method_d(resolver *R, const ref_ctx *c, tval v, const char *m, size_t n, bool deref)
 {
 	static const char *const opt_inner[] = {"unwrap",    "expect",         "unwrap_unchecked",
 						"unwrap_or", "unwrap_or_else", "unwrap_or_default",
@@ -535,12 +568,19 @@ static tval tv_method(resolver *R, const ref_ctx *c, tval v, const char *m, size
 	rs_assoc(R, v.ent, (seg){m, n}, &cands);
 	for (size_t i = 0; i < cands.n && r.ent == NONE && r.wrap == W_NONE; i++)
 		if (callable(ekind(R, cands.v[i])))
-			r = tv_ret(R, c, cands.v[i], v.ent);
+			r = tv_ret(R, c, cands.v[i], v.ent, &v);
 	/* the value seen through what the code wrote around it and the
 	 * facts leave out (a Pin, a reference, a Box), or pin-project's
 	 * projection, which has the type's fields: the same value */
 	if (!cands.n && in_list(m, n, see_through))
 		r = v;
+	else if (!cands.n && deref && v.targs) {
+		/* `sp.name()` with sp: Sp<Kind> and `impl<T> Deref for Sp<T> {
+		 * type Target = T; }`: Kind's name, once */
+		tval d = tv_deref(R, c, &v);
+		if (d.wrap != W_NONE || (d.ent != NONE && d.ent != v.ent))
+			r = tv_method_d(R, c, d, m, n, false);
+	}
 	pt_vec_free(&cands);
 	return r;
 }
@@ -555,7 +595,7 @@ static tval tv_call(resolver *R, const ref_ctx *c, const char *path)
 	for (size_t i = 0; i < f.n && v.ent == NONE && v.wrap == W_NONE; i++) {
 		int k = ekind(R, f.v[i]);
 		if (callable(k) || k == PT_CONST || k == PT_STATIC)
-			v = tv_ret(R, c, f.v[i], NONE); /* a const's or static's type */
+			v = tv_ret(R, c, f.v[i], NONE, NULL); /* a const's or static's type */
 		else if (is_type(k))
 			v = tv_ent(f.v[i]);
 	}
@@ -634,7 +674,8 @@ static tval tv_step(resolver *R, const ref_ctx *c, tval v, char op, const char *
 			v = tv_elem(R, c, v);
 		if (v.wrap == W_TUPLE)
 			return tv_tuple_elem(R, c, v, name, n);
-		return v.wrap == W_NONE && v.ent != NONE ? tv_field(R, c, v.ent, name, n) : TV_NONE;
+		return v.wrap == W_NONE && v.ent != NONE ? tv_field(R, c, v.ent, name, n, &v)
+							 : TV_NONE;
 	case ':': return tv_method(R, c, v, name, n);
 	case '?': return v.wrap == W_OPTION || v.wrap == W_RESULT ? tv_elem(R, c, v) : TV_NONE;
 	case '*':
@@ -867,6 +908,112 @@ static bool declared_generic(const resolver *R, uint32_t src, int32_t i, const c
 	return false;
 }
 
+/* Whether name is a generic parameter fn item i declares itself. */
+static bool fn_generic(const resolver *R, uint32_t src, int32_t i, const char *name)
+{
+	sig_parts sp;
+	return split_sig(fstr(R, src, fitem(R, src, i)->sig), &sp) &&
+	       declares(sp.gl, sp.gln, name, strlen(name));
+}
+
+/* Whether s[0..n) is one identifier. */
+static bool plain_ident(const char *s, size_t n)
+{
+	if (!n || isdigit((unsigned char)s[0]))
+		return false;
+	for (size_t k = 0; k < n; k++)
+		if (!isalnum((unsigned char)s[k]) && s[k] != '_')
+			return false;
+	return true;
+}
+
+/* The position of p among the type parameters of list l[0..n), lifetimes
+ * left out: a declaration ("'a, T: Tr, const N: usize") when decl, else a
+ * type's arguments as written ("'a, T"); -1 if p is none of them. */
+static int param_index(const char *l, size_t n, const char *p, size_t pn, bool decl)
+{
+	const char *q;
+	size_t qn;
+	int k = 0;
+	for (uint32_t i = 0; piece(l, n, i, &q, &qn); i++) {
+		if (qn && *q == '\'')
+			continue;
+		if (decl && qn > 6 && !memcmp(q, "const ", 6))
+			q += 6, qn -= 6;
+		size_t idn = 0;
+		while (idn < qn && (isalnum((unsigned char)q[idn]) || q[idn] == '_'))
+			idn++;
+		if ((decl ? idn : qn) == pn && !memcmp(q, p, pn) && (decl || idn == qn))
+			return k;
+		k++;
+	}
+	return -1;
+}
+
+/* A generic parameter p of item i (a struct's, enum's or union's, or an
+ * impl's as its self type writes it: `impl<T> Deref for Sp<T>`) as the
+ * value of the matching type argument of recv; false when p is none of
+ * them, or recv's argument there is unknown. */
+static bool subst_param(resolver *R, const ref_ctx *c, uint32_t src, int32_t i, const char *p,
+			const tval *recv, tval *out)
+{
+	size_t pn = strlen(p);
+	if (!recv->targs || !plain_ident(p, pn) || !strcmp(p, "Self"))
+		return false;
+	const fact_item *it = fitem(R, src, i);
+	const char *sig = fstr(R, src, it->sig), *l = NULL;
+	size_t ln = 0;
+	bool decl = it->kind != PT_IMPL;
+	if (it->kind == PT_IMPL) {
+		seg g, tr, self;
+		if (!rs_impl_header(sig, &g, &tr, &self) || !self.n || self.p[self.n - 1] != '>')
+			return false;
+		const char *lt = memchr(self.p, '<', self.n);
+		if (!lt)
+			return false;
+		l = lt + 1;
+		ln = self.n - (size_t)(l - self.p) - 1;
+	} else if (it->kind == PT_STRUCT || it->kind == PT_ENUM || it->kind == PT_UNION) {
+		size_t sn = strlen(sig), lt = strcspn(sig, "<({");
+		if (lt >= sn || sig[lt] != '<')
+			return false;
+		size_t e = close_of(sig, sn, lt);
+		if (e == sn)
+			return false;
+		l = sig + lt + 1;
+		ln = e - lt - 1;
+	} else {
+		return false;
+	}
+	int k = param_index(l, ln, p, pn, decl);
+	const char *a;
+	size_t an;
+	if (k < 0 || !piece(recv->targs, recv->tlen, (uint32_t)k, &a, &an) || !an ||
+	    (an == 1 && *a == '_'))
+		return false;
+	*out = tv_parse(R, c, recv->sc, recv->self, a, an);
+	return out->ent != NONE || out->wrap != W_NONE || out->ext.p;
+}
+
+/* What a value of a generic type of ours derefs to: its Deref impl's
+ * Target, a parameter of the impl read from v's type arguments. */
+static tval tv_deref(resolver *R, const ref_ctx *c, const tval *v)
+{
+	if (v->ent == NONE || v->wrap != W_NONE || ekind(R, v->ent) == PT_TRAIT)
+		return TV_NONE;
+	uint32_t it = mm_first(&R->mm, key_of(K_TASSOC, v->ent, "Target", 6));
+	if (!it || ekind(R, mm_val(&R->mm, it)) != PT_TYPE_ALIAS)
+		return TV_NONE;
+	const ent_aux *a = &R->aux.v[mm_val(&R->mm, it)];
+	if (a->item < 0 || fitem(R, a->src, a->item)->parent < 0)
+		return TV_NONE;
+	tval out;
+	const fact_item *fi = fitem(R, a->src, a->item);
+	if (subst_param(R, c, a->src, fi->parent, fstr(R, a->src, fi->ret_type), v, &out))
+		return out;
+	return tv_alias(R, c, mm_val(&R->mm, it), 0);
+}
+
 /* Argument m of a 'G'/'H' chain's list args[0..n) (see RECV_CHAIN), as
  * the value it names. */
 static tval arg_value(resolver *R, const ref_ctx *c, const char *args, size_t n, uint32_t m,
@@ -985,7 +1132,7 @@ static size_t tv_start(resolver *R, const ref_ctx *c, char kind, const char *pat
 		rs_bound_methods(R, c, path, (seg){m, n1 - 1}, &cands);
 		for (size_t i = 0; i < cands.n && out->ent == NONE && out->wrap == W_NONE; i++)
 			if (callable(ekind(R, cands.v[i])))
-				*out = tv_ret(R, c, cands.v[i], NONE);
+				*out = tv_ret(R, c, cands.v[i], NONE, NULL);
 		pt_vec_free(&cands);
 		free(m);
 		return n1;
@@ -1008,7 +1155,8 @@ static size_t tv_start(resolver *R, const ref_ctx *c, char kind, const char *pat
 				for (size_t i = 0;
 				     i < en.n && out->ent == NONE && out->wrap == W_NONE; i++)
 					if (ekind(R, en.v[i]) == PT_ENUM)
-						*out = tv_field(R, c, en.v[i], vf.buf, vf.len);
+						*out = tv_field(R, c, en.v[i], vf.buf, vf.len,
+								NULL);
 				pt_vec_free(&en);
 			}
 		pt_strbuf_free(&vf);
@@ -1022,7 +1170,7 @@ static size_t tv_start(resolver *R, const ref_ctx *c, char kind, const char *pat
 		return n1;
 	pt_strbuf vf = {0};
 	pt_strbuf_printf(&vf, "%s.%.*s", last, (int)(n1 - 1), steps + 1);
-	*out = tv_field(R, c, t, vf.buf, vf.len);
+	*out = tv_field(R, c, t, vf.buf, vf.len, NULL);
 	pt_strbuf_free(&vf);
 	return n1;
 }
@@ -1092,9 +1240,26 @@ uint32_t rs_recv_type(resolver *R, const ref_ctx *c, const fact_ref *r)
 	return v.ent;
 }
 
+/* v seen through its Deref impl when it is a generic type of ours
+ * without a method called m (`sp.name()`, sp: Sp<Kind>: Kind's name). */
+static tval deref_for(resolver *R, const ref_ctx *c, tval v, const char *m)
+{
+	if (v.wrap != W_NONE || !v.targs || v.ent == NONE || ekind(R, v.ent) == PT_TRAIT)
+		return v;
+	idlist own = {0};
+	rs_assoc(R, v.ent, (seg){m, strlen(m)}, &own);
+	if (!own.n) {
+		tval d = tv_deref(R, c, &v);
+		if (d.wrap != W_NONE || (d.ent != NONE && d.ent != v.ent))
+			v = d;
+	}
+	pt_vec_free(&own);
+	return v;
+}
+
 recv_type rs_recv(resolver *R, const ref_ctx *c, const fact_ref *r)
 {
-	tval v = recv_value(R, c, r);
+	tval v = deref_for(R, c, recv_value(R, c, r), fstr(R, c->src, r->name));
 	if (v.wrap == W_BOX) {
 		/* the pointer's own method is std's: its key ("Box"); any other
 		 * is its target's */

@@ -352,6 +352,41 @@ static void test_lock_receivers(void **state)
 	ws_free(&w);
 }
 
+/* A generic type of ours with its type arguments (`Sp<Kind>`): a field of
+ * parameter type, a method returning a parameter of its impl, and the
+ * Target of its Deref impl are the matching argument (clap_derive's
+ * `item.kind().name()`, `Sp<Kind>` derefs to Kind). rustc's callees; `go`
+ * and `name` on several types, so a guess by name answers nothing. */
+static void test_type_arguments(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		FOUR_GO "pub struct Kind; impl Kind { pub fn name(&self) {} }\n"
+			"pub struct Other; impl Other { pub fn name(&self) {} }\n"
+			"pub struct Sp<'a, T> { v: T, s: &'a str }\n"
+			"impl<'a, T> Sp<'a, T> { pub fn get(&self) -> &T { &self.v } }\n"
+			"impl<'a, U> std::ops::Deref for Sp<'a, U> { type Target = U; fn "
+			"deref(&self) -> &U "
+			"{ &self.v } }\n"
+			"pub struct Pair<X, Y> { x: X, y: Y }\n"
+			"pub struct Item { kind: Sp<'static, Kind>, p: Pair<A, B> }\n"
+			"impl Item {\n"
+			"    pub fn kind(&self) -> Sp<'static, Kind> { todo!() }\n"
+			"    pub fn uses(&self) { self.kind().name(); self.kind.get().name(); "
+			"self.kind.v.name(); "
+			"}\n"
+			"    pub fn pairs(&self) { self.p.x.go(); self.p.y.go(); let k = "
+			"self.kind(); k.name(); "
+			"}\n"
+			"}\n",
+		NULL);
+	assert_answer(&w, "callees", "t::Item::uses", "t::Item::kind,t::Kind::name,t::Sp::get");
+	assert_answer(&w, "callees", "t::Item::pairs",
+		      "t::A::go,t::B::go,t::Item::kind,t::Kind::name");
+	ws_free(&w);
+}
+
 /* An element that is a trait object (`Option<&(dyn Value + 'a)>`,
  * `Vec<Box<dyn Value>>`) is known through its trait: rustc calls the
  * trait's method (tracing-core's ValueSet::record). `record` on two types
@@ -664,6 +699,7 @@ int main(void)
 		cmocka_unit_test(test_lock_receivers),
 		cmocka_unit_test(test_projection_callback_macro),
 		cmocka_unit_test(test_dyn_elements),
+		cmocka_unit_test(test_type_arguments),
 		cmocka_unit_test(test_supertraits_deref_siblings),
 		cmocka_unit_test(test_alias_path_roots),
 		cmocka_unit_test(test_iterator_returns),
