@@ -301,6 +301,16 @@ static TSNode paren_inner(TSNode t)
 	return ts_node_named_child(t, 0);
 }
 
+/* Whether t is `dyn Tr`, `impl Tr` (or either `+ 'a`): a pointer to one
+ * calls the trait's methods, not the pointer's own (`Box<dyn Tr>`). */
+static bool is_trait_object(pt_extractor *x, TSNode t)
+{
+	if (!null(t) && ts_node_symbol(t) == x->S.bounded_type)
+		t = ts_node_named_child(t, 0);
+	return !null(t) &&
+	       (ts_node_symbol(t) == x->S.dynamic_type || ts_node_symbol(t) == x->S.abstract_type);
+}
+
 int ex_type_norm(pt_extractor *x, TSNode t, int opts, pt_strbuf *out, int depth)
 {
 	const symbols *S = &x->S;
@@ -340,7 +350,8 @@ int ex_type_norm(pt_extractor *x, TSNode t, int opts, pt_strbuf *out, int depth)
 				}
 			}
 			if ((opts & TY_PTR) && (opts & TY_ELEM) && !unwrapped &&
-			    ex_is_smart_pointer(x, base)) {
+			    ex_is_smart_pointer(x, base) &&
+			    !is_trait_object(x, ex_first_type_arg(x, t))) {
 				size_t at = out->len;
 				if (elem_type(x, base, ex_first_type_arg(x, t), opts & ~TY_PTR, out,
 					      depth) == TY_PATH &&

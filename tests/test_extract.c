@@ -737,7 +737,7 @@ static void test_paren_types(void **state)
 				 {"t", "()<Node>"},
 				 {"u", "()<A,B>"},
 				 {"d", "[]<()<Field,Option<Value>>>"},
-				 {"e", "Vec<Box<Tr>>"}};
+				 {"e", "Vec<Tr>"}};
 	assert_int_equal(F.fields.n, 6);
 	for (size_t i = 0; i < 6; i++) {
 		assert_string_equal(S(F.fields.v[i].name), want[i][0]);

@@ -396,7 +396,7 @@ static void test_dyn_elements(void **state)
 	(void)state;
 	ws w;
 	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
-		"pub trait Value { fn record(&self); }\n"
+		"pub trait Value { fn record(&self); fn type_id(&self); }\n"
 		"pub struct A; impl A { pub fn record(&self) {} }\n"
 		"pub struct B; impl B { pub fn record(&self) {} }\n"
 		"pub struct Set<'a> { values: &'a [(&'a A, Option<&'a (dyn Value + 'a)>)], all: "
@@ -405,8 +405,13 @@ static void test_dyn_elements(void **state)
 		"    pub fn each(&self) { for (f, v) in self.values { if let Some(v) = v { "
 		"v.record(); } } }\n"
 		"    pub fn boxed(&self) { for v in &self.all { v.record(); } }\n"
-		"}\n",
+		"}\n"
+		"pub struct H { h: Box<dyn Value> }\n"
+		"impl H { pub fn tid(&self) { self.h.type_id(); } }\n",
 		NULL);
+	/* a Box of a trait object calls the trait's methods, even one named
+	 * like the Box's own (Any::type_id is not in scope) */
+	assert_answer(&w, "callees", "t::H::tid", "t::Value::type_id");
 	assert_answer(&w, "callees", "t::Set::each", "t::Value::record");
 	assert_answer(&w, "callees", "t::Set::boxed", "t::Value::record");
 	ws_free(&w);
