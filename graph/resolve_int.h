@@ -401,6 +401,11 @@ typedef struct {
 	seg ext;
 	bool derived; /* unknown, but reached from a value of a type outside the
 	                 workspace through its fields or methods */
+	/* ent is the first trait of a generic parameter's bounds: all of them
+	 * ("Rd+Seek", borrowed until the resolver is freed), read in scope bsc
+	 * with Self = bself; NULL when there is one or none */
+	const char *bounds;
+	uint32_t bsc, bself;
 } recv_type;
 recv_type rs_recv(resolver *R, const ref_ctx *c, const fact_ref *r);
 /* A copy of s[0..n) kept until the resolver is freed, once per text: its

@@ -127,9 +127,15 @@ typedef struct {
 	 * ("Kind" of `Sp<Kind>`), read in sc with Self = self; else NULL */
 	const char *targs;
 	size_t tlen;
+	/* a value known through a generic parameter's bounds (ent is the
+	 * first trait): all of them when there are several ("Rd+Seek"), read
+	 * in scope bsc with Self = bself; else NULL */
+	const char *bnd;
+	uint32_t bsc, bself;
 } tval;
 
-static const tval TV_NONE = {NONE, W_NONE, NULL, 0, NONE, NONE, {NULL, 0}, false, NULL, 0};
+static const tval TV_NONE = {NONE,  W_NONE, NULL, 0,    NONE, NONE, {NULL, 0},
+			     false, NULL,   0,    NULL, NONE, NONE};
 
 static bool text_eq(const char *s, size_t n, const char *lit)
 {
@@ -144,25 +150,41 @@ static bool in_list(const char *s, size_t n, const char *const *list)
 	return false;
 }
 
-/* The first trait of generic parameter name's bounds where the code is
- * written (a field or element of generic type), or NONE. */
-static uint32_t bound_trait(resolver *R, const ref_ctx *c, const char *name)
+/* A value known by the trait bounds b[0..n) ("Rd+Seek", read in scope sc
+ * with Self = self): its first trait, and the whole list when there are
+ * more (their methods are its methods too). */
+static tval bounds_value(resolver *R, uint32_t sc, uint32_t self, const char *b, size_t n)
+{
+	tval v = TV_NONE;
+	size_t first = strcspn(b, "+;");
+	if (first > n)
+		first = n;
+	char *t = pt_xstrndup(b, first);
+	idlist tr = {0};
+	rs_resolve_path(R, sc, t, self, &tr, 0);
+	for (size_t k = 0; k < tr.n && v.ent == NONE; k++)
+		if (ekind(R, tr.v[k]) == PT_TRAIT)
+			v.ent = tr.v[k];
+	pt_vec_free(&tr);
+	free(t);
+	if (v.ent != NONE && first < n && b[first] == '+') {
+		v.bnd = rs_made_text(R, b, n);
+		v.bsc = sc;
+		v.bself = self;
+	}
+	return v;
+}
+
+/* Generic parameter name as its bounds where the code is written make it
+ * known (a field or element of generic type); ent NONE if unbounded. */
+static tval bound_value(resolver *R, const ref_ctx *c, const char *name)
 {
 	pt_strbuf b = {0};
-	uint32_t t = NONE;
-	if (c->item >= 0 && !strstr(name, "::") && bounds_of(R, c->src, c->item, name, &b)) {
-		char *plus = strchr(b.buf, '+');
-		if (plus)
-			*plus = 0;
-		idlist tr = {0};
-		rs_resolve_path(R, c->sc, b.buf, c->self_ent, &tr, 0);
-		for (size_t k = 0; k < tr.n && t == NONE; k++)
-			if (ekind(R, tr.v[k]) == PT_TRAIT)
-				t = tr.v[k];
-		pt_vec_free(&tr);
-	}
+	tval v = TV_NONE;
+	if (c->item >= 0 && !strstr(name, "::") && bounds_of(R, c->src, c->item, name, &b))
+		v = bounds_value(R, c->sc, c->self_ent, b.buf, b.len);
 	pt_strbuf_free(&b);
-	return t;
+	return v;
 }
 
 static tval tv_parse_d(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self, const char *s,
@@ -212,17 +234,30 @@ static tval tv_alias(resolver *R, const ref_ctx *c, uint32_t e, int depth)
 	const char *colon = strchr(g, ':');
 	if (!colon)
 		return TV_NONE;
-	size_t bl = strcspn(colon + 1, "+;");
-	char *b = pt_xstrndup(colon + 1, bl);
-	idlist tr = {0};
-	tval v = TV_NONE;
-	rs_resolve_path(R, a->escope, b, a->self_ent, &tr, 0);
-	for (size_t k = 0; k < tr.n && v.ent == NONE; k++)
-		if (ekind(R, tr.v[k]) == PT_TRAIT)
-			v.ent = tr.v[k];
-	pt_vec_free(&tr);
-	free(b);
-	return v;
+	return bounds_value(R, a->escope, a->self_ent, colon + 1, strcspn(colon + 1, ";"));
+}
+
+/* Self where the code is: the type arguments its impl's header writes
+ * (`impl<R: Rd + Seek> Tr for Buf<R>`: "R"), read where the code is. */
+static void self_args(const resolver *R, const ref_ctx *c, tval *v)
+{
+	for (int32_t p = c->item; p >= 0; p = fitem(R, c->src, p)->parent) {
+		const fact_item *it = fitem(R, c->src, p);
+		seg g, tr, self;
+		if (it->kind != PT_IMPL)
+			continue;
+		if (!rs_impl_header(fstr(R, c->src, it->sig), &g, &tr, &self) || !self.n ||
+		    self.p[self.n - 1] != '>')
+			return;
+		const char *lt = memchr(self.p, '<', self.n);
+		if (!lt)
+			return;
+		v->targs = lt + 1;
+		v->tlen = self.n - (size_t)(v->targs - self.p) - 1;
+		v->sc = c->sc;
+		v->self = c->self_ent;
+		return;
+	}
 }
 
 /* The value of type text s[0..n) read in scope sc, Self being self. */
@@ -276,14 +311,19 @@ static tval tv_parse_d(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self
 		/* Self of an impl for a type outside the workspace */
 		if (self == c->self_ent && c->self_ext.p)
 			v.ext = c->self_ext;
+		else if (self == c->self_ent && self != NONE && nl == n)
+			self_args(R, c, &v);
 	} else if (!text_eq(s, nl, "[]") && !text_eq(s, nl, "()")) {
 		char *name = pt_xstrndup(s, nl);
 		idlist cands = {0};
 		rs_resolve_path(R, sc, name, self, &cands, 0); /* `Self::Item` too */
 		v.ent = rs_first_type(R, &cands);
 		pt_vec_free(&cands);
-		if (v.ent == NONE && v.wrap == W_NONE)
-			v.ent = bound_trait(R, c, name);
+		if (v.ent == NONE && v.wrap == W_NONE) {
+			tval bv = bound_value(R, c, name);
+			v.ent = bv.ent;
+			v.bnd = bv.bnd, v.bsc = bv.bsc, v.bself = bv.bself;
+		}
 		if (v.ent == NONE && v.wrap == W_NONE)
 			v.ext = ext_key(R, sc, s, nl);
 		free(name);
@@ -344,16 +384,7 @@ static tval tv_ret(resolver *R, const ref_ctx *c, uint32_t fn, uint32_t self, co
 	pt_strbuf b = {0};
 	if (*rt && !strchr(rt, ':') && !strchr(rt, '<') && strcmp(rt, "Self") &&
 	    bounds_of(R, a->src, a->item, rt, &b)) {
-		tval v = TV_NONE;
-		char *plus = strchr(b.buf, '+');
-		if (plus)
-			*plus = 0;
-		idlist tr = {0};
-		rs_resolve_path(R, a->escope, b.buf, a->self_ent, &tr, 0);
-		for (size_t k = 0; k < tr.n && v.ent == NONE; k++)
-			if (ekind(R, tr.v[k]) == PT_TRAIT)
-				v.ent = tr.v[k];
-		pt_vec_free(&tr);
+		tval v = bounds_value(R, a->escope, a->self_ent, b.buf, b.len);
 		pt_strbuf_free(&b);
 		return v;
 	}
@@ -566,6 +597,11 @@ static tval tv_method_d(resolver *R, const ref_ctx *c, tval v, const char *m, si
 	idlist cands = {0};
 	tval r = TV_NONE;
 	rs_assoc(R, v.ent, (seg){m, n}, &cands);
+	if (!cands.n && v.bnd) {
+		ref_ctx bc = *c;
+		bc.sc = v.bsc, bc.self_ent = v.bself;
+		rs_bound_methods(R, &bc, v.bnd, (seg){m, n}, &cands);
+	}
 	for (size_t i = 0; i < cands.n && r.ent == NONE && r.wrap == W_NONE; i++)
 		if (callable(ekind(R, cands.v[i])))
 			r = tv_ret(R, c, cands.v[i], v.ent, &v);
@@ -986,10 +1022,18 @@ static bool subst_param(resolver *R, const ref_ctx *c, uint32_t src, int32_t i, 
 		return false;
 	}
 	int k = param_index(l, ln, p, pn, decl);
-	const char *a;
-	size_t an;
-	if (k < 0 || !piece(recv->targs, recv->tlen, (uint32_t)k, &a, &an) || !an ||
-	    (an == 1 && *a == '_'))
+	if (k < 0)
+		return false;
+	const char *a = NULL;
+	size_t an = 0;
+	/* the k-th argument, lifetimes left out (an impl header writes them) */
+	for (uint32_t i = 0; k >= 0 && piece(recv->targs, recv->tlen, i, &a, &an); i++)
+		if (!(an && *a == '\'') && k-- == 0)
+			break;
+	if (k >= 0)
+		return false;
+	trim_type(&a, &an);
+	if (!an || (an == 1 && *a == '_'))
 		return false;
 	*out = tv_parse(R, c, recv->sc, recv->self, a, an);
 	return out->ent != NONE || out->wrap != W_NONE || out->ext.p;
@@ -1265,10 +1309,10 @@ recv_type rs_recv(resolver *R, const ref_ctx *c, const fact_ref *r)
 		 * is its target's */
 		const char *m = fstr(R, c->src, r->name);
 		if (box_own(m, strlen(m)))
-			return (recv_type){NONE, v.ext, false};
+			return (recv_type){NONE, v.ext, false, NULL, NONE, NONE};
 		v = tv_elem(R, c, v);
 	}
-	recv_type t = {v.ent, v.ext, v.derived};
+	recv_type t = {v.ent, v.ext, v.derived, v.bnd, v.bsc, v.bself};
 	switch (v.wrap) {
 	case W_OPTION: t.ext = (seg){"Option", 6}; break;
 	case W_RESULT: t.ext = (seg){"Result", 6}; break;

@@ -387,6 +387,34 @@ static void test_type_arguments(void **state)
 	ws_free(&w);
 }
 
+/* A generic parameter bounded by several traits has all their methods,
+ * and Self's type arguments are those its impl's header writes: in `impl<R:
+ * Rd + Sk> Buf<R>`, `self.get()` (declared in `impl<R: Rd> Buf<R>` to
+ * return R) is this impl's R, so its `sk` is Sk's (tokio's BufReader:
+ * `self.get_pin_mut().start_seek(..)`). rustc's callees; `sk` on a type
+ * too, so a guess by name is ambiguous. */
+static void test_several_bounds(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"pub trait Rd { fn rd(&self); }\n"
+		"pub trait Sk { fn sk(&self); }\n"
+		"pub struct Z; impl Z { pub fn sk(&self) {} pub fn rd(&self) {} }\n"
+		"pub struct Buf<'a, R> { inner: R, s: &'a str }\n"
+		"impl<'a, R: Rd> Buf<'a, R> { pub fn get(&self) -> &R { &self.inner } }\n"
+		"impl<'a, R: Rd + Sk> Buf<'a, R> {\n"
+		"    pub fn seek(&self) { self.get().sk(); self.get().rd(); }\n"
+		"    pub fn field(&self) { self.inner.sk(); }\n"
+		"}\n"
+		"pub fn free<T: Rd + Sk>(t: &T) { t.sk(); }\n",
+		NULL);
+	assert_answer(&w, "callees", "t::Buf::seek", "t::Buf::get,t::Rd::rd,t::Sk::sk");
+	assert_answer(&w, "callees", "t::Buf::field", "t::Sk::sk");
+	assert_answer(&w, "callees", "t::free", "t::Sk::sk");
+	ws_free(&w);
+}
+
 /* An element that is a trait object (`Option<&(dyn Value + 'a)>`,
  * `Vec<Box<dyn Value>>`) is known through its trait: rustc calls the
  * trait's method (tracing-core's ValueSet::record). `record` on two types
@@ -705,6 +733,7 @@ int main(void)
 		cmocka_unit_test(test_projection_callback_macro),
 		cmocka_unit_test(test_dyn_elements),
 		cmocka_unit_test(test_type_arguments),
+		cmocka_unit_test(test_several_bounds),
 		cmocka_unit_test(test_supertraits_deref_siblings),
 		cmocka_unit_test(test_alias_path_roots),
 		cmocka_unit_test(test_iterator_returns),
