@@ -415,6 +415,33 @@ static void test_several_bounds(void **state)
 	ws_free(&w);
 }
 
+/* Calls read from a macro's tokens (`ready!(Pin::new(&mut *me.w).go())`):
+ * a Pin (Box, Arc) made of one argument reaches that argument's methods,
+ * as in code the tree gives (tokio's `ready!(Pin::new(me.reader)
+ * .poll_read(cx, ..))`). Two arguments are no such value: the call stays a
+ * guess. rustc's callees; `go` on a type too. */
+static void test_wrapped_argument_in_macro(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"use std::pin::Pin;\n"
+		"macro_rules! ready { ($e:expr $(,)?) => { match $e { x => x } } }\n"
+		"pub trait Wr { fn go(self: Pin<&mut Self>); }\n"
+		"pub struct Other; impl Other { pub fn go(&self) {} }\n"
+		"pub struct Me<'a, W> { w: &'a mut W }\n"
+		"pub struct S<W> { w: W }\n"
+		"impl<W: Wr + Unpin> S<W> {\n"
+		"    pub fn a(&mut self, w2: &mut W) { ready!(Pin::new(&mut self.w).go()); "
+		"ready!(Pin::new(w2).go()); }\n"
+		"    pub fn b(&mut self, me: Me<'_, W>) { ready!(Pin::new(&mut *me.w).go()); }\n"
+		"}\n",
+		NULL);
+	assert_answer(&w, "callees", "t::S::a", "t::Wr::go");
+	assert_answer(&w, "callees", "t::S::b", "t::Wr::go");
+	ws_free(&w);
+}
+
 /* An element that is a trait object (`Option<&(dyn Value + 'a)>`,
  * `Vec<Box<dyn Value>>`) is known through its trait: rustc calls the
  * trait's method (tracing-core's ValueSet::record). `record` on two types
@@ -734,6 +761,7 @@ int main(void)
 		cmocka_unit_test(test_dyn_elements),
 		cmocka_unit_test(test_type_arguments),
 		cmocka_unit_test(test_several_bounds),
+		cmocka_unit_test(test_wrapped_argument_in_macro),
 		cmocka_unit_test(test_supertraits_deref_siblings),
 		cmocka_unit_test(test_alias_path_roots),
 		cmocka_unit_test(test_iterator_returns),
