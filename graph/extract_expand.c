@@ -735,13 +735,25 @@ static size_t body_of(const pt_mtok *t, size_t n, size_t i)
 	return 0;
 }
 
-/* Copy t[0..n) to L's tokens, the bodies of the fns left out (to L's
- * stashes): a fn body is most of a template's text, and its calls are all
- * the walk needs of it. */
-static void skeleton(layer *L, const pt_mtok *t, size_t n)
+/* Whether token k was written in the file between bytes a and b (the
+ * outermost invocation being expanded), not by a template. */
+static bool written_in(const pt_mtok *k, uint32_t a, uint32_t b)
+{
+	return k->src == 0 && k->off >= a && k->off < b;
+}
+
+/* Copy t[0..n) to L's tokens, the bodies of the fns a template writes left
+ * out (to L's stashes): a fn body is most of a template's text, and its
+ * calls are all the walk needs of it. A body written in the invocation
+ * itself, bytes [a, b) of the file (`cfg_rt! { pub fn spawn() { .. } }`),
+ * stays: it is walked as the code it is, its locals typed by its `let`s
+ * and patterns. */
+static void skeleton(layer *L, const pt_mtok *t, size_t n, uint32_t a, uint32_t b)
 {
 	for (size_t i = 0; i < n; i++) {
 		size_t open = tok_word(&t[i], "fn") ? body_of(t, n, i) : 0;
+		if (open && written_in(&t[open], a, b) && written_in(&t[t[open].match], a, b))
+			open = 0;
 		if (!open) {
 			pt_vec_push(&L->toks, t[i]);
 			continue;
@@ -814,6 +826,41 @@ void ex_scan_args(pt_extractor *x, TSNode n, TSNode tt)
 	pt_strbuf_free(&L.text);
 }
 
+bool ex_expand_type(pt_extractor *x, TSNode n, pt_strbuf *out)
+{
+	/* the token tree is found without x->aux: callers walk with it
+	 * (add_fields reads a struct's fields so) */
+	TSNode m = child(n, x->F.macro), tt = {0};
+	for (uint32_t i = ts_node_child_count(n); i-- > 0 && null(tt);)
+		if (ts_node_symbol(ts_node_child(n, i)) == x->S.token_tree)
+			tt = ts_node_child(n, i);
+	if (!x->xdefs.n || null(m) || null(tt))
+		return false;
+	/* out may be x->tmp: the macro's path goes to a buffer of its own */
+	pt_strbuf b = {0};
+	pt_mtoks in = {0}, exp = {0};
+	int q;
+	bool ok = false;
+	xdef *xd = NULL;
+	if (ex_path_text(x, m, &b, &q, 0))
+		xd = find_def(x, &b, x->lay ? x->inv_a : ts_node_start_byte(n));
+	pt_macro_def *def = xd ? parsed(xd) : NULL;
+	if (def) {
+		input_tokens(x, tt, &in);
+		ok = pt_macro_expand(def, in.v, in.n, xd->krate, &exp) == PT_OK && exp.n % 2 == 1;
+	}
+	/* a path: names joined by `::` */
+	for (size_t i = 0; ok && i < exp.n; i++)
+		ok = i % 2 ? pt_mtok_is(&exp.v[i], "::") : exp.v[i].kind == MT_IDENT;
+	size_t start = out->len;
+	for (size_t i = 0; ok && i < exp.n; i += 2)
+		ex_add_seg(out, start, exp.v[i].p, exp.v[i].len);
+	pt_vec_free(&in);
+	pt_vec_free(&exp);
+	pt_strbuf_free(&b);
+	return ok;
+}
+
 bool ex_expand(pt_extractor *x, TSNode n, TSNode m, TSNode tt, size_t d, bool item_level)
 {
 	if (!x->xdefs.n || x->exp_depth >= MAX_EXPANSION_DEPTH || x->exp_tokens > MAX_FILE_TOKENS)
@@ -852,7 +899,7 @@ bool ex_expand(pt_extractor *x, TSNode n, TSNode m, TSNode tt, size_t d, bool it
 	if (!item_level) {
 		L.toks = all;
 	} else {
-		skeleton(&L, all.v, all.n);
+		skeleton(&L, all.v, all.n, x->inv_a, x->inv_b);
 		pt_vec_free(&all);
 	}
 	pt_macro_match(&L.toks, 0);

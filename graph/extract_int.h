@@ -410,6 +410,10 @@ void ex_scan_args(pt_extractor *x, TSNode n, TSNode tt);
 /* The fn whose body is node body was entered: when it is a body left out of
  * an expansion's text, its calls, read from its tokens. */
 void ex_fn_body(pt_extractor *x, TSNode body);
+/* A type written as an invocation n of a macro whose definition we have
+ * (syn's `Token![#]`) and whose expansion is a path (`$crate::token::Pound`):
+ * that path appended to out; false, out unchanged, otherwise. */
+bool ex_expand_type(pt_extractor *x, TSNode n, pt_strbuf *out);
 /* Site raw (bytes of the text being walked) as the file's, else the
  * invocation's; src_out: 0 for the file, k + 1 for import k (the span is
  * then relative to that definition's text). */

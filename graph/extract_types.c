@@ -191,47 +191,6 @@ static int elem_type(pt_extractor *x, TSNode base, TSNode elem, int opts, pt_str
 	return TY_PATH;
 }
 
-/* With TY_ELEM, a generic type of no known kind (`Sp<Kind>`,
- * `Data<B>`): "Base<A,B>", its type arguments (lifetimes left out, "_"
- * for one that has no path), so that what its methods and fields give in
- * terms of its parameters can be read (a `T` field of `Sp<T>` is Kind);
- * "Base" when it has no type argument with a path. */
-static int args_type(pt_extractor *x, TSNode t, TSNode base, int opts, pt_strbuf *out, int depth)
-{
-	int q;
-	size_t at = out->len;
-	if (!ex_path_text(x, base, out, &q, depth) || (out->len - at == 1 && out->buf[at] == '_')) {
-		out->len = at;
-		return TY_NONE;
-	}
-	TSNode args = child(t, x->F.type_arguments);
-	uint32_t n = null(args) ? 0 : ts_node_named_child_count(args);
-	if (n > 16 || depth >= MAX_TYPE_DEPTH)
-		return TY_PATH;
-	size_t mark = out->len;
-	bool named = false, first = true;
-	pt_strbuf_addc(out, '<');
-	for (uint32_t i = 0; i < n; i++) {
-		TSNode a = ts_node_named_child(args, i);
-		if (ts_node_symbol(a) == x->S.lifetime)
-			continue;
-		if (!first)
-			pt_strbuf_addc(out, ',');
-		first = false;
-		size_t k = out->len;
-		if (is_named(ex_type_norm(x, a, (opts | TY_UNWRAP) & ~TY_ALL, out, depth + 1)))
-			named = true;
-		else
-			out->len = k, pt_strbuf_addc(out, '_');
-	}
-	if (!named) {
-		out->len = mark;
-		return TY_PATH;
-	}
-	pt_strbuf_addc(out, '>');
-	return TY_PATH;
-}
-
 /* With TY_ELEM, `impl Iterator<Item = T>` / `dyn DoubleEndedIterator<Item
  * = T> + '_` (and ExactSizeIterator, IntoIterator): "Iterator<T>", the
  * items' type kept as a container's element is. TY_NONE if t is not so. */
@@ -311,6 +270,40 @@ static bool is_trait_object(pt_extractor *x, TSNode t)
 	       (ts_node_symbol(t) == x->S.dynamic_type || ts_node_symbol(t) == x->S.abstract_type);
 }
 
+/* With TY_ELEM, any other generic type `W<'a, A, B>` as "W<A,B>": its
+ * type arguments ("_" for one without a path), lifetimes left out, so
+ * that the resolver can put them in place of W's parameters (a Deref
+ * Target that is one: `Sp<Kind>` derefs to Kind). "W" alone when it has
+ * no type argument. */
+static int args_type(pt_extractor *x, TSNode t, TSNode base, int opts, pt_strbuf *out, int depth)
+{
+	size_t at = out->len;
+	int q;
+	if (!ex_path_text(x, base, out, &q, depth)) {
+		out->len = at;
+		return TY_NONE;
+	}
+	TSNode args = child(t, x->F.type_arguments);
+	uint32_t n = null(args) ? 0 : ts_node_named_child_count(args), k = 0;
+	size_t mark = out->len;
+	for (uint32_t i = 0; i < n && n <= 16 && depth < MAX_TYPE_DEPTH; i++) {
+		TSNode a = ts_node_named_child(args, i);
+		if (ts_node_symbol(a) == x->S.lifetime || strstr(ts_node_type(a), "comment"))
+			continue;
+		pt_strbuf_addc(out, k++ ? ',' : '<');
+		size_t el = out->len;
+		if (ex_type_norm(x, a, (opts | TY_UNWRAP) & ~TY_ALL, out, depth + 1) != TY_PATH) {
+			out->len = el;
+			pt_strbuf_addc(out, '_');
+		}
+	}
+	if (k)
+		pt_strbuf_addc(out, '>');
+	if (k && (n > 16 || depth >= MAX_TYPE_DEPTH))
+		out->len = mark;
+	return TY_PATH;
+}
+
 int ex_type_norm(pt_extractor *x, TSNode t, int opts, pt_strbuf *out, int depth)
 {
 	const symbols *S = &x->S;
@@ -364,7 +357,7 @@ int ex_type_norm(pt_extractor *x, TSNode t, int opts, pt_strbuf *out, int depth)
 			else if ((opts & TY_ELEM) && is_elem_wrapper(x, base))
 				return elem_type(x, base, ex_first_type_arg(x, t), opts, out,
 						 depth);
-			else if ((opts & TY_ELEM) && !bound)
+			else if ((opts & TY_ELEM) && !bound && (!b || !text_is(b, bn, "Pin")))
 				return args_type(x, t, base, opts, out, depth);
 			unwrapped |= !null(arg);
 			t = null(arg) ? base : arg;
@@ -374,6 +367,9 @@ int ex_type_norm(pt_extractor *x, TSNode t, int opts, pt_strbuf *out, int depth)
 			return tuple_type(x, t, opts, out, depth);
 		} else if (s == x->S.array_type && (opts & TY_ELEM)) {
 			return elem_type(x, (TSNode){0}, child(t, x->F.element), opts, out, depth);
+		} else if (s == S->macro_inv) {
+			/* `Token![#]`: the path its macro expands to */
+			return ex_expand_type(x, t, out) ? (bound ? TY_BOUND : TY_PATH) : TY_NONE;
 		} else if (s == S->type_ident || s == S->ident || s == S->scoped_type ||
 			   s == S->scoped_ident || s == S->primitive) {
 			size_t at = out->len;

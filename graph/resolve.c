@@ -320,7 +320,7 @@ static void do_method_call(resolver *R, const ref_ctx *c, const fact_ref *r)
 			if (ekind(R, t.ent) == PT_TRAIT)
 				flags = EDGE_TRAIT_CALL;
 			else if (!cands.n)
-				rs_deref_methods(R, c, t.ent, nm, &cands);
+				rs_deref_methods(R, c, &t, nm, &cands);
 			/* a type of ours without that method: another type's own
 			 * method is never it, a trait's may be (a derive, a blanket
 			 * or macro-made impl we do not see); a value known only by a

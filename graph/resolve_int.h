@@ -388,9 +388,6 @@ void rs_bound_methods(resolver *R, const ref_ctx *c, const char *bounds, seg nam
 /* `T::A::f()`: f of the trait bounding associated type at of T's bounds, added to out. */
 void rs_assoc_bound_methods(resolver *R, const ref_ctx *c, const char *bounds, const char *at,
 			    seg name, idlist *out);
-/* The methods called name that type t reaches through its Deref impl's
- * Target (`impl Deref for W { type Target = Inner; }`), added to out. */
-void rs_deref_methods(resolver *R, const ref_ctx *c, uint32_t t, seg name, idlist *out);
 /* The type entity a method call's receiver descriptor names, or NONE. */
 uint32_t rs_recv_type(resolver *R, const ref_ctx *c, const fact_ref *r);
 /* A receiver's type: a workspace type (or the trait it is known through),
@@ -399,8 +396,12 @@ uint32_t rs_recv_type(resolver *R, const ref_ctx *c, const fact_ref *r);
 typedef struct {
 	uint32_t ent;
 	seg ext;
-	bool derived; /* unknown, but reached from a value of a type outside the
+	bool derived;        /* unknown, but reached from a value of a type outside the
 	                 workspace through its fields or methods */
+	seg args;            /* generic arguments written for ent ("Kind" of
+	                       `Sp<Kind>`), p NULL if none; borrowed from the
+	                       facts or R.made */
+	uint32_t asc, aself; /* the scope and Self to read args in */
 	/* ent is the first trait of a generic parameter's bounds: all of them
 	 * ("Rd+Seek", borrowed until the resolver is freed), read in scope bsc
 	 * with Self = bself; NULL when there is one or none */
@@ -408,6 +409,11 @@ typedef struct {
 	uint32_t bsc, bself;
 } recv_type;
 recv_type rs_recv(resolver *R, const ref_ctx *c, const fact_ref *r);
+/* The methods called name that a receiver of type t reaches through its
+ * Deref impl's Target (`impl Deref for W { type Target = Inner; }`; a
+ * Target that is a generic parameter of the impl is the argument t's
+ * type text gives at its place), added to out. */
+void rs_deref_methods(resolver *R, const ref_ctx *c, const recv_type *t, seg name, idlist *out);
 /* A copy of s[0..n) kept until the resolver is freed, once per text: its
  * index in R.made, and the text. */
 uint32_t rs_made_id(resolver *R, const char *s, size_t n);

@@ -123,7 +123,7 @@ static void lookup_here_vis(resolver *R, uint32_t sc, seg name, idlist *out, int
 			    bool pub_only)
 {
 	size_t before = out->n;
-	bool only_modules = true, all_off = true;
+	bool only_modules = true, only_values = true, all_off = true;
 	for (uint32_t it = mm_first(&R->mm, key_of(K_ITEM, sc, name.p, name.n)); it;
 	     it = mm_next(&R->mm, it)) {
 		uint32_t e = mm_val(&R->mm, it);
@@ -131,6 +131,7 @@ static void lookup_here_vis(resolver *R, uint32_t sc, seg name, idlist *out, int
 			continue;
 		int k = ekind(R, e);
 		only_modules &= k == PT_MODULE || k == PT_CRATE;
+		only_values &= k == PT_FUNCTION || k == PT_CONST || k == PT_STATIC;
 		all_off &= cfg_off(R, e);
 		list_add(out, e);
 	}
@@ -139,6 +140,22 @@ static void lookup_here_vis(resolver *R, uint32_t sc, seg name, idlist *out, int
 	 * memchr::memchr;` at a crate root); an item the build leaves out
 	 * (`cfg_not_rt! { fn spawn_blocking() }`) hides no `use` either
 	 * (`cfg_rt! { use crate::runtime::spawn_blocking; }`) */
+	if (out->n > before && !all_off && only_values) {
+		/* fns, consts and statics live in the value namespace: a `use`
+		 * of the same name brings what lives in the type namespace (Rust
+		 * rejects two of one namespace), as syn's `pub fn Ident(..)`
+		 * beside `pub use proc_macro2::Ident;` */
+		idlist got = {0};
+		for (uint32_t it = mm_first(&R->mm, key_of(K_USE, sc, name.p, name.n)); it;
+		     it = mm_next(&R->mm, it))
+			if (!pub_only || use_is_pub(R, mm_val(&R->mm, it)))
+				rs_use_result(R, mm_val(&R->mm, it), &got, depth);
+		for (size_t i = 0; i < got.n; i++)
+			if (is_type(ekind(R, got.v[i])) || is_module(ekind(R, got.v[i])))
+				list_add(out, got.v[i]);
+		pt_vec_free(&got);
+		return;
+	}
 	if (out->n > before ? !only_modules && !all_off : out->n > 0)
 		return;
 	for (uint32_t it = mm_first(&R->mm, key_of(K_USE, sc, name.p, name.n)); it;

@@ -107,8 +107,9 @@ enum {
 	W_ITER,
 	W_PTR,
 	W_TUPLE,
-	W_BOX, /* Box, Rc, Arc of a named type: its methods are the type's, but for
-	          the pointer's own (box_own) */
+	W_BOX, /* Box, Rc, Arc (or ManuallyDrop, which derefs the same way) of a
+	          named type: its methods are the type's, but for the pointer's
+	          own (box_own) */
 	W_LOCK /* std's Mutex, RwLock, RefCell: their guards deref to the element */
 };
 typedef struct {
@@ -123,10 +124,9 @@ typedef struct {
 	/* unknown, but what a field or method of a value of a type outside
 	 * the workspace gives (`f.debug_struct(..)`, `opt.map(..)`) */
 	bool derived;
-	/* with W_NONE, a generic type of ours: its type arguments as written
-	 * ("Kind" of `Sp<Kind>`), read in sc with Self = self; else NULL */
-	const char *targs;
-	size_t tlen;
+	/* with W_NONE, the generic arguments written for a workspace type
+	 * ("Kind" of `Sp<Kind>`), read in scope sc with Self = self; else p NULL */
+	seg args;
 	/* a value known through a generic parameter's bounds (ent is the
 	 * first trait): all of them when there are several ("Rd+Seek"), read
 	 * in scope bsc with Self = bself; else NULL */
@@ -134,8 +134,8 @@ typedef struct {
 	uint32_t bsc, bself;
 } tval;
 
-static const tval TV_NONE = {NONE,  W_NONE, NULL, 0,    NONE, NONE, {NULL, 0},
-			     false, NULL,   0,    NULL, NONE, NONE};
+static const tval TV_NONE = {NONE,      W_NONE, NULL,      0,    NONE, NONE,
+			     {NULL, 0}, false,  {NULL, 0}, NULL, NONE, NONE};
 
 static bool text_eq(const char *s, size_t n, const char *lit)
 {
@@ -252,8 +252,7 @@ static void self_args(const resolver *R, const ref_ctx *c, tval *v)
 		const char *lt = memchr(self.p, '<', self.n);
 		if (!lt)
 			return;
-		v->targs = lt + 1;
-		v->tlen = self.n - (size_t)(v->targs - self.p) - 1;
+		v->args = (seg){lt + 1, self.n - (size_t)(lt + 1 - self.p) - 1};
 		v->sc = c->sc;
 		v->self = c->self_ent;
 		return;
@@ -293,7 +292,7 @@ static tval tv_parse_d(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self
 			 : text_eq(last, ln, "()")       ? W_TUPLE
 			 : text_eq(last, ln, "Iterator") ? W_ITER
 			 : (text_eq(last, ln, "Box") || text_eq(last, ln, "Rc") ||
-			    text_eq(last, ln, "Arc"))
+			    text_eq(last, ln, "Arc") || text_eq(last, ln, "ManuallyDrop"))
 				 ? W_BOX
 			 : (text_eq(last, ln, "Mutex") || text_eq(last, ln, "RwLock") ||
 			    text_eq(last, ln, "RefCell"))
@@ -339,8 +338,8 @@ static tval tv_parse_d(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self
 		if (strncmp(q, "core::", 6) && strncmp(q, "alloc::", 7) && strncmp(q, "std::", 5))
 			v.wrap = W_NONE;
 	}
-	if (v.wrap == W_NONE && v.ent != NONE && v.elem)
-		v.targs = v.elem, v.tlen = v.elen;
+	if (v.wrap == W_NONE && v.elem && v.ent != NONE && ekind(R, v.ent) != PT_TRAIT)
+		v.args = (seg){v.elem, v.elen};
 	if (v.wrap == W_NONE)
 		v.elem = NULL, v.elen = 0;
 	if (v.wrap != W_NONE && v.wrap != W_SEQ && v.wrap != W_BOX && v.wrap != W_LOCK)
@@ -378,7 +377,7 @@ static tval tv_ret(resolver *R, const ref_ctx *c, uint32_t fn, uint32_t self, co
 	const fact_item *fi = fitem(R, a->src, a->item);
 	const char *rt = fstr(R, a->src, fi->ret_type);
 	tval sv;
-	if (recv && recv->targs && fi->parent >= 0 && !fn_generic(R, a->src, a->item, rt) &&
+	if (recv && recv->args.p && fi->parent >= 0 && !fn_generic(R, a->src, a->item, rt) &&
 	    subst_param(R, c, a->src, fi->parent, rt, recv, &sv))
 		return sv;
 	pt_strbuf b = {0};
@@ -407,7 +406,7 @@ static tval tv_field(resolver *R, const ref_ctx *c, uint32_t t, const char *fnam
 		const ent_aux *a = &R->aux.v[t];
 		const char *ftype = fstr(R, a->src, R->src[a->src].facts->fields.v[fi].type);
 		tval sv;
-		if (recv && recv->targs && a->item >= 0 &&
+		if (recv && recv->args.p && a->item >= 0 &&
 		    subst_param(R, c, a->src, a->item, ftype, recv, &sv))
 			return sv;
 		return tv_parse(R, c, a->escope, t, ftype, strlen(ftype));
@@ -610,7 +609,7 @@ static tval tv_method_d(resolver *R, const ref_ctx *c, tval v, const char *m, si
 	 * projection, which has the type's fields: the same value */
 	if (!cands.n && in_list(m, n, see_through))
 		r = v;
-	else if (!cands.n && deref && v.targs) {
+	else if (!cands.n && deref && v.args.p) {
 		/* `sp.name()` with sp: Sp<Kind> and `impl<T> Deref for Sp<T> {
 		 * type Target = T; }`: Kind's name, once */
 		tval d = tv_deref(R, c, &v);
@@ -994,7 +993,7 @@ static bool subst_param(resolver *R, const ref_ctx *c, uint32_t src, int32_t i, 
 			const tval *recv, tval *out)
 {
 	size_t pn = strlen(p);
-	if (!recv->targs || !plain_ident(p, pn) || !strcmp(p, "Self"))
+	if (!recv->args.p || !plain_ident(p, pn) || !strcmp(p, "Self"))
 		return false;
 	const fact_item *it = fitem(R, src, i);
 	const char *sig = fstr(R, src, it->sig), *l = NULL;
@@ -1027,7 +1026,7 @@ static bool subst_param(resolver *R, const ref_ctx *c, uint32_t src, int32_t i, 
 	const char *a = NULL;
 	size_t an = 0;
 	/* the k-th argument, lifetimes left out (an impl header writes them) */
-	for (uint32_t i = 0; k >= 0 && piece(recv->targs, recv->tlen, i, &a, &an); i++)
+	for (uint32_t i = 0; k >= 0 && piece(recv->args.p, recv->args.n, i, &a, &an); i++)
 		if (!(an && *a == '\'') && k-- == 0)
 			break;
 	if (k >= 0)
@@ -1284,35 +1283,19 @@ uint32_t rs_recv_type(resolver *R, const ref_ctx *c, const fact_ref *r)
 	return v.ent;
 }
 
-/* v seen through its Deref impl when it is a generic type of ours
- * without a method called m (`sp.name()`, sp: Sp<Kind>: Kind's name). */
-static tval deref_for(resolver *R, const ref_ctx *c, tval v, const char *m)
-{
-	if (v.wrap != W_NONE || !v.targs || v.ent == NONE || ekind(R, v.ent) == PT_TRAIT)
-		return v;
-	idlist own = {0};
-	rs_assoc(R, v.ent, (seg){m, strlen(m)}, &own);
-	if (!own.n) {
-		tval d = tv_deref(R, c, &v);
-		if (d.wrap != W_NONE || (d.ent != NONE && d.ent != v.ent))
-			v = d;
-	}
-	pt_vec_free(&own);
-	return v;
-}
-
 recv_type rs_recv(resolver *R, const ref_ctx *c, const fact_ref *r)
 {
-	tval v = deref_for(R, c, recv_value(R, c, r), fstr(R, c->src, r->name));
+	tval v = recv_value(R, c, r);
 	if (v.wrap == W_BOX) {
 		/* the pointer's own method is std's: its key ("Box"); any other
 		 * is its target's */
 		const char *m = fstr(R, c->src, r->name);
 		if (box_own(m, strlen(m)))
-			return (recv_type){NONE, v.ext, false, NULL, NONE, NONE};
+			return (recv_type){NONE, v.ext, false, {NULL, 0}, NONE,
+					   NONE, NULL,  NONE,  NONE};
 		v = tv_elem(R, c, v);
 	}
-	recv_type t = {v.ent, v.ext, v.derived, v.bnd, v.bsc, v.bself};
+	recv_type t = {v.ent, v.ext, v.derived, v.args, v.sc, v.self, v.bnd, v.bsc, v.bself};
 	switch (v.wrap) {
 	case W_OPTION: t.ext = (seg){"Option", 6}; break;
 	case W_RESULT: t.ext = (seg){"Result", 6}; break;
@@ -1326,13 +1309,60 @@ recv_type rs_recv(resolver *R, const ref_ctx *c, const fact_ref *r)
 	return t;
 }
 
-void rs_deref_methods(resolver *R, const ref_ctx *c, uint32_t t, seg name, idlist *out)
+/* Non-lifetime piece k of type list s[0..n), trimmed; false past the end. */
+static bool type_piece(const char *s, size_t n, uint32_t k, const char **p, size_t *pn)
 {
+	for (uint32_t i = 0; piece(s, n, i, p, pn); i++) {
+		trim_type(p, pn);
+		if (*pn && **p != '\'' && k-- == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The Target of Deref impl alias al when it is a generic parameter of the
+ * impl (`impl<E> Deref for PollEvented<E> { type Target = E; }`): the
+ * argument written at that parameter's place in the receiver's type
+ * (args, read in scope sc with Self = self), as a value. */
+static tval deref_param(resolver *R, const ref_ctx *c, uint32_t al, seg args, uint32_t sc,
+			uint32_t self)
+{
+	const ent_aux *a = &R->aux.v[al];
+	if (a->item < 0 || fitem(R, a->src, a->item)->parent < 0)
+		return TV_NONE;
+	const fact_item *it = fitem(R, a->src, a->item);
+	const fact_item *imp = fitem(R, a->src, it->parent);
+	const char *target = fstr(R, a->src, it->ret_type);
+	size_t tn = strlen(target);
+	seg g, tr, st;
+	if (!tn || imp->kind != PT_IMPL ||
+	    !rs_impl_header(fstr(R, a->src, imp->sig), &g, &tr, &st) ||
+	    !declares(g.p, g.n, target, tn))
+		return TV_NONE;
+	const char *lt = memchr(st.p, '<', st.n), *p, *x;
+	size_t pn, xn;
+	if (!lt || st.p[st.n - 1] != '>')
+		return TV_NONE;
+	size_t off = (size_t)(lt + 1 - st.p);
+	for (uint32_t k = 0; type_piece(lt + 1, st.n - off - 1, k, &p, &pn); k++)
+		if (pn == tn && !memcmp(p, target, tn))
+			return type_piece(args.p, args.n, k, &x, &xn)
+				       ? tv_parse(R, c, sc, self, x, xn)
+				       : TV_NONE;
+	return TV_NONE;
+}
+
+void rs_deref_methods(resolver *R, const ref_ctx *c, const recv_type *rt, seg name, idlist *out)
+{
+	uint32_t t = rt->ent, sc = rt->asc, self = rt->aself;
+	seg args = rt->args;
 	for (int depth = 0; depth < 3 && t != NONE && ekind(R, t) != PT_TRAIT; depth++) {
 		uint32_t it = mm_first(&R->mm, key_of(K_TASSOC, t, "Target", 6));
 		if (!it || ekind(R, mm_val(&R->mm, it)) != PT_TYPE_ALIAS)
 			return;
-		tval v = tv_alias(R, c, mm_val(&R->mm, it), 0);
+		tval v = args.p ? deref_param(R, c, mm_val(&R->mm, it), args, sc, self) : TV_NONE;
+		if (v.ent == NONE && v.wrap == W_NONE && !v.ext.p)
+			v = tv_alias(R, c, mm_val(&R->mm, it), 0);
 		if (v.wrap == W_NONE && v.ext.p) {
 			ext_ctx x = {c->sc, NONE};
 			rs_ext_methods(R, &x, v.ext, name, out);
@@ -1344,6 +1374,9 @@ void rs_deref_methods(resolver *R, const ref_ctx *c, uint32_t t, seg name, idlis
 		if (out->n)
 			return;
 		t = v.ent;
+		args = v.args;
+		sc = v.sc;
+		self = v.self;
 	}
 }
 

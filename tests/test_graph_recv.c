@@ -745,6 +745,134 @@ static void test_turbofish_results(void **state)
 	ws_free(&w);
 }
 
+/* Receivers from fields whose type needs more than a lookup: a name that
+ * a module holds both as a fn (value namespace) and through a `use` (type
+ * namespace), as syn's `pub fn Ident(..)` beside `pub use
+ * proc_macro2::Ident;`; a Vec, whose methods include those of a trait the
+ * code implements for `&[T]` (method lookup auto-derefs Vec<T> to [T],
+ * then auto-refs). rustc's callees (-Zunpretty=thir-tree); `go` and
+ * `outer` on other types, so a guess by name answers nothing. */
+static void test_field_receivers(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		FOUR_GO "pub mod pm { pub struct Ident; impl Ident { pub fn go(&self) {} } }\n"
+			"pub mod ident {\n"
+			"    pub use crate::pm::Ident;\n"
+			"    #[allow(non_snake_case)]\n"
+			"    pub fn Ident(_n: u8) -> Ident { crate::pm::Ident }\n"
+			"}\n"
+			"pub use crate::ident::Ident;\n"
+			"pub struct Z; impl Z { pub fn outer(&self) -> u8 { 0 } }\n"
+			"pub trait Filter { fn outer(self) -> u8; }\n"
+			"impl<'a> Filter for &'a [A] { fn outer(self) -> u8 { 0 } }\n"
+			"pub struct V { pub ident: Ident, pub attrs: Vec<A> }\n"
+			"impl V {\n"
+			"    pub fn named(&self) { self.ident.go(); let _i = Ident(1); }\n"
+			"    pub fn sliced(&self) -> u8 { self.attrs.outer() }\n"
+			"}\n",
+		NULL);
+	assert_answer(&w, "callees", "t::V::named", "t::ident::Ident,t::pm::Ident::go");
+	assert_answer(&w, "callees", "t::V::sliced",
+		      "t::<impl Filter for &[A]>::outer,t::Filter::outer");
+	ws_free(&w);
+}
+
+/* A generic wrapper whose Deref Target is its type parameter (`impl<T>
+ * Deref for Sp<T> { type Target = T; }`): a method the wrapper lacks is
+ * the one of the argument the receiver's type gives at that place
+ * (clap_derive's `self.kind.attr_kind()` with `kind: Sp<Kind>`, tokio's
+ * `self.io.local_addr()` with `io: PollEvented<mio::net::TcpListener>`);
+ * lifetimes take no place; the wrapper's own method still wins. std's
+ * ManuallyDrop<T> derefs to T as a Box does. rustc's
+ * callees; `go` on four types. */
+static void test_deref_generic_param(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		FOUR_GO
+		"pub struct Sp<T> { val: T }\n"
+		"impl<T> std::ops::Deref for Sp<T> { type Target = T; fn deref(&self) -> &T { "
+		"&self.val } }\n"
+		"pub struct Pair<'a, U, T> { r: &'a U, v: T }\n"
+		"impl<'a, U, T> std::ops::Deref for Pair<'a, U, T> { type Target = T; fn "
+		"deref(&self) -> &T { &self.v } }\n"
+		"pub struct Own<T>(T);\n"
+		"impl<T> std::ops::Deref for Own<T> { type Target = T; fn deref(&self) -> &T { "
+		"&self.0 } }\n"
+		"impl<T> Own<T> { pub fn go(&self) {} }\n"
+		"pub struct Item { pub kind: Sp<A>, pub pair: Pair<'static, C, B>, pub own: "
+		"Own<D>, pub md: std::mem::ManuallyDrop<C> }\n"
+		"impl Item {\n"
+		"    pub fn kinds(&self) { self.kind.go(); self.pair.go(); }\n"
+		"    pub fn own(&self) { self.own.go(); }\n"
+		"    pub fn manual(&self) { self.md.go(); }\n"
+		"    pub fn param(k: &Sp<C>) { k.go(); }\n"
+		"}\n",
+		NULL);
+	assert_answer(&w, "callees", "t::Item::kinds", "t::A::go,t::B::go");
+	assert_answer(&w, "callees", "t::Item::own", "t::Own::go");
+	assert_answer(&w, "callees", "t::Item::param", "t::C::go");
+	assert_answer(&w, "callees", "t::Item::manual", "t::C::go");
+	ws_free(&w);
+}
+
+/* A fn written whole in the invocation of an item macro (tokio's `cfg_rt!
+ * { .. }`, a macro_rules! that passes its items through) is walked as the
+ * code it is: its `let`s and match arms type their names as anywhere else
+ * (a template's fns keep being read from their tokens). rustc's callees;
+ * `go` on four types. */
+static void test_item_macro_bodies(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"macro_rules! cfg_x { ($($item:item)*) => { $( $item )* } }\n" FOUR_GO
+		"pub enum E { One(A), Two(B) }\n"
+		"cfg_x! {\n"
+		"    pub fn arms(e: &E) { match e { E::One(a) => a.go(), E::Two(b) => b.go() } }\n"
+		"    pub fn opt() -> Option<D> { None }\n"
+		"    pub fn lets() { let c = C; c.go(); if let Some(d) = opt() { d.go(); } }\n"
+		"}\n",
+		NULL);
+	assert_answer(&w, "callees", "t::arms", "t::A::go,t::B::go");
+	assert_answer(&w, "callees", "t::lets", "t::C::go,t::D::go,t::opt");
+	ws_free(&w);
+}
+
+/* A type written as a macro invocation whose macro_rules! expands to a
+ * path (syn's `Token![#]`, `$crate::token::Pound`) is that path: fields of
+ * such types, and Options of them, type their receivers, also in a struct
+ * an item macro makes (whose later fields stay). rustc's callees;
+ * `go` on four more types. */
+static void test_macro_types(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		FOUR_GO "pub mod token { pub struct Pound; impl Pound { pub fn go(&self) {} } }\n"
+			"macro_rules! Token { [#] => { $crate::token::Pound }; }\n"
+			"pub struct Attr { pub pound: Token![#], pub opt: Option<Token![#]> }\n"
+			"macro_rules! ast { ($($i:item)*) => { $($i)* } }\n"
+			"mod made;\n"
+			"impl Attr {\n"
+			"    pub fn toks(&self) { self.pound.go(); if let Some(p) = &self.opt { "
+			"p.go(); } }\n"
+			"    pub fn param(t: &Token![#]) { t.go(); }\n"
+			"}\n",
+		"src/made.rs",
+		"use crate::A;\n"
+		"ast! { pub struct Made { pub pound: Token![#], pub after: A } }\n"
+		"impl Made { pub fn toks(&self) { self.pound.go(); self.after.go(); } }\n",
+		NULL);
+	assert_answer(&w, "callees", "t::Attr::toks", "t::token::Pound::go");
+	assert_answer(&w, "callees", "t::Attr::param", "t::token::Pound::go");
+	assert_answer(&w, "callees", "t::made::Made::toks", "t::A::go,t::token::Pound::go");
+	ws_free(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -769,6 +897,10 @@ int main(void)
 		cmocka_unit_test(test_index_output),
 		cmocka_unit_test(test_static_receivers),
 		cmocka_unit_test(test_turbofish_results),
+		cmocka_unit_test(test_field_receivers),
+		cmocka_unit_test(test_deref_generic_param),
+		cmocka_unit_test(test_item_macro_bodies),
+		cmocka_unit_test(test_macro_types),
 	};
 	return pt_run_tests(tests, NULL, NULL);
 }
