@@ -522,7 +522,32 @@ static bool called_path(pt_extractor *x, const layer *L, long nm, pt_strbuf *b)
 /* The value of the receiver whose last token is t[j]: a start (`self`, a
  * local, a call of a fn, `(**self)`) and the steps after it (`.field`,
  * `.m(..)`, `?`, `[i]`), read backwards, as ex_recv_of reads a tree. */
+static desc recv_chain_at(pt_extractor *x, const layer *L, long j, long *start);
+
 static desc recv_chain(pt_extractor *x, const layer *L, long j)
+{
+	long start;
+	return recv_chain_at(x, L, j, &start);
+}
+
+/* `Pin::new(&mut *x.f)` whose `(` is t[open] and `)` t[close]: the value
+ * of its one argument, whose methods the Pin (a Box, an Arc) reaches;
+ * RECV_NONE when the argument is no receiver chain. */
+static desc wrapped_arg(pt_extractor *x, const layer *L, long open, long close)
+{
+	const pt_mtok *t = L->toks.v;
+	long a = open + 1, start = -1;
+	while (a < close &&
+	       (tok_punct(&t[a], "&") || tok_punct(&t[a], "*") || tok_word(&t[a], "mut")))
+		a++;
+	if (a >= close)
+		return (desc){0};
+	desc d = recv_chain_at(x, L, close - 1, &start);
+	return start == a ? d : (desc){0};
+}
+
+/* As recv_chain; *start: the index of the chain's first token. */
+static desc recv_chain_at(pt_extractor *x, const layer *L, long j, long *start)
 {
 	const pt_mtok *t = L->toks.v;
 	struct {
@@ -544,6 +569,7 @@ static desc recv_chain(pt_extractor *x, const layer *L, long j)
 			    tok_punct(&t[open + 2], "*") && tok_word(&t[open + 3], "self") &&
 			    x->cx.deref_self) {
 				d = (desc){RECV_BOUND, x->cx.deref_self, 0};
+				j = open;
 				break;
 			}
 			if (nm >= 0 && tok_punct(&t[nm], ">")) { /* `m::<T>(..)` */
@@ -564,6 +590,15 @@ static desc recv_chain(pt_extractor *x, const layer *L, long j)
 			if (!called_path(x, L, nm, &x->gb))
 				return (desc){0};
 			d = (desc){RECV_RET, ex_intern_buf(x, &x->gb), 0};
+			if (ex_wraps_its_argument(x->gb.buf, x->gb.len)) {
+				desc ad = wrapped_arg(x, L, open, j);
+				if (ad.kind != RECV_NONE)
+					d = ad;
+			}
+			/* the chain starts at the path's first token */
+			for (j = nm;
+			     j >= 2 && tok_punct(&t[j - 1], "::") && t[j - 2].kind == MT_IDENT;)
+				j -= 2;
 			break;
 		} else if ((c->kind == MT_IDENT || c->kind == MT_LITERAL) && j >= 1 &&
 			   tok_punct(&t[j - 1], ".")) {
@@ -582,6 +617,7 @@ static desc recv_chain(pt_extractor *x, const layer *L, long j)
 	}
 	if (j < 0 || ns == MAX_STEPS)
 		return (desc){0};
+	*start = j;
 	for (int i = ns - 1; i >= 0 && d.kind != RECV_NONE; i--)
 		d = st[i].name ? ex_chain_op(x, d, st[i].op, st[i].name->p, st[i].name->len)
 			       : ex_chain_op(x, d, st[i].op, "", 0);

@@ -372,6 +372,9 @@ desc ex_self_desc(pt_extractor *x);
 desc ex_chain_op(pt_extractor *x, desc b, char op, const char *name, size_t n);
 /* Whether callee f is a plain name bound as a local (a closure, a fn pointer). */
 bool ex_is_local_call(pt_extractor *x, TSNode f);
+/* Whether path text p[0..n) names a std constructor whose value reaches
+ * its argument's methods (`Pin::new(&mut x)`, `Box::new(x)`, `Arc::new`). */
+bool ex_wraps_its_argument(const char *p, size_t n);
 /* What the code says about the value of expression e. */
 desc ex_recv_of(pt_extractor *x, TSNode e);
 /* Bind the names pattern pat introduces, typed from the value s describes (may be unknown). */

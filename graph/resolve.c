@@ -311,6 +311,12 @@ static void do_method_call(resolver *R, const ref_ctx *c, const fact_ref *r)
 			typed = true;
 		} else if (t.ent != NONE) {
 			rs_assoc(R, t.ent, nm, &cands);
+			if (!cands.n && t.bounds) {
+				/* `R: Rd + Seek`: the other traits' methods too */
+				ref_ctx bc = *c;
+				bc.sc = t.bsc, bc.self_ent = t.bself;
+				rs_bound_methods(R, &bc, t.bounds, nm, &cands);
+			}
 			if (ekind(R, t.ent) == PT_TRAIT)
 				flags = EDGE_TRAIT_CALL;
 			else if (!cands.n)

@@ -410,6 +410,11 @@ typedef struct {
 	                       `Sp<Kind>`), p NULL if none; borrowed from the
 	                       facts or R.made */
 	uint32_t asc, aself; /* the scope and Self to read args in */
+	/* ent is the first trait of a generic parameter's bounds: all of them
+	 * ("Rd+Seek", borrowed until the resolver is freed), read in scope bsc
+	 * with Self = bself; NULL when there is one or none */
+	const char *bounds;
+	uint32_t bsc, bself;
 } recv_type;
 recv_type rs_recv(resolver *R, const ref_ctx *c, const fact_ref *r);
 /* The methods called name that a receiver of type t reaches through its
