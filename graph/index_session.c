@@ -33,9 +33,18 @@ struct index_session {
 	pt_resolver *R;
 	/* Where each source lies for macro imports (package, crate area),
 	 * found once per load: a lookup among every crate per file is too
-	 * much to repeat for every file at every edit. Per source of S; the
-	 * facts pointers are set when used. */
+	 * much to repeat for every file at every edit. Per source of S, each
+	 * with that source's facts. */
 	PT_VEC(pt_macro_file) places;
+	/* Every definition of the workspace by name, over places (owned; NULL
+	 * until an edit needs it). It borrows the facts of S and stays valid
+	 * while each file defines the same macro names in the same order, so
+	 * an edit that keeps the edited file's names keeps it (the pointer of
+	 * that file is moved to its new facts); any other drops it. */
+	pt_macro_table *macros;
+	/* The extractor of the fast path (owned; NULL until an edit needs it):
+	 * made once, its parser and symbol lookups serve every edit. */
+	pt_extractor *ex;
 };
 
 index_session *index_session_new(store *st, const char *root)
@@ -48,6 +57,8 @@ index_session *index_session_new(store *st, const char *root)
 
 static void session_unload(index_session *s)
 {
+	pt_macro_table_free(s->macros);
+	s->macros = NULL;
 	pt_resolver_free(s->R);
 	s->R = NULL;
 	pt_vec_free(&s->places);
@@ -62,6 +73,7 @@ void index_session_free(index_session *s)
 	if (!s)
 		return;
 	session_unload(s);
+	pt_extractor_free(s->ex);
 	free(s->root);
 	free(s);
 }
@@ -97,6 +109,7 @@ static int session_load(index_session *s)
 	for (size_t i = 0; i < s->S.src.n; i++) {
 		pt_macro_file f;
 		ix_file_place(&s->ws, s->S.src.v[i].path, &f);
+		f.facts = s->S.src.v[i].facts;
 		pt_vec_push(&s->places, f);
 	}
 	pt_graph_init(&s->g);
@@ -362,16 +375,52 @@ static bool lends(const index_session *s, int at)
 	return false;
 }
 
+/* Whether a and b define the same macro names in the same order: a
+ * macro table built over one stands for the other (it holds names, the
+ * rest is read through the facts when asked). */
+static bool same_macro_names(const pt_facts *a, const pt_facts *b)
+{
+	if (a->macros.n != b->macros.n)
+		return false;
+	for (size_t i = 0; i < a->macros.n; i++)
+		if (strcmp(pt_strpool_get(&a->pool, a->macros.v[i].name),
+			   pt_strpool_get(&b->pool, b->macros.v[i].name)))
+			return false;
+	return true;
+}
+
 /* The imports of source at, its macros being those of scan (the new text):
- * chosen as a run would, from the facts of every file of the session. */
+ * chosen as a run would, from the facts of every file of the session.
+ * The session's table serves when scan keeps the file's macro names (a
+ * keystroke nearly always does); else a table is made for this edit. */
 static void session_imports(index_session *s, int at, const pt_facts *scan,
 			    pt_macro_imports_vec *out)
 {
-	for (size_t i = 0; i < s->places.n; i++)
-		s->places.v[i].facts = (int)i == at ? scan : s->S.src.v[i].facts;
-	pt_macro_table *t = pt_macro_table_new(s->places.v, s->places.n);
-	pt_macro_imports(t, (size_t)at, out);
-	pt_macro_table_free(t);
+	const pt_facts *cur = s->S.src.v[at].facts;
+	if (!same_macro_names(cur, scan)) {
+		s->places.v[at].facts = scan;
+		pt_macro_table *t = pt_macro_table_new(s->places.v, s->places.n);
+		pt_macro_imports(t, (size_t)at, out);
+		pt_macro_table_free(t);
+		s->places.v[at].facts = cur;
+		return;
+	}
+	if (!s->macros)
+		s->macros = pt_macro_table_new(s->places.v, s->places.n);
+	s->places.v[at].facts = scan; /* only for this call: the job owns it */
+	pt_macro_imports(s->macros, (size_t)at, out);
+	s->places.v[at].facts = cur;
+}
+
+/* Source at's facts are now nf, its old ones about to be freed: the
+ * places follow, and the macro table goes when nf's names differ. */
+static void session_refacts(index_session *s, int at, const pt_facts *nf)
+{
+	if (!same_macro_names(s->places.v[at].facts, nf)) {
+		pt_macro_table_free(s->macros);
+		s->macros = NULL;
+	}
+	s->places.v[at].facts = nf;
 }
 
 /* Parse one file's new content (source at); false when it cannot take the
@@ -399,9 +448,9 @@ static bool session_parse(index_session *s, int at, const char *rel, const char 
 	if (macros_differ(s->S.src.v[at].facts, &j->scan) && lends(s, at))
 		return false;
 	session_imports(s, at, &j->scan, &j->imps);
-	pt_extractor *ex = pt_extractor_new();
-	ix_extract_one(&P, j, ex);
-	pt_extractor_free(ex);
+	if (!s->ex)
+		s->ex = pt_extractor_new();
+	ix_extract_one(&P, j, s->ex);
 	return !j->rec.skip;
 }
 
@@ -495,6 +544,7 @@ static int session_fast(index_session *s, const char *rel, const char *text, siz
 	pt_edge *old_edges = pt_xmalloc((to - from + 1) * sizeof *old_edges);
 	memcpy(old_edges, s->g.edges.v + from, (to - from) * sizeof *old_edges);
 	pt_resolver_refile(s->R, (size_t)at, nf, &touched);
+	session_refacts(s, at, nf);
 	pt_facts *old_facts = s->S.owned.v[at];
 	s->S.owned.v[at] = nf;
 	pt_facts_free(old_facts);
