@@ -285,6 +285,7 @@ void pt_extractor_free(pt_extractor *x)
 	pt_vec_free(&x->walked);
 	pt_vec_free(&x->rebound);
 	pt_vec_free(&x->xdefs);
+	ex_parses_free(&x->parses);
 	pt_vec_free(&x->file_lines);
 	for (size_t i = 0; i < x->imp_lines.cap && x->imp_lines.v; i++)
 		if (i < x->imp_lines.n)
@@ -1319,6 +1320,7 @@ int pt_extractor_text_tree(pt_extractor *x, const char *text, size_t len, const 
 	ex_walk(x, &x->cur, root, 0);
 	ex_locals_truncate(x, 0);
 	ex_expand_end(x);
+	ex_parses_sweep(&x->parses);
 	uint32_t first = 0, errors = count_errors(x, root, &first);
 	if (errors && !out->n_errors)
 		out->first_error_line = first;

@@ -39,6 +39,12 @@ void pt_extractor_set_imports(pt_extractor *x, const pt_macro_import *imp, size_
 /* pt_macro_scan of the text the next extraction gets, when the caller has it
  * (borrowed until that extraction returns): not scanned again. */
 void pt_extractor_set_scan(pt_extractor *x, const pt_facts *scan);
+/* Keep the trees of macro expansions from one extraction to the next (off
+ * by default): re-extracting a file after a small edit then parses only the
+ * expansions whose text changed. Memory: the trees of the expansions of the
+ * last file extracted. For an extractor that sees the same file again and
+ * again (an editor session), not one that walks a workspace. */
+void pt_extractor_keep_parses(pt_extractor *x, bool on);
 /* Parse budget in microseconds (default 2,000,000). */
 void pt_extractor_set_timeout(pt_extractor *self, uint64_t micros);
 

@@ -275,6 +275,105 @@ static void input_tokens(pt_extractor *x, TSNode tt, pt_mtoks *out)
 	}
 }
 
+/* ---- expansions' trees kept between extractions ------------------------------------ */
+
+void pt_extractor_keep_parses(pt_extractor *x, bool on)
+{
+	if (!on)
+		ex_parses_free(&x->parses);
+	x->parses.on = on;
+}
+
+void ex_parses_free(xparses *c)
+{
+	for (size_t i = 0; i < c->v.n; i++) {
+		free(c->v.v[i].text);
+		ts_tree_delete(c->v.v[i].tree);
+	}
+	pt_vec_free(&c->v);
+	free(c->slots);
+	c->slots = NULL;
+	c->cap = 0;
+}
+
+/* Index every entry by hash again, in a table at least twice their number. */
+static void parses_reindex(xparses *c)
+{
+	size_t cap = 64;
+	while (cap < 2 * c->v.n + 2)
+		cap *= 2;
+	if (cap != c->cap) {
+		free(c->slots);
+		c->slots = pt_xmalloc(cap * sizeof *c->slots);
+		c->cap = cap;
+	}
+	memset(c->slots, 0, cap * sizeof *c->slots);
+	for (size_t k = 0; k < c->v.n; k++) {
+		size_t i = (size_t)c->v.v[k].hash & (cap - 1);
+		while (c->slots[i])
+			i = (i + 1) & (cap - 1);
+		c->slots[i] = (uint32_t)k + 1;
+	}
+}
+
+void ex_parses_sweep(xparses *c)
+{
+	size_t m = 0;
+	for (size_t k = 0; k < c->v.n; k++) {
+		xparse e = c->v.v[k];
+		if (!e.used) {
+			free(e.text);
+			ts_tree_delete(e.tree);
+			continue;
+		}
+		e.used = false;
+		c->v.v[m++] = e;
+	}
+	c->v.n = m;
+	if (c->cap)
+		parses_reindex(c);
+}
+
+TSTree *ex_parse_expansion(pt_extractor *x, const char *text, uint32_t len, bool *owned)
+{
+	xparses *c = &x->parses;
+	uint64_t h = 0;
+	*owned = !c->on;
+	if (c->on && c->cap) {
+		h = pt_hash64(text, len);
+		for (size_t i = (size_t)h & (c->cap - 1); c->slots[i]; i = (i + 1) & (c->cap - 1)) {
+			xparse *e = &c->v.v[c->slots[i] - 1];
+			if (e->hash == h && e->len == len && memcmp(e->text, text, len) == 0) {
+				e->used = true;
+				return e->tree;
+			}
+		}
+	}
+	ts_parser_set_included_ranges(x->parser, NULL, 0);
+	TSTree *t = ts_parser_parse_string(x->parser, NULL, text, len);
+	if (!t) {
+		ts_parser_reset(x->parser);
+		return NULL;
+	}
+	if (c->on) {
+		if (!c->cap)
+			h = pt_hash64(text, len);
+		xparse e = {h, pt_xmalloc(len + 1), len, true, t};
+		memcpy(e.text, text, len);
+		e.text[len] = 0;
+		pt_vec_push(&c->v, e);
+		if (2 * c->v.n + 2 > c->cap)
+			parses_reindex(c);
+		else {
+			size_t i = (size_t)h & (c->cap - 1);
+			while (c->slots[i])
+				i = (i + 1) & (c->cap - 1);
+			c->slots[i] = (uint32_t)c->v.n;
+		}
+	}
+	return t;
+}
+
 /* Parse layer L's text and walk it at depth d in the current context. */
 static void walk_layer(pt_extractor *x, layer *L, size_t d, bool items)
 {
@@ -282,12 +381,10 @@ static void walk_layer(pt_extractor *x, layer *L, size_t d, bool items)
 	uint32_t len = x->len;
 	layer *up = x->lay;
 	size_t top = x->sub_top, stmt = x->stmt_top;
-	ts_parser_set_included_ranges(x->parser, NULL, 0);
-	TSTree *t = ts_parser_parse_string(x->parser, NULL, L->text.buf, (uint32_t)L->text.len);
-	if (!t) {
-		ts_parser_reset(x->parser);
+	bool owned;
+	TSTree *t = ex_parse_expansion(x, L->text.buf, (uint32_t)L->text.len, &owned);
+	if (!t)
 		return;
-	}
 	TSNode root = ts_tree_root_node(t);
 	TSTreeCursor c = ts_tree_cursor_new(root);
 	x->src = L->text.buf;
@@ -308,7 +405,8 @@ static void walk_layer(pt_extractor *x, layer *L, size_t d, bool items)
 	x->src = src;
 	x->len = len;
 	ts_tree_cursor_delete(&c);
-	ts_tree_delete(t);
+	if (owned)
+		ts_tree_delete(t);
 }
 
 /* The path of tokens t[i..] if it names a macro invocation (`a::b ! (..)`):

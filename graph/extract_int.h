@@ -199,6 +199,34 @@ typedef struct {
 /* Line starts of a source, computed when first needed. */
 typedef PT_VEC(uint32_t) lines;
 
+/* One parsed expansion kept between extractions: its text (owned copy)
+ * and tree (owned). The tree of a text does not depend on where the text
+ * came from, so an identical expansion takes it instead of a parse. */
+typedef struct {
+	uint64_t hash;
+	char *text;
+	uint32_t len;
+	bool used; /* by the extraction under way */
+	TSTree *tree;
+} xparse;
+
+/* The expansions' trees (pt_extractor_keep_parses): those the last
+ * extraction used; slots index them by hash (open addressing, entry + 1). */
+typedef struct {
+	bool on;
+	PT_VEC(xparse) v;
+	uint32_t *slots;
+	size_t cap;
+} xparses;
+
+/* The tree of an expansion's text (borrowed from the cache: valid until
+ * the extraction ends), parsed now if the cache does not hold it; NULL
+ * when the parse fails. *owned tells whether the caller must delete it. */
+TSTree *ex_parse_expansion(pt_extractor *x, const char *text, uint32_t len, bool *owned);
+/* Drop the trees the extraction just made did not use. */
+void ex_parses_sweep(xparses *c);
+void ex_parses_free(xparses *c);
+
 struct pt_extractor {
 	TSParser *parser;
 	uint64_t timeout;
@@ -248,6 +276,7 @@ struct pt_extractor {
 	uint32_t file_len;
 	lines file_lines;        /* line starts of the file */
 	PT_VEC(lines) imp_lines; /* ... and of each import's text */
+	xparses parses;          /* kept across extractions when on */
 	layer *lay;              /* the expansion being walked, NULL for the file */
 	pt_span inv_span;        /* the outermost invocation being expanded (in the file) */
 	uint32_t inv_a, inv_b;

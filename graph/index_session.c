@@ -448,8 +448,10 @@ static bool session_parse(index_session *s, int at, const char *rel, const char 
 	if (macros_differ(s->S.src.v[at].facts, &j->scan) && lends(s, at))
 		return false;
 	session_imports(s, at, &j->scan, &j->imps);
-	if (!s->ex)
+	if (!s->ex) {
 		s->ex = pt_extractor_new();
+		pt_extractor_keep_parses(s->ex, true);
+	}
 	ix_extract_one(&P, j, s->ex);
 	return !j->rec.skip;
 }
