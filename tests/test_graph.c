@@ -895,6 +895,61 @@ static void test_session_random(void **state)
 	ws_free(&w);
 }
 
+/* Keystrokes in a file that invokes macro_rules! of its own and of
+ * another file: the session keeps the workspace's macro table and the
+ * trees of the expansions between edits (an edit changes one invocation's
+ * input and shifts the others), and each step must still give the bytes
+ * of a fresh index. Steps 8 to 10 add, rename and remove a definition
+ * (the slow path, which drops the session), and the edits after them load
+ * it again. */
+static void test_session_macros(void **state)
+{
+	(void)state;
+	ws w;
+	const char *mac = "macro_rules! call_two {\n"
+			  "    ($a:ident, $b:ident) => { $a(); crate::b::$b(); };\n"
+			  "}\n";
+	const char *b = "pub fn g(_x: u32) -> u32 { 0 }\npub fn h0() {}\npub fn long_h1() {}\n";
+	pt_strbuf t = {0};
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs", "#[macro_use]\nmod mac;\nmod a;\nmod b;\n",
+		"src/mac.rs", mac, "src/b.rs", b, "src/a.rs", "pub fn f0() {}\n", NULL);
+	store_txn_abort(w.txn);
+	w.txn = NULL;
+	index_session *se = index_session_new(w.st, w.root);
+	index_report rep;
+	for (int step = 0; step < 13; step++) {
+		t.len = 0;
+		pt_strbuf_adds(&t,
+			       "macro_rules! local {\n    ($x:expr) => { crate::b::g($x) };\n}\n");
+		pt_strbuf_adds(&t, "macro_rules! konst {\n"
+				   "    ($n:ident, $v:expr) => { pub const $n: u32 = $v; };\n}\n");
+		/* an item-level expansion, parsed: its text changes length */
+		pt_strbuf_printf(&t, "konst!(KA, %s);\n",
+				 step % 2 ? "crate::b::g(1) + 1" : "2 + crate::b::g(3)");
+		if (step == 8 || step == 9)
+			pt_strbuf_printf(&t, "macro_rules! extra%d { () => { crate::b::h0() }; }\n",
+					 step);
+		/* expansions whose text changes length: a tree of another text would
+		 * misplace every name after it */
+		pt_strbuf_printf(&t, "pub fn f0() { call_two!(f1, %s); local!(1); }\n",
+				 step % 2 ? "long_h1" : "h0");
+		for (int k = step % 3; k > 0; k--)
+			pt_strbuf_adds(&t, "  ");
+		pt_strbuf_printf(&t, "pub fn f1() { local!(%d); call_two!(f0, long_h1); }\n",
+				 step * 7);
+		pt_strbuf_adds(&t, "pub fn f2() { call_two!(f0, h0); local!(2); }\n");
+		assert_int_equal(index_session_update(se, "src/a.rs", t.buf, t.len, &rep), 0);
+		/* the first edit adds imports and 8..10 change the definitions:
+		 * the slow path; every other one must take the fast path */
+		assert_true(rep.fast_path || step == 0 || (step >= 8 && step <= 10));
+		write_file(w.root, "src/a.rs", t.buf);
+		assert_same_as_fresh(&w);
+	}
+	index_session_free(se);
+	pt_strbuf_free(&t);
+	ws_free(&w);
+}
+
 static void test_session_fast_path(void **state)
 {
 	(void)state;
@@ -1317,6 +1372,7 @@ int main(void)
 		cmocka_unit_test(test_session_fast_path),
 		cmocka_unit_test(test_session_edges_by_file),
 		cmocka_unit_test(test_session_random),
+		cmocka_unit_test(test_session_macros),
 		cmocka_unit_test(test_session_and_templates),
 		cmocka_unit_test(test_macro_made_methods),
 		cmocka_unit_test(test_macro_body_calls),
