@@ -56,13 +56,14 @@ void ex_expand_begin(pt_extractor *x)
 			  m->span.start_byte,
 			  "crate",
 			  NULL,
-			  false};
+			  false,
+			  (m->flags & FM_DOC) != 0};
 		pt_vec_push(&x->xdefs, d);
 	}
 	for (size_t i = 0; i < x->nimps; i++) {
 		const pt_macro_import *m = &x->imps[i];
 		xdef d = {m->name, strlen(m->name), m->text, m->len, (uint32_t)i + 1,
-			  0,       m->krate,        NULL,    false};
+			  0,       m->krate,        NULL,    false,  false};
 		pt_vec_push(&x->xdefs, d);
 	}
 	/* names point into the pool, which grows: keep them as copies */
@@ -107,7 +108,7 @@ static xdef *find_def(pt_extractor *x, const pt_strbuf *b, uint32_t at)
 	xdef *before = NULL, *after = NULL, *imp = NULL;
 	for (size_t i = 0; i < x->xdefs.n; i++) {
 		xdef *d = &x->xdefs.v[i];
-		if (d->nlen != n || memcmp(d->name, name, n) != 0)
+		if (d->nlen != n || memcmp(d->name, name, n) != 0 || d->doc)
 			continue;
 		if (d->src == 0) {
 			if (d->at < at)

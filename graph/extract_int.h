@@ -176,6 +176,7 @@ typedef struct {
 	const char *krate; /* what `$crate` becomes */
 	pt_macro_def *def; /* parsed on first use */
 	bool bad;          /* would not parse */
+	bool doc;          /* #[cfg(doc)]: rustdoc's stand-in, never expanded */
 } xdef;
 
 /* A fn body left out of an expansion's text: the `{` that stands for it

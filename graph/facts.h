@@ -225,7 +225,9 @@ typedef struct {
 /* A macro_rules! definition the file holds (graph/macro.h, pt_macro_scan):
  * what another file needs to expand its invocations there. */
 enum {
-	FM_EXPORT = 1u << 0 /* #[macro_export] (also through #[cfg_attr(..)]) */
+	FM_EXPORT = 1u << 0, /* #[macro_export] (also through #[cfg_attr(..)]) */
+	FM_DOC = 1u << 1     /* #[cfg(doc)]: only rustdoc sees it (quote's documented
+	                        stand-in beside the #[cfg(not(doc))] one a build expands) */
 };
 typedef struct {
 	uint32_t name;

@@ -168,7 +168,8 @@ void pt_macro_table_free(pt_macro_table *t); /* accepts NULL */
  * invoke) that it does not define itself, the definition Rust's scoping
  * would most likely pick: one of the same crate (the nearest by folder),
  * else one exported (#[macro_export]) by another package, chosen by the
- * path's crate name, or when only one package exports that name. Appended
+ * path's crate name, or when only one package exports that name; never one
+ * under #[cfg(doc)] (FM_DOC: rustdoc's stand-in, no build expands it). Appended
  * to out in a canonical order (by path, then index). */
 void pt_macro_imports(const pt_macro_table *t, size_t i, pt_macro_imports_vec *out);
 

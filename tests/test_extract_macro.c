@@ -479,6 +479,33 @@ static void test_macro_calls(void **state)
 	assert_recv(ref(FR_CALL_METHOD, "all"), RECV_NONE, "", "");
 }
 
+/* A definition under #[cfg(doc)] exists for rustdoc only (quote's documented
+ * `quote!` stands beside the #[cfg(not(doc))] one every build expands): an
+ * invocation expands the other definition, even when the stand-in is the
+ * nearer one before it. */
+static void test_macro_doc_stand_in(void **state)
+{
+	(void)state;
+	run("#[cfg(not(doc))]\n"
+	    "#[macro_export]\n"
+	    "macro_rules! q { ($e:expr) => { $crate::helper($e) }; }\n"
+	    "#[cfg(doc)]\n"
+	    "#[macro_export]\n"
+	    "macro_rules! q { ($($t:tt)*) => { stand_in() }; }\n"
+	    "#[cfg(doc)] fn documented() {}\n"
+	    "macro_rules! after { () => {} }\n"
+	    "fn f() { q!(1); }\n");
+	assert_int_equal(F.macros.n, 3);
+	assert_int_equal(F.macros.v[0].flags, FM_EXPORT);
+	assert_int_equal(F.macros.v[1].flags, FM_EXPORT | FM_DOC);
+	assert_int_equal(F.macros.v[2].flags, 0); /* the attribute was a fn's */
+	int f = item(PT_FUNCTION, "f");
+	assert_int_equal(count_refs(FR_CALL_PATH, "stand_in"), 0);
+	const fact_ref *r = ref(FR_CALL_PATH, "crate::helper");
+	assert_non_null(r);
+	assert_int_equal(r->from, f);
+}
+
 /* The receivers of calls in macro arguments, read from the tokens as the
  * walk reads a tree: method results, fields, `?`, an index, a fn's result,
  * tuple fields (`debug_assert!(self.flags().unicode())`,
@@ -564,6 +591,7 @@ int main(void)
 		cmocka_unit_test(test_macro_template_attributes),
 		cmocka_unit_test(test_macro_template_array_impls),
 		cmocka_unit_test(test_macro_calls),
+		cmocka_unit_test(test_macro_doc_stand_in),
 		cmocka_unit_test(test_macro_arg_chains),
 		cmocka_unit_test(test_bad_macro_bodies),
 	};

@@ -671,6 +671,32 @@ static void test_trait_identity(void **state)
 	ws_free(&w);
 }
 
+/* quote's shape: an exported macro defined twice, a #[cfg(doc)] stand-in
+ * for rustdoc first and the #[cfg(not(doc))] one a build expands after it.
+ * Another crate's invocations, by path or imported, expand the second: the
+ * calls its body writes are the invoking fn's, placed in the template. */
+static void test_macro_doc_stand_in_import(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", "[workspace]\nmembers = [\"q\", \"app\"]\n", "q/Cargo.toml",
+		"[package]\nname = \"q\"\nversion = \"0.1.0\"\n", "q/src/lib.rs",
+		"pub fn push(x: u8) {}\n"
+		"pub fn stand_in() {}\n"
+		"#[cfg(doc)]\n#[macro_export]\nmacro_rules! q { ($($t:tt)*) => { "
+		"$crate::stand_in() }; }\n"
+		"#[cfg(not(doc))]\n#[macro_export]\nmacro_rules! q { ($e:expr) => { "
+		"$crate::push($e) }; }\n",
+		"app/Cargo.toml",
+		"[package]\nname = \"app\"\nversion = \"0.1.0\"\n[dependencies]\nq = { path = "
+		"\"../q\" }\n",
+		"app/src/lib.rs", "use q::q;\npub fn f() { q!(1) }\npub fn g() { q::q!(2) }\n",
+		NULL);
+	assert_answer(&w, "callees", "app::f", "q::push");
+	assert_answer(&w, "callees", "app::g", "q::push");
+	ws_free(&w);
+}
+
 /* A path's first segment is in the type namespace: after `use
  * quote::quote;` (a macro) `quote::ToTokens` is still the crate's trait,
  * and the import does not expand itself (clap_derive's shape). */
@@ -1258,6 +1284,7 @@ int main(void)
 		cmocka_unit_test(test_variants),
 		cmocka_unit_test(test_trait_identity),
 		cmocka_unit_test(test_prefix_namespace),
+		cmocka_unit_test(test_macro_doc_stand_in_import),
 		cmocka_unit_test(test_value_namespace_use),
 		cmocka_unit_test(test_resolve_version),
 		cmocka_unit_test(test_full_reindex_writes_nothing),
