@@ -605,6 +605,22 @@ static size_t call_paren(const pt_mtok *t, size_t n, size_t k)
 	return j < n && t[j].kind == MT_OPEN && t[j].p[0] == '(' ? j : 0;
 }
 
+/* Whether token k ends a path that stands alone in parentheses before a
+ * call's `(`: `(Self::write_u16)(chunk, n)`, what a macro's `$write(..)`
+ * becomes when `$write:expr` took a path of several tokens (an expression
+ * fragment stays one operand). It calls that path. */
+static bool paren_path_call(const pt_mtok *t, size_t n, size_t k)
+{
+	if (k + 2 >= n || t[k + 1].kind != MT_CLOSE || t[k + 1].p[0] != ')' ||
+	    t[k + 2].kind != MT_OPEN || t[k + 2].p[0] != '(')
+		return false;
+	size_t a = k;
+	while (a >= 2 && tok_punct(&t[a - 1], "::") && t[a - 2].kind == MT_IDENT)
+		a -= 2;
+	return a >= 1 && t[a - 1].kind == MT_OPEN && t[a - 1].p[0] == '(' &&
+	       t[a - 1].match == k + 1;
+}
+
 /* `a::b::f(` whose last name is token k. */
 static void token_path_call(pt_extractor *x, const layer *L, size_t k)
 {
@@ -661,6 +677,10 @@ static void scan_expansion(pt_extractor *x, layer *L)
 			for (size_t j = a; j <= k; j += 2)
 				ex_add_seg(&x->tmp, 0, t[j].p, t[j].len);
 			ex_add_ref(x, FR_MACRO_CALL, tok_raw(L, k), ex_intern_buf(x, &x->tmp));
+			continue;
+		}
+		if (paren_path_call(t, n, k)) {
+			token_path_call(x, L, k);
 			continue;
 		}
 		if (!call_paren(t, n, k))

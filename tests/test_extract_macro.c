@@ -506,6 +506,35 @@ static void test_macro_doc_stand_in(void **state)
 	assert_int_equal(r->from, f);
 }
 
+/* `$w(x)` where `$w:expr` took a path of several tokens: the expansion
+ * keeps the fragment one operand, `(Self::write_u16)(x)` (byteorder's
+ * write_slice!), which calls that path, as `(crate::free)(2)` written by
+ * hand does; a parenthesized field is a value called, no method. */
+static void test_macro_paren_path_calls(void **state)
+{
+	(void)state;
+	run("macro_rules! each { ($w:expr) => { $w(1) }; }\n" /* 0 */
+	    "pub fn free(n: u8) {}\n"                         /* 1 */
+	    "impl Bo for Be {\n"                              /* 2 */
+	    "    fn w(n: u8) {}\n"                            /* 3 */
+	    "    fn wi(&self) {\n"                            /* 4 */
+	    "        each!(Self::w);\n"                       /* 5 */
+	    "        each!(crate::free);\n"                   /* 6 */
+	    "        (crate::free)(2);\n"                     /* 7 */
+	    "        (self.f)(3);\n"                          /* 8 */
+	    "    }\n"
+	    "}\n");
+	int wi = item(PT_METHOD, "wi");
+	const fact_ref *r = ref(FR_CALL_PATH, "Self::w");
+	assert_non_null(r);
+	assert_int_equal(r->from, wi);
+	assert_int_equal(r->span.start_line, 5);
+	assert_int_equal(r->span.start_col, 20); /* `w`, in the invocation */
+	assert_int_equal(count_refs(FR_CALL_PATH, "crate::free"), 2);
+	assert_int_equal(ref_nth(FR_CALL_PATH, "crate::free", 1)->span.start_line, 7);
+	assert_int_equal(count_refs(FR_CALL_METHOD, "f"), 0);
+}
+
 /* The receivers of calls in macro arguments, read from the tokens as the
  * walk reads a tree: method results, fields, `?`, an index, a fn's result,
  * tuple fields (`debug_assert!(self.flags().unicode())`,
@@ -592,6 +621,7 @@ int main(void)
 		cmocka_unit_test(test_macro_template_array_impls),
 		cmocka_unit_test(test_macro_calls),
 		cmocka_unit_test(test_macro_doc_stand_in),
+		cmocka_unit_test(test_macro_paren_path_calls),
 		cmocka_unit_test(test_macro_arg_chains),
 		cmocka_unit_test(test_bad_macro_bodies),
 	};
