@@ -950,8 +950,16 @@ void pt_macro_imports(const pt_macro_table *t, size_t i, pt_macro_imports_vec *o
 	PT_VEC(uint32_t) seen = {0};
 	const pt_facts *f = t->files[i].facts;
 	size_t first = out->n;
-	if (f)
+	if (f) {
 		want_paths(&w, pt_strpool_get(&f->pool, f->invoked), (uint32_t)i);
+		/* the file's own definitions are expanded here too: what their
+		 * rules invoke is needed as much (tokio's `reader!` writes
+		 * `pin_project! { .. }`, a macro of another crate, and nothing
+		 * else in the file invokes it) */
+		for (size_t k = 0; k < f->macros.n; k++)
+			want_paths(&w, pt_strpool_get(&f->pool, f->macros.v[k].invokes),
+				   (uint32_t)i);
+	}
 	for (size_t k = 0; k < w.n && out->n - first < 4096; k++) {
 		want x = w.v[k];
 		uint32_t d = choose(t, i, &x);

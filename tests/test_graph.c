@@ -697,6 +697,43 @@ static void test_macro_doc_stand_in_import(void **state)
 	ws_free(&w);
 }
 
+/* A macro of this file whose rules invoke a macro of another crate, which
+ * nothing else in the file invokes (tokio's `reader!` writes
+ * `pin_project! { pub struct $name<R> { .. } }`): that macro is lent to the
+ * file as well, so the nested invocation expands, with its impls and the
+ * calls its methods make. */
+static void test_macro_nested_import(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", "[workspace]\nmembers = [\"pp\", \"app\"]\n", "pp/Cargo.toml",
+		"[package]\nname = \"pp\"\nversion = \"0.1.0\"\n", "pp/src/lib.rs",
+		"pub trait Unp {}\n"
+		"pub fn helper() -> u8 { 1 }\n"
+		"#[macro_export]\nmacro_rules! pp {\n"
+		"    (pub struct $n:ident { $($f:ident: $t:ty),* }) => {\n"
+		"        pub struct $n { $($f: $t),* }\n"
+		"        impl $crate::Unp for $n {}\n"
+		"        impl $n { pub fn project(&self) -> u8 { $crate::helper() } }\n"
+		"    };\n"
+		"}\n",
+		"app/Cargo.toml",
+		"[package]\nname = \"app\"\nversion = \"0.1.0\"\n[dependencies]\npp = { path = "
+		"\"../pp\" }\n",
+		"app/src/lib.rs",
+		"use pp::pp;\n"
+		"macro_rules! reader {\n"
+		"    ($n:ident) => { pp! { pub struct $n { a: u8 } } };\n"
+		"}\n"
+		"reader!(ReadU8);\n"
+		"pub fn go(r: &ReadU8) -> u8 { r.project() }\n",
+		NULL);
+	assert_answer(&w, "impls", "pp::Unp", "app::ReadU8");
+	assert_answer(&w, "callees", "app::go", "app::ReadU8::project");
+	assert_answer(&w, "callees", "app::ReadU8::project", "pp::helper");
+	ws_free(&w);
+}
+
 /* A path's first segment is in the type namespace: after `use
  * quote::quote;` (a macro) `quote::ToTokens` is still the crate's trait,
  * and the import does not expand itself (clap_derive's shape). */
@@ -1285,6 +1322,7 @@ int main(void)
 		cmocka_unit_test(test_trait_identity),
 		cmocka_unit_test(test_prefix_namespace),
 		cmocka_unit_test(test_macro_doc_stand_in_import),
+		cmocka_unit_test(test_macro_nested_import),
 		cmocka_unit_test(test_value_namespace_use),
 		cmocka_unit_test(test_resolve_version),
 		cmocka_unit_test(test_full_reindex_writes_nothing),
