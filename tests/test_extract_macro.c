@@ -535,6 +535,38 @@ static void test_macro_paren_path_calls(void **state)
 	assert_int_equal(count_refs(FR_CALL_METHOD, "f"), 0);
 }
 
+/* A #[cfg(..)] on a macro invocation is the condition of everything it
+ * expands to (serde's `#[cfg(feature = "std")] declare_error_trait!(..)`
+ * beside the `not(feature = "std")` one): each top item of the output takes
+ * it, joined with its own. */
+static void test_macro_invocation_cfg(void **state)
+{
+	(void)state;
+	run("macro_rules! declare {\n"
+	    "    ($n:ident) => {\n"
+	    "        pub trait $n { fn custom() -> Self; }\n"
+	    "        #[cfg(unix)] pub fn helper() {}\n"
+	    "    };\n"
+	    "}\n"
+	    "#[cfg(feature = \"std\")]\n"
+	    "declare!(Error);\n"
+	    "#[cfg(not(feature = \"std\"))]\n"
+	    "declare!(Error);\n"
+	    "declare!(Plain);\n");
+	int n = 0;
+	const char *want[] = {"all(feature = \"std\")", "all(not(feature = \"std\"))"};
+	for (size_t i = 0; i < F.items.n; i++) {
+		const fact_item *t = &F.items.v[i];
+		if (t->kind == PT_TRAIT && strcmp(S(t->name), "Error") == 0)
+			assert_string_equal(S(t->cfg), want[n++]);
+	}
+	assert_int_equal(n, 2);
+	assert_string_equal(S(it(PT_TRAIT, "Plain")->cfg), "");
+	assert_string_equal(S(it(PT_FUNCTION, "helper")->cfg),
+			    "all(all(feature = \"std\"), all(unix))");
+	assert_string_equal(S(it(PT_METHOD, "custom")->cfg), ""); /* its trait's is enough */
+}
+
 /* The receivers of calls in macro arguments, read from the tokens as the
  * walk reads a tree: method results, fields, `?`, an index, a fn's result,
  * tuple fields (`debug_assert!(self.flags().unicode())`,
@@ -622,6 +654,7 @@ int main(void)
 		cmocka_unit_test(test_macro_calls),
 		cmocka_unit_test(test_macro_doc_stand_in),
 		cmocka_unit_test(test_macro_paren_path_calls),
+		cmocka_unit_test(test_macro_invocation_cfg),
 		cmocka_unit_test(test_macro_arg_chains),
 		cmocka_unit_test(test_bad_macro_bodies),
 	};
