@@ -799,6 +799,30 @@ void ex_scan_args(pt_extractor *x, TSNode n, TSNode tt)
 	pt_strbuf_free(&L.text);
 }
 
+/* Empty generic lists out of an expansion: `impl <> AddrStream <> { .. }`
+ * is what pin-project-lite writes for a struct without generics
+ * (`impl <$($impl_generics)*> $ident <$($ty_generics)*>`), valid Rust that
+ * means `impl AddrStream`, but the grammar takes no `<>` and the impl, with
+ * its `project()`, was lost. A `<` right after `impl`, `fn`, a name or
+ * `::`, with its `>` next, goes (with that `::`); nothing else can be
+ * written so. Delimiters are matched again afterwards. */
+static void drop_empty_generics(pt_mtoks *t)
+{
+	size_t w = 0;
+	for (size_t r = 0; r < t->n; r++) {
+		if (r + 1 < t->n && w > 0 && tok_punct(&t->v[r], "<") &&
+		    tok_punct(&t->v[r + 1], ">") &&
+		    (t->v[w - 1].kind == MT_IDENT || tok_punct(&t->v[w - 1], "::"))) {
+			if (tok_punct(&t->v[w - 1], "::"))
+				w--;
+			r++;
+			continue;
+		}
+		t->v[w++] = t->v[r];
+	}
+	t->n = w;
+}
+
 bool ex_expand(pt_extractor *x, TSNode n, TSNode m, TSNode tt, size_t d, bool item_level)
 {
 	if (!x->xdefs.n || x->exp_depth >= MAX_EXPANSION_DEPTH || x->exp_tokens > MAX_FILE_TOKENS)
@@ -833,6 +857,7 @@ bool ex_expand(pt_extractor *x, TSNode n, TSNode m, TSNode tt, size_t d, bool it
 	pt_mtoks all = {0};
 	expand_tokens(x, exp.v, exp.n, &all, x->exp_depth + 1);
 	pt_vec_free(&exp);
+	drop_empty_generics(&all);
 	pt_macro_match(&all, 0);
 	if (!item_level) {
 		L.toks = all;

@@ -567,6 +567,35 @@ static void test_macro_invocation_cfg(void **state)
 	assert_string_equal(S(it(PT_METHOD, "custom")->cfg), ""); /* its trait's is enough */
 }
 
+/* pin-project-lite writes `impl <$($impl_generics)*> $ident <$($ty_generics)*>`:
+ * for a struct without generics, `impl <> Addr <> { fn project(..) }`,
+ * which is `impl Addr`; its methods are Addr's, not free fns. */
+static void test_macro_empty_generics(void **state)
+{
+	(void)state;
+	run("macro_rules! pp {\n"
+	    "    ($n:ident $(<$($g:ident),*>)?) => {\n"
+	    "        pub struct $n <$($($g),*)?> { x: u8 }\n"
+	    "        impl <$($($g),*)?> $n <$($($g),*)?> {\n"
+	    "            fn project(&self) -> u8 { helper::<>() }\n"
+	    "        }\n"
+	    "    };\n"
+	    "}\n"
+	    "pp!(Addr);\n"
+	    "pp!(Gen<T>);\n");
+	assert_int_equal(count_items(PT_FUNCTION), 0);
+	assert_int_equal(count_items(PT_METHOD), 2);
+	int n = 0;
+	for (size_t i = 0; i < F.items.n; i++) {
+		const fact_item *t = &F.items.v[i];
+		if (t->kind != PT_IMPL)
+			continue;
+		assert_string_equal(S(t->impl_self), n++ ? "Gen" : "Addr");
+	}
+	assert_int_equal(n, 2);
+	assert_non_null(ref(FR_CALL_PATH, "helper"));
+}
+
 /* The receivers of calls in macro arguments, read from the tokens as the
  * walk reads a tree: method results, fields, `?`, an index, a fn's result,
  * tuple fields (`debug_assert!(self.flags().unicode())`,
@@ -655,6 +684,7 @@ int main(void)
 		cmocka_unit_test(test_macro_doc_stand_in),
 		cmocka_unit_test(test_macro_paren_path_calls),
 		cmocka_unit_test(test_macro_invocation_cfg),
+		cmocka_unit_test(test_macro_empty_generics),
 		cmocka_unit_test(test_macro_arg_chains),
 		cmocka_unit_test(test_bad_macro_bodies),
 	};
