@@ -443,7 +443,7 @@ class CrateSet:
 
 # ------------------------------------------------------------- scoring
 
-def score_impls(ours, cs, compiled):
+def score_impls(ours, cs, compiled, src_lines):
     truth_impls = [i for t in cs.truths for i in t["impls"] if i["kind"] in ("hand", "derive", "macro",
                                                                               "derive_extra", "internal")]
     names = {i["trait_name"] for i in truth_impls}
@@ -461,8 +461,17 @@ def score_impls(ours, cs, compiled):
             key = (r["file"], r["line"], r["column"], r["trait"], r.get("type", ""))
             results[key] = r
 
+    def written_here(e):
+        """Whether our fn e is written where it stands (its first lines
+        declare it), not the whole invocation of a macro that wrote it:
+        pin_project!'s `project()` spans the invocation, with the struct's
+        `#[derive(Debug)]` in it, which is no fn-local item."""
+        ls = src_lines(e["file"])
+        txt = "\n".join(ls[max(0, e["line"] - 1):min(len(ls), e["line"] + 5, e["end_line"])])
+        return re.search(r"\bfn\s+" + re.escape(e["name"]) + r"\b", txt) is not None
+
     def in_fn(r):
-        return any(e["kind"] in FN_KINDS and e["line"] < r["line"] <= e["end_line"]
+        return any(e["kind"] in FN_KINDS and e["line"] < r["line"] <= e["end_line"] and written_here(e)
                    for e in ours.by_file.get(r["file"], []))
 
     def is_trait_item(r):
@@ -1247,7 +1256,7 @@ def main():
 
     timing = {"onboard_export_s": round(t_export, 1), "onboard_s": round(ours.onboard_s, 1)}
     t0 = time.time()
-    impls = score_impls(ours, cs, compiled)
+    impls = score_impls(ours, cs, compiled, src_lines)
     timing["impls_s"] = round(time.time() - t0, 1)
     t0 = time.time()
     def ident_at(f, l, c):
