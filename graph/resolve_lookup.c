@@ -99,13 +99,36 @@ bool rs_built(const resolver *R, uint32_t e)
 	return !cfg_off(R, e) && !in_off_module(R, e);
 }
 
-void rs_lookup_here(resolver *R, uint32_t sc, seg name, idlist *out, int depth)
+/* Whether the code of scope sc lies in module scope ms or below it: the
+ * private names of ms are visible there and nowhere else. */
+static bool scope_within(const resolver *R, uint32_t sc, uint32_t ms)
+{
+	for (int32_t m = rs_module_scope_of_scope(R, sc); m >= 0; m = R->scopes.v[m].parent_module)
+		if ((uint32_t)m == ms)
+			return true;
+	return false;
+}
+
+static bool use_is_pub(const resolver *R, uint32_t u)
+{
+	const use_rec *r = &R->uses.v[u];
+	return R->src[r->src].facts->uses.v[r->fu].flags & FU_PUB;
+}
+
+/* The names scope sc binds. pub_only: as a glob import from outside sc
+ * sees them, its `pub` items and `pub use`s only (`use super::*;` in a
+ * child module sees everything; `use crate::m::*;` elsewhere does not see
+ * what m imports privately, nor m's private fns). */
+static void lookup_here_vis(resolver *R, uint32_t sc, seg name, idlist *out, int depth,
+			    bool pub_only)
 {
 	size_t before = out->n;
 	bool only_modules = true, all_off = true;
 	for (uint32_t it = mm_first(&R->mm, key_of(K_ITEM, sc, name.p, name.n)); it;
 	     it = mm_next(&R->mm, it)) {
 		uint32_t e = mm_val(&R->mm, it);
+		if (pub_only && !(R->g->ents.v[e].flags & ENT_PUB))
+			continue;
 		int k = ekind(R, e);
 		only_modules &= k == PT_MODULE || k == PT_CRATE;
 		all_off &= cfg_off(R, e);
@@ -120,7 +143,8 @@ void rs_lookup_here(resolver *R, uint32_t sc, seg name, idlist *out, int depth)
 		return;
 	for (uint32_t it = mm_first(&R->mm, key_of(K_USE, sc, name.p, name.n)); it;
 	     it = mm_next(&R->mm, it))
-		rs_use_result(R, mm_val(&R->mm, it), out, depth);
+		if (!pub_only || use_is_pub(R, mm_val(&R->mm, it)))
+			rs_use_result(R, mm_val(&R->mm, it), out, depth);
 	if (out->n || depth > MAX_DEPTH)
 		return;
 	/* the first glob that brings the name; two that bring it are
@@ -130,6 +154,8 @@ void rs_lookup_here(resolver *R, uint32_t sc, seg name, idlist *out, int depth)
 	idlist got = {0};
 	for (uint32_t it = mm_first(&R->mm, key_of(K_GLOB, sc, "", 0)); it;
 	     it = mm_next(&R->mm, it)) {
+		if (pub_only && !use_is_pub(R, mm_val(&R->mm, it)))
+			continue;
 		idlist mods = {0};
 		got.n = 0;
 		rs_use_result(R, mm_val(&R->mm, it), &mods, depth + 1);
@@ -137,7 +163,8 @@ void rs_lookup_here(resolver *R, uint32_t sc, seg name, idlist *out, int depth)
 			uint32_t ms = rs_mod_scope_of(R, mods.v[i]);
 			int k = ekind(R, mods.v[i]);
 			if (ms != NONE && ms != sc && (k == PT_MODULE || k == PT_CRATE))
-				rs_lookup_here(R, ms, name, &got, depth + 1);
+				lookup_here_vis(R, ms, name, &got, depth + 1,
+						pub_only || !scope_within(R, sc, ms));
 			else if (k == PT_ENUM) /* `use E::*`: its variants */
 				for (uint32_t v = mm_first(
 					     &R->mm, key_of(K_ASSOC, mods.v[i], name.p, name.n));
@@ -158,6 +185,11 @@ void rs_lookup_here(resolver *R, uint32_t sc, seg name, idlist *out, int depth)
 			break;
 	}
 	pt_vec_free(&got);
+}
+
+void rs_lookup_here(resolver *R, uint32_t sc, seg name, idlist *out, int depth)
+{
+	lookup_here_vis(R, sc, name, out, depth, false);
 }
 
 static const char *const prelude[][2] = {

@@ -27,6 +27,39 @@ static void test_modules_and_uses(void **state)
 	ws_free(&w);
 }
 
+/* A glob import sees what the globbed module shows the importer: a child's
+ * `use super::*` everything of its parent, a glob of another module its
+ * `pub` items and `pub use`s only (rustc: private imports and items are
+ * visible in their module and below). So a private glob of seq does not
+ * carry ops' Eq and hidden fn into imp, and a parent that re-exports its
+ * children (`pub use self::sse2::*`) while they glob it back privately
+ * (`use crate::x86::*`, as core::arch does) gives each name its one
+ * definition, from whichever file asks. */
+static void test_glob_visibility(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"pub mod ops { pub trait Eq {} pub fn hidden() {} }\n"
+		"pub mod seq { use crate::ops::*; pub fn s() { hidden(); } }\n"
+		"pub mod imp { use crate::seq::*; pub struct T;\n"
+		"  impl Eq for T {}\n  fn hidden() {}\n  pub fn go() { s(); hidden(); } }\n"
+		"pub mod x86 { mod sse2; mod avx; mod avx2;\n"
+		"  pub use self::sse2::*; pub use self::avx::*; pub use self::avx2::*; }\n"
+		"pub mod kid { fn k() {} pub mod inner { use super::*; pub fn i() { k(); } } }\n",
+		"src/x86/sse2.rs", "use crate::x86::*;\npub fn zero() { one(); two(); }\n",
+		"src/x86/avx.rs", "use crate::x86::*;\npub fn one() { zero(); two(); }\n",
+		"src/x86/avx2.rs", "use crate::x86::*;\npub fn two() { zero(); one(); }\n", NULL);
+	assert_answer(&w, "callees", "t::seq::s", "t::ops::hidden");
+	assert_answer(&w, "callees", "t::imp::go", "t::imp::hidden,t::seq::s");
+	assert_answer(&w, "impls", "t::ops::Eq", "");
+	assert_answer(&w, "callees", "t::x86::sse2::zero", "t::x86::avx2::two,t::x86::avx::one");
+	assert_answer(&w, "callees", "t::x86::avx::one", "t::x86::avx2::two,t::x86::sse2::zero");
+	assert_answer(&w, "callees", "t::x86::avx2::two", "t::x86::avx::one,t::x86::sse2::zero");
+	assert_answer(&w, "callees", "t::kid::inner::i", "t::kid::k");
+	ws_free(&w);
+}
+
 static void test_mod_rs_and_path_attr(void **state)
 {
 	(void)state;
@@ -1299,6 +1332,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_modules_and_uses),
+		cmocka_unit_test(test_glob_visibility),
 		cmocka_unit_test(test_mod_rs_and_path_attr),
 		cmocka_unit_test(test_method_receivers),
 		cmocka_unit_test(test_impls_and_derives),
