@@ -523,7 +523,32 @@ static bool called_path(pt_extractor *x, const layer *L, long nm, pt_strbuf *b)
 /* The value of the receiver whose last token is t[j]: a start (`self`, a
  * local, a call of a fn, `(**self)`) and the steps after it (`.field`,
  * `.m(..)`, `?`, `[i]`), read backwards, as ex_recv_of reads a tree. */
+static desc recv_chain_at(pt_extractor *x, const layer *L, long j, long *start);
+
 static desc recv_chain(pt_extractor *x, const layer *L, long j)
+{
+	long start;
+	return recv_chain_at(x, L, j, &start);
+}
+
+/* `Pin::new(&mut *x.f)` whose `(` is t[open] and `)` t[close]: the value
+ * of its one argument, whose methods the Pin (a Box, an Arc) reaches;
+ * RECV_NONE when the argument is no receiver chain. */
+static desc wrapped_arg(pt_extractor *x, const layer *L, long open, long close)
+{
+	const pt_mtok *t = L->toks.v;
+	long a = open + 1, start = -1;
+	while (a < close &&
+	       (tok_punct(&t[a], "&") || tok_punct(&t[a], "*") || tok_word(&t[a], "mut")))
+		a++;
+	if (a >= close)
+		return (desc){0};
+	desc d = recv_chain_at(x, L, close - 1, &start);
+	return start == a ? d : (desc){0};
+}
+
+/* As recv_chain; *start: the index of the chain's first token. */
+static desc recv_chain_at(pt_extractor *x, const layer *L, long j, long *start)
 {
 	const pt_mtok *t = L->toks.v;
 	struct {
@@ -545,6 +570,7 @@ static desc recv_chain(pt_extractor *x, const layer *L, long j)
 			    tok_punct(&t[open + 2], "*") && tok_word(&t[open + 3], "self") &&
 			    x->cx.deref_self) {
 				d = (desc){RECV_BOUND, x->cx.deref_self, 0};
+				j = open;
 				break;
 			}
 			if (nm >= 0 && tok_punct(&t[nm], ">")) { /* `m::<T>(..)` */
@@ -565,6 +591,15 @@ static desc recv_chain(pt_extractor *x, const layer *L, long j)
 			if (!called_path(x, L, nm, &x->gb))
 				return (desc){0};
 			d = (desc){RECV_RET, ex_intern_buf(x, &x->gb), 0};
+			if (ex_wraps_its_argument(x->gb.buf, x->gb.len)) {
+				desc ad = wrapped_arg(x, L, open, j);
+				if (ad.kind != RECV_NONE)
+					d = ad;
+			}
+			/* the chain starts at the path's first token */
+			for (j = nm;
+			     j >= 2 && tok_punct(&t[j - 1], "::") && t[j - 2].kind == MT_IDENT;)
+				j -= 2;
 			break;
 		} else if ((c->kind == MT_IDENT || c->kind == MT_LITERAL) && j >= 1 &&
 			   tok_punct(&t[j - 1], ".")) {
@@ -583,6 +618,7 @@ static desc recv_chain(pt_extractor *x, const layer *L, long j)
 	}
 	if (j < 0 || ns == MAX_STEPS)
 		return (desc){0};
+	*start = j;
 	for (int i = ns - 1; i >= 0 && d.kind != RECV_NONE; i--)
 		d = st[i].name ? ex_chain_op(x, d, st[i].op, st[i].name->p, st[i].name->len)
 			       : ex_chain_op(x, d, st[i].op, "", 0);
@@ -720,13 +756,25 @@ static size_t body_of(const pt_mtok *t, size_t n, size_t i)
 	return 0;
 }
 
-/* Copy t[0..n) to L's tokens, the bodies of the fns left out (to L's
- * stashes): a fn body is most of a template's text, and its calls are all
- * the walk needs of it. */
-static void skeleton(layer *L, const pt_mtok *t, size_t n)
+/* Whether token k was written in the file between bytes a and b (the
+ * outermost invocation being expanded), not by a template. */
+static bool written_in(const pt_mtok *k, uint32_t a, uint32_t b)
+{
+	return k->src == 0 && k->off >= a && k->off < b;
+}
+
+/* Copy t[0..n) to L's tokens, the bodies of the fns a template writes left
+ * out (to L's stashes): a fn body is most of a template's text, and its
+ * calls are all the walk needs of it. A body written in the invocation
+ * itself, bytes [a, b) of the file (`cfg_rt! { pub fn spawn() { .. } }`),
+ * stays: it is walked as the code it is, its locals typed by its `let`s
+ * and patterns. */
+static void skeleton(layer *L, const pt_mtok *t, size_t n, uint32_t a, uint32_t b)
 {
 	for (size_t i = 0; i < n; i++) {
 		size_t open = tok_word(&t[i], "fn") ? body_of(t, n, i) : 0;
+		if (open && written_in(&t[open], a, b) && written_in(&t[t[open].match], a, b))
+			open = 0;
 		if (!open) {
 			pt_vec_push(&L->toks, t[i]);
 			continue;
@@ -823,6 +871,41 @@ static void drop_empty_generics(pt_mtoks *t)
 	t->n = w;
 }
 
+bool ex_expand_type(pt_extractor *x, TSNode n, pt_strbuf *out)
+{
+	/* the token tree is found without x->aux: callers walk with it
+	 * (add_fields reads a struct's fields so) */
+	TSNode m = child(n, x->F.macro), tt = {0};
+	for (uint32_t i = ts_node_child_count(n); i-- > 0 && null(tt);)
+		if (ts_node_symbol(ts_node_child(n, i)) == x->S.token_tree)
+			tt = ts_node_child(n, i);
+	if (!x->xdefs.n || null(m) || null(tt))
+		return false;
+	/* out may be x->tmp: the macro's path goes to a buffer of its own */
+	pt_strbuf b = {0};
+	pt_mtoks in = {0}, exp = {0};
+	int q;
+	bool ok = false;
+	xdef *xd = NULL;
+	if (ex_path_text(x, m, &b, &q, 0))
+		xd = find_def(x, &b, x->lay ? x->inv_a : ts_node_start_byte(n));
+	pt_macro_def *def = xd ? parsed(xd) : NULL;
+	if (def) {
+		input_tokens(x, tt, &in);
+		ok = pt_macro_expand(def, in.v, in.n, xd->krate, &exp) == PT_OK && exp.n % 2 == 1;
+	}
+	/* a path: names joined by `::` */
+	for (size_t i = 0; ok && i < exp.n; i++)
+		ok = i % 2 ? pt_mtok_is(&exp.v[i], "::") : exp.v[i].kind == MT_IDENT;
+	size_t start = out->len;
+	for (size_t i = 0; ok && i < exp.n; i += 2)
+		ex_add_seg(out, start, exp.v[i].p, exp.v[i].len);
+	pt_vec_free(&in);
+	pt_vec_free(&exp);
+	pt_strbuf_free(&b);
+	return ok;
+}
+
 bool ex_expand(pt_extractor *x, TSNode n, TSNode m, TSNode tt, size_t d, bool item_level)
 {
 	if (!x->xdefs.n || x->exp_depth >= MAX_EXPANSION_DEPTH || x->exp_tokens > MAX_FILE_TOKENS)
@@ -862,7 +945,7 @@ bool ex_expand(pt_extractor *x, TSNode n, TSNode m, TSNode tt, size_t d, bool it
 	if (!item_level) {
 		L.toks = all;
 	} else {
-		skeleton(&L, all.v, all.n);
+		skeleton(&L, all.v, all.n, x->inv_a, x->inv_b);
 		pt_vec_free(&all);
 	}
 	pt_macro_match(&L.toks, 0);

@@ -375,6 +375,9 @@ desc ex_self_desc(pt_extractor *x);
 desc ex_chain_op(pt_extractor *x, desc b, char op, const char *name, size_t n);
 /* Whether callee f is a plain name bound as a local (a closure, a fn pointer). */
 bool ex_is_local_call(pt_extractor *x, TSNode f);
+/* Whether path text p[0..n) names a std constructor whose value reaches
+ * its argument's methods (`Pin::new(&mut x)`, `Box::new(x)`, `Arc::new`). */
+bool ex_wraps_its_argument(const char *p, size_t n);
 /* What the code says about the value of expression e. */
 desc ex_recv_of(pt_extractor *x, TSNode e);
 /* Bind the names pattern pat introduces, typed from the value s describes (may be unknown). */
@@ -410,6 +413,10 @@ void ex_scan_args(pt_extractor *x, TSNode n, TSNode tt);
 /* The fn whose body is node body was entered: when it is a body left out of
  * an expansion's text, its calls, read from its tokens. */
 void ex_fn_body(pt_extractor *x, TSNode body);
+/* A type written as an invocation n of a macro whose definition we have
+ * (syn's `Token![#]`) and whose expansion is a path (`$crate::token::Pound`):
+ * that path appended to out; false, out unchanged, otherwise. */
+bool ex_expand_type(pt_extractor *x, TSNode n, pt_strbuf *out);
 /* Site raw (bytes of the text being walked) as the file's, else the
  * invocation's; src_out: 0 for the file, k + 1 for import k (the span is
  * then relative to that definition's text). */

@@ -202,7 +202,7 @@ static desc method_ret_desc(pt_extractor *x, TSNode fe)
 /* Whether path text p names a std constructor whose value reaches its
  * argument's methods: `Pin::new(&mut x)` (a Pin derefs to what it pins),
  * `Box::new(x)`, `Box::pin(x)`, `Rc::new(x)`, `Arc::new(x)`. */
-static bool wraps_its_argument(const char *p, size_t n)
+bool ex_wraps_its_argument(const char *p, size_t n)
 {
 	static const char *const heads[] = {
 		"",          "std::pin::",  "core::pin::", "std::boxed::", "alloc::boxed::",
@@ -252,7 +252,7 @@ static desc call_desc(pt_extractor *x, TSNode call)
 	int k = ex_path_text(x, f, &x->tmp, &q, 0);
 	if (!k || q)
 		return (desc){0};
-	if (wraps_its_argument(x->tmp.buf, x->tmp.len)) {
+	if (ex_wraps_its_argument(x->tmp.buf, x->tmp.len)) {
 		TSNode a = first_arg(x, call);
 		return null(a) ? (desc){0} : ex_recv_of(x, a);
 	}

@@ -109,13 +109,15 @@ bool ex_is_smart_pointer(pt_extractor *x, TSNode base)
 
 /* Std containers whose element type receivers follow (TY_ELEM): the
  * value of `Option<T>`, `Result<T, E>`, items of `Vec<T>`/`VecDeque<T>`,
- * what a `NonNull<T>` points to. */
+ * what a `NonNull<T>` points to, what the guard of a `Mutex<T>`,
+ * `RwLock<T>` or `RefCell<T>` derefs to. */
 static bool is_elem_wrapper(pt_extractor *x, TSNode base)
 {
 	size_t n;
 	const char *s = type_base_name(x, base, &n);
 	return s && (text_is(s, n, "Option") || text_is(s, n, "Result") || text_is(s, n, "Vec") ||
-		     text_is(s, n, "VecDeque") || text_is(s, n, "NonNull"));
+		     text_is(s, n, "VecDeque") || text_is(s, n, "NonNull") ||
+		     text_is(s, n, "Mutex") || text_is(s, n, "RwLock") || text_is(s, n, "RefCell"));
 }
 
 TSNode ex_first_type_arg(pt_extractor *x, TSNode g)
@@ -160,6 +162,13 @@ static int bounded(pt_extractor *x, TSNode t, int opts, pt_strbuf *out, int dept
  * lifetimes and generic arguments dropped; `dyn`/`impl` give their first
  * trait (TY_BOUND); with TY_UNWRAP, Box/Rc/Arc unwrap once; tuples,
  * arrays, slices and fn pointers are unknown (TY_NONE, nothing appended). */
+/* Whether a type kind names what an element is: a path, or the trait of
+ * a `dyn Tr` / `impl Tr` (`Option<&dyn Value>`: its methods are Value's). */
+static bool is_named(int kind)
+{
+	return kind == TY_PATH || kind == TY_BOUND;
+}
+
 /* With TY_ELEM: "Base<Elem>" for a std container and its element type,
  * "[]<Elem>" for slices and arrays; "Base" alone (or TY_NONE for a slice)
  * when the element has no path. */
@@ -174,7 +183,7 @@ static int elem_type(pt_extractor *x, TSNode base, TSNode elem, int opts, pt_str
 	size_t mark = out->len;
 	pt_strbuf_addc(out, '<');
 	if (null(elem) || depth >= MAX_TYPE_DEPTH ||
-	    ex_type_norm(x, elem, (opts | TY_UNWRAP) & ~TY_ALL, out, depth + 1) != TY_PATH) {
+	    !is_named(ex_type_norm(x, elem, (opts | TY_UNWRAP) & ~TY_ALL, out, depth + 1))) {
 		out->len = null(base) ? at : mark;
 		return null(base) ? TY_NONE : TY_PATH;
 	}
@@ -230,13 +239,68 @@ static int tuple_type(pt_extractor *x, TSNode t, int opts, pt_strbuf *out, int d
 		if (i)
 			pt_strbuf_addc(out, ',');
 		size_t at = out->len;
-		if (ex_type_norm(x, ts_node_named_child(t, i), (opts | TY_UNWRAP) & ~TY_ALL, out,
-				 depth + 1) != TY_PATH) {
+		if (!is_named(ex_type_norm(x, ts_node_named_child(t, i),
+					   (opts | TY_UNWRAP) & ~TY_ALL, out, depth + 1))) {
 			out->len = at;
 			pt_strbuf_addc(out, '_');
 		}
 	}
 	pt_strbuf_addc(out, '>');
+	return TY_PATH;
+}
+
+/* The type inside parentheses `(T)`, which is T itself (a one-element
+ * tuple is written `(T,)`); a null node for any other tuple type. */
+static TSNode paren_inner(TSNode t)
+{
+	TSNode none = {0};
+	/* `(` T `)`: three children; a trailing comma makes a fourth */
+	if (ts_node_named_child_count(t) != 1 || ts_node_child_count(t) != 3)
+		return none;
+	return ts_node_named_child(t, 0);
+}
+
+/* Whether t is `dyn Tr`, `impl Tr` (or either `+ 'a`): a pointer to one
+ * calls the trait's methods, not the pointer's own (`Box<dyn Tr>`). */
+static bool is_trait_object(pt_extractor *x, TSNode t)
+{
+	if (!null(t) && ts_node_symbol(t) == x->S.bounded_type)
+		t = ts_node_named_child(t, 0);
+	return !null(t) &&
+	       (ts_node_symbol(t) == x->S.dynamic_type || ts_node_symbol(t) == x->S.abstract_type);
+}
+
+/* With TY_ELEM, any other generic type `W<'a, A, B>` as "W<A,B>": its
+ * type arguments ("_" for one without a path), lifetimes left out, so
+ * that the resolver can put them in place of W's parameters (a Deref
+ * Target that is one: `Sp<Kind>` derefs to Kind). "W" alone when it has
+ * no type argument. */
+static int args_type(pt_extractor *x, TSNode t, TSNode base, int opts, pt_strbuf *out, int depth)
+{
+	size_t at = out->len;
+	int q;
+	if (!ex_path_text(x, base, out, &q, depth)) {
+		out->len = at;
+		return TY_NONE;
+	}
+	TSNode args = child(t, x->F.type_arguments);
+	uint32_t n = null(args) ? 0 : ts_node_named_child_count(args), k = 0;
+	size_t mark = out->len;
+	for (uint32_t i = 0; i < n && n <= 16 && depth < MAX_TYPE_DEPTH; i++) {
+		TSNode a = ts_node_named_child(args, i);
+		if (ts_node_symbol(a) == x->S.lifetime || strstr(ts_node_type(a), "comment"))
+			continue;
+		pt_strbuf_addc(out, k++ ? ',' : '<');
+		size_t el = out->len;
+		if (ex_type_norm(x, a, (opts | TY_UNWRAP) & ~TY_ALL, out, depth + 1) != TY_PATH) {
+			out->len = el;
+			pt_strbuf_addc(out, '_');
+		}
+	}
+	if (k)
+		pt_strbuf_addc(out, '>');
+	if (k && (n > 16 || depth >= MAX_TYPE_DEPTH))
+		out->len = mark;
 	return TY_PATH;
 }
 
@@ -279,7 +343,8 @@ int ex_type_norm(pt_extractor *x, TSNode t, int opts, pt_strbuf *out, int depth)
 				}
 			}
 			if ((opts & TY_PTR) && (opts & TY_ELEM) && !unwrapped &&
-			    ex_is_smart_pointer(x, base)) {
+			    ex_is_smart_pointer(x, base) &&
+			    !is_trait_object(x, ex_first_type_arg(x, t))) {
 				size_t at = out->len;
 				if (elem_type(x, base, ex_first_type_arg(x, t), opts & ~TY_PTR, out,
 					      depth) == TY_PATH &&
@@ -292,12 +357,19 @@ int ex_type_norm(pt_extractor *x, TSNode t, int opts, pt_strbuf *out, int depth)
 			else if ((opts & TY_ELEM) && is_elem_wrapper(x, base))
 				return elem_type(x, base, ex_first_type_arg(x, t), opts, out,
 						 depth);
+			else if ((opts & TY_ELEM) && !bound && (!b || !text_is(b, bn, "Pin")))
+				return args_type(x, t, base, opts, out, depth);
 			unwrapped |= !null(arg);
 			t = null(arg) ? base : arg;
+		} else if (s == x->S.tuple_type && !null(paren_inner(t))) {
+			t = paren_inner(t);
 		} else if (s == x->S.tuple_type && (opts & TY_ELEM)) {
 			return tuple_type(x, t, opts, out, depth);
 		} else if (s == x->S.array_type && (opts & TY_ELEM)) {
 			return elem_type(x, (TSNode){0}, child(t, x->F.element), opts, out, depth);
+		} else if (s == S->macro_inv) {
+			/* `Token![#]`: the path its macro expands to */
+			return ex_expand_type(x, t, out) ? (bound ? TY_BOUND : TY_PATH) : TY_NONE;
 		} else if (s == S->type_ident || s == S->ident || s == S->scoped_type ||
 			   s == S->scoped_ident || s == S->primitive) {
 			size_t at = out->len;

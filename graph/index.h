@@ -68,6 +68,9 @@ typedef struct {
 	 * edited file's new ones and the touched entities' stored ones) */
 	uint64_t edges_read;
 	double seconds, parse_seconds, resolve_seconds, write_seconds;
+	/* index_session_update's fast path: of write_seconds, the commit
+	 * (LMDB's page writes and sync) */
+	double commit_seconds;
 	int root_errno; /* PT_ENOROOT: the errno of reading the workspace folder */
 } index_report;
 

@@ -5,9 +5,9 @@
  * declarations as they were is parsed, re-resolved for that file alone
  * (pt_resolver_refile) and written as the entities and adjacency values it
  * touched, in one transaction; each adjacency value is its stored one with
- * the file's edges replaced, so the write costs what the file and the
- * entities it touches hold, not what the graph holds (unless macros carry
- * edges between files: see edits_own_edges). Anything else, or a
+ * the file's old edges taken out and its new ones put in, record by record,
+ * so the write costs what the file and the entities it touches hold, not
+ * what the graph holds (write_touched). Anything else, or a
  * commit by someone else (the generation in the meta table moved), falls
  * back to index_update_file and reloads the session at the next edit.
  * Parsing and records are index.c's (index_int.h), so both paths store the
@@ -31,6 +31,11 @@ struct index_session {
 	pt_workspace ws;     /* crates (the resolver borrows them) */
 	pt_graph g;
 	pt_resolver *R;
+	/* Where each source lies for macro imports (package, crate area),
+	 * found once per load: a lookup among every crate per file is too
+	 * much to repeat for every file at every edit. Per source of S; the
+	 * facts pointers are set when used. */
+	PT_VEC(pt_macro_file) places;
 };
 
 index_session *index_session_new(store *st, const char *root)
@@ -45,6 +50,7 @@ static void session_unload(index_session *s)
 {
 	pt_resolver_free(s->R);
 	s->R = NULL;
+	pt_vec_free(&s->places);
 	pt_graph_free(&s->g);
 	ix_sources_free(&s->S);
 	pt_workspace_free(&s->ws);
@@ -88,6 +94,11 @@ static int session_load(index_session *s)
 	}
 	pt_workspace_crates(s->root, &s->ws, &build);
 	pt_build_free(&build);
+	for (size_t i = 0; i < s->S.src.n; i++) {
+		pt_macro_file f;
+		ix_file_place(&s->ws, s->S.src.v[i].path, &f);
+		pt_vec_push(&s->places, f);
+	}
 	pt_graph_init(&s->g);
 	pt_crates cs = pt_workspace_crate_set(&s->ws);
 	s->R = pt_resolver_new(&s->g, s->S.src.v, s->S.src.n, &cs);
@@ -111,106 +122,152 @@ static int find_source(const sources *S, const char *path)
 	return -1;
 }
 
-/* Where the edges source src made begin in g after pt_resolver_refile: it
- * keeps the other sources' edges and re-emits src's at the end
- * (resolve.h), so they are found from the end, in proportion to the file.
- * Only called when src's edges are exactly those written in its file fid
- * (edits_own_edges). */
-static size_t file_edges_from(const pt_graph *g, uint32_t src, uint32_t fid)
-{
-	size_t from = g->edges.n;
-	while (from > 0 && g->edges.v[from - 1].origin == src)
-		from--;
-#ifdef PT_DEBUG
-	for (size_t i = 0; i < g->edges.n; i++)
-		pt_assert((g->edges.v[i].origin == src) == (i >= from) &&
-			  (g->edges.v[i].file == fid) == (i >= from));
-#else
-	(void)fid;
-#endif
-	return from;
-}
-
 static int cmp_u32(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 	return x < y ? -1 : x > y;
 }
 
-/* Whether stored edge s comes before new half h in the stored order
- * (ix_cmp_half). They never share a file (s is another file's edge, h is
- * fid's), so kind, far end and file decide. */
-static bool stored_first(const rec_edge *s, const half *h)
+/* Two stored edge records in the stored order (ix_cmp_half): kind, far
+ * end, file, then the site, whose start byte (not stored) orders as its
+ * start line and column do within one file, then flags and the site's end. */
+static int cmp_rec(const rec_edge *a, const rec_edge *b)
 {
-	if (s->kind != h->e.kind)
-		return s->kind < h->e.kind;
-	if (s->other != h->other)
-		return s->other < h->other;
-	return s->file < h->e.file;
+	if (a->kind != b->kind)
+		return a->kind < b->kind ? -1 : 1;
+	if (a->other != b->other)
+		return a->other < b->other ? -1 : 1;
+	if (a->file != b->file)
+		return a->file < b->file ? -1 : 1;
+	if (a->sl != b->sl)
+		return a->sl < b->sl ? -1 : 1;
+	if (a->sc != b->sc)
+		return a->sc < b->sc ? -1 : 1;
+	if (a->flags != b->flags)
+		return a->flags < b->flags ? -1 : 1;
+	if (a->el != b->el)
+		return a->el < b->el ? -1 : 1;
+	return a->ec < b->ec ? -1 : a->ec > b->ec;
+}
+
+/* One direction of the file's edges as the adjacency of their ends holds
+ * them: sorted halves (by entity, then in the stored order) and each one's
+ * record. */
+typedef struct {
+	half *h;
+	rec_edge *r;
+	size_t n, at; /* at: walks the entities in order */
+} halves;
+
+static void halves_make(const pt_graph *g, const pt_edge *e, size_t n, bool in, halves *out)
+{
+	out->h = pt_xmalloc((n ? n : 1) * sizeof *out->h);
+	out->r = pt_xmalloc((n ? n : 1) * sizeof *out->r);
+	out->n = n;
+	out->at = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t end = in ? e[i].dst : e[i].src, far = in ? e[i].src : e[i].dst;
+		out->h[i] = (half){end, g->ents.v[far].id, e[i], in};
+	}
+	qsort(out->h, n, sizeof *out->h, ix_cmp_half);
+	for (size_t i = 0; i < n; i++) {
+		const pt_edge *x = &out->h[i].e;
+		out->r[i] = (rec_edge){
+			out->h[i].other,    x->file,           x->kind,          x->flags,
+			x->site.start_line, x->site.start_col, x->site.end_line, x->site.end_col};
+	}
+}
+
+static void halves_free(halves *h)
+{
+	free(h->h);
+	free(h->r);
+}
+
+/* The run [*from, *to) of entity e's halves; moves the walk past them. */
+static void halves_of(halves *h, uint32_t e, size_t *from, size_t *to)
+{
+	while (h->at < h->n && h->h[h->at].ent < e)
+		h->at++;
+	*from = h->at;
+	while (h->at < h->n && h->h[h->at].ent == e)
+		h->at++;
+	*to = h->at;
 }
 
 /* The new adjacency of one entity in one direction: its stored value
- * (the graph before the edit) without the edges written in file fid,
- * merged with fid's new ones h[0..n) (sorted), in the stored order. */
-static void merge_adj(const pt_graph *g, const store_val *old, uint32_t fid, const half *h,
-		      size_t n, pt_strbuf *out)
+ * less the file's old edges del[0..nd), plus its new ones add[0..na), in
+ * the stored order (all three sorted in it). PT_ECORRUPT when an old edge
+ * is not in the stored value: the store does not hold the graph the
+ * session holds. */
+static int merge_adj(const store_val *old, const rec_edge *del, size_t nd, const rec_edge *add,
+		     size_t na, pt_strbuf *out)
 {
 	const uint8_t *p = old ? old->data : NULL;
-	size_t m = old ? old->len / REC_EDGE_SIZE : 0, i = 0, k = 0;
+	size_t m = old ? old->len / REC_EDGE_SIZE : 0, i = 0, d = 0, a = 0;
+	uint8_t b[REC_EDGE_SIZE];
 	out->len = 0;
-	while (i < m || k < n) {
+	while (i < m || a < na) {
 		rec_edge s;
+		int c = 0;
 		if (i < m) {
 			rec_edge_decode(p + i * REC_EDGE_SIZE, &s);
-			if (s.file == fid) {
-				i++;
+			c = d < nd ? cmp_rec(&s, &del[d]) : -1;
+			if (c > 0)
+				return PT_ECORRUPT;
+			if (c == 0) {
+				i++, d++;
 				continue;
 			}
 		}
-		if (i < m && (k == n || stored_first(&s, &h[k]))) {
+		if (i < m && (a == na || cmp_rec(&s, &add[a]) <= 0)) {
 			pt_strbuf_add(out, p + i * REC_EDGE_SIZE, REC_EDGE_SIZE);
 			i++;
 		} else {
-			ix_add_half(g, &h[k++], out);
+			rec_edge_encode(&add[a++], b);
+			pt_strbuf_add(out, b, sizeof b);
 		}
 	}
+	return d == nd ? PT_OK : PT_ECORRUPT;
 }
 
-/* File fid's new edges as halves of one direction, sorted as stored. */
-static half *file_halves(const pt_graph *g, size_t from, bool in)
+/* Whether two runs of records are the same edges. */
+static bool same_recs(const rec_edge *a, size_t na, const rec_edge *b, size_t nb)
 {
-	size_t n = g->edges.n - from;
-	half *h = pt_xmalloc((n ? n : 1) * sizeof *h);
-	for (size_t i = 0; i < n; i++) {
-		const pt_edge *e = &g->edges.v[from + i];
-		uint32_t end = in ? e->dst : e->src, far = in ? e->src : e->dst;
-		h[i] = (half){end, g->ents.v[far].id, *e, in};
-	}
-	qsort(h, n, sizeof *h, ix_cmp_half);
-	return h;
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (cmp_rec(&a[i], &b[i]))
+			return false;
+	return true;
 }
 
 /* Entity e's adjacency in one direction rewritten when it differs from
- * the stored value; *at walks h (sorted by entity) past e's halves. */
-static int write_adj(store_txn *txn, const pt_graph *g, uint32_t fid, uint32_t e, bool in,
-		     const half *h, size_t nh, size_t *at, pt_strbuf *buf, index_report *rep)
+ * the stored value: read only when the file's edges that end at e
+ * changed (an edit changes few of them; the entities its edges reach,
+ * popular types among them, keep theirs). */
+static int write_adj(store_txn *txn, const pt_graph *g, uint32_t e, bool in, halves *del,
+		     halves *add, pt_strbuf *buf, index_report *rep)
 {
 	uint8_t key[8];
 	store_val v;
+	size_t d0, d1, a0, a1;
 	store_key_u64(key, g->ents.v[e].id);
-	while (*at < nh && h[*at].ent < e)
-		(*at)++;
-	size_t from = *at;
-	while (*at < nh && h[*at].ent == e)
-		(*at)++;
+	halves_of(del, e, &d0, &d1);
+	halves_of(add, e, &a0, &a1);
+	if (same_recs(del->r + d0, d1 - d0, add->r + a0, a1 - a0))
+		return PT_OK; /* the file's edges that end here are as they were */
 	store_table tbl = in ? TBL_IN : TBL_OUT;
 	int got = store_get(txn, tbl, key, 8, &v);
 	if (got != PT_OK && got != PT_ENOTFOUND)
 		return got;
 	if (got == PT_OK && v.len % REC_EDGE_SIZE)
 		return PT_ECORRUPT;
-	merge_adj(g, got == PT_OK ? &v : NULL, fid, h + from, *at - from, buf);
-	rep->edges_read += (got == PT_OK ? v.len / REC_EDGE_SIZE : 0) + (*at - from);
+	int rc = merge_adj(got == PT_OK ? &v : NULL, del->r + d0, d1 - d0, add->r + a0, a1 - a0,
+			   buf);
+	if (rc)
+		return rc;
+	rep->edges_read += (got == PT_OK ? v.len / REC_EDGE_SIZE : 0) + (a1 - a0);
 	bool same = got == PT_OK ? (v.len == buf->len && memcmp(v.data, buf->buf, buf->len) == 0)
 				 : buf->len == 0;
 	if (same)
@@ -221,30 +278,40 @@ static int write_adj(store_txn *txn, const pt_graph *g, uint32_t fid, uint32_t e
 }
 
 /* The touched entities' records and adjacency, rewritten where they differ
- * from the stored values. Only file fid's edges changed (a same-shape
- * refile), so each adjacency is its stored value with fid's old edges
- * replaced by the new ones: the cost follows the touched entities and the
- * file's edges, never the size of the graph. */
-static int write_touched(store_txn *txn, const pt_graph *g, uint32_t src, uint32_t fid,
-			 pt_touched *t, index_report *rep)
+ * from the stored values. Only the edges source src makes changed (a
+ * same-shape refile): each adjacency is its stored value with the file's
+ * old edges (old[0..n_old), as they were before the refile) taken out and
+ * its new ones put in, edge by edge. The edges are told by their records,
+ * not by their site's file, so a file whose calls are written in another
+ * file's macros (or whose macros another file expands, unchanged) takes
+ * this path too. The cost follows the touched entities and the file's
+ * edges, never the size of the graph. */
+static int write_touched(store_txn *txn, const pt_graph *g, const pt_resolver *R, uint32_t src,
+			 uint32_t fid, const pt_edge *old, size_t n_old, pt_touched *t,
+			 index_report *rep)
 {
 	if (t->n)
 		qsort(t->v, t->n, sizeof *t->v, cmp_u32);
-	size_t from = file_edges_from(g, src, fid), nh = g->edges.n - from;
-	rep->edges_read += nh;
-	half *out = file_halves(g, from, false), *in = file_halves(g, from, true);
+	size_t from, to;
+	pt_resolver_file_edges(R, src, &from, &to);
+	rep->edges_read += to - from + n_old;
+	halves del[2], add[2];
+	for (int in = 0; in < 2; in++) {
+		halves_make(g, old, n_old, in, &del[in]);
+		halves_make(g, g->edges.v + from, to - from, in, &add[in]);
+	}
 	pt_strbuf buf = {0};
 	int rc = PT_OK;
-	size_t oi = 0, ii = 0;
 	for (size_t i = 0; i < t->n && !rc; i++) {
 		uint32_t e = t->v[i];
 		if (i && e == t->v[i - 1])
 			continue; /* touched lists repeat */
-		rc = write_adj(txn, g, fid, e, false, out, nh, &oi, &buf, rep);
-		if (!rc)
-			rc = write_adj(txn, g, fid, e, true, in, nh, &ii, &buf, rep);
+		for (int in = 0; in < 2 && !rc; in++)
+			rc = write_adj(txn, g, e, in, &del[in], &add[in], &buf, rep);
 		if (rc)
 			break;
+		if (g->ents.v[e].file != fid)
+			continue; /* refile changes the records of the file's own items only */
 		uint8_t key[8];
 		store_val v;
 		rec_entity r;
@@ -259,84 +326,10 @@ static int write_touched(store_txn *txn, const pt_graph *g, uint32_t src, uint32
 		rep->ents_written++;
 	}
 	pt_strbuf_free(&buf);
-	free(out);
-	free(in);
-	return rc;
-}
-
-/* The same from a pass over every edge: for an edit of a file whose edges
- * are not all written in it, or written in it by others (macros that one
- * file defines and another expands), where the stored edges cannot tell
- * which of them the edit replaced. */
-static int write_touched_all(store_txn *txn, const pt_graph *g, pt_touched *t, index_report *rep)
-{
-	uint8_t *mark = pt_xcalloc(g->ents.n + 1, 1);
-	for (size_t i = 0; i < t->n; i++)
-		mark[t->v[i]] = 1;
-	PT_VEC(half) out = {0}, in = {0};
-	rep->edges_read += g->edges.n;
-	for (size_t i = 0; i < g->edges.n; i++) {
-		const pt_edge *e = &g->edges.v[i];
-		if (mark[e->src]) {
-			half h = {e->src, g->ents.v[e->dst].id, *e, false};
-			pt_vec_push(&out, h);
-		}
-		if (mark[e->dst]) {
-			half h = {e->dst, g->ents.v[e->src].id, *e, true};
-			pt_vec_push(&in, h);
-		}
+	for (int in = 0; in < 2; in++) {
+		halves_free(&del[in]);
+		halves_free(&add[in]);
 	}
-	if (out.n)
-		qsort(out.v, out.n, sizeof *out.v, ix_cmp_half);
-	if (in.n)
-		qsort(in.v, in.n, sizeof *in.v, ix_cmp_half);
-	pt_strbuf buf = {0};
-	int rc = PT_OK;
-	size_t oi = 0, ii = 0;
-	for (uint32_t e = 0; e < g->ents.n && !rc; e++) {
-		if (!mark[e])
-			continue;
-		uint8_t key[8];
-		store_val v;
-		store_key_u64(key, g->ents.v[e].id);
-		for (int dir = 0; dir < 2 && !rc; dir++) {
-			size_t *at = dir ? &ii : &oi, from = *at;
-			const half *h = dir ? in.v : out.v;
-			size_t n = dir ? in.n : out.n;
-			while (*at < n && h[*at].ent == e)
-				(*at)++;
-			ix_encode_adj(g, h, (uint32_t)from, (uint32_t)*at, &buf);
-			store_table tbl = dir ? TBL_IN : TBL_OUT;
-			int got = store_get(txn, tbl, key, 8, &v);
-			if (got != PT_OK && got != PT_ENOTFOUND) {
-				rc = got;
-				break;
-			}
-			bool same = got == PT_OK ? (v.len == buf.len &&
-						    memcmp(v.data, buf.buf, buf.len) == 0)
-						 : buf.len == 0;
-			if (same)
-				continue;
-			rc = buf.len ? store_put(txn, tbl, key, 8, buf.buf, buf.len)
-				     : store_del(txn, tbl, key, 8, NULL, 0);
-			rep->adj_written++;
-		}
-		if (rc)
-			break;
-		rec_entity r;
-		ix_ent_record(g, &g->ents.v[e], &r);
-		rec_entity_encode(&r, &buf);
-		int got = store_get(txn, TBL_ENTS, key, 8, &v);
-		if (got == PT_OK && v.len == buf.len && memcmp(v.data, buf.buf, buf.len) == 0)
-			continue;
-		/* same id, name and file: the secondary indexes stand */
-		rc = store_put(txn, TBL_ENTS, key, 8, buf.buf, buf.len);
-		rep->ents_written++;
-	}
-	pt_strbuf_free(&buf);
-	pt_vec_free(&out);
-	pt_vec_free(&in);
-	free(mark);
 	return rc;
 }
 
@@ -369,46 +362,16 @@ static bool lends(const index_session *s, int at)
 	return false;
 }
 
-/* Whether facts f expand no definition of another file than path: then
- * every edge they make is written in path. */
-static bool expands_own_only(const pt_facts *f, const char *path)
-{
-	size_t n = strlen(path);
-	for (const char *l = pt_strpool_get(&f->pool, f->imported); *l;) {
-		const char *nl = strchr(l, '\n');
-		size_t k = nl ? (size_t)(nl - l) : strlen(l);
-		if (k != n || memcmp(l, path, n) != 0)
-			return false;
-		l += k + (nl != NULL);
-	}
-	return true;
-}
-
-/* Whether the edges source at makes, before (old) and after (nf) the edit,
- * are exactly the edges written in its file: then the stored adjacency
- * tells the edit's edges by their file. */
-static bool edits_own_edges(const index_session *s, int at, const pt_facts *old, const pt_facts *nf)
-{
-	const char *path = s->S.src.v[at].path;
-	return expands_own_only(old, path) && expands_own_only(nf, path) && !lends(s, at);
-}
-
 /* The imports of source at, its macros being those of scan (the new text):
  * chosen as a run would, from the facts of every file of the session. */
 static void session_imports(index_session *s, int at, const pt_facts *scan,
 			    pt_macro_imports_vec *out)
 {
-	PT_VEC(pt_macro_file) files = {0};
-	for (size_t i = 0; i < s->S.src.n; i++) {
-		pt_macro_file f;
-		ix_file_place(&s->ws, s->S.src.v[i].path, &f);
-		f.facts = (int)i == at ? scan : s->S.src.v[i].facts;
-		pt_vec_push(&files, f);
-	}
-	pt_macro_table *t = pt_macro_table_new(files.v, files.n);
+	for (size_t i = 0; i < s->places.n; i++)
+		s->places.v[i].facts = (int)i == at ? scan : s->S.src.v[i].facts;
+	pt_macro_table *t = pt_macro_table_new(s->places.v, s->places.n);
 	pt_macro_imports(t, (size_t)at, out);
 	pt_macro_table_free(t);
-	pt_vec_free(&files);
 }
 
 /* Parse one file's new content (source at); false when it cannot take the
@@ -442,8 +405,8 @@ static bool session_parse(index_session *s, int at, const char *rel, const char 
 	return !j->rec.skip;
 }
 
-static int session_commit(index_session *s, const char *rel, int at, bool by_file, job *j,
-			  pt_touched *t, index_report *rep)
+static int session_commit(index_session *s, const char *rel, int at, const pt_edge *old,
+			  size_t n_old, job *j, pt_touched *t, index_report *rep)
 {
 	for (;;) {
 		store_txn *txn = NULL;
@@ -458,17 +421,18 @@ static int session_commit(index_session *s, const char *rel, int at, bool by_fil
 		store_meta_get_u64(txn, META_NEXT_FILE_ID, &next_id);
 		rc = ix_put_file(txn, rel, j, &next_id);
 		if (!rc)
-			rc = by_file ? write_touched(txn, &s->g, (uint32_t)at, s->S.src.v[at].id, t,
-						     rep)
-				     : write_touched_all(txn, &s->g, t, rep);
+			rc = write_touched(txn, &s->g, s->R, (uint32_t)at, s->S.src.v[at].id, old,
+					   n_old, t, rep);
 		if (!rc)
-			rc = store_meta_put_u64(txn, META_EDGES, s->g.edges.n);
+			rc = store_meta_put_u64(txn, META_EDGES, pt_resolver_edges(s->R));
 		if (!rc)
 			rc = store_meta_put_u64(txn, META_LAST_UPDATE, (uint64_t)time(NULL));
 		if (!rc)
 			rc = ix_bump_generation(txn);
 		if (!rc) {
+			uint64_t tc = pt_now_ns();
 			rc = store_txn_commit(txn);
+			rep->commit_seconds = ix_secs(pt_now_ns() - tc);
 			if (!rc)
 				s->generation++;
 			return rc;
@@ -507,6 +471,7 @@ static int session_fast(index_session *s, const char *rel, const char *text, siz
 		return PT_ENOTFOUND;
 	pt_workspace one = {0};
 	rc = PT_ENOTFOUND;
+	uint64_t t0 = pt_now_ns();
 	bool parsed = session_parse(s, at, rel, text, len, old, &j, &one);
 	*new_tree = j.new_tree; /* good for the next edit, fast path or not */
 	j.new_tree = NULL;
@@ -515,6 +480,8 @@ static int session_fast(index_session *s, const char *rel, const char *text, siz
 	j.known = true;
 	j.old = old_rec;
 	j.rec.id = old_rec.id;
+	rep->parse_seconds = ix_secs(pt_now_ns() - t0);
+	t0 = pt_now_ns();
 	if (!pt_resolver_same_shape(s->R, (size_t)at, &j.facts))
 		goto done;
 	/* the session now owns the new facts; the old ones go */
@@ -522,7 +489,11 @@ static int session_fast(index_session *s, const char *rel, const char *text, siz
 	*nf = j.facts;
 	pt_facts_init(&j.facts);
 	pt_touched touched = {0};
-	bool by_file = edits_own_edges(s, at, s->S.src.v[at].facts, nf);
+	/* the file's edges before the edit: what the write takes out */
+	size_t from, to;
+	pt_resolver_file_edges(s->R, (size_t)at, &from, &to);
+	pt_edge *old_edges = pt_xmalloc((to - from + 1) * sizeof *old_edges);
+	memcpy(old_edges, s->g.edges.v + from, (to - from) * sizeof *old_edges);
 	pt_resolver_refile(s->R, (size_t)at, nf, &touched);
 	pt_facts *old_facts = s->S.owned.v[at];
 	s->S.owned.v[at] = nf;
@@ -531,9 +502,13 @@ static int session_fast(index_session *s, const char *rel, const char *text, siz
 	rep->changed = 1;
 	rep->parsed = 1;
 	rep->fast_path = true;
-	rc = session_commit(s, rel, at, by_file, &j, &touched, rep);
+	rep->resolve_seconds = ix_secs(pt_now_ns() - t0);
+	t0 = pt_now_ns();
+	rc = session_commit(s, rel, at, old_edges, to - from, &j, &touched, rep);
+	free(old_edges);
+	rep->write_seconds = ix_secs(pt_now_ns() - t0);
 	rep->entities = s->g.ents.n;
-	rep->edges = s->g.edges.n;
+	rep->edges = pt_resolver_edges(s->R);
 	pt_vec_free(&touched);
 	if (rc)
 		session_unload(s); /* memory is ahead of the store: start again */

@@ -542,6 +542,7 @@ typedef struct {
 	PT_VEC(size_t) starts;
 	size_t line_at; /* bytes before it are counted in line/line_start */
 	uint32_t line, line_start;
+	bool callback; /* some rule invokes a macro named by a metavariable (`$m!(..)`) */
 } scanner;
 
 static void position_of(scanner *S, size_t at, uint32_t *line, uint32_t *col)
@@ -678,6 +679,8 @@ static void scan_range(scanner *S, size_t i, size_t end, int depth)
 					}
 				} else if (raw || !pt_macro_keyword(s + a, b - a)) {
 					size_t o = skip_space(s, k + 1, end);
+					if (o < end && a > 0 && s[a - 1] == '$')
+						S->callback = true;
 					if (o < end &&
 					    (s[o] == '(' || s[o] == '[' || s[o] == '{')) {
 						pt_strbuf tmp = {0};
@@ -697,12 +700,63 @@ static void scan_range(scanner *S, size_t i, size_t end, int depth)
 	}
 }
 
+/* Whether word w[0..n) names one of f's definitions other than self. */
+static bool names_sibling(const pt_facts *f, size_t self, const char *w, size_t n)
+{
+	for (size_t k = 0; k < f->macros.n; k++)
+		if (k != self && word_is(w, n, pt_strpool_get(&f->pool, f->macros.v[k].name)))
+			return true;
+	return false;
+}
+
+/* Definition m's invokes, with "$crate::w" for each bare word w of its
+ * text that names another definition of the file. */
+static void add_sibling_words(pt_facts *f, size_t m)
+{
+	/* the text is copied: the pool moves as the list is added */
+	char *t = pt_xstrdup(pt_strpool_get(&f->pool, f->macros.v[m].text));
+	pt_strbuf all = {0}, word = {0};
+	pt_strbuf_adds(&all, pt_strpool_get(&f->pool, f->macros.v[m].invokes));
+	size_t before = all.len, n = strlen(t);
+	for (size_t i = 0; i < n;) {
+		if (!ident_start((unsigned char)t[i]) ||
+		    (i && (ident_char((unsigned char)t[i - 1]) || t[i - 1] == '$'))) {
+			i++;
+			continue;
+		}
+		size_t a = i;
+		while (i < n && ident_char((unsigned char)t[i]))
+			i++;
+		if (!names_sibling(f, m, t + a, i - a))
+			continue;
+		word.len = 0;
+		pt_strbuf_adds(&word, "$crate::");
+		pt_strbuf_add(&word, t + a, i - a);
+		pt_strbuf_addc(&word, '\n');
+		if (!memmem(all.buf, all.len, word.buf, word.len))
+			pt_strbuf_add(&all, word.buf, word.len);
+	}
+	if (all.len > before)
+		f->macros.v[m].invokes = pt_strpool_add(&f->pool, all.buf, all.len);
+	pt_strbuf_free(&all);
+	pt_strbuf_free(&word);
+	free(t);
+}
+
 void pt_macro_scan(const char *text, size_t len, pt_facts *f)
 {
-	scanner S = {text, len, f, {0}, {0}, 0, 0, 0};
+	scanner S = {text, len, f, {0}, {0}, 0, 0, 0, false};
 	if (!f->pool.b.buf)
 		pt_strpool_init(&f->pool);
 	scan_range(&S, 0, len, 0);
+	/* A rule that invokes `$m!(..)` calls whatever macro its input names:
+	 * pin-project-lite passes its helpers' names along
+	 * (`[__pin_project_make_proj_field_mut]`) to a rule that writes
+	 * `$crate::$m!(..)`. A bare word naming another definition of the
+	 * file is then taken as an invocation of it, so that a file using the
+	 * first macro is lent the helper too. */
+	for (size_t m = 0; S.callback && f->macros.n > 1 && m < f->macros.n; m++)
+		add_sibling_words(f, m);
 	f->invoked = collect(&S, 0);
 	pt_strbuf_free(&S.paths);
 	pt_vec_free(&S.starts);

@@ -152,6 +152,10 @@ typedef struct {
 	                    defines has its site there, its origin here) */
 } pt_edge;
 
+/* The origin of an edge a kept resolver (pt_resolver_refile) replaced and
+ * has not yet compacted away: not part of the graph. */
+#define PT_EDGE_DEAD UINT32_MAX
+
 typedef struct {
 	PT_VEC(pt_entity) ents;
 	PT_VEC(pt_edge) edges;

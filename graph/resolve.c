@@ -311,10 +311,16 @@ static void do_method_call(resolver *R, const ref_ctx *c, const fact_ref *r)
 			typed = true;
 		} else if (t.ent != NONE) {
 			rs_assoc(R, t.ent, nm, &cands);
+			if (!cands.n && t.bounds) {
+				/* `R: Rd + Seek`: the other traits' methods too */
+				ref_ctx bc = *c;
+				bc.sc = t.bsc, bc.self_ent = t.bself;
+				rs_bound_methods(R, &bc, t.bounds, nm, &cands);
+			}
 			if (ekind(R, t.ent) == PT_TRAIT)
 				flags = EDGE_TRAIT_CALL;
 			else if (!cands.n)
-				rs_deref_methods(R, c, t.ent, nm, &cands);
+				rs_deref_methods(R, c, &t, nm, &cands);
 			/* a type of ours without that method: another type's own
 			 * method is never it, a trait's may be (a derive, a blanket
 			 * or macro-made impl we do not see); a value known only by a
@@ -647,12 +653,14 @@ static void emit_file(resolver *R, uint32_t src)
 {
 	const pt_facts *fa = R->src[src].facts;
 	R->emitting = src;
+	R->fi[src].edge_first = R->g->edges.n;
 	emit_contains(R, src);
 	for (size_t i = 0; i < fa->items.n; i++)
 		if (fa->items.v[i].kind == PT_IMPL)
 			emit_impl(R, src, (int32_t)i);
 	do_refs(R, src);
 	emit_uses(R, src);
+	R->fi[src].edge_end = R->g->edges.n;
 }
 
 /* Every entity's crate, read once (see resolver.ent_krate). */
@@ -776,6 +784,56 @@ static void touch(pt_touched *t, uint32_t e)
 		pt_vec_push(t, e);
 }
 
+/* Squeeze the holes out of g->edges; each file's edges stay one run, in
+ * the same order, so their bounds move with them. */
+static void compact_edges(resolver *R)
+{
+	pt_graph *g = R->g;
+	size_t w = 0;
+	uint32_t last = PT_EDGE_DEAD;
+	for (size_t i = 0; i < g->edges.n; i++) {
+		const pt_edge *e = &g->edges.v[i];
+		if (e->origin == PT_EDGE_DEAD)
+			continue;
+		if (e->origin != last) {
+			last = e->origin;
+			R->fi[last].edge_first = w;
+		}
+		R->fi[last].edge_end = w + 1;
+		g->edges.v[w++] = *e;
+	}
+	g->edges.n = w;
+	R->dead_edges = 0;
+}
+
+/* Take the edges source src made out of the graph, touching their ends:
+ * the last run is cut off, another becomes a hole, and the holes are
+ * squeezed out once they are half the array (a pass over every edge
+ * once per that many replaced edges, not once per edit). */
+static void drop_file_edges(resolver *R, size_t src, pt_touched *touched)
+{
+	pt_graph *g = R->g;
+	file_info *f = &R->fi[src];
+	for (size_t i = f->edge_first; i < f->edge_end; i++) {
+		pt_edge *e = &g->edges.v[i];
+		touch(touched, e->src);
+		touch(touched, e->dst);
+		e->origin = PT_EDGE_DEAD;
+	}
+	if (f->edge_end == g->edges.n)
+		g->edges.n = f->edge_first;
+	else
+		R->dead_edges += f->edge_end - f->edge_first;
+	/* the holes at the end go with it */
+	while (g->edges.n && g->edges.v[g->edges.n - 1].origin == PT_EDGE_DEAD) {
+		g->edges.n--;
+		R->dead_edges--;
+	}
+	f->edge_first = f->edge_end = g->edges.n;
+	if (R->dead_edges > g->edges.n / 2)
+		compact_edges(R);
+}
+
 void pt_resolver_refile(pt_resolver *R, size_t src, const pt_facts *nf, pt_touched *touched)
 {
 	pt_graph *g = R->g;
@@ -794,23 +852,23 @@ void pt_resolver_refile(pt_resolver *R, size_t src, const pt_facts *nf, pt_touch
 		}
 		touch(touched, e);
 	}
-	size_t w = 0;
-	for (size_t i = 0; i < g->edges.n; i++) {
-		pt_edge *e = &g->edges.v[i];
-		if (e->origin == src) {
-			touch(touched, e->src);
-			touch(touched, e->dst);
-			continue;
-		}
-		g->edges.v[w++] = *e;
-	}
-	size_t first_new = w;
-	g->edges.n = w;
+	drop_file_edges(R, src, touched);
 	emit_file(R, (uint32_t)src);
-	for (size_t i = first_new; i < g->edges.n; i++) {
+	for (size_t i = R->fi[src].edge_first; i < g->edges.n; i++) {
 		touch(touched, g->edges.v[i].src);
 		touch(touched, g->edges.v[i].dst);
 	}
+}
+
+size_t pt_resolver_edges(const pt_resolver *R)
+{
+	return R->g->edges.n - R->dead_edges;
+}
+
+void pt_resolver_file_edges(const pt_resolver *R, size_t src, size_t *first, size_t *end)
+{
+	*first = R->fi[src].edge_first;
+	*end = R->fi[src].edge_end;
 }
 
 void pt_resolver_free(pt_resolver *R)

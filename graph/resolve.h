@@ -12,7 +12,7 @@
 /* Bump whenever the graph that the same facts resolve to changes (a new
  * resolution rule): an index made by another version is re-resolved from
  * its cached facts by the next run, even when no file changed. */
-#define RESOLVE_VERSION 10
+#define RESOLVE_VERSION 15
 
 #include "facts.h"
 
@@ -38,14 +38,21 @@ void pt_graph_resolve(pt_graph *g, const pt_source *src, size_t n_src, const pt_
  * updates that file's entities and re-emits the edges written in it;
  * appends to touched the indexes of entities whose record or adjacency
  * may have changed (with repeats). The graph then equals what a full
- * resolve of the new sources gives, up to the order of edges: the edges
- * other sources made keep their order and those this one made (origin)
- * come last, where index_session finds them without a pass over the graph. */
+ * resolve of the new sources gives, up to the order of edges and but for
+ * the edges it replaced: those stay in g->edges as holes (origin
+ * PT_EDGE_DEAD, to be skipped by whoever walks every edge) until enough of
+ * them gather to be squeezed out, so that an edit costs what the file
+ * holds, not what the graph holds. Each source's edges are one run of
+ * g->edges, at the end after its refile.
+ * edges: how many edges the graph holds (g->edges.n less the holes).
+ * file_edges: the run [*first, *end) of g->edges that source src made. */
 typedef struct resolver pt_resolver;
 typedef PT_VEC(uint32_t) pt_touched;
 pt_resolver *pt_resolver_new(pt_graph *g, pt_source *src, size_t n_src, const pt_crates *crates);
 bool pt_resolver_same_shape(const pt_resolver *R, size_t src, const pt_facts *nf);
 void pt_resolver_refile(pt_resolver *R, size_t src, const pt_facts *nf, pt_touched *touched);
+size_t pt_resolver_edges(const pt_resolver *R);
+void pt_resolver_file_edges(const pt_resolver *R, size_t src, size_t *first, size_t *end);
 void pt_resolver_free(pt_resolver *R); /* accepts NULL; the graph stays */
 
 #endif

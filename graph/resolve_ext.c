@@ -453,6 +453,12 @@ void rs_ext_methods(resolver *R, const ext_ctx *x, seg key, seg name, idlist *ou
 		return;
 	if (key.n)
 		under_key(R, x, key, name, out);
+	/* then what the type derefs to: a workspace trait implemented for
+	 * `[T]` or `&[T]` is called on a Vec (syn's `self.attrs.outer()`,
+	 * FilterAttrs for `&[Attribute]`) */
+	for (size_t i = 0; i < sizeof std_deref / sizeof *std_deref && key.n && !out->n; i++)
+		if (strlen(std_deref[i][0]) == key.n && !memcmp(std_deref[i][0], key.p, key.n))
+			under_key(R, x, (seg){std_deref[i][1], strlen(std_deref[i][1])}, name, out);
 	for (uint32_t b = out->n ? 0 : mm_first(&R->mm, key_of(K_BLANKET, 0, name.p, name.n)); b;
 	     b = mm_next(&R->mm, b)) {
 		uint32_t ie = mm_val(&R->mm, b);

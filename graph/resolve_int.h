@@ -125,6 +125,7 @@ enum {
 	K_QPATH,
 	K_MACRO,
 	K_LOOKUP,
+	K_SEGLOOKUP, /* module scope + name → a path segment's lookup (rs_resolve_path) */
 	K_IMPLOF,
 	K_ANYNAME,
 	K_IMPLTRAITS,
@@ -198,6 +199,10 @@ typedef struct {
 	uint32_t *item_ent;                  /* per fact item */
 	uint32_t *item_scope;                /* per fact item: body scope (modules, fns) */
 	int32_t *first_child, *next_sibling; /* per fact item: its members, in order */
+	/* The edges this file's facts made (origin), one run of g->edges:
+	 * emit_file appends them together, and refile replaces them by
+	 * these bounds instead of a pass over every edge. */
+	size_t edge_first, edge_end;
 } file_info;
 
 struct resolver {
@@ -226,6 +231,9 @@ struct resolver {
 	PT_VEC(struct deferred_mod) deferred;
 	multimap made_ix;  /* their hashes → index in made */
 	uint32_t emitting; /* the file whose edges are being made (pt_edge.origin) */
+	/* Edges refile left in g->edges as holes (origin PT_EDGE_DEAD) until
+	 * the next compaction. */
+	size_t dead_edges;
 	/* ent_crate of the first n_ent_krate entities, kept once every file's
 	 * entities are made: a guess by method name asks it of every method of
 	 * that name, and the chain it reads (aux, file, scope) misses the cache
@@ -388,9 +396,6 @@ void rs_bound_methods(resolver *R, const ref_ctx *c, const char *bounds, seg nam
 /* `T::A::f()`: f of the trait bounding associated type at of T's bounds, added to out. */
 void rs_assoc_bound_methods(resolver *R, const ref_ctx *c, const char *bounds, const char *at,
 			    seg name, idlist *out);
-/* The methods called name that type t reaches through its Deref impl's
- * Target (`impl Deref for W { type Target = Inner; }`), added to out. */
-void rs_deref_methods(resolver *R, const ref_ctx *c, uint32_t t, seg name, idlist *out);
 /* The type entity a method call's receiver descriptor names, or NONE. */
 uint32_t rs_recv_type(resolver *R, const ref_ctx *c, const fact_ref *r);
 /* A receiver's type: a workspace type (or the trait it is known through),
@@ -399,10 +404,24 @@ uint32_t rs_recv_type(resolver *R, const ref_ctx *c, const fact_ref *r);
 typedef struct {
 	uint32_t ent;
 	seg ext;
-	bool derived; /* unknown, but reached from a value of a type outside the
+	bool derived;        /* unknown, but reached from a value of a type outside the
 	                 workspace through its fields or methods */
+	seg args;            /* generic arguments written for ent ("Kind" of
+	                       `Sp<Kind>`), p NULL if none; borrowed from the
+	                       facts or R.made */
+	uint32_t asc, aself; /* the scope and Self to read args in */
+	/* ent is the first trait of a generic parameter's bounds: all of them
+	 * ("Rd+Seek", borrowed until the resolver is freed), read in scope bsc
+	 * with Self = bself; NULL when there is one or none */
+	const char *bounds;
+	uint32_t bsc, bself;
 } recv_type;
 recv_type rs_recv(resolver *R, const ref_ctx *c, const fact_ref *r);
+/* The methods called name that a receiver of type t reaches through its
+ * Deref impl's Target (`impl Deref for W { type Target = Inner; }`; a
+ * Target that is a generic parameter of the impl is the argument t's
+ * type text gives at its place), added to out. */
+void rs_deref_methods(resolver *R, const ref_ctx *c, const recv_type *t, seg name, idlist *out);
 /* A copy of s[0..n) kept until the resolver is freed, once per text: its
  * index in R.made, and the text. */
 uint32_t rs_made_id(resolver *R, const char *s, size_t n);

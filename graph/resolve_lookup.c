@@ -77,26 +77,11 @@ uint32_t rs_mod_scope_of(const resolver *R, uint32_t ent)
 	return NONE;
 }
 
-/* Whether entity e lies in a module the build leaves out (its own flag
- * covers the items of its file only: a module's other files are reached
- * through it). */
-static bool in_off_module(const resolver *R, uint32_t e)
-{
-	for (uint64_t p = R->g->ents.v[e].parent; p;) {
-		uint32_t it = mm_first(&R->mm, key_of(K_ID, p, "", 0));
-		if (!it)
-			return false;
-		uint32_t pe = mm_val(&R->mm, it);
-		if (cfg_off(R, pe))
-			return true;
-		p = R->g->ents.v[pe].parent;
-	}
-	return false;
-}
-
 bool rs_built(const resolver *R, uint32_t e)
 {
-	return !cfg_off(R, e) && !in_off_module(R, e);
+	/* an item under a module the build leaves out carries the flag too
+	 * (make_item) */
+	return !cfg_off(R, e);
 }
 
 /* Whether the code of scope sc lies in module scope ms or below it: the
@@ -123,7 +108,7 @@ static void lookup_here_vis(resolver *R, uint32_t sc, seg name, idlist *out, int
 			    bool pub_only)
 {
 	size_t before = out->n;
-	bool only_modules = true, all_off = true;
+	bool only_modules = true, only_values = true, all_off = true;
 	for (uint32_t it = mm_first(&R->mm, key_of(K_ITEM, sc, name.p, name.n)); it;
 	     it = mm_next(&R->mm, it)) {
 		uint32_t e = mm_val(&R->mm, it);
@@ -131,6 +116,7 @@ static void lookup_here_vis(resolver *R, uint32_t sc, seg name, idlist *out, int
 			continue;
 		int k = ekind(R, e);
 		only_modules &= k == PT_MODULE || k == PT_CRATE;
+		only_values &= k == PT_FUNCTION || k == PT_CONST || k == PT_STATIC;
 		all_off &= cfg_off(R, e);
 		list_add(out, e);
 	}
@@ -139,6 +125,22 @@ static void lookup_here_vis(resolver *R, uint32_t sc, seg name, idlist *out, int
 	 * memchr::memchr;` at a crate root); an item the build leaves out
 	 * (`cfg_not_rt! { fn spawn_blocking() }`) hides no `use` either
 	 * (`cfg_rt! { use crate::runtime::spawn_blocking; }`) */
+	if (out->n > before && !all_off && only_values) {
+		/* fns, consts and statics live in the value namespace: a `use`
+		 * of the same name brings what lives in the type namespace (Rust
+		 * rejects two of one namespace), as syn's `pub fn Ident(..)`
+		 * beside `pub use proc_macro2::Ident;` */
+		idlist got = {0};
+		for (uint32_t it = mm_first(&R->mm, key_of(K_USE, sc, name.p, name.n)); it;
+		     it = mm_next(&R->mm, it))
+			if (!pub_only || use_is_pub(R, mm_val(&R->mm, it)))
+				rs_use_result(R, mm_val(&R->mm, it), &got, depth);
+		for (size_t i = 0; i < got.n; i++)
+			if (is_type(ekind(R, got.v[i])) || is_module(ekind(R, got.v[i])))
+				list_add(out, got.v[i]);
+		pt_vec_free(&got);
+		return;
+	}
 	if (out->n > before ? !only_modules && !all_off : out->n > 0)
 		return;
 	for (uint32_t it = mm_first(&R->mm, key_of(K_USE, sc, name.p, name.n)); it;
@@ -278,20 +280,17 @@ static void lookup_module(resolver *R, uint32_t sc, seg name, idlist *out, int d
 		lookup_outside(R, sc, name, out, depth);
 }
 
-/* A lookup that starts with no `use` in progress (depth 0) does not depend
- * on the call stack, so its answer per module scope can be kept: the same
- * names are looked up from every function of a module. */
-static void lookup_module_cached(resolver *R, uint32_t sc, seg name, idlist *out, int depth)
+typedef void lookup_fn(resolver *R, uint32_t sc, seg name, idlist *out, int depth);
+
+/* The answer of look(sc, name, depth) into an empty list, kept under key
+ * (made once, then read), added to out. */
+static void lookup_kept(resolver *R, uint64_t key, lookup_fn *look, uint32_t sc, seg name,
+			idlist *out, int depth)
 {
-	if (depth > 0 || !R->caching) {
-		lookup_module(R, sc, name, out, depth);
-		return;
-	}
-	uint64_t key = key_of(K_LOOKUP, sc, name.p, name.n);
 	uint32_t it = mm_first(&R->mm, key);
 	if (!it) {
 		idlist tmp = {0};
-		lookup_module(R, sc, name, &tmp, depth);
+		look(R, sc, name, &tmp, depth);
 		mm_add(&R->mm, key, (uint32_t)R->cache.n);
 		pt_vec_push(&R->cache, (uint32_t)R->results.n);
 		pt_vec_push(&R->cache, (uint32_t)tmp.n);
@@ -303,6 +302,34 @@ static void lookup_module_cached(resolver *R, uint32_t sc, seg name, idlist *out
 	uint32_t c = mm_val(&R->mm, it);
 	for (uint32_t i = 0; i < R->cache.v[c + 1]; i++)
 		list_add(out, R->results.v[R->cache.v[c] + i]);
+}
+
+/* A lookup that starts with no `use` in progress (depth 0) does not depend
+ * on the call stack, so its answer per module scope can be kept: the same
+ * names are looked up from every function of a module. */
+static void lookup_module_cached(resolver *R, uint32_t sc, seg name, idlist *out, int depth)
+{
+	if (depth > 0 || !R->caching) {
+		lookup_module(R, sc, name, out, depth);
+		return;
+	}
+	lookup_kept(R, key_of(K_LOOKUP, sc, name.p, name.n), lookup_module, sc, name, out, depth);
+}
+
+/* A later segment of a path resolved with no `use` in progress (depth 0),
+ * looked up in module scope msc into an empty list: as above, its answer
+ * does not depend on the call stack and is kept (`ffi::X` through the
+ * globs of a -sys crate is looked up from every function that names it).
+ * A list that already holds candidates changes what rs_lookup_here does
+ * with globs: then it is asked directly. */
+static void lookup_segment(resolver *R, uint32_t msc, seg name, idlist *out, int depth)
+{
+	if (depth > 0 || !R->caching || out->n) {
+		rs_lookup_here(R, msc, name, out, depth + 1);
+		return;
+	}
+	lookup_kept(R, key_of(K_SEGLOOKUP, msc, name.p, name.n), rs_lookup_here, msc, name, out,
+		    depth + 1);
 }
 
 void rs_lookup(resolver *R, uint32_t sc, seg name, idlist *out, int depth)
@@ -553,7 +580,7 @@ void rs_resolve_path(resolver *R, uint32_t sc, const char *path, uint32_t self_e
 			if (is_module(k)) {
 				uint32_t msc = rs_mod_scope_of(R, e);
 				if (msc != NONE)
-					rs_lookup_here(R, msc, segs[i], &next, depth + 1);
+					lookup_segment(R, msc, segs[i], &next, depth);
 			} else if (is_type(k)) {
 				rs_assoc(R, e, segs[i], &next);
 			}

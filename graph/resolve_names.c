@@ -429,11 +429,14 @@ static void make_item(resolver *R, uint32_t src, int32_t i, int32_t crate)
 				    ((it->flags & FI_ENTRY) ? ENT_ENTRY : 0)),
 		.parent = rs_item_owner_ent(R, src, it),
 	};
-	/* out of the default build: itself, or inside something that is in
-	 * the same file (a file can be declared twice, `#[cfg(a)] mod x;` and
-	 * `#[cfg(not(a))] #[path] mod x;`, and is reached from the first) */
-	if ((s.parent != NONE && (R->g->ents.v[s.parent].flags & ENT_CFG_OFF) &&
-	     R->g->ents.v[s.parent].file == R->src[src].id) ||
+	/* out of the default build: itself, or inside something the build
+	 * leaves out, in this file or in the module that reached this file
+	 * (a module left out is expanded only after every module in the
+	 * build, `deferred`, so a file that `#[cfg(a)] mod x;` and
+	 * `#[cfg(not(a))] mod x;` both declare is reached from the one in
+	 * the build). The flag is what rs_built answers, so export, ranks and
+	 * lints see the same build the resolver does. */
+	if ((s.parent != NONE && (R->g->ents.v[s.parent].flags & ENT_CFG_OFF)) ||
 	    (it->cfg && !cfg_active(R, crate, fstr(R, src, it->cfg))))
 		s.flags |= ENT_CFG_OFF;
 	ent_aux aux = {src, i, escope, escope, NONE};

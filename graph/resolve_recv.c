@@ -107,8 +107,10 @@ enum {
 	W_ITER,
 	W_PTR,
 	W_TUPLE,
-	W_BOX /* Box, Rc, Arc of a named type: its methods are the type's, but for
-	         the pointer's own (box_own) */
+	W_BOX, /* Box, Rc, Arc (or ManuallyDrop, which derefs the same way) of a
+	          named type: its methods are the type's, but for the pointer's
+	          own (box_own) */
+	W_LOCK /* std's Mutex, RwLock, RefCell: their guards deref to the element */
 };
 typedef struct {
 	uint32_t ent;
@@ -122,9 +124,18 @@ typedef struct {
 	/* unknown, but what a field or method of a value of a type outside
 	 * the workspace gives (`f.debug_struct(..)`, `opt.map(..)`) */
 	bool derived;
+	/* with W_NONE, the generic arguments written for a workspace type
+	 * ("Kind" of `Sp<Kind>`), read in scope sc with Self = self; else p NULL */
+	seg args;
+	/* a value known through a generic parameter's bounds (ent is the
+	 * first trait): all of them when there are several ("Rd+Seek"), read
+	 * in scope bsc with Self = bself; else NULL */
+	const char *bnd;
+	uint32_t bsc, bself;
 } tval;
 
-static const tval TV_NONE = {NONE, W_NONE, NULL, 0, NONE, NONE, {NULL, 0}, false};
+static const tval TV_NONE = {NONE,      W_NONE, NULL,      0,    NONE, NONE,
+			     {NULL, 0}, false,  {NULL, 0}, NULL, NONE, NONE};
 
 static bool text_eq(const char *s, size_t n, const char *lit)
 {
@@ -139,25 +150,41 @@ static bool in_list(const char *s, size_t n, const char *const *list)
 	return false;
 }
 
-/* The first trait of generic parameter name's bounds where the code is
- * written (a field or element of generic type), or NONE. */
-static uint32_t bound_trait(resolver *R, const ref_ctx *c, const char *name)
+/* A value known by the trait bounds b[0..n) ("Rd+Seek", read in scope sc
+ * with Self = self): its first trait, and the whole list when there are
+ * more (their methods are its methods too). */
+static tval bounds_value(resolver *R, uint32_t sc, uint32_t self, const char *b, size_t n)
+{
+	tval v = TV_NONE;
+	size_t first = strcspn(b, "+;");
+	if (first > n)
+		first = n;
+	char *t = pt_xstrndup(b, first);
+	idlist tr = {0};
+	rs_resolve_path(R, sc, t, self, &tr, 0);
+	for (size_t k = 0; k < tr.n && v.ent == NONE; k++)
+		if (ekind(R, tr.v[k]) == PT_TRAIT)
+			v.ent = tr.v[k];
+	pt_vec_free(&tr);
+	free(t);
+	if (v.ent != NONE && first < n && b[first] == '+') {
+		v.bnd = rs_made_text(R, b, n);
+		v.bsc = sc;
+		v.bself = self;
+	}
+	return v;
+}
+
+/* Generic parameter name as its bounds where the code is written make it
+ * known (a field or element of generic type); ent NONE if unbounded. */
+static tval bound_value(resolver *R, const ref_ctx *c, const char *name)
 {
 	pt_strbuf b = {0};
-	uint32_t t = NONE;
-	if (c->item >= 0 && !strstr(name, "::") && bounds_of(R, c->src, c->item, name, &b)) {
-		char *plus = strchr(b.buf, '+');
-		if (plus)
-			*plus = 0;
-		idlist tr = {0};
-		rs_resolve_path(R, c->sc, b.buf, c->self_ent, &tr, 0);
-		for (size_t k = 0; k < tr.n && t == NONE; k++)
-			if (ekind(R, tr.v[k]) == PT_TRAIT)
-				t = tr.v[k];
-		pt_vec_free(&tr);
-	}
+	tval v = TV_NONE;
+	if (c->item >= 0 && !strstr(name, "::") && bounds_of(R, c->src, c->item, name, &b))
+		v = bounds_value(R, c->sc, c->self_ent, b.buf, b.len);
 	pt_strbuf_free(&b);
-	return t;
+	return v;
 }
 
 static tval tv_parse_d(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self, const char *s,
@@ -182,6 +209,16 @@ static seg ext_key(resolver *R, uint32_t sc, const char *path, size_t n)
 	return (seg){rs_made_text(R, key.p, key.n), key.n};
 }
 
+/* Whether type path s[0..n), read in scope sc, is the standard library's
+ * (written through std, core or alloc, or brought in by a `use` of them). */
+static bool std_path(resolver *R, uint32_t sc, const char *s, size_t n)
+{
+	char *p = pt_xstrndup(s, n);
+	const char *x = rs_external_path(R, sc, p);
+	free(p);
+	return x && strncmp(x, "std::", 5) == 0;
+}
+
 /* A type alias as what it stands for: its target (`type X = T;`, read
  * where the alias is written, Self being its impl's type), or for an
  * associated type declared with bounds (`type B: Tr;`) the first trait. */
@@ -197,17 +234,29 @@ static tval tv_alias(resolver *R, const ref_ctx *c, uint32_t e, int depth)
 	const char *colon = strchr(g, ':');
 	if (!colon)
 		return TV_NONE;
-	size_t bl = strcspn(colon + 1, "+;");
-	char *b = pt_xstrndup(colon + 1, bl);
-	idlist tr = {0};
-	tval v = TV_NONE;
-	rs_resolve_path(R, a->escope, b, a->self_ent, &tr, 0);
-	for (size_t k = 0; k < tr.n && v.ent == NONE; k++)
-		if (ekind(R, tr.v[k]) == PT_TRAIT)
-			v.ent = tr.v[k];
-	pt_vec_free(&tr);
-	free(b);
-	return v;
+	return bounds_value(R, a->escope, a->self_ent, colon + 1, strcspn(colon + 1, ";"));
+}
+
+/* Self where the code is: the type arguments its impl's header writes
+ * (`impl<R: Rd + Seek> Tr for Buf<R>`: "R"), read where the code is. */
+static void self_args(const resolver *R, const ref_ctx *c, tval *v)
+{
+	for (int32_t p = c->item; p >= 0; p = fitem(R, c->src, p)->parent) {
+		const fact_item *it = fitem(R, c->src, p);
+		seg g, tr, self;
+		if (it->kind != PT_IMPL)
+			continue;
+		if (!rs_impl_header(fstr(R, c->src, it->sig), &g, &tr, &self) || !self.n ||
+		    self.p[self.n - 1] != '>')
+			return;
+		const char *lt = memchr(self.p, '<', self.n);
+		if (!lt)
+			return;
+		v->args = (seg){lt + 1, self.n - (size_t)(lt + 1 - self.p) - 1};
+		v->sc = c->sc;
+		v->self = c->self_ent;
+		return;
+	}
 }
 
 /* The value of type text s[0..n) read in scope sc, Self being self. */
@@ -243,10 +292,17 @@ static tval tv_parse_d(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self
 			 : text_eq(last, ln, "()")       ? W_TUPLE
 			 : text_eq(last, ln, "Iterator") ? W_ITER
 			 : (text_eq(last, ln, "Box") || text_eq(last, ln, "Rc") ||
-			    text_eq(last, ln, "Arc"))
+			    text_eq(last, ln, "Arc") || text_eq(last, ln, "ManuallyDrop"))
 				 ? W_BOX
+			 : (text_eq(last, ln, "Mutex") || text_eq(last, ln, "RwLock") ||
+			    text_eq(last, ln, "RefCell"))
+				 ? W_LOCK
 				 : W_NONE;
-		if (v.wrap == W_SEQ || v.wrap == W_BOX)
+		/* a lock of another crate (parking_lot's, whose lock() gives the
+		 * guard itself) or of the workspace: only std's are known */
+		if (v.wrap == W_LOCK && !std_path(R, sc, s, nl))
+			v.wrap = W_NONE;
+		if (v.wrap == W_SEQ || v.wrap == W_BOX || v.wrap == W_LOCK)
 			v.ext = (seg){last, ln};
 	}
 	if (text_eq(s, nl, "Self")) {
@@ -254,14 +310,19 @@ static tval tv_parse_d(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self
 		/* Self of an impl for a type outside the workspace */
 		if (self == c->self_ent && c->self_ext.p)
 			v.ext = c->self_ext;
+		else if (self == c->self_ent && self != NONE && nl == n)
+			self_args(R, c, &v);
 	} else if (!text_eq(s, nl, "[]") && !text_eq(s, nl, "()")) {
 		char *name = pt_xstrndup(s, nl);
 		idlist cands = {0};
 		rs_resolve_path(R, sc, name, self, &cands, 0); /* `Self::Item` too */
 		v.ent = rs_first_type(R, &cands);
 		pt_vec_free(&cands);
-		if (v.ent == NONE && v.wrap == W_NONE)
-			v.ent = bound_trait(R, c, name);
+		if (v.ent == NONE && v.wrap == W_NONE) {
+			tval bv = bound_value(R, c, name);
+			v.ent = bv.ent;
+			v.bnd = bv.bnd, v.bsc = bv.bsc, v.bself = bv.bself;
+		}
 		if (v.ent == NONE && v.wrap == W_NONE)
 			v.ext = ext_key(R, sc, s, nl);
 		free(name);
@@ -277,9 +338,11 @@ static tval tv_parse_d(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self
 		if (strncmp(q, "core::", 6) && strncmp(q, "alloc::", 7) && strncmp(q, "std::", 5))
 			v.wrap = W_NONE;
 	}
+	if (v.wrap == W_NONE && v.elem && v.ent != NONE && ekind(R, v.ent) != PT_TRAIT)
+		v.args = (seg){v.elem, v.elen};
 	if (v.wrap == W_NONE)
 		v.elem = NULL, v.elen = 0;
-	if (v.wrap != W_NONE && v.wrap != W_SEQ && v.wrap != W_BOX)
+	if (v.wrap != W_NONE && v.wrap != W_SEQ && v.wrap != W_BOX && v.wrap != W_LOCK)
 		v.ext = (seg){NULL, 0};
 	return v;
 }
@@ -297,29 +360,30 @@ static tval tv_ent(uint32_t e)
 }
 
 static bool declared_generic(const resolver *R, uint32_t src, int32_t i, const char *name);
+static bool subst_param(resolver *R, const ref_ctx *c, uint32_t src, int32_t i, const char *p,
+			const tval *recv, tval *out);
+static bool fn_generic(const resolver *R, uint32_t src, int32_t i, const char *name);
 
 /* The value fn returns; Self is self (NONE: fn's own self type). A
- * generic parameter of fn (or of its impl or trait) is known through its
- * bounds there; one without bounds is not known. */
-static tval tv_ret(resolver *R, const ref_ctx *c, uint32_t fn, uint32_t self)
+ * parameter of fn's impl is the matching type argument of the receiver
+ * recv (NULL: none) when recv has them (`Sp<Kind>`); else a generic
+ * parameter of fn (or of its impl or trait) is known through its bounds
+ * there; one without bounds is not known. */
+static tval tv_ret(resolver *R, const ref_ctx *c, uint32_t fn, uint32_t self, const tval *recv)
 {
 	const ent_aux *a = &R->aux.v[fn];
 	if (a->item < 0)
 		return TV_NONE;
-	const char *rt = fstr(R, a->src, fitem(R, a->src, a->item)->ret_type);
+	const fact_item *fi = fitem(R, a->src, a->item);
+	const char *rt = fstr(R, a->src, fi->ret_type);
+	tval sv;
+	if (recv && recv->args.p && fi->parent >= 0 && !fn_generic(R, a->src, a->item, rt) &&
+	    subst_param(R, c, a->src, fi->parent, rt, recv, &sv))
+		return sv;
 	pt_strbuf b = {0};
 	if (*rt && !strchr(rt, ':') && !strchr(rt, '<') && strcmp(rt, "Self") &&
 	    bounds_of(R, a->src, a->item, rt, &b)) {
-		tval v = TV_NONE;
-		char *plus = strchr(b.buf, '+');
-		if (plus)
-			*plus = 0;
-		idlist tr = {0};
-		rs_resolve_path(R, a->escope, b.buf, a->self_ent, &tr, 0);
-		for (size_t k = 0; k < tr.n && v.ent == NONE; k++)
-			if (ekind(R, tr.v[k]) == PT_TRAIT)
-				v.ent = tr.v[k];
-		pt_vec_free(&tr);
+		tval v = bounds_value(R, a->escope, a->self_ent, b.buf, b.len);
 		pt_strbuf_free(&b);
 		return v;
 	}
@@ -330,14 +394,21 @@ static tval tv_ret(resolver *R, const ref_ctx *c, uint32_t fn, uint32_t self)
 }
 
 /* Field fname of type t, as written where t is defined; a field of
- * generic type is typed by its bounds where the code is written. */
-static tval tv_field(resolver *R, const ref_ctx *c, uint32_t t, const char *fname, size_t fn)
+ * generic type is the matching type argument of the value it is read
+ * from (recv, NULL if none: `Sp<Kind>`'s `T` field is a Kind), else typed
+ * by its bounds where the code is written. */
+static tval tv_field(resolver *R, const ref_ctx *c, uint32_t t, const char *fname, size_t fn,
+		     const tval *recv)
 {
 	for (uint32_t it = mm_first(&R->mm, key_of(K_FIELD, t, fname, fn)); it;
 	     it = mm_next(&R->mm, it)) {
 		uint32_t fi = mm_val(&R->mm, it);
 		const ent_aux *a = &R->aux.v[t];
 		const char *ftype = fstr(R, a->src, R->src[a->src].facts->fields.v[fi].type);
+		tval sv;
+		if (recv && recv->args.p && a->item >= 0 &&
+		    subst_param(R, c, a->src, a->item, ftype, recv, &sv))
+			return sv;
 		return tv_parse(R, c, a->escope, t, ftype, strlen(ftype));
 	}
 	return TV_NONE;
@@ -400,8 +471,18 @@ static bool box_own(const char *m, size_t n)
 	return in_list(m, n, own) || in_list(m, n, box_deref);
 }
 
-/* The result of method m called on a value v. */
+static tval tv_deref(resolver *R, const ref_ctx *c, const tval *v);
+
+/* The result of method m called on a value v; deref: whether a type of
+ * ours without that method may be seen through its Deref impl. */
+static tval tv_method_d(resolver *R, const ref_ctx *c, tval v, const char *m, size_t n, bool deref);
+
 static tval tv_method(resolver *R, const ref_ctx *c, tval v, const char *m, size_t n)
+{
+	return tv_method_d(R, c, v, m, n, true);
+}
+
+static tval tv_method_d(resolver *R, const ref_ctx *c, tval v, const char *m, size_t n, bool deref)
 {
 	static const char *const opt_inner[] = {"unwrap",    "expect",         "unwrap_unchecked",
 						"unwrap_or", "unwrap_or_else", "unwrap_or_default",
@@ -428,6 +509,13 @@ static tval tv_method(resolver *R, const ref_ctx *c, tval v, const char *m, size
 						"peekable",   "by_ref",     "cloned",  "copied",
 						"skip_while", "take_while", "step_by", "inspect",
 						"fuse",       "cycle",      NULL};
+	/* Mutex/RwLock: a Result of their guard (or of the value); RefCell:
+	 * its guard or the value itself */
+	static const char *const lock_guard[] = {"lock",    "try_lock",   "read",
+						 "write",   "try_read",   "try_write",
+						 "get_mut", "into_inner", NULL};
+	static const char *const cell_inner[] = {"borrow",     "borrow_mut", "get_mut",
+						 "into_inner", "take",       NULL};
 	if (text_eq(m, n, "clone") || text_eq(m, n, "to_owned"))
 		return v;
 	tval w = v;
@@ -479,6 +567,23 @@ static tval tv_method(resolver *R, const ref_ctx *c, tval v, const char *m, size
 		if (text_eq(m, n, "as_ref") || text_eq(m, n, "as_mut"))
 			return tv_elem(R, c, v);
 		break;
+	case W_LOCK:
+		if (text_eq(v.ext.p, v.ext.n, "RefCell")) {
+			if (in_list(m, n, cell_inner))
+				return tv_elem(R, c, v);
+			if (text_eq(m, n, "try_borrow") || text_eq(m, n, "try_borrow_mut")) {
+				w.wrap = W_RESULT;
+				w.ext = (seg){NULL, 0};
+				return w;
+			}
+		} else if (in_list(m, n, lock_guard)) {
+			/* LockResult<Guard<T>>, TryLockResult<..>, LockResult<&mut T>
+			 * or LockResult<T>: a Result of what derefs to T */
+			w.wrap = W_RESULT;
+			w.ext = (seg){NULL, 0};
+			return w;
+		}
+		return TV_NONE;
 	case W_BOX:
 		if (in_list(m, n, box_deref))
 			return tv_elem(R, c, v);
@@ -491,14 +596,26 @@ static tval tv_method(resolver *R, const ref_ctx *c, tval v, const char *m, size
 	idlist cands = {0};
 	tval r = TV_NONE;
 	rs_assoc(R, v.ent, (seg){m, n}, &cands);
+	if (!cands.n && v.bnd) {
+		ref_ctx bc = *c;
+		bc.sc = v.bsc, bc.self_ent = v.bself;
+		rs_bound_methods(R, &bc, v.bnd, (seg){m, n}, &cands);
+	}
 	for (size_t i = 0; i < cands.n && r.ent == NONE && r.wrap == W_NONE; i++)
 		if (callable(ekind(R, cands.v[i])))
-			r = tv_ret(R, c, cands.v[i], v.ent);
+			r = tv_ret(R, c, cands.v[i], v.ent, &v);
 	/* the value seen through what the code wrote around it and the
 	 * facts leave out (a Pin, a reference, a Box), or pin-project's
 	 * projection, which has the type's fields: the same value */
 	if (!cands.n && in_list(m, n, see_through))
 		r = v;
+	else if (!cands.n && deref && v.args.p) {
+		/* `sp.name()` with sp: Sp<Kind> and `impl<T> Deref for Sp<T> {
+		 * type Target = T; }`: Kind's name, once */
+		tval d = tv_deref(R, c, &v);
+		if (d.wrap != W_NONE || (d.ent != NONE && d.ent != v.ent))
+			r = tv_method_d(R, c, d, m, n, false);
+	}
 	pt_vec_free(&cands);
 	return r;
 }
@@ -513,7 +630,7 @@ static tval tv_call(resolver *R, const ref_ctx *c, const char *path)
 	for (size_t i = 0; i < f.n && v.ent == NONE && v.wrap == W_NONE; i++) {
 		int k = ekind(R, f.v[i]);
 		if (callable(k) || k == PT_CONST || k == PT_STATIC)
-			v = tv_ret(R, c, f.v[i], NONE); /* a const's or static's type */
+			v = tv_ret(R, c, f.v[i], NONE, NULL); /* a const's or static's type */
 		else if (is_type(k))
 			v = tv_ent(f.v[i]);
 	}
@@ -592,14 +709,16 @@ static tval tv_step(resolver *R, const ref_ctx *c, tval v, char op, const char *
 			v = tv_elem(R, c, v);
 		if (v.wrap == W_TUPLE)
 			return tv_tuple_elem(R, c, v, name, n);
-		return v.wrap == W_NONE && v.ent != NONE ? tv_field(R, c, v.ent, name, n) : TV_NONE;
+		return v.wrap == W_NONE && v.ent != NONE ? tv_field(R, c, v.ent, name, n, &v)
+							 : TV_NONE;
 	case ':': return tv_method(R, c, v, name, n);
 	case '?': return v.wrap == W_OPTION || v.wrap == W_RESULT ? tv_elem(R, c, v) : TV_NONE;
 	case '*':
 		if (v.wrap == W_NONE && v.ent != NONE)
 			return tv_items(R, c, v.ent);
-		return v.wrap != W_NONE && v.wrap != W_PTR && v.wrap != W_TUPLE ? tv_elem(R, c, v)
-										: TV_NONE;
+		return v.wrap != W_NONE && v.wrap != W_PTR && v.wrap != W_TUPLE && v.wrap != W_LOCK
+			       ? tv_elem(R, c, v)
+			       : TV_NONE;
 	case '[':
 		if (v.wrap == W_SEQ)
 			return tv_elem(R, c, v);
@@ -824,6 +943,120 @@ static bool declared_generic(const resolver *R, uint32_t src, int32_t i, const c
 	return false;
 }
 
+/* Whether name is a generic parameter fn item i declares itself. */
+static bool fn_generic(const resolver *R, uint32_t src, int32_t i, const char *name)
+{
+	sig_parts sp;
+	return split_sig(fstr(R, src, fitem(R, src, i)->sig), &sp) &&
+	       declares(sp.gl, sp.gln, name, strlen(name));
+}
+
+/* Whether s[0..n) is one identifier. */
+static bool plain_ident(const char *s, size_t n)
+{
+	if (!n || isdigit((unsigned char)s[0]))
+		return false;
+	for (size_t k = 0; k < n; k++)
+		if (!isalnum((unsigned char)s[k]) && s[k] != '_')
+			return false;
+	return true;
+}
+
+/* The position of p among the type parameters of list l[0..n), lifetimes
+ * left out: a declaration ("'a, T: Tr, const N: usize") when decl, else a
+ * type's arguments as written ("'a, T"); -1 if p is none of them. */
+static int param_index(const char *l, size_t n, const char *p, size_t pn, bool decl)
+{
+	const char *q;
+	size_t qn;
+	int k = 0;
+	for (uint32_t i = 0; piece(l, n, i, &q, &qn); i++) {
+		if (qn && *q == '\'')
+			continue;
+		if (decl && qn > 6 && !memcmp(q, "const ", 6))
+			q += 6, qn -= 6;
+		size_t idn = 0;
+		while (idn < qn && (isalnum((unsigned char)q[idn]) || q[idn] == '_'))
+			idn++;
+		if ((decl ? idn : qn) == pn && !memcmp(q, p, pn) && (decl || idn == qn))
+			return k;
+		k++;
+	}
+	return -1;
+}
+
+/* A generic parameter p of item i (a struct's, enum's or union's, or an
+ * impl's as its self type writes it: `impl<T> Deref for Sp<T>`) as the
+ * value of the matching type argument of recv; false when p is none of
+ * them, or recv's argument there is unknown. */
+static bool subst_param(resolver *R, const ref_ctx *c, uint32_t src, int32_t i, const char *p,
+			const tval *recv, tval *out)
+{
+	size_t pn = strlen(p);
+	if (!recv->args.p || !plain_ident(p, pn) || !strcmp(p, "Self"))
+		return false;
+	const fact_item *it = fitem(R, src, i);
+	const char *sig = fstr(R, src, it->sig), *l = NULL;
+	size_t ln = 0;
+	bool decl = it->kind != PT_IMPL;
+	if (it->kind == PT_IMPL) {
+		seg g, tr, self;
+		if (!rs_impl_header(sig, &g, &tr, &self) || !self.n || self.p[self.n - 1] != '>')
+			return false;
+		const char *lt = memchr(self.p, '<', self.n);
+		if (!lt)
+			return false;
+		l = lt + 1;
+		ln = self.n - (size_t)(l - self.p) - 1;
+	} else if (it->kind == PT_STRUCT || it->kind == PT_ENUM || it->kind == PT_UNION) {
+		size_t sn = strlen(sig), lt = strcspn(sig, "<({");
+		if (lt >= sn || sig[lt] != '<')
+			return false;
+		size_t e = close_of(sig, sn, lt);
+		if (e == sn)
+			return false;
+		l = sig + lt + 1;
+		ln = e - lt - 1;
+	} else {
+		return false;
+	}
+	int k = param_index(l, ln, p, pn, decl);
+	if (k < 0)
+		return false;
+	const char *a = NULL;
+	size_t an = 0;
+	/* the k-th argument, lifetimes left out (an impl header writes them) */
+	for (uint32_t i = 0; k >= 0 && piece(recv->args.p, recv->args.n, i, &a, &an); i++)
+		if (!(an && *a == '\'') && k-- == 0)
+			break;
+	if (k >= 0)
+		return false;
+	trim_type(&a, &an);
+	if (!an || (an == 1 && *a == '_'))
+		return false;
+	*out = tv_parse(R, c, recv->sc, recv->self, a, an);
+	return out->ent != NONE || out->wrap != W_NONE || out->ext.p;
+}
+
+/* What a value of a generic type of ours derefs to: its Deref impl's
+ * Target, a parameter of the impl read from v's type arguments. */
+static tval tv_deref(resolver *R, const ref_ctx *c, const tval *v)
+{
+	if (v->ent == NONE || v->wrap != W_NONE || ekind(R, v->ent) == PT_TRAIT)
+		return TV_NONE;
+	uint32_t it = mm_first(&R->mm, key_of(K_TASSOC, v->ent, "Target", 6));
+	if (!it || ekind(R, mm_val(&R->mm, it)) != PT_TYPE_ALIAS)
+		return TV_NONE;
+	const ent_aux *a = &R->aux.v[mm_val(&R->mm, it)];
+	if (a->item < 0 || fitem(R, a->src, a->item)->parent < 0)
+		return TV_NONE;
+	tval out;
+	const fact_item *fi = fitem(R, a->src, a->item);
+	if (subst_param(R, c, a->src, fi->parent, fstr(R, a->src, fi->ret_type), v, &out))
+		return out;
+	return tv_alias(R, c, mm_val(&R->mm, it), 0);
+}
+
 /* Argument m of a 'G'/'H' chain's list args[0..n) (see RECV_CHAIN), as
  * the value it names. */
 static tval arg_value(resolver *R, const ref_ctx *c, const char *args, size_t n, uint32_t m,
@@ -942,7 +1175,7 @@ static size_t tv_start(resolver *R, const ref_ctx *c, char kind, const char *pat
 		rs_bound_methods(R, c, path, (seg){m, n1 - 1}, &cands);
 		for (size_t i = 0; i < cands.n && out->ent == NONE && out->wrap == W_NONE; i++)
 			if (callable(ekind(R, cands.v[i])))
-				*out = tv_ret(R, c, cands.v[i], NONE);
+				*out = tv_ret(R, c, cands.v[i], NONE, NULL);
 		pt_vec_free(&cands);
 		free(m);
 		return n1;
@@ -965,7 +1198,8 @@ static size_t tv_start(resolver *R, const ref_ctx *c, char kind, const char *pat
 				for (size_t i = 0;
 				     i < en.n && out->ent == NONE && out->wrap == W_NONE; i++)
 					if (ekind(R, en.v[i]) == PT_ENUM)
-						*out = tv_field(R, c, en.v[i], vf.buf, vf.len);
+						*out = tv_field(R, c, en.v[i], vf.buf, vf.len,
+								NULL);
 				pt_vec_free(&en);
 			}
 		pt_strbuf_free(&vf);
@@ -979,7 +1213,7 @@ static size_t tv_start(resolver *R, const ref_ctx *c, char kind, const char *pat
 		return n1;
 	pt_strbuf vf = {0};
 	pt_strbuf_printf(&vf, "%s.%.*s", last, (int)(n1 - 1), steps + 1);
-	*out = tv_field(R, c, t, vf.buf, vf.len);
+	*out = tv_field(R, c, t, vf.buf, vf.len, NULL);
 	pt_strbuf_free(&vf);
 	return n1;
 }
@@ -1057,10 +1291,11 @@ recv_type rs_recv(resolver *R, const ref_ctx *c, const fact_ref *r)
 		 * is its target's */
 		const char *m = fstr(R, c->src, r->name);
 		if (box_own(m, strlen(m)))
-			return (recv_type){NONE, v.ext, false};
+			return (recv_type){NONE, v.ext, false, {NULL, 0}, NONE,
+					   NONE, NULL,  NONE,  NONE};
 		v = tv_elem(R, c, v);
 	}
-	recv_type t = {v.ent, v.ext, v.derived};
+	recv_type t = {v.ent, v.ext, v.derived, v.args, v.sc, v.self, v.bnd, v.bsc, v.bself};
 	switch (v.wrap) {
 	case W_OPTION: t.ext = (seg){"Option", 6}; break;
 	case W_RESULT: t.ext = (seg){"Result", 6}; break;
@@ -1074,13 +1309,60 @@ recv_type rs_recv(resolver *R, const ref_ctx *c, const fact_ref *r)
 	return t;
 }
 
-void rs_deref_methods(resolver *R, const ref_ctx *c, uint32_t t, seg name, idlist *out)
+/* Non-lifetime piece k of type list s[0..n), trimmed; false past the end. */
+static bool type_piece(const char *s, size_t n, uint32_t k, const char **p, size_t *pn)
 {
+	for (uint32_t i = 0; piece(s, n, i, p, pn); i++) {
+		trim_type(p, pn);
+		if (*pn && **p != '\'' && k-- == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The Target of Deref impl alias al when it is a generic parameter of the
+ * impl (`impl<E> Deref for PollEvented<E> { type Target = E; }`): the
+ * argument written at that parameter's place in the receiver's type
+ * (args, read in scope sc with Self = self), as a value. */
+static tval deref_param(resolver *R, const ref_ctx *c, uint32_t al, seg args, uint32_t sc,
+			uint32_t self)
+{
+	const ent_aux *a = &R->aux.v[al];
+	if (a->item < 0 || fitem(R, a->src, a->item)->parent < 0)
+		return TV_NONE;
+	const fact_item *it = fitem(R, a->src, a->item);
+	const fact_item *imp = fitem(R, a->src, it->parent);
+	const char *target = fstr(R, a->src, it->ret_type);
+	size_t tn = strlen(target);
+	seg g, tr, st;
+	if (!tn || imp->kind != PT_IMPL ||
+	    !rs_impl_header(fstr(R, a->src, imp->sig), &g, &tr, &st) ||
+	    !declares(g.p, g.n, target, tn))
+		return TV_NONE;
+	const char *lt = memchr(st.p, '<', st.n), *p, *x;
+	size_t pn, xn;
+	if (!lt || st.p[st.n - 1] != '>')
+		return TV_NONE;
+	size_t off = (size_t)(lt + 1 - st.p);
+	for (uint32_t k = 0; type_piece(lt + 1, st.n - off - 1, k, &p, &pn); k++)
+		if (pn == tn && !memcmp(p, target, tn))
+			return type_piece(args.p, args.n, k, &x, &xn)
+				       ? tv_parse(R, c, sc, self, x, xn)
+				       : TV_NONE;
+	return TV_NONE;
+}
+
+void rs_deref_methods(resolver *R, const ref_ctx *c, const recv_type *rt, seg name, idlist *out)
+{
+	uint32_t t = rt->ent, sc = rt->asc, self = rt->aself;
+	seg args = rt->args;
 	for (int depth = 0; depth < 3 && t != NONE && ekind(R, t) != PT_TRAIT; depth++) {
 		uint32_t it = mm_first(&R->mm, key_of(K_TASSOC, t, "Target", 6));
 		if (!it || ekind(R, mm_val(&R->mm, it)) != PT_TYPE_ALIAS)
 			return;
-		tval v = tv_alias(R, c, mm_val(&R->mm, it), 0);
+		tval v = args.p ? deref_param(R, c, mm_val(&R->mm, it), args, sc, self) : TV_NONE;
+		if (v.ent == NONE && v.wrap == W_NONE && !v.ext.p)
+			v = tv_alias(R, c, mm_val(&R->mm, it), 0);
 		if (v.wrap == W_NONE && v.ext.p) {
 			ext_ctx x = {c->sc, NONE};
 			rs_ext_methods(R, &x, v.ext, name, out);
@@ -1092,6 +1374,9 @@ void rs_deref_methods(resolver *R, const ref_ctx *c, uint32_t t, seg name, idlis
 		if (out->n)
 			return;
 		t = v.ent;
+		args = v.args;
+		sc = v.sc;
+		self = v.self;
 	}
 }
 

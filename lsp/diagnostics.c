@@ -152,12 +152,12 @@ static bool folder_busy(lsp_root *r)
 }
 
 /* The folder's diagnostics for a pull, or those of one uri (NULL: none
- * there). The indexer makes them after each commit, outside the lock, so
- * a pull is usually a lookup, never a wait on a walk of every module.
- * While edits are still being indexed a
+ * there). The diagnostics thread makes them once the folder is idle
+ * (roots.c), outside the lock, so a pull is usually a lookup, never a wait
+ * on a walk of every module. While edits are still being indexed a
  * pull gets those of the commit before (the refresh request that follows
  * makes the client pull again); once the folder is idle, it gets those of
- * the last commit, made here if the indexer has not made them yet. What is
+ * the last commit, made here if that thread has not made them yet. What is
  * returned is a copy: the cache itself is only touched under the lock
  * (jansson's reference counts are not fully thread-safe). */
 /* Whether the cache holds the diagnostics of the last commit; *have:

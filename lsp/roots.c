@@ -217,6 +217,7 @@ static lsp_root *new_root(lsp_server *s, char *path)
 	r->srv = s;
 	pthread_mutex_init(&r->mu, NULL);
 	pthread_cond_init(&r->cv, NULL);
+	pthread_cond_init(&r->diag_cv, NULL);
 	return r;
 }
 
@@ -315,6 +316,9 @@ static void tell(lsp_root *r, const char *msg)
 		    json_pack("{s:i,s:o}", "type", LSP_LOG_WARNING, "message", pt_json_bytes(msg)));
 }
 
+static void *indexer_main(void *arg);
+static void *diag_main(void *arg);
+
 static void start_root(lsp_root *r)
 {
 	if (r->read_only && r->error)
@@ -326,6 +330,8 @@ static void start_root(lsp_root *r)
 	r->state = ROOT_INDEXING;
 	pthread_mutex_unlock(&r->mu);
 	r->started = pthread_create(&r->thread, NULL, indexer_main, r) == 0;
+	if (r->started)
+		r->diag_started = pthread_create(&r->diag_thread, NULL, diag_main, r) == 0;
 }
 
 /* Withdraw what a removed folder published. */
@@ -619,12 +625,16 @@ static void run_batch(lsp_root *r, lsp_update *u, size_t n, bool full, failed *f
 				pt_strerror(rc));
 			keep(f, &u[i], rc);
 		} else {
-			lsp_log(NULL, LSP_LOG_DEBUG, "%s: re-indexed from %s in %.1f ms (%s)",
+			lsp_log(NULL, LSP_LOG_DEBUG,
+				"%s: re-indexed from %s in %.1f ms (%s; parse %.2f, resolve %.2f, "
+				"write %.2f of which commit %.2f ms)",
 				u[i].rel, u[i].text ? "the buffer" : "disk",
 				(double)(pt_now_ns() - t1) / 1e6,
 				rep.skipped     ? "not indexed: path too long"
 				: rep.fast_path ? "this file alone"
-						: "whole graph");
+						: "whole graph",
+				rep.parse_seconds * 1e3, rep.resolve_seconds * 1e3,
+				rep.write_seconds * 1e3, rep.commit_seconds * 1e3);
 		}
 	}
 	pthread_mutex_lock(&r->mu);
@@ -684,7 +694,17 @@ static void settle_failures(lsp_root *r, failed *f, bool retried)
 }
 
 #define DIAG_INTERVAL_NS 1000000000ull /* at most one publication a second */
+#define DIAG_IDLE_NS     200000000ull  /* diagnostics once the folder is idle this long */
 #define STAMP_DELAY_NS   200000000ull  /* stamp the database once idle this long */
+
+/* Set `until` to now + ns on the realtime clock (pthread_cond_timedwait). */
+static void deadline_in(uint64_t ns, struct timespec *until)
+{
+	clock_gettime(CLOCK_REALTIME, until);
+	ns += (uint64_t)until->tv_nsec;
+	until->tv_sec += (time_t)(ns / 1000000000ull);
+	until->tv_nsec = (long)(ns % 1000000000ull);
+}
 
 /* Wait for work; false at quit. *publish: the wait ended because a timer
  * (delayed diagnostics, the database's stamp) is due and nothing is
@@ -704,10 +724,7 @@ static bool wait_work(lsp_root *r, uint64_t due_ns, bool *publish)
 			return true;
 		}
 		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		uint64_t ns = (uint64_t)until.tv_nsec + (due_ns - now);
-		until.tv_sec += (time_t)(ns / 1000000000ull);
-		until.tv_nsec = (long)(ns % 1000000000ull);
+		deadline_in(due_ns - now, &until);
 		pthread_cond_timedwait(&r->cv, &r->mu, &until);
 	}
 	return !atomic_load(&s->quit);
@@ -777,16 +794,59 @@ static uint64_t earliest(uint64_t a, uint64_t b)
 	return !a ? b : !b ? a : a < b ? a : b;
 }
 
-static void *indexer_main(void *arg)
+/* Whether the diagnostics thread should make them now (r->mu held): armed,
+ * due, and the folder idle (an edit queued or being written re-arms it). */
+static bool diag_ready(const lsp_root *r, uint64_t last_pub, uint64_t *wait_ns)
+{
+	uint64_t now = pt_now_ns(), due = r->diag_due_ns;
+	if (last_pub && due < last_pub + DIAG_INTERVAL_NS)
+		due = last_pub + DIAG_INTERVAL_NS;
+	*wait_ns = now < due ? due - now : 0;
+	return !*wait_ns && !r->busy && !r->queue.n;
+}
+
+/* The diagnostics thread: the pull cache (pull clients) and the pushed
+ * diagnostics and code lenses (the others), made from a read transaction
+ * beside the indexer, once the folder is idle, at most once a second. */
+static void *diag_main(void *arg)
 {
 	lsp_root *r = arg;
 	lsp_server *s = r->srv;
-	uint64_t last_pub = 0, due = 0, stamp_due = 0;
+	uint64_t last_pub = 0, wait_ns;
+	pthread_mutex_lock(&r->mu);
+	while (!atomic_load(&s->quit)) {
+		if (!r->diag_due_ns) {
+			pthread_cond_wait(&r->diag_cv, &r->mu);
+			continue;
+		}
+		if (!diag_ready(r, last_pub, &wait_ns)) {
+			struct timespec until;
+			/* busy: the indexer arms it again after its batch */
+			deadline_in(wait_ns ? wait_ns : DIAG_IDLE_NS, &until);
+			pthread_cond_timedwait(&r->diag_cv, &r->mu, &until);
+			continue;
+		}
+		r->diag_due_ns = 0;
+		pthread_mutex_unlock(&r->mu);
+		lsp_refresh_pull_diagnostics(s, r);
+		lsp_publish_diagnostics(s, r);
+		lsp_codelens_refresh(s);
+		last_pub = pt_now_ns();
+		pthread_mutex_lock(&r->mu);
+	}
+	pthread_mutex_unlock(&r->mu);
+	return NULL;
+}
+
+static void *indexer_main(void *arg)
+{
+	lsp_root *r = arg;
+	uint64_t stamp_due = 0;
 	for (;;) {
 		bool publish, full;
 		size_t n, docs;
 		pthread_mutex_lock(&r->mu);
-		uint64_t wake = earliest(earliest(due, stamp_due), r->retry_at_ns);
+		uint64_t wake = earliest(stamp_due, r->retry_at_ns);
 		if (!wait_work(r, wake, &publish)) {
 			pthread_mutex_unlock(&r->mu);
 			break;
@@ -794,17 +854,10 @@ static void *indexer_main(void *arg)
 		bool retry = r->retry_at_ns && pt_now_ns() >= r->retry_at_ns;
 		if (publish && !retry) {
 			pthread_mutex_unlock(&r->mu);
-			uint64_t now = pt_now_ns();
-			if (stamp_due && now >= stamp_due) {
+			if (stamp_due && pt_now_ns() >= stamp_due) {
 				store_stamp(
 					r->st); /* idle a moment: our last commit needs no check */
 				stamp_due = 0;
-			}
-			if (due && now >= due) {
-				lsp_publish_diagnostics(s, r);
-				lsp_codelens_refresh(s);
-				last_pub = pt_now_ns();
-				due = 0;
 			}
 			continue;
 		}
@@ -824,6 +877,10 @@ static void *indexer_main(void *arg)
 		settle_failures(r, &f, retry);
 		bool tell_now = r->retry.n && !was_told;
 		bool idle = !r->queue.n;
+		if (idle) {
+			r->diag_due_ns = pt_now_ns() + DIAG_IDLE_NS;
+			pthread_cond_signal(&r->diag_cv);
+		}
 		pthread_cond_broadcast(&r->cv);
 		char *why = tell_now ? pt_xstrdup(r->error) : NULL;
 		pthread_mutex_unlock(&r->mu);
@@ -831,18 +888,6 @@ static void *indexer_main(void *arg)
 			tell(r, why); /* once per episode */
 		free(why);
 		stamp_due = pt_now_ns() + STAMP_DELAY_NS;
-		if (idle && !atomic_load(&s->quit))
-			lsp_refresh_pull_diagnostics(s, r);
-		/* diagnostics and code lenses follow the graph, at most once a
-		 * second while typing */
-		if (idle && !atomic_load(&s->quit) && pt_now_ns() - last_pub >= DIAG_INTERVAL_NS) {
-			lsp_publish_diagnostics(s, r);
-			lsp_codelens_refresh(s);
-			last_pub = pt_now_ns();
-			due = 0;
-		} else if (idle) {
-			due = last_pub + DIAG_INTERVAL_NS;
-		}
 	}
 	return NULL;
 }
@@ -869,6 +914,7 @@ static void root_free(lsp_root *r)
 	store_close(r->st);
 	pthread_mutex_destroy(&r->mu);
 	pthread_cond_destroy(&r->cv);
+	pthread_cond_destroy(&r->diag_cv);
 	free(r->path);
 	free(r->uri);
 	free(r->db);
@@ -917,6 +963,7 @@ bool lsp_roots_stop(lsp_server *s, bool idle)
 		lsp_root *r = s->roots.v[i];
 		pthread_mutex_lock(&r->mu);
 		pthread_cond_broadcast(&r->cv);
+		pthread_cond_broadcast(&r->diag_cv);
 		pthread_mutex_unlock(&r->mu);
 	}
 	/* an indexer can be stuck writing to a client that stopped reading
@@ -934,6 +981,16 @@ bool lsp_roots_stop(lsp_server *s, bool idle)
 			return false;
 		}
 		r->started = false;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 2;
+		if (r->diag_started && pthread_timedjoin_np(r->diag_thread, NULL, &until) != 0) {
+			lsp_log(NULL, LSP_LOG_WARNING,
+				"%s: the diagnostics did not stop (client not reading?); exiting "
+				"anyway",
+				r->path);
+			return false;
+		}
+		r->diag_started = false;
 	}
 	for (size_t i = 0; i < s->roots.n; i++)
 		root_free(s->roots.v[i]);

@@ -85,10 +85,19 @@ typedef struct {
 	 * the server's diag_mu */
 	PT_VEC(lsp_diag_file) diag;
 	/* what pull requests answer: the folder's diagnostics as of database
-	 * generation pull_gen (under diag_mu; made by the indexer once idle,
+	 * generation pull_gen (under diag_mu; made by the diagnostics thread once idle,
 	 * or by the first pull after a commit) */
 	json_t *pull_cache;
 	uint64_t pull_gen;
+	/* Diagnostics (a walk of every module) are made on their own thread,
+	 * never on the indexer's, so that they never delay the next edit:
+	 * the indexer arms diag_due_ns after a batch that leaves the queue
+	 * empty, and the diagnostics thread makes them once the folder has
+	 * been idle until then (at most once a second). Under mu. */
+	pthread_t diag_thread;
+	bool diag_started;
+	pthread_cond_t diag_cv; /* diag_due_ns armed, or quit */
+	uint64_t diag_due_ns;   /* 0: nothing to make */
 } lsp_root;
 
 /* A message read, waiting for the dispatcher, and when it was read. */

@@ -721,6 +721,53 @@ static void test_fields(void **state)
 	}
 }
 
+/* `(T)` is T itself, not a tuple (`(T,)` is one): pin-project-lite's
+ * projections write their fields `Pin<&'__pin mut (Ty)>` and
+ * `&'__pin mut (Ty)`. */
+static void test_paren_types(void **state)
+{
+	(void)state;
+	run("struct P<'a, St> { s: Pin<&'a mut (Fuse<St>)>, o: &'a mut (Option<u8>), t: (Node,), "
+	    "u: (A, B), d: &'a [(&'a Field, Option<&'a (dyn Value + 'a)>)], e: Vec<Box<dyn Tr>> "
+	    "}\n"
+	    "fn f() -> (Node) { todo!() }\n");
+	/* an element that is a trait object is known by its trait */
+	const char *want[][2] = {{"s", "Fuse<St>"},
+				 {"o", "Option<u8>"},
+				 {"t", "()<Node>"},
+				 {"u", "()<A,B>"},
+				 {"d", "[]<()<Field,Option<Value>>>"},
+				 {"e", "Vec<Tr>"}};
+	assert_int_equal(F.fields.n, 6);
+	for (size_t i = 0; i < 6; i++) {
+		assert_string_equal(S(F.fields.v[i].name), want[i][0]);
+		assert_string_equal(S(F.fields.v[i].type), want[i][1]);
+	}
+	assert_string_equal(S(it(PT_FUNCTION, "f")->ret_type), "Node");
+}
+
+/* A generic type of no known kind keeps its type arguments (lifetimes
+ * left out, "_" for one without a path), so that a field or method
+ * result of parameter type can be read from them; containers and
+ * pointers keep their element as before. */
+static void test_type_argument_texts(void **state)
+{
+	(void)state;
+	run("struct S<'a, T> { a: Sp<Kind>, b: Data<'a, B>, d: Foo<u8, Bar<Baz>>, e: Vec<Sp<X>>, "
+	    "f: Box<Sp<X>>, g: Iter<'a>, h: M<K, (A, B)>, i: Fuse<T>, j: N<[u8; 4]> }\n"
+	    "fn f() -> Sp<Kind> { todo!() }\n");
+	const char *want[][2] = {
+		{"a", "Sp<Kind>"},     {"b", "Data<B>"},    {"d", "Foo<u8,Bar<Baz>>"},
+		{"e", "Vec<Sp<X>>"},   {"f", "Box<Sp<X>>"}, {"g", "Iter"},
+		{"h", "M<K,()<A,B>>"}, {"i", "Fuse<T>"},    {"j", "N<[]<u8>>"}};
+	assert_int_equal(F.fields.n, 9);
+	for (size_t i = 0; i < 9; i++) {
+		assert_string_equal(S(F.fields.v[i].name), want[i][0]);
+		assert_string_equal(S(F.fields.v[i].type), want[i][1]);
+	}
+	assert_string_equal(S(it(PT_FUNCTION, "f")->ret_type), "Sp<Kind>");
+}
+
 /* Fields typed by a generic param of their item; ADT generics. */
 static void test_generic_fields(void **state)
 {
@@ -974,6 +1021,8 @@ int main(void)
 		cmocka_unit_test(test_fields),
 		cmocka_unit_test(test_variants),
 		cmocka_unit_test(test_generic_fields),
+		cmocka_unit_test(test_paren_types),
+		cmocka_unit_test(test_type_argument_texts),
 		cmocka_unit_test(test_syntax_errors),
 		cmocka_unit_test(test_deep_nesting),
 		cmocka_unit_test(test_bad_bytes),

@@ -1205,6 +1205,40 @@ static void test_cfg_alternatives(void **state)
 	ws_free(&w);
 }
 
+/* Whether the graph marks target as left out of the default build. */
+static bool flagged_off(ws *w, const char *target)
+{
+	rec_entity e;
+	assert_int_equal(query_entity(w->txn, one(w, target), &e), 0);
+	return (e.flags & ENT_CFG_OFF) != 0;
+}
+
+/* A module the build leaves out leaves out everything under it, in its
+ * own file and in the files it reaches (stdarch's `#[cfg(target_arch =
+ * "arm")] mod arm_shared;`): the graph says so, as the resolver's choices
+ * do. A file that an off and an on declaration both name is in the build
+ * (the default target is a Linux one, so `unix` is on and `arm` off). */
+static void test_cfg_off_modules(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"#[cfg(target_arch = \"arm\")] mod arm_shared;\n"
+		"#[cfg(not(unix))] mod sys;\n#[cfg(unix)] mod sys;\n"
+		"pub fn live() {}\n",
+		"src/arm_shared.rs", "pub fn helper() {}\npub mod deep;\npub struct Q;\n",
+		"src/arm_shared/deep.rs", "pub fn deeper() {}\n", "src/sys.rs",
+		"pub fn sysfn() {}\n", NULL);
+	assert_true(flagged_off(&w, "t::arm_shared"));
+	assert_true(flagged_off(&w, "t::arm_shared::helper"));
+	assert_true(flagged_off(&w, "t::arm_shared::Q"));
+	assert_true(flagged_off(&w, "t::arm_shared::deep"));
+	assert_true(flagged_off(&w, "t::arm_shared::deep::deeper"));
+	assert_false(flagged_off(&w, "t::live"));
+	assert_false(flagged_off(&w, "t::sys::sysfn"));
+	ws_free(&w);
+}
+
 /* Another writer adds a file between the time a run plans its work and
  * the time it writes (the language server and `onboard` on one
  * database): the file keeps one id, and the graph holds together. */
@@ -1361,6 +1395,7 @@ int main(void)
 		cmocka_unit_test(test_resolve_version),
 		cmocka_unit_test(test_full_reindex_writes_nothing),
 		cmocka_unit_test(test_cfg_alternatives),
+		cmocka_unit_test(test_cfg_off_modules),
 		cmocka_unit_test(test_concurrent_writer_adds_file),
 		cmocka_unit_test(test_check_finds_damage),
 	};

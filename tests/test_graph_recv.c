@@ -304,6 +304,211 @@ static void test_pin_receivers(void **state)
 	ws_free(&w);
 }
 
+/* std's locks: `m.lock()`/`try_lock()` of a Mutex<T> and `read()`/`write()`
+ * of an RwLock<T> give a Result of a guard that derefs to T, `borrow()` /
+ * `borrow_mut()` of a RefCell<T> a guard of T, `try_borrow()` a Result of
+ * one; through an Arc too. A Mutex of another crate (parking_lot's, whose
+ * `lock()` is the guard) or of the workspace is not std's and says nothing
+ * here. rustc's callees; `go` on four types, so a guess answers nothing. */
+static void test_lock_receivers(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		FOUR_GO
+		"use std::sync::{Arc, Mutex, RwLock};\n"
+		"use std::cell::RefCell;\n"
+		"pub struct In { pub b: B }\n"
+		"pub struct S { m: Mutex<A>, r: RwLock<In>, c: RefCell<C>, am: Arc<Mutex<In>>, "
+		"o: Option<Mutex<D>> }\n"
+		"impl S {\n"
+		"    pub fn locks(&self) { self.m.lock().unwrap().go(); "
+		"self.m.try_lock().unwrap().go(); }\n"
+		"    pub fn rw(&self) { self.r.read().unwrap().b.go(); "
+		"self.r.write().expect(\"x\").b.go(); }\n"
+		"    pub fn cells(&self) { self.c.borrow().go(); self.c.borrow_mut().go(); "
+		"self.c.try_borrow().unwrap().go(); }\n"
+		"    pub fn arcs(&self) { self.am.lock().unwrap().b.go(); let g = "
+		"self.am.lock().unwrap(); "
+		"g.b.go(); }\n"
+		"    pub fn opts(&self) { self.o.as_ref().unwrap().lock().unwrap().go(); }\n"
+		"}\n"
+		"mod pl { use parking_lot::Mutex; pub struct P { m: Mutex<super::A> }\n"
+		"    impl P { pub fn go2(&self) { self.m.lock().unwrap().go(); } } }\n"
+		"mod own { pub struct Mutex<T>(T); impl<T> Mutex<T> { pub fn lock(&self) -> "
+		"Result<super::B, ()> { Err(()) } }\n"
+		"    pub struct Q { m: Mutex<super::A> }\n"
+		"    impl Q { pub fn go3(&self) { self.m.lock().unwrap().go(); } } }\n",
+		NULL);
+	assert_answer(&w, "callees", "t::S::locks", "t::A::go");
+	assert_answer(&w, "callees", "t::S::rw", "t::B::go");
+	assert_answer(&w, "callees", "t::S::cells", "t::C::go");
+	assert_answer(&w, "callees", "t::S::arcs", "t::B::go");
+	assert_answer(&w, "callees", "t::S::opts", "t::D::go");
+	/* parking_lot's lock() is the guard: lock().unwrap() is not std's */
+	assert_answer(&w, "callees", "t::pl::P::go2", "");
+	/* the workspace's own Mutex: its lock() gives a B */
+	assert_answer(&w, "callees", "t::own::Q::go3", "t::B::go,t::own::Mutex::lock");
+	ws_free(&w);
+}
+
+/* A generic type of ours with its type arguments (`Sp<Kind>`): a field of
+ * parameter type, a method returning a parameter of its impl, and the
+ * Target of its Deref impl are the matching argument (clap_derive's
+ * `item.kind().name()`, `Sp<Kind>` derefs to Kind). rustc's callees; `go`
+ * and `name` on several types, so a guess by name answers nothing. */
+static void test_type_arguments(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		FOUR_GO "pub struct Kind; impl Kind { pub fn name(&self) {} }\n"
+			"pub struct Other; impl Other { pub fn name(&self) {} }\n"
+			"pub struct Sp<'a, T> { v: T, s: &'a str }\n"
+			"impl<'a, T> Sp<'a, T> { pub fn get(&self) -> &T { &self.v } }\n"
+			"impl<'a, U> std::ops::Deref for Sp<'a, U> { type Target = U; fn "
+			"deref(&self) -> &U "
+			"{ &self.v } }\n"
+			"pub struct Pair<X, Y> { x: X, y: Y }\n"
+			"pub struct Item { kind: Sp<'static, Kind>, p: Pair<A, B> }\n"
+			"impl Item {\n"
+			"    pub fn kind(&self) -> Sp<'static, Kind> { todo!() }\n"
+			"    pub fn uses(&self) { self.kind().name(); self.kind.get().name(); "
+			"self.kind.v.name(); "
+			"}\n"
+			"    pub fn pairs(&self) { self.p.x.go(); self.p.y.go(); let k = "
+			"self.kind(); k.name(); "
+			"}\n"
+			"}\n",
+		NULL);
+	assert_answer(&w, "callees", "t::Item::uses", "t::Item::kind,t::Kind::name,t::Sp::get");
+	assert_answer(&w, "callees", "t::Item::pairs",
+		      "t::A::go,t::B::go,t::Item::kind,t::Kind::name");
+	ws_free(&w);
+}
+
+/* A generic parameter bounded by several traits has all their methods,
+ * and Self's type arguments are those its impl's header writes: in `impl<R:
+ * Rd + Sk> Buf<R>`, `self.get()` (declared in `impl<R: Rd> Buf<R>` to
+ * return R) is this impl's R, so its `sk` is Sk's (tokio's BufReader:
+ * `self.get_pin_mut().start_seek(..)`). rustc's callees; `sk` on a type
+ * too, so a guess by name is ambiguous. */
+static void test_several_bounds(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"pub trait Rd { fn rd(&self); }\n"
+		"pub trait Sk { fn sk(&self); }\n"
+		"pub struct Z; impl Z { pub fn sk(&self) {} pub fn rd(&self) {} }\n"
+		"pub struct Buf<'a, R> { inner: R, s: &'a str }\n"
+		"impl<'a, R: Rd> Buf<'a, R> { pub fn get(&self) -> &R { &self.inner } }\n"
+		"impl<'a, R: Rd + Sk> Buf<'a, R> {\n"
+		"    pub fn seek(&self) { self.get().sk(); self.get().rd(); }\n"
+		"    pub fn field(&self) { self.inner.sk(); }\n"
+		"}\n"
+		"pub fn free<T: Rd + Sk>(t: &T) { t.sk(); }\n",
+		NULL);
+	assert_answer(&w, "callees", "t::Buf::seek", "t::Buf::get,t::Rd::rd,t::Sk::sk");
+	assert_answer(&w, "callees", "t::Buf::field", "t::Sk::sk");
+	assert_answer(&w, "callees", "t::free", "t::Sk::sk");
+	ws_free(&w);
+}
+
+/* Calls read from a macro's tokens (`ready!(Pin::new(&mut *me.w).go())`):
+ * a Pin (Box, Arc) made of one argument reaches that argument's methods,
+ * as in code the tree gives (tokio's `ready!(Pin::new(me.reader)
+ * .poll_read(cx, ..))`). Two arguments are no such value: the call stays a
+ * guess. rustc's callees; `go` on a type too. */
+static void test_wrapped_argument_in_macro(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"use std::pin::Pin;\n"
+		"macro_rules! ready { ($e:expr $(,)?) => { match $e { x => x } } }\n"
+		"pub trait Wr { fn go(self: Pin<&mut Self>); }\n"
+		"pub struct Other; impl Other { pub fn go(&self) {} }\n"
+		"pub struct Me<'a, W> { w: &'a mut W }\n"
+		"pub struct S<W> { w: W }\n"
+		"impl<W: Wr + Unpin> S<W> {\n"
+		"    pub fn a(&mut self, w2: &mut W) { ready!(Pin::new(&mut self.w).go()); "
+		"ready!(Pin::new(w2).go()); }\n"
+		"    pub fn b(&mut self, me: Me<'_, W>) { ready!(Pin::new(&mut *me.w).go()); }\n"
+		"}\n",
+		NULL);
+	assert_answer(&w, "callees", "t::S::a", "t::Wr::go");
+	assert_answer(&w, "callees", "t::S::b", "t::Wr::go");
+	ws_free(&w);
+}
+
+/* An element that is a trait object (`Option<&(dyn Value + 'a)>`,
+ * `Vec<Box<dyn Value>>`) is known through its trait: rustc calls the
+ * trait's method (tracing-core's ValueSet::record). `record` on two types
+ * besides: a guess by name answers nothing. */
+static void test_dyn_elements(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"pub trait Value { fn record(&self); fn type_id(&self); }\n"
+		"pub struct A; impl A { pub fn record(&self) {} }\n"
+		"pub struct B; impl B { pub fn record(&self) {} }\n"
+		"pub struct Set<'a> { values: &'a [(&'a A, Option<&'a (dyn Value + 'a)>)], all: "
+		"Vec<Box<dyn Value>> }\n"
+		"impl<'a> Set<'a> {\n"
+		"    pub fn each(&self) { for (f, v) in self.values { if let Some(v) = v { "
+		"v.record(); } } }\n"
+		"    pub fn boxed(&self) { for v in &self.all { v.record(); } }\n"
+		"}\n"
+		"pub struct H { h: Box<dyn Value> }\n"
+		"impl H { pub fn tid(&self) { self.h.type_id(); } }\n",
+		NULL);
+	/* a Box of a trait object calls the trait's methods, even one named
+	 * like the Box's own (Any::type_id is not in scope) */
+	assert_answer(&w, "callees", "t::H::tid", "t::Value::type_id");
+	assert_answer(&w, "callees", "t::Set::each", "t::Value::record");
+	assert_answer(&w, "callees", "t::Set::boxed", "t::Value::record");
+	ws_free(&w);
+}
+
+/* pin-project-lite's shape across crates: the projection's field types are
+ * written by a helper macro whose name the caller passes down
+ * (`$crate::$m!($t)`); the crate invoking `pp!` is lent the helper too, so
+ * `self.project().stream.go()` is Fuse's go (rustc's callee). `go` on two
+ * types: a guess by name answers nothing. */
+static void test_projection_callback_macro(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", "[workspace]\nmembers = [\"ppl\", \"app\"]\n", "ppl/Cargo.toml",
+		"[package]\nname = \"ppl\"\nversion = \"0.1.0\"\n", "ppl/src/lib.rs",
+		"#[macro_export] macro_rules! pp { (struct $n:ident { #[pin] $f:ident : $t:ty }) "
+		"=> "
+		"{ $crate::body!([field_mut] $n $f $t); } }\n"
+		"#[macro_export] macro_rules! body { ([$m:ident] $n:ident $f:ident $t:ty) => {\n"
+		"    pub struct $n { $f: $t }\n"
+		"    pub struct Projection<'a> { $f: $crate::$m!($t) }\n"
+		"    impl $n { pub fn project(self: core::pin::Pin<&mut Self>) -> Projection<'_> { "
+		"todo!() } }\n"
+		"} }\n"
+		"#[macro_export] macro_rules! field_mut { ($t:ty) => { core::pin::Pin<&'a mut "
+		"($t)> "
+		"} }\n",
+		"app/Cargo.toml",
+		"[package]\nname = \"app\"\nversion = \"0.1.0\"\n[dependencies]\nppl = { path = "
+		"\"../ppl\" }\n",
+		"app/src/lib.rs",
+		"use core::pin::Pin;\n"
+		"pub struct Fuse; impl Fuse { pub fn go(self: Pin<&mut Self>) {} }\n"
+		"pub struct Other; impl Other { pub fn go(&self) {} }\n"
+		"ppl::pp! { struct Peek { #[pin] stream: Fuse } }\n"
+		"impl Peek { pub fn run(self: Pin<&mut Self>) { self.project().stream.go(); } }\n",
+		NULL);
+	assert_answer(&w, "callees", "app::Peek::run", "app::Fuse::go,app::Peek::project");
+	ws_free(&w);
+}
+
 /* A trait's methods include its supertraits' (`T: Ext` where `trait Ext:
  * Base` calls Base::base); a type reaches its Deref target's methods; a
  * type of ours without the method called (here one a macro of another
@@ -540,6 +745,134 @@ static void test_turbofish_results(void **state)
 	ws_free(&w);
 }
 
+/* Receivers from fields whose type needs more than a lookup: a name that
+ * a module holds both as a fn (value namespace) and through a `use` (type
+ * namespace), as syn's `pub fn Ident(..)` beside `pub use
+ * proc_macro2::Ident;`; a Vec, whose methods include those of a trait the
+ * code implements for `&[T]` (method lookup auto-derefs Vec<T> to [T],
+ * then auto-refs). rustc's callees (-Zunpretty=thir-tree); `go` and
+ * `outer` on other types, so a guess by name answers nothing. */
+static void test_field_receivers(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		FOUR_GO "pub mod pm { pub struct Ident; impl Ident { pub fn go(&self) {} } }\n"
+			"pub mod ident {\n"
+			"    pub use crate::pm::Ident;\n"
+			"    #[allow(non_snake_case)]\n"
+			"    pub fn Ident(_n: u8) -> Ident { crate::pm::Ident }\n"
+			"}\n"
+			"pub use crate::ident::Ident;\n"
+			"pub struct Z; impl Z { pub fn outer(&self) -> u8 { 0 } }\n"
+			"pub trait Filter { fn outer(self) -> u8; }\n"
+			"impl<'a> Filter for &'a [A] { fn outer(self) -> u8 { 0 } }\n"
+			"pub struct V { pub ident: Ident, pub attrs: Vec<A> }\n"
+			"impl V {\n"
+			"    pub fn named(&self) { self.ident.go(); let _i = Ident(1); }\n"
+			"    pub fn sliced(&self) -> u8 { self.attrs.outer() }\n"
+			"}\n",
+		NULL);
+	assert_answer(&w, "callees", "t::V::named", "t::ident::Ident,t::pm::Ident::go");
+	assert_answer(&w, "callees", "t::V::sliced",
+		      "t::<impl Filter for &[A]>::outer,t::Filter::outer");
+	ws_free(&w);
+}
+
+/* A generic wrapper whose Deref Target is its type parameter (`impl<T>
+ * Deref for Sp<T> { type Target = T; }`): a method the wrapper lacks is
+ * the one of the argument the receiver's type gives at that place
+ * (clap_derive's `self.kind.attr_kind()` with `kind: Sp<Kind>`, tokio's
+ * `self.io.local_addr()` with `io: PollEvented<mio::net::TcpListener>`);
+ * lifetimes take no place; the wrapper's own method still wins. std's
+ * ManuallyDrop<T> derefs to T as a Box does. rustc's
+ * callees; `go` on four types. */
+static void test_deref_generic_param(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		FOUR_GO
+		"pub struct Sp<T> { val: T }\n"
+		"impl<T> std::ops::Deref for Sp<T> { type Target = T; fn deref(&self) -> &T { "
+		"&self.val } }\n"
+		"pub struct Pair<'a, U, T> { r: &'a U, v: T }\n"
+		"impl<'a, U, T> std::ops::Deref for Pair<'a, U, T> { type Target = T; fn "
+		"deref(&self) -> &T { &self.v } }\n"
+		"pub struct Own<T>(T);\n"
+		"impl<T> std::ops::Deref for Own<T> { type Target = T; fn deref(&self) -> &T { "
+		"&self.0 } }\n"
+		"impl<T> Own<T> { pub fn go(&self) {} }\n"
+		"pub struct Item { pub kind: Sp<A>, pub pair: Pair<'static, C, B>, pub own: "
+		"Own<D>, pub md: std::mem::ManuallyDrop<C> }\n"
+		"impl Item {\n"
+		"    pub fn kinds(&self) { self.kind.go(); self.pair.go(); }\n"
+		"    pub fn own(&self) { self.own.go(); }\n"
+		"    pub fn manual(&self) { self.md.go(); }\n"
+		"    pub fn param(k: &Sp<C>) { k.go(); }\n"
+		"}\n",
+		NULL);
+	assert_answer(&w, "callees", "t::Item::kinds", "t::A::go,t::B::go");
+	assert_answer(&w, "callees", "t::Item::own", "t::Own::go");
+	assert_answer(&w, "callees", "t::Item::param", "t::C::go");
+	assert_answer(&w, "callees", "t::Item::manual", "t::C::go");
+	ws_free(&w);
+}
+
+/* A fn written whole in the invocation of an item macro (tokio's `cfg_rt!
+ * { .. }`, a macro_rules! that passes its items through) is walked as the
+ * code it is: its `let`s and match arms type their names as anywhere else
+ * (a template's fns keep being read from their tokens). rustc's callees;
+ * `go` on four types. */
+static void test_item_macro_bodies(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"macro_rules! cfg_x { ($($item:item)*) => { $( $item )* } }\n" FOUR_GO
+		"pub enum E { One(A), Two(B) }\n"
+		"cfg_x! {\n"
+		"    pub fn arms(e: &E) { match e { E::One(a) => a.go(), E::Two(b) => b.go() } }\n"
+		"    pub fn opt() -> Option<D> { None }\n"
+		"    pub fn lets() { let c = C; c.go(); if let Some(d) = opt() { d.go(); } }\n"
+		"}\n",
+		NULL);
+	assert_answer(&w, "callees", "t::arms", "t::A::go,t::B::go");
+	assert_answer(&w, "callees", "t::lets", "t::C::go,t::D::go,t::opt");
+	ws_free(&w);
+}
+
+/* A type written as a macro invocation whose macro_rules! expands to a
+ * path (syn's `Token![#]`, `$crate::token::Pound`) is that path: fields of
+ * such types, and Options of them, type their receivers, also in a struct
+ * an item macro makes (whose later fields stay). rustc's callees;
+ * `go` on four more types. */
+static void test_macro_types(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		FOUR_GO "pub mod token { pub struct Pound; impl Pound { pub fn go(&self) {} } }\n"
+			"macro_rules! Token { [#] => { $crate::token::Pound }; }\n"
+			"pub struct Attr { pub pound: Token![#], pub opt: Option<Token![#]> }\n"
+			"macro_rules! ast { ($($i:item)*) => { $($i)* } }\n"
+			"mod made;\n"
+			"impl Attr {\n"
+			"    pub fn toks(&self) { self.pound.go(); if let Some(p) = &self.opt { "
+			"p.go(); } }\n"
+			"    pub fn param(t: &Token![#]) { t.go(); }\n"
+			"}\n",
+		"src/made.rs",
+		"use crate::A;\n"
+		"ast! { pub struct Made { pub pound: Token![#], pub after: A } }\n"
+		"impl Made { pub fn toks(&self) { self.pound.go(); self.after.go(); } }\n",
+		NULL);
+	assert_answer(&w, "callees", "t::Attr::toks", "t::token::Pound::go");
+	assert_answer(&w, "callees", "t::Attr::param", "t::token::Pound::go");
+	assert_answer(&w, "callees", "t::made::Made::toks", "t::A::go,t::token::Pound::go");
+	ws_free(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -551,6 +884,12 @@ int main(void)
 		cmocka_unit_test(test_generic_closure_params),
 		cmocka_unit_test(test_std_receivers),
 		cmocka_unit_test(test_pin_receivers),
+		cmocka_unit_test(test_lock_receivers),
+		cmocka_unit_test(test_projection_callback_macro),
+		cmocka_unit_test(test_dyn_elements),
+		cmocka_unit_test(test_type_arguments),
+		cmocka_unit_test(test_several_bounds),
+		cmocka_unit_test(test_wrapped_argument_in_macro),
 		cmocka_unit_test(test_supertraits_deref_siblings),
 		cmocka_unit_test(test_alias_path_roots),
 		cmocka_unit_test(test_iterator_returns),
@@ -558,6 +897,10 @@ int main(void)
 		cmocka_unit_test(test_index_output),
 		cmocka_unit_test(test_static_receivers),
 		cmocka_unit_test(test_turbofish_results),
+		cmocka_unit_test(test_field_receivers),
+		cmocka_unit_test(test_deref_generic_param),
+		cmocka_unit_test(test_item_macro_bodies),
+		cmocka_unit_test(test_macro_types),
 	};
 	return pt_run_tests(tests, NULL, NULL);
 }

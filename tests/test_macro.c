@@ -326,6 +326,37 @@ static void test_scan(void **state)
 	pt_facts_free(&f);
 }
 
+/* A rule that invokes `$m!(..)` calls the macro its input names: a bare
+ * word of a definition naming another definition of the file counts as an
+ * invocation of it (pin-project-lite hands `[__make_field_mut]` down to a
+ * rule writing `$crate::$m!(..)`); without such a rule, bare words do not. */
+static void test_scan_callbacks(void **state)
+{
+	(void)state;
+	const char *src =
+		"#[macro_export] macro_rules! pp { ($t:ty) => { $crate::body!([field_mut] $t); } "
+		"}\n"
+		"#[macro_export] macro_rules! body { ([$m:ident] $t:ty) => { struct P { f: "
+		"$crate::$m!($t) } } }\n"
+		"#[macro_export] macro_rules! field_mut { ($t:ty) => { &mut $t } }\n"
+		"#[macro_export] macro_rules! unused { () => { } }\n";
+	pt_facts f;
+	pt_facts_init(&f);
+	pt_macro_scan(src, strlen(src), &f);
+	assert_int_equal(f.macros.n, 4);
+	assert_string_equal(pt_strpool_get(&f.pool, f.macros.v[0].invokes),
+			    "$crate::body\n$crate::field_mut\n");
+	assert_string_equal(pt_strpool_get(&f.pool, f.macros.v[1].invokes), "m\n");
+	assert_string_equal(pt_strpool_get(&f.pool, f.macros.v[2].invokes), "");
+	pt_facts_free(&f);
+	/* no `$m!(..)` anywhere: a word is only a word */
+	const char *plain = "macro_rules! a { () => { b } }\nmacro_rules! b { () => {} }\n";
+	pt_facts_init(&f);
+	pt_macro_scan(plain, strlen(plain), &f);
+	assert_string_equal(pt_strpool_get(&f.pool, f.macros.v[0].invokes), "");
+	pt_facts_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -337,6 +368,7 @@ int main(void)
 		cmocka_unit_test(test_expand_depth),
 		cmocka_unit_test(test_render),
 		cmocka_unit_test(test_scan),
+		cmocka_unit_test(test_scan_callbacks),
 	};
 	return pt_run_tests(tests, NULL, NULL);
 }

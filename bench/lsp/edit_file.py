@@ -29,7 +29,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lsp_bench as lb  # noqa: E402
 
-REINDEXED = re.compile(r"re-indexed from the buffer in ([0-9.]+) ms \(([^)]*)\)")
+REINDEXED = re.compile(r"re-indexed from the buffer in ([0-9.]+) ms \(([^;)]*)")
 
 
 def main():
