@@ -140,8 +140,8 @@ void ex_on_extern_crate(pt_extractor *x, TSNode n)
 		alen = len;
 	uint32_t src;
 	pt_span at = ex_map_site(x, span_of(name), &src);
-	fact_use u = {x->cx.scope, ex_intern(x, s, len), ex_intern(x, a, alen), vis_flags(x, n),
-		      src ? x->inv_span : at};
+	fact_use u = {x->cx.scope, ex_intern(x, s, len), ex_intern(x, a, alen),
+		      vis_flags(x, n) | FU_EXTERN_CRATE, src ? x->inv_span : at};
 	pt_vec_push(&x->out->uses, u);
 }
 

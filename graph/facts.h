@@ -117,7 +117,8 @@ typedef struct {
  * ("a::e","*"), ("a","a"). `use x as _` binds "_".
  * `extern crate a as b;` is reported as a use too: ("a","b"). */
 enum {
-	FU_PUB = 1u << 0
+	FU_PUB = 1u << 0,
+	FU_EXTERN_CRATE = 1u << 1 /* `extern crate a as b;`: a names a crate */
 };
 typedef struct {
 	int32_t scope;  /* item index of the enclosing module or fn; -1 = file */

@@ -60,6 +60,31 @@ static void test_glob_visibility(void **state)
 	ws_free(&w);
 }
 
+/* `extern crate a as b;` names the crate a, never an item a of the crate
+ * (std's `extern crate alloc as alloc_crate;` beside its `mod alloc`), and
+ * at the crate root it puts b in every module's extern prelude (std::alloc's
+ * `pub use alloc_crate::alloc::*;`). rustc resolves both calls to
+ * liba::thing::helper. */
+static void test_extern_crate_alias(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", "[workspace]\nmembers = [\"liba\", \"app\"]\n", "liba/Cargo.toml",
+		"[package]\nname = \"liba\"\nversion = \"0.1.0\"\n", "liba/src/lib.rs",
+		"pub mod thing { pub fn helper() {} }\n", "app/Cargo.toml",
+		"[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"
+		"[dependencies]\nliba = { path = \"../liba\" }\n",
+		"app/src/lib.rs",
+		"extern crate liba as liba_crate;\n"
+		"pub mod liba { pub use liba_crate::thing::*; }\n"
+		"pub mod user { pub fn go() { crate::liba::helper(); } }\n"
+		"pub mod deep { pub fn run() { liba_crate::thing::helper(); } }\n",
+		NULL);
+	assert_answer(&w, "callees", "app::user::go", "liba::thing::helper");
+	assert_answer(&w, "callees", "app::deep::run", "liba::thing::helper");
+	ws_free(&w);
+}
+
 static void test_mod_rs_and_path_attr(void **state)
 {
 	(void)state;
@@ -1367,6 +1392,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_modules_and_uses),
 		cmocka_unit_test(test_glob_visibility),
+		cmocka_unit_test(test_extern_crate_alias),
 		cmocka_unit_test(test_mod_rs_and_path_attr),
 		cmocka_unit_test(test_method_receivers),
 		cmocka_unit_test(test_impls_and_derives),
