@@ -1062,8 +1062,19 @@ static bool enter(pt_extractor *x, TSTreeCursor *c, size_t d)
 	f->saved = x->cx;
 	f->nlocals = (uint32_t)x->locals.n;
 	f->ngens = (uint32_t)x->gens.n;
-	if (x->pending && d == x->pend_depth && r != R_ATTR && r != R_PRUNE && !is_item_role(r))
+	if (x->pending && d == x->pend_depth && r != R_ATTR && r != R_PRUNE && !is_item_role(r)) {
+		/* `#[cfg(feature = "std")] declare_error_trait!(..);`: the
+		 * invocation's condition is its items' (ex_on_macro) */
+		if (x->pend_cfg.len &&
+		    (r == R_MACRO ||
+		     (r == R_EXPR_STMT && ts_node_named_child_count(n) > 0 &&
+		      ts_node_symbol(ts_node_named_child(n, 0)) == x->S.macro_inv))) {
+			x->sig.len = 0;
+			pt_strbuf_printf(&x->sig, "all(%s)", x->pend_cfg.buf);
+			x->inv_cfg = ex_intern_buf(x, &x->sig);
+		}
 		ex_clear_pending(x);
+	}
 	if (d == x->sub_top) {
 		/* a top-level item of a re-parsed macro body: keep it only when it
 		 * parsed cleanly, the tokens of the rest are scanned instead */

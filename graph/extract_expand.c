@@ -56,13 +56,14 @@ void ex_expand_begin(pt_extractor *x)
 			  m->span.start_byte,
 			  "crate",
 			  NULL,
-			  false};
+			  false,
+			  (m->flags & FM_DOC) != 0};
 		pt_vec_push(&x->xdefs, d);
 	}
 	for (size_t i = 0; i < x->nimps; i++) {
 		const pt_macro_import *m = &x->imps[i];
 		xdef d = {m->name, strlen(m->name), m->text, m->len, (uint32_t)i + 1,
-			  0,       m->krate,        NULL,    false};
+			  0,       m->krate,        NULL,    false,  false};
 		pt_vec_push(&x->xdefs, d);
 	}
 	/* names point into the pool, which grows: keep them as copies */
@@ -107,7 +108,7 @@ static xdef *find_def(pt_extractor *x, const pt_strbuf *b, uint32_t at)
 	xdef *before = NULL, *after = NULL, *imp = NULL;
 	for (size_t i = 0; i < x->xdefs.n; i++) {
 		xdef *d = &x->xdefs.v[i];
-		if (d->nlen != n || memcmp(d->name, name, n) != 0)
+		if (d->nlen != n || memcmp(d->name, name, n) != 0 || d->doc)
 			continue;
 		if (d->src == 0) {
 			if (d->at < at)
@@ -738,6 +739,22 @@ static size_t call_paren(const pt_mtok *t, size_t n, size_t k)
 	return j < n && t[j].kind == MT_OPEN && t[j].p[0] == '(' ? j : 0;
 }
 
+/* Whether token k ends a path that stands alone in parentheses before a
+ * call's `(`: `(Self::write_u16)(chunk, n)`, what a macro's `$write(..)`
+ * becomes when `$write:expr` took a path of several tokens (an expression
+ * fragment stays one operand). It calls that path. */
+static bool paren_path_call(const pt_mtok *t, size_t n, size_t k)
+{
+	if (k + 2 >= n || t[k + 1].kind != MT_CLOSE || t[k + 1].p[0] != ')' ||
+	    t[k + 2].kind != MT_OPEN || t[k + 2].p[0] != '(')
+		return false;
+	size_t a = k;
+	while (a >= 2 && tok_punct(&t[a - 1], "::") && t[a - 2].kind == MT_IDENT)
+		a -= 2;
+	return a >= 1 && t[a - 1].kind == MT_OPEN && t[a - 1].p[0] == '(' &&
+	       t[a - 1].match == k + 1;
+}
+
 /* `a::b::f(` whose last name is token k. */
 static void token_path_call(pt_extractor *x, const layer *L, size_t k)
 {
@@ -794,6 +811,10 @@ static void scan_expansion(pt_extractor *x, layer *L)
 			for (size_t j = a; j <= k; j += 2)
 				ex_add_seg(&x->tmp, 0, t[j].p, t[j].len);
 			ex_add_ref(x, FR_MACRO_CALL, tok_raw(L, k), ex_intern_buf(x, &x->tmp));
+			continue;
+		}
+		if (paren_path_call(t, n, k)) {
+			token_path_call(x, L, k);
 			continue;
 		}
 		if (!call_paren(t, n, k))
@@ -924,6 +945,30 @@ void ex_scan_args(pt_extractor *x, TSNode n, TSNode tt)
 	pt_strbuf_free(&L.text);
 }
 
+/* Empty generic lists out of an expansion: `impl <> AddrStream <> { .. }`
+ * is what pin-project-lite writes for a struct without generics
+ * (`impl <$($impl_generics)*> $ident <$($ty_generics)*>`), valid Rust that
+ * means `impl AddrStream`, but the grammar takes no `<>` and the impl, with
+ * its `project()`, was lost. A `<` right after `impl`, `fn`, a name or
+ * `::`, with its `>` next, goes (with that `::`); nothing else can be
+ * written so. Delimiters are matched again afterwards. */
+static void drop_empty_generics(pt_mtoks *t)
+{
+	size_t w = 0;
+	for (size_t r = 0; r < t->n; r++) {
+		if (r + 1 < t->n && w > 0 && tok_punct(&t->v[r], "<") &&
+		    tok_punct(&t->v[r + 1], ">") &&
+		    (t->v[w - 1].kind == MT_IDENT || tok_punct(&t->v[w - 1], "::"))) {
+			if (tok_punct(&t->v[w - 1], "::"))
+				w--;
+			r++;
+			continue;
+		}
+		t->v[w++] = t->v[r];
+	}
+	t->n = w;
+}
+
 bool ex_expand_type(pt_extractor *x, TSNode n, pt_strbuf *out)
 {
 	/* the token tree is found without x->aux: callers walk with it
@@ -993,6 +1038,7 @@ bool ex_expand(pt_extractor *x, TSNode n, TSNode m, TSNode tt, size_t d, bool it
 	pt_mtoks all = {0};
 	expand_tokens(x, exp.v, exp.n, &all, x->exp_depth + 1);
 	pt_vec_free(&exp);
+	drop_empty_generics(&all);
 	pt_macro_match(&all, 0);
 	if (!item_level) {
 		L.toks = all;

@@ -176,6 +176,7 @@ typedef struct {
 	const char *krate; /* what `$crate` becomes */
 	pt_macro_def *def; /* parsed on first use */
 	bool bad;          /* would not parse */
+	bool doc;          /* #[cfg(doc)]: rustdoc's stand-in, never expanded */
 } xdef;
 
 /* A fn body left out of an expansion's text: the `{` that stands for it
@@ -262,6 +263,8 @@ struct pt_extractor {
 	uint32_t skipped;       /* top-level re-parsed items dropped for errors */
 	uint32_t pend_path;     /* #[path] of the pending attributes */
 	pt_strbuf pend_cfg;     /* their #[cfg(..)] predicates, comma-joined */
+	uint32_t inv_cfg;       /* the #[cfg(..)] of the macro invocation being entered,
+	                           as "all(p, q)" interned, 0 if none (ex_on_macro) */
 	uint32_t pend_flags;    /* FI_TEST / FI_ENTRY from their names */
 	size_t pend_depth;
 	bool pending;

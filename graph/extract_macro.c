@@ -666,8 +666,30 @@ static bool item_macro(pt_extractor *x, TSNode n, TSNode m, TSNode tt, size_t d)
 	return false;
 }
 
+/* Items i >= from at the top of an invocation's output (their parent is
+ * parent) take the invocation's own #[cfg(..)] too: rustc drops the whole
+ * invocation when it is false (serde's two cfg'd `declare_error_trait!`). */
+static void invocation_cfg(pt_extractor *x, size_t from, int32_t parent, uint32_t cfg)
+{
+	for (size_t i = from; cfg && i < x->out->items.n; i++) {
+		fact_item *it = &x->out->items.v[i];
+		if (it->parent != parent)
+			continue;
+		if (it->cfg) {
+			x->sig.len = 0;
+			pt_strbuf_printf(&x->sig, "all(%s, %s)", pt_strpool_get(&x->out->pool, cfg),
+					 pt_strpool_get(&x->out->pool, it->cfg));
+			it->cfg = ex_intern_buf(x, &x->sig);
+		} else {
+			it->cfg = cfg;
+		}
+	}
+}
+
 void ex_on_macro(pt_extractor *x, TSNode n, size_t d)
 {
+	uint32_t cfg = x->inv_cfg;
+	x->inv_cfg = 0;
 	TSNode m = child(n, x->F.macro);
 	if (null(m))
 		return;
@@ -678,12 +700,19 @@ void ex_on_macro(pt_extractor *x, TSNode n, size_t d)
 		ex_add_ref(x, FR_MACRO_CALL, span_of(site), ex_intern_buf(x, &x->tmp));
 	}
 	TSNode tt = ex_find_child(x, n, x->S.token_tree);
-	if (null(tt) || ex_expand(x, n, m, tt, d, item_level(x, d)))
+	size_t items0 = x->out->items.n;
+	int32_t parent = x->cx.parent;
+	if (null(tt))
 		return;
+	if (ex_expand(x, n, m, tt, d, item_level(x, d))) {
+		invocation_cfg(x, items0, parent, cfg);
+		return;
+	}
 	size_t w0 = x->walked.n;
 	if (!item_level(x, d))
 		ex_scan_args(x, n, tt);
 	else if (!item_macro(x, n, m, tt, d))
 		scan_macro_calls(x, tt, w0);
+	invocation_cfg(x, items0, parent, cfg);
 	x->walked.n = w0;
 }

@@ -140,8 +140,8 @@ void ex_on_extern_crate(pt_extractor *x, TSNode n)
 		alen = len;
 	uint32_t src;
 	pt_span at = ex_map_site(x, span_of(name), &src);
-	fact_use u = {x->cx.scope, ex_intern(x, s, len), ex_intern(x, a, alen), vis_flags(x, n),
-		      src ? x->inv_span : at};
+	fact_use u = {x->cx.scope, ex_intern(x, s, len), ex_intern(x, a, alen),
+		      vis_flags(x, n) | FU_EXTERN_CRATE, src ? x->inv_span : at};
 	pt_vec_push(&x->out->uses, u);
 }
 
@@ -219,6 +219,29 @@ static void method_call(pt_extractor *x, TSNode fe)
 	r->recv_name = d.name;
 }
 
+/* The path a parenthesized callee holds: `(Self::write_u16)(chunk, n)`
+ * calls the fn as `Self::write_u16(chunk, n)` does. A macro's `$write(..)`
+ * with `$write:expr` bound to a path of several tokens is written so in an
+ * expansion (rustc keeps an expression fragment one operand). Anything else
+ * in the parentheses stays as it is: `(self.f)(x)` calls the value of a
+ * field, not a method. */
+static TSNode unparenthesized_path(pt_extractor *x, TSNode f)
+{
+	TSNode in = f;
+	while (!null(in) && ts_node_symbol(in) == x->S.paren_expr &&
+	       ts_node_named_child_count(in) == 1)
+		in = ts_node_named_child(in, 0);
+	if (null(in) || in.id == f.id)
+		return f;
+	TSSymbol s = ts_node_symbol(in);
+	if (s == x->S.generic_function)
+		in = child(in, x->F.function);
+	if (!null(in) &&
+	    (ts_node_symbol(in) == x->S.ident || ts_node_symbol(in) == x->S.scoped_ident))
+		return in;
+	return f;
+}
+
 void ex_on_call(pt_extractor *x, TSNode n)
 {
 	TSNode f = child(n, x->F.function);
@@ -226,6 +249,7 @@ void ex_on_call(pt_extractor *x, TSNode n)
 		f = child(f, x->F.function);
 	if (null(f))
 		return;
+	f = unparenthesized_path(x, f);
 	TSSymbol s = ts_node_symbol(f);
 	if (s == x->S.field_expr)
 		method_call(x, f);

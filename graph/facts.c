@@ -289,7 +289,7 @@ static bool get_use(const uint8_t *p, const limits *l, fact_use *u)
 	u->alias = get32(p + 8);
 	u->flags = get32(p + 12);
 	return get_span(p + 16, &u->span) && index_ok(l, u->scope) && str_ok(l, u->path) &&
-	       str_ok(l, u->alias) && !(u->flags & ~(uint32_t)FU_PUB);
+	       str_ok(l, u->alias) && !(u->flags & ~(uint32_t)(FU_PUB | FU_EXTERN_CRATE));
 }
 
 static bool get_ref(const uint8_t *p, const limits *l, fact_ref *r)
@@ -323,7 +323,7 @@ static bool get_macro(const uint8_t *p, const limits *l, fact_macro *m)
 	m->invokes = get32(p + 8);
 	m->flags = get32(p + 12);
 	return get_span(p + 16, &m->span) && str_ok(l, m->name) && str_ok(l, m->text) &&
-	       str_ok(l, m->invokes) && !(m->flags & ~(uint32_t)FM_EXPORT);
+	       str_ok(l, m->invokes) && !(m->flags & ~(uint32_t)(FM_EXPORT | FM_DOC));
 }
 
 static bool get_xsite(const uint8_t *p, const limits *l, fact_xsite *x)

@@ -117,7 +117,8 @@ typedef struct {
  * ("a::e","*"), ("a","a"). `use x as _` binds "_".
  * `extern crate a as b;` is reported as a use too: ("a","b"). */
 enum {
-	FU_PUB = 1u << 0
+	FU_PUB = 1u << 0,
+	FU_EXTERN_CRATE = 1u << 1 /* `extern crate a as b;`: a names a crate */
 };
 typedef struct {
 	int32_t scope;  /* item index of the enclosing module or fn; -1 = file */
@@ -225,7 +226,9 @@ typedef struct {
 /* A macro_rules! definition the file holds (graph/macro.h, pt_macro_scan):
  * what another file needs to expand its invocations there. */
 enum {
-	FM_EXPORT = 1u << 0 /* #[macro_export] (also through #[cfg_attr(..)]) */
+	FM_EXPORT = 1u << 0, /* #[macro_export] (also through #[cfg_attr(..)]) */
+	FM_DOC = 1u << 1     /* #[cfg(doc)]: only rustdoc sees it (quote's documented
+	                        stand-in beside the #[cfg(not(doc))] one a build expands) */
 };
 typedef struct {
 	uint32_t name;

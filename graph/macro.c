@@ -572,9 +572,25 @@ static uint32_t collect(scanner *S, size_t mark)
 
 static void scan_range(scanner *S, size_t i, size_t end, int depth);
 
+/* Whether the attribute text a[0..n) (inside `#[..]`) is `cfg(doc)`: the
+ * item exists for rustdoc only, never in a build. */
+static bool attr_is_cfg_doc(const char *a, size_t n)
+{
+	static const char want[] = "cfg(doc)";
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (a[i] == ' ' || a[i] == '\t' || a[i] == '\n' || a[i] == '\r')
+			continue;
+		if (k >= sizeof want - 1 || a[i] != want[k])
+			return false;
+		k++;
+	}
+	return k == sizeof want - 1;
+}
+
 /* `macro_rules! name {..}` whose `macro_rules` is at a: its fact; returns
  * where the scan goes on. */
-static size_t definition(scanner *S, size_t a, size_t j, size_t end, bool exported, int depth)
+static size_t definition(scanner *S, size_t a, size_t j, size_t end, uint32_t flags, int depth)
 {
 	const char *s = S->s;
 	size_t k = skip_space(s, j + 1, end);
@@ -598,7 +614,7 @@ static size_t definition(scanner *S, size_t a, size_t j, size_t end, bool export
 	m.text = pt_strpool_add(&S->f->pool, s + a, close + 1 - a);
 	m.invokes = collect(S, mark);
 	S->starts.n = mark;
-	m.flags = exported ? FM_EXPORT : 0;
+	m.flags = flags;
 	m.span.start_byte = (uint32_t)a;
 	m.span.end_byte = (uint32_t)close + 1;
 	position_of(S, a, &m.span.start_line, &m.span.start_col);
@@ -613,6 +629,7 @@ static void scan_range(scanner *S, size_t i, size_t end, int depth)
 {
 	const char *s = S->s;
 	bool exported = false; /* a #[macro_export] stands before what comes */
+	bool doc = false;      /* a #[cfg(doc)] does */
 	while (i < end) {
 		char c = s[i];
 		if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
@@ -621,10 +638,10 @@ static void scan_range(scanner *S, size_t i, size_t end, int depth)
 			i = skip_comment_at(s, i, end);
 		} else if (c == '"') {
 			i = skip_quoted(s, i, end, '"');
-			exported = false;
+			exported = doc = false;
 		} else if (c == '\'') {
 			i = skip_tick(s, i, end);
-			exported = false;
+			exported = doc = false;
 		} else if (c == '#' && skip_space(s, i + 1, end) < end &&
 			   s[skip_space(s, i + 1, end)] == '[') {
 			size_t o = skip_space(s, i + 1, end), cl = close_of(s, o, end);
@@ -632,13 +649,15 @@ static void scan_range(scanner *S, size_t i, size_t end, int depth)
 				return;
 			if (memmem(s + o, cl - o, "macro_export", 12))
 				exported = true;
+			if (attr_is_cfg_doc(s + o + 1, cl - o - 1))
+				doc = true;
 			scan_range(S, o + 1, cl, depth + 1);
 			i = cl + 1;
 		} else if (ident_start((unsigned char)c)) {
 			size_t j = skip_prefixed(s, i, end);
 			if (j != i) {
 				i = j;
-				exported = false;
+				exported = doc = false;
 				continue;
 			}
 			size_t a = i;
@@ -651,8 +670,11 @@ static void scan_range(scanner *S, size_t i, size_t end, int depth)
 			if (k < end && s[k] == '!' && !(k + 1 < end && s[k + 1] == '=')) {
 				if (word_is(s + a, b - a, "macro_rules")) {
 					if (depth == 0) {
-						i = definition(S, a, k, end, exported, depth);
-						exported = false;
+						i = definition(S, a, k, end,
+							       (exported ? FM_EXPORT : 0) |
+								       (doc ? FM_DOC : 0),
+							       depth);
+						exported = doc = false;
 						continue;
 					}
 				} else if (raw || !pt_macro_keyword(s + a, b - a)) {
@@ -670,10 +692,10 @@ static void scan_range(scanner *S, size_t i, size_t end, int depth)
 					}
 				}
 			}
-			exported = false;
+			exported = doc = false;
 		} else {
 			i++;
-			exported = false;
+			exported = doc = false;
 		}
 	}
 }
@@ -876,7 +898,8 @@ static uint32_t nearest(const pt_macro_table *t, const char *s, size_t n, size_t
 		if (td->file == at || !named(t, d, s, n) || f->pkg != pkg ||
 		    (area >= 0 && f->area != area))
 			continue;
-		if (exported_only && !(f->facts->macros.v[td->def].flags & FM_EXPORT))
+		uint32_t fl = f->facts->macros.v[td->def].flags;
+		if ((exported_only && !(fl & FM_EXPORT)) || (fl & FM_DOC))
 			continue;
 		size_t len = common_dir(f->path, t->files[at].path);
 		if (best == NONE || len > best_len) {
@@ -898,7 +921,8 @@ static uint32_t exported(const pt_macro_table *t, const char *s, size_t n, int32
 	for (uint32_t d = first_def(t, s, n); d != NONE; d = t->defs.v[d].next) {
 		const tdef *td = &t->defs.v[d];
 		const pt_macro_file *f = &t->files[td->file];
-		if (!named(t, d, s, n) || !(f->facts->macros.v[td->def].flags & FM_EXPORT) ||
+		uint32_t fl = f->facts->macros.v[td->def].flags;
+		if (!named(t, d, s, n) || !(fl & FM_EXPORT) || (fl & FM_DOC) ||
 		    (f->pkg == pkg && pkg >= 0))
 			continue;
 		if (qual) {
@@ -980,8 +1004,16 @@ void pt_macro_imports(const pt_macro_table *t, size_t i, pt_macro_imports_vec *o
 	PT_VEC(uint32_t) seen = {0};
 	const pt_facts *f = t->files[i].facts;
 	size_t first = out->n;
-	if (f)
+	if (f) {
 		want_paths(&w, pt_strpool_get(&f->pool, f->invoked), (uint32_t)i);
+		/* the file's own definitions are expanded here too: what their
+		 * rules invoke is needed as much (tokio's `reader!` writes
+		 * `pin_project! { .. }`, a macro of another crate, and nothing
+		 * else in the file invokes it) */
+		for (size_t k = 0; k < f->macros.n; k++)
+			want_paths(&w, pt_strpool_get(&f->pool, f->macros.v[k].invokes),
+				   (uint32_t)i);
+	}
 	for (size_t k = 0; k < w.n && out->n - first < 4096; k++) {
 		want x = w.v[k];
 		uint32_t d = choose(t, i, &x);

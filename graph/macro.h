@@ -164,11 +164,12 @@ pt_macro_table *pt_macro_table_new(const pt_macro_file *files, size_t n);
 void pt_macro_table_free(pt_macro_table *t); /* accepts NULL */
 
 /* The definitions file i may expand that are written in other files: for
- * each macro it invokes (and, transitively, each macro those definitions
- * invoke) that it does not define itself, the definition Rust's scoping
+ * each macro it invokes or its own definitions invoke (and, transitively,
+ * each macro those definitions invoke) that it does not define itself, the definition Rust's scoping
  * would most likely pick: one of the same crate (the nearest by folder),
  * else one exported (#[macro_export]) by another package, chosen by the
- * path's crate name, or when only one package exports that name. Appended
+ * path's crate name, or when only one package exports that name; never one
+ * under #[cfg(doc)] (FM_DOC: rustdoc's stand-in, no build expands it). Appended
  * to out in a canonical order (by path, then index). */
 void pt_macro_imports(const pt_macro_table *t, size_t i, pt_macro_imports_vec *out);
 

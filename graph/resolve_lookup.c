@@ -39,6 +39,8 @@ static bool relative_head(const char *path)
 	return false;
 }
 
+static void extern_crates(resolver *R, int32_t krate, seg name, idlist *out);
+
 void rs_use_result(resolver *R, uint32_t u, idlist *out, int depth)
 {
 	use_rec *r = &R->uses.v[u];
@@ -49,10 +51,14 @@ void rs_use_result(resolver *R, uint32_t u, idlist *out, int depth)
 		idlist tmp = {0};
 		const fact_use *fu = &R->src[r->src].facts->uses.v[r->fu];
 		const char *path = fstr(R, r->src, fu->path);
+		/* `extern crate alloc as alloc_crate;` names the crate, never
+		 * an item of the same name (std's `mod alloc`) */
+		if ((fu->flags & FU_EXTERN_CRATE) && strcmp(path, "self") != 0)
+			extern_crates(R, scope_crate(R, r->scope), (seg){path, strlen(path)}, &tmp);
 		/* Rust 2015: a `use` path is relative to the crate root unless
 		 * it says self/super/crate (the code compiled, so where the
 		 * root has no such name the uniform rule is tried after) */
-		if (edition_2015(R, r->scope) && !relative_head(path))
+		if (!tmp.n && edition_2015(R, r->scope) && !relative_head(path))
 			rs_resolve_path(R, crate_root_scope(R, r->scope), path, NONE, &tmp,
 					depth + 1);
 		if (!tmp.n)
@@ -261,10 +267,30 @@ static void extern_crates(resolver *R, int32_t krate, seg name, idlist *out)
 }
 
 /* Outside every scope: the crate's extern prelude, then the prelude. */
+/* `extern crate a as b;` at a crate root puts b in the extern prelude of
+ * every module of the crate (std's `extern crate alloc as alloc_crate;`,
+ * then `pub use alloc_crate::alloc::*;` in std::alloc). */
+static void root_extern_alias(resolver *R, uint32_t sc, seg name, idlist *out, int depth)
+{
+	uint32_t root = crate_root_scope(R, sc);
+	if (root == sc)
+		return; /* the root's own uses were looked up already */
+	for (uint32_t it = mm_first(&R->mm, key_of(K_USE, root, name.p, name.n)); it;
+	     it = mm_next(&R->mm, it)) {
+		uint32_t u = mm_val(&R->mm, it);
+		const use_rec *r = &R->uses.v[u];
+		if (R->src[r->src].facts->uses.v[r->fu].flags & FU_EXTERN_CRATE)
+			rs_use_result(R, u, out, depth + 1);
+	}
+}
+
 static void lookup_outside(resolver *R, uint32_t sc, seg name, idlist *out, int depth)
 {
 	extern_crates(R, scope_crate(R, sc), name, out);
 	if (out->n || depth > MAX_DEPTH)
+		return;
+	root_extern_alias(R, sc, name, out, depth);
+	if (out->n)
 		return;
 	const char *pp = rs_prelude_path(name);
 	if (pp)

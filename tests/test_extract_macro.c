@@ -479,6 +479,123 @@ static void test_macro_calls(void **state)
 	assert_recv(ref(FR_CALL_METHOD, "all"), RECV_NONE, "", "");
 }
 
+/* A definition under #[cfg(doc)] exists for rustdoc only (quote's documented
+ * `quote!` stands beside the #[cfg(not(doc))] one every build expands): an
+ * invocation expands the other definition, even when the stand-in is the
+ * nearer one before it. */
+static void test_macro_doc_stand_in(void **state)
+{
+	(void)state;
+	run("#[cfg(not(doc))]\n"
+	    "#[macro_export]\n"
+	    "macro_rules! q { ($e:expr) => { $crate::helper($e) }; }\n"
+	    "#[cfg(doc)]\n"
+	    "#[macro_export]\n"
+	    "macro_rules! q { ($($t:tt)*) => { stand_in() }; }\n"
+	    "#[cfg(doc)] fn documented() {}\n"
+	    "macro_rules! after { () => {} }\n"
+	    "fn f() { q!(1); }\n");
+	assert_int_equal(F.macros.n, 3);
+	assert_int_equal(F.macros.v[0].flags, FM_EXPORT);
+	assert_int_equal(F.macros.v[1].flags, FM_EXPORT | FM_DOC);
+	assert_int_equal(F.macros.v[2].flags, 0); /* the attribute was a fn's */
+	int f = item(PT_FUNCTION, "f");
+	assert_int_equal(count_refs(FR_CALL_PATH, "stand_in"), 0);
+	const fact_ref *r = ref(FR_CALL_PATH, "crate::helper");
+	assert_non_null(r);
+	assert_int_equal(r->from, f);
+}
+
+/* `$w(x)` where `$w:expr` took a path of several tokens: the expansion
+ * keeps the fragment one operand, `(Self::write_u16)(x)` (byteorder's
+ * write_slice!), which calls that path, as `(crate::free)(2)` written by
+ * hand does; a parenthesized field is a value called, no method. */
+static void test_macro_paren_path_calls(void **state)
+{
+	(void)state;
+	run("macro_rules! each { ($w:expr) => { $w(1) }; }\n" /* 0 */
+	    "pub fn free(n: u8) {}\n"                         /* 1 */
+	    "impl Bo for Be {\n"                              /* 2 */
+	    "    fn w(n: u8) {}\n"                            /* 3 */
+	    "    fn wi(&self) {\n"                            /* 4 */
+	    "        each!(Self::w);\n"                       /* 5 */
+	    "        each!(crate::free);\n"                   /* 6 */
+	    "        (crate::free)(2);\n"                     /* 7 */
+	    "        (self.f)(3);\n"                          /* 8 */
+	    "    }\n"
+	    "}\n");
+	int wi = item(PT_METHOD, "wi");
+	const fact_ref *r = ref(FR_CALL_PATH, "Self::w");
+	assert_non_null(r);
+	assert_int_equal(r->from, wi);
+	assert_int_equal(r->span.start_line, 5);
+	assert_int_equal(r->span.start_col, 20); /* `w`, in the invocation */
+	assert_int_equal(count_refs(FR_CALL_PATH, "crate::free"), 2);
+	assert_int_equal(ref_nth(FR_CALL_PATH, "crate::free", 1)->span.start_line, 7);
+	assert_int_equal(count_refs(FR_CALL_METHOD, "f"), 0);
+}
+
+/* A #[cfg(..)] on a macro invocation is the condition of everything it
+ * expands to (serde's `#[cfg(feature = "std")] declare_error_trait!(..)`
+ * beside the `not(feature = "std")` one): each top item of the output takes
+ * it, joined with its own. */
+static void test_macro_invocation_cfg(void **state)
+{
+	(void)state;
+	run("macro_rules! declare {\n"
+	    "    ($n:ident) => {\n"
+	    "        pub trait $n { fn custom() -> Self; }\n"
+	    "        #[cfg(unix)] pub fn helper() {}\n"
+	    "    };\n"
+	    "}\n"
+	    "#[cfg(feature = \"std\")]\n"
+	    "declare!(Error);\n"
+	    "#[cfg(not(feature = \"std\"))]\n"
+	    "declare!(Error);\n"
+	    "declare!(Plain);\n");
+	int n = 0;
+	const char *want[] = {"all(feature = \"std\")", "all(not(feature = \"std\"))"};
+	for (size_t i = 0; i < F.items.n; i++) {
+		const fact_item *t = &F.items.v[i];
+		if (t->kind == PT_TRAIT && strcmp(S(t->name), "Error") == 0)
+			assert_string_equal(S(t->cfg), want[n++]);
+	}
+	assert_int_equal(n, 2);
+	assert_string_equal(S(it(PT_TRAIT, "Plain")->cfg), "");
+	assert_string_equal(S(it(PT_FUNCTION, "helper")->cfg),
+			    "all(all(feature = \"std\"), all(unix))");
+	assert_string_equal(S(it(PT_METHOD, "custom")->cfg), ""); /* its trait's is enough */
+}
+
+/* pin-project-lite writes `impl <$($impl_generics)*> $ident <$($ty_generics)*>`:
+ * for a struct without generics, `impl <> Addr <> { fn project(..) }`,
+ * which is `impl Addr`; its methods are Addr's, not free fns. */
+static void test_macro_empty_generics(void **state)
+{
+	(void)state;
+	run("macro_rules! pp {\n"
+	    "    ($n:ident $(<$($g:ident),*>)?) => {\n"
+	    "        pub struct $n <$($($g),*)?> { x: u8 }\n"
+	    "        impl <$($($g),*)?> $n <$($($g),*)?> {\n"
+	    "            fn project(&self) -> u8 { helper::<>() }\n"
+	    "        }\n"
+	    "    };\n"
+	    "}\n"
+	    "pp!(Addr);\n"
+	    "pp!(Gen<T>);\n");
+	assert_int_equal(count_items(PT_FUNCTION), 0);
+	assert_int_equal(count_items(PT_METHOD), 2);
+	int n = 0;
+	for (size_t i = 0; i < F.items.n; i++) {
+		const fact_item *t = &F.items.v[i];
+		if (t->kind != PT_IMPL)
+			continue;
+		assert_string_equal(S(t->impl_self), n++ ? "Gen" : "Addr");
+	}
+	assert_int_equal(n, 2);
+	assert_non_null(ref(FR_CALL_PATH, "helper"));
+}
+
 /* The receivers of calls in macro arguments, read from the tokens as the
  * walk reads a tree: method results, fields, `?`, an index, a fn's result,
  * tuple fields (`debug_assert!(self.flags().unicode())`,
@@ -564,6 +681,10 @@ int main(void)
 		cmocka_unit_test(test_macro_template_attributes),
 		cmocka_unit_test(test_macro_template_array_impls),
 		cmocka_unit_test(test_macro_calls),
+		cmocka_unit_test(test_macro_doc_stand_in),
+		cmocka_unit_test(test_macro_paren_path_calls),
+		cmocka_unit_test(test_macro_invocation_cfg),
+		cmocka_unit_test(test_macro_empty_generics),
 		cmocka_unit_test(test_macro_arg_chains),
 		cmocka_unit_test(test_bad_macro_bodies),
 	};

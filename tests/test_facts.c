@@ -346,7 +346,7 @@ static void test_bad_offsets(void **state)
 	pt_facts_free(&a);
 
 	sample(&a);
-	a.macros.v[0].flags = 2;
+	a.macros.v[0].flags = 4; /* no such flag */
 	assert_rejected(&a);
 	pt_facts_free(&a);
 
@@ -442,7 +442,7 @@ static void test_bad_kinds(void **state)
 	assert_rejected(&a);
 	pt_facts_free(&a);
 	sample(&a);
-	a.uses.v[0].flags = 2;
+	a.uses.v[0].flags = FU_EXTERN_CRATE << 1; /* the first flag past the known ones */
 	assert_rejected(&a);
 	pt_facts_free(&a);
 	sample(&a);

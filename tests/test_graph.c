@@ -60,6 +60,31 @@ static void test_glob_visibility(void **state)
 	ws_free(&w);
 }
 
+/* `extern crate a as b;` names the crate a, never an item a of the crate
+ * (std's `extern crate alloc as alloc_crate;` beside its `mod alloc`), and
+ * at the crate root it puts b in every module's extern prelude (std::alloc's
+ * `pub use alloc_crate::alloc::*;`). rustc resolves both calls to
+ * liba::thing::helper. */
+static void test_extern_crate_alias(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", "[workspace]\nmembers = [\"liba\", \"app\"]\n", "liba/Cargo.toml",
+		"[package]\nname = \"liba\"\nversion = \"0.1.0\"\n", "liba/src/lib.rs",
+		"pub mod thing { pub fn helper() {} }\n", "app/Cargo.toml",
+		"[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"
+		"[dependencies]\nliba = { path = \"../liba\" }\n",
+		"app/src/lib.rs",
+		"extern crate liba as liba_crate;\n"
+		"pub mod liba { pub use liba_crate::thing::*; }\n"
+		"pub mod user { pub fn go() { crate::liba::helper(); } }\n"
+		"pub mod deep { pub fn run() { liba_crate::thing::helper(); } }\n",
+		NULL);
+	assert_answer(&w, "callees", "app::user::go", "liba::thing::helper");
+	assert_answer(&w, "callees", "app::deep::run", "liba::thing::helper");
+	ws_free(&w);
+}
+
 static void test_mod_rs_and_path_attr(void **state)
 {
 	(void)state;
@@ -701,6 +726,69 @@ static void test_trait_identity(void **state)
 	assert_int_equal(query_targets(w.txn, "ser_derive::Serialize", &ids), 0);
 	assert_int_equal(ids.n, 0); /* no phantom */
 	pt_vec_free(&ids);
+	ws_free(&w);
+}
+
+/* quote's shape: an exported macro defined twice, a #[cfg(doc)] stand-in
+ * for rustdoc first and the #[cfg(not(doc))] one a build expands after it.
+ * Another crate's invocations, by path or imported, expand the second: the
+ * calls its body writes are the invoking fn's, placed in the template. */
+static void test_macro_doc_stand_in_import(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", "[workspace]\nmembers = [\"q\", \"app\"]\n", "q/Cargo.toml",
+		"[package]\nname = \"q\"\nversion = \"0.1.0\"\n", "q/src/lib.rs",
+		"pub fn push(x: u8) {}\n"
+		"pub fn stand_in() {}\n"
+		"#[cfg(doc)]\n#[macro_export]\nmacro_rules! q { ($($t:tt)*) => { "
+		"$crate::stand_in() }; }\n"
+		"#[cfg(not(doc))]\n#[macro_export]\nmacro_rules! q { ($e:expr) => { "
+		"$crate::push($e) }; }\n",
+		"app/Cargo.toml",
+		"[package]\nname = \"app\"\nversion = \"0.1.0\"\n[dependencies]\nq = { path = "
+		"\"../q\" }\n",
+		"app/src/lib.rs", "use q::q;\npub fn f() { q!(1) }\npub fn g() { q::q!(2) }\n",
+		NULL);
+	assert_answer(&w, "callees", "app::f", "q::push");
+	assert_answer(&w, "callees", "app::g", "q::push");
+	ws_free(&w);
+}
+
+/* A macro of this file whose rules invoke a macro of another crate, which
+ * nothing else in the file invokes (tokio's `reader!` writes
+ * `pin_project! { pub struct $name<R> { .. } }`): that macro is lent to the
+ * file as well, so the nested invocation expands, with its impls and the
+ * calls its methods make. */
+static void test_macro_nested_import(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", "[workspace]\nmembers = [\"pp\", \"app\"]\n", "pp/Cargo.toml",
+		"[package]\nname = \"pp\"\nversion = \"0.1.0\"\n", "pp/src/lib.rs",
+		"pub trait Unp {}\n"
+		"pub fn helper() -> u8 { 1 }\n"
+		"#[macro_export]\nmacro_rules! pp {\n"
+		"    (pub struct $n:ident { $($f:ident: $t:ty),* }) => {\n"
+		"        pub struct $n { $($f: $t),* }\n"
+		"        impl $crate::Unp for $n {}\n"
+		"        impl $n { pub fn project(&self) -> u8 { $crate::helper() } }\n"
+		"    };\n"
+		"}\n",
+		"app/Cargo.toml",
+		"[package]\nname = \"app\"\nversion = \"0.1.0\"\n[dependencies]\npp = { path = "
+		"\"../pp\" }\n",
+		"app/src/lib.rs",
+		"use pp::pp;\n"
+		"macro_rules! reader {\n"
+		"    ($n:ident) => { pp! { pub struct $n { a: u8 } } };\n"
+		"}\n"
+		"reader!(ReadU8);\n"
+		"pub fn go(r: &ReadU8) -> u8 { r.project() }\n",
+		NULL);
+	assert_answer(&w, "impls", "pp::Unp", "app::ReadU8");
+	assert_answer(&w, "callees", "app::go", "app::ReadU8::project");
+	assert_answer(&w, "callees", "app::ReadU8::project", "pp::helper");
 	ws_free(&w);
 }
 
@@ -1359,6 +1447,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_modules_and_uses),
 		cmocka_unit_test(test_glob_visibility),
+		cmocka_unit_test(test_extern_crate_alias),
 		cmocka_unit_test(test_mod_rs_and_path_attr),
 		cmocka_unit_test(test_method_receivers),
 		cmocka_unit_test(test_impls_and_derives),
@@ -1382,6 +1471,8 @@ int main(void)
 		cmocka_unit_test(test_variants),
 		cmocka_unit_test(test_trait_identity),
 		cmocka_unit_test(test_prefix_namespace),
+		cmocka_unit_test(test_macro_doc_stand_in_import),
+		cmocka_unit_test(test_macro_nested_import),
 		cmocka_unit_test(test_value_namespace_use),
 		cmocka_unit_test(test_resolve_version),
 		cmocka_unit_test(test_full_reindex_writes_nothing),

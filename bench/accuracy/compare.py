@@ -401,10 +401,15 @@ class CrateSet:
         """Definition site of a function DefId path (with its crate hash):
         its body, else a required trait method (rustdoc)."""
         b = self.bodies.get(path)
+        t = self.trait_methods.get(path)
+        if b and b["ctx"] != 0 and t:
+            # a trait a macro wrote (`declare_error_trait!`): the default
+            # body lies in the macro's definition, rustdoc places the
+            # method at the invocation, where ours is
+            return {"file": t["file"], "line": t["line"], "name": t["name"], "via": "trait-item"}
         if b:
             return {"file": b["file"], "line": b["line"], "name": path.split("::")[-1], "via": "body",
                     "ctx": b["ctx"]}
-        t = self.trait_methods.get(path)
         if t:
             return {"file": t["file"], "line": t["line"], "name": t["name"], "via": "trait-item"}
         t = self.foreign_fns.get(re.sub(r"::\{extern#\d+\}", "", path))
@@ -438,7 +443,7 @@ class CrateSet:
 
 # ------------------------------------------------------------- scoring
 
-def score_impls(ours, cs, compiled):
+def score_impls(ours, cs, compiled, src_lines):
     truth_impls = [i for t in cs.truths for i in t["impls"] if i["kind"] in ("hand", "derive", "macro",
                                                                               "derive_extra", "internal")]
     names = {i["trait_name"] for i in truth_impls}
@@ -456,8 +461,17 @@ def score_impls(ours, cs, compiled):
             key = (r["file"], r["line"], r["column"], r["trait"], r.get("type", ""))
             results[key] = r
 
+    def written_here(e):
+        """Whether our fn e is written where it stands (its first lines
+        declare it), not the whole invocation of a macro that wrote it:
+        pin_project!'s `project()` spans the invocation, with the struct's
+        `#[derive(Debug)]` in it, which is no fn-local item."""
+        ls = src_lines(e["file"])
+        txt = "\n".join(ls[max(0, e["line"] - 1):min(len(ls), e["line"] + 5, e["end_line"])])
+        return re.search(r"\bfn\s+" + re.escape(e["name"]) + r"\b", txt) is not None
+
     def in_fn(r):
-        return any(e["kind"] in FN_KINDS and e["line"] < r["line"] <= e["end_line"]
+        return any(e["kind"] in FN_KINDS and e["line"] < r["line"] <= e["end_line"] and written_here(e)
                    for e in ours.by_file.get(r["file"], []))
 
     def is_trait_item(r):
@@ -713,23 +727,44 @@ def score_calls(ours, cs, compiled_body, ident_at, in_macro_rules, in_attr):
     impl_paths = {}     # memo: callee -> our paths of its implementations
 
     def made_fn(callee):
-        """A fn whose body a macro wrote (`f! { pub fn g() {..} }`): rustc
-        places the body in the macro's definition, so the span says
-        nothing; a free fn's path (no `{impl#N}`) that names exactly one
-        fn of ours is it. A method of an impl a macro wrote
-        (`m::{impl#N}::f`, the impl where the macro was invoked): the one
-        method `f` of ours under module m, of some type, when only one."""
+        """A fn whose body a macro wrote: rustc places the body in the
+        macro's definition, so its span says nothing about which expansion
+        it is. rustc's own data does: the spans of the invocation's tokens
+        inside the bodies of the same impl (`anchors`, root syntax context:
+        where the invocation is written) and the type of their `self`
+        parameters. A method of an impl a macro wrote (`m::{impl#N}::f`,
+        `m::_::{impl#N}::f` inside pin-project's `const _: () = {..}`):
+        our method `f` of that self type under module m, narrowed to the
+        one whose range holds an anchor; a free fn (`m::f`): our fn of that
+        path, narrowed the same way. None unless exactly one is left."""
         p = strip_hash(callee)
         m = re.match(r"^(.*)::\{impl#\d+\}::([A-Za-z_][A-Za-z0-9_]*)$", p)
         if m:
+            prefix = callee.rsplit("::", 1)[0] + "::"
+            sib = impl_bodies.get(prefix, [])
             # `const _: () = { impl .. }` (pin-project's) is no module
             mod = re.sub(r"::_(#\d+)?(?=::|$)", "", m.group(1))
             cands = made_methods.get((mod, m.group(2)), [])
-            return cands[0] if len(cands) == 1 else None
-        if "{" in p:
-            return None
-        cands = [e for e in ours.paths.get(p, []) if e["kind"] in FN_KINDS]
+            tys = {b["self_ty"].split("::")[-1] for b in sib if b.get("self_ty")}
+            if tys:
+                cands = [e for e in cands if e["path"].rsplit("::", 2)[-2] in tys]
+        else:
+            if "{" in p:
+                return None
+            sib = [cs.bodies.get(callee) or {}]
+            cands = [e for e in ours.paths.get(p, []) if e["kind"] in FN_KINDS]
+        anchors = [a for b in sib for a in b.get("anchors", [])]
+        held = [e for e in cands if any(e["file"] == f and e["line"] <= l <= e["end_line"]
+                                        for f, l in anchors)]
+        if held:
+            cands = held
         return cands[0] if len(cands) == 1 else None
+
+    impl_bodies = {}  # "crate[hash]::m::{impl#N}::" -> THIR bodies of its fns
+    for b in cs.bodies.values():
+        mm = re.match(r"^(.*::\{impl#\d+\}::)[^:]+$", b["defid"])
+        if mm:
+            impl_bodies.setdefault(mm.group(1), []).append(b)
 
     made_methods = {}  # (module, name) -> our methods `module::Type::name`
     for e in ours.entities:
@@ -1221,7 +1256,7 @@ def main():
 
     timing = {"onboard_export_s": round(t_export, 1), "onboard_s": round(ours.onboard_s, 1)}
     t0 = time.time()
-    impls = score_impls(ours, cs, compiled)
+    impls = score_impls(ours, cs, compiled, src_lines)
     timing["impls_s"] = round(time.time() - t0, 1)
     t0 = time.time()
     def ident_at(f, l, c):

@@ -17,6 +17,8 @@ only lines inside an open Call or variant use are looked at closely.
 import re
 
 SPAN_RE = re.compile(r"(.+?):(\d+):(\d+): (\d+):(\d+) \(#(\d+)\)\s*$")
+ROOT_SPAN_RE = re.compile(r"span: (?:Some\()?(.+?):(\d+):\d+: \d+:\d+ \(#0\)\)?\s*$")
+ANCHORS_MAX = 4
 DEFID_RE = re.compile(r"DefId\((\d+):(\d+) ~ ([^)]*)\)")
 
 
@@ -101,7 +103,23 @@ def read(lines):
     open_calls = []           # stack of dicts with 'ind'
     expect_body_span = False
     var = None                # the variant use being read, until its variant_index
+    want_anchor = False       # the body may be a macro's: look for root-context spans
+    in_params = False
     for raw in lines:
+        if want_anchor and (raw.endswith("(#0)\n") or raw.endswith("(#0))\n")):
+            m = ROOT_SPAN_RE.search(raw) if body is not None else None
+            if m:
+                a = [m.group(1), int(m.group(2))]
+                if a not in body["anchors"]:
+                    body["anchors"].append(a)
+                want_anchor = len(body["anchors"]) < ANCHORS_MAX
+        if in_params and raw.startswith("        ") and raw[8:9] not in (" ", ""):
+            # the first parameter's type and binding name: a `self`
+            # parameter gives the impl's self type
+            if raw.startswith("        ty: ") and "p0_ty" not in body:
+                body["p0_ty"] = raw[12:].rstrip("\n")
+        if in_params and "p0_name" not in body and raw.lstrip(" ").startswith('name: "'):
+            body["p0_name"] = raw.strip()[7:-1]
         if var is not None:
             s = raw.lstrip(" ")
             if s.startswith("did: ") and "did" not in var:
@@ -127,10 +145,13 @@ def read(lines):
                     yield "body", body
                 m = DEFID_RE.match(raw)
                 body = {"defid": m.group(3) if m else raw.strip(),
-                        "local": bool(m and m.group(1) == "0"), "span": None}
+                        "local": bool(m and m.group(1) == "0"), "span": None, "anchors": []}
                 expect_body_span = False
+                want_anchor = body["local"]
+                in_params = True
             elif raw.startswith("body:"):
                 expect_body_span = True
+                in_params = False
             continue
         s = raw.lstrip(" ")
         if s.startswith("Adt {") or s.startswith("Variant {"):
@@ -142,6 +163,10 @@ def read(lines):
                 if expect_body_span and body is not None and body["span"] is None:
                     body["span"] = parse_span(last_span)
                     expect_body_span = False
+                    # a body written where it stands needs no anchor
+                    if body["span"] and body["span"]["ctx"] == 0:
+                        want_anchor = False
+                        body["anchors"] = []
                 continue
             if not s.startswith("Call {"):
                 continue

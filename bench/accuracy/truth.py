@@ -317,6 +317,34 @@ def rustdoc_truth(doc, src):
 
 # ---------------------------------------------------------------- THIR
 
+SELF_WRAPPERS = re.compile(r"^(?:&'\S+ (?:mut )?|&(?:mut )?|\*(?:const|mut) |"
+                           r"(?:core|alloc|std)::(?:pin::Pin|boxed::Box|rc::Rc|sync::Arc)<)")
+
+
+def self_type_path(ty, crate_id):
+    """The def path of the type of a `self` parameter, as rustc prints it
+    (`core::pin::Pin<&'{erased} mut stream::peek::Peekable<St/#0>>` →
+    `futures_util[0e11]::stream::peek::Peekable`): references and the
+    receiver wrappers `Pin`, `Box`, `Rc`, `Arc` peeled, generic arguments
+    dropped; a path of the local crate is printed without its crate, so the
+    crate's id is put first. None for a type that is not a path."""
+    t = ty.strip()
+    while True:
+        m = SELF_WRAPPERS.match(t)
+        if not m:
+            break
+        t = t[m.end():]
+        if m.group(0).endswith("<") and t.endswith(">"):
+            t = t[:-1]
+    t = t.split("<", 1)[0].strip()
+    if not re.match(r"^[A-Za-z_][\w:]*$", t):
+        return None
+    first = t.split("::")[0]
+    if crate_id and not re.search(r"\[[0-9a-f]{4}\]$", first) and first not in ("core", "alloc", "std"):
+        t = crate_id + "::" + t
+    return t
+
+
 def thir_truth(cmd, env, cwd, src):
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=env, cwd=cwd, bufsize=1 << 20, errors="replace")
@@ -334,8 +362,15 @@ def thir_truth(cmd, env, cwd, src):
             sp = rec.get("span")
             rel = src.rel(sp["file"]) if sp and rec["local"] else None
             if rel:
-                bodies.append({"defid": rec["defid"], "file": rel, "line": sp["line"],
-                               "end_line": sp["end_line"], "ctx": sp["ctx"]})
+                b = {"defid": rec["defid"], "file": rel, "line": sp["line"],
+                     "end_line": sp["end_line"], "ctx": sp["ctx"]}
+                if sp["ctx"] != 0:
+                    # a body a macro wrote: where its invocation's own
+                    # tokens landed, and the type of its `self`
+                    b["anchors"] = [[src.rel(f), l] for f, l in rec.get("anchors", []) if src.rel(f)]
+                    if rec.get("p0_name") == "self" and rec.get("p0_ty"):
+                        b["self_ty"] = self_type_path(rec["p0_ty"], crate_id)
+                bodies.append(b)
         elif kind == "variant":
             sp = rec["span"]
             rel = src.rel(sp["file"]) if sp else None
