@@ -64,42 +64,6 @@ static inline void ws_free(ws *w)
 	ws_files_remove(w->root);
 }
 
-static inline uint64_t one(ws *w, const char *target)
-{
-	query_ids ids = {0};
-	assert_int_equal(query_targets(w->txn, target, &ids), 0);
-	if (ids.n != 1)
-		fail_msg("target %s matched %zu entities", target, ids.n);
-	uint64_t id = ids.v[0];
-	pt_vec_free(&ids);
-	return id;
-}
-
-/* Sorted, comma-joined qualified paths of a query's result entities. */
-static inline char *answer(ws *w, const char *kind, const char *target)
-{
-	query_results r = {0};
-	uint64_t id = one(w, target);
-	if (!strcmp(kind, "callees"))
-		query_callees(w->txn, id, 0, &r);
-	else if (!strcmp(kind, "callers"))
-		query_callers(w->txn, id, 0, &r);
-	else if (!strcmp(kind, "impls"))
-		query_what_implements(w->txn, id, 0, &r);
-	else if (!strcmp(kind, "blast"))
-		query_blast_radius(w->txn, id, 2, 0, &r);
-	return joined_qpaths(w->txn, &r);
-}
-
-#define assert_answer(w, kind, target, expected)                                                   \
-	do {                                                                                       \
-		char *got_ = answer((w), (kind), (target));                                        \
-		if (strcmp(got_, (expected)) != 0)                                                 \
-			fail_msg("%s %s:\n  expected %s\n  got      %s", kind, target, expected,   \
-				 got_);                                                            \
-		free(got_);                                                                        \
-	} while (0)
-
 static const char *cargo = "[package]\nname = \"t\"\nversion = \"0.1.0\"\n";
 
 #endif

@@ -86,18 +86,6 @@ static bool warned(const ws *w, const char *needle)
 	return false;
 }
 
-/* The entity of a target; the test fails unless exactly one matches. */
-static uint64_t one(ws *w, const char *target)
-{
-	query_ids ids = {0};
-	assert_int_equal(query_targets(w->txn, target, &ids), 0);
-	if (ids.n != 1)
-		fail_msg("target %s matched %zu entities", target, ids.n);
-	uint64_t id = ids.v[0];
-	pt_vec_free(&ids);
-	return id;
-}
-
 /* How many entities a target names. */
 static size_t count(ws *w, const char *target)
 {
@@ -107,29 +95,6 @@ static size_t count(ws *w, const char *target)
 	pt_vec_free(&ids);
 	return n;
 }
-
-/* Sorted, comma-joined qualified paths of a query's results. */
-static char *answer(ws *w, const char *kind, const char *target)
-{
-	query_results r = {0};
-	uint64_t id = one(w, target);
-	if (!strcmp(kind, "callees"))
-		query_callees(w->txn, id, 0, &r);
-	else if (!strcmp(kind, "callers"))
-		query_callers(w->txn, id, 0, &r);
-	else if (!strcmp(kind, "impls"))
-		query_what_implements(w->txn, id, 0, &r);
-	return joined_qpaths(w->txn, &r);
-}
-
-#define assert_answer(w, kind, target, expected)                                                   \
-	do {                                                                                       \
-		char *got_ = answer((w), (kind), (target));                                        \
-		if (strcmp(got_, (expected)) != 0)                                                 \
-			fail_msg("%s %s:\n  expected %s\n  got      %s", kind, target, expected,   \
-				 got_);                                                            \
-		free(got_);                                                                        \
-	} while (0)
 
 #define PKG(name) "[package]\nname = \"" name "\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"
 

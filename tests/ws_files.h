@@ -1,7 +1,9 @@
 /* tests/ws_files.h — helpers every workspace test needs, whatever its
  * fixture: writing a file of a temporary workspace (its folders made on
- * the way), and the sorted, comma-joined qualified paths of a query's
- * results. Static inline: a binary that does not use one builds without a
+ * the way), the sorted, comma-joined qualified paths of a query's results,
+ * and a target's answer checked against the one expected (assert_answer,
+ * for any fixture whose workspace holds a read transaction txn). Static
+ * inline: a binary that does not use one builds without a
  * warning. Include after cmocka.h. */
 #ifndef PT_TESTS_WS_FILES_H
 #define PT_TESTS_WS_FILES_H
@@ -79,5 +81,48 @@ static inline char *joined_qpaths(store_txn *txn, query_results *r)
 	query_results_free(r);
 	return b.buf;
 }
+
+/* The entity a target names in txn; the test fails unless exactly one
+ * matches. */
+static inline uint64_t txn_one(store_txn *txn, const char *target)
+{
+	query_ids ids = {0};
+	assert_int_equal(query_targets(txn, target, &ids), 0);
+	if (ids.n != 1)
+		fail_msg("target %s matched %zu entities", target, ids.n);
+	uint64_t id = ids.v[0];
+	pt_vec_free(&ids);
+	return id;
+}
+
+/* Sorted, comma-joined qualified paths of a query's result entities
+ * (caller frees): kind is callees, callers, impls or blast (depth 2). */
+static inline char *txn_answer(store_txn *txn, const char *kind, const char *target)
+{
+	query_results r = {0};
+	uint64_t id = txn_one(txn, target);
+	if (!strcmp(kind, "callees"))
+		query_callees(txn, id, 0, &r);
+	else if (!strcmp(kind, "callers"))
+		query_callers(txn, id, 0, &r);
+	else if (!strcmp(kind, "impls"))
+		query_what_implements(txn, id, 0, &r);
+	else if (!strcmp(kind, "blast"))
+		query_blast_radius(txn, id, 2, 0, &r);
+	return joined_qpaths(txn, &r);
+}
+
+/* For any fixture whose workspace w has an open read transaction txn. */
+#define one(w, target)          txn_one((w)->txn, (target))
+#define answer(w, kind, target) txn_answer((w)->txn, (kind), (target))
+
+#define assert_answer(w, kind, target, expected)                                                   \
+	do {                                                                                       \
+		char *got_ = answer((w), (kind), (target));                                        \
+		if (strcmp(got_, (expected)) != 0)                                                 \
+			fail_msg("%s %s:\n  expected %s\n  got      %s", kind, target, expected,   \
+				 got_);                                                            \
+		free(got_);                                                                        \
+	} while (0)
 
 #endif
