@@ -695,6 +695,7 @@ static int commit_run(store *st, const index_opts *o, pt_workspace *ws, job *job
 		pt_workspace_crates(o->root, ws, o->build);
 		pt_crates cs = pt_workspace_crate_set(ws);
 		pt_graph_resolve(&g, S.src.v, S.src.n, &cs);
+		rep->resolved_files = (uint32_t)S.src.n;
 		rep->entities = g.ents.n;
 		rep->edges = g.edges.n;
 		rep->unresolved_calls = g.n_unresolved_calls;

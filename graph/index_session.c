@@ -114,7 +114,7 @@ static int session_load(index_session *s)
 	}
 	pt_graph_init(&s->g);
 	pt_crates cs = pt_workspace_crate_set(&s->ws);
-	s->R = pt_resolver_new(&s->g, s->S.src.v, s->S.src.n, &cs);
+	s->R = pt_resolver_new_tracked(&s->g, s->S.src.v, s->S.src.n, &cs);
 	s->loaded = true;
 	return PT_OK;
 }
@@ -495,6 +495,105 @@ static int session_commit(index_session *s, const char *rel, int at, const pt_ed
 	}
 }
 
+/* Writes the session's graph after session_deps, with the edited file's
+ * record: a merge of the whole graph with the stored one (index_write.c),
+ * which writes only the records that differ. */
+static int deps_commit(index_session *s, const char *rel, job *j, index_report *rep)
+{
+	for (;;) {
+		store_txn *txn = NULL;
+		uint64_t next_id = 1;
+		int rc = store_txn_begin(s->st, true, &txn);
+		if (rc)
+			return rc;
+		if (generation(txn) != s->generation) {
+			store_txn_abort(txn);
+			return PT_ENOTFOUND;
+		}
+		store_meta_get_u64(txn, META_NEXT_FILE_ID, &next_id);
+		rc = ix_put_file(txn, rel, j, &next_id);
+		if (!rc)
+			rc = ix_write_graph(txn, &s->g, rep);
+		if (!rc)
+			rc = store_meta_put_u64(txn, META_ENTITIES, s->g.ents.n);
+		if (!rc)
+			rc = store_meta_put_u64(txn, META_EDGES, pt_resolver_edges(s->R));
+		if (!rc)
+			rc = store_meta_put_u64(txn, META_LAST_UPDATE, (uint64_t)time(NULL));
+		if (!rc)
+			rc = ix_bump_generation(txn);
+		if (!rc) {
+			rc = store_txn_commit(txn);
+			if (!rc)
+				s->generation++;
+			return rc;
+		}
+		store_txn_abort(txn);
+		if (rc != PT_EMAPFULL || store_grow(s->st))
+			return rc;
+		rep->map_grows++;
+	}
+}
+
+/* An edit that changes what file at declares: the file and the files
+ * that read a name the edit changed are resolved again, the others keep
+ * their edges (pt_resolver_new_from); the graph is then written whole
+ * (a diff with the stored one). PT_ENOTFOUND when the change cannot be
+ * bounded: the caller resolves everything. */
+static int session_deps(index_session *s, const char *rel, int at, job *j, uint64_t t0,
+			index_report *rep)
+{
+	pt_names names = {0};
+	if (!pt_resolver_changed_names(s->R, (size_t)at, &j->facts, &names)) {
+		pt_vec_free(&names);
+		return PT_ENOTFOUND;
+	}
+	bool *redo = pt_xcalloc(s->S.src.n + 1, sizeof *redo);
+	size_t k = pt_resolver_dependents(s->R, (size_t)at, &j->facts, &names, redo);
+	pt_vec_free(&names);
+	pt_facts *nf = pt_xmalloc(sizeof *nf);
+	*nf = j->facts;
+	pt_facts_init(&j->facts);
+	const pt_facts *old_facts = s->S.src.v[at].facts;
+	s->S.src.v[at].facts = nf;
+	pt_graph g;
+	pt_graph_init(&g);
+	pt_crates cs = pt_workspace_crate_set(&s->ws);
+	pt_resolver *R = pt_resolver_new_from(&g, s->S.src.v, s->S.src.n, &cs, s->R, redo);
+	free(redo);
+	if (!R) {
+		s->S.src.v[at].facts = old_facts;
+		pt_graph_free(&g);
+		j->facts = *nf; /* freed with the job */
+		free(nf);
+		return PT_ENOTFOUND;
+	}
+	pt_resolver_free(s->R);
+	pt_graph_free(&s->g);
+	s->g = g;
+	s->R = R;
+	/* the resolver points at s->g: it was made over the local one */
+	pt_resolver_rebind(R, &s->g);
+	session_refacts(s, at, nf);
+	pt_facts *old = s->S.owned.v[at];
+	s->S.owned.v[at] = nf;
+	pt_facts_free(old);
+	free(old);
+	rep->changed = 1;
+	rep->parsed = 1;
+	rep->resolved_files = (uint32_t)k;
+	rep->rust_files = (uint32_t)s->S.src.n;
+	rep->resolve_seconds = ix_secs(pt_now_ns() - t0);
+	uint64_t t1 = pt_now_ns();
+	int rc = deps_commit(s, rel, j, rep);
+	rep->write_seconds = ix_secs(pt_now_ns() - t1);
+	rep->entities = s->g.ents.n;
+	rep->edges = pt_resolver_edges(s->R);
+	if (rc)
+		session_unload(s); /* memory is ahead of the store: start again */
+	return rc;
+}
+
 /* The fast path, when it applies: PT_ENOTFOUND means "take the slow one". */
 static int session_fast(index_session *s, const char *rel, const char *text, size_t len,
 			const pt_tree *old, pt_tree **new_tree, index_report *rep)
@@ -533,8 +632,10 @@ static int session_fast(index_session *s, const char *rel, const char *text, siz
 	j.rec.id = old_rec.id;
 	rep->parse_seconds = ix_secs(pt_now_ns() - t0);
 	t0 = pt_now_ns();
-	if (!pt_resolver_same_shape(s->R, (size_t)at, &j.facts))
+	if (!pt_resolver_same_shape(s->R, (size_t)at, &j.facts)) {
+		rc = session_deps(s, rel, at, &j, t0, rep);
 		goto done;
+	}
 	/* the session now owns the new facts; the old ones go */
 	pt_facts *nf = pt_xmalloc(sizeof *nf);
 	*nf = j.facts;
@@ -554,6 +655,8 @@ static int session_fast(index_session *s, const char *rel, const char *text, siz
 	rep->changed = 1;
 	rep->parsed = 1;
 	rep->fast_path = true;
+	rep->resolved_files = 1;
+	rep->rust_files = (uint32_t)s->S.src.n;
 	rep->resolve_seconds = ix_secs(pt_now_ns() - t0);
 	t0 = pt_now_ns();
 	rc = session_commit(s, rel, at, old_edges, to - from, &j, &touched, rep);

@@ -926,6 +926,56 @@ static void test_session_edges_by_file(void **state)
 	ws_free(&w);
 }
 
+/* Edits that change what a file declares, through one session: the
+ * edited file and the files whose resolution read a name the edit changed
+ * are resolved again, and no other (rep.resolved_files). b calls a::foo,
+ * which a first re-exports from c and then defines itself: b's call must
+ * move to the new entity (a session that kept b's edges would still point
+ * at c::foo, and differ from the fresh index). d reads none of these names
+ * and is never resolved again: 2 of the 5 files (a, b) for the first edit,
+ * a alone for an added fn no file names. */
+static void test_session_dependents(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs", "mod a;\nmod b;\nmod c;\nmod d;\n",
+		"src/a.rs", "pub use crate::c::foo;\npub fn other() {}\n", "src/b.rs",
+		"pub fn g() { crate::a::foo(); }\n", "src/c.rs", "pub fn foo() {}\n", "src/d.rs",
+		"pub fn z() { z2(); }\nfn z2() {}\n", NULL);
+	assert_answer(&w, "callees", "t::b::g", "t::c::foo");
+	store_txn_abort(w.txn);
+	w.txn = NULL;
+	index_session *se = index_session_new(w.st, w.root);
+	index_report rep;
+	const char *a1 = "pub fn foo() {}\npub fn other() {}\n";
+	assert_int_equal(index_session_update(se, "src/a.rs", a1, strlen(a1), &rep), 0);
+	assert_false(rep.fast_path);
+	assert_int_equal(rep.rust_files, 5);
+	assert_int_equal(rep.resolved_files, 2);
+	write_file(w.root, "src/a.rs", a1);
+	assert_same_as_fresh(&w);
+	assert_int_equal(store_txn_begin(w.st, false, &w.txn), 0);
+	assert_answer(&w, "callees", "t::b::g", "t::a::foo");
+	store_txn_abort(w.txn);
+	w.txn = NULL;
+	/* a fn added that no file names: a alone */
+	const char *a2 = "pub fn foo() {}\npub fn other() {}\npub fn added() { foo(); }\n";
+	assert_int_equal(index_session_update(se, "src/a.rs", a2, strlen(a2), &rep), 0);
+	assert_int_equal(rep.resolved_files, 1);
+	write_file(w.root, "src/a.rs", a2);
+	assert_same_as_fresh(&w);
+	/* renamed: b's call is left without a callee */
+	const char *a3 = "pub fn foo2() {}\npub fn other() {}\npub fn added() { foo2(); }\n";
+	assert_int_equal(index_session_update(se, "src/a.rs", a3, strlen(a3), &rep), 0);
+	assert_int_equal(rep.resolved_files, 2);
+	write_file(w.root, "src/a.rs", a3);
+	assert_same_as_fresh(&w);
+	assert_int_equal(store_txn_begin(w.st, false, &w.txn), 0);
+	assert_answer(&w, "callees", "t::b::g", "");
+	index_session_free(se);
+	ws_free(&w);
+}
+
 /* A random file text for test_session_random: the same declarations
  * (functions f0..f4, one impl of the shared trait) every time, bodies with
  * random calls into every file, and random blank lines that move spans. */
@@ -1460,6 +1510,7 @@ int main(void)
 		cmocka_unit_test(test_loose_folder),
 		cmocka_unit_test(test_session_fast_path),
 		cmocka_unit_test(test_session_edges_by_file),
+		cmocka_unit_test(test_session_dependents),
 		cmocka_unit_test(test_session_random),
 		cmocka_unit_test(test_session_macros),
 		cmocka_unit_test(test_session_and_templates),
