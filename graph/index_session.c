@@ -141,6 +141,12 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
 /* Two stored edge records in the stored order (ix_cmp_half): kind, far
  * end, file, then the site, whose start byte (not stored) orders as its
  * start line and column do within one file, then flags and the site's end. */
@@ -495,10 +501,246 @@ static int session_commit(index_session *s, const char *rel, int at, const pt_ed
 	}
 }
 
-/* Writes the session's graph after session_deps, with the edited file's
- * record: a merge of the whole graph with the stored one (index_write.c),
- * which writes only the records that differ. */
-static int deps_commit(index_session *s, const char *rel, job *j, index_report *rep)
+/* One half edge by the id of the entity whose adjacency holds it. */
+typedef struct {
+	uint64_t ent;
+	rec_edge r;
+} idhalf;
+
+typedef PT_VEC(idhalf) idhalves;
+
+static int cmp_idhalf(const void *a, const void *b)
+{
+	const idhalf *x = a, *y = b;
+	if (x->ent != y->ent)
+		return x->ent < y->ent ? -1 : 1;
+	return cmp_rec(&x->r, &y->r);
+}
+
+/* Both halves of the edges of the runs of g->edges that the files redo
+ * marks made, in graph g (of resolver R), appended to out[0] (out) and
+ * out[1] (in). */
+static void run_halves(const pt_graph *g, const pt_resolver *R, const bool *redo, size_t n_src,
+		       idhalves out[2])
+{
+	for (size_t s = 0; s < n_src; s++) {
+		if (!redo[s])
+			continue;
+		size_t from, to;
+		pt_resolver_file_edges(R, s, &from, &to);
+		for (size_t i = from; i < to; i++) {
+			const pt_edge *x = &g->edges.v[i];
+			if (x->origin == PT_EDGE_DEAD)
+				continue;
+			for (int in = 0; in < 2; in++) {
+				uint32_t end = in ? x->dst : x->src, far = in ? x->src : x->dst;
+				idhalf h = {g->ents.v[end].id,
+					    {g->ents.v[far].id, x->file, x->kind, x->flags,
+					     x->site.start_line, x->site.start_col,
+					     x->site.end_line, x->site.end_col}};
+				pt_vec_push(&out[in], h);
+			}
+		}
+	}
+	for (int in = 0; in < 2; in++)
+		if (out[in].n)
+			qsort(out[in].v, out[in].n, sizeof *out[in].v, cmp_idhalf);
+}
+
+/* The run [*from, *to) of the halves of entity id; *at walks forward. */
+static void id_run(const idhalf *h, size_t n, size_t *at, uint64_t id, size_t *from, size_t *to)
+{
+	while (*at < n && h[*at].ent < id)
+		(*at)++;
+	*from = *at;
+	while (*at < n && h[*at].ent == id)
+		(*at)++;
+	*to = *at;
+}
+
+/* The adjacency values of the entities the old and new edges of the files
+ * made again end at, each its stored value less the old edges plus the
+ * new ones (merge_adj), written where it differs. */
+static int write_dep_adj(store_txn *txn, idhalves del[2], idhalves add[2], index_report *rep)
+{
+	pt_strbuf buf = {0};
+	int rc = PT_OK;
+	for (int in = 0; in < 2 && !rc; in++) {
+		size_t n = del[in].n + add[in].n, ai = 0, di = 0, w = 0;
+		rec_edge *dr = pt_xmalloc((del[in].n + 1) * sizeof *dr),
+			 *ar = pt_xmalloc((add[in].n + 1) * sizeof *ar);
+		for (size_t i = 0; i < del[in].n; i++)
+			dr[i] = del[in].v[i].r;
+		for (size_t i = 0; i < add[in].n; i++)
+			ar[i] = add[in].v[i].r;
+		uint64_t *ids = pt_xmalloc((n + 1) * sizeof *ids);
+		for (size_t i = 0; i < del[in].n; i++)
+			ids[w++] = del[in].v[i].ent;
+		for (size_t i = 0; i < add[in].n; i++)
+			ids[w++] = add[in].v[i].ent;
+		qsort(ids, w, sizeof *ids, cmp_u64);
+		for (size_t i = 0; i < w && !rc; i++) {
+			if (i && ids[i] == ids[i - 1])
+				continue;
+			size_t d0, d1, a0, a1;
+			id_run(del[in].v, del[in].n, &di, ids[i], &d0, &d1);
+			id_run(add[in].v, add[in].n, &ai, ids[i], &a0, &a1);
+			if (same_recs(dr + d0, d1 - d0, ar + a0, a1 - a0))
+				continue;
+			uint8_t key[8];
+			store_val v;
+			store_key_u64(key, ids[i]);
+			store_table tbl = in ? TBL_IN : TBL_OUT;
+			int got = store_get(txn, tbl, key, 8, &v);
+			if (got != PT_OK && got != PT_ENOTFOUND) {
+				rc = got;
+				break;
+			}
+			if (got == PT_OK && v.len % REC_EDGE_SIZE) {
+				rc = PT_ECORRUPT;
+				break;
+			}
+			rc = merge_adj(got == PT_OK ? &v : NULL, dr + d0, d1 - d0, ar + a0, a1 - a0,
+				       &buf);
+			if (rc)
+				break;
+			rep->edges_read += (got == PT_OK ? v.len / REC_EDGE_SIZE : 0) + (a1 - a0);
+			rep->adj_written++;
+			rc = buf.len ? store_put(txn, tbl, key, 8, buf.buf, buf.len)
+				     : store_del(txn, tbl, key, 8, NULL, 0);
+		}
+		free(ids);
+		free(dr);
+		free(ar);
+	}
+	pt_strbuf_free(&buf);
+	return rc;
+}
+
+/* The index of the entity of graph g whose id is id, by binary search in
+ * the ids sorted (ids[i].id, ids[i].idx), NONE_ENT when none. */
+typedef struct {
+	uint64_t id;
+	uint32_t idx;
+} ent_ix;
+#define NONE_ENT UINT32_MAX
+
+static int cmp_ent_ix(const void *a, const void *b)
+{
+	const ent_ix *x = a, *y = b;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* The entities of file fid and the placeholders (no file) of g, by id. */
+static ent_ix *file_ents(const pt_graph *g, uint32_t fid, size_t *n)
+{
+	ent_ix *v = pt_xmalloc((g->ents.n + 1) * sizeof *v);
+	size_t w = 0;
+	for (size_t e = 0; e < g->ents.n; e++)
+		if (g->ents.v[e].file == fid || g->ents.v[e].file == PT_NO_FILE)
+			v[w++] = (ent_ix){g->ents.v[e].id, (uint32_t)e};
+	qsort(v, w, sizeof *v, cmp_ent_ix);
+	*n = w;
+	return v;
+}
+
+/* One entity record and its index rows (name → id, file → id): old (from
+ * graph og, may be NULL) replaced by new (graph ng, may be NULL). */
+static int put_entity(store_txn *txn, const pt_graph *og, const pt_entity *o, const pt_graph *ng,
+		      const pt_entity *e, pt_strbuf *a, pt_strbuf *b, index_report *rep)
+{
+	rec_entity r;
+	uint8_t key[8], fk[4];
+	store_key_u64(key, e ? e->id : o->id);
+	a->len = b->len = 0;
+	if (o) {
+		ix_ent_record(og, o, &r);
+		rec_entity_encode(&r, a);
+	}
+	if (e) {
+		ix_ent_record(ng, e, &r);
+		rec_entity_encode(&r, b);
+	}
+	if (o && e && a->len == b->len && memcmp(a->buf, b->buf, a->len) == 0)
+		return PT_OK;
+	if (o) {
+		const char *name = pt_graph_str(og, o->name);
+		uint64_t id = o->id;
+		store_key_u32(fk, o->file);
+		if (*name)
+			store_del(txn, TBL_NAMES, name, rec_name_key_len(name), &id, 8);
+		if (o->file != PT_NO_FILE)
+			store_del(txn, TBL_FILEENTS, fk, 4, &id, 8);
+	}
+	if (!e) {
+		rep->ents_deleted++;
+		int rc = store_del(txn, TBL_ENTS, key, 8, NULL, 0);
+		return rc == PT_ENOTFOUND ? PT_OK : rc;
+	}
+	rep->ents_written++;
+	int rc = store_put(txn, TBL_ENTS, key, 8, b->buf, b->len);
+	const char *name = pt_graph_str(ng, e->name);
+	uint64_t id = e->id;
+	store_key_u32(fk, e->file);
+	if (!rc && *name)
+		rc = store_put(txn, TBL_NAMES, name, rec_name_key_len(name), &id, 8);
+	if (!rc && e->file != PT_NO_FILE)
+		rc = store_put(txn, TBL_FILEENTS, fk, 4, &id, 8);
+	return rc;
+}
+
+/* The records of the edited file's entities and of the placeholders, old
+ * (graph og) against new (graph ng): the only entities an edit can add,
+ * drop or change (every other file made the same ones from the same
+ * facts and module tree, pt_resolver_new_from checks their ids). */
+static int write_dep_ents(store_txn *txn, const pt_graph *og, const pt_graph *ng, uint32_t fid,
+			  index_report *rep)
+{
+	size_t on, nn, i = 0, j = 0;
+	ent_ix *o = file_ents(og, fid, &on), *n = file_ents(ng, fid, &nn);
+	pt_strbuf a = {0}, b = {0};
+	int rc = PT_OK;
+	while ((i < on || j < nn) && !rc) {
+		int c = i == on ? 1 : j == nn ? -1 : cmp_ent_ix(&o[i], &n[j]);
+		const pt_entity *x = c <= 0 ? &og->ents.v[o[i].idx] : NULL;
+		const pt_entity *y = c >= 0 ? &ng->ents.v[n[j].idx] : NULL;
+		rc = put_entity(txn, og, x, ng, y, &a, &b, rep);
+		i += c <= 0;
+		j += c >= 0;
+	}
+	pt_strbuf_free(&a);
+	pt_strbuf_free(&b);
+	free(o);
+	free(n);
+	return rc;
+}
+
+/* What session_deps changed, written record by record: the edited file's
+ * entities and the placeholders, and the adjacency of the entities that
+ * the edges of the files made again end at (their old edges, of prev in
+ * graph og, out; their new ones in). The cost follows those files, not
+ * the graph. */
+static int write_deps(store_txn *txn, const index_session *s, const pt_graph *og,
+		      const pt_resolver *prev, const bool *redo, uint32_t fid, index_report *rep)
+{
+	idhalves del[2] = {{0}}, add[2] = {{0}};
+	run_halves(og, prev, redo, s->S.src.n, del);
+	run_halves(&s->g, s->R, redo, s->S.src.n, add);
+	int rc = write_dep_ents(txn, og, &s->g, fid, rep);
+	if (!rc)
+		rc = write_dep_adj(txn, del, add, rep);
+	for (int in = 0; in < 2; in++) {
+		pt_vec_free(&del[in]);
+		pt_vec_free(&add[in]);
+	}
+	return rc;
+}
+
+/* Writes what session_deps changed (write_deps) with the edited file's
+ * record, in one transaction; og and prev are the graph and resolver
+ * before the edit. */
+static int deps_commit(index_session *s, const char *rel, job *j, const pt_graph *og,
+		       const pt_resolver *prev, const bool *redo, uint32_t fid, index_report *rep)
 {
 	for (;;) {
 		store_txn *txn = NULL;
@@ -513,7 +755,7 @@ static int deps_commit(index_session *s, const char *rel, job *j, index_report *
 		store_meta_get_u64(txn, META_NEXT_FILE_ID, &next_id);
 		rc = ix_put_file(txn, rel, j, &next_id);
 		if (!rc)
-			rc = ix_write_graph(txn, &s->g, rep);
+			rc = write_deps(txn, s, og, prev, redo, fid, rep);
 		if (!rc)
 			rc = store_meta_put_u64(txn, META_ENTITIES, s->g.ents.n);
 		if (!rc)
@@ -523,7 +765,9 @@ static int deps_commit(index_session *s, const char *rel, job *j, index_report *
 		if (!rc)
 			rc = ix_bump_generation(txn);
 		if (!rc) {
+			uint64_t tc = pt_now_ns();
 			rc = store_txn_commit(txn);
+			rep->commit_seconds = ix_secs(pt_now_ns() - tc);
 			if (!rc)
 				s->generation++;
 			return rc;
@@ -537,8 +781,8 @@ static int deps_commit(index_session *s, const char *rel, job *j, index_report *
 
 /* An edit that changes what file at declares: the file and the files
  * that read a name the edit changed are resolved again, the others keep
- * their edges (pt_resolver_new_from); the graph is then written whole
- * (a diff with the stored one). PT_ENOTFOUND when the change cannot be
+ * their edges (pt_resolver_new_from); what changed is written record by
+ * record (write_deps). PT_ENOTFOUND when the change cannot be
  * bounded: the caller resolves everything. */
 static int session_deps(index_session *s, const char *rel, int at, job *j, uint64_t t0,
 			index_report *rep)
@@ -560,19 +804,21 @@ static int session_deps(index_session *s, const char *rel, int at, job *j, uint6
 	pt_graph_init(&g);
 	pt_crates cs = pt_workspace_crate_set(&s->ws);
 	pt_resolver *R = pt_resolver_new_from(&g, s->S.src.v, s->S.src.n, &cs, s->R, redo);
-	free(redo);
 	if (!R) {
+		free(redo);
 		s->S.src.v[at].facts = old_facts;
 		pt_graph_free(&g);
 		j->facts = *nf; /* freed with the job */
 		free(nf);
 		return PT_ENOTFOUND;
 	}
-	pt_resolver_free(s->R);
-	pt_graph_free(&s->g);
+	/* the session takes the new resolution; the old one stays for the
+	 * write, which takes its edges out */
+	pt_graph og = s->g;
+	pt_resolver *prev = s->R;
+	pt_resolver_rebind(prev, &og);
 	s->g = g;
 	s->R = R;
-	/* the resolver points at s->g: it was made over the local one */
 	pt_resolver_rebind(R, &s->g);
 	session_refacts(s, at, nf);
 	pt_facts *old = s->S.owned.v[at];
@@ -585,10 +831,13 @@ static int session_deps(index_session *s, const char *rel, int at, job *j, uint6
 	rep->rust_files = (uint32_t)s->S.src.n;
 	rep->resolve_seconds = ix_secs(pt_now_ns() - t0);
 	uint64_t t1 = pt_now_ns();
-	int rc = deps_commit(s, rel, j, rep);
+	int rc = deps_commit(s, rel, j, &og, prev, redo, s->S.src.v[at].id, rep);
 	rep->write_seconds = ix_secs(pt_now_ns() - t1);
 	rep->entities = s->g.ents.n;
 	rep->edges = pt_resolver_edges(s->R);
+	pt_resolver_free(prev);
+	pt_graph_free(&og);
+	free(redo);
 	if (rc)
 		session_unload(s); /* memory is ahead of the store: start again */
 	return rc;

@@ -781,9 +781,9 @@ static bool same_entities(const resolver *R, const resolver *prev, size_t s)
 	return true;
 }
 
-/* Source s's edges and read set as prev made them, renumbered; false
- * when an end is gone. */
-static bool copy_file(resolver *R, const resolver *prev, size_t s)
+/* Source s's edges and read set as prev made them, renumbered by map
+ * (prev's entity index → R's, NONE when gone); false when an end is gone. */
+static bool copy_file(resolver *R, const resolver *prev, const uint32_t *map, size_t s)
 {
 	const file_info *b = &prev->fi[s];
 	file_info *a = &R->fi[s];
@@ -792,8 +792,8 @@ static bool copy_file(resolver *R, const resolver *prev, size_t s)
 		pt_edge e = prev->g->edges.v[i];
 		if (e.origin == PT_EDGE_DEAD)
 			continue;
-		e.src = renumber(R, prev, e.src);
-		e.dst = renumber(R, prev, e.dst);
+		e.src = map[e.src];
+		e.dst = map[e.dst];
 		if (e.src == NONE || e.dst == NONE)
 			return false;
 		pt_vec_push(&R->g->edges, e);
@@ -814,14 +814,18 @@ pt_resolver *pt_resolver_new_from(pt_graph *g, pt_source *src, size_t n_src,
 	bool ok = prev->track && prev->n_src == n_src;
 	for (size_t s = 0; s < n_src && ok; s++)
 		ok = redo[s] || same_entities(R, prev, s);
+	uint32_t *map = pt_xmalloc((prev->g->ents.n + 1) * sizeof *map);
+	for (size_t e = 0; e < prev->g->ents.n && ok; e++)
+		map[e] = renumber(R, prev, (uint32_t)e);
 	for (size_t s = 0; s < n_src && ok; s++) {
 		if (!R->fi[s].reached)
 			continue;
 		if (redo[s])
 			emit_file(R, (uint32_t)s);
 		else
-			ok = copy_file(R, prev, s);
+			ok = copy_file(R, prev, map, s);
 	}
+	free(map);
 	if (!ok) {
 		pt_resolver_free(R);
 		return NULL;
