@@ -115,10 +115,15 @@ void rs_keep_reads(resolver *R, uint32_t src, rs_names *reads)
 
 /* One declaration of a file as a string of what other files may read of
  * it (the fields pt_resolver_same_shape compares), its parents' included,
- * so that two versions of a file compare declaration by declaration. */
+ * so that two versions of a file compare declaration by declaration.
+ * Declarations of one name in one place (an item and its cfg'd twin, two
+ * derives of a type, two uses of one alias) also carry their rank among
+ * them: their order is the order of the candidates a lookup finds, and of
+ * the ids of entities of one path (the disambiguator counts them). */
 typedef struct {
 	char *text;
-	int what; /* D_ITEM, D_USE, D_FIELD, D_DERIVE */
+	uint64_t group; /* hash of the name and place the rank counts in */
+	int what;       /* D_ITEM, D_USE, D_FIELD, D_DERIVE */
 	int32_t index;
 	const pt_facts *fa;
 } decl;
@@ -145,42 +150,77 @@ static void item_text(const pt_facts *fa, int32_t i, pt_strbuf *b)
 	}
 }
 
-static void add_decl(decls *d, int what, int32_t index, const pt_facts *fa, pt_strbuf *b)
+/* Declaration (what, index) of fa: its own text (b, emptied here), its
+ * name (the group with the place), the text of its place (item parent). */
+static void add_decl(decls *d, int what, int32_t index, const pt_facts *fa, pt_strbuf *b,
+		     const char *name, int32_t parent)
 {
-	decl x = {pt_xstrdup(b->buf ? b->buf : ""), what, index, fa};
+	pt_strbuf g = {0};
+	pt_strbuf_printf(&g, "%d\x1f%s\x1e", what, name);
+	item_text(fa, parent, &g);
+	item_text(fa, parent, b);
+	decl x = {pt_xstrdup(b->buf ? b->buf : ""), pt_hash64(g.buf, g.len), what, index, fa};
 	pt_vec_push(d, x);
+	pt_strbuf_free(&g);
 	b->len = 0;
 	pt_strbuf_add(b, "", 0);
+}
+
+static int cmp_group(const void *a, const void *b)
+{
+	const decl *x = a, *y = b;
+	if (x->group != y->group)
+		return x->group < y->group ? -1 : 1;
+	if (x->what != y->what)
+		return x->what - y->what;
+	return x->index - y->index;
+}
+
+/* Appends to each text its rank in its group. */
+static void rank_decls(decls *d)
+{
+	if (d->n)
+		qsort(d->v, d->n, sizeof *d->v, cmp_group);
+	uint32_t r = 0;
+	for (size_t i = 0; i < d->n; i++) {
+		r = i && d->v[i].group == d->v[i - 1].group ? r + 1 : 0;
+		if (!r)
+			continue;
+		pt_strbuf t = {0};
+		pt_strbuf_printf(&t, "%s\x1d%u", d->v[i].text, r);
+		free(d->v[i].text);
+		d->v[i].text = pt_xstrdup(t.buf);
+		pt_strbuf_free(&t);
+	}
 }
 
 static void file_decls(const pt_facts *fa, decls *d)
 {
 	pt_strbuf b = {0};
 	for (size_t i = 0; i < fa->items.n; i++) {
+		const fact_item *it = &fa->items.v[i];
 		item_text(fa, (int32_t)i, &b);
-		add_decl(d, D_ITEM, (int32_t)i, fa, &b);
+		add_decl(d, D_ITEM, (int32_t)i, fa, &b, S(it->name), it->parent);
 	}
 	for (size_t i = 0; i < fa->uses.n; i++) {
 		const fact_use *u = &fa->uses.v[i];
 		pt_strbuf_printf(&b, "%u\x1f%s\x1f%s\x1e", u->flags, S(u->path), S(u->alias));
-		item_text(fa, u->scope, &b);
-		add_decl(d, D_USE, (int32_t)i, fa, &b);
+		add_decl(d, D_USE, (int32_t)i, fa, &b, S(u->alias), u->scope);
 	}
 	for (size_t i = 0; i < fa->fields.n; i++) {
 		const fact_field *f = &fa->fields.v[i];
 		pt_strbuf_printf(&b, "%s\x1f%s\x1e", S(f->name), S(f->type));
-		item_text(fa, f->owner, &b);
-		add_decl(d, D_FIELD, (int32_t)i, fa, &b);
+		add_decl(d, D_FIELD, (int32_t)i, fa, &b, S(f->name), f->owner);
 	}
 	for (size_t i = 0; i < fa->refs.n; i++) {
 		const fact_ref *r = &fa->refs.v[i];
 		if (r->kind != FR_DERIVE)
 			continue;
 		pt_strbuf_printf(&b, "%s\x1e", S(r->path));
-		item_text(fa, r->from, &b);
-		add_decl(d, D_DERIVE, (int32_t)i, fa, &b);
+		add_decl(d, D_DERIVE, (int32_t)i, fa, &b, "", r->from);
 	}
 	pt_strbuf_free(&b);
+	rank_decls(d);
 }
 
 static void decls_free(decls *d)
@@ -386,7 +426,7 @@ static bool close_file(const pt_facts *fa, nset *set)
 		    !mentions(set, S(it->ret_type)) && !mentions(set, S(it->generics)) &&
 		    !(hdr && mentions(set, S(it->sig))))
 			continue;
-		decl d = {NULL, D_ITEM, (int32_t)i, fa};
+		decl d = {.what = D_ITEM, .index = (int32_t)i, .fa = fa};
 		if (!decl_names(&d, &add))
 			add_str(&add, S(it->name));
 	}
