@@ -972,6 +972,20 @@ static void test_session_dependents(void **state)
 	assert_same_as_fresh(&w);
 	assert_int_equal(store_txn_begin(w.st, false, &w.txn), 0);
 	assert_answer(&w, "callees", "t::b::g", "");
+	store_txn_abort(w.txn);
+	w.txn = NULL;
+	/* two fns of one path that swap places swap their ids (the
+	 * disambiguator counts the earlier ones): b's call to the one the
+	 * build has must follow it, though a declares the same things */
+	const char *a4 = "#[cfg(unix)]\npub fn foo() {}\n#[cfg(not(unix))]\npub fn foo() {}\n";
+	const char *a5 = "#[cfg(not(unix))]\npub fn foo() {}\n#[cfg(unix)]\npub fn foo() {}\n";
+	assert_int_equal(index_session_update(se, "src/a.rs", a4, strlen(a4), &rep), 0);
+	write_file(w.root, "src/a.rs", a4);
+	assert_same_as_fresh(&w);
+	assert_int_equal(index_session_update(se, "src/a.rs", a5, strlen(a5), &rep), 0);
+	assert_int_equal(rep.resolved_files, 2);
+	write_file(w.root, "src/a.rs", a5);
+	assert_same_as_fresh(&w);
 	index_session_free(se);
 	ws_free(&w);
 }
