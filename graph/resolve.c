@@ -801,7 +801,8 @@ static bool copy_file(resolver *R, const resolver *prev, const uint32_t *map, si
 	a->edge_end = R->g->edges.n;
 	free(a->reads);
 	a->reads = pt_xmalloc((b->n_reads + 1) * sizeof *a->reads);
-	memcpy(a->reads, b->reads, b->n_reads * sizeof *b->reads);
+	if (b->n_reads)
+		memcpy(a->reads, b->reads, b->n_reads * sizeof *b->reads);
 	a->n_reads = b->n_reads;
 	return true;
 }

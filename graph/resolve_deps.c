@@ -107,7 +107,8 @@ void rs_keep_reads(resolver *R, uint32_t src, rs_names *reads)
 	file_info *f = &R->fi[src];
 	free(f->reads);
 	f->reads = pt_xmalloc((reads->n + 1) * sizeof *f->reads);
-	memcpy(f->reads, reads->v, reads->n * sizeof *reads->v);
+	if (reads->n)
+		memcpy(f->reads, reads->v, reads->n * sizeof *reads->v);
 	f->n_reads = reads->n;
 }
 
