@@ -7,7 +7,11 @@
  * touched, in one transaction; each adjacency value is its stored one with
  * the file's old edges taken out and its new ones put in, record by record,
  * so the write costs what the file and the entities it touches hold, not
- * what the graph holds (write_touched). Anything else, or a
+ * what the graph holds (write_touched). An edit that changes the file's
+ * declarations re-resolves it and the files whose read sets name what it
+ * changed (session_deps, graph/resolve_deps.c), and writes the records
+ * those files' edges and the file's entities touch (write_deps). Anything
+ * else (a `mod` line, a glob import, a new file), or a
  * commit by someone else (the generation in the meta table moved), falls
  * back to index_update_file and reloads the session at the next edit.
  * Parsing and records are index.c's (index_int.h), so both paths store the

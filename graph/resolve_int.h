@@ -8,7 +8,9 @@
  * calls (chains of steps from a start, closure parameters, trait bounds of
  * generics); it looks names up through resolve_names.c. resolve.c registers
  * impls, turns every reference into edges and drives the passes in order.
- * The multimap, its keys and the small accessors are static inline here:
+ * (resolve_ext.c and resolve_lookup.c hold more of the lookups;
+ * resolve_deps.c the read sets of a tracked resolution, noted through
+ * key_of.) The multimap, its keys and the small accessors are static inline here:
  * every lookup runs through them, and each file should inline them as the
  * single file did.
  */
