@@ -107,10 +107,12 @@ enum {
 	W_ITER,
 	W_PTR,
 	W_TUPLE,
-	W_BOX, /* Box, Rc, Arc (or ManuallyDrop, which derefs the same way) of a
+	W_BOX,   /* Box, Rc, Arc (or ManuallyDrop, which derefs the same way) of a
 	          named type: its methods are the type's, but for the pointer's
 	          own (box_own) */
-	W_LOCK /* std's Mutex, RwLock, RefCell: their guards deref to the element */
+	W_LOCK,  /* std's Mutex, RwLock, RefCell: their guards deref to the element */
+	W_ATOMIC /* std's AtomicUsize, AtomicBool..: ext is its key, and the value
+	            it holds the primitive atomic_prim names */
 };
 typedef struct {
 	uint32_t ent;
@@ -259,6 +261,24 @@ static void self_args(const resolver *R, const ref_ctx *c, tval *v)
 	}
 }
 
+/* The primitive a std atomic type's name s[0..n) holds ("AtomicU32":
+ * "u32", "AtomicBool": "bool"), NULL for any other name. */
+static const char *atomic_prim(const char *s, size_t n)
+{
+	static const char *const prims[] = {"usize", "isize", "u8",  "u16", "u32",  "u64",
+					    "i8",    "i16",   "i32", "i64", "bool", NULL};
+	if (n < 8 || memcmp(s, "Atomic", 6))
+		return NULL;
+	for (const char *const *p = prims; *p; p++) {
+		size_t pn = strlen(*p);
+		/* the name capitalises the primitive's first letter */
+		if (n - 6 == pn && toupper((unsigned char)(*p)[0]) == s[6] &&
+		    !memcmp(s + 7, *p + 1, pn - 1))
+			return *p;
+	}
+	return NULL;
+}
+
 /* The value of type text s[0..n) read in scope sc, Self being self. */
 static tval tv_parse(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self, const char *s,
 		     size_t n)
@@ -325,6 +345,9 @@ static tval tv_parse_d(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self
 		}
 		if (v.ent == NONE && v.wrap == W_NONE)
 			v.ext = ext_key(R, sc, s, nl);
+		if (v.ent == NONE && nl == n && v.ext.p && atomic_prim(v.ext.p, v.ext.n) &&
+		    std_path(R, sc, s, nl))
+			v.wrap = W_ATOMIC;
 		free(name);
 		if (v.ent != NONE && v.wrap == W_NONE && ekind(R, v.ent) == PT_TYPE_ALIAS) {
 			tval t = tv_alias(R, c, v.ent, depth);
@@ -342,7 +365,8 @@ static tval tv_parse_d(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self
 		v.args = (seg){v.elem, v.elen};
 	if (v.wrap == W_NONE)
 		v.elem = NULL, v.elen = 0;
-	if (v.wrap != W_NONE && v.wrap != W_SEQ && v.wrap != W_BOX && v.wrap != W_LOCK)
+	if (v.wrap != W_NONE && v.wrap != W_SEQ && v.wrap != W_BOX && v.wrap != W_LOCK &&
+	    v.wrap != W_ATOMIC)
 		v.ext = (seg){NULL, 0};
 	return v;
 }
@@ -473,6 +497,32 @@ static bool box_own(const char *m, size_t n)
 
 static tval tv_deref(resolver *R, const ref_ctx *c, const tval *v);
 
+/* The result of method m of a std atomic v: the primitive it holds
+ * (`load`, `swap`, `fetch_*`, `get_mut`, `into_inner`), or a Result of it
+ * (`compare_exchange*`, `fetch_update`); anything else unknown. */
+static tval tv_atomic(resolver *R, const ref_ctx *c, tval v, const char *m, size_t n)
+{
+	static const char *const prim[] = {
+		"load",       "swap",     "fetch_add",        "fetch_sub", "fetch_and",
+		"fetch_nand", "fetch_or", "fetch_xor",        "fetch_max", "fetch_min",
+		"into_inner", "get_mut",  "compare_and_swap", NULL};
+	static const char *const res[] = {"compare_exchange", "compare_exchange_weak",
+					  "fetch_update", NULL};
+	const char *p = atomic_prim(v.ext.p, v.ext.n);
+	uint32_t sc = c->sc;
+	if (in_list(m, n, prim))
+		return tv_parse(R, c, sc, c->self_ent, p, strlen(p));
+	if (!in_list(m, n, res))
+		return TV_NONE;
+	tval r = TV_NONE;
+	r.wrap = W_RESULT;
+	r.elem = p;
+	r.elen = strlen(p);
+	r.sc = sc;
+	r.self = c->self_ent;
+	return r;
+}
+
 /* The result of method m called on a value v; deref: whether a type of
  * ours without that method may be seen through its Deref impl. */
 static tval tv_method_d(resolver *R, const ref_ctx *c, tval v, const char *m, size_t n, bool deref);
@@ -584,6 +634,7 @@ static tval tv_method_d(resolver *R, const ref_ctx *c, tval v, const char *m, si
 			return w;
 		}
 		return TV_NONE;
+	case W_ATOMIC: return tv_atomic(R, c, v, m, n);
 	case W_BOX:
 		if (in_list(m, n, box_deref))
 			return tv_elem(R, c, v);
@@ -700,6 +751,32 @@ static tval tv_index(resolver *R, const ref_ctx *c, uint32_t t)
 	return TV_NONE;
 }
 
+/* Whether type t of ours declares a field called name[0..n). */
+static bool has_field(resolver *R, uint32_t t, const char *name, size_t n)
+{
+	return mm_first(&R->mm, key_of(K_FIELD, t, name, n)) != 0;
+}
+
+/* Field name of v, a value of a type of ours; a type without that field
+ * is read through its Deref impl's Target, as rustc's auto-deref does
+ * (`ptr.state` with ptr a handle that derefs to the struct holding it). */
+static tval tv_field_deref(resolver *R, const ref_ctx *c, tval v, const char *name, size_t n)
+{
+	for (int depth = 0; depth < 3; depth++) {
+		if (v.wrap == W_BOX)
+			v = tv_elem(R, c, v);
+		if (v.wrap != W_NONE || v.ent == NONE || ekind(R, v.ent) == PT_TRAIT)
+			return TV_NONE;
+		if (has_field(R, v.ent, name, n))
+			return tv_field(R, c, v.ent, name, n, &v);
+		tval d = tv_deref(R, c, &v);
+		if (d.ent == v.ent && d.wrap == W_NONE)
+			return TV_NONE;
+		v = d;
+	}
+	return TV_NONE;
+}
+
 /* Apply one chain step (see RECV_CHAIN) to v. */
 static tval tv_step(resolver *R, const ref_ctx *c, tval v, char op, const char *name, size_t n)
 {
@@ -709,7 +786,7 @@ static tval tv_step(resolver *R, const ref_ctx *c, tval v, char op, const char *
 			v = tv_elem(R, c, v);
 		if (v.wrap == W_TUPLE)
 			return tv_tuple_elem(R, c, v, name, n);
-		return v.wrap == W_NONE && v.ent != NONE ? tv_field(R, c, v.ent, name, n, &v)
+		return v.wrap == W_NONE && v.ent != NONE ? tv_field_deref(R, c, v, name, n)
 							 : TV_NONE;
 	case ':': return tv_method(R, c, v, name, n);
 	case '?': return v.wrap == W_OPTION || v.wrap == W_RESULT ? tv_elem(R, c, v) : TV_NONE;
@@ -720,6 +797,8 @@ static tval tv_step(resolver *R, const ref_ctx *c, tval v, char op, const char *
 			       ? tv_elem(R, c, v)
 			       : TV_NONE;
 	case '[':
+		if (v.wrap == W_BOX) /* `b[i]` with b a Box<[T]>: through Deref */
+			v = tv_elem(R, c, v);
 		if (v.wrap == W_SEQ)
 			return tv_elem(R, c, v);
 		return v.wrap == W_NONE && v.ent != NONE ? tv_index(R, c, v.ent) : TV_NONE;

@@ -225,6 +225,46 @@ static void test_split_seq(void **state)
  * impl whose bounds it meets) is the one exception; a std type's inherent
  * method wins over the trait the code implements for it (`impl Off for
  * u64`). Checked with rustc -Zunpretty=thir-tree. */
+/* Values std hands out, read as rustc does: a std atomic's `load`/`swap`/
+ * `fetch_*` give the primitive it holds and `compare_exchange` a Result of
+ * it; `b[i]` with b a `Box<[T]>` indexes the slice the Box derefs to; a
+ * field a type lacks is its Deref Target's (auto-deref). `locked`,
+ * `resolve` and `go` are also methods of other types, so a guess by name
+ * answers nothing: each answer is rustc's callee. */
+static void test_std_values_deref(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		FOUR_GO
+		"pub trait St { fn locked(self) -> bool; }\n"
+		"impl St for usize { fn locked(self) -> bool { self & 1 == 1 } }\n"
+		"pub struct Other; impl Other { pub fn locked(self) -> bool { false } pub fn "
+		"resolve(&self) {} }\n"
+		"pub struct Pos; impl Pos { pub fn resolve(&self) {} }\n"
+		"pub struct Inner { pub a: A, pub b: B }\n"
+		"pub struct Ptr<'a> { pub s: &'a mut Inner, pub b: C }\n"
+		"impl<'a> std::ops::Deref for Ptr<'a> { type Target = Inner; fn deref(&self) "
+		"-> &Inner { self.s } }\n"
+		"use std::sync::atomic::{AtomicUsize, Ordering};\n"
+		"pub struct W { pub state: AtomicUsize, pub indices: Box<[Pos]> }\n"
+		"impl W {\n"
+		"    pub fn atomics(&self) { let s = self.state.load(Ordering::Acquire); "
+		"s.locked(); self.state.swap(0, Ordering::AcqRel).locked(); }\n"
+		"    pub fn exchange(&self) { if let Ok(s) = self.state.compare_exchange(0, 1, "
+		"Ordering::AcqRel, Ordering::Acquire) { s.locked(); } }\n"
+		"    pub fn boxed(&self, i: usize) { self.indices[i].resolve(); }\n"
+		"    pub fn fields(p: Ptr<'_>) { p.a.go(); p.b.go(); }\n"
+		"}\n",
+		NULL);
+	assert_answer(&w, "callees", "t::W::atomics", "t::St::locked,t::usize::locked");
+	assert_answer(&w, "callees", "t::W::exchange", "t::St::locked,t::usize::locked");
+	assert_answer(&w, "callees", "t::W::boxed", "t::Pos::resolve");
+	/* p.a is Inner's field through Deref; p.b is Ptr's own (a C) */
+	assert_answer(&w, "callees", "t::W::fields", "t::A::go,t::C::go");
+	ws_free(&w);
+}
+
 static void test_std_receivers(void **state)
 {
 	(void)state;
@@ -883,6 +923,7 @@ int main(void)
 		cmocka_unit_test(test_split_seq),
 		cmocka_unit_test(test_generic_closure_params),
 		cmocka_unit_test(test_std_receivers),
+		cmocka_unit_test(test_std_values_deref),
 		cmocka_unit_test(test_pin_receivers),
 		cmocka_unit_test(test_lock_receivers),
 		cmocka_unit_test(test_projection_callback_macro),
