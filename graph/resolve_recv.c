@@ -325,7 +325,15 @@ static tval tv_parse_d(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self
 		if (v.wrap == W_SEQ || v.wrap == W_BOX || v.wrap == W_LOCK)
 			v.ext = (seg){last, ln};
 	}
-	if (text_eq(s, nl, "Self")) {
+	if (nl > 1 && (*s == '#' || *s == '@')) {
+		/* a value written by write_value: the same in any scope */
+		if (*s == '@')
+			v.ext = (seg){s + 1, nl - 1};
+		else
+			v.ent = (uint32_t)strtoul(s + 1, NULL, 10);
+		if (v.ent != NONE && v.ent >= R->g->ents.n)
+			v.ent = NONE;
+	} else if (text_eq(s, nl, "Self")) {
 		v.ent = self;
 		/* Self of an impl for a type outside the workspace */
 		if (self == c->self_ent && c->self_ext.p)
@@ -384,6 +392,9 @@ static tval tv_ent(uint32_t e)
 }
 
 static bool declared_generic(const resolver *R, uint32_t src, int32_t i, const char *name);
+static const char *subst_text(resolver *R, const ref_ctx *c, uint32_t src, int32_t pi, int32_t fi,
+			      const char *t, const tval *recv);
+static tval tv_alias_of(resolver *R, const ref_ctx *c, uint32_t e, const tval *recv);
 static bool subst_param(resolver *R, const ref_ctx *c, uint32_t src, int32_t i, const char *p,
 			const tval *recv, tval *out);
 static bool fn_generic(const resolver *R, uint32_t src, int32_t i, const char *name);
@@ -414,6 +425,12 @@ static tval tv_ret(resolver *R, const ref_ctx *c, uint32_t fn, uint32_t self, co
 	pt_strbuf_free(&b);
 	if (declared_generic(R, a->src, a->item, rt))
 		return TV_NONE;
+	/* `-> Option<&T>` of `impl<T> Map<T>`: T is recv's argument */
+	const char *st = recv && fi->parent >= 0
+				 ? subst_text(R, c, a->src, fi->parent, a->item, rt, recv)
+				 : NULL;
+	if (st)
+		rt = st;
 	return tv_parse(R, c, a->escope, self != NONE ? self : a->self_ent, rt, strlen(rt));
 }
 
@@ -433,6 +450,11 @@ static tval tv_field(resolver *R, const ref_ctx *c, uint32_t t, const char *fnam
 		if (recv && recv->args.p && a->item >= 0 &&
 		    subst_param(R, c, a->src, a->item, ftype, recv, &sv))
 			return sv;
+		const char *st = recv && a->item >= 0
+					 ? subst_text(R, c, a->src, a->item, -1, ftype, recv)
+					 : NULL;
+		if (st)
+			ftype = st;
 		return tv_parse(R, c, a->escope, t, ftype, strlen(ftype));
 	}
 	return TV_NONE;
@@ -691,18 +713,37 @@ static tval tv_call(resolver *R, const ref_ctx *c, const char *path)
 	return v;
 }
 
+/* Associated type alias e of an impl (`type Item = (&'a K, &'a V);` in
+ * `impl<'a, K, V> Iterator for Iter<'a, K, V>`), the impl's parameters
+ * being the type arguments of recv. */
+static tval tv_alias_of(resolver *R, const ref_ctx *c, uint32_t e, const tval *recv)
+{
+	const ent_aux *a = &R->aux.v[e];
+	if (recv->args.p && a->item >= 0 && fitem(R, a->src, a->item)->parent >= 0) {
+		const fact_item *fi = fitem(R, a->src, a->item);
+		const char *t = fstr(R, a->src, fi->ret_type), *st;
+		tval sv;
+		if (subst_param(R, c, a->src, fi->parent, t, recv, &sv))
+			return sv;
+		st = subst_text(R, c, a->src, fi->parent, -1, t, recv);
+		if (st)
+			return tv_parse(R, c, a->escope, a->self_ent, st, strlen(st));
+	}
+	return tv_alias(R, c, e, 0);
+}
+
 /* The items of iterating a workspace type: the `Item` of its Iterator or
  * IntoIterator impl. */
-static tval tv_items(resolver *R, const ref_ctx *c, uint32_t t)
+static tval tv_items(resolver *R, const ref_ctx *c, const tval *t)
 {
 	tval v = TV_NONE;
-	if (ekind(R, t) == PT_TRAIT)
+	if (ekind(R, t->ent) == PT_TRAIT)
 		return v;
-	for (uint32_t it = mm_first(&R->mm, key_of(K_TASSOC, t, "Item", 4));
+	for (uint32_t it = mm_first(&R->mm, key_of(K_TASSOC, t->ent, "Item", 4));
 	     it && v.ent == NONE && v.wrap == W_NONE; it = mm_next(&R->mm, it)) {
 		uint32_t e = mm_val(&R->mm, it);
 		if (ekind(R, e) == PT_TYPE_ALIAS)
-			v = tv_alias(R, c, e, 0);
+			v = tv_alias_of(R, c, e, t);
 	}
 	return v;
 }
@@ -792,7 +833,7 @@ static tval tv_step(resolver *R, const ref_ctx *c, tval v, char op, const char *
 	case '?': return v.wrap == W_OPTION || v.wrap == W_RESULT ? tv_elem(R, c, v) : TV_NONE;
 	case '*':
 		if (v.wrap == W_NONE && v.ent != NONE)
-			return tv_items(R, c, v.ent);
+			return tv_items(R, c, &v);
 		return v.wrap != W_NONE && v.wrap != W_PTR && v.wrap != W_TUPLE && v.wrap != W_LOCK
 			       ? tv_elem(R, c, v)
 			       : TV_NONE;
@@ -1064,20 +1105,15 @@ static int param_index(const char *l, size_t n, const char *p, size_t pn, bool d
 	return -1;
 }
 
-/* A generic parameter p of item i (a struct's, enum's or union's, or an
- * impl's as its self type writes it: `impl<T> Deref for Sp<T>`) as the
- * value of the matching type argument of recv; false when p is none of
- * them, or recv's argument there is unknown. */
-static bool subst_param(resolver *R, const ref_ctx *c, uint32_t src, int32_t i, const char *p,
-			const tval *recv, tval *out)
+/* The generic parameters of item i as a list l[0..ln): a struct's, enum's
+ * or union's declaration (decl true), or an impl's as its self type
+ * writes them (`impl<T> Deref for Sp<T>`: "T"); false for other items. */
+static bool param_list(const resolver *R, uint32_t src, int32_t i, const char **l, size_t *ln,
+		       bool *decl)
 {
-	size_t pn = strlen(p);
-	if (!recv->args.p || !plain_ident(p, pn) || !strcmp(p, "Self"))
-		return false;
 	const fact_item *it = fitem(R, src, i);
-	const char *sig = fstr(R, src, it->sig), *l = NULL;
-	size_t ln = 0;
-	bool decl = it->kind != PT_IMPL;
+	const char *sig = fstr(R, src, it->sig);
+	*decl = it->kind != PT_IMPL;
 	if (it->kind == PT_IMPL) {
 		seg g, tr, self;
 		if (!rs_impl_header(sig, &g, &tr, &self) || !self.n || self.p[self.n - 1] != '>')
@@ -1085,36 +1121,195 @@ static bool subst_param(resolver *R, const ref_ctx *c, uint32_t src, int32_t i, 
 		const char *lt = memchr(self.p, '<', self.n);
 		if (!lt)
 			return false;
-		l = lt + 1;
-		ln = self.n - (size_t)(l - self.p) - 1;
-	} else if (it->kind == PT_STRUCT || it->kind == PT_ENUM || it->kind == PT_UNION) {
-		size_t sn = strlen(sig), lt = strcspn(sig, "<({");
-		if (lt >= sn || sig[lt] != '<')
-			return false;
-		size_t e = close_of(sig, sn, lt);
-		if (e == sn)
-			return false;
-		l = sig + lt + 1;
-		ln = e - lt - 1;
-	} else {
-		return false;
+		*l = lt + 1;
+		*ln = self.n - (size_t)(*l - self.p) - 1;
+		return true;
 	}
-	int k = param_index(l, ln, p, pn, decl);
-	if (k < 0)
+	if (it->kind != PT_STRUCT && it->kind != PT_ENUM && it->kind != PT_UNION)
 		return false;
-	const char *a = NULL;
-	size_t an = 0;
-	/* the k-th argument, lifetimes left out (an impl header writes them) */
-	for (uint32_t i = 0; k >= 0 && piece(recv->args.p, recv->args.n, i, &a, &an); i++)
-		if (!(an && *a == '\'') && k-- == 0)
+	size_t sn = strlen(sig), lt = strcspn(sig, "<({");
+	if (lt >= sn || sig[lt] != '<')
+		return false;
+	size_t e = close_of(sig, sn, lt);
+	if (e == sn)
+		return false;
+	*l = sig + lt + 1;
+	*ln = e - lt - 1;
+	return true;
+}
+
+/* The argument of recv at parameter index k (lifetimes left out: an impl
+ * header writes them), trimmed; false when there is none or it is `_`. */
+static bool arg_at(const tval *recv, int k, const char **a, size_t *an)
+{
+	for (uint32_t i = 0; k >= 0 && piece(recv->args.p, recv->args.n, i, a, an); i++)
+		if (!(*an && **a == '\'') && k-- == 0)
 			break;
 	if (k >= 0)
 		return false;
-	trim_type(&a, &an);
-	if (!an || (an == 1 && *a == '_'))
+	trim_type(a, an);
+	return *an && !(*an == 1 && **a == '_');
+}
+
+/* A generic parameter p of item i (see param_list) as the value of the
+ * matching type argument of recv; false when p is none of them, or
+ * recv's argument there is unknown. */
+static bool subst_param(resolver *R, const ref_ctx *c, uint32_t src, int32_t i, const char *p,
+			const tval *recv, tval *out)
+{
+	size_t pn = strlen(p), ln, an;
+	const char *l, *a;
+	bool decl;
+	if (!recv->args.p || !plain_ident(p, pn) || !strcmp(p, "Self") ||
+	    !param_list(R, src, i, &l, &ln, &decl))
+		return false;
+	int k = param_index(l, ln, p, pn, decl);
+	if (k < 0 || !arg_at(recv, k, &a, &an))
 		return false;
 	*out = tv_parse(R, c, recv->sc, recv->self, a, an);
 	return out->ent != NONE || out->wrap != W_NONE || out->ext.p;
+}
+
+/* Value v written as a type text that reads the same in any scope, onto
+ * b: "#e" for entity e (then its arguments, written so too), "@k" for
+ * the key k of a type outside the workspace, the std containers by their
+ * names with their elements written so; false when v is unknown or
+ * cannot be written (a lock, an iterator, a value known by bounds). */
+static bool write_value(resolver *R, const ref_ctx *c, tval v, pt_strbuf *b, int depth)
+{
+	static const char *const names[] = {[W_OPTION] = "Option",
+					    [W_RESULT] = "Result",
+					    [W_TUPLE] = "()",
+					    [W_PTR] = "NonNull"};
+	if (depth > 3 || v.bnd)
+		return false;
+	if (v.wrap == W_NONE && v.ent != NONE) {
+		pt_strbuf_printf(b, "#%u", v.ent);
+		const char *a;
+		size_t an;
+		if (!v.args.p || ekind(R, v.ent) == PT_TRAIT)
+			return true;
+		/* its arguments, each read where v's text is */
+		pt_strbuf_addc(b, '<');
+		for (uint32_t k = 0; piece(v.args.p, v.args.n, k, &a, &an); k++) {
+			trim_type(&a, &an);
+			if (an && *a == '\'')
+				continue;
+			if (b->buf[b->len - 1] != '<')
+				pt_strbuf_addc(b, ',');
+			if (!write_value(R, c, tv_parse(R, c, v.sc, v.self, a, an), b, depth + 1))
+				pt_strbuf_addc(b, '_');
+		}
+		pt_strbuf_addc(b, '>');
+		return true;
+	}
+	if (v.wrap == W_NONE && v.ext.p) {
+		pt_strbuf_printf(b, "@%.*s", (int)v.ext.n, v.ext.p);
+		return true;
+	}
+	const char *name = NULL;
+	if (v.wrap == W_LOCK && v.ext.p)
+		/* std's, whatever the scope reading it imports */
+		name = text_eq(v.ext.p, v.ext.n, "RefCell") ? "std::cell::RefCell"
+		       : text_eq(v.ext.p, v.ext.n, "Mutex") ? "std::sync::Mutex"
+							    : "std::sync::RwLock";
+	else if (v.wrap == W_SEQ || v.wrap == W_BOX)
+		name = v.ext.p ? rs_made_text(R, v.ext.p, v.ext.n) : NULL;
+	else if (v.wrap < sizeof names / sizeof *names)
+		name = names[v.wrap];
+	if (!name || !v.elem)
+		return false;
+	pt_strbuf_printf(b, "%s<", name);
+	const char *a;
+	size_t an;
+	for (uint32_t k = 0; piece(v.elem, v.elen, k, &a, &an); k++) {
+		trim_type(&a, &an);
+		if (k)
+			pt_strbuf_addc(b, ',');
+		if (!write_value(R, c, tv_parse(R, c, v.sc, v.self, a, an), b, depth + 1))
+			pt_strbuf_addc(b, '_');
+	}
+	pt_strbuf_addc(b, '>');
+	return true;
+}
+
+/* The default the declaration of recv's type gives its k-th type
+ * parameter (`struct HeaderMap<T = HeaderValue>`: a `HeaderMap` written
+ * without arguments is a HeaderMap<HeaderValue>), onto b as write_value
+ * writes it; false when it has none. */
+static bool default_arg(resolver *R, const ref_ctx *c, const tval *recv, int k, pt_strbuf *b)
+{
+	if (recv->ent == NONE || recv->wrap != W_NONE || ekind(R, recv->ent) == PT_TRAIT)
+		return false;
+	const ent_aux *a = &R->aux.v[recv->ent];
+	const char *l, *p;
+	size_t ln, pn;
+	bool decl;
+	if (a->item < 0 || !param_list(R, a->src, a->item, &l, &ln, &decl) || !decl)
+		return false;
+	for (uint32_t i = 0; piece(l, ln, i, &p, &pn); i++) {
+		if ((pn && *p == '\'') || k-- > 0)
+			continue;
+		const char *eq = memchr(p, '=', pn);
+		if (!eq)
+			return false;
+		const char *d = eq + 1;
+		size_t dn = pn - (size_t)(d - p);
+		trim_type(&d, &dn);
+		return dn && write_value(R, c, tv_parse(R, c, a->escope, recv->ent, d, dn), b, 1);
+	}
+	return false;
+}
+
+/* Type text t, written in item i (a fn, a field's type, an alias) whose
+ * generic parameters are those of item pi (see param_list), with each
+ * parameter replaced by the matching type argument of recv, written as
+ * write_value does: `Option<&T>` of `impl<T> Map<T>`'s `get` on a
+ * Map<Entry> reads Option<#Entry>. A parameter fn item fi declares itself
+ * (fi >= 0) stays. NULL when no parameter was replaced. */
+static const char *subst_text(resolver *R, const ref_ctx *c, uint32_t src, int32_t pi, int32_t fi,
+			      const char *t, const tval *recv)
+{
+	const char *l, *a;
+	size_t ln, an, n = strlen(t);
+	bool decl, any = false;
+	if (!n || !strpbrk(t, "<(,") || !param_list(R, src, pi, &l, &ln, &decl))
+		return NULL;
+	pt_strbuf b = {0};
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+		while (j < n && (isalnum((unsigned char)t[j]) || t[j] == '_'))
+			j++;
+		if (j == i) {
+			pt_strbuf_addc(&b, t[i++]);
+			continue;
+		}
+		/* an identifier: a parameter when it is no path segment, no
+		 * lifetime and no associated item (`T::Item`) */
+		int k = -1;
+		bool inpath = (i >= 2 && t[i - 1] == ':' && t[i - 2] == ':') ||
+			      (j + 1 < n && t[j] == ':' && t[j + 1] == ':') ||
+			      (i && t[i - 1] == '\'');
+		char *id = pt_xstrndup(t + i, j - i);
+		if (!inpath && !isdigit((unsigned char)t[i]) &&
+		    (fi < 0 || !fn_generic(R, src, fi, id)))
+			k = param_index(l, ln, t + i, j - i, decl);
+		free(id);
+		size_t at = b.len;
+		if (k >= 0 && recv->args.p && arg_at(recv, k, &a, &an) &&
+		    write_value(R, c, tv_parse(R, c, recv->sc, recv->self, a, an), &b, 0)) {
+			any = true;
+		} else if (k >= 0 && !recv->args.p && default_arg(R, c, recv, k, &b)) {
+			any = true;
+		} else {
+			b.len = at;
+			pt_strbuf_add(&b, t + i, j - i);
+		}
+		i = j;
+	}
+	const char *r = any ? rs_made_text(R, b.buf, b.len) : NULL;
+	pt_strbuf_free(&b);
+	return r;
 }
 
 /* What a value of a generic type of ours derefs to: its Deref impl's
@@ -1129,11 +1324,7 @@ static tval tv_deref(resolver *R, const ref_ctx *c, const tval *v)
 	const ent_aux *a = &R->aux.v[mm_val(&R->mm, it)];
 	if (a->item < 0 || fitem(R, a->src, a->item)->parent < 0)
 		return TV_NONE;
-	tval out;
-	const fact_item *fi = fitem(R, a->src, a->item);
-	if (subst_param(R, c, a->src, fi->parent, fstr(R, a->src, fi->ret_type), v, &out))
-		return out;
-	return tv_alias(R, c, mm_val(&R->mm, it), 0);
+	return tv_alias_of(R, c, mm_val(&R->mm, it), v);
 }
 
 /* Argument m of a 'G'/'H' chain's list args[0..n) (see RECV_CHAIN), as

@@ -265,6 +265,53 @@ static void test_std_values_deref(void **state)
 	ws_free(&w);
 }
 
+/* What a method, an item or a field of a generic type of ours gives, its
+ * parameters read from the receiver's type arguments wherever they sit in
+ * the type written (`Option<&V>`, `(&'a K, &'a V)`, `Guard<'_, T>`), and a
+ * parameter the receiver's type leaves out taking its declared default
+ * (`struct Hm<T = A>`). rustc's callees; `go` is on four types, so a
+ * guess by name answers nothing. */
+static void test_type_argument_texts(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		FOUR_GO
+		"pub struct Map<K, V> { pub entries: Vec<(K, V)> }\n"
+		"impl<K, V> Map<K, V> {\n"
+		"    pub fn get(&self, k: &K) -> Option<&V> { None }\n"
+		"    pub fn iter(&self) -> Iter<'_, K, V> { Iter { m: self, i: 0 } }\n"
+		"}\n"
+		"pub struct Iter<'a, K, V> { m: &'a Map<K, V>, i: usize }\n"
+		"impl<'a, K, V> Iterator for Iter<'a, K, V> { type Item = (&'a K, &'a V); fn "
+		"next(&mut self) -> Option<Self::Item> { None } }\n"
+		"pub struct Hm<T = A> { pub v: Vec<T> }\n"
+		"impl<T> Hm<T> { pub fn first(&self) -> Option<&T> { self.v.first() } }\n"
+		"pub struct Guard<'a, T> { v: &'a T }\n"
+		"impl<'a, T> std::ops::Deref for Guard<'a, T> { type Target = T; fn "
+		"deref(&self) -> &T { self.v } }\n"
+		"pub struct Lock<T> { v: T }\n"
+		"impl<T> Lock<T> { pub fn lock(&self) -> Guard<'_, T> { Guard { v: &self.v } } "
+		"}\n"
+		"pub struct Holder { pub a: A }\n"
+		"pub struct S { pub m: Map<A, B>, pub h: Hm, pub l: Lock<Holder>, pub q: "
+		"Map<C, std::sync::Mutex<D>> }\n"
+		"impl S {\n"
+		"    pub fn gets(&self, k: &A) { if let Some(b) = self.m.get(k) { b.go(); } }\n"
+		"    pub fn iters(&self) { for (a, b) in self.m.iter() { a.go(); b.go(); } }\n"
+		"    pub fn defaults(&self) { self.h.first().unwrap().go(); }\n"
+		"    pub fn guards(&self) { self.l.lock().a.go(); }\n"
+		"    pub fn locks(&self, k: &C) { self.q.get(k).unwrap().lock().unwrap().go(); }\n"
+		"}\n",
+		NULL);
+	assert_answer(&w, "callees", "t::S::gets", "t::B::go,t::Map::get");
+	assert_answer(&w, "callees", "t::S::iters", "t::A::go,t::B::go,t::Map::iter");
+	assert_answer(&w, "callees", "t::S::defaults", "t::A::go,t::Hm::first");
+	assert_answer(&w, "callees", "t::S::guards", "t::A::go,t::Lock::lock");
+	assert_answer(&w, "callees", "t::S::locks", "t::D::go,t::Map::get");
+	ws_free(&w);
+}
+
 static void test_std_receivers(void **state)
 {
 	(void)state;
@@ -924,6 +971,7 @@ int main(void)
 		cmocka_unit_test(test_generic_closure_params),
 		cmocka_unit_test(test_std_receivers),
 		cmocka_unit_test(test_std_values_deref),
+		cmocka_unit_test(test_type_argument_texts),
 		cmocka_unit_test(test_pin_receivers),
 		cmocka_unit_test(test_lock_receivers),
 		cmocka_unit_test(test_projection_callback_macro),
