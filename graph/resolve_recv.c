@@ -191,6 +191,7 @@ static tval bound_value(resolver *R, const ref_ctx *c, const char *name)
 
 static tval tv_parse_d(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self, const char *s,
 		       size_t n, int depth);
+static void trim_type(const char **s, size_t *n);
 
 /* A type path that names no workspace type, read in scope sc: the key of
  * a type outside the workspace when the code says it is one (a primitive,
@@ -322,6 +323,16 @@ static tval tv_parse_d(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self
 		 * guard itself) or of the workspace: only std's are known */
 		if (v.wrap == W_LOCK && !std_path(R, sc, s, nl))
 			v.wrap = W_NONE;
+		/* std's Cow<'a, B> derefs to B (its methods but for cow_own) */
+		if (text_eq(last, ln, "Cow") && std_path(R, sc, s, nl)) {
+			const char *comma = memchr(v.elem, ',', v.elen);
+			v.wrap = W_BOX;
+			if (*v.elem == '\'' && comma) {
+				v.elen -= (size_t)(comma + 1 - v.elem);
+				v.elem = comma + 1;
+				trim_type(&v.elem, &v.elen);
+			}
+		}
 		if (v.wrap == W_SEQ || v.wrap == W_BOX || v.wrap == W_LOCK)
 			v.ext = (seg){last, ln};
 	}
@@ -415,6 +426,13 @@ static tval tv_ret(resolver *R, const ref_ctx *c, uint32_t fn, uint32_t self, co
 	if (recv && recv->args.p && fi->parent >= 0 && !fn_generic(R, a->src, a->item, rt) &&
 	    subst_param(R, c, a->src, fi->parent, rt, recv, &sv))
 		return sv;
+	/* `-> Option<&T>` of `impl<T> Map<T>`: T is recv's argument, or the
+	 * default its type declares when recv's type writes none */
+	const char *st = recv && fi->parent >= 0 && !fn_generic(R, a->src, a->item, rt)
+				 ? subst_text(R, c, a->src, fi->parent, a->item, rt, recv)
+				 : NULL;
+	if (st)
+		return tv_parse(R, c, a->escope, self != NONE ? self : a->self_ent, st, strlen(st));
 	pt_strbuf b = {0};
 	if (*rt && !strchr(rt, ':') && !strchr(rt, '<') && strcmp(rt, "Self") &&
 	    bounds_of(R, a->src, a->item, rt, &b)) {
@@ -425,12 +443,6 @@ static tval tv_ret(resolver *R, const ref_ctx *c, uint32_t fn, uint32_t self, co
 	pt_strbuf_free(&b);
 	if (declared_generic(R, a->src, a->item, rt))
 		return TV_NONE;
-	/* `-> Option<&T>` of `impl<T> Map<T>`: T is recv's argument */
-	const char *st = recv && fi->parent >= 0
-				 ? subst_text(R, c, a->src, fi->parent, a->item, rt, recv)
-				 : NULL;
-	if (st)
-		rt = st;
 	return tv_parse(R, c, a->escope, self != NONE ? self : a->self_ent, rt, strlen(rt));
 }
 
@@ -517,7 +529,27 @@ static bool box_own(const char *m, size_t n)
 	return in_list(m, n, own) || in_list(m, n, box_deref);
 }
 
+/* Whether method m of a pointer v (W_BOX) is the pointer's own: box_own,
+ * and for a Cow the methods of Cow itself. */
+static bool ptr_own(seg ext, const char *m, size_t n)
+{
+	static const char *const cow_own[] = {"to_mut", "into_owned", "is_borrowed", "is_owned",
+					      NULL};
+	return box_own(m, n) || (text_eq(ext.p, ext.n, "Cow") && in_list(m, n, cow_own));
+}
+
 static tval tv_deref(resolver *R, const ref_ctx *c, const tval *v);
+
+/* Whether type t of ours has a method (or an associated fn) name[0..n),
+ * its own or a trait's it implements. */
+static bool has_method(resolver *R, uint32_t t, const char *name, size_t n)
+{
+	idlist l = {0};
+	rs_assoc(R, t, (seg){name, n}, &l);
+	bool any = l.n > 0;
+	pt_vec_free(&l);
+	return any;
+}
 
 /* The result of method m of a std atomic v: the primitive it holds
  * (`load`, `swap`, `fetch_*`, `get_mut`, `into_inner`), or a Result of it
@@ -576,7 +608,7 @@ static tval tv_method_d(resolver *R, const ref_ctx *c, tval v, const char *m, si
 	static const char *const see_through[] = {
 		"as_mut",   "as_ref",    "get_mut",     "get_ref", "get_unchecked_mut",
 		"into_ref", "project",   "project_ref", "borrow",  "borrow_mut",
-		"deref",    "deref_mut", NULL};
+		"deref",    "deref_mut", "by_ref",      NULL};
 	static const char *const iter_same[] = {"rev",        "skip",       "take",    "filter",
 						"peekable",   "by_ref",     "cloned",  "copied",
 						"skip_while", "take_while", "step_by", "inspect",
@@ -590,6 +622,11 @@ static tval tv_method_d(resolver *R, const ref_ctx *c, tval v, const char *m, si
 						 "into_inner", "take",       NULL};
 	if (text_eq(m, n, "clone") || text_eq(m, n, "to_owned"))
 		return v;
+	/* ToString's, for every Display type: a String, unless the type of
+	 * ours has a to_string of its own */
+	if (text_eq(m, n, "to_string") && (v.ent != NONE || v.wrap != W_NONE || v.ext.p) &&
+	    !(v.wrap == W_NONE && v.ent != NONE && has_method(R, v.ent, m, n)))
+		return tv_parse(R, c, c->sc, c->self_ent, "String", 6);
 	tval w = v;
 	switch (v.wrap) {
 	case W_OPTION:
@@ -662,7 +699,7 @@ static tval tv_method_d(resolver *R, const ref_ctx *c, tval v, const char *m, si
 			return tv_elem(R, c, v);
 		if (text_eq(m, n, "clone") || text_eq(m, n, "to_owned"))
 			return v;
-		return box_own(m, n) ? TV_NONE : tv_method(R, c, tv_elem(R, c, v), m, n);
+		return ptr_own(v.ext, m, n) ? TV_NONE : tv_method(R, c, tv_elem(R, c, v), m, n);
 	}
 	if (v.ent == NONE)
 		return TV_NONE;
@@ -772,8 +809,9 @@ static tval tv_tuple_elem(resolver *R, const ref_ctx *c, tval v, const char *nam
 
 /* `e[i]` on a type of ours: the `type Output` of its Index (or IndexMut)
  * impl. */
-static tval tv_index(resolver *R, const ref_ctx *c, uint32_t t)
+static tval tv_index(resolver *R, const ref_ctx *c, const tval *v)
 {
+	uint32_t t = v->ent;
 	for (uint32_t it = mm_first(&R->mm, key_of(K_TASSOC, t, "Output", 6)); it;
 	     it = mm_next(&R->mm, it)) {
 		uint32_t e = mm_val(&R->mm, it);
@@ -786,7 +824,7 @@ static tval tv_index(resolver *R, const ref_ctx *c, uint32_t t)
 		     k = mm_next(&R->mm, k)) {
 			const char *tn = pt_graph_str(R->g, R->g->ents.v[mm_val(&R->mm, k)].name);
 			if (!strcmp(tn, "Index") || !strcmp(tn, "IndexMut"))
-				return tv_alias(R, c, e, 0);
+				return tv_alias_of(R, c, e, v);
 		}
 	}
 	return TV_NONE;
@@ -842,7 +880,7 @@ static tval tv_step(resolver *R, const ref_ctx *c, tval v, char op, const char *
 			v = tv_elem(R, c, v);
 		if (v.wrap == W_SEQ)
 			return tv_elem(R, c, v);
-		return v.wrap == W_NONE && v.ent != NONE ? tv_index(R, c, v.ent) : TV_NONE;
+		return v.wrap == W_NONE && v.ent != NONE ? tv_index(R, c, &v) : TV_NONE;
 	}
 	return TV_NONE;
 }
@@ -1273,7 +1311,9 @@ static const char *subst_text(resolver *R, const ref_ctx *c, uint32_t src, int32
 	const char *l, *a;
 	size_t ln, an, n = strlen(t);
 	bool decl, any = false;
-	if (!n || !strpbrk(t, "<(,") || !param_list(R, src, pi, &l, &ln, &decl))
+	/* a type written with no parameter in it, cheaply: no list, no name */
+	if (!n || (!strpbrk(t, "<(,") && !plain_ident(t, n)) ||
+	    !param_list(R, src, pi, &l, &ln, &decl))
 		return NULL;
 	pt_strbuf b = {0};
 	for (size_t i = 0; i < n;) {
@@ -1547,7 +1587,7 @@ uint32_t rs_recv_type(resolver *R, const ref_ctx *c, const fact_ref *r)
 	tval v = recv_value(R, c, r);
 	if (v.wrap == W_BOX) {
 		const char *m = fstr(R, c->src, r->name);
-		if (!box_own(m, strlen(m)))
+		if (!ptr_own(v.ext, m, strlen(m)))
 			v = tv_elem(R, c, v);
 	}
 	return v.ent;
@@ -1560,7 +1600,7 @@ recv_type rs_recv(resolver *R, const ref_ctx *c, const fact_ref *r)
 		/* the pointer's own method is std's: its key ("Box"); any other
 		 * is its target's */
 		const char *m = fstr(R, c->src, r->name);
-		if (box_own(m, strlen(m)))
+		if (ptr_own(v.ext, m, strlen(m)))
 			return (recv_type){NONE, v.ext, false, {NULL, 0}, NONE,
 					   NONE, NULL,  NONE,  NONE};
 		v = tv_elem(R, c, v);

@@ -312,6 +312,52 @@ static void test_type_argument_texts(void **state)
 	ws_free(&w);
 }
 
+/* More values std's methods give: `to_string()` is ToString's String for
+ * any Display type without a to_string of its own, `by_ref()` is the
+ * iterator itself, a Cow<'a, B> derefs to B (`as_ref()` too), `p[i]` is
+ * the Output of an Index impl with the impl's parameters read from p's
+ * type, and a method returning a parameter of a type written without
+ * arguments gives the parameter's declared default. rustc's callees; a
+ * guess by name answers nothing (`go` is on five types, `shout` on two). */
+static void test_std_method_values(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		FOUR_GO
+		"#[derive(Clone)] pub struct E; impl E { pub fn go(&self) {} }\n"
+		"pub trait Case { fn shout(&self) -> String; }\n"
+		"impl Case for String { fn shout(&self) -> String { self.clone() } }\n"
+		"impl Case for A { fn shout(&self) -> String { String::new() } }\n"
+		"pub struct Id;\n"
+		"impl std::fmt::Display for Id { fn fmt(&self, f: &mut std::fmt::Formatter<'_>) "
+		"-> std::fmt::Result { Ok(()) } }\n"
+		"pub struct Pairs { v: Vec<A> }\n"
+		"impl Iterator for Pairs { type Item = A; fn next(&mut self) -> Option<A> { "
+		"self.v.pop() } }\n"
+		"pub struct P<T, U> { v: Vec<(T, U)> }\n"
+		"impl<T, U> std::ops::Index<usize> for P<T, U> { type Output = T; fn "
+		"index(&self, i: usize) -> &T { &self.v[i].0 } }\n"
+		"pub struct Data<T = B> { p: T }\n"
+		"impl<T> Data<T> { pub fn payload(&self) -> &T { &self.p } }\n"
+		"use std::borrow::Cow;\n"
+		"pub struct W<'a> { pub c: Cow<'a, E>, pub p: P<D, A>, pub d: Data }\n"
+		"impl<'a> W<'a> {\n"
+		"    pub fn strings(&self, id: &Id) { id.to_string().shout(); }\n"
+		"    pub fn by_refs(&self, mut it: Pairs) { for a in it.by_ref() { a.go(); } }\n"
+		"    pub fn cows(&self) { self.c.go(); self.c.as_ref().go(); }\n"
+		"    pub fn index(&self) { self.p[0].go(); }\n"
+		"    pub fn defaults(&self) { self.d.payload().go(); }\n"
+		"}\n",
+		NULL);
+	assert_answer(&w, "callees", "t::W::strings", "t::Case::shout,t::String::shout");
+	assert_answer(&w, "callees", "t::W::by_refs", "t::A::go");
+	assert_answer(&w, "callees", "t::W::cows", "t::E::go");
+	assert_answer(&w, "callees", "t::W::index", "t::D::go");
+	assert_answer(&w, "callees", "t::W::defaults", "t::B::go,t::Data::payload");
+	ws_free(&w);
+}
+
 static void test_std_receivers(void **state)
 {
 	(void)state;
@@ -972,6 +1018,7 @@ int main(void)
 		cmocka_unit_test(test_std_receivers),
 		cmocka_unit_test(test_std_values_deref),
 		cmocka_unit_test(test_type_argument_texts),
+		cmocka_unit_test(test_std_method_values),
 		cmocka_unit_test(test_pin_receivers),
 		cmocka_unit_test(test_lock_receivers),
 		cmocka_unit_test(test_projection_callback_macro),
