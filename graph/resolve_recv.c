@@ -540,6 +540,15 @@ static bool ptr_own(seg ext, const char *m, size_t n)
 
 static tval tv_deref(resolver *R, const ref_ctx *c, const tval *v);
 
+/* Methods that give the value itself when its type does not declare them:
+ * it is seen through what the code wrote around it and the facts leave
+ * out (a Pin's `as_mut`, a reference, a Box), pin-project's projection
+ * (which has the type's fields), an iterator's or reader's `by_ref`. */
+static const char *const see_through[] = {
+	"as_mut",   "as_ref",    "get_mut",     "get_ref", "get_unchecked_mut",
+	"into_ref", "project",   "project_ref", "borrow",  "borrow_mut",
+	"deref",    "deref_mut", "by_ref",      NULL};
+
 /* Whether type t of ours has a method (or an associated fn) name[0..n),
  * its own or a trait's it implements. */
 static bool has_method(resolver *R, uint32_t t, const char *name, size_t n)
@@ -605,10 +614,6 @@ static tval tv_method_d(resolver *R, const ref_ctx *c, tval v, const char *m, si
 					       "min",    "max",        "peek",       "peek_mut",
 					       "find",   "min_by_key", "max_by_key", "min_by",
 					       "max_by", "reduce",     NULL};
-	static const char *const see_through[] = {
-		"as_mut",   "as_ref",    "get_mut",     "get_ref", "get_unchecked_mut",
-		"into_ref", "project",   "project_ref", "borrow",  "borrow_mut",
-		"deref",    "deref_mut", "by_ref",      NULL};
 	static const char *const iter_same[] = {"rev",        "skip",       "take",    "filter",
 						"peekable",   "by_ref",     "cloned",  "copied",
 						"skip_while", "take_while", "step_by", "inspect",
@@ -1486,6 +1491,11 @@ static size_t tv_start(resolver *R, const ref_ctx *c, char kind, const char *pat
 		for (size_t i = 0; i < cands.n && out->ent == NONE && out->wrap == W_NONE; i++)
 			if (callable(ekind(R, cands.v[i])))
 				*out = tv_ret(R, c, cands.v[i], NONE, NULL);
+		/* `w.as_mut()` with w a Pin<&mut W>, W: AsyncWrite: still a W,
+		 * unless a bound says what as_ref/as_mut/borrow/deref give */
+		if (!cands.n && in_list(m, n1 - 1, see_through) && !strstr(path, "AsRef") &&
+		    !strstr(path, "AsMut") && !strstr(path, "Borrow") && !strstr(path, "Deref"))
+			*out = bounds_value(R, c->sc, c->self_ent, path, strlen(path));
 		pt_vec_free(&cands);
 		free(m);
 		return n1;

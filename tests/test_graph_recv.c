@@ -358,6 +358,29 @@ static void test_std_method_values(void **state)
 	ws_free(&w);
 }
 
+/* `w.as_mut()` with w a Pin<&mut W> and W bounded by a trait of ours is
+ * still a W (Pin::as_mut), so `w.as_mut().poll_w()` is the trait's method;
+ * a bound that says what `as_ref` gives (`AsRef<A>`) leaves it unknown.
+ * rustc's callees; `poll_w` is also X's, so a guess by name answers
+ * nothing. */
+static void test_bound_see_through(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"pub struct A; impl A { pub fn poll_w(&self) {} }\n"
+		"pub trait Wr { fn poll_w(self: std::pin::Pin<&mut Self>); }\n"
+		"pub struct X; impl X { pub fn poll_w(&mut self) {} }\n"
+		"impl Wr for X { fn poll_w(self: std::pin::Pin<&mut Self>) {} }\n"
+		"pub fn flush<W: Wr>(mut w: std::pin::Pin<&mut W>) { w.as_mut().poll_w(); }\n"
+		"pub fn refs<R: Wr + AsRef<A>>(r: &R) { r.as_ref().poll_w(); }\n",
+		NULL);
+	assert_answer(&w, "callees", "t::flush", "t::Wr::poll_w");
+	/* rustc: A::poll_w; we may not know it, but never Wr's */
+	assert_answer(&w, "callees", "t::refs", "");
+	ws_free(&w);
+}
+
 static void test_std_receivers(void **state)
 {
 	(void)state;
@@ -1019,6 +1042,7 @@ int main(void)
 		cmocka_unit_test(test_std_values_deref),
 		cmocka_unit_test(test_type_argument_texts),
 		cmocka_unit_test(test_std_method_values),
+		cmocka_unit_test(test_bound_see_through),
 		cmocka_unit_test(test_pin_receivers),
 		cmocka_unit_test(test_lock_receivers),
 		cmocka_unit_test(test_projection_callback_macro),
