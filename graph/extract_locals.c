@@ -626,13 +626,25 @@ static void type_pattern(pt_extractor *x, TSNode pat, int depth, desc s)
 				? ex_intern_buf(x, &x->tmp)
 				: 0;
 	unsigned idx = 0;
+	/* a tuple pattern's `_` is no named node, yet takes its position
+	 * (`V(_, x)`: x is field 1); after `..` the positions are unknown */
+	if (tuple)
+		n = ts_node_child_count(pat);
 	for (uint32_t k = 0; k < n; k++) {
-		TSNode sub = ts_node_named_child(pat, k);
+		TSNode sub = tuple ? ts_node_child(pat, k) : ts_node_named_child(pat, k);
 		if (ts_node_eq(sub, type))
 			continue;
 		char field[16];
 		uint32_t fname = 0;
 		TSNode inner = sub;
+		if (tuple && ts_node_symbol(sub) == x->S.rest_pattern)
+			break;
+		if (tuple && !ts_node_is_named(sub) && strcmp(ts_node_type(sub), "_"))
+			continue; /* `(`, `,`, `)` */
+		if (tuple && !ts_node_is_named(sub)) {
+			idx++;
+			continue;
+		}
 		if (tuple) {
 			int len = snprintf(field, sizeof field, "%u", idx++);
 			fname = ex_intern(x, field, (size_t)len);

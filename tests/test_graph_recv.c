@@ -381,6 +381,26 @@ static void test_bound_see_through(void **state)
 	ws_free(&w);
 }
 
+/* A `_` in a tuple-struct or variant pattern takes its position (`V(_,
+ * x)` binds field 1), and after `..` the positions are not counted from
+ * the front. rustc's callees; `go` is on four types. */
+static void test_pattern_positions(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		FOUR_GO "pub enum K { Skip(Option<u8>, A), Two(A, B, C) }\n"
+			"pub fn skips(k: &K) { if let K::Skip(_, a) = k { a.go(); } }\n"
+			"pub fn middles(k: &K) { if let K::Two(_, b, _) = k { b.go(); } }\n"
+			"pub fn rests(k: &K) { if let K::Two(.., c) = k { c.go(); } }\n",
+		NULL);
+	assert_answer(&w, "callees", "t::skips", "t::A::go");
+	assert_answer(&w, "callees", "t::middles", "t::B::go");
+	/* rustc: C::go; we do not count from the end, but never say B's */
+	assert_answer(&w, "callees", "t::rests", "");
+	ws_free(&w);
+}
+
 static void test_std_receivers(void **state)
 {
 	(void)state;
@@ -1043,6 +1063,7 @@ int main(void)
 		cmocka_unit_test(test_type_argument_texts),
 		cmocka_unit_test(test_std_method_values),
 		cmocka_unit_test(test_bound_see_through),
+		cmocka_unit_test(test_pattern_positions),
 		cmocka_unit_test(test_pin_receivers),
 		cmocka_unit_test(test_lock_receivers),
 		cmocka_unit_test(test_projection_callback_macro),
