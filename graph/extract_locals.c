@@ -137,7 +137,8 @@ static desc lookup_desc(pt_extractor *x, TSNode n)
 
 /* One step from the value b describes (see RECV_CHAIN): op '.' field name,
  * ':' the result of method name, '?' the value inside an Option/Result,
- * '*' an item of iterating it, '[' an element by index. A type's field or
+ * '*' an item of iterating it, '[' an element by index, '!' an Option
+ * holding it (`Some(e)`). A type's field or
  * method result stays RECV_FIELD/RECV_MRET; `.clone()`/`.to_owned()` give
  * b itself. */
 desc ex_chain_op(pt_extractor *x, desc b, char op, const char *name, size_t n)
@@ -255,6 +256,11 @@ static desc call_desc(pt_extractor *x, TSNode call)
 	if (ex_wraps_its_argument(x->tmp.buf, x->tmp.len)) {
 		TSNode a = first_arg(x, call);
 		return null(a) ? (desc){0} : ex_recv_of(x, a);
+	}
+	if (text_is(x->tmp.buf, x->tmp.len, "Some")) {
+		/* `let mut cb = Some(self)`: an Option of the argument's value */
+		TSNode a = first_arg(x, call);
+		return null(a) ? (desc){0} : ex_chain_op(x, ex_recv_of(x, a), '!', "", 0);
 	}
 	/* `T::new()` with T a generic parameter stays a path: the resolver
 	 * types it through T's bounds */

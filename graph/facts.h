@@ -149,7 +149,8 @@ enum {
 	                   an Option/Result (`e?`, `Some(x)`/`Ok(x)` patterns),
 	                   '*' an item of iterating it (`for x in e`, closure
 	                   params of `e.map(|x| ..)` and the like), '[' an
-	                   element (`e[i]`). "T.kind:span" = `v.kind.span()`
+	                   element (`e[i]`), '!' an Option holding it
+	                   (`Some(e)`). "T.kind:span" = `v.kind.span()`
 	                   with v of type recv_path; "R:unwrap" = `f().unwrap()`
 	                   with f at recv_path; "B:and" = `v.and(..)` with v
 	                   bounded by recv_path. K 'G' is param j of a closure

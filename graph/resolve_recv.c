@@ -406,6 +406,7 @@ static bool declared_generic(const resolver *R, uint32_t src, int32_t i, const c
 static const char *subst_text(resolver *R, const ref_ctx *c, uint32_t src, int32_t pi, int32_t fi,
 			      const char *t, const tval *recv);
 static tval tv_alias_of(resolver *R, const ref_ctx *c, uint32_t e, const tval *recv);
+static bool write_value(resolver *R, const ref_ctx *c, tval v, pt_strbuf *b, int depth);
 static bool subst_param(resolver *R, const ref_ctx *c, uint32_t src, int32_t i, const char *p,
 			const tval *recv, tval *out);
 static bool fn_generic(const resolver *R, uint32_t src, int32_t i, const char *name);
@@ -861,6 +862,21 @@ static tval tv_field_deref(resolver *R, const ref_ctx *c, tval v, const char *na
 	return TV_NONE;
 }
 
+/* `Some(e)` with e's value v: an Option of it, its element written so
+ * that it reads the same anywhere (write_value). */
+static tval tv_some(resolver *R, const ref_ctx *c, tval v)
+{
+	pt_strbuf b = {0};
+	tval r = TV_NONE;
+	pt_strbuf_adds(&b, "Option<");
+	if (write_value(R, c, v, &b, 1)) {
+		pt_strbuf_addc(&b, '>');
+		r = tv_parse(R, c, c->sc, c->self_ent, rs_made_text(R, b.buf, b.len), b.len);
+	}
+	pt_strbuf_free(&b);
+	return r;
+}
+
 /* Apply one chain step (see RECV_CHAIN) to v. */
 static tval tv_step(resolver *R, const ref_ctx *c, tval v, char op, const char *name, size_t n)
 {
@@ -880,6 +896,7 @@ static tval tv_step(resolver *R, const ref_ctx *c, tval v, char op, const char *
 		return v.wrap != W_NONE && v.wrap != W_PTR && v.wrap != W_TUPLE && v.wrap != W_LOCK
 			       ? tv_elem(R, c, v)
 			       : TV_NONE;
+	case '!': return tv_some(R, c, v);
 	case '[':
 		if (v.wrap == W_BOX) /* `b[i]` with b a Box<[T]>: through Deref */
 			v = tv_elem(R, c, v);
@@ -1474,7 +1491,7 @@ static size_t tv_start(resolver *R, const ref_ctx *c, char kind, const char *pat
 		return closure_param(R, c, kind, path, steps, out, depth);
 	if (*steps == '.' || *steps == ':') {
 		n1 = 1;
-		while (steps[n1] && !strchr(".:?*[", steps[n1]))
+		while (steps[n1] && !strchr(".:?*[!", steps[n1]))
 			n1++;
 	}
 	*out = TV_NONE;
@@ -1547,7 +1564,7 @@ static tval chain_value(resolver *R, const ref_ctx *c, char kind, const char *pa
 	while (*s && (v.ent != NONE || v.wrap != W_NONE || v.ext.p)) {
 		char op = *s++;
 		size_t n = 0;
-		while (s[n] && !strchr(".:?*[", s[n]))
+		while (s[n] && !strchr(".:?*[!", s[n]))
 			n++;
 		bool outside = v.ent == NONE && (v.ext.p || v.wrap != W_NONE);
 		v = tv_step(R, c, v, op, s, n);

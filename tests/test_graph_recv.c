@@ -401,6 +401,29 @@ static void test_pattern_positions(void **state)
 	ws_free(&w);
 }
 
+/* `let mut cb = Some(self)` is an Option of self's value: `cb.take()
+ * .expect(..)` is self again (a common idiom in callbacks). rustc's
+ * callees; `send` and `go` are on several types. */
+static void test_some_values(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		FOUR_GO
+		"pub struct S; impl S { pub fn send(self) {} }\n"
+		"pub struct Cb { pub s: S }\n"
+		"impl Cb {\n"
+		"    pub fn send(self) {}\n"
+		"    pub fn run(self) { let mut cb = Some(self); cb.take().expect(\"x\").send(); "
+		"}\n"
+		"    pub fn units() { let a = Some(A); a.unwrap().go(); }\n"
+		"}\n",
+		NULL);
+	assert_answer(&w, "callees", "t::Cb::run", "t::Cb::send");
+	assert_answer(&w, "callees", "t::Cb::units", "t::A::go");
+	ws_free(&w);
+}
+
 static void test_std_receivers(void **state)
 {
 	(void)state;
@@ -1064,6 +1087,7 @@ int main(void)
 		cmocka_unit_test(test_std_method_values),
 		cmocka_unit_test(test_bound_see_through),
 		cmocka_unit_test(test_pattern_positions),
+		cmocka_unit_test(test_some_values),
 		cmocka_unit_test(test_pin_receivers),
 		cmocka_unit_test(test_lock_receivers),
 		cmocka_unit_test(test_projection_callback_macro),
