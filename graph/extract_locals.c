@@ -202,15 +202,17 @@ static desc method_ret_desc(pt_extractor *x, TSNode fe)
 
 /* Whether path text p names a std constructor whose value reaches its
  * argument's methods: `Pin::new(&mut x)` (a Pin derefs to what it pins),
- * `Box::new(x)`, `Box::pin(x)`, `Rc::new(x)`, `Arc::new(x)`. */
+ * `Box::new(x)`, `Box::pin(x)`, `Rc::new(x)`, `Arc::new(x)`; or a std fn
+ * that returns a value of its first argument's type: `mem::replace(dest,
+ * v)`, `mem::take(dest)` (dest a `&mut T`, the result a T). */
 bool ex_wraps_its_argument(const char *p, size_t n)
 {
 	static const char *const heads[] = {
 		"",          "std::pin::",  "core::pin::", "std::boxed::", "alloc::boxed::",
-		"std::rc::", "std::sync::", NULL};
+		"std::rc::", "std::sync::", "std::",       "core::",       NULL};
 	static const char *const calls[] = {
-		"Pin::new", "Pin::new_unchecked", "Box::new", "Box::pin",
-		"Rc::new",  "Arc::new",           NULL};
+		"Pin::new", "Pin::new_unchecked", "Box::new",  "Box::pin", "Rc::new",
+		"Arc::new", "mem::replace",       "mem::take", NULL};
 	for (const char *const *h = heads; *h; h++) {
 		size_t hn = strlen(*h);
 		if (n <= hn || memcmp(p, *h, hn))

@@ -107,12 +107,14 @@ enum {
 	W_ITER,
 	W_PTR,
 	W_TUPLE,
-	W_BOX,   /* Box, Rc, Arc (or ManuallyDrop, which derefs the same way) of a
+	W_BOX,    /* Box, Rc, Arc (or ManuallyDrop, which derefs the same way) of a
 	          named type: its methods are the type's, but for the pointer's
 	          own (box_own) */
-	W_LOCK,  /* std's Mutex, RwLock, RefCell: their guards deref to the element */
-	W_ATOMIC /* std's AtomicUsize, AtomicBool..: ext is its key, and the value
+	W_LOCK,   /* std's Mutex, RwLock, RefCell: their guards deref to the element */
+	W_ATOMIC, /* std's AtomicUsize, AtomicBool..: ext is its key, and the value
 	            it holds the primitive atomic_prim names */
+	W_HOLD    /* std's Cell, Cursor, BufReader, BufWriter: one value inside,
+	             reached by hold_inner methods, no Deref */
 };
 typedef struct {
 	uint32_t ent;
@@ -323,6 +325,10 @@ static tval tv_parse_d(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self
 		 * guard itself) or of the workspace: only std's are known */
 		if (v.wrap == W_LOCK && !std_path(R, sc, s, nl))
 			v.wrap = W_NONE;
+		if ((text_eq(last, ln, "Cell") || text_eq(last, ln, "Cursor") ||
+		     text_eq(last, ln, "BufReader") || text_eq(last, ln, "BufWriter")) &&
+		    std_path(R, sc, s, nl))
+			v.wrap = W_HOLD;
 		/* std's Cow<'a, B> derefs to B (its methods but for cow_own) */
 		if (text_eq(last, ln, "Cow") && std_path(R, sc, s, nl)) {
 			const char *comma = memchr(v.elem, ',', v.elen);
@@ -333,7 +339,7 @@ static tval tv_parse_d(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self
 				trim_type(&v.elem, &v.elen);
 			}
 		}
-		if (v.wrap == W_SEQ || v.wrap == W_BOX || v.wrap == W_LOCK)
+		if (v.wrap == W_SEQ || v.wrap == W_BOX || v.wrap == W_LOCK || v.wrap == W_HOLD)
 			v.ext = (seg){last, ln};
 	}
 	if (nl > 1 && (*s == '#' || *s == '@')) {
@@ -385,7 +391,7 @@ static tval tv_parse_d(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self
 	if (v.wrap == W_NONE)
 		v.elem = NULL, v.elen = 0;
 	if (v.wrap != W_NONE && v.wrap != W_SEQ && v.wrap != W_BOX && v.wrap != W_LOCK &&
-	    v.wrap != W_ATOMIC)
+	    v.wrap != W_ATOMIC && v.wrap != W_HOLD)
 		v.ext = (seg){NULL, 0};
 	return v;
 }
@@ -700,6 +706,15 @@ static tval tv_method_d(resolver *R, const ref_ctx *c, tval v, const char *m, si
 		}
 		return TV_NONE;
 	case W_ATOMIC: return tv_atomic(R, c, v, m, n);
+	case W_HOLD: {
+		/* Cell<T>: get/take/replace/into_inner/get_mut give the T;
+		 * Cursor, BufReader, BufWriter: get_ref/get_mut/into_inner */
+		static const char *const cell[] = {"get",        "take",    "replace",
+						   "into_inner", "get_mut", NULL};
+		static const char *const io[] = {"get_ref", "get_mut", "into_inner", NULL};
+		bool is_cell = text_eq(v.ext.p, v.ext.n, "Cell");
+		return in_list(m, n, is_cell ? cell : io) ? tv_elem(R, c, v) : TV_NONE;
+	}
 	case W_BOX:
 		if (in_list(m, n, box_deref))
 			return tv_elem(R, c, v);
@@ -893,7 +908,8 @@ static tval tv_step(resolver *R, const ref_ctx *c, tval v, char op, const char *
 	case '*':
 		if (v.wrap == W_NONE && v.ent != NONE)
 			return tv_items(R, c, &v);
-		return v.wrap != W_NONE && v.wrap != W_PTR && v.wrap != W_TUPLE && v.wrap != W_LOCK
+		return v.wrap != W_NONE && v.wrap != W_PTR && v.wrap != W_TUPLE &&
+				       v.wrap != W_LOCK && v.wrap != W_ATOMIC && v.wrap != W_HOLD
 			       ? tv_elem(R, c, v)
 			       : TV_NONE;
 	case '!': return tv_some(R, c, v);

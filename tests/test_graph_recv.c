@@ -424,6 +424,31 @@ static void test_some_values(void **state)
 	ws_free(&w);
 }
 
+/* std holders of one value without Deref: Cell's get/take/replace give
+ * its T, Cursor's (and BufReader's, BufWriter's) get_ref/get_mut/
+ * into_inner the value it wraps; `mem::replace(&mut d, v)` is a value of
+ * d's type. rustc's callees; `go` is on five types. */
+static void test_std_holders(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		FOUR_GO "#[derive(Clone, Copy)] pub struct P; impl P { pub fn go(&self) {} }\n"
+			"use std::cell::Cell;\n"
+			"use std::io::Cursor;\n"
+			"pub struct H { pub c: Cell<P>, pub cur: Cursor<B> }\n"
+			"impl H {\n"
+			"    pub fn cells(&self) { self.c.get().go(); }\n"
+			"    pub fn cursors(&mut self) { self.cur.get_mut().go(); }\n"
+			"    pub fn replaces(mut d: D) { std::mem::replace(&mut d, D).go(); }\n"
+			"}\n",
+		NULL);
+	assert_answer(&w, "callees", "t::H::cells", "t::P::go");
+	assert_answer(&w, "callees", "t::H::cursors", "t::B::go");
+	assert_answer(&w, "callees", "t::H::replaces", "t::D::go");
+	ws_free(&w);
+}
+
 static void test_std_receivers(void **state)
 {
 	(void)state;
@@ -1088,6 +1113,7 @@ int main(void)
 		cmocka_unit_test(test_bound_see_through),
 		cmocka_unit_test(test_pattern_positions),
 		cmocka_unit_test(test_some_values),
+		cmocka_unit_test(test_std_holders),
 		cmocka_unit_test(test_pin_receivers),
 		cmocka_unit_test(test_lock_receivers),
 		cmocka_unit_test(test_projection_callback_macro),
