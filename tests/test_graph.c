@@ -85,6 +85,64 @@ static void test_extern_crate_alias(void **state)
 	ws_free(&w);
 }
 
+/* serde's facade: every module says `use lib::*;`, and `lib` names std's
+ * modules through a private module that globs std. `fmt::Display` there is
+ * std's, as rustc resolves it; a use the facade does not make `pub` is not
+ * seen through the glob. */
+static void test_facade_glob_leaves(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"mod lib {\n"
+		"    mod core { pub use std::*; }\n"
+		"    pub use self::core::fmt::{self, Display};\n"
+		"    use self::core::hash;\n"
+		"}\n"
+		"pub mod de {\n"
+		"    use lib::*;\n"
+		"    pub struct U;\n"
+		"    impl fmt::Display for U { fn fmt(&self, f: &mut fmt::Formatter) -> "
+		"fmt::Result "
+		"{ Ok(()) } }\n"
+		"    pub struct H;\n"
+		"    impl hash::Hash for H { fn hash<S>(&self, s: &mut S) {} }\n"
+		"}\n",
+		NULL);
+	assert_answer(&w, "impls", "std::fmt::Display", "t::de::U");
+	query_ids ids = {0};
+	assert_int_equal(query_targets(w.txn, "std::hash::Hash", &ids), 0);
+	assert_int_equal(ids.n, 0); /* the private `use` is not seen through the glob */
+	pt_vec_free(&ids);
+	ws_free(&w);
+}
+
+/* anyhow's shape: a stand-in trait for builds without std, and a `use`
+ * of std's trait under the same name for builds with it. With the std
+ * feature on (the default), rustc's impls and bounds are of std's trait,
+ * in the root and in a module that imports the name from the root. */
+static void test_cfg_off_standin_gives_way(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml",
+		"[package]\nname = \"t\"\nversion = \"0.1.0\"\nedition = \"2018\"\n"
+		"[features]\ndefault = [\"std\"]\nstd = []\n",
+		"src/lib.rs",
+		"#[cfg(feature = \"std\")]\nuse std::error::Error as StdError;\n"
+		"#[cfg(not(feature = \"std\"))]\ntrait StdError: core::fmt::Debug {}\n"
+		"mod context;\n"
+		"pub struct A;\n"
+		"impl StdError for A {}\n",
+		"src/context.rs",
+		"use crate::StdError;\n"
+		"pub struct B;\n"
+		"impl StdError for B {}\n",
+		NULL);
+	assert_answer(&w, "impls", "std::error::Error", "t::A,t::context::B");
+	ws_free(&w);
+}
+
 static void test_mod_rs_and_path_attr(void **state)
 {
 	(void)state;
@@ -1448,6 +1506,8 @@ int main(void)
 		cmocka_unit_test(test_modules_and_uses),
 		cmocka_unit_test(test_glob_visibility),
 		cmocka_unit_test(test_extern_crate_alias),
+		cmocka_unit_test(test_facade_glob_leaves),
+		cmocka_unit_test(test_cfg_off_standin_gives_way),
 		cmocka_unit_test(test_mod_rs_and_path_attr),
 		cmocka_unit_test(test_method_receivers),
 		cmocka_unit_test(test_impls_and_derives),
