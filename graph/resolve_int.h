@@ -388,6 +388,10 @@ uint32_t rs_pick_type(resolver *R, uint32_t sc, const char *path);
  * folded to std; NULL when it may lie inside. Borrowed until the next
  * lookup. */
 const char *rs_external_path(resolver *R, uint32_t sc, const char *path);
+/* The scope use u's path starts from: the crate root for a Rust 2015 path
+ * whose first name the root binds (`use lib::fmt::Write;` in a submodule),
+ * else the scope the use is written in. */
+uint32_t rs_use_start_scope(resolver *R, uint32_t u);
 
 /* ---- resolve_recv.c --------------------------------------------------- */
 

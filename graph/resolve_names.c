@@ -762,7 +762,7 @@ static bool ext_through_use(resolver *R, uint32_t u, const char *rest, pt_strbuf
 	pt_strbuf p = {0};
 	pt_strbuf_printf(&p, "%s%s", fstr(R, ur->src, fu->path), rest);
 	R->uses.v[u].walking = 1;
-	bool ok = ext_walk(R, ur->scope, p.buf, out, depth + 1);
+	bool ok = ext_walk(R, rs_use_start_scope(R, u), p.buf, out, depth + 1);
 	R->uses.v[u].walking = 0;
 	pt_strbuf_free(&p);
 	return ok;

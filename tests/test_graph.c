@@ -107,9 +107,16 @@ static void test_facade_glob_leaves(void **state)
 		"{ Ok(()) } }\n"
 		"    pub struct H;\n"
 		"    impl hash::Hash for H { fn hash<S>(&self, s: &mut S) {} }\n"
+		"    pub mod format {\n"
+		"        use lib::fmt::Write;\n" /* Rust 2015: from the crate root */
+		"        pub struct B;\n"
+		"        impl Write for B { fn write_str(&mut self, s: &str) -> ::std::fmt::Result "
+		"{ Ok(()) } }\n"
+		"    }\n"
 		"}\n",
 		NULL);
 	assert_answer(&w, "impls", "std::fmt::Display", "t::de::U");
+	assert_answer(&w, "impls", "std::fmt::Write", "t::de::format::B");
 	query_ids ids = {0};
 	assert_int_equal(query_targets(w.txn, "std::hash::Hash", &ids), 0);
 	assert_int_equal(ids.n, 0); /* the private `use` is not seen through the glob */
