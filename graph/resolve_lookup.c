@@ -315,6 +315,13 @@ static void lookup_outside(resolver *R, uint32_t sc, seg name, idlist *out, int 
 		rs_resolve_path(R, sc, pp, NONE, out, depth + 1);
 }
 
+void rs_lookup_crate(resolver *R, uint32_t sc, seg name, idlist *out)
+{
+	extern_crates(R, scope_crate(R, sc), name, out);
+	if (!out->n)
+		root_extern_alias(R, sc, name, out, 0);
+}
+
 /* Module scope, crates, then the prelude: the part of a lookup that is the
  * same for every fn body in a module. */
 static void lookup_module(resolver *R, uint32_t sc, seg name, idlist *out, int depth)

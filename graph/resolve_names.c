@@ -877,13 +877,29 @@ static bool ext_walk(resolver *R, uint32_t sc, const char *path, pt_strbuf *out,
 		idlist first = {0};
 		rs_lookup(R, sc, segs[0], &first, depth); /* cached at depth 0 */
 		uint32_t m = NONE;
-		size_t found = first.n;
+		size_t found = 0;
 		bool all_off = true;
 		for (size_t k = 0; k < first.n && m == NONE; k++)
 			if (is_module(ekind(R, first.v[k])))
 				m = rs_mod_scope_of(R, first.v[k]);
-		for (size_t k = 0; k < first.n; k++)
+		for (size_t k = 0; k < first.n; k++) {
+			/* a macro, fn, const or static starts no longer path:
+			 * bitflags' `$crate::_core::ops::BitOr` after `use
+			 * bitflags::bitflags;` names the crate, not the macro */
+			int kind = ekind(R, first.v[k]);
+			if (n > 1 && (kind == PT_MACRO || kind == PT_FUNCTION || kind == PT_CONST ||
+				      kind == PT_STATIC))
+				continue;
+			found++;
 			all_off &= !rs_built(R, first.v[k]);
+		}
+		if (first.n && !found) {
+			first.n = 0;
+			rs_lookup_crate(R, sc, segs[0], &first);
+			for (size_t k = 0; k < first.n && m == NONE; k++)
+				if (is_module(ekind(R, first.v[k])))
+					m = rs_mod_scope_of(R, first.v[k]);
+		}
 		pt_vec_free(&first);
 		if (m == NONE && found && all_off) {
 			/* a stand-in the build leaves out gives way to a `use`
