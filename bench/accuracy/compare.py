@@ -470,9 +470,18 @@ def score_impls(ours, cs, compiled, src_lines):
         txt = "\n".join(ls[max(0, e["line"] - 1):min(len(ls), e["line"] + 5, e["end_line"])])
         return re.search(r"\bfn\s+" + re.escape(e["name"]) + r"\b", txt) is not None
 
+    def under_fn(path):
+        # a type or trait declared in a fn body, by its path: one a
+        # template wrote in the body of a fn it wrote (serde's
+        # `..::deserialize::TupleVisitor`, bitflags' `..::all::__BitFlags`)
+        segs = (path or "").split("::")
+        return any(any(e["kind"] in FN_KINDS for e in ours.paths.get("::".join(segs[:i]), []))
+                   for i in range(len(segs) - 1, 0, -1))
+
     def in_fn(r):
         return any(e["kind"] in FN_KINDS and e["line"] < r["line"] <= e["end_line"] and written_here(e)
-                   for e in ours.by_file.get(r["file"], []))
+                   for e in ours.by_file.get(r["file"], [])) or \
+            under_fn(r.get("type")) or under_fn(r["trait"])
 
     def is_trait_item(r):
         # `type Err = ..` in an impl answers "what implements Visitor::Err":
