@@ -513,10 +513,10 @@ static void edges_at(req *q, uint64_t from, uint32_t file, uint32_t l, uint32_t 
 	query_edges it;
 	rec_edge e;
 	query_edges_open(q->txn, from, QUERY_OUT, &it);
-	while (query_edges_next(&it, &e)) {
-		bool kind = e.kind == REL_CALLS || e.kind == REL_USES ||
-			    (e.kind == REL_IMPL && (e.flags & EDGE_DERIVE));
-		if (!kind || e.file != file || !holds(l, c, e.sl, e.sc, e.el, e.ec))
+	while (query_edges_next_at(&it, file, 1u << REL_CALLS | 1u << REL_USES | 1u << REL_IMPL,
+				   &e)) {
+		if ((e.kind == REL_IMPL && !(e.flags & EDGE_DERIVE)) ||
+		    !holds(l, c, e.sl, e.sc, e.el, e.ec))
 			continue;
 		uint64_t sz = site_size(&e);
 		if (sz < *best) {
@@ -613,13 +613,41 @@ static void impl_header_at(req *q, uint32_t file, uint32_t l, uint32_t c, hit *h
 	pt_vec_free(&ids);
 }
 
+/* query_entity_at through the server's places of recent files: a slot
+ * serves while its root's database is at the generation it was made in
+ * (every commit moves it, so an edit that shifts spans is never answered
+ * from the old ones). */
+static int entity_at(req *q, uint32_t file, uint32_t l, uint32_t c, uint64_t *id)
+{
+	lsp_server *s = q->s;
+	uint64_t gen = 0;
+	store_meta_get_u64(q->txn, META_GENERATION, &gen);
+	lsp_places_slot *slot = &s->places[0];
+	for (size_t i = 0; i < LSP_PLACES_SLOTS; i++) {
+		lsp_places_slot *x = &s->places[i];
+		if (x->r == q->r && x->file == file && x->gen == gen && x->p) {
+			x->used = ++s->places_clock;
+			return query_places_at(x->p, l, c, id);
+		}
+		if (x->used < slot->used)
+			slot = x;
+	}
+	query_places *p = NULL;
+	int rc = query_places_load(q->txn, file, &p);
+	if (rc)
+		return rc;
+	query_places_free(slot->p);
+	*slot = (lsp_places_slot){q->r, file, gen, ++s->places_clock, p};
+	return query_places_at(p, l, c, id);
+}
+
 /* The entity the cursor designates: the target of the call, use or
  * derive under it, else the item whose name it is on. */
 static void symbol_at(req *q, uint32_t file, uint32_t l, uint32_t c, hit *h)
 {
 	uint64_t best = UINT64_MAX, id = 0;
 	memset(h, 0, sizeof *h);
-	if (query_entity_at(q->txn, file, l, c, &id) == PT_OK)
+	if (entity_at(q, file, l, c, &id) == PT_OK)
 		h->at = id;
 	/* the innermost item and its ancestors write most sites */
 	for (uint64_t x = id; x;) {
