@@ -441,7 +441,8 @@ static bool session_parse(index_session *s, int at, const char *rel, const char 
 		  .n = 1,
 		  .max_size = DEFAULT_MAX_FILE,
 		  .keep_facts = true,
-		  .keep_tree = true};
+		  .keep_tree = true,
+		  .fast_blob = true};
 	ix_scan_one(&P, j);
 	if (!j->extract)
 		return false;
