@@ -64,9 +64,19 @@ void hd_req_end(req *q)
 
 const lsp_lines *hd_lines_of(req *q, const char *rel)
 {
-	for (size_t i = 0; i < q->files.n; i++)
-		if (strcmp(q->files.v[i]->rel, rel) == 0)
-			return lsp_doctext_lines(q->files.v[i]->text);
+	/* q->files is sorted by path: an answer of a thousand items in
+	 * hundreds of files asks for a file's lines several times per item */
+	size_t lo = 0, hi = q->files.n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(q->files.v[mid]->rel, rel);
+		if (!c)
+			return lsp_doctext_lines(q->files.v[mid]->text);
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	ftext *f = pt_xcalloc(1, sizeof *f);
 	char *uri = lsp_root_file_uri(q->r, rel);
 	f->rel = pt_xstrdup(rel);
@@ -75,6 +85,8 @@ const lsp_lines *hd_lines_of(req *q, const char *rel)
 		f->text = lsp_doctext_new("", 0);
 	free(uri);
 	pt_vec_push(&q->files, f);
+	memmove(q->files.v + lo + 1, q->files.v + lo, (q->files.n - 1 - lo) * sizeof *q->files.v);
+	q->files.v[lo] = f;
 	return lsp_doctext_lines(f->text);
 }
 
@@ -321,19 +333,31 @@ static void loc_key(json_t *l, const char **uri, json_int_t k[4])
 	}
 }
 
-static int cmp_loc(const void *pa, const void *pb)
+/* A location with its sort key, read once: reading the key out of the
+ * JSON in every comparison was most of the time of a 1,000-item answer. */
+typedef struct {
+	json_t *loc;
+	const char *uri;
+	json_int_t k[4];
+	size_t at; /* the position in the answer: equal keys keep their order */
+} keyed_loc;
+
+static int cmp_keyed(const keyed_loc *a, const keyed_loc *b)
 {
-	const char *ua, *ub;
-	json_int_t ka[4], kb[4];
-	loc_key(*(json_t *const *)pa, &ua, ka);
-	loc_key(*(json_t *const *)pb, &ub, kb);
-	int c = strcmp(ua, ub);
+	int c = strcmp(a->uri, b->uri);
 	if (c)
 		return c;
 	for (int i = 0; i < 4; i++)
-		if (ka[i] != kb[i])
-			return ka[i] < kb[i] ? -1 : 1;
+		if (a->k[i] != b->k[i])
+			return a->k[i] < b->k[i] ? -1 : 1;
 	return 0;
+}
+
+static int cmp_loc(const void *pa, const void *pb)
+{
+	const keyed_loc *a = pa, *b = pb;
+	int c = cmp_keyed(a, b);
+	return c ? c : (a->at > b->at) - (a->at < b->at);
 }
 
 /* Sort a list of Locations (or LocationLinks) by URI and range, and drop
@@ -342,13 +366,17 @@ static int cmp_loc(const void *pa, const void *pb)
 json_t *hd_sorted_locations(json_t *arr)
 {
 	size_t n = json_array_size(arr);
-	json_t **v = pt_xmalloc((n ? n : 1) * sizeof *v), *out = json_array();
-	for (size_t i = 0; i < n; i++)
-		v[i] = json_array_get(arr, i);
+	keyed_loc *v = pt_xmalloc((n ? n : 1) * sizeof *v);
+	json_t *out = json_array();
+	for (size_t i = 0; i < n; i++) {
+		v[i].loc = json_array_get(arr, i);
+		v[i].at = i;
+		loc_key(v[i].loc, &v[i].uri, v[i].k);
+	}
 	qsort(v, n, sizeof *v, cmp_loc);
 	for (size_t i = 0; i < n; i++)
-		if (!i || cmp_loc(&v[i - 1], &v[i]) != 0)
-			json_array_append(out, v[i]);
+		if (!i || cmp_keyed(&v[i - 1], &v[i]) != 0)
+			json_array_append(out, v[i].loc);
 	free(v);
 	json_decref(arr);
 	return out;
