@@ -111,7 +111,7 @@ typedef struct {
 	uint64_t used;   /* the request count when last used (the oldest goes) */
 	query_places *p; /* owned */
 } lsp_places_slot;
-#define LSP_PLACES_SLOTS 8
+#define LSP_PLACES_SLOTS 32
 
 /* A message read, waiting for the dispatcher, and when it was read. */
 typedef struct {
