@@ -278,6 +278,9 @@ void pt_facts_free(pt_facts *f); /* accepts a zeroed value */
 
 /* Serialise to one blob (appended to out). Little-endian, versioned. */
 void pt_facts_encode(const pt_facts *f, pt_strbuf *out);
+/* The same record, compressed with less effort (a faster zstd level):
+ * what an editor's keystroke writes. pt_facts_decode reads both. */
+void pt_facts_encode_fast(const pt_facts *f, pt_strbuf *out);
 /* Parse a blob. Validates every index and offset; returns 0 or PT_ECORRUPT on a
  * malformed blob (f is then left empty). f must be initialised. */
 int pt_facts_decode(const void *data, size_t len, pt_facts *f);

@@ -214,6 +214,31 @@ static void test_items_in_template_fn_bodies(void **state)
 	ws_free(&w);
 }
 
+/* `OsStr::from_raw_bytes(b)`: a std type's path, then an associated fn a
+ * workspace trait implemented for it gives (the trait in scope), as
+ * os_str_bytes writes; a std type's own fn (`OsStr::new`) is std's, and
+ * without the trait in scope there is no callee. */
+static void test_ext_type_path_call(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml",
+		"[package]\nname = \"t\"\nversion = \"0.1.0\"\nedition = \"2021\"\n", "src/lib.rs",
+		"use std::ffi::OsStr;\n"
+		"pub trait OsStrBytes { fn from_raw_bytes(b: &[u8]) -> Option<&Self>; }\n"
+		"impl OsStrBytes for OsStr { fn from_raw_bytes(b: &[u8]) -> Option<&Self> { None } "
+		"}\n"
+		"pub trait New { fn new(s: &str) -> Self; }\n"
+		"impl New for u8 { fn new(s: &str) -> Self { 0 } }\n"
+		"pub fn go(b: &[u8]) { OsStr::from_raw_bytes(b); OsStr::new(\"x\"); }\n"
+		"pub mod other { pub fn no(b: &[u8]) { std::ffi::OsStr::from_raw_bytes(b); } }\n",
+		NULL);
+	assert_answer(&w, "callees", "t::go",
+		      "t::OsStr::from_raw_bytes,t::OsStrBytes::from_raw_bytes");
+	assert_answer(&w, "callees", "t::other::no", "");
+	ws_free(&w);
+}
+
 static void test_mod_rs_and_path_attr(void **state)
 {
 	(void)state;
@@ -1581,6 +1606,7 @@ int main(void)
 		cmocka_unit_test(test_cfg_off_standin_gives_way),
 		cmocka_unit_test(test_macro_named_like_its_crate),
 		cmocka_unit_test(test_items_in_template_fn_bodies),
+		cmocka_unit_test(test_ext_type_path_call),
 		cmocka_unit_test(test_mod_rs_and_path_attr),
 		cmocka_unit_test(test_method_receivers),
 		cmocka_unit_test(test_impls_and_derives),

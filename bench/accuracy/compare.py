@@ -730,7 +730,7 @@ def score_calls(ours, cs, compiled_body, ident_at, in_macro_rules, in_attr):
             if not k:
                 continue
             for m in im["methods"]:
-                impl_methods.setdefault(k + "::" + m["name"], []).append(m)
+                impl_methods.setdefault(k + "::" + m["name"], []).append((im, m))
     std_impls = {}      # hashless std trait path -> impls in the set
     for t in cs.truths:
         for im in t["impls"]:
@@ -799,8 +799,10 @@ def score_calls(ours, cs, compiled_body, ident_at, in_macro_rules, in_attr):
                 continue
             exp.add(ent["path"])
             if c["callee"] not in impl_paths:
+                # impl_method: a macro-made impl's method too (its body is
+                # in the macro's definition, ours at the invocation)
                 impl_paths[c["callee"]] = {e2["path"] for e2 in (
-                    ours.fn_at(m["file"], m["line"], m["name"]) for m in impl_methods.get(c["callee"], []))
+                    impl_method(im, m) for im, m in impl_methods.get(c["callee"], []))
                     if e2}
             acc |= impl_paths[c["callee"]]
         return exp, acc, missing_def
