@@ -59,6 +59,12 @@ typedef struct {
 	bool keep_tree;  /* ... and the syntax tree */
 	atomic_size_t next, done;
 	pthread_mutex_t big; /* one big file at a time: their trees dominate peak memory */
+	/* phase 2's order (index.c's plan_phase2, owned by run_pool): the big
+	 * files' jobs, largest first, taken by next_big; the others' in
+	 * order, taken by next */
+	uint32_t *big_idx, *small_idx;
+	size_t n_big, n_small;
+	atomic_size_t next_big;
 } pool;
 
 /* Every Rust file's facts, from the jobs just parsed or the store. */
