@@ -103,10 +103,9 @@ void ix_sources_free(sources *s);
 int ix_load_sources(store_txn *txn, sources *S);
 /* Orders adjacency entries as they are stored: by entity, then every encoded field. */
 int ix_cmp_half(const void *a, const void *b);
-/* The stored value of adjacency entries h[from..to) into out. */
-/* One half edge as its stored record, appended to out. */
-void ix_add_half(const pt_graph *g, const half *h, pt_strbuf *out);
-void ix_encode_adj(const pt_graph *g, const half *h, uint32_t from, uint32_t to, pt_strbuf *out);
+/* The stored value of adjacency entries h[from..to) into out (the other
+ * end's id is the one each half carries). */
+void ix_encode_adj(const half *h, uint32_t from, uint32_t to, pt_strbuf *out);
 /* The record of entity e (strings borrowed from g). */
 void ix_ent_record(const pt_graph *g, const pt_entity *e, rec_entity *r);
 /* Moves META_GENERATION on, as every commit does. */
