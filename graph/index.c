@@ -182,7 +182,7 @@ void ix_extract_one(pool *P, job *j, pt_extractor *ex)
 		if (j->facts.n_errors)
 			j->rec.flags |= FILEF_SYNTAX_ERRORS;
 		j->blob.len = 0;
-		pt_facts_encode(&j->facts, &j->blob);
+		(P->fast_blob ? pt_facts_encode_fast : pt_facts_encode)(&j->facts, &j->blob);
 	}
 	/* the blob is what gets stored and read back: drop the decoded copy
 	 * now, it is the bulk of peak memory */

@@ -135,12 +135,6 @@ static int find_source(const sources *S, const char *path)
 	return -1;
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return x < y ? -1 : x > y;
-}
-
 /* Two stored edge records in the stored order (ix_cmp_half): kind, far
  * end, file, then the site, whose start byte (not stored) orders as its
  * start line and column do within one file, then flags and the site's end. */
@@ -290,6 +284,26 @@ static int write_adj(store_txn *txn, const pt_graph *g, uint32_t e, bool in, hal
 			: store_del(txn, tbl, key, 8, NULL, 0);
 }
 
+/* The touched entities in index order, each once, through a bitmap over
+ * the graph's entities: a keystroke in a big file touches its items many
+ * times over, and sorting that list with qsort cost as much as the
+ * writes it orders. */
+static void sort_unique(pt_touched *t, size_t n_ents)
+{
+	size_t words = (n_ents + 63) / 64, w = 0;
+	uint64_t *bits = pt_xcalloc(words ? words : 1, sizeof *bits);
+	for (size_t i = 0; i < t->n; i++) {
+		pt_assert(t->v[i] < n_ents); /* entity indices of the graph */
+		if (t->v[i] < n_ents)
+			bits[t->v[i] >> 6] |= 1ull << (t->v[i] & 63);
+	}
+	for (size_t k = 0; k < words; k++)
+		for (uint64_t b = bits[k]; b; b &= b - 1)
+			t->v[w++] = (uint32_t)(k * 64 + (size_t)__builtin_ctzll(b));
+	t->n = w;
+	free(bits);
+}
+
 /* The touched entities' records and adjacency, rewritten where they differ
  * from the stored values. Only the edges source src makes changed (a
  * same-shape refile): each adjacency is its stored value with the file's
@@ -303,8 +317,7 @@ static int write_touched(store_txn *txn, const pt_graph *g, const pt_resolver *R
 			 uint32_t fid, const pt_edge *old, size_t n_old, pt_touched *t,
 			 index_report *rep)
 {
-	if (t->n)
-		qsort(t->v, t->n, sizeof *t->v, cmp_u32);
+	sort_unique(t, g->ents.n);
 	size_t from, to;
 	pt_resolver_file_edges(R, src, &from, &to);
 	rep->edges_read += to - from + n_old;
@@ -317,8 +330,6 @@ static int write_touched(store_txn *txn, const pt_graph *g, const pt_resolver *R
 	int rc = PT_OK;
 	for (size_t i = 0; i < t->n && !rc; i++) {
 		uint32_t e = t->v[i];
-		if (i && e == t->v[i - 1])
-			continue; /* touched lists repeat */
 		for (int in = 0; in < 2 && !rc; in++)
 			rc = write_adj(txn, g, e, in, &del[in], &add[in], &buf, rep);
 		if (rc)
@@ -441,7 +452,8 @@ static bool session_parse(index_session *s, int at, const char *rel, const char 
 		  .n = 1,
 		  .max_size = DEFAULT_MAX_FILE,
 		  .keep_facts = true,
-		  .keep_tree = true};
+		  .keep_tree = true,
+		  .fast_blob = true};
 	ix_scan_one(&P, j);
 	if (!j->extract)
 		return false;

@@ -387,6 +387,58 @@ static void qualified_impl(resolver *R, const ref_ctx *c, const fact_ref *r, idl
 	}
 }
 
+/* Whether method m is a workspace trait's: declared by one, or
+ * implementing one of its methods. */
+static bool of_workspace_trait(resolver *R, uint32_t m)
+{
+	if (mm_first(&R->mm, key_of(K_IMPLOF, m, "", 0)))
+		return true;
+	const ent_aux *a = &R->aux.v[m];
+	if (a->item < 0)
+		return false;
+	int32_t p = fitem(R, a->src, a->item)->parent;
+	return p >= 0 && ekind(R, R->fi[a->src].item_ent[p]) == PT_TRAIT;
+}
+
+/* `OsStr::from_raw_bytes(b)`, `u32::from_be_slice(b)`: a type outside the
+ * workspace, then a name its own impls do not have; a workspace trait
+ * implemented for that type (and in scope) may give it. */
+static void ext_type_path_call(resolver *R, const ref_ctx *c, const char *path, idlist *cands)
+{
+	const char *last = rs_last_seg(path);
+	if (last == path || last - path < 3 || strchr(path, '<'))
+		return;
+	size_t pn = (size_t)(last - path) - 2; /* the prefix, without "::" */
+	char *prefix = pt_xstrndup(path, pn);
+	char keybuf[128];
+	seg key = {NULL, 0};
+	if (rs_is_primitive(prefix, pn)) {
+		key = (seg){prefix, pn};
+	} else {
+		const char *x = rs_external_path(R, c->sc, prefix);
+		if (x && rs_type_key(x, strlen(x), &key) && key.n < sizeof keybuf) {
+			memcpy(keybuf, key.p, key.n);
+			key.p = keybuf;
+		} else {
+			key = (seg){NULL, 0};
+		}
+	}
+	if (key.n) {
+		ext_ctx x = {c->sc, c->self_ent != NONE && ekind(R, c->self_ent) == PT_TRAIT
+					    ? c->self_ent
+					    : NONE};
+		rs_ext_methods(R, &x, key, (seg){last, strlen(last)}, cands);
+	}
+	free(prefix);
+	/* only a workspace trait's: `Arc::from(p)` is as likely std's own
+	 * `From` impl as the workspace's impls of `From` for `Arc` */
+	size_t w = 0;
+	for (size_t i = 0; i < cands->n; i++)
+		if (of_workspace_trait(R, cands->v[i]))
+			cands->v[w++] = cands->v[i];
+	cands->n = w;
+}
+
 static void do_path_call(resolver *R, const ref_ctx *c, const fact_ref *r)
 {
 	idlist cands = {0};
@@ -402,6 +454,8 @@ static void do_path_call(resolver *R, const ref_ctx *c, const fact_ref *r)
 		flags = EDGE_TRAIT_CALL;
 	} else {
 		rs_resolve_path(R, c->sc, fstr(R, c->src, r->path), c->self_ent, &cands, 0);
+		if (!cands.n && !(r->flags & FR_QUALIFIED))
+			ext_type_path_call(R, c, fstr(R, c->src, r->path), &cands);
 		if (r->flags & FR_QUALIFIED) {
 			flags = EDGE_TRAIT_CALL;
 			qualified_impl(R, c, r, &cands, &flags);
