@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <tree_sitter/api.h>
 
 const TSLanguage *tree_sitter_rust(void);
@@ -1298,6 +1299,36 @@ int pt_extractor_text(pt_extractor *x, const char *text, size_t len, pt_facts *o
 	return pt_extractor_text_tree(x, text, len, NULL, NULL, out);
 }
 
+/* CPU time this thread has used, in microseconds; false if unknown. */
+static bool thread_cpu_us(uint64_t *us)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+		return false;
+	*us = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+	return true;
+}
+
+TSTree *ex_parse(pt_extractor *x, const TSTree *old, const char *text, uint32_t len)
+{
+	/* tree-sitter's timeout is wall time: on a loaded machine a large
+	 * file would run out of it while other processes hold the CPU, and
+	 * the graph would lose that file. A parse that stops early is taken
+	 * up where it stopped (tree-sitter keeps its state) until this
+	 * thread has spent the timeout in CPU time. */
+	uint64_t t0 = 0, now = 0;
+	bool clock = thread_cpu_us(&t0);
+	for (;;) {
+		TSTree *t = ts_parser_parse_string(x->parser, old, text, len);
+		if (t)
+			return t;
+		if (!clock || !thread_cpu_us(&now) || now - t0 >= x->timeout)
+			break;
+	}
+	ts_parser_reset(x->parser);
+	return NULL;
+}
+
 int pt_extractor_text_tree(pt_extractor *x, const char *text, size_t len, const pt_tree *old,
 			   pt_tree **out_tree, pt_facts *out)
 {
@@ -1313,9 +1344,8 @@ int pt_extractor_text_tree(pt_extractor *x, const char *text, size_t len, const 
 		text = "";
 	ts_parser_set_timeout_micros(x->parser, x->timeout);
 	ts_parser_set_included_ranges(x->parser, NULL, 0);
-	TSTree *t = ts_parser_parse_string(x->parser, pt_tree_ts(old), text, (uint32_t)len);
+	TSTree *t = ex_parse(x, pt_tree_ts(old), text, (uint32_t)len);
 	if (!t) {
-		ts_parser_reset(x->parser);
 		pt_extractor_set_imports(x, NULL, 0); /* borrowed for this extraction only */
 		return PT_ETIMEDOUT;
 	}

@@ -351,11 +351,9 @@ TSTree *ex_parse_expansion(pt_extractor *x, const char *text, uint32_t len, bool
 		}
 	}
 	ts_parser_set_included_ranges(x->parser, NULL, 0);
-	TSTree *t = ts_parser_parse_string(x->parser, NULL, text, len);
-	if (!t) {
-		ts_parser_reset(x->parser);
+	TSTree *t = ex_parse(x, NULL, text, len);
+	if (!t)
 		return NULL;
-	}
 	if (c->on) {
 		if (!c->cap)
 			h = pt_hash64(text, len);

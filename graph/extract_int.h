@@ -220,6 +220,10 @@ typedef struct {
 	size_t cap;
 } xparses;
 
+/* Parse text with x's parser (its included ranges as set), from old when
+ * not NULL: NULL, the parser reset, once this thread has spent x's timeout
+ * in CPU time on it. */
+TSTree *ex_parse(pt_extractor *x, const TSTree *old, const char *text, uint32_t len);
 /* The tree of an expansion's text (borrowed from the cache: valid until
  * the extraction ends), parsed now if the cache does not hold it; NULL
  * when the parse fails. *owned tells whether the caller must delete it. */

@@ -369,9 +369,7 @@ static bool reparse(pt_extractor *x, const TSRange *r, uint32_t n, size_t d)
 {
 	if (!n || x->in_macro >= MAX_MACRO_NEST || !ts_parser_set_included_ranges(x->parser, r, n))
 		return false;
-	TSTree *t = ts_parser_parse_string(x->parser, NULL, x->src, x->len);
-	if (!t)
-		ts_parser_reset(x->parser);
+	TSTree *t = ex_parse(x, NULL, x->src, x->len);
 	ts_parser_set_included_ranges(x->parser, NULL, 0);
 	if (!t)
 		return false;

@@ -29,6 +29,7 @@
  */
 #include "facts.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <zstd.h>
 
@@ -211,13 +212,81 @@ static void encode_raw(const pt_facts *f, pt_strbuf *out)
 	pt_strbuf_add(out, pool, pool_len);
 }
 
+/* ---- zstd contexts, one pair per thread --------------------------------- */
+
+/* ZSTD_compress and ZSTD_decompress make and free a context on every call:
+ * a compression context at level 3 is hundreds of kilobytes of tables that
+ * malloc maps and the kernel zeroes again for every file. Each thread keeps
+ * one pair instead (the indexer's workers encode, resolution decodes);
+ * the key's destructor frees them when the thread ends, and the main
+ * thread's stay reachable from its thread-specific data until exit. */
+typedef struct {
+	ZSTD_CCtx *c;
+	ZSTD_DCtx *d;
+} zctx;
+
+static pthread_key_t zkey;
+static pthread_once_t zonce = PTHREAD_ONCE_INIT;
+static bool zkey_ok;
+
+static void zctx_free(void *p)
+{
+	zctx *z = p;
+	ZSTD_freeCCtx(z->c);
+	ZSTD_freeDCtx(z->d);
+	free(z);
+}
+
+static void zkey_make(void)
+{
+	zkey_ok = pthread_key_create(&zkey, zctx_free) == 0;
+}
+
+/* This thread's contexts; NULL if the key could not be made (then each
+ * call makes its own, as zstd's one-shot functions do). */
+static zctx *zctx_get(void)
+{
+	pthread_once(&zonce, zkey_make);
+	if (!zkey_ok)
+		return NULL;
+	zctx *z = pthread_getspecific(zkey);
+	if (!z) {
+		z = pt_xcalloc(1, sizeof *z);
+		if (pthread_setspecific(zkey, z) != 0) {
+			free(z);
+			return NULL;
+		}
+	}
+	return z;
+}
+
+static size_t z_compress(void *dst, size_t cap, const void *src, size_t n, int level)
+{
+	zctx *z = zctx_get();
+	if (z && !z->c)
+		z->c = ZSTD_createCCtx();
+	if (!z || !z->c)
+		return ZSTD_compress(dst, cap, src, n, level);
+	return ZSTD_compressCCtx(z->c, dst, cap, src, n, level);
+}
+
+static size_t z_decompress(void *dst, size_t cap, const void *src, size_t n)
+{
+	zctx *z = zctx_get();
+	if (z && !z->d)
+		z->d = ZSTD_createDCtx();
+	if (!z || !z->d)
+		return ZSTD_decompress(dst, cap, src, n);
+	return ZSTD_decompressDCtx(z->d, dst, cap, src, n);
+}
+
 static void encode_at(const pt_facts *f, int level, pt_strbuf *out)
 {
 	pt_strbuf raw = {0};
 	encode_raw(f, &raw);
 	size_t bound = ZSTD_compressBound(raw.len);
 	char *z = raw.len >= ZMIN && raw.len <= RAW_MAX ? pt_xmalloc(ZHEADER + bound) : NULL;
-	size_t zn = z ? ZSTD_compress(z + ZHEADER, bound, raw.buf, raw.len, level) : 0;
+	size_t zn = z ? z_compress(z + ZHEADER, bound, raw.buf, raw.len, level) : 0;
 	if (z && !ZSTD_isError(zn) && ZHEADER + zn < raw.len) {
 		memcpy(z, ZMAGIC, 4);
 		put32((uint8_t *)z + 4, (uint32_t)raw.len);
@@ -473,7 +542,7 @@ static int decode_stored(const void *data, size_t len, pt_facts *f,
 	if (raw_len < HEADER_SIZE || raw_len > RAW_MAX || said != raw_len)
 		return PT_ECORRUPT;
 	void *raw = pt_xmalloc(raw_len);
-	size_t n = ZSTD_decompress(raw, raw_len, p + ZHEADER, len - ZHEADER);
+	size_t n = z_decompress(raw, raw_len, p + ZHEADER, len - ZHEADER);
 	int rc = !ZSTD_isError(n) && n == raw_len ? dec(raw, raw_len, f) : PT_ECORRUPT;
 	free(raw);
 	return rc;

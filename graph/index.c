@@ -200,26 +200,94 @@ void ix_work_one(pool *P, job *j, pt_extractor *ex)
 		ix_extract_one(P, j, ex);
 }
 
-static void *worker(void *arg)
+/* Phase 2's big files (over BIG_FILE), one at a time: their trees
+ * dominate peak memory. Takes the next one into *i, the lock held, if any
+ * is left and (unless wait) no other worker is in one now. */
+static bool take_big(pool *P, bool wait, size_t *i)
 {
-	pool *P = arg;
-	pt_extractor *ex = P->phase == 2 ? pt_extractor_new() : NULL;
-	size_t i;
-	while ((i = atomic_fetch_add(&P->next, 1)) < P->n) {
-		job *j = &P->jobs[i];
-		bool big = P->phase == 2 && P->ws->files.v[j->ws].size > BIG_FILE;
-		if (big)
-			pthread_mutex_lock(&P->big);
-		if (P->phase == 1)
-			ix_scan_one(P, j);
-		else if (j->extract)
-			ix_extract_one(P, j, ex);
+	if (atomic_load(&P->next_big) >= P->n_big)
+		return false;
+	if (wait)
+		pthread_mutex_lock(&P->big);
+	else if (pthread_mutex_trylock(&P->big) != 0)
+		return false;
+	size_t k = atomic_fetch_add(&P->next_big, 1);
+	if (k >= P->n_big) {
+		pthread_mutex_unlock(&P->big);
+		return false;
+	}
+	*i = P->big_idx[k];
+	return true;
+}
+
+/* Phase 2: the big files, largest first, by whichever worker finds none
+ * in progress; the others take the small files meanwhile, and wait for a
+ * big one only when no small one is left. A worker that met a big file in
+ * path order used to wait there while the other parsed one: std's seven
+ * big files sit side by side in core_arch. */
+static void extract_all(pool *P, pt_extractor *ex)
+{
+	for (;;) {
+		size_t i, k;
+		bool big = take_big(P, false, &i);
+		if (!big) {
+			k = atomic_fetch_add(&P->next, 1);
+			if (k < P->n_small)
+				i = P->small_idx[k];
+			else if (!(big = take_big(P, true, &i)))
+				return;
+		}
+		if (P->jobs[i].extract)
+			ix_extract_one(P, &P->jobs[i], ex);
 		if (big)
 			pthread_mutex_unlock(&P->big);
 		atomic_fetch_add(&P->done, 1);
 	}
-	pt_extractor_free(ex);
+}
+
+static void *worker(void *arg)
+{
+	pool *P = arg;
+	if (P->phase == 2) {
+		pt_extractor *ex = pt_extractor_new();
+		extract_all(P, ex);
+		pt_extractor_free(ex);
+		return NULL;
+	}
+	size_t i;
+	while ((i = atomic_fetch_add(&P->next, 1)) < P->n) {
+		ix_scan_one(P, &P->jobs[i]);
+		atomic_fetch_add(&P->done, 1);
+	}
 	return NULL;
+}
+
+static int cmp_big_first(const void *a, const void *b)
+{
+	const uint64_t *x = a, *y = b; /* size << 32 | job index */
+	return (*x < *y) - (*x > *y);
+}
+
+/* Phase 2's order: big files by size, largest first, and small files in
+ * the jobs' order. */
+static void plan_phase2(pool *P)
+{
+	uint64_t *bigs = pt_xmalloc((P->n + 1) * sizeof *bigs);
+	P->small_idx = pt_xmalloc((P->n + 1) * sizeof *P->small_idx);
+	P->n_big = P->n_small = 0;
+	for (size_t i = 0; i < P->n; i++) {
+		uint64_t size = P->ws->files.v[P->jobs[i].ws].size;
+		if (size > BIG_FILE)
+			bigs[P->n_big++] = (size < UINT32_MAX ? size : UINT32_MAX) << 32 | i;
+		else
+			P->small_idx[P->n_small++] = (uint32_t)i;
+	}
+	qsort(bigs, P->n_big, sizeof *bigs, cmp_big_first);
+	P->big_idx = pt_xmalloc((P->n_big + 1) * sizeof *P->big_idx);
+	for (size_t k = 0; k < P->n_big; k++)
+		P->big_idx[k] = (uint32_t)(bigs[k] & UINT32_MAX);
+	free(bigs);
+	atomic_store(&P->next_big, 0);
 }
 
 /* glibc's malloc_trim. Not under a sanitizer: its allocator is not
@@ -240,12 +308,13 @@ static void run_pool(pool *P, const index_opts *o)
 	if ((size_t)n > P->n)
 		n = (int)P->n;
 	pthread_mutex_init(&P->big, NULL);
+	if (P->phase == 2)
+		plan_phase2(P);
 	if (n <= 1) {
 		worker(P);
 		if (o->progress)
 			o->progress(o->ctx, P->n, P->n);
-		give_back_memory();
-		return;
+		goto done;
 	}
 	pthread_t *t = pt_xcalloc((size_t)n, sizeof *t);
 	for (int i = 0; i < n; i++)
@@ -261,6 +330,10 @@ static void run_pool(pool *P, const index_opts *o)
 	if (o->progress)
 		o->progress(o->ctx, P->n, P->n);
 	free(t);
+done:
+	free(P->big_idx);
+	free(P->small_idx);
+	P->big_idx = P->small_idx = NULL;
 	/* give the parsers' freed trees back before resolving */
 	give_back_memory();
 }

@@ -60,6 +60,12 @@ typedef struct {
 	bool fast_blob;  /* pt_facts_encode_fast: an editor's keystroke waits for the write */
 	atomic_size_t next, done;
 	pthread_mutex_t big; /* one big file at a time: their trees dominate peak memory */
+	/* phase 2's order (index.c's plan_phase2, owned by run_pool): the big
+	 * files' jobs, largest first, taken by next_big; the others' in
+	 * order, taken by next */
+	uint32_t *big_idx, *small_idx;
+	size_t n_big, n_small;
+	atomic_size_t next_big;
 } pool;
 
 /* Every Rust file's facts, from the jobs just parsed or the store. */
@@ -98,10 +104,9 @@ void ix_sources_free(sources *s);
 int ix_load_sources(store_txn *txn, sources *S);
 /* Orders adjacency entries as they are stored: by entity, then every encoded field. */
 int ix_cmp_half(const void *a, const void *b);
-/* The stored value of adjacency entries h[from..to) into out. */
-/* One half edge as its stored record, appended to out. */
-void ix_add_half(const pt_graph *g, const half *h, pt_strbuf *out);
-void ix_encode_adj(const pt_graph *g, const half *h, uint32_t from, uint32_t to, pt_strbuf *out);
+/* The stored value of adjacency entries h[from..to) into out (the other
+ * end's id is the one each half carries). */
+void ix_encode_adj(const half *h, uint32_t from, uint32_t to, pt_strbuf *out);
 /* The record of entity e (strings borrowed from g). */
 void ix_ent_record(const pt_graph *g, const pt_entity *e, rec_entity *r);
 /* Moves META_GENERATION on, as every commit does. */

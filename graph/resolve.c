@@ -701,6 +701,60 @@ static void emit_contains(resolver *R, uint32_t src)
 	}
 }
 
+static bool same_edge(const pt_edge *a, const pt_edge *b)
+{
+	return a->src == b->src && a->dst == b->dst && a->kind == b->kind && a->flags == b->flags &&
+	       a->file == b->file && a->site.start_byte == b->site.start_byte &&
+	       a->site.end_byte == b->site.end_byte && a->site.start_line == b->site.start_line &&
+	       a->site.start_col == b->site.start_col && a->site.end_line == b->site.end_line &&
+	       a->site.end_col == b->site.end_col;
+}
+
+static uint64_t edge_hash(const pt_edge *e)
+{
+	uint64_t k[4] = {(uint64_t)e->src << 32 | e->dst,
+			 (uint64_t)e->kind << 40 | (uint64_t)e->flags << 32 | e->file,
+			 (uint64_t)e->site.start_byte << 32 | e->site.end_byte,
+			 (uint64_t)e->site.start_line << 32 | e->site.start_col};
+	return pt_hash64(k, sizeof k);
+}
+
+/* Drop the repeats among edges [first, g->edges.n), keeping the first of
+ * each in place. A `$(...)*` repetition of a macro writes the same call
+ * (same caller, callee, kind and site) once per repetition: rustc sees
+ * that many calls at one span, the graph keeps one edge per site (what a
+ * query lists and the referee counts). Done per file, so an edit that
+ * replaces one file's edges makes the same ones as a fresh index. */
+static void drop_repeated_edges(resolver *R, size_t first)
+{
+	pt_graph *g = R->g;
+	size_t n = g->edges.n - first;
+	if (n < 2)
+		return;
+	size_t cap = 16;
+	while (cap < 2 * n)
+		cap *= 2;
+	uint32_t *slot = pt_xcalloc(cap, sizeof *slot); /* kept index + 1; 0 = empty */
+	size_t w = first;
+	for (size_t i = first; i < g->edges.n; i++) {
+		const pt_edge *e = &g->edges.v[i];
+		size_t h = (size_t)edge_hash(e) & (cap - 1);
+		bool dup = false;
+		for (; slot[h]; h = (h + 1) & (cap - 1))
+			if (same_edge(&g->edges.v[slot[h] - 1], e)) {
+				dup = true;
+				break;
+			}
+		if (dup)
+			continue;
+		g->edges.v[w] = *e;
+		slot[h] = (uint32_t)(w + 1);
+		w++;
+	}
+	g->edges.n = w;
+	free(slot);
+}
+
 /* Every edge one file's facts make: they carry that file's id as their
  * site, but for calls written in a definition another file lends. */
 static void emit_file(resolver *R, uint32_t src)
@@ -716,6 +770,7 @@ static void emit_file(resolver *R, uint32_t src)
 			emit_impl(R, src, (int32_t)i);
 	do_refs(R, src);
 	emit_uses(R, src);
+	drop_repeated_edges(R, R->fi[src].edge_first);
 	R->fi[src].edge_end = R->g->edges.n;
 	R->reading = NULL;
 	if (R->track)
