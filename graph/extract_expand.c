@@ -47,28 +47,36 @@ void ex_expand_begin(pt_extractor *x)
 	for (size_t i = 0; i < f->macros.n; i++) {
 		const fact_macro *m = &f->macros.v[i];
 		const char *nm = pt_strpool_get(&f->pool, m->name);
-		/* the text is the file's own, not the pool's copy: the pool moves */
+		/* a written definition's text is the file's own, not the pool's
+		 * copy (the pool moves); a generated one's is the pool's only,
+		 * copied below */
+		bool gen = (m->flags & FM_GEN) != 0;
+		const char *text = pt_strpool_get(&f->pool, m->text);
 		xdef d = {nm,
 			  strlen(nm),
-			  x->file + m->span.start_byte,
-			  m->span.end_byte - m->span.start_byte,
+			  gen ? text : x->file + m->span.start_byte,
+			  gen ? strlen(text) : m->span.end_byte - m->span.start_byte,
 			  0,
 			  m->span.start_byte,
 			  "crate",
 			  NULL,
 			  false,
-			  (m->flags & FM_DOC) != 0};
+			  (m->flags & FM_DOC) != 0,
+			  gen};
 		pt_vec_push(&x->xdefs, d);
 	}
 	for (size_t i = 0; i < x->nimps; i++) {
 		const pt_macro_import *m = &x->imps[i];
-		xdef d = {m->name, strlen(m->name), m->text, m->len, (uint32_t)i + 1,
-			  0,       m->krate,        NULL,    false,  false};
+		xdef d = {m->name, strlen(m->name), m->text, m->len, (uint32_t)i + 1, 0, m->krate,
+			  NULL,    false,           false,   m->gen};
 		pt_vec_push(&x->xdefs, d);
 	}
 	/* names point into the pool, which grows: keep them as copies */
 	for (size_t i = 0; i < f->macros.n; i++) {
-		x->xdefs.v[i].name = pt_xstrndup(x->xdefs.v[i].name, x->xdefs.v[i].nlen);
+		xdef *d = &x->xdefs.v[i];
+		d->name = pt_xstrndup(d->name, d->nlen);
+		if (d->gen)
+			d->text = pt_xstrndup(d->text, d->len);
 	}
 	x->file_lines.n = 0;
 	for (size_t i = 0; i < x->imp_lines.n; i++)
@@ -85,6 +93,8 @@ void ex_expand_end(pt_extractor *x)
 		pt_macro_def_free(x->xdefs.v[i].def);
 		if (x->xdefs.v[i].src == 0)
 			free((char *)x->xdefs.v[i].name);
+		if (x->xdefs.v[i].src == 0 && x->xdefs.v[i].gen)
+			free((char *)x->xdefs.v[i].text);
 	}
 	pt_vec_clear(&x->xdefs);
 	x->imps = NULL;
@@ -134,7 +144,7 @@ static pt_macro_def *parsed(xdef *d)
 	if (d->def || d->bad)
 		return d->def;
 	pt_mtoks t = {0};
-	pt_macro_lex(d->text, d->len, d->src, d->at, &t);
+	pt_macro_lex(d->text, d->len, d->gen ? PT_MACRO_SYNTH : d->src, d->gen ? 0 : d->at, &t);
 	d->def = pt_macro_def_new(t.v, t.n);
 	d->bad = d->def == NULL;
 	pt_vec_free(&t);

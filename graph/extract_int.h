@@ -177,6 +177,9 @@ typedef struct {
 	pt_macro_def *def; /* parsed on first use */
 	bool bad;          /* would not parse */
 	bool doc;          /* #[cfg(doc)]: rustdoc's stand-in, never expanded */
+	bool gen;          /* FM_GEN: text is an expansion's (owned when src is 0),
+	                      written nowhere: its tokens are placed as the
+	                      expander's own (PT_MACRO_SYNTH) */
 } xdef;
 
 /* A fn body left out of an expansion's text: the `{` that stands for it

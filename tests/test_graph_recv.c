@@ -873,6 +873,52 @@ static void test_macro_types(void **state)
 	ws_free(&w);
 }
 
+/* A macro_rules! definition written by the expansion of another macro of
+ * the file (syn's `export_token_macro! {}` writes `macro_rules! Token`)
+ * is a definition like a written one: in its own crate (textual scope,
+ * through `#[macro_use] mod`) and, being #[macro_export], from another
+ * crate by path (`tk::Tok![;]`). `$crate` in it names the crate that
+ * wrote it. The fields it types reach their types' methods. */
+static void test_macro_written_macros(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", "[workspace]\nmembers = [\"tk\", \"app\"]\n", "tk/Cargo.toml",
+		"[package]\nname = \"tk\"\nversion = \"0.1.0\"\n", "tk/src/lib.rs",
+		"#[macro_use]\nmod tokdef;\n"
+		"pub mod token {\n"
+		"    pub struct Semi; impl Semi { pub fn go(&self) {} }\n"
+		"    pub struct Comma; impl Comma { pub fn go(&self) {} }\n"
+		"}\n"
+		"pub struct Other; impl Other { pub fn go(&self) {} }\n"
+		"pub struct Field { pub semi: Tok![;], pub comma: Tok![,] }\n"
+		"impl Field { pub fn run(&self) { self.semi.go(); self.comma.go(); } }\n",
+		"tk/src/tokdef.rs",
+		"macro_rules! export_tok {\n"
+		"    ($($extra:tt)*) => {\n"
+		"        /// The type of a token.\n"
+		"        #[macro_export]\n"
+		"        macro_rules! Tok {\n"
+		"            [;] => { $crate::token::Semi };\n"
+		"            [,] => { $crate::token::Comma };\n"
+		"            $($extra => { $crate::Other };)*\n"
+		"        }\n"
+		"    };\n"
+		"}\n"
+		"export_tok! {}\n",
+		"app/Cargo.toml",
+		"[package]\nname = \"app\"\nversion = \"0.1.0\"\n[dependencies]\ntk = { path = "
+		"\"../tk\" }\n",
+		"app/src/lib.rs",
+		"pub struct Semi; impl Semi { pub fn go(&self) {} }\n"
+		"pub struct P { pub s: tk::Tok![;] }\n"
+		"impl P { pub fn run(&self) { self.s.go(); } }\n",
+		NULL);
+	assert_answer(&w, "callees", "tk::Field::run", "tk::token::Comma::go,tk::token::Semi::go");
+	assert_answer(&w, "callees", "app::P::run", "tk::token::Semi::go");
+	ws_free(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -901,6 +947,7 @@ int main(void)
 		cmocka_unit_test(test_deref_generic_param),
 		cmocka_unit_test(test_item_macro_bodies),
 		cmocka_unit_test(test_macro_types),
+		cmocka_unit_test(test_macro_written_macros),
 	};
 	return pt_run_tests(tests, NULL, NULL);
 }
