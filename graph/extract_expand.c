@@ -845,6 +845,108 @@ static void scan_expansion(pt_extractor *x, layer *L)
 	x->lay = up;
 }
 
+/* ---- what an expansion assigns to the caller's locals ------------------------------ */
+
+/* Whether token k was written in the file between bytes a and b (the
+ * outermost invocation being expanded), not by a template. */
+static bool written_in(const pt_mtok *k, uint32_t a, uint32_t b)
+{
+	return k->src == 0 && k->off >= a && k->off < b;
+}
+
+bool ex_written_in_invocation(const pt_extractor *x, TSNode n)
+{
+	uint32_t src, a, b;
+	if (!x->lay)
+		return true;
+	return origin(x->lay, ts_node_start_byte(n), false, &src, &a) &&
+	       origin(x->lay, ts_node_end_byte(n), true, &src, &b) && src == 0 && a >= x->inv_a &&
+	       b <= x->inv_b;
+}
+
+/* Whether expansion L writes `name = ..` with name written in the
+ * invocation and bound in the caller by a `let name;` still untyped: the
+ * case of syn's `braced!(content in input)`, whose rule writes
+ * `$content = braces.content`. Read on tokens, so that only such
+ * expansions are parsed. */
+static bool assigns_later_local(pt_extractor *x, const layer *L)
+{
+	const pt_mtok *t = L->toks.v;
+	for (size_t k = 0; k + 1 < L->toks.n; k++) {
+		if (t[k].kind != MT_IDENT || !tok_punct(&t[k + 1], "=") ||
+		    (k > 0 && tok_punct(&t[k - 1], ".")) || !written_in(&t[k], x->inv_a, x->inv_b))
+			continue;
+		const local *l = ex_lookup_str(x, t[k].p, t[k].len);
+		if (l && l->later && l->d.kind == RECV_NONE)
+			return true;
+	}
+	return false;
+}
+
+/* Walk expression tree n of an expansion for its assignments to the
+ * caller's first `caller` locals (ex_assign), binding on the way the names
+ * the expansion binds itself: match arms (typed from their scrutinee) and
+ * `let`s (to the end of their block). Closures are left out. */
+static void assigned_in(pt_extractor *x, TSNode n, uint32_t caller, int depth)
+{
+	TSSymbol s = ts_node_symbol(n);
+	if (depth > 64 || s == x->S.closure_expr)
+		return;
+	if (s == x->S.match_expr) {
+		desc sd = ex_recv_of(x, child(n, x->F.value));
+		TSNode body = child(n, x->F.body);
+		uint32_t na = null(body) ? 0 : ts_node_named_child_count(body);
+		for (uint32_t i = 0; i < na; i++) {
+			TSNode arm = ts_node_named_child(body, i), pat = child(arm, x->F.pattern);
+			uint32_t mark = (uint32_t)x->locals.n;
+			if (!null(pat))
+				ex_bind_pattern(x, pat, sd);
+			TSNode v = child(arm, x->F.value);
+			if (!null(v))
+				assigned_in(x, v, caller, depth + 1);
+			ex_locals_truncate(x, mark);
+		}
+		return;
+	}
+	uint32_t mark = (uint32_t)x->locals.n, nc = ts_node_named_child_count(n);
+	for (uint32_t i = 0; i < nc; i++) {
+		TSNode c = ts_node_named_child(n, i);
+		assigned_in(x, c, caller, depth + 1);
+		if (ts_node_symbol(c) == x->S.let_decl)
+			ex_leave_let(x, c);
+	}
+	if (s == x->S.assign_expr)
+		ex_assign(x, n, caller, true);
+	if (s == x->S.block)
+		ex_locals_truncate(x, mark);
+}
+
+/* The caller's `let x;` locals expansion L (in a fn body) assigns take
+ * the type of what it assigns: L's text is parsed and walked for that
+ * alone (its calls are read from its tokens, scan_expansion). */
+static void type_assigned(pt_extractor *x, layer *L)
+{
+	if (!assigns_later_local(x, L))
+		return;
+	bool owned;
+	TSTree *t = ex_parse_expansion(x, L->text.buf, (uint32_t)L->text.len, &owned);
+	if (!t)
+		return;
+	const char *src = x->src;
+	uint32_t len = x->len, caller = (uint32_t)x->locals.n;
+	layer *up = x->lay;
+	x->src = L->text.buf;
+	x->len = (uint32_t)L->text.len;
+	x->lay = L;
+	assigned_in(x, ts_tree_root_node(t), caller, 0);
+	ex_locals_truncate(x, caller);
+	x->lay = up;
+	x->src = src;
+	x->len = len;
+	if (owned)
+		ts_tree_delete(t);
+}
+
 /* ---- fn bodies of expansions -------------------------------------------------------- */
 
 /* The `{` of the body of the fn whose `fn` is t[i] (`fn name .. {`), 0 if
@@ -862,13 +964,6 @@ static size_t body_of(const pt_mtok *t, size_t n, size_t i)
 			return 0;
 	}
 	return 0;
-}
-
-/* Whether token k was written in the file between bytes a and b (the
- * outermost invocation being expanded), not by a template. */
-static bool written_in(const pt_mtok *k, uint32_t a, uint32_t b)
-{
-	return k->src == 0 && k->off >= a && k->off < b;
 }
 
 /* Copy t[0..n) to L's tokens, the bodies of the fns a template writes left
@@ -1060,6 +1155,7 @@ bool ex_expand(pt_extractor *x, TSNode n, TSNode m, TSNode tt, size_t d, bool it
 	L.offs = pt_xmalloc((L.toks.n + 1) * sizeof *L.offs);
 	pt_macro_render(L.toks.v, L.toks.n, &L.text, L.offs);
 	if (!item_level) {
+		type_assigned(x, &L);
 		scan_expansion(x, &L);
 		goto done;
 	}

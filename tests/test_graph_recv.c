@@ -873,6 +873,58 @@ static void test_macro_types(void **state)
 	ws_free(&w);
 }
 
+/* A local declared without type or value (`let x;`) has the type of what
+ * is first assigned to it: rustc infers the variable's type from the
+ * assignment, with no coercion (there is no declared type to coerce to).
+ * Assignments a macro writes count: syn's `braced!(content in input)`
+ * expands to a match whose arm assigns `$content = braces.content`, so
+ * `content` is a ParseBuffer. The arm's `braces` is the template's own
+ * name (hygiene), typed from the match. A declared type is kept: `y` is
+ * `&dyn Show` whatever is assigned, so `y.show()` calls Show::show.
+ * rustc's callees, read off the Rust below. */
+static void test_assigned_later(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", "[workspace]\nmembers = [\"pc\", \"app\"]\n", "pc/Cargo.toml",
+		"[package]\nname = \"pc\"\nversion = \"0.1.0\"\n", "pc/src/lib.rs",
+		FOUR_GO "pub struct Braces { pub content: B, pub token: u8 }\n"
+			"pub mod __private { pub use crate::group::parse_braces; pub use "
+			"std::result::Result::{Ok, Err}; }\n"
+			"pub mod group { pub fn parse_braces(i: &crate::A) -> "
+			"Result<crate::Braces, ()> { Err(()) } }\n"
+			"#[macro_export] macro_rules! braced { ($c:ident in $i:expr) => {\n"
+			"    match $crate::__private::parse_braces(&$i) {\n"
+			"        $crate::__private::Ok(braces) => { $c = braces.content; "
+			"braces.token }\n"
+			"        $crate::__private::Err(e) => { return Err(e); }\n"
+			"    }\n"
+			"}; }\n"
+			"pub trait Show { fn show(&self); }\n"
+			"impl Show for A { fn show(&self) {} }\n"
+			"impl Show for C { fn show(&self) {} }\n"
+			"pub fn plain(c: bool) { let x; if c { x = C; } else { x = C; } x.go(); }\n"
+			"pub fn declared() { let y: &dyn Show; y = &A; y.show(); }\n"
+			"pub fn here(input: A) -> Result<(), ()> { let content; let _t = "
+			"braced!(content in input); content.go(); Ok(()) }\n",
+		"app/Cargo.toml",
+		"[package]\nname = \"app\"\nversion = \"0.1.0\"\n[dependencies]\npc = { path = "
+		"\"../pc\" }\n",
+		"app/src/lib.rs",
+		"pub fn there(input: pc::A) -> Result<(), ()> {\n"
+		"    let inner;\n"
+		"    let _t = pc::braced!(inner in input);\n"
+		"    inner.go();\n"
+		"    Ok(())\n"
+		"}\n",
+		NULL);
+	assert_answer(&w, "callees", "pc::plain", "pc::C::go");
+	assert_answer(&w, "callees", "pc::declared", "pc::Show::show");
+	assert_answer(&w, "callees", "pc::here", "pc::B::go,pc::group::parse_braces");
+	assert_answer(&w, "callees", "app::there", "pc::B::go,pc::group::parse_braces");
+	ws_free(&w);
+}
+
 /* A macro_rules! definition written by the expansion of another macro of
  * the file (syn's `export_token_macro! {}` writes `macro_rules! Token`)
  * is a definition like a written one: in its own crate (textual scope,
@@ -947,6 +999,7 @@ int main(void)
 		cmocka_unit_test(test_deref_generic_param),
 		cmocka_unit_test(test_item_macro_bodies),
 		cmocka_unit_test(test_macro_types),
+		cmocka_unit_test(test_assigned_later),
 		cmocka_unit_test(test_macro_written_macros),
 	};
 	return pt_run_tests(tests, NULL, NULL);
