@@ -745,7 +745,8 @@ static void add_sibling_words(pt_facts *f, size_t m)
 
 /* ---- definitions an invocation writes ---------------------------------------------- */
 
-#define MAX_WRITTEN 256 /* definitions invocations may write, per file */
+#define MAX_WRITTEN 256  /* definitions invocations may write, per file */
+#define MAX_WRITERS 4096 /* invocations of writing definitions expanded, per file */
 
 /* Line and column of byte at of s (counted from the start: only files
  * that invoke a definition-writing macro come here). */
@@ -826,8 +827,9 @@ static void scan_written(const char *s, size_t len, pt_facts *f)
 	pt_mtoks t = {0};
 	if (ws.n)
 		pt_macro_lex(s, len, 0, 0, &t);
-	size_t first = f->macros.n;
-	for (size_t i = 0; i + 2 < t.n && f->macros.n - first < MAX_WRITTEN; i++) {
+	size_t first = f->macros.n, expanded = 0;
+	for (size_t i = 0;
+	     i + 2 < t.n && f->macros.n - first < MAX_WRITTEN && expanded < MAX_WRITERS; i++) {
 		if (t.v[i].kind != MT_IDENT || !pt_mtok_is(&t.v[i + 1], "!"))
 			continue;
 		if (pt_mtok_is(&t.v[i], "macro_rules")) {
@@ -844,6 +846,7 @@ static void scan_written(const char *s, size_t len, pt_facts *f)
 				size_t close = t.v[open].match;
 				add_written(f, &ws.v[k], t.v, open, s, t.v[i].off,
 					    t.v[close].off + 1);
+				expanded++;
 				break;
 			}
 	}
