@@ -710,14 +710,14 @@ def score_calls(ours, cs, compiled_body, ident_at, in_macro_rules, in_attr):
     for t in cs.truths:
         for c in t["calls"]:
             sites.setdefault((c["file"], c["line"], c["col"]), []).append(c)
-    impl_methods = {}   # hashed trait method path -> implementing methods
+    impl_methods = {}   # hashed trait method path -> (impl, implementing method)
     for t in cs.truths:
         for im in t["impls"]:
             k = cs.trait_key(im)
             if not k:
                 continue
             for m in im["methods"]:
-                impl_methods.setdefault(k + "::" + m["name"], []).append(m)
+                impl_methods.setdefault(k + "::" + m["name"], []).append((im, m))
     std_impls = {}      # hashless std trait path -> impls in the set
     for t in cs.truths:
         for im in t["impls"]:
@@ -786,8 +786,10 @@ def score_calls(ours, cs, compiled_body, ident_at, in_macro_rules, in_attr):
                 continue
             exp.add(ent["path"])
             if c["callee"] not in impl_paths:
+                # impl_method: an impl a macro wrote has its method at
+                # the invocation, as std_trait_impl_ok reads it
                 impl_paths[c["callee"]] = {e2["path"] for e2 in (
-                    ours.fn_at(m["file"], m["line"], m["name"]) for m in impl_methods.get(c["callee"], []))
+                    impl_method(im, m) for im, m in impl_methods.get(c["callee"], []))
                     if e2}
             acc |= impl_paths[c["callee"]]
         return exp, acc, missing_def
