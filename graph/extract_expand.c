@@ -972,11 +972,33 @@ static size_t body_of(const pt_mtok *t, size_t n, size_t i)
  * itself, bytes [a, b) of the file (`cfg_rt! { pub fn spawn() { .. } }`),
  * stays: it is walked as the code it is, its locals typed by its `let`s
  * and patterns. */
+/* Whether the body t(open, close) declares an item a token scan would
+ * lose: an `impl`, `struct`, `enum`, `union` or `trait` at the start of
+ * a statement (serde's templates write `struct PrimitiveVisitor; impl
+ * Visitor for PrimitiveVisitor { .. }` inside `fn deserialize`). */
+static bool declares_items(const pt_mtok *t, size_t open, size_t close)
+{
+	static const char *const kw[] = {"impl", "struct", "enum", "union", "trait"};
+	for (size_t k = open + 1; k < close; k++) {
+		const pt_mtok *p = &t[k - 1];
+		bool starts = k == open + 1 || tok_punct(p, ";") || p->kind == MT_CLOSE ||
+			      p->kind == MT_OPEN || tok_word(p, "pub");
+		for (size_t w = 0; starts && w < sizeof kw / sizeof *kw; w++)
+			if (tok_word(&t[k], kw[w]))
+				return true;
+	}
+	return false;
+}
+
 static void skeleton(layer *L, const pt_mtok *t, size_t n, uint32_t a, uint32_t b)
 {
 	for (size_t i = 0; i < n; i++) {
 		size_t open = tok_word(&t[i], "fn") ? body_of(t, n, i) : 0;
 		if (open && written_in(&t[open], a, b) && written_in(&t[t[open].match], a, b))
+			open = 0;
+		/* a body that declares items is walked as code, like one
+		 * written in the invocation */
+		if (open && declares_items(t, open, t[open].match))
 			open = 0;
 		if (!open) {
 			pt_vec_push(&L->toks, t[i]);

@@ -12,7 +12,7 @@
 /* Bump whenever the graph that the same facts resolve to changes (a new
  * resolution rule): an index made by another version is re-resolved from
  * its cached facts by the next run, even when no file changed. */
-#define RESOLVE_VERSION 16
+#define RESOLVE_VERSION 17
 
 #include "facts.h"
 

@@ -388,6 +388,15 @@ uint32_t rs_pick_type(resolver *R, uint32_t sc, const char *path);
  * folded to std; NULL when it may lie inside. Borrowed until the next
  * lookup. */
 const char *rs_external_path(resolver *R, uint32_t sc, const char *path);
+/* The scope use u's path starts from: the crate root for a Rust 2015 path
+ * whose first name the root binds (`use lib::fmt::Write;` in a submodule),
+ * else the scope the use is written in. */
+uint32_t rs_use_start_scope(resolver *R, uint32_t u);
+/* The crates name means in the extern prelude of scope sc's crate (its
+ * dependencies, std's crates, `extern crate a as name;` at the root):
+ * the type namespace only, for a path whose first name a `use` also binds
+ * to a macro or fn (`use bitflags::bitflags;`). */
+void rs_lookup_crate(resolver *R, uint32_t sc, seg name, idlist *out);
 
 /* ---- resolve_recv.c --------------------------------------------------- */
 

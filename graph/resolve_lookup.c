@@ -75,6 +75,24 @@ void rs_use_result(resolver *R, uint32_t u, idlist *out, int depth)
 		list_add(out, R->results.v[r->res_off + i]);
 }
 
+uint32_t rs_use_start_scope(resolver *R, uint32_t u)
+{
+	const use_rec *r = &R->uses.v[u];
+	const fact_use *fu = &R->src[r->src].facts->uses.v[r->fu];
+	const char *path = fstr(R, r->src, fu->path);
+	if (!edition_2015(R, r->scope) || relative_head(path) || (fu->flags & FU_EXTERN_CRATE))
+		return r->scope;
+	seg first[MAX_SEGS];
+	if (!rs_split_path(path, first))
+		return r->scope;
+	uint32_t root = crate_root_scope(R, r->scope);
+	idlist got = {0};
+	rs_lookup_here(R, root, first[0], &got, 1);
+	size_t n = got.n;
+	pt_vec_free(&got);
+	return n ? root : r->scope;
+}
+
 uint32_t rs_mod_scope_of(const resolver *R, uint32_t ent)
 {
 	for (uint32_t it = mm_first(&R->mm, key_of(K_MODSCOPE, ent, "", 0)); it;
@@ -295,6 +313,13 @@ static void lookup_outside(resolver *R, uint32_t sc, seg name, idlist *out, int 
 	const char *pp = rs_prelude_path(name);
 	if (pp)
 		rs_resolve_path(R, sc, pp, NONE, out, depth + 1);
+}
+
+void rs_lookup_crate(resolver *R, uint32_t sc, seg name, idlist *out)
+{
+	extern_crates(R, scope_crate(R, sc), name, out);
+	if (!out->n)
+		root_extern_alias(R, sc, name, out, 0);
 }
 
 /* Module scope, crates, then the prelude: the part of a lookup that is the

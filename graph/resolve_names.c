@@ -762,7 +762,7 @@ static bool ext_through_use(resolver *R, uint32_t u, const char *rest, pt_strbuf
 	pt_strbuf p = {0};
 	pt_strbuf_printf(&p, "%s%s", fstr(R, ur->src, fu->path), rest);
 	R->uses.v[u].walking = 1;
-	bool ok = ext_walk(R, ur->scope, p.buf, out, depth + 1);
+	bool ok = ext_walk(R, rs_use_start_scope(R, u), p.buf, out, depth + 1);
 	R->uses.v[u].walking = 0;
 	pt_strbuf_free(&p);
 	return ok;
@@ -778,6 +778,39 @@ static bool glob_leaves(resolver *R, uint32_t g, int depth)
 	return ok;
 }
 
+/* Through a glob import of a module of ours that binds name with a
+ * `pub use` leading outside: serde's modules say `use lib::*;` and
+ * `mod lib { mod core { pub use std::*; } pub use self::core::fmt; }`, so
+ * their `fmt::Display` is std's. The use is named exactly, so this holds
+ * for a lower-case name too, unlike a glob from outside. */
+static bool facade_use(resolver *R, uint32_t ms, seg name, const char *rest, pt_strbuf *out,
+		       int depth)
+{
+	if (depth > 8)
+		return false;
+	for (uint32_t it = mm_first(&R->mm, key_of(K_GLOB, ms, "", 0)); it;
+	     it = mm_next(&R->mm, it)) {
+		idlist mods = {0};
+		rs_use_result(R, mm_val(&R->mm, it), &mods, depth + 1);
+		uint32_t u = NONE;
+		for (size_t k = 0; k < mods.n && u == NONE; k++) {
+			uint32_t gs = rs_mod_scope_of(R, mods.v[k]);
+			if (gs == NONE || gs == ms || !is_module(ekind(R, mods.v[k])))
+				continue;
+			u = outbound_use(R, gs, name, depth + 1);
+			if (u != NONE) {
+				const use_rec *ur = &R->uses.v[u];
+				if (!(R->src[ur->src].facts->uses.v[ur->fu].flags & FU_PUB))
+					u = NONE;
+			}
+		}
+		pt_vec_free(&mods);
+		if (u != NONE)
+			return ext_through_use(R, u, rest, out, depth + 1);
+	}
+	return false;
+}
+
 /* In module scope ms: name segs[i] and the rest, through a `use` or a
  * glob import whose path leads outside the workspace (`pub use
  * core::*;`). */
@@ -787,6 +820,8 @@ static bool ext_in_module(resolver *R, uint32_t ms, const seg *segs, size_t i, c
 	uint32_t u = outbound_use(R, ms, segs[i], depth);
 	if (u != NONE)
 		return ext_through_use(R, u, rest, out, depth);
+	if (facade_use(R, ms, segs[i], rest, out, depth))
+		return true;
 	/* what a glob from outside brings cannot be listed: for a path's
 	 * first name take it for the types and traits it may bring (a
 	 * capitalised name), never for a crate (`core::fmt` after `use
@@ -842,11 +877,45 @@ static bool ext_walk(resolver *R, uint32_t sc, const char *path, pt_strbuf *out,
 		idlist first = {0};
 		rs_lookup(R, sc, segs[0], &first, depth); /* cached at depth 0 */
 		uint32_t m = NONE;
-		size_t found = first.n;
+		size_t found = 0;
+		bool all_off = true;
 		for (size_t k = 0; k < first.n && m == NONE; k++)
 			if (is_module(ekind(R, first.v[k])))
 				m = rs_mod_scope_of(R, first.v[k]);
+		for (size_t k = 0; k < first.n; k++) {
+			/* a macro, fn, const or static starts no longer path:
+			 * bitflags' `$crate::_core::ops::BitOr` after `use
+			 * bitflags::bitflags;` names the crate, not the macro */
+			int kind = ekind(R, first.v[k]);
+			if (n > 1 && (kind == PT_MACRO || kind == PT_FUNCTION || kind == PT_CONST ||
+				      kind == PT_STATIC))
+				continue;
+			found++;
+			all_off &= !rs_built(R, first.v[k]);
+		}
+		if (first.n && !found) {
+			first.n = 0;
+			rs_lookup_crate(R, sc, segs[0], &first);
+			for (size_t k = 0; k < first.n && m == NONE; k++)
+				if (is_module(ekind(R, first.v[k])))
+					m = rs_mod_scope_of(R, first.v[k]);
+		}
 		pt_vec_free(&first);
+		if (m == NONE && found && all_off) {
+			/* a stand-in the build leaves out gives way to a `use`
+			 * that leads out: anyhow's `#[cfg(not(feature = "std"))]
+			 * trait StdError` beside `#[cfg(feature = "std")] use
+			 * std::error::Error as StdError;` (uses carry no cfg;
+			 * with the stand-in gone, the use must be the one built) */
+			const char *rest = segs[0].p + segs[0].n;
+			for (int32_t s = (int32_t)sc; s >= 0; s = R->scopes.v[s].parent)
+				for (uint32_t it = mm_first(&R->mm, key_of(K_USE, (uint32_t)s,
+									   segs[0].p, segs[0].n));
+				     it; it = mm_next(&R->mm, it))
+					if (ext_through_use(R, mm_val(&R->mm, it), rest, out,
+							    depth))
+						return true;
+		}
 		if (m == NONE && found) {
 			/* a type or item of ours: the path does not leave */
 			pt_strbuf_adds(out, path);
@@ -1069,12 +1138,26 @@ void rs_resolve_trait(resolver *R, uint32_t sc, const char *path, uint32_t self_
 {
 	idlist c = {0};
 	rs_resolve_path(R, sc, path, self_ent, &c, 0);
+	bool all_off = true;
 	for (size_t i = 0; i < c.n; i++)
-		if (ekind(R, c.v[i]) == PT_TRAIT)
+		if (ekind(R, c.v[i]) == PT_TRAIT) {
 			list_add(out, c.v[i]);
+			all_off &= !rs_built(R, c.v[i]);
+		}
 	pt_vec_free(&c);
-	if (out->n)
+	if (out->n && !all_off)
 		return;
+	if (out->n) {
+		/* only stand-ins the build leaves out: a `use` of the same
+		 * name that leads out is the trait meant (ext_walk) */
+		if (!ext_walk(R, sc, path, &R->tmp, 0))
+			return;
+		fold_std(&R->tmp);
+		out->n = 0;
+		if (!names_unlinked_crate(R, sc, R->tmp.buf))
+			pt_vec_push(out, external_trait(R, R->tmp.buf));
+		return;
+	}
 	external_text(R, sc, path, &R->tmp, 0);
 	if (R->tmp.len && !names_unlinked_crate(R, sc, R->tmp.buf))
 		pt_vec_push(out, external_trait(R, R->tmp.buf));

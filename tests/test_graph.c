@@ -85,6 +85,135 @@ static void test_extern_crate_alias(void **state)
 	ws_free(&w);
 }
 
+/* serde's facade: every module says `use lib::*;`, and `lib` names std's
+ * modules through a private module that globs std. `fmt::Display` there is
+ * std's, as rustc resolves it; a use the facade does not make `pub` is not
+ * seen through the glob. */
+static void test_facade_glob_leaves(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"mod lib {\n"
+		"    mod core { pub use std::*; }\n"
+		"    pub use self::core::fmt::{self, Display};\n"
+		"    use self::core::hash;\n"
+		"}\n"
+		"pub mod de {\n"
+		"    use lib::*;\n"
+		"    pub struct U;\n"
+		"    impl fmt::Display for U { fn fmt(&self, f: &mut fmt::Formatter) -> "
+		"fmt::Result "
+		"{ Ok(()) } }\n"
+		"    pub struct H;\n"
+		"    impl hash::Hash for H { fn hash<S>(&self, s: &mut S) {} }\n"
+		"    pub mod format {\n"
+		"        use lib::fmt::Write;\n" /* Rust 2015: from the crate root */
+		"        pub struct B;\n"
+		"        impl Write for B { fn write_str(&mut self, s: &str) -> ::std::fmt::Result "
+		"{ Ok(()) } }\n"
+		"    }\n"
+		"}\n",
+		NULL);
+	assert_answer(&w, "impls", "std::fmt::Display", "t::de::U");
+	assert_answer(&w, "impls", "std::fmt::Write", "t::de::format::B");
+	query_ids ids = {0};
+	assert_int_equal(query_targets(w.txn, "std::hash::Hash", &ids), 0);
+	assert_int_equal(ids.n, 0); /* the private `use` is not seen through the glob */
+	pt_vec_free(&ids);
+	ws_free(&w);
+}
+
+/* anyhow's shape: a stand-in trait for builds without std, and a `use`
+ * of std's trait under the same name for builds with it. With the std
+ * feature on (the default), rustc's impls and bounds are of std's trait,
+ * in the root and in a module that imports the name from the root. */
+static void test_cfg_off_standin_gives_way(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml",
+		"[package]\nname = \"t\"\nversion = \"0.1.0\"\nedition = \"2018\"\n"
+		"[features]\ndefault = [\"std\"]\nstd = []\n",
+		"src/lib.rs",
+		"#[cfg(feature = \"std\")]\nuse std::error::Error as StdError;\n"
+		"#[cfg(not(feature = \"std\"))]\ntrait StdError: core::fmt::Debug {}\n"
+		"mod context;\n"
+		"pub struct A;\n"
+		"impl StdError for A {}\n",
+		"src/context.rs",
+		"use crate::StdError;\n"
+		"pub struct B;\n"
+		"impl StdError for B {}\n",
+		NULL);
+	assert_answer(&w, "impls", "std::error::Error", "t::A,t::context::B");
+	ws_free(&w);
+}
+
+/* bitflags 1.x: the macro has its crate's name, so `use bitflags::bitflags;`
+ * binds `bitflags` in the macro namespace too; the impls it writes name
+ * `$crate::_core::ops::BitOr`, where `bitflags` is the crate and `_core` is
+ * its `pub extern crate core as _core;`: std's trait. */
+static void test_macro_named_like_its_crate(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", "[workspace]\nmembers = [\"bf\", \"app\"]\n", "bf/Cargo.toml",
+		"[package]\nname = \"bf\"\nversion = \"0.1.0\"\n", "bf/src/lib.rs",
+		"#![no_std]\n"
+		"pub extern crate core as _core;\n"
+		"#[macro_export]\n"
+		"macro_rules! bf {\n"
+		"    (struct $name:ident;) => {\n"
+		"        pub struct $name(u8);\n"
+		"        impl $crate::_core::ops::BitOr for $name {\n"
+		"            type Output = Self;\n"
+		"            fn bitor(self, o: Self) -> Self { $name(self.0 | o.0) }\n"
+		"        }\n"
+		"    };\n"
+		"}\n",
+		"app/Cargo.toml",
+		"[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"
+		"[dependencies]\nbf = { path = \"../bf\" }\n",
+		"app/src/lib.rs", "use bf::bf;\nbf! { struct F; }\n", NULL);
+	assert_answer(&w, "impls", "std::ops::BitOr", "app::F");
+	ws_free(&w);
+}
+
+/* serde's templates write a visitor type and its impl inside the body of
+ * the fn they write: rustc has those impls (one per invocation), and the
+ * calls in their methods. */
+static void test_items_in_template_fn_bodies(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"pub trait Visitor { fn visit(&self) -> u8; }\n"
+		"pub trait De { fn de() -> u8; }\n"
+		"fn helper() -> u8 { 1 }\n"
+		"macro_rules! num {\n"
+		"    ($t:ident) => {\n"
+		"        impl De for $t {\n"
+		"            fn de() -> u8 {\n"
+		"                struct PrimitiveVisitor;\n"
+		"                impl Visitor for PrimitiveVisitor {\n"
+		"                    fn visit(&self) -> u8 { helper() }\n"
+		"                }\n"
+		"                PrimitiveVisitor.visit()\n"
+		"            }\n"
+		"        }\n"
+		"    };\n"
+		"}\n"
+		"pub struct A;\npub struct B;\n"
+		"num!(A);\nnum!(B);\n",
+		NULL);
+	assert_answer(&w, "impls", "t::Visitor",
+		      "t::A::de::PrimitiveVisitor,t::B::de::PrimitiveVisitor");
+	assert_answer(&w, "callers", "t::helper",
+		      "t::A::de::PrimitiveVisitor::visit,t::B::de::PrimitiveVisitor::visit");
+	ws_free(&w);
+}
+
 static void test_mod_rs_and_path_attr(void **state)
 {
 	(void)state;
@@ -1448,6 +1577,10 @@ int main(void)
 		cmocka_unit_test(test_modules_and_uses),
 		cmocka_unit_test(test_glob_visibility),
 		cmocka_unit_test(test_extern_crate_alias),
+		cmocka_unit_test(test_facade_glob_leaves),
+		cmocka_unit_test(test_cfg_off_standin_gives_way),
+		cmocka_unit_test(test_macro_named_like_its_crate),
+		cmocka_unit_test(test_items_in_template_fn_bodies),
 		cmocka_unit_test(test_mod_rs_and_path_attr),
 		cmocka_unit_test(test_method_receivers),
 		cmocka_unit_test(test_impls_and_derives),

@@ -470,9 +470,18 @@ def score_impls(ours, cs, compiled, src_lines):
         txt = "\n".join(ls[max(0, e["line"] - 1):min(len(ls), e["line"] + 5, e["end_line"])])
         return re.search(r"\bfn\s+" + re.escape(e["name"]) + r"\b", txt) is not None
 
+    def under_fn(path):
+        # a type or trait declared in a fn body, by its path: one a
+        # template wrote in the body of a fn it wrote (serde's
+        # `..::deserialize::TupleVisitor`, bitflags' `..::all::__BitFlags`)
+        segs = (path or "").split("::")
+        return any(any(e["kind"] in FN_KINDS for e in ours.paths.get("::".join(segs[:i]), []))
+                   for i in range(len(segs) - 1, 0, -1))
+
     def in_fn(r):
         return any(e["kind"] in FN_KINDS and e["line"] < r["line"] <= e["end_line"] and written_here(e)
-                   for e in ours.by_file.get(r["file"], []))
+                   for e in ours.by_file.get(r["file"], [])) or \
+            under_fn(r.get("type")) or under_fn(r["trait"])
 
     def is_trait_item(r):
         # `type Err = ..` in an impl answers "what implements Visitor::Err":
@@ -498,10 +507,13 @@ def score_impls(ours, cs, compiled, src_lines):
 
     cand = [r for r in results.values() if compiled(r["file"], r["line"]) and not is_trait_item(r)
             and type_compiled(r) and not trait_unnameable(r)]
-    # rustdoc lists no item declared inside a function body: such impls are
-    # neither scored nor counted against us
+    # an impl declared inside a function body (serde's visitors) is scored
+    # when rustc's truth has it, but one of ours that matches nothing is not
+    # counted against us: rustdoc, one source of the truth, lists no such item
     fn_local = [r for r in cand if in_fn(r)]
     our_list = [r for r in cand if not in_fn(r)]
+    n_top = len(our_list)
+    our_list += fn_local
 
     def trait_ok(r, t):
         k = cs.trait_key(t)
@@ -577,9 +589,10 @@ def score_impls(ours, cs, compiled, src_lines):
         else:
             p["misses"].append({"kind": t["kind"], "file": s["file"], "line": s["line"],
                                 "col": s["col"], "trait": t["trait"], "type": t["self_type"]})
-    for r in fn_local:
-        row(cs.pkg_of(r["file"]))["fn_local_unscored"] += 1
-    for i, r in enumerate(our_list):
+    for i in range(n_top, len(our_list)):
+        if i not in used:
+            row(cs.pkg_of(our_list[i]["file"]))["fn_local_unscored"] += 1
+    for i, r in enumerate(our_list[:n_top]):
         p = row(cs.pkg_of(r["file"]))
         if i not in used and r.get("cfg_off"):
             # an impl we mark as left out of the build that rustc does not
