@@ -926,8 +926,9 @@ void ex_leave_let(pt_extractor *x, TSNode let)
 		ex_bind_pattern(x, pat, d);
 		return;
 	}
+	size_t before = x->locals.n;
 	bind(x, pat, d);
-	if (null(t) && null(v) && x->locals.n)
+	if (null(t) && null(v) && x->locals.n > before)
 		x->locals.v[x->locals.n - 1].later = true;
 }
 
