@@ -137,7 +137,8 @@ static desc lookup_desc(pt_extractor *x, TSNode n)
 
 /* One step from the value b describes (see RECV_CHAIN): op '.' field name,
  * ':' the result of method name, '?' the value inside an Option/Result,
- * '*' an item of iterating it, '[' an element by index. A type's field or
+ * '*' an item of iterating it, '[' an element by index, '!' an Option
+ * holding it (`Some(e)`). A type's field or
  * method result stays RECV_FIELD/RECV_MRET; `.clone()`/`.to_owned()` give
  * b itself. */
 desc ex_chain_op(pt_extractor *x, desc b, char op, const char *name, size_t n)
@@ -201,15 +202,17 @@ static desc method_ret_desc(pt_extractor *x, TSNode fe)
 
 /* Whether path text p names a std constructor whose value reaches its
  * argument's methods: `Pin::new(&mut x)` (a Pin derefs to what it pins),
- * `Box::new(x)`, `Box::pin(x)`, `Rc::new(x)`, `Arc::new(x)`. */
+ * `Box::new(x)`, `Box::pin(x)`, `Rc::new(x)`, `Arc::new(x)`; or a std fn
+ * that returns a value of its first argument's type: `mem::replace(dest,
+ * v)`, `mem::take(dest)` (dest a `&mut T`, the result a T). */
 bool ex_wraps_its_argument(const char *p, size_t n)
 {
 	static const char *const heads[] = {
 		"",          "std::pin::",  "core::pin::", "std::boxed::", "alloc::boxed::",
-		"std::rc::", "std::sync::", NULL};
+		"std::rc::", "std::sync::", "std::",       "core::",       NULL};
 	static const char *const calls[] = {
-		"Pin::new", "Pin::new_unchecked", "Box::new", "Box::pin",
-		"Rc::new",  "Arc::new",           NULL};
+		"Pin::new", "Pin::new_unchecked", "Box::new",  "Box::pin", "Rc::new",
+		"Arc::new", "mem::replace",       "mem::take", NULL};
 	for (const char *const *h = heads; *h; h++) {
 		size_t hn = strlen(*h);
 		if (n <= hn || memcmp(p, *h, hn))
@@ -255,6 +258,11 @@ static desc call_desc(pt_extractor *x, TSNode call)
 	if (ex_wraps_its_argument(x->tmp.buf, x->tmp.len)) {
 		TSNode a = first_arg(x, call);
 		return null(a) ? (desc){0} : ex_recv_of(x, a);
+	}
+	if (text_is(x->tmp.buf, x->tmp.len, "Some")) {
+		/* `let mut cb = Some(self)`: an Option of the argument's value */
+		TSNode a = first_arg(x, call);
+		return null(a) ? (desc){0} : ex_chain_op(x, ex_recv_of(x, a), '!', "", 0);
 	}
 	/* `T::new()` with T a generic parameter stays a path: the resolver
 	 * types it through T's bounds */
@@ -626,13 +634,25 @@ static void type_pattern(pt_extractor *x, TSNode pat, int depth, desc s)
 				? ex_intern_buf(x, &x->tmp)
 				: 0;
 	unsigned idx = 0;
+	/* a tuple pattern's `_` is no named node, yet takes its position
+	 * (`V(_, x)`: x is field 1); after `..` the positions are unknown */
+	if (tuple)
+		n = ts_node_child_count(pat);
 	for (uint32_t k = 0; k < n; k++) {
-		TSNode sub = ts_node_named_child(pat, k);
+		TSNode sub = tuple ? ts_node_child(pat, k) : ts_node_named_child(pat, k);
 		if (ts_node_eq(sub, type))
 			continue;
 		char field[16];
 		uint32_t fname = 0;
 		TSNode inner = sub;
+		if (tuple && ts_node_symbol(sub) == x->S.rest_pattern)
+			break;
+		if (tuple && !ts_node_is_named(sub) && strcmp(ts_node_type(sub), "_"))
+			continue; /* `(`, `,`, `)` */
+		if (tuple && !ts_node_is_named(sub)) {
+			idx++;
+			continue;
+		}
 		if (tuple) {
 			int len = snprintf(field, sizeof field, "%u", idx++);
 			fname = ex_intern(x, field, (size_t)len);

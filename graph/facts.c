@@ -39,6 +39,9 @@
 #define ZHEADER     8
 #define ZMIN        256
 #define ZLEVEL      3
+/* An editor session's write: on a 280 KB record (aarch64/neon/mod.rs)
+ * level 1 takes 35% less time than 3 for about the same size. */
+#define ZLEVEL_FAST 1
 #define RAW_MAX     (256u << 20)
 #define SPAN_SIZE   24
 #define ITEM_SIZE   (12 + 2 * SPAN_SIZE + 32)
@@ -208,13 +211,13 @@ static void encode_raw(const pt_facts *f, pt_strbuf *out)
 	pt_strbuf_add(out, pool, pool_len);
 }
 
-void pt_facts_encode(const pt_facts *f, pt_strbuf *out)
+static void encode_at(const pt_facts *f, int level, pt_strbuf *out)
 {
 	pt_strbuf raw = {0};
 	encode_raw(f, &raw);
 	size_t bound = ZSTD_compressBound(raw.len);
 	char *z = raw.len >= ZMIN && raw.len <= RAW_MAX ? pt_xmalloc(ZHEADER + bound) : NULL;
-	size_t zn = z ? ZSTD_compress(z + ZHEADER, bound, raw.buf, raw.len, ZLEVEL) : 0;
+	size_t zn = z ? ZSTD_compress(z + ZHEADER, bound, raw.buf, raw.len, level) : 0;
 	if (z && !ZSTD_isError(zn) && ZHEADER + zn < raw.len) {
 		memcpy(z, ZMAGIC, 4);
 		put32((uint8_t *)z + 4, (uint32_t)raw.len);
@@ -224,6 +227,16 @@ void pt_facts_encode(const pt_facts *f, pt_strbuf *out)
 	}
 	free(z);
 	pt_strbuf_free(&raw);
+}
+
+void pt_facts_encode(const pt_facts *f, pt_strbuf *out)
+{
+	encode_at(f, ZLEVEL, out);
+}
+
+void pt_facts_encode_fast(const pt_facts *f, pt_strbuf *out)
+{
+	encode_at(f, ZLEVEL_FAST, out);
 }
 
 /* ---- decode --------------------------------------------------------------- */

@@ -149,7 +149,8 @@ enum {
 	                   an Option/Result (`e?`, `Some(x)`/`Ok(x)` patterns),
 	                   '*' an item of iterating it (`for x in e`, closure
 	                   params of `e.map(|x| ..)` and the like), '[' an
-	                   element (`e[i]`). "T.kind:span" = `v.kind.span()`
+	                   element (`e[i]`), '!' an Option holding it
+	                   (`Some(e)`). "T.kind:span" = `v.kind.span()`
 	                   with v of type recv_path; "R:unwrap" = `f().unwrap()`
 	                   with f at recv_path; "B:and" = `v.and(..)` with v
 	                   bounded by recv_path. K 'G' is param j of a closure
@@ -281,6 +282,9 @@ void pt_facts_free(pt_facts *f); /* accepts a zeroed value */
 
 /* Serialise to one blob (appended to out). Little-endian, versioned. */
 void pt_facts_encode(const pt_facts *f, pt_strbuf *out);
+/* The same record, compressed with less effort (a faster zstd level):
+ * what an editor's keystroke writes. pt_facts_decode reads both. */
+void pt_facts_encode_fast(const pt_facts *f, pt_strbuf *out);
 /* Parse a blob. Validates every index and offset; returns 0 or PT_ECORRUPT on a
  * malformed blob (f is then left empty). f must be initialised. */
 int pt_facts_decode(const void *data, size_t len, pt_facts *f);

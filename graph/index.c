@@ -182,7 +182,7 @@ void ix_extract_one(pool *P, job *j, pt_extractor *ex)
 		if (j->facts.n_errors)
 			j->rec.flags |= FILEF_SYNTAX_ERRORS;
 		j->blob.len = 0;
-		pt_facts_encode(&j->facts, &j->blob);
+		(P->fast_blob ? pt_facts_encode_fast : pt_facts_encode)(&j->facts, &j->blob);
 	}
 	/* the blob is what gets stored and read back: drop the decoded copy
 	 * now, it is the bulk of peak memory */
@@ -695,6 +695,7 @@ static int commit_run(store *st, const index_opts *o, pt_workspace *ws, job *job
 		pt_workspace_crates(o->root, ws, o->build);
 		pt_crates cs = pt_workspace_crate_set(ws);
 		pt_graph_resolve(&g, S.src.v, S.src.n, &cs);
+		rep->resolved_files = (uint32_t)S.src.n;
 		rep->entities = g.ents.n;
 		rep->edges = g.edges.n;
 		rep->unresolved_calls = g.n_unresolved_calls;

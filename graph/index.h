@@ -62,7 +62,11 @@ typedef struct {
 	bool up_to_date; /* nothing changed: only stat was needed */
 	bool reresolved; /* resolved again from cached facts: made by other rules */
 	uint32_t map_grows;
-	bool fast_path;     /* index_session_update: one file re-resolved alone */
+	bool fast_path; /* index_session_update: one file re-resolved alone */
+	/* Rust files whose edges were made again, of rust_files: all of them
+	 * when the graph was resolved from scratch; for index_session_update
+	 * the edited file and the files that read what its edit changed */
+	uint32_t resolved_files;
 	bool build_changed; /* the build differs from the stored one: resolved again */
 	/* index_session_update's fast path: edges its write examined (the
 	 * edited file's new ones and the touched entities' stored ones) */

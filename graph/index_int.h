@@ -57,6 +57,7 @@ typedef struct {
 	int phase;       /* 1: read, check and scan each file; 2: extract those marked */
 	bool keep_facts; /* leave the decoded facts in the job (a session uses them) */
 	bool keep_tree;  /* ... and the syntax tree */
+	bool fast_blob;  /* pt_facts_encode_fast: an editor's keystroke waits for the write */
 	atomic_size_t next, done;
 	pthread_mutex_t big; /* one big file at a time: their trees dominate peak memory */
 } pool;

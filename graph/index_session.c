@@ -7,7 +7,11 @@
  * touched, in one transaction; each adjacency value is its stored one with
  * the file's old edges taken out and its new ones put in, record by record,
  * so the write costs what the file and the entities it touches hold, not
- * what the graph holds (write_touched). Anything else, or a
+ * what the graph holds (write_touched). An edit that changes the file's
+ * declarations re-resolves it and the files whose read sets name what it
+ * changed (session_deps, graph/resolve_deps.c), and writes the records
+ * those files' edges and the file's entities touch (write_deps). Anything
+ * else (a `mod` line, a glob import, a new file), or a
  * commit by someone else (the generation in the meta table moved), falls
  * back to index_update_file and reloads the session at the next edit.
  * Parsing and records are index.c's (index_int.h), so both paths store the
@@ -114,7 +118,7 @@ static int session_load(index_session *s)
 	}
 	pt_graph_init(&s->g);
 	pt_crates cs = pt_workspace_crate_set(&s->ws);
-	s->R = pt_resolver_new(&s->g, s->S.src.v, s->S.src.n, &cs);
+	s->R = pt_resolver_new_tracked(&s->g, s->S.src.v, s->S.src.n, &cs);
 	s->loaded = true;
 	return PT_OK;
 }
@@ -135,9 +139,9 @@ static int find_source(const sources *S, const char *path)
 	return -1;
 }
 
-static int cmp_u32(const void *a, const void *b)
+static int cmp_u64(const void *a, const void *b)
 {
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 	return x < y ? -1 : x > y;
 }
 
@@ -290,6 +294,26 @@ static int write_adj(store_txn *txn, const pt_graph *g, uint32_t e, bool in, hal
 			: store_del(txn, tbl, key, 8, NULL, 0);
 }
 
+/* The touched entities in index order, each once, through a bitmap over
+ * the graph's entities: a keystroke in a big file touches its items many
+ * times over, and sorting that list with qsort cost as much as the
+ * writes it orders. */
+static void sort_unique(pt_touched *t, size_t n_ents)
+{
+	size_t words = (n_ents + 63) / 64, w = 0;
+	uint64_t *bits = pt_xcalloc(words ? words : 1, sizeof *bits);
+	for (size_t i = 0; i < t->n; i++) {
+		pt_assert(t->v[i] < n_ents); /* entity indices of the graph */
+		if (t->v[i] < n_ents)
+			bits[t->v[i] >> 6] |= 1ull << (t->v[i] & 63);
+	}
+	for (size_t k = 0; k < words; k++)
+		for (uint64_t b = bits[k]; b; b &= b - 1)
+			t->v[w++] = (uint32_t)(k * 64 + (size_t)__builtin_ctzll(b));
+	t->n = w;
+	free(bits);
+}
+
 /* The touched entities' records and adjacency, rewritten where they differ
  * from the stored values. Only the edges source src makes changed (a
  * same-shape refile): each adjacency is its stored value with the file's
@@ -303,8 +327,7 @@ static int write_touched(store_txn *txn, const pt_graph *g, const pt_resolver *R
 			 uint32_t fid, const pt_edge *old, size_t n_old, pt_touched *t,
 			 index_report *rep)
 {
-	if (t->n)
-		qsort(t->v, t->n, sizeof *t->v, cmp_u32);
+	sort_unique(t, g->ents.n);
 	size_t from, to;
 	pt_resolver_file_edges(R, src, &from, &to);
 	rep->edges_read += to - from + n_old;
@@ -317,8 +340,6 @@ static int write_touched(store_txn *txn, const pt_graph *g, const pt_resolver *R
 	int rc = PT_OK;
 	for (size_t i = 0; i < t->n && !rc; i++) {
 		uint32_t e = t->v[i];
-		if (i && e == t->v[i - 1])
-			continue; /* touched lists repeat */
 		for (int in = 0; in < 2 && !rc; in++)
 			rc = write_adj(txn, g, e, in, &del[in], &add[in], &buf, rep);
 		if (rc)
@@ -441,7 +462,8 @@ static bool session_parse(index_session *s, int at, const char *rel, const char 
 		  .n = 1,
 		  .max_size = DEFAULT_MAX_FILE,
 		  .keep_facts = true,
-		  .keep_tree = true};
+		  .keep_tree = true,
+		  .fast_blob = true};
 	ix_scan_one(&P, j);
 	if (!j->extract)
 		return false;
@@ -495,6 +517,348 @@ static int session_commit(index_session *s, const char *rel, int at, const pt_ed
 	}
 }
 
+/* One half edge by the id of the entity whose adjacency holds it. */
+typedef struct {
+	uint64_t ent;
+	rec_edge r;
+} idhalf;
+
+typedef PT_VEC(idhalf) idhalves;
+
+static int cmp_idhalf(const void *a, const void *b)
+{
+	const idhalf *x = a, *y = b;
+	if (x->ent != y->ent)
+		return x->ent < y->ent ? -1 : 1;
+	return cmp_rec(&x->r, &y->r);
+}
+
+/* Both halves of the edges of the runs of g->edges that the files redo
+ * marks made, in graph g (of resolver R), appended to out[0] (out) and
+ * out[1] (in). */
+static void run_halves(const pt_graph *g, const pt_resolver *R, const bool *redo, size_t n_src,
+		       idhalves out[2])
+{
+	for (size_t s = 0; s < n_src; s++) {
+		if (!redo[s])
+			continue;
+		size_t from, to;
+		pt_resolver_file_edges(R, s, &from, &to);
+		for (size_t i = from; i < to; i++) {
+			const pt_edge *x = &g->edges.v[i];
+			if (x->origin == PT_EDGE_DEAD)
+				continue;
+			for (int in = 0; in < 2; in++) {
+				uint32_t end = in ? x->dst : x->src, far = in ? x->src : x->dst;
+				idhalf h = {g->ents.v[end].id,
+					    {g->ents.v[far].id, x->file, x->kind, x->flags,
+					     x->site.start_line, x->site.start_col,
+					     x->site.end_line, x->site.end_col}};
+				pt_vec_push(&out[in], h);
+			}
+		}
+	}
+	for (int in = 0; in < 2; in++)
+		if (out[in].n)
+			qsort(out[in].v, out[in].n, sizeof *out[in].v, cmp_idhalf);
+}
+
+/* The run [*from, *to) of the halves of entity id; *at walks forward. */
+static void id_run(const idhalf *h, size_t n, size_t *at, uint64_t id, size_t *from, size_t *to)
+{
+	while (*at < n && h[*at].ent < id)
+		(*at)++;
+	*from = *at;
+	while (*at < n && h[*at].ent == id)
+		(*at)++;
+	*to = *at;
+}
+
+/* The adjacency values of the entities the old and new edges of the files
+ * made again end at, each its stored value less the old edges plus the
+ * new ones (merge_adj), written where it differs. */
+static int write_dep_adj(store_txn *txn, idhalves del[2], idhalves add[2], index_report *rep)
+{
+	pt_strbuf buf = {0};
+	int rc = PT_OK;
+	for (int in = 0; in < 2 && !rc; in++) {
+		size_t n = del[in].n + add[in].n, ai = 0, di = 0, w = 0;
+		rec_edge *dr = pt_xmalloc((del[in].n + 1) * sizeof *dr),
+			 *ar = pt_xmalloc((add[in].n + 1) * sizeof *ar);
+		for (size_t i = 0; i < del[in].n; i++)
+			dr[i] = del[in].v[i].r;
+		for (size_t i = 0; i < add[in].n; i++)
+			ar[i] = add[in].v[i].r;
+		uint64_t *ids = pt_xmalloc((n + 1) * sizeof *ids);
+		for (size_t i = 0; i < del[in].n; i++)
+			ids[w++] = del[in].v[i].ent;
+		for (size_t i = 0; i < add[in].n; i++)
+			ids[w++] = add[in].v[i].ent;
+		qsort(ids, w, sizeof *ids, cmp_u64);
+		for (size_t i = 0; i < w && !rc; i++) {
+			if (i && ids[i] == ids[i - 1])
+				continue;
+			size_t d0, d1, a0, a1;
+			id_run(del[in].v, del[in].n, &di, ids[i], &d0, &d1);
+			id_run(add[in].v, add[in].n, &ai, ids[i], &a0, &a1);
+			if (same_recs(dr + d0, d1 - d0, ar + a0, a1 - a0))
+				continue;
+			uint8_t key[8];
+			store_val v;
+			store_key_u64(key, ids[i]);
+			store_table tbl = in ? TBL_IN : TBL_OUT;
+			int got = store_get(txn, tbl, key, 8, &v);
+			if (got != PT_OK && got != PT_ENOTFOUND) {
+				rc = got;
+				break;
+			}
+			if (got == PT_OK && v.len % REC_EDGE_SIZE) {
+				rc = PT_ECORRUPT;
+				break;
+			}
+			rc = merge_adj(got == PT_OK ? &v : NULL, dr + d0, d1 - d0, ar + a0, a1 - a0,
+				       &buf);
+			if (rc)
+				break;
+			rep->edges_read += (got == PT_OK ? v.len / REC_EDGE_SIZE : 0) + (a1 - a0);
+			rep->adj_written++;
+			rc = buf.len ? store_put(txn, tbl, key, 8, buf.buf, buf.len)
+				     : store_del(txn, tbl, key, 8, NULL, 0);
+		}
+		free(ids);
+		free(dr);
+		free(ar);
+	}
+	pt_strbuf_free(&buf);
+	return rc;
+}
+
+/* The index of the entity of graph g whose id is id, by binary search in
+ * the ids sorted (ids[i].id, ids[i].idx), NONE_ENT when none. */
+typedef struct {
+	uint64_t id;
+	uint32_t idx;
+} ent_ix;
+#define NONE_ENT UINT32_MAX
+
+static int cmp_ent_ix(const void *a, const void *b)
+{
+	const ent_ix *x = a, *y = b;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* The entities of file fid and the placeholders (no file) of g, by id. */
+static ent_ix *file_ents(const pt_graph *g, uint32_t fid, size_t *n)
+{
+	ent_ix *v = pt_xmalloc((g->ents.n + 1) * sizeof *v);
+	size_t w = 0;
+	for (size_t e = 0; e < g->ents.n; e++)
+		if (g->ents.v[e].file == fid || g->ents.v[e].file == PT_NO_FILE)
+			v[w++] = (ent_ix){g->ents.v[e].id, (uint32_t)e};
+	qsort(v, w, sizeof *v, cmp_ent_ix);
+	*n = w;
+	return v;
+}
+
+/* One entity record and its index rows (name → id, file → id): old (from
+ * graph og, may be NULL) replaced by new (graph ng, may be NULL). */
+static int put_entity(store_txn *txn, const pt_graph *og, const pt_entity *o, const pt_graph *ng,
+		      const pt_entity *e, pt_strbuf *a, pt_strbuf *b, index_report *rep)
+{
+	rec_entity r;
+	uint8_t key[8], fk[4];
+	store_key_u64(key, e ? e->id : o->id);
+	a->len = b->len = 0;
+	if (o) {
+		ix_ent_record(og, o, &r);
+		rec_entity_encode(&r, a);
+	}
+	if (e) {
+		ix_ent_record(ng, e, &r);
+		rec_entity_encode(&r, b);
+	}
+	if (o && e && a->len == b->len && memcmp(a->buf, b->buf, a->len) == 0)
+		return PT_OK;
+	if (o) {
+		const char *name = pt_graph_str(og, o->name);
+		uint64_t id = o->id;
+		store_key_u32(fk, o->file);
+		if (*name)
+			store_del(txn, TBL_NAMES, name, rec_name_key_len(name), &id, 8);
+		if (o->file != PT_NO_FILE)
+			store_del(txn, TBL_FILEENTS, fk, 4, &id, 8);
+	}
+	if (!e) {
+		rep->ents_deleted++;
+		int rc = store_del(txn, TBL_ENTS, key, 8, NULL, 0);
+		return rc == PT_ENOTFOUND ? PT_OK : rc;
+	}
+	rep->ents_written++;
+	int rc = store_put(txn, TBL_ENTS, key, 8, b->buf, b->len);
+	const char *name = pt_graph_str(ng, e->name);
+	uint64_t id = e->id;
+	store_key_u32(fk, e->file);
+	if (!rc && *name)
+		rc = store_put(txn, TBL_NAMES, name, rec_name_key_len(name), &id, 8);
+	if (!rc && e->file != PT_NO_FILE)
+		rc = store_put(txn, TBL_FILEENTS, fk, 4, &id, 8);
+	return rc;
+}
+
+/* The records of the edited file's entities and of the placeholders, old
+ * (graph og) against new (graph ng): the only entities an edit can add,
+ * drop or change (every other file made the same ones from the same
+ * facts and module tree, pt_resolver_new_from checks their ids). */
+static int write_dep_ents(store_txn *txn, const pt_graph *og, const pt_graph *ng, uint32_t fid,
+			  index_report *rep)
+{
+	size_t on, nn, i = 0, j = 0;
+	ent_ix *o = file_ents(og, fid, &on), *n = file_ents(ng, fid, &nn);
+	pt_strbuf a = {0}, b = {0};
+	int rc = PT_OK;
+	while ((i < on || j < nn) && !rc) {
+		int c = i == on ? 1 : j == nn ? -1 : cmp_ent_ix(&o[i], &n[j]);
+		const pt_entity *x = c <= 0 ? &og->ents.v[o[i].idx] : NULL;
+		const pt_entity *y = c >= 0 ? &ng->ents.v[n[j].idx] : NULL;
+		rc = put_entity(txn, og, x, ng, y, &a, &b, rep);
+		i += c <= 0;
+		j += c >= 0;
+	}
+	pt_strbuf_free(&a);
+	pt_strbuf_free(&b);
+	free(o);
+	free(n);
+	return rc;
+}
+
+/* What session_deps changed, written record by record: the edited file's
+ * entities and the placeholders, and the adjacency of the entities that
+ * the edges of the files made again end at (their old edges, of prev in
+ * graph og, out; their new ones in). The cost follows those files, not
+ * the graph. */
+static int write_deps(store_txn *txn, const index_session *s, const pt_graph *og,
+		      const pt_resolver *prev, const bool *redo, uint32_t fid, index_report *rep)
+{
+	idhalves del[2] = {{0}}, add[2] = {{0}};
+	run_halves(og, prev, redo, s->S.src.n, del);
+	run_halves(&s->g, s->R, redo, s->S.src.n, add);
+	int rc = write_dep_ents(txn, og, &s->g, fid, rep);
+	if (!rc)
+		rc = write_dep_adj(txn, del, add, rep);
+	for (int in = 0; in < 2; in++) {
+		pt_vec_free(&del[in]);
+		pt_vec_free(&add[in]);
+	}
+	return rc;
+}
+
+/* Writes what session_deps changed (write_deps) with the edited file's
+ * record, in one transaction; og and prev are the graph and resolver
+ * before the edit. */
+static int deps_commit(index_session *s, const char *rel, job *j, const pt_graph *og,
+		       const pt_resolver *prev, const bool *redo, uint32_t fid, index_report *rep)
+{
+	for (;;) {
+		store_txn *txn = NULL;
+		uint64_t next_id = 1;
+		int rc = store_txn_begin(s->st, true, &txn);
+		if (rc)
+			return rc;
+		if (generation(txn) != s->generation) {
+			store_txn_abort(txn);
+			return PT_ENOTFOUND;
+		}
+		store_meta_get_u64(txn, META_NEXT_FILE_ID, &next_id);
+		rc = ix_put_file(txn, rel, j, &next_id);
+		if (!rc)
+			rc = write_deps(txn, s, og, prev, redo, fid, rep);
+		if (!rc)
+			rc = store_meta_put_u64(txn, META_ENTITIES, s->g.ents.n);
+		if (!rc)
+			rc = store_meta_put_u64(txn, META_EDGES, pt_resolver_edges(s->R));
+		if (!rc)
+			rc = store_meta_put_u64(txn, META_LAST_UPDATE, (uint64_t)time(NULL));
+		if (!rc)
+			rc = ix_bump_generation(txn);
+		if (!rc) {
+			uint64_t tc = pt_now_ns();
+			rc = store_txn_commit(txn);
+			rep->commit_seconds = ix_secs(pt_now_ns() - tc);
+			if (!rc)
+				s->generation++;
+			return rc;
+		}
+		store_txn_abort(txn);
+		if (rc != PT_EMAPFULL || store_grow(s->st))
+			return rc;
+		rep->map_grows++;
+	}
+}
+
+/* An edit that changes what file at declares: the file and the files
+ * that read a name the edit changed are resolved again, the others keep
+ * their edges (pt_resolver_new_from); what changed is written record by
+ * record (write_deps). PT_ENOTFOUND when the change cannot be
+ * bounded: the caller resolves everything. */
+static int session_deps(index_session *s, const char *rel, int at, job *j, uint64_t t0,
+			index_report *rep)
+{
+	pt_names names = {0};
+	if (!pt_resolver_changed_names(s->R, (size_t)at, &j->facts, &names)) {
+		pt_vec_free(&names);
+		return PT_ENOTFOUND;
+	}
+	bool *redo = pt_xcalloc(s->S.src.n + 1, sizeof *redo);
+	size_t k = pt_resolver_dependents(s->R, (size_t)at, &j->facts, &names, redo);
+	pt_vec_free(&names);
+	pt_facts *nf = pt_xmalloc(sizeof *nf);
+	*nf = j->facts;
+	pt_facts_init(&j->facts);
+	const pt_facts *old_facts = s->S.src.v[at].facts;
+	s->S.src.v[at].facts = nf;
+	pt_graph g;
+	pt_graph_init(&g);
+	pt_crates cs = pt_workspace_crate_set(&s->ws);
+	pt_resolver *R = pt_resolver_new_from(&g, s->S.src.v, s->S.src.n, &cs, s->R, redo);
+	if (!R) {
+		free(redo);
+		s->S.src.v[at].facts = old_facts;
+		pt_graph_free(&g);
+		j->facts = *nf; /* freed with the job */
+		free(nf);
+		return PT_ENOTFOUND;
+	}
+	/* the session takes the new resolution; the old one stays for the
+	 * write, which takes its edges out */
+	pt_graph og = s->g;
+	pt_resolver *prev = s->R;
+	pt_resolver_rebind(prev, &og);
+	s->g = g;
+	s->R = R;
+	pt_resolver_rebind(R, &s->g);
+	session_refacts(s, at, nf);
+	pt_facts *old = s->S.owned.v[at];
+	s->S.owned.v[at] = nf;
+	pt_facts_free(old);
+	free(old);
+	rep->changed = 1;
+	rep->parsed = 1;
+	rep->resolved_files = (uint32_t)k;
+	rep->rust_files = (uint32_t)s->S.src.n;
+	rep->resolve_seconds = ix_secs(pt_now_ns() - t0);
+	uint64_t t1 = pt_now_ns();
+	int rc = deps_commit(s, rel, j, &og, prev, redo, s->S.src.v[at].id, rep);
+	rep->write_seconds = ix_secs(pt_now_ns() - t1);
+	rep->entities = s->g.ents.n;
+	rep->edges = pt_resolver_edges(s->R);
+	pt_resolver_free(prev);
+	pt_graph_free(&og);
+	free(redo);
+	if (rc)
+		session_unload(s); /* memory is ahead of the store: start again */
+	return rc;
+}
+
 /* The fast path, when it applies: PT_ENOTFOUND means "take the slow one". */
 static int session_fast(index_session *s, const char *rel, const char *text, size_t len,
 			const pt_tree *old, pt_tree **new_tree, index_report *rep)
@@ -533,8 +897,10 @@ static int session_fast(index_session *s, const char *rel, const char *text, siz
 	j.rec.id = old_rec.id;
 	rep->parse_seconds = ix_secs(pt_now_ns() - t0);
 	t0 = pt_now_ns();
-	if (!pt_resolver_same_shape(s->R, (size_t)at, &j.facts))
+	if (!pt_resolver_same_shape(s->R, (size_t)at, &j.facts)) {
+		rc = session_deps(s, rel, at, &j, t0, rep);
 		goto done;
+	}
 	/* the session now owns the new facts; the old ones go */
 	pt_facts *nf = pt_xmalloc(sizeof *nf);
 	*nf = j.facts;
@@ -554,6 +920,8 @@ static int session_fast(index_session *s, const char *rel, const char *text, siz
 	rep->changed = 1;
 	rep->parsed = 1;
 	rep->fast_path = true;
+	rep->resolved_files = 1;
+	rep->rust_files = (uint32_t)s->S.src.n;
 	rep->resolve_seconds = ix_secs(pt_now_ns() - t0);
 	t0 = pt_now_ns();
 	rc = session_commit(s, rel, at, old_edges, to - from, &j, &touched, rep);

@@ -84,6 +84,24 @@ bool query_edges_next(query_edges *it, rec_edge *e)
 	return true;
 }
 
+bool query_edges_next_at(query_edges *it, uint32_t file, unsigned kinds, rec_edge *e)
+{
+	/* the kind and the file are read in place: a module's adjacency holds
+	 * a CONTAINS edge per item (thousands in generated files), and a
+	 * cursor asks only for the few sites of one file */
+	for (; it->i < it->n; it->i++) {
+		const uint8_t *p = it->p + it->i * REC_EDGE_SIZE;
+		uint32_t f = (uint32_t)p[8] | (uint32_t)p[9] << 8 | (uint32_t)p[10] << 16 |
+			     (uint32_t)p[11] << 24;
+		if (p[12] < 32 && (kinds & (1u << p[12])) && f == file) {
+			it->i++;
+			rec_edge_decode(p, e);
+			return true;
+		}
+	}
+	return false;
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -131,43 +149,13 @@ void qi_by_name(store_txn *txn, const char *name, size_t n, query_ids *out)
 
 int query_entity_at(store_txn *txn, uint32_t file, uint32_t line, uint32_t col, uint64_t *out)
 {
-	uint8_t k[4];
-	store_val v;
-	store_cursor *c = NULL;
-	store_key_u32(k, file);
-	int rc = store_cursor_open(txn, TBL_FILEENTS, &c);
-	if (rc)
-		return rc;
-	/* the innermost item around the position; among items that share a
-	 * span (the fns one macro invocation defines), the one whose name
-	 * is written there */
-	uint64_t best = 0, best_size = UINT64_MAX;
-	bool best_named = false;
-	for (int r = store_cursor_first_dup(c, k, 4, &v); r == PT_OK;
-	     r = store_cursor_next_dup(c, &v)) {
-		rec_entity e;
-		uint64_t id = store_load_u64(v.data);
-		if (query_entity(txn, id, &e) != PT_OK)
-			continue;
-		bool after_start =
-			line > e.sl || (line == e.sl && (col == UINT32_MAX || col >= e.sc));
-		bool before_end =
-			line < e.el || (line == e.el && (col == UINT32_MAX || col <= e.ec));
-		if (!after_start || !before_end)
-			continue;
-		bool named = col != UINT32_MAX &&
-			     (line > e.nsl || (line == e.nsl && col >= e.nsc)) &&
-			     (line < e.nel || (line == e.nel && col <= e.nec));
-		uint64_t size = (uint64_t)e.end_byte - e.start_byte;
-		if (size < best_size || (size == best_size && named && !best_named)) {
-			best = id;
-			best_size = size;
-			best_named = named;
-		}
-	}
-	store_cursor_close(c);
-	*out = best;
-	return best ? PT_OK : PT_ENOTFOUND;
+	query_places *p = NULL;
+	*out = 0;
+	int rc = query_places_load(txn, file, &p);
+	if (!rc)
+		rc = query_places_at(p, line, col, out);
+	query_places_free(p);
+	return rc;
 }
 
 /* ---- neighbours ---------------------------------------------------------- */

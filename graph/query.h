@@ -63,6 +63,9 @@ typedef struct {
 } query_edges;
 size_t query_edges_open(store_txn *txn, uint64_t id, int dir, query_edges *it);
 bool query_edges_next(query_edges *it, rec_edge *e);
+/* The next edge whose kind is in kinds (a mask of 1u << REL_*) and whose
+ * site is in file; the others are skipped without being decoded. */
+bool query_edges_next_at(query_edges *it, uint32_t file, unsigned kinds, rec_edge *e);
 
 /* Entity record by id (borrowed). Returns PT_OK / PT_ENOTFOUND. */
 int query_entity(store_txn *txn, uint64_t id, rec_entity *out);
@@ -83,8 +86,26 @@ int query_targets(store_txn *txn, const char *target, query_ids *out);
  * when none has that name, the search's best names like it. */
 int query_target_suggestions(store_txn *txn, const char *target, size_t limit, query_ids *out);
 /* The innermost entity whose span holds (line, col), both 0-based;
- * col UINT32_MAX: any column. */
+ * col UINT32_MAX: any column. Among entities that share a span (the fns
+ * one macro invocation defines), the one whose name is under the cursor.
+ * Reads every entity of the file: a caller that asks many positions of
+ * one file keeps its query_places instead. */
 int query_entity_at(store_txn *txn, uint32_t file, uint32_t line, uint32_t col, uint64_t *out);
+
+/* A file's entities by position, for query_entity_at's question asked
+ * many times: made by reading each entity of the file once, then each
+ * answer is a binary search (and a walk up through the few items that
+ * hold the position). It holds copies, not pointers into the map, so it
+ * outlives the transaction; it describes the database as that
+ * transaction saw it: a keeper drops it when the database's generation
+ * (index.h, META_GENERATION) moves. */
+typedef struct query_places query_places;
+/* *out: caller frees with query_places_free. */
+int query_places_load(store_txn *txn, uint32_t file, query_places **out);
+/* What query_entity_at answers for the same file and position. */
+int query_places_at(const query_places *p, uint32_t line, uint32_t col, uint64_t *out);
+size_t query_places_count(const query_places *p);
+void query_places_free(query_places *p); /* accepts NULL */
 
 /* Each appends to res. limit 0 = no limit. */
 int query_what_implements(store_txn *txn, uint64_t id, size_t limit, query_results *res);

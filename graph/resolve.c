@@ -387,6 +387,58 @@ static void qualified_impl(resolver *R, const ref_ctx *c, const fact_ref *r, idl
 	}
 }
 
+/* Whether method m is a workspace trait's: declared by one, or
+ * implementing one of its methods. */
+static bool of_workspace_trait(resolver *R, uint32_t m)
+{
+	if (mm_first(&R->mm, key_of(K_IMPLOF, m, "", 0)))
+		return true;
+	const ent_aux *a = &R->aux.v[m];
+	if (a->item < 0)
+		return false;
+	int32_t p = fitem(R, a->src, a->item)->parent;
+	return p >= 0 && ekind(R, R->fi[a->src].item_ent[p]) == PT_TRAIT;
+}
+
+/* `OsStr::from_raw_bytes(b)`, `u32::from_be_slice(b)`: a type outside the
+ * workspace, then a name its own impls do not have; a workspace trait
+ * implemented for that type (and in scope) may give it. */
+static void ext_type_path_call(resolver *R, const ref_ctx *c, const char *path, idlist *cands)
+{
+	const char *last = rs_last_seg(path);
+	if (last == path || last - path < 3 || strchr(path, '<'))
+		return;
+	size_t pn = (size_t)(last - path) - 2; /* the prefix, without "::" */
+	char *prefix = pt_xstrndup(path, pn);
+	char keybuf[128];
+	seg key = {NULL, 0};
+	if (rs_is_primitive(prefix, pn)) {
+		key = (seg){prefix, pn};
+	} else {
+		const char *x = rs_external_path(R, c->sc, prefix);
+		if (x && rs_type_key(x, strlen(x), &key) && key.n < sizeof keybuf) {
+			memcpy(keybuf, key.p, key.n);
+			key.p = keybuf;
+		} else {
+			key = (seg){NULL, 0};
+		}
+	}
+	if (key.n) {
+		ext_ctx x = {c->sc, c->self_ent != NONE && ekind(R, c->self_ent) == PT_TRAIT
+					    ? c->self_ent
+					    : NONE};
+		rs_ext_methods(R, &x, key, (seg){last, strlen(last)}, cands);
+	}
+	free(prefix);
+	/* only a workspace trait's: `Arc::from(p)` is as likely std's own
+	 * `From` impl as the workspace's impls of `From` for `Arc` */
+	size_t w = 0;
+	for (size_t i = 0; i < cands->n; i++)
+		if (of_workspace_trait(R, cands->v[i]))
+			cands->v[w++] = cands->v[i];
+	cands->n = w;
+}
+
 static void do_path_call(resolver *R, const ref_ctx *c, const fact_ref *r)
 {
 	idlist cands = {0};
@@ -402,6 +454,8 @@ static void do_path_call(resolver *R, const ref_ctx *c, const fact_ref *r)
 		flags = EDGE_TRAIT_CALL;
 	} else {
 		rs_resolve_path(R, c->sc, fstr(R, c->src, r->path), c->self_ent, &cands, 0);
+		if (!cands.n && !(r->flags & FR_QUALIFIED))
+			ext_type_path_call(R, c, fstr(R, c->src, r->path), &cands);
 		if (r->flags & FR_QUALIFIED) {
 			flags = EDGE_TRAIT_CALL;
 			qualified_impl(R, c, r, &cands, &flags);
@@ -652,7 +706,9 @@ static void emit_contains(resolver *R, uint32_t src)
 static void emit_file(resolver *R, uint32_t src)
 {
 	const pt_facts *fa = R->src[src].facts;
+	rs_names reads = {0};
 	R->emitting = src;
+	R->reading = R->track ? &reads : NULL;
 	R->fi[src].edge_first = R->g->edges.n;
 	emit_contains(R, src);
 	for (size_t i = 0; i < fa->items.n; i++)
@@ -661,6 +717,10 @@ static void emit_file(resolver *R, uint32_t src)
 	do_refs(R, src);
 	emit_uses(R, src);
 	R->fi[src].edge_end = R->g->edges.n;
+	R->reading = NULL;
+	if (R->track)
+		rs_keep_reads(R, src, &reads);
+	pt_vec_free(&reads);
 }
 
 /* Every entity's crate, read once (see resolver.ent_krate). */
@@ -673,7 +733,9 @@ static void keep_ent_crates(resolver *R)
 	R->n_ent_krate = n;
 }
 
-pt_resolver *pt_resolver_new(pt_graph *g, pt_source *src, size_t n_src, const pt_crates *crates)
+/* Steps 1 to 3 for every file: entities, scopes, impls, derives. */
+static resolver *declare_all(pt_graph *g, pt_source *src, size_t n_src, const pt_crates *crates,
+			     bool track)
 {
 	resolver *R = pt_xcalloc(1, sizeof *R);
 	size_t n_crates = crates->n;
@@ -682,7 +744,8 @@ pt_resolver *pt_resolver_new(pt_graph *g, pt_source *src, size_t n_src, const pt
 			.n_src = n_src,
 			.crates = crates->v,
 			.n_crates = n_crates,
-			.base_cfg = crates->cfg ? crates->cfg : ""};
+			.base_cfg = crates->cfg ? crates->cfg : "",
+			.track = track};
 	R->fi = pt_xcalloc(n_src + 1, sizeof *R->fi);
 	R->crate_scope = pt_xmalloc((n_crates + 1) * sizeof *R->crate_scope);
 	for (size_t c = 0; c < n_crates; c++)
@@ -711,9 +774,117 @@ pt_resolver *pt_resolver_new(pt_graph *g, pt_source *src, size_t n_src, const pt
 	for (size_t s = 0; s < n_src; s++)
 		if (R->fi[s].reached)
 			reg_derives(R, (uint32_t)s);
+	return R;
+}
+
+static pt_resolver *resolve_all(pt_graph *g, pt_source *src, size_t n_src, const pt_crates *crates,
+				bool track)
+{
+	resolver *R = declare_all(g, src, n_src, crates, track);
+	size_t n_ents = g->ents.n;
 	for (size_t s = 0; s < n_src; s++)
 		if (R->fi[s].reached)
 			emit_file(R, (uint32_t)s);
+	/* edges make no entity: pt_resolver_new_from, which makes the edges
+	 * of a few files only, relies on it */
+	pt_assert(g->ents.n == n_ents);
+	(void)n_ents;
+	return R;
+}
+
+pt_resolver *pt_resolver_new(pt_graph *g, pt_source *src, size_t n_src, const pt_crates *crates)
+{
+	return resolve_all(g, src, n_src, crates, false);
+}
+
+pt_resolver *pt_resolver_new_tracked(pt_graph *g, pt_source *src, size_t n_src,
+				     const pt_crates *crates)
+{
+	return resolve_all(g, src, n_src, crates, true);
+}
+
+/* The index in R's graph of the entity whose id is that of entity e of
+ * prev's, NONE when it is gone. */
+static uint32_t renumber(const resolver *R, const resolver *prev, uint32_t e)
+{
+	uint64_t id = prev->g->ents.v[e].id;
+	for (uint32_t it = mm_first(&R->mm, key_hash(K_ID, id, "", 0)); it;
+	     it = mm_next(&R->mm, it)) {
+		uint32_t x = mm_val(&R->mm, it);
+		if (R->g->ents.v[x].id == id)
+			return x;
+	}
+	return NONE;
+}
+
+/* Whether source s, whose facts are prev's, made the same entities with
+ * the same ids (an id's disambiguator counts the entities of its path
+ * made before it, in any file). */
+static bool same_entities(const resolver *R, const resolver *prev, size_t s)
+{
+	const file_info *a = &R->fi[s], *b = &prev->fi[s];
+	if (a->reached != b->reached || R->src[s].facts != prev->src[s].facts)
+		return false;
+	if (!a->reached)
+		return true;
+	if (R->g->ents.v[a->mod_ent].id != prev->g->ents.v[b->mod_ent].id)
+		return false;
+	for (size_t i = 0; i < R->src[s].facts->items.n; i++)
+		if (R->g->ents.v[a->item_ent[i]].id != prev->g->ents.v[b->item_ent[i]].id)
+			return false;
+	return true;
+}
+
+/* Source s's edges and read set as prev made them, renumbered by map
+ * (prev's entity index → R's, NONE when gone); false when an end is gone. */
+static bool copy_file(resolver *R, const resolver *prev, const uint32_t *map, size_t s)
+{
+	const file_info *b = &prev->fi[s];
+	file_info *a = &R->fi[s];
+	a->edge_first = R->g->edges.n;
+	for (size_t i = b->edge_first; i < b->edge_end; i++) {
+		pt_edge e = prev->g->edges.v[i];
+		if (e.origin == PT_EDGE_DEAD)
+			continue;
+		e.src = map[e.src];
+		e.dst = map[e.dst];
+		if (e.src == NONE || e.dst == NONE)
+			return false;
+		pt_vec_push(&R->g->edges, e);
+	}
+	a->edge_end = R->g->edges.n;
+	free(a->reads);
+	a->reads = pt_xmalloc((b->n_reads + 1) * sizeof *a->reads);
+	if (b->n_reads)
+		memcpy(a->reads, b->reads, b->n_reads * sizeof *b->reads);
+	a->n_reads = b->n_reads;
+	return true;
+}
+
+pt_resolver *pt_resolver_new_from(pt_graph *g, pt_source *src, size_t n_src,
+				  const pt_crates *crates, const pt_resolver *prev,
+				  const bool *redo)
+{
+	resolver *R = declare_all(g, src, n_src, crates, true);
+	bool ok = prev->track && prev->n_src == n_src;
+	for (size_t s = 0; s < n_src && ok; s++)
+		ok = redo[s] || same_entities(R, prev, s);
+	uint32_t *map = pt_xmalloc((prev->g->ents.n + 1) * sizeof *map);
+	for (size_t e = 0; e < prev->g->ents.n && ok; e++)
+		map[e] = renumber(R, prev, (uint32_t)e);
+	for (size_t s = 0; s < n_src && ok; s++) {
+		if (!R->fi[s].reached)
+			continue;
+		if (redo[s])
+			emit_file(R, (uint32_t)s);
+		else
+			ok = copy_file(R, prev, map, s);
+	}
+	free(map);
+	if (!ok) {
+		pt_resolver_free(R);
+		return NULL;
+	}
 	return R;
 }
 
@@ -860,6 +1031,11 @@ void pt_resolver_refile(pt_resolver *R, size_t src, const pt_facts *nf, pt_touch
 	}
 }
 
+void pt_resolver_rebind(pt_resolver *R, pt_graph *g)
+{
+	R->g = g;
+}
+
 size_t pt_resolver_edges(const pt_resolver *R)
 {
 	return R->g->edges.n - R->dead_edges;
@@ -882,6 +1058,7 @@ void pt_resolver_free(pt_resolver *R)
 		free(R->fi[i].item_scope);
 		free(R->fi[i].first_child);
 		free(R->fi[i].next_sibling);
+		free(R->fi[i].reads);
 	}
 	free(R->fi);
 	free(R->crate_scope);

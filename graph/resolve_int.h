@@ -8,7 +8,9 @@
  * calls (chains of steps from a start, closure parameters, trait bounds of
  * generics); it looks names up through resolve_names.c. resolve.c registers
  * impls, turns every reference into edges and drives the passes in order.
- * The multimap, its keys and the small accessors are static inline here:
+ * (resolve_ext.c and resolve_lookup.c hold more of the lookups;
+ * resolve_deps.c the read sets of a tracked resolution, noted through
+ * key_of.) The multimap, its keys and the small accessors are static inline here:
  * every lookup runs through them, and each file should inline them as the
  * single file did.
  */
@@ -151,12 +153,15 @@ static inline uint64_t mix(uint64_t x)
 	return x ^ (x >> 31);
 }
 
-static inline uint64_t key_of(int tag, uint64_t num, const char *s, size_t n)
+static inline uint64_t key_hash(int tag, uint64_t num, const char *s, size_t n)
 {
 	return pt_hash64_seed(s, n, mix(num + (uint64_t)tag * 0xD6E8FEB86659FD93ull));
 }
 
 /* ---- resolver state -------------------------------------------------- */
+
+/* Name hashes (pt_hash64 of each identifier) a file's resolution read. */
+typedef pt_names rs_names;
 
 typedef struct {
 	uint32_t module_ent;   /* module/crate entity whose names these are */
@@ -203,6 +208,10 @@ typedef struct {
 	 * emit_file appends them together, and refile replaces them by
 	 * these bounds instead of a pass over every edge. */
 	size_t edge_first, edge_end;
+	/* What making those edges looked up (resolver.track): the hashes
+	 * of the names, sorted and distinct (owned). */
+	uint64_t *reads;
+	size_t n_reads;
 } file_info;
 
 struct resolver {
@@ -240,6 +249,12 @@ struct resolver {
 	 * at each step. Owned; entities made later are asked the long way. */
 	int32_t *ent_krate;
 	size_t n_ent_krate;
+	/* Read sets (resolve_deps.c): when track is on, every key a file's
+	 * edges look up while they are made is noted in *reading by its
+	 * names, and kept in that file's file_info. A pointer, so that
+	 * lookups through a const resolver note too. */
+	bool track;
+	rs_names *reading;
 };
 typedef struct resolver resolver;
 
@@ -273,6 +288,27 @@ static inline int ekind(const resolver *R, uint32_t e)
 {
 	return R->g->ents.v[e].kind;
 }
+
+/* Notes the names key (tag, num, s[0..n)) reads in *R->reading: each
+ * identifier of s, and for keys made from an entity that entity's name
+ * (resolve_deps.c). */
+void rs_note_read(const resolver *R, int tag, uint64_t num, const char *s, size_t n);
+/* Keeps reads (sorted and deduped here) as source src's read set. */
+void rs_keep_reads(resolver *R, uint32_t src, rs_names *reads);
+
+/* The key of (tag, num, s[0..n)), noted as read while a file's edges are
+ * made for a tracked resolution. Every lookup of the resolver builds its
+ * key with key_of, which is this with the resolver R in scope: so a
+ * file's read set holds every name its edges depend on, and a lookup
+ * written later is noted without a thought. */
+static inline uint64_t rkey(const struct resolver *R, int tag, uint64_t num, const char *s,
+			    size_t n)
+{
+	if (R->reading)
+		rs_note_read(R, tag, num, s, n);
+	return key_hash(tag, num, s, n);
+}
+#define key_of(tag, num, s, n) rkey(R, (tag), (num), (s), (n))
 
 /* ---- paths ------------------------------------------------------------ */
 

@@ -107,10 +107,14 @@ enum {
 	W_ITER,
 	W_PTR,
 	W_TUPLE,
-	W_BOX, /* Box, Rc, Arc (or ManuallyDrop, which derefs the same way) of a
+	W_BOX,    /* Box, Rc, Arc (or ManuallyDrop, which derefs the same way) of a
 	          named type: its methods are the type's, but for the pointer's
 	          own (box_own) */
-	W_LOCK /* std's Mutex, RwLock, RefCell: their guards deref to the element */
+	W_LOCK,   /* std's Mutex, RwLock, RefCell: their guards deref to the element */
+	W_ATOMIC, /* std's AtomicUsize, AtomicBool..: ext is its key, and the value
+	            it holds the primitive atomic_prim names */
+	W_HOLD    /* std's Cell, Cursor, BufReader, BufWriter: one value inside,
+	             reached by hold_inner methods, no Deref */
 };
 typedef struct {
 	uint32_t ent;
@@ -189,6 +193,7 @@ static tval bound_value(resolver *R, const ref_ctx *c, const char *name)
 
 static tval tv_parse_d(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self, const char *s,
 		       size_t n, int depth);
+static void trim_type(const char **s, size_t *n);
 
 /* A type path that names no workspace type, read in scope sc: the key of
  * a type outside the workspace when the code says it is one (a primitive,
@@ -259,6 +264,24 @@ static void self_args(const resolver *R, const ref_ctx *c, tval *v)
 	}
 }
 
+/* The primitive a std atomic type's name s[0..n) holds ("AtomicU32":
+ * "u32", "AtomicBool": "bool"), NULL for any other name. */
+static const char *atomic_prim(const char *s, size_t n)
+{
+	static const char *const prims[] = {"usize", "isize", "u8",  "u16", "u32",  "u64",
+					    "i8",    "i16",   "i32", "i64", "bool", NULL};
+	if (n < 8 || memcmp(s, "Atomic", 6))
+		return NULL;
+	for (const char *const *p = prims; *p; p++) {
+		size_t pn = strlen(*p);
+		/* the name capitalises the primitive's first letter */
+		if (n - 6 == pn && toupper((unsigned char)(*p)[0]) == s[6] &&
+		    !memcmp(s + 7, *p + 1, pn - 1))
+			return *p;
+	}
+	return NULL;
+}
+
 /* The value of type text s[0..n) read in scope sc, Self being self. */
 static tval tv_parse(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self, const char *s,
 		     size_t n)
@@ -302,10 +325,32 @@ static tval tv_parse_d(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self
 		 * guard itself) or of the workspace: only std's are known */
 		if (v.wrap == W_LOCK && !std_path(R, sc, s, nl))
 			v.wrap = W_NONE;
-		if (v.wrap == W_SEQ || v.wrap == W_BOX || v.wrap == W_LOCK)
+		if ((text_eq(last, ln, "Cell") || text_eq(last, ln, "Cursor") ||
+		     text_eq(last, ln, "BufReader") || text_eq(last, ln, "BufWriter")) &&
+		    std_path(R, sc, s, nl))
+			v.wrap = W_HOLD;
+		/* std's Cow<'a, B> derefs to B (its methods but for cow_own) */
+		if (text_eq(last, ln, "Cow") && std_path(R, sc, s, nl)) {
+			const char *comma = memchr(v.elem, ',', v.elen);
+			v.wrap = W_BOX;
+			if (*v.elem == '\'' && comma) {
+				v.elen -= (size_t)(comma + 1 - v.elem);
+				v.elem = comma + 1;
+				trim_type(&v.elem, &v.elen);
+			}
+		}
+		if (v.wrap == W_SEQ || v.wrap == W_BOX || v.wrap == W_LOCK || v.wrap == W_HOLD)
 			v.ext = (seg){last, ln};
 	}
-	if (text_eq(s, nl, "Self")) {
+	if (nl > 1 && (*s == '#' || *s == '@')) {
+		/* a value written by write_value: the same in any scope */
+		if (*s == '@')
+			v.ext = (seg){s + 1, nl - 1};
+		else
+			v.ent = (uint32_t)strtoul(s + 1, NULL, 10);
+		if (v.ent != NONE && v.ent >= R->g->ents.n)
+			v.ent = NONE;
+	} else if (text_eq(s, nl, "Self")) {
 		v.ent = self;
 		/* Self of an impl for a type outside the workspace */
 		if (self == c->self_ent && c->self_ext.p)
@@ -325,6 +370,9 @@ static tval tv_parse_d(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self
 		}
 		if (v.ent == NONE && v.wrap == W_NONE)
 			v.ext = ext_key(R, sc, s, nl);
+		if (v.ent == NONE && nl == n && v.ext.p && atomic_prim(v.ext.p, v.ext.n) &&
+		    std_path(R, sc, s, nl))
+			v.wrap = W_ATOMIC;
 		free(name);
 		if (v.ent != NONE && v.wrap == W_NONE && ekind(R, v.ent) == PT_TYPE_ALIAS) {
 			tval t = tv_alias(R, c, v.ent, depth);
@@ -342,7 +390,8 @@ static tval tv_parse_d(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self
 		v.args = (seg){v.elem, v.elen};
 	if (v.wrap == W_NONE)
 		v.elem = NULL, v.elen = 0;
-	if (v.wrap != W_NONE && v.wrap != W_SEQ && v.wrap != W_BOX && v.wrap != W_LOCK)
+	if (v.wrap != W_NONE && v.wrap != W_SEQ && v.wrap != W_BOX && v.wrap != W_LOCK &&
+	    v.wrap != W_ATOMIC && v.wrap != W_HOLD)
 		v.ext = (seg){NULL, 0};
 	return v;
 }
@@ -360,6 +409,10 @@ static tval tv_ent(uint32_t e)
 }
 
 static bool declared_generic(const resolver *R, uint32_t src, int32_t i, const char *name);
+static const char *subst_text(resolver *R, const ref_ctx *c, uint32_t src, int32_t pi, int32_t fi,
+			      const char *t, const tval *recv);
+static tval tv_alias_of(resolver *R, const ref_ctx *c, uint32_t e, const tval *recv);
+static bool write_value(resolver *R, const ref_ctx *c, tval v, pt_strbuf *b, int depth);
 static bool subst_param(resolver *R, const ref_ctx *c, uint32_t src, int32_t i, const char *p,
 			const tval *recv, tval *out);
 static bool fn_generic(const resolver *R, uint32_t src, int32_t i, const char *name);
@@ -380,6 +433,13 @@ static tval tv_ret(resolver *R, const ref_ctx *c, uint32_t fn, uint32_t self, co
 	if (recv && recv->args.p && fi->parent >= 0 && !fn_generic(R, a->src, a->item, rt) &&
 	    subst_param(R, c, a->src, fi->parent, rt, recv, &sv))
 		return sv;
+	/* `-> Option<&T>` of `impl<T> Map<T>`: T is recv's argument, or the
+	 * default its type declares when recv's type writes none */
+	const char *st = recv && fi->parent >= 0 && !fn_generic(R, a->src, a->item, rt)
+				 ? subst_text(R, c, a->src, fi->parent, a->item, rt, recv)
+				 : NULL;
+	if (st)
+		return tv_parse(R, c, a->escope, self != NONE ? self : a->self_ent, st, strlen(st));
 	pt_strbuf b = {0};
 	if (*rt && !strchr(rt, ':') && !strchr(rt, '<') && strcmp(rt, "Self") &&
 	    bounds_of(R, a->src, a->item, rt, &b)) {
@@ -409,6 +469,11 @@ static tval tv_field(resolver *R, const ref_ctx *c, uint32_t t, const char *fnam
 		if (recv && recv->args.p && a->item >= 0 &&
 		    subst_param(R, c, a->src, a->item, ftype, recv, &sv))
 			return sv;
+		const char *st = recv && a->item >= 0
+					 ? subst_text(R, c, a->src, a->item, -1, ftype, recv)
+					 : NULL;
+		if (st)
+			ftype = st;
 		return tv_parse(R, c, a->escope, t, ftype, strlen(ftype));
 	}
 	return TV_NONE;
@@ -471,7 +536,62 @@ static bool box_own(const char *m, size_t n)
 	return in_list(m, n, own) || in_list(m, n, box_deref);
 }
 
+/* Whether method m of a pointer v (W_BOX) is the pointer's own: box_own,
+ * and for a Cow the methods of Cow itself. */
+static bool ptr_own(seg ext, const char *m, size_t n)
+{
+	static const char *const cow_own[] = {"to_mut", "into_owned", "is_borrowed", "is_owned",
+					      NULL};
+	return box_own(m, n) || (text_eq(ext.p, ext.n, "Cow") && in_list(m, n, cow_own));
+}
+
 static tval tv_deref(resolver *R, const ref_ctx *c, const tval *v);
+
+/* Methods that give the value itself when its type does not declare them:
+ * it is seen through what the code wrote around it and the facts leave
+ * out (a Pin's `as_mut`, a reference, a Box), pin-project's projection
+ * (which has the type's fields), an iterator's or reader's `by_ref`. */
+static const char *const see_through[] = {
+	"as_mut",   "as_ref",    "get_mut",     "get_ref", "get_unchecked_mut",
+	"into_ref", "project",   "project_ref", "borrow",  "borrow_mut",
+	"deref",    "deref_mut", "by_ref",      NULL};
+
+/* Whether type t of ours has a method (or an associated fn) name[0..n),
+ * its own or a trait's it implements. */
+static bool has_method(resolver *R, uint32_t t, const char *name, size_t n)
+{
+	idlist l = {0};
+	rs_assoc(R, t, (seg){name, n}, &l);
+	bool any = l.n > 0;
+	pt_vec_free(&l);
+	return any;
+}
+
+/* The result of method m of a std atomic v: the primitive it holds
+ * (`load`, `swap`, `fetch_*`, `get_mut`, `into_inner`), or a Result of it
+ * (`compare_exchange*`, `fetch_update`); anything else unknown. */
+static tval tv_atomic(resolver *R, const ref_ctx *c, tval v, const char *m, size_t n)
+{
+	static const char *const prim[] = {
+		"load",       "swap",     "fetch_add",        "fetch_sub", "fetch_and",
+		"fetch_nand", "fetch_or", "fetch_xor",        "fetch_max", "fetch_min",
+		"into_inner", "get_mut",  "compare_and_swap", NULL};
+	static const char *const res[] = {"compare_exchange", "compare_exchange_weak",
+					  "fetch_update", NULL};
+	const char *p = atomic_prim(v.ext.p, v.ext.n);
+	uint32_t sc = c->sc;
+	if (in_list(m, n, prim))
+		return tv_parse(R, c, sc, c->self_ent, p, strlen(p));
+	if (!in_list(m, n, res))
+		return TV_NONE;
+	tval r = TV_NONE;
+	r.wrap = W_RESULT;
+	r.elem = p;
+	r.elen = strlen(p);
+	r.sc = sc;
+	r.self = c->self_ent;
+	return r;
+}
 
 /* The result of method m called on a value v; deref: whether a type of
  * ours without that method may be seen through its Deref impl. */
@@ -501,10 +621,6 @@ static tval tv_method_d(resolver *R, const ref_ctx *c, tval v, const char *m, si
 					       "min",    "max",        "peek",       "peek_mut",
 					       "find",   "min_by_key", "max_by_key", "min_by",
 					       "max_by", "reduce",     NULL};
-	static const char *const see_through[] = {
-		"as_mut",   "as_ref",    "get_mut",     "get_ref", "get_unchecked_mut",
-		"into_ref", "project",   "project_ref", "borrow",  "borrow_mut",
-		"deref",    "deref_mut", NULL};
 	static const char *const iter_same[] = {"rev",        "skip",       "take",    "filter",
 						"peekable",   "by_ref",     "cloned",  "copied",
 						"skip_while", "take_while", "step_by", "inspect",
@@ -518,6 +634,11 @@ static tval tv_method_d(resolver *R, const ref_ctx *c, tval v, const char *m, si
 						 "into_inner", "take",       NULL};
 	if (text_eq(m, n, "clone") || text_eq(m, n, "to_owned"))
 		return v;
+	/* ToString's, for every Display type: a String, unless the type of
+	 * ours has a to_string of its own */
+	if (text_eq(m, n, "to_string") && (v.ent != NONE || v.wrap != W_NONE || v.ext.p) &&
+	    !(v.wrap == W_NONE && v.ent != NONE && has_method(R, v.ent, m, n)))
+		return tv_parse(R, c, c->sc, c->self_ent, "String", 6);
 	tval w = v;
 	switch (v.wrap) {
 	case W_OPTION:
@@ -584,12 +705,22 @@ static tval tv_method_d(resolver *R, const ref_ctx *c, tval v, const char *m, si
 			return w;
 		}
 		return TV_NONE;
+	case W_ATOMIC: return tv_atomic(R, c, v, m, n);
+	case W_HOLD: {
+		/* Cell<T>: get/take/replace/into_inner/get_mut give the T;
+		 * Cursor, BufReader, BufWriter: get_ref/get_mut/into_inner */
+		static const char *const cell[] = {"get",        "take",    "replace",
+						   "into_inner", "get_mut", NULL};
+		static const char *const io[] = {"get_ref", "get_mut", "into_inner", NULL};
+		bool is_cell = text_eq(v.ext.p, v.ext.n, "Cell");
+		return in_list(m, n, is_cell ? cell : io) ? tv_elem(R, c, v) : TV_NONE;
+	}
 	case W_BOX:
 		if (in_list(m, n, box_deref))
 			return tv_elem(R, c, v);
 		if (text_eq(m, n, "clone") || text_eq(m, n, "to_owned"))
 			return v;
-		return box_own(m, n) ? TV_NONE : tv_method(R, c, tv_elem(R, c, v), m, n);
+		return ptr_own(v.ext, m, n) ? TV_NONE : tv_method(R, c, tv_elem(R, c, v), m, n);
 	}
 	if (v.ent == NONE)
 		return TV_NONE;
@@ -640,18 +771,37 @@ static tval tv_call(resolver *R, const ref_ctx *c, const char *path)
 	return v;
 }
 
+/* Associated type alias e of an impl (`type Item = (&'a K, &'a V);` in
+ * `impl<'a, K, V> Iterator for Iter<'a, K, V>`), the impl's parameters
+ * being the type arguments of recv. */
+static tval tv_alias_of(resolver *R, const ref_ctx *c, uint32_t e, const tval *recv)
+{
+	const ent_aux *a = &R->aux.v[e];
+	if (recv->args.p && a->item >= 0 && fitem(R, a->src, a->item)->parent >= 0) {
+		const fact_item *fi = fitem(R, a->src, a->item);
+		const char *t = fstr(R, a->src, fi->ret_type), *st;
+		tval sv;
+		if (subst_param(R, c, a->src, fi->parent, t, recv, &sv))
+			return sv;
+		st = subst_text(R, c, a->src, fi->parent, -1, t, recv);
+		if (st)
+			return tv_parse(R, c, a->escope, a->self_ent, st, strlen(st));
+	}
+	return tv_alias(R, c, e, 0);
+}
+
 /* The items of iterating a workspace type: the `Item` of its Iterator or
  * IntoIterator impl. */
-static tval tv_items(resolver *R, const ref_ctx *c, uint32_t t)
+static tval tv_items(resolver *R, const ref_ctx *c, const tval *t)
 {
 	tval v = TV_NONE;
-	if (ekind(R, t) == PT_TRAIT)
+	if (ekind(R, t->ent) == PT_TRAIT)
 		return v;
-	for (uint32_t it = mm_first(&R->mm, key_of(K_TASSOC, t, "Item", 4));
+	for (uint32_t it = mm_first(&R->mm, key_of(K_TASSOC, t->ent, "Item", 4));
 	     it && v.ent == NONE && v.wrap == W_NONE; it = mm_next(&R->mm, it)) {
 		uint32_t e = mm_val(&R->mm, it);
 		if (ekind(R, e) == PT_TYPE_ALIAS)
-			v = tv_alias(R, c, e, 0);
+			v = tv_alias_of(R, c, e, t);
 	}
 	return v;
 }
@@ -680,8 +830,9 @@ static tval tv_tuple_elem(resolver *R, const ref_ctx *c, tval v, const char *nam
 
 /* `e[i]` on a type of ours: the `type Output` of its Index (or IndexMut)
  * impl. */
-static tval tv_index(resolver *R, const ref_ctx *c, uint32_t t)
+static tval tv_index(resolver *R, const ref_ctx *c, const tval *v)
 {
+	uint32_t t = v->ent;
 	for (uint32_t it = mm_first(&R->mm, key_of(K_TASSOC, t, "Output", 6)); it;
 	     it = mm_next(&R->mm, it)) {
 		uint32_t e = mm_val(&R->mm, it);
@@ -694,10 +845,51 @@ static tval tv_index(resolver *R, const ref_ctx *c, uint32_t t)
 		     k = mm_next(&R->mm, k)) {
 			const char *tn = pt_graph_str(R->g, R->g->ents.v[mm_val(&R->mm, k)].name);
 			if (!strcmp(tn, "Index") || !strcmp(tn, "IndexMut"))
-				return tv_alias(R, c, e, 0);
+				return tv_alias_of(R, c, e, v);
 		}
 	}
 	return TV_NONE;
+}
+
+/* Whether type t of ours declares a field called name[0..n). */
+static bool has_field(resolver *R, uint32_t t, const char *name, size_t n)
+{
+	return mm_first(&R->mm, key_of(K_FIELD, t, name, n)) != 0;
+}
+
+/* Field name of v, a value of a type of ours; a type without that field
+ * is read through its Deref impl's Target, as rustc's auto-deref does
+ * (`ptr.state` with ptr a handle that derefs to the struct holding it). */
+static tval tv_field_deref(resolver *R, const ref_ctx *c, tval v, const char *name, size_t n)
+{
+	for (int depth = 0; depth < 3; depth++) {
+		if (v.wrap == W_BOX)
+			v = tv_elem(R, c, v);
+		if (v.wrap != W_NONE || v.ent == NONE || ekind(R, v.ent) == PT_TRAIT)
+			return TV_NONE;
+		if (has_field(R, v.ent, name, n))
+			return tv_field(R, c, v.ent, name, n, &v);
+		tval d = tv_deref(R, c, &v);
+		if (d.ent == v.ent && d.wrap == W_NONE)
+			return TV_NONE;
+		v = d;
+	}
+	return TV_NONE;
+}
+
+/* `Some(e)` with e's value v: an Option of it, its element written so
+ * that it reads the same anywhere (write_value). */
+static tval tv_some(resolver *R, const ref_ctx *c, tval v)
+{
+	pt_strbuf b = {0};
+	tval r = TV_NONE;
+	pt_strbuf_adds(&b, "Option<");
+	if (write_value(R, c, v, &b, 1)) {
+		pt_strbuf_addc(&b, '>');
+		r = tv_parse(R, c, c->sc, c->self_ent, rs_made_text(R, b.buf, b.len), b.len);
+	}
+	pt_strbuf_free(&b);
+	return r;
 }
 
 /* Apply one chain step (see RECV_CHAIN) to v. */
@@ -709,20 +901,24 @@ static tval tv_step(resolver *R, const ref_ctx *c, tval v, char op, const char *
 			v = tv_elem(R, c, v);
 		if (v.wrap == W_TUPLE)
 			return tv_tuple_elem(R, c, v, name, n);
-		return v.wrap == W_NONE && v.ent != NONE ? tv_field(R, c, v.ent, name, n, &v)
+		return v.wrap == W_NONE && v.ent != NONE ? tv_field_deref(R, c, v, name, n)
 							 : TV_NONE;
 	case ':': return tv_method(R, c, v, name, n);
 	case '?': return v.wrap == W_OPTION || v.wrap == W_RESULT ? tv_elem(R, c, v) : TV_NONE;
 	case '*':
 		if (v.wrap == W_NONE && v.ent != NONE)
-			return tv_items(R, c, v.ent);
-		return v.wrap != W_NONE && v.wrap != W_PTR && v.wrap != W_TUPLE && v.wrap != W_LOCK
+			return tv_items(R, c, &v);
+		return v.wrap != W_NONE && v.wrap != W_PTR && v.wrap != W_TUPLE &&
+				       v.wrap != W_LOCK && v.wrap != W_ATOMIC && v.wrap != W_HOLD
 			       ? tv_elem(R, c, v)
 			       : TV_NONE;
+	case '!': return tv_some(R, c, v);
 	case '[':
+		if (v.wrap == W_BOX) /* `b[i]` with b a Box<[T]>: through Deref */
+			v = tv_elem(R, c, v);
 		if (v.wrap == W_SEQ)
 			return tv_elem(R, c, v);
-		return v.wrap == W_NONE && v.ent != NONE ? tv_index(R, c, v.ent) : TV_NONE;
+		return v.wrap == W_NONE && v.ent != NONE ? tv_index(R, c, &v) : TV_NONE;
 	}
 	return TV_NONE;
 }
@@ -985,20 +1181,15 @@ static int param_index(const char *l, size_t n, const char *p, size_t pn, bool d
 	return -1;
 }
 
-/* A generic parameter p of item i (a struct's, enum's or union's, or an
- * impl's as its self type writes it: `impl<T> Deref for Sp<T>`) as the
- * value of the matching type argument of recv; false when p is none of
- * them, or recv's argument there is unknown. */
-static bool subst_param(resolver *R, const ref_ctx *c, uint32_t src, int32_t i, const char *p,
-			const tval *recv, tval *out)
+/* The generic parameters of item i as a list l[0..ln): a struct's, enum's
+ * or union's declaration (decl true), or an impl's as its self type
+ * writes them (`impl<T> Deref for Sp<T>`: "T"); false for other items. */
+static bool param_list(const resolver *R, uint32_t src, int32_t i, const char **l, size_t *ln,
+		       bool *decl)
 {
-	size_t pn = strlen(p);
-	if (!recv->args.p || !plain_ident(p, pn) || !strcmp(p, "Self"))
-		return false;
 	const fact_item *it = fitem(R, src, i);
-	const char *sig = fstr(R, src, it->sig), *l = NULL;
-	size_t ln = 0;
-	bool decl = it->kind != PT_IMPL;
+	const char *sig = fstr(R, src, it->sig);
+	*decl = it->kind != PT_IMPL;
 	if (it->kind == PT_IMPL) {
 		seg g, tr, self;
 		if (!rs_impl_header(sig, &g, &tr, &self) || !self.n || self.p[self.n - 1] != '>')
@@ -1006,36 +1197,197 @@ static bool subst_param(resolver *R, const ref_ctx *c, uint32_t src, int32_t i, 
 		const char *lt = memchr(self.p, '<', self.n);
 		if (!lt)
 			return false;
-		l = lt + 1;
-		ln = self.n - (size_t)(l - self.p) - 1;
-	} else if (it->kind == PT_STRUCT || it->kind == PT_ENUM || it->kind == PT_UNION) {
-		size_t sn = strlen(sig), lt = strcspn(sig, "<({");
-		if (lt >= sn || sig[lt] != '<')
-			return false;
-		size_t e = close_of(sig, sn, lt);
-		if (e == sn)
-			return false;
-		l = sig + lt + 1;
-		ln = e - lt - 1;
-	} else {
-		return false;
+		*l = lt + 1;
+		*ln = self.n - (size_t)(*l - self.p) - 1;
+		return true;
 	}
-	int k = param_index(l, ln, p, pn, decl);
-	if (k < 0)
+	if (it->kind != PT_STRUCT && it->kind != PT_ENUM && it->kind != PT_UNION)
 		return false;
-	const char *a = NULL;
-	size_t an = 0;
-	/* the k-th argument, lifetimes left out (an impl header writes them) */
-	for (uint32_t i = 0; k >= 0 && piece(recv->args.p, recv->args.n, i, &a, &an); i++)
-		if (!(an && *a == '\'') && k-- == 0)
+	size_t sn = strlen(sig), lt = strcspn(sig, "<({");
+	if (lt >= sn || sig[lt] != '<')
+		return false;
+	size_t e = close_of(sig, sn, lt);
+	if (e == sn)
+		return false;
+	*l = sig + lt + 1;
+	*ln = e - lt - 1;
+	return true;
+}
+
+/* The argument of recv at parameter index k (lifetimes left out: an impl
+ * header writes them), trimmed; false when there is none or it is `_`. */
+static bool arg_at(const tval *recv, int k, const char **a, size_t *an)
+{
+	for (uint32_t i = 0; k >= 0 && piece(recv->args.p, recv->args.n, i, a, an); i++)
+		if (!(*an && **a == '\'') && k-- == 0)
 			break;
 	if (k >= 0)
 		return false;
-	trim_type(&a, &an);
-	if (!an || (an == 1 && *a == '_'))
+	trim_type(a, an);
+	return *an && !(*an == 1 && **a == '_');
+}
+
+/* A generic parameter p of item i (see param_list) as the value of the
+ * matching type argument of recv; false when p is none of them, or
+ * recv's argument there is unknown. */
+static bool subst_param(resolver *R, const ref_ctx *c, uint32_t src, int32_t i, const char *p,
+			const tval *recv, tval *out)
+{
+	size_t pn = strlen(p), ln, an;
+	const char *l, *a;
+	bool decl;
+	if (!recv->args.p || !plain_ident(p, pn) || !strcmp(p, "Self") ||
+	    !param_list(R, src, i, &l, &ln, &decl))
+		return false;
+	int k = param_index(l, ln, p, pn, decl);
+	if (k < 0 || !arg_at(recv, k, &a, &an))
 		return false;
 	*out = tv_parse(R, c, recv->sc, recv->self, a, an);
 	return out->ent != NONE || out->wrap != W_NONE || out->ext.p;
+}
+
+/* Value v written as a type text that reads the same in any scope, onto
+ * b: "#e" for entity e (then its arguments, written so too), "@k" for
+ * the key k of a type outside the workspace, the std containers by their
+ * names with their elements written so; false when v is unknown or
+ * cannot be written (a lock, an iterator, a value known by bounds). */
+static bool write_value(resolver *R, const ref_ctx *c, tval v, pt_strbuf *b, int depth)
+{
+	static const char *const names[] = {[W_OPTION] = "Option",
+					    [W_RESULT] = "Result",
+					    [W_TUPLE] = "()",
+					    [W_PTR] = "NonNull"};
+	if (depth > 3 || v.bnd)
+		return false;
+	if (v.wrap == W_NONE && v.ent != NONE) {
+		pt_strbuf_printf(b, "#%u", v.ent);
+		const char *a;
+		size_t an;
+		if (!v.args.p || ekind(R, v.ent) == PT_TRAIT)
+			return true;
+		/* its arguments, each read where v's text is */
+		pt_strbuf_addc(b, '<');
+		for (uint32_t k = 0; piece(v.args.p, v.args.n, k, &a, &an); k++) {
+			trim_type(&a, &an);
+			if (an && *a == '\'')
+				continue;
+			if (b->buf[b->len - 1] != '<')
+				pt_strbuf_addc(b, ',');
+			if (!write_value(R, c, tv_parse(R, c, v.sc, v.self, a, an), b, depth + 1))
+				pt_strbuf_addc(b, '_');
+		}
+		pt_strbuf_addc(b, '>');
+		return true;
+	}
+	if (v.wrap == W_NONE && v.ext.p) {
+		pt_strbuf_printf(b, "@%.*s", (int)v.ext.n, v.ext.p);
+		return true;
+	}
+	const char *name = NULL;
+	if (v.wrap == W_LOCK && v.ext.p)
+		/* std's, whatever the scope reading it imports */
+		name = text_eq(v.ext.p, v.ext.n, "RefCell") ? "std::cell::RefCell"
+		       : text_eq(v.ext.p, v.ext.n, "Mutex") ? "std::sync::Mutex"
+							    : "std::sync::RwLock";
+	else if (v.wrap == W_SEQ || v.wrap == W_BOX)
+		name = v.ext.p ? rs_made_text(R, v.ext.p, v.ext.n) : NULL;
+	else if (v.wrap < sizeof names / sizeof *names)
+		name = names[v.wrap];
+	if (!name || !v.elem)
+		return false;
+	pt_strbuf_printf(b, "%s<", name);
+	const char *a;
+	size_t an;
+	for (uint32_t k = 0; piece(v.elem, v.elen, k, &a, &an); k++) {
+		trim_type(&a, &an);
+		if (k)
+			pt_strbuf_addc(b, ',');
+		if (!write_value(R, c, tv_parse(R, c, v.sc, v.self, a, an), b, depth + 1))
+			pt_strbuf_addc(b, '_');
+	}
+	pt_strbuf_addc(b, '>');
+	return true;
+}
+
+/* The default the declaration of recv's type gives its k-th type
+ * parameter (`struct HeaderMap<T = HeaderValue>`: a `HeaderMap` written
+ * without arguments is a HeaderMap<HeaderValue>), onto b as write_value
+ * writes it; false when it has none. */
+static bool default_arg(resolver *R, const ref_ctx *c, const tval *recv, int k, pt_strbuf *b)
+{
+	if (recv->ent == NONE || recv->wrap != W_NONE || ekind(R, recv->ent) == PT_TRAIT)
+		return false;
+	const ent_aux *a = &R->aux.v[recv->ent];
+	const char *l, *p;
+	size_t ln, pn;
+	bool decl;
+	if (a->item < 0 || !param_list(R, a->src, a->item, &l, &ln, &decl) || !decl)
+		return false;
+	for (uint32_t i = 0; piece(l, ln, i, &p, &pn); i++) {
+		if ((pn && *p == '\'') || k-- > 0)
+			continue;
+		const char *eq = memchr(p, '=', pn);
+		if (!eq)
+			return false;
+		const char *d = eq + 1;
+		size_t dn = pn - (size_t)(d - p);
+		trim_type(&d, &dn);
+		return dn && write_value(R, c, tv_parse(R, c, a->escope, recv->ent, d, dn), b, 1);
+	}
+	return false;
+}
+
+/* Type text t, written in item i (a fn, a field's type, an alias) whose
+ * generic parameters are those of item pi (see param_list), with each
+ * parameter replaced by the matching type argument of recv, written as
+ * write_value does: `Option<&T>` of `impl<T> Map<T>`'s `get` on a
+ * Map<Entry> reads Option<#Entry>. A parameter fn item fi declares itself
+ * (fi >= 0) stays. NULL when no parameter was replaced. */
+static const char *subst_text(resolver *R, const ref_ctx *c, uint32_t src, int32_t pi, int32_t fi,
+			      const char *t, const tval *recv)
+{
+	const char *l, *a;
+	size_t ln, an, n = strlen(t);
+	bool decl, any = false;
+	/* a type written with no parameter in it, cheaply: no list, no name */
+	if (!n || (!strpbrk(t, "<(,") && !plain_ident(t, n)) ||
+	    !param_list(R, src, pi, &l, &ln, &decl))
+		return NULL;
+	pt_strbuf b = {0};
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+		while (j < n && (isalnum((unsigned char)t[j]) || t[j] == '_'))
+			j++;
+		if (j == i) {
+			pt_strbuf_addc(&b, t[i++]);
+			continue;
+		}
+		/* an identifier: a parameter when it is no path segment, no
+		 * lifetime and no associated item (`T::Item`) */
+		int k = -1;
+		bool inpath = (i >= 2 && t[i - 1] == ':' && t[i - 2] == ':') ||
+			      (j + 1 < n && t[j] == ':' && t[j + 1] == ':') ||
+			      (i && t[i - 1] == '\'');
+		char *id = pt_xstrndup(t + i, j - i);
+		if (!inpath && !isdigit((unsigned char)t[i]) &&
+		    (fi < 0 || !fn_generic(R, src, fi, id)))
+			k = param_index(l, ln, t + i, j - i, decl);
+		free(id);
+		size_t at = b.len;
+		if (k >= 0 && recv->args.p && arg_at(recv, k, &a, &an) &&
+		    write_value(R, c, tv_parse(R, c, recv->sc, recv->self, a, an), &b, 0)) {
+			any = true;
+		} else if (k >= 0 && !recv->args.p && default_arg(R, c, recv, k, &b)) {
+			any = true;
+		} else {
+			b.len = at;
+			pt_strbuf_add(&b, t + i, j - i);
+		}
+		i = j;
+	}
+	const char *r = any ? rs_made_text(R, b.buf, b.len) : NULL;
+	pt_strbuf_free(&b);
+	return r;
 }
 
 /* What a value of a generic type of ours derefs to: its Deref impl's
@@ -1050,11 +1402,7 @@ static tval tv_deref(resolver *R, const ref_ctx *c, const tval *v)
 	const ent_aux *a = &R->aux.v[mm_val(&R->mm, it)];
 	if (a->item < 0 || fitem(R, a->src, a->item)->parent < 0)
 		return TV_NONE;
-	tval out;
-	const fact_item *fi = fitem(R, a->src, a->item);
-	if (subst_param(R, c, a->src, fi->parent, fstr(R, a->src, fi->ret_type), v, &out))
-		return out;
-	return tv_alias(R, c, mm_val(&R->mm, it), 0);
+	return tv_alias_of(R, c, mm_val(&R->mm, it), v);
 }
 
 /* Argument m of a 'G'/'H' chain's list args[0..n) (see RECV_CHAIN), as
@@ -1159,7 +1507,7 @@ static size_t tv_start(resolver *R, const ref_ctx *c, char kind, const char *pat
 		return closure_param(R, c, kind, path, steps, out, depth);
 	if (*steps == '.' || *steps == ':') {
 		n1 = 1;
-		while (steps[n1] && !strchr(".:?*[", steps[n1]))
+		while (steps[n1] && !strchr(".:?*[!", steps[n1]))
 			n1++;
 	}
 	*out = TV_NONE;
@@ -1176,6 +1524,11 @@ static size_t tv_start(resolver *R, const ref_ctx *c, char kind, const char *pat
 		for (size_t i = 0; i < cands.n && out->ent == NONE && out->wrap == W_NONE; i++)
 			if (callable(ekind(R, cands.v[i])))
 				*out = tv_ret(R, c, cands.v[i], NONE, NULL);
+		/* `w.as_mut()` with w a Pin<&mut W>, W: AsyncWrite: still a W,
+		 * unless a bound says what as_ref/as_mut/borrow/deref give */
+		if (!cands.n && in_list(m, n1 - 1, see_through) && !strstr(path, "AsRef") &&
+		    !strstr(path, "AsMut") && !strstr(path, "Borrow") && !strstr(path, "Deref"))
+			*out = bounds_value(R, c->sc, c->self_ent, path, strlen(path));
 		pt_vec_free(&cands);
 		free(m);
 		return n1;
@@ -1227,7 +1580,7 @@ static tval chain_value(resolver *R, const ref_ctx *c, char kind, const char *pa
 	while (*s && (v.ent != NONE || v.wrap != W_NONE || v.ext.p)) {
 		char op = *s++;
 		size_t n = 0;
-		while (s[n] && !strchr(".:?*[", s[n]))
+		while (s[n] && !strchr(".:?*[!", s[n]))
 			n++;
 		bool outside = v.ent == NONE && (v.ext.p || v.wrap != W_NONE);
 		v = tv_step(R, c, v, op, s, n);
@@ -1277,7 +1630,7 @@ uint32_t rs_recv_type(resolver *R, const ref_ctx *c, const fact_ref *r)
 	tval v = recv_value(R, c, r);
 	if (v.wrap == W_BOX) {
 		const char *m = fstr(R, c->src, r->name);
-		if (!box_own(m, strlen(m)))
+		if (!ptr_own(v.ext, m, strlen(m)))
 			v = tv_elem(R, c, v);
 	}
 	return v.ent;
@@ -1290,7 +1643,7 @@ recv_type rs_recv(resolver *R, const ref_ctx *c, const fact_ref *r)
 		/* the pointer's own method is std's: its key ("Box"); any other
 		 * is its target's */
 		const char *m = fstr(R, c->src, r->name);
-		if (box_own(m, strlen(m)))
+		if (ptr_own(v.ext, m, strlen(m)))
 			return (recv_type){NONE, v.ext, false, {NULL, 0}, NONE,
 					   NONE, NULL,  NONE,  NONE};
 		v = tv_elem(R, c, v);

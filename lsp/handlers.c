@@ -64,9 +64,19 @@ void hd_req_end(req *q)
 
 const lsp_lines *hd_lines_of(req *q, const char *rel)
 {
-	for (size_t i = 0; i < q->files.n; i++)
-		if (strcmp(q->files.v[i]->rel, rel) == 0)
-			return lsp_doctext_lines(q->files.v[i]->text);
+	/* q->files is sorted by path: an answer of a thousand items in
+	 * hundreds of files asks for a file's lines several times per item */
+	size_t lo = 0, hi = q->files.n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(q->files.v[mid]->rel, rel);
+		if (!c)
+			return lsp_doctext_lines(q->files.v[mid]->text);
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	ftext *f = pt_xcalloc(1, sizeof *f);
 	char *uri = lsp_root_file_uri(q->r, rel);
 	f->rel = pt_xstrdup(rel);
@@ -75,6 +85,8 @@ const lsp_lines *hd_lines_of(req *q, const char *rel)
 		f->text = lsp_doctext_new("", 0);
 	free(uri);
 	pt_vec_push(&q->files, f);
+	memmove(q->files.v + lo + 1, q->files.v + lo, (q->files.n - 1 - lo) * sizeof *q->files.v);
+	q->files.v[lo] = f;
 	return lsp_doctext_lines(f->text);
 }
 
@@ -321,19 +333,31 @@ static void loc_key(json_t *l, const char **uri, json_int_t k[4])
 	}
 }
 
-static int cmp_loc(const void *pa, const void *pb)
+/* A location with its sort key, read once: reading the key out of the
+ * JSON in every comparison was most of the time of a 1,000-item answer. */
+typedef struct {
+	json_t *loc;
+	const char *uri;
+	json_int_t k[4];
+	size_t at; /* the position in the answer: equal keys keep their order */
+} keyed_loc;
+
+static int cmp_keyed(const keyed_loc *a, const keyed_loc *b)
 {
-	const char *ua, *ub;
-	json_int_t ka[4], kb[4];
-	loc_key(*(json_t *const *)pa, &ua, ka);
-	loc_key(*(json_t *const *)pb, &ub, kb);
-	int c = strcmp(ua, ub);
+	int c = strcmp(a->uri, b->uri);
 	if (c)
 		return c;
 	for (int i = 0; i < 4; i++)
-		if (ka[i] != kb[i])
-			return ka[i] < kb[i] ? -1 : 1;
+		if (a->k[i] != b->k[i])
+			return a->k[i] < b->k[i] ? -1 : 1;
 	return 0;
+}
+
+static int cmp_loc(const void *pa, const void *pb)
+{
+	const keyed_loc *a = pa, *b = pb;
+	int c = cmp_keyed(a, b);
+	return c ? c : (a->at > b->at) - (a->at < b->at);
 }
 
 /* Sort a list of Locations (or LocationLinks) by URI and range, and drop
@@ -342,13 +366,17 @@ static int cmp_loc(const void *pa, const void *pb)
 json_t *hd_sorted_locations(json_t *arr)
 {
 	size_t n = json_array_size(arr);
-	json_t **v = pt_xmalloc((n ? n : 1) * sizeof *v), *out = json_array();
-	for (size_t i = 0; i < n; i++)
-		v[i] = json_array_get(arr, i);
+	keyed_loc *v = pt_xmalloc((n ? n : 1) * sizeof *v);
+	json_t *out = json_array();
+	for (size_t i = 0; i < n; i++) {
+		v[i].loc = json_array_get(arr, i);
+		v[i].at = i;
+		loc_key(v[i].loc, &v[i].uri, v[i].k);
+	}
 	qsort(v, n, sizeof *v, cmp_loc);
 	for (size_t i = 0; i < n; i++)
-		if (!i || cmp_loc(&v[i - 1], &v[i]) != 0)
-			json_array_append(out, v[i]);
+		if (!i || cmp_keyed(&v[i - 1], &v[i]) != 0)
+			json_array_append(out, v[i].loc);
 	free(v);
 	json_decref(arr);
 	return out;
@@ -513,10 +541,10 @@ static void edges_at(req *q, uint64_t from, uint32_t file, uint32_t l, uint32_t 
 	query_edges it;
 	rec_edge e;
 	query_edges_open(q->txn, from, QUERY_OUT, &it);
-	while (query_edges_next(&it, &e)) {
-		bool kind = e.kind == REL_CALLS || e.kind == REL_USES ||
-			    (e.kind == REL_IMPL && (e.flags & EDGE_DERIVE));
-		if (!kind || e.file != file || !holds(l, c, e.sl, e.sc, e.el, e.ec))
+	while (query_edges_next_at(&it, file, 1u << REL_CALLS | 1u << REL_USES | 1u << REL_IMPL,
+				   &e)) {
+		if ((e.kind == REL_IMPL && !(e.flags & EDGE_DERIVE)) ||
+		    !holds(l, c, e.sl, e.sc, e.el, e.ec))
 			continue;
 		uint64_t sz = site_size(&e);
 		if (sz < *best) {
@@ -613,13 +641,41 @@ static void impl_header_at(req *q, uint32_t file, uint32_t l, uint32_t c, hit *h
 	pt_vec_free(&ids);
 }
 
+/* query_entity_at through the server's places of recent files: a slot
+ * serves while its root's database is at the generation it was made in
+ * (every commit moves it, so an edit that shifts spans is never answered
+ * from the old ones). */
+static int entity_at(req *q, uint32_t file, uint32_t l, uint32_t c, uint64_t *id)
+{
+	lsp_server *s = q->s;
+	uint64_t gen = 0;
+	store_meta_get_u64(q->txn, META_GENERATION, &gen);
+	lsp_places_slot *slot = &s->places[0];
+	for (size_t i = 0; i < LSP_PLACES_SLOTS; i++) {
+		lsp_places_slot *x = &s->places[i];
+		if (x->r == q->r && x->file == file && x->gen == gen && x->p) {
+			x->used = ++s->places_clock;
+			return query_places_at(x->p, l, c, id);
+		}
+		if (x->used < slot->used)
+			slot = x;
+	}
+	query_places *p = NULL;
+	int rc = query_places_load(q->txn, file, &p);
+	if (rc)
+		return rc;
+	query_places_free(slot->p);
+	*slot = (lsp_places_slot){q->r, file, gen, ++s->places_clock, p};
+	return query_places_at(p, l, c, id);
+}
+
 /* The entity the cursor designates: the target of the call, use or
  * derive under it, else the item whose name it is on. */
 static void symbol_at(req *q, uint32_t file, uint32_t l, uint32_t c, hit *h)
 {
 	uint64_t best = UINT64_MAX, id = 0;
 	memset(h, 0, sizeof *h);
-	if (query_entity_at(q->txn, file, l, c, &id) == PT_OK)
+	if (entity_at(q, file, l, c, &id) == PT_OK)
 		h->at = id;
 	/* the innermost item and its ancestors write most sites */
 	for (uint64_t x = id; x;) {

@@ -625,14 +625,15 @@ static void run_batch(lsp_root *r, lsp_update *u, size_t n, bool full, failed *f
 				pt_strerror(rc));
 			keep(f, &u[i], rc);
 		} else {
+			char how[64];
+			snprintf(how, sizeof how, "re-resolved %u of %u files", rep.resolved_files,
+				 rep.rust_files);
 			lsp_log(NULL, LSP_LOG_DEBUG,
 				"%s: re-indexed from %s in %.1f ms (%s; parse %.2f, resolve %.2f, "
 				"write %.2f of which commit %.2f ms)",
 				u[i].rel, u[i].text ? "the buffer" : "disk",
 				(double)(pt_now_ns() - t1) / 1e6,
-				rep.skipped     ? "not indexed: path too long"
-				: rep.fast_path ? "this file alone"
-						: "whole graph",
+				rep.skipped ? "not indexed: path too long" : how,
 				rep.parse_seconds * 1e3, rep.resolve_seconds * 1e3,
 				rep.write_seconds * 1e3, rep.commit_seconds * 1e3);
 		}

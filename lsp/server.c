@@ -904,6 +904,8 @@ static void server_free(lsp_server *s)
 	pt_vec_free(&s->queue);
 	lsp_docs_free(s->docs);
 	lsp_filecache_free(s->files);
+	for (size_t i = 0; i < LSP_PLACES_SLOTS; i++)
+		query_places_free(s->places[i].p);
 	pt_build_free(&s->build);
 	jrpc_reader_free(s->in);
 	jrpc_writer_free(s->out);

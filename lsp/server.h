@@ -100,6 +100,19 @@ typedef struct {
 	uint64_t diag_due_ns;   /* 0: nothing to make */
 } lsp_root;
 
+/* A file's entities by position (query.h), kept between requests: the
+ * innermost item under a cursor is then a binary search, not a read of
+ * every entity of the file (55,830-line generated files have thousands).
+ * Valid while the root's database generation is gen. */
+typedef struct {
+	lsp_root *r; /* NULL: a free slot */
+	uint32_t file;
+	uint64_t gen;
+	uint64_t used;   /* the request count when last used (the oldest goes) */
+	query_places *p; /* owned */
+} lsp_places_slot;
+#define LSP_PLACES_SLOTS 32
+
 /* A message read, waiting for the dispatcher, and when it was read. */
 typedef struct {
 	json_t *msg;
@@ -150,6 +163,9 @@ struct lsp_server {
 	bool reader_on, watchdog_on;
 	struct lsp_watches *watches; /* inotify (watch.c); NULL when unused */
 	pthread_mutex_t diag_mu;     /* one diagnostics publication at a time */
+	/* positions asked of lately (handlers.c hd_entity_at; the dispatcher's alone) */
+	lsp_places_slot places[LSP_PLACES_SLOTS];
+	uint64_t places_clock;
 };
 
 /* An error a handler reports: code 0 = none. */

@@ -364,6 +364,7 @@ lsp_doctext *lsp_doctext_edit(const lsp_doctext *self, const lsp_change *c, lsp_
 
 typedef struct {
 	char *path;
+	uint64_t key; /* pt_hash64 of path: most entries are told apart without a strcmp */
 	lsp_doctext *text;
 	size_t len;     /* the text's bytes, as counted in the budget */
 	struct stat sb; /* the file as stat saw it just before it was read */
@@ -375,7 +376,7 @@ struct lsp_filecache {
 	pthread_mutex_t mu;
 	size_t max_bytes, bytes;
 	uint64_t clock;
-	PT_VEC(cached_file) v; /* few files: a linear search */
+	PT_VEC(cached_file) v; /* a linear search, by key first */
 };
 
 lsp_filecache *lsp_filecache_new(size_t max_bytes)
@@ -416,7 +417,8 @@ static bool same_file(const struct stat *x, const struct stat *y)
 
 /* Keep t as path's text, dropping the least recently used texts beyond
  * the budget (a text bigger than the whole budget is not kept). */
-static void cached_put(lsp_filecache *c, const char *path, lsp_doctext *t, const struct stat *sb)
+static void cached_put(lsp_filecache *c, const char *path, uint64_t key, lsp_doctext *t,
+		       const struct stat *sb)
 {
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -431,6 +433,7 @@ static void cached_put(lsp_filecache *c, const char *path, lsp_doctext *t, const
 		cached_drop(c, old);
 	}
 	cached_file f = {pt_xstrdup(path),
+			 key,
 			 lsp_doctext_ref(t),
 			 n,
 			 *sb,
@@ -446,10 +449,11 @@ lsp_doctext *lsp_filecache_get(lsp_filecache *self, const char *path)
 	if (stat(path, &sb) != 0)
 		return NULL;
 	lsp_doctext *t = NULL;
+	uint64_t key = pt_hash64(path, strlen(path));
 	pthread_mutex_lock(&self->mu);
 	for (size_t i = 0; i < self->v.n; i++) {
 		cached_file *f = &self->v.v[i];
-		if (strcmp(f->path, path) != 0)
+		if (f->key != key || strcmp(f->path, path) != 0)
 			continue;
 		if (f->trusted && same_file(&f->sb, &sb)) {
 			f->used = ++self->clock;
@@ -473,9 +477,9 @@ lsp_doctext *lsp_filecache_get(lsp_filecache *self, const char *path)
 	pthread_mutex_lock(&self->mu);
 	bool there = false;
 	for (size_t i = 0; i < self->v.n && !there; i++)
-		there = strcmp(self->v.v[i].path, path) == 0;
+		there = self->v.v[i].key == key && strcmp(self->v.v[i].path, path) == 0;
 	if (!there)
-		cached_put(self, path, t, &sb);
+		cached_put(self, path, key, t, &sb);
 	pthread_mutex_unlock(&self->mu);
 	return t;
 }

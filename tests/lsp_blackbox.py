@@ -463,6 +463,19 @@ def test_no_stale_answers(work):
     check("no stale answers: helper found", item and item["name"] == "helper", items)
     if not item:
         return
+    # positions follow an edit that moves every line below it: four comment
+    # lines above helper (the file keeps its shape) put its name on line 25,
+    # where measure's name was; the answer there must be helper's
+    c.notify("textDocument/didChange", {"textDocument": {"uri": ulib, "version": 2}, "contentChanges": [
+        {"range": {"start": pos(15, 0), "end": pos(15, 0)}, "text": "// a\n// b\n// c\n// d\n"}]})
+    moved = c.result("textDocument/prepareCallHierarchy", at(ulib, 25, 9))
+    check("no stale answers: a name where an edit moved it",
+          isinstance(moved, list) and [x["name"] for x in moved] == ["helper"], moved)
+    c.notify("textDocument/didChange", {"textDocument": {"uri": ulib, "version": 3}, "contentChanges": [
+        {"range": {"start": pos(15, 0), "end": pos(19, 0)}, "text": ""}]})
+    back = c.result("textDocument/prepareCallHierarchy", at(ulib, 25, 9))
+    check("no stale answers: and back where it was", isinstance(back, list) and
+          [x["name"] for x in back] == ["measure"], back)
     nlines = text.count("\n")
     stale = []
     for k in range(20):
@@ -475,7 +488,7 @@ def test_no_stale_answers(work):
             name = "probe_%d" % (k - 1)
             ch = {"range": {"start": pos(nlines - 1, 0), "end": pos(nlines, 0)},
                   "text": "pub fn %s() -> u32 { helper(%d) + helper(%d) }\n" % (name, k - 1, k)}
-        c.notify("textDocument/didChange", {"textDocument": {"uri": ulib, "version": 2 + k}, "contentChanges": [ch]})
+        c.notify("textDocument/didChange", {"textDocument": {"uri": ulib, "version": 4 + k}, "contentChanges": [ch]})
         inc = c.result("callHierarchy/incomingCalls", {"item": item}) or []
         callers = {x["from"]["name"]: len(x["fromRanges"]) for x in inc}
         want = 2 if k % 2 else 1

@@ -579,6 +579,20 @@ static void test_compressed(void **state)
 	/* the raw layout is checked as before: every truncation is refused */
 	assert_cuts_refused(raw, n, 7, &c);
 	free(raw);
+	/* the editor's faster level: another blob, the same raw record */
+	pt_strbuf fast = {0};
+	pt_facts_encode_fast(&a, &fast);
+	size_t fn;
+	char *fraw = inflate(&fast, &fn);
+	raw = inflate(&blob, &n);
+	assert_true(fast.len * 4 < fn);
+	assert_int_equal(fn, n);
+	assert_memory_equal(fraw, raw, n);
+	assert_int_equal(pt_facts_decode(fast.buf, fast.len, &c), 0);
+	assert_same(&a, &c);
+	free(fraw);
+	free(raw);
+	pt_strbuf_free(&fast);
 	pt_facts_free(&a);
 	pt_facts_free(&b);
 	pt_facts_free(&c);

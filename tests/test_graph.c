@@ -214,6 +214,31 @@ static void test_items_in_template_fn_bodies(void **state)
 	ws_free(&w);
 }
 
+/* `OsStr::from_raw_bytes(b)`: a std type's path, then an associated fn a
+ * workspace trait implemented for it gives (the trait in scope), as
+ * os_str_bytes writes; a std type's own fn (`OsStr::new`) is std's, and
+ * without the trait in scope there is no callee. */
+static void test_ext_type_path_call(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml",
+		"[package]\nname = \"t\"\nversion = \"0.1.0\"\nedition = \"2021\"\n", "src/lib.rs",
+		"use std::ffi::OsStr;\n"
+		"pub trait OsStrBytes { fn from_raw_bytes(b: &[u8]) -> Option<&Self>; }\n"
+		"impl OsStrBytes for OsStr { fn from_raw_bytes(b: &[u8]) -> Option<&Self> { None } "
+		"}\n"
+		"pub trait New { fn new(s: &str) -> Self; }\n"
+		"impl New for u8 { fn new(s: &str) -> Self { 0 } }\n"
+		"pub fn go(b: &[u8]) { OsStr::from_raw_bytes(b); OsStr::new(\"x\"); }\n"
+		"pub mod other { pub fn no(b: &[u8]) { std::ffi::OsStr::from_raw_bytes(b); } }\n",
+		NULL);
+	assert_answer(&w, "callees", "t::go",
+		      "t::OsStr::from_raw_bytes,t::OsStrBytes::from_raw_bytes");
+	assert_answer(&w, "callees", "t::other::no", "");
+	ws_free(&w);
+}
+
 static void test_mod_rs_and_path_attr(void **state)
 {
 	(void)state;
@@ -1055,6 +1080,70 @@ static void test_session_edges_by_file(void **state)
 	ws_free(&w);
 }
 
+/* Edits that change what a file declares, through one session: the
+ * edited file and the files whose resolution read a name the edit changed
+ * are resolved again, and no other (rep.resolved_files). b calls a::foo,
+ * which a first re-exports from c and then defines itself: b's call must
+ * move to the new entity (a session that kept b's edges would still point
+ * at c::foo, and differ from the fresh index). d reads none of these names
+ * and is never resolved again: 2 of the 5 files (a, b) for the first edit,
+ * a alone for an added fn no file names. */
+static void test_session_dependents(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs", "mod a;\nmod b;\nmod c;\nmod d;\n",
+		"src/a.rs", "pub use crate::c::foo;\npub fn other() {}\n", "src/b.rs",
+		"pub fn g() { crate::a::foo(); }\n", "src/c.rs", "pub fn foo() {}\n", "src/d.rs",
+		"pub fn z() { z2(); }\nfn z2() {}\n", NULL);
+	assert_answer(&w, "callees", "t::b::g", "t::c::foo");
+	store_txn_abort(w.txn);
+	w.txn = NULL;
+	index_session *se = index_session_new(w.st, w.root);
+	index_report rep;
+	const char *a1 = "pub fn foo() {}\npub fn other() {}\n";
+	assert_int_equal(index_session_update(se, "src/a.rs", a1, strlen(a1), &rep), 0);
+	assert_false(rep.fast_path);
+	assert_int_equal(rep.rust_files, 5);
+	assert_int_equal(rep.resolved_files, 2);
+	write_file(w.root, "src/a.rs", a1);
+	assert_same_as_fresh(&w);
+	assert_int_equal(store_txn_begin(w.st, false, &w.txn), 0);
+	assert_answer(&w, "callees", "t::b::g", "t::a::foo");
+	store_txn_abort(w.txn);
+	w.txn = NULL;
+	/* a fn added that no file names: a alone */
+	const char *a2 = "pub fn foo() {}\npub fn other() {}\npub fn added() { foo(); }\n";
+	assert_int_equal(index_session_update(se, "src/a.rs", a2, strlen(a2), &rep), 0);
+	assert_int_equal(rep.resolved_files, 1);
+	write_file(w.root, "src/a.rs", a2);
+	assert_same_as_fresh(&w);
+	/* renamed: b's call is left without a callee */
+	const char *a3 = "pub fn foo2() {}\npub fn other() {}\npub fn added() { foo2(); }\n";
+	assert_int_equal(index_session_update(se, "src/a.rs", a3, strlen(a3), &rep), 0);
+	assert_int_equal(rep.resolved_files, 2);
+	write_file(w.root, "src/a.rs", a3);
+	assert_same_as_fresh(&w);
+	assert_int_equal(store_txn_begin(w.st, false, &w.txn), 0);
+	assert_answer(&w, "callees", "t::b::g", "");
+	store_txn_abort(w.txn);
+	w.txn = NULL;
+	/* two fns of one path that swap places swap their ids (the
+	 * disambiguator counts the earlier ones): b's call to the one the
+	 * build has must follow it, though a declares the same things */
+	const char *a4 = "#[cfg(unix)]\npub fn foo() {}\n#[cfg(not(unix))]\npub fn foo() {}\n";
+	const char *a5 = "#[cfg(not(unix))]\npub fn foo() {}\n#[cfg(unix)]\npub fn foo() {}\n";
+	assert_int_equal(index_session_update(se, "src/a.rs", a4, strlen(a4), &rep), 0);
+	write_file(w.root, "src/a.rs", a4);
+	assert_same_as_fresh(&w);
+	assert_int_equal(index_session_update(se, "src/a.rs", a5, strlen(a5), &rep), 0);
+	assert_int_equal(rep.resolved_files, 2);
+	write_file(w.root, "src/a.rs", a5);
+	assert_same_as_fresh(&w);
+	index_session_free(se);
+	ws_free(&w);
+}
+
 /* A random file text for test_session_random: the same declarations
  * (functions f0..f4, one impl of the shared trait) every time, bodies with
  * random calls into every file, and random blank lines that move spans. */
@@ -1581,6 +1670,7 @@ int main(void)
 		cmocka_unit_test(test_cfg_off_standin_gives_way),
 		cmocka_unit_test(test_macro_named_like_its_crate),
 		cmocka_unit_test(test_items_in_template_fn_bodies),
+		cmocka_unit_test(test_ext_type_path_call),
 		cmocka_unit_test(test_mod_rs_and_path_attr),
 		cmocka_unit_test(test_method_receivers),
 		cmocka_unit_test(test_impls_and_derives),
@@ -1593,6 +1683,7 @@ int main(void)
 		cmocka_unit_test(test_loose_folder),
 		cmocka_unit_test(test_session_fast_path),
 		cmocka_unit_test(test_session_edges_by_file),
+		cmocka_unit_test(test_session_dependents),
 		cmocka_unit_test(test_session_random),
 		cmocka_unit_test(test_session_macros),
 		cmocka_unit_test(test_session_and_templates),

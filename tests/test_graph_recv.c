@@ -225,6 +225,230 @@ static void test_split_seq(void **state)
  * impl whose bounds it meets) is the one exception; a std type's inherent
  * method wins over the trait the code implements for it (`impl Off for
  * u64`). Checked with rustc -Zunpretty=thir-tree. */
+/* Values std hands out, read as rustc does: a std atomic's `load`/`swap`/
+ * `fetch_*` give the primitive it holds and `compare_exchange` a Result of
+ * it; `b[i]` with b a `Box<[T]>` indexes the slice the Box derefs to; a
+ * field a type lacks is its Deref Target's (auto-deref). `locked`,
+ * `resolve` and `go` are also methods of other types, so a guess by name
+ * answers nothing: each answer is rustc's callee. */
+static void test_std_values_deref(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		FOUR_GO
+		"pub trait St { fn locked(self) -> bool; }\n"
+		"impl St for usize { fn locked(self) -> bool { self & 1 == 1 } }\n"
+		"pub struct Other; impl Other { pub fn locked(self) -> bool { false } pub fn "
+		"resolve(&self) {} }\n"
+		"pub struct Pos; impl Pos { pub fn resolve(&self) {} }\n"
+		"pub struct Inner { pub a: A, pub b: B }\n"
+		"pub struct Ptr<'a> { pub s: &'a mut Inner, pub b: C }\n"
+		"impl<'a> std::ops::Deref for Ptr<'a> { type Target = Inner; fn deref(&self) "
+		"-> &Inner { self.s } }\n"
+		"use std::sync::atomic::{AtomicUsize, Ordering};\n"
+		"pub struct W { pub state: AtomicUsize, pub indices: Box<[Pos]> }\n"
+		"impl W {\n"
+		"    pub fn atomics(&self) { let s = self.state.load(Ordering::Acquire); "
+		"s.locked(); self.state.swap(0, Ordering::AcqRel).locked(); }\n"
+		"    pub fn exchange(&self) { if let Ok(s) = self.state.compare_exchange(0, 1, "
+		"Ordering::AcqRel, Ordering::Acquire) { s.locked(); } }\n"
+		"    pub fn boxed(&self, i: usize) { self.indices[i].resolve(); }\n"
+		"    pub fn fields(p: Ptr<'_>) { p.a.go(); p.b.go(); }\n"
+		"}\n",
+		NULL);
+	assert_answer(&w, "callees", "t::W::atomics", "t::St::locked,t::usize::locked");
+	assert_answer(&w, "callees", "t::W::exchange", "t::St::locked,t::usize::locked");
+	assert_answer(&w, "callees", "t::W::boxed", "t::Pos::resolve");
+	/* p.a is Inner's field through Deref; p.b is Ptr's own (a C) */
+	assert_answer(&w, "callees", "t::W::fields", "t::A::go,t::C::go");
+	ws_free(&w);
+}
+
+/* What a method, an item or a field of a generic type of ours gives, its
+ * parameters read from the receiver's type arguments wherever they sit in
+ * the type written (`Option<&V>`, `(&'a K, &'a V)`, `Guard<'_, T>`), and a
+ * parameter the receiver's type leaves out taking its declared default
+ * (`struct Hm<T = A>`). rustc's callees; `go` is on four types, so a
+ * guess by name answers nothing. */
+static void test_type_argument_texts(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		FOUR_GO
+		"pub struct Map<K, V> { pub entries: Vec<(K, V)> }\n"
+		"impl<K, V> Map<K, V> {\n"
+		"    pub fn get(&self, k: &K) -> Option<&V> { None }\n"
+		"    pub fn iter(&self) -> Iter<'_, K, V> { Iter { m: self, i: 0 } }\n"
+		"}\n"
+		"pub struct Iter<'a, K, V> { m: &'a Map<K, V>, i: usize }\n"
+		"impl<'a, K, V> Iterator for Iter<'a, K, V> { type Item = (&'a K, &'a V); fn "
+		"next(&mut self) -> Option<Self::Item> { None } }\n"
+		"pub struct Hm<T = A> { pub v: Vec<T> }\n"
+		"impl<T> Hm<T> { pub fn first(&self) -> Option<&T> { self.v.first() } }\n"
+		"pub struct Guard<'a, T> { v: &'a T }\n"
+		"impl<'a, T> std::ops::Deref for Guard<'a, T> { type Target = T; fn "
+		"deref(&self) -> &T { self.v } }\n"
+		"pub struct Lock<T> { v: T }\n"
+		"impl<T> Lock<T> { pub fn lock(&self) -> Guard<'_, T> { Guard { v: &self.v } } "
+		"}\n"
+		"pub struct Holder { pub a: A }\n"
+		"pub struct S { pub m: Map<A, B>, pub h: Hm, pub l: Lock<Holder>, pub q: "
+		"Map<C, std::sync::Mutex<D>> }\n"
+		"impl S {\n"
+		"    pub fn gets(&self, k: &A) { if let Some(b) = self.m.get(k) { b.go(); } }\n"
+		"    pub fn iters(&self) { for (a, b) in self.m.iter() { a.go(); b.go(); } }\n"
+		"    pub fn defaults(&self) { self.h.first().unwrap().go(); }\n"
+		"    pub fn guards(&self) { self.l.lock().a.go(); }\n"
+		"    pub fn locks(&self, k: &C) { self.q.get(k).unwrap().lock().unwrap().go(); }\n"
+		"}\n",
+		NULL);
+	assert_answer(&w, "callees", "t::S::gets", "t::B::go,t::Map::get");
+	assert_answer(&w, "callees", "t::S::iters", "t::A::go,t::B::go,t::Map::iter");
+	assert_answer(&w, "callees", "t::S::defaults", "t::A::go,t::Hm::first");
+	assert_answer(&w, "callees", "t::S::guards", "t::A::go,t::Lock::lock");
+	assert_answer(&w, "callees", "t::S::locks", "t::D::go,t::Map::get");
+	ws_free(&w);
+}
+
+/* More values std's methods give: `to_string()` is ToString's String for
+ * any Display type without a to_string of its own, `by_ref()` is the
+ * iterator itself, a Cow<'a, B> derefs to B (`as_ref()` too), `p[i]` is
+ * the Output of an Index impl with the impl's parameters read from p's
+ * type, and a method returning a parameter of a type written without
+ * arguments gives the parameter's declared default. rustc's callees; a
+ * guess by name answers nothing (`go` is on five types, `shout` on two). */
+static void test_std_method_values(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		FOUR_GO
+		"#[derive(Clone)] pub struct E; impl E { pub fn go(&self) {} }\n"
+		"pub trait Case { fn shout(&self) -> String; }\n"
+		"impl Case for String { fn shout(&self) -> String { self.clone() } }\n"
+		"impl Case for A { fn shout(&self) -> String { String::new() } }\n"
+		"pub struct Id;\n"
+		"impl std::fmt::Display for Id { fn fmt(&self, f: &mut std::fmt::Formatter<'_>) "
+		"-> std::fmt::Result { Ok(()) } }\n"
+		"pub struct Pairs { v: Vec<A> }\n"
+		"impl Iterator for Pairs { type Item = A; fn next(&mut self) -> Option<A> { "
+		"self.v.pop() } }\n"
+		"pub struct P<T, U> { v: Vec<(T, U)> }\n"
+		"impl<T, U> std::ops::Index<usize> for P<T, U> { type Output = T; fn "
+		"index(&self, i: usize) -> &T { &self.v[i].0 } }\n"
+		"pub struct Data<T = B> { p: T }\n"
+		"impl<T> Data<T> { pub fn payload(&self) -> &T { &self.p } }\n"
+		"use std::borrow::Cow;\n"
+		"pub struct W<'a> { pub c: Cow<'a, E>, pub p: P<D, A>, pub d: Data }\n"
+		"impl<'a> W<'a> {\n"
+		"    pub fn strings(&self, id: &Id) { id.to_string().shout(); }\n"
+		"    pub fn by_refs(&self, mut it: Pairs) { for a in it.by_ref() { a.go(); } }\n"
+		"    pub fn cows(&self) { self.c.go(); self.c.as_ref().go(); }\n"
+		"    pub fn index(&self) { self.p[0].go(); }\n"
+		"    pub fn defaults(&self) { self.d.payload().go(); }\n"
+		"}\n",
+		NULL);
+	assert_answer(&w, "callees", "t::W::strings", "t::Case::shout,t::String::shout");
+	assert_answer(&w, "callees", "t::W::by_refs", "t::A::go");
+	assert_answer(&w, "callees", "t::W::cows", "t::E::go");
+	assert_answer(&w, "callees", "t::W::index", "t::D::go");
+	assert_answer(&w, "callees", "t::W::defaults", "t::B::go,t::Data::payload");
+	ws_free(&w);
+}
+
+/* `w.as_mut()` with w a Pin<&mut W> and W bounded by a trait of ours is
+ * still a W (Pin::as_mut), so `w.as_mut().poll_w()` is the trait's method;
+ * a bound that says what `as_ref` gives (`AsRef<A>`) leaves it unknown.
+ * rustc's callees; `poll_w` is also X's, so a guess by name answers
+ * nothing. */
+static void test_bound_see_through(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		"pub struct A; impl A { pub fn poll_w(&self) {} }\n"
+		"pub trait Wr { fn poll_w(self: std::pin::Pin<&mut Self>); }\n"
+		"pub struct X; impl X { pub fn poll_w(&mut self) {} }\n"
+		"impl Wr for X { fn poll_w(self: std::pin::Pin<&mut Self>) {} }\n"
+		"pub fn flush<W: Wr>(mut w: std::pin::Pin<&mut W>) { w.as_mut().poll_w(); }\n"
+		"pub fn refs<R: Wr + AsRef<A>>(r: &R) { r.as_ref().poll_w(); }\n",
+		NULL);
+	assert_answer(&w, "callees", "t::flush", "t::Wr::poll_w");
+	/* rustc: A::poll_w; we may not know it, but never Wr's */
+	assert_answer(&w, "callees", "t::refs", "");
+	ws_free(&w);
+}
+
+/* A `_` in a tuple-struct or variant pattern takes its position (`V(_,
+ * x)` binds field 1), and after `..` the positions are not counted from
+ * the front. rustc's callees; `go` is on four types. */
+static void test_pattern_positions(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		FOUR_GO "pub enum K { Skip(Option<u8>, A), Two(A, B, C) }\n"
+			"pub fn skips(k: &K) { if let K::Skip(_, a) = k { a.go(); } }\n"
+			"pub fn middles(k: &K) { if let K::Two(_, b, _) = k { b.go(); } }\n"
+			"pub fn rests(k: &K) { if let K::Two(.., c) = k { c.go(); } }\n",
+		NULL);
+	assert_answer(&w, "callees", "t::skips", "t::A::go");
+	assert_answer(&w, "callees", "t::middles", "t::B::go");
+	/* rustc: C::go; we do not count from the end, but never say B's */
+	assert_answer(&w, "callees", "t::rests", "");
+	ws_free(&w);
+}
+
+/* `let mut cb = Some(self)` is an Option of self's value: `cb.take()
+ * .expect(..)` is self again (a common idiom in callbacks). rustc's
+ * callees; `send` and `go` are on several types. */
+static void test_some_values(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		FOUR_GO
+		"pub struct S; impl S { pub fn send(self) {} }\n"
+		"pub struct Cb { pub s: S }\n"
+		"impl Cb {\n"
+		"    pub fn send(self) {}\n"
+		"    pub fn run(self) { let mut cb = Some(self); cb.take().expect(\"x\").send(); "
+		"}\n"
+		"    pub fn units() { let a = Some(A); a.unwrap().go(); }\n"
+		"}\n",
+		NULL);
+	assert_answer(&w, "callees", "t::Cb::run", "t::Cb::send");
+	assert_answer(&w, "callees", "t::Cb::units", "t::A::go");
+	ws_free(&w);
+}
+
+/* std holders of one value without Deref: Cell's get/take/replace give
+ * its T, Cursor's (and BufReader's, BufWriter's) get_ref/get_mut/
+ * into_inner the value it wraps; `mem::replace(&mut d, v)` is a value of
+ * d's type. rustc's callees; `go` is on five types. */
+static void test_std_holders(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", cargo, "src/lib.rs",
+		FOUR_GO "#[derive(Clone, Copy)] pub struct P; impl P { pub fn go(&self) {} }\n"
+			"use std::cell::Cell;\n"
+			"use std::io::Cursor;\n"
+			"pub struct H { pub c: Cell<P>, pub cur: Cursor<B> }\n"
+			"impl H {\n"
+			"    pub fn cells(&self) { self.c.get().go(); }\n"
+			"    pub fn cursors(&mut self) { self.cur.get_mut().go(); }\n"
+			"    pub fn replaces(mut d: D) { std::mem::replace(&mut d, D).go(); }\n"
+			"}\n",
+		NULL);
+	assert_answer(&w, "callees", "t::H::cells", "t::P::go");
+	assert_answer(&w, "callees", "t::H::cursors", "t::B::go");
+	assert_answer(&w, "callees", "t::H::replaces", "t::D::go");
+	ws_free(&w);
+}
+
 static void test_std_receivers(void **state)
 {
 	(void)state;
@@ -981,6 +1205,13 @@ int main(void)
 		cmocka_unit_test(test_split_seq),
 		cmocka_unit_test(test_generic_closure_params),
 		cmocka_unit_test(test_std_receivers),
+		cmocka_unit_test(test_std_values_deref),
+		cmocka_unit_test(test_type_argument_texts),
+		cmocka_unit_test(test_std_method_values),
+		cmocka_unit_test(test_bound_see_through),
+		cmocka_unit_test(test_pattern_positions),
+		cmocka_unit_test(test_some_values),
+		cmocka_unit_test(test_std_holders),
 		cmocka_unit_test(test_pin_receivers),
 		cmocka_unit_test(test_lock_receivers),
 		cmocka_unit_test(test_projection_callback_macro),

@@ -723,7 +723,7 @@ def score_calls(ours, cs, compiled_body, ident_at, in_macro_rules, in_attr):
     for t in cs.truths:
         for c in t["calls"]:
             sites.setdefault((c["file"], c["line"], c["col"]), []).append(c)
-    impl_methods = {}   # hashed trait method path -> (impl, implementing method)
+    impl_methods = {}   # hashed trait method path -> implementing methods
     for t in cs.truths:
         for im in t["impls"]:
             k = cs.trait_key(im)
@@ -799,8 +799,8 @@ def score_calls(ours, cs, compiled_body, ident_at, in_macro_rules, in_attr):
                 continue
             exp.add(ent["path"])
             if c["callee"] not in impl_paths:
-                # impl_method: an impl a macro wrote has its method at
-                # the invocation, as std_trait_impl_ok reads it
+                # impl_method: a macro-made impl's method too (its body is
+                # in the macro's definition, ours at the invocation)
                 impl_paths[c["callee"]] = {e2["path"] for e2 in (
                     impl_method(im, m) for im, m in impl_methods.get(c["callee"], []))
                     if e2}

@@ -14,7 +14,10 @@ round asks every target of every kind once of each server, the servers in
 turn per request (the order alternates from round to round), so that load on
 the machine falls on all of them alike. Prints, per binary and kind, the
 median and p99 (nearest rank) of all rounds, and writes them as JSON with
---json. Python 3 standard library only; reuses bench/lsp/lsp_bench.py.
+--json. Beside each request's wall time it records the server's CPU time
+for it (the run time of all its threads, /proc/PID/task/*/schedstat): on a
+loaded machine the wall tail is the scheduler's, the CPU time is the
+server's. Python 3 standard library only; reuses bench/lsp/lsp_bench.py.
 """
 import argparse
 import json
@@ -23,6 +26,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lsp_bench as lb  # noqa: E402
@@ -55,6 +59,25 @@ def targets(copy, db, rel, binary):
     return impl, fns
 
 
+def cpu_ms(pid):
+    """The process's CPU time so far (all threads), in ms."""
+    ns = 0
+    for t in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/schedstat" % (pid, t)) as f:
+                ns += int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):   # a thread that just ended
+            pass
+    return ns / 1e6
+
+
+def timed(cl, method, params):
+    """(result, wall ms, server CPU ms) of one request."""
+    c0 = cpu_ms(cl.p.pid)
+    res, ms = cl.request(method, params)
+    return res, ms, cpu_ms(cl.p.pid) - c0
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--copy", required=True)
@@ -80,6 +103,8 @@ def main():
         cl.wait_ready()
         servers.append(cl)
     lat = [{"implementation": [], "references": [], "incomingCalls": []} for _ in servers]
+    cpu = [{"implementation": [], "references": [], "incomingCalls": []} for _ in servers]
+    time.sleep(3)   # start-up work (the check, the scan) out of the first requests' CPU
     for rnd in range(a.rounds):
         order = list(range(len(servers)))
         if rnd % 2:
@@ -87,24 +112,29 @@ def main():
         for pos in impl:
             td = {"textDocument": {"uri": uri}, "position": pos}
             for i in order:
-                _, ms = servers[i].request("textDocument/implementation", td)
+                _, ms, c = timed(servers[i], "textDocument/implementation", td)
                 lat[i]["implementation"].append(ms)
+                cpu[i]["implementation"].append(c)
         for pos in fns:
             td = {"textDocument": {"uri": uri}, "position": pos}
             for i in order:
-                _, ms = servers[i].request("textDocument/references", dict(td, context={"includeDeclaration": True}))
+                _, ms, c = timed(servers[i], "textDocument/references",
+                                 dict(td, context={"includeDeclaration": True}))
                 lat[i]["references"].append(ms)
+                cpu[i]["references"].append(c)
                 items, _ = servers[i].request("textDocument/prepareCallHierarchy", td)
                 if items:
-                    _, ms = servers[i].request("callHierarchy/incomingCalls", {"item": items[0]})
+                    _, ms, c = timed(servers[i], "callHierarchy/incomingCalls", {"item": items[0]})
                     lat[i]["incomingCalls"].append(ms)
+                    cpu[i]["incomingCalls"].append(c)
     res = {"file": a.file, "rounds": a.rounds, "load": open("/proc/loadavg").read().split()[:3], "binaries": {}}
     for i, b in enumerate(a.binaries):
         row = {}
         for k, v in lat[i].items():
-            s = lb.summary(v)
-            row[k] = {"n": s["n"], "p50": s["p50"], "p99": s["p99"]}
-            print("%-40s %-15s n=%5d  p50 %7.3f ms  p99 %7.3f ms" % (b, k, s["n"], s["p50"], s["p99"]))
+            s, c = lb.summary(v), lb.summary(cpu[i][k])
+            row[k] = {"n": s["n"], "p50": s["p50"], "p99": s["p99"], "cpu_p50": c["p50"], "cpu_p99": c["p99"]}
+            print("%-40s %-15s n=%5d  p50 %7.3f ms  p99 %7.3f ms   server CPU p50 %7.3f ms  p99 %7.3f ms" % (
+                b, k, s["n"], s["p50"], s["p99"], c["p50"], c["p99"]))
         res["binaries"][b] = row
     for cl in servers:
         cl.close()
