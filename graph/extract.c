@@ -73,6 +73,7 @@ static const struct {
 	{"call_expression", R_CALL},
 	{"let_declaration", R_LET},
 	{"let_condition", R_LET_COND},
+	{"assignment_expression", R_ASSIGN},
 	{"for_expression", R_FOR},
 	{"match_arm", R_MATCH_ARM},
 	{"closure_expression", R_CLOSURE},
@@ -176,6 +177,8 @@ static void init_symbols(symbols *s, const TSLanguage *l)
 	s->closure_expr = sym(l, "closure_expression", true);
 	s->line_comment = sym(l, "line_comment", true);
 	s->block_comment = sym(l, "block_comment", true);
+	s->assign_expr = sym(l, "assignment_expression", true);
+	s->let_decl = sym(l, "let_declaration", true);
 	s->t_lparen = sym(l, "(", false);
 	s->t_rparen = sym(l, ")", false);
 	s->t_star = sym(l, "*", false);
@@ -1155,6 +1158,8 @@ static void leave(pt_extractor *x, size_t d)
 	x->gens.n = f->ngens;
 	if (x->pending && d < x->pend_depth)
 		ex_clear_pending(x);
+	if (f->role == R_ASSIGN)
+		ex_assign(x, f->node, (uint32_t)x->locals.n, false);
 	if (f->role == R_LET || f->role == R_LET_COND) {
 		TSNode n = f->node;
 		if (f->role == R_LET)

@@ -15,7 +15,7 @@
 
 /* Bump whenever the facts a given text yields change: cached facts from
  * another version are re-extracted by the next index run. */
-#define EXTRACT_VERSION 37
+#define EXTRACT_VERSION 38
 
 typedef struct pt_extractor pt_extractor;
 

@@ -47,28 +47,36 @@ void ex_expand_begin(pt_extractor *x)
 	for (size_t i = 0; i < f->macros.n; i++) {
 		const fact_macro *m = &f->macros.v[i];
 		const char *nm = pt_strpool_get(&f->pool, m->name);
-		/* the text is the file's own, not the pool's copy: the pool moves */
+		/* a written definition's text is the file's own, not the pool's
+		 * copy (the pool moves); a generated one's is the pool's only,
+		 * copied below */
+		bool gen = (m->flags & FM_GEN) != 0;
+		const char *text = pt_strpool_get(&f->pool, m->text);
 		xdef d = {nm,
 			  strlen(nm),
-			  x->file + m->span.start_byte,
-			  m->span.end_byte - m->span.start_byte,
+			  gen ? text : x->file + m->span.start_byte,
+			  gen ? strlen(text) : m->span.end_byte - m->span.start_byte,
 			  0,
 			  m->span.start_byte,
 			  "crate",
 			  NULL,
 			  false,
-			  (m->flags & FM_DOC) != 0};
+			  (m->flags & FM_DOC) != 0,
+			  gen};
 		pt_vec_push(&x->xdefs, d);
 	}
 	for (size_t i = 0; i < x->nimps; i++) {
 		const pt_macro_import *m = &x->imps[i];
-		xdef d = {m->name, strlen(m->name), m->text, m->len, (uint32_t)i + 1,
-			  0,       m->krate,        NULL,    false,  false};
+		xdef d = {m->name, strlen(m->name), m->text, m->len, (uint32_t)i + 1, 0, m->krate,
+			  NULL,    false,           false,   m->gen};
 		pt_vec_push(&x->xdefs, d);
 	}
 	/* names point into the pool, which grows: keep them as copies */
 	for (size_t i = 0; i < f->macros.n; i++) {
-		x->xdefs.v[i].name = pt_xstrndup(x->xdefs.v[i].name, x->xdefs.v[i].nlen);
+		xdef *d = &x->xdefs.v[i];
+		d->name = pt_xstrndup(d->name, d->nlen);
+		if (d->gen)
+			d->text = pt_xstrndup(d->text, d->len);
 	}
 	x->file_lines.n = 0;
 	for (size_t i = 0; i < x->imp_lines.n; i++)
@@ -85,6 +93,8 @@ void ex_expand_end(pt_extractor *x)
 		pt_macro_def_free(x->xdefs.v[i].def);
 		if (x->xdefs.v[i].src == 0)
 			free((char *)x->xdefs.v[i].name);
+		if (x->xdefs.v[i].src == 0 && x->xdefs.v[i].gen)
+			free((char *)x->xdefs.v[i].text);
 	}
 	pt_vec_clear(&x->xdefs);
 	x->imps = NULL;
@@ -134,7 +144,7 @@ static pt_macro_def *parsed(xdef *d)
 	if (d->def || d->bad)
 		return d->def;
 	pt_mtoks t = {0};
-	pt_macro_lex(d->text, d->len, d->src, d->at, &t);
+	pt_macro_lex(d->text, d->len, d->gen ? PT_MACRO_SYNTH : d->src, d->gen ? 0 : d->at, &t);
 	d->def = pt_macro_def_new(t.v, t.n);
 	d->bad = d->def == NULL;
 	pt_vec_free(&t);
@@ -833,6 +843,108 @@ static void scan_expansion(pt_extractor *x, layer *L)
 	x->lay = up;
 }
 
+/* ---- what an expansion assigns to the caller's locals ------------------------------ */
+
+/* Whether token k was written in the file between bytes a and b (the
+ * outermost invocation being expanded), not by a template. */
+static bool written_in(const pt_mtok *k, uint32_t a, uint32_t b)
+{
+	return k->src == 0 && k->off >= a && k->off < b;
+}
+
+bool ex_written_in_invocation(const pt_extractor *x, TSNode n)
+{
+	uint32_t src, a, b;
+	if (!x->lay)
+		return true;
+	return origin(x->lay, ts_node_start_byte(n), false, &src, &a) &&
+	       origin(x->lay, ts_node_end_byte(n), true, &src, &b) && src == 0 && a >= x->inv_a &&
+	       b <= x->inv_b;
+}
+
+/* Whether expansion L writes `name = ..` with name written in the
+ * invocation and bound in the caller by a `let name;` still untyped: the
+ * case of syn's `braced!(content in input)`, whose rule writes
+ * `$content = braces.content`. Read on tokens, so that only such
+ * expansions are parsed. */
+static bool assigns_later_local(pt_extractor *x, const layer *L)
+{
+	const pt_mtok *t = L->toks.v;
+	for (size_t k = 0; k + 1 < L->toks.n; k++) {
+		if (t[k].kind != MT_IDENT || !tok_punct(&t[k + 1], "=") ||
+		    (k > 0 && tok_punct(&t[k - 1], ".")) || !written_in(&t[k], x->inv_a, x->inv_b))
+			continue;
+		const local *l = ex_lookup_str(x, t[k].p, t[k].len);
+		if (l && l->later && l->d.kind == RECV_NONE)
+			return true;
+	}
+	return false;
+}
+
+/* Walk expression tree n of an expansion for its assignments to the
+ * caller's first `caller` locals (ex_assign), binding on the way the names
+ * the expansion binds itself: match arms (typed from their scrutinee) and
+ * `let`s (to the end of their block). Closures are left out. */
+static void assigned_in(pt_extractor *x, TSNode n, uint32_t caller, int depth)
+{
+	TSSymbol s = ts_node_symbol(n);
+	if (depth > 64 || s == x->S.closure_expr)
+		return;
+	if (s == x->S.match_expr) {
+		desc sd = ex_recv_of(x, child(n, x->F.value));
+		TSNode body = child(n, x->F.body);
+		uint32_t na = null(body) ? 0 : ts_node_named_child_count(body);
+		for (uint32_t i = 0; i < na; i++) {
+			TSNode arm = ts_node_named_child(body, i), pat = child(arm, x->F.pattern);
+			uint32_t mark = (uint32_t)x->locals.n;
+			if (!null(pat))
+				ex_bind_pattern(x, pat, sd);
+			TSNode v = child(arm, x->F.value);
+			if (!null(v))
+				assigned_in(x, v, caller, depth + 1);
+			ex_locals_truncate(x, mark);
+		}
+		return;
+	}
+	uint32_t mark = (uint32_t)x->locals.n, nc = ts_node_named_child_count(n);
+	for (uint32_t i = 0; i < nc; i++) {
+		TSNode c = ts_node_named_child(n, i);
+		assigned_in(x, c, caller, depth + 1);
+		if (ts_node_symbol(c) == x->S.let_decl)
+			ex_leave_let(x, c);
+	}
+	if (s == x->S.assign_expr)
+		ex_assign(x, n, caller, true);
+	if (s == x->S.block)
+		ex_locals_truncate(x, mark);
+}
+
+/* The caller's `let x;` locals expansion L (in a fn body) assigns take
+ * the type of what it assigns: L's text is parsed and walked for that
+ * alone (its calls are read from its tokens, scan_expansion). */
+static void type_assigned(pt_extractor *x, layer *L)
+{
+	if (!assigns_later_local(x, L))
+		return;
+	bool owned;
+	TSTree *t = ex_parse_expansion(x, L->text.buf, (uint32_t)L->text.len, &owned);
+	if (!t)
+		return;
+	const char *src = x->src;
+	uint32_t len = x->len, caller = (uint32_t)x->locals.n;
+	layer *up = x->lay;
+	x->src = L->text.buf;
+	x->len = (uint32_t)L->text.len;
+	x->lay = L;
+	assigned_in(x, ts_tree_root_node(t), caller, 0);
+	ex_locals_truncate(x, caller);
+	x->lay = up;
+	x->src = src;
+	x->len = len;
+	if (owned)
+		ts_tree_delete(t);
+}
+
 /* ---- fn bodies of expansions -------------------------------------------------------- */
 
 /* The `{` of the body of the fn whose `fn` is t[i] (`fn name .. {`), 0 if
@@ -850,13 +962,6 @@ static size_t body_of(const pt_mtok *t, size_t n, size_t i)
 			return 0;
 	}
 	return 0;
-}
-
-/* Whether token k was written in the file between bytes a and b (the
- * outermost invocation being expanded), not by a template. */
-static bool written_in(const pt_mtok *k, uint32_t a, uint32_t b)
-{
-	return k->src == 0 && k->off >= a && k->off < b;
 }
 
 /* Copy t[0..n) to L's tokens, the bodies of the fns a template writes left
@@ -1070,6 +1175,7 @@ bool ex_expand(pt_extractor *x, TSNode n, TSNode m, TSNode tt, size_t d, bool it
 	L.offs = pt_xmalloc((L.toks.n + 1) * sizeof *L.offs);
 	pt_macro_render(L.toks.v, L.toks.n, &L.text, L.offs);
 	if (!item_level) {
+		type_assigned(x, &L);
 		scan_expansion(x, &L);
 		goto done;
 	}

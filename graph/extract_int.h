@@ -49,6 +49,7 @@ enum {
 	R_CALL,
 	R_LET,
 	R_LET_COND,
+	R_ASSIGN,
 	R_FOR,
 	R_MATCH_ARM,
 	R_CLOSURE,
@@ -95,7 +96,8 @@ typedef struct {
 		unary_expr, block, unsafe_block, range_expr, match_expr, closure_params,
 		captured_pattern, tuple_type, tuple_expr, tuple_pattern, if_expr, let_condition,
 		let_chain, rest_pattern, match_arm, expr_stmt, return_expr, break_expr,
-		continue_expr, macro_inv, closure_expr, line_comment, block_comment;
+		continue_expr, macro_inv, closure_expr, line_comment, block_comment, assign_expr,
+		let_decl;
 	/* anonymous tokens, for token trees */
 	TSSymbol t_impl, t_for, t_lt, t_gt, t_shr, t_colons, t_amp, t_quote, t_dyn, t_comma, t_mut,
 		t_bang, t_lparen, t_hash, t_lbrack, t_rbrack, t_lbrace, t_rbrace, t_dot, t_fn,
@@ -119,6 +121,8 @@ typedef struct {
 	uint32_t start, len; /* the name, as a range of x->names */
 	desc d;
 	int32_t prev; /* previous local in the same hash bucket */
+	bool later;   /* `let x;`: no type, no value; what is first assigned
+	                 to it gives its type (ex_assign) */
 } local;
 
 /* A generic type parameter in scope: its name a range of x->names; bounds
@@ -177,6 +181,9 @@ typedef struct {
 	pt_macro_def *def; /* parsed on first use */
 	bool bad;          /* would not parse */
 	bool doc;          /* #[cfg(doc)]: rustdoc's stand-in, never expanded */
+	bool gen;          /* FM_GEN: text is an expansion's (owned when src is 0),
+	                      written nowhere: its tokens are placed as the
+	                      expander's own (PT_MACRO_SYNTH) */
 } xdef;
 
 /* A fn body left out of an expansion's text: the `{` that stands for it
@@ -421,6 +428,17 @@ void ex_bind_closure_params(pt_extractor *x, TSNode params, size_t d);
 void ex_bind_params(pt_extractor *x, TSNode params);
 /* Bind the names of `let` statement let, on leaving it (its value has been walked). */
 void ex_leave_let(pt_extractor *x, TSNode let);
+/* Assignment expression n (`x = e`): a local declared without type or value
+ * (`let x;`) among the first `below` locals, still untyped, takes e's type.
+ * With check, only when x was written in the invocation being expanded
+ * (macro hygiene: a template's own names are never the caller's). */
+void ex_assign(pt_extractor *x, TSNode n, uint32_t below, bool check);
+
+/* extract_expand.c (besides pt_extractor_*) */
+
+/* Whether node n of the expansion being walked was written in the
+ * invocation's own text (its tokens were the invocation's input). */
+bool ex_written_in_invocation(const pt_extractor *x, TSNode n);
 
 /* extract_macro.c */
 

@@ -34,7 +34,7 @@ static void bind(pt_extractor *x, TSNode name, desc d)
 	if (n == 0)
 		return;
 	uint32_t b = bucket(s, n);
-	local l = {(uint32_t)x->names.len, (uint32_t)n, d, x->heads[b]};
+	local l = {(uint32_t)x->names.len, (uint32_t)n, d, x->heads[b], false};
 	pt_strbuf_add(&x->names, s, n);
 	pt_vec_push(&x->locals, l);
 	x->heads[b] = (int32_t)x->locals.n - 1;
@@ -940,10 +940,30 @@ void ex_leave_let(pt_extractor *x, TSNode let)
 	if (null(t) && ts_node_symbol(pat) == x->S.tuple_pattern &&
 	    bind_tuple_let(x, pat, child(let, x->F.value)))
 		return;
-	desc d = null(t) ? ex_recv_of(x, child(let, x->F.value)) : desc_of_type(x, t);
+	TSNode v = child(let, x->F.value);
+	desc d = null(t) ? ex_recv_of(x, v) : desc_of_type(x, t);
 	if (ts_node_symbol(pat) != x->S.ident) {
 		ex_bind_pattern(x, pat, d);
 		return;
 	}
+	size_t before = x->locals.n;
 	bind(x, pat, d);
+	if (null(t) && null(v) && x->locals.n > before)
+		x->locals.v[x->locals.n - 1].later = true;
+}
+
+void ex_assign(pt_extractor *x, TSNode n, uint32_t below, bool check)
+{
+	TSNode left = child(n, x->F.left), right = child(n, x->F.right);
+	if (null(left) || null(right) || ts_node_symbol(left) != x->S.ident)
+		return;
+	const local *l = lookup(x, left);
+	if (!l || !l->later || l->d.kind != RECV_NONE || l >= x->locals.v + below ||
+	    (check && !ex_written_in_invocation(x, left)))
+		return;
+	/* `let x; .. x = e;`: the variable's type is inferred from e (no
+	 * coercion: there is no declared type to coerce to) */
+	desc d = ex_recv_of(x, right);
+	if (d.kind != RECV_NONE)
+		x->locals.v[l - x->locals.v].d = d;
 }

@@ -405,7 +405,7 @@ static bool get_macro(const uint8_t *p, const limits *l, fact_macro *m)
 	m->invokes = get32(p + 8);
 	m->flags = get32(p + 12);
 	return get_span(p + 16, &m->span) && str_ok(l, m->name) && str_ok(l, m->text) &&
-	       str_ok(l, m->invokes) && !(m->flags & ~(uint32_t)(FM_EXPORT | FM_DOC));
+	       str_ok(l, m->invokes) && !(m->flags & ~(uint32_t)(FM_EXPORT | FM_DOC | FM_GEN));
 }
 
 static bool get_xsite(const uint8_t *p, const limits *l, fact_xsite *x)

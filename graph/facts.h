@@ -228,8 +228,12 @@ typedef struct {
  * what another file needs to expand its invocations there. */
 enum {
 	FM_EXPORT = 1u << 0, /* #[macro_export] (also through #[cfg_attr(..)]) */
-	FM_DOC = 1u << 1     /* #[cfg(doc)]: only rustdoc sees it (quote's documented
+	FM_DOC = 1u << 1,    /* #[cfg(doc)]: only rustdoc sees it (quote's documented
 	                        stand-in beside the #[cfg(not(doc))] one a build expands) */
+	FM_GEN = 1u << 2     /* written by an invocation of another definition of the
+	                        file (a macro-writing macro): text is the expansion's,
+	                        rendered, found nowhere in the file; span is the
+	                        invocation's */
 };
 typedef struct {
 	uint32_t name;

@@ -743,12 +743,129 @@ static void add_sibling_words(pt_facts *f, size_t m)
 	free(t);
 }
 
+/* ---- definitions an invocation writes ---------------------------------------------- */
+
+#define MAX_WRITTEN 256  /* definitions invocations may write, per file */
+#define MAX_WRITERS 4096 /* invocations of writing definitions expanded, per file */
+
+/* Line and column of byte at of s (counted from the start: only files
+ * that invoke a definition-writing macro come here). */
+static void line_col(const char *s, size_t at, uint32_t *line, uint32_t *col)
+{
+	uint32_t l = 0;
+	size_t start = 0;
+	for (size_t i = 0; i < at; i++)
+		if (s[i] == '\n') {
+			l++;
+			start = i + 1;
+		}
+	*line = l;
+	*col = (uint32_t)(at - start);
+}
+
+/* A definition of the file whose rules write macro_rules! definitions:
+ * its name and its rules (over its own copy of the text). */
+typedef struct {
+	const char *name;
+	char *text;
+	pt_macro_def *def;
+} writer;
+
+/* The invocation whose group opens at t[open] expands with w; the
+ * definitions its expansion holds are added to f as FM_GEN, placed at the
+ * invocation, s[a, b). `$crate` stays `$crate` in their text: what it
+ * names depends on where they are expanded, as for a written one. */
+static void add_written(pt_facts *f, const writer *w, const pt_mtok *t, size_t open, const char *s,
+			uint32_t a, uint32_t b)
+{
+	pt_mtoks in = {0}, exp = {0};
+	for (size_t k = open + 1; k < t[open].match; k++)
+		pt_vec_push(&in, t[k]);
+	pt_macro_match(&in, 0);
+	if (pt_macro_expand(w->def, in.v, in.n, "$crate", &exp) == PT_OK) {
+		pt_strbuf text = {0};
+		pt_macro_render(exp.v, exp.n, &text, NULL);
+		scanner S = {text.buf ? text.buf : "", text.len, f, {0}, {0}, 0, 0, 0, false};
+		size_t first = f->macros.n;
+		scan_range(&S, 0, text.len, 0);
+		pt_span at = {a, b, 0, 0, 0, 0};
+		line_col(s, a, &at.start_line, &at.start_col);
+		line_col(s, b, &at.end_line, &at.end_col);
+		for (size_t k = first; k < f->macros.n; k++) {
+			f->macros.v[k].flags |= FM_GEN;
+			f->macros.v[k].span = at;
+		}
+		pt_strbuf_free(&S.paths);
+		pt_vec_free(&S.starts);
+		pt_strbuf_free(&text);
+	}
+	pt_vec_free(&in);
+	pt_vec_free(&exp);
+}
+
+/* The macro_rules! definitions that invocations of the file's own
+ * definitions write (syn's `export_token_macro! {}` writes the
+ * `macro_rules! Token` every `Token![,]` type uses): added to f->macros
+ * like written ones, so that the file and those it lends them to expand
+ * them. Only the file's own definitions are read (a scan knows no other
+ * file), one level deep. */
+static void scan_written(const char *s, size_t len, pt_facts *f)
+{
+	PT_VEC(writer) ws = {0};
+	for (size_t k = 0; k < f->macros.n; k++) {
+		const char *text = pt_strpool_get(&f->pool, f->macros.v[k].text);
+		if (!strstr(text + strlen("macro_rules"), "macro_rules"))
+			continue;
+		writer w = {pt_strpool_get(&f->pool, f->macros.v[k].name), pt_xstrdup(text), NULL};
+		pt_mtoks dt = {0};
+		pt_macro_lex(w.text, strlen(w.text), 0, 0, &dt);
+		w.def = pt_macro_def_new(dt.v, dt.n);
+		pt_vec_free(&dt);
+		w.name = pt_xstrdup(w.name); /* the pool moves as definitions are added */
+		pt_vec_push(&ws, w);
+	}
+	pt_mtoks t = {0};
+	if (ws.n)
+		pt_macro_lex(s, len, 0, 0, &t);
+	size_t first = f->macros.n, expanded = 0;
+	for (size_t i = 0;
+	     i + 2 < t.n && f->macros.n - first < MAX_WRITTEN && expanded < MAX_WRITERS; i++) {
+		if (t.v[i].kind != MT_IDENT || !pt_mtok_is(&t.v[i + 1], "!"))
+			continue;
+		if (pt_mtok_is(&t.v[i], "macro_rules")) {
+			/* a definition: its rules are templates, not invocations */
+			if (i + 3 < t.n && t.v[i + 3].kind == MT_OPEN && t.v[i + 3].match < t.n)
+				i = t.v[i + 3].match;
+			continue;
+		}
+		size_t open = i + 2;
+		if (t.v[open].kind != MT_OPEN || t.v[open].match >= t.n)
+			continue;
+		for (size_t k = 0; k < ws.n; k++)
+			if (ws.v[k].def && pt_mtok_is(&t.v[i], ws.v[k].name)) {
+				size_t close = t.v[open].match;
+				add_written(f, &ws.v[k], t.v, open, s, t.v[i].off,
+					    t.v[close].off + 1);
+				expanded++;
+				break;
+			}
+	}
+	for (size_t k = 0; k < ws.n; k++) {
+		pt_macro_def_free(ws.v[k].def);
+		free(ws.v[k].text);
+		free((char *)ws.v[k].name);
+	}
+	pt_vec_free(&ws);
+	pt_vec_free(&t);
+}
+
 void pt_macro_scan(const char *text, size_t len, pt_facts *f)
 {
 	scanner S = {text, len, f, {0}, {0}, 0, 0, 0, false};
 	if (!f->pool.b.buf)
 		pt_strpool_init(&f->pool);
 	scan_range(&S, 0, len, 0);
+	scan_written(text, len, f);
 	/* A rule that invokes `$m!(..)` calls whatever macro its input names:
 	 * pin-project-lite passes its helpers' names along
 	 * (`[__pin_project_make_proj_field_mut]`) to a rule that writes
@@ -1028,9 +1145,13 @@ void pt_macro_imports(const pt_macro_table *t, size_t i, pt_macro_imports_vec *o
 		const fact_macro *m = &df->facts->macros.v[td->def];
 		const char *text = pt_strpool_get(&df->facts->pool, m->text);
 		bool own = df->pkg == t->files[i].pkg && df->area == t->files[i].area;
-		pt_macro_import imp = {
-			df->path, td->def,      pt_strpool_get(&df->facts->pool, m->name),
-			text,     strlen(text), own || !*df->krate ? "crate" : df->krate};
+		pt_macro_import imp = {df->path,
+				       td->def,
+				       pt_strpool_get(&df->facts->pool, m->name),
+				       text,
+				       strlen(text),
+				       own || !*df->krate ? "crate" : df->krate,
+				       (m->flags & FM_GEN) != 0};
 		pt_vec_push(out, imp);
 		want_paths(&w, pt_strpool_get(&df->facts->pool, m->invokes), td->file);
 	}

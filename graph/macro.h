@@ -140,6 +140,7 @@ typedef struct {
 	size_t len;
 	const char *krate; /* what `$crate` names where it is expanded: "crate" in
 	                      its own crate, else the defining crate's name */
+	bool gen;          /* FM_GEN: text is an expansion's, written nowhere */
 } pt_macro_import;
 
 /* The key of a set of imports: changes when any of them changes (path,

@@ -346,7 +346,7 @@ static void test_bad_offsets(void **state)
 	pt_facts_free(&a);
 
 	sample(&a);
-	a.macros.v[0].flags = 4; /* no such flag */
+	a.macros.v[0].flags = 8; /* no such flag (FM_GEN is 4) */
 	assert_rejected(&a);
 	pt_facts_free(&a);
 

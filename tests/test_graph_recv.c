@@ -1097,6 +1097,104 @@ static void test_macro_types(void **state)
 	ws_free(&w);
 }
 
+/* A local declared without type or value (`let x;`) has the type of what
+ * is first assigned to it: rustc infers the variable's type from the
+ * assignment, with no coercion (there is no declared type to coerce to).
+ * Assignments a macro writes count: syn's `braced!(content in input)`
+ * expands to a match whose arm assigns `$content = braces.content`, so
+ * `content` is a ParseBuffer. The arm's `braces` is the template's own
+ * name (hygiene), typed from the match. A declared type is kept: `y` is
+ * `&dyn Show` whatever is assigned, so `y.show()` calls Show::show.
+ * rustc's callees, read off the Rust below. */
+static void test_assigned_later(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", "[workspace]\nmembers = [\"pc\", \"app\"]\n", "pc/Cargo.toml",
+		"[package]\nname = \"pc\"\nversion = \"0.1.0\"\n", "pc/src/lib.rs",
+		FOUR_GO "pub struct Braces { pub content: B, pub token: u8 }\n"
+			"pub mod __private { pub use crate::group::parse_braces; pub use "
+			"std::result::Result::{Ok, Err}; }\n"
+			"pub mod group { pub fn parse_braces(i: &crate::A) -> "
+			"Result<crate::Braces, ()> { Err(()) } }\n"
+			"#[macro_export] macro_rules! braced { ($c:ident in $i:expr) => {\n"
+			"    match $crate::__private::parse_braces(&$i) {\n"
+			"        $crate::__private::Ok(braces) => { $c = braces.content; "
+			"braces.token }\n"
+			"        $crate::__private::Err(e) => { return Err(e); }\n"
+			"    }\n"
+			"}; }\n"
+			"pub trait Show { fn show(&self); }\n"
+			"impl Show for A { fn show(&self) {} }\n"
+			"impl Show for C { fn show(&self) {} }\n"
+			"pub fn plain(c: bool) { let x; if c { x = C; } else { x = C; } x.go(); }\n"
+			"pub fn declared() { let y: &dyn Show; y = &A; y.show(); }\n"
+			"pub fn here(input: A) -> Result<(), ()> { let content; let _t = "
+			"braced!(content in input); content.go(); Ok(()) }\n",
+		"app/Cargo.toml",
+		"[package]\nname = \"app\"\nversion = \"0.1.0\"\n[dependencies]\npc = { path = "
+		"\"../pc\" }\n",
+		"app/src/lib.rs",
+		"pub fn there(input: pc::A) -> Result<(), ()> {\n"
+		"    let inner;\n"
+		"    let _t = pc::braced!(inner in input);\n"
+		"    inner.go();\n"
+		"    Ok(())\n"
+		"}\n",
+		NULL);
+	assert_answer(&w, "callees", "pc::plain", "pc::C::go");
+	assert_answer(&w, "callees", "pc::declared", "pc::Show::show");
+	assert_answer(&w, "callees", "pc::here", "pc::B::go,pc::group::parse_braces");
+	assert_answer(&w, "callees", "app::there", "pc::B::go,pc::group::parse_braces");
+	ws_free(&w);
+}
+
+/* A macro_rules! definition written by the expansion of another macro of
+ * the file (syn's `export_token_macro! {}` writes `macro_rules! Token`)
+ * is a definition like a written one: in its own crate (textual scope,
+ * through `#[macro_use] mod`) and, being #[macro_export], from another
+ * crate by path (`tk::Tok![;]`). `$crate` in it names the crate that
+ * wrote it. The fields it types reach their types' methods. */
+static void test_macro_written_macros(void **state)
+{
+	(void)state;
+	ws w;
+	ws_make(&w, "Cargo.toml", "[workspace]\nmembers = [\"tk\", \"app\"]\n", "tk/Cargo.toml",
+		"[package]\nname = \"tk\"\nversion = \"0.1.0\"\n", "tk/src/lib.rs",
+		"#[macro_use]\nmod tokdef;\n"
+		"pub mod token {\n"
+		"    pub struct Semi; impl Semi { pub fn go(&self) {} }\n"
+		"    pub struct Comma; impl Comma { pub fn go(&self) {} }\n"
+		"}\n"
+		"pub struct Other; impl Other { pub fn go(&self) {} }\n"
+		"pub struct Field { pub semi: Tok![;], pub comma: Tok![,] }\n"
+		"impl Field { pub fn run(&self) { self.semi.go(); self.comma.go(); } }\n",
+		"tk/src/tokdef.rs",
+		"macro_rules! export_tok {\n"
+		"    ($($extra:tt)*) => {\n"
+		"        /// The type of a token.\n"
+		"        #[macro_export]\n"
+		"        macro_rules! Tok {\n"
+		"            [;] => { $crate::token::Semi };\n"
+		"            [,] => { $crate::token::Comma };\n"
+		"            $($extra => { $crate::Other };)*\n"
+		"        }\n"
+		"    };\n"
+		"}\n"
+		"export_tok! {}\n",
+		"app/Cargo.toml",
+		"[package]\nname = \"app\"\nversion = \"0.1.0\"\n[dependencies]\ntk = { path = "
+		"\"../tk\" }\n",
+		"app/src/lib.rs",
+		"pub struct Semi; impl Semi { pub fn go(&self) {} }\n"
+		"pub struct P { pub s: tk::Tok![;] }\n"
+		"impl P { pub fn run(&self) { self.s.go(); } }\n",
+		NULL);
+	assert_answer(&w, "callees", "tk::Field::run", "tk::token::Comma::go,tk::token::Semi::go");
+	assert_answer(&w, "callees", "app::P::run", "tk::token::Semi::go");
+	ws_free(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1132,6 +1230,8 @@ int main(void)
 		cmocka_unit_test(test_deref_generic_param),
 		cmocka_unit_test(test_item_macro_bodies),
 		cmocka_unit_test(test_macro_types),
+		cmocka_unit_test(test_assigned_later),
+		cmocka_unit_test(test_macro_written_macros),
 	};
 	return pt_run_tests(tests, NULL, NULL);
 }

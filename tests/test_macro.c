@@ -357,6 +357,43 @@ static void test_scan_callbacks(void **state)
 	pt_facts_free(&f);
 }
 
+/* A definition that an invocation of another definition of the file
+ * writes (syn's `export_token_macro! {}` writes `macro_rules! Token`) is
+ * one of the file's: flagged FM_GEN, placed at the invocation, its text
+ * the expansion's with `$crate` kept (what it names depends on where it
+ * is expanded), #[macro_export] read as written. An invocation written in
+ * a template defines nothing until that template is expanded. */
+static void test_scan_written(void **state)
+{
+	(void)state;
+	const char *src = "macro_rules! writer {\n"
+			  "    ($n:ident $($extra:tt)*) => {\n"
+			  "        #[macro_export]\n"
+			  "        macro_rules! $n { [;] => { $crate::Semi }; $($extra)* }\n"
+			  "    };\n"
+			  "}\n"
+			  "macro_rules! user { () => { writer! { Inner } } }\n"
+			  "fn f() {}\n"
+			  "writer! { Tok }\n";
+	pt_facts f;
+	pt_facts_init(&f);
+	pt_macro_scan(src, strlen(src), &f);
+	assert_int_equal(f.macros.n, 3);
+	const fact_macro *m = &f.macros.v[2];
+	assert_string_equal(pt_strpool_get(&f.pool, m->name), "Tok");
+	assert_int_equal(m->flags, FM_EXPORT | FM_GEN);
+	const char *text = pt_strpool_get(&f.pool, m->text);
+	assert_true(strncmp(text, "macro_rules", 11) == 0);
+	assert_non_null(strstr(text, "$crate"));
+	assert_int_equal(text[strlen(text) - 1], '}');
+	assert_int_equal(m->span.start_byte, strstr(src, "writer! { Tok }") - src);
+	assert_int_equal(m->span.end_byte, strlen(src) - 1);
+	assert_int_equal(m->span.start_line, 8);
+	assert_int_equal(m->span.start_col, 0);
+	assert_int_equal(m->span.end_line, 8);
+	pt_facts_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -369,6 +406,7 @@ int main(void)
 		cmocka_unit_test(test_render),
 		cmocka_unit_test(test_scan),
 		cmocka_unit_test(test_scan_callbacks),
+		cmocka_unit_test(test_scan_written),
 	};
 	return pt_run_tests(tests, NULL, NULL);
 }
