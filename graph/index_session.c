@@ -667,6 +667,8 @@ static int put_entity(store_txn *txn, const pt_graph *og, const pt_entity *o, co
 {
 	rec_entity r;
 	uint8_t key[8], fk[4];
+	if (!o && !e)
+		return PT_OK; /* nothing was there and nothing is */
 	store_key_u64(key, e ? e->id : o->id);
 	a->len = b->len = 0;
 	if (o) {

@@ -318,8 +318,10 @@ bool pt_resolver_changed_names(const pt_resolver *R, size_t src, const pt_facts 
 	decls a = {0}, b = {0};
 	file_decls(of, &a);
 	file_decls(nf, &b);
-	qsort(a.v, a.n, sizeof *a.v, cmp_decl);
-	qsort(b.v, b.n, sizeof *b.v, cmp_decl);
+	if (a.n) /* a.v is NULL for a file that declares nothing */
+		qsort(a.v, a.n, sizeof *a.v, cmp_decl);
+	if (b.n)
+		qsort(b.v, b.n, sizeof *b.v, cmp_decl);
 	bool ok = true;
 	size_t i = 0, j = 0;
 	while (ok && (i < a.n || j < b.n)) {
