@@ -478,38 +478,62 @@ static bool session_parse(index_session *s, int at, const char *rel, const char 
 	return !j->rec.skip;
 }
 
+/* A write transaction on the session's database; PT_ENOTFOUND when
+ * another writer committed since the session loaded it. */
+static int session_begin(index_session *s, store_txn **txn)
+{
+	int rc = store_txn_begin(s->st, true, txn);
+	if (rc)
+		return rc;
+	if (generation(*txn) != s->generation) {
+		store_txn_abort(*txn);
+		*txn = NULL;
+		return PT_ENOTFOUND;
+	}
+	return PT_OK;
+}
+
+/* The rows every session write ends with (edge count, time, generation),
+ * then the commit. *gone: the transaction was committed or its commit
+ * failed; else it is still open, for the caller to abort (and maybe
+ * grow the map and retry). */
+static int session_finish(index_session *s, store_txn *txn, index_report *rep, bool *gone)
+{
+	int rc = store_meta_put_u64(txn, META_EDGES, pt_resolver_edges(s->R));
+	if (!rc)
+		rc = store_meta_put_u64(txn, META_LAST_UPDATE, (uint64_t)time(NULL));
+	if (!rc)
+		rc = ix_bump_generation(txn);
+	*gone = !rc;
+	if (rc)
+		return rc;
+	uint64_t tc = pt_now_ns();
+	rc = store_txn_commit(txn);
+	rep->commit_seconds = ix_secs(pt_now_ns() - tc);
+	if (!rc)
+		s->generation++;
+	return rc;
+}
+
 static int session_commit(index_session *s, const char *rel, int at, const pt_edge *old,
 			  size_t n_old, job *j, pt_touched *t, index_report *rep)
 {
 	for (;;) {
 		store_txn *txn = NULL;
 		uint64_t next_id = 1;
-		int rc = store_txn_begin(s->st, true, &txn);
+		int rc = session_begin(s, &txn);
 		if (rc)
 			return rc;
-		if (generation(txn) != s->generation) {
-			store_txn_abort(txn);
-			return PT_ENOTFOUND;
-		}
 		store_meta_get_u64(txn, META_NEXT_FILE_ID, &next_id);
 		rc = ix_put_file(txn, rel, j, &next_id);
 		if (!rc)
 			rc = write_touched(txn, &s->g, s->R, (uint32_t)at, s->S.src.v[at].id, old,
 					   n_old, t, rep);
+		bool gone = false;
 		if (!rc)
-			rc = store_meta_put_u64(txn, META_EDGES, pt_resolver_edges(s->R));
-		if (!rc)
-			rc = store_meta_put_u64(txn, META_LAST_UPDATE, (uint64_t)time(NULL));
-		if (!rc)
-			rc = ix_bump_generation(txn);
-		if (!rc) {
-			uint64_t tc = pt_now_ns();
-			rc = store_txn_commit(txn);
-			rep->commit_seconds = ix_secs(pt_now_ns() - tc);
-			if (!rc)
-				s->generation++;
+			rc = session_finish(s, txn, rep, &gone);
+		if (gone)
 			return rc;
-		}
 		store_txn_abort(txn);
 		if (rc != PT_EMAPFULL || store_grow(s->st))
 			return rc;
@@ -763,33 +787,20 @@ static int deps_commit(index_session *s, const char *rel, job *j, const pt_graph
 	for (;;) {
 		store_txn *txn = NULL;
 		uint64_t next_id = 1;
-		int rc = store_txn_begin(s->st, true, &txn);
+		int rc = session_begin(s, &txn);
 		if (rc)
 			return rc;
-		if (generation(txn) != s->generation) {
-			store_txn_abort(txn);
-			return PT_ENOTFOUND;
-		}
 		store_meta_get_u64(txn, META_NEXT_FILE_ID, &next_id);
 		rc = ix_put_file(txn, rel, j, &next_id);
 		if (!rc)
 			rc = write_deps(txn, s, og, prev, redo, fid, rep);
 		if (!rc)
 			rc = store_meta_put_u64(txn, META_ENTITIES, s->g.ents.n);
+		bool gone = false;
 		if (!rc)
-			rc = store_meta_put_u64(txn, META_EDGES, pt_resolver_edges(s->R));
-		if (!rc)
-			rc = store_meta_put_u64(txn, META_LAST_UPDATE, (uint64_t)time(NULL));
-		if (!rc)
-			rc = ix_bump_generation(txn);
-		if (!rc) {
-			uint64_t tc = pt_now_ns();
-			rc = store_txn_commit(txn);
-			rep->commit_seconds = ix_secs(pt_now_ns() - tc);
-			if (!rc)
-				s->generation++;
+			rc = session_finish(s, txn, rep, &gone);
+		if (gone)
 			return rc;
-		}
 		store_txn_abort(txn);
 		if (rc != PT_EMAPFULL || store_grow(s->st))
 			return rc;
