@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "test_main.h"
+#include "ws_files.h"
 
 #include "../graph/index.h"
 #include "../graph/query.h"
@@ -66,17 +67,6 @@ static int teardown(void **state)
 	return rc == 0 ? 0 : -1;
 }
 
-static uint64_t one(store_txn *txn, const char *target)
-{
-	query_ids ids = {0};
-	assert_int_equal(query_targets(txn, target, &ids), 0);
-	if (ids.n != 1)
-		fail_msg("target %s matched %zu entities", target, ids.n);
-	uint64_t id = ids.v[0];
-	pt_vec_free(&ids);
-	return id;
-}
-
 /* One "ranked" check of expected.json: the query's items in rank order,
  * path and group, are exactly the expected list. */
 static void check_ranked(store_txn *txn, json_t *c)
@@ -86,7 +76,7 @@ static void check_ranked(store_txn *txn, json_t *c)
 	json_t *want = json_object_get(c, "expect");
 	query_results r = {0};
 	rank_list order = {0};
-	uint64_t id = one(txn, target);
+	uint64_t id = txn_one(txn, target);
 	if (strcmp(q, "callers") == 0)
 		query_callers(txn, id, 0, &r);
 	else
@@ -132,12 +122,13 @@ static void test_rank_group_of(void **state)
 	store_txn *txn;
 	rank_group g;
 	assert_int_equal(store_txn_begin(f->st, false, &txn), 0);
-	uint64_t push = one(txn, "store::buffer::Buffer::push");
+	uint64_t push = txn_one(txn, "store::buffer::Buffer::push");
 	/* the target itself is in its own module */
 	assert_int_equal(rank_group_of(txn, push, push, &g), 0);
 	assert_int_equal(g, RANK_MODULE);
 	/* a module under a #[cfg(windows)] `mod win;` in another file */
-	assert_int_equal(rank_group_of(txn, push, one(txn, "store::win::flush_windows"), &g), 0);
+	assert_int_equal(rank_group_of(txn, push, txn_one(txn, "store::win::flush_windows"), &g),
+			 0);
 	assert_int_equal(g, RANK_CFG_OFF);
 	assert_int_equal(rank_group_of(txn, push, 12345, &g), PT_ENOTFOUND);
 	assert_string_equal(rank_group_name(RANK_BENCH), "bench");
@@ -154,7 +145,7 @@ static void test_rank_by_depth(void **state)
 	query_results r = {0};
 	rank_list order = {0};
 	assert_int_equal(store_txn_begin(f->st, false, &txn), 0);
-	query_blast_radius(txn, one(txn, "store::buffer::Buffer::push"), 3, 0, &r);
+	query_blast_radius(txn, txn_one(txn, "store::buffer::Buffer::push"), 3, 0, &r);
 	assert_int_equal(rank_results_by_depth(txn, &r, &order), 0);
 	const query_item *a = &r.items.v[order.v[0].item], *b = &r.items.v[order.v[1].item];
 	rec_entity ea, eb;
@@ -222,7 +213,7 @@ static void test_release_map(void **state)
 	store_txn *txn;
 	query_results a = {0}, b = {0};
 	assert_int_equal(store_txn_begin(f->st, false, &txn), 0);
-	uint64_t id = one(txn, "store::buffer::Buffer::push");
+	uint64_t id = txn_one(txn, "store::buffer::Buffer::push");
 	query_callers(txn, id, 0, &a);
 	store_txn_abort(txn);
 	store_release_map(f->st);
