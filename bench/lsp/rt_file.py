@@ -78,6 +78,23 @@ def timed(cl, method, params):
     return res, ms, cpu_ms(cl.p.pid) - c0
 
 
+def start_servers(copy, db, binaries, logdir):
+    """One ready server per binary, each on its own copy of db (db.0,
+    db.1, ..., made once), its stderr in logdir/server.N.err."""
+    servers = []
+    for i, b in enumerate(binaries):
+        mine = "%s.%d" % (db.rstrip("/"), i)
+        if not os.path.isdir(mine):
+            shutil.copytree(db, mine)
+        lb.BIN = os.path.abspath(b)
+        cl = lb.Lsp([copy], mine, "vscode", os.path.join(logdir, "server.%d.err" % i))
+        cl.initialize()
+        cl.notify("initialized", {})
+        cl.wait_ready()
+        servers.append(cl)
+    return servers
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--copy", required=True)
@@ -91,17 +108,7 @@ def main():
     impl, fns = targets(a.copy, a.db, a.file, a.binaries[0])
     print("%s: %d names for implementation, %d called functions" % (a.file, len(impl), len(fns)))
     uri = lb.uri_of(os.path.join(a.copy, a.file))
-    servers = []
-    for i, b in enumerate(a.binaries):
-        db = "%s.%d" % (a.db.rstrip("/"), i)
-        if not os.path.isdir(db):
-            shutil.copytree(a.db, db)
-        lb.BIN = os.path.abspath(b)
-        cl = lb.Lsp([a.copy], db, "vscode", "/tmp/rt_file_logs/server.%d.err" % i)
-        cl.initialize()
-        cl.notify("initialized", {})
-        cl.wait_ready()
-        servers.append(cl)
+    servers = start_servers(a.copy, a.db, a.binaries, "/tmp/rt_file_logs")
     lat = [{"implementation": [], "references": [], "incomingCalls": []} for _ in servers]
     cpu = [{"implementation": [], "references": [], "incomingCalls": []} for _ in servers]
     time.sleep(3)   # start-up work (the check, the scan) out of the first requests' CPU

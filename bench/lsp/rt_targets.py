@@ -18,13 +18,12 @@ is what lsp_bench.py's p99 measures. Python 3 standard library only.
 import argparse
 import os
 import random
-import shutil
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lsp_bench as lb  # noqa: E402
-from rt_file import timed  # noqa: E402
+from rt_file import start_servers, timed  # noqa: E402
 
 KINDS = ("implementation", "references", "incomingCalls")
 
@@ -43,17 +42,7 @@ def main():
     corpus = lb.Corpus("std", a.copy, a.copy, a.db)
     corpus.load_export(work)
     traits, fns = lb.sample_targets([corpus], a.n, random.Random(lb.SEED))
-    servers = []
-    for i, b in enumerate(a.binaries):
-        db = "%s.%d" % (a.db.rstrip("/"), i)
-        if not os.path.isdir(db):
-            shutil.copytree(a.db, db)
-        lb.BIN = os.path.abspath(b)
-        cl = lb.Lsp([a.copy], db, "vscode", os.path.join(work, "server.%d.err" % i))
-        cl.initialize()
-        cl.notify("initialized", {})
-        cl.wait_ready()
-        servers.append(cl)
+    servers = start_servers(a.copy, a.db, a.binaries, work)
     time.sleep(3)   # start-up work out of the first requests' CPU
     got = [{k: [] for k in KINDS} for _ in servers]   # (wall, cpu, target, items)
     turn = [0]
