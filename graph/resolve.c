@@ -287,6 +287,15 @@ static bool reachable(resolver *R, const ref_ctx *c, uint32_t m)
 	return false;
 }
 
+/* Where a call on a type outside the workspace is written: its scope, and
+ * the trait whose default method it is in (its own methods are in scope). */
+static ext_ctx ext_ctx_of(const resolver *R, const ref_ctx *c)
+{
+	return (ext_ctx){c->sc, c->self_ent != NONE && ekind(R, c->self_ent) == PT_TRAIT
+					? c->self_ent
+					: NONE};
+}
+
 static void do_method_call(resolver *R, const ref_ctx *c, const fact_ref *r)
 {
 	const char *name = fstr(R, c->src, r->name);
@@ -304,9 +313,7 @@ static void do_method_call(resolver *R, const ref_ctx *c, const fact_ref *r)
 		if (t.ext.p) {
 			/* a type outside the workspace: its own method, or one of a
 			 * workspace trait implemented for it; never another type's */
-			ext_ctx x = {c->sc, c->self_ent != NONE && ekind(R, c->self_ent) == PT_TRAIT
-						    ? c->self_ent
-						    : NONE};
+			ext_ctx x = ext_ctx_of(R, c);
 			rs_ext_methods(R, &x, t.ext, nm, &cands);
 			typed = true;
 		} else if (t.ent != NONE) {
@@ -410,23 +417,9 @@ static void ext_type_path_call(resolver *R, const ref_ctx *c, const char *path, 
 		return;
 	size_t pn = (size_t)(last - path) - 2; /* the prefix, without "::" */
 	char *prefix = pt_xstrndup(path, pn);
-	char keybuf[128];
-	seg key = {NULL, 0};
-	if (rs_is_primitive(prefix, pn)) {
-		key = (seg){prefix, pn};
-	} else {
-		const char *x = rs_external_path(R, c->sc, prefix);
-		if (x && rs_type_key(x, strlen(x), &key) && key.n < sizeof keybuf) {
-			memcpy(keybuf, key.p, key.n);
-			key.p = keybuf;
-		} else {
-			key = (seg){NULL, 0};
-		}
-	}
-	if (key.n) {
-		ext_ctx x = {c->sc, c->self_ent != NONE && ekind(R, c->self_ent) == PT_TRAIT
-					    ? c->self_ent
-					    : NONE};
+	seg key = rs_ext_key(R, c->sc, prefix, pn);
+	if (key.p) {
+		ext_ctx x = ext_ctx_of(R, c);
 		rs_ext_methods(R, &x, key, (seg){last, strlen(last)}, cands);
 	}
 	free(prefix);

@@ -428,6 +428,10 @@ const char *rs_external_path(resolver *R, uint32_t sc, const char *path);
  * whose first name the root binds (`use lib::fmt::Write;` in a submodule),
  * else the scope the use is written in. */
 uint32_t rs_use_start_scope(resolver *R, uint32_t u);
+/* The key of type path[0..n) read in scope sc when it is a type outside
+ * the workspace (a primitive, String, a std type, a path into a crate we do
+ * not have), for rs_ext_methods; p NULL otherwise (resolve_recv.c). */
+seg rs_ext_key(resolver *R, uint32_t sc, const char *path, size_t n);
 /* The crates name means in the extern prelude of scope sc's crate (its
  * dependencies, std's crates, `extern crate a as name;` at the root):
  * the type namespace only, for a path whose first name a `use` also binds

@@ -200,7 +200,7 @@ static void trim_type(const char **s, size_t *n);
  * a std type, a path into a crate that is not the workspace's, also
  * through `use`); p NULL when it may be a workspace type we do not see
  * (declared by a macro) or a generic parameter. */
-static seg ext_key(resolver *R, uint32_t sc, const char *path, size_t n)
+seg rs_ext_key(resolver *R, uint32_t sc, const char *path, size_t n)
 {
 	seg none = {NULL, 0}, key;
 	if (rs_is_primitive(path, n) || text_eq(path, n, "String"))
@@ -369,7 +369,7 @@ static tval tv_parse_d(resolver *R, const ref_ctx *c, uint32_t sc, uint32_t self
 			v.bnd = bv.bnd, v.bsc = bv.bsc, v.bself = bv.bself;
 		}
 		if (v.ent == NONE && v.wrap == W_NONE)
-			v.ext = ext_key(R, sc, s, nl);
+			v.ext = rs_ext_key(R, sc, s, nl);
 		if (v.ent == NONE && nl == n && v.ext.p && atomic_prim(v.ext.p, v.ext.n) &&
 		    std_path(R, sc, s, nl))
 			v.wrap = W_ATOMIC;
